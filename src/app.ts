@@ -1,0 +1,129 @@
+import type { Server } from 'node:http';
+import { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { openDatabase, ping, type Database } from './db/client.js';
+import { healthRoute } from './http/health.js';
+import { drainOutbox } from './jobs/outbox-worker.js';
+import { startLoop, type Loop } from './jobs/loop.js';
+import { boltLogger } from './logger.js';
+import { applyAccessFile, parseAccessFile } from './services/catalog-service.js';
+import { createGrantService } from './services/grant-service.js';
+import { createNotificationService } from './services/notification-service.js';
+import { systemClock, type Clock, type ServiceDeps } from './services/ports.js';
+import { createRequestService } from './services/request-service.js';
+import { createReviewService } from './services/review-service.js';
+import { createSlackDirectory } from './slack/directory.js';
+import { publishHome } from './slack/home/listeners.js';
+import { createSlackMessenger } from './slack/messenger.js';
+import { registerSlack } from './slack/register.js';
+import type { SlackDeps } from './slack/deps.js';
+
+export interface AccessAppOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  /** The ACCESS_CONFIG file's text, read by the caller (main reads the file; tests pass text). */
+  accessFileText?: string;
+  /** Tests already know the bot's ids; passing them skips Bolt's start-up auth.test. */
+  botIdentity?: { botId: string; botUserId: string };
+}
+
+export class StartupError extends Error {}
+
+/**
+ * The composition root: config -> database -> services -> Slack app + HTTP -> workers.
+ * `start()` migrates, applies ACCESS_CONFIG, checks the token with Slack, listens, and ends grants
+ * that ran out while the bot was down before it takes the first request.
+ */
+export async function createAccessApp(options: AccessAppOptions) {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const database: Database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
+  let outboxLoop: Loop | undefined;
+  let expiryLoop: Loop | undefined;
+
+  const socketMode = Boolean(config.SLACK_APP_TOKEN);
+  const app = new App({
+    token: config.SLACK_BOT_TOKEN,
+    signingSecret: config.SLACK_SIGNING_SECRET,
+    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN, installerOptions: { port: config.PORT } } : {}),
+    ...(options.botIdentity ?? {}),
+    deferInitialization: true,
+    logger: boltLogger(logger),
+    // Outbox items are retried by our worker with backoff; WebClient's default (10 retries over 30 min)
+    // would stall the worker. 429 Retry-After is still honoured by WebClient itself.
+    clientOptions: { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 } },
+    customRoutes: [healthRoute(() => ping(database.db))],
+  });
+
+  const directory = createSlackDirectory(app.client);
+  const serviceDeps: ServiceDeps = {
+    db: database.db,
+    directory,
+    clock,
+    admins: new Set(config.ACCESS_ADMINS),
+    afterCommit: () => outboxLoop?.kick(),
+  };
+  const requests = createRequestService(serviceDeps);
+  const reviews = createReviewService(serviceDeps);
+  const grants = createGrantService(serviceDeps);
+  const slackDeps: SlackDeps = { requests, reviews, grants, logger, clock };
+  const messenger = createSlackMessenger(app.client, logger, (userId) => publishHome(slackDeps, app.client, userId));
+  const notifications = createNotificationService(database.db, messenger);
+  registerSlack(app, slackDeps);
+
+  let server: Server | undefined;
+
+  async function start(): Promise<{ port: number }> {
+    await database.migrate();
+    if (options.accessFileText !== undefined) {
+      const summary = await applyAccessFile(database.db, clock, parseAccessFile(options.accessFileText));
+      logger.info(summary, 'applied ACCESS_CONFIG');
+    }
+    try {
+      await app.init();
+    } catch (error) {
+      throw new StartupError(`Slack rejected the bot token (${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}). Check SLACK_BOT_TOKEN.`);
+    }
+    const expired = await grants.expireDue();
+    if (expired > 0) logger.info({ expired }, 'ended grants that ran out while the bot was down');
+    outboxLoop = startLoop('outbox', () => drainOutbox(database.db, notifications, logger), 2000, logger);
+    expiryLoop = startLoop('expiry', () => grants.expireDue(), config.EXPIRY_INTERVAL_SECONDS * 1000, logger);
+    outboxLoop.kick();
+    let port = config.PORT;
+    if (socketMode) {
+      await app.start();
+    } else {
+      server = (await app.start({ port: config.PORT, host: config.HOST })) as Server;
+      const address = server.address();
+      if (address && typeof address === 'object') port = address.port;
+    }
+    logger.info({ port, socketMode, database: database.kind }, 'access requests bot is running');
+    return { port };
+  }
+
+  async function stop() {
+    await outboxLoop?.stop();
+    await expiryLoop?.stop();
+    await app.stop().catch(() => undefined);
+    await database.close();
+  }
+
+  return {
+    start,
+    stop,
+    database,
+    services: { requests, reviews, grants, notifications },
+    /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
+    jobs: {
+      expireNow: () => expiryLoop!.runNow(),
+      drainOutbox: async () => {
+        await outboxLoop!.runNow();
+        await outboxLoop!.idle();
+      },
+    },
+  };
+}
+
+export type AccessApp = Awaited<ReturnType<typeof createAccessApp>>;

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.js';
+
+const base = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'secret123456' };
+
+describe('configuration', () => {
+  it('applies defaults', () => {
+    const c = parseConfig(base);
+    expect(c).toMatchObject({ PORT: 3000, DATA_DIR: './.data', LOG_LEVEL: 'info', ACCESS_ADMINS: [] });
+    expect(c.DATABASE_URL).toBeUndefined();
+  });
+
+  it('splits ACCESS_ADMINS', () => {
+    expect(parseConfig({ ...base, ACCESS_ADMINS: 'U01, U02' }).ACCESS_ADMINS).toEqual(['U01', 'U02']);
+  });
+
+  it.each([
+    [{ SLACK_SIGNING_SECRET: 'secret123456' }, 'SLACK_BOT_TOKEN is required.'],
+    [{ ...base, SLACK_BOT_TOKEN: 'xoxp-user' }, 'SLACK_BOT_TOKEN must be a bot token starting with xoxb-.'],
+    [{ ...base, PORT: 'http' }, 'PORT'],
+    [{ ...base, DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// connection URL.'],
+    [{ ...base, ACCESS_ADMINS: 'alice' }, 'ACCESS_ADMINS'],
+    [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('stops with one sentence naming the variable (%#)', (env, sentence) => {
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(sentence);
+  });
+
+  it('never echoes a secret value in its message', () => {
+    try {
+      parseConfig({ ...base, SLACK_BOT_TOKEN: 'not-a-token-super-secret' });
+    } catch (e) {
+      expect(String(e)).not.toContain('super-secret');
+    }
+    expect.assertions(1);
+  });
+});

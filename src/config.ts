@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * Everything the bot reads from the environment, parsed once. Nothing else reads process.env.
+ * A bad value stops start-up with one sentence naming the variable (see formatConfigError).
+ */
+const SlackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be Slack user ids like U012ABCDEF');
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const ConfigSchema = z.object({
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, 'must be a bot token starting with xoxb-'),
+  SLACK_SIGNING_SECRET: z.string().min(8, 'must be the signing secret from the app settings'),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token starting with xapp-').optional(),
+  SLACK_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  ACCESS_ADMINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(SlackUserId)),
+  ACCESS_CONFIG: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** How often the expiry worker looks for grants that ran out. */
+  EXPIRY_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(15),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Pure: environment in, config out; throws a ConfigError with one readable sentence. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // Treat empty strings as unset: `FOO=` in a .env file or compose file means "not given".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = ConfigSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'configuration');
+  const reason = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+  throw new ConfigError(`${name} ${reason}.`);
+}

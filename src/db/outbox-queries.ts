@@ -1,0 +1,54 @@
+import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import type { Executor } from './client.js';
+import { outbox } from './schema/index.js';
+
+export interface OutboxItem {
+  id: number;
+  topic: string;
+  requestId: string | null;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+export async function enqueue(tx: Executor, items: { topic: string; requestId: string | null; payload?: Record<string, unknown> }[]) {
+  if (items.length === 0) return;
+  await tx.insert(outbox).values(items.map((i) => ({ topic: i.topic, requestId: i.requestId, payload: i.payload ?? {} })));
+}
+
+/**
+ * Takes up to `limit` due items and leases them for `leaseSeconds`: a worker that dies mid-send
+ * releases its items when the lease runs out. SKIP LOCKED keeps replicas off each other's items.
+ */
+export async function claimOutbox(db: Executor, limit: number, leaseSeconds: number): Promise<OutboxItem[]> {
+  return db.transaction(async (tx) => {
+    const due = await tx
+      .select({ id: outbox.id })
+      .from(outbox)
+      .where(and(isNull(outbox.doneAt), lte(outbox.availableAt, sql`now()`), or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`))))
+      .orderBy(asc(outbox.id))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    if (due.length === 0) return [];
+    return tx
+      .update(outbox)
+      .set({ lockedUntil: sql`now() + make_interval(secs => ${leaseSeconds})`, attempts: sql`${outbox.attempts} + 1` })
+      .where(inArray(outbox.id, due.map((d) => d.id)))
+      .returning({ id: outbox.id, topic: outbox.topic, requestId: outbox.requestId, payload: outbox.payload, attempts: outbox.attempts });
+  });
+}
+
+export async function completeOutbox(db: Executor, id: number) {
+  await db.update(outbox).set({ doneAt: sql`now()`, lockedUntil: null, lastError: null }).where(eq(outbox.id, id));
+}
+
+export async function retryOutboxLater(db: Executor, id: number, delaySeconds: number, error: string) {
+  await db
+    .update(outbox)
+    .set({ availableAt: sql`now() + make_interval(secs => ${delaySeconds})`, lockedUntil: null, lastError: error.slice(0, 1000) })
+    .where(eq(outbox.id, id));
+}
+
+export async function pendingOutboxCount(db: Executor): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.doneAt));
+  return row?.n ?? 0;
+}

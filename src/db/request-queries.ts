@@ -1,0 +1,186 @@
+import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { Policy } from '../domain/policy.js';
+import type { RequestStatus } from '../domain/request-lifecycle.js';
+import type { ResourceType } from '../domain/resource.js';
+import type { Executor } from './client.js';
+import { accessRequests, grants, requestResources, slackMessages } from './schema/index.js';
+
+export interface RequestRow {
+  id: string;
+  requesterId: string;
+  flowId: string;
+  flowName: string;
+  status: RequestStatus;
+  justification: string;
+  durationMinutes: number;
+  notifiedApprovers: string[];
+  createdAt: Date;
+  decidedAt: Date | null;
+  decidedBy: string | null;
+  denyReason: string | null;
+  endedAt: Date | null;
+  endedBy: string | null;
+}
+
+export interface RequestedResource {
+  resourceId: string;
+  name: string;
+  type: ResourceType;
+}
+
+export interface GrantRow {
+  id: string;
+  requestId: string;
+  policy: Policy;
+  approvedBy: string;
+  status: 'active' | 'expired' | 'revoked';
+  startsAt: Date;
+  expiresAt: Date;
+  endedAt: Date | null;
+}
+
+/** Everything shown about one request: the row, its resources, its grant (once approved). */
+export interface RequestDetails extends RequestRow {
+  resources: RequestedResource[];
+  grant: GrantRow | null;
+}
+
+const requestColumns = {
+  id: accessRequests.id,
+  requesterId: accessRequests.requesterId,
+  flowId: accessRequests.flowId,
+  flowName: accessRequests.flowName,
+  status: accessRequests.status,
+  justification: accessRequests.justification,
+  durationMinutes: accessRequests.durationMinutes,
+  notifiedApprovers: accessRequests.notifiedApprovers,
+  createdAt: accessRequests.createdAt,
+  decidedAt: accessRequests.decidedAt,
+  decidedBy: accessRequests.decidedBy,
+  denyReason: accessRequests.denyReason,
+  endedAt: accessRequests.endedAt,
+  endedBy: accessRequests.endedBy,
+};
+
+const grantColumns = {
+  id: grants.id,
+  requestId: grants.requestId,
+  policy: grants.policy,
+  approvedBy: grants.approvedBy,
+  status: grants.status,
+  startsAt: grants.startsAt,
+  expiresAt: grants.expiresAt,
+  endedAt: grants.endedAt,
+};
+
+export async function insertRequest(db: Executor, row: Omit<RequestRow, 'decidedAt' | 'decidedBy' | 'denyReason' | 'endedAt' | 'endedBy'>, resources: RequestedResource[]) {
+  await db.insert(accessRequests).values(row);
+  await db.insert(requestResources).values(resources.map((r, position) => ({ requestId: row.id, position, ...r })));
+}
+
+/** Reads the request and locks its row until the transaction ends: decisions are serialized per request. */
+export async function lockRequest(tx: Executor, id: string): Promise<RequestRow | undefined> {
+  const [row] = await tx.select(requestColumns).from(accessRequests).where(eq(accessRequests.id, id)).for('update');
+  return row;
+}
+
+export async function updateRequest(tx: Executor, id: string, patch: Partial<Omit<RequestRow, 'id'>>) {
+  await tx.update(accessRequests).set(patch).where(eq(accessRequests.id, id));
+}
+
+export async function insertGrant(tx: Executor, grant: Omit<GrantRow, 'endedAt'>) {
+  await tx.insert(grants).values(grant);
+}
+
+export async function endGrant(tx: Executor, requestId: string, status: 'expired' | 'revoked', at: Date) {
+  await tx.update(grants).set({ status, endedAt: at }).where(eq(grants.requestId, requestId));
+}
+
+async function attachDetails(db: Executor, rows: RequestRow[]): Promise<RequestDetails[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [resourceRows, grantRows] = await Promise.all([
+    db
+      .select({ requestId: requestResources.requestId, resourceId: requestResources.resourceId, name: requestResources.name, type: requestResources.type })
+      .from(requestResources)
+      .where(inArray(requestResources.requestId, ids))
+      .orderBy(asc(requestResources.requestId), asc(requestResources.position)),
+    db.select(grantColumns).from(grants).where(inArray(grants.requestId, ids)),
+  ]);
+  return rows.map((r) => ({
+    ...r,
+    resources: resourceRows
+      .filter((x) => x.requestId === r.id)
+      .map(({ resourceId, name, type }) => ({ resourceId, name, type: type as ResourceType })),
+    grant: grantRows.find((g) => g.requestId === r.id) ?? null,
+  }));
+}
+
+export async function getRequestDetails(db: Executor, id: string): Promise<RequestDetails | undefined> {
+  const rows = await db.select(requestColumns).from(accessRequests).where(eq(accessRequests.id, id));
+  const [details] = await attachDetails(db, rows);
+  return details;
+}
+
+export async function requestsOf(db: Executor, requesterId: string, limit: number): Promise<RequestDetails[]> {
+  const rows = await db
+    .select(requestColumns)
+    .from(accessRequests)
+    .where(eq(accessRequests.requesterId, requesterId))
+    .orderBy(desc(accessRequests.createdAt), desc(accessRequests.id))
+    .limit(limit);
+  return attachDetails(db, rows);
+}
+
+export async function pendingRequests(db: Executor, limit: number): Promise<RequestDetails[]> {
+  const rows = await db
+    .select(requestColumns)
+    .from(accessRequests)
+    .where(eq(accessRequests.status, 'pending'))
+    .orderBy(asc(accessRequests.createdAt), asc(accessRequests.id))
+    .limit(limit);
+  return attachDetails(db, rows);
+}
+
+/**
+ * Claims active grants whose time is up. SKIP LOCKED lets several bot replicas share the work
+ * without two of them ending the same grant.
+ */
+export async function claimExpiredGrants(tx: Executor, now: Date, limit: number): Promise<string[]> {
+  const rows = await tx
+    .select({ requestId: grants.requestId })
+    .from(grants)
+    .where(and(eq(grants.status, 'active'), lte(grants.expiresAt, now)))
+    .orderBy(asc(grants.expiresAt))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  return rows.map((r) => r.requestId);
+}
+
+export interface MessageRef {
+  requestId: string;
+  role: 'approver' | 'requester';
+  userId: string;
+  channel: string;
+  ts: string;
+}
+
+export async function saveMessageRef(db: Executor, ref: MessageRef) {
+  await db.insert(slackMessages).values(ref).onConflictDoNothing();
+}
+
+export async function messageRefs(db: Executor, requestId: string): Promise<MessageRef[]> {
+  return db
+    .select({ requestId: slackMessages.requestId, role: slackMessages.role, userId: slackMessages.userId, channel: slackMessages.channel, ts: slackMessages.ts })
+    .from(slackMessages)
+    .where(eq(slackMessages.requestId, requestId))
+    .orderBy(asc(slackMessages.id));
+}
+
+export async function countByStatus(db: Executor): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ status: accessRequests.status, n: sql<number>`count(*)::int` })
+    .from(accessRequests)
+    .groupBy(accessRequests.status);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}

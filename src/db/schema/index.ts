@@ -1,0 +1,4 @@
+export * from './catalog.js';
+export * from './requests.js';
+export * from './audit.js';
+export * from './outbox.js';

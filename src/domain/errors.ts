@@ -1,0 +1,28 @@
+/**
+ * Expected failures carry a code; the Slack layer turns each code into one sentence for the person
+ * (see slack/error-text.ts). Anything that is not an AppError is unexpected and goes to the error handler.
+ */
+export type ErrorCode =
+  | 'not_found'
+  | 'not_allowed'
+  | 'guest_not_allowed'
+  | 'not_approver'
+  | 'self_approval'
+  | 'already_decided'
+  | 'not_active'
+  | 'invalid_input'
+  | 'nothing_requestable'
+  | 'database_unavailable';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

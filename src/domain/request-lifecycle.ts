@@ -1,0 +1,64 @@
+import type { ErrorCode } from './errors.js';
+import { isApproverOf, type Flow, type Identity } from './flow.js';
+
+/**
+ * A request's life: pending -> active (approved, access granted) -> expired | revoked,
+ * or pending -> denied. Terminal states never change again.
+ */
+export const REQUEST_STATUSES = ['pending', 'active', 'denied', 'expired', 'revoked'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export interface RequestState {
+  status: RequestStatus;
+  requesterId: string;
+  durationMinutes: number;
+  expiresAt: Date | null;
+}
+
+export type LifecycleEvent =
+  | { type: 'approve'; grantedMinutes: number }
+  | { type: 'deny' }
+  | { type: 'expire' }
+  | { type: 'revoke' };
+
+export type Transition =
+  | { ok: true; next: RequestState }
+  | { ok: false; code: ErrorCode; current: RequestStatus };
+
+export function transition(state: RequestState, event: LifecycleEvent, now: Date): Transition {
+  const refuse = (code: ErrorCode): Transition => ({ ok: false, code, current: state.status });
+  switch (event.type) {
+    case 'approve': {
+      if (state.status !== 'pending') return refuse('already_decided');
+      if (!(event.grantedMinutes > 0 && event.grantedMinutes <= state.durationMinutes)) return refuse('invalid_input');
+      const expiresAt = new Date(now.getTime() + event.grantedMinutes * 60_000);
+      return { ok: true, next: { ...state, status: 'active', expiresAt } };
+    }
+    case 'deny':
+      return state.status === 'pending' ? { ok: true, next: { ...state, status: 'denied' } } : refuse('already_decided');
+    case 'expire':
+      if (state.status !== 'active') return refuse('not_active');
+      if (!state.expiresAt || state.expiresAt.getTime() > now.getTime()) return refuse('not_active');
+      return { ok: true, next: { ...state, status: 'expired' } };
+    case 'revoke':
+      return state.status === 'active' ? { ok: true, next: { ...state, status: 'revoked' } } : refuse('not_active');
+  }
+}
+
+/**
+ * Who may approve or deny: an approver of the request's flow, and not the requester unless the flow
+ * allows self-approval. Returns the refusal code, or null when allowed.
+ */
+export function decisionRefusal(flow: Flow | undefined, requesterId: string, actor: Identity): ErrorCode | null {
+  if (!flow || !isApproverOf(flow, actor)) return 'not_approver';
+  if (actor.userId === requesterId && !flow.allowSelfApproval) return 'self_approval';
+  return null;
+}
+
+/** Who may end an active grant early: an approver of its flow, an admin, or (releasing) the requester. */
+export function revokeRefusal(flow: Flow | undefined, requesterId: string, actor: Identity, isAdmin: boolean): ErrorCode | null {
+  if (isAdmin || actor.userId === requesterId) return null;
+  return flow && isApproverOf(flow, actor) ? null : 'not_approver';
+}
+
+export const isTerminal = (s: RequestStatus): boolean => s === 'denied' || s === 'expired' || s === 'revoked';

@@ -1,0 +1,77 @@
+import { appendAudit } from '../db/audit-queries.js';
+import { findFlow, listFlows } from '../db/catalog-queries.js';
+import { enqueue } from '../db/outbox-queries.js';
+import { claimExpiredGrants, endGrant, getRequestDetails, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
+import { AppError } from '../domain/errors.js';
+import { revokeRefusal, transition } from '../domain/request-lifecycle.js';
+import { requireMember, resolveIdentity } from './identity.js';
+import type { ServiceDeps } from './ports.js';
+
+export function createGrantService(deps: ServiceDeps) {
+  const { db, directory, clock } = deps;
+
+  async function isAdmin(userId: string): Promise<boolean> {
+    if (deps.admins.has(userId)) return true;
+    return (await directory.person(userId)).isWorkspaceAdmin;
+  }
+
+  /** Ends an active grant early: an approver of its flow, an admin, or the requester themself. */
+  async function revoke(requestId: string, actorId: string): Promise<RequestDetails> {
+    await requireMember(directory, actorId);
+    const [identity, admin] = await Promise.all([resolveIdentity(directory, actorId, await listFlows(db)), isAdmin(actorId)]);
+    await db.transaction(async (tx) => {
+      const row = await lockRequest(tx, requestId);
+      if (!row) throw new AppError('not_found', `No request ${requestId}`);
+      const refusal = revokeRefusal(await findFlow(tx, row.flowId), row.requesterId, identity, admin);
+      if (refusal) throw new AppError(refusal, 'Only an approver of this request or an admin can revoke it');
+      const now = clock.now();
+      const step = transition({ ...row, expiresAt: null }, { type: 'revoke' }, now);
+      if (!step.ok) throw new AppError('not_active', 'This access is not active', { status: row.status });
+      await updateRequest(tx, row.id, { status: 'revoked', endedAt: now, endedBy: actorId });
+      await endGrant(tx, row.id, 'revoked', now);
+      await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'grant.revoked', createdAt: now, details: {} });
+      await enqueue(tx, [
+        { topic: 'messages.refresh', requestId: row.id },
+        { topic: 'requester.notify', requestId: row.id, payload: { event: 'revoked' } },
+      ]);
+    });
+    deps.afterCommit();
+    return (await getRequestDetails(db, requestId))!;
+  }
+
+  /**
+   * Ends every grant whose time is up, in batches. Driven from the database, so grants that ran out
+   * while the bot was down end on the first run after start-up.
+   */
+  async function expireDue(batch = 100): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const now = clock.now();
+      const ended = await db.transaction(async (tx) => {
+        const ids = await claimExpiredGrants(tx, now, batch);
+        for (const id of ids) {
+          const row = await lockRequest(tx, id);
+          if (!row) continue;
+          const grant = await getRequestDetails(tx, id);
+          const step = transition({ ...row, expiresAt: grant?.grant?.expiresAt ?? null }, { type: 'expire' }, now);
+          if (!step.ok) continue;
+          await updateRequest(tx, id, { status: 'expired', endedAt: now, endedBy: null });
+          await endGrant(tx, id, 'expired', now);
+          await appendAudit(tx, { requestId: id, actor: 'system', action: 'grant.expired', createdAt: now, details: { expiresAt: grant?.grant?.expiresAt.toISOString() } });
+          await enqueue(tx, [
+            { topic: 'messages.refresh', requestId: id },
+            { topic: 'requester.notify', requestId: id, payload: { event: 'expired' } },
+          ]);
+        }
+        return ids.length;
+      });
+      total += ended;
+      if (ended > 0) deps.afterCommit();
+      if (ended < batch) return total;
+    }
+  }
+
+  return { revoke, expireDue, isAdmin };
+}
+
+export type GrantService = ReturnType<typeof createGrantService>;

@@ -1,0 +1,35 @@
+import type { Db } from '../db/client.js';
+
+/** A Slack user as the services need them. */
+export interface Person {
+  id: string;
+  name: string;
+  /** Single- and multi-channel guests (is_restricted / is_ultra_restricted) may not request or approve. */
+  isGuest: boolean;
+  /** Workspace admins and owners. */
+  isWorkspaceAdmin: boolean;
+  deleted: boolean;
+  isBot: boolean;
+}
+
+/** Who people are and which user groups they are in: Slack in production, the Slack double in tests. */
+export interface Directory {
+  person(userId: string): Promise<Person>;
+  groupMembers(groupId: string): Promise<string[]>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface ServiceDeps {
+  db: Db;
+  directory: Directory;
+  clock: Clock;
+  /** Slack user ids from ACCESS_ADMINS. */
+  admins: ReadonlySet<string>;
+  /** Called after a transaction that queued side effects commits, so they go out now, not at the next poll. */
+  afterCommit: () => void;
+}

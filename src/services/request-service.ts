@@ -1,0 +1,164 @@
+import { listFlows, listResources } from '../db/catalog-queries.js';
+import { appendAudit } from '../db/audit-queries.js';
+import { newId } from '../db/ids.js';
+import { enqueue } from '../db/outbox-queries.js';
+import { getRequestDetails, insertRequest, pendingRequests, requestsOf, type RequestDetails } from '../db/request-queries.js';
+import { formatDuration } from '../domain/duration.js';
+import { AppError } from '../domain/errors.js';
+import { maxRequestableMinutes, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
+import { decisionRefusal } from '../domain/request-lifecycle.js';
+import { approverIdsOf, requireMember, resolveIdentity } from './identity.js';
+import type { ServiceDeps } from './ports.js';
+
+/** Slack limits and readable approver messages: a request names at most this many resources. */
+export const MAX_RESOURCES_PER_REQUEST = 10;
+export const MAX_JUSTIFICATION = 2000;
+
+export interface RequestForm {
+  requestable: RequestableResource[];
+  preselected: string[];
+  /** A name given to `/access request <name>` that this person cannot request. */
+  unknownPreselect: string | null;
+  maxMinutes: number;
+}
+
+export interface SubmitInput {
+  requesterId: string;
+  resourceNames: string[];
+  durationMinutes: number | null;
+  justification: string;
+}
+
+export type FieldErrors = Partial<Record<'resources' | 'duration' | 'justification', string>>;
+export type SubmitResult = { ok: true; requests: RequestDetails[] } | { ok: false; errors: FieldErrors };
+
+export function createRequestService(deps: ServiceDeps) {
+  const { db, directory, clock } = deps;
+
+  async function requestableFor(userId: string) {
+    const [flows, resources] = await Promise.all([listFlows(db), listResources(db)]);
+    const identity = await resolveIdentity(directory, userId, flows);
+    return { flows, identity, requestable: requestableResources(flows, resources, identity) };
+  }
+
+  async function openForm(userId: string, preselect?: string): Promise<RequestForm> {
+    await requireMember(directory, userId);
+    const { requestable } = await requestableFor(userId);
+    if (requestable.length === 0) throw new AppError('nothing_requestable', 'No flow lets this person request anything');
+    const wanted = preselect?.trim().toLowerCase();
+    const found = wanted ? requestable.find((r) => r.resource.name === wanted) : undefined;
+    return {
+      requestable,
+      preselected: found ? [found.resource.name] : [],
+      unknownPreselect: wanted && !found ? wanted : null,
+      maxMinutes: maxRequestableMinutes(found ? [found] : requestable),
+    };
+  }
+
+  /** Type-ahead over what this person may request (the modal switches to it past Slack's 100 options). */
+  async function search(userId: string, query: string, limit = 100): Promise<RequestableResource[]> {
+    const { requestable } = await requestableFor(userId);
+    const q = query.trim().toLowerCase();
+    const score = (r: RequestableResource) =>
+      r.resource.name.startsWith(q) ? 0 : r.resource.name.includes(q) ? 1 : r.resource.tags.some((t) => t.includes(q)) ? 2 : r.resource.description.toLowerCase().includes(q) ? 3 : 9;
+    return requestable
+      .map((r) => ({ r, s: score(r) }))
+      .filter((x) => x.s < 9)
+      .sort((a, b) => a.s - b.s || a.r.resource.name.localeCompare(b.r.resource.name))
+      .slice(0, limit)
+      .map((x) => x.r);
+  }
+
+  /**
+   * Validates everything again on the server (the modal is never trusted) and stores one request per
+   * flow. Bad input changes nothing and comes back as an error per field.
+   */
+  async function submit(input: SubmitInput): Promise<SubmitResult> {
+    await requireMember(directory, input.requesterId);
+    const { requestable } = await requestableFor(input.requesterId);
+    const errors: FieldErrors = {};
+    const names = [...new Set(input.resourceNames)];
+    const selection = names.map((n) => requestable.find((r) => r.resource.name === n));
+    const justification = input.justification.trim();
+
+    if (names.length === 0) errors.resources = 'Pick at least one resource.';
+    else if (names.length > MAX_RESOURCES_PER_REQUEST) errors.resources = `Pick at most ${MAX_RESOURCES_PER_REQUEST} resources in one request.`;
+    else if (selection.some((s) => !s)) {
+      const bad = names.filter((_, i) => !selection[i]);
+      errors.resources = `You cannot request ${bad.map((b) => `“${b.slice(0, 64)}”`).join(', ')}.`;
+    }
+    if (!justification) errors.justification = 'Say why you need this access.';
+    else if (justification.length > MAX_JUSTIFICATION) errors.justification = `Keep it under ${MAX_JUSTIFICATION} characters.`;
+    if (input.durationMinutes === null || !Number.isInteger(input.durationMinutes) || input.durationMinutes <= 0) {
+      errors.duration = 'Pick how long you need access.';
+    }
+    if (Object.keys(errors).length > 0) return { ok: false, errors };
+
+    const plans = planRequests(selection as RequestableResource[]);
+    const duration = input.durationMinutes as number;
+    const tooLong = plans.find((p) => duration > p.flow.maxDurationMinutes);
+    if (tooLong) {
+      const names = tooLong.resources.map((r) => r.name).join(', ');
+      return { ok: false, errors: { duration: `${names} can be requested for at most ${formatDuration(tooLong.flow.maxDurationMinutes)}.` } };
+    }
+    const approvers = await Promise.all(
+      plans.map(async (p) => (await approverIdsOf(directory, p.flow)).filter((id) => id !== input.requesterId || p.flow.allowSelfApproval)),
+    );
+    const orphan = plans.findIndex((_, i) => approvers[i]!.length === 0);
+    if (orphan >= 0) {
+      return { ok: false, errors: { resources: `Nobody but you can approve ${plans[orphan]!.resources.map((r) => r.name).join(', ')}; ask an admin to add approvers.` } };
+    }
+
+    const now = clock.now();
+    const ids = plans.map(() => newId('req'));
+    await db.transaction(async (tx) => {
+      for (const [i, plan] of plans.entries()) {
+        const id = ids[i]!;
+        await insertRequest(
+          tx,
+          {
+            id,
+            requesterId: input.requesterId,
+            flowId: plan.flow.id,
+            flowName: plan.flow.name,
+            status: 'pending',
+            justification,
+            durationMinutes: duration,
+            notifiedApprovers: approvers[i]!,
+            createdAt: now,
+          },
+          plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
+        );
+        await appendAudit(tx, {
+          requestId: id,
+          actor: input.requesterId,
+          action: 'request.created',
+          createdAt: now,
+          details: { flow: plan.flow.name, resources: plan.resources.map((r) => r.name), durationMinutes: duration, justification, approvers: approvers[i] },
+        });
+        await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
+      }
+    });
+    deps.afterCommit();
+    const created = await Promise.all(ids.map((id) => getRequestDetails(db, id)));
+    return { ok: true, requests: created.filter((r): r is RequestDetails => r !== undefined) };
+  }
+
+  async function listMine(userId: string, limit = 20): Promise<RequestDetails[]> {
+    return requestsOf(db, userId, limit);
+  }
+
+  /** Pending requests this person may decide now (authority re-read from the flows, not the snapshot). */
+  async function pendingFor(userId: string, limit = 50): Promise<RequestDetails[]> {
+    const flows = await listFlows(db);
+    const identity = await resolveIdentity(directory, userId, flows);
+    const pending = await pendingRequests(db, 500);
+    return pending
+      .filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity) === null)
+      .slice(0, limit);
+  }
+
+  return { openForm, search, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };
+}
+
+export type RequestService = ReturnType<typeof createRequestService>;

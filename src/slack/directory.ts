@@ -1,0 +1,57 @@
+import type { WebClient } from '@slack/web-api';
+import { AppError } from '../domain/errors.js';
+import type { Directory, Person } from '../services/ports.js';
+
+interface Cached<T> {
+  value: T;
+  until: number;
+}
+
+/**
+ * Users and user groups from Slack, cached briefly: membership changes show up within `ttlMs`, and a
+ * busy approval queue does not spend Slack's Tier 2 budget for usergroups.users.list.
+ */
+export function createSlackDirectory(client: WebClient, ttlMs = 60_000, now = () => Date.now()): Directory {
+  const people = new Map<string, Cached<Person>>();
+  const groups = new Map<string, Cached<string[]>>();
+
+  async function cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    const hit = map.get(key);
+    if (hit && hit.until > now()) return hit.value;
+    const value = await load();
+    map.set(key, { value, until: now() + ttlMs });
+    return value;
+  }
+
+  return {
+    person: (userId) =>
+      cached(people, userId, async () => {
+        try {
+          const { user } = await client.users.info({ user: userId });
+          if (!user?.id) throw new AppError('not_allowed', `Unknown user ${userId}`);
+          return {
+            id: user.id,
+            name: user.real_name || user.name || user.id,
+            isGuest: Boolean(user.is_restricted || user.is_ultra_restricted),
+            isWorkspaceAdmin: Boolean(user.is_admin || user.is_owner || user.is_primary_owner),
+            deleted: Boolean(user.deleted),
+            isBot: Boolean(user.is_bot),
+          };
+        } catch (e) {
+          if ((e as { data?: { error?: string } }).data?.error === 'user_not_found') throw new AppError('not_allowed', `Unknown user ${userId}`);
+          throw e;
+        }
+      }),
+    groupMembers: (groupId) =>
+      cached(groups, groupId, async () => {
+        try {
+          const res = await client.usergroups.users.list({ usergroup: groupId });
+          return res.users ?? [];
+        } catch (e) {
+          // A deleted or unknown group has no members; a flow naming it simply matches nobody.
+          if ((e as { data?: { error?: string } }).data?.error === 'no_such_subteam') return [];
+          throw e;
+        }
+      }),
+  };
+}

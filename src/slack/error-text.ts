@@ -1,0 +1,29 @@
+import { isAppError, type ErrorCode } from '../domain/errors.js';
+import { mention } from './mrkdwn.js';
+
+/** One clear sentence per expected failure; never a stack trace in Slack. */
+const TEXT: Record<ErrorCode, string> = {
+  not_found: "I can't find that request. Check the id: it looks like `req_…`.",
+  not_allowed: "You can't do that here.",
+  guest_not_allowed: "Guests can't request or approve access. Ask a full member of the workspace to help.",
+  not_approver: 'Only an approver of this request can do that.',
+  self_approval: "You can't approve or deny your own request.",
+  already_decided: 'This request was already decided.',
+  not_active: "That access isn't active any more.",
+  invalid_input: "That input isn't valid.",
+  nothing_requestable: "There's nothing you can request yet: no approval flow lists you as a requester. Ask an admin to add you to one.",
+  database_unavailable: "I can't reach my database right now. Please try again in a minute.",
+};
+
+export const UNEXPECTED = 'Something went wrong on my side, and it has been logged. Please try again in a moment.';
+
+export function errorText(error: unknown): string {
+  if (!isAppError(error)) return UNEXPECTED;
+  if (error.code === 'already_decided' && error.details) {
+    const { status, by } = error.details as { status?: string; by?: string | null };
+    if (status && by) return `This request was already ${status === 'active' ? 'approved' : status} by ${mention(by)}. Nothing changed.`;
+    if (status) return `This request is already ${status}. Nothing changed.`;
+  }
+  if (error.code === 'not_active' && error.details?.status) return `That access is ${String(error.details.status)}, not active: nothing to revoke.`;
+  return TEXT[error.code];
+}

@@ -1,0 +1,57 @@
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../deps.js';
+import { COMMAND } from '../ids.js';
+import { code } from '../mrkdwn.js';
+import { describeFailure } from '../reply.js';
+import { openRequestModal } from '../request/listeners.js';
+import { isRequestId } from '../state.js';
+import { HELP_TEXT, renderMyRequests, renderPending } from './request-list.js';
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** `/access <sub> [args]`: ack at once (Slack's 3 s), then answer ephemerally through response_url. */
+export function accessCommandHandler(deps: SlackDeps) {
+  return async ({ ack, command, client, respond }: CommandArgs) => {
+    await ack();
+    const [sub = 'help', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
+    const userId = command.user_id;
+    const reply = (text: string, blocks?: unknown[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) } as never);
+    try {
+      switch (sub.toLowerCase()) {
+        case 'request': {
+          const problem = await openRequestModal(deps, client, userId, command.trigger_id, args[0]);
+          if (problem) await reply(problem);
+          return;
+        }
+        case 'list': {
+          const view = renderMyRequests(await deps.requests.listMine(userId));
+          await reply(view.text, view.blocks);
+          return;
+        }
+        case 'pending': {
+          const view = renderPending(await deps.requests.pendingFor(userId));
+          await reply(view.text, view.blocks);
+          return;
+        }
+        case 'revoke': {
+          const id = args[0]?.toLowerCase();
+          if (!isRequestId(id)) {
+            await reply('Say which access to revoke: `/access revoke req_…` (the id is in `/access list` and in the approval message).');
+            return;
+          }
+          const request = await deps.grants.revoke(id, userId);
+          await reply(`Revoked ${code(request.id)}: the access has ended and the requester was told.`);
+          return;
+        }
+        default:
+          await reply(HELP_TEXT);
+      }
+    } catch (error) {
+      await reply(describeFailure(deps.logger, error, { action: `command.${sub}`, slack_user: userId }));
+    }
+  };
+}
+
+export function register(app: App, deps: SlackDeps) {
+  app.command(COMMAND, accessCommandHandler(deps));
+}

@@ -1,0 +1,70 @@
+import type { KnownBlock } from '@slack/types';
+import type { RequestDetails } from '../../db/request-queries.js';
+import { formatDuration } from '../../domain/duration.js';
+import { ReviewIds } from '../ids.js';
+import { code, mention, mentionList, slackDate, userText } from '../mrkdwn.js';
+import { context, plain, section } from '../views.js';
+import { statusLine } from '../review/request-message.js';
+
+const STATUS_EMOJI: Record<string, string> = {
+  pending: ':hourglass_flowing_sand:',
+  active: ':large_green_circle:',
+  denied: ':no_entry:',
+  expired: ':checkered_flag:',
+  revoked: ':octagonal_sign:',
+};
+
+/** One line block per request, as the requester sees it in `/access list` and App Home. */
+export function myRequestBlock(r: RequestDetails): KnownBlock {
+  const what = `${STATUS_EMOJI[r.status]} ${code(r.id)} ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · *${r.status}*`;
+  const detail =
+    r.status === 'pending'
+      ? `Approvers: ${mentionList(r.notifiedApprovers)} · asked ${slackDate(r.createdAt)}`
+      : statusLine(r).replace(/^:[a-z_]+: /, '');
+  return section(`${what}\n${detail}`);
+}
+
+/** A pending request as an approver sees it, with the same buttons as the DM. */
+export function pendingReviewBlocks(r: RequestDetails): KnownBlock[] {
+  return [
+    section(
+      `${mention(r.requesterId)} · ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · ${code(r.id)}\n>${userText(r.justification.split('\n')[0] ?? '', 300)}`,
+    ),
+    {
+      type: 'actions',
+      block_id: `${ReviewIds.actionsBlock}.${r.id}`,
+      elements: [
+        { type: 'button', action_id: ReviewIds.approveButton, text: plain('Approve…', 75), style: 'primary', value: r.id },
+        { type: 'button', action_id: ReviewIds.denyButton, text: plain('Deny…', 75), style: 'danger', value: r.id },
+      ],
+    },
+  ];
+}
+
+/** `/access list`: the person's recent requests. Stays well inside a message's 50 blocks. */
+export function renderMyRequests(requests: RequestDetails[]): { text: string; blocks: KnownBlock[] } {
+  if (requests.length === 0) {
+    return { text: 'You have no access requests yet.', blocks: [section('You have no access requests yet. Start one with `/access request`.')] };
+  }
+  const shown = requests.slice(0, 40);
+  const blocks: KnownBlock[] = [section(`*Your access requests* (latest ${shown.length})`), ...shown.map(myRequestBlock)];
+  return { text: `You have ${requests.length} access requests.`, blocks };
+}
+
+/** `/access pending`: what waits for this approver; 20 requests = 41 blocks < 50. */
+export function renderPending(requests: RequestDetails[]): { text: string; blocks: KnownBlock[] } {
+  if (requests.length === 0) return { text: 'Nothing is waiting for your review.', blocks: [section(':sparkles: Nothing is waiting for your review.')] };
+  const shown = requests.slice(0, 20);
+  const blocks: KnownBlock[] = [section(`*Waiting for your review* (${requests.length})`), ...shown.flatMap(pendingReviewBlocks)];
+  if (requests.length > shown.length) blocks.push(context(`…and ${requests.length - shown.length} more, oldest first.`));
+  return { text: `${requests.length} requests wait for your review.`, blocks };
+}
+
+export const HELP_TEXT = [
+  '*Access requests* give you just-in-time access: ask, get approved, and the access ends on its own.',
+  '• `/access request` — ask for access (or `/access request prod-db` to pick a resource)',
+  '• `/access list` — your requests, their status, approvers and expiry',
+  '• `/access pending` — requests waiting for your approval',
+  '• `/access revoke req_…` — end an active access early (approvers and admins)',
+  '• `/access help` — this help',
+].join('\n');

@@ -1,0 +1,43 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { Messenger } from '../services/notification-service.js';
+import { renderApproverMessage, renderRequesterMessage, renderRequesterNotice } from './review/request-message.js';
+
+const slackError = (e: unknown) => (e as { data?: { error?: string } }).data?.error;
+
+/** The Messenger port over Slack's Web API. */
+export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>): Messenger {
+  return {
+    async postRequestMessage(role, userId, request) {
+      const message = role === 'approver' ? renderApproverMessage(request) : renderRequesterMessage(request);
+      // Posting to a user id lands in the bot's DM with that person; Slack answers with the D… channel.
+      const res = await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
+      return { channel: res.channel!, ts: res.ts! };
+    },
+    async updateRequestMessage(ref, request) {
+      const message = ref.role === 'approver' ? renderApproverMessage(request) : renderRequesterMessage(request);
+      try {
+        await client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+        return true;
+      } catch (e) {
+        if (slackError(e) === 'message_not_found' || slackError(e) === 'channel_not_found') {
+          logger.warn({ request_id: request.id, channel: ref.channel }, 'request message is gone; not updating it');
+          return false;
+        }
+        throw e;
+      }
+    },
+    async postNotice(userId, request, event) {
+      const message = renderRequesterNotice(request, event);
+      await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
+    },
+    async refreshHome(userId) {
+      try {
+        await refreshHome(userId);
+      } catch (e) {
+        // The Home tab is a convenience view: failing to refresh it must not hold back the messages.
+        logger.warn({ slack_user: userId, err: e }, 'could not refresh the App Home tab');
+      }
+    },
+  };
+}

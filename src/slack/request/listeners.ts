@@ -1,0 +1,79 @@
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { SlackDeps } from '../deps.js';
+import { RequestIds } from '../ids.js';
+import { describeFailure } from '../reply.js';
+import { minutesValue, selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
+import { messageModal } from '../views.js';
+import { buildRequestModal, resourceOption } from './request-modal.js';
+import { buildRequestSentModal } from './request-sent-modal.js';
+
+/**
+ * Opens the request form. Returns the sentence to show the person when it cannot (guest, nothing
+ * requestable), so the caller can say it where the person is (ephemeral reply or modal).
+ */
+export async function openRequestModal(deps: SlackDeps, client: WebClient, userId: string, triggerId: string, preselect?: string) {
+  try {
+    const form = await deps.requests.openForm(userId, preselect);
+    await client.views.open({ trigger_id: triggerId, view: buildRequestModal(form) });
+    return null;
+  } catch (error) {
+    return describeFailure(deps.logger, error, { action: 'request.open', slack_user: userId });
+  }
+}
+
+export function readRequestSubmission(values: StateValues) {
+  return {
+    resourceNames: selectedValues(values, RequestIds.resourcesBlock, RequestIds.resourcesAction),
+    durationMinutes: minutesValue(selectedValue(values, RequestIds.durationBlock, RequestIds.durationAction)),
+    justification: textValue(values, RequestIds.justificationBlock, RequestIds.justificationAction),
+  };
+}
+
+const FIELD_BLOCKS = {
+  resources: RequestIds.resourcesBlock,
+  duration: RequestIds.durationBlock,
+  justification: RequestIds.justificationBlock,
+} as const;
+
+export function requestSubmissionHandler(deps: SlackDeps) {
+  return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
+    const userId = body.user.id;
+    try {
+      const result = await deps.requests.submit({ requesterId: userId, ...readRequestSubmission(view.state.values as StateValues) });
+      if (!result.ok) {
+        const errors = Object.fromEntries(Object.entries(result.errors).map(([field, text]) => [FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS], text]));
+        await ack({ response_action: 'errors', errors });
+        return;
+      }
+      await ack({ response_action: 'update', view: buildRequestSentModal(result.requests) });
+    } catch (error) {
+      const text = describeFailure(deps.logger, error, { action: 'request.submit', slack_user: userId });
+      await ack({ response_action: 'update', view: messageModal('Request not sent', text) });
+    }
+  };
+}
+
+export function register(app: App, deps: SlackDeps) {
+  app.view(RequestIds.callback, requestSubmissionHandler(deps));
+
+  // Type-ahead for the resource picker once a person may request more than Slack's 100 options.
+  app.options(RequestIds.resourcesAction, async ({ ack, body }) => {
+    try {
+      const found = await deps.requests.search(body.user.id, String(body.value ?? ''));
+      await ack({ options: found.map(resourceOption) });
+    } catch (error) {
+      describeFailure(deps.logger, error, { action: 'request.search', slack_user: body.user.id });
+      await ack({ options: [] });
+    }
+  });
+
+  app.action(RequestIds.openButton, async ({ ack, body, client }) => {
+    await ack();
+    const triggerId = 'trigger_id' in body ? body.trigger_id : undefined;
+    if (!triggerId) return;
+    const problem = await openRequestModal(deps, client, body.user.id, triggerId);
+    // The trigger is still unused when the form could not be built: say why in a modal (works in App Home too).
+    if (problem) await client.views.open({ trigger_id: triggerId, view: messageModal('Request access', problem) });
+  });
+}

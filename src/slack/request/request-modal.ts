@@ -1,0 +1,85 @@
+import type { KnownBlock, ModalView } from '@slack/types';
+import { defaultDuration, durationChoices } from '../../domain/duration.js';
+import type { RequestableResource } from '../../domain/flow.js';
+import type { RequestForm } from '../../services/request-service.js';
+import { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST } from '../../services/request-service.js';
+import { RequestIds } from '../ids.js';
+import { code, userText } from '../mrkdwn.js';
+import { context, durationOption, option, plain } from '../views.js';
+
+/** Slack caps static selects at 100 options; past that the modal switches to type-ahead (external select). */
+export const STATIC_OPTION_LIMIT = 100;
+
+export const resourceOption = (r: RequestableResource) =>
+  option(r.resource.name, r.resource.name, [r.resource.type, r.resource.description].filter(Boolean).join(' · '));
+
+export function buildRequestModal(form: RequestForm): ModalView {
+  const preselected = form.requestable.filter((r) => form.preselected.includes(r.resource.name)).map(resourceOption);
+  const useExternal = form.requestable.length > STATIC_OPTION_LIMIT;
+  const durations = durationChoices(form.maxMinutes);
+  const initialDuration = defaultDuration(form.maxMinutes);
+
+  const blocks: KnownBlock[] = [];
+  if (form.unknownPreselect) {
+    blocks.push(context(`:warning: ${code(userText(form.unknownPreselect, 64))} is not something you can request. Pick from the list below.`));
+  }
+  blocks.push(
+    {
+      type: 'input',
+      block_id: RequestIds.resourcesBlock,
+      label: plain('Resources'),
+      hint: plain('Only resources an approval flow lets you request are listed.'),
+      element: useExternal
+        ? {
+            type: 'multi_external_select',
+            action_id: RequestIds.resourcesAction,
+            placeholder: plain('Type to search resources', 150),
+            min_query_length: 0,
+            max_selected_items: MAX_RESOURCES_PER_REQUEST,
+            ...(preselected.length ? { initial_options: preselected } : {}),
+          }
+        : {
+            type: 'multi_static_select',
+            action_id: RequestIds.resourcesAction,
+            placeholder: plain('Pick resources', 150),
+            max_selected_items: MAX_RESOURCES_PER_REQUEST,
+            options: form.requestable.map(resourceOption),
+            ...(preselected.length ? { initial_options: preselected } : {}),
+          },
+    },
+    {
+      type: 'input',
+      block_id: RequestIds.durationBlock,
+      label: plain('For how long'),
+      element: {
+        type: 'static_select',
+        action_id: RequestIds.durationAction,
+        options: durations.map(durationOption),
+        initial_option: durationOption(initialDuration),
+      },
+    },
+    {
+      type: 'input',
+      block_id: RequestIds.justificationBlock,
+      label: plain('Why do you need it?'),
+      hint: plain('Approvers see this, and it stays in the audit trail.'),
+      element: {
+        type: 'plain_text_input',
+        action_id: RequestIds.justificationAction,
+        multiline: true,
+        max_length: MAX_JUSTIFICATION,
+        placeholder: plain('e.g. INC-1234: investigate failed payments', 150),
+      },
+    },
+    context('Approvers get a message in Slack. I will send you a DM when they decide.'),
+  );
+
+  return {
+    type: 'modal',
+    callback_id: RequestIds.callback,
+    title: plain('Request access', 24),
+    submit: plain('Send request', 24),
+    close: plain('Cancel', 24),
+    blocks,
+  };
+}

@@ -1,0 +1,18 @@
+import type { ModalView } from '@slack/types';
+import type { RequestDetails } from '../../db/request-queries.js';
+import { formatDuration } from '../../domain/duration.js';
+import { code, mentionList } from '../mrkdwn.js';
+import { context, plain, section } from '../views.js';
+
+/** Shown in place of the form once the request is stored: what was sent, and to whom. */
+export function buildRequestSentModal(requests: RequestDetails[]): ModalView {
+  const blocks = requests.flatMap((r) => [
+    section(
+      `:incoming_envelope: Request ${code(r.id)} for ${r.resources.map((x) => code(x.name)).join(', ')} (${formatDuration(r.durationMinutes)})\n` +
+        `Waiting for: ${mentionList(r.notifiedApprovers)}`,
+    ),
+  ]);
+  if (requests.length > 1) blocks.unshift(context('Your resources are covered by different approval flows, so each flow got its own request.'));
+  blocks.push(context('Follow it with `/access list`. I will DM you when it is decided.'));
+  return { type: 'modal', title: plain('Request sent', 24), close: plain('Done', 24), blocks };
+}

@@ -1,0 +1,99 @@
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { SlackDeps } from '../deps.js';
+import { ReviewIds } from '../ids.js';
+import { code } from '../mrkdwn.js';
+import { describeFailure } from '../reply.js';
+import { isRequestId, parseRequestRef, textValue, type StateValues } from '../state.js';
+import { tellClicker } from '../tell.js';
+import { messageModal } from '../views.js';
+import { readTuning } from './read-tuning.js';
+import { buildDenyModal, buildTuningModal } from './tuning-modal.js';
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
+
+/** Approve / Deny buttons: check the clicker may decide, then open the modal. Nothing is written yet. */
+export function reviewButtonHandler(deps: SlackDeps, kind: 'approve' | 'deny') {
+  return async ({ ack, body, action, client, respond }: ButtonArgs) => {
+    await ack();
+    const userId = body.user.id;
+    try {
+      if (!isRequestId(action.value)) throw new Error('review button without a request id');
+      const request = await deps.reviews.startReview(action.value, userId);
+      const view = kind === 'approve' ? buildTuningModal(request) : buildDenyModal(request);
+      if (body.view?.type === 'modal') await client.views.push({ trigger_id: body.trigger_id, view });
+      else await client.views.open({ trigger_id: body.trigger_id, view });
+    } catch (error) {
+      const text = describeFailure(deps.logger, error, { action: `review.${kind}`, slack_user: userId, request_id: action.value });
+      await tellClicker(body, client, respond, 'Access request', text);
+    }
+  };
+}
+
+export function revokeButtonHandler(deps: SlackDeps) {
+  return async ({ ack, body, action, client, respond }: ButtonArgs) => {
+    await ack();
+    try {
+      if (!isRequestId(action.value)) throw new Error('revoke button without a request id');
+      const request = await deps.grants.revoke(action.value, body.user.id);
+      await tellClicker(body, client, respond, 'Access revoked', `Revoked ${code(request.id)}: the access has ended.`);
+    } catch (error) {
+      const text = describeFailure(deps.logger, error, { action: 'review.revoke', slack_user: body.user.id, request_id: action.value });
+      await tellClicker(body, client, respond, 'Access request', text);
+    }
+  };
+}
+
+type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+export function tuningSubmissionHandler(deps: SlackDeps) {
+  return async ({ ack, body, view }: SubmitArgs) => {
+    const userId = body.user.id;
+    const requestId = parseRequestRef(view.private_metadata);
+    try {
+      if (!requestId) throw new Error('tuning modal without a request id');
+      const request = await deps.requests.get(requestId);
+      if (!request) throw new Error(`tuning modal for unknown request ${requestId}`);
+      const tuning = readTuning(request, view.state.values as StateValues);
+      if (Object.keys(tuning.errors).length > 0) {
+        await ack({ response_action: 'errors', errors: tuning.errors });
+        return;
+      }
+      const result = await deps.reviews.approve({ requestId, approverId: userId, durationMinutes: tuning.durationMinutes, grants: tuning.grants });
+      if (!result.ok) {
+        const errors: Record<string, string> = {};
+        if (result.errors.duration) errors[ReviewIds.durationBlock] = result.errors.duration;
+        if (result.errors.resources) errors[ReviewIds.includeBlock] = result.errors.resources;
+        await ack({ response_action: 'errors', errors });
+        return;
+      }
+      await ack();
+    } catch (error) {
+      const text = describeFailure(deps.logger, error, { action: 'review.approve.submit', slack_user: userId, request_id: requestId });
+      await ack({ response_action: 'update', view: messageModal('Not approved', text) });
+    }
+  };
+}
+
+export function denySubmissionHandler(deps: SlackDeps) {
+  return async ({ ack, body, view }: SubmitArgs) => {
+    const userId = body.user.id;
+    const requestId = parseRequestRef(view.private_metadata);
+    try {
+      if (!requestId) throw new Error('deny modal without a request id');
+      const reason = textValue(view.state.values as StateValues, ReviewIds.reasonBlock, ReviewIds.reasonAction);
+      await deps.reviews.deny(requestId, userId, reason);
+      await ack();
+    } catch (error) {
+      const text = describeFailure(deps.logger, error, { action: 'review.deny.submit', slack_user: userId, request_id: requestId });
+      await ack({ response_action: 'update', view: messageModal('Not denied', text) });
+    }
+  };
+}
+
+export function register(app: App, deps: SlackDeps) {
+  app.action<BlockAction<ButtonAction>>(ReviewIds.approveButton, reviewButtonHandler(deps, 'approve'));
+  app.action<BlockAction<ButtonAction>>(ReviewIds.denyButton, reviewButtonHandler(deps, 'deny'));
+  app.action<BlockAction<ButtonAction>>(ReviewIds.revokeButton, revokeButtonHandler(deps));
+  app.view(ReviewIds.tuningCallback, tuningSubmissionHandler(deps));
+  app.view(ReviewIds.denyCallback, denySubmissionHandler(deps));
+}

@@ -1,0 +1,127 @@
+import type { KnownBlock } from '@slack/types';
+import type { RequestDetails } from '../../db/request-queries.js';
+import { formatDuration } from '../../domain/duration.js';
+import { describeGrant } from '../../domain/policy.js';
+import { ReviewIds } from '../ids.js';
+import { code, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
+import { context, md, plain, section } from '../views.js';
+
+export interface SlackMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const resourceList = (r: RequestDetails) => r.resources.map((x) => `${code(x.name)} _(${x.type})_`).join(', ');
+
+/** The status line every resolved message gains (and the only thing that changes over a request's life). */
+export function statusLine(r: RequestDetails): string {
+  switch (r.status) {
+    case 'pending':
+      return `:hourglass_flowing_sand: Waiting for approval from ${mentionList(r.notifiedApprovers)}`;
+    case 'active':
+      return `:white_check_mark: Approved by ${mention(r.decidedBy!)} ${slackDate(r.decidedAt!)}. Access until ${slackDate(r.grant!.expiresAt)}.`;
+    case 'denied':
+      return `:no_entry: Denied by ${mention(r.decidedBy!)} ${slackDate(r.decidedAt!)}${r.denyReason ? `: ${userText(r.denyReason, 500)}` : '.'}`;
+    case 'expired':
+      return `:checkered_flag: Approved by ${mention(r.decidedBy!)}; the access expired ${slackDate(r.endedAt!)}.`;
+    case 'revoked':
+      return `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; revoked by ${mention(r.endedBy!)} ${slackDate(r.endedAt!)}.`;
+  }
+}
+
+function grantedBlock(r: RequestDetails): KnownBlock[] {
+  if (!r.grant) return [];
+  const lines = r.grant.policy.resources.map((g) => `• ${userText(describeGrant(g), 300)}`);
+  return [section(`*Granted for ${formatDuration(r.grant.policy.durationMinutes)}*\n${lines.join('\n')}`)];
+}
+
+function summaryBlocks(r: RequestDetails, title: string): KnownBlock[] {
+  return [
+    section(title),
+    {
+      type: 'section',
+      fields: [
+        md(`*Resources*\n${resourceList(r)}`, 2000),
+        md(`*Duration*\n${formatDuration(r.durationMinutes)}`),
+        md(`*Flow*\n${userText(r.flowName, 200)}`),
+        md(`*Request*\n${code(r.id)}`),
+      ],
+    },
+    section(`*Justification*\n${quote(userText(r.justification, 2800))}`),
+  ];
+}
+
+/**
+ * The message an approver gets, for the first post and for every update: rendered from the request's
+ * current state only, so any replica re-rendering it produces the same message.
+ */
+export function renderApproverMessage(r: RequestDetails): SlackMessage {
+  const blocks = summaryBlocks(r, `:key: ${mention(r.requesterId)} requests access`);
+  blocks.push(context(`Requested ${slackDate(r.createdAt)}`));
+  if (r.status === 'pending') {
+    blocks.push({
+      type: 'actions',
+      block_id: ReviewIds.actionsBlock,
+      elements: [
+        { type: 'button', action_id: ReviewIds.approveButton, text: plain('Approve…', 75), style: 'primary', value: r.id },
+        { type: 'button', action_id: ReviewIds.denyButton, text: plain('Deny…', 75), style: 'danger', value: r.id },
+      ],
+    });
+  } else {
+    blocks.push(...grantedBlock(r), section(statusLine(r)));
+    if (r.status === 'active') blocks.push(revokeActions(r));
+  }
+  return { text: `${mention(r.requesterId)} requests access to ${r.resources.map((x) => x.name).join(', ')} (${r.status})`, blocks };
+}
+
+export function revokeActions(r: RequestDetails): KnownBlock {
+  return {
+    type: 'actions',
+    block_id: ReviewIds.actionsBlock,
+    elements: [
+      {
+        type: 'button',
+        action_id: ReviewIds.revokeButton,
+        text: plain('Revoke now', 75),
+        style: 'danger',
+        value: r.id,
+        confirm: {
+          title: plain('Revoke this access?', 100),
+          text: plain(`${r.resources.map((x) => x.name).join(', ')} ends now for the requester.`, 300),
+          confirm: plain('Revoke', 30),
+          deny: plain('Keep', 30),
+          style: 'danger',
+        },
+      },
+    ],
+  };
+}
+
+/** The requester's own copy of the request, updated in place as it moves on. */
+export function renderRequesterMessage(r: RequestDetails): SlackMessage {
+  const blocks = summaryBlocks(r, `:incoming_envelope: You requested access`);
+  blocks.push(...grantedBlock(r), section(statusLine(r)));
+  return { text: `Your request ${r.id} for ${r.resources.map((x) => x.name).join(', ')} is ${r.status}`, blocks };
+}
+
+/** A new DM telling the requester what just happened (a fresh message, so Slack notifies them). */
+export function renderRequesterNotice(r: RequestDetails, event: string): SlackMessage {
+  const names = r.resources.map((x) => code(x.name)).join(', ');
+  let text: string;
+  switch (event) {
+    case 'approved':
+      text = `:white_check_mark: ${mention(r.decidedBy!)} approved your request ${code(r.id)}. You have access until ${slackDate(r.grant!.expiresAt)}.`;
+      break;
+    case 'denied':
+      text = `:no_entry: ${mention(r.decidedBy!)} denied your request ${code(r.id)} for ${names}${r.denyReason ? `: ${userText(r.denyReason, 500)}` : '.'}`;
+      break;
+    case 'expired':
+      text = `:checkered_flag: Your access from ${code(r.id)} to ${names} has expired.`;
+      break;
+    default:
+      text = `:octagonal_sign: Your access from ${code(r.id)} to ${names} was revoked by ${mention(r.endedBy!)}.`;
+  }
+  const blocks: KnownBlock[] = [section(text)];
+  if (event === 'approved') blocks.push(...grantedBlock(r));
+  return { text: text.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1'), blocks };
+}

@@ -1,0 +1,111 @@
+import type { KnownBlock, ModalView } from '@slack/types';
+import type { RequestDetails, RequestedResource } from '../../db/request-queries.js';
+import { durationChoices, formatDuration } from '../../domain/duration.js';
+import { ReviewIds, tuningAction, tuningBlock } from '../ids.js';
+import { code, mention, quote, userText } from '../mrkdwn.js';
+import { divider, durationOption, option, plain, section } from '../views.js';
+
+const textInput = (block: string, label: string, hint: string, placeholder: string): KnownBlock => ({
+  type: 'input',
+  block_id: block,
+  optional: true, // a dropped resource needs no tuning; the server checks the kept ones
+  label: plain(label, 2000),
+  hint: plain(hint, 2000),
+  element: { type: 'plain_text_input', action_id: tuningAction('text'), max_length: 500, placeholder: plain(placeholder, 150) },
+});
+
+const radio = (block: string, label: string, choices: [string, string][], initial: string): KnownBlock => {
+  const options = choices.map(([value, text]) => option(text, value));
+  return {
+    type: 'input',
+    block_id: block,
+    label: plain(label, 2000),
+    element: { type: 'radio_buttons', action_id: tuningAction('choice'), options, initial_option: options.find((o) => o.value === initial)! },
+  };
+};
+
+/** The limits an approver may set, per resource type. */
+function tuningInputs(r: RequestedResource): KnownBlock[] {
+  const title = section(`*${code(r.name)}* _(${r.type})_`);
+  switch (r.type) {
+    case 'ssh':
+      return [title, textInput(tuningBlock(r.name, 'login'), 'Login user(s)', 'Required: the Unix users the requester may log in as, separated by commas.', 'ubuntu, deploy')];
+    case 'database':
+      return [
+        title,
+        radio(tuningBlock(r.name, 'access'), 'Access', [['read-only', 'Read-only'], ['read-write', 'Read-write']], 'read-only'),
+        textInput(tuningBlock(r.name, 'databases'), 'Databases', 'Leave empty for all databases on this server.', 'app, reporting'),
+      ];
+    case 'kubernetes':
+      return [
+        title,
+        radio(tuningBlock(r.name, 'role'), 'Role', [['view', 'view (read-only)'], ['edit', 'edit'], ['admin', 'admin (namespace admin)']], 'view'),
+        textInput(tuningBlock(r.name, 'namespaces'), 'Namespaces', 'Required: the namespaces the role applies in, separated by commas.', 'payments, default'),
+      ];
+    case 'http':
+      return [title, radio(tuningBlock(r.name, 'access'), 'Access', [['read-only', 'Read-only'], ['full', 'Full']], 'read-only')];
+    case 'generic':
+      return [];
+  }
+}
+
+/** Approve opens this: prefilled from the request; the approver narrows what is granted. */
+export function buildTuningModal(r: RequestDetails): ModalView {
+  const resourceOptions = r.resources.map((x) => option(x.name, x.name, x.type));
+  const blocks: KnownBlock[] = [
+    section(`${mention(r.requesterId)} asks for ${r.resources.map((x) => code(x.name)).join(', ')} for *${formatDuration(r.durationMinutes)}*.`),
+    section(quote(userText(r.justification, 2800))),
+    {
+      type: 'input',
+      block_id: ReviewIds.durationBlock,
+      label: plain('Grant for'),
+      hint: plain('At most what was requested.'),
+      element: {
+        type: 'static_select',
+        action_id: ReviewIds.durationAction,
+        options: durationChoices(r.durationMinutes).map(durationOption),
+        initial_option: durationOption(r.durationMinutes),
+      },
+    },
+    {
+      type: 'input',
+      block_id: ReviewIds.includeBlock,
+      optional: true,
+      label: plain('Resources to grant'),
+      hint: plain('Untick a resource to leave it out of the grant.'),
+      element: { type: 'checkboxes', action_id: ReviewIds.includeAction, options: resourceOptions, initial_options: resourceOptions },
+    },
+    divider(),
+    ...r.resources.flatMap(tuningInputs),
+  ];
+  return {
+    type: 'modal',
+    callback_id: ReviewIds.tuningCallback,
+    private_metadata: JSON.stringify({ requestId: r.id }),
+    title: plain('Approve access', 24),
+    submit: plain('Approve', 24),
+    close: plain('Cancel', 24),
+    blocks,
+  };
+}
+
+export function buildDenyModal(r: RequestDetails): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ReviewIds.denyCallback,
+    private_metadata: JSON.stringify({ requestId: r.id }),
+    title: plain('Deny access', 24),
+    submit: plain('Deny', 24),
+    close: plain('Cancel', 24),
+    blocks: [
+      section(`Deny ${mention(r.requesterId)}'s request ${code(r.id)} for ${r.resources.map((x) => code(x.name)).join(', ')}?`),
+      {
+        type: 'input',
+        block_id: ReviewIds.reasonBlock,
+        optional: true,
+        label: plain('Reason (the requester sees it)'),
+        element: { type: 'plain_text_input', action_id: ReviewIds.reasonAction, multiline: true, max_length: 500 },
+      },
+    ],
+  };
+}

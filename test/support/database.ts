@@ -1,0 +1,65 @@
+/**
+ * Per-test-file PostgreSQL databases, copied from the migrated template built by ./global-setup.ts.
+ *
+ *   const db = await createTestDatabase();   // in beforeAll
+ *   ... connect to db.url ...
+ *   await db.drop();                          // in afterAll (after closing your own connections)
+ */
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import { dropDatabase, quoteIdent, withDatabase } from './global-setup.js';
+
+export interface TestDatabase {
+  /** Connection URL of the new database (same server and credentials as the admin URL). */
+  url: string;
+  /** Database name. */
+  name: string;
+  /** Disconnects every session still on the database and drops it. */
+  drop(): Promise<void>;
+}
+
+/** Connection URL of the test server's maintenance database (superuser or CREATEDB role). */
+export function adminUrl(): string {
+  return inject('pgAdminUrl');
+}
+
+let counter = 0;
+
+function isObjectInUse(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55006';
+}
+
+/** Creates a fresh database with the schema of the committed migrations (`CREATE DATABASE … TEMPLATE …`). */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const admin = adminUrl();
+  const template = inject('pgTemplate');
+  counter += 1;
+  const name = `access_test_${process.pid}_${counter}_${randomBytes(3).toString('hex')}`;
+  const sql = postgres(admin, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    // Copying fails with 55006 ("source database is being accessed by other users") while anything, e.g. an
+    // autovacuum worker, is connected to the template: retry briefly.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await sql.unsafe(`create database ${quoteIdent(name)} template ${quoteIdent(template)}`);
+        break;
+      } catch (error) {
+        if (!isObjectInUse(error) || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  let dropped = false;
+  return {
+    url: withDatabase(admin, name),
+    name,
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await dropDatabase(admin, name);
+    },
+  };
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Finds (or starts) PostgreSQL once, builds a migrated template database and provides
+    // `pgAdminUrl` / `pgTemplate` to test files (see test/support/database.ts).
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // A 2-core machine: two test files at a time, each with its own database.
+    maxWorkers: 2,
+  },
+});
