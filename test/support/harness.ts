@@ -1,0 +1,92 @@
+import { Writable } from 'node:stream';
+import postgres from 'postgres';
+import { createAccessApp, type AccessApp } from '../../src/app.js';
+import { parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { FakeSlack } from '../slack-double/fake-slack.js';
+import { SlackDriver } from '../slack-double/driver.js';
+import { TestClock } from './clock.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './workspace.js';
+
+export const BOT_TOKEN = 'xoxb-1111-2222-testtokensecret';
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+
+export interface Harness {
+  slack: FakeSlack;
+  driver: SlackDriver;
+  app: AccessApp;
+  clock: TestClock;
+  db: TestDatabase;
+  sql: postgres.Sql;
+  port: number;
+  /** Every log line the bot wrote (debug level), to check what reaches the logs. */
+  logs: string[];
+  /** Lets queued Slack messages go out (the outbox worker) and waits for it. */
+  settle(): Promise<void>;
+  /** Stops the bot (not Slack, not the database) and starts a new one on the same database. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: { accessFile?: string; env?: Record<string, string> } = {}): Promise<Harness> {
+  const db = await createTestDatabase();
+  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+  const clock = new TestClock();
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const config = parseConfig({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    DATABASE_URL: db.url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ACCESS_ADMINS: PEOPLE.admin,
+    LOG_LEVEL: 'debug',
+    // The tests run the expiry job by hand after moving the clock.
+    EXPIRY_INTERVAL_SECONDS: '3600',
+    ...options.env,
+  });
+  const boot = async () => {
+    const app = await createAccessApp({ config, logger: createLogger('debug', sink), clock, accessFileText: options.accessFile ?? ACCESS_FILE });
+    const { port } = await app.start();
+    return { app, port };
+  };
+  let { app, port } = await boot();
+  const sql = postgres(db.url, { onnotice: () => {}, max: 2 });
+  const harness: Harness = {
+    slack,
+    driver: new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack }),
+    app,
+    clock,
+    db,
+    sql,
+    port,
+    logs,
+    settle: async () => {
+      // Twice: a delivery can queue nothing new today, but a crash-retry or a refresh may follow a post.
+      await harness.app.jobs.drainOutbox();
+      await harness.app.jobs.drainOutbox();
+    },
+    restart: async () => {
+      await harness.app.stop();
+      ({ app, port } = await boot());
+      harness.app = app;
+      harness.port = port;
+      harness.driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack });
+    },
+    stop: async () => {
+      await harness.app.stop();
+      await sql.end();
+      await slack.stop();
+      await db.drop();
+    },
+  };
+  return harness;
+}

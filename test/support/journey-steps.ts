@@ -1,0 +1,95 @@
+import { until } from '../slack-double/driver.js';
+import { blockActionsPayload, nowTs, viewSubmissionPayload } from '../slack-double/payloads.js';
+import { stateValuesOf } from '../slack-double/surface.js';
+import type { Harness } from './harness.js';
+
+export const allText = (value: unknown) => JSON.stringify(value);
+
+/** `/access request [text]` then submit the modal with these picks; returns the new request ids. */
+export async function requestAccess(
+  h: Harness,
+  user: string,
+  picks: { resources: string[]; duration: string; justification: string },
+  text = 'request',
+): Promise<string[]> {
+  h.slack.clearViews(user);
+  const before = new Set((await h.sql`select id from access_requests`).map((r) => r.id as string));
+  await h.driver.command(user, '/access', text);
+  const modal = await until(() => h.slack.topView(user), 2000, 'the request modal');
+  const res = await h.driver.submitView(user, modal.id, {
+    'request.resources': picks.resources,
+    'request.duration': picks.duration,
+    'request.justification': picks.justification,
+  });
+  if (res.json?.response_action === 'errors') throw new Error(`request refused: ${JSON.stringify(res.json.errors)}`);
+  h.slack.clearViews(user);
+  const after = (await h.sql`select id from access_requests order by created_at, id`).map((r) => r.id as string);
+  await h.settle();
+  return after.filter((id) => !before.has(id));
+}
+
+/** The approver's DM about a request (the message with its buttons). */
+export function approverMessage(h: Harness, approver: string, requestId: string) {
+  const dm = h.slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes(requestId));
+  if (!dm) throw new Error(`${approver} has no message about ${requestId}`);
+  return { channel: dm.channel, ts: dm.ts, message: dm };
+}
+
+/** Clicks Approve in the approver's DM and submits the tuning modal with `values` (defaults: as asked). */
+export async function approve(h: Harness, approver: string, requestId: string, values: Record<string, string | string[] | null> = {}) {
+  const where = approverMessage(h, approver, requestId);
+  await h.driver.clickButton(approver, where, 'review.approve');
+  const modal = await until(() => h.slack.topView(approver), 2000, 'the tuning modal');
+  const res = await h.driver.submitView(approver, modal.id, values);
+  h.slack.clearViews(approver);
+  await h.settle();
+  return res;
+}
+
+export async function statusOf(h: Harness, requestId: string): Promise<string> {
+  const [row] = await h.sql`select status from access_requests where id = ${requestId}`;
+  return row?.status as string;
+}
+
+export async function countRows(h: Harness, table: 'access_requests' | 'grants' | 'audit_events'): Promise<number> {
+  const [row] = await h.sql`select count(*)::int as n from ${h.sql(table)}`;
+  return row!.n as number;
+}
+
+/**
+ * A click that the person could not have made in Slack (the message is in someone else's DM), sent
+ * as a correctly signed block_actions payload: what an attacker with a copied payload could send.
+ */
+export async function forgeClick(h: Harness, userId: string, where: { channel: string; ts: string }, actionId: string, value: string) {
+  const message = h.slack.message(where.channel, where.ts)!;
+  const payload = blockActionsPayload(h.slack, {
+    userId,
+    apiAppId: h.slack.appId,
+    surface: { kind: 'message', message, values: {} },
+    action: { type: 'button', action_id: actionId, block_id: 'review.actions', value, text: { type: 'plain_text', text: 'x' }, action_ts: nowTs() },
+    triggerId: h.slack.issueTriggerId(userId),
+    responseUrl: h.slack.newResponseUrl({ channel: where.channel, userId, messageTs: where.ts }),
+  });
+  return h.driver.raw(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+}
+
+/** Runs `act` and waits for the ephemeral reply it causes (a new post to a response_url). */
+export async function replyTo(h: Harness, act: () => Promise<unknown>): Promise<{ text: string; blocks?: unknown[]; response_type?: string; replace_original?: boolean }> {
+  const before = h.slack.responses().length;
+  await act();
+  const reply = await until(() => h.slack.responses()[before], 2000, 'a reply');
+  return reply.body;
+}
+
+/** A view_submission for a modal as it was opened (its initial values), sent without the driver's checks. */
+export async function submitRaw(h: Harness, userId: string, viewId: string) {
+  const view = h.slack.view(viewId)!;
+  const payload = viewSubmissionPayload(h.slack, {
+    userId,
+    apiAppId: h.slack.appId,
+    view,
+    values: stateValuesOf(view.blocks, {}),
+    triggerId: h.slack.issueTriggerId(userId),
+  });
+  return h.driver.raw(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+}
