@@ -39,6 +39,8 @@ export class StartupError extends Error {}
 export async function createAccessApp(options: AccessAppOptions) {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.
+  const accessFile = options.accessFileText !== undefined ? parseAccessFile(options.accessFileText) : undefined;
   const database: Database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
   let outboxLoop: Loop | undefined;
   let expiryLoop: Loop | undefined;
@@ -77,8 +79,8 @@ export async function createAccessApp(options: AccessAppOptions) {
 
   async function start(): Promise<{ port: number }> {
     await database.migrate();
-    if (options.accessFileText !== undefined) {
-      const summary = await applyAccessFile(database.db, clock, parseAccessFile(options.accessFileText));
+    if (accessFile) {
+      const summary = await applyAccessFile(database.db, clock, accessFile);
       logger.info(summary, 'applied ACCESS_CONFIG');
     }
     try {

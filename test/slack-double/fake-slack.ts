@@ -1,0 +1,385 @@
+/**
+ * FakeSlack: a local Slack Web API (`POST /api/<method>`) plus response_url
+ * endpoints, holding the workspace state tests assert on.
+ * Wire format follows platform doc §3.1: form-encoded bodies with object args
+ * JSON-stringified in a field, Bearer token (or `token` field), HTTP 200 +
+ * `{ok:false,error}` for every error except injected 429/500 faults (§3.4, §0.10).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { validateSurface, viewTooLarge } from './block-kit.js';
+import { METHODS } from './fake-slack-methods.js';
+import {
+  SlackApiError, SlackState, type FakeChannel, type FakeSlackOptions, type FakeUser, type FakeUsergroup,
+  type RecordedCall, type StoredMessage, type StoredView,
+} from './state.js';
+import { stateValuesOf, type StateValues } from './surface.js';
+
+export type { FakeChannel, FakeSlackOptions, FakeUser, FakeUsergroup, RecordedCall, StoredMessage, StoredView } from './state.js';
+export { GENERAL_CHANNEL } from './state.js';
+
+export type Fault = { status: 429; retryAfterSec: number } | { status: 500 } | { error: string };
+
+/** Args that WebClient JSON-stringifies into a form field (doc §3.1 `serializeApiCallData`). */
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
+
+interface ResponseUrlRec {
+  id: string; url: string; channel?: string; userId?: string; messageTs?: string; uses: number; expiresAt: number;
+}
+/** What a response_url is tied to: the channel/user of a command, or the message a button was clicked in. */
+export interface ResponseUrlContext { channel?: string; userId?: string; messageTs?: string }
+
+export class FakeSlack {
+  readonly apiUrl: string;
+  readonly baseUrl: string;
+  readonly teamId: string;
+  readonly botUserId: string;
+  readonly botId: string;
+  readonly appId: string;
+  /** `token` field Slack puts in commands and payloads (the legacy verification token). */
+  readonly verificationToken = 'fakeVerificationToken0000';
+  /** Workspace state; the driver uses it directly, tests should prefer the accessors below. */
+  readonly state: SlackState;
+  private readonly server: Server;
+  private readonly recorded: RecordedCall[] = [];
+  private readonly faults = new Map<string, Fault[]>();
+  private readonly responseUrls = new Map<string, ResponseUrlRec>();
+  private readonly responsePosts: Array<{ url: string; body: any }> = [];
+
+  private constructor(state: SlackState, server: Server, port: number) {
+    this.state = state;
+    this.server = server;
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.apiUrl = `${this.baseUrl}/api/`;
+    this.teamId = state.teamId;
+    this.botUserId = state.botUserId;
+    this.botId = state.botId;
+    this.appId = state.appId;
+  }
+
+  static async start(opts: FakeSlackOptions): Promise<FakeSlack> {
+    const state = new SlackState(opts);
+    let self: FakeSlack | undefined;
+    const server = createServer((req, res) => {
+      void self!.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(err));
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    self = new FakeSlack(state, server, (server.address() as AddressInfo).port);
+    return self;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---- recorded calls & faults ------------------------------------------------
+
+  calls(method?: string): RecordedCall[] {
+    return this.recorded.filter((c) => method === undefined || c.method === method);
+  }
+  failures(): RecordedCall[] {
+    return this.recorded.filter((c) => !c.ok);
+  }
+  clearCalls(): void {
+    this.recorded.length = 0;
+  }
+
+  /** Make the next `times` calls of `method` fail. 429 carries Retry-After (doc §3.4); note WebClient retries 429/500. */
+  failNext(method: string, fault: Fault, times = 1): void {
+    const q = this.faults.get(method) ?? [];
+    for (let i = 0; i < times; i++) q.push(fault);
+    this.faults.set(method, q);
+  }
+
+  // ---- triggers, response urls ------------------------------------------------
+
+  issueTriggerId(userId: string): string {
+    return this.state.issueTrigger(userId);
+  }
+
+  /** A response_url served here: at most 5 uses within 30 minutes (doc §3.3). */
+  newResponseUrl(ctx: ResponseUrlContext = {}): string {
+    const id = randomBytes(12).toString('hex');
+    const url = `${this.baseUrl}/response/${id}`;
+    this.responseUrls.set(id, { id, url, ...ctx, uses: 0, expiresAt: Date.now() + 30 * 60_000 });
+    return url;
+  }
+
+  responses(url?: string): Array<{ url: string; body: any }> {
+    return this.responsePosts.filter((r) => url === undefined || r.url === url);
+  }
+
+  // ---- workspace accessors ----------------------------------------------------
+
+  dmChannelOf(userId: string): string {
+    return this.state.dmChannelOf(userId);
+  }
+  messagesIn(channel: string): StoredMessage[] {
+    return this.state.messages.filter((m) => m.channel === channel);
+  }
+  dmsTo(userId: string): StoredMessage[] {
+    return this.messagesIn(this.dmChannelOf(userId));
+  }
+  message(channel: string, ts: string): StoredMessage | undefined {
+    return this.state.findMessage(channel, ts, true);
+  }
+  ephemeralsTo(userId: string): StoredMessage[] {
+    return this.state.ephemerals.filter((m) => m.ephemeralTo === userId);
+  }
+  viewStack(userId: string): StoredView[] {
+    return this.state.stackOf(userId).map((id) => this.state.views.get(id)!);
+  }
+  topView(userId: string): StoredView | undefined {
+    return this.viewStack(userId).at(-1);
+  }
+  view(viewId: string): StoredView | undefined {
+    return this.state.views.get(viewId);
+  }
+  home(userId: string): StoredView | undefined {
+    const id = this.state.homes.get(userId);
+    return id ? this.state.views.get(id) : undefined;
+  }
+  /** The Slack-rendered view object (ids filled in, `state.values`, hash...) as payloads carry it. */
+  renderedView(viewId: string): Record<string, any> | undefined {
+    const v = this.state.views.get(viewId);
+    if (!v) return undefined;
+    return { ...this.state.renderView(v), state: { values: stateValuesOf(v.blocks, this.surfaceValues(`view:${v.id}`)) } };
+  }
+
+  addUser(u: FakeUser): void {
+    this.state.users.set(u.id, { ...u });
+  }
+  updateUser(id: string, patch: Partial<FakeUser>): void {
+    const u = this.state.users.get(id);
+    if (!u) throw new Error(`FakeSlack.updateUser: no user ${id}`);
+    Object.assign(u, patch, { id });
+  }
+  addUsergroup(g: FakeUsergroup): void {
+    this.state.usergroups.set(g.id, { ...g, users: [...g.users] });
+  }
+  setUsergroupUsers(id: string, users: string[]): void {
+    const g = this.state.usergroups.get(id);
+    if (!g) throw new Error(`FakeSlack.setUsergroupUsers: no usergroup ${id}`);
+    g.users = [...users];
+  }
+  addChannel(c: FakeChannel): void {
+    this.state.addChannel(c);
+  }
+  /** A message posted by a person (so chat.update on it must fail with `cant_update_message`). */
+  postAsUser(channel: string, userId: string, text: string): StoredMessage {
+    return this.state.addMessage({ channel, text, blocks: [], user: userId });
+  }
+
+  // ---- view stack mutators (driver) -------------------------------------------
+
+  /**
+   * Apply the HTTP answer to a view_submission (doc §2.6): empty → close that
+   * view; update/push validated like views.update/views.push; clear → close all;
+   * errors → keep open (keys must be input block_ids). Returns Slack's complaint, if any.
+   */
+  applyViewResponse(userId: string, viewId: string, body: unknown): { error?: string; messages?: string[] } {
+    const st = this.state;
+    const v = st.views.get(viewId);
+    if (!v || !v.open) return { error: 'not_found' };
+    if (body === undefined || body === null || body === '') {
+      this.closeViewAndAbove(userId, viewId);
+      return {};
+    }
+    if (typeof body !== 'object') return { error: 'invalid_response', messages: ['view_submission answered with a non-JSON body'] };
+    const b = body as Record<string, any>;
+    const checkModal = (view: unknown) => {
+      if (viewTooLarge(view)) return { error: 'view_too_large' };
+      const messages = validateSurface('modal', { view });
+      return messages.length > 0 ? { error: 'invalid_arguments', messages } : undefined;
+    };
+    switch (b.response_action) {
+      case 'errors': {
+        const inputIds = new Set(v.blocks.filter((x) => x?.type === 'input').map((x) => x.block_id));
+        const bad = Object.keys(b.errors ?? {}).filter((k) => !inputIds.has(k));
+        if (!b.errors || typeof b.errors !== 'object' || bad.length > 0) {
+          return { error: 'invalid_arguments', messages: bad.map((k) => `[ERROR] errors key "${k}" is not an input block_id [json-pointer:/errors/${k}]`) };
+        }
+        return {};
+      }
+      case 'update': {
+        const bad = checkModal(b.view);
+        if (bad) return bad;
+        st.replaceView(v, b.view);
+        return {};
+      }
+      case 'push': {
+        const bad = checkModal(b.view);
+        if (bad) return bad;
+        try {
+          st.pushModal(userId, b.view);
+        } catch (e) {
+          if (e instanceof SlackApiError) return { error: e.code };
+          throw e;
+        }
+        return {};
+      }
+      case 'clear':
+        st.clearViews(userId);
+        return {};
+      default:
+        return { error: 'invalid_arguments', messages: [`[ERROR] unknown response_action ${JSON.stringify(b.response_action)}`] };
+    }
+  }
+
+  closeTopView(userId: string): StoredView | undefined {
+    return this.state.closeTopView(userId);
+  }
+  clearViews(userId: string): void {
+    this.state.clearViews(userId);
+  }
+  private closeViewAndAbove(userId: string, viewId: string): void {
+    const stack = this.state.stackOf(userId);
+    if (!stack.includes(viewId)) return;
+    while (stack.length > 0 && stack.at(-1) !== viewId) this.state.closeTopView(userId);
+    this.state.closeTopView(userId);
+  }
+
+  /** Driver use: remember what the user picked/typed in a surface (`view:<id>` or `msg:<channel>:<ts>`). */
+  setSurfaceValue(surfaceKey: string, blockId: string, actionId: string, entry: Record<string, unknown>): void {
+    const s: StateValues = this.state.surfaceState.get(surfaceKey) ?? {};
+    (s[blockId] ??= {})[actionId] = entry;
+    this.state.surfaceState.set(surfaceKey, s);
+  }
+  surfaceValues(surfaceKey: string): StateValues {
+    return this.state.surfaceState.get(surfaceKey) ?? {};
+  }
+
+  // ---- HTTP -------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (req.method === 'POST' && path.startsWith('/api/')) return this.handleApi(path.slice(5), req, raw, res);
+    if (req.method === 'POST' && path.startsWith('/response/')) return this.handleResponseUrl(path.slice(10), raw, res);
+    send(res, 404, { ok: false, error: 'not_found' });
+  }
+
+  private handleApi(method: string, req: IncomingMessage, raw: string, res: ServerResponse): void {
+    const at = Date.now();
+    const contentType = String(req.headers['content-type'] ?? '');
+    let args: Record<string, unknown> = {};
+    let parseError: string | undefined;
+    if (contentType.startsWith('application/json')) {
+      try {
+        const parsed: unknown = raw === '' ? {} : JSON.parse(raw);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
+        else parseError = 'invalid_json';
+      } catch {
+        parseError = 'invalid_json';
+      }
+    } else if (contentType === '' || contentType.startsWith('application/x-www-form-urlencoded')) {
+      for (const [k, v] of new URLSearchParams(raw)) {
+        let value: unknown = v;
+        if (JSON_FIELDS.has(k)) {
+          try { value = JSON.parse(v); } catch { /* keep the string: the method reports the format error */ }
+        }
+        args[k] = value;
+      }
+    } else {
+      parseError = 'invalid_form_data';
+    }
+    const auth = String(req.headers.authorization ?? '');
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+    delete args.token;
+    delete args.team_id; // Bolt adds team_id to every call (doc §0.8); Slack ignores it for single-workspace tokens.
+    const record = (ok: boolean, error?: string) => this.recorded.push({ method, args, ok, ...(error ? { error } : {}), at });
+    const fail = (error: string, extra: Record<string, unknown> = {}) => {
+      record(false, error);
+      send(res, 200, { ok: false, error, ...extra });
+    };
+
+    const handler = METHODS[method];
+    if (!handler) return fail('unknown_method');
+    if (parseError) return fail(parseError);
+    if (!token) return fail('not_authed');
+    if (token !== this.state.botToken) return fail('invalid_auth');
+    const fault = this.faults.get(method)?.shift();
+    if (fault) {
+      if ('error' in fault) return fail(fault.error);
+      if (fault.status === 429) {
+        record(false, 'ratelimited');
+        res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(fault.retryAfterSec) });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
+      record(false, 'http_500');
+      send(res, 500, { ok: false, error: 'internal_error' });
+      return;
+    }
+    try {
+      const result = handler(this.state, args);
+      record(true);
+      send(res, 200, { ok: true, ...result });
+    } catch (e) {
+      if (e instanceof SlackApiError) return fail(e.code, e.extra);
+      record(false, 'internal_error');
+      send(res, 200, { ok: false, error: 'internal_error', detail: String(e) });
+    }
+  }
+
+  /**
+   * response_url POSTs (doc §3.3): JSON with text/blocks, response_type,
+   * replace_original, delete_original, thread_ts. Without replace/delete the
+   * message is new: ephemeral to the user unless `response_type: in_channel`.
+   */
+  private handleResponseUrl(id: string, raw: string, res: ServerResponse): void {
+    const rec = this.responseUrls.get(id);
+    if (!rec) return send(res, 404, { ok: false, error: 'invalid_url' });
+    let body: any;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    this.responsePosts.push({ url: rec.url, body });
+    // Status for a used-up URL is not documented (doc §7); 404 makes Bolt's respond() throw, as a failure should.
+    if (rec.uses >= 5 || Date.now() > rec.expiresAt) return send(res, 404, { ok: false, error: 'expired_url' });
+    rec.uses++;
+    if (!body || typeof body !== 'object') return send(res, 400, { ok: false, error: 'invalid_payload' });
+    if (body.blocks !== undefined) {
+      const messages = Array.isArray(body.blocks) ? validateSurface('message', { blocks: body.blocks }) : ['[ERROR] expected array [json-pointer:/blocks]'];
+      if (messages.length > 0) return send(res, 400, { ok: false, error: 'invalid_blocks', response_metadata: { messages } });
+    }
+    const st = this.state;
+    const original = rec.channel && rec.messageTs ? st.findMessage(rec.channel, rec.messageTs, true) : undefined;
+    if (body.delete_original === true || body.delete_original === 'true') {
+      if (original) st.deleteMessage(original);
+      return send(res, 200, { ok: true });
+    }
+    if ((body.replace_original === true || body.replace_original === 'true') && original) {
+      st.updateMessage(original, { text: typeof body.text === 'string' ? body.text : '', blocks: body.blocks ?? [] });
+      return send(res, 200, { ok: true });
+    }
+    if (rec.channel) {
+      const text = typeof body.text === 'string' ? body.text : '';
+      const inChannel = body.response_type === 'in_channel';
+      if (!inChannel && !rec.userId) return send(res, 200, { ok: true });
+      st.addMessage({
+        channel: rec.channel, text, blocks: Array.isArray(body.blocks) ? body.blocks : [], user: st.botUserId,
+        ...(typeof body.thread_ts === 'string' ? { threadTs: body.thread_ts } : {}),
+        ...(inChannel ? {} : { ephemeralTo: rec.userId }),
+      });
+    }
+    send(res, 200, { ok: true });
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createAccessApp } from '../src/app.js';
+import { parseConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { FakeSlack } from './slack-double/fake-slack.js';
+import { SlackDriver, until } from './slack-double/driver.js';
+import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
+import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'access-startup-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Runs `src/main.ts` as a user would and returns how it ended. */
+async function startMain(env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('start-up', () => {
+  it('stops with one sentence naming a missing variable', async () => {
+    const res = await startMain({ SLACK_SIGNING_SECRET: SIGNING_SECRET });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe('Cannot start: SLACK_BOT_TOKEN is required.');
+  });
+
+  it('stops with the path of a wrong field in ACCESS_CONFIG, before touching Slack', async () => {
+    const file = join(tempDir(), 'access.yml');
+    writeFileSync(file, ACCESS_FILE.replace('max_duration: 8h', 'max_duration: soon'));
+    const res = await startMain({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, DATA_DIR: tempDir(), ACCESS_CONFIG: file, SLACK_API_URL: 'http://127.0.0.1:9/api/', LOG_LEVEL: 'silent' });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe('Cannot start: ACCESS_CONFIG: flows[0].max_duration: must be a duration like 30m, 8h or 1d');
+  }, 60_000);
+
+  it('says so when Slack rejects the token', async () => {
+    const slack = await FakeSlack.start({ botToken: 'xoxb-the-right-one', users: USERS });
+    try {
+      const res = await startMain({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, DATA_DIR: tempDir(), SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'silent', PORT: '0' });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('Cannot start: Slack rejected the bot token (invalid_auth). Check SLACK_BOT_TOKEN.');
+      expect(res.stderr).not.toContain(BOT_TOKEN);
+    } finally {
+      await slack.stop();
+    }
+  }, 60_000);
+});
+
+describe('the embedded database (PGlite, no DATABASE_URL)', () => {
+  it('migrates, serves a request, and keeps it across a restart', async () => {
+    const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+    const dataDir = tempDir();
+    const config = parseConfig({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+    });
+    const boot = async () => {
+      const app = await createAccessApp({ config, logger: createLogger('silent'), accessFileText: ACCESS_FILE });
+      const { port } = await app.start();
+      return { app, port, driver: new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack }) };
+    };
+    try {
+      let { app, port, driver } = await boot();
+      expect(app.database.kind).toBe('pglite');
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      await driver.command(PEOPLE.requester, '/access', 'request prod-db');
+      const modal = await until(() => slack.topView(PEOPLE.requester), 5000, 'modal');
+      const res = await driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'embedded check' });
+      expect(res.json?.response_action).toBe('update');
+      await app.jobs.drainOutbox();
+      expect(slack.dmsTo(PEOPLE.approver)).toHaveLength(1);
+      await app.stop();
+
+      ({ app, port, driver } = await boot());
+      const rows = await app.database.db.execute(sql`select status, justification from access_requests`);
+      const list = Array.isArray(rows) ? rows : (rows as unknown as { rows: unknown[] }).rows;
+      expect(list).toEqual([{ status: 'pending', justification: 'embedded check' }]);
+      await app.stop();
+    } finally {
+      await slack.stop();
+    }
+  }, 120_000);
+});
