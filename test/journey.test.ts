@@ -171,6 +171,11 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
     expect(allText(h.slack.dmsTo(PEOPLE.requester).at(-1)!.blocks)).toContain('has expired');
   });
 
+  it('made no Web API call that Slack would have rejected', () => {
+    expect(h.slack.calls('chat.postMessage').length).toBeGreaterThanOrEqual(5);
+    expect(h.slack.failures()).toEqual([]);
+  });
+
   it('never writes the bot token to the logs', () => {
     expect(h.logs.length).toBeGreaterThan(0);
     expect(h.logs.join('\n')).not.toContain(BOT_TOKEN);

@@ -184,3 +184,39 @@ describe('expiry is driven from the database', () => {
     expect(allText(approverMessage(h, PEOPLE.dba, id!).message.blocks)).toContain('the access expired');
   });
 });
+
+describe('hostile input stays inside Slack limits', () => {
+  it('a maximal justification full of markup still renders every message and modal', async () => {
+    const nasty = '<!channel> & <@U0APPR>\n'.repeat(90).slice(0, 2000);
+    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db', 'web-1', 'k8s-prod'], duration: '60', justification: nasty });
+    await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning modal');
+    expect(allText(modal.view)).not.toContain('<!channel>');
+    h.slack.clearViews(PEOPLE.approver);
+    for (const m of [...h.slack.dmsTo(PEOPLE.approver), ...h.slack.dmsTo(PEOPLE.requester)]) {
+      expect(allText(m.blocks)).not.toContain('<!channel>');
+    }
+    expect(h.slack.failures()).toEqual([]);
+  });
+
+  it('a guest cannot approve, even with a forged click', async () => {
+    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'x' });
+    const reply = await replyTo(h, () => forgeClick(h, PEOPLE.guest, approverMessage(h, PEOPLE.approver, id!), 'review.approve', id!));
+    expect(reply.text).toContain("Guests can't request or approve access");
+    expect(await statusOf(h, id!)).toBe('pending');
+  });
+
+  it('the tuning modal refuses to leave every resource out, and names typed by the approver are checked', async () => {
+    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['web-1'], duration: '60', justification: 'x' });
+    await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning modal');
+    const bad = await h.driver.submitView(PEOPLE.approver, modal.id, { 'tune.login.web-1': 'root; rm -rf /' });
+    expect(bad.json).toEqual({ response_action: 'errors', errors: { 'tune.login.web-1': 'Use names made of letters, digits, _ . @ - only.' } });
+    const none = await h.driver.submitView(PEOPLE.approver, modal.id, { 'tune.include': [], 'tune.login.web-1': 'ubuntu' });
+    expect(none.json).toEqual({ response_action: 'errors', errors: { 'tune.include': 'Keep at least one resource, or deny the request instead.' } });
+    const missing = await h.driver.submitView(PEOPLE.approver, modal.id, { 'tune.include': ['web-1'], 'tune.login.web-1': '' });
+    expect(missing.json.errors).toEqual({ 'tune.login.web-1': 'Name at least one login user.' });
+    expect(await statusOf(h, id!)).toBe('pending');
+    h.slack.clearViews(PEOPLE.approver);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isApproverOf, maxRequestableMinutes, planRequests, requestableResources } from './flow.js';
-import { aFlow, aResource } from './test-fixtures.js';
+import { aFlow, aResource } from './fixtures.test-support.js';
 
 const prodDb = aResource('prod-db', { tags: ['production', 'postgres'] });
 const stagingDb = aResource('staging-db', { tags: ['staging', 'postgres'] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decisionRefusal, revokeRefusal, transition, type RequestState } from './request-lifecycle.js';
-import { aFlow } from './test-fixtures.js';
+import { aFlow } from './fixtures.test-support.js';
 
 const now = new Date('2026-01-01T10:00:00Z');
 const pending: RequestState = { status: 'pending', requesterId: 'U1', durationMinutes: 120, expiresAt: null };
