@@ -10,6 +10,7 @@ const resourceColumns = {
   type: resources.type,
   tags: resources.tags,
   description: resources.description,
+  defaults: resources.defaults,
   managedBy: resources.managedBy,
 };
 
@@ -33,8 +34,13 @@ const flowColumns = {
   requesterGroups: flows.requesterGroups,
   approverUsers: flows.approverUsers,
   approverGroups: flows.approverGroups,
+  requesterEveryone: flows.requesterEveryone,
   maxDurationMinutes: flows.maxDurationMinutes,
+  durationChoices: flows.durationChoices,
+  approvalsRequired: flows.approvalsRequired,
   allowSelfApproval: flows.allowSelfApproval,
+  justification: flows.justification,
+  notifyChannel: flows.notifyChannel,
   enabled: flows.enabled,
   managedBy: flows.managedBy,
 };
@@ -57,7 +63,7 @@ export async function upsertResource(db: Executor, id: string, input: ResourceIn
     .values({ id, ...input, managedBy, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({
       target: resources.name,
-      set: { type: input.type, tags: input.tags, description: input.description, managedBy, updatedAt: now },
+      set: { type: input.type, tags: input.tags, description: input.description, defaults: input.defaults, managedBy, updatedAt: now },
     });
 }
 

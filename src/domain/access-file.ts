@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
-import { ResourceNameSchema, ResourceTypeSchema, TagSchema } from './resource.js';
+import { safeRegex, type Flow } from './flow.js';
+import { ResourceNameSchema, ResourceTypeSchema, TagSchema, type Resource } from './resource.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
 const SlackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U012ABCDEF');
@@ -16,11 +17,21 @@ const DurationText = z
     return minutes;
   });
 
+const TuningName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'use letters, digits, _ . @ - only');
+
 export const FileResourceSchema = z.strictObject({
   name: ResourceNameSchema,
   type: ResourceTypeSchema,
   tags: z.array(TagSchema).default([]),
   description: z.string().max(500).default(''),
+  /** What the approver's tuning modal offers by default. */
+  defaults: z
+    .strictObject({
+      login_users: z.array(TuningName).max(20).default([]),
+      databases: z.array(TuningName).max(20).default([]),
+      namespaces: z.array(TuningName).max(20).default([]),
+    })
+    .optional(),
 });
 
 const People = z.strictObject({
@@ -28,15 +39,32 @@ const People = z.strictObject({
   groups: z.array(SlackGroup).default([]),
 });
 
+const Requesters = People.extend({ everyone: z.boolean().default(false) });
+
+export const JustificationSchema = z.strictObject({
+  required: z.boolean().default(true),
+  min_length: z.number().int().min(0).max(2000).default(0),
+  pattern: z
+    .string()
+    .max(200)
+    .refine((p) => safeRegex(p) !== null, 'is not a valid regular expression')
+    .optional(),
+  hint: z.string().max(150).optional(),
+});
+
 export const FileFlowSchema = z
   .strictObject({
     name: ResourceNameSchema,
     description: z.string().max(500).default(''),
     resources: z.strictObject({ names: z.array(ResourceNameSchema).default([]), tags: z.array(TagSchema).default([]) }),
-    requesters: People,
+    requesters: Requesters,
     approvers: People,
     max_duration: DurationText.default(480),
+    duration_choices: z.array(DurationText).max(25).default([]),
+    approvals_required: z.number().int().min(1).max(10).default(1),
     allow_self_approval: z.boolean().default(false),
+    justification: JustificationSchema.optional(),
+    notify_channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id like C012ABCDEF').optional(),
     enabled: z.boolean().default(true),
   })
   .refine((f) => f.resources.names.length + f.resources.tags.length > 0, {
@@ -77,4 +105,88 @@ export type FileFlow = z.infer<typeof FileFlowSchema>;
 /** "flows[0].approvers.users[1]: must be a Slack user id" — the path a person can find in their file. */
 export function describeIssuePath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+}
+
+/** File entries to catalogue inputs (the file's snake_case to the domain's shapes). */
+export function resourceFromFile(r: AccessFile['resources'][number]): Omit<Resource, 'id'> {
+  return {
+    name: r.name,
+    type: r.type,
+    tags: r.tags,
+    description: r.description,
+    defaults: { loginUsers: r.defaults?.login_users ?? [], databases: r.defaults?.databases ?? [], namespaces: r.defaults?.namespaces ?? [] },
+  };
+}
+
+export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
+  return {
+    name: f.name,
+    description: f.description,
+    resourceNames: f.resources.names,
+    resourceTags: f.resources.tags,
+    requesterUsers: f.requesters.users,
+    requesterGroups: f.requesters.groups,
+    requesterEveryone: f.requesters.everyone,
+    approverUsers: f.approvers.users,
+    approverGroups: f.approvers.groups,
+    maxDurationMinutes: f.max_duration,
+    durationChoices: f.duration_choices,
+    approvalsRequired: f.approvals_required,
+    allowSelfApproval: f.allow_self_approval,
+    justification: f.justification
+      ? { required: f.justification.required, minLength: f.justification.min_length, pattern: f.justification.pattern ?? null, hint: f.justification.hint ?? null }
+      : { required: true, minLength: 0, pattern: null, hint: null },
+    notifyChannel: f.notify_channel ?? null,
+    enabled: f.enabled,
+  };
+}
+
+const minutesText = (m: number) => (m % 1440 === 0 ? `${m / 1440}d` : m % 60 === 0 ? `${m / 60}h` : `${m}m`);
+
+/** The catalogue back to the file format (`npm run config -- export`); defaults are left out. */
+export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow, 'id'>[]): Record<string, unknown> {
+  return {
+    resources: resources.map((r) => ({
+      name: r.name,
+      type: r.type,
+      ...(r.tags.length ? { tags: r.tags } : {}),
+      ...(r.description ? { description: r.description } : {}),
+      ...(r.defaults.loginUsers.length + r.defaults.databases.length + r.defaults.namespaces.length > 0
+        ? {
+            defaults: {
+              ...(r.defaults.loginUsers.length ? { login_users: r.defaults.loginUsers } : {}),
+              ...(r.defaults.databases.length ? { databases: r.defaults.databases } : {}),
+              ...(r.defaults.namespaces.length ? { namespaces: r.defaults.namespaces } : {}),
+            },
+          }
+        : {}),
+    })),
+    flows: flows.map((f) => ({
+      name: f.name,
+      ...(f.description ? { description: f.description } : {}),
+      resources: { ...(f.resourceNames.length ? { names: f.resourceNames } : {}), ...(f.resourceTags.length ? { tags: f.resourceTags } : {}) },
+      requesters: {
+        ...(f.requesterEveryone ? { everyone: true } : {}),
+        ...(f.requesterUsers.length ? { users: f.requesterUsers } : {}),
+        ...(f.requesterGroups.length ? { groups: f.requesterGroups } : {}),
+      },
+      approvers: { ...(f.approverUsers.length ? { users: f.approverUsers } : {}), ...(f.approverGroups.length ? { groups: f.approverGroups } : {}) },
+      max_duration: minutesText(f.maxDurationMinutes),
+      ...(f.durationChoices.length ? { duration_choices: f.durationChoices.map(minutesText) } : {}),
+      ...(f.approvalsRequired !== 1 ? { approvals_required: f.approvalsRequired } : {}),
+      ...(f.allowSelfApproval ? { allow_self_approval: true } : {}),
+      ...(f.justification.required && f.justification.minLength === 0 && !f.justification.pattern && !f.justification.hint
+        ? {}
+        : {
+            justification: {
+              required: f.justification.required,
+              ...(f.justification.minLength ? { min_length: f.justification.minLength } : {}),
+              ...(f.justification.pattern ? { pattern: f.justification.pattern } : {}),
+              ...(f.justification.hint ? { hint: f.justification.hint } : {}),
+            },
+          }),
+      ...(f.notifyChannel ? { notify_channel: f.notifyChannel } : {}),
+      ...(f.enabled ? {} : { enabled: false }),
+    })),
+  };
 }

@@ -12,13 +12,18 @@ export function aFlow(patch: Partial<Flow> & Pick<Flow, 'name'>): Flow {
     requesterGroups: [],
     approverUsers: ['U0APPR'],
     approverGroups: [],
+    requesterEveryone: false,
     maxDurationMinutes: 480,
+    durationChoices: [],
+    approvalsRequired: 1,
     allowSelfApproval: false,
+    justification: { required: true, minLength: 0, pattern: null, hint: null },
+    notifyChannel: null,
     enabled: true,
     ...patch,
   };
 }
 
 export function aResource(name: string, patch: Partial<Resource> = {}): Resource {
-  return { id: `res_${name}`, name, type: 'database', tags: [], description: '', ...patch };
+  return { id: `res_${name}`, name, type: 'database', tags: [], description: '', defaults: { loginUsers: [], databases: [], namespaces: [] }, ...patch };
 }

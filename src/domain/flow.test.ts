@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isApproverOf, maxRequestableMinutes, planRequests, requestableResources } from './flow.js';
+import { durationsFor, isApproverOf, justificationProblem, offeredDurations, planRequests, requestableResources } from './flow.js';
 import { aFlow, aResource } from './fixtures.test-support.js';
 
 const prodDb = aResource('prod-db', { tags: ['production', 'postgres'] });
@@ -60,7 +60,29 @@ describe('one request per flow', () => {
     expect(planRequests(pick('prod-db')).map((p) => p.flow.name)).toEqual(['a-narrow']);
   });
 
-  it('offers the longest maximum among the flows that cover the selection', () => {
-    expect(maxRequestableMinutes(pick('prod-db'))).toBe(120);
+  it('offers every duration some covering flow offers', () => {
+    expect(durationsFor(pick('prod-db'))).toEqual([15, 30, 60, 120]);
+  });
+});
+
+describe('flow rules', () => {
+  it('lets everyone in the workspace request when the flow says so', () => {
+    const open = aFlow({ name: 'open', resourceNames: ['prod-db'], requesterEveryone: true });
+    expect(requestableResources([open], resources, me('U42')).map((r) => r.resource.name)).toEqual(['prod-db']);
+  });
+
+  it('offers the flow\'s own duration choices, capped at its maximum', () => {
+    expect(offeredDurations({ durationChoices: [30, 240, 60, 900], maxDurationMinutes: 480 })).toEqual([30, 60, 240]);
+    expect(offeredDurations({ durationChoices: [], maxDurationMinutes: 60 })).toEqual([15, 30, 60]);
+  });
+
+  it.each([
+    [{ required: true, minLength: 0, pattern: null, hint: null }, '', 'Say why you need this access.'],
+    [{ required: false, minLength: 0, pattern: null, hint: null }, '', null],
+    [{ required: true, minLength: 10, pattern: null, hint: null }, 'short', 'Write at least 10 characters.'],
+    [{ required: true, minLength: 0, pattern: '^[A-Z]+-\\d+', hint: 'Start with the ticket, like OPS-1' }, 'fix it', 'Start with the ticket, like OPS-1'],
+    [{ required: true, minLength: 0, pattern: '^[A-Z]+-\\d+', hint: null }, 'OPS-12 fix it', null],
+  ])('checks the justification rule %#', (rule, text, expected) => {
+    expect(justificationProblem(rule, text)).toBe(expected);
   });
 });

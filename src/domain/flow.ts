@@ -1,3 +1,4 @@
+import { durationChoices } from './duration.js';
 import type { Resource } from './resource.js';
 
 /** An approval flow: who may request which resources, and who approves. Pure data. */
@@ -11,9 +12,53 @@ export interface Flow {
   requesterGroups: string[];
   approverUsers: string[];
   approverGroups: string[];
+  /** Requesters: everyone in the workspace (guests never), on top of the named users and groups. */
+  requesterEveryone: boolean;
   maxDurationMinutes: number;
+  /** The durations the request form offers (empty: the standard ones up to the maximum). */
+  durationChoices: number[];
+  /** N of the approvers must approve (each a different person); the narrowest tuning wins. */
+  approvalsRequired: number;
   allowSelfApproval: boolean;
+  justification: JustificationRule;
+  /** Post approval requests in this channel instead of DMs to each approver (only approvers' clicks count). */
+  notifyChannel: string | null;
   enabled: boolean;
+}
+
+export interface JustificationRule {
+  required: boolean;
+  minLength: number;
+  /** A regular expression the justification must match, e.g. a ticket id `^[A-Z]+-\d+`. */
+  pattern: string | null;
+  /** Shown to requesters under the field, e.g. "Start with the ticket id, like OPS-123". */
+  hint: string | null;
+}
+
+export const DEFAULT_JUSTIFICATION: JustificationRule = { required: true, minLength: 0, pattern: null, hint: null };
+
+/** Null when the justification satisfies the flow's rule, else the sentence to show under the field. */
+export function justificationProblem(rule: JustificationRule, text: string): string | null {
+  const t = text.trim();
+  if (!t) return rule.required || rule.minLength > 0 || rule.pattern ? 'Say why you need this access.' : null;
+  if (t.length < rule.minLength) return `Write at least ${rule.minLength} characters.`;
+  if (rule.pattern && !safeRegex(rule.pattern)?.test(t)) return rule.hint ?? `It must match ${rule.pattern}.`;
+  return null;
+}
+
+/** Patterns come from admins; a broken one matches nothing rather than throwing mid-request. */
+export function safeRegex(pattern: string): RegExp | null {
+  try {
+    return new RegExp(pattern);
+  } catch {
+    return null;
+  }
+}
+
+/** The durations a flow offers: its own list (capped at the maximum) or the standard ones. */
+export function offeredDurations(flow: Pick<Flow, 'durationChoices' | 'maxDurationMinutes'>): number[] {
+  const own = flow.durationChoices.filter((d) => d > 0 && d <= flow.maxDurationMinutes);
+  return own.length > 0 ? [...new Set(own)].sort((a, b) => a - b) : durationChoices(flow.maxDurationMinutes);
 }
 
 /** A person as far as flows care: their Slack id and the Slack user groups they belong to. */
@@ -29,7 +74,7 @@ export function flowCoversResource(flow: Flow, resource: Pick<Resource, 'name' |
 export function mayRequestThrough(flow: Flow, who: Identity): boolean {
   return (
     flow.enabled &&
-    (flow.requesterUsers.includes(who.userId) || flow.requesterGroups.some((g) => who.groupIds.has(g)))
+    (flow.requesterEveryone || flow.requesterUsers.includes(who.userId) || flow.requesterGroups.some((g) => who.groupIds.has(g)))
   );
 }
 
@@ -93,7 +138,7 @@ export function planRequests(selection: readonly RequestableResource[]): Planned
   return plans;
 }
 
-/** The longest duration this person could ask for any of the given resources. */
-export function maxRequestableMinutes(selection: readonly RequestableResource[]): number {
-  return Math.max(0, ...selection.flatMap((s) => s.flows.map((f) => f.maxDurationMinutes)));
+/** The durations the form offers for a selection: every duration some covering flow offers. */
+export function durationsFor(selection: readonly RequestableResource[]): number[] {
+  return [...new Set(selection.flatMap((s) => s.flows.flatMap(offeredDurations)))].sort((a, b) => a - b);
 }

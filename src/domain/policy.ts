@@ -48,3 +48,65 @@ export function describeGrant(g: ResourceGrant): string {
 export function splitList(text: string | null | undefined): string[] {
   return [...new Set((text ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean))];
 }
+
+const ROLE_RANK = { view: 0, edit: 1, admin: 2 } as const;
+
+/** Empty means "all" for databases; the intersection of two lists, where either may be "all". */
+function intersectAllable(a: string[], b: string[]): string[] | null {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const both = a.filter((x) => b.includes(x));
+  return both.length > 0 ? both : null;
+}
+
+function intersectRequired(a: string[], b: string[]): string[] | null {
+  const both = a.filter((x) => b.includes(x));
+  return both.length > 0 ? both : null;
+}
+
+/** The narrower of two grants of the same resource, or null when they have nothing in common. */
+function narrowerGrant(a: ResourceGrant, b: ResourceGrant): ResourceGrant | null {
+  switch (a.type) {
+    case 'ssh': {
+      const users = intersectRequired(a.loginUsers, (b as typeof a).loginUsers);
+      return users ? { ...a, loginUsers: users } : null;
+    }
+    case 'database': {
+      const other = b as typeof a;
+      const databases = intersectAllable(a.databases, other.databases);
+      const access = a.access === 'read-only' || other.access === 'read-only' ? 'read-only' : 'read-write';
+      return databases ? { ...a, access, databases } : null;
+    }
+    case 'kubernetes': {
+      const other = b as typeof a;
+      const namespaces = intersectRequired(a.namespaces, other.namespaces);
+      const role = ROLE_RANK[a.role] <= ROLE_RANK[other.role] ? a.role : other.role;
+      return namespaces ? { ...a, role, namespaces } : null;
+    }
+    case 'http':
+      return { ...a, access: a.access === 'read-only' || (b as typeof a).access === 'read-only' ? 'read-only' : 'full' };
+    case 'generic':
+      return a;
+  }
+}
+
+/**
+ * With N-of-M approvals every approver tunes on their own; the grant is the narrowest of all: the
+ * shortest duration, only resources every approver kept, and per resource the intersection of what
+ * each allowed. Returns null when nothing is left that all of them allowed.
+ */
+export function narrowestPolicy(policies: readonly Policy[]): Policy | null {
+  const [first, ...rest] = policies;
+  if (!first) return null;
+  let resources: ResourceGrant[] = first.resources;
+  let durationMinutes = first.durationMinutes;
+  for (const p of rest) {
+    durationMinutes = Math.min(durationMinutes, p.durationMinutes);
+    resources = resources.flatMap((g) => {
+      const other = p.resources.find((o) => o.resource === g.resource && o.type === g.type);
+      const merged = other ? narrowerGrant(g, other) : null;
+      return merged ? [merged] : [];
+    });
+  }
+  return resources.length > 0 ? { resources, durationMinutes } : null;
+}

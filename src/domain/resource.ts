@@ -17,10 +17,20 @@ export const TagSchema = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9._:-]*$/, 'use lower-case letters, digits, - _ . :');
 
+/** What the approver's tuning modal offers by default for this resource. */
+export interface TuningDefaults {
+  loginUsers: string[];
+  databases: string[];
+  namespaces: string[];
+}
+
+export const NO_DEFAULTS: TuningDefaults = { loginUsers: [], databases: [], namespaces: [] };
+
 export interface Resource {
   id: string;
   name: string;
   type: ResourceType;
   tags: string[];
   description: string;
+  defaults: TuningDefaults;
 }

@@ -1,9 +1,10 @@
+import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { appendAudit } from '../db/audit-queries.js';
 import { deleteFileManagedExcept, listFlows, listResources, upsertFlow, upsertResource } from '../db/catalog-queries.js';
 import type { Db } from '../db/client.js';
 import { newId } from '../db/ids.js';
-import { AccessFileSchema, describeIssuePath, type AccessFile } from '../domain/access-file.js';
+import { AccessFileSchema, describeIssuePath, flowFromFile, resourceFromFile, type AccessFile } from '../domain/access-file.js';
 import type { Clock } from './ports.js';
 
 export class AccessFileError extends Error {
@@ -33,40 +34,40 @@ export function parseAccessFile(text: string, source = 'ACCESS_CONFIG'): AccessF
 /**
  * Applies the file in one transaction (never half-applied): file-managed resources and flows are
  * created or updated to match, and those the file no longer lists are removed. Rows created in
- * App Home are left alone. Returns what changed, for the log.
+ * App Home are left alone unless the file names them (then the file takes them over). A file that
+ * matches the database writes nothing, not even an audit row.
  */
 export async function applyAccessFile(db: Db, clock: Clock, file: AccessFile) {
   const now = clock.now();
   return db.transaction(async (tx) => {
     const existingResources = new Map((await listResources(tx)).map((r) => [r.name, r]));
     const existingFlows = new Map((await listFlows(tx)).map((f) => [f.name, f]));
-    for (const r of file.resources) {
-      await upsertResource(tx, existingResources.get(r.name)?.id ?? newId('res'), r, 'file', now);
+    const changed: string[] = [];
+    for (const entry of file.resources) {
+      const wanted = resourceFromFile(entry);
+      const current = existingResources.get(entry.name);
+      if (current && current.managedBy === 'file' && sameContent(current, wanted)) continue;
+      await upsertResource(tx, current?.id ?? newId('res'), wanted, 'file', now);
+      changed.push(`resource ${entry.name}`);
     }
-    for (const f of file.flows) {
-      await upsertFlow(
-        tx,
-        existingFlows.get(f.name)?.id ?? newId('flw'),
-        {
-          name: f.name,
-          description: f.description,
-          resourceNames: f.resources.names,
-          resourceTags: f.resources.tags,
-          requesterUsers: f.requesters.users,
-          requesterGroups: f.requesters.groups,
-          approverUsers: f.approvers.users,
-          approverGroups: f.approvers.groups,
-          maxDurationMinutes: f.max_duration,
-          allowSelfApproval: f.allow_self_approval,
-          enabled: f.enabled,
-        },
-        'file',
-        now,
-      );
+    for (const entry of file.flows) {
+      const wanted = flowFromFile(entry);
+      const current = existingFlows.get(entry.name);
+      if (current && current.managedBy === 'file' && sameContent(current, wanted)) continue;
+      await upsertFlow(tx, current?.id ?? newId('flw'), wanted, 'file', now);
+      changed.push(`flow ${entry.name}`);
     }
     const removed = await deleteFileManagedExcept(tx, file.resources.map((r) => r.name), file.flows.map((f) => f.name));
-    const summary = { resources: file.resources.length, flows: file.flows.length, removed };
-    await appendAudit(tx, { requestId: null, actor: 'system', action: 'config.applied', createdAt: now, details: summary });
-    return summary;
+    changed.push(...removed.resources.map((n) => `removed resource ${n}`), ...removed.flows.map((n) => `removed flow ${n}`));
+    if (changed.length > 0) {
+      await appendAudit(tx, { requestId: null, actor: 'config-file', action: 'config.applied', createdAt: now, details: { changed } });
+    }
+    return { resources: file.resources.length, flows: file.flows.length, changed };
   });
+}
+
+/** Compares the fields the file sets (ids, timestamps and managed_by aside). */
+function sameContent<T extends object>(current: T, wanted: Partial<T>): boolean {
+  // isDeepStrictEqual ignores key order: jsonb hands objects back with its own key order.
+  return Object.entries(wanted).every(([k, v]) => isDeepStrictEqual((current as Record<string, unknown>)[k], v));
 }

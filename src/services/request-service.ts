@@ -5,7 +5,7 @@ import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, insertRequest, pendingRequests, requestsOf, type RequestDetails } from '../db/request-queries.js';
 import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
-import { maxRequestableMinutes, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
+import { durationsFor, justificationProblem, offeredDurations, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { approverIdsOf, requireMember, resolveIdentity } from './identity.js';
 import type { ServiceDeps } from './ports.js';
@@ -19,7 +19,12 @@ export interface RequestForm {
   preselected: string[];
   /** A name given to `/access request <name>` that this person cannot request. */
   unknownPreselect: string | null;
-  maxMinutes: number;
+  /** Every duration some flow of this person offers (for the preselected resource, when there is one). */
+  durations: number[];
+  /** The justification hints of this person's flows, shown under the field. */
+  justificationHints: string[];
+  /** True only when none of this person's flows asks for a justification. */
+  justificationOptional: boolean;
 }
 
 export interface SubmitInput {
@@ -51,7 +56,9 @@ export function createRequestService(deps: ServiceDeps) {
       requestable,
       preselected: found ? [found.resource.name] : [],
       unknownPreselect: wanted && !found ? wanted : null,
-      maxMinutes: maxRequestableMinutes(found ? [found] : requestable),
+      durations: durationsFor(found ? [found] : requestable),
+      justificationOptional: requestable.every((r) => r.flows.every((f) => justificationProblem(f.justification, '') === null)),
+      justificationHints: [...new Set(requestable.flatMap((r) => r.flows.map((f) => f.justification.hint)).filter((h): h is string => Boolean(h)))],
     };
   }
 
@@ -87,8 +94,7 @@ export function createRequestService(deps: ServiceDeps) {
       const bad = names.filter((_, i) => !selection[i]);
       errors.resources = `You cannot request ${bad.map((b) => `“${b.slice(0, 64)}”`).join(', ')}.`;
     }
-    if (!justification) errors.justification = 'Say why you need this access.';
-    else if (justification.length > MAX_JUSTIFICATION) errors.justification = `Keep it under ${MAX_JUSTIFICATION} characters.`;
+    if (justification.length > MAX_JUSTIFICATION) errors.justification = `Keep it under ${MAX_JUSTIFICATION} characters.`;
     if (input.durationMinutes === null || !Number.isInteger(input.durationMinutes) || input.durationMinutes <= 0) {
       errors.duration = 'Pick how long you need access.';
     }
@@ -96,11 +102,15 @@ export function createRequestService(deps: ServiceDeps) {
 
     const plans = planRequests(selection as RequestableResource[]);
     const duration = input.durationMinutes as number;
-    const tooLong = plans.find((p) => duration > p.flow.maxDurationMinutes);
-    if (tooLong) {
-      const names = tooLong.resources.map((r) => r.name).join(', ');
-      return { ok: false, errors: { duration: `${names} can be requested for at most ${formatDuration(tooLong.flow.maxDurationMinutes)}.` } };
+    for (const plan of plans) {
+      const names = plan.resources.map((r) => r.name).join(', ');
+      const offered = offeredDurations(plan.flow);
+      if (duration > plan.flow.maxDurationMinutes) errors.duration = `${names} can be requested for at most ${formatDuration(plan.flow.maxDurationMinutes)}.`;
+      else if (!offered.includes(duration)) errors.duration = `${names} can be requested for ${offered.map(formatDuration).join(', ')}.`;
+      const problem = justificationProblem(plan.flow.justification, justification);
+      if (problem) errors.justification = problem;
     }
+    if (Object.keys(errors).length > 0) return { ok: false, errors };
     const approvers = await Promise.all(
       plans.map(async (p) => (await approverIdsOf(directory, p.flow)).filter((id) => id !== input.requesterId || p.flow.allowSelfApproval)),
     );

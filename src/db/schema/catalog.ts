@@ -1,4 +1,6 @@
 import { boolean, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import type { JustificationRule } from '../../domain/flow.js';
+import type { TuningDefaults } from '../../domain/resource.js';
 
 /** Where a catalogue row came from: the ACCESS_CONFIG file (read-only in Slack) or App Home. */
 export type ManagedBy = 'file' | 'app';
@@ -9,6 +11,7 @@ export const resources = pgTable('resources', {
   type: text('type').notNull(),
   tags: jsonb('tags').$type<string[]>().notNull().default([]),
   description: text('description').notNull().default(''),
+  defaults: jsonb('defaults').$type<TuningDefaults>().notNull().default({ loginUsers: [], databases: [], namespaces: [] }),
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -24,10 +27,22 @@ export const flows = pgTable('flows', {
   requesterGroups: jsonb('requester_groups').$type<string[]>().notNull().default([]),
   approverUsers: jsonb('approver_users').$type<string[]>().notNull().default([]),
   approverGroups: jsonb('approver_groups').$type<string[]>().notNull().default([]),
+  requesterEveryone: boolean('requester_everyone').notNull().default(false),
   maxDurationMinutes: integer('max_duration_minutes').notNull(),
+  durationChoices: jsonb('duration_choices').$type<number[]>().notNull().default([]),
+  approvalsRequired: integer('approvals_required').notNull().default(1),
   allowSelfApproval: boolean('allow_self_approval').notNull().default(false),
+  justification: jsonb('justification').$type<JustificationRule>().notNull().default({ required: true, minLength: 0, pattern: null, hint: null }),
+  notifyChannel: text('notify_channel'),
   enabled: boolean('enabled').notNull().default(true),
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Which App Home tab and page each person last chose, so a refresh after a change keeps their place. */
+export const homeState = pgTable('home_state', {
+  userId: text('user_id').primaryKey(),
+  tab: text('tab').notNull().default('mine'),
+  page: integer('page').notNull().default(0),
 });

@@ -76,3 +76,17 @@ export const slackMessages = pgTable(
   },
   (t) => [uniqueIndex('slack_messages_ref_uq').on(t.channel, t.ts), index('slack_messages_request_idx').on(t.requestId)],
 );
+
+/** Each approver's approval and tuning; with N-of-M flows the grant takes the narrowest of them. */
+export const approvals = pgTable(
+  'approvals',
+  {
+    requestId: text('request_id')
+      .notNull()
+      .references(() => accessRequests.id, { onDelete: 'cascade' }),
+    approverId: text('approver_id').notNull(),
+    policy: jsonb('policy').$type<Policy>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.requestId, t.approverId] })],
+);

@@ -1,5 +1,4 @@
 import type { KnownBlock, ModalView } from '@slack/types';
-import { defaultDuration, durationChoices } from '../../domain/duration.js';
 import type { RequestableResource } from '../../domain/flow.js';
 import type { RequestForm } from '../../services/request-service.js';
 import { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST } from '../../services/request-service.js';
@@ -16,8 +15,9 @@ export const resourceOption = (r: RequestableResource) =>
 export function buildRequestModal(form: RequestForm): ModalView {
   const preselected = form.requestable.filter((r) => form.preselected.includes(r.resource.name)).map(resourceOption);
   const useExternal = form.requestable.length > STATIC_OPTION_LIMIT;
-  const durations = durationChoices(form.maxMinutes);
-  const initialDuration = defaultDuration(form.maxMinutes);
+  const durations = form.durations;
+  // One hour when offered, else the longest offered below it, else the shortest.
+  const initialDuration = durations.includes(60) ? 60 : (durations.filter((d) => d < 60).at(-1) ?? durations[0]!);
 
   const blocks: KnownBlock[] = [];
   if (form.unknownPreselect) {
@@ -61,8 +61,9 @@ export function buildRequestModal(form: RequestForm): ModalView {
     {
       type: 'input',
       block_id: RequestIds.justificationBlock,
+      optional: form.justificationOptional,
       label: plain('Why do you need it?'),
-      hint: plain('Approvers see this, and it stays in the audit trail.'),
+      hint: plain([...form.justificationHints, 'Approvers see this, and it stays in the audit trail.'].join(' · '), 2000),
       element: {
         type: 'plain_text_input',
         action_id: RequestIds.justificationAction,
