@@ -3,7 +3,7 @@ import type { Policy } from '../domain/policy.js';
 import type { RequestStatus } from '../domain/request-lifecycle.js';
 import type { ResourceType } from '../domain/resource.js';
 import type { Executor } from './client.js';
-import { accessRequests, grants, requestResources, slackMessages } from './schema/index.js';
+import { accessRequests, approvals, grants, requestResources, slackMessages } from './schema/index.js';
 
 export interface RequestRow {
   id: string;
@@ -14,6 +14,8 @@ export interface RequestRow {
   justification: string;
   durationMinutes: number;
   notifiedApprovers: string[];
+  approvalsRequired: number;
+  notifyChannel: string | null;
   createdAt: Date;
   decidedAt: Date | null;
   decidedBy: string | null;
@@ -39,9 +41,16 @@ export interface GrantRow {
   endedAt: Date | null;
 }
 
-/** Everything shown about one request: the row, its resources, its grant (once approved). */
+export interface ApprovalRow {
+  approverId: string;
+  policy: Policy;
+  createdAt: Date;
+}
+
+/** Everything shown about one request: the row, its resources, approvals so far, its grant (once approved). */
 export interface RequestDetails extends RequestRow {
   resources: RequestedResource[];
+  approvals: ApprovalRow[];
   grant: GrantRow | null;
 }
 
@@ -54,6 +63,8 @@ const requestColumns = {
   justification: accessRequests.justification,
   durationMinutes: accessRequests.durationMinutes,
   notifiedApprovers: accessRequests.notifiedApprovers,
+  approvalsRequired: accessRequests.approvalsRequired,
+  notifyChannel: accessRequests.notifyChannel,
   createdAt: accessRequests.createdAt,
   decidedAt: accessRequests.decidedAt,
   decidedBy: accessRequests.decidedBy,
@@ -88,6 +99,18 @@ export async function updateRequest(tx: Executor, id: string, patch: Partial<Omi
   await tx.update(accessRequests).set(patch).where(eq(accessRequests.id, id));
 }
 
+export async function insertApproval(tx: Executor, requestId: string, approval: ApprovalRow) {
+  await tx.insert(approvals).values({ requestId, ...approval });
+}
+
+export async function approvalsOf(tx: Executor, requestId: string): Promise<ApprovalRow[]> {
+  return tx
+    .select({ approverId: approvals.approverId, policy: approvals.policy, createdAt: approvals.createdAt })
+    .from(approvals)
+    .where(eq(approvals.requestId, requestId))
+    .orderBy(asc(approvals.createdAt));
+}
+
 export async function insertGrant(tx: Executor, grant: Omit<GrantRow, 'endedAt'>) {
   await tx.insert(grants).values(grant);
 }
@@ -99,19 +122,25 @@ export async function endGrant(tx: Executor, requestId: string, status: 'expired
 async function attachDetails(db: Executor, rows: RequestRow[]): Promise<RequestDetails[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [resourceRows, grantRows] = await Promise.all([
+  const [resourceRows, grantRows, approvalRows] = await Promise.all([
     db
       .select({ requestId: requestResources.requestId, resourceId: requestResources.resourceId, name: requestResources.name, type: requestResources.type })
       .from(requestResources)
       .where(inArray(requestResources.requestId, ids))
       .orderBy(asc(requestResources.requestId), asc(requestResources.position)),
     db.select(grantColumns).from(grants).where(inArray(grants.requestId, ids)),
+    db
+      .select({ requestId: approvals.requestId, approverId: approvals.approverId, policy: approvals.policy, createdAt: approvals.createdAt })
+      .from(approvals)
+      .where(inArray(approvals.requestId, ids))
+      .orderBy(asc(approvals.createdAt)),
   ]);
   return rows.map((r) => ({
     ...r,
     resources: resourceRows
       .filter((x) => x.requestId === r.id)
       .map(({ resourceId, name, type }) => ({ resourceId, name, type: type as ResourceType })),
+    approvals: approvalRows.filter((a) => a.requestId === r.id).map(({ approverId, policy, createdAt }) => ({ approverId, policy, createdAt })),
     grant: grantRows.find((g) => g.requestId === r.id) ?? null,
   }));
 }
@@ -159,7 +188,8 @@ export async function claimExpiredGrants(tx: Executor, now: Date, limit: number)
 
 export interface MessageRef {
   requestId: string;
-  role: 'approver' | 'requester';
+  role: 'approver' | 'requester' | 'channel';
+  /** The person the message is for; for a channel post, the channel id. */
   userId: string;
   channel: string;
   ts: string;

@@ -21,7 +21,14 @@ export function createNotificationService(db: Db, messenger: Messenger) {
   async function announce(request: RequestDetails) {
     const known = await messageRefs(db, request.id);
     const has = (role: MessageRef['role'], userId: string) => known.some((m) => m.role === role && m.userId === userId);
-    for (const approver of request.notifiedApprovers) {
+    if (request.notifyChannel) {
+      // One message in the approvers' channel instead of a DM each; the buttons still check who clicks.
+      if (!has('channel', request.notifyChannel)) {
+        const ref = await messenger.postRequestMessage('channel', request.notifyChannel, request);
+        await saveMessageRef(db, { requestId: request.id, role: 'channel', userId: request.notifyChannel, ...ref });
+      }
+    }
+    for (const approver of request.notifyChannel ? [] : request.notifiedApprovers) {
       if (has('approver', approver)) continue;
       const ref = await messenger.postRequestMessage('approver', approver, request);
       await saveMessageRef(db, { requestId: request.id, role: 'approver', userId: approver, ...ref });

@@ -135,6 +135,8 @@ export function createRequestService(deps: ServiceDeps) {
             justification,
             durationMinutes: duration,
             notifiedApprovers: approvers[i]!,
+            approvalsRequired: plan.flow.approvalsRequired,
+            notifyChannel: plan.flow.notifyChannel,
             createdAt: now,
           },
           plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
@@ -165,6 +167,7 @@ export function createRequestService(deps: ServiceDeps) {
     const pending = await pendingRequests(db, 500);
     return pending
       .filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity) === null)
+      .filter((r) => !r.approvals.some((a) => a.approverId === userId))
       .slice(0, limit);
   }
 

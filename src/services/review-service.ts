@@ -1,13 +1,14 @@
 import { appendAudit } from '../db/audit-queries.js';
-import { findFlow, listFlows } from '../db/catalog-queries.js';
+import { findFlow, listFlows, resourcesByName } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { getRequestDetails, insertGrant, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
+import { approvalsOf, getRequestDetails, insertApproval, insertGrant, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
-import type { Identity } from '../domain/flow.js';
-import { PolicySchema, type Policy, type ResourceGrant } from '../domain/policy.js';
+import type { Flow, Identity } from '../domain/flow.js';
+import { narrowestPolicy, PolicySchema, type Policy, type ResourceGrant } from '../domain/policy.js';
 import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
+import { NO_DEFAULTS, type TuningDefaults } from '../domain/resource.js';
 import { requireMember, resolveIdentity } from './identity.js';
 import type { ServiceDeps } from './ports.js';
 
@@ -20,7 +21,15 @@ export interface ApproveInput {
 }
 
 export type TuningErrors = Partial<Record<'duration' | 'resources', string>>;
-export type ApproveResult = { ok: true; request: RequestDetails } | { ok: false; errors: TuningErrors };
+export type ApproveResult =
+  | { ok: true; request: RequestDetails; outcome: 'granted' | 'needs_more'; approvals: number; required: number }
+  | { ok: false; errors: TuningErrors };
+
+export interface ReviewContext {
+  request: RequestDetails;
+  /** The tuning choices each resource offers by default (from the catalogue, by resource name). */
+  defaults: Record<string, TuningDefaults>;
+}
 
 const DENY_REASON_MAX = 500;
 
@@ -36,69 +45,111 @@ export function createReviewService(deps: ServiceDeps) {
     return resolveIdentity(directory, actorId, await listFlows(db));
   }
 
+  function checkMayDecide(flow: Flow | undefined, row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy'>, identity: Identity) {
+    const refusal = decisionRefusal(flow, row.requesterId, identity);
+    if (refusal) throw new AppError(refusal, refusalMessage(refusal));
+    if (row.status !== 'pending') throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
+  }
+
   /** Checks (without writing) that this person may decide the request now: used before opening a modal. */
-  async function startReview(requestId: string, actorId: string): Promise<RequestDetails> {
+  async function startReview(requestId: string, actorId: string, kind: 'approve' | 'deny' = 'approve'): Promise<ReviewContext> {
     const identity = await actorIdentity(actorId);
     const request = await getRequestDetails(db, requestId);
     if (!request) throw new AppError('not_found', `No request ${requestId}`);
-    const refusal = decisionRefusal(await findFlow(db, request.flowId), request.requesterId, identity);
-    if (refusal) throw new AppError(refusal, refusalMessage(refusal));
-    if (request.status !== 'pending') throw new AppError('already_decided', 'Already decided', { status: request.status, by: request.decidedBy });
-    return request;
+    checkMayDecide(await findFlow(db, request.flowId), request, identity);
+    if (kind === 'approve' && request.approvals.some((a) => a.approverId === actorId)) {
+      throw new AppError('already_approved', 'Already approved by this person', { approvals: request.approvals.length, required: request.approvalsRequired });
+    }
+    const resources = await resourcesByName(db, request.resources.map((r) => r.name));
+    const defaults = Object.fromEntries(request.resources.map((r) => [r.name, resources.find((x) => x.name === r.name)?.defaults ?? NO_DEFAULTS]));
+    return { request, defaults };
   }
 
   /**
    * The decision itself: lock the request row, re-check authority against the live flow and the state,
-   * then write state, grant, audit and outbox in one transaction. A second (even concurrent) decision
-   * finds the row no longer pending and changes nothing.
+   * then write in one transaction. A second (even concurrent) decision finds the row no longer pending
+   * and changes nothing.
    */
-  async function decide<T>(requestId: string, identity: Identity, write: (tx: Tx, row: RequestRow, now: Date) => Promise<T>): Promise<T> {
+  async function decide<T>(requestId: string, identity: Identity, write: (tx: Tx, row: RequestRow, flow: Flow, now: Date) => Promise<T>): Promise<T> {
     const result = await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);
-      const refusal = decisionRefusal(await findFlow(tx, row.flowId), row.requesterId, identity);
-      if (refusal) throw new AppError(refusal, refusalMessage(refusal));
-      if (row.status !== 'pending') throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
-      return write(tx, row, clock.now());
+      const flow = await findFlow(tx, row.flowId);
+      checkMayDecide(flow, row, identity);
+      return write(tx, row, flow!, clock.now());
     });
     deps.afterCommit();
     return result;
   }
 
+  /**
+   * Records this approver's approval and tuning. When the flow's N approvals are reached the grant is
+   * created with the narrowest tuning of all of them; before that the request stays pending.
+   */
   async function approve(input: ApproveInput): Promise<ApproveResult> {
     const identity = await actorIdentity(input.approverId);
     const current = await getRequestDetails(db, input.requestId);
     if (!current) throw new AppError('not_found', `No request ${input.requestId}`);
     const errors = validateTuning(current, input);
     if (errors) return { ok: false, errors };
-    const policy: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
+    const mine: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
 
-    await decide(input.requestId, identity, async (tx, row, now) => {
-      const step = transition({ ...row, expiresAt: null }, { type: 'approve', grantedMinutes: policy.durationMinutes }, now);
+    const outcome = await decide(input.requestId, identity, async (tx, row, flow, now) => {
+      const earlier = await approvalsOf(tx, row.id);
+      if (earlier.some((a) => a.approverId === input.approverId)) {
+        throw new AppError('already_approved', 'Already approved by this person', { approvals: earlier.length, required: flow.approvalsRequired });
+      }
+      const all = [...earlier.map((a) => a.policy), mine];
+      const required = Math.max(1, flow.approvalsRequired);
+      const merged = narrowestPolicy(all);
+      if (!merged) return { conflict: true as const };
+      await insertApproval(tx, row.id, { approverId: input.approverId, policy: mine, createdAt: now });
+      if (all.length < required) {
+        await appendAudit(tx, {
+          requestId: row.id,
+          actor: input.approverId,
+          action: 'request.approval_added',
+          createdAt: now,
+          details: { policy: mine, approvals: all.length, required },
+        });
+        await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
+        return { conflict: false as const, granted: false, approvals: all.length, required };
+      }
+      const step = transition({ ...row, expiresAt: null }, { type: 'approve', grantedMinutes: merged.durationMinutes }, now);
       if (!step.ok) throw new AppError(step.code, 'Cannot approve');
       const expiresAt = step.next.expiresAt!;
       const grantId = newId('grt');
       await updateRequest(tx, row.id, { status: 'active', decidedAt: now, decidedBy: input.approverId });
-      await insertGrant(tx, { id: grantId, requestId: row.id, policy, approvedBy: input.approverId, status: 'active', startsAt: now, expiresAt });
+      await insertGrant(tx, { id: grantId, requestId: row.id, policy: merged, approvedBy: input.approverId, status: 'active', startsAt: now, expiresAt });
       await appendAudit(tx, {
         requestId: row.id,
         actor: input.approverId,
         action: 'request.approved',
         createdAt: now,
-        details: { grantId, policy, expiresAt: expiresAt.toISOString() },
+        details: { grantId, policy: merged, expiresAt: expiresAt.toISOString(), approvers: [...earlier.map((a) => a.approverId), input.approverId], tuning: mine },
       });
       await enqueue(tx, [
         { topic: 'messages.refresh', requestId: row.id },
         { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
       ]);
+      return { conflict: false as const, granted: true, approvals: all.length, required };
     });
-    return { ok: true, request: (await getRequestDetails(db, input.requestId))! };
+    if (outcome.conflict) {
+      return { ok: false, errors: { resources: 'Your tuning has nothing in common with the earlier approvals of this request: keep at least one resource and setting they allowed.' } };
+    }
+    return {
+      ok: true,
+      request: (await getRequestDetails(db, input.requestId))!,
+      outcome: outcome.granted ? 'granted' : 'needs_more',
+      approvals: outcome.approvals,
+      required: outcome.required,
+    };
   }
 
   async function deny(requestId: string, actorId: string, reason: string): Promise<RequestDetails> {
     const identity = await actorIdentity(actorId);
     const note = reason.trim().slice(0, DENY_REASON_MAX) || null;
-    await decide(requestId, identity, async (tx, row, now) => {
+    await decide(requestId, identity, async (tx, row, _flow, now) => {
       await updateRequest(tx, row.id, { status: 'denied', decidedAt: now, decidedBy: actorId, denyReason: note });
       await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.denied', createdAt: now, details: { reason: note } });
       await enqueue(tx, [

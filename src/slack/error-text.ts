@@ -9,6 +9,10 @@ const TEXT: Record<ErrorCode, string> = {
   not_approver: 'Only an approver of this request can do that.',
   self_approval: "You can't approve or deny your own request.",
   already_decided: 'This request was already decided.',
+  already_approved: 'You already approved this request; it is waiting for other approvers.',
+  not_admin: 'Only admins can change approval flows and resources.',
+  managed_by_file: 'This is managed by the ACCESS_CONFIG file: change it there, not in Slack.',
+  name_taken: 'That name is already taken.',
   not_active: "That access isn't active any more.",
   invalid_input: "That input isn't valid.",
   nothing_requestable: "There's nothing you can request yet: no approval flow lists you as a requester. Ask an admin to add you to one.",
@@ -23,6 +27,10 @@ export function errorText(error: unknown): string {
     const { status, by } = error.details as { status?: string; by?: string | null };
     if (status && by) return `This request was already ${status === 'active' ? 'approved' : status} by ${mention(by)}. Nothing changed.`;
     if (status) return `This request is already ${status}. Nothing changed.`;
+  }
+  if (error.code === 'already_approved' && error.details) {
+    const { approvals, required } = error.details as { approvals: number; required: number };
+    return `You already approved this request (${approvals} of ${required} approvals); it is waiting for ${required - approvals} more.`;
   }
   if (error.code === 'not_active' && error.details?.status) return `That access is ${String(error.details.status)}, not active: nothing to revoke.`;
   return TEXT[error.code];

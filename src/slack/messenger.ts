@@ -9,13 +9,14 @@ const slackError = (e: unknown) => (e as { data?: { error?: string } }).data?.er
 export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>): Messenger {
   return {
     async postRequestMessage(role, userId, request) {
-      const message = role === 'approver' ? renderApproverMessage(request) : renderRequesterMessage(request);
-      // Posting to a user id lands in the bot's DM with that person; Slack answers with the D… channel.
+      const message = role === 'requester' ? renderRequesterMessage(request) : renderApproverMessage(request);
+      // Posting to a user id lands in the bot's DM with that person (Slack answers with the D… channel);
+      // a channel id posts in that channel.
       const res = await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
       return { channel: res.channel!, ts: res.ts! };
     },
     async updateRequestMessage(ref, request) {
-      const message = ref.role === 'approver' ? renderApproverMessage(request) : renderRequesterMessage(request);
+      const message = ref.role === 'requester' ? renderRequesterMessage(request) : renderApproverMessage(request);
       try {
         await client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
         return true;

@@ -18,6 +18,10 @@ export const accessRequests = pgTable(
     durationMinutes: integer('duration_minutes').notNull(),
     /** Approver user ids resolved at request time (users + group members): who was notified. */
     notifiedApprovers: jsonb('notified_approvers').$type<string[]>().notNull().default([]),
+    /** Copied from the flow at request time, for display; the decision re-reads the live flow. */
+    approvalsRequired: integer('approvals_required').notNull().default(1),
+    /** Where the approver message went: a channel id, or null for a DM to each approver. */
+    notifyChannel: text('notify_channel'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     decidedBy: text('decided_by'),
@@ -68,7 +72,7 @@ export const slackMessages = pgTable(
     requestId: text('request_id')
       .notNull()
       .references(() => accessRequests.id, { onDelete: 'cascade' }),
-    role: text('role').$type<'approver' | 'requester'>().notNull(),
+    role: text('role').$type<'approver' | 'requester' | 'channel'>().notNull(),
     userId: text('user_id').notNull(),
     channel: text('channel').notNull(),
     ts: text('ts').notNull(),

@@ -18,8 +18,8 @@ export function reviewButtonHandler(deps: SlackDeps, kind: 'approve' | 'deny') {
     const userId = body.user.id;
     try {
       if (!isRequestId(action.value)) throw new Error('review button without a request id');
-      const request = await deps.reviews.startReview(action.value, userId);
-      const view = kind === 'approve' ? buildTuningModal(request) : buildDenyModal(request);
+      const review = await deps.reviews.startReview(action.value, userId, kind);
+      const view = kind === 'approve' ? buildTuningModal(review.request, review.defaults) : buildDenyModal(review.request);
       if (body.view?.type === 'modal') await client.views.push({ trigger_id: body.trigger_id, view });
       else await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (error) {
@@ -64,6 +64,11 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
         if (result.errors.duration) errors[ReviewIds.durationBlock] = result.errors.duration;
         if (result.errors.resources) errors[ReviewIds.includeBlock] = result.errors.resources;
         await ack({ response_action: 'errors', errors });
+        return;
+      }
+      if (result.outcome === 'needs_more') {
+        const left = result.required - result.approvals;
+        await ack({ response_action: 'update', view: messageModal('Approval recorded', `Your approval is recorded (${result.approvals} of ${result.required}). The request needs ${left} more approval${left === 1 ? '' : 's'} from other approvers before access is granted.`) });
         return;
       }
       await ack();

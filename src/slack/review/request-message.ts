@@ -13,13 +13,21 @@ export interface SlackMessage {
 
 const resourceList = (r: RequestDetails) => r.resources.map((x) => `${code(x.name)} _(${x.type})_`).join(', ');
 
+/** Who approved: every approver of an N-of-M request, else the one who decided. */
+const approvers = (r: RequestDetails) => (r.approvals.length > 0 ? r.approvals.map((a) => mention(a.approverId)).join(', ') : mention(r.decidedBy!));
+
 /** The status line every resolved message gains (and the only thing that changes over a request's life). */
 export function statusLine(r: RequestDetails): string {
   switch (r.status) {
-    case 'pending':
+    case 'pending': {
+      if (r.approvalsRequired > 1 || r.approvals.length > 0) {
+        const done = r.approvals.map((a) => mention(a.approverId)).join(', ');
+        return `:hourglass_flowing_sand: ${r.approvals.length} of ${r.approvalsRequired} approvals${done ? ` (${done})` : ''}. Waiting for approval from ${mentionList(r.notifiedApprovers.filter((id) => !r.approvals.some((a) => a.approverId === id)))}`;
+      }
       return `:hourglass_flowing_sand: Waiting for approval from ${mentionList(r.notifiedApprovers)}`;
+    }
     case 'active':
-      return `:white_check_mark: Approved by ${mention(r.decidedBy!)} ${slackDate(r.decidedAt!)}. Access until ${slackDate(r.grant!.expiresAt)}.`;
+      return `:white_check_mark: Approved by ${approvers(r)} ${slackDate(r.decidedAt!)}. Access until ${slackDate(r.grant!.expiresAt)}.`;
     case 'denied':
       return `:no_entry: Denied by ${mention(r.decidedBy!)} ${slackDate(r.decidedAt!)}${r.denyReason ? `: ${userText(r.denyReason, 500)}` : '.'}`;
     case 'expired':
@@ -59,6 +67,7 @@ export function renderApproverMessage(r: RequestDetails): SlackMessage {
   const blocks = summaryBlocks(r, `:key: ${mention(r.requesterId)} requests access`);
   blocks.push(context(`Requested ${slackDate(r.createdAt)}`));
   if (r.status === 'pending') {
+    if (r.approvals.length > 0) blocks.push(section(statusLine(r)));
     blocks.push({
       type: 'actions',
       block_id: ReviewIds.actionsBlock,

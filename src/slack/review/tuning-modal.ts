@@ -1,17 +1,24 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import type { RequestDetails, RequestedResource } from '../../db/request-queries.js';
 import { durationChoices, formatDuration } from '../../domain/duration.js';
+import { NO_DEFAULTS, type TuningDefaults } from '../../domain/resource.js';
 import { ReviewIds, tuningAction, tuningBlock } from '../ids.js';
 import { code, mention, quote, userText } from '../mrkdwn.js';
 import { divider, durationOption, option, plain, section } from '../views.js';
 
-const textInput = (block: string, label: string, hint: string, placeholder: string): KnownBlock => ({
+const textInput = (block: string, label: string, hint: string, placeholder: string, initial: string[]): KnownBlock => ({
   type: 'input',
   block_id: block,
   optional: true, // a dropped resource needs no tuning; the server checks the kept ones
   label: plain(label, 2000),
   hint: plain(hint, 2000),
-  element: { type: 'plain_text_input', action_id: tuningAction('text'), max_length: 500, placeholder: plain(placeholder, 150) },
+  element: {
+    type: 'plain_text_input',
+    action_id: tuningAction('text'),
+    max_length: 500,
+    placeholder: plain(placeholder, 150),
+    ...(initial.length > 0 ? { initial_value: initial.join(', ').slice(0, 500) } : {}),
+  },
 });
 
 const radio = (block: string, label: string, choices: [string, string][], initial: string): KnownBlock => {
@@ -25,22 +32,22 @@ const radio = (block: string, label: string, choices: [string, string][], initia
 };
 
 /** The limits an approver may set, per resource type. */
-function tuningInputs(r: RequestedResource): KnownBlock[] {
+function tuningInputs(r: RequestedResource, d: TuningDefaults): KnownBlock[] {
   const title = section(`*${code(r.name)}* _(${r.type})_`);
   switch (r.type) {
     case 'ssh':
-      return [title, textInput(tuningBlock(r.name, 'login'), 'Login user(s)', 'Required: the Unix users the requester may log in as, separated by commas.', 'ubuntu, deploy')];
+      return [title, textInput(tuningBlock(r.name, 'login'), 'Login user(s)', 'Required: the Unix users the requester may log in as, separated by commas.', 'ubuntu, deploy', d.loginUsers)];
     case 'database':
       return [
         title,
         radio(tuningBlock(r.name, 'access'), 'Access', [['read-only', 'Read-only'], ['read-write', 'Read-write']], 'read-only'),
-        textInput(tuningBlock(r.name, 'databases'), 'Databases', 'Leave empty for all databases on this server.', 'app, reporting'),
+        textInput(tuningBlock(r.name, 'databases'), 'Databases', 'Leave empty for all databases on this server.', 'app, reporting', d.databases),
       ];
     case 'kubernetes':
       return [
         title,
         radio(tuningBlock(r.name, 'role'), 'Role', [['view', 'view (read-only)'], ['edit', 'edit'], ['admin', 'admin (namespace admin)']], 'view'),
-        textInput(tuningBlock(r.name, 'namespaces'), 'Namespaces', 'Required: the namespaces the role applies in, separated by commas.', 'payments, default'),
+        textInput(tuningBlock(r.name, 'namespaces'), 'Namespaces', 'Required: the namespaces the role applies in, separated by commas.', 'payments, default', d.namespaces),
       ];
     case 'http':
       return [title, radio(tuningBlock(r.name, 'access'), 'Access', [['read-only', 'Read-only'], ['full', 'Full']], 'read-only')];
@@ -50,9 +57,14 @@ function tuningInputs(r: RequestedResource): KnownBlock[] {
 }
 
 /** Approve opens this: prefilled from the request; the approver narrows what is granted. */
-export function buildTuningModal(r: RequestDetails): ModalView {
+export function buildTuningModal(r: RequestDetails, defaults: Record<string, TuningDefaults> = {}): ModalView {
   const resourceOptions = r.resources.map((x) => option(x.name, x.name, x.type));
+  const progress =
+    r.approvalsRequired > 1
+      ? [section(`This flow needs *${r.approvalsRequired} approvals*; ${r.approvals.length} so far${r.approvals.length ? ` (${r.approvals.map((a) => mention(a.approverId)).join(', ')})` : ''}. The grant takes the narrowest tuning of all approvers.`)]
+      : [];
   const blocks: KnownBlock[] = [
+    ...progress,
     section(`${mention(r.requesterId)} asks for ${r.resources.map((x) => code(x.name)).join(', ')} for *${formatDuration(r.durationMinutes)}*.`),
     section(quote(userText(r.justification, 2800))),
     {
@@ -76,7 +88,7 @@ export function buildTuningModal(r: RequestDetails): ModalView {
       element: { type: 'checkboxes', action_id: ReviewIds.includeAction, options: resourceOptions, initial_options: resourceOptions },
     },
     divider(),
-    ...r.resources.flatMap(tuningInputs),
+    ...r.resources.flatMap((x) => tuningInputs(x, defaults[x.name] ?? NO_DEFAULTS)),
   ];
   return {
     type: 'modal',
