@@ -8,7 +8,9 @@ import { drainOutbox } from './jobs/outbox-worker.js';
 import { startLoop, type Loop } from './jobs/loop.js';
 import { boltLogger } from './logger.js';
 import { applyAccessFile, parseAccessFile } from './services/catalog-service.js';
+import { createAdminService } from './services/admin-service.js';
 import { createGrantService } from './services/grant-service.js';
+import { createHomeService } from './services/home-service.js';
 import { createNotificationService } from './services/notification-service.js';
 import { systemClock, type Clock, type ServiceDeps } from './services/ports.js';
 import { createRequestService } from './services/request-service.js';
@@ -70,7 +72,9 @@ export async function createAccessApp(options: AccessAppOptions) {
   const requests = createRequestService(serviceDeps);
   const reviews = createReviewService(serviceDeps);
   const grants = createGrantService(serviceDeps);
-  const slackDeps: SlackDeps = { requests, reviews, grants, logger, clock };
+  const admin = createAdminService(serviceDeps);
+  const home = createHomeService(serviceDeps, requests, admin);
+  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, logger, clock };
   const messenger = createSlackMessenger(app.client, logger, (userId) => publishHome(slackDeps, app.client, userId));
   const notifications = createNotificationService(database.db, messenger);
   registerSlack(app, slackDeps);
@@ -116,7 +120,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     start,
     stop,
     database,
-    services: { requests, reviews, grants, notifications },
+    services: { requests, reviews, grants, admin, home, notifications },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: {
       expireNow: () => expiryLoop!.runNow(),

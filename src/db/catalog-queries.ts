@@ -1,8 +1,8 @@
-import { asc, eq, inArray, notInArray, and } from 'drizzle-orm';
+import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Flow } from '../domain/flow.js';
 import type { Resource, ResourceType } from '../domain/resource.js';
 import type { Executor } from './client.js';
-import { flows, resources, type ManagedBy } from './schema/index.js';
+import { accessRequests, flows, resources, type ManagedBy } from './schema/index.js';
 
 const resourceColumns = {
   id: resources.id,
@@ -91,4 +91,44 @@ export async function resourcesByName(db: Executor, names: string[]): Promise<Re
   if (names.length === 0) return [];
   const rows = await db.select(resourceColumns).from(resources).where(inArray(resources.name, names));
   return rows.map(toResource);
+}
+
+export async function lockFlow(tx: Executor, id: string): Promise<FlowRow | undefined> {
+  const [row] = await tx.select(flowColumns).from(flows).where(eq(flows.id, id)).for('update');
+  return row;
+}
+
+export async function lockResource(tx: Executor, id: string): Promise<ResourceRow | undefined> {
+  const [row] = await tx.select(resourceColumns).from(resources).where(eq(resources.id, id)).for('update');
+  return row ? toResource(row) : undefined;
+}
+
+export async function setFlowEnabled(tx: Executor, id: string, enabled: boolean, now: Date) {
+  await tx.update(flows).set({ enabled, updatedAt: now }).where(eq(flows.id, id));
+}
+
+export async function deleteFlowRow(tx: Executor, id: string) {
+  await tx.delete(flows).where(eq(flows.id, id));
+}
+
+export async function deleteResourceRow(tx: Executor, id: string) {
+  await tx.delete(resources).where(eq(resources.id, id));
+}
+
+/** Requests through this flow that are still open (pending or active). */
+export async function flowUsage(tx: Executor, flowId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(accessRequests)
+    .where(and(eq(accessRequests.flowId, flowId), inArray(accessRequests.status, ['pending', 'active'])));
+  return row?.n ?? 0;
+}
+
+/** Every tag on a resource or named by a flow, sorted. */
+export async function tagsInUse(db: Executor): Promise<string[]> {
+  const rows = await db.execute<{ tag: string }>(
+    sql`select distinct t as tag from (select jsonb_array_elements_text(tags) as t from resources union select jsonb_array_elements_text(resource_tags) from flows) x order by 1`,
+  );
+  const list = Array.isArray(rows) ? rows : (rows as unknown as { rows: { tag: string }[] }).rows;
+  return list.map((r) => r.tag);
 }

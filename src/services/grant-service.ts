@@ -4,21 +4,17 @@ import { enqueue } from '../db/outbox-queries.js';
 import { claimExpiredGrants, endGrant, getRequestDetails, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import { revokeRefusal, transition } from '../domain/request-lifecycle.js';
-import { requireMember, resolveIdentity } from './identity.js';
+import { isAdmin, requireMember, resolveIdentity } from './identity.js';
 import type { ServiceDeps } from './ports.js';
 
 export function createGrantService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;
 
-  async function isAdmin(userId: string): Promise<boolean> {
-    if (deps.admins.has(userId)) return true;
-    return (await directory.person(userId)).isWorkspaceAdmin;
-  }
 
   /** Ends an active grant early: an approver of its flow, an admin, or the requester themself. */
   async function revoke(requestId: string, actorId: string): Promise<RequestDetails> {
     await requireMember(directory, actorId);
-    const [identity, admin] = await Promise.all([resolveIdentity(directory, actorId, await listFlows(db)), isAdmin(actorId)]);
+    const [identity, admin] = await Promise.all([resolveIdentity(directory, actorId, await listFlows(db)), isAdmin(directory, deps.admins, actorId)]);
     await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);
@@ -71,7 +67,7 @@ export function createGrantService(deps: ServiceDeps) {
     }
   }
 
-  return { revoke, expireDue, isAdmin };
+  return { revoke, expireDue };
 }
 
 export type GrantService = ReturnType<typeof createGrantService>;

@@ -25,3 +25,10 @@ export async function approverIdsOf(directory: Directory, flow: Flow): Promise<s
   const members = await Promise.all(flow.approverGroups.map((g) => directory.groupMembers(g)));
   return [...new Set([...flow.approverUsers, ...members.flat()])];
 }
+
+/** Admins: listed in ACCESS_ADMINS, or workspace admins and owners. Guests never. */
+export async function isAdmin(directory: Directory, admins: ReadonlySet<string>, userId: string): Promise<boolean> {
+  const person = await directory.person(userId);
+  if (person.isGuest || person.deleted || person.isBot) return false;
+  return admins.has(userId) || person.isWorkspaceAdmin;
+}

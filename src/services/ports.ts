@@ -13,9 +13,17 @@ export interface Person {
 }
 
 /** Who people are and which user groups they are in: Slack in production, the Slack double in tests. */
+export interface UserGroup {
+  id: string;
+  handle: string;
+  name: string;
+}
+
 export interface Directory {
   person(userId: string): Promise<Person>;
   groupMembers(groupId: string): Promise<string[]>;
+  /** Every user group of the workspace (for pickers). */
+  groups(): Promise<UserGroup[]>;
 }
 
 export interface Clock {

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { AdminService } from '../services/admin-service.js';
 import type { GrantService } from '../services/grant-service.js';
+import type { HomeService } from '../services/home-service.js';
 import type { RequestService } from '../services/request-service.js';
 import type { ReviewService } from '../services/review-service.js';
 
@@ -8,6 +10,8 @@ export interface SlackDeps {
   requests: RequestService;
   reviews: ReviewService;
   grants: GrantService;
+  admin: AdminService;
+  home: HomeService;
   logger: Logger;
   clock: { now(): Date };
 }

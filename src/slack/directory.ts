@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { AppError } from '../domain/errors.js';
-import type { Directory, Person } from '../services/ports.js';
+import type { Directory, Person, UserGroup } from '../services/ports.js';
 
 interface Cached<T> {
   value: T;
@@ -14,6 +14,7 @@ interface Cached<T> {
 export function createSlackDirectory(client: WebClient, ttlMs = 60_000, now = () => Date.now()): Directory {
   const people = new Map<string, Cached<Person>>();
   const groups = new Map<string, Cached<string[]>>();
+  const groupList = new Map<string, Cached<UserGroup[]>>();
 
   async function cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
     const hit = map.get(key);
@@ -52,6 +53,11 @@ export function createSlackDirectory(client: WebClient, ttlMs = 60_000, now = ()
           if ((e as { data?: { error?: string } }).data?.error === 'no_such_subteam') return [];
           throw e;
         }
+      }),
+    groups: () =>
+      cached(groupList, 'all', async () => {
+        const res = await client.usergroups.list({ include_disabled: false });
+        return (res.usergroups ?? []).filter((g) => g.id).map((g) => ({ id: g.id!, handle: g.handle ?? '', name: g.name ?? g.handle ?? g.id! }));
       }),
   };
 }

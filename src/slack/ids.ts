@@ -35,3 +35,57 @@ export const TUNING_BLOCK = /^tune\.(login|access|databases|role|namespaces)\.(.
 export const HomeIds = {
   requestButton: RequestIds.openButton,
 } as const;
+
+export const HomeNav = {
+  tabPrefix: 'home.tab.',
+  tab: (tab: string) => `home.tab.${tab}`,
+  prev: 'home.page.prev',
+  next: 'home.page.next',
+} as const;
+
+export const AdminIds = {
+  addFlow: 'admin.flow.add',
+  flowMenu: 'admin.flow.menu',
+  addResource: 'admin.resource.add',
+  resourceMenu: 'admin.resource.menu',
+  flowCallback: 'admin.flow.save',
+  resourceCallback: 'admin.resource.save',
+  deleteCallback: 'admin.delete.confirm',
+  pickResources: 'admin.pick.resources',
+  pickTags: 'admin.pick.tags',
+  pickGroups: 'admin.pick.groups',
+} as const;
+
+/** Flow modal blocks: one block per field, each with a single element whose action id is `value`. */
+export const FlowForm = {
+  name: 'af.name',
+  description: 'af.description',
+  resources: 'af.resources',
+  tags: 'af.tags',
+  everyone: 'af.req.everyone',
+  requesterUsers: 'af.req.users',
+  requesterGroups: 'af.req.groups',
+  approverUsers: 'af.appr.users',
+  approverGroups: 'af.appr.groups',
+  maxDuration: 'af.max',
+  choices: 'af.choices',
+  approvals: 'af.approvals',
+  options: 'af.options',
+  minLength: 'af.just.min',
+  pattern: 'af.just.pattern',
+  hint: 'af.just.hint',
+  channel: 'af.channel',
+} as const;
+
+export const ResourceForm = {
+  name: 'ar.name',
+  type: 'ar.type',
+  tags: 'ar.tags',
+  description: 'ar.description',
+  logins: 'ar.logins',
+  databases: 'ar.databases',
+  namespaces: 'ar.namespaces',
+} as const;
+
+/** The element action id inside every form block (block ids tell the fields apart). */
+export const FIELD = 'value';

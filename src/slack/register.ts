@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { register as registerAdmin } from './admin/listeners.js';
 import type { SlackDeps } from './deps.js';
 import { register as registerCommand } from './follow/access-command.js';
 import { register as registerHome } from './home/listeners.js';
@@ -11,6 +12,7 @@ export function registerSlack(app: App, deps: SlackDeps) {
   registerRequest(app, deps);
   registerReview(app, deps);
   registerHome(app, deps);
+  registerAdmin(app, deps);
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

@@ -1,41 +1,85 @@
-import type { HomeView, KnownBlock } from '@slack/types';
-import type { RequestDetails } from '../../db/request-queries.js';
+import type { Button, HomeView, KnownBlock } from '@slack/types';
+import type { HomeModel } from '../../services/home-service.js';
+import { fileNote, flowBlock, resourceBlock } from '../admin/flow-list.js';
 import { myRequestBlock, pendingReviewBlocks } from '../follow/request-list.js';
-import { RequestIds } from '../ids.js';
+import { AdminIds, HomeNav, RequestIds } from '../ids.js';
 import { context, divider, header, plain, section } from '../views.js';
 
-export interface HomeData {
-  mine: RequestDetails[];
-  toReview: RequestDetails[];
-}
-
-// Slack allows 100 blocks in a Home view; these caps keep the worst case at 4 + 2*20 + 3 + 30 + 2 = 79.
+// Slack allows 100 blocks in a Home view. "My access": 5 + 2*20 + 3 + 30 + 1 = 79 at most;
+// admin tabs: 4 + 15 flows (or 25 resources) + 3 = 32 at most.
 const MAX_REVIEWS = 20;
 const MAX_MINE = 30;
 
-/** The App Home tab for one person: a request button, what waits for them, and their own requests. */
-export function buildHomeView(data: HomeData): HomeView {
-  const active = data.mine.filter((r) => r.status === 'active');
-  const pending = data.mine.filter((r) => r.status === 'pending');
-  const history = data.mine.filter((r) => r.status !== 'active' && r.status !== 'pending');
-  const blocks: KnownBlock[] = [
-    header('Access requests'),
-    section('Ask for just-in-time access. It is granted once approved and ends on its own.'),
+const button = (text: string, actionId: string, value: string, primary = false): Button => ({
+  type: 'button',
+  action_id: actionId,
+  text: plain(text, 75),
+  value,
+  ...(primary ? { style: 'primary' as const } : {}),
+});
+
+/** Admins get tabs; everyone else sees only their own access. */
+function tabs(model: HomeModel): KnownBlock[] {
+  if (!model.isAdmin) return [];
+  const labels = { mine: 'My access', flows: 'Approval flows', resources: 'Resources' } as const;
+  return [
     {
       type: 'actions',
-      block_id: 'home.actions',
-      elements: [{ type: 'button', action_id: RequestIds.openButton, text: plain('Request access', 75), style: 'primary', value: 'home' }],
+      block_id: 'home.tabs',
+      elements: (Object.keys(labels) as (keyof typeof labels)[]).map((t) => button(t === model.tab ? `• ${labels[t]}` : labels[t], HomeNav.tab(t), t, t === model.tab)),
     },
   ];
-  if (data.toReview.length > 0) {
-    blocks.push(divider(), header(`Waiting for your review (${data.toReview.length})`));
-    blocks.push(...data.toReview.slice(0, MAX_REVIEWS).flatMap(pendingReviewBlocks));
-    if (data.toReview.length > MAX_REVIEWS) blocks.push(context(`…and ${data.toReview.length - MAX_REVIEWS} more: see \`/access pending\`.`));
+}
+
+function pager(tab: string, page: number, pages: number): KnownBlock[] {
+  if (pages <= 1) return [];
+  const elements: Button[] = [];
+  if (page > 0) elements.push(button('← Previous', HomeNav.prev, `${tab}:${page - 1}`));
+  if (page < pages - 1) elements.push(button('Next →', HomeNav.next, `${tab}:${page + 1}`));
+  return [context(`Page ${page + 1} of ${pages}`), { type: 'actions', block_id: 'home.pager', elements }];
+}
+
+function myAccess(model: Extract<HomeModel, { tab: 'mine' }>): KnownBlock[] {
+  const active = model.mine.filter((r) => r.status === 'active');
+  const pending = model.mine.filter((r) => r.status === 'pending');
+  const history = model.mine.filter((r) => r.status !== 'active' && r.status !== 'pending');
+  const blocks: KnownBlock[] = [
+    section('Ask for just-in-time access. It is granted once approved and ends on its own.'),
+    { type: 'actions', block_id: 'home.actions', elements: [button('Request access', RequestIds.openButton, 'home', true)] },
+  ];
+  if (model.toReview.length > 0) {
+    blocks.push(divider(), header(`Waiting for your review${model.toReview.length > MAX_REVIEWS ? ` (${MAX_REVIEWS}+)` : ` (${model.toReview.length})`}`));
+    blocks.push(...model.toReview.slice(0, MAX_REVIEWS).flatMap(pendingReviewBlocks));
+    if (model.toReview.length > MAX_REVIEWS) blocks.push(context('…and more: see `/access pending`.'));
   }
   blocks.push(divider(), header('Your requests'));
   const ordered = [...active, ...pending, ...history].slice(0, MAX_MINE);
-  if (ordered.length === 0) blocks.push(section('You have no requests yet.'));
-  else blocks.push(...ordered.map(myRequestBlock));
-  blocks.push(context('Commands: `/access request`, `/access list`, `/access pending`, `/access help`'));
+  blocks.push(...(ordered.length === 0 ? [section('You have no requests yet.')] : ordered.map(myRequestBlock)));
+  return blocks;
+}
+
+/** The App Home tab, rendered from the home model only. */
+export function buildHomeView(model: HomeModel): HomeView {
+  const blocks: KnownBlock[] = [header('Access requests'), ...tabs(model)];
+  if (model.tab === 'mine') blocks.push(...myAccess(model));
+  if (model.tab === 'flows') {
+    blocks.push(
+      section(`*Approval flows* (${model.total}): who may request which resources, and who approves.`),
+      { type: 'actions', block_id: 'admin.flows.actions', elements: [button('Add flow', AdminIds.addFlow, 'new', true)] },
+      ...(model.flows.length ? model.flows.map(flowBlock) : [section('No flows yet. Add one, or list them in ACCESS_CONFIG.')]),
+      ...pager('flows', model.page, model.pages),
+      fileNote(),
+    );
+  }
+  if (model.tab === 'resources') {
+    blocks.push(
+      section(`*Resources* (${model.total}): what can be requested. Flows pick them by name or by tag.`),
+      { type: 'actions', block_id: 'admin.resources.actions', elements: [button('Add resource', AdminIds.addResource, 'new', true)] },
+      ...(model.resources.length ? model.resources.map(resourceBlock) : [section('No resources yet.')]),
+      ...pager('resources', model.page, model.pages),
+      fileNote(),
+    );
+  }
+  if (model.tab === 'mine') blocks.push(context('Commands: `/access request`, `/access list`, `/access pending`, `/access help`'));
   return { type: 'home', blocks };
 }

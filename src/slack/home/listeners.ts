@@ -1,12 +1,20 @@
-import type { App } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
+import { HOME_TABS, type HomeTab } from '../../services/home-service.js';
 import type { SlackDeps } from '../deps.js';
+import { HomeNav } from '../ids.js';
 import { describeFailure } from '../reply.js';
 import { buildHomeView } from './home-view.js';
 
 export async function publishHome(deps: SlackDeps, client: WebClient, userId: string) {
-  const [mine, toReview] = await Promise.all([deps.requests.listMine(userId, 30), deps.requests.pendingFor(userId, 21)]);
-  await client.views.publish({ user_id: userId, view: buildHomeView({ mine, toReview }) });
+  await client.views.publish({ user_id: userId, view: buildHomeView(await deps.home.model(userId)) });
+}
+
+/** "flows:2" -> { tab: 'flows', page: 2 }; anything else -> the person's own tab. */
+export function parsePlace(value: string | undefined): { tab: HomeTab; page: number } {
+  const [tab, page] = (value ?? '').split(':');
+  const known = (HOME_TABS as readonly string[]).includes(tab ?? '') ? (tab as HomeTab) : 'mine';
+  return { tab: known, page: /^\d{1,5}$/.test(page ?? '') ? Number(page) : 0 };
 }
 
 export function register(app: App, deps: SlackDeps) {
@@ -16,6 +24,18 @@ export function register(app: App, deps: SlackDeps) {
       await publishHome(deps, client, event.user);
     } catch (error) {
       describeFailure(deps.logger, error, { action: 'home.open', slack_user: event.user });
+    }
+  });
+
+  // Tabs and pages: the home service shows admin tabs to admins only, whatever the click says.
+  app.action<BlockAction<ButtonAction>>({ action_id: new RegExp(`^(${HomeNav.tabPrefix.replace('.', '\\.')}|home\\.page\\.)`) }, async ({ ack, body, action, client }) => {
+    await ack();
+    try {
+      const place = parsePlace(action.action_id.startsWith(HomeNav.tabPrefix) ? `${action.value}:0` : action.value);
+      await deps.home.go(body.user.id, place.tab, place.page);
+      await publishHome(deps, client, body.user.id);
+    } catch (error) {
+      describeFailure(deps.logger, error, { action: 'home.navigate', slack_user: body.user.id });
     }
   });
 }

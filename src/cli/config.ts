@@ -1,0 +1,79 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { listFlows, listResources } from '../db/catalog-queries.js';
+import { openDatabase } from '../db/client.js';
+import { AccessFileError, parseAccessFile } from '../services/catalog-service.js';
+import { exportAccessFile } from '../services/config-export.js';
+
+/**
+ * `npm run config -- export [--out FILE]`: the catalogue (file- and App Home-managed alike) as ACCESS_CONFIG YAML.
+ * `npm run config -- check FILE`: validates a file without touching any database.
+ * The database is the bot's: DATABASE_URL if set, else the embedded one under DATA_DIR (default ./.data).
+ */
+const USAGE = 'Usage: npm run config -- export [--out FILE]\n       npm run config -- check FILE\n';
+const NO_TABLES = 'The database has no access tables yet: start the bot once first.\n';
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(message.endsWith('\n') ? message : `${message}\n`);
+  process.exit(code);
+}
+
+/** PostgreSQL's undefined_table, wherever the driver or drizzle put it (drizzle wraps errors in `cause`). */
+function isMissingTable(error: unknown): boolean {
+  for (let e = error; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === '42P01') return true;
+  }
+  return false;
+}
+
+async function exportCommand(args: string[]): Promise<void> {
+  let out: string | undefined;
+  if (args.length === 2 && args[0] === '--out' && args[1]) out = args[1];
+  else if (args.length > 0) fail(USAGE, 2);
+  const url = process.env.DATABASE_URL || undefined;
+  const dataDir = process.env.DATA_DIR || './.data';
+  // Opening the embedded database creates its directory: an export must not leave an empty one behind.
+  if (!url && !existsSync(dataDir)) fail(NO_TABLES);
+  const database = await openDatabase(url ? { url } : { dataDir });
+  let text: string;
+  try {
+    const [resources, flows] = await Promise.all([listResources(database.db), listFlows(database.db)]);
+    const where = database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${dataDir})`;
+    text = exportAccessFile(resources, flows, `Exported ${new Date().toISOString()} from ${where} by \`npm run config -- export\`.`);
+  } catch (error) {
+    if (isMissingTable(error)) {
+      await database.close();
+      fail(NO_TABLES);
+    }
+    throw error;
+  }
+  await database.close();
+  if (out) {
+    writeFileSync(out, text);
+    process.stderr.write(`Wrote ${out}.\n`);
+  } else {
+    process.stdout.write(text);
+  }
+}
+
+function checkCommand(args: string[]): void {
+  const [file] = args;
+  if (!file || args.length !== 1) fail(USAGE, 2);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    fail(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    const parsed = parseAccessFile(text, file);
+    process.stdout.write(`OK: ${parsed.resources.length} resources, ${parsed.flows.length} flows\n`);
+  } catch (error) {
+    if (error instanceof AccessFileError) fail(error.message);
+    throw error;
+  }
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'export') await exportCommand(rest);
+else if (command === 'check') checkCommand(rest);
+else fail(USAGE, 2);

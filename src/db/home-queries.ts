@@ -1,0 +1,17 @@
+import { eq } from 'drizzle-orm';
+import type { Executor } from './client.js';
+import { homeState } from './schema/index.js';
+
+export interface HomePlace {
+  tab: string;
+  page: number;
+}
+
+export async function homePlace(db: Executor, userId: string): Promise<HomePlace> {
+  const [row] = await db.select({ tab: homeState.tab, page: homeState.page }).from(homeState).where(eq(homeState.userId, userId));
+  return row ?? { tab: 'mine', page: 0 };
+}
+
+export async function saveHomePlace(db: Executor, userId: string, place: HomePlace) {
+  await db.insert(homeState).values({ userId, ...place }).onConflictDoUpdate({ target: homeState.userId, set: place });
+}

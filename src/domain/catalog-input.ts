@@ -1,0 +1,57 @@
+import { formatDuration } from './duration.js';
+import { safeRegex, type Flow } from './flow.js';
+import { ResourceNameSchema, TagSchema, type Resource } from './resource.js';
+
+/** Flow and resource edits from App Home, checked field by field so each problem shows under its input. */
+export type FlowInput = Omit<Flow, 'id'>;
+export type ResourceInput = Omit<Resource, 'id'>;
+export type FlowField =
+  | 'name'
+  | 'description'
+  | 'resources'
+  | 'requesters'
+  | 'approvers'
+  | 'maxDuration'
+  | 'durationChoices'
+  | 'approvalsRequired'
+  | 'justificationMinLength'
+  | 'justificationPattern'
+  | 'justificationHint';
+export type ResourceField = 'name' | 'type' | 'tags' | 'description' | 'defaults';
+export type FieldErrors<F extends string> = Partial<Record<F, string>>;
+
+const USER = /^[UW][A-Z0-9]{2,}$/;
+const GROUP = /^S[A-Z0-9]{2,}$/;
+const TUNING_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/;
+
+export function flowInputProblems(f: FlowInput, knownResources: ReadonlySet<string>): FieldErrors<FlowField> {
+  const e: FieldErrors<FlowField> = {};
+  if (!ResourceNameSchema.safeParse(f.name).success) e.name = 'Use lower-case letters, digits, - _ . (up to 64).';
+  if (f.description.length > 500) e.description = 'Keep it under 500 characters.';
+  const unknown = f.resourceNames.filter((n) => !knownResources.has(n));
+  if (f.resourceNames.length + f.resourceTags.length === 0) e.resources = 'Pick at least one resource or tag.';
+  else if (unknown.length > 0) e.resources = `Unknown resource: ${unknown.join(', ')}.`;
+  else if (f.resourceTags.some((t) => !TagSchema.safeParse(t).success)) e.resources = 'Tags use lower-case letters, digits, - _ . :';
+  if (!f.requesterEveryone && f.requesterUsers.length + f.requesterGroups.length === 0) e.requesters = 'Pick who may request: users, groups, or everyone.';
+  else if (f.requesterUsers.some((u) => !USER.test(u)) || f.requesterGroups.some((g) => !GROUP.test(g))) e.requesters = 'Pick Slack users and user groups.';
+  if (f.approverUsers.length + f.approverGroups.length === 0) e.approvers = 'Pick at least one approver or approver group.';
+  else if (f.approverUsers.some((u) => !USER.test(u)) || f.approverGroups.some((g) => !GROUP.test(g))) e.approvers = 'Pick Slack users and user groups.';
+  if (!Number.isInteger(f.maxDurationMinutes) || f.maxDurationMinutes <= 0 || f.maxDurationMinutes > 90 * 1440) e.maxDuration = 'Pick a maximum duration.';
+  else if (f.durationChoices.some((d) => d > f.maxDurationMinutes)) e.durationChoices = `Choices cannot be longer than the maximum (${formatDuration(f.maxDurationMinutes)}).`;
+  if (!Number.isInteger(f.approvalsRequired) || f.approvalsRequired < 1 || f.approvalsRequired > 10) e.approvalsRequired = 'Use a whole number from 1 to 10.';
+  if (!Number.isInteger(f.justification.minLength) || f.justification.minLength < 0 || f.justification.minLength > 2000) e.justificationMinLength = 'Use a whole number from 0 to 2000.';
+  if (f.justification.pattern !== null && (f.justification.pattern.length > 200 || !safeRegex(f.justification.pattern))) e.justificationPattern = 'That is not a valid regular expression.';
+  if ((f.justification.hint ?? '').length > 150) e.justificationHint = 'Keep the hint under 150 characters.';
+  return e;
+}
+
+export function resourceInputProblems(r: ResourceInput): FieldErrors<ResourceField> {
+  const e: FieldErrors<ResourceField> = {};
+  if (!ResourceNameSchema.safeParse(r.name).success) e.name = 'Use lower-case letters, digits, - _ . (up to 64).';
+  if (r.tags.some((t) => !TagSchema.safeParse(t).success)) e.tags = 'Tags use lower-case letters, digits, - _ . :';
+  else if (r.tags.length > 20) e.tags = 'At most 20 tags.';
+  if (r.description.length > 500) e.description = 'Keep it under 500 characters.';
+  const names = [...r.defaults.loginUsers, ...r.defaults.databases, ...r.defaults.namespaces];
+  if (names.some((n) => !TUNING_NAME.test(n))) e.defaults = 'Use names made of letters, digits, _ . @ - only.';
+  return e;
+}

@@ -1,0 +1,121 @@
+import { isDeepStrictEqual } from 'node:util';
+import { appendAudit } from '../db/audit-queries.js';
+import { deleteFlowRow, deleteResourceRow, findFlow, flowUsage, listFlows, listResources, lockFlow, lockResource, setFlowEnabled, tagsInUse, upsertFlow, upsertResource } from '../db/catalog-queries.js';
+import type { Tx } from '../db/client.js';
+import { newId } from '../db/ids.js';
+import { flowInputProblems, resourceInputProblems, type FieldErrors, type FlowField, type FlowInput, type ResourceField, type ResourceInput } from '../domain/catalog-input.js';
+import { AppError } from '../domain/errors.js';
+import { isAdmin, requireMember } from './identity.js';
+import type { ServiceDeps } from './ports.js';
+
+export type SaveResult<F extends string> = { ok: true; id: string } | { ok: false; errors: FieldErrors<F> };
+
+/**
+ * Admin changes to the catalogue. Every call re-checks that the actor is an admin (a forged click
+ * carries no authority), refuses rows the ACCESS_CONFIG file owns, and audits before and after in the
+ * transaction that makes the change.
+ */
+export function createAdminService(deps: ServiceDeps) {
+  const { db, directory, clock } = deps;
+
+  async function requireAdmin(actorId: string) {
+    await requireMember(directory, actorId);
+    if (!(await isAdmin(directory, deps.admins, actorId))) throw new AppError('not_admin', 'Only admins can change the catalogue');
+  }
+
+  const checkEditable = (row: { managedBy: string } | undefined, what: string) => {
+    if (!row) throw new AppError('not_found', `No such ${what}`);
+    if (row.managedBy === 'file') throw new AppError('managed_by_file', `This ${what} is managed by ACCESS_CONFIG`);
+  };
+
+  async function audit(tx: Tx, actor: string, action: string, details: Record<string, unknown>) {
+    await appendAudit(tx, { requestId: null, actor, action, createdAt: clock.now(), details });
+  }
+
+  async function saveFlow(actorId: string, flowId: string | null, input: FlowInput): Promise<SaveResult<FlowField>> {
+    await requireAdmin(actorId);
+    const known = new Set((await listResources(db)).map((r) => r.name));
+    const errors = flowInputProblems(input, known);
+    if (Object.keys(errors).length > 0) return { ok: false, errors };
+    const id = flowId ?? newId('flw');
+    const result = await db.transaction(async (tx) => {
+      const before = flowId ? await lockFlow(tx, flowId) : undefined;
+      if (flowId) checkEditable(before, 'flow');
+      const clash = (await listFlows(tx)).find((f) => f.name === input.name && f.id !== id);
+      if (clash) return { ok: false as const, errors: { name: 'Another flow already has this name.' } };
+      if (before && isDeepStrictEqual({ ...before, id: undefined, managedBy: undefined }, { ...input, id: undefined, managedBy: undefined })) return { ok: true as const, id };
+      await upsertFlow(tx, id, input, 'app', clock.now());
+      await audit(tx, actorId, before ? 'flow.updated' : 'flow.created', { flowId: id, before: before ?? null, after: input });
+      return { ok: true as const, id };
+    });
+    return result;
+  }
+
+  async function setEnabled(actorId: string, flowId: string, enabled: boolean) {
+    await requireAdmin(actorId);
+    await db.transaction(async (tx) => {
+      const before = await lockFlow(tx, flowId);
+      checkEditable(before, 'flow');
+      if (before!.enabled === enabled) return;
+      await setFlowEnabled(tx, flowId, enabled, clock.now());
+      await audit(tx, actorId, enabled ? 'flow.enabled' : 'flow.disabled', { flowId, name: before!.name, before: { enabled: before!.enabled }, after: { enabled } });
+    });
+  }
+
+  /** Deleting a flow with open requests would strand them (nobody could decide them): disable it instead. */
+  async function deleteFlow(actorId: string, flowId: string) {
+    await requireAdmin(actorId);
+    await db.transaction(async (tx) => {
+      const before = await lockFlow(tx, flowId);
+      checkEditable(before, 'flow');
+      const open = await flowUsage(tx, flowId);
+      if (open > 0) throw new AppError('not_allowed', `${open} request(s) through this flow are pending or active; disable the flow instead`, { open });
+      await deleteFlowRow(tx, flowId);
+      await audit(tx, actorId, 'flow.deleted', { flowId, before, after: null });
+    });
+  }
+
+  async function saveResource(actorId: string, resourceId: string | null, input: ResourceInput): Promise<SaveResult<ResourceField>> {
+    await requireAdmin(actorId);
+    const errors = resourceInputProblems(input);
+    if (Object.keys(errors).length > 0) return { ok: false, errors };
+    const id = resourceId ?? newId('res');
+    return db.transaction(async (tx) => {
+      const before = resourceId ? await lockResource(tx, resourceId) : undefined;
+      if (resourceId) checkEditable(before, 'resource');
+      const clash = (await listResources(tx)).find((r) => r.name === input.name && r.id !== id);
+      if (clash) return { ok: false as const, errors: { name: 'Another resource already has this name.' } };
+      if (before && before.name !== input.name) return { ok: false as const, errors: { name: 'A resource keeps its name; add a new one instead.' } };
+      await upsertResource(tx, id, input, 'app', clock.now());
+      await audit(tx, actorId, before ? 'resource.updated' : 'resource.created', { resourceId: id, before: before ?? null, after: input });
+      return { ok: true as const, id };
+    });
+  }
+
+  async function deleteResource(actorId: string, resourceId: string) {
+    await requireAdmin(actorId);
+    await db.transaction(async (tx) => {
+      const before = await lockResource(tx, resourceId);
+      checkEditable(before, 'resource');
+      await deleteResourceRow(tx, resourceId);
+      await audit(tx, actorId, 'resource.deleted', { resourceId, before, after: null });
+    });
+  }
+
+  return {
+    requireAdmin,
+    isAdmin: (userId: string) => isAdmin(directory, deps.admins, userId),
+    saveFlow,
+    setEnabled,
+    deleteFlow,
+    saveResource,
+    deleteResource,
+    flows: () => listFlows(db),
+    flow: (id: string) => findFlow(db, id),
+    resources: () => listResources(db),
+    tags: () => tagsInUse(db),
+    groups: () => directory.groups(),
+  };
+}
+
+export type AdminService = ReturnType<typeof createAdminService>;

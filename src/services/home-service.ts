@@ -1,0 +1,50 @@
+import type { FlowRow, ResourceRow } from '../db/catalog-queries.js';
+import { homePlace, saveHomePlace } from '../db/home-queries.js';
+import type { RequestDetails } from '../db/request-queries.js';
+import type { AdminService } from './admin-service.js';
+import type { ServiceDeps } from './ports.js';
+import type { RequestService } from './request-service.js';
+
+export const HOME_TABS = ['mine', 'flows', 'resources'] as const;
+export type HomeTab = (typeof HOME_TABS)[number];
+export const FLOWS_PER_PAGE = 15;
+export const RESOURCES_PER_PAGE = 25;
+
+export type HomeModel =
+  | { tab: 'mine'; isAdmin: boolean; mine: RequestDetails[]; toReview: RequestDetails[] }
+  | { tab: 'flows'; isAdmin: true; page: number; pages: number; total: number; flows: FlowRow[] }
+  | { tab: 'resources'; isAdmin: true; page: number; pages: number; total: number; resources: ResourceRow[] };
+
+/**
+ * What a person's App Home shows. The tab and page they chose are kept in the database, so a
+ * refresh after a decision elsewhere keeps their place. Admin tabs are shown to admins only,
+ * re-checked on every render.
+ */
+export function createHomeService(deps: ServiceDeps, requests: RequestService, admin: AdminService) {
+  async function model(userId: string): Promise<HomeModel> {
+    const [place, isAdmin] = await Promise.all([homePlace(deps.db, userId), admin.isAdmin(userId).catch(() => false)]);
+    const tab = isAdmin && (HOME_TABS as readonly string[]).includes(place.tab) ? (place.tab as HomeTab) : 'mine';
+    if (tab === 'flows') {
+      const all = await admin.flows();
+      const pages = Math.max(1, Math.ceil(all.length / FLOWS_PER_PAGE));
+      const page = Math.min(Math.max(0, place.page), pages - 1);
+      return { tab, isAdmin: true, page, pages, total: all.length, flows: all.slice(page * FLOWS_PER_PAGE, (page + 1) * FLOWS_PER_PAGE) };
+    }
+    if (tab === 'resources') {
+      const all = await admin.resources();
+      const pages = Math.max(1, Math.ceil(all.length / RESOURCES_PER_PAGE));
+      const page = Math.min(Math.max(0, place.page), pages - 1);
+      return { tab, isAdmin: true, page, pages, total: all.length, resources: all.slice(page * RESOURCES_PER_PAGE, (page + 1) * RESOURCES_PER_PAGE) };
+    }
+    const [mine, toReview] = await Promise.all([requests.listMine(userId, 30), requests.pendingFor(userId, 21)]);
+    return { tab: 'mine', isAdmin, mine, toReview };
+  }
+
+  async function go(userId: string, tab: HomeTab, page: number) {
+    await saveHomePlace(deps.db, userId, { tab, page: Math.max(0, Math.min(page, 10_000)) });
+  }
+
+  return { model, go };
+}
+
+export type HomeService = ReturnType<typeof createHomeService>;

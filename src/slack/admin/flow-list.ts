@@ -1,0 +1,69 @@
+import type { KnownBlock } from '@slack/types';
+import type { FlowRow, ResourceRow } from '../../db/catalog-queries.js';
+import { formatDuration } from '../../domain/duration.js';
+import { offeredDurations } from '../../domain/flow.js';
+import { AdminIds } from '../ids.js';
+import { code, mention, truncate, userText } from '../mrkdwn.js';
+import { context, option, section } from '../views.js';
+
+const list = (items: string[], max = 8) => (items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`);
+const people = (users: string[], groups: string[], everyone = false) =>
+  [everyone ? 'everyone' : '', list(users.map(mention)), list(groups.map((g) => `<!subteam^${g}>`))].filter(Boolean).join(' · ') || '_nobody_';
+
+/** One flow as an admin sees it, with its menu (or a note when the file owns it). */
+export function flowBlock(f: FlowRow): KnownBlock {
+  const covers = [list(f.resourceNames.map(code)), f.resourceTags.length ? `tags ${list(f.resourceTags.map(code))}` : ''].filter(Boolean).join(' · ');
+  const rules = [
+    `up to ${formatDuration(f.maxDurationMinutes)}`,
+    f.durationChoices.length ? `choices ${offeredDurations(f).map(formatDuration).join('/')}` : '',
+    f.approvalsRequired > 1 ? `${f.approvalsRequired} approvals` : '',
+    f.allowSelfApproval ? 'self-approval allowed' : '',
+    f.justification.pattern ? `justification matches ${code(f.justification.pattern)}` : f.justification.required ? '' : 'justification optional',
+    f.notifyChannel ? `approvers notified in <#${f.notifyChannel}>` : '',
+  ].filter(Boolean);
+  const badge = [f.enabled ? '' : ':no_entry_sign: disabled', f.managedBy === 'file' ? ':page_facing_up: managed by ACCESS_CONFIG' : ''].filter(Boolean).join(' · ');
+  const text = truncate(
+    [
+      `*${userText(f.name, 64)}*${badge ? `  ${badge}` : ''}`,
+      f.description ? userText(f.description, 300) : '',
+      `Covers: ${covers}`,
+      `Requesters: ${people(f.requesterUsers, f.requesterGroups, f.requesterEveryone)}`,
+      `Approvers: ${people(f.approverUsers, f.approverGroups)}`,
+      `Rules: ${rules.join(' · ')}`,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+    3000,
+  );
+  if (f.managedBy === 'file') return section(text);
+  return {
+    type: 'section',
+    block_id: `flow.${f.id}`,
+    text: { type: 'mrkdwn', text },
+    accessory: {
+      type: 'overflow',
+      action_id: AdminIds.flowMenu,
+      options: [
+        option('Edit', `edit:${f.id}`),
+        option(f.enabled ? 'Disable' : 'Enable', `${f.enabled ? 'disable' : 'enable'}:${f.id}`),
+        option('Delete…', `delete:${f.id}`),
+      ],
+    },
+  };
+}
+
+export function resourceBlock(r: ResourceRow): KnownBlock {
+  const text = truncate(
+    `*${code(r.name)}* _${r.type}_${r.tags.length ? ` · ${r.tags.map(code).join(' ')}` : ''}${r.managedBy === 'file' ? '  :page_facing_up: managed by ACCESS_CONFIG' : ''}${r.description ? `\n${userText(r.description, 300)}` : ''}`,
+    3000,
+  );
+  if (r.managedBy === 'file') return section(text);
+  return {
+    type: 'section',
+    block_id: `resource.${r.id}`,
+    text: { type: 'mrkdwn', text },
+    accessory: { type: 'overflow', action_id: AdminIds.resourceMenu, options: [option('Edit', `edit:${r.id}`), option('Delete…', `delete:${r.id}`)] },
+  };
+}
+
+export const fileNote = () => context('Rows marked :page_facing_up: come from the ACCESS_CONFIG file: change them there. `npm run config -- export` writes everything as such a file.');

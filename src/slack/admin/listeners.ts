@@ -1,0 +1,145 @@
+import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { z } from 'zod';
+import { AppError } from '../../domain/errors.js';
+import type { SlackDeps } from '../deps.js';
+import { publishHome } from '../home/listeners.js';
+import { AdminIds } from '../ids.js';
+import { describeFailure } from '../reply.js';
+import type { StateValues } from '../state.js';
+import { tellClicker } from '../tell.js';
+import { messageModal, option } from '../views.js';
+import { buildFlowModal, groupOption } from './flow-modal.js';
+import { flowErrorsByBlock, readFlowForm, readResourceForm, resourceErrorsByBlock } from './read-forms.js';
+import { buildDeleteModal, buildResourceModal } from './resource-modal.js';
+
+type Click = SlackActionMiddlewareArgs<BlockAction<ButtonAction | OverflowAction>> & AllMiddlewareArgs;
+type Submit = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+const MenuValue = z.string().regex(/^(edit|enable|disable|delete):(flw|res)_[0-9a-z]{6,20}$/);
+const FlowRef = z.object({ flowId: z.string().regex(/^flw_[0-9a-z]{6,20}$/).nullable() });
+const ResourceRef = z.object({ resourceId: z.string().regex(/^res_[0-9a-z]{6,20}$/).nullable() });
+const DeleteRef = z.object({ kind: z.enum(['flow', 'resource']), id: z.string().regex(/^(flw|res)_[0-9a-z]{6,20}$/) });
+const parseMeta = <T>(schema: z.ZodType<T>, text: string | undefined): T | null => {
+  try {
+    const r = schema.safeParse(JSON.parse(text ?? ''));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+};
+
+/** Buttons and menus in the admin tabs: each re-checks admin rights in the service it calls. */
+function clickHandler(deps: SlackDeps) {
+  return async ({ ack, body, action, client, respond }: Click) => {
+    await ack();
+    const userId = body.user.id;
+    try {
+      if (action.action_id === AdminIds.addFlow || action.action_id === AdminIds.addResource) {
+        await deps.admin.requireAdmin(userId);
+        const view = action.action_id === AdminIds.addFlow ? buildFlowModal(undefined, await deps.admin.groups()) : buildResourceModal(undefined);
+        await client.views.open({ trigger_id: body.trigger_id, view });
+        return;
+      }
+      const value = MenuValue.parse(action.type === 'overflow' ? action.selected_option.value : '');
+      const [verb, id] = value.split(':') as [string, string];
+      if (id.startsWith('flw_')) {
+        if (verb === 'enable' || verb === 'disable') {
+          await deps.admin.setEnabled(userId, id, verb === 'enable');
+          await publishHome(deps, client, userId);
+          return;
+        }
+        await deps.admin.requireAdmin(userId);
+        const flow = await deps.admin.flow(id);
+        if (!flow) throw new Error(`flow ${id} is gone`);
+        if (flow.managedBy === 'file') throw new AppError('managed_by_file', 'This flow is managed by ACCESS_CONFIG');
+        const view = verb === 'edit' ? buildFlowModal(flow, await deps.admin.groups()) : buildDeleteModal('flow', id, flow.name);
+        await client.views.open({ trigger_id: body.trigger_id, view });
+        return;
+      }
+      await deps.admin.requireAdmin(userId);
+      const resource = (await deps.admin.resources()).find((r) => r.id === id);
+      if (!resource) throw new Error(`resource ${id} is gone`);
+      if (resource.managedBy === 'file') throw new AppError('managed_by_file', 'This resource is managed by ACCESS_CONFIG');
+      await client.views.open({ trigger_id: body.trigger_id, view: verb === 'edit' ? buildResourceModal(resource) : buildDeleteModal('resource', id, resource.name) });
+    } catch (error) {
+      await tellClicker(body, client, respond, 'Access requests', describeFailure(deps.logger, error, { action: action.action_id, slack_user: userId }));
+    }
+  };
+}
+
+function flowSubmission(deps: SlackDeps) {
+  return async ({ ack, body, view, client }: Submit) => {
+    const ref = parseMeta(FlowRef, view.private_metadata);
+    try {
+      if (!ref) throw new Error('flow modal without a flow reference');
+      const result = await deps.admin.saveFlow(body.user.id, ref.flowId, readFlowForm(view.state.values as StateValues));
+      if (!result.ok) return void (await ack({ response_action: 'errors', errors: flowErrorsByBlock(result.errors) }));
+      await ack();
+      await publishHome(deps, client, body.user.id);
+    } catch (error) {
+      await ack({ response_action: 'update', view: messageModal('Not saved', describeFailure(deps.logger, error, { action: 'admin.flow.save', slack_user: body.user.id })) });
+    }
+  };
+}
+
+function resourceSubmission(deps: SlackDeps) {
+  return async ({ ack, body, view, client }: Submit) => {
+    const ref = parseMeta(ResourceRef, view.private_metadata);
+    try {
+      if (!ref) throw new Error('resource modal without a resource reference');
+      const result = await deps.admin.saveResource(body.user.id, ref.resourceId, readResourceForm(view.state.values as StateValues));
+      if (!result.ok) return void (await ack({ response_action: 'errors', errors: resourceErrorsByBlock(result.errors) }));
+      await ack();
+      await publishHome(deps, client, body.user.id);
+    } catch (error) {
+      await ack({ response_action: 'update', view: messageModal('Not saved', describeFailure(deps.logger, error, { action: 'admin.resource.save', slack_user: body.user.id })) });
+    }
+  };
+}
+
+function deleteSubmission(deps: SlackDeps) {
+  return async ({ ack, body, view, client }: Submit) => {
+    const ref = parseMeta(DeleteRef, view.private_metadata);
+    try {
+      if (!ref) throw new Error('delete modal without a reference');
+      if (ref.kind === 'flow') await deps.admin.deleteFlow(body.user.id, ref.id);
+      else await deps.admin.deleteResource(body.user.id, ref.id);
+      await ack();
+      await publishHome(deps, client, body.user.id);
+    } catch (error) {
+      await ack({ response_action: 'update', view: messageModal('Not deleted', describeFailure(deps.logger, error, { action: 'admin.delete', slack_user: body.user.id })) });
+    }
+  };
+}
+
+/** Type-ahead for the admin forms; non-admins get nothing. */
+function registerPickers(app: App, deps: SlackDeps) {
+  const guarded = (load: (query: string) => Promise<ReturnType<typeof option>[]>) => async ({ ack, body }: { ack: (r: { options: ReturnType<typeof option>[] }) => Promise<void>; body: { user: { id: string }; value?: string } }) => {
+    try {
+      if (!(await deps.admin.isAdmin(body.user.id))) return void (await ack({ options: [] }));
+      await ack({ options: (await load(String(body.value ?? '').trim().toLowerCase())).slice(0, 100) });
+    } catch (error) {
+      describeFailure(deps.logger, error, { action: 'admin.pick', slack_user: body.user.id });
+      await ack({ options: [] });
+    }
+  };
+  app.options(AdminIds.pickResources, guarded(async (q) => (await deps.admin.resources()).filter((r) => r.name.includes(q)).map((r) => option(r.name, r.name, r.type))));
+  app.options(AdminIds.pickGroups, guarded(async (q) => (await deps.admin.groups()).filter((g) => `${g.handle} ${g.name}`.toLowerCase().includes(q)).map(groupOption)));
+  app.options(
+    AdminIds.pickTags,
+    guarded(async (q) => {
+      const tags = (await deps.admin.tags()).filter((t) => t.includes(q)).map((t) => option(t, t));
+      const isNew = /^[a-z0-9][a-z0-9._:-]{0,63}$/.test(q) && !tags.some((t) => t.value === q);
+      return isNew ? [option(`${q} (new tag)`, q), ...tags] : tags;
+    }),
+  );
+}
+
+export function register(app: App, deps: SlackDeps) {
+  const onClick = clickHandler(deps);
+  for (const id of [AdminIds.addFlow, AdminIds.addResource, AdminIds.flowMenu, AdminIds.resourceMenu]) app.action<BlockAction<ButtonAction | OverflowAction>>(id, onClick);
+  app.view(AdminIds.flowCallback, flowSubmission(deps));
+  app.view(AdminIds.resourceCallback, resourceSubmission(deps));
+  app.view(AdminIds.deleteCallback, deleteSubmission(deps));
+  registerPickers(app, deps);
+}

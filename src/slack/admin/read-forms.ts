@@ -1,0 +1,85 @@
+import type { FieldErrors, FlowField, FlowInput, ResourceField, ResourceInput } from '../../domain/catalog-input.js';
+import { splitList } from '../../domain/policy.js';
+import { RESOURCE_TYPES, type ResourceType } from '../../domain/resource.js';
+import { AdminIds, FIELD, FlowForm, ResourceForm } from '../ids.js';
+import { selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
+
+const users = (v: StateValues, block: string): string[] => {
+  const raw = (v?.[block]?.[FIELD] as { selected_users?: unknown } | undefined)?.selected_users;
+  return Array.isArray(raw) ? raw.filter((u): u is string => typeof u === 'string').slice(0, 500) : [];
+};
+const conversation = (v: StateValues, block: string): string | null => {
+  const raw = (v?.[block]?.[FIELD] as { selected_conversation?: unknown } | undefined)?.selected_conversation;
+  return typeof raw === 'string' && /^[CG][A-Z0-9]{2,}$/.test(raw) ? raw : null;
+};
+const int = (text: string, fallback: number) => (/^\d{1,6}$/.test(text.trim()) ? Number(text.trim()) : text.trim() === '' ? fallback : NaN);
+
+/** The flow modal's state as a flow; the admin service validates it. */
+export function readFlowForm(v: StateValues): FlowInput {
+  const options = new Set(selectedValues(v, FlowForm.options, FIELD));
+  const pattern = textValue(v, FlowForm.pattern, FIELD).trim();
+  const hint = textValue(v, FlowForm.hint, FIELD).trim();
+  return {
+    name: textValue(v, FlowForm.name, FIELD).trim(),
+    description: textValue(v, FlowForm.description, FIELD).trim(),
+    resourceNames: selectedValues(v, FlowForm.resources, AdminIds.pickResources),
+    resourceTags: selectedValues(v, FlowForm.tags, AdminIds.pickTags),
+    requesterEveryone: selectedValues(v, FlowForm.everyone, FIELD).includes('everyone'),
+    requesterUsers: users(v, FlowForm.requesterUsers),
+    requesterGroups: selectedValues(v, FlowForm.requesterGroups, AdminIds.pickGroups),
+    approverUsers: users(v, FlowForm.approverUsers),
+    approverGroups: selectedValues(v, FlowForm.approverGroups, AdminIds.pickGroups),
+    maxDurationMinutes: int(selectedValue(v, FlowForm.maxDuration, FIELD) ?? '', NaN),
+    durationChoices: selectedValues(v, FlowForm.choices, FIELD).map((d) => int(d, NaN)).filter((d) => Number.isInteger(d)).sort((a, b) => a - b),
+    approvalsRequired: int(textValue(v, FlowForm.approvals, FIELD), 1),
+    allowSelfApproval: options.has('self_approval'),
+    justification: {
+      required: options.has('justification_required'),
+      minLength: int(textValue(v, FlowForm.minLength, FIELD), 0),
+      pattern: pattern || null,
+      hint: hint || null,
+    },
+    notifyChannel: conversation(v, FlowForm.channel),
+    enabled: options.has('enabled'),
+  };
+}
+
+const FLOW_BLOCKS: Record<FlowField, string> = {
+  name: FlowForm.name,
+  description: FlowForm.description,
+  resources: FlowForm.resources,
+  requesters: FlowForm.requesterUsers,
+  approvers: FlowForm.approverUsers,
+  maxDuration: FlowForm.maxDuration,
+  durationChoices: FlowForm.choices,
+  approvalsRequired: FlowForm.approvals,
+  justificationMinLength: FlowForm.minLength,
+  justificationPattern: FlowForm.pattern,
+  justificationHint: FlowForm.hint,
+};
+
+const RESOURCE_BLOCKS: Record<ResourceField, string> = {
+  name: ResourceForm.name,
+  type: ResourceForm.type,
+  tags: ResourceForm.tags,
+  description: ResourceForm.description,
+  defaults: ResourceForm.logins,
+};
+
+export const flowErrorsByBlock = (e: FieldErrors<FlowField>) => Object.fromEntries(Object.entries(e).map(([k, text]) => [FLOW_BLOCKS[k as FlowField], text]));
+export const resourceErrorsByBlock = (e: FieldErrors<ResourceField>) => Object.fromEntries(Object.entries(e).map(([k, text]) => [RESOURCE_BLOCKS[k as ResourceField], text]));
+
+export function readResourceForm(v: StateValues): ResourceInput {
+  const type = selectedValue(v, ResourceForm.type, FIELD);
+  return {
+    name: textValue(v, ResourceForm.name, FIELD).trim(),
+    type: (RESOURCE_TYPES as readonly string[]).includes(type ?? '') ? (type as ResourceType) : 'generic',
+    tags: selectedValues(v, ResourceForm.tags, AdminIds.pickTags),
+    description: textValue(v, ResourceForm.description, FIELD).trim(),
+    defaults: {
+      loginUsers: splitList(textValue(v, ResourceForm.logins, FIELD)),
+      databases: splitList(textValue(v, ResourceForm.databases, FIELD)),
+      namespaces: splitList(textValue(v, ResourceForm.namespaces, FIELD)),
+    },
+  };
+}

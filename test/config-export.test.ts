@@ -1,0 +1,197 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { asc, count } from 'drizzle-orm';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listFlows, listResources, upsertResource } from '../src/db/catalog-queries.js';
+import { openDatabase, type Database } from '../src/db/client.js';
+import { auditEvents, flows, resources } from '../src/db/schema/index.js';
+import { applyAccessFile, parseAccessFile } from '../src/services/catalog-service.js';
+import { exportAccessFile } from '../src/services/config-export.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { ACCESS_FILE } from './support/workspace.js';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+const clock = { now: () => new Date() };
+
+/** Every rule a flow can carry, and a resource with tuning defaults; names already sorted. */
+const RICH_FILE = String.raw`
+resources:
+  - name: prod-db
+    type: database
+    tags: [production, postgres]
+    description: "Production: primary # not a comment"
+    defaults:
+      login_users: [readonly, app_rw]
+      databases: [orders]
+      namespaces: [payments]
+  - name: web-1
+    type: ssh
+flows:
+  - name: break-glass
+    description: 'Emergency access, "quoted" and: colons'
+    resources: { names: [prod-db, web-1], tags: [production] }
+    requesters: { everyone: true, users: [U0REQ], groups: [S0SUPPORT] }
+    approvers: { users: [U0APPR, U0DBA1], groups: [S0DBTEAM] }
+    max_duration: 1d
+    duration_choices: [15m, 90m, 8h, 1d]
+    approvals_required: 2
+    allow_self_approval: true
+    justification: { required: true, min_length: 12, pattern: '^[A-Z]+-\d+', hint: 'Start with the ticket id, like OPS-123' }
+    notify_channel: C0ACCESS
+    enabled: false
+  - name: optional-justification
+    resources: { tags: [production] }
+    requesters: { groups: [S0SUPPORT] }
+    approvers: { groups: [S0DBTEAM] }
+    max_duration: 90m
+    justification: { required: false }
+`;
+
+const byName = <T extends { name: string }>(items: T[]) => [...items].sort((a, b) => (a.name < b.name ? -1 : 1));
+
+const tested: TestDatabase[] = [];
+const opened: Database[] = [];
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(opened.map((d) => d.close()));
+  await Promise.all(tested.map((d) => d.drop()));
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+async function freshDatabase() {
+  const test = await createTestDatabase();
+  tested.push(test);
+  const database = await openDatabase({ url: test.url });
+  opened.push(database);
+  return { test, db: database.db };
+}
+
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'access-config-'));
+  dirs.push(d);
+  return d;
+};
+
+/** All columns of the catalogue tables, and how many audit rows there are. */
+async function snapshot(db: Database['db']) {
+  return {
+    resources: await db.select().from(resources).orderBy(asc(resources.name)),
+    flows: await db.select().from(flows).orderBy(asc(flows.name)),
+    audit: (await db.select({ n: count() }).from(auditEvents))[0]?.n,
+  };
+}
+
+async function exportText(db: Database['db']) {
+  return exportAccessFile(await listResources(db), await listFlows(db), 'test export');
+}
+
+async function expectNoOpRoundTrip(db: Database['db']) {
+  const text = await exportText(db);
+  const before = await snapshot(db);
+  const result = await applyAccessFile(db, clock, parseAccessFile(text));
+  expect(result.changed).toEqual([]);
+  expect(await snapshot(db)).toEqual(before);
+  return text;
+}
+
+/** Runs the CLI as `npm run config -- …` would, with only PATH and the given variables. */
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/config.ts', ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: 30_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('config export', () => {
+  let sample: Awaited<ReturnType<typeof freshDatabase>>;
+
+  beforeAll(async () => {
+    sample = await freshDatabase();
+    const applied = await applyAccessFile(sample.db, clock, parseAccessFile(ACCESS_FILE));
+    expect(applied.changed).toHaveLength(7);
+  });
+
+  it('exports the sample file sorted by name, and re-applying the export changes nothing', async () => {
+    const text = await expectNoOpRoundTrip(sample.db);
+    expect(text.startsWith('# test export\n')).toBe(true);
+    const original = parseAccessFile(ACCESS_FILE);
+    expect(parseAccessFile(text)).toEqual({ resources: byName(original.resources), flows: byName(original.flows) });
+  });
+
+  it('keeps every optional rule and resource defaults through export, parse and apply', async () => {
+    const { db } = await freshDatabase();
+    await applyAccessFile(db, clock, parseAccessFile(RICH_FILE));
+    const text = await expectNoOpRoundTrip(db);
+    expect(parseAccessFile(text)).toEqual(parseAccessFile(RICH_FILE));
+    const [flow] = await listFlows(db);
+    expect(flow).toMatchObject({ requesterEveryone: true, durationChoices: [15, 90, 480, 1440], approvalsRequired: 2, enabled: false, notifyChannel: 'C0ACCESS' });
+    expect(flow?.justification).toEqual({ required: true, minLength: 12, pattern: '^[A-Z]+-\\d+', hint: 'Start with the ticket id, like OPS-123' });
+  });
+
+  it('includes rows made in App Home', async () => {
+    const { db } = await freshDatabase();
+    await applyAccessFile(db, clock, parseAccessFile(ACCESS_FILE));
+    const defaults = { loginUsers: [], databases: [], namespaces: [] };
+    await upsertResource(db, 'res_app1', { name: 'a-app-made', type: 'generic', tags: [], description: 'from App Home', defaults }, 'app', new Date());
+    const file = parseAccessFile(await exportText(db));
+    expect(file.resources.map((r) => r.name)).toEqual(['a-app-made', 'grafana', 'k8s-prod', 'prod-db', 'staging-db', 'web-1']);
+  });
+
+  it('runs as a command against DATABASE_URL, to stdout or --out', async () => {
+    const res = await cli(['export'], { DATABASE_URL: sample.test.url });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^# Exported \d{4}-\d\d-\d\dT[\d:.]+Z from PostgreSQL/);
+    expect(parseAccessFile(res.stdout)).toEqual(parseAccessFile(await exportText(sample.db)));
+
+    const out = join(tempDir(), 'exported.yml');
+    const written = await cli(['export', '--out', out], { DATABASE_URL: sample.test.url });
+    expect(written.code).toBe(0);
+    expect(written.stdout).toBe('');
+    const body = (text: string) => text.replace(/^#.*\n/, '');
+    expect(body(readFileSync(out, 'utf8'))).toBe(body(res.stdout));
+  }, 60_000);
+
+  it('says when the database has no access tables, without creating anything', async () => {
+    const empty = await createTestDatabase();
+    tested.push(empty);
+    const sql = postgres(empty.url, { max: 1, onnotice: () => {} });
+    try {
+      await sql.unsafe('drop schema public cascade; create schema public; drop schema drizzle cascade');
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    const message = 'The database has no access tables yet: start the bot once first.\n';
+    expect(await cli(['export'], { DATABASE_URL: empty.url })).toEqual({ code: 1, stdout: '', stderr: message });
+    const dataDir = join(tempDir(), 'never-started');
+    expect(await cli(['export'], { DATA_DIR: dataDir })).toEqual({ code: 1, stdout: '', stderr: message });
+    expect(existsSync(dataDir)).toBe(false);
+  }, 60_000);
+
+  it('checks a file: OK with counts, or the path of the wrong field', async () => {
+    const dir = tempDir();
+    const good = join(dir, 'good.yml');
+    writeFileSync(good, ACCESS_FILE);
+    expect(await cli(['check', good])).toEqual({ code: 0, stdout: 'OK: 5 resources, 2 flows\n', stderr: '' });
+
+    const broken = join(dir, 'broken.yml');
+    writeFileSync(broken, ACCESS_FILE.replace('approvers: { users: [U0APPR] }', 'approvers: { users: [alice] }'));
+    const res = await cli(['check', broken]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(`${broken}: flows[1].approvers.users[0]: must be a Slack user id like U012ABCDEF`);
+
+    expect((await cli(['frobnicate'])).code).toBe(2);
+  }, 60_000);
+});
