@@ -93,3 +93,24 @@ export async function submitRaw(h: Harness, userId: string, viewId: string) {
   });
   return h.driver.raw(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
 }
+
+/** A signed block_actions payload for an element in a view (App Home or a modal) the person may not see. */
+export async function forgeViewAction(h: Harness, userId: string, viewId: string, action: Record<string, unknown>) {
+  const view = h.slack.view(viewId)!;
+  const payload = blockActionsPayload(h.slack, {
+    userId,
+    apiAppId: h.slack.appId,
+    surface: { kind: 'view', view, values: {} },
+    action: { block_id: 'forged', action_ts: nowTs(), ...action },
+    triggerId: h.slack.issueTriggerId(userId),
+  });
+  return h.driver.raw(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+}
+
+/** Submits someone else's open modal as `userId` (a replayed payload with another user in it). */
+export async function submitAs(h: Harness, userId: string, viewId: string, values: Record<string, string | string[] | null>) {
+  const stored = h.slack.state.views.get(viewId)!;
+  stored.userId = userId;
+  h.slack.state.stacks.set(userId, [viewId]);
+  return h.driver.submitView(userId, viewId, values);
+}

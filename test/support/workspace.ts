@@ -9,6 +9,7 @@ export const PEOPLE = {
   guest: 'U0GUEST',
   admin: 'U0ADMIN',
   supporter: 'U0SUPP2',
+  workspaceAdmin: 'U0WSADM',
 } as const;
 
 export const USERS: FakeUser[] = [
@@ -19,6 +20,9 @@ export const USERS: FakeUser[] = [
   { id: PEOPLE.guest, name: 'gus', realName: 'Gus Guest', isRestricted: true },
   { id: PEOPLE.admin, name: 'ada', realName: 'Ada Admin' },
   { id: PEOPLE.supporter, name: 'sam', realName: 'Sam Support' },
+  { id: PEOPLE.workspaceAdmin, name: 'wanda', realName: 'Wanda Workspace-Admin', isAdmin: true },
+  // Many more people, for tests with long lists of requesters and approvers.
+  ...Array.from({ length: 60 }, (_, i) => ({ id: `U0BULK${String(i).padStart(3, '0')}`, name: `bulk${i}` })),
 ];
 
 export const GROUPS: FakeUsergroup[] = [

@@ -42,7 +42,7 @@ export function flowBlock(f: FlowRow): KnownBlock {
     text: { type: 'mrkdwn', text },
     accessory: {
       type: 'overflow',
-      action_id: AdminIds.flowMenu,
+      action_id: `${AdminIds.flowMenu}.${f.id}`,
       options: [
         option('Edit', `edit:${f.id}`),
         option(f.enabled ? 'Disable' : 'Enable', `${f.enabled ? 'disable' : 'enable'}:${f.id}`),
@@ -62,7 +62,7 @@ export function resourceBlock(r: ResourceRow): KnownBlock {
     type: 'section',
     block_id: `resource.${r.id}`,
     text: { type: 'mrkdwn', text },
-    accessory: { type: 'overflow', action_id: AdminIds.resourceMenu, options: [option('Edit', `edit:${r.id}`), option('Delete…', `delete:${r.id}`)] },
+    accessory: { type: 'overflow', action_id: `${AdminIds.resourceMenu}.${r.id}`, options: [option('Edit', `edit:${r.id}`), option('Delete…', `delete:${r.id}`)] },
   };
 }
 

@@ -137,7 +137,9 @@ function registerPickers(app: App, deps: SlackDeps) {
 
 export function register(app: App, deps: SlackDeps) {
   const onClick = clickHandler(deps);
-  for (const id of [AdminIds.addFlow, AdminIds.addResource, AdminIds.flowMenu, AdminIds.resourceMenu]) app.action<BlockAction<ButtonAction | OverflowAction>>(id, onClick);
+  for (const id of [AdminIds.addFlow, AdminIds.addResource]) app.action<BlockAction<ButtonAction | OverflowAction>>(id, onClick);
+  // Each row's menu has its own action id (`admin.flow.menu.<id>`), so a click names its row twice.
+  app.action<BlockAction<OverflowAction>>({ action_id: /^admin\.(flow|resource)\.menu\./ }, onClick);
   app.view(AdminIds.flowCallback, flowSubmission(deps));
   app.view(AdminIds.resourceCallback, resourceSubmission(deps));
   app.view(AdminIds.deleteCallback, deleteSubmission(deps));
