@@ -17,6 +17,8 @@ flows:
     resources: { names: [grafana] }
     requesters: { users: [U0REQ] }
     approvers: { users: [U0APPR] }
+    justification: { pattern: "^[A-Z]+-[0-9]+", hint: "Start with the ticket id, like OPS-123" }
+    notify_channel: C0GENERAL
 `;
 
 let h: Harness;
@@ -28,8 +30,10 @@ afterAll(async () => {
 });
 
 async function openHome(user: string) {
+  const before = h.slack.calls('views.publish').length;
   await h.driver.appHomeOpened(user);
-  return until(() => h.slack.home(user), 2000, 'home');
+  await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+  return h.slack.home(user)!;
 }
 
 async function homeTab(user: string, tab: 'mine' | 'flows' | 'resources') {
@@ -208,5 +212,54 @@ describe('admin actions are re-checked on the server', () => {
     const res = await h.driver.submitView(PEOPLE.admin, modal.id, { 'af.name': 'file-flow', 'af.resources': ['grafana'], 'af.req.everyone': ['everyone'], 'af.appr.users': [PEOPLE.admin] });
     expect(res.json.view.blocks[0].text.text).toBe('This is managed by the ACCESS_CONFIG file: change it there, not in Slack.');
     expect((await flowRow('file-flow'))!.requester_everyone).toBe(false);
+  });
+});
+
+describe('flow rules at work', () => {
+  it('a justification pattern is enforced with the hint shown to the requester', async () => {
+    h.slack.clearViews(PEOPLE.requester);
+    await h.driver.command(PEOPLE.requester, '/access', 'request grafana');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'request modal');
+    expect(JSON.stringify(modal.view)).toContain('Start with the ticket id, like OPS-123');
+    const res = await h.driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'just because' });
+    expect(res.json).toEqual({ response_action: 'errors', errors: { 'request.justification': 'Start with the ticket id, like OPS-123' } });
+    h.slack.clearViews(PEOPLE.requester);
+  });
+
+  it('a flow that notifies a channel posts there instead of DMs, and only approvers\' clicks count', async () => {
+    const dmsBefore = h.slack.dmsTo(PEOPLE.approver).length;
+    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['grafana'], duration: '60', justification: 'OPS-9 dashboards' });
+    expect(h.slack.dmsTo(PEOPLE.approver)).toHaveLength(dmsBefore);
+    const post = h.slack.messagesIn('C0GENERAL').find((m) => JSON.stringify(m.blocks).includes(id!))!;
+    expect(post).toBeDefined();
+    const refused = await replyTo(h, () => h.driver.clickButton(PEOPLE.other, { channel: post.channel, ts: post.ts }, 'review.approve'));
+    expect(refused.text).toBe('Only an approver of this request can do that.');
+    await h.driver.clickButton(PEOPLE.approver, { channel: post.channel, ts: post.ts }, 'review.approve');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning');
+    await h.driver.submitView(PEOPLE.approver, modal.id, {});
+    await h.settle();
+    expect(await statusOf(h, id!)).toBe('active');
+    expect(JSON.stringify(h.slack.message(post.channel, post.ts)!.blocks)).toContain(`Approved by <@${PEOPLE.approver}>`);
+  });
+
+  it('App Home review buttons work like the DM\'s, and the home is re-published when a request changes', async () => {
+    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['grafana'], duration: '30', justification: 'OPS-10 more dashboards' });
+    h.slack.clearViews(PEOPLE.approver);
+    await openHome(PEOPLE.approver);
+    await h.sql`delete from home_state where user_id = ${PEOPLE.approver}`;
+    const home = await openHome(PEOPLE.approver);
+    expect(JSON.stringify(home.view.blocks)).toContain(id);
+    await openHome(PEOPLE.requester);
+    // The home lists another pending request first; this is the button of the request made above.
+    await h.driver.clickButton(PEOPLE.approver, { viewId: home.id }, 'review.approve', { value: id! });
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning from home');
+    expect(modal.view.callback_id).toBe('review.tuning');
+    await h.driver.submitView(PEOPLE.approver, modal.id, {});
+    await h.settle();
+    expect(await statusOf(h, id!)).toBe('active');
+    const requesterHome = JSON.stringify(h.slack.home(PEOPLE.requester)!.view.blocks);
+    expect(requesterHome).toContain(`\`${id}\``);
+    expect(requesterHome).toMatch(new RegExp(`${id}.*\\*active\\*`));
+    expect(JSON.stringify(h.slack.home(PEOPLE.approver)!.view.blocks)).not.toContain(`"value":"${id}"`);
   });
 });
