@@ -1,0 +1,57 @@
+import type { ResourceGrant } from '../domain/policy.js';
+import type { ResourceType } from '../domain/resource.js';
+
+/**
+ * A provisioner makes a grant real in its target (a Postgres role, an SSH certificate, a RoleBinding,
+ * a webhook call) and takes it away again. Calls come from the outbox worker after the decision has
+ * committed, are retried with backoff, and must therefore be idempotent: provisioning twice leaves
+ * one grant in the target, deprovisioning something already gone succeeds.
+ */
+export interface GrantContext {
+  grantId: string;
+  requestId: string;
+  requesterId: string;
+  /** The requester's e-mail from Slack, when known (identity mapping for targets that use e-mail). */
+  requesterEmail: string | null;
+  /** The requester's SSH public key (`/access ssh-key`), when they gave one. */
+  sshPublicKey: string | null;
+  resource: { name: string; type: ResourceType };
+  /** The provisioner settings of the resource, with secret references (env:NAME) already resolved. */
+  settings: Record<string, unknown>;
+  /** What the approver granted for this resource. */
+  grant: ResourceGrant;
+  startsAt: Date;
+  expiresAt: Date;
+}
+
+export interface ProvisionResult {
+  /** Non-secret facts kept on the grant for deprovisioning and reconcile (role name, cert serial…). */
+  state: Record<string, unknown>;
+  /** How to use the access, shown to the requester (no secrets). */
+  instructions?: string;
+  /**
+   * A credential for the requester (a generated password, a certificate). It is sent once in their DM
+   * and never stored, logged or audited.
+   */
+  secret?: { label: string; value: string };
+}
+
+export interface Provisioner {
+  readonly type: string;
+  /** Checks settings when a resource is saved; returns a sentence for the admin, or null. */
+  validateSettings(settings: Record<string, unknown>): string | null;
+  provision(ctx: GrantContext): Promise<ProvisionResult>;
+  /** Moves the end of an active grant (the grant keeps working without interruption). */
+  extend?(ctx: GrantContext, state: Record<string, unknown>): Promise<ProvisionResult>;
+  deprovision(ctx: GrantContext, state: Record<string, unknown>): Promise<void>;
+  /** For the periodic reconcile: is the access still present in the target? */
+  isPresent?(ctx: GrantContext, state: Record<string, unknown>): Promise<boolean>;
+}
+
+/** A failure the target reported that retrying will not fix (bad settings, unknown namespace…). */
+export class PermanentProvisioningError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentProvisioningError';
+  }
+}
