@@ -7,7 +7,16 @@ import { healthRoute } from './http/health.js';
 import { drainOutbox } from './jobs/outbox-worker.js';
 import { startLoop, type Loop } from './jobs/loop.js';
 import { boltLogger } from './logger.js';
-import { applyAccessFile, parseAccessFile } from './services/catalog-service.js';
+import type { OutboxItem } from './db/outbox-queries.js';
+import type { Provisioner } from './provisioners/port.js';
+import { createKubernetesProvisioner } from './provisioners/kubernetes/kubernetes-provisioner.js';
+import { createPostgresProvisioner } from './provisioners/postgres/postgres-provisioner.js';
+import { createProvisionerRegistry } from './provisioners/registry.js';
+import { createSshProvisioner } from './provisioners/ssh/ssh-provisioner.js';
+import { createWebhookProvisioner } from './provisioners/webhook/webhook-provisioner.js';
+import { applyAccessFile, checkProvisioners, parseAccessFile } from './services/catalog-service.js';
+import { createProfileService } from './services/profile-service.js';
+import { createProvisioningService } from './services/provisioning-service.js';
 import { createAdminService } from './services/admin-service.js';
 import { createGrantService } from './services/grant-service.js';
 import { createHomeService } from './services/home-service.js';
@@ -29,6 +38,10 @@ export interface AccessAppOptions {
   accessFileText?: string;
   /** Tests already know the bot's ids; passing them skips Bolt's start-up auth.test. */
   botIdentity?: { botId: string; botUserId: string };
+  /** Where provisioner secret references (env:NAME) are read from; main passes process.env. */
+  secretEnv?: Record<string, string | undefined>;
+  /** More provisioners (tests and the sandbox add an in-memory one). */
+  extraProvisioners?: Provisioner[];
 }
 
 export class StartupError extends Error {}
@@ -41,11 +54,19 @@ export class StartupError extends Error {}
 export async function createAccessApp(options: AccessAppOptions) {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  const provisioners = createProvisionerRegistry([
+    createPostgresProvisioner(),
+    createSshProvisioner(),
+    createKubernetesProvisioner(),
+    createWebhookProvisioner(),
+    ...(options.extraProvisioners ?? []),
+  ]);
   // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.
-  const accessFile = options.accessFileText !== undefined ? parseAccessFile(options.accessFileText) : undefined;
+  const accessFile = options.accessFileText !== undefined ? checkProvisioners(parseAccessFile(options.accessFileText), provisioners) : undefined;
   const database: Database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
   let outboxLoop: Loop | undefined;
   let expiryLoop: Loop | undefined;
+  let reconcileLoop: Loop | undefined;
 
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   const app = new App({
@@ -68,15 +89,19 @@ export async function createAccessApp(options: AccessAppOptions) {
     clock,
     admins: new Set(config.ACCESS_ADMINS),
     afterCommit: () => outboxLoop?.kick(),
+    provisioners,
   };
   const requests = createRequestService(serviceDeps);
   const reviews = createReviewService(serviceDeps);
   const grants = createGrantService(serviceDeps);
   const admin = createAdminService(serviceDeps);
   const home = createHomeService(serviceDeps, requests, admin);
-  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, logger, clock };
+  const profile = createProfileService(serviceDeps);
+  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, logger, clock };
   const messenger = createSlackMessenger(app.client, logger, (userId) => publishHome(slackDeps, app.client, userId));
   const notifications = createNotificationService(database.db, messenger);
+  const provisioning = createProvisioningService(serviceDeps, options.secretEnv ?? {}, messenger);
+  const deliver = (item: OutboxItem) => (item.topic.startsWith('grant.') ? provisioning.handle(item) : notifications.handle(item));
   registerSlack(app, slackDeps);
 
   let server: Server | undefined;
@@ -94,8 +119,9 @@ export async function createAccessApp(options: AccessAppOptions) {
     }
     const expired = await grants.expireDue();
     if (expired > 0) logger.info({ expired }, 'ended grants that ran out while the bot was down');
-    outboxLoop = startLoop('outbox', () => drainOutbox(database.db, notifications, logger), 2000, logger);
+    outboxLoop = startLoop('outbox', () => drainOutbox(database.db, deliver, logger), 2000, logger);
     expiryLoop = startLoop('expiry', () => grants.expireDue(), config.EXPIRY_INTERVAL_SECONDS * 1000, logger);
+    reconcileLoop = startLoop('reconcile', () => provisioning.reconcile(), config.RECONCILE_INTERVAL_SECONDS * 1000, logger);
     outboxLoop.kick();
     let port = config.PORT;
     if (socketMode) {
@@ -112,6 +138,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   async function stop() {
     await outboxLoop?.stop();
     await expiryLoop?.stop();
+    await reconcileLoop?.stop();
     await app.stop().catch(() => undefined);
     await database.close();
   }
@@ -120,7 +147,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     start,
     stop,
     database,
-    services: { requests, reviews, grants, admin, home, notifications },
+    services: { requests, reviews, grants, admin, home, notifications, provisioning },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: {
       expireNow: () => expiryLoop!.runNow(),

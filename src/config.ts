@@ -28,6 +28,8 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** How often the expiry worker looks for grants that ran out. */
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(15),
+  /** How often provisioned access is compared with the targets (and fixed where they disagree). */
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().positive().max(86400).default(300),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -16,7 +16,7 @@ async function main() {
       throw new AccessFileError(`ACCESS_CONFIG: cannot read ${config.ACCESS_CONFIG} (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
     }
   }
-  const app = await createAccessApp({ config, logger, ...(accessFileText !== undefined ? { accessFileText } : {}) });
+  const app = await createAccessApp({ config, logger, secretEnv: process.env, ...(accessFileText !== undefined ? { accessFileText } : {}) });
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await app.stop();

@@ -144,7 +144,7 @@ describe('config export', () => {
     const { db } = await freshDatabase();
     await applyAccessFile(db, clock, parseAccessFile(ACCESS_FILE));
     const defaults = { loginUsers: [], databases: [], namespaces: [] };
-    await upsertResource(db, 'res_app1', { name: 'a-app-made', type: 'generic', tags: [], description: 'from App Home', defaults }, 'app', new Date());
+    await upsertResource(db, 'res_app1', { name: 'a-app-made', type: 'generic', tags: [], description: 'from App Home', defaults, provisioner: null }, 'app', new Date());
     const file = parseAccessFile(await exportText(db));
     expect(file.resources.map((r) => r.name)).toEqual(['a-app-made', 'grafana', 'k8s-prod', 'prod-db', 'staging-db', 'web-1']);
   });

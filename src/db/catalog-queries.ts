@@ -11,6 +11,7 @@ const resourceColumns = {
   tags: resources.tags,
   description: resources.description,
   defaults: resources.defaults,
+  provisioner: resources.provisioner,
   managedBy: resources.managedBy,
 };
 
@@ -63,7 +64,7 @@ export async function upsertResource(db: Executor, id: string, input: ResourceIn
     .values({ id, ...input, managedBy, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({
       target: resources.name,
-      set: { type: input.type, tags: input.tags, description: input.description, defaults: input.defaults, managedBy, updatedAt: now },
+      set: { type: input.type, tags: input.tags, description: input.description, defaults: input.defaults, provisioner: input.provisioner, managedBy, updatedAt: now },
     });
 }
 

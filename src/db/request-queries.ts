@@ -111,12 +111,14 @@ export async function approvalsOf(tx: Executor, requestId: string): Promise<Appr
     .orderBy(asc(approvals.createdAt));
 }
 
-export async function insertGrant(tx: Executor, grant: Omit<GrantRow, 'endedAt'>) {
+export async function insertGrant(tx: Executor, grant: Omit<GrantRow, 'endedAt'> & { requesterId: string; requesterEmail: string | null }) {
   await tx.insert(grants).values(grant);
 }
 
-export async function endGrant(tx: Executor, requestId: string, status: 'expired' | 'revoked', at: Date) {
-  await tx.update(grants).set({ status, endedAt: at }).where(eq(grants.requestId, requestId));
+/** Ends the request's grant; returns its id (null when the request had none). */
+export async function endGrant(tx: Executor, requestId: string, status: 'expired' | 'revoked', at: Date): Promise<string | null> {
+  const [row] = await tx.update(grants).set({ status, endedAt: at }).where(eq(grants.requestId, requestId)).returning({ id: grants.id });
+  return row?.id ?? null;
 }
 
 async function attachDetails(db: Executor, rows: RequestRow[]): Promise<RequestDetails[]> {

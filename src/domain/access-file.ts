@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 import { safeRegex, type Flow } from './flow.js';
-import { ResourceNameSchema, ResourceTypeSchema, TagSchema, type Resource } from './resource.js';
+import { ResourceNameSchema, ResourceTypeSchema, TagSchema, type ProvisionerConfig, type Resource } from './resource.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
 const SlackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U012ABCDEF');
@@ -30,6 +30,13 @@ export const FileResourceSchema = z.strictObject({
       login_users: z.array(TuningName).max(20).default([]),
       databases: z.array(TuningName).max(20).default([]),
       namespaces: z.array(TuningName).max(20).default([]),
+    })
+    .optional(),
+  /** `{ type: postgres, admin_url: env:PROD_DB_ADMIN_URL, … }`: the type plus that provisioner's settings. */
+  provisioner: z
+    .looseObject({ type: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a provisioner type like postgres, ssh, kubernetes, webhook') })
+    .refine((p) => Object.values(p).every((v) => ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'string'))), {
+      message: 'settings must be strings, numbers, booleans or lists of strings',
     })
     .optional(),
 });
@@ -115,7 +122,13 @@ export function resourceFromFile(r: AccessFile['resources'][number]): Omit<Resou
     tags: r.tags,
     description: r.description,
     defaults: { loginUsers: r.defaults?.login_users ?? [], databases: r.defaults?.databases ?? [], namespaces: r.defaults?.namespaces ?? [] },
+    provisioner: r.provisioner ? provisionerFromFile(r.provisioner) : null,
   };
+}
+
+function provisionerFromFile(p: { type: string } & Record<string, unknown>): ProvisionerConfig {
+  const { type, ...settings } = p;
+  return { type, settings };
 }
 
 export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
@@ -160,6 +173,7 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
             },
           }
         : {}),
+      ...(r.provisioner ? { provisioner: { type: r.provisioner.type, ...r.provisioner.settings } } : {}),
     })),
     flows: flows.map((f) => ({
       name: f.name,

@@ -17,7 +17,7 @@ export type FlowField =
   | 'justificationMinLength'
   | 'justificationPattern'
   | 'justificationHint';
-export type ResourceField = 'name' | 'type' | 'tags' | 'description' | 'defaults';
+export type ResourceField = 'name' | 'type' | 'tags' | 'description' | 'defaults' | 'provisioner';
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;
 
 const USER = /^[UW][A-Z0-9]{2,}$/;

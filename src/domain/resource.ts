@@ -26,6 +26,12 @@ export interface TuningDefaults {
 
 export const NO_DEFAULTS: TuningDefaults = { loginUsers: [], databases: [], namespaces: [] };
 
+/** A provisioner type and its settings; secret settings are references (`env:NAME`, `file:/path`). */
+export interface ProvisionerConfig {
+  type: string;
+  settings: Record<string, unknown>;
+}
+
 export interface Resource {
   id: string;
   name: string;
@@ -33,4 +39,5 @@ export interface Resource {
   tags: string[];
   description: string;
   defaults: TuningDefaults;
+  provisioner: ProvisionerConfig | null;
 }

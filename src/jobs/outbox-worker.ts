@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { claimOutbox, completeOutbox, retryOutboxLater } from '../db/outbox-queries.js';
-import type { NotificationService } from '../services/notification-service.js';
+import type { OutboxItem } from '../db/outbox-queries.js';
 
 const LEASE_SECONDS = 60;
 /** Past this many attempts an item is parked (kept, with its error) instead of retried forever. */
@@ -12,19 +12,21 @@ export const backoffSeconds = (attempts: number) => Math.min(300, 2 ** Math.min(
 const retryAfterOf = (e: unknown) => Number((e as { retryAfter?: number }).retryAfter) || 0;
 
 /** One pass over due outbox items; returns how many it handled. */
-export async function drainOutbox(db: Db, notifications: NotificationService, logger: Logger): Promise<number> {
+export async function drainOutbox(db: Db, handle: (item: OutboxItem) => Promise<void>, logger: Logger): Promise<number> {
   let handled = 0;
   for (;;) {
     const items = await claimOutbox(db, 20, LEASE_SECONDS);
     if (items.length === 0) return handled;
     for (const item of items) {
       try {
-        await notifications.handle(item);
+        await handle(item);
         await completeOutbox(db, item.id);
       } catch (error) {
         const delay = Math.max(backoffSeconds(item.attempts), retryAfterOf(error));
-        logger.warn({ err: error, outbox_id: item.id, topic: item.topic, request_id: item.requestId, attempts: item.attempts }, 'delivery failed; will retry');
-        if (item.attempts >= MAX_ATTEMPTS) {
+        const expected = error instanceof Error && error.name === 'RetryLater';
+        (expected ? logger.info.bind(logger) : logger.warn.bind(logger))({ err: error, outbox_id: item.id, topic: item.topic, request_id: item.requestId, attempts: item.attempts }, 'delivery failed; will retry');
+        // Removing access is never given up: it is retried (at most every 5 minutes) until it succeeds.
+        if (item.attempts >= MAX_ATTEMPTS && item.topic !== 'grant.deprovision') {
           logger.error({ outbox_id: item.id, topic: item.topic, request_id: item.requestId }, 'delivery gave up after too many attempts');
           await retryOutboxLater(db, item.id, 365 * 86400, `gave up: ${String(error)}`);
         } else {

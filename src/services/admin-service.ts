@@ -78,6 +78,8 @@ export function createAdminService(deps: ServiceDeps) {
   async function saveResource(actorId: string, resourceId: string | null, input: ResourceInput): Promise<SaveResult<ResourceField>> {
     await requireAdmin(actorId);
     const errors = resourceInputProblems(input);
+    const provisionerProblem = deps.provisioners.validate(input.provisioner);
+    if (provisionerProblem) errors.provisioner = provisionerProblem;
     if (Object.keys(errors).length > 0) return { ok: false, errors };
     const id = resourceId ?? newId('res');
     return db.transaction(async (tx) => {
@@ -115,6 +117,7 @@ export function createAdminService(deps: ServiceDeps) {
     resources: () => listResources(db),
     tags: () => tagsInUse(db),
     groups: () => directory.groups(),
+    provisionerTypes: () => deps.provisioners.types(),
   };
 }
 

@@ -5,6 +5,7 @@ import { deleteFileManagedExcept, listFlows, listResources, upsertFlow, upsertRe
 import type { Db } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { AccessFileSchema, describeIssuePath, flowFromFile, resourceFromFile, type AccessFile } from '../domain/access-file.js';
+import type { ProvisionerRegistry } from '../provisioners/registry.js';
 import type { Clock } from './ports.js';
 
 export class AccessFileError extends Error {
@@ -70,4 +71,13 @@ export async function applyAccessFile(db: Db, clock: Clock, file: AccessFile) {
 function sameContent<T extends object>(current: T, wanted: Partial<T>): boolean {
   // isDeepStrictEqual ignores key order: jsonb hands objects back with its own key order.
   return Object.entries(wanted).every(([k, v]) => isDeepStrictEqual((current as Record<string, unknown>)[k], v));
+}
+
+/** Checks each resource's provisioner settings with the provisioner itself (before anything is applied). */
+export function checkProvisioners(file: AccessFile, registry: ProvisionerRegistry, source = 'ACCESS_CONFIG'): AccessFile {
+  file.resources.forEach((r, i) => {
+    const problem = registry.validate(resourceFromFile(r).provisioner);
+    if (problem) throw new AccessFileError(`${source}: resources[${i}].provisioner: ${problem}`);
+  });
+  return file;
 }

@@ -1,5 +1,6 @@
 import { appendAudit } from '../db/audit-queries.js';
 import { findFlow, listFlows } from '../db/catalog-queries.js';
+import { markTargetsForRemoval } from '../db/grant-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { claimExpiredGrants, endGrant, getRequestDetails, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
@@ -24,9 +25,11 @@ export function createGrantService(deps: ServiceDeps) {
       const step = transition({ ...row, expiresAt: null }, { type: 'revoke' }, now);
       if (!step.ok) throw new AppError('not_active', 'This access is not active', { status: row.status });
       await updateRequest(tx, row.id, { status: 'revoked', endedAt: now, endedBy: actorId });
-      await endGrant(tx, row.id, 'revoked', now);
+      const grantId = await endGrant(tx, row.id, 'revoked', now);
       await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'grant.revoked', createdAt: now, details: {} });
+      if (grantId) await markTargetsForRemoval(tx, grantId);
       await enqueue(tx, [
+        ...(grantId ? [{ topic: 'grant.deprovision', requestId: row.id, payload: { grantId } }] : []),
         { topic: 'messages.refresh', requestId: row.id },
         { topic: 'requester.notify', requestId: row.id, payload: { event: 'revoked' } },
       ]);
@@ -52,9 +55,11 @@ export function createGrantService(deps: ServiceDeps) {
           const step = transition({ ...row, expiresAt: grant?.grant?.expiresAt ?? null }, { type: 'expire' }, now);
           if (!step.ok) continue;
           await updateRequest(tx, id, { status: 'expired', endedAt: now, endedBy: null });
-          await endGrant(tx, id, 'expired', now);
+          const grantId = await endGrant(tx, id, 'expired', now);
           await appendAudit(tx, { requestId: id, actor: 'system', action: 'grant.expired', createdAt: now, details: { expiresAt: grant?.grant?.expiresAt.toISOString() } });
+          if (grantId) await markTargetsForRemoval(tx, grantId);
           await enqueue(tx, [
+            ...(grantId ? [{ topic: 'grant.deprovision', requestId: id, payload: { grantId } }] : []),
             { topic: 'messages.refresh', requestId: id },
             { topic: 'requester.notify', requestId: id, payload: { event: 'expired' } },
           ]);

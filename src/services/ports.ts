@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import type { ProvisionerRegistry } from '../provisioners/registry.js';
 
 /** A Slack user as the services need them. */
 export interface Person {
@@ -8,6 +9,8 @@ export interface Person {
   isGuest: boolean;
   /** Workspace admins and owners. */
   isWorkspaceAdmin: boolean;
+  /** From the profile (needs the users:read.email scope); null when Slack does not give it. */
+  email: string | null;
   deleted: boolean;
   isBot: boolean;
 }
@@ -40,4 +43,5 @@ export interface ServiceDeps {
   admins: ReadonlySet<string>;
   /** Called after a transaction that queued side effects commits, so they go out now, not at the next poll. */
   afterCommit: () => void;
+  provisioners: ProvisionerRegistry;
 }

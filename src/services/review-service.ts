@@ -3,6 +3,7 @@ import { findFlow, listFlows, resourcesByName } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
+import { insertTargets } from '../db/grant-queries.js';
 import { approvalsOf, getRequestDetails, insertApproval, insertGrant, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
@@ -93,6 +94,8 @@ export function createReviewService(deps: ServiceDeps) {
     const errors = validateTuning(current, input);
     if (errors) return { ok: false, errors };
     const mine: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
+    // Read before the transaction: no network call while the row is locked.
+    const requesterEmail = (await directory.person(current.requesterId).catch(() => null))?.email ?? null;
 
     const outcome = await decide(input.requestId, identity, async (tx, row, flow, now) => {
       const earlier = await approvalsOf(tx, row.id);
@@ -120,7 +123,11 @@ export function createReviewService(deps: ServiceDeps) {
       const expiresAt = step.next.expiresAt!;
       const grantId = newId('grt');
       await updateRequest(tx, row.id, { status: 'active', decidedAt: now, decidedBy: input.approverId });
-      await insertGrant(tx, { id: grantId, requestId: row.id, policy: merged, approvedBy: input.approverId, status: 'active', startsAt: now, expiresAt });
+      await insertGrant(tx, { id: grantId, requestId: row.id, requesterId: row.requesterId, requesterEmail, policy: merged, approvedBy: input.approverId, status: 'active', startsAt: now, expiresAt });
+      // Resources with a provisioner get a target row; the outbox worker makes each one real after commit.
+      const catalogue = await resourcesByName(tx, merged.resources.map((g) => g.resource));
+      const targets = catalogue.filter((r) => r.provisioner).map((r) => ({ grantId, resourceName: r.name, provisioner: r.provisioner!.type }));
+      await insertTargets(tx, targets);
       await appendAudit(tx, {
         requestId: row.id,
         actor: input.approverId,
@@ -131,6 +138,7 @@ export function createReviewService(deps: ServiceDeps) {
       await enqueue(tx, [
         { topic: 'messages.refresh', requestId: row.id },
         { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
+        ...(targets.length > 0 ? [{ topic: 'grant.provision', requestId: row.id, payload: { grantId } }] : []),
       ]);
       return { conflict: false as const, granted: true, approvals: all.length, required };
     });

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AdminService } from '../services/admin-service.js';
 import type { GrantService } from '../services/grant-service.js';
 import type { HomeService } from '../services/home-service.js';
+import type { ProfileService } from '../services/profile-service.js';
 import type { RequestService } from '../services/request-service.js';
 import type { ReviewService } from '../services/review-service.js';
 
@@ -12,6 +13,7 @@ export interface SlackDeps {
   grants: GrantService;
   admin: AdminService;
   home: HomeService;
+  profile: ProfileService;
   logger: Logger;
   clock: { now(): Date };
 }

@@ -37,6 +37,7 @@ export function createSlackDirectory(client: WebClient, ttlMs = 60_000, now = ()
             isWorkspaceAdmin: Boolean(user.is_admin || user.is_owner || user.is_primary_owner),
             deleted: Boolean(user.deleted),
             isBot: Boolean(user.is_bot),
+            email: user.profile?.email ?? null,
           };
         } catch (e) {
           if ((e as { data?: { error?: string } }).data?.error === 'user_not_found') throw new AppError('not_allowed', `Unknown user ${userId}`);

@@ -85,6 +85,8 @@ export const ResourceForm = {
   logins: 'ar.logins',
   databases: 'ar.databases',
   namespaces: 'ar.namespaces',
+  provisioner: 'ar.provisioner',
+  settings: 'ar.settings',
 } as const;
 
 /** The element action id inside every form block (block ids tell the fields apart). */

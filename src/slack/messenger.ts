@@ -1,13 +1,24 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Messenger } from '../services/notification-service.js';
+import type { ProvisioningMessenger } from '../services/provisioning-service.js';
+import { renderAccessReady, renderProvisioningProblem } from './review/provisioning-message.js';
 import { renderApproverMessage, renderRequesterMessage, renderRequesterNotice } from './review/request-message.js';
 
 const slackError = (e: unknown) => (e as { data?: { error?: string } }).data?.error;
 
-/** The Messenger port over Slack's Web API. */
-export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>): Messenger {
+/** The Messenger ports over Slack's Web API. */
+export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>): Messenger & ProvisioningMessenger {
   return {
+    async postAccessReady(request, resource, result) {
+      const message = renderAccessReady(request, resource, result);
+      await client.chat.postMessage({ channel: request.requesterId, text: message.text, blocks: message.blocks });
+    },
+    async postProvisioningProblem(request, resource, problem, final) {
+      const message = renderProvisioningProblem(request, resource, problem, final);
+      const people = new Set([request.requesterId, ...(request.approvals.length ? request.approvals.map((a) => a.approverId) : request.notifiedApprovers)]);
+      for (const userId of people) await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
+    },
     async postRequestMessage(role, userId, request) {
       const message = role === 'requester' ? renderRequesterMessage(request) : renderApproverMessage(request);
       // Posting to a user id lands in the bot's DM with that person (Slack answers with the D… channel);

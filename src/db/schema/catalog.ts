@@ -1,6 +1,6 @@
 import { boolean, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import type { JustificationRule } from '../../domain/flow.js';
-import type { TuningDefaults } from '../../domain/resource.js';
+import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js';
 
 /** Where a catalogue row came from: the ACCESS_CONFIG file (read-only in Slack) or App Home. */
 export type ManagedBy = 'file' | 'app';
@@ -12,6 +12,8 @@ export const resources = pgTable('resources', {
   tags: jsonb('tags').$type<string[]>().notNull().default([]),
   description: text('description').notNull().default(''),
   defaults: jsonb('defaults').$type<TuningDefaults>().notNull().default({ loginUsers: [], databases: [], namespaces: [] }),
+  /** Which provisioner makes grants of this resource real, and its settings (secrets as env:/file: references). */
+  provisioner: jsonb('provisioner').$type<ProvisionerConfig | null>(),
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -60,9 +60,51 @@ export const grants = pgTable(
     startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    requesterId: text('requester_id').notNull().default(''),
+    /** The requester's e-mail at approval time: gateways may ask by e-mail. */
+    requesterEmail: text('requester_email'),
   },
   (t) => [uniqueIndex('grants_request_uq').on(t.requestId), index('grants_active_expiry_idx').on(t.status, t.expiresAt)],
 );
+
+export type TargetStatus = 'pending' | 'active' | 'failed' | 'removing' | 'removed';
+
+/** One row per provisioned resource of a grant: what exists in the target, and how provisioning went. */
+export const grantTargets = pgTable(
+  'grant_targets',
+  {
+    grantId: text('grant_id')
+      .notNull()
+      .references(() => grants.id, { onDelete: 'cascade' }),
+    resourceName: text('resource_name').notNull(),
+    provisioner: text('provisioner').notNull(),
+    status: text('status').$type<TargetStatus>().notNull(),
+    /** Non-secret facts the provisioner needs to undo its work (role name, binding names, serial…). */
+    state: jsonb('state').$type<Record<string, unknown>>().notNull().default({}),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.grantId, t.resourceName] }), index('grant_targets_status_idx').on(t.status)],
+);
+
+/** A person's SSH public key (`/access ssh-key`), used to sign their certificates. */
+export const sshKeys = pgTable('ssh_keys', {
+  userId: text('user_id').primaryKey(),
+  publicKey: text('public_key').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Keys for the authorization API; only a SHA-256 of the secret part is stored. */
+export const apiKeys = pgTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  secretHash: text('secret_hash').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true }),
+});
 
 /** Every Slack message sent about a request, so each can be re-rendered when the request changes. */
 export const slackMessages = pgTable(

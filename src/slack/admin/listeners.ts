@@ -36,7 +36,7 @@ function clickHandler(deps: SlackDeps) {
     try {
       if (action.action_id === AdminIds.addFlow || action.action_id === AdminIds.addResource) {
         await deps.admin.requireAdmin(userId);
-        const view = action.action_id === AdminIds.addFlow ? buildFlowModal(undefined, await deps.admin.groups()) : buildResourceModal(undefined);
+        const view = action.action_id === AdminIds.addFlow ? buildFlowModal(undefined, await deps.admin.groups()) : buildResourceModal(undefined, deps.admin.provisionerTypes());
         await client.views.open({ trigger_id: body.trigger_id, view });
         return;
       }
@@ -60,7 +60,7 @@ function clickHandler(deps: SlackDeps) {
       const resource = (await deps.admin.resources()).find((r) => r.id === id);
       if (!resource) throw new Error(`resource ${id} is gone`);
       if (resource.managedBy === 'file') throw new AppError('managed_by_file', 'This resource is managed by ACCESS_CONFIG');
-      await client.views.open({ trigger_id: body.trigger_id, view: verb === 'edit' ? buildResourceModal(resource) : buildDeleteModal('resource', id, resource.name) });
+      await client.views.open({ trigger_id: body.trigger_id, view: verb === 'edit' ? buildResourceModal(resource, deps.admin.provisionerTypes()) : buildDeleteModal('resource', id, resource.name) });
     } catch (error) {
       await tellClicker(body, client, respond, 'Access requests', describeFailure(deps.logger, error, { action: action.action_id, slack_user: userId }));
     }

@@ -1,6 +1,7 @@
 import type { FieldErrors, FlowField, FlowInput, ResourceField, ResourceInput } from '../../domain/catalog-input.js';
 import { splitList } from '../../domain/policy.js';
-import { RESOURCE_TYPES, type ResourceType } from '../../domain/resource.js';
+import { parse as parseYaml } from 'yaml';
+import { RESOURCE_TYPES, type ProvisionerConfig, type ResourceType } from '../../domain/resource.js';
 import { AdminIds, FIELD, FlowForm, ResourceForm } from '../ids.js';
 import { selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
 
@@ -64,6 +65,7 @@ const RESOURCE_BLOCKS: Record<ResourceField, string> = {
   tags: ResourceForm.tags,
   description: ResourceForm.description,
   defaults: ResourceForm.logins,
+  provisioner: ResourceForm.settings,
 };
 
 export const flowErrorsByBlock = (e: FieldErrors<FlowField>) => Object.fromEntries(Object.entries(e).map(([k, text]) => [FLOW_BLOCKS[k as FlowField], text]));
@@ -81,5 +83,18 @@ export function readResourceForm(v: StateValues): ResourceInput {
       databases: splitList(textValue(v, ResourceForm.databases, FIELD)),
       namespaces: splitList(textValue(v, ResourceForm.namespaces, FIELD)),
     },
+    provisioner: readProvisioner(selectedValue(v, ResourceForm.provisioner, FIELD), textValue(v, ResourceForm.settings, FIELD)),
   };
+}
+
+/** "admin_url: env:PROD_DB" lines -> settings; a YAML error travels on so the admin sees it under the field. */
+function readProvisioner(type: string | null, text: string): ProvisionerConfig | null {
+  if (!type || type === 'none') return null;
+  try {
+    const parsed: unknown = text.trim() ? parseYaml(text) : {};
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { type, settings: { _yaml_error: 'write one "key: value" per line' } };
+    return { type, settings: parsed as Record<string, unknown> };
+  } catch (e) {
+    return { type, settings: { _yaml_error: (e as Error).message.split('\n')[0] } };
+  }
 }

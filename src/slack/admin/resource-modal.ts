@@ -16,7 +16,10 @@ const text = (block: string, label: string, initial: string, opts: { optional?: 
   }) as KnownBlock;
 
 /** Add or edit a resource, with the tuning choices the approver's modal offers by default. */
-export function buildResourceModal(r: Resource | undefined): ModalView {
+export function buildResourceModal(r: Resource | undefined, provisionerTypes: string[] = []): ModalView {
+  const provOptions = [option('None (record only)', 'none'), ...provisionerTypes.map((t) => option(t, t))];
+  const currentProv = provOptions.find((o) => o.value === (r?.provisioner?.type ?? 'none')) ?? provOptions[0]!;
+  const settingsText = r?.provisioner ? Object.entries(r.provisioner.settings).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`).join('\n') : '';
   const typeOptions = RESOURCE_TYPES.map((t) => option(TYPE_LABELS[t] ?? t, t));
   const blocks: KnownBlock[] = [
     text(ResourceForm.name, 'Name', r?.name ?? '', { optional: false, max: 64, hint: r ? 'A resource keeps its name.' : 'Lower-case letters, digits, - _ . — used in `/access request <name>`.' }),
@@ -39,6 +42,18 @@ export function buildResourceModal(r: Resource | undefined): ModalView {
     text(ResourceForm.logins, 'SSH login users', r?.defaults.loginUsers.join(', ') ?? ''),
     text(ResourceForm.databases, 'Database names', r?.defaults.databases.join(', ') ?? ''),
     text(ResourceForm.namespaces, 'Kubernetes namespaces', r?.defaults.namespaces.join(', ') ?? ''),
+    {
+      type: 'input',
+      block_id: ResourceForm.provisioner,
+      label: plain('Provisioner'),
+      hint: plain('What makes an approved grant real in the target, and takes it away at the end.'),
+      element: { type: 'static_select', action_id: FIELD, options: provOptions, initial_option: currentProv },
+    },
+    text(ResourceForm.settings, 'Provisioner settings', settingsText, {
+      multiline: true,
+      max: 2000,
+      hint: 'One "key: value" per line. Secrets are references, never values: env:NAME or file:/path.',
+    }),
   ];
   return {
     type: 'modal',

@@ -43,6 +43,17 @@ export function accessCommandHandler(deps: SlackDeps) {
           await reply(`Revoked ${code(request.id)}: the access has ended and the requester was told.`);
           return;
         }
+        case 'ssh-key': {
+          const text = command.text.trim().slice('ssh-key'.length).trim();
+          if (!text) {
+            const key = await deps.profile.sshKey(userId);
+            await reply(key ? `Your SSH public key: ${code(key.slice(0, 80))}${key.length > 80 ? '…' : ''}` : 'You have no SSH public key yet. Set it with `/access ssh-key ssh-ed25519 AAAA… you@laptop` (the contents of your `~/.ssh/id_ed25519.pub`).');
+            return;
+          }
+          await deps.profile.setSshKey(userId, text);
+          await reply('Saved your SSH public key. Certificates for SSH access will be signed for it.');
+          return;
+        }
         default:
           await reply(HELP_TEXT);
       }

@@ -66,5 +66,6 @@ export const HELP_TEXT = [
   '• `/access list` — your requests, their status, approvers and expiry',
   '• `/access pending` — requests waiting for your approval',
   '• `/access revoke req_…` — end an active access early (approvers and admins)',
+  '• `/access ssh-key <public key>` — the key your SSH certificates are signed for',
   '• `/access help` — this help',
 ].join('\n');

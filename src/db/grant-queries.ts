@@ -1,0 +1,113 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Executor } from './client.js';
+import { grants, grantTargets, sshKeys, type TargetStatus } from './schema/index.js';
+
+export interface TargetRow {
+  grantId: string;
+  resourceName: string;
+  provisioner: string;
+  status: TargetStatus;
+  state: Record<string, unknown>;
+  attempts: number;
+  lastError: string | null;
+}
+
+const targetColumns = {
+  grantId: grantTargets.grantId,
+  resourceName: grantTargets.resourceName,
+  provisioner: grantTargets.provisioner,
+  status: grantTargets.status,
+  state: grantTargets.state,
+  attempts: grantTargets.attempts,
+  lastError: grantTargets.lastError,
+};
+
+export async function insertTargets(tx: Executor, rows: { grantId: string; resourceName: string; provisioner: string }[]) {
+  if (rows.length === 0) return;
+  await tx.insert(grantTargets).values(rows.map((r) => ({ ...r, status: 'pending' as const })));
+}
+
+export async function targetsOf(db: Executor, grantId: string): Promise<TargetRow[]> {
+  return db.select(targetColumns).from(grantTargets).where(eq(grantTargets.grantId, grantId)).orderBy(grantTargets.resourceName);
+}
+
+/** Marks every target of an ending grant for removal (in the transaction that ends the grant). */
+export async function markTargetsForRemoval(tx: Executor, grantId: string) {
+  await tx
+    .update(grantTargets)
+    .set({ status: 'removing', updatedAt: sql`now()` })
+    .where(and(eq(grantTargets.grantId, grantId), inArray(grantTargets.status, ['pending', 'active', 'failed'])));
+}
+
+/**
+ * Moves a target from one status to the next only if it is still in the expected one: a grant
+ * that was revoked while its provisioning was in flight is not marked active again.
+ */
+export async function moveTarget(
+  db: Executor,
+  grantId: string,
+  resourceName: string,
+  from: TargetStatus[],
+  patch: { status: TargetStatus; state?: Record<string, unknown>; lastError?: string | null; countAttempt?: boolean },
+): Promise<boolean> {
+  const rows = await db
+    .update(grantTargets)
+    .set({
+      status: patch.status,
+      ...(patch.state ? { state: patch.state } : {}),
+      ...(patch.lastError !== undefined ? { lastError: patch.lastError?.slice(0, 1000) ?? null } : {}),
+      ...(patch.countAttempt ? { attempts: sql`${grantTargets.attempts} + 1` } : {}),
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(grantTargets.grantId, grantId), eq(grantTargets.resourceName, resourceName), inArray(grantTargets.status, from)))
+    .returning({ status: grantTargets.status });
+  return rows.length > 0;
+}
+
+export async function countAttempt(db: Executor, grantId: string, resourceName: string, error: string): Promise<number> {
+  const [row] = await db
+    .update(grantTargets)
+    .set({ attempts: sql`${grantTargets.attempts} + 1`, lastError: error.slice(0, 1000), updatedAt: sql`now()` })
+    .where(and(eq(grantTargets.grantId, grantId), eq(grantTargets.resourceName, resourceName)))
+    .returning({ attempts: grantTargets.attempts });
+  return row?.attempts ?? 0;
+}
+
+export interface GrantForProvisioning {
+  id: string;
+  requestId: string;
+  requesterId: string;
+  requesterEmail: string | null;
+  status: 'active' | 'expired' | 'revoked';
+  startsAt: Date;
+  expiresAt: Date;
+}
+
+export async function grantById(db: Executor, id: string): Promise<GrantForProvisioning | undefined> {
+  const [row] = await db
+    .select({ id: grants.id, requestId: grants.requestId, requesterId: grants.requesterId, requesterEmail: grants.requesterEmail, status: grants.status, startsAt: grants.startsAt, expiresAt: grants.expiresAt })
+    .from(grants)
+    .where(eq(grants.id, id));
+  return row;
+}
+
+/** Targets the reconcile job looks at: active ones of active grants, and removed ones of recently ended grants. */
+export async function targetsToReconcile(db: Executor, endedSince: Date, limit: number) {
+  return db
+    .select({ ...targetColumns, grantStatus: grants.status })
+    .from(grantTargets)
+    .innerJoin(grants, eq(grants.id, grantTargets.grantId))
+    .where(
+      sql`(${grants.status} = 'active' and ${grantTargets.status} = 'active') or (${grants.status} <> 'active' and ${grantTargets.status} = 'removed' and ${grants.endedAt} >= ${endedSince})`,
+    )
+    .limit(limit);
+}
+
+export async function sshKeyOf(db: Executor, userId: string): Promise<string | null> {
+  const [row] = await db.select({ key: sshKeys.publicKey }).from(sshKeys).where(eq(sshKeys.userId, userId));
+  return row?.key ?? null;
+}
+
+export async function saveSshKey(db: Executor, userId: string, publicKey: string) {
+  await db.insert(sshKeys).values({ userId, publicKey }).onConflictDoUpdate({ target: sshKeys.userId, set: { publicKey, updatedAt: sql`now()` } });
+}

@@ -1,0 +1,56 @@
+import { PermanentProvisioningError, type GrantContext, type Provisioner } from '../port.js';
+
+/**
+ * A provisioner that keeps its "target" in memory: for tests of the provisioning lifecycle and for
+ * the sandbox. It can be told to fail, transiently or permanently, a given number of times.
+ */
+export function createMemoryProvisioner(type = 'memory') {
+  const present = new Map<string, { ctx: GrantContext; expiresAt: Date }>();
+  const calls: { op: 'provision' | 'extend' | 'deprovision'; grantId: string; resource: string }[] = [];
+  let failures: { times: number; permanent: boolean } = { times: 0, permanent: false };
+  const key = (ctx: GrantContext) => `${ctx.grantId}/${ctx.resource.name}`;
+  const maybeFail = () => {
+    if (failures.times <= 0) return;
+    failures.times -= 1;
+    if (failures.permanent) throw new PermanentProvisioningError('the target refused this grant');
+    throw new Error('the target is unavailable');
+  };
+
+  const provisioner: Provisioner = {
+    type,
+    validateSettings: (settings) => (settings.fail === true ? 'this memory provisioner is configured to refuse' : null),
+    async provision(ctx) {
+      calls.push({ op: 'provision', grantId: ctx.grantId, resource: ctx.resource.name });
+      maybeFail();
+      present.set(key(ctx), { ctx, expiresAt: ctx.expiresAt });
+      return { state: { key: key(ctx) }, instructions: `Use ${ctx.resource.name} as usual.`, secret: { label: 'Token', value: `tok-${ctx.grantId}` } };
+    },
+    async extend(ctx) {
+      calls.push({ op: 'extend', grantId: ctx.grantId, resource: ctx.resource.name });
+      maybeFail();
+      present.set(key(ctx), { ctx, expiresAt: ctx.expiresAt });
+      return { state: { key: key(ctx) } };
+    },
+    async deprovision(ctx) {
+      calls.push({ op: 'deprovision', grantId: ctx.grantId, resource: ctx.resource.name });
+      maybeFail();
+      present.delete(key(ctx));
+    },
+    async isPresent(ctx) {
+      return present.has(key(ctx));
+    },
+  };
+  return {
+    provisioner,
+    calls,
+    has: (grantId: string, resource: string) => present.has(`${grantId}/${resource}`),
+    /** Test hook: remove something from the target behind the bot's back (for reconcile). */
+    drop: (grantId: string, resource: string) => present.delete(`${grantId}/${resource}`),
+    plant: (ctx: GrantContext) => present.set(key(ctx), { ctx, expiresAt: ctx.expiresAt }),
+    failNext(times: number, permanent = false) {
+      failures = { times, permanent };
+    },
+  };
+}
+
+export type MemoryProvisioner = ReturnType<typeof createMemoryProvisioner>;

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { isSecretRef } from '../secrets.js';
+import { PermanentProvisioningError, type GrantContext, type Provisioner, type ProvisionResult } from '../port.js';
+
+/**
+ * Temporary PostgreSQL login roles. Each grant gets its own role `jit_<request>` with a generated
+ * password that reaches the requester once, `VALID UNTIL` the grant's end (so the server itself refuses
+ * the password afterwards, even if the bot is gone), read-only (`pg_read_all_data`) or read-write
+ * (plus `pg_write_all_data`) rights, and `CONNECT` on the tuned databases. Removal ends the role's
+ * sessions, drops what it owns and drops the role.
+ *
+ * Settings: `admin_url` (a secret reference to a superuser or CREATEROLE connection URL),
+ * `host` / `port` (shown to the requester), `role_prefix` (default `jit_`).
+ */
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
+const DB_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,62}$/;
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+export function roleNameFor(ctx: Pick<GrantContext, 'requestId'>, prefix = 'jit_'): string {
+  const name = `${prefix}${ctx.requestId.replace(/^req_/, '')}`.toLowerCase();
+  if (!IDENT.test(name)) throw new PermanentProvisioningError(`cannot derive a safe role name from ${ctx.requestId}`);
+  return name;
+}
+
+function connect(url: string, database?: string) {
+  const target = new URL(url);
+  if (database) target.pathname = `/${database}`;
+  return postgres(target.toString(), { max: 1, onnotice: () => {}, connect_timeout: 10, idle_timeout: 5 });
+}
+
+function tuning(ctx: GrantContext) {
+  if (ctx.grant.type !== 'database') throw new PermanentProvisioningError(`${ctx.resource.name} is not a database grant`);
+  const bad = ctx.grant.databases.find((d) => !DB_NAME.test(d));
+  if (bad) throw new PermanentProvisioningError(`"${bad}" is not a database name`);
+  return ctx.grant;
+}
+
+/** Classifies connection failures: wrong credentials never heal by retrying; an unreachable server may. */
+function classify(error: unknown): Error {
+  const code = (error as { code?: string }).code ?? '';
+  if (['28P01', '28000', '42501', '3D000'].includes(code)) return new PermanentProvisioningError(`PostgreSQL refused: ${(error as Error).message}`);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export function createPostgresProvisioner(): Provisioner {
+  async function ensureRole(ctx: GrantContext): Promise<ProvisionResult> {
+    const grant = tuning(ctx);
+    const role = roleNameFor(ctx, String(ctx.settings.role_prefix ?? 'jit_'));
+    // Base64url has no quote characters, so it can sit in the literal PASSWORD clause safely.
+    const password = randomBytes(24).toString('base64url');
+    const until = ctx.expiresAt.toISOString();
+    const sql = connect(String(ctx.settings.admin_url));
+    try {
+      await sql.begin(async (tx) => {
+        const [exists] = await tx`select 1 from pg_roles where rolname = ${role}`;
+        const verb = exists ? 'alter' : 'create';
+        await tx.unsafe(`${verb} role ${quoteIdent(role)} with login password '${password}' valid until '${until}'`);
+        await tx.unsafe(`grant pg_read_all_data to ${quoteIdent(role)}`);
+        if (grant.access === 'read-write') await tx.unsafe(`grant pg_write_all_data to ${quoteIdent(role)}`);
+        else await tx.unsafe(`revoke pg_write_all_data from ${quoteIdent(role)}`);
+        for (const db of grant.databases) {
+          const [found] = await tx`select 1 from pg_database where datname = ${db}`;
+          if (!found) throw new PermanentProvisioningError(`database "${db}" does not exist`);
+          await tx.unsafe(`grant connect on database ${quoteIdent(db)} to ${quoteIdent(role)}`);
+        }
+      });
+    } catch (error) {
+      throw error instanceof PermanentProvisioningError ? error : classify(error);
+    } finally {
+      await sql.end({ timeout: 2 });
+    }
+    const host = String(ctx.settings.host ?? new URL(String(ctx.settings.admin_url)).hostname);
+    const port = String(ctx.settings.port ?? (new URL(String(ctx.settings.admin_url)).port || '5432'));
+    const database = grant.databases[0] ?? 'postgres';
+    return {
+      state: { role, access: grant.access, databases: grant.databases },
+      instructions: `psql "host=${host} port=${port} dbname=${database} user=${role}" (${grant.access}; the password stops working when the grant ends)`,
+      secret: { label: `Password for ${role}`, value: password },
+    };
+  }
+
+  return {
+    type: 'postgres',
+    validateSettings(settings) {
+      if (!isSecretRef(settings.admin_url)) return 'admin_url must be a secret reference such as env:PROD_DB_ADMIN_URL, never the URL itself.';
+      if (settings.role_prefix !== undefined && !/^[a-z_][a-z0-9_]{0,20}$/.test(String(settings.role_prefix))) return 'role_prefix may use lower-case letters, digits and _ only.';
+      return null;
+    },
+    provision: ensureRole,
+    async extend(ctx) {
+      const role = roleNameFor(ctx, String(ctx.settings.role_prefix ?? 'jit_'));
+      const sql = connect(String(ctx.settings.admin_url));
+      try {
+        await sql.unsafe(`alter role ${quoteIdent(role)} valid until '${ctx.expiresAt.toISOString()}'`);
+      } catch (error) {
+        throw classify(error);
+      } finally {
+        await sql.end({ timeout: 2 });
+      }
+      return { state: { role } };
+    },
+    async deprovision(ctx) {
+      const role = roleNameFor(ctx, String(ctx.settings.role_prefix ?? 'jit_'));
+      const admin = connect(String(ctx.settings.admin_url));
+      try {
+        const [exists] = await admin`select 1 from pg_roles where rolname = ${role}`;
+        if (!exists) return;
+        // First make sure nothing new can start, then end what runs, then clean up and drop.
+        await admin.unsafe(`alter role ${quoteIdent(role)} nologin`);
+        await admin`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${role}`;
+        const databases = await admin<{ datname: string }[]>`select datname from pg_database where datallowconn and not datistemplate`;
+        for (const { datname } of databases) {
+          const db = connect(String(ctx.settings.admin_url), datname);
+          try {
+            await db.unsafe(`reassign owned by ${quoteIdent(role)} to current_user`);
+            await db.unsafe(`drop owned by ${quoteIdent(role)}`);
+          } finally {
+            await db.end({ timeout: 2 });
+          }
+        }
+        await admin.unsafe(`drop role if exists ${quoteIdent(role)}`);
+      } catch (error) {
+        throw classify(error);
+      } finally {
+        await admin.end({ timeout: 2 });
+      }
+    },
+    async isPresent(ctx) {
+      const role = roleNameFor(ctx, String(ctx.settings.role_prefix ?? 'jit_'));
+      const sql = connect(String(ctx.settings.admin_url));
+      try {
+        const [row] = await sql`select rolcanlogin from pg_roles where rolname = ${role}`;
+        return Boolean(row?.rolcanlogin);
+      } finally {
+        await sql.end({ timeout: 2 });
+      }
+    },
+  };
+}

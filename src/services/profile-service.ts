@@ -1,0 +1,19 @@
+import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
+import { AppError } from '../domain/errors.js';
+import { parsePublicKey } from '../provisioners/ssh/openssh.js';
+import { requireMember } from './identity.js';
+import type { ServiceDeps } from './ports.js';
+
+/** What a person keeps with the bot: their SSH public key, used to sign their certificates. */
+export function createProfileService(deps: ServiceDeps) {
+  async function setSshKey(userId: string, text: string): Promise<string> {
+    await requireMember(deps.directory, userId);
+    const key = parsePublicKey(text.trim());
+    if (!key) throw new AppError('invalid_input', 'not an OpenSSH public key');
+    await saveSshKey(deps.db, userId, key);
+    return key;
+  }
+  return { setSshKey, sshKey: (userId: string) => sshKeyOf(deps.db, userId) };
+}
+
+export type ProfileService = ReturnType<typeof createProfileService>;

@@ -1,0 +1,124 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresProvisioner, roleNameFor } from '../../src/provisioners/postgres/postgres-provisioner.js';
+import { PermanentProvisioningError, type GrantContext } from '../../src/provisioners/port.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let target: TestDatabase;
+let admin: postgres.Sql;
+const provisioner = createPostgresProvisioner();
+
+beforeAll(async () => {
+  target = await createTestDatabase();
+  admin = postgres(target.url, { onnotice: () => {}, max: 1 });
+  await admin`create table payments (id int primary key, amount int)`;
+  await admin`insert into payments values (1, 100)`;
+});
+afterAll(async () => {
+  await admin.end();
+  await target.drop();
+});
+
+let counter = 0;
+function context(access: 'read-only' | 'read-write', databases: string[], patch: Partial<GrantContext> = {}): GrantContext {
+  counter += 1;
+  const now = Date.now();
+  return {
+    grantId: `grt_pgtest${counter}`,
+    requestId: `req_pgtest${process.pid}x${counter}`,
+    requesterId: 'U0REQ',
+    requesterEmail: null,
+    sshPublicKey: null,
+    resource: { name: 'prod-db', type: 'database' },
+    settings: { admin_url: target.url, host: '127.0.0.1' },
+    grant: { type: 'database', resource: 'prod-db', access, databases },
+    startsAt: new Date(now),
+    expiresAt: new Date(now + 3600_000),
+    ...patch,
+  };
+}
+
+/** Logs in as the temporary role with the password the requester was given. */
+function loginAs(role: string, password: string) {
+  const url = new URL(target.url);
+  url.username = role;
+  url.password = password;
+  return postgres(url.toString(), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+}
+
+describe('the postgres provisioner (against the real PostgreSQL)', () => {
+  it('read-only: the requester logs in and reads, cannot write, and cannot log in after removal', async () => {
+    const ctx = context('read-only', [new URL(target.url).pathname.slice(1)]);
+    const result = await provisioner.provision(ctx);
+    const role = roleNameFor(ctx);
+    expect(result.state).toMatchObject({ role, access: 'read-only' });
+    expect(result.secret!.value).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(result.instructions).toContain(`user=${role}`);
+    const [info] = await admin`select rolcanlogin, rolvaliduntil from pg_roles where rolname = ${role}`;
+    expect(info!.rolcanlogin).toBe(true);
+    expect(Math.abs((info!.rolvaliduntil as Date).getTime() - ctx.expiresAt.getTime())).toBeLessThan(1000);
+
+    const user = loginAs(role, result.secret!.value);
+    expect(await user`select amount from payments`).toEqual([{ amount: 100 }]);
+    await expect(user`insert into payments values (2, 5)`).rejects.toThrow(/permission denied/);
+    await user.end();
+
+    await provisioner.deprovision(ctx, result.state);
+    expect(await admin`select 1 from pg_roles where rolname = ${role}`).toHaveLength(0);
+    const again = loginAs(role, result.secret!.value);
+    await expect(again`select 1`).rejects.toThrow(/role .* does not exist|password authentication failed/);
+    await again.end();
+  });
+
+  it('read-write: the requester can write; removal ends their open session', async () => {
+    const ctx = context('read-write', []);
+    const result = await provisioner.provision(ctx);
+    const role = roleNameFor(ctx);
+    const user = loginAs(role, result.secret!.value);
+    await user`insert into payments values (3, 7)`;
+    expect(await admin`select amount from payments where id = 3`).toEqual([{ amount: 7 }]);
+    // PostgreSQL 15 gives nobody CREATE on public by default; an operator may, and removal must cope.
+    await admin.unsafe(`grant create on schema public to ${role}`);
+    await user`create table scratch (x int)`;
+    await provisioner.deprovision(ctx, result.state);
+    await expect(user`select 1`).rejects.toThrow();
+    await user.end().catch(() => undefined);
+    expect(await admin`select 1 from pg_roles where rolname = ${role}`).toHaveLength(0);
+    expect(await admin`select tableowner from pg_tables where tablename = 'scratch'`).toEqual([{ tableowner: 'postgres' }]);
+  });
+
+  it('is idempotent: provisioning twice leaves one role (with a new password), removing twice succeeds', async () => {
+    const ctx = context('read-only', []);
+    const first = await provisioner.provision(ctx);
+    const second = await provisioner.provision(ctx);
+    expect(second.secret!.value).not.toBe(first.secret!.value);
+    expect(await provisioner.isPresent!(ctx, second.state)).toBe(true);
+    await provisioner.deprovision(ctx, second.state);
+    await provisioner.deprovision(ctx, second.state);
+    expect(await provisioner.isPresent!(ctx, second.state)).toBe(false);
+  });
+
+  it('extending moves VALID UNTIL', async () => {
+    const ctx = context('read-only', []);
+    await provisioner.provision(ctx);
+    const later = new Date(ctx.expiresAt.getTime() + 7200_000);
+    await provisioner.extend!({ ...ctx, expiresAt: later }, {});
+    const [info] = await admin`select rolvaliduntil from pg_roles where rolname = ${roleNameFor(ctx)}`;
+    expect(Math.abs((info!.rolvaliduntil as Date).getTime() - later.getTime())).toBeLessThan(1000);
+    await provisioner.deprovision(ctx, {});
+  });
+
+  it('refuses what it cannot do, permanently', async () => {
+    await expect(provisioner.provision(context('read-only', ['no_such_db']))).rejects.toThrow(PermanentProvisioningError);
+    await expect(provisioner.provision(context('read-only', ['x"; drop role postgres; --']))).rejects.toThrow(PermanentProvisioningError);
+    expect(provisioner.validateSettings({ admin_url: 'postgres://postgres:secret@db/prod' })).toContain('secret reference');
+    expect(provisioner.validateSettings({ admin_url: 'env:PROD_DB_ADMIN_URL' })).toBeNull();
+  });
+
+  it('a server that is down is a retryable failure, not a permanent one', async () => {
+    const ctx = context('read-only', [], { settings: { admin_url: 'postgres://postgres@127.0.0.1:9/none' } });
+    const error = await provisioner.provision(ctx).catch((e) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(PermanentProvisioningError);
+  });
+});
