@@ -37,7 +37,12 @@ export function boltLogger(logger: Logger) {
   const child = logger.child({ component: 'bolt' });
   const line = (args: unknown[]) => scrubSecrets(args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' '));
   return {
-    debug: (...args: unknown[]) => child.debug(line(args)),
+    // The Web API client logs whole request bodies and results at debug level: message contents,
+    // including the one-time credentials sent to requesters. Those lines are never written.
+    debug: (...args: unknown[]) => {
+      const text = line(args);
+      if (!/^http request (body|result|headers)/.test(text)) child.debug(text);
+    },
     info: (...args: unknown[]) => child.info(line(args)),
     warn: (...args: unknown[]) => child.warn(line(args)),
     error: (...args: unknown[]) => child.error(line(args)),

@@ -98,7 +98,7 @@ export async function targetsToReconcile(db: Executor, endedSince: Date, limit: 
     .from(grantTargets)
     .innerJoin(grants, eq(grants.id, grantTargets.grantId))
     .where(
-      sql`(${grants.status} = 'active' and ${grantTargets.status} = 'active') or (${grants.status} <> 'active' and ${grantTargets.status} = 'removed' and ${grants.endedAt} >= ${endedSince})`,
+      sql`(${grants.status} = 'active' and ${grantTargets.status} = 'active') or (${grants.status} <> 'active' and ${grantTargets.status} = 'removed' and ${grants.endedAt} >= ${endedSince.toISOString()}::timestamptz)`,
     )
     .limit(limit);
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import postgres from 'postgres';
-import { createAccessApp, type AccessApp } from '../../src/app.js';
+import { createAccessApp, type AccessApp, type AccessAppOptions } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeSlack } from '../slack-double/fake-slack.js';
@@ -26,10 +26,19 @@ export interface Harness {
   settle(): Promise<void>;
   /** Stops the bot (not Slack, not the database) and starts a new one on the same database. */
   restart(): Promise<void>;
+  /** Starts another bot instance on the same database and Slack: a second replica. */
+  replica(): Promise<AccessApp>;
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { accessFile?: string; env?: Record<string, string> } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  accessFile?: string;
+  env?: Record<string, string>;
+  /** Passed to every bot instance this harness starts (provisioners, secret references…). */
+  app?: Pick<AccessAppOptions, 'secretEnv' | 'extraProvisioners'>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase();
   const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
   const clock = new TestClock();
@@ -54,11 +63,12 @@ export async function startHarness(options: { accessFile?: string; env?: Record<
     ...options.env,
   });
   const boot = async () => {
-    const app = await createAccessApp({ config, logger: createLogger('debug', sink), clock, accessFileText: options.accessFile ?? ACCESS_FILE });
+    const app = await createAccessApp({ config, logger: createLogger('debug', sink), clock, accessFileText: options.accessFile ?? ACCESS_FILE, ...options.app });
     const { port } = await app.start();
     return { app, port };
   };
   let { app, port } = await boot();
+  const replicas: AccessApp[] = [];
   const sql = postgres(db.url, { onnotice: () => {}, max: 2 });
   const harness: Harness = {
     slack,
@@ -81,7 +91,13 @@ export async function startHarness(options: { accessFile?: string; env?: Record<
       harness.port = port;
       harness.driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack });
     },
+    replica: async () => {
+      const extra = await boot();
+      replicas.push(extra.app);
+      return extra.app;
+    },
     stop: async () => {
+      for (const r of replicas) await r.stop();
       await harness.app.stop();
       await sql.end();
       await slack.stop();
