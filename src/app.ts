@@ -3,7 +3,10 @@ import { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, ping, type Database } from './db/client.js';
+import { authorizationRoutes } from './http/authorization-api.js';
 import { healthRoute } from './http/health.js';
+import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
+import { createAuthorizationIndex } from './services/authorization-index.js';
 import { drainOutbox } from './jobs/outbox-worker.js';
 import { startLoop, type Loop } from './jobs/loop.js';
 import { boltLogger } from './logger.js';
@@ -68,6 +71,9 @@ export async function createAccessApp(options: AccessAppOptions) {
   let expiryLoop: Loop | undefined;
   let reconcileLoop: Loop | undefined;
 
+  const authorizationIndex = createAuthorizationIndex(database, clock, logger);
+  // Created below, once the admin service exists; the route only needs `verify` at request time.
+  let apiKeys: ApiKeyService | undefined;
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   const app = new App({
     token: config.SLACK_BOT_TOKEN,
@@ -79,7 +85,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     // Outbox items are retried by our worker with backoff; WebClient's default (10 retries over 30 min)
     // would stall the worker. 429 Retry-After is still honoured by WebClient itself.
     clientOptions: { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 } },
-    customRoutes: [healthRoute(() => ping(database.db))],
+    customRoutes: [healthRoute(() => ping(database.db)), ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys?.verify(h) ?? null } as ApiKeyService)],
   });
 
   const directory = createSlackDirectory(app.client);
@@ -97,7 +103,8 @@ export async function createAccessApp(options: AccessAppOptions) {
   const admin = createAdminService(serviceDeps);
   const home = createHomeService(serviceDeps, requests, admin);
   const profile = createProfileService(serviceDeps);
-  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, logger, clock };
+  apiKeys = createApiKeyService(database, admin, clock, logger);
+  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, apiKeys, logger, clock };
   const messenger = createSlackMessenger(app.client, logger, (userId) => publishHome(slackDeps, app.client, userId));
   const notifications = createNotificationService(database.db, messenger);
   const provisioning = createProvisioningService(serviceDeps, options.secretEnv ?? {}, messenger);
@@ -117,6 +124,8 @@ export async function createAccessApp(options: AccessAppOptions) {
     } catch (error) {
       throw new StartupError(`Slack rejected the bot token (${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}). Check SLACK_BOT_TOKEN.`);
     }
+    await authorizationIndex.start();
+    await apiKeys!.start();
     const expired = await grants.expireDue();
     if (expired > 0) logger.info({ expired }, 'ended grants that ran out while the bot was down');
     outboxLoop = startLoop('outbox', () => drainOutbox(database.db, deliver, logger), 2000, logger);
@@ -139,6 +148,8 @@ export async function createAccessApp(options: AccessAppOptions) {
     await outboxLoop?.stop();
     await expiryLoop?.stop();
     await reconcileLoop?.stop();
+    await authorizationIndex.stop().catch(() => undefined);
+    await apiKeys?.stop().catch(() => undefined);
     await app.stop().catch(() => undefined);
     await database.close();
   }
@@ -147,7 +158,12 @@ export async function createAccessApp(options: AccessAppOptions) {
     start,
     stop,
     database,
-    services: { requests, reviews, grants, admin, home, notifications, provisioning },
+    /** The HTTP port once started (0 before, or in Socket Mode without HTTP). */
+    get port() {
+      const address = server?.address();
+      return address && typeof address === 'object' ? address.port : 0;
+    },
+    services: { requests, reviews, grants, admin, home, notifications, provisioning, authorizationIndex, apiKeys },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: {
       expireNow: () => expiryLoop!.runNow(),

@@ -21,6 +21,8 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Applies the committed drizzle migrations (idempotent). */
   migrate(): Promise<void>;
+  /** LISTEN on a channel; returns a function that stops listening. */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       db,
       kind: 'postgres',
       migrate: () => migratePostgres(drizzlePostgres(sql, { schema }), { migrationsFolder: MIGRATIONS }),
+      listen: async (channel, onMessage) => {
+        // postgres-js keeps a dedicated connection for LISTEN and re-subscribes after reconnecting.
+        const sub = await sql.listen(channel, onMessage);
+        return () => sub.unlisten();
+      },
       close: () => sql.end({ timeout: 5 }),
     };
   }
@@ -52,6 +59,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     db: pg as unknown as Db,
     kind: 'pglite',
     migrate: () => migratePglite(pg, { migrationsFolder: MIGRATIONS }),
+    listen: async (channel, onMessage) => {
+      const unsubscribe = await client.listen(channel, onMessage);
+      return async () => unsubscribe();
+    },
     close: () => client.close(),
   };
 }

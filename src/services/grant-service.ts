@@ -1,5 +1,6 @@
 import { appendAudit } from '../db/audit-queries.js';
 import { findFlow, listFlows } from '../db/catalog-queries.js';
+import { notifyGrantChanged } from '../db/authz-queries.js';
 import { markTargetsForRemoval } from '../db/grant-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { claimExpiredGrants, endGrant, getRequestDetails, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
@@ -28,6 +29,7 @@ export function createGrantService(deps: ServiceDeps) {
       const grantId = await endGrant(tx, row.id, 'revoked', now);
       await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'grant.revoked', createdAt: now, details: {} });
       if (grantId) await markTargetsForRemoval(tx, grantId);
+      if (grantId) await notifyGrantChanged(tx, grantId);
       await enqueue(tx, [
         ...(grantId ? [{ topic: 'grant.deprovision', requestId: row.id, payload: { grantId } }] : []),
         { topic: 'messages.refresh', requestId: row.id },
@@ -58,6 +60,7 @@ export function createGrantService(deps: ServiceDeps) {
           const grantId = await endGrant(tx, id, 'expired', now);
           await appendAudit(tx, { requestId: id, actor: 'system', action: 'grant.expired', createdAt: now, details: { expiresAt: grant?.grant?.expiresAt.toISOString() } });
           if (grantId) await markTargetsForRemoval(tx, grantId);
+          if (grantId) await notifyGrantChanged(tx, grantId);
           await enqueue(tx, [
             ...(grantId ? [{ topic: 'grant.deprovision', requestId: id, payload: { grantId } }] : []),
             { topic: 'messages.refresh', requestId: id },

@@ -3,6 +3,7 @@ import { findFlow, listFlows, resourcesByName } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
+import { notifyGrantChanged } from '../db/authz-queries.js';
 import { insertTargets } from '../db/grant-queries.js';
 import { approvalsOf, getRequestDetails, insertApproval, insertGrant, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
@@ -128,6 +129,7 @@ export function createReviewService(deps: ServiceDeps) {
       const catalogue = await resourcesByName(tx, merged.resources.map((g) => g.resource));
       const targets = catalogue.filter((r) => r.provisioner).map((r) => ({ grantId, resourceName: r.name, provisioner: r.provisioner!.type }));
       await insertTargets(tx, targets);
+      await notifyGrantChanged(tx, grantId);
       await appendAudit(tx, {
         requestId: row.id,
         actor: input.approverId,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AdminService } from '../services/admin-service.js';
+import type { ApiKeyService } from '../services/api-key-service.js';
 import type { GrantService } from '../services/grant-service.js';
 import type { HomeService } from '../services/home-service.js';
 import type { ProfileService } from '../services/profile-service.js';
@@ -14,6 +15,7 @@ export interface SlackDeps {
   admin: AdminService;
   home: HomeService;
   profile: ProfileService;
+  apiKeys: ApiKeyService;
   logger: Logger;
   clock: { now(): Date };
 }

@@ -13,7 +13,7 @@ export const PEOPLE = {
 } as const;
 
 export const USERS: FakeUser[] = [
-  { id: PEOPLE.requester, name: 'rita', realName: 'Rita Requester' },
+  { id: PEOPLE.requester, name: 'rita', realName: 'Rita Requester', email: 'rita@example.com' },
   { id: PEOPLE.approver, name: 'alex', realName: 'Alex Approver' },
   { id: PEOPLE.dba, name: 'dana', realName: 'Dana DBA' },
   { id: PEOPLE.other, name: 'oscar', realName: 'Oscar Other' },

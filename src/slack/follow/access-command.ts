@@ -43,6 +43,22 @@ export function accessCommandHandler(deps: SlackDeps) {
           await reply(`Revoked ${code(request.id)}: the access has ended and the requester was told.`);
           return;
         }
+        case 'apikey': {
+          const [verb, ...rest] = args;
+          if (verb === 'create') {
+            const key = await deps.apiKeys.create(userId, rest.join(' '));
+            await reply(`Created API key ${code(key.id)}. Copy it now, it is not shown again:\n\`\`\`${key.token}\`\`\`\nGateways send it as \`Authorization: Bearer …\` to \`POST /api/v1/authorize\`.`);
+          } else if (verb === 'revoke' && rest[0]) {
+            await deps.apiKeys.revoke(userId, rest[0]);
+            await reply(`Revoked API key ${code(rest[0])}.`);
+          } else if (verb === 'list') {
+            const keys = await deps.apiKeys.list(userId);
+            await reply(keys.length ? keys.map((k) => `• ${code(k.id)} ${k.name} (by <@${k.createdBy}>)`).join('\n') : 'No API keys yet: `/access apikey create <name>`.');
+          } else {
+            await reply('Admins manage API keys for the authorization API: `/access apikey create <name>`, `/access apikey list`, `/access apikey revoke key_…`.');
+          }
+          return;
+        }
         case 'ssh-key': {
           const text = command.text.trim().slice('ssh-key'.length).trim();
           if (!text) {

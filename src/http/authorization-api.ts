@@ -1,0 +1,86 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CustomRoute } from '@slack/bolt';
+import { z } from 'zod';
+import type { ApiKeyService } from '../services/api-key-service.js';
+import type { AuthorizationIndex } from '../services/authorization-index.js';
+
+const MAX_BODY = 16 * 1024;
+const AuthorizeSchema = z.object({
+  user: z.string().min(1).max(320),
+  resource: z.string().min(1).max(64),
+});
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        resolve(null);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * POST /api/v1/authorize {user, resource} -> {allowed, grant?}; GET /api/v1/grants?active=true.
+ * Bearer API keys only. Answers come from the in-memory index: no database round trip per decision.
+ */
+export function authorizationRoutes(index: AuthorizationIndex, keys: ApiKeyService): CustomRoute[] {
+  const authorized = (req: IncomingMessage, res: ServerResponse) => {
+    if (keys.verify(req.headers.authorization)) return true;
+    send(res, 401, { error: 'unauthorized', message: 'Send a live API key as "Authorization: Bearer ark_…".' });
+    return false;
+  };
+  return [
+    {
+      path: '/api/v1/authorize',
+      method: ['POST'],
+      handler: async (req, res) => {
+        if (!authorized(req, res)) return;
+        const text = await readBody(req);
+        if (text === null) return send(res, 413, { error: 'too_large' });
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return send(res, 400, { error: 'invalid_json', message: 'The body must be JSON: {"user": "U0123 or e-mail", "resource": "prod-db"}.' });
+        }
+        const parsed = AuthorizeSchema.safeParse(body);
+        if (!parsed.success) return send(res, 400, { error: 'invalid_request', message: 'Give "user" (a Slack user id or e-mail) and "resource" (a resource name).' });
+        const decision = index.decide(parsed.data.user, parsed.data.resource);
+        send(res, 200, {
+          allowed: decision.allowed,
+          ...(decision.reason ? { reason: decision.reason } : {}),
+          ...(decision.grant
+            ? { grant: { id: decision.grant.id, request_id: decision.grant.requestId, user: decision.grant.user, resource: decision.grant.resource, expires_at: decision.grant.expiresAt, policy: decision.grant.policy } }
+            : {}),
+        });
+      },
+    },
+    {
+      path: '/api/v1/grants',
+      method: ['GET'],
+      handler: async (req, res) => {
+        if (!authorized(req, res)) return;
+        const active = new URL(req.url ?? '/', 'http://x').searchParams.get('active');
+        if (active !== 'true') return send(res, 400, { error: 'invalid_request', message: 'Only active grants are served here: add ?active=true.' });
+        send(res, 200, {
+          grants: index.list().map((g) => ({ id: g.id, request_id: g.requestId, user: g.user, expires_at: g.expiresAt, resources: g.resources })),
+        });
+      },
+    },
+  ];
+}
