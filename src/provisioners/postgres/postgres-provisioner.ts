@@ -110,12 +110,17 @@ export function createPostgresProvisioner(): Provisioner {
         // First make sure nothing new can start, then end what runs, then clean up and drop.
         await admin.unsafe(`alter role ${quoteIdent(role)} nologin`);
         await admin`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${role}`;
+        // Objects the role created can only be in databases it could connect to: the tuned ones, or all.
+        const tuned = ctx.grant.type === 'database' ? ctx.grant.databases : [];
         const databases = await admin<{ datname: string }[]>`select datname from pg_database where datallowconn and not datistemplate`;
-        for (const { datname } of databases) {
+        for (const { datname } of databases.filter((d) => tuned.length === 0 || tuned.includes(d.datname))) {
           const db = connect(String(ctx.settings.admin_url), datname);
           try {
             await db.unsafe(`reassign owned by ${quoteIdent(role)} to current_user`);
             await db.unsafe(`drop owned by ${quoteIdent(role)}`);
+          } catch (error) {
+            // A database dropped since we listed it holds nothing of the role any more.
+            if ((error as { code?: string }).code !== '3D000') throw error;
           } finally {
             await db.end({ timeout: 2 });
           }
