@@ -1,10 +1,10 @@
-import type { Server } from 'node:http';
-import { App } from '@slack/bolt';
+import { App, HTTPReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, ping, type Database } from './db/client.js';
 import { authorizationRoutes } from './http/authorization-api.js';
 import { healthRoute } from './http/health.js';
+import { close, createHttpServer, listen } from './http/server.js';
 import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
 import { createAuthorizationIndex } from './services/authorization-index.js';
 import { drainOutbox } from './jobs/outbox-worker.js';
@@ -75,18 +75,22 @@ export async function createAccessApp(options: AccessAppOptions) {
   // Created below, once the admin service exists; the route only needs `verify` at request time.
   let apiKeys: ApiKeyService | undefined;
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
+  // In HTTP mode Bolt's receiver only handles /slack/events, inside our own server (see http/server.ts).
+  const receiver = socketMode ? undefined : new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: boltLogger(logger) });
   const app = new App({
     token: config.SLACK_BOT_TOKEN,
-    signingSecret: config.SLACK_SIGNING_SECRET,
-    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN, installerOptions: { port: config.PORT } } : {}),
+    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN } : { receiver }),
     ...(options.botIdentity ?? {}),
     deferInitialization: true,
     logger: boltLogger(logger),
     // Outbox items are retried by our worker with backoff; WebClient's default (10 retries over 30 min)
     // would stall the worker. 429 Retry-After is still honoured by WebClient itself.
     clientOptions: { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 } },
-    customRoutes: [healthRoute(() => ping(database.db)), ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys?.verify(h) ?? null } as ApiKeyService)],
   });
+  const httpServer = createHttpServer(receiver?.requestListener ?? null, [
+    healthRoute(() => ping(database.db)),
+    ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys?.verify(h) ?? null }),
+  ], logger);
 
   const directory = createSlackDirectory(app.client);
   const serviceDeps: ServiceDeps = {
@@ -111,7 +115,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   const deliver = (item: OutboxItem) => (item.topic.startsWith('grant.') ? provisioning.handle(item) : notifications.handle(item));
   registerSlack(app, slackDeps);
 
-  let server: Server | undefined;
+  let listening = false;
 
   async function start(): Promise<{ port: number }> {
     await database.migrate();
@@ -132,14 +136,9 @@ export async function createAccessApp(options: AccessAppOptions) {
     expiryLoop = startLoop('expiry', () => grants.expireDue(), config.EXPIRY_INTERVAL_SECONDS * 1000, logger);
     reconcileLoop = startLoop('reconcile', () => provisioning.reconcile(), config.RECONCILE_INTERVAL_SECONDS * 1000, logger);
     outboxLoop.kick();
-    let port = config.PORT;
-    if (socketMode) {
-      await app.start();
-    } else {
-      server = (await app.start({ port: config.PORT, host: config.HOST })) as Server;
-      const address = server.address();
-      if (address && typeof address === 'object') port = address.port;
-    }
+    if (socketMode) await app.start();
+    const port = await listen(httpServer, config.PORT, config.HOST);
+    listening = true;
     logger.info({ port, socketMode, database: database.kind }, 'access requests bot is running');
     return { port };
   }
@@ -150,7 +149,9 @@ export async function createAccessApp(options: AccessAppOptions) {
     await reconcileLoop?.stop();
     await authorizationIndex.stop().catch(() => undefined);
     await apiKeys?.stop().catch(() => undefined);
-    await app.stop().catch(() => undefined);
+    if (socketMode) await app.stop().catch(() => undefined);
+    if (listening) await close(httpServer);
+    listening = false;
     await database.close();
   }
 
@@ -160,7 +161,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     database,
     /** The HTTP port once started (0 before, or in Socket Mode without HTTP). */
     get port() {
-      const address = server?.address();
+      const address = listening ? httpServer.address() : null;
       return address && typeof address === 'object' ? address.port : 0;
     },
     services: { requests, reviews, grants, admin, home, notifications, provisioning, authorizationIndex, apiKeys },

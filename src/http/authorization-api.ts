@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
 import type { ApiKeyService } from '../services/api-key-service.js';
 import type { AuthorizationIndex } from '../services/authorization-index.js';
+import type { Route } from './server.js';
 
 const MAX_BODY = 16 * 1024;
 const AuthorizeSchema = z.object({
@@ -38,7 +38,7 @@ function readBody(req: IncomingMessage): Promise<string | null> {
  * POST /api/v1/authorize {user, resource} -> {allowed, grant?}; GET /api/v1/grants?active=true.
  * Bearer API keys only. Answers come from the in-memory index: no database round trip per decision.
  */
-export function authorizationRoutes(index: AuthorizationIndex, keys: ApiKeyService): CustomRoute[] {
+export function authorizationRoutes(index: AuthorizationIndex, keys: Pick<ApiKeyService, 'verify'>): Route[] {
   const authorized = (req: IncomingMessage, res: ServerResponse) => {
     if (keys.verify(req.headers.authorization)) return true;
     send(res, 401, { error: 'unauthorized', message: 'Send a live API key as "Authorization: Bearer ark_…".' });
@@ -47,7 +47,7 @@ export function authorizationRoutes(index: AuthorizationIndex, keys: ApiKeyServi
   return [
     {
       path: '/api/v1/authorize',
-      method: ['POST'],
+      method: 'POST',
       handler: async (req, res) => {
         if (!authorized(req, res)) return;
         const text = await readBody(req);
@@ -72,10 +72,10 @@ export function authorizationRoutes(index: AuthorizationIndex, keys: ApiKeyServi
     },
     {
       path: '/api/v1/grants',
-      method: ['GET'],
-      handler: async (req, res) => {
+      method: 'GET',
+      handler: async (req, res, url) => {
         if (!authorized(req, res)) return;
-        const active = new URL(req.url ?? '/', 'http://x').searchParams.get('active');
+        const active = url.searchParams.get('active');
         if (active !== 'true') return send(res, 400, { error: 'invalid_request', message: 'Only active grants are served here: add ?active=true.' });
         send(res, 200, {
           grants: index.list().map((g) => ({ id: g.id, request_id: g.requestId, user: g.user, expires_at: g.expiresAt, resources: g.resources })),

@@ -1,10 +1,10 @@
-import type { CustomRoute } from '@slack/bolt';
+import type { Route } from './server.js';
 
 /** GET /healthz: 200 when the database answers, 503 otherwise (for load balancers and Docker). */
-export function healthRoute(checkDatabase: () => Promise<void>): CustomRoute {
+export function healthRoute(checkDatabase: () => Promise<void>): Route {
   return {
     path: '/healthz',
-    method: ['GET'],
+    method: 'GET',
     handler: async (_req, res) => {
       try {
         await checkDatabase();
