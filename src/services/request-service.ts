@@ -1,4 +1,6 @@
 import { listFlows, listResources } from '../db/catalog-queries.js';
+import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
+import { parsePublicKey } from '../provisioners/ssh/openssh.js';
 import { appendAudit } from '../db/audit-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
@@ -25,6 +27,8 @@ export interface RequestForm {
   justificationHints: string[];
   /** True only when none of this person's flows asks for a justification. */
   justificationOptional: boolean;
+  /** This person may request SSH resources whose certificates need their public key, and has none yet. */
+  asksForSshKey: boolean;
 }
 
 export interface SubmitInput {
@@ -32,9 +36,11 @@ export interface SubmitInput {
   resourceNames: string[];
   durationMinutes: number | null;
   justification: string;
+  /** An SSH public key given in the form (saved for later certificates). */
+  sshPublicKey?: string;
 }
 
-export type FieldErrors = Partial<Record<'resources' | 'duration' | 'justification', string>>;
+export type FieldErrors = Partial<Record<'resources' | 'duration' | 'justification' | 'sshKey', string>>;
 export type SubmitResult = { ok: true; requests: RequestDetails[] } | { ok: false; errors: FieldErrors };
 
 export function createRequestService(deps: ServiceDeps) {
@@ -50,6 +56,7 @@ export function createRequestService(deps: ServiceDeps) {
     await requireMember(directory, userId);
     const { requestable } = await requestableFor(userId);
     if (requestable.length === 0) throw new AppError('nothing_requestable', 'No flow lets this person request anything');
+    const asksForSshKey = requestable.some((r) => needsSshKey(r.resource)) && !(await sshKeyOf(db, userId));
     const wanted = preselect?.trim().toLowerCase();
     const found = wanted ? requestable.find((r) => r.resource.name === wanted) : undefined;
     return {
@@ -57,6 +64,7 @@ export function createRequestService(deps: ServiceDeps) {
       preselected: found ? [found.resource.name] : [],
       unknownPreselect: wanted && !found ? wanted : null,
       durations: durationsFor(found ? [found] : requestable),
+      asksForSshKey,
       justificationOptional: requestable.every((r) => r.flows.every((f) => justificationProblem(f.justification, '') === null)),
       justificationHints: [...new Set(requestable.flatMap((r) => r.flows.map((f) => f.justification.hint)).filter((h): h is string => Boolean(h)))],
     };
@@ -98,7 +106,14 @@ export function createRequestService(deps: ServiceDeps) {
     if (input.durationMinutes === null || !Number.isInteger(input.durationMinutes) || input.durationMinutes <= 0) {
       errors.duration = 'Pick how long you need access.';
     }
+    const typedKey = input.sshPublicKey?.trim() ?? '';
+    const parsedKey = typedKey ? parsePublicKey(typedKey) : null;
+    if (typedKey && !parsedKey) errors.sshKey = 'Paste one OpenSSH public key line, like ssh-ed25519 AAAA… you@laptop.';
+    else if (!parsedKey && selection.some((s) => s && needsSshKey(s.resource)) && !(await sshKeyOf(db, input.requesterId))) {
+      errors.sshKey = 'SSH access is signed for your public key: paste it here (your ~/.ssh/id_ed25519.pub).';
+    }
     if (Object.keys(errors).length > 0) return { ok: false, errors };
+    if (parsedKey) await saveSshKey(db, input.requesterId, parsedKey);
 
     const plans = planRequests(selection as RequestableResource[]);
     const duration = input.durationMinutes as number;
@@ -175,3 +190,6 @@ export function createRequestService(deps: ServiceDeps) {
 }
 
 export type RequestService = ReturnType<typeof createRequestService>;
+
+/** SSH resources provisioned with certificates need the requester's public key. */
+const needsSshKey = (r: { type: string; provisioner: { type: string } | null }) => r.type === 'ssh' && r.provisioner?.type === 'ssh';

@@ -9,6 +9,8 @@ export const RequestIds = {
   durationAction: 'request.duration.select',
   justificationBlock: 'request.justification',
   justificationAction: 'request.justification.input',
+  sshKeyBlock: 'request.ssh_key',
+  sshKeyAction: 'request.ssh_key.input',
   openButton: 'request.open',
 } as const;
 

@@ -27,6 +27,7 @@ export function readRequestSubmission(values: StateValues) {
     resourceNames: selectedValues(values, RequestIds.resourcesBlock, RequestIds.resourcesAction),
     durationMinutes: minutesValue(selectedValue(values, RequestIds.durationBlock, RequestIds.durationAction)),
     justification: textValue(values, RequestIds.justificationBlock, RequestIds.justificationAction),
+    sshPublicKey: textValue(values, RequestIds.sshKeyBlock, RequestIds.sshKeyAction),
   };
 }
 
@@ -34,6 +35,7 @@ const FIELD_BLOCKS = {
   resources: RequestIds.resourcesBlock,
   duration: RequestIds.durationBlock,
   justification: RequestIds.justificationBlock,
+  sshKey: RequestIds.sshKeyBlock,
 } as const;
 
 export function requestSubmissionHandler(deps: SlackDeps) {

@@ -72,8 +72,18 @@ export function buildRequestModal(form: RequestForm): ModalView {
         placeholder: plain('e.g. INC-1234: investigate failed payments', 150),
       },
     },
-    context('Approvers get a message in Slack. I will send you a DM when they decide.'),
   );
+  if (form.asksForSshKey) {
+    blocks.push({
+      type: 'input',
+      block_id: RequestIds.sshKeyBlock,
+      optional: true,
+      label: plain('SSH public key (for SSH resources)'),
+      hint: plain('Your ~/.ssh/id_ed25519.pub. It is kept for later requests; change it with /access ssh-key.'),
+      element: { type: 'plain_text_input', action_id: RequestIds.sshKeyAction, max_length: 2000, placeholder: plain('ssh-ed25519 AAAA… you@laptop', 150) },
+    });
+  }
+  blocks.push(context('Approvers get a message in Slack. I will send you a DM when they decide.'));
 
   return {
     type: 'modal',
