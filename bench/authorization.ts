@@ -4,7 +4,7 @@ import postgres from 'postgres';
 import { createAccessApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { FakeSlack } from '../test/slack-double/fake-slack.js';
+import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
 import { benchDatabase, fmt, percentile, run } from './support.js';
 
 const GRANTS = 10_000;

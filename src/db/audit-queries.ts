@@ -1,5 +1,6 @@
-import { asc, eq } from 'drizzle-orm';
-import type { Executor } from './client.js';
+import { and, asc, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
+import { chainHash, GENESIS, type StoredEvent } from '../domain/audit-chain.js';
+import type { Executor, Tx } from './client.js';
 import { auditEvents } from './schema/index.js';
 
 export interface AuditEvent {
@@ -10,15 +11,64 @@ export interface AuditEvent {
   createdAt: Date;
 }
 
-/** Called inside the transaction that makes the change, so the change and its record commit together. */
-export async function appendAudit(tx: Executor, event: AuditEvent): Promise<void> {
-  await tx.insert(auditEvents).values(event);
+/** One fixed advisory lock serializes appends, so the chain never forks between concurrent transactions. */
+const AUDIT_CHAIN_LOCK = 7_130_551;
+
+const isTransaction = (db: Executor): db is Tx => 'rollback' in db;
+
+/**
+ * Appends an event to the hash chain. Called inside the transaction that makes the change, so the
+ * change and its record commit together; the lock is held until that commit, so the next append reads
+ * this event's hash. Called outside a transaction, it opens one of its own.
+ */
+export async function appendAudit(db: Executor, event: AuditEvent): Promise<void> {
+  const write = async (tx: Executor) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
+    const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
+    const prevHash = last?.hash ?? GENESIS;
+    // Round-trip the details through JSON: what is hashed is exactly what jsonb will give back.
+    const details = JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>;
+    await tx.insert(auditEvents).values({ ...event, details, prevHash, hash: chainHash(prevHash, { ...event, details }) });
+  };
+  if (isTransaction(db)) await write(db);
+  else await db.transaction(write);
 }
 
-export async function auditTrail(db: Executor, requestId: string): Promise<(AuditEvent & { id: number })[]> {
+const storedColumns = {
+  id: auditEvents.id,
+  requestId: auditEvents.requestId,
+  actor: auditEvents.actor,
+  action: auditEvents.action,
+  details: auditEvents.details,
+  createdAt: auditEvents.createdAt,
+  prevHash: auditEvents.prevHash,
+  hash: auditEvents.hash,
+};
+
+export async function auditTrail(db: Executor, requestId: string): Promise<StoredEvent[]> {
+  return db.select(storedColumns).from(auditEvents).where(eq(auditEvents.requestId, requestId)).orderBy(asc(auditEvents.id));
+}
+
+/** Events after `afterId` in id order (for verifying and streaming in batches). */
+export async function auditAfter(db: Executor, afterId: number, limit: number): Promise<StoredEvent[]> {
+  return db.select(storedColumns).from(auditEvents).where(gt(auditEvents.id, afterId)).orderBy(asc(auditEvents.id)).limit(limit);
+}
+
+export async function auditBetween(db: Executor, from: Date, to: Date, afterId: number, limit: number): Promise<StoredEvent[]> {
   return db
-    .select({ id: auditEvents.id, requestId: auditEvents.requestId, actor: auditEvents.actor, action: auditEvents.action, details: auditEvents.details, createdAt: auditEvents.createdAt })
+    .select(storedColumns)
     .from(auditEvents)
-    .where(eq(auditEvents.requestId, requestId))
-    .orderBy(asc(auditEvents.id));
+    .where(and(gte(auditEvents.createdAt, from), lt(auditEvents.createdAt, to), gt(auditEvents.id, afterId)))
+    .orderBy(asc(auditEvents.id))
+    .limit(limit);
+}
+
+export async function auditHead(db: Executor): Promise<{ id: number; hash: string } | null> {
+  const [row] = await db.select({ id: auditEvents.id, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
+  return row ?? null;
+}
+
+export async function auditEventById(db: Executor, id: number): Promise<StoredEvent | undefined> {
+  const [row] = await db.select(storedColumns).from(auditEvents).where(eq(auditEvents.id, id));
+  return row;
 }

@@ -178,14 +178,22 @@ export async function pendingRequests(db: Executor, limit: number): Promise<Requ
  * without two of them ending the same grant.
  */
 export async function claimExpiredGrants(tx: Executor, now: Date, limit: number): Promise<string[]> {
-  const rows = await tx
+  const due = await tx
     .select({ requestId: grants.requestId })
     .from(grants)
     .where(and(eq(grants.status, 'active'), lte(grants.expiresAt, now)))
     .orderBy(asc(grants.expiresAt))
-    .limit(limit)
+    .limit(limit);
+  if (due.length === 0) return [];
+  // Lock the request rows (not the grant rows), in id order: every writer locks a request before its
+  // grant, so expiry and a concurrent revoke can never wait on each other in opposite orders.
+  const locked = await tx
+    .select({ id: accessRequests.id })
+    .from(accessRequests)
+    .where(and(inArray(accessRequests.id, due.map((d) => d.requestId)), eq(accessRequests.status, 'active')))
+    .orderBy(asc(accessRequests.id))
     .for('update', { skipLocked: true });
-  return rows.map((r) => r.requestId);
+  return locked.map((r) => r.id);
 }
 
 export interface MessageRef {

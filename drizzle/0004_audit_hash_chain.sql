@@ -1,0 +1,2 @@
+ALTER TABLE "audit_events" ADD COLUMN "prev_hash" text DEFAULT '' NOT NULL;--> statement-breakpoint
+ALTER TABLE "audit_events" ADD COLUMN "hash" text DEFAULT '' NOT NULL;
