@@ -2,3 +2,4 @@ export * from './catalog.js';
 export * from './requests.js';
 export * from './audit.js';
 export * from './outbox.js';
+export * from './sessions.js';
