@@ -21,8 +21,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Migrations are applied at start-up from <root>/drizzle.
+# Migrations are applied at start-up from <root>/drizzle; the sandbox (no Slack credentials) reads
+# its sample catalogue from <root>/examples.
 COPY drizzle ./drizzle
+COPY examples ./examples
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node

@@ -1,12 +1,19 @@
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { openDatabase, ping, type Database } from './db/client.js';
 import { authorizationRoutes } from './http/authorization-api.js';
+import { sessionRoutes } from './http/sessions-api.js';
+import { auditPageRoutes } from './http/audit-page.js';
 import { healthRoute } from './http/health.js';
-import { close, createHttpServer, listen } from './http/server.js';
+import { createLinkSigner } from './http/signed-link.js';
+import { createAuditViewService, type SessionsReader } from './services/audit-view-service.js';
+import { createAuditStreamer, logAuditHead } from './services/audit-stream.js';
+import { close, createHttpServer, listen, type Route } from './http/server.js';
 import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
 import { createAuthorizationIndex } from './services/authorization-index.js';
+import { createSessionCapture, type CaptureCounts } from './services/session-capture.js';
+import { createSessionService } from './services/session-service.js';
 import { drainOutbox } from './jobs/outbox-worker.js';
 import { startLoop, type Loop } from './jobs/loop.js';
 import { boltLogger } from './logger.js';
@@ -45,6 +52,8 @@ export interface AccessAppOptions {
   secretEnv?: Record<string, string | undefined>;
   /** More provisioners (tests and the sandbox add an in-memory one). */
   extraProvisioners?: Provisioner[];
+  /** More HTTP routes on the bot's server: the sandbox serves its page, API and webhook receiver here. */
+  extraRoutes?: Route[];
 }
 
 export class StartupError extends Error {}
@@ -70,6 +79,14 @@ export async function createAccessApp(options: AccessAppOptions) {
   let outboxLoop: Loop | undefined;
   let expiryLoop: Loop | undefined;
   let reconcileLoop: Loop | undefined;
+  let captureLoop: Loop | undefined;
+  let lastCapture: CaptureCounts | null = null;
+  let auditHeadLoop: Loop | undefined;
+  let auditStreamLoop: Loop | undefined;
+  if (Boolean(config.AUDIT_WEBHOOK_URL) !== Boolean(config.AUDIT_WEBHOOK_SECRET)) throw new ConfigError('AUDIT_WEBHOOK_URL and AUDIT_WEBHOOK_SECRET go together: set both or neither.');
+  const auditStreamer = config.AUDIT_WEBHOOK_URL && config.AUDIT_WEBHOOK_SECRET ? createAuditStreamer(database.db, { url: config.AUDIT_WEBHOOK_URL, secret: config.AUDIT_WEBHOOK_SECRET }, logger) : null;
+  /** The session logs, once the session service is wired (the audit views read them through this). */
+  let sessionsReader: SessionsReader | null = null;
 
   const authorizationIndex = createAuthorizationIndex(database, clock, logger);
   // Created below, once the admin service exists; the route only needs `verify` at request time.
@@ -87,10 +104,6 @@ export async function createAccessApp(options: AccessAppOptions) {
     // would stall the worker. 429 Retry-After is still honoured by WebClient itself.
     clientOptions: { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 } },
   });
-  const httpServer = createHttpServer(receiver?.requestListener ?? null, [
-    healthRoute(() => ping(database.db)),
-    ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys?.verify(h) ?? null }),
-  ], logger);
 
   const directory = createSlackDirectory(app.client);
   const serviceDeps: ServiceDeps = {
@@ -108,12 +121,25 @@ export async function createAccessApp(options: AccessAppOptions) {
   const home = createHomeService(serviceDeps, requests, admin);
   const profile = createProfileService(serviceDeps);
   apiKeys = createApiKeyService(database, admin, clock, logger);
-  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, apiKeys, logger, clock };
+  const sessions = createSessionService(database.db, clock);
+  sessionsReader = sessions;
+  const capture = createSessionCapture({ db: database.db, sessions, secretEnv: options.secretEnv ?? {}, logger });
+  // Without PUBLIC_URL, links point at the port actually bound (PORT=0 picks one).
+  const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, () => config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`, () => clock.now());
+  const audit = createAuditViewService(serviceDeps, () => sessionsReader);
+  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, apiKeys, audit, auditLink: (id) => signer.link(`/audit/${id}`), logger, clock };
   const messenger = createSlackMessenger(app.client, logger, (userId) => publishHome(slackDeps, app.client, userId));
   const notifications = createNotificationService(database.db, messenger);
   const provisioning = createProvisioningService(serviceDeps, options.secretEnv ?? {}, messenger);
   const deliver = (item: OutboxItem) => (item.topic.startsWith('grant.') ? provisioning.handle(item) : notifications.handle(item));
   registerSlack(app, slackDeps);
+  const httpServer = createHttpServer(receiver?.requestListener ?? null, [
+    healthRoute(() => ping(database.db)),
+    ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys?.verify(h) ?? null }),
+    ...sessionRoutes(sessions, { verify: (h) => apiKeys?.verify(h) ?? null }),
+    ...auditPageRoutes(audit, signer),
+    ...(options.extraRoutes ?? []),
+  ], logger);
 
   let listening = false;
 
@@ -134,7 +160,11 @@ export async function createAccessApp(options: AccessAppOptions) {
     if (expired > 0) logger.info({ expired }, 'ended grants that ran out while the bot was down');
     outboxLoop = startLoop('outbox', () => drainOutbox(database.db, deliver, logger), 2000, logger);
     expiryLoop = startLoop('expiry', () => grants.expireDue(), config.EXPIRY_INTERVAL_SECONDS * 1000, logger);
+    await logAuditHead(database.db, logger);
+    auditHeadLoop = startLoop('audit-head', () => logAuditHead(database.db, logger), config.AUDIT_HEAD_LOG_SECONDS * 1000, logger);
+    if (auditStreamer) auditStreamLoop = startLoop('audit-stream', () => auditStreamer.drain(), 5000, logger);
     reconcileLoop = startLoop('reconcile', () => provisioning.reconcile(), config.RECONCILE_INTERVAL_SECONDS * 1000, logger);
+    captureLoop = startLoop('session-capture', async () => (lastCapture = await capture.captureOnce()), config.SESSION_SAMPLE_SECONDS * 1000, logger);
     outboxLoop.kick();
     if (socketMode) await app.start();
     const port = await listen(httpServer, config.PORT, config.HOST);
@@ -147,6 +177,9 @@ export async function createAccessApp(options: AccessAppOptions) {
     await outboxLoop?.stop();
     await expiryLoop?.stop();
     await reconcileLoop?.stop();
+    await captureLoop?.stop();
+    await auditHeadLoop?.stop();
+    await auditStreamLoop?.stop();
     await authorizationIndex.stop().catch(() => undefined);
     await apiKeys?.stop().catch(() => undefined);
     if (socketMode) await app.stop().catch(() => undefined);
@@ -164,10 +197,17 @@ export async function createAccessApp(options: AccessAppOptions) {
       const address = listening ? httpServer.address() : null;
       return address && typeof address === 'object' ? address.port : 0;
     },
-    services: { requests, reviews, grants, admin, home, notifications, provisioning, authorizationIndex, apiKeys },
+    services: { requests, reviews, grants, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: {
+      streamAudit: () => auditStreamer?.drain() ?? Promise.resolve(0),
       expireNow: () => expiryLoop!.runNow(),
+      /** One session-capture sample now (after any under way); its counts. */
+      captureNow: async () => {
+        lastCapture = null;
+        await captureLoop!.runNow();
+        return lastCapture as CaptureCounts | null;
+      },
       drainOutbox: async () => {
         await outboxLoop!.runNow();
         await outboxLoop!.idle();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './config.js';
+import { ConfigError, parseConfig, wantsSandbox } from './config.js';
 
 const base = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 'secret123456' };
 
@@ -33,5 +33,14 @@ describe('configuration', () => {
       expect(String(e)).not.toContain('super-secret');
     }
     expect.assertions(1);
+  });
+
+  it('starts the sandbox only without any Slack credential, or when asked with --sandbox', () => {
+    expect(wantsSandbox({}, [])).toBe(true);
+    expect(wantsSandbox({ SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '' }, [])).toBe(true);
+    expect(wantsSandbox({ SLACK_SIGNING_SECRET: 'secret123456' }, [])).toBe(false);
+    expect(wantsSandbox({ SLACK_APP_TOKEN: 'xapp-1' }, [])).toBe(false);
+    expect(wantsSandbox(base, [])).toBe(false);
+    expect(wantsSandbox(base, ['--sandbox'])).toBe(true);
   });
 });

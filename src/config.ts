@@ -19,6 +19,8 @@ export const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('./.data'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** Where people reach the bot's web pages (signed audit links); default http://localhost:PORT. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   ACCESS_ADMINS: z
     .string()
     .default('')
@@ -28,8 +30,15 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** How often the expiry worker looks for grants that ran out. */
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(15),
+  /** Optional SIEM stream of every audit event (Standard Webhooks signature with AUDIT_WEBHOOK_SECRET, `whsec_…`). */
+  AUDIT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUDIT_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be a Standard Webhooks secret like whsec_…').optional(),
+  /** How often the audit chain head is written to the log (proof against truncation). */
+  AUDIT_HEAD_LOG_SECONDS: z.coerce.number().positive().max(86400).default(600),
   /** How often provisioned access is compared with the targets (and fixed where they disagree). */
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().positive().max(86400).default(300),
+  /** How often the postgres provisioner's roles are sampled in pg_stat_activity for session logs. */
+  SESSION_SAMPLE_SECONDS: z.coerce.number().positive().max(60).default(2),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -51,4 +60,15 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const name = String(issue.path[0] ?? 'configuration');
   const reason = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
   throw new ConfigError(`${name} ${reason}.`);
+}
+
+/**
+ * No Slack credentials at all (or `--sandbox` on the command line): start the local sandbox instead
+ * of refusing to start, so `npm start` on a fresh machine shows the bot working. Any one credential
+ * means a real bot was meant, and parseConfig then names what is missing.
+ */
+export function wantsSandbox(env: Record<string, string | undefined>, argv: readonly string[]): boolean {
+  if (argv.includes('--sandbox')) return true;
+  const given = (name: string) => env[name] !== undefined && env[name] !== '';
+  return !given('SLACK_BOT_TOKEN') && !given('SLACK_SIGNING_SECRET') && !given('SLACK_APP_TOKEN');
 }

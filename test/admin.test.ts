@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from './slack-double/driver.js';
+import { until } from '../src/sandbox/slack-double/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, approverMessage, forgeViewAction, replyTo, requestAccess, statusOf, submitAs } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAccessApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { FakeSlack } from './slack-double/fake-slack.js';
-import { SlackDriver, until } from './slack-double/driver.js';
+import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
+import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
 
@@ -34,12 +34,46 @@ async function startMain(env: Record<string, string>) {
   }
 }
 
+/** Starts `src/main.ts` and resolves with the first stdout match of `pattern`; the caller stops the child. */
+function spawnMain(env: Record<string, string>, pattern: RegExp) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const matched = new Promise<RegExpMatchArray>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += String(chunk);
+      const m = pattern.exec(out);
+      if (m) resolve(m);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (err += String(chunk)));
+    void exited.then((code) => reject(new Error(`main exited (${code}) before printing ${pattern}: ${err || out}`)));
+  });
+  return { child, matched, exited };
+}
+
 describe('start-up', () => {
-  it('stops with one sentence naming a missing variable', async () => {
+  it('stops with one sentence naming a missing variable when only some Slack credentials are set', async () => {
     const res = await startMain({ SLACK_SIGNING_SECRET: SIGNING_SECRET });
     expect(res.code).toBe(1);
     expect(res.stderr.trim()).toBe('Cannot start: SLACK_BOT_TOKEN is required.');
   });
+
+  it('starts the sandbox when no Slack credentials are set at all', async () => {
+    const { child, matched, exited } = spawnMain({ DATA_DIR: tempDir(), PORT: '0', LOG_LEVEL: 'silent' }, /Open (http:\/\/localhost:(\d+)\/sandbox)/);
+    try {
+      const [, url, port] = await matched;
+      const page = await fetch(url!);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('SANDBOX');
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const state = (await (await fetch(`http://127.0.0.1:${port}/sandbox/api/state`)).json()) as { people: { role: string }[] };
+      expect(state.people.map((p) => p.role.split(':')[0])).toEqual(['Engineer', 'Ops', 'Ops', 'Admin', 'Guest']);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
 
   it('stops with the path of a wrong field in ACCESS_CONFIG, before touching Slack', async () => {
     const file = join(tempDir(), 'access.yml');

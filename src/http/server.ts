@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 export interface Route {
   method: 'GET' | 'POST';
+  /** An exact path, or a prefix ending in `/*` (the handler reads the rest from the URL). */
   path: string;
   handler: RouteHandler;
 }
@@ -14,16 +15,18 @@ export interface Route {
  * per route on every request, which capped the authorization API at a third of this server's rate.)
  */
 export function createHttpServer(slack: RequestListener | null, routes: Route[], logger: Logger): Server {
-  const table = new Map(routes.map((r) => [`${r.method} ${r.path}`, r.handler]));
+  const table = new Map(routes.filter((r) => !r.path.endsWith('/*')).map((r) => [`${r.method} ${r.path}`, r.handler]));
+  const prefixes = routes.filter((r) => r.path.endsWith('/*')).map((r) => ({ ...r, prefix: r.path.slice(0, -1) }));
   return createServer((req, res) => {
     const raw = req.url ?? '/';
     const q = raw.indexOf('?');
     const path = q < 0 ? raw : raw.slice(0, q);
     if (slack && path === '/slack/events') return slack(req, res);
-    const handler = table.get(`${req.method} ${path}`);
+    const handler = table.get(`${req.method} ${path}`) ?? prefixes.find((r) => r.method === req.method && path.startsWith(r.prefix))?.handler;
     const url = new URL(raw, 'http://localhost');
     if (!handler) {
       const known = routes.some((r) => r.path === url.pathname);
+      res.setHeader('cache-control', 'no-store');
       res.writeHead(known ? 405 : 404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: known ? 'method_not_allowed' : 'not_found' }));
       return;

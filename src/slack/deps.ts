@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AdminService } from '../services/admin-service.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
+import type { AuditViewService } from '../services/audit-view-service.js';
 import type { GrantService } from '../services/grant-service.js';
 import type { HomeService } from '../services/home-service.js';
 import type { ProfileService } from '../services/profile-service.js';
@@ -16,6 +17,9 @@ export interface SlackDeps {
   home: HomeService;
   profile: ProfileService;
   apiKeys: ApiKeyService;
+  audit: AuditViewService;
+  /** A signed, short-lived link to a request's full audit record. */
+  auditLink: (requestId: string) => string;
   logger: Logger;
   clock: { now(): Date };
 }

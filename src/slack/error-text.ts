@@ -35,6 +35,7 @@ export function errorText(error: unknown): string {
   if (error.code === 'invalid_input' && error.message === 'not an OpenSSH public key') {
     return "That doesn't look like an OpenSSH public key. Paste one line such as `ssh-ed25519 AAAA… you@laptop` (your `~/.ssh/id_ed25519.pub`, never the private key).";
   }
+  if (error.code === 'not_allowed' && error.message.includes('audit trail')) return 'Only admins and approvers of this request can see its audit trail.';
   if (error.code === 'not_active' && error.details?.status) return `That access is ${String(error.details.status)}, not active: nothing to revoke.`;
   return TEXT[error.code];
 }

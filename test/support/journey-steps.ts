@@ -1,6 +1,6 @@
-import { until } from '../slack-double/driver.js';
-import { blockActionsPayload, nowTs, viewSubmissionPayload } from '../slack-double/payloads.js';
-import { stateValuesOf } from '../slack-double/surface.js';
+import { until } from '../../src/sandbox/slack-double/driver.js';
+import { blockActionsPayload, nowTs, viewSubmissionPayload } from '../../src/sandbox/slack-double/payloads.js';
+import { stateValuesOf } from '../../src/sandbox/slack-double/surface.js';
 import type { Harness } from './harness.js';
 
 export const allText = (value: unknown) => JSON.stringify(value);

@@ -3,6 +3,7 @@ import type { SlackDeps } from '../deps.js';
 import { COMMAND } from '../ids.js';
 import { code } from '../mrkdwn.js';
 import { describeFailure } from '../reply.js';
+import { buildAuditModal } from '../audit/audit-modal.js';
 import { openRequestModal } from '../request/listeners.js';
 import { isRequestId } from '../state.js';
 import { HELP_TEXT, renderMyRequests, renderPending } from './request-list.js';
@@ -41,6 +42,16 @@ export function accessCommandHandler(deps: SlackDeps) {
           }
           const request = await deps.grants.revoke(id, userId);
           await reply(`Revoked ${code(request.id)}: the access has ended and the requester was told.`);
+          return;
+        }
+        case 'audit': {
+          const id = args[0]?.toLowerCase();
+          if (!isRequestId(id)) {
+            await reply('Say which request: `/access audit req_…`.');
+            return;
+          }
+          const record = await deps.audit.forViewer(id, userId);
+          await client.views.open({ trigger_id: command.trigger_id, view: buildAuditModal(record, deps.auditLink(id)) });
           return;
         }
         case 'apikey': {

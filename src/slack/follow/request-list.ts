@@ -67,5 +67,6 @@ export const HELP_TEXT = [
   '• `/access pending` — requests waiting for your approval',
   '• `/access revoke req_…` — end an active access early (approvers and admins)',
   '• `/access ssh-key <public key>` — the key your SSH certificates are signed for',
+  '• `/access audit req_…` — the whole story of a request (admins and its approvers)',
   '• `/access help` — this help',
 ].join('\n');

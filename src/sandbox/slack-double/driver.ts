@@ -117,9 +117,10 @@ export class SlackDriver {
   }
 
   /** block_actions for a button the user can see (throws if it is not shown). */
-  clickButton(userId: string, where: Where, actionId: string, opts: { value?: string } = {}): Promise<DriverResponse> {
+  clickButton(userId: string, where: Where, actionId: string, opts: { value?: string; blockId?: string } = {}): Promise<DriverResponse> {
     const s = this.surface(userId, where);
-    const ref = elementsOf(s.blocks).find((r) => r.element.type === 'button' && r.actionId === actionId);
+    // `blockId` picks one of several buttons sharing an action_id (e.g. one per request in a list).
+    const ref = elementsOf(s.blocks).find((r) => r.element.type === 'button' && r.actionId === actionId && (opts.blockId === undefined || r.blockId === opts.blockId));
     if (!ref) {
       const shown = elementsOf(s.blocks).filter((r) => r.element.type === 'button').map((r) => r.actionId);
       throw new Error(`No button with action_id "${actionId}" in ${s.describe}; buttons shown: [${shown.join(', ')}]`);
@@ -134,9 +135,10 @@ export class SlackDriver {
   }
 
   /** A pick in a select / checkboxes / radios / date picker / overflow; updates the surface state like the client does. */
-  async selectAction(userId: string, where: Where, actionId: string, selected: string | string[]): Promise<DriverResponse> {
+  async selectAction(userId: string, where: Where, actionId: string, selected: Picked, opts: { blockId?: string } = {}): Promise<DriverResponse> {
     const s = this.surface(userId, where);
-    const ref = elementsOf(s.blocks).find((r) => r.actionId === actionId && r.element.type !== 'button');
+    // `blockId` tells apart inputs that share an action_id in different blocks.
+    const ref = elementsOf(s.blocks).find((r) => r.actionId === actionId && r.element.type !== 'button' && (opts.blockId === undefined || r.blockId === opts.blockId));
     if (!ref) throw new Error(`No selectable element with action_id "${actionId}" in ${s.describe}`);
     const entry = entryFor(this.slack, ref.element, selected, `${s.describe} ${actionId}`, this.suggestions);
     if (STATEFUL_TYPES.has(ref.element.type)) this.slack.setSurfaceValue(s.key, ref.blockId, ref.actionId, entry);
@@ -194,9 +196,9 @@ export class SlackDriver {
   }
 
   /** block_suggestion for an external select; remembers the options so a later pick carries their text (doc §2.8). */
-  async suggest(userId: string, viewId: string, actionId: string, query: string): Promise<DriverResponse> {
+  async suggest(userId: string, viewId: string, actionId: string, query: string, opts: { blockId?: string } = {}): Promise<DriverResponse> {
     const s = this.surface(userId, { viewId });
-    const ref = elementsOf(s.blocks).find((r) => r.actionId === actionId && /external_select$/.test(r.element.type));
+    const ref = elementsOf(s.blocks).find((r) => r.actionId === actionId && /external_select$/.test(r.element.type) && (opts.blockId === undefined || r.blockId === opts.blockId));
     if (!ref) throw new Error(`No external select with action_id "${actionId}" in ${s.describe}`);
     const min = typeof ref.element.min_query_length === 'number' ? ref.element.min_query_length : 3;
     if (query.length < min) throw new Error(`Slack sends block_suggestion only after ${min} characters (min_query_length); got "${query}"`);

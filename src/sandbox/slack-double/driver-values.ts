@@ -94,36 +94,44 @@ function isEmpty(entry: any): boolean {
   return Object.keys(entry).length <= 1;
 }
 
+/** One problem Slack's client shows under an input block instead of submitting. */
+export interface InputProblem { blockId: string; message: string }
+
 /**
  * Problems Slack's client shows inline instead of submitting: empty required
  * inputs, plain_text_input min/max_length, number_input range/format, email/url format.
  */
-export function clientSideProblems(blocks: any[], values: StateValues): string[] {
-  const problems: string[] = [];
+export function inputProblems(blocks: any[], values: StateValues): InputProblem[] {
+  const problems: InputProblem[] = [];
   for (const b of blocks) {
     if (b?.type !== 'input' || !b.element) continue;
     const e = b.element;
     const entry = values[b.block_id]?.[e.action_id];
-    const label = `input "${b.block_id}"`;
+    const add = (message: string) => problems.push({ blockId: b.block_id, message });
     if (isEmpty(entry)) {
-      if (!b.optional) problems.push(`${label} is required`);
+      if (!b.optional) add('is required');
       continue;
     }
     const value = entry?.value;
     if (e.type === 'plain_text_input' && typeof value === 'string') {
-      if (typeof e.min_length === 'number' && value.length < e.min_length) problems.push(`${label} needs at least ${e.min_length} characters`);
-      if (typeof e.max_length === 'number' && value.length > e.max_length) problems.push(`${label} allows at most ${e.max_length} characters`);
+      if (typeof e.min_length === 'number' && value.length < e.min_length) add(`needs at least ${e.min_length} characters`);
+      if (typeof e.max_length === 'number' && value.length > e.max_length) add(`allows at most ${e.max_length} characters`);
     }
     if (e.type === 'number_input' && typeof value === 'string') {
       const n = Number(value);
-      if (value.trim() === '' || Number.isNaN(n)) problems.push(`${label} must be a number`);
-      else if (!e.is_decimal_allowed && !Number.isInteger(n)) problems.push(`${label} must be a whole number`);
+      if (value.trim() === '' || Number.isNaN(n)) add('must be a number');
+      else if (!e.is_decimal_allowed && !Number.isInteger(n)) add('must be a whole number');
       else if ((e.min_value !== undefined && n < Number(e.min_value)) || (e.max_value !== undefined && n > Number(e.max_value))) {
-        problems.push(`${label} is out of range`);
+        add('is out of range');
       }
     }
-    if (e.type === 'email_text_input' && typeof value === 'string' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) problems.push(`${label} must be an email address`);
-    if (e.type === 'url_text_input' && typeof value === 'string' && !URL.canParse(value)) problems.push(`${label} must be a URL`);
+    if (e.type === 'email_text_input' && typeof value === 'string' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) add('must be an email address');
+    if (e.type === 'url_text_input' && typeof value === 'string' && !URL.canParse(value)) add('must be a URL');
   }
   return problems;
+}
+
+/** The same problems as sentences naming the block, for test failures. */
+export function clientSideProblems(blocks: any[], values: StateValues): string[] {
+  return inputProblems(blocks, values).map((p) => `input "${p.blockId}" ${p.message}`);
 }

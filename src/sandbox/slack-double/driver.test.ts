@@ -177,6 +177,17 @@ describe('SlackDriver against a real Bolt app', () => {
     await until(() => slack.message(channel!, ts!)?.text === 'picked reader', 2000, 'the replaced message');
   });
 
+  it('clicks the button of the block named when several share an action_id', async () => {
+    const button = (value: string) => ({ type: 'button', action_id: 'approve', value, text: { type: 'plain_text', text: 'Approve' } });
+    const m = slack.state.addMessage({
+      channel: slack.dmChannelOf('U0BOB'), text: 'two requests', user: slack.botUserId,
+      blocks: [{ type: 'actions', block_id: 'first', elements: [button('req-1')] }, { type: 'actions', block_id: 'second', elements: [button('req-2')] }],
+    });
+    expect(() => driver.clickButton('U0BOB', { channel: m.channel, ts: m.ts }, 'approve', { blockId: 'third' })).toThrow(/No button/);
+    await driver.clickButton('U0BOB', { channel: m.channel, ts: m.ts }, 'approve', { blockId: 'second' });
+    await until(() => slack.message(m.channel, m.ts)?.text === 'Approved req-2', 2000, 'the second button acted on');
+  });
+
   it('gets 401 for a badly signed or stale request', async () => {
     const body = 'token=x&command=%2Faccess&user_id=U0ALICE';
     expect((await driver.raw(body, 'application/x-www-form-urlencoded', { signature: 'v0=deadbeef' })).status).toBe(401);

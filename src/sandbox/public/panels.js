@@ -1,0 +1,37 @@
+// The side panels: the bot's clock (with the fast-forward that makes expiry visible), the built-in
+// webhook receiver, and Web API calls the Slack double refused.
+import { el } from './dom.js';
+
+/** Built once: the time line is redrawn every second, and the number someone typed must survive it. */
+export function clockControls(call) {
+  const minutes = el('input', { type: 'number', min: '1', max: '10080', value: '15', id: 'advance-minutes', 'aria-label': 'Minutes to advance' });
+  return el('div', {},
+    el('p', { id: 'clock-now' }),
+    el('div', { class: 'row' },
+      minutes,
+      el('button', { type: 'button', onclick: () => call('clock', { minutes: Number(minutes.value) }) }, 'Advance clock'),
+      el('button', { type: 'button', onclick: () => call('expire', {}) }, 'Run expiry now')),
+    el('p', { class: 'muted' }, 'Moving the clock runs the expiry job at once, so a 15-minute grant ends in front of you.'));
+}
+
+export function clockNow(clock) {
+  const offset = clock.offsetMinutes > 0 ? ` (${clock.offsetMinutes} min ahead of real time)` : '';
+  return ['Bot time: ', el('strong', {}, new Date(clock.now).toLocaleString()), offset];
+}
+
+export function renderWebhooks(events, names) {
+  if (events.length === 0) return el('p', { class: 'muted' }, 'Nothing yet. Approved grants are POSTed here, signed per Standard Webhooks.');
+  return el('ol', { class: 'webhooks' }, events.slice(0, 30).map((e) => {
+    const d = e.data ?? {};
+    return el('li', { class: e.verified ? 'verified' : 'rejected', 'data-type': e.type },
+      el('div', {}, el('strong', {}, e.type), ' ', e.verified ? el('span', { class: 'badge ok' }, 'signature ok') : el('span', { class: 'badge bad' }, `refused: ${e.problem ?? 'bad signature'}`)),
+      d.resource ? el('div', {}, `${d.resource.name} (${d.resource.type}) for ${names.users[d.requester?.slack_id] ?? d.requester?.slack_id ?? '?'}`) : null,
+      d.expires_at ? el('div', { class: 'muted' }, `until ${new Date(d.expires_at).toLocaleString()}`) : null,
+      el('details', {}, el('summary', {}, new Date(e.receivedAt).toLocaleTimeString()), el('pre', {}, JSON.stringify(e.data, null, 2))));
+  }));
+}
+
+export function renderSlackErrors(errors) {
+  if (errors.length === 0) return el('p', { class: 'muted' }, 'None: Slack accepted every call the bot made.');
+  return el('ul', { class: 'slack-errors' }, errors.map((e) => el('li', {}, el('code', {}, e.method), ` → ${e.error} `, el('span', { class: 'muted' }, new Date(e.at).toLocaleTimeString()))));
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { createAccessApp, type AccessApp } from '../app.js';
+import { parseConfig, type Config } from '../config.js';
+import type { Route } from '../http/server.js';
+import { createLogger } from '../logger.js';
+import { sandboxApiRoutes, type SandboxContext } from './api.js';
+import { sandboxAssetRoutes } from './assets.js';
+import { SandboxClock } from './clock.js';
+import { FakeSlack } from './slack-double/fake-slack.js';
+import { SlackDriver } from './slack-double/driver.js';
+import { createWebhookReceiver } from './webhook-receiver.js';
+import { SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
+
+/** Where the sample catalogue points its webhook provisioner; rewritten to the port actually used. */
+const SAMPLE_RECEIVER = 'http://127.0.0.1:3000/sandbox/webhooks';
+const SAMPLE_FILE = new URL('../../examples/sandbox-access.yml', import.meta.url);
+const WEBHOOK_SECRET_ENV = 'SANDBOX_WEBHOOK_SECRET';
+
+export interface SandboxOptions {
+  /** The process environment: PORT, HOST, DATA_DIR, DATABASE_URL, LOG_LEVEL… (Slack settings are ignored). */
+  env: Record<string, string | undefined>;
+  /** ACCESS_CONFIG's text when given; else examples/sandbox-access.yml. */
+  accessFileText?: string;
+  logger?: Logger;
+}
+
+export interface Sandbox {
+  /** The page, e.g. http://localhost:3000/sandbox */
+  url: string;
+  port: number;
+  app: AccessApp;
+  slack: FakeSlack;
+  driver: SlackDriver;
+  clock: SandboxClock;
+  config: Config;
+  stop(): Promise<void>;
+}
+
+const ANY_ADDRESS = new Set(['0.0.0.0', '::', '']);
+/** How this process reaches its own listener: loopback when it listens on every address. */
+const selfHost = (host: string) => (ANY_ADDRESS.has(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
+
+/** A free port, needed before start: the sample catalogue names the receiver's URL, port included. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * The bot for real, against a simulated workspace: the Slack double on a loopback port answers its
+ * Web API calls, the page drives it with signed requests to /slack/events through the driver, and
+ * the sample resources' webhook provisioner posts grants to a receiver on the bot's own server.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const env = Object.fromEntries(Object.entries(options.env).filter(([k]) => !k.startsWith('SLACK_')));
+  // Fresh at every start: nothing real depends on them, and they never leave this process.
+  const botToken = `xoxb-sandbox-${randomBytes(12).toString('hex')}`;
+  const signingSecret = randomBytes(24).toString('hex');
+  const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
+
+  const slack = await FakeSlack.start({ botToken, users: SANDBOX_USERS, usergroups: SANDBOX_GROUPS, channels: SANDBOX_CHANNELS, botName: 'access-bot' });
+  try {
+    const parsed = parseConfig({
+      ...env,
+      SLACK_BOT_TOKEN: botToken,
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: slack.apiUrl,
+      ACCESS_ADMINS: SANDBOX_PEOPLE.admin,
+      // Only this machine: the page acts as anyone in the workspace. HOST=0.0.0.0 opens it up (containers).
+      HOST: env.HOST || '127.0.0.1',
+      // Short, so a grant that ran out ends within seconds while someone watches.
+      EXPIRY_INTERVAL_SECONDS: env.EXPIRY_INTERVAL_SECONDS || '5',
+    });
+    const port = parsed.PORT !== 0 ? parsed.PORT : await freePort(parsed.HOST);
+    // Its own directory: the sandbox's sample data must never mix with a real bot's ./.data.
+    const config: Config = { ...parsed, PORT: port, DATA_DIR: join(parsed.DATA_DIR, 'sandbox') };
+    const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+    if (!config.DATABASE_URL) {
+      // The simulated workspace starts empty each time, so the database does too: old requests
+      // would point at DMs and people that no longer exist.
+      rmSync(config.DATA_DIR, { recursive: true, force: true });
+    }
+
+    const origin = `http://${selfHost(config.HOST)}:${port}`;
+    const fileText = (options.accessFileText ?? readFileSync(SAMPLE_FILE, 'utf8')).replaceAll(SAMPLE_RECEIVER, `${origin}/sandbox/webhooks`);
+    const clock = new SandboxClock();
+    const receiver = createWebhookReceiver(webhookSecret);
+    const driver = new SlackDriver({ eventsUrl: `${origin}/slack/events`, signingSecret, slack });
+    const ctx: SandboxContext = { slack, driver, logger, clock, people: SANDBOX_USERS, webhooks: receiver.events, viewErrors: new Map() };
+    const home: Route = {
+      method: 'GET',
+      path: '/',
+      handler: (_req, res) => {
+        res.writeHead(302, { location: '/sandbox' });
+        res.end();
+      },
+    };
+    const app = await createAccessApp({
+      config,
+      logger,
+      clock,
+      accessFileText: fileText,
+      // env:NAME references resolve as in the real bot, minus any real Slack credentials.
+      secretEnv: { ...env, [WEBHOOK_SECRET_ENV]: webhookSecret },
+      extraRoutes: [home, receiver.route, ...sandboxApiRoutes(ctx), ...sandboxAssetRoutes()],
+    });
+    ctx.jobs = app.jobs;
+    try {
+      await app.start();
+    } catch (error) {
+      await app.stop().catch(() => undefined);
+      throw error;
+    }
+    const shownHost = ANY_ADDRESS.has(config.HOST) || config.HOST === '127.0.0.1' ? 'localhost' : selfHost(config.HOST);
+    return {
+      url: `http://${shownHost}:${port}/sandbox`,
+      port,
+      app,
+      slack,
+      driver,
+      clock,
+      config,
+      stop: async () => {
+        await app.stop();
+        await slack.stop();
+      },
+    };
+  } catch (error) {
+    await slack.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,70 @@
+import type { StoredEvent } from '../domain/audit-chain.js';
+import { chainHash } from '../domain/audit-chain.js';
+import { formatDuration } from '../domain/duration.js';
+import { describeGrant, type Policy, type ResourceGrant } from '../domain/policy.js';
+
+export interface StoryLine {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  /** Plain text (callers escape it for Slack or HTML). */
+  summary: string;
+  /** This event's hash matches its content and its predecessor's hash. */
+  intact: boolean;
+}
+
+const policyText = (p: Policy | undefined) => (p ? `${p.resources.map((g: ResourceGrant) => describeGrant(g)).join('; ')} for ${formatDuration(p.durationMinutes)}` : '');
+
+/** One line per audit event, in words, for the audit modal and page. */
+export function storyOf(events: readonly StoredEvent[]): StoryLine[] {
+  return events.map((e) => {
+    const d = e.details as Record<string, any>;
+    let summary: string;
+    switch (e.action) {
+      case 'request.created':
+        summary = `requested ${(d.resources ?? []).join(', ')} for ${formatDuration(Number(d.durationMinutes ?? 0))} through flow ${d.flow}: “${String(d.justification ?? '').slice(0, 500)}”`;
+        break;
+      case 'request.approval_added':
+        summary = `approved (${d.approvals} of ${d.required}) with tuning: ${policyText(d.policy)}`;
+        break;
+      case 'request.approved':
+        summary = `approved; granted ${policyText(d.policy)}, until ${d.expiresAt}${Array.isArray(d.approvers) && d.approvers.length > 1 ? ` (approvers: ${d.approvers.join(', ')})` : ''}`;
+        break;
+      case 'request.denied':
+        summary = `denied${d.reason ? `: “${String(d.reason).slice(0, 500)}”` : ''}`;
+        break;
+      case 'grant.provisioned':
+        summary = `access to ${d.resource} set up by the ${d.provisioner} provisioner`;
+        break;
+      case 'grant.provision_attempt_failed':
+      case 'grant.deprovision_attempt_failed':
+        summary = `${e.action.startsWith('grant.de') ? 'removal' : 'setup'} of ${d.resource} failed (attempt ${d.attempt}): ${d.error}`;
+        break;
+      case 'grant.provision_failed':
+        summary = `setup of ${d.resource} refused by the target: ${d.error}`;
+        break;
+      case 'grant.deprovisioned':
+        summary = `access to ${d.resource} removed by the ${d.provisioner} provisioner`;
+        break;
+      case 'grant.expired':
+        summary = 'access expired';
+        break;
+      case 'grant.revoked':
+        summary = 'revoked the access';
+        break;
+      case 'session.recorded':
+        summary = `session ${d.sessionId ?? ''} on ${d.resource ?? ''} by ${d.user ?? ''}${d.events !== undefined ? ` (${d.events} commands/queries${d.recording ? ', recorded' : ''})` : ''}${d.finding ? ` — finding: ${d.finding}` : ''}`;
+        break;
+      case 'reconcile.missing_access':
+        summary = `reconcile found ${d.resource} missing and set it up again`;
+        break;
+      case 'reconcile.leftover_access':
+        summary = `reconcile found ${d.resource} still present after the end and removed it`;
+        break;
+      default:
+        summary = JSON.stringify(d).slice(0, 300);
+    }
+    return { id: e.id, at: e.createdAt, actor: e.actor, action: e.action, summary, intact: chainHash(e.prevHash, e) === e.hash };
+  });
+}

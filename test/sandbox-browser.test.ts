@@ -1,0 +1,177 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
+
+/**
+ * The sandbox page in a real headless Chromium (Debian's package; .ci/run installs it), clicked
+ * through the way a visitor would: request, approve with tuning, see the grant, watch it expire.
+ * Without Chromium this fails: a browser journey that silently skips proves nothing.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = fileURLToPath(new URL('../test-artifacts/sandbox/', import.meta.url));
+const WAIT = { timeout: 10_000 };
+
+let sandbox: Sandbox;
+let context: BrowserContext;
+let page: Page;
+const dirs: string[] = [];
+const pageErrors: string[] = [];
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const dialog = (title: string) => page.getByRole('dialog', { name: title });
+const messages = () => page.locator('#messages');
+const actAs = async (name: string) => {
+  await page.getByRole('button', { name, exact: true }).click();
+  await page.locator('.me strong', { hasText: name }).waitFor(WAIT);
+};
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}. Install Debian's package (apt-get install chromium); .ci/run does this as root. This test fails rather than skips.`);
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-data-'));
+  const profile = mkdtempSync(join(tmpdir(), 'sandbox-chromium-'));
+  dirs.push(dataDir, profile);
+  sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+  // A fresh profile every run: nothing cached or remembered from an earlier run.
+  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 860 } });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await sandbox?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function pick(locator: Locator, value: string | string[]) {
+  await locator.waitFor(WAIT);
+  await locator.selectOption(value);
+}
+
+describe('the sandbox in a browser', () => {
+  it('request, approve with a shorter duration, see the grant, the webhook and the expiry', async () => {
+    await page.goto(sandbox.url);
+    expect(await page.locator('.sandbox-banner').innerText()).toContain('SANDBOX');
+    await page.locator('.me strong', { hasText: 'Rita Requester' }).waitFor(WAIT);
+
+    // Rita asks for prod-db for an hour; a too-short justification comes back as an inline error.
+    await page.getByRole('textbox', { name: 'Message access-bot' }).fill('/access request');
+    await page.getByRole('textbox', { name: 'Message access-bot' }).press('Enter');
+    const form = dialog('Request access');
+    await pick(form.getByLabel('Resources'), ['prod-db']);
+    await pick(form.getByLabel('For how long'), '60');
+    await form.getByLabel('Why do you need it?').fill('logs');
+    await form.getByRole('button', { name: 'Send request' }).click();
+    await form.locator('.error').waitFor(WAIT);
+    expect(await form.locator('[data-block-id="request.justification"] .error').innerText()).toMatch(/10 characters/);
+    await shot('01-request-inline-error');
+    await form.getByLabel('Why do you need it?').fill('INC-42: check failed payments');
+    await shot('02-request-form');
+    await form.getByRole('button', { name: 'Send request' }).click();
+    const sent = dialog('Request sent');
+    await sent.waitFor(WAIT);
+    expect(await sent.innerText()).toContain('Alex Approver');
+    await shot('03-request-sent');
+    await sent.locator('footer button').first().click();
+    await sent.waitFor({ state: 'detached', ...WAIT });
+
+    // Alex sees the DM, clicks Approve…, shortens the grant to 15 minutes.
+    await actAs('Alex Approver');
+    const approveButton = messages().getByRole('button', { name: 'Approve…' });
+    await approveButton.waitFor(WAIT);
+    expect(await messages().innerText()).toContain('@Rita Requester');
+    expect(await messages().innerText()).toContain('INC-42: check failed payments');
+    // mrkdwn as Slack shows it: <@U…> as the person's name, <!date^…|fallback> as its fallback.
+    expect(await messages().innerText()).toMatch(/Requested \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(await messages().innerText()).not.toMatch(/<@U|<!date|&lt;/);
+    await shot('04-approver-dm');
+    await approveButton.click();
+    const tuning = dialog('Approve access');
+    await pick(tuning.getByLabel('Grant for'), '15');
+    await tuning.getByRole('radio', { name: 'Read-only' }).check();
+    await shot('05-tuning-modal');
+    await tuning.getByRole('button', { name: 'Approve', exact: true }).click();
+    await tuning.waitFor({ state: 'detached', ...WAIT });
+    await messages().getByText(/Approved by/).first().waitFor(WAIT);
+    await shot('06-approver-after');
+
+    // Rita is told, and her App Home shows the active grant.
+    await actAs('Rita Requester');
+    await messages().getByText(/granted/i).first().waitFor(WAIT);
+    expect(await messages().innerText()).toMatch(/15m/);
+    await shot('07-requester-approved-dm');
+    await page.getByRole('tab', { name: 'Home' }).click();
+    const home = page.locator('#home');
+    await home.getByText(/active/).first().waitFor(WAIT);
+    expect(await home.innerText()).toContain('prod-db');
+
+    // The webhook provisioner delivered the grant to the built-in receiver, signature verified.
+    const activated = page.locator('#webhooks li[data-type="grant.activated"]');
+    await activated.waitFor(WAIT);
+    expect(await activated.innerText()).toContain('signature ok');
+    expect(await activated.innerText()).toContain('prod-db');
+    await shot('08-requester-home-active');
+
+    // The fast clock: 15 minutes later the grant has ended, and the receiver heard of it.
+    await page.locator('#advance-minutes').fill('16');
+    await page.getByRole('button', { name: 'Advance clock' }).click();
+    await home.getByText(/expired/).first().waitFor(WAIT);
+    await page.locator('#webhooks li[data-type="grant.revoked"]').waitFor(WAIT);
+    await shot('09-after-expiry');
+
+    // Everything the bot sent was drawn (nothing fell back to JSON), and the page raised no errors.
+    expect(await page.locator('.unrendered').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+    const refused = sandbox.slack.failures().map((c) => `${c.method}: ${c.error}`);
+    expect(refused).toEqual([]);
+  }, 60_000);
+
+  it('an admin adds a flow in App Home with type-ahead, user, group and channel pickers, then disables it', async () => {
+    await actAs('Ada Admin');
+    await page.getByRole('tab', { name: 'Home' }).click();
+    await page.getByRole('button', { name: 'Approval flows' }).click();
+    await page.getByRole('button', { name: 'Add flow' }).click();
+    const form = dialog('New approval flow');
+    await form.getByLabel('Name', { exact: true }).fill('db-readers');
+    // External selects ask the bot for options as the admin types (block_suggestion).
+    const resources = form.getByLabel('Resources by name');
+    await resources.fill('prod');
+    await form.getByRole('option', { name: 'prod-db' }).click();
+    await pick(form.getByLabel('Requester users'), ['U0RITA']);
+    const groups = form.getByLabel('Approver groups');
+    await groups.fill('op');
+    await form.getByRole('option', { name: '@ops' }).click();
+    await pick(form.getByLabel('Durations offered'), ['15', '60']);
+    await form.getByLabel('Approvals required').fill('1');
+    await pick(form.getByLabel('Notify approvers in a channel'), 'C0OPS');
+    await form.getByRole('checkbox', { name: /Allow self-approval/ }).check();
+    await shot('10-admin-new-flow');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached', ...WAIT });
+
+    const home = page.locator('#home');
+    const flow = home.locator('.block.section', { hasText: 'db-readers' });
+    await flow.waitFor(WAIT);
+    const text = await flow.innerText();
+    expect(text).toContain('prod-db');
+    expect(text).toContain('@Rita Requester');
+    expect(text).toContain('@ops');
+    expect(text).toContain('#ops-approvals');
+    expect(text).toContain('self-approval allowed');
+    // The row's overflow menu (⋯) sends block_actions like Slack's menu does.
+    await flow.getByRole('combobox', { name: 'More actions' }).selectOption({ label: 'Disable' });
+    await home.locator('.block.section', { hasText: 'db-readers' }).getByText(/disabled/).waitFor(WAIT);
+    await shot('11-admin-flow-disabled');
+    expect(await page.locator('.unrendered').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
+});
+

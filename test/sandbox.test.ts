@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signWebhookEvent } from '../src/provisioners/webhook/webhook-provisioner.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
+import { until } from '../src/sandbox/slack-double/driver.js';
+import { SANDBOX_PEOPLE } from '../src/sandbox/workspace.js';
+
+/** The sandbox's JSON API and receiver without a browser: what the page relies on, and what it refuses. */
+let sandbox: Sandbox;
+let base: string;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'sandbox-api-'));
+  sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-real-one-ignored' } });
+  base = `http://127.0.0.1:${sandbox.port}`;
+}, 60_000);
+
+afterAll(async () => {
+  await sandbox?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const post = async (path: string, body: unknown, contentType = 'application/json') => {
+  const res = await fetch(`${base}/sandbox/api/${path}`, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+};
+const state = async (user: string) => (await (await fetch(`${base}/sandbox/api/state?user=${user}`)).json()) as Record<string, any>;
+const dm = (s: Record<string, any>) => s.conversations.find((c: any) => c.kind === 'dm');
+
+describe('the sandbox', () => {
+  it('runs the bot against its own double with generated credentials, never the ones in the environment', () => {
+    expect(sandbox.config.SLACK_BOT_TOKEN).toMatch(/^xoxb-sandbox-[0-9a-f]{24}$/);
+    expect(sandbox.config.SLACK_API_URL).toBe(sandbox.slack.apiUrl);
+    expect(sandbox.config.HOST).toBe('127.0.0.1');
+    expect(sandbox.config.EXPIRY_INTERVAL_SECONDS).toBe(5);
+    expect(sandbox.config.DATA_DIR).toBe(join(dataDir, 'sandbox'));
+    expect(sandbox.app.database.kind).toBe('pglite');
+  });
+
+  it('shows an ephemeral reply to the person who typed the command, and to nobody else', async () => {
+    const res = await post('command', { user: SANDBOX_PEOPLE.requester, text: '/access help' });
+    expect(res.status).toBe(200);
+    const mine = dm(await state(SANDBOX_PEOPLE.requester)).messages;
+    expect(mine.some((m: any) => m.ephemeral && JSON.stringify(m).includes('/access request'))).toBe(true);
+    expect(dm(await state(SANDBOX_PEOPLE.approver)).messages).toEqual([]);
+  });
+
+  it('lets the guest try, and shows the bot refusing them', async () => {
+    await post('command', { user: SANDBOX_PEOPLE.guest, text: '/access request' });
+    // The bot acks first and answers through the response_url, as Slack lets it.
+    const reply = await until(() => sandbox.slack.ephemeralsTo(SANDBOX_PEOPLE.guest)[0], 3000, 'the reply to the guest');
+    const s = await state(SANDBOX_PEOPLE.guest);
+    expect(s.modals).toEqual([]);
+    expect(dm(s).messages).toEqual([expect.objectContaining({ ephemeral: true, ts: reply.ts })]);
+    expect(JSON.stringify(dm(s).messages)).toMatch(/guest/i);
+  });
+
+  it('answers other commands the way Slack does', async () => {
+    expect((await post('command', { user: SANDBOX_PEOPLE.requester, text: '/deploy now' })).body.notice).toBe('/deploy is not a valid command. Try /access help.');
+  });
+
+  it('refuses what a person could not do in Slack, with the reason', async () => {
+    const res = await post('action', { user: SANDBOX_PEOPLE.requester, surface: { channel: 'D0RITA', ts: '1.000001' }, blockId: 'x', actionId: 'review.approve', kind: 'button' });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toContain('does not exist');
+    expect((await post('command', { user: 'U0NOBODY', text: '/access help' })).status).toBe(400);
+    expect((await post('clock', { minutes: 0 })).status).toBe(400);
+  });
+
+  it('takes JSON only, so another web page cannot post to it', async () => {
+    const res = await post('command', { user: SANDBOX_PEOPLE.requester, text: '/access help' }, 'text/plain');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('send application/json');
+  });
+
+  it('the webhook receiver refuses an event signed with another secret and lists it as refused', async () => {
+    const payload = JSON.stringify({ type: 'grant.activated', data: {} });
+    const headers = signWebhookEvent(`whsec_${Buffer.from('not-the-sandbox-secret-000').toString('base64')}`, 'msg_forged', payload, new Date());
+    const res = await fetch(`${base}/sandbox/webhooks`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: payload });
+    expect(res.status).toBe(401);
+    const [latest] = (await state(SANDBOX_PEOPLE.requester)).webhooks;
+    expect(latest).toMatchObject({ verified: false, id: 'msg_forged', type: 'unverified' });
+  });
+
+  it('moves the bot clock forward', async () => {
+    const before = new Date((await state(SANDBOX_PEOPLE.requester)).clock.now).getTime();
+    expect((await post('clock', { minutes: 30 })).body.offsetMinutes).toBe(30);
+    const after = new Date((await state(SANDBOX_PEOPLE.requester)).clock.now).getTime();
+    expect(after - before).toBeGreaterThanOrEqual(30 * 60_000);
+  });
+
+  it('serves the page and its scripts, and sends / to it', async () => {
+    const page = await fetch(`${base}/sandbox`);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    for (const asset of ['page.js', 'blocks.js', 'inputs.js', 'modal.js', 'mrkdwn.js', 'style.css']) {
+      expect((await fetch(`${base}/sandbox/assets/${asset}`)).status, asset).toBe(200);
+    }
+    const root = await fetch(`${base}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/sandbox');
+  });
+});
