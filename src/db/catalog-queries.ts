@@ -42,6 +42,7 @@ const flowColumns = {
   allowSelfApproval: flows.allowSelfApproval,
   justification: flows.justification,
   notifyChannel: flows.notifyChannel,
+  lifecycle: flows.lifecycle,
   enabled: flows.enabled,
   managedBy: flows.managedBy,
 };

@@ -16,6 +16,15 @@ export interface RequestRow {
   notifiedApprovers: string[];
   approvalsRequired: number;
   notifyChannel: string | null;
+  kind: 'access' | 'extension' | 'break_glass';
+  extendsRequestId: string | null;
+  startsAt: Date | null;
+  lastNudgedAt: Date | null;
+  remindedAt: Date | null;
+  escalatedAt: Date | null;
+  autoApprovedBy: string | null;
+  reviewedBy: string | null;
+  reviewedAt: Date | null;
   createdAt: Date;
   decidedAt: Date | null;
   decidedBy: string | null;
@@ -39,6 +48,7 @@ export interface GrantRow {
   startsAt: Date;
   expiresAt: Date;
   endedAt: Date | null;
+  warnedAt: Date | null;
 }
 
 export interface ApprovalRow {
@@ -65,6 +75,15 @@ const requestColumns = {
   notifiedApprovers: accessRequests.notifiedApprovers,
   approvalsRequired: accessRequests.approvalsRequired,
   notifyChannel: accessRequests.notifyChannel,
+  kind: accessRequests.kind,
+  extendsRequestId: accessRequests.extendsRequestId,
+  startsAt: accessRequests.startsAt,
+  lastNudgedAt: accessRequests.lastNudgedAt,
+  remindedAt: accessRequests.remindedAt,
+  escalatedAt: accessRequests.escalatedAt,
+  autoApprovedBy: accessRequests.autoApprovedBy,
+  reviewedBy: accessRequests.reviewedBy,
+  reviewedAt: accessRequests.reviewedAt,
   createdAt: accessRequests.createdAt,
   decidedAt: accessRequests.decidedAt,
   decidedBy: accessRequests.decidedBy,
@@ -82,9 +101,13 @@ const grantColumns = {
   startsAt: grants.startsAt,
   expiresAt: grants.expiresAt,
   endedAt: grants.endedAt,
+  warnedAt: grants.warnedAt,
 };
 
-export async function insertRequest(db: Executor, row: Omit<RequestRow, 'decidedAt' | 'decidedBy' | 'denyReason' | 'endedAt' | 'endedBy'>, resources: RequestedResource[]) {
+/** Lifecycle fields a new request may leave out (they default to "none yet"). */
+type LifecycleFields = 'kind' | 'extendsRequestId' | 'startsAt' | 'lastNudgedAt' | 'remindedAt' | 'escalatedAt' | 'autoApprovedBy' | 'reviewedBy' | 'reviewedAt';
+
+export async function insertRequest(db: Executor, row: Omit<RequestRow, 'decidedAt' | 'decidedBy' | 'denyReason' | 'endedAt' | 'endedBy' | LifecycleFields> & Partial<Pick<RequestRow, LifecycleFields>>, resources: RequestedResource[]) {
   await db.insert(accessRequests).values(row);
   await db.insert(requestResources).values(resources.map((r, position) => ({ requestId: row.id, position, ...r })));
 }
@@ -111,7 +134,7 @@ export async function approvalsOf(tx: Executor, requestId: string): Promise<Appr
     .orderBy(asc(approvals.createdAt));
 }
 
-export async function insertGrant(tx: Executor, grant: Omit<GrantRow, 'endedAt'> & { requesterId: string; requesterEmail: string | null }) {
+export async function insertGrant(tx: Executor, grant: Omit<GrantRow, 'endedAt' | 'warnedAt'> & { requesterId: string; requesterEmail: string | null }) {
   await tx.insert(grants).values(grant);
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
-import { safeRegex, type Flow } from './flow.js';
+import { DEFAULT_LIFECYCLE, safeRegex, type Flow } from './flow.js';
 import { ResourceNameSchema, ResourceTypeSchema, TagSchema, type ProvisionerConfig, type Resource } from './resource.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
@@ -150,6 +150,7 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
       ? { required: f.justification.required, minLength: f.justification.min_length, pattern: f.justification.pattern ?? null, hint: f.justification.hint ?? null }
       : { required: true, minLength: 0, pattern: null, hint: null },
     notifyChannel: f.notify_channel ?? null,
+    lifecycle: DEFAULT_LIFECYCLE,
     enabled: f.enabled,
   };
 }

@@ -1,4 +1,4 @@
-import type { Flow } from './flow.js';
+import { DEFAULT_LIFECYCLE, type Flow } from './flow.js';
 import type { Resource } from './resource.js';
 
 /** Builders for pure tests: a flow or resource with sensible defaults and the fields a test cares about. */
@@ -19,6 +19,7 @@ export function aFlow(patch: Partial<Flow> & Pick<Flow, 'name'>): Flow {
     allowSelfApproval: false,
     justification: { required: true, minLength: 0, pattern: null, hint: null },
     notifyChannel: null,
+    lifecycle: DEFAULT_LIFECYCLE,
     enabled: true,
     ...patch,
   };

@@ -23,8 +23,56 @@ export interface Flow {
   justification: JustificationRule;
   /** Post approval requests in this channel instead of DMs to each approver (only approvers' clicks count). */
   notifyChannel: string | null;
+  /** Lifecycle rules (reminders, escalation, pending TTL, auto-approval, break-glass). */
+  lifecycle: FlowLifecycle;
   enabled: boolean;
 }
+
+/** An auto-approval rule: a request that matches is approved without a human (the audit names the rule). */
+export interface AutoApproveRule {
+  name: string;
+  /** The request's resources must all be among these names or carry one of these tags (both empty: any). */
+  resourceNames: string[];
+  resourceTags: string[];
+  maxDurationMinutes: number;
+  /** Weekdays 1 (Monday) … 7 (Sunday) and a time window "HH:MM"-"HH:MM" in `timeZone` (IANA), end exclusive. */
+  weekdays: number[];
+  from: string;
+  to: string;
+  timeZone: string;
+}
+
+export interface BreakGlassRule {
+  /** Who may grant themselves access at once (users and groups). */
+  users: string[];
+  groups: string[];
+  maxDurationMinutes: number;
+  /** Where it is announced, besides the approvers' DMs. */
+  channel: string | null;
+}
+
+export interface FlowLifecycle {
+  /** Remind approvers of a pending request after this many minutes (null: never). */
+  remindAfterMinutes: number | null;
+  /** Approvers notified when a request is still pending after `escalateAfterMinutes`. */
+  escalationUsers: string[];
+  escalationGroups: string[];
+  escalateAfterMinutes: number | null;
+  /** A pending request expires after this many minutes (default 24 h). */
+  pendingTtlMinutes: number;
+  autoApprove: AutoApproveRule[];
+  breakGlass: BreakGlassRule | null;
+}
+
+export const DEFAULT_LIFECYCLE: FlowLifecycle = {
+  remindAfterMinutes: null,
+  escalationUsers: [],
+  escalationGroups: [],
+  escalateAfterMinutes: null,
+  pendingTtlMinutes: 1440,
+  autoApprove: [],
+  breakGlass: null,
+};
 
 export interface JustificationRule {
   required: boolean;

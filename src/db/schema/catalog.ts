@@ -1,5 +1,5 @@
 import { boolean, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import type { JustificationRule } from '../../domain/flow.js';
+import type { FlowLifecycle, JustificationRule } from '../../domain/flow.js';
 import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js';
 
 /** Where a catalogue row came from: the ACCESS_CONFIG file (read-only in Slack) or App Home. */
@@ -36,6 +36,7 @@ export const flows = pgTable('flows', {
   allowSelfApproval: boolean('allow_self_approval').notNull().default(false),
   justification: jsonb('justification').$type<JustificationRule>().notNull().default({ required: true, minLength: 0, pattern: null, hint: null }),
   notifyChannel: text('notify_channel'),
+  lifecycle: jsonb('lifecycle').$type<FlowLifecycle>().notNull().default({ remindAfterMinutes: null, escalationUsers: [], escalationGroups: [], escalateAfterMinutes: null, pendingTtlMinutes: 1440, autoApprove: [], breakGlass: null }),
   enabled: boolean('enabled').notNull().default(true),
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

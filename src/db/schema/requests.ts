@@ -22,6 +22,19 @@ export const accessRequests = pgTable(
     approvalsRequired: integer('approvals_required').notNull().default(1),
     /** Where the approver message went: a channel id, or null for a DM to each approver. */
     notifyChannel: text('notify_channel'),
+    /** 'access' (a new grant), 'extension' (of `extendsRequestId`'s grant) or 'break_glass' (self-granted). */
+    kind: text('kind').$type<'access' | 'extension' | 'break_glass'>().notNull().default('access'),
+    extendsRequestId: text('extends_request_id'),
+    /** Scheduled start: the grant is provisioned then, not at approval (null: at approval). */
+    startsAt: timestamp('starts_at', { withTimezone: true }),
+    lastNudgedAt: timestamp('last_nudged_at', { withTimezone: true }),
+    remindedAt: timestamp('reminded_at', { withTimezone: true }),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true }),
+    /** The auto-approval rule that approved it, when no human did. */
+    autoApprovedBy: text('auto_approved_by'),
+    /** Break-glass grants must be reviewed afterwards by an approver. */
+    reviewedBy: text('reviewed_by'),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     decidedBy: text('decided_by'),
@@ -61,6 +74,8 @@ export const grants = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     requesterId: text('requester_id').notNull().default(''),
+    /** When the requester was warned that the access ends soon. */
+    warnedAt: timestamp('warned_at', { withTimezone: true }),
     /** The requester's e-mail at approval time: gateways may ask by e-mail. */
     requesterEmail: text('requester_email'),
   },

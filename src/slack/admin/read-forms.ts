@@ -1,4 +1,5 @@
 import type { FieldErrors, FlowField, FlowInput, ResourceField, ResourceInput } from '../../domain/catalog-input.js';
+import { DEFAULT_LIFECYCLE } from '../../domain/flow.js';
 import { splitList } from '../../domain/policy.js';
 import { parse as parseYaml } from 'yaml';
 import { RESOURCE_TYPES, type ProvisionerConfig, type ResourceType } from '../../domain/resource.js';
@@ -41,6 +42,7 @@ export function readFlowForm(v: StateValues): FlowInput {
       hint: hint || null,
     },
     notifyChannel: conversation(v, FlowForm.channel),
+    lifecycle: DEFAULT_LIFECYCLE,
     enabled: options.has('enabled'),
   };
 }
