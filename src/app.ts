@@ -26,9 +26,13 @@ import { createSshProvisioner } from './provisioners/ssh/ssh-provisioner.js';
 import { createWebhookProvisioner } from './provisioners/webhook/webhook-provisioner.js';
 import { applyAccessFile, checkProvisioners, parseAccessFile } from './services/catalog-service.js';
 import { createProfileService } from './services/profile-service.js';
+import { createBreakGlassService } from './services/break-glass-service.js';
+import { createRequestActions } from './services/request-actions.js';
 import { createProvisioningService } from './services/provisioning-service.js';
 import { createAdminService } from './services/admin-service.js';
 import { createGrantService } from './services/grant-service.js';
+import { createLifecycleJobs } from './services/lifecycle-jobs.js';
+import { createLifecycleMessenger } from './slack/lifecycle-messenger.js';
 import { createHomeService } from './services/home-service.js';
 import { createNotificationService } from './services/notification-service.js';
 import { systemClock, type Clock, type ServiceDeps } from './services/ports.js';
@@ -78,6 +82,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   const database: Database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
   let outboxLoop: Loop | undefined;
   let expiryLoop: Loop | undefined;
+  let lifecycleLoop: Loop | undefined;
   let reconcileLoop: Loop | undefined;
   let captureLoop: Loop | undefined;
   let lastCapture: CaptureCounts | null = null;
@@ -117,8 +122,9 @@ export async function createAccessApp(options: AccessAppOptions) {
   const requests = createRequestService(serviceDeps);
   const reviews = createReviewService(serviceDeps);
   const grants = createGrantService(serviceDeps);
+  const breakGlass = createBreakGlassService(serviceDeps);
   const admin = createAdminService(serviceDeps);
-  const home = createHomeService(serviceDeps, requests, admin);
+  const home = createHomeService(serviceDeps, requests, admin, breakGlass);
   const profile = createProfileService(serviceDeps);
   apiKeys = createApiKeyService(database, admin, clock, logger);
   const sessions = createSessionService(database.db, clock);
@@ -127,11 +133,14 @@ export async function createAccessApp(options: AccessAppOptions) {
   // Without PUBLIC_URL, links point at the port actually bound (PORT=0 picks one).
   const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, () => config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`, () => clock.now());
   const audit = createAuditViewService(serviceDeps, () => sessionsReader);
-  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, apiKeys, audit, auditLink: (id) => signer.link(`/audit/${id}`), logger, clock };
+  const actions = createRequestActions(serviceDeps);
+  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, breakGlass, apiKeys, audit, auditLink: (id) => signer.link(`/audit/${id}`), logger, clock };
   const messenger = createSlackMessenger(app.client, logger, (userId) => publishHome(slackDeps, app.client, userId));
   const notifications = createNotificationService(database.db, messenger);
   const provisioning = createProvisioningService(serviceDeps, options.secretEnv ?? {}, messenger);
-  const deliver = (item: OutboxItem) => (item.topic.startsWith('grant.') ? provisioning.handle(item) : notifications.handle(item));
+  const lifecycle = createLifecycleJobs(serviceDeps, { ...messenger, ...createLifecycleMessenger(app.client) });
+  const deliver = (item: OutboxItem) =>
+    item.topic.startsWith('grant.') ? provisioning.handle(item) : item.topic.startsWith('lifecycle.') ? lifecycle.handle(item) : notifications.handle(item);
   registerSlack(app, slackDeps);
   const httpServer = createHttpServer(receiver?.requestListener ?? null, [
     healthRoute(() => ping(database.db)),
@@ -160,6 +169,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     if (expired > 0) logger.info({ expired }, 'ended grants that ran out while the bot was down');
     outboxLoop = startLoop('outbox', () => drainOutbox(database.db, deliver, logger), 2000, logger);
     expiryLoop = startLoop('expiry', () => grants.expireDue(), config.EXPIRY_INTERVAL_SECONDS * 1000, logger);
+    lifecycleLoop = startLoop('lifecycle', () => lifecycle.runOnce(), config.LIFECYCLE_INTERVAL_SECONDS * 1000, logger);
     await logAuditHead(database.db, logger);
     auditHeadLoop = startLoop('audit-head', () => logAuditHead(database.db, logger), config.AUDIT_HEAD_LOG_SECONDS * 1000, logger);
     if (auditStreamer) auditStreamLoop = startLoop('audit-stream', () => auditStreamer.drain(), 5000, logger);
@@ -176,6 +186,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   async function stop() {
     await outboxLoop?.stop();
     await expiryLoop?.stop();
+    await lifecycleLoop?.stop();
     await reconcileLoop?.stop();
     await captureLoop?.stop();
     await auditHeadLoop?.stop();
@@ -197,11 +208,13 @@ export async function createAccessApp(options: AccessAppOptions) {
       const address = listening ? httpServer.address() : null;
       return address && typeof address === 'object' ? address.port : 0;
     },
-    services: { requests, reviews, grants, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
+    services: { requests, reviews, grants, breakGlass, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: {
       streamAudit: () => auditStreamer?.drain() ?? Promise.resolve(0),
       expireNow: () => expiryLoop!.runNow(),
+      /** Reminders, escalation, pending TTL, end warnings and scheduled starts, now (by the app's clock). */
+      lifecycleNow: () => lifecycleLoop!.runNow(),
       /** One session-capture sample now (after any under way); its counts. */
       captureNow: async () => {
         lastCapture = null;

@@ -30,6 +30,8 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** How often the expiry worker looks for grants that ran out. */
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(15),
+  /** How often the lifecycle job sends reminders, escalates, times out pending requests, warns before ends, starts scheduled grants. */
+  LIFECYCLE_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(60),
   /** Optional SIEM stream of every audit event (Standard Webhooks signature with AUDIT_WEBHOOK_SECRET, `whsec_…`). */
   AUDIT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   AUDIT_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'must be a Standard Webhooks secret like whsec_…').optional(),

@@ -52,6 +52,44 @@ flows:
     justification: { required: false }
 `;
 
+/** Every lifecycle field a flow can carry: reminders, escalation, pending TTL, auto-approval, break-glass. */
+const LIFECYCLE_FILE = String.raw`
+resources:
+  - name: prod-db
+    type: database
+    tags: [production]
+  - name: staging-db
+    type: database
+    tags: [staging]
+flows:
+  - name: lifecycle
+    resources: { names: [prod-db, staging-db] }
+    requesters: { users: [U0REQ] }
+    approvers: { users: [U0APPR] }
+    reminders: { remind_after: 30m, escalate_after: 2h, escalate_to: { users: [U0ADMIN], groups: [S0DBTEAM] } }
+    pending_ttl: 12h
+    auto_approve:
+      - name: office-hours
+        resources: { names: [staging-db], tags: [staging] }
+        max_duration: 1h
+        weekdays: [mon, tue, wed, thu, fri]
+        hours: "09:00-17:00"
+        time_zone: Europe/Berlin
+      - name: night-shift
+        max_duration: 15m
+        weekdays: mon-fri
+        hours: 22:00 - 06:00
+      - name: anytime
+        resources: { tags: [staging] }
+        max_duration: 30m
+    break_glass: { users: [U0DBA1], groups: [S0SUPPORT], max_duration: 2h, channel: C0INCIDENT }
+  - name: plain
+    resources: { tags: [production] }
+    requesters: { users: [U0REQ] }
+    approvers: { users: [U0APPR] }
+    break_glass: { groups: [S0DBTEAM] }
+`;
+
 const byName = <T extends { name: string }>(items: T[]) => [...items].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 const tested: TestDatabase[] = [];
@@ -138,6 +176,23 @@ describe('config export', () => {
     const [flow] = await listFlows(db);
     expect(flow).toMatchObject({ requesterEveryone: true, durationChoices: [15, 90, 480, 1440], approvalsRequired: 2, enabled: false, notifyChannel: 'C0ACCESS' });
     expect(flow?.justification).toEqual({ required: true, minLength: 12, pattern: '^[A-Z]+-\\d+', hint: 'Start with the ticket id, like OPS-123' });
+  });
+
+  it('keeps every lifecycle field through export, parse and apply', async () => {
+    const { db } = await freshDatabase();
+    await applyAccessFile(db, clock, parseAccessFile(LIFECYCLE_FILE));
+    const text = await expectNoOpRoundTrip(db);
+    expect(parseAccessFile(text)).toEqual(parseAccessFile(LIFECYCLE_FILE));
+    expect(text).toContain('weekdays:\n          - mon');
+    const [flow, plain] = await listFlows(db);
+    expect(flow?.lifecycle).toMatchObject({ remindAfterMinutes: 30, escalateAfterMinutes: 120, escalationUsers: ['U0ADMIN'], escalationGroups: ['S0DBTEAM'], pendingTtlMinutes: 720 });
+    expect(flow?.lifecycle.autoApprove.map((r) => [r.name, r.weekdays, r.from, r.to, r.timeZone])).toEqual([
+      ['office-hours', [1, 2, 3, 4, 5], '09:00', '17:00', 'Europe/Berlin'],
+      ['night-shift', [1, 2, 3, 4, 5], '22:00', '06:00', 'UTC'],
+      ['anytime', [1, 2, 3, 4, 5, 6, 7], '00:00', '24:00', 'UTC'],
+    ]);
+    expect(flow?.lifecycle.breakGlass).toEqual({ users: ['U0DBA1'], groups: ['S0SUPPORT'], maxDurationMinutes: 120, channel: 'C0INCIDENT' });
+    expect(plain?.lifecycle.breakGlass).toEqual({ users: [], groups: ['S0DBTEAM'], maxDurationMinutes: 60, channel: null });
   });
 
   it('includes rows made in App Home', async () => {

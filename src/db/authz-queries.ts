@@ -17,6 +17,8 @@ export interface ActiveGrantRow {
   requesterId: string;
   requesterEmail: string | null;
   policy: Policy;
+  /** A scheduled grant is stored at approval but allows nothing before this. */
+  startsAt: Date;
   expiresAt: Date;
   status: string;
 }
@@ -27,6 +29,7 @@ const columns = {
   requesterId: grants.requesterId,
   requesterEmail: grants.requesterEmail,
   policy: grants.policy,
+  startsAt: grants.startsAt,
   expiresAt: grants.expiresAt,
   status: grants.status,
 };

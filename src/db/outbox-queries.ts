@@ -10,9 +10,13 @@ export interface OutboxItem {
   attempts: number;
 }
 
-export async function enqueue(tx: Executor, items: { topic: string; requestId: string | null; payload?: Record<string, unknown> }[]) {
+/**
+ * Queues side effects in the caller's transaction. `availableAt` holds an item back until then
+ * (a scheduled start's provisioning); without it the item is due at once.
+ */
+export async function enqueue(tx: Executor, items: { topic: string; requestId: string | null; payload?: Record<string, unknown>; availableAt?: Date }[]) {
   if (items.length === 0) return;
-  await tx.insert(outbox).values(items.map((i) => ({ topic: i.topic, requestId: i.requestId, payload: i.payload ?? {} })));
+  await tx.insert(outbox).values(items.map((i) => ({ topic: i.topic, requestId: i.requestId, payload: i.payload ?? {}, ...(i.availableAt ? { availableAt: i.availableAt } : {}) })));
 }
 
 /**

@@ -1,22 +1,10 @@
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
-import { DEFAULT_LIFECYCLE, safeRegex, type Flow } from './flow.js';
+import { DurationText, minutesText, People, SlackChannel } from './file-fields.js';
+import { safeRegex, type Flow } from './flow.js';
+import { checkFileLifecycle, lifecycleFileFields, lifecycleFromFile, lifecycleToFile } from './lifecycle-file.js';
 import { ResourceNameSchema, ResourceTypeSchema, TagSchema, type ProvisionerConfig, type Resource } from './resource.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
-const SlackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U012ABCDEF');
-const SlackGroup = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user-group id like S012ABCDEF');
-const DurationText = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const minutes = parseDuration(String(v));
-    if (minutes === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration like 30m, 8h or 1d' });
-      return z.NEVER;
-    }
-    return minutes;
-  });
-
 const TuningName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'use letters, digits, _ . @ - only');
 
 export const FileResourceSchema = z.strictObject({
@@ -39,11 +27,6 @@ export const FileResourceSchema = z.strictObject({
       message: 'settings must be strings, numbers, booleans or lists of strings',
     })
     .optional(),
-});
-
-const People = z.strictObject({
-  users: z.array(SlackUser).default([]),
-  groups: z.array(SlackGroup).default([]),
 });
 
 const Requesters = People.extend({ everyone: z.boolean().default(false) });
@@ -71,8 +54,9 @@ export const FileFlowSchema = z
     approvals_required: z.number().int().min(1).max(10).default(1),
     allow_self_approval: z.boolean().default(false),
     justification: JustificationSchema.optional(),
-    notify_channel: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id like C012ABCDEF').optional(),
+    notify_channel: SlackChannel.optional(),
     enabled: z.boolean().default(true),
+    ...lifecycleFileFields,
   })
   .refine((f) => f.resources.names.length + f.resources.tags.length > 0, {
     message: 'must name at least one resource or tag',
@@ -81,7 +65,8 @@ export const FileFlowSchema = z
   .refine((f) => f.approvers.users.length + f.approvers.groups.length > 0, {
     message: 'must name at least one approver user or group',
     path: ['approvers'],
-  });
+  })
+  .superRefine(checkFileLifecycle);
 
 export const AccessFileSchema = z
   .strictObject({
@@ -99,11 +84,16 @@ export const AccessFileSchema = z
     seen(file.resources, 'resources');
     seen(file.flows, 'flows');
     const known = new Set(file.resources.map((r) => r.name));
-    file.flows.forEach((flow, i) =>
+    file.flows.forEach((flow, i) => {
       flow.resources.names.forEach((name, j) => {
         if (!known.has(name)) ctx.addIssue({ code: 'custom', message: `unknown resource "${name}"`, path: ['flows', i, 'resources', 'names', j] });
-      }),
-    );
+      });
+      flow.auto_approve.forEach((rule, j) =>
+        rule.resources.names.forEach((name, k) => {
+          if (!known.has(name)) ctx.addIssue({ code: 'custom', message: `unknown resource "${name}"`, path: ['flows', i, 'auto_approve', j, 'resources', 'names', k] });
+        }),
+      );
+    });
   });
 
 export type AccessFile = z.infer<typeof AccessFileSchema>;
@@ -150,12 +140,10 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
       ? { required: f.justification.required, minLength: f.justification.min_length, pattern: f.justification.pattern ?? null, hint: f.justification.hint ?? null }
       : { required: true, minLength: 0, pattern: null, hint: null },
     notifyChannel: f.notify_channel ?? null,
-    lifecycle: DEFAULT_LIFECYCLE,
+    lifecycle: lifecycleFromFile(f),
     enabled: f.enabled,
   };
 }
-
-const minutesText = (m: number) => (m % 1440 === 0 ? `${m / 1440}d` : m % 60 === 0 ? `${m / 60}h` : `${m}m`);
 
 /** The catalogue back to the file format (`npm run config -- export`); defaults are left out. */
 export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow, 'id'>[]): Record<string, unknown> {
@@ -202,6 +190,7 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
           }),
       ...(f.notifyChannel ? { notify_channel: f.notifyChannel } : {}),
       ...(f.enabled ? {} : { enabled: false }),
+      ...lifecycleToFile(f.lifecycle),
     })),
   };
 }

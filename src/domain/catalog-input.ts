@@ -1,5 +1,6 @@
 import { formatDuration } from './duration.js';
 import { safeRegex, type Flow } from './flow.js';
+import { lifecycleProblems, type LifecycleField } from './lifecycle-input.js';
 import { ResourceNameSchema, TagSchema, type Resource } from './resource.js';
 
 /** Flow and resource edits from App Home, checked field by field so each problem shows under its input. */
@@ -16,7 +17,8 @@ export type FlowField =
   | 'approvalsRequired'
   | 'justificationMinLength'
   | 'justificationPattern'
-  | 'justificationHint';
+  | 'justificationHint'
+  | LifecycleField;
 export type ResourceField = 'name' | 'type' | 'tags' | 'description' | 'defaults' | 'provisioner';
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;
 
@@ -42,6 +44,7 @@ export function flowInputProblems(f: FlowInput, knownResources: ReadonlySet<stri
   if (!Number.isInteger(f.justification.minLength) || f.justification.minLength < 0 || f.justification.minLength > 2000) e.justificationMinLength = 'Use a whole number from 0 to 2000.';
   if (f.justification.pattern !== null && (f.justification.pattern.length > 200 || !safeRegex(f.justification.pattern))) e.justificationPattern = 'That is not a valid regular expression.';
   if ((f.justification.hint ?? '').length > 150) e.justificationHint = 'Keep the hint under 150 characters.';
+  Object.assign(e, lifecycleProblems(f.lifecycle, knownResources));
   return e;
 }
 

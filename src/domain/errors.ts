@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'not_admin'
   | 'managed_by_file'
   | 'name_taken'
+  | 'too_soon'
   | 'not_active'
   | 'invalid_input'
   | 'nothing_requestable'

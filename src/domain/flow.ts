@@ -130,9 +130,15 @@ export function isApproverOf(flow: Flow, who: Identity): boolean {
   return flow.approverUsers.includes(who.userId) || flow.approverGroups.some((g) => who.groupIds.has(g));
 }
 
+/** The people a request is escalated to (they may decide it only once it was escalated). */
+export function isEscalationApproverOf(flow: Flow, who: Identity): boolean {
+  const lc = flow.lifecycle;
+  return (lc?.escalationUsers ?? []).includes(who.userId) || (lc?.escalationGroups ?? []).some((g) => who.groupIds.has(g));
+}
+
 /** Every user group a flow mentions: the only groups whose membership we need to ask Slack about. */
 export function groupsMentioned(flows: readonly Flow[]): string[] {
-  return [...new Set(flows.flatMap((f) => [...f.requesterGroups, ...f.approverGroups]))].sort();
+  return [...new Set(flows.flatMap((f) => [...f.requesterGroups, ...f.approverGroups, ...(f.lifecycle?.escalationGroups ?? []), ...(f.lifecycle?.breakGlass?.groups ?? [])]))].sort();
 }
 
 export interface RequestableResource {

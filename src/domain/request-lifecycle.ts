@@ -1,11 +1,13 @@
 import type { ErrorCode } from './errors.js';
-import { isApproverOf, type Flow, type Identity } from './flow.js';
+import { isApproverOf, isEscalationApproverOf, type Flow, type Identity } from './flow.js';
 
 /**
  * A request's life: pending -> active (approved, access granted) -> expired | revoked,
- * or pending -> denied. Terminal states never change again.
+ * or pending -> denied | cancelled (withdrawn by the requester). An extension request ends
+ * 'approved' (its time was added to the grant it extends). A request nobody decided within the flow's
+ * pending TTL ends 'timed_out'. Terminal states never change again.
  */
-export const REQUEST_STATUSES = ['pending', 'active', 'denied', 'expired', 'revoked'] as const;
+export const REQUEST_STATUSES = ['pending', 'active', 'denied', 'expired', 'revoked', 'cancelled', 'approved', 'timed_out'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 export interface RequestState {
@@ -16,7 +18,8 @@ export interface RequestState {
 }
 
 export type LifecycleEvent =
-  | { type: 'approve'; grantedMinutes: number }
+  | { type: 'approve'; grantedMinutes: number; /** A scheduled start still ahead: the grant runs from then. */ startsAt?: Date | null }
+  | { type: 'time_out' }
   | { type: 'deny' }
   | { type: 'expire' }
   | { type: 'revoke' };
@@ -31,9 +34,11 @@ export function transition(state: RequestState, event: LifecycleEvent, now: Date
     case 'approve': {
       if (state.status !== 'pending') return refuse('already_decided');
       if (!(event.grantedMinutes > 0 && event.grantedMinutes <= state.durationMinutes)) return refuse('invalid_input');
-      const expiresAt = new Date(now.getTime() + event.grantedMinutes * 60_000);
+      const expiresAt = new Date(grantStart(event.startsAt ?? null, now).getTime() + event.grantedMinutes * 60_000);
       return { ok: true, next: { ...state, status: 'active', expiresAt } };
     }
+    case 'time_out':
+      return state.status === 'pending' ? { ok: true, next: { ...state, status: 'timed_out' } } : refuse('already_decided');
     case 'deny':
       return state.status === 'pending' ? { ok: true, next: { ...state, status: 'denied' } } : refuse('already_decided');
     case 'expire':
@@ -45,12 +50,16 @@ export function transition(state: RequestState, event: LifecycleEvent, now: Date
   }
 }
 
+/** When a grant starts: at its scheduled start if that is still ahead, else at approval. */
+export const grantStart = (scheduled: Date | null, now: Date): Date => (scheduled && scheduled.getTime() > now.getTime() ? scheduled : now);
+
 /**
- * Who may approve or deny: an approver of the request's flow, and not the requester unless the flow
- * allows self-approval. Returns the refusal code, or null when allowed.
+ * Who may approve or deny: an approver of the request's flow (or, once the request was escalated, one
+ * of the flow's escalation approvers), and not the requester unless the flow allows self-approval.
+ * Returns the refusal code, or null when allowed.
  */
-export function decisionRefusal(flow: Flow | undefined, requesterId: string, actor: Identity): ErrorCode | null {
-  if (!flow || !isApproverOf(flow, actor)) return 'not_approver';
+export function decisionRefusal(flow: Flow | undefined, requesterId: string, actor: Identity, escalated = false): ErrorCode | null {
+  if (!flow || !(isApproverOf(flow, actor) || (escalated && isEscalationApproverOf(flow, actor)))) return 'not_approver';
   if (actor.userId === requesterId && !flow.allowSelfApproval) return 'self_approval';
   return null;
 }
@@ -61,4 +70,4 @@ export function revokeRefusal(flow: Flow | undefined, requesterId: string, actor
   return flow && isApproverOf(flow, actor) ? null : 'not_approver';
 }
 
-export const isTerminal = (s: RequestStatus): boolean => s === 'denied' || s === 'expired' || s === 'revoked';
+export const isTerminal = (s: RequestStatus): boolean => s !== 'pending' && s !== 'active';

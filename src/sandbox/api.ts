@@ -11,7 +11,7 @@ import { snapshot, type SnapshotSources } from './snapshot.js';
 export interface SandboxContext extends SnapshotSources {
   driver: SlackDriver;
   logger: Logger;
-  jobs?: { expireNow(): Promise<unknown>; drainOutbox(): Promise<void> };
+  jobs?: { expireNow(): Promise<unknown>; lifecycleNow?(): Promise<unknown>; drainOutbox(): Promise<void> };
 }
 
 type Body = Record<string, unknown>;
@@ -147,8 +147,10 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
       const minutes = Number(body.minutes);
       if (!Number.isInteger(minutes) || minutes < 1 || minutes > 10080) throw new BadRequest('minutes must be a whole number from 1 to 10080');
       ctx.clock.advance(minutes);
-      // Run the expiry job at once rather than at its next tick, so the effect shows now.
+      // Run the expiry and lifecycle jobs at once rather than at their next tick, so the effect shows now
+      // (reminders, time-outs, end warnings and scheduled starts included).
       await ctx.jobs?.expireNow();
+      await ctx.jobs?.lifecycleNow?.();
       await settle();
       return { offsetMinutes: ctx.clock.offsetMinutes };
     }),

@@ -80,6 +80,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       HOST: env.HOST || '127.0.0.1',
       // Short, so a grant that ran out ends within seconds while someone watches.
       EXPIRY_INTERVAL_SECONDS: env.EXPIRY_INTERVAL_SECONDS || '5',
+      // Reminders, time-outs, end warnings and scheduled starts show up as promptly.
+      LIFECYCLE_INTERVAL_SECONDS: env.LIFECYCLE_INTERVAL_SECONDS || '5',
     });
     const port = parsed.PORT !== 0 ? parsed.PORT : await freePort(parsed.HOST);
     // Its own directory: the sandbox's sample data must never mix with a real bot's ./.data.

@@ -29,7 +29,7 @@ export function storyOf(events: readonly StoredEvent[]): StoryLine[] {
         summary = `approved (${d.approvals} of ${d.required}) with tuning: ${policyText(d.policy)}`;
         break;
       case 'request.approved':
-        summary = `approved; granted ${policyText(d.policy)}, until ${d.expiresAt}${Array.isArray(d.approvers) && d.approvers.length > 1 ? ` (approvers: ${d.approvers.join(', ')})` : ''}`;
+        summary = `approved; granted ${policyText(d.policy)}, ${d.startsAt ? `from ${d.startsAt} ` : ''}until ${d.expiresAt}${Array.isArray(d.approvers) && d.approvers.length > 1 ? ` (approvers: ${d.approvers.join(', ')})` : ''}`;
         break;
       case 'request.denied':
         summary = `denied${d.reason ? `: “${String(d.reason).slice(0, 500)}”` : ''}`;
@@ -58,6 +58,24 @@ export function storyOf(events: readonly StoredEvent[]): StoryLine[] {
         break;
       case 'reconcile.missing_access':
         summary = `reconcile found ${d.resource} missing and set it up again`;
+        break;
+      case 'request.auto_approved':
+        summary = `approved at once by the auto-approval rule “${d.rule?.name ?? ''}”; granted ${policyText(d.policy)}, until ${d.expiresAt}`;
+        break;
+      case 'request.break_glass':
+        summary = `broke the glass: granted ${policyText(d.policy)} without approval, until ${d.expiresAt}: “${String(d.justification ?? '').slice(0, 500)}”`;
+        break;
+      case 'request.reviewed':
+        summary = 'reviewed the break-glass access';
+        break;
+      case 'request.reminded':
+        summary = 'reminded the approvers: still no decision';
+        break;
+      case 'request.escalated':
+        summary = `escalated to ${Array.isArray(d.to) && d.to.length > 0 ? d.to.join(', ') : 'nobody (the escalation list was empty)'}`;
+        break;
+      case 'request.timed_out':
+        summary = `expired without a decision after ${formatDuration(Number(d.pendingTtlMinutes ?? 0))}`;
         break;
       case 'reconcile.leftover_access':
         summary = `reconcile found ${d.resource} still present after the end and removed it`;

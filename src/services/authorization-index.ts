@@ -14,6 +14,7 @@ interface Entry {
   grantId: string;
   requestId: string;
   user: string;
+  startsAt: number;
   expiresAt: number;
   policy: ResourceGrant;
 }
@@ -23,7 +24,8 @@ interface Entry {
  * round trip. Kept fresh by LISTEN/NOTIFY (every grant change notifies in its transaction, so every
  * replica hears it within milliseconds of the commit) plus a periodic full reload as a safety net.
  * Expiry is also checked at decision time, so a grant past its end is refused even before the expiry
- * job has run.
+ * job has run; likewise a scheduled grant (approved ahead of its start) is refused before its start,
+ * with no job or notification needed at the start itself.
  */
 export function createAuthorizationIndex(database: Database, clock: Clock, logger: Logger) {
   // subject (Slack id or lower-cased e-mail) -> resource name -> grant id -> entry
@@ -50,7 +52,7 @@ export function createAuthorizationIndex(database: Database, clock: Clock, logge
       for (const policy of row.policy.resources) {
         const byGrant = resources.get(policy.resource) ?? new Map<string, Entry>();
         resources.set(policy.resource, byGrant);
-        byGrant.set(row.id, { grantId: row.id, requestId: row.requestId, user: row.requesterId, expiresAt: row.expiresAt.getTime(), policy });
+        byGrant.set(row.id, { grantId: row.id, requestId: row.requestId, user: row.requesterId, startsAt: row.startsAt.getTime(), expiresAt: row.expiresAt.getTime(), policy });
       }
     }
   }
@@ -83,7 +85,7 @@ export function createAuthorizationIndex(database: Database, clock: Clock, logge
     const key = user.includes('@') ? user.toLowerCase() : user;
     let best: Entry | undefined;
     for (const entry of bySubject.get(key)?.get(resource)?.values() ?? []) {
-      if (entry.expiresAt > now && (!best || entry.expiresAt > best.expiresAt)) best = entry;
+      if (entry.startsAt <= now && entry.expiresAt > now && (!best || entry.expiresAt > best.expiresAt)) best = entry;
     }
     if (!best) return { allowed: false, reason: 'no_active_grant' };
     return {
@@ -98,7 +100,7 @@ export function createAuthorizationIndex(database: Database, clock: Clock, logge
     for (const resources of bySubject.values()) {
       for (const byGrant of resources.values()) {
         for (const e of byGrant.values()) {
-          if (e.expiresAt <= now) continue;
+          if (e.expiresAt <= now || e.startsAt > now) continue;
           const item = seen.get(e.grantId) ?? { id: e.grantId, requestId: e.requestId, user: e.user, expiresAt: new Date(e.expiresAt).toISOString(), resources: [] };
           if (!item.resources.some((r) => r.resource === e.policy.resource)) item.resources.push(e.policy);
           seen.set(e.grantId, item);

@@ -2,6 +2,7 @@ import type { FlowRow, ResourceRow } from '../db/catalog-queries.js';
 import { homePlace, saveHomePlace } from '../db/home-queries.js';
 import type { RequestDetails } from '../db/request-queries.js';
 import type { AdminService } from './admin-service.js';
+import type { BreakGlassService } from './break-glass-service.js';
 import type { ServiceDeps } from './ports.js';
 import type { RequestService } from './request-service.js';
 
@@ -11,7 +12,16 @@ export const FLOWS_PER_PAGE = 15;
 export const RESOURCES_PER_PAGE = 25;
 
 export type HomeModel =
-  | { tab: 'mine'; isAdmin: boolean; mine: RequestDetails[]; toReview: RequestDetails[] }
+  | {
+      tab: 'mine';
+      isAdmin: boolean;
+      mine: RequestDetails[];
+      toReview: RequestDetails[];
+      /** Some flow designates this person for break-glass: the tab offers the button. */
+      canBreakGlass?: boolean;
+      /** Break-glass grants this approver or admin should review. */
+      unreviewed?: RequestDetails[];
+    }
   | { tab: 'flows'; isAdmin: true; page: number; pages: number; total: number; flows: FlowRow[] }
   | { tab: 'resources'; isAdmin: true; page: number; pages: number; total: number; resources: ResourceRow[] };
 
@@ -20,7 +30,7 @@ export type HomeModel =
  * refresh after a decision elsewhere keeps their place. Admin tabs are shown to admins only,
  * re-checked on every render.
  */
-export function createHomeService(deps: ServiceDeps, requests: RequestService, admin: AdminService) {
+export function createHomeService(deps: ServiceDeps, requests: RequestService, admin: AdminService, breakGlass?: BreakGlassService) {
   async function model(userId: string): Promise<HomeModel> {
     const [place, isAdmin] = await Promise.all([homePlace(deps.db, userId), admin.isAdmin(userId).catch(() => false)]);
     const tab = isAdmin && (HOME_TABS as readonly string[]).includes(place.tab) ? (place.tab as HomeTab) : 'mine';
@@ -36,8 +46,13 @@ export function createHomeService(deps: ServiceDeps, requests: RequestService, a
       const page = Math.min(Math.max(0, place.page), pages - 1);
       return { tab, isAdmin: true, page, pages, total: all.length, resources: all.slice(page * RESOURCES_PER_PAGE, (page + 1) * RESOURCES_PER_PAGE) };
     }
-    const [mine, toReview] = await Promise.all([requests.listMine(userId, 30), requests.pendingFor(userId, 21)]);
-    return { tab: 'mine', isAdmin, mine, toReview };
+    const [mine, toReview, glass, unreviewed] = await Promise.all([
+      requests.listMine(userId, 30),
+      requests.pendingFor(userId, 21),
+      breakGlass?.optionsFor(userId) ?? [],
+      breakGlass?.unreviewedFor(userId, 6) ?? [],
+    ]);
+    return { tab: 'mine', isAdmin, mine, toReview, canBreakGlass: glass.length > 0, unreviewed };
   }
 
   async function go(userId: string, tab: HomeTab, page: number) {

@@ -2,7 +2,7 @@ import type { Db } from '../db/client.js';
 import type { OutboxItem } from '../db/outbox-queries.js';
 import { getRequestDetails, messageRefs, saveMessageRef, type MessageRef, type RequestDetails } from '../db/request-queries.js';
 
-export type NoticeEvent = 'approved' | 'denied' | 'expired' | 'revoked';
+export type NoticeEvent = 'approved' | 'denied' | 'expired' | 'revoked' | 'extended' | 'timed_out';
 
 /** How requests reach people: Slack in production. Every method renders from the request's current state. */
 export interface Messenger {
@@ -10,6 +10,8 @@ export interface Messenger {
   /** Returns false when the message is gone (deleted in Slack): nothing left to update. */
   updateRequestMessage(ref: MessageRef, request: RequestDetails): Promise<boolean>;
   postNotice(userId: string, request: RequestDetails, event: NoticeEvent): Promise<void>;
+  /** A reply in the thread of an existing message (reminders and nudges: no new top-level message). */
+  postThreadReply(ref: MessageRef, request: RequestDetails, kind: 'nudge' | 'reminder'): Promise<void>;
   refreshHome(userId: string): Promise<void>;
 }
 
@@ -28,7 +30,8 @@ export function createNotificationService(db: Db, messenger: Messenger) {
         await saveMessageRef(db, { requestId: request.id, role: 'channel', userId: request.notifyChannel, ...ref });
       }
     }
-    for (const approver of request.notifyChannel ? [] : request.notifiedApprovers) {
+    // Break-glass is loud: the rule's channel and every approver's DM, since someone must review it.
+    for (const approver of request.notifyChannel && request.kind !== 'break_glass' ? [] : request.notifiedApprovers) {
       if (has('approver', approver)) continue;
       const ref = await messenger.postRequestMessage('approver', approver, request);
       await saveMessageRef(db, { requestId: request.id, role: 'approver', userId: approver, ...ref });
@@ -55,6 +58,11 @@ export function createNotificationService(db: Db, messenger: Messenger) {
         return;
       case 'messages.refresh':
         await refresh(request);
+        return;
+      case 'approvers.nudge':
+        for (const ref of await messageRefs(db, request.id)) {
+          if (ref.role !== 'requester') await messenger.postThreadReply(ref, request, 'nudge');
+        }
         return;
       case 'requester.notify':
         await messenger.postNotice(request.requesterId, request, item.payload.event as NoticeEvent);

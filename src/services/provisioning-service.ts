@@ -19,6 +19,12 @@ const WARN_AFTER_ATTEMPTS = 3;
 
 export class RetryLater extends Error {
   override name = 'RetryLater';
+  /** Seconds to wait before the next attempt at least (the outbox worker honours it like Retry-After). */
+  readonly retryAfter: number | undefined;
+  constructor(message: string, retryAfter?: number) {
+    super(message);
+    this.retryAfter = retryAfter;
+  }
 }
 
 /**
@@ -30,6 +36,30 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
 
   async function audit(request: string, action: string, details: Record<string, unknown>) {
     await appendAudit(db, { requestId: request, actor: 'system', action, createdAt: clock.now(), details });
+  }
+
+  /**
+   * Moves a target and writes its audit row (and queues any follow-up) in one transaction. Apart, a
+   * crash between them lost the record, or the follow-up, for good: the retry finds the target already
+   * moved and does nothing (found by test/faults/crash-restart.test.ts). False, and nothing written,
+   * when the target was no longer in `from`.
+   */
+  async function moveAudited(
+    grantId: string,
+    requestId: string,
+    resource: string,
+    from: Parameters<typeof moveTarget>[3],
+    patch: Parameters<typeof moveTarget>[4],
+    audited: { action: string; details: Record<string, unknown>; then?: { topic: string; payload: Record<string, unknown> } },
+  ): Promise<boolean> {
+    const moved = await db.transaction(async (tx) => {
+      if (!(await moveTarget(tx, grantId, resource, from, patch))) return false;
+      await appendAudit(tx, { requestId, actor: 'system', action: audited.action, createdAt: clock.now(), details: audited.details });
+      if (audited.then) await enqueue(tx, [{ ...audited.then, requestId }]);
+      return true;
+    });
+    if (moved && audited.then) deps.afterCommit();
+    return moved;
   }
 
   async function contextFor(grant: GrantForProvisioning, request: RequestDetails, target: TargetRow): Promise<GrantContext> {
@@ -62,6 +92,10 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
   async function provisionGrant(grantId: string) {
     const grant = await grantById(db, grantId);
     if (!grant || grant.status !== 'active') return;
+    // A scheduled grant is never made real before its start by the bot's clock, even if the item came
+    // due early (the outbox runs on the database's clock): wait out the rest.
+    const early = Math.ceil((grant.startsAt.getTime() - clock.now().getTime()) / 1000);
+    if (early > 0) throw new RetryLater(`grant ${grantId} starts in ${early}s`, early);
     const request = (await getRequestDetails(db, grant.requestId))!;
     let retry = false;
     for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'pending')) {
@@ -70,18 +104,17 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         if (!provisioner) throw new PermanentProvisioningError(`no ${target.provisioner} provisioner is configured`);
         const ctx = await contextFor(grant, request, target);
         const result = await provisioner.provision(ctx);
-        if (!(await moveTarget(db, grantId, target.resourceName, ['pending'], { status: 'active', state: result.state, lastError: null }))) {
+        const provisioned = { action: 'grant.provisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, state: result.state } };
+        if (!(await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'active', state: result.state, lastError: null }, provisioned))) {
           // The grant ended while we were provisioning: undo at once rather than leave access behind.
           await provisioner.deprovision(ctx, result.state);
           continue;
         }
-        await audit(grant.requestId, 'grant.provisioned', { grantId, resource: target.resourceName, provisioner: target.provisioner, state: result.state });
         await messenger.postAccessReady(request, target.resourceName, result);
       } catch (error) {
         const message = (error as Error).message;
         if (error instanceof PermanentProvisioningError) {
-          await moveTarget(db, grantId, target.resourceName, ['pending'], { status: 'failed', lastError: message, countAttempt: true });
-          await audit(grant.requestId, 'grant.provision_failed', { grantId, resource: target.resourceName, provisioner: target.provisioner, error: message });
+          await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'failed', lastError: message, countAttempt: true }, { action: 'grant.provision_failed', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, error: message } });
           await messenger.postProvisioningProblem(request, target.resourceName, message, true);
           continue;
         }
@@ -105,8 +138,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
       try {
         if (!provisioner) throw new Error(`no ${target.provisioner} provisioner is configured`);
         await provisioner.deprovision(await contextFor(grant, request, target), target.state);
-        await moveTarget(db, grantId, target.resourceName, ['removing'], { status: 'removed', lastError: null });
-        await audit(grant.requestId, 'grant.deprovisioned', { grantId, resource: target.resourceName, provisioner: target.provisioner });
+        await moveAudited(grantId, grant.requestId, target.resourceName, ['removing'], { status: 'removed', lastError: null }, { action: 'grant.deprovisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner } });
       } catch (error) {
         const message = (error as Error).message;
         const attempts = await countAttempt(db, grantId, target.resourceName, message);
@@ -136,9 +168,9 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         const shouldBe = target.grantStatus === 'active';
         if (present === shouldBe) continue;
         const next = shouldBe ? 'pending' : 'removing';
-        if (!(await moveTarget(db, target.grantId, target.resourceName, [target.status], { status: next }))) continue;
-        await audit(grant.requestId, shouldBe ? 'reconcile.missing_access' : 'reconcile.leftover_access', { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner });
-        await enqueue(db, [{ topic: shouldBe ? 'grant.provision' : 'grant.deprovision', requestId: grant.requestId, payload: { grantId: grant.id } }]);
+        const fix = { topic: shouldBe ? 'grant.provision' : 'grant.deprovision', payload: { grantId: grant.id } };
+        const found = { action: shouldBe ? 'reconcile.missing_access' : 'reconcile.leftover_access', details: { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner }, then: fix };
+        if (!(await moveAudited(target.grantId, grant.requestId, target.resourceName, [target.status], { status: next }, found))) continue;
         if (shouldBe) reprovisioned += 1;
         else removed += 1;
       } catch {
@@ -153,10 +185,38 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     const grantId = String(item.payload.grantId ?? '');
     if (item.topic === 'grant.provision') return provisionGrant(grantId);
     if (item.topic === 'grant.deprovision') return deprovisionGrant(grantId);
+    if (item.topic === 'grant.extend') return extendGrant(grantId);
     throw new Error(`unknown outbox topic ${item.topic}`);
   }
 
-  return { handle, reconcile, provisionGrant, deprovisionGrant };
+  /**
+   * Moves the end of every active target of an extended grant (Postgres VALID UNTIL, a new SSH
+   * certificate, a `grant.extended` webhook) without removing the access in between.
+   */
+  async function extendGrant(grantId: string) {
+    const grant = await grantById(db, grantId);
+    if (!grant || grant.status !== 'active') return;
+    const request = (await getRequestDetails(db, grant.requestId))!;
+    let retry = false;
+    for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'active')) {
+      const provisioner = deps.provisioners.get(target.provisioner);
+      if (!provisioner?.extend) continue;
+      try {
+        const result = await provisioner.extend(await contextFor(grant, request, target), target.state);
+        await moveTarget(db, grantId, target.resourceName, ['active'], { status: 'active', state: { ...target.state, ...result.state } });
+        await audit(grant.requestId, 'grant.extended_in_target', { grantId, resource: target.resourceName, provisioner: target.provisioner, expiresAt: grant.expiresAt.toISOString() });
+        if (result.secret) await messenger.postAccessReady(request, target.resourceName, result);
+      } catch (error) {
+        const message = (error as Error).message;
+        const attempts = await countAttempt(db, grantId, target.resourceName, message);
+        await audit(grant.requestId, 'grant.extend_attempt_failed', { grantId, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
+        if (!(error instanceof PermanentProvisioningError)) retry = true;
+      }
+    }
+    if (retry) throw new RetryLater(`extension of ${grantId} will be retried`);
+  }
+
+  return { handle, reconcile, provisionGrant, deprovisionGrant, extendGrant };
 }
 
 export type ProvisioningService = ReturnType<typeof createProvisioningService>;

@@ -9,6 +9,8 @@ import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { durationsFor, justificationProblem, offeredDurations, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
 import { decisionRefusal } from '../domain/request-lifecycle.js';
+import { startProblem } from '../domain/pending-lifecycle.js';
+import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
 import { approverIdsOf, requireMember, resolveIdentity } from './identity.js';
 import type { ServiceDeps } from './ports.js';
 
@@ -38,9 +40,11 @@ export interface SubmitInput {
   justification: string;
   /** An SSH public key given in the form (saved for later certificates). */
   sshPublicKey?: string;
+  /** Scheduled start ("Start at"); null or absent: the access starts at approval. */
+  startsAt?: Date | null;
 }
 
-export type FieldErrors = Partial<Record<'resources' | 'duration' | 'justification' | 'sshKey', string>>;
+export type FieldErrors = Partial<Record<'resources' | 'duration' | 'justification' | 'sshKey' | 'startsAt', string>>;
 export type SubmitResult = { ok: true; requests: RequestDetails[] } | { ok: false; errors: FieldErrors };
 
 export function createRequestService(deps: ServiceDeps) {
@@ -108,6 +112,9 @@ export function createRequestService(deps: ServiceDeps) {
     }
     const typedKey = input.sshPublicKey?.trim() ?? '';
     const parsedKey = typedKey ? parsePublicKey(typedKey) : null;
+    const startsAt = input.startsAt ?? null;
+    const startError = startsAt ? startProblem(startsAt, clock.now()) : null;
+    if (startError) errors.startsAt = startError;
     if (typedKey && !parsedKey) errors.sshKey = 'Paste one OpenSSH public key line, like ssh-ed25519 AAAA… you@laptop.';
     else if (!parsedKey && selection.some((s) => s && needsSshKey(s.resource)) && !(await sshKeyOf(db, input.requesterId))) {
       errors.sshKey = 'SSH access is signed for your public key: paste it here (your ~/.ssh/id_ed25519.pub).';
@@ -136,6 +143,9 @@ export function createRequestService(deps: ServiceDeps) {
 
     const now = clock.now();
     const ids = plans.map(() => newId('req'));
+    // A flow's auto-approval rule may grant a request at once (read-only, untuned); the rest wait for people.
+    const automatic = plans.map((p) => autoApprovalFor(p.flow, p.resources, duration, now));
+    const requesterEmail = automatic.some(Boolean) ? ((await directory.person(input.requesterId).catch(() => null))?.email ?? null) : null;
     await db.transaction(async (tx) => {
       for (const [i, plan] of plans.entries()) {
         const id = ids[i]!;
@@ -152,6 +162,7 @@ export function createRequestService(deps: ServiceDeps) {
             notifiedApprovers: approvers[i]!,
             approvalsRequired: plan.flow.approvalsRequired,
             notifyChannel: plan.flow.notifyChannel,
+            startsAt,
             createdAt: now,
           },
           plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
@@ -161,9 +172,11 @@ export function createRequestService(deps: ServiceDeps) {
           actor: input.requesterId,
           action: 'request.created',
           createdAt: now,
-          details: { flow: plan.flow.name, resources: plan.resources.map((r) => r.name), durationMinutes: duration, justification, approvers: approvers[i] },
+          details: { flow: plan.flow.name, resources: plan.resources.map((r) => r.name), durationMinutes: duration, justification, approvers: approvers[i], ...(startsAt ? { startsAt: startsAt.toISOString() } : {}) },
         });
-        await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
+        const approval = automatic[i];
+        if (approval) await writeAutoApproval(tx, { requestId: id, requesterId: input.requesterId, durationMinutes: duration, startsAt, flowName: plan.flow.name, approval, requesterEmail, now });
+        else await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
       }
     });
     deps.afterCommit();
@@ -181,7 +194,7 @@ export function createRequestService(deps: ServiceDeps) {
     const identity = await resolveIdentity(directory, userId, flows);
     const pending = await pendingRequests(db, 500);
     return pending
-      .filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity) === null)
+      .filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity, r.escalatedAt !== null) === null)
       .filter((r) => !r.approvals.some((a) => a.approverId === userId))
       .slice(0, limit);
   }

@@ -1,17 +1,16 @@
 import { appendAudit } from '../db/audit-queries.js';
 import { findFlow, listFlows, resourcesByName } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
-import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { notifyGrantChanged } from '../db/authz-queries.js';
-import { insertTargets } from '../db/grant-queries.js';
-import { approvalsOf, getRequestDetails, insertApproval, insertGrant, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
+import { approvalsOf, getRequestDetails, insertApproval, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
 import { narrowestPolicy, PolicySchema, type Policy, type ResourceGrant } from '../domain/policy.js';
-import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
+import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { NO_DEFAULTS, type TuningDefaults } from '../domain/resource.js';
+import { writeGrant } from './grant-writer.js';
 import { requireMember, resolveIdentity } from './identity.js';
+import { applyExtension } from './request-actions.js';
 import type { ServiceDeps } from './ports.js';
 
 export interface ApproveInput {
@@ -47,8 +46,9 @@ export function createReviewService(deps: ServiceDeps) {
     return resolveIdentity(directory, actorId, await listFlows(db));
   }
 
-  function checkMayDecide(flow: Flow | undefined, row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy'>, identity: Identity) {
-    const refusal = decisionRefusal(flow, row.requesterId, identity);
+  function checkMayDecide(flow: Flow | undefined, row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt'>, identity: Identity) {
+    // Escalation approvers gain authority over this request only once it was escalated.
+    const refusal = decisionRefusal(flow, row.requesterId, identity, row.escalatedAt !== null);
     if (refusal) throw new AppError(refusal, refusalMessage(refusal));
     if (row.status !== 'pending') throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
   }
@@ -119,29 +119,24 @@ export function createReviewService(deps: ServiceDeps) {
         await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
         return { conflict: false as const, granted: false, approvals: all.length, required };
       }
-      const step = transition({ ...row, expiresAt: null }, { type: 'approve', grantedMinutes: merged.durationMinutes }, now);
-      if (!step.ok) throw new AppError(step.code, 'Cannot approve');
-      const expiresAt = step.next.expiresAt!;
-      const grantId = newId('grt');
-      await updateRequest(tx, row.id, { status: 'active', decidedAt: now, decidedBy: input.approverId });
-      await insertGrant(tx, { id: grantId, requestId: row.id, requesterId: row.requesterId, requesterEmail, policy: merged, approvedBy: input.approverId, status: 'active', startsAt: now, expiresAt });
-      // Resources with a provisioner get a target row; the outbox worker makes each one real after commit.
-      const catalogue = await resourcesByName(tx, merged.resources.map((g) => g.resource));
-      const targets = catalogue.filter((r) => r.provisioner).map((r) => ({ grantId, resourceName: r.name, provisioner: r.provisioner!.type }));
-      await insertTargets(tx, targets);
-      await notifyGrantChanged(tx, grantId);
-      await appendAudit(tx, {
-        requestId: row.id,
-        actor: input.approverId,
-        action: 'request.approved',
-        createdAt: now,
-        details: { grantId, policy: merged, expiresAt: expiresAt.toISOString(), approvers: [...earlier.map((a) => a.approverId), input.approverId], tuning: mine },
+      if (row.kind === 'extension') {
+        // An extension adds time to the grant it extends instead of creating a new one.
+        await applyExtension(tx, row, merged.durationMinutes, input.approverId, now);
+        return { conflict: false as const, granted: true, approvals: all.length, required };
+      }
+      await writeGrant(tx, {
+        row,
+        policy: merged,
+        now,
+        requesterEmail,
+        decidedBy: input.approverId,
+        approvedBy: input.approverId,
+        audit: { actor: input.approverId, action: 'request.approved', details: { approvers: [...earlier.map((a) => a.approverId), input.approverId], tuning: mine } },
+        messages: [
+          { topic: 'messages.refresh', requestId: row.id },
+          { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
+        ],
       });
-      await enqueue(tx, [
-        { topic: 'messages.refresh', requestId: row.id },
-        { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
-        ...(targets.length > 0 ? [{ topic: 'grant.provision', requestId: row.id, payload: { grantId } }] : []),
-      ]);
       return { conflict: false as const, granted: true, approvals: all.length, required };
     });
     if (outcome.conflict) {

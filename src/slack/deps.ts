@@ -2,9 +2,11 @@ import type { Logger } from 'pino';
 import type { AdminService } from '../services/admin-service.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
 import type { AuditViewService } from '../services/audit-view-service.js';
+import type { BreakGlassService } from '../services/break-glass-service.js';
 import type { GrantService } from '../services/grant-service.js';
 import type { HomeService } from '../services/home-service.js';
 import type { ProfileService } from '../services/profile-service.js';
+import type { RequestActions } from '../services/request-actions.js';
 import type { RequestService } from '../services/request-service.js';
 import type { ReviewService } from '../services/review-service.js';
 
@@ -16,6 +18,8 @@ export interface SlackDeps {
   admin: AdminService;
   home: HomeService;
   profile: ProfileService;
+  actions: RequestActions;
+  breakGlass: BreakGlassService;
   apiKeys: ApiKeyService;
   audit: AuditViewService;
   /** A signed, short-lived link to a request's full audit record. */

@@ -13,6 +13,7 @@ const TEXT: Record<ErrorCode, string> = {
   not_admin: 'Only admins can change approval flows and resources.',
   managed_by_file: 'This is managed by the ACCESS_CONFIG file: change it there, not in Slack.',
   name_taken: 'That name is already taken.',
+  too_soon: 'You nudged the approvers a moment ago. You can nudge again in a while.',
   not_active: "That access isn't active any more.",
   invalid_input: "That input isn't valid.",
   nothing_requestable: "There's nothing you can request yet: no approval flow lists you as a requester. Ask an admin to add you to one.",
@@ -26,7 +27,7 @@ export function errorText(error: unknown): string {
   if (error.code === 'already_decided' && error.details) {
     const { status, by } = error.details as { status?: string; by?: string | null };
     if (status && by) return `This request was already ${status === 'active' ? 'approved' : status} by ${mention(by)}. Nothing changed.`;
-    if (status) return `This request is already ${status}. Nothing changed.`;
+    if (status) return `This request ${status === 'timed_out' ? 'expired without a decision' : `is already ${status}`}. Nothing changed.`;
   }
   if (error.code === 'already_approved' && error.details) {
     const { approvals, required } = error.details as { approvals: number; required: number };
@@ -36,6 +37,8 @@ export function errorText(error: unknown): string {
     return "That doesn't look like an OpenSSH public key. Paste one line such as `ssh-ed25519 AAAA… you@laptop` (your `~/.ssh/id_ed25519.pub`, never the private key).";
   }
   if (error.code === 'not_allowed' && error.message.includes('audit trail')) return 'Only admins and approvers of this request can see its audit trail.';
+  if (error.code === 'too_soon' && error.details?.minutes) return `You nudged the approvers recently: you can nudge again in ${String(error.details.minutes)} minutes.`;
+  if (error.code === 'not_allowed' && error.details?.own === false) return 'Only the person who asked for this access can do that.';
   if (error.code === 'not_active' && error.details?.status) return `That access is ${String(error.details.status)}, not active: nothing to revoke.`;
   return TEXT[error.code];
 }

@@ -11,7 +11,18 @@ export const RequestIds = {
   justificationAction: 'request.justification.input',
   sshKeyBlock: 'request.ssh_key',
   sshKeyAction: 'request.ssh_key.input',
+  startBlock: 'request.start',
+  startAction: 'request.start.pick',
   openButton: 'request.open',
+  cancelButton: 'request.cancel',
+  nudgeButton: 'request.nudge',
+  releaseButton: 'request.release',
+  extendButton: 'request.extend',
+  extendCallback: 'request.extend.submit',
+  extendDurationBlock: 'extend.duration',
+  extendDurationAction: 'extend.duration.select',
+  extendReasonBlock: 'extend.reason',
+  extendReasonAction: 'extend.reason.input',
 } as const;
 
 export const ReviewIds = {
@@ -77,6 +88,26 @@ export const FlowForm = {
   pattern: 'af.just.pattern',
   hint: 'af.just.hint',
   channel: 'af.channel',
+  remindAfter: 'af.remind',
+  escalateAfter: 'af.escalate',
+  escalationUsers: 'af.esc.users',
+  escalationGroups: 'af.esc.groups',
+  pendingTtl: 'af.ttl',
+  autoApprove: 'af.auto',
+  breakGlassUsers: 'af.bg.users',
+  breakGlassGroups: 'af.bg.groups',
+  breakGlassMax: 'af.bg.max',
+  breakGlassChannel: 'af.bg.channel',
+} as const;
+
+/** Break-glass: the App Home button, its modal, and the approvers' "Acknowledge review" button. */
+export const BreakGlassIds = {
+  openButton: 'breakglass.open',
+  callback: 'breakglass.submit',
+  resourceBlock: 'bg.resource',
+  durationBlock: 'bg.duration',
+  reasonBlock: 'bg.reason',
+  acknowledgeButton: 'breakglass.acknowledge',
 } as const;
 
 export const ResourceForm = {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Messenger } from '../services/notification-service.js';
 import type { ProvisioningMessenger } from '../services/provisioning-service.js';
 import { renderAccessReady, renderProvisioningProblem } from './review/provisioning-message.js';
-import { renderApproverMessage, renderRequesterMessage, renderRequesterNotice } from './review/request-message.js';
+import { renderApproverMessage, renderRequesterMessage, renderRequesterNotice, renderThreadReply } from './review/request-message.js';
 
 const slackError = (e: unknown) => (e as { data?: { error?: string } }).data?.error;
 
@@ -36,6 +36,15 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
           logger.warn({ request_id: request.id, channel: ref.channel }, 'request message is gone; not updating it');
           return false;
         }
+        throw e;
+      }
+    },
+    async postThreadReply(ref, request, kind) {
+      const message = renderThreadReply(request, kind);
+      try {
+        await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: message.text, blocks: message.blocks });
+      } catch (e) {
+        if (slackError(e) === 'message_not_found' || slackError(e) === 'channel_not_found' || slackError(e) === 'thread_not_found') return;
         throw e;
       }
     },

@@ -29,6 +29,16 @@ export const selectedValue = (v: StateValues, block: string, action: string): st
 export const selectedValues = (v: StateValues, block: string, action: string): string[] =>
   (read(v, block, action)?.selected_options ?? []).map((o) => o.value);
 
+/**
+ * A datetimepicker's `selected_date_time` (Unix seconds) as a Date; null when unset. A value that is
+ * not a whole number of seconds becomes an invalid Date, which the service refuses with a sentence.
+ */
+export function dateTimeValue(v: StateValues, block: string, action: string): Date | null {
+  const raw = (v?.[block]?.[action] as { selected_date_time?: unknown } | undefined)?.selected_date_time;
+  if (raw === null || raw === undefined) return null;
+  return typeof raw === 'number' && Number.isSafeInteger(raw) ? new Date(raw * 1000) : new Date(Number.NaN);
+}
+
 /** "480" -> 480; anything else -> null (reported to the person as a missing choice). */
 export function minutesValue(text: string | null): number | null {
   if (text === null || !/^\d{1,6}$/.test(text)) return null;

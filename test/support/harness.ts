@@ -60,6 +60,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LOG_LEVEL: 'debug',
     // The tests run the expiry job by hand after moving the clock.
     EXPIRY_INTERVAL_SECONDS: '3600',
+    // Likewise the lifecycle job (reminders, pending TTL, end warnings, scheduled starts): jobs.lifecycleNow().
+    LIFECYCLE_INTERVAL_SECONDS: '3600',
     ...options.env,
   });
   const boot = async () => {

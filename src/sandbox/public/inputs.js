@@ -143,6 +143,18 @@ export function createWidget(e, entry, ctx) {
       node.addEventListener('change', () => { w.dirty = true; onPick(w); });
       return w;
     }
+    case 'datetimepicker': {
+      // Slack's value is Unix seconds; the browser's input works in local "YYYY-MM-DDTHH:MM".
+      const node = el('input', { id, type: 'datetime-local' });
+      const initial = entry?.selected_date_time;
+      if (typeof initial === 'number') {
+        const d = new Date(initial * 1000);
+        node.value = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+      }
+      const w = { node, id, dirty: false, read: () => (node.value ? String(Math.floor(new Date(node.value).getTime() / 1000)) : null) };
+      node.addEventListener('change', () => { w.dirty = true; onPick(w); });
+      return w;
+    }
     default:
       return null;
   }

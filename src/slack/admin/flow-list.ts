@@ -20,6 +20,8 @@ export function flowBlock(f: FlowRow): KnownBlock {
     f.allowSelfApproval ? 'self-approval allowed' : '',
     f.justification.pattern ? `justification matches ${code(f.justification.pattern)}` : f.justification.required ? '' : 'justification optional',
     f.notifyChannel ? `approvers notified in <#${f.notifyChannel}>` : '',
+    f.lifecycle?.autoApprove.length ? `auto-approval: ${list(f.lifecycle.autoApprove.map((r) => userText(r.name, 64)), 4)}` : '',
+    f.lifecycle?.breakGlass ? `break-glass up to ${formatDuration(f.lifecycle.breakGlass.maxDurationMinutes)}` : '',
   ].filter(Boolean);
   const badge = [f.enabled ? '' : ':no_entry_sign: disabled', f.managedBy === 'file' ? ':page_facing_up: managed by ACCESS_CONFIG' : ''].filter(Boolean).join(' · ');
   const text = truncate(

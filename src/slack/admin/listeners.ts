@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from '../home/listeners.js';
-import { AdminIds } from '../ids.js';
+import { AdminIds, FlowForm } from '../ids.js';
 import { describeFailure } from '../reply.js';
 import type { StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
 import { messageModal, option } from '../views.js';
+import { readLifecycleForm } from './flow-lifecycle-form.js';
 import { buildFlowModal, groupOption } from './flow-modal.js';
 import { flowErrorsByBlock, readFlowForm, readResourceForm, resourceErrorsByBlock } from './read-forms.js';
 import { buildDeleteModal, buildResourceModal } from './resource-modal.js';
@@ -72,6 +73,9 @@ function flowSubmission(deps: SlackDeps) {
     const ref = parseMeta(FlowRef, view.private_metadata);
     try {
       if (!ref) throw new Error('flow modal without a flow reference');
+      // The auto-approval YAML must parse before there is a flow to validate at all.
+      const { autoApproveError } = readLifecycleForm(view.state.values as StateValues);
+      if (autoApproveError) return void (await ack({ response_action: 'errors', errors: { [FlowForm.autoApprove]: autoApproveError } }));
       const result = await deps.admin.saveFlow(body.user.id, ref.flowId, readFlowForm(view.state.values as StateValues));
       if (!result.ok) return void (await ack({ response_action: 'errors', errors: flowErrorsByBlock(result.errors) }));
       await ack();

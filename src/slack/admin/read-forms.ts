@@ -1,10 +1,10 @@
 import type { FieldErrors, FlowField, FlowInput, ResourceField, ResourceInput } from '../../domain/catalog-input.js';
-import { DEFAULT_LIFECYCLE } from '../../domain/flow.js';
 import { splitList } from '../../domain/policy.js';
 import { parse as parseYaml } from 'yaml';
 import { RESOURCE_TYPES, type ProvisionerConfig, type ResourceType } from '../../domain/resource.js';
 import { AdminIds, FIELD, FlowForm, ResourceForm } from '../ids.js';
 import { selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
+import { readLifecycleForm } from './flow-lifecycle-form.js';
 
 const users = (v: StateValues, block: string): string[] => {
   const raw = (v?.[block]?.[FIELD] as { selected_users?: unknown } | undefined)?.selected_users;
@@ -42,7 +42,7 @@ export function readFlowForm(v: StateValues): FlowInput {
       hint: hint || null,
     },
     notifyChannel: conversation(v, FlowForm.channel),
-    lifecycle: DEFAULT_LIFECYCLE,
+    lifecycle: readLifecycleForm(v).lifecycle,
     enabled: options.has('enabled'),
   };
 }
@@ -59,6 +59,14 @@ const FLOW_BLOCKS: Record<FlowField, string> = {
   justificationMinLength: FlowForm.minLength,
   justificationPattern: FlowForm.pattern,
   justificationHint: FlowForm.hint,
+  remindAfter: FlowForm.remindAfter,
+  escalateAfter: FlowForm.escalateAfter,
+  escalation: FlowForm.escalationUsers,
+  pendingTtl: FlowForm.pendingTtl,
+  autoApprove: FlowForm.autoApprove,
+  breakGlass: FlowForm.breakGlassUsers,
+  breakGlassMaxDuration: FlowForm.breakGlassMax,
+  breakGlassChannel: FlowForm.breakGlassChannel,
 };
 
 const RESOURCE_BLOCKS: Record<ResourceField, string> = {

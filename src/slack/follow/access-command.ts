@@ -4,6 +4,7 @@ import { COMMAND } from '../ids.js';
 import { code } from '../mrkdwn.js';
 import { describeFailure } from '../reply.js';
 import { buildAuditModal } from '../audit/audit-modal.js';
+import { breakGlassCommand, openBreakGlassModal } from '../break-glass/listeners.js';
 import { openRequestModal } from '../request/listeners.js';
 import { isRequestId } from '../state.js';
 import { HELP_TEXT, renderMyRequests, renderPending } from './request-list.js';
@@ -21,6 +22,12 @@ export function accessCommandHandler(deps: SlackDeps) {
       switch (sub.toLowerCase()) {
         case 'request': {
           const problem = await openRequestModal(deps, client, userId, command.trigger_id, args[0]);
+          if (problem) await reply(problem);
+          return;
+        }
+        case 'break-glass': {
+          // Without arguments the form opens; with them the access is granted (or refused) at once.
+          const problem = args.length === 0 ? await openBreakGlassModal(deps, client, userId, command.trigger_id) : await breakGlassCommand(deps, userId, args);
           if (problem) await reply(problem);
           return;
         }

@@ -12,6 +12,9 @@ const STATUS_EMOJI: Record<string, string> = {
   denied: ':no_entry:',
   expired: ':checkered_flag:',
   revoked: ':octagonal_sign:',
+  cancelled: ':leftwards_arrow_with_hook:',
+  approved: ':white_check_mark:',
+  timed_out: ':hourglass:',
 };
 
 /** One line block per request, as the requester sees it in `/access list` and App Home. */
@@ -68,5 +71,6 @@ export const HELP_TEXT = [
   '• `/access revoke req_…` — end an active access early (approvers and admins)',
   '• `/access ssh-key <public key>` — the key your SSH certificates are signed for',
   '• `/access audit req_…` — the whole story of a request (admins and its approvers)',
+  '• `/access break-glass <resource> <duration> <reason…>` — emergency access at once, for people a flow designates (approvers are alerted and review it)',
   '• `/access help` — this help',
 ].join('\n');

@@ -2,13 +2,17 @@ import type { Button, HomeView, KnownBlock } from '@slack/types';
 import type { HomeModel } from '../../services/home-service.js';
 import { fileNote, flowBlock, resourceBlock } from '../admin/flow-list.js';
 import { myRequestBlock, pendingReviewBlocks } from '../follow/request-list.js';
-import { AdminIds, HomeNav, RequestIds } from '../ids.js';
+import { requesterActions } from '../review/request-message.js';
+import { AdminIds, BreakGlassIds, HomeNav, RequestIds } from '../ids.js';
+import { unreviewedBlocks } from '../review/lifecycle-message.js';
 import { context, divider, header, plain, section } from '../views.js';
 
-// Slack allows 100 blocks in a Home view. "My access": 5 + 2*20 + 3 + 30 + 1 = 79 at most;
-// admin tabs: 4 + 15 flows (or 25 resources) + 3 = 32 at most.
-const MAX_REVIEWS = 20;
-const MAX_MINE = 30;
+// Slack allows 100 blocks in a Home view. "My access": 5 + 2*15 + 3 + 2*10 active/pending (with their
+// buttons) + 10 past + 1 = 69 at most; admin tabs: 4 + 15 flows (or 25 resources) + 3 = 32 at most.
+const MAX_REVIEWS = 15;
+const MAX_OPEN = 10;
+const MAX_PAST = 10;
+const MAX_UNREVIEWED = 5;
 
 const button = (text: string, actionId: string, value: string, primary = false): Button => ({
   type: 'button',
@@ -45,16 +49,28 @@ function myAccess(model: Extract<HomeModel, { tab: 'mine' }>): KnownBlock[] {
   const history = model.mine.filter((r) => r.status !== 'active' && r.status !== 'pending');
   const blocks: KnownBlock[] = [
     section('Ask for just-in-time access. It is granted once approved and ends on its own.'),
-    { type: 'actions', block_id: 'home.actions', elements: [button('Request access', RequestIds.openButton, 'home', true)] },
+    {
+      type: 'actions',
+      block_id: 'home.actions',
+      elements: [button('Request access', RequestIds.openButton, 'home', true), ...(model.canBreakGlass ? [{ ...button('Break glass', BreakGlassIds.openButton, 'home'), style: 'danger' as const }] : [])],
+    },
   ];
+  // Break-glass grants waiting for review (at most MAX_UNREVIEWED: 2 + 2*5 + 1 more blocks).
+  const unreviewed = model.unreviewed ?? [];
+  if (unreviewed.length > 0) {
+    blocks.push(divider(), header(':rotating_light: Break-glass access to review'), ...unreviewedBlocks(unreviewed.slice(0, MAX_UNREVIEWED)));
+    if (unreviewed.length > MAX_UNREVIEWED) blocks.push(context('…and more, oldest first: review these to see the next ones.'));
+  }
   if (model.toReview.length > 0) {
     blocks.push(divider(), header(`Waiting for your review${model.toReview.length > MAX_REVIEWS ? ` (${MAX_REVIEWS}+)` : ` (${model.toReview.length})`}`));
     blocks.push(...model.toReview.slice(0, MAX_REVIEWS).flatMap(pendingReviewBlocks));
     if (model.toReview.length > MAX_REVIEWS) blocks.push(context('…and more: see `/access pending`.'));
   }
   blocks.push(divider(), header('Your requests'));
-  const ordered = [...active, ...pending, ...history].slice(0, MAX_MINE);
-  blocks.push(...(ordered.length === 0 ? [section('You have no requests yet.')] : ordered.map(myRequestBlock)));
+  const open = [...active, ...pending].slice(0, MAX_OPEN);
+  const past = history.slice(0, MAX_PAST);
+  if (open.length + past.length === 0) blocks.push(section('You have no requests yet.'));
+  blocks.push(...open.flatMap((r) => [myRequestBlock(r), ...requesterActions(r)]), ...past.map(myRequestBlock));
   return blocks;
 }
 

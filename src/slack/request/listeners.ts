@@ -3,7 +3,7 @@ import type { WebClient } from '@slack/web-api';
 import type { SlackDeps } from '../deps.js';
 import { RequestIds } from '../ids.js';
 import { describeFailure } from '../reply.js';
-import { minutesValue, selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
+import { dateTimeValue, minutesValue, selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
 import { messageModal } from '../views.js';
 import { buildRequestModal, resourceOption } from './request-modal.js';
 import { buildRequestSentModal } from './request-sent-modal.js';
@@ -28,6 +28,7 @@ export function readRequestSubmission(values: StateValues) {
     durationMinutes: minutesValue(selectedValue(values, RequestIds.durationBlock, RequestIds.durationAction)),
     justification: textValue(values, RequestIds.justificationBlock, RequestIds.justificationAction),
     sshPublicKey: textValue(values, RequestIds.sshKeyBlock, RequestIds.sshKeyAction),
+    startsAt: dateTimeValue(values, RequestIds.startBlock, RequestIds.startAction),
   };
 }
 
@@ -36,6 +37,7 @@ const FIELD_BLOCKS = {
   duration: RequestIds.durationBlock,
   justification: RequestIds.justificationBlock,
   sshKey: RequestIds.sshKeyBlock,
+  startsAt: RequestIds.startBlock,
 } as const;
 
 export function requestSubmissionHandler(deps: SlackDeps) {

@@ -73,6 +73,14 @@ export function buildRequestModal(form: RequestForm): ModalView {
       },
     },
   );
+  blocks.push({
+    type: 'input',
+    block_id: RequestIds.startBlock,
+    optional: true,
+    label: plain('Start at'),
+    hint: plain('Leave empty to start when approved. A later start (up to 30 days ahead) gets the full duration from then.'),
+    element: { type: 'datetimepicker', action_id: RequestIds.startAction },
+  });
   if (form.asksForSshKey) {
     blocks.push({
       type: 'input',

@@ -54,6 +54,11 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
       const request = await deps.requests.get(requestId);
       if (!request) throw new Error(`tuning modal for unknown request ${requestId}`);
       const tuning = readTuning(request, view.state.values as StateValues);
+      if (request.kind === 'extension') {
+        // The extension keeps the original grant's limits; only its duration is tuned here.
+        const original = request.extendsRequestId ? await deps.requests.get(request.extendsRequestId) : undefined;
+        tuning.grants = original?.grant?.policy.resources ?? [];
+      }
       if (Object.keys(tuning.errors).length > 0) {
         await ack({ response_action: 'errors', errors: tuning.errors });
         return;

@@ -2,9 +2,10 @@ import type { KnownBlock } from '@slack/types';
 import type { RequestDetails } from '../../db/request-queries.js';
 import { formatDuration } from '../../domain/duration.js';
 import { describeGrant } from '../../domain/policy.js';
-import { ReviewIds } from '../ids.js';
+import { RequestIds, ReviewIds } from '../ids.js';
 import { code, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
 import { context, md, plain, section } from '../views.js';
+import { breakGlassReviewBlocks, breakGlassTitle, grantedByText, lifecycleStatusLine } from './lifecycle-message.js';
 
 export interface SlackMessage {
   text: string;
@@ -18,6 +19,8 @@ const approvers = (r: RequestDetails) => (r.approvals.length > 0 ? r.approvals.m
 
 /** The status line every resolved message gains (and the only thing that changes over a request's life). */
 export function statusLine(r: RequestDetails): string {
+  const granted = lifecycleStatusLine(r);
+  if (granted) return granted;
   switch (r.status) {
     case 'pending': {
       if (r.approvalsRequired > 1 || r.approvals.length > 0) {
@@ -27,14 +30,33 @@ export function statusLine(r: RequestDetails): string {
       return `:hourglass_flowing_sand: Waiting for approval from ${mentionList(r.notifiedApprovers)}`;
     }
     case 'active':
-      return `:white_check_mark: Approved by ${approvers(r)} ${slackDate(r.decidedAt!)}. Access until ${slackDate(r.grant!.expiresAt)}.`;
+      return `:white_check_mark: Approved by ${approvers(r)} ${slackDate(r.decidedAt!)}. ${accessWindow(r)}.`;
     case 'denied':
       return `:no_entry: Denied by ${mention(r.decidedBy!)} ${slackDate(r.decidedAt!)}${r.denyReason ? `: ${userText(r.denyReason, 500)}` : '.'}`;
     case 'expired':
       return `:checkered_flag: Approved by ${mention(r.decidedBy!)}; the access expired ${slackDate(r.endedAt!)}.`;
+    case 'timed_out':
+      return `:hourglass: Expired without a decision ${slackDate(r.endedAt ?? r.createdAt)}.`;
+    case 'cancelled':
+      return `:leftwards_arrow_with_hook: Cancelled by the requester ${slackDate(r.endedAt ?? r.decidedAt ?? r.createdAt)}.`;
+    case 'approved':
+      return `:white_check_mark: Approved by ${approvers(r)} ${slackDate(r.decidedAt!)}: the access was extended.`;
     case 'revoked':
-      return `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; revoked by ${mention(r.endedBy!)} ${slackDate(r.endedAt!)}.`;
+      return r.endedBy === r.requesterId
+        ? `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; released by the requester ${slackDate(r.endedAt!)}.`
+        : `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; revoked by ${mention(r.endedBy!)} ${slackDate(r.endedAt!)}.`;
+    default:
+      return `Status: ${r.status}`;
   }
+}
+
+/** A grant approved ahead of its scheduled start: it starts later than the decision. */
+const isScheduled = (r: RequestDetails) => Boolean(r.grant && r.grant.startsAt.getTime() > (r.decidedAt ?? r.grant.startsAt).getTime());
+
+/** "Access until <end>", or for a scheduled grant "Access starts <start> and ends <end>". */
+export function accessWindow(r: RequestDetails): string {
+  if (!r.grant) return '';
+  return isScheduled(r) ? `Access starts ${slackDate(r.grant.startsAt)} and ends ${slackDate(r.grant.expiresAt)}` : `Access until ${slackDate(r.grant.expiresAt)}`;
 }
 
 function grantedBlock(r: RequestDetails): KnownBlock[] {
@@ -53,6 +75,7 @@ function summaryBlocks(r: RequestDetails, title: string): KnownBlock[] {
         md(`*Duration*\n${formatDuration(r.durationMinutes)}`),
         md(`*Flow*\n${userText(r.flowName, 200)}`),
         md(`*Request*\n${code(r.id)}`),
+        ...(r.startsAt ? [md(`*Starts*\n${slackDate(r.startsAt)}`)] : []),
       ],
     },
     section(`*Justification*\n${quote(userText(r.justification, 2800))}`),
@@ -64,8 +87,11 @@ function summaryBlocks(r: RequestDetails, title: string): KnownBlock[] {
  * current state only, so any replica re-rendering it produces the same message.
  */
 export function renderApproverMessage(r: RequestDetails): SlackMessage {
-  const blocks = summaryBlocks(r, `:key: ${mention(r.requesterId)} requests access`);
-  blocks.push(context(`Requested ${slackDate(r.createdAt)}`));
+  const title = r.kind === 'break_glass' ? breakGlassTitle(r) : r.kind === 'extension' ? `:hourglass: ${mention(r.requesterId)} asks to extend ${code(r.extendsRequestId ?? '')} by ${formatDuration(r.durationMinutes)}` : `:key: ${mention(r.requesterId)} requests access`;
+  const blocks = summaryBlocks(r, title);
+  // Everyone holding an approver message sees that it was escalated (and the escalation approvers why they got it).
+  const escalated = r.escalatedAt && r.status === 'pending' ? ` · :rotating_light: Escalated ${slackDate(r.escalatedAt)}: no decision yet` : '';
+  blocks.push(context(`Requested ${slackDate(r.createdAt)}${escalated}`));
   if (r.status === 'pending') {
     if (r.approvals.length > 0) blocks.push(section(statusLine(r)));
     blocks.push({
@@ -80,7 +106,8 @@ export function renderApproverMessage(r: RequestDetails): SlackMessage {
     blocks.push(...grantedBlock(r), section(statusLine(r)));
     if (r.status === 'active') blocks.push(revokeActions(r));
   }
-  return { text: `${mention(r.requesterId)} requests access to ${r.resources.map((x) => x.name).join(', ')} (${r.status})`, blocks };
+  blocks.push(...breakGlassReviewBlocks(r));
+  return { text: `${r.kind === 'break_glass' ? ':rotating_light: Break-glass: ' : ''}${mention(r.requesterId)} requests access to ${r.resources.map((x) => x.name).join(', ')} (${r.status})`, blocks };
 }
 
 export function revokeActions(r: RequestDetails): KnownBlock {
@@ -106,10 +133,22 @@ export function revokeActions(r: RequestDetails): KnownBlock {
   };
 }
 
+/** What the requester can do with their own request now: nudge or cancel it pending, extend or release it active. */
+export function requesterActions(r: RequestDetails): KnownBlock[] {
+  const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({ type: 'button' as const, action_id: actionId, text: plain(text, 75), value: r.id, ...(style ? { style } : {}) });
+  if (r.status === 'pending') {
+    return [{ type: 'actions', block_id: `mine.${r.id}`, elements: [button('Nudge approvers', RequestIds.nudgeButton), button('Cancel request', RequestIds.cancelButton, 'danger')] }];
+  }
+  if (r.status === 'active' && r.kind !== 'extension') {
+    return [{ type: 'actions', block_id: `mine.${r.id}`, elements: [button('Extend…', RequestIds.extendButton, 'primary'), button('Release access', RequestIds.releaseButton, 'danger')] }];
+  }
+  return [];
+}
+
 /** The requester's own copy of the request, updated in place as it moves on. */
 export function renderRequesterMessage(r: RequestDetails): SlackMessage {
-  const blocks = summaryBlocks(r, `:incoming_envelope: You requested access`);
-  blocks.push(...grantedBlock(r), section(statusLine(r)));
+  const blocks = summaryBlocks(r, r.kind === 'extension' ? `:hourglass: You asked to extend ${code(r.extendsRequestId ?? '')}` : `:incoming_envelope: You requested access`);
+  blocks.push(...grantedBlock(r), section(statusLine(r)), ...requesterActions(r));
   return { text: `Your request ${r.id} for ${r.resources.map((x) => x.name).join(', ')} is ${r.status}`, blocks };
 }
 
@@ -119,7 +158,12 @@ export function renderRequesterNotice(r: RequestDetails, event: string): SlackMe
   let text: string;
   switch (event) {
     case 'approved':
-      text = `:white_check_mark: ${mention(r.decidedBy!)} approved your request ${code(r.id)}. You have access until ${slackDate(r.grant!.expiresAt)}.`;
+      text = isScheduled(r)
+        ? `:white_check_mark: ${grantedByText(r)} approved your request ${code(r.id)}. Your access starts ${slackDate(r.grant!.startsAt)} and lasts until ${slackDate(r.grant!.expiresAt)}.`
+        : `:white_check_mark: ${grantedByText(r)} approved your request ${code(r.id)}. You have access until ${slackDate(r.grant!.expiresAt)}.`;
+      break;
+    case 'timed_out':
+      text = `:hourglass: Your request ${code(r.id)} for ${names} expired without a decision. Ask again with \`/access request\` if you still need it.`;
       break;
     case 'denied':
       text = `:no_entry: ${mention(r.decidedBy!)} denied your request ${code(r.id)} for ${names}${r.denyReason ? `: ${userText(r.denyReason, 500)}` : '.'}`;
@@ -127,10 +171,25 @@ export function renderRequesterNotice(r: RequestDetails, event: string): SlackMe
     case 'expired':
       text = `:checkered_flag: Your access from ${code(r.id)} to ${names} has expired.`;
       break;
+    case 'extended':
+      text = `:white_check_mark: ${mention(r.decidedBy!)} approved your extension ${code(r.id)}: your access to ${names} now lasts ${formatDuration(r.durationMinutes)} longer.`;
+      break;
     default:
-      text = `:octagonal_sign: Your access from ${code(r.id)} to ${names} was revoked by ${mention(r.endedBy!)}.`;
+      text =
+        r.endedBy === r.requesterId
+          ? `:octagonal_sign: You released your access from ${code(r.id)} to ${names}.`
+          : `:octagonal_sign: Your access from ${code(r.id)} to ${names} was revoked by ${mention(r.endedBy!)}.`;
   }
   const blocks: KnownBlock[] = [section(text)];
   if (event === 'approved') blocks.push(...grantedBlock(r));
   return { text: text.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1'), blocks };
+}
+
+/** Under an approver message: the requester's nudge, or the flow's reminder. */
+export function renderThreadReply(r: RequestDetails, kind: 'nudge' | 'reminder'): SlackMessage {
+  const text =
+    kind === 'nudge'
+      ? `:wave: ${mention(r.requesterId)} is still waiting for a decision on ${code(r.id)} (asked ${slackDate(r.createdAt)}).`
+      : `:alarm_clock: Reminder: ${code(r.id)} from ${mention(r.requesterId)} is still waiting for a decision (asked ${slackDate(r.createdAt)}).`;
+  return { text: text.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1'), blocks: [section(text)] };
 }

@@ -63,6 +63,29 @@ export function buildTuningModal(r: RequestDetails, defaults: Record<string, Tun
     r.approvalsRequired > 1
       ? [section(`This flow needs *${r.approvalsRequired} approvals*; ${r.approvals.length} so far${r.approvals.length ? ` (${r.approvals.map((a) => mention(a.approverId)).join(', ')})` : ''}. The grant takes the narrowest tuning of all approvers.`)]
       : [];
+  if (r.kind === 'extension') {
+    // An extension only adds time: what is granted stays as it was approved.
+    return {
+      type: 'modal',
+      callback_id: ReviewIds.tuningCallback,
+      private_metadata: JSON.stringify({ requestId: r.id }),
+      title: plain('Approve extension', 24),
+      submit: plain('Approve', 24),
+      close: plain('Cancel', 24),
+      blocks: [
+        ...progress,
+        section(`${mention(r.requesterId)} asks to extend ${code(r.extendsRequestId ?? '')} (${r.resources.map((x) => code(x.name)).join(', ')}) by *${formatDuration(r.durationMinutes)}*.`),
+        section(quote(userText(r.justification, 2800))),
+        {
+          type: 'input',
+          block_id: ReviewIds.durationBlock,
+          label: plain('Add'),
+          hint: plain('At most what was asked. The granted resources and limits stay as they are.'),
+          element: { type: 'static_select', action_id: ReviewIds.durationAction, options: durationChoices(r.durationMinutes).map(durationOption), initial_option: durationOption(r.durationMinutes) },
+        },
+      ],
+    };
+  }
   const blocks: KnownBlock[] = [
     ...progress,
     section(`${mention(r.requesterId)} asks for ${r.resources.map((x) => code(x.name)).join(', ')} for *${formatDuration(r.durationMinutes)}*.`),

@@ -1,0 +1,19 @@
+import { and, asc, eq, isNull } from 'drizzle-orm';
+import type { Executor } from './client.js';
+import { getRequestDetails, type RequestDetails } from './request-queries.js';
+import { accessRequests } from './schema/index.js';
+
+/**
+ * Break-glass requests nobody has reviewed yet, oldest first (they stay on the list after the access
+ * ended: the review is about what was done, not about access still running).
+ */
+export async function unreviewedBreakGlass(db: Executor, limit: number): Promise<RequestDetails[]> {
+  const rows = await db
+    .select({ id: accessRequests.id })
+    .from(accessRequests)
+    .where(and(eq(accessRequests.kind, 'break_glass'), isNull(accessRequests.reviewedAt)))
+    .orderBy(asc(accessRequests.createdAt), asc(accessRequests.id))
+    .limit(limit);
+  const details = await Promise.all(rows.map((r) => getRequestDetails(db, r.id)));
+  return details.filter((d): d is RequestDetails => d !== undefined);
+}

@@ -1,0 +1,48 @@
+import type { Executor } from '../db/client.js';
+import { autoApprovalPolicy, matchAutoApproval } from '../domain/auto-approve.js';
+import type { AutoApproveRule, Flow } from '../domain/flow.js';
+import type { Policy } from '../domain/policy.js';
+import type { Resource } from '../domain/resource.js';
+import { writeGrant } from './grant-writer.js';
+
+export interface AutoApproval {
+  rule: AutoApproveRule;
+  policy: Policy;
+}
+
+/**
+ * The rule that approves this planned request now, with the untuned policy it grants; null when no
+ * rule matches or a resource has no safe untuned grant (then approvers decide as usual).
+ */
+export function autoApprovalFor(flow: Flow, resources: readonly Resource[], durationMinutes: number, now: Date): AutoApproval | null {
+  const rule = matchAutoApproval(flow.lifecycle.autoApprove, { resources, durationMinutes }, now);
+  if (!rule) return null;
+  const policy = autoApprovalPolicy(resources, durationMinutes);
+  return policy ? { rule, policy } : null;
+}
+
+/**
+ * Grants a just-inserted pending request by rule, in the submitting transaction: no human decided
+ * (`decided_by` null), the request names the rule, and the approvers hear of it after the fact through
+ * the usual announcement, which renders the request as already approved.
+ */
+export async function writeAutoApproval(
+  tx: Executor,
+  input: { requestId: string; requesterId: string; durationMinutes: number; startsAt: Date | null; flowName: string; approval: AutoApproval; requesterEmail: string | null; now: Date },
+) {
+  const { rule, policy } = input.approval;
+  await writeGrant(tx, {
+    row: { id: input.requestId, requesterId: input.requesterId, status: 'pending', durationMinutes: input.durationMinutes, startsAt: input.startsAt },
+    policy,
+    now: input.now,
+    requesterEmail: input.requesterEmail,
+    decidedBy: null,
+    approvedBy: `rule:${rule.name}`,
+    autoApprovedBy: rule.name,
+    audit: { actor: 'system', action: 'request.auto_approved', details: { flow: input.flowName, rule } },
+    messages: [
+      { topic: 'request.created', requestId: input.requestId },
+      { topic: 'requester.notify', requestId: input.requestId, payload: { event: 'approved' } },
+    ],
+  });
+}

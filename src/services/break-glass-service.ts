@@ -1,0 +1,154 @@
+import { appendAudit } from '../db/audit-queries.js';
+import { unreviewedBreakGlass } from '../db/break-glass-queries.js';
+import { findFlow, listFlows, listResources } from '../db/catalog-queries.js';
+import { newId } from '../db/ids.js';
+import { enqueue } from '../db/outbox-queries.js';
+import { getRequestDetails, insertRequest, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
+import { breakGlassOptions, breakGlassPolicy, type BreakGlassOption } from '../domain/break-glass.js';
+import { formatDuration, parseDuration } from '../domain/duration.js';
+import { AppError } from '../domain/errors.js';
+import { isApproverOf } from '../domain/flow.js';
+import { writeGrant } from './grant-writer.js';
+import { approverIdsOf, isAdmin, requireMember, resolveIdentity } from './identity.js';
+import type { ServiceDeps } from './ports.js';
+
+export const MAX_REASON = 2000;
+
+export interface BreakGlassInput {
+  userId: string;
+  resourceName: string;
+  /** "1h", "30m"… as typed; or minutes from the modal. */
+  duration: string | number | null;
+  reason: string;
+}
+
+/** Refusals are one sentence for the person, naming the field when it comes from the modal. */
+export type BreakGlassResult = { ok: true; request: RequestDetails } | { ok: false; field: 'resource' | 'duration' | 'reason'; problem: string };
+export type ReviewResult = { ok: true; request: RequestDetails } | { ok: false; problem: string };
+
+/**
+ * Break-glass: emergency access taken without waiting for an approver, by people a flow designates,
+ * then reviewed by an approver afterwards. The grant, its audit event and the alerts are written in
+ * one transaction; nothing is stored when it is refused.
+ */
+export function createBreakGlassService(deps: ServiceDeps) {
+  const { db, directory, clock } = deps;
+
+  /** The resources this person may break the glass on (empty for almost everyone). */
+  async function optionsFor(userId: string): Promise<BreakGlassOption[]> {
+    const [flows, resources] = await Promise.all([listFlows(db), listResources(db)]);
+    if (!flows.some((f) => f.lifecycle?.breakGlass)) return [];
+    return breakGlassOptions(flows, resources, await resolveIdentity(directory, userId, flows));
+  }
+
+  async function breakGlass(input: BreakGlassInput): Promise<BreakGlassResult> {
+    await requireMember(directory, input.userId);
+    const name = input.resourceName.trim().toLowerCase();
+    const option = (await optionsFor(input.userId)).find((o) => o.resource.name === name);
+    if (!option) {
+      return { ok: false, field: 'resource', problem: `You are not designated for break-glass access to ${name.slice(0, 64) || 'that resource'}. Request access as usual with \`/access request\`.` };
+    }
+    const max = option.maxDurationMinutes;
+    const minutes = typeof input.duration === 'number' ? input.duration : parseDuration(input.duration ?? '');
+    if (minutes === undefined || minutes === null || !Number.isInteger(minutes) || minutes <= 0) {
+      return { ok: false, field: 'duration', problem: `Say how long you need it, like 30m or 1h (at most ${formatDuration(max)}).` };
+    }
+    if (minutes > max) return { ok: false, field: 'duration', problem: `Break-glass access to ${name} lasts at most ${formatDuration(max)}.` };
+    const reason = input.reason.trim();
+    if (!reason) return { ok: false, field: 'reason', problem: 'Break-glass needs a reason: say what is broken and why it cannot wait for an approval.' };
+    if (reason.length > MAX_REASON) return { ok: false, field: 'reason', problem: `Keep the reason under ${MAX_REASON} characters.` };
+    const policy = breakGlassPolicy(option.resource, minutes);
+    if ('problem' in policy) return { ok: false, field: 'resource', problem: policy.problem };
+
+    const { flow, resource } = option;
+    const rule = flow.lifecycle.breakGlass!;
+    // Read before the transaction: no network call while rows are locked.
+    const approvers = (await approverIdsOf(directory, flow)).filter((id) => id !== input.userId);
+    const requesterEmail = (await directory.person(input.userId).catch(() => null))?.email ?? null;
+    const id = newId('req');
+    const now = clock.now();
+    await db.transaction(async (tx) => {
+      await insertRequest(
+        tx,
+        {
+          id,
+          requesterId: input.userId,
+          flowId: flow.id,
+          flowName: flow.name,
+          status: 'pending',
+          justification: reason,
+          durationMinutes: minutes,
+          notifiedApprovers: approvers,
+          approvalsRequired: 1,
+          // The rule's channel gets the alert; approvers are DMed as well (see NotificationService).
+          notifyChannel: rule.channel,
+          createdAt: now,
+          kind: 'break_glass',
+        },
+        [{ resourceId: resource.id, name: resource.name, type: resource.type }],
+      );
+      await writeGrant(tx, {
+        row: { id, requesterId: input.userId, status: 'pending', durationMinutes: minutes },
+        policy,
+        now,
+        requesterEmail,
+        decidedBy: input.userId,
+        approvedBy: input.userId,
+        audit: {
+          actor: input.userId,
+          action: 'request.break_glass',
+          details: { flow: flow.name, resources: [resource.name], durationMinutes: minutes, justification: reason, approvers, channel: rule.channel },
+        },
+        // The refresh republishes the approvers' App Home, whose list of unreviewed break-glass grants grew.
+        messages: [
+          { topic: 'request.created', requestId: id },
+          { topic: 'messages.refresh', requestId: id },
+        ],
+      });
+    });
+    deps.afterCommit();
+    return { ok: true, request: (await getRequestDetails(db, id))! };
+  }
+
+  /** An approver of the flow (never the person who broke the glass) acknowledges having reviewed it. */
+  async function acknowledge(requestId: string, actorId: string): Promise<ReviewResult> {
+    await requireMember(directory, actorId);
+    const identity = await resolveIdentity(directory, actorId, await listFlows(db));
+    const outcome = await db.transaction(async (tx): Promise<ReviewResult | null> => {
+      const row = await lockRequest(tx, requestId);
+      if (!row || row.kind !== 'break_glass') throw new AppError('not_found', `No break-glass request ${requestId}`);
+      if (row.requesterId === actorId) return { ok: false, problem: 'You cannot review your own break-glass access: another approver of the flow must.' };
+      const flow = await findFlow(tx, row.flowId);
+      if (!flow || !isApproverOf(flow, identity)) return { ok: false, problem: `Only an approver of the ${flow?.name ?? row.flowName} flow can review this break-glass access.` };
+      if (row.reviewedBy) return { ok: false, problem: `<@${row.reviewedBy}> already reviewed this break-glass access. Nothing changed.` };
+      const now = clock.now();
+      await updateRequest(tx, row.id, { reviewedBy: actorId, reviewedAt: now });
+      await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.reviewed', createdAt: now, details: { kind: 'break_glass' } });
+      await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
+      return null;
+    });
+    if (outcome) return outcome;
+    deps.afterCommit();
+    return { ok: true, request: (await getRequestDetails(db, requestId))! };
+  }
+
+  /** Unreviewed break-glass grants this person should see: all of them for admins, their flows' for approvers. */
+  async function unreviewedFor(userId: string, limit = 10): Promise<RequestDetails[]> {
+    const pending = await unreviewedBreakGlass(db, 200);
+    if (pending.length === 0) return [];
+    if (await isAdmin(directory, deps.admins, userId)) return pending.slice(0, limit);
+    const flows = await listFlows(db);
+    const identity = await resolveIdentity(directory, userId, flows);
+    return pending
+      .filter((r) => r.requesterId !== userId)
+      .filter((r) => {
+        const flow = flows.find((f) => f.id === r.flowId);
+        return flow !== undefined && isApproverOf(flow, identity);
+      })
+      .slice(0, limit);
+  }
+
+  return { optionsFor, breakGlass, acknowledge, unreviewedFor };
+}
+
+export type BreakGlassService = ReturnType<typeof createBreakGlassService>;

@@ -1,0 +1,65 @@
+import { appendAudit } from '../db/audit-queries.js';
+import { notifyGrantChanged } from '../db/authz-queries.js';
+import { resourcesByName } from '../db/catalog-queries.js';
+import type { Executor } from '../db/client.js';
+import { insertTargets } from '../db/grant-queries.js';
+import { newId } from '../db/ids.js';
+import { enqueue } from '../db/outbox-queries.js';
+import { insertGrant, updateRequest, type RequestRow } from '../db/request-queries.js';
+import { AppError } from '../domain/errors.js';
+import type { Policy } from '../domain/policy.js';
+import { grantStart, transition } from '../domain/request-lifecycle.js';
+
+type OutboxEntry = { topic: string; requestId: string; payload?: Record<string, unknown> };
+
+export interface GrantWrite {
+  /** The request row, locked by the caller (or inserted in this transaction), still pending. */
+  row: Pick<RequestRow, 'id' | 'requesterId' | 'status' | 'durationMinutes'> & Partial<Pick<RequestRow, 'startsAt'>>;
+  policy: Policy;
+  now: Date;
+  requesterEmail: string | null;
+  /** The approver who decided; null when no human did (an auto-approval rule, break-glass). */
+  decidedBy: string | null;
+  /** `grants.approved_by`: the approver, `rule:<name>` for auto-approval, the user for break-glass. */
+  approvedBy: string;
+  /** The auto-approval rule's name, stored on the request for display and audit. */
+  autoApprovedBy?: string;
+  audit: { actor: string; action: string; details: Record<string, unknown> };
+  /** Messages to queue (before the provisioning work): refreshes, announcements, notices. */
+  messages: OutboxEntry[];
+}
+
+/**
+ * Turns a pending request into an active grant inside the caller's transaction: status, grant row,
+ * provisioning targets, the authorization index's NOTIFY, the audit event and the outbox. One place
+ * for it, so a human approval, an auto-approval and break-glass grant exactly the same way.
+ */
+export async function writeGrant(tx: Executor, w: GrantWrite): Promise<{ grantId: string; expiresAt: Date }> {
+  const step = transition({ ...w.row, expiresAt: null }, { type: 'approve', grantedMinutes: w.policy.durationMinutes, startsAt: w.row.startsAt ?? null }, w.now);
+  if (!step.ok) throw new AppError(step.code, 'Cannot approve');
+  const expiresAt = step.next.expiresAt!;
+  // A scheduled start still ahead: the grant runs from then (and ends that much later); one that has
+  // passed while the request waited starts now, so nobody gets less time than was approved.
+  const startsAt = grantStart(w.row.startsAt ?? null, w.now);
+  const scheduled = startsAt.getTime() > w.now.getTime();
+  const grantId = newId('grt');
+  await updateRequest(tx, w.row.id, { status: 'active', decidedAt: w.now, decidedBy: w.decidedBy, ...(w.autoApprovedBy ? { autoApprovedBy: w.autoApprovedBy } : {}) });
+  await insertGrant(tx, { id: grantId, requestId: w.row.id, requesterId: w.row.requesterId, requesterEmail: w.requesterEmail, policy: w.policy, approvedBy: w.approvedBy, status: 'active', startsAt, expiresAt });
+  // Resources with a provisioner get a target row; the outbox worker makes each one real after commit.
+  const catalogue = await resourcesByName(tx, w.policy.resources.map((g) => g.resource));
+  const targets = catalogue.filter((r) => r.provisioner).map((r) => ({ grantId, resourceName: r.name, provisioner: r.provisioner!.type }));
+  await insertTargets(tx, targets);
+  await notifyGrantChanged(tx, grantId);
+  await appendAudit(tx, {
+    requestId: w.row.id,
+    actor: w.audit.actor,
+    action: w.audit.action,
+    createdAt: w.now,
+    details: { grantId, policy: w.policy, ...(scheduled ? { startsAt: startsAt.toISOString() } : {}), expiresAt: expiresAt.toISOString(), ...w.audit.details },
+  });
+  // Provisioning of a scheduled grant is held back until its start (the lifecycle job also releases it
+  // by the bot's clock, see services/lifecycle-jobs.ts); the authorization index refuses it until then.
+  const provision = { topic: 'grant.provision', requestId: w.row.id, payload: { grantId }, ...(scheduled ? { availableAt: startsAt } : {}) };
+  await enqueue(tx, [...w.messages, ...(targets.length > 0 ? [provision] : [])]);
+  return { grantId, expiresAt };
+}

@@ -1,0 +1,182 @@
+import { appendAudit } from '../db/audit-queries.js';
+import { findFlow, listFlows } from '../db/catalog-queries.js';
+import type { Tx } from '../db/client.js';
+import { claimEndWarnings, duePendingRequests, releaseStartedProvisioning } from '../db/lifecycle-queries.js';
+import { enqueue, type OutboxItem } from '../db/outbox-queries.js';
+import { approvalsOf, getRequestDetails, lockRequest, messageRefs, saveMessageRef, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
+import type { Flow } from '../domain/flow.js';
+import { duePendingSteps, END_WARNING_MINUTES, lifecycleOf } from '../domain/pending-lifecycle.js';
+import { transition } from '../domain/request-lifecycle.js';
+import type { Messenger } from './notification-service.js';
+import type { ServiceDeps } from './ports.js';
+
+/** The lifecycle's own messages (the rest goes through the Messenger every request message uses). */
+export interface LifecycleMessenger {
+  /** The requester's DM that their access ends soon (with the end time). */
+  postEndWarning(request: RequestDetails): Promise<void>;
+}
+
+export interface LifecycleRun {
+  timedOut: number;
+  reminded: number;
+  escalated: number;
+  warned: number;
+  /** Held provisioning of scheduled grants released because their start came. */
+  started: number;
+}
+
+const BATCH = 100;
+
+/**
+ * The time-driven parts of a request's life, driven from the database like expiry (ADR 0003): reminders,
+ * escalation and the pending TTL of undecided requests, the warning before a grant ends, and the start
+ * of scheduled grants. Every transition runs in a transaction with the request row locked (SKIP LOCKED,
+ * so replicas share the work and never do it twice) and sends its messages through the outbox.
+ */
+export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger & LifecycleMessenger) {
+  const { db, directory, clock } = deps;
+
+  /** Who a flow escalates to. Asked of Slack before any row is locked; a group Slack cannot list is skipped. */
+  async function escalationRecipients(flow: Flow): Promise<string[]> {
+    const lc = lifecycleOf(flow.lifecycle);
+    const members = await Promise.all(lc.escalationGroups.map((g) => directory.groupMembers(g).catch(() => [] as string[])));
+    return [...new Set([...lc.escalationUsers, ...members.flat()])];
+  }
+
+  async function timeOut(tx: Tx, row: RequestRow, flow: Flow | undefined, now: Date): Promise<boolean> {
+    const step = transition({ ...row, expiresAt: null }, { type: 'time_out' }, now);
+    if (!step.ok) return false;
+    await updateRequest(tx, row.id, { status: 'timed_out', endedAt: now, endedBy: null });
+    await appendAudit(tx, { requestId: row.id, actor: 'system', action: 'request.timed_out', createdAt: now, details: { pendingTtlMinutes: lifecycleOf(flow?.lifecycle).pendingTtlMinutes } });
+    await enqueue(tx, [
+      { topic: 'messages.refresh', requestId: row.id },
+      { topic: 'requester.notify', requestId: row.id, payload: { event: 'timed_out' } },
+    ]);
+    return true;
+  }
+
+  /** One batch of pending requests with something due; returns how many were claimed and the counts. */
+  async function pendingBatch(now: Date, run: LifecycleRun): Promise<number> {
+    const peek = await duePendingRequests(db, now, BATCH, false);
+    if (peek.length === 0) return 0;
+    // Escalation recipients come from Slack (user groups), so they are resolved before the transaction.
+    const flows = new Map((await listFlows(db)).map((f) => [f.id, f]));
+    const recipients = new Map<string, string[]>();
+    for (const r of peek) {
+      const flow = flows.get(r.flowId);
+      if (flow && !recipients.has(flow.id) && duePendingSteps(r, flow.lifecycle, now).escalate) recipients.set(flow.id, await escalationRecipients(flow));
+    }
+    const claimed = await db.transaction(async (tx) => {
+      const due = await duePendingRequests(tx, now, BATCH, true);
+      for (const { id } of due) {
+        const row = (await lockRequest(tx, id))!;
+        const flow = await findFlow(tx, row.flowId);
+        const steps = duePendingSteps(row, flow?.lifecycle, now);
+        if (steps.timeOut) {
+          if (await timeOut(tx, row, flow, now)) run.timedOut += 1;
+          continue;
+        }
+        const patch: Partial<RequestRow> = {};
+        const items: { topic: string; requestId: string; payload?: Record<string, unknown> }[] = [];
+        if (steps.remind) {
+          patch.remindedAt = now;
+          await appendAudit(tx, { requestId: id, actor: 'system', action: 'request.reminded', createdAt: now, details: {} });
+          // One item per approver message, so a failure retries only the reply that failed; approvers
+          // who already approved (N-of-M) are not reminded of what they did.
+          const approved = new Set((await approvalsOf(tx, id)).map((a) => a.approverId));
+          for (const ref of await messageRefs(tx, id)) {
+            if (ref.role === 'requester' || (ref.role === 'approver' && approved.has(ref.userId))) continue;
+            items.push({ topic: 'lifecycle.remind', requestId: id, payload: { channel: ref.channel, ts: ref.ts } });
+          }
+          run.reminded += 1;
+        }
+        // Recipients resolved in this run's peek only; a request that became due since waits for the next run.
+        const to = steps.escalate && flow ? recipients.get(flow.id) : undefined;
+        if (to) {
+          const users = to.filter((u) => u !== row.requesterId || flow!.allowSelfApproval);
+          patch.escalatedAt = now;
+          patch.notifiedApprovers = [...new Set([...row.notifiedApprovers, ...users])];
+          await appendAudit(tx, { requestId: id, actor: 'system', action: 'request.escalated', createdAt: now, details: { to: users } });
+          items.push({ topic: 'lifecycle.escalate', requestId: id, payload: { users } }, { topic: 'messages.refresh', requestId: id });
+          run.escalated += 1;
+        }
+        if (Object.keys(patch).length === 0) continue;
+        await updateRequest(tx, id, patch);
+        await enqueue(tx, items);
+      }
+      return due.length;
+    });
+    if (claimed > 0) deps.afterCommit();
+    return claimed;
+  }
+
+  /** Warns requesters whose access ends within END_WARNING_MINUTES, once per grant. */
+  async function warnBatch(now: Date): Promise<number> {
+    const warned = await db.transaction(async (tx) => {
+      const rows = await claimEndWarnings(tx, now, END_WARNING_MINUTES, BATCH);
+      await enqueue(
+        tx,
+        rows.map((w) => ({ topic: 'lifecycle.end_warning', requestId: w.requestId, payload: { grantId: w.grantId, expiresAt: w.expiresAt.toISOString() } })),
+      );
+      return rows.length;
+    });
+    if (warned > 0) deps.afterCommit();
+    return warned;
+  }
+
+  /** One pass of every lifecycle job, each in batches until nothing more is due. */
+  async function runOnce(): Promise<LifecycleRun> {
+    const now = clock.now();
+    const run: LifecycleRun = { timedOut: 0, reminded: 0, escalated: 0, warned: 0, started: 0 };
+    // A full batch may leave more; an escalation left for the next run can keep a batch full, so the
+    // number of batches is bounded rather than looping until a batch comes back short.
+    for (let i = 0; i < 50 && (await pendingBatch(now, run)) === BATCH; i += 1);
+    for (let n = BATCH; n === BATCH; ) run.warned += n = await warnBatch(now);
+    // The outbox runs on the database's clock, this job on the bot's (the one expiry uses): releasing
+    // the held provisioning here makes a scheduled start happen by the same clock as its end.
+    run.started = await releaseStartedProvisioning(db, now);
+    if (run.started > 0) deps.afterCommit();
+    return run;
+  }
+
+  /** Delivers the lifecycle's outbox items; each is safe to repeat after a crash. */
+  async function handle(item: OutboxItem): Promise<void> {
+    if (!item.requestId) return;
+    const request = await getRequestDetails(db, item.requestId);
+    if (!request) return;
+    switch (item.topic) {
+      case 'lifecycle.remind': {
+        if (request.status !== 'pending') return;
+        const ref = (await messageRefs(db, request.id)).find((m) => m.channel === item.payload.channel && m.ts === item.payload.ts);
+        if (ref) await messenger.postThreadReply(ref, request, 'reminder');
+        return;
+      }
+      case 'lifecycle.escalate': {
+        if (request.status !== 'pending') return;
+        // A new approver message per escalation approver, stored like the others so every later
+        // refresh re-renders it; someone who already has one (an approver of the flow) gets no second.
+        const known = await messageRefs(db, request.id);
+        for (const userId of (item.payload.users as string[] | undefined) ?? []) {
+          if (known.some((m) => m.role === 'approver' && m.userId === userId)) continue;
+          const ref = await messenger.postRequestMessage('approver', userId, request);
+          await saveMessageRef(db, { requestId: request.id, role: 'approver', userId, ...ref });
+        }
+        return;
+      }
+      case 'lifecycle.end_warning': {
+        const grant = request.grant;
+        // Stale when the grant ended or its end moved (an extension) since the warning was queued.
+        if (request.status !== 'active' || !grant || grant.status !== 'active' || grant.id !== item.payload.grantId) return;
+        if (grant.expiresAt.toISOString() !== item.payload.expiresAt || grant.expiresAt.getTime() <= clock.now().getTime()) return;
+        await messenger.postEndWarning(request);
+        return;
+      }
+      default:
+        throw new Error(`unknown outbox topic ${item.topic}`);
+    }
+  }
+
+  return { runOnce, handle };
+}
+
+export type LifecycleJobs = ReturnType<typeof createLifecycleJobs>;

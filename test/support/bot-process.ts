@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The bot as its own operating-system process (`node --import tsx src/main.ts`), exactly as `npm start`
+ * runs it: the fault tests kill it with SIGKILL, and the benchmarks measure it without the load
+ * generator sharing its event loop. No vitest import here, so bench/ uses it too.
+ */
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface BotProcess {
+  port: number;
+  pid: number;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  eventsUrl: string;
+  /** stdout and stderr lines (JSON logs), newest last; for failure messages. */
+  output: string[];
+  /** Resolves when the process has exited (with its signal or code). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILL, then wait until the process is gone: no shutdown hook runs, as in a crash. */
+  crash(): Promise<void>;
+  /** SIGTERM (a clean shutdown), SIGKILL if it has not ended after 5 s. */
+  stop(): Promise<void>;
+}
+
+export interface BotProcessOptions {
+  /** The bot's environment (SLACK_*, DATABASE_URL, ACCESS_CONFIG…); PORT and HOST are filled in. */
+  env: Record<string, string>;
+  /** Reuse a port across restarts so the driver's URL stays valid; a free one otherwise. */
+  port?: number;
+  startTimeoutMs?: number;
+}
+
+/** Starts the bot and resolves once GET /healthz answers 200. */
+export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
+  const port = options.port ?? (await freePort());
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    // Only what the bot needs: the test runner's own variables (NODE_OPTIONS, VITEST…) stay out.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) output.push(line);
+    if (output.length > 400) output.splice(0, output.length - 400);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  for (;;) {
+    if (gone) throw new Error(`the bot exited during start-up:\n${output.slice(-20).join('\n')}`);
+    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the bot did not answer /healthz within the start timeout:\n${output.slice(-20).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    pid: child.pid!,
+    url,
+    eventsUrl: `${url}/slack/events`,
+    output,
+    exited,
+    async crash() {
+      if (!gone) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (gone) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Resident memory of a process in MiB (Linux /proc), for the benchmarks. */
+export async function rssMiB(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
