@@ -151,7 +151,7 @@ describe('end warning', () => {
     await tick(1);
     expect(warnings()).toHaveLength(1);
     expect(allText(warnings()[0]!.blocks)).toContain(`<!date^${endUnix}^`);
-    expect(allText(warnings()[0]!.blocks)).toContain('/access');
+    expect(allText(warnings()[0]!.blocks)).toContain('"action_id":"request.extend"');
     const [row] = await h.sql`select warned_at from grants where request_id = ${id}`;
     expect(row!.warned_at).not.toBeNull();
 
