@@ -6,6 +6,7 @@ import { authorizationRoutes } from './http/authorization-api.js';
 import { sessionRoutes } from './http/sessions-api.js';
 import { auditPageRoutes } from './http/audit-page.js';
 import { healthRoute } from './http/health.js';
+import { guardSlackRequests } from './http/slack-guard.js';
 import { createLinkSigner } from './http/signed-link.js';
 import { createAuditViewService, type SessionsReader } from './services/audit-view-service.js';
 import { createAuditStreamer, logAuditHead } from './services/audit-stream.js';
@@ -15,6 +16,7 @@ import { createAuthorizationIndex } from './services/authorization-index.js';
 import { createSessionCapture, type CaptureCounts } from './services/session-capture.js';
 import { createSessionService } from './services/session-service.js';
 import { drainOutbox } from './jobs/outbox-worker.js';
+import { nextGrantEnd } from './db/grant-queries.js';
 import { startLoop, type Loop } from './jobs/loop.js';
 import { boltLogger } from './logger.js';
 import type { OutboxItem } from './db/outbox-queries.js';
@@ -142,7 +144,8 @@ export async function createAccessApp(options: AccessAppOptions) {
   const deliver = (item: OutboxItem) =>
     item.topic.startsWith('grant.') ? provisioning.handle(item) : item.topic.startsWith('lifecycle.') ? lifecycle.handle(item) : notifications.handle(item);
   registerSlack(app, slackDeps);
-  const httpServer = createHttpServer(receiver?.requestListener ?? null, [
+  // Replays and future-dated requests are refused before Bolt sees them (see http/slack-guard.ts).
+  const httpServer = createHttpServer(receiver ? guardSlackRequests(receiver.requestListener, config.SLACK_SIGNING_SECRET, logger) : null, [
     healthRoute(() => ping(database.db)),
     ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys?.verify(h) ?? null }),
     ...sessionRoutes(sessions, { verify: (h) => apiKeys?.verify(h) ?? null }),
@@ -151,6 +154,21 @@ export async function createAccessApp(options: AccessAppOptions) {
   ], logger);
 
   let listening = false;
+  let expiryWake: NodeJS.Timeout | undefined;
+
+  /**
+   * The expiry job polls every EXPIRY_INTERVAL_SECONDS; a grant ending before the next poll also gets a
+   * wake-up at its end, so access ends on time rather than up to one interval late (npm run bench measured
+   * p99 ≈ 1.2 s with a 1 s poll before). The poll stays the source of truth (ADR 0003): the timer is lost
+   * on restart, and the next poll finds what it would have ended.
+   */
+  async function expireAndPlan() {
+    await grants.expireDue();
+    const next = await nextGrantEnd(database.db);
+    clearTimeout(expiryWake);
+    const wait = next ? next.getTime() - clock.now().getTime() : Infinity;
+    if (wait < config.EXPIRY_INTERVAL_SECONDS * 1000) expiryWake = setTimeout(() => expiryLoop?.kick(), Math.max(0, wait) + 5).unref();
+  }
 
   async function start(): Promise<{ port: number }> {
     await database.migrate();
@@ -168,7 +186,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     const expired = await grants.expireDue();
     if (expired > 0) logger.info({ expired }, 'ended grants that ran out while the bot was down');
     outboxLoop = startLoop('outbox', () => drainOutbox(database.db, deliver, logger), 2000, logger);
-    expiryLoop = startLoop('expiry', () => grants.expireDue(), config.EXPIRY_INTERVAL_SECONDS * 1000, logger);
+    expiryLoop = startLoop('expiry', expireAndPlan, config.EXPIRY_INTERVAL_SECONDS * 1000, logger);
     lifecycleLoop = startLoop('lifecycle', () => lifecycle.runOnce(), config.LIFECYCLE_INTERVAL_SECONDS * 1000, logger);
     await logAuditHead(database.db, logger);
     auditHeadLoop = startLoop('audit-head', () => logAuditHead(database.db, logger), config.AUDIT_HEAD_LOG_SECONDS * 1000, logger);
@@ -185,6 +203,7 @@ export async function createAccessApp(options: AccessAppOptions) {
 
   async function stop() {
     await outboxLoop?.stop();
+    clearTimeout(expiryWake);
     await expiryLoop?.stop();
     await lifecycleLoop?.stop();
     await reconcileLoop?.stop();

@@ -111,3 +111,9 @@ export async function sshKeyOf(db: Executor, userId: string): Promise<string | n
 export async function saveSshKey(db: Executor, userId: string, publicKey: string) {
   await db.insert(sshKeys).values({ userId, publicKey }).onConflictDoUpdate({ target: sshKeys.userId, set: { publicKey, updatedAt: sql`now()` } });
 }
+
+/** When the next active grant ends (null when none is active): the expiry job wakes then. */
+export async function nextGrantEnd(db: Executor): Promise<Date | null> {
+  const [row] = await db.select({ at: sql<Date | null>`min(${grants.expiresAt})`.mapWith((v: string | Date | null) => (v === null ? null : new Date(v))) }).from(grants).where(eq(grants.status, 'active'));
+  return row?.at ?? null;
+}

@@ -29,15 +29,20 @@ export async function claimOutbox(db: Executor, limit: number, leaseSeconds: num
       .select({ id: outbox.id })
       .from(outbox)
       .where(and(isNull(outbox.doneAt), lte(outbox.availableAt, sql`now()`), or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`))))
-      .orderBy(asc(outbox.id))
+      // Removing access goes before telling people about it: a batch of expiries queues a removal, a
+      // refresh and a notice each, and the removals should not wait behind the messages.
+      .orderBy(sql`${outbox.topic} = 'grant.deprovision' desc`, asc(outbox.id))
       .limit(limit)
       .for('update', { skipLocked: true });
     if (due.length === 0) return [];
-    return tx
+    const claimed = await tx
       .update(outbox)
       .set({ lockedUntil: sql`now() + make_interval(secs => ${leaseSeconds})`, attempts: sql`${outbox.attempts} + 1` })
       .where(inArray(outbox.id, due.map((d) => d.id)))
       .returning({ id: outbox.id, topic: outbox.topic, requestId: outbox.requestId, payload: outbox.payload, attempts: outbox.attempts });
+    // RETURNING comes in no particular order: hand the items over in the order they were chosen.
+    const rank = new Map(due.map((d, i) => [d.id, i]));
+    return claimed.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
   });
 }
 

@@ -1,18 +1,29 @@
 import type { Route } from './server.js';
 
+/** A load balancer gives up after a few seconds: answer 503 before that rather than hang. */
+export const HEALTH_TIMEOUT_MS = 2000;
+
 /** GET /healthz: 200 when the database answers, 503 otherwise (for load balancers and Docker). */
-export function healthRoute(checkDatabase: () => Promise<void>): Route {
+export function healthRoute(checkDatabase: () => Promise<void>, timeoutMs = HEALTH_TIMEOUT_MS): Route {
   return {
     path: '/healthz',
     method: 'GET',
     handler: async (_req, res) => {
+      let timer: NodeJS.Timeout | undefined;
+      // A database that stopped answering (a black-holed network, a full pool) would otherwise keep the
+      // check waiting for the driver's own connect timeout, longer than any probe waits.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('database check timed out')), timeoutMs);
+      });
       try {
-        await checkDatabase();
+        await Promise.race([checkDatabase(), timeout]);
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: true }));
       } catch {
         res.writeHead(503, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: false, error: 'database unavailable' }));
+      } finally {
+        clearTimeout(timer);
       }
     },
   };

@@ -17,6 +17,9 @@ export function registerSlack(app: App, deps: SlackDeps) {
   registerHome(app, deps);
   registerAdmin(app, deps);
   registerBreakGlass(app, deps);
+  // Slack sends block_actions for link buttons too ("Open the full record" in the audit modal); with no
+  // listener Bolt answered 404 after 3 s and Slack marked the click as failed (test/hostile/fuzz-payloads).
+  app.action('audit.open_page', async ({ ack }) => ack());
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

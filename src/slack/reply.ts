@@ -1,13 +1,43 @@
 import type { Logger } from 'pino';
-import { isAppError } from '../domain/errors.js';
+import { AppError, isAppError } from '../domain/errors.js';
 import { errorText } from './error-text.js';
 
 /**
+ * Connection-level failures: the database is down or unreachable (Node socket errors, postgres-js's
+ * own connection codes, and PostgreSQL's shutdown / connection-exception SQLSTATEs 57P0x and 08xxx).
+ */
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03']);
+
+/**
+ * True when the error (or what it wraps: drizzle puts the driver's error in `cause`) says the database
+ * cannot be reached. Slack Web API failures carry `slack_…` codes and are not mistaken for it.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (code.startsWith('slack_')) return false;
+    if (UNAVAILABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
  * Turns a failure into the one sentence the person sees. Expected failures (AppError) are logged at
- * debug; anything else is logged with its stack here, and only the generic sentence reaches Slack.
+ * debug; a database that cannot be reached gets its own "try again" sentence (logged as a warning:
+ * it is an outage, not a bug); anything else is logged with its stack here, and only the generic
+ * sentence reaches Slack.
  */
 export function describeFailure(logger: Logger, error: unknown, context: Record<string, unknown>): string {
-  if (isAppError(error)) logger.debug({ ...context, code: error.code }, 'refused');
-  else logger.error({ ...context, err: error }, 'unexpected error in a Slack listener');
+  if (isAppError(error)) {
+    logger.debug({ ...context, code: error.code }, 'refused');
+    return errorText(error);
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ ...context, err: error }, 'the database is unavailable');
+    return errorText(new AppError('database_unavailable', 'database unavailable'));
+  }
+  logger.error({ ...context, err: error }, 'unexpected error in a Slack listener');
   return errorText(error);
 }

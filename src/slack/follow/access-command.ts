@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../deps.js';
 import { COMMAND } from '../ids.js';
-import { code } from '../mrkdwn.js';
+import { code, userText } from '../mrkdwn.js';
 import { describeFailure } from '../reply.js';
 import { buildAuditModal } from '../audit/audit-modal.js';
 import { breakGlassCommand, openBreakGlassModal } from '../break-glass/listeners.js';
@@ -71,7 +71,7 @@ export function accessCommandHandler(deps: SlackDeps) {
             await reply(`Revoked API key ${code(rest[0])}.`);
           } else if (verb === 'list') {
             const keys = await deps.apiKeys.list(userId);
-            await reply(keys.length ? keys.map((k) => `• ${code(k.id)} ${k.name} (by <@${k.createdBy}>)`).join('\n') : 'No API keys yet: `/access apikey create <name>`.');
+            await reply(keys.length ? keys.map((k) => `• ${code(k.id)} ${userText(k.name, 80)} (by <@${k.createdBy}>)`).join('\n') : 'No API keys yet: `/access apikey create <name>`.');
           } else {
             await reply('Admins manage API keys for the authorization API: `/access apikey create <name>`, `/access apikey list`, `/access apikey revoke key_…`.');
           }

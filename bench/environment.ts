@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SlackDriver } from '../src/sandbox/slack-double/driver.js';
+import { FakeSlack, type FakeUser } from '../src/sandbox/slack-double/fake-slack.js';
+import { freePort, startBotProcess, type BotProcess } from '../test/support/bot-process.js';
+import { startWebhookTarget, WEBHOOK_SECRET, type WebhookTarget } from '../test/support/webhook-target.js';
+import { benchDatabase } from './support.js';
+
+/**
+ * What every end-to-end benchmark needs: a fresh database on the bench server, the Slack double and a
+ * webhook target in this process, and the bot in its own process (as `npm start` runs it), so the load
+ * generator never shares the bot's event loop.
+ */
+export const BOT_TOKEN = 'xoxb-bench-token';
+export const SIGNING_SECRET = 'bench-signing-secret-0123456789';
+export const APPROVER = 'U0APPR';
+export const ADMIN = 'U0ADMIN';
+export const requesterIds = (n: number) => Array.from({ length: n }, (_, i) => `U0B${String(i).padStart(3, '0')}`);
+
+export interface BenchEnv {
+  slack: FakeSlack;
+  target: WebhookTarget;
+  bot: BotProcess;
+  driver: SlackDriver;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+/** A catalogue of `resources` generic resources, each provisioned by the webhook target; anyone may ask. */
+export function webhookCatalogue(targetUrl: string, resources = 20): string {
+  const lines = ['resources:'];
+  for (let i = 0; i < resources; i++) {
+    lines.push(`  - name: app-${String(i).padStart(2, '0')}`, '    type: generic', '    tags: [apps]', `    provisioner: { type: webhook, url: "${targetUrl}", secret: "env:HOOK_SECRET" }`);
+  }
+  lines.push('flows:', '  - name: apps', '    resources: { tags: [apps] }', '    requesters: { everyone: true }', `    approvers: { users: [${APPROVER}] }`, '    max_duration: 8h', '');
+  return lines.join('\n');
+}
+
+export async function startBenchEnv(opts: { requesters: number; env?: Record<string, string>; accessFile?: (targetUrl: string) => string | null }): Promise<BenchEnv> {
+  const db = await benchDatabase();
+  const users: FakeUser[] = [{ id: APPROVER, name: 'alex' }, { id: ADMIN, name: 'ada' }, ...requesterIds(opts.requesters).map((id, i) => ({ id, name: `user${i}`, email: `user${i}@example.com` }))];
+  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users });
+  const target = await startWebhookTarget();
+  const file = (opts.accessFile ?? webhookCatalogue)(target.url);
+  const env: Record<string, string> = {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    DATABASE_URL: db.url,
+    ACCESS_ADMINS: ADMIN,
+    HOOK_SECRET: WEBHOOK_SECRET,
+    LOG_LEVEL: 'error',
+    ...opts.env,
+  };
+  if (file) {
+    const dir = mkdtempSync(join(tmpdir(), 'access-bench-'));
+    writeFileSync(join(dir, 'access.yml'), file);
+    env.ACCESS_CONFIG = join(dir, 'access.yml');
+  }
+  const bot = await startBotProcess({ env, startTimeoutMs: 60_000 });
+  return {
+    slack,
+    target,
+    bot,
+    driver: new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack }),
+    databaseUrl: db.url,
+    async stop() {
+      await bot.stop();
+      await target.stop();
+      await slack.stop();
+      await db.drop();
+    },
+  };
+}
+
+export interface Floor {
+  pid: number;
+  driver: SlackDriver;
+  stop(): Promise<void>;
+}
+
+/** The bare Bolt app of bench/bare-bolt.ts against the same Slack double, answering with `fixtures`. */
+export async function startFloor(slack: FakeSlack, fixtures: Record<string, unknown>): Promise<Floor> {
+  const dir = mkdtempSync(join(tmpdir(), 'access-floor-'));
+  writeFileSync(join(dir, 'fixtures.json'), JSON.stringify(fixtures));
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-bolt.ts', import.meta.url))], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PORT: String(port), FLOOR_FIXTURES: join(dir, 'fixtures.json') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    child.once('exit', (code) => reject(new Error(`the bare Bolt app exited (${code})`)));
+  });
+  return {
+    pid: child.pid!,
+    driver: new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack }),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Resolves with the first Web API call matching `match` from now on (its recorded wall-clock time). */
+export function nextCall(slack: FakeSlack, match: (method: string, args: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error('timed out waiting for a Slack call'));
+    }, timeoutMs);
+    const off = slack.onCall((call) => {
+      if (!call.ok || !match(call.method, call.args)) return;
+      clearTimeout(timer);
+      off();
+      resolve(call.at);
+    });
+  });
+}
+
+/** Wall-clock ms with a fractional part, comparable with FakeSlack's and the webhook target's times. */
+export const nowMs = () => performance.timeOrigin + performance.now();
+
+export function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+  return { n: sorted.length, p50: at(50), p99: at(99), max: sorted.at(-1) ?? 0 };
+}
