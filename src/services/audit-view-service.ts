@@ -6,23 +6,9 @@ import { isApproverOf } from '../domain/flow.js';
 import { storyOf, type StoryLine } from './audit-story.js';
 import { isAdmin, requireMember, resolveIdentity } from './identity.js';
 import type { ServiceDeps } from './ports.js';
+import type { SessionDetail, SessionSummary } from './session-service.js';
 
-export interface SessionSummary {
-  id: string;
-  source: string;
-  userId: string;
-  resourceName: string;
-  startedAt: Date;
-  endedAt: Date | null;
-  clientAddress: string | null;
-  finding: string | null;
-  eventCount: number;
-  hasRecording: boolean;
-}
-
-export interface SessionDetail extends SessionSummary {
-  events: { at: Date; kind: string; text: string }[];
-}
+export type { SessionDetail, SessionSummary } from './session-service.js';
 
 /** What the audit views need from the session logs (the session service provides it). */
 export interface SessionsReader {
