@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from './client.js';
+import { lockActiveRequests } from './request-queries.js';
 import { accessRequests, flows, grants, outbox } from './schema/index.js';
 
 export interface DuePending {
@@ -68,18 +69,12 @@ export async function claimEndWarnings(tx: Executor, now: Date, withinMinutes: n
     .where(and(eq(grants.status, 'active'), notWarned, gt(grants.expiresAt, now), lte(grants.expiresAt, horizon), lte(grants.startsAt, now)))
     .orderBy(asc(grants.expiresAt))
     .limit(limit);
-  if (due.length === 0) return [];
-  const locked = await tx
-    .select({ id: accessRequests.id })
-    .from(accessRequests)
-    .where(and(inArray(accessRequests.id, due.map((d) => d.requestId)), eq(accessRequests.status, 'active')))
-    .orderBy(asc(accessRequests.id))
-    .for('update', { skipLocked: true });
+  const locked = await lockActiveRequests(tx, due.map((d) => d.requestId));
   if (locked.length === 0) return [];
   return tx
     .update(grants)
     .set({ warnedAt: now })
-    .where(and(inArray(grants.requestId, locked.map((l) => l.id)), eq(grants.status, 'active'), notWarned, gt(grants.expiresAt, now), lte(grants.expiresAt, horizon)))
+    .where(and(inArray(grants.requestId, locked), eq(grants.status, 'active'), notWarned, gt(grants.expiresAt, now), lte(grants.expiresAt, horizon)))
     .returning({ grantId: grants.id, requestId: grants.requestId, expiresAt: grants.expiresAt });
 }
 

@@ -207,13 +207,20 @@ export async function claimExpiredGrants(tx: Executor, now: Date, limit: number)
     .where(and(eq(grants.status, 'active'), lte(grants.expiresAt, now)))
     .orderBy(asc(grants.expiresAt))
     .limit(limit);
-  if (due.length === 0) return [];
-  // Lock the request rows (not the grant rows), in id order: every writer locks a request before its
-  // grant, so expiry and a concurrent revoke can never wait on each other in opposite orders.
+  return lockActiveRequests(tx, due.map((d) => d.requestId));
+}
+
+/**
+ * Locks the still-active request rows among `ids` (not their grant rows), in id order, skipping rows
+ * another replica holds. Every writer locks a request before its grant, so jobs and a concurrent
+ * revoke can never wait on each other in opposite orders. Returns the ids locked.
+ */
+export async function lockActiveRequests(tx: Executor, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
   const locked = await tx
     .select({ id: accessRequests.id })
     .from(accessRequests)
-    .where(and(inArray(accessRequests.id, due.map((d) => d.requestId)), eq(accessRequests.status, 'active')))
+    .where(and(inArray(accessRequests.id, ids), eq(accessRequests.status, 'active')))
     .orderBy(asc(accessRequests.id))
     .for('update', { skipLocked: true });
   return locked.map((r) => r.id);

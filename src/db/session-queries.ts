@@ -1,20 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
 import type { Executor } from './client.js';
+import { newId } from './ids.js';
 import { grants, grantTargets, sessionEvents, sessionRecordings, sessions } from './schema/index.js';
 
 export type SessionSource = 'api' | 'postgres-capture';
 export type SessionEventKind = 'command' | 'query';
 
-// Same alphabet as ids.ts (no i, l, o, u), whose prefix list has no session type.
-const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 /** "ses_7f3k2m9x4q". */
-export function newSessionId(): string {
-  let out = '';
-  for (const b of randomBytes(10)) out += ALPHABET[b % 32];
-  return `ses_${out}`;
-}
+export const newSessionId = (): string => newId('ses');
 
 export interface GrantForSession {
   id: string;
