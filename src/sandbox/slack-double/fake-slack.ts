@@ -9,12 +9,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { validateSurface, viewTooLarge } from './block-kit.js';
 import { METHODS } from './fake-slack-methods.js';
 import {
   SlackApiError, SlackState, type FakeChannel, type FakeSlackOptions, type FakeUser, type FakeUsergroup,
   type RecordedCall, type StoredMessage, type StoredView,
 } from './state.js';
+import { answerResponseUrl, type ResponseUrlRec } from './response-urls.js';
+import { applyViewResponse } from './view-response.js';
 import { stateValuesOf, type StateValues } from './surface.js';
 
 export type { FakeChannel, FakeSlackOptions, FakeUser, FakeUsergroup, RecordedCall, StoredMessage, StoredView } from './state.js';
@@ -25,9 +26,6 @@ export type Fault = { status: 429; retryAfterSec: number } | { status: 500 } | {
 /** Args that WebClient JSON-stringifies into a form field (doc §3.1 `serializeApiCallData`). */
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
 
-interface ResponseUrlRec {
-  id: string; url: string; channel?: string; userId?: string; messageTs?: string; uses: number; expiresAt: number;
-}
 /** What a response_url is tied to: the channel/user of a command, or the message a button was clicked in. */
 export interface ResponseUrlContext { channel?: string; userId?: string; messageTs?: string }
 
@@ -187,58 +185,9 @@ export class FakeSlack {
 
   // ---- view stack mutators (driver) -------------------------------------------
 
-  /**
-   * Apply the HTTP answer to a view_submission (doc §2.6): empty → close that
-   * view; update/push validated like views.update/views.push; clear → close all;
-   * errors → keep open (keys must be input block_ids). Returns Slack's complaint, if any.
-   */
+  /** Apply the HTTP answer to a view_submission as Slack's client would (see view-response.ts). */
   applyViewResponse(userId: string, viewId: string, body: unknown): { error?: string; messages?: string[] } {
-    const st = this.state;
-    const v = st.views.get(viewId);
-    if (!v || !v.open) return { error: 'not_found' };
-    if (body === undefined || body === null || body === '') {
-      this.closeViewAndAbove(userId, viewId);
-      return {};
-    }
-    if (typeof body !== 'object') return { error: 'invalid_response', messages: ['view_submission answered with a non-JSON body'] };
-    const b = body as Record<string, any>;
-    const checkModal = (view: unknown) => {
-      if (viewTooLarge(view)) return { error: 'view_too_large' };
-      const messages = validateSurface('modal', { view });
-      return messages.length > 0 ? { error: 'invalid_arguments', messages } : undefined;
-    };
-    switch (b.response_action) {
-      case 'errors': {
-        const inputIds = new Set(v.blocks.filter((x) => x?.type === 'input').map((x) => x.block_id));
-        const bad = Object.keys(b.errors ?? {}).filter((k) => !inputIds.has(k));
-        if (!b.errors || typeof b.errors !== 'object' || bad.length > 0) {
-          return { error: 'invalid_arguments', messages: bad.map((k) => `[ERROR] errors key "${k}" is not an input block_id [json-pointer:/errors/${k}]`) };
-        }
-        return {};
-      }
-      case 'update': {
-        const bad = checkModal(b.view);
-        if (bad) return bad;
-        st.replaceView(v, b.view);
-        return {};
-      }
-      case 'push': {
-        const bad = checkModal(b.view);
-        if (bad) return bad;
-        try {
-          st.pushModal(userId, b.view);
-        } catch (e) {
-          if (e instanceof SlackApiError) return { error: e.code };
-          throw e;
-        }
-        return {};
-      }
-      case 'clear':
-        st.clearViews(userId);
-        return {};
-      default:
-        return { error: 'invalid_arguments', messages: [`[ERROR] unknown response_action ${JSON.stringify(b.response_action)}`] };
-    }
+    return applyViewResponse(this.state, userId, viewId, body);
   }
 
   closeTopView(userId: string): StoredView | undefined {
@@ -247,13 +196,6 @@ export class FakeSlack {
   clearViews(userId: string): void {
     this.state.clearViews(userId);
   }
-  private closeViewAndAbove(userId: string, viewId: string): void {
-    const stack = this.state.stackOf(userId);
-    if (!stack.includes(viewId)) return;
-    while (stack.length > 0 && stack.at(-1) !== viewId) this.state.closeTopView(userId);
-    this.state.closeTopView(userId);
-  }
-
   /** Driver use: remember what the user picked/typed in a surface (`view:<id>` or `msg:<channel>:<ts>`). */
   setSurfaceValue(surfaceKey: string, blockId: string, actionId: string, entry: Record<string, unknown>): void {
     const s: StateValues = this.state.surfaceState.get(surfaceKey) ?? {};
@@ -359,35 +301,8 @@ export class FakeSlack {
       body = raw;
     }
     this.responsePosts.push({ url: rec.url, body });
-    // Status for a used-up URL is not documented (doc §7); 404 makes Bolt's respond() throw, as a failure should.
-    if (rec.uses >= 5 || Date.now() > rec.expiresAt) return send(res, 404, { ok: false, error: 'expired_url' });
-    rec.uses++;
-    if (!body || typeof body !== 'object') return send(res, 400, { ok: false, error: 'invalid_payload' });
-    if (body.blocks !== undefined) {
-      const messages = Array.isArray(body.blocks) ? validateSurface('message', { blocks: body.blocks }) : ['[ERROR] expected array [json-pointer:/blocks]'];
-      if (messages.length > 0) return send(res, 400, { ok: false, error: 'invalid_blocks', response_metadata: { messages } });
-    }
-    const st = this.state;
-    const original = rec.channel && rec.messageTs ? st.findMessage(rec.channel, rec.messageTs, true) : undefined;
-    if (body.delete_original === true || body.delete_original === 'true') {
-      if (original) st.deleteMessage(original);
-      return send(res, 200, { ok: true });
-    }
-    if ((body.replace_original === true || body.replace_original === 'true') && original) {
-      st.updateMessage(original, { text: typeof body.text === 'string' ? body.text : '', blocks: body.blocks ?? [] });
-      return send(res, 200, { ok: true });
-    }
-    if (rec.channel) {
-      const text = typeof body.text === 'string' ? body.text : '';
-      const inChannel = body.response_type === 'in_channel';
-      if (!inChannel && !rec.userId) return send(res, 200, { ok: true });
-      st.addMessage({
-        channel: rec.channel, text, blocks: Array.isArray(body.blocks) ? body.blocks : [], user: st.botUserId,
-        ...(typeof body.thread_ts === 'string' ? { threadTs: body.thread_ts } : {}),
-        ...(inChannel ? {} : { ephemeralTo: rec.userId }),
-      });
-    }
-    send(res, 200, { ok: true });
+    const answer = answerResponseUrl(this.state, rec, body);
+    send(res, answer.status, answer.body);
   }
 }
 
