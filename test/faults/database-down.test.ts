@@ -50,7 +50,9 @@ afterAll(async () => {
 async function openRequestModal(user: string) {
   slack.clearViews(user);
   await driver.command(user, '/access', 'request');
-  return until(() => slack.topView(user), 3000, 'the request modal');
+  // Generous: right after the server comes back, pooled connections that died with it are replaced on
+  // first use, which on a loaded 2-core CI machine can take a few seconds.
+  return until(() => slack.topView(user), 10_000, 'the request modal');
 }
 
 /** The next ephemeral reply `act` causes (through the response_url). */
