@@ -36,7 +36,7 @@ export interface ScaleFigures {
 
 const USERS = 2000;
 
-async function seed(sql: postgres.Sql, s: ScaleSizes) {
+export async function seed(sql: postgres.Sql, s: ScaleSizes) {
   const perRequest = Math.max(1, Math.round(s.audit / s.requests));
   await sql`insert into resources (id, name, type, tags, description, managed_by)
     select 'res_s' || lpad(i::text, 6, '0'), 'res-' || lpad(i::text, 5, '0'), (array['ssh','database','kubernetes','http','generic'])[1 + i % 5],

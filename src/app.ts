@@ -35,6 +35,7 @@ import { createAdminService } from './services/admin-service.js';
 import { createGrantService } from './services/grant-service.js';
 import { createLifecycleJobs } from './services/lifecycle-jobs.js';
 import { createLifecycleMessenger } from './slack/lifecycle-messenger.js';
+import { createCatalogCache } from './db/catalog-cache.js';
 import { createHomeService } from './services/home-service.js';
 import { createNotificationService } from './services/notification-service.js';
 import { systemClock, type Clock, type ServiceDeps } from './services/ports.js';
@@ -115,6 +116,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   const directory = createSlackDirectory(app.client);
   const serviceDeps: ServiceDeps = {
     db: database.db,
+    catalog: createCatalogCache(database.db),
     directory,
     clock,
     admins: new Set(config.ACCESS_ADMINS),

@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Executor } from './client.js';
-import { getRequestDetails, type RequestDetails } from './request-queries.js';
+import { requestColumns, withDetails, type RequestDetails } from './request-queries.js';
 import { accessRequests } from './schema/index.js';
 
 /**
@@ -9,11 +9,10 @@ import { accessRequests } from './schema/index.js';
  */
 export async function unreviewedBreakGlass(db: Executor, limit: number): Promise<RequestDetails[]> {
   const rows = await db
-    .select({ id: accessRequests.id })
+    .select(requestColumns)
     .from(accessRequests)
     .where(and(eq(accessRequests.kind, 'break_glass'), isNull(accessRequests.reviewedAt)))
     .orderBy(asc(accessRequests.createdAt), asc(accessRequests.id))
     .limit(limit);
-  const details = await Promise.all(rows.map((r) => getRequestDetails(db, r.id)));
-  return details.filter((d): d is RequestDetails => d !== undefined);
+  return withDetails(db, rows);
 }

@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm';
+import type { DecidableFlows } from '../domain/flow.js';
 import type { Policy } from '../domain/policy.js';
 import type { RequestStatus } from '../domain/request-lifecycle.js';
 import type { ResourceType } from '../domain/resource.js';
@@ -64,7 +65,7 @@ export interface RequestDetails extends RequestRow {
   grant: GrantRow | null;
 }
 
-const requestColumns = {
+export const requestColumns = {
   id: accessRequests.id,
   requesterId: accessRequests.requesterId,
   flowId: accessRequests.flowId,
@@ -144,7 +145,8 @@ export async function endGrant(tx: Executor, requestId: string, status: 'expired
   return row?.id ?? null;
 }
 
-async function attachDetails(db: Executor, rows: RequestRow[]): Promise<RequestDetails[]> {
+/** Adds resources, approvals and grant to each row (three queries whatever the number of rows). */
+export async function withDetails(db: Executor, rows: RequestRow[]): Promise<RequestDetails[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const [resourceRows, grantRows, approvalRows] = await Promise.all([
@@ -160,19 +162,25 @@ async function attachDetails(db: Executor, rows: RequestRow[]): Promise<RequestD
       .where(inArray(approvals.requestId, ids))
       .orderBy(asc(approvals.createdAt)),
   ]);
-  return rows.map((r) => ({
-    ...r,
-    resources: resourceRows
-      .filter((x) => x.requestId === r.id)
-      .map(({ resourceId, name, type }) => ({ resourceId, name, type: type as ResourceType })),
-    approvals: approvalRows.filter((a) => a.requestId === r.id).map(({ approverId, policy, createdAt }) => ({ approverId, policy, createdAt })),
-    grant: grantRows.find((g) => g.requestId === r.id) ?? null,
-  }));
+  const resourcesOf = groupBy(resourceRows, ({ resourceId, name, type }) => ({ resourceId, name, type: type as ResourceType }));
+  const approvalsOf = groupBy(approvalRows, ({ approverId, policy, createdAt }) => ({ approverId, policy, createdAt }));
+  const grantOf = new Map(grantRows.map((g) => [g.requestId, g]));
+  return rows.map((r) => ({ ...r, resources: resourcesOf.get(r.id) ?? [], approvals: approvalsOf.get(r.id) ?? [], grant: grantOf.get(r.id) ?? null }));
+}
+
+function groupBy<R extends { requestId: string }, T>(rows: R[], pick: (row: R) => T): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = out.get(row.requestId);
+    if (list) list.push(pick(row));
+    else out.set(row.requestId, [pick(row)]);
+  }
+  return out;
 }
 
 export async function getRequestDetails(db: Executor, id: string): Promise<RequestDetails | undefined> {
   const rows = await db.select(requestColumns).from(accessRequests).where(eq(accessRequests.id, id));
-  const [details] = await attachDetails(db, rows);
+  const [details] = await withDetails(db, rows);
   return details;
 }
 
@@ -183,17 +191,30 @@ export async function requestsOf(db: Executor, requesterId: string, limit: numbe
     .where(eq(accessRequests.requesterId, requesterId))
     .orderBy(desc(accessRequests.createdAt), desc(accessRequests.id))
     .limit(limit);
-  return attachDetails(db, rows);
+  return withDetails(db, rows);
 }
 
-export async function pendingRequests(db: Executor, limit: number): Promise<RequestDetails[]> {
+/**
+ * Pending requests in those flows that this person has not approved yet, oldest first: the filter the
+ * domain's decisionRefusal applies, done by PostgreSQL so App Home never loads every pending request.
+ */
+export async function pendingDecidableBy(db: Executor, userId: string, flowsOf: DecidableFlows, limit: number): Promise<RequestDetails[]> {
+  if (flowsOf.asApprover.length === 0 && flowsOf.onEscalation.length === 0) return [];
+  const inFlows = (ids: string[]) => (ids.length > 0 ? inArray(accessRequests.flowId, ids) : sql`false`);
   const rows = await db
     .select(requestColumns)
     .from(accessRequests)
-    .where(eq(accessRequests.status, 'pending'))
+    .where(
+      and(
+        eq(accessRequests.status, 'pending'),
+        or(inFlows(flowsOf.asApprover), and(inFlows(flowsOf.onEscalation), isNotNull(accessRequests.escalatedAt))),
+        or(ne(accessRequests.requesterId, userId), inFlows(flowsOf.selfApproval)),
+        sql`not exists (select 1 from ${approvals} where ${approvals.requestId} = ${accessRequests.id} and ${approvals.approverId} = ${userId})`,
+      ),
+    )
     .orderBy(asc(accessRequests.createdAt), asc(accessRequests.id))
     .limit(limit);
-  return attachDetails(db, rows);
+  return withDetails(db, rows);
 }
 
 /**

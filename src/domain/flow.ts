@@ -136,6 +136,25 @@ export function isEscalationApproverOf(flow: Flow, who: Identity): boolean {
   return (lc?.escalationUsers ?? []).includes(who.userId) || (lc?.escalationGroups ?? []).some((g) => who.groupIds.has(g));
 }
 
+/** Which flows a person may decide in: as an approver, or only once a request was escalated. */
+export interface DecidableFlows {
+  asApprover: string[];
+  onEscalation: string[];
+  /** Of those, the flows whose requesters may approve their own requests. */
+  selfApproval: string[];
+}
+
+/** The flows decisionRefusal would let this person decide in (the database filters pending requests by them). */
+export function decidableFlows(flows: readonly Flow[], who: Identity): DecidableFlows {
+  const asApprover = flows.filter((f) => isApproverOf(f, who));
+  const onEscalation = flows.filter((f) => !isApproverOf(f, who) && isEscalationApproverOf(f, who));
+  return {
+    asApprover: asApprover.map((f) => f.id),
+    onEscalation: onEscalation.map((f) => f.id),
+    selfApproval: [...asApprover, ...onEscalation].filter((f) => f.allowSelfApproval).map((f) => f.id),
+  };
+}
+
 /** Every user group a flow mentions: the only groups whose membership we need to ask Slack about. */
 export function groupsMentioned(flows: readonly Flow[]): string[] {
   return [...new Set(flows.flatMap((f) => [...f.requesterGroups, ...f.approverGroups, ...(f.lifecycle?.escalationGroups ?? []), ...(f.lifecycle?.breakGlass?.groups ?? [])]))].sort();

@@ -34,7 +34,7 @@ export function createAdminService(deps: ServiceDeps) {
 
   async function saveFlow(actorId: string, flowId: string | null, input: FlowInput): Promise<SaveResult<FlowField>> {
     await requireAdmin(actorId);
-    const known = new Set((await listResources(db)).map((r) => r.name));
+    const known = new Set((await deps.catalog.snapshot()).resources.map((r) => r.name));
     const errors = flowInputProblems(input, known);
     if (Object.keys(errors).length > 0) return { ok: false, errors };
     const id = flowId ?? newId('flw');
@@ -112,9 +112,9 @@ export function createAdminService(deps: ServiceDeps) {
     deleteFlow,
     saveResource,
     deleteResource,
-    flows: () => listFlows(db),
+    flows: async () => (await deps.catalog.snapshot()).flows,
     flow: (id: string) => findFlow(db, id),
-    resources: () => listResources(db),
+    resources: async () => (await deps.catalog.snapshot()).resources,
     tags: () => tagsInUse(db),
     groups: () => directory.groups(),
     provisionerTypes: () => deps.provisioners.types(),

@@ -1,5 +1,5 @@
 import { auditTrail } from '../db/audit-queries.js';
-import { findFlow, listFlows } from '../db/catalog-queries.js';
+import { findFlow } from '../db/catalog-queries.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import { isApproverOf } from '../domain/flow.js';
@@ -29,10 +29,10 @@ export interface RequestRecord {
  */
 export function createAuditViewService(deps: ServiceDeps, sessions: () => SessionsReader | null) {
   async function record(requestId: string): Promise<RequestRecord> {
-    const request = await getRequestDetails(deps.db, requestId);
+    // Three independent reads at once: the trail is opened from Slack, where every round trip shows.
+    const [request, events, linked] = await Promise.all([getRequestDetails(deps.db, requestId), auditTrail(deps.db, requestId), sessions()?.sessionsOfRequest(requestId)]);
     if (!request) throw new AppError('not_found', `No request ${requestId}`);
-    const lines = storyOf(await auditTrail(deps.db, requestId));
-    return { request, lines, sessions: (await sessions()?.sessionsOfRequest(requestId)) ?? [] };
+    return { request, lines: storyOf(events), sessions: linked ?? [] };
   }
 
   /** May this person see the request's audit trail? Admins, and approvers of its flow (then or now). */
@@ -43,7 +43,7 @@ export function createAuditViewService(deps: ServiceDeps, sessions: () => Sessio
     if (await isAdmin(deps.directory, deps.admins, userId)) return;
     if (request.notifiedApprovers.includes(userId) || request.approvals.some((a) => a.approverId === userId)) return;
     const flow = await findFlow(deps.db, request.flowId);
-    if (flow && isApproverOf(flow, await resolveIdentity(deps.directory, userId, await listFlows(deps.db)))) return;
+    if (flow && isApproverOf(flow, await resolveIdentity(deps.directory, userId, (await deps.catalog.snapshot()).flows))) return;
     throw new AppError('not_allowed', 'Only admins and approvers of this request can see its audit trail');
   }
 

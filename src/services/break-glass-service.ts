@@ -1,6 +1,6 @@
 import { appendAudit } from '../db/audit-queries.js';
 import { unreviewedBreakGlass } from '../db/break-glass-queries.js';
-import { findFlow, listFlows, listResources } from '../db/catalog-queries.js';
+import { findFlow } from '../db/catalog-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, insertRequest, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
@@ -36,7 +36,7 @@ export function createBreakGlassService(deps: ServiceDeps) {
 
   /** The resources this person may break the glass on (empty for almost everyone). */
   async function optionsFor(userId: string): Promise<BreakGlassOption[]> {
-    const [flows, resources] = await Promise.all([listFlows(db), listResources(db)]);
+    const { flows, resources } = await deps.catalog.snapshot();
     if (!flows.some((f) => f.lifecycle?.breakGlass)) return [];
     return breakGlassOptions(flows, resources, await resolveIdentity(directory, userId, flows));
   }
@@ -113,7 +113,7 @@ export function createBreakGlassService(deps: ServiceDeps) {
   /** An approver of the flow (never the person who broke the glass) acknowledges having reviewed it. */
   async function acknowledge(requestId: string, actorId: string): Promise<ReviewResult> {
     await requireMember(directory, actorId);
-    const identity = await resolveIdentity(directory, actorId, await listFlows(db));
+    const identity = await resolveIdentity(directory, actorId, (await deps.catalog.snapshot()).flows);
     const outcome = await db.transaction(async (tx): Promise<ReviewResult | null> => {
       const row = await lockRequest(tx, requestId);
       if (!row || row.kind !== 'break_glass') throw new AppError('not_found', `No break-glass request ${requestId}`);
@@ -137,7 +137,7 @@ export function createBreakGlassService(deps: ServiceDeps) {
     const pending = await unreviewedBreakGlass(db, 200);
     if (pending.length === 0) return [];
     if (await isAdmin(directory, deps.admins, userId)) return pending.slice(0, limit);
-    const flows = await listFlows(db);
+    const { flows } = await deps.catalog.snapshot();
     const identity = await resolveIdentity(directory, userId, flows);
     return pending
       .filter((r) => r.requesterId !== userId)

@@ -1,5 +1,5 @@
 import { appendAudit } from '../db/audit-queries.js';
-import { findFlow, listFlows } from '../db/catalog-queries.js';
+import { findFlow } from '../db/catalog-queries.js';
 import { notifyGrantChanged } from '../db/authz-queries.js';
 import { markTargetsForRemoval } from '../db/grant-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
@@ -16,7 +16,7 @@ export function createGrantService(deps: ServiceDeps) {
   /** Ends an active grant early: an approver of its flow, an admin, or the requester themself. */
   async function revoke(requestId: string, actorId: string): Promise<RequestDetails> {
     await requireMember(directory, actorId);
-    const [identity, admin] = await Promise.all([resolveIdentity(directory, actorId, await listFlows(db)), isAdmin(directory, deps.admins, actorId)]);
+    const [identity, admin] = await Promise.all([resolveIdentity(directory, actorId, (await deps.catalog.snapshot()).flows), isAdmin(directory, deps.admins, actorId)]);
     await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);

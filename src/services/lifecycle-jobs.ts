@@ -1,5 +1,5 @@
 import { appendAudit } from '../db/audit-queries.js';
-import { findFlow, listFlows } from '../db/catalog-queries.js';
+import { findFlow } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { claimEndWarnings, duePendingRequests, releaseStartedProvisioning } from '../db/lifecycle-queries.js';
 import { enqueue, type OutboxItem } from '../db/outbox-queries.js';
@@ -60,7 +60,7 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger & Li
     const peek = await duePendingRequests(db, now, BATCH, false);
     if (peek.length === 0) return 0;
     // Escalation recipients come from Slack (user groups), so they are resolved before the transaction.
-    const flows = new Map((await listFlows(db)).map((f) => [f.id, f]));
+    const flows = new Map((await deps.catalog.snapshot()).flows.map((f) => [f.id, f]));
     const recipients = new Map<string, string[]>();
     for (const r of peek) {
       const flow = flows.get(r.flowId);

@@ -1,3 +1,4 @@
+import type { CatalogReader } from '../db/catalog-cache.js';
 import type { Db } from '../db/client.js';
 import type { ProvisionerRegistry } from '../provisioners/registry.js';
 
@@ -37,6 +38,8 @@ export const systemClock: Clock = { now: () => new Date() };
 
 export interface ServiceDeps {
   db: Db;
+  /** Resources and flows, cached and checked against the database's catalogue version on each read. */
+  catalog: CatalogReader;
   directory: Directory;
   clock: Clock;
   /** Slack user ids from ACCESS_ADMINS. */

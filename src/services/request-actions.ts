@@ -1,6 +1,6 @@
 import { appendAudit } from '../db/audit-queries.js';
 import { notifyGrantChanged } from '../db/authz-queries.js';
-import { findFlow, listResources } from '../db/catalog-queries.js';
+import { findFlow } from '../db/catalog-queries.js';
 import type { Executor } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
@@ -84,7 +84,7 @@ export function createRequestActions(deps: ServiceDeps) {
     if (problem) errors.justification = problem;
     if (Object.keys(errors).length > 0) return { ok: false, errors };
     const approvers = (await approverIdsOf(directory, flow)).filter((id) => id !== actorId || flow.allowSelfApproval);
-    const catalogue = await listResources(db);
+    const catalogue = (await deps.catalog.snapshot()).resources;
     const id = newId('req');
     const now = clock.now();
     await db.transaction(async (tx) => {

@@ -1,13 +1,12 @@
-import { listFlows, listResources } from '../db/catalog-queries.js';
 import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
 import { parsePublicKey } from '../provisioners/ssh/openssh.js';
 import { appendAudit } from '../db/audit-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { getRequestDetails, insertRequest, pendingRequests, requestsOf, type RequestDetails } from '../db/request-queries.js';
+import { getRequestDetails, insertRequest, pendingDecidableBy, requestsOf, type RequestDetails } from '../db/request-queries.js';
 import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
-import { durationsFor, justificationProblem, offeredDurations, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
+import { decidableFlows, durationsFor, justificationProblem, offeredDurations, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
@@ -17,6 +16,8 @@ import type { ServiceDeps } from './ports.js';
 /** Slack limits and readable approver messages: a request names at most this many resources. */
 export const MAX_RESOURCES_PER_REQUEST = 10;
 export const MAX_JUSTIFICATION = 2000;
+/** How many people's requestable lists are kept per catalogue version. */
+const MEMO_PEOPLE = 1000;
 
 export interface RequestForm {
   requestable: RequestableResource[];
@@ -50,10 +51,25 @@ export type SubmitResult = { ok: true; requests: RequestDetails[] } | { ok: fals
 export function createRequestService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;
 
+  // What each person may request, per catalogue version: the type-ahead asks on every keystroke.
+  const requestableMemo = new Map<string, RequestableResource[]>();
+  let memoVersion = -1;
+
   async function requestableFor(userId: string) {
-    const [flows, resources] = await Promise.all([listFlows(db), listResources(db)]);
+    const { version, flows, resources } = await deps.catalog.snapshot();
     const identity = await resolveIdentity(directory, userId, flows);
-    return { flows, identity, requestable: requestableResources(flows, resources, identity) };
+    if (version !== memoVersion) {
+      requestableMemo.clear();
+      memoVersion = version;
+    }
+    const key = `${userId}|${[...identity.groupIds].sort().join(',')}`;
+    let requestable = requestableMemo.get(key);
+    if (!requestable) {
+      requestable = requestableResources(flows, resources, identity);
+      if (requestableMemo.size >= MEMO_PEOPLE) requestableMemo.delete(requestableMemo.keys().next().value!);
+      requestableMemo.set(key, requestable);
+    }
+    return { flows, identity, requestable };
   }
 
   async function openForm(userId: string, preselect?: string): Promise<RequestForm> {
@@ -190,13 +206,11 @@ export function createRequestService(deps: ServiceDeps) {
 
   /** Pending requests this person may decide now (authority re-read from the flows, not the snapshot). */
   async function pendingFor(userId: string, limit = 50): Promise<RequestDetails[]> {
-    const flows = await listFlows(db);
+    const { flows } = await deps.catalog.snapshot();
     const identity = await resolveIdentity(directory, userId, flows);
-    const pending = await pendingRequests(db, 500);
-    return pending
-      .filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity, r.escalatedAt !== null) === null)
-      .filter((r) => !r.approvals.some((a) => a.approverId === userId))
-      .slice(0, limit);
+    const pending = await pendingDecidableBy(db, userId, decidableFlows(flows, identity), limit);
+    // The query applies the same rule; the domain stays the authority on who may decide.
+    return pending.filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity, r.escalatedAt !== null) === null);
   }
 
   return { openForm, search, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };

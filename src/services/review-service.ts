@@ -1,5 +1,5 @@
 import { appendAudit } from '../db/audit-queries.js';
-import { findFlow, listFlows, resourcesByName } from '../db/catalog-queries.js';
+import { findFlow, resourcesByName } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { approvalsOf, getRequestDetails, insertApproval, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
@@ -43,7 +43,7 @@ export function createReviewService(deps: ServiceDeps) {
 
   async function actorIdentity(actorId: string): Promise<Identity> {
     await requireMember(directory, actorId);
-    return resolveIdentity(directory, actorId, await listFlows(db));
+    return resolveIdentity(directory, actorId, (await deps.catalog.snapshot()).flows);
   }
 
   function checkMayDecide(flow: Flow | undefined, row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt'>, identity: Identity) {

@@ -1,4 +1,4 @@
-import { boolean, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import type { FlowLifecycle, JustificationRule } from '../../domain/flow.js';
 import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js';
 
@@ -41,6 +41,15 @@ export const flows = pgTable('flows', {
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * One row whose version a trigger bumps on every change to resources or flows (migration 0008), so
+ * every replica can tell with one tiny read whether its cached catalogue is still current.
+ */
+export const catalogVersion = pgTable('catalog_version', {
+  id: integer('id').primaryKey().default(1),
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
 });
 
 /** Which App Home tab and page each person last chose, so a refresh after a change keeps their place. */

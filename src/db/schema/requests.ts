@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Policy } from '../../domain/policy.js';
 import type { RequestStatus } from '../../domain/request-lifecycle.js';
@@ -42,7 +43,12 @@ export const accessRequests = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     endedBy: text('ended_by'),
   },
-  (t) => [index('access_requests_requester_idx').on(t.requesterId, t.createdAt), index('access_requests_status_idx').on(t.status)],
+  (t) => [
+    index('access_requests_requester_idx').on(t.requesterId, t.createdAt),
+    index('access_requests_status_idx').on(t.status),
+    // App Home lists unreviewed break-glass grants on every open: a handful among all requests.
+    index('access_requests_unreviewed_glass_idx').on(t.createdAt, t.id).where(sql`kind = 'break_glass' and reviewed_at is null`),
+  ],
 );
 
 export const requestResources = pgTable(

@@ -1,0 +1,47 @@
+import { eq } from 'drizzle-orm';
+import { listFlows, listResources, type FlowRow, type ResourceRow } from './catalog-queries.js';
+import type { Db } from './client.js';
+import { catalogVersion } from './schema/index.js';
+
+/** The whole catalogue as of one version. Shared between callers: never mutate it. */
+export interface CatalogSnapshot {
+  version: number;
+  flows: readonly FlowRow[];
+  resources: readonly ResourceRow[];
+}
+
+export interface CatalogReader {
+  /** The current catalogue: one tiny read when nothing changed, a full reload when something did. */
+  snapshot(): Promise<CatalogSnapshot>;
+}
+
+/**
+ * Caches resources and flows in memory, checked against `catalog_version` on every read. A trigger
+ * moves the version in the same transaction as any change (migration 0008), so a cached snapshot is
+ * exactly as fresh as reading the tables would be, on every replica, with no invalidation messages to
+ * miss. The version is read before the tables: a change committed in between is cached under the
+ * older version and reloaded on the next read, never the other way round.
+ */
+export function createCatalogCache(db: Db): CatalogReader {
+  let current: CatalogSnapshot | null = null;
+  let loading: Promise<CatalogSnapshot> | null = null;
+
+  async function load(version: number): Promise<CatalogSnapshot> {
+    const [flows, resources] = await Promise.all([listFlows(db), listResources(db)]);
+    const snapshot = { version, flows: Object.freeze(flows), resources: Object.freeze(resources) };
+    if (!current || current.version <= version) current = snapshot;
+    return snapshot;
+  }
+
+  return {
+    async snapshot() {
+      const [row] = await db.select({ version: catalogVersion.version }).from(catalogVersion).where(eq(catalogVersion.id, 1));
+      const version = row?.version ?? 0;
+      if (current && current.version === version) return current;
+      // Many people opening the form at once after a change share one reload.
+      if (!loading) loading = load(version).finally(() => (loading = null));
+      const loaded = await loading;
+      return loaded.version >= version ? loaded : load(version);
+    },
+  };
+}
