@@ -17,7 +17,9 @@ export type ErrorCode =
   | 'not_active'
   | 'invalid_input'
   | 'nothing_requestable'
-  | 'database_unavailable';
+  | 'database_unavailable'
+  /** A click or form whose id is missing or malformed: Slack never sends one, a forger or a stale client might. */
+  | 'stale_reference';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -32,6 +32,8 @@ export type HomeModel =
  */
 export function createHomeService(deps: ServiceDeps, requests: RequestService, admin: AdminService, breakGlass?: BreakGlassService) {
   async function model(userId: string): Promise<HomeModel> {
+    // Someone Slack does not know gets no home (and no views.publish Slack would refuse).
+    await deps.directory.person(userId);
     const [place, isAdmin] = await Promise.all([homePlace(deps.db, userId), admin.isAdmin(userId).catch(() => false)]);
     const tab = isAdmin && (HOME_TABS as readonly string[]).includes(place.tab) ? (place.tab as HomeTab) : 'mine';
     if (tab === 'flows') {

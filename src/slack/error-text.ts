@@ -18,6 +18,7 @@ const TEXT: Record<ErrorCode, string> = {
   invalid_input: "That input isn't valid.",
   nothing_requestable: "There's nothing you can request yet: no approval flow lists you as a requester. Ask an admin to add you to one.",
   database_unavailable: "I can't reach my database right now. Please try again in a minute.",
+  stale_reference: "That button or form doesn't point at anything I know. Open it again from the latest message or your App Home.",
 };
 
 export const UNEXPECTED = 'Something went wrong on my side, and it has been logged. Please try again in a moment.';

@@ -41,7 +41,9 @@ function clickHandler(deps: SlackDeps) {
         await client.views.open({ trigger_id: body.trigger_id, view });
         return;
       }
-      const value = MenuValue.parse(action.type === 'overflow' ? action.selected_option.value : '');
+      const menu = MenuValue.safeParse(action.type === 'overflow' ? action.selected_option?.value : '');
+      if (!menu.success) throw new AppError('stale_reference', 'admin menu without a valid choice');
+      const value = menu.data;
       const [verb, id] = value.split(':') as [string, string];
       if (id.startsWith('flw_')) {
         if (verb === 'enable' || verb === 'disable') {
@@ -51,7 +53,7 @@ function clickHandler(deps: SlackDeps) {
         }
         await deps.admin.requireAdmin(userId);
         const flow = await deps.admin.flow(id);
-        if (!flow) throw new Error(`flow ${id} is gone`);
+        if (!flow) throw new AppError('stale_reference', `flow ${id} is gone`);
         if (flow.managedBy === 'file') throw new AppError('managed_by_file', 'This flow is managed by ACCESS_CONFIG');
         const view = verb === 'edit' ? buildFlowModal(flow, await deps.admin.groups()) : buildDeleteModal('flow', id, flow.name);
         await client.views.open({ trigger_id: body.trigger_id, view });
@@ -59,7 +61,7 @@ function clickHandler(deps: SlackDeps) {
       }
       await deps.admin.requireAdmin(userId);
       const resource = (await deps.admin.resources()).find((r) => r.id === id);
-      if (!resource) throw new Error(`resource ${id} is gone`);
+      if (!resource) throw new AppError('stale_reference', `resource ${id} is gone`);
       if (resource.managedBy === 'file') throw new AppError('managed_by_file', 'This resource is managed by ACCESS_CONFIG');
       await client.views.open({ trigger_id: body.trigger_id, view: verb === 'edit' ? buildResourceModal(resource, deps.admin.provisionerTypes()) : buildDeleteModal('resource', id, resource.name) });
     } catch (error) {
@@ -72,7 +74,7 @@ function flowSubmission(deps: SlackDeps) {
   return async ({ ack, body, view, client }: Submit) => {
     const ref = parseMeta(FlowRef, view.private_metadata);
     try {
-      if (!ref) throw new Error('flow modal without a flow reference');
+      if (!ref) throw new AppError('stale_reference', 'flow modal without a flow reference');
       // The auto-approval YAML must parse before there is a flow to validate at all.
       const { autoApproveError } = readLifecycleForm(view.state.values as StateValues);
       if (autoApproveError) return void (await ack({ response_action: 'errors', errors: { [FlowForm.autoApprove]: autoApproveError } }));
@@ -90,7 +92,7 @@ function resourceSubmission(deps: SlackDeps) {
   return async ({ ack, body, view, client }: Submit) => {
     const ref = parseMeta(ResourceRef, view.private_metadata);
     try {
-      if (!ref) throw new Error('resource modal without a resource reference');
+      if (!ref) throw new AppError('stale_reference', 'resource modal without a resource reference');
       const result = await deps.admin.saveResource(body.user.id, ref.resourceId, readResourceForm(view.state.values as StateValues));
       if (!result.ok) return void (await ack({ response_action: 'errors', errors: resourceErrorsByBlock(result.errors) }));
       await ack();
@@ -105,7 +107,7 @@ function deleteSubmission(deps: SlackDeps) {
   return async ({ ack, body, view, client }: Submit) => {
     const ref = parseMeta(DeleteRef, view.private_metadata);
     try {
-      if (!ref) throw new Error('delete modal without a reference');
+      if (!ref) throw new AppError('stale_reference', 'delete modal without a reference');
       if (ref.kind === 'flow') await deps.admin.deleteFlow(body.user.id, ref.id);
       else await deps.admin.deleteResource(body.user.id, ref.id);
       await ack();

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { AppError } from '../../domain/errors.js';
 import type { WebClient } from '@slack/web-api';
 import type { RequestDetails } from '../../db/request-queries.js';
 import { describeGrant } from '../../domain/policy.js';
@@ -81,7 +82,7 @@ function acknowledgeHandler(deps: SlackDeps) {
   return async ({ ack, body, action, client, respond }: ButtonArgs) => {
     await ack();
     try {
-      if (!isRequestId(action.value)) throw new Error('acknowledge button without a request id');
+      if (!isRequestId(action.value)) throw new AppError('stale_reference', 'acknowledge button without a request id');
       const result = await deps.breakGlass.acknowledge(action.value, body.user.id);
       const text = result.ok ? `Recorded: you reviewed the break-glass access ${code(result.request.id)}.` : result.problem;
       await tellClicker(body, client, respond, 'Break-glass review', text);

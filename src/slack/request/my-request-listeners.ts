@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { AppError } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from '../home/listeners.js';
 import { RequestIds } from '../ids.js';
@@ -20,7 +21,7 @@ function myRequestHandler(deps: SlackDeps, verb: 'cancel' | 'nudge' | 'release' 
     await ack();
     const userId = body.user.id;
     try {
-      if (!isRequestId(action.value)) throw new Error(`${verb} button without a request id`);
+      if (!isRequestId(action.value)) throw new AppError('stale_reference', `${verb} button without a request id`);
       const id = action.value;
       let text: string;
       if (verb === 'cancel') {
@@ -52,7 +53,7 @@ function extendSubmission(deps: SlackDeps) {
     const userId = body.user.id;
     const requestId = parseRequestRef(view.private_metadata);
     try {
-      if (!requestId) throw new Error('extend modal without a request id');
+      if (!requestId) throw new AppError('stale_reference', 'extend modal without a request id');
       const values = view.state.values as StateValues;
       const result = await deps.actions.requestExtension(requestId, userId, {
         durationMinutes: minutesValue(selectedValue(values, RequestIds.extendDurationBlock, RequestIds.extendDurationAction)),

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { AppError } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { ReviewIds } from '../ids.js';
 import { code } from '../mrkdwn.js';
@@ -17,7 +18,7 @@ export function reviewButtonHandler(deps: SlackDeps, kind: 'approve' | 'deny') {
     await ack();
     const userId = body.user.id;
     try {
-      if (!isRequestId(action.value)) throw new Error('review button without a request id');
+      if (!isRequestId(action.value)) throw new AppError('stale_reference', 'review button without a request id');
       const review = await deps.reviews.startReview(action.value, userId, kind);
       const view = kind === 'approve' ? buildTuningModal(review.request, review.defaults) : buildDenyModal(review.request);
       if (body.view?.type === 'modal') await client.views.push({ trigger_id: body.trigger_id, view });
@@ -33,7 +34,7 @@ export function revokeButtonHandler(deps: SlackDeps) {
   return async ({ ack, body, action, client, respond }: ButtonArgs) => {
     await ack();
     try {
-      if (!isRequestId(action.value)) throw new Error('revoke button without a request id');
+      if (!isRequestId(action.value)) throw new AppError('stale_reference', 'revoke button without a request id');
       const request = await deps.grants.revoke(action.value, body.user.id);
       await tellClicker(body, client, respond, 'Access revoked', `Revoked ${code(request.id)}: the access has ended.`);
     } catch (error) {
@@ -50,9 +51,9 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
     const userId = body.user.id;
     const requestId = parseRequestRef(view.private_metadata);
     try {
-      if (!requestId) throw new Error('tuning modal without a request id');
+      if (!requestId) throw new AppError('stale_reference', 'tuning modal without a request id');
       const request = await deps.requests.get(requestId);
-      if (!request) throw new Error(`tuning modal for unknown request ${requestId}`);
+      if (!request) throw new AppError('not_found', `tuning modal for unknown request ${requestId}`);
       const tuning = readTuning(request, view.state.values as StateValues);
       if (request.kind === 'extension') {
         // The extension keeps the original grant's limits; only its duration is tuned here.
@@ -89,7 +90,7 @@ export function denySubmissionHandler(deps: SlackDeps) {
     const userId = body.user.id;
     const requestId = parseRequestRef(view.private_metadata);
     try {
-      if (!requestId) throw new Error('deny modal without a request id');
+      if (!requestId) throw new AppError('stale_reference', 'deny modal without a request id');
       const reason = textValue(view.state.values as StateValues, ReviewIds.reasonBlock, ReviewIds.reasonAction);
       await deps.reviews.deny(requestId, userId, reason);
       await ack();
