@@ -60,7 +60,9 @@ export async function startBenchEnv(opts: { requesters: number; env?: Record<str
     writeFileSync(join(dir, 'access.yml'), file);
     env.ACCESS_CONFIG = join(dir, 'access.yml');
   }
-  const bot = await startBotProcess({ env, startTimeoutMs: 60_000 });
+  // e.g. BENCH_BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot spends its time.
+  const nodeArgs = process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const bot = await startBotProcess({ env, startTimeoutMs: 60_000, nodeArgs });
   return {
     slack,
     target,
@@ -78,6 +80,7 @@ export async function startBenchEnv(opts: { requesters: number; env?: Record<str
 
 export interface Floor {
   pid: number;
+  eventsUrl: string;
   driver: SlackDriver;
   stop(): Promise<void>;
 }
@@ -97,6 +100,7 @@ export async function startFloor(slack: FakeSlack, fixtures: Record<string, unkn
   });
   return {
     pid: child.pid!,
+    eventsUrl: `http://127.0.0.1:${port}/slack/events`,
     driver: new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack }),
     stop: async () => {
       child.kill('SIGTERM');

@@ -1,14 +1,18 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { commandFields } from '../src/sandbox/slack-double/payloads.js';
-import type { SlackDriver } from '../src/sandbox/slack-double/driver.js';
 import type { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
 import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';
-import { nextCall, nowMs, requesterIds, startBenchEnv, startFloor, stats } from './environment.js';
+import { nextCall, requesterIds, SIGNING_SECRET, startBenchEnv, startFloor, stats } from './environment.js';
 import { fmt } from './support.js';
 
 /**
  * `/access request` with `concurrency` requesters at once, in rounds: the time to Slack's HTTP answer
  * (the ack) and to the modal opening (the views.open call reaching Slack), measured as Slack sees them,
- * for the bot and for a bare Bolt app doing the same Slack work (the framework floor).
+ * for the bot and for a bare Bolt app doing the same Slack work (the framework floor). The requests
+ * come from bench/burst-client.ts, its own process writing pre-signed requests on raw sockets (a
+ * fetch-based driver in the Slack double's process queued behind itself and dominated both figures).
  */
 export interface ModalFigures {
   concurrency: number;
@@ -18,36 +22,53 @@ export interface ModalFigures {
   failures: number;
 }
 
-async function burst(slack: FakeSlack, driver: SlackDriver, users: string[], ack: number[], open: number[]) {
+/** The burst client (bench/burst-client.ts) in its own process: one JSON line per burst, each way. */
+function startBurstClient() {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./burst-client.ts', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return {
+    async send(url: string, bodies: string[]): Promise<Array<{ sentAt: number; ackMs: number; status: number }>> {
+      child.stdin!.write(`${JSON.stringify({ url, secret: SIGNING_SECRET, bodies })}\n`);
+      const { value } = await lines.next();
+      return JSON.parse(String(value));
+    },
+    pid: child.pid!,
+    stop: () => child.kill(),
+  };
+}
+type BurstClient = ReturnType<typeof startBurstClient>;
+
+async function burst(slack: FakeSlack, client: BurstClient, eventsUrl: string, users: string[], ack: number[], open: number[]) {
   let failed = 0;
-  await Promise.all(
-    users.map(async (userId) => {
-      slack.clearViews(userId);
-      const triggerId = slack.issueTriggerId(userId);
-      const body = new URLSearchParams(commandFields(slack, { userId, command: '/access', text: 'request', channelId: 'C0GENERAL', apiAppId: slack.appId, responseUrl: slack.newResponseUrl({ channel: 'C0GENERAL', userId }), triggerId })).toString();
-      const opened = nextCall(slack, (m, a) => m === 'views.open' && a.trigger_id === triggerId);
-      const started = nowMs();
-      const res = await driver.raw(body, 'application/x-www-form-urlencoded');
-      ack.push(nowMs() - started);
-      try {
-        open.push((await opened) - started);
-      } catch {
-        failed += 1;
-      }
-      if (res.status !== 200) failed += 1;
-    }),
+  const triggers = users.map((userId) => {
+    slack.clearViews(userId);
+    return slack.issueTriggerId(userId);
+  });
+  const bodies = users.map((userId, i) =>
+    new URLSearchParams(commandFields(slack, { userId, command: '/access', text: 'request', channelId: 'C0GENERAL', apiAppId: slack.appId, responseUrl: slack.newResponseUrl({ channel: 'C0GENERAL', userId }), triggerId: triggers[i]! })).toString(),
   );
+  const opened = triggers.map((t) => nextCall(slack, (m, a) => m === 'views.open' && a.trigger_id === t));
+  const results = await client.send(eventsUrl, bodies);
+  for (const [i, r] of results.entries()) {
+    if (r.status !== 200) failed += 1;
+    ack.push(r.ackMs);
+    try {
+      open.push((await opened[i]!) - r.sentAt);
+    } catch {
+      failed += 1;
+    }
+  }
   return failed;
 }
 
 /** Rounds alternate between the bot and the floor, so both meet the same machine (GC, autovacuum, caches). */
-async function measure(slack: FakeSlack, drivers: { bot: SlackDriver; floor: SlackDriver }, users: string[], rounds: number) {
+async function measure(slack: FakeSlack, client: BurstClient, urls: { bot: string; floor: string }, users: string[], rounds: number) {
   const samples = { bot: { ack: [] as number[], open: [] as number[] }, floor: { ack: [] as number[], open: [] as number[] } };
   let failures = 0;
-  for (const which of ['bot', 'floor'] as const) await burst(slack, drivers[which], users, [], []); // warm-up: JIT, pools, caches
+  for (const which of ['bot', 'floor'] as const) await burst(slack, client, urls[which], users, [], []); // warm-up: JIT, pools, caches
   for (let r = 0; r < rounds; r++) {
     for (const which of r % 2 === 0 ? (['bot', 'floor'] as const) : (['floor', 'bot'] as const)) {
-      failures += await burst(slack, drivers[which], users, samples[which].ack, samples[which].open);
+      failures += await burst(slack, client, urls[which], users, samples[which].ack, samples[which].open);
       await new Promise((res) => setTimeout(res, 100));
     }
   }
@@ -60,13 +81,15 @@ export async function benchRequestModal(rounds: number, concurrency = 50): Promi
   try {
     const users = requesterIds(concurrency);
     // The floor opens the very modal the bot opens: capture one.
-    await burst(env.slack, env.driver, users.slice(0, 1), [], []);
+    const client = startBurstClient();
+    await burst(env.slack, client, env.bot.eventsUrl, users.slice(0, 1), [], []);
     const modal = env.slack.calls('views.open').find((c) => c.ok)!.args.view as Record<string, unknown>;
     const floor = await startFloor(env.slack, { modal, home: { type: 'home', blocks: [] }, options: [], webhook: { url: env.target.url, secret: WEBHOOK_SECRET } });
     try {
-      const m = await measure(env.slack, { bot: env.driver, floor: floor.driver }, users, rounds);
+      const m = await measure(env.slack, client, { bot: env.bot.eventsUrl, floor: floor.eventsUrl }, users, rounds);
       return { concurrency, rounds, ...m };
     } finally {
+      client.stop();
       await floor.stop();
     }
   } finally {

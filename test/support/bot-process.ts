@@ -42,12 +42,14 @@ export interface BotProcessOptions {
   /** Reuse a port across restarts so the driver's URL stays valid; a free one otherwise. */
   port?: number;
   startTimeoutMs?: number;
+  /** Extra node flags (the benchmarks pass --cpu-prof and the like, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 /** Starts the bot and resolves once GET /healthz answers 200. */
 export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     // Only what the bot needs: the test runner's own variables (NODE_OPTIONS, VITEST…) stay out.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...options.env, PORT: String(port), HOST: '127.0.0.1' },

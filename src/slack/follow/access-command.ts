@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { ackFirst } from '../ack-first.js';
 import type { SlackDeps } from '../deps.js';
 import { COMMAND } from '../ids.js';
 import { code, userText } from '../mrkdwn.js';
@@ -14,7 +15,7 @@ type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 /** `/access <sub> [args]`: ack at once (Slack's 3 s), then answer ephemerally through response_url. */
 export function accessCommandHandler(deps: SlackDeps) {
   return async ({ ack, command, client, respond }: CommandArgs) => {
-    await ack();
+    await ackFirst(ack);
     const [sub = 'help', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
     const userId = command.user_id;
     const reply = (text: string, blocks?: unknown[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) } as never);
