@@ -128,7 +128,8 @@ const approverDm = (id: string) => slack.dmsTo(PEOPLE.approver).find((m) => JSON
 
 async function approve(i: number, id: string) {
   for (let attempt = 0; attempt < 5; attempt++) {
-    if ((await requestOf(i))?.status !== 'pending') return;
+    // Approved by an earlier attempt (its answer lost to a kill): still wait for the activation below.
+    if ((await requestOf(i))?.status !== 'pending') break;
     const dm = await until(() => approverDm(id), 8000, `the approver's message about ${id}`);
     slack.clearViews(PEOPLE.approver);
     await driver.clickButton(PEOPLE.approver, { channel: dm.channel, ts: dm.ts }, 'review.approve').catch(() => undefined);
@@ -171,10 +172,12 @@ async function diagnose(id?: string) {
   return `${JSON.stringify(rows)}\nreplies: ${replies.slice(-12).join('\n')}\nwebhook: ${hooks.join(', ')}\nkills: ${killLog.join(', ')}`;
 }
 
-// Under a fully loaded 2-core machine (the whole suite in parallel) this randomized test has failed
-// now and then in ways not yet understood (it passes alone, ~20 seeds tried); retried rather than
-// skipped, and the seed is printed so a failure can be replayed with FAULT_SEED.
-describe('the bot killed with SIGKILL at random points', { retry: 2 }, () => {
+// It used to fail now and then on a loaded machine: when an approval's answer was lost to a kill and
+// the retry found the request already active, the test went on without waiting for the activation,
+// and its revoke could land before the grant was provisioned (then, rightly, it never is: no
+// grant.provisioned row). FAULT_SEED=909 under load reproduced it. Not retried: a retry would run on
+// the first attempt's leftovers and prove nothing.
+describe('the bot killed with SIGKILL at random points', () => {
   it(`loses and doubles nothing over ${LIFECYCLES} lifecycles and ${KILLS} kills, and converges`, async () => {
     process.stderr.write(`[crash test] FAULT_SEED=${SEED} kill points: ${[...killAt].join(', ')}\n`);
     const repeated = { notices: 0, ready: 0, webhooks: 0 };

@@ -1,0 +1,120 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
+import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
+import { freePort } from './support/bot-process.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { waitFor } from './support/wait.js';
+import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
+import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
+
+/**
+ * The Docker image's steps without a Docker engine: the build stage (`npm run build` on a copy of what
+ * the Dockerfile copies), then the runtime stage's layout (package files, compiled dist/, and the
+ * runtime COPY lines read from the Dockerfile itself), started with its CMD. The compiled bot must
+ * need nothing from dev dependencies, nor from src/, tsx or the repository around it.
+ */
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const runtimeStage = dockerfile.slice(dockerfile.indexOf(' AS runtime'));
+/** `COPY a b ./x` lines of the runtime stage that copy from the build context (not --from=build). */
+const runtimeCopies = [...runtimeStage.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)].flatMap((m) => m[1]!.split(' ')).filter((f) => !f.startsWith('package'));
+const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtimeStage)![1]!) as string[];
+
+const work = mkdtempSync(join(tmpdir(), 'access-image-'));
+const build = join(work, 'build');
+const app = join(work, 'app');
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  // Build stage: package files, tsconfigs and src/ (the Dockerfile's COPY lines), then npm run build.
+  mkdirSync(build);
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']) cpSync(join(root, f), join(build, f), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(build, 'node_modules'));
+  await run('npm', ['run', 'build'], { cwd: build, timeout: 150_000 });
+  // Runtime stage.
+  mkdirSync(app);
+  for (const f of ['package.json', 'package-lock.json']) cpSync(join(root, f), join(app, f));
+  cpSync(join(build, 'dist'), join(app, 'dist'), { recursive: true });
+  for (const f of runtimeCopies) cpSync(join(root, f), join(app, f), { recursive: true });
+  symlinkSync(join(root, 'node_modules'), join(app, 'node_modules'));
+}, 180_000);
+
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+
+function start(env: Record<string, string>) {
+  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: app, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const output: string[] = [];
+  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
+  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+  return { child, output };
+}
+
+async function healthy(port: number, output: string[]) {
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200, 60_000, '/healthz of the compiled bot').catch((e: Error) => {
+    throw new Error(`${e.message}\n${output.join('')}`);
+  });
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+describe('the production image, built and run as its Dockerfile says', () => {
+  it('imports only Node built-ins and production dependencies (npm ci --omit=dev is enough)', () => {
+    const deps = new Set(Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies));
+    const builtins = new Set(builtinModules);
+    const used = new Set<string>();
+    for (const file of filesUnder(join(app, 'dist')).filter((f) => f.endsWith('.js'))) {
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"./][^'"]*)['"]/g)) {
+        const spec = m[1]!;
+        if (spec.startsWith('node:') || builtins.has(spec.split('/')[0]!)) continue;
+        used.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+      }
+    }
+    expect(used.size).toBeGreaterThan(5);
+    expect([...used].filter((p) => !deps.has(p))).toEqual([]);
+  });
+
+  it('starts the sandbox with no Slack credentials, on its embedded database', async () => {
+    const port = await freePort();
+    const { output } = start({ PORT: String(port), DATA_DIR: join(work, 'data') });
+    await healthy(port, output);
+    const page = await fetch(`http://127.0.0.1:${port}/sandbox`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    expect(output.join('')).toContain('"database":"pglite"');
+  }, 90_000);
+
+  it('serves Slack: a signed /access request opens the request modal, on PostgreSQL', async () => {
+    const db: TestDatabase = await createTestDatabase();
+    const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+    try {
+      const port = await freePort();
+      writeFileSync(join(work, 'access.yml'), ACCESS_FILE);
+      const { output } = start({ PORT: String(port), SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, DATABASE_URL: db.url, ACCESS_CONFIG: join(work, 'access.yml') });
+      await healthy(port, output);
+      const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack });
+      const res = await driver.command(PEOPLE.requester, '/access', 'request');
+      expect(res.status).toBe(200);
+      const modal = await until(() => slack.topView(PEOPLE.requester), 10_000, 'the request modal');
+      expect(JSON.stringify(modal.view)).toContain('prod-db');
+      expect(slack.failures()).toEqual([]);
+    } finally {
+      children.at(-1)?.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      await slack.stop();
+      await db.drop();
+    }
+  }, 90_000);
+});
