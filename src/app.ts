@@ -102,15 +102,17 @@ export async function createAccessApp(options: AccessAppOptions) {
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   // In HTTP mode Bolt's receiver only handles /slack/events, inside our own server (see http/server.ts).
   const receiver = socketMode ? undefined : new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: boltLogger(logger) });
+  // Outbox items are retried by our worker with backoff; WebClient's default (10 retries over 30 min)
+  // would stall the worker. 429 Retry-After is still honoured by WebClient itself.
+  const clientOptions = { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 } };
   const app = new App({
     token: config.SLACK_BOT_TOKEN,
-    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN } : { receiver }),
+    // Socket Mode's own client (apps.connections.open) takes its options from installerOptions.
+    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN, installerOptions: { clientOptions: config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {} } } : { receiver }),
     ...(options.botIdentity ?? {}),
     deferInitialization: true,
     logger: boltLogger(logger),
-    // Outbox items are retried by our worker with backoff; WebClient's default (10 retries over 30 min)
-    // would stall the worker. 429 Retry-After is still honoured by WebClient itself.
-    clientOptions: { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 } },
+    clientOptions,
   });
 
   const directory = createSlackDirectory(app.client);
@@ -196,7 +198,14 @@ export async function createAccessApp(options: AccessAppOptions) {
     reconcileLoop = startLoop('reconcile', () => provisioning.reconcile(), config.RECONCILE_INTERVAL_SECONDS * 1000, logger);
     captureLoop = startLoop('session-capture', async () => (lastCapture = await capture.captureOnce()), config.SESSION_SAMPLE_SECONDS * 1000, logger);
     outboxLoop.kick();
-    if (socketMode) await app.start();
+    if (socketMode) {
+      try {
+        await app.start();
+      } catch (error) {
+        const code = (error as { data?: { error?: string }; code?: string }).data?.error ?? (error as Error).message;
+        throw new StartupError(`Slack refused the Socket Mode connection (${code}). Check SLACK_APP_TOKEN: an app-level token with the connections:write scope.`);
+      }
+    }
     const port = await listen(httpServer, config.PORT, config.HOST);
     listening = true;
     logger.info({ port, socketMode, database: database.kind }, 'access requests bot is running');

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { FakeSlack } from '../../src/sandbox/slack-double/fake-slack.js';
 import { SlackDriver } from '../../src/sandbox/slack-double/driver.js';
 import { TestClock } from './clock.js';
+import { SocketModeServer } from './socket-mode.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './workspace.js';
 
@@ -14,6 +15,8 @@ export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 
 export interface Harness {
   slack: FakeSlack;
+  /** Slack's Socket Mode side, when the harness runs in Socket Mode. */
+  socket: SocketModeServer | null;
   driver: SlackDriver;
   app: AccessApp;
   clock: TestClock;
@@ -36,11 +39,16 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Passed to every bot instance this harness starts (provisioners, secret references…). */
   app?: Pick<AccessAppOptions, 'secretEnv' | 'extraProvisioners'>;
+  /** Run the bot in Socket Mode (SLACK_APP_TOKEN): the driver's requests travel as WebSocket envelopes. */
+  socketMode?: boolean;
 }
+
+export const APP_TOKEN = 'xapp-1-A0ACCESS-1111-testapptokensecret';
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase();
   const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+  const socket = options.socketMode ? await SocketModeServer.start(slack, APP_TOKEN) : null;
   const clock = new TestClock();
   const logs: string[] = [];
   const sink = new Writable({
@@ -62,6 +70,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     EXPIRY_INTERVAL_SECONDS: '3600',
     // Likewise the lifecycle job (reminders, pending TTL, end warnings, scheduled starts): jobs.lifecycleNow().
     LIFECYCLE_INTERVAL_SECONDS: '3600',
+    ...(socket ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
     ...options.env,
   });
   const boot = async () => {
@@ -72,9 +81,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let { app, port } = await boot();
   const replicas: AccessApp[] = [];
   const sql = postgres(db.url, { onnotice: () => {}, max: 2 });
+  const driverFor = (p: number) => new SlackDriver({ eventsUrl: `http://127.0.0.1:${p}/slack/events`, signingSecret: SIGNING_SECRET, slack, ...(socket ? { transport: socket.transport } : {}) });
   const harness: Harness = {
     slack,
-    driver: new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack }),
+    socket,
+    driver: driverFor(port),
     app,
     clock,
     db,
@@ -91,7 +102,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ({ app, port } = await boot());
       harness.app = app;
       harness.port = port;
-      harness.driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack });
+      harness.driver = driverFor(port);
     },
     replica: async () => {
       const extra = await boot();
@@ -102,6 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       for (const r of replicas) await r.stop();
       await harness.app.stop();
       await sql.end();
+      await socket?.stop();
       await slack.stop();
       await db.drop();
     },

@@ -36,6 +36,12 @@ export function signSlackRequest(signingSecret: string, timestamp: number | stri
 }
 
 type Where = { channel: string; ts: string } | { viewId: string };
+
+/**
+ * How a request reaches the app instead of a signed HTTP POST: the body and content type Slack would
+ * have POSTed, answered with what the app acked (status 200 and the ack's JSON, or a timeout).
+ */
+export type SlackTransport = (body: string, contentType: string) => Promise<{ status: number; text: string }>;
 type ResolvedSurface = Surface & { key: string; blocks: any[]; describe: string };
 
 const SLACK_ACK_DEADLINE_MS = 3000; // doc §1.3
@@ -47,11 +53,15 @@ export class SlackDriver {
   private readonly apiAppId: string;
   private readonly suggestions: SuggestionCache = new Map();
 
-  constructor(opts: { eventsUrl: string; signingSecret: string; slack: FakeSlack; apiAppId?: string }) {
+  private readonly transport: SlackTransport | undefined;
+
+  /** `transport` replaces the signed HTTP POST (Socket Mode: test/support/socket-mode.ts). */
+  constructor(opts: { eventsUrl: string; signingSecret: string; slack: FakeSlack; apiAppId?: string; transport?: SlackTransport }) {
     this.slack = opts.slack;
     this.eventsUrl = opts.eventsUrl;
     this.signingSecret = opts.signingSecret;
     this.apiAppId = opts.apiAppId ?? opts.slack.appId;
+    this.transport = opts.transport;
   }
 
   /** POST a body to the app, signed with the current time unless `headers` say otherwise (`signature: null` omits it). */
@@ -61,14 +71,24 @@ export class SlackDriver {
     const h: Record<string, string> = { 'content-type': contentType, 'x-slack-request-timestamp': timestamp };
     if (signature !== null) h['x-slack-signature'] = signature;
     const started = Date.now();
-    const res = await fetch(this.eventsUrl, { method: 'POST', headers: h, body });
-    const text = await res.text();
+    let status: number;
+    let text: string;
+    let isJson: boolean;
+    if (this.transport) {
+      ({ status, text } = await this.transport(body, contentType));
+      isJson = true;
+    } else {
+      const res = await fetch(this.eventsUrl, { method: 'POST', headers: h, body });
+      status = res.status;
+      text = await res.text();
+      isJson = String(res.headers.get('content-type')).includes('json');
+    }
     const elapsedMs = Date.now() - started;
     let json: any;
-    if (text !== '' && (String(res.headers.get('content-type')).includes('json') || /^\s*[[{]/.test(text))) {
+    if (text !== '' && (isJson || /^\s*[[{]/.test(text))) {
       try { json = JSON.parse(text); } catch { json = undefined; }
     }
-    return { status: res.status, text, json, elapsedMs, timedOut: elapsedMs > SLACK_ACK_DEADLINE_MS, dispatched: true };
+    return { status, text, json, elapsedMs, timedOut: elapsedMs > SLACK_ACK_DEADLINE_MS, dispatched: true };
   }
 
   /** Interactivity: a single `payload` form field, Content-Type exactly application/x-www-form-urlencoded (doc §0.3, §1.2). */

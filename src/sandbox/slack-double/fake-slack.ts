@@ -46,6 +46,8 @@ export class FakeSlack {
   private readonly faults = new Map<string, Fault[]>();
   private readonly responseUrls = new Map<string, ResponseUrlRec>();
   private readonly responsePosts: Array<{ url: string; body: any }> = [];
+  /** Socket Mode: the app-level token apps.connections.open accepts, and the WebSocket URL it hands out. */
+  private socketMode: { appToken: string; url: () => string } | null = null;
 
   private constructor(state: SlackState, server: Server, port: number) {
     this.state = state;
@@ -102,6 +104,14 @@ export class FakeSlack {
     const q = this.faults.get(method) ?? [];
     for (let i = 0; i < times; i++) q.push(fault);
     this.faults.set(method, q);
+  }
+
+  /**
+   * Lets apps.connections.open succeed for `appToken` (an xapp- app-level token) and answer with the
+   * WebSocket URL of a Socket Mode server (doc §6; test/support/socket-mode.ts serves one).
+   */
+  acceptSocketMode(appToken: string, url: () => string): void {
+    this.socketMode = { appToken, url };
   }
 
   // ---- triggers, response urls ------------------------------------------------
@@ -257,6 +267,14 @@ export class FakeSlack {
       send(res, 200, { ok: false, error, ...extra });
     };
 
+    if (method === 'apps.connections.open') {
+      // App-level tokens only (doc §6): a bot token is the wrong type, an unknown one is not authed.
+      if (!token) return fail('not_authed');
+      if (token === this.state.botToken) return fail('not_allowed_token_type');
+      if (!this.socketMode || token !== this.socketMode.appToken) return fail('invalid_auth');
+      record(true);
+      return send(res, 200, { ok: true, url: this.socketMode.url() });
+    }
     const handler = METHODS[method];
     if (!handler) return fail('unknown_method');
     if (parseError) return fail(parseError);
