@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresProvisioner, roleNameFor } from '../../src/provisioners/postgres/postgres-provisioner.js';
 import { PermanentProvisioningError, type GrantContext } from '../../src/provisioners/port.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startEmbedded, type EmbeddedServer } from '../support/global-setup.js';
+import { waitFor } from '../support/wait.js';
 
 let target: TestDatabase;
 let admin: postgres.Sql;
@@ -121,4 +123,48 @@ describe('the postgres provisioner (against the real PostgreSQL)', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentProvisioningError);
   });
+});
+
+/**
+ * The local server trusts every connection, so the tests above would pass with any password. Here a
+ * private server checks passwords (scram-sha-256) and logs every DDL statement, as an audited
+ * production server might.
+ */
+describe('on a server that checks passwords and logs DDL', () => {
+  let server: EmbeddedServer;
+  beforeAll(async () => {
+    server = await startEmbedded(['log_statement=ddl']);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('the password works, a wrong one does not, and neither the logs nor the catalogue hold it', async () => {
+    const ctx = context('read-only', [], { settings: { admin_url: server.url } });
+    const result = await provisioner.provision(ctx);
+    const role = roleNameFor(ctx);
+    const password = result.secret!.value;
+    const as = (secret: string) => {
+      const url = new URL(server.url);
+      url.username = role;
+      url.password = secret;
+      return postgres(url.toString(), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+    };
+    const user = as(password);
+    expect(await user`select current_user as me`).toEqual([{ me: role }]);
+    await user.end();
+    const wrong = as(`${password.slice(0, -1)}x`);
+    await expect(wrong`select 1`).rejects.toThrow(/password authentication failed/);
+    await wrong.end();
+
+    const superuser = postgres(server.url, { max: 1, onnotice: () => {} });
+    const [stored] = await superuser`select rolpassword from pg_authid where rolname = ${role}`;
+    await superuser.end();
+    expect(String(stored!.rolpassword)).toMatch(/^SCRAM-SHA-256\$4096:/);
+    // The CREATE ROLE statement was logged, with the verifier only.
+    await waitFor(() => server.log().includes(`create role "${role}"`), 5000, 'the logged CREATE ROLE');
+    expect(server.log()).toContain('SCRAM-SHA-256$');
+    expect(server.log()).not.toContain(password);
+    await provisioner.deprovision(ctx, result.state);
+  }, 30_000);
 });

