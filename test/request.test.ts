@@ -116,6 +116,48 @@ describe('following requests', () => {
   });
 });
 
+describe('the same form sent twice', () => {
+  const picks = { 'request.resources': ['prod-db', 'staging-db'], 'request.duration': '60', 'request.justification': 'TWICE-1: sent again' };
+  const made = () => h.sql`select id from access_requests where justification = ${picks['request.justification']} order by id`;
+
+  it('after Slack lost the first answer: the second gets the same requests, nothing new is made or sent', async () => {
+    h.slack.clearViews(PEOPLE.requester);
+    await h.driver.command(PEOPLE.requester, '/access', 'request');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+    const asOpened = structuredClone(h.slack.state.views.get(modal.id)!);
+    const first = await h.driver.submitView(PEOPLE.requester, modal.id, picks);
+    expect(first.json?.response_action).toBe('update');
+    const ids = (await made()).map((r) => r.id as string);
+    expect(ids).toHaveLength(2);
+    await h.settle();
+    const dms = h.slack.dmsTo(PEOPLE.approver).length;
+    const audit = await countRows(h, 'audit_events');
+
+    // Slack never showed the answer: the form is still there, and the person presses Submit again.
+    h.slack.state.views.set(modal.id, asOpened);
+    const again = await h.driver.submitView(PEOPLE.requester, modal.id, picks);
+    expect(again.json?.response_action).toBe('update');
+    expect(h.slack.view(modal.id)!.view.title.text).toBe('Request sent');
+    for (const id of ids) expect(allText(again.json.view)).toContain(id);
+    expect((await made()).map((r) => r.id)).toEqual(ids);
+    await h.settle();
+    expect(h.slack.dmsTo(PEOPLE.approver)).toHaveLength(dms);
+    expect(await countRows(h, 'audit_events')).toBe(audit);
+    h.slack.clearViews(PEOPLE.requester);
+  });
+
+  it('twice at the same moment: one set of requests', async () => {
+    await h.sql`update access_requests set status = 'cancelled' where justification = ${picks['request.justification']}`;
+    const justification = 'TWICE-2: double click';
+    await h.driver.command(PEOPLE.requester, '/access', 'request');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+    const results = await Promise.all([1, 2].map(() => h.driver.submitView(PEOPLE.requester, modal.id, { ...picks, 'request.justification': justification })));
+    expect(results.map((r) => r.json?.response_action)).toEqual(['update', 'update']);
+    expect(await h.sql`select id from access_requests where justification = ${justification}`).toHaveLength(2);
+    h.slack.clearViews(PEOPLE.requester);
+  });
+});
+
 describe('only signed requests are served', () => {
   const body = 'token=x&team_id=T0TEAM&user_id=U0REQ&command=%2Faccess&text=list&response_url=http%3A%2F%2F127.0.0.1%2Fx&trigger_id=1.2.3';
   const now = () => Math.floor(Date.now() / 1000);

@@ -26,6 +26,8 @@ export interface RequestRow {
   autoApprovedBy: string | null;
   reviewedBy: string | null;
   reviewedAt: Date | null;
+  /** The Slack form (view id) the request came from, when it came from one. */
+  submissionKey: string | null;
   createdAt: Date;
   decidedAt: Date | null;
   decidedBy: string | null;
@@ -85,6 +87,7 @@ export const requestColumns = {
   autoApprovedBy: accessRequests.autoApprovedBy,
   reviewedBy: accessRequests.reviewedBy,
   reviewedAt: accessRequests.reviewedAt,
+  submissionKey: accessRequests.submissionKey,
   createdAt: accessRequests.createdAt,
   decidedAt: accessRequests.decidedAt,
   decidedBy: accessRequests.decidedBy,
@@ -106,7 +109,7 @@ const grantColumns = {
 };
 
 /** Lifecycle fields a new request may leave out (they default to "none yet"). */
-type LifecycleFields = 'kind' | 'extendsRequestId' | 'startsAt' | 'lastNudgedAt' | 'remindedAt' | 'escalatedAt' | 'autoApprovedBy' | 'reviewedBy' | 'reviewedAt';
+type LifecycleFields = 'kind' | 'extendsRequestId' | 'startsAt' | 'lastNudgedAt' | 'remindedAt' | 'escalatedAt' | 'autoApprovedBy' | 'reviewedBy' | 'reviewedAt' | 'submissionKey';
 
 export async function insertRequest(db: Executor, row: Omit<RequestRow, 'decidedAt' | 'decidedBy' | 'denyReason' | 'endedAt' | 'endedBy' | LifecycleFields> & Partial<Pick<RequestRow, LifecycleFields>>, resources: RequestedResource[]) {
   await db.insert(accessRequests).values(row);
@@ -182,6 +185,16 @@ export async function getRequestDetails(db: Executor, id: string): Promise<Reque
   const rows = await db.select(requestColumns).from(accessRequests).where(eq(accessRequests.id, id));
   const [details] = await withDetails(db, rows);
   return details;
+}
+
+/** The requests one Slack form made (one per flow), oldest first. */
+export async function requestsFromSubmission(db: Executor, requesterId: string, submissionKey: string): Promise<RequestDetails[]> {
+  const rows = await db
+    .select(requestColumns)
+    .from(accessRequests)
+    .where(and(eq(accessRequests.requesterId, requesterId), eq(accessRequests.submissionKey, submissionKey)))
+    .orderBy(asc(accessRequests.createdAt), asc(accessRequests.id));
+  return withDetails(db, rows);
 }
 
 export async function requestsOf(db: Executor, requesterId: string, limit: number): Promise<RequestDetails[]> {

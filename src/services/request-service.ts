@@ -2,8 +2,9 @@ import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
 import { parsePublicKey } from '../provisioners/ssh/openssh.js';
 import { appendAudit } from '../db/audit-queries.js';
 import { newId } from '../db/ids.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { getRequestDetails, insertRequest, pendingDecidableBy, requestsOf, type RequestDetails } from '../db/request-queries.js';
+import { getRequestDetails, insertRequest, pendingDecidableBy, requestsFromSubmission, requestsOf, type RequestDetails } from '../db/request-queries.js';
 import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { decidableFlows, durationsFor, justificationProblem, offeredDurations, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
@@ -43,6 +44,11 @@ export interface SubmitInput {
   sshPublicKey?: string;
   /** Scheduled start ("Start at"); null or absent: the access starts at approval. */
   startsAt?: Date | null;
+  /**
+   * Which form this is (Slack's view id). A form sent again, say after Slack lost the first answer,
+   * gets the requests the first one made instead of a second set.
+   */
+  submissionKey?: string;
 }
 
 export type FieldErrors = Partial<Record<'resources' | 'duration' | 'justification' | 'sshKey' | 'startsAt', string>>;
@@ -110,6 +116,8 @@ export function createRequestService(deps: ServiceDeps) {
    */
   async function submit(input: SubmitInput): Promise<SubmitResult> {
     await requireMember(directory, input.requesterId);
+    const already = await sentBefore(input);
+    if (already) return already;
     const { requestable } = await requestableFor(input.requesterId);
     const errors: FieldErrors = {};
     const names = [...new Set(input.resourceNames)];
@@ -162,7 +170,7 @@ export function createRequestService(deps: ServiceDeps) {
     // A flow's auto-approval rule may grant a request at once (read-only, untuned); the rest wait for people.
     const automatic = plans.map((p) => autoApprovalFor(p.flow, p.resources, duration, now));
     const requesterEmail = automatic.some(Boolean) ? ((await directory.person(input.requesterId).catch(() => null))?.email ?? null) : null;
-    await db.transaction(async (tx) => {
+    const stored = await db.transaction(async (tx) => {
       for (const [i, plan] of plans.entries()) {
         const id = ids[i]!;
         await insertRequest(
@@ -179,6 +187,7 @@ export function createRequestService(deps: ServiceDeps) {
             approvalsRequired: plan.flow.approvalsRequired,
             notifyChannel: plan.flow.notifyChannel,
             startsAt,
+            submissionKey: input.submissionKey ?? null,
             createdAt: now,
           },
           plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
@@ -194,10 +203,22 @@ export function createRequestService(deps: ServiceDeps) {
         if (approval) await writeAutoApproval(tx, { requestId: id, requesterId: input.requesterId, durationMinutes: duration, startsAt, flowName: plan.flow.name, approval, requesterEmail, now });
         else await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
       }
+      return true;
+    }).catch(async (error: unknown) => {
+      // The same form sent twice at once: the other submission's transaction won.
+      if (isUniqueViolation(error, 'access_requests_submission_uq')) return false;
+      throw error;
     });
+    if (!stored) return (await sentBefore(input)) ?? { ok: false, errors: { resources: 'This form was just sent; check `/access list`.' } };
     deps.afterCommit();
     const created = await Promise.all(ids.map((id) => getRequestDetails(db, id)));
     return { ok: true, requests: created.filter((r): r is RequestDetails => r !== undefined) };
+  }
+
+  async function sentBefore(input: SubmitInput): Promise<SubmitResult | null> {
+    if (!input.submissionKey) return null;
+    const requests = await requestsFromSubmission(db, input.requesterId, input.submissionKey);
+    return requests.length > 0 ? { ok: true, requests } : null;
   }
 
   async function listMine(userId: string, limit = 20): Promise<RequestDetails[]> {

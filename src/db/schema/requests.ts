@@ -36,6 +36,8 @@ export const accessRequests = pgTable(
     /** Break-glass grants must be reviewed afterwards by an approver. */
     reviewedBy: text('reviewed_by'),
     reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    /** The Slack form (view id) the request came from: the same form sent twice makes no second request. */
+    submissionKey: text('submission_key'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true }),
     decidedBy: text('decided_by'),
@@ -48,6 +50,7 @@ export const accessRequests = pgTable(
     index('access_requests_status_idx').on(t.status),
     // App Home lists unreviewed break-glass grants on every open: a handful among all requests.
     index('access_requests_unreviewed_glass_idx').on(t.createdAt, t.id).where(sql`kind = 'break_glass' and reviewed_at is null`),
+    uniqueIndex('access_requests_submission_uq').on(t.requesterId, t.submissionKey, t.flowId).where(sql`submission_key is not null`),
   ],
 );
 

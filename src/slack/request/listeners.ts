@@ -44,7 +44,7 @@ export function requestSubmissionHandler(deps: SlackDeps) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
     const userId = body.user.id;
     try {
-      const result = await deps.requests.submit({ requesterId: userId, ...readRequestSubmission(view.state.values as StateValues) });
+      const result = await deps.requests.submit({ requesterId: userId, submissionKey: view.id, ...readRequestSubmission(view.state.values as StateValues) });
       if (!result.ok) {
         const errors = Object.fromEntries(Object.entries(result.errors).map(([field, text]) => [FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS], text]));
         await ack({ response_action: 'errors', errors });

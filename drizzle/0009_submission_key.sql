@@ -1,0 +1,2 @@
+ALTER TABLE "access_requests" ADD COLUMN "submission_key" text;--> statement-breakpoint
+CREATE UNIQUE INDEX "access_requests_submission_uq" ON "access_requests" USING btree ("requester_id","submission_key","flow_id") WHERE submission_key is not null;
