@@ -39,8 +39,9 @@ export function webhookCatalogue(targetUrl: string, resources = 20): string {
   return lines.join('\n');
 }
 
-export async function startBenchEnv(opts: { requesters: number; env?: Record<string, string>; accessFile?: (targetUrl: string) => string | null }): Promise<BenchEnv> {
-  const db = await benchDatabase();
+/** `database`: a prepared one (a server database, or a PGlite data directory); a fresh server database by default. */
+export async function startBenchEnv(opts: { requesters: number; env?: Record<string, string>; accessFile?: (targetUrl: string) => string | null; database?: { url: string; drop(): Promise<void> } | { dataDir: string } }): Promise<BenchEnv> {
+  const db = opts.database ?? (await benchDatabase());
   const users: FakeUser[] = [{ id: APPROVER, name: 'alex' }, { id: ADMIN, name: 'ada' }, ...requesterIds(opts.requesters).map((id, i) => ({ id, name: `user${i}`, email: `user${i}@example.com` }))];
   const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users });
   const target = await startWebhookTarget();
@@ -49,7 +50,7 @@ export async function startBenchEnv(opts: { requesters: number; env?: Record<str
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: slack.apiUrl,
-    DATABASE_URL: db.url,
+    ...('url' in db ? { DATABASE_URL: db.url } : { DATA_DIR: db.dataDir }),
     ACCESS_ADMINS: ADMIN,
     HOOK_SECRET: WEBHOOK_SECRET,
     LOG_LEVEL: 'error',
@@ -68,12 +69,12 @@ export async function startBenchEnv(opts: { requesters: number; env?: Record<str
     target,
     bot,
     driver: new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack }),
-    databaseUrl: db.url,
+    databaseUrl: 'url' in db ? db.url : `pglite:${db.dataDir}`,
     async stop() {
       await bot.stop();
       await target.stop();
       await slack.stop();
-      await db.drop();
+      if ('drop' in db) await db.drop();
     },
   };
 }
