@@ -72,7 +72,7 @@ const lines = [
     ? [
         '## End to end, as Slack and the targets see it',
         '',
-        'The bot runs in its own process (`node --import tsx src/main.ts`, as `npm start`), against the Slack double and a webhook target that run, with the load generator, in the benchmark process: all on the same 2 cores, with PostgreSQL.',
+        'The bot runs in its own process (`node --import tsx src/main.ts`, as `npm start`), against the Slack double and a webhook target that run in the benchmark process (so does the load generator, but for the 50-requester bursts): all on the same 2 cores, with PostgreSQL.',
         'Each figure stands beside its floor: a bare Bolt app (bench/bare-bolt.ts, also its own process, same receiver and WebClient) that answers the same Slack requests with the same Slack and webhook calls and no logic or database; for the revocation lag, a timer at each end that only POSTs the webhook; for the trail, the bare SQL query. Ratio = figure / floor.',
         'With 50 requesters at once the requests come from a lean client in its own process (bench/burst-client.ts, raw sockets, timed to the first byte of the answer); the Slack double, PostgreSQL, the client and the bot still share the same 2 cores, so a burst queues behind whichever of them holds a core: both the bot\'s and the floor\'s tails carry that.',
         '',
