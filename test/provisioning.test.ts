@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
+import { scramSha256Verifier } from '../src/provisioners/postgres/scram.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
@@ -104,6 +105,68 @@ describe('grants become real: a temporary PostgreSQL role', () => {
     const actions = (await audit(id)).map((a) => a.action);
     expect(actions).toContain('grant.deprovisioned');
     expect(actions.indexOf('grant.expired')).toBeLessThan(actions.indexOf('grant.deprovisioned'));
+  });
+});
+
+/** Does this password match the SCRAM verifier PostgreSQL holds for the role? (The test server trusts every login.) */
+async function passwordMatches(role: string, password: string): Promise<boolean> {
+  const sql = postgres(target.url, { onnotice: () => {}, max: 1 });
+  try {
+    const [row] = await sql`select rolpassword from pg_authid where rolname = ${role}`;
+    const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(String(row!.rolpassword))!;
+    return scramSha256Verifier(password, Buffer.from(salt!, 'base64'), Number(iterations)) === row!.rolpassword;
+  } finally {
+    await sql.end();
+  }
+}
+
+describe('the "access ready" DM is owed until Slack takes it', () => {
+  const readyDms = () => h.slack.dmsTo(PEOPLE.requester).filter((m) => m.text.includes('is ready'));
+  const passwordIn = (m: { blocks: unknown[] }) => /Password for jit_[a-z0-9]+\*\\n```([A-Za-z0-9_-]{32})```/.exec(allText(m.blocks))![1]!;
+  let id: string;
+  let role: string;
+
+  it('Slack refuses it: sent again with a fresh password, and only that one works', async () => {
+    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'OWED-1' })) as [string];
+    const before = readyDms().length;
+    // Both tries of the first DM fail (WebClient retries once); nothing else is touched.
+    h.slack.failNext('chat.postMessage', { status: 500 }, 2, (args) => String(args.text ?? '').includes('is ready'));
+    await approve(h, PEOPLE.approver, id, { 'tune.databases.prod-db': targetDb });
+    expect(readyDms()).toHaveLength(before);
+    const [owed] = await h.sql`select t.status, t.ready_sent_at, t.ready_note from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`;
+    expect(owed).toMatchObject({ status: 'active', ready_sent_at: null, ready_note: { secretLabel: expect.stringMatching(/^Password for jit_/) } });
+    role = String(owed!.ready_note.secretLabel).replace('Password for ', '');
+
+    await retryNow();
+    const sent = readyDms().slice(before);
+    expect(sent).toHaveLength(1);
+    expect(await passwordMatches(role, passwordIn(sent[0]!))).toBe(true);
+    const actions = (await audit(id)).map((a) => a.action);
+    expect(actions.filter((a) => a === 'grant.provisioned')).toHaveLength(1);
+    expect(actions).toContain('grant.ready_attempt_failed');
+    expect(actions).toContain('grant.secret_reissued');
+    expect(JSON.stringify(await audit(id))).not.toContain(passwordIn(sent[0]!));
+    const [done] = await h.sql`select t.ready_sent_at from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`;
+    expect(done!.ready_sent_at).toBeInstanceOf(Date);
+  });
+
+  it('the bot died between the commit and the DM: the retried item sends it, and the password it never sent stops working', async () => {
+    const first = passwordIn(readyDms().at(-1)!);
+    // What a kill at that instant leaves behind: the target active, the DM not recorded, the item not done.
+    await h.sql`update grant_targets set ready_sent_at = null from grants g where g.id = grant_targets.grant_id and g.request_id = ${id}`;
+    await h.sql`update outbox set done_at = null, available_at = now(), locked_until = null where request_id = ${id} and topic = 'grant.provision'`;
+    const before = readyDms().length;
+    await h.settle();
+    const sent = readyDms().slice(before);
+    expect(sent).toHaveLength(1);
+    const second = passwordIn(sent[0]!);
+    expect(second).not.toBe(first);
+    expect(await passwordMatches(role, second)).toBe(true);
+    expect(await passwordMatches(role, first)).toBe(false);
+    // Delivered and recorded: nothing more is owed.
+    const after = readyDms().length;
+    await retryNow();
+    expect(readyDms()).toHaveLength(after);
   });
 });
 

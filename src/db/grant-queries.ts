@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from './client.js';
-import { grants, grantTargets, sshKeys, type TargetStatus } from './schema/index.js';
+import { grants, grantTargets, sshKeys, type ReadyNote, type TargetStatus } from './schema/index.js';
 
 export interface TargetRow {
   grantId: string;
@@ -10,6 +10,8 @@ export interface TargetRow {
   state: Record<string, unknown>;
   attempts: number;
   lastError: string | null;
+  readyNote: ReadyNote | null;
+  readySentAt: Date | null;
 }
 
 const targetColumns = {
@@ -20,6 +22,8 @@ const targetColumns = {
   state: grantTargets.state,
   attempts: grantTargets.attempts,
   lastError: grantTargets.lastError,
+  readyNote: grantTargets.readyNote,
+  readySentAt: grantTargets.readySentAt,
 };
 
 export async function insertTargets(tx: Executor, rows: { grantId: string; resourceName: string; provisioner: string }[]) {
@@ -48,7 +52,7 @@ export async function moveTarget(
   grantId: string,
   resourceName: string,
   from: TargetStatus[],
-  patch: { status: TargetStatus; state?: Record<string, unknown>; lastError?: string | null; countAttempt?: boolean },
+  patch: { status: TargetStatus; state?: Record<string, unknown>; lastError?: string | null; countAttempt?: boolean; readyNote?: ReadyNote },
 ): Promise<boolean> {
   const rows = await db
     .update(grantTargets)
@@ -57,11 +61,17 @@ export async function moveTarget(
       ...(patch.state ? { state: patch.state } : {}),
       ...(patch.lastError !== undefined ? { lastError: patch.lastError?.slice(0, 1000) ?? null } : {}),
       ...(patch.countAttempt ? { attempts: sql`${grantTargets.attempts} + 1` } : {}),
+      ...(patch.readyNote ? { readyNote: patch.readyNote } : {}),
       updatedAt: sql`now()`,
     })
     .where(and(eq(grantTargets.grantId, grantId), eq(grantTargets.resourceName, resourceName), inArray(grantTargets.status, from)))
     .returning({ status: grantTargets.status });
   return rows.length > 0;
+}
+
+/** The requester's "access ready" DM for this target reached Slack. */
+export async function markReadySent(db: Executor, grantId: string, resourceName: string, at: Date) {
+  await db.update(grantTargets).set({ readySentAt: at }).where(and(eq(grantTargets.grantId, grantId), eq(grantTargets.resourceName, resourceName)));
 }
 
 export async function countAttempt(db: Executor, grantId: string, resourceName: string, error: string): Promise<number> {

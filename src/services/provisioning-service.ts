@@ -1,6 +1,6 @@
 import { appendAudit } from '../db/audit-queries.js';
 import { resourcesByName } from '../db/catalog-queries.js';
-import { countAttempt, grantById, moveTarget, sshKeyOf, targetsOf, targetsToReconcile, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
+import { countAttempt, grantById, markReadySent, moveTarget, sshKeyOf, targetsOf, targetsToReconcile, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
 import type { OutboxItem } from '../db/outbox-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
@@ -98,6 +98,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     if (early > 0) throw new RetryLater(`grant ${grantId} starts in ${early}s`, early);
     const request = (await getRequestDetails(db, grant.requestId))!;
     let retry = false;
+    const justFailed = new Set<string>();
     for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'pending')) {
       const provisioner = deps.provisioners.get(target.provisioner);
       try {
@@ -105,12 +106,20 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         const ctx = await contextFor(grant, request, target);
         const result = await provisioner.provision(ctx);
         const provisioned = { action: 'grant.provisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, state: result.state } };
-        if (!(await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'active', state: result.state, lastError: null }, provisioned))) {
+        const readyNote = { instructions: result.instructions ?? null, secretLabel: result.secret?.label ?? null };
+        if (!(await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'active', state: result.state, lastError: null, readyNote }, provisioned))) {
           // The grant ended while we were provisioning: undo at once rather than leave access behind.
           await provisioner.deprovision(ctx, result.state);
           continue;
         }
-        await messenger.postAccessReady(request, target.resourceName, result);
+        // Owed until it reaches Slack: if this fails (or the bot dies first), a later attempt sends it.
+        try {
+          await tellReady(grantId, request, target.resourceName, result);
+        } catch (error) {
+          await audit(grant.requestId, 'grant.ready_attempt_failed', { grantId, resource: target.resourceName, error: (error as Error).message });
+          justFailed.add(target.resourceName);
+          retry = true;
+        }
       } catch (error) {
         const message = (error as Error).message;
         if (error instanceof PermanentProvisioningError) {
@@ -124,7 +133,39 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         retry = true;
       }
     }
+    if (!(await resendOwedReady(grant, request, justFailed))) retry = true;
     if (retry) throw new RetryLater(`provisioning of ${grantId} will be retried`);
+  }
+
+  async function tellReady(grantId: string, request: RequestDetails, resource: string, result: ProvisionResult) {
+    await messenger.postAccessReady(request, resource, result);
+    await markReadySent(db, grantId, resource, clock.now());
+  }
+
+  /**
+   * Active targets whose "access ready" DM never reached Slack (Slack failed, or the bot died between
+   * the commit and the DM). The secret of the first was never stored, so one that carried a secret
+   * is provisioned again, which issues a fresh one (a new password, a new certificate): the first
+   * reached no one. Audited, never with the secret. False when something is still owed.
+   */
+  async function resendOwedReady(grant: GrantForProvisioning, request: RequestDetails, skip: ReadonlySet<string>): Promise<boolean> {
+    let done = true;
+    for (const target of (await targetsOf(db, grant.id)).filter((t) => t.status === 'active' && t.readySentAt === null && !skip.has(t.resourceName))) {
+      const provisioner = deps.provisioners.get(target.provisioner);
+      try {
+        let result: ProvisionResult = { state: target.state, ...(target.readyNote?.instructions ? { instructions: target.readyNote.instructions } : {}) };
+        if (target.readyNote?.secretLabel && provisioner) {
+          result = await provisioner.provision(await contextFor(grant, request, target));
+          const reissued = { action: 'grant.secret_reissued', details: { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner, reason: 'the first never reached the requester', state: result.state } };
+          if (!(await moveAudited(grant.id, grant.requestId, target.resourceName, ['active'], { status: 'active', state: result.state }, reissued))) continue;
+        }
+        await tellReady(grant.id, request, target.resourceName, result);
+      } catch (error) {
+        await audit(grant.requestId, 'grant.ready_attempt_failed', { grantId: grant.id, resource: target.resourceName, error: (error as Error).message });
+        done = false;
+      }
+    }
+    return done;
   }
 
   /** Removes everything a grant put in its targets; retried until every target says it is gone. */

@@ -94,6 +94,13 @@ export const grants = pgTable(
 export type TargetStatus = 'pending' | 'active' | 'failed' | 'removing' | 'removed';
 
 /** One row per provisioned resource of a grant: what exists in the target, and how provisioning went. */
+/** The non-secret part of an "access ready" DM, kept so it can be sent again. */
+export interface ReadyNote {
+  instructions: string | null;
+  /** Set when a secret went with it: a DM sent again then carries a fresh secret (the first reached no one). */
+  secretLabel: string | null;
+}
+
 export const grantTargets = pgTable(
   'grant_targets',
   {
@@ -107,6 +114,10 @@ export const grantTargets = pgTable(
     state: jsonb('state').$type<Record<string, unknown>>().notNull().default({}),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** What the "access ready" DM says besides any secret: the instructions, and the secret's label if one goes with it. */
+    readyNote: jsonb('ready_note').$type<ReadyNote>(),
+    /** When the requester's "access ready" DM reached Slack; null while it is owed. */
+    readySentAt: timestamp('ready_sent_at', { withTimezone: true }),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.grantId, t.resourceName] }), index('grant_targets_status_idx').on(t.status)],

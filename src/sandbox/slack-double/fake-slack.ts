@@ -21,7 +21,7 @@ import { stateValuesOf, type StateValues } from './surface.js';
 export type { FakeChannel, FakeSlackOptions, FakeUser, FakeUsergroup, RecordedCall, StoredMessage, StoredView } from './state.js';
 export { GENERAL_CHANNEL } from './state.js';
 
-export type Fault = { status: 429; retryAfterSec: number } | { status: 500 } | { error: string };
+export type Fault = ({ status: 429; retryAfterSec: number } | { status: 500 } | { error: string }) & { when?: (args: Record<string, unknown>) => boolean };
 
 /** Args that WebClient JSON-stringifies into a form field (doc §3.1 `serializeApiCallData`). */
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
@@ -99,10 +99,13 @@ export class FakeSlack {
     return () => this.callListeners.delete(listener);
   }
 
-  /** Make the next `times` calls of `method` fail. 429 carries Retry-After (doc §3.4); note WebClient retries 429/500. */
-  failNext(method: string, fault: Fault, times = 1): void {
+  /**
+   * Make the next `times` calls of `method` (those `when` matches, if given) fail. 429 carries
+   * Retry-After (doc §3.4); note WebClient retries 429/500.
+   */
+  failNext(method: string, fault: Fault, times = 1, when?: (args: Record<string, unknown>) => boolean): void {
     const q = this.faults.get(method) ?? [];
-    for (let i = 0; i < times; i++) q.push(fault);
+    for (let i = 0; i < times; i++) q.push(when ? { ...fault, when } : fault);
     this.faults.set(method, q);
   }
 
@@ -280,7 +283,10 @@ export class FakeSlack {
     if (parseError) return fail(parseError);
     if (!token) return fail('not_authed');
     if (token !== this.state.botToken) return fail('invalid_auth');
-    const fault = this.faults.get(method)?.shift();
+    // The first waiting fault for this call (a fault with `when` waits for a call it matches).
+    const queue = this.faults.get(method) ?? [];
+    const waiting = queue.findIndex((f) => !f.when || f.when(args));
+    const fault = waiting >= 0 ? queue.splice(waiting, 1)[0] : undefined;
     if (fault) {
       if ('error' in fault) return fail(fault.error);
       if (fault.status === 429) {
