@@ -141,6 +141,8 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
     expect(text).toContain(requestId);
     expect(text).toContain('*active*');
     expect(text).toContain('Access until');
+    // The approver shortened 4h to 1h: the list shows what was granted, and what was asked.
+    expect(text).toContain('· 1h (asked 4h) ·');
   });
 
   it('when expires_at passes the grant ends: status, audit, messages and a notice to the requester', async () => {

@@ -258,7 +258,7 @@ describe('the bot killed with SIGKILL at random points', () => {
   }, 120_000);
 });
 
-describe('a target that is down for a while', { retry: 2 }, () => {
+describe('a target that is down for a while', () => {
   // The in-process version, with backoff and the "keeps failing" messages, is in test/provisioning.test.ts.
   const retryNow = () => sql`update outbox set available_at = now() where done_at is null and topic like 'grant.%'`;
 

@@ -19,7 +19,10 @@ const STATUS_EMOJI: Record<string, string> = {
 
 /** One line block per request, as the requester sees it in `/access list` and App Home. */
 export function myRequestBlock(r: RequestDetails): KnownBlock {
-  const what = `${STATUS_EMOJI[r.status]} ${code(r.id)} ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · *${r.status}*`;
+  // Once granted, the time that counts is the approved one (an approver may have shortened it).
+  const granted = r.grant?.policy.durationMinutes;
+  const duration = granted !== undefined && granted !== r.durationMinutes ? `${formatDuration(granted)} (asked ${formatDuration(r.durationMinutes)})` : formatDuration(r.durationMinutes);
+  const what = `${STATUS_EMOJI[r.status]} ${code(r.id)} ${r.resources.map((x) => code(x.name)).join(', ')} · ${duration} · *${r.status}*`;
   const detail =
     r.status === 'pending'
       ? `Approvers: ${mentionList(r.notifiedApprovers)} · asked ${slackDate(r.createdAt)}`
