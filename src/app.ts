@@ -98,7 +98,6 @@ export async function createAccessApp(options: AccessAppOptions) {
 
   const authorizationIndex = createAuthorizationIndex(database, clock, logger);
   // Created below, once the admin service exists; the route only needs `verify` at request time.
-  let apiKeys: ApiKeyService | undefined;
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   // In HTTP mode Bolt's receiver only handles /slack/events, inside our own server (see http/server.ts).
   const receiver = socketMode ? undefined : new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: boltLogger(logger) });
@@ -132,7 +131,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   const admin = createAdminService(serviceDeps);
   const home = createHomeService(serviceDeps, requests, admin, breakGlass);
   const profile = createProfileService(serviceDeps);
-  apiKeys = createApiKeyService(database, admin, clock, logger);
+  const apiKeys: ApiKeyService = createApiKeyService(database, admin, clock, logger);
   const sessions = createSessionService(database.db, clock);
   sessionsReader = sessions;
   const capture = createSessionCapture({ db: database.db, sessions, secretEnv: options.secretEnv ?? {}, logger });
@@ -151,8 +150,8 @@ export async function createAccessApp(options: AccessAppOptions) {
   // Replays and future-dated requests are refused before Bolt sees them (see http/slack-guard.ts).
   const httpServer = createHttpServer(receiver ? guardSlackRequests(receiver.requestListener, config.SLACK_SIGNING_SECRET, logger) : null, [
     healthRoute(() => ping(database.db)),
-    ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys?.verify(h) ?? null }),
-    ...sessionRoutes(sessions, { verify: (h) => apiKeys?.verify(h) ?? null }),
+    ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys.verify(h) }),
+    ...sessionRoutes(sessions, { verify: (h) => apiKeys.verify(h) }),
     ...auditPageRoutes(audit, signer),
     ...(options.extraRoutes ?? []),
   ], logger);
@@ -186,7 +185,7 @@ export async function createAccessApp(options: AccessAppOptions) {
       throw new StartupError(`Slack rejected the bot token (${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}). Check SLACK_BOT_TOKEN.`);
     }
     await authorizationIndex.start();
-    await apiKeys!.start();
+    await apiKeys.start();
     const expired = await grants.expireDue();
     if (expired > 0) logger.info({ expired }, 'ended grants that ran out while the bot was down');
     outboxLoop = startLoop('outbox', () => drainOutbox(database.db, deliver, logger), 2000, logger);
@@ -222,7 +221,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     await auditHeadLoop?.stop();
     await auditStreamLoop?.stop();
     await authorizationIndex.stop().catch(() => undefined);
-    await apiKeys?.stop().catch(() => undefined);
+    await apiKeys.stop().catch(() => undefined);
     if (socketMode) await app.stop().catch(() => undefined);
     if (listening) await close(httpServer);
     listening = false;

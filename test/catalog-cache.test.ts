@@ -79,7 +79,7 @@ describe('pending requests a person may decide, filtered in SQL', () => {
   beforeAll(async () => {
     target = await createTestDatabase();
     database = await openDatabase({ url: target.url });
-    const { id, ...input } = aResource('x');
+    const { id: _id, ...input } = aResource('x');
     await upsertResource(database.db, 'res_x', input, 'app', now);
   });
   afterAll(async () => {

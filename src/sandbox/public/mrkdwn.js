@@ -73,6 +73,7 @@ export function mrkdwn(text, names) {
     .map((line) => (line.startsWith('&gt;') ? `<span class="quote">${line.slice(4)}</span>` : `${line}<br>`))
     .join('')
     .replace(/<br>$/, '');
+  // eslint-disable-next-line no-control-regex -- \u0001…\u0002 mark placeholders no user text contains
   for (let i = 0; i < 3 && s.includes('\u0001'); i++) s = s.replace(/\u0001(\d+)\u0002/g, (_, n) => held[Number(n)]);
   return s;
 }

@@ -62,9 +62,10 @@ export class FakeSlack {
 
   static async start(opts: FakeSlackOptions): Promise<FakeSlack> {
     const state = new SlackState(opts);
-    let self: FakeSlack | undefined;
+    // The server needs the instance, and the instance needs the server's port: tie them after listen.
+    const bound: { slack?: FakeSlack } = {};
     const server = createServer((req, res) => {
-      void self!.handle(req, res).catch((err: unknown) => {
+      void bound.slack!.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end(String(err));
       });
@@ -73,8 +74,8 @@ export class FakeSlack {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    self = new FakeSlack(state, server, (server.address() as AddressInfo).port);
-    return self;
+    bound.slack = new FakeSlack(state, server, (server.address() as AddressInfo).port);
+    return bound.slack;
   }
 
   async stop(): Promise<void> {

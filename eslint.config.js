@@ -1,0 +1,20 @@
+// ESLint's and typescript-eslint's recommended rules over the sources, tests and benchmarks.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const node = { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly', fetch: 'readonly' };
+const browser = { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', Node: 'readonly', fetch: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', URL: 'readonly' };
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', 'drizzle/', 'scratch/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: node },
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }] },
+  },
+  // The sandbox page: plain ES modules in the browser.
+  { files: ['src/sandbox/public/**/*.js'], languageOptions: { globals: browser } },
+  // Slack's JSON as the double and the tests handle it is untyped by nature: `any` is allowed there only.
+  { files: ['src/sandbox/slack-double/**', 'test/**', 'bench/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+);
