@@ -50,3 +50,5 @@ app.event('app_home_opened', async ({ event, client }) => {
 
 await app.start(Number(process.env.PORT));
 process.stdout.write('ready\n');
+// Exit normally on SIGTERM, so a --cpu-prof profile (BENCH_FLOOR_NODE_ARGS) gets written.
+process.once('SIGTERM', () => process.exit(0));

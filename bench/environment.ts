@@ -91,7 +91,7 @@ export async function startFloor(slack: FakeSlack, fixtures: Record<string, unkn
   const dir = mkdtempSync(join(tmpdir(), 'access-floor-'));
   writeFileSync(join(dir, 'fixtures.json'), JSON.stringify(fixtures));
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-bolt.ts', import.meta.url))], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_FLOOR_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(new URL('./bare-bolt.ts', import.meta.url))], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PORT: String(port), FLOOR_FIXTURES: join(dir, 'fixtures.json') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

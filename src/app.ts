@@ -110,6 +110,8 @@ export async function createAccessApp(options: AccessAppOptions) {
     ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN, installerOptions: { clientOptions: config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {} } } : { receiver }),
     ...(options.botIdentity ?? {}),
     deferInitialization: true,
+    // No conversation state is used; Bolt's default store costs every event a rejected lookup.
+    convoStore: false,
     logger: boltLogger(logger),
     clientOptions,
   });

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { listFlows, listResources, type FlowRow, type ResourceRow } from './catalog-queries.js';
 import type { Db } from './client.js';
+import { coalescedRead } from './coalesced-read.js';
 import { catalogVersion } from './schema/index.js';
 
 /** The whole catalogue as of one version. Shared between callers: never mutate it. */
@@ -25,6 +26,13 @@ export interface CatalogReader {
 export function createCatalogCache(db: Db): CatalogReader {
   let current: CatalogSnapshot | null = null;
   let loading: Promise<CatalogSnapshot> | null = null;
+  // Fifty people opening the form at once share two or three version reads, never an older one.
+  const currentVersion = coalescedRead(readVersion);
+
+  async function readVersion(): Promise<number> {
+    const [row] = await db.select({ version: catalogVersion.version }).from(catalogVersion).where(eq(catalogVersion.id, 1));
+    return row?.version ?? 0;
+  }
 
   async function load(version: number): Promise<CatalogSnapshot> {
     const [flows, resources] = await Promise.all([listFlows(db), listResources(db)]);
@@ -35,8 +43,7 @@ export function createCatalogCache(db: Db): CatalogReader {
 
   return {
     async snapshot() {
-      const [row] = await db.select({ version: catalogVersion.version }).from(catalogVersion).where(eq(catalogVersion.id, 1));
-      const version = row?.version ?? 0;
+      const version = await currentVersion();
       if (current && current.version === version) return current;
       // Many people opening the form at once after a change share one reload.
       if (!loading) loading = load(version).finally(() => (loading = null));
