@@ -1,15 +1,15 @@
 /**
- * FakeSlack: a local Slack Web API (`POST /api/<method>`) plus response_url
- * endpoints, holding the workspace state tests assert on.
- * Wire format follows platform doc §3.1: form-encoded bodies with object args
- * JSON-stringified in a field, Bearer token (or `token` field), HTTP 200 +
- * `{ok:false,error}` for every error except injected 429/500 faults (§3.4, §0.10).
+ * FakeSlack: a local Slack Web API (`POST /api/<method>`, decoded by api-request.ts) plus
+ * response_url endpoints, holding the workspace state tests assert on. HTTP 200 + `{ok:false,error}`
+ * for every error except injected 429/500 faults (faults.ts; doc §3.4, §0.10).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { readApiRequest } from './api-request.js';
 import { METHODS } from './fake-slack-methods.js';
+import { FaultQueue, type Fault } from './faults.js';
 import {
   SlackApiError, SlackState, type FakeChannel, type FakeSlackOptions, type FakeUser, type FakeUsergroup,
   type RecordedCall, type StoredMessage, type StoredView,
@@ -21,10 +21,7 @@ import { stateValuesOf, type StateValues } from './surface.js';
 export type { FakeChannel, FakeSlackOptions, FakeUser, FakeUsergroup, RecordedCall, StoredMessage, StoredView } from './state.js';
 export { GENERAL_CHANNEL } from './state.js';
 
-export type Fault = ({ status: 429; retryAfterSec: number } | { status: 500 } | { error: string }) & { when?: (args: Record<string, unknown>) => boolean };
-
-/** Args that WebClient JSON-stringifies into a form field (doc §3.1 `serializeApiCallData`). */
-const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
+export type { Fault } from './faults.js';
 
 /** What a response_url is tied to: the channel/user of a command, or the message a button was clicked in. */
 export interface ResponseUrlContext { channel?: string; userId?: string; messageTs?: string }
@@ -43,7 +40,7 @@ export class FakeSlack {
   private readonly server: Server;
   private readonly recorded: RecordedCall[] = [];
   private readonly callListeners = new Set<(call: RecordedCall) => void>();
-  private readonly faults = new Map<string, Fault[]>();
+  private readonly faults = new FaultQueue();
   private readonly responseUrls = new Map<string, ResponseUrlRec>();
   private readonly responsePosts: Array<{ url: string; body: any }> = [];
   /** Socket Mode: the app-level token apps.connections.open accepts, and the WebSocket URL it hands out. */
@@ -105,9 +102,7 @@ export class FakeSlack {
    * Retry-After (doc §3.4); note WebClient retries 429/500.
    */
   failNext(method: string, fault: Fault, times = 1, when?: (args: Record<string, unknown>) => boolean): void {
-    const q = this.faults.get(method) ?? [];
-    for (let i = 0; i < times; i++) q.push(when ? { ...fault, when } : fault);
-    this.faults.set(method, q);
+    this.faults.add(method, fault, times, when);
   }
 
   /**
@@ -235,32 +230,7 @@ export class FakeSlack {
   private handleApi(method: string, req: IncomingMessage, raw: string, res: ServerResponse): void {
     // Wall-clock ms with a fractional part: the benchmarks time Web API calls to well under a millisecond.
     const at = performance.timeOrigin + performance.now();
-    const contentType = String(req.headers['content-type'] ?? '');
-    let args: Record<string, unknown> = {};
-    let parseError: string | undefined;
-    if (contentType.startsWith('application/json')) {
-      try {
-        const parsed: unknown = raw === '' ? {} : JSON.parse(raw);
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
-        else parseError = 'invalid_json';
-      } catch {
-        parseError = 'invalid_json';
-      }
-    } else if (contentType === '' || contentType.startsWith('application/x-www-form-urlencoded')) {
-      for (const [k, v] of new URLSearchParams(raw)) {
-        let value: unknown = v;
-        if (JSON_FIELDS.has(k)) {
-          try { value = JSON.parse(v); } catch { /* keep the string: the method reports the format error */ }
-        }
-        args[k] = value;
-      }
-    } else {
-      parseError = 'invalid_form_data';
-    }
-    const auth = String(req.headers.authorization ?? '');
-    const token = auth.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
-    delete args.token;
-    delete args.team_id; // Bolt adds team_id to every call (doc §0.8); Slack ignores it for single-workspace tokens.
+    const { args, token, parseError } = readApiRequest(String(req.headers['content-type'] ?? ''), String(req.headers.authorization ?? ''), raw);
     const record = (ok: boolean, error?: string) => {
       const call: RecordedCall = { method, args, ok, ...(error ? { error } : {}), at };
       this.recorded.push(call);
@@ -284,10 +254,7 @@ export class FakeSlack {
     if (parseError) return fail(parseError);
     if (!token) return fail('not_authed');
     if (token !== this.state.botToken) return fail('invalid_auth');
-    // The first waiting fault for this call (a fault with `when` waits for a call it matches).
-    const queue = this.faults.get(method) ?? [];
-    const waiting = queue.findIndex((f) => !f.when || f.when(args));
-    const fault = waiting >= 0 ? queue.splice(waiting, 1)[0] : undefined;
+    const fault = this.faults.take(method, args);
     if (fault) {
       if ('error' in fault) return fail(fault.error);
       if (fault.status === 429) {

@@ -1,0 +1,20 @@
+/** An injected failure: a 429 with Retry-After, a 500, or an `ok: false` error (doc §3.4). */
+export type Fault = ({ status: 429; retryAfterSec: number } | { status: 500 } | { error: string }) & { when?: (args: Record<string, unknown>) => boolean };
+
+/** Faults waiting per method; a fault with `when` waits for a call it matches. */
+export class FaultQueue {
+  private readonly waiting = new Map<string, Fault[]>();
+
+  add(method: string, fault: Fault, times: number, when?: Fault['when']): void {
+    const q = this.waiting.get(method) ?? [];
+    for (let i = 0; i < times; i++) q.push(when ? { ...fault, when } : fault);
+    this.waiting.set(method, q);
+  }
+
+  /** The first waiting fault for this call, taken off the queue. */
+  take(method: string, args: Record<string, unknown>): Fault | undefined {
+    const q = this.waiting.get(method) ?? [];
+    const at = q.findIndex((f) => !f.when || f.when(args));
+    return at >= 0 ? q.splice(at, 1)[0] : undefined;
+  }
+}
