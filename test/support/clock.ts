@@ -1,12 +1,5 @@
-import type { Clock } from '../../src/services/ports.js';
-
-/** A clock tests move by hand: expiry is tested by advancing time, not by waiting. */
-export class TestClock implements Clock {
-  private offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-  advance(minutes: number): void {
-    this.offsetMs += minutes * 60_000;
-  }
-}
+/**
+ * A clock tests move by hand: expiry is tested by advancing time, not by waiting. The sandbox's
+ * clock is exactly that (real time plus an offset moved forward).
+ */
+export { SandboxClock as TestClock } from '../../src/sandbox/clock.js';

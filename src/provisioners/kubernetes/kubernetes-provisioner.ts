@@ -2,6 +2,7 @@ import type { GrantContext, Provisioner, ProvisionResult } from '../port.js';
 import { PermanentProvisioningError } from '../port.js';
 import { isSecretRef } from '../secrets.js';
 import { fetchTransport, nodeTransport, type KubeResponse, type KubeSend } from './transport.js';
+import { parseHttpUrl } from '../http-url.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const EXPIRES_ANNOTATION = 'access-requests/expires-at';
@@ -24,18 +25,8 @@ interface RoleBinding {
   subjects: { kind: string; apiGroup: string; name: string }[];
 }
 
-function parseUrl(value: unknown): URL | null {
-  if (typeof value !== 'string') return null;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url : null;
-  } catch {
-    return null;
-  }
-}
-
 function validateSettings(s: Record<string, unknown>): string | null {
-  const url = parseUrl(s.api_url);
+  const url = parseHttpUrl(s.api_url);
   if (!url) return 'api_url must be an http(s) URL of the Kubernetes API server, e.g. https://k8s.example.com:6443';
   if (!isSecretRef(s.token)) return 'token must be a secret reference (env:NAME or file:/path), never the token itself';
   if (s.ca_cert !== undefined && !isSecretRef(s.ca_cert)) return 'ca_cert must be a secret reference (env:NAME or file:/path) to a PEM certificate';
@@ -50,7 +41,7 @@ function readSettings(s: Record<string, unknown>): Settings {
   const problem = validateSettingsResolved(s);
   if (problem) throw new PermanentProvisioningError(`kubernetes settings: ${problem}`);
   return {
-    apiUrl: parseUrl(s.api_url) as URL,
+    apiUrl: parseHttpUrl(s.api_url) as URL,
     token: s.token as string,
     ca: typeof s.ca_cert === 'string' ? s.ca_cert : undefined,
     subject: s.subject === 'slack' ? 'slack' : 'email',
@@ -59,7 +50,7 @@ function readSettings(s: Record<string, unknown>): Settings {
 }
 
 function validateSettingsResolved(s: Record<string, unknown>): string | null {
-  if (!parseUrl(s.api_url)) return 'api_url must be an http(s) URL';
+  if (!parseHttpUrl(s.api_url)) return 'api_url must be an http(s) URL';
   if (typeof s.token !== 'string' || s.token === '') return 'token is missing';
   return null;
 }

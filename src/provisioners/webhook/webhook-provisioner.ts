@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import type { GrantContext, Provisioner } from '../port.js';
 import { PermanentProvisioningError } from '../port.js';
 import { isSecretRef } from '../secrets.js';
+import { parseHttpUrl } from '../http-url.js';
 
 export type WebhookEventType = 'grant.activated' | 'grant.extended' | 'grant.revoked';
 
@@ -18,16 +19,6 @@ export function signWebhookEvent(secret: string, id: string, payload: string, da
     'webhook-timestamp': String(Math.floor(date.getTime() / 1000)),
     'webhook-signature': new Webhook(secret).sign(id, date, payload),
   };
-}
-
-function parseUrl(value: unknown): URL | null {
-  if (typeof value !== 'string') return null;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url : null;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -56,7 +47,7 @@ export function createWebhookProvisioner(opts: { fetch?: typeof fetch; timeoutMs
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   async function deliver(ctx: GrantContext, event: WebhookEventType): Promise<{ state: Record<string, unknown>; body: string }> {
-    const url = parseUrl(ctx.settings.url);
+    const url = parseHttpUrl(ctx.settings.url);
     if (!url) throw new PermanentProvisioningError('webhook settings: url must be an http(s) URL');
     const secret = ctx.settings.secret;
     if (typeof secret !== 'string' || !secret.startsWith('whsec_')) {
@@ -117,7 +108,7 @@ export function createWebhookProvisioner(opts: { fetch?: typeof fetch; timeoutMs
     type: 'webhook',
 
     validateSettings(settings) {
-      if (!parseUrl(settings.url)) return 'url must be an http(s) URL, e.g. https://hooks.example.com/access';
+      if (!parseHttpUrl(settings.url)) return 'url must be an http(s) URL, e.g. https://hooks.example.com/access';
       if (!isSecretRef(settings.secret)) return 'secret must be a secret reference (env:NAME or file:/path) to a whsec_… signing secret, never the secret itself';
       return null;
     },
