@@ -1,6 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { Policy } from '../domain/policy.js';
 import type { Executor } from './client.js';
+import { grantHolderColumns, type GrantHolderRow } from './grant-queries.js';
 import { apiKeys, grants } from './schema/index.js';
 
 export const GRANTS_CHANNEL = 'access_grants';
@@ -11,28 +11,9 @@ export async function notifyGrantChanged(tx: Executor, grantId: string) {
   await tx.execute(sql`select pg_notify(${GRANTS_CHANNEL}, ${grantId})`);
 }
 
-export interface ActiveGrantRow {
-  id: string;
-  requestId: string;
-  requesterId: string;
-  requesterEmail: string | null;
-  policy: Policy;
-  /** A scheduled grant is stored at approval but allows nothing before this. */
-  startsAt: Date;
-  expiresAt: Date;
-  status: string;
-}
+export type ActiveGrantRow = GrantHolderRow & { status: string };
 
-const columns = {
-  id: grants.id,
-  requestId: grants.requestId,
-  requesterId: grants.requesterId,
-  requesterEmail: grants.requesterEmail,
-  policy: grants.policy,
-  startsAt: grants.startsAt,
-  expiresAt: grants.expiresAt,
-  status: grants.status,
-};
+const columns = { ...grantHolderColumns, status: grants.status };
 
 export async function activeGrants(db: Executor): Promise<ActiveGrantRow[]> {
   return db.select(columns).from(grants).where(eq(grants.status, 'active'));

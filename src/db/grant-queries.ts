@@ -1,6 +1,29 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Policy } from '../domain/policy.js';
 import type { Executor } from './client.js';
 import { grants, grantTargets, sshKeys, type ReadyNote, type TargetStatus } from './schema/index.js';
+
+/** Whose grant it is, what it allows and when: what the authorization index and session linking read. */
+export interface GrantHolderRow {
+  id: string;
+  requestId: string;
+  requesterId: string;
+  requesterEmail: string | null;
+  policy: Policy;
+  /** A scheduled grant is stored at approval but allows nothing before this. */
+  startsAt: Date;
+  expiresAt: Date;
+}
+
+export const grantHolderColumns = {
+  id: grants.id,
+  requestId: grants.requestId,
+  requesterId: grants.requesterId,
+  requesterEmail: grants.requesterEmail,
+  policy: grants.policy,
+  startsAt: grants.startsAt,
+  expiresAt: grants.expiresAt,
+};
 
 export interface TargetRow {
   grantId: string;

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
-import type { Policy } from '../domain/policy.js';
 import type { Executor } from './client.js';
+import { grantHolderColumns, type GrantHolderRow } from './grant-queries.js';
 import { newId } from './ids.js';
 import { grants, grantTargets, sessionEvents, sessionRecordings, sessions } from './schema/index.js';
 
@@ -10,27 +10,9 @@ export type SessionEventKind = 'command' | 'query';
 /** "ses_7f3k2m9x4q". */
 export const newSessionId = (): string => newId('ses');
 
-export interface GrantForSession {
-  id: string;
-  requestId: string;
-  requesterId: string;
-  requesterEmail: string | null;
-  policy: Policy;
-  startsAt: Date;
-  expiresAt: Date;
-  endedAt: Date | null;
-}
+export type GrantForSession = GrantHolderRow & { endedAt: Date | null };
 
-const grantColumns = {
-  id: grants.id,
-  requestId: grants.requestId,
-  requesterId: grants.requesterId,
-  requesterEmail: grants.requesterEmail,
-  policy: grants.policy,
-  startsAt: grants.startsAt,
-  expiresAt: grants.expiresAt,
-  endedAt: grants.endedAt,
-};
+const grantColumns = { ...grantHolderColumns, endedAt: grants.endedAt };
 
 export async function grantForSession(db: Executor, id: string): Promise<GrantForSession | undefined> {
   const [row] = await db.select(grantColumns).from(grants).where(eq(grants.id, id));
