@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { AppError, isAppError } from '../domain/errors.js';
+import { AppError, causeChain, isAppError } from '../domain/errors.js';
 import { errorText } from './error-text.js';
 
 /**
@@ -13,12 +13,10 @@ const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
  * cannot be reached. Slack Web API failures carry `slack_…` codes and are not mistaken for it.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  let e: unknown = error;
-  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
-    const code = String((e as { code?: unknown }).code ?? '');
+  for (const e of causeChain(error)) {
+    const code = String(e.code ?? '');
     if (code.startsWith('slack_')) return false;
     if (UNAVAILABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
-    e = (e as { cause?: unknown }).cause;
   }
   return false;
 }
