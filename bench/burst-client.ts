@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
+import { signSlackRequest } from '../src/sandbox/slack-double/driver.js';
 
 /**
  * Sends bursts of signed Slack requests, all at once, the way Slack does when many people type a
@@ -102,7 +102,7 @@ async function burst({ url, secret, bodies }: Burst): Promise<Result[]> {
   const conns = await connections(target, bodies.length);
   const ts = Math.floor(Date.now() / 1000);
   const requests = bodies.map((body) => {
-    const signature = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+    const signature = signSlackRequest(secret, ts, body);
     return Buffer.from(
       `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Slack-Request-Timestamp: ${ts}\r\nX-Slack-Signature: ${signature}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
