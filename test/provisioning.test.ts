@@ -2,7 +2,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
 import { scramSha256Verifier } from '../src/provisioners/postgres/scram.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTargetDatabase, type TestDatabase } from './support/database.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
@@ -31,12 +31,8 @@ flows:
 `;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  targetDb = new URL(target.url).pathname.slice(1);
-  const admin = postgres(target.url, { onnotice: () => {}, max: 1 });
-  await admin`create table payments (id int primary key, amount int)`;
-  await admin`insert into payments values (1, 100)`;
-  await admin.end();
+  target = await createTargetDatabase([[1, 100]]);
+  targetDb = target.name;
   h = await startHarness({ accessFile, app: { secretEnv: { TARGET_DB_ADMIN_URL: target.url }, extraProvisioners: [memory.provisioner] } });
 });
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTargetDatabase, type TestDatabase } from './support/database.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, replyTo, requestAccess } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
@@ -28,12 +28,8 @@ flows:
 `;
 
 beforeAll(async () => {
-  target = await createTestDatabase();
-  targetDb = new URL(target.url).pathname.slice(1);
-  const admin = postgres(target.url, { onnotice: () => {}, max: 1 });
-  await admin`create table payments (id int primary key, amount int)`;
-  await admin`insert into payments values (1, 100), (2, 250)`;
-  await admin.end();
+  target = await createTargetDatabase([[1, 100], [2, 250]]);
+  targetDb = target.name;
   // Samples only when the test asks (captureNow), so what each sample sees is deterministic.
   h = await startHarness({ accessFile, env: { SESSION_SAMPLE_SECONDS: '60' }, app: { secretEnv: { TARGET_DB_ADMIN_URL: target.url } } });
 });

@@ -2,7 +2,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresProvisioner, roleNameFor } from '../../src/provisioners/postgres/postgres-provisioner.js';
 import { PermanentProvisioningError, type GrantContext } from '../../src/provisioners/port.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTargetDatabase, type TestDatabase } from '../support/database.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { waitFor } from '../support/wait.js';
 
@@ -11,10 +11,8 @@ let admin: postgres.Sql;
 const provisioner = createPostgresProvisioner();
 
 beforeAll(async () => {
-  target = await createTestDatabase();
+  target = await createTargetDatabase([[1, 100]]);
   admin = postgres(target.url, { onnotice: () => {}, max: 1 });
-  await admin`create table payments (id int primary key, amount int)`;
-  await admin`insert into payments values (1, 100)`;
 });
 afterAll(async () => {
   await admin.end();

@@ -63,3 +63,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * A database standing in for a production target the provisioners grant access to: a fresh test
+ * database with a `payments (id, amount)` table holding `rows`.
+ */
+export async function createTargetDatabase(rows: Array<[id: number, amount: number]>): Promise<TestDatabase> {
+  const target = await createTestDatabase();
+  const admin = postgres(target.url, { onnotice: () => {}, max: 1 });
+  try {
+    await admin`create table payments (id int primary key, amount int)`;
+    for (const [id, amount] of rows) await admin`insert into payments values (${id}, ${amount})`;
+  } finally {
+    await admin.end();
+  }
+  return target;
+}
