@@ -28,7 +28,10 @@ export function roleNameFor(ctx: Pick<GrantContext, 'requestId'>, prefix = 'jit_
 function connect(url: string, database?: string) {
   const target = new URL(url);
   if (database) target.pathname = `/${database}`;
-  return postgres(target.toString(), { max: 1, onnotice: () => {}, connect_timeout: 10, idle_timeout: 5 });
+  // fetch_types off: postgres-js's start-up type query, cut short by a database dropped at that moment
+  // (removal visits every database), left it reconnecting in a loop (9,000 attempts in 30 s, seen in
+  // the suite) or threw an unhandled ECONNRESET; without it the query fails with 3D000, handled below.
+  return postgres(target.toString(), { max: 1, onnotice: () => {}, connect_timeout: 10, idle_timeout: 5, fetch_types: false });
 }
 
 function tuning(ctx: GrantContext) {
