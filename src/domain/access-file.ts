@@ -6,6 +6,9 @@ import { ResourceNameSchema, ResourceTypeSchema, TagSchema, type ProvisionerConf
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
 const TuningName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'use letters, digits, _ . @ - only');
+/** AWS permission set names (`[\w+=,.@-]`) and Google Cloud role ids (`roles/x.y`, `projects/p/roles/r`). */
+const RoleName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@/+=,-]{0,127}$/, 'use a permission set name or a role id like roles/viewer');
+const SettingValue = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
 
 export const FileResourceSchema = z.strictObject({
   name: ResourceNameSchema,
@@ -18,13 +21,16 @@ export const FileResourceSchema = z.strictObject({
       login_users: z.array(TuningName).max(20).default([]),
       databases: z.array(TuningName).max(20).default([]),
       namespaces: z.array(TuningName).max(20).default([]),
+      /** Cloud roles pre-selected for approvers and granted by auto-approval and break-glass. */
+      roles: z.array(RoleName).max(20).default([]),
     })
     .optional(),
   /** `{ type: postgres, admin_url: env:PROD_DB_ADMIN_URL, … }`: the type plus that provisioner's settings. */
   provisioner: z
     .looseObject({ type: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a provisioner type like postgres, ssh, kubernetes, webhook') })
-    .refine((p) => Object.values(p).every((v) => ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'string'))), {
-      message: 'settings must be strings, numbers, booleans or lists of strings',
+    // One level of string maps, for settings like AWS `permission_sets: { ReadOnly: arn:… }`.
+    .refine((p) => Object.values(p).every((v) => SettingValue(v) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'))), {
+      message: 'settings must be strings, numbers, booleans, lists of strings or maps of strings',
     })
     .optional(),
 });
@@ -111,7 +117,12 @@ export function resourceFromFile(r: AccessFile['resources'][number]): Omit<Resou
     type: r.type,
     tags: r.tags,
     description: r.description,
-    defaults: { loginUsers: r.defaults?.login_users ?? [], databases: r.defaults?.databases ?? [], namespaces: r.defaults?.namespaces ?? [] },
+    defaults: {
+      loginUsers: r.defaults?.login_users ?? [],
+      databases: r.defaults?.databases ?? [],
+      namespaces: r.defaults?.namespaces ?? [],
+      ...(r.defaults?.roles.length ? { roles: r.defaults.roles } : {}),
+    },
     provisioner: r.provisioner ? provisionerFromFile(r.provisioner) : null,
   };
 }
@@ -153,12 +164,13 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
       type: r.type,
       ...(r.tags.length ? { tags: r.tags } : {}),
       ...(r.description ? { description: r.description } : {}),
-      ...(r.defaults.loginUsers.length + r.defaults.databases.length + r.defaults.namespaces.length > 0
+      ...(r.defaults.loginUsers.length + r.defaults.databases.length + r.defaults.namespaces.length + (r.defaults.roles?.length ?? 0) > 0
         ? {
             defaults: {
               ...(r.defaults.loginUsers.length ? { login_users: r.defaults.loginUsers } : {}),
               ...(r.defaults.databases.length ? { databases: r.defaults.databases } : {}),
               ...(r.defaults.namespaces.length ? { namespaces: r.defaults.namespaces } : {}),
+              ...(r.defaults.roles?.length ? { roles: r.defaults.roles } : {}),
             },
           }
         : {}),

@@ -84,8 +84,9 @@ export function matchAutoApproval(rules: readonly AutoApproveRule[], request: Au
 /**
  * What an auto-approval grants: the least each resource type allows, since nobody tuned it. Databases
  * read-only on all databases, HTTP read-only, Kubernetes `view` in the resource's default namespaces
- * and SSH as its default login users. A Kubernetes or SSH resource without defaults has no safe
- * untuned grant, so the request is not auto-approved (null) and goes to the approvers.
+ * and SSH as its default login users, a cloud account its default roles, a group its membership. A
+ * Kubernetes, SSH or cloud resource without defaults has no safe untuned grant, so the request is not
+ * auto-approved (null) and goes to the approvers.
  */
 export function autoApprovalPolicy(resources: readonly Pick<Resource, 'name' | 'type' | 'defaults'>[], durationMinutes: number): Policy | null {
   const grants: ResourceGrant[] = [];
@@ -99,6 +100,13 @@ export function autoApprovalPolicy(resources: readonly Pick<Resource, 'name' | '
         break;
       case 'generic':
         grants.push({ type: 'generic', resource: r.name });
+        break;
+      case 'group':
+        grants.push({ type: 'group', resource: r.name });
+        break;
+      case 'cloud':
+        if (!r.defaults.roles?.length) return null;
+        grants.push({ type: 'cloud', resource: r.name, roles: r.defaults.roles });
         break;
       case 'kubernetes':
         if (r.defaults.namespaces.length === 0) return null;

@@ -37,7 +37,8 @@ export function breakGlassOptions(flows: readonly Flow[], resources: readonly Re
 /**
  * What break-glass grants: enough to act in an emergency without an approver to tune it. Databases
  * read-write on all databases, HTTP full, Kubernetes `edit` in the resource's default namespaces, SSH
- * as its default login users. Kubernetes and SSH resources without defaults cannot be broken into:
+ * as its default login users, a cloud account its default roles, a group its membership. Kubernetes,
+ * SSH and cloud resources without defaults cannot be broken into:
  * nobody said which namespaces or logins exist, and guessing would grant too much or nothing.
  */
 export function breakGlassPolicy(resource: Pick<Resource, 'name' | 'type' | 'defaults'>, durationMinutes: number): Policy | { problem: string } {
@@ -48,6 +49,11 @@ export function breakGlassPolicy(resource: Pick<Resource, 'name' | 'type' | 'def
       return { resources: [{ type: 'http', resource: resource.name, access: 'full' }], durationMinutes };
     case 'generic':
       return { resources: [{ type: 'generic', resource: resource.name }], durationMinutes };
+    case 'group':
+      return { resources: [{ type: 'group', resource: resource.name }], durationMinutes };
+    case 'cloud':
+      if (!resource.defaults.roles?.length) return { problem: `${resource.name} has no default roles, so break-glass cannot know which role to grant. Ask an admin to set them, or request access as usual.` };
+      return { resources: [{ type: 'cloud', resource: resource.name, roles: resource.defaults.roles }], durationMinutes };
     case 'kubernetes':
       if (resource.defaults.namespaces.length === 0) return { problem: `${resource.name} has no default namespaces, so break-glass cannot know where to grant access. Ask an admin to set them, or request access as usual.` };
       return { resources: [{ type: 'kubernetes', resource: resource.name, role: 'edit', namespaces: resource.defaults.namespaces }], durationMinutes };

@@ -48,6 +48,8 @@ export function flowInputProblems(f: FlowInput, knownResources: ReadonlySet<stri
   return e;
 }
 
+const CLOUD_ROLE = /^[A-Za-z0-9_][A-Za-z0-9_.@/+=,-]{0,127}$/;
+
 export function resourceInputProblems(r: ResourceInput): FieldErrors<ResourceField> {
   const e: FieldErrors<ResourceField> = {};
   if (!ResourceNameSchema.safeParse(r.name).success) e.name = 'Use lower-case letters, digits, - _ . (up to 64).';
@@ -56,5 +58,6 @@ export function resourceInputProblems(r: ResourceInput): FieldErrors<ResourceFie
   if (r.description.length > 500) e.description = 'Keep it under 500 characters.';
   const names = [...r.defaults.loginUsers, ...r.defaults.databases, ...r.defaults.namespaces];
   if (names.some((n) => !TUNING_NAME.test(n))) e.defaults = 'Use names made of letters, digits, _ . @ - only.';
+  else if ((r.defaults.roles ?? []).some((n) => !CLOUD_ROLE.test(n))) e.defaults = 'Cloud roles are permission set names or role ids like roles/viewer.';
   return e;
 }

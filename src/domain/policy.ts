@@ -16,6 +16,9 @@ export const ResourceGrantSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('database'), resource: z.string(), access: DatabaseAccessSchema, databases: Names }),
   z.object({ type: z.literal('kubernetes'), resource: z.string(), role: KubernetesRoleSchema, namespaces: Names.min(1) }),
   z.object({ type: z.literal('http'), resource: z.string(), access: HttpAccessSchema }),
+  // AWS permission set names or Google Cloud role ids, each one the resource's provisioner allows.
+  z.object({ type: z.literal('cloud'), resource: z.string(), roles: z.array(z.string().min(1).max(128)).min(1).max(20) }),
+  z.object({ type: z.literal('group'), resource: z.string() }),
   z.object({ type: z.literal('generic'), resource: z.string() }),
 ]);
 export type ResourceGrant = z.infer<typeof ResourceGrantSchema>;
@@ -39,6 +42,10 @@ export function describeGrant(g: ResourceGrant): string {
       return `${g.resource}: ${g.role} in ${g.namespaces.join(', ')}`;
     case 'http':
       return `${g.resource}: ${g.access}`;
+    case 'cloud':
+      return `${g.resource}: ${g.roles.join(', ')}`;
+    case 'group':
+      return `${g.resource}: member`;
     case 'generic':
       return g.resource;
   }
@@ -85,6 +92,11 @@ function narrowerGrant(a: ResourceGrant, b: ResourceGrant): ResourceGrant | null
     }
     case 'http':
       return { ...a, access: a.access === 'read-only' || (b as typeof a).access === 'read-only' ? 'read-only' : 'full' };
+    case 'cloud': {
+      const roles = intersectRequired(a.roles, (b as typeof a).roles);
+      return roles ? { ...a, roles } : null;
+    }
+    case 'group':
     case 'generic':
       return a;
   }

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
-export const RESOURCE_TYPES = ['ssh', 'database', 'kubernetes', 'http', 'generic'] as const;
+/**
+ * `cloud`: an AWS account or a Google Cloud project/folder; the approver picks among the roles the
+ * resource allows (AWS permission sets, GCP roles). `group`: membership of an identity-provider group
+ * (Okta, Entra ID); nothing to tune but the time.
+ */
+export const RESOURCE_TYPES = ['ssh', 'database', 'kubernetes', 'http', 'cloud', 'group', 'generic'] as const;
 export const ResourceTypeSchema = z.enum(RESOURCE_TYPES);
 export type ResourceType = z.infer<typeof ResourceTypeSchema>;
 
@@ -22,9 +27,27 @@ export interface TuningDefaults {
   loginUsers: string[];
   databases: string[];
   namespaces: string[];
+  /**
+   * Cloud roles pre-selected in the tuning modal, and what auto-approval and break-glass grant. Optional:
+   * rows written before cloud resources existed have no such key.
+   */
+  roles?: string[];
+}
+
+/** What the tuning modal offers for one resource: its defaults, and for cloud resources the roles it allows. */
+export interface TuningOffer extends TuningDefaults {
+  /** The roles the resource's provisioner allows (empty for other types). */
+  roleChoices: string[];
+}
+
+/** The roles pre-selected for a cloud resource: its defaults that are still allowed, else the first allowed. */
+export function preselectedRoles(offer: TuningOffer): string[] {
+  const kept = (offer.roles ?? []).filter((r) => offer.roleChoices.includes(r));
+  return kept.length > 0 ? kept : offer.roleChoices.slice(0, 1);
 }
 
 export const NO_DEFAULTS: TuningDefaults = { loginUsers: [], databases: [], namespaces: [] };
+export const NO_OFFER: TuningOffer = { ...NO_DEFAULTS, roleChoices: [] };
 
 /** A provisioner type and its settings; secret settings are references (`env:NAME`, `file:/path`). */
 export interface ProvisionerConfig {

@@ -40,6 +40,11 @@ export interface Provisioner {
   readonly type: string;
   /** Checks settings when a resource is saved; returns a sentence for the admin, or null. */
   validateSettings(settings: Record<string, unknown>): string | null;
+  /**
+   * For `cloud` resources: the roles an approver may grant (AWS permission set names, GCP role ids),
+   * read from the resource's settings. The tuning modal offers exactly these and approval refuses others.
+   */
+  roleChoices?(settings: Record<string, unknown>): string[];
   provision(ctx: GrantContext): Promise<ProvisionResult>;
   /** Moves the end of an active grant (the grant keeps working without interruption). */
   extend?(ctx: GrantContext, state: Record<string, unknown>): Promise<ProvisionResult>;

@@ -7,7 +7,7 @@ import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
 import { narrowestPolicy, PolicySchema, type Policy, type ResourceGrant } from '../domain/policy.js';
 import { decisionRefusal } from '../domain/request-lifecycle.js';
-import { NO_DEFAULTS, type TuningDefaults } from '../domain/resource.js';
+import { NO_DEFAULTS, type Resource, type TuningOffer } from '../domain/resource.js';
 import { writeGrant } from './grant-writer.js';
 import { requireMember, resolveIdentity } from './identity.js';
 import { applyExtension } from './request-actions.js';
@@ -28,8 +28,8 @@ export type ApproveResult =
 
 export interface ReviewContext {
   request: RequestDetails;
-  /** The tuning choices each resource offers by default (from the catalogue, by resource name). */
-  defaults: Record<string, TuningDefaults>;
+  /** The tuning choices each resource offers (from the catalogue and its provisioner, by resource name). */
+  defaults: Record<string, TuningOffer>;
 }
 
 const DENY_REASON_MAX = 500;
@@ -63,8 +63,30 @@ export function createReviewService(deps: ServiceDeps) {
       throw new AppError('already_approved', 'Already approved by this person', { approvals: request.approvals.length, required: request.approvalsRequired });
     }
     const resources = await resourcesByName(db, request.resources.map((r) => r.name));
-    const defaults = Object.fromEntries(request.resources.map((r) => [r.name, resources.find((x) => x.name === r.name)?.defaults ?? NO_DEFAULTS]));
+    const defaults = Object.fromEntries(request.resources.map((r) => [r.name, tuningOffer(resources.find((x) => x.name === r.name))]));
     return { request, defaults };
+  }
+
+  function roleChoices(resource: Pick<Resource, 'provisioner'> | undefined): string[] {
+    const p = resource?.provisioner;
+    return (p && deps.provisioners.get(p.type)?.roleChoices?.(p.settings)) ?? [];
+  }
+
+  function tuningOffer(resource: Pick<Resource, 'defaults' | 'provisioner'> | undefined): TuningOffer {
+    return { ...(resource?.defaults ?? NO_DEFAULTS), roleChoices: roleChoices(resource) };
+  }
+
+  /** A cloud grant names only roles its provisioner allows: a forged submission cannot add one. */
+  async function validateRoles(input: ApproveInput): Promise<TuningErrors | null> {
+    const cloud = input.grants.filter((g) => g.type === 'cloud');
+    if (cloud.length === 0) return null;
+    const resources = await resourcesByName(db, cloud.map((g) => g.resource));
+    for (const g of cloud) {
+      const allowed = roleChoices(resources.find((r) => r.name === g.resource));
+      const bad = g.roles.find((role) => !allowed.includes(role));
+      if (bad) return { resources: `“${bad}” is not a role ${g.resource} allows.` };
+    }
+    return null;
   }
 
   /**
@@ -92,7 +114,7 @@ export function createReviewService(deps: ServiceDeps) {
     const identity = await actorIdentity(input.approverId);
     const current = await getRequestDetails(db, input.requestId);
     if (!current) throw new AppError('not_found', `No request ${input.requestId}`);
-    const errors = validateTuning(current, input);
+    const errors = validateTuning(current, input) ?? (await validateRoles(input));
     if (errors) return { ok: false, errors };
     const mine: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
     // Read before the transaction: no network call while the row is locked.

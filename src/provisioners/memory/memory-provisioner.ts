@@ -19,6 +19,8 @@ export function createMemoryProvisioner(type = 'memory') {
   const provisioner: Provisioner = {
     type,
     validateSettings: (settings) => (settings.fail === true ? 'this memory provisioner is configured to refuse' : null),
+    // A stand-in cloud target: `roles: [a, b]` in its settings are the roles approvers may grant.
+    roleChoices: (settings) => (Array.isArray(settings.roles) ? settings.roles.map(String) : []),
     async provision(ctx) {
       calls.push({ op: 'provision', grantId: ctx.grantId, resource: ctx.resource.name });
       maybeFail();

@@ -92,6 +92,7 @@ export function readResourceForm(v: StateValues): ResourceInput {
       loginUsers: splitList(textValue(v, ResourceForm.logins, FIELD)),
       databases: splitList(textValue(v, ResourceForm.databases, FIELD)),
       namespaces: splitList(textValue(v, ResourceForm.namespaces, FIELD)),
+      roles: splitList(textValue(v, ResourceForm.roles, FIELD)),
     },
     provisioner: readProvisioner(selectedValue(v, ResourceForm.provisioner, FIELD), textValue(v, ResourceForm.settings, FIELD)),
   };

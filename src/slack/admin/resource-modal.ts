@@ -42,6 +42,7 @@ export function buildResourceModal(r: Resource | undefined, provisionerTypes: st
     text(ResourceForm.logins, 'SSH login users', r?.defaults.loginUsers.join(', ') ?? ''),
     text(ResourceForm.databases, 'Database names', r?.defaults.databases.join(', ') ?? ''),
     text(ResourceForm.namespaces, 'Kubernetes namespaces', r?.defaults.namespaces.join(', ') ?? ''),
+    text(ResourceForm.roles, 'Cloud roles (pre-selected)', r?.defaults.roles?.join(', ') ?? ''),
     {
       type: 'input',
       block_id: ResourceForm.provisioner,

@@ -49,6 +49,16 @@ export function readTuning(request: RequestDetails, values: StateValues): Tuning
       case 'http':
         grants.push({ type: 'http', resource: r.name, access: HttpAccessSchema.catch('read-only').parse(choice(r.name, 'access')) });
         break;
+      case 'cloud': {
+        const block = tuningBlock(r.name, 'roles');
+        const roles = selectedValues(values, block, tuningAction('roles'));
+        if (roles.length === 0) errors[block] = 'Pick at least one role.';
+        grants.push({ type: 'cloud', resource: r.name, roles });
+        break;
+      }
+      case 'group':
+        grants.push({ type: 'group', resource: r.name });
+        break;
       case 'generic':
         grants.push({ type: 'generic', resource: r.name });
     }

@@ -1,7 +1,7 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import type { RequestDetails, RequestedResource } from '../../db/request-queries.js';
 import { durationChoices, formatDuration } from '../../domain/duration.js';
-import { NO_DEFAULTS, type TuningDefaults } from '../../domain/resource.js';
+import { NO_OFFER, preselectedRoles, type TuningOffer } from '../../domain/resource.js';
 import { ReviewIds, tuningAction, tuningBlock } from '../ids.js';
 import { code, mention, quote, userText } from '../mrkdwn.js';
 import { divider, durationOption, option, plain, section } from '../views.js';
@@ -31,8 +31,23 @@ const radio = (block: string, label: string, choices: [string, string][], initia
   };
 };
 
+/**
+ * Cloud roles: checkboxes while Slack allows them (10 options), a multi-select beyond. Only the roles the
+ * resource's provisioner allows are offered; the review service refuses anything else.
+ */
+function roleInput(r: RequestedResource, d: TuningOffer): KnownBlock[] {
+  if (d.roleChoices.length === 0) return [section(`:warning: No roles are configured for ${code(r.name)}; untick it or ask an admin to add roles to its provisioner settings.`)];
+  const options = d.roleChoices.slice(0, 100).map((role) => option(role, role));
+  const initial = options.filter((o) => preselectedRoles(d).includes(o.value ?? ''));
+  const element =
+    options.length <= 10
+      ? { type: 'checkboxes' as const, action_id: tuningAction('roles'), options, initial_options: initial }
+      : { type: 'multi_static_select' as const, action_id: tuningAction('roles'), options, initial_options: initial, placeholder: plain('Pick roles', 150) };
+  return [{ type: 'input', block_id: tuningBlock(r.name, 'roles'), optional: true, label: plain('Roles'), hint: plain('Required: the roles to grant; untick to narrow.'), element }];
+}
+
 /** The limits an approver may set, per resource type. */
-function tuningInputs(r: RequestedResource, d: TuningDefaults): KnownBlock[] {
+function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
   const title = section(`*${code(r.name)}* _(${r.type})_`);
   switch (r.type) {
     case 'ssh':
@@ -51,13 +66,16 @@ function tuningInputs(r: RequestedResource, d: TuningDefaults): KnownBlock[] {
       ];
     case 'http':
       return [title, radio(tuningBlock(r.name, 'access'), 'Access', [['read-only', 'Read-only'], ['full', 'Full']], 'read-only')];
+    case 'cloud':
+      return [title, ...roleInput(r, d)];
+    case 'group':
     case 'generic':
       return [];
   }
 }
 
 /** Approve opens this: prefilled from the request; the approver narrows what is granted. */
-export function buildTuningModal(r: RequestDetails, defaults: Record<string, TuningDefaults> = {}): ModalView {
+export function buildTuningModal(r: RequestDetails, defaults: Record<string, TuningOffer> = {}): ModalView {
   const resourceOptions = r.resources.map((x) => option(x.name, x.name, x.type));
   const progress =
     r.approvalsRequired > 1
@@ -111,7 +129,7 @@ export function buildTuningModal(r: RequestDetails, defaults: Record<string, Tun
       element: { type: 'checkboxes', action_id: ReviewIds.includeAction, options: resourceOptions, initial_options: resourceOptions },
     },
     divider(),
-    ...r.resources.flatMap((x) => tuningInputs(x, defaults[x.name] ?? NO_DEFAULTS)),
+    ...r.resources.flatMap((x) => tuningInputs(x, defaults[x.name] ?? NO_OFFER)),
   ];
   return {
     type: 'modal',
