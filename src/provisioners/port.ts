@@ -49,6 +49,13 @@ export interface Provisioner {
   /** Moves the end of an active grant (the grant keeps working without interruption). */
   extend?(ctx: GrantContext, state: Record<string, unknown>): Promise<ProvisionResult>;
   deprovision(ctx: GrantContext, state: Record<string, unknown>): Promise<void>;
+  /**
+   * For targets that keep one object per person rather than per grant (an AWS account assignment, a
+   * group membership): a stable key naming that object, e.g. `aws:<instance>:<account>:<permission set>:<user>`.
+   * Two active grants with the same key share it, so ending one must not remove it while the other
+   * lasts; the provisioning service uses the key for that. Omit it where every grant has its own object.
+   */
+  sharedAccessKey?(ctx: GrantContext): string | null;
   /** For the periodic reconcile: is the access still present in the target? */
   isPresent?(ctx: GrantContext, state: Record<string, unknown>): Promise<boolean>;
 }
