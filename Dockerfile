@@ -25,6 +25,8 @@ COPY --from=build /app/dist ./dist
 # its sample catalogue from <root>/examples.
 COPY drizzle ./drizzle
 COPY examples ./examples
+# `npm start` works in the image too: its prestart step finds no src/ and starts dist/ at once.
+COPY scripts ./scripts
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node

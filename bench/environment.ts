@@ -40,7 +40,14 @@ export function webhookCatalogue(targetUrl: string, resources = 20): string {
 }
 
 /** `database`: a prepared one (a server database, or a PGlite data directory); a fresh server database by default. */
-export async function startBenchEnv(opts: { requesters: number; env?: Record<string, string>; accessFile?: (targetUrl: string) => string | null; database?: { url: string; drop(): Promise<void> } | { dataDir: string } }): Promise<BenchEnv> {
+export async function startBenchEnv(opts: {
+  requesters: number;
+  env?: Record<string, string>;
+  accessFile?: (targetUrl: string) => string | null;
+  database?: { url: string; drop(): Promise<void> } | { dataDir: string };
+  /** Node flags for the bot beyond BENCH_BOT_NODE_ARGS (the memory benchmark's probe). */
+  nodeArgs?: string[];
+}): Promise<BenchEnv> {
   const db = opts.database ?? (await benchDatabase());
   const users: FakeUser[] = [{ id: APPROVER, name: 'alex' }, { id: ADMIN, name: 'ada' }, ...requesterIds(opts.requesters).map((id, i) => ({ id, name: `user${i}`, email: `user${i}@example.com` }))];
   const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users });
@@ -62,8 +69,9 @@ export async function startBenchEnv(opts: { requesters: number; env?: Record<str
     env.ACCESS_CONFIG = join(dir, 'access.yml');
   }
   // e.g. BENCH_BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot spends its time.
-  const nodeArgs = process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const bot = await startBotProcess({ env, startTimeoutMs: 60_000, nodeArgs });
+  const nodeArgs = [...(process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(opts.nodeArgs ?? [])];
+  // The compiled bot, as npm start runs it (bench/run.ts builds it first when the sources changed).
+  const bot = await startBotProcess({ env, startTimeoutMs: 60_000, nodeArgs, entry: 'dist' });
   return {
     slack,
     target,

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   // Build stage: package files, tsconfigs and src/ (the Dockerfile's COPY lines), then npm run build.
   mkdirSync(build);
-  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']) cpSync(join(root, f), join(build, f), { recursive: true });
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts']) cpSync(join(root, f), join(build, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(build, 'node_modules'));
   await run('npm', ['run', 'build'], { cwd: build, timeout: 150_000 });
   // Runtime stage.
@@ -85,6 +85,34 @@ describe('the production image, built and run as its Dockerfile says', () => {
     expect(used.size).toBeGreaterThan(5);
     expect([...used].filter((p) => !deps.has(p))).toEqual([]);
   });
+
+  it('npm start runs this compiled JavaScript, no TypeScript loader; a fresh build is not compiled again', async () => {
+    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toBe('node dist/main.js');
+    expect(scripts.start).not.toContain('tsx');
+    expect(scripts.prestart).toBe('node scripts/build-if-stale.mjs');
+    const check = () => run(process.execPath, ['scripts/build-if-stale.mjs', '--check'], { cwd: build }).then((r) => r.stdout.trim(), (e: { stdout: string; code: number }) => `${e.stdout.trim()} (exit ${e.code})`);
+    expect(await check()).toBe('fresh');
+    // An edited source makes the next npm start compile first.
+    const touched = new Date(Date.now() + 5000);
+    utimesSync(join(build, 'src', 'config.ts'), touched, touched);
+    expect(await check()).toBe('stale (exit 3)');
+  });
+
+  it('npm start in the image (no src/ there) starts at once from dist/', async () => {
+    const port = await freePort();
+    // Its own process group: npm's child (node dist/main.js) is stopped with it.
+    const child = spawn('npm', ['start', '--silent'], { cwd: app, detached: true, env: { PATH: process.env.PATH ?? '', HOME: work, NODE_ENV: 'production', PORT: String(port), DATA_DIR: join(work, 'data-npm') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
+    child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+    try {
+      await healthy(port, output);
+      expect(output.join('')).not.toContain('compiling');
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL');
+    }
+  }, 90_000);
 
   it('starts the sandbox with no Slack credentials, on its embedded database', async () => {
     const port = await freePort();

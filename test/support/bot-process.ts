@@ -3,9 +3,11 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The bot as its own operating-system process (`node --import tsx src/main.ts`), exactly as `npm start`
- * runs it: the fault tests kill it with SIGKILL, and the benchmarks measure it without the load
- * generator sharing its event loop. No vitest import here, so bench/ uses it too.
+ * The bot as its own operating-system process: the fault tests kill it with SIGKILL, and the
+ * benchmarks measure it without the load generator sharing its event loop. `entry: 'source'` (the
+ * default, for tests: nothing to compile) runs `node --import tsx src/main.ts`; `entry: 'dist'` runs
+ * the compiled `node dist/main.js` exactly as `npm start` and the Docker image do (build it first).
+ * No vitest import here, so bench/ uses it too.
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -44,12 +46,15 @@ export interface BotProcessOptions {
   startTimeoutMs?: number;
   /** Extra node flags (the benchmarks pass --cpu-prof and the like, which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
+  /** The TypeScript sources through tsx (default) or the compiled dist/ that npm start runs. */
+  entry?: 'source' | 'dist';
 }
 
 /** Starts the bot and resolves once GET /healthz answers 200. */
 export async function startBotProcess(options: BotProcessOptions): Promise<BotProcess> {
   const port = options.port ?? (await freePort());
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
+  const main = options.entry === 'dist' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ...main], {
     cwd: ROOT,
     // Only what the bot needs: the test runner's own variables (NODE_OPTIONS, VITEST…) stay out.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...options.env, PORT: String(port), HOST: '127.0.0.1' },

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { until } from '../src/sandbox/slack-double/driver.js';
+import { rssMiB } from '../test/support/bot-process.js';
+import { requesterIds, startBenchEnv, webhookCatalogue } from './environment.js';
+import { fmt } from './support.js';
+
+/**
+ * The production start's memory: the compiled bot (`node dist/main.js`, as npm start and the image run
+ * it) idle after start-up and one `/access request`, on PostgreSQL and on PGlite; then where that memory
+ * goes: V8's heap and the rest from inside the process (a probe answers SIGUSR2), and what each large
+ * dependency costs on its own in a bare Node process.
+ */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const GOAL_MIB = 150;
+
+export interface MemoryFigures {
+  kind: 'postgres' | 'pglite';
+  rssIdle: number;
+  usage: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } | null;
+}
+export interface DependencyCost {
+  what: string;
+  rss: number;
+}
+
+/** Writes process.memoryUsage() to stderr on SIGUSR2 (loaded with --import; bench only). */
+const PROBE = `process.on('SIGUSR2', () => { global.gc?.(); process.stderr.write('MEMORY ' + JSON.stringify(process.memoryUsage()) + '\\n'); });`;
+
+async function measure(kind: MemoryFigures['kind']): Promise<MemoryFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'access-mem-'));
+  const probe = join(dir, 'probe.mjs');
+  writeFileSync(probe, PROBE);
+  const env = await startBenchEnv({
+    requesters: 5,
+    accessFile: (url) => webhookCatalogue(url, 20),
+    nodeArgs: ['--expose-gc', '--import', probe],
+    ...(kind === 'pglite' ? { database: { dataDir: join(dir, 'data') } } : {}),
+  });
+  try {
+    const user = requesterIds(1)[0]!;
+    await env.driver.command(user, '/access', 'request');
+    await until(() => env.slack.topView(user), 10_000, 'the request modal');
+    // Idle: the workers have run their first rounds; what stays resident is what an operator pays.
+    await new Promise((r) => setTimeout(r, 3000));
+    const rssIdle = await rssMiB(env.bot.pid);
+    const before = env.bot.output.length;
+    process.kill(env.bot.pid, 'SIGUSR2');
+    const line = await until(() => env.bot.output.slice(before).find((l) => l.startsWith('MEMORY ')), 3000, 'the memory probe').catch(() => null);
+    const mib = (n: number) => n / 2 ** 20;
+    const raw = line ? (JSON.parse(line.slice('MEMORY '.length)) as Record<string, number>) : null;
+    const usage = raw ? { heapUsed: mib(raw.heapUsed!), heapTotal: mib(raw.heapTotal!), external: mib(raw.external!), arrayBuffers: mib(raw.arrayBuffers!) } : null;
+    return { kind, rssIdle, usage };
+  } finally {
+    await env.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** RSS of a bare Node process after importing `modules` (nothing else running), in MiB. */
+async function importCost(modules: string[]): Promise<number> {
+  const code = `${modules.map((m) => `await import(${JSON.stringify(m)});`).join(' ')} process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
+      child.once('exit', (c) => reject(new Error(`import of ${modules.join(', ')} exited ${c}`)));
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    return await rssMiB(child.pid!);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+export async function benchMemory(): Promise<{ figures: MemoryFigures[]; costs: DependencyCost[] }> {
+  const figures = [await measure('postgres'), await measure('pglite')];
+  const costs: DependencyCost[] = [];
+  const bare = await importCost([]);
+  costs.push({ what: 'bare Node process', rss: bare });
+  for (const [what, modules] of [
+    ['@slack/bolt (with @slack/web-api, axios)', ['@slack/bolt']],
+    ['drizzle-orm + postgres (postgres-js)', ['drizzle-orm/postgres-js', 'postgres']],
+    ['@electric-sql/pglite (module only, no database open)', ['@electric-sql/pglite']],
+    ['pino + zod + date-fns + yaml', ['pino', 'zod', 'date-fns', 'yaml']],
+    ['the whole compiled app (dist/app.js), nothing started', ['./dist/app.js']],
+  ] as const) {
+    costs.push({ what, rss: (await importCost([...modules])) - bare });
+  }
+  return { figures, costs };
+}
+
+export function describeMemory(r: { figures: MemoryFigures[]; costs: DependencyCost[] }): { rows: string[]; notes: string[] } {
+  const rows = r.figures.map((f) => {
+    const goal = f.kind === 'postgres' ? `< ${GOAL_MIB} MiB: ${f.rssIdle < GOAL_MIB ? '**met**' : '**not met**'}` : '(measured; no goal)';
+    const inside = f.usage ? `V8 heap ${fmt(f.usage.heapUsed, 0)} of ${fmt(f.usage.heapTotal, 0)} MiB, external ${fmt(f.usage.external, 0)} MiB (array buffers ${fmt(f.usage.arrayBuffers, 0)})` : 'probe gave no answer';
+    return `| Production start (\`node dist/main.js\`), RSS idle after start-up and one /access request, ${f.kind === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded)'} | ${fmt(f.rssIdle, 0)} MiB | ${inside} | | ${goal} |`;
+  });
+  const notes = [
+    `Where the production start's memory goes, measured in a bare Node process per dependency (RSS above a bare process): ${r.costs.map((c) => `${c.what} ${fmt(c.rss, 0)} MiB`).join('; ')}.`,
+  ];
+  return { rows, notes };
+}

@@ -1,0 +1,38 @@
+// `npm start` runs the compiled JavaScript (dist/), as the Docker image does; this `prestart` step
+// compiles first when dist/ is missing or older than the sources, so a fresh clone needs no extra
+// command. Plain JavaScript on purpose: it runs before anything is compiled. In the production image
+// there is no src/, so there is nothing to check and it returns at once.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const stamp = join(root, 'dist', '.build-stamp');
+const inputs = [join(root, 'src'), join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json'), join(root, 'package-lock.json')];
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+if (!existsSync(join(root, 'src'))) process.exit(0);
+const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
+const fresh = built > 0 && inputs.every((p) => newestMtime(p) <= built);
+// `--check`: say whether a build is due (exit 0 fresh, 3 stale) without building.
+if (process.argv.includes('--check')) {
+  process.stdout.write(fresh ? 'fresh\n' : 'stale\n');
+  process.exit(fresh ? 0 : 3);
+}
+if (fresh) process.exit(0);
+
+process.stderr.write(built ? 'Sources changed since the last build: compiling (npm run build)…\n' : 'First start: compiling the bot once (npm run build)…\n');
+const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+if (result.status !== 0) {
+  process.stderr.write('The build failed (see above); the bot was not started.\n');
+  process.exit(result.status ?? 1);
+}
