@@ -124,6 +124,28 @@ export async function grantById(db: Executor, id: string): Promise<GrantForProvi
   return row;
 }
 
+/**
+ * The same person's other live grants of the same resource through the same provisioner: active grants
+ * whose target is provisioned or about to be. Their objects in a per-person target are shared with
+ * this grant's, so ending this one must leave those in place (see Provisioner.sharedAccessKeys).
+ */
+export async function liveSiblingTargets(db: Executor, of: { grantId: string; requesterId: string; resourceName: string; provisioner: string }) {
+  return db
+    .select({ ...targetColumns, grantStatus: grants.status })
+    .from(grantTargets)
+    .innerJoin(grants, eq(grants.id, grantTargets.grantId))
+    .where(
+      and(
+        eq(grants.requesterId, of.requesterId),
+        eq(grants.status, 'active'),
+        eq(grantTargets.resourceName, of.resourceName),
+        eq(grantTargets.provisioner, of.provisioner),
+        inArray(grantTargets.status, ['pending', 'active']),
+        sql`${grantTargets.grantId} <> ${of.grantId}`,
+      ),
+    );
+}
+
 /** Targets the reconcile job looks at: active ones of active grants, and removed ones of recently ended grants. */
 export async function targetsToReconcile(db: Executor, endedSince: Date, limit: number) {
   return db

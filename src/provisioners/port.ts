@@ -48,14 +48,16 @@ export interface Provisioner {
   provision(ctx: GrantContext): Promise<ProvisionResult>;
   /** Moves the end of an active grant (the grant keeps working without interruption). */
   extend?(ctx: GrantContext, state: Record<string, unknown>): Promise<ProvisionResult>;
-  deprovision(ctx: GrantContext, state: Record<string, unknown>): Promise<void>;
+  /** `keep`: keys (see sharedAccessKeys) of objects another live grant still relies on; leave those. */
+  deprovision(ctx: GrantContext, state: Record<string, unknown>, keep?: ReadonlySet<string>): Promise<void>;
   /**
-   * For targets that keep one object per person rather than per grant (an AWS account assignment, a
-   * group membership): a stable key naming that object, e.g. `aws:<instance>:<account>:<permission set>:<user>`.
-   * Two active grants with the same key share it, so ending one must not remove it while the other
-   * lasts; the provisioning service uses the key for that. Omit it where every grant has its own object.
+   * For targets that keep objects per person rather than per grant (an AWS account assignment per
+   * permission set, a group membership): one stable key per object this grant relies on, e.g.
+   * `aws:<instance>:<account>:<permission set>:<user>`. Two live grants that name the same key share
+   * that object, so ending one must not remove it while the other lasts: the provisioning service
+   * passes such keys to `deprovision` as `keep`. Omit it where every grant has objects of its own.
    */
-  sharedAccessKey?(ctx: GrantContext): string | null;
+  sharedAccessKeys?(ctx: GrantContext): string[];
   /** For the periodic reconcile: is the access still present in the target? */
   isPresent?(ctx: GrantContext, state: Record<string, unknown>): Promise<boolean>;
 }

@@ -4,8 +4,9 @@ import { countAttempt, grantById, markReadySent, moveTarget, sshKeyOf, targetsOf
 import type { OutboxItem } from '../db/outbox-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
-import { PermanentProvisioningError, type GrantContext, type ProvisionResult } from '../provisioners/port.js';
+import { PermanentProvisioningError, type GrantContext, type Provisioner, type ProvisionResult } from '../provisioners/port.js';
 import { resolveSettings } from '../provisioners/secrets.js';
+import { createSharedAccess } from './shared-access.js';
 import type { ServiceDeps } from './ports.js';
 
 /** How provisioning outcomes reach people (Slack in production). Secrets go to the requester only. */
@@ -89,6 +90,28 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     };
   }
 
+  const shared = createSharedAccess(deps, contextFor);
+
+  /**
+   * Takes a target's access away, leaving what another live grant of the same person still relies on;
+   * a sibling approved while this ran gets its access provisioned again (see shared-access.ts).
+   */
+  async function removeAccess(grant: GrantForProvisioning, ctx: GrantContext, target: TargetRow, provisioner: Provisioner, state: Record<string, unknown>) {
+    const { keep, holders } = await shared.heldByOthers(grant, target, provisioner);
+    await provisioner.deprovision(ctx, state, keep);
+    const mine = provisioner.sharedAccessKeys?.(ctx) ?? [];
+    const kept = mine.filter((k) => keep.has(k)).length;
+    return { kept, holders, afterwards: () => shared.cutShort(grant, target, provisioner, mine.filter((k) => !keep.has(k))) };
+  }
+
+  /** Siblings cut short by a removal: back to pending, audited, provisioned again through the outbox. */
+  async function restoreSiblings(cut: Awaited<ReturnType<typeof shared.cutShort>>, after: string) {
+    for (const s of cut) {
+      const then = { topic: 'grant.provision', payload: { grantId: s.grantId } };
+      await moveAudited(s.grantId, s.requestId, s.resourceName, ['active'], { status: 'pending' }, { action: 'reconcile.missing_access', details: { grantId: s.grantId, resource: s.resourceName, cause: `shared access removed with ${after}` }, then });
+    }
+  }
+
   async function provisionGrant(grantId: string) {
     const grant = await grantById(db, grantId);
     if (!grant || grant.status !== 'active') return;
@@ -109,7 +132,8 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         const readyNote = { instructions: result.instructions ?? null, secretLabel: result.secret?.label ?? null };
         if (!(await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'active', state: result.state, lastError: null, readyNote }, provisioned))) {
           // The grant ended while we were provisioning: undo at once rather than leave access behind.
-          await provisioner.deprovision(ctx, result.state);
+          const removal = await removeAccess(grant, ctx, target, provisioner, result.state);
+          await restoreSiblings(await removal.afterwards(), grantId);
           continue;
         }
         // Owed until it reaches Slack: if this fails (or the bot dies first), a later attempt sends it.
@@ -178,8 +202,11 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
       const provisioner = deps.provisioners.get(target.provisioner);
       try {
         if (!provisioner) throw new Error(`no ${target.provisioner} provisioner is configured`);
-        await provisioner.deprovision(await contextFor(grant, request, target), target.state);
-        await moveAudited(grantId, grant.requestId, target.resourceName, ['removing'], { status: 'removed', lastError: null }, { action: 'grant.deprovisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner } });
+        const removal = await removeAccess(grant, await contextFor(grant, request, target), target, provisioner, target.state);
+        // Kept objects are named by count and holder, not by key: keys carry people's identities.
+        const keptFor = removal.kept > 0 ? { kept: removal.kept, keptFor: removal.holders } : {};
+        await moveAudited(grantId, grant.requestId, target.resourceName, ['removing'], { status: 'removed', lastError: null }, { action: 'grant.deprovisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, ...keptFor } });
+        await restoreSiblings(await removal.afterwards(), grantId);
       } catch (error) {
         const message = (error as Error).message;
         const attempts = await countAttempt(db, grantId, target.resourceName, message);
@@ -205,9 +232,16 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
       const request = grant && (await getRequestDetails(db, grant.requestId));
       if (!grant || !request) continue;
       try {
-        const present = await provisioner.isPresent(await contextFor(grant, request, target), target.state);
+        const ctx = await contextFor(grant, request, target);
+        const present = await provisioner.isPresent(ctx, target.state);
         const shouldBe = target.grantStatus === 'active';
         if (present === shouldBe) continue;
+        // An ended grant's objects that a live grant still relies on are that grant's access, not leftovers.
+        const mine = present ? (provisioner.sharedAccessKeys?.(ctx) ?? []) : [];
+        if (mine.length > 0) {
+          const { keep } = await shared.heldByOthers(grant, target, provisioner);
+          if (mine.every((k) => keep.has(k))) continue;
+        }
         const next = shouldBe ? 'pending' : 'removing';
         const fix = { topic: shouldBe ? 'grant.provision' : 'grant.deprovision', payload: { grantId: grant.id } };
         const found = { action: shouldBe ? 'reconcile.missing_access' : 'reconcile.leftover_access', details: { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner }, then: fix };

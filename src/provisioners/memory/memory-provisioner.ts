@@ -9,6 +9,11 @@ export function createMemoryProvisioner(type = 'memory') {
   const calls: { op: 'provision' | 'extend' | 'deprovision'; grantId: string; resource: string }[] = [];
   let failures: { times: number; permanent: boolean } = { times: 0, permanent: false };
   const key = (ctx: GrantContext) => `${ctx.grantId}/${ctx.resource.name}`;
+  // `shared: true` in its settings: a per-person target, like an AWS account assignment or a group
+  // membership: one object per person, resource and role, whichever grant made it.
+  const objects = new Set<string>();
+  const isShared = (ctx: GrantContext) => ctx.settings.shared === true;
+  const objectKeys = (ctx: GrantContext) => (ctx.grant.type === 'cloud' ? ctx.grant.roles : ['member']).map((role) => `${ctx.requesterId}:${ctx.resource.name}:${role}`);
   const maybeFail = () => {
     if (failures.times <= 0) return;
     failures.times -= 1;
@@ -24,7 +29,8 @@ export function createMemoryProvisioner(type = 'memory') {
     async provision(ctx) {
       calls.push({ op: 'provision', grantId: ctx.grantId, resource: ctx.resource.name });
       maybeFail();
-      present.set(key(ctx), { ctx, expiresAt: ctx.expiresAt });
+      if (isShared(ctx)) for (const k of objectKeys(ctx)) objects.add(k);
+      else present.set(key(ctx), { ctx, expiresAt: ctx.expiresAt });
       return { state: { key: key(ctx) }, instructions: `Use ${ctx.resource.name} as usual.`, secret: { label: 'Token', value: `tok-${ctx.grantId}` } };
     },
     async extend(ctx) {
@@ -33,19 +39,26 @@ export function createMemoryProvisioner(type = 'memory') {
       present.set(key(ctx), { ctx, expiresAt: ctx.expiresAt });
       return { state: { key: key(ctx) } };
     },
-    async deprovision(ctx) {
+    async deprovision(ctx, _state, keep) {
       calls.push({ op: 'deprovision', grantId: ctx.grantId, resource: ctx.resource.name });
       maybeFail();
-      present.delete(key(ctx));
+      if (isShared(ctx)) for (const k of objectKeys(ctx).filter((x) => !keep?.has(x))) objects.delete(k);
+      else present.delete(key(ctx));
     },
     async isPresent(ctx) {
-      return present.has(key(ctx));
+      return isShared(ctx) ? objectKeys(ctx).every((k) => objects.has(k)) : present.has(key(ctx));
     },
+    sharedAccessKeys: (ctx) => (isShared(ctx) ? objectKeys(ctx) : []),
   };
   return {
     provisioner,
     calls,
     has: (grantId: string, resource: string) => present.has(`${grantId}/${resource}`),
+    /** Shared mode: does the person hold this object (role, or `member`) in the target? */
+    holds: (userId: string, resource: string, role = 'member') => objects.has(`${userId}:${resource}:${role}`),
+    /** Shared mode: remove or add an object behind the bot's back (for reconcile). */
+    dropObject: (userId: string, resource: string, role = 'member') => objects.delete(`${userId}:${resource}:${role}`),
+    plantObject: (userId: string, resource: string, role = 'member') => objects.add(`${userId}:${resource}:${role}`),
     /** Test hook: remove something from the target behind the bot's back (for reconcile). */
     drop: (grantId: string, resource: string) => present.delete(`${grantId}/${resource}`),
     plant: (ctx: GrantContext) => present.set(key(ctx), { ctx, expiresAt: ctx.expiresAt }),
