@@ -25,6 +25,8 @@ COPY --from=build /app/dist ./dist
 # its sample catalogue from <root>/examples.
 COPY drizzle ./drizzle
 COPY examples ./examples
+# The sandbox grants its simulated bot exactly the scopes the manifest asks for.
+COPY manifest.yml ./
 # `npm start` works in the image too: its prestart step finds no src/ and starts dist/ at once.
 COPY scripts ./scripts
 RUN mkdir -p /data && chown node:node /data

@@ -8,6 +8,7 @@ import { FakeSlack, type FakeUser } from '../src/sandbox/slack-double/fake-slack
 import { freePort, startBotProcess, type BotProcess } from '../test/support/bot-process.js';
 import { startWebhookTarget, WEBHOOK_SECRET, type WebhookTarget } from '../test/support/webhook-target.js';
 import { benchDatabase } from './support.js';
+import { APP_SCOPES } from '../test/support/app-scopes.js';
 
 /**
  * What every end-to-end benchmark needs: a fresh database on the bench server, the Slack double and a
@@ -50,7 +51,7 @@ export async function startBenchEnv(opts: {
 }): Promise<BenchEnv> {
   const db = opts.database ?? (await benchDatabase());
   const users: FakeUser[] = [{ id: APPROVER, name: 'alex' }, { id: ADMIN, name: 'ada' }, ...requesterIds(opts.requesters).map((id, i) => ({ id, name: `user${i}`, email: `user${i}@example.com` }))];
-  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users });
+  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users });
   const target = await startWebhookTarget();
   const file = (opts.accessFile ?? webhookCatalogue)(target.url);
   const env: Record<string, string> = {

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 // ajv is CommonJS. Under NodeNext the default import is typed as the whole module (not constructable), while
 // the named export `Ajv` is both typed as the class and exported at runtime (Node and vitest alike).
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EMAIL_SCOPE, METHOD_SCOPES } from '../src/sandbox/slack-double/scopes.js';
 
 const schemaDir = new URL('./fixtures/slack-manifest-schema/', import.meta.url);
 const manifestUrl = new URL('../manifest.yml', import.meta.url);
@@ -11,7 +14,27 @@ const manifestUrl = new URL('../manifest.yml', import.meta.url);
 const schemaBaseUrl = 'https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/';
 const versionedSchemas = ['manifest.schema.1.0.0.json', 'manifest.schema.2.0.0.json'] as const;
 
-const expectedBotScopes = ['commands', 'chat:write', 'im:write', 'users:read', 'usergroups:read'];
+/** Every Web API method the bot's code calls (`client.chat.postMessage(…)`), read from src/ outside the sandbox. */
+function methodsCalledByTheCode(): { methods: Set<string>; readsEmail: boolean } {
+  const methods = new Set<string>();
+  let readsEmail = false;
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== 'sandbox') walk(path);
+      } else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) {
+        const text = readFileSync(path, 'utf8');
+        for (const m of text.matchAll(/\bclient\.((?:[a-z]+\.)+[a-zA-Z]+)\(/g)) methods.add(m[1]!);
+        if (/profile\??\.email/.test(text)) readsEmail = true;
+      }
+    }
+  };
+  walk(fileURLToPath(new URL('../src/', import.meta.url)));
+  // Bolt calls auth.test at start-up (app.init) for the bot's ids.
+  methods.add('auth.test');
+  return { methods, readsEmail };
+}
 
 interface Manifest {
   display_information: { name: string };
@@ -81,9 +104,20 @@ describe('manifest.yml', () => {
     expect(loadManifest().settings.event_subscriptions.bot_events).toContain('app_home_opened');
   });
 
-  it('requests exactly the bot scopes the app needs', () => {
+  it('grants a scope for every Web API method the code calls, and asks for no scope nothing uses', () => {
     const scopes = loadManifest().oauth_config.scopes.bot;
-    expect([...scopes].sort()).toEqual([...expectedBotScopes].sort());
+    const { methods, readsEmail } = methodsCalledByTheCode();
+    expect(methods.size).toBeGreaterThan(5);
+    const unknown = [...methods].filter((m) => !(m in METHOD_SCOPES));
+    expect(unknown, 'methods the Slack double has no scope entry for (add them to scopes.ts)').toEqual([]);
+    const uncovered = [...methods].filter((m) => METHOD_SCOPES[m]!.length > 0 && !METHOD_SCOPES[m]!.some((s) => scopes.includes(s)));
+    expect(uncovered, 'methods the manifest grants no scope for').toEqual([]);
+    // profile.email is read, so users:read.email must be granted (Slack leaves the e-mail out otherwise).
+    expect(readsEmail).toBe(true);
+    expect(scopes).toContain(EMAIL_SCOPE);
+    // Nothing beyond what is used: each scope serves a called method, the slash command or profile.email.
+    const used = new Set(['commands', EMAIL_SCOPE, ...[...methods].flatMap((m) => METHOD_SCOPES[m]!.filter((s) => scopes.includes(s)))]);
+    expect(scopes.filter((s) => !used.has(s))).toEqual([]);
     expect(new Set(scopes).size).toBe(scopes.length);
   });
 });

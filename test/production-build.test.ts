@@ -12,6 +12,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { waitFor } from './support/wait.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
+import { APP_SCOPES } from './support/app-scopes.js';
 
 /**
  * The Docker image's steps without a Docker engine: the build stage (`npm run build` on a copy of what
@@ -126,7 +127,7 @@ describe('the production image, built and run as its Dockerfile says', () => {
 
   it('serves Slack: a signed /access request opens the request modal, on PostgreSQL', async () => {
     const db: TestDatabase = await createTestDatabase();
-    const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+    const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
     try {
       const port = await freePort();
       writeFileSync(join(work, 'access.yml'), ACCESS_FILE);

@@ -12,6 +12,7 @@ import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
 import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
+import { APP_SCOPES } from './support/app-scopes.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -84,7 +85,7 @@ describe('start-up', () => {
   }, 60_000);
 
   it('says so when Slack rejects the token', async () => {
-    const slack = await FakeSlack.start({ botToken: 'xoxb-the-right-one', users: USERS });
+    const slack = await FakeSlack.start({ botToken: 'xoxb-the-right-one', scopes: APP_SCOPES, users: USERS });
     try {
       const res = await startMain({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, DATA_DIR: tempDir(), SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'silent', PORT: '0' });
       expect(res.code).toBe(1);
@@ -98,7 +99,7 @@ describe('start-up', () => {
 
 describe('the embedded database (PGlite, no DATABASE_URL)', () => {
   it('migrates, serves a request, and keeps it across a restart', async () => {
-    const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+    const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
     const dataDir = tempDir();
     const config = parseConfig({
       SLACK_BOT_TOKEN: BOT_TOKEN,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -12,12 +12,15 @@ import { sandboxAssetRoutes } from './assets.js';
 import { SandboxClock } from './clock.js';
 import { FakeSlack } from './slack-double/fake-slack.js';
 import { SlackDriver } from './slack-double/driver.js';
+import { manifestBotScopes } from './slack-double/scopes.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
 import { SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
 
 /** Where the sample catalogue points its webhook provisioner; rewritten to the port actually used. */
 const SAMPLE_RECEIVER = 'http://127.0.0.1:3000/sandbox/webhooks';
 const SAMPLE_FILE = new URL('../../examples/sandbox-access.yml', import.meta.url);
+/** The Slack app manifest: the simulated workspace grants the bot exactly the scopes it asks for. */
+const MANIFEST_FILE = new URL('../../manifest.yml', import.meta.url);
 const WEBHOOK_SECRET_ENV = 'SANDBOX_WEBHOOK_SECRET';
 
 export interface SandboxOptions {
@@ -68,7 +71,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const signingSecret = randomBytes(24).toString('hex');
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
 
-  const slack = await FakeSlack.start({ botToken, users: SANDBOX_USERS, usergroups: SANDBOX_GROUPS, channels: SANDBOX_CHANNELS, botName: 'access-bot' });
+  const scopes = existsSync(MANIFEST_FILE) ? manifestBotScopes(readFileSync(MANIFEST_FILE, 'utf8')) : undefined;
+  const slack = await FakeSlack.start({ botToken, ...(scopes ? { scopes } : {}), users: SANDBOX_USERS, usergroups: SANDBOX_GROUPS, channels: SANDBOX_CHANNELS, botName: 'access-bot' });
   try {
     const parsed = parseConfig({
       ...env,

@@ -14,6 +14,7 @@ import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { allText } from '../support/journey-steps.js';
 import { GROUPS, PEOPLE, USERS } from '../support/workspace.js';
 import { startWebhookTarget, WEBHOOK_SECRET, type WebhookTarget } from '../support/webhook-target.js';
+import { APP_SCOPES } from '../support/app-scopes.js';
 
 /**
  * The bot is killed with SIGKILL (no shutdown hook runs) at random points of many request lifecycles:
@@ -53,7 +54,7 @@ const killLog: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+  slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
   target = await startWebhookTarget();
   sql = postgres(db.url, { onnotice: () => {}, max: 2 });
   const dir = mkdtempSync(join(tmpdir(), 'access-crash-'));

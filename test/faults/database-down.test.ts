@@ -12,6 +12,7 @@ import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from '../support/workspace.js';
+import { APP_SCOPES } from '../support/app-scopes.js';
 
 /**
  * The database goes away for a while. The bot runs against a PostgreSQL server of this test's own, which
@@ -29,7 +30,7 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   pg = await startPrivatePostgres();
-  slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+  slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
   const dir = mkdtempSync(join(tmpdir(), 'access-dbdown-'));
   writeFileSync(join(dir, 'access.yml'), ACCESS_FILE);
   bot = await startBotProcess({

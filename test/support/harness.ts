@@ -9,6 +9,7 @@ import { TestClock } from './clock.js';
 import { SocketModeServer } from './socket-mode.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './workspace.js';
+import { APP_SCOPES } from './app-scopes.js';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-testtokensecret';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -47,7 +48,7 @@ export const APP_TOKEN = 'xapp-1-A0ACCESS-1111-testapptokensecret';
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase();
-  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
   const socket = options.socketMode ? await SocketModeServer.start(slack, APP_TOKEN) : null;
   const clock = new TestClock();
   const logs: string[] = [];

@@ -6,6 +6,7 @@
 import { validateSurface } from './block-kit.js';
 import { SlackApiError, type FakeUser, type SlackState } from './state.js';
 import { VIEW_METHODS } from './fake-slack-views.js';
+import { EMAIL_SCOPE } from './scopes.js';
 
 export type Args = Record<string, unknown>;
 export type MethodHandler = (st: SlackState, a: Args) => Record<string, unknown>;
@@ -50,7 +51,8 @@ export function renderUser(st: SlackState, u: FakeUser): Record<string, unknown>
     real_name: realName, tz, tz_label: tz, tz_offset: tzOffsetSeconds(tz),
     profile: {
       real_name: realName, real_name_normalized: realName, display_name: u.name, display_name_normalized: u.name,
-      ...(u.email !== undefined ? { email: u.email } : {}), team: st.teamId,
+      // Slack leaves the e-mail out unless the token holds users:read.email.
+      ...(u.email !== undefined && (st.scopes === null || st.scopes.has(EMAIL_SCOPE)) ? { email: u.email } : {}), team: st.teamId,
       ...(u.isBot ? { bot_id: u.id === st.botUserId ? st.botId : `B${u.id.slice(1)}` } : {}),
     },
     is_admin: u.isAdmin ?? false, is_owner: u.isOwner ?? false, is_primary_owner: false,

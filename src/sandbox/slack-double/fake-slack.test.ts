@@ -162,3 +162,36 @@ describe('FakeSlack Web API', () => {
     expect(slack.responses(url)).toHaveLength(6);
   });
 });
+
+describe('scopes, as the bot token holds them', () => {
+  const scoped = (scopes: string[]) =>
+    FakeSlack.start({ botToken: TOKEN, scopes, users: [{ id: 'U0ALICE', name: 'alice', email: 'alice@example.com' }], usergroups: [{ id: 'S0OPS', handle: 'ops', name: 'Ops', users: ['U0ALICE'] }] });
+
+  it('refuses a method whose scope the token lacks with missing_scope, naming needed and provided', async () => {
+    const limited = await scoped(['commands', 'users:read']);
+    try {
+      const c = new WebClient(TOKEN, { slackApiUrl: limited.apiUrl, retryConfig: { retries: 0 }, logger: silent });
+      const failed = await errorOf(c.chat.postMessage({ channel: 'U0ALICE', text: 'hi' }));
+      expect(failed.error).toBe('missing_scope');
+      expect(failed.data).toMatchObject({ needed: 'chat:write', provided: 'commands,users:read' });
+      expect((await errorOf(c.usergroups.users.list({ usergroup: 'S0OPS' }))).data.needed).toBe('usergroups:read');
+      // Methods that need no scope still answer.
+      expect((await c.auth.test()).ok).toBe(true);
+    } finally {
+      await limited.stop();
+    }
+  });
+
+  it('leaves profile.email out of users.info without users:read.email, and includes it with', async () => {
+    const without = await scoped(['users:read']);
+    const withEmail = await scoped(['users:read', 'users:read.email']);
+    try {
+      const info = (s: FakeSlack) => new WebClient(TOKEN, { slackApiUrl: s.apiUrl, retryConfig: { retries: 0 }, logger: silent }).users.info({ user: 'U0ALICE' });
+      expect((await info(without)).user?.profile?.email).toBeUndefined();
+      expect((await info(withEmail)).user?.profile?.email).toBe('alice@example.com');
+    } finally {
+      await without.stop();
+      await withEmail.stop();
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { readApiRequest } from './api-request.js';
 import { METHODS } from './fake-slack-methods.js';
+import { missingScope } from './scopes.js';
 import { FaultQueue, type Fault } from './faults.js';
 import {
   SlackApiError, SlackState, type FakeChannel, type FakeSlackOptions, type FakeUser, type FakeUsergroup,
@@ -254,6 +255,8 @@ export class FakeSlack {
     if (parseError) return fail(parseError);
     if (!token) return fail('not_authed');
     if (token !== this.state.botToken) return fail('invalid_auth');
+    const scope = missingScope(method, this.state.scopes);
+    if (scope) return fail('missing_scope', scope);
     const fault = this.faults.take(method, args);
     if (fault) {
       if ('error' in fault) return fail(fault.error);

@@ -18,6 +18,11 @@ export interface FakeSlackOptions {
   users: FakeUser[]; usergroups?: FakeUsergroup[]; triggerTtlMs?: number;
   /** Extra channels; `C0GENERAL` (#general, everyone, bot included) always exists. */
   channels?: FakeChannel[]; teamDomain?: string; botName?: string;
+  /**
+   * The bot token's scopes (pass `manifestBotScopes(manifest.yml)` to grant what the app asks for).
+   * Omitted: every scope, for doubles used without an app manifest.
+   */
+  scopes?: string[];
 }
 export interface RecordedCall { method: string; args: Record<string, unknown>; ok: boolean; error?: string; at: number }
 export interface StoredMessage {
@@ -53,6 +58,8 @@ export class SlackState {
   readonly appId: string;
   readonly botName: string;
   readonly botToken: string;
+  /** The token's scopes; null grants every scope. */
+  readonly scopes: ReadonlySet<string> | null;
   readonly triggerTtlMs: number;
   readonly users = new Map<string, FakeUser>();
   readonly usergroups = new Map<string, FakeUsergroup>();
@@ -71,6 +78,7 @@ export class SlackState {
 
   constructor(o: FakeSlackOptions) {
     this.botToken = o.botToken;
+    this.scopes = o.scopes ? new Set(o.scopes) : null;
     this.teamId = o.teamId ?? 'T0TEAM';
     this.teamDomain = o.teamDomain ?? 'fake-workspace';
     this.botUserId = o.botUserId ?? 'U0BOT';
