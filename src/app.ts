@@ -5,7 +5,7 @@ import { openDatabase, ping, type Database } from './db/client.js';
 import { authorizationRoutes } from './http/authorization-api.js';
 import { sessionRoutes } from './http/sessions-api.js';
 import { auditPageRoutes } from './http/audit-page.js';
-import { healthRoute } from './http/health.js';
+import { healthRoute, livenessRoute } from './http/health.js';
 import { guardSlackRequests } from './http/slack-guard.js';
 import { createLinkSigner } from './http/signed-link.js';
 import { createAuditViewService, type SessionsReader } from './services/audit-view-service.js';
@@ -152,6 +152,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   // Replays and future-dated requests are refused before Bolt sees them (see http/slack-guard.ts).
   const httpServer = createHttpServer(receiver ? guardSlackRequests(receiver.requestListener, config.SLACK_SIGNING_SECRET, logger) : null, [
     healthRoute(() => ping(database.db)),
+    livenessRoute(),
     ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys.verify(h) }),
     ...sessionRoutes(sessions, { verify: (h) => apiKeys.verify(h) }),
     ...auditPageRoutes(audit, signer),

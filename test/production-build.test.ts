@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
 import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
 import { freePort } from './support/bot-process.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { parse } from 'yaml';
+import postgres from 'postgres';
+import { createEmptyDatabase, createTestDatabase, type TestDatabase } from './support/database.js';
 import { waitFor } from './support/wait.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
@@ -123,6 +125,22 @@ describe('the production image, built and run as its Dockerfile says', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
     expect(output.join('')).toContain('"database":"pglite"');
+  }, 90_000);
+
+  it("runs deploy/kubernetes's migration Job: its command migrates an empty PostgreSQL", async () => {
+    const job = parse(readFileSync(join(root, 'deploy/kubernetes/migrate-job.yaml'), 'utf8')) as { spec: { template: { spec: { containers: Array<{ command: string[] }> } } } };
+    const [bin, ...args] = job.spec.template.spec.containers[0]!.command;
+    const db = await createEmptyDatabase();
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const { stdout } = await run(bin!, args, { cwd: app, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: db.url }, timeout: 60_000 });
+      expect(stdout).toContain('Migrations applied (postgres).');
+      const journal = JSON.parse(readFileSync(join(root, 'drizzle/meta/_journal.json'), 'utf8')) as { entries: unknown[] };
+      expect((await sql`select count(*)::int as n from drizzle.__drizzle_migrations`)[0]!.n).toBe(journal.entries.length);
+    } finally {
+      await sql.end({ timeout: 5 });
+      await db.drop();
+    }
   }, 90_000);
 
   it('serves Slack: a signed /access request opens the request modal, on PostgreSQL', async () => {

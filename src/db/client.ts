@@ -19,7 +19,7 @@ export type Executor = Db | Tx;
 export interface Database {
   db: Db;
   kind: 'postgres' | 'pglite';
-  /** Applies the committed drizzle migrations (idempotent). */
+  /** Applies the committed drizzle migrations (idempotent; on PostgreSQL, one process at a time). */
   migrate(): Promise<void>;
   /** LISTEN on a channel; returns a function that stops listening. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
@@ -28,6 +28,29 @@ export interface Database {
 
 // Resolved from this file so it works from src/ (tsx) and from dist/ (built) alike.
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
+
+/** Session-level advisory lock key taken around migrations (any fixed number; the audit chain's is 7_130_551). */
+export const MIGRATION_LOCK = 7_130_552;
+
+/**
+ * drizzle's migrator reads the last applied migration, then applies the newer ones: two replicas (or a
+ * replica and the migration Job) starting together would both apply them, and the second fails on "already
+ * exists". Holding an advisory lock on one reserved connection makes them take turns; the later one finds
+ * nothing left to do. The lock goes with the connection if the process dies mid-way.
+ */
+async function migrateLocked(sql: postgres.Sql): Promise<void> {
+  const lock = await sql.reserve();
+  try {
+    await lock`select pg_advisory_lock(${MIGRATION_LOCK}::bigint)`;
+    try {
+      await migratePostgres(drizzlePostgres(sql, { schema }), { migrationsFolder: MIGRATIONS });
+    } finally {
+      await lock`select pg_advisory_unlock(${MIGRATION_LOCK}::bigint)`;
+    }
+  } finally {
+    lock.release();
+  }
+}
 
 export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: true };
 
@@ -38,7 +61,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return {
       db,
       kind: 'postgres',
-      migrate: () => migratePostgres(drizzlePostgres(sql, { schema }), { migrationsFolder: MIGRATIONS }),
+      migrate: () => migrateLocked(sql),
       listen: async (channel, onMessage) => {
         // postgres-js keeps a dedicated connection for LISTEN and re-subscribes after reconnecting.
         const sub = await sql.listen(channel, onMessage);

@@ -3,7 +3,7 @@ import type { Route } from './server.js';
 /** A load balancer gives up after a few seconds: answer 503 before that rather than hang. */
 export const HEALTH_TIMEOUT_MS = 2000;
 
-/** GET /healthz: 200 when the database answers, 503 otherwise (for load balancers and Docker). */
+/** GET /healthz: 200 when the database answers, 503 otherwise (for load balancers, Docker, readiness probes). */
 export function healthRoute(checkDatabase: () => Promise<void>, timeoutMs = HEALTH_TIMEOUT_MS): Route {
   return {
     path: '/healthz',
@@ -25,6 +25,23 @@ export function healthRoute(checkDatabase: () => Promise<void>, timeoutMs = HEAL
       } finally {
         clearTimeout(timer);
       }
+    },
+  };
+}
+
+/**
+ * GET /livez: 200 whenever the process answers HTTP, checking nothing else. A liveness probe on /healthz
+ * would restart every replica during a database outage, which only adds start-up failures to the outage:
+ * the bot recovers by itself once the database is back (readiness, on /healthz, takes it out of service
+ * meanwhile). A process that stopped answering at all still fails this.
+ */
+export function livenessRoute(): Route {
+  return {
+    path: '/livez',
+    method: 'GET',
+    handler: (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify({ ok: true }));
     },
   };
 }

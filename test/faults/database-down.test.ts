@@ -17,7 +17,7 @@ import { APP_SCOPES } from '../support/app-scopes.js';
 /**
  * The database goes away for a while. The bot runs against a PostgreSQL server of this test's own, which
  * the test stops (fast shutdown: every connection cut) and starts again. Meanwhile people get a clear
- * "try again" sentence, /healthz says 503 at once, and afterwards the bot carries on by itself with
+ * "try again" sentence, /healthz says 503 at once (/livez stays 200), and afterwards the bot carries on by itself with
  * nothing half-written.
  */
 const TRY_AGAIN = "I can't reach my database right now. Please try again in a minute.";
@@ -74,7 +74,7 @@ const counts = async () =>
   (await sql`select (select count(*)::int from access_requests) as requests, (select count(*)::int from audit_events) as audit, (select count(*)::int from outbox) as outbox, (select count(*)::int from grants) as grants`)[0]!;
 
 describe('the database goes away and comes back', () => {
-  it('people are told to try again, /healthz says 503, and the bot recovers by itself', async () => {
+  it('people are told to try again, /healthz says 503 while /livez says 200, and the bot recovers by itself', async () => {
     // Working before: one request goes through.
     const modal = await openRequestModal(PEOPLE.requester);
     await driver.submitView(PEOPLE.requester, modal.id, { 'request.resources': ['prod-db'], 'request.duration': '60', 'request.justification': 'DB-1: before the outage' });
@@ -93,8 +93,9 @@ describe('the database goes away and comes back', () => {
       const res = await driver.submitView(PEOPLE.requester, pendingForm.id, { 'request.resources': ['prod-db'], 'request.duration': '60', 'request.justification': 'DB-2: during the outage' });
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.json)).toContain(TRY_AGAIN);
-      // The process is still there, answering.
+      // The process is still there, answering: the liveness probe's route says so (a restart would not help).
       expect((await health()).status).toBe(503);
+      expect((await fetch(`${bot.url}/livez`, { signal: AbortSignal.timeout(3000) })).status).toBe(200);
     } finally {
       await pg.start();
     }

@@ -64,6 +64,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** Creates a fresh database with no schema at all (nothing migrated), as a first deployment finds it. */
+export async function createEmptyDatabase(): Promise<TestDatabase> {
+  const admin = adminUrl();
+  counter += 1;
+  const name = `access_empty_${process.pid}_${counter}_${randomBytes(3).toString('hex')}`;
+  const sql = postgres(admin, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await sql.unsafe(`create database ${quoteIdent(name)}`);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+  return { url: withDatabase(admin, name), name, drop: () => dropDatabase(admin, name) };
+}
+
 /**
  * A database standing in for a production target the provisioners grant access to: a fresh test
  * database with a `payments (id, amount)` table holding `rows`.
