@@ -102,7 +102,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const clock = new SandboxClock();
     const receiver = createWebhookReceiver(webhookSecret);
     const driver = new SlackDriver({ eventsUrl: `${origin}/slack/events`, signingSecret, slack });
-    const ctx: SandboxContext = { slack, driver, logger, clock, people: SANDBOX_USERS, webhooks: receiver.events, viewErrors: new Map() };
+    const ctx: SandboxContext = { slack, driver, logger, clock, people: SANDBOX_USERS, webhooks: receiver.events, targets: () => [], viewErrors: new Map() };
     const home: Route = {
       method: 'GET',
       path: '/',

@@ -17,6 +17,8 @@ export interface Snapshot {
   modals: ViewSnapshot[];
   home: ViewSnapshot | null;
   webhooks: readonly ReceivedWebhook[];
+  /** What the sandbox's cloud and identity doubles hold now: AWS assignments, GCP bindings, group members. */
+  targets: readonly TargetView[];
   clock: { now: string; offsetMinutes: number };
   /** Web API calls the double refused lately: a bug in the bot shows here instead of vanishing. */
   slackErrors: Array<{ method: string; error: string; at: string }>;
@@ -31,11 +33,18 @@ export interface ViewSnapshot {
   values: StateValues; errors: Record<string, string>; clearOnClose: boolean;
 }
 
+/** One simulated target as the page lists it: a title and one line per grant-made object in it. */
+export interface TargetView {
+  name: string;
+  items: string[];
+}
+
 export interface SnapshotSources {
   slack: FakeSlack;
   people: SandboxPerson[];
   clock: SandboxClock;
   webhooks: () => readonly ReceivedWebhook[];
+  targets: () => readonly TargetView[];
   viewErrors: Map<string, Record<string, string>>;
 }
 
@@ -93,6 +102,7 @@ export function snapshot(src: SnapshotSources, userId: string): Snapshot {
     modals: slack.viewStack(userId).map((v) => viewSnapshot(src, v)),
     home: home ? viewSnapshot(src, home) : null,
     webhooks: src.webhooks(),
+    targets: src.targets(),
     clock: { now: src.clock.now().toISOString(), offsetMinutes: src.clock.offsetMinutes },
     slackErrors: slack.failures().slice(-5).map((c) => ({ method: c.method, error: c.error ?? 'error', at: new Date(c.at).toISOString() })),
   };

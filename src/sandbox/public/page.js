@@ -5,7 +5,7 @@ import { renderBlocks } from './blocks.js';
 import { el } from './dom.js';
 import { mrkdwn, textHtml } from './mrkdwn.js';
 import { modalKey, renderModal } from './modal.js';
-import { clockControls, clockNow, renderSlackErrors, renderWebhooks } from './panels.js';
+import { clockControls, clockNow, renderSlackErrors, renderTargets, renderWebhooks } from './panels.js';
 
 const $ = (id) => document.getElementById(id);
 const SHORTCUTS = ['/access request', '/access list', '/access pending', '/access help'];
@@ -118,6 +118,7 @@ function draw(snap) {
   });
   drawIf('clock', snap.clock, () => $('clock-now').replaceChildren(...clockNow(snap.clock)));
   drawIf('webhooks', snap.webhooks, () => $('webhooks').replaceChildren(renderWebhooks(snap.webhooks, snap.names)));
+  drawIf('targets', snap.targets, () => $('targets').replaceChildren(renderTargets(snap.targets)));
   drawIf('errors', snap.slackErrors, () => $('slack-errors').replaceChildren(renderSlackErrors(snap.slackErrors)));
 }
 

@@ -31,6 +31,14 @@ export function renderWebhooks(events, names) {
   }));
 }
 
+export function renderTargets(targets) {
+  if (targets.length === 0) return el('p', { class: 'muted' }, 'No simulated cloud or identity targets.');
+  return el('div', { class: 'targets' }, targets.map((t) =>
+    el('div', { class: 'target', 'data-target': t.name },
+      el('strong', {}, t.name),
+      t.items.length === 0 ? el('p', { class: 'muted' }, 'Nothing granted.') : el('ul', {}, t.items.map((i) => el('li', {}, el('code', {}, i)))))));
+}
+
 export function renderSlackErrors(errors) {
   if (errors.length === 0) return el('p', { class: 'muted' }, 'None: Slack accepted every call the bot made.');
   return el('ul', { class: 'slack-errors' }, errors.map((e) => el('li', {}, el('code', {}, e.method), ` → ${e.error} `, el('span', { class: 'muted' }, new Date(e.at).toLocaleTimeString()))));
