@@ -23,7 +23,7 @@ function cpuTable(title: string, runs: ReplicaRun[], phase: (r: ReplicaRun) => {
   const bots = (c: CpuShares) => c.seconds.filter(([g]) => g.startsWith('bot replica')).map(([, s]) => s);
   const known = (c: CpuShares) => c.seconds.reduce((a, [, s]) => a + s, 0);
   return [
-    `| ${title} | ${runs.map(label).join(' | ')} |`,
+    `| ${title}: CPU seconds, and their share of the machine's busy time | ${runs.map(label).join(' | ')} |`,
     `|---|${runs.map(() => '---|').join('')}`,
     row('Wall time; the machine busy (CPU seconds of the seconds it had)', (c) => `${fmt(c.wallSeconds, 1)} s; ${fmt(c.machineBusy, 1)} of ${fmt(c.machineCapacity, 1)} s (${pct(c.machineBusy, c.machineCapacity)})`),
     row('Bot replicas (each)', (c) => `${fmt(bots(c).reduce((a, b) => a + b, 0), 2)} s (${bots(c).map((s) => fmt(s, 2)).join(' + ')}): ${pct(bots(c).reduce((a, b) => a + b, 0), c.machineBusy)}`),

@@ -212,6 +212,8 @@ describe(`${REPLICAS} replicas on one database, one killed at a time`, () => {
     process.stderr.write(`[replica kill] FAULT_SEED=${SEED}: random kill after approving #${randomProvision}, held provisioning #${heldProvision}, held removal #${heldExpiry}, random kill ${randomExpiryMs} ms into the expiry window\n`);
     const ids: string[] = [];
     for (let i = 0; i < LIFECYCLES; i++) ids.push(await submit(i));
+    // Every request's messages out first: the kills are meant for provisioning and expiry.
+    await converged('the request messages sent', async () => (await sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n === 0);
 
     // Provisioning: every approval through the replicas in turn; two of them lose a replica.
     for (let i = 0; i < LIFECYCLES; i++) {
