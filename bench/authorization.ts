@@ -102,7 +102,7 @@ export async function benchAuthorization(seconds = 10, connections = 16, rates =
     const { token } = await app.services.apiKeys!.create('U0ADMIN', 'bench');
     await app.stop();
     stopped = true;
-    const bot = await startBotProcess({ env: { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench-signing-secret', SLACK_API_URL: slack.apiUrl, DATABASE_URL: db.url, LOG_LEVEL: 'error', ACCESS_ADMINS: 'U0ADMIN' }, startTimeoutMs: 60_000, nodeArgs: process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
+    const bot = await startBotProcess({ env: { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench-signing-secret', SLACK_API_URL: slack.apiUrl, DATABASE_URL: db.url, LOG_LEVEL: 'error', ACCESS_ADMINS: 'U0ADMIN' }, startTimeoutMs: 60_000, nodeArgs: process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [], entry: 'dist' });
     const body = JSON.stringify({ user: 'U000042', resource: 'res-42' });
     const client = fileURLToPath(new URL('./load-client.ts', import.meta.url));
     const http: HttpFigures[] = [];

@@ -25,6 +25,8 @@ export interface BenchEnv {
   slack: FakeSlack;
   target: WebhookTarget;
   bot: BotProcess;
+  /** Every replica (`replicas` of them, `bot` first), all on the same database. */
+  bots: BotProcess[];
   driver: SlackDriver;
   databaseUrl: string;
   stop(): Promise<void>;
@@ -43,6 +45,7 @@ export function webhookCatalogue(targetUrl: string, resources = 20): string {
 /** `database`: a prepared one (a server database, or a PGlite data directory); a fresh server database by default. */
 export async function startBenchEnv(opts: {
   requesters: number;
+  replicas?: number;
   env?: Record<string, string>;
   accessFile?: (targetUrl: string) => string | null;
   database?: { url: string; drop(): Promise<void> } | { dataDir: string };
@@ -71,16 +74,20 @@ export async function startBenchEnv(opts: {
   }
   // e.g. BENCH_BOT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the bot spends its time.
   const nodeArgs = [...(process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(opts.nodeArgs ?? [])];
-  // The compiled bot, as npm start runs it (bench/run.ts builds it first when the sources changed).
-  const bot = await startBotProcess({ env, startTimeoutMs: 60_000, nodeArgs, entry: 'dist' });
+  // One after the other: the first migrates the fresh database and applies ACCESS_CONFIG. The compiled
+  // bot, as npm start runs it (bench/run.ts builds it first when the sources changed).
+  const bots: BotProcess[] = [];
+  for (let i = 0; i < (opts.replicas ?? 1); i++) bots.push(await startBotProcess({ env, startTimeoutMs: 60_000, nodeArgs, entry: 'dist' }));
+  const bot = bots[0]!;
   return {
     slack,
     target,
     bot,
+    bots,
     driver: new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack }),
     databaseUrl: 'url' in db ? db.url : `pglite:${db.dataDir}`,
     async stop() {
-      await bot.stop();
+      await Promise.all(bots.map((b) => b.stop()));
       await target.stop();
       await slack.stop();
       if ('drop' in db) await db.drop();

@@ -20,10 +20,11 @@ export interface RevocationFigures {
   floor: ReturnType<typeof stats>;
 }
 
-async function seed(url: string, grants: number, firstEnd: number, windowSeconds: number) {
+/** Active webhook grants on app-00…app-19 (flow `flowName`), their ends spread over the window; also bench/replicas.ts. */
+export async function seedEndingGrants(url: string, grants: number, firstEnd: number, windowSeconds: number, flowName = 'apps') {
   const sql = postgres(url, { onnotice: () => {}, max: 1 });
   try {
-    const [flow] = await sql`select id from flows where name = 'apps'`;
+    const [flow] = await sql`select id from flows where name = ${flowName}`;
     const users = requesterIds(50);
     const rows = Array.from({ length: grants }, (_, i) => {
       const id = `req_rev${String(i).padStart(6, '0')}`;
@@ -32,7 +33,7 @@ async function seed(url: string, grants: number, firstEnd: number, windowSeconds
       const expiresAt = new Date(firstEnd + Math.floor((i * windowSeconds * 1000) / grants));
       const requester = users[i % users.length]!;
       return {
-        request: { id, requester_id: requester, flow_id: flow!.id as string, flow_name: 'apps', status: 'active', justification: 'bench', duration_minutes: 60, notified_approvers: sql.json(['U0APPR']), created_at: new Date(), decided_at: new Date(), decided_by: 'U0APPR' },
+        request: { id, requester_id: requester, flow_id: flow!.id as string, flow_name: flowName, status: 'active', justification: 'bench', duration_minutes: 60, notified_approvers: sql.json(['U0APPR']), created_at: new Date(), decided_at: new Date(), decided_by: 'U0APPR' },
         resource: { request_id: id, position: 0, resource_id: 'bench', name: resource, type: 'generic' },
         grant: { id: grantId, request_id: id, requester_id: requester, policy: sql.json({ durationMinutes: 60, resources: [{ type: 'generic', resource }] }), approved_by: 'U0APPR', status: 'active', starts_at: new Date(), expires_at: expiresAt },
         target: { grant_id: grantId, resource_name: resource, provisioner: 'webhook', status: 'active', state: sql.json({}) },
@@ -77,7 +78,7 @@ export async function benchRevocation(grants: number, windowSeconds: number): Pr
   try {
     // The first grant ends a few seconds after seeding is done, the last `windowSeconds` later.
     const firstEnd = Date.now() + 5000;
-    await seed(env.databaseUrl, grants, firstEnd, windowSeconds);
+    await seedEndingGrants(env.databaseUrl, grants, firstEnd, windowSeconds);
     const deadline = firstEnd + windowSeconds * 1000 + 60_000;
     for (;;) {
       const [done] = await sql`select count(*)::int as n from audit_events where action = 'grant.deprovisioned'`;

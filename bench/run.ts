@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { benchApproval, describeApproval } from './approval.js';
 import { benchAuthorization, describeAuthorization } from './authorization.js';
+import { benchReplicas, describeReplicas } from './replicas.js';
 import { benchRequestModal, describeRequestModal } from './request-modal.js';
 import { benchRevocation, describeRevocation } from './revocation.js';
 import { benchMemory, describeMemory } from './memory.js';
@@ -13,9 +14,10 @@ import { fmt, machine } from './support.js';
  * server) and writes BENCHMARKS.md with the machine, the command and each figure beside its goal (and,
  * for the end-to-end ones, beside its floor). Sizes are overridable for quick runs, e.g.
  * `BENCH_ONLY=scale BENCH_SCALE_REQUESTS=10000 BENCH_SCALE_AUDIT=100000 npm run bench`.
+ * BENCH_OUT writes the file elsewhere (e.g. /tmp/bench.md for a run on a busy machine).
  */
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const only = new Set((process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,revocation,scale,scale-pglite').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,revocation,replicas,scale,scale-pglite').split(','));
 const started = new Date();
 const seconds = env('BENCH_SECONDS', 10);
 const knobs = {
@@ -27,6 +29,13 @@ const knobs = {
   // The embedded database is the default for a small team trying the bot: a tenth of the size.
   pglite: { resources: env('BENCH_PGLITE_RESOURCES', 1_000), requests: env('BENCH_PGLITE_REQUESTS', 10_000), audit: env('BENCH_PGLITE_AUDIT', 100_000) },
   samples: env('BENCH_SAMPLES', 300),
+  replicas: {
+    approvals: env('BENCH_REPLICA_APPROVALS', 120),
+    expiries: env('BENCH_REPLICA_EXPIRIES', 400),
+    windowSeconds: env('BENCH_REPLICA_WINDOW', 1),
+    lanes: env('BENCH_REPLICA_LANES', 8),
+    counts: (process.env.BENCH_REPLICA_COUNTS ?? '1,3').split(',').map(Number),
+  },
 };
 const step = (what: string) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${what}\n`);
 
@@ -42,6 +51,7 @@ if (only.has('memory')) {
   endToEnd.push(...memory.rows);
   notes.push(...memory.notes);
 }
+const replicas: string[] = [];
 if (only.has('authorization')) {
   step('authorization');
   authz.push(...describeAuthorization(await benchAuthorization(seconds, env('BENCH_CONNECTIONS', 16))));
@@ -57,6 +67,10 @@ if (only.has('approval')) {
 if (only.has('revocation')) {
   step('revocation');
   endToEnd.push(...describeRevocation(await benchRevocation(knobs.revocations, knobs.window)));
+}
+if (only.has('replicas')) {
+  step('replicas');
+  replicas.push(...describeReplicas(await benchReplicas(knobs.replicas)));
 }
 if (only.has('scale')) {
   step('scale');
@@ -95,8 +109,8 @@ const lines = [
         '',
       ]
     : []),
+  ...replicas,
 ];
-// BENCH_OUT: somewhere else than BENCHMARKS.md (a quick or noisy run that should not replace the record).
 writeFileSync(process.env.BENCH_OUT ?? new URL('../BENCHMARKS.md', import.meta.url), lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exit(0);

@@ -191,7 +191,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     await apiKeys.start();
     const expired = await grants.expireDue();
     if (expired > 0) logger.info({ expired }, 'ended grants that ran out while the bot was down');
-    outboxLoop = startLoop('outbox', () => drainOutbox(database.db, deliver, logger), 2000, logger);
+    outboxLoop = startLoop('outbox', () => drainOutbox(database.db, deliver, logger, config.OUTBOX_LEASE_SECONDS), 2000, logger);
     expiryLoop = startLoop('expiry', expireAndPlan, config.EXPIRY_INTERVAL_SECONDS * 1000, logger);
     lifecycleLoop = startLoop('lifecycle', () => lifecycle.runOnce(), config.LIFECYCLE_INTERVAL_SECONDS * 1000, logger);
     await logAuditHead(database.db, logger);

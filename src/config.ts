@@ -30,6 +30,11 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   /** How often the expiry worker looks for grants that ran out. */
   EXPIRY_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(15),
+  /**
+   * How long an outbox item a worker took stays its own: a replica that dies mid-delivery leaves its
+   * items to the others once this runs out. Longer than the slowest delivery, or a slow one is sent twice.
+   */
+  OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   /** How often the lifecycle job sends reminders, escalates, times out pending requests, warns before ends, starts scheduled grants. */
   LIFECYCLE_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(60),
   /** Optional SIEM stream of every audit event (Standard Webhooks signature with AUDIT_WEBHOOK_SECRET, `whsec_…`). */

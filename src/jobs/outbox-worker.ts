@@ -3,7 +3,6 @@ import type { Db } from '../db/client.js';
 import { claimOutbox, completeOutbox, retryOutboxLater } from '../db/outbox-queries.js';
 import type { OutboxItem } from '../db/outbox-queries.js';
 
-const LEASE_SECONDS = 60;
 /** Past this many attempts an item is parked (kept, with its error) instead of retried forever. */
 const MAX_ATTEMPTS = 25;
 
@@ -11,11 +10,11 @@ export const backoffSeconds = (attempts: number) => Math.min(300, 2 ** Math.min(
 
 const retryAfterOf = (e: unknown) => Number((e as { retryAfter?: number }).retryAfter) || 0;
 
-/** One pass over due outbox items; returns how many it handled. */
-export async function drainOutbox(db: Db, handle: (item: OutboxItem) => Promise<void>, logger: Logger): Promise<number> {
+/** One pass over due outbox items; returns how many it handled. `leaseSeconds`: OUTBOX_LEASE_SECONDS. */
+export async function drainOutbox(db: Db, handle: (item: OutboxItem) => Promise<void>, logger: Logger, leaseSeconds = 60): Promise<number> {
   let handled = 0;
   for (;;) {
-    const items = await claimOutbox(db, 20, LEASE_SECONDS);
+    const items = await claimOutbox(db, 20, leaseSeconds);
     if (items.length === 0) return handled;
     for (const item of items) {
       try {

@@ -131,6 +131,9 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         const provisioned = { action: 'grant.provisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, state: result.state } };
         const readyNote = { instructions: result.instructions ?? null, secretLabel: result.secret?.label ?? null };
         if (!(await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'active', state: result.state, lastError: null, readyNote }, provisioned))) {
+          // Another replica made it real first (this one's outbox lease ran out while the target was
+          // slow): that access stays (test/provisioning-race.test.ts).
+          if ((await targetsOf(db, grantId)).some((t) => t.resourceName === target.resourceName && t.status === 'active')) continue;
           // The grant ended while we were provisioning: undo at once rather than leave access behind.
           const removal = await removeAccess(grant, ctx, target, provisioner, result.state);
           await restoreSiblings(await removal.afterwards(), grantId);

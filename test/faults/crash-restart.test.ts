@@ -10,6 +10,7 @@ import { FakeSlack } from '../../src/sandbox/slack-double/fake-slack.js';
 import { waitFor } from '../support/wait.js';
 import { freePort, startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { faultSeed, prng, sleep } from '../support/seeded-random.js';
 import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { allText } from '../support/journey-steps.js';
 import { GROUPS, PEOPLE, USERS } from '../support/workspace.js';
@@ -25,14 +26,8 @@ import { APP_SCOPES } from '../support/app-scopes.js';
  */
 const LIFECYCLES = 12;
 const KILLS = 6;
-const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 100_000);
-
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => ((s = (s * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
-}
+const SEED = faultSeed();
 const random = prng(SEED);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Phase = 'submit' | 'approve' | 'provision' | 'end';
 const PHASES: Phase[] = ['submit', 'approve', 'provision', 'end'];
 

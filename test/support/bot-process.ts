@@ -110,3 +110,26 @@ export async function rssMiB(pid: number): Promise<number> {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return kb / 1024;
 }
+
+/**
+ * Which of `pids` holds the TCP connection from local port `localPort` to port `remotePort` (Linux
+ * /proc: the socket's inode in /proc/net/tcp, then the process with that inode among its fds). The
+ * fault tests use it to kill the replica whose call a target is holding, not one picked blindly.
+ */
+export async function pidOfConnection(localPort: number, remotePort: number, pids: number[]): Promise<number | undefined> {
+  const { readFile, readdir, readlink } = await import('node:fs/promises');
+  const hex = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const rows = await readFile(table, 'utf8').catch(() => '');
+    for (const row of rows.split('\n').slice(1)) {
+      const f = row.trim().split(/\s+/);
+      if (f[1]?.endsWith(`:${hex(localPort)}`) && f[2]?.endsWith(`:${hex(remotePort)}`)) inodes.add(`socket:[${f[9]}]`);
+    }
+  }
+  for (const pid of pids) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) if (inodes.has(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''))) return pid;
+  }
+  return undefined;
+}

@@ -6,7 +6,9 @@ import { Webhook } from 'standardwebhooks';
 /**
  * A provisioning target we can watch: a local HTTP receiver for the `webhook` provisioner. It checks
  * each Standard Webhooks signature, records every delivery (retries included) with a high-resolution
- * wall-clock time, and can be told to be "down" (answer 503) for a while.
+ * wall-clock time, and can be told to be "down" (answer 503) for a while, or to hold chosen deliveries
+ * unanswered (recorded on arrival, as a real target acts on what it received) so a test can kill their
+ * sender mid-call.
  */
 export interface Delivery {
   id: string;
@@ -18,6 +20,16 @@ export interface Delivery {
   at: number;
 }
 
+/** A delivery left unanswered: `aborted` once its sender closed the connection before any answer. */
+export interface HeldDelivery {
+  delivery: Delivery;
+  /** The sender's side of the connection (its local port), to find which process sent it. */
+  remotePort: number;
+  aborted: boolean;
+  /** Answers 200 now (if the sender is still there). */
+  release(): void;
+}
+
 export const WEBHOOK_SECRET = `whsec_${Buffer.from('access-requests-webhook-target-secret').toString('base64')}`;
 
 export interface WebhookTarget {
@@ -26,6 +38,9 @@ export interface WebhookTarget {
   /** Deliveries answered 503 while down (not counted in `deliveries`). */
   refused: number;
   down: boolean;
+  /** Deliveries for which this says true are held unanswered (see `held`); null holds none. */
+  hold: ((delivery: Delivery) => boolean) | null;
+  held: HeldDelivery[];
   /** Grants whose access is present now: activated and not revoked since. */
   present(): Set<string>;
   /** Distinct deliveries of one type per grant (by webhook-id): a retry of the same message counts once. */
@@ -39,6 +54,8 @@ export async function startWebhookTarget(secret = WEBHOOK_SECRET): Promise<Webho
     deliveries: [],
     refused: 0,
     down: false,
+    hold: null,
+    held: [],
     present() {
       const on = new Set<string>();
       for (const d of target.deliveries) {
@@ -69,8 +86,13 @@ export async function startWebhookTarget(secret = WEBHOOK_SECRET): Promise<Webho
           type: string;
           data: { grant_id: string; request_id: string; resource: { name: string } };
         };
-        target.deliveries.push({ id: header('webhook-id'), type: event.type, grantId: event.data.grant_id, requestId: event.data.request_id, resource: event.data.resource.name, at });
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        const delivery = { id: header('webhook-id'), type: event.type, grantId: event.data.grant_id, requestId: event.data.request_id, resource: event.data.resource.name, at };
+        target.deliveries.push(delivery);
+        const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        if (!target.hold?.(delivery)) return void answer();
+        const held: HeldDelivery = { delivery, remotePort: req.socket.remotePort ?? 0, aborted: false, release: () => !held.aborted && !res.writableEnded && answer() };
+        res.once('close', () => (held.aborted = !res.writableEnded));
+        target.held.push(held);
       } catch {
         res.writeHead(401).end('bad signature');
       }
