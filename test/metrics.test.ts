@@ -1,10 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccessApp } from '../src/app.js';
+import { parseConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
-import { startHarness, type Harness } from './support/harness.js';
+import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
+import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
+import { BOT_TOKEN, SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { approve, approverMessage, requestAccess, statusOf } from './support/journey-steps.js';
-import { PEOPLE, USERS } from './support/workspace.js';
+import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
 
 /**
  * GET /metrics as Prometheus scrapes it: the figures an operator alerts on move with what the bot does,
@@ -256,5 +263,35 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     const right = await scrape({ authorization: `Bearer ${token}` }, t.port);
     expect(right.status).toBe(200);
     expect(right.body).toContain('# TYPE access_requests_total counter');
+  });
+});
+
+describe('GET /metrics on the embedded database', () => {
+  it('reports a pool of one connection and reads the outbox backlog from PGlite too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'access-metrics-'));
+    const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+    const config = parseConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+    const app = await createAccessApp({ config, logger: createLogger('silent'), accessFileText: ACCESS_FILE });
+    try {
+      const { port } = await app.start();
+      expect(app.database.kind).toBe('pglite');
+      const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack });
+      await driver.command(PEOPLE.requester, '/access', 'request prod-db');
+      const modal = await until(() => slack.topView(PEOPLE.requester), 5000, 'the request modal');
+      await driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'embedded metrics' });
+      await app.jobs.drainOutbox();
+      const samples = parse((await scrape({}, port)).body);
+      const value = (name: string, labels: Record<string, string> = {}) => samples.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value;
+      expect(value('access_db_pool_max')).toBe(1);
+      expect(value('access_db_pool_in_use')).toBeLessThanOrEqual(1);
+      expect(value('access_outbox_depth', { state: 'due' })).toBe(0);
+      expect(value('access_outbox_oldest_age_seconds')).toBe(0);
+      expect(value('access_requests_total', { flow: 'support-prod', outcome: 'submitted' })).toBe(1);
+      expect(value('access_slack_api_calls_total', { method: 'chat.postMessage', outcome: 'ok' })).toBe(slack.calls('chat.postMessage').length);
+    } finally {
+      await app.stop();
+      await slack.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
