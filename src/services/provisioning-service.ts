@@ -121,7 +121,8 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
           await provisioner.deprovision(ctx, result.state);
           continue;
         }
-        metrics.observeProvisioned(target.provisioner, seconds(grant.startsAt));
+        // Access put back by reconcile (its ready DM went out long ago) is no time-to-access.
+        if (target.readySentAt === null) metrics.observeProvisioned(target.provisioner, seconds(grant.startsAt));
         // Owed until it reaches Slack: if this fails (or the bot dies first), a later attempt sends it.
         try {
           await tellReady(grantId, request, target.resourceName, result);
