@@ -6,6 +6,9 @@ import { authorizationRoutes } from './http/authorization-api.js';
 import { sessionRoutes } from './http/sessions-api.js';
 import { auditPageRoutes } from './http/audit-page.js';
 import { healthRoute, livenessRoute } from './http/health.js';
+import { metricsRoute } from './http/metrics.js';
+import { createPrometheusMetrics } from './observability/prometheus-metrics.js';
+import { countedFetch } from './slack/counted-fetch.js';
 import { guardSlackRequests } from './http/slack-guard.js';
 import { createLinkSigner } from './http/signed-link.js';
 import { createAuditViewService, type SessionsReader } from './services/audit-view-service.js';
@@ -19,7 +22,7 @@ import { drainOutbox } from './jobs/outbox-worker.js';
 import { nextGrantEnd } from './db/grant-queries.js';
 import { startLoop, type Loop } from './jobs/loop.js';
 import { boltLogger } from './logger.js';
-import type { OutboxItem } from './db/outbox-queries.js';
+import { outboxBacklog, type OutboxItem } from './db/outbox-queries.js';
 import type { Provisioner } from './provisioners/port.js';
 import { createKubernetesProvisioner } from './provisioners/kubernetes/kubernetes-provisioner.js';
 import { createPostgresProvisioner } from './provisioners/postgres/postgres-provisioner.js';
@@ -83,6 +86,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.
   const accessFile = options.accessFileText !== undefined ? checkProvisioners(parseAccessFile(options.accessFileText), provisioners) : undefined;
   const database: Database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
+  const metrics = createPrometheusMetrics({ outbox: () => outboxBacklog(database.db), pool: () => database.pool() });
   let outboxLoop: Loop | undefined;
   let expiryLoop: Loop | undefined;
   let lifecycleLoop: Loop | undefined;
@@ -103,11 +107,13 @@ export async function createAccessApp(options: AccessAppOptions) {
   const receiver = socketMode ? undefined : new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: boltLogger(logger) });
   // Outbox items are retried by our worker with backoff; WebClient's default (10 retries over 30 min)
   // would stall the worker. 429 Retry-After is still honoured by WebClient itself.
-  const clientOptions = { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 } };
+  // Every WebClient Bolt makes (and its respond()) takes `fetch` from here: the one place to count Slack calls.
+  const fetch = countedFetch(metrics.slackCall);
+  const clientOptions = { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 }, fetch };
   const app = new App({
     token: config.SLACK_BOT_TOKEN,
     // Socket Mode's own client (apps.connections.open) takes its options from installerOptions.
-    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN, installerOptions: { clientOptions: config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {} } } : { receiver }),
+    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN, installerOptions: { clientOptions: { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), fetch } } } : { receiver }),
     ...(options.botIdentity ?? {}),
     deferInitialization: true,
     // No conversation state is used; Bolt's default store costs every event a rejected lookup.
@@ -125,6 +131,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     admins: new Set(config.ACCESS_ADMINS),
     afterCommit: () => outboxLoop?.kick(),
     provisioners,
+    metrics,
   };
   const requests = createRequestService(serviceDeps);
   const reviews = createReviewService(serviceDeps);
@@ -153,6 +160,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   const httpServer = createHttpServer(receiver ? guardSlackRequests(receiver.requestListener, config.SLACK_SIGNING_SECRET, logger) : null, [
     healthRoute(() => ping(database.db)),
     livenessRoute(),
+    metricsRoute(metrics.registry, config.METRICS_TOKEN),
     ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys.verify(h) }),
     ...sessionRoutes(sessions, { verify: (h) => apiKeys.verify(h) }),
     ...auditPageRoutes(audit, signer),

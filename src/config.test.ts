@@ -21,9 +21,16 @@ describe('configuration', () => {
     [{ ...base, DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// connection URL.'],
     [{ ...base, ACCESS_ADMINS: 'alice' }, 'ACCESS_ADMINS'],
     [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ...base, METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
   ])('stops with one sentence naming the variable (%#)', (env, sentence) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(sentence);
+  });
+
+  it('METRICS_TOKEN is optional: unset (or empty), /metrics is open', () => {
+    expect(parseConfig(base).METRICS_TOKEN).toBeUndefined();
+    expect(parseConfig({ ...base, METRICS_TOKEN: '' }).METRICS_TOKEN).toBeUndefined();
+    expect(parseConfig({ ...base, METRICS_TOKEN: 'a'.repeat(32) }).METRICS_TOKEN).toBe('a'.repeat(32));
   });
 
   it('never echoes a secret value in its message', () => {

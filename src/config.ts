@@ -46,6 +46,8 @@ export const ConfigSchema = z.object({
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().positive().max(86400).default(300),
   /** How often the postgres provisioner's roles are sampled in pg_stat_activity for session logs. */
   SESSION_SAMPLE_SECONDS: z.coerce.number().positive().max(60).default(2),
+  /** When set, GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (a random token, e.g. openssl rand -hex 32)').optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

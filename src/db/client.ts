@@ -24,7 +24,37 @@ export interface Database {
   /** LISTEN on a channel; returns a function that stops listening. */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** How busy the connection pool is now (for the metrics endpoint). */
+  pool(): PoolStats;
 }
+
+/**
+ * Neither driver reports its pool, so the work handed to it is counted here: each statement outside a
+ * transaction holds a connection while it runs, each transaction holds one from BEGIN to COMMIT (its
+ * statements run on that connection and are not counted again). Work beyond `max` waits for a connection.
+ */
+export interface PoolStats {
+  inUse: number;
+  max: number;
+  waiting: number;
+}
+
+class PoolCounter {
+  private inFlight = 0;
+  constructor(readonly max: number) {}
+  /** Counts `work` from now until it settles. */
+  track<T>(work: PromiseLike<T>): Promise<T> {
+    this.inFlight += 1;
+    return Promise.resolve(work).finally(() => {
+      this.inFlight -= 1;
+    });
+  }
+  stats(): PoolStats {
+    return { inUse: Math.min(this.inFlight, this.max), max: this.max, waiting: Math.max(0, this.inFlight - this.max) };
+  }
+}
+
+const POOL_MAX = 10;
 
 // Resolved from this file so it works from src/ (tsx) and from dist/ (built) alike.
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -56,8 +86,27 @@ export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: t
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('url' in target) {
-    const sql = postgres(target.url, { onnotice: () => {}, max: 10, connect_timeout: 10 });
-    const db = drizzlePostgres(sql, { schema }) as unknown as Db;
+    const sql = postgres(target.url, { onnotice: () => {}, max: POOL_MAX, connect_timeout: 10 });
+    const counter = new PoolCounter(POOL_MAX);
+    // drizzle runs every statement through `unsafe` and every transaction through `begin`. A postgres-js
+    // query runs when first awaited; `.values()` (which drizzle may chain) only sets a flag, so the
+    // wrapper hands back the same query object, with its `then` counting the run.
+    const counted = new Proxy(sql, {
+      get(target, prop, receiver) {
+        if (prop === 'begin') return (...args: Parameters<typeof sql.begin>) => counter.track(target.begin(...args));
+        if (prop === 'unsafe') {
+          return (...args: Parameters<typeof sql.unsafe>) => {
+            const query = target.unsafe(...args);
+            const then = query.then.bind(query);
+            let run: Promise<Awaited<typeof query>> | undefined;
+            query.then = ((onFulfilled, onRejected) => (run ??= counter.track(then())).then(onFulfilled, onRejected)) as typeof query.then;
+            return query;
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const db = drizzlePostgres(counted, { schema }) as unknown as Db;
     return {
       db,
       kind: 'postgres',
@@ -68,6 +117,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
         return () => sub.unlisten();
       },
       close: () => sql.end({ timeout: 5 }),
+      pool: () => counter.stats(),
     };
   }
   let client: PGlite;
@@ -77,7 +127,19 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   } else {
     client = await PGlite.create();
   }
-  const pg = drizzlePglite(client, { schema });
+  // One connection: PGlite runs one statement (or transaction) at a time and queues the rest.
+  const counter = new PoolCounter(1);
+  const direct = client;
+  const counted = new Proxy(client, {
+    get(target, prop) {
+      if (prop === 'query') return (...args: Parameters<PGlite['query']>) => counter.track(direct.query(...args));
+      if (prop === 'transaction') return (...args: Parameters<PGlite['transaction']>) => counter.track(direct.transaction(...args));
+      const value = Reflect.get(target, prop, target) as unknown;
+      // PGlite keeps private (#) fields: its methods must run on the instance itself, not on the proxy.
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const pg = drizzlePglite(counted, { schema });
   return {
     db: pg as unknown as Db,
     kind: 'pglite',
@@ -87,6 +149,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       return async () => unsubscribe();
     },
     close: () => client.close(),
+    pool: () => counter.stats(),
   };
 }
 

@@ -114,11 +114,13 @@ export interface GrantForProvisioning {
   status: 'active' | 'expired' | 'revoked';
   startsAt: Date;
   expiresAt: Date;
+  /** When it was revoked or expired; null while active. */
+  endedAt: Date | null;
 }
 
 export async function grantById(db: Executor, id: string): Promise<GrantForProvisioning | undefined> {
   const [row] = await db
-    .select({ id: grants.id, requestId: grants.requestId, requesterId: grants.requesterId, requesterEmail: grants.requesterEmail, status: grants.status, startsAt: grants.startsAt, expiresAt: grants.expiresAt })
+    .select({ id: grants.id, requestId: grants.requestId, requesterId: grants.requesterId, requesterEmail: grants.requesterEmail, status: grants.status, startsAt: grants.startsAt, expiresAt: grants.expiresAt, endedAt: grants.endedAt })
     .from(grants)
     .where(eq(grants.id, id));
   return row;

@@ -61,3 +61,36 @@ export async function pendingOutboxCount(db: Executor): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.doneAt));
   return row?.n ?? 0;
 }
+
+export interface OutboxBacklog {
+  /** Due now (some of them being delivered). */
+  due: number;
+  /** Due later: backing off after a failure, or held for a scheduled start. */
+  waiting: number;
+  /** Given up after too many attempts (kept with their error for a person to look at). */
+  parked: number;
+  /** Seconds the oldest item still owed has waited (0 when none): see outboxBacklog. */
+  oldestAgeSeconds: number;
+}
+
+/** The worker parks an item by pushing it a year out with this prefix on its error (jobs/outbox-worker.ts). */
+const parked = sql`coalesce(${outbox.lastError}, '') like 'gave up:%'`;
+
+/**
+ * The backlog for the metrics endpoint, in one statement over the not-done rows (the pending index).
+ * An item is owed once due, or once tried (a failing item backs off, but it is still owed): it has
+ * waited since it became due if never tried (a held scheduled start counts from its release), else
+ * since it was queued. A parked item is counted apart and not owed: it waits for a person.
+ */
+export async function outboxBacklog(db: Executor): Promise<OutboxBacklog> {
+  const [row] = await db
+    .select({
+      due: sql<number>`count(*) filter (where not ${parked} and ${outbox.availableAt} <= now())::int`,
+      waiting: sql<number>`count(*) filter (where not ${parked} and ${outbox.availableAt} > now())::int`,
+      parked: sql<number>`count(*) filter (where ${parked})::int`,
+      oldest: sql<number | null>`extract(epoch from now() - min(case when ${outbox.attempts} = 0 then ${outbox.availableAt} else ${outbox.createdAt} end) filter (where not ${parked} and (${outbox.attempts} > 0 or ${outbox.availableAt} <= now())))::float8`,
+    })
+    .from(outbox)
+    .where(isNull(outbox.doneAt));
+  return { due: row?.due ?? 0, waiting: row?.waiting ?? 0, parked: row?.parked ?? 0, oldestAgeSeconds: Math.max(0, row?.oldest ?? 0) };
+}

@@ -10,7 +10,7 @@ import { AppError } from '../domain/errors.js';
 import { isApproverOf } from '../domain/flow.js';
 import { writeGrant } from './grant-writer.js';
 import { approverIdsOf, isAdmin, requireMember, resolveIdentity } from './identity.js';
-import type { ServiceDeps } from './ports.js';
+import { noopMetrics, type ServiceDeps } from './ports.js';
 
 export const MAX_REASON = 2000;
 
@@ -33,6 +33,7 @@ export type ReviewResult = { ok: true; request: RequestDetails } | { ok: false; 
  */
 export function createBreakGlassService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;
+  const metrics = deps.metrics ?? noopMetrics;
 
   /** The resources this person may break the glass on (empty for almost everyone). */
   async function optionsFor(userId: string): Promise<BreakGlassOption[]> {
@@ -107,6 +108,8 @@ export function createBreakGlassService(deps: ServiceDeps) {
       });
     });
     deps.afterCommit();
+    metrics.requestOutcome(flow.name, 'submitted');
+    metrics.requestOutcome(flow.name, 'break_glass');
     return { ok: true, request: (await getRequestDetails(db, id))! };
   }
 

@@ -7,17 +7,17 @@ import { claimExpiredGrants, endGrant, getRequestDetails, lockRequest, updateReq
 import { AppError } from '../domain/errors.js';
 import { revokeRefusal, transition } from '../domain/request-lifecycle.js';
 import { isAdmin, requireMember, resolveIdentity } from './identity.js';
-import type { ServiceDeps } from './ports.js';
+import { noopMetrics, type ServiceDeps } from './ports.js';
 
 export function createGrantService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;
-
+  const metrics = deps.metrics ?? noopMetrics;
 
   /** Ends an active grant early: an approver of its flow, an admin, or the requester themself. */
   async function revoke(requestId: string, actorId: string): Promise<RequestDetails> {
     await requireMember(directory, actorId);
     const [identity, admin] = await Promise.all([resolveIdentity(directory, actorId, (await deps.catalog.snapshot()).flows), isAdmin(directory, deps.admins, actorId)]);
-    await db.transaction(async (tx) => {
+    const flow = await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);
       const refusal = revokeRefusal(await findFlow(tx, row.flowId), row.requesterId, identity, admin);
@@ -35,8 +35,10 @@ export function createGrantService(deps: ServiceDeps) {
         { topic: 'messages.refresh', requestId: row.id },
         { topic: 'requester.notify', requestId: row.id, payload: { event: 'revoked' } },
       ]);
+      return row.flowName;
     });
     deps.afterCommit();
+    metrics.requestOutcome(flow, 'revoked');
     return (await getRequestDetails(db, requestId))!;
   }
 
@@ -48,6 +50,7 @@ export function createGrantService(deps: ServiceDeps) {
     let total = 0;
     for (;;) {
       const now = clock.now();
+      const expiredFlows: string[] = [];
       const ended = await db.transaction(async (tx) => {
         const ids = await claimExpiredGrants(tx, now, batch);
         for (const id of ids) {
@@ -57,6 +60,7 @@ export function createGrantService(deps: ServiceDeps) {
           const step = transition({ ...row, expiresAt: grant?.grant?.expiresAt ?? null }, { type: 'expire' }, now);
           if (!step.ok) continue;
           await updateRequest(tx, id, { status: 'expired', endedAt: now, endedBy: null });
+          expiredFlows.push(row.flowName);
           const grantId = await endGrant(tx, id, 'expired', now);
           await appendAudit(tx, { requestId: id, actor: 'system', action: 'grant.expired', createdAt: now, details: { expiresAt: grant?.grant?.expiresAt.toISOString() } });
           if (grantId) await markTargetsForRemoval(tx, grantId);
@@ -71,6 +75,7 @@ export function createGrantService(deps: ServiceDeps) {
       });
       total += ended;
       if (ended > 0) deps.afterCommit();
+      for (const flow of expiredFlows) metrics.requestOutcome(flow, 'expired');
       if (ended < batch) return total;
     }
   }

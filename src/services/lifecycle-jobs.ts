@@ -8,7 +8,7 @@ import type { Flow } from '../domain/flow.js';
 import { duePendingSteps, END_WARNING_MINUTES, lifecycleOf } from '../domain/pending-lifecycle.js';
 import { transition } from '../domain/request-lifecycle.js';
 import type { Messenger } from './notification-service.js';
-import type { ServiceDeps } from './ports.js';
+import { noopMetrics, type ServiceDeps } from './ports.js';
 
 /** The lifecycle's own messages (the rest goes through the Messenger every request message uses). */
 export interface LifecycleMessenger {
@@ -57,6 +57,7 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger & Li
 
   /** One batch of pending requests with something due; returns how many were claimed and the counts. */
   async function pendingBatch(now: Date, run: LifecycleRun): Promise<number> {
+    const timedOutFlows: string[] = [];
     const peek = await duePendingRequests(db, now, BATCH, false);
     if (peek.length === 0) return 0;
     // Escalation recipients come from Slack (user groups), so they are resolved before the transaction.
@@ -73,7 +74,10 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger & Li
         const flow = await findFlow(tx, row.flowId);
         const steps = duePendingSteps(row, flow?.lifecycle, now);
         if (steps.timeOut) {
-          if (await timeOut(tx, row, flow, now)) run.timedOut += 1;
+          if (await timeOut(tx, row, flow, now)) {
+            run.timedOut += 1;
+            timedOutFlows.push(row.flowName);
+          }
           continue;
         }
         const patch: Partial<RequestRow> = {};
@@ -107,6 +111,7 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger & Li
       return due.length;
     });
     if (claimed > 0) deps.afterCommit();
+    for (const flow of timedOutFlows) (deps.metrics ?? noopMetrics).requestOutcome(flow, 'timed_out');
     return claimed;
   }
 

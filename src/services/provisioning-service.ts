@@ -7,7 +7,7 @@ import { getRequestDetails, type RequestDetails } from '../db/request-queries.js
 import { PermanentProvisioningError, type GrantContext, type Provisioner, type ProvisionResult } from '../provisioners/port.js';
 import { resolveSettings } from '../provisioners/secrets.js';
 import { createSharedAccess } from './shared-access.js';
-import type { ServiceDeps } from './ports.js';
+import { noopMetrics, type AttemptResult, type ProvisioningOperation, type ServiceDeps } from './ports.js';
 
 /** How provisioning outcomes reach people (Slack in production). Secrets go to the requester only. */
 export interface ProvisioningMessenger {
@@ -34,6 +34,12 @@ export class RetryLater extends Error {
  */
 export function createProvisioningService(deps: ServiceDeps, env: Record<string, string | undefined>, messenger: ProvisioningMessenger) {
   const { db, clock } = deps;
+  const metrics = deps.metrics ?? noopMetrics;
+  const seconds = (from: Date) => Math.max(0, (clock.now().getTime() - from.getTime()) / 1000);
+  /** One provisioner call counted; a retry when the target's last attempt failed (success clears lastError). */
+  const attempted = (target: TargetRow, operation: ProvisioningOperation, result: AttemptResult) =>
+    metrics.provisioningAttempt(target.provisioner, operation, result, target.lastError !== null);
+  const failure = (error: unknown): AttemptResult => (error instanceof PermanentProvisioningError ? 'permanent_error' : 'transient_error');
 
   async function audit(request: string, action: string, details: Record<string, unknown>) {
     await appendAudit(db, { requestId: request, actor: 'system', action, createdAt: clock.now(), details });
@@ -124,10 +130,13 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     const justFailed = new Set<string>();
     for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'pending')) {
       const provisioner = deps.provisioners.get(target.provisioner);
+      let called = false;
       try {
         if (!provisioner) throw new PermanentProvisioningError(`no ${target.provisioner} provisioner is configured`);
         const ctx = await contextFor(grant, request, target);
         const result = await provisioner.provision(ctx);
+        called = true;
+        attempted(target, 'provision', 'ok');
         const provisioned = { action: 'grant.provisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, state: result.state } };
         const readyNote = { instructions: result.instructions ?? null, secretLabel: result.secret?.label ?? null };
         if (!(await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'active', state: result.state, lastError: null, readyNote }, provisioned))) {
@@ -139,6 +148,8 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
           await restoreSiblings(await removal.afterwards(), grantId);
           continue;
         }
+        // Access put back by reconcile (its ready DM went out long ago) is no time-to-access.
+        if (target.readySentAt === null) metrics.observeProvisioned(target.provisioner, seconds(grant.startsAt));
         // Owed until it reaches Slack: if this fails (or the bot dies first), a later attempt sends it.
         try {
           await tellReady(grantId, request, target.resourceName, result);
@@ -149,6 +160,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         }
       } catch (error) {
         const message = (error as Error).message;
+        if (!called) attempted(target, 'provision', failure(error));
         if (error instanceof PermanentProvisioningError) {
           await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'failed', lastError: message, countAttempt: true }, { action: 'grant.provision_failed', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, error: message } });
           await messenger.postProvisioningProblem(request, target.resourceName, message, true);
@@ -203,15 +215,22 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     let retry = false;
     for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'removing')) {
       const provisioner = deps.provisioners.get(target.provisioner);
+      let called = false;
       try {
         if (!provisioner) throw new Error(`no ${target.provisioner} provisioner is configured`);
         const removal = await removeAccess(grant, await contextFor(grant, request, target), target, provisioner, target.state);
+        called = true;
+        attempted(target, 'deprovision', 'ok');
         // Kept objects are named by count and holder, not by key: keys carry people's identities.
         const keptFor = removal.kept > 0 ? { kept: removal.kept, keptFor: removal.holders } : {};
-        await moveAudited(grantId, grant.requestId, target.resourceName, ['removing'], { status: 'removed', lastError: null }, { action: 'grant.deprovisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, ...keptFor } });
+        if (await moveAudited(grantId, grant.requestId, target.resourceName, ['removing'], { status: 'removed', lastError: null }, { action: 'grant.deprovisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, ...keptFor } })) {
+          // From the end the grant was given (revoked early: when; expired: its expires_at) to gone in the target.
+          metrics.observeRevocationLag(target.provisioner, seconds(grant.endedAt && grant.endedAt < grant.expiresAt ? grant.endedAt : grant.expiresAt));
+        }
         await restoreSiblings(await removal.afterwards(), grantId);
       } catch (error) {
         const message = (error as Error).message;
+        if (!called) attempted(target, 'deprovision', failure(error));
         const attempts = await countAttempt(db, grantId, target.resourceName, message);
         await audit(grant.requestId, 'grant.deprovision_attempt_failed', { grantId, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
         retry = true;
@@ -279,13 +298,17 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'active')) {
       const provisioner = deps.provisioners.get(target.provisioner);
       if (!provisioner?.extend) continue;
+      let called = false;
       try {
         const result = await provisioner.extend(await contextFor(grant, request, target), target.state);
+        called = true;
+        attempted(target, 'extend', 'ok');
         await moveTarget(db, grantId, target.resourceName, ['active'], { status: 'active', state: { ...target.state, ...result.state } });
         await audit(grant.requestId, 'grant.extended_in_target', { grantId, resource: target.resourceName, provisioner: target.provisioner, expiresAt: grant.expiresAt.toISOString() });
         if (result.secret) await messenger.postAccessReady(request, target.resourceName, result);
       } catch (error) {
         const message = (error as Error).message;
+        if (!called) attempted(target, 'extend', failure(error));
         const attempts = await countAttempt(db, grantId, target.resourceName, message);
         await audit(grant.requestId, 'grant.extend_attempt_failed', { grantId, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
         if (!(error instanceof PermanentProvisioningError)) retry = true;

@@ -11,7 +11,7 @@ import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { justificationProblem, offeredDurations } from '../domain/flow.js';
 import { approverIdsOf, requireMember } from './identity.js';
-import type { ServiceDeps } from './ports.js';
+import { noopMetrics, type ServiceDeps } from './ports.js';
 
 /** A requester may nudge the approvers of one request at most this often. */
 export const NUDGE_INTERVAL_MINUTES = 30;
@@ -25,6 +25,7 @@ export type ExtensionResult = { ok: true; request: RequestDetails } | { ok: fals
  */
 export function createRequestActions(deps: ServiceDeps) {
   const { db, clock, directory } = deps;
+  const metrics = deps.metrics ?? noopMetrics;
 
   async function ownRequest(tx: Executor, requestId: string, actorId: string): Promise<RequestRow> {
     const row = await lockRequest(tx, requestId);
@@ -35,15 +36,17 @@ export function createRequestActions(deps: ServiceDeps) {
 
   async function cancel(requestId: string, actorId: string): Promise<RequestDetails> {
     await requireMember(directory, actorId);
-    await db.transaction(async (tx) => {
+    const flow = await db.transaction(async (tx) => {
       const row = await ownRequest(tx, requestId, actorId);
       if (row.status !== 'pending') throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
       const now = clock.now();
       await updateRequest(tx, row.id, { status: 'cancelled', endedAt: now, endedBy: actorId });
       await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.cancelled', createdAt: now, details: {} });
       await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
+      return row.flowName;
     });
     deps.afterCommit();
+    metrics.requestOutcome(flow, 'cancelled');
     return (await getRequestDetails(db, requestId))!;
   }
 
@@ -117,6 +120,7 @@ export function createRequestActions(deps: ServiceDeps) {
       await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
     });
     deps.afterCommit();
+    metrics.requestOutcome(flow.name, 'extension_requested');
     return { ok: true, request: (await getRequestDetails(db, id))! };
   }
 

@@ -12,7 +12,7 @@ import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
 import { approverIdsOf, requireMember, resolveIdentity } from './identity.js';
-import type { ServiceDeps } from './ports.js';
+import { noopMetrics, type ServiceDeps } from './ports.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
 export const MAX_RESOURCES_PER_REQUEST = 10;
@@ -56,6 +56,7 @@ export type SubmitResult = { ok: true; requests: RequestDetails[] } | { ok: fals
 
 export function createRequestService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;
+  const metrics = deps.metrics ?? noopMetrics;
 
   // What each person may request, per catalogue version: the type-ahead asks on every keystroke.
   const requestableMemo = new Map<string, RequestableResource[]>();
@@ -211,6 +212,10 @@ export function createRequestService(deps: ServiceDeps) {
     });
     if (!stored) return (await sentBefore(input)) ?? { ok: false, errors: { resources: 'This form was just sent; check `/access list`.' } };
     deps.afterCommit();
+    for (const [i, plan] of plans.entries()) {
+      metrics.requestOutcome(plan.flow.name, 'submitted');
+      if (automatic[i]) metrics.requestOutcome(plan.flow.name, 'auto_approved');
+    }
     const created = await Promise.all(ids.map((id) => getRequestDetails(db, id)));
     return { ok: true, requests: created.filter((r): r is RequestDetails => r !== undefined) };
   }

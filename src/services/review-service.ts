@@ -11,7 +11,7 @@ import { NO_DEFAULTS, type Resource, type TuningOffer } from '../domain/resource
 import { writeGrant } from './grant-writer.js';
 import { requireMember, resolveIdentity } from './identity.js';
 import { applyExtension } from './request-actions.js';
-import type { ServiceDeps } from './ports.js';
+import { noopMetrics, type ServiceDeps } from './ports.js';
 
 export interface ApproveInput {
   requestId: string;
@@ -40,6 +40,8 @@ function refusalMessage(code: string): string {
 
 export function createReviewService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;
+  const metrics = deps.metrics ?? noopMetrics;
+  const waited = (row: Pick<RequestRow, 'createdAt'>, now: Date) => Math.max(0, (now.getTime() - row.createdAt.getTime()) / 1000);
 
   async function actorIdentity(actorId: string): Promise<Identity> {
     await requireMember(directory, actorId);
@@ -144,7 +146,7 @@ export function createReviewService(deps: ServiceDeps) {
       if (row.kind === 'extension') {
         // An extension adds time to the grant it extends instead of creating a new one.
         await applyExtension(tx, row, merged.durationMinutes, input.approverId, now);
-        return { conflict: false as const, granted: true, approvals: all.length, required };
+        return { conflict: false as const, granted: true, approvals: all.length, required, decided: { flow: row.flowName, seconds: waited(row, now), extension: true } };
       }
       await writeGrant(tx, {
         row,
@@ -159,8 +161,12 @@ export function createReviewService(deps: ServiceDeps) {
           { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
         ],
       });
-      return { conflict: false as const, granted: true, approvals: all.length, required };
+      return { conflict: false as const, granted: true, approvals: all.length, required, decided: { flow: row.flowName, seconds: waited(row, now), extension: false } };
     });
+    if (!outcome.conflict && outcome.decided) {
+      metrics.requestOutcome(outcome.decided.flow, outcome.decided.extension ? 'extended' : 'approved');
+      metrics.observeDecision(outcome.decided.flow, 'approved', outcome.decided.seconds);
+    }
     if (outcome.conflict) {
       return { ok: false, errors: { resources: 'Your tuning has nothing in common with the earlier approvals of this request: keep at least one resource and setting they allowed.' } };
     }
@@ -176,14 +182,17 @@ export function createReviewService(deps: ServiceDeps) {
   async function deny(requestId: string, actorId: string, reason: string): Promise<RequestDetails> {
     const identity = await actorIdentity(actorId);
     const note = reason.trim().slice(0, DENY_REASON_MAX) || null;
-    await decide(requestId, identity, async (tx, row, _flow, now) => {
+    const decided = await decide(requestId, identity, async (tx, row, _flow, now) => {
       await updateRequest(tx, row.id, { status: 'denied', decidedAt: now, decidedBy: actorId, denyReason: note });
       await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.denied', createdAt: now, details: { reason: note } });
       await enqueue(tx, [
         { topic: 'messages.refresh', requestId: row.id },
         { topic: 'requester.notify', requestId: row.id, payload: { event: 'denied' } },
       ]);
+      return { flow: row.flowName, seconds: waited(row, now) };
     });
+    metrics.requestOutcome(decided.flow, 'denied');
+    metrics.observeDecision(decided.flow, 'denied', decided.seconds);
     return (await getRequestDetails(db, requestId))!;
   }
 
