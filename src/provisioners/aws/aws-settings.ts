@@ -59,7 +59,7 @@ function problemWith(s: Record<string, unknown>, resolved: boolean): string | nu
 
 export const validateAwsSettings = (s: Record<string, unknown>) => problemWith(s, false);
 
-/** The names approvers may pick, in the order the settings list them. */
+/** The names approvers may pick (the permission_sets keys). */
 export function permissionSetNames(s: Record<string, unknown>): string[] {
   const sets = s.permission_sets;
   return sets && typeof sets === 'object' && !Array.isArray(sets) ? Object.keys(sets) : [];
