@@ -131,7 +131,7 @@ export function createIamClient() {
       if (res.status !== 409) throw failure(res, `writing the IAM policy of ${s.resource}`, s);
       // Transient: the outbox tries again later, after its own backoff.
       if (attempt >= MAX_WRITE_ATTEMPTS) throw new Error(`the IAM policy of ${s.resource} kept changing during ${MAX_WRITE_ATTEMPTS} attempts to write it; will retry`);
-      await sleep(50 * 2 ** attempt + Math.floor(Math.random() * 50));
+      await sleep(25 * 2 ** attempt + Math.floor(Math.random() * 25));
     }
   }
 

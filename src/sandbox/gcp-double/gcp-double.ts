@@ -68,6 +68,7 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
   let down = false;
   let denied = false;
   let concurrentWrites = 0;
+  let otherWrites = 0;
 
   const policyOf = (resource: string): StoredPolicy => {
     const p = policies.get(resource);
@@ -77,7 +78,7 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
   /** Another writer changes the policy: a binding of its own, and a new etag. */
   const writeBehindTheBotsBack = (resource: string) => {
     const p = policyOf(resource);
-    p.bindings = normalize([...p.bindings, { role: 'roles/logging.viewer', members: [`user:other-writer-${concurrentWrites}@example.com`] }]);
+    p.bindings = normalize([...p.bindings, { role: 'roles/logging.viewer', members: [`user:other-writer-${++otherWrites}@example.com`] }]);
     p.etag = newEtag();
   };
 
@@ -135,7 +136,7 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
       answer(409);
       return googleError(res, 409, `There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff. The request's ETag '${policy.etag}' did not match the current policy's ETag '${stored.etag}'.`);
     }
-    const problem = checkPolicy(policy, knownUsers);
+    const problem = checkPolicy(policy, knownUsers, stored);
     if (problem) {
       answer(problem[0]);
       return googleError(res, problem[0], problem[2], problem[1]);

@@ -94,9 +94,11 @@ const ROLE = /^(roles\/[A-Za-z0-9_.]+|(projects|organizations)\/[A-Za-z0-9_.:-]+
 
 /**
  * What Resource Manager would refuse in a setIamPolicy body, as [status, message], or null.
- * `knownUsers`, when given, are the only `user:` accounts that exist.
+ * `knownUsers`, when given, are the only `user:` accounts that exist; members already in the stored
+ * policy passed that check when they were added.
  */
-export function checkPolicy(policy: Policy, knownUsers: ReadonlySet<string> | null): [number, string, string] | null {
+export function checkPolicy(policy: Policy, knownUsers: ReadonlySet<string> | null, stored: StoredPolicy): [number, string, string] | null {
+  const existing = new Set(stored.bindings.flatMap((b) => b.members));
   const bindings = policy.bindings ?? [];
   if (!Array.isArray(bindings)) return [400, 'INVALID_ARGUMENT', 'Invalid JSON payload received. Unknown name "bindings": Proto field is not repeating, cannot start list.'];
   const conditional = bindings.some((b) => b.condition);
@@ -107,7 +109,7 @@ export function checkPolicy(policy: Policy, knownUsers: ReadonlySet<string> | nu
     if (!Array.isArray(b.members)) return [400, 'INVALID_ARGUMENT', 'Every binding needs members.'];
     for (const m of b.members) {
       if (typeof m !== 'string' || !MEMBER.test(m)) return [400, 'INVALID_ARGUMENT', `Invalid member: ${String(m)}`];
-      if (knownUsers && m.startsWith('user:') && !knownUsers.has(m.slice(5).toLowerCase())) return [400, 'INVALID_ARGUMENT', `User ${m.slice(5)} does not exist.`];
+      if (knownUsers && m.startsWith('user:') && !existing.has(m) && !knownUsers.has(m.slice(5).toLowerCase())) return [400, 'INVALID_ARGUMENT', `User ${m.slice(5)} does not exist.`];
     }
     if (!b.condition) continue;
     if (BASIC_ROLES.includes(b.role)) return [400, 'INVALID_ARGUMENT', `Conditions are not supported for the basic role ${b.role}.`];
