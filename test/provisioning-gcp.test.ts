@@ -3,7 +3,7 @@ import { until } from '../src/sandbox/slack-double/driver.js';
 import { startGcpDouble, type GcpDouble } from '../src/sandbox/gcp-double/gcp-double.js';
 import { makeServiceAccount, type TestServiceAccount } from './support/gcp-key.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { allText, approve, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
