@@ -174,6 +174,18 @@ describe('gcp provisioner: identity and refusals', () => {
     expect(double.policy(PROJECT).bindings).toEqual([{ role: 'roles/owner', members: ['user:owner@example.com'] }]);
   });
 
+  it('an account outside the organization’s allowed domains: the sentence, and nothing granted', async () => {
+    await double.stop();
+    double = await startGcpDouble({ serviceAccounts: [sa], projects: ['payments-prod'], allowedDomains: ['example.com'] });
+    vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', sa.writeKeyFile(`${double.url}/token`));
+    const err = await rejection(createGcpProvisioner().provision(context({ requesterEmail: 'ada@gmail.com' })));
+    expect(err).toBeInstanceOf(PermanentProvisioningError);
+    expect(err.message).toBe(
+      'The organization policy of projects/payments-prod does not allow ada@gmail.com (One or more users named in the policy do not belong to a permitted customer.); nothing was granted',
+    );
+    expect(double.policy(PROJECT).bindings).toEqual([{ role: 'roles/owner', members: ['user:owner@example.com'] }]);
+  });
+
   it('refuses a role the resource does not allow, before asking Google', async () => {
     const err = await rejection(gcp.provision(context({ grant: { type: 'cloud', resource: 'gcp-payments', roles: ['roles/iam.securityAdmin'] } })));
     expect(err).toBeInstanceOf(PermanentProvisioningError);

@@ -45,9 +45,13 @@ const fingerprint = (bindings: IamBinding[]) =>
 /** A sentence for a write Google refused with 400 (an unknown account, a policy constraint…). */
 function refusalSentence(data: unknown, member: string, s: GcpSettings): PermanentProvisioningError {
   const message = String((data as { error?: { message?: unknown } } | null)?.error?.message ?? '').slice(0, 300);
-  if (/does not exist|not found|belong to a permitted customer/i.test(message)) {
-    const who = member.replace(/^user:/, '');
+  const who = member.replace(/^user:/, '');
+  if (/does not exist|not found/i.test(message)) {
     return new PermanentProvisioningError(`No Google account has the e-mail ${who} (Google refused the binding on ${s.resource}: ${message}); nothing was granted`);
+  }
+  if (/permitted customer/i.test(message)) {
+    // Domain restricted sharing: the account exists, but the organization allows only its own domains.
+    return new PermanentProvisioningError(`The organization policy of ${s.resource} does not allow ${who} (${message}); nothing was granted`);
   }
   return new PermanentProvisioningError(`Google refused the binding on ${s.resource}: ${message || 'INVALID_ARGUMENT'}; nothing was granted`);
 }

@@ -135,7 +135,7 @@ export function createIamClient() {
     }
   }
 
-  return { getPolicy, modifyPolicy, failure };
+  return { getPolicy, modifyPolicy };
 }
 
 export type IamClient = ReturnType<typeof createIamClient>;

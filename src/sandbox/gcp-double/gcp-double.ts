@@ -19,6 +19,8 @@ export interface GcpDoubleOptions {
   folders?: string[];
   /** The Google accounts that exist (e-mails); when given, binding anyone else is refused like Google does. */
   knownUsers?: string[];
+  /** Domain restricted sharing: new `user:` members outside these domains are refused (400 FAILED_PRECONDITION). */
+  allowedDomains?: string[];
 }
 
 export interface RecordedCall {
@@ -136,7 +138,7 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
       answer(409);
       return googleError(res, 409, `There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff. The request's ETag '${policy.etag}' did not match the current policy's ETag '${stored.etag}'.`);
     }
-    const problem = checkPolicy(policy, knownUsers, stored);
+    const problem = checkPolicy(policy, { knownUsers, allowedDomains: options.allowedDomains?.map((d) => d.toLowerCase()) ?? null }, stored);
     if (problem) {
       answer(problem[0]);
       return googleError(res, problem[0], problem[2], problem[1]);

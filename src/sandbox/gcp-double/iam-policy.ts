@@ -94,10 +94,15 @@ const ROLE = /^(roles\/[A-Za-z0-9_.]+|(projects|organizations)\/[A-Za-z0-9_.:-]+
 
 /**
  * What Resource Manager would refuse in a setIamPolicy body, as [status, message], or null.
- * `knownUsers`, when given, are the only `user:` accounts that exist; members already in the stored
- * policy passed that check when they were added.
+ * `knownUsers`, when given, are the only `user:` accounts that exist; `allowedDomains` models a
+ * domain-restricted-sharing organization policy. Members already in the stored policy passed these
+ * checks when they were added.
  */
-export function checkPolicy(policy: Policy, knownUsers: ReadonlySet<string> | null, stored: StoredPolicy): [number, string, string] | null {
+export function checkPolicy(
+  policy: Policy,
+  { knownUsers, allowedDomains }: { knownUsers: ReadonlySet<string> | null; allowedDomains: readonly string[] | null },
+  stored: StoredPolicy,
+): [number, string, string] | null {
   const existing = new Set(stored.bindings.flatMap((b) => b.members));
   const bindings = policy.bindings ?? [];
   if (!Array.isArray(bindings)) return [400, 'INVALID_ARGUMENT', 'Invalid JSON payload received. Unknown name "bindings": Proto field is not repeating, cannot start list.'];
@@ -109,7 +114,10 @@ export function checkPolicy(policy: Policy, knownUsers: ReadonlySet<string> | nu
     if (!Array.isArray(b.members)) return [400, 'INVALID_ARGUMENT', 'Every binding needs members.'];
     for (const m of b.members) {
       if (typeof m !== 'string' || !MEMBER.test(m)) return [400, 'INVALID_ARGUMENT', `Invalid member: ${String(m)}`];
-      if (knownUsers && m.startsWith('user:') && !existing.has(m) && !knownUsers.has(m.slice(5).toLowerCase())) return [400, 'INVALID_ARGUMENT', `User ${m.slice(5)} does not exist.`];
+      if (!m.startsWith('user:') || existing.has(m)) continue;
+      if (knownUsers && !knownUsers.has(m.slice(5).toLowerCase())) return [400, 'INVALID_ARGUMENT', `User ${m.slice(5)} does not exist.`];
+      // Domain restricted sharing (an organization policy): only accounts of the allowed domains.
+      if (allowedDomains && !allowedDomains.includes(m.slice(m.indexOf('@') + 1).toLowerCase())) return [400, 'FAILED_PRECONDITION', 'One or more users named in the policy do not belong to a permitted customer.'];
     }
     if (!b.condition) continue;
     if (BASIC_ROLES.includes(b.role)) return [400, 'INVALID_ARGUMENT', `Conditions are not supported for the basic role ${b.role}.`];
