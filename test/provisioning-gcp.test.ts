@@ -15,11 +15,16 @@ const PROJECT = 'projects/payments-prod';
 const RITA = 'user:rita@example.com';
 let sa: TestServiceAccount;
 let double: GcpDouble;
+/** A Google that knows the bot's account by another key: the bot's key is the wrong one there. */
+let stranger: GcpDouble;
+let otherKey: TestServiceAccount;
 let h: Harness;
 
 beforeAll(async () => {
   sa = makeServiceAccount();
   double = await startGcpDouble({ serviceAccounts: [sa], projects: ['payments-prod'], knownUsers: ['rita@example.com'] });
+  otherKey = makeServiceAccount(sa.email);
+  stranger = await startGcpDouble({ serviceAccounts: [otherKey], projects: ['payments-prod'] });
   vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', sa.writeKeyFile(`${double.url}/token`));
   const accessFile = `
 resources:
@@ -28,6 +33,10 @@ resources:
     tags: [cloud]
     defaults: { roles: [roles/logging.viewer] }
     provisioner: { type: gcp, project: payments-prod, roles: [roles/logging.viewer, roles/compute.viewer], api_url: "${double.url}" }
+  - name: gcp-elsewhere
+    type: cloud
+    tags: [cloud]
+    provisioner: { type: gcp, project: payments-prod, roles: [roles/logging.viewer], api_url: "${stranger.url}" }
 flows:
   - name: cloud
     resources: { tags: [cloud] }
@@ -40,7 +49,9 @@ flows:
 afterAll(async () => {
   await h?.stop();
   await double?.stop();
+  await stranger?.stop();
   sa?.remove();
+  otherKey?.remove();
   vi.unstubAllEnvs();
 });
 
@@ -197,5 +208,17 @@ describe('Google Cloud IAM through Slack', () => {
     expect(target).toEqual({ status: 'failed', last_error: sentence });
     for (const person of [PEOPLE.other, PEOPLE.approver]) expect(h.slack.dmsTo(person).some((m) => m.text.includes('could not be set up') && m.text.includes('no Google account can be named'))).toBe(true);
     expect(double.calls.length).toBe(before);
+  });
+
+  it('a key Google does not accept: the token request is refused, the approver hears why, nothing is granted', async () => {
+    const [next] = await requestAccess(h, PEOPLE.requester, { resources: ['gcp-elsewhere'], duration: '60', justification: 'INC-106' });
+    await approve(h, PEOPLE.approver, next!);
+    await h.settle();
+    const [target] = await h.sql`select t.status, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${next!}`;
+    expect(target!.status).toBe('failed');
+    expect(target!.last_error).toContain("Google refused the bot's service-account credentials while reading the IAM policy of projects/payments-prod (invalid_grant: Invalid JWT Signature.)");
+    expect(h.slack.dmsTo(PEOPLE.approver).some((m) => m.text.includes('could not be set up') && m.text.includes('Invalid JWT Signature'))).toBe(true);
+    expect(stranger.tokenRequests).toEqual([{ status: 400, error: 'invalid_grant: Invalid JWT Signature.' }]);
+    expect(stranger.calls).toEqual([]);
   });
 });
