@@ -24,6 +24,7 @@ import { startLoop, type Loop } from './jobs/loop.js';
 import { boltLogger } from './logger.js';
 import { outboxBacklog, type OutboxItem } from './db/outbox-queries.js';
 import type { Provisioner } from './provisioners/port.js';
+import { createGcpProvisioner } from './provisioners/gcp/gcp-provisioner.js';
 import { createKubernetesProvisioner } from './provisioners/kubernetes/kubernetes-provisioner.js';
 import { createAwsProvisioner } from './provisioners/aws/aws-provisioner.js';
 import { createPostgresProvisioner } from './provisioners/postgres/postgres-provisioner.js';
@@ -83,6 +84,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     createKubernetesProvisioner(),
     createWebhookProvisioner(),
     createAwsProvisioner(),
+    createGcpProvisioner(),
     ...(options.extraProvisioners ?? []),
   ]);
   // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.

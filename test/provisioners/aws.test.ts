@@ -150,6 +150,14 @@ describe('aws provisioner', () => {
     expect(await aws.isPresent!(context(d, {}, ['ReadOnly', 'Admin']), state)).toBe(false);
   });
 
+  it('leaves the assignments another live grant relies on (keep), and removes the rest', async () => {
+    const ctx = context(d, {}, ['ReadOnly', 'Admin']);
+    const { state } = await aws.provision(ctx);
+    const [readOnlyKey] = aws.sharedAccessKeys!(ctx);
+    await aws.deprovision(ctx, state, new Set([readOnlyKey!]));
+    expect(d.assignments().map((a) => a.permissionSetArn)).toEqual([d.permissionSets.ReadOnly]);
+  });
+
   it('deprovisions with a lost state: the user is found again by e-mail', async () => {
     await aws.provision(context(d));
     await aws.deprovision(context(d), {});
@@ -285,13 +293,14 @@ describe('aws settings and keys', () => {
     expect(aws.validateSettings({ ...base, ...change })).toContain(words);
   });
 
-  it('one shared key per instance, account, permission sets and person', () => {
+  it('one shared key per account assignment: instance, account, permission set and person', () => {
     const ctx = (roles: string[], email = 'Rita@Example.com', grantId = 'g-1') =>
       ({ grantId, requesterEmail: email, settings: base, grant: { type: 'cloud', resource: 'aws-prod', roles } }) as unknown as GrantContext;
-    const key = aws.sharedAccessKey!(ctx(['ReadOnly', 'Admin']));
-    expect(key).toBe(`aws:${base.instance_arn}:111122223333:${base.permission_sets.ReadOnly},${base.permission_sets.Admin}:emails.value=rita@example.com`);
-    expect(aws.sharedAccessKey!(ctx(['Admin', 'ReadOnly'], 'rita@example.com', 'g-2'))).toBe(key);
-    expect(aws.sharedAccessKey!(ctx(['ReadOnly']))).not.toBe(key);
-    expect(aws.sharedAccessKey!(ctx(['ReadOnly'], 'bob@example.com'))).not.toBe(aws.sharedAccessKey!(ctx(['ReadOnly'])));
+    const keys = aws.sharedAccessKeys!(ctx(['ReadOnly', 'Admin']));
+    const readOnly = `aws:${base.instance_arn}:111122223333:${base.permission_sets.ReadOnly}:emails.value=rita@example.com`;
+    expect(keys).toEqual([readOnly, `aws:${base.instance_arn}:111122223333:${base.permission_sets.Admin}:emails.value=rita@example.com`]);
+    // Another grant of the same person sharing only ReadOnly names the same ReadOnly assignment.
+    expect(aws.sharedAccessKeys!(ctx(['ReadOnly'], 'rita@example.com', 'g-2'))).toEqual([readOnly]);
+    expect(aws.sharedAccessKeys!(ctx(['ReadOnly'], 'bob@example.com'))).not.toEqual([readOnly]);
   });
 });

@@ -175,6 +175,9 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
     await waitFor(c, first, 'deletion', what, describe);
   }
 
+  /** Names one account assignment: instance, account, permission set and the person it is for. */
+  const assignmentKey = (s: AwsSettings, arn: string, email: string) => `aws:${s.instanceArn}:${s.accountId}:${arn}:${s.userAttribute}=${email.toLowerCase()}`;
+
   /** The permission sets to look at: from the grant, else from what provision recorded. */
   function targetSets(ctx: GrantContext, s: AwsSettings, state: Record<string, unknown>): string[] {
     const recorded = state.permissionSets && typeof state.permissionSets === 'object' ? Object.values(state.permissionSets as Record<string, unknown>).filter((v): v is string => typeof v === 'string') : [];
@@ -223,12 +226,14 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
     // Identity Center has no expiry of its own: the assignment simply stays until the bot removes it.
     extend: async (_ctx, state) => ({ state }),
 
-    async deprovision(ctx, state) {
+    async deprovision(ctx, state, keep) {
       const s = readAwsSettings(ctx.settings);
       const c = clients(s);
       const userId = await userOf(c, s, ctx, state);
       if (!userId) return; // no such user in the identity store: nothing can be assigned to them
       for (const arn of targetSets(ctx, s, state)) {
+        // Another live grant of this person relies on this assignment: it stays (see sharedAccessKeys).
+        if (ctx.requesterEmail && keep?.has(assignmentKey(s, arn, ctx.requesterEmail))) continue;
         if (await hasAssignment(c, s, arn, userId)) await unassign(c, s, arn, userId);
       }
     },
@@ -242,16 +247,17 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
       return true;
     },
 
-    sharedAccessKey(ctx) {
-      if (ctx.grant.type !== 'cloud' || !ctx.requesterEmail) return null;
+    // One key per account assignment (permission set): two grants that share only ReadOnly keep ReadOnly
+    // while either lasts, and Admin goes with the grant that had it.
+    sharedAccessKeys(ctx) {
+      if (ctx.grant.type !== 'cloud' || !ctx.requesterEmail) return [];
       let s: AwsSettings;
       try {
         s = readAwsSettings(ctx.settings);
       } catch {
-        return null;
+        return [];
       }
-      const arns = ctx.grant.roles.map((n) => s.permissionSets[n] ?? n).sort();
-      return `aws:${s.instanceArn}:${s.accountId}:${arns.join(',')}:${s.userAttribute}=${ctx.requesterEmail.toLowerCase()}`;
+      return ctx.grant.roles.map((n) => assignmentKey(s, s.permissionSets[n] ?? n, ctx.requesterEmail!));
     },
   };
 }
