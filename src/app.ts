@@ -22,6 +22,7 @@ import { boltLogger } from './logger.js';
 import type { OutboxItem } from './db/outbox-queries.js';
 import type { Provisioner } from './provisioners/port.js';
 import { createKubernetesProvisioner } from './provisioners/kubernetes/kubernetes-provisioner.js';
+import { createOktaProvisioner } from './provisioners/okta/okta-provisioner.js';
 import { createPostgresProvisioner } from './provisioners/postgres/postgres-provisioner.js';
 import { createProvisionerRegistry } from './provisioners/registry.js';
 import { createSshProvisioner } from './provisioners/ssh/ssh-provisioner.js';
@@ -78,6 +79,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     createSshProvisioner(),
     createKubernetesProvisioner(),
     createWebhookProvisioner(),
+    createOktaProvisioner(),
     ...(options.extraProvisioners ?? []),
   ]);
   // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.
