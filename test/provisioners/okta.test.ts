@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOktaProvisioner } from '../../src/provisioners/okta/okta-provisioner.js';
 import { PermanentProvisioningError, type GrantContext } from '../../src/provisioners/port.js';
@@ -245,6 +246,74 @@ describe('okta provisioner', () => {
   });
 });
 
+describe('okta provisioner with an OAuth 2.0 service app', () => {
+  const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const app = pair();
+  const CLIENT_ID = '0oa1serviceapp2bot3x4';
+  let okta: OktaDouble;
+  let groupId: string;
+  const provisioner = createOktaProvisioner();
+
+  beforeEach(async () => {
+    okta = await startOktaDouble({
+      token: TOKEN,
+      oauthClients: [
+        { clientId: CLIENT_ID, publicKey: app.publicKey, scopes: ['okta.groups.manage', 'okta.users.read'] },
+        { clientId: '0oa1readonlyapp2bot3x4', publicKey: app.publicKey, scopes: ['okta.groups.read', 'okta.users.read'] },
+      ],
+    });
+    groupId = okta.addGroup({ name: 'Prod Admins' }).id;
+    okta.addUser({ login: 'rita@example.com' });
+  });
+  afterEach(async () => okta.stop());
+
+  const context = (settings: Record<string, unknown> = {}): GrantContext => ({
+    grantId: 'g-1',
+    requestId: 'r-42',
+    requesterId: 'U123',
+    requesterEmail: 'rita@example.com',
+    sshPublicKey: null,
+    resource: { name: 'okta-prod-admins', type: 'group' },
+    settings: { org_url: okta.url, group_id: groupId, client_id: CLIENT_ID, private_key: app.privateKey, key_id: 'bot-key-1', ...settings },
+    grant: { type: 'group', resource: 'okta-prod-admins' },
+    startsAt: new Date('2030-01-01T11:00:00.000Z'),
+    expiresAt: new Date('2030-01-01T12:00:00.000Z'),
+  });
+  const tokenRequests = () => okta.requests.filter((r) => r.path === '/oauth2/v1/token');
+
+  it('gets an access token with a signed client assertion, and calls the API with it', async () => {
+    const { state } = await provisioner.provision(context());
+    expect(okta.members(groupId)).toEqual(['rita@example.com']);
+    expect(tokenRequests().map((r) => r.status)).toEqual([200]);
+    expect(okta.requests.filter((r) => r.path.startsWith('/api/')).every((r) => r.scheme === 'Bearer')).toBe(true);
+    // The access token is kept for the next calls.
+    await provisioner.deprovision(context(), state);
+    expect(okta.members(groupId)).toEqual([]);
+    expect(tokenRequests()).toHaveLength(1);
+  });
+
+  it('gets a new access token when Okta no longer takes the old one', async () => {
+    await provisioner.provision(context());
+    okta.revokeAccessTokens();
+    expect(await provisioner.isPresent!(context(), {})).toBe(true);
+    expect(tokenRequests().map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it('reports a key Okta does not know, and an app without the scope to manage groups, as permanent', async () => {
+    const stranger = pair();
+    const wrongKey = await rejection(provisioner.provision(context({ private_key: stranger.privateKey })));
+    expect(wrongKey).toBeInstanceOf(PermanentProvisioningError);
+    expect(wrongKey.message).toContain("refused the service app's access token request");
+    expect(wrongKey.message).not.toContain('PRIVATE KEY');
+    const readOnly = await rejection(provisioner.provision(context({ client_id: '0oa1readonlyapp2bot3x4' })));
+    expect(readOnly).toBeInstanceOf(PermanentProvisioningError);
+    expect(readOnly.message).toContain('okta.groups.manage');
+    const garbage = await rejection(provisioner.provision(context({ private_key: 'not a key' })));
+    expect(garbage).toBeInstanceOf(PermanentProvisioningError);
+    expect(okta.members(groupId)).toEqual([]);
+  });
+});
+
 describe('okta settings', () => {
   const okta = createOktaProvisioner();
   const good = { org_url: 'https://example.okta.com', group_id: '00g1a2b3c4d5e6f7g8h9', token: 'env:OKTA_API_TOKEN' };
@@ -253,6 +322,8 @@ describe('okta settings', () => {
     expect(okta.validateSettings(good)).toBeNull();
     expect(okta.validateSettings({ ...good, user_attribute: 'login' })).toBeNull();
     expect(okta.validateSettings({ ...good, org_url: 'http://127.0.0.1:8080' })).toBeNull();
+    const { token: _token, ...oauth } = good;
+    expect(okta.validateSettings({ ...oauth, client_id: '0oa1serviceapp2bot3x4', private_key: 'file:/run/secrets/okta_key.pem', key_id: 'k1' })).toBeNull();
   });
 
   it('refuses what would leak the token or could never work', () => {
@@ -262,5 +333,8 @@ describe('okta settings', () => {
     expect(okta.validateSettings({ ...good, group_id: 'Prod Admins' })).toContain('00g');
     expect(okta.validateSettings({ ...good, user_attribute: 'upn' })).toContain('user_attribute');
     expect(okta.validateSettings({ ...good, user_atribute: 'login' })).toContain('unknown okta setting user_atribute');
+    expect(okta.validateSettings({ ...good, client_id: '0oa1serviceapp2bot3x4', private_key: 'env:KEY' })).toContain('not both');
+    const { token: _token, ...oauth } = good;
+    expect(okta.validateSettings({ ...oauth, client_id: '0oa1serviceapp2bot3x4', private_key: '-----BEGIN PRIVATE KEY-----' })).toContain('secret reference');
   });
 });

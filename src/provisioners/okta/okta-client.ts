@@ -19,10 +19,18 @@ export interface OktaClientOptions {
   maxRetries?: number;
 }
 
+/** An API token (`SSWS`), or an OAuth 2.0 service app signing its client assertion with a private key. */
+export type OktaAuth = { kind: 'token'; token: string } | { kind: 'oauth'; clientId: string; privateKey: string; keyId: string | undefined };
+
 export interface OktaConnection {
   orgUrl: URL;
-  token: string;
+  auth: OktaAuth;
 }
+
+/** What the service app asks for: add and remove members (groups.manage covers reading them) and find users. */
+export const OAUTH_SCOPES = ['okta.groups.manage', 'okta.users.read'];
+
+const secretsOf = (auth: OktaAuth) => (auth.kind === 'token' ? [auth.token] : [auth.privateKey]);
 
 type Sdk = typeof import('@okta/okta-sdk-nodejs');
 let sdk: Promise<Sdk> | undefined;
@@ -33,20 +41,23 @@ export function oktaClients(options: OktaClientOptions = {}) {
   const clients = new Map<string, Client>();
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   return async function clientFor(conn: OktaConnection): Promise<Client> {
-    // Keyed by a hash, so a rotated token gets a fresh client and no map key holds the token.
-    const key = createHash('sha256').update(`${conn.orgUrl.origin}\n${conn.token}`).digest('hex');
+    // Keyed by a hash, so rotated credentials get a fresh client and no map key holds a secret. One
+    // client per org and credentials also keeps the OAuth access token the SDK caches (about an hour).
+    const key = createHash('sha256').update(JSON.stringify([conn.orgUrl.origin, conn.auth])).digest('hex');
     const cached = clients.get(key);
     if (cached) return cached;
     const { Client: OktaClient, DefaultRequestExecutor } = await (sdk ??= import('@okta/okta-sdk-nodejs'));
-    const client = new OktaClient({
+    const common = {
       orgUrl: conn.orgUrl.origin,
-      // Explicit, so an OKTA_CLIENT_AUTHORIZATIONMODE in the environment or an okta.yaml (both read by
-      // the SDK's config loader) cannot switch the mode under us.
-      authorizationMode: 'SSWS',
-      token: conn.token,
       cacheMiddleware: null,
       requestExecutor: new DefaultRequestExecutor({ maxRetries: options.maxRetries ?? 2, requestTimeout }),
-    });
+    };
+    // The mode is always explicit, so an OKTA_CLIENT_AUTHORIZATIONMODE in the environment or an
+    // okta.yaml (both read by the SDK's config loader) cannot switch it under us.
+    const client =
+      conn.auth.kind === 'token'
+        ? new OktaClient({ ...common, authorizationMode: 'SSWS', token: conn.auth.token })
+        : new OktaClient({ ...common, authorizationMode: 'PrivateKey', clientId: conn.auth.clientId, scopes: OAUTH_SCOPES, privateKey: conn.auth.privateKey, ...(conn.auth.keyId ? { keyId: conn.auth.keyId } : {}) });
     clients.set(key, client);
     return client;
   };
@@ -59,8 +70,7 @@ interface SdkError {
   errorCode?: string;
   errorSummary?: string;
   headers?: { get?: (name: string) => string | null };
-  code?: string;
-  type?: string;
+  url?: string;
 }
 
 /** A failure that retrying may heal, with the seconds until Okta's rate-limit window resets when known. */
@@ -79,11 +89,22 @@ export class OktaRetryableError extends Error {
  * 404 there is permanent (an unknown group) rather than a race. Nothing returned carries the token.
  */
 export function classifyOktaError(error: unknown, doing: string, conn: OktaConnection, extra: { forbidden?: string; notFound?: string } = {}): Error {
-  const redact = (text: string) => text.split(conn.token).join('[redacted]');
+  const redact = (text: string) => secretsOf(conn.auth).reduce((t, secret) => t.split(secret).join('[redacted]'), text);
   const e = (error ?? {}) as SdkError;
   const status = Number(e.status);
   const detail = e.errorCode ? ` ${e.errorCode} ${e.errorSummary ?? ''}`.trimEnd() : '';
   const host = conn.orgUrl.host;
+  const message = error instanceof Error ? error.message : String(error);
+  if (conn.auth.kind === 'oauth' && (String(e.url ?? '').endsWith('/oauth2/v1/token') || status === 401)) {
+    if (Number.isFinite(status) && status >= 400 && status < 500 && status !== 429) {
+      return new PermanentProvisioningError(
+        `Okta (${host}) refused the service app's access token request while ${doing} (${status}): check client_id, private_key and key_id, and that the app is granted the scopes ${OAUTH_SCOPES.join(' and ')}`,
+      );
+    }
+  }
+  if (conn.auth.kind === 'oauth' && /private key|Key type/i.test(message) && !Number.isFinite(status)) {
+    return new PermanentProvisioningError(`the okta private_key setting is not a PEM or JWK private key the SDK can sign with`);
+  }
   if (status === 401) {
     return new PermanentProvisioningError(
       `Okta (${host}) refused the API token while ${doing} (401${detail}): check the resource's token setting; the token may be revoked, expired after 30 days unused, or from another org`,
@@ -103,7 +124,6 @@ export function classifyOktaError(error: unknown, doing: string, conn: OktaConne
     const cls = status >= 500 || status === 408 || status === 404 ? OktaRetryableError : PermanentProvisioningError;
     return new cls(redact(`Okta (${host}) answered ${status}${detail} while ${doing}`));
   }
-  const message = error instanceof Error ? error.message : String(error);
   // The SDK's executor refuses to sleep past its budget: the window resets later than we wait.
   if (/retry delay would exceed|request time exceeded/.test(message)) {
     return new OktaRetryableError(`Okta (${host}) rate limit reached while ${doing}; the window resets later than the bot waits, will retry`);

@@ -2,7 +2,7 @@ import type { Client, User } from '@okta/okta-sdk-nodejs';
 import type { GrantContext, Provisioner, ProvisionResult } from '../port.js';
 import { PermanentProvisioningError } from '../port.js';
 import { isSecretRef } from '../secrets.js';
-import { classifyOktaError, oktaClients, type OktaClientOptions, type OktaConnection } from './okta-client.js';
+import { classifyOktaError, oktaClients, type OktaAuth, type OktaClientOptions, type OktaConnection } from './okta-client.js';
 
 /**
  * Membership of an Okta group (a `group` resource). Grant = add the requester's Okta user to the
@@ -10,11 +10,12 @@ import { classifyOktaError, oktaClients, type OktaClientOptions, type OktaConnec
  * fine). Okta memberships carry no expiry, so extending changes nothing there. One membership per
  * person and group: `sharedAccessKey` names it for the provisioning service.
  *
- * Settings: `org_url` (https://example.okta.com), `group_id` (00g…), `token` (a secret reference to
- * an SSWS API token), `user_attribute` (`email`, the default, or `login`: which Okta profile field
- * must equal the requester's Slack e-mail).
+ * Settings: `org_url` (https://example.okta.com), `group_id` (00g…), then either `token` (a secret
+ * reference to an SSWS API token) or an OAuth 2.0 service app: `client_id` and `private_key` (a
+ * secret reference to its PEM or JWK private key), optionally `key_id`; `user_attribute` (`email`,
+ * the default, or `login`: which Okta profile field must equal the requester's Slack e-mail).
  */
-const SETTINGS = ['org_url', 'group_id', 'token', 'user_attribute'];
+const SETTINGS = ['org_url', 'group_id', 'token', 'client_id', 'private_key', 'key_id', 'user_attribute'];
 const GROUP_ID = /^00g[A-Za-z0-9]{17}$/;
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** Users who cannot sign in until an admin acts: a membership would be access they cannot use, or a surprise later. */
@@ -49,16 +50,28 @@ function validateSettings(s: Record<string, unknown>): string | null {
   const url = orgUrlProblem(s.org_url);
   if (url) return url;
   if (typeof s.group_id !== 'string' || !GROUP_ID.test(s.group_id)) return 'group_id must be an Okta group id: 20 letters and digits starting with 00g (in the group page URL of the Admin Console)';
-  if (!isSecretRef(s.token)) return 'token must be a secret reference (env:OKTA_API_TOKEN or file:/path), never the token itself';
+  const oauth = s.client_id !== undefined || s.private_key !== undefined || s.key_id !== undefined;
+  if (s.token !== undefined && oauth) return 'give either token (an API token) or client_id and private_key (an OAuth service app), not both';
+  if (oauth) {
+    if (typeof s.client_id !== 'string' || !/^[A-Za-z0-9]{10,64}$/.test(s.client_id)) return 'client_id must be the OAuth service app\'s client id (0oa…)';
+    if (!isSecretRef(s.private_key)) return 'private_key must be a secret reference (env:NAME or file:/path) to the service app\'s PEM or JWK private key, never the key itself';
+    if (s.key_id !== undefined && (typeof s.key_id !== 'string' || s.key_id === '')) return 'key_id must be the key\'s kid as Okta shows it';
+  } else if (!isSecretRef(s.token)) return 'token must be a secret reference (env:OKTA_API_TOKEN or file:/path), never the token itself';
   if (s.user_attribute !== undefined && s.user_attribute !== 'email' && s.user_attribute !== 'login') return 'user_attribute must be "email" (the default) or "login"';
   return null;
 }
 
 /** Settings arrive with the token resolved; a resource saved before validation existed may still be broken. */
 function readSettings(s: Record<string, unknown>): Settings {
-  const problem = orgUrlProblem(s.org_url) ?? (typeof s.group_id === 'string' && GROUP_ID.test(s.group_id) ? null : 'group_id is not an Okta group id') ?? (typeof s.token === 'string' && s.token !== '' ? null : 'token is missing');
-  if (problem) throw new PermanentProvisioningError(`okta settings: ${problem}`);
-  return { orgUrl: new URL(String(s.org_url)), token: s.token as string, groupId: s.group_id as string, attribute: s.user_attribute === 'login' ? 'login' : 'email' };
+  const given = (v: unknown): v is string => typeof v === 'string' && v !== '';
+  const auth: OktaAuth | null = given(s.token)
+    ? { kind: 'token', token: s.token }
+    : given(s.client_id) && given(s.private_key)
+      ? { kind: 'oauth', clientId: s.client_id, privateKey: s.private_key, keyId: given(s.key_id) ? s.key_id : undefined }
+      : null;
+  const problem = orgUrlProblem(s.org_url) ?? (typeof s.group_id === 'string' && GROUP_ID.test(s.group_id) ? null : 'group_id is not an Okta group id') ?? (auth ? null : 'token (or client_id and private_key) is missing');
+  if (problem || !auth) throw new PermanentProvisioningError(`okta settings: ${problem}`);
+  return { orgUrl: new URL(String(s.org_url)), auth, groupId: s.group_id as string, attribute: s.user_attribute === 'login' ? 'login' : 'email' };
 }
 
 /** The Okta search literal for a value: inside double quotes, `"` and `\` escaped. */
@@ -111,7 +124,8 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
   }
 
   function forbiddenSentence(s: Settings) {
-    return `the API token's admin has no rights on group ${s.groupId}; give that admin the Group Membership Admin role for it, or a custom role with okta.groups.members.manage on a resource set holding it`;
+    const who = s.auth.kind === 'token' ? "the API token's admin" : 'the OAuth service app';
+    return `${who} has no rights on group ${s.groupId}; give it the Group Membership Administrator role for that group, or a custom role with okta.groups.members.manage on a resource set holding it`;
   }
 
   /** The user id to act on: kept in state, else looked up again (state lost, or never written). */

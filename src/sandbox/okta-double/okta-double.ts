@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OktaDirectory, parseUserSearch, type OktaGroupRecord, type OktaUserRecord, type OktaUserStatus } from './directory.js';
+import { OAuthServer, requiredScopes, type OAuthClientRegistration } from './oauth.js';
 
 /**
  * A local stand-in for the parts of Okta's Management API the okta provisioner uses: user lookup
@@ -14,8 +15,10 @@ export interface OktaRequest {
   method: string;
   path: string;
   query: Record<string, string>;
-  /** Whether the request carried the right `Authorization: SSWS` token (the token itself is not kept). */
+  /** Whether the request carried the right `SSWS` token or a live OAuth access token (neither is kept). */
   authorized: boolean;
+  /** How it authenticated: `SSWS`, `Bearer`, or null for neither (or a wrong one). */
+  scheme: 'SSWS' | 'Bearer' | null;
   /** The SDK marks its own 429 retries with X-Okta-Retry-Count. */
   retryCount: number;
   status: number;
@@ -24,6 +27,8 @@ export interface OktaRequest {
 export interface OktaDoubleOptions {
   /** The API token the double accepts (`Authorization: SSWS <token>`). */
   token: string;
+  /** OAuth 2.0 service apps that may get access tokens (`private_key_jwt`), with their granted scopes. */
+  oauthClients?: OAuthClientRegistration[];
   /** The most users one page holds, whatever `limit` asks (Okta's cap is larger; small here to exercise paging). */
   pageSize?: number;
   /** Requests per minute before Okta's rate limit answers 429 (Okta's own limits vary by endpoint). */
@@ -50,6 +55,8 @@ export interface OktaDouble {
   setDown(down: boolean): void;
   /** Calls touching this group answer 403 E0000006, as for a token whose admin has no rights on it. */
   denyGroup(groupId: string, denied?: boolean): void;
+  /** Ends every OAuth access token issued so far (as their expiry would). */
+  revokeAccessTokens(): void;
   stop(): Promise<void>;
 }
 
@@ -73,6 +80,7 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
   const pageSize = options.pageSize ?? 200;
   const perMinute = options.rateLimitPerMinute ?? 600;
   const denied = new Set<string>();
+  const oauth = new OAuthServer(options.oauthClients ?? []);
   let failures = { left: 0, status: 503 };
   let down = false;
   let limited = { untilSecond: 0, calls: 0 };
@@ -141,13 +149,16 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
     return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
   }
 
-  function answer(req: http.IncomingMessage): Answer {
+  function answer(req: http.IncomingMessage, body: string): Answer {
     const url = new URL(req.url ?? '/', base);
     const query = Object.fromEntries(url.searchParams);
-    const authorized = req.headers.authorization === `SSWS ${options.token}`;
-    const record: OktaRequest = { method: req.method ?? '', path: url.pathname, query, authorized, retryCount: Number(req.headers['x-okta-retry-count'] ?? 0), status: 0 };
-    requests.push(record);
     const now = Date.now();
+    const ssws = req.headers.authorization === `SSWS ${options.token}`;
+    const bearer = ssws ? null : oauth.bearer(req.headers.authorization, now);
+    const authorized = ssws || bearer !== null;
+    const scheme = ssws ? 'SSWS' : bearer ? 'Bearer' : null;
+    const record: OktaRequest = { method: req.method ?? '', path: url.pathname, query, authorized, scheme, retryCount: Number(req.headers['x-okta-retry-count'] ?? 0), status: 0 };
+    requests.push(record);
     const headers = rateHeaders(now);
     const result = ((): Answer => {
       if (down) return oktaError(503, 'E0000009', 'Internal Server Error');
@@ -155,7 +166,17 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
         failures.left -= 1;
         return oktaError(failures.status, 'E0000009', 'Internal Server Error');
       }
+      if (url.pathname === '/oauth2/v1/token' && req.method === 'POST') {
+        const [status, json] = oauth.token(new URLSearchParams(body), `${base}/oauth2/v1/token`, now);
+        return { status, body: json };
+      }
       if (!authorized) return oktaError(401, 'E0000011', 'Invalid token provided');
+      if (bearer && !requiredScopes(req.method ?? 'GET', url.pathname).some((scope) => bearer.scopes.includes(scope))) {
+        const needed = requiredScopes(req.method ?? 'GET', url.pathname).at(-1)!;
+        return oktaError(403, 'E0000006', 'You do not have permission to perform the requested action', {
+          'www-authenticate': `Bearer realm="${base}", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", scope="${needed}"`,
+        });
+      }
       if (now < limited.untilSecond * 1000 && limited.calls > 0) {
         limited.calls -= 1;
         return oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
@@ -168,9 +189,10 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
   }
 
   const server = http.createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const a = answer(req);
+      const a = answer(req, Buffer.concat(chunks).toString('utf8'));
       const headers: Record<string, string> = { 'x-okta-request-id': randomBytes(12).toString('base64url'), ...a.headers };
       if (a.body !== undefined) headers['content-type'] = 'application/json';
       res.writeHead(a.status, headers).end(a.body === undefined ? undefined : JSON.stringify(a.body));
@@ -199,6 +221,7 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
     failNext: (n, status = 503) => void (failures = { left: n, status }),
     setDown: (value) => void (down = value),
     denyGroup: (groupId, value = true) => void (value ? denied.add(groupId) : denied.delete(groupId)),
+    revokeAccessTokens: () => oauth.tokens.clear(),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
