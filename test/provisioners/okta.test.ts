@@ -240,6 +240,18 @@ describe('okta provisioner', () => {
     okta = await startOktaDouble({ token: TOKEN }); // for afterEach
   });
 
+  it('is not steered by OKTA_CLIENT_* variables the SDK would read from the environment', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { OKTA_CLIENT_AUTHORIZATIONMODE: 'PrivateKey', OKTA_CLIENT_TOKEN: 'someone-elses-token', OKTA_CLIENT_ORGURL: 'https://other.okta.com' });
+    try {
+      await createOktaProvisioner().provision(context());
+    } finally {
+      for (const k of ['OKTA_CLIENT_AUTHORIZATIONMODE', 'OKTA_CLIENT_TOKEN', 'OKTA_CLIENT_ORGURL']) if (!(k in saved)) delete process.env[k];
+    }
+    expect(okta.members(groupId)).toContain('rita@example.com');
+    expect(okta.requests.every((r) => r.scheme === 'SSWS')).toBe(true);
+  });
+
   it('names one membership per org, group and person', () => {
     expect(provisioner.sharedAccessKey!(context({ requesterEmail: 'Rita@Example.com' }))).toBe(`okta:${new URL(okta.url).host}:${groupId}:rita@example.com`);
     expect(provisioner.sharedAccessKey!(context({ requesterEmail: null }))).toBeNull();

@@ -52,12 +52,12 @@ export function oktaClients(options: OktaClientOptions = {}) {
       cacheMiddleware: null,
       requestExecutor: new DefaultRequestExecutor({ maxRetries: options.maxRetries ?? 2, requestTimeout }),
     };
-    // The mode is always explicit, so an OKTA_CLIENT_AUTHORIZATIONMODE in the environment or an
-    // okta.yaml (both read by the SDK's config loader) cannot switch it under us.
+    // Every field explicit (an empty keyId too), so OKTA_CLIENT_* variables or an okta.yaml, both read
+    // by the SDK's config loader, cannot switch the mode or slip in another key id under us.
     const client =
       conn.auth.kind === 'token'
         ? new OktaClient({ ...common, authorizationMode: 'SSWS', token: conn.auth.token })
-        : new OktaClient({ ...common, authorizationMode: 'PrivateKey', clientId: conn.auth.clientId, scopes: OAUTH_SCOPES, privateKey: conn.auth.privateKey, ...(conn.auth.keyId ? { keyId: conn.auth.keyId } : {}) });
+        : new OktaClient({ ...common, authorizationMode: 'PrivateKey', clientId: conn.auth.clientId, scopes: OAUTH_SCOPES, privateKey: conn.auth.privateKey, keyId: conn.auth.keyId ?? '' });
     clients.set(key, client);
     return client;
   };
