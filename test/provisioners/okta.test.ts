@@ -83,6 +83,13 @@ describe('okta provisioner', () => {
     expect(await provisioner.isPresent!(context(), state)).toBe(false);
   });
 
+  it('removes the membership where it was made, even after the resource moved to another group', async () => {
+    const { state } = await provisioner.provision(context());
+    const other = okta.addGroup({ name: 'Other Admins' }).id;
+    await provisioner.deprovision(context({}, { group_id: other }), state);
+    expect(okta.members(groupId)).not.toContain('rita@example.com');
+  });
+
   it('removes with a lost state, finding the user by e-mail again', async () => {
     await provisioner.provision(context());
     await provisioner.deprovision(context(), {});

@@ -128,11 +128,16 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
     return `${who} has no rights on group ${s.groupId}; give it the Group Membership Administrator role for that group, or a custom role with okta.groups.members.manage on a resource set holding it`;
   }
 
-  /** The user id to act on: kept in state, else looked up again (state lost, or never written). */
-  async function userIdFor(client: Client, s: Settings, ctx: GrantContext, state: Record<string, unknown>): Promise<string | null> {
-    if (typeof state.userId === 'string' && state.userId !== '' && state.groupId === s.groupId) return state.userId;
-    if (!ctx.requesterEmail) return null;
-    return (await findUser(client, s, ctx))?.id ?? null;
+  /**
+   * The membership a grant made: the group and user kept in its state (so a group_id changed since
+   * still removes the membership where it was made), else the settings' group and the user looked up
+   * again (state lost, or never written). A null user: Okta has none, so no membership either.
+   */
+  async function grantedMembership(client: Client, s: Settings, ctx: GrantContext, state: Record<string, unknown>): Promise<{ groupId: string; userId: string | null }> {
+    const groupId = typeof state.groupId === 'string' && GROUP_ID.test(state.groupId) ? state.groupId : s.groupId;
+    if (typeof state.userId === 'string' && state.userId !== '') return { groupId, userId: state.userId };
+    if (!ctx.requesterEmail) return { groupId, userId: null };
+    return { groupId, userId: (await findUser(client, s, ctx))?.id ?? null };
   }
 
   async function provision(ctx: GrantContext): Promise<ProvisionResult> {
@@ -185,31 +190,31 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
     async deprovision(ctx, state) {
       const s = readSettings(ctx.settings);
       const client = await clientFor(s);
-      const userId = await userIdFor(client, s, ctx, state);
+      const { groupId, userId } = await grantedMembership(client, s, ctx, state);
       // No Okta user (deleted, or never found, so never added): no membership to remove.
       if (!userId) return;
       try {
-        await client.groupApi.unassignUserFromGroup({ groupId: s.groupId, userId });
+        await client.groupApi.unassignUserFromGroup({ groupId, userId });
       } catch (error) {
         // Okta answers 404 for a group or user that no longer exists: the membership is gone with it.
         if (Number((error as { status?: unknown }).status) === 404) return;
-        throw classifyOktaError(error, `removing ${String(state.login ?? ctx.requesterEmail)} from Okta group ${s.groupId}`, s, { forbidden: forbiddenSentence(s) });
+        throw classifyOktaError(error, `removing ${String(state.login ?? ctx.requesterEmail)} from Okta group ${groupId}`, s, { forbidden: forbiddenSentence({ ...s, groupId }) });
       }
     },
 
     async isPresent(ctx, state) {
       const s = readSettings(ctx.settings);
       const client = await clientFor(s);
-      const userId = await userIdFor(client, s, ctx, state);
+      const { groupId, userId } = await grantedMembership(client, s, ctx, state);
       if (!userId) return false;
       try {
-        const members = await client.groupApi.listGroupUsers({ groupId: s.groupId, limit: PAGE });
-        // Stops at the first page holding the user: most checks read one page, not the whole group.
+        const members = await client.groupApi.listGroupUsers({ groupId, limit: PAGE });
+        // Stops at the page holding the user: in a large group most checks read a few pages, not all.
         for await (const member of members) if (member?.id === userId) return true;
         return false;
       } catch (error) {
         if (Number((error as { status?: unknown }).status) === 404) return false;
-        throw classifyOktaError(error, `listing the members of Okta group ${s.groupId}`, s, { forbidden: forbiddenSentence(s) });
+        throw classifyOktaError(error, `listing the members of Okta group ${groupId}`, s, { forbidden: forbiddenSentence({ ...s, groupId }) });
       }
     },
   };
