@@ -27,6 +27,7 @@ import type { Provisioner } from './provisioners/port.js';
 import { createGcpProvisioner } from './provisioners/gcp/gcp-provisioner.js';
 import { createKubernetesProvisioner } from './provisioners/kubernetes/kubernetes-provisioner.js';
 import { createAwsProvisioner } from './provisioners/aws/aws-provisioner.js';
+import { createOktaProvisioner } from './provisioners/okta/okta-provisioner.js';
 import { createPostgresProvisioner } from './provisioners/postgres/postgres-provisioner.js';
 import { createProvisionerRegistry } from './provisioners/registry.js';
 import { createSshProvisioner } from './provisioners/ssh/ssh-provisioner.js';
@@ -85,6 +86,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     createWebhookProvisioner(),
     createAwsProvisioner(),
     createGcpProvisioner(),
+    createOktaProvisioner(),
     ...(options.extraProvisioners ?? []),
   ]);
   // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.

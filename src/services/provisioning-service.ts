@@ -104,8 +104,9 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
    */
   async function removeAccess(grant: GrantForProvisioning, ctx: GrantContext, target: TargetRow, provisioner: Provisioner, state: Record<string, unknown>) {
     const { keep, holders } = await shared.heldByOthers(grant, target, provisioner);
-    await provisioner.deprovision(ctx, state, keep);
     const mine = provisioner.sharedAccessKeys?.(ctx) ?? [];
+    // Everything this grant relies on is still another grant's access: nothing to remove at all.
+    if (!(mine.length > 0 && mine.every((k) => keep.has(k)))) await provisioner.deprovision(ctx, state, keep);
     const kept = mine.filter((k) => keep.has(k)).length;
     return { kept, holders, afterwards: () => shared.cutShort(grant, target, provisioner, mine.filter((k) => !keep.has(k))) };
   }
