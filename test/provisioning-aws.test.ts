@@ -193,4 +193,23 @@ describe('AWS IAM Identity Center access through Slack', () => {
     await revoke(id);
     expect(d.assignments()).toEqual([]);
   });
+
+  it('two overlapping grants: ending the first keeps the assignment the second relies on; only its own extra goes', async () => {
+    const pick = async (justification: string, roles: string[]) => {
+      const id = await ask(justification);
+      await approve(h, PEOPLE.approver, id, { 'tune.roles.aws-prod': roles });
+      expect(await statusOf(h, id)).toBe('active');
+      return id;
+    };
+    const both = await pick('INC-110 both', ['ReadOnly', 'Admin']);
+    const readOnly = await pick('INC-111 read-only', ['ReadOnly']);
+    expect(d.assignments()).toHaveLength(2);
+    await revoke(both);
+    expect(d.assignments()).toEqual([rita('ReadOnly')]);
+    // Reconcile agrees: the ReadOnly assignment is the live grant's access, not a leftover.
+    expect(await h.app.services.provisioning.reconcile()).toEqual({ reprovisioned: 0, removed: 0 });
+    expect(d.assignments()).toEqual([rita('ReadOnly')]);
+    await revoke(readOnly);
+    expect(d.assignments()).toEqual([]);
+  });
 });

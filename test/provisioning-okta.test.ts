@@ -203,4 +203,20 @@ describe('when Okta cannot help', () => {
     expect(h.slack.dmsTo(PEOPLE.other).some((m) => allText(m.blocks).includes('no e-mail address in their Slack profile'))).toBe(true);
     expect(okta.members(groupId)).toHaveLength(4);
   });
+
+  it('two overlapping grants of the group: revoking the first keeps the membership for the second', async () => {
+    const first = await ask(PEOPLE.requester, 'INC-78 first');
+    await approve(h, PEOPLE.approver, first);
+    const second = await ask(PEOPLE.requester, 'INC-79 second');
+    await approve(h, PEOPLE.approver, second);
+    expect(isMember()).toBe(true);
+    await revoke(first);
+    expect(await statusOf(h, first)).toBe('revoked');
+    expect(isMember()).toBe(true);
+    expect(await h.app.services.provisioning.reconcile()).toEqual({ reprovisioned: 0, removed: 0 });
+    expect(isMember()).toBe(true);
+    await revoke(second);
+    expect(isMember()).toBe(false);
+  });
 });
+
