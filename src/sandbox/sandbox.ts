@@ -14,6 +14,7 @@ import { FakeSlack } from './slack-double/fake-slack.js';
 import { SlackDriver } from './slack-double/driver.js';
 import { manifestBotScopes } from './slack-double/scopes.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
+import { startCloudTargets } from './cloud-targets.js';
 import { SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
 
 /** Where the sample catalogue points its webhook provisioner; rewritten to the port actually used. */
@@ -72,6 +73,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
 
   const scopes = existsSync(MANIFEST_FILE) ? manifestBotScopes(readFileSync(MANIFEST_FILE, 'utf8')) : undefined;
+  let stopCloud: (() => Promise<void>) | undefined;
+  const setEnv: string[] = [];
+  const cleanUp = async () => {
+    for (const k of setEnv) delete process.env[k];
+    await stopCloud?.();
+  };
   const slack = await FakeSlack.start({ botToken, ...(scopes ? { scopes } : {}), users: SANDBOX_USERS, usergroups: SANDBOX_GROUPS, channels: SANDBOX_CHANNELS, botName: 'access-bot' });
   try {
     const parsed = parseConfig({
@@ -98,11 +105,21 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
 
     const origin = `http://${selfHost(config.HOST)}:${port}`;
-    const fileText = (options.accessFileText ?? readFileSync(SAMPLE_FILE, 'utf8')).replaceAll(SAMPLE_RECEIVER, `${origin}/sandbox/webhooks`);
+    const cloud = await startCloudTargets(SANDBOX_USERS);
+    stopCloud = cloud.stop;
+    // The Google auth library reads its credentials from the environment (application-default
+    // credentials): the sandbox's own key for the Google double, unless one is set already.
+    for (const [k, v] of Object.entries(cloud.processEnv)) {
+      if (options.env[k] !== undefined || process.env[k] !== undefined) continue;
+      process.env[k] = v;
+      setEnv.push(k);
+    }
+    let fileText = (options.accessFileText ?? readFileSync(SAMPLE_FILE, 'utf8')).replaceAll(SAMPLE_RECEIVER, `${origin}/sandbox/webhooks`);
+    for (const [placeholder, value] of Object.entries(cloud.replacements)) fileText = fileText.replaceAll(placeholder, value);
     const clock = new SandboxClock();
     const receiver = createWebhookReceiver(webhookSecret);
     const driver = new SlackDriver({ eventsUrl: `${origin}/slack/events`, signingSecret, slack });
-    const ctx: SandboxContext = { slack, driver, logger, clock, people: SANDBOX_USERS, webhooks: receiver.events, targets: () => [], viewErrors: new Map() };
+    const ctx: SandboxContext = { slack, driver, logger, clock, people: SANDBOX_USERS, webhooks: receiver.events, targets: () => cloud.views(), viewErrors: new Map() };
     const home: Route = {
       method: 'GET',
       path: '/',
@@ -117,7 +134,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       clock,
       accessFileText: fileText,
       // env:NAME references resolve as in the real bot, minus any real Slack credentials.
-      secretEnv: { ...env, [WEBHOOK_SECRET_ENV]: webhookSecret },
+      secretEnv: { ...env, ...cloud.secretEnv, [WEBHOOK_SECRET_ENV]: webhookSecret },
       extraRoutes: [home, receiver.route, ...sandboxApiRoutes(ctx), ...sandboxAssetRoutes()],
     });
     ctx.jobs = app.jobs;
@@ -139,10 +156,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       stop: async () => {
         await app.stop();
         await slack.stop();
+        await cleanUp();
       },
     };
   } catch (error) {
     await slack.stop();
+    await cleanUp();
     throw error;
   }
 }

@@ -1,0 +1,81 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AWS_DOUBLE_CREDENTIALS, startAwsDouble } from './aws-double/aws-double.js';
+import { startGcpDouble } from './gcp-double/gcp-double.js';
+import { startOktaDouble } from './okta-double/okta-double.js';
+import type { TargetView } from './snapshot.js';
+import type { SandboxPerson } from './workspace.js';
+
+/**
+ * The sandbox's simulated clouds and identity providers: the AWS, Google Cloud and Okta doubles on
+ * loopback ports, with the sandbox's people in their directories, so the sample catalogue's cloud
+ * and group resources are granted and removed through the real SDKs while the page shows each
+ * assignment, binding and membership appear and go. The credentials are made here at every start
+ * and never leave this process.
+ */
+export const AWS_ACCOUNT = '111122223333';
+const GCP_PROJECT = 'sandbox-project';
+const SERVICE_ACCOUNT = 'access-bot@sandbox-project.iam.gserviceaccount.com';
+
+export interface CloudTargets {
+  /** Placeholders of examples/sandbox-access.yml, each with what replaces it. */
+  replacements: Record<string, string>;
+  /** What the catalogue's `env:NAME` references of these targets resolve to. */
+  secretEnv: Record<string, string>;
+  /** The process environment the Google auth library reads (application-default credentials). */
+  processEnv: Record<string, string>;
+  views(): TargetView[];
+  stop(): Promise<void>;
+}
+
+export async function startCloudTargets(people: readonly SandboxPerson[]): Promise<CloudTargets> {
+  const withEmail = people.filter((p): p is SandboxPerson & { email: string } => typeof p.email === 'string');
+  const aws = await startAwsDouble({ accounts: [AWS_ACCOUNT], users: withEmail.map((p) => ({ userName: p.name, email: p.email })) });
+
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const gcp = await startGcpDouble({ serviceAccounts: [{ email: SERVICE_ACCOUNT, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }], projects: [GCP_PROJECT], knownUsers: withEmail.map((p) => p.email) });
+  const keyDir = mkdtempSync(join(tmpdir(), 'access-sandbox-gcp-'));
+  const keyFile = join(keyDir, 'service-account.json');
+  writeFileSync(
+    keyFile,
+    JSON.stringify({ type: 'service_account', project_id: GCP_PROJECT, private_key_id: randomBytes(20).toString('hex'), private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), client_email: SERVICE_ACCOUNT, client_id: '100000000000000000001', token_uri: `${gcp.url}/token` }),
+    { mode: 0o600 },
+  );
+
+  const oktaToken = `00${randomBytes(20).toString('hex')}`;
+  const okta = await startOktaDouble({ token: oktaToken });
+  for (const p of withEmail) okta.addUser({ login: p.email, firstName: p.realName ?? p.name });
+  const oktaGroup = okta.addGroup({ name: 'Support Admins', description: 'Admin access to the support tools' });
+
+  const nameOf = (email: string) => withEmail.find((p) => p.email === email)?.realName ?? email;
+  const awsUser = (id: string) => aws.users().find((u) => u.userId === id)?.email ?? id;
+  const permissionSetName = (arn: string) => Object.entries(aws.permissionSets).find(([, a]) => a === arn)?.[0] ?? arn;
+  return {
+    replacements: {
+      SANDBOX_AWS_URL: aws.url,
+      SANDBOX_AWS_INSTANCE_ARN: aws.instanceArn,
+      SANDBOX_AWS_IDENTITY_STORE_ID: aws.identityStoreId,
+      SANDBOX_AWS_READONLY_ARN: aws.permissionSets.ReadOnly!,
+      SANDBOX_AWS_ADMIN_ARN: aws.permissionSets.Admin!,
+      SANDBOX_GCP_URL: gcp.url,
+      SANDBOX_OKTA_URL: okta.url,
+      SANDBOX_OKTA_GROUP_ID: oktaGroup.id,
+    },
+    secretEnv: { SANDBOX_AWS_KEY_ID: AWS_DOUBLE_CREDENTIALS.accessKeyId, SANDBOX_AWS_SECRET: AWS_DOUBLE_CREDENTIALS.secretAccessKey, SANDBOX_OKTA_TOKEN: oktaToken },
+    processEnv: { GOOGLE_APPLICATION_CREDENTIALS: keyFile },
+    views: () => [
+      { name: `AWS account ${AWS_ACCOUNT}: Identity Center assignments`, items: aws.assignments().map((a) => `${nameOf(awsUser(a.principalId))}: ${permissionSetName(a.permissionSetArn)}`) },
+      {
+        name: `Google Cloud project ${GCP_PROJECT}: conditional IAM bindings`,
+        items: gcp.policy(`projects/${GCP_PROJECT}`).bindings.filter((b) => b.condition).map((b) => `${b.members.join(', ')}: ${b.role} while ${b.condition!.expression}`),
+      },
+      { name: `Okta group ${oktaGroup.name}: members`, items: okta.members(oktaGroup.id).map(nameOf) },
+    ],
+    async stop() {
+      await Promise.all([aws.stop(), gcp.stop(), okta.stop()]);
+      rmSync(keyDir, { recursive: true, force: true });
+    },
+  };
+}
