@@ -134,8 +134,10 @@ function route(deps: GraphDeps, claims: TokenClaims, method: string, path: strin
     const page = group.members.slice(skip, skip + size);
     const out: Record<string, unknown> = { '@odata.context': `${origin}/v1.0/$metadata#directoryObjects(id)`, value: page.map((id) => ({ '@odata.type': '#microsoft.graph.user', id })) };
     if (skip + size < group.members.length) {
-      const next = new URLSearchParams({ $select: query.get('$select') ?? 'id', $top: String(size), $skiptoken: Buffer.from(String(skip + size)).toString('base64url') });
-      out['@odata.nextLink'] = `${origin}/v1.0/groups/${groupId}/members?${next.toString()}`;
+      // Graph writes the $ of its system query options literally in next links.
+      const select = encodeURIComponent(query.get('$select') ?? 'id');
+      const token = Buffer.from(String(skip + size)).toString('base64url');
+      out['@odata.nextLink'] = `${origin}/v1.0/groups/${groupId}/members?$select=${select}&$top=${size}&$skiptoken=${token}`;
     }
     return { status: 200, body: out };
   }
