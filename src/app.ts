@@ -21,6 +21,7 @@ import { startLoop, type Loop } from './jobs/loop.js';
 import { boltLogger } from './logger.js';
 import type { OutboxItem } from './db/outbox-queries.js';
 import type { Provisioner } from './provisioners/port.js';
+import { createEntraProvisioner } from './provisioners/entra/entra-provisioner.js';
 import { createKubernetesProvisioner } from './provisioners/kubernetes/kubernetes-provisioner.js';
 import { createPostgresProvisioner } from './provisioners/postgres/postgres-provisioner.js';
 import { createProvisionerRegistry } from './provisioners/registry.js';
@@ -78,6 +79,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     createSshProvisioner(),
     createKubernetesProvisioner(),
     createWebhookProvisioner(),
+    createEntraProvisioner(),
     ...(options.extraProvisioners ?? []),
   ]);
   // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.
