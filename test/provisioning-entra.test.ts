@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEntraProvisioner } from '../src/provisioners/entra/entra-provisioner.js';
 import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble, type EntraDouble } from '../src/sandbox/entra-double/entra-double.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { until } from '../src/sandbox/slack-double/driver.js';
+import { allText, approve, approverMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -141,6 +142,41 @@ describe('Entra ID group membership through Slack', () => {
     expect(actions.filter((a) => a === 'grant.provision_attempt_failed')).toHaveLength(2);
     expect(actions.at(-1)).toBe('grant.provisioned');
     await revoke(id);
+    expect(d.members(GROUP)).toEqual([]);
+  });
+
+  it('an approved extension keeps the membership without touching Entra, and it still ends at the new end', async () => {
+    const id = await grantRita('ENTRA-EXT');
+    const [before] = await h.sql`select id, expires_at from grants where request_id = ${id}`;
+    const mine = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes(id) && allText(m.blocks).includes('You '))!;
+    await h.driver.clickButton(PEOPLE.requester, { channel: mine.channel, ts: mine.ts }, 'request.extend');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
+    await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '120', 'extend.reason': 'ENTRA-EXT needs two more hours' });
+    h.slack.clearViews(PEOPLE.requester);
+    await h.settle();
+    const [ext] = await h.sql`select id from access_requests where extends_request_id = ${id}`;
+    const graphBefore = d.graphRequests().length;
+    await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, ext!.id as string), 'review.approve');
+    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning');
+    await h.driver.submitView(PEOPLE.approver, tuning.id, {});
+    h.slack.clearViews(PEOPLE.approver);
+    await h.settle();
+    const [after] = await h.sql`select id, expires_at from grants where request_id = ${id}`;
+    expect(after!.id).toBe(before!.id);
+    expect((after!.expires_at as Date).getTime() - (before!.expires_at as Date).getTime()).toBe(120 * 60_000);
+    expect(d.members(GROUP)).toEqual([RITA]);
+    expect(d.graphRequests().filter((r) => r.method !== 'GET').slice(graphBefore)).toEqual([]);
+    expect((await audit(id)).map((a) => a.action)).toContain('grant.extended_in_target');
+
+    h.clock.advance(61); // past the first end: still a member
+    await h.app.jobs.expireNow();
+    await h.settle();
+    expect(await statusOf(h, id)).toBe('active');
+    expect(d.members(GROUP)).toEqual([RITA]);
+    h.clock.advance(120);
+    await h.app.jobs.expireNow();
+    await h.settle();
+    expect(await statusOf(h, id)).toBe('expired');
     expect(d.members(GROUP)).toEqual([]);
   });
 
