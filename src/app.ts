@@ -25,6 +25,7 @@ import { boltLogger } from './logger.js';
 import { outboxBacklog, type OutboxItem } from './db/outbox-queries.js';
 import type { Provisioner } from './provisioners/port.js';
 import { createGcpProvisioner } from './provisioners/gcp/gcp-provisioner.js';
+import { createEntraProvisioner } from './provisioners/entra/entra-provisioner.js';
 import { createKubernetesProvisioner } from './provisioners/kubernetes/kubernetes-provisioner.js';
 import { createAwsProvisioner } from './provisioners/aws/aws-provisioner.js';
 import { createOktaProvisioner } from './provisioners/okta/okta-provisioner.js';
@@ -87,6 +88,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     createAwsProvisioner(),
     createGcpProvisioner(),
     createOktaProvisioner(),
+    createEntraProvisioner(),
     ...(options.extraProvisioners ?? []),
   ]);
   // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.
