@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { AWS_DOUBLE_CREDENTIALS, startAwsDouble } from './aws-double/aws-double.js';
 import { startGcpDouble } from './gcp-double/gcp-double.js';
 import { startOktaDouble } from './okta-double/okta-double.js';
+import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble } from './entra-double/entra-double.js';
+import { createEntraProvisioner } from '../provisioners/entra/entra-provisioner.js';
+import type { Provisioner } from '../provisioners/port.js';
 import type { TargetView } from './snapshot.js';
 import type { SandboxPerson } from './workspace.js';
 
 /**
- * The sandbox's simulated clouds and identity providers: the AWS, Google Cloud and Okta doubles on
+ * The sandbox's simulated clouds and identity providers: the AWS, Google Cloud, Okta and Entra ID doubles on
  * loopback ports, with the sandbox's people in their directories, so the sample catalogue's cloud
  * and group resources are granted and removed through the real SDKs while the page shows each
  * assignment, binding and membership appear and go. The credentials are made here at every start
@@ -26,6 +29,8 @@ export interface CloudTargets {
   secretEnv: Record<string, string>;
   /** The process environment the Google auth library reads (application-default credentials). */
   processEnv: Record<string, string>;
+  /** The Entra provisioner made to trust the Entra double's self-signed certificate (Microsoft's libraries want https). */
+  provisioners: Provisioner[];
   views(): TargetView[];
   stop(): Promise<void>;
 }
@@ -49,6 +54,10 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
   for (const p of withEmail) okta.addUser({ login: p.email, firstName: p.realName ?? p.name });
   const oktaGroup = okta.addGroup({ name: 'Support Admins', description: 'Admin access to the support tools' });
 
+  const entra = await startEntraDouble({ users: withEmail.map((p) => ({ mail: p.email, displayName: p.realName ?? p.name })), groups: [{ displayName: 'Finance Analysts' }] });
+  const entraGroup = entra.groups()[0]!;
+  const entraMail = (id: string) => entra.users().find((u) => u.id === id)?.mail ?? id;
+
   const nameOf = (email: string) => withEmail.find((p) => p.email === email)?.realName ?? email;
   const awsUser = (id: string) => aws.users().find((u) => u.userId === id)?.email ?? id;
   const permissionSetName = (arn: string) => Object.entries(aws.permissionSets).find(([, a]) => a === arn)?.[0] ?? arn;
@@ -62,8 +71,13 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
       SANDBOX_GCP_URL: gcp.url,
       SANDBOX_OKTA_URL: okta.url,
       SANDBOX_OKTA_GROUP_ID: oktaGroup.id,
+      SANDBOX_ENTRA_URL: entra.url,
+      SANDBOX_ENTRA_TENANT: entra.tenantId,
+      SANDBOX_ENTRA_CLIENT_ID: DOUBLE_CLIENT_ID,
+      SANDBOX_ENTRA_GROUP_ID: entraGroup.id,
     },
-    secretEnv: { SANDBOX_AWS_KEY_ID: AWS_DOUBLE_CREDENTIALS.accessKeyId, SANDBOX_AWS_SECRET: AWS_DOUBLE_CREDENTIALS.secretAccessKey, SANDBOX_OKTA_TOKEN: oktaToken },
+    provisioners: [createEntraProvisioner({ ca: entra.ca })],
+    secretEnv: { SANDBOX_AWS_KEY_ID: AWS_DOUBLE_CREDENTIALS.accessKeyId, SANDBOX_AWS_SECRET: AWS_DOUBLE_CREDENTIALS.secretAccessKey, SANDBOX_OKTA_TOKEN: oktaToken, SANDBOX_ENTRA_SECRET: DOUBLE_CLIENT_SECRET },
     processEnv: { GOOGLE_APPLICATION_CREDENTIALS: keyFile },
     views: () => [
       { name: `AWS account ${AWS_ACCOUNT}: Identity Center assignments`, items: aws.assignments().map((a) => `${nameOf(awsUser(a.principalId))}: ${permissionSetName(a.permissionSetArn)}`) },
@@ -72,9 +86,10 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
         items: gcp.policy(`projects/${GCP_PROJECT}`).bindings.filter((b) => b.condition).map((b) => `${b.members.join(', ')}: ${b.role} while ${b.condition!.expression}`),
       },
       { name: `Okta group ${oktaGroup.name}: members`, items: okta.members(oktaGroup.id).map(nameOf) },
+      { name: `Entra ID group ${entraGroup.displayName}: members`, items: entra.members(entraGroup.id).map((id) => nameOf(entraMail(id))) },
     ],
     async stop() {
-      await Promise.all([aws.stop(), gcp.stop(), okta.stop()]);
+      await Promise.all([aws.stop(), gcp.stop(), okta.stop(), entra.stop()]);
       rmSync(keyDir, { recursive: true, force: true });
     },
   };

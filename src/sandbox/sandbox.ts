@@ -135,6 +135,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       accessFileText: fileText,
       // env:NAME references resolve as in the real bot, minus any real Slack credentials.
       secretEnv: { ...env, ...cloud.secretEnv, [WEBHOOK_SECRET_ENV]: webhookSecret },
+      extraProvisioners: cloud.provisioners,
       extraRoutes: [home, receiver.route, ...sandboxApiRoutes(ctx), ...sandboxAssetRoutes()],
     });
     ctx.jobs = app.jobs;
