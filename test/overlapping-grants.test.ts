@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { approve, myMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -49,10 +49,6 @@ async function granted(minutes: string, justification: string, resource = 'okta-
   expect(await statusOf(h, id!)).toBe('active');
   return id!;
 }
-const myMessage = (id: string) => {
-  const m = h.slack.dmsTo(PEOPLE.requester).find((x) => allText(x.blocks).includes(id) && allText(x.blocks).includes('You '))!;
-  return { channel: m.channel, ts: m.ts };
-};
 const deprovisioned = async (id: string) => (await h.sql`select details from audit_events where request_id = ${id} and action = 'grant.deprovisioned'`).map((r) => r.details as Record<string, unknown>);
 
 describe('two overlapping grants of one per-person object', () => {
@@ -90,7 +86,7 @@ describe('two overlapping grants of one per-person object', () => {
   it('releasing the first keeps access for the second', async () => {
     const first = await granted('60', 'INC-5 first');
     await granted('60', 'INC-6 second');
-    await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(first), 'request.release'));
+    await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, first), 'request.release'));
     await h.settle();
     expect(await statusOf(h, first)).toBe('revoked');
     expect(member()).toBe(true);
@@ -99,7 +95,7 @@ describe('two overlapping grants of one per-person object', () => {
   it('extending one of two: the other ends on time and the extended one keeps the membership', async () => {
     const first = await granted('60', 'INC-7 first');
     const second = await granted('60', 'INC-8 second');
-    await h.driver.clickButton(PEOPLE.requester, myMessage(second), 'request.extend');
+    await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, second), 'request.extend');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
     await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '120', 'extend.reason': 'INC-8 needs two more hours' });
     h.slack.clearViews(PEOPLE.requester);

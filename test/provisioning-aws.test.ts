@@ -3,7 +3,7 @@ import { createAwsProvisioner } from '../src/provisioners/aws/aws-provisioner.js
 import { startAwsDouble, type AwsDouble } from '../src/sandbox/aws-double/aws-double.js';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { allText, approve, approverMessage, requestAccess, retryNow, revoke, statusOf, targetOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -57,16 +57,7 @@ afterAll(async () => {
 
 const rita = (permissionSet: 'ReadOnly' | 'Admin') => ({ accountId: ACCOUNT, permissionSetArn: d.permissionSets[permissionSet]!, principalType: 'USER' as const, principalId: RITA_ID });
 const ask = async (justification: string) => (await requestAccess(h, PEOPLE.requester, { resources: ['aws-prod'], duration: '60', justification }))[0]!;
-const targetOf = async (id: string) => (await h.sql`select t.status, t.state, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`)[0]!;
 const actionsOf = async (id: string) => (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
-const revoke = async (id: string) => {
-  await replyTo(h, () => h.driver.command(PEOPLE.approver, '/access', `revoke ${id}`));
-  await h.settle();
-};
-const retryNow = async () => {
-  await h.sql`update outbox set available_at = now() where done_at is null`;
-  await h.settle();
-};
 
 describe('AWS IAM Identity Center access through Slack', () => {
   it('the approver picks a permission set in the tuning modal; the assignment appears and the requester is told how to use it', async () => {
@@ -85,13 +76,13 @@ describe('AWS IAM Identity Center access through Slack', () => {
     expect(d.assignments()).toEqual([rita('Admin')]);
     const ready = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(id))!;
     expect(allText(ready.blocks)).toContain('Sign in through the AWS access portal, https://d-9067000000.awsapps.com/start, and pick account 111122223333 with the permission set Admin.');
-    expect(await targetOf(id)).toMatchObject({ status: 'active', state: { userId: RITA_ID, accountId: ACCOUNT, permissionSets: { Admin: d.permissionSets.Admin } } });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'active', state: { userId: RITA_ID, accountId: ACCOUNT, permissionSets: { Admin: d.permissionSets.Admin } } });
     for (const table of ['audit_events', 'grant_targets', 'outbox', 'resources'] as const) {
       expect(JSON.stringify(await h.sql`select * from ${h.sql(table)}`)).not.toContain(d.credentials.secretAccessKey);
     }
     expect(h.logs.join('\n')).not.toContain(d.credentials.secretAccessKey);
 
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(d.assignments()).toEqual([]);
     expect(d.calls()).toContain('DescribeAccountAssignmentDeletionStatus');
     expect(await actionsOf(id)).toContain('grant.deprovisioned');
@@ -127,13 +118,13 @@ describe('AWS IAM Identity Center access through Slack', () => {
     const id = await ask('INC-102');
     await approve(h, PEOPLE.approver, id);
     expect(d.assignments()).toEqual([]);
-    expect(await targetOf(id)).toMatchObject({ status: 'failed', last_error: expect.stringContaining(reason) });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'failed', last_error: expect.stringContaining(reason) });
     for (const person of [PEOPLE.requester, PEOPLE.approver]) {
       const told = h.slack.dmsTo(person).find((m) => m.text.includes(id) && m.text.includes('could not be set up'))!;
       expect(told.text).toContain('AWS could not complete the creation of the assignment of permission set ReadOnly in account 111122223333');
       expect(told.text).toContain('The IAM role AWSReservedSSO_ReadOnly could not be created');
     }
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
   });
 
   it('a requester with no Identity Center user hears it in one sentence, and nothing is granted', async () => {
@@ -149,7 +140,7 @@ describe('AWS IAM Identity Center access through Slack', () => {
       expect(new Set(asked)).toEqual(new Set(['AWSIdentityStore.GetUserId 404']));
       const told = h.slack.dmsTo(PEOPLE.requester).find((m) => m.text.includes(id) && m.text.includes('could not be set up'))!;
       expect(told.text).toContain('No AWS Identity Center user has the e-mail rita@example.com (identity store d-9067000000), so nothing was granted on aws-prod');
-      await revoke(id);
+      await revoke(h, PEOPLE.approver, id);
     } finally {
       d.addUser(removed);
     }
@@ -163,7 +154,7 @@ describe('AWS IAM Identity Center access through Slack', () => {
     await h.settle();
     expect(d.assignments()).toEqual([rita('ReadOnly')]);
 
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(d.assignments()).toEqual([]);
     d.addAssignment(rita('ReadOnly'));
     // Every recently ended grant of Rita's ReadOnly names this one assignment: each reports it as left behind.
@@ -180,17 +171,17 @@ describe('AWS IAM Identity Center access through Slack', () => {
     d.setDown(true);
     const id = await ask('INC-105');
     await approve(h, PEOPLE.approver, id);
-    await retryNow();
+    await retryNow(h);
     expect(d.assignments()).toEqual([]);
-    expect(await targetOf(id)).toMatchObject({ status: 'pending', last_error: expect.stringContaining('503') });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'pending', last_error: expect.stringContaining('503') });
     d.setDown(false);
-    await retryNow();
+    await retryNow(h);
     expect(d.assignments()).toEqual([rita('ReadOnly')]);
-    expect(await targetOf(id)).toMatchObject({ status: 'active' });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'active' });
     const actions = await actionsOf(id);
     expect(actions.filter((a) => a === 'grant.provision_attempt_failed').length).toBeGreaterThanOrEqual(2);
     expect(h.slack.dmsTo(PEOPLE.requester).some((m) => m.text.includes(id) && m.text.includes('is ready'))).toBe(true);
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(d.assignments()).toEqual([]);
   });
 
@@ -204,12 +195,12 @@ describe('AWS IAM Identity Center access through Slack', () => {
     const both = await pick('INC-110 both', ['ReadOnly', 'Admin']);
     const readOnly = await pick('INC-111 read-only', ['ReadOnly']);
     expect(d.assignments()).toHaveLength(2);
-    await revoke(both);
+    await revoke(h, PEOPLE.approver, both);
     expect(d.assignments()).toEqual([rita('ReadOnly')]);
     // Reconcile agrees: the ReadOnly assignment is the live grant's access, not a leftover.
     expect(await h.app.services.provisioning.reconcile()).toEqual({ reprovisioned: 0, removed: 0 });
     expect(d.assignments()).toEqual([rita('ReadOnly')]);
-    await revoke(readOnly);
+    await revoke(h, PEOPLE.approver, readOnly);
     expect(d.assignments()).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { startGcpDouble, type GcpDouble } from '../src/sandbox/gcp-double/gcp-do
 import { startOktaDouble, type OktaDouble } from '../src/sandbox/okta-double/okta-double.js';
 import { makeServiceAccount, type TestServiceAccount } from './support/gcp-key.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { approve, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { approve, requestAccess, retryNow, revoke, statusOf, targetOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -124,15 +124,6 @@ const held: Record<keyof typeof dying, () => number> = {
 };
 const resourceOf = { aws: 'aws-prod', gcp: 'gcp-payments', okta: 'okta-admins', entra: 'entra-admins' } as const;
 const roles: Record<keyof typeof dying, Record<string, string[]>> = { aws: { 'tune.roles.aws-prod': ['ReadOnly'] }, gcp: { 'tune.roles.gcp-payments': ['roles/logging.viewer'] }, okta: {}, entra: {} };
-const targetOf = async (id: string) => (await h.sql`select t.status, t.state from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`)[0]!;
-const retryNow = async () => {
-  await h.sql`update outbox set available_at = now() where done_at is null`;
-  await h.settle();
-};
-const revoke = async (id: string) => {
-  await replyTo(h, () => h.driver.command(PEOPLE.approver, '/access', `revoke ${id}`));
-  await h.settle();
-};
 
 describe.each(Object.keys(dying) as (keyof typeof dying)[])('%s: killed between the target’s yes and the commit', (type) => {
   const granted = async (justification: string) => {
@@ -141,25 +132,25 @@ describe.each(Object.keys(dying) as (keyof typeof dying)[])('%s: killed between 
     await approve(h, PEOPLE.approver, id!, { ...roles[type] });
     // The access exists in the target; the bot has no record of it yet.
     expect(held[type]()).toBe(1);
-    expect(await targetOf(id!)).toMatchObject({ status: 'pending', state: {} });
+    expect(await targetOf(h, id!)).toMatchObject({ status: 'pending', state: {} });
     return id!;
   };
 
   it('the retry records the access that is already there: one object, not two', async () => {
     const id = await granted('INC-1 retry');
-    await retryNow();
-    expect(await targetOf(id)).toMatchObject({ status: 'active' });
+    await retryNow(h);
+    expect(await targetOf(h, id)).toMatchObject({ status: 'active' });
     expect(held[type]()).toBe(1);
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(held[type]()).toBe(0);
   });
 
   it('revoked before any retry: the removal, with no state, still takes away what the dead attempt made', async () => {
     const id = await granted('INC-2 revoked');
-    await revoke(id);
-    await retryNow();
+    await revoke(h, PEOPLE.approver, id);
+    await retryNow(h);
     expect(await statusOf(h, id)).toBe('revoked');
     expect(held[type]()).toBe(0);
-    expect(await targetOf(id)).toMatchObject({ status: 'removed' });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'removed' });
   });
 });

@@ -3,7 +3,7 @@ import { createEntraProvisioner } from '../src/provisioners/entra/entra-provisio
 import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble, type EntraDouble } from '../src/sandbox/entra-double/entra-double.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { until } from '../src/sandbox/slack-double/driver.js';
-import { allText, approve, approverMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { allText, approve, approverMessage, requestAccess, retryNow, revoke, statusOf, targetOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -57,15 +57,6 @@ afterAll(async () => {
 });
 
 const audit = async (id: string) => (await h.sql`select action, details from audit_events where request_id = ${id} order by id`).map((r) => ({ action: r.action as string, details: r.details as Record<string, unknown> }));
-const targetOf = async (id: string) => (await h.sql`select t.status, t.state, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`)[0];
-const retryNow = async () => {
-  await h.sql`update outbox set available_at = now() where done_at is null`;
-  await h.settle();
-};
-const revoke = async (id: string) => {
-  await replyTo(h, () => h.driver.command(PEOPLE.approver, '/access', `revoke ${id}`));
-  await h.settle();
-};
 const grantRita = async (justification: string) => {
   const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['entra-prod-admins'], duration: '60', justification })) as [string];
   await approve(h, PEOPLE.approver, id);
@@ -81,11 +72,11 @@ describe('Entra ID group membership through Slack', () => {
     const ready = h.slack.dmsTo(PEOPLE.requester).find((m) => m.text.includes('is ready') && m.text.includes(id))!;
     expect(allText(ready.blocks)).toContain('You are a member of the Entra ID group');
     expect(allText(ready.blocks)).toContain('rita.requester@contoso.onmicrosoft.com');
-    expect(await targetOf(id)).toMatchObject({ status: 'active', state: { groupId: GROUP, userId: RITA } });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'active', state: { groupId: GROUP, userId: RITA } });
     const secretsSeen = JSON.stringify([await h.sql`select * from audit_events`, await h.sql`select * from grant_targets`, await h.sql`select * from outbox`, h.logs]);
     expect(secretsSeen).not.toContain(DOUBLE_CLIENT_SECRET);
 
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(d.members(GROUP)).toEqual([]);
     expect((await audit(id)).map((a) => a.action)).toContain('grant.deprovisioned');
   });
@@ -107,7 +98,7 @@ describe('Entra ID group membership through Slack', () => {
     await h.settle();
     expect(d.members(GROUP)).toEqual([RITA]);
 
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(d.members(GROUP)).toEqual([]);
     d.addMember(GROUP, RITA);
     // One membership per person: every ended grant of Rita to this group (earlier tests too) finds it left over.
@@ -122,26 +113,26 @@ describe('Entra ID group membership through Slack', () => {
   it('a membership that already exists, or is already gone, counts as done', async () => {
     d.addMember(GROUP, RITA);
     const id = await grantRita('ENTRA-4');
-    expect(await targetOf(id)).toMatchObject({ status: 'active' });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'active' });
     expect(d.members(GROUP)).toEqual([RITA]);
     d.removeMember(GROUP, RITA);
-    await revoke(id);
-    expect(await targetOf(id)).toMatchObject({ status: 'removed' });
+    await revoke(h, PEOPLE.approver, id);
+    expect(await targetOf(h, id)).toMatchObject({ status: 'removed' });
   });
 
   it('while Graph is down the outbox retries until the membership exists', async () => {
     d.failGraph(2, { status: 500 });
     const id = await grantRita('ENTRA-5');
     expect(d.members(GROUP)).toEqual([]);
-    expect(await targetOf(id)).toMatchObject({ status: 'pending' });
-    await retryNow();
+    expect(await targetOf(h, id)).toMatchObject({ status: 'pending' });
+    await retryNow(h);
     expect(d.members(GROUP)).toEqual([]);
-    await retryNow();
+    await retryNow(h);
     expect(d.members(GROUP)).toEqual([RITA]);
     const actions = (await audit(id)).map((a) => a.action);
     expect(actions.filter((a) => a === 'grant.provision_attempt_failed')).toHaveLength(2);
     expect(actions.at(-1)).toBe('grant.provisioned');
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(d.members(GROUP)).toEqual([]);
   });
 
@@ -186,7 +177,7 @@ describe('Entra ID group membership through Slack', () => {
     rita.userPrincipalName = 'rr@contoso.onmicrosoft.com';
     try {
       const id = await grantRita('ENTRA-6');
-      expect(await targetOf(id)).toMatchObject({ status: 'failed', last_error: 'No Entra ID user has the e-mail rita@example.com.' });
+      expect(await targetOf(h, id)).toMatchObject({ status: 'failed', last_error: 'No Entra ID user has the e-mail rita@example.com.' });
       for (const person of [PEOPLE.requester, PEOPLE.approver]) {
         expect(allText(h.slack.dmsTo(person).at(-1)!.blocks)).toContain('No Entra ID user has the e-mail rita@example.com.');
       }
@@ -202,7 +193,7 @@ describe('Entra ID group membership through Slack', () => {
     const [id] = (await requestAccess(h, PEOPLE.other, { resources: ['entra-prod-admins'], duration: '60', justification: 'ENTRA-7' })) as [string];
     await approve(h, PEOPLE.approver, id);
     await h.settle();
-    expect(await targetOf(id)).toMatchObject({ status: 'failed', last_error: 'The requester has no e-mail address in Slack, so no Entra ID user can be found for them.' });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'failed', last_error: 'The requester has no e-mail address in Slack, so no Entra ID user can be found for them.' });
     expect(d.members(GROUP)).toEqual([]);
   });
 
@@ -210,7 +201,7 @@ describe('Entra ID group membership through Slack', () => {
     const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['entra-misconfigured'], duration: '60', justification: 'ENTRA-8' })) as [string];
     await approve(h, PEOPLE.approver, id);
     await h.settle();
-    const target = await targetOf(id);
+    const target = await targetOf(h, id);
     expect(target).toMatchObject({ status: 'failed', last_error: expect.stringContaining('AADSTS7000215') });
     expect(allText(h.slack.dmsTo(PEOPLE.approver).at(-1)!.blocks)).toContain('refused the app');
     expect(d.members(GROUP)).toEqual([]);

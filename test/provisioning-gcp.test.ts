@@ -3,7 +3,7 @@ import { until } from '../src/sandbox/slack-double/driver.js';
 import { startGcpDouble, type GcpDouble } from '../src/sandbox/gcp-double/gcp-double.js';
 import { makeServiceAccount, type TestServiceAccount } from './support/gcp-key.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { allText, approve, myMessage, requestAccess, retryNow, revoke, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -59,18 +59,6 @@ const grantOf = async (id: string) => (await h.sql`select id, expires_at from gr
 const cel = (d: Date) => `request.time < timestamp("${new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z')}")`;
 const bindingsFor = (grantId: string) => double.policy(PROJECT).bindings.filter((b) => b.condition?.title === `Access Requests grant ${grantId}`);
 const audit = async (id: string) => (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
-const retryNow = async () => {
-  await h.sql`update outbox set available_at = now() where done_at is null`;
-  await h.settle();
-};
-const myMessage = (id: string) => {
-  const m = h.slack.dmsTo(PEOPLE.requester).find((x) => allText(x.blocks).includes(id) && allText(x.blocks).includes('You '))!;
-  return { channel: m.channel, ts: m.ts };
-};
-const revoke = async (id: string) => {
-  await replyTo(h, () => h.driver.command(PEOPLE.approver, '/access', `revoke ${id}`));
-  await h.settle();
-};
 const ask = async (justification: string, who: string = PEOPLE.requester) => (await requestAccess(h, who, { resources: ['gcp-payments'], duration: '60', justification }))[0]!;
 
 describe('Google Cloud IAM through Slack', () => {
@@ -99,7 +87,7 @@ describe('Google Cloud IAM through Slack', () => {
 
   it('an approved extension moves the condition to the new end, with no gap', async () => {
     const before = await grantOf(id);
-    await h.driver.clickButton(PEOPLE.requester, myMessage(id), 'request.extend');
+    await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id), 'request.extend');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
     await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '120', 'extend.reason': 'INC-100 needs two more hours' });
     h.slack.clearViews(PEOPLE.requester);
@@ -115,7 +103,7 @@ describe('Google Cloud IAM through Slack', () => {
   });
 
   it('revoke removes the binding from Google at once', async () => {
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(await statusOf(h, id)).toBe('revoked');
     expect(bindingsFor(grantId)).toEqual([]);
     expect(double.hasAccess(RITA, 'roles/compute.viewer', h.clock.now())).toBe(false);
@@ -138,7 +126,7 @@ describe('Google Cloud IAM through Slack', () => {
     expect(bindingsFor(grant.id)).toHaveLength(1);
     expect(double.hasAccess(RITA, 'roles/logging.viewer', h.clock.now())).toBe(false);
     double.setDown(false);
-    await retryNow();
+    await retryNow(h);
     expect(bindingsFor(grant.id)).toEqual([]);
     expect(await audit(next)).toContain('grant.deprovisioned');
   });
@@ -154,7 +142,7 @@ describe('Google Cloud IAM through Slack', () => {
     await h.settle();
     expect(bindingsFor(grant.id).map((b) => b.condition?.expression)).toEqual([cel(grant.expires_at)]);
 
-    await revoke(next);
+    await revoke(h, PEOPLE.approver, next);
     expect(bindingsFor(grant.id)).toEqual([]);
     const leftover = { role: 'roles/logging.viewer', members: [RITA], condition: { title, expression: cel(grant.expires_at) } };
     double.editPolicy(PROJECT, (bindings) => [...bindings, leftover]);
@@ -173,17 +161,17 @@ describe('Google Cloud IAM through Slack', () => {
     const next = await ask('INC-103');
     await approve(h, PEOPLE.approver, next);
     await h.settle();
-    await retryNow();
-    await retryNow();
+    await retryNow(h);
+    await retryNow(h);
     const grant = await grantOf(next);
     expect(bindingsFor(grant.id)).toEqual([]);
     expect(h.slack.dmsTo(PEOPLE.requester).some((m) => m.text.includes('keeps failing') && m.text.includes(next))).toBe(true);
     expect((await audit(next)).filter((a) => a === 'grant.provision_attempt_failed')).toHaveLength(3);
     double.setDown(false);
-    await retryNow();
+    await retryNow(h);
     expect(bindingsFor(grant.id)).toHaveLength(1);
     expect(h.slack.dmsTo(PEOPLE.requester).some((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(next))).toBe(true);
-    await revoke(next);
+    await revoke(h, PEOPLE.approver, next);
   });
 
   it('another writer changes the policy between the bot’s read and write: the bot retries and both changes stand', async () => {
@@ -195,7 +183,7 @@ describe('Google Cloud IAM through Slack', () => {
     expect(bindingsFor(grant.id)).toHaveLength(1);
     expect(double.calls.filter((c) => c.method === 'setIamPolicy').slice(-2).map((c) => c.status)).toEqual([409, 200]);
     expect(double.policy(PROJECT).bindings.some((b) => b.members.some((m) => m.startsWith('user:other-writer-')))).toBe(true);
-    await revoke(next);
+    await revoke(h, PEOPLE.approver, next);
   });
 
   it('a requester with no e-mail in Slack: requester and approver are told why, and nothing is granted', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startOktaDouble, type OktaDouble } from '../src/sandbox/okta-double/okta-double.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { allText, approve, approverMessage, requestAccess, retryNow, revoke, statusOf, targetOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -50,16 +50,6 @@ afterAll(async () => {
 const ask = async (who: string, justification: string) => (await requestAccess(h, who, { resources: ['okta-prod-admins'], duration: '60', justification }))[0]!;
 const isMember = () => okta.members(groupId).includes('rita@example.com');
 const actionsOf = async (id: string) => (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
-const targetOf = async (id: string) => (await h.sql`select t.status, t.state, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`)[0]!;
-const revoke = async (id: string) => {
-  await replyTo(h, () => h.driver.command(PEOPLE.approver, '/access', `revoke ${id}`));
-  await h.settle();
-};
-/** Makes every waiting outbox item due now, instead of waiting out its backoff. */
-const retryNow = async () => {
-  await h.sql`update outbox set available_at = now() where done_at is null`;
-  await h.settle();
-};
 
 describe('an Okta group through Slack', () => {
   let id: string;
@@ -77,7 +67,7 @@ describe('an Okta group through Slack', () => {
     const ready = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(id))!;
     expect(allText(ready.blocks)).toContain('member of the Okta group Prod Admins as rita@example.com');
     const rita = okta.directory.userByLogin('rita@example.com')!;
-    expect(await targetOf(id)).toMatchObject({ status: 'active', state: { groupId, userId: rita.id, login: 'rita@example.com' } });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'active', state: { groupId, userId: rita.id, login: 'rita@example.com' } });
     expect(await actionsOf(id)).toContain('grant.provisioned');
   });
 
@@ -106,7 +96,7 @@ describe('an Okta group through Slack', () => {
   });
 
   it('revoking removes the membership', async () => {
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(await statusOf(h, id)).toBe('revoked');
     expect(isMember()).toBe(false);
     expect(okta.members(groupId)).toHaveLength(4);
@@ -137,7 +127,7 @@ describe('reconcile with Okta', () => {
     await h.settle();
     expect(rexIsMember()).toBe(true);
 
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(rexIsMember()).toBe(false);
     okta.addMember(groupId, 'rex@example.com');
     expect(await h.app.services.provisioning.reconcile()).toMatchObject({ reprovisioned: 0, removed: 1 });
@@ -157,16 +147,16 @@ describe('when Okta cannot help', () => {
     const id = await ask(PEOPLE.requester, 'INC-74');
     await approve(h, PEOPLE.approver, id);
     expect(isMember()).toBe(false);
-    await retryNow();
+    await retryNow(h);
     expect(isMember()).toBe(false);
-    expect(await targetOf(id)).toMatchObject({ status: 'pending', last_error: expect.stringContaining('503') });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'pending', last_error: expect.stringContaining('503') });
     okta.setDown(false);
-    await retryNow();
+    await retryNow(h);
     expect(isMember()).toBe(true);
     const actions = await actionsOf(id);
     expect(actions.filter((a) => a === 'grant.provision_attempt_failed')).toHaveLength(2);
     expect(actions.at(-1)).toBe('grant.provisioned');
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
   });
 
   it('a rate limit that resets far ahead is not slept through, and not dropped: the outbox comes back', async () => {
@@ -174,11 +164,11 @@ describe('when Okta cannot help', () => {
     const id = await ask(PEOPLE.requester, 'INC-75');
     await approve(h, PEOPLE.approver, id);
     expect(isMember()).toBe(false);
-    expect(await targetOf(id)).toMatchObject({ status: 'pending', last_error: expect.stringContaining('rate limit') });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'pending', last_error: expect.stringContaining('rate limit') });
     okta.rateLimit(0);
-    await retryNow();
+    await retryNow(h);
     expect(isMember()).toBe(true);
-    await revoke(id);
+    await revoke(h, PEOPLE.approver, id);
     expect(isMember()).toBe(false);
   });
 
@@ -188,7 +178,7 @@ describe('when Okta cannot help', () => {
     const id = await ask(NEWBIE, 'INC-76');
     await approve(h, PEOPLE.approver, id);
     const sentence = 'No Okta user has the e-mail nina@example.com';
-    expect(await targetOf(id)).toMatchObject({ status: 'failed', last_error: expect.stringContaining(sentence) });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'failed', last_error: expect.stringContaining(sentence) });
     for (const person of [NEWBIE, PEOPLE.approver]) {
       expect(h.slack.dmsTo(person).some((m) => allText(m.blocks).includes('could not be set up') && allText(m.blocks).includes(sentence))).toBe(true);
     }
@@ -199,7 +189,7 @@ describe('when Okta cannot help', () => {
   it('no e-mail in Slack at all: the same, with that sentence', async () => {
     const id = await ask(PEOPLE.other, 'INC-77');
     await approve(h, PEOPLE.approver, id);
-    expect(await targetOf(id)).toMatchObject({ status: 'failed', last_error: expect.stringContaining('no e-mail address in their Slack profile') });
+    expect(await targetOf(h, id)).toMatchObject({ status: 'failed', last_error: expect.stringContaining('no e-mail address in their Slack profile') });
     expect(h.slack.dmsTo(PEOPLE.other).some((m) => allText(m.blocks).includes('no e-mail address in their Slack profile'))).toBe(true);
     expect(okta.members(groupId)).toHaveLength(4);
   });
@@ -210,12 +200,12 @@ describe('when Okta cannot help', () => {
     const second = await ask(PEOPLE.requester, 'INC-79 second');
     await approve(h, PEOPLE.approver, second);
     expect(isMember()).toBe(true);
-    await revoke(first);
+    await revoke(h, PEOPLE.approver, first);
     expect(await statusOf(h, first)).toBe('revoked');
     expect(isMember()).toBe(true);
     expect(await h.app.services.provisioning.reconcile()).toEqual({ reprovisioned: 0, removed: 0 });
     expect(isMember()).toBe(true);
-    await revoke(second);
+    await revoke(h, PEOPLE.approver, second);
     expect(isMember()).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provi
 import { scramSha256Verifier } from '../src/provisioners/postgres/scram.js';
 import { createTargetDatabase, type TestDatabase } from './support/database.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { allText, approve, replyTo, requestAccess, retryNow, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 const memory = createMemoryProvisioner();
@@ -48,11 +48,6 @@ const roleExists = async (role: string) => {
   } finally {
     await sql.end();
   }
-};
-/** Makes every waiting outbox item due now, instead of waiting out its backoff. */
-const retryNow = async () => {
-  await h.sql`update outbox set available_at = now() where done_at is null`;
-  await h.settle();
 };
 
 describe('grants become real: a temporary PostgreSQL role', () => {
@@ -133,7 +128,7 @@ describe('the "access ready" DM is owed until Slack takes it', () => {
     expect(owed).toMatchObject({ status: 'active', ready_sent_at: null, ready_note: { secretLabel: expect.stringMatching(/^Password for jit_/) } });
     role = String(owed!.ready_note.secretLabel).replace('Password for ', '');
 
-    await retryNow();
+    await retryNow(h);
     const sent = readyDms().slice(before);
     expect(sent).toHaveLength(1);
     expect(await passwordMatches(role, passwordIn(sent[0]!))).toBe(true);
@@ -161,7 +156,7 @@ describe('the "access ready" DM is owed until Slack takes it', () => {
     expect(await passwordMatches(role, first)).toBe(false);
     // Delivered and recorded: nothing more is owed.
     const after = readyDms().length;
-    await retryNow();
+    await retryNow(h);
     expect(readyDms()).toHaveLength(after);
   });
 });
@@ -174,12 +169,12 @@ describe('when the target fails', () => {
     await h.settle();
     const [row] = await h.sql`select available_at > now() as later, attempts from outbox where topic = 'grant.provision' and request_id = ${id!}`;
     expect(row).toMatchObject({ later: true, attempts: 1 });
-    await retryNow();
-    await retryNow();
+    await retryNow(h);
+    await retryNow(h);
     for (const person of [PEOPLE.requester, PEOPLE.approver]) {
       expect(h.slack.dmsTo(person).some((m) => m.text.includes('keeps failing'))).toBe(true);
     }
-    await retryNow();
+    await retryNow(h);
     expect(memory.has((await h.sql`select id from grants where request_id = ${id!}`)[0]!.id, 'app-one')).toBe(true);
     const actions = (await audit(id!)).map((a) => a.action);
     expect(actions.filter((a) => a === 'grant.provision_attempt_failed')).toHaveLength(3);
@@ -206,8 +201,8 @@ describe('when the target fails', () => {
     await replyTo(h, () => h.driver.command(PEOPLE.approver, '/access', `revoke ${id}`));
     await h.settle();
     expect(memory.has(grant!.id, 'app-one')).toBe(true);
-    await retryNow();
-    await retryNow();
+    await retryNow(h);
+    await retryNow(h);
     expect(memory.has(grant!.id, 'app-one')).toBe(false);
     const [t] = await h.sql`select status, attempts from grant_targets where grant_id = ${grant!.id}`;
     expect(t).toMatchObject({ status: 'removed', attempts: 2 });

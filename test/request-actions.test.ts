@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { allText, approve, approverMessage, myMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 const memory = createMemoryProvisioner();
@@ -25,17 +25,12 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** The requester's own DM about a request (the message with their buttons). */
-const myMessage = (id: string) => {
-  const m = h.slack.dmsTo(PEOPLE.requester).find((x) => allText(x.blocks).includes(id) && allText(x.blocks).includes('You '))!;
-  return { channel: m.channel, ts: m.ts, message: m };
-};
 const ask = (justification: string) => requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification });
 
 describe('cancel', () => {
   it('the requester withdraws a pending request; the approvers’ messages say so and lose their buttons', async () => {
     const [id] = await ask('INC-1');
-    const reply = await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(id!), 'request.cancel'));
+    const reply = await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.cancel'));
     expect(reply.text).toContain(`Cancelled \`${id}\``);
     expect(await statusOf(h, id!)).toBe('cancelled');
     await h.settle();
@@ -47,7 +42,7 @@ describe('cancel', () => {
 
   it('nobody else can cancel it', async () => {
     const [id] = await ask('INC-2');
-    const { channel, ts } = myMessage(id!);
+    const { channel, ts } = myMessage(h, PEOPLE.requester, id!);
     h.slack.state.channels.get(channel)!.members = undefined; // let the forger "see" the DM: authority is checked by the bot
     const reply = await replyTo(h, () => h.driver.clickButton(PEOPLE.other, { channel, ts }, 'request.cancel'));
     expect(reply.text).toBe('Only the person who asked for this access can do that.');
@@ -58,7 +53,7 @@ describe('cancel', () => {
 describe('nudge', () => {
   it('replies in the thread of each approver message, at most once per 30 minutes', async () => {
     const [id] = await ask('INC-3');
-    await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(id!), 'request.nudge'));
+    await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.nudge'));
     await h.settle();
     for (const approver of [PEOPLE.approver, PEOPLE.dba]) {
       const top = approverMessage(h, approver, id!);
@@ -66,10 +61,10 @@ describe('nudge', () => {
       expect(replies).toHaveLength(1);
       expect(allText(replies[0]!.blocks)).toContain(`<@${PEOPLE.requester}> is still waiting for a decision on \`${id}\``);
     }
-    const again = await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(id!), 'request.nudge'));
+    const again = await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.nudge'));
     expect(again.text).toMatch(/you can nudge again in 30 minutes/);
     h.clock.advance(31);
-    await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(id!), 'request.nudge'));
+    await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.nudge'));
     await h.settle();
     const top = approverMessage(h, PEOPLE.approver, id!);
     expect(h.slack.messagesIn(top.channel).filter((m) => m.threadTs === top.ts)).toHaveLength(2);
@@ -83,7 +78,7 @@ describe('extend', () => {
     await approve(h, PEOPLE.approver, id!);
     await h.settle();
     const [before] = await h.sql`select id, expires_at from grants where request_id = ${id!}`;
-    await h.driver.clickButton(PEOPLE.requester, myMessage(id!), 'request.extend');
+    await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.extend');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
     const res = await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '120', 'extend.reason': 'INC-4 needs another two hours' });
     expect(res.json.view.title.text).toBe('Extension asked');
@@ -115,7 +110,7 @@ describe('extend', () => {
   it('nobody can extend someone else’s grant', async () => {
     const [id] = await ask('INC-5');
     await approve(h, PEOPLE.approver, id!);
-    const { channel, ts } = myMessage(id!);
+    const { channel, ts } = myMessage(h, PEOPLE.requester, id!);
     h.slack.state.channels.get(channel)!.members = undefined;
     const reply = await replyTo(h, () => h.driver.clickButton(PEOPLE.other, { channel, ts }, 'request.extend'));
     expect(reply.text).toBe('Only the person who asked for this access can do that.');
@@ -130,7 +125,7 @@ describe('release', () => {
     await approve(h, PEOPLE.approver, id!);
     await h.settle();
     const [grant] = await h.sql`select id from grants where request_id = ${id!}`;
-    const reply = await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(id!), 'request.release'));
+    const reply = await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.release'));
     expect(reply.text).toContain(`Released \`${id}\``);
     await h.settle();
     expect(await statusOf(h, id!)).toBe('revoked');

@@ -114,3 +114,28 @@ export async function submitAs(h: Harness, userId: string, viewId: string, value
   h.slack.state.stacks.set(userId, [viewId]);
   return h.driver.submitView(userId, viewId, values);
 }
+
+/** Makes every waiting outbox item due now, instead of waiting out its backoff, and waits for the work. */
+export async function retryNow(h: Harness): Promise<void> {
+  await h.sql`update outbox set available_at = now() where done_at is null`;
+  await h.settle();
+}
+
+/** `/access revoke <id>` by `approver`, then waits for the removal. */
+export async function revoke(h: Harness, approver: string, requestId: string): Promise<void> {
+  await replyTo(h, () => h.driver.command(approver, '/access', `revoke ${requestId}`));
+  await h.settle();
+}
+
+/** The (first) grant target of a request: its status, the state the provisioner kept, its last error. */
+export async function targetOf(h: Harness, requestId: string): Promise<{ status: string; state: Record<string, unknown>; last_error: string | null }> {
+  const [row] = await h.sql`select t.status, t.state, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${requestId} order by t.resource_name`;
+  return row as { status: string; state: Record<string, unknown>; last_error: string | null };
+}
+
+/** The requester's own DM about a request (the message with their Cancel / Extend / Release buttons). */
+export function myMessage(h: Harness, requesterId: string, requestId: string) {
+  const m = h.slack.dmsTo(requesterId).find((x) => allText(x.blocks).includes(requestId) && allText(x.blocks).includes('You '));
+  if (!m) throw new Error(`${requesterId} has no message of their own about ${requestId}`);
+  return { channel: m.channel, ts: m.ts, message: m };
+}
