@@ -181,6 +181,18 @@ describe('when the target fails', () => {
     expect(actions.at(-1)).toBe('grant.provisioned');
   });
 
+  it('a target that says when to come back (a rate-limit reset) is retried then, not after the usual backoff', async () => {
+    memory.failNext(1, false, 600);
+    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'INC-6b' });
+    await approve(h, PEOPLE.approver, id!);
+    await h.settle();
+    const [row] = await h.sql`select extract(epoch from available_at - now())::int as wait from outbox where topic = 'grant.provision' and request_id = ${id!} and done_at is null`;
+    expect(row!.wait as number).toBeGreaterThan(590);
+    await retryNow(h);
+    expect(await statusOf(h, id!)).toBe('active');
+    expect((await audit(id!)).map((a) => a.action).at(-1)).toBe('grant.provisioned');
+  });
+
   it('a permanent refusal is reported to requester and approvers, and not retried', async () => {
     memory.failNext(1, true);
     const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'INC-7' });

@@ -62,6 +62,10 @@ export interface Provisioner {
   isPresent?(ctx: GrantContext, state: Record<string, unknown>): Promise<boolean>;
 }
 
+/**
+ * Any other error is transient and retried with backoff; one that carries `retryAfter` (seconds, e.g. a
+ * rate-limit reset the target announced) makes the outbox wait at least that long.
+ */
 /** A failure the target reported that retrying will not fix (bad settings, unknown namespace…). */
 export class PermanentProvisioningError extends Error {
   constructor(message: string) {

@@ -18,6 +18,16 @@ export interface ProvisioningMessenger {
 /** After this many failed attempts the requester and approvers hear that provisioning is still failing. */
 const WARN_AFTER_ATTEMPTS = 3;
 
+/**
+ * A target that said when to come back (Okta's X-Rate-Limit-Reset, a Retry-After) sets `retryAfter`
+ * (seconds) on its error: the outbox then waits at least that long instead of its usual backoff.
+ */
+function longerWait(current: number | undefined, error: unknown): number | undefined {
+  const after = (error as { retryAfter?: unknown } | null)?.retryAfter;
+  if (typeof after !== 'number' || !Number.isFinite(after) || after <= 0) return current;
+  return Math.max(current ?? 0, Math.ceil(after));
+}
+
 export class RetryLater extends Error {
   override name = 'RetryLater';
   /** Seconds to wait before the next attempt at least (the outbox worker honours it like Retry-After). */
@@ -128,6 +138,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     if (early > 0) throw new RetryLater(`grant ${grantId} starts in ${early}s`, early);
     const request = (await getRequestDetails(db, grant.requestId))!;
     let retry = false;
+    let wait: number | undefined;
     const justFailed = new Set<string>();
     for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'pending')) {
       const provisioner = deps.provisioners.get(target.provisioner);
@@ -171,10 +182,11 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         await audit(grant.requestId, 'grant.provision_attempt_failed', { grantId, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
         if (attempts === WARN_AFTER_ATTEMPTS) await messenger.postProvisioningProblem(request, target.resourceName, message, false);
         retry = true;
+        wait = longerWait(wait, error);
       }
     }
     if (!(await resendOwedReady(grant, request, justFailed))) retry = true;
-    if (retry) throw new RetryLater(`provisioning of ${grantId} will be retried`);
+    if (retry) throw new RetryLater(`provisioning of ${grantId} will be retried`, wait);
   }
 
   async function tellReady(grantId: string, request: RequestDetails, resource: string, result: ProvisionResult) {
@@ -214,6 +226,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     if (!grant) return;
     const request = (await getRequestDetails(db, grant.requestId))!;
     let retry = false;
+    let wait: number | undefined;
     for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'removing')) {
       const provisioner = deps.provisioners.get(target.provisioner);
       let called = false;
@@ -235,9 +248,10 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         const attempts = await countAttempt(db, grantId, target.resourceName, message);
         await audit(grant.requestId, 'grant.deprovision_attempt_failed', { grantId, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
         retry = true;
+        wait = longerWait(wait, error);
       }
     }
-    if (retry) throw new RetryLater(`removal of ${grantId} will be retried`);
+    if (retry) throw new RetryLater(`removal of ${grantId} will be retried`, wait);
   }
 
   /**
@@ -296,6 +310,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     if (!grant || grant.status !== 'active') return;
     const request = (await getRequestDetails(db, grant.requestId))!;
     let retry = false;
+    let wait: number | undefined;
     for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'active')) {
       const provisioner = deps.provisioners.get(target.provisioner);
       if (!provisioner?.extend) continue;
@@ -313,9 +328,10 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         const attempts = await countAttempt(db, grantId, target.resourceName, message);
         await audit(grant.requestId, 'grant.extend_attempt_failed', { grantId, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
         if (!(error instanceof PermanentProvisioningError)) retry = true;
+        wait = longerWait(wait, error);
       }
     }
-    if (retry) throw new RetryLater(`extension of ${grantId} will be retried`);
+    if (retry) throw new RetryLater(`extension of ${grantId} will be retried`, wait);
   }
 
   return { handle, reconcile, provisionGrant, deprovisionGrant, extendGrant };

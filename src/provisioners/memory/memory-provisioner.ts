@@ -7,7 +7,7 @@ import { PermanentProvisioningError, type GrantContext, type Provisioner } from 
 export function createMemoryProvisioner(type = 'memory') {
   const present = new Map<string, { ctx: GrantContext; expiresAt: Date }>();
   const calls: { op: 'provision' | 'extend' | 'deprovision'; grantId: string; resource: string }[] = [];
-  let failures: { times: number; permanent: boolean } = { times: 0, permanent: false };
+  let failures: { times: number; permanent: boolean; retryAfter?: number } = { times: 0, permanent: false };
   const key = (ctx: GrantContext) => `${ctx.grantId}/${ctx.resource.name}`;
   // `shared: true` in its settings: a per-person target, like an AWS account assignment or a group
   // membership: one object per person, resource and role, whichever grant made it.
@@ -18,7 +18,7 @@ export function createMemoryProvisioner(type = 'memory') {
     if (failures.times <= 0) return;
     failures.times -= 1;
     if (failures.permanent) throw new PermanentProvisioningError('the target refused this grant');
-    throw new Error('the target is unavailable');
+    throw Object.assign(new Error('the target is unavailable'), failures.retryAfter ? { retryAfter: failures.retryAfter } : {});
   };
 
   const provisioner: Provisioner = {
@@ -62,8 +62,9 @@ export function createMemoryProvisioner(type = 'memory') {
     /** Test hook: remove something from the target behind the bot's back (for reconcile). */
     drop: (grantId: string, resource: string) => present.delete(`${grantId}/${resource}`),
     plant: (ctx: GrantContext) => present.set(key(ctx), { ctx, expiresAt: ctx.expiresAt }),
-    failNext(times: number, permanent = false) {
-      failures = { times, permanent };
+    /** `retryAfter`: the seconds the "target" asks the bot to wait, as a rate-limited API would. */
+    failNext(times: number, permanent = false, retryAfter?: number) {
+      failures = { times, permanent, ...(retryAfter ? { retryAfter } : {}) };
     },
   };
 }
