@@ -4,8 +4,9 @@ import { countAttempt, grantById, markReadySent, moveTarget, sshKeyOf, targetsOf
 import type { OutboxItem } from '../db/outbox-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
-import { PermanentProvisioningError, type GrantContext, type Provisioner, type ProvisionResult } from '../provisioners/port.js';
+import { PermanentProvisioningError, type GrantContext, type ProvisionResult } from '../provisioners/port.js';
 import { resolveSettings } from '../provisioners/secrets.js';
+import { longerWait, RetryLater } from './retry-later.js';
 import { createSharedAccess } from './shared-access.js';
 import { noopMetrics, type AttemptResult, type ProvisioningOperation, type ServiceDeps } from './ports.js';
 
@@ -17,26 +18,6 @@ export interface ProvisioningMessenger {
 
 /** After this many failed attempts the requester and approvers hear that provisioning is still failing. */
 const WARN_AFTER_ATTEMPTS = 3;
-
-/**
- * A target that said when to come back (Okta's X-Rate-Limit-Reset, a Retry-After) sets `retryAfter`
- * (seconds) on its error: the outbox then waits at least that long instead of its usual backoff.
- */
-function longerWait(current: number | undefined, error: unknown): number | undefined {
-  const after = (error as { retryAfter?: unknown } | null)?.retryAfter;
-  if (typeof after !== 'number' || !Number.isFinite(after) || after <= 0) return current;
-  return Math.max(current ?? 0, Math.ceil(after));
-}
-
-export class RetryLater extends Error {
-  override name = 'RetryLater';
-  /** Seconds to wait before the next attempt at least (the outbox worker honours it like Retry-After). */
-  readonly retryAfter: number | undefined;
-  constructor(message: string, retryAfter?: number) {
-    super(message);
-    this.retryAfter = retryAfter;
-  }
-}
 
 /**
  * Makes grants real in their targets and takes them away. Runs from the outbox (after the decision
@@ -108,19 +89,6 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
 
   const shared = createSharedAccess(deps, contextFor);
 
-  /**
-   * Takes a target's access away, leaving what another live grant of the same person still relies on;
-   * a sibling approved while this ran gets its access provisioned again (see shared-access.ts).
-   */
-  async function removeAccess(grant: GrantForProvisioning, ctx: GrantContext, target: TargetRow, provisioner: Provisioner, state: Record<string, unknown>) {
-    const { keep, holders } = await shared.heldByOthers(grant, target, provisioner);
-    const mine = provisioner.sharedAccessKeys?.(ctx) ?? [];
-    // Everything this grant relies on is still another grant's access: nothing to remove at all.
-    if (!(mine.length > 0 && mine.every((k) => keep.has(k)))) await provisioner.deprovision(ctx, state, keep);
-    const kept = mine.filter((k) => keep.has(k)).length;
-    return { kept, holders, afterwards: () => shared.cutShort(grant, target, provisioner, mine.filter((k) => !keep.has(k))) };
-  }
-
   /** Siblings cut short by a removal: back to pending, audited, provisioned again through the outbox. */
   async function restoreSiblings(cut: Awaited<ReturnType<typeof shared.cutShort>>, after: string) {
     for (const s of cut) {
@@ -156,7 +124,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
           // slow): that access stays (test/provisioning-race.test.ts).
           if ((await targetsOf(db, grantId)).some((t) => t.resourceName === target.resourceName && t.status === 'active')) continue;
           // The grant ended while we were provisioning: undo at once rather than leave access behind.
-          const removal = await removeAccess(grant, ctx, target, provisioner, result.state);
+          const removal = await shared.remove(grant, ctx, target, provisioner, result.state);
           await restoreSiblings(await removal.afterwards(), grantId);
           continue;
         }
@@ -232,7 +200,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
       let called = false;
       try {
         if (!provisioner) throw new Error(`no ${target.provisioner} provisioner is configured`);
-        const removal = await removeAccess(grant, await contextFor(grant, request, target), target, provisioner, target.state);
+        const removal = await shared.remove(grant, await contextFor(grant, request, target), target, provisioner, target.state);
         called = true;
         attempted(target, 'deprovision', 'ok');
         // Kept objects are named by count and holder, not by key: keys carry people's identities.

@@ -51,5 +51,18 @@ export function createSharedAccess(deps: Pick<ServiceDeps, 'db'>, contextFor: Co
     return (await siblings(grant, target, provisioner, new Set(['active']))).filter((s) => s.keys.some((k) => gone.has(k)));
   }
 
-  return { heldByOthers, cutShort };
+  /**
+   * Takes a target's access away, leaving what another live grant of the same person still relies on.
+   * `afterwards` names the siblings a racing removal cut short (the caller provisions them again).
+   */
+  async function remove(grant: GrantForProvisioning, ctx: GrantContext, target: TargetRow, provisioner: Provisioner, state: Record<string, unknown>) {
+    const { keep, holders } = await heldByOthers(grant, target, provisioner);
+    const mine = provisioner.sharedAccessKeys?.(ctx) ?? [];
+    // Everything this grant relies on is still another grant's access: nothing to remove at all.
+    if (!(mine.length > 0 && mine.every((k) => keep.has(k)))) await provisioner.deprovision(ctx, state, keep);
+    const kept = mine.filter((k) => keep.has(k)).length;
+    return { kept, holders, afterwards: () => cutShort(grant, target, provisioner, mine.filter((k) => !keep.has(k))) };
+  }
+
+  return { heldByOthers, cutShort, remove };
 }
