@@ -27,7 +27,7 @@ export interface AppFacts {
   configKeys: Set<string>;
   requiredKeys: string[];
   defaultPort: number;
-  /** Env vars the image itself relies on that are no setting of the app (NODE_ENV), or that in-flight work adds. */
+  /** Env vars the image itself relies on that are no setting of the app (NODE_ENV). */
   extraEnv: Set<string>;
   /** The Dockerfile's CMD. */
   imageCmd: string[];
