@@ -110,6 +110,11 @@ describe('FakeSlack Web API', () => {
     const r = await client.views.publish({ user_id: 'U0ALICE', view: { type: 'home', blocks: [{ type: 'divider' }] } });
     expect(r.view).toMatchObject({ type: 'home', close: null, submit: null });
     expect(slack.home('U0ALICE')?.view.blocks).toEqual([{ type: 'divider' }]);
+    // `hash` names the view being replaced: a view published since answers hash_conflict, unchanged.
+    const second = await client.views.publish({ user_id: 'U0ALICE', hash: r.view!.hash!, view: { type: 'home', blocks: [{ type: 'divider' }, { type: 'divider' }] } });
+    expect((await errorOf(client.views.publish({ user_id: 'U0ALICE', hash: r.view!.hash!, view: { type: 'home', blocks: [] } }))).error).toBe('hash_conflict');
+    expect(slack.home('U0ALICE')?.view.blocks).toHaveLength(2);
+    expect(second.view!.hash).not.toBe(r.view!.hash);
   });
 
   it('users, usergroups, permalink', async () => {
