@@ -117,6 +117,18 @@ describe('FakeSlack Web API', () => {
     expect(second.view!.hash).not.toBe(r.view!.hash);
   });
 
+  it('a Free workspace has no user groups: usergroups.* answer plan_upgrade_required', async () => {
+    const free = await FakeSlack.start({ botToken: TOKEN, plan: 'free', users: [{ id: 'U0ALICE', name: 'alice' }], usergroups: [{ id: 'S0OPS', handle: 'ops', name: 'Ops', users: ['U0ALICE'] }] });
+    try {
+      const c = new WebClient(TOKEN, { slackApiUrl: free.apiUrl, retryConfig: { retries: 0 }, logger: silent });
+      expect((await errorOf(c.usergroups.list())).error).toBe('plan_upgrade_required');
+      expect((await errorOf(c.usergroups.users.list({ usergroup: 'S0OPS' }))).error).toBe('plan_upgrade_required');
+      expect((await c.users.info({ user: 'U0ALICE' })).ok).toBe(true);
+    } finally {
+      await free.stop();
+    }
+  });
+
   it('users, usergroups, permalink', async () => {
     const info = await client.users.info({ user: 'U0ALICE' });
     expect(info.user).toMatchObject({ id: 'U0ALICE', name: 'alice', real_name: 'Alice A', tz: 'Europe/Berlin', is_restricted: false, profile: { email: 'alice@example.com' } });
