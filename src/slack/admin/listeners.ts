@@ -7,6 +7,7 @@ import { AdminIds, FlowForm } from '../ids.js';
 import { describeFailure } from '../reply.js';
 import type { StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
+import { fieldErrorsAnswer } from '../view-errors.js';
 import { messageModal, option } from '../views.js';
 import { readLifecycleForm } from './flow-lifecycle-form.js';
 import { buildFlowModal, GROUP_BLOCKS, groupOption } from './flow-modal.js';
@@ -104,9 +105,9 @@ function flowSubmission(deps: SlackDeps) {
       // The auto-approval YAML must parse before there is a flow to validate at all.
       const values = await withHiddenGroups(deps, ref.flowId, view);
       const { autoApproveError } = readLifecycleForm(values);
-      if (autoApproveError) return void (await ack({ response_action: 'errors', errors: { [FlowForm.autoApprove]: autoApproveError } }));
+      if (autoApproveError) return void (await ack(fieldErrorsAnswer(view, { [FlowForm.autoApprove]: autoApproveError })));
       const result = await deps.admin.saveFlow(body.user.id, ref.flowId, readFlowForm(values));
-      if (!result.ok) return void (await ack({ response_action: 'errors', errors: flowErrorsByBlock(result.errors) }));
+      if (!result.ok) return void (await ack(fieldErrorsAnswer(view, flowErrorsByBlock(result.errors))));
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
@@ -121,7 +122,7 @@ function resourceSubmission(deps: SlackDeps) {
     try {
       if (!ref) throw new AppError('stale_reference', 'resource modal without a resource reference');
       const result = await deps.admin.saveResource(body.user.id, ref.resourceId, readResourceForm(view.state.values as StateValues));
-      if (!result.ok) return void (await ack({ response_action: 'errors', errors: resourceErrorsByBlock(result.errors) }));
+      if (!result.ok) return void (await ack(fieldErrorsAnswer(view, resourceErrorsByBlock(result.errors))));
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
