@@ -130,7 +130,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     clientOptions,
   });
 
-  const directory = createSlackDirectory(app.client);
+  const directory = createSlackDirectory(app.client, { logger });
   const serviceDeps: ServiceDeps = {
     db: database.db,
     catalog: createCatalogCache(database.db),

@@ -117,6 +117,7 @@ export function createAdminService(deps: ServiceDeps) {
     resources: async () => (await deps.catalog.snapshot()).resources,
     tags: () => tagsInUse(db),
     groups: () => directory.groups(),
+    userGroupsAvailable: () => directory.userGroupsAvailable(),
     provisionerTypes: () => deps.provisioners.types(),
   };
 }

@@ -26,8 +26,10 @@ export interface UserGroup {
 export interface Directory {
   person(userId: string): Promise<Person>;
   groupMembers(groupId: string): Promise<string[]>;
-  /** Every user group of the workspace (for pickers). */
+  /** Every user group of the workspace (for pickers); none on a workspace without user groups. */
   groups(): Promise<UserGroup[]>;
+  /** False on workspaces whose plan has no user groups (Slack Free): editors offer people instead. */
+  userGroupsAvailable(): Promise<boolean>;
 }
 
 export interface Clock {

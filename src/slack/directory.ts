@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import type { Directory, Person, UserGroup } from '../services/ports.js';
 
@@ -11,10 +12,21 @@ interface Cached<T> {
  * Users and user groups from Slack, cached briefly: membership changes show up within `ttlMs`, and a
  * busy approval queue does not spend Slack's Tier 2 budget for usergroups.users.list.
  */
-export function createSlackDirectory(client: WebClient, ttlMs = 60_000, now = () => Date.now()): Directory {
+export function createSlackDirectory(client: WebClient, opts: { ttlMs?: number; now?: () => number; logger?: Pick<Logger, 'warn'> } = {}): Directory {
+  const ttlMs = opts.ttlMs ?? 60_000;
+  const now = opts.now ?? (() => Date.now());
   const people = new Map<string, Cached<Person>>();
   const groups = new Map<string, Cached<string[]>>();
   const groupList = new Map<string, Cached<UserGroup[]>>();
+  // Free workspaces have no user groups (usergroups.* answer plan_upgrade_required): every group is
+  // empty, so flows naming one match nobody through it and people named by user id still get through.
+  let groupsUnavailable = false;
+  const noUserGroups = (e: unknown): boolean => {
+    if (errorCode(e) !== 'plan_upgrade_required') return false;
+    if (!groupsUnavailable) opts.logger?.warn({ slack_error: 'plan_upgrade_required' }, 'This Slack workspace has no user groups (they need a paid plan): flows match people by user id only');
+    groupsUnavailable = true;
+    return true;
+  };
 
   async function cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
     const hit = map.get(key);
@@ -24,7 +36,7 @@ export function createSlackDirectory(client: WebClient, ttlMs = 60_000, now = ()
     return value;
   }
 
-  return {
+  const directory: Directory = {
     person: (userId) =>
       cached(people, userId, async () => {
         try {
@@ -51,14 +63,27 @@ export function createSlackDirectory(client: WebClient, ttlMs = 60_000, now = ()
           return res.users ?? [];
         } catch (e) {
           // A deleted or unknown group has no members; a flow naming it simply matches nobody.
-          if ((e as { data?: { error?: string } }).data?.error === 'no_such_subteam') return [];
+          if (errorCode(e) === 'no_such_subteam' || noUserGroups(e)) return [];
           throw e;
         }
       }),
     groups: () =>
       cached(groupList, 'all', async () => {
-        const res = await client.usergroups.list({ include_disabled: false });
-        return (res.usergroups ?? []).filter((g) => g.id).map((g) => ({ id: g.id!, handle: g.handle ?? '', name: g.name ?? g.handle ?? g.id! }));
+        try {
+          const res = await client.usergroups.list({ include_disabled: false });
+          groupsUnavailable = false;
+          return (res.usergroups ?? []).filter((g) => g.id).map((g) => ({ id: g.id!, handle: g.handle ?? '', name: g.name ?? g.handle ?? g.id! }));
+        } catch (e) {
+          if (noUserGroups(e)) return [];
+          throw e;
+        }
       }),
+    userGroupsAvailable: async () => {
+      await directory.groups();
+      return !groupsUnavailable;
+    },
   };
+  return directory;
 }
+
+const errorCode = (e: unknown) => (e as { data?: { error?: string } }).data?.error;

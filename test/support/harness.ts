@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { createAccessApp, type AccessApp, type AccessAppOptions } from '../../src/app.js';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { FakeSlack } from '../../src/sandbox/slack-double/fake-slack.js';
+import { FakeSlack, type FakeSlackOptions } from '../../src/sandbox/slack-double/fake-slack.js';
 import { SlackDriver } from '../../src/sandbox/slack-double/driver.js';
 import { TestClock } from './clock.js';
 import { SocketModeServer } from './socket-mode.js';
@@ -42,13 +42,15 @@ export interface HarnessOptions {
   app?: Pick<AccessAppOptions, 'secretEnv' | 'extraProvisioners'>;
   /** Run the bot in Socket Mode (SLACK_APP_TOKEN): the driver's requests travel as WebSocket envelopes. */
   socketMode?: boolean;
+  /** The Slack workspace's plan (the double's default: a paid one with user groups). */
+  slackPlan?: FakeSlackOptions['plan'];
 }
 
 export const APP_TOKEN = 'xapp-1-A0ACCESS-1111-testapptokensecret';
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase();
-  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
+  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS, ...(options.slackPlan ? { plan: options.slackPlan } : {}) });
   const socket = options.socketMode ? await SocketModeServer.start(slack, APP_TOKEN) : null;
   const clock = new TestClock();
   const logs: string[] = [];

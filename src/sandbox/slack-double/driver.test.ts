@@ -45,6 +45,11 @@ beforeAll(async () => {
       await ack({ response_action: 'errors', errors: { reason: 'Give a real reason' } });
       return;
     }
+    if (v.reason?.v?.value === 'elsewhere') {
+      // An error under a field this modal does not have: Slack refuses the whole answer.
+      await ack({ response_action: 'errors', errors: { ssh_key: 'Paste your key', reason: 'Fine' } });
+      return;
+    }
     if (v.reason?.v?.value === 'more') {
       await ack({ response_action: 'update', view: { ...requestModal, title: { type: 'plain_text', text: 'Tell us more' } } as any });
       return;
@@ -130,6 +135,15 @@ describe('SlackDriver against a real Bolt app', () => {
     expect(slack.topView('U0ALICE')).toMatchObject({ id: viewId, view: { title: { text: 'Tell us more' } } });
     // What the user typed survives the update because the block ids stayed the same.
     expect(submissions[1].role.v.selected_option.value).toBe('reader');
+  });
+
+  it('refuses errors keyed to a block that is not an input of the submitted view, leaving it as it was', async () => {
+    const viewId = await openRequestModal();
+    const before = slack.renderedView(viewId)!.hash;
+    const res = await driver.submitView('U0ALICE', viewId, { role: 'reader', reason: 'elsewhere' });
+    expect(res.slackError).toBe('invalid_arguments');
+    expect(res.slackMessages).toEqual(['[ERROR] errors key "ssh_key" is not an input block_id [json-pointer:/errors/ssh_key]']);
+    expect(slack.topView('U0ALICE')).toMatchObject({ id: viewId, hash: before });
   });
 
   it('refuses what a person cannot do, unless raw is used', async () => {

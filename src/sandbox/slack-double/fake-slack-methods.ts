@@ -71,6 +71,11 @@ function renderGroup(st: SlackState, g: { id: string; handle: string; name: stri
   };
 }
 
+/** User groups are a paid feature: Free workspaces answer every usergroups.* method with this error. */
+function requirePaidPlan(st: SlackState): void {
+  if (st.plan === 'free') throw new SlackApiError('plan_upgrade_required');
+}
+
 /** users.list cursors look like Slack's: base64("user:<next id>"). */
 const encodeCursor = (id: string) => Buffer.from(`user:${id}`).toString('base64');
 const decodeCursor = (c: string) => {
@@ -196,11 +201,13 @@ const GENERAL_METHODS: Record<string, MethodHandler> = {
     };
   },
 
-  'usergroups.list': (st, a) => ({
-    usergroups: [...st.usergroups.values()].map((g) => renderGroup(st, g, flag(a.include_users))),
-  }),
+  'usergroups.list': (st, a) => {
+    requirePaidPlan(st);
+    return { usergroups: [...st.usergroups.values()].map((g) => renderGroup(st, g, flag(a.include_users))) };
+  },
 
   'usergroups.users.list': (st, a) => {
+    requirePaidPlan(st);
     const g = st.usergroups.get(str(a.usergroup) ?? '');
     if (!g) throw new SlackApiError('no_such_subteam');
     return { users: [...g.users] };

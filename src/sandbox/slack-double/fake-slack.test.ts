@@ -110,6 +110,23 @@ describe('FakeSlack Web API', () => {
     const r = await client.views.publish({ user_id: 'U0ALICE', view: { type: 'home', blocks: [{ type: 'divider' }] } });
     expect(r.view).toMatchObject({ type: 'home', close: null, submit: null });
     expect(slack.home('U0ALICE')?.view.blocks).toEqual([{ type: 'divider' }]);
+    // `hash` names the view being replaced: a view published since answers hash_conflict, unchanged.
+    const second = await client.views.publish({ user_id: 'U0ALICE', hash: r.view!.hash!, view: { type: 'home', blocks: [{ type: 'divider' }, { type: 'divider' }] } });
+    expect((await errorOf(client.views.publish({ user_id: 'U0ALICE', hash: r.view!.hash!, view: { type: 'home', blocks: [] } }))).error).toBe('hash_conflict');
+    expect(slack.home('U0ALICE')?.view.blocks).toHaveLength(2);
+    expect(second.view!.hash).not.toBe(r.view!.hash);
+  });
+
+  it('a Free workspace has no user groups: usergroups.* answer plan_upgrade_required', async () => {
+    const free = await FakeSlack.start({ botToken: TOKEN, plan: 'free', users: [{ id: 'U0ALICE', name: 'alice' }], usergroups: [{ id: 'S0OPS', handle: 'ops', name: 'Ops', users: ['U0ALICE'] }] });
+    try {
+      const c = new WebClient(TOKEN, { slackApiUrl: free.apiUrl, retryConfig: { retries: 0 }, logger: silent });
+      expect((await errorOf(c.usergroups.list())).error).toBe('plan_upgrade_required');
+      expect((await errorOf(c.usergroups.users.list({ usergroup: 'S0OPS' }))).error).toBe('plan_upgrade_required');
+      expect((await c.users.info({ user: 'U0ALICE' })).ok).toBe(true);
+    } finally {
+      await free.stop();
+    }
   });
 
   it('users, usergroups, permalink', async () => {

@@ -19,7 +19,7 @@ import { answerResponseUrl, type ResponseUrlRec } from './response-urls.js';
 import { applyViewResponse } from './view-response.js';
 import { stateValuesOf, type StateValues } from './surface.js';
 
-export type { FakeChannel, FakeSlackOptions, FakeUser, FakeUsergroup, RecordedCall, StoredMessage, StoredView } from './state.js';
+export type { FakeChannel, FakeSlackOptions, FakeUser, FakeUsergroup, RecordedCall, SlackPlan, StoredMessage, StoredView } from './state.js';
 export { GENERAL_CHANNEL } from './state.js';
 
 export type { Fault } from './faults.js';

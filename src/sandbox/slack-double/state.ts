@@ -23,7 +23,13 @@ export interface FakeSlackOptions {
    * Omitted: every scope, for doubles used without an app manifest.
    */
   scopes?: string[];
+  /**
+   * The workspace's Slack plan (default `pro`). On `free`, user groups do not exist for apps:
+   * usergroups.* answer `plan_upgrade_required` ("only available on Standard and above plans").
+   */
+  plan?: SlackPlan;
 }
+export type SlackPlan = 'free' | 'pro' | 'business_plus' | 'enterprise';
 export interface RecordedCall { method: string; args: Record<string, unknown>; ok: boolean; error?: string; at: number }
 export interface StoredMessage {
   channel: string; ts: string; text: string; blocks: any[]; threadTs?: string; updateCount: number; ephemeralTo?: string;
@@ -61,6 +67,7 @@ export class SlackState {
   /** The token's scopes; null grants every scope. */
   readonly scopes: ReadonlySet<string> | null;
   readonly triggerTtlMs: number;
+  readonly plan: SlackPlan;
   readonly users = new Map<string, FakeUser>();
   readonly usergroups = new Map<string, FakeUsergroup>();
   readonly channels = new Map<string, ChannelRec>();
@@ -86,6 +93,7 @@ export class SlackState {
     this.appId = o.appId ?? 'A0APP';
     this.botName = o.botName ?? 'access-bot';
     this.triggerTtlMs = o.triggerTtlMs ?? 3000;
+    this.plan = o.plan ?? 'pro';
     for (const u of o.users) this.users.set(u.id, { ...u });
     if (!this.users.has(this.botUserId)) this.users.set(this.botUserId, { id: this.botUserId, name: this.botName, isBot: true });
     for (const g of o.usergroups ?? []) this.usergroups.set(g.id, { ...g, users: [...g.users] });

@@ -3,7 +3,7 @@ import { formatDuration, STANDARD_DURATIONS } from '../../domain/duration.js';
 import type { Flow } from '../../domain/flow.js';
 import type { UserGroup } from '../../services/ports.js';
 import { AdminIds, FIELD, FlowForm } from '../ids.js';
-import { option, plain } from '../views.js';
+import { context, option, plain } from '../views.js';
 import { lifecycleBlocks } from './flow-lifecycle-form.js';
 
 /** Maxima an admin can pick: the request form's choices plus longer ones. */
@@ -24,10 +24,19 @@ const input = (block: string, label: string, element: Record<string, unknown>, o
 
 const initialOptions = (options: PlainTextOption[]) => (options.length > 0 ? { initial_options: options } : {});
 
-/** Add or edit an approval flow. `groups` labels the groups already chosen. */
-export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[]): ModalView {
+/** Said in the editor on workspaces without user groups (usergroups.* answer plan_upgrade_required). */
+export const NO_USER_GROUPS = 'User groups need a paid Slack plan; pick people instead.';
+
+/** The editor's user-group pickers: left out where the workspace has no user groups. */
+export const GROUP_BLOCKS = [FlowForm.requesterGroups, FlowForm.approverGroups, FlowForm.escalationGroups, FlowForm.breakGlassGroups] as const;
+
+/**
+ * Add or edit an approval flow. `groups` labels the groups already chosen; null when the workspace
+ * has no user groups (Slack Free): the group pickers go, the people pickers stay, and the modal says why.
+ */
+export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | null): ModalView {
   const f = flow;
-  const label = (id: string) => groups.find((g) => g.id === id) ?? { id, handle: id, name: id };
+  const label = (id: string) => groups?.find((g) => g.id === id) ?? { id, handle: id, name: id };
   const maxChoices = [...new Set([...MAX_DURATION_CHOICES, f?.maxDurationMinutes ?? 480])].sort((a, b) => a - b);
   const choiceList = [...new Set([...STANDARD_DURATIONS, ...(f?.durationChoices ?? [])])].sort((a, b) => a - b);
   const options = [
@@ -58,6 +67,13 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[]): Mod
     input(FlowForm.channel, 'Notify approvers in a channel', { type: 'conversations_select', filter: { include: ['public', 'private'], exclude_bot_users: true }, ...(f?.notifyChannel ? { initial_conversation: f.notifyChannel } : {}) }, { optional: true, hint: 'Leave empty to DM each approver. Invite the bot to the channel.' }),
     ...lifecycleBlocks(f?.lifecycle, groupOption, label),
   ];
+  if (groups === null) {
+    const hidden = new Set<string>(GROUP_BLOCKS);
+    const kept = f ? [...f.requesterGroups, ...f.approverGroups, ...f.lifecycle.escalationGroups, ...(f.lifecycle.breakGlass?.groups ?? [])] : [];
+    const note = kept.length > 0 ? `${NO_USER_GROUPS} The groups this flow names stay saved, but match no one on this plan.` : NO_USER_GROUPS;
+    const at = blocks.findIndex((b) => b.block_id === FlowForm.everyone);
+    blocks.splice(0, blocks.length, ...blocks.slice(0, at), context(`:information_source: ${note}`), ...blocks.slice(at).filter((b) => !hidden.has(b.block_id ?? '')));
+  }
   return {
     type: 'modal',
     callback_id: AdminIds.flowCallback,

@@ -7,9 +7,10 @@ import { AdminIds, FlowForm } from '../ids.js';
 import { describeFailure } from '../reply.js';
 import type { StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
+import { fieldErrorsAnswer } from '../view-errors.js';
 import { messageModal, option } from '../views.js';
 import { readLifecycleForm } from './flow-lifecycle-form.js';
-import { buildFlowModal, groupOption } from './flow-modal.js';
+import { buildFlowModal, GROUP_BLOCKS, groupOption } from './flow-modal.js';
 import { flowErrorsByBlock, readFlowForm, readResourceForm, resourceErrorsByBlock } from './read-forms.js';
 import { buildDeleteModal, buildResourceModal } from './resource-modal.js';
 
@@ -29,6 +30,32 @@ const parseMeta = <T>(schema: z.ZodType<T>, text: string | undefined): T | null 
   }
 };
 
+/** The workspace's user groups for the flow editor; null where the Slack plan has none. */
+async function pickableGroups(deps: SlackDeps) {
+  const groups = await deps.admin.groups();
+  return (await deps.admin.userGroupsAvailable()) ? groups : null;
+}
+
+/**
+ * The flow's groups where the editor did not show their pickers (a workspace without user groups):
+ * put back into the submitted state, so saving a flow there never drops the groups it names.
+ */
+async function withHiddenGroups(deps: SlackDeps, flowId: string | null, view: Submit['view']): Promise<StateValues> {
+  const values = { ...(view.state.values as StateValues) };
+  const shown = new Set(view.blocks.map((b) => b.block_id));
+  const hidden = GROUP_BLOCKS.filter((b) => !shown.has(b));
+  if (hidden.length === 0) return values;
+  const before = flowId ? await deps.admin.flow(flowId) : null;
+  const kept: Record<(typeof GROUP_BLOCKS)[number], string[]> = {
+    [FlowForm.requesterGroups]: before?.requesterGroups ?? [],
+    [FlowForm.approverGroups]: before?.approverGroups ?? [],
+    [FlowForm.escalationGroups]: before?.lifecycle.escalationGroups ?? [],
+    [FlowForm.breakGlassGroups]: before?.lifecycle.breakGlass?.groups ?? [],
+  };
+  for (const block of hidden) values[block] = { [AdminIds.pickGroups]: { type: 'multi_external_select', selected_options: kept[block].map((id) => ({ value: id })) } };
+  return values;
+}
+
 /** Buttons and menus in the admin tabs: each re-checks admin rights in the service it calls. */
 function clickHandler(deps: SlackDeps) {
   return async ({ ack, body, action, client, respond }: Click) => {
@@ -37,7 +64,7 @@ function clickHandler(deps: SlackDeps) {
     try {
       if (action.action_id === AdminIds.addFlow || action.action_id === AdminIds.addResource) {
         await deps.admin.requireAdmin(userId);
-        const view = action.action_id === AdminIds.addFlow ? buildFlowModal(undefined, await deps.admin.groups()) : buildResourceModal(undefined, deps.admin.provisionerTypes());
+        const view = action.action_id === AdminIds.addFlow ? buildFlowModal(undefined, await pickableGroups(deps)) : buildResourceModal(undefined, deps.admin.provisionerTypes());
         await client.views.open({ trigger_id: body.trigger_id, view });
         return;
       }
@@ -55,7 +82,7 @@ function clickHandler(deps: SlackDeps) {
         const flow = await deps.admin.flow(id);
         if (!flow) throw new AppError('stale_reference', `flow ${id} is gone`);
         if (flow.managedBy === 'file') throw new AppError('managed_by_file', 'This flow is managed by ACCESS_CONFIG');
-        const view = verb === 'edit' ? buildFlowModal(flow, await deps.admin.groups()) : buildDeleteModal('flow', id, flow.name);
+        const view = verb === 'edit' ? buildFlowModal(flow, await pickableGroups(deps)) : buildDeleteModal('flow', id, flow.name);
         await client.views.open({ trigger_id: body.trigger_id, view });
         return;
       }
@@ -76,10 +103,11 @@ function flowSubmission(deps: SlackDeps) {
     try {
       if (!ref) throw new AppError('stale_reference', 'flow modal without a flow reference');
       // The auto-approval YAML must parse before there is a flow to validate at all.
-      const { autoApproveError } = readLifecycleForm(view.state.values as StateValues);
-      if (autoApproveError) return void (await ack({ response_action: 'errors', errors: { [FlowForm.autoApprove]: autoApproveError } }));
-      const result = await deps.admin.saveFlow(body.user.id, ref.flowId, readFlowForm(view.state.values as StateValues));
-      if (!result.ok) return void (await ack({ response_action: 'errors', errors: flowErrorsByBlock(result.errors) }));
+      const values = await withHiddenGroups(deps, ref.flowId, view);
+      const { autoApproveError } = readLifecycleForm(values);
+      if (autoApproveError) return void (await ack(fieldErrorsAnswer(view, { [FlowForm.autoApprove]: autoApproveError })));
+      const result = await deps.admin.saveFlow(body.user.id, ref.flowId, readFlowForm(values));
+      if (!result.ok) return void (await ack(fieldErrorsAnswer(view, flowErrorsByBlock(result.errors))));
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
@@ -94,7 +122,7 @@ function resourceSubmission(deps: SlackDeps) {
     try {
       if (!ref) throw new AppError('stale_reference', 'resource modal without a resource reference');
       const result = await deps.admin.saveResource(body.user.id, ref.resourceId, readResourceForm(view.state.values as StateValues));
-      if (!result.ok) return void (await ack({ response_action: 'errors', errors: resourceErrorsByBlock(result.errors) }));
+      if (!result.ok) return void (await ack(fieldErrorsAnswer(view, resourceErrorsByBlock(result.errors))));
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {

@@ -10,6 +10,7 @@ import { code, slackDate, userText } from '../mrkdwn.js';
 import { describeFailure } from '../reply.js';
 import { isRequestId, minutesValue, selectedValue, textValue, type StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
+import { fieldErrorsAnswer } from '../view-errors.js';
 import { messageModal } from '../views.js';
 import { buildBreakGlassModal } from './break-glass-modal.js';
 
@@ -57,7 +58,7 @@ function submissionHandler(deps: SlackDeps) {
         duration: minutesValue(selectedValue(values, BreakGlassIds.durationBlock, FIELD)),
         reason: textValue(values, BreakGlassIds.reasonBlock, FIELD),
       });
-      if (!result.ok) return void (await ack({ response_action: 'errors', errors: { [FIELD_BLOCKS[result.field]]: result.problem } }));
+      if (!result.ok) return void (await ack(fieldErrorsAnswer(view, { [FIELD_BLOCKS[result.field]]: result.problem })));
       await ack({ response_action: 'update', view: messageModal('Access granted', grantedText(result.request)) });
     } catch (error) {
       await ack({ response_action: 'update', view: messageModal('No access', describeFailure(deps.logger, error, { action: 'breakglass.submit', slack_user: body.user.id })) });

@@ -1,14 +1,11 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
 import { HOME_TABS, type HomeTab } from '../../services/home-service.js';
 import type { SlackDeps } from '../deps.js';
 import { HomeNav } from '../ids.js';
 import { describeFailure } from '../reply.js';
-import { buildHomeView } from './home-view.js';
+import { publishHome, sawHome } from './publish.js';
 
-export async function publishHome(deps: SlackDeps, client: WebClient, userId: string) {
-  await client.views.publish({ user_id: userId, view: buildHomeView(await deps.home.model(userId)) });
-}
+export { publishHome } from './publish.js';
 
 /** "flows:2" -> { tab: 'flows', page: 2 }; anything else -> the person's own tab. */
 export function parsePlace(value: string | undefined): { tab: HomeTab; page: number } {
@@ -20,6 +17,8 @@ export function parsePlace(value: string | undefined): { tab: HomeTab; page: num
 export function register(app: App, deps: SlackDeps) {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
+    // The event carries the view now shown (Slack sends its hash, the type leaves it out).
+    sawHome(deps, event.user, (event.view as { hash?: string } | undefined)?.hash);
     try {
       await publishHome(deps, client, event.user);
     } catch (error) {
@@ -30,6 +29,7 @@ export function register(app: App, deps: SlackDeps) {
   // Tabs and pages: the home service shows admin tabs to admins only, whatever the click says.
   app.action<BlockAction<ButtonAction>>({ action_id: new RegExp(`^(${HomeNav.tabPrefix.replace('.', '\\.')}|home\\.page\\.)`) }, async ({ ack, body, action, client }) => {
     await ack();
+    if (body.view?.type === 'home') sawHome(deps, body.user.id, body.view.hash);
     try {
       const place = parsePlace(action.action_id.startsWith(HomeNav.tabPrefix) ? `${action.value}:0` : action.value);
       await deps.home.go(body.user.id, place.tab, place.page);

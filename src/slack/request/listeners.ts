@@ -5,7 +5,8 @@ import { RequestIds } from '../ids.js';
 import { describeFailure } from '../reply.js';
 import { dateTimeValue, minutesValue, selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
 import { messageModal } from '../views.js';
-import { buildRequestModal, resourceOption } from './request-modal.js';
+import { fieldErrorsAnswer } from '../view-errors.js';
+import { buildRequestModal, resourceOption, sshKeyInput } from './request-modal.js';
 import { buildRequestSentModal } from './request-sent-modal.js';
 
 /**
@@ -47,7 +48,8 @@ export function requestSubmissionHandler(deps: SlackDeps) {
       const result = await deps.requests.submit({ requesterId: userId, submissionKey: view.id, ...readRequestSubmission(view.state.values as StateValues) });
       if (!result.ok) {
         const errors = Object.fromEntries(Object.entries(result.errors).map(([field, text]) => [FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS], text]));
-        await ack({ response_action: 'errors', errors });
+        // The SSH key field is only shown to people without a saved key; one removed since needs it back.
+        await ack(fieldErrorsAnswer(view, errors, { [RequestIds.sshKeyBlock]: sshKeyInput() }));
         return;
       }
       await ack({ response_action: 'update', view: buildRequestSentModal(result.requests) });

@@ -8,6 +8,7 @@ import { describeFailure } from '../reply.js';
 import { isRequestId, minutesValue, parseRequestRef, selectedValue, textValue, type StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
 import { messageModal } from '../views.js';
+import { fieldErrorsAnswer } from '../view-errors.js';
 import { buildExtendModal } from './extend-modal.js';
 
 type Click = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -63,7 +64,7 @@ function extendSubmission(deps: SlackDeps) {
         const errors: Record<string, string> = {};
         if (result.errors.duration) errors[RequestIds.extendDurationBlock] = result.errors.duration;
         if (result.errors.justification) errors[RequestIds.extendReasonBlock] = result.errors.justification;
-        return void (await ack({ response_action: 'errors', errors }));
+        return void (await ack(fieldErrorsAnswer(view, errors)));
       }
       await ack({ response_action: 'update', view: messageModal('Extension asked', `Asked to extend ${code(requestId)} (${code(result.request.id)}). Your access continues; I will DM you when the approvers decide.`) });
     } catch (error) {

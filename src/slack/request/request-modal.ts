@@ -12,6 +12,16 @@ export const STATIC_OPTION_LIMIT = 100;
 export const resourceOption = (r: RequestableResource) =>
   option(r.resource.name, r.resource.name, [r.resource.type, r.resource.description].filter(Boolean).join(' · '));
 
+/** The SSH public key field: shown when the person may need it and has none saved yet. */
+export const sshKeyInput = (): KnownBlock => ({
+  type: 'input',
+  block_id: RequestIds.sshKeyBlock,
+  optional: true,
+  label: plain('SSH public key (for SSH resources)'),
+  hint: plain('Your ~/.ssh/id_ed25519.pub. It is kept for later requests; change it with /access ssh-key.'),
+  element: { type: 'plain_text_input', action_id: RequestIds.sshKeyAction, max_length: 2000, placeholder: plain('ssh-ed25519 AAAA… you@laptop', 150) },
+});
+
 export function buildRequestModal(form: RequestForm): ModalView {
   const preselected = form.requestable.filter((r) => form.preselected.includes(r.resource.name)).map(resourceOption);
   const useExternal = form.requestable.length > STATIC_OPTION_LIMIT;
@@ -81,16 +91,7 @@ export function buildRequestModal(form: RequestForm): ModalView {
     hint: plain('Leave empty to start when approved. A later start (up to 30 days ahead) gets the full duration from then.'),
     element: { type: 'datetimepicker', action_id: RequestIds.startAction },
   });
-  if (form.asksForSshKey) {
-    blocks.push({
-      type: 'input',
-      block_id: RequestIds.sshKeyBlock,
-      optional: true,
-      label: plain('SSH public key (for SSH resources)'),
-      hint: plain('Your ~/.ssh/id_ed25519.pub. It is kept for later requests; change it with /access ssh-key.'),
-      element: { type: 'plain_text_input', action_id: RequestIds.sshKeyAction, max_length: 2000, placeholder: plain('ssh-ed25519 AAAA… you@laptop', 150) },
-    });
-  }
+  if (form.asksForSshKey) blocks.push(sshKeyInput());
   blocks.push(context('Approvers get a message in Slack. I will send you a DM when they decide.'));
 
   return {

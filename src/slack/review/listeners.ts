@@ -6,6 +6,7 @@ import { code } from '../mrkdwn.js';
 import { describeFailure } from '../reply.js';
 import { isRequestId, parseRequestRef, textValue, type StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
+import { fieldErrorsAnswer } from '../view-errors.js';
 import { messageModal } from '../views.js';
 import { readTuning } from './read-tuning.js';
 import { buildDenyModal, buildTuningModal } from './tuning-modal.js';
@@ -61,7 +62,7 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
         tuning.grants = original?.grant?.policy.resources ?? [];
       }
       if (Object.keys(tuning.errors).length > 0) {
-        await ack({ response_action: 'errors', errors: tuning.errors });
+        await ack(fieldErrorsAnswer(view, tuning.errors));
         return;
       }
       const result = await deps.reviews.approve({ requestId, approverId: userId, durationMinutes: tuning.durationMinutes, grants: tuning.grants });
@@ -69,7 +70,8 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
         const errors: Record<string, string> = {};
         if (result.errors.duration) errors[ReviewIds.durationBlock] = result.errors.duration;
         if (result.errors.resources) errors[ReviewIds.includeBlock] = result.errors.resources;
-        await ack({ response_action: 'errors', errors });
+        // The extension modal has no resource picker: a resource problem is said in the modal instead.
+        await ack(fieldErrorsAnswer(view, errors));
         return;
       }
       if (result.outcome === 'needs_more') {
