@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SlackDriver } from '../src/sandbox/slack-double/driver.js';
-import { FakeSlack, type FakeUser } from '../src/sandbox/slack-double/fake-slack.js';
+import { FakeSlack, type FakeSlackOptions, type FakeUser } from '../src/sandbox/slack-double/fake-slack.js';
 import { freePort, startBotProcess, type BotProcess } from '../test/support/bot-process.js';
 import { startWebhookTarget, WEBHOOK_SECRET, type WebhookTarget } from '../test/support/webhook-target.js';
 import { benchDatabase } from './support.js';
@@ -51,10 +51,12 @@ export async function startBenchEnv(opts: {
   database?: { url: string; drop(): Promise<void> } | { dataDir: string };
   /** Node flags for the bot beyond BENCH_BOT_NODE_ARGS (the memory benchmark's probe). */
   nodeArgs?: string[];
+  /** More people, user groups and rate limits in the Slack double (the fan-out benchmark). */
+  slack?: Pick<FakeSlackOptions, 'usergroups' | 'rateLimits'> & { users?: FakeUser[] };
 }): Promise<BenchEnv> {
   const db = opts.database ?? (await benchDatabase());
   const users: FakeUser[] = [{ id: APPROVER, name: 'alex' }, { id: ADMIN, name: 'ada' }, ...requesterIds(opts.requesters).map((id, i) => ({ id, name: `user${i}`, email: `user${i}@example.com` }))];
-  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users });
+  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, ...opts.slack, users: [...users, ...(opts.slack?.users ?? [])] });
   const target = await startWebhookTarget();
   const file = (opts.accessFile ?? webhookCatalogue)(target.url);
   const env: Record<string, string> = {

@@ -6,6 +6,7 @@ import { benchReplicas, describeReplicas } from './replicas.js';
 import { benchRequestModal, describeRequestModal } from './request-modal.js';
 import { benchRevocation, describeRevocation } from './revocation.js';
 import { benchMemory, describeMemory } from './memory.js';
+import { benchFanout, describeFanout } from './fanout.js';
 import { benchScale, describeScale } from './scale.js';
 import { fmt, machine } from './support.js';
 
@@ -17,7 +18,7 @@ import { fmt, machine } from './support.js';
  * BENCH_OUT writes the file elsewhere (e.g. /tmp/bench.md for a run on a busy machine).
  */
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const only = new Set((process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,revocation,replicas,scale,scale-pglite').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,fanout,revocation,replicas,scale,scale-pglite').split(','));
 const started = new Date();
 const seconds = env('BENCH_SECONDS', 10);
 const knobs = {
@@ -63,6 +64,10 @@ if (only.has('modal')) {
 if (only.has('approval')) {
   step('approval');
   endToEnd.push(...describeApproval(await benchApproval(knobs.approvals)));
+}
+if (only.has('fanout')) {
+  step('decision fan-out');
+  endToEnd.push(...describeFanout(await benchFanout(env('BENCH_FANOUT_APPROVERS', 200))));
 }
 if (only.has('revocation')) {
   step('revocation');

@@ -1,4 +1,5 @@
 import { App, HTTPReceiver } from '@slack/bolt';
+import { WebClientEvent } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config.js';
 import { openDatabase, ping, type Database } from './db/client.js';
@@ -50,6 +51,8 @@ import { createRequestService } from './services/request-service.js';
 import { createReviewService } from './services/review-service.js';
 import { createSlackDirectory } from './slack/directory.js';
 import { publishHome } from './slack/home/listeners.js';
+import { createPacer, slackBudgets } from './slack/pacer.js';
+import { isAppError } from './domain/errors.js';
 import { createSlackMessenger } from './slack/messenger.js';
 import { registerSlack } from './slack/register.js';
 import type { SlackDeps } from './slack/deps.js';
@@ -157,8 +160,21 @@ export async function createAccessApp(options: AccessAppOptions) {
   const audit = createAuditViewService(serviceDeps, () => sessionsReader);
   const actions = createRequestActions(serviceDeps);
   const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, breakGlass, apiKeys, audit, auditLink: (id) => signer.link(`/audit/${id}`), logger, clock };
-  const messenger = createSlackMessenger(app.client, logger, (userId) => publishHome(slackDeps, app.client, userId));
-  const notifications = createNotificationService(database.db, messenger);
+  const pacer = createPacer(slackBudgets(config.SLACK_UPDATES_PER_MINUTE, config.SLACK_HOME_PUBLISHES_PER_MINUTE));
+  // Every 429 pauses that method for all callers, not just the one WebClient retried.
+  app.client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, { url }: { url: string }) => pacer.pause(url.split('/').pop() ?? '', retrySec));
+  const messenger = createSlackMessenger(app.client, logger, (userId) => publishHome(slackDeps, app.client, userId), pacer);
+  const notifications = createNotificationService(database.db, messenger, {
+    admins: config.ACCESS_ADMINS,
+    person: async (userId) => {
+      try {
+        return await directory.person(userId);
+      } catch (e) {
+        if (isAppError(e) && e.code === 'not_allowed') return null; // Slack does not know this user
+        throw e;
+      }
+    },
+  });
   const provisioning = createProvisioningService(serviceDeps, options.secretEnv ?? {}, messenger);
   const lifecycle = createLifecycleJobs(serviceDeps, { ...messenger, ...createLifecycleMessenger(app.client) });
   const deliver = (item: OutboxItem) =>

@@ -35,6 +35,13 @@ export const ConfigSchema = z.object({
    * items to the others once this runs out. Longer than the slowest delivery, or a slow one is sent twice.
    */
   OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  /**
+   * Pace of message updates and Home publishes after a decision: Slack's Tier 3 (chat.update, ~50/min)
+   * and Tier 4 (views.publish, ~100/min). A decision for a group of 200 approvers spreads over minutes
+   * instead of drawing 429s. Raise them only for a workspace Slack allows more.
+   */
+  SLACK_UPDATES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(50),
+  SLACK_HOME_PUBLISHES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(100),
   /** How often the lifecycle job sends reminders, escalates, times out pending requests, warns before ends, starts scheduled grants. */
   LIFECYCLE_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(60),
   /** Optional SIEM stream of every audit event (Standard Webhooks signature with AUDIT_WEBHOOK_SECRET, `whsec_…`). */

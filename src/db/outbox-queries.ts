@@ -46,6 +46,15 @@ export async function claimOutbox(db: Executor, limit: number, leaseSeconds: num
   });
 }
 
+/** Keeps items this worker still holds its own for another `leaseSeconds` (a long fan-out ahead of them). */
+export async function extendOutboxLease(db: Executor, ids: number[], leaseSeconds: number) {
+  if (ids.length === 0) return;
+  await db
+    .update(outbox)
+    .set({ lockedUntil: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where(and(inArray(outbox.id, ids), isNull(outbox.doneAt)));
+}
+
 export async function completeOutbox(db: Executor, id: number) {
   await db.update(outbox).set({ doneAt: sql`now()`, lockedUntil: null, lastError: null }).where(eq(outbox.id, id));
 }

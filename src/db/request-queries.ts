@@ -4,7 +4,7 @@ import type { Policy } from '../domain/policy.js';
 import type { RequestStatus } from '../domain/request-lifecycle.js';
 import type { ResourceType } from '../domain/resource.js';
 import type { Executor } from './client.js';
-import { accessRequests, approvals, grants, requestResources, slackMessages } from './schema/index.js';
+import { accessRequests, approvals, grants, requestResources, slackMessages, deliveryAlerts } from './schema/index.js';
 
 export interface RequestRow {
   id: string;
@@ -267,15 +267,28 @@ export interface MessageRef {
   userId: string;
   channel: string;
   ts: string;
+  /** What the message last showed (see Messenger.renderHash); null: unknown, update it. */
+  renderHash?: string | null;
 }
 
 export async function saveMessageRef(db: Executor, ref: MessageRef) {
   await db.insert(slackMessages).values(ref).onConflictDoNothing();
 }
 
+/** Records that a message now shows `renderHash`, so a retried refresh does not update it again. */
+export async function setRenderHash(db: Executor, ref: Pick<MessageRef, 'channel' | 'ts'>, renderHash: string) {
+  await db.update(slackMessages).set({ renderHash }).where(and(eq(slackMessages.channel, ref.channel), eq(slackMessages.ts, ref.ts)));
+}
+
+/** True the first time a delivery problem is recorded under `key`: admins hear about each one once. */
+export async function firstDeliveryAlert(db: Executor, key: string): Promise<boolean> {
+  const rows = await db.insert(deliveryAlerts).values({ key }).onConflictDoNothing().returning({ key: deliveryAlerts.key });
+  return rows.length > 0;
+}
+
 export async function messageRefs(db: Executor, requestId: string): Promise<MessageRef[]> {
   return db
-    .select({ requestId: slackMessages.requestId, role: slackMessages.role, userId: slackMessages.userId, channel: slackMessages.channel, ts: slackMessages.ts })
+    .select({ requestId: slackMessages.requestId, role: slackMessages.role, userId: slackMessages.userId, channel: slackMessages.channel, ts: slackMessages.ts, renderHash: slackMessages.renderHash })
     .from(slackMessages)
     .where(eq(slackMessages.requestId, requestId))
     .orderBy(asc(slackMessages.id));

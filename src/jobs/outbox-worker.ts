@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
-import { claimOutbox, completeOutbox, retryOutboxLater } from '../db/outbox-queries.js';
+import { claimOutbox, completeOutbox, extendOutboxLease, retryOutboxLater } from '../db/outbox-queries.js';
 import type { OutboxItem } from '../db/outbox-queries.js';
 
 /** Past this many attempts an item is parked (kept, with its error) instead of retried forever. */
@@ -16,23 +16,35 @@ export async function drainOutbox(db: Db, handle: (item: OutboxItem) => Promise<
   for (;;) {
     const items = await claimOutbox(db, 20, leaseSeconds);
     if (items.length === 0) return handled;
-    for (const item of items) {
-      try {
-        await handle(item);
-        await completeOutbox(db, item.id);
-      } catch (error) {
-        const delay = Math.max(backoffSeconds(item.attempts), retryAfterOf(error));
-        const expected = error instanceof Error && error.name === 'RetryLater';
-        (expected ? logger.info.bind(logger) : logger.warn.bind(logger))({ err: error, outbox_id: item.id, topic: item.topic, request_id: item.requestId, attempts: item.attempts }, 'delivery failed; will retry');
-        // Removing access is never given up: it is retried (at most every 5 minutes) until it succeeds.
-        if (item.attempts >= MAX_ATTEMPTS && item.topic !== 'grant.deprovision') {
-          logger.error({ outbox_id: item.id, topic: item.topic, request_id: item.requestId }, 'delivery gave up after too many attempts');
-          await retryOutboxLater(db, item.id, 365 * 86400, `gave up: ${String(error)}`);
-        } else {
-          await retryOutboxLater(db, item.id, delay, String(error));
+    // A paced fan-out (a decision for 200 approvers at Slack's 50 updates a minute) outlasts the lease:
+    // renew the batch's unfinished items while this process works on them, so no other replica takes one
+    // and sends it twice. A process that dies stops renewing, and its items pass on as before.
+    const unfinished = new Set(items.map((i) => i.id));
+    const renew = setInterval(() => void extendOutboxLease(db, [...unfinished], leaseSeconds).catch(() => {}), (leaseSeconds * 1000) / 3);
+    renew.unref();
+    try {
+      for (const item of items) {
+        try {
+          await handle(item);
+          unfinished.delete(item.id);
+          await completeOutbox(db, item.id);
+        } catch (error) {
+          unfinished.delete(item.id);
+          const delay = Math.max(backoffSeconds(item.attempts), retryAfterOf(error));
+          const expected = error instanceof Error && error.name === 'RetryLater';
+          (expected ? logger.info.bind(logger) : logger.warn.bind(logger))({ err: error, outbox_id: item.id, topic: item.topic, request_id: item.requestId, attempts: item.attempts }, 'delivery failed; will retry');
+          // Removing access is never given up: it is retried (at most every 5 minutes) until it succeeds.
+          if (item.attempts >= MAX_ATTEMPTS && item.topic !== 'grant.deprovision') {
+            logger.error({ outbox_id: item.id, topic: item.topic, request_id: item.requestId }, 'delivery gave up after too many attempts');
+            await retryOutboxLater(db, item.id, 365 * 86400, `gave up: ${String(error)}`);
+          } else {
+            await retryOutboxLater(db, item.id, delay, String(error));
+          }
         }
+        handled += 1;
       }
-      handled += 1;
+    } finally {
+      clearInterval(renew);
     }
   }
 }

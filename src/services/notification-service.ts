@@ -1,10 +1,14 @@
 import type { Db } from '../db/client.js';
 import type { OutboxItem } from '../db/outbox-queries.js';
-import { getRequestDetails, messageRefs, saveMessageRef, type MessageRef, type RequestDetails } from '../db/request-queries.js';
+import { getRequestDetails, messageRefs, type MessageRef, type RequestDetails } from '../db/request-queries.js';
+import { createDelivery, type DeliveryDeps, type DeliveryProblem } from './delivery.js';
 
 export type NoticeEvent = 'approved' | 'denied' | 'expired' | 'revoked' | 'extended' | 'timed_out';
 
-/** How requests reach people: Slack in production. Every method renders from the request's current state. */
+/**
+ * How requests reach people: Slack in production. Every method renders from the request's current state.
+ * postRequestMessage throws DeliveryRefused when Slack refuses that recipient for good.
+ */
 export interface Messenger {
   postRequestMessage(role: MessageRef['role'], userId: string, request: RequestDetails): Promise<{ channel: string; ts: string }>;
   /** Returns false when the message is gone (deleted in Slack): nothing left to update. */
@@ -13,40 +17,18 @@ export interface Messenger {
   /** A reply in the thread of an existing message (reminders and nudges: no new top-level message). */
   postThreadReply(ref: MessageRef, request: RequestDetails, kind: 'nudge' | 'reminder'): Promise<void>;
   refreshHome(userId: string): Promise<void>;
+  /** Identifies what `role`'s message shows for this state: equal hashes need no update. */
+  renderHash(role: MessageRef['role'], request: RequestDetails): string;
+  /** Tells an admin what Slack refused and how to fix it. */
+  postDeliveryProblem(adminId: string, problem: DeliveryProblem): Promise<void>;
 }
 
 /**
  * Delivers outbox items. Each handler is safe to run again after a crash: posts are skipped when a
- * message for that person is already recorded, and updates re-render the current state.
+ * message for that person is already recorded, and refreshes skip messages already up to date.
  */
-export function createNotificationService(db: Db, messenger: Messenger) {
-  async function announce(request: RequestDetails) {
-    const known = await messageRefs(db, request.id);
-    const has = (role: MessageRef['role'], userId: string) => known.some((m) => m.role === role && m.userId === userId);
-    if (request.notifyChannel) {
-      // One message in the approvers' channel instead of a DM each; the buttons still check who clicks.
-      if (!has('channel', request.notifyChannel)) {
-        const ref = await messenger.postRequestMessage('channel', request.notifyChannel, request);
-        await saveMessageRef(db, { requestId: request.id, role: 'channel', userId: request.notifyChannel, ...ref });
-      }
-    }
-    // Break-glass is loud: the rule's channel and every approver's DM, since someone must review it.
-    for (const approver of request.notifyChannel && request.kind !== 'break_glass' ? [] : request.notifiedApprovers) {
-      if (has('approver', approver)) continue;
-      const ref = await messenger.postRequestMessage('approver', approver, request);
-      await saveMessageRef(db, { requestId: request.id, role: 'approver', userId: approver, ...ref });
-    }
-    if (!has('requester', request.requesterId)) {
-      const ref = await messenger.postRequestMessage('requester', request.requesterId, request);
-      await saveMessageRef(db, { requestId: request.id, role: 'requester', userId: request.requesterId, ...ref });
-    }
-  }
-
-  async function refresh(request: RequestDetails) {
-    for (const ref of await messageRefs(db, request.id)) await messenger.updateRequestMessage(ref, request);
-    const people = new Set([request.requesterId, ...request.notifiedApprovers]);
-    for (const userId of people) await messenger.refreshHome(userId);
-  }
+export function createNotificationService(db: Db, messenger: Messenger, options: Omit<DeliveryDeps, 'db' | 'messenger'>) {
+  const { announce, refresh } = createDelivery({ db, messenger, ...options });
 
   async function handle(item: OutboxItem): Promise<void> {
     if (!item.requestId) return;

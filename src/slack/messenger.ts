@@ -1,15 +1,32 @@
+import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { DeliveryRefused } from '../services/delivery.js';
 import type { Messenger } from '../services/notification-service.js';
+import { deliveryProblemText, REFUSED_CHANNEL, REFUSED_PERSON } from './delivery-problem-text.js';
+import { createPacer, type Pacer } from './pacer.js';
 import type { ProvisioningMessenger } from '../services/provisioning-service.js';
 import { renderAccessReady, renderProvisioningProblem } from './review/provisioning-message.js';
 import { renderApproverMessage, renderRequesterMessage, renderRequesterNotice, renderThreadReply } from './review/request-message.js';
 
 const slackError = (e: unknown) => (e as { data?: { error?: string } }).data?.error;
 
-/** The Messenger ports over Slack's Web API. */
-export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>): Messenger & ProvisioningMessenger {
+/** The Messenger ports over Slack's Web API. Updates and Home publishes go through `pacer` (rate-limit tiers). */
+export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>, pacer: Pacer = createPacer({})): Messenger & ProvisioningMessenger {
+  const render = (role: string, request: Parameters<typeof renderApproverMessage>[0]) => (role === 'requester' ? renderRequesterMessage(request) : renderApproverMessage(request));
   return {
+    renderHash(role, request) {
+      const message = render(role, request);
+      return createHash('sha256').update(JSON.stringify([message.text, message.blocks])).digest('base64url').slice(0, 22);
+    },
+    async postDeliveryProblem(adminId, problem) {
+      try {
+        await client.chat.postMessage({ channel: adminId, text: deliveryProblemText(problem) });
+      } catch (e) {
+        // The problem is in the log either way; an admin we cannot reach must not hold back the request.
+        logger.warn({ slack_user: adminId, problem: problem.code, target: problem.target, err: e }, 'could not tell an admin about a delivery problem');
+      }
+    },
     async postAccessReady(request, resource, result) {
       const message = renderAccessReady(request, resource, result);
       await client.chat.postMessage({ channel: request.requesterId, text: message.text, blocks: message.blocks });
@@ -20,19 +37,28 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
       for (const userId of people) await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
     },
     async postRequestMessage(role, userId, request) {
-      const message = role === 'requester' ? renderRequesterMessage(request) : renderApproverMessage(request);
+      const message = render(role, request);
       // Posting to a user id lands in the bot's DM with that person (Slack answers with the D… channel);
       // a channel id posts in that channel.
-      const res = await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
-      return { channel: res.channel!, ts: res.ts! };
+      try {
+        const res = await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
+        return { channel: res.channel!, ts: res.ts! };
+      } catch (e) {
+        const code = slackError(e);
+        if (code && (role === 'channel' ? REFUSED_CHANNEL : REFUSED_PERSON).has(code)) {
+          logger.warn({ request_id: request.id, target: userId, error: code }, 'Slack refused a request message for this recipient');
+          throw new DeliveryRefused(code, userId);
+        }
+        throw e;
+      }
     },
     async updateRequestMessage(ref, request) {
-      const message = ref.role === 'requester' ? renderRequesterMessage(request) : renderApproverMessage(request);
+      const message = render(ref.role, request);
       try {
-        await client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks });
+        await pacer.run('chat.update', () => client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }));
         return true;
       } catch (e) {
-        if (slackError(e) === 'message_not_found' || slackError(e) === 'channel_not_found') {
+        if (slackError(e) === 'message_not_found' || slackError(e) === 'channel_not_found' || slackError(e) === 'is_archived') {
           logger.warn({ request_id: request.id, channel: ref.channel }, 'request message is gone; not updating it');
           return false;
         }
@@ -54,7 +80,7 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
     },
     async refreshHome(userId) {
       try {
-        await refreshHome(userId);
+        await pacer.run('views.publish', () => refreshHome(userId));
       } catch (e) {
         // The Home tab is a convenience view: failing to refresh it must not hold back the messages.
         logger.warn({ slack_user: userId, err: e }, 'could not refresh the App Home tab');

@@ -73,6 +73,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     EXPIRY_INTERVAL_SECONDS: '3600',
     // Likewise the lifecycle job (reminders, pending TTL, end warnings, scheduled starts): jobs.lifecycleNow().
     LIFECYCLE_INTERVAL_SECONDS: '3600',
+    // Slack's real pace (50 updates a minute) would make a test wait seconds per decision; the double
+    // does not rate-limit unless a test asks it to (FakeSlack.rateLimit), and those 429s are handled.
+    SLACK_UPDATES_PER_MINUTE: '6000',
+    SLACK_HOME_PUBLISHES_PER_MINUTE: '6000',
     ...(socket ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
     ...options.env,
   });

@@ -153,6 +153,8 @@ export const slackMessages = pgTable(
     userId: text('user_id').notNull(),
     channel: text('channel').notNull(),
     ts: text('ts').notNull(),
+    /** Hash of what the message last showed: a refresh skips messages already showing the current render. */
+    renderHash: text('render_hash'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('slack_messages_ref_uq').on(t.channel, t.ts), index('slack_messages_request_idx').on(t.requestId)],
@@ -171,3 +173,12 @@ export const approvals = pgTable(
   },
   (t) => [primaryKey({ columns: [t.requestId, t.approverId] })],
 );
+
+/**
+ * Delivery problems admins were already told about (one row per problem and target, e.g.
+ * `not_in_channel:C0OPS`): the fix is said once, not on every request that hits it.
+ */
+export const deliveryAlerts = pgTable('delivery_alerts', {
+  key: text('key').primaryKey(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});

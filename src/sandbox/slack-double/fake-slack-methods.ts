@@ -93,7 +93,10 @@ const GENERAL_METHODS: Record<string, MethodHandler> = {
   'chat.postMessage': (st, a) => {
     const ch = st.resolveChannel(a.channel);
     if (!ch) throw new SlackApiError('channel_not_found');
+    // A bot user cannot be DMed. A deactivated user's DM, though, still takes the post (Slack's answer in
+    // slackapi/python-slack-sdk#1156): nobody reads it, so the app must check `deleted` itself.
     if (ch.imUser && st.users.get(ch.imUser)?.isBot) throw new SlackApiError('cannot_dm_bot');
+    if (ch.isArchived) throw new SlackApiError('is_archived');
     if (!ch.imUser && !ch.botIsMember) throw new SlackApiError('not_in_channel');
     const blocks = messageBlocks(a);
     const text = str(a.text) ?? '';

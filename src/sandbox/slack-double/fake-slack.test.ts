@@ -60,6 +60,31 @@ describe('FakeSlack Web API', () => {
     expect((await errorOf(client.chat.postMessage({ channel: 'U0ALICE', text: '' }))).error).toBe('no_text');
   });
 
+  it('refuses posts where Slack would: not invited, archived, a bot user; a deactivated user\'s DM takes them', async () => {
+    slack.addChannel({ id: 'C0SHY', name: 'shy', botIsMember: false });
+    slack.addChannel({ id: 'C0OLD', name: 'old', isArchived: true });
+    slack.addUser({ id: 'U0ROBOT', name: 'robot', isBot: true });
+    slack.addUser({ id: 'U0GONE', name: 'gone', deleted: true });
+    expect((await errorOf(client.chat.postMessage({ channel: 'C0SHY', text: 'x' }))).error).toBe('not_in_channel');
+    expect((await errorOf(client.chat.postMessage({ channel: 'C0OLD', text: 'x' }))).error).toBe('is_archived');
+    expect((await errorOf(client.chat.postMessage({ channel: 'U0ROBOT', text: 'x' }))).error).toBe('cannot_dm_bot');
+    // Slack answers ok for a deactivated user (slackapi/python-slack-sdk#1156): nobody will read it.
+    expect((await client.chat.postMessage({ channel: 'U0GONE', text: 'x' })).ok).toBe(true);
+    slack.updateChannel('C0SHY', { botIsMember: true });
+    expect((await client.chat.postMessage({ channel: 'C0SHY', text: 'x' })).ok).toBe(true);
+  });
+
+  it('enforces a rate limit per method with 429 and Retry-After', async () => {
+    slack.rateLimit('chat.update', 1, 60_000);
+    const { ts } = await client.chat.postMessage({ channel: 'C0GENERAL', text: 'x' });
+    await client.chat.update({ channel: 'C0GENERAL', ts: ts!, text: 'y' });
+    const res = await fetch(`${slack.apiUrl}chat.update`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'C0GENERAL', ts, text: 'z' }) });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+    expect(slack.failures().map((c) => c.error)).toEqual(['ratelimited']);
+    expect((await client.chat.postMessage({ channel: 'C0GENERAL', text: 'other methods are not limited' })).ok).toBe(true);
+  });
+
   it('rejects invalid blocks with invalid_blocks and Slack-style messages', async () => {
     const blocks = Array.from({ length: 51 }, () => ({ type: 'divider' }));
     const { error, data } = await errorOf(client.chat.postMessage({ channel: 'C0GENERAL', text: 'x', blocks }));

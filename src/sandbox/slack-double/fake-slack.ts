@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { readApiRequest } from './api-request.js';
 import { METHODS } from './fake-slack-methods.js';
 import { missingScope } from './scopes.js';
-import { FaultQueue, type Fault } from './faults.js';
+import { FaultQueue, RateWindows, type Fault } from './faults.js';
 import {
   SlackApiError, SlackState, type FakeChannel, type FakeSlackOptions, type FakeUser, type FakeUsergroup,
   type RecordedCall, type StoredMessage, type StoredView,
@@ -42,12 +42,13 @@ export class FakeSlack {
   private readonly recorded: RecordedCall[] = [];
   private readonly callListeners = new Set<(call: RecordedCall) => void>();
   private readonly faults = new FaultQueue();
+  private readonly rates: RateWindows;
   private readonly responseUrls = new Map<string, ResponseUrlRec>();
   private readonly responsePosts: Array<{ url: string; body: any }> = [];
   /** Socket Mode: the app-level token apps.connections.open accepts, and the WebSocket URL it hands out. */
   private socketMode: { appToken: string; url: () => string } | null = null;
 
-  private constructor(state: SlackState, server: Server, port: number) {
+  private constructor(state: SlackState, server: Server, port: number, opts: FakeSlackOptions) {
     this.state = state;
     this.server = server;
     this.baseUrl = `http://127.0.0.1:${port}`;
@@ -56,6 +57,7 @@ export class FakeSlack {
     this.botUserId = state.botUserId;
     this.botId = state.botId;
     this.appId = state.appId;
+    this.rates = new RateWindows({ ...(opts.rateLimits ?? {}) });
   }
 
   static async start(opts: FakeSlackOptions): Promise<FakeSlack> {
@@ -72,7 +74,7 @@ export class FakeSlack {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
-    bound.slack = new FakeSlack(state, server, (server.address() as AddressInfo).port);
+    bound.slack = new FakeSlack(state, server, (server.address() as AddressInfo).port, opts);
     return bound.slack;
   }
 
@@ -104,6 +106,11 @@ export class FakeSlack {
    */
   failNext(method: string, fault: Fault, times = 1, when?: (args: Record<string, unknown>) => boolean): void {
     this.faults.add(method, fault, times, when);
+  }
+
+  /** Enforce a rate limit on `method` from now on: HTTP 429 + Retry-After past `limit` calls in `windowMs`. */
+  rateLimit(method: string, limit: number, windowMs: number): void {
+    this.rates.set(method, limit, windowMs);
   }
 
   /**
@@ -188,6 +195,12 @@ export class FakeSlack {
   addChannel(c: FakeChannel): void {
     this.state.addChannel(c);
   }
+  /** Archive or unarchive a channel, or take the bot out of it / invite it back. */
+  updateChannel(id: string, patch: { isArchived?: boolean; botIsMember?: boolean }): void {
+    const c = this.state.channels.get(id);
+    if (!c) throw new Error(`FakeSlack.updateChannel: no channel ${id}`);
+    Object.assign(c, patch);
+  }
   /** A message posted by a person (so chat.update on it must fail with `cant_update_message`). */
   postAsUser(channel: string, userId: string, text: string): StoredMessage {
     return this.state.addMessage({ channel, text, blocks: [], user: userId });
@@ -257,7 +270,8 @@ export class FakeSlack {
     if (token !== this.state.botToken) return fail('invalid_auth');
     const scope = missingScope(method, this.state.scopes);
     if (scope) return fail('missing_scope', scope);
-    const fault = this.faults.take(method, args);
+    const retryAfter = this.rates.take(method, Date.now());
+    const fault = retryAfter !== null ? { status: 429 as const, retryAfterSec: retryAfter } : this.faults.take(method, args);
     if (fault) {
       if ('error' in fault) return fail(fault.error);
       if (fault.status === 429) {

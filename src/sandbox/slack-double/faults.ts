@@ -18,3 +18,28 @@ export class FaultQueue {
     return at >= 0 ? q.splice(at, 1)[0] : undefined;
   }
 }
+
+/**
+ * Per-method rate limits (doc §3.4: tiers are per method per workspace): past `limit` calls in any
+ * `windowMs`, a call is refused with the seconds until the oldest leaves the window (Retry-After).
+ */
+export class RateWindows {
+  private readonly seen = new Map<string, number[]>();
+
+  constructor(private readonly limits: Record<string, { limit: number; windowMs: number }> = {}) {}
+
+  set(method: string, limit: number, windowMs: number): void {
+    this.limits[method] = { limit, windowMs };
+  }
+
+  /** null when the call may go ahead (and counts it), else Retry-After in whole seconds (at least 1). */
+  take(method: string, now: number): number | null {
+    const rule = this.limits[method];
+    if (!rule) return null;
+    const calls = (this.seen.get(method) ?? []).filter((t) => t > now - rule.windowMs);
+    this.seen.set(method, calls);
+    if (calls.length >= rule.limit) return Math.max(1, Math.ceil((calls[0]! + rule.windowMs - now) / 1000));
+    calls.push(now);
+    return null;
+  }
+}

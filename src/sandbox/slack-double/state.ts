@@ -11,8 +11,12 @@ export interface FakeUser {
   isRestricted?: boolean; isUltraRestricted?: boolean; isAdmin?: boolean; isOwner?: boolean; isBot?: boolean; deleted?: boolean;
 }
 export interface FakeUsergroup { id: string; handle: string; name: string; users: string[] }
-/** A public/private channel. `members` undefined = every user is a member. */
-export interface FakeChannel { id: string; name: string; members?: string[]; botIsMember?: boolean }
+/**
+ * A public/private channel. `members` undefined = every user is a member. `botIsMember` defaults to
+ * true; false makes chat.postMessage answer `not_in_channel` (the app has no chat:write.public).
+ * `isArchived`: posts answer `is_archived`.
+ */
+export interface FakeChannel { id: string; name: string; members?: string[]; botIsMember?: boolean; isArchived?: boolean }
 export interface FakeSlackOptions {
   botToken: string; teamId?: string; botUserId?: string; botId?: string; appId?: string;
   users: FakeUser[]; usergroups?: FakeUsergroup[]; triggerTtlMs?: number;
@@ -28,6 +32,8 @@ export interface FakeSlackOptions {
    * usergroups.* answer `plan_upgrade_required` ("only available on Standard and above plans").
    */
   plan?: SlackPlan;
+  /** Rate limits to enforce per method (HTTP 429 + Retry-After past `limit` calls in any `windowMs`). */
+  rateLimits?: Record<string, { limit: number; windowMs: number }>;
 }
 export type SlackPlan = 'free' | 'pro' | 'business_plus' | 'enterprise';
 export interface RecordedCall { method: string; args: Record<string, unknown>; ok: boolean; error?: string; at: number }
@@ -54,7 +60,7 @@ export class SlackApiError extends Error {
 export const GENERAL_CHANNEL = 'C0GENERAL';
 const MAX_STACK = 3; // "Currently the limit is 3" (doc §3.2 views.push, §4)
 
-interface ChannelRec { id: string; name: string; members?: string[]; botIsMember: boolean; imUser?: string }
+interface ChannelRec { id: string; name: string; members?: string[]; botIsMember: boolean; isArchived?: boolean; imUser?: string }
 
 export class SlackState {
   readonly teamId: string;
@@ -102,7 +108,7 @@ export class SlackState {
   }
 
   addChannel(c: FakeChannel): void {
-    this.channels.set(c.id, { id: c.id, name: c.name, members: c.members ? [...c.members] : undefined, botIsMember: c.botIsMember ?? true });
+    this.channels.set(c.id, { id: c.id, name: c.name, members: c.members ? [...c.members] : undefined, botIsMember: c.botIsMember ?? true, isArchived: c.isArchived ?? false });
   }
 
   /** Message ts: "<unix seconds>.<6 digits>", strictly increasing and unique (doc §2.2 `"1678252213.679169"`). */

@@ -8,6 +8,7 @@ import type { UserGroup } from '../../services/ports.js';
 import { AdminIds, FIELD, FlowForm } from '../ids.js';
 import { selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
 import { header, option, plain } from '../views.js';
+import { BREAK_GLASS_CHANNEL_HINT } from '../delivery-problem-text.js';
 
 /**
  * The lifecycle part of the App Home flow editor: reminders, escalation, how long a request may wait,
@@ -66,7 +67,7 @@ export function lifecycleBlocks(lifecycle: FlowLifecycle | undefined, groupOptio
     input(FlowForm.breakGlassUsers, 'Who may break the glass: users', { type: 'multi_users_select', ...(b?.users.length ? { initial_users: b.users } : {}) }, 'They get access at once with /access break-glass; the approvers are alerted and must review it afterwards.'),
     input(FlowForm.breakGlassGroups, 'Who may break the glass: groups', groupPicker(b?.groups ?? [], groupOption, label)),
     input(FlowForm.breakGlassMax, 'Break-glass maximum duration', { type: 'static_select', options: choices(BREAK_GLASS_CHOICES, b?.maxDurationMinutes), initial_option: durationOpt(b?.maxDurationMinutes ?? 60) }),
-    input(FlowForm.breakGlassChannel, 'Announce break-glass in a channel', { type: 'conversations_select', filter: { include: ['public', 'private'], exclude_bot_users: true }, ...(b?.channel ? { initial_conversation: b.channel } : {}) }),
+    input(FlowForm.breakGlassChannel, 'Announce break-glass in a channel', { type: 'conversations_select', filter: { include: ['public', 'private'], exclude_bot_users: true }, ...(b?.channel ? { initial_conversation: b.channel } : {}) }, BREAK_GLASS_CHANNEL_HINT),
   ];
 }
 

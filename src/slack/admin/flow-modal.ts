@@ -4,6 +4,7 @@ import type { Flow } from '../../domain/flow.js';
 import type { UserGroup } from '../../services/ports.js';
 import { AdminIds, FIELD, FlowForm } from '../ids.js';
 import { context, option, plain } from '../views.js';
+import { CHANNEL_HINT } from '../delivery-problem-text.js';
 import { lifecycleBlocks } from './flow-lifecycle-form.js';
 
 /** Maxima an admin can pick: the request form's choices plus longer ones. */
@@ -64,7 +65,7 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
     input(FlowForm.minLength, 'Justification minimum length', { type: 'number_input', is_decimal_allowed: false, min_value: '0', max_value: '2000', ...(f?.justification.minLength ? { initial_value: String(f.justification.minLength) } : {}) }, { optional: true }),
     input(FlowForm.pattern, 'Justification pattern', { type: 'plain_text_input', max_length: 200, placeholder: plain('^[A-Z]+-\\d+', 150), ...(f?.justification.pattern ? { initial_value: f.justification.pattern } : {}) }, { optional: true, hint: 'A regular expression the justification must match, e.g. a ticket id.' }),
     input(FlowForm.hint, 'Hint shown to requesters', { type: 'plain_text_input', max_length: 150, ...(f?.justification.hint ? { initial_value: f.justification.hint } : {}) }, { optional: true }),
-    input(FlowForm.channel, 'Notify approvers in a channel', { type: 'conversations_select', filter: { include: ['public', 'private'], exclude_bot_users: true }, ...(f?.notifyChannel ? { initial_conversation: f.notifyChannel } : {}) }, { optional: true, hint: 'Leave empty to DM each approver. Invite the bot to the channel.' }),
+    input(FlowForm.channel, 'Notify approvers in a channel', { type: 'conversations_select', filter: { include: ['public', 'private'], exclude_bot_users: true }, ...(f?.notifyChannel ? { initial_conversation: f.notifyChannel } : {}) }, { optional: true, hint: CHANNEL_HINT }),
     ...lifecycleBlocks(f?.lifecycle, groupOption, label),
   ];
   if (groups === null) {

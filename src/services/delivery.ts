@@ -1,0 +1,117 @@
+import type { Db } from '../db/client.js';
+import { firstDeliveryAlert, messageRefs, saveMessageRef, setRenderHash, type MessageRef, type RequestDetails } from '../db/request-queries.js';
+import type { Messenger } from './notification-service.js';
+import type { Person } from './ports.js';
+
+/**
+ * Slack refused one recipient for good (the bot is not in the channel, the channel is archived, the
+ * person cannot get DMs): retrying will not help, an admin has to fix it. `code` is Slack's error code,
+ * or `deactivated` / `cannot_dm_bot` when the directory says so before anything is sent.
+ */
+export class DeliveryRefused extends Error {
+  constructor(readonly code: string, readonly target: string) {
+    super(`Slack refused delivery to ${target}: ${code}`);
+    this.name = 'DeliveryRefused';
+  }
+}
+
+export interface DeliveryProblem {
+  code: string;
+  /** the channel id, or the person's user id */
+  target: string;
+  role: MessageRef['role'];
+  requestId: string;
+  flowName: string;
+  breakGlass: boolean;
+  /** the approvers got a DM instead of the channel post */
+  fellBackToDms: boolean;
+}
+
+export interface DeliveryDeps {
+  db: Db;
+  messenger: Messenger;
+  admins: readonly string[];
+  /** The person's directory entry; null when Slack does not know them. */
+  person(userId: string): Promise<Pick<Person, 'deleted' | 'isBot'> | null>;
+}
+
+/**
+ * Delivers a request's messages recipient by recipient. Each delivered one is recorded (slack_messages),
+ * so a retry resumes with the rest; a recipient Slack refuses for good is skipped, and the admins are
+ * told once per problem how to fix it; a passing failure is retried later without holding the others.
+ */
+export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) {
+  /** Why we will not DM this person at all: Slack accepts posts to a deactivated user and nobody reads them. */
+  async function unreachable(userId: string): Promise<string | null> {
+    const p = await person(userId);
+    if (!p) return 'user_not_found';
+    if (p.deleted) return 'deactivated';
+    if (p.isBot) return 'cannot_dm_bot';
+    return null;
+  }
+
+  async function tellAdmins(problem: DeliveryProblem) {
+    // Keyed by problem and target, not by request: a channel the bot is not in is said once, not per request.
+    if (!(await firstDeliveryAlert(db, `${problem.code}:${problem.target}`))) return;
+    for (const admin of admins) await messenger.postDeliveryProblem(admin, problem);
+  }
+
+  async function announce(request: RequestDetails) {
+    const known = await messageRefs(db, request.id);
+    const has = (role: MessageRef['role'], userId: string) => known.some((m) => m.role === role && m.userId === userId);
+    let passing: unknown = null;
+    const problem = (code: string, target: string, role: MessageRef['role'], fellBackToDms = false): DeliveryProblem => ({
+      code, target, role, requestId: request.id, flowName: request.flowName, breakGlass: request.kind === 'break_glass', fellBackToDms,
+    });
+
+    /** One recipient: true when delivered (now or before), false when refused for good. */
+    async function deliver(role: MessageRef['role'], target: string): Promise<boolean> {
+      if (has(role, target)) return true;
+      try {
+        if (role !== 'channel') {
+          const why = await unreachable(target);
+          if (why) throw new DeliveryRefused(why, target);
+        }
+        const ref = await messenger.postRequestMessage(role, target, request);
+        await saveMessageRef(db, { requestId: request.id, role, userId: target, ...ref, renderHash: messenger.renderHash(role, request) });
+        return true;
+      } catch (e) {
+        if (!(e instanceof DeliveryRefused)) {
+          passing ??= e;
+          return true; // not delivered yet, but it will be on the retry: no fallback for a passing failure
+        }
+        const fellBack = role === 'channel' && request.kind !== 'break_glass';
+        await tellAdmins(problem(e.code, target, role, fellBack));
+        return false;
+      }
+    }
+
+    // One message in the approvers' channel instead of a DM each; the buttons still check who clicks.
+    const inChannel = request.notifyChannel ? await deliver('channel', request.notifyChannel) : false;
+    // Break-glass is loud: the rule's channel and every approver's DM, since someone must review it. A
+    // channel Slack refuses falls back to DMs, so the approvers hear of the request anyway.
+    if (!inChannel || request.kind === 'break_glass') {
+      for (const approver of request.notifiedApprovers) await deliver('approver', approver);
+    }
+    await deliver('requester', request.requesterId);
+    if (passing) throw passing;
+  }
+
+  /**
+   * Re-renders every stored message and the Home tab of everyone involved. Messages already showing the
+   * current render (their hash is recorded) are skipped, so a retry after a failure half-way resumes
+   * where it stopped; the messenger paces the calls to Slack's rate-limit tiers.
+   */
+  async function refresh(request: RequestDetails) {
+    for (const ref of await messageRefs(db, request.id)) {
+      const hash = messenger.renderHash(ref.role, request);
+      if (ref.renderHash === hash) continue;
+      if (ref.role === 'channel' || !(await unreachable(ref.userId))) await messenger.updateRequestMessage(ref, request);
+      await setRenderHash(db, ref, hash);
+    }
+    const people = new Set([request.requesterId, ...request.notifiedApprovers]);
+    for (const userId of people) if (!(await unreachable(userId))) await messenger.refreshHome(userId);
+  }
+
+  return { announce, refresh };
+}
