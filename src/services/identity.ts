@@ -15,9 +15,33 @@ export async function requireMember(directory: Directory, userId: string): Promi
  * before any transaction opens: no network call ever runs while a row is locked.
  */
 export async function resolveIdentity(directory: Directory, userId: string, flows: readonly Flow[]): Promise<Identity> {
-  const groups = groupsMentioned(flows);
+  return identityIn(directory, userId, groupsMentioned(flows));
+}
+
+/** The person's memberships among just these groups (each looked up once, cached and shared: directory.ts). */
+async function identityIn(directory: Directory, userId: string, groups: readonly string[]): Promise<Identity> {
   const memberships = await Promise.all(groups.map(async (g) => ((await directory.groupMembers(g)).includes(userId) ? g : null)));
   return { userId, groupIds: new Set(memberships.filter((g): g is string => g !== null)) };
+}
+
+/**
+ * Enough of the person to decide what they may request: only the requester groups of enabled flows
+ * that do not already let them in by name or as everyone. usergroups.users.list is Tier 2 (about 20
+ * a minute per workspace); a form open must not ask about approver or escalation groups it never reads.
+ */
+export async function requesterIdentity(directory: Directory, userId: string, flows: readonly Flow[]): Promise<Identity> {
+  const open = flows.filter((f) => f.enabled && !f.requesterEveryone && !f.requesterUsers.includes(userId));
+  return identityIn(directory, userId, [...new Set(open.flatMap((f) => f.requesterGroups))].sort());
+}
+
+/**
+ * Enough of the person to decide one request of `flow`: none of its groups when they approve it by
+ * name, else its approver groups, and its escalation groups only once the request was escalated.
+ */
+export async function deciderIdentity(directory: Directory, userId: string, flow: Flow | undefined, escalated: boolean): Promise<Identity> {
+  if (!flow || flow.approverUsers.includes(userId)) return { userId, groupIds: new Set() };
+  const escalation = escalated && !(flow.lifecycle?.escalationUsers ?? []).includes(userId) ? (flow.lifecycle?.escalationGroups ?? []) : [];
+  return identityIn(directory, userId, [...new Set([...flow.approverGroups, ...escalation])]);
 }
 
 /** Every user who can approve through the flow (named users and members of approver groups). */

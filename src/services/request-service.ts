@@ -11,7 +11,7 @@ import { decidableFlows, durationsFor, justificationProblem, offeredDurations, p
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
-import { approverIdsOf, requireMember, resolveIdentity } from './identity.js';
+import { approverIdsOf, requesterIdentity, requireMember, resolveIdentity } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
@@ -64,7 +64,7 @@ export function createRequestService(deps: ServiceDeps) {
 
   async function requestableFor(userId: string) {
     const { version, flows, resources } = await deps.catalog.snapshot();
-    const identity = await resolveIdentity(directory, userId, flows);
+    const identity = await requesterIdentity(directory, userId, flows);
     if (version !== memoVersion) {
       requestableMemo.clear();
       memoVersion = version;
