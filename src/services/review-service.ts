@@ -65,6 +65,8 @@ export function createReviewService(deps: ServiceDeps) {
     if (!request) throw new AppError('not_found', `No request ${requestId}`);
     const flow = await findFlow(db, request.flowId);
     checkMayDecide(flow, request, await deciderIdentity(directory, actorId, flow, request.escalatedAt !== null));
+    // The approval's submit reads the requester's email (for provisioners); fetched now, it is cached then.
+    if (kind === 'approve') void directory.person(request.requesterId).catch(() => undefined);
     if (kind === 'approve' && request.approvals.some((a) => a.approverId === actorId)) {
       throw new AppError('already_approved', 'Already approved by this person', { approvals: request.approvals.length, required: request.approvalsRequired });
     }

@@ -20,10 +20,12 @@ export interface SlackDirectory extends Directory {
  * Users and user groups from Slack, cached briefly: membership changes show up within `ttlMs` (at
  * once when the subteam events arrive), and a busy approval queue does not spend Slack's Tier 2
  * budget for usergroups.users.list (about 20 a minute per workspace). Simultaneous misses for one key
- * share one call. When a refresh fails (a 429 that outlasted WebClient's retry, a 500) the last answer
- * is used: a person's modal should not fail because Slack asked us to slow down.
+ * share one call. An answer older than `ttlMs` but younger than `staleMs` is used once more while a
+ * refresh runs (so a check can be a step behind Slack when the subteam events are not delivered).
+ * When a refresh fails (a 429 that outlasted WebClient's retry, a 500) the last answer is used: a
+ * person's modal should not fail because Slack asked us to slow down.
  */
-export function createSlackDirectory(client: WebClient, ttlMs = 60_000, now = () => Date.now()): SlackDirectory {
+export function createSlackDirectory(client: WebClient, ttlMs = 60_000, now = () => Date.now(), staleMs = 10 * 60_000): SlackDirectory {
   const people = new Map<string, Cached<Person>>();
   const groups = new Map<string, Cached<string[]>>();
   const groupList = new Map<string, Cached<UserGroup[]>>();
@@ -34,6 +36,17 @@ export function createSlackDirectory(client: WebClient, ttlMs = 60_000, now = ()
   function cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
     const hit = map.get(key);
     if (hit && hit.until > now()) return Promise.resolve(hit.value);
+    const refresh = fetchShared(map, key, hit, load);
+    if (hit && hit.until + staleMs > now()) {
+      // Stale but recent: answer now and refresh behind it. The checks on a modal's submit run before
+      // Slack's 3 s ack and must not wait on Slack; the form open before them filled the cache.
+      refresh.catch(() => undefined);
+      return Promise.resolve(hit.value);
+    }
+    return refresh;
+  }
+
+  function fetchShared<T>(map: Map<string, Cached<T>>, key: string, hit: Cached<T> | undefined, load: () => Promise<T>): Promise<T> {
     let pending = inFlight.get(map);
     if (!pending) inFlight.set(map, (pending = new Map()));
     const shared = pending.get(key) as Promise<T> | undefined;
