@@ -52,7 +52,15 @@ describe('Slack rate limits', () => {
     // The form asks about requester groups; approver groups at most once more, for the submit to come.
     expect(h.slack.calls('usergroups.users.list').length).toBeLessThanOrEqual(3);
     expect(h.slack.failures().filter((c) => c.error === 'ratelimited')).toEqual([]);
+
+    // The submit is answered within Slack's 3 s with what the form open looked up: no directory call before the ack.
+    const lookups = () => h.slack.calls('users.info').length + h.slack.calls('usergroups.users.list').length;
+    const before = lookups();
+    const res = await h.driver.submitView(BULK[0]!, h.slack.topView(BULK[0]!)!.id, { 'request.resources': ['prod-db'], 'request.duration': '60', 'request.justification': 'RL-0: submitted' });
+    expect(res.json?.response_action).toBe('update');
+    expect(lookups()).toBe(before);
     for (const u of BULK) h.slack.clearViews(u);
+    await h.settle();
   });
 
   it('a subteam_members_changed event lets a new approver group member approve at once, without asking Slack again', async () => {
@@ -137,6 +145,14 @@ describe('the Slack directory', () => {
     expect([...(await deciderIdentity(directory, PEOPLE.dba, flow, false)).groupIds]).toEqual(['S0DBTEAM']);
     expect([...(await requesterIdentity(directory, PEOPLE.supporter, [flow, other])).groupIds]).toEqual(['S0SUPPORT']);
     expect(slack.calls('usergroups.users.list').map((c) => c.args.usergroup).sort()).toEqual(['S0DBTEAM', 'S0SUPPORT']);
+  });
+
+  it('chat.postMessage is paced per channel: a burst in one channel is limited, another channel is not', async () => {
+    const post = (channel: string) =>
+      fetch(`${slack.apiUrl}chat.postMessage`, { method: 'POST', headers: { authorization: `Bearer ${BOT_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ channel, text: 'hi' }) });
+    const burst = await Promise.all(Array.from({ length: 12 }, () => post('C0GENERAL')));
+    expect(burst.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    expect((await post(slack.dmChannelOf(PEOPLE.dba))).status).toBe(200);
   });
 
   it('the strict tiers answer 429 with Retry-After once a Tier 2 method spent its minute', async () => {
