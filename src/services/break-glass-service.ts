@@ -9,7 +9,7 @@ import { formatDuration, parseDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { isApproverOf } from '../domain/flow.js';
 import { writeGrant } from './grant-writer.js';
-import { approverIdsOf, isAdmin, requireMember, resolveIdentity } from './identity.js';
+import { approverIdentity, approverIdsOf, isAdmin, requireMember, resolveIdentity } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 export const MAX_REASON = 2000;
@@ -141,7 +141,7 @@ export function createBreakGlassService(deps: ServiceDeps) {
     if (pending.length === 0) return [];
     if (await isAdmin(directory, deps.admins, userId)) return pending.slice(0, limit);
     const { flows } = await deps.catalog.snapshot();
-    const identity = await resolveIdentity(directory, userId, flows);
+    const identity = await approverIdentity(directory, userId, flows);
     return pending
       .filter((r) => r.requesterId !== userId)
       .filter((r) => {

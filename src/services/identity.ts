@@ -44,6 +44,18 @@ export async function deciderIdentity(directory: Directory, userId: string, flow
   return identityIn(directory, userId, [...new Set([...flow.approverGroups, ...escalation])]);
 }
 
+/**
+ * Enough of the person to list what they may decide in any of these flows (Home, `/access pending`,
+ * audit views): approver and escalation groups only, skipping those of flows that name them already.
+ */
+export async function approverIdentity(directory: Directory, userId: string, flows: readonly Flow[]): Promise<Identity> {
+  const groups = flows.flatMap((f) => [
+    ...(f.approverUsers.includes(userId) ? [] : f.approverGroups),
+    ...((f.lifecycle?.escalationUsers ?? []).includes(userId) ? [] : (f.lifecycle?.escalationGroups ?? [])),
+  ]);
+  return identityIn(directory, userId, [...new Set(groups)].sort());
+}
+
 /** Every user who can approve through the flow (named users and members of approver groups). */
 export async function approverIdsOf(directory: Directory, flow: Flow): Promise<string[]> {
   const members = await Promise.all(flow.approverGroups.map((g) => directory.groupMembers(g)));

@@ -11,7 +11,7 @@ import { decidableFlows, durationsFor, justificationProblem, offeredDurations, p
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
-import { approverIdsOf, requesterIdentity, requireMember, resolveIdentity } from './identity.js';
+import { approverIdentity, approverIdsOf, requesterIdentity, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
@@ -243,7 +243,7 @@ export function createRequestService(deps: ServiceDeps) {
   /** Pending requests this person may decide now (authority re-read from the flows, not the snapshot). */
   async function pendingFor(userId: string, limit = 50): Promise<RequestDetails[]> {
     const { flows } = await deps.catalog.snapshot();
-    const identity = await resolveIdentity(directory, userId, flows);
+    const identity = await approverIdentity(directory, userId, flows);
     const pending = await pendingDecidableBy(db, userId, decidableFlows(flows, identity), limit);
     // The query applies the same rule; the domain stays the authority on who may decide.
     return pending.filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity, r.escalatedAt !== null) === null);
