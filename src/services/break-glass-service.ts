@@ -9,7 +9,7 @@ import { formatDuration, parseDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { isApproverOf } from '../domain/flow.js';
 import { writeGrant } from './grant-writer.js';
-import { approverIdentity, approverIdsOf, deciderIdentity, isAdmin, requireMember, resolveIdentity } from './identity.js';
+import { approverIdentity, approverIdsOf, breakGlassIdentity, deciderIdentity, isAdmin, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 export const MAX_REASON = 2000;
@@ -39,7 +39,7 @@ export function createBreakGlassService(deps: ServiceDeps) {
   async function optionsFor(userId: string): Promise<BreakGlassOption[]> {
     const { flows, resources } = await deps.catalog.snapshot();
     if (!flows.some((f) => f.lifecycle?.breakGlass)) return [];
-    return breakGlassOptions(flows, resources, await resolveIdentity(directory, userId, flows));
+    return breakGlassOptions(flows, resources, await breakGlassIdentity(directory, userId, flows));
   }
 
   async function breakGlass(input: BreakGlassInput): Promise<BreakGlassResult> {

@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.js';
-import { groupsMentioned, type Flow, type Identity } from '../domain/flow.js';
+import type { Flow, Identity } from '../domain/flow.js';
 import type { Directory, Person } from './ports.js';
 
 /** Refuses people who may not use the bot at all: guests, deactivated users, bots. */
@@ -11,14 +11,10 @@ export async function requireMember(directory: Directory, userId: string): Promi
 }
 
 /**
- * The person plus the user groups (among those the flows mention) they belong to. Asked of Slack
- * before any transaction opens: no network call ever runs while a row is locked.
+ * The person plus the user groups, among just these, they belong to: each caller below names only the
+ * groups its decision reads (usergroups.users.list is Tier 2, about 20 a minute per workspace). Asked
+ * of Slack before any transaction opens: no network call ever runs while a row is locked.
  */
-export async function resolveIdentity(directory: Directory, userId: string, flows: readonly Flow[]): Promise<Identity> {
-  return identityIn(directory, userId, groupsMentioned(flows));
-}
-
-/** The person's memberships among just these groups (each looked up once, cached and shared: directory.ts). */
 async function identityIn(directory: Directory, userId: string, groups: readonly string[]): Promise<Identity> {
   const memberships = await Promise.all(groups.map(async (g) => ((await directory.groupMembers(g)).includes(userId) ? g : null)));
   return { userId, groupIds: new Set(memberships.filter((g): g is string => g !== null)) };
@@ -54,6 +50,12 @@ export async function approverIdentity(directory: Directory, userId: string, flo
     ...((f.lifecycle?.escalationUsers ?? []).includes(userId) ? [] : (f.lifecycle?.escalationGroups ?? [])),
   ]);
   return identityIn(directory, userId, [...new Set(groups)].sort());
+}
+
+/** Enough of the person to offer break-glass: the break-glass groups of enabled flows whose rule does not name them. */
+export async function breakGlassIdentity(directory: Directory, userId: string, flows: readonly Flow[]): Promise<Identity> {
+  const rules = flows.filter((f) => f.enabled).flatMap((f) => (f.lifecycle?.breakGlass ? [f.lifecycle.breakGlass] : []));
+  return identityIn(directory, userId, [...new Set(rules.filter((r) => !r.users.includes(userId)).flatMap((r) => r.groups))].sort());
 }
 
 /** Every user who can approve through the flow (named users and members of approver groups). */
