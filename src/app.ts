@@ -1,5 +1,5 @@
 import { App, HTTPReceiver } from '@slack/bolt';
-import { WebClientEvent } from '@slack/web-api';
+import { WebClient, WebClientEvent } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config.js';
 import { openDatabase, ping, type Database } from './db/client.js';
@@ -50,6 +50,7 @@ import { systemClock, type Clock, type ServiceDeps } from './services/ports.js';
 import { createRequestService } from './services/request-service.js';
 import { createReviewService } from './services/review-service.js';
 import { createSlackDirectory } from './slack/directory.js';
+import { registerDirectoryEvents } from './slack/directory-events.js';
 import { publishHome } from './slack/home/listeners.js';
 import { createPacer, slackBudgets } from './slack/pacer.js';
 import { isAppError } from './domain/errors.js';
@@ -133,7 +134,12 @@ export async function createAccessApp(options: AccessAppOptions) {
     clientOptions,
   });
 
-  const directory = createSlackDirectory(app.client, { logger });
+  // One WebClient per kind of work: WebClient pauses its whole queue on a 429 for the Retry-After, so
+  // background posts (outbox chat.update/postMessage retries) must not share a queue with the lookups a
+  // person's modal waits on (the trigger_id lasts 3 s). Bolt's listeners get their own client for
+  // views.open/push/update; the directory has its own; the outbox and lifecycle jobs theirs.
+  const directory = createSlackDirectory(new WebClient(config.SLACK_BOT_TOKEN, clientOptions), { logger });
+  const background = new WebClient(config.SLACK_BOT_TOKEN, clientOptions);
   const serviceDeps: ServiceDeps = {
     db: database.db,
     catalog: createCatalogCache(database.db),
@@ -162,8 +168,8 @@ export async function createAccessApp(options: AccessAppOptions) {
   const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, breakGlass, apiKeys, audit, auditLink: (id) => signer.link(`/audit/${id}`), logger, clock };
   const pacer = createPacer(slackBudgets(config.SLACK_UPDATES_PER_MINUTE, config.SLACK_HOME_PUBLISHES_PER_MINUTE));
   // Every 429 pauses that method for all callers, not just the one WebClient retried.
-  app.client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, { url }: { url: string }) => pacer.pause(url.split('/').pop() ?? '', retrySec));
-  const messenger = createSlackMessenger(app.client, logger, (userId) => publishHome(slackDeps, app.client, userId), pacer);
+  for (const client of [app.client, background]) client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, { url }: { url: string }) => pacer.pause(url.split('/').pop() ?? '', retrySec));
+  const messenger = createSlackMessenger(background, logger, (userId) => publishHome(slackDeps, background, userId), pacer);
   const notifications = createNotificationService(database.db, messenger, {
     admins: config.ACCESS_ADMINS,
     person: async (userId) => {
@@ -176,10 +182,11 @@ export async function createAccessApp(options: AccessAppOptions) {
     },
   });
   const provisioning = createProvisioningService(serviceDeps, options.secretEnv ?? {}, messenger);
-  const lifecycle = createLifecycleJobs(serviceDeps, { ...messenger, ...createLifecycleMessenger(app.client) });
+  const lifecycle = createLifecycleJobs(serviceDeps, { ...messenger, ...createLifecycleMessenger(background) });
   const deliver = (item: OutboxItem) =>
     item.topic.startsWith('grant.') ? provisioning.handle(item) : item.topic.startsWith('lifecycle.') ? lifecycle.handle(item) : notifications.handle(item);
   registerSlack(app, slackDeps);
+  registerDirectoryEvents(app, directory, logger);
   // Replays and future-dated requests are refused before Bolt sees them (see http/slack-guard.ts).
   const httpServer = createHttpServer(receiver ? guardSlackRequests(receiver.requestListener, config.SLACK_SIGNING_SECRET, logger) : null, [
     healthRoute(() => ping(database.db)),

@@ -155,11 +155,6 @@ export function decidableFlows(flows: readonly Flow[], who: Identity): Decidable
   };
 }
 
-/** Every user group a flow mentions: the only groups whose membership we need to ask Slack about. */
-export function groupsMentioned(flows: readonly Flow[]): string[] {
-  return [...new Set(flows.flatMap((f) => [...f.requesterGroups, ...f.approverGroups, ...(f.lifecycle?.escalationGroups ?? []), ...(f.lifecycle?.breakGlass?.groups ?? [])]))].sort();
-}
-
 export interface RequestableResource {
   resource: Resource;
   /** The flows through which this person may request the resource, sorted by name. */

@@ -4,7 +4,7 @@ import { getRequestDetails, type RequestDetails } from '../db/request-queries.js
 import { AppError } from '../domain/errors.js';
 import { isApproverOf } from '../domain/flow.js';
 import { storyOf, type StoryLine } from './audit-story.js';
-import { isAdmin, requireMember, resolveIdentity } from './identity.js';
+import { deciderIdentity, isAdmin, requireMember } from './identity.js';
 import type { ServiceDeps } from './ports.js';
 import type { SessionDetail, SessionSummary } from './session-service.js';
 
@@ -43,7 +43,7 @@ export function createAuditViewService(deps: ServiceDeps, sessions: () => Sessio
     if (await isAdmin(deps.directory, deps.admins, userId)) return;
     if (request.notifiedApprovers.includes(userId) || request.approvals.some((a) => a.approverId === userId)) return;
     const flow = await findFlow(deps.db, request.flowId);
-    if (flow && isApproverOf(flow, await resolveIdentity(deps.directory, userId, (await deps.catalog.snapshot()).flows))) return;
+    if (flow && isApproverOf(flow, await deciderIdentity(deps.directory, userId, flow, false))) return;
     throw new AppError('not_allowed', 'Only admins and approvers of this request can see its audit trail');
   }
 

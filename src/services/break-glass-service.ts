@@ -9,7 +9,7 @@ import { formatDuration, parseDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { isApproverOf } from '../domain/flow.js';
 import { writeGrant } from './grant-writer.js';
-import { approverIdsOf, isAdmin, requireMember, resolveIdentity } from './identity.js';
+import { approverIdentity, approverIdsOf, breakGlassIdentity, deciderIdentity, isAdmin, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 export const MAX_REASON = 2000;
@@ -39,7 +39,7 @@ export function createBreakGlassService(deps: ServiceDeps) {
   async function optionsFor(userId: string): Promise<BreakGlassOption[]> {
     const { flows, resources } = await deps.catalog.snapshot();
     if (!flows.some((f) => f.lifecycle?.breakGlass)) return [];
-    return breakGlassOptions(flows, resources, await resolveIdentity(directory, userId, flows));
+    return breakGlassOptions(flows, resources, await breakGlassIdentity(directory, userId, flows));
   }
 
   async function breakGlass(input: BreakGlassInput): Promise<BreakGlassResult> {
@@ -116,7 +116,8 @@ export function createBreakGlassService(deps: ServiceDeps) {
   /** An approver of the flow (never the person who broke the glass) acknowledges having reviewed it. */
   async function acknowledge(requestId: string, actorId: string): Promise<ReviewResult> {
     await requireMember(directory, actorId);
-    const identity = await resolveIdentity(directory, actorId, (await deps.catalog.snapshot()).flows);
+    const current = await getRequestDetails(db, requestId);
+    const identity = await deciderIdentity(directory, actorId, current ? await findFlow(db, current.flowId) : undefined, false);
     const outcome = await db.transaction(async (tx): Promise<ReviewResult | null> => {
       const row = await lockRequest(tx, requestId);
       if (!row || row.kind !== 'break_glass') throw new AppError('not_found', `No break-glass request ${requestId}`);
@@ -141,7 +142,7 @@ export function createBreakGlassService(deps: ServiceDeps) {
     if (pending.length === 0) return [];
     if (await isAdmin(directory, deps.admins, userId)) return pending.slice(0, limit);
     const { flows } = await deps.catalog.snapshot();
-    const identity = await resolveIdentity(directory, userId, flows);
+    const identity = await approverIdentity(directory, userId, flows);
     return pending
       .filter((r) => r.requesterId !== userId)
       .filter((r) => {

@@ -6,7 +6,7 @@ import { enqueue } from '../db/outbox-queries.js';
 import { claimExpiredGrants, endGrant, getRequestDetails, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import { revokeRefusal, transition } from '../domain/request-lifecycle.js';
-import { isAdmin, requireMember, resolveIdentity } from './identity.js';
+import { deciderIdentity, isAdmin, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 export function createGrantService(deps: ServiceDeps) {
@@ -16,7 +16,10 @@ export function createGrantService(deps: ServiceDeps) {
   /** Ends an active grant early: an approver of its flow, an admin, or the requester themself. */
   async function revoke(requestId: string, actorId: string): Promise<RequestDetails> {
     await requireMember(directory, actorId);
-    const [identity, admin] = await Promise.all([resolveIdentity(directory, actorId, (await deps.catalog.snapshot()).flows), isAdmin(directory, deps.admins, actorId)]);
+    // Only the request's flow's approver groups are asked about (none when it names the actor).
+    const current = await getRequestDetails(db, requestId);
+    const ownFlow = current && current.requesterId !== actorId ? await findFlow(db, current.flowId) : undefined;
+    const [identity, admin] = await Promise.all([deciderIdentity(directory, actorId, ownFlow, false), isAdmin(directory, deps.admins, actorId)]);
     const flow = await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);

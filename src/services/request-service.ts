@@ -11,7 +11,7 @@ import { decidableFlows, durationsFor, justificationProblem, offeredDurations, p
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
-import { approverIdsOf, requireMember, resolveIdentity } from './identity.js';
+import { approverIdentity, approverIdsOf, requesterIdentity, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
@@ -64,7 +64,7 @@ export function createRequestService(deps: ServiceDeps) {
 
   async function requestableFor(userId: string) {
     const { version, flows, resources } = await deps.catalog.snapshot();
-    const identity = await resolveIdentity(directory, userId, flows);
+    const identity = await requesterIdentity(directory, userId, flows);
     if (version !== memoVersion) {
       requestableMemo.clear();
       memoVersion = version;
@@ -79,10 +79,20 @@ export function createRequestService(deps: ServiceDeps) {
     return { flows, identity, requestable };
   }
 
+  /**
+   * Looks up (without waiting) the approver groups a submit of this form will check for approvers, so
+   * the submit, answered within Slack's 3 s, finds them cached instead of asking Slack (directory.ts).
+   */
+  function warmApprovers(requestable: readonly RequestableResource[]) {
+    const flows = new Map(requestable.flatMap((r) => r.flows.map((f) => [f.id, f] as const)));
+    for (const flow of flows.values()) void approverIdsOf(directory, flow).catch(() => undefined);
+  }
+
   async function openForm(userId: string, preselect?: string): Promise<RequestForm> {
     await requireMember(directory, userId);
     const { requestable } = await requestableFor(userId);
     if (requestable.length === 0) throw new AppError('nothing_requestable', 'No flow lets this person request anything');
+    warmApprovers(requestable);
     const asksForSshKey = requestable.some((r) => needsSshKey(r.resource)) && !(await sshKeyOf(db, userId));
     const wanted = preselect?.trim().toLowerCase();
     const found = wanted ? requestable.find((r) => r.resource.name === wanted) : undefined;
@@ -233,7 +243,7 @@ export function createRequestService(deps: ServiceDeps) {
   /** Pending requests this person may decide now (authority re-read from the flows, not the snapshot). */
   async function pendingFor(userId: string, limit = 50): Promise<RequestDetails[]> {
     const { flows } = await deps.catalog.snapshot();
-    const identity = await resolveIdentity(directory, userId, flows);
+    const identity = await approverIdentity(directory, userId, flows);
     const pending = await pendingDecidableBy(db, userId, decidableFlows(flows, identity), limit);
     // The query applies the same rule; the domain stays the authority on who may decide.
     return pending.filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity, r.escalatedAt !== null) === null);

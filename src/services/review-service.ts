@@ -9,7 +9,7 @@ import { narrowestPolicy, PolicySchema, type Policy, type ResourceGrant } from '
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { NO_DEFAULTS, type Resource, type TuningOffer } from '../domain/resource.js';
 import { writeGrant } from './grant-writer.js';
-import { requireMember, resolveIdentity } from './identity.js';
+import { deciderIdentity, requireMember } from './identity.js';
 import { applyExtension } from './request-actions.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
@@ -43,9 +43,12 @@ export function createReviewService(deps: ServiceDeps) {
   const metrics = deps.metrics ?? noopMetrics;
   const waited = (row: Pick<RequestRow, 'createdAt'>, now: Date) => Math.max(0, (now.getTime() - row.createdAt.getTime()) / 1000);
 
-  async function actorIdentity(actorId: string): Promise<Identity> {
+  /** Only the request's flow's groups are asked about (see deciderIdentity): the check runs on every click. */
+  async function actorIdentity(actorId: string, requestId: string): Promise<Identity> {
     await requireMember(directory, actorId);
-    return resolveIdentity(directory, actorId, (await deps.catalog.snapshot()).flows);
+    const request = await getRequestDetails(db, requestId);
+    if (!request) return { userId: actorId, groupIds: new Set() };
+    return deciderIdentity(directory, actorId, await findFlow(db, request.flowId), request.escalatedAt !== null);
   }
 
   function checkMayDecide(flow: Flow | undefined, row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt'>, identity: Identity) {
@@ -57,10 +60,13 @@ export function createReviewService(deps: ServiceDeps) {
 
   /** Checks (without writing) that this person may decide the request now: used before opening a modal. */
   async function startReview(requestId: string, actorId: string, kind: 'approve' | 'deny' = 'approve'): Promise<ReviewContext> {
-    const identity = await actorIdentity(actorId);
+    await requireMember(directory, actorId);
     const request = await getRequestDetails(db, requestId);
     if (!request) throw new AppError('not_found', `No request ${requestId}`);
-    checkMayDecide(await findFlow(db, request.flowId), request, identity);
+    const flow = await findFlow(db, request.flowId);
+    checkMayDecide(flow, request, await deciderIdentity(directory, actorId, flow, request.escalatedAt !== null));
+    // The approval's submit reads the requester's email (for provisioners); fetched now, it is cached then.
+    if (kind === 'approve') void directory.person(request.requesterId).catch(() => undefined);
     if (kind === 'approve' && request.approvals.some((a) => a.approverId === actorId)) {
       throw new AppError('already_approved', 'Already approved by this person', { approvals: request.approvals.length, required: request.approvalsRequired });
     }
@@ -113,7 +119,7 @@ export function createReviewService(deps: ServiceDeps) {
    * created with the narrowest tuning of all of them; before that the request stays pending.
    */
   async function approve(input: ApproveInput): Promise<ApproveResult> {
-    const identity = await actorIdentity(input.approverId);
+    const identity = await actorIdentity(input.approverId, input.requestId);
     const current = await getRequestDetails(db, input.requestId);
     if (!current) throw new AppError('not_found', `No request ${input.requestId}`);
     const errors = validateTuning(current, input) ?? (await validateRoles(input));
@@ -180,7 +186,7 @@ export function createReviewService(deps: ServiceDeps) {
   }
 
   async function deny(requestId: string, actorId: string, reason: string): Promise<RequestDetails> {
-    const identity = await actorIdentity(actorId);
+    const identity = await actorIdentity(actorId, requestId);
     const note = reason.trim().slice(0, DENY_REASON_MAX) || null;
     const decided = await decide(requestId, identity, async (tx, row, _flow, now) => {
       await updateRequest(tx, row.id, { status: 'denied', decidedAt: now, decidedBy: actorId, denyReason: note });

@@ -8,16 +8,37 @@ interface Cached<T> {
   until: number;
 }
 
+/** What a subteam_updated / subteam_members_changed event says about a group's members. */
+/** `null`: something changed, the event did not say what (the next check asks Slack). */
+export type GroupChange = { users: string[] } | { added: string[]; removed: string[] } | null;
+
+export interface SlackDirectory extends Directory {
+  /** Applies a membership change Slack announced, so the next check sees it without waiting for the cache. */
+  groupChanged(groupId: string, change: GroupChange): void;
+}
+
 /**
- * Users and user groups from Slack, cached briefly: membership changes show up within `ttlMs`, and a
- * busy approval queue does not spend Slack's Tier 2 budget for usergroups.users.list.
+ * Users and user groups from Slack, cached briefly: membership changes show up within `ttlMs` (at
+ * once when the subteam events arrive), and a busy approval queue does not spend Slack's Tier 2
+ * budget for usergroups.users.list (about 20 a minute per workspace). Simultaneous misses for one key
+ * share one call. An answer older than `ttlMs` but younger than `staleMs` is used once more while a
+ * refresh runs (so a check can be a step behind Slack when the subteam events are not delivered).
+ * When a refresh fails (a 429 that outlasted WebClient's retry, a 500) the last answer is used: a
+ * person's modal should not fail because Slack asked us to slow down.
  */
-export function createSlackDirectory(client: WebClient, opts: { ttlMs?: number; now?: () => number; logger?: Pick<Logger, 'warn'> } = {}): Directory {
+export function createSlackDirectory(
+  client: WebClient,
+  opts: { ttlMs?: number; now?: () => number; staleMs?: number; logger?: Pick<Logger, 'warn'> } = {},
+): SlackDirectory {
   const ttlMs = opts.ttlMs ?? 60_000;
   const now = opts.now ?? (() => Date.now());
+  const staleMs = opts.staleMs ?? 10 * 60_000;
   const people = new Map<string, Cached<Person>>();
   const groups = new Map<string, Cached<string[]>>();
   const groupList = new Map<string, Cached<UserGroup[]>>();
+  const inFlight = new Map<Map<string, unknown>, Map<string, Promise<unknown>>>();
+  // Bumped by an event: a lookup that started before it must not overwrite what the event said.
+  const generation = new Map<string, number>();
   // Free workspaces have no user groups (usergroups.* answer plan_upgrade_required): every group is
   // empty, so flows naming one match nobody through it and people named by user id still get through.
   let groupsUnavailable = false;
@@ -28,15 +49,42 @@ export function createSlackDirectory(client: WebClient, opts: { ttlMs?: number; 
     return true;
   };
 
-  async function cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  function cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
     const hit = map.get(key);
-    if (hit && hit.until > now()) return hit.value;
-    const value = await load();
-    map.set(key, { value, until: now() + ttlMs });
-    return value;
+    if (hit && hit.until > now()) return Promise.resolve(hit.value);
+    const refresh = fetchShared(map, key, hit, load);
+    if (hit && hit.until + staleMs > now()) {
+      // Stale but recent: answer now and refresh behind it. The checks on a modal's submit run before
+      // Slack's 3 s ack and must not wait on Slack; the form open before them filled the cache.
+      refresh.catch(() => undefined);
+      return Promise.resolve(hit.value);
+    }
+    return refresh;
   }
 
-  const directory: Directory = {
+  function fetchShared<T>(map: Map<string, Cached<T>>, key: string, hit: Cached<T> | undefined, load: () => Promise<T>): Promise<T> {
+    let pending = inFlight.get(map);
+    if (!pending) inFlight.set(map, (pending = new Map()));
+    const shared = pending.get(key) as Promise<T> | undefined;
+    if (shared) return shared;
+    const startedAt = generation.get(key) ?? 0;
+    const call = (async () => {
+      try {
+        const value = await load();
+        if ((generation.get(key) ?? 0) === startedAt) map.set(key, { value, until: now() + ttlMs });
+        return value;
+      } catch (error) {
+        if (hit && !(error instanceof AppError)) return hit.value;
+        throw error;
+      } finally {
+        pending.delete(key);
+      }
+    })();
+    pending.set(key, call);
+    return call;
+  }
+
+  const directory: SlackDirectory = {
     person: (userId) =>
       cached(people, userId, async () => {
         try {
@@ -81,6 +129,21 @@ export function createSlackDirectory(client: WebClient, opts: { ttlMs?: number; 
     userGroupsAvailable: async () => {
       await directory.groups();
       return !groupsUnavailable;
+    },
+    groupChanged(groupId, change) {
+      generation.set(groupId, (generation.get(groupId) ?? 0) + 1);
+      groupList.delete('all');
+      const hit = groups.get(groupId);
+      if (change === null) {
+        groups.delete(groupId);
+      } else if ('users' in change) {
+        groups.set(groupId, { value: [...change.users], until: now() + ttlMs });
+      } else if (hit) {
+        const removed = new Set(change.removed);
+        const value = [...new Set([...hit.value.filter((u) => !removed.has(u)), ...change.added])];
+        groups.set(groupId, { value, until: hit.until });
+      }
+      // Not cached: nothing to correct; the next check asks Slack.
     },
   };
   return directory;

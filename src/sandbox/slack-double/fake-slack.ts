@@ -11,6 +11,7 @@ import { readApiRequest } from './api-request.js';
 import { METHODS } from './fake-slack-methods.js';
 import { missingScope } from './scopes.js';
 import { FaultQueue, RateWindows, type Fault } from './faults.js';
+import { RateLimiter } from './rate-limits.js';
 import {
   SlackApiError, SlackState, type FakeChannel, type FakeSlackOptions, type FakeUser, type FakeUsergroup,
   type RecordedCall, type StoredMessage, type StoredView,
@@ -43,6 +44,8 @@ export class FakeSlack {
   private readonly callListeners = new Set<(call: RecordedCall) => void>();
   private readonly faults = new FaultQueue();
   private readonly rates: RateWindows;
+  /** Slack's per-method tiers (rate-limits.ts); null: unlimited, the default. */
+  private limiter: RateLimiter | null = null;
   private readonly responseUrls = new Map<string, ResponseUrlRec>();
   private readonly responsePosts: Array<{ url: string; body: any }> = [];
   /** Socket Mode: the app-level token apps.connections.open accepts, and the WebSocket URL it hands out. */
@@ -111,6 +114,17 @@ export class FakeSlack {
   /** Enforce a rate limit on `method` from now on: HTTP 429 + Retry-After past `limit` calls in `windowMs`. */
   rateLimit(method: string, limit: number, windowMs: number): void {
     this.rates.set(method, limit, windowMs);
+  }
+
+  /**
+   * Enforce Slack's per-method rate-limit tiers (rate-limits.ts) from now on: a call over its budget
+   * is answered HTTP 429 with `Retry-After`, as Slack does. `now` drives the buckets (default wall time).
+   */
+  enforceRateLimits(now?: () => number): void {
+    this.limiter = new RateLimiter(now);
+  }
+  relaxRateLimits(): void {
+    this.limiter = null;
   }
 
   /**
@@ -254,6 +268,11 @@ export class FakeSlack {
       record(false, error);
       send(res, 200, { ok: false, error, ...extra });
     };
+    const rateLimited = (retryAfterSec: number) => {
+      record(false, 'ratelimited');
+      res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSec) });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+    };
 
     if (method === 'apps.connections.open') {
       // App-level tokens only (doc §6): a bot token is the wrong type, an unknown one is not authed.
@@ -270,16 +289,14 @@ export class FakeSlack {
     if (token !== this.state.botToken) return fail('invalid_auth');
     const scope = missingScope(method, this.state.scopes);
     if (scope) return fail('missing_scope', scope);
+    // Slack's tiers (when enforced), then a test's own per-method limits, then injected faults.
+    const limited = this.limiter?.take(method, args) ?? null;
+    if (limited !== null) return rateLimited(limited);
     const retryAfter = this.rates.take(method, Date.now());
     const fault = retryAfter !== null ? { status: 429 as const, retryAfterSec: retryAfter } : this.faults.take(method, args);
     if (fault) {
       if ('error' in fault) return fail(fault.error);
-      if (fault.status === 429) {
-        record(false, 'ratelimited');
-        res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(fault.retryAfterSec) });
-        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
-        return;
-      }
+      if (fault.status === 429) return rateLimited(fault.retryAfterSec);
       record(false, 'http_500');
       send(res, 500, { ok: false, error: 'internal_error' });
       return;
