@@ -55,7 +55,7 @@ flows:
     const id = /req_[0-9a-z]+/.exec(JSON.stringify(env.slack.topView(requester)?.view ?? {}))?.[0];
     if (!id) throw new Error('the request was not created');
     const dmOf = (u: string) => env.slack.dmsTo(u).find((m) => JSON.stringify(m.blocks).includes(id));
-    await until(() => people.every((u) => dmOf(u)) || undefined, 60_000, `the DMs of ${approvers} approvers`);
+    await until(() => [...people, requester].every((u) => dmOf(u)) || undefined, 60_000, `the DMs of ${approvers} approvers and the requester`);
     const messages = [...people, requester].map((u) => dmOf(u)!);
 
     const calls: RecordedCall[] = [];
