@@ -34,7 +34,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'access-dbdown-'));
   writeFileSync(join(dir, 'access.yml'), ACCESS_FILE);
   bot = await startBotProcess({
-    env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, DATABASE_URL: pg.url, ACCESS_CONFIG: join(dir, 'access.yml'), EXPIRY_INTERVAL_SECONDS: '1' },
+    env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, DATABASE_URL: pg.url, ACCESS_CONFIG: join(dir, 'access.yml'), EXPIRY_INTERVAL_SECONDS: '1', OUTBOX_LEASE_SECONDS: '5' },
   });
   driver = new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack });
   // The test's own connection; it reconnects by itself once the server is back.
@@ -124,7 +124,9 @@ describe('the database goes away and comes back', () => {
     expect(await sql`select r.id from access_requests r where not exists (select 1 from outbox o where o.request_id = r.id and o.topic = 'request.created')`).toHaveLength(0);
     expect(await sql`select r.id from access_requests r where r.status = 'active' and not exists (select 1 from grants g where g.request_id = r.id)`).toHaveLength(0);
     expect(await sql`select id from access_requests where justification like 'DB-2%'`).toHaveLength(0);
-    await waitFor(async () => (await sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n === 0, 10_000, 'the outbox to drain');
+    // An item the outbox had claimed when the database went away could not be released (its retry was
+    // a write to the database that was gone): it waits out its lease (5 s here, 60 s by default) first.
+    await waitFor(async () => (await sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n === 0, 20_000, 'the outbox to drain');
     const chain = await openDatabase({ url: pg.url });
     try {
       expect((await verifyAuditChain(chain.db)).ok).toBe(true);
