@@ -13,6 +13,14 @@ export default tseslint.config(
     languageOptions: { globals: node },
     rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }] },
   },
+  // Layering held by the tool: the Slack adapter renders what services hand it and never reaches into the
+  // database or a provisioner (ARCHITECTURE.md, "Dependencies point inward").
+  {
+    files: ['src/slack/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/db/*', '**/provisioners/*', '**/provisioners/**', 'drizzle-orm', 'drizzle-orm/*'], message: 'src/slack renders what services hand it: import the shape from domain/ or services/.' }] }],
+    },
+  },
   // The sandbox page: plain ES modules in the browser.
   { files: ['src/sandbox/public/**/*.js'], languageOptions: { globals: browser } },
   // Slack's JSON as the double and the tests handle it is untyped by nature: `any` is allowed there only.

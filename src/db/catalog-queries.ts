@@ -2,7 +2,8 @@ import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
 import type { Flow } from '../domain/flow.js';
 import type { Resource, ResourceType } from '../domain/resource.js';
 import type { Executor } from './client.js';
-import { accessRequests, flows, resources, type ManagedBy } from './schema/index.js';
+import type { FlowRow, ManagedBy, ResourceRow } from '../domain/catalog.js';
+import { accessRequests, flows, resources } from './schema/index.js';
 
 const resourceColumns = {
   id: resources.id,
@@ -15,8 +16,7 @@ const resourceColumns = {
   managedBy: resources.managedBy,
 };
 
-export type ResourceRow = Resource & { managedBy: ManagedBy };
-export type FlowRow = Flow & { managedBy: ManagedBy };
+export type { FlowRow, ResourceRow } from '../domain/catalog.js';
 
 const toResource = (r: { type: string } & Omit<ResourceRow, 'type'>): ResourceRow => ({ ...r, type: r.type as ResourceType });
 

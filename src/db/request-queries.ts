@@ -1,71 +1,11 @@
 import { and, asc, desc, eq, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { DecidableFlows } from '../domain/flow.js';
-import type { Policy } from '../domain/policy.js';
-import type { RequestStatus } from '../domain/request-lifecycle.js';
 import type { ResourceType } from '../domain/resource.js';
+import type { ApprovalRow, GrantRow, MessageRef, RequestDetails, RequestedResource, RequestRow } from '../domain/request.js';
 import type { Executor } from './client.js';
+export type { ApprovalRow, GrantRow, MessageRef, RequestDetails, RequestedResource, RequestRow, RequestKind } from '../domain/request.js';
 import { accessRequests, approvals, grants, requestResources, slackMessages, deliveryAlerts } from './schema/index.js';
 
-export interface RequestRow {
-  id: string;
-  requesterId: string;
-  flowId: string;
-  flowName: string;
-  status: RequestStatus;
-  justification: string;
-  durationMinutes: number;
-  notifiedApprovers: string[];
-  approvalsRequired: number;
-  notifyChannel: string | null;
-  kind: 'access' | 'extension' | 'break_glass';
-  extendsRequestId: string | null;
-  startsAt: Date | null;
-  lastNudgedAt: Date | null;
-  remindedAt: Date | null;
-  escalatedAt: Date | null;
-  autoApprovedBy: string | null;
-  reviewedBy: string | null;
-  reviewedAt: Date | null;
-  /** The Slack form (view id) the request came from, when it came from one. */
-  submissionKey: string | null;
-  createdAt: Date;
-  decidedAt: Date | null;
-  decidedBy: string | null;
-  denyReason: string | null;
-  endedAt: Date | null;
-  endedBy: string | null;
-}
-
-export interface RequestedResource {
-  resourceId: string;
-  name: string;
-  type: ResourceType;
-}
-
-export interface GrantRow {
-  id: string;
-  requestId: string;
-  policy: Policy;
-  approvedBy: string;
-  status: 'active' | 'expired' | 'revoked';
-  startsAt: Date;
-  expiresAt: Date;
-  endedAt: Date | null;
-  warnedAt: Date | null;
-}
-
-export interface ApprovalRow {
-  approverId: string;
-  policy: Policy;
-  createdAt: Date;
-}
-
-/** Everything shown about one request: the row, its resources, approvals so far, its grant (once approved). */
-export interface RequestDetails extends RequestRow {
-  resources: RequestedResource[];
-  approvals: ApprovalRow[];
-  grant: GrantRow | null;
-}
 
 export const requestColumns = {
   id: accessRequests.id,
@@ -260,16 +200,6 @@ export async function lockActiveRequests(tx: Executor, ids: string[]): Promise<s
   return locked.map((r) => r.id);
 }
 
-export interface MessageRef {
-  requestId: string;
-  role: 'approver' | 'requester' | 'channel';
-  /** The person the message is for; for a channel post, the channel id. */
-  userId: string;
-  channel: string;
-  ts: string;
-  /** What the message last showed (see Messenger.renderHash); null: unknown, update it. */
-  renderHash?: string | null;
-}
 
 export async function saveMessageRef(db: Executor, ref: MessageRef) {
   await db.insert(slackMessages).values(ref).onConflictDoNothing();

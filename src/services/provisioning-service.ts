@@ -10,9 +10,12 @@ import { longerWait, RetryLater } from './retry-later.js';
 import { createSharedAccess } from './shared-access.js';
 import { noopMetrics, type AttemptResult, type ProvisioningOperation, type ServiceDeps } from './ports.js';
 
+/** What the requester's "access ready" DM says: how to use the access, and the secret when there is one. */
+export type AccessReady = Pick<ProvisionResult, 'instructions' | 'secret'>;
+
 /** How provisioning outcomes reach people (Slack in production). Secrets go to the requester only. */
 export interface ProvisioningMessenger {
-  postAccessReady(request: RequestDetails, resource: string, result: ProvisionResult): Promise<void>;
+  postAccessReady(request: RequestDetails, resource: string, result: AccessReady): Promise<void>;
   postProvisioningProblem(request: RequestDetails, resource: string, problem: string, final: boolean): Promise<void>;
 }
 

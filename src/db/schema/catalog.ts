@@ -3,7 +3,8 @@ import type { FlowLifecycle, JustificationRule } from '../../domain/flow.js';
 import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js';
 
 /** Where a catalogue row came from: the ACCESS_CONFIG file (read-only in Slack) or App Home. */
-export type ManagedBy = 'file' | 'app';
+export type { ManagedBy } from '../../domain/catalog.js';
+import type { ManagedBy } from '../../domain/catalog.js';
 
 export const resources = pgTable('resources', {
   id: text('id').primaryKey(),

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { FlowRow, ResourceRow } from '../../db/catalog-queries.js';
+import type { FlowRow, ResourceRow } from '../../domain/catalog.js';
 import { formatDuration } from '../../domain/duration.js';
 import { offeredDurations } from '../../domain/flow.js';
 import { AdminIds } from '../ids.js';

@@ -1,7 +1,7 @@
 import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { AppError } from '../../domain/errors.js';
 import type { WebClient } from '@slack/web-api';
-import type { RequestDetails } from '../../db/request-queries.js';
+import type { RequestDetails } from '../../domain/request.js';
 import { describeGrant } from '../../domain/policy.js';
 import type { BreakGlassResult } from '../../services/break-glass-service.js';
 import type { SlackDeps } from '../deps.js';

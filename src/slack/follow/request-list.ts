@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { RequestDetails } from '../../db/request-queries.js';
+import type { RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
 import { ReviewIds } from '../ids.js';
 import { code, mention, mentionList, slackDate, userText } from '../mrkdwn.js';

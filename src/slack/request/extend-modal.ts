@@ -1,5 +1,5 @@
 import type { ModalView } from '@slack/types';
-import type { RequestDetails } from '../../db/request-queries.js';
+import type { RequestDetails } from '../../domain/request.js';
 import { RequestIds } from '../ids.js';
 import { code, slackDate } from '../mrkdwn.js';
 import { durationOption, plain, section } from '../views.js';

@@ -1,5 +1,5 @@
 import type { ModalView } from '@slack/types';
-import type { RequestDetails } from '../../db/request-queries.js';
+import type { RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
 import { code, mentionList, slackDate, userText } from '../mrkdwn.js';
 import { context, plain, section } from '../views.js';

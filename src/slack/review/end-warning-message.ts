@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { RequestDetails } from '../../db/request-queries.js';
+import type { RequestDetails } from '../../domain/request.js';
 import { code, slackDate } from '../mrkdwn.js';
 import { context, section } from '../views.js';
 import { requesterActions, type SlackMessage } from './request-message.js';

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { RequestDetails } from '../../db/request-queries.js';
-import type { ProvisionResult } from '../../provisioners/port.js';
+import type { RequestDetails } from '../../domain/request.js';
+import type { AccessReady } from '../../services/provisioning-service.js';
 import { code, slackDate, userText } from '../mrkdwn.js';
 import { context, section } from '../views.js';
 import type { SlackMessage } from './request-message.js';
@@ -9,7 +9,7 @@ import type { SlackMessage } from './request-message.js';
  * The requester's "your access is ready" DM. A credential in it (a password, a certificate) is shown
  * here once and stored nowhere else; Slack keeps this message, so the text says to copy it now.
  */
-export function renderAccessReady(r: RequestDetails, resource: string, result: ProvisionResult): SlackMessage {
+export function renderAccessReady(r: RequestDetails, resource: string, result: AccessReady): SlackMessage {
   const until = r.grant ? slackDate(r.grant.expiresAt) : 'the end of the grant';
   const blocks: KnownBlock[] = [section(`:unlock: Your access to ${code(resource)} is ready (request ${code(r.id)}). It ends ${until}.`)];
   if (result.instructions) blocks.push(section(`*How to use it*\n\`\`\`${userText(result.instructions, 1500).replace(/```/g, "'''")}\`\`\``));

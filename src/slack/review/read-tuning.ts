@@ -1,4 +1,4 @@
-import type { RequestDetails } from '../../db/request-queries.js';
+import type { RequestDetails } from '../../domain/request.js';
 import { DatabaseAccessSchema, HttpAccessSchema, KubernetesRoleSchema, splitList, type ResourceGrant } from '../../domain/policy.js';
 import { ReviewIds, tuningAction, tuningBlock } from '../ids.js';
 import { minutesValue, selectedValue, selectedValues, textValue, type StateValues } from '../state.js';

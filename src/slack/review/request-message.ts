@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { RequestDetails } from '../../db/request-queries.js';
+import type { RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
 import { describeGrant } from '../../domain/policy.js';
 import { RequestIds, ReviewIds } from '../ids.js';

@@ -1,5 +1,5 @@
 import type { KnownBlock, ModalView } from '@slack/types';
-import type { RequestDetails, RequestedResource } from '../../db/request-queries.js';
+import type { RequestDetails, RequestedResource } from '../../domain/request.js';
 import { durationChoices, formatDuration } from '../../domain/duration.js';
 import { NO_OFFER, preselectedRoles, type TuningOffer } from '../../domain/resource.js';
 import { ReviewIds, tuningAction, tuningBlock } from '../ids.js';

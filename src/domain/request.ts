@@ -1,0 +1,82 @@
+import type { Policy } from './policy.js';
+import type { RequestStatus } from './request-lifecycle.js';
+import type { ResourceType } from './resource.js';
+
+/**
+ * The request vocabulary every layer shares: what the database returns for a request and what the
+ * Slack renderers draw from, so a message never reaches into a query module.
+ */
+export type RequestKind = 'access' | 'extension' | 'break_glass';
+
+export interface RequestRow {
+  id: string;
+  requesterId: string;
+  flowId: string;
+  flowName: string;
+  status: RequestStatus;
+  justification: string;
+  durationMinutes: number;
+  notifiedApprovers: string[];
+  approvalsRequired: number;
+  notifyChannel: string | null;
+  kind: RequestKind;
+  extendsRequestId: string | null;
+  startsAt: Date | null;
+  lastNudgedAt: Date | null;
+  remindedAt: Date | null;
+  escalatedAt: Date | null;
+  autoApprovedBy: string | null;
+  reviewedBy: string | null;
+  reviewedAt: Date | null;
+  /** The Slack form (view id) the request came from, when it came from one. */
+  submissionKey: string | null;
+  createdAt: Date;
+  decidedAt: Date | null;
+  decidedBy: string | null;
+  denyReason: string | null;
+  endedAt: Date | null;
+  endedBy: string | null;
+}
+
+export interface RequestedResource {
+  resourceId: string;
+  name: string;
+  type: ResourceType;
+}
+
+export interface GrantRow {
+  id: string;
+  requestId: string;
+  policy: Policy;
+  approvedBy: string;
+  status: 'active' | 'expired' | 'revoked';
+  startsAt: Date;
+  expiresAt: Date;
+  endedAt: Date | null;
+  warnedAt: Date | null;
+}
+
+export interface ApprovalRow {
+  approverId: string;
+  policy: Policy;
+  createdAt: Date;
+}
+
+/** Everything shown about one request: the row, its resources, approvals so far, its grant (once approved). */
+export interface RequestDetails extends RequestRow {
+  resources: RequestedResource[];
+  approvals: ApprovalRow[];
+  grant: GrantRow | null;
+}
+
+/** A message sent about a request, so every copy can be updated when the request changes. */
+export interface MessageRef {
+  requestId: string;
+  role: 'approver' | 'requester' | 'channel';
+  /** The person the message is for; for a channel post, the channel id. */
+  userId: string;
+  channel: string;
+  ts: string;
+  /** What the message last showed (see Messenger.renderHash); null: unknown, update it. */
+  renderHash?: string | null;
+}
