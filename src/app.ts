@@ -1,5 +1,4 @@
-import { App, HTTPReceiver } from '@slack/bolt';
-import { WebClient, WebClientEvent } from '@slack/web-api';
+import { WebClientEvent } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config.js';
 import { openDatabase, ping, type Database } from './db/client.js';
@@ -9,7 +8,7 @@ import { auditPageRoutes } from './http/audit-page.js';
 import { healthRoute, livenessRoute } from './http/health.js';
 import { metricsRoute } from './http/metrics.js';
 import { createPrometheusMetrics } from './observability/prometheus-metrics.js';
-import { countedFetch } from './slack/counted-fetch.js';
+import { createSlackClients } from './slack/clients.js';
 import { guardSlackRequests } from './http/slack-guard.js';
 import { createLinkSigner } from './http/signed-link.js';
 import { createAuditViewService, type SessionsReader } from './services/audit-view-service.js';
@@ -22,18 +21,9 @@ import { createSessionService } from './services/session-service.js';
 import { drainOutbox } from './jobs/outbox-worker.js';
 import { nextGrantEnd } from './db/grant-queries.js';
 import { startLoop, type Loop } from './jobs/loop.js';
-import { boltLogger } from './logger.js';
 import { outboxBacklog, type OutboxItem } from './db/outbox-queries.js';
 import type { Provisioner } from './provisioners/port.js';
-import { createGcpProvisioner } from './provisioners/gcp/gcp-provisioner.js';
-import { createEntraProvisioner } from './provisioners/entra/entra-provisioner.js';
-import { createKubernetesProvisioner } from './provisioners/kubernetes/kubernetes-provisioner.js';
-import { createAwsProvisioner } from './provisioners/aws/aws-provisioner.js';
-import { createOktaProvisioner } from './provisioners/okta/okta-provisioner.js';
-import { createPostgresProvisioner } from './provisioners/postgres/postgres-provisioner.js';
-import { createProvisionerRegistry } from './provisioners/registry.js';
-import { createSshProvisioner } from './provisioners/ssh/ssh-provisioner.js';
-import { createWebhookProvisioner } from './provisioners/webhook/webhook-provisioner.js';
+import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
 import { applyAccessFile, checkProvisioners, parseAccessFile } from './services/catalog-service.js';
 import { createProfileService } from './services/profile-service.js';
 import { createBreakGlassService } from './services/break-glass-service.js';
@@ -84,17 +74,7 @@ export class StartupError extends Error {}
 export async function createAccessApp(options: AccessAppOptions) {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const provisioners = createProvisionerRegistry([
-    createPostgresProvisioner(),
-    createSshProvisioner(),
-    createKubernetesProvisioner(),
-    createWebhookProvisioner(),
-    createAwsProvisioner(),
-    createGcpProvisioner(),
-    createOktaProvisioner(),
-    createEntraProvisioner(),
-    ...(options.extraProvisioners ?? []),
-  ]);
+  const provisioners = createProvisionerRegistry([...builtInProvisioners(), ...(options.extraProvisioners ?? [])]);
   // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.
   const accessFile = options.accessFileText !== undefined ? checkProvisioners(parseAccessFile(options.accessFileText), provisioners) : undefined;
   const database: Database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
@@ -114,32 +94,8 @@ export async function createAccessApp(options: AccessAppOptions) {
 
   const authorizationIndex = createAuthorizationIndex(database, clock, logger);
   // Created below, once the admin service exists; the route only needs `verify` at request time.
-  const socketMode = Boolean(config.SLACK_APP_TOKEN);
-  // In HTTP mode Bolt's receiver only handles /slack/events, inside our own server (see http/server.ts).
-  const receiver = socketMode ? undefined : new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: boltLogger(logger) });
-  // Outbox items are retried by our worker with backoff; WebClient's default (10 retries over 30 min)
-  // would stall the worker. 429 Retry-After is still honoured by WebClient itself.
-  // Every WebClient Bolt makes (and its respond()) takes `fetch` from here: the one place to count Slack calls.
-  const fetch = countedFetch(metrics.slackCall);
-  const clientOptions = { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 }, fetch };
-  const app = new App({
-    token: config.SLACK_BOT_TOKEN,
-    // Socket Mode's own client (apps.connections.open) takes its options from installerOptions.
-    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN, installerOptions: { clientOptions: { ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}), fetch } } } : { receiver }),
-    ...(options.botIdentity ?? {}),
-    deferInitialization: true,
-    // No conversation state is used; Bolt's default store costs every event a rejected lookup.
-    convoStore: false,
-    logger: boltLogger(logger),
-    clientOptions,
-  });
-
-  // One WebClient per kind of work: WebClient pauses its whole queue on a 429 for the Retry-After, so
-  // background posts (outbox chat.update/postMessage retries) must not share a queue with the lookups a
-  // person's modal waits on (the trigger_id lasts 3 s). Bolt's listeners get their own client for
-  // views.open/push/update; the directory has its own; the outbox and lifecycle jobs theirs.
-  const directory = createSlackDirectory(new WebClient(config.SLACK_BOT_TOKEN, clientOptions), { logger });
-  const background = new WebClient(config.SLACK_BOT_TOKEN, clientOptions);
+  const { app, receiver, socketMode, directoryClient, background } = createSlackClients(config, logger, metrics.slackCall, options.botIdentity);
+  const directory = createSlackDirectory(directoryClient, { logger });
   const serviceDeps: ServiceDeps = {
     db: database.db,
     catalog: createCatalogCache(database.db),

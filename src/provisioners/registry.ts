@@ -1,5 +1,27 @@
 import type { ProvisionerConfig } from '../domain/resource.js';
+import { createAwsProvisioner } from './aws/aws-provisioner.js';
+import { createEntraProvisioner } from './entra/entra-provisioner.js';
+import { createGcpProvisioner } from './gcp/gcp-provisioner.js';
+import { createKubernetesProvisioner } from './kubernetes/kubernetes-provisioner.js';
+import { createOktaProvisioner } from './okta/okta-provisioner.js';
 import type { Provisioner } from './port.js';
+import { createPostgresProvisioner } from './postgres/postgres-provisioner.js';
+import { createSshProvisioner } from './ssh/ssh-provisioner.js';
+import { createWebhookProvisioner } from './webhook/webhook-provisioner.js';
+
+/** Every target this bot can grant in, with its production settings (tests add or replace by type). */
+export function builtInProvisioners(): Provisioner[] {
+  return [
+    createPostgresProvisioner(),
+    createSshProvisioner(),
+    createKubernetesProvisioner(),
+    createWebhookProvisioner(),
+    createAwsProvisioner(),
+    createGcpProvisioner(),
+    createOktaProvisioner(),
+    createEntraProvisioner(),
+  ];
+}
 
 /** The provisioners this deployment knows, by type. */
 export interface ProvisionerRegistry {
