@@ -8,12 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { readApiRequest } from './api-request.js';
-import { METHODS } from './fake-slack-methods.js';
-import { missingScope } from './scopes.js';
-import { FaultQueue, RateWindows, type Fault } from './faults.js';
-import { RateLimiter } from './rate-limits.js';
+import { answerApiCall } from './api-dispatch.js';
+import { CallGate } from './call-gate.js';
+import type { Fault } from './faults.js';
 import {
-  SlackApiError, SlackState, type FakeChannel, type FakeSlackOptions, type FakeUser, type FakeUsergroup,
+  SlackState, type FakeChannel, type FakeSlackOptions, type FakeUser, type FakeUsergroup,
   type RecordedCall, type StoredMessage, type StoredView,
 } from './state.js';
 import { answerResponseUrl, type ResponseUrlRec } from './response-urls.js';
@@ -42,10 +41,7 @@ export class FakeSlack {
   private readonly server: Server;
   private readonly recorded: RecordedCall[] = [];
   private readonly callListeners = new Set<(call: RecordedCall) => void>();
-  private readonly faults = new FaultQueue();
-  private readonly rates: RateWindows;
-  /** Slack's per-method tiers (rate-limits.ts); null: unlimited, the default. */
-  private limiter: RateLimiter | null = null;
+  private readonly gate: CallGate;
   private readonly responseUrls = new Map<string, ResponseUrlRec>();
   private readonly responsePosts: Array<{ url: string; body: any }> = [];
   /** Socket Mode: the app-level token apps.connections.open accepts, and the WebSocket URL it hands out. */
@@ -60,7 +56,7 @@ export class FakeSlack {
     this.botUserId = state.botUserId;
     this.botId = state.botId;
     this.appId = state.appId;
-    this.rates = new RateWindows({ ...(opts.rateLimits ?? {}) });
+    this.gate = new CallGate(opts.rateLimits);
   }
 
   static async start(opts: FakeSlackOptions): Promise<FakeSlack> {
@@ -108,12 +104,12 @@ export class FakeSlack {
    * Retry-After (doc §3.4); note WebClient retries 429/500.
    */
   failNext(method: string, fault: Fault, times = 1, when?: (args: Record<string, unknown>) => boolean): void {
-    this.faults.add(method, fault, times, when);
+    this.gate.failNext(method, fault, times, when);
   }
 
   /** Enforce a rate limit on `method` from now on: HTTP 429 + Retry-After past `limit` calls in `windowMs`. */
   rateLimit(method: string, limit: number, windowMs: number): void {
-    this.rates.set(method, limit, windowMs);
+    this.gate.rateLimit(method, limit, windowMs);
   }
 
   /**
@@ -121,10 +117,10 @@ export class FakeSlack {
    * is answered HTTP 429 with `Retry-After`, as Slack does. `now` drives the buckets (default wall time).
    */
   enforceRateLimits(now?: () => number): void {
-    this.limiter = new RateLimiter(now);
+    this.gate.enforceTiers(now);
   }
   relaxRateLimits(): void {
-    this.limiter = null;
+    this.gate.relaxTiers();
   }
 
   /**
@@ -259,57 +255,12 @@ export class FakeSlack {
     // Wall-clock ms with a fractional part: the benchmarks time Web API calls to well under a millisecond.
     const at = performance.timeOrigin + performance.now();
     const { args, token, parseError } = readApiRequest(String(req.headers['content-type'] ?? ''), String(req.headers.authorization ?? ''), raw);
-    const record = (ok: boolean, error?: string) => {
-      const call: RecordedCall = { method, args, ok, ...(error ? { error } : {}), at };
-      this.recorded.push(call);
-      for (const listener of this.callListeners) listener(call);
-    };
-    const fail = (error: string, extra: Record<string, unknown> = {}) => {
-      record(false, error);
-      send(res, 200, { ok: false, error, ...extra });
-    };
-    const rateLimited = (retryAfterSec: number) => {
-      record(false, 'ratelimited');
-      res.writeHead(429, { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSec) });
-      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
-    };
-
-    if (method === 'apps.connections.open') {
-      // App-level tokens only (doc §6): a bot token is the wrong type, an unknown one is not authed.
-      if (!token) return fail('not_authed');
-      if (token === this.state.botToken) return fail('not_allowed_token_type');
-      if (!this.socketMode || token !== this.socketMode.appToken) return fail('invalid_auth');
-      record(true);
-      return send(res, 200, { ok: true, url: this.socketMode.url() });
-    }
-    const handler = METHODS[method];
-    if (!handler) return fail('unknown_method');
-    if (parseError) return fail(parseError);
-    if (!token) return fail('not_authed');
-    if (token !== this.state.botToken) return fail('invalid_auth');
-    const scope = missingScope(method, this.state.scopes);
-    if (scope) return fail('missing_scope', scope);
-    // Slack's tiers (when enforced), then a test's own per-method limits, then injected faults.
-    const limited = this.limiter?.take(method, args) ?? null;
-    if (limited !== null) return rateLimited(limited);
-    const retryAfter = this.rates.take(method, Date.now());
-    const fault = retryAfter !== null ? { status: 429 as const, retryAfterSec: retryAfter } : this.faults.take(method, args);
-    if (fault) {
-      if ('error' in fault) return fail(fault.error);
-      if (fault.status === 429) return rateLimited(fault.retryAfterSec);
-      record(false, 'http_500');
-      send(res, 500, { ok: false, error: 'internal_error' });
-      return;
-    }
-    try {
-      const result = handler(this.state, args);
-      record(true);
-      send(res, 200, { ok: true, ...result });
-    } catch (e) {
-      if (e instanceof SlackApiError) return fail(e.code, e.extra);
-      record(false, 'internal_error');
-      send(res, 200, { ok: false, error: 'internal_error', detail: String(e) });
-    }
+    const answer = answerApiCall({ state: this.state, gate: this.gate, socketMode: this.socketMode }, method, args, token, parseError);
+    const call: RecordedCall = { method, args, ok: answer.ok, ...(answer.error ? { error: answer.error } : {}), at };
+    this.recorded.push(call);
+    for (const listener of this.callListeners) listener(call);
+    res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...(answer.retryAfterSec !== undefined ? { 'retry-after': String(answer.retryAfterSec) } : {}) });
+    res.end(JSON.stringify(answer.body));
   }
 
   /**
