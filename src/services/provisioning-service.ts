@@ -1,12 +1,11 @@
 import { appendAudit } from '../db/audit-queries.js';
-import { resourcesByName } from '../db/catalog-queries.js';
-import { countAttempt, grantById, markReadySent, moveTarget, sshKeyOf, targetsOf, targetsToReconcile, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
+import { countAttempt, grantById, markReadySent, moveTarget, targetsOf, targetsToReconcile, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
 import type { OutboxItem } from '../db/outbox-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
-import { PermanentProvisioningError, type GrantContext, type ProvisionResult } from '../provisioners/port.js';
-import { resolveSettings } from '../provisioners/secrets.js';
+import { PermanentProvisioningError, type ProvisionResult } from '../provisioners/port.js';
 import { longerWait, RetryLater } from './retry-later.js';
+import { createGrantContexts } from './grant-context.js';
 import { createSharedAccess } from './shared-access.js';
 import { noopMetrics, type AttemptResult, type ProvisioningOperation, type ServiceDeps } from './ports.js';
 
@@ -63,33 +62,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     return moved;
   }
 
-  async function contextFor(grant: GrantForProvisioning, request: RequestDetails, target: TargetRow): Promise<GrantContext> {
-    const [resource] = await resourcesByName(db, [target.resourceName]);
-    const config = resource?.provisioner;
-    if (!resource || !config || config.type !== target.provisioner) throw new PermanentProvisioningError(`${target.resourceName} no longer uses the ${target.provisioner} provisioner`);
-    const grant_ = grant;
-    const tuned = request.grant?.policy.resources.find((g) => g.resource === target.resourceName);
-    if (!tuned) throw new PermanentProvisioningError(`${target.resourceName} is not part of the grant`);
-    let settings: Record<string, unknown>;
-    try {
-      settings = resolveSettings(config.settings, env);
-    } catch (e) {
-      throw new PermanentProvisioningError(`${target.resourceName}: ${(e as Error).message}`);
-    }
-    return {
-      grantId: grant_.id,
-      requestId: grant_.requestId,
-      requesterId: grant_.requesterId,
-      requesterEmail: grant_.requesterEmail,
-      sshPublicKey: await sshKeyOf(db, grant_.requesterId),
-      resource: { name: resource.name, type: resource.type },
-      settings,
-      grant: tuned,
-      startsAt: grant_.startsAt,
-      expiresAt: grant_.expiresAt,
-    };
-  }
-
+  const contextFor = createGrantContexts(db, env);
   const shared = createSharedAccess(deps, contextFor);
 
   /** Siblings cut short by a removal: back to pending, audited, provisioned again through the outbox. */
