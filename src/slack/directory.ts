@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import type { Directory, Person, UserGroup } from '../services/ports.js';
+import { slackErrorCode } from './slack-error.js';
 
 interface Cached<T> {
   value: T;
@@ -43,7 +44,7 @@ export function createSlackDirectory(
   // empty, so flows naming one match nobody through it and people named by user id still get through.
   let groupsUnavailable = false;
   const noUserGroups = (e: unknown): boolean => {
-    if (errorCode(e) !== 'plan_upgrade_required') return false;
+    if (slackErrorCode(e) !== 'plan_upgrade_required') return false;
     if (!groupsUnavailable) opts.logger?.warn({ slack_error: 'plan_upgrade_required' }, 'This Slack workspace has no user groups (they need a paid plan): flows match people by user id only');
     groupsUnavailable = true;
     return true;
@@ -100,7 +101,7 @@ export function createSlackDirectory(
             email: user.profile?.email ?? null,
           };
         } catch (e) {
-          if ((e as { data?: { error?: string } }).data?.error === 'user_not_found') throw new AppError('not_allowed', `Unknown user ${userId}`);
+          if (slackErrorCode(e) === 'user_not_found') throw new AppError('not_allowed', `Unknown user ${userId}`);
           throw e;
         }
       }),
@@ -111,7 +112,7 @@ export function createSlackDirectory(
           return res.users ?? [];
         } catch (e) {
           // A deleted or unknown group has no members; a flow naming it simply matches nobody.
-          if (errorCode(e) === 'no_such_subteam' || noUserGroups(e)) return [];
+          if (slackErrorCode(e) === 'no_such_subteam' || noUserGroups(e)) return [];
           throw e;
         }
       }),
@@ -149,4 +150,3 @@ export function createSlackDirectory(
   return directory;
 }
 
-const errorCode = (e: unknown) => (e as { data?: { error?: string } }).data?.error;

@@ -8,8 +8,8 @@ import { createPacer, type Pacer } from './pacer.js';
 import type { ProvisioningMessenger } from '../services/provisioning-service.js';
 import { renderAccessReady, renderProvisioningProblem } from './review/provisioning-message.js';
 import { renderApproverMessage, renderRequesterMessage, renderRequesterNotice, renderThreadReply } from './review/request-message.js';
+import { slackErrorCode } from './slack-error.js';
 
-const slackError = (e: unknown) => (e as { data?: { error?: string } }).data?.error;
 
 /** The Messenger ports over Slack's Web API. Updates and Home publishes go through `pacer` (rate-limit tiers). */
 export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>, pacer: Pacer = createPacer({})): Messenger & ProvisioningMessenger {
@@ -44,7 +44,7 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
         const res = await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
         return { channel: res.channel!, ts: res.ts! };
       } catch (e) {
-        const code = slackError(e);
+        const code = slackErrorCode(e);
         if (code && (role === 'channel' ? REFUSED_CHANNEL : REFUSED_PERSON).has(code)) {
           logger.warn({ request_id: request.id, target: userId, error: code }, 'Slack refused a request message for this recipient');
           throw new DeliveryRefused(code, userId);
@@ -58,7 +58,7 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
         await pacer.run('chat.update', () => client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }));
         return true;
       } catch (e) {
-        if (slackError(e) === 'message_not_found' || slackError(e) === 'channel_not_found' || slackError(e) === 'is_archived') {
+        if (slackErrorCode(e) === 'message_not_found' || slackErrorCode(e) === 'channel_not_found' || slackErrorCode(e) === 'is_archived') {
           logger.warn({ request_id: request.id, channel: ref.channel }, 'request message is gone; not updating it');
           return false;
         }
@@ -70,7 +70,7 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
       try {
         await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: message.text, blocks: message.blocks });
       } catch (e) {
-        if (slackError(e) === 'message_not_found' || slackError(e) === 'channel_not_found' || slackError(e) === 'thread_not_found') return;
+        if (slackErrorCode(e) === 'message_not_found' || slackErrorCode(e) === 'channel_not_found' || slackErrorCode(e) === 'thread_not_found') return;
         throw e;
       }
     },

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { SlackDeps } from '../deps.js';
 import { buildHomeView } from './home-view.js';
+import { slackErrorCode } from '../slack-error.js';
 
 /**
  * The hash of the last Home view this bot instance saw per user (from its own views.publish answers,
@@ -27,7 +28,7 @@ export function sawHome(deps: SlackDeps, userId: string, hash: unknown): void {
   if (m.size > MAX_USERS) m.delete(m.keys().next().value!);
 }
 
-const isHashConflict = (e: unknown) => (e as { data?: { error?: string } }).data?.error === 'hash_conflict';
+const isHashConflict = (e: unknown) => slackErrorCode(e) === 'hash_conflict';
 
 /**
  * Renders and publishes a person's Home, passing the hash of the view being replaced: when another
