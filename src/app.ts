@@ -21,7 +21,8 @@ import { createSessionService } from './services/session-service.js';
 import { drainOutbox } from './jobs/outbox-worker.js';
 import { nextGrantEnd } from './db/grant-queries.js';
 import { startLoop, type Loop } from './jobs/loop.js';
-import { outboxBacklog, type OutboxItem } from './db/outbox-queries.js';
+import { outboxBacklog } from './db/outbox-queries.js';
+import { routeOutbox } from './domain/outbox.js';
 import type { Provisioner } from './provisioners/port.js';
 import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
 import { applyAccessFile, checkProvisioners, parseAccessFile } from './services/catalog-service.js';
@@ -139,8 +140,8 @@ export async function createAccessApp(options: AccessAppOptions) {
   });
   const provisioning = createProvisioningService(serviceDeps, options.secretEnv ?? {}, messenger);
   const lifecycle = createLifecycleJobs(serviceDeps, { ...messenger, ...createLifecycleMessenger(background) });
-  const deliver = (item: OutboxItem) =>
-    item.topic.startsWith('grant.') ? provisioning.handle(item) : item.topic.startsWith('lifecycle.') ? lifecycle.handle(item) : notifications.handle(item);
+  // One handler per topic: a topic added to domain/outbox.ts without one here fails to compile.
+  const deliver = routeOutbox({ ...notifications.handlers, ...provisioning.handlers, ...lifecycle.handlers });
   registerSlack(app, slackDeps);
   registerDirectoryEvents(app, directory, logger);
   // Replays and future-dated requests are refused before Bolt sees them (see http/slack-guard.ts).

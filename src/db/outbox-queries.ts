@@ -1,20 +1,15 @@
 import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { URGENT_TOPIC, type OutboxEntry, type OutboxItem } from '../domain/outbox.js';
 import type { Executor } from './client.js';
 import { outbox } from './schema/index.js';
 
-export interface OutboxItem {
-  id: number;
-  topic: string;
-  requestId: string | null;
-  payload: Record<string, unknown>;
-  attempts: number;
-}
+export type { OutboxItem } from '../domain/outbox.js';
 
 /**
  * Queues side effects in the caller's transaction. `availableAt` holds an item back until then
  * (a scheduled start's provisioning); without it the item is due at once.
  */
-export async function enqueue(tx: Executor, items: { topic: string; requestId: string | null; payload?: Record<string, unknown>; availableAt?: Date }[]) {
+export async function enqueue(tx: Executor, items: OutboxEntry[]) {
   if (items.length === 0) return;
   await tx.insert(outbox).values(items.map((i) => ({ topic: i.topic, requestId: i.requestId, payload: i.payload ?? {}, ...(i.availableAt ? { availableAt: i.availableAt } : {}) })));
 }
@@ -29,9 +24,8 @@ export async function claimOutbox(db: Executor, limit: number, leaseSeconds: num
       .select({ id: outbox.id })
       .from(outbox)
       .where(and(isNull(outbox.doneAt), lte(outbox.availableAt, sql`now()`), or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`))))
-      // Removing access goes before telling people about it: a batch of expiries queues a removal, a
-      // refresh and a notice each, and the removals should not wait behind the messages.
-      .orderBy(sql`${outbox.topic} = 'grant.deprovision' desc`, asc(outbox.id))
+      // Removing access goes before telling people about it (domain/outbox.ts, URGENT_TOPIC).
+      .orderBy(sql`${outbox.topic} = ${URGENT_TOPIC} desc`, asc(outbox.id))
       .limit(limit)
       .for('update', { skipLocked: true });
     if (due.length === 0) return [];
@@ -42,7 +36,8 @@ export async function claimOutbox(db: Executor, limit: number, leaseSeconds: num
       .returning({ id: outbox.id, topic: outbox.topic, requestId: outbox.requestId, payload: outbox.payload, attempts: outbox.attempts });
     // RETURNING comes in no particular order: hand the items over in the order they were chosen.
     const rank = new Map(due.map((d, i) => [d.id, i]));
-    return claimed.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
+    // The topic column holds what enqueue wrote (an OutboxEntry); routeOutbox refuses one it does not know.
+    return (claimed as OutboxItem[]).sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { claimOutbox, completeOutbox, extendOutboxLease, retryOutboxLater } from '../db/outbox-queries.js';
-import type { OutboxItem } from '../db/outbox-queries.js';
+import { URGENT_TOPIC, type OutboxItem } from '../domain/outbox.js';
 
 /** Past this many attempts an item is parked (kept, with its error) instead of retried forever. */
 const MAX_ATTEMPTS = 25;
@@ -33,8 +33,8 @@ export async function drainOutbox(db: Db, handle: (item: OutboxItem) => Promise<
           const delay = Math.max(backoffSeconds(item.attempts), retryAfterOf(error));
           const expected = error instanceof Error && error.name === 'RetryLater';
           (expected ? logger.info.bind(logger) : logger.warn.bind(logger))({ err: error, outbox_id: item.id, topic: item.topic, request_id: item.requestId, attempts: item.attempts }, 'delivery failed; will retry');
-          // Removing access is never given up: it is retried (at most every 5 minutes) until it succeeds.
-          if (item.attempts >= MAX_ATTEMPTS && item.topic !== 'grant.deprovision') {
+          // Removing access is never given up (domain/outbox.ts, URGENT_TOPIC).
+          if (item.attempts >= MAX_ATTEMPTS && item.topic !== URGENT_TOPIC) {
             logger.error({ outbox_id: item.id, topic: item.topic, request_id: item.requestId }, 'delivery gave up after too many attempts');
             await retryOutboxLater(db, item.id, 365 * 86400, `gave up: ${String(error)}`);
           } else {

@@ -1,11 +1,8 @@
-import { appendAudit } from '../db/audit-queries.js';
 import { findFlow } from '../db/catalog-queries.js';
-import { notifyGrantChanged } from '../db/authz-queries.js';
-import { markTargetsForRemoval } from '../db/grant-queries.js';
-import { enqueue } from '../db/outbox-queries.js';
-import { claimExpiredGrants, endGrant, getRequestDetails, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
+import { claimExpiredGrants, getRequestDetails, lockRequest, type RequestDetails } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
-import { revokeRefusal, transition } from '../domain/request-lifecycle.js';
+import { revokeRefusal } from '../domain/request-lifecycle.js';
+import { endGrantWrite } from './grant-writer.js';
 import { deciderIdentity, isAdmin, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
@@ -25,19 +22,8 @@ export function createGrantService(deps: ServiceDeps) {
       if (!row) throw new AppError('not_found', `No request ${requestId}`);
       const refusal = revokeRefusal(await findFlow(tx, row.flowId), row.requesterId, identity, admin);
       if (refusal) throw new AppError(refusal, 'Only an approver of this request or an admin can revoke it');
-      const now = clock.now();
-      const step = transition({ ...row, expiresAt: null }, { type: 'revoke' }, now);
-      if (!step.ok) throw new AppError('not_active', 'This access is not active', { status: row.status });
-      await updateRequest(tx, row.id, { status: 'revoked', endedAt: now, endedBy: actorId });
-      const grantId = await endGrant(tx, row.id, 'revoked', now);
-      await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'grant.revoked', createdAt: now, details: {} });
-      if (grantId) await markTargetsForRemoval(tx, grantId);
-      if (grantId) await notifyGrantChanged(tx, grantId);
-      await enqueue(tx, [
-        ...(grantId ? [{ topic: 'grant.deprovision', requestId: row.id, payload: { grantId } }] : []),
-        { topic: 'messages.refresh', requestId: row.id },
-        { topic: 'requester.notify', requestId: row.id, payload: { event: 'revoked' } },
-      ]);
+      const ended = await endGrantWrite(tx, { row, expiresAt: null, how: 'revoke', now: clock.now(), endedBy: actorId, audit: { actor: actorId, details: {} } });
+      if (!ended.ok) throw new AppError('not_active', 'This access is not active', { status: row.status });
       return row.flowName;
     });
     deps.afterCommit();
@@ -60,19 +46,9 @@ export function createGrantService(deps: ServiceDeps) {
           const row = await lockRequest(tx, id);
           if (!row) continue;
           const grant = await getRequestDetails(tx, id);
-          const step = transition({ ...row, expiresAt: grant?.grant?.expiresAt ?? null }, { type: 'expire' }, now);
-          if (!step.ok) continue;
-          await updateRequest(tx, id, { status: 'expired', endedAt: now, endedBy: null });
-          expiredFlows.push(row.flowName);
-          const grantId = await endGrant(tx, id, 'expired', now);
-          await appendAudit(tx, { requestId: id, actor: 'system', action: 'grant.expired', createdAt: now, details: { expiresAt: grant?.grant?.expiresAt.toISOString() } });
-          if (grantId) await markTargetsForRemoval(tx, grantId);
-          if (grantId) await notifyGrantChanged(tx, grantId);
-          await enqueue(tx, [
-            ...(grantId ? [{ topic: 'grant.deprovision', requestId: id, payload: { grantId } }] : []),
-            { topic: 'messages.refresh', requestId: id },
-            { topic: 'requester.notify', requestId: id, payload: { event: 'expired' } },
-          ]);
+          const expiresAt = grant?.grant?.expiresAt ?? null;
+          const ended = await endGrantWrite(tx, { row, expiresAt, how: 'expire', now, endedBy: null, audit: { actor: 'system', details: { expiresAt: expiresAt?.toISOString() } } });
+          if (ended.ok) expiredFlows.push(row.flowName);
         }
         return ids.length;
       });

@@ -2,15 +2,15 @@ import { appendAudit } from '../db/audit-queries.js';
 import { notifyGrantChanged } from '../db/authz-queries.js';
 import { resourcesByName } from '../db/catalog-queries.js';
 import type { Executor } from '../db/client.js';
-import { insertTargets } from '../db/grant-queries.js';
+import { insertTargets, markTargetsForRemoval } from '../db/grant-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { insertGrant, updateRequest, type RequestRow } from '../db/request-queries.js';
-import { AppError } from '../domain/errors.js';
+import { endGrant, insertGrant, updateRequest, type RequestRow } from '../db/request-queries.js';
+import { AppError, type ErrorCode } from '../domain/errors.js';
+import type { OutboxEntry } from '../domain/outbox.js';
 import type { Policy } from '../domain/policy.js';
-import { grantStart, transition } from '../domain/request-lifecycle.js';
+import { grantStart, transition, type RequestState } from '../domain/request-lifecycle.js';
 
-type OutboxEntry = { topic: string; requestId: string; payload?: Record<string, unknown> };
 
 export interface GrantWrite {
   /** The request row, locked by the caller (or inserted in this transaction), still pending. */
@@ -59,7 +59,42 @@ export async function writeGrant(tx: Executor, w: GrantWrite): Promise<{ grantId
   });
   // Provisioning of a scheduled grant is held back until its start (the lifecycle job also releases it
   // by the bot's clock, see services/lifecycle-jobs.ts); the authorization index refuses it until then.
-  const provision = { topic: 'grant.provision', requestId: w.row.id, payload: { grantId }, ...(scheduled ? { availableAt: startsAt } : {}) };
+  const provision: OutboxEntry = { topic: 'grant.provision', requestId: w.row.id, payload: { grantId }, ...(scheduled ? { availableAt: startsAt } : {}) };
   await enqueue(tx, [...w.messages, ...(targets.length > 0 ? [provision] : [])]);
   return { grantId, expiresAt };
+}
+
+export interface GrantEnd {
+  /** The request row, locked by the caller. */
+  row: Pick<RequestRow, 'id' | 'requesterId' | 'durationMinutes'> & { status: RequestState['status'] };
+  /** The grant's end (the expiry checks it is past); null when unknown. */
+  expiresAt: Date | null;
+  how: 'revoke' | 'expire';
+  now: Date;
+  /** Who ended it; null: the system (an expiry). */
+  endedBy: string | null;
+  audit: { actor: string; details: Record<string, unknown> };
+}
+
+/**
+ * Ends an active grant inside the caller's transaction: the state machine's step, status, grant row,
+ * targets marked for removal, the authorization index's NOTIFY, the audit event and the outbox (removal
+ * first, then the refresh and the requester's notice). One place for it, so a revocation and an expiry
+ * end a grant the same way. Returns false (nothing written) when the state machine refuses.
+ */
+export async function endGrantWrite(tx: Executor, e: GrantEnd): Promise<{ ok: true } | { ok: false; code: ErrorCode }> {
+  const step = transition({ ...e.row, expiresAt: e.expiresAt }, { type: e.how }, e.now);
+  if (!step.ok) return { ok: false, code: step.code };
+  const status = step.next.status as 'revoked' | 'expired';
+  await updateRequest(tx, e.row.id, { status, endedAt: e.now, endedBy: e.endedBy });
+  const grantId = await endGrant(tx, e.row.id, status, e.now);
+  await appendAudit(tx, { requestId: e.row.id, actor: e.audit.actor, action: `grant.${status}`, createdAt: e.now, details: e.audit.details });
+  if (grantId) await markTargetsForRemoval(tx, grantId);
+  if (grantId) await notifyGrantChanged(tx, grantId);
+  await enqueue(tx, [
+    ...(grantId ? [{ topic: 'grant.deprovision' as const, requestId: e.row.id, payload: { grantId } }] : []),
+    { topic: 'messages.refresh', requestId: e.row.id },
+    { topic: 'requester.notify', requestId: e.row.id, payload: { event: status } },
+  ]);
+  return { ok: true };
 }

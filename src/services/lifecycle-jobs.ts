@@ -2,7 +2,8 @@ import { appendAudit } from '../db/audit-queries.js';
 import { findFlow } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { claimEndWarnings, duePendingRequests, releaseStartedProvisioning } from '../db/lifecycle-queries.js';
-import { enqueue, type OutboxItem } from '../db/outbox-queries.js';
+import { enqueue } from '../db/outbox-queries.js';
+import type { OutboxEntry, OutboxHandlers } from '../domain/outbox.js';
 import { approvalsOf, getRequestDetails, lockRequest, messageRefs, saveMessageRef, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
 import type { Flow } from '../domain/flow.js';
 import { duePendingSteps, END_WARNING_MINUTES, lifecycleOf } from '../domain/pending-lifecycle.js';
@@ -81,7 +82,7 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger & Li
           continue;
         }
         const patch: Partial<RequestRow> = {};
-        const items: { topic: string; requestId: string; payload?: Record<string, unknown> }[] = [];
+        const items: OutboxEntry[] = [];
         if (steps.remind) {
           patch.remindedAt = now;
           await appendAudit(tx, { requestId: id, actor: 'system', action: 'request.reminded', createdAt: now, details: {} });
@@ -144,44 +145,41 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger & Li
     return run;
   }
 
-  /** Delivers the lifecycle's outbox items; each is safe to repeat after a crash. */
-  async function handle(item: OutboxItem): Promise<void> {
-    if (!item.requestId) return;
-    const request = await getRequestDetails(db, item.requestId);
-    if (!request) return;
-    switch (item.topic) {
-      case 'lifecycle.remind': {
-        if (request.status !== 'pending') return;
-        const ref = (await messageRefs(db, request.id)).find((m) => m.channel === item.payload.channel && m.ts === item.payload.ts);
-        if (ref) await messenger.postThreadReply(ref, request, 'reminder');
-        return;
-      }
-      case 'lifecycle.escalate': {
-        if (request.status !== 'pending') return;
-        // A new approver message per escalation approver, stored like the others so every later
-        // refresh re-renders it; someone who already has one (an approver of the flow) gets no second.
-        const known = await messageRefs(db, request.id);
-        for (const userId of (item.payload.users as string[] | undefined) ?? []) {
-          if (known.some((m) => m.role === 'approver' && m.userId === userId)) continue;
-          const ref = await messenger.postRequestMessage('approver', userId, request);
-          await saveMessageRef(db, { requestId: request.id, role: 'approver', userId, ...ref });
-        }
-        return;
-      }
-      case 'lifecycle.end_warning': {
-        const grant = request.grant;
-        // Stale when the grant ended or its end moved (an extension) since the warning was queued.
-        if (request.status !== 'active' || !grant || grant.status !== 'active' || grant.id !== item.payload.grantId) return;
-        if (grant.expiresAt.toISOString() !== item.payload.expiresAt || grant.expiresAt.getTime() <= clock.now().getTime()) return;
-        await messenger.postEndWarning(request);
-        return;
-      }
-      default:
-        throw new Error(`unknown outbox topic ${item.topic}`);
-    }
-  }
+  /** The request an item is about; none (deleted, or no request): nothing to deliver. */
+  const requestOf = async (item: { requestId: string | null }) => (item.requestId ? getRequestDetails(db, item.requestId) : null);
 
-  return { runOnce, handle };
+  /** Delivers the lifecycle's outbox items; each is safe to repeat after a crash. */
+  const handlers: Pick<OutboxHandlers, 'lifecycle.remind' | 'lifecycle.escalate' | 'lifecycle.end_warning'> = {
+    async 'lifecycle.remind'(item) {
+      const request = await requestOf(item);
+      if (!request || request.status !== 'pending') return;
+      const ref = (await messageRefs(db, request.id)).find((m) => m.channel === item.payload.channel && m.ts === item.payload.ts);
+      if (ref) await messenger.postThreadReply(ref, request, 'reminder');
+    },
+    async 'lifecycle.escalate'(item) {
+      const request = await requestOf(item);
+      if (!request || request.status !== 'pending') return;
+      // A new approver message per escalation approver, stored like the others so every later
+      // refresh re-renders it; someone who already has one (an approver of the flow) gets no second.
+      const known = await messageRefs(db, request.id);
+      for (const userId of item.payload.users ?? []) {
+        if (known.some((m) => m.role === 'approver' && m.userId === userId)) continue;
+        const ref = await messenger.postRequestMessage('approver', userId, request);
+        await saveMessageRef(db, { requestId: request.id, role: 'approver', userId, ...ref });
+      }
+    },
+    async 'lifecycle.end_warning'(item) {
+      const request = await requestOf(item);
+      if (!request) return;
+      const grant = request.grant;
+      // Stale when the grant ended or its end moved (an extension) since the warning was queued.
+      if (request.status !== 'active' || !grant || grant.status !== 'active' || grant.id !== item.payload.grantId) return;
+      if (grant.expiresAt.toISOString() !== item.payload.expiresAt || grant.expiresAt.getTime() <= clock.now().getTime()) return;
+      await messenger.postEndWarning(request);
+    },
+  };
+
+  return { runOnce, handlers };
 }
 
 export type LifecycleJobs = ReturnType<typeof createLifecycleJobs>;

@@ -1,9 +1,10 @@
 import type { Db } from '../db/client.js';
-import type { OutboxItem } from '../db/outbox-queries.js';
 import { getRequestDetails, messageRefs, type MessageRef, type RequestDetails } from '../db/request-queries.js';
 import { createDelivery, type DeliveryDeps, type DeliveryProblem } from './delivery.js';
 
-export type NoticeEvent = 'approved' | 'denied' | 'expired' | 'revoked' | 'extended' | 'timed_out';
+import type { NoticeEvent, OutboxHandlers } from '../domain/outbox.js';
+
+export type { NoticeEvent } from '../domain/outbox.js';
 
 /**
  * How requests reach people: Slack in production. Every method renders from the request's current state.
@@ -30,31 +31,32 @@ export interface Messenger {
 export function createNotificationService(db: Db, messenger: Messenger, options: Omit<DeliveryDeps, 'db' | 'messenger'>) {
   const { announce, refresh } = createDelivery({ db, messenger, ...options });
 
-  async function handle(item: OutboxItem): Promise<void> {
-    if (!item.requestId) return;
-    const request = await getRequestDetails(db, item.requestId);
-    if (!request) return;
-    switch (item.topic) {
-      case 'request.created':
-        await announce(request);
-        return;
-      case 'messages.refresh':
-        await refresh(request);
-        return;
-      case 'approvers.nudge':
-        for (const ref of await messageRefs(db, request.id)) {
-          if (ref.role !== 'requester') await messenger.postThreadReply(ref, request, 'nudge');
-        }
-        return;
-      case 'requester.notify':
-        await messenger.postNotice(request.requesterId, request, item.payload.event as NoticeEvent);
-        return;
-      default:
-        throw new Error(`unknown outbox topic ${item.topic}`);
-    }
-  }
+  /** The request an item is about; none (deleted, or no request): nothing to deliver. */
+  const requestOf = async (item: { requestId: string | null }) => (item.requestId ? getRequestDetails(db, item.requestId) : null);
 
-  return { handle };
+  const handlers: Pick<OutboxHandlers, 'request.created' | 'messages.refresh' | 'approvers.nudge' | 'requester.notify'> = {
+    async 'request.created'(item) {
+      const request = await requestOf(item);
+      if (request) await announce(request);
+    },
+    async 'messages.refresh'(item) {
+      const request = await requestOf(item);
+      if (request) await refresh(request);
+    },
+    async 'approvers.nudge'(item) {
+      const request = await requestOf(item);
+      if (!request) return;
+      for (const ref of await messageRefs(db, request.id)) {
+        if (ref.role !== 'requester') await messenger.postThreadReply(ref, request, 'nudge');
+      }
+    },
+    async 'requester.notify'(item) {
+      const request = await requestOf(item);
+      if (request) await messenger.postNotice(request.requesterId, request, item.payload.event);
+    },
+  };
+
+  return { handlers };
 }
 
 export type NotificationService = ReturnType<typeof createNotificationService>;

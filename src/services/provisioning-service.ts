@@ -1,6 +1,6 @@
 import { appendAudit } from '../db/audit-queries.js';
 import { countAttempt, grantById, markReadySent, moveTarget, targetsOf, targetsToReconcile, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
-import type { OutboxItem } from '../db/outbox-queries.js';
+import type { OutboxHandlers } from '../domain/outbox.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
 import { PermanentProvisioningError, type ProvisionResult } from '../provisioners/port.js';
@@ -50,7 +50,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     resource: string,
     from: Parameters<typeof moveTarget>[3],
     patch: Parameters<typeof moveTarget>[4],
-    audited: { action: string; details: Record<string, unknown>; then?: { topic: string; payload: Record<string, unknown> } },
+    audited: { action: string; details: Record<string, unknown>; then?: { topic: 'grant.provision' | 'grant.deprovision'; payload: { grantId: string } } },
   ): Promise<boolean> {
     const moved = await db.transaction(async (tx) => {
       if (!(await moveTarget(tx, grantId, resource, from, patch))) return false;
@@ -68,7 +68,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
   /** Siblings cut short by a removal: back to pending, audited, provisioned again through the outbox. */
   async function restoreSiblings(cut: Awaited<ReturnType<typeof shared.cutShort>>, after: string) {
     for (const s of cut) {
-      const then = { topic: 'grant.provision', payload: { grantId: s.grantId } };
+      const then = { topic: 'grant.provision' as const, payload: { grantId: s.grantId } };
       await moveAudited(s.grantId, s.requestId, s.resourceName, ['active'], { status: 'pending' }, { action: 'reconcile.missing_access', details: { grantId: s.grantId, resource: s.resourceName, cause: `shared access removed with ${after}` }, then });
     }
   }
@@ -224,7 +224,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
           if (mine.every((k) => keep.has(k))) continue;
         }
         const next = shouldBe ? 'pending' : 'removing';
-        const fix = { topic: shouldBe ? 'grant.provision' : 'grant.deprovision', payload: { grantId: grant.id } };
+        const fix = { topic: shouldBe ? ('grant.provision' as const) : ('grant.deprovision' as const), payload: { grantId: grant.id } };
         const found = { action: shouldBe ? 'reconcile.missing_access' : 'reconcile.leftover_access', details: { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner }, then: fix };
         if (!(await moveAudited(target.grantId, grant.requestId, target.resourceName, [target.status], { status: next }, found))) continue;
         if (shouldBe) reprovisioned += 1;
@@ -237,13 +237,11 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     return { reprovisioned, removed };
   }
 
-  async function handle(item: OutboxItem) {
-    const grantId = String(item.payload.grantId ?? '');
-    if (item.topic === 'grant.provision') return provisionGrant(grantId);
-    if (item.topic === 'grant.deprovision') return deprovisionGrant(grantId);
-    if (item.topic === 'grant.extend') return extendGrant(grantId);
-    throw new Error(`unknown outbox topic ${item.topic}`);
-  }
+  const handlers: Pick<OutboxHandlers, 'grant.provision' | 'grant.deprovision' | 'grant.extend'> = {
+    'grant.provision': (item) => provisionGrant(String(item.payload.grantId ?? '')),
+    'grant.deprovision': (item) => deprovisionGrant(String(item.payload.grantId ?? '')),
+    'grant.extend': (item) => extendGrant(String(item.payload.grantId ?? '')),
+  };
 
   /**
    * Moves the end of every active target of an extended grant (Postgres VALID UNTIL, a new SSH
@@ -278,7 +276,7 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     if (retry) throw new RetryLater(`extension of ${grantId} will be retried`, wait);
   }
 
-  return { handle, reconcile, provisionGrant, deprovisionGrant, extendGrant };
+  return { handlers, reconcile, provisionGrant, deprovisionGrant, extendGrant };
 }
 
 export type ProvisioningService = ReturnType<typeof createProvisioningService>;

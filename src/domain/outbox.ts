@@ -1,0 +1,77 @@
+/**
+ * The outbox's vocabulary: every side effect a transaction queues, as a topic with its payload. The
+ * worker dispatches through one `OutboxHandlers` table, so a topic without a handler fails to compile.
+ */
+
+/** What the requester's notice tells them. */
+export type NoticeEvent = 'approved' | 'denied' | 'expired' | 'revoked' | 'extended' | 'timed_out';
+
+/** Each topic's payload (stored as jsonb). */
+export interface OutboxPayloads {
+  /** Post the approver and requester messages of a new request. */
+  'request.created': Record<string, never>;
+  /** Re-render every stored message of the request from its current state. */
+  'messages.refresh': Record<string, never>;
+  /** The requester's nudge: a thread reply under each approver message. */
+  'approvers.nudge': Record<string, never>;
+  /** A DM to the requester about what happened to their request. */
+  'requester.notify': { event: NoticeEvent };
+  /** A reminder in the thread of one approver message. */
+  'lifecycle.remind': { channel: string; ts: string };
+  /** New approver messages for the escalation approvers. */
+  'lifecycle.escalate': { users: string[] };
+  /** The requester's "your access ends soon" DM, stale once the grant or its end changed. */
+  'lifecycle.end_warning': { grantId: string; expiresAt: string };
+  /** Make a grant real in its targets. */
+  'grant.provision': { grantId: string };
+  /** Take a grant away from its targets. */
+  'grant.deprovision': { grantId: string };
+  /** Move the end of an extended grant's targets. */
+  'grant.extend': { grantId: string };
+}
+
+export type OutboxTopic = keyof OutboxPayloads;
+
+/** A claimed item of one topic. */
+export type OutboxItemOf<T extends OutboxTopic> = { id: number; topic: T; requestId: string | null; payload: OutboxPayloads[T]; attempts: number };
+
+/** A claimed item: the union over every topic, so `switch (item.topic)` narrows the payload. */
+export type OutboxItem = { [T in OutboxTopic]: OutboxItemOf<T> }[OutboxTopic];
+
+type PayloadField<T extends OutboxTopic> = Record<string, never> extends OutboxPayloads[T] ? { payload?: OutboxPayloads[T] } : { payload: OutboxPayloads[T] };
+
+/** An item to queue: topic, request and (where the topic has one) payload; `availableAt` holds it back until then. */
+export type OutboxEntry = { [T in OutboxTopic]: { topic: T; requestId: string; availableAt?: Date } & PayloadField<T> }[OutboxTopic];
+
+/** One handler per topic: the router's table. */
+export type OutboxHandlers = { [T in OutboxTopic]: (item: OutboxItemOf<T>) => Promise<void> };
+
+/**
+ * Removing access goes before everything else and is never given up: the claim orders it first (a batch
+ * of expiries should not wait behind its messages) and the worker retries it (at most every 5 minutes)
+ * until it succeeds.
+ */
+export const URGENT_TOPIC: OutboxTopic = 'grant.deprovision';
+
+const TOPICS: readonly OutboxTopic[] = Object.keys({
+  'request.created': 1,
+  'messages.refresh': 1,
+  'approvers.nudge': 1,
+  'requester.notify': 1,
+  'lifecycle.remind': 1,
+  'lifecycle.escalate': 1,
+  'lifecycle.end_warning': 1,
+  'grant.provision': 1,
+  'grant.deprovision': 1,
+  'grant.extend': 1,
+} satisfies Record<OutboxTopic, 1>) as OutboxTopic[];
+
+export const isOutboxTopic = (topic: string): topic is OutboxTopic => (TOPICS as readonly string[]).includes(topic);
+
+/** Hands an item to its topic's handler. A row whose topic this version does not know fails (and is retried). */
+export function routeOutbox(handlers: OutboxHandlers): (item: OutboxItem) => Promise<void> {
+  return (item) => {
+    if (!isOutboxTopic(item.topic)) return Promise.reject(new Error(`unknown outbox topic ${String(item.topic)}`));
+    return (handlers[item.topic] as (i: OutboxItem) => Promise<void>)(item);
+  };
+}
