@@ -33,7 +33,6 @@ import { createProvisioningService } from './services/provisioning-service.js';
 import { createAdminService } from './services/admin-service.js';
 import { createGrantService } from './services/grant-service.js';
 import { createLifecycleJobs } from './services/lifecycle-jobs.js';
-import { createLifecycleMessenger } from './slack/lifecycle-messenger.js';
 import { createCatalogCache } from './db/catalog-cache.js';
 import { createHomeService } from './services/home-service.js';
 import { createNotificationService } from './services/notification-service.js';
@@ -139,7 +138,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     },
   });
   const provisioning = createProvisioningService(serviceDeps, options.secretEnv ?? {}, messenger);
-  const lifecycle = createLifecycleJobs(serviceDeps, { ...messenger, ...createLifecycleMessenger(background) });
+  const lifecycle = createLifecycleJobs(serviceDeps, messenger);
   // One handler per topic: a topic added to domain/outbox.ts without one here fails to compile.
   const deliver = routeOutbox({ ...notifications.handlers, ...provisioning.handlers, ...lifecycle.handlers });
   registerSlack(app, slackDeps);

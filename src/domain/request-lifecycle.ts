@@ -21,6 +21,10 @@ export type LifecycleEvent =
   | { type: 'approve'; grantedMinutes: number; /** A scheduled start still ahead: the grant runs from then. */ startsAt?: Date | null }
   | { type: 'time_out' }
   | { type: 'deny' }
+  /** The requester withdraws a pending request. */
+  | { type: 'cancel' }
+  /** An extension request is approved: its time goes to the grant it extends, and it ends 'approved'. */
+  | { type: 'approve_extension' }
   | { type: 'expire' }
   | { type: 'revoke' };
 
@@ -41,6 +45,10 @@ export function transition(state: RequestState, event: LifecycleEvent, now: Date
       return state.status === 'pending' ? { ok: true, next: { ...state, status: 'timed_out' } } : refuse('already_decided');
     case 'deny':
       return state.status === 'pending' ? { ok: true, next: { ...state, status: 'denied' } } : refuse('already_decided');
+    case 'cancel':
+      return state.status === 'pending' ? { ok: true, next: { ...state, status: 'cancelled' } } : refuse('already_decided');
+    case 'approve_extension':
+      return state.status === 'pending' ? { ok: true, next: { ...state, status: 'approved' } } : refuse('already_decided');
     case 'expire':
       if (state.status !== 'active') return refuse('not_active');
       if (!state.expiresAt || state.expiresAt.getTime() > now.getTime()) return refuse('not_active');

@@ -1,7 +1,6 @@
 import type { Db } from '../db/client.js';
 import { firstDeliveryAlert, messageRefs, saveMessageRef, setRenderHash, type MessageRef, type RequestDetails } from '../db/request-queries.js';
-import type { Messenger } from './notification-service.js';
-import type { Person } from './ports.js';
+import type { Messenger, Person } from './ports.js';
 
 /**
  * Slack refused one recipient for good (the bot is not in the channel, the channel is archived, the

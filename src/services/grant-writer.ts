@@ -43,7 +43,7 @@ export async function writeGrant(tx: Executor, w: GrantWrite): Promise<{ grantId
   const startsAt = grantStart(w.row.startsAt ?? null, w.now);
   const scheduled = startsAt.getTime() > w.now.getTime();
   const grantId = newId('grt');
-  await updateRequest(tx, w.row.id, { status: 'active', decidedAt: w.now, decidedBy: w.decidedBy, ...(w.autoApprovedBy ? { autoApprovedBy: w.autoApprovedBy } : {}) });
+  await updateRequest(tx, w.row.id, { status: step.next.status, decidedAt: w.now, decidedBy: w.decidedBy, ...(w.autoApprovedBy ? { autoApprovedBy: w.autoApprovedBy } : {}) });
   await insertGrant(tx, { id: grantId, requestId: w.row.id, requesterId: w.row.requesterId, requesterEmail: w.requesterEmail, policy: w.policy, approvedBy: w.approvedBy, status: 'active', startsAt, expiresAt });
   // Resources with a provisioner get a target row; the outbox worker makes each one real after commit.
   const catalogue = await resourcesByName(tx, w.policy.resources.map((g) => g.resource));

@@ -4,18 +4,11 @@ import type { Tx } from '../db/client.js';
 import { claimEndWarnings, duePendingRequests, releaseStartedProvisioning } from '../db/lifecycle-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import type { OutboxEntry, OutboxHandlers } from '../domain/outbox.js';
-import { approvalsOf, getRequestDetails, lockRequest, messageRefs, saveMessageRef, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
+import { approvalsOf, getRequestDetails, lockRequest, messageRefs, saveMessageRef, updateRequest, type RequestRow } from '../db/request-queries.js';
 import type { Flow } from '../domain/flow.js';
 import { duePendingSteps, END_WARNING_MINUTES, lifecycleOf } from '../domain/pending-lifecycle.js';
 import { transition } from '../domain/request-lifecycle.js';
-import type { Messenger } from './notification-service.js';
-import { noopMetrics, type ServiceDeps } from './ports.js';
-
-/** The lifecycle's own messages (the rest goes through the Messenger every request message uses). */
-export interface LifecycleMessenger {
-  /** The requester's DM that their access ends soon (with the end time). */
-  postEndWarning(request: RequestDetails): Promise<void>;
-}
+import { noopMetrics, type Messenger, type ServiceDeps } from './ports.js';
 
 export interface LifecycleRun {
   timedOut: number;
@@ -34,7 +27,7 @@ const BATCH = 100;
  * of scheduled grants. Every transition runs in a transaction with the request row locked (SKIP LOCKED,
  * so replicas share the work and never do it twice) and sends its messages through the outbox.
  */
-export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger & LifecycleMessenger) {
+export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
   const { db, directory, clock } = deps;
 
   /** Who a flow escalates to. Asked of Slack before any row is locked; a group Slack cannot list is skipped. */
@@ -47,7 +40,7 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger & Li
   async function timeOut(tx: Tx, row: RequestRow, flow: Flow | undefined, now: Date): Promise<boolean> {
     const step = transition({ ...row, expiresAt: null }, { type: 'time_out' }, now);
     if (!step.ok) return false;
-    await updateRequest(tx, row.id, { status: 'timed_out', endedAt: now, endedBy: null });
+    await updateRequest(tx, row.id, { status: step.next.status, endedAt: now, endedBy: null });
     await appendAudit(tx, { requestId: row.id, actor: 'system', action: 'request.timed_out', createdAt: now, details: { pendingTtlMinutes: lifecycleOf(flow?.lifecycle).pendingTtlMinutes } });
     await enqueue(tx, [
       { topic: 'messages.refresh', requestId: row.id },

@@ -1,6 +1,9 @@
 import type { CatalogReader } from '../db/catalog-cache.js';
 import type { Db } from '../db/client.js';
+import type { NoticeEvent } from '../domain/outbox.js';
+import type { MessageRef, RequestDetails } from '../domain/request.js';
 import type { ProvisionerRegistry } from '../provisioners/registry.js';
+import type { DeliveryProblem } from './delivery.js';
 
 /** A Slack user as the services need them. */
 export interface Person {
@@ -30,6 +33,37 @@ export interface Directory {
   groups(): Promise<UserGroup[]>;
   /** False on workspaces whose plan has no user groups (Slack Free): editors offer people instead. */
   userGroupsAvailable(): Promise<boolean>;
+}
+
+/** What the requester's "access ready" DM says: how to use the access, and the secret when there is one. */
+export interface AccessReady {
+  instructions?: string;
+  secret?: { label: string; value: string };
+}
+
+/**
+ * How requests reach people: Slack in production (slack/messenger.ts), one port for every service that
+ * tells someone something. Every method renders from the request's current state. postRequestMessage
+ * throws DeliveryRefused when Slack refuses that recipient for good. Secrets go to the requester only.
+ */
+export interface Messenger {
+  postRequestMessage(role: MessageRef['role'], userId: string, request: RequestDetails): Promise<{ channel: string; ts: string }>;
+  /** Returns false when the message is gone (deleted in Slack): nothing left to update. */
+  updateRequestMessage(ref: MessageRef, request: RequestDetails): Promise<boolean>;
+  postNotice(userId: string, request: RequestDetails, event: NoticeEvent): Promise<void>;
+  /** A reply in the thread of an existing message (reminders and nudges: no new top-level message). */
+  postThreadReply(ref: MessageRef, request: RequestDetails, kind: 'nudge' | 'reminder'): Promise<void>;
+  refreshHome(userId: string): Promise<void>;
+  /** Identifies what `role`'s message shows for this state: equal hashes need no update. */
+  renderHash(role: MessageRef['role'], request: RequestDetails): string;
+  /** Tells an admin what Slack refused and how to fix it. */
+  postDeliveryProblem(adminId: string, problem: DeliveryProblem): Promise<void>;
+  /** The requester's DM that their access is ready (with instructions and the secret, if any). */
+  postAccessReady(request: RequestDetails, resource: string, result: AccessReady): Promise<void>;
+  /** Provisioning keeps failing (or failed for good): the requester and approvers hear it. */
+  postProvisioningProblem(request: RequestDetails, resource: string, problem: string, final: boolean): Promise<void>;
+  /** The requester's DM that their access ends soon (with the end time). */
+  postEndWarning(request: RequestDetails): Promise<void>;
 }
 
 export interface Clock {

@@ -7,16 +7,9 @@ import { PermanentProvisioningError, type ProvisionResult } from '../provisioner
 import { longerWait, RetryLater } from './retry-later.js';
 import { createGrantContexts } from './grant-context.js';
 import { createSharedAccess } from './shared-access.js';
-import { noopMetrics, type AttemptResult, type ProvisioningOperation, type ServiceDeps } from './ports.js';
+import { noopMetrics, type Messenger, type AttemptResult, type ProvisioningOperation, type ServiceDeps } from './ports.js';
 
-/** What the requester's "access ready" DM says: how to use the access, and the secret when there is one. */
-export type AccessReady = Pick<ProvisionResult, 'instructions' | 'secret'>;
-
-/** How provisioning outcomes reach people (Slack in production). Secrets go to the requester only. */
-export interface ProvisioningMessenger {
-  postAccessReady(request: RequestDetails, resource: string, result: AccessReady): Promise<void>;
-  postProvisioningProblem(request: RequestDetails, resource: string, problem: string, final: boolean): Promise<void>;
-}
+export type { AccessReady } from './ports.js';
 
 /** After this many failed attempts the requester and approvers hear that provisioning is still failing. */
 const WARN_AFTER_ATTEMPTS = 3;
@@ -25,7 +18,7 @@ const WARN_AFTER_ATTEMPTS = 3;
  * Makes grants real in their targets and takes them away. Runs from the outbox (after the decision
  * committed), so every call is retried with backoff; each attempt and outcome is audited, secrets never.
  */
-export function createProvisioningService(deps: ServiceDeps, env: Record<string, string | undefined>, messenger: ProvisioningMessenger) {
+export function createProvisioningService(deps: ServiceDeps, env: Record<string, string | undefined>, messenger: Messenger) {
   const { db, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
   const seconds = (from: Date) => Math.max(0, (clock.now().getTime() - from.getTime()) / 1000);

@@ -9,6 +9,7 @@ import { grants } from '../db/schema/index.js';
 import { eq } from 'drizzle-orm';
 import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
+import { transition } from '../domain/request-lifecycle.js';
 import { justificationProblem, offeredDurations } from '../domain/flow.js';
 import { approverIdsOf, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
@@ -38,9 +39,10 @@ export function createRequestActions(deps: ServiceDeps) {
     await requireMember(directory, actorId);
     const flow = await db.transaction(async (tx) => {
       const row = await ownRequest(tx, requestId, actorId);
-      if (row.status !== 'pending') throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
       const now = clock.now();
-      await updateRequest(tx, row.id, { status: 'cancelled', endedAt: now, endedBy: actorId });
+      const step = transition({ ...row, expiresAt: null }, { type: 'cancel' }, now);
+      if (!step.ok) throw new AppError(step.code, 'Already decided', { status: row.status, by: row.decidedBy });
+      await updateRequest(tx, row.id, { status: step.next.status, endedAt: now, endedBy: actorId });
       await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.cancelled', createdAt: now, details: {} });
       await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
       return row.flowName;
@@ -153,7 +155,9 @@ export async function applyExtension(tx: Executor, extension: RequestRow, grante
   const from = Math.max(grant.expiresAt.getTime(), now.getTime());
   const expiresAt = new Date(from + grantedMinutes * 60_000);
   await tx.update(grants).set({ expiresAt, warnedAt: null }).where(eq(grants.id, grant.id));
-  await updateRequest(tx, extension.id, { status: 'approved', decidedAt: now, decidedBy: approverId });
+  const step = transition({ ...extension, expiresAt: null }, { type: 'approve_extension' }, now);
+  if (!step.ok) throw new AppError(step.code, 'Already decided', { status: extension.status, by: extension.decidedBy });
+  await updateRequest(tx, extension.id, { status: step.next.status, decidedAt: now, decidedBy: approverId });
   await appendAudit(tx, {
     requestId: original.id,
     actor: approverId,

@@ -6,7 +6,7 @@ import { approvalsOf, getRequestDetails, insertApproval, lockRequest, updateRequ
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
 import { narrowestPolicy, PolicySchema, type Policy, type ResourceGrant } from '../domain/policy.js';
-import { decisionRefusal } from '../domain/request-lifecycle.js';
+import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
 import { NO_DEFAULTS, type Resource, type TuningOffer } from '../domain/resource.js';
 import { writeGrant } from './grant-writer.js';
 import { deciderIdentity, requireMember } from './identity.js';
@@ -189,7 +189,9 @@ export function createReviewService(deps: ServiceDeps) {
     const identity = await actorIdentity(actorId, requestId);
     const note = reason.trim().slice(0, DENY_REASON_MAX) || null;
     const decided = await decide(requestId, identity, async (tx, row, _flow, now) => {
-      await updateRequest(tx, row.id, { status: 'denied', decidedAt: now, decidedBy: actorId, denyReason: note });
+      const step = transition({ ...row, expiresAt: null }, { type: 'deny' }, now);
+      if (!step.ok) throw new AppError(step.code, 'Already decided', { status: row.status, by: row.decidedBy });
+      await updateRequest(tx, row.id, { status: step.next.status, decidedAt: now, decidedBy: actorId, denyReason: note });
       await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.denied', createdAt: now, details: { reason: note } });
       await enqueue(tx, [
         { topic: 'messages.refresh', requestId: row.id },

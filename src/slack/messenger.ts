@@ -2,19 +2,24 @@ import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { DeliveryRefused } from '../services/delivery.js';
-import type { Messenger } from '../services/notification-service.js';
+import type { Messenger } from '../services/ports.js';
 import { deliveryProblemText, REFUSED_CHANNEL, REFUSED_PERSON } from './delivery-problem-text.js';
 import { createPacer, type Pacer } from './pacer.js';
-import type { ProvisioningMessenger } from '../services/provisioning-service.js';
+import { renderEndWarning } from './review/end-warning-message.js';
 import { renderAccessReady, renderProvisioningProblem } from './review/provisioning-message.js';
 import { renderApproverMessage, renderRequesterMessage, renderRequesterNotice, renderThreadReply } from './review/request-message.js';
 import { slackErrorCode } from './slack-error.js';
 
 
-/** The Messenger ports over Slack's Web API. Updates and Home publishes go through `pacer` (rate-limit tiers). */
-export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>, pacer: Pacer = createPacer({})): Messenger & ProvisioningMessenger {
+/** The Messenger port over Slack's Web API. Updates and Home publishes go through `pacer` (rate-limit tiers). */
+export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>, pacer: Pacer = createPacer({})): Messenger {
   const render = (role: string, request: Parameters<typeof renderApproverMessage>[0]) => (role === 'requester' ? renderRequesterMessage(request) : renderApproverMessage(request));
   return {
+    async postEndWarning(request) {
+      const message = renderEndWarning(request);
+      // A fresh DM (not an edit), so Slack notifies the requester.
+      await client.chat.postMessage({ channel: request.requesterId, text: message.text, blocks: message.blocks });
+    },
     renderHash(role, request) {
       const message = render(role, request);
       return createHash('sha256').update(JSON.stringify([message.text, message.blocks])).digest('base64url').slice(0, 22);
