@@ -21,6 +21,29 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/db/*', '**/provisioners/*', '**/provisioners/**', 'drizzle-orm', 'drizzle-orm/*'], message: 'src/slack renders what services hand it: import the shape from domain/ or services/.' }] }],
     },
   },
+  // Services are use cases: they call db/ query functions, never drizzle or the schema directly.
+  {
+    files: ['src/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['drizzle-orm', 'drizzle-orm/*', '**/db/schema', '**/db/schema/*'], message: 'src/services calls query functions in src/db: move the query there.' }] }],
+    },
+  },
+  // The domain is pure: it imports only domain/ and pure libraries (date-fns, @date-fns/tz, zod, yaml, node:crypto's hashes).
+  {
+    files: ['src/domain/**/*.ts'],
+    ignores: ['src/domain/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../*', '../**'], message: 'src/domain imports only src/domain and pure libraries: no db/, services/, slack/, provisioners/ or http/.' },
+            { group: ['node:fs', 'node:fs/*', 'fs', 'fs/*', 'node:child_process', 'node:net', 'node:http', 'node:https', 'node:os', 'node:process', 'drizzle-orm', 'drizzle-orm/*', 'postgres', '@slack/*', 'pino'], message: 'src/domain does no I/O: do it in an adapter and pass the result in.' },
+          ],
+        },
+      ],
+    },
+  },
   // The sandbox page: plain ES modules in the browser.
   { files: ['src/sandbox/public/**/*.js'], languageOptions: { globals: browser } },
   // Slack's JSON as the double and the tests handle it is untyped by nature: `any` is allowed there only.

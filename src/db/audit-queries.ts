@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import { chainHash, GENESIS, type StoredEvent } from '../domain/audit-chain.js';
 import type { Executor, Tx } from './client.js';
-import { auditEvents } from './schema/index.js';
+import { auditEvents, auditStream } from './schema/index.js';
 
 export interface AuditEvent {
   requestId: string | null;
@@ -71,4 +71,15 @@ export async function auditHead(db: Executor): Promise<{ id: number; hash: strin
 export async function auditEventById(db: Executor, id: number): Promise<StoredEvent | undefined> {
   const [row] = await db.select(storedColumns).from(auditEvents).where(eq(auditEvents.id, id));
   return row;
+}
+
+/** The audit stream's cursor: the last event the SIEM receiver acknowledged (0: none yet). */
+export async function auditStreamCursor(db: Executor): Promise<number> {
+  const [row] = await db.select({ lastId: auditStream.lastId }).from(auditStream).where(eq(auditStream.id, 1));
+  return row?.lastId ?? 0;
+}
+
+/** Moves the audit stream's cursor forward (never back: two replicas may race). */
+export async function advanceAuditStream(db: Executor, lastId: number): Promise<void> {
+  await db.insert(auditStream).values({ id: 1, lastId }).onConflictDoUpdate({ target: auditStream.id, set: { lastId: sql`greatest(${auditStream.lastId}, ${lastId})` } });
 }

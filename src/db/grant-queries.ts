@@ -174,3 +174,14 @@ export async function nextGrantEnd(db: Executor): Promise<Date | null> {
   const [row] = await db.select({ at: sql<Date | null>`min(${grants.expiresAt})`.mapWith((v: string | Date | null) => (v === null ? null : new Date(v))) }).from(grants).where(eq(grants.status, 'active'));
   return row?.at ?? null;
 }
+
+/** A request's grant: its id, end and status (none before approval). */
+export async function grantOfRequest(db: Executor, requestId: string): Promise<{ id: string; expiresAt: Date; status: string } | undefined> {
+  const [grant] = await db.select({ id: grants.id, expiresAt: grants.expiresAt, status: grants.status }).from(grants).where(eq(grants.requestId, requestId));
+  return grant;
+}
+
+/** Moves a grant's end (an extension); its end warning may go out again for the new end. */
+export async function moveGrantEnd(db: Executor, grantId: string, expiresAt: Date): Promise<void> {
+  await db.update(grants).set({ expiresAt, warnedAt: null }).where(eq(grants.id, grantId));
+}

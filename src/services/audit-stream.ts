@@ -1,8 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import { auditAfter, auditHead } from '../db/audit-queries.js';
+import { advanceAuditStream, auditAfter, auditHead, auditStreamCursor } from '../db/audit-queries.js';
 import type { Db } from '../db/client.js';
-import { auditStream } from '../db/schema/index.js';
 import { signWebhookEvent } from '../provisioners/webhook/webhook-provisioner.js';
 
 /**
@@ -11,14 +9,8 @@ import { signWebhookEvent } from '../provisioners/webhook/webhook-provisioner.js
  * in the database and moves only after the receiver answered 2xx: at-least-once, never a gap.
  */
 export function createAuditStreamer(db: Db, target: { url: string; secret: string }, logger: Logger, timeoutMs = 10_000) {
-  async function cursor(): Promise<number> {
-    const [row] = await db.select({ lastId: auditStream.lastId }).from(auditStream).where(eq(auditStream.id, 1));
-    return row?.lastId ?? 0;
-  }
-
-  async function advance(lastId: number) {
-    await db.insert(auditStream).values({ id: 1, lastId }).onConflictDoUpdate({ target: auditStream.id, set: { lastId: sql`greatest(${auditStream.lastId}, ${lastId})` } });
-  }
+  const cursor = () => auditStreamCursor(db);
+  const advance = (lastId: number) => advanceAuditStream(db, lastId);
 
   /** Sends what is new; returns how many events went out. Stops at the first failure (retried next run). */
   async function drain(): Promise<number> {

@@ -1,6 +1,6 @@
 import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
 import { AppError } from '../domain/errors.js';
-import { parsePublicKey } from '../provisioners/ssh/openssh.js';
+import { parsePublicKey } from '../domain/ssh-key.js';
 import { requireMember } from './identity.js';
 import type { ServiceDeps } from './ports.js';
 

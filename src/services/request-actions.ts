@@ -3,10 +3,9 @@ import { notifyGrantChanged } from '../db/authz-queries.js';
 import { findFlow } from '../db/catalog-queries.js';
 import type { Executor } from '../db/client.js';
 import { newId } from '../db/ids.js';
+import { grantOfRequest, moveGrantEnd } from '../db/grant-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, insertRequest, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
-import { grants } from '../db/schema/index.js';
-import { eq } from 'drizzle-orm';
 import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { transition } from '../domain/request-lifecycle.js';
@@ -148,13 +147,13 @@ export function createRequestActions(deps: ServiceDeps) {
  */
 export async function applyExtension(tx: Executor, extension: RequestRow, grantedMinutes: number, approverId: string, now: Date): Promise<{ expiresAt: Date }> {
   const original = extension.extendsRequestId ? await lockRequest(tx, extension.extendsRequestId) : undefined;
-  const [grant] = original ? await tx.select({ id: grants.id, expiresAt: grants.expiresAt, status: grants.status }).from(grants).where(eq(grants.requestId, original.id)) : [];
+  const grant = original ? await grantOfRequest(tx, original.id) : undefined;
   if (!original || original.status !== 'active' || !grant || grant.status !== 'active') {
     throw new AppError('not_active', 'The access this extends has already ended', { status: original?.status ?? 'gone' });
   }
   const from = Math.max(grant.expiresAt.getTime(), now.getTime());
   const expiresAt = new Date(from + grantedMinutes * 60_000);
-  await tx.update(grants).set({ expiresAt, warnedAt: null }).where(eq(grants.id, grant.id));
+  await moveGrantEnd(tx, grant.id, expiresAt);
   const step = transition({ ...extension, expiresAt: null }, { type: 'approve_extension' }, now);
   if (!step.ok) throw new AppError(step.code, 'Already decided', { status: extension.status, by: extension.decidedBy });
   await updateRequest(tx, extension.id, { status: step.next.status, decidedAt: now, decidedBy: approverId });

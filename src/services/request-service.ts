@@ -1,5 +1,5 @@
 import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
-import { parsePublicKey } from '../provisioners/ssh/openssh.js';
+import { parsePublicKey } from '../domain/ssh-key.js';
 import { appendAudit } from '../db/audit-queries.js';
 import { newId } from '../db/ids.js';
 import { isUniqueViolation } from '../db/unique-violation.js';

@@ -1,0 +1,34 @@
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+// The layering of ARCHITECTURE.md is held by eslint.config.js (no-restricted-imports per folder). These
+// lint small sources as if they lived at the given paths: each crossing must be an error, and the same
+// kind of import from an allowed folder must pass.
+const eslint = new ESLint({ cwd: process.cwd() });
+
+async function restricted(filePath: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('the layering lint rule', () => {
+  it('fails a service that imports drizzle or the schema', async () => {
+    expect(await restricted('src/services/fixture-service.ts', "import { eq } from 'drizzle-orm';\nexport const x = eq;\n")).toHaveLength(1);
+    expect(await restricted('src/services/fixture-service.ts', "import { grants } from '../db/schema/index.js';\nexport const x = grants;\n")).toHaveLength(1);
+    expect(await restricted('src/services/fixture-service.ts', "import { appendAudit } from '../db/audit-queries.js';\nexport const x = appendAudit;\n")).toEqual([]);
+    expect(await restricted('src/db/fixture-queries.ts', "import { eq } from 'drizzle-orm';\nexport const x = eq;\n")).toEqual([]);
+  });
+
+  it('fails a Slack listener that imports db/ or a provisioner', async () => {
+    expect(await restricted('src/slack/fixture.ts', "import { appendAudit } from '../db/audit-queries.js';\nexport const x = appendAudit;\n")).toHaveLength(1);
+    expect(await restricted('src/slack/review/fixture.ts', "import { registry } from '../../provisioners/registry.js';\nexport const x = registry;\n")).toHaveLength(1);
+    expect(await restricted('src/slack/fixture.ts', "import type { RequestDetails } from '../domain/request.js';\nexport type X = RequestDetails;\n")).toEqual([]);
+  });
+
+  it('fails domain code that imports services, db or I/O', async () => {
+    expect(await restricted('src/domain/fixture.ts', "import { systemClock } from '../services/ports.js';\nexport const x = systemClock;\n")).toHaveLength(1);
+    expect(await restricted('src/domain/fixture.ts', "import { newId } from '../db/ids.js';\nexport const x = newId;\n")).toHaveLength(1);
+    expect(await restricted('src/domain/fixture.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n")).toHaveLength(1);
+    expect(await restricted('src/domain/fixture.ts', "import { z } from 'zod';\nimport { addMinutes } from 'date-fns';\nimport type { Flow } from './flow.js';\nexport const x = [z, addMinutes];\nexport type F = Flow;\n")).toEqual([]);
+  });
+});
