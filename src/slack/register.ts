@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { register as registerAdmin } from './admin/listeners.js';
 import { register as registerBreakGlass } from './break-glass/listeners.js';
 import type { SlackDeps } from './deps.js';
-import { register as registerCommand } from './follow/access-command.js';
+import { register as registerCommand } from './access-command/access-command.js';
 import { register as registerHome } from './home/listeners.js';
 import { register as registerMyRequests } from './request/my-request-listeners.js';
 import { register as registerRequest } from './request/listeners.js';

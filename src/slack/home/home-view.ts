@@ -1,7 +1,7 @@
 import type { Button, HomeView, KnownBlock } from '@slack/types';
 import type { HomeModel } from '../../services/home-service.js';
 import { fileNote, flowBlock, resourceBlock } from '../admin/flow-list.js';
-import { myRequestBlock, pendingReviewBlocks } from '../follow/request-list.js';
+import { myRequestBlock, pendingReviewBlocks } from '../access-command/request-list.js';
 import { requesterActions } from '../review/request-message.js';
 import { AdminIds, BreakGlassIds, HomeNav, RequestIds } from '../ids.js';
 import { unreviewedBlocks } from '../review/lifecycle-message.js';
