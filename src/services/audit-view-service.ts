@@ -44,7 +44,7 @@ export function createAuditViewService(deps: ServiceDeps, sessions: () => Sessio
     if (request.notifiedApprovers.includes(userId) || request.approvals.some((a) => a.approverId === userId)) return;
     const flow = await findFlow(deps.db, request.flowId);
     if (flow && isApproverOf(flow, await deciderIdentity(deps.directory, userId, flow, false))) return;
-    throw new AppError('not_allowed', 'Only admins and approvers of this request can see its audit trail');
+    throw new AppError('not_allowed', 'Only admins and approvers of this request can see its audit trail', { reason: 'audit_trail' });
   }
 
   return {

@@ -9,7 +9,7 @@ export function createProfileService(deps: ServiceDeps) {
   async function setSshKey(userId: string, text: string): Promise<string> {
     await requireMember(deps.directory, userId);
     const key = parsePublicKey(text.trim());
-    if (!key) throw new AppError('invalid_input', 'not an OpenSSH public key');
+    if (!key) throw new AppError('invalid_input', 'not an OpenSSH public key', { reason: 'ssh_public_key' });
     await saveSshKey(deps.db, userId, key);
     return key;
   }

@@ -34,10 +34,10 @@ export function errorText(error: unknown): string {
     const { approvals, required } = error.details as { approvals: number; required: number };
     return `You already approved this request (${approvals} of ${required} approvals); it is waiting for ${required - approvals} more.`;
   }
-  if (error.code === 'invalid_input' && error.message === 'not an OpenSSH public key') {
+  if (error.code === 'invalid_input' && error.details?.reason === 'ssh_public_key') {
     return "That doesn't look like an OpenSSH public key. Paste one line such as `ssh-ed25519 AAAA… you@laptop` (your `~/.ssh/id_ed25519.pub`, never the private key).";
   }
-  if (error.code === 'not_allowed' && error.message.includes('audit trail')) return 'Only admins and approvers of this request can see its audit trail.';
+  if (error.code === 'not_allowed' && error.details?.reason === 'audit_trail') return 'Only admins and approvers of this request can see its audit trail.';
   if (error.code === 'too_soon' && error.details?.minutes) return `You nudged the approvers recently: you can nudge again in ${String(error.details.minutes)} minutes.`;
   if (error.code === 'not_allowed' && error.details?.own === false) return 'Only the person who asked for this access can do that.';
   if (error.code === 'not_active' && error.details?.status) return `That access is ${String(error.details.status)}, not active: nothing to revoke.`;
