@@ -16,6 +16,7 @@ import { createAuditStreamer, logAuditHead } from './services/audit-stream.js';
 import { close, createHttpServer, listen, type Route } from './http/server.js';
 import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
 import { createAuthorizationIndex } from './services/authorization-index.js';
+import { createPostgresActivity } from './provisioners/postgres/activity.js';
 import { createSessionCapture, type CaptureCounts } from './services/session-capture.js';
 import { createSessionService } from './services/session-service.js';
 import { drainOutbox } from './jobs/outbox-worker.js';
@@ -116,7 +117,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   const apiKeys: ApiKeyService = createApiKeyService(database, admin, clock, logger);
   const sessions = createSessionService(database.db, clock);
   sessionsReader = sessions;
-  const capture = createSessionCapture({ db: database.db, sessions, secretEnv: options.secretEnv ?? {}, logger });
+  const capture = createSessionCapture({ db: database.db, sessions, activity: createPostgresActivity(options.secretEnv ?? {}), logger });
   // Without PUBLIC_URL, links point at the port actually bound (PORT=0 picks one).
   const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, () => config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`, () => clock.now());
   const audit = createAuditViewService(serviceDeps, () => sessionsReader);

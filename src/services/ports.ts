@@ -66,6 +66,30 @@ export interface Messenger {
   postEndWarning(request: RequestDetails): Promise<void>;
 }
 
+/** One backend seen in a target database's activity view (pg_stat_activity), with the server's time of the sample. */
+export interface DatabaseBackend {
+  seen_at: Date;
+  pid: number | null;
+  usename: string | null;
+  backend_start: Date | null;
+  client_addr: string | null;
+  datname: string | null;
+  state: string | null;
+  query_start: Date | null;
+  query: string | null;
+}
+
+/** What session capture needs from the database provisioner (provisioners/postgres/activity.ts). */
+export interface DatabaseActivity {
+  /** The server (a connection URL that holds a password: never log it) and role a grant's target lives on; throws when it cannot say. */
+  locate(
+    target: { requestId: string; resourceName: string; state: Record<string, unknown> },
+    provisioner: { type: string; settings: Record<string, unknown> } | null | undefined,
+  ): { server: string; role: string };
+  /** One sample of the server's backends for these roles (one row with only seen_at when none matches). */
+  sample(server: string, roles: string[]): Promise<DatabaseBackend[]>;
+}
+
 export interface Clock {
   now(): Date;
 }

@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
-import postgres from 'postgres';
 import { resourcesByName } from '../db/catalog-queries.js';
 import type { Db } from '../db/client.js';
 import { captureTargets, openCapturedSessions } from '../db/session-queries.js';
-import { roleNameFor } from '../provisioners/postgres/postgres-provisioner.js';
-import { resolveSettings } from '../provisioners/secrets.js';
+import type { DatabaseActivity, DatabaseBackend } from './ports.js';
 import type { SessionService } from './session-service.js';
 
 /**
@@ -30,18 +28,6 @@ export interface CaptureCounts {
   failures: number;
 }
 
-interface ActivityRow {
-  seen_at: Date;
-  pid: number | null;
-  usename: string | null;
-  backend_start: Date | null;
-  client_addr: string | null;
-  datname: string | null;
-  state: string | null;
-  query_start: Date | null;
-  query: string | null;
-}
-
 type Target = Awaited<ReturnType<typeof captureTargets>>[number] & { role: string };
 
 // 'idle' and the in-transaction states still show the last statement the backend ran.
@@ -50,37 +36,12 @@ const MAX_TEXT = 10_000;
 const VISIBILITY_GRACE_MS = 30_000;
 const FORGET_AFTER_MS = 15 * 60_000;
 
-export function createSessionCapture(deps: { db: Db; sessions: SessionService; secretEnv: Record<string, string | undefined>; logger: Logger }) {
+export function createSessionCapture(deps: { db: Db; sessions: SessionService; activity: DatabaseActivity; logger: Logger }) {
   const { db, sessions, logger } = deps;
   /** What this replica last saw of each backend (external id): when, and its last query, so unchanged backends cost no write. */
   const seen = new Map<string, { lastSeen: Date; lastQuery: string | null; recorded: boolean }>();
 
-  async function sample(url: string, roles: string[]): Promise<ActivityRow[]> {
-    const sql = postgres(url, {
-      max: 1,
-      connect_timeout: 5,
-      idle_timeout: 1,
-      max_lifetime: 60,
-      fetch_types: false,
-      onnotice: () => {},
-      connection: { application_name: 'access-requests-session-capture', statement_timeout: 5000 },
-    });
-    try {
-      // The left join keeps one row (with the server's time) even when no backend matches. Our own
-      // backend runs as the admin role, and pid <> pg_backend_pid() keeps it out even if roles overlap.
-      return await sql<ActivityRow[]>`
-        select clock_timestamp() as seen_at, a.pid, a.usename, a.backend_start,
-               coalesce(host(a.client_addr), case when a.client_port = -1 then 'local socket' end) as client_addr,
-               a.datname, a.state, a.query_start, a.query
-        from (select 1) as one
-        left join pg_stat_activity a
-          on a.usename in ${sql(roles)} and a.pid <> pg_backend_pid() and a.backend_type = 'client backend'`;
-    } finally {
-      await sql.end({ timeout: 2 }).catch(() => undefined);
-    }
-  }
-
-  function queryOf(row: ActivityRow) {
+  function queryOf(row: DatabaseBackend) {
     const text = row.query?.trim() ? row.query : null;
     if (!text || !row.query_start || !row.state || !QUERY_STATES.has(row.state) || text.startsWith('<insufficient privilege>')) return null;
     return { at: row.query_start, type: 'query' as const, text: text.slice(0, MAX_TEXT) };
@@ -103,10 +64,7 @@ export function createSessionCapture(deps: { db: Db; sessions: SessionService; s
     for (const t of targets) {
       const config = resources.get(t.resourceName)?.provisioner;
       try {
-        if (config?.type !== 'postgres') throw new Error(`${t.resourceName} no longer uses the postgres provisioner`);
-        const settings = resolveSettings(config.settings, deps.secretEnv);
-        const role = typeof t.state.role === 'string' ? t.state.role : roleNameFor(t, String(settings.role_prefix ?? 'jit_'));
-        const url = String(settings.admin_url);
+        const { server: url, role } = deps.activity.locate(t, config);
         byServer.set(url, [...(byServer.get(url) ?? []), { ...t, role }]);
       } catch (error) {
         unknown.add(keyOf(t.grantId, t.resourceName));
@@ -117,9 +75,9 @@ export function createSessionCapture(deps: { db: Db; sessions: SessionService; s
 
     for (const [url, group] of byServer) {
       const byRole = new Map(group.map((t) => [t.role, t]));
-      let rows: ActivityRow[];
+      let rows: DatabaseBackend[];
       try {
-        rows = await sample(url, [...byRole.keys()]);
+        rows = await deps.activity.sample(url, [...byRole.keys()]);
       } catch (error) {
         for (const t of group) unknown.add(keyOf(t.grantId, t.resourceName));
         counts.failures += 1;
