@@ -1,17 +1,14 @@
 import { eq } from 'drizzle-orm';
-import { listFlows, listResources, type FlowRow, type ResourceRow } from './catalog-queries.js';
+import type { CatalogSnapshot } from '../domain/catalog.js';
+import { listFlows, listResources } from './catalog-queries.js';
 import type { Db } from './client.js';
 import { coalescedRead } from './coalesced-read.js';
 import { catalogVersion } from './schema/index.js';
 
-/** The whole catalogue as of one version. Shared between callers: never mutate it. */
-export interface CatalogSnapshot {
-  version: number;
-  flows: readonly FlowRow[];
-  resources: readonly ResourceRow[];
-}
+export type { CatalogSnapshot } from '../domain/catalog.js';
 
-export interface CatalogReader {
+/** What the cache offers (services/ports.ts declares the same shape as its CatalogReader port). */
+export interface CatalogCache {
   /** The current catalogue: one tiny read when nothing changed, a full reload when something did. */
   snapshot(): Promise<CatalogSnapshot>;
 }
@@ -23,7 +20,7 @@ export interface CatalogReader {
  * miss. The version is read before the tables: a change committed in between is cached under the
  * older version and reloaded on the next read, never the other way round.
  */
-export function createCatalogCache(db: Db): CatalogReader {
+export function createCatalogCache(db: Db): CatalogCache {
   let current: CatalogSnapshot | null = null;
   let loading: Promise<CatalogSnapshot> | null = null;
   // Fifty people opening the form at once share two or three version reads, never an older one.

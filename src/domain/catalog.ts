@@ -7,3 +7,10 @@ export type ManagedBy = 'file' | 'app';
 /** A resource or flow as the catalogue holds it, with its owner: what services and App Home show. */
 export type ResourceRow = Resource & { managedBy: ManagedBy };
 export type FlowRow = Flow & { managedBy: ManagedBy };
+
+/** The whole catalogue as of one version. Shared between callers: never mutate it. */
+export interface CatalogSnapshot {
+  version: number;
+  flows: readonly FlowRow[];
+  resources: readonly ResourceRow[];
+}

@@ -1,9 +1,15 @@
-import type { CatalogReader } from '../db/catalog-cache.js';
+import type { CatalogSnapshot } from '../domain/catalog.js';
 import type { Db } from '../db/client.js';
 import type { NoticeEvent } from '../domain/outbox.js';
 import type { MessageRef, RequestDetails } from '../domain/request.js';
 import type { ProvisionerRegistry } from '../provisioners/registry.js';
 import type { DeliveryProblem } from './delivery.js';
+
+/** Resources and flows (db/catalog-cache.ts: cached, checked against the catalogue version on each read). */
+export interface CatalogReader {
+  /** The current catalogue: one tiny read when nothing changed, a full reload when something did. */
+  snapshot(): Promise<CatalogSnapshot>;
+}
 
 /** A Slack user as the services need them. */
 export interface Person {
