@@ -7,6 +7,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# patch-package (postinstall) applies patches/: a fix postgres-js has not released yet.
+COPY patches ./patches
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -21,6 +23,7 @@ WORKDIR /app
 # ssh-keygen signs the SSH provisioner's short-lived certificates.
 RUN apt-get update && apt-get install -y --no-install-recommends openssh-client && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY patches ./patches
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Migrations are applied at start-up from <root>/drizzle; the sandbox (no Slack credentials) reads

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
 import { verifyAuditChain } from '../../src/services/audit-service.js';
 import { SlackDriver, until } from '../../src/sandbox/slack-double/driver.js';
@@ -75,6 +75,8 @@ const counts = async () =>
 
 describe('the database goes away and comes back', () => {
   it('people are told to try again, /healthz says 503 while /livez says 200, and the bot recovers by itself', async () => {
+    // What the bot said is the first thing to read when this fails on a loaded CI machine.
+    onTestFailed(() => console.log(`bot output:\n${bot.output.slice(-40).join('\n')}`));
     // Working before: one request goes through.
     const modal = await openRequestModal(PEOPLE.requester);
     await driver.submitView(PEOPLE.requester, modal.id, { 'request.resources': ['prod-db'], 'request.duration': '60', 'request.justification': 'DB-1: before the outage' });
