@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from './schema/index.js';
+import { isPlainSelect, isStaleConnectionError } from './stale-connection.js';
 
 export type Schema = typeof schema;
 /** One type for both drivers: query functions accept either, or a transaction of either. */
@@ -37,6 +38,25 @@ export interface PoolStats {
   inUse: number;
   max: number;
   waiting: number;
+}
+
+/** `sql.begin`, tried again while a stale connection refuses it before the transaction's body started. */
+async function beginOnce(target: postgres.Sql, args: Parameters<postgres.Sql['begin']>): Promise<unknown> {
+  const fn = args.at(-1) as (tx: postgres.TransactionSql) => unknown;
+  let started = false;
+  const body = (tx: postgres.TransactionSql) => {
+    started = true;
+    return fn(tx);
+  };
+  const options = args.length > 1 ? [args[0] as string] : [];
+  // Each dead connection fails once and is replaced, so a pool of POOL_MAX dead ones is through after as many tries.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await (target.begin as (...a: unknown[]) => Promise<unknown>)(...options, body);
+    } catch (error) {
+      if (started || attempt > POOL_MAX || !isStaleConnectionError(error)) throw error;
+    }
+  }
 }
 
 class PoolCounter {
@@ -93,13 +113,26 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     // wrapper hands back the same query object, with its `then` counting the run.
     const counted = new Proxy(sql, {
       get(target, prop, receiver) {
-        if (prop === 'begin') return (...args: Parameters<typeof sql.begin>) => counter.track(target.begin(...args));
+        if (prop === 'begin') return (...args: Parameters<typeof sql.begin>) => counter.track(beginOnce(target, args));
         if (prop === 'unsafe') {
           return (...args: Parameters<typeof sql.unsafe>) => {
             const query = target.unsafe(...args);
             const then = query.then.bind(query);
             let run: Promise<Awaited<typeof query>> | undefined;
-            query.then = ((onFulfilled, onRejected) => (run ??= counter.track(then())).then(onFulfilled, onRejected)) as typeof query.then;
+            // A read that met a connection left over from before a database restart runs again (db/stale-connection.ts).
+            const once = async () => {
+              for (let attempt = 1; ; attempt += 1) {
+                try {
+                  if (attempt === 1) return await then();
+                  const again = target.unsafe(...args);
+                  (again as { isRaw?: unknown }).isRaw = (query as { isRaw?: unknown }).isRaw;
+                  return await again;
+                } catch (error) {
+                  if (attempt > POOL_MAX || !isStaleConnectionError(error) || !isPlainSelect(args[0])) throw error;
+                }
+              }
+            };
+            query.then = ((onFulfilled, onRejected) => (run ??= counter.track(once())).then(onFulfilled, onRejected)) as typeof query.then;
             return query;
           };
         }
