@@ -20,6 +20,7 @@ import { createPostgresActivity } from './provisioners/postgres/activity.js';
 import { createSessionCapture, type CaptureCounts } from './services/session-capture.js';
 import { createSessionService } from './services/session-service.js';
 import { drainOutbox } from './jobs/outbox-worker.js';
+import { jiraTracker } from './integrations/jira.js';
 import { nextGrantEnd } from './db/grant-queries.js';
 import { startLoop, type Loop } from './jobs/loop.js';
 import { outboxBacklog } from './db/outbox-queries.js';
@@ -106,6 +107,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     afterCommit: () => outboxLoop?.kick(),
     provisioners,
     metrics,
+    tickets: config.JIRA_BASE_URL && config.JIRA_EMAIL && config.JIRA_API_TOKEN ? jiraTracker({ baseUrl: config.JIRA_BASE_URL, email: config.JIRA_EMAIL, apiToken: config.JIRA_API_TOKEN }, logger) : null,
   };
   const requests = createRequestService(serviceDeps);
   const reviews = createReviewService(serviceDeps);

@@ -55,6 +55,13 @@ export const ConfigSchema = z.object({
   SESSION_SAMPLE_SECONDS: z.coerce.number().positive().max(60).default(2),
   /** When set, GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (a random token, e.g. openssl rand -hex 32)').optional(),
+  /** Jira Cloud for ticket-checked justifications (docs/jira.md): the site, and an account's e-mail + API token. */
+  JIRA_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JIRA_EMAIL: z.email('must be the e-mail of the Jira account the API token belongs to').optional(),
+  JIRA_API_TOKEN: z.string().min(1).optional(),
+}).superRefine((c, ctx) => {
+  const jira = [c.JIRA_BASE_URL, c.JIRA_EMAIL, c.JIRA_API_TOKEN].filter(Boolean).length;
+  if (jira > 0 && jira < 3) ctx.addIssue({ code: 'custom', path: ['JIRA_API_TOKEN'], message: 'needs JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN together (docs/jira.md)' });
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -41,7 +41,7 @@ flows:
     duration_choices: [15m, 90m, 8h, 1d]
     approvals_required: 2
     allow_self_approval: true
-    justification: { required: true, min_length: 12, pattern: '^[A-Z]+-\d+', hint: 'Start with the ticket id, like OPS-123' }
+    justification: { required: true, min_length: 12, pattern: '^[A-Z]+-\d+', hint: 'Start with the ticket id, like OPS-123', jira: { projects: [OPS, INC] } }
     notify_channel: C0ACCESS
     enabled: false
   - name: optional-justification
@@ -175,7 +175,8 @@ describe('config export', () => {
     expect(parseAccessFile(text)).toEqual(parseAccessFile(RICH_FILE));
     const [flow] = await listFlows(db);
     expect(flow).toMatchObject({ requesterEveryone: true, durationChoices: [15, 90, 480, 1440], approvalsRequired: 2, enabled: false, notifyChannel: 'C0ACCESS' });
-    expect(flow?.justification).toEqual({ required: true, minLength: 12, pattern: '^[A-Z]+-\\d+', hint: 'Start with the ticket id, like OPS-123' });
+    expect(flow?.justification).toEqual({ required: true, minLength: 12, pattern: '^[A-Z]+-\\d+', hint: 'Start with the ticket id, like OPS-123', jira: { projects: ['OPS', 'INC'] } });
+    expect(text).toContain('jira:\n        projects:\n          - OPS\n          - INC');
   });
 
   it('keeps every lifecycle field through export, parse and apply', async () => {

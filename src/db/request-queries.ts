@@ -34,6 +34,7 @@ export const requestColumns = {
   denyReason: accessRequests.denyReason,
   endedAt: accessRequests.endedAt,
   endedBy: accessRequests.endedBy,
+  ticket: accessRequests.ticket,
 };
 
 const grantColumns = {
@@ -49,7 +50,7 @@ const grantColumns = {
 };
 
 /** Lifecycle fields a new request may leave out (they default to "none yet"). */
-type LifecycleFields = 'kind' | 'extendsRequestId' | 'startsAt' | 'lastNudgedAt' | 'remindedAt' | 'escalatedAt' | 'autoApprovedBy' | 'reviewedBy' | 'reviewedAt' | 'submissionKey';
+type LifecycleFields = 'kind' | 'extendsRequestId' | 'startsAt' | 'lastNudgedAt' | 'remindedAt' | 'escalatedAt' | 'autoApprovedBy' | 'reviewedBy' | 'reviewedAt' | 'submissionKey' | 'ticket';
 
 export async function insertRequest(db: Executor, row: Omit<RequestRow, 'decidedAt' | 'decidedBy' | 'denyReason' | 'endedAt' | 'endedBy' | LifecycleFields> & Partial<Pick<RequestRow, LifecycleFields>>, resources: RequestedResource[]) {
   await db.insert(accessRequests).values(row);

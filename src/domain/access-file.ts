@@ -3,6 +3,7 @@ import { DurationText, minutesText, People, SlackChannel } from './file-fields.j
 import { safeRegex, type Flow } from './flow.js';
 import { checkFileLifecycle, lifecycleFileFields, lifecycleFromFile, lifecycleToFile } from './lifecycle-file.js';
 import { ResourceNameSchema, ResourceTypeSchema, TagSchema, type ProvisionerConfig, type Resource } from './resource.js';
+import { PROJECT_KEY } from './ticket.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
 const TuningName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'use letters, digits, _ . @ - only');
@@ -46,6 +47,15 @@ export const JustificationSchema = z.strictObject({
     .refine((p) => safeRegex(p) !== null, 'is not a valid regular expression')
     .optional(),
   hint: z.string().max(150).optional(),
+  /** The justification names an open Jira issue of one of these projects (checked against Jira). */
+  jira: z
+    .strictObject({
+      projects: z
+        .array(z.string().regex(PROJECT_KEY, 'must be a Jira project key like INC (capitals, digits, _)'))
+        .min(1, 'name at least one Jira project key')
+        .max(20),
+    })
+    .optional(),
 });
 
 export const FileFlowSchema = z
@@ -148,8 +158,14 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
     approvalsRequired: f.approvals_required,
     allowSelfApproval: f.allow_self_approval,
     justification: f.justification
-      ? { required: f.justification.required, minLength: f.justification.min_length, pattern: f.justification.pattern ?? null, hint: f.justification.hint ?? null }
-      : { required: true, minLength: 0, pattern: null, hint: null },
+      ? {
+          required: f.justification.required,
+          minLength: f.justification.min_length,
+          pattern: f.justification.pattern ?? null,
+          hint: f.justification.hint ?? null,
+          jira: f.justification.jira ? { projects: [...new Set(f.justification.jira.projects)] } : null,
+        }
+      : { required: true, minLength: 0, pattern: null, hint: null, jira: null },
     notifyChannel: f.notify_channel ?? null,
     lifecycle: lifecycleFromFile(f),
     enabled: f.enabled,
@@ -190,7 +206,7 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
       ...(f.durationChoices.length ? { duration_choices: f.durationChoices.map(minutesText) } : {}),
       ...(f.approvalsRequired !== 1 ? { approvals_required: f.approvalsRequired } : {}),
       ...(f.allowSelfApproval ? { allow_self_approval: true } : {}),
-      ...(f.justification.required && f.justification.minLength === 0 && !f.justification.pattern && !f.justification.hint
+      ...(f.justification.required && f.justification.minLength === 0 && !f.justification.pattern && !f.justification.hint && !f.justification.jira?.projects.length
         ? {}
         : {
             justification: {
@@ -198,6 +214,7 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
               ...(f.justification.minLength ? { min_length: f.justification.minLength } : {}),
               ...(f.justification.pattern ? { pattern: f.justification.pattern } : {}),
               ...(f.justification.hint ? { hint: f.justification.hint } : {}),
+              ...(f.justification.jira?.projects.length ? { jira: { projects: f.justification.jira.projects } } : {}),
             },
           }),
       ...(f.notifyChannel ? { notify_channel: f.notifyChannel } : {}),

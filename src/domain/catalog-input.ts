@@ -2,6 +2,7 @@ import { formatDuration } from './duration.js';
 import { safeRegex, type Flow } from './flow.js';
 import { lifecycleProblems, type LifecycleField } from './lifecycle-input.js';
 import { ResourceNameSchema, TagSchema, type Resource } from './resource.js';
+import { PROJECT_KEY } from './ticket.js';
 
 /** Flow and resource edits from App Home, checked field by field so each problem shows under its input. */
 export type FlowInput = Omit<Flow, 'id'>;
@@ -18,6 +19,7 @@ export type FlowField =
   | 'justificationMinLength'
   | 'justificationPattern'
   | 'justificationHint'
+  | 'justificationJira'
   | LifecycleField;
 export type ResourceField = 'name' | 'type' | 'tags' | 'description' | 'defaults' | 'provisioner';
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;
@@ -44,6 +46,9 @@ export function flowInputProblems(f: FlowInput, knownResources: ReadonlySet<stri
   if (!Number.isInteger(f.justification.minLength) || f.justification.minLength < 0 || f.justification.minLength > 2000) e.justificationMinLength = 'Use a whole number from 0 to 2000.';
   if (f.justification.pattern !== null && (f.justification.pattern.length > 200 || !safeRegex(f.justification.pattern))) e.justificationPattern = 'That is not a valid regular expression.';
   if ((f.justification.hint ?? '').length > 150) e.justificationHint = 'Keep the hint under 150 characters.';
+  const projects = f.justification.jira?.projects ?? [];
+  if (projects.some((p) => !PROJECT_KEY.test(p))) e.justificationJira = 'Use Jira project keys like INC, OPS (capitals and digits, up to 10).';
+  else if (projects.length > 20) e.justificationJira = 'At most 20 Jira projects.';
   Object.assign(e, lifecycleProblems(f.lifecycle, knownResources));
   return e;
 }

@@ -1,5 +1,6 @@
 import { durationChoices } from './duration.js';
 import type { Resource } from './resource.js';
+import { missingKeyProblem } from './ticket.js';
 
 /** An approval flow: who may request which resources, and who approves. Pure data. */
 export interface Flow {
@@ -81,6 +82,11 @@ export interface JustificationRule {
   pattern: string | null;
   /** Shown to requesters under the field, e.g. "Start with the ticket id, like OPS-123". */
   hint: string | null;
+  /**
+   * The justification must name a Jira issue of one of these projects that exists and is not done
+   * (domain/ticket.ts). Absent on flows stored before this existed: no ticket check.
+   */
+  jira?: { projects: string[] } | null;
 }
 
 export const DEFAULT_JUSTIFICATION: JustificationRule = { required: true, minLength: 0, pattern: null, hint: null };
@@ -88,9 +94,10 @@ export const DEFAULT_JUSTIFICATION: JustificationRule = { required: true, minLen
 /** Null when the justification satisfies the flow's rule, else the sentence to show under the field. */
 export function justificationProblem(rule: JustificationRule, text: string): string | null {
   const t = text.trim();
-  if (!t) return rule.required || rule.minLength > 0 || rule.pattern ? 'Say why you need this access.' : null;
+  if (!t) return rule.required || rule.minLength > 0 || rule.pattern || rule.jira?.projects.length ? 'Say why you need this access.' : null;
   if (t.length < rule.minLength) return `Write at least ${rule.minLength} characters.`;
   if (rule.pattern && !safeRegex(rule.pattern)?.test(t)) return rule.hint ?? `It must match ${rule.pattern}.`;
+  if (rule.jira?.projects.length) return missingKeyProblem(t, rule.jira.projects);
   return null;
 }
 

@@ -1,3 +1,4 @@
+import type { TicketSnapshot } from './ticket.js';
 import type { Policy } from './policy.js';
 import type { RequestStatus } from './request-lifecycle.js';
 import type { ResourceType } from './resource.js';
@@ -36,6 +37,8 @@ export interface RequestRow {
   denyReason: string | null;
   endedAt: Date | null;
   endedBy: string | null;
+  /** The Jira ticket the justification named, as Jira described it at request time (flows with a ticket check). */
+  ticket: TicketSnapshot | null;
 }
 
 export interface RequestedResource {

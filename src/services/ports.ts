@@ -4,6 +4,7 @@ import type { NoticeEvent } from '../domain/outbox.js';
 import type { MessageRef, RequestDetails } from '../domain/request.js';
 import type { ProvisionerRegistry } from '../provisioners/registry.js';
 import type { DeliveryProblem } from './delivery.js';
+import type { TicketLookup } from '../domain/ticket.js';
 
 /** Resources and flows (db/catalog-cache.ts: cached, checked against the catalogue version on each read). */
 export interface CatalogReader {
@@ -115,6 +116,8 @@ export interface ServiceDeps {
   provisioners: ProvisionerRegistry;
   /** Operational figures; absent: nothing is counted. */
   metrics?: Metrics;
+  /** Jira, for flows whose justification must name an open ticket; absent: not configured. */
+  tickets?: TicketTracker | null;
 }
 
 /** What a request ended as (or became), counted per flow; the values are fixed here, so labels stay bounded. */
@@ -158,3 +161,12 @@ export const noopMetrics: Metrics = {
   provisioningAttempt: () => {},
   observeRevocationLag: () => {},
 };
+
+/**
+ * An issue tracker (Jira Cloud: integrations/jira.ts) asked whether a ticket a justification names exists
+ * and is still open. Never throws: a tracker it cannot reach answers `unavailable` (the request then goes
+ * to people with a warning). Null in the composition root when no tracker is configured.
+ */
+export interface TicketTracker {
+  lookup(key: string): Promise<TicketLookup>;
+}

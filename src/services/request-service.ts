@@ -7,10 +7,12 @@ import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, insertRequest, pendingDecidableBy, requestsFromSubmission, requestsOf, type RequestDetails } from '../db/request-queries.js';
 import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
-import { decidableFlows, durationsFor, justificationProblem, offeredDurations, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
+import { decidableFlows, durationsFor, type Flow, justificationProblem, offeredDurations, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
+import { checkTickets } from './ticket-check.js';
+import { ticketHint } from '../domain/ticket.js';
 import { approverIdentity, approverIdsOf, requesterIdentity, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
@@ -103,7 +105,7 @@ export function createRequestService(deps: ServiceDeps) {
       durations: durationsFor(found ? [found] : requestable),
       asksForSshKey,
       justificationOptional: requestable.every((r) => r.flows.every((f) => justificationProblem(f.justification, '') === null)),
-      justificationHints: [...new Set(requestable.flatMap((r) => r.flows.map((f) => f.justification.hint)).filter((h): h is string => Boolean(h)))],
+      justificationHints: [...new Set(requestable.flatMap((r) => r.flows.map(justificationHint)).filter((h): h is string => Boolean(h)))],
     };
   }
 
@@ -168,6 +170,9 @@ export function createRequestService(deps: ServiceDeps) {
       if (problem) errors.justification = problem;
     }
     if (Object.keys(errors).length > 0) return { ok: false, errors };
+    // After every other check, so a form with a typo costs no call to Jira.
+    const tickets = await checkTickets(deps.tickets, plans.map((p) => p.flow), justification, clock.now());
+    if (tickets.problem) return { ok: false, errors: { justification: tickets.problem } };
     const approvers = await Promise.all(
       plans.map(async (p) => (await approverIdsOf(directory, p.flow)).filter((id) => id !== input.requesterId || p.flow.allowSelfApproval)),
     );
@@ -179,7 +184,8 @@ export function createRequestService(deps: ServiceDeps) {
     const now = clock.now();
     const ids = plans.map(() => newId('req'));
     // A flow's auto-approval rule may grant a request at once (read-only, untuned); the rest wait for people.
-    const automatic = plans.map((p) => autoApprovalFor(p.flow, p.resources, duration, now));
+    // A ticket Jira could not confirm goes to people, who see the warning, never to a rule.
+    const automatic = plans.map((p, i) => (tickets.snapshots[i]?.checked === false ? null : autoApprovalFor(p.flow, p.resources, duration, now)));
     const requesterEmail = automatic.some(Boolean) ? ((await directory.person(input.requesterId).catch(() => null))?.email ?? null) : null;
     const stored = await db.transaction(async (tx) => {
       for (const [i, plan] of plans.entries()) {
@@ -199,6 +205,7 @@ export function createRequestService(deps: ServiceDeps) {
             notifyChannel: plan.flow.notifyChannel,
             startsAt,
             submissionKey: input.submissionKey ?? null,
+            ticket: tickets.snapshots[i] ?? null,
             createdAt: now,
           },
           plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
@@ -208,7 +215,7 @@ export function createRequestService(deps: ServiceDeps) {
           actor: input.requesterId,
           action: 'request.created',
           createdAt: now,
-          details: { flow: plan.flow.name, resources: plan.resources.map((r) => r.name), durationMinutes: duration, justification, approvers: approvers[i], ...(startsAt ? { startsAt: startsAt.toISOString() } : {}) },
+          details: { flow: plan.flow.name, resources: plan.resources.map((r) => r.name), durationMinutes: duration, justification, approvers: approvers[i], ...(startsAt ? { startsAt: startsAt.toISOString() } : {}), ...(tickets.snapshots[i] ? { ticket: tickets.snapshots[i] } : {}) },
         });
         const approval = automatic[i];
         if (approval) await writeAutoApproval(tx, { requestId: id, requesterId: input.requesterId, durationMinutes: duration, startsAt, flowName: plan.flow.name, approval, requesterEmail, now });
@@ -253,6 +260,9 @@ export function createRequestService(deps: ServiceDeps) {
 }
 
 export type RequestService = ReturnType<typeof createRequestService>;
+
+/** The flow's own hint, else for a ticket check the projects it accepts. */
+const justificationHint = (f: Flow) => f.justification.hint ?? (f.justification.jira?.projects.length ? ticketHint(f.justification.jira.projects) : null);
 
 /** SSH resources provisioned with certificates need the requester's public key. */
 const needsSshKey = (r: { type: string; provisioner: { type: string } | null }) => r.type === 'ssh' && r.provisioner?.type === 'ssh';

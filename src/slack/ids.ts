@@ -87,6 +87,7 @@ export const FlowForm = {
   minLength: 'af.just.min',
   pattern: 'af.just.pattern',
   hint: 'af.just.hint',
+  jiraProjects: 'af.just.jira',
   channel: 'af.channel',
   remindAfter: 'af.remind',
   escalateAfter: 'af.escalate',

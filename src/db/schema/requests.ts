@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Policy } from '../../domain/policy.js';
 import type { RequestStatus } from '../../domain/request-lifecycle.js';
+import type { TicketSnapshot } from '../../domain/ticket.js';
 
 /**
  * One access request goes through one flow. Flow and resource names are copied in (snapshots) so
@@ -44,6 +45,8 @@ export const accessRequests = pgTable(
     denyReason: text('deny_reason'),
     endedAt: timestamp('ended_at', { withTimezone: true }),
     endedBy: text('ended_by'),
+    /** The Jira ticket the justification named, as Jira described it at request time (domain/ticket.ts). */
+    ticket: jsonb('ticket').$type<TicketSnapshot>(),
   },
   (t) => [
     index('access_requests_requester_idx').on(t.requesterId, t.createdAt),

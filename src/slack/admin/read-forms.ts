@@ -21,6 +21,8 @@ export function readFlowForm(v: StateValues): FlowInput {
   const options = new Set(selectedValues(v, FlowForm.options, FIELD));
   const pattern = textValue(v, FlowForm.pattern, FIELD).trim();
   const hint = textValue(v, FlowForm.hint, FIELD).trim();
+  // "INC, ops" -> [INC, OPS]: Jira project keys are capitals; catalog-input checks the rest.
+  const jiraProjects = [...new Set(textValue(v, FlowForm.jiraProjects, FIELD).toUpperCase().split(/[\s,]+/).filter(Boolean))];
   return {
     name: textValue(v, FlowForm.name, FIELD).trim(),
     description: textValue(v, FlowForm.description, FIELD).trim(),
@@ -40,6 +42,7 @@ export function readFlowForm(v: StateValues): FlowInput {
       minLength: int(textValue(v, FlowForm.minLength, FIELD), 0),
       pattern: pattern || null,
       hint: hint || null,
+      jira: jiraProjects.length ? { projects: jiraProjects } : null,
     },
     notifyChannel: conversation(v, FlowForm.channel),
     lifecycle: readLifecycleForm(v).lifecycle,
@@ -59,6 +62,7 @@ const FLOW_BLOCKS: Record<FlowField, string> = {
   justificationMinLength: FlowForm.minLength,
   justificationPattern: FlowForm.pattern,
   justificationHint: FlowForm.hint,
+  justificationJira: FlowForm.jiraProjects,
   remindAfter: FlowForm.remindAfter,
   escalateAfter: FlowForm.escalateAfter,
   escalation: FlowForm.escalationUsers,

@@ -5,6 +5,7 @@ import { describeGrant } from '../../domain/policy.js';
 import { RequestIds, ReviewIds } from '../ids.js';
 import { code, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
 import { context, md, plain, section } from '../views.js';
+import { ticketBlocks } from './ticket-block.js';
 import { breakGlassReviewBlocks, breakGlassTitle, grantedByText, lifecycleStatusLine } from './lifecycle-message.js';
 
 export interface SlackMessage {
@@ -79,6 +80,7 @@ function summaryBlocks(r: RequestDetails, title: string): KnownBlock[] {
       ],
     },
     section(`*Justification*\n${quote(userText(r.justification, 2800))}`),
+    ...ticketBlocks(r.ticket),
   ];
 }
 

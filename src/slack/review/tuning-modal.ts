@@ -5,6 +5,7 @@ import { NO_OFFER, preselectedRoles, type TuningOffer } from '../../domain/resou
 import { ReviewIds, tuningAction, tuningBlock } from '../ids.js';
 import { code, mention, quote, userText } from '../mrkdwn.js';
 import { divider, durationOption, option, plain, section } from '../views.js';
+import { ticketBlocks } from './ticket-block.js';
 
 const textInput = (block: string, label: string, hint: string, placeholder: string, initial: string[]): KnownBlock => ({
   type: 'input',
@@ -108,6 +109,7 @@ export function buildTuningModal(r: RequestDetails, defaults: Record<string, Tun
     ...progress,
     section(`${mention(r.requesterId)} asks for ${r.resources.map((x) => code(x.name)).join(', ')} for *${formatDuration(r.durationMinutes)}*.`),
     section(quote(userText(r.justification, 2800))),
+    ...ticketBlocks(r.ticket),
     {
       type: 'input',
       block_id: ReviewIds.durationBlock,
