@@ -82,6 +82,12 @@ describe('a flow that requires an open Jira ticket', () => {
     jira.putIssue({ key: 'INC-7', summary: 'Checkout returns 500 for EU cards', status: 'Done', category: 'done' });
     const [again] = await h.sql`select ticket from access_requests where id = ${row!.id}`;
     expect(again!.ticket.status).toBe('In Progress');
+    // The audit story an approver reads in Slack says what the ticket was when access was asked for.
+    h.slack.clearViews(PEOPLE.approver);
+    await h.driver.command(PEOPLE.approver, '/access', `audit ${row!.id}`);
+    const story = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the audit modal');
+    expect(allText(story.view.blocks)).toContain('ticket INC-7 “Checkout returns 500 for EU cards” was In Progress then');
+    h.slack.clearViews(PEOPLE.approver);
     jira.putIssue({ key: 'INC-7', summary: 'Checkout returns 500 for EU cards', status: 'In Progress', category: 'indeterminate' });
   });
 

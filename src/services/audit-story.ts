@@ -25,7 +25,7 @@ export function storyOf(events: readonly StoredEvent[]): StoryLine[] {
     let summary: string;
     switch (e.action) {
       case 'request.created':
-        summary = `requested ${(d.resources ?? []).join(', ')} for ${formatDuration(Number(d.durationMinutes ?? 0))} through flow ${d.flow}: “${String(d.justification ?? '').slice(0, 500)}”`;
+        summary = `requested ${(d.resources ?? []).join(', ')} for ${formatDuration(Number(d.durationMinutes ?? 0))} through flow ${d.flow}: “${String(d.justification ?? '').slice(0, 500)}”${ticketText(d.ticket)}`;
         break;
       case 'request.approval_added':
         summary = `approved (${d.approvals} of ${d.required}) with tuning: ${policyText(d.policy)}`;
@@ -87,4 +87,11 @@ export function storyOf(events: readonly StoredEvent[]): StoryLine[] {
     }
     return { id: e.id, at: e.createdAt, actor: e.actor, action: e.action, summary, intact: chainHash(e.prevHash, e) === e.hash };
   });
+}
+
+/** The Jira ticket as it was when the request was made (domain/ticket.ts TicketSnapshot). */
+function ticketText(ticket: unknown): string {
+  const t = ticket as { key?: string; checked?: boolean; title?: string; status?: string; reason?: string } | undefined;
+  if (!t?.key) return '';
+  return t.checked ? `; ticket ${t.key} “${String(t.title ?? '').slice(0, 200)}” was ${t.status} then` : `; ticket ${t.key} not checked (${t.reason})`;
 }
