@@ -4,8 +4,8 @@ import { grantHolderColumns, type GrantHolderRow } from './grant-queries.js';
 import { newId } from './ids.js';
 import { grants, grantTargets, sessionEvents, sessionRecordings, sessions } from './schema/index.js';
 
-export type SessionSource = 'api' | 'postgres-capture';
-export type SessionEventKind = 'command' | 'query';
+import type { SessionEventKind, SessionSource } from '../domain/session.js';
+export type { SessionEventKind, SessionSource };
 
 /** "ses_7f3k2m9x4q". */
 export const newSessionId = (): string => newId('ses');
