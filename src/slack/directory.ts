@@ -16,6 +16,8 @@ export type GroupChange = { users: string[] } | { added: string[]; removed: stri
 export interface SlackDirectory extends Directory {
   /** Applies a membership change Slack announced, so the next check sees it without waiting for the cache. */
   groupChanged(groupId: string, change: GroupChange): void;
+  /** Forgets what it knew of a person (a user_change event): the next check asks Slack. */
+  personChanged(userId: string): void;
 }
 
 /**
@@ -119,9 +121,10 @@ export function createSlackDirectory(
     groups: () =>
       cached(groupList, 'all', async () => {
         try {
-          const res = await client.usergroups.list({ include_disabled: false });
+          // Disabled ones too (date_delete > 0), marked: App Home says which flows name a disabled group.
+          const res = await client.usergroups.list({ include_disabled: true });
           groupsUnavailable = false;
-          return (res.usergroups ?? []).filter((g) => g.id).map((g) => ({ id: g.id!, handle: g.handle ?? '', name: g.name ?? g.handle ?? g.id! }));
+          return (res.usergroups ?? []).filter((g) => g.id).map((g) => ({ id: g.id!, handle: g.handle ?? '', name: g.name ?? g.handle ?? g.id!, ...(g.date_delete ? { disabled: true } : {}) }));
         } catch (e) {
           if (noUserGroups(e)) return [];
           throw e;
@@ -130,6 +133,10 @@ export function createSlackDirectory(
     userGroupsAvailable: async () => {
       await directory.groups();
       return !groupsUnavailable;
+    },
+    personChanged(userId) {
+      generation.set(userId, (generation.get(userId) ?? 0) + 1);
+      people.delete(userId);
     },
     groupChanged(groupId, change) {
       generation.set(groupId, (generation.get(groupId) ?? 0) + 1);
