@@ -36,9 +36,9 @@ export function createOffboardingService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
 
-  async function lookUp(userId: string): Promise<Person | null> {
+  async function lookUp(userId: string, fresh = false): Promise<Person | null> {
     try {
-      return await directory.person(userId);
+      return await directory.person(userId, { fresh });
     } catch (e) {
       if (isAppError(e) && e.code === 'not_allowed') return null; // Slack does not know them: not a deactivation
       throw e;
@@ -112,13 +112,13 @@ export function createOffboardingService(deps: ServiceDeps) {
 
   /**
    * Catches what an event missed (the bot was down, the event was lost): asks Slack about everyone
-   * holding an active grant and offboards those it says are deactivated. users.info is Tier 4 and the
-   * directory caches each answer, so this costs one call per holder per cache period.
+   * holding an active grant (fresh, not from the directory's cache) and offboards those it says are
+   * deactivated: one users.info (Tier 4, 100+ a minute) per holder per RECONCILE_INTERVAL_SECONDS.
    */
   async function reconcile(): Promise<number> {
     let offboarded = 0;
     for (const holder of await activeHolders(db)) {
-      const person = await lookUp(holder);
+      const person = await lookUp(holder, true);
       if (person?.deleted && (await personLeft(holder)).deactivated) offboarded++;
     }
     return offboarded;

@@ -35,7 +35,8 @@ export interface UserGroup {
 }
 
 export interface Directory {
-  person(userId: string): Promise<Person>;
+  /** `fresh`: ask Slack now rather than answer from a cache (the periodic check for deactivated people). */
+  person(userId: string, opts?: { fresh?: boolean }): Promise<Person>;
   groupMembers(groupId: string): Promise<string[]>;
   /** Every user group of the workspace, disabled ones marked; none on a workspace without user groups. */
   groups(): Promise<UserGroup[]>;

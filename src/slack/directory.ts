@@ -52,8 +52,9 @@ export function createSlackDirectory(
     return true;
   };
 
-  function cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  function cached<T>(map: Map<string, Cached<T>>, key: string, fresh: boolean, load: () => Promise<T>): Promise<T> {
     const hit = map.get(key);
+    if (fresh) return fetchShared(map, key, hit, load);
     if (hit && hit.until > now()) return Promise.resolve(hit.value);
     const refresh = fetchShared(map, key, hit, load);
     if (hit && hit.until + staleMs > now()) {
@@ -88,8 +89,8 @@ export function createSlackDirectory(
   }
 
   const directory: SlackDirectory = {
-    person: (userId) =>
-      cached(people, userId, async () => {
+    person: (userId, opts) =>
+      cached(people, userId, opts?.fresh === true, async () => {
         try {
           const { user } = await client.users.info({ user: userId });
           if (!user?.id) throw new AppError('not_allowed', `Unknown user ${userId}`);
@@ -108,7 +109,7 @@ export function createSlackDirectory(
         }
       }),
     groupMembers: (groupId) =>
-      cached(groups, groupId, async () => {
+      cached(groups, groupId, false, async () => {
         try {
           const res = await client.usergroups.users.list({ usergroup: groupId });
           return res.users ?? [];
@@ -119,7 +120,7 @@ export function createSlackDirectory(
         }
       }),
     groups: () =>
-      cached(groupList, 'all', async () => {
+      cached(groupList, 'all', false, async () => {
         try {
           // Disabled ones too (date_delete > 0), marked: App Home says which flows name a disabled group.
           const res = await client.usergroups.list({ include_disabled: true });
