@@ -5,7 +5,15 @@ import { waitFor } from './support/wait.js';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
 import { createTargetDatabase, type TestDatabase } from './support/database.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, myMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import {
+  allText,
+  approve,
+  approverMessage,
+  myMessage,
+  replyTo,
+  requestAccess,
+  statusOf,
+} from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /** When Slack says a person or a group is gone: journeys through the signed driver, checked in Slack and Postgres. */
@@ -55,7 +63,10 @@ flows:
 beforeAll(async () => {
   target = await createTargetDatabase([[1, 100]]);
   targetDb = target.name;
-  h = await startHarness({ accessFile, app: { secretEnv: { TARGET_DB_ADMIN_URL: target.url }, extraProvisioners: [memory.provisioner] } });
+  h = await startHarness({
+    accessFile,
+    app: { secretEnv: { TARGET_DB_ADMIN_URL: target.url }, extraProvisioners: [memory.provisioner] },
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -70,9 +81,22 @@ const roleExists = async (role: string) => {
     await sql.end();
   }
 };
-const roleOf = async (id: string) => ((await h.sql`select t.state from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id} and t.resource_name = 'prod-db'`)[0]!.state as { role: string }).role;
-const trail = async (id: string) => (await h.sql`select actor, action, details from audit_events where request_id = ${id} order by id`).map((r) => ({ actor: r.actor as string, action: r.action as string, details: r.details as Record<string, unknown> }));
-const counts = async () => (await h.sql`select (select count(*)::int from audit_events) as audit, (select count(*)::int from outbox) as outbox`)[0]!;
+const roleOf = async (id: string) =>
+  (
+    (
+      await h.sql`select t.state from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id} and t.resource_name = 'prod-db'`
+    )[0]!.state as { role: string }
+  ).role;
+const trail = async (id: string) =>
+  (await h.sql`select actor, action, details from audit_events where request_id = ${id} order by id`).map((r) => ({
+    actor: r.actor as string,
+    action: r.action as string,
+    details: r.details as Record<string, unknown>,
+  }));
+const counts = async () =>
+  (
+    await h.sql`select (select count(*)::int from audit_events) as audit, (select count(*)::int from outbox) as outbox`
+  )[0]!;
 
 /** An active grant of prod-db for `user`, approved by the approver: its request id and role. */
 async function activeGrant(user: string, justification: string): Promise<{ id: string; role: string }> {
@@ -90,20 +114,35 @@ describe('a deactivated member (user_change with deleted: true)', () => {
 
   it('ends their active grant now: the role is gone from the target database, approvers see why', async () => {
     granted = await activeGrant(LEAVER, 'OFF-1 active');
-    [pending] = (await requestAccess(h, LEAVER, { resources: ['app-one'], duration: '60', justification: 'OFF-1 pending' })) as [string];
+    [pending] = (await requestAccess(h, LEAVER, {
+      resources: ['app-one'],
+      duration: '60',
+      justification: 'OFF-1 pending',
+    })) as [string];
     expect(await statusOf(h, pending)).toBe('pending');
 
     h.slack.deactivateUser(LEAVER);
     const res = await h.driver.userChange(LEAVER);
     expect(res.status).toBe(200);
     // Bolt acks the event first and runs the listener after: wait for what it writes.
-    await waitFor(async () => (await statusOf(h, granted.id)) === 'revoked' && (await statusOf(h, pending)) === 'cancelled', 5000, 'the grant ended and the request cancelled');
+    await waitFor(
+      async () => (await statusOf(h, granted.id)) === 'revoked' && (await statusOf(h, pending)) === 'cancelled',
+      5000,
+      'the grant ended and the request cancelled',
+    );
     await h.settle();
 
     expect(await roleExists(granted.role)).toBe(false);
-    const [row] = await h.sql`select r.ended_by, g.status as grant_status, t.status as target_status from access_requests r join grants g on g.request_id = r.id join grant_targets t on t.grant_id = g.id where r.id = ${granted.id}`;
-    expect(row).toMatchObject({ ended_by: 'slack:user_deactivated', grant_status: 'revoked', target_status: 'removed' });
-    expect(await trail(granted.id)).toEqual(expect.arrayContaining([{ actor: 'system', action: 'grant.ended', details: { reason: 'user_deactivated' } }]));
+    const [row] =
+      await h.sql`select r.ended_by, g.status as grant_status, t.status as target_status from access_requests r join grants g on g.request_id = r.id join grant_targets t on t.grant_id = g.id where r.id = ${granted.id}`;
+    expect(row).toMatchObject({
+      ended_by: 'slack:user_deactivated',
+      grant_status: 'revoked',
+      target_status: 'removed',
+    });
+    expect(await trail(granted.id)).toEqual(
+      expect.arrayContaining([{ actor: 'system', action: 'grant.ended', details: { reason: 'user_deactivated' } }]),
+    );
     const message = approverMessage(h, PEOPLE.approver, granted.id).message;
     const text = allText(h.slack.message(message.channel, message.ts)!.blocks);
     expect(text).toContain("the requester's Slack account was deactivated");
@@ -112,16 +151,22 @@ describe('a deactivated member (user_change with deleted: true)', () => {
 
   it('cancels their pending request, and the approvers’ message loses its buttons', async () => {
     expect(await statusOf(h, pending)).toBe('cancelled');
-    expect(await trail(pending)).toEqual(expect.arrayContaining([{ actor: 'system', action: 'request.cancelled', details: { reason: 'user_deactivated' } }]));
+    expect(await trail(pending)).toEqual(
+      expect.arrayContaining([
+        { actor: 'system', action: 'request.cancelled', details: { reason: 'user_deactivated' } },
+      ]),
+    );
     const message = approverMessage(h, PEOPLE.approver, pending).message;
     const text = allText(h.slack.message(message.channel, message.ts)!.blocks);
-    expect(text).toContain("Cancelled");
+    expect(text).toContain('Cancelled');
     expect(text).toContain("the requester's Slack account was deactivated");
     expect(text).not.toContain('review.approve');
   });
 
   it('tells nobody in a DM the deactivated person cannot read', async () => {
-    const notices = h.slack.dmsTo(LEAVER).filter((m) => allText(m.blocks).includes('was revoked') || allText(m.blocks).includes('You released'));
+    const notices = h.slack
+      .dmsTo(LEAVER)
+      .filter((m) => allText(m.blocks).includes('was revoked') || allText(m.blocks).includes('You released'));
     expect(notices).toEqual([]);
   });
 
@@ -139,7 +184,9 @@ describe('a deactivated member (user_change with deleted: true)', () => {
   it('a deactivated person’s `/access request` gets a clear sentence and opens no form', async () => {
     h.slack.clearViews(LEAVER);
     const reply = await replyTo(h, () => h.driver.command(LEAVER, '/access', 'request'));
-    expect(reply.text).toBe('Your Slack account is deactivated, so you cannot request, approve or hold access. Ask a workspace admin if this is a mistake.');
+    expect(reply.text).toBe(
+      'Your Slack account is deactivated, so you cannot request, approve or hold access. Ask a workspace admin if this is a mistake.',
+    );
     expect(h.slack.topView(LEAVER)).toBeUndefined();
   });
 
@@ -153,7 +200,8 @@ describe('a deactivated member (user_change with deleted: true)', () => {
   });
 
   it('the periodic check catches a holder deactivated while no event arrived', async () => {
-    const [row] = await h.sql`select id from access_requests where requester_id = ${QUIET_LEAVER} and status = 'active'`;
+    const [row] =
+      await h.sql`select id from access_requests where requester_id = ${QUIET_LEAVER} and status = 'active'`;
     const id = row!.id as string;
     const role = await roleOf(id);
     h.slack.deactivateUser(QUIET_LEAVER); // no user_change: the bot was down, the event was lost
@@ -169,10 +217,18 @@ describe('a deactivated member (user_change with deleted: true)', () => {
 
 describe('a deactivated approver', () => {
   it('leaves pending requests pending, and a requester whose only approver they were is told once', async () => {
-    const [id] = (await requestAccess(h, STRANDED, { resources: ['staging-db'], duration: '60', justification: 'OFF-3 stranded' })) as [string];
+    const [id] = (await requestAccess(h, STRANDED, {
+      resources: ['staging-db'],
+      duration: '60',
+      justification: 'OFF-3 stranded',
+    })) as [string];
     h.slack.deactivateUser(SOLE_APPROVER);
     await h.driver.userChange(SOLE_APPROVER);
-    await waitFor(async () => (await trail(id)).some((e) => e.action === 'request.no_approver'), 5000, 'the no-approver notice queued');
+    await waitFor(
+      async () => (await trail(id)).some((e) => e.action === 'request.no_approver'),
+      5000,
+      'the no-approver notice queued',
+    );
     await h.settle();
     await h.driver.redeliverLastEvent(1);
     await h.settle();
@@ -180,7 +236,13 @@ describe('a deactivated approver', () => {
     const told = h.slack.dmsTo(STRANDED).filter((m) => allText(m.blocks).includes('Nobody can approve your request'));
     expect(told).toHaveLength(1);
     expect(allText(told[0]!.blocks)).toContain(id);
-    expect((await trail(id)).filter((e) => e.action === 'request.no_approver')).toEqual([{ actor: 'system', action: 'request.no_approver', details: { approver: SOLE_APPROVER, reason: 'user_deactivated' } }]);
+    expect((await trail(id)).filter((e) => e.action === 'request.no_approver')).toEqual([
+      {
+        actor: 'system',
+        action: 'request.no_approver',
+        details: { approver: SOLE_APPROVER, reason: 'user_deactivated' },
+      },
+    ]);
     // Their own message keeps its Cancel button: they can still withdraw it.
     expect(allText(myMessage(h, STRANDED, id).message.blocks)).toContain('mine.');
   });
@@ -190,7 +252,11 @@ describe('a user group disabled in Slack', () => {
   let id: string;
 
   it('its members cannot approve any more', async () => {
-    [id] = (await requestAccess(h, GROUP_REQUESTER, { resources: ['grafana'], duration: '60', justification: 'OFF-4 group' })) as [string];
+    [id] = (await requestAccess(h, GROUP_REQUESTER, {
+      resources: ['grafana'],
+      duration: '60',
+      justification: 'OFF-4 group',
+    })) as [string];
     const where = approverMessage(h, PEOPLE.dba, id);
     h.slack.disableUsergroup('S0DBTEAM');
     await h.driver.subteamUpdated('S0DBTEAM');
@@ -205,13 +271,19 @@ describe('a user group disabled in Slack', () => {
     await until(() => h.slack.home(PEOPLE.admin), 2000, 'the admin home');
     const before = h.slack.home(PEOPLE.admin)!.hash;
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
-    const home = await until(() => h.slack.home(PEOPLE.admin)?.hash !== before && h.slack.home(PEOPLE.admin), 2000, 'the flows tab');
+    const home = await until(
+      () => h.slack.home(PEOPLE.admin)?.hash !== before && h.slack.home(PEOPLE.admin),
+      2000,
+      'the flows tab',
+    );
     const blocks = home.view.blocks as Array<{ text?: { text: string } }>;
     const flow = (name: string) => blocks.map((b) => b.text?.text ?? '').find((t) => t.startsWith(`*${name}*`)) ?? '';
     expect(flow('support-prod')).toContain('Approver group @dba is disabled in Slack');
     expect(flow('support-prod')).not.toContain('Nobody can approve');
     expect(flow('dba-only')).toContain('Approver group @dba is disabled in Slack');
-    expect(flow('dba-only')).toContain('*Nobody can approve this flow.* A Slack admin can enable @dba again, or an admin of this bot can change its approvers in ACCESS_CONFIG.');
+    expect(flow('dba-only')).toContain(
+      '*Nobody can approve this flow.* A Slack admin can enable @dba again, or an admin of this bot can change its approvers in ACCESS_CONFIG.',
+    );
     expect(flow('solo')).not.toContain('disabled in Slack');
   });
 });

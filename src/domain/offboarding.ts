@@ -14,6 +14,11 @@ export const endedByDeactivation = (r: { endedBy: string | null }): boolean => r
  * Who can still decide a pending request once `gone` left: the flow's approvers (named and group
  * members) other than the person who left and, unless the flow allows self-approval, the requester.
  */
-export function remainingDeciders(approverIds: readonly string[], gone: string, requesterId: string, allowSelfApproval: boolean): string[] {
+export function remainingDeciders(
+  approverIds: readonly string[],
+  gone: string,
+  requesterId: string,
+  allowSelfApproval: boolean,
+): string[] {
   return approverIds.filter((id) => id !== gone && (allowSelfApproval || id !== requesterId));
 }

@@ -56,7 +56,15 @@ export function createOffboardingService(deps: ServiceDeps) {
         if (!row) return null;
         const now = clock.now();
         if (row.status === 'active') {
-          const ended = await endGrantWrite(tx, { row, expiresAt: null, how: 'revoke', now, endedBy: DEACTIVATED_BY, audit: { ...audit, action: 'grant.ended' }, notifyRequester: false });
+          const ended = await endGrantWrite(tx, {
+            row,
+            expiresAt: null,
+            how: 'revoke',
+            now,
+            endedBy: DEACTIVATED_BY,
+            audit: { ...audit, action: 'grant.ended' },
+            notifyRequester: false,
+          });
           return ended.ok ? ({ flow: row.flowName, outcome: 'revoked' } as const) : null;
         }
         const step = transition({ ...row, expiresAt: null }, { type: 'cancel' }, now);
@@ -92,7 +100,13 @@ export function createOffboardingService(deps: ServiceDeps) {
         const row = await lockRequest(tx, pending.id);
         if (row?.status !== 'pending') return false;
         if (await hasAuditEvent(tx, row.id, 'request.no_approver', 'approver', userId)) return false;
-        await appendAudit(tx, { requestId: row.id, actor: 'system', action: 'request.no_approver', createdAt: clock.now(), details: { approver: userId, reason: DEACTIVATION_REASON } });
+        await appendAudit(tx, {
+          requestId: row.id,
+          actor: 'system',
+          action: 'request.no_approver',
+          createdAt: clock.now(),
+          details: { approver: userId, reason: DEACTIVATION_REASON },
+        });
         await enqueue(tx, [{ topic: 'requester.notify', requestId: row.id, payload: { event: 'no_approver' } }]);
         return true;
       });
@@ -105,8 +119,14 @@ export function createOffboardingService(deps: ServiceDeps) {
   }
 
   async function decidersLeft(flow: Flow, gone: string, requesterId: string): Promise<string[]> {
-    const escalationGroups = await Promise.all((flow.lifecycle?.escalationGroups ?? []).map((g) => directory.groupMembers(g)));
-    const all = [...(await approverIdsOf(directory, flow)), ...(flow.lifecycle?.escalationUsers ?? []), ...escalationGroups.flat()];
+    const escalationGroups = await Promise.all(
+      (flow.lifecycle?.escalationGroups ?? []).map((g) => directory.groupMembers(g)),
+    );
+    const all = [
+      ...(await approverIdsOf(directory, flow)),
+      ...(flow.lifecycle?.escalationUsers ?? []),
+      ...escalationGroups.flat(),
+    ];
     return remainingDeciders([...new Set(all)], gone, requesterId, flow.allowSelfApproval);
   }
 
