@@ -55,7 +55,7 @@ flows:
     max_duration: 1h
   - name: dba-only
     resources: { names: [grafana] }
-    requesters: { users: [${GROUP_REQUESTER}] }
+    requesters: { users: [${GROUP_REQUESTER}], groups: [S0DBTEAM] }
     approvers: { groups: [S0DBTEAM] }
     max_duration: 1h
 `;
@@ -243,6 +243,11 @@ describe('a deactivated approver', () => {
         details: { approver: SOLE_APPROVER, reason: 'user_deactivated' },
       },
     ]);
+    // The departed approver's own message, should anyone click it, is refused with the sentence.
+    const theirs = approverMessage(h, SOLE_APPROVER, id);
+    const refused = await replyTo(h, () => h.driver.clickButton(SOLE_APPROVER, theirs, 'review.approve'));
+    expect(refused.text).toContain('Your Slack account is deactivated');
+    expect(await statusOf(h, id)).toBe('pending');
     // Their own message keeps its Cancel button: they can still withdraw it.
     expect(allText(myMessage(h, STRANDED, id).message.blocks)).toContain('mine.');
   });
@@ -251,7 +256,11 @@ describe('a deactivated approver', () => {
 describe('a user group disabled in Slack', () => {
   let id: string;
 
-  it('its members cannot approve any more', async () => {
+  it('its members cannot approve any more, nor request through it', async () => {
+    h.slack.clearViews(PEOPLE.dba);
+    await h.driver.command(PEOPLE.dba, '/access', 'request');
+    expect(allText(await until(() => h.slack.topView(PEOPLE.dba), 2000, 'the request modal'))).toContain('grafana');
+    h.slack.clearViews(PEOPLE.dba);
     [id] = (await requestAccess(h, GROUP_REQUESTER, {
       resources: ['grafana'],
       duration: '60',
@@ -264,6 +273,10 @@ describe('a user group disabled in Slack', () => {
     expect(reply.text).toBe('Only an approver of this request can do that.');
     expect(h.slack.topView(PEOPLE.dba)).toBeUndefined();
     expect(await statusOf(h, id)).toBe('pending');
+    const asked = await replyTo(h, () => h.driver.command(PEOPLE.dba, '/access', 'request'));
+    expect(asked.text).toBe(
+      "There's nothing you can request yet: no approval flow lists you as a requester. Ask an admin to add you to one.",
+    );
   });
 
   it('App Home’s flow list says so next to each flow, and who can fix a flow left without approvers', async () => {
@@ -279,6 +292,7 @@ describe('a user group disabled in Slack', () => {
     const blocks = home.view.blocks as Array<{ text?: { text: string } }>;
     const flow = (name: string) => blocks.map((b) => b.text?.text ?? '').find((t) => t.startsWith(`*${name}*`)) ?? '';
     expect(flow('support-prod')).toContain('Approver group @dba is disabled in Slack');
+    expect(flow('dba-only')).toContain('Requester group @dba is disabled in Slack');
     expect(flow('support-prod')).not.toContain('Nobody can approve');
     expect(flow('dba-only')).toContain('Approver group @dba is disabled in Slack');
     expect(flow('dba-only')).toContain(
