@@ -34,6 +34,7 @@ import { createRequestActions } from './services/request-actions.js';
 import { createProvisioningService } from './services/provisioning-service.js';
 import { createAdminService } from './services/admin-service.js';
 import { createGrantService } from './services/grant-service.js';
+import { createOffboardingService } from './services/offboarding.js';
 import { createLifecycleJobs } from './services/lifecycle-jobs.js';
 import { createCatalogCache } from './db/catalog-cache.js';
 import { createHomeService } from './services/home-service.js';
@@ -85,6 +86,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   let expiryLoop: Loop | undefined;
   let lifecycleLoop: Loop | undefined;
   let reconcileLoop: Loop | undefined;
+  let offboardingLoop: Loop | undefined;
   let captureLoop: Loop | undefined;
   let lastCapture: CaptureCounts | null = null;
   let auditHeadLoop: Loop | undefined;
@@ -112,6 +114,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   const requests = createRequestService(serviceDeps);
   const reviews = createReviewService(serviceDeps);
   const grants = createGrantService(serviceDeps);
+  const offboarding = createOffboardingService(serviceDeps);
   const breakGlass = createBreakGlassService(serviceDeps);
   const admin = createAdminService(serviceDeps);
   const home = createHomeService(serviceDeps, requests, admin, breakGlass);
@@ -145,7 +148,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   // One handler per topic: a topic added to domain/outbox.ts without one here fails to compile.
   const deliver = routeOutbox({ ...notifications.handlers, ...provisioning.handlers, ...lifecycle.handlers });
   registerSlack(app, slackDeps);
-  registerDirectoryEvents(app, directory, logger);
+  registerDirectoryEvents(app, directory, logger, offboarding);
   // Replays and future-dated requests are refused before Bolt sees them (see http/slack-guard.ts).
   const httpServer = createHttpServer(receiver ? guardSlackRequests(receiver.requestListener, config.SLACK_SIGNING_SECRET, logger) : null, [
     healthRoute(() => ping(database.db)),
@@ -196,6 +199,9 @@ export async function createAccessApp(options: AccessAppOptions) {
     auditHeadLoop = startLoop('audit-head', () => logAuditHead(database.db, logger), config.AUDIT_HEAD_LOG_SECONDS * 1000, logger);
     if (auditStreamer) auditStreamLoop = startLoop('audit-stream', () => auditStreamer.drain(), 5000, logger);
     reconcileLoop = startLoop('reconcile', () => provisioning.reconcile(), config.RECONCILE_INTERVAL_SECONDS * 1000, logger);
+    // Holders of active grants whom Slack deactivated while no user_change reached us (the bot was down).
+    offboardingLoop = startLoop('offboarding', () => offboarding.reconcile(), config.RECONCILE_INTERVAL_SECONDS * 1000, logger);
+    offboardingLoop.kick();
     captureLoop = startLoop('session-capture', async () => (lastCapture = await capture.captureOnce()), config.SESSION_SAMPLE_SECONDS * 1000, logger);
     outboxLoop.kick();
     if (socketMode) {
@@ -218,6 +224,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     await expiryLoop?.stop();
     await lifecycleLoop?.stop();
     await reconcileLoop?.stop();
+    await offboardingLoop?.stop();
     await captureLoop?.stop();
     await auditHeadLoop?.stop();
     await auditStreamLoop?.stop();
@@ -238,11 +245,13 @@ export async function createAccessApp(options: AccessAppOptions) {
       const address = listening ? httpServer.address() : null;
       return address && typeof address === 'object' ? address.port : 0;
     },
-    services: { requests, reviews, grants, breakGlass, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
+    services: { requests, reviews, grants, offboarding, breakGlass, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: {
       streamAudit: () => auditStreamer?.drain() ?? Promise.resolve(0),
       expireNow: () => expiryLoop!.runNow(),
+      /** The periodic check for deactivated holders of active grants, now. */
+      offboardNow: () => offboardingLoop!.runNow(),
       /** Reminders, escalation, pending TTL, end warnings and scheduled starts, now (by the app's clock). */
       lifecycleNow: () => lifecycleLoop!.runNow(),
       /** One session-capture sample now (after any under way); its counts. */

@@ -104,6 +104,12 @@ describe('manifest.yml', () => {
     expect(loadManifest().settings.event_subscriptions.bot_events).toContain('app_home_opened');
   });
 
+  it('subscribes to user_change (deactivated members are offboarded), with the users:read scope it needs', () => {
+    const manifest = loadManifest();
+    expect(manifest.settings.event_subscriptions.bot_events).toContain('user_change');
+    expect(manifest.oauth_config.scopes.bot).toContain('users:read');
+  });
+
   it('grants a scope for every Web API method the code calls, and asks for no scope nothing uses', () => {
     const scopes = loadManifest().oauth_config.scopes.bot;
     const { methods, readsEmail } = methodsCalledByTheCode();

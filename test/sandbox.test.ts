@@ -131,5 +131,30 @@ describe('the sandbox', () => {
     await sandbox.app.jobs.expireNow();
     await waitFor(async () => (await targets()).every((t) => t.items.length === 0), 10_000, 'the grants gone from their targets');
   }, 60_000);
-});
 
+  it('deactivating a person in Slack ends their grant in its target and takes them off the people list', async () => {
+    const targets = async () => (await state(SANDBOX_PEOPLE.approver)).targets as { name: string; items: string[] }[];
+    const { requester, approver } = SANDBOX_PEOPLE;
+    const { slack, driver } = sandbox;
+    slack.clearViews(requester);
+    await driver.command(requester, '/access', 'request');
+    const form = await until(() => slack.topView(requester), 3000, 'the request form');
+    await driver.submitView(requester, form.id, { 'request.resources': ['okta-support-admins'], 'request.duration': '60', 'request.justification': 'INC-43: before leaving' });
+    slack.clearViews(requester);
+    await sandbox.app.jobs.drainOutbox();
+    const message = await until(() => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes('INC-43')), 3000, 'the approver message');
+    await driver.clickButton(approver, { channel: message.channel, ts: message.ts }, 'review.approve');
+    const tuning = await until(() => slack.topView(approver), 3000, 'the tuning modal');
+    await driver.submitView(approver, tuning.id, {});
+    slack.clearViews(approver);
+    await waitFor(async () => (await targets())[2]!.items.length === 1, 10_000, 'the Okta membership');
+
+    const res = await post('deactivate', { user: requester });
+    expect(res.status).toBe(200);
+    await waitFor(async () => (await targets())[2]!.items.length === 0, 10_000, 'the Okta membership gone');
+    const s = await state(approver);
+    expect(s.people.map((p: { id: string }) => p.id)).not.toContain(requester);
+    const updated = slack.message(message.channel, message.ts)!;
+    expect(JSON.stringify(updated.blocks)).toContain("the requester's Slack account was deactivated");
+  }, 60_000);
+});

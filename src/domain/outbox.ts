@@ -4,7 +4,7 @@
  */
 
 /** What the requester's notice tells them. */
-export type NoticeEvent = 'approved' | 'denied' | 'expired' | 'revoked' | 'extended' | 'timed_out';
+export type NoticeEvent = 'approved' | 'denied' | 'expired' | 'revoked' | 'extended' | 'timed_out' | /** its only approver left Slack */ 'no_approver';
 
 /** Each topic's payload (stored as jsonb). */
 export interface OutboxPayloads {

@@ -11,7 +11,7 @@ import { snapshot, type SnapshotSources } from './snapshot.js';
 export interface SandboxContext extends SnapshotSources {
   driver: SlackDriver;
   logger: Logger;
-  jobs?: { expireNow(): Promise<unknown>; lifecycleNow?(): Promise<unknown>; drainOutbox(): Promise<void> };
+  jobs?: { expireNow(): Promise<unknown>; lifecycleNow?(): Promise<unknown>; offboardNow?(): Promise<unknown>; drainOutbox(): Promise<void> };
 }
 
 type Body = Record<string, unknown>;
@@ -153,6 +153,16 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
       await ctx.jobs?.lifecycleNow?.();
       await settle();
       return { offsetMinutes: ctx.clock.offsetMinutes };
+    }),
+    post('deactivate', async (body) => {
+      // What a Slack admin does: the account is deactivated and Slack sends user_change with deleted: true.
+      const user = person(body);
+      slack.deactivateUser(user);
+      const res = await driver.userChange(user);
+      // The listener runs after Slack's ack; the periodic check does the same work now, so the page shows it.
+      await ctx.jobs?.offboardNow?.();
+      await settle();
+      return { notice: notice(res) };
     }),
     post('expire', async () => {
       await ctx.jobs?.expireNow();

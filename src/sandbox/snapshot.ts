@@ -88,7 +88,8 @@ export function snapshot(src: SnapshotSources, userId: string): Snapshot {
   return {
     me: userId,
     bot: { id: st.botUserId, name: st.botName },
-    people: src.people.map((p) => ({ id: p.id, name: p.name, realName: displayName(p), role: p.role })),
+    // A person deactivated in Slack (the Slack admin panel) can no longer be played.
+    people: src.people.filter((p) => !st.users.get(p.id)?.deleted).map((p) => ({ id: p.id, name: p.name, realName: displayName(p), role: p.role })),
     names: {
       users: Object.fromEntries(users.map((u) => [u.id, displayName(u)])),
       groups: Object.fromEntries([...st.usergroups.values()].map((g) => [g.id, g.handle])),

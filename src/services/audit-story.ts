@@ -55,6 +55,15 @@ export function storyOf(events: readonly StoredEvent[]): StoryLine[] {
       case 'grant.revoked':
         summary = 'revoked the access';
         break;
+      case 'grant.ended':
+        summary = d.reason === 'user_deactivated' ? "ended the access: the requester's Slack account was deactivated" : `ended the access${d.reason ? ` (${d.reason})` : ''}`;
+        break;
+      case 'request.cancelled':
+        summary = d.reason === 'user_deactivated' ? "cancelled the request: the requester's Slack account was deactivated" : 'cancelled the request';
+        break;
+      case 'request.no_approver':
+        summary = `nobody can decide the request now: its only approver ${d.approver ?? ''} left Slack; the requester was told`;
+        break;
       case 'session.recorded':
         summary = `session ${d.sessionId ?? ''} on ${d.resource ?? ''} by ${d.user ?? ''}${d.events !== undefined ? ` (${d.events} commands/queries${d.recording ? ', recorded' : ''})` : ''}${d.finding ? ` — finding: ${d.finding}` : ''}`;
         break;

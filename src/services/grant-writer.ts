@@ -73,7 +73,10 @@ export interface GrantEnd {
   now: Date;
   /** Who ended it; null: the system (an expiry). */
   endedBy: string | null;
-  audit: { actor: string; details: Record<string, unknown> };
+  /** `action` defaults to `grant.<status>`; an offboarding writes `grant.ended` (its reason in the details). */
+  audit: { actor: string; action?: string; details: Record<string, unknown> };
+  /** False: no notice to the requester (their Slack account is gone: nobody would read it). */
+  notifyRequester?: boolean;
 }
 
 /**
@@ -88,13 +91,13 @@ export async function endGrantWrite(tx: Executor, e: GrantEnd): Promise<{ ok: tr
   const status = step.next.status as 'revoked' | 'expired';
   await updateRequest(tx, e.row.id, { status, endedAt: e.now, endedBy: e.endedBy });
   const grantId = await endGrant(tx, e.row.id, status, e.now);
-  await appendAudit(tx, { requestId: e.row.id, actor: e.audit.actor, action: `grant.${status}`, createdAt: e.now, details: e.audit.details });
+  await appendAudit(tx, { requestId: e.row.id, actor: e.audit.actor, action: e.audit.action ?? `grant.${status}`, createdAt: e.now, details: e.audit.details });
   if (grantId) await markTargetsForRemoval(tx, grantId);
   if (grantId) await notifyGrantChanged(tx, grantId);
   await enqueue(tx, [
     ...(grantId ? [{ topic: 'grant.deprovision' as const, requestId: e.row.id, payload: { grantId } }] : []),
     { topic: 'messages.refresh', requestId: e.row.id },
-    { topic: 'requester.notify', requestId: e.row.id, payload: { event: status } },
+    ...(e.notifyRequester === false ? [] : [{ topic: 'requester.notify' as const, requestId: e.row.id, payload: { event: status } }]),
   ]);
   return { ok: true };
 }

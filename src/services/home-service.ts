@@ -3,7 +3,7 @@ import { homePlace, saveHomePlace } from '../db/home-queries.js';
 import type { RequestDetails } from '../db/request-queries.js';
 import type { AdminService } from './admin-service.js';
 import type { BreakGlassService } from './break-glass-service.js';
-import type { ServiceDeps } from './ports.js';
+import type { ServiceDeps, UserGroup } from './ports.js';
 import type { RequestService } from './request-service.js';
 
 export const HOME_TABS = ['mine', 'flows', 'resources'] as const;
@@ -22,7 +22,16 @@ export type HomeModel =
       /** Break-glass grants this approver or admin should review. */
       unreviewed?: RequestDetails[];
     }
-  | { tab: 'flows'; isAdmin: true; page: number; pages: number; total: number; flows: FlowRow[] }
+  | {
+      tab: 'flows';
+      isAdmin: true;
+      page: number;
+      pages: number;
+      total: number;
+      flows: FlowRow[];
+      /** The user groups these flows name that are disabled in Slack (they match nobody), by id. */
+      disabledGroups?: Record<string, UserGroup>;
+    }
   | { tab: 'resources'; isAdmin: true; page: number; pages: number; total: number; resources: ResourceRow[] };
 
 /**
@@ -40,7 +49,8 @@ export function createHomeService(deps: ServiceDeps, requests: RequestService, a
       const all = await admin.flows();
       const pages = Math.max(1, Math.ceil(all.length / FLOWS_PER_PAGE));
       const page = Math.min(Math.max(0, place.page), pages - 1);
-      return { tab, isAdmin: true, page, pages, total: all.length, flows: all.slice(page * FLOWS_PER_PAGE, (page + 1) * FLOWS_PER_PAGE) };
+      const flows = all.slice(page * FLOWS_PER_PAGE, (page + 1) * FLOWS_PER_PAGE);
+      return { tab, isAdmin: true, page, pages, total: all.length, flows, disabledGroups: await disabledGroupsOf(flows) };
     }
     if (tab === 'resources') {
       const all = await admin.resources();
@@ -55,6 +65,14 @@ export function createHomeService(deps: ServiceDeps, requests: RequestService, a
       breakGlass?.unreviewedFor(userId, 6) ?? [],
     ]);
     return { tab: 'mine', isAdmin, mine, toReview, canBreakGlass: glass.length > 0, unreviewed };
+  }
+
+  /** One usergroups.list (cached by the directory); a Slack failure only leaves the notes out. */
+  async function disabledGroupsOf(flows: FlowRow[]): Promise<Record<string, UserGroup>> {
+    const named = new Set(flows.flatMap((f) => [...f.requesterGroups, ...f.approverGroups]));
+    if (named.size === 0) return {};
+    const groups = await deps.directory.groups().catch(() => [] as UserGroup[]);
+    return Object.fromEntries(groups.filter((g) => g.disabled && named.has(g.id)).map((g) => [g.id, g]));
   }
 
   async function go(userId: string, tab: HomeTab, page: number) {

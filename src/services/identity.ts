@@ -6,7 +6,8 @@ import type { Directory, Person } from './ports.js';
 export async function requireMember(directory: Directory, userId: string): Promise<Person> {
   const person = await directory.person(userId);
   if (person.isGuest) throw new AppError('guest_not_allowed', 'Guests cannot request or approve access');
-  if (person.deleted || person.isBot) throw new AppError('not_allowed', 'Deactivated users and bots cannot act');
+  if (person.deleted) throw new AppError('not_allowed', 'Deactivated users cannot act', { reason: 'deactivated' });
+  if (person.isBot) throw new AppError('not_allowed', 'Bots cannot act');
   return person;
 }
 

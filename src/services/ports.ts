@@ -31,12 +31,15 @@ export interface UserGroup {
   id: string;
   handle: string;
   name: string;
+  /** Disabled in Slack (date_delete > 0): it matches nobody, as requester or approver. */
+  disabled?: boolean;
 }
 
 export interface Directory {
-  person(userId: string): Promise<Person>;
+  /** `fresh`: ask Slack now rather than answer from a cache (the periodic check for deactivated people). */
+  person(userId: string, opts?: { fresh?: boolean }): Promise<Person>;
   groupMembers(groupId: string): Promise<string[]>;
-  /** Every user group of the workspace (for pickers); none on a workspace without user groups. */
+  /** Every user group of the workspace, disabled ones marked; none on a workspace without user groups. */
   groups(): Promise<UserGroup[]>;
   /** False on workspaces whose plan has no user groups (Slack Free): editors offer people instead. */
   userGroupsAvailable(): Promise<boolean>;

@@ -16,6 +16,8 @@ export type GroupChange = { users: string[] } | { added: string[]; removed: stri
 export interface SlackDirectory extends Directory {
   /** Applies a membership change Slack announced, so the next check sees it without waiting for the cache. */
   groupChanged(groupId: string, change: GroupChange): void;
+  /** Forgets what it knew of a person (a user_change event): the next check asks Slack. */
+  personChanged(userId: string): void;
 }
 
 /**
@@ -50,8 +52,9 @@ export function createSlackDirectory(
     return true;
   };
 
-  function cached<T>(map: Map<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  function cached<T>(map: Map<string, Cached<T>>, key: string, fresh: boolean, load: () => Promise<T>): Promise<T> {
     const hit = map.get(key);
+    if (fresh) return fetchShared(map, key, hit, load);
     if (hit && hit.until > now()) return Promise.resolve(hit.value);
     const refresh = fetchShared(map, key, hit, load);
     if (hit && hit.until + staleMs > now()) {
@@ -86,8 +89,8 @@ export function createSlackDirectory(
   }
 
   const directory: SlackDirectory = {
-    person: (userId) =>
-      cached(people, userId, async () => {
+    person: (userId, opts) =>
+      cached(people, userId, opts?.fresh === true, async () => {
         try {
           const { user } = await client.users.info({ user: userId });
           if (!user?.id) throw new AppError('not_allowed', `Unknown user ${userId}`);
@@ -106,7 +109,7 @@ export function createSlackDirectory(
         }
       }),
     groupMembers: (groupId) =>
-      cached(groups, groupId, async () => {
+      cached(groups, groupId, false, async () => {
         try {
           const res = await client.usergroups.users.list({ usergroup: groupId });
           return res.users ?? [];
@@ -117,11 +120,12 @@ export function createSlackDirectory(
         }
       }),
     groups: () =>
-      cached(groupList, 'all', async () => {
+      cached(groupList, 'all', false, async () => {
         try {
-          const res = await client.usergroups.list({ include_disabled: false });
+          // Disabled ones too (date_delete > 0), marked: App Home says which flows name a disabled group.
+          const res = await client.usergroups.list({ include_disabled: true });
           groupsUnavailable = false;
-          return (res.usergroups ?? []).filter((g) => g.id).map((g) => ({ id: g.id!, handle: g.handle ?? '', name: g.name ?? g.handle ?? g.id! }));
+          return (res.usergroups ?? []).filter((g) => g.id).map((g) => ({ id: g.id!, handle: g.handle ?? '', name: g.name ?? g.handle ?? g.id!, ...(g.date_delete ? { disabled: true } : {}) }));
         } catch (e) {
           if (noUserGroups(e)) return [];
           throw e;
@@ -130,6 +134,10 @@ export function createSlackDirectory(
     userGroupsAvailable: async () => {
       await directory.groups();
       return !groupsUnavailable;
+    },
+    personChanged(userId) {
+      generation.set(userId, (generation.get(userId) ?? 0) + 1);
+      people.delete(userId);
     },
     groupChanged(groupId, change) {
       generation.set(groupId, (generation.get(groupId) ?? 0) + 1);

@@ -37,6 +37,7 @@ export function errorText(error: unknown): string {
   if (error.code === 'invalid_input' && error.details?.reason === 'ssh_public_key') {
     return "That doesn't look like an OpenSSH public key. Paste one line such as `ssh-ed25519 AAAA… you@laptop` (your `~/.ssh/id_ed25519.pub`, never the private key).";
   }
+  if (error.code === 'not_allowed' && error.details?.reason === 'deactivated') return 'Your Slack account is deactivated, so you cannot request, approve or hold access. Ask a workspace admin if this is a mistake.';
   if (error.code === 'not_allowed' && error.details?.reason === 'audit_trail') return 'Only admins and approvers of this request can see its audit trail.';
   if (error.code === 'too_soon' && error.details?.minutes) return `You nudged the approvers recently: you can nudge again in ${String(error.details.minutes)} minutes.`;
   if (error.code === 'not_allowed' && error.details?.own === false) return 'Only the person who asked for this access can do that.';

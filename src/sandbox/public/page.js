@@ -5,7 +5,7 @@ import { renderBlocks } from './blocks.js';
 import { el } from './dom.js';
 import { mrkdwn, textHtml } from './mrkdwn.js';
 import { modalKey, renderModal } from './modal.js';
-import { clockControls, clockNow, renderSlackErrors, renderTargets, renderWebhooks } from './panels.js';
+import { clockControls, clockNow, renderSlackErrors, renderTargets, renderWebhooks, slackAdminControls } from './panels.js';
 
 const $ = (id) => document.getElementById(id);
 const SHORTCUTS = ['/access request', '/access list', '/access pending', '/access help'];
@@ -166,6 +166,11 @@ async function start() {
     void sendCommand(text);
   });
   $('clock').replaceChildren(clockControls(call));
+  // A deactivated person leaves the list: carry on as the first one still there.
+  $('slack-admin').replaceChildren(slackAdminControls(call, () => page.user, async () => {
+    const next = (await getState(page.user).catch(() => null))?.people?.[0]?.id;
+    if (next) switchTo(next);
+  }));
   $('shortcuts').replaceChildren(...SHORTCUTS.map((s) => el('button', { type: 'button', class: 'shortcut', onclick: () => void sendCommand(s) }, s)));
   if (!page.user) {
     // Nobody chosen yet: the server starts us as its first sample person (the requester).

@@ -14,6 +14,13 @@ export function clockControls(call) {
     el('p', { class: 'muted' }, 'Moving the clock runs the expiry job at once, so a 15-minute grant ends in front of you.'));
 }
 
+/** What a Slack admin can do to the person shown: deactivate their account (Slack then sends user_change). */
+export function slackAdminControls(call, currentUser, afterwards) {
+  return el('div', {},
+    el('button', { type: 'button', id: 'deactivate', onclick: async () => { if (await call('deactivate', { user: currentUser() })) afterwards(); } }, 'Deactivate this person in Slack'),
+    el('p', { class: 'muted' }, 'Their grants end and their pending requests are cancelled; they leave the people list.'));
+}
+
 export function clockNow(clock) {
   const offset = clock.offsetMinutes > 0 ? ` (${clock.offsetMinutes} min ahead of real time)` : '';
   return ['Bot time: ', el('strong', {}, new Date(clock.now).toLocaleString()), offset];

@@ -10,6 +10,7 @@ let slack: FakeSlack;
 let app: App;
 let server: Server;
 let driver: SlackDriver;
+const userChanges: Array<{ body: any; retryNum: unknown }> = [];
 const submissions: any[] = [];
 const closed: any[] = [];
 
@@ -33,6 +34,9 @@ beforeAll(async () => {
   app = new App({
     signingSecret: SIGNING_SECRET, token: 'xoxb-test', botId: slack.botId, botUserId: slack.botUserId,
     clientOptions: { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }, logLevel: LogLevel.ERROR,
+  });
+  app.event('user_change', async ({ body, context }) => {
+    userChanges.push({ body, retryNum: context.retryNum });
   });
   app.command('/access', async ({ ack, body, client }) => {
     await ack();
@@ -164,6 +168,18 @@ describe('SlackDriver against a real Bolt app', () => {
     expect(res.status).toBe(200);
     expect(closed.at(-1)).toMatchObject({ type: 'view_closed', is_cleared: false, view: { id: viewId, callback_id: 'access_request' } });
     expect(slack.viewStack('U0ALICE')).toEqual([]);
+  });
+
+  it('sends user_change with the full user object, and redelivers the very same envelope with the retry headers', async () => {
+    const seen = userChanges;
+    slack.deactivateUser('U0BOB');
+    expect((await driver.userChange('U0BOB')).status).toBe(200);
+    expect((await driver.redeliverLastEvent(1)).status).toBe(200);
+    await until(() => seen.length === 2, 2000, 'both deliveries');
+    expect(seen[0]!.body).toMatchObject({ type: 'event_callback', event: { type: 'user_change', user: { id: 'U0BOB', deleted: true, profile: { display_name: 'bob' } } } });
+    expect(seen[0]!.body.event.cache_ts).toEqual(expect.any(Number));
+    expect(seen[1]!.body.event_id).toBe(seen[0]!.body.event_id);
+    expect([seen[0]!.retryNum, seen[1]!.retryNum]).toEqual([undefined, 1]);
   });
 
   it('delivers app_home_opened as an Events API envelope', async () => {

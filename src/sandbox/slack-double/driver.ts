@@ -52,6 +52,7 @@ export class SlackDriver {
   private readonly signingSecret: string;
   private readonly apiAppId: string;
   private readonly suggestions: SuggestionCache = new Map();
+  private lastEventBody: string | undefined;
 
   private readonly transport: SlackTransport | undefined;
 
@@ -65,11 +66,13 @@ export class SlackDriver {
   }
 
   /** POST a body to the app, signed with the current time unless `headers` say otherwise (`signature: null` omits it). */
-  async raw(body: string, contentType: string, headers: { timestamp?: string; signature?: string | null } = {}): Promise<DriverResponse> {
+  async raw(body: string, contentType: string, headers: { timestamp?: string; signature?: string | null; retryNum?: number } = {}): Promise<DriverResponse> {
     const timestamp = headers.timestamp ?? String(Math.floor(Date.now() / 1000));
     const signature = headers.signature === undefined ? signSlackRequest(this.signingSecret, timestamp, body) : headers.signature;
     const h: Record<string, string> = { 'content-type': contentType, 'x-slack-request-timestamp': timestamp };
     if (signature !== null) h['x-slack-signature'] = signature;
+    // An Events API retry (doc: "X-Slack-Retry-Num" / "X-Slack-Retry-Reason"): the same body, signed anew.
+    if (headers.retryNum !== undefined) Object.assign(h, { 'x-slack-retry-num': String(headers.retryNum), 'x-slack-retry-reason': 'http_timeout' });
     const started = Date.now();
     let status: number;
     let text: string;
@@ -101,7 +104,28 @@ export class SlackDriver {
 
   /** Events API `event_callback` envelope, application/json (doc §2.9). */
   event(event: Record<string, unknown>): Promise<DriverResponse> {
-    return this.raw(JSON.stringify(eventEnvelope(this.slack, this.apiAppId, event)), 'application/json');
+    this.lastEventBody = JSON.stringify(eventEnvelope(this.slack, this.apiAppId, event));
+    return this.raw(this.lastEventBody, 'application/json');
+  }
+
+  /** Slack retries an event it thinks was not received: the very same envelope (same event_id), with the retry headers. */
+  redeliverLastEvent(retryNum = 1): Promise<DriverResponse> {
+    if (!this.lastEventBody) throw new Error('redeliverLastEvent: no event was sent yet');
+    return this.raw(this.lastEventBody, 'application/json', { retryNum });
+  }
+
+  /**
+   * user_change, as Slack sends it when a member's profile or account changes (deactivation included):
+   * `event.user` is the full users.info user object as the workspace now has it (`deleted: true` once
+   * deactivated), with `cache_ts`. Call after changing the user in the double (deactivateUser).
+   */
+  userChange(userId: string): Promise<DriverResponse> {
+    return this.event({ type: 'user_change', user: this.slack.renderedUser(userId), cache_ts: Math.floor(Date.now() / 1000) });
+  }
+
+  /** subteam_updated, as Slack sends it when a user group changes (disabled: `date_delete` > 0), with the full group. */
+  subteamUpdated(groupId: string): Promise<DriverResponse> {
+    return this.event({ type: 'subteam_updated', subteam: this.slack.renderedUsergroup(groupId) });
   }
 
   /**

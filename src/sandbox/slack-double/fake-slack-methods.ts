@@ -61,11 +61,11 @@ export function renderUser(st: SlackState, u: FakeUser): Record<string, unknown>
   };
 }
 
-function renderGroup(st: SlackState, g: { id: string; handle: string; name: string; users: string[] }, withUsers: boolean) {
+export function renderGroup(st: SlackState, g: { id: string; handle: string; name: string; users: string[]; dateDelete?: number }, withUsers: boolean) {
   return {
     id: g.id, team_id: st.teamId, is_usergroup: true, name: g.name, description: '', handle: g.handle, is_external: false,
-    date_create: 1700000000, date_update: 1700000000, date_delete: 0, auto_type: null,
-    created_by: 'U0ADMIN', updated_by: 'U0ADMIN', deleted_by: null, prefs: { channels: [], groups: [] },
+    date_create: 1700000000, date_update: g.dateDelete || 1700000000, date_delete: g.dateDelete ?? 0, auto_type: null,
+    created_by: 'U0ADMIN', updated_by: 'U0ADMIN', deleted_by: g.dateDelete ? 'U0ADMIN' : null, prefs: { channels: [], groups: [] },
     user_count: String(g.users.length), // a string in Slack's docs example (doc §3.2 note)
     ...(withUsers ? { users: [...g.users] } : {}),
   };
@@ -206,13 +206,17 @@ const GENERAL_METHODS: Record<string, MethodHandler> = {
 
   'usergroups.list': (st, a) => {
     requirePaidPlan(st);
-    return { usergroups: [...st.usergroups.values()].map((g) => renderGroup(st, g, flag(a.include_users))) };
+    // Disabled groups are listed only with include_disabled ("Include disabled User Groups").
+    const groups = [...st.usergroups.values()].filter((g) => !g.dateDelete || flag(a.include_disabled));
+    return { usergroups: groups.map((g) => renderGroup(st, g, flag(a.include_users))) };
   },
 
   'usergroups.users.list': (st, a) => {
     requirePaidPlan(st);
     const g = st.usergroups.get(str(a.usergroup) ?? '');
-    if (!g) throw new SlackApiError('no_such_subteam');
+    // A disabled group is found only with include_disabled ("Include results for disabled User Groups");
+    // without it Slack finds no such group. Its members are kept, so enabling it again restores them.
+    if (!g || (g.dateDelete && !flag(a.include_disabled))) throw new SlackApiError('no_such_subteam');
     return { users: [...g.users] };
   },
 };

@@ -172,6 +172,22 @@ describe('FakeSlack Web API', () => {
     expect((await client.chat.getPermalink({ channel: 'C0GENERAL', message_ts: ts! })).permalink).toMatch(/\/archives\/C0GENERAL\/p\d{16}$/);
   });
 
+  it('a deactivated user: users.info says deleted; a disabled group: listed and found only with include_disabled', async () => {
+    slack.addUser({ id: 'U0LEAVER', name: 'leaver' });
+    slack.addUsergroup({ id: 'S0OLD', handle: 'old', name: 'Old', users: ['U0LEAVER'] });
+    slack.deactivateUser('U0LEAVER');
+    expect((await client.users.info({ user: 'U0LEAVER' })).user).toMatchObject({ id: 'U0LEAVER', deleted: true });
+    expect(slack.renderedUser('U0LEAVER')).toMatchObject({ id: 'U0LEAVER', deleted: true, profile: { display_name: 'leaver' } });
+    slack.disableUsergroup('S0OLD');
+    expect((await client.usergroups.list({})).usergroups!.map((g) => g.id)).not.toContain('S0OLD');
+    const all = (await client.usergroups.list({ include_disabled: true })).usergroups!;
+    expect(all.find((g) => g.id === 'S0OLD')!.date_delete).toBeGreaterThan(0);
+    expect(all.find((g) => g.id === 'S0OPS')!.date_delete).toBe(0);
+    expect((await errorOf(client.usergroups.users.list({ usergroup: 'S0OLD' }))).error).toBe('no_such_subteam');
+    // Slack keeps a disabled group's members (enabling it again restores them).
+    expect((await client.usergroups.users.list({ usergroup: 'S0OLD', include_disabled: true })).users).toEqual(['U0LEAVER']);
+  });
+
   it('injects faults: 429 with Retry-After, 500, and error codes', async () => {
     slack.failNext('chat.postMessage', { status: 429, retryAfterSec: 7 });
     slack.failNext('auth.test', { error: 'account_inactive' });

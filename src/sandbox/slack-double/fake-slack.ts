@@ -17,6 +17,7 @@ import {
 } from './state.js';
 import { answerResponseUrl, type ResponseUrlRec } from './response-urls.js';
 import { applyViewResponse } from './view-response.js';
+import { renderGroup, renderUser } from './fake-slack-methods.js';
 import { stateValuesOf, type StateValues } from './surface.js';
 
 export type { FakeChannel, FakeSlackOptions, FakeUser, FakeUsergroup, RecordedCall, SlackPlan, StoredMessage, StoredView } from './state.js';
@@ -193,6 +194,28 @@ export class FakeSlack {
     const u = this.state.users.get(id);
     if (!u) throw new Error(`FakeSlack.updateUser: no user ${id}`);
     Object.assign(u, patch, { id });
+  }
+  /** Deactivates a member as an admin does in Slack: users.info then says `deleted: true`. */
+  deactivateUser(id: string): void {
+    this.updateUser(id, { deleted: true });
+  }
+  /** The users.info `user` object, as Slack renders it (the `user_change` event carries the same). */
+  renderedUser(id: string): Record<string, unknown> {
+    const u = this.state.users.get(id);
+    if (!u) throw new Error(`FakeSlack.renderedUser: no user ${id}`);
+    return renderUser(this.state, u);
+  }
+  /** usergroups.disable: `date_delete` becomes the time of disabling; the members are kept. */
+  disableUsergroup(id: string): void {
+    const g = this.state.usergroups.get(id);
+    if (!g) throw new Error(`FakeSlack.disableUsergroup: no usergroup ${id}`);
+    g.dateDelete = Math.floor(Date.now() / 1000);
+  }
+  /** The usergroup object as usergroups.list (include_users) and the subteam_* events carry it. */
+  renderedUsergroup(id: string): Record<string, unknown> {
+    const g = this.state.usergroups.get(id);
+    if (!g) throw new Error(`FakeSlack.renderedUsergroup: no usergroup ${id}`);
+    return renderGroup(this.state, g, true);
   }
   addUsergroup(g: FakeUsergroup): void {
     this.state.usergroups.set(g.id, { ...g, users: [...g.users] });

@@ -3,7 +3,8 @@ export interface FakeUser {
   id: string; name: string; realName?: string; email?: string; tz?: string;
   isRestricted?: boolean; isUltraRestricted?: boolean; isAdmin?: boolean; isOwner?: boolean; isBot?: boolean; deleted?: boolean;
 }
-export interface FakeUsergroup { id: string; handle: string; name: string; users: string[] }
+/** `dateDelete` > 0: disabled in Slack (usergroups.disable); its members are kept, as Slack keeps them. */
+export interface FakeUsergroup { id: string; handle: string; name: string; users: string[]; dateDelete?: number }
 /**
  * A public/private channel. `members` undefined = every user is a member. `botIsMember` defaults to
  * true; false makes chat.postMessage answer `not_in_channel` (the app has no chat:write.public).

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { FlowRow, ResourceRow } from '../../domain/catalog.js';
+import type { UserGroup } from '../../services/ports.js';
 import { formatDuration } from '../../domain/duration.js';
 import { offeredDurations } from '../../domain/flow.js';
 import { AdminIds } from '../ids.js';
@@ -10,8 +11,25 @@ const list = (items: string[], max = 8) => (items.length <= max ? items.join(', 
 const people = (users: string[], groups: string[], everyone = false) =>
   [everyone ? 'everyone' : '', list(users.map(mention)), list(groups.map((g) => `<!subteam^${g}>`))].filter(Boolean).join(' · ') || '_nobody_';
 
+/**
+ * What Slack's disabled user groups do to a flow: each one matches nobody, said next to the flow, and a
+ * flow whose approvers were only disabled groups has nobody to decide: who can fix it, and where.
+ */
+export function disabledGroupLines(f: FlowRow, disabled: Record<string, UserGroup>): string[] {
+  const handle = (id: string) => `@${userText(disabled[id]!.handle || disabled[id]!.name, 80)}`;
+  const lines = [
+    ...f.approverGroups.filter((g) => disabled[g]).map((g) => `:warning: Approver group ${handle(g)} is disabled in Slack: its members cannot approve.`),
+    ...f.requesterGroups.filter((g) => disabled[g]).map((g) => `:warning: Requester group ${handle(g)} is disabled in Slack: its members cannot request.`),
+  ];
+  if (f.approverUsers.length === 0 && f.approverGroups.length > 0 && f.approverGroups.every((g) => disabled[g])) {
+    const where = f.managedBy === 'file' ? 'change its approvers in ACCESS_CONFIG' : "edit the flow's approvers here";
+    lines.push(`:rotating_light: *Nobody can approve this flow.* A Slack admin can enable ${f.approverGroups.map(handle).join(', ')} again, or an admin of this bot can ${where}.`);
+  }
+  return lines;
+}
+
 /** One flow as an admin sees it, with its menu (or a note when the file owns it). */
-export function flowBlock(f: FlowRow): KnownBlock {
+export function flowBlock(f: FlowRow, disabled: Record<string, UserGroup> = {}): KnownBlock {
   const covers = [list(f.resourceNames.map(code)), f.resourceTags.length ? `tags ${list(f.resourceTags.map(code))}` : ''].filter(Boolean).join(' · ');
   const rules = [
     `up to ${formatDuration(f.maxDurationMinutes)}`,
@@ -33,6 +51,7 @@ export function flowBlock(f: FlowRow): KnownBlock {
       `Requesters: ${people(f.requesterUsers, f.requesterGroups, f.requesterEveryone)}`,
       `Approvers: ${people(f.approverUsers, f.approverGroups)}`,
       `Rules: ${rules.join(' · ')}`,
+      ...disabledGroupLines(f, disabled),
     ]
       .filter(Boolean)
       .join('\n'),

@@ -158,7 +158,7 @@ function registerPickers(app: App, deps: SlackDeps) {
     }
   };
   app.options(AdminIds.pickResources, guarded(async (q) => (await deps.admin.resources()).filter((r) => r.name.includes(q)).map((r) => option(r.name, r.name, r.type))));
-  app.options(AdminIds.pickGroups, guarded(async (q) => (await deps.admin.groups()).filter((g) => `${g.handle} ${g.name}`.toLowerCase().includes(q)).map(groupOption)));
+  app.options(AdminIds.pickGroups, guarded(async (q) => (await deps.admin.groups()).filter((g) => !g.disabled && `${g.handle} ${g.name}`.toLowerCase().includes(q)).map(groupOption)));
   app.options(
     AdminIds.pickTags,
     guarded(async (q) => {

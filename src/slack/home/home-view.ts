@@ -82,7 +82,7 @@ export function buildHomeView(model: HomeModel): HomeView {
     blocks.push(
       section(`*Approval flows* (${model.total}): who may request which resources, and who approves.`),
       { type: 'actions', block_id: 'admin.flows.actions', elements: [button('Add flow', AdminIds.addFlow, 'new', true)] },
-      ...(model.flows.length ? model.flows.map(flowBlock) : [section('No flows yet. Add one, or list them in ACCESS_CONFIG.')]),
+      ...(model.flows.length ? model.flows.map((f) => flowBlock(f, model.disabledGroups)) : [section('No flows yet. Add one, or list them in ACCESS_CONFIG.')]),
       ...pager('flows', model.page, model.pages),
       fileNote(),
     );

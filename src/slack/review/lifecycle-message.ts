@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
+import { endedByDeactivation } from '../../domain/offboarding.js';
 import { BreakGlassIds } from '../ids.js';
 import { code, mention, quote, slackDate, userText } from '../mrkdwn.js';
 import { context, plain, section } from '../views.js';
@@ -24,7 +25,7 @@ export function lifecycleStatusLine(r: RequestDetails): string | null {
     case 'expired':
       return `:checkered_flag: ${how}; the access expired ${slackDate(r.endedAt ?? r.createdAt)}.${review}`;
     case 'revoked': {
-      const end = r.endedBy === r.requesterId ? 'released by the requester' : `revoked by ${r.endedBy ? mention(r.endedBy) : 'the bot'}`;
+      const end = endedByDeactivation(r) ? "ended (the requester's Slack account was deactivated)" : r.endedBy === r.requesterId ? 'released by the requester' : `revoked by ${r.endedBy ? mention(r.endedBy) : 'the bot'}`;
       return `:octagonal_sign: ${how}; ${end} ${slackDate(r.endedAt ?? r.createdAt)}.${review}`;
     }
     default:

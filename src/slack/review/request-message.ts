@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
+import { endedByDeactivation } from '../../domain/offboarding.js';
 import { describeGrant } from '../../domain/policy.js';
 import { RequestIds, ReviewIds } from '../ids.js';
 import { code, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
@@ -14,6 +15,9 @@ export interface SlackMessage {
 }
 
 const resourceList = (r: RequestDetails) => r.resources.map((x) => `${code(x.name)} _(${x.type})_`).join(', ');
+
+/** Why a request ended without anyone deciding it: Slack said its requester is gone. */
+export const DEACTIVATED_TEXT = "the requester's Slack account was deactivated";
 
 /** Who approved: every approver of an N-of-M request, else the one who decided. */
 const approvers = (r: RequestDetails) => (r.approvals.length > 0 ? r.approvals.map((a) => mention(a.approverId)).join(', ') : mention(r.decidedBy!));
@@ -39,10 +43,12 @@ export function statusLine(r: RequestDetails): string {
     case 'timed_out':
       return `:hourglass: Expired without a decision ${slackDate(r.endedAt ?? r.createdAt)}.`;
     case 'cancelled':
+      if (endedByDeactivation(r)) return `:leftwards_arrow_with_hook: Cancelled ${slackDate(r.endedAt ?? r.createdAt)}: ${DEACTIVATED_TEXT}.`;
       return `:leftwards_arrow_with_hook: Cancelled by the requester ${slackDate(r.endedAt ?? r.decidedAt ?? r.createdAt)}.`;
     case 'approved':
       return `:white_check_mark: Approved by ${approvers(r)} ${slackDate(r.decidedAt!)}: the access was extended.`;
     case 'revoked':
+      if (endedByDeactivation(r)) return `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; ended ${slackDate(r.endedAt!)}: ${DEACTIVATED_TEXT}.`;
       return r.endedBy === r.requesterId
         ? `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; released by the requester ${slackDate(r.endedAt!)}.`
         : `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; revoked by ${mention(r.endedBy!)} ${slackDate(r.endedAt!)}.`;
@@ -172,6 +178,9 @@ export function renderRequesterNotice(r: RequestDetails, event: string): SlackMe
       break;
     case 'expired':
       text = `:checkered_flag: Your access from ${code(r.id)} to ${names} has expired.`;
+      break;
+    case 'no_approver':
+      text = `:warning: Nobody can approve your request ${code(r.id)} for ${names} now: the only approver of flow ${userText(r.flowName, 200)} left Slack (their account was deactivated). Ask an admin to add approvers to the flow, or cancel the request and ask again later.`;
       break;
     case 'extended':
       text = `:white_check_mark: ${mention(r.decidedBy!)} approved your extension ${code(r.id)}: your access to ${names} now lasts ${formatDuration(r.durationMinutes)} longer.`;
