@@ -3,13 +3,27 @@ import { countAttempt, grantById, markReadySent, moveTarget, targetsOf, targetsT
 import type { OutboxHandlers } from '../domain/outbox.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
-import { PermanentProvisioningError, type ProvisionResult } from '../provisioners/port.js';
+import { PermanentProvisioningError, type ProvisionResult, type Provisioner } from '../provisioners/port.js';
 import { longerWait, RetryLater } from './retry-later.js';
 import { createGrantContexts } from './grant-context.js';
 import { createSharedAccess } from './shared-access.js';
 import { noopMetrics, type Messenger, type AttemptResult, type ProvisioningOperation, type ServiceDeps } from './ports.js';
 
 export type { AccessReady } from './ports.js';
+
+/** One kind of work on a grant's targets, for the shared retry loop (eachTarget). */
+interface TargetOperation {
+  operation: ProvisioningOperation;
+  /** The audit action of a failed attempt. */
+  failedAction: string;
+  missingProvisioner: (name: string) => Error;
+  /** The work on one target; true when it should be tried again although nothing threw. */
+  run: (target: TargetRow, provisioner: Provisioner, answered: () => void) => Promise<boolean>;
+  /** A permanent failure ends the target's attempts here (provisioning: the target is marked failed). */
+  giveUp?: (target: TargetRow, message: string) => Promise<void>;
+  afterFailure?: (target: TargetRow, message: string, attempts: number) => Promise<void>;
+  retryPermanent?: boolean;
+}
 
 /** After this many failed attempts the requester and approvers hear that provisioning is still failing. */
 const WARN_AFTER_ATTEMPTS = 3;
@@ -66,6 +80,44 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     }
   }
 
+  /**
+   * The one retry loop: works on each target of a grant in turn, counting and auditing every failed
+   * attempt, and throws RetryLater at the end when one should be tried again (the outbox backs off).
+   * `run` reports the provisioner's answer through `answered`; a PermanentProvisioningError goes to
+   * `giveUp` when the operation has one (provisioning), else it is counted like any failure and retried
+   * only when `retryPermanent` (removal is never given up).
+   */
+  async function eachTarget(grant: GrantForProvisioning, targets: TargetRow[], op: TargetOperation): Promise<{ retry: boolean; wait: number | undefined }> {
+    let retry = false;
+    let wait: number | undefined;
+    for (const target of targets) {
+      const provisioner = deps.provisioners.get(target.provisioner);
+      let called = false;
+      const answered = () => {
+        called = true;
+        attempted(target, op.operation, 'ok');
+      };
+      try {
+        if (!provisioner) throw op.missingProvisioner(target.provisioner);
+        if (await op.run(target, provisioner, answered)) retry = true;
+      } catch (error) {
+        const message = (error as Error).message;
+        if (!called) attempted(target, op.operation, failure(error));
+        const permanent = error instanceof PermanentProvisioningError;
+        if (permanent && op.giveUp) {
+          await op.giveUp(target, message);
+          continue;
+        }
+        const attempts = await countAttempt(db, grant.id, target.resourceName, message);
+        await audit(grant.requestId, op.failedAction, { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
+        await op.afterFailure?.(target, message, attempts);
+        if (!permanent || op.retryPermanent) retry = true;
+        wait = longerWait(wait, error);
+      }
+    }
+    return { retry, wait };
+  }
+
   async function provisionGrant(grantId: string) {
     const grant = await grantById(db, grantId);
     if (!grant || grant.status !== 'active') return;
@@ -74,56 +126,49 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     const early = Math.ceil((grant.startsAt.getTime() - clock.now().getTime()) / 1000);
     if (early > 0) throw new RetryLater(`grant ${grantId} starts in ${early}s`, early);
     const request = (await getRequestDetails(db, grant.requestId))!;
-    let retry = false;
-    let wait: number | undefined;
     const justFailed = new Set<string>();
-    for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'pending')) {
-      const provisioner = deps.provisioners.get(target.provisioner);
-      let called = false;
-      try {
-        if (!provisioner) throw new PermanentProvisioningError(`no ${target.provisioner} provisioner is configured`);
+    const pending = (await targetsOf(db, grantId)).filter((t) => t.status === 'pending');
+    const attempt = await eachTarget(grant, pending, {
+      operation: 'provision',
+      failedAction: 'grant.provision_attempt_failed',
+      missingProvisioner: (name) => new PermanentProvisioningError(`no ${name} provisioner is configured`),
+      run: async (target, provisioner, answered) => {
         const ctx = await contextFor(grant, request, target);
         const result = await provisioner.provision(ctx);
-        called = true;
-        attempted(target, 'provision', 'ok');
+        answered();
         const provisioned = { action: 'grant.provisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, state: result.state } };
         const readyNote = { instructions: result.instructions ?? null, secretLabel: result.secret?.label ?? null };
         if (!(await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'active', state: result.state, lastError: null, readyNote }, provisioned))) {
           // Another replica made it real first (this one's outbox lease ran out while the target was
           // slow): that access stays (test/provisioning-race.test.ts).
-          if ((await targetsOf(db, grantId)).some((t) => t.resourceName === target.resourceName && t.status === 'active')) continue;
+          if ((await targetsOf(db, grantId)).some((t) => t.resourceName === target.resourceName && t.status === 'active')) return false;
           // The grant ended while we were provisioning: undo at once rather than leave access behind.
           const removal = await shared.remove(grant, ctx, target, provisioner, result.state);
           await restoreSiblings(await removal.afterwards(), grantId);
-          continue;
+          return false;
         }
         // Access put back by reconcile (its ready DM went out long ago) is no time-to-access.
         if (target.readySentAt === null) metrics.observeProvisioned(target.provisioner, seconds(grant.startsAt));
         // Owed until it reaches Slack: if this fails (or the bot dies first), a later attempt sends it.
         try {
           await tellReady(grantId, request, target.resourceName, result);
+          return false;
         } catch (error) {
           await audit(grant.requestId, 'grant.ready_attempt_failed', { grantId, resource: target.resourceName, error: (error as Error).message });
           justFailed.add(target.resourceName);
-          retry = true;
+          return true;
         }
-      } catch (error) {
-        const message = (error as Error).message;
-        if (!called) attempted(target, 'provision', failure(error));
-        if (error instanceof PermanentProvisioningError) {
-          await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'failed', lastError: message, countAttempt: true }, { action: 'grant.provision_failed', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, error: message } });
-          await messenger.postProvisioningProblem(request, target.resourceName, message, true);
-          continue;
-        }
-        const attempts = await countAttempt(db, grantId, target.resourceName, message);
-        await audit(grant.requestId, 'grant.provision_attempt_failed', { grantId, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
+      },
+      giveUp: async (target, message) => {
+        await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'failed', lastError: message, countAttempt: true }, { action: 'grant.provision_failed', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, error: message } });
+        await messenger.postProvisioningProblem(request, target.resourceName, message, true);
+      },
+      afterFailure: async (target, message, attempts) => {
         if (attempts === WARN_AFTER_ATTEMPTS) await messenger.postProvisioningProblem(request, target.resourceName, message, false);
-        retry = true;
-        wait = longerWait(wait, error);
-      }
-    }
-    if (!(await resendOwedReady(grant, request, justFailed))) retry = true;
-    if (retry) throw new RetryLater(`provisioning of ${grantId} will be retried`, wait);
+      },
+    });
+    const owed = !(await resendOwedReady(grant, request, justFailed));
+    if (attempt.retry || owed) throw new RetryLater(`provisioning of ${grantId} will be retried`, attempt.wait);
   }
 
   async function tellReady(grantId: string, request: RequestDetails, resource: string, result: ProvisionResult) {
@@ -162,16 +207,16 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     const grant = await grantById(db, grantId);
     if (!grant) return;
     const request = (await getRequestDetails(db, grant.requestId))!;
-    let retry = false;
-    let wait: number | undefined;
-    for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'removing')) {
-      const provisioner = deps.provisioners.get(target.provisioner);
-      let called = false;
-      try {
-        if (!provisioner) throw new Error(`no ${target.provisioner} provisioner is configured`);
+    const removing = (await targetsOf(db, grantId)).filter((t) => t.status === 'removing');
+    const { retry, wait } = await eachTarget(grant, removing, {
+      operation: 'deprovision',
+      failedAction: 'grant.deprovision_attempt_failed',
+      // Removing access is never given up: a provisioner missing now (a config change) may be back.
+      missingProvisioner: (name) => new Error(`no ${name} provisioner is configured`),
+      retryPermanent: true,
+      run: async (target, provisioner, answered) => {
         const removal = await shared.remove(grant, await contextFor(grant, request, target), target, provisioner, target.state);
-        called = true;
-        attempted(target, 'deprovision', 'ok');
+        answered();
         // Kept objects are named by count and holder, not by key: keys carry people's identities.
         const keptFor = removal.kept > 0 ? { kept: removal.kept, keptFor: removal.holders } : {};
         if (await moveAudited(grantId, grant.requestId, target.resourceName, ['removing'], { status: 'removed', lastError: null }, { action: 'grant.deprovisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, ...keptFor } })) {
@@ -179,15 +224,9 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
           metrics.observeRevocationLag(target.provisioner, seconds(grant.endedAt && grant.endedAt < grant.expiresAt ? grant.endedAt : grant.expiresAt));
         }
         await restoreSiblings(await removal.afterwards(), grantId);
-      } catch (error) {
-        const message = (error as Error).message;
-        if (!called) attempted(target, 'deprovision', failure(error));
-        const attempts = await countAttempt(db, grantId, target.resourceName, message);
-        await audit(grant.requestId, 'grant.deprovision_attempt_failed', { grantId, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
-        retry = true;
-        wait = longerWait(wait, error);
-      }
-    }
+        return false;
+      },
+    });
     if (retry) throw new RetryLater(`removal of ${grantId} will be retried`, wait);
   }
 
@@ -244,28 +283,21 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     const grant = await grantById(db, grantId);
     if (!grant || grant.status !== 'active') return;
     const request = (await getRequestDetails(db, grant.requestId))!;
-    let retry = false;
-    let wait: number | undefined;
-    for (const target of (await targetsOf(db, grantId)).filter((t) => t.status === 'active')) {
-      const provisioner = deps.provisioners.get(target.provisioner);
-      if (!provisioner?.extend) continue;
-      let called = false;
-      try {
-        const result = await provisioner.extend(await contextFor(grant, request, target), target.state);
-        called = true;
-        attempted(target, 'extend', 'ok');
+    // A target whose provisioner has no end of its own to move (a group membership) needs nothing.
+    const extendable = (await targetsOf(db, grantId)).filter((t) => t.status === 'active' && deps.provisioners.get(t.provisioner)?.extend);
+    const { retry, wait } = await eachTarget(grant, extendable, {
+      operation: 'extend',
+      failedAction: 'grant.extend_attempt_failed',
+      missingProvisioner: (name) => new Error(`no ${name} provisioner is configured`),
+      run: async (target, provisioner, answered) => {
+        const result = await provisioner.extend!(await contextFor(grant, request, target), target.state);
+        answered();
         await moveTarget(db, grantId, target.resourceName, ['active'], { status: 'active', state: { ...target.state, ...result.state } });
         await audit(grant.requestId, 'grant.extended_in_target', { grantId, resource: target.resourceName, provisioner: target.provisioner, expiresAt: grant.expiresAt.toISOString() });
         if (result.secret) await messenger.postAccessReady(request, target.resourceName, result);
-      } catch (error) {
-        const message = (error as Error).message;
-        if (!called) attempted(target, 'extend', failure(error));
-        const attempts = await countAttempt(db, grantId, target.resourceName, message);
-        await audit(grant.requestId, 'grant.extend_attempt_failed', { grantId, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
-        if (!(error instanceof PermanentProvisioningError)) retry = true;
-        wait = longerWait(wait, error);
-      }
-    }
+        return false;
+      },
+    });
     if (retry) throw new RetryLater(`extension of ${grantId} will be retried`, wait);
   }
 
