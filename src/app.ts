@@ -41,6 +41,7 @@ import { createHomeService } from './services/home-service.js';
 import { createNotificationService } from './services/notification-service.js';
 import { systemClock, type Clock, type ServiceDeps } from './services/ports.js';
 import { createRequestService } from './services/request-service.js';
+import { createExtensionService } from './services/extension-service.js';
 import { createReviewService } from './services/review-service.js';
 import { createSlackDirectory } from './slack/directory.js';
 import { registerDirectoryEvents } from './slack/directory-events.js';
@@ -127,7 +128,8 @@ export async function createAccessApp(options: AccessAppOptions) {
   const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, () => config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`, () => clock.now());
   const audit = createAuditViewService(serviceDeps, () => sessionsReader);
   const actions = createRequestActions(serviceDeps);
-  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, breakGlass, apiKeys, audit, auditLink: (id) => signer.link(`/audit/${id}`), logger, clock };
+  const extensions = createExtensionService(serviceDeps);
+  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, auditLink: (id) => signer.link(`/audit/${id}`), logger, clock };
   const pacer = createPacer(slackBudgets(config.SLACK_UPDATES_PER_MINUTE, config.SLACK_HOME_PUBLISHES_PER_MINUTE));
   // Every 429 pauses that method for all callers, not just the one WebClient retried.
   for (const client of [app.client, background]) client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, { url }: { url: string }) => pacer.pause(url.split('/').pop() ?? '', retrySec));

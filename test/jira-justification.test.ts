@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startJiraDouble, type JiraDouble } from '../src/sandbox/jira-double/jira-double.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approverMessage, requestAccess } from './support/journey-steps.js';
+import { allText, approve, approverMessage, myMessage, requestAccess } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -121,6 +121,27 @@ describe('a flow that requires an open Jira ticket', () => {
     const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '60', justification: 'INC-7 check the staging copy' })) as [string];
     const [row] = await h.sql`select status, auto_approved_by, ticket from access_requests where id = ${id}`;
     expect(row).toMatchObject({ status: 'active', auto_approved_by: 'with-a-ticket', ticket: { key: 'INC-7', checked: true } });
+  });
+});
+
+describe('asking for more time', () => {
+  it('needs a ticket that is still open too; the extension keeps its own snapshot', async () => {
+    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'INC-7 first hour' })) as [string];
+    await approve(h, PEOPLE.approver, id);
+    const extend = async (reason: string) => {
+      await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id), 'request.extend');
+      const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the extend modal');
+      const res = await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '60', 'extend.reason': reason });
+      h.slack.clearViews(PEOPLE.requester);
+      await h.settle();
+      return res.json;
+    };
+    expect(await extend('OPS-12 still on it')).toEqual({ response_action: 'errors', errors: { 'extend.reason': 'OPS-12 is Closed: name a ticket that is still open.' } });
+    expect(await h.sql`select id from access_requests where extends_request_id = ${id}`).toHaveLength(0);
+    expect((await extend('INC-7 needs another hour')).view.title.text).toBe('Extension asked');
+    const [ext] = await h.sql`select id, ticket from access_requests where extends_request_id = ${id}`;
+    expect(ext!.ticket).toMatchObject({ key: 'INC-7', checked: true, status: 'In Progress' });
+    expect(allText(approverMessage(h, PEOPLE.approver, ext!.id as string).message.blocks)).toContain(`|INC-7> Checkout returns 500 for EU cards`);
   });
 });
 

@@ -3,12 +3,12 @@ import { unreviewedBreakGlass } from '../db/break-glass-queries.js';
 import { findFlow } from '../db/catalog-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { getRequestDetails, insertRequest, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
+import { getRequestDetails, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
 import { breakGlassOptions, breakGlassPolicy, type BreakGlassOption } from '../domain/break-glass.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { isApproverOf } from '../domain/flow.js';
-import { writeGrant } from './grant-writer.js';
+import { writeGrant, writeNewRequest } from './grant-writer.js';
 import { approverIdentity, approverIdsOf, breakGlassIdentity, deciderIdentity, isAdmin, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
@@ -69,9 +69,8 @@ export function createBreakGlassService(deps: ServiceDeps) {
     const id = newId('req');
     const now = clock.now();
     await db.transaction(async (tx) => {
-      await insertRequest(
-        tx,
-        {
+      await writeNewRequest(tx, {
+        row: {
           id,
           requesterId: input.userId,
           flowId: flow.id,
@@ -86,8 +85,10 @@ export function createBreakGlassService(deps: ServiceDeps) {
           createdAt: now,
           kind: 'break_glass',
         },
-        [{ resourceId: resource.id, name: resource.name, type: resource.type }],
-      );
+        resources: [{ resourceId: resource.id, name: resource.name, type: resource.type }],
+        // Its first audit event is the grant itself (request.break_glass, below).
+        created: null,
+      });
       await writeGrant(tx, {
         row: { id, requesterId: input.userId, status: 'pending', durationMinutes: minutes },
         policy,

@@ -5,12 +5,32 @@ import type { Executor } from '../db/client.js';
 import { insertTargets, markTargetsForRemoval } from '../db/grant-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { endGrant, insertGrant, updateRequest, type RequestRow } from '../db/request-queries.js';
+import { endGrant, insertGrant, insertRequest, updateRequest, type RequestedResource, type RequestRow } from '../db/request-queries.js';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import type { OutboxEntry } from '../domain/outbox.js';
 import type { Policy } from '../domain/policy.js';
 import { grantStart, transition, type RequestState } from '../domain/request-lifecycle.js';
 
+
+export interface NewRequest {
+  row: Parameters<typeof insertRequest>[1];
+  resources: RequestedResource[];
+  /**
+   * The `request.created` audit event's details, written by the requester; null when the first event is
+   * the grant itself (break-glass writes `request.break_glass` through writeGrant).
+   */
+  created: Record<string, unknown> | null;
+}
+
+/**
+ * Stores a new request (always pending; a rule or break-glass may grant it in the same transaction) and
+ * its `request.created` audit event. One place for it, so a request from the form, an extension and
+ * break-glass are stored the same way.
+ */
+export async function writeNewRequest(tx: Executor, r: NewRequest): Promise<void> {
+  await insertRequest(tx, r.row, r.resources);
+  if (r.created) await appendAudit(tx, { requestId: r.row.id, actor: r.row.requesterId, action: 'request.created', createdAt: r.row.createdAt, details: r.created });
+}
 
 export interface GrantWrite {
   /** The request row, locked by the caller (or inserted in this transaction), still pending. */

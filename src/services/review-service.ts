@@ -10,7 +10,7 @@ import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
 import { NO_DEFAULTS, type Resource, type TuningOffer } from '../domain/resource.js';
 import { writeGrant } from './grant-writer.js';
 import { deciderIdentity, requireMember } from './identity.js';
-import { applyExtension } from './request-actions.js';
+import { applyExtension } from './extension-service.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 export interface ApproveInput {

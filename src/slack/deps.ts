@@ -6,6 +6,7 @@ import type { BreakGlassService } from '../services/break-glass-service.js';
 import type { GrantService } from '../services/grant-service.js';
 import type { HomeService } from '../services/home-service.js';
 import type { ProfileService } from '../services/profile-service.js';
+import type { ExtensionService } from '../services/extension-service.js';
 import type { RequestActions } from '../services/request-actions.js';
 import type { RequestService } from '../services/request-service.js';
 import type { ReviewService } from '../services/review-service.js';
@@ -19,6 +20,7 @@ export interface SlackDeps {
   home: HomeService;
   profile: ProfileService;
   actions: RequestActions;
+  extensions: ExtensionService;
   breakGlass: BreakGlassService;
   apiKeys: ApiKeyService;
   audit: AuditViewService;

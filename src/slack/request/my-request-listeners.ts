@@ -35,7 +35,7 @@ function myRequestHandler(deps: SlackDeps, verb: 'cancel' | 'nudge' | 'release' 
         await deps.grants.revoke(id, userId);
         text = `Released ${code(id)}: your access has ended.`;
       } else {
-        const extension = await deps.actions.extensionForm(id, userId);
+        const extension = await deps.extensions.extensionForm(id, userId);
         const view = buildExtendModal(extension.request, extension.durations);
         if (body.view?.type === 'modal') await client.views.push({ trigger_id: body.trigger_id, view });
         else await client.views.open({ trigger_id: body.trigger_id, view });
@@ -56,7 +56,7 @@ function extendSubmission(deps: SlackDeps) {
     try {
       if (!requestId) throw new AppError('stale_reference', 'extend modal without a request id');
       const values = view.state.values as StateValues;
-      const result = await deps.actions.requestExtension(requestId, userId, {
+      const result = await deps.extensions.requestExtension(requestId, userId, {
         durationMinutes: minutesValue(selectedValue(values, RequestIds.extendDurationBlock, RequestIds.extendDurationAction)),
         justification: textValue(values, RequestIds.extendReasonBlock, RequestIds.extendReasonAction),
       });
