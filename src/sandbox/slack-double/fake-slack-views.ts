@@ -5,11 +5,7 @@
  */
 import { validateSurface, viewTooLarge } from './block-kit.js';
 import { SlackApiError, type SlackState, type StoredView } from './state.js';
-import type { Args, MethodHandler } from './fake-slack-methods.js';
-
-function invalidArgs(messages: string[]): SlackApiError {
-  return new SlackApiError('invalid_arguments', { response_metadata: { messages } });
-}
+import { invalidArgs, type Args, type MethodHandler } from './method-args.js';
 
 /** The `view` argument, decoded and validated for the surface kind. */
 export function checkView(kind: 'modal' | 'home', view: unknown): any {
