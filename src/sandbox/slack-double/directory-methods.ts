@@ -37,12 +37,13 @@ export function renderUser(st: SlackState, u: FakeUser): Record<string, unknown>
   };
 }
 
-export function renderGroup(st: SlackState, g: { id: string; handle: string; name: string; users: string[]; dateDelete?: number }, withUsers: boolean) {
+/** `withCount`: usergroups.list sends `user_count` only with include_count ("Include the number of users"). */
+export function renderGroup(st: SlackState, g: { id: string; handle: string; name: string; users: string[]; dateDelete?: number }, withUsers: boolean, withCount = true) {
   return {
     id: g.id, team_id: st.teamId, is_usergroup: true, name: g.name, description: '', handle: g.handle, is_external: false,
     date_create: 1700000000, date_update: g.dateDelete || 1700000000, date_delete: g.dateDelete ?? 0, auto_type: null,
     created_by: 'U0ADMIN', updated_by: 'U0ADMIN', deleted_by: g.dateDelete ? 'U0ADMIN' : null, prefs: { channels: [], groups: [] },
-    user_count: String(g.users.length), // a string in Slack's docs example (doc §3.2 note)
+    ...(withCount ? { user_count: String(g.users.length) } : {}), // a string in Slack's docs example (doc §3.2 note)
     ...(withUsers ? { users: [...g.users] } : {}),
   };
 }
@@ -95,7 +96,7 @@ export const DIRECTORY_METHODS: Record<string, MethodHandler> = {
     requirePaidPlan(st);
     // Disabled groups are listed only with include_disabled ("Include disabled User Groups").
     const groups = [...st.usergroups.values()].filter((g) => !g.dateDelete || flag(a.include_disabled));
-    return { usergroups: groups.map((g) => renderGroup(st, g, flag(a.include_users))) };
+    return { usergroups: groups.map((g) => renderGroup(st, g, flag(a.include_users), flag(a.include_count))) };
   },
 
   'usergroups.users.list': (st, a) => {

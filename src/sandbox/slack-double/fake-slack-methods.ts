@@ -48,6 +48,8 @@ function existingConversation(st: SlackState, channel: unknown): ChannelRec {
 }
 
 function messageText(a: Args, blocks: any[] | undefined, max: number): string {
+  // "A maximum of 100 attachments are allowed on a message" (chat.postMessage errors).
+  if (Array.isArray(a.attachments) && a.attachments.length > 100) throw new SlackApiError('too_many_attachments');
   const text = str(a.text) ?? '';
   if (text === '' && (!blocks || blocks.length === 0) && a.attachments === undefined) throw new SlackApiError('no_text');
   if (text.length > max) throw new SlackApiError('msg_too_long');

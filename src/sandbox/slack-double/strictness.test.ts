@@ -115,6 +115,12 @@ describe('chat.postMessage: where the bot may post', () => {
     expect([...slack.messagesIn('C0SHY'), ...slack.messagesIn('C0SECRET'), ...slack.messagesIn('C0OLD')]).toEqual([]);
   });
 
+  it('more than 100 attachments is too_many_attachments', async () => {
+    const attachments = Array.from({ length: 101 }, (_, i) => ({ text: `${i}` }));
+    expect(await errorOf('chat.postMessage', { channel: 'C0GENERAL', text: 'x', attachments })).toBe('too_many_attachments');
+    expect(slack.messagesIn('C0GENERAL')).toEqual([]);
+  });
+
   it('chat:write.public lets the bot post in a public channel it is not in, never in a private one', async () => {
     const scoped = await FakeSlack.start({
       botToken: TOKEN, scopes: ['chat:write', 'chat:write.public'], users: [{ id: 'U0ALICE', name: 'alice' }],
@@ -144,6 +150,14 @@ describe('users and user groups', () => {
     expect([pages, seen]).toEqual([2, ['U0ALICE', 'U0BOB', 'U0CAROL', 'U0BOT']]);
     expect(await errorOf('users.list', { cursor: 'bm9wZQ==' })).toBe('invalid_cursor');
     expect(await errorOf('users.info', { user: 'U0NOBODY' })).toBe('user_not_found');
+  });
+
+  it('usergroups.list answers every group at once; users and user_count only when asked for', async () => {
+    const plain = (await call('usergroups.list')).body.usergroups;
+    expect(plain).toHaveLength(1);
+    expect(plain[0]).not.toHaveProperty('users');
+    expect(plain[0]).not.toHaveProperty('user_count');
+    expect((await call('usergroups.list', { include_users: true, include_count: true })).body.usergroups[0]).toMatchObject({ users: ['U0ALICE'], user_count: '1' });
   });
 
   it('a deactivated member is still listed, with deleted: true', async () => {
