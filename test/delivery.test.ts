@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../src/sandbox/slack-double/driver.js';
 import { buildFlowModal } from '../src/slack/admin/flow-modal.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, replyTo, requestAccess, retryNow, statusOf } from './support/journey-steps.js';
@@ -107,6 +108,22 @@ describe('a notify channel Slack refuses', () => {
     expect(dmsAbout(PEOPLE.approver, second)).toHaveLength(0);
     expect(dmsAbout(PEOPLE.dba, second)).toHaveLength(0);
     expect(adminNotes('<#C0LATE>')).toHaveLength(1);
+  });
+
+  it('a channel archived after the post: chat.update says is_inactive, the decision goes through and nothing waits for a retry', async () => {
+    const [row] = await h.sql`select id from access_requests where justification = 'LATE-2 after the invitation'`;
+    const id = row!.id as string;
+    const posted = h.slack.messagesIn('C0LATE').find((m) => allText(m.blocks).includes(id))!;
+    h.slack.updateChannel('C0LATE', { isArchived: true });
+    h.slack.clearCalls();
+    await h.driver.clickButton(PEOPLE.approver, { channel: 'C0LATE', ts: posted.ts }, 'review.approve');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    await h.driver.submitView(PEOPLE.approver, modal.id, {});
+    h.slack.clearViews(PEOPLE.approver);
+    await h.settle();
+    expect(await statusOf(h, id)).not.toBe('pending');
+    expect(h.slack.failures().filter((c) => c.method === 'chat.update').map((c) => c.error)).toEqual(['is_inactive']);
+    expect(await pendingOutbox()).toBe(0);
   });
 
   it('the flow editor says to invite the bot beside every channel picker', () => {
