@@ -17,7 +17,10 @@ function importGraph(dir: string): Map<string, string[]> {
   for (const file of files) {
     const text = readFileSync(join(dir, file), 'utf8');
     const deps = [...text.matchAll(/\bfrom\s+'(\.\/[^']+)\.js'/g)].map((m) => relative(dir, join(dir, `${m[1]!}.ts`)));
-    graph.set(file, [...new Set(deps)].filter((d) => files.includes(d)));
+    graph.set(
+      file,
+      [...new Set(deps)].filter((d) => files.includes(d)),
+    );
   }
   return graph;
 }
@@ -48,13 +51,20 @@ describe('the Slack double imports', () => {
   });
 
   it('the walk finds a cycle where there is one (so the test above can fail)', () => {
-    const graph = new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']], ['d.ts', ['a.ts']]]);
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts']],
+    ]);
     expect(cycles(graph).map((c) => c.join(' -> '))).toEqual(['a.ts -> b.ts -> c.ts -> a.ts']);
   });
 
   it('the regex reads the imports the double writes', () => {
     const graph = importGraph(HERE);
-    expect(graph.get('api-dispatch.ts')).toEqual(expect.arrayContaining(['fake-slack-methods.ts', 'fake-slack-views.ts', 'method-args.ts']));
+    expect(graph.get('api-dispatch.ts')).toEqual(
+      expect.arrayContaining(['fake-slack-methods.ts', 'fake-slack-views.ts', 'method-args.ts']),
+    );
     expect(graph.get('fake-slack-views.ts')).not.toContain('fake-slack-methods.ts');
   });
 });

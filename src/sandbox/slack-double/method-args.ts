@@ -23,8 +23,13 @@ export interface MethodArgs {
 }
 
 const MESSAGE_EXTRAS: Record<string, ArgType> = {
-  as_user: 'boolean', icon_emoji: 'string', icon_url: 'string', link_names: 'boolean', parse: 'string',
-  username: 'string', markdown_text: 'string',
+  as_user: 'boolean',
+  icon_emoji: 'string',
+  icon_url: 'string',
+  link_names: 'boolean',
+  parse: 'string',
+  username: 'string',
+  markdown_text: 'string',
 };
 
 /**
@@ -36,13 +41,29 @@ export const METHOD_ARGS: Record<string, MethodArgs> = {
   'chat.postMessage': {
     required: { channel: 'string' },
     optional: {
-      text: 'string', blocks: 'json', attachments: 'json', metadata: 'json', thread_ts: 'string', reply_broadcast: 'boolean',
-      mrkdwn: 'boolean', unfurl_links: 'boolean', unfurl_media: 'boolean', ...MESSAGE_EXTRAS,
+      text: 'string',
+      blocks: 'json',
+      attachments: 'json',
+      metadata: 'json',
+      thread_ts: 'string',
+      reply_broadcast: 'boolean',
+      mrkdwn: 'boolean',
+      unfurl_links: 'boolean',
+      unfurl_media: 'boolean',
+      ...MESSAGE_EXTRAS,
     },
   },
   'chat.update': {
     required: { channel: 'string', ts: 'string' },
-    optional: { text: 'string', blocks: 'json', attachments: 'json', metadata: 'json', reply_broadcast: 'boolean', file_ids: 'json', ...MESSAGE_EXTRAS },
+    optional: {
+      text: 'string',
+      blocks: 'json',
+      attachments: 'json',
+      metadata: 'json',
+      reply_broadcast: 'boolean',
+      file_ids: 'json',
+      ...MESSAGE_EXTRAS,
+    },
   },
   'chat.delete': { required: { channel: 'string', ts: 'string' }, optional: { as_user: 'boolean' } },
   'chat.postEphemeral': {
@@ -51,17 +72,26 @@ export const METHOD_ARGS: Record<string, MethodArgs> = {
   },
   'chat.getPermalink': { required: { channel: 'string', message_ts: 'string' }, optional: {} },
   // One of `channel` / `users` is required: the method says which is missing (users_list_not_supplied).
-  'conversations.open': { required: {}, optional: { channel: 'string', users: 'string', return_im: 'boolean', prevent_creation: 'boolean' } },
+  'conversations.open': {
+    required: {},
+    optional: { channel: 'string', users: 'string', return_im: 'boolean', prevent_creation: 'boolean' },
+  },
   'users.info': { required: { user: 'string' }, optional: { include_locale: 'boolean' } },
   'users.list': { required: {}, optional: { cursor: 'string', limit: 'integer', include_locale: 'boolean' } },
   'users.lookupByEmail': { required: { email: 'string' }, optional: {} },
   // No cursor: Slack's usergroups.list is not paginated, it answers every group at once.
-  'usergroups.list': { required: {}, optional: { include_count: 'boolean', include_disabled: 'boolean', include_users: 'boolean' } },
+  'usergroups.list': {
+    required: {},
+    optional: { include_count: 'boolean', include_disabled: 'boolean', include_users: 'boolean' },
+  },
   'usergroups.users.list': { required: { usergroup: 'string' }, optional: { include_disabled: 'boolean' } },
   // One of `trigger_id` / `interactivity_pointer` is required: the view methods check it.
   'views.open': { required: { view: 'json' }, optional: { trigger_id: 'string', interactivity_pointer: 'string' } },
   'views.push': { required: { view: 'json' }, optional: { trigger_id: 'string', interactivity_pointer: 'string' } },
-  'views.update': { required: { view: 'json' }, optional: { view_id: 'string', external_id: 'string', hash: 'string' } },
+  'views.update': {
+    required: { view: 'json' },
+    optional: { view_id: 'string', external_id: 'string', hash: 'string' },
+  },
   'views.publish': { required: { user_id: 'string', view: 'json' }, optional: { hash: 'string' } },
 };
 
@@ -74,9 +104,13 @@ function typeProblem(type: ArgType, v: unknown): string | null {
     case 'string':
       return typeof v === 'string' || typeof v === 'number' ? null : 'expected string';
     case 'boolean':
-      return typeof v === 'boolean' || v === 'true' || v === 'false' || v === '1' || v === '0' || v === 1 || v === 0 ? null : 'expected boolean';
+      return typeof v === 'boolean' || v === 'true' || v === 'false' || v === '1' || v === '0' || v === 1 || v === 0
+        ? null
+        : 'expected boolean';
     case 'integer':
-      return (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v)) ? null : 'expected integer';
+      return (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v))
+        ? null
+        : 'expected integer';
     case 'json':
       return null;
   }
@@ -93,7 +127,8 @@ export function checkArgs(method: string, a: Args): void {
   if (!spec) return;
   // "The method was passed an array as an argument. Please only input valid strings." (api-ref)
   const all = { ...spec.required, ...spec.optional };
-  if (Object.entries(a).some(([name, v]) => all[name] === 'string' && Array.isArray(v))) throw new SlackApiError('invalid_array_arg');
+  if (Object.entries(a).some(([name, v]) => all[name] === 'string' && Array.isArray(v)))
+    throw new SlackApiError('invalid_array_arg');
   const messages: string[] = [];
   for (const [name, type] of Object.entries(spec.required)) {
     const v = a[name];

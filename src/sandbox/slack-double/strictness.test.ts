@@ -12,23 +12,39 @@ import { METHOD_SCOPES } from './scopes.js';
 const TOKEN = 'xoxb-strict';
 let slack: FakeSlack;
 
-async function call(method: string, args: Record<string, unknown> = {}, on: FakeSlack = slack): Promise<{ status: number; retryAfter: string | null; body: any }> {
+async function call(
+  method: string,
+  args: Record<string, unknown> = {},
+  on: FakeSlack = slack,
+): Promise<{ status: number; retryAfter: string | null; body: any }> {
   const res = await fetch(`${on.apiUrl}${method}`, {
-    method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(args),
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(args),
   });
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
 }
-const errorOf = async (method: string, args: Record<string, unknown> = {}, on?: FakeSlack) => (await call(method, args, on)).body.error as string | undefined;
+const errorOf = async (method: string, args: Record<string, unknown> = {}, on?: FakeSlack) =>
+  (await call(method, args, on)).body.error as string | undefined;
 const messagesOf = async (method: string, args: Record<string, unknown> = {}) => {
   const { body } = await call(method, args);
   return [body.error, body.response_metadata?.messages];
 };
-const modal = (extra: Record<string, unknown> = {}) => ({ type: 'modal', title: { type: 'plain_text', text: 'Request' }, blocks: [], ...extra });
+const modal = (extra: Record<string, unknown> = {}) => ({
+  type: 'modal',
+  title: { type: 'plain_text', text: 'Request' },
+  blocks: [],
+  ...extra,
+});
 
 beforeEach(async () => {
   slack = await FakeSlack.start({
     botToken: TOKEN,
-    users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0BOB', name: 'bob' }, { id: 'U0CAROL', name: 'carol' }],
+    users: [
+      { id: 'U0ALICE', name: 'alice' },
+      { id: 'U0BOB', name: 'bob' },
+      { id: 'U0CAROL', name: 'carol' },
+    ],
     usergroups: [{ id: 'S0OPS', handle: 'ops', name: 'Ops', users: ['U0ALICE'] }],
     channels: [
       { id: 'C0SHY', name: 'shy', botIsMember: false },
@@ -51,34 +67,69 @@ describe('arguments, as each method page lists them', () => {
   });
 
   it('a missing required argument answers invalid_arguments naming the field', async () => {
-    expect(await messagesOf('chat.postMessage', { text: 'hi' })).toEqual(['invalid_arguments', ['[ERROR] missing required field: channel']]);
-    expect(await messagesOf('chat.update', { channel: 'C0GENERAL', text: 'hi' })).toEqual(['invalid_arguments', ['[ERROR] missing required field: ts']]);
-    expect(await messagesOf('chat.getPermalink', { channel: 'C0GENERAL' })).toEqual(['invalid_arguments', ['[ERROR] missing required field: message_ts']]);
+    expect(await messagesOf('chat.postMessage', { text: 'hi' })).toEqual([
+      'invalid_arguments',
+      ['[ERROR] missing required field: channel'],
+    ]);
+    expect(await messagesOf('chat.update', { channel: 'C0GENERAL', text: 'hi' })).toEqual([
+      'invalid_arguments',
+      ['[ERROR] missing required field: ts'],
+    ]);
+    expect(await messagesOf('chat.getPermalink', { channel: 'C0GENERAL' })).toEqual([
+      'invalid_arguments',
+      ['[ERROR] missing required field: message_ts'],
+    ]);
     expect(await messagesOf('users.info', {})).toEqual(['invalid_arguments', ['[ERROR] missing required field: user']]);
-    expect(await messagesOf('usergroups.users.list', { usergroup: '' })).toEqual(['invalid_arguments', ['[ERROR] missing required field: usergroup']]);
-    expect(await messagesOf('views.publish', { user_id: 'U0ALICE' })).toEqual(['invalid_arguments', ['[ERROR] missing required field: view']]);
+    expect(await messagesOf('usergroups.users.list', { usergroup: '' })).toEqual([
+      'invalid_arguments',
+      ['[ERROR] missing required field: usergroup'],
+    ]);
+    expect(await messagesOf('views.publish', { user_id: 'U0ALICE' })).toEqual([
+      'invalid_arguments',
+      ['[ERROR] missing required field: view'],
+    ]);
     expect(slack.messagesIn('C0GENERAL')).toEqual([]);
   });
 
   it('a wrongly typed argument answers invalid_arguments with its json-pointer; an array for a string, invalid_array_arg', async () => {
-    expect(await messagesOf('users.list', { limit: 'ten' })).toEqual(['invalid_arguments', ['[ERROR] expected integer [json-pointer:/limit]']]);
-    expect(await messagesOf('usergroups.list', { include_users: 'maybe' })).toEqual(['invalid_arguments', ['[ERROR] expected boolean [json-pointer:/include_users]']]);
-    expect(await messagesOf('chat.postMessage', { channel: { id: 'C0GENERAL' }, text: 'hi' })).toEqual(['invalid_arguments', ['[ERROR] expected string [json-pointer:/channel]']]);
-    expect(await errorOf('chat.postMessage', { channel: ['C0GENERAL', 'C0SHY'], text: 'hi' })).toBe('invalid_array_arg');
+    expect(await messagesOf('users.list', { limit: 'ten' })).toEqual([
+      'invalid_arguments',
+      ['[ERROR] expected integer [json-pointer:/limit]'],
+    ]);
+    expect(await messagesOf('usergroups.list', { include_users: 'maybe' })).toEqual([
+      'invalid_arguments',
+      ['[ERROR] expected boolean [json-pointer:/include_users]'],
+    ]);
+    expect(await messagesOf('chat.postMessage', { channel: { id: 'C0GENERAL' }, text: 'hi' })).toEqual([
+      'invalid_arguments',
+      ['[ERROR] expected string [json-pointer:/channel]'],
+    ]);
+    expect(await errorOf('chat.postMessage', { channel: ['C0GENERAL', 'C0SHY'], text: 'hi' })).toBe(
+      'invalid_array_arg',
+    );
     // Form-encoded booleans and numbers are strings, and are read as Slack reads them.
     expect((await call('users.list', { limit: '2', include_locale: 'true' })).body.ok).toBe(true);
   });
 
   it('an argument the method does not know is refused (Slack would drop it silently: a misspelt thread_ts)', async () => {
     const { ts } = (await call('chat.postMessage', { channel: 'C0GENERAL', text: 'parent' })).body;
-    expect(await messagesOf('chat.postMessage', { channel: 'C0GENERAL', text: 'reply', thread_tss: ts })).toEqual(['invalid_arguments', ['[ERROR] unknown field: thread_tss']]);
+    expect(await messagesOf('chat.postMessage', { channel: 'C0GENERAL', text: 'reply', thread_tss: ts })).toEqual([
+      'invalid_arguments',
+      ['[ERROR] unknown field: thread_tss'],
+    ]);
     // usergroups.list has no pagination in Slack: a cursor is not one of its arguments.
-    expect(await messagesOf('usergroups.list', { cursor: 'abc' })).toEqual(['invalid_arguments', ['[ERROR] unknown field: cursor']]);
+    expect(await messagesOf('usergroups.list', { cursor: 'abc' })).toEqual([
+      'invalid_arguments',
+      ['[ERROR] unknown field: cursor'],
+    ]);
     expect(slack.messagesIn('C0GENERAL').map((m) => m.text)).toEqual(['parent']);
   });
 
   it('reads arguments from the query string too, as Slack does', async () => {
-    const res = await fetch(`${slack.apiUrl}users.info?user=U0BOB`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await fetch(`${slack.apiUrl}users.info?user=U0BOB`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect((await res.json()).user).toMatchObject({ id: 'U0BOB', name: 'bob' });
   });
 });
@@ -90,14 +141,20 @@ describe('chat.update, chat.getPermalink: a conversation id and a message the bo
     expect(await errorOf('chat.update', { channel: 'U0ALICE', ts: posted.ts, text: 'v2' })).toBe('channel_not_found');
     expect(await errorOf('chat.getPermalink', { channel: 'U0ALICE', message_ts: posted.ts })).toBe('channel_not_found');
     expect(slack.dmsTo('U0ALICE').map((m) => m.text)).toEqual(['v1']);
-    expect((await call('chat.update', { channel: posted.channel, ts: posted.ts, text: 'v2' })).body).toMatchObject({ ok: true, channel: posted.channel, text: 'v2' });
+    expect((await call('chat.update', { channel: posted.channel, ts: posted.ts, text: 'v2' })).body).toMatchObject({
+      ok: true,
+      channel: posted.channel,
+      text: 'v2',
+    });
     expect(slack.dmsTo('U0ALICE').map((m) => m.text)).toEqual(['v2']);
   });
 
-  it('an unknown channel, an unknown ts, a person\'s message, an archived channel', async () => {
+  it("an unknown channel, an unknown ts, a person's message, an archived channel", async () => {
     const { ts } = (await call('chat.postMessage', { channel: 'C0GENERAL', text: 'mine' })).body;
     expect(await errorOf('chat.update', { channel: 'C0NOPE', ts, text: 'x' })).toBe('channel_not_found');
-    expect(await errorOf('chat.update', { channel: 'C0GENERAL', ts: '1700000000.000001', text: 'x' })).toBe('message_not_found');
+    expect(await errorOf('chat.update', { channel: 'C0GENERAL', ts: '1700000000.000001', text: 'x' })).toBe(
+      'message_not_found',
+    );
     const human = slack.postAsUser('C0GENERAL', 'U0BOB', 'hers');
     expect(await errorOf('chat.update', { channel: 'C0GENERAL', ts: human.ts, text: 'x' })).toBe('cant_update_message');
     slack.updateChannel('C0GENERAL', { isArchived: true });
@@ -111,20 +168,29 @@ describe('chat.postMessage: where the bot may post', () => {
     expect(await errorOf('chat.postMessage', { channel: 'C0SHY', text: 'x' })).toBe('not_in_channel');
     expect(await errorOf('chat.postMessage', { channel: 'C0SECRET', text: 'x' })).toBe('channel_not_found');
     expect(await errorOf('chat.postMessage', { channel: 'C0OLD', text: 'x' })).toBe('is_archived');
-    expect(await errorOf('chat.postEphemeral', { channel: 'C0SHY', user: 'U0ALICE', text: 'x' })).toBe('not_in_channel');
+    expect(await errorOf('chat.postEphemeral', { channel: 'C0SHY', user: 'U0ALICE', text: 'x' })).toBe(
+      'not_in_channel',
+    );
     expect([...slack.messagesIn('C0SHY'), ...slack.messagesIn('C0SECRET'), ...slack.messagesIn('C0OLD')]).toEqual([]);
   });
 
   it('more than 100 attachments is too_many_attachments', async () => {
     const attachments = Array.from({ length: 101 }, (_, i) => ({ text: `${i}` }));
-    expect(await errorOf('chat.postMessage', { channel: 'C0GENERAL', text: 'x', attachments })).toBe('too_many_attachments');
+    expect(await errorOf('chat.postMessage', { channel: 'C0GENERAL', text: 'x', attachments })).toBe(
+      'too_many_attachments',
+    );
     expect(slack.messagesIn('C0GENERAL')).toEqual([]);
   });
 
   it('chat:write.public lets the bot post in a public channel it is not in, never in a private one', async () => {
     const scoped = await FakeSlack.start({
-      botToken: TOKEN, scopes: ['chat:write', 'chat:write.public'], users: [{ id: 'U0ALICE', name: 'alice' }],
-      channels: [{ id: 'C0SHY', name: 'shy', botIsMember: false }, { id: 'C0SECRET', name: 'secret', botIsMember: false, isPrivate: true }],
+      botToken: TOKEN,
+      scopes: ['chat:write', 'chat:write.public'],
+      users: [{ id: 'U0ALICE', name: 'alice' }],
+      channels: [
+        { id: 'C0SHY', name: 'shy', botIsMember: false },
+        { id: 'C0SECRET', name: 'secret', botIsMember: false, isPrivate: true },
+      ],
     });
     try {
       expect((await call('chat.postMessage', { channel: 'C0SHY', text: 'hello' }, scoped)).body.ok).toBe(true);
@@ -157,7 +223,9 @@ describe('users and user groups', () => {
     expect(plain).toHaveLength(1);
     expect(plain[0]).not.toHaveProperty('users');
     expect(plain[0]).not.toHaveProperty('user_count');
-    expect((await call('usergroups.list', { include_users: true, include_count: true })).body.usergroups[0]).toMatchObject({ users: ['U0ALICE'], user_count: '1' });
+    expect(
+      (await call('usergroups.list', { include_users: true, include_count: true })).body.usergroups[0],
+    ).toMatchObject({ users: ['U0ALICE'], user_count: '1' });
   });
 
   it('a deactivated member is still listed, with deleted: true', async () => {
@@ -171,17 +239,34 @@ describe('users and user groups', () => {
 describe('views: private_metadata, hash, trigger_id', () => {
   it('private_metadata over 3,000 characters is invalid_arguments at its json-pointer', async () => {
     const trigger = slack.issueTriggerId('U0ALICE');
-    expect(await messagesOf('views.open', { trigger_id: trigger, view: modal({ private_metadata: 'x'.repeat(3001) }) })).toEqual([
-      'invalid_arguments', ['[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]'],
+    expect(
+      await messagesOf('views.open', { trigger_id: trigger, view: modal({ private_metadata: 'x'.repeat(3001) }) }),
+    ).toEqual([
+      'invalid_arguments',
+      ['[ERROR] must be less than 3001 characters [json-pointer:/view/private_metadata]'],
     ]);
     // The trigger is exchanged only for a valid view: it still opens one.
-    expect((await call('views.open', { trigger_id: trigger, view: modal({ private_metadata: 'x'.repeat(3000) }) })).body.ok).toBe(true);
+    expect(
+      (await call('views.open', { trigger_id: trigger, view: modal({ private_metadata: 'x'.repeat(3000) }) })).body.ok,
+    ).toBe(true);
   });
 
   it('views.update with the hash of an older version is hash_conflict and changes nothing', async () => {
     const opened = (await call('views.open', { trigger_id: slack.issueTriggerId('U0ALICE'), view: modal() })).body.view;
-    const updated = (await call('views.update', { view_id: opened.id, hash: opened.hash, view: modal({ title: { type: 'plain_text', text: 'Second' } }) })).body.view;
-    expect(await errorOf('views.update', { view_id: opened.id, hash: opened.hash, view: modal({ title: { type: 'plain_text', text: 'Third' } }) })).toBe('hash_conflict');
+    const updated = (
+      await call('views.update', {
+        view_id: opened.id,
+        hash: opened.hash,
+        view: modal({ title: { type: 'plain_text', text: 'Second' } }),
+      })
+    ).body.view;
+    expect(
+      await errorOf('views.update', {
+        view_id: opened.id,
+        hash: opened.hash,
+        view: modal({ title: { type: 'plain_text', text: 'Third' } }),
+      }),
+    ).toBe('hash_conflict');
     expect(slack.view(opened.id)?.view.title.text).toBe('Second');
     expect(updated.hash).not.toBe(opened.hash);
   });
@@ -197,7 +282,9 @@ describe('views: private_metadata, hash, trigger_id', () => {
       expect(await errorOf('views.push', { trigger_id: soon, view: modal() }, fresh)).toBe('exchanged_trigger_id');
       vi.setSystemTime(Date.now() + 200);
       expect(await errorOf('views.open', { trigger_id: late, view: modal() }, fresh)).toBe('expired_trigger_id');
-      expect(await errorOf('views.open', { trigger_id: 'not-a-trigger', view: modal() }, fresh)).toBe('invalid_trigger_id');
+      expect(await errorOf('views.open', { trigger_id: 'not-a-trigger', view: modal() }, fresh)).toBe(
+        'invalid_trigger_id',
+      );
       expect(fresh.viewStack('U0ALICE')).toHaveLength(1);
     } finally {
       await fresh.stop();
@@ -210,7 +297,12 @@ describe('rate-limit tiers, per method, with Retry-After', () => {
   // would name (a token bucket refilling per minute: 60 / per-minute seconds, rounded up).
   const cases = [
     { method: 'usergroups.list', args: {}, allowance: 20, retryAfter: '3' },
-    { method: 'chat.update', args: { channel: 'C0GENERAL', ts: '1.000001', text: 'x' }, allowance: 50, retryAfter: '2' },
+    {
+      method: 'chat.update',
+      args: { channel: 'C0GENERAL', ts: '1.000001', text: 'x' },
+      allowance: 50,
+      retryAfter: '2',
+    },
     { method: 'users.info', args: { user: 'U0ALICE' }, allowance: 100, retryAfter: '1' },
     { method: 'chat.postMessage', args: { channel: 'C0GENERAL', text: 'x' }, allowance: 5, retryAfter: '1' },
   ];
@@ -220,7 +312,11 @@ describe('rate-limit tiers, per method, with Retry-After', () => {
       slack.enforceRateLimits(() => now);
       for (let i = 0; i < allowance; i++) expect((await call(method, args)).status).toBe(200);
       const limited = await call(method, args);
-      expect([limited.status, limited.retryAfter, limited.body]).toEqual([429, retryAfter, { ok: false, error: 'ratelimited' }]);
+      expect([limited.status, limited.retryAfter, limited.body]).toEqual([
+        429,
+        retryAfter,
+        { ok: false, error: 'ratelimited' },
+      ]);
       expect((await call('auth.test')).status).toBe(200); // another method has its own budget
       now += Number(retryAfter) * 1000;
       expect((await call(method, args)).status).toBe(200);
