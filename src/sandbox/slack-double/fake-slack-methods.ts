@@ -68,6 +68,8 @@ export const MESSAGE_METHODS: Record<string, MethodHandler> = {
     // A bot user cannot be DMed. A deactivated user's DM, though, still takes the post (Slack's answer in
     // slackapi/python-slack-sdk#1156): nobody reads it, so the app must check `deleted` itself.
     if (ch.imUser && st.users.get(ch.imUser)?.isBot) throw new SlackApiError('cannot_dm_bot');
+    // A bot's DMs live in its App Home's Messages tab: an app without it cannot DM anyone.
+    if (ch.imUser && !st.appHome.messagesTab) throw new SlackApiError('messages_tab_disabled');
     const blocks = messageBlocks(a);
     const text = messageText(a, blocks, 40000);
     const m = st.addMessage({ channel: ch.id, text, blocks: blocks ?? [], threadTs: str(a.thread_ts), user: st.botUserId });

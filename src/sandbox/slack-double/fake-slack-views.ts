@@ -56,6 +56,8 @@ export const VIEW_METHODS: Record<string, MethodHandler> = {
   },
 
   'views.publish': (st, a) => {
+    // "Home tab is disabled" (views.publish errors): the manifest's app_home.home_tab_enabled.
+    if (!st.appHome.homeTab) throw new SlackApiError('not_enabled');
     if (a.user_id === undefined || a.user_id === '') throw invalidArgs(['[ERROR] missing required field: user_id']);
     const user = st.users.get(String(a.user_id));
     // Exact message from the doc §3.2 views.publish row.

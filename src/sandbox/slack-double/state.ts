@@ -27,6 +27,7 @@ export class SlackState {
   readonly scopes: ReadonlySet<string> | null;
   readonly triggerTtlMs: number;
   readonly plan: SlackPlan;
+  readonly appHome: { homeTab: boolean; messagesTab: boolean };
   readonly users = new Map<string, FakeUser>();
   readonly usergroups = new Map<string, FakeUsergroup>();
   readonly channels = new Map<string, ChannelRec>();
@@ -53,6 +54,7 @@ export class SlackState {
     this.botName = o.botName ?? 'access-bot';
     this.triggerTtlMs = o.triggerTtlMs ?? 3000;
     this.plan = o.plan ?? 'pro';
+    this.appHome = { ...(o.appHome ?? { homeTab: true, messagesTab: true }) };
     for (const u of o.users) this.users.set(u.id, { ...u });
     if (!this.users.has(this.botUserId)) this.users.set(this.botUserId, { id: this.botUserId, name: this.botName, isBot: true });
     for (const g of o.usergroups ?? []) this.usergroups.set(g.id, { ...g, users: [...g.users] });

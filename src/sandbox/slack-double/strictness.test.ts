@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { METHODS } from './api-dispatch.js';
 import { FakeSlack } from './fake-slack.js';
 import { METHOD_ARGS } from './method-args.js';
 import { METHOD_TIERS } from './rate-limits.js';
-import { METHOD_SCOPES } from './scopes.js';
+import { manifestAppHome, METHOD_SCOPES } from './scopes.js';
 
 /**
  * The double refuses what Slack refuses, method by method (README "Method by method"). Calls go over
@@ -329,5 +330,36 @@ describe('rate-limit tiers, per method, with Retry-After', () => {
     expect((await call('chat.postMessage', { channel: 'C0GENERAL', text: 'six' })).status).toBe(429);
     expect((await call('chat.postMessage', { channel: 'U0ALICE', text: 'elsewhere' })).status).toBe(200);
     expect(slack.messagesIn('C0GENERAL')).toHaveLength(5);
+  });
+});
+
+describe('App Home tabs, as the manifest turns them on', () => {
+  it('without the Home tab views.publish is not_enabled; without the Messages tab a DM is messages_tab_disabled', async () => {
+    const bare = await FakeSlack.start({
+      botToken: TOKEN,
+      appHome: { homeTab: false, messagesTab: false },
+      users: [{ id: 'U0ALICE', name: 'alice' }],
+    });
+    try {
+      expect(await errorOf('views.publish', { user_id: 'U0ALICE', view: { type: 'home', blocks: [] } }, bare)).toBe(
+        'not_enabled',
+      );
+      expect(await errorOf('chat.postMessage', { channel: 'U0ALICE', text: 'hi' }, bare)).toBe('messages_tab_disabled');
+      expect(
+        (await call('chat.postMessage', { channel: 'C0GENERAL', text: 'channels still work' }, bare)).body.ok,
+      ).toBe(true);
+      expect([bare.home('U0ALICE'), bare.dmsTo('U0ALICE')]).toEqual([undefined, []]);
+    } finally {
+      await bare.stop();
+    }
+  });
+
+  it("the app's manifest.yml turns on both tabs the bot uses (App Home and its DMs)", () => {
+    const manifest = readFileSync(new URL('../../../manifest.yml', import.meta.url), 'utf8');
+    expect(manifestAppHome(manifest)).toEqual({ homeTab: true, messagesTab: true });
+    expect(manifestAppHome('features: { app_home: { home_tab_enabled: true } }')).toEqual({
+      homeTab: true,
+      messagesTab: false,
+    });
   });
 });

@@ -27,6 +27,12 @@ export interface FakeSlackOptions {
    * usergroups.* answer `plan_upgrade_required` ("only available on Standard and above plans").
    */
   plan?: SlackPlan;
+  /**
+   * The manifest's `features.app_home` (pass `manifestAppHome(manifest.yml)`); both tabs on when omitted.
+   * Without the Home tab views.publish answers `not_enabled`; without the Messages tab a DM answers
+   * `messages_tab_disabled`.
+   */
+  appHome?: { homeTab: boolean; messagesTab: boolean };
   /** Rate limits to enforce per method (HTTP 429 + Retry-After past `limit` calls in any `windowMs`). */
   rateLimits?: Record<string, { limit: number; windowMs: number }>;
 }
