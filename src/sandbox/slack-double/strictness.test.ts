@@ -293,46 +293,6 @@ describe('views: private_metadata, hash, trigger_id', () => {
   });
 });
 
-describe('rate-limit tiers, per method, with Retry-After', () => {
-  // One method of each tier: its minute's allowance passes, the next call is 429 with the wait Slack
-  // would name (a token bucket refilling per minute: 60 / per-minute seconds, rounded up).
-  const cases = [
-    { method: 'usergroups.list', args: {}, allowance: 20, retryAfter: '3' },
-    {
-      method: 'chat.update',
-      args: { channel: 'C0GENERAL', ts: '1.000001', text: 'x' },
-      allowance: 50,
-      retryAfter: '2',
-    },
-    { method: 'users.info', args: { user: 'U0ALICE' }, allowance: 100, retryAfter: '1' },
-    { method: 'chat.postMessage', args: { channel: 'C0GENERAL', text: 'x' }, allowance: 5, retryAfter: '1' },
-  ];
-  for (const { method, args, allowance, retryAfter } of cases) {
-    it(`${method} (tier ${METHOD_TIERS[method]}): ${allowance} calls, then 429 with Retry-After ${retryAfter}; the budget refills`, async () => {
-      let now = 1_000_000;
-      slack.enforceRateLimits(() => now);
-      for (let i = 0; i < allowance; i++) expect((await call(method, args)).status).toBe(200);
-      const limited = await call(method, args);
-      expect([limited.status, limited.retryAfter, limited.body]).toEqual([
-        429,
-        retryAfter,
-        { ok: false, error: 'ratelimited' },
-      ]);
-      expect((await call('auth.test')).status).toBe(200); // another method has its own budget
-      now += Number(retryAfter) * 1000;
-      expect((await call(method, args)).status).toBe(200);
-    });
-  }
-
-  it('chat.postMessage is counted per channel', async () => {
-    slack.enforceRateLimits(() => 0);
-    for (let i = 0; i < 5; i++) await call('chat.postMessage', { channel: 'C0GENERAL', text: `${i}` });
-    expect((await call('chat.postMessage', { channel: 'C0GENERAL', text: 'six' })).status).toBe(429);
-    expect((await call('chat.postMessage', { channel: 'U0ALICE', text: 'elsewhere' })).status).toBe(200);
-    expect(slack.messagesIn('C0GENERAL')).toHaveLength(5);
-  });
-});
-
 describe('App Home tabs, as the manifest turns them on', () => {
   it('without the Home tab views.publish is not_enabled; without the Messages tab a DM is messages_tab_disabled', async () => {
     const bare = await FakeSlack.start({
