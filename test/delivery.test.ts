@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../src/sandbox/slack-double/driver.js';
 import { buildFlowModal } from '../src/slack/admin/flow-modal.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, replyTo, requestAccess, retryNow } from './support/journey-steps.js';
+import { allText, approve, replyTo, requestAccess, retryNow, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -20,11 +21,15 @@ resources:
   - { name: team-db, type: database }
   - { name: bulk-db, type: database }
   - { name: war-db, type: database }
+  - { name: secret-db, type: database }
+  - { name: late-db, type: database }
 flows:
   - { name: ops, resources: { names: [ops-db] }, requesters: { users: [U0REQ] }, approvers: { users: [U0APPR, U0DBA1] }, notify_channel: C0OPS, max_duration: 8h }
   - { name: old, resources: { names: [old-db] }, requesters: { users: [U0REQ] }, approvers: { users: [U0APPR] }, notify_channel: C0OLD, max_duration: 8h }
   - { name: team, resources: { names: [team-db] }, requesters: { users: [U0REQ] }, approvers: { users: [U0APPR, ${DEAD}, ${ROBOT}] }, max_duration: 8h }
   - { name: bulk, resources: { names: [bulk-db] }, requesters: { users: [U0REQ] }, approvers: { users: [${BULK.join(', ')}] }, max_duration: 8h }
+  - { name: secret, resources: { names: [secret-db] }, requesters: { users: [U0REQ] }, approvers: { users: [U0APPR, U0DBA1] }, notify_channel: C0SECRET, max_duration: 8h }
+  - { name: late, resources: { names: [late-db] }, requesters: { users: [U0REQ] }, approvers: { users: [U0APPR, U0DBA1] }, notify_channel: C0LATE, max_duration: 8h }
   - name: war
     resources: { names: [war-db] }
     requesters: { users: [U0REQ] }
@@ -39,6 +44,8 @@ beforeAll(async () => {
   h.slack.addChannel({ id: 'C0OPS', name: 'ops', botIsMember: false });
   h.slack.addChannel({ id: 'C0OLD', name: 'old-approvals', isArchived: true });
   h.slack.addChannel({ id: 'C0WAR', name: 'war-room', botIsMember: false });
+  h.slack.addChannel({ id: 'C0SECRET', name: 'secret-approvals', botIsMember: false, isPrivate: true });
+  h.slack.addChannel({ id: 'C0LATE', name: 'late-approvals', botIsMember: false });
   h.slack.addUser({ id: DEAD, name: 'dora', realName: 'Dora Departed', deleted: true });
   h.slack.addUser({ id: ROBOT, name: 'robot', isBot: true });
 });
@@ -75,6 +82,48 @@ describe('a notify channel Slack refuses', () => {
     expect(h.slack.failures().some((c) => c.args.channel === 'C0OLD' && c.error === 'is_archived')).toBe(true);
     expect(dmsAbout(PEOPLE.approver, id)).toHaveLength(1);
     expect(adminNotes('<#C0OLD>')[0]?.text).toContain('archived');
+  });
+
+  it('a private channel the bot was not added to (channel_not_found): the request is kept and approved from a DM', async () => {
+    const id = await ask('secret-db', 'SEC-1 private channel');
+    expect(h.slack.failures().some((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0SECRET' && c.error === 'channel_not_found')).toBe(true);
+    expect(await statusOf(h, id)).toBe('pending');
+    const [note] = adminNotes('<#C0SECRET>');
+    expect(note?.text).toContain('private and I was not added to it');
+    expect(note?.text).toContain('`/invite @Access Requests`');
+    expect(note?.text).toContain('Meanwhile its approvers get a DM instead.');
+    await approve(h, PEOPLE.dba, id);
+    expect(await statusOf(h, id)).not.toBe('pending');
+    expect(allText(dmsAbout(PEOPLE.approver, id)[0]!.blocks)).toContain('Approved');
+    expect(await pendingOutbox()).toBe(0);
+  });
+
+  it('once the bot is invited, the next request is posted in the channel and nobody is DMed about it', async () => {
+    const first = await ask('late-db', 'LATE-1 before the invitation');
+    expect(dmsAbout(PEOPLE.approver, first)).toHaveLength(1);
+    expect(adminNotes('<#C0LATE>')).toHaveLength(1);
+    h.slack.updateChannel('C0LATE', { botIsMember: true }); // someone typed /invite @Access Requests
+    const second = await ask('late-db', 'LATE-2 after the invitation');
+    expect(h.slack.messagesIn('C0LATE').filter((m) => allText(m.blocks).includes(second))).toHaveLength(1);
+    expect(dmsAbout(PEOPLE.approver, second)).toHaveLength(0);
+    expect(dmsAbout(PEOPLE.dba, second)).toHaveLength(0);
+    expect(adminNotes('<#C0LATE>')).toHaveLength(1);
+  });
+
+  it('a channel archived after the post: chat.update says is_inactive, the decision goes through and nothing waits for a retry', async () => {
+    const [row] = await h.sql`select id from access_requests where justification = 'LATE-2 after the invitation'`;
+    const id = row!.id as string;
+    const posted = h.slack.messagesIn('C0LATE').find((m) => allText(m.blocks).includes(id))!;
+    h.slack.updateChannel('C0LATE', { isArchived: true });
+    h.slack.clearCalls();
+    await h.driver.clickButton(PEOPLE.approver, { channel: 'C0LATE', ts: posted.ts }, 'review.approve');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    await h.driver.submitView(PEOPLE.approver, modal.id, {});
+    h.slack.clearViews(PEOPLE.approver);
+    await h.settle();
+    expect(await statusOf(h, id)).not.toBe('pending');
+    expect(h.slack.failures().filter((c) => c.method === 'chat.update').map((c) => c.error)).toEqual(['is_inactive']);
+    expect(await pendingOutbox()).toBe(0);
   });
 
   it('the flow editor says to invite the bot beside every channel picker', () => {

@@ -24,7 +24,8 @@ export function deliveryProblemText(p: DeliveryProblem): string {
       case 'is_archived':
         return `:warning: I could not post ${what} in ${ch}: the channel is archived. Unarchive it, or pick another channel for ${flow} (Home → Flows → Edit).${meanwhile}`;
       default:
-        return `:warning: I could not post ${what} in ${ch} (Slack says \`${p.code}\`): the channel is gone or private without me. Invite @${BOT_NAME} to it, or pick another channel for ${flow}.${meanwhile}`;
+        // Slack hides a private channel from a bot that was not added to it: it answers channel_not_found.
+        return `:warning: I could not post ${what} in ${ch} (Slack says \`${p.code}\`): the channel is private and I was not added to it, or it was deleted. Add me with \`/invite @${BOT_NAME}\` in it, or pick another channel for ${flow} (Home → Flows → Edit).${meanwhile}`;
     }
   }
   const who = `<@${p.target}>`;

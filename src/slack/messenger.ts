@@ -10,6 +10,8 @@ import { renderAccessReady, renderProvisioningProblem } from './review/provision
 import { renderApproverMessage, renderRequesterMessage, renderRequesterNotice, renderThreadReply } from './review/request-message.js';
 import { slackErrorCode } from './slack-error.js';
 
+/** chat.update's answers meaning the message can never be edited again. */
+const MESSAGE_GONE = new Set(['message_not_found', 'channel_not_found', 'is_inactive', 'is_archived']);
 
 /** The Messenger port over Slack's Web API. Updates and Home publishes go through `pacer` (rate-limit tiers). */
 export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>, pacer: Pacer = createPacer({})): Messenger {
@@ -63,7 +65,8 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
         await pacer.run('chat.update', () => client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }));
         return true;
       } catch (e) {
-        if (slackErrorCode(e) === 'message_not_found' || slackErrorCode(e) === 'channel_not_found' || slackErrorCode(e) === 'is_archived') {
+        // chat.update answers `is_inactive` for an archived channel (`is_archived` is chat.postMessage's word).
+        if (MESSAGE_GONE.has(slackErrorCode(e) ?? '')) {
           logger.warn({ request_id: request.id, channel: ref.channel }, 'request message is gone; not updating it');
           return false;
         }

@@ -1,5 +1,8 @@
 import type { CallGate } from './call-gate.js';
-import { METHODS } from './fake-slack-methods.js';
+import { DIRECTORY_METHODS } from './directory-methods.js';
+import { MESSAGE_METHODS } from './fake-slack-methods.js';
+import { VIEW_METHODS } from './fake-slack-views.js';
+import { checkArgs, type MethodHandler } from './method-args.js';
 import { missingScope } from './scopes.js';
 import { SlackApiError, type SlackState } from './state.js';
 
@@ -20,12 +23,15 @@ export interface ApiContext {
   socketMode: { appToken: string; url: () => string } | null;
 }
 
+/** Every Web API method the double serves, joined here so the tables need not know each other. */
+export const METHODS: Record<string, MethodHandler> = { ...MESSAGE_METHODS, ...DIRECTORY_METHODS, ...VIEW_METHODS };
+
 const failed = (error: string, extra: Record<string, unknown> = {}): ApiAnswer => ({ status: 200, body: { ok: false, error, ...extra }, ok: false, error });
 
 /**
  * One Web API call as Slack answers it (platform doc §3): HTTP 200 with `ok:false` and an error code
  * for refusals, in Slack's order of checks: a known method, a parseable body, a valid token, its
- * scopes, rate limits and injected faults, then the method itself.
+ * scopes, rate limits and injected faults, the arguments (method-args.ts), then the method itself.
  */
 export function answerApiCall(ctx: ApiContext, method: string, args: Record<string, unknown>, token: string | undefined, parseError: string | undefined): ApiAnswer {
   const { state } = ctx;
@@ -50,6 +56,7 @@ export function answerApiCall(ctx: ApiContext, method: string, args: Record<stri
     return { status: 500, body: { ok: false, error: 'internal_error' }, ok: false, error: 'http_500' };
   }
   try {
+    checkArgs(method, args);
     return { status: 200, body: { ok: true, ...handler(state, args) }, ok: true };
   } catch (e) {
     if (e instanceof SlackApiError) return failed(e.code, e.extra);

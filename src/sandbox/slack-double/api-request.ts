@@ -14,8 +14,9 @@ export interface ApiRequest {
   parseError: string | undefined;
 }
 
-export function readApiRequest(contentType: string, authorization: string, raw: string): ApiRequest {
-  const args: Record<string, unknown> = {};
+/** `query`: the URL's query string; Slack reads arguments there too (a body field wins). */
+export function readApiRequest(contentType: string, authorization: string, raw: string, query = ''): ApiRequest {
+  const args: Record<string, unknown> = Object.fromEntries(new URLSearchParams(query));
   let parseError: string | undefined;
   if (contentType.startsWith('application/json')) {
     try {

@@ -5,11 +5,7 @@
  */
 import { validateSurface, viewTooLarge } from './block-kit.js';
 import { SlackApiError, type SlackState, type StoredView } from './state.js';
-import type { Args, MethodHandler } from './fake-slack-methods.js';
-
-function invalidArgs(messages: string[]): SlackApiError {
-  return new SlackApiError('invalid_arguments', { response_metadata: { messages } });
-}
+import { invalidArgs, type Args, type MethodHandler } from './method-args.js';
 
 /** The `view` argument, decoded and validated for the surface kind. */
 export function checkView(kind: 'modal' | 'home', view: unknown): any {
@@ -60,6 +56,8 @@ export const VIEW_METHODS: Record<string, MethodHandler> = {
   },
 
   'views.publish': (st, a) => {
+    // "Home tab is disabled" (views.publish errors): the manifest's app_home.home_tab_enabled.
+    if (!st.appHome.homeTab) throw new SlackApiError('not_enabled');
     if (a.user_id === undefined || a.user_id === '') throw invalidArgs(['[ERROR] missing required field: user_id']);
     const user = st.users.get(String(a.user_id));
     // Exact message from the doc §3.2 views.publish row.

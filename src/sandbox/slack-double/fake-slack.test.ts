@@ -163,7 +163,7 @@ describe('FakeSlack Web API', () => {
     const page3 = await client.users.list({ limit: 2, cursor: page2.response_metadata!.next_cursor! });
     expect([...page1.members!, ...page2.members!, ...page3.members!].map((m) => m.id)).toEqual(['U0ALICE', 'U0BOB', 'U0CAROL', 'W0DAVE', 'U0BOT']);
     expect(page3.response_metadata!.next_cursor).toBe('');
-    const groups = await client.usergroups.list({ include_users: true });
+    const groups = await client.usergroups.list({ include_users: true, include_count: true });
     expect(groups.usergroups).toMatchObject([{ id: 'S0OPS', handle: 'ops', user_count: '2', users: ['U0ALICE', 'U0BOB'] }]);
     slack.setUsergroupUsers('S0OPS', ['U0CAROL']);
     expect((await client.usergroups.users.list({ usergroup: 'S0OPS' })).users).toEqual(['U0CAROL']);

@@ -17,7 +17,7 @@ import {
 } from './state.js';
 import { answerResponseUrl, type ResponseUrlRec } from './response-urls.js';
 import { applyViewResponse } from './view-response.js';
-import { renderGroup, renderUser } from './fake-slack-methods.js';
+import { renderGroup, renderUser } from './directory-methods.js';
 import { stateValuesOf, type StateValues } from './surface.js';
 
 export type { FakeChannel, FakeSlackOptions, FakeUser, FakeUsergroup, RecordedCall, SlackPlan, StoredMessage, StoredView } from './state.js';
@@ -229,7 +229,7 @@ export class FakeSlack {
     this.state.addChannel(c);
   }
   /** Archive or unarchive a channel, or take the bot out of it / invite it back. */
-  updateChannel(id: string, patch: { isArchived?: boolean; botIsMember?: boolean }): void {
+  updateChannel(id: string, patch: { isArchived?: boolean; botIsMember?: boolean; isPrivate?: boolean }): void {
     const c = this.state.channels.get(id);
     if (!c) throw new Error(`FakeSlack.updateChannel: no channel ${id}`);
     Object.assign(c, patch);
@@ -268,16 +268,16 @@ export class FakeSlack {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    const path = (req.url ?? '/').split('?')[0]!;
-    if (req.method === 'POST' && path.startsWith('/api/')) return this.handleApi(path.slice(5), req, raw, res);
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
+    if (req.method === 'POST' && path.startsWith('/api/')) return this.handleApi(path.slice(5), req, raw, query, res);
     if (req.method === 'POST' && path.startsWith('/response/')) return this.handleResponseUrl(path.slice(10), raw, res);
     send(res, 404, { ok: false, error: 'not_found' });
   }
 
-  private handleApi(method: string, req: IncomingMessage, raw: string, res: ServerResponse): void {
+  private handleApi(method: string, req: IncomingMessage, raw: string, query: string, res: ServerResponse): void {
     // Wall-clock ms with a fractional part: the benchmarks time Web API calls to well under a millisecond.
     const at = performance.timeOrigin + performance.now();
-    const { args, token, parseError } = readApiRequest(String(req.headers['content-type'] ?? ''), String(req.headers.authorization ?? ''), raw);
+    const { args, token, parseError } = readApiRequest(String(req.headers['content-type'] ?? ''), String(req.headers.authorization ?? ''), raw, query);
     const answer = answerApiCall({ state: this.state, gate: this.gate, socketMode: this.socketMode }, method, args, token, parseError);
     const call: RecordedCall = { method, args, ok: answer.ok, ...(answer.error ? { error: answer.error } : {}), at };
     this.recorded.push(call);

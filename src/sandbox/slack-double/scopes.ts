@@ -41,3 +41,10 @@ export function missingScope(method: string, granted: ReadonlySet<string> | null
   if (granted === null || accepted.length === 0 || accepted.some((s) => granted.has(s))) return null;
   return { needed: accepted.join(','), provided: [...granted].join(',') };
 }
+
+/** `features.app_home` of a manifest: which App Home tabs Slack shows (both off when the manifest says nothing). */
+export function manifestAppHome(manifestText: string): { homeTab: boolean; messagesTab: boolean } {
+  const manifest = parseYaml(manifestText) as { features?: { app_home?: { home_tab_enabled?: unknown; messages_tab_enabled?: unknown } } } | null;
+  const home = manifest?.features?.app_home;
+  return { homeTab: home?.home_tab_enabled === true, messagesTab: home?.messages_tab_enabled === true };
+}

@@ -1,7 +1,7 @@
 /**
  * The workspace the fake Slack simulates: users, groups, channels, messages,
  * views and trigger ids, plus the id / ts formats Slack uses. Pure data and
- * rules; HTTP lives in fake-slack.ts, Web API methods in fake-slack-methods.ts.
+ * rules; HTTP lives in fake-slack.ts, Web API methods in api-dispatch.ts and the tables it joins.
  */
 import { randomBytes } from 'node:crypto';
 import { carryOverState, normalizeBlocks, type StateValues } from './surface.js';
@@ -13,7 +13,7 @@ import { SlackApiError, type FakeChannel, type FakeSlackOptions, type FakeUser, 
 export const GENERAL_CHANNEL = 'C0GENERAL';
 const MAX_STACK = 3; // "Currently the limit is 3" (doc §3.2 views.push, §4)
 
-interface ChannelRec { id: string; name: string; members?: string[]; botIsMember: boolean; isArchived?: boolean; imUser?: string }
+export interface ChannelRec { id: string; name: string; members?: string[]; botIsMember: boolean; isArchived?: boolean; isPrivate?: boolean; imUser?: string }
 
 export class SlackState {
   readonly teamId: string;
@@ -27,6 +27,7 @@ export class SlackState {
   readonly scopes: ReadonlySet<string> | null;
   readonly triggerTtlMs: number;
   readonly plan: SlackPlan;
+  readonly appHome: { homeTab: boolean; messagesTab: boolean };
   readonly users = new Map<string, FakeUser>();
   readonly usergroups = new Map<string, FakeUsergroup>();
   readonly channels = new Map<string, ChannelRec>();
@@ -53,6 +54,7 @@ export class SlackState {
     this.botName = o.botName ?? 'access-bot';
     this.triggerTtlMs = o.triggerTtlMs ?? 3000;
     this.plan = o.plan ?? 'pro';
+    this.appHome = { ...(o.appHome ?? { homeTab: true, messagesTab: true }) };
     for (const u of o.users) this.users.set(u.id, { ...u });
     if (!this.users.has(this.botUserId)) this.users.set(this.botUserId, { id: this.botUserId, name: this.botName, isBot: true });
     for (const g of o.usergroups ?? []) this.usergroups.set(g.id, { ...g, users: [...g.users] });
@@ -61,7 +63,7 @@ export class SlackState {
   }
 
   addChannel(c: FakeChannel): void {
-    this.channels.set(c.id, { id: c.id, name: c.name, members: c.members ? [...c.members] : undefined, botIsMember: c.botIsMember ?? true, isArchived: c.isArchived ?? false });
+    this.channels.set(c.id, { id: c.id, name: c.name, members: c.members ? [...c.members] : undefined, botIsMember: c.botIsMember ?? true, isArchived: c.isArchived ?? false, isPrivate: c.isPrivate ?? false });
   }
 
   /** Message ts: "<unix seconds>.<6 digits>", strictly increasing and unique (doc §2.2 `"1678252213.679169"`). */

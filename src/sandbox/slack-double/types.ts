@@ -7,10 +7,11 @@ export interface FakeUser {
 export interface FakeUsergroup { id: string; handle: string; name: string; users: string[]; dateDelete?: number }
 /**
  * A public/private channel. `members` undefined = every user is a member. `botIsMember` defaults to
- * true; false makes chat.postMessage answer `not_in_channel` (the app has no chat:write.public).
- * `isArchived`: posts answer `is_archived`.
+ * true; false makes chat.postMessage answer `not_in_channel` (unless the token holds chat:write.public),
+ * or `channel_not_found` for an `isPrivate` channel (a private channel is invisible to a bot not in it).
+ * `isArchived`: posts answer `is_archived`, chat.update `is_inactive`.
  */
-export interface FakeChannel { id: string; name: string; members?: string[]; botIsMember?: boolean; isArchived?: boolean }
+export interface FakeChannel { id: string; name: string; members?: string[]; botIsMember?: boolean; isArchived?: boolean; isPrivate?: boolean }
 export interface FakeSlackOptions {
   botToken: string; teamId?: string; botUserId?: string; botId?: string; appId?: string;
   users: FakeUser[]; usergroups?: FakeUsergroup[]; triggerTtlMs?: number;
@@ -26,6 +27,12 @@ export interface FakeSlackOptions {
    * usergroups.* answer `plan_upgrade_required` ("only available on Standard and above plans").
    */
   plan?: SlackPlan;
+  /**
+   * The manifest's `features.app_home` (pass `manifestAppHome(manifest.yml)`); both tabs on when omitted.
+   * Without the Home tab views.publish answers `not_enabled`; without the Messages tab a DM answers
+   * `messages_tab_disabled`.
+   */
+  appHome?: { homeTab: boolean; messagesTab: boolean };
   /** Rate limits to enforce per method (HTTP 429 + Retry-After past `limit` calls in any `windowMs`). */
   rateLimits?: Record<string, { limit: number; windowMs: number }>;
 }
