@@ -11,6 +11,7 @@ import { decidableFlows, durationsFor, justificationProblem, offeredDurations, p
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
+import { onCallFindings } from './on-call-checks.js';
 import { approverIdentity, approverIdsOf, requesterIdentity, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
@@ -178,9 +179,15 @@ export function createRequestService(deps: ServiceDeps) {
 
     const now = clock.now();
     const ids = plans.map(() => newId('req'));
+    // On-call services are asked before the transaction (never inside it), once per request.
+    let email: Promise<string | null> | undefined;
+    const emailOf = () => (email ??= directory.person(input.requesterId).then((p) => p.email, () => null));
+    const onCall = await Promise.all(
+      plans.map((p) => onCallFindings(deps, { flow: p.flow, resources: p.resources, durationMinutes: duration, requesterId: input.requesterId, requesterEmail: emailOf, now })),
+    );
     // A flow's auto-approval rule may grant a request at once (read-only, untuned); the rest wait for people.
-    const automatic = plans.map((p) => autoApprovalFor(p.flow, p.resources, duration, now));
-    const requesterEmail = automatic.some(Boolean) ? ((await directory.person(input.requesterId).catch(() => null))?.email ?? null) : null;
+    const automatic = plans.map((p, i) => autoApprovalFor(p.flow, p.resources, duration, now, onCall[i]!.onCallRules));
+    const requesterEmail = automatic.some(Boolean) ? await emailOf() : null;
     const stored = await db.transaction(async (tx) => {
       for (const [i, plan] of plans.entries()) {
         const id = ids[i]!;
@@ -194,7 +201,10 @@ export function createRequestService(deps: ServiceDeps) {
             status: 'pending',
             justification,
             durationMinutes: duration,
-            notifiedApprovers: approvers[i]!,
+            notifiedApprovers: [...new Set([...approvers[i]!, ...(automatic[i] ? [] : onCall[i]!.approvers)])],
+            onCallApprovers: automatic[i] ? [] : onCall[i]!.approvers,
+            onCallNotes: automatic[i] ? [] : onCall[i]!.notes,
+            autoApprovedOnCall: automatic[i]?.onCall ?? null,
             approvalsRequired: plan.flow.approvalsRequired,
             notifyChannel: plan.flow.notifyChannel,
             startsAt,
@@ -208,7 +218,7 @@ export function createRequestService(deps: ServiceDeps) {
           actor: input.requesterId,
           action: 'request.created',
           createdAt: now,
-          details: { flow: plan.flow.name, resources: plan.resources.map((r) => r.name), durationMinutes: duration, justification, approvers: approvers[i], ...(startsAt ? { startsAt: startsAt.toISOString() } : {}) },
+          details: { flow: plan.flow.name, resources: plan.resources.map((r) => r.name), durationMinutes: duration, justification, approvers: approvers[i], ...(onCall[i]!.approvers.length && !automatic[i] ? { onCallApprovers: onCall[i]!.approvers } : {}), ...(onCall[i]!.notes.length && !automatic[i] ? { onCallNotes: onCall[i]!.notes } : {}), ...(startsAt ? { startsAt: startsAt.toISOString() } : {}) },
         });
         const approval = automatic[i];
         if (approval) await writeAutoApproval(tx, { requestId: id, requesterId: input.requesterId, durationMinutes: duration, startsAt, flowName: plan.flow.name, approval, requesterEmail, now });
@@ -246,7 +256,7 @@ export function createRequestService(deps: ServiceDeps) {
     const identity = await approverIdentity(directory, userId, flows);
     const pending = await pendingDecidableBy(db, userId, decidableFlows(flows, identity), limit);
     // The query applies the same rule; the domain stays the authority on who may decide.
-    return pending.filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity, r.escalatedAt !== null) === null);
+    return pending.filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity, r.escalatedAt !== null, r.onCallApprovers) === null);
   }
 
   return { openForm, search, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };
