@@ -26,7 +26,10 @@ import { outboxBacklog } from './db/outbox-queries.js';
 import { routeOutbox } from './domain/outbox.js';
 import type { Provisioner } from './provisioners/port.js';
 import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
-import { applyAccessFile, checkProvisioners, parseAccessFile } from './services/catalog-service.js';
+import { applyAccessFile, checkOnCallServices, checkProvisioners, parseAccessFile } from './services/catalog-service.js';
+import { createOnCallDirectory } from './integrations/on-call-directory.js';
+import { createOpsgenieClient } from './integrations/opsgenie.js';
+import { createPagerDutyClient } from './integrations/pagerduty.js';
 import { createProfileService } from './services/profile-service.js';
 import { createBreakGlassService } from './services/break-glass-service.js';
 import { createRequestActions } from './services/request-actions.js';
@@ -97,6 +100,11 @@ export async function createAccessApp(options: AccessAppOptions) {
   // Created below, once the admin service exists; the route only needs `verify` at request time.
   const { app, receiver, socketMode, directoryClient, background } = createSlackClients(config, logger, metrics.slackCall, options.botIdentity);
   const directory = createSlackDirectory(directoryClient, { logger });
+  const onCall = createOnCallDirectory({
+    pagerduty: config.PAGERDUTY_API_TOKEN ? createPagerDutyClient({ url: config.PAGERDUTY_API_URL, token: config.PAGERDUTY_API_TOKEN, logger }) : null,
+    opsgenie: config.OPSGENIE_API_KEY ? createOpsgenieClient({ url: config.OPSGENIE_API_URL, apiKey: config.OPSGENIE_API_KEY, logger }) : null,
+  });
+  if (accessFile) checkOnCallServices(accessFile, onCall);
   const serviceDeps: ServiceDeps = {
     db: database.db,
     catalog: createCatalogCache(database.db),
@@ -106,6 +114,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     afterCommit: () => outboxLoop?.kick(),
     provisioners,
     metrics,
+    onCall,
   };
   const requests = createRequestService(serviceDeps);
   const reviews = createReviewService(serviceDeps);
