@@ -14,6 +14,8 @@ export interface OnCallPerson {
   email: string;
   level: number;
   scheduleName: string;
+  /** Not on call now but next (Opsgenie's next-on-calls, used as the next layer): escalation asks them, auto-approval never counts them. */
+  next?: boolean;
 }
 
 export type OnCallAnswer =
@@ -81,7 +83,7 @@ export function onCallOn(refs: readonly OnCallRef[], answers: readonly OnCallAns
       if (!unavailable.some((u) => u.service === ref.service)) unavailable.push({ service: ref.service, reason: answer.reason });
       return;
     }
-    const hit = email ? answer.people.find((p) => p.email.toLowerCase() === email.toLowerCase()) : undefined;
+    const hit = email ? answer.people.find((p) => !p.next && p.email.toLowerCase() === email.toLowerCase()) : undefined;
     if (hit && !onCall) onCall = { ref, scheduleName: hit.scheduleName };
   });
   return { onCall, unavailable };

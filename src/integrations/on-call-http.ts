@@ -1,5 +1,9 @@
-import type { Logger } from 'pino';
 import type { OnCallService } from '../domain/on-call.js';
+
+/** The one logger call the clients make (pino's logger fits). */
+export interface WarnLogger {
+  warn(obj: Record<string, unknown>, msg: string): void;
+}
 
 /**
  * One GET to an on-call service, reduced to "the JSON" or "unavailable, because…". The token is sent
@@ -14,7 +18,7 @@ export interface OnCallHttpOptions {
   headers: Record<string, string>;
   /** The whole lookup's budget, a 429's wait and retry included (a Slack form's submission must answer within 3 s). */
   timeoutMs: number;
-  logger?: Pick<Logger, 'warn'> | undefined;
+  logger?: WarnLogger | undefined;
   fetch?: typeof fetch | undefined;
 }
 

@@ -1,7 +1,6 @@
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { OnCallAnswer } from '../domain/on-call.js';
-import { getOnCallJson } from './on-call-http.js';
+import { getOnCallJson, type WarnLogger } from './on-call-http.js';
 
 /**
  * Opsgenie Schedule API, read-only: `GET /v2/schedules/{name-or-id}/on-calls?flat=true&date=…` gives
@@ -28,7 +27,7 @@ export interface OpsgenieClientOptions {
   url: string;
   apiKey: string;
   timeoutMs?: number;
-  logger?: Pick<Logger, 'warn'>;
+  logger?: WarnLogger;
   fetch?: typeof fetch;
 }
 
@@ -53,7 +52,7 @@ export function createOpsgenieClient(o: OpsgenieClientOptions) {
       ok: true,
       people: [
         ...parsed.data.data.onCallRecipients.map((email) => ({ email, level: 1, scheduleName: name })),
-        ...following.map((email) => ({ email, level: 2, scheduleName: name })),
+        ...following.map((email) => ({ email, level: 2, scheduleName: name, next: true })),
       ],
     };
   }

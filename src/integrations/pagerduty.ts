@@ -1,7 +1,6 @@
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { OnCallAnswer, OnCallPerson } from '../domain/on-call.js';
-import { getOnCallJson } from './on-call-http.js';
+import { getOnCallJson, type WarnLogger } from './on-call-http.js';
 
 /**
  * PagerDuty REST API v2, read-only: `GET /oncalls` for a schedule or an escalation policy at one
@@ -26,7 +25,7 @@ export interface PagerDutyClientOptions {
   url: string;
   token: string;
   timeoutMs?: number;
-  logger?: Pick<Logger, 'warn'>;
+  logger?: WarnLogger;
   fetch?: typeof fetch;
 }
 

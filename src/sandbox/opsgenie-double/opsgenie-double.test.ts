@@ -23,7 +23,7 @@ describe('the Opsgenie client against the double', () => {
       ok: true,
       people: [
         { email: 'ana@example.com', level: 1, scheduleName: 'ops-primary' },
-        { email: 'ben@example.com', level: 2, scheduleName: 'ops-primary' },
+        { email: 'ben@example.com', level: 2, scheduleName: 'ops-primary', next: true },
       ],
     });
     const before = await client().whoIsOnCall({ schedule: 'ops-primary' }, new Date('2026-03-08T11:59:00Z'));
