@@ -108,13 +108,15 @@ type FileLifecycle = {
   pending_ttl: number;
   auto_approve: z.infer<typeof AutoApproveListSchema>;
   break_glass?: z.infer<typeof BreakGlassSchema> | undefined;
+  /** The flow's approvers: on-call approvers escalate to the next on-call level without escalate_to. */
+  approvers?: { on_call?: unknown };
 };
 
 /** Rules that need two fields at once; each issue names the field to fix. */
 export function checkFileLifecycle(f: FileLifecycle, ctx: z.RefinementCtx) {
   const r = f.reminders;
   const escalateTo = (r?.escalate_to?.users.length ?? 0) + (r?.escalate_to?.groups.length ?? 0);
-  if (r?.escalate_after !== undefined && escalateTo === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one user or group to escalate to', path: ['reminders', 'escalate_to'] });
+  if (r?.escalate_after !== undefined && escalateTo === 0 && !f.approvers?.on_call) ctx.addIssue({ code: 'custom', message: 'must name at least one user or group to escalate to', path: ['reminders', 'escalate_to'] });
   if (r?.escalate_after === undefined && escalateTo > 0) ctx.addIssue({ code: 'custom', message: 'is needed with escalate_to (say after how long)', path: ['reminders', 'escalate_after'] });
   for (const key of ['remind_after', 'escalate_after'] as const) {
     const after = r?.[key];
