@@ -103,7 +103,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   const onCall = createOnCallDirectory({
     pagerduty: config.PAGERDUTY_API_TOKEN ? createPagerDutyClient({ url: config.PAGERDUTY_API_URL, token: config.PAGERDUTY_API_TOKEN, logger }) : null,
     opsgenie: config.OPSGENIE_API_KEY ? createOpsgenieClient({ url: config.OPSGENIE_API_URL, apiKey: config.OPSGENIE_API_KEY, logger }) : null,
-  });
+  }, { ttlMs: config.ON_CALL_CACHE_SECONDS * 1000 });
   if (accessFile) checkOnCallServices(accessFile, onCall);
   const serviceDeps: ServiceDeps = {
     db: database.db,

@@ -62,6 +62,8 @@ export const ConfigSchema = z.object({
   OPSGENIE_API_KEY: z.string().min(8, 'must be an Opsgenie API integration key (Read access is enough)').optional(),
   /** https://api.eu.opsgenie.com for EU accounts. */
   OPSGENIE_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.opsgenie.com'),
+  /** How long an on-call answer is reused (per schedule and minute): a request and its re-renders ask once. */
+  ON_CALL_CACHE_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
