@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpsgenieDouble, type OpsgenieDouble } from '../src/sandbox/opsgenie-double/opsgenie-double.js';
 import { startPagerDutyDouble, type PagerDutyDouble } from '../src/sandbox/pagerduty-double/pagerduty-double.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, forgeClick, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import {
+  allText,
+  approve,
+  approverMessage,
+  forgeClick,
+  replyTo,
+  requestAccess,
+  statusOf,
+} from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 const PD_TOKEN = 'u+pd-readonly-journey-token';
@@ -48,19 +56,47 @@ const dana = PEOPLE.dba;
 beforeAll(async () => {
   pd = await startPagerDutyDouble({ token: PD_TOKEN });
   og = await startOpsgenieDouble({ apiKey: OG_KEY });
-  for (const [id, name, email] of [['PUREQ01', 'Rita', 'rita@example.com'], ['PUOSC01', 'Oscar', 'oscar@example.com'], ['PUSAM01', 'Sam', 'sam@example.com'], ['PUDAN01', 'Dana', 'dana@example.com']] as const) {
+  for (const [id, name, email] of [
+    ['PUREQ01', 'Rita', 'rita@example.com'],
+    ['PUOSC01', 'Oscar', 'oscar@example.com'],
+    ['PUSAM01', 'Sam', 'sam@example.com'],
+    ['PUDAN01', 'Dana', 'dana@example.com'],
+  ] as const) {
     pd.addUser({ id, name, email });
   }
   // Dana covers staging every day (hand-off 09:00 Berlin); Rita is on call only through an override.
-  pd.addSchedule({ id: 'PSTAGE1', name: 'Staging primary', timeZone: 'Europe/Berlin', layers: [{ members: ['PUDAN01'], start: '2026-01-01T09:00', timeZone: 'Europe/Berlin', turnHours: 24 }] });
+  pd.addSchedule({
+    id: 'PSTAGE1',
+    name: 'Staging primary',
+    timeZone: 'Europe/Berlin',
+    layers: [{ members: ['PUDAN01'], start: '2026-01-01T09:00', timeZone: 'Europe/Berlin', turnHours: 24 }],
+  });
   pd.addPolicy({ id: 'PSTGPOL', name: 'Staging', rules: [{ targets: [{ type: 'schedule', id: 'PSTAGE1' }] }] });
   // Payments: Oscar is on call (level 1), Dana is the next level.
-  pd.addSchedule({ id: 'PPAYSCH', name: 'Payments primary', timeZone: 'America/New_York', layers: [{ members: ['PUOSC01'], start: '2026-01-01T08:00', timeZone: 'America/New_York', turnHours: 168 }] });
-  pd.addPolicy({ id: 'PPAYPOL', name: 'Payments', rules: [{ targets: [{ type: 'schedule', id: 'PPAYSCH' }] }, { targets: [{ type: 'user', id: 'PUDAN01' }] }] });
-  og.addSchedule({ name: 'ops-primary', timeZone: 'Europe/Berlin', layers: [{ members: ['rita@example.com'], start: '2026-01-01T09:00', timeZone: 'Europe/Berlin', turnHours: 24 }] });
+  pd.addSchedule({
+    id: 'PPAYSCH',
+    name: 'Payments primary',
+    timeZone: 'America/New_York',
+    layers: [{ members: ['PUOSC01'], start: '2026-01-01T08:00', timeZone: 'America/New_York', turnHours: 168 }],
+  });
+  pd.addPolicy({
+    id: 'PPAYPOL',
+    name: 'Payments',
+    rules: [{ targets: [{ type: 'schedule', id: 'PPAYSCH' }] }, { targets: [{ type: 'user', id: 'PUDAN01' }] }],
+  });
+  og.addSchedule({
+    name: 'ops-primary',
+    timeZone: 'Europe/Berlin',
+    layers: [{ members: ['rita@example.com'], start: '2026-01-01T09:00', timeZone: 'Europe/Berlin', turnHours: 24 }],
+  });
   h = await startHarness({
     accessFile,
-    env: { PAGERDUTY_API_TOKEN: PD_TOKEN, PAGERDUTY_API_URL: pd.url, OPSGENIE_API_KEY: OG_KEY, OPSGENIE_API_URL: og.url },
+    env: {
+      PAGERDUTY_API_TOKEN: PD_TOKEN,
+      PAGERDUTY_API_URL: pd.url,
+      OPSGENIE_API_KEY: OG_KEY,
+      OPSGENIE_API_URL: og.url,
+    },
   });
   h.slack.updateUser(oscar, { email: 'oscar@example.com' });
   h.slack.updateUser(sam, { email: 'sam@example.com' });
@@ -77,31 +113,56 @@ const minutes = (n: number) => new Date(h.clock.now().getTime() + n * 60_000);
 /** On-call answers are cached per minute: each step moves the bot's clock past the last one. */
 const nextMinute = () => h.clock.advance(2);
 const row = async (id: string) =>
-  (await h.sql`select status, decided_by, auto_approved_by, auto_approved_on_call, on_call_approvers, on_call_notes, notified_approvers from access_requests where id = ${id}`)[0]!;
-const audit = async (id: string) => h.sql`select action, details from audit_events where request_id = ${id} order by id`;
+  (
+    await h.sql`select status, decided_by, auto_approved_by, auto_approved_on_call, on_call_approvers, on_call_notes, notified_approvers from access_requests where id = ${id}`
+  )[0]!;
+const audit = async (id: string) =>
+  h.sql`select action, details from audit_events where request_id = ${id} order by id`;
 
 describe('auto-approval for whoever is on call', () => {
   it('the requester on call on the named PagerDuty schedule is approved at once, and the message names the schedule', async () => {
     pd.override('PSTAGE1', { member: 'PUREQ01', start: minutes(-5), end: minutes(60) });
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '60', justification })) as [string];
-    expect(await row(id)).toMatchObject({ status: 'active', decided_by: null, auto_approved_by: 'on-call-responders', auto_approved_on_call: 'PagerDuty schedule “Staging primary” (PSTAGE1)' });
-    expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain('Auto-approved by rule “on-call-responders” (the requester is on call on PagerDuty schedule “Staging primary” (PSTAGE1))');
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['staging-db'],
+      duration: '60',
+      justification,
+    })) as [string];
+    expect(await row(id)).toMatchObject({
+      status: 'active',
+      decided_by: null,
+      auto_approved_by: 'on-call-responders',
+      auto_approved_on_call: 'PagerDuty schedule “Staging primary” (PSTAGE1)',
+    });
+    expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain(
+      'Auto-approved by rule “on-call-responders” (the requester is on call on PagerDuty schedule “Staging primary” (PSTAGE1))',
+    );
     const approved = (await audit(id)).find((e) => e.action === 'request.auto_approved')!;
-    expect(approved.details).toMatchObject({ rule: { name: 'on-call-responders' }, onCall: 'PagerDuty schedule “Staging primary” (PSTAGE1)' });
+    expect(approved.details).toMatchObject({
+      rule: { name: 'on-call-responders' },
+      onCall: 'PagerDuty schedule “Staging primary” (PSTAGE1)',
+    });
     // The bot asked with its token and the requester's time.
     expect(pd.requests.at(-1)).toMatchObject({ authorized: true, status: 200 });
   });
 
   it('longer than the rule allows: the humans decide even though the requester is on call', async () => {
     nextMinute();
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '240', justification })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['staging-db'],
+      duration: '240',
+      justification,
+    })) as [string];
     expect(await statusOf(h, id)).toBe('pending');
   });
 
   it('an off-call requester goes to the approvers, with no warning in the message', async () => {
     pd.clearOverrides('PSTAGE1');
     nextMinute();
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '60', justification })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['staging-db'],
+      duration: '60',
+      justification,
+    })) as [string];
     expect(await row(id)).toMatchObject({ status: 'pending', auto_approved_by: null, on_call_notes: [] });
     const text = allText(approverMessage(h, PEOPLE.approver, id).message.blocks);
     expect(text).toContain('review.approve');
@@ -112,7 +173,11 @@ describe('auto-approval for whoever is on call', () => {
     pd.override('PSTAGE1', { member: 'PUREQ01', start: minutes(-5), end: minutes(600) });
     nextMinute();
     pd.failNext(1, 503);
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '60', justification })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['staging-db'],
+      duration: '60',
+      justification,
+    })) as [string];
     const note = 'PagerDuty could not be reached, so on-call auto-approval was not checked.';
     expect(await row(id)).toMatchObject({ status: 'pending', on_call_notes: [note] });
     expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain(note);
@@ -124,28 +189,53 @@ describe('auto-approval for whoever is on call', () => {
   it('PagerDuty rate-limiting twice in a row (429): the humans decide, with the same note', async () => {
     nextMinute();
     pd.rateLimitNext(2, 0);
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '60', justification })) as [string];
-    expect(await row(id)).toMatchObject({ status: 'pending', on_call_notes: ['PagerDuty could not be reached, so on-call auto-approval was not checked.'] });
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['staging-db'],
+      duration: '60',
+      justification,
+    })) as [string];
+    expect(await row(id)).toMatchObject({
+      status: 'pending',
+      on_call_notes: ['PagerDuty could not be reached, so on-call auto-approval was not checked.'],
+    });
   });
 
   it('a single 429 is waited out: the on-call requester is still approved', async () => {
     nextMinute();
     pd.rateLimitNext(1, 0);
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '60', justification })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['staging-db'],
+      duration: '60',
+      justification,
+    })) as [string];
     expect(await statusOf(h, id)).toBe('active');
   });
 
   it('Opsgenie: the requester on call on ops-primary is approved, and the message names it', async () => {
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['ops-db'], duration: '60', justification })) as [string];
-    expect(await row(id)).toMatchObject({ status: 'active', auto_approved_by: 'ops-on-call', auto_approved_on_call: 'Opsgenie schedule ops-primary' });
-    expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain('on call on Opsgenie schedule ops-primary');
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['ops-db'],
+      duration: '60',
+      justification,
+    })) as [string];
+    expect(await row(id)).toMatchObject({
+      status: 'active',
+      auto_approved_by: 'ops-on-call',
+      auto_approved_on_call: 'Opsgenie schedule ops-primary',
+    });
+    expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain(
+      'on call on Opsgenie schedule ops-primary',
+    );
     expect(og.requests.some((r) => r.authorized && r.path === '/v2/schedules/ops-primary/on-calls')).toBe(true);
   });
 
   it('Opsgenie off call: the approvers decide', async () => {
     og.override('ops-primary', { member: 'sam@example.com', start: minutes(-1), end: minutes(600) });
     nextMinute();
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['ops-db'], duration: '60', justification })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['ops-db'],
+      duration: '60',
+      justification,
+    })) as [string];
     expect(await statusOf(h, id)).toBe('pending');
   });
 });
@@ -155,12 +245,18 @@ describe('on-call approvers', () => {
 
   it('whoever is on call when the request arrives gets the approval message too, and is recorded on the request', async () => {
     nextMinute();
-    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['payments-db'], duration: '60', justification })) as [string];
+    [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['payments-db'],
+      duration: '60',
+      justification,
+    })) as [string];
     const r = await row(id);
     expect(r).toMatchObject({ status: 'pending', on_call_approvers: [oscar] });
     expect(r.notified_approvers).toEqual(expect.arrayContaining([PEOPLE.approver, oscar]));
     expect(allText(approverMessage(h, oscar, id).message.blocks)).toContain('review.approve');
-    expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain(`On call, asked too: <@${oscar}>`);
+    expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain(
+      `On call, asked too: <@${oscar}>`,
+    );
     // Dana is the next level: not asked yet.
     expect(h.slack.dmsTo(dana).some((m) => allText(m.blocks).includes(id))).toBe(false);
   });
@@ -182,7 +278,11 @@ describe('a hand-off while a request is pending', () => {
 
   it('the person asked first keeps the request; escalation asks whoever is on call then, and the next level', async () => {
     nextMinute();
-    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['payments-db'], duration: '60', justification })) as [string];
+    [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['payments-db'],
+      duration: '60',
+      justification,
+    })) as [string];
     expect((await row(id)).on_call_approvers).toEqual([oscar]);
     // Sam takes over from Oscar ten minutes later.
     pd.override('PPAYSCH', { member: 'PUSAM01', start: minutes(10), end: minutes(24 * 60) });
@@ -195,7 +295,8 @@ describe('a hand-off while a request is pending', () => {
     await h.settle();
     const r = await row(id);
     expect(r.on_call_approvers).toEqual([oscar, sam, dana]);
-    for (const who of [sam, dana, PEOPLE.admin]) expect(allText(approverMessage(h, who, id).message.blocks)).toContain('review.approve');
+    for (const who of [sam, dana, PEOPLE.admin])
+      expect(allText(approverMessage(h, who, id).message.blocks)).toContain('review.approve');
     const escalated = (await audit(id)).find((e) => e.action === 'request.escalated')!;
     expect(escalated.details).toMatchObject({ onCall: [sam, dana] });
   });

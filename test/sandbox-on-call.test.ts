@@ -22,10 +22,15 @@ afterAll(async () => {
 });
 
 const post = async (path: string, body: unknown) => {
-  const res = await fetch(`${base}/sandbox/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}/sandbox/api/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 };
-const state = async (user: string) => (await (await fetch(`${base}/sandbox/api/state?user=${user}`)).json()) as Record<string, any>;
+const state = async (user: string) =>
+  (await (await fetch(`${base}/sandbox/api/state?user=${user}`)).json()) as Record<string, any>;
 const { requester, approver, secondApprover } = SANDBOX_PEOPLE;
 
 /** Rita asks for prod-db for 15 minutes; returns the approver's DM about it. */
@@ -34,10 +39,18 @@ async function ritaAsks(justification: string) {
   slack.clearViews(requester);
   await driver.command(requester, '/access', 'request');
   const form = await until(() => slack.topView(requester), 3000, 'the request form');
-  await driver.submitView(requester, form.id, { 'request.resources': ['prod-db'], 'request.duration': '15', 'request.justification': justification });
+  await driver.submitView(requester, form.id, {
+    'request.resources': ['prod-db'],
+    'request.duration': '15',
+    'request.justification': justification,
+  });
   slack.clearViews(requester);
   await sandbox.app.jobs.drainOutbox();
-  return until(() => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes(justification)), 3000, 'the approver message');
+  return until(
+    () => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes(justification)),
+    3000,
+    'the approver message',
+  );
 }
 
 describe('the sandbox’s on-call schedule', () => {
@@ -54,7 +67,9 @@ describe('the sandbox’s on-call schedule', () => {
     const res = await post('on-call', { user: requester, on: true });
     expect(res.body.onCall).toEqual({ schedule: 'Sandbox on-call', onCall: [requester] });
     const message = await ritaAsks('INC-2: on call now, looking at payments');
-    expect(JSON.stringify(message.blocks)).toContain('Auto-approved by rule “on-call-engineers” (the requester is on call on PagerDuty schedule “Sandbox on-call” (PSANDBX))');
+    expect(JSON.stringify(message.blocks)).toContain(
+      'Auto-approved by rule “on-call-engineers” (the requester is on call on PagerDuty schedule “Sandbox on-call” (PSANDBX))',
+    );
   });
 
   it('"Take me off call" ends it: the next request waits again', async () => {

@@ -6,8 +6,7 @@ export type OnCallService = 'pagerduty' | 'opsgenie';
 
 /** One thing to ask an on-call service about. PagerDuty: a schedule or an escalation policy id; Opsgenie: a schedule name or id. */
 export type OnCallRef =
-  | { service: 'pagerduty'; schedule?: string; escalationPolicy?: string }
-  | { service: 'opsgenie'; schedule: string };
+  { service: 'pagerduty'; schedule?: string; escalationPolicy?: string } | { service: 'opsgenie'; schedule: string };
 
 /** One person on call: their e-mail (how the Slack user is found), the escalation level (1: first) and the schedule's display name. */
 export interface OnCallPerson {
@@ -28,11 +27,17 @@ export const SERVICE_NAMES: Record<OnCallService, string> = { pagerduty: 'PagerD
 /** "PagerDuty schedule P123", "Opsgenie schedule ops-primary": how a reference is named in messages and errors. */
 export function refLabel(ref: OnCallRef): string {
   if (ref.service === 'opsgenie') return `Opsgenie schedule ${ref.schedule}`;
-  return ref.schedule ? `PagerDuty schedule ${ref.schedule}` : `PagerDuty escalation policy ${ref.escalationPolicy ?? '?'}`;
+  return ref.schedule
+    ? `PagerDuty schedule ${ref.schedule}`
+    : `PagerDuty escalation policy ${ref.escalationPolicy ?? '?'}`;
 }
 
 export const refKey = (ref: OnCallRef): string =>
-  ref.service === 'opsgenie' ? `opsgenie:s:${ref.schedule}` : ref.schedule ? `pagerduty:s:${ref.schedule}` : `pagerduty:ep:${ref.escalationPolicy ?? ''}`;
+  ref.service === 'opsgenie'
+    ? `opsgenie:s:${ref.schedule}`
+    : ref.schedule
+      ? `pagerduty:s:${ref.schedule}`
+      : `pagerduty:ep:${ref.escalationPolicy ?? ''}`;
 
 /** The file's `on_call: { pagerduty: { schedules, escalation_policies }, opsgenie: { schedules } }` as a list of references. */
 export interface OnCallFile {
@@ -44,7 +49,10 @@ export function refsFromFile(f: OnCallFile | undefined): OnCallRef[] {
   if (!f) return [];
   return [
     ...(f.pagerduty?.schedules ?? []).map((schedule): OnCallRef => ({ service: 'pagerduty', schedule })),
-    ...(f.pagerduty?.escalation_policies ?? []).map((escalationPolicy): OnCallRef => ({ service: 'pagerduty', escalationPolicy })),
+    ...(f.pagerduty?.escalation_policies ?? []).map((escalationPolicy): OnCallRef => ({
+      service: 'pagerduty',
+      escalationPolicy,
+    })),
     ...(f.opsgenie?.schedules ?? []).map((schedule): OnCallRef => ({ service: 'opsgenie', schedule })),
   ];
 }
@@ -53,11 +61,18 @@ export function refsFromFile(f: OnCallFile | undefined): OnCallRef[] {
 export function refsToFile(refs: readonly OnCallRef[] | undefined): Record<string, unknown> | undefined {
   if (!refs?.length) return undefined;
   const pdSchedules = refs.flatMap((r) => (r.service === 'pagerduty' && r.schedule ? [r.schedule] : []));
-  const pdPolicies = refs.flatMap((r) => (r.service === 'pagerduty' && !r.schedule && r.escalationPolicy ? [r.escalationPolicy] : []));
+  const pdPolicies = refs.flatMap((r) =>
+    r.service === 'pagerduty' && !r.schedule && r.escalationPolicy ? [r.escalationPolicy] : [],
+  );
   const ogSchedules = refs.flatMap((r) => (r.service === 'opsgenie' ? [r.schedule] : []));
   return {
     ...(pdSchedules.length + pdPolicies.length
-      ? { pagerduty: { ...(pdSchedules.length ? { schedules: pdSchedules } : {}), ...(pdPolicies.length ? { escalation_policies: pdPolicies } : {}) } }
+      ? {
+          pagerduty: {
+            ...(pdSchedules.length ? { schedules: pdSchedules } : {}),
+            ...(pdPolicies.length ? { escalation_policies: pdPolicies } : {}),
+          },
+        }
       : {}),
     ...(ogSchedules.length ? { opsgenie: { schedules: ogSchedules } } : {}),
   };
@@ -66,21 +81,29 @@ export function refsToFile(refs: readonly OnCallRef[] | undefined): Record<strin
 export const servicesOf = (refs: readonly OnCallRef[]): OnCallService[] => [...new Set(refs.map((r) => r.service))];
 
 /** What asking a list of references found for one person: the first reference they are on call on, or the services that could not say. */
-export type OnCallCheck = { onCall: { ref: OnCallRef; scheduleName: string } | null; unavailable: { service: OnCallService; reason: string }[] };
+export type OnCallCheck = {
+  onCall: { ref: OnCallRef; scheduleName: string } | null;
+  unavailable: { service: OnCallService; reason: string }[];
+};
 
 /**
  * Is this e-mail on call (at any escalation level: every level counts as on call) on one of the
  * references? Answers are in the same order as `refs`. A service that could not answer is listed, so
  * the caller can say why no auto-approval was checked.
  */
-export function onCallOn(refs: readonly OnCallRef[], answers: readonly OnCallAnswer[], email: string | null): OnCallCheck {
+export function onCallOn(
+  refs: readonly OnCallRef[],
+  answers: readonly OnCallAnswer[],
+  email: string | null,
+): OnCallCheck {
   const unavailable: OnCallCheck['unavailable'] = [];
   let onCall: OnCallCheck['onCall'] = null;
   refs.forEach((ref, i) => {
     const answer = answers[i];
     if (!answer) return;
     if (!answer.ok) {
-      if (!unavailable.some((u) => u.service === ref.service)) unavailable.push({ service: ref.service, reason: answer.reason });
+      if (!unavailable.some((u) => u.service === ref.service))
+        unavailable.push({ service: ref.service, reason: answer.reason });
       return;
     }
     const hit = email ? answer.people.find((p) => !p.next && p.email.toLowerCase() === email.toLowerCase()) : undefined;
@@ -91,7 +114,9 @@ export function onCallOn(refs: readonly OnCallRef[], answers: readonly OnCallAns
 
 /** The people at exactly `level` across the answers (e-mails, deduplicated, in order). */
 export function peopleAtLevel(answers: readonly OnCallAnswer[], level: number): string[] {
-  const emails = answers.flatMap((a) => (a.ok ? a.people.filter((p) => p.level === level).map((p) => p.email.toLowerCase()) : []));
+  const emails = answers.flatMap((a) =>
+    a.ok ? a.people.filter((p) => p.level === level).map((p) => p.email.toLowerCase()) : [],
+  );
   return [...new Set(emails)];
 }
 

@@ -8,16 +8,23 @@ import type { PagerDutyClient } from './pagerduty.js';
  * for `ttlMs`, and simultaneous asks share one call, so a request (and its messages' re-renders, which
  * never ask) costs one lookup. Failures are not cached: the next request asks again.
  */
-export function createOnCallDirectory(clients: { pagerduty?: PagerDutyClient | null; opsgenie?: OpsgenieClient | null }, opts: { ttlMs?: number; now?: () => number } = {}): OnCallDirectory {
+export function createOnCallDirectory(
+  clients: { pagerduty?: PagerDutyClient | null; opsgenie?: OpsgenieClient | null },
+  opts: { ttlMs?: number; now?: () => number } = {},
+): OnCallDirectory {
   const ttlMs = opts.ttlMs ?? 60_000;
   const now = opts.now ?? (() => Date.now());
   const cache = new Map<string, { until: number; answer: Promise<OnCallAnswer> }>();
 
   function ask(ref: OnCallRef, at: Date): Promise<OnCallAnswer> {
     if (ref.service === 'pagerduty') {
-      return clients.pagerduty ? clients.pagerduty.whoIsOnCall(ref, at) : Promise.resolve({ ok: false, reason: 'PAGERDUTY_API_TOKEN is not set' });
+      return clients.pagerduty
+        ? clients.pagerduty.whoIsOnCall(ref, at)
+        : Promise.resolve({ ok: false, reason: 'PAGERDUTY_API_TOKEN is not set' });
     }
-    return clients.opsgenie ? clients.opsgenie.whoIsOnCall(ref, at) : Promise.resolve({ ok: false, reason: 'OPSGENIE_API_KEY is not set' });
+    return clients.opsgenie
+      ? clients.opsgenie.whoIsOnCall(ref, at)
+      : Promise.resolve({ ok: false, reason: 'OPSGENIE_API_KEY is not set' });
   }
 
   return {

@@ -53,7 +53,9 @@ export async function getOnCallJson(url: string, o: OnCallHttpOptions): Promise<
       res = await doFetch(url, { headers: o.headers, signal: AbortSignal.timeout(Math.max(1, left())) });
     } catch (e) {
       const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-      return log(timedOut ? `no answer within ${o.timeoutMs} ms` : 'the service could not be reached', { error: e instanceof Error ? e.name : 'unknown' });
+      return log(timedOut ? `no answer within ${o.timeoutMs} ms` : 'the service could not be reached', {
+        error: e instanceof Error ? e.name : 'unknown',
+      });
     }
     if (res.status === 429) {
       await res.body?.cancel();
@@ -67,7 +69,9 @@ export async function getOnCallJson(url: string, o: OnCallHttpOptions): Promise<
     }
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
-      return log(`the service refused the API token (${res.status}); check its value and that it may read schedules`, { status: res.status });
+      return log(`the service refused the API token (${res.status}); check its value and that it may read schedules`, {
+        status: res.status,
+      });
     }
     if (res.status === 404) {
       await res.body?.cancel();

@@ -33,9 +33,19 @@ export interface OpsgenieClientOptions {
 
 export function createOpsgenieClient(o: OpsgenieClientOptions) {
   const base = o.url.replace(/\/+$/, '');
-  const http = { service: 'opsgenie' as const, headers: { Authorization: `GenieKey ${o.apiKey}` }, timeoutMs: o.timeoutMs ?? 2000, logger: o.logger, fetch: o.fetch };
+  const http = {
+    service: 'opsgenie' as const,
+    headers: { Authorization: `GenieKey ${o.apiKey}` },
+    timeoutMs: o.timeoutMs ?? 2000,
+    logger: o.logger,
+    fetch: o.fetch,
+  };
   const query = (schedule: string, at: Date) =>
-    new URLSearchParams({ scheduleIdentifierType: UUID.test(schedule) ? 'id' : 'name', flat: 'true', date: at.toISOString() }).toString();
+    new URLSearchParams({
+      scheduleIdentifierType: UUID.test(schedule) ? 'id' : 'name',
+      flat: 'true',
+      date: at.toISOString(),
+    }).toString();
 
   async function whoIsOnCall(ref: { schedule: string }, at: Date): Promise<OnCallAnswer> {
     const path = encodeURIComponent(ref.schedule);

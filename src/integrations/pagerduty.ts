@@ -42,7 +42,10 @@ export function createPagerDutyClient(o: PagerDutyClientOptions) {
     fetch: o.fetch,
   };
 
-  async function whoIsOnCall(ref: { schedule?: string | undefined; escalationPolicy?: string | undefined }, at: Date): Promise<OnCallAnswer> {
+  async function whoIsOnCall(
+    ref: { schedule?: string | undefined; escalationPolicy?: string | undefined },
+    at: Date,
+  ): Promise<OnCallAnswer> {
     const people = new Map<string, OnCallPerson>();
     for (let page = 0, offset = 0; page < MAX_PAGES; page++) {
       const q = new URLSearchParams();
@@ -60,7 +63,8 @@ export function createPagerDutyClient(o: PagerDutyClientOptions) {
       if (!parsed.success) return { ok: false, reason: 'PagerDuty answered in a shape this bot does not know' };
       for (const oc of parsed.data.oncalls) {
         if (!oc.user.email) continue;
-        const scheduleName = oc.schedule?.summary ?? oc.escalation_policy.summary ?? ref.schedule ?? ref.escalationPolicy ?? '';
+        const scheduleName =
+          oc.schedule?.summary ?? oc.escalation_policy.summary ?? ref.schedule ?? ref.escalationPolicy ?? '';
         const key = `${oc.user.email.toLowerCase()}|${oc.escalation_level}`;
         if (!people.has(key)) people.set(key, { email: oc.user.email, level: oc.escalation_level, scheduleName });
       }

@@ -88,7 +88,11 @@ describe('schedules', () => {
   it('the last layer with someone on call wins, an override beats every layer', () => {
     expect(scheduleAt([base, top], [], new Date('2026-05-01T12:00:00Z'))!.member).toBe('ana@example.com');
     expect(scheduleAt([base, top], [], new Date('2026-07-01T12:00:00Z'))!.member).toBe('ben@example.com');
-    const override = { member: 'cho@example.com', start: new Date('2026-07-01T10:00:00Z'), end: new Date('2026-07-01T14:00:00Z') };
+    const override = {
+      member: 'cho@example.com',
+      start: new Date('2026-07-01T10:00:00Z'),
+      end: new Date('2026-07-01T14:00:00Z'),
+    };
     expect(scheduleAt([base, top], [override], new Date('2026-07-01T12:00:00Z'))!.member).toBe('cho@example.com');
     expect(scheduleAt([base, top], [override], new Date('2026-07-01T14:00:00Z'))!.member).toBe('ben@example.com');
   });

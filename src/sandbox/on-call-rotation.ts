@@ -38,7 +38,16 @@ export function wallMinutes(at: Date, timeZone: string): number {
 /** The instant the wall clock in `timeZone` shows these minutes (a time skipped by DST moves forward). */
 export function instantOfWall(minutes: number, timeZone: string): Date {
   const d = new Date(minutes * 60_000);
-  return new Date(new TZDate(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), timeZone).getTime());
+  return new Date(
+    new TZDate(
+      d.getUTCFullYear(),
+      d.getUTCMonth(),
+      d.getUTCDate(),
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      timeZone,
+    ).getTime(),
+  );
 }
 
 /** Whose turn it is at `at`, and when that turn began and ends; null before the rotation starts or with nobody in it. */

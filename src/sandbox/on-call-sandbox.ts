@@ -19,12 +19,21 @@ export interface SandboxOnCall {
   stop(): Promise<void>;
 }
 
-export async function startSandboxOnCall(people: readonly SandboxPerson[], clock: SandboxClock, coveredBy: string): Promise<SandboxOnCall> {
+export async function startSandboxOnCall(
+  people: readonly SandboxPerson[],
+  clock: SandboxClock,
+  coveredBy: string,
+): Promise<SandboxOnCall> {
   const token = `u+${randomBytes(12).toString('hex')}`;
   const pd = await startPagerDutyDouble({ token });
   const pdId = (slackId: string) => `PU${slackId.replace(/^U0?/, '').toUpperCase().padEnd(5, 'X')}`;
   for (const p of people) if (p.email) pd.addUser({ id: pdId(p.id), name: p.realName ?? p.name, email: p.email });
-  pd.addSchedule({ id: SANDBOX_SCHEDULE, name: 'Sandbox on-call', timeZone: 'Europe/Berlin', layers: [{ members: [pdId(coveredBy)], start: '2026-01-01T09:00', timeZone: 'Europe/Berlin', turnHours: 24 }] });
+  pd.addSchedule({
+    id: SANDBOX_SCHEDULE,
+    name: 'Sandbox on-call',
+    timeZone: 'Europe/Berlin',
+    layers: [{ members: [pdId(coveredBy)], start: '2026-01-01T09:00', timeZone: 'Europe/Berlin', turnHours: 24 }],
+  });
   pd.addPolicy({ id: 'PSBXPOL', name: 'Sandbox', rules: [{ targets: [{ type: 'schedule', id: SANDBOX_SCHEDULE }] }] });
   const slackIdOf = (pdUser: string) => people.find((p) => pdId(p.id) === pdUser)?.id ?? pdUser;
 
@@ -33,14 +42,21 @@ export async function startSandboxOnCall(people: readonly SandboxPerson[], clock
     view() {
       const s = pd.schedules.get(SANDBOX_SCHEDULE)!;
       const now = clock.now().getTime();
-      const overridden = s.overrides.filter((o) => o.start.getTime() <= now && now < o.end.getTime()).map((o) => slackIdOf(o.member));
+      const overridden = s.overrides
+        .filter((o) => o.start.getTime() <= now && now < o.end.getTime())
+        .map((o) => slackIdOf(o.member));
       return { schedule: s.name, onCall: overridden.length ? [...new Set(overridden)] : [coveredBy] };
     },
     set(userId, on) {
       const s = pd.schedules.get(SANDBOX_SCHEDULE)!;
       s.overrides = s.overrides.filter((o) => o.member !== pdId(userId));
       const now = clock.now();
-      if (on) s.overrides.push({ member: pdId(userId), start: new Date(now.getTime() - 60_000), end: new Date(now.getTime() + ON_CALL_HOURS * 3_600_000) });
+      if (on)
+        s.overrides.push({
+          member: pdId(userId),
+          start: new Date(now.getTime() - 60_000),
+          end: new Date(now.getTime() + ON_CALL_HOURS * 3_600_000),
+        });
     },
     stop: () => pd.stop(),
   };

@@ -74,17 +74,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
 
   const scopes = existsSync(MANIFEST_FILE) ? manifestBotScopes(readFileSync(MANIFEST_FILE, 'utf8')) : undefined;
+  const clock = new SandboxClock();
+  // Dana covers the sandbox's PagerDuty schedule; the page puts others on call.
+  const onCall = await startSandboxOnCall(SANDBOX_USERS, clock, SANDBOX_PEOPLE.secondApprover);
   let stopCloud: (() => Promise<void>) | undefined;
-  let stopOnCall: (() => Promise<void>) | undefined;
   const setEnv: string[] = [];
   const cleanUp = async () => {
     for (const k of setEnv) delete process.env[k];
     await stopCloud?.();
-    await stopOnCall?.();
+    await onCall.stop();
   };
-  const clock = new SandboxClock();
-  const onCall = await startSandboxOnCall(SANDBOX_USERS, clock, SANDBOX_PEOPLE.secondApprover);
-  stopOnCall = onCall.stop;
   const slack = await FakeSlack.start({ botToken, ...(scopes ? { scopes } : {}), users: SANDBOX_USERS, usergroups: SANDBOX_GROUPS, channels: SANDBOX_CHANNELS, botName: 'access-bot' });
   try {
     const parsed = parseConfig({

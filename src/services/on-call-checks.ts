@@ -1,6 +1,13 @@
 import { ruleCoversRequest } from '../domain/auto-approve.js';
 import type { AutoApproveRule, Flow } from '../domain/flow.js';
-import { onCallOn, peopleAtLevel, refLabel, SERVICE_NAMES, unavailableNote, type OnCallRef } from '../domain/on-call.js';
+import {
+  onCallOn,
+  peopleAtLevel,
+  refLabel,
+  SERVICE_NAMES,
+  unavailableNote,
+  type OnCallRef,
+} from '../domain/on-call.js';
 import type { Resource } from '../domain/resource.js';
 import type { Directory, OnCallDirectory } from './ports.js';
 
@@ -23,11 +30,19 @@ const NONE: OnCallFindings = { onCallRules: new Map(), approvers: [], notes: [] 
 export function onCallBasis(ref: OnCallRef, scheduleName: string): string {
   const id = ref.service === 'opsgenie' ? ref.schedule : (ref.schedule ?? ref.escalationPolicy ?? '');
   const kind = ref.service === 'pagerduty' && !ref.schedule ? 'escalation policy' : 'schedule';
-  return scheduleName && scheduleName !== id ? `${SERVICE_NAMES[ref.service]} ${kind} “${scheduleName}” (${id})` : refLabel(ref);
+  return scheduleName && scheduleName !== id
+    ? `${SERVICE_NAMES[ref.service]} ${kind} “${scheduleName}” (${id})`
+    : refLabel(ref);
 }
 
 async function ask(onCall: OnCallDirectory | undefined, refs: readonly OnCallRef[], at: Date) {
-  return Promise.all(refs.map((ref) => (onCall ? onCall.whoIsOnCall(ref, at) : Promise.resolve({ ok: false as const, reason: 'no on-call service is configured' }))));
+  return Promise.all(
+    refs.map((ref) =>
+      onCall
+        ? onCall.whoIsOnCall(ref, at)
+        : Promise.resolve({ ok: false as const, reason: 'no on-call service is configured' }),
+    ),
+  );
 }
 
 /** Slack ids for on-call e-mails (people without a Slack account under that e-mail are left out). */
@@ -39,12 +54,21 @@ export async function slackIdsFor(directory: Directory, emails: readonly string[
 
 export async function onCallFindings(
   deps: { onCall?: OnCallDirectory | undefined; directory: Directory },
-  input: { flow: Flow; resources: readonly Resource[]; durationMinutes: number; requesterId: string; requesterEmail: () => Promise<string | null>; now: Date },
+  input: {
+    flow: Flow;
+    resources: readonly Resource[];
+    durationMinutes: number;
+    requesterId: string;
+    requesterEmail: () => Promise<string | null>;
+    now: Date;
+  },
 ): Promise<OnCallFindings> {
   const { flow, now } = input;
   // Only rules that otherwise cover the request are worth a call: the others cannot approve it anyway.
   const candidates = flow.lifecycle.autoApprove.filter(
-    (r): r is AutoApproveRule & { onCall: OnCallRef[] } => Boolean(r.onCall?.length) && ruleCoversRequest(r, { resources: input.resources, durationMinutes: input.durationMinutes }, now),
+    (r): r is AutoApproveRule & { onCall: OnCallRef[] } =>
+      Boolean(r.onCall?.length) &&
+      ruleCoversRequest(r, { resources: input.resources, durationMinutes: input.durationMinutes }, now),
   );
   const approverRefs = flow.lifecycle.onCallApprovers ?? [];
   if (candidates.length === 0 && approverRefs.length === 0) return NONE;
@@ -71,7 +95,11 @@ export async function onCallFindings(
  * Who escalation adds from on call (docs/on-call.md, hand-off): whoever is on call at that moment at
  * the first level (a hand-off since the request arrived brings in the new person) and the next level.
  */
-export async function onCallEscalation(deps: { onCall?: OnCallDirectory | undefined; directory: Directory }, flow: Flow, now: Date): Promise<string[]> {
+export async function onCallEscalation(
+  deps: { onCall?: OnCallDirectory | undefined; directory: Directory },
+  flow: Flow,
+  now: Date,
+): Promise<string[]> {
   const refs = flow.lifecycle.onCallApprovers ?? [];
   if (refs.length === 0) return [];
   const answers = await ask(deps.onCall, refs, now);

@@ -11,7 +11,18 @@ let scheduleId = '';
 
 beforeAll(async () => {
   og = await startOpsgenieDouble({ apiKey: KEY });
-  scheduleId = og.addSchedule({ name: 'ops-primary', timeZone: 'America/New_York', layers: [{ members: ['ana@example.com', 'ben@example.com'], start: '2026-01-01T08:00', timeZone: 'America/New_York', turnHours: 24 }] }).id;
+  scheduleId = og.addSchedule({
+    name: 'ops-primary',
+    timeZone: 'America/New_York',
+    layers: [
+      {
+        members: ['ana@example.com', 'ben@example.com'],
+        start: '2026-01-01T08:00',
+        timeZone: 'America/New_York',
+        turnHours: 24,
+      },
+    ],
+  }).id;
 });
 afterAll(async () => og?.stop());
 
@@ -40,7 +51,10 @@ describe('the Opsgenie client against the double', () => {
 
   it('a wrong GenieKey is refused (401): unavailable with a clear log line, the key never logged', async () => {
     warnings.length = 0;
-    expect(await client('og-wrong-key-999999').whoIsOnCall({ schedule: 'ops-primary' }, new Date())).toEqual({ ok: false, reason: expect.stringContaining('refused the API token (401)') });
+    expect(await client('og-wrong-key-999999').whoIsOnCall({ schedule: 'ops-primary' }, new Date())).toEqual({
+      ok: false,
+      reason: expect.stringContaining('refused the API token (401)'),
+    });
     expect(warnings[0]!.msg).toContain('refused the API token');
     expect(JSON.stringify(warnings)).not.toContain('og-wrong-key');
   });
@@ -48,8 +62,14 @@ describe('the Opsgenie client against the double', () => {
   it('an unknown schedule, a 5xx or two 429s in a row: unavailable', async () => {
     expect((await client().whoIsOnCall({ schedule: 'nope' }, new Date())).ok).toBe(false);
     og.failNext(1, 503);
-    expect(await client().whoIsOnCall({ schedule: 'ops-primary' }, new Date())).toEqual({ ok: false, reason: 'the service answered 503' });
+    expect(await client().whoIsOnCall({ schedule: 'ops-primary' }, new Date())).toEqual({
+      ok: false,
+      reason: 'the service answered 503',
+    });
     og.rateLimitNext(2);
-    expect(await client().whoIsOnCall({ schedule: 'ops-primary' }, new Date())).toEqual({ ok: false, reason: 'rate-limited (429)' });
+    expect(await client().whoIsOnCall({ schedule: 'ops-primary' }, new Date())).toEqual({
+      ok: false,
+      reason: 'rate-limited (429)',
+    });
   });
 });

@@ -30,7 +30,9 @@ export interface OpsgenieDouble {
   url: string;
   requests: OpsgenieRequest[];
   schedules: Map<string, OgSchedule>;
-  addSchedule(s: Omit<OgSchedule, 'id' | 'enabled' | 'overrides'> & { id?: string; enabled?: boolean; overrides?: Override[] }): OgSchedule;
+  addSchedule(
+    s: Omit<OgSchedule, 'id' | 'enabled' | 'overrides'> & { id?: string; enabled?: boolean; overrides?: Override[] },
+  ): OgSchedule;
   override(name: string, o: Override): void;
   clearOverrides(name: string): void;
   rateLimitNext(n: number): void;
@@ -44,7 +46,11 @@ export async function startOpsgenieDouble(options: { apiKey: string }): Promise<
   let limited = 0;
   let failures = { left: 0, status: 500 };
   const started = Date.now();
-  const body = (extra: Record<string, unknown>) => ({ ...extra, took: Number(((Date.now() - started) % 1000 / 1000).toFixed(3)), requestId: randomUUID() });
+  const body = (extra: Record<string, unknown>) => ({
+    ...extra,
+    took: Number((((Date.now() - started) % 1000) / 1000).toFixed(3)),
+    requestId: randomUUID(),
+  });
 
   function find(identifier: string, type: string | null): OgSchedule | undefined {
     if (type === 'id') return [...schedules.values()].find((s) => s.id === identifier);
@@ -56,7 +62,8 @@ export async function startOpsgenieDouble(options: { apiKey: string }): Promise<
     if (!m) return { status: 404, body: body({ message: 'Could not find the requested resource.' }) };
     const identifier = decodeURIComponent(m[1]!);
     const type = q.get('scheduleIdentifierType') ?? 'id';
-    if (type !== 'id' && type !== 'name') return { status: 422, body: body({ message: 'Schedule identifier type is not valid' }) };
+    if (type !== 'id' && type !== 'name')
+      return { status: 422, body: body({ message: 'Schedule identifier type is not valid' }) };
     const s = find(identifier, type);
     if (!s) return { status: 404, body: body({ message: `Schedule with identifier [${identifier}] does not exist` }) };
     const at = q.get('date') ? new Date(q.get('date')!) : new Date();
@@ -66,7 +73,14 @@ export async function startOpsgenieDouble(options: { apiKey: string }): Promise<
     const now = s.enabled ? scheduleAt(s.layers, s.overrides, at) : null;
     if (m[2] === 'on-calls') {
       const recipients = now ? [now.member] : [];
-      return { status: 200, body: body({ data: flat ? { _parent: parent, onCallRecipients: recipients } : { _parent: parent, onCallParticipants: recipients.map((r) => ({ name: r, type: 'user' })) } }) };
+      return {
+        status: 200,
+        body: body({
+          data: flat
+            ? { _parent: parent, onCallRecipients: recipients }
+            : { _parent: parent, onCallParticipants: recipients.map((r) => ({ name: r, type: 'user' })) },
+        }),
+      };
     }
     const next = now ? scheduleAt(s.layers, s.overrides, now.end) : null;
     const recipients = next ? [next.member] : [];
@@ -75,7 +89,11 @@ export async function startOpsgenieDouble(options: { apiKey: string }): Promise<
       body: body({
         data: flat
           ? { _parent: parent, exactNextOnCallRecipients: recipients, nextOnCallRecipients: recipients }
-          : { _parent: parent, exactNextOnCallParticipants: recipients.map((r) => ({ name: r, type: 'user' })), nextOnCallParticipants: [] },
+          : {
+              _parent: parent,
+              exactNextOnCallParticipants: recipients.map((r) => ({ name: r, type: 'user' })),
+              nextOnCallParticipants: [],
+            },
       }),
     };
   }
@@ -91,7 +109,12 @@ export async function startOpsgenieDouble(options: { apiKey: string }): Promise<
     if (!authorized) return send(401, body({ message: 'Could not authenticate' }), false);
     if (limited > 0) {
       limited -= 1;
-      return send(429, body({ message: 'You are making too many requests! To avoid errors, we recommend you limit requests.' }), true, { 'x-ratelimit-state': 'THROTTLED', 'retry-after': '1' });
+      return send(
+        429,
+        body({ message: 'You are making too many requests! To avoid errors, we recommend you limit requests.' }),
+        true,
+        { 'x-ratelimit-state': 'THROTTLED', 'retry-after': '1' },
+      );
     }
     if (failures.left > 0) {
       failures.left -= 1;
@@ -108,7 +131,14 @@ export async function startOpsgenieDouble(options: { apiKey: string }): Promise<
     requests,
     schedules,
     addSchedule: (s) => {
-      const schedule: OgSchedule = { id: s.id ?? randomUUID(), enabled: s.enabled ?? true, overrides: s.overrides ?? [], name: s.name, timeZone: s.timeZone, layers: s.layers };
+      const schedule: OgSchedule = {
+        id: s.id ?? randomUUID(),
+        enabled: s.enabled ?? true,
+        overrides: s.overrides ?? [],
+        name: s.name,
+        timeZone: s.timeZone,
+        layers: s.layers,
+      };
       schedules.set(schedule.name, schedule);
       return schedule;
     },

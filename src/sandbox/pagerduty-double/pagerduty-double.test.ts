@@ -14,8 +14,17 @@ beforeAll(async () => {
   pd.addUser({ id: 'PUANA01', name: 'Ana', email: 'ana@example.com' });
   pd.addUser({ id: 'PUBEN01', name: 'Ben', email: 'ben@example.com' });
   pd.addUser({ id: 'PUMGR01', name: 'Mia Manager', email: 'mia@example.com' });
-  pd.addSchedule({ id: 'PSCHED1', name: 'Primary on-call', timeZone: 'Europe/Berlin', layers: [{ members: ['PUANA01', 'PUBEN01'], start: '2026-01-01T09:00', timeZone: 'Europe/Berlin', turnHours: 24 }] });
-  pd.addPolicy({ id: 'PPOLICY', name: 'Payments', rules: [{ targets: [{ type: 'schedule', id: 'PSCHED1' }] }, { targets: [{ type: 'user', id: 'PUMGR01' }] }] });
+  pd.addSchedule({
+    id: 'PSCHED1',
+    name: 'Primary on-call',
+    timeZone: 'Europe/Berlin',
+    layers: [{ members: ['PUANA01', 'PUBEN01'], start: '2026-01-01T09:00', timeZone: 'Europe/Berlin', turnHours: 24 }],
+  });
+  pd.addPolicy({
+    id: 'PPOLICY',
+    name: 'Payments',
+    rules: [{ targets: [{ type: 'schedule', id: 'PSCHED1' }] }, { targets: [{ type: 'user', id: 'PUMGR01' }] }],
+  });
 });
 afterAll(async () => pd?.stop());
 
@@ -24,22 +33,44 @@ describe('the PagerDuty client against the double', () => {
     const before = await client().whoIsOnCall({ schedule: 'PSCHED1' }, new Date('2026-01-01T07:59:00Z'));
     const after = await client().whoIsOnCall({ schedule: 'PSCHED1' }, new Date('2026-01-02T08:00:00Z'));
     expect(before).toEqual({ ok: true, people: [] }); // before the rotation's first hand-off: nobody
-    expect(after).toEqual({ ok: true, people: [{ email: 'ben@example.com', level: 1, scheduleName: 'Primary on-call' }] });
+    expect(after).toEqual({
+      ok: true,
+      people: [{ email: 'ben@example.com', level: 1, scheduleName: 'Primary on-call' }],
+    });
     const first = await client().whoIsOnCall({ schedule: 'PSCHED1' }, new Date('2026-01-01T08:00:00Z'));
-    expect(first).toEqual({ ok: true, people: [{ email: 'ana@example.com', level: 1, scheduleName: 'Primary on-call' }] });
+    expect(first).toEqual({
+      ok: true,
+      people: [{ email: 'ana@example.com', level: 1, scheduleName: 'Primary on-call' }],
+    });
   });
 
   it('sends the token and the v2 Accept header, and pages with offset while more', async () => {
     pd.requests.length = 0;
     const answer = await client().whoIsOnCall({ escalationPolicy: 'PPOLICY' }, new Date('2026-01-01T08:00:00Z'));
-    expect(answer).toEqual({ ok: true, people: [{ email: 'ana@example.com', level: 1, scheduleName: 'Primary on-call' }, { email: 'mia@example.com', level: 2, scheduleName: 'Payments' }] });
+    expect(answer).toEqual({
+      ok: true,
+      people: [
+        { email: 'ana@example.com', level: 1, scheduleName: 'Primary on-call' },
+        { email: 'mia@example.com', level: 2, scheduleName: 'Payments' },
+      ],
+    });
     expect(pd.requests.map((r) => r.query.get('offset'))).toEqual(['0', '1']);
-    expect(pd.requests.every((r) => r.authorized && r.accept === 'application/vnd.pagerduty+json;version=2' && r.query.getAll('include[]').includes('users'))).toBe(true);
+    expect(
+      pd.requests.every(
+        (r) =>
+          r.authorized &&
+          r.accept === 'application/vnd.pagerduty+json;version=2' &&
+          r.query.getAll('include[]').includes('users'),
+      ),
+    ).toBe(true);
   });
 
   it('a wrong token is refused (401): unavailable, with a log line that says so and never holds the token', async () => {
     warnings.length = 0;
-    const answer = await client('wrong-token-000000').whoIsOnCall({ schedule: 'PSCHED1' }, new Date('2026-01-02T08:00:00Z'));
+    const answer = await client('wrong-token-000000').whoIsOnCall(
+      { schedule: 'PSCHED1' },
+      new Date('2026-01-02T08:00:00Z'),
+    );
     expect(answer).toEqual({ ok: false, reason: expect.stringContaining('refused the API token (401)') });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.msg).toContain('refused the API token');
@@ -51,12 +82,18 @@ describe('the PagerDuty client against the double', () => {
     pd.rateLimitNext(1, 0);
     expect((await client().whoIsOnCall({ schedule: 'PSCHED1' }, new Date('2026-01-03T08:00:00Z'))).ok).toBe(true);
     pd.rateLimitNext(2, 0);
-    expect(await client().whoIsOnCall({ schedule: 'PSCHED1' }, new Date('2026-01-03T08:00:00Z'))).toEqual({ ok: false, reason: 'rate-limited (429)' });
+    expect(await client().whoIsOnCall({ schedule: 'PSCHED1' }, new Date('2026-01-03T08:00:00Z'))).toEqual({
+      ok: false,
+      reason: 'rate-limited (429)',
+    });
   });
 
   it('a 5xx or an unreachable server means unavailable, never a throw', async () => {
     pd.failNext(1, 502);
-    expect(await client().whoIsOnCall({ schedule: 'PSCHED1' }, new Date())).toEqual({ ok: false, reason: 'the service answered 502' });
+    expect(await client().whoIsOnCall({ schedule: 'PSCHED1' }, new Date())).toEqual({
+      ok: false,
+      reason: 'the service answered 502',
+    });
     const gone = createPagerDutyClient({ url: 'http://127.0.0.1:9', token: TOKEN, logger });
     expect((await gone.whoIsOnCall({ schedule: 'PSCHED1' }, new Date())).ok).toBe(false);
   });
@@ -65,10 +102,17 @@ describe('the PagerDuty client against the double', () => {
     const directory = createOnCallDirectory({ pagerduty: client() });
     pd.requests.length = 0;
     const at = new Date('2026-01-04T08:00:10Z');
-    await Promise.all([directory.whoIsOnCall({ service: 'pagerduty', schedule: 'PSCHED1' }, at), directory.whoIsOnCall({ service: 'pagerduty', schedule: 'PSCHED1' }, new Date('2026-01-04T08:00:50Z'))]);
+    await Promise.all([
+      directory.whoIsOnCall({ service: 'pagerduty', schedule: 'PSCHED1' }, at),
+      directory.whoIsOnCall({ service: 'pagerduty', schedule: 'PSCHED1' }, new Date('2026-01-04T08:00:50Z')),
+    ]);
     expect(pd.requests).toHaveLength(1);
     pd.failNext(1, 500);
-    expect((await directory.whoIsOnCall({ service: 'pagerduty', schedule: 'PSCHED1' }, new Date('2026-01-04T09:00:00Z'))).ok).toBe(false);
-    expect((await directory.whoIsOnCall({ service: 'pagerduty', schedule: 'PSCHED1' }, new Date('2026-01-04T09:00:00Z'))).ok).toBe(true);
+    expect(
+      (await directory.whoIsOnCall({ service: 'pagerduty', schedule: 'PSCHED1' }, new Date('2026-01-04T09:00:00Z'))).ok,
+    ).toBe(false);
+    expect(
+      (await directory.whoIsOnCall({ service: 'pagerduty', schedule: 'PSCHED1' }, new Date('2026-01-04T09:00:00Z'))).ok,
+    ).toBe(true);
   });
 });

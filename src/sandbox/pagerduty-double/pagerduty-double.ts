@@ -59,7 +59,13 @@ export interface PagerDutyDouble {
   stop(): Promise<void>;
 }
 
-const ref = (type: string, id: string, summary: string, base: string) => ({ id, type, summary, self: `${base}/${type.replace('_reference', '')}s/${id}`, html_url: `https://example.pagerduty.com/${type.replace('_reference', '')}s/${id}` });
+const ref = (type: string, id: string, summary: string, base: string) => ({
+  id,
+  type,
+  summary,
+  self: `${base}/${type.replace('_reference', '')}s/${id}`,
+  html_url: `https://example.pagerduty.com/${type.replace('_reference', '')}s/${id}`,
+});
 
 export async function startPagerDutyDouble(options: { token: string; pageSize?: number }): Promise<PagerDutyDouble> {
   const users = new Map<string, PdUser>();
@@ -72,7 +78,10 @@ export async function startPagerDutyDouble(options: { token: string; pageSize?: 
   let down = false;
   let base = '';
 
-  const error = (status: number, message: string, code: number, errors: string[] = []) => ({ status, body: { error: { message, code, ...(errors.length ? { errors } : {}) } } });
+  const error = (status: number, message: string, code: number, errors: string[] = []) => ({
+    status,
+    body: { error: { message, code, ...(errors.length ? { errors } : {}) } },
+  });
 
   function userJson(u: PdUser, full: boolean) {
     const r = ref('user_reference', u.id, u.name, base);
@@ -93,12 +102,27 @@ export async function startPagerDutyDouble(options: { token: string; pageSize?: 
           const s = schedules.get(t.id);
           const turn = s ? scheduleAt(s.layers, s.overrides, at) : null;
           const u = turn ? users.get(turn.member) : undefined;
-          if (s && turn && u) out.push({ policy: p, level: i + 1, schedule: s, user: u, start: turn.start.toISOString(), end: turn.end.toISOString() });
+          if (s && turn && u)
+            out.push({
+              policy: p,
+              level: i + 1,
+              schedule: s,
+              user: u,
+              start: turn.start.toISOString(),
+              end: turn.end.toISOString(),
+            });
         }
       });
     }
     return out.map((e) => {
-      const { policy, level, schedule, user, start, end } = e as { policy: PdEscalationPolicy; level: number; schedule: PdSchedule | null; user: PdUser; start: string | null; end: string | null };
+      const { policy, level, schedule, user, start, end } = e as {
+        policy: PdEscalationPolicy;
+        level: number;
+        schedule: PdSchedule | null;
+        user: PdUser;
+        start: string | null;
+        end: string | null;
+      };
       return {
         escalation_policy: ref('escalation_policy_reference', policy.id, policy.name, base),
         escalation_level: level,
@@ -110,18 +134,25 @@ export async function startPagerDutyDouble(options: { token: string; pageSize?: 
     });
   }
 
-  function route(path: string, q: URLSearchParams): { status: number; body: unknown; headers?: Record<string, string> } {
+  function route(
+    path: string,
+    q: URLSearchParams,
+  ): { status: number; body: unknown; headers?: Record<string, string> } {
     if (path === '/oncalls') {
       const since = q.get('since') ? new Date(q.get('since')!) : new Date();
       const until = q.get('until') ? new Date(q.get('until')!) : since;
-      if (Number.isNaN(since.getTime()) || Number.isNaN(until.getTime())) return error(400, 'Invalid Input Provided', 2001, ['Since or until is not a valid date']);
-      if (until.getTime() < since.getTime()) return error(400, 'Invalid Input Provided', 2001, ['Until must be after since']);
+      if (Number.isNaN(since.getTime()) || Number.isNaN(until.getTime()))
+        return error(400, 'Invalid Input Provided', 2001, ['Since or until is not a valid date']);
+      if (until.getTime() < since.getTime())
+        return error(400, 'Invalid Input Provided', 2001, ['Until must be after since']);
       const scheduleIds = q.getAll('schedule_ids[]');
       const policyIds = q.getAll('escalation_policy_ids[]');
       const include = q.getAll('include[]');
       // Simplification: who is on call at `since` (README.md).
       const all = oncallsAt(since, include.includes('users')).filter(
-        (o) => (scheduleIds.length === 0 || (o.schedule && scheduleIds.includes(o.schedule.id))) && (policyIds.length === 0 || policyIds.includes(o.escalation_policy.id)),
+        (o) =>
+          (scheduleIds.length === 0 || (o.schedule && scheduleIds.includes(o.schedule.id))) &&
+          (policyIds.length === 0 || policyIds.includes(o.escalation_policy.id)),
       );
       const limit = Math.min(Number(q.get('limit') ?? pageSize) || pageSize, pageSize);
       const offset = Number(q.get('offset') ?? 0) || 0;
@@ -132,7 +163,17 @@ export async function startPagerDutyDouble(options: { token: string; pageSize?: 
     if (m) {
       const s = schedules.get(m[1]!);
       if (!s) return error(404, 'Not Found', 2100);
-      return { status: 200, body: { schedule: { ...ref('schedule_reference', s.id, s.name, base), type: 'schedule', name: s.name, time_zone: s.timeZone } } };
+      return {
+        status: 200,
+        body: {
+          schedule: {
+            ...ref('schedule_reference', s.id, s.name, base),
+            type: 'schedule',
+            name: s.name,
+            time_zone: s.timeZone,
+          },
+        },
+      };
     }
     return error(404, 'Not Found', 2100);
   }
@@ -140,8 +181,18 @@ export async function startPagerDutyDouble(options: { token: string; pageSize?: 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (status: number, body: unknown, headers: Record<string, string> = {}, authorized = false) => {
-      requests.push({ path: url.pathname, query: url.searchParams, authorized, accept: req.headers.accept ?? null, status });
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': randomUUID(), ...headers });
+      requests.push({
+        path: url.pathname,
+        query: url.searchParams,
+        authorized,
+        accept: req.headers.accept ?? null,
+        status,
+      });
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-request-id': randomUUID(),
+        ...headers,
+      });
       res.end(JSON.stringify(body));
     };
     if (down) return send(503, { error: { message: 'Service Unavailable', code: 5003 } });
@@ -150,7 +201,12 @@ export async function startPagerDutyDouble(options: { token: string; pageSize?: 
     if (req.method !== 'GET') return send(405, { error: { message: 'Method Not Allowed', code: 2001 } }, {}, true);
     if (limited.left > 0) {
       limited.left -= 1;
-      return send(429, { error: { message: 'Rate Limit Exceeded', code: 2020 } }, { 'ratelimit-limit': '960', 'ratelimit-remaining': '0', 'ratelimit-reset': String(limited.reset) }, true);
+      return send(
+        429,
+        { error: { message: 'Rate Limit Exceeded', code: 2020 } },
+        { 'ratelimit-limit': '960', 'ratelimit-remaining': '0', 'ratelimit-reset': String(limited.reset) },
+        true,
+      );
     }
     if (failures.left > 0) {
       failures.left -= 1;
