@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpsgenieDouble, type OpsgenieDouble } from '../src/sandbox/opsgenie-double/opsgenie-double.js';
 import { startPagerDutyDouble, type PagerDutyDouble } from '../src/sandbox/pagerduty-double/pagerduty-double.js';
+import { until } from '../src/sandbox/slack-double/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import {
   allText,
@@ -265,6 +266,16 @@ describe('on-call approvers', () => {
     const reply = await replyTo(h, () => forgeClick(h, sam, approverMessage(h, oscar, id), 'review.approve', id));
     expect(reply.text).toBe('Only an approver of this request can do that.');
     expect(await statusOf(h, id)).toBe('pending');
+  });
+
+  it('the on-call approver finds it among the requests to review in App Home; someone not on call does not', async () => {
+    for (const who of [oscar, sam]) {
+      const before = h.slack.calls('views.publish').length;
+      await h.driver.appHomeOpened(who);
+      await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+    }
+    expect(allText(h.slack.home(oscar)?.view.blocks)).toContain(id);
+    expect(allText(h.slack.home(sam)?.view.blocks)).not.toContain(id);
   });
 
   it('the on-call approver approves', async () => {

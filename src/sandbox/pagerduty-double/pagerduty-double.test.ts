@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOnCallDirectory } from '../../integrations/on-call-directory.js';
 import { createPagerDutyClient } from '../../integrations/pagerduty.js';
@@ -96,6 +98,19 @@ describe('the PagerDuty client against the double', () => {
     });
     const gone = createPagerDutyClient({ url: 'http://127.0.0.1:9', token: TOKEN, logger });
     expect((await gone.whoIsOnCall({ schedule: 'PSCHED1' }, new Date())).ok).toBe(false);
+  });
+
+  it('a server that never answers: unavailable once the lookup’s budget is spent', async () => {
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const answer = await createPagerDutyClient({ url, token: TOKEN, logger, timeoutMs: 300 }).whoIsOnCall({ schedule: 'PSCHED1' }, new Date());
+      expect(answer).toEqual({ ok: false, reason: 'no answer within 300 ms' });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it('the directory asks once per reference and minute, and asks again after a failure', async () => {
