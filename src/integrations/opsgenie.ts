@@ -49,12 +49,15 @@ export function createOpsgenieClient(o: OpsgenieClientOptions) {
 
   async function whoIsOnCall(ref: { schedule: string }, at: Date): Promise<OnCallAnswer> {
     const path = encodeURIComponent(ref.schedule);
-    const now = await getOnCallJson(`${base}/v2/schedules/${path}/on-calls?${query(ref.schedule, at)}`, http);
+    // Both at once: the lookup's budget covers them together, not one after the other.
+    const [now, next] = await Promise.all([
+      getOnCallJson(`${base}/v2/schedules/${path}/on-calls?${query(ref.schedule, at)}`, http),
+      getOnCallJson(`${base}/v2/schedules/${path}/next-on-calls?${query(ref.schedule, at)}`, http),
+    ]);
     if (!now.ok) return now;
     const parsed = OnCallsSchema.safeParse(now.body);
     if (!parsed.success) return { ok: false, reason: 'Opsgenie answered in a shape this bot does not know' };
     const name = parsed.data.data._parent.name;
-    const next = await getOnCallJson(`${base}/v2/schedules/${path}/next-on-calls?${query(ref.schedule, at)}`, http);
     const nextParsed = next.ok ? NextOnCallsSchema.safeParse(next.body) : null;
     // The next layer is a nicety for escalation; without it the current on-call answer still stands.
     const following = nextParsed?.success ? nextParsed.data.data.exactNextOnCallRecipients : [];

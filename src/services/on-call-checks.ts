@@ -73,18 +73,22 @@ export async function onCallFindings(
   const approverRefs = flow.lifecycle.onCallApprovers ?? [];
   if (candidates.length === 0 && approverRefs.length === 0) return NONE;
   const findings: OnCallFindings = { onCallRules: new Map(), approvers: [], notes: [] };
-  const email = candidates.length > 0 ? await input.requesterEmail() : null;
-  for (const rule of candidates) {
-    const check = onCallOn(rule.onCall, await ask(deps.onCall, rule.onCall, now), email);
+  // Every reference at once: each lookup has its own budget, and the form's answer waits for the slowest.
+  const [email, ruleAnswers, approverAnswers] = await Promise.all([
+    candidates.length > 0 ? input.requesterEmail() : Promise.resolve(null),
+    Promise.all(candidates.map((rule) => ask(deps.onCall, rule.onCall, now))),
+    ask(deps.onCall, approverRefs, now),
+  ]);
+  candidates.forEach((rule, i) => {
+    const check = onCallOn(rule.onCall, ruleAnswers[i]!, email);
     if (check.onCall) findings.onCallRules.set(rule.name, onCallBasis(check.onCall.ref, check.onCall.scheduleName));
     else for (const u of check.unavailable) findings.notes.push(unavailableNote(u.service, 'auto-approval'));
-  }
+  });
   if (approverRefs.length > 0) {
-    const answers = await ask(deps.onCall, approverRefs, now);
-    answers.forEach((a, i) => {
+    approverAnswers.forEach((a, i) => {
       if (!a.ok) findings.notes.push(unavailableNote(approverRefs[i]!.service, 'approvers'));
     });
-    const ids = await slackIdsFor(deps.directory, peopleAtLevel(answers, 1));
+    const ids = await slackIdsFor(deps.directory, peopleAtLevel(approverAnswers, 1));
     findings.approvers = ids.filter((id) => id !== input.requesterId || flow.allowSelfApproval);
   }
   findings.notes = [...new Set(findings.notes)];

@@ -61,12 +61,14 @@ describe('the Opsgenie client against the double', () => {
 
   it('an unknown schedule, a 5xx or two 429s in a row: unavailable', async () => {
     expect((await client().whoIsOnCall({ schedule: 'nope' }, new Date())).ok).toBe(false);
-    og.failNext(1, 503);
+    // The client asks on-calls and next-on-calls at once: both answer 503.
+    og.failNext(2, 503);
     expect(await client().whoIsOnCall({ schedule: 'ops-primary' }, new Date())).toEqual({
       ok: false,
       reason: 'the service answered 503',
     });
-    og.rateLimitNext(2);
+    // Each of the two calls is limited, waits out Retry-After once, and is limited again.
+    og.rateLimitNext(4);
     expect(await client().whoIsOnCall({ schedule: 'ops-primary' }, new Date())).toEqual({
       ok: false,
       reason: 'rate-limited (429)',
