@@ -79,8 +79,12 @@ export async function createAccessApp(options: AccessAppOptions) {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const provisioners = createProvisionerRegistry([...builtInProvisioners(), ...(options.extraProvisioners ?? [])]);
-  // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.
-  const accessFile = options.accessFileText !== undefined ? checkProvisioners(parseAccessFile(options.accessFileText), provisioners) : undefined;
+  const onCall = createOnCallDirectory({
+    pagerduty: config.PAGERDUTY_API_TOKEN ? createPagerDutyClient({ url: config.PAGERDUTY_API_URL, token: config.PAGERDUTY_API_TOKEN, logger }) : null,
+    opsgenie: config.OPSGENIE_API_KEY ? createOpsgenieClient({ url: config.OPSGENIE_API_URL, apiKey: config.OPSGENIE_API_KEY, logger }) : null,
+  }, { ttlMs: config.ON_CALL_CACHE_SECONDS * 1000 });
+  // Parsed before anything opens: a wrong field (or an on-call service without its token) stops start-up without touching the database or Slack.
+  const accessFile = options.accessFileText !== undefined ? checkOnCallServices(checkProvisioners(parseAccessFile(options.accessFileText), provisioners), onCall) : undefined;
   const database: Database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
   const metrics = createPrometheusMetrics({ outbox: () => outboxBacklog(database.db), pool: () => database.pool() });
   let outboxLoop: Loop | undefined;
@@ -100,11 +104,6 @@ export async function createAccessApp(options: AccessAppOptions) {
   // Created below, once the admin service exists; the route only needs `verify` at request time.
   const { app, receiver, socketMode, directoryClient, background } = createSlackClients(config, logger, metrics.slackCall, options.botIdentity);
   const directory = createSlackDirectory(directoryClient, { logger });
-  const onCall = createOnCallDirectory({
-    pagerduty: config.PAGERDUTY_API_TOKEN ? createPagerDutyClient({ url: config.PAGERDUTY_API_URL, token: config.PAGERDUTY_API_TOKEN, logger }) : null,
-    opsgenie: config.OPSGENIE_API_KEY ? createOpsgenieClient({ url: config.OPSGENIE_API_URL, apiKey: config.OPSGENIE_API_KEY, logger }) : null,
-  }, { ttlMs: config.ON_CALL_CACHE_SECONDS * 1000 });
-  if (accessFile) checkOnCallServices(accessFile, onCall);
   const serviceDeps: ServiceDeps = {
     db: database.db,
     catalog: createCatalogCache(database.db),

@@ -42,7 +42,7 @@ export function checkOnCallServices(file: AccessFile, onCall: Pick<OnCallDirecto
   for (const [i, f] of file.flows.entries()) {
     const flow = flowFromFile(f);
     const missing = onCallServicesOf(flow).find((s) => !onCall.configured(s));
-    if (missing) throw new AccessFileError(`${source}: flows[${i}] (${f.name}) names ${SERVICE_NAMES[missing]} on-call schedules, but ${missing === 'pagerduty' ? 'PAGERDUTY_API_TOKEN' : 'OPSGENIE_API_KEY'} is not set.`);
+    if (missing) throw new AccessFileError(`${source}: flows[${i}] (${f.name}) asks ${SERVICE_NAMES[missing]} who is on call, but ${missing === 'pagerduty' ? 'PAGERDUTY_API_TOKEN' : 'OPSGENIE_API_KEY'} is not set.`);
   }
   return file;
 }

@@ -16,7 +16,7 @@ describe('ACCESS_CONFIG naming an on-call service', () => {
   it('is refused when that service has no credentials, naming the flow and the variable to set', () => {
     const pd = parseAccessFile(file(', on_call: { pagerduty: { escalation_policies: [PPAYPOL] } }'));
     expect(() => checkOnCallServices(pd, configured('opsgenie'))).toThrow(
-      'ACCESS_CONFIG: flows[0] (oncall) names PagerDuty on-call schedules, but PAGERDUTY_API_TOKEN is not set.',
+      'ACCESS_CONFIG: flows[0] (oncall) asks PagerDuty who is on call, but PAGERDUTY_API_TOKEN is not set.',
     );
     const og = parseAccessFile(file(', on_call: { opsgenie: { schedules: [ops-primary] } }'));
     expect(() => checkOnCallServices(og, configured('pagerduty'))).toThrow('OPSGENIE_API_KEY is not set');
