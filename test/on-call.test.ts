@@ -312,6 +312,14 @@ describe('a hand-off while a request is pending', () => {
     expect(escalated.details).toMatchObject({ onCall: [sam, dana] });
   });
 
+  it('Oscar, asked first and now off call, may still decide: his Approve… opens the form', async () => {
+    h.slack.clearViews(oscar);
+    await h.driver.clickButton(oscar, approverMessage(h, oscar, id), 'review.approve');
+    const modal = await until(() => h.slack.topView(oscar), 2000, 'the tuning modal');
+    expect(allText(modal.view.blocks)).toContain('payments-db');
+    h.slack.clearViews(oscar);
+  });
+
   it('the next level (Dana) may now approve', async () => {
     await approve(h, dana, id);
     expect(await row(id)).toMatchObject({ status: 'active', decided_by: dana });
