@@ -325,3 +325,13 @@ describe('a hand-off while a request is pending', () => {
     expect(await row(id)).toMatchObject({ status: 'active', decided_by: dana });
   });
 });
+
+describe('secrets', () => {
+  it('neither the PagerDuty token nor the Opsgenie key reaches the logs or the audit trail', async () => {
+    expect(h.logs.length).toBeGreaterThan(0);
+    expect(h.logs.join('')).not.toContain(PD_TOKEN);
+    expect(h.logs.join('')).not.toContain(OG_KEY);
+    const [{ n }] = (await h.sql`select count(*)::int as n from audit_events where details::text like ${`%${PD_TOKEN}%`} or details::text like ${`%${OG_KEY}%`}`) as unknown as [{ n: number }];
+    expect(n).toBe(0);
+  });
+});
