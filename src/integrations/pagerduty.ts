@@ -65,8 +65,11 @@ export function createPagerDutyClient(o: PagerDutyClientOptions) {
         if (!oc.user.email) continue;
         const scheduleName =
           oc.schedule?.summary ?? oc.escalation_policy.summary ?? ref.schedule ?? ref.escalationPolicy ?? '';
-        const key = `${oc.user.email.toLowerCase()}|${oc.escalation_level}`;
-        if (!people.has(key)) people.set(key, { email: oc.user.email, level: oc.escalation_level, scheduleName });
+        // Asked by schedule, the level is that of whichever escalation policy uses it: whoever the schedule
+        // has now is its first level. Levels come from escalation policies (docs/on-call.md).
+        const level = ref.escalationPolicy ? oc.escalation_level : 1;
+        const key = `${oc.user.email.toLowerCase()}|${level}`;
+        if (!people.has(key)) people.set(key, { email: oc.user.email, level, scheduleName });
       }
       if (!parsed.data.more) break;
       offset += parsed.data.oncalls.length || 100;

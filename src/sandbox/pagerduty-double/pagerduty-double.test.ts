@@ -67,6 +67,23 @@ describe('the PagerDuty client against the double', () => {
     ).toBe(true);
   });
 
+  it('asked by schedule, the person on it is the first level even where a policy uses the schedule at level 2', async () => {
+    pd.addPolicy({
+      id: 'PBACKUP',
+      name: 'Backup',
+      rules: [{ targets: [{ type: 'user', id: 'PUMGR01' }] }, { targets: [{ type: 'schedule', id: 'PSCHED1' }] }],
+    });
+    try {
+      const answer = await client().whoIsOnCall({ schedule: 'PSCHED1' }, new Date('2026-01-01T08:00:00Z'));
+      expect(answer).toEqual({
+        ok: true,
+        people: [{ email: 'ana@example.com', level: 1, scheduleName: 'Primary on-call' }],
+      });
+    } finally {
+      pd.policies.delete('PBACKUP');
+    }
+  });
+
   it('a wrong token is refused (401): unavailable, with a log line that says so and never holds the token', async () => {
     warnings.length = 0;
     const answer = await client('wrong-token-000000').whoIsOnCall(
@@ -105,7 +122,10 @@ describe('the PagerDuty client against the double', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-      const answer = await createPagerDutyClient({ url, token: TOKEN, logger, timeoutMs: 300 }).whoIsOnCall({ schedule: 'PSCHED1' }, new Date());
+      const answer = await createPagerDutyClient({ url, token: TOKEN, logger, timeoutMs: 300 }).whoIsOnCall(
+        { schedule: 'PSCHED1' },
+        new Date(),
+      );
       expect(answer).toEqual({ ok: false, reason: 'no answer within 300 ms' });
     } finally {
       silent.closeAllConnections();
