@@ -331,7 +331,10 @@ describe('secrets', () => {
     expect(h.logs.length).toBeGreaterThan(0);
     expect(h.logs.join('')).not.toContain(PD_TOKEN);
     expect(h.logs.join('')).not.toContain(OG_KEY);
-    const [{ n }] = (await h.sql`select count(*)::int as n from audit_events where details::text like ${`%${PD_TOKEN}%`} or details::text like ${`%${OG_KEY}%`}`) as unknown as [{ n: number }];
+    const [{ n }] =
+      (await h.sql`select count(*)::int as n from audit_events where details::text like ${`%${PD_TOKEN}%`} or details::text like ${`%${OG_KEY}%`}`) as unknown as [
+        { n: number },
+      ];
     expect(n).toBe(0);
   });
 });
