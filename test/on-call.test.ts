@@ -182,9 +182,12 @@ describe('auto-approval for whoever is on call', () => {
     const note = 'PagerDuty could not be reached, so on-call auto-approval was not checked.';
     expect(await row(id)).toMatchObject({ status: 'pending', on_call_notes: [note] });
     expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain(note);
+    const asked = pd.requests.length;
     await approve(h, PEOPLE.approver, id);
     expect(await statusOf(h, id)).toBe('active');
     expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain(note);
+    // The decision re-rendered every message without asking PagerDuty again.
+    expect(pd.requests.length).toBe(asked);
   });
 
   it('PagerDuty rate-limiting twice in a row (429): the humans decide, with the same note', async () => {

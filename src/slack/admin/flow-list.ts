@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { FlowRow, ResourceRow } from '../../domain/catalog.js';
 import { formatDuration } from '../../domain/duration.js';
 import { offeredDurations } from '../../domain/flow.js';
+import { refLabel } from '../../domain/on-call.js';
 import { AdminIds } from '../ids.js';
 import { code, mention, truncate, userText } from '../mrkdwn.js';
 import { context, option, section } from '../views.js';
@@ -21,6 +22,7 @@ export function flowBlock(f: FlowRow): KnownBlock {
     f.justification.pattern ? `justification matches ${code(f.justification.pattern)}` : f.justification.required ? '' : 'justification optional',
     f.notifyChannel ? `approvers notified in <#${f.notifyChannel}>` : '',
     f.lifecycle?.autoApprove.length ? `auto-approval: ${list(f.lifecycle.autoApprove.map((r) => userText(r.name, 64)), 4)}` : '',
+    f.lifecycle?.onCallApprovers?.length ? `on-call approvers: ${list(f.lifecycle.onCallApprovers.map((r) => userText(refLabel(r), 80)), 3)}` : '',
     f.lifecycle?.breakGlass ? `break-glass up to ${formatDuration(f.lifecycle.breakGlass.maxDurationMinutes)}` : '',
   ].filter(Boolean);
   const badge = [f.enabled ? '' : ':no_entry_sign: disabled', f.managedBy === 'file' ? ':page_facing_up: managed by ACCESS_CONFIG' : ''].filter(Boolean).join(' · ');
