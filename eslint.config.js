@@ -25,7 +25,22 @@ export default tseslint.config(
   {
     files: ['src/services/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['drizzle-orm', 'drizzle-orm/*', '**/db/schema', '**/db/schema/*'], message: 'src/services calls query functions in src/db: move the query there.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['drizzle-orm', 'drizzle-orm/*', '**/db/schema', '**/db/schema/*'], message: 'src/services calls query functions in src/db: move the query there.' },
+            { group: ['**/integrations/*'], message: 'src/services talks to outside services through ports.ts (OnCallDirectory): app.ts passes the client in.' },
+          ],
+        },
+      ],
+    },
+  },
+  // Clients of outside services (PagerDuty, Opsgenie): they speak HTTP and answer in domain shapes, nothing more.
+  {
+    files: ['src/integrations/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/db/*', '**/db/**', '**/slack/*', '**/slack/**', '**/provisioners/*', '**/provisioners/**', 'drizzle-orm', 'drizzle-orm/*', '@slack/*'], message: 'src/integrations are clients of outside services: no database, Slack or provisioners.' }] }],
     },
   },
   // The domain is pure: it imports only domain/ and pure libraries (date-fns, @date-fns/tz, zod, yaml, node:crypto's hashes).

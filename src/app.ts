@@ -27,7 +27,10 @@ import { outboxBacklog } from './db/outbox-queries.js';
 import { routeOutbox } from './domain/outbox.js';
 import type { Provisioner } from './provisioners/port.js';
 import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
-import { applyAccessFile, checkProvisioners, parseAccessFile } from './services/catalog-service.js';
+import { applyAccessFile, checkOnCallServices, checkProvisioners, parseAccessFile } from './services/catalog-service.js';
+import { createOnCallDirectory } from './integrations/on-call-directory.js';
+import { createOpsgenieClient } from './integrations/opsgenie.js';
+import { createPagerDutyClient } from './integrations/pagerduty.js';
 import { createProfileService } from './services/profile-service.js';
 import { createBreakGlassService } from './services/break-glass-service.js';
 import { createRequestActions } from './services/request-actions.js';
@@ -79,8 +82,12 @@ export async function createAccessApp(options: AccessAppOptions) {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
   const provisioners = createProvisionerRegistry([...builtInProvisioners(), ...(options.extraProvisioners ?? [])]);
-  // Parsed before anything opens: a wrong field stops start-up without touching the database or Slack.
-  const accessFile = options.accessFileText !== undefined ? checkProvisioners(parseAccessFile(options.accessFileText), provisioners) : undefined;
+  const onCall = createOnCallDirectory({
+    pagerduty: config.PAGERDUTY_API_TOKEN ? createPagerDutyClient({ url: config.PAGERDUTY_API_URL, token: config.PAGERDUTY_API_TOKEN, logger }) : null,
+    opsgenie: config.OPSGENIE_API_KEY ? createOpsgenieClient({ url: config.OPSGENIE_API_URL, apiKey: config.OPSGENIE_API_KEY, logger }) : null,
+  }, { ttlMs: config.ON_CALL_CACHE_SECONDS * 1000 });
+  // Parsed before anything opens: a wrong field (or an on-call service without its token) stops start-up without touching the database or Slack.
+  const accessFile = options.accessFileText !== undefined ? checkOnCallServices(checkProvisioners(parseAccessFile(options.accessFileText), provisioners), onCall) : undefined;
   const database: Database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
   const metrics = createPrometheusMetrics({ outbox: () => outboxBacklog(database.db), pool: () => database.pool() });
   let outboxLoop: Loop | undefined;
@@ -111,6 +118,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     provisioners,
     metrics,
     tickets: config.JIRA_BASE_URL && config.JIRA_EMAIL && config.JIRA_API_TOKEN ? jiraTracker({ baseUrl: config.JIRA_BASE_URL, email: config.JIRA_EMAIL, apiToken: config.JIRA_API_TOKEN }, logger) : null,
+    onCall,
   };
   const requests = createRequestService(serviceDeps);
   const reviews = createReviewService(serviceDeps);

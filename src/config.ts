@@ -55,6 +55,15 @@ export const ConfigSchema = z.object({
   SESSION_SAMPLE_SECONDS: z.coerce.number().positive().max(60).default(2),
   /** When set, GET /metrics asks for `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (a random token, e.g. openssl rand -hex 32)').optional(),
+  /** On-call aware flows (docs/on-call.md): a read-only PagerDuty REST API key; unset, flows naming PagerDuty are refused. */
+  PAGERDUTY_API_TOKEN: z.string().min(8, 'must be a PagerDuty REST API key (read-only is enough)').optional(),
+  PAGERDUTY_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.pagerduty.com'),
+  /** An Opsgenie API integration key with Read access; unset, flows naming Opsgenie are refused. */
+  OPSGENIE_API_KEY: z.string().min(8, 'must be an Opsgenie API integration key (Read access is enough)').optional(),
+  /** https://api.eu.opsgenie.com for EU accounts. */
+  OPSGENIE_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.opsgenie.com'),
+  /** How long an on-call answer is reused (per schedule and minute): a request and its re-renders ask once. */
+  ON_CALL_CACHE_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
   /** Jira Cloud for ticket-checked justifications (docs/jira.md): the site, and an account's e-mail + API token. */
   JIRA_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   JIRA_EMAIL: z.email('must be the e-mail of the Jira account the API token belongs to').optional(),

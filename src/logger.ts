@@ -17,7 +17,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         paths: [
           'token', '*.token', 'botToken', 'appToken', 'signingSecret', 'password', '*.password',
           'headers.authorization', '*.headers.authorization', 'config.SLACK_BOT_TOKEN', 'config.SLACK_APP_TOKEN',
-          'config.SLACK_SIGNING_SECRET', 'config.DATABASE_URL',
+          'config.SLACK_SIGNING_SECRET', 'config.DATABASE_URL', 'config.PAGERDUTY_API_TOKEN', 'config.OPSGENIE_API_KEY',
+          'headers.Authorization', '*.headers.Authorization',
         ],
         censor: '[redacted]',
       },

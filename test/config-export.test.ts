@@ -65,7 +65,7 @@ flows:
   - name: lifecycle
     resources: { names: [prod-db, staging-db] }
     requesters: { users: [U0REQ] }
-    approvers: { users: [U0APPR] }
+    approvers: { users: [U0APPR], on_call: { pagerduty: { schedules: [PAPPSCH], escalation_policies: [PPAYPOL] }, opsgenie: { schedules: [ops-primary] } } }
     reminders: { remind_after: 30m, escalate_after: 2h, escalate_to: { users: [U0ADMIN], groups: [S0DBTEAM] } }
     pending_ttl: 12h
     auto_approve:
@@ -82,6 +82,9 @@ flows:
       - name: anytime
         resources: { tags: [staging] }
         max_duration: 30m
+      - name: on-call
+        max_duration: 1h
+        on_call: { pagerduty: { schedules: [PSTAGE1] }, opsgenie: { schedules: [ops-primary, 5e1b2c3d-0000-4000-8000-000000000001] } }
     break_glass: { users: [U0DBA1], groups: [S0SUPPORT], max_duration: 2h, channel: C0INCIDENT }
   - name: plain
     resources: { tags: [production] }
@@ -191,7 +194,19 @@ describe('config export', () => {
       ['office-hours', [1, 2, 3, 4, 5], '09:00', '17:00', 'Europe/Berlin'],
       ['night-shift', [1, 2, 3, 4, 5], '22:00', '06:00', 'UTC'],
       ['anytime', [1, 2, 3, 4, 5, 6, 7], '00:00', '24:00', 'UTC'],
+      ['on-call', [1, 2, 3, 4, 5, 6, 7], '00:00', '24:00', 'UTC'],
     ]);
+    expect(flow?.lifecycle.autoApprove[3]?.onCall).toEqual([
+      { service: 'pagerduty', schedule: 'PSTAGE1' },
+      { service: 'opsgenie', schedule: 'ops-primary' },
+      { service: 'opsgenie', schedule: '5e1b2c3d-0000-4000-8000-000000000001' },
+    ]);
+    expect(flow?.lifecycle.onCallApprovers).toEqual([
+      { service: 'pagerduty', schedule: 'PAPPSCH' },
+      { service: 'pagerduty', escalationPolicy: 'PPAYPOL' },
+      { service: 'opsgenie', schedule: 'ops-primary' },
+    ]);
+    expect(text).toContain('on_call:');
     expect(flow?.lifecycle.breakGlass).toEqual({ users: ['U0DBA1'], groups: ['S0SUPPORT'], maxDurationMinutes: 120, channel: 'C0INCIDENT' });
     expect(plain?.lifecycle.breakGlass).toEqual({ users: [], groups: ['S0DBTEAM'], maxDurationMinutes: 60, channel: null });
   });

@@ -19,6 +19,13 @@ describe('the layering lint rule', () => {
     expect(await restricted('src/db/fixture-queries.ts', "import { eq } from 'drizzle-orm';\nexport const x = eq;\n")).toEqual([]);
   });
 
+  it('fails a service that imports an integration client, and a client that imports db/ or Slack', async () => {
+    expect(await restricted('src/services/fixture-service.ts', "import { createPagerDutyClient } from '../integrations/pagerduty.js';\nexport const x = createPagerDutyClient;\n")).toHaveLength(1);
+    expect(await restricted('src/integrations/fixture.ts', "import { appendAudit } from '../db/audit-queries.js';\nexport const x = appendAudit;\n")).toHaveLength(1);
+    expect(await restricted('src/integrations/fixture.ts', "import { mention } from '../slack/mrkdwn.js';\nexport const x = mention;\n")).toHaveLength(1);
+    expect(await restricted('src/integrations/fixture.ts', "import type { OnCallAnswer } from '../domain/on-call.js';\nexport type X = OnCallAnswer;\n")).toEqual([]);
+  });
+
   it('fails a Slack listener that imports db/ or a provisioner', async () => {
     expect(await restricted('src/slack/fixture.ts', "import { appendAudit } from '../db/audit-queries.js';\nexport const x = appendAudit;\n")).toHaveLength(1);
     expect(await restricted('src/slack/review/fixture.ts', "import { registry } from '../../provisioners/registry.js';\nexport const x = registry;\n")).toHaveLength(1);

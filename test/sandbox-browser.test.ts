@@ -134,6 +134,30 @@ describe('the sandbox in a browser', () => {
     expect(refused).toEqual([]);
   }, 60_000);
 
+  it('the on-call switch: Rita on call is approved at once, and the page says why', async () => {
+    await actAs('Rita Requester');
+    const panel = page.locator('#on-call');
+    await panel.getByText(/Dana Ops on call now/).waitFor(WAIT);
+    await panel.getByRole('button', { name: 'Put me on call' }).click();
+    await panel.getByText(/Rita Requester on call now/).waitFor(WAIT);
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    await page.getByRole('textbox', { name: 'Message access-bot' }).fill('/access request');
+    await page.getByRole('textbox', { name: 'Message access-bot' }).press('Enter');
+    const form = dialog('Request access');
+    await pick(form.getByLabel('Resources'), ['prod-db']);
+    await pick(form.getByLabel('For how long'), '60');
+    await form.getByLabel('Why do you need it?').fill('INC-43: on call, payments are failing');
+    await form.getByRole('button', { name: 'Send request' }).click();
+    const sent = dialog('Request sent');
+    await sent.waitFor(WAIT);
+    expect(await sent.innerText()).toContain('you are on call on PagerDuty schedule “Sandbox on-call” (PSANDBX)');
+    await shot('12-on-call-auto-approved');
+    await sent.locator('footer button').first().click();
+    await panel.getByRole('button', { name: 'Take me off call' }).click();
+    await panel.getByText(/Dana Ops on call now/).waitFor(WAIT);
+    expect(pageErrors).toEqual([]);
+  }, 30_000);
+
   it('an admin adds a flow in App Home with type-ahead, user, group and channel pickers, then disables it', async () => {
     await actAs('Ada Admin');
     await page.getByRole('tab', { name: 'Home' }).click();

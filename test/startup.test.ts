@@ -84,6 +84,14 @@ describe('start-up', () => {
     expect(res.stderr.trim()).toBe('Cannot start: ACCESS_CONFIG: flows[0].max_duration: must be a duration like 30m, 8h or 1d');
   }, 60_000);
 
+  it('stops with one sentence when ACCESS_CONFIG names PagerDuty but PAGERDUTY_API_TOKEN is not set', async () => {
+    const file = join(tempDir(), 'access.yml');
+    writeFileSync(file, ACCESS_FILE.replace('approvers:  { users: [U0APPR], groups: [S0DBTEAM] }', 'approvers:  { users: [U0APPR], groups: [S0DBTEAM], on_call: { pagerduty: { escalation_policies: [PXYZ123] } } }'));
+    const res = await startMain({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, DATA_DIR: tempDir(), ACCESS_CONFIG: file, SLACK_API_URL: 'http://127.0.0.1:9/api/', LOG_LEVEL: 'silent' });
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe('Cannot start: ACCESS_CONFIG: flows[0] (support-prod) asks PagerDuty who is on call, but PAGERDUTY_API_TOKEN is not set.');
+  }, 60_000);
+
   it('says so when Slack rejects the token', async () => {
     const slack = await FakeSlack.start({ botToken: 'xoxb-the-right-one', scopes: APP_SCOPES, users: USERS });
     try {

@@ -37,7 +37,7 @@ export async function duePendingRequests(db: Executor, now: Date, limit: number,
           and(
             isNull(accessRequests.escalatedAt),
             sql`${lifecycleNumber('escalateAfterMinutes')} is not null`,
-            sql`${lifecycleList('escalationUsers')} + ${lifecycleList('escalationGroups')} > 0`,
+            sql`${lifecycleList('escalationUsers')} + ${lifecycleList('escalationGroups')} + ${lifecycleList('onCallApprovers')} > 0`,
             olderThan(now, lifecycleNumber('escalateAfterMinutes')),
           ),
         ),

@@ -25,6 +25,9 @@ export const requestColumns = {
   remindedAt: accessRequests.remindedAt,
   escalatedAt: accessRequests.escalatedAt,
   autoApprovedBy: accessRequests.autoApprovedBy,
+  autoApprovedOnCall: accessRequests.autoApprovedOnCall,
+  onCallApprovers: accessRequests.onCallApprovers,
+  onCallNotes: accessRequests.onCallNotes,
   reviewedBy: accessRequests.reviewedBy,
   reviewedAt: accessRequests.reviewedAt,
   submissionKey: accessRequests.submissionKey,
@@ -50,7 +53,7 @@ const grantColumns = {
 };
 
 /** Lifecycle fields a new request may leave out (they default to "none yet"). */
-type LifecycleFields = 'kind' | 'extendsRequestId' | 'startsAt' | 'lastNudgedAt' | 'remindedAt' | 'escalatedAt' | 'autoApprovedBy' | 'reviewedBy' | 'reviewedAt' | 'submissionKey' | 'ticket';
+type LifecycleFields = 'kind' | 'extendsRequestId' | 'startsAt' | 'lastNudgedAt' | 'remindedAt' | 'escalatedAt' | 'autoApprovedBy' | 'autoApprovedOnCall' | 'onCallApprovers' | 'onCallNotes' | 'reviewedBy' | 'reviewedAt' | 'submissionKey' | 'ticket';
 
 export async function insertRequest(db: Executor, row: Omit<RequestRow, 'decidedAt' | 'decidedBy' | 'denyReason' | 'endedAt' | 'endedBy' | LifecycleFields> & Partial<Pick<RequestRow, LifecycleFields>>, resources: RequestedResource[]) {
   await db.insert(accessRequests).values(row);
@@ -153,7 +156,6 @@ export async function requestsOf(db: Executor, requesterId: string, limit: numbe
  * domain's decisionRefusal applies, done by PostgreSQL so App Home never loads every pending request.
  */
 export async function pendingDecidableBy(db: Executor, userId: string, flowsOf: DecidableFlows, limit: number): Promise<RequestDetails[]> {
-  if (flowsOf.asApprover.length === 0 && flowsOf.onEscalation.length === 0) return [];
   const inFlows = (ids: string[]) => (ids.length > 0 ? inArray(accessRequests.flowId, ids) : sql`false`);
   const rows = await db
     .select(requestColumns)
@@ -161,7 +163,12 @@ export async function pendingDecidableBy(db: Executor, userId: string, flowsOf: 
     .where(
       and(
         eq(accessRequests.status, 'pending'),
-        or(inFlows(flowsOf.asApprover), and(inFlows(flowsOf.onEscalation), isNotNull(accessRequests.escalatedAt))),
+        or(
+          inFlows(flowsOf.asApprover),
+          and(inFlows(flowsOf.onEscalation), isNotNull(accessRequests.escalatedAt)),
+          // People asked because they were on call (recorded by the bot on the request).
+          sql`${accessRequests.onCallApprovers} @> ${JSON.stringify([userId])}::jsonb`,
+        ),
         or(ne(accessRequests.requesterId, userId), inFlows(flowsOf.selfApproval)),
         sql`not exists (select 1 from ${approvals} where ${approvals.requestId} = ${accessRequests.id} and ${approvals.approverId} = ${userId})`,
       ),

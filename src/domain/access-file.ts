@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DurationText, minutesText, People, SlackChannel } from './file-fields.js';
 import { safeRegex, type Flow } from './flow.js';
-import { checkFileLifecycle, lifecycleFileFields, lifecycleFromFile, lifecycleToFile } from './lifecycle-file.js';
+import { checkFileLifecycle, lifecycleFileFields, lifecycleFromFile, lifecycleToFile, OnCallFileSchema } from './lifecycle-file.js';
+import { refsFromFile, refsToFile } from './on-call.js';
 import { ResourceNameSchema, ResourceTypeSchema, TagSchema, type ProvisionerConfig, type Resource } from './resource.js';
 import { PROJECT_KEY } from './ticket.js';
 
@@ -64,7 +65,7 @@ export const FileFlowSchema = z
     description: z.string().max(500).default(''),
     resources: z.strictObject({ names: z.array(ResourceNameSchema).default([]), tags: z.array(TagSchema).default([]) }),
     requesters: Requesters,
-    approvers: People,
+    approvers: People.extend({ on_call: OnCallFileSchema.optional() }),
     max_duration: DurationText.default(480),
     duration_choices: z.array(DurationText).max(25).default([]),
     approvals_required: z.number().int().min(1).max(10).default(1),
@@ -167,7 +168,7 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
         }
       : { required: true, minLength: 0, pattern: null, hint: null, jira: null },
     notifyChannel: f.notify_channel ?? null,
-    lifecycle: lifecycleFromFile(f),
+    lifecycle: { ...lifecycleFromFile(f), ...(f.approvers.on_call ? { onCallApprovers: refsFromFile(f.approvers.on_call) } : {}) },
     enabled: f.enabled,
   };
 }
@@ -201,7 +202,11 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
         ...(f.requesterUsers.length ? { users: f.requesterUsers } : {}),
         ...(f.requesterGroups.length ? { groups: f.requesterGroups } : {}),
       },
-      approvers: { ...(f.approverUsers.length ? { users: f.approverUsers } : {}), ...(f.approverGroups.length ? { groups: f.approverGroups } : {}) },
+      approvers: {
+        ...(f.approverUsers.length ? { users: f.approverUsers } : {}),
+        ...(f.approverGroups.length ? { groups: f.approverGroups } : {}),
+        ...(f.lifecycle.onCallApprovers?.length ? { on_call: refsToFile(f.lifecycle.onCallApprovers) } : {}),
+      },
       max_duration: minutesText(f.maxDurationMinutes),
       ...(f.durationChoices.length ? { duration_choices: f.durationChoices.map(minutesText) } : {}),
       ...(f.approvalsRequired !== 1 ? { approvals_required: f.approvalsRequired } : {}),

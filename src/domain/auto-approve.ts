@@ -67,18 +67,28 @@ export function ruleCoversResource(rule: Pick<AutoApproveRule, 'resourceNames' |
   return rule.resourceNames.includes(resource.name) || resource.tags.some((t) => rule.resourceTags.includes(t));
 }
 
-/** The first rule (in the flow's order) that covers the whole request now, or null: a human decides. */
-export function matchAutoApproval(rules: readonly AutoApproveRule[], request: AutoApprovalCandidate, now: Date): AutoApproveRule | null {
-  if (request.resources.length === 0) return null;
+/** Does the rule cover the request now, its on-call condition left aside (the caller asks the on-call service only for these)? */
+export function ruleCoversRequest(rule: AutoApproveRule, request: AutoApprovalCandidate, now: Date): boolean {
   return (
-    rules.find(
-      (rule) =>
-        request.durationMinutes > 0 &&
-        request.durationMinutes <= rule.maxDurationMinutes &&
-        request.resources.every((r) => ruleCoversResource(rule, r)) &&
-        ruleWindowOpen(rule, now),
-    ) ?? null
+    request.resources.length > 0 &&
+    request.durationMinutes > 0 &&
+    request.durationMinutes <= rule.maxDurationMinutes &&
+    request.resources.every((r) => ruleCoversResource(rule, r)) &&
+    ruleWindowOpen(rule, now)
   );
+}
+
+/**
+ * The first rule (in the flow's order) that covers the whole request now, or null: a human decides.
+ * A rule with an on-call condition matches only when `onCall(rule)` says the requester is on call.
+ */
+export function matchAutoApproval(
+  rules: readonly AutoApproveRule[],
+  request: AutoApprovalCandidate,
+  now: Date,
+  onCall: (rule: AutoApproveRule) => boolean = () => false,
+): AutoApproveRule | null {
+  return rules.find((rule) => ruleCoversRequest(rule, request, now) && (!rule.onCall?.length || onCall(rule))) ?? null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { durationChoices } from './duration.js';
+import type { OnCallRef } from './on-call.js';
 import type { Resource } from './resource.js';
 import { missingKeyProblem } from './ticket.js';
 
@@ -41,6 +42,8 @@ export interface AutoApproveRule {
   from: string;
   to: string;
   timeZone: string;
+  /** When set, the requester must also be on call now on one of these (PagerDuty / Opsgenie); absent or empty: no on-call condition. */
+  onCall?: OnCallRef[];
 }
 
 export interface BreakGlassRule {
@@ -63,6 +66,11 @@ export interface FlowLifecycle {
   pendingTtlMinutes: number;
   autoApprove: AutoApproveRule[];
   breakGlass: BreakGlassRule | null;
+  /**
+   * Whoever is on call (first level) on these when a request arrives is asked too, besides the
+   * approvers; escalation asks the next level. Absent (older flows) or empty: none.
+   */
+  onCallApprovers?: OnCallRef[];
 }
 
 export const DEFAULT_LIFECYCLE: FlowLifecycle = {

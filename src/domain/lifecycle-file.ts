@@ -3,6 +3,7 @@ import { ALL_DAY, ALL_WEEKDAYS, isValidTimeZone, parseHours, WEEKDAY_NAMES } fro
 import { formatDuration } from './duration.js';
 import { DurationText, minutesText, People, SlackChannel } from './file-fields.js';
 import { DEFAULT_LIFECYCLE, type AutoApproveRule, type FlowLifecycle } from './flow.js';
+import { refsFromFile, refsToFile } from './on-call.js';
 import { ResourceNameSchema, TagSchema } from './resource.js';
 
 /**
@@ -40,6 +41,20 @@ const Hours = z.string().transform((v, ctx) => {
   return `${window.from}-${window.to}`;
 });
 
+const PagerDutyId = z.string().regex(/^P[A-Z0-9]{5,}$/, 'must be a PagerDuty id like PABC123');
+const OpsgenieSchedule = z.string().min(1).max(130).regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/, 'must be an Opsgenie schedule name or id');
+
+/** `on_call: { pagerduty: { schedules, escalation_policies }, opsgenie: { schedules } }`: at least one id. */
+export const OnCallFileSchema = z
+  .strictObject({
+    pagerduty: z
+      .strictObject({ schedules: z.array(PagerDutyId).max(10).default([]), escalation_policies: z.array(PagerDutyId).max(10).default([]) })
+      .refine((p) => p.schedules.length + p.escalation_policies.length > 0, 'must name at least one schedule or escalation policy')
+      .optional(),
+    opsgenie: z.strictObject({ schedules: z.array(OpsgenieSchedule).min(1).max(10) }).optional(),
+  })
+  .refine((o) => o.pagerduty || o.opsgenie, 'must name pagerduty or opsgenie');
+
 const RuleName = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, - _ . (up to 64)');
 
 export const AutoApproveRuleFileSchema = z.strictObject({
@@ -50,6 +65,8 @@ export const AutoApproveRuleFileSchema = z.strictObject({
   weekdays: Weekdays.default(ALL_WEEKDAYS),
   hours: Hours.default(`${ALL_DAY.from}-${ALL_DAY.to}`),
   time_zone: z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/Berlin').default('UTC'),
+  /** The requester must be on call now on one of these. */
+  on_call: OnCallFileSchema.optional(),
 });
 
 export const AutoApproveListSchema = z
@@ -91,13 +108,15 @@ type FileLifecycle = {
   pending_ttl: number;
   auto_approve: z.infer<typeof AutoApproveListSchema>;
   break_glass?: z.infer<typeof BreakGlassSchema> | undefined;
+  /** The flow's approvers: on-call approvers escalate to the next on-call level without escalate_to. */
+  approvers?: { on_call?: unknown };
 };
 
 /** Rules that need two fields at once; each issue names the field to fix. */
 export function checkFileLifecycle(f: FileLifecycle, ctx: z.RefinementCtx) {
   const r = f.reminders;
   const escalateTo = (r?.escalate_to?.users.length ?? 0) + (r?.escalate_to?.groups.length ?? 0);
-  if (r?.escalate_after !== undefined && escalateTo === 0) ctx.addIssue({ code: 'custom', message: 'must name at least one user or group to escalate to', path: ['reminders', 'escalate_to'] });
+  if (r?.escalate_after !== undefined && escalateTo === 0 && !f.approvers?.on_call) ctx.addIssue({ code: 'custom', message: 'must name at least one user or group to escalate to', path: ['reminders', 'escalate_to'] });
   if (r?.escalate_after === undefined && escalateTo > 0) ctx.addIssue({ code: 'custom', message: 'is needed with escalate_to (say after how long)', path: ['reminders', 'escalate_after'] });
   for (const key of ['remind_after', 'escalate_after'] as const) {
     const after = r?.[key];
@@ -110,7 +129,8 @@ export function checkFileLifecycle(f: FileLifecycle, ctx: z.RefinementCtx) {
 export function autoApproveFromFile(rules: z.infer<typeof AutoApproveListSchema>): AutoApproveRule[] {
   return rules.map((r) => {
     const [from, to] = r.hours.split('-') as [string, string];
-    return { name: r.name, resourceNames: r.resources.names, resourceTags: r.resources.tags, maxDurationMinutes: r.max_duration, weekdays: r.weekdays, from, to, timeZone: r.time_zone };
+    const onCall = refsFromFile(r.on_call);
+    return { name: r.name, resourceNames: r.resources.names, resourceTags: r.resources.tags, maxDurationMinutes: r.max_duration, weekdays: r.weekdays, from, to, timeZone: r.time_zone, ...(onCall.length ? { onCall } : {}) };
   });
 }
 
@@ -141,6 +161,7 @@ export function autoApproveToFile(rules: readonly AutoApproveRule[]): Record<str
       ...(allDays ? {} : { weekdays: r.weekdays.map((d) => WEEKDAY_NAMES[d - 1] ?? d) }),
       ...(allDay ? {} : { hours: `${r.from}-${r.to}` }),
       ...(r.timeZone === 'UTC' ? {} : { time_zone: r.timeZone }),
+      ...(r.onCall?.length ? { on_call: refsToFile(r.onCall) } : {}),
     };
   });
 }

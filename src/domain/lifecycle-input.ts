@@ -4,7 +4,7 @@ import type { FlowLifecycle } from './flow.js';
 import { ResourceNameSchema, TagSchema } from './resource.js';
 
 /** Lifecycle fields of the App Home flow editor, checked one by one so each problem shows under its input. */
-export type LifecycleField = 'remindAfter' | 'escalateAfter' | 'escalation' | 'pendingTtl' | 'autoApprove' | 'breakGlass' | 'breakGlassMaxDuration' | 'breakGlassChannel';
+export type LifecycleField = 'remindAfter' | 'escalateAfter' | 'escalation' | 'pendingTtl' | 'autoApprove' | 'onCall' | 'breakGlass' | 'breakGlassMaxDuration' | 'breakGlassChannel';
 
 const USER = /^[UW][A-Z0-9]{2,}$/;
 const GROUP = /^S[A-Z0-9]{2,}$/;
@@ -24,8 +24,10 @@ export function lifecycleProblems(l: FlowLifecycle, knownResources: ReadonlySet<
     else if (l.remindAfterMinutes >= l.pendingTtlMinutes) e.remindAfter = `Remind before a request expires (after ${ttl}).`;
   }
   const escalationPeople = l.escalationUsers.length + l.escalationGroups.length;
+  // On-call approvers escalate to the next on-call level, so they count as someone to escalate to.
+  const escalationTargets = escalationPeople + (l.onCallApprovers?.length ?? 0);
   if (l.escalationUsers.some((u) => !USER.test(u)) || l.escalationGroups.some((g) => !GROUP.test(g))) e.escalation = 'Pick Slack users and user groups.';
-  else if (l.escalateAfterMinutes !== null && escalationPeople === 0) e.escalation = 'Pick who is told when a request waits too long.';
+  else if (l.escalateAfterMinutes !== null && escalationTargets === 0) e.escalation = 'Pick who is told when a request waits too long.';
   if (l.escalateAfterMinutes !== null) {
     if (!minutesOk(l.escalateAfterMinutes)) e.escalateAfter = 'Pick when to escalate, or never.';
     else if (l.escalateAfterMinutes >= l.pendingTtlMinutes) e.escalateAfter = `Escalate before a request expires (after ${ttl}).`;

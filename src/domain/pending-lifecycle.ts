@@ -37,7 +37,8 @@ export function duePendingSteps(r: PendingTimes, lifecycle: Partial<FlowLifecycl
   const lc = lifecycleOf(lifecycle);
   const age = minutesSince(r.createdAt, now);
   if (age >= lc.pendingTtlMinutes) return { timeOut: true, remind: false, escalate: false };
-  const hasEscalation = lc.escalationUsers.length + lc.escalationGroups.length > 0;
+  // A flow with on-call approvers escalates to the next on-call layer even without escalation users.
+  const hasEscalation = lc.escalationUsers.length + lc.escalationGroups.length + (lc.onCallApprovers?.length ?? 0) > 0;
   return {
     timeOut: false,
     remind: lc.remindAfterMinutes !== null && r.remindedAt === null && age >= lc.remindAfterMinutes,

@@ -40,6 +40,15 @@ describe('who may decide', () => {
   it('a member of an approver group may decide', () => expect(decisionRefusal(flow, 'U1', who('U7', ['S0DB']))).toBeNull());
   it('anyone else may not', () => expect(decisionRefusal(flow, 'U1', who('U7'))).toBe('not_approver'));
   it('a deleted flow has no approvers', () => expect(decisionRefusal(undefined, 'U1', who('U0APPR'))).toBe('not_approver'));
+  it('someone the bot recorded as on call may decide, while the flow still names on-call approvers', () => {
+    const onCallFlow = { ...flow, lifecycle: { ...flow.lifecycle, onCallApprovers: [{ service: 'pagerduty' as const, escalationPolicy: 'PXYZ123' }] } };
+    expect(decisionRefusal(onCallFlow, 'U1', who('U0ONCALL'), false, ['U0ONCALL'])).toBeNull();
+    expect(decisionRefusal(onCallFlow, 'U1', who('U7'), false, ['U0ONCALL'])).toBe('not_approver');
+    // The flow no longer asks on call (edited since): what was recorded on the request no longer counts.
+    expect(decisionRefusal(flow, 'U1', who('U0ONCALL'), false, ['U0ONCALL'])).toBe('not_approver');
+    // On call does not lift the self-approval rule.
+    expect(decisionRefusal(onCallFlow, 'U0ONCALL', who('U0ONCALL'), false, ['U0ONCALL'])).toBe('self_approval');
+  });
   it('nobody approves their own request unless the flow allows it', () => {
     expect(decisionRefusal(flow, 'U1', who('U1'))).toBe('self_approval');
     expect(decisionRefusal({ ...flow, allowSelfApproval: true }, 'U1', who('U1'))).toBeNull();

@@ -63,11 +63,13 @@ export const grantStart = (scheduled: Date | null, now: Date): Date => (schedule
 
 /**
  * Who may approve or deny: an approver of the request's flow (or, once the request was escalated, one
- * of the flow's escalation approvers), and not the requester unless the flow allows self-approval.
- * Returns the refusal code, or null when allowed.
+ * of the flow's escalation approvers, or someone the bot recorded on the request because they were on
+ * call on the flow's on-call approver schedules), and not the requester unless the flow allows
+ * self-approval. Returns the refusal code, or null when allowed.
  */
-export function decisionRefusal(flow: Flow | undefined, requesterId: string, actor: Identity, escalated = false): ErrorCode | null {
-  if (!flow || !(isApproverOf(flow, actor) || (escalated && isEscalationApproverOf(flow, actor)))) return 'not_approver';
+export function decisionRefusal(flow: Flow | undefined, requesterId: string, actor: Identity, escalated = false, onCallApprovers: readonly string[] = []): ErrorCode | null {
+  const onCall = Boolean(flow?.lifecycle.onCallApprovers?.length) && onCallApprovers.includes(actor.userId);
+  if (!flow || !(isApproverOf(flow, actor) || onCall || (escalated && isEscalationApproverOf(flow, actor)))) return 'not_approver';
   if (actor.userId === requesterId && !flow.allowSelfApproval) return 'self_approval';
   return null;
 }

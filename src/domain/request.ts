@@ -27,6 +27,12 @@ export interface RequestRow {
   remindedAt: Date | null;
   escalatedAt: Date | null;
   autoApprovedBy: string | null;
+  /** Where the requester was on call when an on-call rule approved it. */
+  autoApprovedOnCall: string | null;
+  /** On-call people (Slack ids) asked to decide: they may, like the flow's approvers. */
+  onCallApprovers: string[];
+  /** Why on-call was not checked (the service could not be reached), shown on every render. */
+  onCallNotes: string[];
   reviewedBy: string | null;
   reviewedAt: Date | null;
   /** The Slack form (view id) the request came from, when it came from one. */

@@ -164,6 +164,11 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
       await settle();
       return { notice: notice(res) };
     }),
+    post('on-call', async (body) => {
+      if (!ctx.onCall) throw new BadRequest('this sandbox has no on-call schedule');
+      ctx.onCall.set(person(body), body.on === true);
+      return { onCall: ctx.onCall.view() };
+    }),
     post('expire', async () => {
       await ctx.jobs?.expireNow();
       await settle();

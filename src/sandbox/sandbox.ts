@@ -15,6 +15,7 @@ import { SlackDriver } from './slack-double/driver.js';
 import { manifestBotScopes } from './slack-double/scopes.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
 import { startCloudTargets } from './cloud-targets.js';
+import { startSandboxOnCall } from './on-call-sandbox.js';
 import { SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
 
 /** Where the sample catalogue points its webhook provisioner; rewritten to the port actually used. */
@@ -73,11 +74,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
 
   const scopes = existsSync(MANIFEST_FILE) ? manifestBotScopes(readFileSync(MANIFEST_FILE, 'utf8')) : undefined;
+  const clock = new SandboxClock();
+  // Dana covers the sandbox's PagerDuty schedule; the page puts others on call.
+  const onCall = await startSandboxOnCall(SANDBOX_USERS, clock, SANDBOX_PEOPLE.secondApprover);
   let stopCloud: (() => Promise<void>) | undefined;
   const setEnv: string[] = [];
   const cleanUp = async () => {
     for (const k of setEnv) delete process.env[k];
     await stopCloud?.();
+    await onCall.stop();
   };
   const slack = await FakeSlack.start({ botToken, ...(scopes ? { scopes } : {}), users: SANDBOX_USERS, usergroups: SANDBOX_GROUPS, channels: SANDBOX_CHANNELS, botName: 'access-bot' });
   try {
@@ -93,6 +98,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       EXPIRY_INTERVAL_SECONDS: env.EXPIRY_INTERVAL_SECONDS || '5',
       // Reminders, time-outs, end warnings and scheduled starts show up as promptly.
       LIFECYCLE_INTERVAL_SECONDS: env.LIFECYCLE_INTERVAL_SECONDS || '5',
+      // The page's on-call switch must show on the next request, not a minute later.
+      ON_CALL_CACHE_SECONDS: '0',
+      ...onCall.env,
     });
     const port = parsed.PORT !== 0 ? parsed.PORT : await freePort(parsed.HOST);
     // Its own directory: the sandbox's sample data must never mix with a real bot's ./.data.
@@ -116,10 +124,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     let fileText = (options.accessFileText ?? readFileSync(SAMPLE_FILE, 'utf8')).replaceAll(SAMPLE_RECEIVER, `${origin}/sandbox/webhooks`);
     for (const [placeholder, value] of Object.entries(cloud.replacements)) fileText = fileText.replaceAll(placeholder, value);
-    const clock = new SandboxClock();
     const receiver = createWebhookReceiver(webhookSecret);
     const driver = new SlackDriver({ eventsUrl: `${origin}/slack/events`, signingSecret, slack });
-    const ctx: SandboxContext = { slack, driver, logger, clock, people: SANDBOX_USERS, webhooks: receiver.events, targets: () => cloud.views(), viewErrors: new Map() };
+    const ctx: SandboxContext = { slack, driver, logger, clock, people: SANDBOX_USERS, webhooks: receiver.events, targets: () => cloud.views(), viewErrors: new Map(), onCall };
     const home: Route = {
       method: 'GET',
       path: '/',

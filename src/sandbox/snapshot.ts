@@ -20,6 +20,7 @@ export interface Snapshot {
   /** What the sandbox's cloud and identity doubles hold now: AWS assignments, GCP bindings, group members. */
   targets: readonly TargetView[];
   clock: { now: string; offsetMinutes: number };
+  onCall: { schedule: string; onCall: string[] } | null;
   /** Web API calls the double refused lately: a bug in the bot shows here instead of vanishing. */
   slackErrors: Array<{ method: string; error: string; at: string }>;
 }
@@ -46,6 +47,8 @@ export interface SnapshotSources {
   webhooks: () => readonly ReceivedWebhook[];
   targets: () => readonly TargetView[];
   viewErrors: Map<string, Record<string, string>>;
+  /** The sandbox's PagerDuty schedule, with its "put me on call" switch. */
+  onCall?: { view(): { schedule: string; onCall: string[] }; set(userId: string, on: boolean): void };
 }
 
 const displayName = (u: { name: string; realName?: string }) => u.realName ?? u.name;
@@ -105,6 +108,7 @@ export function snapshot(src: SnapshotSources, userId: string): Snapshot {
     webhooks: src.webhooks(),
     targets: src.targets(),
     clock: { now: src.clock.now().toISOString(), offsetMinutes: src.clock.offsetMinutes },
+    onCall: src.onCall?.view() ?? null,
     slackErrors: slack.failures().slice(-5).map((c) => ({ method: c.method, error: c.error ?? 'error', at: new Date(c.at).toISOString() })),
   };
 }

@@ -6,7 +6,22 @@ import { newId } from '../db/ids.js';
 import { flowInputProblems, resourceInputProblems, type FieldErrors, type FlowField, type FlowInput, type ResourceField, type ResourceInput } from '../domain/catalog-input.js';
 import { AppError } from '../domain/errors.js';
 import { isAdmin, requireMember } from './identity.js';
-import type { ServiceDeps } from './ports.js';
+import { SERVICE_NAMES, servicesOf, type OnCallService } from '../domain/on-call.js';
+import type { OnCallDirectory, ServiceDeps } from './ports.js';
+
+const CREDENTIAL: Record<OnCallService, string> = { pagerduty: 'PAGERDUTY_API_TOKEN', opsgenie: 'OPSGENIE_API_KEY' };
+
+/** A flow asking an on-call service the bot has no credentials for: said under the field that names it. */
+function onCallCredentialProblems(input: FlowInput, onCall: OnCallDirectory | undefined): FieldErrors<FlowField> {
+  const missing = (refs: Parameters<typeof servicesOf>[0]) => servicesOf(refs).find((s) => !onCall?.configured(s));
+  const sentence = (s: OnCallService) => `${SERVICE_NAMES[s]} is not set up for this bot: ask whoever runs it to set ${CREDENTIAL[s]}.`;
+  const e: FieldErrors<FlowField> = {};
+  const inRules = missing(input.lifecycle.autoApprove.flatMap((r) => r.onCall ?? []));
+  const inApprovers = missing(input.lifecycle.onCallApprovers ?? []);
+  if (inRules) e.autoApprove = sentence(inRules);
+  if (inApprovers) e.onCall = sentence(inApprovers);
+  return e;
+}
 
 export type SaveResult<F extends string> = { ok: true; id: string } | { ok: false; errors: FieldErrors<F> };
 
@@ -35,7 +50,7 @@ export function createAdminService(deps: ServiceDeps) {
   async function saveFlow(actorId: string, flowId: string | null, input: FlowInput): Promise<SaveResult<FlowField>> {
     await requireAdmin(actorId);
     const known = new Set((await deps.catalog.snapshot()).resources.map((r) => r.name));
-    const errors = flowInputProblems(input, known);
+    const errors = { ...onCallCredentialProblems(input, deps.onCall), ...flowInputProblems(input, known) };
     if (Object.keys(errors).length > 0) return { ok: false, errors };
     const id = flowId ?? newId('flw');
     const result = await db.transaction(async (tx) => {

@@ -8,17 +8,28 @@ import { writeGrant } from './grant-writer.js';
 export interface AutoApproval {
   rule: AutoApproveRule;
   policy: Policy;
+  /** For a rule with an on-call condition: where the requester was on call. */
+  onCall: string | null;
 }
 
 /**
  * The rule that approves this planned request now, with the untuned policy it grants; null when no
  * rule matches or a resource has no safe untuned grant (then approvers decide as usual).
  */
-export function autoApprovalFor(flow: Flow, resources: readonly Resource[], durationMinutes: number, now: Date): AutoApproval | null {
-  const rule = matchAutoApproval(flow.lifecycle.autoApprove, { resources, durationMinutes }, now);
+export function autoApprovalFor(
+  flow: Flow,
+  resources: readonly Resource[],
+  durationMinutes: number,
+  now: Date,
+  /** Rule name -> where the requester is on call (asked before the transaction, services/on-call-checks.ts). */
+  onCallRules: ReadonlyMap<string, string> = new Map(),
+): AutoApproval | null {
+  // The flow's maximum holds too: a rule cannot approve longer than the flow allows at all.
+  if (durationMinutes > flow.maxDurationMinutes) return null;
+  const rule = matchAutoApproval(flow.lifecycle.autoApprove, { resources, durationMinutes }, now, (r) => onCallRules.has(r.name));
   if (!rule) return null;
   const policy = autoApprovalPolicy(resources, durationMinutes);
-  return policy ? { rule, policy } : null;
+  return policy ? { rule, policy, onCall: rule.onCall?.length ? (onCallRules.get(rule.name) ?? null) : null } : null;
 }
 
 /**
@@ -39,7 +50,7 @@ export async function writeAutoApproval(
     decidedBy: null,
     approvedBy: `rule:${rule.name}`,
     autoApprovedBy: rule.name,
-    audit: { actor: 'system', action: 'request.auto_approved', details: { flow: input.flowName, rule } },
+    audit: { actor: 'system', action: 'request.auto_approved', details: { flow: input.flowName, rule, ...(input.approval.onCall ? { onCall: input.approval.onCall } : {}) } },
     messages: [
       { topic: 'request.created', requestId: input.requestId },
       { topic: 'requester.notify', requestId: input.requestId, payload: { event: 'approved' } },

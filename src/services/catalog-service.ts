@@ -6,7 +6,9 @@ import type { Db } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { AccessFileSchema, describeIssuePath, flowFromFile, resourceFromFile, type AccessFile } from '../domain/access-file.js';
 import type { ProvisionerRegistry } from '../provisioners/registry.js';
-import type { Clock } from './ports.js';
+import type { Flow } from '../domain/flow.js';
+import { SERVICE_NAMES, servicesOf, type OnCallService } from '../domain/on-call.js';
+import type { Clock, OnCallDirectory } from './ports.js';
 
 export class AccessFileError extends Error {
   constructor(message: string) {
@@ -30,6 +32,24 @@ export function parseAccessFile(text: string, source = 'ACCESS_CONFIG'): AccessF
     throw new AccessFileError(`${source}: ${describeIssuePath(issue.path) || 'top level'}: ${issue.message}`);
   }
   return result.data;
+}
+
+/**
+ * A flow naming PagerDuty or Opsgenie needs that service's credentials; without them every request
+ * would silently go to people, so the file is refused with the variable to set.
+ */
+export function checkOnCallServices(file: AccessFile, onCall: Pick<OnCallDirectory, 'configured'>, source = 'ACCESS_CONFIG'): AccessFile {
+  for (const [i, f] of file.flows.entries()) {
+    const flow = flowFromFile(f);
+    const missing = onCallServicesOf(flow).find((s) => !onCall.configured(s));
+    if (missing) throw new AccessFileError(`${source}: flows[${i}] (${f.name}) asks ${SERVICE_NAMES[missing]} who is on call, but ${missing === 'pagerduty' ? 'PAGERDUTY_API_TOKEN' : 'OPSGENIE_API_KEY'} is not set.`);
+  }
+  return file;
+}
+
+/** The on-call services a flow asks (its auto-approval rules and its on-call approvers). */
+export function onCallServicesOf(flow: Pick<Flow, 'lifecycle'>): OnCallService[] {
+  return servicesOf([...flow.lifecycle.autoApprove.flatMap((r) => r.onCall ?? []), ...(flow.lifecycle.onCallApprovers ?? [])]);
 }
 
 /**

@@ -8,6 +8,7 @@ import { approvalsOf, getRequestDetails, lockRequest, messageRefs, saveMessageRe
 import type { Flow } from '../domain/flow.js';
 import { duePendingSteps, END_WARNING_MINUTES, lifecycleOf } from '../domain/pending-lifecycle.js';
 import { transition } from '../domain/request-lifecycle.js';
+import { onCallEscalation } from './on-call-checks.js';
 import { noopMetrics, type Messenger, type ServiceDeps } from './ports.js';
 
 export interface LifecycleRun {
@@ -57,9 +58,15 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
     // Escalation recipients come from Slack (user groups), so they are resolved before the transaction.
     const flows = new Map((await deps.catalog.snapshot()).flows.map((f) => [f.id, f]));
     const recipients = new Map<string, string[]>();
+    // Whoever is on call now on the flow's on-call approver references (first and next level): a
+    // hand-off since the request arrived brings in the new person; the one asked first keeps authority.
+    const onCallNow = new Map<string, string[]>();
     for (const r of peek) {
       const flow = flows.get(r.flowId);
-      if (flow && !recipients.has(flow.id) && duePendingSteps(r, flow.lifecycle, now).escalate) recipients.set(flow.id, await escalationRecipients(flow));
+      if (flow && !recipients.has(flow.id) && duePendingSteps(r, flow.lifecycle, now).escalate) {
+        recipients.set(flow.id, await escalationRecipients(flow));
+        onCallNow.set(flow.id, await onCallEscalation(deps, flow, now));
+      }
     }
     const claimed = await db.transaction(async (tx) => {
       const due = await duePendingRequests(tx, now, BATCH, true);
@@ -91,10 +98,13 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
         // Recipients resolved in this run's peek only; a request that became due since waits for the next run.
         const to = steps.escalate && flow ? recipients.get(flow.id) : undefined;
         if (to) {
-          const users = to.filter((u) => u !== row.requesterId || flow!.allowSelfApproval);
+          const mayDecide = (u: string) => u !== row.requesterId || flow!.allowSelfApproval;
+          const onCall = (onCallNow.get(flow!.id) ?? []).filter(mayDecide);
+          const users = [...new Set([...to, ...onCall])].filter(mayDecide);
           patch.escalatedAt = now;
           patch.notifiedApprovers = [...new Set([...row.notifiedApprovers, ...users])];
-          await appendAudit(tx, { requestId: id, actor: 'system', action: 'request.escalated', createdAt: now, details: { to: users } });
+          if (onCall.length > 0) patch.onCallApprovers = [...new Set([...row.onCallApprovers, ...onCall])];
+          await appendAudit(tx, { requestId: id, actor: 'system', action: 'request.escalated', createdAt: now, details: { to: users, ...(onCall.length ? { onCall } : {}) } });
           items.push({ topic: 'lifecycle.escalate', requestId: id, payload: { users } }, { topic: 'messages.refresh', requestId: id });
           run.escalated += 1;
         }

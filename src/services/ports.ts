@@ -1,6 +1,7 @@
 import type { CatalogSnapshot } from '../domain/catalog.js';
 import type { Db } from '../db/client.js';
 import type { NoticeEvent } from '../domain/outbox.js';
+import type { OnCallAnswer, OnCallRef, OnCallService } from '../domain/on-call.js';
 import type { MessageRef, RequestDetails } from '../domain/request.js';
 import type { ProvisionerRegistry } from '../provisioners/registry.js';
 import type { DeliveryProblem } from './delivery.js';
@@ -43,6 +44,18 @@ export interface Directory {
   groups(): Promise<UserGroup[]>;
   /** False on workspaces whose plan has no user groups (Slack Free): editors offer people instead. */
   userGroupsAvailable(): Promise<boolean>;
+  /** The Slack user with this e-mail (users.lookupByEmail), null when none; absent where a directory cannot look people up by e-mail. */
+  userIdByEmail?(email: string): Promise<string | null>;
+}
+
+/**
+ * Who is on call on a PagerDuty schedule or escalation policy, or an Opsgenie schedule, at one instant
+ * (src/integrations/). Never throws: a service that cannot answer says so, and the request goes to people.
+ */
+export interface OnCallDirectory {
+  whoIsOnCall(ref: OnCallRef, at: Date): Promise<OnCallAnswer>;
+  /** Whether the service has credentials (ACCESS_CONFIG naming one without them is refused). */
+  configured(service: OnCallService): boolean;
 }
 
 /** What the requester's "access ready" DM says: how to use the access, and the secret when there is one. */
@@ -121,6 +134,8 @@ export interface ServiceDeps {
   metrics?: Metrics;
   /** Jira, for flows whose justification must name an open ticket; absent: not configured. */
   tickets?: TicketTracker | null;
+  /** PagerDuty / Opsgenie; absent: flows with on-call rules find nobody on call (and say the service was not asked). */
+  onCall?: OnCallDirectory;
 }
 
 /** What a request ended as (or became), counted per flow; the values are fixed here, so labels stay bounded. */

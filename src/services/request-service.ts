@@ -1,18 +1,19 @@
 import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
 import { parsePublicKey } from '../domain/ssh-key.js';
-import { appendAudit } from '../db/audit-queries.js';
 import { newId } from '../db/ids.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { getRequestDetails, insertRequest, pendingDecidableBy, requestsFromSubmission, requestsOf, type RequestDetails } from '../db/request-queries.js';
+import { getRequestDetails, pendingDecidableBy, requestsFromSubmission, requestsOf, type RequestDetails } from '../db/request-queries.js';
 import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { decidableFlows, durationsFor, type Flow, justificationProblem, offeredDurations, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
+import { writeNewRequest } from './grant-writer.js';
 import { checkTickets } from './ticket-check.js';
 import { ticketHint } from '../domain/ticket.js';
+import { onCallFindings } from './on-call-checks.js';
 import { approverIdentity, approverIdsOf, requesterIdentity, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
@@ -183,16 +184,23 @@ export function createRequestService(deps: ServiceDeps) {
 
     const now = clock.now();
     const ids = plans.map(() => newId('req'));
+    // On-call services are asked before the transaction (never inside it), once per request.
+    let email: Promise<string | null> | undefined;
+    const emailOf = () => (email ??= directory.person(input.requesterId).then((p) => p.email, () => null));
+    const onCall = await Promise.all(
+      plans.map((p) => onCallFindings(deps, { flow: p.flow, resources: p.resources, durationMinutes: duration, requesterId: input.requesterId, requesterEmail: emailOf, now })),
+    );
     // A flow's auto-approval rule may grant a request at once (read-only, untuned); the rest wait for people.
     // A ticket Jira could not confirm goes to people, who see the warning, never to a rule.
-    const automatic = plans.map((p, i) => (tickets.snapshots[i]?.checked === false ? null : autoApprovalFor(p.flow, p.resources, duration, now)));
-    const requesterEmail = automatic.some(Boolean) ? ((await directory.person(input.requesterId).catch(() => null))?.email ?? null) : null;
+    const automatic = plans.map((p, i) => (tickets.snapshots[i]?.checked === false ? null : autoApprovalFor(p.flow, p.resources, duration, now, onCall[i]!.onCallRules)));
+    const requesterEmail = automatic.some(Boolean) ? await emailOf() : null;
     const stored = await db.transaction(async (tx) => {
       for (const [i, plan] of plans.entries()) {
         const id = ids[i]!;
-        await insertRequest(
-          tx,
-          {
+        const asked = automatic[i] ? { approvers: [], notes: [] } : onCall[i]!;
+        const ticket = tickets.snapshots[i] ?? null;
+        await writeNewRequest(tx, {
+          row: {
             id,
             requesterId: input.requesterId,
             flowId: plan.flow.id,
@@ -200,22 +208,29 @@ export function createRequestService(deps: ServiceDeps) {
             status: 'pending',
             justification,
             durationMinutes: duration,
-            notifiedApprovers: approvers[i]!,
+            notifiedApprovers: [...new Set([...approvers[i]!, ...asked.approvers])],
+            onCallApprovers: asked.approvers,
+            onCallNotes: asked.notes,
+            autoApprovedOnCall: automatic[i]?.onCall ?? null,
             approvalsRequired: plan.flow.approvalsRequired,
             notifyChannel: plan.flow.notifyChannel,
             startsAt,
             submissionKey: input.submissionKey ?? null,
-            ticket: tickets.snapshots[i] ?? null,
+            ticket,
             createdAt: now,
           },
-          plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
-        );
-        await appendAudit(tx, {
-          requestId: id,
-          actor: input.requesterId,
-          action: 'request.created',
-          createdAt: now,
-          details: { flow: plan.flow.name, resources: plan.resources.map((r) => r.name), durationMinutes: duration, justification, approvers: approvers[i], ...(startsAt ? { startsAt: startsAt.toISOString() } : {}), ...(tickets.snapshots[i] ? { ticket: tickets.snapshots[i] } : {}) },
+          resources: plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
+          created: {
+            flow: plan.flow.name,
+            resources: plan.resources.map((r) => r.name),
+            durationMinutes: duration,
+            justification,
+            approvers: approvers[i],
+            ...(asked.approvers.length ? { onCallApprovers: asked.approvers } : {}),
+            ...(asked.notes.length ? { onCallNotes: asked.notes } : {}),
+            ...(startsAt ? { startsAt: startsAt.toISOString() } : {}),
+            ...(ticket ? { ticket } : {}),
+          },
         });
         const approval = automatic[i];
         if (approval) await writeAutoApproval(tx, { requestId: id, requesterId: input.requesterId, durationMinutes: duration, startsAt, flowName: plan.flow.name, approval, requesterEmail, now });
@@ -253,7 +268,7 @@ export function createRequestService(deps: ServiceDeps) {
     const identity = await approverIdentity(directory, userId, flows);
     const pending = await pendingDecidableBy(db, userId, decidableFlows(flows, identity), limit);
     // The query applies the same rule; the domain stays the authority on who may decide.
-    return pending.filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity, r.escalatedAt !== null) === null);
+    return pending.filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity, r.escalatedAt !== null, r.onCallApprovers) === null);
   }
 
   return { openForm, search, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };

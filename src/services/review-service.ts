@@ -51,9 +51,9 @@ export function createReviewService(deps: ServiceDeps) {
     return deciderIdentity(directory, actorId, await findFlow(db, request.flowId), request.escalatedAt !== null);
   }
 
-  function checkMayDecide(flow: Flow | undefined, row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt'>, identity: Identity) {
+  function checkMayDecide(flow: Flow | undefined, row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt' | 'onCallApprovers'>, identity: Identity) {
     // Escalation approvers gain authority over this request only once it was escalated.
-    const refusal = decisionRefusal(flow, row.requesterId, identity, row.escalatedAt !== null);
+    const refusal = decisionRefusal(flow, row.requesterId, identity, row.escalatedAt !== null, row.onCallApprovers);
     if (refusal) throw new AppError(refusal, refusalMessage(refusal));
     if (row.status !== 'pending') throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
   }

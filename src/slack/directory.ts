@@ -39,6 +39,7 @@ export function createSlackDirectory(
   const people = new Map<string, Cached<Person>>();
   const groups = new Map<string, Cached<string[]>>();
   const groupList = new Map<string, Cached<UserGroup[]>>();
+  const byEmail = new Map<string, Cached<string | null>>();
   const inFlight = new Map<Map<string, unknown>, Map<string, Promise<unknown>>>();
   // Bumped by an event: a lookup that started before it must not overwrite what the event said.
   const generation = new Map<string, number>();
@@ -128,6 +129,17 @@ export function createSlackDirectory(
           return (res.usergroups ?? []).filter((g) => g.id).map((g) => ({ id: g.id!, handle: g.handle ?? '', name: g.name ?? g.handle ?? g.id!, ...(g.date_delete ? { disabled: true } : {}) }));
         } catch (e) {
           if (noUserGroups(e)) return [];
+          throw e;
+        }
+      }),
+    // On-call people map to Slack users by e-mail (users:read.email); an unknown e-mail is nobody.
+    userIdByEmail: (email) =>
+      cached(byEmail, email.toLowerCase(), false, async () => {
+        try {
+          const { user } = await client.users.lookupByEmail({ email });
+          return user?.id && !user.deleted ? user.id : null;
+        } catch (e) {
+          if (slackErrorCode(e) === 'users_not_found') return null;
           throw e;
         }
       }),

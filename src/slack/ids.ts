@@ -95,6 +95,7 @@ export const FlowForm = {
   escalationGroups: 'af.esc.groups',
   pendingTtl: 'af.ttl',
   autoApprove: 'af.auto',
+  onCallApprovers: 'af.oncall',
   breakGlassUsers: 'af.bg.users',
   breakGlassGroups: 'af.bg.groups',
   breakGlassMax: 'af.bg.max',

@@ -34,6 +34,15 @@ export const accessRequests = pgTable(
     escalatedAt: timestamp('escalated_at', { withTimezone: true }),
     /** The auto-approval rule that approved it, when no human did. */
     autoApprovedBy: text('auto_approved_by'),
+    /** When that rule asked for on-call: where the requester was on call ("PagerDuty schedule “Primary” (P123)"). */
+    autoApprovedOnCall: text('auto_approved_on_call'),
+    /**
+     * Slack users who were on call on the flow's on-call approver schedules when the request arrived
+     * (or at its escalation): they may decide it, as the flow's approvers may. Written only by the bot.
+     */
+    onCallApprovers: jsonb('on_call_approvers').$type<string[]>().notNull().default([]),
+    /** Why on-call was not checked ("PagerDuty could not be reached, …"), kept so every re-render shows it. */
+    onCallNotes: jsonb('on_call_notes').$type<string[]>().notNull().default([]),
     /** Break-glass grants must be reviewed afterwards by an approver. */
     reviewedBy: text('reviewed_by'),
     reviewedAt: timestamp('reviewed_at', { withTimezone: true }),

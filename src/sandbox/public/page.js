@@ -5,7 +5,7 @@ import { renderBlocks } from './blocks.js';
 import { el } from './dom.js';
 import { mrkdwn, textHtml } from './mrkdwn.js';
 import { modalKey, renderModal } from './modal.js';
-import { clockControls, clockNow, renderSlackErrors, renderTargets, renderWebhooks, slackAdminControls } from './panels.js';
+import { clockControls, clockNow, renderOnCall, renderSlackErrors, renderTargets, renderWebhooks, slackAdminControls } from './panels.js';
 
 const $ = (id) => document.getElementById(id);
 const SHORTCUTS = ['/access request', '/access list', '/access pending', '/access help'];
@@ -117,6 +117,7 @@ function draw(snap) {
     $('modal-root').replaceChildren(renderModal(snap.modals, env) ?? '');
   });
   drawIf('clock', snap.clock, () => $('clock-now').replaceChildren(...clockNow(snap.clock)));
+  drawIf('on-call', [snap.onCall, page.user, snap.names], () => $('on-call').replaceChildren(renderOnCall(snap.onCall, page.user, snap.names, call)));
   drawIf('webhooks', snap.webhooks, () => $('webhooks').replaceChildren(renderWebhooks(snap.webhooks, snap.names)));
   drawIf('targets', snap.targets, () => $('targets').replaceChildren(renderTargets(snap.targets)));
   drawIf('errors', snap.slackErrors, () => $('slack-errors').replaceChildren(renderSlackErrors(snap.slackErrors)));

@@ -50,3 +50,14 @@ export function renderSlackErrors(errors) {
   if (errors.length === 0) return el('p', { class: 'muted' }, 'None: Slack accepted every call the bot made.');
   return el('ul', { class: 'slack-errors' }, errors.map((e) => el('li', {}, el('code', {}, e.method), ` → ${e.error} `, el('span', { class: 'muted' }, new Date(e.at).toLocaleTimeString()))));
 }
+
+/** The sandbox's PagerDuty schedule: who is on call, and the switch for the person shown. */
+export function renderOnCall(onCall, me, names, call) {
+  if (!onCall) return el('p', { class: 'muted' }, 'No on-call schedule in this sandbox.');
+  const mine = onCall.onCall.includes(me);
+  const who = onCall.onCall.map((id) => names.users[id] ?? id).join(', ') || 'nobody';
+  return el('div', {},
+    el('p', {}, el('strong', {}, onCall.schedule), `: ${who} on call now.`),
+    el('button', { type: 'button', id: 'on-call-toggle', onclick: () => call('on-call', { user: me, on: !mine }) }, mine ? 'Take me off call' : 'Put me on call'),
+    el('p', { class: 'muted' }, 'The production flow approves whoever is on call here at once (up to 1 hour, read-only). Put Rita on call, then ask for prod-db.'));
+}

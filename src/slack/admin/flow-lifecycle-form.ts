@@ -3,7 +3,8 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { describeIssuePath } from '../../domain/access-file.js';
 import { formatDuration } from '../../domain/duration.js';
 import { DEFAULT_LIFECYCLE, type AutoApproveRule, type FlowLifecycle } from '../../domain/flow.js';
-import { autoApproveFromFile, autoApproveToFile, AutoApproveListSchema } from '../../domain/lifecycle-file.js';
+import { autoApproveFromFile, autoApproveToFile, AutoApproveListSchema, OnCallFileSchema } from '../../domain/lifecycle-file.js';
+import { refsFromFile, refsToFile, type OnCallRef } from '../../domain/on-call.js';
 import type { UserGroup } from '../../services/ports.js';
 import { AdminIds, FIELD, FlowForm } from '../ids.js';
 import { selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
@@ -26,7 +27,33 @@ const neverOpt = option('Never', NEVER);
 /** The standard choices plus the flow's own value, so an unusual value from the file still shows. */
 const choices = (list: number[], current: number | null | undefined) => [...new Set([...list, ...(current ? [current] : [])])].sort((a, b) => a - b).map(durationOpt);
 
-const EXAMPLE = '- name: business-hours\n  resources: { tags: [staging] }\n  max_duration: 1h\n  weekdays: mon-fri\n  hours: "09:00-17:00"\n  time_zone: Europe/Berlin';
+const EXAMPLE =
+  '- name: business-hours\n  resources: { tags: [staging] }\n  max_duration: 1h\n  weekdays: mon-fri\n  hours: "09:00-17:00"\n  time_zone: Europe/Berlin\n- name: on-call\n  max_duration: 2h\n  on_call: { pagerduty: { schedules: [P123ABC] } }';
+const ON_CALL_EXAMPLE = 'pagerduty: { escalation_policies: [PXYZ123] }\nopsgenie: { schedules: [ops-primary] }';
+
+/** The YAML an admin edits for the flow's on-call approvers (empty when there are none). */
+export const onCallText = (refs: readonly OnCallRef[] | undefined) => {
+  const file = refsToFile(refs);
+  return file ? stringify(file, { lineWidth: 0 }) : '';
+};
+
+/** The on-call approvers YAML as references, or the sentence to show under the field. */
+export function readOnCall(text: string): { refs: OnCallRef[] } | { error: string } {
+  if (!text.trim()) return { refs: [] };
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (e) {
+    return { error: `Not valid YAML: ${(e as Error).message.split('\n')[0]}` };
+  }
+  if (parsed === null || parsed === undefined) return { refs: [] };
+  const result = OnCallFileSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    return { error: `on_call${describeIssuePath(issue.path).replace(/^(?=[^[])/, '.').replace(/^on_call\.$/, 'on_call')}: ${issue.message}` };
+  }
+  return { refs: refsFromFile(result.data) };
+}
 
 const input = (block: string, label: string, element: Record<string, unknown>, hint?: string, optional = true): KnownBlock =>
   ({ type: 'input', block_id: block, label: plain(label, 2000), optional, ...(hint ? { hint: plain(hint, 2000) } : {}), element: { action_id: FIELD, ...element } }) as KnownBlock;
@@ -49,6 +76,7 @@ export function lifecycleBlocks(lifecycle: FlowLifecycle | undefined, groupOptio
     return { type: 'static_select', options, initial_option: current === null ? neverOpt : durationOpt(current) };
   };
   const auto = autoApproveText(l.autoApprove);
+  const onCall = onCallText(l.onCallApprovers);
   return [
     header('While a request waits'),
     input(FlowForm.remindAfter, 'Remind approvers after', minutesSelect(REMIND_CHOICES, l.remindAfterMinutes)),
@@ -62,6 +90,13 @@ export function lifecycleBlocks(lifecycle: FlowLifecycle | undefined, groupOptio
       'Auto-approval rules (YAML)',
       { type: 'plain_text_input', multiline: true, max_length: 3000, ...(auto ? { initial_value: auto } : {}), placeholder: plain('- name: business-hours …', 150) },
       `Requests a rule covers are granted without a human (read-only; Kubernetes and SSH only with default namespaces or login users) and the approvers are told. Leave empty for none. Example:\n${EXAMPLE}`,
+    ),
+    header('On call'),
+    input(
+      FlowForm.onCallApprovers,
+      'On-call approvers (YAML)',
+      { type: 'plain_text_input', multiline: true, max_length: 1000, ...(onCall ? { initial_value: onCall } : {}), placeholder: plain('pagerduty: { escalation_policies: [PXYZ123] }', 150) },
+      `Whoever is on call there when a request arrives is asked too (by the e-mail of their Slack account); escalation asks the next level. Leave empty for none. Example:\n${ON_CALL_EXAMPLE}`,
     ),
     header('Break-glass'),
     input(FlowForm.breakGlassUsers, 'Who may break the glass: users', { type: 'multi_users_select', ...(b?.users.length ? { initial_users: b.users } : {}) }, 'They get access at once with /access break-glass; the approvers are alerted and must review it afterwards.'),
@@ -104,8 +139,9 @@ export function readAutoApprove(text: string): { rules: AutoApproveRule[] } | { 
 }
 
 /** The lifecycle inputs as a FlowLifecycle (the admin service validates it), plus a YAML problem if any. */
-export function readLifecycleForm(v: StateValues): { lifecycle: FlowLifecycle; autoApproveError: string | null } {
+export function readLifecycleForm(v: StateValues): { lifecycle: FlowLifecycle; autoApproveError: string | null; onCallError: string | null } {
   const auto = readAutoApprove(textValue(v, FlowForm.autoApprove, FIELD));
+  const onCall = readOnCall(textValue(v, FlowForm.onCallApprovers, FIELD));
   const bgUsers = users(v, FlowForm.breakGlassUsers);
   const bgGroups = selectedValues(v, FlowForm.breakGlassGroups, AdminIds.pickGroups);
   const ttl = minutes(v, FlowForm.pendingTtl);
@@ -117,6 +153,7 @@ export function readLifecycleForm(v: StateValues): { lifecycle: FlowLifecycle; a
       escalationGroups: selectedValues(v, FlowForm.escalationGroups, AdminIds.pickGroups),
       pendingTtlMinutes: ttl ?? NaN,
       autoApprove: 'rules' in auto ? auto.rules : [],
+      ...('refs' in onCall && onCall.refs.length ? { onCallApprovers: onCall.refs } : {}),
       // No one designated means no break-glass: the duration and channel inputs alone mean nothing.
       breakGlass:
         bgUsers.length + bgGroups.length > 0
@@ -124,5 +161,6 @@ export function readLifecycleForm(v: StateValues): { lifecycle: FlowLifecycle; a
           : null,
     },
     autoApproveError: 'error' in auto ? auto.error : null,
+    onCallError: 'error' in onCall ? onCall.error : null,
   };
 }

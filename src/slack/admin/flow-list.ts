@@ -3,6 +3,7 @@ import type { FlowRow, ResourceRow } from '../../domain/catalog.js';
 import type { UserGroup } from '../../services/ports.js';
 import { formatDuration } from '../../domain/duration.js';
 import { offeredDurations } from '../../domain/flow.js';
+import { refLabel } from '../../domain/on-call.js';
 import { AdminIds } from '../ids.js';
 import { code, mention, truncate, userText } from '../mrkdwn.js';
 import { context, option, section } from '../views.js';
@@ -40,6 +41,7 @@ export function flowBlock(f: FlowRow, disabled: Record<string, UserGroup> = {}):
     f.justification.jira?.projects.length ? `open Jira ticket from ${list(f.justification.jira.projects.map(code))}` : '',
     f.notifyChannel ? `approvers notified in <#${f.notifyChannel}>` : '',
     f.lifecycle?.autoApprove.length ? `auto-approval: ${list(f.lifecycle.autoApprove.map((r) => userText(r.name, 64)), 4)}` : '',
+    f.lifecycle?.onCallApprovers?.length ? `on-call approvers: ${list(f.lifecycle.onCallApprovers.map((r) => userText(refLabel(r), 80)), 3)}` : '',
     f.lifecycle?.breakGlass ? `break-glass up to ${formatDuration(f.lifecycle.breakGlass.maxDurationMinutes)}` : '',
   ].filter(Boolean);
   const badge = [f.enabled ? '' : ':no_entry_sign: disabled', f.managedBy === 'file' ? ':page_facing_up: managed by ACCESS_CONFIG' : ''].filter(Boolean).join(' · ');

@@ -104,8 +104,10 @@ function flowSubmission(deps: SlackDeps) {
       if (!ref) throw new AppError('stale_reference', 'flow modal without a flow reference');
       // The auto-approval YAML must parse before there is a flow to validate at all.
       const values = await withHiddenGroups(deps, ref.flowId, view);
-      const { autoApproveError } = readLifecycleForm(values);
-      if (autoApproveError) return void (await ack(fieldErrorsAnswer(view, { [FlowForm.autoApprove]: autoApproveError })));
+      const { autoApproveError, onCallError } = readLifecycleForm(values);
+      if (autoApproveError || onCallError) {
+        return void (await ack(fieldErrorsAnswer(view, { ...(autoApproveError ? { [FlowForm.autoApprove]: autoApproveError } : {}), ...(onCallError ? { [FlowForm.onCallApprovers]: onCallError } : {}) })));
+      }
       const result = await deps.admin.saveFlow(body.user.id, ref.flowId, readFlowForm(values));
       if (!result.ok) return void (await ack(fieldErrorsAnswer(view, flowErrorsByBlock(result.errors))));
       await ack();

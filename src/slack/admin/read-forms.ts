@@ -68,6 +68,7 @@ const FLOW_BLOCKS: Record<FlowField, string> = {
   escalation: FlowForm.escalationUsers,
   pendingTtl: FlowForm.pendingTtl,
   autoApprove: FlowForm.autoApprove,
+  onCall: FlowForm.onCallApprovers,
   breakGlass: FlowForm.breakGlassUsers,
   breakGlassMaxDuration: FlowForm.breakGlassMax,
   breakGlassChannel: FlowForm.breakGlassChannel,

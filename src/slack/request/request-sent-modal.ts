@@ -11,7 +11,7 @@ export function buildRequestSentModal(requests: RequestDetails[]): ModalView {
       `:incoming_envelope: Request ${code(r.id)} for ${r.resources.map((x) => code(x.name)).join(', ')} (${formatDuration(r.durationMinutes)})\n` +
         // An auto-approval rule may have granted it already: say so rather than "waiting".
         (r.autoApprovedBy && r.grant
-          ? `:robot_face: Approved at once by the auto-approval rule “${userText(r.autoApprovedBy, 64)}”: access until ${slackDate(r.grant.expiresAt)}. The approvers were told.`
+          ? `:robot_face: Approved at once by the auto-approval rule “${userText(r.autoApprovedBy, 64)}”${r.autoApprovedOnCall ? ` (you are on call on ${userText(r.autoApprovedOnCall, 200)})` : ''}: access until ${slackDate(r.grant.expiresAt)}. The approvers were told.`
           : `Waiting for: ${mentionList(r.notifiedApprovers)}`),
     ),
   ]);

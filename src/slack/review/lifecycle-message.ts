@@ -17,7 +17,8 @@ const ruleName = (r: RequestDetails) => `“${userText(r.autoApprovedBy ?? '', 6
 export function lifecycleStatusLine(r: RequestDetails): string | null {
   const auto = Boolean(r.autoApprovedBy);
   if (!auto && r.kind !== 'break_glass') return null;
-  const how = auto ? `Auto-approved by rule ${ruleName(r)}` : `Break-glass access taken by ${mention(r.requesterId)}`;
+  const onCall = r.autoApprovedOnCall ? ` (the requester is on call on ${userText(r.autoApprovedOnCall, 200)})` : '';
+  const how = auto ? `Auto-approved by rule ${ruleName(r)}${onCall}` : `Break-glass access taken by ${mention(r.requesterId)}`;
   const review = r.kind !== 'break_glass' ? '' : r.reviewedBy ? ` Reviewed by ${mention(r.reviewedBy)} ${slackDate(r.reviewedAt ?? r.createdAt)}.` : ' *Not reviewed yet.*';
   switch (r.status) {
     case 'active':

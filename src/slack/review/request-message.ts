@@ -100,6 +100,9 @@ export function renderApproverMessage(r: RequestDetails): SlackMessage {
   // Everyone holding an approver message sees that it was escalated (and the escalation approvers why they got it).
   const escalated = r.escalatedAt && r.status === 'pending' ? ` · :rotating_light: Escalated ${slackDate(r.escalatedAt)}: no decision yet` : '';
   blocks.push(context(`Requested ${slackDate(r.createdAt)}${escalated}`));
+  // Kept on the request, so every re-render says why on-call was not checked.
+  if (r.onCallNotes.length > 0) blocks.push(context(r.onCallNotes.map((n) => `:warning: ${userText(n, 300)}`).join('\n')));
+  if (r.status === 'pending' && r.onCallApprovers.length > 0) blocks.push(context(`:pager: On call, asked too: ${mentionList(r.onCallApprovers)}`));
   if (r.status === 'pending') {
     if (r.approvals.length > 0) blocks.push(section(statusLine(r)));
     blocks.push({
