@@ -1,59 +1,21 @@
-import { WebClientEvent } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { buildHttpServer } from './composition/http.js';
+import { buildIntegrations } from './composition/integrations.js';
+import { buildJobs } from './composition/jobs.js';
+import { buildServices } from './composition/services.js';
+import { buildSlackClients, buildSlackSide } from './composition/slack.js';
 import { ConfigError, type Config } from './config.js';
-import { openDatabase, ping, type Database } from './db/client.js';
-import { authorizationRoutes } from './http/authorization-api.js';
-import { sessionRoutes } from './http/sessions-api.js';
-import { auditPageRoutes } from './http/audit-page.js';
-import { healthRoute, livenessRoute } from './http/health.js';
-import { metricsRoute } from './http/metrics.js';
-import { createPrometheusMetrics } from './observability/prometheus-metrics.js';
-import { createSlackClients } from './slack/clients.js';
-import { guardSlackRequests } from './http/slack-guard.js';
-import { createLinkSigner } from './http/signed-link.js';
-import { createAuditViewService, type SessionsReader } from './services/audit-view-service.js';
-import { createAuditStreamer, logAuditHead } from './services/audit-stream.js';
-import { close, createHttpServer, listen, type Route } from './http/server.js';
-import { createApiKeyService, type ApiKeyService } from './services/api-key-service.js';
-import { createAuthorizationIndex } from './services/authorization-index.js';
-import { createPostgresActivity } from './provisioners/postgres/activity.js';
-import { createSessionCapture, type CaptureCounts } from './services/session-capture.js';
-import { createSessionService } from './services/session-service.js';
-import { drainOutbox } from './jobs/outbox-worker.js';
-import { jiraTracker } from './integrations/jira.js';
-import { nextGrantEnd } from './db/grant-queries.js';
-import { startLoop, type Loop } from './jobs/loop.js';
+import { createCatalogCache } from './db/catalog-cache.js';
+import { openDatabase, type Database } from './db/client.js';
 import { outboxBacklog } from './db/outbox-queries.js';
-import { routeOutbox } from './domain/outbox.js';
+import { close, listen, type Route } from './http/server.js';
+import { createLinkSigner } from './http/signed-link.js';
+import { createPrometheusMetrics } from './observability/prometheus-metrics.js';
 import type { Provisioner } from './provisioners/port.js';
 import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
+import { createAuditStreamer } from './services/audit-stream.js';
 import { applyAccessFile, checkOnCallServices, checkProvisioners, parseAccessFile } from './services/catalog-service.js';
-import { createOnCallDirectory } from './integrations/on-call-directory.js';
-import { createOpsgenieClient } from './integrations/opsgenie.js';
-import { createPagerDutyClient } from './integrations/pagerduty.js';
-import { createProfileService } from './services/profile-service.js';
-import { createBreakGlassService } from './services/break-glass-service.js';
-import { createRequestActions } from './services/request-actions.js';
-import { createProvisioningService } from './services/provisioning-service.js';
-import { createAdminService } from './services/admin-service.js';
-import { createGrantService } from './services/grant-service.js';
-import { createOffboardingService } from './services/offboarding.js';
-import { createLifecycleJobs } from './services/lifecycle-jobs.js';
-import { createCatalogCache } from './db/catalog-cache.js';
-import { createHomeService } from './services/home-service.js';
-import { createNotificationService } from './services/notification-service.js';
 import { systemClock, type Clock, type ServiceDeps } from './services/ports.js';
-import { createRequestService } from './services/request-service.js';
-import { createExtensionService } from './services/extension-service.js';
-import { createReviewService } from './services/review-service.js';
-import { createSlackDirectory } from './slack/directory.js';
-import { registerDirectoryEvents } from './slack/directory-events.js';
-import { publishHome } from './slack/home/listeners.js';
-import { createPacer, slackBudgets } from './slack/pacer.js';
-import { isAppError } from './domain/errors.js';
-import { createSlackMessenger } from './slack/messenger.js';
-import { registerSlack } from './slack/register.js';
-import type { SlackDeps } from './slack/deps.js';
 
 export interface AccessAppOptions {
   config: Config;
@@ -74,118 +36,55 @@ export interface AccessAppOptions {
 export class StartupError extends Error {}
 
 /**
- * The composition root: config -> database -> services -> Slack app + HTTP -> workers.
- * `start()` migrates, applies ACCESS_CONFIG, checks the token with Slack, listens, and ends grants
- * that ran out while the bot was down before it takes the first request.
+ * The composition root, as a table of parts (each built in composition/): provisioners and outside
+ * services -> database -> Slack clients -> services -> what speaks through Slack -> HTTP -> jobs.
+ * `start()` migrates, applies ACCESS_CONFIG, checks the token with Slack, ends grants that ran out while
+ * the bot was down, starts the jobs and only then listens.
  */
 export async function createAccessApp(options: AccessAppOptions) {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  const secretEnv = options.secretEnv ?? {};
   const provisioners = createProvisionerRegistry([...builtInProvisioners(), ...(options.extraProvisioners ?? [])]);
-  const onCall = createOnCallDirectory({
-    pagerduty: config.PAGERDUTY_API_TOKEN ? createPagerDutyClient({ url: config.PAGERDUTY_API_URL, token: config.PAGERDUTY_API_TOKEN, logger }) : null,
-    opsgenie: config.OPSGENIE_API_KEY ? createOpsgenieClient({ url: config.OPSGENIE_API_URL, apiKey: config.OPSGENIE_API_KEY, logger }) : null,
-  }, { ttlMs: config.ON_CALL_CACHE_SECONDS * 1000 });
+  const { onCall, tickets } = buildIntegrations(config, logger);
   // Parsed before anything opens: a wrong field (or an on-call service without its token) stops start-up without touching the database or Slack.
   const accessFile = options.accessFileText !== undefined ? checkOnCallServices(checkProvisioners(parseAccessFile(options.accessFileText), provisioners), onCall) : undefined;
+  if (Boolean(config.AUDIT_WEBHOOK_URL) !== Boolean(config.AUDIT_WEBHOOK_SECRET)) throw new ConfigError('AUDIT_WEBHOOK_URL and AUDIT_WEBHOOK_SECRET go together: set both or neither.');
+
   const database: Database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
   const metrics = createPrometheusMetrics({ outbox: () => outboxBacklog(database.db), pool: () => database.pool() });
-  let outboxLoop: Loop | undefined;
-  let expiryLoop: Loop | undefined;
-  let lifecycleLoop: Loop | undefined;
-  let reconcileLoop: Loop | undefined;
-  let offboardingLoop: Loop | undefined;
-  let captureLoop: Loop | undefined;
-  let lastCapture: CaptureCounts | null = null;
-  let auditHeadLoop: Loop | undefined;
-  let auditStreamLoop: Loop | undefined;
-  if (Boolean(config.AUDIT_WEBHOOK_URL) !== Boolean(config.AUDIT_WEBHOOK_SECRET)) throw new ConfigError('AUDIT_WEBHOOK_URL and AUDIT_WEBHOOK_SECRET go together: set both or neither.');
   const auditStreamer = config.AUDIT_WEBHOOK_URL && config.AUDIT_WEBHOOK_SECRET ? createAuditStreamer(database.db, { url: config.AUDIT_WEBHOOK_URL, secret: config.AUDIT_WEBHOOK_SECRET }, logger) : null;
-  /** The session logs, once the session service is wired (the audit views read them through this). */
-  let sessionsReader: SessionsReader | null = null;
+  const slack = buildSlackClients(config, logger, metrics, options.botIdentity);
 
-  const authorizationIndex = createAuthorizationIndex(database, clock, logger);
-  // Created below, once the admin service exists; the route only needs `verify` at request time.
-  const { app, receiver, socketMode, directoryClient, background } = createSlackClients(config, logger, metrics.slackCall, options.botIdentity);
-  const directory = createSlackDirectory(directoryClient, { logger });
-  const serviceDeps: ServiceDeps = {
+  // The jobs come last, but services call afterCommit from the start: it reaches the outbox once it exists.
+  const outbox = { kick: (): void => undefined };
+  const deps: ServiceDeps = {
     db: database.db,
     catalog: createCatalogCache(database.db),
-    directory,
+    directory: slack.directory,
     clock,
     admins: new Set(config.ACCESS_ADMINS),
-    afterCommit: () => outboxLoop?.kick(),
+    afterCommit: () => outbox.kick(),
     provisioners,
     metrics,
-    tickets: config.JIRA_BASE_URL && config.JIRA_EMAIL && config.JIRA_API_TOKEN ? jiraTracker({ baseUrl: config.JIRA_BASE_URL, email: config.JIRA_EMAIL, apiToken: config.JIRA_API_TOKEN }, logger) : null,
+    tickets,
     onCall,
   };
-  const requests = createRequestService(serviceDeps);
-  const reviews = createReviewService(serviceDeps);
-  const grants = createGrantService(serviceDeps);
-  const offboarding = createOffboardingService(serviceDeps);
-  const breakGlass = createBreakGlassService(serviceDeps);
-  const admin = createAdminService(serviceDeps);
-  const home = createHomeService(serviceDeps, requests, admin, breakGlass);
-  const profile = createProfileService(serviceDeps);
-  const apiKeys: ApiKeyService = createApiKeyService(database, admin, clock, logger);
-  const sessions = createSessionService(database.db, clock);
-  sessionsReader = sessions;
-  const capture = createSessionCapture({ db: database.db, sessions, activity: createPostgresActivity(options.secretEnv ?? {}), logger });
+  const services = buildServices(deps, database, logger, secretEnv);
   // Without PUBLIC_URL, links point at the port actually bound (PORT=0 picks one).
-  const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, () => config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`, () => clock.now());
-  const audit = createAuditViewService(serviceDeps, () => sessionsReader);
-  const actions = createRequestActions(serviceDeps);
-  const extensions = createExtensionService(serviceDeps);
-  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, auditLink: (id) => signer.link(`/audit/${id}`), logger, clock };
-  const pacer = createPacer(slackBudgets(config.SLACK_UPDATES_PER_MINUTE, config.SLACK_HOME_PUBLISHES_PER_MINUTE));
-  // Every 429 pauses that method for all callers, not just the one WebClient retried.
-  for (const client of [app.client, background]) client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, { url }: { url: string }) => pacer.pause(url.split('/').pop() ?? '', retrySec));
-  const messenger = createSlackMessenger(background, logger, (userId) => publishHome(slackDeps, background, userId), pacer);
-  const notifications = createNotificationService(database.db, messenger, {
-    admins: config.ACCESS_ADMINS,
-    person: async (userId) => {
-      try {
-        return await directory.person(userId);
-      } catch (e) {
-        if (isAppError(e) && e.code === 'not_allowed') return null; // Slack does not know this user
-        throw e;
-      }
-    },
-  });
-  const provisioning = createProvisioningService(serviceDeps, options.secretEnv ?? {}, messenger);
-  const lifecycle = createLifecycleJobs(serviceDeps, messenger);
-  // One handler per topic: a topic added to domain/outbox.ts without one here fails to compile.
-  const deliver = routeOutbox({ ...notifications.handlers, ...provisioning.handlers, ...lifecycle.handlers });
-  registerSlack(app, slackDeps);
-  registerDirectoryEvents(app, directory, logger, offboarding);
-  // Replays and future-dated requests are refused before Bolt sees them (see http/slack-guard.ts).
-  const httpServer = createHttpServer(receiver ? guardSlackRequests(receiver.requestListener, config.SLACK_SIGNING_SECRET, logger) : null, [
-    healthRoute(() => ping(database.db)),
-    livenessRoute(),
-    metricsRoute(metrics.registry, config.METRICS_TOKEN),
-    ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys.verify(h) }),
-    ...sessionRoutes(sessions, { verify: (h) => apiKeys.verify(h) }),
-    ...auditPageRoutes(audit, signer),
-    ...(options.extraRoutes ?? []),
-  ], logger);
-
   let listening = false;
-  let expiryWake: NodeJS.Timeout | undefined;
-
-  /**
-   * The expiry job polls every EXPIRY_INTERVAL_SECONDS; a grant ending before the next poll also gets a
-   * wake-up at its end, so access ends on time rather than up to one interval late (npm run bench measured
-   * p99 ≈ 1.2 s with a 1 s poll before). The poll stays the source of truth (ADR 0003): the timer is lost
-   * on restart, and the next poll finds what it would have ended.
-   */
-  async function expireAndPlan() {
-    await grants.expireDue();
-    const next = await nextGrantEnd(database.db);
-    clearTimeout(expiryWake);
-    const wait = next ? next.getTime() - clock.now().getTime() : Infinity;
-    if (wait < config.EXPIRY_INTERVAL_SECONDS * 1000) expiryWake = setTimeout(() => expiryLoop?.kick(), Math.max(0, wait) + 5).unref();
-  }
+  const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, () => config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`, () => clock.now());
+  const { notifications, provisioning, lifecycle, deliver } = buildSlackSide({ config, logger, database, deps, clients: slack, services, auditLink: (id) => signer.link(`/audit/${id}`), secretEnv });
+  const httpServer = buildHttpServer({ config, logger, database, metrics, services, signer, slackListener: slack.receiver?.requestListener ?? null, extraRoutes: options.extraRoutes ?? [] });
+  const background = buildJobs({
+    config,
+    logger,
+    clock,
+    database,
+    services,
+    work: { deliver, reconcile: () => provisioning.reconcile(), lifecycle: () => lifecycle.runOnce(), streamAudit: auditStreamer ? () => auditStreamer.drain() : null },
+  });
+  outbox.kick = background.kickOutbox;
 
   async function start(): Promise<{ port: number }> {
     await database.migrate();
@@ -194,29 +93,18 @@ export async function createAccessApp(options: AccessAppOptions) {
       logger.info(summary, 'applied ACCESS_CONFIG');
     }
     try {
-      await app.init();
+      await slack.app.init();
     } catch (error) {
       throw new StartupError(`Slack rejected the bot token (${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}). Check SLACK_BOT_TOKEN.`);
     }
-    await authorizationIndex.start();
-    await apiKeys.start();
-    const expired = await grants.expireDue();
+    await services.authorizationIndex.start();
+    await services.apiKeys.start();
+    const expired = await services.grants.expireDue();
     if (expired > 0) logger.info({ expired }, 'ended grants that ran out while the bot was down');
-    outboxLoop = startLoop('outbox', () => drainOutbox(database.db, deliver, logger, config.OUTBOX_LEASE_SECONDS), 2000, logger);
-    expiryLoop = startLoop('expiry', expireAndPlan, config.EXPIRY_INTERVAL_SECONDS * 1000, logger);
-    lifecycleLoop = startLoop('lifecycle', () => lifecycle.runOnce(), config.LIFECYCLE_INTERVAL_SECONDS * 1000, logger);
-    await logAuditHead(database.db, logger);
-    auditHeadLoop = startLoop('audit-head', () => logAuditHead(database.db, logger), config.AUDIT_HEAD_LOG_SECONDS * 1000, logger);
-    if (auditStreamer) auditStreamLoop = startLoop('audit-stream', () => auditStreamer.drain(), 5000, logger);
-    reconcileLoop = startLoop('reconcile', () => provisioning.reconcile(), config.RECONCILE_INTERVAL_SECONDS * 1000, logger);
-    // Holders of active grants whom Slack deactivated while no user_change reached us (the bot was down).
-    offboardingLoop = startLoop('offboarding', () => offboarding.reconcile(), config.RECONCILE_INTERVAL_SECONDS * 1000, logger);
-    offboardingLoop.kick();
-    captureLoop = startLoop('session-capture', async () => (lastCapture = await capture.captureOnce()), config.SESSION_SAMPLE_SECONDS * 1000, logger);
-    outboxLoop.kick();
-    if (socketMode) {
+    await background.start();
+    if (slack.socketMode) {
       try {
-        await app.start();
+        await slack.app.start();
       } catch (error) {
         const code = (error as { data?: { error?: string }; code?: string }).data?.error ?? (error as Error).message;
         throw new StartupError(`Slack refused the Socket Mode connection (${code}). Check SLACK_APP_TOKEN: an app-level token with the connections:write scope.`);
@@ -224,28 +112,21 @@ export async function createAccessApp(options: AccessAppOptions) {
     }
     const port = await listen(httpServer, config.PORT, config.HOST);
     listening = true;
-    logger.info({ port, socketMode, database: database.kind }, 'access requests bot is running');
+    logger.info({ port, socketMode: slack.socketMode, database: database.kind }, 'access requests bot is running');
     return { port };
   }
 
   async function stop() {
-    await outboxLoop?.stop();
-    clearTimeout(expiryWake);
-    await expiryLoop?.stop();
-    await lifecycleLoop?.stop();
-    await reconcileLoop?.stop();
-    await offboardingLoop?.stop();
-    await captureLoop?.stop();
-    await auditHeadLoop?.stop();
-    await auditStreamLoop?.stop();
-    await authorizationIndex.stop().catch(() => undefined);
-    await apiKeys.stop().catch(() => undefined);
-    if (socketMode) await app.stop().catch(() => undefined);
+    await background.stop();
+    await services.authorizationIndex.stop().catch(() => undefined);
+    await services.apiKeys.stop().catch(() => undefined);
+    if (slack.socketMode) await slack.app.stop().catch(() => undefined);
     if (listening) await close(httpServer);
     listening = false;
     await database.close();
   }
 
+  const { requests, reviews, grants, offboarding, breakGlass, admin, home, authorizationIndex, apiKeys, sessions } = services;
   return {
     start,
     stop,
@@ -257,24 +138,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     },
     services: { requests, reviews, grants, offboarding, breakGlass, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
-    jobs: {
-      streamAudit: () => auditStreamer?.drain() ?? Promise.resolve(0),
-      expireNow: () => expiryLoop!.runNow(),
-      /** The periodic check for deactivated holders of active grants, now. */
-      offboardNow: () => offboardingLoop!.runNow(),
-      /** Reminders, escalation, pending TTL, end warnings and scheduled starts, now (by the app's clock). */
-      lifecycleNow: () => lifecycleLoop!.runNow(),
-      /** One session-capture sample now (after any under way); its counts. */
-      captureNow: async () => {
-        lastCapture = null;
-        await captureLoop!.runNow();
-        return lastCapture as CaptureCounts | null;
-      },
-      drainOutbox: async () => {
-        await outboxLoop!.runNow();
-        await outboxLoop!.idle();
-      },
-    },
+    jobs: background.now,
   };
 }
 

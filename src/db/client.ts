@@ -40,6 +40,15 @@ export interface PoolStats {
   waiting: number;
 }
 
+/**
+ * How long a closed pooled connection waits before it connects again. postgres-js counts failures across
+ * the whole pool and waits up to 20 s (3^n / 100 s): after a restart killed all ten connections, the last
+ * ones waited 10-20 s while requests queued behind them, and a form's answer missed Slack's 3 s. A
+ * connection is only re-opened when a query needs it (a refused connect is cheap, a hanging one ends at
+ * connect_timeout), so a cap of 0.2 s does not hammer a database that is down.
+ */
+export const reconnectDelaySeconds = (failures: number) => (0.5 + Math.random() / 2) * Math.min(0.02 * 2 ** failures, 0.2);
+
 /** `sql.begin`, tried again while a stale connection refuses it before the transaction's body started. */
 async function beginOnce(target: postgres.Sql, args: Parameters<postgres.Sql['begin']>): Promise<unknown> {
   const fn = args.at(-1) as (tx: postgres.TransactionSql) => unknown;
@@ -106,7 +115,7 @@ export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: t
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('url' in target) {
-    const sql = postgres(target.url, { onnotice: () => {}, max: POOL_MAX, connect_timeout: 10 });
+    const sql = postgres(target.url, { onnotice: () => {}, max: POOL_MAX, connect_timeout: 10, backoff: reconnectDelaySeconds });
     const counter = new PoolCounter(POOL_MAX);
     // drizzle runs every statement through `unsafe` and every transaction through `begin`. A postgres-js
     // query runs when first awaited; `.values()` (which drizzle may chain) only sets a flag, so the

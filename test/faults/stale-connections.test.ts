@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../src/db/client.js';
+import { openDatabase, reconnectDelaySeconds, type Database } from '../../src/db/client.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -39,5 +39,12 @@ describe('a pool whose connections all died at once', () => {
       const answers = await Promise.allSettled([...reads, ...writes]);
       expect(answers.filter((a) => a.status === 'rejected').map((a) => String((a as PromiseRejectedResult).reason))).toEqual([]);
     }
+  });
+});
+
+describe('reconnecting after failures', () => {
+  it('waits at most 0.2 s however many connects failed (postgres-js alone waits up to 20 s)', () => {
+    for (const failures of [0, 1, 5, 10, 50]) expect(reconnectDelaySeconds(failures)).toBeLessThanOrEqual(0.2);
+    expect(reconnectDelaySeconds(1)).toBeLessThan(0.05);
   });
 });

@@ -1,0 +1,45 @@
+import type { RequestListener } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { ping, type Database } from '../db/client.js';
+import { auditPageRoutes } from '../http/audit-page.js';
+import { authorizationRoutes } from '../http/authorization-api.js';
+import { healthRoute, livenessRoute } from '../http/health.js';
+import { metricsRoute } from '../http/metrics.js';
+import { createHttpServer, type Route } from '../http/server.js';
+import { sessionRoutes } from '../http/sessions-api.js';
+import type { LinkSigner } from '../http/signed-link.js';
+import { guardSlackRequests } from '../http/slack-guard.js';
+import type { PrometheusMetrics } from '../observability/prometheus-metrics.js';
+import type { Services } from './services.js';
+
+/**
+ * The one HTTP server: Slack's events (signature, replay and clock checks before Bolt sees them, see
+ * http/slack-guard.ts), health and liveness, metrics, the gateways' API, session reports, audit pages.
+ */
+export function buildHttpServer(input: {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  metrics: PrometheusMetrics;
+  services: Services;
+  signer: LinkSigner;
+  slackListener: RequestListener | null;
+  extraRoutes: Route[];
+}) {
+  const { config, services } = input;
+  const verify = (header: string | undefined) => services.apiKeys.verify(header);
+  return createHttpServer(
+    input.slackListener ? guardSlackRequests(input.slackListener, config.SLACK_SIGNING_SECRET, input.logger) : null,
+    [
+      healthRoute(() => ping(input.database.db)),
+      livenessRoute(),
+      metricsRoute(input.metrics.registry, config.METRICS_TOKEN),
+      ...authorizationRoutes(services.authorizationIndex, { verify }),
+      ...sessionRoutes(services.sessions, { verify }),
+      ...auditPageRoutes(services.audit, input.signer),
+      ...input.extraRoutes,
+    ],
+    input.logger,
+  );
+}

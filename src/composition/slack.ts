@@ -1,0 +1,71 @@
+import { WebClientEvent } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { isAppError } from '../domain/errors.js';
+import { routeOutbox } from '../domain/outbox.js';
+import type { PrometheusMetrics } from '../observability/prometheus-metrics.js';
+import { createLifecycleJobs } from '../services/lifecycle-jobs.js';
+import { createNotificationService } from '../services/notification-service.js';
+import type { ServiceDeps } from '../services/ports.js';
+import { createProvisioningService } from '../services/provisioning-service.js';
+import { createSlackClients } from '../slack/clients.js';
+import type { SlackDeps } from '../slack/deps.js';
+import { createSlackDirectory } from '../slack/directory.js';
+import { registerDirectoryEvents } from '../slack/directory-events.js';
+import { publishHome } from '../slack/home/listeners.js';
+import { createSlackMessenger } from '../slack/messenger.js';
+import { createPacer, slackBudgets } from '../slack/pacer.js';
+import { registerSlack } from '../slack/register.js';
+import type { Services } from './services.js';
+
+/** Bolt (HTTP receiver or Socket Mode), the Web API clients and the directory of people and groups. */
+export function buildSlackClients(config: Config, logger: Logger, metrics: PrometheusMetrics, botIdentity?: { botId: string; botUserId: string }) {
+  const clients = createSlackClients(config, logger, metrics.slackCall, botIdentity);
+  return { ...clients, directory: createSlackDirectory(clients.directoryClient, { logger }) };
+}
+
+export type SlackClients = ReturnType<typeof buildSlackClients>;
+
+/**
+ * What reaches people through Slack: the paced messenger, the services that speak through it
+ * (notifications, provisioning, lifecycle), the outbox router over their handlers, and every listener.
+ */
+export function buildSlackSide(input: {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  deps: ServiceDeps;
+  clients: SlackClients;
+  services: Services;
+  auditLink: (requestId: string) => string;
+  secretEnv: Record<string, string | undefined>;
+}) {
+  const { config, logger, deps, clients, services } = input;
+  const { app, background, directory } = clients;
+  const { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit } = services;
+  // Use cases only: the listeners never see the database, the sessions store or the provisioners.
+  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, auditLink: input.auditLink, logger, clock: deps.clock };
+  const pacer = createPacer(slackBudgets(config.SLACK_UPDATES_PER_MINUTE, config.SLACK_HOME_PUBLISHES_PER_MINUTE));
+  // Every 429 pauses that method for all callers, not just the one WebClient retried.
+  for (const client of [app.client, background]) client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, { url }: { url: string }) => pacer.pause(url.split('/').pop() ?? '', retrySec));
+  const messenger = createSlackMessenger(background, logger, (userId) => publishHome(slackDeps, background, userId), pacer);
+  const notifications = createNotificationService(input.database.db, messenger, {
+    admins: config.ACCESS_ADMINS,
+    person: async (userId) => {
+      try {
+        return await directory.person(userId);
+      } catch (e) {
+        if (isAppError(e) && e.code === 'not_allowed') return null; // Slack does not know this user
+        throw e;
+      }
+    },
+  });
+  const provisioning = createProvisioningService(deps, input.secretEnv, messenger);
+  const lifecycle = createLifecycleJobs(deps, messenger);
+  // One handler per topic: a topic added to domain/outbox.ts without one here fails to compile.
+  const deliver = routeOutbox({ ...notifications.handlers, ...provisioning.handlers, ...lifecycle.handlers });
+  registerSlack(app, slackDeps);
+  registerDirectoryEvents(app, directory, logger, services.offboarding);
+  return { notifications, provisioning, lifecycle, deliver };
+}
