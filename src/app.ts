@@ -11,6 +11,10 @@ import { createPrometheusMetrics } from './observability/prometheus-metrics.js';
 import { createSlackClients } from './slack/clients.js';
 import { guardSlackRequests } from './http/slack-guard.js';
 import { createLinkSigner } from './http/signed-link.js';
+import { createSignInTokens } from './http/sign-in-token.js';
+import { oidcRoutes } from './http/oidc-routes.js';
+import { openIdProvider } from './integrations/oidc.js';
+import { createIdentityService } from './services/identity-service.js';
 import { createAuditViewService, type SessionsReader } from './services/audit-view-service.js';
 import { createAuditStreamer, logAuditHead } from './services/audit-stream.js';
 import { close, createHttpServer, listen, type Route } from './http/server.js';
@@ -125,11 +129,18 @@ export async function createAccessApp(options: AccessAppOptions) {
   sessionsReader = sessions;
   const capture = createSessionCapture({ db: database.db, sessions, activity: createPostgresActivity(options.secretEnv ?? {}), logger });
   // Without PUBLIC_URL, links point at the port actually bound (PORT=0 picks one).
-  const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, () => config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`, () => clock.now());
+  const publicUrl = () => (config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`).replace(/\/$/, '');
+  const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, publicUrl, () => clock.now());
+  // OpenID Connect identity linking and step-up (docs/identity.md); null without OIDC_ISSUER.
+  const signInTokens = createSignInTokens(config.SLACK_SIGNING_SECRET, () => clock.now());
+  const oidc = config.OIDC_ISSUER && config.OIDC_CLIENT_ID
+    ? openIdProvider({ issuer: config.OIDC_ISSUER, clientId: config.OIDC_CLIENT_ID, clientSecret: config.OIDC_CLIENT_SECRET, scopes: config.OIDC_SCOPES, redirectUri: () => `${publicUrl()}/oidc/callback` }, logger)
+    : null;
+  const identity = createIdentityService(serviceDeps, oidc, (userId, purpose, requestId) => `${publicUrl()}/oidc/start?token=${signInTokens.sign({ userId, purpose, requestId })}`);
   const audit = createAuditViewService(serviceDeps, () => sessionsReader);
   const actions = createRequestActions(serviceDeps);
   const extensions = createExtensionService(serviceDeps);
-  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, auditLink: (id) => signer.link(`/audit/${id}`), logger, clock };
+  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, identity, auditLink: (id) => signer.link(`/audit/${id}`), logger, clock };
   const pacer = createPacer(slackBudgets(config.SLACK_UPDATES_PER_MINUTE, config.SLACK_HOME_PUBLISHES_PER_MINUTE));
   // Every 429 pauses that method for all callers, not just the one WebClient retried.
   for (const client of [app.client, background]) client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, { url }: { url: string }) => pacer.pause(url.split('/').pop() ?? '', retrySec));
@@ -159,6 +170,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     ...authorizationRoutes(authorizationIndex, { verify: (h) => apiKeys.verify(h) }),
     ...sessionRoutes(sessions, { verify: (h) => apiKeys.verify(h) }),
     ...auditPageRoutes(audit, signer),
+    ...oidcRoutes(identity, signInTokens, logger, () => publicUrl().startsWith('https:')),
     ...(options.extraRoutes ?? []),
   ], logger);
 
@@ -247,7 +259,7 @@ export async function createAccessApp(options: AccessAppOptions) {
       const address = listening ? httpServer.address() : null;
       return address && typeof address === 'object' ? address.port : 0;
     },
-    services: { requests, reviews, grants, offboarding, breakGlass, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
+    services: { identity, requests, reviews, grants, offboarding, breakGlass, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: {
       streamAudit: () => auditStreamer?.drain() ?? Promise.resolve(0),

@@ -126,3 +126,10 @@ export const ResourceForm = {
 
 /** The element action id inside every form block (block ids tell the fields apart). */
 export const FIELD = 'value';
+
+/** Identity linking and step-up (link buttons: Slack opens the URL and still sends a block_actions, acked). */
+export const IdentityIds = {
+  linkButton: 'identity.link',
+  signInButton: 'identity.sign_in',
+  homeLinkButton: 'identity.home_link',
+} as const;

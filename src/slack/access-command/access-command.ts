@@ -8,6 +8,7 @@ import { buildAuditModal } from '../audit/audit-modal.js';
 import { breakGlassCommand, openBreakGlassModal } from '../break-glass/listeners.js';
 import { openRequestModal } from '../request/listeners.js';
 import { isRequestId } from '../state.js';
+import { linkPrompt } from '../identity/sign-in-prompt.js';
 import { HELP_TEXT, renderMyRequests, renderPending } from './request-list.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -76,6 +77,16 @@ export function accessCommandHandler(deps: SlackDeps) {
           } else {
             await reply('Admins manage API keys for the authorization API: `/access apikey create <name>`, `/access apikey list`, `/access apikey revoke key_…`.');
           }
+          return;
+        }
+        case 'link': {
+          const prompt = await linkPrompt(deps, userId);
+          await reply(prompt.text, prompt.blocks);
+          return;
+        }
+        case 'unlink': {
+          const gone = await deps.identity.unlink(userId);
+          await reply(gone ? 'Unlinked your company identity. Flows that require a link will ask you to link again: `/access link`.' : 'You have no linked company identity.');
           return;
         }
         case 'ssh-key': {

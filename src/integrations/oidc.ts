@@ -1,0 +1,103 @@
+import * as client from 'openid-client';
+import type { Logger } from 'pino';
+import { AppError } from '../domain/errors.js';
+import type { OidcProvider, SignInClaims } from '../services/ports.js';
+
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  /** Absent: a public client (PKCE only, token_endpoint_auth_method none). */
+  clientSecret?: string | undefined;
+  scopes: string;
+  /** `${PUBLIC_URL}/oidc/callback`, read when needed (the port may be picked at start-up). */
+  redirectUri: () => string;
+}
+
+/** http:// issuers are allowed only on this machine (the provider double, a local Keycloak). */
+const isLocal = (url: URL) => url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+
+/**
+ * Why openid-client refused the answer, as a sentence a person may read (never the token itself).
+ * The codes are oauth4webapi's; anything else is a provider that could not be reached or answered badly.
+ */
+function reasonOf(error: unknown): string {
+  const e = error as { code?: string; message?: string; error?: string; cause?: { claim?: string } };
+  const message = e.message ?? '';
+  if (e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED' || /expired|"exp"/.test(message)) return 'The identity provider sent an expired ID token.';
+  if (e.code === 'OAUTH_JWS_SIGNATURE_VERIFICATION_FAILED' || /signature/i.test(message)) return "The ID token's signature does not match the identity provider's keys.";
+  if (/"aud"|audience/.test(message)) return 'The ID token was issued for another application, not this bot.';
+  if (/"iss"|issuer/.test(message)) return 'The ID token was issued by another identity provider.';
+  if (/nonce/.test(message)) return 'The ID token does not belong to this sign-in (nonce mismatch).';
+  if (/state/.test(message)) return 'The answer does not belong to this sign-in (state mismatch).';
+  if (e.error === 'invalid_grant') return 'The identity provider refused the sign-in code (used already, expired, or the PKCE check failed).';
+  if (e.error) return `The identity provider refused the sign-in (${e.error}).`;
+  return 'The identity provider could not be reached or answered in a way that could not be verified.';
+}
+
+/**
+ * The bot as an OpenID Connect relying party through openid-client (certified): discovery, authorization
+ * code with PKCE (S256), and the ID token's issuer, audience, signature (JWKS), expiry and nonce checked
+ * by the library. Discovery happens on first use and again after a failure.
+ */
+export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProvider {
+  const issuerUrl = new URL(settings.issuer);
+  let discovered: Promise<client.Configuration> | null = null;
+
+  function configuration(): Promise<client.Configuration> {
+    discovered ??= client
+      .discovery(
+        issuerUrl,
+        settings.clientId,
+        settings.clientSecret ? { client_secret: settings.clientSecret } : { token_endpoint_auth_method: 'none' },
+        settings.clientSecret ? client.ClientSecretBasic(settings.clientSecret) : client.None(),
+        { execute: isLocal(issuerUrl) ? [client.allowInsecureRequests] : [], timeout: 10 },
+      )
+      .catch((error: unknown) => {
+        discovered = null;
+        throw error;
+      });
+    return discovered;
+  }
+
+  return {
+    name: issuerUrl.host,
+    async authorizationUrl(checks, fresh) {
+      const config = await configuration();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: settings.redirectUri(),
+        scope: settings.scopes,
+        state: checks.state,
+        nonce: checks.nonce,
+        code_challenge: await client.calculatePKCECodeChallenge(checks.codeVerifier),
+        code_challenge_method: 'S256',
+        ...(fresh ? { prompt: 'login' } : {}),
+      });
+      return url.href;
+    },
+    async exchange(callbackUrl, checks): Promise<SignInClaims> {
+      try {
+        const config = await configuration();
+        // The callback as the provider addressed it (behind a proxy the server sees another host).
+        const current = new URL(settings.redirectUri());
+        current.search = callbackUrl.search;
+        const tokens = await client.authorizationCodeGrant(config, current, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, expectedNonce: checks.nonce, idTokenExpected: true });
+        const claims = tokens.claims();
+        if (!claims) throw new Error('no ID token');
+        const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [];
+        return {
+          issuer: claims.iss,
+          subject: claims.sub,
+          email: typeof claims.email === 'string' ? claims.email.toLowerCase() : null,
+          emailVerified: claims.email_verified === true,
+          authTime: typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : null,
+          amr,
+          acr: typeof claims.acr === 'string' ? claims.acr : null,
+        };
+      } catch (error) {
+        const reason = reasonOf(error);
+        logger.warn({ code: (error as { code?: string }).code, error: (error as { error?: string }).error, msg: (error as Error).message }, 'OIDC sign-in refused');
+        throw new AppError('sign_in_failed', 'OIDC sign-in refused', { reason });
+      }
+    },
+  };
+}
