@@ -21,17 +21,31 @@ const isLocal = (url: URL) => url.protocol === 'http:' && ['localhost', '127.0.0
  * The codes are oauth4webapi's; anything else is a provider that could not be reached or answered badly.
  */
 function reasonOf(error: unknown): string {
-  const e = error as { code?: string; message?: string; error?: string; cause?: { claim?: string } };
-  const message = e.message ?? '';
-  if (e.code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED' || /expired|"exp"/.test(message)) return 'The identity provider sent an expired ID token.';
-  if (e.code === 'OAUTH_JWS_SIGNATURE_VERIFICATION_FAILED' || /signature/i.test(message)) return "The ID token's signature does not match the identity provider's keys.";
-  if (/"aud"|audience/.test(message)) return 'The ID token was issued for another application, not this bot.';
-  if (/"iss"|issuer/.test(message)) return 'The ID token was issued by another identity provider.';
-  if (/nonce/.test(message)) return 'The ID token does not belong to this sign-in (nonce mismatch).';
-  if (/state/.test(message)) return 'The answer does not belong to this sign-in (state mismatch).';
-  if (e.error === 'invalid_grant') return 'The identity provider refused the sign-in code (used already, expired, or the PKCE check failed).';
-  if (e.error) return `The identity provider refused the sign-in (${e.error}).`;
+  // openid-client wraps oauth4webapi's error: read the whole chain (codes, messages, the claim compared).
+  const chain: Array<{ code?: string; message?: string; error?: string; claim?: string; cause?: unknown }> = [];
+  for (let e = error; e && typeof e === 'object' && chain.length < 4; e = (e as { cause?: unknown }).cause) chain.push(e as never);
+  const codes = chain.map((e) => e.code ?? '').join(' ');
+  const text = chain.map((e) => `${e.message ?? ''} ${e.claim ?? ''}`).join(' ');
+  const oauthError = chain.find((e) => typeof e.error === 'string')?.error;
+  if (/TIMESTAMP_CHECK/.test(codes) || /"exp"|expired|expiration/.test(text)) return 'The identity provider sent an expired ID token.';
+  if (/SIGNATURE/.test(codes) || /signature/i.test(text)) return "The ID token's signature does not match the identity provider's keys.";
+  if (/"aud"|\baud\b|audience/.test(text)) return 'The ID token was issued for another application, not this bot.';
+  if (/nonce/.test(text)) return 'The ID token does not belong to this sign-in (nonce mismatch).';
+  if (/"iss"|\biss\b|issuer/.test(text)) return 'The ID token was issued by another identity provider.';
+  if (/state/.test(text)) return 'The answer does not belong to this sign-in (state mismatch).';
+  if (oauthError === 'invalid_grant') return 'The identity provider refused the sign-in code (used already, expired, or the PKCE check failed).';
+  if (oauthError) return `The identity provider refused the sign-in (${oauthError}).`;
   return 'The identity provider could not be reached or answered in a way that could not be verified.';
+}
+
+/** What the log keeps of a refusal: codes and messages of the chain, never the response (it holds tokens). */
+function logged(error: unknown) {
+  const out: Array<{ code?: string; message?: string; error?: string }> = [];
+  for (let e = error; e && typeof e === 'object' && out.length < 4; e = (e as { cause?: unknown }).cause) {
+    const x = e as { code?: string; message?: string; error?: string };
+    out.push({ code: x.code, message: x.message, error: typeof x.error === 'string' ? x.error : undefined });
+  }
+  return out;
 }
 
 /**
@@ -52,6 +66,12 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
         settings.clientSecret ? client.ClientSecretBasic(settings.clientSecret) : client.None(),
         { execute: isLocal(issuerUrl) ? [client.allowInsecureRequests] : [], timeout: 10 },
       )
+      .then((config) => {
+        // ID tokens from the token endpoint are trusted over TLS by default (OIDC Core 3.1.3.7); we verify
+        // their signature against the provider's JWKS anyway: a proxy or a http:// test provider proves nothing.
+        client.enableNonRepudiationChecks(config);
+        return config;
+      })
       .catch((error: unknown) => {
         discovered = null;
         throw error;
@@ -95,7 +115,7 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
         };
       } catch (error) {
         const reason = reasonOf(error);
-        logger.warn({ code: (error as { code?: string }).code, error: (error as { error?: string }).error, msg: (error as Error).message }, 'OIDC sign-in refused');
+        logger.warn({ chain: logged(error) }, 'OIDC sign-in refused');
         throw new AppError('sign_in_failed', 'OIDC sign-in refused', { reason });
       }
     },

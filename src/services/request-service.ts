@@ -12,6 +12,7 @@ import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
 import { checkTickets } from './ticket-check.js';
+import { findLink } from '../db/identity-queries.js';
 import { ticketHint } from '../domain/ticket.js';
 import { approverIdentity, approverIdsOf, requesterIdentity, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
@@ -35,6 +36,8 @@ export interface RequestForm {
   justificationOptional: boolean;
   /** This person may request SSH resources whose certificates need their public key, and has none yet. */
   asksForSshKey: boolean;
+  /** Resources whose flow requires a linked company identity, which this person has not linked (empty: none). */
+  needLink?: string[];
 }
 
 export interface SubmitInput {
@@ -98,7 +101,9 @@ export function createRequestService(deps: ServiceDeps) {
     const asksForSshKey = requestable.some((r) => needsSshKey(r.resource)) && !(await sshKeyOf(db, userId));
     const wanted = preselect?.trim().toLowerCase();
     const found = wanted ? requestable.find((r) => r.resource.name === wanted) : undefined;
+    const linked = requestable.some((r) => r.flows.some((f) => f.identity?.requireLink)) ? (await findLink(db, userId)) !== null : true;
     return {
+      needLink: linked ? [] : requestable.filter((r) => r.flows.every((f) => f.identity?.requireLink)).map((r) => r.resource.name),
       requestable,
       preselected: found ? [found.resource.name] : [],
       unknownPreselect: wanted && !found ? wanted : null,
@@ -168,6 +173,10 @@ export function createRequestService(deps: ServiceDeps) {
       else if (!offered.includes(duration)) errors.duration = `${names} can be requested for ${offered.map(formatDuration).join(', ')}.`;
       const problem = justificationProblem(plan.flow.justification, justification);
       if (problem) errors.justification = problem;
+    }
+    // Flows that require a linked identity (domain/identity-link.ts): an unlinked requester is told how.
+    if (plans.some((p) => p.flow.identity?.requireLink) && !(await findLink(db, input.requesterId))) {
+      errors.resources = `Link your company identity first: /access link (${plans.filter((p) => p.flow.identity?.requireLink).flatMap((p) => p.resources.map((r) => r.name)).join(', ')} ${plans.length === 1 && plans[0]!.resources.length === 1 ? 'needs' : 'need'} it).`;
     }
     if (Object.keys(errors).length > 0) return { ok: false, errors };
     // After every other check, so a form with a typo costs no call to Jira.

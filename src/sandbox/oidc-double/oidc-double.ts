@@ -59,7 +59,10 @@ interface Grant {
 }
 
 export async function startOidcDouble(options: { clientId: string; clientSecret?: string | null; user?: OidcUser | null; now?: () => Date }): Promise<OidcDouble> {
+  // `now` is the world's clock (the sandbox's and the tests' movable one) for auth_time; iat and exp follow
+  // real time, which is what openid-client checks them against.
   const now = () => Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
+  const realNow = () => Math.floor(Date.now() / 1000);
   const signing = await generateKeyPair('RS256', { extractable: true });
   const stranger = await generateKeyPair('RS256');
   const kid = randomBytes(8).toString('hex');
@@ -93,7 +96,7 @@ export async function startOidcDouble(options: { clientId: string; clientSecret?
   }
 
   async function idToken(grant: Grant): Promise<string> {
-    const t = now();
+    const t = realNow();
     const claims: Record<string, unknown> = {
       email: grant.user.email,
       email_verified: grant.user.emailVerified ?? true,
