@@ -18,6 +18,7 @@ resources:
   - { name: prod-db, type: database }
   - { name: staging-db, type: database }
   - { name: web-1, type: ssh }
+  - { name: ops-db, type: database }
 flows:
   - name: prod
     resources: { names: [prod-db] }
@@ -36,6 +37,13 @@ flows:
     requesters: { users: [U0REQ] }
     approvers: { users: [U0APPR] }
     max_duration: 8h
+    identity: { step_up_minutes: 15 }
+  - name: ops
+    resources: { names: [ops-db] }
+    requesters: { users: [U0REQ] }
+    approvers: { users: [U0APPR] }
+    max_duration: 8h
+    break_glass: { users: [U0DBA1], max_duration: 1h }
     identity: { step_up_minutes: 15 }
 `;
 
@@ -212,6 +220,25 @@ describe('step-up for approval', () => {
     const [event] = await h.sql`select details from audit_events where request_id = ${id!} and action = 'request.approved'`;
     const link = await linkOf(PEOPLE.approver);
     expect(event!.details.step_up).toEqual({ issuer: idp.issuer, subject: 'okta|alex', auth_time: (link!.auth_time as Date).toISOString(), amr: ['pwd', 'mfa', 'otp'], acr: null });
+    // Provisioners and the authorization API map Rita by her linked, verified e-mail, not Slack's (rita@example.com).
+    const [grant] = await h.sql`select requester_email from grants where request_id = ${id!}`;
+    expect(grant!.requester_email).toBe('rita@corp.example');
+  });
+
+  it('break-glass under a step-up flow asks for a sign-in first; after it the grant is made and its audit event carries the claims', async () => {
+    const refused = await replyTo(h, () => h.driver.command(PEOPLE.dba, '/access', 'break-glass ops-db 30m INC-1 the database is down'));
+    expect(allText(refused)).toContain('recent sign-in');
+    expect((await h.sql`select count(*)::int as n from grants g join access_requests r on r.id = g.request_id where r.requester_id = ${PEOPLE.dba}`)[0]!.n).toBe(0);
+    idp.signInAs({ sub: 'okta|dana', email: 'dana@corp.example', amr: ['hwk'] });
+    const page = await browse(/"url":"([^"]+)"/.exec(allText(refused.blocks))![1]!);
+    expect(page.text).toContain('Signed in as dana@corp.example');
+    const granted = await replyTo(h, () => h.driver.command(PEOPLE.dba, '/access', 'break-glass ops-db 30m INC-1 the database is down'));
+    expect(granted.text).toContain('Break-glass access granted');
+    const [event] = await h.sql`select details from audit_events where action = 'request.break_glass' and actor = ${PEOPLE.dba}`;
+    expect(event!.details.step_up).toMatchObject({ issuer: idp.issuer, subject: 'okta|dana', amr: ['hwk'] });
+    // Dana has no e-mail in Slack; the grant knows her by the linked one.
+    const [grant] = await h.sql`select g.requester_email from grants g join access_requests r on r.id = g.request_id where r.requester_id = ${PEOPLE.dba}`;
+    expect(grant!.requester_email).toBe('dana@corp.example');
   });
 
   it('a sign-in older than the flow allows is stale again: the next click asks again, and the decision re-checks it in its transaction', async () => {
@@ -221,7 +248,7 @@ describe('step-up for approval', () => {
     const modal = h.slack.topView(PEOPLE.approver)!;
     h.clock.advance(16);
     const res = await h.driver.submitView(PEOPLE.approver, modal.id, {});
-    expect(allText(res.json)).toContain('sign in with the company identity provider');
+    expect(allText(res.json)).toContain('recent sign-in with the company identity provider');
     expect(await statusOf(h, id!)).toBe('pending');
     expect(allText(await clickApprove(PEOPLE.approver, id!))).toContain('Sign in to approve');
   });

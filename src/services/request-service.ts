@@ -14,7 +14,7 @@ import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
 import { checkTickets } from './ticket-check.js';
 import { findLink } from '../db/identity-queries.js';
 import { ticketHint } from '../domain/ticket.js';
-import { approverIdentity, approverIdsOf, requesterIdentity, requireMember } from './identity.js';
+import { approverIdentity, approverIdsOf, requesterIdentity, requireMember, mappedEmailOf } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
@@ -195,7 +195,7 @@ export function createRequestService(deps: ServiceDeps) {
     // A flow's auto-approval rule may grant a request at once (read-only, untuned); the rest wait for people.
     // A ticket Jira could not confirm goes to people, who see the warning, never to a rule.
     const automatic = plans.map((p, i) => (tickets.snapshots[i]?.checked === false ? null : autoApprovalFor(p.flow, p.resources, duration, now)));
-    const requesterEmail = automatic.some(Boolean) ? ((await directory.person(input.requesterId).catch(() => null))?.email ?? null) : null;
+    const requesterEmail = automatic.some(Boolean) ? await mappedEmailOf(db, directory, input.requesterId) : null;
     const stored = await db.transaction(async (tx) => {
       for (const [i, plan] of plans.entries()) {
         const id = ids[i]!;

@@ -11,7 +11,7 @@ import { narrowestPolicy, PolicySchema, type Policy, type ResourceGrant } from '
 import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
 import { NO_DEFAULTS, type Resource, type TuningOffer } from '../domain/resource.js';
 import { writeGrant } from './grant-writer.js';
-import { deciderIdentity, requireMember } from './identity.js';
+import { deciderIdentity, requireMember, mappedEmailOf } from './identity.js';
 import { applyExtension } from './extension-service.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
@@ -144,7 +144,7 @@ export function createReviewService(deps: ServiceDeps) {
     if (errors) return { ok: false, errors };
     const mine: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
     // Read before the transaction: no network call while the row is locked.
-    const requesterEmail = (await directory.person(current.requesterId).catch(() => null))?.email ?? null;
+    const requesterEmail = await mappedEmailOf(db, directory, current.requesterId);
 
     const outcome = await decide(input.requestId, identity, async (tx, row, flow, now, stepUp) => {
       const earlier = await approvalsOf(tx, row.id);

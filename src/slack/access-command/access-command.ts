@@ -8,7 +8,7 @@ import { buildAuditModal } from '../audit/audit-modal.js';
 import { breakGlassCommand, openBreakGlassModal } from '../break-glass/listeners.js';
 import { openRequestModal } from '../request/listeners.js';
 import { isRequestId } from '../state.js';
-import { linkPrompt } from '../identity/sign-in-prompt.js';
+import { linkPrompt, stepUpPrompt } from '../identity/sign-in-prompt.js';
 import { HELP_TEXT, renderMyRequests, renderPending } from './request-list.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -104,7 +104,9 @@ export function accessCommandHandler(deps: SlackDeps) {
           await reply(HELP_TEXT);
       }
     } catch (error) {
-      await reply(describeFailure(deps.logger, error, { action: `command.${sub}`, slack_user: userId }));
+      const text = describeFailure(deps.logger, error, { action: `command.${sub}`, slack_user: userId });
+      const prompt = stepUpPrompt(deps, userId, error);
+      await (prompt ? reply(prompt.text, prompt.blocks) : reply(text));
     }
   };
 }

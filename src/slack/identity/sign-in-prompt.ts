@@ -38,7 +38,7 @@ export function stepUpPrompt(deps: SlackDeps, userId: string, error: unknown): {
   } catch (e) {
     return { text: errorText(e), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: errorText(e) } }] };
   }
-  return { text, blocks: signInBlocks(text, 'Sign in to approve', url, IdentityIds.signInButton) };
+  return { text, blocks: signInBlocks(text, requestId ? 'Sign in to approve' : 'Sign in', url, IdentityIds.signInButton) };
 }
 
 /** Says the prompt where the person clicked: under the message (ephemeral) or in a small modal. */
