@@ -54,8 +54,15 @@ let idp: OidcDouble;
 let h: Harness;
 
 beforeAll(async () => {
-  idp = await startOidcDouble({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, now: () => (h ? h.clock.now() : new Date()) });
-  h = await startHarness({ accessFile, env: { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: CLIENT_ID, OIDC_CLIENT_SECRET: CLIENT_SECRET } });
+  idp = await startOidcDouble({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    now: () => (h ? h.clock.now() : new Date()),
+  });
+  h = await startHarness({
+    accessFile,
+    env: { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: CLIENT_ID, OIDC_CLIENT_SECRET: CLIENT_SECRET },
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -95,7 +102,8 @@ async function linkButtonUrl(user: string): Promise<string> {
 }
 
 async function linkOf(user: string) {
-  const [row] = await h.sql`select issuer, subject, email, email_verified, auth_time, amr from identity_links where slack_user_id = ${user}`;
+  const [row] =
+    await h.sql`select issuer, subject, email, email_verified, auth_time, amr from identity_links where slack_user_id = ${user}`;
   return row;
 }
 
@@ -104,7 +112,11 @@ async function clickApprove(user: string, requestId: string) {
   h.slack.clearViews(user);
   const before = h.slack.responses().length;
   await h.driver.clickButton(user, approverMessage(h, user, requestId), 'review.approve');
-  const reply = await until(() => h.slack.responses()[before] ?? (h.slack.topView(user) ? 'modal' : undefined), 2000, 'a reply or a modal');
+  const reply = await until(
+    () => h.slack.responses()[before] ?? (h.slack.topView(user) ? 'modal' : undefined),
+    2000,
+    'a reply or a modal',
+  );
   return reply === 'modal' ? null : reply.body;
 }
 
@@ -120,9 +132,20 @@ describe('linking', () => {
     expect(q.get('state')).toBeTruthy();
     expect(q.get('nonce')).toBeTruthy();
     expect(q.get('scope')).toBe('openid email');
-    expect(await linkOf(PEOPLE.requester)).toMatchObject({ issuer: idp.issuer, subject: 'okta|rita', email: 'rita@corp.example', email_verified: true });
-    const [event] = await h.sql`select details from audit_events where action = 'identity.linked' and actor = ${PEOPLE.requester}`;
-    expect(event!.details).toEqual({ issuer: idp.issuer, subject: 'okta|rita', email: 'rita@corp.example', email_verified: true });
+    expect(await linkOf(PEOPLE.requester)).toMatchObject({
+      issuer: idp.issuer,
+      subject: 'okta|rita',
+      email: 'rita@corp.example',
+      email_verified: true,
+    });
+    const [event] =
+      await h.sql`select details from audit_events where action = 'identity.linked' and actor = ${PEOPLE.requester}`;
+    expect(event!.details).toEqual({
+      issuer: idp.issuer,
+      subject: 'okta|rita',
+      email: 'rita@corp.example',
+      email_verified: true,
+    });
     const everything = allText(await h.sql`select details from audit_events`) + h.logs.join('');
     expect(everything).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./); // no JWT anywhere
   });
@@ -174,7 +197,9 @@ describe('linking', () => {
     const link = new URL(await linkButtonUrl(PEOPLE.dba));
     const token = link.searchParams.get('token')!;
     const [body, sig] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), u: PEOPLE.approver })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), u: PEOPLE.approver }),
+    ).toString('base64url');
     expect((await fetch(`${link.origin}/oidc/start?token=${forged}.${sig}`, { redirect: 'manual' })).status).toBe(403);
     expect((await fetch(`${link.origin}/oidc/start?user=${PEOPLE.approver}`, { redirect: 'manual' })).status).toBe(403);
     h.clock.advance(11);
@@ -197,7 +222,11 @@ describe('linking', () => {
 
 describe('step-up for approval', () => {
   it('an approver without a fresh sign-in gets "Sign in to approve" and no decision; after signing in the approval goes through with the claims in its audit event', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'incident 7' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'incident 7',
+    });
     const reply = await clickApprove(PEOPLE.approver, id!);
     expect(reply).not.toBeNull();
     expect(allText(reply)).toContain('Sign in to approve');
@@ -217,32 +246,53 @@ describe('step-up for approval', () => {
     await h.driver.submitView(PEOPLE.approver, modal.id, {});
     await h.settle();
     expect(await statusOf(h, id!)).toBe('active');
-    const [event] = await h.sql`select details from audit_events where request_id = ${id!} and action = 'request.approved'`;
+    const [event] =
+      await h.sql`select details from audit_events where request_id = ${id!} and action = 'request.approved'`;
     const link = await linkOf(PEOPLE.approver);
-    expect(event!.details.step_up).toEqual({ issuer: idp.issuer, subject: 'okta|alex', auth_time: (link!.auth_time as Date).toISOString(), amr: ['pwd', 'mfa', 'otp'], acr: null });
+    expect(event!.details.step_up).toEqual({
+      issuer: idp.issuer,
+      subject: 'okta|alex',
+      auth_time: (link!.auth_time as Date).toISOString(),
+      amr: ['pwd', 'mfa', 'otp'],
+      acr: null,
+    });
     // Provisioners and the authorization API map Rita by her linked, verified e-mail, not Slack's (rita@example.com).
     const [grant] = await h.sql`select requester_email from grants where request_id = ${id!}`;
     expect(grant!.requester_email).toBe('rita@corp.example');
   });
 
   it('break-glass under a step-up flow asks for a sign-in first; after it the grant is made and its audit event carries the claims', async () => {
-    const refused = await replyTo(h, () => h.driver.command(PEOPLE.dba, '/access', 'break-glass ops-db 30m INC-1 the database is down'));
+    const refused = await replyTo(h, () =>
+      h.driver.command(PEOPLE.dba, '/access', 'break-glass ops-db 30m INC-1 the database is down'),
+    );
     expect(allText(refused)).toContain('recent sign-in');
-    expect((await h.sql`select count(*)::int as n from grants g join access_requests r on r.id = g.request_id where r.requester_id = ${PEOPLE.dba}`)[0]!.n).toBe(0);
+    expect(
+      (
+        await h.sql`select count(*)::int as n from grants g join access_requests r on r.id = g.request_id where r.requester_id = ${PEOPLE.dba}`
+      )[0]!.n,
+    ).toBe(0);
     idp.signInAs({ sub: 'okta|dana', email: 'dana@corp.example', amr: ['hwk'] });
     const page = await browse(/"url":"([^"]+)"/.exec(allText(refused.blocks))![1]!);
     expect(page.text).toContain('Signed in as dana@corp.example');
-    const granted = await replyTo(h, () => h.driver.command(PEOPLE.dba, '/access', 'break-glass ops-db 30m INC-1 the database is down'));
+    const granted = await replyTo(h, () =>
+      h.driver.command(PEOPLE.dba, '/access', 'break-glass ops-db 30m INC-1 the database is down'),
+    );
     expect(granted.text).toContain('Break-glass access granted');
-    const [event] = await h.sql`select details from audit_events where action = 'request.break_glass' and actor = ${PEOPLE.dba}`;
+    const [event] =
+      await h.sql`select details from audit_events where action = 'request.break_glass' and actor = ${PEOPLE.dba}`;
     expect(event!.details.step_up).toMatchObject({ issuer: idp.issuer, subject: 'okta|dana', amr: ['hwk'] });
     // Dana has no e-mail in Slack; the grant knows her by the linked one.
-    const [grant] = await h.sql`select g.requester_email from grants g join access_requests r on r.id = g.request_id where r.requester_id = ${PEOPLE.dba}`;
+    const [grant] =
+      await h.sql`select g.requester_email from grants g join access_requests r on r.id = g.request_id where r.requester_id = ${PEOPLE.dba}`;
     expect(grant!.requester_email).toBe('dana@corp.example');
   });
 
   it('a sign-in older than the flow allows is stale again: the next click asks again, and the decision re-checks it in its transaction', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'incident 8' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'incident 8',
+    });
     // Fresh now: the modal opens. Then 16 minutes pass before the submit.
     expect(await clickApprove(PEOPLE.approver, id!)).toBeNull();
     const modal = h.slack.topView(PEOPLE.approver)!;
@@ -254,7 +304,11 @@ describe('step-up for approval', () => {
   });
 
   it('MFA required but the sign-in used only a password: refused, no decision', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'incident 9' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'incident 9',
+    });
     idp.signInAs({ ...ALEX, amr: ['pwd'] });
     const first = await clickApprove(PEOPLE.approver, id!);
     await browse(/"url":"([^"]+)"/.exec(allText(first!.blocks))![1]!);
@@ -265,7 +319,11 @@ describe('step-up for approval', () => {
   });
 
   it('a step-up sign-in as another company identity than the linked one does not count', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['web-1'], duration: '60', justification: 'deploy' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['web-1'],
+      duration: '60',
+      justification: 'deploy',
+    });
     idp.signInAs({ sub: 'okta|mallory', email: 'mallory@corp.example', amr: ['mfa'] });
     h.clock.advance(20);
     const first = await clickApprove(PEOPLE.approver, id!);
@@ -283,14 +341,24 @@ describe('require_link', () => {
     await h.driver.command(PEOPLE.other, '/access', 'request');
     const modal = await until(() => h.slack.topView(PEOPLE.other), 2000, 'the request modal');
     expect(allText(modal.blocks)).toContain('Link your company identity first: /access link');
-    const res = await h.driver.submitView(PEOPLE.other, modal.id, { 'request.resources': ['staging-db'], 'request.duration': '60', 'request.justification': 'tests' });
+    const res = await h.driver.submitView(PEOPLE.other, modal.id, {
+      'request.resources': ['staging-db'],
+      'request.duration': '60',
+      'request.justification': 'tests',
+    });
     expect(res.json?.response_action).toBe('errors');
     expect(allText(res.json)).toContain('Link your company identity first: /access link');
-    expect((await h.sql`select count(*)::int as n from access_requests where requester_id = ${PEOPLE.other}`)[0]!.n).toBe(0);
+    expect(
+      (await h.sql`select count(*)::int as n from access_requests where requester_id = ${PEOPLE.other}`)[0]!.n,
+    ).toBe(0);
 
     idp.signInAs({ sub: 'okta|oscar', email: 'oscar@corp.example' });
     await browse(await linkButtonUrl(PEOPLE.other));
-    const [id] = await requestAccess(h, PEOPLE.other, { resources: ['staging-db'], duration: '60', justification: 'tests' });
+    const [id] = await requestAccess(h, PEOPLE.other, {
+      resources: ['staging-db'],
+      duration: '60',
+      justification: 'tests',
+    });
     expect(allText(approverMessage(h, PEOPLE.approver, id!).message.blocks)).toContain('oscar@corp.example');
   });
 });

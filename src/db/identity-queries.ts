@@ -22,7 +22,10 @@ export async function findLink(db: Executor, slackUserId: string): Promise<Ident
 }
 
 export async function findLinkBySubject(db: Executor, issuer: string, subject: string): Promise<IdentityLink | null> {
-  const [row] = await db.select(linkColumns).from(identityLinks).where(and(eq(identityLinks.issuer, issuer), eq(identityLinks.subject, subject)));
+  const [row] = await db
+    .select(linkColumns)
+    .from(identityLinks)
+    .where(and(eq(identityLinks.issuer, issuer), eq(identityLinks.subject, subject)));
   return row ?? null;
 }
 
@@ -32,7 +35,7 @@ export async function listLinks(db: Executor): Promise<IdentityLink[]> {
 
 /** Inserts or replaces the person's link (a new sign-in with the same subject refreshes e-mail and claims). */
 export async function saveLink(db: Executor, link: IdentityLink): Promise<void> {
-  const { slackUserId, ...rest } = link;
+  const { slackUserId: _id, ...rest } = link;
   await db.insert(identityLinks).values(link).onConflictDoUpdate({ target: identityLinks.slackUserId, set: rest });
 }
 

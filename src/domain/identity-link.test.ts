@@ -54,14 +54,18 @@ flows:
 `;
 
   it('reads and writes back require_link, step_up_minutes and require_mfa', () => {
-    const parsed = AccessFileSchema.parse(parse(file('identity: { require_link: true, step_up_minutes: 15, require_mfa: true }')));
+    const parsed = AccessFileSchema.parse(
+      parse(file('identity: { require_link: true, step_up_minutes: 15, require_mfa: true }')),
+    );
     const flow = flowFromFile(parsed.flows[0]!);
     expect(flow.identity).toEqual({ requireLink: true, stepUpMinutes: 15, requireMfa: true });
     const back = toAccessFile([], [flow]) as { flows: Array<Record<string, unknown>> };
     expect(back.flows[0]!.identity).toEqual({ require_link: true, step_up_minutes: 15, require_mfa: true });
     const plain = flowFromFile(AccessFileSchema.parse(parse(file(''))).flows[0]!);
     expect(plain.identity).toBeNull();
-    expect((toAccessFile([], [plain]) as { flows: Array<Record<string, unknown>> }).flows[0]).not.toHaveProperty('identity');
+    expect((toAccessFile([], [plain]) as { flows: Array<Record<string, unknown>> }).flows[0]).not.toHaveProperty(
+      'identity',
+    );
   });
 
   it('refuses require_mfa without step_up_minutes', () => {

@@ -16,7 +16,13 @@ export function renderSignInPage(title: string, sentence: string): string {
 <body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(sentence)}</p></body></html>`;
 }
 
-function page(res: ServerResponse, status: number, title: string, sentence: string, headers: Record<string, string | string[]> = {}) {
+function page(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  sentence: string,
+  headers: Record<string, string | string[]> = {},
+) {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
@@ -41,19 +47,36 @@ function cookieOf(req: IncomingMessage, name: string): string | null {
  * GET /oidc/callback takes the provider's answer. The state also travels in an HttpOnly cookie set at
  * the start, so a callback opened in another browser than the one that started (a forwarded link) fails.
  */
-export function oidcRoutes(identity: IdentityService, tokens: SignInTokens, logger: Logger, secureCookie: () => boolean): Route[] {
+export function oidcRoutes(
+  identity: IdentityService,
+  tokens: SignInTokens,
+  logger: Logger,
+  secureCookie: () => boolean,
+): Route[] {
   return [
     {
       method: 'GET',
       path: '/oidc/start',
       handler: async (_req, res, url) => {
         const check = tokens.verify(url.searchParams.get('token'));
-        if (!check.ok) return page(res, check.reason === 'expired' ? 410 : 403, 'Sign-in link not valid', check.reason === 'expired' ? 'This sign-in link has expired. Ask for a new one in Slack: /access link' : 'This sign-in link is not valid. Ask for a new one in Slack: /access link');
+        if (!check.ok)
+          return page(
+            res,
+            check.reason === 'expired' ? 410 : 403,
+            'Sign-in link not valid',
+            check.reason === 'expired'
+              ? 'This sign-in link has expired. Ask for a new one in Slack: /access link'
+              : 'This sign-in link is not valid. Ask for a new one in Slack: /access link',
+          );
         if (!identity.configured()) return page(res, 404, 'Not set up', 'Identity linking is not set up for this bot.');
         const { userId, purpose, requestId } = check.token;
         const { state, url: target } = await identity.begin(userId, purpose, requestId);
         const secure = secureCookie() ? '; Secure' : '';
-        res.writeHead(302, { location: target, 'cache-control': 'no-store', 'set-cookie': `${COOKIE}=${state}; Path=/oidc; HttpOnly; SameSite=Lax; Max-Age=600${secure}` });
+        res.writeHead(302, {
+          location: target,
+          'cache-control': 'no-store',
+          'set-cookie': `${COOKIE}=${state}; Path=/oidc; HttpOnly; SameSite=Lax; Max-Age=600${secure}`,
+        });
         res.end();
       },
     },
@@ -63,21 +86,45 @@ export function oidcRoutes(identity: IdentityService, tokens: SignInTokens, logg
       handler: async (req, res, url) => {
         const clear = { 'set-cookie': `${COOKIE}=; Path=/oidc; HttpOnly; SameSite=Lax; Max-Age=0` };
         const providerError = url.searchParams.get('error');
-        if (providerError) return page(res, 400, 'Not signed in', `The identity provider did not sign you in (${providerError.slice(0, 80)}). Start again from Slack.`, clear);
+        if (providerError)
+          return page(
+            res,
+            400,
+            'Not signed in',
+            `The identity provider did not sign you in (${providerError.slice(0, 80)}). Start again from Slack.`,
+            clear,
+          );
         const state = url.searchParams.get('state');
-        if (!state || cookieOf(req, COOKIE) !== state) return page(res, 400, 'Not signed in', 'This sign-in was started in another browser or has expired. Start again from Slack.', clear);
+        if (!state || cookieOf(req, COOKIE) !== state)
+          return page(
+            res,
+            400,
+            'Not signed in',
+            'This sign-in was started in another browser or has expired. Start again from Slack.',
+            clear,
+          );
         try {
           const outcome = await identity.complete(url);
           const who = outcome.link.email ?? outcome.link.subject;
-          if (outcome.purpose === 'step_up') return page(res, 200, 'Signed in', `Signed in as ${who}. Go back to Slack and click Approve again.`, clear);
+          if (outcome.purpose === 'step_up')
+            return page(res, 200, 'Signed in', `Signed in as ${who}. Go back to Slack and click Approve again.`, clear);
           return page(res, 200, 'Linked', `Linked as ${who}. Go back to Slack.`, clear);
         } catch (error) {
           if (isAppError(error)) {
-            const reason = typeof error.details?.reason === 'string' ? error.details.reason : 'The sign-in did not go through. Start again from Slack.';
+            const reason =
+              typeof error.details?.reason === 'string'
+                ? error.details.reason
+                : 'The sign-in did not go through. Start again from Slack.';
             return page(res, error.code === 'identity_taken' ? 409 : 400, 'Not linked', reason, clear);
           }
           logger.error({ err: error }, 'OIDC callback failed');
-          return page(res, 500, 'Not linked', 'Something went wrong on our side. Start again from Slack in a moment.', clear);
+          return page(
+            res,
+            500,
+            'Not linked',
+            'Something went wrong on our side. Start again from Slack in a moment.',
+            clear,
+          );
         }
       },
     },

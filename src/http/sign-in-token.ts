@@ -1,7 +1,12 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
-const PayloadSchema = z.object({ u: z.string().regex(/^[UW][A-Z0-9]{2,}$/), p: z.enum(['link', 'step_up']), r: z.string().nullable(), e: z.number().int() });
+const PayloadSchema = z.object({
+  u: z.string().regex(/^[UW][A-Z0-9]{2,}$/),
+  p: z.enum(['link', 'step_up']),
+  r: z.string().nullable(),
+  e: z.number().int(),
+});
 export type SignInToken = { userId: string; purpose: 'link' | 'step_up'; requestId: string | null };
 
 /**
@@ -14,11 +19,20 @@ export function createSignInTokens(secret: string, now: () => Date) {
   const mac = (body: string) => createHmac('sha256', key).update(body).digest('base64url');
 
   function sign(token: SignInToken, ttlSeconds = 600): string {
-    const body = Buffer.from(JSON.stringify({ u: token.userId, p: token.purpose, r: token.requestId, e: Math.floor(now().getTime() / 1000) + ttlSeconds })).toString('base64url');
+    const body = Buffer.from(
+      JSON.stringify({
+        u: token.userId,
+        p: token.purpose,
+        r: token.requestId,
+        e: Math.floor(now().getTime() / 1000) + ttlSeconds,
+      }),
+    ).toString('base64url');
     return `${body}.${mac(body)}`;
   }
 
-  function verify(value: string | null): { ok: true; token: SignInToken } | { ok: false; reason: 'expired' | 'invalid' } {
+  function verify(
+    value: string | null,
+  ): { ok: true; token: SignInToken } | { ok: false; reason: 'expired' | 'invalid' } {
     const [body, sig, ...rest] = (value ?? '').split('.');
     if (!body || !sig || rest.length > 0) return { ok: false, reason: 'invalid' };
     const expected = Buffer.from(mac(body));

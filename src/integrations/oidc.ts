@@ -23,17 +23,21 @@ const isLocal = (url: URL) => url.protocol === 'http:' && ['localhost', '127.0.0
 function reasonOf(error: unknown): string {
   // openid-client wraps oauth4webapi's error: read the whole chain (codes, messages, the claim compared).
   const chain: Array<{ code?: string; message?: string; error?: string; claim?: string; cause?: unknown }> = [];
-  for (let e = error; e && typeof e === 'object' && chain.length < 4; e = (e as { cause?: unknown }).cause) chain.push(e as never);
+  for (let e = error; e && typeof e === 'object' && chain.length < 4; e = (e as { cause?: unknown }).cause)
+    chain.push(e as never);
   const codes = chain.map((e) => e.code ?? '').join(' ');
   const text = chain.map((e) => `${e.message ?? ''} ${e.claim ?? ''}`).join(' ');
   const oauthError = chain.find((e) => typeof e.error === 'string')?.error;
-  if (/TIMESTAMP_CHECK/.test(codes) || /"exp"|expired|expiration/.test(text)) return 'The identity provider sent an expired ID token.';
-  if (/SIGNATURE/.test(codes) || /signature/i.test(text)) return "The ID token's signature does not match the identity provider's keys.";
+  if (/TIMESTAMP_CHECK/.test(codes) || /"exp"|expired|expiration/.test(text))
+    return 'The identity provider sent an expired ID token.';
+  if (/SIGNATURE/.test(codes) || /signature/i.test(text))
+    return "The ID token's signature does not match the identity provider's keys.";
   if (/"aud"|\baud\b|audience/.test(text)) return 'The ID token was issued for another application, not this bot.';
   if (/nonce/.test(text)) return 'The ID token does not belong to this sign-in (nonce mismatch).';
   if (/"iss"|\biss\b|issuer/.test(text)) return 'The ID token was issued by another identity provider.';
   if (/state/.test(text)) return 'The answer does not belong to this sign-in (state mismatch).';
-  if (oauthError === 'invalid_grant') return 'The identity provider refused the sign-in code (used already, expired, or the PKCE check failed).';
+  if (oauthError === 'invalid_grant')
+    return 'The identity provider refused the sign-in code (used already, expired, or the PKCE check failed).';
   if (oauthError) return `The identity provider refused the sign-in (${oauthError}).`;
   return 'The identity provider could not be reached or answered in a way that could not be verified.';
 }
@@ -100,7 +104,12 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
         // The callback as the provider addressed it (behind a proxy the server sees another host).
         const current = new URL(settings.redirectUri());
         current.search = callbackUrl.search;
-        const tokens = await client.authorizationCodeGrant(config, current, { pkceCodeVerifier: checks.codeVerifier, expectedState: checks.state, expectedNonce: checks.nonce, idTokenExpected: true });
+        const tokens = await client.authorizationCodeGrant(config, current, {
+          pkceCodeVerifier: checks.codeVerifier,
+          expectedState: checks.state,
+          expectedNonce: checks.nonce,
+          idTokenExpected: true,
+        });
         const claims = tokens.claims();
         if (!claims) throw new Error('no ID token');
         const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [];

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { appendAudit } from '../db/audit-queries.js';
-import { deleteLink, findLink, findLinkBySubject, insertLogin, pruneLogins, saveLink, takeLogin } from '../db/identity-queries.js';
+import {
+  deleteLink,
+  findLink,
+  findLinkBySubject,
+  insertLogin,
+  pruneLogins,
+  saveLink,
+  takeLogin,
+} from '../db/identity-queries.js';
 import { AppError } from '../domain/errors.js';
 import { stepUpClaims, type IdentityLink } from '../domain/identity-link.js';
 import type { OidcProvider, ServiceDeps } from './ports.js';
@@ -22,7 +30,11 @@ const random = () => randomBytes(32).toString('base64url');
  * Identity linking and step-up sign-ins (docs/identity.md). `signInUrl` makes the signed, short-lived
  * link the bot hands a Slack user (http/sign-in-token.ts); `oidc` is null when OIDC_ISSUER is unset.
  */
-export function createIdentityService(deps: Pick<ServiceDeps, 'db' | 'clock'>, oidc: OidcProvider | null, signInUrl: (userId: string, purpose: SignInPurpose, requestId: string | null) => string) {
+export function createIdentityService(
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
+  oidc: OidcProvider | null,
+  signInUrl: (userId: string, purpose: SignInPurpose, requestId: string | null) => string,
+) {
   const { db, clock } = deps;
 
   function configured(): OidcProvider {
@@ -42,10 +54,22 @@ export function createIdentityService(deps: Pick<ServiceDeps, 'db' | 'clock'>, o
   }
 
   /** Opens a sign-in for the user the signed link named: its state, nonce and PKCE verifier, and the provider's URL. */
-  async function begin(userId: string, purpose: SignInPurpose, requestId: string | null): Promise<{ state: string; url: string }> {
+  async function begin(
+    userId: string,
+    purpose: SignInPurpose,
+    requestId: string | null,
+  ): Promise<{ state: string; url: string }> {
     const provider = configured();
     const now = clock.now();
-    const login = { state: random(), nonce: random(), codeVerifier: random(), slackUserId: userId, purpose, requestId, createdAt: now };
+    const login = {
+      state: random(),
+      nonce: random(),
+      codeVerifier: random(),
+      slackUserId: userId,
+      purpose,
+      requestId,
+      createdAt: now,
+    };
     await pruneLogins(db, new Date(now.getTime() - 24 * 3600_000));
     await insertLogin(db, login);
     return { state: login.state, url: await provider.authorizationUrl(login, purpose === 'step_up') };
@@ -60,18 +84,31 @@ export function createIdentityService(deps: Pick<ServiceDeps, 'db' | 'clock'>, o
     const state = callbackUrl.searchParams.get('state') ?? '';
     const now = clock.now();
     const login = state ? await takeLogin(db, state, new Date(now.getTime() - LOGIN_TTL_MINUTES * 60_000), now) : null;
-    if (!login) throw new AppError('sign_in_failed', 'unknown, used or stale state', { reason: 'This sign-in link was already used or is too old. Start again from Slack.' });
+    if (!login)
+      throw new AppError('sign_in_failed', 'unknown, used or stale state', {
+        reason: 'This sign-in link was already used or is too old. Start again from Slack.',
+      });
     const claims = await provider.exchange(callbackUrl, login);
     return db.transaction(async (tx) => {
       const owner = await findLinkBySubject(tx, claims.issuer, claims.subject);
       if (owner && owner.slackUserId !== login.slackUserId) {
-        await appendAudit(tx, { requestId: null, actor: login.slackUserId, action: 'identity.link_refused', createdAt: now, details: { issuer: claims.issuer, subject: claims.subject, reason: 'linked_to_another_user' } });
-        throw new AppError('identity_taken', 'subject linked to another Slack user', { reason: 'This company identity is already linked to another Slack user.' });
+        await appendAudit(tx, {
+          requestId: null,
+          actor: login.slackUserId,
+          action: 'identity.link_refused',
+          createdAt: now,
+          details: { issuer: claims.issuer, subject: claims.subject, reason: 'linked_to_another_user' },
+        });
+        throw new AppError('identity_taken', 'subject linked to another Slack user', {
+          reason: 'This company identity is already linked to another Slack user.',
+        });
       }
       const mine = await findLink(tx, login.slackUserId);
       if (login.purpose === 'step_up' && mine && (mine.issuer !== claims.issuer || mine.subject !== claims.subject)) {
         // Someone else's sign-in on an approver's link must not count as the approver's.
-        throw new AppError('sign_in_failed', 'step-up with another identity', { reason: 'You signed in as a different company identity than the one linked to your Slack user.' });
+        throw new AppError('sign_in_failed', 'step-up with another identity', {
+          reason: 'You signed in as a different company identity than the one linked to your Slack user.',
+        });
       }
       const same = mine && mine.issuer === claims.issuer && mine.subject === claims.subject;
       const link: IdentityLink = {
@@ -88,10 +125,27 @@ export function createIdentityService(deps: Pick<ServiceDeps, 'db' | 'clock'>, o
       };
       await saveLink(tx, link);
       if (!same || mine.email !== link.email || mine.emailVerified !== link.emailVerified) {
-        await appendAudit(tx, { requestId: null, actor: login.slackUserId, action: 'identity.linked', createdAt: now, details: { issuer: link.issuer, subject: link.subject, email: link.email, email_verified: link.emailVerified } });
+        await appendAudit(tx, {
+          requestId: null,
+          actor: login.slackUserId,
+          action: 'identity.linked',
+          createdAt: now,
+          details: {
+            issuer: link.issuer,
+            subject: link.subject,
+            email: link.email,
+            email_verified: link.emailVerified,
+          },
+        });
       }
       if (login.purpose === 'step_up') {
-        await appendAudit(tx, { requestId: login.requestId, actor: login.slackUserId, action: 'identity.signed_in', createdAt: now, details: stepUpClaims(link) });
+        await appendAudit(tx, {
+          requestId: login.requestId,
+          actor: login.slackUserId,
+          action: 'identity.signed_in',
+          createdAt: now,
+          details: stepUpClaims(link),
+        });
       }
       return { purpose: login.purpose, requestId: login.requestId, link };
     });
@@ -100,12 +154,27 @@ export function createIdentityService(deps: Pick<ServiceDeps, 'db' | 'clock'>, o
   async function unlink(userId: string): Promise<boolean> {
     return db.transaction(async (tx) => {
       const gone = await deleteLink(tx, userId);
-      if (gone) await appendAudit(tx, { requestId: null, actor: userId, action: 'identity.unlinked', createdAt: clock.now(), details: { issuer: gone.issuer, subject: gone.subject } });
+      if (gone)
+        await appendAudit(tx, {
+          requestId: null,
+          actor: userId,
+          action: 'identity.unlinked',
+          createdAt: clock.now(),
+          details: { issuer: gone.issuer, subject: gone.subject },
+        });
       return gone !== null;
     });
   }
 
-  return { configured: () => oidc !== null, providerName: () => oidc?.name ?? null, linkOf, signInLink, begin, complete, unlink };
+  return {
+    configured: () => oidc !== null,
+    providerName: () => oidc?.name ?? null,
+    linkOf,
+    signInLink,
+    begin,
+    complete,
+    unlink,
+  };
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;

@@ -58,7 +58,12 @@ interface Grant {
   used: boolean;
 }
 
-export async function startOidcDouble(options: { clientId: string; clientSecret?: string | null; user?: OidcUser | null; now?: () => Date }): Promise<OidcDouble> {
+export async function startOidcDouble(options: {
+  clientId: string;
+  clientSecret?: string | null;
+  user?: OidcUser | null;
+  now?: () => Date;
+}): Promise<OidcDouble> {
   // `now` is the world's clock (the sandbox's and the tests' movable one) for auth_time; iat and exp follow
   // real time, which is what openid-client checks them against.
   const now = () => Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
@@ -81,18 +86,32 @@ export async function startOidcDouble(options: { clientId: string; clientSecret?
     res.end(JSON.stringify(body));
   };
 
-  function clientAuth(req: http.IncomingMessage, form: URLSearchParams): { id: string | null; how: OidcCall['clientAuth'] } {
+  function clientAuth(
+    req: http.IncomingMessage,
+    form: URLSearchParams,
+  ): { id: string | null; how: OidcCall['clientAuth'] } {
     const header = req.headers.authorization;
     const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
     if (header?.startsWith('Basic ')) {
-      const [id, secret] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':').map((x) => decodeURIComponent(x));
-      return clientSecret && id === options.clientId && same(secret ?? '', clientSecret) ? { id: id!, how: 'basic' } : { id: null, how: 'bad' };
+      const [id, secret] = Buffer.from(header.slice(6), 'base64')
+        .toString('utf8')
+        .split(':')
+        .map((x) => decodeURIComponent(x));
+      return clientSecret && id === options.clientId && same(secret ?? '', clientSecret)
+        ? { id: id!, how: 'basic' }
+        : { id: null, how: 'bad' };
     }
     if (form.has('client_secret')) {
-      return clientSecret && form.get('client_id') === options.clientId && same(form.get('client_secret')!, clientSecret) ? { id: options.clientId, how: 'post' } : { id: null, how: 'bad' };
+      return clientSecret &&
+        form.get('client_id') === options.clientId &&
+        same(form.get('client_secret')!, clientSecret)
+        ? { id: options.clientId, how: 'post' }
+        : { id: null, how: 'bad' };
     }
     // A public client proves nothing but its id; PKCE is what binds the code to it.
-    return !clientSecret && form.get('client_id') === options.clientId ? { id: options.clientId, how: 'none' } : { id: null, how: 'bad' };
+    return !clientSecret && form.get('client_id') === options.clientId
+      ? { id: options.clientId, how: 'none' }
+      : { id: null, how: 'bad' };
   }
 
   async function idToken(grant: Grant): Promise<string> {
@@ -119,7 +138,8 @@ export async function startOidcDouble(options: { clientId: string; clientSecret?
   const server = http.createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', issuer);
-      const record = (status: number, extra: Partial<OidcCall> = {}) => calls.push({ path: url.pathname, status, ...extra });
+      const record = (status: number, extra: Partial<OidcCall> = {}) =>
+        calls.push({ path: url.pathname, status, ...extra });
       if (req.method === 'GET' && url.pathname === '/.well-known/openid-configuration') {
         record(200);
         return json(res, 200, {
@@ -133,7 +153,19 @@ export async function startOidcDouble(options: { clientId: string; clientSecret?
           scopes_supported: ['openid', 'email', 'profile'],
           token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
           code_challenge_methods_supported: ['S256'],
-          claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'email', 'email_verified', 'amr', 'acr'],
+          claims_supported: [
+            'sub',
+            'iss',
+            'aud',
+            'exp',
+            'iat',
+            'auth_time',
+            'nonce',
+            'email',
+            'email_verified',
+            'amr',
+            'acr',
+          ],
         });
       }
       if (req.method === 'GET' && url.pathname === '/jwks') {
@@ -165,7 +197,15 @@ export async function startOidcDouble(options: { clientId: string; clientSecret?
         if (!user) return fail('login_required');
         const fresh = q.get('prompt') === 'login';
         const code = randomBytes(24).toString('base64url');
-        codes.set(code, { clientId: options.clientId, redirectUri, challenge: q.get('code_challenge')!, nonce: q.get('nonce'), user, authTime: now() - (fresh ? 0 : (user.authAgeSeconds ?? 0)), used: false });
+        codes.set(code, {
+          clientId: options.clientId,
+          redirectUri,
+          challenge: q.get('code_challenge')!,
+          nonce: q.get('nonce'),
+          user,
+          authTime: now() - (fresh ? 0 : (user.authAgeSeconds ?? 0)),
+          used: false,
+        });
         back.searchParams.set('code', code);
         back.searchParams.set('iss', issuer);
         record(302);
@@ -187,16 +227,25 @@ export async function startOidcDouble(options: { clientId: string; clientSecret?
         if (!auth.id) return error(401, 'invalid_client');
         if (form.get('grant_type') !== 'authorization_code') return error(400, 'unsupported_grant_type');
         const grant = codes.get(form.get('code') ?? '');
-        if (!grant || grant.clientId !== auth.id || grant.redirectUri !== form.get('redirect_uri')) return error(400, 'invalid_grant');
+        if (!grant || grant.clientId !== auth.id || grant.redirectUri !== form.get('redirect_uri'))
+          return error(400, 'invalid_grant');
         if (grant.used) {
           codes.delete(form.get('code')!);
           return error(400, 'invalid_grant');
         }
         grant.used = true;
-        const challenge = createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url');
+        const challenge = createHash('sha256')
+          .update(form.get('code_verifier') ?? '')
+          .digest('base64url');
         if (challenge !== grant.challenge) return error(400, 'invalid_grant');
         record(200, { clientAuth: auth.how });
-        return json(res, 200, { access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer', expires_in: 300, id_token: await idToken(grant), scope: 'openid email' });
+        return json(res, 200, {
+          access_token: randomBytes(24).toString('base64url'),
+          token_type: 'Bearer',
+          expires_in: 300,
+          id_token: await idToken(grant),
+          scope: 'openid email',
+        });
       }
       record(404);
       json(res, 404, { error: 'not_found' });
