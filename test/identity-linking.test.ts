@@ -220,6 +220,21 @@ describe('linking', () => {
   });
 });
 
+describe('App Home', () => {
+  it('says who the person is linked as, or that they are not, and its button gives a fresh sign-in link', async () => {
+    await h.driver.appHomeOpened(PEOPLE.requester);
+    await h.driver.appHomeOpened(PEOPLE.supporter);
+    const rita = await until(() => h.slack.home(PEOPLE.requester), 2000, 'Rita’s home');
+    const sam = await until(() => h.slack.home(PEOPLE.supporter), 2000, 'Sam’s home');
+    expect(allText(rita.blocks)).toContain(`Linked as rita@corp.example (${new URL(idp.issuer).host})`);
+    expect(allText(sam.blocks)).toContain('Not linked to a company identity');
+    h.slack.clearViews(PEOPLE.supporter);
+    await h.driver.clickButton(PEOPLE.supporter, { viewId: sam.id }, 'identity.home_link');
+    const modal = await until(() => h.slack.topView(PEOPLE.supporter), 2000, 'the sign-in modal');
+    expect(allText(modal.blocks)).toMatch(/"url":"http:\/\/localhost:\d+\/oidc\/start\?token=/);
+  });
+});
+
 describe('step-up for approval', () => {
   it('an approver without a fresh sign-in gets "Sign in to approve" and no decision; after signing in the approval goes through with the claims in its audit event', async () => {
     const [id] = await requestAccess(h, PEOPLE.requester, {

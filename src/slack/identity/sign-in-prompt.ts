@@ -3,6 +3,7 @@ import type { App, BlockAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { isAppError } from '../../domain/errors.js';
 import { errorText } from '../error-text.js';
+import { describeFailure } from '../reply.js';
 import { IdentityIds } from '../ids.js';
 import { userText } from '../mrkdwn.js';
 import type { SlackDeps } from '../deps.js';
@@ -85,6 +86,18 @@ export async function showPrompt(
 }
 
 export function register(app: App, deps: SlackDeps) {
-  for (const id of Object.values(IdentityIds)) app.action(id, async ({ ack }) => ack());
-  void deps;
+  // Link buttons: Slack opens the URL itself and still sends a block_actions, which only needs its ack.
+  app.action(IdentityIds.linkButton, async ({ ack }) => ack());
+  app.action(IdentityIds.signInButton, async ({ ack }) => ack());
+  // App Home's button: a fresh signed link (a Home view may sit for hours; the link lasts 10 minutes).
+  app.action<BlockAction>(IdentityIds.homeLinkButton, async ({ ack, body, client }) => {
+    await ack();
+    let blocks: KnownBlock[];
+    try {
+      blocks = (await linkPrompt(deps, body.user.id)).blocks ?? [];
+    } catch (error) {
+      blocks = [{ type: 'section', text: { type: 'mrkdwn', text: describeFailure(deps.logger, error, { action: 'identity.home_link', slack_user: body.user.id }) } }];
+    }
+    await client.views.open({ trigger_id: body.trigger_id, view: { type: 'modal', title: { type: 'plain_text', text: 'Company identity' }, close: { type: 'plain_text', text: 'Close' }, blocks } });
+  });
 }
