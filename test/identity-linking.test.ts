@@ -217,6 +217,31 @@ describe('linking', () => {
     expect(page.text).toContain('already linked to another Slack user');
     expect(await linkOf(PEOPLE.supporter)).toBeUndefined();
     expect((await linkOf(PEOPLE.requester))!.subject).toBe('okta|rita');
+    const [refusal] =
+      await h.sql`select details from audit_events where action = 'identity.link_refused' and actor = ${PEOPLE.supporter}`;
+    expect(refusal!.details).toMatchObject({ subject: 'okta|rita', reason: 'linked_to_another_user' });
+  });
+
+  it('a linked person cannot re-link to another company identity on their own (a stolen Slack session could); an admin unlinks first', async () => {
+    idp.signInAs({ sub: 'okta|thief', email: 'thief@corp.example' });
+    const page = await browse(await linkButtonUrl(PEOPLE.requester));
+    expect(page.text).toContain('ask an admin to unlink it first');
+    expect((await linkOf(PEOPLE.requester))!.subject).toBe('okta|rita');
+    const own = await replyTo(h, () => h.driver.command(PEOPLE.requester, '/access', `unlink ${PEOPLE.requester}`));
+    expect(own.text).toContain('Only admins');
+    expect(await linkOf(PEOPLE.requester)).toBeDefined();
+    const done = await replyTo(h, () =>
+      h.driver.command(PEOPLE.admin, '/access', `unlink <@${PEOPLE.requester}|rita>`),
+    );
+    expect(done.text).toContain('Unlinked the company identity');
+    expect(await linkOf(PEOPLE.requester)).toBeUndefined();
+    const [event] = await h.sql`select actor, details from audit_events where action = 'identity.unlinked'`;
+    expect(event).toMatchObject({
+      actor: PEOPLE.admin,
+      details: { slack_user: PEOPLE.requester, subject: 'okta|rita' },
+    });
+    idp.signInAs(RITA);
+    expect((await browse(await linkButtonUrl(PEOPLE.requester))).text).toContain('Linked as rita@corp.example');
   });
 });
 

@@ -31,7 +31,7 @@ const random = () => randomBytes(32).toString('base64url');
  * link the bot hands a Slack user (http/sign-in-token.ts); `oidc` is null when OIDC_ISSUER is unset.
  */
 export function createIdentityService(
-  deps: Pick<ServiceDeps, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'admins'>,
   oidc: OidcProvider | null,
   signInUrl: (userId: string, purpose: SignInPurpose, requestId: string | null) => string,
 ) {
@@ -89,7 +89,8 @@ export function createIdentityService(
         reason: 'This sign-in link was already used or is too old. Start again from Slack.',
       });
     const claims = await provider.exchange(callbackUrl, login);
-    return db.transaction(async (tx) => {
+    // A refusal is audited and committed, then thrown (a throw inside would roll its audit event back).
+    const outcome = await db.transaction(async (tx): Promise<SignInOutcome | AppError> => {
       const owner = await findLinkBySubject(tx, claims.issuer, claims.subject);
       if (owner && owner.slackUserId !== login.slackUserId) {
         await appendAudit(tx, {
@@ -99,15 +100,24 @@ export function createIdentityService(
           createdAt: now,
           details: { issuer: claims.issuer, subject: claims.subject, reason: 'linked_to_another_user' },
         });
-        throw new AppError('identity_taken', 'subject linked to another Slack user', {
+        return new AppError('identity_taken', 'subject linked to another Slack user', {
           reason: 'This company identity is already linked to another Slack user.',
         });
       }
       const mine = await findLink(tx, login.slackUserId);
-      if (login.purpose === 'step_up' && mine && (mine.issuer !== claims.issuer || mine.subject !== claims.subject)) {
-        // Someone else's sign-in on an approver's link must not count as the approver's.
-        throw new AppError('sign_in_failed', 'step-up with another identity', {
-          reason: 'You signed in as a different company identity than the one linked to your Slack user.',
+      if (mine && (mine.issuer !== claims.issuer || mine.subject !== claims.subject)) {
+        // A link changes only through an admin: otherwise a stolen Slack session could re-link the victim
+        // to the thief's own company account and pass every step-up with it.
+        await appendAudit(tx, {
+          requestId: login.requestId,
+          actor: login.slackUserId,
+          action: 'identity.link_refused',
+          createdAt: now,
+          details: { issuer: claims.issuer, subject: claims.subject, reason: 'another_identity_linked' },
+        });
+        return new AppError('sign_in_failed', 'sign-in with another identity than the linked one', {
+          reason:
+            'You signed in as a different company identity than the one linked to your Slack user. Sign in as the linked one, or ask an admin to unlink it first.',
         });
       }
       const same = mine && mine.issuer === claims.issuer && mine.subject === claims.subject;
@@ -149,18 +159,22 @@ export function createIdentityService(
       }
       return { purpose: login.purpose, requestId: login.requestId, link };
     });
+    if (outcome instanceof AppError) throw outcome;
+    return outcome;
   }
 
-  async function unlink(userId: string): Promise<boolean> {
+  /** Admins only (see complete): the person's own Slack session is not enough to change their link. */
+  async function unlink(actorId: string, userId: string): Promise<boolean> {
+    if (!deps.admins.has(actorId)) throw new AppError('not_admin', 'only admins unlink identities');
     return db.transaction(async (tx) => {
       const gone = await deleteLink(tx, userId);
       if (gone)
         await appendAudit(tx, {
           requestId: null,
-          actor: userId,
+          actor: actorId,
           action: 'identity.unlinked',
           createdAt: clock.now(),
-          details: { issuer: gone.issuer, subject: gone.subject },
+          details: { slack_user: userId, issuer: gone.issuer, subject: gone.subject },
         });
       return gone !== null;
     });

@@ -85,8 +85,14 @@ export function accessCommandHandler(deps: SlackDeps) {
           return;
         }
         case 'unlink': {
-          const gone = await deps.identity.unlink(userId);
-          await reply(gone ? 'Unlinked your company identity. Flows that require a link will ask you to link again: `/access link`.' : 'You have no linked company identity.');
+          // Admins: `/access unlink @person` (Slack sends <@U…|name>) or a user id.
+          const target = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(args[0] ?? '')?.[1] ?? (/^[UW][A-Z0-9]{2,}$/.test(args[0] ?? '') ? args[0]! : null);
+          if (!target) {
+            await reply('Admins unlink a person’s company identity with `/access unlink @person`; they can then link another one.');
+            return;
+          }
+          const gone = await deps.identity.unlink(userId, target);
+          await reply(gone ? `Unlinked the company identity of <@${target}>. They can link again with \`/access link\`.` : `<@${target}> has no linked company identity.`);
           return;
         }
         case 'ssh-key': {
