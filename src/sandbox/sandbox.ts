@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createAccessApp, type AccessApp } from '../app.js';
+import { startOidcDouble } from './oidc-double/oidc-double.js';
 import { parseConfig, type Config } from '../config.js';
 import type { Route } from '../http/server.js';
 import { createLogger } from '../logger.js';
@@ -75,11 +76,26 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const scopes = existsSync(MANIFEST_FILE) ? manifestBotScopes(readFileSync(MANIFEST_FILE, 'utf8')) : undefined;
   let stopCloud: (() => Promise<void>) | undefined;
   const setEnv: string[] = [];
-  const cleanUp = async () => {
+  let cleanUp = async () => {
     for (const k of setEnv) delete process.env[k];
     await stopCloud?.();
   };
   const slack = await FakeSlack.start({ botToken, ...(scopes ? { scopes } : {}), users: SANDBOX_USERS, usergroups: SANDBOX_GROUPS, channels: SANDBOX_CHANNELS, botName: 'access-bot' });
+  const clock = new SandboxClock();
+  // The company's identity provider (OpenID Connect, docs/identity.md): its sign-in page lets you pick who you are.
+  const oidcSecret = randomBytes(24).toString('hex');
+  const idp = await startOidcDouble({
+    clientId: 'access-bot-sandbox',
+    clientSecret: oidcSecret,
+    now: () => clock.now(),
+    people: SANDBOX_USERS.filter((p) => p.email).map((p) => ({ sub: `sandbox|${p.name}`, email: p.email!, name: p.realName ?? p.name })),
+  });
+  const stopIdp = idp.stop;
+  const previousCleanUp = cleanUp;
+  cleanUp = async () => {
+    await previousCleanUp();
+    await stopIdp();
+  };
   try {
     const parsed = parseConfig({
       ...env,
@@ -93,6 +109,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       EXPIRY_INTERVAL_SECONDS: env.EXPIRY_INTERVAL_SECONDS || '5',
       // Reminders, time-outs, end warnings and scheduled starts show up as promptly.
       LIFECYCLE_INTERVAL_SECONDS: env.LIFECYCLE_INTERVAL_SECONDS || '5',
+      ...(env.OIDC_ISSUER ? {} : { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: oidcSecret }),
     });
     const port = parsed.PORT !== 0 ? parsed.PORT : await freePort(parsed.HOST);
     // Its own directory: the sandbox's sample data must never mix with a real bot's ./.data.
@@ -116,7 +133,6 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
     let fileText = (options.accessFileText ?? readFileSync(SAMPLE_FILE, 'utf8')).replaceAll(SAMPLE_RECEIVER, `${origin}/sandbox/webhooks`);
     for (const [placeholder, value] of Object.entries(cloud.replacements)) fileText = fileText.replaceAll(placeholder, value);
-    const clock = new SandboxClock();
     const receiver = createWebhookReceiver(webhookSecret);
     const driver = new SlackDriver({ eventsUrl: `${origin}/slack/events`, signingSecret, slack });
     const ctx: SandboxContext = { slack, driver, logger, clock, people: SANDBOX_USERS, webhooks: receiver.events, targets: () => cloud.views(), viewErrors: new Map() };

@@ -63,6 +63,8 @@ export async function startOidcDouble(options: {
   clientSecret?: string | null;
   user?: OidcUser | null;
   now?: () => Date;
+  /** With nobody signed in, /authorize shows a tiny form to pick one of these people (the sandbox). */
+  people?: Array<{ sub: string; email: string; name: string }>;
 }): Promise<OidcDouble> {
   // `now` is the world's clock (the sandbox's and the tests' movable one) for auth_time; iat and exp follow
   // real time, which is what openid-client checks them against.
@@ -172,8 +174,9 @@ export async function startOidcDouble(options: {
         record(200);
         return json(res, 200, { keys: [publicJwk] });
       }
-      if (req.method === 'GET' && url.pathname === '/authorize') {
-        const q = url.searchParams;
+      if ((req.method === 'GET' || req.method === 'POST') && url.pathname === '/authorize') {
+        // POST: the sandbox's sign-in form, carrying the original parameters and who signs in.
+        const q = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : url.searchParams;
         lastAuthorize = q;
         const redirectUri = q.get('redirect_uri');
         // An unknown client or a missing redirect URI is shown, never redirected (RFC 6749 §4.1.2.1).
@@ -194,16 +197,29 @@ export async function startOidcDouble(options: {
         if (q.get('response_type') !== 'code') return fail('unsupported_response_type');
         if (!(q.get('scope') ?? '').split(' ').includes('openid')) return fail('invalid_scope');
         if (q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge')) return fail('invalid_request');
-        if (!user) return fail('login_required');
-        const fresh = q.get('prompt') === 'login';
+        let signedIn = user;
+        const picked = options.people?.find((p) => p.sub === q.get('who'));
+        if (req.method === 'POST' && picked)
+          signedIn = { sub: picked.sub, email: picked.email, amr: q.get('mfa') === 'on' ? ['pwd', 'otp'] : ['pwd'] };
+        if (!signedIn && options.people?.length && req.method === 'GET') {
+          record(200);
+          res.writeHead(200, {
+            'content-type': 'text/html; charset=utf-8',
+            'cache-control': 'no-store',
+            'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+          });
+          return res.end(signInForm(q, options.people));
+        }
+        if (!signedIn) return fail('login_required');
+        const fresh = q.get('prompt') === 'login' || req.method === 'POST';
         const code = randomBytes(24).toString('base64url');
         codes.set(code, {
           clientId: options.clientId,
           redirectUri,
           challenge: q.get('code_challenge')!,
           nonce: q.get('nonce'),
-          user,
-          authTime: now() - (fresh ? 0 : (user.authAgeSeconds ?? 0)),
+          user: signedIn,
+          authTime: now() - (fresh ? 0 : (signedIn.authAgeSeconds ?? 0)),
           used: false,
         });
         back.searchParams.set('code', code);
@@ -271,4 +287,22 @@ export async function startOidcDouble(options: {
         server.closeAllConnections();
       }),
   };
+}
+
+const esc = (x: string) => x.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The sandbox's "identity provider login": pick a person, tick MFA, sign in. */
+function signInForm(q: URLSearchParams, people: Array<{ sub: string; email: string; name: string }>): string {
+  const hidden = [...q.entries()].map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('');
+  const options = people
+    .map(
+      (p, i) =>
+        `<label><input type="radio" name="who" value="${esc(p.sub)}"${i === 0 ? ' checked' : ''}> ${esc(p.name)} &lt;${esc(p.email)}&gt;</label><br>`,
+    )
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in (OIDC double)</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}</style></head>
+<body><h1>Sign in</h1><p>The sandbox's identity provider. Who are you?</p>
+<form method="post" action="/authorize">${hidden}${options}<p><label><input type="checkbox" name="mfa" checked> with a second factor (MFA)</label></p>
+<button type="submit">Sign in</button></form></body></html>`;
 }
