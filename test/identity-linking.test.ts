@@ -402,3 +402,43 @@ describe('require_link', () => {
     expect(allText(approverMessage(h, PEOPLE.approver, id!).message.blocks)).toContain('oscar@corp.example');
   });
 });
+
+describe('the App Home flow editor', () => {
+  it('sets require_link, step-up minutes and MFA on a flow, refuses MFA without step-up, and lists them', async () => {
+    await h.driver.appHomeOpened(PEOPLE.admin);
+    const home = await until(() => h.slack.home(PEOPLE.admin), 2000, 'admin home');
+    const before = home.hash;
+    await h.driver.clickButton(PEOPLE.admin, { viewId: home.id }, 'home.tab.flows');
+    const flows = await until(
+      () => h.slack.home(PEOPLE.admin)?.hash !== before && h.slack.home(PEOPLE.admin),
+      2000,
+      'flows tab',
+    );
+    await h.driver.clickButton(PEOPLE.admin, { viewId: flows.id }, 'admin.flow.add');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+    const values = {
+      'af.name': 'stepped',
+      'af.resources': ['ops-db'],
+      'af.req.users': [PEOPLE.requester],
+      'af.appr.users': [PEOPLE.approver],
+      'af.max': '240',
+    };
+    const refused = await h.driver.submitView(PEOPLE.admin, modal.id, { ...values, 'af.identity': ['require_mfa'] });
+    expect(refused.json?.response_action).toBe('errors');
+    expect(allText(refused.json)).toContain('MFA is checked on the step-up sign-in');
+    const res = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      ...values,
+      'af.identity': ['require_link', 'require_mfa'],
+      'af.stepup': '10',
+    });
+    expect(res.json?.response_action).not.toBe('errors');
+    const [row] = await h.sql`select identity from flows where name = 'stepped'`;
+    expect(row!.identity).toEqual({ requireLink: true, stepUpMinutes: 10, requireMfa: true });
+    const listed = await until(
+      () => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('stepped') && h.slack.home(PEOPLE.admin),
+      2000,
+      'the flow listed',
+    );
+    expect(allText(listed.view.blocks)).toContain('approvers sign in within 10m with MFA');
+  });
+});

@@ -88,6 +88,8 @@ export const FlowForm = {
   pattern: 'af.just.pattern',
   hint: 'af.just.hint',
   jiraProjects: 'af.just.jira',
+  identity: 'af.identity',
+  stepUpMinutes: 'af.stepup',
   channel: 'af.channel',
   remindAfter: 'af.remind',
   escalateAfter: 'af.escalate',
