@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startOidcDouble, type OidcDouble } from '../src/sandbox/oidc-double/oidc-double.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approverMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import { allText, approverMessage, myMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -371,6 +371,47 @@ describe('step-up for approval', () => {
     expect(page.text).toContain('different company identity');
     expect((await linkOf(PEOPLE.approver))!.subject).toBe('okta|alex');
     expect(allText(await clickApprove(PEOPLE.approver, id!))).toContain('Sign in to approve');
+  });
+});
+
+describe('step-up for extensions', () => {
+  it('an extension of a step-up flow needs the sign-in too, and its approval records the claims', async () => {
+    idp.signInAs(ALEX);
+    const signInAndApprove = async (requestId: string) => {
+      const prompt = await clickApprove(PEOPLE.approver, requestId);
+      if (prompt) await browse(/"url":"([^"]+)"/.exec(allText(prompt.blocks))![1]!);
+      expect(await clickApprove(PEOPLE.approver, requestId)).toBeNull();
+      await h.driver.submitView(PEOPLE.approver, h.slack.topView(PEOPLE.approver)!.id, {});
+      h.slack.clearViews(PEOPLE.approver);
+      await h.settle();
+    };
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'incident 10',
+    });
+    await signInAndApprove(id!);
+    expect(await statusOf(h, id!)).toBe('active');
+    h.clock.advance(20); // the sign-in is stale again
+    await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.extend');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
+    await h.driver.submitView(PEOPLE.requester, modal.id, {
+      'extend.duration': '60',
+      'extend.reason': 'incident 10 goes on',
+    });
+    h.slack.clearViews(PEOPLE.requester);
+    await h.settle();
+    const [ext] = await h.sql`select id from access_requests where extends_request_id = ${id!}`;
+    expect(allText(await clickApprove(PEOPLE.approver, ext!.id as string))).toContain('Sign in to approve');
+    await signInAndApprove(ext!.id as string);
+    expect(await statusOf(h, ext!.id as string)).toBe('approved');
+    const [event] =
+      await h.sql`select details from audit_events where request_id = ${ext!.id as string} and action = 'request.approved'`;
+    expect(event!.details.step_up).toMatchObject({
+      issuer: idp.issuer,
+      subject: 'okta|alex',
+      amr: ['pwd', 'mfa', 'otp'],
+    });
   });
 });
 

@@ -169,7 +169,7 @@ export function createReviewService(deps: ServiceDeps) {
       }
       if (row.kind === 'extension') {
         // An extension adds time to the grant it extends instead of creating a new one.
-        await applyExtension(tx, row, merged.durationMinutes, input.approverId, now);
+        await applyExtension(tx, row, merged.durationMinutes, input.approverId, now, stepUp);
         return { conflict: false as const, granted: true, approvals: all.length, required, decided: { flow: row.flowName, seconds: waited(row, now), extension: true } };
       }
       await writeGrant(tx, {
