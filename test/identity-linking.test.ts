@@ -184,6 +184,30 @@ describe('linking', () => {
     });
   }
 
+  it('a PKCE verifier that does not match what was sent is refused by the provider: refused page, nothing stored', async () => {
+    idp.signInAs({ sub: 'okta|dana', email: 'dana@corp.example' });
+    const start = await fetch(await linkButtonUrl(PEOPLE.dba), { redirect: 'manual' });
+    const cookie = start.headers.get('set-cookie')!.split(';')[0]!;
+    const authorize = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+    const state = new URL(authorize.headers.get('location')!).searchParams.get('state')!;
+    await h.sql`update oidc_logins set code_verifier = ${'x'.repeat(43)} where state = ${state}`;
+    const res = await fetch(authorize.headers.get('location')!, { headers: { cookie } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('the PKCE check failed');
+    expect(idp.calls.at(-1)).toMatchObject({ path: '/token', status: 400, clientAuth: 'basic' });
+    expect(await linkOf(PEOPLE.dba)).toBeUndefined();
+  });
+
+  it('a provider whose token endpoint fails answers a plain refusal page, no stack trace, nothing stored', async () => {
+    idp.signInAs({ sub: 'okta|dana', email: 'dana@corp.example' });
+    idp.failNextToken(503);
+    const page = await browse(await linkButtonUrl(PEOPLE.dba));
+    expect(page.status).toBe(400);
+    expect(page.text).toContain('Not linked');
+    expect(page.text).not.toMatch(/Error:|at .*\.(ts|js)/);
+    expect(await linkOf(PEOPLE.dba)).toBeUndefined();
+  });
+
   it('a callback without the browser cookie of its start is refused (a forwarded link)', async () => {
     idp.signInAs({ sub: 'okta|dana', email: 'dana@corp.example' });
     const start = await fetch(await linkButtonUrl(PEOPLE.dba), { redirect: 'manual' });
