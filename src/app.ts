@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { buildHttpServer } from './composition/http.js';
-import { buildIntegrations } from './composition/integrations.js';
+import { buildIntegrations, buildOpenIdProvider } from './composition/integrations.js';
 import { buildJobs } from './composition/jobs.js';
 import { buildServices } from './composition/services.js';
 import { buildSlackClients, buildSlackSide } from './composition/slack.js';
@@ -9,6 +9,7 @@ import { createCatalogCache } from './db/catalog-cache.js';
 import { openDatabase, type Database } from './db/client.js';
 import { outboxBacklog } from './db/outbox-queries.js';
 import { close, listen, type Route } from './http/server.js';
+import { createSignInTokens } from './http/sign-in-token.js';
 import { createLinkSigner } from './http/signed-link.js';
 import { createPrometheusMetrics } from './observability/prometheus-metrics.js';
 import type { Provisioner } from './provisioners/port.js';
@@ -70,12 +71,17 @@ export async function createAccessApp(options: AccessAppOptions) {
     tickets,
     onCall,
   };
-  const services = buildServices(deps, database, logger, secretEnv);
   // Without PUBLIC_URL, links point at the port actually bound (PORT=0 picks one).
   let listening = false;
-  const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, () => config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`, () => clock.now());
+  const publicUrl = () => (config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`).replace(/\/$/, '');
+  const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, publicUrl, () => clock.now());
+  const signInTokens = createSignInTokens(config.SLACK_SIGNING_SECRET, () => clock.now());
+  const services = buildServices(deps, database, logger, secretEnv, {
+    provider: buildOpenIdProvider(config, logger, publicUrl),
+    link: (userId, purpose, requestId) => `${publicUrl()}/oidc/start?token=${signInTokens.sign({ userId, purpose, requestId })}`,
+  });
   const { notifications, provisioning, lifecycle, deliver } = buildSlackSide({ config, logger, database, deps, clients: slack, services, auditLink: (id) => signer.link(`/audit/${id}`), secretEnv });
-  const httpServer = buildHttpServer({ config, logger, database, metrics, services, signer, slackListener: slack.receiver?.requestListener ?? null, extraRoutes: options.extraRoutes ?? [] });
+  const httpServer = buildHttpServer({ config, logger, database, metrics, services, signer, signInTokens, publicUrl, slackListener: slack.receiver?.requestListener ?? null, extraRoutes: options.extraRoutes ?? [] });
   const background = buildJobs({
     config,
     logger,
@@ -126,7 +132,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     await database.close();
   }
 
-  const { requests, reviews, grants, offboarding, breakGlass, admin, home, authorizationIndex, apiKeys, sessions } = services;
+  const { identity, requests, reviews, grants, offboarding, breakGlass, admin, home, authorizationIndex, apiKeys, sessions } = services;
   return {
     start,
     stop,
@@ -136,7 +142,7 @@ export async function createAccessApp(options: AccessAppOptions) {
       const address = listening ? httpServer.address() : null;
       return address && typeof address === 'object' ? address.port : 0;
     },
-    services: { requests, reviews, grants, offboarding, breakGlass, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
+    services: { identity, requests, reviews, grants, offboarding, breakGlass, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: background.now,
   };

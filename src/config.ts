@@ -68,7 +68,15 @@ export const ConfigSchema = z.object({
   JIRA_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   JIRA_EMAIL: z.email('must be the e-mail of the Jira account the API token belongs to').optional(),
   JIRA_API_TOKEN: z.string().min(1).optional(),
+  /** OpenID Connect identity linking and step-up (docs/identity.md); the redirect URI is ${PUBLIC_URL}/oidc/callback. */
+  OIDC_ISSUER: z.url({ protocol: /^https?$/ }).refine((u) => u.startsWith('https://') || /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(u), 'must be an https:// issuer URL (http:// only on localhost)').optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  /** Absent: a public client (PKCE only). */
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_SCOPES: z.string().regex(/(^| )openid( |$)/, 'must include openid').default('openid email'),
 }).superRefine((c, ctx) => {
+  const oidc = [c.OIDC_ISSUER, c.OIDC_CLIENT_ID].filter(Boolean).length;
+  if (oidc === 1 || (oidc === 0 && c.OIDC_CLIENT_SECRET)) ctx.addIssue({ code: 'custom', path: [c.OIDC_ISSUER ? 'OIDC_CLIENT_ID' : 'OIDC_ISSUER'], message: 'needs OIDC_ISSUER and OIDC_CLIENT_ID together (OIDC_CLIENT_SECRET optional; docs/identity.md)' });
   const jira = [c.JIRA_BASE_URL, c.JIRA_EMAIL, c.JIRA_API_TOKEN].filter(Boolean).length;
   if (jira > 0 && jira < 3) ctx.addIssue({ code: 'custom', path: ['JIRA_API_TOKEN'], message: 'needs JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN together (docs/jira.md)' });
 });

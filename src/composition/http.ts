@@ -7,7 +7,9 @@ import { authorizationRoutes } from '../http/authorization-api.js';
 import { healthRoute, livenessRoute } from '../http/health.js';
 import { metricsRoute } from '../http/metrics.js';
 import { createHttpServer, type Route } from '../http/server.js';
+import { oidcRoutes } from '../http/oidc-routes.js';
 import { sessionRoutes } from '../http/sessions-api.js';
+import type { SignInTokens } from '../http/sign-in-token.js';
 import type { LinkSigner } from '../http/signed-link.js';
 import { guardSlackRequests } from '../http/slack-guard.js';
 import type { PrometheusMetrics } from '../observability/prometheus-metrics.js';
@@ -15,7 +17,8 @@ import type { Services } from './services.js';
 
 /**
  * The one HTTP server: Slack's events (signature, replay and clock checks before Bolt sees them, see
- * http/slack-guard.ts), health and liveness, metrics, the gateways' API, session reports, audit pages.
+ * http/slack-guard.ts), health and liveness, metrics, the gateways' API, session reports, audit pages,
+ * the OpenID Connect sign-in.
  */
 export function buildHttpServer(input: {
   config: Config;
@@ -24,6 +27,8 @@ export function buildHttpServer(input: {
   metrics: PrometheusMetrics;
   services: Services;
   signer: LinkSigner;
+  signInTokens: SignInTokens;
+  publicUrl: () => string;
   slackListener: RequestListener | null;
   extraRoutes: Route[];
 }) {
@@ -38,6 +43,7 @@ export function buildHttpServer(input: {
       ...authorizationRoutes(services.authorizationIndex, { verify }),
       ...sessionRoutes(services.sessions, { verify }),
       ...auditPageRoutes(services.audit, input.signer),
+      ...oidcRoutes(services.identity, input.signInTokens, input.logger, () => input.publicUrl().startsWith('https:')),
       ...input.extraRoutes,
     ],
     input.logger,

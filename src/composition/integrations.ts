@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { jiraTracker } from '../integrations/jira.js';
+import { openIdProvider } from '../integrations/oidc.js';
 import { createOnCallDirectory } from '../integrations/on-call-directory.js';
 import { createOpsgenieClient } from '../integrations/opsgenie.js';
 import { createPagerDutyClient } from '../integrations/pagerduty.js';
@@ -25,4 +26,10 @@ export function buildIntegrations(config: Config, logger: Logger): Integrations 
   const tickets =
     config.JIRA_BASE_URL && config.JIRA_EMAIL && config.JIRA_API_TOKEN ? jiraTracker({ baseUrl: config.JIRA_BASE_URL, email: config.JIRA_EMAIL, apiToken: config.JIRA_API_TOKEN }, logger) : null;
   return { onCall, tickets };
+}
+
+/** The company's OpenID provider for identity linking and step-up (docs/identity.md); null without OIDC_ISSUER. */
+export function buildOpenIdProvider(config: Config, logger: Logger, publicUrl: () => string) {
+  if (!config.OIDC_ISSUER || !config.OIDC_CLIENT_ID) return null;
+  return openIdProvider({ issuer: config.OIDC_ISSUER, clientId: config.OIDC_CLIENT_ID, clientSecret: config.OIDC_CLIENT_SECRET, scopes: config.OIDC_SCOPES, redirectUri: () => `${publicUrl()}/oidc/callback` }, logger);
 }

@@ -9,6 +9,7 @@ import { createBreakGlassService } from '../services/break-glass-service.js';
 import { createExtensionService } from '../services/extension-service.js';
 import { createGrantService } from '../services/grant-service.js';
 import { createHomeService } from '../services/home-service.js';
+import { createIdentityService } from '../services/identity-service.js';
 import { createOffboardingService } from '../services/offboarding.js';
 import type { ServiceDeps } from '../services/ports.js';
 import { createProfileService } from '../services/profile-service.js';
@@ -22,12 +23,20 @@ import { createSessionService } from '../services/session-service.js';
  * Every use case, on the same ports. Those that tell people something (notifications, provisioning,
  * lifecycle jobs) need the Slack messenger and are built with it (composition/slack.ts).
  */
-export function buildServices(deps: ServiceDeps, database: Database, logger: Logger, secretEnv: Record<string, string | undefined>) {
+export function buildServices(
+  deps: ServiceDeps,
+  database: Database,
+  logger: Logger,
+  secretEnv: Record<string, string | undefined>,
+  /** OpenID Connect: the provider (null when not configured) and the sign-in link for one person. */
+  signIn: { provider: Parameters<typeof createIdentityService>[1]; link: Parameters<typeof createIdentityService>[2] },
+) {
   const requests = createRequestService(deps);
   const admin = createAdminService(deps);
   const breakGlass = createBreakGlassService(deps);
   const sessions = createSessionService(database.db, deps.clock);
   return {
+    identity: createIdentityService(deps, signIn.provider, signIn.link),
     requests,
     reviews: createReviewService(deps),
     grants: createGrantService(deps),

@@ -43,9 +43,9 @@ export function buildSlackSide(input: {
 }) {
   const { config, logger, deps, clients, services } = input;
   const { app, background, directory } = clients;
-  const { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit } = services;
+  const { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, identity } = services;
   // Use cases only: the listeners never see the database, the sessions store or the provisioners.
-  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, auditLink: input.auditLink, logger, clock: deps.clock };
+  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, identity, auditLink: input.auditLink, logger, clock: deps.clock };
   const pacer = createPacer(slackBudgets(config.SLACK_UPDATES_PER_MINUTE, config.SLACK_HOME_PUBLISHES_PER_MINUTE));
   // Every 429 pauses that method for all callers, not just the one WebClient retried.
   for (const client of [app.client, background]) client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, { url }: { url: string }) => pacer.pause(url.split('/').pop() ?? '', retrySec));

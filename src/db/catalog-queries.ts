@@ -43,6 +43,7 @@ const flowColumns = {
   justification: flows.justification,
   notifyChannel: flows.notifyChannel,
   lifecycle: flows.lifecycle,
+  identity: flows.identity,
   enabled: flows.enabled,
   managedBy: flows.managedBy,
 };

@@ -4,7 +4,7 @@ import type { ResourceType } from '../domain/resource.js';
 import type { ApprovalRow, GrantRow, MessageRef, RequestDetails, RequestedResource, RequestRow } from '../domain/request.js';
 import type { Executor } from './client.js';
 export type { ApprovalRow, GrantRow, MessageRef, RequestDetails, RequestedResource, RequestRow, RequestKind } from '../domain/request.js';
-import { accessRequests, approvals, grants, requestResources, slackMessages, deliveryAlerts } from './schema/index.js';
+import { accessRequests, approvals, grants, requestResources, slackMessages, deliveryAlerts, identityLinks } from './schema/index.js';
 
 
 export const requestColumns = {
@@ -96,7 +96,7 @@ export async function endGrant(tx: Executor, requestId: string, status: 'expired
 export async function withDetails(db: Executor, rows: RequestRow[]): Promise<RequestDetails[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [resourceRows, grantRows, approvalRows] = await Promise.all([
+  const [resourceRows, grantRows, approvalRows, linkRows] = await Promise.all([
     db
       .select({ requestId: requestResources.requestId, resourceId: requestResources.resourceId, name: requestResources.name, type: requestResources.type })
       .from(requestResources)
@@ -108,11 +108,16 @@ export async function withDetails(db: Executor, rows: RequestRow[]): Promise<Req
       .from(approvals)
       .where(inArray(approvals.requestId, ids))
       .orderBy(asc(approvals.createdAt)),
+    db
+      .select({ userId: identityLinks.slackUserId, issuer: identityLinks.issuer, email: identityLinks.email, emailVerified: identityLinks.emailVerified })
+      .from(identityLinks)
+      .where(inArray(identityLinks.slackUserId, [...new Set(rows.map((r) => r.requesterId))])),
   ]);
+  const linkOf = new Map(linkRows.map(({ userId, ...link }) => [userId, link]));
   const resourcesOf = groupBy(resourceRows, ({ resourceId, name, type }) => ({ resourceId, name, type: type as ResourceType }));
   const approvalsOf = groupBy(approvalRows, ({ approverId, policy, createdAt }) => ({ approverId, policy, createdAt }));
   const grantOf = new Map(grantRows.map((g) => [g.requestId, g]));
-  return rows.map((r) => ({ ...r, resources: resourcesOf.get(r.id) ?? [], approvals: approvalsOf.get(r.id) ?? [], grant: grantOf.get(r.id) ?? null }));
+  return rows.map((r) => ({ ...r, resources: resourcesOf.get(r.id) ?? [], approvals: approvalsOf.get(r.id) ?? [], grant: grantOf.get(r.id) ?? null, requesterIdentity: linkOf.get(r.requesterId) ?? null }));
 }
 
 function groupBy<R extends { requestId: string }, T>(rows: R[], pick: (row: R) => T): Map<string, T[]> {

@@ -73,6 +73,15 @@ export const FileFlowSchema = z
     justification: JustificationSchema.optional(),
     notify_channel: SlackChannel.optional(),
     enabled: z.boolean().default(true),
+    /** Identity linking and step-up for approval (docs/identity.md). */
+    identity: z
+      .strictObject({
+        require_link: z.boolean().default(false),
+        step_up_minutes: z.number().int().min(1).max(1440).optional(),
+        require_mfa: z.boolean().default(false),
+      })
+      .refine((i) => !i.require_mfa || i.step_up_minutes !== undefined, { message: 'require_mfa needs step_up_minutes (MFA is checked on the approver’s step-up sign-in)' })
+      .optional(),
     ...lifecycleFileFields,
   })
   .refine((f) => f.resources.names.length + f.resources.tags.length > 0, {
@@ -170,6 +179,7 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
     notifyChannel: f.notify_channel ?? null,
     lifecycle: { ...lifecycleFromFile(f), ...(f.approvers.on_call ? { onCallApprovers: refsFromFile(f.approvers.on_call) } : {}) },
     enabled: f.enabled,
+    identity: f.identity ? { requireLink: f.identity.require_link, stepUpMinutes: f.identity.step_up_minutes ?? null, requireMfa: f.identity.require_mfa } : null,
   };
 }
 
@@ -224,6 +234,9 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
           }),
       ...(f.notifyChannel ? { notify_channel: f.notifyChannel } : {}),
       ...(f.enabled ? {} : { enabled: false }),
+      ...(f.identity && (f.identity.requireLink || f.identity.stepUpMinutes !== null)
+        ? { identity: { ...(f.identity.requireLink ? { require_link: true } : {}), ...(f.identity.stepUpMinutes !== null ? { step_up_minutes: f.identity.stepUpMinutes } : {}), ...(f.identity.requireMfa ? { require_mfa: true } : {}) } }
+        : {}),
       ...lifecycleToFile(f.lifecycle),
     })),
   };

@@ -20,6 +20,7 @@ export type FlowField =
   | 'justificationPattern'
   | 'justificationHint'
   | 'justificationJira'
+  | 'identity'
   | LifecycleField;
 export type ResourceField = 'name' | 'type' | 'tags' | 'description' | 'defaults' | 'provisioner';
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;
@@ -49,6 +50,9 @@ export function flowInputProblems(f: FlowInput, knownResources: ReadonlySet<stri
   const projects = f.justification.jira?.projects ?? [];
   if (projects.some((p) => !PROJECT_KEY.test(p))) e.justificationJira = 'Use Jira project keys like INC, OPS (capitals and digits, up to 10).';
   else if (projects.length > 20) e.justificationJira = 'At most 20 Jira projects.';
+  const id = f.identity;
+  if (id && id.stepUpMinutes !== null && (!Number.isInteger(id.stepUpMinutes) || id.stepUpMinutes < 1 || id.stepUpMinutes > 1440)) e.identity = 'Use a whole number of minutes from 1 to 1440.';
+  else if (id?.requireMfa && id.stepUpMinutes === null) e.identity = 'MFA is checked on the step-up sign-in: say within how many minutes approvers must sign in.';
   Object.assign(e, lifecycleProblems(f.lifecycle, knownResources));
   return e;
 }

@@ -18,6 +18,13 @@ export type ErrorCode =
   | 'invalid_input'
   | 'nothing_requestable'
   | 'database_unavailable'
+  /** Identity linking and step-up (domain/identity-link.ts, docs/identity.md). */
+  | 'not_linked'
+  | 'step_up_required'
+  | 'mfa_required'
+  | 'sign_in_failed'
+  | 'identity_taken'
+  | 'oidc_not_configured'
   /** A click or form whose id is missing or malformed: Slack never sends one, a forger or a stale client might. */
   | 'stale_reference';
 

@@ -2,6 +2,9 @@ import { durationChoices } from './duration.js';
 import type { OnCallRef } from './on-call.js';
 import type { Resource } from './resource.js';
 import { missingKeyProblem } from './ticket.js';
+import type { FlowIdentityRule } from './identity-link.js';
+
+export type { FlowIdentityRule } from './identity-link.js';
 
 /** An approval flow: who may request which resources, and who approves. Pure data. */
 export interface Flow {
@@ -28,6 +31,8 @@ export interface Flow {
   /** Lifecycle rules (reminders, escalation, pending TTL, auto-approval, break-glass). */
   lifecycle: FlowLifecycle;
   enabled: boolean;
+  /** Identity linking and step-up for approval (domain/identity-link.ts); absent or null: neither. */
+  identity?: FlowIdentityRule | null;
 }
 
 /** An auto-approval rule: a request that matches is approved without a human (the audit names the rule). */

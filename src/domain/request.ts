@@ -76,6 +76,8 @@ export interface RequestDetails extends RequestRow {
   resources: RequestedResource[];
   approvals: ApprovalRow[];
   grant: GrantRow | null;
+  /** The requester's linked company identity (OpenID Connect), when they linked one. */
+  requesterIdentity?: { issuer: string; email: string | null; emailVerified: boolean } | null;
 }
 
 /** A message sent about a request, so every copy can be updated when the request changes. */

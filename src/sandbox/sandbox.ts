@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createAccessApp, type AccessApp } from '../app.js';
+import { startOidcDouble } from './oidc-double/oidc-double.js';
 import { parseConfig, type Config } from '../config.js';
 import type { Route } from '../http/server.js';
 import { createLogger } from '../logger.js';
@@ -79,12 +80,27 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const onCall = await startSandboxOnCall(SANDBOX_USERS, clock, SANDBOX_PEOPLE.secondApprover);
   let stopCloud: (() => Promise<void>) | undefined;
   const setEnv: string[] = [];
-  const cleanUp = async () => {
+  let cleanUp = async () => {
     for (const k of setEnv) delete process.env[k];
     await stopCloud?.();
     await onCall.stop();
   };
   const slack = await FakeSlack.start({ botToken, ...(scopes ? { scopes } : {}), users: SANDBOX_USERS, usergroups: SANDBOX_GROUPS, channels: SANDBOX_CHANNELS, botName: 'access-bot' });
+  const clock = new SandboxClock();
+  // The company's identity provider (OpenID Connect, docs/identity.md): its sign-in page lets you pick who you are.
+  const oidcSecret = randomBytes(24).toString('hex');
+  const idp = await startOidcDouble({
+    clientId: 'access-bot-sandbox',
+    clientSecret: oidcSecret,
+    now: () => clock.now(),
+    people: SANDBOX_USERS.filter((p) => p.email).map((p) => ({ sub: `sandbox|${p.name}`, email: p.email!, name: p.realName ?? p.name })),
+  });
+  const stopIdp = idp.stop;
+  const previousCleanUp = cleanUp;
+  cleanUp = async () => {
+    await previousCleanUp();
+    await stopIdp();
+  };
   try {
     const parsed = parseConfig({
       ...env,
@@ -101,6 +117,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       // The page's on-call switch must show on the next request, not a minute later.
       ON_CALL_CACHE_SECONDS: '0',
       ...onCall.env,
+      ...(env.OIDC_ISSUER ? {} : { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: oidcSecret }),
     });
     const port = parsed.PORT !== 0 ? parsed.PORT : await freePort(parsed.HOST);
     // Its own directory: the sandbox's sample data must never mix with a real bot's ./.data.

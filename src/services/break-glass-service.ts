@@ -1,4 +1,8 @@
 import { appendAudit } from '../db/audit-queries.js';
+import type { Executor } from '../db/client.js';
+import { findLink } from '../db/identity-queries.js';
+import { stepUpClaims, stepUpRefusal } from '../domain/identity-link.js';
+import type { Flow } from '../domain/flow.js';
 import { unreviewedBreakGlass } from '../db/break-glass-queries.js';
 import { findFlow } from '../db/catalog-queries.js';
 import { newId } from '../db/ids.js';
@@ -9,7 +13,7 @@ import { formatDuration, parseDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { isApproverOf } from '../domain/flow.js';
 import { writeGrant, writeNewRequest } from './grant-writer.js';
-import { approverIdentity, approverIdsOf, breakGlassIdentity, deciderIdentity, isAdmin, requireMember } from './identity.js';
+import { approverIdentity, approverIdsOf, breakGlassIdentity, deciderIdentity, isAdmin, requireMember, mappedEmailOf } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 export const MAX_REASON = 2000;
@@ -42,6 +46,14 @@ export function createBreakGlassService(deps: ServiceDeps) {
     return breakGlassOptions(flows, resources, await breakGlassIdentity(directory, userId, flows));
   }
 
+  async function stepUpFor(tx: Executor, flow: Flow, userId: string, now: Date) {
+    if (!flow.identity || flow.identity.stepUpMinutes === null) return null;
+    const link = await findLink(tx, userId);
+    const refusal = stepUpRefusal(flow.identity, link, now);
+    if (refusal) throw new AppError(refusal, 'break-glass without a recent step-up sign-in', { requestId: null, minutes: flow.identity.stepUpMinutes });
+    return stepUpClaims(link!);
+  }
+
   async function breakGlass(input: BreakGlassInput): Promise<BreakGlassResult> {
     await requireMember(directory, input.userId);
     const name = input.resourceName.trim().toLowerCase();
@@ -65,10 +77,13 @@ export function createBreakGlassService(deps: ServiceDeps) {
     const rule = flow.lifecycle.breakGlass!;
     // Read before the transaction: no network call while rows are locked.
     const approvers = (await approverIdsOf(directory, flow)).filter((id) => id !== input.userId);
-    const requesterEmail = (await directory.person(input.userId).catch(() => null))?.email ?? null;
+    const requesterEmail = await mappedEmailOf(db, directory, input.userId);
     const id = newId('req');
     const now = clock.now();
     await db.transaction(async (tx) => {
+      // Step-up (flow identity.step_up_minutes) applies to break-glass users as to approvers: checked here,
+      // in the transaction that grants, and the claims relied on go into the audit event.
+      const stepUp = await stepUpFor(tx, flow, input.userId, now);
       await writeNewRequest(tx, {
         row: {
           id,
@@ -99,7 +114,7 @@ export function createBreakGlassService(deps: ServiceDeps) {
         audit: {
           actor: input.userId,
           action: 'request.break_glass',
-          details: { flow: flow.name, resources: [resource.name], durationMinutes: minutes, justification: reason, approvers, channel: rule.channel },
+          details: { flow: flow.name, resources: [resource.name], durationMinutes: minutes, justification: reason, approvers, channel: rule.channel, ...(stepUp ? { step_up: stepUp } : {}) },
         },
         // The refresh republishes the approvers' App Home, whose list of unreviewed break-glass grants grew.
         messages: [

@@ -102,7 +102,7 @@ export function createExtensionService(deps: ServiceDeps) {
  * the granted minutes (from its current end, or from now if that has just passed), the extension
  * request ends 'approved', and the provisioners are asked to move the credential's end too.
  */
-export async function applyExtension(tx: Executor, extension: RequestRow, grantedMinutes: number, approverId: string, now: Date): Promise<{ expiresAt: Date }> {
+export async function applyExtension(tx: Executor, extension: RequestRow, grantedMinutes: number, approverId: string, now: Date, stepUp: Record<string, unknown> | null = null): Promise<{ expiresAt: Date }> {
   const original = extension.extendsRequestId ? await lockRequest(tx, extension.extendsRequestId) : undefined;
   const grant = original ? await grantOfRequest(tx, original.id) : undefined;
   if (!original || original.status !== 'active' || !grant || grant.status !== 'active') {
@@ -121,7 +121,7 @@ export async function applyExtension(tx: Executor, extension: RequestRow, grante
     createdAt: now,
     details: { grantId: grant.id, extension: extension.id, previousEnd: grant.expiresAt.toISOString(), expiresAt: expiresAt.toISOString(), addedMinutes: grantedMinutes },
   });
-  await appendAudit(tx, { requestId: extension.id, actor: approverId, action: 'request.approved', createdAt: now, details: { extends: original.id, addedMinutes: grantedMinutes, expiresAt: expiresAt.toISOString() } });
+  await appendAudit(tx, { requestId: extension.id, actor: approverId, action: 'request.approved', createdAt: now, details: { extends: original.id, addedMinutes: grantedMinutes, expiresAt: expiresAt.toISOString(), ...(stepUp ? { step_up: stepUp } : {}) } });
   await notifyGrantChanged(tx, grant.id);
   await enqueue(tx, [
     { topic: 'grant.extend', requestId: original.id, payload: { grantId: grant.id } },

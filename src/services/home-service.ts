@@ -15,6 +15,8 @@ export type HomeModel =
   | {
       tab: 'mine';
       isAdmin: boolean;
+      /** Identity linking (OpenID Connect), when configured: the person's link, or null when not linked. */
+      identity?: { linked: { email: string | null; provider: string } | null };
       mine: RequestDetails[];
       toReview: RequestDetails[];
       /** Some flow designates this person for break-glass: the tab offers the button. */

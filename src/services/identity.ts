@@ -1,6 +1,8 @@
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
 import type { Directory, Person } from './ports.js';
+import type { Executor } from '../db/client.js';
+import { findLink } from '../db/identity-queries.js';
 
 /** Refuses people who may not use the bot at all: guests, deactivated users, bots. */
 export async function requireMember(directory: Directory, userId: string): Promise<Person> {
@@ -70,4 +72,15 @@ export async function isAdmin(directory: Directory, admins: ReadonlySet<string>,
   const person = await directory.person(userId);
   if (person.isGuest || person.deleted || person.isBot) return false;
   return admins.has(userId) || person.isWorkspaceAdmin;
+}
+
+/**
+ * The e-mail provisioners and the authorization API map this person by: the linked, verified company
+ * identity's when they linked one (OpenID Connect), else the Slack profile's (which Slack may not have
+ * verified). Read before any transaction opens, like every directory call.
+ */
+export async function mappedEmailOf(db: Executor, directory: Directory, userId: string): Promise<string | null> {
+  const link = await findLink(db, userId);
+  if (link?.email && link.emailVerified) return link.email;
+  return (await directory.person(userId).catch(() => null))?.email ?? null;
 }

@@ -188,3 +188,26 @@ export const noopMetrics: Metrics = {
 export interface TicketTracker {
   lookup(key: string): Promise<TicketLookup>;
 }
+
+/** What a verified ID token says about a sign-in (integrations/oidc.ts checks issuer, audience, signature, expiry, nonce). */
+export interface SignInClaims {
+  issuer: string;
+  subject: string;
+  email: string | null;
+  emailVerified: boolean;
+  authTime: Date | null;
+  amr: string[];
+  acr: string | null;
+}
+
+/**
+ * The company's OpenID Connect provider (integrations/oidc.ts: openid-client, authorization code + PKCE).
+ * `exchange` throws an AppError('sign_in_failed', …) whose `details.reason` is a sentence a person may read.
+ */
+export interface OidcProvider {
+  /** A short display name of the provider (its issuer's host), for "Linked as … (host)". */
+  readonly name: string;
+  /** `fresh`: ask the provider to authenticate the person again (prompt=login), for step-up. */
+  authorizationUrl(checks: { state: string; nonce: string; codeVerifier: string }, fresh: boolean): Promise<string>;
+  exchange(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<SignInClaims>;
+}

@@ -12,9 +12,10 @@ import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
 import { writeNewRequest } from './grant-writer.js';
 import { checkTickets } from './ticket-check.js';
+import { findLink } from '../db/identity-queries.js';
 import { ticketHint } from '../domain/ticket.js';
 import { onCallFindings } from './on-call-checks.js';
-import { approverIdentity, approverIdsOf, requesterIdentity, requireMember } from './identity.js';
+import { approverIdentity, approverIdsOf, requesterIdentity, requireMember, mappedEmailOf } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
@@ -36,6 +37,8 @@ export interface RequestForm {
   justificationOptional: boolean;
   /** This person may request SSH resources whose certificates need their public key, and has none yet. */
   asksForSshKey: boolean;
+  /** Resources whose flow requires a linked company identity, which this person has not linked (empty: none). */
+  needLink?: string[];
 }
 
 export interface SubmitInput {
@@ -99,7 +102,9 @@ export function createRequestService(deps: ServiceDeps) {
     const asksForSshKey = requestable.some((r) => needsSshKey(r.resource)) && !(await sshKeyOf(db, userId));
     const wanted = preselect?.trim().toLowerCase();
     const found = wanted ? requestable.find((r) => r.resource.name === wanted) : undefined;
+    const linked = requestable.some((r) => r.flows.some((f) => f.identity?.requireLink)) ? (await findLink(db, userId)) !== null : true;
     return {
+      needLink: linked ? [] : requestable.filter((r) => r.flows.every((f) => f.identity?.requireLink)).map((r) => r.resource.name),
       requestable,
       preselected: found ? [found.resource.name] : [],
       unknownPreselect: wanted && !found ? wanted : null,
@@ -170,6 +175,10 @@ export function createRequestService(deps: ServiceDeps) {
       const problem = justificationProblem(plan.flow.justification, justification);
       if (problem) errors.justification = problem;
     }
+    // Flows that require a linked identity (domain/identity-link.ts): an unlinked requester is told how.
+    if (plans.some((p) => p.flow.identity?.requireLink) && !(await findLink(db, input.requesterId))) {
+      errors.resources = `Link your company identity first: /access link (${plans.filter((p) => p.flow.identity?.requireLink).flatMap((p) => p.resources.map((r) => r.name)).join(', ')} ${plans.length === 1 && plans[0]!.resources.length === 1 ? 'needs' : 'need'} it).`;
+    }
     if (Object.keys(errors).length > 0) return { ok: false, errors };
     // After every other check, so a form with a typo costs no call to Jira.
     const tickets = await checkTickets(deps.tickets, plans.map((p) => p.flow), justification, clock.now());
@@ -186,7 +195,8 @@ export function createRequestService(deps: ServiceDeps) {
     const ids = plans.map(() => newId('req'));
     // On-call services are asked before the transaction (never inside it), once per request.
     let email: Promise<string | null> | undefined;
-    const emailOf = () => (email ??= directory.person(input.requesterId).then((p) => p.email, () => null));
+    // The linked, verified company e-mail when there is one (services/identity.ts), else Slack's.
+    const emailOf = () => (email ??= mappedEmailOf(db, directory, input.requesterId).catch(() => null));
     const onCall = await Promise.all(
       plans.map((p) => onCallFindings(deps, { flow: p.flow, resources: p.resources, durationMinutes: duration, requesterId: input.requesterId, requesterEmail: emailOf, now })),
     );

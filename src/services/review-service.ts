@@ -2,6 +2,8 @@ import { appendAudit } from '../db/audit-queries.js';
 import { findFlow, resourcesByName } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { enqueue } from '../db/outbox-queries.js';
+import { findLink } from '../db/identity-queries.js';
+import { stepUpClaims, stepUpRefusal } from '../domain/identity-link.js';
 import { approvalsOf, getRequestDetails, insertApproval, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
@@ -9,7 +11,7 @@ import { narrowestPolicy, PolicySchema, type Policy, type ResourceGrant } from '
 import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
 import { NO_DEFAULTS, type Resource, type TuningOffer } from '../domain/resource.js';
 import { writeGrant } from './grant-writer.js';
-import { deciderIdentity, requireMember } from './identity.js';
+import { deciderIdentity, requireMember, mappedEmailOf } from './identity.js';
 import { applyExtension } from './extension-service.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
@@ -58,6 +60,18 @@ export function createReviewService(deps: ServiceDeps) {
     if (row.status !== 'pending') throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
   }
 
+  /**
+   * A flow with step-up (identity.step_up_minutes) needs a recent enough sign-in of the approver with the
+   * identity provider (and MFA when asked): returns the claims the decision relies on, for its audit event.
+   */
+  async function checkStepUp(tx: Tx | typeof db, flow: Flow | undefined, actorId: string, requestId: string, now: Date) {
+    if (!flow?.identity || flow.identity.stepUpMinutes === null) return null;
+    const link = await findLink(tx, actorId);
+    const refusal = stepUpRefusal(flow.identity, link, now);
+    if (refusal) throw new AppError(refusal, refusal === 'mfa_required' ? 'step-up sign-in without MFA' : 'no recent step-up sign-in', { requestId, minutes: flow.identity.stepUpMinutes });
+    return stepUpClaims(link!);
+  }
+
   /** Checks (without writing) that this person may decide the request now: used before opening a modal. */
   async function startReview(requestId: string, actorId: string, kind: 'approve' | 'deny' = 'approve'): Promise<ReviewContext> {
     await requireMember(directory, actorId);
@@ -65,6 +79,7 @@ export function createReviewService(deps: ServiceDeps) {
     if (!request) throw new AppError('not_found', `No request ${requestId}`);
     const flow = await findFlow(db, request.flowId);
     checkMayDecide(flow, request, await deciderIdentity(directory, actorId, flow, request.escalatedAt !== null));
+    await checkStepUp(db, flow, actorId, requestId, clock.now());
     // The approval's submit reads the requester's email (for provisioners); fetched now, it is cached then.
     if (kind === 'approve') void directory.person(request.requesterId).catch(() => undefined);
     if (kind === 'approve' && request.approvals.some((a) => a.approverId === actorId)) {
@@ -102,13 +117,16 @@ export function createReviewService(deps: ServiceDeps) {
    * then write in one transaction. A second (even concurrent) decision finds the row no longer pending
    * and changes nothing.
    */
-  async function decide<T>(requestId: string, identity: Identity, write: (tx: Tx, row: RequestRow, flow: Flow, now: Date) => Promise<T>): Promise<T> {
+  async function decide<T>(requestId: string, identity: Identity, write: (tx: Tx, row: RequestRow, flow: Flow, now: Date, stepUp: ReturnType<typeof stepUpClaims> | null) => Promise<T>): Promise<T> {
     const result = await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);
       const flow = await findFlow(tx, row.flowId);
       checkMayDecide(flow, row, identity);
-      return write(tx, row, flow!, clock.now());
+      const now = clock.now();
+      // Re-checked here, in the transaction that writes the decision: a sign-in that went stale since the click does not count.
+      const stepUp = await checkStepUp(tx, flow, identity.userId, requestId, now);
+      return write(tx, row, flow!, now, stepUp);
     });
     deps.afterCommit();
     return result;
@@ -126,9 +144,9 @@ export function createReviewService(deps: ServiceDeps) {
     if (errors) return { ok: false, errors };
     const mine: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
     // Read before the transaction: no network call while the row is locked.
-    const requesterEmail = (await directory.person(current.requesterId).catch(() => null))?.email ?? null;
+    const requesterEmail = await mappedEmailOf(db, directory, current.requesterId);
 
-    const outcome = await decide(input.requestId, identity, async (tx, row, flow, now) => {
+    const outcome = await decide(input.requestId, identity, async (tx, row, flow, now, stepUp) => {
       const earlier = await approvalsOf(tx, row.id);
       if (earlier.some((a) => a.approverId === input.approverId)) {
         throw new AppError('already_approved', 'Already approved by this person', { approvals: earlier.length, required: flow.approvalsRequired });
@@ -144,14 +162,14 @@ export function createReviewService(deps: ServiceDeps) {
           actor: input.approverId,
           action: 'request.approval_added',
           createdAt: now,
-          details: { policy: mine, approvals: all.length, required },
+          details: { policy: mine, approvals: all.length, required, ...(stepUp ? { step_up: stepUp } : {}) },
         });
         await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
         return { conflict: false as const, granted: false, approvals: all.length, required };
       }
       if (row.kind === 'extension') {
         // An extension adds time to the grant it extends instead of creating a new one.
-        await applyExtension(tx, row, merged.durationMinutes, input.approverId, now);
+        await applyExtension(tx, row, merged.durationMinutes, input.approverId, now, stepUp);
         return { conflict: false as const, granted: true, approvals: all.length, required, decided: { flow: row.flowName, seconds: waited(row, now), extension: true } };
       }
       await writeGrant(tx, {
@@ -161,7 +179,7 @@ export function createReviewService(deps: ServiceDeps) {
         requesterEmail,
         decidedBy: input.approverId,
         approvedBy: input.approverId,
-        audit: { actor: input.approverId, action: 'request.approved', details: { approvers: [...earlier.map((a) => a.approverId), input.approverId], tuning: mine } },
+        audit: { actor: input.approverId, action: 'request.approved', details: { approvers: [...earlier.map((a) => a.approverId), input.approverId], tuning: mine, ...(stepUp ? { step_up: stepUp } : {}) } },
         messages: [
           { topic: 'messages.refresh', requestId: row.id },
           { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
@@ -188,11 +206,11 @@ export function createReviewService(deps: ServiceDeps) {
   async function deny(requestId: string, actorId: string, reason: string): Promise<RequestDetails> {
     const identity = await actorIdentity(actorId, requestId);
     const note = reason.trim().slice(0, DENY_REASON_MAX) || null;
-    const decided = await decide(requestId, identity, async (tx, row, _flow, now) => {
+    const decided = await decide(requestId, identity, async (tx, row, _flow, now, stepUp) => {
       const step = transition({ ...row, expiresAt: null }, { type: 'deny' }, now);
       if (!step.ok) throw new AppError(step.code, 'Already decided', { status: row.status, by: row.decidedBy });
       await updateRequest(tx, row.id, { status: step.next.status, decidedAt: now, decidedBy: actorId, denyReason: note });
-      await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.denied', createdAt: now, details: { reason: note } });
+      await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.denied', createdAt: now, details: { reason: note, ...(stepUp ? { step_up: stepUp } : {}) } });
       await enqueue(tx, [
         { topic: 'messages.refresh', requestId: row.id },
         { topic: 'requester.notify', requestId: row.id, payload: { event: 'denied' } },

@@ -5,6 +5,7 @@ import type { AuditViewService } from '../services/audit-view-service.js';
 import type { BreakGlassService } from '../services/break-glass-service.js';
 import type { GrantService } from '../services/grant-service.js';
 import type { HomeService } from '../services/home-service.js';
+import type { IdentityService } from '../services/identity-service.js';
 import type { ProfileService } from '../services/profile-service.js';
 import type { ExtensionService } from '../services/extension-service.js';
 import type { RequestActions } from '../services/request-actions.js';
@@ -24,6 +25,8 @@ export interface SlackDeps {
   breakGlass: BreakGlassService;
   apiKeys: ApiKeyService;
   audit: AuditViewService;
+  /** Identity linking and step-up sign-ins (OpenID Connect). */
+  identity: IdentityService;
   /** A signed, short-lived link to a request's full audit record. */
   auditLink: (requestId: string) => string;
   logger: Logger;

@@ -18,6 +18,12 @@ const TEXT: Record<ErrorCode, string> = {
   invalid_input: "That input isn't valid.",
   nothing_requestable: "There's nothing you can request yet: no approval flow lists you as a requester. Ask an admin to add you to one.",
   database_unavailable: "I can't reach my database right now. Please try again in a minute.",
+  not_linked: 'Link your company identity first: /access link',
+  step_up_required: 'This flow asks for a recent sign-in with the company identity provider first. Sign in, then try again.',
+  mfa_required: 'This flow asks for a sign-in with more than one factor (MFA). Sign in again with MFA, then try again.',
+  sign_in_failed: "The sign-in with the identity provider didn't go through. Start again from Slack.",
+  identity_taken: 'That company identity is already linked to another Slack user.',
+  oidc_not_configured: 'Identity linking is not set up for this workspace (OIDC_ISSUER). Ask an admin.',
   stale_reference: "That button or form doesn't point at anything I know. Open it again from the latest message or your App Home.",
 };
 

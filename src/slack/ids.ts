@@ -88,6 +88,8 @@ export const FlowForm = {
   pattern: 'af.just.pattern',
   hint: 'af.just.hint',
   jiraProjects: 'af.just.jira',
+  identity: 'af.identity',
+  stepUpMinutes: 'af.stepup',
   channel: 'af.channel',
   remindAfter: 'af.remind',
   escalateAfter: 'af.escalate',
@@ -127,3 +129,10 @@ export const ResourceForm = {
 
 /** The element action id inside every form block (block ids tell the fields apart). */
 export const FIELD = 'value';
+
+/** Identity linking and step-up (link buttons: Slack opens the URL and still sends a block_actions, acked). */
+export const IdentityIds = {
+  linkButton: 'identity.link',
+  signInButton: 'identity.sign_in',
+  homeLinkButton: 'identity.home_link',
+} as const;

@@ -4,6 +4,7 @@ import { register as registerBreakGlass } from './break-glass/listeners.js';
 import type { SlackDeps } from './deps.js';
 import { register as registerCommand } from './access-command/access-command.js';
 import { register as registerHome } from './home/listeners.js';
+import { register as registerIdentity } from './identity/sign-in-prompt.js';
 import { register as registerMyRequests } from './request/my-request-listeners.js';
 import { register as registerRequest } from './request/listeners.js';
 import { register as registerReview } from './review/listeners.js';
@@ -17,6 +18,7 @@ export function registerSlack(app: App, deps: SlackDeps) {
   registerHome(app, deps);
   registerAdmin(app, deps);
   registerBreakGlass(app, deps);
+  registerIdentity(app, deps);
   // Slack sends block_actions for link buttons too ("Open the full record" in the audit modal); with no
   // listener Bolt answered 404 after 3 s and Slack marked the click as failed (test/hostile/fuzz-payloads).
   app.action('audit.open_page', async ({ ack }) => ack());

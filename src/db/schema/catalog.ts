@@ -1,5 +1,5 @@
 import { bigint, boolean, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import type { FlowLifecycle, JustificationRule } from '../../domain/flow.js';
+import type { FlowIdentityRule, FlowLifecycle, JustificationRule } from '../../domain/flow.js';
 import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js';
 
 /** Where a catalogue row came from: the ACCESS_CONFIG file (read-only in Slack) or App Home. */
@@ -39,6 +39,8 @@ export const flows = pgTable('flows', {
   notifyChannel: text('notify_channel'),
   lifecycle: jsonb('lifecycle').$type<FlowLifecycle>().notNull().default({ remindAfterMinutes: null, escalationUsers: [], escalationGroups: [], escalateAfterMinutes: null, pendingTtlMinutes: 1440, autoApprove: [], breakGlass: null }),
   enabled: boolean('enabled').notNull().default(true),
+  /** Identity linking and step-up for approval (docs/identity.md); null: neither. */
+  identity: jsonb('identity').$type<FlowIdentityRule | null>(),
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

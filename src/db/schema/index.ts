@@ -3,3 +3,4 @@ export * from './requests.js';
 export * from './audit.js';
 export * from './outbox.js';
 export * from './sessions.js';
+export * from './identity.js';

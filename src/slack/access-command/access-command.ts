@@ -8,6 +8,7 @@ import { buildAuditModal } from '../audit/audit-modal.js';
 import { breakGlassCommand, openBreakGlassModal } from '../break-glass/listeners.js';
 import { openRequestModal } from '../request/listeners.js';
 import { isRequestId } from '../state.js';
+import { linkPrompt, stepUpPrompt } from '../identity/sign-in-prompt.js';
 import { HELP_TEXT, renderMyRequests, renderPending } from './request-list.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -78,6 +79,22 @@ export function accessCommandHandler(deps: SlackDeps) {
           }
           return;
         }
+        case 'link': {
+          const prompt = await linkPrompt(deps, userId);
+          await reply(prompt.text, prompt.blocks);
+          return;
+        }
+        case 'unlink': {
+          // Admins: `/access unlink @person` (Slack sends <@U…|name>) or a user id.
+          const target = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(args[0] ?? '')?.[1] ?? (/^[UW][A-Z0-9]{2,}$/.test(args[0] ?? '') ? args[0]! : null);
+          if (!target) {
+            await reply('Admins unlink a person’s company identity with `/access unlink @person`; they can then link another one.');
+            return;
+          }
+          const gone = await deps.identity.unlink(userId, target);
+          await reply(gone ? `Unlinked the company identity of <@${target}>. They can link again with \`/access link\`.` : `<@${target}> has no linked company identity.`);
+          return;
+        }
         case 'ssh-key': {
           const text = command.text.trim().slice('ssh-key'.length).trim();
           if (!text) {
@@ -93,7 +110,9 @@ export function accessCommandHandler(deps: SlackDeps) {
           await reply(HELP_TEXT);
       }
     } catch (error) {
-      await reply(describeFailure(deps.logger, error, { action: `command.${sub}`, slack_user: userId }));
+      const text = describeFailure(deps.logger, error, { action: `command.${sub}`, slack_user: userId });
+      const prompt = stepUpPrompt(deps, userId, error);
+      await (prompt ? reply(prompt.text, prompt.blocks) : reply(text));
     }
   };
 }

@@ -39,6 +39,8 @@ export function flowBlock(f: FlowRow, disabled: Record<string, UserGroup> = {}):
     f.allowSelfApproval ? 'self-approval allowed' : '',
     f.justification.pattern ? `justification matches ${code(f.justification.pattern)}` : f.justification.required ? '' : 'justification optional',
     f.justification.jira?.projects.length ? `open Jira ticket from ${list(f.justification.jira.projects.map(code))}` : '',
+    f.identity?.requireLink ? 'requesters link their company identity' : '',
+    f.identity?.stepUpMinutes ? `approvers sign in within ${formatDuration(f.identity.stepUpMinutes)}${f.identity.requireMfa ? ' with MFA' : ''}` : '',
     f.notifyChannel ? `approvers notified in <#${f.notifyChannel}>` : '',
     f.lifecycle?.autoApprove.length ? `auto-approval: ${list(f.lifecycle.autoApprove.map((r) => userText(r.name, 64)), 4)}` : '',
     f.lifecycle?.onCallApprovers?.length ? `on-call approvers: ${list(f.lifecycle.onCallApprovers.map((r) => userText(refLabel(r), 80)), 3)}` : '',

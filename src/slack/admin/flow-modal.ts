@@ -66,6 +66,7 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
     input(FlowForm.pattern, 'Justification pattern', { type: 'plain_text_input', max_length: 200, placeholder: plain('^[A-Z]+-\\d+', 150), ...(f?.justification.pattern ? { initial_value: f.justification.pattern } : {}) }, { optional: true, hint: 'A regular expression the justification must match, e.g. a ticket id.' }),
     input(FlowForm.jiraProjects, 'Require an open Jira ticket from', { type: 'plain_text_input', max_length: 200, placeholder: plain('INC, OPS', 150), ...(f?.justification.jira?.projects.length ? { initial_value: f.justification.jira.projects.join(', ') } : {}) }, { optional: true, hint: 'Jira project keys. The justification must name a ticket of one of them that exists and is not done.' }),
     input(FlowForm.hint, 'Hint shown to requesters', { type: 'plain_text_input', max_length: 150, ...(f?.justification.hint ? { initial_value: f.justification.hint } : {}) }, { optional: true }),
+    ...identityInputs(f),
     input(FlowForm.channel, 'Notify approvers in a channel', { type: 'conversations_select', filter: { include: ['public', 'private'], exclude_bot_users: true }, ...(f?.notifyChannel ? { initial_conversation: f.notifyChannel } : {}) }, { optional: true, hint: CHANNEL_HINT }),
     ...lifecycleBlocks(f?.lifecycle, groupOption, label),
   ];
@@ -85,4 +86,14 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
     close: plain('Cancel', 24),
     blocks,
   };
+}
+
+/** Identity linking and step-up (docs/identity.md): who must have linked, how recent an approver's sign-in must be. */
+function identityInputs(f: Flow | undefined) {
+  const idOptions = [option('Requesters must link their company identity', 'require_link'), option('Step-up sign-in must use MFA', 'require_mfa')];
+  const on = idOptions.filter((o) => (o.value === 'require_link' ? f?.identity?.requireLink : f?.identity?.requireMfa));
+  return [
+    input(FlowForm.identity, 'Company identity (OpenID Connect)', { type: 'checkboxes', options: idOptions, ...initialOptions(on) }, { optional: true }),
+    input(FlowForm.stepUpMinutes, 'Approvers sign in within (minutes)', { type: 'number_input', is_decimal_allowed: false, min_value: '1', max_value: '1440', ...(f?.identity?.stepUpMinutes ? { initial_value: String(f.identity.stepUpMinutes) } : {}) }, { optional: true, hint: 'Step-up: approvers (and break-glass users) must have signed in with the identity provider this recently. Empty: no step-up.' }),
+  ];
 }

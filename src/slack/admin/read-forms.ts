@@ -45,9 +45,18 @@ export function readFlowForm(v: StateValues): FlowInput {
       jira: jiraProjects.length ? { projects: jiraProjects } : null,
     },
     notifyChannel: conversation(v, FlowForm.channel),
+    identity: readIdentity(v),
     lifecycle: readLifecycleForm(v).lifecycle,
     enabled: options.has('enabled'),
   };
+}
+
+function readIdentity(v: StateValues): FlowInput['identity'] {
+  const picked = new Set(selectedValues(v, FlowForm.identity, FIELD));
+  const minutes = textValue(v, FlowForm.stepUpMinutes, FIELD).trim();
+  const stepUpMinutes = minutes === '' ? null : int(minutes, NaN);
+  if (!picked.has('require_link') && stepUpMinutes === null && !picked.has('require_mfa')) return null;
+  return { requireLink: picked.has('require_link'), stepUpMinutes, requireMfa: picked.has('require_mfa') };
 }
 
 const FLOW_BLOCKS: Record<FlowField, string> = {
@@ -63,6 +72,7 @@ const FLOW_BLOCKS: Record<FlowField, string> = {
   justificationPattern: FlowForm.pattern,
   justificationHint: FlowForm.hint,
   justificationJira: FlowForm.jiraProjects,
+  identity: FlowForm.stepUpMinutes,
   remindAfter: FlowForm.remindAfter,
   escalateAfter: FlowForm.escalateAfter,
   escalation: FlowForm.escalationUsers,

@@ -8,6 +8,7 @@ import type { SlackDeps } from '../deps.js';
 import { BreakGlassIds, FIELD } from '../ids.js';
 import { code, slackDate, userText } from '../mrkdwn.js';
 import { describeFailure } from '../reply.js';
+import { stepUpPrompt } from '../identity/sign-in-prompt.js';
 import { isRequestId, minutesValue, selectedValue, textValue, type StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
@@ -61,7 +62,11 @@ function submissionHandler(deps: SlackDeps) {
       if (!result.ok) return void (await ack(fieldErrorsAnswer(view, { [FIELD_BLOCKS[result.field]]: result.problem })));
       await ack({ response_action: 'update', view: messageModal('Access granted', grantedText(result.request)) });
     } catch (error) {
-      await ack({ response_action: 'update', view: messageModal('No access', describeFailure(deps.logger, error, { action: 'breakglass.submit', slack_user: body.user.id })) });
+      const text = describeFailure(deps.logger, error, { action: 'breakglass.submit', slack_user: body.user.id });
+      // Step-up: the form gives way to a "Sign in" button; after signing in the person sends it again.
+      const prompt = stepUpPrompt(deps, body.user.id, error);
+      if (prompt) return void (await ack({ response_action: 'update', view: { type: 'modal', title: { type: 'plain_text', text: 'Sign in first' }, close: { type: 'plain_text', text: 'Close' }, blocks: prompt.blocks } }));
+      await ack({ response_action: 'update', view: messageModal('No access', text) });
     }
   };
 }

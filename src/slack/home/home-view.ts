@@ -3,7 +3,8 @@ import type { HomeModel } from '../../services/home-service.js';
 import { fileNote, flowBlock, resourceBlock } from '../admin/flow-list.js';
 import { myRequestBlock, pendingReviewBlocks } from '../access-command/request-list.js';
 import { requesterActions } from '../review/request-message.js';
-import { AdminIds, BreakGlassIds, HomeNav, RequestIds } from '../ids.js';
+import { AdminIds, BreakGlassIds, HomeNav, IdentityIds, RequestIds } from '../ids.js';
+import { userText } from '../mrkdwn.js';
 import { unreviewedBlocks } from '../review/lifecycle-message.js';
 import { context, divider, header, plain, section } from '../views.js';
 
@@ -52,9 +53,17 @@ function myAccess(model: Extract<HomeModel, { tab: 'mine' }>): KnownBlock[] {
     {
       type: 'actions',
       block_id: 'home.actions',
-      elements: [button('Request access', RequestIds.openButton, 'home', true), ...(model.canBreakGlass ? [{ ...button('Break glass', BreakGlassIds.openButton, 'home'), style: 'danger' as const }] : [])],
+      elements: [
+        button('Request access', RequestIds.openButton, 'home', true),
+        ...(model.canBreakGlass ? [{ ...button('Break glass', BreakGlassIds.openButton, 'home'), style: 'danger' as const }] : []),
+        ...(model.identity ? [button(model.identity.linked ? 'Sign in again' : 'Link company identity', IdentityIds.homeLinkButton, 'home')] : []),
+      ],
     },
   ];
+  if (model.identity) {
+    const linked = model.identity.linked;
+    blocks.push(context(linked ? `:identification_card: Linked as ${userText(linked.email ?? 'your company identity', 200)} (${userText(linked.provider, 100)})` : ':identification_card: Not linked to a company identity: some flows need it (`/access link`).'));
+  }
   // Break-glass grants waiting for review (at most MAX_UNREVIEWED: 2 + 2*5 + 1 more blocks).
   const unreviewed = model.unreviewed ?? [];
   if (unreviewed.length > 0) {

@@ -39,7 +39,12 @@ const isHashConflict = (e: unknown) => slackErrorCode(e) === 'hash_conflict';
 export async function publishHome(deps: SlackDeps, client: WebClient, userId: string): Promise<void> {
   const hashes = hashesOf(deps);
   for (let attempt = 1; ; attempt++) {
-    const view = buildHomeView(await deps.home.model(userId));
+    const model = await deps.home.model(userId);
+    if (model.tab === 'mine' && deps.identity.configured()) {
+      const link = await deps.identity.linkOf(userId);
+      model.identity = { linked: link ? { email: link.email, provider: link.provider } : null };
+    }
+    const view = buildHomeView(model);
     const hash = attempt < HASH_ATTEMPTS ? hashes.get(userId) : undefined;
     try {
       const res = await client.views.publish({ user_id: userId, view, ...(hash ? { hash } : {}) });

@@ -92,6 +92,10 @@ export function buildRequestModal(form: RequestForm): ModalView {
     element: { type: 'datetimepicker', action_id: RequestIds.startAction },
   });
   if (form.asksForSshKey) blocks.push(sshKeyInput());
+  if (form.needLink?.length) {
+    const names = form.needLink.slice(0, 10).join(', ');
+    blocks.push(context(`:lock: Link your company identity first: /access link (${names}${form.needLink.length > 10 ? '…' : ''} ${form.needLink.length === 1 ? 'needs' : 'need'} it).`));
+  }
   blocks.push(context('Approvers get a message in Slack. I will send you a DM when they decide.'));
 
   return {

@@ -9,6 +9,7 @@ import { tellClicker } from '../tell.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
 import { messageModal } from '../views.js';
 import { readTuning } from './read-tuning.js';
+import { showPrompt, stepUpPrompt } from '../identity/sign-in-prompt.js';
 import { buildDenyModal, buildTuningModal } from './tuning-modal.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -26,6 +27,9 @@ export function reviewButtonHandler(deps: SlackDeps, kind: 'approve' | 'deny') {
       else await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (error) {
       const text = describeFailure(deps.logger, error, { action: `review.${kind}`, slack_user: userId, request_id: action.value });
+      // Step-up: the approver gets a "Sign in to approve" button instead of the modal.
+      const prompt = stepUpPrompt(deps, userId, error);
+      if (prompt) return showPrompt(body, client, respond, prompt);
       await tellClicker(body, client, respond, 'Access request', text);
     }
   };

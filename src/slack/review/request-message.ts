@@ -87,7 +87,23 @@ function summaryBlocks(r: RequestDetails, title: string): KnownBlock[] {
     },
     section(`*Justification*\n${quote(userText(r.justification, 2800))}`),
     ...ticketBlocks(r.ticket),
+    ...identityBlocks(r),
   ];
+}
+
+/** Whether the requester linked a company identity (OpenID Connect): shown when they did. */
+function identityBlocks(r: RequestDetails): KnownBlock[] {
+  const link = r.requesterIdentity;
+  if (!link) return [];
+  const host = (() => {
+    try {
+      return new URL(link.issuer).host;
+    } catch {
+      return link.issuer;
+    }
+  })();
+  const who = link.email ? `${userText(link.email, 200)}${link.emailVerified ? '' : ' (e-mail not verified)'}` : 'an identity without e-mail';
+  return [{ type: 'context', elements: [{ type: 'mrkdwn', text: `:identification_card: Requester linked as ${who} (${userText(host, 100)})` }] }];
 }
 
 /**

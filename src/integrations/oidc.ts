@@ -1,0 +1,132 @@
+import * as client from 'openid-client';
+import type { Logger } from 'pino';
+import { AppError } from '../domain/errors.js';
+import type { OidcProvider, SignInClaims } from '../services/ports.js';
+
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  /** Absent: a public client (PKCE only, token_endpoint_auth_method none). */
+  clientSecret?: string | undefined;
+  scopes: string;
+  /** `${PUBLIC_URL}/oidc/callback`, read when needed (the port may be picked at start-up). */
+  redirectUri: () => string;
+}
+
+/** http:// issuers are allowed only on this machine (the provider double, a local Keycloak). */
+const isLocal = (url: URL) => url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+
+/**
+ * Why openid-client refused the answer, as a sentence a person may read (never the token itself).
+ * The codes are oauth4webapi's; anything else is a provider that could not be reached or answered badly.
+ */
+function reasonOf(error: unknown): string {
+  // openid-client wraps oauth4webapi's error: read the whole chain (codes, messages, the claim compared).
+  const chain: Array<{ code?: string; message?: string; error?: string; claim?: string; cause?: unknown }> = [];
+  for (let e = error; e && typeof e === 'object' && chain.length < 4; e = (e as { cause?: unknown }).cause)
+    chain.push(e as never);
+  const codes = chain.map((e) => e.code ?? '').join(' ');
+  const text = chain.map((e) => `${e.message ?? ''} ${e.claim ?? ''}`).join(' ');
+  const oauthError = chain.find((e) => typeof e.error === 'string')?.error;
+  if (/TIMESTAMP_CHECK/.test(codes) || /"exp"|expired|expiration/.test(text))
+    return 'The identity provider sent an expired ID token.';
+  if (/SIGNATURE/.test(codes) || /signature/i.test(text))
+    return "The ID token's signature does not match the identity provider's keys.";
+  if (/"aud"|\baud\b|audience/.test(text)) return 'The ID token was issued for another application, not this bot.';
+  if (/nonce/.test(text)) return 'The ID token does not belong to this sign-in (nonce mismatch).';
+  if (/"iss"|\biss\b|issuer/.test(text)) return 'The ID token was issued by another identity provider.';
+  if (/state/.test(text)) return 'The answer does not belong to this sign-in (state mismatch).';
+  if (oauthError === 'invalid_grant')
+    return 'The identity provider refused the sign-in code (used already, expired, or the PKCE check failed).';
+  if (oauthError) return `The identity provider refused the sign-in (${oauthError}).`;
+  return 'The identity provider could not be reached or answered in a way that could not be verified.';
+}
+
+/** What the log keeps of a refusal: codes and messages of the chain, never the response (it holds tokens). */
+function logged(error: unknown) {
+  const out: Array<{ code?: string; message?: string; error?: string }> = [];
+  for (let e = error; e && typeof e === 'object' && out.length < 4; e = (e as { cause?: unknown }).cause) {
+    const x = e as { code?: string; message?: string; error?: string };
+    out.push({ code: x.code, message: x.message, error: typeof x.error === 'string' ? x.error : undefined });
+  }
+  return out;
+}
+
+/**
+ * The bot as an OpenID Connect relying party through openid-client (certified): discovery, authorization
+ * code with PKCE (S256), and the ID token's issuer, audience, signature (JWKS), expiry and nonce checked
+ * by the library. Discovery happens on first use and again after a failure.
+ */
+export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProvider {
+  const issuerUrl = new URL(settings.issuer);
+  let discovered: Promise<client.Configuration> | null = null;
+
+  function configuration(): Promise<client.Configuration> {
+    discovered ??= client
+      .discovery(
+        issuerUrl,
+        settings.clientId,
+        settings.clientSecret ? { client_secret: settings.clientSecret } : { token_endpoint_auth_method: 'none' },
+        settings.clientSecret ? client.ClientSecretBasic(settings.clientSecret) : client.None(),
+        { execute: isLocal(issuerUrl) ? [client.allowInsecureRequests] : [], timeout: 10 },
+      )
+      .then((config) => {
+        // ID tokens from the token endpoint are trusted over TLS by default (OIDC Core 3.1.3.7); we verify
+        // their signature against the provider's JWKS anyway: a proxy or a http:// test provider proves nothing.
+        client.enableNonRepudiationChecks(config);
+        return config;
+      })
+      .catch((error: unknown) => {
+        discovered = null;
+        throw error;
+      });
+    return discovered;
+  }
+
+  return {
+    name: issuerUrl.host,
+    async authorizationUrl(checks, fresh) {
+      const config = await configuration();
+      const url = client.buildAuthorizationUrl(config, {
+        redirect_uri: settings.redirectUri(),
+        scope: settings.scopes,
+        state: checks.state,
+        nonce: checks.nonce,
+        code_challenge: await client.calculatePKCECodeChallenge(checks.codeVerifier),
+        code_challenge_method: 'S256',
+        ...(fresh ? { prompt: 'login' } : {}),
+      });
+      return url.href;
+    },
+    async exchange(callbackUrl, checks): Promise<SignInClaims> {
+      try {
+        const config = await configuration();
+        // The callback as the provider addressed it (behind a proxy the server sees another host).
+        const current = new URL(settings.redirectUri());
+        current.search = callbackUrl.search;
+        const tokens = await client.authorizationCodeGrant(config, current, {
+          pkceCodeVerifier: checks.codeVerifier,
+          expectedState: checks.state,
+          expectedNonce: checks.nonce,
+          idTokenExpected: true,
+        });
+        const claims = tokens.claims();
+        if (!claims) throw new Error('no ID token');
+        const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [];
+        return {
+          issuer: claims.iss,
+          subject: claims.sub,
+          email: typeof claims.email === 'string' ? claims.email.toLowerCase() : null,
+          emailVerified: claims.email_verified === true,
+          authTime: typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : null,
+          amr,
+          acr: typeof claims.acr === 'string' ? claims.acr : null,
+        };
+      } catch (error) {
+        const reason = reasonOf(error);
+        logger.warn({ chain: logged(error) }, 'OIDC sign-in refused');
+        throw new AppError('sign_in_failed', 'OIDC sign-in refused', { reason });
+      }
+    },
+  };
+}
