@@ -2,8 +2,31 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const node = { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', performance: 'readonly', fetch: 'readonly' };
-const browser = { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', Node: 'readonly', fetch: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', URL: 'readonly' };
+const node = {
+  process: 'readonly',
+  console: 'readonly',
+  URL: 'readonly',
+  Buffer: 'readonly',
+  setTimeout: 'readonly',
+  clearTimeout: 'readonly',
+  setInterval: 'readonly',
+  clearInterval: 'readonly',
+  performance: 'readonly',
+  fetch: 'readonly',
+};
+const browser = {
+  window: 'readonly',
+  document: 'readonly',
+  location: 'readonly',
+  history: 'readonly',
+  Node: 'readonly',
+  fetch: 'readonly',
+  console: 'readonly',
+  setTimeout: 'readonly',
+  clearTimeout: 'readonly',
+  setInterval: 'readonly',
+  URL: 'readonly',
+};
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', 'drizzle/', 'scratch/'] },
@@ -11,14 +34,29 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: node },
-    rules: { '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }] },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+    },
   },
   // Layering held by the tool: the Slack adapter renders what services hand it and never reaches into the
   // database or a provisioner (ARCHITECTURE.md, "Dependencies point inward").
   {
     files: ['src/slack/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/db/*', '**/provisioners/*', '**/provisioners/**', 'drizzle-orm', 'drizzle-orm/*'], message: 'src/slack renders what services hand it: import the shape from domain/ or services/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/db/*', '**/provisioners/*', '**/provisioners/**', 'drizzle-orm', 'drizzle-orm/*'],
+              message: 'src/slack renders what services hand it: import the shape from domain/ or services/.',
+            },
+          ],
+        },
+      ],
     },
   },
   // Services are use cases: they call db/ query functions, never drizzle or the schema directly.
@@ -29,8 +67,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['drizzle-orm', 'drizzle-orm/*', '**/db/schema', '**/db/schema/*'], message: 'src/services calls query functions in src/db: move the query there.' },
-            { group: ['**/integrations/*'], message: 'src/services talks to outside services through ports.ts (OnCallDirectory): app.ts passes the client in.' },
+            {
+              group: ['drizzle-orm', 'drizzle-orm/*', '**/db/schema', '**/db/schema/*'],
+              message: 'src/services calls query functions in src/db: move the query there.',
+            },
+            {
+              group: ['**/integrations/*'],
+              message:
+                'src/services talks to outside services through ports.ts (OnCallDirectory): app.ts passes the client in.',
+            },
           ],
         },
       ],
@@ -40,7 +85,27 @@ export default tseslint.config(
   {
     files: ['src/integrations/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/db/*', '**/db/**', '**/slack/*', '**/slack/**', '**/provisioners/*', '**/provisioners/**', 'drizzle-orm', 'drizzle-orm/*', '@slack/*'], message: 'src/integrations are clients of outside services: no database, Slack or provisioners.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/db/*',
+                '**/db/**',
+                '**/slack/*',
+                '**/slack/**',
+                '**/provisioners/*',
+                '**/provisioners/**',
+                'drizzle-orm',
+                'drizzle-orm/*',
+                '@slack/*',
+              ],
+              message: 'src/integrations are clients of outside services: no database, Slack or provisioners.',
+            },
+          ],
+        },
+      ],
     },
   },
   // The domain is pure: it imports only domain/ and pure libraries (date-fns, @date-fns/tz, zod, yaml, node:crypto's hashes).
@@ -52,8 +117,31 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['../*', '../**'], message: 'src/domain imports only src/domain and pure libraries: no db/, services/, slack/, provisioners/ or http/.' },
-            { group: ['node:fs', 'node:fs/*', 'fs', 'fs/*', 'node:child_process', 'node:net', 'node:http', 'node:https', 'node:os', 'node:process', 'drizzle-orm', 'drizzle-orm/*', 'postgres', '@slack/*', 'pino'], message: 'src/domain does no I/O: do it in an adapter and pass the result in.' },
+            {
+              group: ['../*', '../**'],
+              message:
+                'src/domain imports only src/domain and pure libraries: no db/, services/, slack/, provisioners/ or http/.',
+            },
+            {
+              group: [
+                'node:fs',
+                'node:fs/*',
+                'fs',
+                'fs/*',
+                'node:child_process',
+                'node:net',
+                'node:http',
+                'node:https',
+                'node:os',
+                'node:process',
+                'drizzle-orm',
+                'drizzle-orm/*',
+                'postgres',
+                '@slack/*',
+                'pino',
+              ],
+              message: 'src/domain does no I/O: do it in an adapter and pass the result in.',
+            },
           ],
         },
       ],
@@ -62,5 +150,8 @@ export default tseslint.config(
   // The sandbox page: plain ES modules in the browser.
   { files: ['src/sandbox/public/**/*.js'], languageOptions: { globals: browser } },
   // Slack's JSON as the double and the tests handle it is untyped by nature: `any` is allowed there only.
-  { files: ['src/sandbox/slack-double/**', 'test/**', 'bench/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  {
+    files: ['src/sandbox/slack-double/**', 'test/**', 'bench/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
 );

@@ -3,7 +3,16 @@ import { viewSubmissionPayload } from '../src/sandbox/slack-double/payloads.js';
 import { stateValuesOf } from '../src/sandbox/slack-double/surface.js';
 import type { WebhookTarget } from '../test/support/webhook-target.js';
 import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';
-import { APPROVER, nextCall, nowMs, requesterIds, startBenchEnv, startFloor, stats, type BenchEnv } from './environment.js';
+import {
+  APPROVER,
+  nextCall,
+  nowMs,
+  requesterIds,
+  startBenchEnv,
+  startFloor,
+  stats,
+  type BenchEnv,
+} from './environment.js';
 import { fmt } from './support.js';
 
 /**
@@ -22,7 +31,11 @@ export interface ApprovalFigures {
 
 /** When the target first heard of request `requestId`'s activation (wall-clock ms). */
 function activation(target: WebhookTarget, requestId: string, timeoutMs = 10_000): Promise<number> {
-  return until(() => target.deliveries.find((d) => d.requestId === requestId && d.type === 'grant.activated')?.at, timeoutMs, `activation of ${requestId}`);
+  return until(
+    () => target.deliveries.find((d) => d.requestId === requestId && d.type === 'grant.activated')?.at,
+    timeoutMs,
+    `activation of ${requestId}`,
+  );
 }
 
 async function createRequests(env: BenchEnv, n: number): Promise<string[]> {
@@ -33,7 +46,11 @@ async function createRequests(env: BenchEnv, n: number): Promise<string[]> {
     env.slack.clearViews(user);
     await env.driver.command(user, '/access', 'request');
     const modal = await until(() => env.slack.topView(user), 5000, 'the request modal');
-    await env.driver.submitView(user, modal.id, { 'request.resources': [`app-${String(i % 20).padStart(2, '0')}`], 'request.duration': '60', 'request.justification': `BENCH-${i}` });
+    await env.driver.submitView(user, modal.id, {
+      'request.resources': [`app-${String(i % 20).padStart(2, '0')}`],
+      'request.duration': '60',
+      'request.justification': `BENCH-${i}`,
+    });
     const view = JSON.stringify(env.slack.topView(user)?.view ?? {});
     const id = /req_[0-9a-z]+/.exec(view)?.[0];
     if (!id) throw new Error(`request ${i} was not created: ${view.slice(0, 300)}`);
@@ -51,13 +68,26 @@ export async function benchApproval(approvals: number): Promise<ApprovalFigures>
     const told: number[] = [];
     let lastModal = '';
     for (const [i, id] of ids.entries()) {
-      const dm = await until(() => env.slack.dmsTo(APPROVER).find((m) => JSON.stringify(m.blocks).includes(id)), 10_000, `the approver's message about ${id}`);
+      const dm = await until(
+        () => env.slack.dmsTo(APPROVER).find((m) => JSON.stringify(m.blocks).includes(id)),
+        10_000,
+        `the approver's message about ${id}`,
+      );
       env.slack.clearViews(APPROVER);
       await env.driver.clickButton(APPROVER, { channel: dm.channel, ts: dm.ts }, 'review.approve');
       const modal = await until(() => env.slack.topView(APPROVER), 5000, 'the tuning modal');
       lastModal = modal.id;
-      const notice = nextCall(env.slack, (m, a) => m === 'chat.postMessage' && JSON.stringify(a).includes(id) && JSON.stringify(a).includes('approved your request'));
-      const ready = nextCall(env.slack, (m, a) => m === 'chat.postMessage' && String(a.text).includes('is ready') && String(a.text).includes(id));
+      const notice = nextCall(
+        env.slack,
+        (m, a) =>
+          m === 'chat.postMessage' &&
+          JSON.stringify(a).includes(id) &&
+          JSON.stringify(a).includes('approved your request'),
+      );
+      const ready = nextCall(
+        env.slack,
+        (m, a) => m === 'chat.postMessage' && String(a.text).includes('is ready') && String(a.text).includes(id),
+      );
       const started = nowMs();
       await env.driver.submitView(APPROVER, modal.id, {});
       const acked = nowMs();
@@ -70,16 +100,34 @@ export async function benchApproval(approvals: number): Promise<ApprovalFigures>
 
     // The floor: the same submission to the bare app, which only POSTs the webhook and DMs the requester.
     const tuning = env.slack.view(lastModal)!;
-    const floor = await startFloor(env.slack, { modal: {}, home: {}, options: [], webhook: { url: env.target.url, secret: WEBHOOK_SECRET } });
+    const floor = await startFloor(env.slack, {
+      modal: {},
+      home: {},
+      options: [],
+      webhook: { url: env.target.url, secret: WEBHOOK_SECRET },
+    });
     const floorSamples: number[] = [];
     try {
       for (let i = 0; i < approvals + 5; i++) {
         const requestId = `req_floor${String(i).padStart(6, '0')}`;
-        const payload = viewSubmissionPayload(env.slack, { userId: APPROVER, apiAppId: env.slack.appId, view: tuning, values: stateValuesOf(tuning.blocks, {}), triggerId: env.slack.issueTriggerId(APPROVER) }) as { view: Record<string, unknown> };
-        payload.view = { ...payload.view, callback_id: 'review.tuning', private_metadata: JSON.stringify({ requestId, requesterId: requesterIds(1)[0] }) };
+        const payload = viewSubmissionPayload(env.slack, {
+          userId: APPROVER,
+          apiAppId: env.slack.appId,
+          view: tuning,
+          values: stateValuesOf(tuning.blocks, {}),
+          triggerId: env.slack.issueTriggerId(APPROVER),
+        }) as { view: Record<string, unknown> };
+        payload.view = {
+          ...payload.view,
+          callback_id: 'review.tuning',
+          private_metadata: JSON.stringify({ requestId, requesterId: requesterIds(1)[0] }),
+        };
         const dm = nextCall(env.slack, (m, a) => m === 'chat.postMessage' && String(a.text).includes(requestId));
         const started = nowMs();
-        await floor.driver.raw(`payload=${encodeURIComponent(JSON.stringify(payload))}`, 'application/x-www-form-urlencoded');
+        await floor.driver.raw(
+          `payload=${encodeURIComponent(JSON.stringify(payload))}`,
+          'application/x-www-form-urlencoded',
+        );
         const [activeAt, dmAt] = await Promise.all([activation(env.target, requestId), dm]);
         if (i >= 5) floorSamples.push(Math.max(activeAt, dmAt) - started);
       }

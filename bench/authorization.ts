@@ -35,13 +35,25 @@ async function seed(url: string) {
     const id = `req_bench${String(i).padStart(6, '0')}`;
     const resource = `res-${i % RESOURCES}`;
     return {
-      request: { id, requester_id: `U${String(i % USERS).padStart(6, '0')}`, flow_id: 'flw_bench', flow_name: 'bench', status: 'active', justification: 'bench', duration_minutes: 480, created_at: new Date(now) },
+      request: {
+        id,
+        requester_id: `U${String(i % USERS).padStart(6, '0')}`,
+        flow_id: 'flw_bench',
+        flow_name: 'bench',
+        status: 'active',
+        justification: 'bench',
+        duration_minutes: 480,
+        created_at: new Date(now),
+      },
       grant: {
         id: `grt_bench${String(i).padStart(6, '0')}`,
         request_id: id,
         requester_id: `U${String(i % USERS).padStart(6, '0')}`,
         requester_email: `user${i % USERS}@example.com`,
-        policy: { durationMinutes: 480, resources: [{ type: 'database', resource, access: 'read-only', databases: [] }] },
+        policy: {
+          durationMinutes: 480,
+          resources: [{ type: 'database', resource, access: 'read-only', databases: [] }],
+        },
         approved_by: 'U0APPR',
         status: 'active',
         starts_at: new Date(now),
@@ -59,7 +71,11 @@ async function seed(url: string) {
   await sql.end();
 }
 
-export async function benchAuthorization(seconds = 10, connections = 16, rates = [10_000, 5_000]): Promise<AuthorizationFigures> {
+export async function benchAuthorization(
+  seconds = 10,
+  connections = 16,
+  rates = [10_000, 5_000],
+): Promise<AuthorizationFigures> {
   const db = await benchDatabase();
   const slack = await FakeSlack.start({ botToken: 'xoxb-bench', users: [{ id: 'U0ADMIN', name: 'admin' }] });
   const config = parseConfig({
@@ -102,17 +118,51 @@ export async function benchAuthorization(seconds = 10, connections = 16, rates =
     const { token } = await app.services.apiKeys!.create('U0ADMIN', 'bench');
     await app.stop();
     stopped = true;
-    const bot = await startBotProcess({ env: { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench-signing-secret', SLACK_API_URL: slack.apiUrl, DATABASE_URL: db.url, LOG_LEVEL: 'error', ACCESS_ADMINS: 'U0ADMIN' }, startTimeoutMs: 60_000, nodeArgs: process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [], entry: 'dist' });
+    const bot = await startBotProcess({
+      env: {
+        SLACK_BOT_TOKEN: 'xoxb-bench',
+        SLACK_SIGNING_SECRET: 'bench-signing-secret',
+        SLACK_API_URL: slack.apiUrl,
+        DATABASE_URL: db.url,
+        LOG_LEVEL: 'error',
+        ACCESS_ADMINS: 'U0ADMIN',
+      },
+      startTimeoutMs: 60_000,
+      nodeArgs: process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+      entry: 'dist',
+    });
     const body = JSON.stringify({ user: 'U000042', resource: 'res-42' });
     const client = fileURLToPath(new URL('./load-client.ts', import.meta.url));
     const http: HttpFigures[] = [];
     try {
       for (const offered of rates) {
-        const { stdout } = await run(process.execPath, ['--import', 'tsx', client, `${bot.url}/api/v1/authorize`, body, `Bearer ${token}`, String(offered), String(seconds), String(connections)], {
-          maxBuffer: 16 * 1024 * 1024,
-        });
-        const result = JSON.parse(stdout) as { kinds: Record<string, number>; completed: number; errors: number; perSecond: number; p50: number; p99: number };
-        if (result.errors > 0) throw new Error(`HTTP load had ${result.errors} failed requests: ${JSON.stringify(result.kinds)}`);
+        const { stdout } = await run(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            client,
+            `${bot.url}/api/v1/authorize`,
+            body,
+            `Bearer ${token}`,
+            String(offered),
+            String(seconds),
+            String(connections),
+          ],
+          {
+            maxBuffer: 16 * 1024 * 1024,
+          },
+        );
+        const result = JSON.parse(stdout) as {
+          kinds: Record<string, number>;
+          completed: number;
+          errors: number;
+          perSecond: number;
+          p50: number;
+          p99: number;
+        };
+        if (result.errors > 0)
+          throw new Error(`HTTP load had ${result.errors} failed requests: ${JSON.stringify(result.kinds)}`);
         http.push({ offered, perSecond: result.perSecond, p50Ms: result.p50 / 1000, p99Ms: result.p99 / 1000 });
       }
     } finally {
@@ -142,4 +192,3 @@ export function describeAuthorization(f: AuthorizationFigures): string[] {
     ),
   ];
 }
-

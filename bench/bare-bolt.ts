@@ -23,7 +23,10 @@ const fixtures = JSON.parse(readFileSync(process.env.FLOOR_FIXTURES!, 'utf8')) a
 const app = new App({
   token: process.env.SLACK_BOT_TOKEN!,
   signingSecret: process.env.SLACK_SIGNING_SECRET!,
-  clientOptions: { slackApiUrl: process.env.SLACK_API_URL!, retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 } },
+  clientOptions: {
+    slackApiUrl: process.env.SLACK_API_URL!,
+    retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1000 },
+  },
   logLevel: 'error' as never,
 });
 
@@ -35,9 +38,22 @@ app.command('/access', async ({ ack, client, command }) => {
 app.view('review.tuning', async ({ ack, body, client, view }) => {
   await ack();
   const { requestId, requesterId } = JSON.parse(view.private_metadata) as { requestId: string; requesterId?: string };
-  const payload = JSON.stringify({ type: 'grant.activated', data: { grant_id: `floor_${requestId}`, request_id: requestId, resource: { name: 'floor' } } });
-  await fetch(fixtures.webhook.url, { method: 'POST', headers: { ...signWebhookEvent(fixtures.webhook.secret, `floor_${requestId}`, payload, new Date()), 'content-type': 'application/json' }, body: payload });
-  await client.chat.postMessage({ channel: requesterId ?? body.user.id, text: `Floor: approved your request ${requestId}` });
+  const payload = JSON.stringify({
+    type: 'grant.activated',
+    data: { grant_id: `floor_${requestId}`, request_id: requestId, resource: { name: 'floor' } },
+  });
+  await fetch(fixtures.webhook.url, {
+    method: 'POST',
+    headers: {
+      ...signWebhookEvent(fixtures.webhook.secret, `floor_${requestId}`, payload, new Date()),
+      'content-type': 'application/json',
+    },
+    body: payload,
+  });
+  await client.chat.postMessage({
+    channel: requesterId ?? body.user.id,
+    text: `Floor: approved your request ${requestId}`,
+  });
 });
 
 app.options('request.resources.select', async ({ ack }) => {

@@ -32,7 +32,11 @@ const wallMs = () => performance.timeOrigin + performance.now();
 /** One keep-alive connection that reads HTTP/1.1 answers (Content-Length or chunked). */
 class Conn {
   private buffer = Buffer.alloc(0);
-  private waiting: { firstByte: bigint; resolve: (r: { firstByte: bigint; status: number }) => void; reject: (e: Error) => void } | null = null;
+  private waiting: {
+    firstByte: bigint;
+    resolve: (r: { firstByte: bigint; status: number }) => void;
+    reject: (e: Error) => void;
+  } | null = null;
 
   private constructor(readonly socket: Socket) {
     socket.setNoDelay(true);

@@ -36,9 +36,22 @@ export interface BenchEnv {
 export function webhookCatalogue(targetUrl: string, resources = 20): string {
   const lines = ['resources:'];
   for (let i = 0; i < resources; i++) {
-    lines.push(`  - name: app-${String(i).padStart(2, '0')}`, '    type: generic', '    tags: [apps]', `    provisioner: { type: webhook, url: "${targetUrl}", secret: "env:HOOK_SECRET" }`);
+    lines.push(
+      `  - name: app-${String(i).padStart(2, '0')}`,
+      '    type: generic',
+      '    tags: [apps]',
+      `    provisioner: { type: webhook, url: "${targetUrl}", secret: "env:HOOK_SECRET" }`,
+    );
   }
-  lines.push('flows:', '  - name: apps', '    resources: { tags: [apps] }', '    requesters: { everyone: true }', `    approvers: { users: [${APPROVER}] }`, '    max_duration: 8h', '');
+  lines.push(
+    'flows:',
+    '  - name: apps',
+    '    resources: { tags: [apps] }',
+    '    requesters: { everyone: true }',
+    `    approvers: { users: [${APPROVER}] }`,
+    '    max_duration: 8h',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -55,8 +68,17 @@ export async function startBenchEnv(opts: {
   slack?: Pick<FakeSlackOptions, 'usergroups' | 'rateLimits'> & { users?: FakeUser[] };
 }): Promise<BenchEnv> {
   const db = opts.database ?? (await benchDatabase());
-  const users: FakeUser[] = [{ id: APPROVER, name: 'alex' }, { id: ADMIN, name: 'ada' }, ...requesterIds(opts.requesters).map((id, i) => ({ id, name: `user${i}`, email: `user${i}@example.com` }))];
-  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, ...opts.slack, users: [...users, ...(opts.slack?.users ?? [])] });
+  const users: FakeUser[] = [
+    { id: APPROVER, name: 'alex' },
+    { id: ADMIN, name: 'ada' },
+    ...requesterIds(opts.requesters).map((id, i) => ({ id, name: `user${i}`, email: `user${i}@example.com` })),
+  ];
+  const slack = await FakeSlack.start({
+    botToken: BOT_TOKEN,
+    scopes: APP_SCOPES,
+    ...opts.slack,
+    users: [...users, ...(opts.slack?.users ?? [])],
+  });
   const target = await startWebhookTarget();
   const file = (opts.accessFile ?? webhookCatalogue)(target.url);
   const env: Record<string, string> = {
@@ -79,7 +101,8 @@ export async function startBenchEnv(opts: {
   // One after the other: the first migrates the fresh database and applies ACCESS_CONFIG. The compiled
   // bot, as npm start runs it (bench/run.ts builds it first when the sources changed).
   const bots: BotProcess[] = [];
-  for (let i = 0; i < (opts.replicas ?? 1); i++) bots.push(await startBotProcess({ env, startTimeoutMs: 60_000, nodeArgs, entry: 'dist' }));
+  for (let i = 0; i < (opts.replicas ?? 1); i++)
+    bots.push(await startBotProcess({ env, startTimeoutMs: 60_000, nodeArgs, entry: 'dist' }));
   const bot = bots[0]!;
   return {
     slack,
@@ -109,10 +132,27 @@ export async function startFloor(slack: FakeSlack, fixtures: Record<string, unkn
   const dir = mkdtempSync(join(tmpdir(), 'access-floor-'));
   writeFileSync(join(dir, 'fixtures.json'), JSON.stringify(fixtures));
   const port = await freePort();
-  const child = spawn(process.execPath, [...(process.env.BENCH_FLOOR_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', fileURLToPath(new URL('./bare-bolt.ts', import.meta.url))], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PORT: String(port), FLOOR_FIXTURES: join(dir, 'fixtures.json') },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_FLOOR_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./bare-bolt.ts', import.meta.url)),
+    ],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: String(port),
+        FLOOR_FIXTURES: join(dir, 'fixtures.json'),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`the bare Bolt app exited (${code})`)));
@@ -120,7 +160,11 @@ export async function startFloor(slack: FakeSlack, fixtures: Record<string, unkn
   return {
     pid: child.pid!,
     eventsUrl: `http://127.0.0.1:${port}/slack/events`,
-    driver: new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack }),
+    driver: new SlackDriver({
+      eventsUrl: `http://127.0.0.1:${port}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+      slack,
+    }),
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
@@ -129,7 +173,11 @@ export async function startFloor(slack: FakeSlack, fixtures: Record<string, unkn
 }
 
 /** Resolves with the first Web API call matching `match` from now on (its recorded wall-clock time). */
-export function nextCall(slack: FakeSlack, match: (method: string, args: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<number> {
+export function nextCall(
+  slack: FakeSlack,
+  match: (method: string, args: Record<string, unknown>) => boolean,
+  timeoutMs = 10_000,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();

@@ -40,22 +40,36 @@ flows:
   const env = await startBenchEnv({
     requesters: 1,
     accessFile,
-    env: { SLACK_UPDATES_PER_MINUTE: String(perMinute.update), SLACK_HOME_PUBLISHES_PER_MINUTE: String(perMinute.publish) },
+    env: {
+      SLACK_UPDATES_PER_MINUTE: String(perMinute.update),
+      SLACK_HOME_PUBLISHES_PER_MINUTE: String(perMinute.publish),
+    },
     slack: {
       users: people.map((id, i) => ({ id, name: `fan${i}` })),
       usergroups: [{ id: GROUP, handle: 'fan-approvers', name: 'Fan-out approvers', users: people }],
-      rateLimits: { 'chat.update': { limit: perMinute.update / 60, windowMs: 1000 }, 'views.publish': { limit: perMinute.publish / 60, windowMs: 1000 } },
+      rateLimits: {
+        'chat.update': { limit: perMinute.update / 60, windowMs: 1000 },
+        'views.publish': { limit: perMinute.publish / 60, windowMs: 1000 },
+      },
     },
   });
   const sql = postgres(env.databaseUrl, { onnotice: () => {}, max: 1 });
   try {
     await env.driver.command(requester, '/access', 'request');
     const modal = await until(() => env.slack.topView(requester), 10_000, 'the request modal');
-    await env.driver.submitView(requester, modal.id, { 'request.resources': ['fan-db'], 'request.duration': '60', 'request.justification': 'FAN-1 fan-out' });
+    await env.driver.submitView(requester, modal.id, {
+      'request.resources': ['fan-db'],
+      'request.duration': '60',
+      'request.justification': 'FAN-1 fan-out',
+    });
     const id = /req_[0-9a-z]+/.exec(JSON.stringify(env.slack.topView(requester)?.view ?? {}))?.[0];
     if (!id) throw new Error('the request was not created');
     const dmOf = (u: string) => env.slack.dmsTo(u).find((m) => JSON.stringify(m.blocks).includes(id));
-    await until(() => [...people, requester].every((u) => dmOf(u)) || undefined, 60_000, `the DMs of ${approvers} approvers and the requester`);
+    await until(
+      () => [...people, requester].every((u) => dmOf(u)) || undefined,
+      60_000,
+      `the DMs of ${approvers} approvers and the requester`,
+    );
     const messages = [...people, requester].map((u) => dmOf(u)!);
 
     const calls: RecordedCall[] = [];

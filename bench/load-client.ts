@@ -87,6 +87,19 @@ while (answered < total) await new Promise((r) => setTimeout(r, 5));
 const elapsed = Number(process.hrtime.bigint() - started) / 1e9 - 1;
 latencies.sort((a, b) => a - b);
 const pick = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-const errors = Object.entries(statuses).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0);
-process.stdout.write(JSON.stringify({ kinds: statuses, sent: total - WARMUP, completed: latencies.length, errors, perSecond: latencies.length / elapsed, p50: pick(50), p99: pick(99), max: latencies.at(-1) ?? 0 }));
+const errors = Object.entries(statuses)
+  .filter(([s]) => s !== '200')
+  .reduce((n, [, c]) => n + c, 0);
+process.stdout.write(
+  JSON.stringify({
+    kinds: statuses,
+    sent: total - WARMUP,
+    completed: latencies.length,
+    errors,
+    perSecond: latencies.length / elapsed,
+    p50: pick(50),
+    p99: pick(99),
+    max: latencies.at(-1) ?? 0,
+  }),
+);
 for (const c of conns) c.socket.destroy();

@@ -49,10 +49,21 @@ async function measure(kind: MemoryFigures['kind']): Promise<MemoryFigures> {
     const rssIdle = await rssMiB(env.bot.pid);
     const before = env.bot.output.length;
     process.kill(env.bot.pid, 'SIGUSR2');
-    const line = await until(() => env.bot.output.slice(before).find((l) => l.startsWith('MEMORY ')), 3000, 'the memory probe').catch(() => null);
+    const line = await until(
+      () => env.bot.output.slice(before).find((l) => l.startsWith('MEMORY ')),
+      3000,
+      'the memory probe',
+    ).catch(() => null);
     const mib = (n: number) => n / 2 ** 20;
     const raw = line ? (JSON.parse(line.slice('MEMORY '.length)) as Record<string, number>) : null;
-    const usage = raw ? { heapUsed: mib(raw.heapUsed!), heapTotal: mib(raw.heapTotal!), external: mib(raw.external!), arrayBuffers: mib(raw.arrayBuffers!) } : null;
+    const usage = raw
+      ? {
+          heapUsed: mib(raw.heapUsed!),
+          heapTotal: mib(raw.heapTotal!),
+          external: mib(raw.external!),
+          arrayBuffers: mib(raw.arrayBuffers!),
+        }
+      : null;
     return { kind, rssIdle, usage };
   } finally {
     await env.stop();
@@ -63,7 +74,10 @@ async function measure(kind: MemoryFigures['kind']): Promise<MemoryFigures> {
 /** RSS of a bare Node process after importing `modules` (nothing else running), in MiB. */
 async function importCost(modules: string[]): Promise<number> {
   const code = `${modules.map((m) => `await import(${JSON.stringify(m)});`).join(' ')} process.stdout.write('ready\\n'); setInterval(() => {}, 1000);`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (c: Buffer) => c.toString().includes('ready') && resolve());
@@ -93,10 +107,18 @@ export async function benchMemory(): Promise<{ figures: MemoryFigures[]; costs: 
   return { figures, costs };
 }
 
-export function describeMemory(r: { figures: MemoryFigures[]; costs: DependencyCost[] }): { rows: string[]; notes: string[] } {
+export function describeMemory(r: { figures: MemoryFigures[]; costs: DependencyCost[] }): {
+  rows: string[];
+  notes: string[];
+} {
   const rows = r.figures.map((f) => {
-    const goal = f.kind === 'postgres' ? `< ${GOAL_MIB} MiB: ${f.rssIdle < GOAL_MIB ? '**met**' : '**not met**'}` : '(measured; no goal)';
-    const inside = f.usage ? `V8 heap ${fmt(f.usage.heapUsed, 0)} of ${fmt(f.usage.heapTotal, 0)} MiB, external ${fmt(f.usage.external, 0)} MiB (array buffers ${fmt(f.usage.arrayBuffers, 0)})` : 'probe gave no answer';
+    const goal =
+      f.kind === 'postgres'
+        ? `< ${GOAL_MIB} MiB: ${f.rssIdle < GOAL_MIB ? '**met**' : '**not met**'}`
+        : '(measured; no goal)';
+    const inside = f.usage
+      ? `V8 heap ${fmt(f.usage.heapUsed, 0)} of ${fmt(f.usage.heapTotal, 0)} MiB, external ${fmt(f.usage.external, 0)} MiB (array buffers ${fmt(f.usage.arrayBuffers, 0)})`
+      : 'probe gave no answer';
     return `| Production start (\`node dist/main.js\`), RSS idle after start-up and one /access request, ${f.kind === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded)'} | ${fmt(f.rssIdle, 0)} MiB | ${inside} | | ${goal} |`;
   });
   const notes = [

@@ -64,7 +64,8 @@ export class CpuMeter {
   }
 
   private async sample(initial: boolean) {
-    const ours = await this.sql`select pid, wait_event_type, wait_event from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+    const ours = await this
+      .sql`select pid, wait_event_type, wait_event from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
     const backends = new Set(ours.map((r) => r.pid as number));
     this.samples += 1;
     this.backends += ours.length;
@@ -73,7 +74,14 @@ export class CpuMeter {
     const postgresPids: number[] = [];
     for (const name of await readdir('/proc')) {
       const pid = Number(name);
-      if (!Number.isInteger(pid) || this.others.has(pid) || this.groups.bots.includes(pid) || pid === this.groups.proxy || pid === process.pid) continue;
+      if (
+        !Number.isInteger(pid) ||
+        this.others.has(pid) ||
+        this.groups.bots.includes(pid) ||
+        pid === this.groups.proxy ||
+        pid === process.pid
+      )
+        continue;
       // A process's name does not change: each other process is read once, so sampling stays cheap.
       if ((await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim() === 'postgres') postgresPids.push(pid);
       else this.others.add(pid);
@@ -81,7 +89,15 @@ export class CpuMeter {
     const tracked: Array<[number, string]> = [
       ...this.groups.bots.map((pid, i) => [pid, `bot replica ${i + 1}`] as [number, string]),
       [this.groups.proxy, 'round-robin proxy'],
-      ...postgresPids.map((pid) => [pid, backends.has(pid) ? 'PostgreSQL backends of the bench database' : 'rest of the PostgreSQL server (WAL writer, checkpointer, other databases)'] as [number, string]),
+      ...postgresPids.map(
+        (pid) =>
+          [
+            pid,
+            backends.has(pid)
+              ? 'PostgreSQL backends of the bench database'
+              : 'rest of the PostgreSQL server (WAL writer, checkpointer, other databases)',
+          ] as [number, string],
+      ),
     ];
     for (const [pid, group] of tracked) {
       const t = await ticksOf(pid);
@@ -92,7 +108,8 @@ export class CpuMeter {
       // A backend stays in the group it was first seen in (a pooled connection does not change database).
       this.last.set(pid, { group: known?.group ?? group, ticks: t.ticks });
     }
-    for (const [i, pid] of this.groups.bots.entries()) this.peaks[i] = Math.max(this.peaks[i]!, await rssMiB(pid).catch(() => 0));
+    for (const [i, pid] of this.groups.bots.entries())
+      this.peaks[i] = Math.max(this.peaks[i]!, await rssMiB(pid).catch(() => 0));
   }
 
   async start(everyMs = 250) {
@@ -113,7 +130,8 @@ export class CpuMeter {
     const machine = await machineBusyTicks();
     const self = process.cpuUsage(this.self);
     const byGroup = new Map<string, number>();
-    for (const [pid, { group, ticks }] of this.last) byGroup.set(group, (byGroup.get(group) ?? 0) + (ticks - this.first.get(pid)!) / TICK);
+    for (const [pid, { group, ticks }] of this.last)
+      byGroup.set(group, (byGroup.get(group) ?? 0) + (ticks - this.first.get(pid)!) / TICK);
     const order = [...this.groups.bots.map((_, i) => `bot replica ${i + 1}`), 'round-robin proxy'];
     const seconds: Array<[string, number]> = [
       ...order.map((g) => [g, byGroup.get(g) ?? 0] as [string, number]),

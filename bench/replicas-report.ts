@@ -15,29 +15,74 @@ function ownSeconds(c: CpuShares): number {
   return c.seconds.filter(([g]) => !g.startsWith('rest of the PostgreSQL')).reduce((a, [, s]) => a + s, 0);
 }
 
-function cpuTable(title: string, runs: ReplicaRun[], phase: (r: ReplicaRun) => { n: number; cpu: CpuShares }, unit: string): string[] {
-  const groups = [...new Set(runs.flatMap((r) => phase(r).cpu.seconds.map(([g]) => g).filter((g) => !g.startsWith('bot replica'))))];
+function cpuTable(
+  title: string,
+  runs: ReplicaRun[],
+  phase: (r: ReplicaRun) => { n: number; cpu: CpuShares },
+  unit: string,
+): string[] {
+  const groups = [
+    ...new Set(
+      runs.flatMap((r) =>
+        phase(r)
+          .cpu.seconds.map(([g]) => g)
+          .filter((g) => !g.startsWith('bot replica')),
+      ),
+    ),
+  ];
   const cell = (r: ReplicaRun, f: (c: CpuShares, n: number) => string) => f(phase(r).cpu, phase(r).n);
-  const row = (what: string, f: (c: CpuShares, n: number) => string) => `| ${what} | ${runs.map((r) => cell(r, f)).join(' | ')} |`;
+  const row = (what: string, f: (c: CpuShares, n: number) => string) =>
+    `| ${what} | ${runs.map((r) => cell(r, f)).join(' | ')} |`;
   const of = (c: CpuShares, g: string) => c.seconds.find(([x]) => x === g)?.[1] ?? 0;
   const bots = (c: CpuShares) => c.seconds.filter(([g]) => g.startsWith('bot replica')).map(([, s]) => s);
   const known = (c: CpuShares) => c.seconds.reduce((a, [, s]) => a + s, 0);
   return [
     `| ${title}: CPU seconds, and their share of the machine's busy time | ${runs.map(label).join(' | ')} |`,
     `|---|${runs.map(() => '---|').join('')}`,
-    row('Wall time; the machine busy (CPU seconds of the seconds it had)', (c) => `${fmt(c.wallSeconds, 1)} s; ${fmt(c.machineBusy, 1)} of ${fmt(c.machineCapacity, 1)} s (${pct(c.machineBusy, c.machineCapacity)})`),
-    row('Bot replicas (each)', (c) => `${fmt(bots(c).reduce((a, b) => a + b, 0), 2)} s (${bots(c).map((s) => fmt(s, 2)).join(' + ')}): ${pct(bots(c).reduce((a, b) => a + b, 0), c.machineBusy)}`),
+    row(
+      'Wall time; the machine busy (CPU seconds of the seconds it had)',
+      (c) =>
+        `${fmt(c.wallSeconds, 1)} s; ${fmt(c.machineBusy, 1)} of ${fmt(c.machineCapacity, 1)} s (${pct(c.machineBusy, c.machineCapacity)})`,
+    ),
+    row(
+      'Bot replicas (each)',
+      (c) =>
+        `${fmt(
+          bots(c).reduce((a, b) => a + b, 0),
+          2,
+        )} s (${bots(c)
+          .map((s) => fmt(s, 2))
+          .join(' + ')}): ${pct(
+          bots(c).reduce((a, b) => a + b, 0),
+          c.machineBusy,
+        )}`,
+    ),
     ...groups.map((g) => row(g, (c) => `${fmt(of(c, g), 2)} s: ${pct(of(c, g), c.machineBusy)}`)),
-    row('Anything else on the machine (other processes)', (c) => `${fmt(Math.max(0, c.machineBusy - known(c)), 2)} s: ${pct(Math.max(0, c.machineBusy - known(c)), c.machineBusy)}`),
-    row(`CPU per ${unit} (replicas + proxy + bench process + the bench database's backends)`, (c, n) => `${fmt((1000 * ownSeconds(c)) / n, 1)} ms (bots ${fmt((1000 * bots(c).reduce((a, b) => a + b, 0)) / n, 1)} ms)`),
-    row("The bench database's connections waiting on a lock, mean of the samples (audit chain's advisory lock; rows)", (c) => `${fmt(c.auditLockWaits, 2)}; ${fmt(c.otherLockWaits, 2)} of ${fmt(c.backends, 0)} connected`),
+    row(
+      'Anything else on the machine (other processes)',
+      (c) =>
+        `${fmt(Math.max(0, c.machineBusy - known(c)), 2)} s: ${pct(Math.max(0, c.machineBusy - known(c)), c.machineBusy)}`,
+    ),
+    row(
+      `CPU per ${unit} (replicas + proxy + bench process + the bench database's backends)`,
+      (c, n) =>
+        `${fmt((1000 * ownSeconds(c)) / n, 1)} ms (bots ${fmt((1000 * bots(c).reduce((a, b) => a + b, 0)) / n, 1)} ms)`,
+    ),
+    row(
+      "The bench database's connections waiting on a lock, mean of the samples (audit chain's advisory lock; rows)",
+      (c) => `${fmt(c.auditLockWaits, 2)}; ${fmt(c.otherLockWaits, 2)} of ${fmt(c.backends, 0)} connected`,
+    ),
   ];
 }
 
 function bottleneck(f: ReplicaFigures): string {
   const one = f.runs[0]!;
   const many = f.runs.at(-1)!;
-  const share = (c: CpuShares, match: (group: string) => boolean) => pct(c.seconds.filter(([g]) => match(g)).reduce((a, [, s]) => a + s, 0), c.machineBusy);
+  const share = (c: CpuShares, match: (group: string) => boolean) =>
+    pct(
+      c.seconds.filter(([g]) => match(g)).reduce((a, [, s]) => a + s, 0),
+      c.machineBusy,
+    );
   const shares = (c: CpuShares) =>
     `the bot replicas ${share(c, (g) => g.startsWith('bot replica'))}, PostgreSQL ${share(c, (g) => g.includes('PostgreSQL'))}, the Slack double, webhook target and driver ${share(c, (g) => g.startsWith('bench process'))}, the proxy ${share(c, (g) => g.includes('proxy'))}, other processes ${pct(Math.max(0, c.machineBusy - c.seconds.reduce((a, [, s]) => a + s, 0)), c.machineBusy)}`;
   const c = many.approved.cpu;
@@ -64,7 +109,12 @@ export function describeReplicas(f: ReplicaFigures): string[] {
   const first = runs[0]!;
   const last = runs.at(-1)!;
   const rate = (n: number, s: number) => n / Math.max(s, 1e-9);
-  const row = (what: string, value: (r: ReplicaRun) => number, shown: (r: ReplicaRun) => string, goal: (ratio: number) => string) => {
+  const row = (
+    what: string,
+    value: (r: ReplicaRun) => number,
+    shown: (r: ReplicaRun) => string,
+    goal: (ratio: number) => string,
+  ) => {
     const ratio = value(last) / value(first);
     return `| ${what} | ${runs.map(shown).join(' | ')} | ${fmt(ratio)}× | ${goal(ratio)} |`;
   };
@@ -78,10 +128,30 @@ export function describeReplicas(f: ReplicaFigures): string[] {
     '',
     `| What | ${runs.map(label).join(' | ')} | ${last.replicas}:${first.replicas} | Goal |`,
     `|---|${runs.map(() => '---|').join('')}---|---|`,
-    row(`Approvals/s, first Approve click → every grant active in the target (${fmt(first.approved.n, 0)} approvals)`, approvals, (r) => `${fmt(approvals(r), 1)}/s (${fmt(r.approved.seconds, 1)} s)`, (x) => `${last.replicas} replicas ≥ ${GOAL}× one: ${x >= GOAL ? 'met' : 'NOT met'}`),
-    row('Requests submitted/s (command → modal → submission, same lanes)', submissions, (r) => `${fmt(submissions(r), 1)}/s`, () => '(no goal)'),
-    row(`Removals/s, ${fmt(knobs.expiries, 0)} grants ending within ${knobs.windowSeconds} s → the last removed at the target (expiry polls every second on each replica)`, removals, (r) => `${fmt(removals(r), 1)}/s (${fmt(r.expired.seconds, 1)} s)`, () => '(no goal)'),
-    row('Revocation lag in that burst, expires_at → target got `grant.revoked`', (r) => r.expired.lag.p99, (r) => `p99 ${fmt(r.expired.lag.p99, 0)} ms (p50 ${fmt(r.expired.lag.p50, 0)} ms)`, () => '(no goal)'),
+    row(
+      `Approvals/s, first Approve click → every grant active in the target (${fmt(first.approved.n, 0)} approvals)`,
+      approvals,
+      (r) => `${fmt(approvals(r), 1)}/s (${fmt(r.approved.seconds, 1)} s)`,
+      (x) => `${last.replicas} replicas ≥ ${GOAL}× one: ${x >= GOAL ? 'met' : 'NOT met'}`,
+    ),
+    row(
+      'Requests submitted/s (command → modal → submission, same lanes)',
+      submissions,
+      (r) => `${fmt(submissions(r), 1)}/s`,
+      () => '(no goal)',
+    ),
+    row(
+      `Removals/s, ${fmt(knobs.expiries, 0)} grants ending within ${knobs.windowSeconds} s → the last removed at the target (expiry polls every second on each replica)`,
+      removals,
+      (r) => `${fmt(removals(r), 1)}/s (${fmt(r.expired.seconds, 1)} s)`,
+      () => '(no goal)',
+    ),
+    row(
+      'Revocation lag in that burst, expires_at → target got `grant.revoked`',
+      (r) => r.expired.lag.p99,
+      (r) => `p99 ${fmt(r.expired.lag.p99, 0)} ms (p50 ${fmt(r.expired.lag.p50, 0)} ms)`,
+      () => '(no goal)',
+    ),
     `| Memory (RSS) of each replica, idle after start-up → peak | ${runs.map((r) => r.rssIdle.map((m, i) => `${fmt(m, 0)} → ${fmt(r.rssPeak[i]!, 0)} MiB`).join('; ')).join(' | ')} | | (no goal) |`,
     '',
     ...cpuTable('Where the CPU went during the approvals', runs, (r) => r.approved, 'approval'),

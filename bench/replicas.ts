@@ -45,10 +45,22 @@ function laneCatalogue(lanes: number) {
   return (targetUrl: string) => {
     const lines = ['resources:'];
     for (let j = 0; j < 20; j++) {
-      lines.push(`  - name: app-${String(j).padStart(2, '0')}`, '    type: generic', `    tags: [lane-${j % lanes}]`, `    provisioner: { type: webhook, url: "${targetUrl}", secret: "env:HOOK_SECRET" }`);
+      lines.push(
+        `  - name: app-${String(j).padStart(2, '0')}`,
+        '    type: generic',
+        `    tags: [lane-${j % lanes}]`,
+        `    provisioner: { type: webhook, url: "${targetUrl}", secret: "env:HOOK_SECRET" }`,
+      );
     }
     lines.push('flows:');
-    for (let k = 0; k < lanes; k++) lines.push(`  - name: lane-${k}`, `    resources: { tags: [lane-${k}] }`, '    requesters: { everyone: true }', `    approvers: { users: [${approverOf(k)}] }`, '    max_duration: 8h');
+    for (let k = 0; k < lanes; k++)
+      lines.push(
+        `  - name: lane-${k}`,
+        `    resources: { tags: [lane-${k}] }`,
+        '    requesters: { everyone: true }',
+        `    approvers: { users: [${approverOf(k)}] }`,
+        '    max_duration: 8h',
+      );
     return `${lines.join('\n')}\n`;
   };
 }
@@ -78,7 +90,11 @@ async function submitLane(env: BenchEnv, driver: SlackDriver, lane: number, n: n
     env.slack.clearViews(user);
     await driver.command(user, '/access', 'request');
     const modal = await until(() => env.slack.topView(user), 10_000, 'the request modal');
-    await driver.submitView(user, modal.id, { 'request.resources': [`app-${String(lane).padStart(2, '0')}`], 'request.duration': '60', 'request.justification': `BENCH-${lane}-${j}` });
+    await driver.submitView(user, modal.id, {
+      'request.resources': [`app-${String(lane).padStart(2, '0')}`],
+      'request.duration': '60',
+      'request.justification': `BENCH-${lane}-${j}`,
+    });
     const id = /req_[0-9a-z]+/.exec(JSON.stringify(env.slack.topView(user)?.view ?? {}))?.[0];
     if (!id) throw new Error(`request ${lane}/${j} was not created`);
     ids.push(id);
@@ -90,7 +106,11 @@ async function submitLane(env: BenchEnv, driver: SlackDriver, lane: number, n: n
 async function approveLane(env: BenchEnv, driver: SlackDriver, lane: number, ids: string[]) {
   const approver = approverOf(lane);
   for (const id of ids) {
-    const dm = await until(() => env.slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes(id)), 30_000, `the approver's message about ${id}`);
+    const dm = await until(
+      () => env.slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes(id)),
+      30_000,
+      `the approver's message about ${id}`,
+    );
     env.slack.clearViews(approver);
     await driver.clickButton(approver, { channel: dm.channel, ts: dm.ts }, 'review.approve');
     const modal = await until(() => env.slack.topView(approver), 10_000, 'the tuning modal');
@@ -103,20 +123,29 @@ async function activations(env: BenchEnv, ids: string[], timeoutMs: number): Pro
   const want = new Set(ids);
   const at = new Map<string, number>();
   let seen = 0;
-  await until(() => {
-    for (; seen < env.target.deliveries.length; seen++) {
-      const d = env.target.deliveries[seen]!;
-      if (d.type === 'grant.activated' && want.has(d.requestId) && !at.has(d.requestId)) at.set(d.requestId, d.at);
-    }
-    return at.size === want.size;
-  }, timeoutMs, `${ids.length} activations`);
+  await until(
+    () => {
+      for (; seen < env.target.deliveries.length; seen++) {
+        const d = env.target.deliveries[seen]!;
+        if (d.type === 'grant.activated' && want.has(d.requestId) && !at.has(d.requestId)) at.set(d.requestId, d.at);
+      }
+      return at.size === want.size;
+    },
+    timeoutMs,
+    `${ids.length} activations`,
+  );
   return [...at.values()];
 }
 
 async function runWith(replicas: number, k: ReplicaKnobs): Promise<ReplicaRun> {
   const lanes = Math.max(1, Math.min(20, k.lanes));
   const perLane = Math.max(1, Math.ceil(k.approvals / lanes));
-  const env = await startBenchEnv({ requesters: 50, replicas, accessFile: laneCatalogue(lanes), env: { EXPIRY_INTERVAL_SECONDS: '1' } });
+  const env = await startBenchEnv({
+    requesters: 50,
+    replicas,
+    accessFile: laneCatalogue(lanes),
+    env: { EXPIRY_INTERVAL_SECONDS: '1' },
+  });
   const proxy = await startProxy(env.bots.map((b) => b.url));
   const sql = postgres(env.databaseUrl, { onnotice: () => {}, max: 1 });
   const pids = { bots: env.bots.map((b) => b.pid), proxy: proxy.pid };
@@ -140,7 +169,11 @@ async function runWith(replicas: number, k: ReplicaKnobs): Promise<ReplicaRun> {
     const approveStart = nowMs();
     await Promise.all(laneIds.map((lane) => approveLane(env, driver, lane, ids[lane]!)));
     const active = await activations(env, ids.flat(), 120_000);
-    const approved = { n: lanes * perLane, seconds: (Math.max(...active) - approveStart) / 1000, cpu: await approvalMeter.stop() };
+    const approved = {
+      n: lanes * perLane,
+      seconds: (Math.max(...active) - approveStart) / 1000,
+      cpu: await approvalMeter.stop(),
+    };
 
     // Expiry: grants seeded straight into the tables, ending a few seconds from now.
     const firstEnd = Date.now() + 3000;
@@ -148,13 +181,28 @@ async function runWith(replicas: number, k: ReplicaKnobs): Promise<ReplicaRun> {
     await new Promise((r) => setTimeout(r, Math.max(0, firstEnd - Date.now() - 200)));
     const expiryMeter = new CpuMeter(sql, pids);
     await expiryMeter.start();
-    const seeded = (d: { type: string; grantId: string }) => d.type === 'grant.revoked' && d.grantId.startsWith('grt_rev');
-    await until(() => env.target.deliveries.filter(seeded).length >= k.expiries, 120_000 + k.windowSeconds * 1000, `${k.expiries} removals`);
+    const seeded = (d: { type: string; grantId: string }) =>
+      d.type === 'grant.revoked' && d.grantId.startsWith('grt_rev');
+    await until(
+      () => env.target.deliveries.filter(seeded).length >= k.expiries,
+      120_000 + k.windowSeconds * 1000,
+      `${k.expiries} removals`,
+    );
     const cpu = await expiryMeter.stop();
-    const ends = new Map((await sql`select id, expires_at from grants where id like 'grt_rev%'`).map((g) => [g.id as string, (g.expires_at as Date).getTime()]));
+    const ends = new Map(
+      (await sql`select id, expires_at from grants where id like 'grt_rev%'`).map((g) => [
+        g.id as string,
+        (g.expires_at as Date).getTime(),
+      ]),
+    );
     const removed = env.target.deliveries.filter(seeded);
     const last = Math.max(...removed.map((d) => d.at));
-    const expired = { n: k.expiries, seconds: (last - firstEnd) / 1000, lag: stats(removed.map((d) => d.at - ends.get(d.grantId)!)), cpu };
+    const expired = {
+      n: k.expiries,
+      seconds: (last - firstEnd) / 1000,
+      lag: stats(removed.map((d) => d.at - ends.get(d.grantId)!)),
+      cpu,
+    };
     const rssPeak = pids.bots.map((_, i) => Math.max(rssIdle[i]!, approved.cpu.rssPeak[i]!, cpu.rssPeak[i]!));
     return { replicas, submitted, approved, expired, rssIdle, rssPeak };
   } finally {

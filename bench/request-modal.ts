@@ -24,7 +24,11 @@ export interface ModalFigures {
 
 /** The burst client (bench/burst-client.ts) in its own process: one JSON line per burst, each way. */
 function startBurstClient() {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./burst-client.ts', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./burst-client.ts', import.meta.url))],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   return {
     async send(url: string, bodies: string[]): Promise<Array<{ sentAt: number; ackMs: number; status: number }>> {
@@ -38,14 +42,31 @@ function startBurstClient() {
 }
 type BurstClient = ReturnType<typeof startBurstClient>;
 
-async function burst(slack: FakeSlack, client: BurstClient, eventsUrl: string, users: string[], ack: number[], open: number[]) {
+async function burst(
+  slack: FakeSlack,
+  client: BurstClient,
+  eventsUrl: string,
+  users: string[],
+  ack: number[],
+  open: number[],
+) {
   let failed = 0;
   const triggers = users.map((userId) => {
     slack.clearViews(userId);
     return slack.issueTriggerId(userId);
   });
   const bodies = users.map((userId, i) =>
-    new URLSearchParams(commandFields(slack, { userId, command: '/access', text: 'request', channelId: 'C0GENERAL', apiAppId: slack.appId, responseUrl: slack.newResponseUrl({ channel: 'C0GENERAL', userId }), triggerId: triggers[i]! })).toString(),
+    new URLSearchParams(
+      commandFields(slack, {
+        userId,
+        command: '/access',
+        text: 'request',
+        channelId: 'C0GENERAL',
+        apiAppId: slack.appId,
+        responseUrl: slack.newResponseUrl({ channel: 'C0GENERAL', userId }),
+        triggerId: triggers[i]!,
+      }),
+    ).toString(),
   );
   const opened = triggers.map((t) => nextCall(slack, (m, a) => m === 'views.open' && a.trigger_id === t));
   const results = await client.send(eventsUrl, bodies);
@@ -62,8 +83,17 @@ async function burst(slack: FakeSlack, client: BurstClient, eventsUrl: string, u
 }
 
 /** Rounds alternate between the bot and the floor, so both meet the same machine (GC, autovacuum, caches). */
-async function measure(slack: FakeSlack, client: BurstClient, urls: { bot: string; floor: string }, users: string[], rounds: number) {
-  const samples = { bot: { ack: [] as number[], open: [] as number[] }, floor: { ack: [] as number[], open: [] as number[] } };
+async function measure(
+  slack: FakeSlack,
+  client: BurstClient,
+  urls: { bot: string; floor: string },
+  users: string[],
+  rounds: number,
+) {
+  const samples = {
+    bot: { ack: [] as number[], open: [] as number[] },
+    floor: { ack: [] as number[], open: [] as number[] },
+  };
   let failures = 0;
   for (const which of ['bot', 'floor'] as const) await burst(slack, client, urls[which], users, [], []); // warm-up: JIT, pools, caches
   for (let r = 0; r < rounds; r++) {
@@ -84,7 +114,12 @@ export async function benchRequestModal(rounds: number, concurrency = 50): Promi
     const client = startBurstClient();
     await burst(env.slack, client, env.bot.eventsUrl, users.slice(0, 1), [], []);
     const modal = env.slack.calls('views.open').find((c) => c.ok)!.args.view as Record<string, unknown>;
-    const floor = await startFloor(env.slack, { modal, home: { type: 'home', blocks: [] }, options: [], webhook: { url: env.target.url, secret: WEBHOOK_SECRET } });
+    const floor = await startFloor(env.slack, {
+      modal,
+      home: { type: 'home', blocks: [] },
+      options: [],
+      webhook: { url: env.target.url, secret: WEBHOOK_SECRET },
+    });
     try {
       const m = await measure(env.slack, client, { bot: env.bot.eventsUrl, floor: floor.eventsUrl }, users, rounds);
       return { concurrency, rounds, ...m };
@@ -102,7 +137,11 @@ export function describeRequestModal(f: ModalFigures): string[] {
   const row = (what: string, bot: ReturnType<typeof stats>, floor: ReturnType<typeof stats>) =>
     `| ${what} | ${cell(bot)} | ${cell(floor)} | ${fmt(bot.p99 / floor.p99)}× | p99 ≤ 1.5× floor and < 50 ms: ${bot.p99 <= 1.5 * floor.p99 && bot.p99 < 50 ? 'met' : 'NOT met'} |`;
   return [
-    row(`\`/access request\` ack, ${f.rounds} rounds of ${f.concurrency} requesters at once (bot and floor rounds alternate), ${fmt(f.bot.ack.n, 0)} samples each`, f.bot.ack, f.floor.ack),
+    row(
+      `\`/access request\` ack, ${f.rounds} rounds of ${f.concurrency} requesters at once (bot and floor rounds alternate), ${fmt(f.bot.ack.n, 0)} samples each`,
+      f.bot.ack,
+      f.floor.ack,
+    ),
     row('`/access request` modal open (the views.open call reaches Slack), same load', f.bot.open, f.floor.open),
     ...(f.failures > 0 ? [`| (${f.failures} of these requests failed or timed out) | | | | |`] : []),
   ];

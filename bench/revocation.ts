@@ -21,7 +21,13 @@ export interface RevocationFigures {
 }
 
 /** Active webhook grants on app-00…app-19 (flow `flowName`), their ends spread over the window; also bench/replicas.ts. */
-export async function seedEndingGrants(url: string, grants: number, firstEnd: number, windowSeconds: number, flowName = 'apps') {
+export async function seedEndingGrants(
+  url: string,
+  grants: number,
+  firstEnd: number,
+  windowSeconds: number,
+  flowName = 'apps',
+) {
   const sql = postgres(url, { onnotice: () => {}, max: 1 });
   try {
     const [flow] = await sql`select id from flows where name = ${flowName}`;
@@ -33,10 +39,37 @@ export async function seedEndingGrants(url: string, grants: number, firstEnd: nu
       const expiresAt = new Date(firstEnd + Math.floor((i * windowSeconds * 1000) / grants));
       const requester = users[i % users.length]!;
       return {
-        request: { id, requester_id: requester, flow_id: flow!.id as string, flow_name: flowName, status: 'active', justification: 'bench', duration_minutes: 60, notified_approvers: sql.json(['U0APPR']), created_at: new Date(), decided_at: new Date(), decided_by: 'U0APPR' },
+        request: {
+          id,
+          requester_id: requester,
+          flow_id: flow!.id as string,
+          flow_name: flowName,
+          status: 'active',
+          justification: 'bench',
+          duration_minutes: 60,
+          notified_approvers: sql.json(['U0APPR']),
+          created_at: new Date(),
+          decided_at: new Date(),
+          decided_by: 'U0APPR',
+        },
         resource: { request_id: id, position: 0, resource_id: 'bench', name: resource, type: 'generic' },
-        grant: { id: grantId, request_id: id, requester_id: requester, policy: sql.json({ durationMinutes: 60, resources: [{ type: 'generic', resource }] }), approved_by: 'U0APPR', status: 'active', starts_at: new Date(), expires_at: expiresAt },
-        target: { grant_id: grantId, resource_name: resource, provisioner: 'webhook', status: 'active', state: sql.json({}) },
+        grant: {
+          id: grantId,
+          request_id: id,
+          requester_id: requester,
+          policy: sql.json({ durationMinutes: 60, resources: [{ type: 'generic', resource }] }),
+          approved_by: 'U0APPR',
+          status: 'active',
+          starts_at: new Date(),
+          expires_at: expiresAt,
+        },
+        target: {
+          grant_id: grantId,
+          resource_name: resource,
+          provisioner: 'webhook',
+          status: 'active',
+          state: sql.json({}),
+        },
       };
     });
     for (let i = 0; i < rows.length; i += 500) {
@@ -62,8 +95,15 @@ async function floorLags(target: BenchEnv['target'], n: number): Promise<number[
     const id = `floor_${i}`;
     return new Promise<void>((resolve) =>
       setTimeout(() => {
-        const body = JSON.stringify({ type: 'grant.revoked', data: { grant_id: id, request_id: id, resource: { name: 'floor' } } });
-        void fetch(target.url, { method: 'POST', headers: { ...signWebhookEvent(WEBHOOK_SECRET, id, body, new Date()), 'content-type': 'application/json' }, body }).then(() => resolve());
+        const body = JSON.stringify({
+          type: 'grant.revoked',
+          data: { grant_id: id, request_id: id, resource: { name: 'floor' } },
+        });
+        void fetch(target.url, {
+          method: 'POST',
+          headers: { ...signWebhookEvent(WEBHOOK_SECRET, id, body, new Date()), 'content-type': 'application/json' },
+          body,
+        }).then(() => resolve());
       }, due - nowMs()),
     ).then(() => ({ id, due }));
   });
@@ -85,12 +125,26 @@ export async function benchRevocation(grants: number, windowSeconds: number): Pr
       if (done!.n >= grants || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    const ends = new Map((await sql`select id, expires_at from grants`).map((g) => [g.id as string, (g.expires_at as Date).getTime()]));
-    const removed = env.target.deliveries.filter((d) => d.type === 'grant.revoked' && ends.has(d.grantId)).map((d) => d.at - ends.get(d.grantId)!);
+    const ends = new Map(
+      (await sql`select id, expires_at from grants`).map((g) => [g.id as string, (g.expires_at as Date).getTime()]),
+    );
+    const removed = env.target.deliveries
+      .filter((d) => d.type === 'grant.revoked' && ends.has(d.grantId))
+      .map((d) => d.at - ends.get(d.grantId)!);
     // created_at is the bot's clock at the write, to the microsecond.
-    const audited = (await sql`select details->>'grantId' as grant, extract(epoch from created_at) * 1000 as at from audit_events where action = 'grant.deprovisioned'`).map((r) => Number(r.at) - ends.get(r.grant as string)!);
+    const audited = (
+      await sql`select details->>'grantId' as grant, extract(epoch from created_at) * 1000 as at from audit_events where action = 'grant.deprovisioned'`
+    ).map((r) => Number(r.at) - ends.get(r.grant as string)!);
     const floor = stats(await floorLags(env.target, 200));
-    return { grants, windowSeconds, intervalSeconds, removed: stats(removed), audited: stats(audited), missing: grants - audited.length, floor };
+    return {
+      grants,
+      windowSeconds,
+      intervalSeconds,
+      removed: stats(removed),
+      audited: stats(audited),
+      missing: grants - audited.length,
+      floor,
+    };
   } finally {
     await sql.end();
     await env.stop();

@@ -18,7 +18,11 @@ import { fmt, machine } from './support.js';
  * BENCH_OUT writes the file elsewhere (e.g. /tmp/bench.md for a run on a busy machine).
  */
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const only = new Set((process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,fanout,revocation,replicas,scale,scale-pglite').split(','));
+const only = new Set(
+  (process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,fanout,revocation,replicas,scale,scale-pglite').split(
+    ',',
+  ),
+);
 const started = new Date();
 const seconds = env('BENCH_SECONDS', 10);
 const knobs = {
@@ -26,9 +30,17 @@ const knobs = {
   approvals: env('BENCH_APPROVALS', 200),
   revocations: env('BENCH_REVOCATIONS', 1000),
   window: env('BENCH_REVOCATION_WINDOW', 60),
-  scale: { resources: env('BENCH_SCALE_RESOURCES', 10_000), requests: env('BENCH_SCALE_REQUESTS', 100_000), audit: env('BENCH_SCALE_AUDIT', 1_000_000) },
+  scale: {
+    resources: env('BENCH_SCALE_RESOURCES', 10_000),
+    requests: env('BENCH_SCALE_REQUESTS', 100_000),
+    audit: env('BENCH_SCALE_AUDIT', 1_000_000),
+  },
   // The embedded database is the default for a small team trying the bot: a tenth of the size.
-  pglite: { resources: env('BENCH_PGLITE_RESOURCES', 1_000), requests: env('BENCH_PGLITE_REQUESTS', 10_000), audit: env('BENCH_PGLITE_AUDIT', 100_000) },
+  pglite: {
+    resources: env('BENCH_PGLITE_RESOURCES', 1_000),
+    requests: env('BENCH_PGLITE_REQUESTS', 10_000),
+    audit: env('BENCH_PGLITE_AUDIT', 100_000),
+  },
   samples: env('BENCH_SAMPLES', 300),
   replicas: {
     approvals: env('BENCH_REPLICA_APPROVALS', 120),
@@ -41,7 +53,11 @@ const knobs = {
 const step = (what: string) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${what}\n`);
 
 // The bot runs compiled, as npm start runs it: build first when the sources changed.
-if (spawnSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: new URL('..', import.meta.url), stdio: 'inherit' }).status !== 0) process.exit(1);
+if (
+  spawnSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: new URL('..', import.meta.url), stdio: 'inherit' })
+    .status !== 0
+)
+  process.exit(1);
 
 const authz: string[] = [];
 const endToEnd: string[] = [];
@@ -81,13 +97,17 @@ if (only.has('scale')) {
   step('scale');
   const scale = await benchScale(knobs.scale, knobs.samples);
   endToEnd.push(...describeScale(scale));
-  notes.push(`Scale data generated in ${fmt(scale.seedSeconds, 1)} s with INSERT … SELECT generate_series; its audit rows carry placeholder hashes (reads are measured; the chain is not valid over them).`);
+  notes.push(
+    `Scale data generated in ${fmt(scale.seedSeconds, 1)} s with INSERT … SELECT generate_series; its audit rows carry placeholder hashes (reads are measured; the chain is not valid over them).`,
+  );
 }
 if (only.has('scale-pglite')) {
   step('scale on PGlite');
   const scale = await benchScale(knobs.pglite, knobs.samples, 'pglite');
   endToEnd.push(...describeScale(scale));
-  notes.push(`On PGlite (the embedded default, its data directory handed to the bot after seeding) the data set took ${fmt(scale.seedSeconds, 1)} s to generate.`);
+  notes.push(
+    `On PGlite (the embedded default, its data directory handed to the bot after seeding) the data set took ${fmt(scale.seedSeconds, 1)} s to generate.`,
+  );
 }
 const elapsed = (Date.now() - started.getTime()) / 1000;
 
@@ -104,7 +124,7 @@ const lines = [
         '',
         'The bot runs in its own process, compiled (`node dist/main.js`, as `npm start` and the Docker image run it), against the Slack double and a webhook target that run in the benchmark process (so does the load generator, but for the 50-requester bursts): all on the same 2 cores, with PostgreSQL.',
         'Each figure stands beside its floor: a bare Bolt app (bench/bare-bolt.ts, also its own process, same receiver and WebClient) that answers the same Slack requests with the same Slack and webhook calls and no logic or database; for the revocation lag, a timer at each end that only POSTs the webhook; for the trail, the bare SQL query. Ratio = figure / floor.',
-        'With 50 requesters at once the requests come from a lean client in its own process (bench/burst-client.ts, raw sockets, timed to the first byte of the answer); the Slack double, PostgreSQL, the client and the bot still share the same 2 cores, so a burst queues behind whichever of them holds a core: both the bot\'s and the floor\'s tails carry that.',
+        "With 50 requesters at once the requests come from a lean client in its own process (bench/burst-client.ts, raw sockets, timed to the first byte of the answer); the Slack double, PostgreSQL, the client and the bot still share the same 2 cores, so a burst queues behind whichever of them holds a core: both the bot's and the floor's tails carry that.",
         '',
         '| What | Value | Floor | Ratio | Goal |',
         '|---|---|---|---|---|',

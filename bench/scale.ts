@@ -82,7 +82,11 @@ export async function seed(db: Db, s: ScaleSizes) {
 /** Where the data lives: the bench's PostgreSQL server, or the embedded PGlite the bot uses by default. */
 export type ScaleDatabase = 'postgres' | 'pglite';
 
-export async function benchScale(sizes: ScaleSizes, samples: number, kind: ScaleDatabase = 'postgres'): Promise<ScaleFigures> {
+export async function benchScale(
+  sizes: ScaleSizes,
+  samples: number,
+  kind: ScaleDatabase = 'postgres',
+): Promise<ScaleFigures> {
   // Seed and read the trail first, in this process; PGlite's data directory then passes to the bot
   // (one process at a time may open it).
   const server = kind === 'postgres' ? await benchDatabase() : null;
@@ -98,7 +102,10 @@ export async function benchScale(sizes: ScaleSizes, samples: number, kind: Scale
     seedSeconds = (Date.now() - seeded) / 1000;
     // One request's trail, in process: the audit view service the Slack modal and the page use.
     const audit = createAuditViewService({ db: database.db } as ServiceDeps, () => null);
-    const ids = Array.from({ length: samples + 10 }, (_, i) => `req_s${String((i * 7919) % sizes.requests).padStart(8, '0')}`);
+    const ids = Array.from(
+      { length: samples + 10 },
+      (_, i) => `req_s${String((i * 7919) % sizes.requests).padStart(8, '0')}`,
+    );
     const timed = async (read: (id: string) => Promise<unknown>) => {
       const times: number[] = [];
       for (const [i, id] of ids.entries()) {
@@ -109,14 +116,27 @@ export async function benchScale(sizes: ScaleSizes, samples: number, kind: Scale
       return stats(times);
     };
     trail = await timed((id) => audit.record(id));
-    trailFloor = await timed((id) => database.db.execute(sql`select * from audit_events where request_id = ${id} order by id`));
+    trailFloor = await timed((id) =>
+      database.db.execute(sql`select * from audit_events where request_id = ${id} order by id`),
+    );
   } finally {
     await database.close();
   }
 
-  const env = await startBenchEnv({ requesters: 50, accessFile: () => null, database: server ?? { dataDir: dataDir! } });
+  const env = await startBenchEnv({
+    requesters: 50,
+    accessFile: () => null,
+    database: server ?? { dataDir: dataDir! },
+  });
   let peak = 0;
-  const sampler = setInterval(() => void rssMiB(env.bot.pid).then((m) => (peak = Math.max(peak, m)), () => undefined), 50);
+  const sampler = setInterval(
+    () =>
+      void rssMiB(env.bot.pid).then(
+        (m) => (peak = Math.max(peak, m)),
+        () => undefined,
+      ),
+    50,
+  );
   try {
     const users = requesterIds(50);
     const user = users[0]!;
@@ -126,7 +146,21 @@ export async function benchScale(sizes: ScaleSizes, samples: number, kind: Scale
     const rssIdle = await rssMiB(env.bot.pid);
     peak = rssIdle;
 
-    const queries = Array.from({ length: samples + 10 }, (_, i) => ['res-0', `res-${i % 100}`, 'team-3', 'staging', `number ${i}`, 'prod', `res-${String(i * 37).padStart(5, '0').slice(0, 4)}`][i % 7]!);
+    const queries = Array.from(
+      { length: samples + 10 },
+      (_, i) =>
+        [
+          'res-0',
+          `res-${i % 100}`,
+          'team-3',
+          'staging',
+          `number ${i}`,
+          'prod',
+          `res-${String(i * 37)
+            .padStart(5, '0')
+            .slice(0, 4)}`,
+        ][i % 7]!,
+    );
     const suggest = async (driver: typeof env.driver) => {
       const times: number[] = [];
       for (const [i, q] of queries.entries()) {
@@ -138,7 +172,8 @@ export async function benchScale(sizes: ScaleSizes, samples: number, kind: Scale
       return times;
     };
     const typeahead = stats(await suggest(env.driver));
-    const options = JSON.parse((await env.driver.suggest(user, modal.id, 'request.resources.select', 'res-1')).text).options as unknown[];
+    const options = JSON.parse((await env.driver.suggest(user, modal.id, 'request.resources.select', 'res-1')).text)
+      .options as unknown[];
 
     const openHome = async (driver: typeof env.driver) => {
       const times: number[] = [];
@@ -154,13 +189,33 @@ export async function benchScale(sizes: ScaleSizes, samples: number, kind: Scale
     };
     const home = stats(await openHome(env.driver));
     const rssPeak = peak;
-    const homeView = env.slack.calls('views.publish').filter((c) => c.ok).at(-1)!.args.view as Record<string, unknown>;
+    const homeView = env.slack
+      .calls('views.publish')
+      .filter((c) => c.ok)
+      .at(-1)!.args.view as Record<string, unknown>;
 
-    const floor = await startFloor(env.slack, { modal: {}, home: homeView, options, webhook: { url: env.target.url, secret: WEBHOOK_SECRET } });
+    const floor = await startFloor(env.slack, {
+      modal: {},
+      home: homeView,
+      options,
+      webhook: { url: env.target.url, secret: WEBHOOK_SECRET },
+    });
     try {
       const typeaheadFloor = stats(await suggest(floor.driver));
       const homeFloor = stats(await openHome(floor.driver));
-      return { kind, sizes, seedSeconds, typeahead, typeaheadFloor, home, homeFloor, trail, trailFloor, rssIdle, rssPeak };
+      return {
+        kind,
+        sizes,
+        seedSeconds,
+        typeahead,
+        typeaheadFloor,
+        home,
+        homeFloor,
+        trail,
+        trailFloor,
+        rssIdle,
+        rssPeak,
+      };
     } finally {
       await floor.stop();
     }
@@ -173,11 +228,22 @@ export async function benchScale(sizes: ScaleSizes, samples: number, kind: Scale
 
 export function describeScale(f: ScaleFigures): string[] {
   const size = `${f.kind === 'pglite' ? 'embedded PGlite, ' : ''}${fmt(f.sizes.resources, 0)} resources, ${fmt(f.sizes.requests, 0)} requests, ${fmt(f.sizes.audit, 0)} audit events`;
-  const row = (what: string, v: S, floor: S, goal: number) => `| ${what} (${size}; ${v.n} samples) | p99 ${fmt(v.p99)} ms (p50 ${fmt(v.p50)} ms) | p99 ${fmt(floor.p99)} ms | ${fmt(v.p99 / floor.p99)}× | p99 < ${goal} ms: ${v.p99 < goal ? 'met' : 'NOT met'} |`;
+  const row = (what: string, v: S, floor: S, goal: number) =>
+    `| ${what} (${size}; ${v.n} samples) | p99 ${fmt(v.p99)} ms (p50 ${fmt(v.p50)} ms) | p99 ${fmt(floor.p99)} ms | ${fmt(v.p99 / floor.p99)}× | p99 < ${goal} ms: ${v.p99 < goal ? 'met' : 'NOT met'} |`;
   return [
-    row('Resource type-ahead (block_suggestion → options), a requester who may ask for every resource', f.typeahead, f.typeaheadFloor, 50),
+    row(
+      'Resource type-ahead (block_suggestion → options), a requester who may ask for every resource',
+      f.typeahead,
+      f.typeaheadFloor,
+      50,
+    ),
     row('App Home publish (app_home_opened → views.publish reaches Slack)', f.home, f.homeFloor, 150),
-    row("One request's audit trail, read and told as a story (in process; floor: the bare SQL query)", f.trail, f.trailFloor, 10),
+    row(
+      "One request's audit trail, read and told as a story (in process; floor: the bare SQL query)",
+      f.trail,
+      f.trailFloor,
+      10,
+    ),
     `| Bot memory (RSS), idle after start-up → peak during the type-ahead and App Home load (${size}) | ${fmt(f.rssIdle, 0)} MiB → ${fmt(f.rssPeak, 0)} MiB | | | (no goal) |`,
   ];
 }

@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stamp = join(root, 'dist', '.build-stamp');
-const inputs = [join(root, 'src'), join(root, 'tsconfig.json'), join(root, 'tsconfig.build.json'), join(root, 'package-lock.json')];
+const inputs = [
+  join(root, 'src'),
+  join(root, 'tsconfig.json'),
+  join(root, 'tsconfig.build.json'),
+  join(root, 'package-lock.json'),
+];
 
 function newestMtime(path) {
   if (!existsSync(path)) return 0;
@@ -30,8 +35,15 @@ if (process.argv.includes('--check')) {
 }
 if (fresh) process.exit(0);
 
-process.stderr.write(built ? 'Sources changed since the last build: compiling (npm run build)…\n' : 'First start: compiling the bot once (npm run build)…\n');
-const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+process.stderr.write(
+  built
+    ? 'Sources changed since the last build: compiling (npm run build)…\n'
+    : 'First start: compiling the bot once (npm run build)…\n',
+);
+const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (result.status !== 0) {
   process.stderr.write('The build failed (see above); the bot was not started.\n');
   process.exit(result.status ?? 1);

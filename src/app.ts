@@ -15,7 +15,12 @@ import { createPrometheusMetrics } from './observability/prometheus-metrics.js';
 import type { Provisioner } from './provisioners/port.js';
 import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
 import { createAuditStreamer } from './services/audit-stream.js';
-import { applyAccessFile, checkOnCallServices, checkProvisioners, parseAccessFile } from './services/catalog-service.js';
+import {
+  applyAccessFile,
+  checkOnCallServices,
+  checkProvisioners,
+  parseAccessFile,
+} from './services/catalog-service.js';
 import { systemClock, type Clock, type ServiceDeps } from './services/ports.js';
 
 export interface AccessAppOptions {
@@ -49,12 +54,21 @@ export async function createAccessApp(options: AccessAppOptions) {
   const provisioners = createProvisionerRegistry([...builtInProvisioners(), ...(options.extraProvisioners ?? [])]);
   const { onCall, tickets } = buildIntegrations(config, logger);
   // Parsed before anything opens: a wrong field (or an on-call service without its token) stops start-up without touching the database or Slack.
-  const accessFile = options.accessFileText !== undefined ? checkOnCallServices(checkProvisioners(parseAccessFile(options.accessFileText), provisioners), onCall) : undefined;
-  if (Boolean(config.AUDIT_WEBHOOK_URL) !== Boolean(config.AUDIT_WEBHOOK_SECRET)) throw new ConfigError('AUDIT_WEBHOOK_URL and AUDIT_WEBHOOK_SECRET go together: set both or neither.');
+  const accessFile =
+    options.accessFileText !== undefined
+      ? checkOnCallServices(checkProvisioners(parseAccessFile(options.accessFileText), provisioners), onCall)
+      : undefined;
+  if (Boolean(config.AUDIT_WEBHOOK_URL) !== Boolean(config.AUDIT_WEBHOOK_SECRET))
+    throw new ConfigError('AUDIT_WEBHOOK_URL and AUDIT_WEBHOOK_SECRET go together: set both or neither.');
 
-  const database: Database = await openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR });
+  const database: Database = await openDatabase(
+    config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR },
+  );
   const metrics = createPrometheusMetrics({ outbox: () => outboxBacklog(database.db), pool: () => database.pool() });
-  const auditStreamer = config.AUDIT_WEBHOOK_URL && config.AUDIT_WEBHOOK_SECRET ? createAuditStreamer(database.db, { url: config.AUDIT_WEBHOOK_URL, secret: config.AUDIT_WEBHOOK_SECRET }, logger) : null;
+  const auditStreamer =
+    config.AUDIT_WEBHOOK_URL && config.AUDIT_WEBHOOK_SECRET
+      ? createAuditStreamer(database.db, { url: config.AUDIT_WEBHOOK_URL, secret: config.AUDIT_WEBHOOK_SECRET }, logger)
+      : null;
   const slack = buildSlackClients(config, logger, metrics, options.botIdentity);
 
   // The jobs come last, but services call afterCommit from the start: it reaches the outbox once it exists.
@@ -73,22 +87,52 @@ export async function createAccessApp(options: AccessAppOptions) {
   };
   // Without PUBLIC_URL, links point at the port actually bound (PORT=0 picks one).
   let listening = false;
-  const publicUrl = () => (config.PUBLIC_URL ?? `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`).replace(/\/$/, '');
+  const publicUrl = () =>
+    (
+      config.PUBLIC_URL ??
+      `http://localhost:${listening ? (httpServer.address() as { port: number }).port : config.PORT}`
+    ).replace(/\/$/, '');
   const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, publicUrl, () => clock.now());
   const signInTokens = createSignInTokens(config.SLACK_SIGNING_SECRET, () => clock.now());
   const services = buildServices(deps, database, logger, secretEnv, {
     provider: buildOpenIdProvider(config, logger, publicUrl),
-    link: (userId, purpose, requestId) => `${publicUrl()}/oidc/start?token=${signInTokens.sign({ userId, purpose, requestId })}`,
+    link: (userId, purpose, requestId) =>
+      `${publicUrl()}/oidc/start?token=${signInTokens.sign({ userId, purpose, requestId })}`,
   });
-  const { notifications, provisioning, lifecycle, deliver } = buildSlackSide({ config, logger, database, deps, clients: slack, services, auditLink: (id) => signer.link(`/audit/${id}`), secretEnv });
-  const httpServer = buildHttpServer({ config, logger, database, metrics, services, signer, signInTokens, publicUrl, slackListener: slack.receiver?.requestListener ?? null, extraRoutes: options.extraRoutes ?? [] });
+  const { notifications, provisioning, lifecycle, deliver } = buildSlackSide({
+    config,
+    logger,
+    database,
+    deps,
+    clients: slack,
+    services,
+    auditLink: (id) => signer.link(`/audit/${id}`),
+    secretEnv,
+  });
+  const httpServer = buildHttpServer({
+    config,
+    logger,
+    database,
+    metrics,
+    services,
+    signer,
+    signInTokens,
+    publicUrl,
+    slackListener: slack.receiver?.requestListener ?? null,
+    extraRoutes: options.extraRoutes ?? [],
+  });
   const background = buildJobs({
     config,
     logger,
     clock,
     database,
     services,
-    work: { deliver, reconcile: () => provisioning.reconcile(), lifecycle: () => lifecycle.runOnce(), streamAudit: auditStreamer ? () => auditStreamer.drain() : null },
+    work: {
+      deliver,
+      reconcile: () => provisioning.reconcile(),
+      lifecycle: () => lifecycle.runOnce(),
+      streamAudit: auditStreamer ? () => auditStreamer.drain() : null,
+    },
   });
   outbox.kick = background.kickOutbox;
 
@@ -101,7 +145,9 @@ export async function createAccessApp(options: AccessAppOptions) {
     try {
       await slack.app.init();
     } catch (error) {
-      throw new StartupError(`Slack rejected the bot token (${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}). Check SLACK_BOT_TOKEN.`);
+      throw new StartupError(
+        `Slack rejected the bot token (${(error as { data?: { error?: string } }).data?.error ?? (error as Error).message}). Check SLACK_BOT_TOKEN.`,
+      );
     }
     await services.authorizationIndex.start();
     await services.apiKeys.start();
@@ -113,7 +159,9 @@ export async function createAccessApp(options: AccessAppOptions) {
         await slack.app.start();
       } catch (error) {
         const code = (error as { data?: { error?: string }; code?: string }).data?.error ?? (error as Error).message;
-        throw new StartupError(`Slack refused the Socket Mode connection (${code}). Check SLACK_APP_TOKEN: an app-level token with the connections:write scope.`);
+        throw new StartupError(
+          `Slack refused the Socket Mode connection (${code}). Check SLACK_APP_TOKEN: an app-level token with the connections:write scope.`,
+        );
       }
     }
     const port = await listen(httpServer, config.PORT, config.HOST);
@@ -132,7 +180,19 @@ export async function createAccessApp(options: AccessAppOptions) {
     await database.close();
   }
 
-  const { identity, requests, reviews, grants, offboarding, breakGlass, admin, home, authorizationIndex, apiKeys, sessions } = services;
+  const {
+    identity,
+    requests,
+    reviews,
+    grants,
+    offboarding,
+    breakGlass,
+    admin,
+    home,
+    authorizationIndex,
+    apiKeys,
+    sessions,
+  } = services;
   return {
     start,
     stop,
@@ -142,7 +202,21 @@ export async function createAccessApp(options: AccessAppOptions) {
       const address = listening ? httpServer.address() : null;
       return address && typeof address === 'object' ? address.port : 0;
     },
-    services: { identity, requests, reviews, grants, offboarding, breakGlass, admin, home, notifications, provisioning, authorizationIndex, apiKeys, sessions },
+    services: {
+      identity,
+      requests,
+      reviews,
+      grants,
+      offboarding,
+      breakGlass,
+      admin,
+      home,
+      notifications,
+      provisioning,
+      authorizationIndex,
+      apiKeys,
+      sessions,
+    },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: background.now,
   };

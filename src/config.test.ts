@@ -57,13 +57,28 @@ describe('OIDC configuration', () => {
     const c = parseConfig({ ...base, OIDC_ISSUER: 'https://corp.okta.com', OIDC_CLIENT_ID: 'abc' });
     expect(c.OIDC_SCOPES).toBe('openid email');
     expect(c.OIDC_CLIENT_SECRET).toBeUndefined();
-    expect(() => parseConfig({ ...base, OIDC_ISSUER: 'https://corp.okta.com' })).toThrow('OIDC_CLIENT_ID needs OIDC_ISSUER and OIDC_CLIENT_ID together');
-    expect(() => parseConfig({ ...base, OIDC_CLIENT_SECRET: 'x' })).toThrow('OIDC_ISSUER needs OIDC_ISSUER and OIDC_CLIENT_ID together');
+    expect(() => parseConfig({ ...base, OIDC_ISSUER: 'https://corp.okta.com' })).toThrow(
+      'OIDC_CLIENT_ID needs OIDC_ISSUER and OIDC_CLIENT_ID together',
+    );
+    expect(() => parseConfig({ ...base, OIDC_CLIENT_SECRET: 'x' })).toThrow(
+      'OIDC_ISSUER needs OIDC_ISSUER and OIDC_CLIENT_ID together',
+    );
   });
 
   it('refuses a plain-http issuer except on this machine, and scopes without openid', () => {
-    expect(() => parseConfig({ ...base, OIDC_ISSUER: 'http://idp.corp.example', OIDC_CLIENT_ID: 'abc' })).toThrow('OIDC_ISSUER must be an https:// issuer URL');
-    expect(parseConfig({ ...base, OIDC_ISSUER: 'http://127.0.0.1:8080/realms/corp', OIDC_CLIENT_ID: 'abc' }).OIDC_ISSUER).toBe('http://127.0.0.1:8080/realms/corp');
-    expect(() => parseConfig({ ...base, OIDC_ISSUER: 'https://corp.okta.com', OIDC_CLIENT_ID: 'abc', OIDC_SCOPES: 'email profile' })).toThrow('OIDC_SCOPES must include openid');
+    expect(() => parseConfig({ ...base, OIDC_ISSUER: 'http://idp.corp.example', OIDC_CLIENT_ID: 'abc' })).toThrow(
+      'OIDC_ISSUER must be an https:// issuer URL',
+    );
+    expect(
+      parseConfig({ ...base, OIDC_ISSUER: 'http://127.0.0.1:8080/realms/corp', OIDC_CLIENT_ID: 'abc' }).OIDC_ISSUER,
+    ).toBe('http://127.0.0.1:8080/realms/corp');
+    expect(() =>
+      parseConfig({
+        ...base,
+        OIDC_ISSUER: 'https://corp.okta.com',
+        OIDC_CLIENT_ID: 'abc',
+        OIDC_SCOPES: 'email profile',
+      }),
+    ).toThrow('OIDC_SCOPES must include openid');
   });
 });

@@ -30,8 +30,16 @@ async function main() {
   const config = parseConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL);
   const accessFileText = readAccessFile(config.ACCESS_CONFIG);
-  const app = await createAccessApp({ config, logger, secretEnv: process.env, ...(accessFileText !== undefined ? { accessFileText } : {}) });
-  onSignals(() => app.stop(), (signal) => logger.info({ signal }, 'shutting down'));
+  const app = await createAccessApp({
+    config,
+    logger,
+    secretEnv: process.env,
+    ...(accessFileText !== undefined ? { accessFileText } : {}),
+  });
+  onSignals(
+    () => app.stop(),
+    (signal) => logger.info({ signal }, 'shutting down'),
+  );
   try {
     await app.start();
   } catch (error) {
@@ -44,7 +52,10 @@ async function main() {
 async function sandbox() {
   const accessFileText = readAccessFile(process.env.ACCESS_CONFIG || undefined);
   const running = await startSandbox({ env: process.env, ...(accessFileText !== undefined ? { accessFileText } : {}) });
-  onSignals(() => running.stop(), () => undefined);
+  onSignals(
+    () => running.stop(),
+    () => undefined,
+  );
   const why = process.argv.includes('--sandbox') ? 'started with --sandbox' : 'no Slack credentials given';
   // Plain lines next to the JSON logs: the one thing a person starting it for the first time needs.
   process.stdout.write(

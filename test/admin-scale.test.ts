@@ -4,18 +4,24 @@ import { startHarness, type Harness } from './support/harness.js';
 import { PEOPLE } from './support/workspace.js';
 
 /** 2,000 resources and 300 flows with long lists: every view must stay within Slack's limits. */
-const resources = Array.from({ length: 2000 }, (_, i) => `  - { name: res-${String(i).padStart(4, '0')}, type: ${['ssh', 'database', 'kubernetes', 'http', 'generic'][i % 5]}, tags: [team-${i % 40}, env-${i % 3}], description: "Resource number ${i} with a description long enough to wrap in the list" }`);
+const resources = Array.from(
+  { length: 2000 },
+  (_, i) =>
+    `  - { name: res-${String(i).padStart(4, '0')}, type: ${['ssh', 'database', 'kubernetes', 'http', 'generic'][i % 5]}, tags: [team-${i % 40}, env-${i % 3}], description: "Resource number ${i} with a description long enough to wrap in the list" }`,
+);
 const users = Array.from({ length: 60 }, (_, i) => `U0BULK${String(i).padStart(3, '0')}`);
-const flows = Array.from({ length: 300 }, (_, i) => [
-  `  - name: flow-${String(i).padStart(3, '0')}`,
-  `    description: "Flow ${i}: ${'a long description '.repeat(10)}"`,
-  `    resources: { names: [${Array.from({ length: 20 }, (_, j) => `res-${String((i * 7 + j) % 2000).padStart(4, '0')}`).join(', ')}], tags: [team-${i % 40}, env-${i % 3}] }`,
-  `    requesters: { users: [U0REQ, ${users.join(', ')}], groups: [S0SUPPORT] }`,
-  `    approvers: { users: [U0APPR, ${users.slice(0, 30).join(', ')}], groups: [S0DBTEAM] }`,
-  `    max_duration: 8h`,
-  `    approvals_required: ${(i % 3) + 1}`,
-  `    justification: { min_length: 5, pattern: "^[A-Z]+-[0-9]+", hint: "Start with the ticket id, like OPS-123" }`,
-].join('\n'));
+const flows = Array.from({ length: 300 }, (_, i) =>
+  [
+    `  - name: flow-${String(i).padStart(3, '0')}`,
+    `    description: "Flow ${i}: ${'a long description '.repeat(10)}"`,
+    `    resources: { names: [${Array.from({ length: 20 }, (_, j) => `res-${String((i * 7 + j) % 2000).padStart(4, '0')}`).join(', ')}], tags: [team-${i % 40}, env-${i % 3}] }`,
+    `    requesters: { users: [U0REQ, ${users.join(', ')}], groups: [S0SUPPORT] }`,
+    `    approvers: { users: [U0APPR, ${users.slice(0, 30).join(', ')}], groups: [S0DBTEAM] }`,
+    `    max_duration: 8h`,
+    `    approvals_required: ${(i % 3) + 1}`,
+    `    justification: { min_length: 5, pattern: "^[A-Z]+-[0-9]+", hint: "Start with the ticket id, like OPS-123" }`,
+  ].join('\n'),
+);
 const accessFile = `resources:\n${resources.join('\n')}\nflows:\n${flows.join('\n')}\n`;
 
 let h: Harness;
@@ -56,7 +62,11 @@ describe('views stay within Slack limits with 300 flows and 2,000 resources', ()
     await showHome(PEOPLE.admin, 'flows', 0);
     const before = h.slack.home(PEOPLE.admin)!.hash;
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.page.next');
-    const home = await until(() => h.slack.home(PEOPLE.admin)!.hash !== before && h.slack.home(PEOPLE.admin), 5000, 'next page');
+    const home = await until(
+      () => h.slack.home(PEOPLE.admin)!.hash !== before && h.slack.home(PEOPLE.admin),
+      5000,
+      'next page',
+    );
     expect(JSON.stringify(home.view.blocks)).toContain('Page 2 of 20');
     expect(JSON.stringify(home.view.blocks)).toContain('flow-015');
   });
@@ -64,7 +74,12 @@ describe('views stay within Slack limits with 300 flows and 2,000 resources', ()
   it('the edit modal of a flow with long lists', async () => {
     await showHome(PEOPLE.admin, 'flows', 0);
     const [flow] = await h.sql`select id from flows where name = 'flow-000'`;
-    await h.driver.selectAction(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, `admin.flow.menu.${flow!.id}`, `edit:${flow!.id}`);
+    await h.driver.selectAction(
+      PEOPLE.admin,
+      { viewId: h.slack.home(PEOPLE.admin)!.id },
+      `admin.flow.menu.${flow!.id}`,
+      `edit:${flow!.id}`,
+    );
     const modal = await until(() => h.slack.topView(PEOPLE.admin), 5000, 'edit modal');
     expect(modal.view.blocks.length).toBeLessThanOrEqual(100);
     expect(h.slack.failures()).toEqual([]);

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, forgeViewAction, replyTo, requestAccess, statusOf, submitAs } from './support/journey-steps.js';
+import {
+  allText,
+  approve,
+  approverMessage,
+  forgeViewAction,
+  replyTo,
+  requestAccess,
+  statusOf,
+  submitAs,
+} from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /** Resources only, plus one flow the file owns: everything else is made in App Home. */
@@ -92,8 +101,17 @@ describe('an admin runs approval flows from App Home', () => {
     flowId = row!.id;
     const [audit] = await h.sql`select actor, details from audit_events where action = 'flow.created'`;
     expect(audit!.actor).toBe(PEOPLE.admin);
-    expect(audit!.details).toMatchObject({ flowId, before: null, after: { name: 'support-production', resourceTags: ['production'] } });
-    const home = await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('support-production') && h.slack.home(PEOPLE.admin), 2000, 'home refreshed');
+    expect(audit!.details).toMatchObject({
+      flowId,
+      before: null,
+      after: { name: 'support-production', resourceTags: ['production'] },
+    });
+    const home = await until(
+      () =>
+        allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('support-production') && h.slack.home(PEOPLE.admin),
+      2000,
+      'home refreshed',
+    );
     expect(allText(home.view.blocks)).toContain(`admin.flow.menu.${flowId}`);
   });
 
@@ -106,7 +124,11 @@ describe('an admin runs approval flows from App Home', () => {
   });
 
   it('a member of the approver group approves', async () => {
-    const [id] = await requestAccess(h, PEOPLE.supporter, { resources: ['prod-db'], duration: '60', justification: 'INC-1' });
+    const [id] = await requestAccess(h, PEOPLE.supporter, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'INC-1',
+    });
     expect(h.slack.dmsTo(PEOPLE.dba).length).toBeGreaterThan(0);
     await approve(h, PEOPLE.dba, id!);
     expect(await statusOf(h, id!)).toBe('active');
@@ -114,22 +136,40 @@ describe('an admin runs approval flows from App Home', () => {
 
   it('a 2-of-N flow needs two different approvers, and grants the narrowest tuning', async () => {
     await homeTab(PEOPLE.admin, 'flows');
-    await h.driver.selectAction(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, `admin.flow.menu.${flowId}`, `edit:${flowId}`);
+    await h.driver.selectAction(
+      PEOPLE.admin,
+      { viewId: h.slack.home(PEOPLE.admin)!.id },
+      `admin.flow.menu.${flowId}`,
+      `edit:${flowId}`,
+    );
     const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'edit modal');
-    expect(modal.view.blocks.find((b: any) => b.block_id === 'af.name').element.initial_value).toBe('support-production');
+    expect(modal.view.blocks.find((b: any) => b.block_id === 'af.name').element.initial_value).toBe(
+      'support-production',
+    );
     await h.driver.submitView(PEOPLE.admin, modal.id, { 'af.approvals': '2', 'af.appr.users': [PEOPLE.approver] });
     const row = await flowRow('support-production');
     expect(row).toMatchObject({ approvals_required: 2, approver_users: [PEOPLE.approver] });
     const [audit] = await h.sql`select details from audit_events where action = 'flow.updated'`;
     expect(audit!.details).toMatchObject({ before: { approvalsRequired: 1 }, after: { approvalsRequired: 2 } });
 
-    const [id] = await requestAccess(h, PEOPLE.supporter, { resources: ['prod-db', 'web-1'], duration: '120', justification: 'INC-2' });
-    const first = await approve(h, PEOPLE.dba, id!, { 'tune.access.prod-db': 'read-write', 'tune.login.web-1': 'ubuntu, deploy' });
+    const [id] = await requestAccess(h, PEOPLE.supporter, {
+      resources: ['prod-db', 'web-1'],
+      duration: '120',
+      justification: 'INC-2',
+    });
+    const first = await approve(h, PEOPLE.dba, id!, {
+      'tune.access.prod-db': 'read-write',
+      'tune.login.web-1': 'ubuntu, deploy',
+    });
     expect(first.json.view.title.text).toBe('Approval recorded');
     expect(await statusOf(h, id!)).toBe('pending');
-    expect(allText(approverMessage(h, PEOPLE.approver, id!).message.blocks)).toContain(`1 of 2 approvals (<@${PEOPLE.dba}>)`);
+    expect(allText(approverMessage(h, PEOPLE.approver, id!).message.blocks)).toContain(
+      `1 of 2 approvals (<@${PEOPLE.dba}>)`,
+    );
 
-    const again = await replyTo(h, () => h.driver.clickButton(PEOPLE.dba, approverMessage(h, PEOPLE.dba, id!), 'review.approve'));
+    const again = await replyTo(h, () =>
+      h.driver.clickButton(PEOPLE.dba, approverMessage(h, PEOPLE.dba, id!), 'review.approve'),
+    );
     expect(again.text).toContain('You already approved this request (1 of 2 approvals)');
 
     await approve(h, PEOPLE.approver, id!, { 'tune.duration': '60', 'tune.login.web-1': 'deploy' });
@@ -151,19 +191,40 @@ describe('an admin runs approval flows from App Home', () => {
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.resource.add');
     const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'resource modal');
     await h.driver.suggest(PEOPLE.admin, modal.id, 'admin.pick.tags', 'production');
-    await h.driver.submitView(PEOPLE.admin, modal.id, { 'ar.name': 'bastion', 'ar.type': 'ssh', 'ar.tags': ['production'], 'ar.logins': 'ops, readonly' });
+    await h.driver.submitView(PEOPLE.admin, modal.id, {
+      'ar.name': 'bastion',
+      'ar.type': 'ssh',
+      'ar.tags': ['production'],
+      'ar.logins': 'ops, readonly',
+    });
     const [row] = await h.sql`select type, tags, defaults, managed_by from resources where name = 'bastion'`;
-    expect(row).toMatchObject({ type: 'ssh', tags: ['production'], managed_by: 'app', defaults: { loginUsers: ['ops', 'readonly'] } });
-    const [id] = await requestAccess(h, PEOPLE.supporter, { resources: ['bastion'], duration: '60', justification: 'INC-3' });
+    expect(row).toMatchObject({
+      type: 'ssh',
+      tags: ['production'],
+      managed_by: 'app',
+      defaults: { loginUsers: ['ops', 'readonly'] },
+    });
+    const [id] = await requestAccess(h, PEOPLE.supporter, {
+      resources: ['bastion'],
+      duration: '60',
+      justification: 'INC-3',
+    });
     await h.driver.clickButton(PEOPLE.dba, approverMessage(h, PEOPLE.dba, id!), 'review.approve');
     const tuning = await until(() => h.slack.topView(PEOPLE.dba), 2000, 'tuning');
-    expect(tuning.view.blocks.find((b: any) => b.block_id === 'tune.login.bastion').element.initial_value).toBe('ops, readonly');
+    expect(tuning.view.blocks.find((b: any) => b.block_id === 'tune.login.bastion').element.initial_value).toBe(
+      'ops, readonly',
+    );
     h.slack.clearViews(PEOPLE.dba);
   });
 
   it('disabling a flow stops new requests through it', async () => {
     await homeTab(PEOPLE.admin, 'flows');
-    await h.driver.selectAction(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, `admin.flow.menu.${flowId}`, `disable:${flowId}`);
+    await h.driver.selectAction(
+      PEOPLE.admin,
+      { viewId: h.slack.home(PEOPLE.admin)!.id },
+      `admin.flow.menu.${flowId}`,
+      `disable:${flowId}`,
+    );
     await until(async () => true, 1);
     await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('disabled'), 2000, 'disabled shown');
     expect((await flowRow('support-production'))!.enabled).toBe(false);
@@ -173,10 +234,14 @@ describe('an admin runs approval flows from App Home', () => {
 });
 
 describe('admin actions are re-checked on the server', () => {
-  it('a non-admin\'s forged admin click changes nothing and is refused', async () => {
+  it("a non-admin's forged admin click changes nothing and is refused", async () => {
     const home = await openHome(PEOPLE.other);
     const flow = await flowRow('support-production');
-    await forgeViewAction(h, PEOPLE.other, home.id, { type: 'overflow', action_id: `admin.flow.menu.${flow!.id}`, selected_option: { text: { type: 'plain_text', text: 'Enable' }, value: `enable:${flow!.id}` } });
+    await forgeViewAction(h, PEOPLE.other, home.id, {
+      type: 'overflow',
+      action_id: `admin.flow.menu.${flow!.id}`,
+      selected_option: { text: { type: 'plain_text', text: 'Enable' }, value: `enable:${flow!.id}` },
+    });
     const shown = await until(() => h.slack.topView(PEOPLE.other), 2000, 'refusal modal');
     expect(allText(shown.view)).toContain('Only admins can change approval flows and resources.');
     expect((await flowRow('support-production'))!.enabled).toBe(false);
@@ -187,7 +252,12 @@ describe('admin actions are re-checked on the server', () => {
     await homeTab(PEOPLE.admin, 'flows');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
     const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
-    const res = await submitAs(h, PEOPLE.other, modal.id, { 'af.name': 'sneaky', 'af.appr.users': [PEOPLE.other], 'af.req.everyone': ['everyone'], 'af.resources': [] });
+    const res = await submitAs(h, PEOPLE.other, modal.id, {
+      'af.name': 'sneaky',
+      'af.appr.users': [PEOPLE.other],
+      'af.req.everyone': ['everyone'],
+      'af.resources': [],
+    });
     expect(allText(res.json)).toContain('Only admins can change approval flows and resources.');
     expect(await flowRow('sneaky')).toBeUndefined();
     h.slack.clearViews(PEOPLE.other);
@@ -197,7 +267,11 @@ describe('admin actions are re-checked on the server', () => {
     const file = await flowRow('file-flow');
     h.slack.clearViews(PEOPLE.admin);
     const home = await openHome(PEOPLE.admin);
-    await forgeViewAction(h, PEOPLE.admin, home.id, { type: 'overflow', action_id: `admin.flow.menu.${file!.id}`, selected_option: { text: { type: 'plain_text', text: 'Edit' }, value: `edit:${file!.id}` } });
+    await forgeViewAction(h, PEOPLE.admin, home.id, {
+      type: 'overflow',
+      action_id: `admin.flow.menu.${file!.id}`,
+      selected_option: { text: { type: 'plain_text', text: 'Edit' }, value: `edit:${file!.id}` },
+    });
     const shown = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'refusal');
     expect(allText(shown.view)).toContain('managed by the ACCESS_CONFIG file');
     h.slack.clearViews(PEOPLE.admin);
@@ -209,8 +283,15 @@ describe('admin actions are re-checked on the server', () => {
     const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
     h.slack.state.views.get(modal.id)!.view.private_metadata = JSON.stringify({ flowId: file!.id });
     await h.driver.suggest(PEOPLE.admin, modal.id, 'admin.pick.resources', 'graf');
-    const res = await h.driver.submitView(PEOPLE.admin, modal.id, { 'af.name': 'file-flow', 'af.resources': ['grafana'], 'af.req.everyone': ['everyone'], 'af.appr.users': [PEOPLE.admin] });
-    expect(res.json.view.blocks[0].text.text).toBe('This is managed by the ACCESS_CONFIG file: change it there, not in Slack.');
+    const res = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      'af.name': 'file-flow',
+      'af.resources': ['grafana'],
+      'af.req.everyone': ['everyone'],
+      'af.appr.users': [PEOPLE.admin],
+    });
+    expect(res.json.view.blocks[0].text.text).toBe(
+      'This is managed by the ACCESS_CONFIG file: change it there, not in Slack.',
+    );
     expect((await flowRow('file-flow'))!.requester_everyone).toBe(false);
   });
 });
@@ -222,28 +303,43 @@ describe('flow rules at work', () => {
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'request modal');
     expect(JSON.stringify(modal.view)).toContain('Start with the ticket id, like OPS-123');
     const res = await h.driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'just because' });
-    expect(res.json).toEqual({ response_action: 'errors', errors: { 'request.justification': 'Start with the ticket id, like OPS-123' } });
+    expect(res.json).toEqual({
+      response_action: 'errors',
+      errors: { 'request.justification': 'Start with the ticket id, like OPS-123' },
+    });
     h.slack.clearViews(PEOPLE.requester);
   });
 
-  it('a flow that notifies a channel posts there instead of DMs, and only approvers\' clicks count', async () => {
+  it("a flow that notifies a channel posts there instead of DMs, and only approvers' clicks count", async () => {
     const dmsBefore = h.slack.dmsTo(PEOPLE.approver).length;
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['grafana'], duration: '60', justification: 'OPS-9 dashboards' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['grafana'],
+      duration: '60',
+      justification: 'OPS-9 dashboards',
+    });
     expect(h.slack.dmsTo(PEOPLE.approver)).toHaveLength(dmsBefore);
     const post = h.slack.messagesIn('C0GENERAL').find((m) => JSON.stringify(m.blocks).includes(id!))!;
     expect(post).toBeDefined();
-    const refused = await replyTo(h, () => h.driver.clickButton(PEOPLE.other, { channel: post.channel, ts: post.ts }, 'review.approve'));
+    const refused = await replyTo(h, () =>
+      h.driver.clickButton(PEOPLE.other, { channel: post.channel, ts: post.ts }, 'review.approve'),
+    );
     expect(refused.text).toBe('Only an approver of this request can do that.');
     await h.driver.clickButton(PEOPLE.approver, { channel: post.channel, ts: post.ts }, 'review.approve');
     const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning');
     await h.driver.submitView(PEOPLE.approver, modal.id, {});
     await h.settle();
     expect(await statusOf(h, id!)).toBe('active');
-    expect(JSON.stringify(h.slack.message(post.channel, post.ts)!.blocks)).toContain(`Approved by <@${PEOPLE.approver}>`);
+    expect(JSON.stringify(h.slack.message(post.channel, post.ts)!.blocks)).toContain(
+      `Approved by <@${PEOPLE.approver}>`,
+    );
   });
 
-  it('App Home review buttons work like the DM\'s, and the home is re-published when a request changes', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['grafana'], duration: '30', justification: 'OPS-10 more dashboards' });
+  it("App Home review buttons work like the DM's, and the home is re-published when a request changes", async () => {
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['grafana'],
+      duration: '30',
+      justification: 'OPS-10 more dashboards',
+    });
     h.slack.clearViews(PEOPLE.approver);
     await openHome(PEOPLE.approver);
     await h.sql`delete from home_state where user_id = ${PEOPLE.approver}`;

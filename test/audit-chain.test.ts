@@ -54,7 +54,15 @@ describe('the audit trail on PostgreSQL', () => {
 
   it('concurrent appends never fork the chain', async () => {
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => appendAudit(database.db, { requestId: null, actor: 'system', action: 'concurrent', details: { i }, createdAt: new Date() })),
+      Array.from({ length: 20 }, (_, i) =>
+        appendAudit(database.db, {
+          requestId: null,
+          actor: 'system',
+          action: 'concurrent',
+          details: { i },
+          createdAt: new Date(),
+        }),
+      ),
     );
     expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true, checked: 50 });
   });
@@ -77,21 +85,44 @@ describe('the audit trail on PostgreSQL', () => {
       expect(count).toBe(rows.length);
       const parsed = parseExport(text, format);
       expect(parsed).toEqual(
-        rows.map((e) => ({ id: e.id, created_at: e.createdAt.toISOString(), request_id: e.requestId, actor: e.actor, action: e.action, details: e.details, prev_hash: e.prevHash, hash: e.hash })),
+        rows.map((e) => ({
+          id: e.id,
+          created_at: e.createdAt.toISOString(),
+          request_id: e.requestId,
+          actor: e.actor,
+          action: e.action,
+          details: e.details,
+          prev_hash: e.prevHash,
+          hash: e.hash,
+        })),
       );
     }
     let window = '';
-    await exportAudit(database.db, new Date(Date.UTC(2026, 0, 1, 0, 10)), new Date(Date.UTC(2026, 0, 1, 0, 20)), 'jsonl', (t) => {
-      window += t;
-    });
-    expect(parseExport(window, 'jsonl').map((e) => (e.details as { n: number }).n)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    await exportAudit(
+      database.db,
+      new Date(Date.UTC(2026, 0, 1, 0, 10)),
+      new Date(Date.UTC(2026, 0, 1, 0, 20)),
+      'jsonl',
+      (t) => {
+        window += t;
+      },
+    );
+    expect(parseExport(window, 'jsonl').map((e) => (e.details as { n: number }).n)).toEqual([
+      10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+    ]);
   });
 
   it('`npm run audit -- verify` names the first changed event', async () => {
-    const ok = await run(process.execPath, ['--import', 'tsx', 'src/cli/audit.ts', 'verify'], { cwd: root, env: { PATH: process.env.PATH ?? '', DATABASE_URL: target.url } });
+    const ok = await run(process.execPath, ['--import', 'tsx', 'src/cli/audit.ts', 'verify'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: target.url },
+    });
     expect(ok.stdout).toMatch(/^OK: 50 events, chain head 50:[0-9a-f]{64}/);
     await tamper(target.url, `update audit_events set details = jsonb_set(details, '{n}', '999') where id = 12`);
-    const broken = await run(process.execPath, ['--import', 'tsx', 'src/cli/audit.ts', 'verify'], { cwd: root, env: { PATH: process.env.PATH ?? '', DATABASE_URL: target.url } }).catch((e) => e);
+    const broken = await run(process.execPath, ['--import', 'tsx', 'src/cli/audit.ts', 'verify'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: target.url },
+    }).catch((e) => e);
     expect(broken.code).toBe(1);
     expect(broken.stdout).toContain('BROKEN after 11 good events: audit event 12 (request.approved on req_chain00011');
     expect(broken.stdout).toContain('was modified after it was written');
@@ -135,7 +166,9 @@ describe('the audit trail on the embedded database (PGlite)', () => {
       await seed(database, 5);
       expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true, checked: 5 });
       const { sql } = await import('drizzle-orm');
-      const refused = await database.db.execute(sql`update audit_events set actor = 'x' where id = 2`).catch((e: Error) => e);
+      const refused = await database.db
+        .execute(sql`update audit_events set actor = 'x' where id = 2`)
+        .catch((e: Error) => e);
       expect(String((refused as Error & { cause?: unknown }).cause ?? refused)).toMatch(/append-only/);
       await database.db.transaction(async (tx) => {
         await tx.execute(sql`set local session_replication_role = replica`);

@@ -15,11 +15,26 @@ import { PEOPLE } from './support/workspace.js';
  * Without Chromium this fails rather than skips.
  */
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = fileURLToPath(new URL('../test-artifacts/audit/', import.meta.url));
 
 const cast = [
-  JSON.stringify({ version: 2, width: 80, height: 24, timestamp: 1767225600, env: { SHELL: '/bin/bash', TERM: 'xterm-256color' } }),
+  JSON.stringify({
+    version: 2,
+    width: 80,
+    height: 24,
+    timestamp: 1767225600,
+    env: { SHELL: '/bin/bash', TERM: 'xterm-256color' },
+  }),
   JSON.stringify([0.1, 'o', 'rita@web-1:~$ ']),
   JSON.stringify([0.4, 'o', 'sudo systemctl restart payments\r\n']),
   JSON.stringify([0.8, 'o', 'REPLAY-MARKER payments restarted\r\n']),
@@ -32,10 +47,17 @@ let profile: string;
 let id: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install chromium; .ci/run does this). This test fails rather than skips.`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM} (apt-get install chromium; .ci/run does this). This test fails rather than skips.`,
+    );
   mkdirSync(SHOTS, { recursive: true });
   h = await startHarness();
-  [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['web-1'], duration: '60', justification: 'INC-90 restart payments' })) as [string];
+  [id] = (await requestAccess(h, PEOPLE.requester, {
+    resources: ['web-1'],
+    duration: '60',
+    justification: 'INC-90 restart payments',
+  })) as [string];
   await approve(h, PEOPLE.approver, id, { 'tune.login.web-1': 'rita' });
   const { token } = await h.app.services.apiKeys!.create(PEOPLE.admin, 'bastion');
   const started = new Date(h.clock.now().getTime() + 60_000);
@@ -48,13 +70,24 @@ beforeAll(async () => {
       started_at: started.toISOString(),
       ended_at: new Date(started.getTime() + 2000).toISOString(),
       client_address: '10.0.0.7',
-      events: [{ at: new Date(started.getTime() + 400).toISOString(), type: 'command', text: 'sudo systemctl restart payments' }],
+      events: [
+        {
+          at: new Date(started.getTime() + 400).toISOString(),
+          type: 'command',
+          text: 'sudo systemctl restart payments',
+        },
+      ],
       recording: cast,
     }),
   });
   if (res.status !== 201) throw new Error(`session report failed: ${res.status} ${await res.text()}`);
   profile = mkdtempSync(join(tmpdir(), 'audit-chromium-'));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 900 } });
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
 }, 90_000);
 
 afterAll(async () => {
@@ -80,14 +113,23 @@ describe('the full audit record in a browser', () => {
     expect(trail).toContain('request.created');
     expect(trail).toContain('request.approved');
     expect(trail).toContain('session.recorded');
-    expect(await page.locator('table.events').innerText({ timeout: 3000 })).toContain('sudo systemctl restart payments');
+    expect(await page.locator('table.events').innerText({ timeout: 3000 })).toContain(
+      'sudo systemctl restart payments',
+    );
 
     // The player loads the recording from the bot and plays it: the terminal shows the recorded output.
-    await page.locator('.ap-player').waitFor({ timeout: 10_000 }).catch(async (e) => {
-      throw new Error(`${e.message}\n${errors.join('\n')}\n${(await page.content()).slice(-1500)}`);
-    });
+    await page
+      .locator('.ap-player')
+      .waitFor({ timeout: 10_000 })
+      .catch(async (e) => {
+        throw new Error(`${e.message}\n${errors.join('\n')}\n${(await page.content()).slice(-1500)}`);
+      });
     await page.evaluate(() => void (window as unknown as { players: { play(): Promise<void> }[] }).players[0]!.play());
-    await page.waitForFunction(() => document.querySelector('.ap-term')?.textContent?.includes('REPLAY-MARKER'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => document.querySelector('.ap-term')?.textContent?.includes('REPLAY-MARKER'),
+      undefined,
+      { timeout: 10_000 },
+    );
     await page.screenshot({ path: join(SHOTS, 'audit-record.png'), fullPage: true });
     expect(errors).toEqual([]);
   }, 60_000);

@@ -34,7 +34,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
   const port = (receiver.address() as { port: number }).port;
   h = await startHarness({ env: { AUDIT_WEBHOOK_URL: `http://127.0.0.1:${port}/siem`, AUDIT_WEBHOOK_SECRET: secret } });
-  [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'INC-77 <b>bold</b> & more' })) as [string];
+  [id] = (await requestAccess(h, PEOPLE.requester, {
+    resources: ['prod-db'],
+    duration: '60',
+    justification: 'INC-77 <b>bold</b> & more',
+  })) as [string];
   await approve(h, PEOPLE.approver, id, { 'tune.access.prod-db': 'read-write' });
 });
 afterAll(async () => {

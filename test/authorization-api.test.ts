@@ -55,7 +55,9 @@ describe('API keys', () => {
 
   it('requests without a live key get 401', async () => {
     expect((await authorize(h.port, { user: PEOPLE.requester, resource: 'prod-db' }, null)).status).toBe(401);
-    expect((await authorize(h.port, { user: PEOPLE.requester, resource: 'prod-db' }, `${token.slice(0, -4)}AAAA`)).status).toBe(401);
+    expect(
+      (await authorize(h.port, { user: PEOPLE.requester, resource: 'prod-db' }, `${token.slice(0, -4)}AAAA`)).status,
+    ).toBe(401);
     expect((await authorize(h.port, { user: PEOPLE.requester, resource: 'prod-db' })).status).toBe(200);
   });
 
@@ -75,21 +77,39 @@ describe('decisions follow grants on every replica', () => {
   });
 
   it('an approved grant is allowed, with its tuned policy, by Slack id and by e-mail, within a second on both replicas', async () => {
-    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'INC-11' })) as [string];
+    [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'INC-11',
+    })) as [string];
     await approve(h, PEOPLE.approver, id, { 'tune.databases.prod-db': 'app' });
     expect(await timeUntil(h.port, ask, true)).toBeLessThan(1000);
     expect(await timeUntil(replicaPort, ask, true)).toBeLessThan(1000);
     const res = await authorize(replicaPort, { user: 'Rita@Example.com', resource: 'prod-db' });
-    expect(res.json).toMatchObject({ allowed: true, grant: { request_id: id, user: PEOPLE.requester, resource: 'prod-db', policy: { type: 'database', access: 'read-only', databases: ['app'] } } });
+    expect(res.json).toMatchObject({
+      allowed: true,
+      grant: {
+        request_id: id,
+        user: PEOPLE.requester,
+        resource: 'prod-db',
+        policy: { type: 'database', access: 'read-only', databases: ['app'] },
+      },
+    });
     expect((await authorize(h.port, { user: PEOPLE.requester, resource: 'web-1' })).json.allowed).toBe(false);
     expect((await authorize(h.port, { user: PEOPLE.other, resource: 'prod-db' })).json.allowed).toBe(false);
   });
 
   it('GET /api/v1/grants?active=true lists the active grants', async () => {
-    const res = await fetch(`http://127.0.0.1:${h.port}/api/v1/grants?active=true`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`http://127.0.0.1:${h.port}/api/v1/grants?active=true`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await res.json()) as any;
     expect(body.grants).toHaveLength(1);
-    expect(body.grants[0]).toMatchObject({ request_id: id, user: PEOPLE.requester, resources: [{ resource: 'prod-db' }] });
+    expect(body.grants[0]).toMatchObject({
+      request_id: id,
+      user: PEOPLE.requester,
+      resources: [{ resource: 'prod-db' }],
+    });
   });
 
   it('a revoked grant stops being allowed within a second on both replicas', async () => {
@@ -99,7 +119,11 @@ describe('decisions follow grants on every replica', () => {
   });
 
   it('a grant past its end is refused at once, before the expiry job runs', async () => {
-    const [next] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '15', justification: 'INC-12' });
+    const [next] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '15',
+      justification: 'INC-12',
+    });
     await approve(h, PEOPLE.approver, next!);
     await timeUntil(h.port, ask, true);
     h.clock.advance(16);

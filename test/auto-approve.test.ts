@@ -47,20 +47,27 @@ afterAll(async () => {
 });
 
 const justification = 'Checking the staging migration';
-const requestRow = async (id: string) => (await h.sql`select status, decided_by, auto_approved_by from access_requests where id = ${id}`)[0]!;
-const audit = async (id: string) => h.sql`select action, actor, details from audit_events where request_id = ${id} order by id`;
+const requestRow = async (id: string) =>
+  (await h.sql`select status, decided_by, auto_approved_by from access_requests where id = ${id}`)[0]!;
+const audit = async (id: string) =>
+  h.sql`select action, actor, details from audit_events where request_id = ${id} order by id`;
 
 describe('auto-approval inside the rule’s window', () => {
   let id: string;
 
   it('grants at once, with no human, read-only and untuned', async () => {
-    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '60', justification })) as [string];
+    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '60', justification })) as [
+      string,
+    ];
     expect(await requestRow(id)).toEqual({ status: 'active', decided_by: null, auto_approved_by: 'office-hours' });
     const [grant] = await h.sql`select approved_by, policy, status from grants where request_id = ${id}`;
     expect(grant).toMatchObject({
       approved_by: 'rule:office-hours',
       status: 'active',
-      policy: { durationMinutes: 60, resources: [{ type: 'database', resource: 'staging-db', access: 'read-only', databases: [] }] },
+      policy: {
+        durationMinutes: 60,
+        resources: [{ type: 'database', resource: 'staging-db', access: 'read-only', databases: [] }],
+      },
     });
   });
 
@@ -69,11 +76,15 @@ describe('auto-approval inside the rule’s window', () => {
     expect(events.map((e) => e.action)).toEqual(['request.created', 'request.auto_approved', 'grant.provisioned']);
     const approved = events[1]!;
     expect(approved.actor).toBe('system');
-    expect(approved.details).toMatchObject({ flow: 'staging', rule: { name: 'office-hours', maxDurationMinutes: 60, timeZone: 'UTC' } });
+    expect(approved.details).toMatchObject({
+      flow: 'staging',
+      rule: { name: 'office-hours', maxDurationMinutes: 60, timeZone: 'UTC' },
+    });
   });
 
   it('provisions the grant like a human approval would', async () => {
-    const [target] = await h.sql`select t.status from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`;
+    const [target] =
+      await h.sql`select t.status from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`;
     expect(target?.status).toBe('active');
     const [grant] = await h.sql`select id from grants where request_id = ${id}`;
     expect(memory.has(grant!.id as string, 'staging-db')).toBe(true);
@@ -89,21 +100,31 @@ describe('auto-approval inside the rule’s window', () => {
   });
 
   it('sends the requester the usual approval notice, naming the rule', async () => {
-    const notice = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('approved your request') && allText(m.blocks).includes(id))!;
+    const notice = h.slack
+      .dmsTo(PEOPLE.requester)
+      .find((m) => allText(m.blocks).includes('approved your request') && allText(m.blocks).includes(id))!;
     expect(allText(notice.blocks)).toContain('Auto-approval rule “office-hours” approved your request');
   });
 });
 
 describe('requests a rule does not cover wait for a human', () => {
   it('longer than the rule’s maximum', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '240', justification });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['staging-db'],
+      duration: '240',
+      justification,
+    });
     expect(await requestRow(id!)).toEqual({ status: 'pending', decided_by: null, auto_approved_by: null });
     expect(allText(approverMessage(h, PEOPLE.approver, id!).message.blocks)).toContain('review.approve');
     expect((await audit(id!)).map((e) => e.action)).toEqual(['request.created']);
   });
 
   it('a Kubernetes resource without default namespaces (nothing safe to grant untuned)', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['staging-k8s'], duration: '60', justification });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['staging-k8s'],
+      duration: '60',
+      justification,
+    });
     expect(await statusOf(h, id!)).toBe('pending');
   });
 
@@ -118,7 +139,11 @@ describe('requests a rule does not cover wait for a human', () => {
 describe('a flow that notifies a channel', () => {
   it('posts the auto-approved request in the channel after the fact, not in DMs', async () => {
     const before = h.slack.dmsTo(PEOPLE.approver).length;
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['staging-grafana'], duration: '120', justification });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['staging-grafana'],
+      duration: '120',
+      justification,
+    });
     expect(await requestRow(id!)).toMatchObject({ status: 'active', auto_approved_by: 'dashboards' });
     const post = h.slack.messagesIn('C0GENERAL').find((m) => allText(m.blocks).includes(id!));
     expect(allText(post?.blocks)).toContain('Auto-approved by rule “dashboards”');

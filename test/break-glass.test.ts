@@ -40,13 +40,26 @@ const command = async (user: string, text: string) => {
   await h.settle();
   return reply.text;
 };
-const stored = async () => ({ requests: await countRows(h, 'access_requests'), grants: await countRows(h, 'grants'), audit: await countRows(h, 'audit_events') });
-const breakGlassIds = async () => (await h.sql`select id from access_requests where kind = 'break_glass' order by created_at, id`).map((r) => r.id as string);
+const stored = async () => ({
+  requests: await countRows(h, 'access_requests'),
+  grants: await countRows(h, 'grants'),
+  audit: await countRows(h, 'audit_events'),
+});
+const breakGlassIds = async () =>
+  (await h.sql`select id from access_requests where kind = 'break_glass' order by created_at, id`).map(
+    (r) => r.id as string,
+  );
 
 async function openHome(user: string) {
   const before = h.slack.calls('views.publish').length;
   await h.driver.appHomeOpened(user);
-  await until(() => h.slack.calls('views.publish').filter((c) => c.args.user_id === user).length > 0 && h.slack.calls('views.publish').length > before, 2000, 'home published');
+  await until(
+    () =>
+      h.slack.calls('views.publish').filter((c) => c.args.user_id === user).length > 0 &&
+      h.slack.calls('views.publish').length > before,
+    2000,
+    'home published',
+  );
   return h.slack.home(user)!;
 }
 
@@ -57,13 +70,27 @@ describe('a designated person breaks the glass', () => {
     const text = await command(PEOPLE.other, 'break-glass prod-db 30m INC-9 checkout is down, on-call DBA unreachable');
     expect(text).toContain('Break-glass access granted: prod-db: read-write (all databases)');
     [id] = (await breakGlassIds()) as [string];
-    const [row] = await h.sql`select status, kind, requester_id, justification, reviewed_by from access_requests where id = ${id}`;
-    expect(row).toEqual({ status: 'active', kind: 'break_glass', requester_id: PEOPLE.other, justification: 'INC-9 checkout is down, on-call DBA unreachable', reviewed_by: null });
+    const [row] =
+      await h.sql`select status, kind, requester_id, justification, reviewed_by from access_requests where id = ${id}`;
+    expect(row).toEqual({
+      status: 'active',
+      kind: 'break_glass',
+      requester_id: PEOPLE.other,
+      justification: 'INC-9 checkout is down, on-call DBA unreachable',
+      reviewed_by: null,
+    });
     const [grant] = await h.sql`select id, status, policy from grants where request_id = ${id}`;
-    expect(grant).toMatchObject({ status: 'active', policy: { durationMinutes: 30, resources: [{ access: 'read-write' }] } });
+    expect(grant).toMatchObject({
+      status: 'active',
+      policy: { durationMinutes: 30, resources: [{ access: 'read-write' }] },
+    });
     expect(memory.has(grant!.id as string, 'prod-db')).toBe(true);
-    const [event] = await h.sql`select actor, details from audit_events where request_id = ${id} and action = 'request.break_glass'`;
-    expect(event).toMatchObject({ actor: PEOPLE.other, details: { flow: 'prod', justification: 'INC-9 checkout is down, on-call DBA unreachable', durationMinutes: 30 } });
+    const [event] =
+      await h.sql`select actor, details from audit_events where request_id = ${id} and action = 'request.break_glass'`;
+    expect(event).toMatchObject({
+      actor: PEOPLE.other,
+      details: { flow: 'prod', justification: 'INC-9 checkout is down, on-call DBA unreachable', durationMinutes: 30 },
+    });
   });
 
   it('is announced loudly in the rule’s channel and to every approver by DM', async () => {
@@ -87,28 +114,47 @@ describe('a designated person breaks the glass', () => {
   });
 
   it('the requester cannot acknowledge their own break-glass', async () => {
-    const res = await forgeClick(h, PEOPLE.other, approverMessage(h, PEOPLE.approver, id), 'breakglass.acknowledge', id);
+    const res = await forgeClick(
+      h,
+      PEOPLE.other,
+      approverMessage(h, PEOPLE.approver, id),
+      'breakglass.acknowledge',
+      id,
+    );
     expect(res.status).toBe(200);
-    const reply = await until(() => h.slack.responses().find((r) => String(r.body.text).includes('your own break-glass')), 2000, 'the refusal');
+    const reply = await until(
+      () => h.slack.responses().find((r) => String(r.body.text).includes('your own break-glass')),
+      2000,
+      'the refusal',
+    );
     expect(reply.body.text).toBe('You cannot review your own break-glass access: another approver of the flow must.');
     expect((await h.sql`select reviewed_by from access_requests where id = ${id}`)[0]?.reviewed_by).toBeNull();
   });
 
   it('nor can someone who does not approve the flow', async () => {
     await forgeClick(h, PEOPLE.requester, approverMessage(h, PEOPLE.approver, id), 'breakglass.acknowledge', id);
-    await until(() => h.slack.responses().find((r) => String(r.body.text).includes('Only an approver of the prod flow')), 2000, 'the refusal');
+    await until(
+      () => h.slack.responses().find((r) => String(r.body.text).includes('Only an approver of the prod flow')),
+      2000,
+      'the refusal',
+    );
     expect((await h.sql`select reviewed_by from access_requests where id = ${id}`)[0]?.reviewed_by).toBeNull();
   });
 
   it('an approver acknowledges the review: recorded, audited, and every message updated', async () => {
     await h.driver.clickButton(PEOPLE.dba, approverMessage(h, PEOPLE.dba, id), 'breakglass.acknowledge');
     // The click is acknowledged before the listener writes: wait for its answer, then for the messages.
-    await until(() => h.slack.responses().find((r) => String(r.body.text).includes('you reviewed the break-glass access')), 2000, 'the confirmation');
+    await until(
+      () => h.slack.responses().find((r) => String(r.body.text).includes('you reviewed the break-glass access')),
+      2000,
+      'the confirmation',
+    );
     await h.settle();
     const [row] = await h.sql`select reviewed_by, reviewed_at from access_requests where id = ${id}`;
     expect(row?.reviewed_by).toBe(PEOPLE.dba);
     expect(row?.reviewed_at).toBeInstanceOf(Date);
-    const [event] = await h.sql`select actor from audit_events where request_id = ${id} and action = 'request.reviewed'`;
+    const [event] =
+      await h.sql`select actor from audit_events where request_id = ${id} and action = 'request.reviewed'`;
     expect(event?.actor).toBe(PEOPLE.dba);
     for (const approver of [PEOPLE.approver, PEOPLE.dba]) {
       const text = allText(approverMessage(h, approver, id).message.blocks);
@@ -119,10 +165,24 @@ describe('a designated person breaks the glass', () => {
   });
 
   it('a second acknowledgement changes nothing and says who reviewed it', async () => {
-    const res = await forgeClick(h, PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'breakglass.acknowledge', id);
+    const res = await forgeClick(
+      h,
+      PEOPLE.approver,
+      approverMessage(h, PEOPLE.approver, id),
+      'breakglass.acknowledge',
+      id,
+    );
     expect(res.status).toBe(200);
-    await until(() => h.slack.responses().find((r) => String(r.body.text).includes(`<@${PEOPLE.dba}> already reviewed`)), 2000, 'the answer');
-    expect((await h.sql`select count(*)::int as n from audit_events where request_id = ${id} and action = 'request.reviewed'`)[0]?.n).toBe(1);
+    await until(
+      () => h.slack.responses().find((r) => String(r.body.text).includes(`<@${PEOPLE.dba}> already reviewed`)),
+      2000,
+      'the answer',
+    );
+    expect(
+      (
+        await h.sql`select count(*)::int as n from audit_events where request_id = ${id} and action = 'request.reviewed'`
+      )[0]?.n,
+    ).toBe(1);
   });
 });
 
@@ -133,14 +193,26 @@ describe('break-glass from App Home', () => {
     const modal = await until(() => h.slack.topView(PEOPLE.supporter), 2000, 'break-glass modal');
     expect(allText(modal.view.blocks)).toContain('web-1');
     expect(allText(modal.view.blocks)).not.toContain('staging-db');
-    const blank = await h.driver.submitView(PEOPLE.supporter, modal.id, { 'bg.resource': 'prod-db', 'bg.duration': '60', 'bg.reason': '   ' });
-    expect(blank.json).toMatchObject({ response_action: 'errors', errors: { 'bg.reason': expect.stringContaining('needs a reason') } });
-    const res = await h.driver.submitView(PEOPLE.supporter, modal.id, { 'bg.resource': 'prod-db', 'bg.duration': '60', 'bg.reason': 'INC-10 payments stuck' });
+    const blank = await h.driver.submitView(PEOPLE.supporter, modal.id, {
+      'bg.resource': 'prod-db',
+      'bg.duration': '60',
+      'bg.reason': '   ',
+    });
+    expect(blank.json).toMatchObject({
+      response_action: 'errors',
+      errors: { 'bg.reason': expect.stringContaining('needs a reason') },
+    });
+    const res = await h.driver.submitView(PEOPLE.supporter, modal.id, {
+      'bg.resource': 'prod-db',
+      'bg.duration': '60',
+      'bg.reason': 'INC-10 payments stuck',
+    });
     expect(res.json?.response_action).toBe('update');
     expect(allText(res.json.view)).toContain('Break-glass access granted');
     h.slack.clearViews(PEOPLE.supporter);
     await h.settle();
-    const [row] = await h.sql`select status, duration_minutes from access_requests where kind = 'break_glass' and requester_id = ${PEOPLE.supporter}`;
+    const [row] =
+      await h.sql`select status, duration_minutes from access_requests where kind = 'break_glass' and requester_id = ${PEOPLE.supporter}`;
     expect(row).toEqual({ status: 'active', duration_minutes: 60 });
   });
 
@@ -151,14 +223,54 @@ describe('break-glass from App Home', () => {
 
 describe('break-glass is refused, and nothing is stored', () => {
   it.each([
-    ['someone not designated', PEOPLE.requester, 'break-glass prod-db 30m INC-11 I really need it', 'You are not designated for break-glass access to prod-db. Request access as usual with `/access request`.'],
-    ['a resource outside the rule', PEOPLE.other, 'break-glass staging-db 30m INC-11 staging is down', 'You are not designated for break-glass access to staging-db. Request access as usual with `/access request`.'],
-    ['no reason', PEOPLE.other, 'break-glass prod-db 30m', 'Break-glass needs a reason: say what is broken and why it cannot wait for an approval.'],
-    ['longer than the rule allows', PEOPLE.other, 'break-glass prod-db 2h INC-12 long fix', 'Break-glass access to prod-db lasts at most 1h.'],
-    ['a duration that is not one', PEOPLE.other, 'break-glass prod-db soon INC-12 fix', 'Say how long you need it, like 30m or 1h (at most 1h).'],
-    ['an SSH resource without default logins', PEOPLE.other, 'break-glass web-1 30m INC-13 web down', 'web-1 has no default login users'],
-    ['a guest, even in a designated group', PEOPLE.guest, 'break-glass prod-db 30m INC-14 guest', "Guests can't request or approve access."],
-    ['no arguments beyond the resource', PEOPLE.other, 'break-glass prod-db', 'Break glass with `/access break-glass <resource> <duration> <reason…>`'],
+    [
+      'someone not designated',
+      PEOPLE.requester,
+      'break-glass prod-db 30m INC-11 I really need it',
+      'You are not designated for break-glass access to prod-db. Request access as usual with `/access request`.',
+    ],
+    [
+      'a resource outside the rule',
+      PEOPLE.other,
+      'break-glass staging-db 30m INC-11 staging is down',
+      'You are not designated for break-glass access to staging-db. Request access as usual with `/access request`.',
+    ],
+    [
+      'no reason',
+      PEOPLE.other,
+      'break-glass prod-db 30m',
+      'Break-glass needs a reason: say what is broken and why it cannot wait for an approval.',
+    ],
+    [
+      'longer than the rule allows',
+      PEOPLE.other,
+      'break-glass prod-db 2h INC-12 long fix',
+      'Break-glass access to prod-db lasts at most 1h.',
+    ],
+    [
+      'a duration that is not one',
+      PEOPLE.other,
+      'break-glass prod-db soon INC-12 fix',
+      'Say how long you need it, like 30m or 1h (at most 1h).',
+    ],
+    [
+      'an SSH resource without default logins',
+      PEOPLE.other,
+      'break-glass web-1 30m INC-13 web down',
+      'web-1 has no default login users',
+    ],
+    [
+      'a guest, even in a designated group',
+      PEOPLE.guest,
+      'break-glass prod-db 30m INC-14 guest',
+      "Guests can't request or approve access.",
+    ],
+    [
+      'no arguments beyond the resource',
+      PEOPLE.other,
+      'break-glass prod-db',
+      'Break glass with `/access break-glass <resource> <duration> <reason…>`',
+    ],
   ])('%s', async (_what, user, text, expected) => {
     const before = await stored();
     expect(await command(user, text)).toContain(expected);

@@ -53,11 +53,13 @@ describe('the cached catalogue', () => {
     const cache = createCatalogCache(database.db);
     const a = await cache.snapshot();
     expect(await cache.snapshot()).toBe(a);
-    await other.begin(async (tx) => {
-      await tx`insert into resources (id, name, type) values ('res_gone', 'gone', 'ssh')`;
-      await tx`select pg_sleep(0)`;
-      throw new Error('roll back');
-    }).catch(() => undefined);
+    await other
+      .begin(async (tx) => {
+        await tx`insert into resources (id, name, type) values ('res_gone', 'gone', 'ssh')`;
+        await tx`select pg_sleep(0)`;
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
     const after = await cache.snapshot();
     expect(after).toBe(a);
     expect(after.resources.map((r) => r.name)).not.toContain('gone');
@@ -107,31 +109,71 @@ describe('pending requests a person may decide, filtered in SQL', () => {
   it('agrees with decisionRefusal (200 generated cases)', async () => {
     let round = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(flowArb, { minLength: 4, maxLength: 4 }), fc.array(requestArb, { maxLength: 12 }), fc.constantFrom(...people), fc.subarray(groups), async (flowSpecs, requestSpecs, userId, groupIds) => {
-        round += 1;
-        await database.db.transaction(async (tx) => {
-          await tx.execute('delete from approvals; delete from request_resources; delete from access_requests; delete from flows');
-          const flows = flowSpecs.map((f, i) =>
-            aFlow({ name: `f${i}`, id: `flw_${round}_${i}`, approverUsers: f.approverUsers, approverGroups: f.approverGroups, allowSelfApproval: f.allowSelfApproval, lifecycle: { ...aFlow({ name: 'x' }).lifecycle, escalationUsers: f.escalationUsers, escalationGroups: f.escalationGroups } }),
-          );
-          for (const { id, ...input } of flows) await upsertFlow(tx, id, input, 'app', now);
-          for (const [i, r] of requestSpecs.entries()) {
-            const flow = flows[r.flow]!;
-            const id = `req_${round}_${String(i).padStart(2, '0')}`;
-            await insertRequest(tx, { id, requesterId: r.requester, flowId: flow.id, flowName: flow.name, status: 'pending', justification: 'x', durationMinutes: 60, notifiedApprovers: [], approvalsRequired: 2, notifyChannel: null, createdAt: new Date(now.getTime() + i * 1000) }, [{ resourceId: 'res_x', name: 'x', type: 'database' }]);
-            await updateRequest(tx, id, { status: r.status as 'pending', escalatedAt: r.escalated ? now : null });
-            for (const a of r.approvedBy) await insertApproval(tx, id, { approverId: a, policy: { durationMinutes: 60, resources: [] }, createdAt: now });
-          }
-          const who: Identity = { userId, groupIds: new Set(groupIds) };
-          const expected = requestSpecs
-            .map((r, i) => ({ ...r, id: `req_${round}_${String(i).padStart(2, '0')}` }))
-            .filter((r) => r.status === 'pending' && !r.approvedBy.includes(userId))
-            .filter((r) => decisionRefusal(flows[r.flow], r.requester, who, r.escalated) === null)
-            .map((r) => r.id);
-          const got = (await pendingDecidableBy(tx, userId, decidableFlows(flows, who), 100)).map((r) => r.id);
-          expect(got).toEqual(expected);
-        });
-      }),
+      fc.asyncProperty(
+        fc.array(flowArb, { minLength: 4, maxLength: 4 }),
+        fc.array(requestArb, { maxLength: 12 }),
+        fc.constantFrom(...people),
+        fc.subarray(groups),
+        async (flowSpecs, requestSpecs, userId, groupIds) => {
+          round += 1;
+          await database.db.transaction(async (tx) => {
+            await tx.execute(
+              'delete from approvals; delete from request_resources; delete from access_requests; delete from flows',
+            );
+            const flows = flowSpecs.map((f, i) =>
+              aFlow({
+                name: `f${i}`,
+                id: `flw_${round}_${i}`,
+                approverUsers: f.approverUsers,
+                approverGroups: f.approverGroups,
+                allowSelfApproval: f.allowSelfApproval,
+                lifecycle: {
+                  ...aFlow({ name: 'x' }).lifecycle,
+                  escalationUsers: f.escalationUsers,
+                  escalationGroups: f.escalationGroups,
+                },
+              }),
+            );
+            for (const { id, ...input } of flows) await upsertFlow(tx, id, input, 'app', now);
+            for (const [i, r] of requestSpecs.entries()) {
+              const flow = flows[r.flow]!;
+              const id = `req_${round}_${String(i).padStart(2, '0')}`;
+              await insertRequest(
+                tx,
+                {
+                  id,
+                  requesterId: r.requester,
+                  flowId: flow.id,
+                  flowName: flow.name,
+                  status: 'pending',
+                  justification: 'x',
+                  durationMinutes: 60,
+                  notifiedApprovers: [],
+                  approvalsRequired: 2,
+                  notifyChannel: null,
+                  createdAt: new Date(now.getTime() + i * 1000),
+                },
+                [{ resourceId: 'res_x', name: 'x', type: 'database' }],
+              );
+              await updateRequest(tx, id, { status: r.status as 'pending', escalatedAt: r.escalated ? now : null });
+              for (const a of r.approvedBy)
+                await insertApproval(tx, id, {
+                  approverId: a,
+                  policy: { durationMinutes: 60, resources: [] },
+                  createdAt: now,
+                });
+            }
+            const who: Identity = { userId, groupIds: new Set(groupIds) };
+            const expected = requestSpecs
+              .map((r, i) => ({ ...r, id: `req_${round}_${String(i).padStart(2, '0')}` }))
+              .filter((r) => r.status === 'pending' && !r.approvedBy.includes(userId))
+              .filter((r) => decisionRefusal(flows[r.flow], r.requester, who, r.escalated) === null)
+              .map((r) => r.id);
+            const got = (await pendingDecidableBy(tx, userId, decidableFlows(flows, who), 100)).map((r) => r.id);
+            expect(got).toEqual(expected);
+          });
+        },
+      ),
       { numRuns: 200 },
     );
   });

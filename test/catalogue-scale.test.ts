@@ -34,7 +34,18 @@ describe('a catalogue larger than Slack allows in one select', () => {
 
     const res = await h.driver.suggest(PEOPLE.requester, modal.id, 'request.resources.select', 'db-14');
     expect(res.status).toBe(200);
-    expect(res.json.options.map((o: any) => o.value)).toEqual(['db-140', 'db-141', 'db-142', 'db-143', 'db-144', 'db-145', 'db-146', 'db-147', 'db-148', 'db-149']);
+    expect(res.json.options.map((o: any) => o.value)).toEqual([
+      'db-140',
+      'db-141',
+      'db-142',
+      'db-143',
+      'db-144',
+      'db-145',
+      'db-146',
+      'db-147',
+      'db-148',
+      'db-149',
+    ]);
 
     const all = await h.driver.suggest(PEOPLE.requester, modal.id, 'request.resources.select', '');
     expect(all.json.options).toHaveLength(100);

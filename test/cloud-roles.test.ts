@@ -37,15 +37,22 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const policyOf = async (id: string) => (await h.sql`select policy from grants where request_id = ${id}`)[0]?.policy as { resources: unknown[] } | undefined;
+const policyOf = async (id: string) =>
+  (await h.sql`select policy from grants where request_id = ${id}`)[0]?.policy as { resources: unknown[] } | undefined;
 
 describe('cloud roles in the tuning modal', () => {
   it('offers exactly the roles the provisioner allows, the default pre-selected, and grants what the approver kept', async () => {
-    const [id] = await requestAccess(h, 'U0REQ', { resources: ['aws-prod', 'okta-oncall'], duration: '60', justification: 'INC-42 billing' });
+    const [id] = await requestAccess(h, 'U0REQ', {
+      resources: ['aws-prod', 'okta-oncall'],
+      duration: '60',
+      justification: 'INC-42 billing',
+    });
     const where = approverMessage(h, 'U0APPR', id!);
     await h.driver.clickButton('U0APPR', where, 'review.approve');
     const modal = await until(() => h.slack.topView('U0APPR'), 2000, 'the tuning modal');
-    const roles = modal.blocks.find((b) => b.block_id === 'tune.roles.aws-prod') as { element: { type: string; options: { value: string }[]; initial_options: { value: string }[] } };
+    const roles = modal.blocks.find((b) => b.block_id === 'tune.roles.aws-prod') as {
+      element: { type: string; options: { value: string }[]; initial_options: { value: string }[] };
+    };
     expect(roles.element.type).toBe('checkboxes');
     expect(roles.element.options.map((o) => o.value)).toEqual(['ReadOnly', 'PowerUser', 'Admin']);
     expect(roles.element.initial_options.map((o) => o.value)).toEqual(['ReadOnly']);
@@ -77,7 +84,14 @@ describe('cloud roles in the tuning modal', () => {
     const where = approverMessage(h, 'U0APPR', id!);
     await h.driver.clickButton('U0APPR', where, 'review.approve');
     const modal = await until(() => h.slack.topView('U0APPR'), 2000, 'the tuning modal');
-    const forged = { 'tune.roles.aws-prod': { 'tune.roles.value': { type: 'checkboxes', selected_options: [{ text: { type: 'plain_text', text: 'x' }, value: 'OrganizationAdmin' }] } } };
+    const forged = {
+      'tune.roles.aws-prod': {
+        'tune.roles.value': {
+          type: 'checkboxes',
+          selected_options: [{ text: { type: 'plain_text', text: 'x' }, value: 'OrganizationAdmin' }],
+        },
+      },
+    };
     const res = await h.driver.submitView('U0APPR', modal.id, {}, { raw: forged });
     h.slack.clearViews('U0APPR');
     expect(res.json?.response_action).toBe('errors');

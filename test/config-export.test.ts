@@ -177,8 +177,20 @@ describe('config export', () => {
     const text = await expectNoOpRoundTrip(db);
     expect(parseAccessFile(text)).toEqual(parseAccessFile(RICH_FILE));
     const [flow] = await listFlows(db);
-    expect(flow).toMatchObject({ requesterEveryone: true, durationChoices: [15, 90, 480, 1440], approvalsRequired: 2, enabled: false, notifyChannel: 'C0ACCESS' });
-    expect(flow?.justification).toEqual({ required: true, minLength: 12, pattern: '^[A-Z]+-\\d+', hint: 'Start with the ticket id, like OPS-123', jira: { projects: ['OPS', 'INC'] } });
+    expect(flow).toMatchObject({
+      requesterEveryone: true,
+      durationChoices: [15, 90, 480, 1440],
+      approvalsRequired: 2,
+      enabled: false,
+      notifyChannel: 'C0ACCESS',
+    });
+    expect(flow?.justification).toEqual({
+      required: true,
+      minLength: 12,
+      pattern: '^[A-Z]+-\\d+',
+      hint: 'Start with the ticket id, like OPS-123',
+      jira: { projects: ['OPS', 'INC'] },
+    });
     expect(text).toContain('jira:\n        projects:\n          - OPS\n          - INC');
   });
 
@@ -189,7 +201,13 @@ describe('config export', () => {
     expect(parseAccessFile(text)).toEqual(parseAccessFile(LIFECYCLE_FILE));
     expect(text).toContain('weekdays:\n          - mon');
     const [flow, plain] = await listFlows(db);
-    expect(flow?.lifecycle).toMatchObject({ remindAfterMinutes: 30, escalateAfterMinutes: 120, escalationUsers: ['U0ADMIN'], escalationGroups: ['S0DBTEAM'], pendingTtlMinutes: 720 });
+    expect(flow?.lifecycle).toMatchObject({
+      remindAfterMinutes: 30,
+      escalateAfterMinutes: 120,
+      escalationUsers: ['U0ADMIN'],
+      escalationGroups: ['S0DBTEAM'],
+      pendingTtlMinutes: 720,
+    });
     expect(flow?.lifecycle.autoApprove.map((r) => [r.name, r.weekdays, r.from, r.to, r.timeZone])).toEqual([
       ['office-hours', [1, 2, 3, 4, 5], '09:00', '17:00', 'Europe/Berlin'],
       ['night-shift', [1, 2, 3, 4, 5], '22:00', '06:00', 'UTC'],
@@ -207,17 +225,40 @@ describe('config export', () => {
       { service: 'opsgenie', schedule: 'ops-primary' },
     ]);
     expect(text).toContain('on_call:');
-    expect(flow?.lifecycle.breakGlass).toEqual({ users: ['U0DBA1'], groups: ['S0SUPPORT'], maxDurationMinutes: 120, channel: 'C0INCIDENT' });
-    expect(plain?.lifecycle.breakGlass).toEqual({ users: [], groups: ['S0DBTEAM'], maxDurationMinutes: 60, channel: null });
+    expect(flow?.lifecycle.breakGlass).toEqual({
+      users: ['U0DBA1'],
+      groups: ['S0SUPPORT'],
+      maxDurationMinutes: 120,
+      channel: 'C0INCIDENT',
+    });
+    expect(plain?.lifecycle.breakGlass).toEqual({
+      users: [],
+      groups: ['S0DBTEAM'],
+      maxDurationMinutes: 60,
+      channel: null,
+    });
   });
 
   it('includes rows made in App Home', async () => {
     const { db } = await freshDatabase();
     await applyAccessFile(db, clock, parseAccessFile(ACCESS_FILE));
     const defaults = { loginUsers: [], databases: [], namespaces: [] };
-    await upsertResource(db, 'res_app1', { name: 'a-app-made', type: 'generic', tags: [], description: 'from App Home', defaults, provisioner: null }, 'app', new Date());
+    await upsertResource(
+      db,
+      'res_app1',
+      { name: 'a-app-made', type: 'generic', tags: [], description: 'from App Home', defaults, provisioner: null },
+      'app',
+      new Date(),
+    );
     const file = parseAccessFile(await exportText(db));
-    expect(file.resources.map((r) => r.name)).toEqual(['a-app-made', 'grafana', 'k8s-prod', 'prod-db', 'staging-db', 'web-1']);
+    expect(file.resources.map((r) => r.name)).toEqual([
+      'a-app-made',
+      'grafana',
+      'k8s-prod',
+      'prod-db',
+      'staging-db',
+      'web-1',
+    ]);
   });
 
   it('runs as a command against DATABASE_URL, to stdout or --out', async () => {

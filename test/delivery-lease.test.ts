@@ -28,7 +28,11 @@ afterAll(async () => {
 
 describe('a fan-out longer than the outbox lease', () => {
   it('a second replica does not take the item over and update the messages again', async () => {
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['slow-db'], duration: '60', justification: 'SLOW-1 long fan-out' })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['slow-db'],
+      duration: '60',
+      justification: 'SLOW-1 long fan-out',
+    })) as [string];
     const second = await h.replica();
     h.slack.clearCalls();
     const where = approverMessage(h, BULK[0]!, id);
@@ -40,7 +44,10 @@ describe('a fan-out longer than the outbox lease', () => {
     for (const user of [...BULK, PEOPLE.requester]) {
       const m = h.slack.dmsTo(user).find((x) => allText(x.blocks).includes(id))!;
       expect(allText(m.blocks)).toContain('Approved');
-      expect(h.slack.calls('chat.update').filter((c) => c.ok && c.args.ts === m.ts), `${user}'s message`).toHaveLength(1);
+      expect(
+        h.slack.calls('chat.update').filter((c) => c.ok && c.args.ts === m.ts),
+        `${user}'s message`,
+      ).toHaveLength(1);
     }
   }, 60_000);
 });

@@ -53,17 +53,24 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const ask = async (resource: string, why: string) => (await requestAccess(h, PEOPLE.requester, { resources: [resource], duration: '60', justification: why }))[0]!;
+const ask = async (resource: string, why: string) =>
+  (await requestAccess(h, PEOPLE.requester, { resources: [resource], duration: '60', justification: why }))[0]!;
 const dmsAbout = (user: string, id: string) => h.slack.dmsTo(user).filter((m) => allText(m.blocks).includes(id));
 const adminNotes = (needle: string) => h.slack.dmsTo(PEOPLE.admin).filter((m) => m.text.includes(needle));
-const pendingOutbox = async () => (await h.sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n as number;
+const pendingOutbox = async () =>
+  (await h.sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n as number;
 
 describe('a notify channel Slack refuses', () => {
   it('the approvers get DMs although the channel says not_in_channel, and the admin is told how to fix it', async () => {
     const id = await ask('ops-db', 'OPS-1 checking the queue');
-    expect(h.slack.failures().some((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0OPS' && c.error === 'not_in_channel')).toBe(true);
+    expect(
+      h.slack
+        .failures()
+        .some((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0OPS' && c.error === 'not_in_channel'),
+    ).toBe(true);
     expect(h.slack.messagesIn('C0OPS')).toHaveLength(0);
-    for (const approver of [PEOPLE.approver, PEOPLE.dba]) expect(allText(dmsAbout(approver, id)[0]?.blocks)).toContain('review.approve');
+    for (const approver of [PEOPLE.approver, PEOPLE.dba])
+      expect(allText(dmsAbout(approver, id)[0]?.blocks)).toContain('review.approve');
     expect(dmsAbout(PEOPLE.requester, id)).toHaveLength(1);
     const [note] = adminNotes('<#C0OPS>');
     expect(note?.text).toContain('I am not a member');
@@ -86,7 +93,13 @@ describe('a notify channel Slack refuses', () => {
 
   it('a private channel the bot was not added to (channel_not_found): the request is kept and approved from a DM', async () => {
     const id = await ask('secret-db', 'SEC-1 private channel');
-    expect(h.slack.failures().some((c) => c.method === 'chat.postMessage' && c.args.channel === 'C0SECRET' && c.error === 'channel_not_found')).toBe(true);
+    expect(
+      h.slack
+        .failures()
+        .some(
+          (c) => c.method === 'chat.postMessage' && c.args.channel === 'C0SECRET' && c.error === 'channel_not_found',
+        ),
+    ).toBe(true);
     expect(await statusOf(h, id)).toBe('pending');
     const [note] = adminNotes('<#C0SECRET>');
     expect(note?.text).toContain('private and I was not added to it');
@@ -122,7 +135,12 @@ describe('a notify channel Slack refuses', () => {
     h.slack.clearViews(PEOPLE.approver);
     await h.settle();
     expect(await statusOf(h, id)).not.toBe('pending');
-    expect(h.slack.failures().filter((c) => c.method === 'chat.update').map((c) => c.error)).toEqual(['is_inactive']);
+    expect(
+      h.slack
+        .failures()
+        .filter((c) => c.method === 'chat.update')
+        .map((c) => c.error),
+    ).toEqual(['is_inactive']);
     expect(await pendingOutbox()).toBe(0);
   });
 
@@ -138,7 +156,9 @@ describe('approvers who cannot be DMed', () => {
     id = await ask('team-db', 'TEAM-1 with a departed approver');
     expect(dmsAbout(PEOPLE.approver, id)).toHaveLength(1);
     // Slack would take a post to a deactivated user's DM without a word: none was sent.
-    expect(h.slack.calls('chat.postMessage').filter((c) => c.args.channel === DEAD || c.args.channel === ROBOT)).toHaveLength(0);
+    expect(
+      h.slack.calls('chat.postMessage').filter((c) => c.args.channel === DEAD || c.args.channel === ROBOT),
+    ).toHaveLength(0);
     expect(adminNotes(`<@${DEAD}>`)[0]?.text).toContain('deactivated');
     expect(adminNotes(`<@${ROBOT}>`)[0]?.text).toContain('bot user');
     expect(await pendingOutbox()).toBe(0);
@@ -148,7 +168,9 @@ describe('approvers who cannot be DMed', () => {
     h.slack.clearCalls();
     await approve(h, PEOPLE.approver, id);
     expect(dmsAbout(PEOPLE.approver, id)[0]!.updateCount).toBeGreaterThan(0);
-    expect(h.slack.calls('views.publish').filter((c) => c.args.user_id === DEAD || c.args.user_id === ROBOT)).toHaveLength(0);
+    expect(
+      h.slack.calls('views.publish').filter((c) => c.args.user_id === DEAD || c.args.user_id === ROBOT),
+    ).toHaveLength(0);
     expect(h.slack.calls('views.publish').some((c) => c.args.user_id === PEOPLE.requester)).toBe(true);
   });
 });
@@ -158,7 +180,11 @@ describe('a failure half-way through a fan-out', () => {
   it('a retry of the announcement sends only to the approver not reached yet', async () => {
     // Two 500s in a row outlast WebClient's own retry: the outbox item fails for BULK[2] alone.
     h.slack.failNext('chat.postMessage', { status: 500 }, 2, (a) => a.channel === BULK[2]);
-    [id] = await requestAccess(h, PEOPLE.requester, { resources: ['bulk-db'], duration: '60', justification: 'BULK-1 fan-out' }) as [string];
+    [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['bulk-db'],
+      duration: '60',
+      justification: 'BULK-1 fan-out',
+    })) as [string];
     expect(dmsAbout(BULK[2]!, id)).toHaveLength(0);
     for (const u of BULK.filter((x) => x !== BULK[2])) expect(dmsAbout(u, id)).toHaveLength(1);
     expect(await pendingOutbox()).toBe(1);
@@ -200,13 +226,17 @@ describe('rate limits on a decision', () => {
 
 describe('break-glass when its channel fails', () => {
   it('the alert still reaches every approver by DM, and the admin is told', async () => {
-    const reply = await replyTo(h, () => h.driver.command(PEOPLE.other, '/access', 'break-glass war-db 30m INC-7 the database is on fire'));
+    const reply = await replyTo(h, () =>
+      h.driver.command(PEOPLE.other, '/access', 'break-glass war-db 30m INC-7 the database is on fire'),
+    );
     expect(reply.text).toContain('Break-glass access granted');
     await h.settle();
-    const [row] = await h.sql`select id from access_requests where kind = 'break_glass' order by created_at desc limit 1`;
+    const [row] =
+      await h.sql`select id from access_requests where kind = 'break_glass' order by created_at desc limit 1`;
     const id = row!.id as string;
     expect(h.slack.messagesIn('C0WAR')).toHaveLength(0);
-    for (const approver of [PEOPLE.approver, PEOPLE.dba]) expect(dmsAbout(approver, id)[0]?.text).toContain(':rotating_light:');
+    for (const approver of [PEOPLE.approver, PEOPLE.dba])
+      expect(dmsAbout(approver, id)[0]?.text).toContain(':rotating_light:');
     expect(adminNotes('<#C0WAR>')[0]?.text).toContain('break-glass alert');
     expect(await pendingOutbox()).toBe(0);
   });

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../src/config.js';
-import { buildsFrom, checkManifests, loadBundle, unlistedFiles, type AppFacts, type Bundle, type K8sObject } from './support/deploy-manifests.js';
+import {
+  buildsFrom,
+  checkManifests,
+  loadBundle,
+  unlistedFiles,
+  type AppFacts,
+  type Bundle,
+  type K8sObject,
+} from './support/deploy-manifests.js';
 import { startHarness, type Harness } from './support/harness.js';
 
 /**
@@ -31,7 +39,9 @@ const facts: AppFacts = {
 const bundle = loadBundle(dir);
 
 function filesUnder(d: string): string[] {
-  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(d, e.name)) : [join(d, e.name)]));
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(d, e.name)) : [join(d, e.name)],
+  );
 }
 
 /** A copy of the real manifests with one object changed. */
@@ -48,9 +58,20 @@ describe('deploy/kubernetes', () => {
   it('is valid YAML throughout, and the kustomization lists every file in it', () => {
     const yamlFiles = filesUnder(join(root, 'deploy')).filter((f) => /\.ya?ml$/.test(f));
     expect(yamlFiles.length).toBeGreaterThan(5);
-    for (const file of yamlFiles) for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) expect(doc.errors, file).toEqual([]);
+    for (const file of yamlFiles)
+      for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) expect(doc.errors, file).toEqual([]);
     expect(unlistedFiles(dir, bundle.kustomization)).toEqual([]);
-    expect(bundle.objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['ConfigMap', 'Deployment', 'Job', 'PodDisruptionBudget', 'Secret', 'Service', 'ServiceMonitor']));
+    expect(bundle.objects.map((o) => o.kind)).toEqual(
+      expect.arrayContaining([
+        'ConfigMap',
+        'Deployment',
+        'Job',
+        'PodDisruptionBudget',
+        'Secret',
+        'Service',
+        'ServiceMonitor',
+      ]),
+    );
   });
 
   it('agrees with the app: settings, required secrets, port, probes, commands, selectors, resources', () => {
@@ -93,30 +114,150 @@ describe('deploy/kubernetes', () => {
 
   describe('the checker refuses manifests that disagree with the app', () => {
     const cases: Array<[string, () => Bundle, RegExp]> = [
-      ['an env var the app does not read', () => broken('Deployment', (d) => bot(d).env.push({ name: 'SLACK_TOKEN', value: 'x' })), /SLACK_TOKEN is not a setting the app reads/],
-      ['an unknown key in the env ConfigMap', () => broken('ConfigMap', (c) => (c.data.LOGLEVEL = 'debug'), 'access-requests-env'), /LOGLEVEL is not a setting the app reads/],
-      ['a provisioner secret nothing references', () => broken('Secret', (s) => (s.stringData.PROD_DB_ADMIN_URL = 'postgres://x')), /PROD_DB_ADMIN_URL is not a setting/],
-      ['a required secret missing', () => broken('Secret', (s) => delete s.stringData.SLACK_SIGNING_SECRET), /SLACK_SIGNING_SECRET reads access-requests\/SLACK_SIGNING_SECRET, which deploy\/ does not define/],
-      ['a required setting not passed', () => broken('Deployment', (d) => (bot(d).env = bot(d).env.filter((e: any) => e.name !== 'SLACK_BOT_TOKEN')) && (bot(d).envFrom = bot(d).envFrom.filter((e: any) => !e.secretRef))), /required setting SLACK_BOT_TOKEN is not provided/],
-      ['no DATABASE_URL for the Job', () => broken('Job', (j) => (bot(j).env = [])), /Job access-requests-migrate.*DATABASE_URL is not set/],
-      ['a value the app refuses', () => broken('ConfigMap', (c) => (c.data.LOG_LEVEL = 'verbose'), 'access-requests-env'), /environment is refused by the app: LOG_LEVEL/],
-      ['a containerPort that is not PORT', () => broken('Deployment', (d) => (bot(d).ports[0].containerPort = 8080)), /containerPort http \(8080\) is not the port the app listens on \(3000\)/],
-      ['a probe on another port', () => broken('Deployment', (d) => (bot(d).readinessProbe.httpGet.port = 9090)), /readinessProbe targets port 9090/],
-      ['a Service selecting other pods', () => broken('Service', (s) => (s.spec.selector['app.kubernetes.io/component'] = 'web')), /Service access-requests: selector does not match/],
-      ['a Service targetPort the container lacks', () => broken('Service', (s) => (s.spec.ports[0].targetPort = 'web')), /targetPort web is no port of the bot container/],
-      ['a Service also selecting the Job', () => broken('Service', (s) => delete s.spec.selector['app.kubernetes.io/component']), /Job access-requests-migrate: its pods would receive Service traffic/],
-      ['a PDB selecting other pods', () => broken('PodDisruptionBudget', (p) => (p.spec.selector.matchLabels['app.kubernetes.io/name'] = 'other')), /PodDisruptionBudget access-requests: selector does not match/],
-      ['a PDB that blocks every eviction', () => broken('PodDisruptionBudget', (p) => (p.spec.minAvailable = 2)), /minAvailable must leave a replica/],
-      ['a ServiceMonitor on a port name the Service lacks', () => broken('ServiceMonitor', (m) => (m.spec.endpoints[0].port = 'metrics')), /port metrics is no named port of the Service/],
-      ['a ServiceMonitor token key the Secret lacks', () => broken('ServiceMonitor', (m) => (m.spec.endpoints[0].authorization.credentials.key = 'PROM_TOKEN')), /token access-requests\/PROM_TOKEN is no key/],
-      ['no memory limit', () => broken('Deployment', (d) => delete bot(d).resources.limits.memory), /resources\.limits\.memory is not set/],
-      ['a command no build produces', () => broken('Job', (j) => (bot(j).command = ['node', 'dist/db/migrate.js'])), /command \["node","dist\/db\/migrate\.js"\] does not run a file/],
-      ['a command other than the image CMD', () => broken('Deployment', (d) => (bot(d).command = ['node', 'dist/db/migrate-cli.js'])), /is not the image's CMD/],
-      ['a writable root filesystem', () => broken('Deployment', (d) => (bot(d).securityContext.readOnlyRootFilesystem = false)), /root filesystem is not read-only/],
-      ['running as root', () => broken('Job', (j) => (j.spec.template.spec.securityContext = { runAsUser: 0 })), /must run as the image's node user/],
-      ['ACCESS_CONFIG outside the mounted ConfigMap', () => broken('Deployment', (d) => (bot(d).env.find((e: any) => e.name === 'ACCESS_CONFIG').value = '/etc/access.yml')), /ACCESS_CONFIG \/etc\/access\.yml is no file of a mounted ConfigMap/],
-      ['an ACCESS_CONFIG the bot refuses', () => broken('ConfigMap', (c) => (c.data['access.yml'] += '\n    approvals_required: many\n'), 'access-requests-access-config'), /the mounted ACCESS_CONFIG is refused/],
-      ['an ACCESS_CONFIG secret file no volume mounts', () => broken('ConfigMap', (c) => (c.data['access.yml'] = c.data['access.yml'].replace('"env:GRANTS_WEBHOOK_SECRET"', '"file:/run/secrets/hook"')), 'access-requests-access-config'), /reads file:\/run\/secrets\/hook, which no volume mounts/],
+      [
+        'an env var the app does not read',
+        () => broken('Deployment', (d) => bot(d).env.push({ name: 'SLACK_TOKEN', value: 'x' })),
+        /SLACK_TOKEN is not a setting the app reads/,
+      ],
+      [
+        'an unknown key in the env ConfigMap',
+        () => broken('ConfigMap', (c) => (c.data.LOGLEVEL = 'debug'), 'access-requests-env'),
+        /LOGLEVEL is not a setting the app reads/,
+      ],
+      [
+        'a provisioner secret nothing references',
+        () => broken('Secret', (s) => (s.stringData.PROD_DB_ADMIN_URL = 'postgres://x')),
+        /PROD_DB_ADMIN_URL is not a setting/,
+      ],
+      [
+        'a required secret missing',
+        () => broken('Secret', (s) => delete s.stringData.SLACK_SIGNING_SECRET),
+        /SLACK_SIGNING_SECRET reads access-requests\/SLACK_SIGNING_SECRET, which deploy\/ does not define/,
+      ],
+      [
+        'a required setting not passed',
+        () =>
+          broken(
+            'Deployment',
+            (d) =>
+              (bot(d).env = bot(d).env.filter((e: any) => e.name !== 'SLACK_BOT_TOKEN')) &&
+              (bot(d).envFrom = bot(d).envFrom.filter((e: any) => !e.secretRef)),
+          ),
+        /required setting SLACK_BOT_TOKEN is not provided/,
+      ],
+      [
+        'no DATABASE_URL for the Job',
+        () => broken('Job', (j) => (bot(j).env = [])),
+        /Job access-requests-migrate.*DATABASE_URL is not set/,
+      ],
+      [
+        'a value the app refuses',
+        () => broken('ConfigMap', (c) => (c.data.LOG_LEVEL = 'verbose'), 'access-requests-env'),
+        /environment is refused by the app: LOG_LEVEL/,
+      ],
+      [
+        'a containerPort that is not PORT',
+        () => broken('Deployment', (d) => (bot(d).ports[0].containerPort = 8080)),
+        /containerPort http \(8080\) is not the port the app listens on \(3000\)/,
+      ],
+      [
+        'a probe on another port',
+        () => broken('Deployment', (d) => (bot(d).readinessProbe.httpGet.port = 9090)),
+        /readinessProbe targets port 9090/,
+      ],
+      [
+        'a Service selecting other pods',
+        () => broken('Service', (s) => (s.spec.selector['app.kubernetes.io/component'] = 'web')),
+        /Service access-requests: selector does not match/,
+      ],
+      [
+        'a Service targetPort the container lacks',
+        () => broken('Service', (s) => (s.spec.ports[0].targetPort = 'web')),
+        /targetPort web is no port of the bot container/,
+      ],
+      [
+        'a Service also selecting the Job',
+        () => broken('Service', (s) => delete s.spec.selector['app.kubernetes.io/component']),
+        /Job access-requests-migrate: its pods would receive Service traffic/,
+      ],
+      [
+        'a PDB selecting other pods',
+        () => broken('PodDisruptionBudget', (p) => (p.spec.selector.matchLabels['app.kubernetes.io/name'] = 'other')),
+        /PodDisruptionBudget access-requests: selector does not match/,
+      ],
+      [
+        'a PDB that blocks every eviction',
+        () => broken('PodDisruptionBudget', (p) => (p.spec.minAvailable = 2)),
+        /minAvailable must leave a replica/,
+      ],
+      [
+        'a ServiceMonitor on a port name the Service lacks',
+        () => broken('ServiceMonitor', (m) => (m.spec.endpoints[0].port = 'metrics')),
+        /port metrics is no named port of the Service/,
+      ],
+      [
+        'a ServiceMonitor token key the Secret lacks',
+        () => broken('ServiceMonitor', (m) => (m.spec.endpoints[0].authorization.credentials.key = 'PROM_TOKEN')),
+        /token access-requests\/PROM_TOKEN is no key/,
+      ],
+      [
+        'no memory limit',
+        () => broken('Deployment', (d) => delete bot(d).resources.limits.memory),
+        /resources\.limits\.memory is not set/,
+      ],
+      [
+        'a command no build produces',
+        () => broken('Job', (j) => (bot(j).command = ['node', 'dist/db/migrate.js'])),
+        /command \["node","dist\/db\/migrate\.js"\] does not run a file/,
+      ],
+      [
+        'a command other than the image CMD',
+        () => broken('Deployment', (d) => (bot(d).command = ['node', 'dist/db/migrate-cli.js'])),
+        /is not the image's CMD/,
+      ],
+      [
+        'a writable root filesystem',
+        () => broken('Deployment', (d) => (bot(d).securityContext.readOnlyRootFilesystem = false)),
+        /root filesystem is not read-only/,
+      ],
+      [
+        'running as root',
+        () => broken('Job', (j) => (j.spec.template.spec.securityContext = { runAsUser: 0 })),
+        /must run as the image's node user/,
+      ],
+      [
+        'ACCESS_CONFIG outside the mounted ConfigMap',
+        () =>
+          broken(
+            'Deployment',
+            (d) => (bot(d).env.find((e: any) => e.name === 'ACCESS_CONFIG').value = '/etc/access.yml'),
+          ),
+        /ACCESS_CONFIG \/etc\/access\.yml is no file of a mounted ConfigMap/,
+      ],
+      [
+        'an ACCESS_CONFIG the bot refuses',
+        () =>
+          broken(
+            'ConfigMap',
+            (c) => (c.data['access.yml'] += '\n    approvals_required: many\n'),
+            'access-requests-access-config',
+          ),
+        /the mounted ACCESS_CONFIG is refused/,
+      ],
+      [
+        'an ACCESS_CONFIG secret file no volume mounts',
+        () =>
+          broken(
+            'ConfigMap',
+            (c) =>
+              (c.data['access.yml'] = c.data['access.yml'].replace(
+                '"env:GRANTS_WEBHOOK_SECRET"',
+                '"file:/run/secrets/hook"',
+              )),
+            'access-requests-access-config',
+          ),
+        /reads file:\/run\/secrets\/hook, which no volume mounts/,
+      ],
     ];
     it.each(cases)('%s', (_what, make, problem) => {
       expect(checkManifests(make(), facts).problems).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
@@ -125,12 +266,18 @@ describe('deploy/kubernetes', () => {
     it('accepts a provisioner secret once ACCESS_CONFIG references it', () => {
       const withSecret = broken('Secret', (s) => (s.stringData.PROD_DB_ADMIN_URL = 'postgres://x'));
       const cm = withSecret.objects.find((o) => o.metadata.name === 'access-requests-access-config')!;
-      cm.data['access.yml'] = cm.data['access.yml'].replace('  - name: grafana', '  - name: prod-db\n    type: database\n    provisioner: { type: postgres, admin_url: "env:PROD_DB_ADMIN_URL", host: db.internal }\n  - name: grafana');
+      cm.data['access.yml'] = cm.data['access.yml'].replace(
+        '  - name: grafana',
+        '  - name: prod-db\n    type: database\n    provisioner: { type: postgres, admin_url: "env:PROD_DB_ADMIN_URL", host: db.internal }\n  - name: grafana',
+      );
       expect(checkManifests(withSecret, facts).problems).toEqual([]);
     });
 
     it('reports a file the kustomization does not list', () => {
-      const kustomization = { ...bundle.kustomization, resources: bundle.kustomization.resources.filter((f: string) => f !== 'pdb.yaml') };
+      const kustomization = {
+        ...bundle.kustomization,
+        resources: bundle.kustomization.resources.filter((f: string) => f !== 'pdb.yaml'),
+      };
       expect(unlistedFiles(dir, kustomization)).toEqual(['pdb.yaml']);
     });
   });

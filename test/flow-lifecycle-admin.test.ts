@@ -27,7 +27,13 @@ const RULES = `- name: office-hours
   time_zone: Europe/Berlin
 `;
 
-const basics = { 'af.name': 'staging-app', 'af.resources': ['staging-db'], 'af.req.users': [PEOPLE.requester], 'af.appr.users': [PEOPLE.approver], 'af.max': '480' };
+const basics = {
+  'af.name': 'staging-app',
+  'af.resources': ['staging-db'],
+  'af.req.users': [PEOPLE.requester],
+  'af.appr.users': [PEOPLE.approver],
+  'af.max': '480',
+};
 
 async function openAddFlow() {
   const before = h.slack.calls('views.publish').length;
@@ -41,23 +47,47 @@ async function openAddFlow() {
   return until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
 }
 
-const lifecycleOf = async (name: string) => (await h.sql`select id, lifecycle from flows where name = ${name}`)[0] as { id: string; lifecycle: Record<string, unknown> } | undefined;
+const lifecycleOf = async (name: string) =>
+  (await h.sql`select id, lifecycle from flows where name = ${name}`)[0] as
+    { id: string; lifecycle: Record<string, unknown> } | undefined;
 
 describe('the App Home flow editor sets every lifecycle field', () => {
   it('shows the lifecycle inputs in a modal Slack accepts', async () => {
     const modal = await openAddFlow();
     const ids = modal.view.blocks.map((b: any) => b.block_id);
-    expect(ids).toEqual(expect.arrayContaining(['af.remind', 'af.escalate', 'af.esc.users', 'af.esc.groups', 'af.ttl', 'af.auto', 'af.bg.users', 'af.bg.groups', 'af.bg.max', 'af.bg.channel']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'af.remind',
+        'af.escalate',
+        'af.esc.users',
+        'af.esc.groups',
+        'af.ttl',
+        'af.auto',
+        'af.bg.users',
+        'af.bg.groups',
+        'af.bg.max',
+        'af.bg.channel',
+      ]),
+    );
     expect(modal.view.blocks.length).toBeLessThanOrEqual(100);
   });
 
   it('puts a wrong auto-approval rule under its field, with the path of the mistake', async () => {
     const modal = h.slack.topView(PEOPLE.admin)!;
-    const zone = await h.driver.submitView(PEOPLE.admin, modal.id, { ...basics, 'af.auto': RULES.replace('Europe/Berlin', 'Europe/Atlantis') });
-    expect(zone.json).toEqual({ response_action: 'errors', errors: { 'af.auto': 'auto_approve[0].time_zone: must be an IANA time zone like Europe/Berlin' } });
+    const zone = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      ...basics,
+      'af.auto': RULES.replace('Europe/Berlin', 'Europe/Atlantis'),
+    });
+    expect(zone.json).toEqual({
+      response_action: 'errors',
+      errors: { 'af.auto': 'auto_approve[0].time_zone: must be an IANA time zone like Europe/Berlin' },
+    });
     const yaml = await h.driver.submitView(PEOPLE.admin, modal.id, { ...basics, 'af.auto': '- name: [unclosed' });
     expect(yaml.json.errors['af.auto']).toMatch(/^Not valid YAML/);
-    const unknown = await h.driver.submitView(PEOPLE.admin, modal.id, { ...basics, 'af.auto': RULES.replace('staging-db', 'nope-db') });
+    const unknown = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      ...basics,
+      'af.auto': RULES.replace('staging-db', 'nope-db'),
+    });
     expect(unknown.json.errors['af.auto']).toBe('Rule “office-hours”: unknown resource nope-db.');
     expect(await lifecycleOf('staging-app')).toBeUndefined();
   });
@@ -88,7 +118,18 @@ describe('the App Home flow editor sets every lifecycle field', () => {
       escalationUsers: [PEOPLE.admin],
       escalationGroups: [],
       pendingTtlMinutes: 720,
-      autoApprove: [{ name: 'office-hours', resourceNames: ['staging-db'], resourceTags: [], maxDurationMinutes: 60, weekdays: [1, 2, 3, 4, 5], from: '09:00', to: '17:00', timeZone: 'Europe/Berlin' }],
+      autoApprove: [
+        {
+          name: 'office-hours',
+          resourceNames: ['staging-db'],
+          resourceTags: [],
+          maxDurationMinutes: 60,
+          weekdays: [1, 2, 3, 4, 5],
+          from: '09:00',
+          to: '17:00',
+          timeZone: 'Europe/Berlin',
+        },
+      ],
       breakGlass: { users: [PEOPLE.other], groups: [], maxDurationMinutes: 120, channel: 'C0GENERAL' },
     });
     h.slack.clearViews(PEOPLE.admin);
@@ -96,8 +137,17 @@ describe('the App Home flow editor sets every lifecycle field', () => {
 
   it('editing the flow shows its lifecycle and saving it unchanged keeps every field', async () => {
     const flow = (await lifecycleOf('staging-app'))!;
-    await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes(`admin.flow.menu.${flow.id}`), 2000, 'flow listed');
-    await h.driver.selectAction(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, `admin.flow.menu.${flow.id}`, `edit:${flow.id}`);
+    await until(
+      () => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes(`admin.flow.menu.${flow.id}`),
+      2000,
+      'flow listed',
+    );
+    await h.driver.selectAction(
+      PEOPLE.admin,
+      { viewId: h.slack.home(PEOPLE.admin)!.id },
+      `admin.flow.menu.${flow.id}`,
+      `edit:${flow.id}`,
+    );
     const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'edit modal');
     const block = (id: string) => modal.view.blocks.find((b: any) => b.block_id === id).element;
     expect(block('af.remind').initial_option.value).toBe('30');
@@ -110,7 +160,8 @@ describe('the App Home flow editor sets every lifecycle field', () => {
     expect(block('af.bg.max').initial_option.value).toBe('120');
     expect(block('af.bg.channel').initial_conversation).toBe('C0GENERAL');
 
-    const audits = async () => (await h.sql`select count(*)::int as n from audit_events where action = 'flow.updated'`)[0]!.n as number;
+    const audits = async () =>
+      (await h.sql`select count(*)::int as n from audit_events where action = 'flow.updated'`)[0]!.n as number;
     const before = await audits();
     const res = await h.driver.submitView(PEOPLE.admin, modal.id, {});
     expect(res.text).toBe('');
@@ -121,11 +172,21 @@ describe('the App Home flow editor sets every lifecycle field', () => {
 
   it('clearing the break-glass people turns break-glass off', async () => {
     const flow = (await lifecycleOf('staging-app'))!;
-    await h.driver.selectAction(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, `admin.flow.menu.${flow.id}`, `edit:${flow.id}`);
+    await h.driver.selectAction(
+      PEOPLE.admin,
+      { viewId: h.slack.home(PEOPLE.admin)!.id },
+      `admin.flow.menu.${flow.id}`,
+      `edit:${flow.id}`,
+    );
     const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'edit modal');
     await h.driver.submitView(PEOPLE.admin, modal.id, { 'af.bg.users': null, 'af.remind': 'never' });
     const after = (await lifecycleOf('staging-app'))!.lifecycle;
-    expect(after).toMatchObject({ breakGlass: null, remindAfterMinutes: null, escalateAfterMinutes: 120, pendingTtlMinutes: 720 });
+    expect(after).toMatchObject({
+      breakGlass: null,
+      remindAfterMinutes: null,
+      escalateAfterMinutes: 120,
+      pendingTtlMinutes: 720,
+    });
     h.slack.clearViews(PEOPLE.admin);
   });
 });

@@ -15,7 +15,11 @@ afterAll(async () => {
 
 describe('a workspace on the Free Slack plan (no user groups)', () => {
   it('a requester named by user id still requests; approvers named by user id are asked', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'INC-7 on Free' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'INC-7 on Free',
+    });
     expect(id).toBeDefined();
     expect(await statusOf(h, id!)).toBe('pending');
     expect(allText(h.slack.dmsTo(PEOPLE.approver).map((m) => m.blocks))).toContain(id!);
@@ -54,17 +58,33 @@ describe('a workspace on the Free Slack plan (no user groups)', () => {
     });
     expect(res.slackError).toBeUndefined();
     expect(res.text).toBe('');
-    const [row] = await h.sql`select requester_users, requester_groups, approver_users, approver_groups from flows where name = 'free-flow'`;
-    expect(row).toMatchObject({ requester_users: [PEOPLE.other], requester_groups: [], approver_users: [PEOPLE.approver], approver_groups: [] });
+    const [row] =
+      await h.sql`select requester_users, requester_groups, approver_users, approver_groups from flows where name = 'free-flow'`;
+    expect(row).toMatchObject({
+      requester_users: [PEOPLE.other],
+      requester_groups: [],
+      approver_users: [PEOPLE.approver],
+      approver_groups: [],
+    });
   });
 
   it('editing a flow that names groups (from before a downgrade) keeps them', async () => {
-    const [flow] = await h.sql`update flows set approver_groups = ${['S0DBTEAM']} where name = 'free-flow' returning id`;
+    const [flow] =
+      await h.sql`update flows set approver_groups = ${['S0DBTEAM']} where name = 'free-flow' returning id`;
     const flowId = flow!.id as string;
     h.slack.clearViews(PEOPLE.admin);
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
-    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes(`admin.flow.menu.${flowId}`), 2000, 'the flow listed');
-    await h.driver.selectAction(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, `admin.flow.menu.${flowId}`, `edit:${flowId}`);
+    await until(
+      () => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes(`admin.flow.menu.${flowId}`),
+      2000,
+      'the flow listed',
+    );
+    await h.driver.selectAction(
+      PEOPLE.admin,
+      { viewId: h.slack.home(PEOPLE.admin)!.id },
+      `admin.flow.menu.${flowId}`,
+      `edit:${flowId}`,
+    );
     const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
     expect(allText(modal.view.blocks)).toContain('The groups this flow names stay saved');
     const res = await h.driver.submitView(PEOPLE.admin, modal.id, { 'af.max': '480' });

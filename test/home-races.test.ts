@@ -11,7 +11,11 @@ let other: SlackDriver;
 beforeAll(async () => {
   h = await startHarness();
   const replica = await h.replica();
-  other = new SlackDriver({ eventsUrl: `http://127.0.0.1:${replica.port}/slack/events`, signingSecret: SIGNING_SECRET, slack: h.slack });
+  other = new SlackDriver({
+    eventsUrl: `http://127.0.0.1:${replica.port}/slack/events`,
+    signingSecret: SIGNING_SECRET,
+    slack: h.slack,
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -25,7 +29,15 @@ describe('App Home renders racing each other', () => {
     const before = h.slack.calls('views.publish').length;
     // The event carries the view now shown: the next render replaces exactly that one.
     await h.driver.appHomeOpened(PEOPLE.admin);
-    const call = await until(() => h.slack.calls('views.publish').slice(before).find((c) => c.ok), 2000, 'the second publish');
+    const call = await until(
+      () =>
+        h.slack
+          .calls('views.publish')
+          .slice(before)
+          .find((c) => c.ok),
+      2000,
+      'the second publish',
+    );
     expect(call.args.hash).toBe(seen);
   });
 
@@ -35,13 +47,29 @@ describe('App Home renders racing each other', () => {
     // Render A (this replica, "Flows"): its publish is rate limited, so the client sends it again a second later.
     h.slack.failNext('views.publish', { status: 429, retryAfterSec: 1 });
     await h.driver.clickButton(PEOPLE.admin, { viewId: home.id }, 'home.tab.flows');
-    await until(() => h.slack.calls('views.publish').slice(start).some((c) => c.error === 'ratelimited'), 3000, 'render A rate limited');
+    await until(
+      () =>
+        h.slack
+          .calls('views.publish')
+          .slice(start)
+          .some((c) => c.error === 'ratelimited'),
+      3000,
+      'render A rate limited',
+    );
     // Render B (the other replica, "Resources") lands in the meantime: it is the newest state.
     await other.clickButton(PEOPLE.admin, { viewId: home.id }, 'home.tab.resources');
     await until(() => activeTab(h.slack.home(PEOPLE.admin)?.view.blocks) === 'Resources', 3000, 'render B shown');
     const afterB = h.slack.calls('views.publish').length;
     // A's late retry, then whatever the bot does about it, until a publish after B succeeds.
-    await until(() => h.slack.calls('views.publish').slice(afterB).some((c) => c.ok), 5000, 'render A settled');
+    await until(
+      () =>
+        h.slack
+          .calls('views.publish')
+          .slice(afterB)
+          .some((c) => c.ok),
+      5000,
+      'render A settled',
+    );
     const late = h.slack.calls('views.publish').slice(afterB);
     expect(activeTab(h.slack.home(PEOPLE.admin)!.view.blocks)).toBe('Resources');
     expect(late[0]!.error).toBe('hash_conflict');

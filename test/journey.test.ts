@@ -13,8 +13,10 @@ afterAll(async () => {
 });
 
 const allText = (blocks: unknown[]) => JSON.stringify(blocks);
-const requestRows = () => h.sql`select id, status, requester_id, justification, duration_minutes, decided_by, flow_name from access_requests order by created_at, id`;
-const auditOf = (id: string) => h.sql`select actor, action, details from audit_events where request_id = ${id} order by id`;
+const requestRows = () =>
+  h.sql`select id, status, requester_id, justification, duration_minutes, decided_by, flow_name from access_requests order by created_at, id`;
+const auditOf = (id: string) =>
+  h.sql`select actor, action, details from audit_events where request_id = ${id} order by id`;
 
 describe('the whole loop: request -> approve with tuning -> grant -> expiry -> audit', () => {
   let requestId: string;
@@ -26,7 +28,9 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
     expect(resources.element.type).toBe('multi_static_select');
     expect(resources.element.options.map((o: any) => o.value)).toEqual(['k8s-prod', 'prod-db', 'staging-db', 'web-1']);
     expect(resources.element.initial_options.map((o: any) => o.value)).toEqual(['prod-db']);
-    const durations = modal.view.blocks.find((b: any) => b.block_id === 'request.duration').element.options.map((o: any) => o.value);
+    const durations = modal.view.blocks
+      .find((b: any) => b.block_id === 'request.duration')
+      .element.options.map((o: any) => o.value);
     expect(durations).toEqual(['15', '30', '60', '120', '240', '480']);
     h.slack.clearViews(PEOPLE.requester);
   });
@@ -45,12 +49,21 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
     expect(allText(sent.blocks)).toContain(`Waiting for: <@${PEOPLE.approver}>, <@${PEOPLE.dba}>`);
     const rows = await requestRows();
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ status: 'pending', requester_id: PEOPLE.requester, duration_minutes: 240, flow_name: 'support-prod' });
+    expect(rows[0]).toMatchObject({
+      status: 'pending',
+      requester_id: PEOPLE.requester,
+      duration_minutes: 240,
+      flow_name: 'support-prod',
+    });
     requestId = rows[0]!.id;
     expect(requestId).toMatch(/^req_[0-9a-z]{10}$/);
     const audit = await auditOf(requestId);
     expect(audit.map((a) => a.action)).toEqual(['request.created']);
-    expect(audit[0]!.details).toMatchObject({ resources: ['prod-db'], durationMinutes: 240, approvers: [PEOPLE.approver, PEOPLE.dba] });
+    expect(audit[0]!.details).toMatchObject({
+      resources: ['prod-db'],
+      durationMinutes: 240,
+      approvers: [PEOPLE.approver, PEOPLE.dba],
+    });
   });
 
   it('every approver (named and via group) gets a DM with Approve / Deny; the requester gets a confirmation', async () => {
@@ -66,12 +79,17 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
       expect(text).toContain('INC-42');
       expect(text).toContain('&lt;!channel&gt;');
       expect(mentionsBroadcast(text)).toBe(false);
-      const buttons = dm!.blocks.flatMap((b: any) => (b.type === 'actions' ? b.elements.map((e: any) => e.action_id) : []));
+      const buttons = dm!.blocks.flatMap((b: any) =>
+        b.type === 'actions' ? b.elements.map((e: any) => e.action_id) : [],
+      );
       expect(buttons).toEqual(['review.approve', 'review.deny']);
     }
     const [confirmation] = h.slack.dmsTo(PEOPLE.requester);
-    expect(allText(confirmation!.blocks)).toContain(`Waiting for approval from <@${PEOPLE.approver}>, <@${PEOPLE.dba}>`);
-    const refs = await h.sql`select role, user_id, channel, ts from slack_messages where request_id = ${requestId} order by id`;
+    expect(allText(confirmation!.blocks)).toContain(
+      `Waiting for approval from <@${PEOPLE.approver}>, <@${PEOPLE.dba}>`,
+    );
+    const refs =
+      await h.sql`select role, user_id, channel, ts from slack_messages where request_id = ${requestId} order by id`;
     expect(refs.map((r) => [r.role, r.user_id])).toEqual([
       ['approver', PEOPLE.approver],
       ['approver', PEOPLE.dba],
@@ -104,9 +122,13 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
     expect(res.status).toBe(200);
     expect(res.text).toBe('');
     expect(h.slack.topView(PEOPLE.approver)).toBeUndefined();
-    const [grant] = await h.sql`select g.policy, g.status, g.expires_at, g.approved_by, r.status as request_status from grants g join access_requests r on r.id = g.request_id where g.request_id = ${requestId}`;
+    const [grant] =
+      await h.sql`select g.policy, g.status, g.expires_at, g.approved_by, r.status as request_status from grants g join access_requests r on r.id = g.request_id where g.request_id = ${requestId}`;
     expect(grant).toMatchObject({ status: 'active', approved_by: PEOPLE.approver, request_status: 'active' });
-    expect(grant!.policy).toEqual({ durationMinutes: 60, resources: [{ type: 'database', resource: 'prod-db', access: 'read-write', databases: ['app', 'reporting'] }] });
+    expect(grant!.policy).toEqual({
+      durationMinutes: 60,
+      resources: [{ type: 'database', resource: 'prod-db', access: 'read-write', databases: ['app', 'reporting'] }],
+    });
     const expiresIn = (grant!.expires_at as Date).getTime() - before;
     expect(expiresIn).toBeGreaterThan(59 * 60_000);
     expect(expiresIn).toBeLessThanOrEqual(61 * 60_000);
@@ -148,7 +170,8 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
   it('when expires_at passes the grant ends: status, audit, messages and a notice to the requester', async () => {
     h.clock.advance(61);
     await h.app.jobs.expireNow();
-    const [row] = await h.sql`select r.status, g.status as grant_status, g.ended_at from access_requests r join grants g on g.request_id = r.id where r.id = ${requestId}`;
+    const [row] =
+      await h.sql`select r.status, g.status as grant_status, g.ended_at from access_requests r join grants g on g.request_id = r.id where r.id = ${requestId}`;
     expect(row).toMatchObject({ status: 'expired', grant_status: 'expired' });
     expect((await auditOf(requestId)).map((a) => [a.actor, a.action]).at(-1)).toEqual(['system', 'grant.expired']);
     await h.settle();

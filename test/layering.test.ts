@@ -13,29 +13,95 @@ async function restricted(filePath: string, code: string): Promise<string[]> {
 
 describe('the layering lint rule', () => {
   it('fails a service that imports drizzle or the schema', async () => {
-    expect(await restricted('src/services/fixture-service.ts', "import { eq } from 'drizzle-orm';\nexport const x = eq;\n")).toHaveLength(1);
-    expect(await restricted('src/services/fixture-service.ts', "import { grants } from '../db/schema/index.js';\nexport const x = grants;\n")).toHaveLength(1);
-    expect(await restricted('src/services/fixture-service.ts', "import { appendAudit } from '../db/audit-queries.js';\nexport const x = appendAudit;\n")).toEqual([]);
-    expect(await restricted('src/db/fixture-queries.ts', "import { eq } from 'drizzle-orm';\nexport const x = eq;\n")).toEqual([]);
+    expect(
+      await restricted('src/services/fixture-service.ts', "import { eq } from 'drizzle-orm';\nexport const x = eq;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/services/fixture-service.ts',
+        "import { grants } from '../db/schema/index.js';\nexport const x = grants;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/services/fixture-service.ts',
+        "import { appendAudit } from '../db/audit-queries.js';\nexport const x = appendAudit;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await restricted('src/db/fixture-queries.ts', "import { eq } from 'drizzle-orm';\nexport const x = eq;\n"),
+    ).toEqual([]);
   });
 
   it('fails a service that imports an integration client, and a client that imports db/ or Slack', async () => {
-    expect(await restricted('src/services/fixture-service.ts', "import { createPagerDutyClient } from '../integrations/pagerduty.js';\nexport const x = createPagerDutyClient;\n")).toHaveLength(1);
-    expect(await restricted('src/integrations/fixture.ts', "import { appendAudit } from '../db/audit-queries.js';\nexport const x = appendAudit;\n")).toHaveLength(1);
-    expect(await restricted('src/integrations/fixture.ts', "import { mention } from '../slack/mrkdwn.js';\nexport const x = mention;\n")).toHaveLength(1);
-    expect(await restricted('src/integrations/fixture.ts', "import type { OnCallAnswer } from '../domain/on-call.js';\nexport type X = OnCallAnswer;\n")).toEqual([]);
+    expect(
+      await restricted(
+        'src/services/fixture-service.ts',
+        "import { createPagerDutyClient } from '../integrations/pagerduty.js';\nexport const x = createPagerDutyClient;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/integrations/fixture.ts',
+        "import { appendAudit } from '../db/audit-queries.js';\nexport const x = appendAudit;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/integrations/fixture.ts',
+        "import { mention } from '../slack/mrkdwn.js';\nexport const x = mention;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/integrations/fixture.ts',
+        "import type { OnCallAnswer } from '../domain/on-call.js';\nexport type X = OnCallAnswer;\n",
+      ),
+    ).toEqual([]);
   });
 
   it('fails a Slack listener that imports db/ or a provisioner', async () => {
-    expect(await restricted('src/slack/fixture.ts', "import { appendAudit } from '../db/audit-queries.js';\nexport const x = appendAudit;\n")).toHaveLength(1);
-    expect(await restricted('src/slack/review/fixture.ts', "import { registry } from '../../provisioners/registry.js';\nexport const x = registry;\n")).toHaveLength(1);
-    expect(await restricted('src/slack/fixture.ts', "import type { RequestDetails } from '../domain/request.js';\nexport type X = RequestDetails;\n")).toEqual([]);
+    expect(
+      await restricted(
+        'src/slack/fixture.ts',
+        "import { appendAudit } from '../db/audit-queries.js';\nexport const x = appendAudit;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/slack/review/fixture.ts',
+        "import { registry } from '../../provisioners/registry.js';\nexport const x = registry;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/slack/fixture.ts',
+        "import type { RequestDetails } from '../domain/request.js';\nexport type X = RequestDetails;\n",
+      ),
+    ).toEqual([]);
   });
 
   it('fails domain code that imports services, db or I/O', async () => {
-    expect(await restricted('src/domain/fixture.ts', "import { systemClock } from '../services/ports.js';\nexport const x = systemClock;\n")).toHaveLength(1);
-    expect(await restricted('src/domain/fixture.ts', "import { newId } from '../db/ids.js';\nexport const x = newId;\n")).toHaveLength(1);
-    expect(await restricted('src/domain/fixture.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n")).toHaveLength(1);
-    expect(await restricted('src/domain/fixture.ts', "import { z } from 'zod';\nimport { addMinutes } from 'date-fns';\nimport type { Flow } from './flow.js';\nexport const x = [z, addMinutes];\nexport type F = Flow;\n")).toEqual([]);
+    expect(
+      await restricted(
+        'src/domain/fixture.ts',
+        "import { systemClock } from '../services/ports.js';\nexport const x = systemClock;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted('src/domain/fixture.ts', "import { newId } from '../db/ids.js';\nexport const x = newId;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/domain/fixture.ts',
+        "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/domain/fixture.ts',
+        "import { z } from 'zod';\nimport { addMinutes } from 'date-fns';\nimport type { Flow } from './flow.js';\nexport const x = [z, addMinutes];\nexport type F = Flow;\n",
+      ),
+    ).toEqual([]);
   });
 });

@@ -116,13 +116,19 @@ describe('manifest.yml', () => {
     expect(methods.size).toBeGreaterThan(5);
     const unknown = [...methods].filter((m) => !(m in METHOD_SCOPES));
     expect(unknown, 'methods the Slack double has no scope entry for (add them to scopes.ts)').toEqual([]);
-    const uncovered = [...methods].filter((m) => METHOD_SCOPES[m]!.length > 0 && !METHOD_SCOPES[m]!.some((s) => scopes.includes(s)));
+    const uncovered = [...methods].filter(
+      (m) => METHOD_SCOPES[m]!.length > 0 && !METHOD_SCOPES[m]!.some((s) => scopes.includes(s)),
+    );
     expect(uncovered, 'methods the manifest grants no scope for').toEqual([]);
     // profile.email is read, so users:read.email must be granted (Slack leaves the e-mail out otherwise).
     expect(readsEmail).toBe(true);
     expect(scopes).toContain(EMAIL_SCOPE);
     // Nothing beyond what is used: each scope serves a called method, the slash command or profile.email.
-    const used = new Set(['commands', EMAIL_SCOPE, ...[...methods].flatMap((m) => METHOD_SCOPES[m]!.filter((s) => scopes.includes(s)))]);
+    const used = new Set([
+      'commands',
+      EMAIL_SCOPE,
+      ...[...methods].flatMap((m) => METHOD_SCOPES[m]!.filter((s) => scopes.includes(s))),
+    ]);
     expect(scopes.filter((s) => !used.has(s))).toEqual([]);
     expect(new Set(scopes).size).toBe(scopes.length);
   });

@@ -55,7 +55,9 @@ function parse(text: string): Sample[] {
     .map((line) => {
       const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (!m) throw new Error(`not a sample line: ${line}`);
-      const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+      const labels = Object.fromEntries(
+        [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]),
+      );
       return { name: m[1]!, labels, value: Number(m[3]) };
     });
 }
@@ -71,11 +73,13 @@ async function figures() {
   const { status, body } = await scrape();
   expect(status).toBe(200);
   const samples = parse(body);
-  const matching = (name: string, labels: Record<string, string>) => samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const matching = (name: string, labels: Record<string, string>) =>
+    samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   return {
     samples,
     has: (name: string, labels: Record<string, string> = {}) => matching(name, labels).length > 0,
-    value: (name: string, labels: Record<string, string> = {}) => matching(name, labels).reduce((sum, s) => sum + s.value, 0),
+    value: (name: string, labels: Record<string, string> = {}) =>
+      matching(name, labels).reduce((sum, s) => sum + s.value, 0),
   };
 }
 
@@ -105,7 +109,11 @@ describe('GET /metrics', () => {
   it('a request approved, provisioned and expired moves every figure along the way', async () => {
     const before = await figures();
     const postsBefore = h.slack.calls('chat.postMessage').length;
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'MET-1' })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['app-one'],
+      duration: '60',
+      justification: 'MET-1',
+    })) as [string];
     await approve(h, PEOPLE.approver, id);
     await h.settle();
     expect(await statusOf(h, id)).toBe('active');
@@ -114,7 +122,8 @@ describe('GET /metrics', () => {
     await h.settle();
     expect(await statusOf(h, id)).toBe('expired');
     const after = await figures();
-    const moved = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
+    const moved = (name: string, labels: Record<string, string>) =>
+      after.value(name, labels) - before.value(name, labels);
 
     const flow = { flow: 'support-prod' };
     expect(moved('access_requests_total', { ...flow, outcome: 'submitted' })).toBe(1);
@@ -144,7 +153,11 @@ describe('GET /metrics', () => {
 
   it('a denial counts as denied, with how long it waited for the decision', async () => {
     const before = await figures();
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'MET-2' })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['app-one'],
+      duration: '60',
+      justification: 'MET-2',
+    })) as [string];
     h.clock.advance(10);
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'review.deny');
     const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the deny modal');
@@ -155,9 +168,14 @@ describe('GET /metrics', () => {
     const after = await figures();
     const labels = { flow: 'support-prod', outcome: 'denied' };
     expect(after.value('access_requests_total', labels) - before.value('access_requests_total', labels)).toBe(1);
-    expect(after.value('access_request_decision_seconds_count', labels) - before.value('access_request_decision_seconds_count', labels)).toBe(1);
+    expect(
+      after.value('access_request_decision_seconds_count', labels) -
+        before.value('access_request_decision_seconds_count', labels),
+    ).toBe(1);
     // Ten minutes on the bot's clock: in the 15-minute bucket, not the 5-minute one.
-    const bucket = (le: string) => after.value('access_request_decision_seconds_bucket', { ...labels, le }) - before.value('access_request_decision_seconds_bucket', { ...labels, le });
+    const bucket = (le: string) =>
+      after.value('access_request_decision_seconds_bucket', { ...labels, le }) -
+      before.value('access_request_decision_seconds_bucket', { ...labels, le });
     expect(bucket('300')).toBe(0);
     expect(bucket('900')).toBe(1);
   });
@@ -167,9 +185,14 @@ describe('GET /metrics', () => {
     // The approver DM meets a 429 (WebClient waits out Retry-After and tries again), then an error.
     h.slack.failNext('chat.postMessage', { status: 429, retryAfterSec: 1 }, 1);
     h.slack.failNext('chat.postMessage', { error: 'not_in_channel' }, 1);
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'MET-3' })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['app-one'],
+      duration: '60',
+      justification: 'MET-3',
+    })) as [string];
     const during = await figures();
-    const moved = (name: string, labels: Record<string, string>) => during.value(name, labels) - before.value(name, labels);
+    const moved = (name: string, labels: Record<string, string>) =>
+      during.value(name, labels) - before.value(name, labels);
     expect(moved('access_slack_api_calls_total', { method: 'chat.postMessage', outcome: 'ratelimited' })).toBe(1);
     expect(moved('access_slack_api_calls_total', { method: 'chat.postMessage', outcome: 'not_in_channel' })).toBe(1);
     // The failed delivery waits for its retry, and is owed since it was queued.
@@ -186,11 +209,16 @@ describe('GET /metrics', () => {
   it('provisioning failures and retries are counted by provisioner type', async () => {
     const before = await figures();
     memory.failNext(2);
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'MET-4' })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['app-one'],
+      duration: '60',
+      justification: 'MET-4',
+    })) as [string];
     await approve(h, PEOPLE.approver, id);
     await deliverEverything();
     const after = await figures();
-    const moved = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
+    const moved = (name: string, labels: Record<string, string>) =>
+      after.value(name, labels) - before.value(name, labels);
     const provision = { provisioner: 'memory', operation: 'provision' };
     expect(moved('access_provisioning_attempts_total', provision)).toBe(3);
     expect(moved('access_provisioning_failures_total', { ...provision, kind: 'transient' })).toBe(2);
@@ -203,11 +231,16 @@ describe('GET /metrics', () => {
     const holder = await h.sql.reserve();
     await holder`select pg_advisory_lock(4242)`;
     // drizzle's queries run when awaited: `.then` sends them.
-    const blocked = Array.from({ length: 12 }, () => h.app.database.db.execute(sql`select pg_advisory_xact_lock_shared(4242)`).then(() => undefined));
+    const blocked = Array.from({ length: 12 }, () =>
+      h.app.database.db.execute(sql`select pg_advisory_xact_lock_shared(4242)`).then(() => undefined),
+    );
     try {
       let waiting = 0;
       for (let i = 0; i < 500 && waiting < 10; i++) {
-        [{ waiting }] = (await h.sql`select count(*)::int as waiting from pg_locks where locktype = 'advisory' and not granted`) as unknown as [{ waiting: number }];
+        [{ waiting }] =
+          (await h.sql`select count(*)::int as waiting from pg_locks where locktype = 'advisory' and not granted`) as unknown as [
+            { waiting: number },
+          ];
       }
       expect(waiting).toBe(10);
       const full = await figures();
@@ -247,7 +280,11 @@ describe('GET /metrics with METRICS_TOKEN', () => {
   const token = 'metrics-token-0123456789abcdef';
   let t: Harness;
   beforeAll(async () => {
-    t = await startHarness({ accessFile, env: { METRICS_TOKEN: token }, app: { extraProvisioners: [createMemoryProvisioner().provisioner] } });
+    t = await startHarness({
+      accessFile,
+      env: { METRICS_TOKEN: token },
+      app: { extraProvisioners: [createMemoryProvisioner().provisioner] },
+    });
   });
   afterAll(async () => {
     await t?.stop();
@@ -257,7 +294,13 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     const none = await scrape({}, t.port);
     expect(none.status).toBe(401);
     expect(none.body).not.toContain('access_requests_total');
-    for (const authorization of [`Bearer ${token.slice(0, -1)}`, `Bearer ${token}x`, `Basic ${Buffer.from(`x:${token}`).toString('base64')}`, token, 'Bearer ']) {
+    for (const authorization of [
+      `Bearer ${token.slice(0, -1)}`,
+      `Bearer ${token}x`,
+      `Basic ${Buffer.from(`x:${token}`).toString('base64')}`,
+      token,
+      'Bearer ',
+    ]) {
       expect((await scrape({ authorization }, t.port)).status, authorization).toBe(401);
     }
     const right = await scrape({ authorization: `Bearer ${token}` }, t.port);
@@ -270,24 +313,39 @@ describe('GET /metrics on the embedded database', () => {
   it('reports a pool of one connection and reads the outbox backlog from PGlite too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'access-metrics-'));
     const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
-    const config = parseConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+    const config = parseConfig({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      DATA_DIR: dir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+    });
     const app = await createAccessApp({ config, logger: createLogger('silent'), accessFileText: ACCESS_FILE });
     try {
       const { port } = await app.start();
       expect(app.database.kind).toBe('pglite');
-      const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack });
+      const driver = new SlackDriver({
+        eventsUrl: `http://127.0.0.1:${port}/slack/events`,
+        signingSecret: SIGNING_SECRET,
+        slack,
+      });
       await driver.command(PEOPLE.requester, '/access', 'request prod-db');
       const modal = await until(() => slack.topView(PEOPLE.requester), 5000, 'the request modal');
       await driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'embedded metrics' });
       await app.jobs.drainOutbox();
       const samples = parse((await scrape({}, port)).body);
-      const value = (name: string, labels: Record<string, string> = {}) => samples.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value;
+      const value = (name: string, labels: Record<string, string> = {}) =>
+        samples.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value;
       expect(value('access_db_pool_max')).toBe(1);
       expect(value('access_db_pool_in_use')).toBeLessThanOrEqual(1);
       expect(value('access_outbox_depth', { state: 'due' })).toBe(0);
       expect(value('access_outbox_oldest_age_seconds')).toBe(0);
       expect(value('access_requests_total', { flow: 'support-prod', outcome: 'submitted' })).toBe(1);
-      expect(value('access_slack_api_calls_total', { method: 'chat.postMessage', outcome: 'ok' })).toBe(slack.calls('chat.postMessage').length);
+      expect(value('access_slack_api_calls_total', { method: 'chat.postMessage', outcome: 'ok' })).toBe(
+        slack.calls('chat.postMessage').length,
+      );
     } finally {
       await app.stop();
       await slack.stop();

@@ -12,7 +12,9 @@ import { waitFor } from './support/wait.js';
  * them runs the migrations at start-up. They must all come up, and each migration must be applied once.
  */
 const migrationsFolder = new URL('../drizzle', import.meta.url).pathname;
-const journal = JSON.parse(readFileSync(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as { entries: Array<{ when: number }> };
+const journal = JSON.parse(readFileSync(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as {
+  entries: Array<{ when: number }>;
+};
 
 let fresh: TestDatabase | undefined;
 const open: Array<Database | postgres.Sql> = [];
@@ -26,7 +28,9 @@ afterEach(async () => {
 async function applied(url: string): Promise<number[]> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   open.push(sql);
-  const rows = await sql<Array<{ created_at: string }>>`select created_at from drizzle.__drizzle_migrations order by id`;
+  const rows = await sql<
+    Array<{ created_at: string }>
+  >`select created_at from drizzle.__drizzle_migrations order by id`;
   return rows.map((r) => Number(r.created_at));
 }
 
@@ -59,7 +63,10 @@ describe('migrations when replicas start together', () => {
 
     // The second replica is queued on the lock (PostgreSQL shows it waiting), having applied nothing.
     await waitFor(
-      async () => (await first`select 1 from pg_locks where locktype = 'advisory' and not granted and objid = ${MIGRATION_LOCK} and database = (select oid from pg_database where datname = current_database())`).length === 1,
+      async () =>
+        (
+          await first`select 1 from pg_locks where locktype = 'advisory' and not granted and objid = ${MIGRATION_LOCK} and database = (select oid from pg_database where datname = current_database())`
+        ).length === 1,
       10_000,
       'the second replica to wait for the migration lock',
     );

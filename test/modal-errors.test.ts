@@ -37,7 +37,10 @@ flows:
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ accessFile, app: { secretEnv: { SSH_CA_KEY: readFileSync(join(dir, 'ca'), 'utf8') }, extraProvisioners: [memory.provisioner] } });
+  h = await startHarness({
+    accessFile,
+    app: { secretEnv: { SSH_CA_KEY: readFileSync(join(dir, 'ca'), 'utf8') }, extraProvisioners: [memory.provisioner] },
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -70,13 +73,20 @@ describe('field errors the modal has no field for', () => {
   });
 
   it('a resource problem on the extension modal (which has no resource picker) is said in the modal', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'INC-9' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'INC-9',
+    });
     await approve(h, PEOPLE.approver, id!);
     await h.settle();
     expect(await statusOf(h, id!)).toBe('active');
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.extend');
     const ask = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
-    await h.driver.submitView(PEOPLE.requester, ask.id, { 'extend.duration': '120', 'extend.reason': 'INC-9 needs longer' });
+    await h.driver.submitView(PEOPLE.requester, ask.id, {
+      'extend.duration': '120',
+      'extend.reason': 'INC-9 needs longer',
+    });
     h.slack.clearViews(PEOPLE.requester);
     await h.settle();
     const [ext] = await h.sql`select id from access_requests where extends_request_id = ${id!}`;

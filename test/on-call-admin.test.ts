@@ -93,7 +93,14 @@ describe('the App Home flow editor sets on-call rules and approvers', () => {
       onCall: [{ service: 'pagerduty', schedule: 'PSTAGE1' }],
     });
     await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('on-call approvers: PagerDuty escalation policy PPAYPOL'), 2000, 'the flow row names its on-call approvers');
+    await until(
+      () =>
+        allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes(
+          'on-call approvers: PagerDuty escalation policy PPAYPOL',
+        ),
+      2000,
+      'the flow row names its on-call approvers',
+    );
     // Opened again, the editor shows what was saved.
     const [{ id }] = (await h.sql`select id from flows where name = 'oncall-app'`) as unknown as [{ id: string }];
     await h.driver.appHomeOpened(PEOPLE.admin);

@@ -42,14 +42,22 @@ beforeEach(async () => {
 
 const member = () => memory.holds(PEOPLE.requester, 'okta-admins');
 const grantOf = async (id: string) => (await h.sql`select id from grants where request_id = ${id}`)[0]!.id as string;
-async function granted(minutes: string, justification: string, resource = 'okta-admins', tuning: Record<string, string[]> = {}) {
+async function granted(
+  minutes: string,
+  justification: string,
+  resource = 'okta-admins',
+  tuning: Record<string, string[]> = {},
+) {
   const [id] = await requestAccess(h, PEOPLE.requester, { resources: [resource], duration: minutes, justification });
   await approve(h, PEOPLE.approver, id!, tuning);
   await h.settle();
   expect(await statusOf(h, id!)).toBe('active');
   return id!;
 }
-const deprovisioned = async (id: string) => (await h.sql`select details from audit_events where request_id = ${id} and action = 'grant.deprovisioned'`).map((r) => r.details as Record<string, unknown>);
+const deprovisioned = async (id: string) =>
+  (await h.sql`select details from audit_events where request_id = ${id} and action = 'grant.deprovisioned'`).map(
+    (r) => r.details as Record<string, unknown>,
+  );
 
 describe('two overlapping grants of one per-person object', () => {
   it('the first expiring leaves the membership to the second, which removes it at its own end', async () => {
@@ -60,7 +68,9 @@ describe('two overlapping grants of one per-person object', () => {
     await h.settle();
     expect(await statusOf(h, first)).toBe('expired');
     expect(member()).toBe(true);
-    expect(await deprovisioned(first)).toEqual([expect.objectContaining({ kept: 1, keptFor: [await grantOf(second)] })]);
+    expect(await deprovisioned(first)).toEqual([
+      expect.objectContaining({ kept: 1, keptFor: [await grantOf(second)] }),
+    ]);
     // Reconcile agrees: the ended grant's object is the live grant's access, not a leftover.
     expect(await h.app.services.provisioning.reconcile()).toEqual({ reprovisioned: 0, removed: 0 });
     expect(member()).toBe(true);
@@ -86,7 +96,9 @@ describe('two overlapping grants of one per-person object', () => {
   it('releasing the first keeps access for the second', async () => {
     const first = await granted('60', 'INC-5 first');
     await granted('60', 'INC-6 second');
-    await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, first), 'request.release'));
+    await replyTo(h, () =>
+      h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, first), 'request.release'),
+    );
     await h.settle();
     expect(await statusOf(h, first)).toBe('revoked');
     expect(member()).toBe(true);
@@ -97,7 +109,10 @@ describe('two overlapping grants of one per-person object', () => {
     const second = await granted('60', 'INC-8 second');
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, second), 'request.extend');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
-    await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '120', 'extend.reason': 'INC-8 needs two more hours' });
+    await h.driver.submitView(PEOPLE.requester, modal.id, {
+      'extend.duration': '120',
+      'extend.reason': 'INC-8 needs two more hours',
+    });
     h.slack.clearViews(PEOPLE.requester);
     await h.settle();
     const [ext] = await h.sql`select id from access_requests where extends_request_id = ${second}`;
@@ -143,7 +158,9 @@ describe('two overlapping grants of one per-person object', () => {
     await h.sql`update outbox set available_at = now() where done_at is null`;
     await h.settle();
     expect(member()).toBe(false);
-    expect((await h.sql`select status from grant_targets where grant_id = ${await grantOf(second)}`)[0]!.status).toBe('removed');
+    expect((await h.sql`select status from grant_targets where grant_id = ${await grantOf(second)}`)[0]!.status).toBe(
+      'removed',
+    );
     expect(await deprovisioned(first)).toHaveLength(1);
   });
 

@@ -1,5 +1,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +37,9 @@ const root = new URL('..', import.meta.url).pathname;
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const runtimeStage = dockerfile.slice(dockerfile.indexOf(' AS runtime'));
 /** `COPY a b ./x` lines of the runtime stage that copy from the build context (not --from=build). */
-const runtimeCopies = [...runtimeStage.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)].flatMap((m) => m[1]!.split(' ')).filter((f) => !f.startsWith('package'));
+const runtimeCopies = [...runtimeStage.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)]
+  .flatMap((m) => m[1]!.split(' '))
+  .filter((f) => !f.startsWith('package'));
 const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtimeStage)![1]!) as string[];
 
 const work = mkdtempSync(join(tmpdir(), 'access-image-'));
@@ -38,7 +50,8 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   // Build stage: package files, tsconfigs and src/ (the Dockerfile's COPY lines), then npm run build.
   mkdirSync(build);
-  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts']) cpSync(join(root, f), join(build, f), { recursive: true });
+  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts'])
+    cpSync(join(root, f), join(build, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(build, 'node_modules'));
   await run('npm', ['run', 'build'], { cwd: build, timeout: 150_000 });
   // Runtime stage.
@@ -55,7 +68,11 @@ afterAll(() => {
 });
 
 function start(env: Record<string, string>) {
-  const child = spawn(cmd[0]!, cmd.slice(1), { cwd: app, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd[0]!, cmd.slice(1), {
+    cwd: app,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   const output: string[] = [];
   child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
@@ -64,22 +81,35 @@ function start(env: Record<string, string>) {
 }
 
 async function healthy(port: number, output: string[]) {
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200, 60_000, '/healthz of the compiled bot').catch((e: Error) => {
+  await waitFor(
+    async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200,
+    60_000,
+    '/healthz of the compiled bot',
+  ).catch((e: Error) => {
     throw new Error(`${e.message}\n${output.join('')}`);
   });
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
+  );
 }
 
 describe('the production image, built and run as its Dockerfile says', () => {
   it('imports only Node built-ins and production dependencies (npm ci --omit=dev is enough)', () => {
-    const deps = new Set(Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies));
+    const deps = new Set(
+      Object.keys(
+        (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> })
+          .dependencies,
+      ),
+    );
     const builtins = new Set(builtinModules);
     const used = new Set<string>();
     for (const file of filesUnder(join(app, 'dist')).filter((f) => f.endsWith('.js'))) {
-      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"./][^'"]*)['"]/g)) {
+      for (const m of readFileSync(file, 'utf8').matchAll(
+        /(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"./][^'"]*)['"]/g,
+      )) {
         const spec = m[1]!;
         if (spec.startsWith('node:') || builtins.has(spec.split('/')[0]!)) continue;
         used.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
@@ -90,11 +120,17 @@ describe('the production image, built and run as its Dockerfile says', () => {
   });
 
   it('npm start runs this compiled JavaScript, no TypeScript loader; a fresh build is not compiled again', async () => {
-    const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     expect(scripts.start).toBe('node dist/main.js');
     expect(scripts.start).not.toContain('tsx');
     expect(scripts.prestart).toBe('node scripts/build-if-stale.mjs');
-    const check = () => run(process.execPath, ['scripts/build-if-stale.mjs', '--check'], { cwd: build }).then((r) => r.stdout.trim(), (e: { stdout: string; code: number }) => `${e.stdout.trim()} (exit ${e.code})`);
+    const check = () =>
+      run(process.execPath, ['scripts/build-if-stale.mjs', '--check'], { cwd: build }).then(
+        (r) => r.stdout.trim(),
+        (e: { stdout: string; code: number }) => `${e.stdout.trim()} (exit ${e.code})`,
+      );
     expect(await check()).toBe('fresh');
     // An edited source makes the next npm start compile first.
     const touched = new Date(Date.now() + 5000);
@@ -105,7 +141,18 @@ describe('the production image, built and run as its Dockerfile says', () => {
   it('npm start in the image (no src/ there) starts at once from dist/', async () => {
     const port = await freePort();
     // Its own process group: npm's child (node dist/main.js) is stopped with it.
-    const child = spawn('npm', ['start', '--silent'], { cwd: app, detached: true, env: { PATH: process.env.PATH ?? '', HOME: work, NODE_ENV: 'production', PORT: String(port), DATA_DIR: join(work, 'data-npm') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: app,
+      detached: true,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: work,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        DATA_DIR: join(work, 'data-npm'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const output: string[] = [];
     child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
     child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
@@ -128,15 +175,25 @@ describe('the production image, built and run as its Dockerfile says', () => {
   }, 90_000);
 
   it("runs deploy/kubernetes's migration Job: its command migrates an empty PostgreSQL", async () => {
-    const job = parse(readFileSync(join(root, 'deploy/kubernetes/migrate-job.yaml'), 'utf8')) as { spec: { template: { spec: { containers: Array<{ command: string[] }> } } } };
+    const job = parse(readFileSync(join(root, 'deploy/kubernetes/migrate-job.yaml'), 'utf8')) as {
+      spec: { template: { spec: { containers: Array<{ command: string[] }> } } };
+    };
     const [bin, ...args] = job.spec.template.spec.containers[0]!.command;
     const db = await createEmptyDatabase();
     const sql = postgres(db.url, { max: 1, onnotice: () => {} });
     try {
-      const { stdout } = await run(bin!, args, { cwd: app, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: db.url }, timeout: 60_000 });
+      const { stdout } = await run(bin!, args, {
+        cwd: app,
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: db.url },
+        timeout: 60_000,
+      });
       expect(stdout).toContain('Migrations applied (postgres).');
-      const journal = JSON.parse(readFileSync(join(root, 'drizzle/meta/_journal.json'), 'utf8')) as { entries: unknown[] };
-      expect((await sql`select count(*)::int as n from drizzle.__drizzle_migrations`)[0]!.n).toBe(journal.entries.length);
+      const journal = JSON.parse(readFileSync(join(root, 'drizzle/meta/_journal.json'), 'utf8')) as {
+        entries: unknown[];
+      };
+      expect((await sql`select count(*)::int as n from drizzle.__drizzle_migrations`)[0]!.n).toBe(
+        journal.entries.length,
+      );
     } finally {
       await sql.end({ timeout: 5 });
       await db.drop();
@@ -149,9 +206,20 @@ describe('the production image, built and run as its Dockerfile says', () => {
     try {
       const port = await freePort();
       writeFileSync(join(work, 'access.yml'), ACCESS_FILE);
-      const { output } = start({ PORT: String(port), SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, DATABASE_URL: db.url, ACCESS_CONFIG: join(work, 'access.yml') });
+      const { output } = start({
+        PORT: String(port),
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        DATABASE_URL: db.url,
+        ACCESS_CONFIG: join(work, 'access.yml'),
+      });
       await healthy(port, output);
-      const driver = new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack });
+      const driver = new SlackDriver({
+        eventsUrl: `http://127.0.0.1:${port}/slack/events`,
+        signingSecret: SIGNING_SECRET,
+        slack,
+      });
       const res = await driver.command(PEOPLE.requester, '/access', 'request');
       expect(res.status).toBe(200);
       const modal = await until(() => slack.topView(PEOPLE.requester), 10_000, 'the request modal');

@@ -3,7 +3,16 @@ import { createAwsProvisioner } from '../src/provisioners/aws/aws-provisioner.js
 import { startAwsDouble, type AwsDouble } from '../src/sandbox/aws-double/aws-double.js';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, requestAccess, retryNow, revoke, statusOf, targetOf } from './support/journey-steps.js';
+import {
+  allText,
+  approve,
+  approverMessage,
+  requestAccess,
+  retryNow,
+  revoke,
+  statusOf,
+  targetOf,
+} from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -16,7 +25,10 @@ let d: AwsDouble;
 let h: Harness;
 
 beforeAll(async () => {
-  d = await startAwsDouble({ accounts: [ACCOUNT], users: [{ userName: 'rita', email: 'rita@example.com', userId: RITA_ID }] });
+  d = await startAwsDouble({
+    accounts: [ACCOUNT],
+    users: [{ userName: 'rita', email: 'rita@example.com', userId: RITA_ID }],
+  });
   const accessFile = `
 resources:
   - name: aws-prod
@@ -55,9 +67,16 @@ afterAll(async () => {
   await d?.stop();
 });
 
-const rita = (permissionSet: 'ReadOnly' | 'Admin') => ({ accountId: ACCOUNT, permissionSetArn: d.permissionSets[permissionSet]!, principalType: 'USER' as const, principalId: RITA_ID });
-const ask = async (justification: string) => (await requestAccess(h, PEOPLE.requester, { resources: ['aws-prod'], duration: '60', justification }))[0]!;
-const actionsOf = async (id: string) => (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
+const rita = (permissionSet: 'ReadOnly' | 'Admin') => ({
+  accountId: ACCOUNT,
+  permissionSetArn: d.permissionSets[permissionSet]!,
+  principalType: 'USER' as const,
+  principalId: RITA_ID,
+});
+const ask = async (justification: string) =>
+  (await requestAccess(h, PEOPLE.requester, { resources: ['aws-prod'], duration: '60', justification }))[0]!;
+const actionsOf = async (id: string) =>
+  (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
 
 describe('AWS IAM Identity Center access through Slack', () => {
   it('the approver picks a permission set in the tuning modal; the assignment appears and the requester is told how to use it', async () => {
@@ -65,7 +84,9 @@ describe('AWS IAM Identity Center access through Slack', () => {
     const where = approverMessage(h, PEOPLE.approver, id);
     await h.driver.clickButton(PEOPLE.approver, where, 'review.approve');
     const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
-    const roles = modal.blocks.find((b) => b.block_id === 'tune.roles.aws-prod') as { element: { options: { value: string }[] } };
+    const roles = modal.blocks.find((b) => b.block_id === 'tune.roles.aws-prod') as {
+      element: { options: { value: string }[] };
+    };
     // (jsonb keeps map keys in its own order, so no order is asserted.)
     expect(roles.element.options.map((o) => o.value).sort()).toEqual(['Admin', 'ReadOnly']);
     await h.driver.submitView(PEOPLE.approver, modal.id, { 'tune.roles.aws-prod': ['Admin'] });
@@ -74,9 +95,16 @@ describe('AWS IAM Identity Center access through Slack', () => {
 
     expect(await statusOf(h, id)).toBe('active');
     expect(d.assignments()).toEqual([rita('Admin')]);
-    const ready = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(id))!;
-    expect(allText(ready.blocks)).toContain('Sign in through the AWS access portal, https://d-9067000000.awsapps.com/start, and pick account 111122223333 with the permission set Admin.');
-    expect(await targetOf(h, id)).toMatchObject({ status: 'active', state: { userId: RITA_ID, accountId: ACCOUNT, permissionSets: { Admin: d.permissionSets.Admin } } });
+    const ready = h.slack
+      .dmsTo(PEOPLE.requester)
+      .find((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(id))!;
+    expect(allText(ready.blocks)).toContain(
+      'Sign in through the AWS access portal, https://d-9067000000.awsapps.com/start, and pick account 111122223333 with the permission set Admin.',
+    );
+    expect(await targetOf(h, id)).toMatchObject({
+      status: 'active',
+      state: { userId: RITA_ID, accountId: ACCOUNT, permissionSets: { Admin: d.permissionSets.Admin } },
+    });
     for (const table of ['audit_events', 'grant_targets', 'outbox', 'resources'] as const) {
       expect(JSON.stringify(await h.sql`select * from ${h.sql(table)}`)).not.toContain(d.credentials.secretAccessKey);
     }
@@ -94,10 +122,15 @@ describe('AWS IAM Identity Center access through Slack', () => {
     await approve(h, PEOPLE.approver, id); // the default, ReadOnly
     expect(d.assignments()).toEqual([rita('ReadOnly')]);
 
-    const mine = h.slack.dmsTo(PEOPLE.requester).find((x) => allText(x.blocks).includes(id) && allText(x.blocks).includes('You '))!;
+    const mine = h.slack
+      .dmsTo(PEOPLE.requester)
+      .find((x) => allText(x.blocks).includes(id) && allText(x.blocks).includes('You '))!;
     await h.driver.clickButton(PEOPLE.requester, { channel: mine.channel, ts: mine.ts }, 'request.extend');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
-    await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '60', 'extend.reason': 'INC-101 still open' });
+    await h.driver.submitView(PEOPLE.requester, modal.id, {
+      'extend.duration': '60',
+      'extend.reason': 'INC-101 still open',
+    });
     h.slack.clearViews(PEOPLE.requester);
     await h.settle();
     const [ext] = await h.sql`select id from access_requests where extends_request_id = ${id}`;
@@ -121,7 +154,9 @@ describe('AWS IAM Identity Center access through Slack', () => {
     expect(await targetOf(h, id)).toMatchObject({ status: 'failed', last_error: expect.stringContaining(reason) });
     for (const person of [PEOPLE.requester, PEOPLE.approver]) {
       const told = h.slack.dmsTo(person).find((m) => m.text.includes(id) && m.text.includes('could not be set up'))!;
-      expect(told.text).toContain('AWS could not complete the creation of the assignment of permission set ReadOnly in account 111122223333');
+      expect(told.text).toContain(
+        'AWS could not complete the creation of the assignment of permission set ReadOnly in account 111122223333',
+      );
       expect(told.text).toContain('The IAM role AWSReservedSSO_ReadOnly could not be created');
     }
     await revoke(h, PEOPLE.approver, id);
@@ -138,8 +173,12 @@ describe('AWS IAM Identity Center access through Slack', () => {
       const asked = d.requests.slice(before).map((r) => `${r.target} ${r.status}`);
       expect(asked.length).toBeGreaterThan(0);
       expect(new Set(asked)).toEqual(new Set(['AWSIdentityStore.GetUserId 404']));
-      const told = h.slack.dmsTo(PEOPLE.requester).find((m) => m.text.includes(id) && m.text.includes('could not be set up'))!;
-      expect(told.text).toContain('No AWS Identity Center user has the e-mail rita@example.com (identity store d-9067000000), so nothing was granted on aws-prod');
+      const told = h.slack
+        .dmsTo(PEOPLE.requester)
+        .find((m) => m.text.includes(id) && m.text.includes('could not be set up'))!;
+      expect(told.text).toContain(
+        'No AWS Identity Center user has the e-mail rita@example.com (identity store d-9067000000), so nothing was granted on aws-prod',
+      );
       await revoke(h, PEOPLE.approver, id);
     } finally {
       d.addUser(removed);

@@ -5,7 +5,12 @@ import { createGcpProvisioner } from '../src/provisioners/gcp/gcp-provisioner.js
 import { createOktaProvisioner } from '../src/provisioners/okta/okta-provisioner.js';
 import type { Provisioner } from '../src/provisioners/port.js';
 import { startAwsDouble, type AwsDouble } from '../src/sandbox/aws-double/aws-double.js';
-import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble, type EntraDouble } from '../src/sandbox/entra-double/entra-double.js';
+import {
+  DOUBLE_CLIENT_ID,
+  DOUBLE_CLIENT_SECRET,
+  startEntraDouble,
+  type EntraDouble,
+} from '../src/sandbox/entra-double/entra-double.js';
 import { startGcpDouble, type GcpDouble } from '../src/sandbox/gcp-double/gcp-double.js';
 import { startOktaDouble, type OktaDouble } from '../src/sandbox/okta-double/okta-double.js';
 import { makeServiceAccount, type TestServiceAccount } from './support/gcp-key.js';
@@ -64,7 +69,10 @@ beforeAll(async () => {
   okta = await startOktaDouble({ token: OKTA_TOKEN });
   oktaGroup = okta.addGroup({ name: 'Prod Admins' }).id;
   okta.addUser({ login: 'rita@example.com' });
-  entra = await startEntraDouble({ users: [{ mail: 'rita@example.com' }], groups: [{ id: ENTRA_GROUP, displayName: 'Prod admins' }] });
+  entra = await startEntraDouble({
+    users: [{ mail: 'rita@example.com' }],
+    groups: [{ id: ENTRA_GROUP, displayName: 'Prod admins' }],
+  });
   dying.entra = dyingAfterSuccess(createEntraProvisioner({ ca: entra.ca }));
   const accessFile = `
 resources:
@@ -103,7 +111,12 @@ flows:
   h = await startHarness({
     accessFile,
     app: {
-      secretEnv: { AWS_KEY_ID: aws.credentials.accessKeyId, AWS_SECRET: aws.credentials.secretAccessKey, OKTA_TOKEN, ENTRA_SECRET: DOUBLE_CLIENT_SECRET },
+      secretEnv: {
+        AWS_KEY_ID: aws.credentials.accessKeyId,
+        AWS_SECRET: aws.credentials.secretAccessKey,
+        OKTA_TOKEN,
+        ENTRA_SECRET: DOUBLE_CLIENT_SECRET,
+      },
       extraProvisioners: Object.values(dying).map((d) => d.provisioner),
     },
   });
@@ -118,39 +131,54 @@ afterAll(async () => {
 /** How many objects the person holds in each target. */
 const held: Record<keyof typeof dying, () => number> = {
   aws: () => aws.assignments().length,
-  gcp: () => gcp.policy('projects/payments-prod').bindings.filter((b) => b.condition && b.members.includes('user:rita@example.com')).length,
+  gcp: () =>
+    gcp
+      .policy('projects/payments-prod')
+      .bindings.filter((b) => b.condition && b.members.includes('user:rita@example.com')).length,
   okta: () => okta.members(oktaGroup).filter((m) => m === 'rita@example.com').length,
   entra: () => entra.members(ENTRA_GROUP).length,
 };
 const resourceOf = { aws: 'aws-prod', gcp: 'gcp-payments', okta: 'okta-admins', entra: 'entra-admins' } as const;
-const roles: Record<keyof typeof dying, Record<string, string[]>> = { aws: { 'tune.roles.aws-prod': ['ReadOnly'] }, gcp: { 'tune.roles.gcp-payments': ['roles/logging.viewer'] }, okta: {}, entra: {} };
+const roles: Record<keyof typeof dying, Record<string, string[]>> = {
+  aws: { 'tune.roles.aws-prod': ['ReadOnly'] },
+  gcp: { 'tune.roles.gcp-payments': ['roles/logging.viewer'] },
+  okta: {},
+  entra: {},
+};
 
-describe.each(Object.keys(dying) as (keyof typeof dying)[])('%s: killed between the target’s yes and the commit', (type) => {
-  const granted = async (justification: string) => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: [resourceOf[type]], duration: '60', justification });
-    dying[type].arm();
-    await approve(h, PEOPLE.approver, id!, { ...roles[type] });
-    // The access exists in the target; the bot has no record of it yet.
-    expect(held[type]()).toBe(1);
-    expect(await targetOf(h, id!)).toMatchObject({ status: 'pending', state: {} });
-    return id!;
-  };
+describe.each(Object.keys(dying) as (keyof typeof dying)[])(
+  '%s: killed between the target’s yes and the commit',
+  (type) => {
+    const granted = async (justification: string) => {
+      const [id] = await requestAccess(h, PEOPLE.requester, {
+        resources: [resourceOf[type]],
+        duration: '60',
+        justification,
+      });
+      dying[type].arm();
+      await approve(h, PEOPLE.approver, id!, { ...roles[type] });
+      // The access exists in the target; the bot has no record of it yet.
+      expect(held[type]()).toBe(1);
+      expect(await targetOf(h, id!)).toMatchObject({ status: 'pending', state: {} });
+      return id!;
+    };
 
-  it('the retry records the access that is already there: one object, not two', async () => {
-    const id = await granted('INC-1 retry');
-    await retryNow(h);
-    expect(await targetOf(h, id)).toMatchObject({ status: 'active' });
-    expect(held[type]()).toBe(1);
-    await revoke(h, PEOPLE.approver, id);
-    expect(held[type]()).toBe(0);
-  });
+    it('the retry records the access that is already there: one object, not two', async () => {
+      const id = await granted('INC-1 retry');
+      await retryNow(h);
+      expect(await targetOf(h, id)).toMatchObject({ status: 'active' });
+      expect(held[type]()).toBe(1);
+      await revoke(h, PEOPLE.approver, id);
+      expect(held[type]()).toBe(0);
+    });
 
-  it('revoked before any retry: the removal, with no state, still takes away what the dead attempt made', async () => {
-    const id = await granted('INC-2 revoked');
-    await revoke(h, PEOPLE.approver, id);
-    await retryNow(h);
-    expect(await statusOf(h, id)).toBe('revoked');
-    expect(held[type]()).toBe(0);
-    expect(await targetOf(h, id)).toMatchObject({ status: 'removed' });
-  });
-});
+    it('revoked before any retry: the removal, with no state, still takes away what the dead attempt made', async () => {
+      const id = await granted('INC-2 revoked');
+      await revoke(h, PEOPLE.approver, id);
+      await retryNow(h);
+      expect(await statusOf(h, id)).toBe('revoked');
+      expect(held[type]()).toBe(0);
+      expect(await targetOf(h, id)).toMatchObject({ status: 'removed' });
+    });
+  },
+);

@@ -1,9 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEntraProvisioner } from '../src/provisioners/entra/entra-provisioner.js';
-import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble, type EntraDouble } from '../src/sandbox/entra-double/entra-double.js';
+import {
+  DOUBLE_CLIENT_ID,
+  DOUBLE_CLIENT_SECRET,
+  startEntraDouble,
+  type EntraDouble,
+} from '../src/sandbox/entra-double/entra-double.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { until } from '../src/sandbox/slack-double/driver.js';
-import { allText, approve, approverMessage, requestAccess, retryNow, revoke, statusOf, targetOf } from './support/journey-steps.js';
+import {
+  allText,
+  approve,
+  approverMessage,
+  requestAccess,
+  retryNow,
+  revoke,
+  statusOf,
+  targetOf,
+} from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -47,7 +61,9 @@ flows:
     app: {
       secretEnv: { ENTRA_CLIENT_SECRET: DOUBLE_CLIENT_SECRET, ENTRA_OLD_SECRET: 'an-expired-secret-value' },
       // The registered entra provisioner, given the double's certificate to trust (and no retry pauses).
-      extraProvisioners: [createEntraProvisioner({ ca: d.ca, retry: { maxRetries: 2, delaySeconds: 0, maxRetryAfterSeconds: 5 } })],
+      extraProvisioners: [
+        createEntraProvisioner({ ca: d.ca, retry: { maxRetries: 2, delaySeconds: 0, maxRetryAfterSeconds: 5 } }),
+      ],
     },
   });
 });
@@ -56,9 +72,17 @@ afterAll(async () => {
   await d?.stop();
 });
 
-const audit = async (id: string) => (await h.sql`select action, details from audit_events where request_id = ${id} order by id`).map((r) => ({ action: r.action as string, details: r.details as Record<string, unknown> }));
+const audit = async (id: string) =>
+  (await h.sql`select action, details from audit_events where request_id = ${id} order by id`).map((r) => ({
+    action: r.action as string,
+    details: r.details as Record<string, unknown>,
+  }));
 const grantRita = async (justification: string) => {
-  const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['entra-prod-admins'], duration: '60', justification })) as [string];
+  const [id] = (await requestAccess(h, PEOPLE.requester, {
+    resources: ['entra-prod-admins'],
+    duration: '60',
+    justification,
+  })) as [string];
   await approve(h, PEOPLE.approver, id);
   await h.settle();
   return id;
@@ -73,7 +97,12 @@ describe('Entra ID group membership through Slack', () => {
     expect(allText(ready.blocks)).toContain('You are a member of the Entra ID group');
     expect(allText(ready.blocks)).toContain('rita.requester@contoso.onmicrosoft.com');
     expect(await targetOf(h, id)).toMatchObject({ status: 'active', state: { groupId: GROUP, userId: RITA } });
-    const secretsSeen = JSON.stringify([await h.sql`select * from audit_events`, await h.sql`select * from grant_targets`, await h.sql`select * from outbox`, h.logs]);
+    const secretsSeen = JSON.stringify([
+      await h.sql`select * from audit_events`,
+      await h.sql`select * from grant_targets`,
+      await h.sql`select * from outbox`,
+      h.logs,
+    ]);
     expect(secretsSeen).not.toContain(DOUBLE_CLIENT_SECRET);
 
     await revoke(h, PEOPLE.approver, id);
@@ -139,15 +168,24 @@ describe('Entra ID group membership through Slack', () => {
   it('an approved extension keeps the membership without touching Entra, and it still ends at the new end', async () => {
     const id = await grantRita('ENTRA-EXT');
     const [before] = await h.sql`select id, expires_at from grants where request_id = ${id}`;
-    const mine = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes(id) && allText(m.blocks).includes('You '))!;
+    const mine = h.slack
+      .dmsTo(PEOPLE.requester)
+      .find((m) => allText(m.blocks).includes(id) && allText(m.blocks).includes('You '))!;
     await h.driver.clickButton(PEOPLE.requester, { channel: mine.channel, ts: mine.ts }, 'request.extend');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
-    await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '120', 'extend.reason': 'ENTRA-EXT needs two more hours' });
+    await h.driver.submitView(PEOPLE.requester, modal.id, {
+      'extend.duration': '120',
+      'extend.reason': 'ENTRA-EXT needs two more hours',
+    });
     h.slack.clearViews(PEOPLE.requester);
     await h.settle();
     const [ext] = await h.sql`select id from access_requests where extends_request_id = ${id}`;
     const graphBefore = d.graphRequests().length;
-    await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, ext!.id as string), 'review.approve');
+    await h.driver.clickButton(
+      PEOPLE.approver,
+      approverMessage(h, PEOPLE.approver, ext!.id as string),
+      'review.approve',
+    );
     const tuning = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning');
     await h.driver.submitView(PEOPLE.approver, tuning.id, {});
     h.slack.clearViews(PEOPLE.approver);
@@ -156,7 +194,12 @@ describe('Entra ID group membership through Slack', () => {
     expect(after!.id).toBe(before!.id);
     expect((after!.expires_at as Date).getTime() - (before!.expires_at as Date).getTime()).toBe(120 * 60_000);
     expect(d.members(GROUP)).toEqual([RITA]);
-    expect(d.graphRequests().filter((r) => r.method !== 'GET').slice(graphBefore)).toEqual([]);
+    expect(
+      d
+        .graphRequests()
+        .filter((r) => r.method !== 'GET')
+        .slice(graphBefore),
+    ).toEqual([]);
     expect((await audit(id)).map((a) => a.action)).toContain('grant.extended_in_target');
 
     h.clock.advance(61); // past the first end: still a member
@@ -177,9 +220,14 @@ describe('Entra ID group membership through Slack', () => {
     rita.userPrincipalName = 'rr@contoso.onmicrosoft.com';
     try {
       const id = await grantRita('ENTRA-6');
-      expect(await targetOf(h, id)).toMatchObject({ status: 'failed', last_error: 'No Entra ID user has the e-mail rita@example.com.' });
+      expect(await targetOf(h, id)).toMatchObject({
+        status: 'failed',
+        last_error: 'No Entra ID user has the e-mail rita@example.com.',
+      });
       for (const person of [PEOPLE.requester, PEOPLE.approver]) {
-        expect(allText(h.slack.dmsTo(person).at(-1)!.blocks)).toContain('No Entra ID user has the e-mail rita@example.com.');
+        expect(allText(h.slack.dmsTo(person).at(-1)!.blocks)).toContain(
+          'No Entra ID user has the e-mail rita@example.com.',
+        );
       }
       expect(d.members(GROUP)).toEqual([]);
       expect(d.graphRequests().some((r) => r.method === 'POST' && r.path.includes('rita'))).toBe(false);
@@ -190,22 +238,38 @@ describe('Entra ID group membership through Slack', () => {
   });
 
   it('a requester with no e-mail in Slack is told so', async () => {
-    const [id] = (await requestAccess(h, PEOPLE.other, { resources: ['entra-prod-admins'], duration: '60', justification: 'ENTRA-7' })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.other, {
+      resources: ['entra-prod-admins'],
+      duration: '60',
+      justification: 'ENTRA-7',
+    })) as [string];
     await approve(h, PEOPLE.approver, id);
     await h.settle();
-    expect(await targetOf(h, id)).toMatchObject({ status: 'failed', last_error: 'The requester has no e-mail address in Slack, so no Entra ID user can be found for them.' });
+    expect(await targetOf(h, id)).toMatchObject({
+      status: 'failed',
+      last_error: 'The requester has no e-mail address in Slack, so no Entra ID user can be found for them.',
+    });
     expect(d.members(GROUP)).toEqual([]);
   });
 
   it('a wrong client secret is refused by Entra: the approver reads why, and the secret appears nowhere', async () => {
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['entra-misconfigured'], duration: '60', justification: 'ENTRA-8' })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['entra-misconfigured'],
+      duration: '60',
+      justification: 'ENTRA-8',
+    })) as [string];
     await approve(h, PEOPLE.approver, id);
     await h.settle();
     const target = await targetOf(h, id);
     expect(target).toMatchObject({ status: 'failed', last_error: expect.stringContaining('AADSTS7000215') });
     expect(allText(h.slack.dmsTo(PEOPLE.approver).at(-1)!.blocks)).toContain('refused the app');
     expect(d.members(GROUP)).toEqual([]);
-    const everywhere = JSON.stringify([await h.sql`select * from audit_events`, await h.sql`select * from grant_targets`, h.logs, h.slack.dmsTo(PEOPLE.approver)]);
+    const everywhere = JSON.stringify([
+      await h.sql`select * from audit_events`,
+      await h.sql`select * from grant_targets`,
+      h.logs,
+      h.slack.dmsTo(PEOPLE.approver),
+    ]);
     expect(everywhere).not.toContain('an-expired-secret-value');
   });
 });

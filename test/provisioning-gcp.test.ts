@@ -22,7 +22,11 @@ let h: Harness;
 
 beforeAll(async () => {
   sa = makeServiceAccount();
-  double = await startGcpDouble({ serviceAccounts: [sa], projects: ['payments-prod'], knownUsers: ['rita@example.com'] });
+  double = await startGcpDouble({
+    serviceAccounts: [sa],
+    projects: ['payments-prod'],
+    knownUsers: ['rita@example.com'],
+  });
   otherKey = makeServiceAccount(sa.email);
   stranger = await startGcpDouble({ serviceAccounts: [otherKey], projects: ['payments-prod'] });
   vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', sa.writeKeyFile(`${double.url}/token`));
@@ -55,11 +59,16 @@ afterAll(async () => {
   vi.unstubAllEnvs();
 });
 
-const grantOf = async (id: string) => (await h.sql`select id, expires_at from grants where request_id = ${id}`)[0] as { id: string; expires_at: Date };
-const cel = (d: Date) => `request.time < timestamp("${new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z')}")`;
-const bindingsFor = (grantId: string) => double.policy(PROJECT).bindings.filter((b) => b.condition?.title === `Access Requests grant ${grantId}`);
-const audit = async (id: string) => (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
-const ask = async (justification: string, who: string = PEOPLE.requester) => (await requestAccess(h, who, { resources: ['gcp-payments'], duration: '60', justification }))[0]!;
+const grantOf = async (id: string) =>
+  (await h.sql`select id, expires_at from grants where request_id = ${id}`)[0] as { id: string; expires_at: Date };
+const cel = (d: Date) =>
+  `request.time < timestamp("${new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z')}")`;
+const bindingsFor = (grantId: string) =>
+  double.policy(PROJECT).bindings.filter((b) => b.condition?.title === `Access Requests grant ${grantId}`);
+const audit = async (id: string) =>
+  (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
+const ask = async (justification: string, who: string = PEOPLE.requester) =>
+  (await requestAccess(h, who, { resources: ['gcp-payments'], duration: '60', justification }))[0]!;
 
 describe('Google Cloud IAM through Slack', () => {
   let id: string;
@@ -73,15 +82,28 @@ describe('Google Cloud IAM through Slack', () => {
     const grant = await grantOf(id);
     grantId = grant.id;
     expect(bindingsFor(grantId)).toEqual([
-      { role: 'roles/compute.viewer', members: [RITA], condition: { title: `Access Requests grant ${grantId}`, description: expect.stringContaining(`Made by Access Requests for ${id}`), expression: cel(grant.expires_at) } },
+      {
+        role: 'roles/compute.viewer',
+        members: [RITA],
+        condition: {
+          title: `Access Requests grant ${grantId}`,
+          description: expect.stringContaining(`Made by Access Requests for ${id}`),
+          expression: cel(grant.expires_at),
+        },
+      },
     ]);
     expect(double.hasAccess(RITA, 'roles/compute.viewer', h.clock.now())).toBe(true);
     expect(double.hasAccess(RITA, 'roles/compute.viewer', grant.expires_at)).toBe(false);
     expect(double.hasAccess(RITA, 'roles/logging.viewer', h.clock.now())).toBe(false);
-    const ready = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(id));
-    expect(allText(ready?.blocks)).toContain('roles/compute.viewer on Google Cloud project payments-prod as user:rita@example.com');
+    const ready = h.slack
+      .dmsTo(PEOPLE.requester)
+      .find((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(id));
+    expect(allText(ready?.blocks)).toContain(
+      'roles/compute.viewer on Google Cloud project payments-prod as user:rita@example.com',
+    );
     // Tokens stay out of the record.
-    for (const table of ['audit_events', 'grant_targets', 'outbox'] as const) expect(JSON.stringify(await h.sql`select * from ${h.sql(table)}`)).not.toMatch(/ya29\./);
+    for (const table of ['audit_events', 'grant_targets', 'outbox'] as const)
+      expect(JSON.stringify(await h.sql`select * from ${h.sql(table)}`)).not.toMatch(/ya29\./);
     expect(h.logs.join('\n')).not.toMatch(/ya29\.|PRIVATE KEY/);
   });
 
@@ -89,7 +111,10 @@ describe('Google Cloud IAM through Slack', () => {
     const before = await grantOf(id);
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id), 'request.extend');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
-    await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '120', 'extend.reason': 'INC-100 needs two more hours' });
+    await h.driver.submitView(PEOPLE.requester, modal.id, {
+      'extend.duration': '120',
+      'extend.reason': 'INC-100 needs two more hours',
+    });
     h.slack.clearViews(PEOPLE.requester);
     await h.settle();
     const [ext] = await h.sql`select id from access_requests where extends_request_id = ${id}`;
@@ -144,7 +169,11 @@ describe('Google Cloud IAM through Slack', () => {
 
     await revoke(h, PEOPLE.approver, next);
     expect(bindingsFor(grant.id)).toEqual([]);
-    const leftover = { role: 'roles/logging.viewer', members: [RITA], condition: { title, expression: cel(grant.expires_at) } };
+    const leftover = {
+      role: 'roles/logging.viewer',
+      members: [RITA],
+      condition: { title, expression: cel(grant.expires_at) },
+    };
     double.editPolicy(PROJECT, (bindings) => [...bindings, leftover]);
     expect(double.hasAccess(RITA, 'roles/logging.viewer', h.clock.now())).toBe(true);
     expect(await h.app.services.provisioning.reconcile()).toEqual({ reprovisioned: 0, removed: 1 });
@@ -165,12 +194,18 @@ describe('Google Cloud IAM through Slack', () => {
     await retryNow(h);
     const grant = await grantOf(next);
     expect(bindingsFor(grant.id)).toEqual([]);
-    expect(h.slack.dmsTo(PEOPLE.requester).some((m) => m.text.includes('keeps failing') && m.text.includes(next))).toBe(true);
+    expect(h.slack.dmsTo(PEOPLE.requester).some((m) => m.text.includes('keeps failing') && m.text.includes(next))).toBe(
+      true,
+    );
     expect((await audit(next)).filter((a) => a === 'grant.provision_attempt_failed')).toHaveLength(3);
     double.setDown(false);
     await retryNow(h);
     expect(bindingsFor(grant.id)).toHaveLength(1);
-    expect(h.slack.dmsTo(PEOPLE.requester).some((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(next))).toBe(true);
+    expect(
+      h.slack
+        .dmsTo(PEOPLE.requester)
+        .some((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(next)),
+    ).toBe(true);
     await revoke(h, PEOPLE.approver, next);
   });
 
@@ -181,8 +216,15 @@ describe('Google Cloud IAM through Slack', () => {
     await h.settle();
     const grant = await grantOf(next);
     expect(bindingsFor(grant.id)).toHaveLength(1);
-    expect(double.calls.filter((c) => c.method === 'setIamPolicy').slice(-2).map((c) => c.status)).toEqual([409, 200]);
-    expect(double.policy(PROJECT).bindings.some((b) => b.members.some((m) => m.startsWith('user:other-writer-')))).toBe(true);
+    expect(
+      double.calls
+        .filter((c) => c.method === 'setIamPolicy')
+        .slice(-2)
+        .map((c) => c.status),
+    ).toEqual([409, 200]);
+    expect(double.policy(PROJECT).bindings.some((b) => b.members.some((m) => m.startsWith('user:other-writer-')))).toBe(
+      true,
+    );
     await revoke(h, PEOPLE.approver, next);
   });
 
@@ -191,21 +233,39 @@ describe('Google Cloud IAM through Slack', () => {
     const next = await ask('INC-105', PEOPLE.other);
     await approve(h, PEOPLE.approver, next);
     await h.settle();
-    const [target] = await h.sql`select t.status, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${next}`;
-    const sentence = 'the requester has no e-mail address in their Slack profile, so no Google account can be named for them; nothing was granted';
+    const [target] =
+      await h.sql`select t.status, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${next}`;
+    const sentence =
+      'the requester has no e-mail address in their Slack profile, so no Google account can be named for them; nothing was granted';
     expect(target).toEqual({ status: 'failed', last_error: sentence });
-    for (const person of [PEOPLE.other, PEOPLE.approver]) expect(h.slack.dmsTo(person).some((m) => m.text.includes('could not be set up') && m.text.includes('no Google account can be named'))).toBe(true);
+    for (const person of [PEOPLE.other, PEOPLE.approver])
+      expect(
+        h.slack
+          .dmsTo(person)
+          .some((m) => m.text.includes('could not be set up') && m.text.includes('no Google account can be named')),
+      ).toBe(true);
     expect(double.calls.length).toBe(before);
   });
 
   it('a key Google does not accept: the token request is refused, the approver hears why, nothing is granted', async () => {
-    const [next] = await requestAccess(h, PEOPLE.requester, { resources: ['gcp-elsewhere'], duration: '60', justification: 'INC-106' });
+    const [next] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['gcp-elsewhere'],
+      duration: '60',
+      justification: 'INC-106',
+    });
     await approve(h, PEOPLE.approver, next!);
     await h.settle();
-    const [target] = await h.sql`select t.status, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${next!}`;
+    const [target] =
+      await h.sql`select t.status, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${next!}`;
     expect(target!.status).toBe('failed');
-    expect(target!.last_error).toContain("Google refused the bot's service-account credentials while reading the IAM policy of projects/payments-prod (invalid_grant: Invalid JWT Signature.)");
-    expect(h.slack.dmsTo(PEOPLE.approver).some((m) => m.text.includes('could not be set up') && m.text.includes('Invalid JWT Signature'))).toBe(true);
+    expect(target!.last_error).toContain(
+      "Google refused the bot's service-account credentials while reading the IAM policy of projects/payments-prod (invalid_grant: Invalid JWT Signature.)",
+    );
+    expect(
+      h.slack
+        .dmsTo(PEOPLE.approver)
+        .some((m) => m.text.includes('could not be set up') && m.text.includes('Invalid JWT Signature')),
+    ).toBe(true);
     expect(stranger.tokenRequests).toEqual([{ status: 400, error: 'invalid_grant: Invalid JWT Signature.' }]);
     expect(stranger.calls).toEqual([]);
   });

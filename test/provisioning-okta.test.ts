@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startOktaDouble, type OktaDouble } from '../src/sandbox/okta-double/okta-double.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, requestAccess, retryNow, revoke, statusOf, targetOf } from './support/journey-steps.js';
+import {
+  allText,
+  approve,
+  approverMessage,
+  requestAccess,
+  retryNow,
+  revoke,
+  statusOf,
+  targetOf,
+} from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -47,9 +56,11 @@ afterAll(async () => {
   await okta?.stop();
 });
 
-const ask = async (who: string, justification: string) => (await requestAccess(h, who, { resources: ['okta-prod-admins'], duration: '60', justification }))[0]!;
+const ask = async (who: string, justification: string) =>
+  (await requestAccess(h, who, { resources: ['okta-prod-admins'], duration: '60', justification }))[0]!;
 const isMember = () => okta.members(groupId).includes('rita@example.com');
-const actionsOf = async (id: string) => (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
+const actionsOf = async (id: string) =>
+  (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
 
 describe('an Okta group through Slack', () => {
   let id: string;
@@ -58,16 +69,23 @@ describe('an Okta group through Slack', () => {
     id = await ask(PEOPLE.requester, 'INC-71 admin console');
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'review.approve');
     const tuning = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
-    expect(tuning.view.blocks.some((b: { block_id?: string }) => String(b.block_id ?? '').endsWith('.okta-prod-admins'))).toBe(false);
+    expect(
+      tuning.view.blocks.some((b: { block_id?: string }) => String(b.block_id ?? '').endsWith('.okta-prod-admins')),
+    ).toBe(false);
     h.slack.clearViews(PEOPLE.approver);
     await approve(h, PEOPLE.approver, id);
     expect(await statusOf(h, id)).toBe('active');
     expect(isMember()).toBe(true);
     expect(okta.members(groupId)).toHaveLength(5);
-    const ready = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(id))!;
+    const ready = h.slack
+      .dmsTo(PEOPLE.requester)
+      .find((m) => allText(m.blocks).includes('is ready') && allText(m.blocks).includes(id))!;
     expect(allText(ready.blocks)).toContain('member of the Okta group Prod Admins as rita@example.com');
     const rita = okta.directory.userByLogin('rita@example.com')!;
-    expect(await targetOf(h, id)).toMatchObject({ status: 'active', state: { groupId, userId: rita.id, login: 'rita@example.com' } });
+    expect(await targetOf(h, id)).toMatchObject({
+      status: 'active',
+      state: { groupId, userId: rita.id, login: 'rita@example.com' },
+    });
     expect(await actionsOf(id)).toContain('grant.provisioned');
   });
 
@@ -79,10 +97,15 @@ describe('an Okta group through Slack', () => {
   });
 
   it('an extension keeps the membership (Okta has no end of its own to move)', async () => {
-    const mine = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes(id) && allText(m.blocks).includes('You '))!;
+    const mine = h.slack
+      .dmsTo(PEOPLE.requester)
+      .find((m) => allText(m.blocks).includes(id) && allText(m.blocks).includes('You '))!;
     await h.driver.clickButton(PEOPLE.requester, { channel: mine.channel, ts: mine.ts }, 'request.extend');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
-    await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '60', 'extend.reason': 'INC-71 still open' });
+    await h.driver.submitView(PEOPLE.requester, modal.id, {
+      'extend.duration': '60',
+      'extend.reason': 'INC-71 still open',
+    });
     h.slack.clearViews(PEOPLE.requester);
     await h.settle();
     const [ext] = await h.sql`select id from access_requests where extends_request_id = ${id}`;
@@ -164,7 +187,10 @@ describe('when Okta cannot help', () => {
     const id = await ask(PEOPLE.requester, 'INC-75');
     await approve(h, PEOPLE.approver, id);
     expect(isMember()).toBe(false);
-    expect(await targetOf(h, id)).toMatchObject({ status: 'pending', last_error: expect.stringContaining('rate limit') });
+    expect(await targetOf(h, id)).toMatchObject({
+      status: 'pending',
+      last_error: expect.stringContaining('rate limit'),
+    });
     okta.rateLimit(0);
     await retryNow(h);
     expect(isMember()).toBe(true);
@@ -180,7 +206,11 @@ describe('when Okta cannot help', () => {
     const sentence = 'No Okta user has the e-mail nina@example.com';
     expect(await targetOf(h, id)).toMatchObject({ status: 'failed', last_error: expect.stringContaining(sentence) });
     for (const person of [NEWBIE, PEOPLE.approver]) {
-      expect(h.slack.dmsTo(person).some((m) => allText(m.blocks).includes('could not be set up') && allText(m.blocks).includes(sentence))).toBe(true);
+      expect(
+        h.slack
+          .dmsTo(person)
+          .some((m) => allText(m.blocks).includes('could not be set up') && allText(m.blocks).includes(sentence)),
+      ).toBe(true);
     }
     expect(okta.members(groupId)).toEqual(before);
     expect(okta.requests.slice(seen).filter((r) => r.method !== 'GET')).toEqual([]);
@@ -189,8 +219,13 @@ describe('when Okta cannot help', () => {
   it('no e-mail in Slack at all: the same, with that sentence', async () => {
     const id = await ask(PEOPLE.other, 'INC-77');
     await approve(h, PEOPLE.approver, id);
-    expect(await targetOf(h, id)).toMatchObject({ status: 'failed', last_error: expect.stringContaining('no e-mail address in their Slack profile') });
-    expect(h.slack.dmsTo(PEOPLE.other).some((m) => allText(m.blocks).includes('no e-mail address in their Slack profile'))).toBe(true);
+    expect(await targetOf(h, id)).toMatchObject({
+      status: 'failed',
+      last_error: expect.stringContaining('no e-mail address in their Slack profile'),
+    });
+    expect(
+      h.slack.dmsTo(PEOPLE.other).some((m) => allText(m.blocks).includes('no e-mail address in their Slack profile')),
+    ).toBe(true);
     expect(okta.members(groupId)).toHaveLength(4);
   });
 
@@ -209,4 +244,3 @@ describe('when Okta cannot help', () => {
     expect(isMember()).toBe(false);
   });
 });
-

@@ -54,7 +54,11 @@ afterAll(async () => {
 
 describe('two replicas provisioning one grant at once', () => {
   it('the one that finishes second leaves the access in place', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['app-slow'], duration: '60', justification: 'INC-RACE' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['app-slow'],
+      duration: '60',
+      justification: 'INC-RACE',
+    });
     const held = new Promise<void>((r) => (arrived = r));
     holdNext = true;
     // Approve without waiting for the outbox: the first replica's provisioning call is held in the target.
@@ -76,7 +80,8 @@ describe('two replicas provisioning one grant at once', () => {
     expect(memory.calls.filter((c) => c.grantId === grantId && c.op === 'deprovision')).toHaveLength(0);
     const [target] = await h.sql`select status from grant_targets where grant_id = ${grantId}`;
     expect(target!.status).toBe('active');
-    const provisioned = await h.sql`select 1 from audit_events where request_id = ${id!} and action = 'grant.provisioned'`;
+    const provisioned =
+      await h.sql`select 1 from audit_events where request_id = ${id!} and action = 'grant.provisioned'`;
     expect(provisioned).toHaveLength(1);
   });
 });

@@ -44,7 +44,10 @@ describe('SSH access through Slack', () => {
     expect(modal.view.blocks.some((b: any) => b.block_id === 'request.ssh_key')).toBe(true);
     const res = await h.driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'deploy hotfix' });
     expect(res.json.errors['request.ssh_key']).toContain('paste it here');
-    const bad = await h.driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'deploy hotfix', 'request.ssh_key': '-----BEGIN OPENSSH PRIVATE KEY-----' });
+    const bad = await h.driver.submitView(PEOPLE.requester, modal.id, {
+      'request.justification': 'deploy hotfix',
+      'request.ssh_key': '-----BEGIN OPENSSH PRIVATE KEY-----',
+    });
     expect(bad.json.errors['request.ssh_key']).toContain('public key line');
     expect(await h.sql`select 1 from ssh_keys`).toHaveLength(0);
     h.slack.clearViews(PEOPLE.requester);
@@ -53,7 +56,11 @@ describe('SSH access through Slack', () => {
   it('approval signs a certificate for the tuned login users and the grant window, sent to the requester', async () => {
     await h.driver.command(PEOPLE.requester, '/access', 'request web-1');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'modal');
-    await h.driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'deploy hotfix', 'request.duration': '120', 'request.ssh_key': userPublicKey });
+    await h.driver.submitView(PEOPLE.requester, modal.id, {
+      'request.justification': 'deploy hotfix',
+      'request.duration': '120',
+      'request.ssh_key': userPublicKey,
+    });
     h.slack.clearViews(PEOPLE.requester);
     await h.settle();
     const [row] = await h.sql`select id from access_requests`;
@@ -68,29 +75,47 @@ describe('SSH access through Slack', () => {
     const ready = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('is ready'))!;
     const cert = /(ssh-ed25519-cert-v01@openssh\.com [A-Za-z0-9+/=]+)/.exec(allText(ready.blocks))![1]!;
     writeFileSync(join(dir, 'user-cert.pub'), `${cert}\n`);
-    const info = execFileSync('ssh-keygen', ['-L', '-f', join(dir, 'user-cert.pub')], { env: { ...process.env, TZ: 'UTC' } }).toString();
+    const info = execFileSync('ssh-keygen', ['-L', '-f', join(dir, 'user-cert.pub')], {
+      env: { ...process.env, TZ: 'UTC' },
+    }).toString();
     expect(info).toContain('Type: ssh-ed25519-cert-v01@openssh.com user certificate');
     expect(info).toContain(`Key ID: "access-request:${id}:${PEOPLE.requester}"`);
     expect(info).toMatch(/Principals: \n\s+deploy\n\s+ops\n/);
     const [grant] = await h.sql`select expires_at from grants where request_id = ${id}`;
     const validTo = /Valid: from \S+ to (\S+)/.exec(info)![1]!;
     expect(new Date(`${validTo}Z`).getTime()).toBe(Math.floor((grant!.expires_at as Date).getTime() / 1000) * 1000);
-    expect(await h.sql`select public_key from ssh_keys where user_id = ${PEOPLE.requester}`).toEqual([{ public_key: userPublicKey }]);
+    expect(await h.sql`select public_key from ssh_keys where user_id = ${PEOPLE.requester}`).toEqual([
+      { public_key: userPublicKey },
+    ]);
   });
 
   it('an admin cannot save a provisioner with a secret written in clear', async () => {
     await h.driver.appHomeOpened(PEOPLE.admin);
     await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.resources');
-    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.resource.add'), 2000, 'resources tab');
+    await until(
+      () => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.resource.add'),
+      2000,
+      'resources tab',
+    );
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.resource.add');
     const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'resource modal');
-    const res = await h.driver.submitView(PEOPLE.admin, modal.id, { 'ar.name': 'billing-db', 'ar.type': 'database', 'ar.provisioner': 'postgres', 'ar.settings': 'admin_url: postgres://postgres:hunter2@db/billing' });
+    const res = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      'ar.name': 'billing-db',
+      'ar.type': 'database',
+      'ar.provisioner': 'postgres',
+      'ar.settings': 'admin_url: postgres://postgres:hunter2@db/billing',
+    });
     expect(res.json.errors['ar.settings']).toContain('secret reference');
-    const ok = await h.driver.submitView(PEOPLE.admin, modal.id, { 'ar.settings': 'admin_url: env:BILLING_DB_ADMIN_URL\nhost: billing.internal' });
+    const ok = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      'ar.settings': 'admin_url: env:BILLING_DB_ADMIN_URL\nhost: billing.internal',
+    });
     expect(ok.status).toBe(200);
     const [row] = await h.sql`select provisioner from resources where name = 'billing-db'`;
-    expect(row!.provisioner).toEqual({ type: 'postgres', settings: { admin_url: 'env:BILLING_DB_ADMIN_URL', host: 'billing.internal' } });
+    expect(row!.provisioner).toEqual({
+      type: 'postgres',
+      settings: { admin_url: 'env:BILLING_DB_ADMIN_URL', host: 'billing.internal' },
+    });
     expect(JSON.stringify(await h.sql`select * from audit_events`)).not.toContain('hunter2');
   });
 });

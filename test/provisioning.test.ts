@@ -33,14 +33,21 @@ flows:
 beforeAll(async () => {
   target = await createTargetDatabase([[1, 100]]);
   targetDb = target.name;
-  h = await startHarness({ accessFile, app: { secretEnv: { TARGET_DB_ADMIN_URL: target.url }, extraProvisioners: [memory.provisioner] } });
+  h = await startHarness({
+    accessFile,
+    app: { secretEnv: { TARGET_DB_ADMIN_URL: target.url }, extraProvisioners: [memory.provisioner] },
+  });
 });
 afterAll(async () => {
   await h?.stop();
   await target?.drop();
 });
 
-const audit = async (id: string) => (await h.sql`select action, details from audit_events where request_id = ${id} order by id`).map((r) => ({ action: r.action as string, details: r.details as Record<string, unknown> }));
+const audit = async (id: string) =>
+  (await h.sql`select action, details from audit_events where request_id = ${id} order by id`).map((r) => ({
+    action: r.action as string,
+    details: r.details as Record<string, unknown>,
+  }));
 const roleExists = async (role: string) => {
   const sql = postgres(target.url, { onnotice: () => {}, max: 1 });
   try {
@@ -56,7 +63,11 @@ describe('grants become real: a temporary PostgreSQL role', () => {
   let password: string;
 
   it('approval creates the role and the requester gets the password once, in their DM', async () => {
-    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'INC-5' })) as [string];
+    [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'INC-5',
+    })) as [string];
     await approve(h, PEOPLE.approver, id, { 'tune.databases.prod-db': targetDb });
     await h.settle();
     const ready = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('is ready'))!;
@@ -113,19 +124,29 @@ async function passwordMatches(role: string, password: string): Promise<boolean>
 
 describe('the "access ready" DM is owed until Slack takes it', () => {
   const readyDms = () => h.slack.dmsTo(PEOPLE.requester).filter((m) => m.text.includes('is ready'));
-  const passwordIn = (m: { blocks: unknown[] }) => /Password for jit_[a-z0-9]+\*\\n```([A-Za-z0-9_-]{32})```/.exec(allText(m.blocks))![1]!;
+  const passwordIn = (m: { blocks: unknown[] }) =>
+    /Password for jit_[a-z0-9]+\*\\n```([A-Za-z0-9_-]{32})```/.exec(allText(m.blocks))![1]!;
   let id: string;
   let role: string;
 
   it('Slack refuses it: sent again with a fresh password, and only that one works', async () => {
-    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'OWED-1' })) as [string];
+    [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'OWED-1',
+    })) as [string];
     const before = readyDms().length;
     // Both tries of the first DM fail (WebClient retries once); nothing else is touched.
     h.slack.failNext('chat.postMessage', { status: 500 }, 2, (args) => String(args.text ?? '').includes('is ready'));
     await approve(h, PEOPLE.approver, id, { 'tune.databases.prod-db': targetDb });
     expect(readyDms()).toHaveLength(before);
-    const [owed] = await h.sql`select t.status, t.ready_sent_at, t.ready_note from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`;
-    expect(owed).toMatchObject({ status: 'active', ready_sent_at: null, ready_note: { secretLabel: expect.stringMatching(/^Password for jit_/) } });
+    const [owed] =
+      await h.sql`select t.status, t.ready_sent_at, t.ready_note from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`;
+    expect(owed).toMatchObject({
+      status: 'active',
+      ready_sent_at: null,
+      ready_note: { secretLabel: expect.stringMatching(/^Password for jit_/) },
+    });
     role = String(owed!.ready_note.secretLabel).replace('Password for ', '');
 
     await retryNow(h);
@@ -137,7 +158,8 @@ describe('the "access ready" DM is owed until Slack takes it', () => {
     expect(actions).toContain('grant.ready_attempt_failed');
     expect(actions).toContain('grant.secret_reissued');
     expect(JSON.stringify(await audit(id))).not.toContain(passwordIn(sent[0]!));
-    const [done] = await h.sql`select t.ready_sent_at from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`;
+    const [done] =
+      await h.sql`select t.ready_sent_at from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id}`;
     expect(done!.ready_sent_at).toBeInstanceOf(Date);
   });
 
@@ -164,10 +186,15 @@ describe('the "access ready" DM is owed until Slack takes it', () => {
 describe('when the target fails', () => {
   it('transient failures are retried with backoff; after three, requester and approvers are told; then it works', async () => {
     memory.failNext(3);
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'INC-6' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['app-one'],
+      duration: '60',
+      justification: 'INC-6',
+    });
     await approve(h, PEOPLE.approver, id!);
     await h.settle();
-    const [row] = await h.sql`select available_at > now() as later, attempts from outbox where topic = 'grant.provision' and request_id = ${id!}`;
+    const [row] =
+      await h.sql`select available_at > now() as later, attempts from outbox where topic = 'grant.provision' and request_id = ${id!}`;
     expect(row).toMatchObject({ later: true, attempts: 1 });
     await retryNow(h);
     await retryNow(h);
@@ -183,10 +210,15 @@ describe('when the target fails', () => {
 
   it('a target that says when to come back (a rate-limit reset) is retried then, not after the usual backoff', async () => {
     memory.failNext(1, false, 600);
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'INC-6b' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['app-one'],
+      duration: '60',
+      justification: 'INC-6b',
+    });
     await approve(h, PEOPLE.approver, id!);
     await h.settle();
-    const [row] = await h.sql`select extract(epoch from available_at - now())::int as wait from outbox where topic = 'grant.provision' and request_id = ${id!} and done_at is null`;
+    const [row] =
+      await h.sql`select extract(epoch from available_at - now())::int as wait from outbox where topic = 'grant.provision' and request_id = ${id!} and done_at is null`;
     expect(row!.wait as number).toBeGreaterThan(590);
     await retryNow(h);
     expect(await statusOf(h, id!)).toBe('active');
@@ -195,17 +227,26 @@ describe('when the target fails', () => {
 
   it('a permanent refusal is reported to requester and approvers, and not retried', async () => {
     memory.failNext(1, true);
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'INC-7' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['app-one'],
+      duration: '60',
+      justification: 'INC-7',
+    });
     await approve(h, PEOPLE.approver, id!);
     await h.settle();
-    const [t] = await h.sql`select t.status, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id!}`;
+    const [t] =
+      await h.sql`select t.status, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${id!}`;
     expect(t).toMatchObject({ status: 'failed', last_error: 'the target refused this grant' });
     expect(h.slack.dmsTo(PEOPLE.requester).at(-1)!.text).toContain('could not be set up');
     expect(await h.sql`select 1 from outbox where request_id = ${id!} and done_at is null`).toHaveLength(0);
   });
 
   it('removal is retried until it succeeds', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'INC-8' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['app-one'],
+      duration: '60',
+      justification: 'INC-8',
+    });
     await approve(h, PEOPLE.approver, id!);
     await h.settle();
     const [grant] = await h.sql`select id from grants where request_id = ${id!}`;
@@ -223,7 +264,11 @@ describe('when the target fails', () => {
 
 describe('reconcile', () => {
   it('puts back access that vanished from an active grant, and removes access left behind by an ended one', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '60', justification: 'INC-9' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['app-one'],
+      duration: '60',
+      justification: 'INC-9',
+    });
     await approve(h, PEOPLE.approver, id!);
     await h.settle();
     const [grant] = await h.sql`select id from grants where request_id = ${id!}`;
@@ -252,13 +297,18 @@ describe('several replicas on one database', () => {
     const second = await h.replica();
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) {
-      const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['app-one'], duration: '15', justification: `INC-R${i}` });
+      const [id] = await requestAccess(h, PEOPLE.requester, {
+        resources: ['app-one'],
+        duration: '15',
+        justification: `INC-R${i}`,
+      });
       ids.push(id!);
     }
     for (const id of ids) await approve(h, PEOPLE.approver, id);
     await Promise.all([h.settle(), second.jobs.drainOutbox()]);
     const grants = await h.sql`select id from grants where request_id in ${h.sql(ids)}`;
-    for (const g of grants) expect(memory.calls.filter((c) => c.grantId === g.id && c.op === 'provision')).toHaveLength(1);
+    for (const g of grants)
+      expect(memory.calls.filter((c) => c.grantId === g.id && c.op === 'provision')).toHaveLength(1);
 
     h.clock.advance(16);
     await Promise.all([h.app.jobs.expireNow(), second.jobs.expireNow()]);
@@ -267,7 +317,8 @@ describe('several replicas on one database', () => {
       expect(memory.calls.filter((c) => c.grantId === g.id && c.op === 'deprovision')).toHaveLength(1);
       expect(memory.has(g.id, 'app-one')).toBe(false);
     }
-    const expiries = await h.sql`select request_id, count(*)::int as n from audit_events where action = 'grant.expired' and request_id in ${h.sql(ids)} group by request_id`;
+    const expiries =
+      await h.sql`select request_id, count(*)::int as n from audit_events where action = 'grant.expired' and request_id in ${h.sql(ids)} group by request_id`;
     expect(expiries.map((e) => e.n)).toEqual(ids.map(() => 1));
   });
 });

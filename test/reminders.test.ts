@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessApp } from '../src/app.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, forgeClick, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import {
+  allText,
+  approve,
+  approverMessage,
+  forgeClick,
+  replyTo,
+  requestAccess,
+  statusOf,
+} from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 let h: Harness;
@@ -35,15 +43,19 @@ const tick = async (minutes: number) => {
   await h.settle();
 };
 /** Thread replies under a message (the double records `thread_ts` as threadTs). */
-const repliesTo = (where: { channel: string; ts: string }) => h.slack.messagesIn(where.channel).filter((m) => m.threadTs === where.ts);
+const repliesTo = (where: { channel: string; ts: string }) =>
+  h.slack.messagesIn(where.channel).filter((m) => m.threadTs === where.ts);
 const topLevel = (userId: string) => h.slack.dmsTo(userId).filter((m) => !m.threadTs);
-const actions = async (id: string) => (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
+const actions = async (id: string) =>
+  (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
 
 describe('reminders and escalation of a pending request', () => {
   let id: string;
 
   it('reminds each approver once, as a reply in the thread of their message, after remindAfterMinutes', async () => {
-    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification })) as [string];
+    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification })) as [
+      string,
+    ];
     const messages = [approverMessage(h, PEOPLE.approver, id), approverMessage(h, PEOPLE.dba, id)];
     const before = topLevel(PEOPLE.approver).length;
 
@@ -74,7 +86,9 @@ describe('reminders and escalation of a pending request', () => {
   });
 
   it('escalation approvers may not decide before the request is escalated', async () => {
-    const reply = await replyTo(h, () => forgeClick(h, PEOPLE.other, approverMessage(h, PEOPLE.approver, id), 'review.approve', id));
+    const reply = await replyTo(h, () =>
+      forgeClick(h, PEOPLE.other, approverMessage(h, PEOPLE.approver, id), 'review.approve', id),
+    );
     expect(reply.text).toBe('Only an approver of this request can do that.');
     expect(h.slack.dmsTo(PEOPLE.other).some((m) => allText(m.blocks).includes(id))).toBe(false);
     expect(await statusOf(h, id)).toBe('pending');
@@ -89,7 +103,8 @@ describe('reminders and escalation of a pending request', () => {
       expect(allText(message.blocks)).toContain('Escalated');
     }
     // Stored like the others, so later updates re-render them; the first approvers see the escalation too.
-    const refs = await h.sql`select user_id from slack_messages where request_id = ${id} and role = 'approver' order by id`;
+    const refs =
+      await h.sql`select user_id from slack_messages where request_id = ${id} and role = 'approver' order by id`;
     expect(refs.map((r) => r.user_id)).toEqual([PEOPLE.approver, PEOPLE.dba, PEOPLE.other, PEOPLE.admin]);
     expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain('Escalated');
     const [row] = await h.sql`select notified_approvers, escalated_at from access_requests where id = ${id}`;
@@ -114,7 +129,11 @@ describe('reminders and escalation of a pending request', () => {
 
 describe('pending TTL', () => {
   it('a request nobody decides expires after pendingTtlMinutes: requester told, messages updated, audited', async () => {
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['web-1'], duration: '60', justification })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['web-1'],
+      duration: '60',
+      justification,
+    })) as [string];
     await tick(239);
     expect(await statusOf(h, id)).not.toBe('timed_out');
 
@@ -127,12 +146,16 @@ describe('pending TTL', () => {
       expect(text).toContain('Expired without a decision');
       expect(text).not.toContain('review.approve');
     }
-    const requesterCopy = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('You requested access') && allText(m.blocks).includes(id))!;
+    const requesterCopy = h.slack
+      .dmsTo(PEOPLE.requester)
+      .find((m) => allText(m.blocks).includes('You requested access') && allText(m.blocks).includes(id))!;
     expect(allText(requesterCopy.blocks)).toContain('Expired without a decision');
     expect(await actions(id)).toContain('request.timed_out');
 
     // A late click on the old message changes nothing.
-    const reply = await replyTo(h, () => forgeClick(h, PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'review.approve', id));
+    const reply = await replyTo(h, () =>
+      forgeClick(h, PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'review.approve', id),
+    );
     expect(reply.text).toContain('expired without a decision');
     expect(await statusOf(h, id)).toBe('timed_out');
   });
@@ -140,9 +163,16 @@ describe('pending TTL', () => {
 
 describe('end warning', () => {
   it('warns the requester once, 10 minutes before the access ends, with the end time', async () => {
-    const [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification })) as [string];
+    const [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification,
+    })) as [string];
     await approve(h, PEOPLE.approver, id);
-    const warnings = () => h.slack.dmsTo(PEOPLE.requester).filter((m) => allText(m.blocks).includes('ends at') && allText(m.blocks).includes(id));
+    const warnings = () =>
+      h.slack
+        .dmsTo(PEOPLE.requester)
+        .filter((m) => allText(m.blocks).includes('ends at') && allText(m.blocks).includes(id));
     const [grant] = await h.sql`select expires_at from grants where request_id = ${id}`;
     const endUnix = Math.floor((grant!.expires_at as Date).getTime() / 1000);
 

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, myMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import {
+  allText,
+  approve,
+  approverMessage,
+  myMessage,
+  replyTo,
+  requestAccess,
+  statusOf,
+} from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 const memory = createMemoryProvisioner();
@@ -25,19 +33,25 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const ask = (justification: string) => requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification });
+const ask = (justification: string) =>
+  requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification });
 
 describe('cancel', () => {
   it('the requester withdraws a pending request; the approvers’ messages say so and lose their buttons', async () => {
     const [id] = await ask('INC-1');
-    const reply = await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.cancel'));
+    const reply = await replyTo(h, () =>
+      h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.cancel'),
+    );
     expect(reply.text).toContain(`Cancelled \`${id}\``);
     expect(await statusOf(h, id!)).toBe('cancelled');
     await h.settle();
     const text = allText(approverMessage(h, PEOPLE.approver, id!).message.blocks);
     expect(text).toContain('Cancelled by the requester');
     expect(text).not.toContain('review.approve');
-    expect((await h.sql`select actor from audit_events where request_id = ${id!} and action = 'request.cancelled'`)[0]!.actor).toBe(PEOPLE.requester);
+    expect(
+      (await h.sql`select actor from audit_events where request_id = ${id!} and action = 'request.cancelled'`)[0]!
+        .actor,
+    ).toBe(PEOPLE.requester);
   });
 
   it('nobody else can cancel it', async () => {
@@ -53,22 +67,32 @@ describe('cancel', () => {
 describe('nudge', () => {
   it('replies in the thread of each approver message, at most once per 30 minutes', async () => {
     const [id] = await ask('INC-3');
-    await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.nudge'));
+    await replyTo(h, () =>
+      h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.nudge'),
+    );
     await h.settle();
     for (const approver of [PEOPLE.approver, PEOPLE.dba]) {
       const top = approverMessage(h, approver, id!);
       const replies = h.slack.messagesIn(top.channel).filter((m) => m.threadTs === top.ts);
       expect(replies).toHaveLength(1);
-      expect(allText(replies[0]!.blocks)).toContain(`<@${PEOPLE.requester}> is still waiting for a decision on \`${id}\``);
+      expect(allText(replies[0]!.blocks)).toContain(
+        `<@${PEOPLE.requester}> is still waiting for a decision on \`${id}\``,
+      );
     }
-    const again = await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.nudge'));
+    const again = await replyTo(h, () =>
+      h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.nudge'),
+    );
     expect(again.text).toMatch(/you can nudge again in 30 minutes/);
     h.clock.advance(31);
-    await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.nudge'));
+    await replyTo(h, () =>
+      h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.nudge'),
+    );
     await h.settle();
     const top = approverMessage(h, PEOPLE.approver, id!);
     expect(h.slack.messagesIn(top.channel).filter((m) => m.threadTs === top.ts)).toHaveLength(2);
-    expect(await h.sql`select 1 from audit_events where request_id = ${id!} and action = 'request.nudged'`).toHaveLength(2);
+    expect(
+      await h.sql`select 1 from audit_events where request_id = ${id!} and action = 'request.nudged'`,
+    ).toHaveLength(2);
   });
 });
 
@@ -80,11 +104,15 @@ describe('extend', () => {
     const [before] = await h.sql`select id, expires_at from grants where request_id = ${id!}`;
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.extend');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
-    const res = await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '120', 'extend.reason': 'INC-4 needs another two hours' });
+    const res = await h.driver.submitView(PEOPLE.requester, modal.id, {
+      'extend.duration': '120',
+      'extend.reason': 'INC-4 needs another two hours',
+    });
     expect(res.json.view.title.text).toBe('Extension asked');
     h.slack.clearViews(PEOPLE.requester);
     await h.settle();
-    const [ext] = await h.sql`select id, kind, extends_request_id, status from access_requests where extends_request_id = ${id!}`;
+    const [ext] =
+      await h.sql`select id, kind, extends_request_id, status from access_requests where extends_request_id = ${id!}`;
     expect(ext).toMatchObject({ kind: 'extension', status: 'pending' });
     expect(allText(approverMessage(h, PEOPLE.dba, ext!.id).message.blocks)).toContain(`asks to extend \`${id}\` by 2h`);
 
@@ -102,7 +130,9 @@ describe('extend', () => {
     expect(memory.calls.filter((c) => c.grantId === before!.id).map((c) => c.op)).toEqual(['provision', 'extend']);
     expect(memory.has(before!.id, 'prod-db')).toBe(true);
     expect(allText(h.slack.dmsTo(PEOPLE.requester).at(-1)!.blocks)).toContain('approved your extension');
-    const actions = (await h.sql`select action from audit_events where request_id = ${id!} order by id`).map((r) => r.action);
+    const actions = (await h.sql`select action from audit_events where request_id = ${id!} order by id`).map(
+      (r) => r.action,
+    );
     expect(actions).toContain('grant.extended');
     expect(actions).toContain('grant.extended_in_target');
   });
@@ -125,7 +155,9 @@ describe('release', () => {
     await approve(h, PEOPLE.approver, id!);
     await h.settle();
     const [grant] = await h.sql`select id from grants where request_id = ${id!}`;
-    const reply = await replyTo(h, () => h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.release'));
+    const reply = await replyTo(h, () =>
+      h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.release'),
+    );
     expect(reply.text).toContain(`Released \`${id}\``);
     await h.settle();
     expect(await statusOf(h, id!)).toBe('revoked');

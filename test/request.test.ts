@@ -20,17 +20,42 @@ async function openModal(user: string, text = 'request') {
 
 describe('the request form is validated again on the server', () => {
   const raw = (resources: string[], duration: string | null, justification: string | null) => ({
-    'request.resources': { 'request.resources.select': { type: 'multi_static_select', selected_options: resources.map((value) => ({ text: { type: 'plain_text', text: value }, value })) } },
-    'request.duration': { 'request.duration.select': { type: 'static_select', selected_option: duration === null ? null : { text: { type: 'plain_text', text: duration }, value: duration } } },
+    'request.resources': {
+      'request.resources.select': {
+        type: 'multi_static_select',
+        selected_options: resources.map((value) => ({ text: { type: 'plain_text', text: value }, value })),
+      },
+    },
+    'request.duration': {
+      'request.duration.select': {
+        type: 'static_select',
+        selected_option: duration === null ? null : { text: { type: 'plain_text', text: duration }, value: duration },
+      },
+    },
     'request.justification': { 'request.justification.input': { type: 'plain_text_input', value: justification } },
   });
 
   it.each([
-    ['a resource no flow lets this person request', raw(['grafana'], '60', 'why'), 'request.resources', 'You cannot request “grafana”.'],
+    [
+      'a resource no flow lets this person request',
+      raw(['grafana'], '60', 'why'),
+      'request.resources',
+      'You cannot request “grafana”.',
+    ],
     ['an unknown resource', raw(['nope'], '60', 'why'), 'request.resources', 'You cannot request “nope”.'],
     ['no resource', raw([], '60', 'why'), 'request.resources', 'Pick at least one resource.'],
-    ['a duration over the flow maximum', raw(['prod-db'], '600', 'why'), 'request.duration', 'prod-db can be requested for at most 8h.'],
-    ['a duration that is not a number', raw(['prod-db'], 'forever', 'why'), 'request.duration', 'Pick how long you need access.'],
+    [
+      'a duration over the flow maximum',
+      raw(['prod-db'], '600', 'why'),
+      'request.duration',
+      'prod-db can be requested for at most 8h.',
+    ],
+    [
+      'a duration that is not a number',
+      raw(['prod-db'], 'forever', 'why'),
+      'request.duration',
+      'Pick how long you need access.',
+    ],
     ['an empty justification', raw(['prod-db'], '60', '   '), 'request.justification', 'Say why you need this access.'],
   ])('%s is shown under its field and nothing is stored', async (_name, values, block, message) => {
     const modal = await openModal(PEOPLE.requester);
@@ -43,9 +68,14 @@ describe('the request form is validated again on the server', () => {
   });
 
   it('resources of two flows become two requests, each to its own approvers', async () => {
-    const ids = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db', 'staging-db'], duration: '60', justification: 'migration dry run' });
+    const ids = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db', 'staging-db'],
+      duration: '60',
+      justification: 'migration dry run',
+    });
     expect(ids).toHaveLength(2);
-    const rows = await h.sql`select r.flow_name, r.notified_approvers, array_agg(rr.name order by rr.name) as resources from access_requests r join request_resources rr on rr.request_id = r.id where r.id in ${h.sql(ids)} group by r.id order by r.flow_name`;
+    const rows =
+      await h.sql`select r.flow_name, r.notified_approvers, array_agg(rr.name order by rr.name) as resources from access_requests r join request_resources rr on rr.request_id = r.id where r.id in ${h.sql(ids)} group by r.id order by r.flow_name`;
     expect(rows.map((r) => [r.flow_name, r.resources, r.notified_approvers])).toEqual([
       ['staging-self-service', ['staging-db'], [PEOPLE.approver]],
       ['support-prod', ['prod-db'], [PEOPLE.approver, PEOPLE.dba]],
@@ -55,7 +85,9 @@ describe('the request form is validated again on the server', () => {
   it('names a resource the person cannot request when preselecting it', async () => {
     const modal = await openModal(PEOPLE.requester, 'request grafana');
     expect(allText(modal.view.blocks)).toContain('`grafana` is not something you can request');
-    expect(modal.view.blocks.find((b: any) => b.block_id === 'request.resources').element.initial_options).toBeUndefined();
+    expect(
+      modal.view.blocks.find((b: any) => b.block_id === 'request.resources').element.initial_options,
+    ).toBeUndefined();
   });
 
   it('tells someone whom no flow names that there is nothing to request', async () => {
@@ -66,14 +98,20 @@ describe('the request form is validated again on the server', () => {
 
   it('a member of a requester group sees exactly the tagged resources', async () => {
     const modal = await openModal(PEOPLE.supporter);
-    const options = modal.view.blocks.find((b: any) => b.block_id === 'request.resources').element.options.map((o: any) => o.value);
+    const options = modal.view.blocks
+      .find((b: any) => b.block_id === 'request.resources')
+      .element.options.map((o: any) => o.value);
     expect(options).toEqual(['k8s-prod', 'prod-db', 'web-1']);
   });
 });
 
 describe('following requests', () => {
   it('`/access pending` shows an approver what waits for them, with working buttons', async () => {
-    const [id] = await requestAccess(h, PEOPLE.supporter, { resources: ['web-1'], duration: '30', justification: 'deploy hotfix' });
+    const [id] = await requestAccess(h, PEOPLE.supporter, {
+      resources: ['web-1'],
+      duration: '30',
+      justification: 'deploy hotfix',
+    });
     const reply = await replyTo(h, () => h.driver.command(PEOPLE.dba, '/access', 'pending'));
     expect(reply.response_type).toBe('ephemeral');
     expect(allText(reply.blocks)).toContain(id);
@@ -117,8 +155,13 @@ describe('following requests', () => {
 });
 
 describe('the same form sent twice', () => {
-  const picks = { 'request.resources': ['prod-db', 'staging-db'], 'request.duration': '60', 'request.justification': 'TWICE-1: sent again' };
-  const made = () => h.sql`select id from access_requests where justification = ${picks['request.justification']} order by id`;
+  const picks = {
+    'request.resources': ['prod-db', 'staging-db'],
+    'request.duration': '60',
+    'request.justification': 'TWICE-1: sent again',
+  };
+  const made = () =>
+    h.sql`select id from access_requests where justification = ${picks['request.justification']} order by id`;
 
   it('after Slack lost the first answer: the second gets the same requests, nothing new is made or sent', async () => {
     h.slack.clearViews(PEOPLE.requester);
@@ -151,7 +194,11 @@ describe('the same form sent twice', () => {
     const justification = 'TWICE-2: double click';
     await h.driver.command(PEOPLE.requester, '/access', 'request');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
-    const results = await Promise.all([1, 2].map(() => h.driver.submitView(PEOPLE.requester, modal.id, { ...picks, 'request.justification': justification })));
+    const results = await Promise.all(
+      [1, 2].map(() =>
+        h.driver.submitView(PEOPLE.requester, modal.id, { ...picks, 'request.justification': justification }),
+      ),
+    );
     expect(results.map((r) => r.json?.response_action)).toEqual(['update', 'update']);
     expect(await h.sql`select id from access_requests where justification = ${justification}`).toHaveLength(2);
     h.slack.clearViews(PEOPLE.requester);
@@ -159,7 +206,8 @@ describe('the same form sent twice', () => {
 });
 
 describe('only signed requests are served', () => {
-  const body = 'token=x&team_id=T0TEAM&user_id=U0REQ&command=%2Faccess&text=list&response_url=http%3A%2F%2F127.0.0.1%2Fx&trigger_id=1.2.3';
+  const body =
+    'token=x&team_id=T0TEAM&user_id=U0REQ&command=%2Faccess&text=list&response_url=http%3A%2F%2F127.0.0.1%2Fx&trigger_id=1.2.3';
   const now = () => Math.floor(Date.now() / 1000);
 
   it('an unsigned request gets 401', async () => {
@@ -168,13 +216,19 @@ describe('only signed requests are served', () => {
   });
 
   it('a badly signed request gets 401', async () => {
-    const res = await h.driver.raw(body, 'application/x-www-form-urlencoded', { signature: signSlackRequest('wrong-secret', now(), body), timestamp: String(now()) });
+    const res = await h.driver.raw(body, 'application/x-www-form-urlencoded', {
+      signature: signSlackRequest('wrong-secret', now(), body),
+      timestamp: String(now()),
+    });
     expect(res.status).toBe(401);
   });
 
   it('a stale (replayed) request gets 401 even with a valid signature', async () => {
     const old = now() - 600;
-    const res = await h.driver.raw(body, 'application/x-www-form-urlencoded', { signature: signSlackRequest(SIGNING_SECRET, old, body), timestamp: String(old) });
+    const res = await h.driver.raw(body, 'application/x-www-form-urlencoded', {
+      signature: signSlackRequest(SIGNING_SECRET, old, body),
+      timestamp: String(old),
+    });
     expect(res.status).toBe(401);
   });
 

@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, submitRaw, approve, approverMessage, countRows, forgeClick, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
+import {
+  allText,
+  submitRaw,
+  approve,
+  approverMessage,
+  countRows,
+  forgeClick,
+  replyTo,
+  requestAccess,
+  statusOf,
+} from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 let h: Harness;
@@ -33,7 +43,8 @@ describe('deny', () => {
     }
     const notice = h.slack.dmsTo(PEOPLE.requester).at(-1)!;
     expect(allText(notice.blocks)).toContain(`<@${PEOPLE.dba}> denied your request`);
-    const [audit] = await h.sql`select actor, details from audit_events where request_id = ${id!} and action = 'request.denied'`;
+    const [audit] =
+      await h.sql`select actor, details from audit_events where request_id = ${id!} and action = 'request.denied'`;
     expect(audit).toMatchObject({ actor: PEOPLE.dba, details: { reason: 'Use the staging box <@U0OTHER>' } });
   });
 });
@@ -63,7 +74,14 @@ describe('a request is decided once', () => {
     const modals: string[] = [];
     for (let i = 0; i < 10; i++) {
       await h.driver.clickButton(PEOPLE.approver, where, 'review.approve');
-      const top = await until(() => { const t = h.slack.topView(PEOPLE.approver); return t && !modals.includes(t.id) && t; }, 2000, 'modal');
+      const top = await until(
+        () => {
+          const t = h.slack.topView(PEOPLE.approver);
+          return t && !modals.includes(t.id) && t;
+        },
+        2000,
+        'modal',
+      );
       modals.push(top.id);
       h.slack.clearViews(PEOPLE.approver);
     }
@@ -71,9 +89,13 @@ describe('a request is decided once', () => {
     const results = await Promise.all(modals.map((m) => submitRaw(h, PEOPLE.approver, m)));
     expect(results.filter((r) => r.status === 200)).toHaveLength(10);
     expect(await h.sql`select id from grants where request_id = ${id!}`).toHaveLength(1);
-    expect(await h.sql`select id from audit_events where request_id = ${id!} and action = 'request.approved'`).toHaveLength(1);
+    expect(
+      await h.sql`select id from audit_events where request_id = ${id!} and action = 'request.approved'`,
+    ).toHaveLength(1);
     await h.settle();
-    const notices = h.slack.dmsTo(PEOPLE.requester).filter((m) => allText(m.blocks).includes(`approved your request \`${id}\``));
+    const notices = h.slack
+      .dmsTo(PEOPLE.requester)
+      .filter((m) => allText(m.blocks).includes(`approved your request \`${id}\``));
     expect(notices).toHaveLength(1);
   });
 });
@@ -84,13 +106,21 @@ describe('who may decide', () => {
     // A forged click: the message is not theirs, but a click only carries an id.
     const where = approverMessage(h, PEOPLE.approver, id!);
     const reply = await replyTo(h, () => forgeClick(h, PEOPLE.other, where, 'review.approve', id!));
-    expect(reply).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: 'Only an approver of this request can do that.' });
+    expect(reply).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: 'Only an approver of this request can do that.',
+    });
     expect(h.slack.topView(PEOPLE.other)).toBeUndefined();
     expect(await statusOf(h, id!)).toBe('pending');
   });
 
   it('a forged tuning submission from a non-approver is refused inside the decision', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['grafana'], duration: '60', justification }).catch(() => [undefined]);
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['grafana'],
+      duration: '60',
+      justification,
+    }).catch(() => [undefined]);
     // grafana is not requestable by this flow (tag observability): the request must have been refused.
     expect(id).toBeUndefined();
     const [pid] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification });
@@ -115,7 +145,9 @@ describe('who may decide', () => {
     const [row] = await h.sql`select notified_approvers from access_requests where id = ${id!}`;
     expect(row!.notified_approvers).toEqual([PEOPLE.dba]);
     // A forged Approve click by the requester on the DB team's message.
-    const reply = await replyTo(h, () => forgeClick(h, PEOPLE.approver, approverMessage(h, PEOPLE.dba, id!), 'review.approve', id!));
+    const reply = await replyTo(h, () =>
+      forgeClick(h, PEOPLE.approver, approverMessage(h, PEOPLE.dba, id!), 'review.approve', id!),
+    );
     expect(reply.text).toBe("You can't approve or deny your own request.");
     expect(await statusOf(h, id!)).toBe('pending');
   });
@@ -137,7 +169,10 @@ describe('who may decide', () => {
 describe('revoke', () => {
   it('an approver ends an active grant early with `/access revoke <id>`; others are refused', async () => {
     const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['k8s-prod'], duration: '120', justification });
-    const res = await approve(h, PEOPLE.approver, id!, { 'tune.namespaces.k8s-prod': 'payments', 'tune.role.k8s-prod': 'edit' });
+    const res = await approve(h, PEOPLE.approver, id!, {
+      'tune.namespaces.k8s-prod': 'payments',
+      'tune.role.k8s-prod': 'edit',
+    });
     expect(res.status).toBe(200);
     const grantsBefore = await countRows(h, 'grants');
 
@@ -188,7 +223,11 @@ describe('expiry is driven from the database', () => {
 describe('hostile input stays inside Slack limits', () => {
   it('a maximal justification full of markup still renders every message and modal', async () => {
     const nasty = '<!channel> & <@U0APPR>\n'.repeat(90).slice(0, 2000);
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db', 'web-1', 'k8s-prod'], duration: '60', justification: nasty });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db', 'web-1', 'k8s-prod'],
+      duration: '60',
+      justification: nasty,
+    });
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
     const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning modal');
     expect(allText(modal.view)).not.toContain('<!channel>');
@@ -200,8 +239,14 @@ describe('hostile input stays inside Slack limits', () => {
   });
 
   it('a guest cannot approve, even with a forged click', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'x' });
-    const reply = await replyTo(h, () => forgeClick(h, PEOPLE.guest, approverMessage(h, PEOPLE.approver, id!), 'review.approve', id!));
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'x',
+    });
+    const reply = await replyTo(h, () =>
+      forgeClick(h, PEOPLE.guest, approverMessage(h, PEOPLE.approver, id!), 'review.approve', id!),
+    );
     expect(reply.text).toContain("Guests can't request or approve access");
     expect(await statusOf(h, id!)).toBe('pending');
   });
@@ -211,10 +256,22 @@ describe('hostile input stays inside Slack limits', () => {
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
     const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning modal');
     const bad = await h.driver.submitView(PEOPLE.approver, modal.id, { 'tune.login.web-1': 'root; rm -rf /' });
-    expect(bad.json).toEqual({ response_action: 'errors', errors: { 'tune.login.web-1': 'Use names made of letters, digits, _ . @ - only.' } });
-    const none = await h.driver.submitView(PEOPLE.approver, modal.id, { 'tune.include': [], 'tune.login.web-1': 'ubuntu' });
-    expect(none.json).toEqual({ response_action: 'errors', errors: { 'tune.include': 'Keep at least one resource, or deny the request instead.' } });
-    const missing = await h.driver.submitView(PEOPLE.approver, modal.id, { 'tune.include': ['web-1'], 'tune.login.web-1': '' });
+    expect(bad.json).toEqual({
+      response_action: 'errors',
+      errors: { 'tune.login.web-1': 'Use names made of letters, digits, _ . @ - only.' },
+    });
+    const none = await h.driver.submitView(PEOPLE.approver, modal.id, {
+      'tune.include': [],
+      'tune.login.web-1': 'ubuntu',
+    });
+    expect(none.json).toEqual({
+      response_action: 'errors',
+      errors: { 'tune.include': 'Keep at least one resource, or deny the request instead.' },
+    });
+    const missing = await h.driver.submitView(PEOPLE.approver, modal.id, {
+      'tune.include': ['web-1'],
+      'tune.login.web-1': '',
+    });
     expect(missing.json.errors).toEqual({ 'tune.login.web-1': 'Name at least one login user.' });
     expect(await statusOf(h, id!)).toBe('pending');
     h.slack.clearViews(PEOPLE.approver);

@@ -12,7 +12,16 @@ import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
  * Without Chromium this fails: a browser journey that silently skips proves nothing.
  */
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SHOTS = fileURLToPath(new URL('../test-artifacts/sandbox/', import.meta.url));
 const WAIT = { timeout: 10_000 };
 
@@ -32,7 +41,9 @@ const actAs = async (name: string) => {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}. Install Debian's package (apt-get install chromium); .ci/run does this as root. This test fails rather than skips.`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}. Install Debian's package (apt-get install chromium); .ci/run does this as root. This test fails rather than skips.`,
+    );
   }
   mkdirSync(SHOTS, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-data-'));
@@ -40,7 +51,12 @@ beforeAll(async () => {
   dirs.push(dataDir, profile);
   sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
   // A fresh profile every run: nothing cached or remembered from an earlier run.
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 860 } });
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 860 },
+  });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 60_000);
@@ -100,17 +116,26 @@ describe('the sandbox in a browser', () => {
     await shot('05-tuning-modal');
     await tuning.getByRole('button', { name: 'Approve', exact: true }).click();
     await tuning.waitFor({ state: 'detached', ...WAIT });
-    await messages().getByText(/Approved by/).first().waitFor(WAIT);
+    await messages()
+      .getByText(/Approved by/)
+      .first()
+      .waitFor(WAIT);
     await shot('06-approver-after');
 
     // Rita is told, and her App Home shows the active grant.
     await actAs('Rita Requester');
-    await messages().getByText(/granted/i).first().waitFor(WAIT);
+    await messages()
+      .getByText(/granted/i)
+      .first()
+      .waitFor(WAIT);
     expect(await messages().innerText()).toMatch(/15m/);
     await shot('07-requester-approved-dm');
     await page.getByRole('tab', { name: 'Home' }).click();
     const home = page.locator('#home');
-    await home.getByText(/active/).first().waitFor(WAIT);
+    await home
+      .getByText(/active/)
+      .first()
+      .waitFor(WAIT);
     expect(await home.innerText()).toContain('prod-db');
 
     // The webhook provisioner delivered the grant to the built-in receiver, signature verified.
@@ -123,7 +148,10 @@ describe('the sandbox in a browser', () => {
     // The fast clock: 15 minutes later the grant has ended, and the receiver heard of it.
     await page.locator('#advance-minutes').fill('16');
     await page.getByRole('button', { name: 'Advance clock' }).click();
-    await home.getByText(/expired/).first().waitFor(WAIT);
+    await home
+      .getByText(/expired/)
+      .first()
+      .waitFor(WAIT);
     await page.locator('#webhooks li[data-type="grant.revoked"]').waitFor(WAIT);
     await shot('09-after-expiry');
 
@@ -192,10 +220,12 @@ describe('the sandbox in a browser', () => {
     expect(text).toContain('self-approval allowed');
     // The row's overflow menu (⋯) sends block_actions like Slack's menu does.
     await flow.getByRole('combobox', { name: 'More actions' }).selectOption({ label: 'Disable' });
-    await home.locator('.block.section', { hasText: 'db-readers' }).getByText(/disabled/).waitFor(WAIT);
+    await home
+      .locator('.block.section', { hasText: 'db-readers' })
+      .getByText(/disabled/)
+      .waitFor(WAIT);
     await shot('11-admin-flow-disabled');
     expect(await page.locator('.unrendered').count()).toBe(0);
     expect(pageErrors).toEqual([]);
   }, 30_000);
 });
-

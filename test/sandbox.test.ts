@@ -15,7 +15,9 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-api-'));
-  sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-real-one-ignored' } });
+  sandbox = await startSandbox({
+    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-real-one-ignored' },
+  });
   base = `http://127.0.0.1:${sandbox.port}`;
 }, 60_000);
 
@@ -25,10 +27,15 @@ afterAll(async () => {
 });
 
 const post = async (path: string, body: unknown, contentType = 'application/json') => {
-  const res = await fetch(`${base}/sandbox/api/${path}`, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify(body) });
+  const res = await fetch(`${base}/sandbox/api/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 };
-const state = async (user: string) => (await (await fetch(`${base}/sandbox/api/state?user=${user}`)).json()) as Record<string, any>;
+const state = async (user: string) =>
+  (await (await fetch(`${base}/sandbox/api/state?user=${user}`)).json()) as Record<string, any>;
 const dm = (s: Record<string, any>) => s.conversations.find((c: any) => c.kind === 'dm');
 
 describe('the sandbox', () => {
@@ -52,7 +59,11 @@ describe('the sandbox', () => {
   it('lets the guest try, and shows the bot refusing them', async () => {
     await post('command', { user: SANDBOX_PEOPLE.guest, text: '/access request' });
     // The bot acks first and answers through the response_url, as Slack lets it.
-    const reply = await until(() => sandbox.slack.ephemeralsTo(SANDBOX_PEOPLE.guest)[0], 3000, 'the reply to the guest');
+    const reply = await until(
+      () => sandbox.slack.ephemeralsTo(SANDBOX_PEOPLE.guest)[0],
+      3000,
+      'the reply to the guest',
+    );
     const s = await state(SANDBOX_PEOPLE.guest);
     expect(s.modals).toEqual([]);
     expect(dm(s).messages).toEqual([expect.objectContaining({ ephemeral: true, ts: reply.ts })]);
@@ -60,11 +71,19 @@ describe('the sandbox', () => {
   });
 
   it('answers other commands the way Slack does', async () => {
-    expect((await post('command', { user: SANDBOX_PEOPLE.requester, text: '/deploy now' })).body.notice).toBe('/deploy is not a valid command. Try /access help.');
+    expect((await post('command', { user: SANDBOX_PEOPLE.requester, text: '/deploy now' })).body.notice).toBe(
+      '/deploy is not a valid command. Try /access help.',
+    );
   });
 
   it('refuses what a person could not do in Slack, with the reason', async () => {
-    const res = await post('action', { user: SANDBOX_PEOPLE.requester, surface: { channel: 'D0RITA', ts: '1.000001' }, blockId: 'x', actionId: 'review.approve', kind: 'button' });
+    const res = await post('action', {
+      user: SANDBOX_PEOPLE.requester,
+      surface: { channel: 'D0RITA', ts: '1.000001' },
+      blockId: 'x',
+      actionId: 'review.approve',
+      kind: 'button',
+    });
     expect(res.status).toBe(409);
     expect(res.body.error).toContain('does not exist');
     expect((await post('command', { user: 'U0NOBODY', text: '/access help' })).status).toBe(400);
@@ -79,8 +98,17 @@ describe('the sandbox', () => {
 
   it('the webhook receiver refuses an event signed with another secret and lists it as refused', async () => {
     const payload = JSON.stringify({ type: 'grant.activated', data: {} });
-    const headers = signWebhookEvent(`whsec_${Buffer.from('not-the-sandbox-secret-000').toString('base64')}`, 'msg_forged', payload, new Date());
-    const res = await fetch(`${base}/sandbox/webhooks`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: payload });
+    const headers = signWebhookEvent(
+      `whsec_${Buffer.from('not-the-sandbox-secret-000').toString('base64')}`,
+      'msg_forged',
+      payload,
+      new Date(),
+    );
+    const res = await fetch(`${base}/sandbox/webhooks`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: payload,
+    });
     expect(res.status).toBe(401);
     const [latest] = (await state(SANDBOX_PEOPLE.requester)).webhooks;
     expect(latest).toMatchObject({ verified: false, id: 'msg_forged', type: 'unverified' });
@@ -112,15 +140,30 @@ describe('the sandbox', () => {
     slack.clearViews(requester);
     await driver.command(requester, '/access', 'request');
     const form = await until(() => slack.topView(requester), 3000, 'the request form');
-    await driver.submitView(requester, form.id, { 'request.resources': ['aws-prod', 'gcp-sandbox', 'okta-support-admins', 'entra-finance-analysts'], 'request.duration': '60', 'request.justification': 'INC-42: check the billing alarms' });
+    await driver.submitView(requester, form.id, {
+      'request.resources': ['aws-prod', 'gcp-sandbox', 'okta-support-admins', 'entra-finance-analysts'],
+      'request.duration': '60',
+      'request.justification': 'INC-42: check the billing alarms',
+    });
     slack.clearViews(requester);
     await sandbox.app.jobs.drainOutbox();
-    const message = await until(() => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes('okta-support-admins')), 3000, 'the approver message');
+    const message = await until(
+      () => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes('okta-support-admins')),
+      3000,
+      'the approver message',
+    );
     await driver.clickButton(approver, { channel: message.channel, ts: message.ts }, 'review.approve');
     const tuning = await until(() => slack.topView(approver), 3000, 'the tuning modal');
-    await driver.submitView(approver, tuning.id, { 'tune.roles.aws-prod': ['Admin'], 'tune.roles.gcp-sandbox': ['roles/compute.viewer'] });
+    await driver.submitView(approver, tuning.id, {
+      'tune.roles.aws-prod': ['Admin'],
+      'tune.roles.gcp-sandbox': ['roles/compute.viewer'],
+    });
     slack.clearViews(approver);
-    await waitFor(async () => (await targets()).every((t) => t.items.length === 1), 10_000, 'the four grants in their targets');
+    await waitFor(
+      async () => (await targets()).every((t) => t.items.length === 1),
+      10_000,
+      'the four grants in their targets',
+    );
     const [aws, gcp, okta, entra] = await targets();
     expect(aws!.items).toEqual(['Rita Requester: Admin']);
     expect(gcp!.items[0]).toMatch(/^user:rita@example\.com: roles\/compute\.viewer while request\.time < timestamp\("/);
@@ -129,7 +172,11 @@ describe('the sandbox', () => {
 
     await post('clock', { minutes: 61 });
     await sandbox.app.jobs.expireNow();
-    await waitFor(async () => (await targets()).every((t) => t.items.length === 0), 10_000, 'the grants gone from their targets');
+    await waitFor(
+      async () => (await targets()).every((t) => t.items.length === 0),
+      10_000,
+      'the grants gone from their targets',
+    );
   }, 60_000);
 
   it('deactivating a person in Slack ends their grant in its target and takes them off the people list', async () => {
@@ -139,10 +186,18 @@ describe('the sandbox', () => {
     slack.clearViews(requester);
     await driver.command(requester, '/access', 'request');
     const form = await until(() => slack.topView(requester), 3000, 'the request form');
-    await driver.submitView(requester, form.id, { 'request.resources': ['okta-support-admins'], 'request.duration': '60', 'request.justification': 'INC-43: before leaving' });
+    await driver.submitView(requester, form.id, {
+      'request.resources': ['okta-support-admins'],
+      'request.duration': '60',
+      'request.justification': 'INC-43: before leaving',
+    });
     slack.clearViews(requester);
     await sandbox.app.jobs.drainOutbox();
-    const message = await until(() => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes('INC-43')), 3000, 'the approver message');
+    const message = await until(
+      () => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes('INC-43')),
+      3000,
+      'the approver message',
+    );
     await driver.clickButton(approver, { channel: message.channel, ts: message.ts }, 'review.approve');
     const tuning = await until(() => slack.topView(approver), 3000, 'the tuning modal');
     await driver.submitView(approver, tuning.id, {});

@@ -58,12 +58,17 @@ describe('the request form', () => {
     await h.driver.command(PEOPLE.requester, '/access', 'request');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
     h.slack.clearViews(PEOPLE.requester);
-    const block = (modal.view.blocks as { block_id?: string; optional?: boolean; element?: { type: string } }[]).find((b) => b.block_id === 'request.start');
+    const block = (modal.view.blocks as { block_id?: string; optional?: boolean; element?: { type: string } }[]).find(
+      (b) => b.block_id === 'request.start',
+    );
     expect(block).toMatchObject({ optional: true, element: { type: 'datetimepicker' } });
   });
 
   it('refuses a start in the past or more than 30 days ahead, under the field', async () => {
-    for (const [start, text] of [[unix(-5), 'in the future'], [unix(31 * 1440), 'at most 30 days']] as const) {
+    for (const [start, text] of [
+      [unix(-5), 'in the future'],
+      [unix(31 * 1440), 'at most 30 days'],
+    ] as const) {
       const { res } = await requestWithStart(start);
       expect(res.json?.response_action).toBe('errors');
       expect(res.json.errors['request.start']).toContain(text);
@@ -80,7 +85,9 @@ describe('a scheduled request approved now', () => {
   it('is stored with its start, shown to the approver, and granted from the start for the full duration', async () => {
     startsAt = unix(120);
     await requestWithStart(startsAt);
-    [{ id }] = (await h.sql`select id from access_requests order by created_at desc limit 1`) as unknown as [{ id: string }];
+    [{ id }] = (await h.sql`select id from access_requests order by created_at desc limit 1`) as unknown as [
+      { id: string },
+    ];
     const [request] = await h.sql`select starts_at from access_requests where id = ${id}`;
     expect((request!.starts_at as Date).getTime()).toBe(startsAt * 1000);
     expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain(`*Starts*\\n<!date^${startsAt}^`);
@@ -93,12 +100,15 @@ describe('a scheduled request approved now', () => {
     expect((grant!.expires_at as Date).getTime()).toBe((startsAt + 3600) * 1000);
     const notice = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('approved your request'))!;
     expect(allText(notice.blocks)).toContain(`starts <!date^${startsAt}^`);
-    expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain(`Access starts <!date^${startsAt}^`);
+    expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain(
+      `Access starts <!date^${startsAt}^`,
+    );
   });
 
   it('is neither provisioned nor authorized before its start', async () => {
     // The provisioning item waits in the outbox until the start.
-    const [item] = await h.sql`select available_at, done_at from outbox where topic = 'grant.provision' and payload->>'grantId' = ${grantId}`;
+    const [item] =
+      await h.sql`select available_at, done_at from outbox where topic = 'grant.provision' and payload->>'grantId' = ${grantId}`;
     expect((item!.available_at as Date).getTime()).toBe(startsAt * 1000);
     expect(item!.done_at).toBeNull();
     await h.app.services.authorizationIndex.reloadAll();
@@ -115,7 +125,9 @@ describe('a scheduled request approved now', () => {
     expect(decide()).toMatchObject({ allowed: true, grant: { id: grantId } });
     const ready = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('is ready'));
     expect(ready).toBeDefined();
-    const actions = (await h.sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action);
+    const actions = (await h.sql`select action from audit_events where request_id = ${id} order by id`).map(
+      (r) => r.action,
+    );
     expect(actions).toContain('grant.provisioned');
   });
 
@@ -134,7 +146,9 @@ describe('a scheduled request approved now', () => {
 describe('a scheduled start that passed before the approval', () => {
   it('starts at approval and is provisioned at once', async () => {
     await requestWithStart(unix(30));
-    const [{ id }] = (await h.sql`select id from access_requests order by created_at desc limit 1`) as unknown as [{ id: string }];
+    const [{ id }] = (await h.sql`select id from access_requests order by created_at desc limit 1`) as unknown as [
+      { id: string },
+    ];
     h.clock.advance(45);
     await approve(h, PEOPLE.approver, id);
     const [grant] = await h.sql`select id, starts_at, expires_at from grants where request_id = ${id}`;

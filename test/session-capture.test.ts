@@ -28,10 +28,17 @@ flows:
 `;
 
 beforeAll(async () => {
-  target = await createTargetDatabase([[1, 100], [2, 250]]);
+  target = await createTargetDatabase([
+    [1, 100],
+    [2, 250],
+  ]);
   targetDb = target.name;
   // Samples only when the test asks (captureNow), so what each sample sees is deterministic.
-  h = await startHarness({ accessFile, env: { SESSION_SAMPLE_SECONDS: '60' }, app: { secretEnv: { TARGET_DB_ADMIN_URL: target.url } } });
+  h = await startHarness({
+    accessFile,
+    env: { SESSION_SAMPLE_SECONDS: '60' },
+    app: { secretEnv: { TARGET_DB_ADMIN_URL: target.url } },
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -46,7 +53,11 @@ describe('built-in capture of postgres sessions', () => {
   let password: string;
 
   it('a postgres-provisioned grant gives the requester a role and a password', async () => {
-    [requestId] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'INC-31' })) as [string];
+    [requestId] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'INC-31',
+    })) as [string];
     await approve(h, PEOPLE.approver, requestId, { 'tune.databases.prod-db': targetDb });
     await h.settle();
     const text = allText(h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('is ready'))!.blocks);
@@ -72,7 +83,12 @@ describe('built-in capture of postgres sessions', () => {
     await pause(300);
     expect(await h.app.jobs.captureNow()).toMatchObject({ backends: 1, queriesAdded: 1 });
     const [open] = await h.app.services.sessions.sessionsOfRequest(requestId);
-    expect(open).toMatchObject({ source: 'postgres-capture', endedAt: null, clientAddress: '127.0.0.1', eventCount: 2 });
+    expect(open).toMatchObject({
+      source: 'postgres-capture',
+      endedAt: null,
+      clientAddress: '127.0.0.1',
+      eventCount: 2,
+    });
     const lastSeenBeforeClose = new Date();
     await pause(100);
     await user.end();
@@ -87,7 +103,14 @@ describe('built-in capture of postgres sessions', () => {
     const sessions = await h.app.services.sessions.sessionsOfRequest(requestId);
     expect(sessions).toHaveLength(1);
     const detail = (await h.app.services.sessions.sessionDetail(sessions[0]!.id))!;
-    expect(detail).toMatchObject({ source: 'postgres-capture', userId: PEOPLE.requester, resourceName: 'prod-db', finding: null, hasRecording: false, eventCount: 2 });
+    expect(detail).toMatchObject({
+      source: 'postgres-capture',
+      userId: PEOPLE.requester,
+      resourceName: 'prod-db',
+      finding: null,
+      hasRecording: false,
+      eventCount: 2,
+    });
     expect(detail.events.map((e) => [e.kind, e.text])).toEqual([
       ['query', q1],
       ['query', q2],
@@ -101,16 +124,24 @@ describe('built-in capture of postgres sessions', () => {
   });
 
   it('start and end are audited with counts but without the query texts', async () => {
-    const rows = await h.sql`select actor, action, details from audit_events where request_id = ${requestId} and action like 'session.%' order by id`;
+    const rows =
+      await h.sql`select actor, action, details from audit_events where request_id = ${requestId} and action like 'session.%' order by id`;
     expect(rows.map((r) => r.action)).toEqual(['session.recorded', 'session.ended']);
-    expect(rows[1]).toMatchObject({ actor: 'system', details: { events: 2, source: 'postgres-capture', resource: 'prod-db' } });
+    expect(rows[1]).toMatchObject({
+      actor: 'system',
+      details: { events: 2, source: 'postgres-capture', resource: 'prod-db' },
+    });
     expect(rows[0]!.details).toMatchObject({ database: targetDb });
     expect(JSON.stringify(await h.sql`select * from audit_events`)).not.toContain('from payments');
     expect(await h.app.jobs.captureNow()).toMatchObject({ backends: 0, sessionsEnded: 0 });
   });
 
   it('a resource whose admin URL cannot be resolved is logged and retried, and does not stop the others', async () => {
-    const [lost] = await requestAccess(h, PEOPLE.requester, { resources: ['lost-db'], duration: '60', justification: 'INC-32' });
+    const [lost] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['lost-db'],
+      duration: '60',
+      justification: 'INC-32',
+    });
     await approve(h, PEOPLE.approver, lost!);
     await h.settle();
     // Provisioning failed for good (the secret is missing), so there is no active target to sample.

@@ -34,7 +34,11 @@ describe('the bot in Socket Mode', () => {
 
   let id: string;
   it('request -> approve with tuning -> grant, every step as an envelope acked on the socket', async () => {
-    [id] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'SOCK-1: over the socket' })) as [string];
+    [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'SOCK-1: over the socket',
+    })) as [string];
     expect(await statusOf(h, id)).toBe('pending');
     expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toContain('review.approve');
     const res = await approve(h, PEOPLE.approver, id, { 'tune.duration': '30' });
@@ -52,7 +56,12 @@ describe('the bot in Socket Mode', () => {
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
     // A start in the past: refused under the field, by the server.
     const past = String(Math.floor(h.clock.now().getTime() / 1000) - 300);
-    const res = await h.driver.submitView(PEOPLE.requester, modal.id, { 'request.resources': ['prod-db'], 'request.duration': '60', 'request.justification': 'SOCK-2', 'request.start': past });
+    const res = await h.driver.submitView(PEOPLE.requester, modal.id, {
+      'request.resources': ['prod-db'],
+      'request.duration': '60',
+      'request.justification': 'SOCK-2',
+      'request.start': past,
+    });
     expect(res.json).toMatchObject({ response_action: 'errors' });
     expect(res.json.errors['request.start']).toContain('in the future');
     expect(h.slack.topView(PEOPLE.requester)?.view.blocks).toEqual(modal.view.blocks);
@@ -61,7 +70,11 @@ describe('the bot in Socket Mode', () => {
 
   it('App Home opens from an events_api envelope, and /access list answers through response_url', async () => {
     await h.driver.appHomeOpened(PEOPLE.requester);
-    await until(() => h.slack.calls('views.publish').some((c) => c.ok && c.args.user_id === PEOPLE.requester), 3000, 'the home tab');
+    await until(
+      () => h.slack.calls('views.publish').some((c) => c.ok && c.args.user_id === PEOPLE.requester),
+      3000,
+      'the home tab',
+    );
     expect(h.socket!.sent.some((e) => e.type === 'events_api')).toBe(true);
     const before = h.slack.responses().length;
     await h.driver.command(PEOPLE.requester, '/access', 'list');
@@ -81,7 +94,15 @@ describe('the bot in Socket Mode', () => {
   it('a wrong app-level token stops the bot at start-up with one sentence', async () => {
     const db = await createTestDatabase();
     try {
-      const config = parseConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_APP_TOKEN: 'xapp-1-wrong-token', SLACK_API_URL: h.slack.apiUrl, DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1' });
+      const config = parseConfig({
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_APP_TOKEN: 'xapp-1-wrong-token',
+        SLACK_API_URL: h.slack.apiUrl,
+        DATABASE_URL: db.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+      });
       const app = await createAccessApp({ config, logger: createLogger('silent') });
       await expect(app.start()).rejects.toThrow(/SLACK_APP_TOKEN/);
       await app.stop().catch(() => undefined);

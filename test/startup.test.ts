@@ -27,7 +27,11 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 /** Runs `src/main.ts` as a user would and returns how it ended. */
 async function startMain(env: Record<string, string>) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 20_000 });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: 20_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -37,7 +41,11 @@ async function startMain(env: Record<string, string>) {
 
 /** Starts `src/main.ts` and resolves with the first stdout match of `pattern`; the caller stops the child. */
 function spawnMain(env: Record<string, string>, pattern: RegExp) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -61,14 +69,19 @@ describe('start-up', () => {
   });
 
   it('starts the sandbox when no Slack credentials are set at all', async () => {
-    const { child, matched, exited } = spawnMain({ DATA_DIR: tempDir(), PORT: '0', LOG_LEVEL: 'silent' }, /Open (http:\/\/localhost:(\d+)\/sandbox)/);
+    const { child, matched, exited } = spawnMain(
+      { DATA_DIR: tempDir(), PORT: '0', LOG_LEVEL: 'silent' },
+      /Open (http:\/\/localhost:(\d+)\/sandbox)/,
+    );
     try {
       const [, url, port] = await matched;
       const page = await fetch(url!);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('SANDBOX');
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-      const state = (await (await fetch(`http://127.0.0.1:${port}/sandbox/api/state`)).json()) as { people: { role: string }[] };
+      const state = (await (await fetch(`http://127.0.0.1:${port}/sandbox/api/state`)).json()) as {
+        people: { role: string }[];
+      };
       expect(state.people.map((p) => p.role.split(':')[0])).toEqual(['Engineer', 'Ops', 'Ops', 'Admin', 'Guest']);
     } finally {
       child.kill('SIGTERM');
@@ -79,23 +92,54 @@ describe('start-up', () => {
   it('stops with the path of a wrong field in ACCESS_CONFIG, before touching Slack', async () => {
     const file = join(tempDir(), 'access.yml');
     writeFileSync(file, ACCESS_FILE.replace('max_duration: 8h', 'max_duration: soon'));
-    const res = await startMain({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, DATA_DIR: tempDir(), ACCESS_CONFIG: file, SLACK_API_URL: 'http://127.0.0.1:9/api/', LOG_LEVEL: 'silent' });
+    const res = await startMain({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      DATA_DIR: tempDir(),
+      ACCESS_CONFIG: file,
+      SLACK_API_URL: 'http://127.0.0.1:9/api/',
+      LOG_LEVEL: 'silent',
+    });
     expect(res.code).toBe(1);
-    expect(res.stderr.trim()).toBe('Cannot start: ACCESS_CONFIG: flows[0].max_duration: must be a duration like 30m, 8h or 1d');
+    expect(res.stderr.trim()).toBe(
+      'Cannot start: ACCESS_CONFIG: flows[0].max_duration: must be a duration like 30m, 8h or 1d',
+    );
   }, 60_000);
 
   it('stops with one sentence when ACCESS_CONFIG names PagerDuty but PAGERDUTY_API_TOKEN is not set', async () => {
     const file = join(tempDir(), 'access.yml');
-    writeFileSync(file, ACCESS_FILE.replace('approvers:  { users: [U0APPR], groups: [S0DBTEAM] }', 'approvers:  { users: [U0APPR], groups: [S0DBTEAM], on_call: { pagerduty: { escalation_policies: [PXYZ123] } } }'));
-    const res = await startMain({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, DATA_DIR: tempDir(), ACCESS_CONFIG: file, SLACK_API_URL: 'http://127.0.0.1:9/api/', LOG_LEVEL: 'silent' });
+    writeFileSync(
+      file,
+      ACCESS_FILE.replace(
+        'approvers:  { users: [U0APPR], groups: [S0DBTEAM] }',
+        'approvers:  { users: [U0APPR], groups: [S0DBTEAM], on_call: { pagerduty: { escalation_policies: [PXYZ123] } } }',
+      ),
+    );
+    const res = await startMain({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      DATA_DIR: tempDir(),
+      ACCESS_CONFIG: file,
+      SLACK_API_URL: 'http://127.0.0.1:9/api/',
+      LOG_LEVEL: 'silent',
+    });
     expect(res.code).toBe(1);
-    expect(res.stderr.trim()).toBe('Cannot start: ACCESS_CONFIG: flows[0] (support-prod) asks PagerDuty who is on call, but PAGERDUTY_API_TOKEN is not set.');
+    expect(res.stderr.trim()).toBe(
+      'Cannot start: ACCESS_CONFIG: flows[0] (support-prod) asks PagerDuty who is on call, but PAGERDUTY_API_TOKEN is not set.',
+    );
   }, 60_000);
 
   it('says so when Slack rejects the token', async () => {
     const slack = await FakeSlack.start({ botToken: 'xoxb-the-right-one', scopes: APP_SCOPES, users: USERS });
     try {
-      const res = await startMain({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, DATA_DIR: tempDir(), SLACK_API_URL: slack.apiUrl, LOG_LEVEL: 'silent', PORT: '0' });
+      const res = await startMain({
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        DATA_DIR: tempDir(),
+        SLACK_API_URL: slack.apiUrl,
+        LOG_LEVEL: 'silent',
+        PORT: '0',
+      });
       expect(res.code).toBe(1);
       expect(res.stderr).toContain('Cannot start: Slack rejected the bot token (invalid_auth). Check SLACK_BOT_TOKEN.');
       expect(res.stderr).not.toContain(BOT_TOKEN);
@@ -121,7 +165,15 @@ describe('the embedded database (PGlite, no DATABASE_URL)', () => {
     const boot = async () => {
       const app = await createAccessApp({ config, logger: createLogger('silent'), accessFileText: ACCESS_FILE });
       const { port } = await app.start();
-      return { app, port, driver: new SlackDriver({ eventsUrl: `http://127.0.0.1:${port}/slack/events`, signingSecret: SIGNING_SECRET, slack }) };
+      return {
+        app,
+        port,
+        driver: new SlackDriver({
+          eventsUrl: `http://127.0.0.1:${port}/slack/events`,
+          signingSecret: SIGNING_SECRET,
+          slack,
+        }),
+      };
     };
     try {
       let { app, port, driver } = await boot();

@@ -12,14 +12,17 @@ const flag = (name: string) => {
   const i = rest.indexOf(`--${name}`);
   return i >= 0 ? rest[i + 1] : undefined;
 };
-const usage = 'usage: npm run audit -- verify [--expect-head ID:HASH] | export --from DATE --to DATE --format jsonl|csv [--out FILE]';
+const usage =
+  'usage: npm run audit -- verify [--expect-head ID:HASH] | export --from DATE --to DATE --format jsonl|csv [--out FILE]';
 
 async function main(): Promise<number> {
   if (command !== 'verify' && command !== 'export') {
     process.stderr.write(`${usage}\n`);
     return 2;
   }
-  const database = await openDatabase(process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { dataDir: process.env.DATA_DIR || './.data' });
+  const database = await openDatabase(
+    process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : { dataDir: process.env.DATA_DIR || './.data' },
+  );
   try {
     if (command === 'verify') {
       const head = flag('expect-head');
@@ -29,7 +32,9 @@ async function main(): Promise<number> {
         process.stdout.write(`BROKEN after ${report.checked} good events: ${report.problem}\n`);
         return 1;
       }
-      process.stdout.write(`OK: ${report.checked} events, chain head ${report.head ? `${report.head.id}:${report.head.hash}` : '(empty)'}\n`);
+      process.stdout.write(
+        `OK: ${report.checked} events, chain head ${report.head ? `${report.head.id}:${report.head.hash}` : '(empty)'}\n`,
+      );
       return 0;
     }
     const format = flag('format') ?? 'jsonl';

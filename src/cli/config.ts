@@ -38,7 +38,11 @@ async function exportCommand(args: string[]): Promise<void> {
   try {
     const [resources, flows] = await Promise.all([listResources(database.db), listFlows(database.db)]);
     const where = database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${dataDir})`;
-    text = exportAccessFile(resources, flows, `Exported ${new Date().toISOString()} from ${where} by \`npm run config -- export\`.`);
+    text = exportAccessFile(
+      resources,
+      flows,
+      `Exported ${new Date().toISOString()} from ${where} by \`npm run config -- export\`.`,
+    );
   } catch (error) {
     if (isMissingTable(error)) {
       await database.close();

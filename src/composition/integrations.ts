@@ -18,18 +18,36 @@ export interface Integrations {
 export function buildIntegrations(config: Config, logger: Logger): Integrations {
   const onCall = createOnCallDirectory(
     {
-      pagerduty: config.PAGERDUTY_API_TOKEN ? createPagerDutyClient({ url: config.PAGERDUTY_API_URL, token: config.PAGERDUTY_API_TOKEN, logger }) : null,
-      opsgenie: config.OPSGENIE_API_KEY ? createOpsgenieClient({ url: config.OPSGENIE_API_URL, apiKey: config.OPSGENIE_API_KEY, logger }) : null,
+      pagerduty: config.PAGERDUTY_API_TOKEN
+        ? createPagerDutyClient({ url: config.PAGERDUTY_API_URL, token: config.PAGERDUTY_API_TOKEN, logger })
+        : null,
+      opsgenie: config.OPSGENIE_API_KEY
+        ? createOpsgenieClient({ url: config.OPSGENIE_API_URL, apiKey: config.OPSGENIE_API_KEY, logger })
+        : null,
     },
     { ttlMs: config.ON_CALL_CACHE_SECONDS * 1000 },
   );
   const tickets =
-    config.JIRA_BASE_URL && config.JIRA_EMAIL && config.JIRA_API_TOKEN ? jiraTracker({ baseUrl: config.JIRA_BASE_URL, email: config.JIRA_EMAIL, apiToken: config.JIRA_API_TOKEN }, logger) : null;
+    config.JIRA_BASE_URL && config.JIRA_EMAIL && config.JIRA_API_TOKEN
+      ? jiraTracker(
+          { baseUrl: config.JIRA_BASE_URL, email: config.JIRA_EMAIL, apiToken: config.JIRA_API_TOKEN },
+          logger,
+        )
+      : null;
   return { onCall, tickets };
 }
 
 /** The company's OpenID provider for identity linking and step-up (docs/identity.md); null without OIDC_ISSUER. */
 export function buildOpenIdProvider(config: Config, logger: Logger, publicUrl: () => string) {
   if (!config.OIDC_ISSUER || !config.OIDC_CLIENT_ID) return null;
-  return openIdProvider({ issuer: config.OIDC_ISSUER, clientId: config.OIDC_CLIENT_ID, clientSecret: config.OIDC_CLIENT_SECRET, scopes: config.OIDC_SCOPES, redirectUri: () => `${publicUrl()}/oidc/callback` }, logger);
+  return openIdProvider(
+    {
+      issuer: config.OIDC_ISSUER,
+      clientId: config.OIDC_CLIENT_ID,
+      clientSecret: config.OIDC_CLIENT_SECRET,
+      scopes: config.OIDC_SCOPES,
+      redirectUri: () => `${publicUrl()}/oidc/callback`,
+    },
+    logger,
+  );
 }

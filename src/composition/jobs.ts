@@ -23,7 +23,14 @@ export interface JobWork {
  * grant's end), lifecycle steps, the audit head log and stream, reconcile, the offboarding check and
  * session capture. `now` runs one of them at once and waits (tests and the sandbox).
  */
-export function buildJobs(input: { config: Config; logger: Logger; clock: Clock; database: Database; services: Services; work: JobWork }) {
+export function buildJobs(input: {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: Database;
+  services: Services;
+  work: JobWork;
+}) {
   const { config, logger, clock, database, services, work } = input;
   const loops: Record<string, Loop | undefined> = {};
   let expiryWake: NodeJS.Timeout | undefined;
@@ -40,11 +47,13 @@ export function buildJobs(input: { config: Config; logger: Logger; clock: Clock;
     const next = await nextGrantEnd(database.db);
     clearTimeout(expiryWake);
     const wait = next ? next.getTime() - clock.now().getTime() : Infinity;
-    if (wait < config.EXPIRY_INTERVAL_SECONDS * 1000) expiryWake = setTimeout(() => loops.expiry?.kick(), Math.max(0, wait) + 5).unref();
+    if (wait < config.EXPIRY_INTERVAL_SECONDS * 1000)
+      expiryWake = setTimeout(() => loops.expiry?.kick(), Math.max(0, wait) + 5).unref();
   }
 
   async function start() {
-    const every = (name: string, run: () => Promise<unknown>, ms: number) => (loops[name] = startLoop(name, run, ms, logger));
+    const every = (name: string, run: () => Promise<unknown>, ms: number) =>
+      (loops[name] = startLoop(name, run, ms, logger));
     every('outbox', () => drainOutbox(database.db, work.deliver, logger, config.OUTBOX_LEASE_SECONDS), 2000);
     every('expiry', expireAndPlan, config.EXPIRY_INTERVAL_SECONDS * 1000);
     every('lifecycle', work.lifecycle, config.LIFECYCLE_INTERVAL_SECONDS * 1000);
@@ -54,14 +63,27 @@ export function buildJobs(input: { config: Config; logger: Logger; clock: Clock;
     every('reconcile', work.reconcile, config.RECONCILE_INTERVAL_SECONDS * 1000);
     // Holders of active grants whom Slack deactivated while no user_change reached us (the bot was down).
     every('offboarding', () => services.offboarding.reconcile(), config.RECONCILE_INTERVAL_SECONDS * 1000).kick();
-    every('session-capture', async () => (lastCapture = await services.capture.captureOnce()), config.SESSION_SAMPLE_SECONDS * 1000);
+    every(
+      'session-capture',
+      async () => (lastCapture = await services.capture.captureOnce()),
+      config.SESSION_SAMPLE_SECONDS * 1000,
+    );
     loops.outbox!.kick();
   }
 
   async function stop() {
     await loops.outbox?.stop();
     clearTimeout(expiryWake);
-    for (const name of ['expiry', 'lifecycle', 'reconcile', 'offboarding', 'session-capture', 'audit-head', 'audit-stream']) await loops[name]?.stop();
+    for (const name of [
+      'expiry',
+      'lifecycle',
+      'reconcile',
+      'offboarding',
+      'session-capture',
+      'audit-head',
+      'audit-stream',
+    ])
+      await loops[name]?.stop();
   }
 
   return {

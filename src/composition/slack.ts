@@ -20,7 +20,12 @@ import { registerSlack } from '../slack/register.js';
 import type { Services } from './services.js';
 
 /** Bolt (HTTP receiver or Socket Mode), the Web API clients and the directory of people and groups. */
-export function buildSlackClients(config: Config, logger: Logger, metrics: PrometheusMetrics, botIdentity?: { botId: string; botUserId: string }) {
+export function buildSlackClients(
+  config: Config,
+  logger: Logger,
+  metrics: PrometheusMetrics,
+  botIdentity?: { botId: string; botUserId: string },
+) {
   const clients = createSlackClients(config, logger, metrics.slackCall, botIdentity);
   return { ...clients, directory: createSlackDirectory(clients.directoryClient, { logger }) };
 }
@@ -43,13 +48,38 @@ export function buildSlackSide(input: {
 }) {
   const { config, logger, deps, clients, services } = input;
   const { app, background, directory } = clients;
-  const { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, identity } = services;
+  const { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, identity } =
+    services;
   // Use cases only: the listeners never see the database, the sessions store or the provisioners.
-  const slackDeps: SlackDeps = { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, identity, auditLink: input.auditLink, logger, clock: deps.clock };
+  const slackDeps: SlackDeps = {
+    requests,
+    reviews,
+    grants,
+    admin,
+    home,
+    profile,
+    actions,
+    extensions,
+    breakGlass,
+    apiKeys,
+    audit,
+    identity,
+    auditLink: input.auditLink,
+    logger,
+    clock: deps.clock,
+  };
   const pacer = createPacer(slackBudgets(config.SLACK_UPDATES_PER_MINUTE, config.SLACK_HOME_PUBLISHES_PER_MINUTE));
   // Every 429 pauses that method for all callers, not just the one WebClient retried.
-  for (const client of [app.client, background]) client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, { url }: { url: string }) => pacer.pause(url.split('/').pop() ?? '', retrySec));
-  const messenger = createSlackMessenger(background, logger, (userId) => publishHome(slackDeps, background, userId), pacer);
+  for (const client of [app.client, background])
+    client.on(WebClientEvent.RATE_LIMITED, (retrySec: number, { url }: { url: string }) =>
+      pacer.pause(url.split('/').pop() ?? '', retrySec),
+    );
+  const messenger = createSlackMessenger(
+    background,
+    logger,
+    (userId) => publishHome(slackDeps, background, userId),
+    pacer,
+  );
   const notifications = createNotificationService(input.database.db, messenger, {
     admins: config.ACCESS_ADMINS,
     person: async (userId) => {

@@ -28,7 +28,9 @@ export async function appendAudit(db: Executor, event: AuditEvent): Promise<void
     const prevHash = last?.hash ?? GENESIS;
     // Round-trip the details through JSON: what is hashed is exactly what jsonb will give back.
     const details = JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>;
-    await tx.insert(auditEvents).values({ ...event, details, prevHash, hash: chainHash(prevHash, { ...event, details }) });
+    await tx
+      .insert(auditEvents)
+      .values({ ...event, details, prevHash, hash: chainHash(prevHash, { ...event, details }) });
   };
   if (isTransaction(db)) await write(db);
   else await db.transaction(write);
@@ -46,15 +48,30 @@ const storedColumns = {
 };
 
 export async function auditTrail(db: Executor, requestId: string): Promise<StoredEvent[]> {
-  return db.select(storedColumns).from(auditEvents).where(eq(auditEvents.requestId, requestId)).orderBy(asc(auditEvents.id));
+  return db
+    .select(storedColumns)
+    .from(auditEvents)
+    .where(eq(auditEvents.requestId, requestId))
+    .orderBy(asc(auditEvents.id));
 }
 
 /** Events after `afterId` in id order (for verifying and streaming in batches). */
 export async function auditAfter(db: Executor, afterId: number, limit: number): Promise<StoredEvent[]> {
-  return db.select(storedColumns).from(auditEvents).where(gt(auditEvents.id, afterId)).orderBy(asc(auditEvents.id)).limit(limit);
+  return db
+    .select(storedColumns)
+    .from(auditEvents)
+    .where(gt(auditEvents.id, afterId))
+    .orderBy(asc(auditEvents.id))
+    .limit(limit);
 }
 
-export async function auditBetween(db: Executor, from: Date, to: Date, afterId: number, limit: number): Promise<StoredEvent[]> {
+export async function auditBetween(
+  db: Executor,
+  from: Date,
+  to: Date,
+  afterId: number,
+  limit: number,
+): Promise<StoredEvent[]> {
   return db
     .select(storedColumns)
     .from(auditEvents)
@@ -64,7 +81,11 @@ export async function auditBetween(db: Executor, from: Date, to: Date, afterId: 
 }
 
 export async function auditHead(db: Executor): Promise<{ id: number; hash: string } | null> {
-  const [row] = await db.select({ id: auditEvents.id, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
+  const [row] = await db
+    .select({ id: auditEvents.id, hash: auditEvents.hash })
+    .from(auditEvents)
+    .orderBy(desc(auditEvents.id))
+    .limit(1);
   return row ?? null;
 }
 
@@ -81,5 +102,8 @@ export async function auditStreamCursor(db: Executor): Promise<number> {
 
 /** Moves the audit stream's cursor forward (never back: two replicas may race). */
 export async function advanceAuditStream(db: Executor, lastId: number): Promise<void> {
-  await db.insert(auditStream).values({ id: 1, lastId }).onConflictDoUpdate({ target: auditStream.id, set: { lastId: sql`greatest(${auditStream.lastId}, ${lastId})` } });
+  await db
+    .insert(auditStream)
+    .values({ id: 1, lastId })
+    .onConflictDoUpdate({ target: auditStream.id, set: { lastId: sql`greatest(${auditStream.lastId}, ${lastId})` } });
 }

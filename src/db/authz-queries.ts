@@ -34,7 +34,13 @@ export interface ApiKeyRow {
 
 export async function liveApiKeys(db: Executor): Promise<ApiKeyRow[]> {
   return db
-    .select({ id: apiKeys.id, name: apiKeys.name, secretHash: apiKeys.secretHash, createdBy: apiKeys.createdBy, createdAt: apiKeys.createdAt })
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      secretHash: apiKeys.secretHash,
+      createdBy: apiKeys.createdBy,
+      createdAt: apiKeys.createdAt,
+    })
     .from(apiKeys)
     .where(isNull(apiKeys.revokedAt));
 }
@@ -45,7 +51,11 @@ export async function insertApiKey(tx: Executor, row: Omit<ApiKeyRow, 'createdAt
 }
 
 export async function revokeApiKey(tx: Executor, id: string, at: Date): Promise<boolean> {
-  const rows = await tx.update(apiKeys).set({ revokedAt: at }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning({ id: apiKeys.id });
+  const rows = await tx
+    .update(apiKeys)
+    .set({ revokedAt: at })
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning({ id: apiKeys.id });
   await tx.execute(sql`select pg_notify(${API_KEYS_CHANNEL}, ${id})`);
   return rows.length > 0;
 }

@@ -27,7 +27,10 @@ export function createCatalogCache(db: Db): CatalogCache {
   const currentVersion = coalescedRead(readVersion);
 
   async function readVersion(): Promise<number> {
-    const [row] = await db.select({ version: catalogVersion.version }).from(catalogVersion).where(eq(catalogVersion.id, 1));
+    const [row] = await db
+      .select({ version: catalogVersion.version })
+      .from(catalogVersion)
+      .where(eq(catalogVersion.id, 1));
     return row?.version ?? 0;
   }
 

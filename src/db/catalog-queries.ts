@@ -18,7 +18,10 @@ const resourceColumns = {
 
 export type { FlowRow, ResourceRow } from '../domain/catalog.js';
 
-const toResource = (r: { type: string } & Omit<ResourceRow, 'type'>): ResourceRow => ({ ...r, type: r.type as ResourceType });
+const toResource = (r: { type: string } & Omit<ResourceRow, 'type'>): ResourceRow => ({
+  ...r,
+  type: r.type as ResourceType,
+});
 
 export async function listResources(db: Executor): Promise<ResourceRow[]> {
   const rows = await db.select(resourceColumns).from(resources).orderBy(asc(resources.name));
@@ -66,7 +69,15 @@ export async function upsertResource(db: Executor, id: string, input: ResourceIn
     .values({ id, ...input, managedBy, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({
       target: resources.name,
-      set: { type: input.type, tags: input.tags, description: input.description, defaults: input.defaults, provisioner: input.provisioner, managedBy, updatedAt: now },
+      set: {
+        type: input.type,
+        tags: input.tags,
+        description: input.description,
+        defaults: input.defaults,
+        provisioner: input.provisioner,
+        managedBy,
+        updatedAt: now,
+      },
     });
 }
 
@@ -85,7 +96,12 @@ export async function deleteFileManagedExcept(db: Executor, keepResources: strin
     .returning({ name: flows.name });
   const removedResources = await db
     .delete(resources)
-    .where(and(eq(resources.managedBy, 'file'), keepResources.length ? notInArray(resources.name, keepResources) : undefined))
+    .where(
+      and(
+        eq(resources.managedBy, 'file'),
+        keepResources.length ? notInArray(resources.name, keepResources) : undefined,
+      ),
+    )
     .returning({ name: resources.name });
   return { flows: removedFlows.map((r) => r.name), resources: removedResources.map((r) => r.name) };
 }

@@ -47,7 +47,8 @@ export interface PoolStats {
  * connection is only re-opened when a query needs it (a refused connect is cheap, a hanging one ends at
  * connect_timeout), so a cap of 0.2 s does not hammer a database that is down.
  */
-export const reconnectDelaySeconds = (failures: number) => (0.5 + Math.random() / 2) * Math.min(0.02 * 2 ** failures, 0.2);
+export const reconnectDelaySeconds = (failures: number) =>
+  (0.5 + Math.random() / 2) * Math.min(0.02 * 2 ** failures, 0.2);
 
 /** `sql.begin`, tried again while a stale connection refuses it before the transaction's body started. */
 async function beginOnce(target: postgres.Sql, args: Parameters<postgres.Sql['begin']>): Promise<unknown> {
@@ -115,7 +116,12 @@ export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: t
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('url' in target) {
-    const sql = postgres(target.url, { onnotice: () => {}, max: POOL_MAX, connect_timeout: 10, backoff: reconnectDelaySeconds });
+    const sql = postgres(target.url, {
+      onnotice: () => {},
+      max: POOL_MAX,
+      connect_timeout: 10,
+      backoff: reconnectDelaySeconds,
+    });
     const counter = new PoolCounter(POOL_MAX);
     // drizzle runs every statement through `unsafe` and every transaction through `begin`. A postgres-js
     // query runs when first awaited; `.values()` (which drizzle may chain) only sets a flag, so the
@@ -141,7 +147,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
                 }
               }
             };
-            query.then = ((onFulfilled, onRejected) => (run ??= counter.track(once())).then(onFulfilled, onRejected)) as typeof query.then;
+            query.then = ((onFulfilled, onRejected) =>
+              (run ??= counter.track(once())).then(onFulfilled, onRejected)) as typeof query.then;
             return query;
           };
         }
@@ -175,7 +182,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   const counted = new Proxy(client, {
     get(target, prop) {
       if (prop === 'query') return (...args: Parameters<PGlite['query']>) => counter.track(direct.query(...args));
-      if (prop === 'transaction') return (...args: Parameters<PGlite['transaction']>) => counter.track(direct.transaction(...args));
+      if (prop === 'transaction')
+        return (...args: Parameters<PGlite['transaction']>) => counter.track(direct.transaction(...args));
       const value = Reflect.get(target, prop, target) as unknown;
       // PGlite keeps private (#) fields: its methods must run on the instance itself, not on the proxy.
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

@@ -49,13 +49,20 @@ const targetColumns = {
   readySentAt: grantTargets.readySentAt,
 };
 
-export async function insertTargets(tx: Executor, rows: { grantId: string; resourceName: string; provisioner: string }[]) {
+export async function insertTargets(
+  tx: Executor,
+  rows: { grantId: string; resourceName: string; provisioner: string }[],
+) {
   if (rows.length === 0) return;
   await tx.insert(grantTargets).values(rows.map((r) => ({ ...r, status: 'pending' as const })));
 }
 
 export async function targetsOf(db: Executor, grantId: string): Promise<TargetRow[]> {
-  return db.select(targetColumns).from(grantTargets).where(eq(grantTargets.grantId, grantId)).orderBy(grantTargets.resourceName);
+  return db
+    .select(targetColumns)
+    .from(grantTargets)
+    .where(eq(grantTargets.grantId, grantId))
+    .orderBy(grantTargets.resourceName);
 }
 
 /** Marks every target of an ending grant for removal (in the transaction that ends the grant). */
@@ -75,7 +82,13 @@ export async function moveTarget(
   grantId: string,
   resourceName: string,
   from: TargetStatus[],
-  patch: { status: TargetStatus; state?: Record<string, unknown>; lastError?: string | null; countAttempt?: boolean; readyNote?: ReadyNote },
+  patch: {
+    status: TargetStatus;
+    state?: Record<string, unknown>;
+    lastError?: string | null;
+    countAttempt?: boolean;
+    readyNote?: ReadyNote;
+  },
 ): Promise<boolean> {
   const rows = await db
     .update(grantTargets)
@@ -87,17 +100,31 @@ export async function moveTarget(
       ...(patch.readyNote ? { readyNote: patch.readyNote } : {}),
       updatedAt: sql`now()`,
     })
-    .where(and(eq(grantTargets.grantId, grantId), eq(grantTargets.resourceName, resourceName), inArray(grantTargets.status, from)))
+    .where(
+      and(
+        eq(grantTargets.grantId, grantId),
+        eq(grantTargets.resourceName, resourceName),
+        inArray(grantTargets.status, from),
+      ),
+    )
     .returning({ status: grantTargets.status });
   return rows.length > 0;
 }
 
 /** The requester's "access ready" DM for this target reached Slack. */
 export async function markReadySent(db: Executor, grantId: string, resourceName: string, at: Date) {
-  await db.update(grantTargets).set({ readySentAt: at }).where(and(eq(grantTargets.grantId, grantId), eq(grantTargets.resourceName, resourceName)));
+  await db
+    .update(grantTargets)
+    .set({ readySentAt: at })
+    .where(and(eq(grantTargets.grantId, grantId), eq(grantTargets.resourceName, resourceName)));
 }
 
-export async function countAttempt(db: Executor, grantId: string, resourceName: string, error: string): Promise<number> {
+export async function countAttempt(
+  db: Executor,
+  grantId: string,
+  resourceName: string,
+  error: string,
+): Promise<number> {
   const [row] = await db
     .update(grantTargets)
     .set({ attempts: sql`${grantTargets.attempts} + 1`, lastError: error.slice(0, 1000), updatedAt: sql`now()` })
@@ -120,7 +147,16 @@ export interface GrantForProvisioning {
 
 export async function grantById(db: Executor, id: string): Promise<GrantForProvisioning | undefined> {
   const [row] = await db
-    .select({ id: grants.id, requestId: grants.requestId, requesterId: grants.requesterId, requesterEmail: grants.requesterEmail, status: grants.status, startsAt: grants.startsAt, expiresAt: grants.expiresAt, endedAt: grants.endedAt })
+    .select({
+      id: grants.id,
+      requestId: grants.requestId,
+      requesterId: grants.requesterId,
+      requesterEmail: grants.requesterEmail,
+      status: grants.status,
+      startsAt: grants.startsAt,
+      expiresAt: grants.expiresAt,
+      endedAt: grants.endedAt,
+    })
     .from(grants)
     .where(eq(grants.id, id));
   return row;
@@ -131,7 +167,10 @@ export async function grantById(db: Executor, id: string): Promise<GrantForProvi
  * whose target is provisioned or about to be. Their objects in a per-person target are shared with
  * this grant's, so ending this one must leave those in place (see Provisioner.sharedAccessKeys).
  */
-export async function liveSiblingTargets(db: Executor, of: { grantId: string; requesterId: string; resourceName: string; provisioner: string }) {
+export async function liveSiblingTargets(
+  db: Executor,
+  of: { grantId: string; requesterId: string; resourceName: string; provisioner: string },
+) {
   return db
     .select({ ...targetColumns, grantStatus: grants.status })
     .from(grantTargets)
@@ -166,18 +205,34 @@ export async function sshKeyOf(db: Executor, userId: string): Promise<string | n
 }
 
 export async function saveSshKey(db: Executor, userId: string, publicKey: string) {
-  await db.insert(sshKeys).values({ userId, publicKey }).onConflictDoUpdate({ target: sshKeys.userId, set: { publicKey, updatedAt: sql`now()` } });
+  await db
+    .insert(sshKeys)
+    .values({ userId, publicKey })
+    .onConflictDoUpdate({ target: sshKeys.userId, set: { publicKey, updatedAt: sql`now()` } });
 }
 
 /** When the next active grant ends (null when none is active): the expiry job wakes then. */
 export async function nextGrantEnd(db: Executor): Promise<Date | null> {
-  const [row] = await db.select({ at: sql<Date | null>`min(${grants.expiresAt})`.mapWith((v: string | Date | null) => (v === null ? null : new Date(v))) }).from(grants).where(eq(grants.status, 'active'));
+  const [row] = await db
+    .select({
+      at: sql<Date | null>`min(${grants.expiresAt})`.mapWith((v: string | Date | null) =>
+        v === null ? null : new Date(v),
+      ),
+    })
+    .from(grants)
+    .where(eq(grants.status, 'active'));
   return row?.at ?? null;
 }
 
 /** A request's grant: its id, end and status (none before approval). */
-export async function grantOfRequest(db: Executor, requestId: string): Promise<{ id: string; expiresAt: Date; status: string } | undefined> {
-  const [grant] = await db.select({ id: grants.id, expiresAt: grants.expiresAt, status: grants.status }).from(grants).where(eq(grants.requestId, requestId));
+export async function grantOfRequest(
+  db: Executor,
+  requestId: string,
+): Promise<{ id: string; expiresAt: Date; status: string } | undefined> {
+  const [grant] = await db
+    .select({ id: grants.id, expiresAt: grants.expiresAt, status: grants.status })
+    .from(grants)
+    .where(eq(grants.requestId, requestId));
   return grant;
 }
 

@@ -8,10 +8,16 @@ export interface HomePlace {
 }
 
 export async function homePlace(db: Executor, userId: string): Promise<HomePlace> {
-  const [row] = await db.select({ tab: homeState.tab, page: homeState.page }).from(homeState).where(eq(homeState.userId, userId));
+  const [row] = await db
+    .select({ tab: homeState.tab, page: homeState.page })
+    .from(homeState)
+    .where(eq(homeState.userId, userId));
   return row ?? { tab: 'mine', page: 0 };
 }
 
 export async function saveHomePlace(db: Executor, userId: string, place: HomePlace) {
-  await db.insert(homeState).values({ userId, ...place }).onConflictDoUpdate({ target: homeState.userId, set: place });
+  await db
+    .insert(homeState)
+    .values({ userId, ...place })
+    .onConflictDoUpdate({ target: homeState.userId, set: place });
 }

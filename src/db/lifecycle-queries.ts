@@ -14,7 +14,8 @@ export interface DuePending {
 /** A number from the flow's lifecycle jsonb (SQL NULL when unset, or when the flow is gone). */
 const lifecycleNumber = (key: string) => sql`(${flows.lifecycle} ->> ${key})::float8`;
 const lifecycleList = (key: string) => sql`jsonb_array_length(coalesce(${flows.lifecycle} -> ${key}, '[]'::jsonb))`;
-const olderThan = (now: Date, minutes: SQL) => sql`${accessRequests.createdAt} + make_interval(secs => ${minutes} * 60) <= ${now.toISOString()}::timestamptz`;
+const olderThan = (now: Date, minutes: SQL) =>
+  sql`${accessRequests.createdAt} + make_interval(secs => ${minutes} * 60) <= ${now.toISOString()}::timestamptz`;
 
 /**
  * Pending requests for which a reminder, an escalation or the time-out is due (the same rules as
@@ -25,7 +26,13 @@ const olderThan = (now: Date, minutes: SQL) => sql`${accessRequests.createdAt} +
  */
 export async function duePendingRequests(db: Executor, now: Date, limit: number, lock: boolean): Promise<DuePending[]> {
   const query = db
-    .select({ id: accessRequests.id, flowId: accessRequests.flowId, createdAt: accessRequests.createdAt, remindedAt: accessRequests.remindedAt, escalatedAt: accessRequests.escalatedAt })
+    .select({
+      id: accessRequests.id,
+      flowId: accessRequests.flowId,
+      createdAt: accessRequests.createdAt,
+      remindedAt: accessRequests.remindedAt,
+      escalatedAt: accessRequests.escalatedAt,
+    })
     .from(accessRequests)
     .leftJoin(flows, eq(flows.id, accessRequests.flowId))
     .where(
@@ -33,7 +40,11 @@ export async function duePendingRequests(db: Executor, now: Date, limit: number,
         eq(accessRequests.status, 'pending'),
         or(
           olderThan(now, sql`coalesce(${lifecycleNumber('pendingTtlMinutes')}, 1440)`),
-          and(isNull(accessRequests.remindedAt), sql`${lifecycleNumber('remindAfterMinutes')} is not null`, olderThan(now, lifecycleNumber('remindAfterMinutes'))),
+          and(
+            isNull(accessRequests.remindedAt),
+            sql`${lifecycleNumber('remindAfterMinutes')} is not null`,
+            olderThan(now, lifecycleNumber('remindAfterMinutes')),
+          ),
           and(
             isNull(accessRequests.escalatedAt),
             sql`${lifecycleNumber('escalateAfterMinutes')} is not null`,
@@ -60,21 +71,48 @@ export interface EndWarning {
  * end only, so the new end is warned about too, with no need for the extension to reset anything. Like expiry, the request rows are locked first (SKIP LOCKED, id order), so this
  * never waits on a revoke or an expiry in the opposite order, and replicas never warn twice.
  */
-export async function claimEndWarnings(tx: Executor, now: Date, withinMinutes: number, limit: number): Promise<EndWarning[]> {
+export async function claimEndWarnings(
+  tx: Executor,
+  now: Date,
+  withinMinutes: number,
+  limit: number,
+): Promise<EndWarning[]> {
   const horizon = new Date(now.getTime() + withinMinutes * 60_000);
-  const notWarned = or(isNull(grants.warnedAt), sql`${grants.warnedAt} < ${grants.expiresAt} - make_interval(mins => ${withinMinutes})`);
+  const notWarned = or(
+    isNull(grants.warnedAt),
+    sql`${grants.warnedAt} < ${grants.expiresAt} - make_interval(mins => ${withinMinutes})`,
+  );
   const due = await tx
     .select({ requestId: grants.requestId })
     .from(grants)
-    .where(and(eq(grants.status, 'active'), notWarned, gt(grants.expiresAt, now), lte(grants.expiresAt, horizon), lte(grants.startsAt, now)))
+    .where(
+      and(
+        eq(grants.status, 'active'),
+        notWarned,
+        gt(grants.expiresAt, now),
+        lte(grants.expiresAt, horizon),
+        lte(grants.startsAt, now),
+      ),
+    )
     .orderBy(asc(grants.expiresAt))
     .limit(limit);
-  const locked = await lockActiveRequests(tx, due.map((d) => d.requestId));
+  const locked = await lockActiveRequests(
+    tx,
+    due.map((d) => d.requestId),
+  );
   if (locked.length === 0) return [];
   return tx
     .update(grants)
     .set({ warnedAt: now })
-    .where(and(inArray(grants.requestId, locked), eq(grants.status, 'active'), notWarned, gt(grants.expiresAt, now), lte(grants.expiresAt, horizon)))
+    .where(
+      and(
+        inArray(grants.requestId, locked),
+        eq(grants.status, 'active'),
+        notWarned,
+        gt(grants.expiresAt, now),
+        lte(grants.expiresAt, horizon),
+      ),
+    )
     .returning({ grantId: grants.id, requestId: grants.requestId, expiresAt: grants.expiresAt });
 }
 

@@ -11,7 +11,14 @@ export type { OutboxItem } from '../domain/outbox.js';
  */
 export async function enqueue(tx: Executor, items: OutboxEntry[]) {
   if (items.length === 0) return;
-  await tx.insert(outbox).values(items.map((i) => ({ topic: i.topic, requestId: i.requestId, payload: i.payload ?? {}, ...(i.availableAt ? { availableAt: i.availableAt } : {}) })));
+  await tx.insert(outbox).values(
+    items.map((i) => ({
+      topic: i.topic,
+      requestId: i.requestId,
+      payload: i.payload ?? {},
+      ...(i.availableAt ? { availableAt: i.availableAt } : {}),
+    })),
+  );
 }
 
 /**
@@ -23,7 +30,13 @@ export async function claimOutbox(db: Executor, limit: number, leaseSeconds: num
     const due = await tx
       .select({ id: outbox.id })
       .from(outbox)
-      .where(and(isNull(outbox.doneAt), lte(outbox.availableAt, sql`now()`), or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`))))
+      .where(
+        and(
+          isNull(outbox.doneAt),
+          lte(outbox.availableAt, sql`now()`),
+          or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`)),
+        ),
+      )
       // Removing access goes before telling people about it (domain/outbox.ts, URGENT_TOPIC).
       .orderBy(sql`${outbox.topic} = ${URGENT_TOPIC} desc`, asc(outbox.id))
       .limit(limit)
@@ -32,8 +45,19 @@ export async function claimOutbox(db: Executor, limit: number, leaseSeconds: num
     const claimed = await tx
       .update(outbox)
       .set({ lockedUntil: sql`now() + make_interval(secs => ${leaseSeconds})`, attempts: sql`${outbox.attempts} + 1` })
-      .where(inArray(outbox.id, due.map((d) => d.id)))
-      .returning({ id: outbox.id, topic: outbox.topic, requestId: outbox.requestId, payload: outbox.payload, attempts: outbox.attempts });
+      .where(
+        inArray(
+          outbox.id,
+          due.map((d) => d.id),
+        ),
+      )
+      .returning({
+        id: outbox.id,
+        topic: outbox.topic,
+        requestId: outbox.requestId,
+        payload: outbox.payload,
+        attempts: outbox.attempts,
+      });
     // RETURNING comes in no particular order: hand the items over in the order they were chosen.
     const rank = new Map(due.map((d, i) => [d.id, i]));
     // The topic column holds what enqueue wrote (an OutboxEntry); routeOutbox refuses one it does not know.
@@ -51,18 +75,28 @@ export async function extendOutboxLease(db: Executor, ids: number[], leaseSecond
 }
 
 export async function completeOutbox(db: Executor, id: number) {
-  await db.update(outbox).set({ doneAt: sql`now()`, lockedUntil: null, lastError: null }).where(eq(outbox.id, id));
+  await db
+    .update(outbox)
+    .set({ doneAt: sql`now()`, lockedUntil: null, lastError: null })
+    .where(eq(outbox.id, id));
 }
 
 export async function retryOutboxLater(db: Executor, id: number, delaySeconds: number, error: string) {
   await db
     .update(outbox)
-    .set({ availableAt: sql`now() + make_interval(secs => ${delaySeconds})`, lockedUntil: null, lastError: error.slice(0, 1000) })
+    .set({
+      availableAt: sql`now() + make_interval(secs => ${delaySeconds})`,
+      lockedUntil: null,
+      lastError: error.slice(0, 1000),
+    })
     .where(eq(outbox.id, id));
 }
 
 export async function pendingOutboxCount(db: Executor): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.doneAt));
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(outbox)
+    .where(isNull(outbox.doneAt));
   return row?.n ?? 0;
 }
 
@@ -92,9 +126,16 @@ export async function outboxBacklog(db: Executor): Promise<OutboxBacklog> {
       due: sql<number>`count(*) filter (where not ${parked} and ${outbox.availableAt} <= now())::int`,
       waiting: sql<number>`count(*) filter (where not ${parked} and ${outbox.availableAt} > now())::int`,
       parked: sql<number>`count(*) filter (where ${parked})::int`,
-      oldest: sql<number | null>`extract(epoch from now() - min(case when ${outbox.attempts} = 0 then ${outbox.availableAt} else ${outbox.createdAt} end) filter (where not ${parked} and (${outbox.attempts} > 0 or ${outbox.availableAt} <= now())))::float8`,
+      oldest: sql<
+        number | null
+      >`extract(epoch from now() - min(case when ${outbox.attempts} = 0 then ${outbox.availableAt} else ${outbox.createdAt} end) filter (where not ${parked} and (${outbox.attempts} > 0 or ${outbox.availableAt} <= now())))::float8`,
     })
     .from(outbox)
     .where(isNull(outbox.doneAt));
-  return { due: row?.due ?? 0, waiting: row?.waiting ?? 0, parked: row?.parked ?? 0, oldestAgeSeconds: Math.max(0, row?.oldest ?? 0) };
+  return {
+    due: row?.due ?? 0,
+    waiting: row?.waiting ?? 0,
+    parked: row?.parked ?? 0,
+    oldestAgeSeconds: Math.max(0, row?.oldest ?? 0),
+  };
 }

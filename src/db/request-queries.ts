@@ -1,11 +1,33 @@
 import { and, asc, desc, eq, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { DecidableFlows } from '../domain/flow.js';
 import type { ResourceType } from '../domain/resource.js';
-import type { ApprovalRow, GrantRow, MessageRef, RequestDetails, RequestedResource, RequestRow } from '../domain/request.js';
+import type {
+  ApprovalRow,
+  GrantRow,
+  MessageRef,
+  RequestDetails,
+  RequestedResource,
+  RequestRow,
+} from '../domain/request.js';
 import type { Executor } from './client.js';
-export type { ApprovalRow, GrantRow, MessageRef, RequestDetails, RequestedResource, RequestRow, RequestKind } from '../domain/request.js';
-import { accessRequests, approvals, grants, requestResources, slackMessages, deliveryAlerts, identityLinks } from './schema/index.js';
-
+export type {
+  ApprovalRow,
+  GrantRow,
+  MessageRef,
+  RequestDetails,
+  RequestedResource,
+  RequestRow,
+  RequestKind,
+} from '../domain/request.js';
+import {
+  accessRequests,
+  approvals,
+  grants,
+  requestResources,
+  slackMessages,
+  deliveryAlerts,
+  identityLinks,
+} from './schema/index.js';
 
 export const requestColumns = {
   id: accessRequests.id,
@@ -53,9 +75,28 @@ const grantColumns = {
 };
 
 /** Lifecycle fields a new request may leave out (they default to "none yet"). */
-type LifecycleFields = 'kind' | 'extendsRequestId' | 'startsAt' | 'lastNudgedAt' | 'remindedAt' | 'escalatedAt' | 'autoApprovedBy' | 'autoApprovedOnCall' | 'onCallApprovers' | 'onCallNotes' | 'reviewedBy' | 'reviewedAt' | 'submissionKey' | 'ticket';
+type LifecycleFields =
+  | 'kind'
+  | 'extendsRequestId'
+  | 'startsAt'
+  | 'lastNudgedAt'
+  | 'remindedAt'
+  | 'escalatedAt'
+  | 'autoApprovedBy'
+  | 'autoApprovedOnCall'
+  | 'onCallApprovers'
+  | 'onCallNotes'
+  | 'reviewedBy'
+  | 'reviewedAt'
+  | 'submissionKey'
+  | 'ticket';
 
-export async function insertRequest(db: Executor, row: Omit<RequestRow, 'decidedAt' | 'decidedBy' | 'denyReason' | 'endedAt' | 'endedBy' | LifecycleFields> & Partial<Pick<RequestRow, LifecycleFields>>, resources: RequestedResource[]) {
+export async function insertRequest(
+  db: Executor,
+  row: Omit<RequestRow, 'decidedAt' | 'decidedBy' | 'denyReason' | 'endedAt' | 'endedBy' | LifecycleFields> &
+    Partial<Pick<RequestRow, LifecycleFields>>,
+  resources: RequestedResource[],
+) {
   await db.insert(accessRequests).values(row);
   await db.insert(requestResources).values(resources.map((r, position) => ({ requestId: row.id, position, ...r })));
 }
@@ -82,13 +123,25 @@ export async function approvalsOf(tx: Executor, requestId: string): Promise<Appr
     .orderBy(asc(approvals.createdAt));
 }
 
-export async function insertGrant(tx: Executor, grant: Omit<GrantRow, 'endedAt' | 'warnedAt'> & { requesterId: string; requesterEmail: string | null }) {
+export async function insertGrant(
+  tx: Executor,
+  grant: Omit<GrantRow, 'endedAt' | 'warnedAt'> & { requesterId: string; requesterEmail: string | null },
+) {
   await tx.insert(grants).values(grant);
 }
 
 /** Ends the request's grant; returns its id (null when the request had none). */
-export async function endGrant(tx: Executor, requestId: string, status: 'expired' | 'revoked', at: Date): Promise<string | null> {
-  const [row] = await tx.update(grants).set({ status, endedAt: at }).where(eq(grants.requestId, requestId)).returning({ id: grants.id });
+export async function endGrant(
+  tx: Executor,
+  requestId: string,
+  status: 'expired' | 'revoked',
+  at: Date,
+): Promise<string | null> {
+  const [row] = await tx
+    .update(grants)
+    .set({ status, endedAt: at })
+    .where(eq(grants.requestId, requestId))
+    .returning({ id: grants.id });
   return row?.id ?? null;
 }
 
@@ -98,26 +151,51 @@ export async function withDetails(db: Executor, rows: RequestRow[]): Promise<Req
   const ids = rows.map((r) => r.id);
   const [resourceRows, grantRows, approvalRows, linkRows] = await Promise.all([
     db
-      .select({ requestId: requestResources.requestId, resourceId: requestResources.resourceId, name: requestResources.name, type: requestResources.type })
+      .select({
+        requestId: requestResources.requestId,
+        resourceId: requestResources.resourceId,
+        name: requestResources.name,
+        type: requestResources.type,
+      })
       .from(requestResources)
       .where(inArray(requestResources.requestId, ids))
       .orderBy(asc(requestResources.requestId), asc(requestResources.position)),
     db.select(grantColumns).from(grants).where(inArray(grants.requestId, ids)),
     db
-      .select({ requestId: approvals.requestId, approverId: approvals.approverId, policy: approvals.policy, createdAt: approvals.createdAt })
+      .select({
+        requestId: approvals.requestId,
+        approverId: approvals.approverId,
+        policy: approvals.policy,
+        createdAt: approvals.createdAt,
+      })
       .from(approvals)
       .where(inArray(approvals.requestId, ids))
       .orderBy(asc(approvals.createdAt)),
     db
-      .select({ userId: identityLinks.slackUserId, issuer: identityLinks.issuer, email: identityLinks.email, emailVerified: identityLinks.emailVerified })
+      .select({
+        userId: identityLinks.slackUserId,
+        issuer: identityLinks.issuer,
+        email: identityLinks.email,
+        emailVerified: identityLinks.emailVerified,
+      })
       .from(identityLinks)
       .where(inArray(identityLinks.slackUserId, [...new Set(rows.map((r) => r.requesterId))])),
   ]);
   const linkOf = new Map(linkRows.map(({ userId, ...link }) => [userId, link]));
-  const resourcesOf = groupBy(resourceRows, ({ resourceId, name, type }) => ({ resourceId, name, type: type as ResourceType }));
+  const resourcesOf = groupBy(resourceRows, ({ resourceId, name, type }) => ({
+    resourceId,
+    name,
+    type: type as ResourceType,
+  }));
   const approvalsOf = groupBy(approvalRows, ({ approverId, policy, createdAt }) => ({ approverId, policy, createdAt }));
   const grantOf = new Map(grantRows.map((g) => [g.requestId, g]));
-  return rows.map((r) => ({ ...r, resources: resourcesOf.get(r.id) ?? [], approvals: approvalsOf.get(r.id) ?? [], grant: grantOf.get(r.id) ?? null, requesterIdentity: linkOf.get(r.requesterId) ?? null }));
+  return rows.map((r) => ({
+    ...r,
+    resources: resourcesOf.get(r.id) ?? [],
+    approvals: approvalsOf.get(r.id) ?? [],
+    grant: grantOf.get(r.id) ?? null,
+    requesterIdentity: linkOf.get(r.requesterId) ?? null,
+  }));
 }
 
 function groupBy<R extends { requestId: string }, T>(rows: R[], pick: (row: R) => T): Map<string, T[]> {
@@ -137,7 +215,11 @@ export async function getRequestDetails(db: Executor, id: string): Promise<Reque
 }
 
 /** The requests one Slack form made (one per flow), oldest first. */
-export async function requestsFromSubmission(db: Executor, requesterId: string, submissionKey: string): Promise<RequestDetails[]> {
+export async function requestsFromSubmission(
+  db: Executor,
+  requesterId: string,
+  submissionKey: string,
+): Promise<RequestDetails[]> {
   const rows = await db
     .select(requestColumns)
     .from(accessRequests)
@@ -160,7 +242,12 @@ export async function requestsOf(db: Executor, requesterId: string, limit: numbe
  * Pending requests in those flows that this person has not approved yet, oldest first: the filter the
  * domain's decisionRefusal applies, done by PostgreSQL so App Home never loads every pending request.
  */
-export async function pendingDecidableBy(db: Executor, userId: string, flowsOf: DecidableFlows, limit: number): Promise<RequestDetails[]> {
+export async function pendingDecidableBy(
+  db: Executor,
+  userId: string,
+  flowsOf: DecidableFlows,
+  limit: number,
+): Promise<RequestDetails[]> {
   const inFlows = (ids: string[]) => (ids.length > 0 ? inArray(accessRequests.flowId, ids) : sql`false`);
   const rows = await db
     .select(requestColumns)
@@ -194,7 +281,10 @@ export async function claimExpiredGrants(tx: Executor, now: Date, limit: number)
     .where(and(eq(grants.status, 'active'), lte(grants.expiresAt, now)))
     .orderBy(asc(grants.expiresAt))
     .limit(limit);
-  return lockActiveRequests(tx, due.map((d) => d.requestId));
+  return lockActiveRequests(
+    tx,
+    due.map((d) => d.requestId),
+  );
 }
 
 /**
@@ -213,25 +303,38 @@ export async function lockActiveRequests(tx: Executor, ids: string[]): Promise<s
   return locked.map((r) => r.id);
 }
 
-
 export async function saveMessageRef(db: Executor, ref: MessageRef) {
   await db.insert(slackMessages).values(ref).onConflictDoNothing();
 }
 
 /** Records that a message now shows `renderHash`, so a retried refresh does not update it again. */
 export async function setRenderHash(db: Executor, ref: Pick<MessageRef, 'channel' | 'ts'>, renderHash: string) {
-  await db.update(slackMessages).set({ renderHash }).where(and(eq(slackMessages.channel, ref.channel), eq(slackMessages.ts, ref.ts)));
+  await db
+    .update(slackMessages)
+    .set({ renderHash })
+    .where(and(eq(slackMessages.channel, ref.channel), eq(slackMessages.ts, ref.ts)));
 }
 
 /** True the first time a delivery problem is recorded under `key`: admins hear about each one once. */
 export async function firstDeliveryAlert(db: Executor, key: string): Promise<boolean> {
-  const rows = await db.insert(deliveryAlerts).values({ key }).onConflictDoNothing().returning({ key: deliveryAlerts.key });
+  const rows = await db
+    .insert(deliveryAlerts)
+    .values({ key })
+    .onConflictDoNothing()
+    .returning({ key: deliveryAlerts.key });
   return rows.length > 0;
 }
 
 export async function messageRefs(db: Executor, requestId: string): Promise<MessageRef[]> {
   return db
-    .select({ requestId: slackMessages.requestId, role: slackMessages.role, userId: slackMessages.userId, channel: slackMessages.channel, ts: slackMessages.ts, renderHash: slackMessages.renderHash })
+    .select({
+      requestId: slackMessages.requestId,
+      role: slackMessages.role,
+      userId: slackMessages.userId,
+      channel: slackMessages.channel,
+      ts: slackMessages.ts,
+      renderHash: slackMessages.renderHash,
+    })
     .from(slackMessages)
     .where(eq(slackMessages.requestId, requestId))
     .orderBy(asc(slackMessages.id));

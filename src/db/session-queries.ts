@@ -23,7 +23,12 @@ export async function grantForSession(db: Executor, id: string): Promise<GrantFo
  * The grant of `user` (Slack id or e-mail, case-insensitive) whose policy includes `resource` and whose
  * window covers `at`: starts_at <= at < coalesce(ended_at, expires_at). The latest-starting one wins.
  */
-export async function coveringGrant(db: Executor, user: string, resource: string, at: Date): Promise<GrantForSession | undefined> {
+export async function coveringGrant(
+  db: Executor,
+  user: string,
+  resource: string,
+  at: Date,
+): Promise<GrantForSession | undefined> {
   const [row] = await db
     .select(grantColumns)
     .from(grants)
@@ -72,13 +77,25 @@ const sessionColumns = {
 
 /** Inserts the session unless (source, external_id) exists; true when this call created it. */
 export async function insertSession(tx: Executor, row: NewSession): Promise<boolean> {
-  const created = await tx.insert(sessions).values(row).onConflictDoNothing({ target: [sessions.source, sessions.externalId] }).returning({ id: sessions.id });
+  const created = await tx
+    .insert(sessions)
+    .values(row)
+    .onConflictDoNothing({ target: [sessions.source, sessions.externalId] })
+    .returning({ id: sessions.id });
   return created.length > 0;
 }
 
 /** The session a reporter already sent under this external id, locked until the transaction ends. */
-export async function lockSessionByExternalId(tx: Executor, source: SessionSource, externalId: string): Promise<SessionRow | undefined> {
-  const [row] = await tx.select(sessionColumns).from(sessions).where(and(eq(sessions.source, source), eq(sessions.externalId, externalId))).for('update');
+export async function lockSessionByExternalId(
+  tx: Executor,
+  source: SessionSource,
+  externalId: string,
+): Promise<SessionRow | undefined> {
+  const [row] = await tx
+    .select(sessionColumns)
+    .from(sessions)
+    .where(and(eq(sessions.source, source), eq(sessions.externalId, externalId)))
+    .for('update');
   return row;
 }
 
@@ -99,20 +116,32 @@ export async function eventsBetween(tx: Executor, sessionId: string, from: Date,
     .where(and(eq(sessionEvents.sessionId, sessionId), gte(sessionEvents.at, from), lte(sessionEvents.at, to)));
 }
 
-export async function insertEvents(tx: Executor, sessionId: string, events: { at: Date; kind: SessionEventKind; text: string }[]) {
+export async function insertEvents(
+  tx: Executor,
+  sessionId: string,
+  events: { at: Date; kind: SessionEventKind; text: string }[],
+) {
   // 4 parameters a row; batches stay far below PostgreSQL's 65,535 bind parameters.
   for (let i = 0; i < events.length; i += 2000) {
-    await tx.insert(sessionEvents).values(events.slice(i, i + 2000).map((e) => ({ sessionId, at: e.at, kind: e.kind, text: e.text })));
+    await tx
+      .insert(sessionEvents)
+      .values(events.slice(i, i + 2000).map((e) => ({ sessionId, at: e.at, kind: e.kind, text: e.text })));
   }
 }
 
 export async function saveRecording(tx: Executor, sessionId: string, cast: string) {
   const bytes = Buffer.byteLength(cast, 'utf8');
-  await tx.insert(sessionRecordings).values({ sessionId, cast, bytes }).onConflictDoUpdate({ target: sessionRecordings.sessionId, set: { cast, bytes } });
+  await tx
+    .insert(sessionRecordings)
+    .values({ sessionId, cast, bytes })
+    .onConflictDoUpdate({ target: sessionRecordings.sessionId, set: { cast, bytes } });
 }
 
 export async function recordingBytes(db: Executor, sessionId: string): Promise<number | null> {
-  const [row] = await db.select({ bytes: sessionRecordings.bytes }).from(sessionRecordings).where(eq(sessionRecordings.sessionId, sessionId));
+  const [row] = await db
+    .select({ bytes: sessionRecordings.bytes })
+    .from(sessionRecordings)
+    .where(eq(sessionRecordings.sessionId, sessionId));
   return row?.bytes ?? null;
 }
 
@@ -126,10 +155,18 @@ const summaryColumns = {
 
 export type SessionSummaryRow = SessionRow & { eventCount: number; hasRecording: boolean };
 
-const normalize = (r: SessionSummaryRow): SessionSummaryRow => ({ ...r, eventCount: Number(r.eventCount), hasRecording: Boolean(r.hasRecording) });
+const normalize = (r: SessionSummaryRow): SessionSummaryRow => ({
+  ...r,
+  eventCount: Number(r.eventCount),
+  hasRecording: Boolean(r.hasRecording),
+});
 
 export async function sessionsByRequest(db: Executor, requestId: string): Promise<SessionSummaryRow[]> {
-  const rows = await db.select(summaryColumns).from(sessions).where(eq(sessions.requestId, requestId)).orderBy(asc(sessions.startedAt), asc(sessions.id));
+  const rows = await db
+    .select(summaryColumns)
+    .from(sessions)
+    .where(eq(sessions.requestId, requestId))
+    .orderBy(asc(sessions.startedAt), asc(sessions.id));
   return rows.map(normalize);
 }
 
@@ -147,19 +184,33 @@ export async function eventsOf(db: Executor, sessionId: string) {
 }
 
 export async function recordingText(db: Executor, sessionId: string): Promise<string | null> {
-  const [row] = await db.select({ cast: sessionRecordings.cast }).from(sessionRecordings).where(eq(sessionRecordings.sessionId, sessionId));
+  const [row] = await db
+    .select({ cast: sessionRecordings.cast })
+    .from(sessionRecordings)
+    .where(eq(sessionRecordings.sessionId, sessionId));
   return row?.cast ?? null;
 }
 
 export async function sessionsWithFinding(db: Executor, limit: number): Promise<SessionSummaryRow[]> {
-  const rows = await db.select(summaryColumns).from(sessions).where(isNotNull(sessions.finding)).orderBy(desc(sessions.startedAt)).limit(limit);
+  const rows = await db
+    .select(summaryColumns)
+    .from(sessions)
+    .where(isNotNull(sessions.finding))
+    .orderBy(desc(sessions.startedAt))
+    .limit(limit);
   return rows.map(normalize);
 }
 
 /** Postgres-provisioned targets whose role may still have sessions: active, or being removed. */
 export async function captureTargets(db: Executor) {
   return db
-    .select({ grantId: grants.id, requestId: grants.requestId, requesterId: grants.requesterId, resourceName: grantTargets.resourceName, state: grantTargets.state })
+    .select({
+      grantId: grants.id,
+      requestId: grants.requestId,
+      requesterId: grants.requesterId,
+      resourceName: grantTargets.resourceName,
+      state: grantTargets.state,
+    })
     .from(grantTargets)
     .innerJoin(grants, eq(grants.id, grantTargets.grantId))
     .where(and(eq(grantTargets.provisioner, 'postgres'), inArray(grantTargets.status, ['active', 'removing'])));
@@ -173,7 +224,10 @@ export async function openCapturedSessions(db: Executor) {
       grantId: sessions.grantId,
       externalId: sessions.externalId,
       resourceName: sessions.resourceName,
-      lastKnown: sql<Date>`greatest(${sessions.startedAt}, (select max(e.at) from session_events e where e.session_id = sessions.id))`.mapWith(sessions.startedAt),
+      lastKnown:
+        sql<Date>`greatest(${sessions.startedAt}, (select max(e.at) from session_events e where e.session_id = sessions.id))`.mapWith(
+          sessions.startedAt,
+        ),
     })
     .from(sessions)
     .where(and(eq(sessions.source, 'postgres-capture'), isNull(sessions.endedAt)));

@@ -4,7 +4,20 @@ import { causeChain } from '../domain/errors.js';
  * Connection-level failures: the database is down or unreachable (Node socket errors, postgres-js's
  * own connection codes, and PostgreSQL's shutdown / connection-exception SQLSTATEs 57P0x and 08xxx).
  */
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P02', '57P03']);
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
 
 /**
  * True when the error (or what it wraps: drizzle puts the driver's error in `cause`) says the database

@@ -1,16 +1,31 @@
 import { z } from 'zod';
 import { DurationText, minutesText, People, SlackChannel } from './file-fields.js';
 import { safeRegex, type Flow } from './flow.js';
-import { checkFileLifecycle, lifecycleFileFields, lifecycleFromFile, lifecycleToFile, OnCallFileSchema } from './lifecycle-file.js';
+import {
+  checkFileLifecycle,
+  lifecycleFileFields,
+  lifecycleFromFile,
+  lifecycleToFile,
+  OnCallFileSchema,
+} from './lifecycle-file.js';
 import { refsFromFile, refsToFile } from './on-call.js';
-import { ResourceNameSchema, ResourceTypeSchema, TagSchema, type ProvisionerConfig, type Resource } from './resource.js';
+import {
+  ResourceNameSchema,
+  ResourceTypeSchema,
+  TagSchema,
+  type ProvisionerConfig,
+  type Resource,
+} from './resource.js';
 import { PROJECT_KEY } from './ticket.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
 const TuningName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'use letters, digits, _ . @ - only');
 /** AWS permission set names (`[\w+=,.@-]`) and Google Cloud role ids (`roles/x.y`, `projects/p/roles/r`). */
-const RoleName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@/+=,-]{0,127}$/, 'use a permission set name or a role id like roles/viewer');
-const SettingValue = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+const RoleName = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.@/+=,-]{0,127}$/, 'use a permission set name or a role id like roles/viewer');
+const SettingValue = (v: unknown) =>
+  ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
 
 export const FileResourceSchema = z.strictObject({
   name: ResourceNameSchema,
@@ -29,11 +44,26 @@ export const FileResourceSchema = z.strictObject({
     .optional(),
   /** `{ type: postgres, admin_url: env:PROD_DB_ADMIN_URL, … }`: the type plus that provisioner's settings. */
   provisioner: z
-    .looseObject({ type: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a provisioner type like postgres, ssh, kubernetes, webhook') })
-    // One level of string maps, for settings like AWS `permission_sets: { ReadOnly: arn:… }`.
-    .refine((p) => Object.values(p).every((v) => SettingValue(v) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'))), {
-      message: 'settings must be strings, numbers, booleans, lists of strings or maps of strings',
+    .looseObject({
+      type: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a provisioner type like postgres, ssh, kubernetes, webhook'),
     })
+    // One level of string maps, for settings like AWS `permission_sets: { ReadOnly: arn:… }`.
+    .refine(
+      (p) =>
+        Object.values(p).every(
+          (v) =>
+            SettingValue(v) ||
+            (typeof v === 'object' &&
+              v !== null &&
+              !Array.isArray(v) &&
+              Object.values(v).every((x) => typeof x === 'string')),
+        ),
+      {
+        message: 'settings must be strings, numbers, booleans, lists of strings or maps of strings',
+      },
+    )
     .optional(),
 });
 
@@ -80,7 +110,9 @@ export const FileFlowSchema = z
         step_up_minutes: z.number().int().min(1).max(1440).optional(),
         require_mfa: z.boolean().default(false),
       })
-      .refine((i) => !i.require_mfa || i.step_up_minutes !== undefined, { message: 'require_mfa needs step_up_minutes (MFA is checked on the approver’s step-up sign-in)' })
+      .refine((i) => !i.require_mfa || i.step_up_minutes !== undefined, {
+        message: 'require_mfa needs step_up_minutes (MFA is checked on the approver’s step-up sign-in)',
+      })
       .optional(),
     ...lifecycleFileFields,
   })
@@ -103,7 +135,8 @@ export const AccessFileSchema = z
     const seen = (items: { name: string }[], key: 'resources' | 'flows') => {
       const names = new Set<string>();
       items.forEach((item, i) => {
-        if (names.has(item.name)) ctx.addIssue({ code: 'custom', message: `duplicate name "${item.name}"`, path: [key, i, 'name'] });
+        if (names.has(item.name))
+          ctx.addIssue({ code: 'custom', message: `duplicate name "${item.name}"`, path: [key, i, 'name'] });
         names.add(item.name);
       });
     };
@@ -112,11 +145,21 @@ export const AccessFileSchema = z
     const known = new Set(file.resources.map((r) => r.name));
     file.flows.forEach((flow, i) => {
       flow.resources.names.forEach((name, j) => {
-        if (!known.has(name)) ctx.addIssue({ code: 'custom', message: `unknown resource "${name}"`, path: ['flows', i, 'resources', 'names', j] });
+        if (!known.has(name))
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown resource "${name}"`,
+            path: ['flows', i, 'resources', 'names', j],
+          });
       });
       flow.auto_approve.forEach((rule, j) =>
         rule.resources.names.forEach((name, k) => {
-          if (!known.has(name)) ctx.addIssue({ code: 'custom', message: `unknown resource "${name}"`, path: ['flows', i, 'auto_approve', j, 'resources', 'names', k] });
+          if (!known.has(name))
+            ctx.addIssue({
+              code: 'custom',
+              message: `unknown resource "${name}"`,
+              path: ['flows', i, 'auto_approve', j, 'resources', 'names', k],
+            });
         }),
       );
     });
@@ -127,7 +170,10 @@ export type FileFlow = z.infer<typeof FileFlowSchema>;
 
 /** "flows[0].approvers.users[1]: must be a Slack user id" — the path a person can find in their file. */
 export function describeIssuePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+  return path.reduce<string>(
+    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    '',
+  );
 }
 
 /** File entries to catalogue inputs (the file's snake_case to the domain's shapes). */
@@ -177,9 +223,18 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
         }
       : { required: true, minLength: 0, pattern: null, hint: null, jira: null },
     notifyChannel: f.notify_channel ?? null,
-    lifecycle: { ...lifecycleFromFile(f), ...(f.approvers.on_call ? { onCallApprovers: refsFromFile(f.approvers.on_call) } : {}) },
+    lifecycle: {
+      ...lifecycleFromFile(f),
+      ...(f.approvers.on_call ? { onCallApprovers: refsFromFile(f.approvers.on_call) } : {}),
+    },
     enabled: f.enabled,
-    identity: f.identity ? { requireLink: f.identity.require_link, stepUpMinutes: f.identity.step_up_minutes ?? null, requireMfa: f.identity.require_mfa } : null,
+    identity: f.identity
+      ? {
+          requireLink: f.identity.require_link,
+          stepUpMinutes: f.identity.step_up_minutes ?? null,
+          requireMfa: f.identity.require_mfa,
+        }
+      : null,
   };
 }
 
@@ -191,7 +246,11 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
       type: r.type,
       ...(r.tags.length ? { tags: r.tags } : {}),
       ...(r.description ? { description: r.description } : {}),
-      ...(r.defaults.loginUsers.length + r.defaults.databases.length + r.defaults.namespaces.length + (r.defaults.roles?.length ?? 0) > 0
+      ...(r.defaults.loginUsers.length +
+        r.defaults.databases.length +
+        r.defaults.namespaces.length +
+        (r.defaults.roles?.length ?? 0) >
+      0
         ? {
             defaults: {
               ...(r.defaults.loginUsers.length ? { login_users: r.defaults.loginUsers } : {}),
@@ -206,7 +265,10 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
     flows: flows.map((f) => ({
       name: f.name,
       ...(f.description ? { description: f.description } : {}),
-      resources: { ...(f.resourceNames.length ? { names: f.resourceNames } : {}), ...(f.resourceTags.length ? { tags: f.resourceTags } : {}) },
+      resources: {
+        ...(f.resourceNames.length ? { names: f.resourceNames } : {}),
+        ...(f.resourceTags.length ? { tags: f.resourceTags } : {}),
+      },
       requesters: {
         ...(f.requesterEveryone ? { everyone: true } : {}),
         ...(f.requesterUsers.length ? { users: f.requesterUsers } : {}),
@@ -221,7 +283,11 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
       ...(f.durationChoices.length ? { duration_choices: f.durationChoices.map(minutesText) } : {}),
       ...(f.approvalsRequired !== 1 ? { approvals_required: f.approvalsRequired } : {}),
       ...(f.allowSelfApproval ? { allow_self_approval: true } : {}),
-      ...(f.justification.required && f.justification.minLength === 0 && !f.justification.pattern && !f.justification.hint && !f.justification.jira?.projects.length
+      ...(f.justification.required &&
+      f.justification.minLength === 0 &&
+      !f.justification.pattern &&
+      !f.justification.hint &&
+      !f.justification.jira?.projects.length
         ? {}
         : {
             justification: {
@@ -235,7 +301,13 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
       ...(f.notifyChannel ? { notify_channel: f.notifyChannel } : {}),
       ...(f.enabled ? {} : { enabled: false }),
       ...(f.identity && (f.identity.requireLink || f.identity.stepUpMinutes !== null)
-        ? { identity: { ...(f.identity.requireLink ? { require_link: true } : {}), ...(f.identity.stepUpMinutes !== null ? { step_up_minutes: f.identity.stepUpMinutes } : {}), ...(f.identity.requireMfa ? { require_mfa: true } : {}) } }
+        ? {
+            identity: {
+              ...(f.identity.requireLink ? { require_link: true } : {}),
+              ...(f.identity.stepUpMinutes !== null ? { step_up_minutes: f.identity.stepUpMinutes } : {}),
+              ...(f.identity.requireMfa ? { require_mfa: true } : {}),
+            },
+          }
         : {}),
       ...lifecycleToFile(f.lifecycle),
     })),

@@ -26,7 +26,13 @@ export function canonicalJson(value: unknown): string {
 export const GENESIS = '';
 
 export function chainHash(prevHash: string, event: ChainedContent): string {
-  const content = canonicalJson({ requestId: event.requestId, actor: event.actor, action: event.action, details: event.details, createdAt: event.createdAt.toISOString() });
+  const content = canonicalJson({
+    requestId: event.requestId,
+    actor: event.actor,
+    action: event.action,
+    details: event.details,
+    createdAt: event.createdAt.toISOString(),
+  });
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
 
@@ -39,7 +45,10 @@ export interface StoredEvent extends ChainedContent {
 export type ChainProblem = { id: number; problem: 'changed' | 'missing_or_reordered_before' };
 
 /** Checks a run of events in id order, starting from `prevHash`; returns the first problem, if any. */
-export function verifyRun(events: readonly StoredEvent[], prevHash: string): { problem: ChainProblem | null; lastHash: string } {
+export function verifyRun(
+  events: readonly StoredEvent[],
+  prevHash: string,
+): { problem: ChainProblem | null; lastHash: string } {
   let last = prevHash;
   for (const e of events) {
     if (e.prevHash !== last) return { problem: { id: e.id, problem: 'missing_or_reordered_before' }, lastHash: last };

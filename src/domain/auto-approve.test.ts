@@ -56,7 +56,9 @@ describe('the weekly window, read on the wall clock of the rule’s time zone', 
     ['Saturday 23:00: Saturday is not listed', '2026-03-28T23:00:00Z', false],
     ['Friday 05:00: the window of Thursday night, not listed', '2026-03-27T05:00:00Z', false],
   ])('a window past midnight belongs to the day it starts: %s', (_what, at, open) => {
-    expect(ruleWindowOpen(rule({ weekdays: [5], from: '22:00', to: '06:00', timeZone: 'UTC' }), new Date(at))).toBe(open);
+    expect(ruleWindowOpen(rule({ weekdays: [5], from: '22:00', to: '06:00', timeZone: 'UTC' }), new Date(at))).toBe(
+      open,
+    );
   });
 
   it('treats an unknown time zone as a closed window', () => {
@@ -70,24 +72,43 @@ describe('matching a request against a flow’s rules', () => {
   const prod = { name: 'prod-db', tags: ['production'] };
 
   it.each([
-    ['every resource covered by tag, duration within the maximum', [rule({ resourceTags: ['staging'] })], [staging], 60, 'office-hours'],
+    [
+      'every resource covered by tag, duration within the maximum',
+      [rule({ resourceTags: ['staging'] })],
+      [staging],
+      60,
+      'office-hours',
+    ],
     ['a rule without names or tags covers every resource', [rule()], [staging, prod], 30, 'office-hours'],
     ['one resource not covered', [rule({ resourceTags: ['staging'] })], [staging, prod], 30, null],
     ['longer than the rule’s maximum', [rule({ resourceNames: ['staging-db'] })], [staging], 61, null],
     ['no rules', [], [staging], 30, null],
-    ['the first rule that matches wins', [rule({ name: 'narrow', resourceNames: ['prod-db'] }), rule({ name: 'wide' }), rule({ name: 'later' })], [staging], 30, 'wide'],
+    [
+      'the first rule that matches wins',
+      [rule({ name: 'narrow', resourceNames: ['prod-db'] }), rule({ name: 'wide' }), rule({ name: 'later' })],
+      [staging],
+      30,
+      'wide',
+    ],
   ])('%s', (_what, rules, resources, minutes, expected) => {
     expect(matchAutoApproval(rules, { resources, durationMinutes: minutes }, at)?.name ?? null).toBe(expected);
   });
 
   it('does not match outside the window', () => {
-    expect(matchAutoApproval([rule()], { resources: [staging], durationMinutes: 30 }, new Date('2026-03-28T08:30:00Z'))).toBeNull();
+    expect(
+      matchAutoApproval([rule()], { resources: [staging], durationMinutes: 30 }, new Date('2026-03-28T08:30:00Z')),
+    ).toBeNull();
   });
 });
 
 describe('what an auto-approval grants without tuning', () => {
   it('gives databases read-only on all databases and HTTP read-only', () => {
-    expect(autoApprovalPolicy([aResource('staging-db'), aResource('grafana', { type: 'http' }), aResource('misc', { type: 'generic' })], 60)).toEqual({
+    expect(
+      autoApprovalPolicy(
+        [aResource('staging-db'), aResource('grafana', { type: 'http' }), aResource('misc', { type: 'generic' })],
+        60,
+      ),
+    ).toEqual({
       durationMinutes: 60,
       resources: [
         { type: 'database', resource: 'staging-db', access: 'read-only', databases: [] },
@@ -99,7 +120,12 @@ describe('what an auto-approval grants without tuning', () => {
 
   it('gives Kubernetes view in the default namespaces and SSH the default logins', () => {
     const defaults = { loginUsers: ['deploy'], databases: [], namespaces: ['shop'] };
-    expect(autoApprovalPolicy([aResource('k8s', { type: 'kubernetes', defaults }), aResource('web', { type: 'ssh', defaults })], 30)?.resources).toEqual([
+    expect(
+      autoApprovalPolicy(
+        [aResource('k8s', { type: 'kubernetes', defaults }), aResource('web', { type: 'ssh', defaults })],
+        30,
+      )?.resources,
+    ).toEqual([
       { type: 'kubernetes', resource: 'k8s', role: 'view', namespaces: ['shop'] },
       { type: 'ssh', resource: 'web', loginUsers: ['deploy'] },
     ]);

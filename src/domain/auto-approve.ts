@@ -44,7 +44,10 @@ const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.
  * 09:00 on the wall clock there in summer and in winter. A window whose end is before its start
  * (22:00-06:00) runs past midnight and belongs to the weekday it starts on.
  */
-export function ruleWindowOpen(rule: Pick<AutoApproveRule, 'weekdays' | 'from' | 'to' | 'timeZone'>, now: Date): boolean {
+export function ruleWindowOpen(
+  rule: Pick<AutoApproveRule, 'weekdays' | 'from' | 'to' | 'timeZone'>,
+  now: Date,
+): boolean {
   if (!isValidTimeZone(rule.timeZone)) return false;
   const local = new TZDate(now.getTime(), rule.timeZone);
   const day = getISODay(local);
@@ -62,7 +65,10 @@ export interface AutoApprovalCandidate {
 }
 
 /** A rule with no names and no tags covers every resource of its flow. */
-export function ruleCoversResource(rule: Pick<AutoApproveRule, 'resourceNames' | 'resourceTags'>, resource: { name: string; tags: string[] }): boolean {
+export function ruleCoversResource(
+  rule: Pick<AutoApproveRule, 'resourceNames' | 'resourceTags'>,
+  resource: { name: string; tags: string[] },
+): boolean {
   if (rule.resourceNames.length + rule.resourceTags.length === 0) return true;
   return rule.resourceNames.includes(resource.name) || resource.tags.some((t) => rule.resourceTags.includes(t));
 }
@@ -98,7 +104,10 @@ export function matchAutoApproval(
  * Kubernetes, SSH or cloud resource without defaults has no safe untuned grant, so the request is not
  * auto-approved (null) and goes to the approvers.
  */
-export function autoApprovalPolicy(resources: readonly Pick<Resource, 'name' | 'type' | 'defaults'>[], durationMinutes: number): Policy | null {
+export function autoApprovalPolicy(
+  resources: readonly Pick<Resource, 'name' | 'type' | 'defaults'>[],
+  durationMinutes: number,
+): Policy | null {
   const grants: ResourceGrant[] = [];
   for (const r of resources) {
     switch (r.type) {

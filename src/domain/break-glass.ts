@@ -22,10 +22,18 @@ export interface BreakGlassOption {
 }
 
 /** Every resource this person may break the glass on, sorted by name. */
-export function breakGlassOptions(flows: readonly Flow[], resources: readonly Resource[], who: Identity): BreakGlassOption[] {
+export function breakGlassOptions(
+  flows: readonly Flow[],
+  resources: readonly Resource[],
+  who: Identity,
+): BreakGlassOption[] {
   const mine = flows
     .filter((f) => mayBreakGlass(f, who))
-    .sort((a, b) => b.lifecycle.breakGlass!.maxDurationMinutes - a.lifecycle.breakGlass!.maxDurationMinutes || a.name.localeCompare(b.name));
+    .sort(
+      (a, b) =>
+        b.lifecycle.breakGlass!.maxDurationMinutes - a.lifecycle.breakGlass!.maxDurationMinutes ||
+        a.name.localeCompare(b.name),
+    );
   return resources
     .flatMap((resource) => {
       const flow = mine.find((f) => flowCoversResource(f, resource));
@@ -41,10 +49,16 @@ export function breakGlassOptions(flows: readonly Flow[], resources: readonly Re
  * SSH and cloud resources without defaults cannot be broken into:
  * nobody said which namespaces or logins exist, and guessing would grant too much or nothing.
  */
-export function breakGlassPolicy(resource: Pick<Resource, 'name' | 'type' | 'defaults'>, durationMinutes: number): Policy | { problem: string } {
+export function breakGlassPolicy(
+  resource: Pick<Resource, 'name' | 'type' | 'defaults'>,
+  durationMinutes: number,
+): Policy | { problem: string } {
   switch (resource.type) {
     case 'database':
-      return { resources: [{ type: 'database', resource: resource.name, access: 'read-write', databases: [] }], durationMinutes };
+      return {
+        resources: [{ type: 'database', resource: resource.name, access: 'read-write', databases: [] }],
+        durationMinutes,
+      };
     case 'http':
       return { resources: [{ type: 'http', resource: resource.name, access: 'full' }], durationMinutes };
     case 'generic':
@@ -52,13 +66,33 @@ export function breakGlassPolicy(resource: Pick<Resource, 'name' | 'type' | 'def
     case 'group':
       return { resources: [{ type: 'group', resource: resource.name }], durationMinutes };
     case 'cloud':
-      if (!resource.defaults.roles?.length) return { problem: `${resource.name} has no default roles, so break-glass cannot know which role to grant. Ask an admin to set them, or request access as usual.` };
-      return { resources: [{ type: 'cloud', resource: resource.name, roles: resource.defaults.roles }], durationMinutes };
+      if (!resource.defaults.roles?.length)
+        return {
+          problem: `${resource.name} has no default roles, so break-glass cannot know which role to grant. Ask an admin to set them, or request access as usual.`,
+        };
+      return {
+        resources: [{ type: 'cloud', resource: resource.name, roles: resource.defaults.roles }],
+        durationMinutes,
+      };
     case 'kubernetes':
-      if (resource.defaults.namespaces.length === 0) return { problem: `${resource.name} has no default namespaces, so break-glass cannot know where to grant access. Ask an admin to set them, or request access as usual.` };
-      return { resources: [{ type: 'kubernetes', resource: resource.name, role: 'edit', namespaces: resource.defaults.namespaces }], durationMinutes };
+      if (resource.defaults.namespaces.length === 0)
+        return {
+          problem: `${resource.name} has no default namespaces, so break-glass cannot know where to grant access. Ask an admin to set them, or request access as usual.`,
+        };
+      return {
+        resources: [
+          { type: 'kubernetes', resource: resource.name, role: 'edit', namespaces: resource.defaults.namespaces },
+        ],
+        durationMinutes,
+      };
     case 'ssh':
-      if (resource.defaults.loginUsers.length === 0) return { problem: `${resource.name} has no default login users, so break-glass cannot know whom to let you log in as. Ask an admin to set them, or request access as usual.` };
-      return { resources: [{ type: 'ssh', resource: resource.name, loginUsers: resource.defaults.loginUsers }], durationMinutes };
+      if (resource.defaults.loginUsers.length === 0)
+        return {
+          problem: `${resource.name} has no default login users, so break-glass cannot know whom to let you log in as. Ask an admin to set them, or request access as usual.`,
+        };
+      return {
+        resources: [{ type: 'ssh', resource: resource.name, loginUsers: resource.defaults.loginUsers }],
+        durationMinutes,
+      };
   }
 }

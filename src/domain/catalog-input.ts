@@ -36,23 +36,40 @@ export function flowInputProblems(f: FlowInput, knownResources: ReadonlySet<stri
   const unknown = f.resourceNames.filter((n) => !knownResources.has(n));
   if (f.resourceNames.length + f.resourceTags.length === 0) e.resources = 'Pick at least one resource or tag.';
   else if (unknown.length > 0) e.resources = `Unknown resource: ${unknown.join(', ')}.`;
-  else if (f.resourceTags.some((t) => !TagSchema.safeParse(t).success)) e.resources = 'Tags use lower-case letters, digits, - _ . :';
-  if (!f.requesterEveryone && f.requesterUsers.length + f.requesterGroups.length === 0) e.requesters = 'Pick who may request: users, groups, or everyone.';
-  else if (f.requesterUsers.some((u) => !USER.test(u)) || f.requesterGroups.some((g) => !GROUP.test(g))) e.requesters = 'Pick Slack users and user groups.';
-  if (f.approverUsers.length + f.approverGroups.length === 0) e.approvers = 'Pick at least one approver or approver group.';
-  else if (f.approverUsers.some((u) => !USER.test(u)) || f.approverGroups.some((g) => !GROUP.test(g))) e.approvers = 'Pick Slack users and user groups.';
-  if (!Number.isInteger(f.maxDurationMinutes) || f.maxDurationMinutes <= 0 || f.maxDurationMinutes > 90 * 1440) e.maxDuration = 'Pick a maximum duration.';
-  else if (f.durationChoices.some((d) => d > f.maxDurationMinutes)) e.durationChoices = `Choices cannot be longer than the maximum (${formatDuration(f.maxDurationMinutes)}).`;
-  if (!Number.isInteger(f.approvalsRequired) || f.approvalsRequired < 1 || f.approvalsRequired > 10) e.approvalsRequired = 'Use a whole number from 1 to 10.';
-  if (!Number.isInteger(f.justification.minLength) || f.justification.minLength < 0 || f.justification.minLength > 2000) e.justificationMinLength = 'Use a whole number from 0 to 2000.';
-  if (f.justification.pattern !== null && (f.justification.pattern.length > 200 || !safeRegex(f.justification.pattern))) e.justificationPattern = 'That is not a valid regular expression.';
+  else if (f.resourceTags.some((t) => !TagSchema.safeParse(t).success))
+    e.resources = 'Tags use lower-case letters, digits, - _ . :';
+  if (!f.requesterEveryone && f.requesterUsers.length + f.requesterGroups.length === 0)
+    e.requesters = 'Pick who may request: users, groups, or everyone.';
+  else if (f.requesterUsers.some((u) => !USER.test(u)) || f.requesterGroups.some((g) => !GROUP.test(g)))
+    e.requesters = 'Pick Slack users and user groups.';
+  if (f.approverUsers.length + f.approverGroups.length === 0)
+    e.approvers = 'Pick at least one approver or approver group.';
+  else if (f.approverUsers.some((u) => !USER.test(u)) || f.approverGroups.some((g) => !GROUP.test(g)))
+    e.approvers = 'Pick Slack users and user groups.';
+  if (!Number.isInteger(f.maxDurationMinutes) || f.maxDurationMinutes <= 0 || f.maxDurationMinutes > 90 * 1440)
+    e.maxDuration = 'Pick a maximum duration.';
+  else if (f.durationChoices.some((d) => d > f.maxDurationMinutes))
+    e.durationChoices = `Choices cannot be longer than the maximum (${formatDuration(f.maxDurationMinutes)}).`;
+  if (!Number.isInteger(f.approvalsRequired) || f.approvalsRequired < 1 || f.approvalsRequired > 10)
+    e.approvalsRequired = 'Use a whole number from 1 to 10.';
+  if (!Number.isInteger(f.justification.minLength) || f.justification.minLength < 0 || f.justification.minLength > 2000)
+    e.justificationMinLength = 'Use a whole number from 0 to 2000.';
+  if (f.justification.pattern !== null && (f.justification.pattern.length > 200 || !safeRegex(f.justification.pattern)))
+    e.justificationPattern = 'That is not a valid regular expression.';
   if ((f.justification.hint ?? '').length > 150) e.justificationHint = 'Keep the hint under 150 characters.';
   const projects = f.justification.jira?.projects ?? [];
-  if (projects.some((p) => !PROJECT_KEY.test(p))) e.justificationJira = 'Use Jira project keys like INC, OPS (capitals and digits, up to 10).';
+  if (projects.some((p) => !PROJECT_KEY.test(p)))
+    e.justificationJira = 'Use Jira project keys like INC, OPS (capitals and digits, up to 10).';
   else if (projects.length > 20) e.justificationJira = 'At most 20 Jira projects.';
   const id = f.identity;
-  if (id && id.stepUpMinutes !== null && (!Number.isInteger(id.stepUpMinutes) || id.stepUpMinutes < 1 || id.stepUpMinutes > 1440)) e.identity = 'Use a whole number of minutes from 1 to 1440.';
-  else if (id?.requireMfa && id.stepUpMinutes === null) e.identity = 'MFA is checked on the step-up sign-in: say within how many minutes approvers must sign in.';
+  if (
+    id &&
+    id.stepUpMinutes !== null &&
+    (!Number.isInteger(id.stepUpMinutes) || id.stepUpMinutes < 1 || id.stepUpMinutes > 1440)
+  )
+    e.identity = 'Use a whole number of minutes from 1 to 1440.';
+  else if (id?.requireMfa && id.stepUpMinutes === null)
+    e.identity = 'MFA is checked on the step-up sign-in: say within how many minutes approvers must sign in.';
   Object.assign(e, lifecycleProblems(f.lifecycle, knownResources));
   return e;
 }
@@ -67,6 +84,7 @@ export function resourceInputProblems(r: ResourceInput): FieldErrors<ResourceFie
   if (r.description.length > 500) e.description = 'Keep it under 500 characters.';
   const names = [...r.defaults.loginUsers, ...r.defaults.databases, ...r.defaults.namespaces];
   if (names.some((n) => !TUNING_NAME.test(n))) e.defaults = 'Use names made of letters, digits, _ . @ - only.';
-  else if ((r.defaults.roles ?? []).some((n) => !CLOUD_ROLE.test(n))) e.defaults = 'Cloud roles are permission set names or role ids like roles/viewer.';
+  else if ((r.defaults.roles ?? []).some((n) => !CLOUD_ROLE.test(n)))
+    e.defaults = 'Cloud roles are permission set names or role ids like roles/viewer.';
   return e;
 }

@@ -11,7 +11,9 @@ describe('durations', () => {
     [' 4H ', 240],
   ])('parses %s as %i minutes', (text, minutes) => expect(parseDuration(text)).toBe(minutes));
 
-  it.each(['', '0m', '8', 'h', '-1h', '1.5h', '8 hours', '1h30'])('refuses %j', (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(['', '0m', '8', 'h', '-1h', '1.5h', '8 hours', '1h30'])('refuses %j', (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 
   it.each([
     [15, '15m'],

@@ -18,7 +18,11 @@ export function parseDuration(text: string): number | undefined {
 export function formatDuration(minutes: number): string {
   const parts: string[] = [];
   let rest = Math.max(0, Math.round(minutes));
-  for (const [unit, size] of [['d', 1440], ['h', 60], ['m', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 1440],
+    ['h', 60],
+    ['m', 1],
+  ] as const) {
     const n = Math.floor(rest / size);
     if (n > 0) parts.push(`${n}${unit}`);
     rest -= n * size;

@@ -44,6 +44,7 @@ export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 /** The error and what it wraps (`cause`; drizzle wraps the driver's error), outermost first, at most 5 deep. */
 export function causeChain(error: unknown): Array<Record<string, unknown>> {
   const chain: Array<Record<string, unknown>> = [];
-  for (let e = error; chain.length < 5 && e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) chain.push(e as Record<string, unknown>);
+  for (let e = error; chain.length < 5 && e && typeof e === 'object'; e = (e as { cause?: unknown }).cause)
+    chain.push(e as Record<string, unknown>);
   return chain;
 }

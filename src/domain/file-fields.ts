@@ -5,16 +5,14 @@ import { parseDuration } from './duration.js';
 export const SlackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U012ABCDEF');
 export const SlackGroup = z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user-group id like S012ABCDEF');
 export const SlackChannel = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id like C012ABCDEF');
-export const DurationText = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const minutes = parseDuration(String(v));
-    if (minutes === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration like 30m, 8h or 1d' });
-      return z.NEVER;
-    }
-    return minutes;
-  });
+export const DurationText = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const minutes = parseDuration(String(v));
+  if (minutes === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration like 30m, 8h or 1d' });
+    return z.NEVER;
+  }
+  return minutes;
+});
 
 export const People = z.strictObject({
   users: z.array(SlackUser).default([]),

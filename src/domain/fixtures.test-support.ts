@@ -26,5 +26,14 @@ export function aFlow(patch: Partial<Flow> & Pick<Flow, 'name'>): Flow {
 }
 
 export function aResource(name: string, patch: Partial<Resource> = {}): Resource {
-  return { id: `res_${name}`, name, type: 'database', tags: [], description: '', defaults: { loginUsers: [], databases: [], namespaces: [] }, provisioner: null, ...patch };
+  return {
+    id: `res_${name}`,
+    name,
+    type: 'database',
+    tags: [],
+    description: '',
+    defaults: { loginUsers: [], databases: [], namespaces: [] },
+    provisioner: null,
+    ...patch,
+  };
 }

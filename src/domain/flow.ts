@@ -107,7 +107,10 @@ export const DEFAULT_JUSTIFICATION: JustificationRule = { required: true, minLen
 /** Null when the justification satisfies the flow's rule, else the sentence to show under the field. */
 export function justificationProblem(rule: JustificationRule, text: string): string | null {
   const t = text.trim();
-  if (!t) return rule.required || rule.minLength > 0 || rule.pattern || rule.jira?.projects.length ? 'Say why you need this access.' : null;
+  if (!t)
+    return rule.required || rule.minLength > 0 || rule.pattern || rule.jira?.projects.length
+      ? 'Say why you need this access.'
+      : null;
   if (t.length < rule.minLength) return `Write at least ${rule.minLength} characters.`;
   if (rule.pattern && !safeRegex(rule.pattern)?.test(t)) return rule.hint ?? `It must match ${rule.pattern}.`;
   if (rule.jira?.projects.length) return missingKeyProblem(t, rule.jira.projects);
@@ -142,7 +145,9 @@ export function flowCoversResource(flow: Flow, resource: Pick<Resource, 'name' |
 export function mayRequestThrough(flow: Flow, who: Identity): boolean {
   return (
     flow.enabled &&
-    (flow.requesterEveryone || flow.requesterUsers.includes(who.userId) || flow.requesterGroups.some((g) => who.groupIds.has(g)))
+    (flow.requesterEveryone ||
+      flow.requesterUsers.includes(who.userId) ||
+      flow.requesterGroups.some((g) => who.groupIds.has(g)))
   );
 }
 
@@ -153,7 +158,9 @@ export function isApproverOf(flow: Flow, who: Identity): boolean {
 /** The people a request is escalated to (they may decide it only once it was escalated). */
 export function isEscalationApproverOf(flow: Flow, who: Identity): boolean {
   const lc = flow.lifecycle;
-  return (lc?.escalationUsers ?? []).includes(who.userId) || (lc?.escalationGroups ?? []).some((g) => who.groupIds.has(g));
+  return (
+    (lc?.escalationUsers ?? []).includes(who.userId) || (lc?.escalationGroups ?? []).some((g) => who.groupIds.has(g))
+  );
 }
 
 /** Which flows a person may decide in: as an approver, or only once a request was escalated. */

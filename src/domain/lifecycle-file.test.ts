@@ -54,8 +54,26 @@ describe('flow lifecycle in ACCESS_CONFIG', () => {
       escalationGroups: ['S0LEADS'],
       pendingTtlMinutes: 720,
       autoApprove: [
-        { name: 'office-hours', resourceNames: ['staging-db'], resourceTags: ['staging'], maxDurationMinutes: 60, weekdays: [1, 2, 3, 4, 5], from: '09:00', to: '17:00', timeZone: 'Europe/Berlin' },
-        { name: 'anytime', resourceNames: [], resourceTags: [], maxDurationMinutes: 15, weekdays: [1, 2, 3, 4, 5, 6, 7], from: '00:00', to: '24:00', timeZone: 'UTC' },
+        {
+          name: 'office-hours',
+          resourceNames: ['staging-db'],
+          resourceTags: ['staging'],
+          maxDurationMinutes: 60,
+          weekdays: [1, 2, 3, 4, 5],
+          from: '09:00',
+          to: '17:00',
+          timeZone: 'Europe/Berlin',
+        },
+        {
+          name: 'anytime',
+          resourceNames: [],
+          resourceTags: [],
+          maxDurationMinutes: 15,
+          weekdays: [1, 2, 3, 4, 5, 6, 7],
+          from: '00:00',
+          to: '24:00',
+          timeZone: 'UTC',
+        },
       ],
       breakGlass: { users: ['U0ONCALL'], groups: ['S0SRE'], maxDurationMinutes: 120, channel: 'C0INCIDENT' },
     });
@@ -75,7 +93,14 @@ describe('flow lifecycle in ACCESS_CONFIG', () => {
       reminders: { remind_after: '30m', escalate_after: '2h', escalate_to: { users: ['U0BOSS'], groups: ['S0LEADS'] } },
       pending_ttl: '12h',
       auto_approve: [
-        { name: 'office-hours', resources: { names: ['staging-db'], tags: ['staging'] }, max_duration: '1h', weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'], hours: '09:00-17:00', time_zone: 'Europe/Berlin' },
+        {
+          name: 'office-hours',
+          resources: { names: ['staging-db'], tags: ['staging'] },
+          max_duration: '1h',
+          weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'],
+          hours: '09:00-17:00',
+          time_zone: 'Europe/Berlin',
+        },
         { name: 'anytime', max_duration: '15m' },
       ],
       break_glass: { users: ['U0ONCALL'], groups: ['S0SRE'], max_duration: '2h', channel: 'C0INCIDENT' },
@@ -97,19 +122,46 @@ describe('flow lifecycle in ACCESS_CONFIG', () => {
   });
 
   it.each([
-    ['auto_approve: [{ name: r, max_duration: 1h, time_zone: Europe/Atlantis }]', 'flows[0].auto_approve[0].time_zone: must be an IANA time zone like Europe/Berlin'],
+    [
+      'auto_approve: [{ name: r, max_duration: 1h, time_zone: Europe/Atlantis }]',
+      'flows[0].auto_approve[0].time_zone: must be an IANA time zone like Europe/Berlin',
+    ],
     ['auto_approve: [{ name: r, max_duration: 1h, weekdays: [funday] }]', 'flows[0].auto_approve[0].weekdays'],
     ['auto_approve: [{ name: r, max_duration: 1h, weekdays: [8] }]', 'flows[0].auto_approve[0].weekdays'],
-    ['auto_approve: [{ name: r, max_duration: 1h, hours: "9-5" }]', 'flows[0].auto_approve[0].hours: must be a window like "09:00-17:00" (24-hour clock, different start and end)'],
+    [
+      'auto_approve: [{ name: r, max_duration: 1h, hours: "9-5" }]',
+      'flows[0].auto_approve[0].hours: must be a window like "09:00-17:00" (24-hour clock, different start and end)',
+    ],
     ['auto_approve: [{ name: r }]', 'flows[0].auto_approve[0].max_duration'],
-    ['auto_approve: [{ name: r, max_duration: 1h }, { name: r, max_duration: 2h }]', 'flows[0].auto_approve[1].name: duplicate rule name "r"'],
-    ['auto_approve: [{ name: r, max_duration: 1h, resources: { names: [nope] } }]', 'flows[0].auto_approve[0].resources.names[0]: unknown resource "nope"'],
-    ['reminders: { escalate_after: 1h }', 'flows[0].reminders.escalate_to: must name at least one user or group to escalate to'],
-    ['reminders: { escalate_to: { users: [U0BOSS] } }', 'flows[0].reminders.escalate_after: is needed with escalate_to (say after how long)'],
-    ['reminders: { remind_after: 1d }', 'flows[0].reminders.remind_after: must be shorter than pending_ttl (1d): a request that long has already expired'],
+    [
+      'auto_approve: [{ name: r, max_duration: 1h }, { name: r, max_duration: 2h }]',
+      'flows[0].auto_approve[1].name: duplicate rule name "r"',
+    ],
+    [
+      'auto_approve: [{ name: r, max_duration: 1h, resources: { names: [nope] } }]',
+      'flows[0].auto_approve[0].resources.names[0]: unknown resource "nope"',
+    ],
+    [
+      'reminders: { escalate_after: 1h }',
+      'flows[0].reminders.escalate_to: must name at least one user or group to escalate to',
+    ],
+    [
+      'reminders: { escalate_to: { users: [U0BOSS] } }',
+      'flows[0].reminders.escalate_after: is needed with escalate_to (say after how long)',
+    ],
+    [
+      'reminders: { remind_after: 1d }',
+      'flows[0].reminders.remind_after: must be shorter than pending_ttl (1d): a request that long has already expired',
+    ],
     ['pending_ttl: soon', 'flows[0].pending_ttl: must be a duration like 30m, 8h or 1d'],
-    ['break_glass: { max_duration: 1h }', 'flows[0].break_glass: must name at least one user or group who may break the glass'],
-    ['break_glass: { users: [U0ONCALL], channel: incidents }', 'flows[0].break_glass.channel: must be a Slack channel id like C012ABCDEF'],
+    [
+      'break_glass: { max_duration: 1h }',
+      'flows[0].break_glass: must name at least one user or group who may break the glass',
+    ],
+    [
+      'break_glass: { users: [U0ONCALL], channel: incidents }',
+      'flows[0].break_glass.channel: must be a Slack channel id like C012ABCDEF',
+    ],
     ['break_glass: { users: [U0ONCALL], surprise: true }', 'flows[0].break_glass'],
   ])('reports %s with its path', (extra, expected) => {
     expect(check(file(extra))).toContain(expected);
@@ -119,11 +171,26 @@ describe('flow lifecycle in ACCESS_CONFIG', () => {
 describe('lifecycle checks for App Home', () => {
   const known = new Set(['staging-db']);
   const lifecycle = (patch: Partial<typeof DEFAULT_LIFECYCLE>) => ({ ...DEFAULT_LIFECYCLE, ...patch });
-  const rule = { name: 'r', resourceNames: [], resourceTags: [], maxDurationMinutes: 60, weekdays: [1], from: '09:00', to: '17:00', timeZone: 'UTC' };
+  const rule = {
+    name: 'r',
+    resourceNames: [],
+    resourceTags: [],
+    maxDurationMinutes: 60,
+    weekdays: [1],
+    from: '09:00',
+    to: '17:00',
+    timeZone: 'UTC',
+  };
 
   it('accepts the defaults and a complete lifecycle', () => {
     expect(lifecycleProblems(DEFAULT_LIFECYCLE, known)).toEqual({});
-    const full = lifecycle({ remindAfterMinutes: 30, escalateAfterMinutes: 60, escalationUsers: ['U0BOSS'], autoApprove: [rule], breakGlass: { users: ['U0ONCALL'], groups: [], maxDurationMinutes: 60, channel: 'C0X' } });
+    const full = lifecycle({
+      remindAfterMinutes: 30,
+      escalateAfterMinutes: 60,
+      escalationUsers: ['U0BOSS'],
+      autoApprove: [rule],
+      breakGlass: { users: ['U0ONCALL'], groups: [], maxDurationMinutes: 60, channel: 'C0X' },
+    });
     expect(lifecycleProblems(full, known)).toEqual({});
   });
 
@@ -136,13 +203,18 @@ describe('lifecycle checks for App Home', () => {
     [{ autoApprove: [{ ...rule, resourceNames: ['prod-db'] }] }, 'autoApprove'],
     [{ autoApprove: [rule, rule] }, 'autoApprove'],
     [{ breakGlass: { users: [], groups: [], maxDurationMinutes: 60, channel: null } }, 'breakGlass'],
-    [{ breakGlass: { users: ['U0ONCALL'], groups: [], maxDurationMinutes: 0, channel: null } }, 'breakGlassMaxDuration'],
+    [
+      { breakGlass: { users: ['U0ONCALL'], groups: [], maxDurationMinutes: 0, channel: null } },
+      'breakGlassMaxDuration',
+    ],
   ])('%j is refused under %s', (patch, field) => {
     expect(Object.keys(lifecycleProblems(lifecycle(patch), known))).toContain(field);
   });
 
   it('names the rule in the sentence', () => {
-    expect(lifecycleProblems(lifecycle({ autoApprove: [{ ...rule, timeZone: 'Nowhere/Land' }] }), known).autoApprove).toBe('Rule “r”: Nowhere/Land is not a time zone; use one like Europe/Berlin.');
+    expect(
+      lifecycleProblems(lifecycle({ autoApprove: [{ ...rule, timeZone: 'Nowhere/Land' }] }), known).autoApprove,
+    ).toBe('Rule “r”: Nowhere/Land is not a time zone; use one like Europe/Berlin.');
     expect(aFlow({ name: 'x' }).lifecycle).toBe(DEFAULT_LIFECYCLE);
   });
 });

@@ -4,7 +4,14 @@
  */
 
 /** What the requester's notice tells them. */
-export type NoticeEvent = 'approved' | 'denied' | 'expired' | 'revoked' | 'extended' | 'timed_out' | /** its only approver left Slack */ 'no_approver';
+export type NoticeEvent =
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'revoked'
+  | 'extended'
+  | 'timed_out'
+  | /** its only approver left Slack */ 'no_approver';
 
 /** Each topic's payload (stored as jsonb). */
 export interface OutboxPayloads {
@@ -33,15 +40,24 @@ export interface OutboxPayloads {
 export type OutboxTopic = keyof OutboxPayloads;
 
 /** A claimed item of one topic. */
-export type OutboxItemOf<T extends OutboxTopic> = { id: number; topic: T; requestId: string | null; payload: OutboxPayloads[T]; attempts: number };
+export type OutboxItemOf<T extends OutboxTopic> = {
+  id: number;
+  topic: T;
+  requestId: string | null;
+  payload: OutboxPayloads[T];
+  attempts: number;
+};
 
 /** A claimed item: the union over every topic, so `switch (item.topic)` narrows the payload. */
 export type OutboxItem = { [T in OutboxTopic]: OutboxItemOf<T> }[OutboxTopic];
 
-type PayloadField<T extends OutboxTopic> = Record<string, never> extends OutboxPayloads[T] ? { payload?: OutboxPayloads[T] } : { payload: OutboxPayloads[T] };
+type PayloadField<T extends OutboxTopic> =
+  Record<string, never> extends OutboxPayloads[T] ? { payload?: OutboxPayloads[T] } : { payload: OutboxPayloads[T] };
 
 /** An item to queue: topic, request and (where the topic has one) payload; `availableAt` holds it back until then. */
-export type OutboxEntry = { [T in OutboxTopic]: { topic: T; requestId: string; availableAt?: Date } & PayloadField<T> }[OutboxTopic];
+export type OutboxEntry = {
+  [T in OutboxTopic]: { topic: T; requestId: string; availableAt?: Date } & PayloadField<T>;
+}[OutboxTopic];
 
 /** One handler per topic: the router's table. */
 export type OutboxHandlers = { [T in OutboxTopic]: (item: OutboxItemOf<T>) => Promise<void> };

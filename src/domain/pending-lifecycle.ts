@@ -33,7 +33,11 @@ const minutesSince = (from: Date, now: Date) => (now.getTime() - from.getTime())
  * past its TTL only times out: reminding or escalating it as it ends would only be noise. Times count
  * from the request's creation, so a bot that was down catches up on its first run.
  */
-export function duePendingSteps(r: PendingTimes, lifecycle: Partial<FlowLifecycle> | null | undefined, now: Date): PendingSteps {
+export function duePendingSteps(
+  r: PendingTimes,
+  lifecycle: Partial<FlowLifecycle> | null | undefined,
+  now: Date,
+): PendingSteps {
   const lc = lifecycleOf(lifecycle);
   const age = minutesSince(r.createdAt, now);
   if (age >= lc.pendingTtlMinutes) return { timeOut: true, remind: false, escalate: false };
@@ -42,7 +46,8 @@ export function duePendingSteps(r: PendingTimes, lifecycle: Partial<FlowLifecycl
   return {
     timeOut: false,
     remind: lc.remindAfterMinutes !== null && r.remindedAt === null && age >= lc.remindAfterMinutes,
-    escalate: hasEscalation && lc.escalateAfterMinutes !== null && r.escalatedAt === null && age >= lc.escalateAfterMinutes,
+    escalate:
+      hasEscalation && lc.escalateAfterMinutes !== null && r.escalatedAt === null && age >= lc.escalateAfterMinutes,
   };
 }
 
@@ -53,6 +58,7 @@ export function duePendingSteps(r: PendingTimes, lifecycle: Partial<FlowLifecycl
 export function startProblem(startsAt: Date, now: Date): string | null {
   if (Number.isNaN(startsAt.getTime())) return 'Pick a date and time, or leave it empty to start at approval.';
   if (startsAt.getTime() <= now.getTime()) return 'Pick a start in the future, or leave it empty to start at approval.';
-  if (startsAt.getTime() > now.getTime() + MAX_START_AHEAD_DAYS * 86400_000) return `Pick a start at most ${MAX_START_AHEAD_DAYS} days ahead.`;
+  if (startsAt.getTime() > now.getTime() + MAX_START_AHEAD_DAYS * 86400_000)
+    return `Pick a start at most ${MAX_START_AHEAD_DAYS} days ahead.`;
   return null;
 }

@@ -14,14 +14,28 @@ describe('the narrowest of several approvals wins', () => {
     const a = p(60, { type: 'database', resource: 'db', access: 'read-write', databases: [] });
     const b = p(60, { type: 'database', resource: 'db', access: 'read-only', databases: ['app', 'audit'] });
     const c = p(60, { type: 'database', resource: 'db', access: 'read-write', databases: ['app'] });
-    expect(narrowestPolicy([a, b, c])).toEqual(p(60, { type: 'database', resource: 'db', access: 'read-only', databases: ['app'] }));
+    expect(narrowestPolicy([a, b, c])).toEqual(
+      p(60, { type: 'database', resource: 'db', access: 'read-only', databases: ['app'] }),
+    );
   });
 
   it('the lesser Kubernetes role in the common namespaces; ssh login users intersect', () => {
-    const a = p(60, { type: 'kubernetes', resource: 'k', role: 'admin', namespaces: ['a', 'b'] }, { type: 'ssh', resource: 's', loginUsers: ['ubuntu', 'deploy'] });
-    const b = p(60, { type: 'kubernetes', resource: 'k', role: 'edit', namespaces: ['b', 'c'] }, { type: 'ssh', resource: 's', loginUsers: ['deploy'] });
+    const a = p(
+      60,
+      { type: 'kubernetes', resource: 'k', role: 'admin', namespaces: ['a', 'b'] },
+      { type: 'ssh', resource: 's', loginUsers: ['ubuntu', 'deploy'] },
+    );
+    const b = p(
+      60,
+      { type: 'kubernetes', resource: 'k', role: 'edit', namespaces: ['b', 'c'] },
+      { type: 'ssh', resource: 's', loginUsers: ['deploy'] },
+    );
     expect(narrowestPolicy([a, b])).toEqual(
-      p(60, { type: 'kubernetes', resource: 'k', role: 'edit', namespaces: ['b'] }, { type: 'ssh', resource: 's', loginUsers: ['deploy'] }),
+      p(
+        60,
+        { type: 'kubernetes', resource: 'k', role: 'edit', namespaces: ['b'] },
+        { type: 'ssh', resource: 's', loginUsers: ['deploy'] },
+      ),
     );
   });
 

@@ -14,10 +14,19 @@ const Names = z.array(z.string().min(1).max(64)).max(20);
 export const ResourceGrantSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ssh'), resource: z.string(), loginUsers: Names.min(1) }),
   z.object({ type: z.literal('database'), resource: z.string(), access: DatabaseAccessSchema, databases: Names }),
-  z.object({ type: z.literal('kubernetes'), resource: z.string(), role: KubernetesRoleSchema, namespaces: Names.min(1) }),
+  z.object({
+    type: z.literal('kubernetes'),
+    resource: z.string(),
+    role: KubernetesRoleSchema,
+    namespaces: Names.min(1),
+  }),
   z.object({ type: z.literal('http'), resource: z.string(), access: HttpAccessSchema }),
   // AWS permission set names or Google Cloud role ids, each one the resource's provisioner allows.
-  z.object({ type: z.literal('cloud'), resource: z.string(), roles: z.array(z.string().min(1).max(128)).min(1).max(20) }),
+  z.object({
+    type: z.literal('cloud'),
+    resource: z.string(),
+    roles: z.array(z.string().min(1).max(128)).min(1).max(20),
+  }),
   z.object({ type: z.literal('group'), resource: z.string() }),
   z.object({ type: z.literal('generic'), resource: z.string() }),
 ]);
@@ -53,7 +62,14 @@ export function describeGrant(g: ResourceGrant): string {
 
 /** Splits "a, b  c" into ["a","b","c"]: approvers type lists of users, databases and namespaces. */
 export function splitList(text: string | null | undefined): string[] {
-  return [...new Set((text ?? '').split(/[\s,]+/).map((s) => s.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      (text ?? '')
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 const ROLE_RANK = { view: 0, edit: 1, admin: 2 } as const;
@@ -91,7 +107,10 @@ function narrowerGrant(a: ResourceGrant, b: ResourceGrant): ResourceGrant | null
       return namespaces ? { ...a, role, namespaces } : null;
     }
     case 'http':
-      return { ...a, access: a.access === 'read-only' || (b as typeof a).access === 'read-only' ? 'read-only' : 'full' };
+      return {
+        ...a,
+        access: a.access === 'read-only' || (b as typeof a).access === 'read-only' ? 'read-only' : 'full',
+      };
     case 'cloud': {
       const roles = intersectRequired(a.roles, (b as typeof a).roles);
       return roles ? { ...a, roles } : null;

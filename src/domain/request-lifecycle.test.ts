@@ -9,21 +9,39 @@ const active: RequestState = { ...pending, status: 'active', expiresAt: new Date
 describe('request transitions', () => {
   it('approving a pending request makes it active until now + the granted time', () => {
     const t = transition(pending, { type: 'approve', grantedMinutes: 60 }, now);
-    expect(t).toEqual({ ok: true, next: { ...pending, status: 'active', expiresAt: new Date('2026-01-01T11:00:00Z') } });
+    expect(t).toEqual({
+      ok: true,
+      next: { ...pending, status: 'active', expiresAt: new Date('2026-01-01T11:00:00Z') },
+    });
   });
 
   it('refuses to grant longer than requested', () => {
-    expect(transition(pending, { type: 'approve', grantedMinutes: 121 }, now)).toMatchObject({ ok: false, code: 'invalid_input' });
+    expect(transition(pending, { type: 'approve', grantedMinutes: 121 }, now)).toMatchObject({
+      ok: false,
+      code: 'invalid_input',
+    });
   });
 
-  it.each(['active', 'denied', 'expired', 'revoked'] as const)('a second decision on a %s request changes nothing', (status) => {
-    expect(transition({ ...pending, status }, { type: 'approve', grantedMinutes: 60 }, now)).toMatchObject({ ok: false, code: 'already_decided' });
-    expect(transition({ ...pending, status }, { type: 'deny' }, now)).toMatchObject({ ok: false, code: 'already_decided' });
-  });
+  it.each(['active', 'denied', 'expired', 'revoked'] as const)(
+    'a second decision on a %s request changes nothing',
+    (status) => {
+      expect(transition({ ...pending, status }, { type: 'approve', grantedMinutes: 60 }, now)).toMatchObject({
+        ok: false,
+        code: 'already_decided',
+      });
+      expect(transition({ ...pending, status }, { type: 'deny' }, now)).toMatchObject({
+        ok: false,
+        code: 'already_decided',
+      });
+    },
+  );
 
   it('expires an active grant only once its time is up', () => {
     expect(transition(active, { type: 'expire' }, now)).toMatchObject({ ok: false, code: 'not_active' });
-    expect(transition(active, { type: 'expire' }, new Date('2026-01-01T11:00:00Z'))).toMatchObject({ ok: true, next: { status: 'expired' } });
+    expect(transition(active, { type: 'expire' }, new Date('2026-01-01T11:00:00Z'))).toMatchObject({
+      ok: true,
+      next: { status: 'expired' },
+    });
   });
 
   it('revokes only active grants', () => {
@@ -37,11 +55,19 @@ describe('who may decide', () => {
   const who = (userId: string, groups: string[] = []) => ({ userId, groupIds: new Set(groups) });
 
   it('an approver of the flow may decide', () => expect(decisionRefusal(flow, 'U1', who('U0APPR'))).toBeNull());
-  it('a member of an approver group may decide', () => expect(decisionRefusal(flow, 'U1', who('U7', ['S0DB']))).toBeNull());
+  it('a member of an approver group may decide', () =>
+    expect(decisionRefusal(flow, 'U1', who('U7', ['S0DB']))).toBeNull());
   it('anyone else may not', () => expect(decisionRefusal(flow, 'U1', who('U7'))).toBe('not_approver'));
-  it('a deleted flow has no approvers', () => expect(decisionRefusal(undefined, 'U1', who('U0APPR'))).toBe('not_approver'));
+  it('a deleted flow has no approvers', () =>
+    expect(decisionRefusal(undefined, 'U1', who('U0APPR'))).toBe('not_approver'));
   it('someone the bot recorded as on call may decide, while the flow still names on-call approvers', () => {
-    const onCallFlow = { ...flow, lifecycle: { ...flow.lifecycle, onCallApprovers: [{ service: 'pagerduty' as const, escalationPolicy: 'PXYZ123' }] } };
+    const onCallFlow = {
+      ...flow,
+      lifecycle: {
+        ...flow.lifecycle,
+        onCallApprovers: [{ service: 'pagerduty' as const, escalationPolicy: 'PXYZ123' }],
+      },
+    };
     expect(decisionRefusal(onCallFlow, 'U1', who('U0ONCALL'), false, ['U0ONCALL'])).toBeNull();
     expect(decisionRefusal(onCallFlow, 'U1', who('U7'), false, ['U0ONCALL'])).toBe('not_approver');
     // The flow no longer asks on call (edited since): what was recorded on the request no longer counts.

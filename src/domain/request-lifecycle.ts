@@ -7,7 +7,16 @@ import { isApproverOf, isEscalationApproverOf, type Flow, type Identity } from '
  * 'approved' (its time was added to the grant it extends). A request nobody decided within the flow's
  * pending TTL ends 'timed_out'. Terminal states never change again.
  */
-export const REQUEST_STATUSES = ['pending', 'active', 'denied', 'expired', 'revoked', 'cancelled', 'approved', 'timed_out'] as const;
+export const REQUEST_STATUSES = [
+  'pending',
+  'active',
+  'denied',
+  'expired',
+  'revoked',
+  'cancelled',
+  'approved',
+  'timed_out',
+] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 export interface RequestState {
@@ -18,7 +27,11 @@ export interface RequestState {
 }
 
 export type LifecycleEvent =
-  | { type: 'approve'; grantedMinutes: number; /** A scheduled start still ahead: the grant runs from then. */ startsAt?: Date | null }
+  | {
+      type: 'approve';
+      grantedMinutes: number;
+      /** A scheduled start still ahead: the grant runs from then. */ startsAt?: Date | null;
+    }
   | { type: 'time_out' }
   | { type: 'deny' }
   /** The requester withdraws a pending request. */
@@ -28,9 +41,7 @@ export type LifecycleEvent =
   | { type: 'expire' }
   | { type: 'revoke' };
 
-export type Transition =
-  | { ok: true; next: RequestState }
-  | { ok: false; code: ErrorCode; current: RequestStatus };
+export type Transition = { ok: true; next: RequestState } | { ok: false; code: ErrorCode; current: RequestStatus };
 
 export function transition(state: RequestState, event: LifecycleEvent, now: Date): Transition {
   const refuse = (code: ErrorCode): Transition => ({ ok: false, code, current: state.status });
@@ -42,13 +53,21 @@ export function transition(state: RequestState, event: LifecycleEvent, now: Date
       return { ok: true, next: { ...state, status: 'active', expiresAt } };
     }
     case 'time_out':
-      return state.status === 'pending' ? { ok: true, next: { ...state, status: 'timed_out' } } : refuse('already_decided');
+      return state.status === 'pending'
+        ? { ok: true, next: { ...state, status: 'timed_out' } }
+        : refuse('already_decided');
     case 'deny':
-      return state.status === 'pending' ? { ok: true, next: { ...state, status: 'denied' } } : refuse('already_decided');
+      return state.status === 'pending'
+        ? { ok: true, next: { ...state, status: 'denied' } }
+        : refuse('already_decided');
     case 'cancel':
-      return state.status === 'pending' ? { ok: true, next: { ...state, status: 'cancelled' } } : refuse('already_decided');
+      return state.status === 'pending'
+        ? { ok: true, next: { ...state, status: 'cancelled' } }
+        : refuse('already_decided');
     case 'approve_extension':
-      return state.status === 'pending' ? { ok: true, next: { ...state, status: 'approved' } } : refuse('already_decided');
+      return state.status === 'pending'
+        ? { ok: true, next: { ...state, status: 'approved' } }
+        : refuse('already_decided');
     case 'expire':
       if (state.status !== 'active') return refuse('not_active');
       if (!state.expiresAt || state.expiresAt.getTime() > now.getTime()) return refuse('not_active');
@@ -59,7 +78,8 @@ export function transition(state: RequestState, event: LifecycleEvent, now: Date
 }
 
 /** When a grant starts: at its scheduled start if that is still ahead, else at approval. */
-export const grantStart = (scheduled: Date | null, now: Date): Date => (scheduled && scheduled.getTime() > now.getTime() ? scheduled : now);
+export const grantStart = (scheduled: Date | null, now: Date): Date =>
+  scheduled && scheduled.getTime() > now.getTime() ? scheduled : now;
 
 /**
  * Who may approve or deny: an approver of the request's flow (or, once the request was escalated, one
@@ -67,15 +87,27 @@ export const grantStart = (scheduled: Date | null, now: Date): Date => (schedule
  * call on the flow's on-call approver schedules), and not the requester unless the flow allows
  * self-approval. Returns the refusal code, or null when allowed.
  */
-export function decisionRefusal(flow: Flow | undefined, requesterId: string, actor: Identity, escalated = false, onCallApprovers: readonly string[] = []): ErrorCode | null {
+export function decisionRefusal(
+  flow: Flow | undefined,
+  requesterId: string,
+  actor: Identity,
+  escalated = false,
+  onCallApprovers: readonly string[] = [],
+): ErrorCode | null {
   const onCall = Boolean(flow?.lifecycle.onCallApprovers?.length) && onCallApprovers.includes(actor.userId);
-  if (!flow || !(isApproverOf(flow, actor) || onCall || (escalated && isEscalationApproverOf(flow, actor)))) return 'not_approver';
+  if (!flow || !(isApproverOf(flow, actor) || onCall || (escalated && isEscalationApproverOf(flow, actor))))
+    return 'not_approver';
   if (actor.userId === requesterId && !flow.allowSelfApproval) return 'self_approval';
   return null;
 }
 
 /** Who may end an active grant early: an approver of its flow, an admin, or (releasing) the requester. */
-export function revokeRefusal(flow: Flow | undefined, requesterId: string, actor: Identity, isAdmin: boolean): ErrorCode | null {
+export function revokeRefusal(
+  flow: Flow | undefined,
+  requesterId: string,
+  actor: Identity,
+  isAdmin: boolean,
+): ErrorCode | null {
   if (isAdmin || actor.userId === requesterId) return null;
   return flow && isApproverOf(flow, actor) ? null : 'not_approver';
 }

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { asciicastProblem, belongsTo, newEvents, windowCovers } from './session.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 11, 3, 10, 0, s));
-const grant = { requesterId: 'U0REQ', requesterEmail: 'Rita@Example.com', startsAt: at(0), expiresAt: at(60), endedAt: null };
+const grant = {
+  requesterId: 'U0REQ',
+  requesterEmail: 'Rita@Example.com',
+  startsAt: at(0),
+  expiresAt: at(60),
+  endedAt: null,
+};
 
 describe('session rules', () => {
   it('a session belongs to the grant of its user, by Slack id or e-mail in any case', () => {
@@ -29,6 +35,8 @@ describe('session rules', () => {
   it('asciicast v2: a header with version and size, then [time, code, data] lines', () => {
     expect(asciicastProblem('{"version": 2, "width": 80, "height": 24}\n[0.5, "o", "ls\\r\\n"]\n')).toBeNull();
     expect(asciicastProblem('{"version": 1, "width": 80, "height": 24}')).toContain('version');
-    expect(asciicastProblem('{"version": 2, "width": 80, "height": 24}\n[0.5, "o"]')).toBe('Line 2 of "recording" must be an asciicast event [time, code, data], like [0.5, "o", "ls\\r\\n"].');
+    expect(asciicastProblem('{"version": 2, "width": 80, "height": 24}\n[0.5, "o"]')).toBe(
+      'Line 2 of "recording" must be an asciicast event [time, code, data], like [0.5, "o", "ls\\r\\n"].',
+    );
   });
 });

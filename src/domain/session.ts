@@ -37,8 +37,10 @@ export function asciicastProblem(cast: string): string | null {
   } catch {
     return 'The first line of "recording" must be an asciicast v2 header, a JSON object.';
   }
-  if (!isRecord(header) || header.version !== 2) return '"recording" must be asciicast v2: its header line needs "version": 2.';
-  if (!positiveInt(header.width) || !positiveInt(header.height)) return 'The asciicast header of "recording" needs positive whole numbers "width" and "height".';
+  if (!isRecord(header) || header.version !== 2)
+    return '"recording" must be asciicast v2: its header line needs "version": 2.';
+  if (!positiveInt(header.width) || !positiveInt(header.height))
+    return 'The asciicast header of "recording" needs positive whole numbers "width" and "height".';
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (!line) continue;
@@ -48,7 +50,15 @@ export function asciicastProblem(cast: string): string | null {
     } catch {
       return `Line ${i + 1} of "recording" is not JSON.`;
     }
-    if (!Array.isArray(event) || event.length !== 3 || typeof event[0] !== 'number' || !Number.isFinite(event[0]) || event[0] < 0 || typeof event[1] !== 'string' || typeof event[2] !== 'string') {
+    if (
+      !Array.isArray(event) ||
+      event.length !== 3 ||
+      typeof event[0] !== 'number' ||
+      !Number.isFinite(event[0]) ||
+      event[0] < 0 ||
+      typeof event[1] !== 'string' ||
+      typeof event[2] !== 'string'
+    ) {
       return `Line ${i + 1} of "recording" must be an asciicast event [time, code, data], like [0.5, "o", "ls\\r\\n"].`;
     }
   }
@@ -59,7 +69,8 @@ export const belongsTo = (grant: SessionGrant, user: string) => {
   const who = user.toLowerCase();
   return grant.requesterId.toLowerCase() === who || grant.requesterEmail?.toLowerCase() === who;
 };
-export const windowCovers = (grant: SessionGrant, at: Date) => grant.startsAt <= at && at < (grant.endedAt ?? grant.expiresAt);
+export const windowCovers = (grant: SessionGrant, at: Date) =>
+  grant.startsAt <= at && at < (grant.endedAt ?? grant.expiresAt);
 
 /** Event identity for repeated reports: same moment, kind and text. */
 const eventKey = (e: { at: Date; kind: string; text: string }) => `${e.at.getTime()}\u0000${e.kind}\u0000${e.text}`;

@@ -8,7 +8,14 @@ export const PROJECT_KEY = /^[A-Z][A-Z0-9_]{0,9}$/;
 
 /** What the tracker said about one key, at request time. `category` is Jira's status category key. */
 export type TicketLookup =
-  | { found: true; key: string; title: string; status: string; category: 'new' | 'indeterminate' | 'done' | 'undefined'; url: string }
+  | {
+      found: true;
+      key: string;
+      title: string;
+      status: string;
+      category: 'new' | 'indeterminate' | 'done' | 'undefined';
+      url: string;
+    }
   | { found: false; key: string; reason: 'missing' }
   | { found: false; key: string; reason: 'unavailable'; detail: string };
 
@@ -44,13 +51,28 @@ export function missingKeyProblem(text: string, projects: readonly string[]): st
  * done ticket stops the request; a tracker that cannot be reached does not (the approvers are warned).
  */
 export function ticketProblem(lookup: TicketLookup): string | null {
-  if (!lookup.found) return lookup.reason === 'missing' ? `${lookup.key} is not a Jira ticket I can find. Check the key.` : null;
+  if (!lookup.found)
+    return lookup.reason === 'missing' ? `${lookup.key} is not a Jira ticket I can find. Check the key.` : null;
   if (lookup.category === 'done') return `${lookup.key} is ${lookup.status}: name a ticket that is still open.`;
   return null;
 }
 
 export function ticketSnapshot(lookup: TicketLookup, at: Date): TicketSnapshot {
   const checkedAt = at.toISOString();
-  if (lookup.found) return { key: lookup.key, checked: true, title: lookup.title.slice(0, 255), status: lookup.status.slice(0, 64), category: lookup.category, url: lookup.url, checkedAt };
-  return { key: lookup.key, checked: false, reason: lookup.reason === 'unavailable' ? lookup.detail.slice(0, 200) : 'missing', checkedAt };
+  if (lookup.found)
+    return {
+      key: lookup.key,
+      checked: true,
+      title: lookup.title.slice(0, 255),
+      status: lookup.status.slice(0, 64),
+      category: lookup.category,
+      url: lookup.url,
+      checkedAt,
+    };
+  return {
+    key: lookup.key,
+    checked: false,
+    reason: lookup.reason === 'unavailable' ? lookup.detail.slice(0, 200) : 'missing',
+    checkedAt,
+  };
 }

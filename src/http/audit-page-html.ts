@@ -3,8 +3,12 @@ import { describeGrant } from '../domain/policy.js';
 import type { RequestRecord, SessionDetail } from '../services/audit-view-service.js';
 
 const esc = (text: unknown) =>
-  String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const time = (d: Date | null) => (d ? `<time datetime="${d.toISOString()}">${d.toISOString().replace('T', ' ').slice(0, 19)} UTC</time>` : '—');
+  String(text ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+const time = (d: Date | null) =>
+  d ? `<time datetime="${d.toISOString()}">${d.toISOString().replace('T', ' ').slice(0, 19)} UTC</time>` : '—';
 
 function sessionHtml(s: SessionDetail, castUrl: string | null): string {
   const events = s.events.length
@@ -21,13 +25,21 @@ function sessionHtml(s: SessionDetail, castUrl: string | null): string {
 }
 
 /** The full record of one request: the trail, the granted policy, and each session with its replay. */
-export function renderAuditPage(record: RequestRecord, sessions: SessionDetail[], castUrl: (sessionId: string) => string, assets: { js: string; css: string }): string {
+export function renderAuditPage(
+  record: RequestRecord,
+  sessions: SessionDetail[],
+  castUrl: (sessionId: string) => string,
+  assets: { js: string; css: string },
+): string {
   const r = record.request;
   const policy = r.grant
     ? `<ul>${r.grant.policy.resources.map((g) => `<li>${esc(describeGrant(g))}</li>`).join('')}</ul><p>For ${esc(formatDuration(r.grant.policy.durationMinutes))}, from ${time(r.grant.startsAt)} until ${time(r.grant.expiresAt)}${r.grant.endedAt ? `, ended ${time(r.grant.endedAt)}` : ''}.</p>`
     : '<p class="muted">Nothing was granted.</p>';
   const trail = record.lines
-    .map((l) => `<tr class="${l.intact ? '' : 'broken'}"><td>${l.id}</td><td>${time(l.at)}</td><td>${esc(l.actor)}</td><td>${esc(l.action)}</td><td>${esc(l.summary)}${l.intact ? '' : ' <strong>(does not match its hash)</strong>'}</td></tr>`)
+    .map(
+      (l) =>
+        `<tr class="${l.intact ? '' : 'broken'}"><td>${l.id}</td><td>${time(l.at)}</td><td>${esc(l.actor)}</td><td>${esc(l.action)}</td><td>${esc(l.summary)}${l.intact ? '' : ' <strong>(does not match its hash)</strong>'}</td></tr>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en">
@@ -69,6 +81,9 @@ ${sessions.length ? sessions.map((s) => sessionHtml(s, s.hasRecording ? castUrl(
 }
 
 export function renderLinkProblem(reason: 'expired' | 'invalid'): string {
-  const text = reason === 'expired' ? 'This link has expired. Ask for a new one with /access audit in Slack.' : 'This link is not valid.';
+  const text =
+    reason === 'expired'
+      ? 'This link has expired. Ask for a new one with /access audit in Slack.'
+      : 'This link is not valid.';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Audit</title></head><body><p>${text}</p></body></html>`;
 }

@@ -12,7 +12,11 @@ const AuthorizeSchema = z.object({
 
 function send(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -56,16 +60,32 @@ export function authorizationRoutes(index: AuthorizationIndex, keys: Pick<ApiKey
         try {
           body = JSON.parse(text);
         } catch {
-          return send(res, 400, { error: 'invalid_json', message: 'The body must be JSON: {"user": "U0123 or e-mail", "resource": "prod-db"}.' });
+          return send(res, 400, {
+            error: 'invalid_json',
+            message: 'The body must be JSON: {"user": "U0123 or e-mail", "resource": "prod-db"}.',
+          });
         }
         const parsed = AuthorizeSchema.safeParse(body);
-        if (!parsed.success) return send(res, 400, { error: 'invalid_request', message: 'Give "user" (a Slack user id or e-mail) and "resource" (a resource name).' });
+        if (!parsed.success)
+          return send(res, 400, {
+            error: 'invalid_request',
+            message: 'Give "user" (a Slack user id or e-mail) and "resource" (a resource name).',
+          });
         const decision = index.decide(parsed.data.user, parsed.data.resource);
         send(res, 200, {
           allowed: decision.allowed,
           ...(decision.reason ? { reason: decision.reason } : {}),
           ...(decision.grant
-            ? { grant: { id: decision.grant.id, request_id: decision.grant.requestId, user: decision.grant.user, resource: decision.grant.resource, expires_at: decision.grant.expiresAt, policy: decision.grant.policy } }
+            ? {
+                grant: {
+                  id: decision.grant.id,
+                  request_id: decision.grant.requestId,
+                  user: decision.grant.user,
+                  resource: decision.grant.resource,
+                  expires_at: decision.grant.expiresAt,
+                  policy: decision.grant.policy,
+                },
+              }
             : {}),
         });
       },
@@ -76,9 +96,19 @@ export function authorizationRoutes(index: AuthorizationIndex, keys: Pick<ApiKey
       handler: async (req, res, url) => {
         if (!authorized(req, res)) return;
         const active = url.searchParams.get('active');
-        if (active !== 'true') return send(res, 400, { error: 'invalid_request', message: 'Only active grants are served here: add ?active=true.' });
+        if (active !== 'true')
+          return send(res, 400, {
+            error: 'invalid_request',
+            message: 'Only active grants are served here: add ?active=true.',
+          });
         send(res, 200, {
-          grants: index.list().map((g) => ({ id: g.id, request_id: g.requestId, user: g.user, expires_at: g.expiresAt, resources: g.resources })),
+          grants: index.list().map((g) => ({
+            id: g.id,
+            request_id: g.requestId,
+            user: g.user,
+            expires_at: g.expiresAt,
+            resources: g.resources,
+          })),
         });
       },
     },

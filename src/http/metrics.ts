@@ -17,7 +17,11 @@ export function metricsRoute(registry: Registry, token: string | undefined): Rou
         const header = req.headers.authorization ?? '';
         const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
         if (!timingSafeEqual(digest(given), expected)) {
-          res.writeHead(401, { 'content-type': 'application/json', 'cache-control': 'no-store', 'www-authenticate': 'Bearer realm="metrics"' });
+          res.writeHead(401, {
+            'content-type': 'application/json',
+            'cache-control': 'no-store',
+            'www-authenticate': 'Bearer realm="metrics"',
+          });
           res.end(JSON.stringify({ error: 'unauthorized' }));
           return;
         }

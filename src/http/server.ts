@@ -22,7 +22,9 @@ export function createHttpServer(slack: RequestListener | null, routes: Route[],
     const q = raw.indexOf('?');
     const path = q < 0 ? raw : raw.slice(0, q);
     if (slack && path === '/slack/events') return slack(req, res);
-    const handler = table.get(`${req.method} ${path}`) ?? prefixes.find((r) => r.method === req.method && path.startsWith(r.prefix))?.handler;
+    const handler =
+      table.get(`${req.method} ${path}`) ??
+      prefixes.find((r) => r.method === req.method && path.startsWith(r.prefix))?.handler;
     const url = new URL(raw, 'http://localhost');
     if (!handler) {
       const known = routes.some((r) => r.path === url.pathname);

@@ -15,22 +15,34 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // PostgreSQL text cannot hold NUL; refusing it here beats a 500 from the insert.
 const noNul = (s: string) => !s.includes('\u0000');
 
-const IsoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone, like 2024-05-01T12:00:00Z' });
+const IsoTime = z.iso.datetime({
+  offset: true,
+  error: 'must be an ISO 8601 date-time with a time zone, like 2024-05-01T12:00:00Z',
+});
 
 const SessionBody = z.object({
-  user: z.string().max(320).refine((v) => SLACK_USER.test(v) || EMAIL.test(v), 'must be a Slack user id like U012ABCDEF or an e-mail address'),
+  user: z
+    .string()
+    .max(320)
+    .refine((v) => SLACK_USER.test(v) || EMAIL.test(v), 'must be a Slack user id like U012ABCDEF or an e-mail address'),
   resource: z.string().min(1, 'must name a resource').max(64, 'may be at most 64 characters'),
   started_at: IsoTime,
   ended_at: IsoTime.optional(),
   client_address: z.string().min(1).max(100, 'may be at most 100 characters').optional(),
-  grant_id: z.string().regex(/^grt_[0-9a-z]{6,20}$/, 'must be a grant id like grt_7f3k2m9x4q').optional(),
+  grant_id: z
+    .string()
+    .regex(/^grt_[0-9a-z]{6,20}$/, 'must be a grant id like grt_7f3k2m9x4q')
+    .optional(),
   external_id: z.string().min(1, 'must not be empty').max(200, 'may be at most 200 characters').optional(),
   events: z
     .array(
       z.object({
         at: IsoTime,
         type: z.enum(['command', 'query'], { error: 'must be "command" or "query"' }),
-        text: z.string().max(MAX_EVENT_TEXT, `may be at most ${MAX_EVENT_TEXT} characters`).refine(noNul, 'must not contain NUL characters'),
+        text: z
+          .string()
+          .max(MAX_EVENT_TEXT, `may be at most ${MAX_EVENT_TEXT} characters`)
+          .refine(noNul, 'must not contain NUL characters'),
       }),
     )
     .max(MAX_EVENTS, `may hold at most ${MAX_EVENTS} events`)
@@ -41,7 +53,8 @@ const SessionBody = z.object({
     .optional(),
 });
 
-const EXAMPLE = '{"user": "U012ABCDEF or e-mail", "resource": "prod-db", "started_at": "2024-05-01T12:00:00Z", "events": [{"at": "…", "type": "command", "text": "ls"}]}';
+const EXAMPLE =
+  '{"user": "U012ABCDEF or e-mail", "resource": "prod-db", "started_at": "2024-05-01T12:00:00Z", "events": [{"at": "…", "type": "command", "text": "ls"}]}';
 
 function fieldName(path: PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
@@ -52,13 +65,19 @@ function problemOf(error: z.ZodError): string {
   const issue = error.issues[0]!;
   const name = fieldName(issue.path) || 'body';
   if (issue.code === 'invalid_type' && issue.input === undefined) return `"${name}" is required.`;
-  if (issue.code === 'invalid_type') return `"${name}" has the wrong type (${issue.message.replace(/^Invalid input: /, '')}).`;
+  if (issue.code === 'invalid_type')
+    return `"${name}" has the wrong type (${issue.message.replace(/^Invalid input: /, '')}).`;
   return `"${name}" ${issue.message}.`;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(text)), ...extra });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(text)),
+    ...extra,
+  });
   res.end(text);
 }
 
@@ -88,18 +107,30 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
  * the commands or queries, optionally an asciicast v2 recording). Bearer API keys, as for /authorize.
  * The session is linked to the grant that allowed it; one no grant covers is kept and flagged.
  */
-export function sessionRoutes(sessions: Pick<SessionService, 'recordSession'>, keys: Pick<ApiKeyService, 'verify'>): Route[] {
+export function sessionRoutes(
+  sessions: Pick<SessionService, 'recordSession'>,
+  keys: Pick<ApiKeyService, 'verify'>,
+): Route[] {
   return [
     {
       path: '/api/v1/sessions',
       method: 'POST',
       handler: async (req, res) => {
         const keyId = keys.verify(req.headers.authorization);
-        if (!keyId) return send(res, 401, { error: 'unauthorized', message: 'Send a live API key as "Authorization: Bearer ark_…".' });
+        if (!keyId)
+          return send(res, 401, {
+            error: 'unauthorized',
+            message: 'Send a live API key as "Authorization: Bearer ark_…".',
+          });
         const text = await readBody(req, MAX_SESSION_BODY);
         if (text === null) {
           // Close instead of reading the rest of an oversized upload.
-          send(res, 413, { error: 'too_large', message: `The body may be at most ${MAX_SESSION_BODY} bytes.` }, { connection: 'close' });
+          send(
+            res,
+            413,
+            { error: 'too_large', message: `The body may be at most ${MAX_SESSION_BODY} bytes.` },
+            { connection: 'close' },
+          );
           res.once('finish', () => req.destroy());
           return;
         }
@@ -114,7 +145,8 @@ export function sessionRoutes(sessions: Pick<SessionService, 'recordSession'>, k
         const body = parsed.data;
         const startedAt = new Date(body.started_at);
         const endedAt = body.ended_at ? new Date(body.ended_at) : null;
-        if (endedAt && endedAt < startedAt) return send(res, 400, { error: 'invalid_request', message: '"ended_at" must not be before "started_at".' });
+        if (endedAt && endedAt < startedAt)
+          return send(res, 400, { error: 'invalid_request', message: '"ended_at" must not be before "started_at".' });
         if (body.recording !== undefined) {
           const problem = asciicastProblem(body.recording);
           if (problem) return send(res, 400, { error: 'invalid_recording', message: problem });
@@ -135,9 +167,15 @@ export function sessionRoutes(sessions: Pick<SessionService, 'recordSession'>, k
             'api',
             `api-key:${keyId}`,
           );
-          send(res, result.created ? 201 : 200, { session_id: result.sessionId, grant_id: result.grantId, request_id: result.requestId, finding: result.finding });
+          send(res, result.created ? 201 : 200, {
+            session_id: result.sessionId,
+            grant_id: result.grantId,
+            request_id: result.requestId,
+            finding: result.finding,
+          });
         } catch (error) {
-          if (isAppError(error) && error.code === 'invalid_input') return send(res, 400, { error: 'invalid_request', message: error.message });
+          if (isAppError(error) && error.code === 'invalid_input')
+            return send(res, 400, { error: 'invalid_request', message: error.message });
           throw error;
         }
       },

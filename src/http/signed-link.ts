@@ -19,7 +19,10 @@ export function createLinkSigner(secret: string, publicUrl: () => string, now: (
     return `exp=${exp}&sig=${mac(path, exp)}`;
   }
 
-  function verify(path: string, params: URLSearchParams): { ok: true; exp: number } | { ok: false; reason: 'expired' | 'invalid' } {
+  function verify(
+    path: string,
+    params: URLSearchParams,
+  ): { ok: true; exp: number } | { ok: false; reason: 'expired' | 'invalid' } {
     const exp = Number(params.get('exp'));
     const sig = params.get('sig') ?? '';
     if (!Number.isInteger(exp) || !sig) return { ok: false, reason: 'invalid' };

@@ -38,11 +38,18 @@ function changesState(req: IncomingMessage, body: Buffer): boolean {
   }
 }
 
-export function guardSlackRequests(next: RequestListener, signingSecret: string, logger: Logger, nowMs: () => number = Date.now): RequestListener {
+export function guardSlackRequests(
+  next: RequestListener,
+  signingSecret: string,
+  logger: Logger,
+  nowMs: () => number = Date.now,
+): RequestListener {
   const seen = new Map<string, number>();
 
   const verified = (signature: string, timestamp: string, body: Buffer) => {
-    const expected = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(body).digest('hex')}`);
+    const expected = Buffer.from(
+      `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(body).digest('hex')}`,
+    );
     const given = Buffer.from(signature);
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
@@ -79,7 +86,8 @@ export function guardSlackRequests(next: RequestListener, signingSecret: string,
       const signature = String(req.headers['x-slack-signature'] ?? '');
       if (/^\d{1,12}$/.test(timestamp) && verified(signature, timestamp, body)) {
         const now = nowMs();
-        if (Math.abs(now / 1000 - Number(timestamp)) > WINDOW_SECONDS) return refuse(res, 'stale_or_future_timestamp', req);
+        if (Math.abs(now / 1000 - Number(timestamp)) > WINDOW_SECONDS)
+          return refuse(res, 'stale_or_future_timestamp', req);
         if (changesState(req, body)) {
           forgetOld(now);
           if (seen.has(signature)) return refuse(res, 'replayed', req);

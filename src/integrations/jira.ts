@@ -31,16 +31,25 @@ const CATEGORIES = new Set(['new', 'indeterminate', 'done', 'undefined']);
 export function jiraTracker(settings: JiraSettings, logger: Logger): TicketTracker {
   const base = settings.baseUrl.replace(/\/+$/, '');
   const authorization = `Basic ${Buffer.from(`${settings.email}:${settings.apiToken}`).toString('base64')}`;
-  const unavailable = (key: string, detail: string): TicketLookup => ({ found: false, key, reason: 'unavailable', detail });
+  const unavailable = (key: string, detail: string): TicketLookup => ({
+    found: false,
+    key,
+    reason: 'unavailable',
+    detail,
+  });
 
   return {
     async lookup(key) {
       const url = `${base}/rest/api/3/issue/${encodeURIComponent(key)}?fields=summary,status`;
       let res: Response;
       try {
-        res = await fetch(url, { headers: { authorization, accept: 'application/json' }, signal: AbortSignal.timeout(settings.timeoutMs ?? 1500) });
+        res = await fetch(url, {
+          headers: { authorization, accept: 'application/json' },
+          signal: AbortSignal.timeout(settings.timeoutMs ?? 1500),
+        });
       } catch (error) {
-        const detail = (error as Error).name === 'TimeoutError' ? 'Jira did not answer in time' : 'Jira could not be reached';
+        const detail =
+          (error as Error).name === 'TimeoutError' ? 'Jira did not answer in time' : 'Jira could not be reached';
         logger.warn({ ticket: key, err: { message: (error as Error).message } }, `ticket check: ${detail}`);
         return unavailable(key, detail);
       }
@@ -50,13 +59,22 @@ export function jiraTracker(settings: JiraSettings, logger: Logger): TicketTrack
       }
       if (!res.ok) {
         await res.body?.cancel();
-        const detail = res.status === 401 || res.status === 403 ? `Jira refused the bot's credentials (${res.status})` : res.status === 429 ? 'Jira is rate-limiting the bot (429)' : `Jira answered ${res.status}`;
-        (res.status === 401 || res.status === 403 ? logger.error.bind(logger) : logger.warn.bind(logger))({ ticket: key, status: res.status }, `ticket check: ${detail}`);
+        const detail =
+          res.status === 401 || res.status === 403
+            ? `Jira refused the bot's credentials (${res.status})`
+            : res.status === 429
+              ? 'Jira is rate-limiting the bot (429)'
+              : `Jira answered ${res.status}`;
+        (res.status === 401 || res.status === 403 ? logger.error.bind(logger) : logger.warn.bind(logger))(
+          { ticket: key, status: res.status },
+          `ticket check: ${detail}`,
+        );
         return unavailable(key, detail);
       }
       const body = (await res.json().catch(() => null)) as IssueBody | null;
       const category = body?.fields?.status?.statusCategory?.key ?? 'undefined';
-      if (!body?.key || !ISSUE_KEY.test(body.key) || !body.fields?.status?.name) return unavailable(key, 'Jira answered something that is not an issue');
+      if (!body?.key || !ISSUE_KEY.test(body.key) || !body.fields?.status?.name)
+        return unavailable(key, 'Jira answered something that is not an issue');
       return {
         found: true,
         // Jira redirects a moved issue's old key to its new one: report the key it has now.

@@ -11,7 +11,12 @@ export const backoffSeconds = (attempts: number) => Math.min(300, 2 ** Math.min(
 const retryAfterOf = (e: unknown) => Number((e as { retryAfter?: number }).retryAfter) || 0;
 
 /** One pass over due outbox items; returns how many it handled. `leaseSeconds`: OUTBOX_LEASE_SECONDS. */
-export async function drainOutbox(db: Db, handle: (item: OutboxItem) => Promise<void>, logger: Logger, leaseSeconds = 60): Promise<number> {
+export async function drainOutbox(
+  db: Db,
+  handle: (item: OutboxItem) => Promise<void>,
+  logger: Logger,
+  leaseSeconds = 60,
+): Promise<number> {
   let handled = 0;
   for (;;) {
     const items = await claimOutbox(db, 20, leaseSeconds);
@@ -20,7 +25,10 @@ export async function drainOutbox(db: Db, handle: (item: OutboxItem) => Promise<
     // renew the batch's unfinished items while this process works on them, so no other replica takes one
     // and sends it twice. A process that dies stops renewing, and its items pass on as before.
     const unfinished = new Set(items.map((i) => i.id));
-    const renew = setInterval(() => void extendOutboxLease(db, [...unfinished], leaseSeconds).catch(() => {}), (leaseSeconds * 1000) / 3);
+    const renew = setInterval(
+      () => void extendOutboxLease(db, [...unfinished], leaseSeconds).catch(() => {}),
+      (leaseSeconds * 1000) / 3,
+    );
     renew.unref();
     try {
       for (const item of items) {
@@ -32,10 +40,16 @@ export async function drainOutbox(db: Db, handle: (item: OutboxItem) => Promise<
           unfinished.delete(item.id);
           const delay = Math.max(backoffSeconds(item.attempts), retryAfterOf(error));
           const expected = error instanceof Error && error.name === 'RetryLater';
-          (expected ? logger.info.bind(logger) : logger.warn.bind(logger))({ err: error, outbox_id: item.id, topic: item.topic, request_id: item.requestId, attempts: item.attempts }, 'delivery failed; will retry');
+          (expected ? logger.info.bind(logger) : logger.warn.bind(logger))(
+            { err: error, outbox_id: item.id, topic: item.topic, request_id: item.requestId, attempts: item.attempts },
+            'delivery failed; will retry',
+          );
           // Removing access is never given up (domain/outbox.ts, URGENT_TOPIC).
           if (item.attempts >= MAX_ATTEMPTS && item.topic !== URGENT_TOPIC) {
-            logger.error({ outbox_id: item.id, topic: item.topic, request_id: item.requestId }, 'delivery gave up after too many attempts');
+            logger.error(
+              { outbox_id: item.id, topic: item.topic, request_id: item.requestId },
+              'delivery gave up after too many attempts',
+            );
             await retryOutboxLater(db, item.id, 365 * 86400, `gave up: ${String(error)}`);
           } else {
             await retryOutboxLater(db, item.id, delay, String(error));

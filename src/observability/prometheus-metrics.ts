@@ -30,12 +30,29 @@ export function createPrometheusMetrics(sources: MetricSources): PrometheusMetri
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const requests = new Counter({ name: 'access_requests_total', help: 'Access requests by flow and event in their life (submitted, approved, denied, auto_approved, break_glass, cancelled, timed_out, expired, revoked, extension_requested, extended).', labelNames: ['flow', 'outcome'] as const, registers });
+  const requests = new Counter({
+    name: 'access_requests_total',
+    help: 'Access requests by flow and event in their life (submitted, approved, denied, auto_approved, break_glass, cancelled, timed_out, expired, revoked, extension_requested, extended).',
+    labelNames: ['flow', 'outcome'] as const,
+    registers,
+  });
   const decision = new Histogram({
     name: 'access_request_decision_seconds',
     help: 'Time from a request being submitted to a person approving or denying it.',
     labelNames: ['flow', 'outcome'] as const,
-    buckets: [30, MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 24 * HOUR, 72 * HOUR],
+    buckets: [
+      30,
+      MINUTE,
+      5 * MINUTE,
+      15 * MINUTE,
+      30 * MINUTE,
+      HOUR,
+      2 * HOUR,
+      4 * HOUR,
+      8 * HOUR,
+      24 * HOUR,
+      72 * HOUR,
+    ],
     registers,
   });
   const provisioned = new Histogram({
@@ -45,9 +62,24 @@ export function createPrometheusMetrics(sources: MetricSources): PrometheusMetri
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR],
     registers,
   });
-  const attempts = new Counter({ name: 'access_provisioning_attempts_total', help: 'Calls to provisioners, by provisioner type and operation (provision, deprovision, extend).', labelNames: ['provisioner', 'operation'] as const, registers });
-  const failures = new Counter({ name: 'access_provisioning_failures_total', help: 'Provisioner calls that failed; kind transient (retried) or permanent.', labelNames: ['provisioner', 'operation', 'kind'] as const, registers });
-  const retries = new Counter({ name: 'access_provisioning_retries_total', help: "Provisioner calls that retried a target whose last attempt failed.", labelNames: ['provisioner', 'operation'] as const, registers });
+  const attempts = new Counter({
+    name: 'access_provisioning_attempts_total',
+    help: 'Calls to provisioners, by provisioner type and operation (provision, deprovision, extend).',
+    labelNames: ['provisioner', 'operation'] as const,
+    registers,
+  });
+  const failures = new Counter({
+    name: 'access_provisioning_failures_total',
+    help: 'Provisioner calls that failed; kind transient (retried) or permanent.',
+    labelNames: ['provisioner', 'operation', 'kind'] as const,
+    registers,
+  });
+  const retries = new Counter({
+    name: 'access_provisioning_retries_total',
+    help: 'Provisioner calls that retried a target whose last attempt failed.',
+    labelNames: ['provisioner', 'operation'] as const,
+    registers,
+  });
   const revocationLag = new Histogram({
     name: 'access_revocation_lag_seconds',
     help: "Time from a grant's end (expires_at, or the revocation) to its access being removed from the target.",
@@ -55,7 +87,12 @@ export function createPrometheusMetrics(sources: MetricSources): PrometheusMetri
     buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, 6 * HOUR],
     registers,
   });
-  const slack = new Counter({ name: 'access_slack_api_calls_total', help: 'HTTP calls to Slack, by Web API method and outcome (ok, or the error: ratelimited, not_in_channel, http_500…).', labelNames: ['method', 'outcome'] as const, registers });
+  const slack = new Counter({
+    name: 'access_slack_api_calls_total',
+    help: 'HTTP calls to Slack, by Web API method and outcome (ok, or the error: ratelimited, not_in_channel, http_500…).',
+    labelNames: ['method', 'outcome'] as const,
+    registers,
+  });
 
   // Both outbox gauges are filled by one query per scrape: the registry collects all metrics at once,
   // so the second collect joins the query the first started.
@@ -117,7 +154,8 @@ export function createPrometheusMetrics(sources: MetricSources): PrometheusMetri
     observeProvisioned: (provisioner, seconds) => provisioned.observe({ provisioner }, seconds),
     provisioningAttempt: (provisioner, operation, result, retry) => {
       attempts.inc({ provisioner, operation });
-      if (result !== 'ok') failures.inc({ provisioner, operation, kind: result === 'permanent_error' ? 'permanent' : 'transient' });
+      if (result !== 'ok')
+        failures.inc({ provisioner, operation, kind: result === 'permanent_error' ? 'permanent' : 'transient' });
       if (retry) retries.inc({ provisioner, operation });
     },
     observeRevocationLag: (provisioner, seconds) => revocationLag.observe({ provisioner }, seconds),

@@ -38,7 +38,8 @@ export function createProvisionerRegistry(provisioners: Provisioner[]): Provisio
     types: () => [...byType.keys()].sort(),
     validate(config) {
       if (!config) return null;
-      if ('_yaml_error' in config.settings) return `Settings are not valid YAML: ${String(config.settings._yaml_error)}`;
+      if ('_yaml_error' in config.settings)
+        return `Settings are not valid YAML: ${String(config.settings._yaml_error)}`;
       const p = byType.get(config.type);
       if (!p) return `Unknown provisioner "${config.type}"; known: ${[...byType.keys()].sort().join(', ')}.`;
       return p.validateSettings(config.settings);

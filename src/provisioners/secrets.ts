@@ -22,6 +22,9 @@ export function resolveSecret(ref: string, env: Record<string, string | undefine
 }
 
 /** Resolves every secret-reference value in a settings object (one level deep). */
-export function resolveSettings(settings: Record<string, unknown>, env: Record<string, string | undefined>): Record<string, unknown> {
+export function resolveSettings(
+  settings: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): Record<string, unknown> {
   return Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, isSecretRef(v) ? resolveSecret(v, env) : v]));
 }

@@ -11,12 +11,21 @@ import { snapshot, type SnapshotSources } from './snapshot.js';
 export interface SandboxContext extends SnapshotSources {
   driver: SlackDriver;
   logger: Logger;
-  jobs?: { expireNow(): Promise<unknown>; lifecycleNow?(): Promise<unknown>; offboardNow?(): Promise<unknown>; drainOutbox(): Promise<void> };
+  jobs?: {
+    expireNow(): Promise<unknown>;
+    lifecycleNow?(): Promise<unknown>;
+    offboardNow?(): Promise<unknown>;
+    drainOutbox(): Promise<void>;
+  };
 }
 
 type Body = Record<string, unknown>;
 type Where = { channel: string; ts: string } | { viewId: string };
-interface InputValue { blockId: string; actionId: string; value: Picked }
+interface InputValue {
+  blockId: string;
+  actionId: string;
+  value: Picked;
+}
 
 const str = (body: Body, key: string): string => {
   const v = body[key];
@@ -47,7 +56,8 @@ function whereOf(body: Body): Where {
 function notice(res: DriverResponse): string | undefined {
   if (res.timedOut) return `The bot took ${res.elapsedMs} ms to answer; Slack gives up after 3 s and shows an error.`;
   if (res.status !== 0 && res.status !== 200) return `The bot answered HTTP ${res.status}; Slack would show an error.`;
-  if (res.slackError) return `Slack refused the bot's answer: ${res.slackError}${res.slackMessages?.length ? ` (${res.slackMessages.join('; ')})` : ''}`;
+  if (res.slackError)
+    return `Slack refused the bot's answer: ${res.slackError}${res.slackMessages?.length ? ` (${res.slackMessages.join('; ')})` : ''}`;
   return undefined;
 }
 
@@ -79,7 +89,8 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
   const post = (path: string, run: (body: Body) => Promise<Record<string, unknown>>): Route => ({
     method: 'POST',
     path: `/sandbox/api/${path}`,
-    handler: (req, res) => guarded(res, ctx.logger, async () => sendJson(res, 200, { ok: true, ...(await run(await readJson(req))) })),
+    handler: (req, res) =>
+      guarded(res, ctx.logger, async () => sendJson(res, 200, { ok: true, ...(await run(await readJson(req))) })),
   });
 
   return [
@@ -87,14 +98,21 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
       method: 'GET',
       path: '/sandbox/api/state',
       // Without ?user= the page starts as the first sample person (the requester).
-      handler: (_req, res, url) => guarded(res, ctx.logger, async () => sendJson(res, 200, snapshot(ctx, person({ user: url.searchParams.get('user') || ctx.people[0]?.id })))),
+      handler: (_req, res, url) =>
+        guarded(res, ctx.logger, async () =>
+          sendJson(res, 200, snapshot(ctx, person({ user: url.searchParams.get('user') || ctx.people[0]?.id }))),
+        ),
     },
     post('command', async (body) => {
       const user = person(body);
       const [command = '', ...rest] = str(body, 'text').trim().split(/\s+/);
       if (command !== '/access') {
         // The bot listens to its slash command only; Slack says the same about unknown commands.
-        return { notice: command.startsWith('/') ? `${command} is not a valid command. Try /access help.` : 'The bot answers /access commands only. Try /access help.' };
+        return {
+          notice: command.startsWith('/')
+            ? `${command} is not a valid command. Try /access help.`
+            : 'The bot answers /access commands only. Try /access help.',
+        };
       }
       const channel = typeof body.channel === 'string' ? body.channel : slack.dmChannelOf(user);
       return { notice: notice(await driver.command(user, '/access', rest.join(' '), { channelId: channel })) };
@@ -105,9 +123,10 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
       const blockId = str(body, 'blockId');
       const actionId = str(body, 'actionId');
       if ('viewId' in where) await applyInputs(user, where.viewId, inputsOf(body));
-      const res = body.kind === 'button'
-        ? await driver.clickButton(user, where, actionId, { blockId })
-        : await driver.selectAction(user, where, actionId, picked(body.value), { blockId });
+      const res =
+        body.kind === 'button'
+          ? await driver.clickButton(user, where, actionId, { blockId })
+          : await driver.selectAction(user, where, actionId, picked(body.value), { blockId });
       return { notice: notice(res) };
     }),
     post('input', async (body) => {
@@ -127,7 +146,8 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
         return {};
       }
       const res = await driver.submitView(user, viewId, {});
-      if (res.json?.response_action === 'errors' && !res.slackError) ctx.viewErrors.set(viewId, res.json.errors as Record<string, string>);
+      if (res.json?.response_action === 'errors' && !res.slackError)
+        ctx.viewErrors.set(viewId, res.json.errors as Record<string, string>);
       else ctx.viewErrors.delete(viewId);
       return { notice: notice(res) };
     }),
@@ -139,13 +159,20 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
     }),
     post('suggest', async (body) => {
       const query = typeof body.query === 'string' ? body.query : '';
-      const res = await driver.suggest(person(body), str(body, 'viewId'), str(body, 'actionId'), query, typeof body.blockId === 'string' ? { blockId: body.blockId } : {});
+      const res = await driver.suggest(
+        person(body),
+        str(body, 'viewId'),
+        str(body, 'actionId'),
+        query,
+        typeof body.blockId === 'string' ? { blockId: body.blockId } : {},
+      );
       return { options: res.json ? optionsOf(res.json) : [], notice: notice(res) };
     }),
     post('home', async (body) => ({ notice: notice(await driver.appHomeOpened(person(body))) })),
     post('clock', async (body) => {
       const minutes = Number(body.minutes);
-      if (!Number.isInteger(minutes) || minutes < 1 || minutes > 10080) throw new BadRequest('minutes must be a whole number from 1 to 10080');
+      if (!Number.isInteger(minutes) || minutes < 1 || minutes > 10080)
+        throw new BadRequest('minutes must be a whole number from 1 to 10080');
       ctx.clock.advance(minutes);
       // Run the expiry and lifecycle jobs at once rather than at their next tick, so the effect shows now
       // (reminders, time-outs, end warnings and scheduled starts included).

@@ -29,7 +29,8 @@ export function sandboxAssetRoutes(): Route[] {
           'content-type': type,
           'cache-control': 'no-store',
           // Only our own scripts and styles run on the page; nothing is loaded from elsewhere.
-          'content-security-policy': "default-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+          'content-security-policy':
+            "default-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
           'x-content-type-options': 'nosniff',
         });
         res.end(body);

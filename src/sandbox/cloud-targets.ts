@@ -37,15 +37,32 @@ export interface CloudTargets {
 
 export async function startCloudTargets(people: readonly SandboxPerson[]): Promise<CloudTargets> {
   const withEmail = people.filter((p): p is SandboxPerson & { email: string } => typeof p.email === 'string');
-  const aws = await startAwsDouble({ accounts: [AWS_ACCOUNT], users: withEmail.map((p) => ({ userName: p.name, email: p.email })) });
+  const aws = await startAwsDouble({
+    accounts: [AWS_ACCOUNT],
+    users: withEmail.map((p) => ({ userName: p.name, email: p.email })),
+  });
 
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const gcp = await startGcpDouble({ serviceAccounts: [{ email: SERVICE_ACCOUNT, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }], projects: [GCP_PROJECT], knownUsers: withEmail.map((p) => p.email) });
+  const gcp = await startGcpDouble({
+    serviceAccounts: [
+      { email: SERVICE_ACCOUNT, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    ],
+    projects: [GCP_PROJECT],
+    knownUsers: withEmail.map((p) => p.email),
+  });
   const keyDir = mkdtempSync(join(tmpdir(), 'access-sandbox-gcp-'));
   const keyFile = join(keyDir, 'service-account.json');
   writeFileSync(
     keyFile,
-    JSON.stringify({ type: 'service_account', project_id: GCP_PROJECT, private_key_id: randomBytes(20).toString('hex'), private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), client_email: SERVICE_ACCOUNT, client_id: '100000000000000000001', token_uri: `${gcp.url}/token` }),
+    JSON.stringify({
+      type: 'service_account',
+      project_id: GCP_PROJECT,
+      private_key_id: randomBytes(20).toString('hex'),
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      client_email: SERVICE_ACCOUNT,
+      client_id: '100000000000000000001',
+      token_uri: `${gcp.url}/token`,
+    }),
     { mode: 0o600 },
   );
 
@@ -54,7 +71,10 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
   for (const p of withEmail) okta.addUser({ login: p.email, firstName: p.realName ?? p.name });
   const oktaGroup = okta.addGroup({ name: 'Support Admins', description: 'Admin access to the support tools' });
 
-  const entra = await startEntraDouble({ users: withEmail.map((p) => ({ mail: p.email, displayName: p.realName ?? p.name })), groups: [{ displayName: 'Finance Analysts' }] });
+  const entra = await startEntraDouble({
+    users: withEmail.map((p) => ({ mail: p.email, displayName: p.realName ?? p.name })),
+    groups: [{ displayName: 'Finance Analysts' }],
+  });
   const entraGroup = entra.groups()[0]!;
   const entraMail = (id: string) => entra.users().find((u) => u.id === id)?.mail ?? id;
 
@@ -77,16 +97,32 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
       SANDBOX_ENTRA_GROUP_ID: entraGroup.id,
     },
     provisioners: [createEntraProvisioner({ ca: entra.ca })],
-    secretEnv: { SANDBOX_AWS_KEY_ID: AWS_DOUBLE_CREDENTIALS.accessKeyId, SANDBOX_AWS_SECRET: AWS_DOUBLE_CREDENTIALS.secretAccessKey, SANDBOX_OKTA_TOKEN: oktaToken, SANDBOX_ENTRA_SECRET: DOUBLE_CLIENT_SECRET },
+    secretEnv: {
+      SANDBOX_AWS_KEY_ID: AWS_DOUBLE_CREDENTIALS.accessKeyId,
+      SANDBOX_AWS_SECRET: AWS_DOUBLE_CREDENTIALS.secretAccessKey,
+      SANDBOX_OKTA_TOKEN: oktaToken,
+      SANDBOX_ENTRA_SECRET: DOUBLE_CLIENT_SECRET,
+    },
     processEnv: { GOOGLE_APPLICATION_CREDENTIALS: keyFile },
     views: () => [
-      { name: `AWS account ${AWS_ACCOUNT}: Identity Center assignments`, items: aws.assignments().map((a) => `${nameOf(awsUser(a.principalId))}: ${permissionSetName(a.permissionSetArn)}`) },
+      {
+        name: `AWS account ${AWS_ACCOUNT}: Identity Center assignments`,
+        items: aws
+          .assignments()
+          .map((a) => `${nameOf(awsUser(a.principalId))}: ${permissionSetName(a.permissionSetArn)}`),
+      },
       {
         name: `Google Cloud project ${GCP_PROJECT}: conditional IAM bindings`,
-        items: gcp.policy(`projects/${GCP_PROJECT}`).bindings.filter((b) => b.condition).map((b) => `${b.members.join(', ')}: ${b.role} while ${b.condition!.expression}`),
+        items: gcp
+          .policy(`projects/${GCP_PROJECT}`)
+          .bindings.filter((b) => b.condition)
+          .map((b) => `${b.members.join(', ')}: ${b.role} while ${b.condition!.expression}`),
       },
       { name: `Okta group ${oktaGroup.name}: members`, items: okta.members(oktaGroup.id).map(nameOf) },
-      { name: `Entra ID group ${entraGroup.displayName}: members`, items: entra.members(entraGroup.id).map((id) => nameOf(entraMail(id))) },
+      {
+        name: `Entra ID group ${entraGroup.displayName}: members`,
+        items: entra.members(entraGroup.id).map((id) => nameOf(entraMail(id))),
+      },
     ],
     async stop() {
       await Promise.all([aws.stop(), gcp.stop(), okta.stop(), entra.stop()]);

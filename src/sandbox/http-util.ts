@@ -20,7 +20,8 @@ export async function readBody(req: IncomingMessage): Promise<string> {
  * CORS preflight, which this server never grants, so another web page cannot drive the sandbox.
  */
 export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) throw new BadRequest('send application/json');
+  if (!String(req.headers['content-type'] ?? '').startsWith('application/json'))
+    throw new BadRequest('send application/json');
   const text = await readBody(req);
   let parsed: unknown;
   try {
@@ -28,7 +29,8 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
   } catch {
     throw new BadRequest('body is not JSON');
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new BadRequest('body must be a JSON object');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new BadRequest('body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 

@@ -57,7 +57,9 @@ function freePort(host: string): Promise<number> {
     server.once('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -85,15 +87,25 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await stopCloud?.();
     await onCall.stop();
   };
-  const slack = await FakeSlack.start({ botToken, ...(scopes ? { scopes } : {}), users: SANDBOX_USERS, usergroups: SANDBOX_GROUPS, channels: SANDBOX_CHANNELS, botName: 'access-bot' });
-  const clock = new SandboxClock();
+  const slack = await FakeSlack.start({
+    botToken,
+    ...(scopes ? { scopes } : {}),
+    users: SANDBOX_USERS,
+    usergroups: SANDBOX_GROUPS,
+    channels: SANDBOX_CHANNELS,
+    botName: 'access-bot',
+  });
   // The company's identity provider (OpenID Connect, docs/identity.md): its sign-in page lets you pick who you are.
   const oidcSecret = randomBytes(24).toString('hex');
   const idp = await startOidcDouble({
     clientId: 'access-bot-sandbox',
     clientSecret: oidcSecret,
     now: () => clock.now(),
-    people: SANDBOX_USERS.filter((p) => p.email).map((p) => ({ sub: `sandbox|${p.name}`, email: p.email!, name: p.realName ?? p.name })),
+    people: SANDBOX_USERS.filter((p) => p.email).map((p) => ({
+      sub: `sandbox|${p.name}`,
+      email: p.email!,
+      name: p.realName ?? p.name,
+    })),
   });
   const stopIdp = idp.stop;
   const previousCleanUp = cleanUp;
@@ -117,7 +129,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       // The page's on-call switch must show on the next request, not a minute later.
       ON_CALL_CACHE_SECONDS: '0',
       ...onCall.env,
-      ...(env.OIDC_ISSUER ? {} : { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: oidcSecret }),
+      ...(env.OIDC_ISSUER
+        ? {}
+        : { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: oidcSecret }),
     });
     const port = parsed.PORT !== 0 ? parsed.PORT : await freePort(parsed.HOST);
     // Its own directory: the sandbox's sample data must never mix with a real bot's ./.data.
@@ -139,11 +153,25 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       process.env[k] = v;
       setEnv.push(k);
     }
-    let fileText = (options.accessFileText ?? readFileSync(SAMPLE_FILE, 'utf8')).replaceAll(SAMPLE_RECEIVER, `${origin}/sandbox/webhooks`);
-    for (const [placeholder, value] of Object.entries(cloud.replacements)) fileText = fileText.replaceAll(placeholder, value);
+    let fileText = (options.accessFileText ?? readFileSync(SAMPLE_FILE, 'utf8')).replaceAll(
+      SAMPLE_RECEIVER,
+      `${origin}/sandbox/webhooks`,
+    );
+    for (const [placeholder, value] of Object.entries(cloud.replacements))
+      fileText = fileText.replaceAll(placeholder, value);
     const receiver = createWebhookReceiver(webhookSecret);
     const driver = new SlackDriver({ eventsUrl: `${origin}/slack/events`, signingSecret, slack });
-    const ctx: SandboxContext = { slack, driver, logger, clock, people: SANDBOX_USERS, webhooks: receiver.events, targets: () => cloud.views(), viewErrors: new Map(), onCall };
+    const ctx: SandboxContext = {
+      slack,
+      driver,
+      logger,
+      clock,
+      people: SANDBOX_USERS,
+      webhooks: receiver.events,
+      targets: () => cloud.views(),
+      viewErrors: new Map(),
+      onCall,
+    };
     const home: Route = {
       method: 'GET',
       path: '/',

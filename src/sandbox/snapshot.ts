@@ -26,12 +26,27 @@ export interface Snapshot {
 }
 
 export interface MessageSnapshot {
-  channel: string; ts: string; text: string; blocks: unknown[]; user: string; ephemeral: boolean; edited: boolean; values: StateValues;
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  user: string;
+  ephemeral: boolean;
+  edited: boolean;
+  values: StateValues;
 }
 
 export interface ViewSnapshot {
-  id: string; type: string; hash: string; title: unknown; submit: unknown; close: unknown; blocks: unknown[];
-  values: StateValues; errors: Record<string, string>; clearOnClose: boolean;
+  id: string;
+  type: string;
+  hash: string;
+  title: unknown;
+  submit: unknown;
+  close: unknown;
+  blocks: unknown[];
+  values: StateValues;
+  errors: Record<string, string>;
+  clearOnClose: boolean;
 }
 
 /** One simulated target as the page lists it: a title and one line per grant-made object in it. */
@@ -55,16 +70,29 @@ const displayName = (u: { name: string; realName?: string }) => u.realName ?? u.
 
 function messageSnapshot(slack: FakeSlack, m: StoredMessage): MessageSnapshot {
   return {
-    channel: m.channel, ts: m.ts, text: m.text, blocks: m.blocks, user: m.user, ephemeral: m.ephemeralTo !== undefined,
-    edited: m.updateCount > 0, values: stateValuesOf(m.blocks, slack.surfaceValues(`msg:${m.channel}:${m.ts}`)),
+    channel: m.channel,
+    ts: m.ts,
+    text: m.text,
+    blocks: m.blocks,
+    user: m.user,
+    ephemeral: m.ephemeralTo !== undefined,
+    edited: m.updateCount > 0,
+    values: stateValuesOf(m.blocks, slack.surfaceValues(`msg:${m.channel}:${m.ts}`)),
   };
 }
 
 function viewSnapshot(src: SnapshotSources, v: StoredView): ViewSnapshot {
   return {
-    id: v.id, type: v.type, hash: v.hash, title: v.view?.title ?? null, submit: v.view?.submit ?? null, close: v.view?.close ?? null,
-    blocks: v.blocks, values: stateValuesOf(v.blocks, src.slack.surfaceValues(`view:${v.id}`)),
-    errors: src.viewErrors.get(v.id) ?? {}, clearOnClose: v.view?.clear_on_close === true,
+    id: v.id,
+    type: v.type,
+    hash: v.hash,
+    title: v.view?.title ?? null,
+    submit: v.view?.submit ?? null,
+    close: v.view?.close ?? null,
+    blocks: v.blocks,
+    values: stateValuesOf(v.blocks, src.slack.surfaceValues(`view:${v.id}`)),
+    errors: src.viewErrors.get(v.id) ?? {},
+    clearOnClose: v.view?.clear_on_close === true,
   };
 }
 
@@ -73,12 +101,23 @@ function conversationsOf(slack: FakeSlack, userId: string): Snapshot['conversati
   const st = slack.state;
   const dm = slack.dmChannelOf(userId);
   const visible = (m: StoredMessage) => m.ephemeralTo === undefined || m.ephemeralTo === userId;
-  const inChannel = (id: string) => [...st.messages, ...st.ephemerals].filter((m) => m.channel === id && visible(m)).sort((a, b) => a.ts.localeCompare(b.ts));
-  const out: Snapshot['conversations'] = [{ id: dm, name: st.botName, kind: 'dm', messages: inChannel(dm).map((m) => messageSnapshot(slack, m)) }];
+  const inChannel = (id: string) =>
+    [...st.messages, ...st.ephemerals]
+      .filter((m) => m.channel === id && visible(m))
+      .sort((a, b) => a.ts.localeCompare(b.ts));
+  const out: Snapshot['conversations'] = [
+    { id: dm, name: st.botName, kind: 'dm', messages: inChannel(dm).map((m) => messageSnapshot(slack, m)) },
+  ];
   for (const ch of st.channels.values()) {
     if (ch.imUser !== undefined || !st.isMember(ch, userId)) continue;
     const messages = inChannel(ch.id);
-    if (messages.length > 0) out.push({ id: ch.id, name: `#${ch.name}`, kind: 'channel', messages: messages.map((m) => messageSnapshot(slack, m)) });
+    if (messages.length > 0)
+      out.push({
+        id: ch.id,
+        name: `#${ch.name}`,
+        kind: 'channel',
+        messages: messages.map((m) => messageSnapshot(slack, m)),
+      });
   }
   return out;
 }
@@ -92,15 +131,21 @@ export function snapshot(src: SnapshotSources, userId: string): Snapshot {
     me: userId,
     bot: { id: st.botUserId, name: st.botName },
     // A person deactivated in Slack (the Slack admin panel) can no longer be played.
-    people: src.people.filter((p) => !st.users.get(p.id)?.deleted).map((p) => ({ id: p.id, name: p.name, realName: displayName(p), role: p.role })),
+    people: src.people
+      .filter((p) => !st.users.get(p.id)?.deleted)
+      .map((p) => ({ id: p.id, name: p.name, realName: displayName(p), role: p.role })),
     names: {
       users: Object.fromEntries(users.map((u) => [u.id, displayName(u)])),
       groups: Object.fromEntries([...st.usergroups.values()].map((g) => [g.id, g.handle])),
-      channels: Object.fromEntries([...st.channels.values()].filter((c) => c.imUser === undefined).map((c) => [c.id, c.name])),
+      channels: Object.fromEntries(
+        [...st.channels.values()].filter((c) => c.imUser === undefined).map((c) => [c.id, c.name]),
+      ),
     },
     pickers: {
       users: users.filter((u) => !u.isBot).map((u) => ({ id: u.id, name: displayName(u) })),
-      conversations: [...st.channels.values()].filter((c) => c.imUser === undefined).map((c) => ({ id: c.id, name: `#${c.name}` })),
+      conversations: [...st.channels.values()]
+        .filter((c) => c.imUser === undefined)
+        .map((c) => ({ id: c.id, name: `#${c.name}` })),
     },
     conversations: conversationsOf(slack, userId),
     modals: slack.viewStack(userId).map((v) => viewSnapshot(src, v)),
@@ -109,6 +154,9 @@ export function snapshot(src: SnapshotSources, userId: string): Snapshot {
     targets: src.targets(),
     clock: { now: src.clock.now().toISOString(), offsetMinutes: src.clock.offsetMinutes },
     onCall: src.onCall?.view() ?? null,
-    slackErrors: slack.failures().slice(-5).map((c) => ({ method: c.method, error: c.error ?? 'error', at: new Date(c.at).toISOString() })),
+    slackErrors: slack
+      .failures()
+      .slice(-5)
+      .map((c) => ({ method: c.method, error: c.error ?? 'error', at: new Date(c.at).toISOString() })),
   };
 }

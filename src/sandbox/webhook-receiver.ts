@@ -33,20 +33,40 @@ export function createWebhookReceiver(secret: string) {
     handler: async (req, res) => {
       const body = await readBody(req);
       const header = (name: string) => String(req.headers[name] ?? '');
-      const headers = { 'webhook-id': header('webhook-id'), 'webhook-timestamp': header('webhook-timestamp'), 'webhook-signature': header('webhook-signature') };
+      const headers = {
+        'webhook-id': header('webhook-id'),
+        'webhook-timestamp': header('webhook-timestamp'),
+        'webhook-signature': header('webhook-signature'),
+      };
       const receivedAt = new Date().toISOString();
       let payload: { type?: unknown; data?: unknown };
       try {
         payload = verifier.verify(body, headers) as typeof payload;
       } catch (e) {
-        remember({ receivedAt, verified: false, id: headers['webhook-id'], type: 'unverified', data: null, problem: (e as Error).message });
+        remember({
+          receivedAt,
+          verified: false,
+          id: headers['webhook-id'],
+          type: 'unverified',
+          data: null,
+          problem: (e as Error).message,
+        });
         sendJson(res, 401, { error: 'signature did not verify' });
         return;
       }
       const data = payload.data && typeof payload.data === 'object' ? (payload.data as Record<string, unknown>) : null;
-      remember({ receivedAt, verified: true, id: headers['webhook-id'], type: String(payload.type ?? 'unknown'), data });
+      remember({
+        receivedAt,
+        verified: true,
+        id: headers['webhook-id'],
+        type: String(payload.type ?? 'unknown'),
+        data,
+      });
       // The provisioner passes `instructions` on to the requester's DM: it shows where the grant went.
-      const instructions = payload.type === 'grant.activated' ? 'Sandbox: the built-in webhook receiver got this grant (see "Webhook receiver" on the page).' : undefined;
+      const instructions =
+        payload.type === 'grant.activated'
+          ? 'Sandbox: the built-in webhook receiver got this grant (see "Webhook receiver" on the page).'
+          : undefined;
       sendJson(res, 200, instructions ? { instructions } : { ok: true });
     },
   };

@@ -17,15 +17,55 @@ export interface SandboxPerson extends FakeUser {
 }
 
 export const SANDBOX_USERS: SandboxPerson[] = [
-  { id: SANDBOX_PEOPLE.requester, name: 'rita', realName: 'Rita Requester', email: 'rita@example.com', tz: 'Europe/Berlin', role: 'Engineer: requests access' },
-  { id: SANDBOX_PEOPLE.approver, name: 'alex', realName: 'Alex Approver', email: 'alex@example.com', tz: 'America/New_York', role: 'Ops: approves production access' },
-  { id: SANDBOX_PEOPLE.secondApprover, name: 'dana', realName: 'Dana Ops', email: 'dana@example.com', tz: 'Asia/Tokyo', role: 'Ops: second approver for Kubernetes' },
-  { id: SANDBOX_PEOPLE.admin, name: 'ada', realName: 'Ada Admin', email: 'ada@example.com', tz: 'UTC', role: 'Admin: edits flows and resources in App Home' },
-  { id: SANDBOX_PEOPLE.guest, name: 'gus', realName: 'Gus Guest', email: 'gus@partner.example', isRestricted: true, role: 'Guest: may neither request nor approve' },
+  {
+    id: SANDBOX_PEOPLE.requester,
+    name: 'rita',
+    realName: 'Rita Requester',
+    email: 'rita@example.com',
+    tz: 'Europe/Berlin',
+    role: 'Engineer: requests access',
+  },
+  {
+    id: SANDBOX_PEOPLE.approver,
+    name: 'alex',
+    realName: 'Alex Approver',
+    email: 'alex@example.com',
+    tz: 'America/New_York',
+    role: 'Ops: approves production access',
+  },
+  {
+    id: SANDBOX_PEOPLE.secondApprover,
+    name: 'dana',
+    realName: 'Dana Ops',
+    email: 'dana@example.com',
+    tz: 'Asia/Tokyo',
+    role: 'Ops: second approver for Kubernetes',
+  },
+  {
+    id: SANDBOX_PEOPLE.admin,
+    name: 'ada',
+    realName: 'Ada Admin',
+    email: 'ada@example.com',
+    tz: 'UTC',
+    role: 'Admin: edits flows and resources in App Home',
+  },
+  {
+    id: SANDBOX_PEOPLE.guest,
+    name: 'gus',
+    realName: 'Gus Guest',
+    email: 'gus@partner.example',
+    isRestricted: true,
+    role: 'Guest: may neither request nor approve',
+  },
 ];
 
 export const SANDBOX_GROUPS: FakeUsergroup[] = [
-  { id: 'S0ENG', handle: 'engineering', name: 'Engineering', users: [SANDBOX_PEOPLE.requester, SANDBOX_PEOPLE.admin, SANDBOX_PEOPLE.guest] },
+  {
+    id: 'S0ENG',
+    handle: 'engineering',
+    name: 'Engineering',
+    users: [SANDBOX_PEOPLE.requester, SANDBOX_PEOPLE.admin, SANDBOX_PEOPLE.guest],
+  },
   { id: 'S0OPS', handle: 'ops', name: 'Ops', users: [SANDBOX_PEOPLE.approver, SANDBOX_PEOPLE.secondApprover] },
 ];
 

@@ -1,9 +1,30 @@
 import { isDeepStrictEqual } from 'node:util';
 import { appendAudit } from '../db/audit-queries.js';
-import { deleteFlowRow, deleteResourceRow, findFlow, flowUsage, listFlows, listResources, lockFlow, lockResource, setFlowEnabled, tagsInUse, upsertFlow, upsertResource } from '../db/catalog-queries.js';
+import {
+  deleteFlowRow,
+  deleteResourceRow,
+  findFlow,
+  flowUsage,
+  listFlows,
+  listResources,
+  lockFlow,
+  lockResource,
+  setFlowEnabled,
+  tagsInUse,
+  upsertFlow,
+  upsertResource,
+} from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { newId } from '../db/ids.js';
-import { flowInputProblems, resourceInputProblems, type FieldErrors, type FlowField, type FlowInput, type ResourceField, type ResourceInput } from '../domain/catalog-input.js';
+import {
+  flowInputProblems,
+  resourceInputProblems,
+  type FieldErrors,
+  type FlowField,
+  type FlowInput,
+  type ResourceField,
+  type ResourceInput,
+} from '../domain/catalog-input.js';
 import { AppError } from '../domain/errors.js';
 import { isAdmin, requireMember } from './identity.js';
 import { SERVICE_NAMES, servicesOf, type OnCallService } from '../domain/on-call.js';
@@ -14,7 +35,8 @@ const CREDENTIAL: Record<OnCallService, string> = { pagerduty: 'PAGERDUTY_API_TO
 /** A flow asking an on-call service the bot has no credentials for: said under the field that names it. */
 function onCallCredentialProblems(input: FlowInput, onCall: OnCallDirectory | undefined): FieldErrors<FlowField> {
   const missing = (refs: Parameters<typeof servicesOf>[0]) => servicesOf(refs).find((s) => !onCall?.configured(s));
-  const sentence = (s: OnCallService) => `${SERVICE_NAMES[s]} is not set up for this bot: ask whoever runs it to set ${CREDENTIAL[s]}.`;
+  const sentence = (s: OnCallService) =>
+    `${SERVICE_NAMES[s]} is not set up for this bot: ask whoever runs it to set ${CREDENTIAL[s]}.`;
   const e: FieldErrors<FlowField> = {};
   const inRules = missing(input.lifecycle.autoApprove.flatMap((r) => r.onCall ?? []));
   const inApprovers = missing(input.lifecycle.onCallApprovers ?? []);
@@ -35,7 +57,8 @@ export function createAdminService(deps: ServiceDeps) {
 
   async function requireAdmin(actorId: string) {
     await requireMember(directory, actorId);
-    if (!(await isAdmin(directory, deps.admins, actorId))) throw new AppError('not_admin', 'Only admins can change the catalogue');
+    if (!(await isAdmin(directory, deps.admins, actorId)))
+      throw new AppError('not_admin', 'Only admins can change the catalogue');
   }
 
   const checkEditable = (row: { managedBy: string } | undefined, what: string) => {
@@ -58,9 +81,20 @@ export function createAdminService(deps: ServiceDeps) {
       if (flowId) checkEditable(before, 'flow');
       const clash = (await listFlows(tx)).find((f) => f.name === input.name && f.id !== id);
       if (clash) return { ok: false as const, errors: { name: 'Another flow already has this name.' } };
-      if (before && isDeepStrictEqual({ ...before, id: undefined, managedBy: undefined }, { ...input, id: undefined, managedBy: undefined })) return { ok: true as const, id };
+      if (
+        before &&
+        isDeepStrictEqual(
+          { ...before, id: undefined, managedBy: undefined },
+          { ...input, id: undefined, managedBy: undefined },
+        )
+      )
+        return { ok: true as const, id };
       await upsertFlow(tx, id, input, 'app', clock.now());
-      await audit(tx, actorId, before ? 'flow.updated' : 'flow.created', { flowId: id, before: before ?? null, after: input });
+      await audit(tx, actorId, before ? 'flow.updated' : 'flow.created', {
+        flowId: id,
+        before: before ?? null,
+        after: input,
+      });
       return { ok: true as const, id };
     });
     return result;
@@ -73,7 +107,12 @@ export function createAdminService(deps: ServiceDeps) {
       checkEditable(before, 'flow');
       if (before!.enabled === enabled) return;
       await setFlowEnabled(tx, flowId, enabled, clock.now());
-      await audit(tx, actorId, enabled ? 'flow.enabled' : 'flow.disabled', { flowId, name: before!.name, before: { enabled: before!.enabled }, after: { enabled } });
+      await audit(tx, actorId, enabled ? 'flow.enabled' : 'flow.disabled', {
+        flowId,
+        name: before!.name,
+        before: { enabled: before!.enabled },
+        after: { enabled },
+      });
     });
   }
 
@@ -84,13 +123,22 @@ export function createAdminService(deps: ServiceDeps) {
       const before = await lockFlow(tx, flowId);
       checkEditable(before, 'flow');
       const open = await flowUsage(tx, flowId);
-      if (open > 0) throw new AppError('not_allowed', `${open} request(s) through this flow are pending or active; disable the flow instead`, { open });
+      if (open > 0)
+        throw new AppError(
+          'not_allowed',
+          `${open} request(s) through this flow are pending or active; disable the flow instead`,
+          { open },
+        );
       await deleteFlowRow(tx, flowId);
       await audit(tx, actorId, 'flow.deleted', { flowId, before, after: null });
     });
   }
 
-  async function saveResource(actorId: string, resourceId: string | null, input: ResourceInput): Promise<SaveResult<ResourceField>> {
+  async function saveResource(
+    actorId: string,
+    resourceId: string | null,
+    input: ResourceInput,
+  ): Promise<SaveResult<ResourceField>> {
     await requireAdmin(actorId);
     const errors = resourceInputProblems(input);
     const provisionerProblem = deps.provisioners.validate(input.provisioner);
@@ -102,9 +150,14 @@ export function createAdminService(deps: ServiceDeps) {
       if (resourceId) checkEditable(before, 'resource');
       const clash = (await listResources(tx)).find((r) => r.name === input.name && r.id !== id);
       if (clash) return { ok: false as const, errors: { name: 'Another resource already has this name.' } };
-      if (before && before.name !== input.name) return { ok: false as const, errors: { name: 'A resource keeps its name; add a new one instead.' } };
+      if (before && before.name !== input.name)
+        return { ok: false as const, errors: { name: 'A resource keeps its name; add a new one instead.' } };
       await upsertResource(tx, id, input, 'app', clock.now());
-      await audit(tx, actorId, before ? 'resource.updated' : 'resource.created', { resourceId: id, before: before ?? null, after: input });
+      await audit(tx, actorId, before ? 'resource.updated' : 'resource.created', {
+        resourceId: id,
+        before: before ?? null,
+        after: input,
+      });
       return { ok: true as const, id };
     });
   }

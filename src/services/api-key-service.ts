@@ -36,7 +36,13 @@ export function createApiKeyService(database: Database, admin: AdminService, clo
     const secret = randomBytes(32).toString('base64url');
     await database.db.transaction(async (tx) => {
       await insertApiKey(tx, { id, name: label, secretHash: sha256(secret), createdBy: actorId });
-      await appendAudit(tx, { requestId: null, actor: actorId, action: 'api_key.created', createdAt: clock.now(), details: { keyId: id, name: label } });
+      await appendAudit(tx, {
+        requestId: null,
+        actor: actorId,
+        action: 'api_key.created',
+        createdAt: clock.now(),
+        details: { keyId: id, name: label },
+      });
     });
     await reload();
     return { id, token: `ark_${id}_${secret}` };
@@ -46,7 +52,14 @@ export function createApiKeyService(database: Database, admin: AdminService, clo
     await admin.requireAdmin(actorId);
     const done = await database.db.transaction(async (tx) => {
       const ok = await revokeApiKey(tx, id, clock.now());
-      if (ok) await appendAudit(tx, { requestId: null, actor: actorId, action: 'api_key.revoked', createdAt: clock.now(), details: { keyId: id } });
+      if (ok)
+        await appendAudit(tx, {
+          requestId: null,
+          actor: actorId,
+          action: 'api_key.revoked',
+          createdAt: clock.now(),
+          details: { keyId: id },
+        });
       return ok;
     });
     if (!done) throw new AppError('not_found', `No live API key ${id}`);
@@ -55,7 +68,12 @@ export function createApiKeyService(database: Database, admin: AdminService, clo
 
   async function list(actorId: string) {
     await admin.requireAdmin(actorId);
-    return (await liveApiKeys(database.db)).map(({ id, name, createdBy, createdAt }) => ({ id, name, createdBy, createdAt }));
+    return (await liveApiKeys(database.db)).map(({ id, name, createdBy, createdAt }) => ({
+      id,
+      name,
+      createdBy,
+      createdAt,
+    }));
   }
 
   /** The key's id when `authorization` is `Bearer <a live key>`, else null. Constant-time compare. */

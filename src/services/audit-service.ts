@@ -43,7 +43,12 @@ export async function verifyAuditChain(db: Db, expectHead?: { id: number; hash: 
   if (expectHead) {
     const found = await auditEventById(db, expectHead.id);
     if (!found || found.hash !== expectHead.hash) {
-      return { ok: false, checked, head, problem: `audit event ${expectHead.id} recorded earlier as the chain head is ${found ? 'different now' : 'gone'}: the trail was truncated or rewritten.` };
+      return {
+        ok: false,
+        checked,
+        head,
+        problem: `audit event ${expectHead.id} recorded earlier as the chain head is ${found ? 'different now' : 'gone'}: the trail was truncated or rewritten.`,
+      };
     }
   }
   return { ok: true, checked, head };
@@ -53,13 +58,28 @@ const CSV_COLUMNS = ['id', 'created_at', 'request_id', 'actor', 'action', 'detai
 const csvCell = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 export function formatEvent(e: StoredEvent, format: 'jsonl' | 'csv'): string {
-  const record = { id: e.id, created_at: e.createdAt.toISOString(), request_id: e.requestId, actor: e.actor, action: e.action, details: e.details, prev_hash: e.prevHash, hash: e.hash };
+  const record = {
+    id: e.id,
+    created_at: e.createdAt.toISOString(),
+    request_id: e.requestId,
+    actor: e.actor,
+    action: e.action,
+    details: e.details,
+    prev_hash: e.prevHash,
+    hash: e.hash,
+  };
   if (format === 'jsonl') return `${JSON.stringify(record)}\n`;
   return `${CSV_COLUMNS.map((c) => csvCell(c === 'details' ? JSON.stringify(record.details) : String(record[c] ?? ''))).join(',')}\n`;
 }
 
 /** Streams events created in [from, to) to `write`, in id order, for a SIEM. */
-export async function exportAudit(db: Db, from: Date, to: Date, format: 'jsonl' | 'csv', write: (text: string) => void | Promise<void>): Promise<number> {
+export async function exportAudit(
+  db: Db,
+  from: Date,
+  to: Date,
+  format: 'jsonl' | 'csv',
+  write: (text: string) => void | Promise<void>,
+): Promise<number> {
   if (format === 'csv') await write(`${CSV_COLUMNS.join(',')}\n`);
   let afterId = 0;
   let count = 0;
@@ -74,7 +94,11 @@ export async function exportAudit(db: Db, from: Date, to: Date, format: 'jsonl' 
 
 /** Parses an exported file back (the round trip an auditor relies on). */
 export function parseExport(text: string, format: 'jsonl' | 'csv'): Record<string, unknown>[] {
-  if (format === 'jsonl') return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  if (format === 'jsonl')
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   const rows: string[][] = [];
   let row: string[] = [];
   let cell = '';
@@ -99,5 +123,18 @@ export function parseExport(text: string, format: 'jsonl' | 'csv'): Record<strin
     } else cell += ch;
   }
   const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, h === 'details' ? JSON.parse(r[i]!) : h === 'id' ? Number(r[i]) : r[i] === '' && h === 'request_id' ? null : r[i]])));
+  return body.map((r) =>
+    Object.fromEntries(
+      header!.map((h, i) => [
+        h,
+        h === 'details'
+          ? JSON.parse(r[i]!)
+          : h === 'id'
+            ? Number(r[i])
+            : r[i] === '' && h === 'request_id'
+              ? null
+              : r[i],
+      ]),
+    ),
+  );
 }

@@ -14,7 +14,10 @@ export interface StoryLine {
   intact: boolean;
 }
 
-const policyText = (p: Policy | undefined) => (p ? `${p.resources.map((g: ResourceGrant) => describeGrant(g)).join('; ')} for ${formatDuration(p.durationMinutes)}` : '');
+const policyText = (p: Policy | undefined) =>
+  p
+    ? `${p.resources.map((g: ResourceGrant) => describeGrant(g)).join('; ')} for ${formatDuration(p.durationMinutes)}`
+    : '';
 
 /** One line per audit event, in words, for the audit modal and page. */
 export function storyOf(events: readonly StoredEvent[]): StoryLine[] {
@@ -56,10 +59,16 @@ export function storyOf(events: readonly StoredEvent[]): StoryLine[] {
         summary = 'revoked the access';
         break;
       case 'grant.ended':
-        summary = d.reason === 'user_deactivated' ? "ended the access: the requester's Slack account was deactivated" : `ended the access${d.reason ? ` (${d.reason})` : ''}`;
+        summary =
+          d.reason === 'user_deactivated'
+            ? "ended the access: the requester's Slack account was deactivated"
+            : `ended the access${d.reason ? ` (${d.reason})` : ''}`;
         break;
       case 'request.cancelled':
-        summary = d.reason === 'user_deactivated' ? "cancelled the request: the requester's Slack account was deactivated" : 'cancelled the request';
+        summary =
+          d.reason === 'user_deactivated'
+            ? "cancelled the request: the requester's Slack account was deactivated"
+            : 'cancelled the request';
         break;
       case 'request.no_approver':
         summary = `nobody can decide the request now: its only approver ${d.approver ?? ''} left Slack; the requester was told`;
@@ -94,7 +103,14 @@ export function storyOf(events: readonly StoredEvent[]): StoryLine[] {
       default:
         summary = JSON.stringify(d).slice(0, 300);
     }
-    return { id: e.id, at: e.createdAt, actor: e.actor, action: e.action, summary, intact: chainHash(e.prevHash, e) === e.hash };
+    return {
+      id: e.id,
+      at: e.createdAt,
+      actor: e.actor,
+      action: e.action,
+      summary,
+      intact: chainHash(e.prevHash, e) === e.hash,
+    };
   });
 }
 
@@ -102,5 +118,7 @@ export function storyOf(events: readonly StoredEvent[]): StoryLine[] {
 function ticketText(ticket: unknown): string {
   const t = ticket as { key?: string; checked?: boolean; title?: string; status?: string; reason?: string } | undefined;
   if (!t?.key) return '';
-  return t.checked ? `; ticket ${t.key} “${String(t.title ?? '').slice(0, 200)}” was ${t.status} then` : `; ticket ${t.key} not checked (${t.reason})`;
+  return t.checked
+    ? `; ticket ${t.key} “${String(t.title ?? '').slice(0, 200)}” was ${t.status} then`
+    : `; ticket ${t.key} not checked (${t.reason})`;
 }

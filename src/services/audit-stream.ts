@@ -8,7 +8,12 @@ import { signWebhookEvent } from '../provisioners/webhook/webhook-provisioner.js
  * (Standard Webhooks, `webhook-id` = `audit-<event id>` so a receiver can drop repeats). The cursor lives
  * in the database and moves only after the receiver answered 2xx: at-least-once, never a gap.
  */
-export function createAuditStreamer(db: Db, target: { url: string; secret: string }, logger: Logger, timeoutMs = 10_000) {
+export function createAuditStreamer(
+  db: Db,
+  target: { url: string; secret: string },
+  logger: Logger,
+  timeoutMs = 10_000,
+) {
   const cursor = () => auditStreamCursor(db);
   const advance = (lastId: number) => advanceAuditStream(db, lastId);
 
@@ -22,11 +27,23 @@ export function createAuditStreamer(db: Db, target: { url: string; secret: strin
         const body = JSON.stringify({
           type: 'audit.event',
           timestamp: e.createdAt.toISOString(),
-          data: { id: e.id, request_id: e.requestId, actor: e.actor, action: e.action, details: e.details, created_at: e.createdAt.toISOString(), prev_hash: e.prevHash, hash: e.hash },
+          data: {
+            id: e.id,
+            request_id: e.requestId,
+            actor: e.actor,
+            action: e.action,
+            details: e.details,
+            created_at: e.createdAt.toISOString(),
+            prev_hash: e.prevHash,
+            hash: e.hash,
+          },
         });
         const res = await fetch(target.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...signWebhookEvent(target.secret, `audit-${e.id}`, body, new Date()) },
+          headers: {
+            'content-type': 'application/json',
+            ...signWebhookEvent(target.secret, `audit-${e.id}`, body, new Date()),
+          },
           body,
           redirect: 'manual',
           signal: AbortSignal.timeout(timeoutMs),

@@ -30,7 +30,11 @@ export interface RequestRecord {
 export function createAuditViewService(deps: ServiceDeps, sessions: () => SessionsReader | null) {
   async function record(requestId: string): Promise<RequestRecord> {
     // Three independent reads at once: the trail is opened from Slack, where every round trip shows.
-    const [request, events, linked] = await Promise.all([getRequestDetails(deps.db, requestId), auditTrail(deps.db, requestId), sessions()?.sessionsOfRequest(requestId)]);
+    const [request, events, linked] = await Promise.all([
+      getRequestDetails(deps.db, requestId),
+      auditTrail(deps.db, requestId),
+      sessions()?.sessionsOfRequest(requestId),
+    ]);
     if (!request) throw new AppError('not_found', `No request ${requestId}`);
     return { request, lines: storyOf(events), sessions: linked ?? [] };
   }
@@ -44,7 +48,9 @@ export function createAuditViewService(deps: ServiceDeps, sessions: () => Sessio
     if (request.notifiedApprovers.includes(userId) || request.approvals.some((a) => a.approverId === userId)) return;
     const flow = await findFlow(deps.db, request.flowId);
     if (flow && isApproverOf(flow, await deciderIdentity(deps.directory, userId, flow, false))) return;
-    throw new AppError('not_allowed', 'Only admins and approvers of this request can see its audit trail', { reason: 'audit_trail' });
+    throw new AppError('not_allowed', 'Only admins and approvers of this request can see its audit trail', {
+      reason: 'audit_trail',
+    });
   }
 
   return {

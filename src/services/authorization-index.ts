@@ -52,7 +52,14 @@ export function createAuthorizationIndex(database: Database, clock: Clock, logge
       for (const policy of row.policy.resources) {
         const byGrant = resources.get(policy.resource) ?? new Map<string, Entry>();
         resources.set(policy.resource, byGrant);
-        byGrant.set(row.id, { grantId: row.id, requestId: row.requestId, user: row.requesterId, startsAt: row.startsAt.getTime(), expiresAt: row.expiresAt.getTime(), policy });
+        byGrant.set(row.id, {
+          grantId: row.id,
+          requestId: row.requestId,
+          user: row.requesterId,
+          startsAt: row.startsAt.getTime(),
+          expiresAt: row.expiresAt.getTime(),
+          policy,
+        });
       }
     }
   }
@@ -90,18 +97,34 @@ export function createAuthorizationIndex(database: Database, clock: Clock, logge
     if (!best) return { allowed: false, reason: 'no_active_grant' };
     return {
       allowed: true,
-      grant: { id: best.grantId, requestId: best.requestId, user: best.user, resource, expiresAt: new Date(best.expiresAt).toISOString(), policy: best.policy },
+      grant: {
+        id: best.grantId,
+        requestId: best.requestId,
+        user: best.user,
+        resource,
+        expiresAt: new Date(best.expiresAt).toISOString(),
+        policy: best.policy,
+      },
     };
   }
 
   function list() {
     const now = clock.now().getTime();
-    const seen = new Map<string, { id: string; requestId: string; user: string; expiresAt: string; resources: ResourceGrant[] }>();
+    const seen = new Map<
+      string,
+      { id: string; requestId: string; user: string; expiresAt: string; resources: ResourceGrant[] }
+    >();
     for (const resources of bySubject.values()) {
       for (const byGrant of resources.values()) {
         for (const e of byGrant.values()) {
           if (e.expiresAt <= now || e.startsAt > now) continue;
-          const item = seen.get(e.grantId) ?? { id: e.grantId, requestId: e.requestId, user: e.user, expiresAt: new Date(e.expiresAt).toISOString(), resources: [] };
+          const item = seen.get(e.grantId) ?? {
+            id: e.grantId,
+            requestId: e.requestId,
+            user: e.user,
+            expiresAt: new Date(e.expiresAt).toISOString(),
+            resources: [],
+          };
           if (!item.resources.some((r) => r.resource === e.policy.resource)) item.resources.push(e.policy);
           seen.set(e.grantId, item);
         }
@@ -112,10 +135,15 @@ export function createAuthorizationIndex(database: Database, clock: Clock, logge
 
   async function start(fullReloadMs = 60_000) {
     stopListening = await database.listen(GRANTS_CHANNEL, (grantId) => {
-      reloadOne(grantId).catch((error) => logger.warn({ err: error, grant_id: grantId }, 'could not refresh a grant in the authorization index'));
+      reloadOne(grantId).catch((error) =>
+        logger.warn({ err: error, grant_id: grantId }, 'could not refresh a grant in the authorization index'),
+      );
     });
     await reloadAll();
-    timer = setInterval(() => reloadAll().catch((error) => logger.warn({ err: error }, 'authorization index reload failed')), fullReloadMs);
+    timer = setInterval(
+      () => reloadAll().catch((error) => logger.warn({ err: error }, 'authorization index reload failed')),
+      fullReloadMs,
+    );
     timer.unref();
   }
 

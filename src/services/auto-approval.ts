@@ -26,7 +26,9 @@ export function autoApprovalFor(
 ): AutoApproval | null {
   // The flow's maximum holds too: a rule cannot approve longer than the flow allows at all.
   if (durationMinutes > flow.maxDurationMinutes) return null;
-  const rule = matchAutoApproval(flow.lifecycle.autoApprove, { resources, durationMinutes }, now, (r) => onCallRules.has(r.name));
+  const rule = matchAutoApproval(flow.lifecycle.autoApprove, { resources, durationMinutes }, now, (r) =>
+    onCallRules.has(r.name),
+  );
   if (!rule) return null;
   const policy = autoApprovalPolicy(resources, durationMinutes);
   return policy ? { rule, policy, onCall: rule.onCall?.length ? (onCallRules.get(rule.name) ?? null) : null } : null;
@@ -39,18 +41,37 @@ export function autoApprovalFor(
  */
 export async function writeAutoApproval(
   tx: Executor,
-  input: { requestId: string; requesterId: string; durationMinutes: number; startsAt: Date | null; flowName: string; approval: AutoApproval; requesterEmail: string | null; now: Date },
+  input: {
+    requestId: string;
+    requesterId: string;
+    durationMinutes: number;
+    startsAt: Date | null;
+    flowName: string;
+    approval: AutoApproval;
+    requesterEmail: string | null;
+    now: Date;
+  },
 ) {
   const { rule, policy } = input.approval;
   await writeGrant(tx, {
-    row: { id: input.requestId, requesterId: input.requesterId, status: 'pending', durationMinutes: input.durationMinutes, startsAt: input.startsAt },
+    row: {
+      id: input.requestId,
+      requesterId: input.requesterId,
+      status: 'pending',
+      durationMinutes: input.durationMinutes,
+      startsAt: input.startsAt,
+    },
     policy,
     now: input.now,
     requesterEmail: input.requesterEmail,
     decidedBy: null,
     approvedBy: `rule:${rule.name}`,
     autoApprovedBy: rule.name,
-    audit: { actor: 'system', action: 'request.auto_approved', details: { flow: input.flowName, rule, ...(input.approval.onCall ? { onCall: input.approval.onCall } : {}) } },
+    audit: {
+      actor: 'system',
+      action: 'request.auto_approved',
+      details: { flow: input.flowName, rule, ...(input.approval.onCall ? { onCall: input.approval.onCall } : {}) },
+    },
     messages: [
       { topic: 'request.created', requestId: input.requestId },
       { topic: 'requester.notify', requestId: input.requestId, payload: { event: 'approved' } },

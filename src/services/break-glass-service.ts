@@ -13,7 +13,15 @@ import { formatDuration, parseDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { isApproverOf } from '../domain/flow.js';
 import { writeGrant, writeNewRequest } from './grant-writer.js';
-import { approverIdentity, approverIdsOf, breakGlassIdentity, deciderIdentity, isAdmin, requireMember, mappedEmailOf } from './identity.js';
+import {
+  approverIdentity,
+  approverIdsOf,
+  breakGlassIdentity,
+  deciderIdentity,
+  isAdmin,
+  requireMember,
+  mappedEmailOf,
+} from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 export const MAX_REASON = 2000;
@@ -27,7 +35,8 @@ export interface BreakGlassInput {
 }
 
 /** Refusals are one sentence for the person, naming the field when it comes from the modal. */
-export type BreakGlassResult = { ok: true; request: RequestDetails } | { ok: false; field: 'resource' | 'duration' | 'reason'; problem: string };
+export type BreakGlassResult =
+  { ok: true; request: RequestDetails } | { ok: false; field: 'resource' | 'duration' | 'reason'; problem: string };
 export type ReviewResult = { ok: true; request: RequestDetails } | { ok: false; problem: string };
 
 /**
@@ -50,7 +59,11 @@ export function createBreakGlassService(deps: ServiceDeps) {
     if (!flow.identity || flow.identity.stepUpMinutes === null) return null;
     const link = await findLink(tx, userId);
     const refusal = stepUpRefusal(flow.identity, link, now);
-    if (refusal) throw new AppError(refusal, 'break-glass without a recent step-up sign-in', { requestId: null, minutes: flow.identity.stepUpMinutes });
+    if (refusal)
+      throw new AppError(refusal, 'break-glass without a recent step-up sign-in', {
+        requestId: null,
+        minutes: flow.identity.stepUpMinutes,
+      });
     return stepUpClaims(link!);
   }
 
@@ -59,17 +72,36 @@ export function createBreakGlassService(deps: ServiceDeps) {
     const name = input.resourceName.trim().toLowerCase();
     const option = (await optionsFor(input.userId)).find((o) => o.resource.name === name);
     if (!option) {
-      return { ok: false, field: 'resource', problem: `You are not designated for break-glass access to ${name.slice(0, 64) || 'that resource'}. Request access as usual with \`/access request\`.` };
+      return {
+        ok: false,
+        field: 'resource',
+        problem: `You are not designated for break-glass access to ${name.slice(0, 64) || 'that resource'}. Request access as usual with \`/access request\`.`,
+      };
     }
     const max = option.maxDurationMinutes;
     const minutes = typeof input.duration === 'number' ? input.duration : parseDuration(input.duration ?? '');
     if (minutes === undefined || minutes === null || !Number.isInteger(minutes) || minutes <= 0) {
-      return { ok: false, field: 'duration', problem: `Say how long you need it, like 30m or 1h (at most ${formatDuration(max)}).` };
+      return {
+        ok: false,
+        field: 'duration',
+        problem: `Say how long you need it, like 30m or 1h (at most ${formatDuration(max)}).`,
+      };
     }
-    if (minutes > max) return { ok: false, field: 'duration', problem: `Break-glass access to ${name} lasts at most ${formatDuration(max)}.` };
+    if (minutes > max)
+      return {
+        ok: false,
+        field: 'duration',
+        problem: `Break-glass access to ${name} lasts at most ${formatDuration(max)}.`,
+      };
     const reason = input.reason.trim();
-    if (!reason) return { ok: false, field: 'reason', problem: 'Break-glass needs a reason: say what is broken and why it cannot wait for an approval.' };
-    if (reason.length > MAX_REASON) return { ok: false, field: 'reason', problem: `Keep the reason under ${MAX_REASON} characters.` };
+    if (!reason)
+      return {
+        ok: false,
+        field: 'reason',
+        problem: 'Break-glass needs a reason: say what is broken and why it cannot wait for an approval.',
+      };
+    if (reason.length > MAX_REASON)
+      return { ok: false, field: 'reason', problem: `Keep the reason under ${MAX_REASON} characters.` };
     const policy = breakGlassPolicy(option.resource, minutes);
     if ('problem' in policy) return { ok: false, field: 'resource', problem: policy.problem };
 
@@ -114,7 +146,15 @@ export function createBreakGlassService(deps: ServiceDeps) {
         audit: {
           actor: input.userId,
           action: 'request.break_glass',
-          details: { flow: flow.name, resources: [resource.name], durationMinutes: minutes, justification: reason, approvers, channel: rule.channel, ...(stepUp ? { step_up: stepUp } : {}) },
+          details: {
+            flow: flow.name,
+            resources: [resource.name],
+            durationMinutes: minutes,
+            justification: reason,
+            approvers,
+            channel: rule.channel,
+            ...(stepUp ? { step_up: stepUp } : {}),
+          },
         },
         // The refresh republishes the approvers' App Home, whose list of unreviewed break-glass grants grew.
         messages: [
@@ -133,17 +173,40 @@ export function createBreakGlassService(deps: ServiceDeps) {
   async function acknowledge(requestId: string, actorId: string): Promise<ReviewResult> {
     await requireMember(directory, actorId);
     const current = await getRequestDetails(db, requestId);
-    const identity = await deciderIdentity(directory, actorId, current ? await findFlow(db, current.flowId) : undefined, false);
+    const identity = await deciderIdentity(
+      directory,
+      actorId,
+      current ? await findFlow(db, current.flowId) : undefined,
+      false,
+    );
     const outcome = await db.transaction(async (tx): Promise<ReviewResult | null> => {
       const row = await lockRequest(tx, requestId);
       if (!row || row.kind !== 'break_glass') throw new AppError('not_found', `No break-glass request ${requestId}`);
-      if (row.requesterId === actorId) return { ok: false, problem: 'You cannot review your own break-glass access: another approver of the flow must.' };
+      if (row.requesterId === actorId)
+        return {
+          ok: false,
+          problem: 'You cannot review your own break-glass access: another approver of the flow must.',
+        };
       const flow = await findFlow(tx, row.flowId);
-      if (!flow || !isApproverOf(flow, identity)) return { ok: false, problem: `Only an approver of the ${flow?.name ?? row.flowName} flow can review this break-glass access.` };
-      if (row.reviewedBy) return { ok: false, problem: `<@${row.reviewedBy}> already reviewed this break-glass access. Nothing changed.` };
+      if (!flow || !isApproverOf(flow, identity))
+        return {
+          ok: false,
+          problem: `Only an approver of the ${flow?.name ?? row.flowName} flow can review this break-glass access.`,
+        };
+      if (row.reviewedBy)
+        return {
+          ok: false,
+          problem: `<@${row.reviewedBy}> already reviewed this break-glass access. Nothing changed.`,
+        };
       const now = clock.now();
       await updateRequest(tx, row.id, { reviewedBy: actorId, reviewedAt: now });
-      await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.reviewed', createdAt: now, details: { kind: 'break_glass' } });
+      await appendAudit(tx, {
+        requestId: row.id,
+        actor: actorId,
+        action: 'request.reviewed',
+        createdAt: now,
+        details: { kind: 'break_glass' },
+      });
       await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
       return null;
     });

@@ -19,8 +19,18 @@ flows:
 describe('ACCESS_CONFIG file', () => {
   it('parses the documented example', () => {
     const file = parseAccessFile(good);
-    expect(file.resources[0]).toEqual({ name: 'prod-db', type: 'database', tags: ['production', 'postgres'], description: 'Production PostgreSQL' });
-    expect(file.flows[0]).toMatchObject({ name: 'support-prod-db', max_duration: 480, allow_self_approval: false, enabled: true });
+    expect(file.resources[0]).toEqual({
+      name: 'prod-db',
+      type: 'database',
+      tags: ['production', 'postgres'],
+      description: 'Production PostgreSQL',
+    });
+    expect(file.flows[0]).toMatchObject({
+      name: 'support-prod-db',
+      max_duration: 480,
+      allow_self_approval: false,
+      enabled: true,
+    });
   });
 
   it.each([

@@ -1,10 +1,22 @@
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { appendAudit } from '../db/audit-queries.js';
-import { deleteFileManagedExcept, listFlows, listResources, upsertFlow, upsertResource } from '../db/catalog-queries.js';
+import {
+  deleteFileManagedExcept,
+  listFlows,
+  listResources,
+  upsertFlow,
+  upsertResource,
+} from '../db/catalog-queries.js';
 import type { Db } from '../db/client.js';
 import { newId } from '../db/ids.js';
-import { AccessFileSchema, describeIssuePath, flowFromFile, resourceFromFile, type AccessFile } from '../domain/access-file.js';
+import {
+  AccessFileSchema,
+  describeIssuePath,
+  flowFromFile,
+  resourceFromFile,
+  type AccessFile,
+} from '../domain/access-file.js';
 import type { ProvisionerRegistry } from '../provisioners/registry.js';
 import type { Flow } from '../domain/flow.js';
 import { SERVICE_NAMES, servicesOf, type OnCallService } from '../domain/on-call.js';
@@ -24,7 +36,9 @@ export function parseAccessFile(text: string, source = 'ACCESS_CONFIG'): AccessF
     raw = parseYaml(text) ?? {};
   } catch (e) {
     const where = e instanceof YAMLParseError && e.linePos ? ` (line ${e.linePos[0].line})` : '';
-    throw new AccessFileError(`${source} is not valid YAML${where}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    throw new AccessFileError(
+      `${source} is not valid YAML${where}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+    );
   }
   const result = AccessFileSchema.safeParse(raw);
   if (!result.success) {
@@ -38,18 +52,28 @@ export function parseAccessFile(text: string, source = 'ACCESS_CONFIG'): AccessF
  * A flow naming PagerDuty or Opsgenie needs that service's credentials; without them every request
  * would silently go to people, so the file is refused with the variable to set.
  */
-export function checkOnCallServices(file: AccessFile, onCall: Pick<OnCallDirectory, 'configured'>, source = 'ACCESS_CONFIG'): AccessFile {
+export function checkOnCallServices(
+  file: AccessFile,
+  onCall: Pick<OnCallDirectory, 'configured'>,
+  source = 'ACCESS_CONFIG',
+): AccessFile {
   for (const [i, f] of file.flows.entries()) {
     const flow = flowFromFile(f);
     const missing = onCallServicesOf(flow).find((s) => !onCall.configured(s));
-    if (missing) throw new AccessFileError(`${source}: flows[${i}] (${f.name}) asks ${SERVICE_NAMES[missing]} who is on call, but ${missing === 'pagerduty' ? 'PAGERDUTY_API_TOKEN' : 'OPSGENIE_API_KEY'} is not set.`);
+    if (missing)
+      throw new AccessFileError(
+        `${source}: flows[${i}] (${f.name}) asks ${SERVICE_NAMES[missing]} who is on call, but ${missing === 'pagerduty' ? 'PAGERDUTY_API_TOKEN' : 'OPSGENIE_API_KEY'} is not set.`,
+      );
   }
   return file;
 }
 
 /** The on-call services a flow asks (its auto-approval rules and its on-call approvers). */
 export function onCallServicesOf(flow: Pick<Flow, 'lifecycle'>): OnCallService[] {
-  return servicesOf([...flow.lifecycle.autoApprove.flatMap((r) => r.onCall ?? []), ...(flow.lifecycle.onCallApprovers ?? [])]);
+  return servicesOf([
+    ...flow.lifecycle.autoApprove.flatMap((r) => r.onCall ?? []),
+    ...(flow.lifecycle.onCallApprovers ?? []),
+  ]);
 }
 
 /**
@@ -78,10 +102,23 @@ export async function applyAccessFile(db: Db, clock: Clock, file: AccessFile) {
       await upsertFlow(tx, current?.id ?? newId('flw'), wanted, 'file', now);
       changed.push(`flow ${entry.name}`);
     }
-    const removed = await deleteFileManagedExcept(tx, file.resources.map((r) => r.name), file.flows.map((f) => f.name));
-    changed.push(...removed.resources.map((n) => `removed resource ${n}`), ...removed.flows.map((n) => `removed flow ${n}`));
+    const removed = await deleteFileManagedExcept(
+      tx,
+      file.resources.map((r) => r.name),
+      file.flows.map((f) => f.name),
+    );
+    changed.push(
+      ...removed.resources.map((n) => `removed resource ${n}`),
+      ...removed.flows.map((n) => `removed flow ${n}`),
+    );
     if (changed.length > 0) {
-      await appendAudit(tx, { requestId: null, actor: 'config-file', action: 'config.applied', createdAt: now, details: { changed } });
+      await appendAudit(tx, {
+        requestId: null,
+        actor: 'config-file',
+        action: 'config.applied',
+        createdAt: now,
+        details: { changed },
+      });
     }
     return { resources: file.resources.length, flows: file.flows.length, changed };
   });
@@ -94,7 +131,11 @@ function sameContent<T extends object>(current: T, wanted: Partial<T>): boolean 
 }
 
 /** Checks each resource's provisioner settings with the provisioner itself (before anything is applied). */
-export function checkProvisioners(file: AccessFile, registry: ProvisionerRegistry, source = 'ACCESS_CONFIG'): AccessFile {
+export function checkProvisioners(
+  file: AccessFile,
+  registry: ProvisionerRegistry,
+  source = 'ACCESS_CONFIG',
+): AccessFile {
   file.resources.forEach((r, i) => {
     const problem = registry.validate(resourceFromFile(r).provisioner);
     if (problem) throw new AccessFileError(`${source}: resources[${i}].provisioner: ${problem}`);

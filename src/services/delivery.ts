@@ -1,5 +1,12 @@
 import type { Db } from '../db/client.js';
-import { firstDeliveryAlert, messageRefs, saveMessageRef, setRenderHash, type MessageRef, type RequestDetails } from '../db/request-queries.js';
+import {
+  firstDeliveryAlert,
+  messageRefs,
+  saveMessageRef,
+  setRenderHash,
+  type MessageRef,
+  type RequestDetails,
+} from '../db/request-queries.js';
 import type { Messenger, Person } from './ports.js';
 
 /**
@@ -8,7 +15,10 @@ import type { Messenger, Person } from './ports.js';
  * or `deactivated` / `cannot_dm_bot` when the directory says so before anything is sent.
  */
 export class DeliveryRefused extends Error {
-  constructor(readonly code: string, readonly target: string) {
+  constructor(
+    readonly code: string,
+    readonly target: string,
+  ) {
     super(`Slack refused delivery to ${target}: ${code}`);
     this.name = 'DeliveryRefused';
   }
@@ -59,8 +69,19 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
     const known = await messageRefs(db, request.id);
     const has = (role: MessageRef['role'], userId: string) => known.some((m) => m.role === role && m.userId === userId);
     let passing: unknown = null;
-    const problem = (code: string, target: string, role: MessageRef['role'], fellBackToDms = false): DeliveryProblem => ({
-      code, target, role, requestId: request.id, flowName: request.flowName, breakGlass: request.kind === 'break_glass', fellBackToDms,
+    const problem = (
+      code: string,
+      target: string,
+      role: MessageRef['role'],
+      fellBackToDms = false,
+    ): DeliveryProblem => ({
+      code,
+      target,
+      role,
+      requestId: request.id,
+      flowName: request.flowName,
+      breakGlass: request.kind === 'break_glass',
+      fellBackToDms,
     });
 
     /** One recipient: true when delivered (now or before), false when refused for good. */
@@ -72,7 +93,13 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
           if (why) throw new DeliveryRefused(why, target);
         }
         const ref = await messenger.postRequestMessage(role, target, request);
-        await saveMessageRef(db, { requestId: request.id, role, userId: target, ...ref, renderHash: messenger.renderHash(role, request) });
+        await saveMessageRef(db, {
+          requestId: request.id,
+          role,
+          userId: target,
+          ...ref,
+          renderHash: messenger.renderHash(role, request),
+        });
         return true;
       } catch (e) {
         if (!(e instanceof DeliveryRefused)) {
@@ -105,7 +132,8 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
     for (const ref of await messageRefs(db, request.id)) {
       const hash = messenger.renderHash(ref.role, request);
       if (ref.renderHash === hash) continue;
-      if (ref.role === 'channel' || !(await unreachable(ref.userId))) await messenger.updateRequestMessage(ref, request);
+      if (ref.role === 'channel' || !(await unreachable(ref.userId)))
+        await messenger.updateRequestMessage(ref, request);
       await setRenderHash(db, ref, hash);
     }
     const people = new Set([request.requesterId, ...request.notifiedApprovers]);

@@ -5,7 +5,13 @@ import type { Executor } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { grantOfRequest, moveGrantEnd } from '../db/grant-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { getRequestDetails, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
+import {
+  getRequestDetails,
+  lockRequest,
+  updateRequest,
+  type RequestDetails,
+  type RequestRow,
+} from '../db/request-queries.js';
 import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { justificationProblem, offeredDurations } from '../domain/flow.js';
@@ -15,7 +21,8 @@ import { approverIdsOf, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 import { checkTickets } from './ticket-check.js';
 
-export type ExtensionResult = { ok: true; request: RequestDetails } | { ok: false; errors: Partial<Record<'duration' | 'justification', string>> };
+export type ExtensionResult =
+  { ok: true; request: RequestDetails } | { ok: false; errors: Partial<Record<'duration' | 'justification', string>> };
 
 /**
  * More time on an active grant, the whole journey but the targets' side: the form's check, the request
@@ -31,17 +38,24 @@ export function createExtensionService(deps: ServiceDeps) {
    * Asks for more time on an active grant: a new request of kind 'extension' that goes through the
    * same flow (approvers, N-of-M, rules). Approving it moves the grant's end without interrupting it.
    */
-  async function requestExtension(requestId: string, actorId: string, input: { durationMinutes: number | null; justification: string }): Promise<ExtensionResult> {
+  async function requestExtension(
+    requestId: string,
+    actorId: string,
+    input: { durationMinutes: number | null; justification: string },
+  ): Promise<ExtensionResult> {
     await requireMember(directory, actorId);
     const original = await getRequestDetails(db, requestId);
     if (!original) throw new AppError('not_found', `No request ${requestId}`);
-    if (original.requesterId !== actorId) throw new AppError('not_allowed', 'Only the requester can do that', { own: false });
-    if (original.status !== 'active' || !original.grant) throw new AppError('not_active', 'This access is not active', { status: original.status });
+    if (original.requesterId !== actorId)
+      throw new AppError('not_allowed', 'Only the requester can do that', { own: false });
+    if (original.status !== 'active' || !original.grant)
+      throw new AppError('not_active', 'This access is not active', { status: original.status });
     const flow = await findFlow(db, original.flowId);
     if (!flow || !flow.enabled) throw new AppError('not_allowed', 'The flow of this access no longer takes requests');
     const errors: Partial<Record<'duration' | 'justification', string>> = {};
     const offered = offeredDurations(flow);
-    if (input.durationMinutes === null || !offered.includes(input.durationMinutes)) errors.duration = `Pick one of ${offered.map(formatDuration).join(', ')}.`;
+    if (input.durationMinutes === null || !offered.includes(input.durationMinutes))
+      errors.duration = `Pick one of ${offered.map(formatDuration).join(', ')}.`;
     const justification = input.justification.trim();
     const problem = justificationProblem(flow.justification, justification);
     if (problem) errors.justification = problem;
@@ -72,8 +86,19 @@ export function createExtensionService(deps: ServiceDeps) {
           extendsRequestId: original.id,
           ticket,
         },
-        resources: original.resources.map((r) => ({ ...r, resourceId: catalogue.find((c) => c.name === r.name)?.id ?? r.resourceId })),
-        created: { flow: flow.name, resources: original.resources.map((r) => r.name), durationMinutes: input.durationMinutes, justification, approvers, extends: original.id, ...(ticket ? { ticket } : {}) },
+        resources: original.resources.map((r) => ({
+          ...r,
+          resourceId: catalogue.find((c) => c.name === r.name)?.id ?? r.resourceId,
+        })),
+        created: {
+          flow: flow.name,
+          resources: original.resources.map((r) => r.name),
+          durationMinutes: input.durationMinutes,
+          justification,
+          approvers,
+          extends: original.id,
+          ...(ticket ? { ticket } : {}),
+        },
       });
       await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
     });
@@ -83,12 +108,17 @@ export function createExtensionService(deps: ServiceDeps) {
   }
 
   /** Checks an extension may be asked for now, and what durations the flow offers for it. */
-  async function extensionForm(requestId: string, actorId: string): Promise<{ request: RequestDetails; durations: number[] }> {
+  async function extensionForm(
+    requestId: string,
+    actorId: string,
+  ): Promise<{ request: RequestDetails; durations: number[] }> {
     await requireMember(directory, actorId);
     const request = await getRequestDetails(db, requestId);
     if (!request) throw new AppError('not_found', `No request ${requestId}`);
-    if (request.requesterId !== actorId) throw new AppError('not_allowed', 'Only the requester can do that', { own: false });
-    if (request.status !== 'active' || !request.grant) throw new AppError('not_active', 'This access is not active', { status: request.status });
+    if (request.requesterId !== actorId)
+      throw new AppError('not_allowed', 'Only the requester can do that', { own: false });
+    if (request.status !== 'active' || !request.grant)
+      throw new AppError('not_active', 'This access is not active', { status: request.status });
     const flow = await findFlow(db, request.flowId);
     if (!flow || !flow.enabled) throw new AppError('not_allowed', 'The flow of this access no longer takes requests');
     return { request, durations: offeredDurations(flow) };
@@ -102,11 +132,20 @@ export function createExtensionService(deps: ServiceDeps) {
  * the granted minutes (from its current end, or from now if that has just passed), the extension
  * request ends 'approved', and the provisioners are asked to move the credential's end too.
  */
-export async function applyExtension(tx: Executor, extension: RequestRow, grantedMinutes: number, approverId: string, now: Date, stepUp: Record<string, unknown> | null = null): Promise<{ expiresAt: Date }> {
+export async function applyExtension(
+  tx: Executor,
+  extension: RequestRow,
+  grantedMinutes: number,
+  approverId: string,
+  now: Date,
+  stepUp: Record<string, unknown> | null = null,
+): Promise<{ expiresAt: Date }> {
   const original = extension.extendsRequestId ? await lockRequest(tx, extension.extendsRequestId) : undefined;
   const grant = original ? await grantOfRequest(tx, original.id) : undefined;
   if (!original || original.status !== 'active' || !grant || grant.status !== 'active') {
-    throw new AppError('not_active', 'The access this extends has already ended', { status: original?.status ?? 'gone' });
+    throw new AppError('not_active', 'The access this extends has already ended', {
+      status: original?.status ?? 'gone',
+    });
   }
   const from = Math.max(grant.expiresAt.getTime(), now.getTime());
   const expiresAt = new Date(from + grantedMinutes * 60_000);
@@ -119,9 +158,26 @@ export async function applyExtension(tx: Executor, extension: RequestRow, grante
     actor: approverId,
     action: 'grant.extended',
     createdAt: now,
-    details: { grantId: grant.id, extension: extension.id, previousEnd: grant.expiresAt.toISOString(), expiresAt: expiresAt.toISOString(), addedMinutes: grantedMinutes },
+    details: {
+      grantId: grant.id,
+      extension: extension.id,
+      previousEnd: grant.expiresAt.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      addedMinutes: grantedMinutes,
+    },
   });
-  await appendAudit(tx, { requestId: extension.id, actor: approverId, action: 'request.approved', createdAt: now, details: { extends: original.id, addedMinutes: grantedMinutes, expiresAt: expiresAt.toISOString(), ...(stepUp ? { step_up: stepUp } : {}) } });
+  await appendAudit(tx, {
+    requestId: extension.id,
+    actor: approverId,
+    action: 'request.approved',
+    createdAt: now,
+    details: {
+      extends: original.id,
+      addedMinutes: grantedMinutes,
+      expiresAt: expiresAt.toISOString(),
+      ...(stepUp ? { step_up: stepUp } : {}),
+    },
+  });
   await notifyGrantChanged(tx, grant.id);
   await enqueue(tx, [
     { topic: 'grant.extend', requestId: original.id, payload: { grantId: grant.id } },

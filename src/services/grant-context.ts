@@ -11,29 +11,36 @@ import { resolveSettings } from '../provisioners/secrets.js';
  * A resource that changed provisioner, or left the grant, is a permanent failure with that sentence.
  */
 export function createGrantContexts(db: Db, env: Record<string, string | undefined>) {
-  return async function contextFor(grant: GrantForProvisioning, request: RequestDetails, target: TargetRow): Promise<GrantContext> {
-  const [resource] = await resourcesByName(db, [target.resourceName]);
-  const config = resource?.provisioner;
-  if (!resource || !config || config.type !== target.provisioner) throw new PermanentProvisioningError(`${target.resourceName} no longer uses the ${target.provisioner} provisioner`);
-  const tuned = request.grant?.policy.resources.find((g) => g.resource === target.resourceName);
-  if (!tuned) throw new PermanentProvisioningError(`${target.resourceName} is not part of the grant`);
-  let settings: Record<string, unknown>;
-  try {
-    settings = resolveSettings(config.settings, env);
-  } catch (e) {
-    throw new PermanentProvisioningError(`${target.resourceName}: ${(e as Error).message}`);
-  }
-  return {
-    grantId: grant.id,
-    requestId: grant.requestId,
-    requesterId: grant.requesterId,
-    requesterEmail: grant.requesterEmail,
-    sshPublicKey: await sshKeyOf(db, grant.requesterId),
-    resource: { name: resource.name, type: resource.type },
-    settings,
-    grant: tuned,
-    startsAt: grant.startsAt,
-    expiresAt: grant.expiresAt,
+  return async function contextFor(
+    grant: GrantForProvisioning,
+    request: RequestDetails,
+    target: TargetRow,
+  ): Promise<GrantContext> {
+    const [resource] = await resourcesByName(db, [target.resourceName]);
+    const config = resource?.provisioner;
+    if (!resource || !config || config.type !== target.provisioner)
+      throw new PermanentProvisioningError(
+        `${target.resourceName} no longer uses the ${target.provisioner} provisioner`,
+      );
+    const tuned = request.grant?.policy.resources.find((g) => g.resource === target.resourceName);
+    if (!tuned) throw new PermanentProvisioningError(`${target.resourceName} is not part of the grant`);
+    let settings: Record<string, unknown>;
+    try {
+      settings = resolveSettings(config.settings, env);
+    } catch (e) {
+      throw new PermanentProvisioningError(`${target.resourceName}: ${(e as Error).message}`);
+    }
+    return {
+      grantId: grant.id,
+      requestId: grant.requestId,
+      requesterId: grant.requesterId,
+      requesterEmail: grant.requesterEmail,
+      sshPublicKey: await sshKeyOf(db, grant.requesterId),
+      resource: { name: resource.name, type: resource.type },
+      settings,
+      grant: tuned,
+      startsAt: grant.startsAt,
+      expiresAt: grant.expiresAt,
+    };
   };
-};
 }

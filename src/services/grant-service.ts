@@ -16,13 +16,23 @@ export function createGrantService(deps: ServiceDeps) {
     // Only the request's flow's approver groups are asked about (none when it names the actor).
     const current = await getRequestDetails(db, requestId);
     const ownFlow = current && current.requesterId !== actorId ? await findFlow(db, current.flowId) : undefined;
-    const [identity, admin] = await Promise.all([deciderIdentity(directory, actorId, ownFlow, false), isAdmin(directory, deps.admins, actorId)]);
+    const [identity, admin] = await Promise.all([
+      deciderIdentity(directory, actorId, ownFlow, false),
+      isAdmin(directory, deps.admins, actorId),
+    ]);
     const flow = await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);
       const refusal = revokeRefusal(await findFlow(tx, row.flowId), row.requesterId, identity, admin);
       if (refusal) throw new AppError(refusal, 'Only an approver of this request or an admin can revoke it');
-      const ended = await endGrantWrite(tx, { row, expiresAt: null, how: 'revoke', now: clock.now(), endedBy: actorId, audit: { actor: actorId, details: {} } });
+      const ended = await endGrantWrite(tx, {
+        row,
+        expiresAt: null,
+        how: 'revoke',
+        now: clock.now(),
+        endedBy: actorId,
+        audit: { actor: actorId, details: {} },
+      });
       if (!ended.ok) throw new AppError('not_active', 'This access is not active', { status: row.status });
       return row.flowName;
     });
@@ -47,7 +57,14 @@ export function createGrantService(deps: ServiceDeps) {
           if (!row) continue;
           const grant = await getRequestDetails(tx, id);
           const expiresAt = grant?.grant?.expiresAt ?? null;
-          const ended = await endGrantWrite(tx, { row, expiresAt, how: 'expire', now, endedBy: null, audit: { actor: 'system', details: { expiresAt: expiresAt?.toISOString() } } });
+          const ended = await endGrantWrite(tx, {
+            row,
+            expiresAt,
+            how: 'expire',
+            now,
+            endedBy: null,
+            audit: { actor: 'system', details: { expiresAt: expiresAt?.toISOString() } },
+          });
           if (ended.ok) expiredFlows.push(row.flowName);
         }
         return ids.length;

@@ -5,12 +5,18 @@ import type { Executor } from '../db/client.js';
 import { insertTargets, markTargetsForRemoval } from '../db/grant-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { endGrant, insertGrant, insertRequest, updateRequest, type RequestedResource, type RequestRow } from '../db/request-queries.js';
+import {
+  endGrant,
+  insertGrant,
+  insertRequest,
+  updateRequest,
+  type RequestedResource,
+  type RequestRow,
+} from '../db/request-queries.js';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import type { OutboxEntry } from '../domain/outbox.js';
 import type { Policy } from '../domain/policy.js';
 import { grantStart, transition, type RequestState } from '../domain/request-lifecycle.js';
-
 
 export interface NewRequest {
   row: Parameters<typeof insertRequest>[1];
@@ -29,7 +35,14 @@ export interface NewRequest {
  */
 export async function writeNewRequest(tx: Executor, r: NewRequest): Promise<void> {
   await insertRequest(tx, r.row, r.resources);
-  if (r.created) await appendAudit(tx, { requestId: r.row.id, actor: r.row.requesterId, action: 'request.created', createdAt: r.row.createdAt, details: r.created });
+  if (r.created)
+    await appendAudit(tx, {
+      requestId: r.row.id,
+      actor: r.row.requesterId,
+      action: 'request.created',
+      createdAt: r.row.createdAt,
+      details: r.created,
+    });
 }
 
 export interface GrantWrite {
@@ -55,7 +68,11 @@ export interface GrantWrite {
  * for it, so a human approval, an auto-approval and break-glass grant exactly the same way.
  */
 export async function writeGrant(tx: Executor, w: GrantWrite): Promise<{ grantId: string; expiresAt: Date }> {
-  const step = transition({ ...w.row, expiresAt: null }, { type: 'approve', grantedMinutes: w.policy.durationMinutes, startsAt: w.row.startsAt ?? null }, w.now);
+  const step = transition(
+    { ...w.row, expiresAt: null },
+    { type: 'approve', grantedMinutes: w.policy.durationMinutes, startsAt: w.row.startsAt ?? null },
+    w.now,
+  );
   if (!step.ok) throw new AppError(step.code, 'Cannot approve');
   const expiresAt = step.next.expiresAt!;
   // A scheduled start still ahead: the grant runs from then (and ends that much later); one that has
@@ -63,11 +80,31 @@ export async function writeGrant(tx: Executor, w: GrantWrite): Promise<{ grantId
   const startsAt = grantStart(w.row.startsAt ?? null, w.now);
   const scheduled = startsAt.getTime() > w.now.getTime();
   const grantId = newId('grt');
-  await updateRequest(tx, w.row.id, { status: step.next.status, decidedAt: w.now, decidedBy: w.decidedBy, ...(w.autoApprovedBy ? { autoApprovedBy: w.autoApprovedBy } : {}) });
-  await insertGrant(tx, { id: grantId, requestId: w.row.id, requesterId: w.row.requesterId, requesterEmail: w.requesterEmail, policy: w.policy, approvedBy: w.approvedBy, status: 'active', startsAt, expiresAt });
+  await updateRequest(tx, w.row.id, {
+    status: step.next.status,
+    decidedAt: w.now,
+    decidedBy: w.decidedBy,
+    ...(w.autoApprovedBy ? { autoApprovedBy: w.autoApprovedBy } : {}),
+  });
+  await insertGrant(tx, {
+    id: grantId,
+    requestId: w.row.id,
+    requesterId: w.row.requesterId,
+    requesterEmail: w.requesterEmail,
+    policy: w.policy,
+    approvedBy: w.approvedBy,
+    status: 'active',
+    startsAt,
+    expiresAt,
+  });
   // Resources with a provisioner get a target row; the outbox worker makes each one real after commit.
-  const catalogue = await resourcesByName(tx, w.policy.resources.map((g) => g.resource));
-  const targets = catalogue.filter((r) => r.provisioner).map((r) => ({ grantId, resourceName: r.name, provisioner: r.provisioner!.type }));
+  const catalogue = await resourcesByName(
+    tx,
+    w.policy.resources.map((g) => g.resource),
+  );
+  const targets = catalogue
+    .filter((r) => r.provisioner)
+    .map((r) => ({ grantId, resourceName: r.name, provisioner: r.provisioner!.type }));
   await insertTargets(tx, targets);
   await notifyGrantChanged(tx, grantId);
   await appendAudit(tx, {
@@ -75,11 +112,22 @@ export async function writeGrant(tx: Executor, w: GrantWrite): Promise<{ grantId
     actor: w.audit.actor,
     action: w.audit.action,
     createdAt: w.now,
-    details: { grantId, policy: w.policy, ...(scheduled ? { startsAt: startsAt.toISOString() } : {}), expiresAt: expiresAt.toISOString(), ...w.audit.details },
+    details: {
+      grantId,
+      policy: w.policy,
+      ...(scheduled ? { startsAt: startsAt.toISOString() } : {}),
+      expiresAt: expiresAt.toISOString(),
+      ...w.audit.details,
+    },
   });
   // Provisioning of a scheduled grant is held back until its start (the lifecycle job also releases it
   // by the bot's clock, see services/lifecycle-jobs.ts); the authorization index refuses it until then.
-  const provision: OutboxEntry = { topic: 'grant.provision', requestId: w.row.id, payload: { grantId }, ...(scheduled ? { availableAt: startsAt } : {}) };
+  const provision: OutboxEntry = {
+    topic: 'grant.provision',
+    requestId: w.row.id,
+    payload: { grantId },
+    ...(scheduled ? { availableAt: startsAt } : {}),
+  };
   await enqueue(tx, [...w.messages, ...(targets.length > 0 ? [provision] : [])]);
   return { grantId, expiresAt };
 }
@@ -111,13 +159,21 @@ export async function endGrantWrite(tx: Executor, e: GrantEnd): Promise<{ ok: tr
   const status = step.next.status as 'revoked' | 'expired';
   await updateRequest(tx, e.row.id, { status, endedAt: e.now, endedBy: e.endedBy });
   const grantId = await endGrant(tx, e.row.id, status, e.now);
-  await appendAudit(tx, { requestId: e.row.id, actor: e.audit.actor, action: e.audit.action ?? `grant.${status}`, createdAt: e.now, details: e.audit.details });
+  await appendAudit(tx, {
+    requestId: e.row.id,
+    actor: e.audit.actor,
+    action: e.audit.action ?? `grant.${status}`,
+    createdAt: e.now,
+    details: e.audit.details,
+  });
   if (grantId) await markTargetsForRemoval(tx, grantId);
   if (grantId) await notifyGrantChanged(tx, grantId);
   await enqueue(tx, [
     ...(grantId ? [{ topic: 'grant.deprovision' as const, requestId: e.row.id, payload: { grantId } }] : []),
     { topic: 'messages.refresh', requestId: e.row.id },
-    ...(e.notifyRequester === false ? [] : [{ topic: 'requester.notify' as const, requestId: e.row.id, payload: { event: status } }]),
+    ...(e.notifyRequester === false
+      ? []
+      : [{ topic: 'requester.notify' as const, requestId: e.row.id, payload: { event: status } }]),
   ]);
   return { ok: true };
 }

@@ -41,7 +41,12 @@ export type HomeModel =
  * refresh after a decision elsewhere keeps their place. Admin tabs are shown to admins only,
  * re-checked on every render.
  */
-export function createHomeService(deps: ServiceDeps, requests: RequestService, admin: AdminService, breakGlass?: BreakGlassService) {
+export function createHomeService(
+  deps: ServiceDeps,
+  requests: RequestService,
+  admin: AdminService,
+  breakGlass?: BreakGlassService,
+) {
   async function model(userId: string): Promise<HomeModel> {
     // Someone Slack does not know gets no home (and no views.publish Slack would refuse).
     await deps.directory.person(userId);
@@ -52,13 +57,28 @@ export function createHomeService(deps: ServiceDeps, requests: RequestService, a
       const pages = Math.max(1, Math.ceil(all.length / FLOWS_PER_PAGE));
       const page = Math.min(Math.max(0, place.page), pages - 1);
       const flows = all.slice(page * FLOWS_PER_PAGE, (page + 1) * FLOWS_PER_PAGE);
-      return { tab, isAdmin: true, page, pages, total: all.length, flows, disabledGroups: await disabledGroupsOf(flows) };
+      return {
+        tab,
+        isAdmin: true,
+        page,
+        pages,
+        total: all.length,
+        flows,
+        disabledGroups: await disabledGroupsOf(flows),
+      };
     }
     if (tab === 'resources') {
       const all = await admin.resources();
       const pages = Math.max(1, Math.ceil(all.length / RESOURCES_PER_PAGE));
       const page = Math.min(Math.max(0, place.page), pages - 1);
-      return { tab, isAdmin: true, page, pages, total: all.length, resources: all.slice(page * RESOURCES_PER_PAGE, (page + 1) * RESOURCES_PER_PAGE) };
+      return {
+        tab,
+        isAdmin: true,
+        page,
+        pages,
+        total: all.length,
+        resources: all.slice(page * RESOURCES_PER_PAGE, (page + 1) * RESOURCES_PER_PAGE),
+      };
     }
     const [mine, toReview, glass, unreviewed] = await Promise.all([
       requests.listMine(userId, 30),

@@ -19,7 +19,9 @@ export async function requireMember(directory: Directory, userId: string): Promi
  * of Slack before any transaction opens: no network call ever runs while a row is locked.
  */
 async function identityIn(directory: Directory, userId: string, groups: readonly string[]): Promise<Identity> {
-  const memberships = await Promise.all(groups.map(async (g) => ((await directory.groupMembers(g)).includes(userId) ? g : null)));
+  const memberships = await Promise.all(
+    groups.map(async (g) => ((await directory.groupMembers(g)).includes(userId) ? g : null)),
+  );
   return { userId, groupIds: new Set(memberships.filter((g): g is string => g !== null)) };
 }
 
@@ -28,7 +30,11 @@ async function identityIn(directory: Directory, userId: string, groups: readonly
  * that do not already let them in by name or as everyone. usergroups.users.list is Tier 2 (about 20
  * a minute per workspace); a form open must not ask about approver or escalation groups it never reads.
  */
-export async function requesterIdentity(directory: Directory, userId: string, flows: readonly Flow[]): Promise<Identity> {
+export async function requesterIdentity(
+  directory: Directory,
+  userId: string,
+  flows: readonly Flow[],
+): Promise<Identity> {
   const open = flows.filter((f) => f.enabled && !f.requesterEveryone && !f.requesterUsers.includes(userId));
   return identityIn(directory, userId, [...new Set(open.flatMap((f) => f.requesterGroups))].sort());
 }
@@ -37,9 +43,17 @@ export async function requesterIdentity(directory: Directory, userId: string, fl
  * Enough of the person to decide one request of `flow`: none of its groups when they approve it by
  * name, else its approver groups, and its escalation groups only once the request was escalated.
  */
-export async function deciderIdentity(directory: Directory, userId: string, flow: Flow | undefined, escalated: boolean): Promise<Identity> {
+export async function deciderIdentity(
+  directory: Directory,
+  userId: string,
+  flow: Flow | undefined,
+  escalated: boolean,
+): Promise<Identity> {
   if (!flow || flow.approverUsers.includes(userId)) return { userId, groupIds: new Set() };
-  const escalation = escalated && !(flow.lifecycle?.escalationUsers ?? []).includes(userId) ? (flow.lifecycle?.escalationGroups ?? []) : [];
+  const escalation =
+    escalated && !(flow.lifecycle?.escalationUsers ?? []).includes(userId)
+      ? (flow.lifecycle?.escalationGroups ?? [])
+      : [];
   return identityIn(directory, userId, [...new Set([...flow.approverGroups, ...escalation])]);
 }
 
@@ -47,7 +61,11 @@ export async function deciderIdentity(directory: Directory, userId: string, flow
  * Enough of the person to list what they may decide in any of these flows (Home, `/access pending`,
  * audit views): approver and escalation groups only, skipping those of flows that name them already.
  */
-export async function approverIdentity(directory: Directory, userId: string, flows: readonly Flow[]): Promise<Identity> {
+export async function approverIdentity(
+  directory: Directory,
+  userId: string,
+  flows: readonly Flow[],
+): Promise<Identity> {
   const groups = flows.flatMap((f) => [
     ...(f.approverUsers.includes(userId) ? [] : f.approverGroups),
     ...((f.lifecycle?.escalationUsers ?? []).includes(userId) ? [] : (f.lifecycle?.escalationGroups ?? [])),
@@ -56,9 +74,19 @@ export async function approverIdentity(directory: Directory, userId: string, flo
 }
 
 /** Enough of the person to offer break-glass: the break-glass groups of enabled flows whose rule does not name them. */
-export async function breakGlassIdentity(directory: Directory, userId: string, flows: readonly Flow[]): Promise<Identity> {
-  const rules = flows.filter((f) => f.enabled).flatMap((f) => (f.lifecycle?.breakGlass ? [f.lifecycle.breakGlass] : []));
-  return identityIn(directory, userId, [...new Set(rules.filter((r) => !r.users.includes(userId)).flatMap((r) => r.groups))].sort());
+export async function breakGlassIdentity(
+  directory: Directory,
+  userId: string,
+  flows: readonly Flow[],
+): Promise<Identity> {
+  const rules = flows
+    .filter((f) => f.enabled)
+    .flatMap((f) => (f.lifecycle?.breakGlass ? [f.lifecycle.breakGlass] : []));
+  return identityIn(
+    directory,
+    userId,
+    [...new Set(rules.filter((r) => !r.users.includes(userId)).flatMap((r) => r.groups))].sort(),
+  );
 }
 
 /** Every user who can approve through the flow (named users and members of approver groups). */

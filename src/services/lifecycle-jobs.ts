@@ -4,7 +4,15 @@ import type { Tx } from '../db/client.js';
 import { claimEndWarnings, duePendingRequests, releaseStartedProvisioning } from '../db/lifecycle-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import type { OutboxEntry, OutboxHandlers } from '../domain/outbox.js';
-import { approvalsOf, getRequestDetails, lockRequest, messageRefs, saveMessageRef, updateRequest, type RequestRow } from '../db/request-queries.js';
+import {
+  approvalsOf,
+  getRequestDetails,
+  lockRequest,
+  messageRefs,
+  saveMessageRef,
+  updateRequest,
+  type RequestRow,
+} from '../db/request-queries.js';
 import type { Flow } from '../domain/flow.js';
 import { duePendingSteps, END_WARNING_MINUTES, lifecycleOf } from '../domain/pending-lifecycle.js';
 import { transition } from '../domain/request-lifecycle.js';
@@ -34,7 +42,9 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
   /** Who a flow escalates to. Asked of Slack before any row is locked; a group Slack cannot list is skipped. */
   async function escalationRecipients(flow: Flow): Promise<string[]> {
     const lc = lifecycleOf(flow.lifecycle);
-    const members = await Promise.all(lc.escalationGroups.map((g) => directory.groupMembers(g).catch(() => [] as string[])));
+    const members = await Promise.all(
+      lc.escalationGroups.map((g) => directory.groupMembers(g).catch(() => [] as string[])),
+    );
     return [...new Set([...lc.escalationUsers, ...members.flat()])];
   }
 
@@ -42,7 +52,13 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
     const step = transition({ ...row, expiresAt: null }, { type: 'time_out' }, now);
     if (!step.ok) return false;
     await updateRequest(tx, row.id, { status: step.next.status, endedAt: now, endedBy: null });
-    await appendAudit(tx, { requestId: row.id, actor: 'system', action: 'request.timed_out', createdAt: now, details: { pendingTtlMinutes: lifecycleOf(flow?.lifecycle).pendingTtlMinutes } });
+    await appendAudit(tx, {
+      requestId: row.id,
+      actor: 'system',
+      action: 'request.timed_out',
+      createdAt: now,
+      details: { pendingTtlMinutes: lifecycleOf(flow?.lifecycle).pendingTtlMinutes },
+    });
     await enqueue(tx, [
       { topic: 'messages.refresh', requestId: row.id },
       { topic: 'requester.notify', requestId: row.id, payload: { event: 'timed_out' } },
@@ -85,7 +101,13 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
         const items: OutboxEntry[] = [];
         if (steps.remind) {
           patch.remindedAt = now;
-          await appendAudit(tx, { requestId: id, actor: 'system', action: 'request.reminded', createdAt: now, details: {} });
+          await appendAudit(tx, {
+            requestId: id,
+            actor: 'system',
+            action: 'request.reminded',
+            createdAt: now,
+            details: {},
+          });
           // One item per approver message, so a failure retries only the reply that failed; approvers
           // who already approved (N-of-M) are not reminded of what they did.
           const approved = new Set((await approvalsOf(tx, id)).map((a) => a.approverId));
@@ -104,8 +126,17 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
           patch.escalatedAt = now;
           patch.notifiedApprovers = [...new Set([...row.notifiedApprovers, ...users])];
           if (onCall.length > 0) patch.onCallApprovers = [...new Set([...row.onCallApprovers, ...onCall])];
-          await appendAudit(tx, { requestId: id, actor: 'system', action: 'request.escalated', createdAt: now, details: { to: users, ...(onCall.length ? { onCall } : {}) } });
-          items.push({ topic: 'lifecycle.escalate', requestId: id, payload: { users } }, { topic: 'messages.refresh', requestId: id });
+          await appendAudit(tx, {
+            requestId: id,
+            actor: 'system',
+            action: 'request.escalated',
+            createdAt: now,
+            details: { to: users, ...(onCall.length ? { onCall } : {}) },
+          });
+          items.push(
+            { topic: 'lifecycle.escalate', requestId: id, payload: { users } },
+            { topic: 'messages.refresh', requestId: id },
+          );
           run.escalated += 1;
         }
         if (Object.keys(patch).length === 0) continue;
@@ -125,7 +156,11 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
       const rows = await claimEndWarnings(tx, now, END_WARNING_MINUTES, BATCH);
       await enqueue(
         tx,
-        rows.map((w) => ({ topic: 'lifecycle.end_warning', requestId: w.requestId, payload: { grantId: w.grantId, expiresAt: w.expiresAt.toISOString() } })),
+        rows.map((w) => ({
+          topic: 'lifecycle.end_warning',
+          requestId: w.requestId,
+          payload: { grantId: w.grantId, expiresAt: w.expiresAt.toISOString() },
+        })),
       );
       return rows.length;
     });
@@ -140,7 +175,7 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
     // A full batch may leave more; an escalation left for the next run can keep a batch full, so the
     // number of batches is bounded rather than looping until a batch comes back short.
     for (let i = 0; i < 50 && (await pendingBatch(now, run)) === BATCH; i += 1);
-    for (let n = BATCH; n === BATCH; ) run.warned += n = await warnBatch(now);
+    for (let n = BATCH; n === BATCH;) run.warned += n = await warnBatch(now);
     // The outbox runs on the database's clock, this job on the bot's (the one expiry uses): releasing
     // the held provisioning here makes a scheduled start happen by the same clock as its end.
     run.started = await releaseStartedProvisioning(db, now);
@@ -149,14 +184,17 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
   }
 
   /** The request an item is about; none (deleted, or no request): nothing to deliver. */
-  const requestOf = async (item: { requestId: string | null }) => (item.requestId ? getRequestDetails(db, item.requestId) : null);
+  const requestOf = async (item: { requestId: string | null }) =>
+    item.requestId ? getRequestDetails(db, item.requestId) : null;
 
   /** Delivers the lifecycle's outbox items; each is safe to repeat after a crash. */
   const handlers: Pick<OutboxHandlers, 'lifecycle.remind' | 'lifecycle.escalate' | 'lifecycle.end_warning'> = {
     async 'lifecycle.remind'(item) {
       const request = await requestOf(item);
       if (!request || request.status !== 'pending') return;
-      const ref = (await messageRefs(db, request.id)).find((m) => m.channel === item.payload.channel && m.ts === item.payload.ts);
+      const ref = (await messageRefs(db, request.id)).find(
+        (m) => m.channel === item.payload.channel && m.ts === item.payload.ts,
+      );
       if (ref) await messenger.postThreadReply(ref, request, 'reminder');
     },
     async 'lifecycle.escalate'(item) {
@@ -176,8 +214,13 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
       if (!request) return;
       const grant = request.grant;
       // Stale when the grant ended or its end moved (an extension) since the warning was queued.
-      if (request.status !== 'active' || !grant || grant.status !== 'active' || grant.id !== item.payload.grantId) return;
-      if (grant.expiresAt.toISOString() !== item.payload.expiresAt || grant.expiresAt.getTime() <= clock.now().getTime()) return;
+      if (request.status !== 'active' || !grant || grant.status !== 'active' || grant.id !== item.payload.grantId)
+        return;
+      if (
+        grant.expiresAt.toISOString() !== item.payload.expiresAt ||
+        grant.expiresAt.getTime() <= clock.now().getTime()
+      )
+        return;
       await messenger.postEndWarning(request);
     },
   };

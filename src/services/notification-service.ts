@@ -11,13 +11,21 @@ export type { NoticeEvent } from '../domain/outbox.js';
  * Delivers outbox items. Each handler is safe to run again after a crash: posts are skipped when a
  * message for that person is already recorded, and refreshes skip messages already up to date.
  */
-export function createNotificationService(db: Db, messenger: Messenger, options: Omit<DeliveryDeps, 'db' | 'messenger'>) {
+export function createNotificationService(
+  db: Db,
+  messenger: Messenger,
+  options: Omit<DeliveryDeps, 'db' | 'messenger'>,
+) {
   const { announce, refresh } = createDelivery({ db, messenger, ...options });
 
   /** The request an item is about; none (deleted, or no request): nothing to deliver. */
-  const requestOf = async (item: { requestId: string | null }) => (item.requestId ? getRequestDetails(db, item.requestId) : null);
+  const requestOf = async (item: { requestId: string | null }) =>
+    item.requestId ? getRequestDetails(db, item.requestId) : null;
 
-  const handlers: Pick<OutboxHandlers, 'request.created' | 'messages.refresh' | 'approvers.nudge' | 'requester.notify'> = {
+  const handlers: Pick<
+    OutboxHandlers,
+    'request.created' | 'messages.refresh' | 'approvers.nudge' | 'requester.notify'
+  > = {
     async 'request.created'(item) {
       const request = await requestOf(item);
       if (request) await announce(request);

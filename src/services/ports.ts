@@ -70,7 +70,11 @@ export interface AccessReady {
  * throws DeliveryRefused when Slack refuses that recipient for good. Secrets go to the requester only.
  */
 export interface Messenger {
-  postRequestMessage(role: MessageRef['role'], userId: string, request: RequestDetails): Promise<{ channel: string; ts: string }>;
+  postRequestMessage(
+    role: MessageRef['role'],
+    userId: string,
+    request: RequestDetails,
+  ): Promise<{ channel: string; ts: string }>;
   /** Returns false when the message is gone (deleted in Slack): nothing left to update. */
   updateRequestMessage(ref: MessageRef, request: RequestDetails): Promise<boolean>;
   postNotice(userId: string, request: RequestDetails, event: NoticeEvent): Promise<void>;
@@ -167,7 +171,12 @@ export interface Metrics {
   /** Seconds from a grant's start (its approval, or its scheduled start) to its access being real in a target. */
   observeProvisioned(provisioner: string, seconds: number): void;
   /** One call to a provisioner; `retry` when the target had failed before. */
-  provisioningAttempt(provisioner: string, operation: ProvisioningOperation, result: AttemptResult, retry: boolean): void;
+  provisioningAttempt(
+    provisioner: string,
+    operation: ProvisioningOperation,
+    result: AttemptResult,
+    retry: boolean,
+  ): void;
   /** Seconds from a grant's end (expiry or revocation) to its access being gone from a target. */
   observeRevocationLag(provisioner: string, seconds: number): void;
 }

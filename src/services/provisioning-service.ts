@@ -1,5 +1,14 @@
 import { appendAudit } from '../db/audit-queries.js';
-import { countAttempt, grantById, markReadySent, moveTarget, targetsOf, targetsToReconcile, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
+import {
+  countAttempt,
+  grantById,
+  markReadySent,
+  moveTarget,
+  targetsOf,
+  targetsToReconcile,
+  type GrantForProvisioning,
+  type TargetRow,
+} from '../db/grant-queries.js';
 import type { OutboxHandlers } from '../domain/outbox.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
@@ -7,7 +16,13 @@ import { PermanentProvisioningError, type ProvisionResult, type Provisioner } fr
 import { longerWait, RetryLater } from './retry-later.js';
 import { createGrantContexts } from './grant-context.js';
 import { createSharedAccess } from './shared-access.js';
-import { noopMetrics, type Messenger, type AttemptResult, type ProvisioningOperation, type ServiceDeps } from './ports.js';
+import {
+  noopMetrics,
+  type Messenger,
+  type AttemptResult,
+  type ProvisioningOperation,
+  type ServiceDeps,
+} from './ports.js';
 
 export type { AccessReady } from './ports.js';
 
@@ -32,14 +47,19 @@ const WARN_AFTER_ATTEMPTS = 3;
  * Makes grants real in their targets and takes them away. Runs from the outbox (after the decision
  * committed), so every call is retried with backoff; each attempt and outcome is audited, secrets never.
  */
-export function createProvisioningService(deps: ServiceDeps, env: Record<string, string | undefined>, messenger: Messenger) {
+export function createProvisioningService(
+  deps: ServiceDeps,
+  env: Record<string, string | undefined>,
+  messenger: Messenger,
+) {
   const { db, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
   const seconds = (from: Date) => Math.max(0, (clock.now().getTime() - from.getTime()) / 1000);
   /** One provisioner call counted; a retry when the target's last attempt failed (success clears lastError). */
   const attempted = (target: TargetRow, operation: ProvisioningOperation, result: AttemptResult) =>
     metrics.provisioningAttempt(target.provisioner, operation, result, target.lastError !== null);
-  const failure = (error: unknown): AttemptResult => (error instanceof PermanentProvisioningError ? 'permanent_error' : 'transient_error');
+  const failure = (error: unknown): AttemptResult =>
+    error instanceof PermanentProvisioningError ? 'permanent_error' : 'transient_error';
 
   async function audit(request: string, action: string, details: Record<string, unknown>) {
     await appendAudit(db, { requestId: request, actor: 'system', action, createdAt: clock.now(), details });
@@ -57,11 +77,21 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     resource: string,
     from: Parameters<typeof moveTarget>[3],
     patch: Parameters<typeof moveTarget>[4],
-    audited: { action: string; details: Record<string, unknown>; then?: { topic: 'grant.provision' | 'grant.deprovision'; payload: { grantId: string } } },
+    audited: {
+      action: string;
+      details: Record<string, unknown>;
+      then?: { topic: 'grant.provision' | 'grant.deprovision'; payload: { grantId: string } };
+    },
   ): Promise<boolean> {
     const moved = await db.transaction(async (tx) => {
       if (!(await moveTarget(tx, grantId, resource, from, patch))) return false;
-      await appendAudit(tx, { requestId, actor: 'system', action: audited.action, createdAt: clock.now(), details: audited.details });
+      await appendAudit(tx, {
+        requestId,
+        actor: 'system',
+        action: audited.action,
+        createdAt: clock.now(),
+        details: audited.details,
+      });
       if (audited.then) await enqueue(tx, [{ ...audited.then, requestId }]);
       return true;
     });
@@ -76,7 +106,18 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
   async function restoreSiblings(cut: Awaited<ReturnType<typeof shared.cutShort>>, after: string) {
     for (const s of cut) {
       const then = { topic: 'grant.provision' as const, payload: { grantId: s.grantId } };
-      await moveAudited(s.grantId, s.requestId, s.resourceName, ['active'], { status: 'pending' }, { action: 'reconcile.missing_access', details: { grantId: s.grantId, resource: s.resourceName, cause: `shared access removed with ${after}` }, then });
+      await moveAudited(
+        s.grantId,
+        s.requestId,
+        s.resourceName,
+        ['active'],
+        { status: 'pending' },
+        {
+          action: 'reconcile.missing_access',
+          details: { grantId: s.grantId, resource: s.resourceName, cause: `shared access removed with ${after}` },
+          then,
+        },
+      );
     }
   }
 
@@ -87,7 +128,11 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
    * `giveUp` when the operation has one (provisioning), else it is counted like any failure and retried
    * only when `retryPermanent` (removal is never given up).
    */
-  async function eachTarget(grant: GrantForProvisioning, targets: TargetRow[], op: TargetOperation): Promise<{ retry: boolean; wait: number | undefined }> {
+  async function eachTarget(
+    grant: GrantForProvisioning,
+    targets: TargetRow[],
+    op: TargetOperation,
+  ): Promise<{ retry: boolean; wait: number | undefined }> {
     let retry = false;
     let wait: number | undefined;
     for (const target of targets) {
@@ -109,7 +154,13 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
           continue;
         }
         const attempts = await countAttempt(db, grant.id, target.resourceName, message);
-        await audit(grant.requestId, op.failedAction, { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner, attempt: attempts, error: message });
+        await audit(grant.requestId, op.failedAction, {
+          grantId: grant.id,
+          resource: target.resourceName,
+          provisioner: target.provisioner,
+          attempt: attempts,
+          error: message,
+        });
         await op.afterFailure?.(target, message, attempts);
         if (!permanent || op.retryPermanent) retry = true;
         wait = longerWait(wait, error);
@@ -136,12 +187,27 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
         const ctx = await contextFor(grant, request, target);
         const result = await provisioner.provision(ctx);
         answered();
-        const provisioned = { action: 'grant.provisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, state: result.state } };
+        const provisioned = {
+          action: 'grant.provisioned',
+          details: { grantId, resource: target.resourceName, provisioner: target.provisioner, state: result.state },
+        };
         const readyNote = { instructions: result.instructions ?? null, secretLabel: result.secret?.label ?? null };
-        if (!(await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'active', state: result.state, lastError: null, readyNote }, provisioned))) {
+        if (
+          !(await moveAudited(
+            grantId,
+            grant.requestId,
+            target.resourceName,
+            ['pending'],
+            { status: 'active', state: result.state, lastError: null, readyNote },
+            provisioned,
+          ))
+        ) {
           // Another replica made it real first (this one's outbox lease ran out while the target was
           // slow): that access stays (test/provisioning-race.test.ts).
-          if ((await targetsOf(db, grantId)).some((t) => t.resourceName === target.resourceName && t.status === 'active')) return false;
+          if (
+            (await targetsOf(db, grantId)).some((t) => t.resourceName === target.resourceName && t.status === 'active')
+          )
+            return false;
           // The grant ended while we were provisioning: undo at once rather than leave access behind.
           const removal = await shared.remove(grant, ctx, target, provisioner, result.state);
           await restoreSiblings(await removal.afterwards(), grantId);
@@ -154,17 +220,32 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
           await tellReady(grantId, request, target.resourceName, result);
           return false;
         } catch (error) {
-          await audit(grant.requestId, 'grant.ready_attempt_failed', { grantId, resource: target.resourceName, error: (error as Error).message });
+          await audit(grant.requestId, 'grant.ready_attempt_failed', {
+            grantId,
+            resource: target.resourceName,
+            error: (error as Error).message,
+          });
           justFailed.add(target.resourceName);
           return true;
         }
       },
       giveUp: async (target, message) => {
-        await moveAudited(grantId, grant.requestId, target.resourceName, ['pending'], { status: 'failed', lastError: message, countAttempt: true }, { action: 'grant.provision_failed', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, error: message } });
+        await moveAudited(
+          grantId,
+          grant.requestId,
+          target.resourceName,
+          ['pending'],
+          { status: 'failed', lastError: message, countAttempt: true },
+          {
+            action: 'grant.provision_failed',
+            details: { grantId, resource: target.resourceName, provisioner: target.provisioner, error: message },
+          },
+        );
         await messenger.postProvisioningProblem(request, target.resourceName, message, true);
       },
       afterFailure: async (target, message, attempts) => {
-        if (attempts === WARN_AFTER_ATTEMPTS) await messenger.postProvisioningProblem(request, target.resourceName, message, false);
+        if (attempts === WARN_AFTER_ATTEMPTS)
+          await messenger.postProvisioningProblem(request, target.resourceName, message, false);
       },
     });
     const owed = !(await resendOwedReady(grant, request, justFailed));
@@ -182,20 +263,52 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
    * is provisioned again, which issues a fresh one (a new password, a new certificate): the first
    * reached no one. Audited, never with the secret. False when something is still owed.
    */
-  async function resendOwedReady(grant: GrantForProvisioning, request: RequestDetails, skip: ReadonlySet<string>): Promise<boolean> {
+  async function resendOwedReady(
+    grant: GrantForProvisioning,
+    request: RequestDetails,
+    skip: ReadonlySet<string>,
+  ): Promise<boolean> {
     let done = true;
-    for (const target of (await targetsOf(db, grant.id)).filter((t) => t.status === 'active' && t.readySentAt === null && !skip.has(t.resourceName))) {
+    for (const target of (await targetsOf(db, grant.id)).filter(
+      (t) => t.status === 'active' && t.readySentAt === null && !skip.has(t.resourceName),
+    )) {
       const provisioner = deps.provisioners.get(target.provisioner);
       try {
-        let result: ProvisionResult = { state: target.state, ...(target.readyNote?.instructions ? { instructions: target.readyNote.instructions } : {}) };
+        let result: ProvisionResult = {
+          state: target.state,
+          ...(target.readyNote?.instructions ? { instructions: target.readyNote.instructions } : {}),
+        };
         if (target.readyNote?.secretLabel && provisioner) {
           result = await provisioner.provision(await contextFor(grant, request, target));
-          const reissued = { action: 'grant.secret_reissued', details: { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner, reason: 'the first never reached the requester', state: result.state } };
-          if (!(await moveAudited(grant.id, grant.requestId, target.resourceName, ['active'], { status: 'active', state: result.state }, reissued))) continue;
+          const reissued = {
+            action: 'grant.secret_reissued',
+            details: {
+              grantId: grant.id,
+              resource: target.resourceName,
+              provisioner: target.provisioner,
+              reason: 'the first never reached the requester',
+              state: result.state,
+            },
+          };
+          if (
+            !(await moveAudited(
+              grant.id,
+              grant.requestId,
+              target.resourceName,
+              ['active'],
+              { status: 'active', state: result.state },
+              reissued,
+            ))
+          )
+            continue;
         }
         await tellReady(grant.id, request, target.resourceName, result);
       } catch (error) {
-        await audit(grant.requestId, 'grant.ready_attempt_failed', { grantId: grant.id, resource: target.resourceName, error: (error as Error).message });
+        await audit(grant.requestId, 'grant.ready_attempt_failed', {
+          grantId: grant.id,
+          resource: target.resourceName,
+          error: (error as Error).message,
+        });
         done = false;
       }
     }
@@ -215,13 +328,34 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
       missingProvisioner: (name) => new Error(`no ${name} provisioner is configured`),
       retryPermanent: true,
       run: async (target, provisioner, answered) => {
-        const removal = await shared.remove(grant, await contextFor(grant, request, target), target, provisioner, target.state);
+        const removal = await shared.remove(
+          grant,
+          await contextFor(grant, request, target),
+          target,
+          provisioner,
+          target.state,
+        );
         answered();
         // Kept objects are named by count and holder, not by key: keys carry people's identities.
         const keptFor = removal.kept > 0 ? { kept: removal.kept, keptFor: removal.holders } : {};
-        if (await moveAudited(grantId, grant.requestId, target.resourceName, ['removing'], { status: 'removed', lastError: null }, { action: 'grant.deprovisioned', details: { grantId, resource: target.resourceName, provisioner: target.provisioner, ...keptFor } })) {
+        if (
+          await moveAudited(
+            grantId,
+            grant.requestId,
+            target.resourceName,
+            ['removing'],
+            { status: 'removed', lastError: null },
+            {
+              action: 'grant.deprovisioned',
+              details: { grantId, resource: target.resourceName, provisioner: target.provisioner, ...keptFor },
+            },
+          )
+        ) {
           // From the end the grant was given (revoked early: when; expired: its expires_at) to gone in the target.
-          metrics.observeRevocationLag(target.provisioner, seconds(grant.endedAt && grant.endedAt < grant.expiresAt ? grant.endedAt : grant.expiresAt));
+          metrics.observeRevocationLag(
+            target.provisioner,
+            seconds(grant.endedAt && grant.endedAt < grant.expiresAt ? grant.endedAt : grant.expiresAt),
+          );
         }
         await restoreSiblings(await removal.afterwards(), grantId);
         return false;
@@ -256,9 +390,26 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
           if (mine.every((k) => keep.has(k))) continue;
         }
         const next = shouldBe ? 'pending' : 'removing';
-        const fix = { topic: shouldBe ? ('grant.provision' as const) : ('grant.deprovision' as const), payload: { grantId: grant.id } };
-        const found = { action: shouldBe ? 'reconcile.missing_access' : 'reconcile.leftover_access', details: { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner }, then: fix };
-        if (!(await moveAudited(target.grantId, grant.requestId, target.resourceName, [target.status], { status: next }, found))) continue;
+        const fix = {
+          topic: shouldBe ? ('grant.provision' as const) : ('grant.deprovision' as const),
+          payload: { grantId: grant.id },
+        };
+        const found = {
+          action: shouldBe ? 'reconcile.missing_access' : 'reconcile.leftover_access',
+          details: { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner },
+          then: fix,
+        };
+        if (
+          !(await moveAudited(
+            target.grantId,
+            grant.requestId,
+            target.resourceName,
+            [target.status],
+            { status: next },
+            found,
+          ))
+        )
+          continue;
         if (shouldBe) reprovisioned += 1;
         else removed += 1;
       } catch {
@@ -284,7 +435,9 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
     if (!grant || grant.status !== 'active') return;
     const request = (await getRequestDetails(db, grant.requestId))!;
     // A target whose provisioner has no end of its own to move (a group membership) needs nothing.
-    const extendable = (await targetsOf(db, grantId)).filter((t) => t.status === 'active' && deps.provisioners.get(t.provisioner)?.extend);
+    const extendable = (await targetsOf(db, grantId)).filter(
+      (t) => t.status === 'active' && deps.provisioners.get(t.provisioner)?.extend,
+    );
     const { retry, wait } = await eachTarget(grant, extendable, {
       operation: 'extend',
       failedAction: 'grant.extend_attempt_failed',
@@ -292,8 +445,16 @@ export function createProvisioningService(deps: ServiceDeps, env: Record<string,
       run: async (target, provisioner, answered) => {
         const result = await provisioner.extend!(await contextFor(grant, request, target), target.state);
         answered();
-        await moveTarget(db, grantId, target.resourceName, ['active'], { status: 'active', state: { ...target.state, ...result.state } });
-        await audit(grant.requestId, 'grant.extended_in_target', { grantId, resource: target.resourceName, provisioner: target.provisioner, expiresAt: grant.expiresAt.toISOString() });
+        await moveTarget(db, grantId, target.resourceName, ['active'], {
+          status: 'active',
+          state: { ...target.state, ...result.state },
+        });
+        await audit(grant.requestId, 'grant.extended_in_target', {
+          grantId,
+          resource: target.resourceName,
+          provisioner: target.provisioner,
+          expiresAt: grant.expiresAt.toISOString(),
+        });
         if (result.secret) await messenger.postAccessReady(request, target.resourceName, result);
         return false;
       },

@@ -1,7 +1,13 @@
 import { appendAudit } from '../db/audit-queries.js';
 import type { Executor } from '../db/client.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { getRequestDetails, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
+import {
+  getRequestDetails,
+  lockRequest,
+  updateRequest,
+  type RequestDetails,
+  type RequestRow,
+} from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import { transition } from '../domain/request-lifecycle.js';
 import { requireMember } from './identity.js';
@@ -22,7 +28,8 @@ export function createRequestActions(deps: ServiceDeps) {
   async function ownRequest(tx: Executor, requestId: string, actorId: string): Promise<RequestRow> {
     const row = await lockRequest(tx, requestId);
     if (!row) throw new AppError('not_found', `No request ${requestId}`);
-    if (row.requesterId !== actorId) throw new AppError('not_allowed', 'Only the requester can do that', { own: false });
+    if (row.requesterId !== actorId)
+      throw new AppError('not_allowed', 'Only the requester can do that', { own: false });
     return row;
   }
 
@@ -34,7 +41,13 @@ export function createRequestActions(deps: ServiceDeps) {
       const step = transition({ ...row, expiresAt: null }, { type: 'cancel' }, now);
       if (!step.ok) throw new AppError(step.code, 'Already decided', { status: row.status, by: row.decidedBy });
       await updateRequest(tx, row.id, { status: step.next.status, endedAt: now, endedBy: actorId });
-      await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.cancelled', createdAt: now, details: {} });
+      await appendAudit(tx, {
+        requestId: row.id,
+        actor: actorId,
+        action: 'request.cancelled',
+        createdAt: now,
+        details: {},
+      });
       await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
       return row.flowName;
     });
@@ -48,14 +61,21 @@ export function createRequestActions(deps: ServiceDeps) {
     await requireMember(directory, actorId);
     await db.transaction(async (tx) => {
       const row = await ownRequest(tx, requestId, actorId);
-      if (row.status !== 'pending') throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
+      if (row.status !== 'pending')
+        throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
       const now = clock.now();
       if (row.lastNudgedAt) {
         const waitMs = row.lastNudgedAt.getTime() + NUDGE_INTERVAL_MINUTES * 60_000 - now.getTime();
         if (waitMs > 0) throw new AppError('too_soon', 'Nudged recently', { minutes: Math.ceil(waitMs / 60_000) });
       }
       await updateRequest(tx, row.id, { lastNudgedAt: now });
-      await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.nudged', createdAt: now, details: {} });
+      await appendAudit(tx, {
+        requestId: row.id,
+        actor: actorId,
+        action: 'request.nudged',
+        createdAt: now,
+        details: {},
+      });
       await enqueue(tx, [{ topic: 'approvers.nudge', requestId: row.id }]);
     });
     deps.afterCommit();

@@ -3,10 +3,25 @@ import { parsePublicKey } from '../domain/ssh-key.js';
 import { newId } from '../db/ids.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { getRequestDetails, pendingDecidableBy, requestsFromSubmission, requestsOf, type RequestDetails } from '../db/request-queries.js';
+import {
+  getRequestDetails,
+  pendingDecidableBy,
+  requestsFromSubmission,
+  requestsOf,
+  type RequestDetails,
+} from '../db/request-queries.js';
 import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
-import { decidableFlows, durationsFor, type Flow, justificationProblem, offeredDurations, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
+import {
+  decidableFlows,
+  durationsFor,
+  type Flow,
+  justificationProblem,
+  offeredDurations,
+  planRequests,
+  requestableResources,
+  type RequestableResource,
+} from '../domain/flow.js';
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import { startProblem } from '../domain/pending-lifecycle.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
@@ -97,21 +112,30 @@ export function createRequestService(deps: ServiceDeps) {
   async function openForm(userId: string, preselect?: string): Promise<RequestForm> {
     await requireMember(directory, userId);
     const { requestable } = await requestableFor(userId);
-    if (requestable.length === 0) throw new AppError('nothing_requestable', 'No flow lets this person request anything');
+    if (requestable.length === 0)
+      throw new AppError('nothing_requestable', 'No flow lets this person request anything');
     warmApprovers(requestable);
     const asksForSshKey = requestable.some((r) => needsSshKey(r.resource)) && !(await sshKeyOf(db, userId));
     const wanted = preselect?.trim().toLowerCase();
     const found = wanted ? requestable.find((r) => r.resource.name === wanted) : undefined;
-    const linked = requestable.some((r) => r.flows.some((f) => f.identity?.requireLink)) ? (await findLink(db, userId)) !== null : true;
+    const linked = requestable.some((r) => r.flows.some((f) => f.identity?.requireLink))
+      ? (await findLink(db, userId)) !== null
+      : true;
     return {
-      needLink: linked ? [] : requestable.filter((r) => r.flows.every((f) => f.identity?.requireLink)).map((r) => r.resource.name),
+      needLink: linked
+        ? []
+        : requestable.filter((r) => r.flows.every((f) => f.identity?.requireLink)).map((r) => r.resource.name),
       requestable,
       preselected: found ? [found.resource.name] : [],
       unknownPreselect: wanted && !found ? wanted : null,
       durations: durationsFor(found ? [found] : requestable),
       asksForSshKey,
-      justificationOptional: requestable.every((r) => r.flows.every((f) => justificationProblem(f.justification, '') === null)),
-      justificationHints: [...new Set(requestable.flatMap((r) => r.flows.map(justificationHint)).filter((h): h is string => Boolean(h)))],
+      justificationOptional: requestable.every((r) =>
+        r.flows.every((f) => justificationProblem(f.justification, '') === null),
+      ),
+      justificationHints: [
+        ...new Set(requestable.flatMap((r) => r.flows.map(justificationHint)).filter((h): h is string => Boolean(h))),
+      ],
     };
   }
 
@@ -120,7 +144,15 @@ export function createRequestService(deps: ServiceDeps) {
     const { requestable } = await requestableFor(userId);
     const q = query.trim().toLowerCase();
     const score = (r: RequestableResource) =>
-      r.resource.name.startsWith(q) ? 0 : r.resource.name.includes(q) ? 1 : r.resource.tags.some((t) => t.includes(q)) ? 2 : r.resource.description.toLowerCase().includes(q) ? 3 : 9;
+      r.resource.name.startsWith(q)
+        ? 0
+        : r.resource.name.includes(q)
+          ? 1
+          : r.resource.tags.some((t) => t.includes(q))
+            ? 2
+            : r.resource.description.toLowerCase().includes(q)
+              ? 3
+              : 9;
     return requestable
       .map((r) => ({ r, s: score(r) }))
       .filter((x) => x.s < 9)
@@ -144,12 +176,14 @@ export function createRequestService(deps: ServiceDeps) {
     const justification = input.justification.trim();
 
     if (names.length === 0) errors.resources = 'Pick at least one resource.';
-    else if (names.length > MAX_RESOURCES_PER_REQUEST) errors.resources = `Pick at most ${MAX_RESOURCES_PER_REQUEST} resources in one request.`;
+    else if (names.length > MAX_RESOURCES_PER_REQUEST)
+      errors.resources = `Pick at most ${MAX_RESOURCES_PER_REQUEST} resources in one request.`;
     else if (selection.some((s) => !s)) {
       const bad = names.filter((_, i) => !selection[i]);
       errors.resources = `You cannot request ${bad.map((b) => `“${b.slice(0, 64)}”`).join(', ')}.`;
     }
-    if (justification.length > MAX_JUSTIFICATION) errors.justification = `Keep it under ${MAX_JUSTIFICATION} characters.`;
+    if (justification.length > MAX_JUSTIFICATION)
+      errors.justification = `Keep it under ${MAX_JUSTIFICATION} characters.`;
     if (input.durationMinutes === null || !Number.isInteger(input.durationMinutes) || input.durationMinutes <= 0) {
       errors.duration = 'Pick how long you need access.';
     }
@@ -159,7 +193,11 @@ export function createRequestService(deps: ServiceDeps) {
     const startError = startsAt ? startProblem(startsAt, clock.now()) : null;
     if (startError) errors.startsAt = startError;
     if (typedKey && !parsedKey) errors.sshKey = 'Paste one OpenSSH public key line, like ssh-ed25519 AAAA… you@laptop.';
-    else if (!parsedKey && selection.some((s) => s && needsSshKey(s.resource)) && !(await sshKeyOf(db, input.requesterId))) {
+    else if (
+      !parsedKey &&
+      selection.some((s) => s && needsSshKey(s.resource)) &&
+      !(await sshKeyOf(db, input.requesterId))
+    ) {
       errors.sshKey = 'SSH access is signed for your public key: paste it here (your ~/.ssh/id_ed25519.pub).';
     }
     if (Object.keys(errors).length > 0) return { ok: false, errors };
@@ -170,25 +208,42 @@ export function createRequestService(deps: ServiceDeps) {
     for (const plan of plans) {
       const names = plan.resources.map((r) => r.name).join(', ');
       const offered = offeredDurations(plan.flow);
-      if (duration > plan.flow.maxDurationMinutes) errors.duration = `${names} can be requested for at most ${formatDuration(plan.flow.maxDurationMinutes)}.`;
-      else if (!offered.includes(duration)) errors.duration = `${names} can be requested for ${offered.map(formatDuration).join(', ')}.`;
+      if (duration > plan.flow.maxDurationMinutes)
+        errors.duration = `${names} can be requested for at most ${formatDuration(plan.flow.maxDurationMinutes)}.`;
+      else if (!offered.includes(duration))
+        errors.duration = `${names} can be requested for ${offered.map(formatDuration).join(', ')}.`;
       const problem = justificationProblem(plan.flow.justification, justification);
       if (problem) errors.justification = problem;
     }
     // Flows that require a linked identity (domain/identity-link.ts): an unlinked requester is told how.
     if (plans.some((p) => p.flow.identity?.requireLink) && !(await findLink(db, input.requesterId))) {
-      errors.resources = `Link your company identity first: /access link (${plans.filter((p) => p.flow.identity?.requireLink).flatMap((p) => p.resources.map((r) => r.name)).join(', ')} ${plans.length === 1 && plans[0]!.resources.length === 1 ? 'needs' : 'need'} it).`;
+      errors.resources = `Link your company identity first: /access link (${plans
+        .filter((p) => p.flow.identity?.requireLink)
+        .flatMap((p) => p.resources.map((r) => r.name))
+        .join(', ')} ${plans.length === 1 && plans[0]!.resources.length === 1 ? 'needs' : 'need'} it).`;
     }
     if (Object.keys(errors).length > 0) return { ok: false, errors };
     // After every other check, so a form with a typo costs no call to Jira.
-    const tickets = await checkTickets(deps.tickets, plans.map((p) => p.flow), justification, clock.now());
+    const tickets = await checkTickets(
+      deps.tickets,
+      plans.map((p) => p.flow),
+      justification,
+      clock.now(),
+    );
     if (tickets.problem) return { ok: false, errors: { justification: tickets.problem } };
     const approvers = await Promise.all(
-      plans.map(async (p) => (await approverIdsOf(directory, p.flow)).filter((id) => id !== input.requesterId || p.flow.allowSelfApproval)),
+      plans.map(async (p) =>
+        (await approverIdsOf(directory, p.flow)).filter((id) => id !== input.requesterId || p.flow.allowSelfApproval),
+      ),
     );
     const orphan = plans.findIndex((_, i) => approvers[i]!.length === 0);
     if (orphan >= 0) {
-      return { ok: false, errors: { resources: `Nobody but you can approve ${plans[orphan]!.resources.map((r) => r.name).join(', ')}; ask an admin to add approvers.` } };
+      return {
+        ok: false,
+        errors: {
+          resources: `Nobody but you can approve ${plans[orphan]!.resources.map((r) => r.name).join(', ')}; ask an admin to add approvers.`,
+        },
+      };
     }
 
     const now = clock.now();
@@ -198,61 +253,92 @@ export function createRequestService(deps: ServiceDeps) {
     // The linked, verified company e-mail when there is one (services/identity.ts), else Slack's.
     const emailOf = () => (email ??= mappedEmailOf(db, directory, input.requesterId).catch(() => null));
     const onCall = await Promise.all(
-      plans.map((p) => onCallFindings(deps, { flow: p.flow, resources: p.resources, durationMinutes: duration, requesterId: input.requesterId, requesterEmail: emailOf, now })),
+      plans.map((p) =>
+        onCallFindings(deps, {
+          flow: p.flow,
+          resources: p.resources,
+          durationMinutes: duration,
+          requesterId: input.requesterId,
+          requesterEmail: emailOf,
+          now,
+        }),
+      ),
     );
     // A flow's auto-approval rule may grant a request at once (read-only, untuned); the rest wait for people.
     // A ticket Jira could not confirm goes to people, who see the warning, never to a rule.
-    const automatic = plans.map((p, i) => (tickets.snapshots[i]?.checked === false ? null : autoApprovalFor(p.flow, p.resources, duration, now, onCall[i]!.onCallRules)));
+    const automatic = plans.map((p, i) =>
+      tickets.snapshots[i]?.checked === false
+        ? null
+        : autoApprovalFor(p.flow, p.resources, duration, now, onCall[i]!.onCallRules),
+    );
     const requesterEmail = automatic.some(Boolean) ? await emailOf() : null;
-    const stored = await db.transaction(async (tx) => {
-      for (const [i, plan] of plans.entries()) {
-        const id = ids[i]!;
-        const asked = automatic[i] ? { approvers: [], notes: [] } : onCall[i]!;
-        const ticket = tickets.snapshots[i] ?? null;
-        await writeNewRequest(tx, {
-          row: {
-            id,
-            requesterId: input.requesterId,
-            flowId: plan.flow.id,
-            flowName: plan.flow.name,
-            status: 'pending',
-            justification,
-            durationMinutes: duration,
-            notifiedApprovers: [...new Set([...approvers[i]!, ...asked.approvers])],
-            onCallApprovers: asked.approvers,
-            onCallNotes: asked.notes,
-            autoApprovedOnCall: automatic[i]?.onCall ?? null,
-            approvalsRequired: plan.flow.approvalsRequired,
-            notifyChannel: plan.flow.notifyChannel,
-            startsAt,
-            submissionKey: input.submissionKey ?? null,
-            ticket,
-            createdAt: now,
-          },
-          resources: plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
-          created: {
-            flow: plan.flow.name,
-            resources: plan.resources.map((r) => r.name),
-            durationMinutes: duration,
-            justification,
-            approvers: approvers[i],
-            ...(asked.approvers.length ? { onCallApprovers: asked.approvers } : {}),
-            ...(asked.notes.length ? { onCallNotes: asked.notes } : {}),
-            ...(startsAt ? { startsAt: startsAt.toISOString() } : {}),
-            ...(ticket ? { ticket } : {}),
-          },
-        });
-        const approval = automatic[i];
-        if (approval) await writeAutoApproval(tx, { requestId: id, requesterId: input.requesterId, durationMinutes: duration, startsAt, flowName: plan.flow.name, approval, requesterEmail, now });
-        else await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
-      }
-      return true;
-    }).catch(async (error: unknown) => {
-      // The same form sent twice at once: the other submission's transaction won.
-      if (isUniqueViolation(error, 'access_requests_submission_uq')) return false;
-      throw error;
-    });
-    if (!stored) return (await sentBefore(input)) ?? { ok: false, errors: { resources: 'This form was just sent; check `/access list`.' } };
+    const stored = await db
+      .transaction(async (tx) => {
+        for (const [i, plan] of plans.entries()) {
+          const id = ids[i]!;
+          const asked = automatic[i] ? { approvers: [], notes: [] } : onCall[i]!;
+          const ticket = tickets.snapshots[i] ?? null;
+          await writeNewRequest(tx, {
+            row: {
+              id,
+              requesterId: input.requesterId,
+              flowId: plan.flow.id,
+              flowName: plan.flow.name,
+              status: 'pending',
+              justification,
+              durationMinutes: duration,
+              notifiedApprovers: [...new Set([...approvers[i]!, ...asked.approvers])],
+              onCallApprovers: asked.approvers,
+              onCallNotes: asked.notes,
+              autoApprovedOnCall: automatic[i]?.onCall ?? null,
+              approvalsRequired: plan.flow.approvalsRequired,
+              notifyChannel: plan.flow.notifyChannel,
+              startsAt,
+              submissionKey: input.submissionKey ?? null,
+              ticket,
+              createdAt: now,
+            },
+            resources: plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
+            created: {
+              flow: plan.flow.name,
+              resources: plan.resources.map((r) => r.name),
+              durationMinutes: duration,
+              justification,
+              approvers: approvers[i],
+              ...(asked.approvers.length ? { onCallApprovers: asked.approvers } : {}),
+              ...(asked.notes.length ? { onCallNotes: asked.notes } : {}),
+              ...(startsAt ? { startsAt: startsAt.toISOString() } : {}),
+              ...(ticket ? { ticket } : {}),
+            },
+          });
+          const approval = automatic[i];
+          if (approval)
+            await writeAutoApproval(tx, {
+              requestId: id,
+              requesterId: input.requesterId,
+              durationMinutes: duration,
+              startsAt,
+              flowName: plan.flow.name,
+              approval,
+              requesterEmail,
+              now,
+            });
+          else await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
+        }
+        return true;
+      })
+      .catch(async (error: unknown) => {
+        // The same form sent twice at once: the other submission's transaction won.
+        if (isUniqueViolation(error, 'access_requests_submission_uq')) return false;
+        throw error;
+      });
+    if (!stored)
+      return (
+        (await sentBefore(input)) ?? {
+          ok: false,
+          errors: { resources: 'This form was just sent; check `/access list`.' },
+        }
+      );
     deps.afterCommit();
     for (const [i, plan] of plans.entries()) {
       metrics.requestOutcome(plan.flow.name, 'submitted');
@@ -278,7 +364,16 @@ export function createRequestService(deps: ServiceDeps) {
     const identity = await approverIdentity(directory, userId, flows);
     const pending = await pendingDecidableBy(db, userId, decidableFlows(flows, identity), limit);
     // The query applies the same rule; the domain stays the authority on who may decide.
-    return pending.filter((r) => decisionRefusal(flows.find((f) => f.id === r.flowId), r.requesterId, identity, r.escalatedAt !== null, r.onCallApprovers) === null);
+    return pending.filter(
+      (r) =>
+        decisionRefusal(
+          flows.find((f) => f.id === r.flowId),
+          r.requesterId,
+          identity,
+          r.escalatedAt !== null,
+          r.onCallApprovers,
+        ) === null,
+    );
   }
 
   return { openForm, search, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };
@@ -287,7 +382,9 @@ export function createRequestService(deps: ServiceDeps) {
 export type RequestService = ReturnType<typeof createRequestService>;
 
 /** The flow's own hint, else for a ticket check the projects it accepts. */
-const justificationHint = (f: Flow) => f.justification.hint ?? (f.justification.jira?.projects.length ? ticketHint(f.justification.jira.projects) : null);
+const justificationHint = (f: Flow) =>
+  f.justification.hint ?? (f.justification.jira?.projects.length ? ticketHint(f.justification.jira.projects) : null);
 
 /** SSH resources provisioned with certificates need the requester's public key. */
-const needsSshKey = (r: { type: string; provisioner: { type: string } | null }) => r.type === 'ssh' && r.provisioner?.type === 'ssh';
+const needsSshKey = (r: { type: string; provisioner: { type: string } | null }) =>
+  r.type === 'ssh' && r.provisioner?.type === 'ssh';

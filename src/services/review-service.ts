@@ -4,7 +4,15 @@ import type { Tx } from '../db/client.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { findLink } from '../db/identity-queries.js';
 import { stepUpClaims, stepUpRefusal } from '../domain/identity-link.js';
-import { approvalsOf, getRequestDetails, insertApproval, lockRequest, updateRequest, type RequestDetails, type RequestRow } from '../db/request-queries.js';
+import {
+  approvalsOf,
+  getRequestDetails,
+  insertApproval,
+  lockRequest,
+  updateRequest,
+  type RequestDetails,
+  type RequestRow,
+} from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
 import { narrowestPolicy, PolicySchema, type Policy, type ResourceGrant } from '../domain/policy.js';
@@ -43,7 +51,8 @@ function refusalMessage(code: string): string {
 export function createReviewService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
-  const waited = (row: Pick<RequestRow, 'createdAt'>, now: Date) => Math.max(0, (now.getTime() - row.createdAt.getTime()) / 1000);
+  const waited = (row: Pick<RequestRow, 'createdAt'>, now: Date) =>
+    Math.max(0, (now.getTime() - row.createdAt.getTime()) / 1000);
 
   /** Only the request's flow's groups are asked about (see deciderIdentity): the check runs on every click. */
   async function actorIdentity(actorId: string, requestId: string): Promise<Identity> {
@@ -53,27 +62,47 @@ export function createReviewService(deps: ServiceDeps) {
     return deciderIdentity(directory, actorId, await findFlow(db, request.flowId), request.escalatedAt !== null);
   }
 
-  function checkMayDecide(flow: Flow | undefined, row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt' | 'onCallApprovers'>, identity: Identity) {
+  function checkMayDecide(
+    flow: Flow | undefined,
+    row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt' | 'onCallApprovers'>,
+    identity: Identity,
+  ) {
     // Escalation approvers gain authority over this request only once it was escalated.
     const refusal = decisionRefusal(flow, row.requesterId, identity, row.escalatedAt !== null, row.onCallApprovers);
     if (refusal) throw new AppError(refusal, refusalMessage(refusal));
-    if (row.status !== 'pending') throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
+    if (row.status !== 'pending')
+      throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
   }
 
   /**
    * A flow with step-up (identity.step_up_minutes) needs a recent enough sign-in of the approver with the
    * identity provider (and MFA when asked): returns the claims the decision relies on, for its audit event.
    */
-  async function checkStepUp(tx: Tx | typeof db, flow: Flow | undefined, actorId: string, requestId: string, now: Date) {
+  async function checkStepUp(
+    tx: Tx | typeof db,
+    flow: Flow | undefined,
+    actorId: string,
+    requestId: string,
+    now: Date,
+  ) {
     if (!flow?.identity || flow.identity.stepUpMinutes === null) return null;
     const link = await findLink(tx, actorId);
     const refusal = stepUpRefusal(flow.identity, link, now);
-    if (refusal) throw new AppError(refusal, refusal === 'mfa_required' ? 'step-up sign-in without MFA' : 'no recent step-up sign-in', { requestId, minutes: flow.identity.stepUpMinutes });
+    if (refusal)
+      throw new AppError(
+        refusal,
+        refusal === 'mfa_required' ? 'step-up sign-in without MFA' : 'no recent step-up sign-in',
+        { requestId, minutes: flow.identity.stepUpMinutes },
+      );
     return stepUpClaims(link!);
   }
 
   /** Checks (without writing) that this person may decide the request now: used before opening a modal. */
-  async function startReview(requestId: string, actorId: string, kind: 'approve' | 'deny' = 'approve'): Promise<ReviewContext> {
+  async function startReview(
+    requestId: string,
+    actorId: string,
+    kind: 'approve' | 'deny' = 'approve',
+  ): Promise<ReviewContext> {
     await requireMember(directory, actorId);
     const request = await getRequestDetails(db, requestId);
     if (!request) throw new AppError('not_found', `No request ${requestId}`);
@@ -83,10 +112,18 @@ export function createReviewService(deps: ServiceDeps) {
     // The approval's submit reads the requester's email (for provisioners); fetched now, it is cached then.
     if (kind === 'approve') void directory.person(request.requesterId).catch(() => undefined);
     if (kind === 'approve' && request.approvals.some((a) => a.approverId === actorId)) {
-      throw new AppError('already_approved', 'Already approved by this person', { approvals: request.approvals.length, required: request.approvalsRequired });
+      throw new AppError('already_approved', 'Already approved by this person', {
+        approvals: request.approvals.length,
+        required: request.approvalsRequired,
+      });
     }
-    const resources = await resourcesByName(db, request.resources.map((r) => r.name));
-    const defaults = Object.fromEntries(request.resources.map((r) => [r.name, tuningOffer(resources.find((x) => x.name === r.name))]));
+    const resources = await resourcesByName(
+      db,
+      request.resources.map((r) => r.name),
+    );
+    const defaults = Object.fromEntries(
+      request.resources.map((r) => [r.name, tuningOffer(resources.find((x) => x.name === r.name))]),
+    );
     return { request, defaults };
   }
 
@@ -103,7 +140,10 @@ export function createReviewService(deps: ServiceDeps) {
   async function validateRoles(input: ApproveInput): Promise<TuningErrors | null> {
     const cloud = input.grants.filter((g) => g.type === 'cloud');
     if (cloud.length === 0) return null;
-    const resources = await resourcesByName(db, cloud.map((g) => g.resource));
+    const resources = await resourcesByName(
+      db,
+      cloud.map((g) => g.resource),
+    );
     for (const g of cloud) {
       const allowed = roleChoices(resources.find((r) => r.name === g.resource));
       const bad = g.roles.find((role) => !allowed.includes(role));
@@ -117,7 +157,17 @@ export function createReviewService(deps: ServiceDeps) {
    * then write in one transaction. A second (even concurrent) decision finds the row no longer pending
    * and changes nothing.
    */
-  async function decide<T>(requestId: string, identity: Identity, write: (tx: Tx, row: RequestRow, flow: Flow, now: Date, stepUp: ReturnType<typeof stepUpClaims> | null) => Promise<T>): Promise<T> {
+  async function decide<T>(
+    requestId: string,
+    identity: Identity,
+    write: (
+      tx: Tx,
+      row: RequestRow,
+      flow: Flow,
+      now: Date,
+      stepUp: ReturnType<typeof stepUpClaims> | null,
+    ) => Promise<T>,
+  ): Promise<T> {
     const result = await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);
@@ -149,7 +199,10 @@ export function createReviewService(deps: ServiceDeps) {
     const outcome = await decide(input.requestId, identity, async (tx, row, flow, now, stepUp) => {
       const earlier = await approvalsOf(tx, row.id);
       if (earlier.some((a) => a.approverId === input.approverId)) {
-        throw new AppError('already_approved', 'Already approved by this person', { approvals: earlier.length, required: flow.approvalsRequired });
+        throw new AppError('already_approved', 'Already approved by this person', {
+          approvals: earlier.length,
+          required: flow.approvalsRequired,
+        });
       }
       const all = [...earlier.map((a) => a.policy), mine];
       const required = Math.max(1, flow.approvalsRequired);
@@ -170,7 +223,13 @@ export function createReviewService(deps: ServiceDeps) {
       if (row.kind === 'extension') {
         // An extension adds time to the grant it extends instead of creating a new one.
         await applyExtension(tx, row, merged.durationMinutes, input.approverId, now, stepUp);
-        return { conflict: false as const, granted: true, approvals: all.length, required, decided: { flow: row.flowName, seconds: waited(row, now), extension: true } };
+        return {
+          conflict: false as const,
+          granted: true,
+          approvals: all.length,
+          required,
+          decided: { flow: row.flowName, seconds: waited(row, now), extension: true },
+        };
       }
       await writeGrant(tx, {
         row,
@@ -179,20 +238,40 @@ export function createReviewService(deps: ServiceDeps) {
         requesterEmail,
         decidedBy: input.approverId,
         approvedBy: input.approverId,
-        audit: { actor: input.approverId, action: 'request.approved', details: { approvers: [...earlier.map((a) => a.approverId), input.approverId], tuning: mine, ...(stepUp ? { step_up: stepUp } : {}) } },
+        audit: {
+          actor: input.approverId,
+          action: 'request.approved',
+          details: {
+            approvers: [...earlier.map((a) => a.approverId), input.approverId],
+            tuning: mine,
+            ...(stepUp ? { step_up: stepUp } : {}),
+          },
+        },
         messages: [
           { topic: 'messages.refresh', requestId: row.id },
           { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
         ],
       });
-      return { conflict: false as const, granted: true, approvals: all.length, required, decided: { flow: row.flowName, seconds: waited(row, now), extension: false } };
+      return {
+        conflict: false as const,
+        granted: true,
+        approvals: all.length,
+        required,
+        decided: { flow: row.flowName, seconds: waited(row, now), extension: false },
+      };
     });
     if (!outcome.conflict && outcome.decided) {
       metrics.requestOutcome(outcome.decided.flow, outcome.decided.extension ? 'extended' : 'approved');
       metrics.observeDecision(outcome.decided.flow, 'approved', outcome.decided.seconds);
     }
     if (outcome.conflict) {
-      return { ok: false, errors: { resources: 'Your tuning has nothing in common with the earlier approvals of this request: keep at least one resource and setting they allowed.' } };
+      return {
+        ok: false,
+        errors: {
+          resources:
+            'Your tuning has nothing in common with the earlier approvals of this request: keep at least one resource and setting they allowed.',
+        },
+      };
     }
     return {
       ok: true,
@@ -209,8 +288,19 @@ export function createReviewService(deps: ServiceDeps) {
     const decided = await decide(requestId, identity, async (tx, row, _flow, now, stepUp) => {
       const step = transition({ ...row, expiresAt: null }, { type: 'deny' }, now);
       if (!step.ok) throw new AppError(step.code, 'Already decided', { status: row.status, by: row.decidedBy });
-      await updateRequest(tx, row.id, { status: step.next.status, decidedAt: now, decidedBy: actorId, denyReason: note });
-      await appendAudit(tx, { requestId: row.id, actor: actorId, action: 'request.denied', createdAt: now, details: { reason: note, ...(stepUp ? { step_up: stepUp } : {}) } });
+      await updateRequest(tx, row.id, {
+        status: step.next.status,
+        decidedAt: now,
+        decidedBy: actorId,
+        denyReason: note,
+      });
+      await appendAudit(tx, {
+        requestId: row.id,
+        actor: actorId,
+        action: 'request.denied',
+        createdAt: now,
+        details: { reason: note, ...(stepUp ? { step_up: stepUp } : {}) },
+      });
       await enqueue(tx, [
         { topic: 'messages.refresh', requestId: row.id },
         { topic: 'requester.notify', requestId: row.id, payload: { event: 'denied' } },
@@ -235,7 +325,8 @@ function validateTuning(request: RequestDetails, input: ApproveInput): TuningErr
   const seen = new Set<string>();
   for (const g of input.grants) {
     const asked = request.resources.find((r) => r.name === g.resource);
-    if (!asked || asked.type !== g.type || seen.has(g.resource)) errors.resources = `“${g.resource}” is not part of this request.`;
+    if (!asked || asked.type !== g.type || seen.has(g.resource))
+      errors.resources = `“${g.resource}” is not part of this request.`;
     seen.add(g.resource);
   }
   return Object.keys(errors).length > 0 ? errors : null;

@@ -36,22 +36,43 @@ const MAX_TEXT = 10_000;
 const VISIBILITY_GRACE_MS = 30_000;
 const FORGET_AFTER_MS = 15 * 60_000;
 
-export function createSessionCapture(deps: { db: Db; sessions: SessionService; activity: DatabaseActivity; logger: Logger }) {
+export function createSessionCapture(deps: {
+  db: Db;
+  sessions: SessionService;
+  activity: DatabaseActivity;
+  logger: Logger;
+}) {
   const { db, sessions, logger } = deps;
   /** What this replica last saw of each backend (external id): when, and its last query, so unchanged backends cost no write. */
   const seen = new Map<string, { lastSeen: Date; lastQuery: string | null; recorded: boolean }>();
 
   function queryOf(row: DatabaseBackend) {
     const text = row.query?.trim() ? row.query : null;
-    if (!text || !row.query_start || !row.state || !QUERY_STATES.has(row.state) || text.startsWith('<insufficient privilege>')) return null;
+    if (
+      !text ||
+      !row.query_start ||
+      !row.state ||
+      !QUERY_STATES.has(row.state) ||
+      text.startsWith('<insufficient privilege>')
+    )
+      return null;
     return { at: row.query_start, type: 'query' as const, text: text.slice(0, MAX_TEXT) };
   }
 
   /** One sample of every server; errors are logged and counted, and the next sample tries again. */
   async function captureOnce(): Promise<CaptureCounts> {
-    const counts: CaptureCounts = { servers: 0, backends: 0, sessionsStarted: 0, queriesAdded: 0, sessionsEnded: 0, failures: 0 };
+    const counts: CaptureCounts = {
+      servers: 0,
+      backends: 0,
+      sessionsStarted: 0,
+      queriesAdded: 0,
+      sessionsEnded: 0,
+      failures: 0,
+    };
     const targets = await captureTargets(db);
-    const resources = new Map((await resourcesByName(db, [...new Set(targets.map((t) => t.resourceName))])).map((r) => [r.name, r]));
+    const resources = new Map(
+      (await resourcesByName(db, [...new Set(targets.map((t) => t.resourceName))])).map((r) => [r.name, r]),
+    );
     const byServer = new Map<string, Target[]>();
     // Targets are keyed `grant|resource`: one request may reach several servers with the same role name.
     const keyOf = (grantId: string | null, resource: string) => `${grantId}|${resource}`;
@@ -69,7 +90,10 @@ export function createSessionCapture(deps: { db: Db; sessions: SessionService; a
       } catch (error) {
         unknown.add(keyOf(t.grantId, t.resourceName));
         counts.failures += 1;
-        logger.warn({ err: error, resource: t.resourceName, grant_id: t.grantId }, 'session capture cannot sample this resource; retrying next sample');
+        logger.warn(
+          { err: error, resource: t.resourceName, grant_id: t.grantId },
+          'session capture cannot sample this resource; retrying next sample',
+        );
       }
     }
 
@@ -82,7 +106,10 @@ export function createSessionCapture(deps: { db: Db; sessions: SessionService; a
         for (const t of group) unknown.add(keyOf(t.grantId, t.resourceName));
         counts.failures += 1;
         // The URL holds a password: log the resources, never the URL.
-        logger.warn({ err: error, resources: [...new Set(group.map((t) => t.resourceName))] }, 'session capture could not read pg_stat_activity; retrying next sample');
+        logger.warn(
+          { err: error, resources: [...new Set(group.map((t) => t.resourceName))] },
+          'session capture could not read pg_stat_activity; retrying next sample',
+        );
         continue;
       }
       counts.servers += 1;
@@ -119,7 +146,10 @@ export function createSessionCapture(deps: { db: Db; sessions: SessionService; a
           counts.queriesAdded += result.eventsAdded;
         } catch (error) {
           counts.failures += 1;
-          logger.warn({ err: error, grant_id: target.grantId, pid: row.pid }, 'session capture could not store a session; retrying next sample');
+          logger.warn(
+            { err: error, grant_id: target.grantId, pid: row.pid },
+            'session capture could not store a session; retrying next sample',
+          );
         }
       }
     }
@@ -143,11 +173,15 @@ export function createSessionCapture(deps: { db: Db; sessions: SessionService; a
         if (open.externalId) seen.delete(open.externalId);
       } catch (error) {
         counts.failures += 1;
-        logger.warn({ err: error, session_id: open.id }, 'session capture could not end a session; retrying next sample');
+        logger.warn(
+          { err: error, session_id: open.id },
+          'session capture could not end a session; retrying next sample',
+        );
       }
     }
     // Forget backends not seen for a while whose sessions were never stored (or were ended elsewhere).
-    for (const [id, entry] of seen) if (!alive.has(id) && Date.now() - entry.lastSeen.getTime() > FORGET_AFTER_MS) seen.delete(id);
+    for (const [id, entry] of seen)
+      if (!alive.has(id) && Date.now() - entry.lastSeen.getTime() > FORGET_AFTER_MS) seen.delete(id);
     return counts;
   }
 

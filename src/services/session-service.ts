@@ -103,12 +103,18 @@ const summary = (r: SessionSummaryRow): SessionSummary => ({
  * the hash-chained audit trail records only that a session happened, its counts and its finding.
  */
 export function createSessionService(db: Db, clock: Clock) {
-  async function link(tx: Executor, input: SessionInput, source: SessionSource): Promise<{ grant: GrantForSession | undefined; finding: string | null }> {
+  async function link(
+    tx: Executor,
+    input: SessionInput,
+    source: SessionSource,
+  ): Promise<{ grant: GrantForSession | undefined; finding: string | null }> {
     if (input.grantId) {
       const grant = await grantForSession(tx, input.grantId);
       if (!grant) throw new AppError('invalid_input', `There is no grant ${input.grantId}.`);
-      if (!belongsTo(grant, input.user)) throw new AppError('invalid_input', `Grant ${input.grantId} was not given to ${input.user}.`);
-      if (!grant.policy.resources.some((r) => r.resource === input.resource)) throw new AppError('invalid_input', `Grant ${input.grantId} does not include ${input.resource}.`);
+      if (!belongsTo(grant, input.user))
+        throw new AppError('invalid_input', `Grant ${input.grantId} was not given to ${input.user}.`);
+      if (!grant.policy.resources.some((r) => r.resource === input.resource))
+        throw new AppError('invalid_input', `Grant ${input.grantId} does not include ${input.resource}.`);
       // A captured backend logged in with the grant's own role, which exists only for the grant: its
       // start is the target server's clock, and a little skew must not raise a false finding.
       const outside = source === 'api' && !windowCovers(grant, input.startedAt);
@@ -118,7 +124,13 @@ export function createSessionService(db: Db, clock: Clock) {
     return { grant, finding: grant ? null : FINDING_NO_COVERING_GRANT };
   }
 
-  async function audit(tx: Executor, action: string, actor: string, session: SessionRow, extra: Record<string, unknown>) {
+  async function audit(
+    tx: Executor,
+    action: string,
+    actor: string,
+    session: SessionRow,
+    extra: Record<string, unknown>,
+  ) {
     const [stored, bytes] = [await sessionById(tx, session.id), await recordingBytes(tx, session.id)];
     await appendAudit(tx, {
       requestId: session.requestId,
@@ -165,10 +177,21 @@ export function createSessionService(db: Db, clock: Clock) {
           externalId,
         };
         if (await insertSession(tx, row)) {
-          await insertEvents(tx, row.id, reported.map((e) => ({ at: e.at, kind: e.type, text: e.text })));
+          await insertEvents(
+            tx,
+            row.id,
+            reported.map((e) => ({ at: e.at, kind: e.type, text: e.text })),
+          );
           if (input.recording) await saveRecording(tx, row.id, input.recording);
           await audit(tx, 'session.recorded', actor, row, { eventsAdded: reported.length, ...input.auditNote });
-          return { sessionId: row.id, grantId: row.grantId, requestId: row.requestId, finding, created: true, eventsAdded: reported.length };
+          return {
+            sessionId: row.id,
+            grantId: row.grantId,
+            requestId: row.requestId,
+            finding,
+            created: true,
+            eventsAdded: reported.length,
+          };
         }
         // Another report with this external id committed first: add to that one instead.
         existing = await lockSessionByExternalId(tx, source, externalId!);
@@ -191,9 +214,22 @@ export function createSessionService(db: Db, clock: Clock) {
       // Captured queries arrive a few at a time every sample: the audit gets the session's start and
       // end (with counts), not one event per sample. Reports through the API are audited each time.
       if (source === 'api' && (fresh.length > 0 || endChanged || input.recording)) {
-        await audit(tx, 'session.updated', actor, { ...existing, endedAt: endChanged ? input.endedAt! : existing.endedAt }, { eventsAdded: fresh.length, ...input.auditNote });
+        await audit(
+          tx,
+          'session.updated',
+          actor,
+          { ...existing, endedAt: endChanged ? input.endedAt! : existing.endedAt },
+          { eventsAdded: fresh.length, ...input.auditNote },
+        );
       }
-      return { sessionId: existing.id, grantId: existing.grantId, requestId: existing.requestId, finding: existing.finding, created: false, eventsAdded: fresh.length };
+      return {
+        sessionId: existing.id,
+        grantId: existing.grantId,
+        requestId: existing.requestId,
+        finding: existing.finding,
+        created: false,
+        eventsAdded: fresh.length,
+      };
     });
   }
 
@@ -222,8 +258,14 @@ export function createSessionService(db: Db, clock: Clock) {
   }
 
   /** Sessions flagged for a look (e.g. no covering grant), newest first. */
-  async function findings(limit = 200): Promise<(SessionSummary & { grantId: string | null; requestId: string | null })[]> {
-    return (await sessionsWithFinding(db, limit)).map((r) => ({ ...summary(r), grantId: r.grantId, requestId: r.requestId }));
+  async function findings(
+    limit = 200,
+  ): Promise<(SessionSummary & { grantId: string | null; requestId: string | null })[]> {
+    return (await sessionsWithFinding(db, limit)).map((r) => ({
+      ...summary(r),
+      grantId: r.grantId,
+      requestId: r.requestId,
+    }));
   }
 
   return { recordSession, endSession, sessionsOfRequest, sessionDetail, recordingOf, findings };

@@ -1,5 +1,11 @@
 import type { Flow } from '../domain/flow.js';
-import { ticketKeyIn, ticketProblem, ticketSnapshot, type TicketLookup, type TicketSnapshot } from '../domain/ticket.js';
+import {
+  ticketKeyIn,
+  ticketProblem,
+  ticketSnapshot,
+  type TicketLookup,
+  type TicketSnapshot,
+} from '../domain/ticket.js';
 import type { TicketTracker } from './ports.js';
 
 export interface TicketCheck {
@@ -9,14 +15,23 @@ export interface TicketCheck {
   snapshots: (TicketSnapshot | null)[];
 }
 
-const NOT_CONFIGURED: Omit<Extract<TicketLookup, { reason: 'unavailable' }>, 'key'> = { found: false, reason: 'unavailable', detail: 'Jira is not set up for this bot (JIRA_BASE_URL)' };
+const NOT_CONFIGURED: Omit<Extract<TicketLookup, { reason: 'unavailable' }>, 'key'> = {
+  found: false,
+  reason: 'unavailable',
+  detail: 'Jira is not set up for this bot (JIRA_BASE_URL)',
+};
 
 /**
  * Asks the tracker about the ticket each flow's justification must name, once per key, before the
  * request is written: an unknown or done ticket stops it; an unreachable tracker lets it through to the
  * approvers with the warning stored in its snapshot. The key format was already checked (justificationProblem).
  */
-export async function checkTickets(tracker: TicketTracker | null | undefined, flows: readonly Flow[], justification: string, now: Date): Promise<TicketCheck> {
+export async function checkTickets(
+  tracker: TicketTracker | null | undefined,
+  flows: readonly Flow[],
+  justification: string,
+  now: Date,
+): Promise<TicketCheck> {
   const asked = new Map<string, Promise<TicketLookup>>();
   const lookups = await Promise.all(
     flows.map((flow) => {
@@ -34,7 +49,8 @@ export async function checkTickets(tracker: TicketTracker | null | undefined, fl
     problem = ticketProblem(lookup);
     // Jira answers a moved issue under its new key: a ticket moved out of the flow's projects does not count.
     const project = lookup.key.split('-')[0]!;
-    if (!problem && lookup.found && !projects.includes(project)) problem = `${lookup.key} is in ${project} now, not in ${projects.join(', ')}.`;
+    if (!problem && lookup.found && !projects.includes(project))
+      problem = `${lookup.key} is in ${project} now, not in ${projects.join(', ')}.`;
   }
   return { problem, snapshots: lookups.map((e) => (e ? ticketSnapshot(e.lookup, now) : null)) };
 }

@@ -12,10 +12,17 @@ import { countedFetch, type SlackCallListener } from './counted-fetch.js';
  * (the trigger_id lasts 3 s). Bolt's listeners get their own client for views.open/push/update; the
  * directory has its own; the outbox and lifecycle jobs theirs.
  */
-export function createSlackClients(config: Config, logger: Logger, onCall: SlackCallListener, botIdentity?: { botId: string; botUserId: string }) {
+export function createSlackClients(
+  config: Config,
+  logger: Logger,
+  onCall: SlackCallListener,
+  botIdentity?: { botId: string; botUserId: string },
+) {
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   // In HTTP mode Bolt's receiver only handles /slack/events, inside our own server (see http/server.ts).
-  const receiver = socketMode ? undefined : new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: boltLogger(logger) });
+  const receiver = socketMode
+    ? undefined
+    : new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: boltLogger(logger) });
   // Every WebClient Bolt makes (and its respond()) takes `fetch` from here: the one place to count Slack calls.
   const fetch = countedFetch(onCall);
   const apiUrl = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};
@@ -25,7 +32,13 @@ export function createSlackClients(config: Config, logger: Logger, onCall: Slack
   const app = new App({
     token: config.SLACK_BOT_TOKEN,
     // Socket Mode's own client (apps.connections.open) takes its options from installerOptions.
-    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN, installerOptions: { clientOptions: { ...apiUrl, fetch } } } : { receiver }),
+    ...(socketMode
+      ? {
+          socketMode: true,
+          appToken: config.SLACK_APP_TOKEN,
+          installerOptions: { clientOptions: { ...apiUrl, fetch } },
+        }
+      : { receiver }),
     ...(botIdentity ?? {}),
     deferInitialization: true,
     // No conversation state is used; Bolt's default store costs every event a rejected lookup.

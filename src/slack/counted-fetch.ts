@@ -23,7 +23,12 @@ export function countedFetch(onCall: SlackCallListener, base: Fetch = globalThis
     try {
       response = await base(input, init);
     } catch (error) {
-      onCall(method, (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError' ? 'timeout' : 'network_error');
+      onCall(
+        method,
+        (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError'
+          ? 'timeout'
+          : 'network_error',
+      );
       throw error;
     }
     onCall(method, await outcomeOf(response));
@@ -47,7 +52,10 @@ async function outcomeOf(response: Response): Promise<string> {
   if (response.status !== 200) return `http_${response.status}`;
   if (!(response.headers.get('content-type') ?? '').includes('json')) return 'ok';
   // A clone, so WebClient still reads the body itself; Slack's JSON answers are small.
-  const body = (await response.clone().json().catch(() => null)) as { ok?: unknown; error?: unknown } | null;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { ok?: unknown; error?: unknown } | null;
   if (!body || body.ok !== false) return 'ok';
   return typeof body.error === 'string' && ERROR_CODE.test(body.error) ? body.error : 'unknown_error';
 }

@@ -9,7 +9,13 @@ export const BREAK_GLASS_CHANNEL_HINT = `Invite the bot first: /invite @${BOT_NA
 
 /** Slack's answers meaning "this recipient will never get it as things are" (chat.postMessage docs). */
 export const REFUSED_CHANNEL = new Set(['not_in_channel', 'is_archived', 'channel_not_found']);
-export const REFUSED_PERSON = new Set(['cannot_dm_bot', 'user_not_found', 'user_disabled', 'account_inactive', 'messages_tab_disabled']);
+export const REFUSED_PERSON = new Set([
+  'cannot_dm_bot',
+  'user_not_found',
+  'user_disabled',
+  'account_inactive',
+  'messages_tab_disabled',
+]);
 
 /** The one message an admin gets about a delivery problem: what failed and what fixes it. */
 export function deliveryProblemText(p: DeliveryProblem): string {

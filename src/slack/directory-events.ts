@@ -13,7 +13,11 @@ const UserChangeSchema = z.object({ user: z.object({ id: z.string().min(1), dele
  * again itself: the event is a hint, not authority). Slack retries an event it did not see acked; the
  * service finds nothing left to do the second time.
  */
-export function userChangeHandler(directory: SlackDirectory, offboarding: Pick<OffboardingService, 'personLeft'>, logger: Logger) {
+export function userChangeHandler(
+  directory: SlackDirectory,
+  offboarding: Pick<OffboardingService, 'personLeft'>,
+  logger: Logger,
+) {
   return async ({ event }: { event: unknown }): Promise<void> => {
     const parsed = UserChangeSchema.safeParse(event);
     if (!parsed.success) return;
@@ -33,7 +37,12 @@ const ids = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is str
  * added to an approver group can approve at once instead of after the cache's minute, and the bot
  * does not have to ask usergroups.users.list (Tier 2) again to find out.
  */
-export function registerDirectoryEvents(app: App, directory: SlackDirectory, logger: Logger, offboarding: Pick<OffboardingService, 'personLeft'>): void {
+export function registerDirectoryEvents(
+  app: App,
+  directory: SlackDirectory,
+  logger: Logger,
+  offboarding: Pick<OffboardingService, 'personLeft'>,
+): void {
   app.event('user_change', userChangeHandler(directory, offboarding, logger));
   app.event('subteam_members_changed', async ({ event }) => {
     const e = event as unknown as { subteam_id?: string; added_users?: unknown; removed_users?: unknown };
@@ -45,6 +54,9 @@ export function registerDirectoryEvents(app: App, directory: SlackDirectory, log
     const s = (event as unknown as { subteam?: { id?: string; users?: unknown; date_delete?: number } }).subteam;
     if (!s?.id) return;
     // A disabled group matches nobody; without a member list the next check asks Slack.
-    directory.groupChanged(s.id, s.date_delete ? { users: [] } : Array.isArray(s.users) ? { users: ids(s.users) } : null);
+    directory.groupChanged(
+      s.id,
+      s.date_delete ? { users: [] } : Array.isArray(s.users) ? { users: ids(s.users) } : null,
+    );
   });
 }

@@ -48,7 +48,11 @@ export function createSlackDirectory(
   let groupsUnavailable = false;
   const noUserGroups = (e: unknown): boolean => {
     if (slackErrorCode(e) !== 'plan_upgrade_required') return false;
-    if (!groupsUnavailable) opts.logger?.warn({ slack_error: 'plan_upgrade_required' }, 'This Slack workspace has no user groups (they need a paid plan): flows match people by user id only');
+    if (!groupsUnavailable)
+      opts.logger?.warn(
+        { slack_error: 'plan_upgrade_required' },
+        'This Slack workspace has no user groups (they need a paid plan): flows match people by user id only',
+      );
     groupsUnavailable = true;
     return true;
   };
@@ -67,7 +71,12 @@ export function createSlackDirectory(
     return refresh;
   }
 
-  function fetchShared<T>(map: Map<string, Cached<T>>, key: string, hit: Cached<T> | undefined, load: () => Promise<T>): Promise<T> {
+  function fetchShared<T>(
+    map: Map<string, Cached<T>>,
+    key: string,
+    hit: Cached<T> | undefined,
+    load: () => Promise<T>,
+  ): Promise<T> {
     let pending = inFlight.get(map);
     if (!pending) inFlight.set(map, (pending = new Map()));
     const shared = pending.get(key) as Promise<T> | undefined;
@@ -126,7 +135,14 @@ export function createSlackDirectory(
           // Disabled ones too (date_delete > 0), marked: App Home says which flows name a disabled group.
           const res = await client.usergroups.list({ include_disabled: true });
           groupsUnavailable = false;
-          return (res.usergroups ?? []).filter((g) => g.id).map((g) => ({ id: g.id!, handle: g.handle ?? '', name: g.name ?? g.handle ?? g.id!, ...(g.date_delete ? { disabled: true } : {}) }));
+          return (res.usergroups ?? [])
+            .filter((g) => g.id)
+            .map((g) => ({
+              id: g.id!,
+              handle: g.handle ?? '',
+              name: g.name ?? g.handle ?? g.id!,
+              ...(g.date_delete ? { disabled: true } : {}),
+            }));
         } catch (e) {
           if (noUserGroups(e)) return [];
           throw e;
@@ -169,4 +185,3 @@ export function createSlackDirectory(
   };
   return directory;
 }
-

@@ -16,15 +16,18 @@ const TEXT: Record<ErrorCode, string> = {
   too_soon: 'You nudged the approvers a moment ago. You can nudge again in a while.',
   not_active: "That access isn't active any more.",
   invalid_input: "That input isn't valid.",
-  nothing_requestable: "There's nothing you can request yet: no approval flow lists you as a requester. Ask an admin to add you to one.",
+  nothing_requestable:
+    "There's nothing you can request yet: no approval flow lists you as a requester. Ask an admin to add you to one.",
   database_unavailable: "I can't reach my database right now. Please try again in a minute.",
   not_linked: 'Link your company identity first: /access link',
-  step_up_required: 'This flow asks for a recent sign-in with the company identity provider first. Sign in, then try again.',
+  step_up_required:
+    'This flow asks for a recent sign-in with the company identity provider first. Sign in, then try again.',
   mfa_required: 'This flow asks for a sign-in with more than one factor (MFA). Sign in again with MFA, then try again.',
   sign_in_failed: "The sign-in with the identity provider didn't go through. Start again from Slack.",
   identity_taken: 'That company identity is already linked to another Slack user.',
   oidc_not_configured: 'Identity linking is not set up for this workspace (OIDC_ISSUER). Ask an admin.',
-  stale_reference: "That button or form doesn't point at anything I know. Open it again from the latest message or your App Home.",
+  stale_reference:
+    "That button or form doesn't point at anything I know. Open it again from the latest message or your App Home.",
 };
 
 export const UNEXPECTED = 'Something went wrong on my side, and it has been logged. Please try again in a moment.';
@@ -33,8 +36,10 @@ export function errorText(error: unknown): string {
   if (!isAppError(error)) return UNEXPECTED;
   if (error.code === 'already_decided' && error.details) {
     const { status, by } = error.details as { status?: string; by?: string | null };
-    if (status && by) return `This request was already ${status === 'active' ? 'approved' : status} by ${mention(by)}. Nothing changed.`;
-    if (status) return `This request ${status === 'timed_out' ? 'expired without a decision' : `is already ${status}`}. Nothing changed.`;
+    if (status && by)
+      return `This request was already ${status === 'active' ? 'approved' : status} by ${mention(by)}. Nothing changed.`;
+    if (status)
+      return `This request ${status === 'timed_out' ? 'expired without a decision' : `is already ${status}`}. Nothing changed.`;
   }
   if (error.code === 'already_approved' && error.details) {
     const { approvals, required } = error.details as { approvals: number; required: number };
@@ -43,10 +48,15 @@ export function errorText(error: unknown): string {
   if (error.code === 'invalid_input' && error.details?.reason === 'ssh_public_key') {
     return "That doesn't look like an OpenSSH public key. Paste one line such as `ssh-ed25519 AAAA… you@laptop` (your `~/.ssh/id_ed25519.pub`, never the private key).";
   }
-  if (error.code === 'not_allowed' && error.details?.reason === 'deactivated') return 'Your Slack account is deactivated, so you cannot request, approve or hold access. Ask a workspace admin if this is a mistake.';
-  if (error.code === 'not_allowed' && error.details?.reason === 'audit_trail') return 'Only admins and approvers of this request can see its audit trail.';
-  if (error.code === 'too_soon' && error.details?.minutes) return `You nudged the approvers recently: you can nudge again in ${String(error.details.minutes)} minutes.`;
-  if (error.code === 'not_allowed' && error.details?.own === false) return 'Only the person who asked for this access can do that.';
-  if (error.code === 'not_active' && error.details?.status) return `That access is ${String(error.details.status)}, not active: nothing to revoke.`;
+  if (error.code === 'not_allowed' && error.details?.reason === 'deactivated')
+    return 'Your Slack account is deactivated, so you cannot request, approve or hold access. Ask a workspace admin if this is a mistake.';
+  if (error.code === 'not_allowed' && error.details?.reason === 'audit_trail')
+    return 'Only admins and approvers of this request can see its audit trail.';
+  if (error.code === 'too_soon' && error.details?.minutes)
+    return `You nudged the approvers recently: you can nudge again in ${String(error.details.minutes)} minutes.`;
+  if (error.code === 'not_allowed' && error.details?.own === false)
+    return 'Only the person who asked for this access can do that.';
+  if (error.code === 'not_active' && error.details?.status)
+    return `That access is ${String(error.details.status)}, not active: nothing to revoke.`;
   return TEXT[error.code];
 }

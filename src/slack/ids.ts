@@ -41,7 +41,10 @@ export const ReviewIds = {
 } as const;
 
 /** Per-resource tuning inputs: block ids carry the resource name so the submission maps back to it. */
-export const tuningBlock = (resource: string, field: 'login' | 'access' | 'databases' | 'role' | 'namespaces' | 'roles') => `tune.${field}.${resource}`;
+export const tuningBlock = (
+  resource: string,
+  field: 'login' | 'access' | 'databases' | 'role' | 'namespaces' | 'roles',
+) => `tune.${field}.${resource}`;
 export const tuningAction = (field: string) => `tune.${field}.value`;
 export const TUNING_BLOCK = /^tune\.(login|access|databases|role|namespaces)\.(.+)$/;
 

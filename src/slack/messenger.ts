@@ -7,15 +7,26 @@ import { deliveryProblemText, REFUSED_CHANNEL, REFUSED_PERSON } from './delivery
 import { createPacer, type Pacer } from './pacer.js';
 import { renderEndWarning } from './review/end-warning-message.js';
 import { renderAccessReady, renderProvisioningProblem } from './review/provisioning-message.js';
-import { renderApproverMessage, renderRequesterMessage, renderRequesterNotice, renderThreadReply } from './review/request-message.js';
+import {
+  renderApproverMessage,
+  renderRequesterMessage,
+  renderRequesterNotice,
+  renderThreadReply,
+} from './review/request-message.js';
 import { slackErrorCode } from './slack-error.js';
 
 /** chat.update's answers meaning the message can never be edited again. */
 const MESSAGE_GONE = new Set(['message_not_found', 'channel_not_found', 'is_inactive', 'is_archived']);
 
 /** The Messenger port over Slack's Web API. Updates and Home publishes go through `pacer` (rate-limit tiers). */
-export function createSlackMessenger(client: WebClient, logger: Logger, refreshHome: (userId: string) => Promise<void>, pacer: Pacer = createPacer({})): Messenger {
-  const render = (role: string, request: Parameters<typeof renderApproverMessage>[0]) => (role === 'requester' ? renderRequesterMessage(request) : renderApproverMessage(request));
+export function createSlackMessenger(
+  client: WebClient,
+  logger: Logger,
+  refreshHome: (userId: string) => Promise<void>,
+  pacer: Pacer = createPacer({}),
+): Messenger {
+  const render = (role: string, request: Parameters<typeof renderApproverMessage>[0]) =>
+    role === 'requester' ? renderRequesterMessage(request) : renderApproverMessage(request);
   return {
     async postEndWarning(request) {
       const message = renderEndWarning(request);
@@ -24,14 +35,20 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
     },
     renderHash(role, request) {
       const message = render(role, request);
-      return createHash('sha256').update(JSON.stringify([message.text, message.blocks])).digest('base64url').slice(0, 22);
+      return createHash('sha256')
+        .update(JSON.stringify([message.text, message.blocks]))
+        .digest('base64url')
+        .slice(0, 22);
     },
     async postDeliveryProblem(adminId, problem) {
       try {
         await client.chat.postMessage({ channel: adminId, text: deliveryProblemText(problem) });
       } catch (e) {
         // The problem is in the log either way; an admin we cannot reach must not hold back the request.
-        logger.warn({ slack_user: adminId, problem: problem.code, target: problem.target, err: e }, 'could not tell an admin about a delivery problem');
+        logger.warn(
+          { slack_user: adminId, problem: problem.code, target: problem.target, err: e },
+          'could not tell an admin about a delivery problem',
+        );
       }
     },
     async postAccessReady(request, resource, result) {
@@ -40,8 +57,12 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
     },
     async postProvisioningProblem(request, resource, problem, final) {
       const message = renderProvisioningProblem(request, resource, problem, final);
-      const people = new Set([request.requesterId, ...(request.approvals.length ? request.approvals.map((a) => a.approverId) : request.notifiedApprovers)]);
-      for (const userId of people) await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
+      const people = new Set([
+        request.requesterId,
+        ...(request.approvals.length ? request.approvals.map((a) => a.approverId) : request.notifiedApprovers),
+      ]);
+      for (const userId of people)
+        await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
     },
     async postRequestMessage(role, userId, request) {
       const message = render(role, request);
@@ -53,7 +74,10 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
       } catch (e) {
         const code = slackErrorCode(e);
         if (code && (role === 'channel' ? REFUSED_CHANNEL : REFUSED_PERSON).has(code)) {
-          logger.warn({ request_id: request.id, target: userId, error: code }, 'Slack refused a request message for this recipient');
+          logger.warn(
+            { request_id: request.id, target: userId, error: code },
+            'Slack refused a request message for this recipient',
+          );
           throw new DeliveryRefused(code, userId);
         }
         throw e;
@@ -62,7 +86,9 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
     async updateRequestMessage(ref, request) {
       const message = render(ref.role, request);
       try {
-        await pacer.run('chat.update', () => client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }));
+        await pacer.run('chat.update', () =>
+          client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }),
+        );
         return true;
       } catch (e) {
         // chat.update answers `is_inactive` for an archived channel (`is_archived` is chat.postMessage's word).
@@ -76,9 +102,19 @@ export function createSlackMessenger(client: WebClient, logger: Logger, refreshH
     async postThreadReply(ref, request, kind) {
       const message = renderThreadReply(request, kind);
       try {
-        await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: message.text, blocks: message.blocks });
+        await client.chat.postMessage({
+          channel: ref.channel,
+          thread_ts: ref.ts,
+          text: message.text,
+          blocks: message.blocks,
+        });
       } catch (e) {
-        if (slackErrorCode(e) === 'message_not_found' || slackErrorCode(e) === 'channel_not_found' || slackErrorCode(e) === 'thread_not_found') return;
+        if (
+          slackErrorCode(e) === 'message_not_found' ||
+          slackErrorCode(e) === 'channel_not_found' ||
+          slackErrorCode(e) === 'thread_not_found'
+        )
+          return;
         throw e;
       }
     },

@@ -33,11 +33,19 @@ export function rateLimitedFor(e: unknown): number | null {
   return m ? Number(m[1]) || 1 : null;
 }
 
-export function createPacer(budgets: Record<string, PaceBudget>, now = () => Date.now(), sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))): Pacer {
+export function createPacer(
+  budgets: Record<string, PaceBudget>,
+  now = () => Date.now(),
+  sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+): Pacer {
   const buckets = new Map<string, Bucket>();
   const bucketOf = (method: string) => {
     let b = buckets.get(method);
-    if (!b) buckets.set(method, (b = { tokens: budgets[method]?.burst ?? 1, at: now(), pausedUntil: 0, queue: Promise.resolve() }));
+    if (!b)
+      buckets.set(
+        method,
+        (b = { tokens: budgets[method]?.burst ?? 1, at: now(), pausedUntil: 0, queue: Promise.resolve() }),
+      );
     return b;
   };
 
@@ -52,7 +60,10 @@ export function createPacer(budgets: Record<string, PaceBudget>, now = () => Dat
           b.tokens = Math.min(budget.burst, b.tokens + ((t - b.at) * budget.perMinute) / 60_000);
           b.at = t;
         }
-        const wait = Math.max(b.pausedUntil - t, budget && b.tokens < 1 ? ((1 - b.tokens) * 60_000) / budget.perMinute : 0);
+        const wait = Math.max(
+          b.pausedUntil - t,
+          budget && b.tokens < 1 ? ((1 - b.tokens) * 60_000) / budget.perMinute : 0,
+        );
         if (wait <= 0) break;
         await sleep(Math.ceil(wait));
       }

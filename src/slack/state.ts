@@ -57,4 +57,5 @@ export function parseRequestRef(metadata: string | undefined): string | null {
   }
 }
 
-export const isRequestId = (value: unknown): value is string => typeof value === 'string' && /^req_[0-9a-z]{6,20}$/.test(value);
+export const isRequestId = (value: unknown): value is string =>
+  typeof value === 'string' && /^req_[0-9a-z]{6,20}$/.test(value);

@@ -15,8 +15,7 @@ export interface SubmittedView {
 }
 
 export type ErrorsAnswer =
-  | { response_action: 'errors'; errors: Record<string, string> }
-  | { response_action: 'update'; view: ModalView };
+  { response_action: 'errors'; errors: Record<string, string> } | { response_action: 'update'; view: ModalView };
 
 /** The block that lists problems Slack cannot show under a field; replaced on each answer. */
 export const PROBLEMS_BLOCK = 'form.problems';
@@ -31,8 +30,16 @@ const blocksOf = (view: SubmittedView) => view.blocks as Block[];
  * updated instead: `add` supplies the input to show for such a key (the SSH key field, say), and every
  * problem is said in a block at the top. Inputs keep what the person typed (same block and action ids).
  */
-export function fieldErrorsAnswer(view: SubmittedView, errors: Record<string, string>, add: Record<string, KnownBlock> = {}): ErrorsAnswer {
-  const inputs = new Map(blocksOf(view).filter((b) => b.type === 'input' && typeof b.block_id === 'string').map((b) => [b.block_id as string, b]));
+export function fieldErrorsAnswer(
+  view: SubmittedView,
+  errors: Record<string, string>,
+  add: Record<string, KnownBlock> = {},
+): ErrorsAnswer {
+  const inputs = new Map(
+    blocksOf(view)
+      .filter((b) => b.type === 'input' && typeof b.block_id === 'string')
+      .map((b) => [b.block_id as string, b]),
+  );
   const entries = Object.entries(errors);
   if (entries.every(([key]) => inputs.has(key))) return { response_action: 'errors', errors };
   const labelOf = (key: string) => {
@@ -44,7 +51,10 @@ export function fieldErrorsAnswer(view: SubmittedView, errors: Record<string, st
     return `:warning: ${label ? `*${userText(label, 200)}*: ` : ''}${userText(text, 500)}`;
   });
   const kept = blocksOf(view).filter((b) => b.block_id !== PROBLEMS_BLOCK) as KnownBlock[];
-  const missing = entries.map(([key]) => key).filter((key) => !inputs.has(key) && add[key]).map((key) => add[key]!);
+  const missing = entries
+    .map(([key]) => key)
+    .filter((key) => !inputs.has(key) && add[key])
+    .map((key) => add[key]!);
   // New inputs go after the last input, ahead of any closing context line.
   const lastInput = kept.map((b) => b.type).lastIndexOf('input');
   const blocks = [...kept.slice(0, lastInput + 1), ...missing, ...kept.slice(lastInput + 1)];

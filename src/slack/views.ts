@@ -3,7 +3,11 @@ import { formatDuration } from '../domain/duration.js';
 import { truncate } from './mrkdwn.js';
 
 /** Small shared builders; every limit here is Slack's (see the Block Kit limits table). */
-export const plain = (text: string, max = 3000) => ({ type: 'plain_text' as const, text: truncate(text, max), emoji: true });
+export const plain = (text: string, max = 3000) => ({
+  type: 'plain_text' as const,
+  text: truncate(text, max),
+  emoji: true,
+});
 export const md = (text: string, max = 3000) => ({ type: 'mrkdwn' as const, text: truncate(text, max) });
 
 export const section = (text: string): KnownBlock => ({ type: 'section', text: md(text) });

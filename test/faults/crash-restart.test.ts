@@ -53,7 +53,10 @@ beforeAll(async () => {
   target = await startWebhookTarget();
   sql = postgres(db.url, { onnotice: () => {}, max: 2 });
   const dir = mkdtempSync(join(tmpdir(), 'access-crash-'));
-  const resources = [0, 1, 2].map((n) => `  - name: app-${n}\n    type: generic\n    tags: [apps]\n    provisioner: { type: webhook, url: "${target.url}", secret: "env:HOOK_SECRET" }`);
+  const resources = [0, 1, 2].map(
+    (n) =>
+      `  - name: app-${n}\n    type: generic\n    tags: [apps]\n    provisioner: { type: webhook, url: "${target.url}", secret: "env:HOOK_SECRET" }`,
+  );
   writeFileSync(
     join(dir, 'access.yml'),
     `resources:\n${resources.join('\n')}\nflows:\n  - name: apps\n    resources: { tags: [apps] }\n    requesters: { users: [${PEOPLE.requester}] }\n    approvers: { users: [${PEOPLE.approver}] }\n    max_duration: 8h\n`,
@@ -104,7 +107,9 @@ async function maybeKill(i: number, phase: Phase, act: () => Promise<unknown>, w
 }
 
 const justification = (i: number) => `LC-${i}: crash test`;
-const requestOf = async (i: number) => (await sql`select id, status from access_requests where justification = ${justification(i)}`)[0] as { id: string; status: string } | undefined;
+const requestOf = async (i: number) =>
+  (await sql`select id, status from access_requests where justification = ${justification(i)}`)[0] as
+    { id: string; status: string } | undefined;
 
 /** The requester asks; if Slack showed them an error (the bot died), they look and ask again. */
 async function submit(i: number): Promise<string> {
@@ -115,12 +120,25 @@ async function submit(i: number): Promise<string> {
     await driver.command(PEOPLE.requester, '/access', 'request').catch(() => undefined);
     const modal = await until(() => slack.topView(PEOPLE.requester), 3000, 'the request modal').catch(() => null);
     if (!modal) continue;
-    await maybeKill(i, 'submit', () => driver.submitView(PEOPLE.requester, modal.id, { 'request.resources': [`app-${i % 3}`], 'request.duration': '60', 'request.justification': justification(i) }), 40);
+    await maybeKill(
+      i,
+      'submit',
+      () =>
+        driver.submitView(PEOPLE.requester, modal.id, {
+          'request.resources': [`app-${i % 3}`],
+          'request.duration': '60',
+          'request.justification': justification(i),
+        }),
+      40,
+    );
   }
   throw new Error(`lifecycle ${i}: the request never went in`);
 }
 
-const approverDm = (id: string) => slack.dmsTo(PEOPLE.approver).find((m) => JSON.stringify(m.blocks).includes(id) && JSON.stringify(m.blocks).includes('review.approve'));
+const approverDm = (id: string) =>
+  slack
+    .dmsTo(PEOPLE.approver)
+    .find((m) => JSON.stringify(m.blocks).includes(id) && JSON.stringify(m.blocks).includes('review.approve'));
 
 async function approve(i: number, id: string) {
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -128,7 +146,9 @@ async function approve(i: number, id: string) {
     if ((await requestOf(i))?.status !== 'pending') break;
     const dm = await until(() => approverDm(id), 8000, `the approver's message about ${id}`);
     slack.clearViews(PEOPLE.approver);
-    await driver.clickButton(PEOPLE.approver, { channel: dm.channel, ts: dm.ts }, 'review.approve').catch(() => undefined);
+    await driver
+      .clickButton(PEOPLE.approver, { channel: dm.channel, ts: dm.ts }, 'review.approve')
+      .catch(() => undefined);
     const modal = await until(() => slack.topView(PEOPLE.approver), 3000, 'the tuning modal').catch(() => null);
     if (!modal) continue;
     // A kill in 'provision' lands just after the decision committed, while the grant is being provisioned.
@@ -159,11 +179,14 @@ async function end(i: number, id: string) {
 
 /** What the database says about unfinished requests, for a failure message. */
 async function diagnose(id?: string) {
-  const rows = await sql`select r.id, r.justification, r.status, g.status as grant, g.expires_at, (select json_agg(t.status) from grant_targets t where t.grant_id = g.id) as targets,
+  const rows =
+    await sql`select r.id, r.justification, r.status, g.status as grant, g.expires_at, (select json_agg(t.status) from grant_targets t where t.grant_id = g.id) as targets,
     (select json_agg(a.action || ' ' || to_char(a.created_at, 'MI:SS.MS') order by a.id) from audit_events a where a.request_id = r.id) as audit,
     (select json_agg(json_build_object('topic', o.topic, 'done', o.done_at is not null, 'attempts', o.attempts, 'err', o.last_error) order by o.id) from outbox o where o.request_id = r.id) as outbox
     from access_requests r left join grants g on g.request_id = r.id where ${id ? sql`r.id = ${id}` : sql`r.status not in ('expired', 'revoked')`}`;
-  const hooks = target.deliveries.filter((d) => rows.some((r) => r.id === d.requestId)).map((d) => `${d.type} ${new Date(d.at).toISOString().slice(14, 23)}`);
+  const hooks = target.deliveries
+    .filter((d) => rows.some((r) => r.id === d.requestId))
+    .map((d) => `${d.type} ${new Date(d.at).toISOString().slice(14, 23)}`);
   const replies = slack.responses().map((r) => JSON.stringify(r.body).slice(0, 160));
   return `${JSON.stringify(rows)}\nreplies: ${replies.slice(-12).join('\n')}\nwebhook: ${hooks.join(', ')}\nkills: ${killLog.join(', ')}`;
 }
@@ -195,7 +218,10 @@ describe('the bot killed with SIGKILL at random points', () => {
         (select count(*)::int from grant_targets where status <> 'removed') as targets,
         (select count(*)::int from outbox where done_at is null) as outbox`;
       if (open[0]!.requests === 0 && open[0]!.targets === 0 && open[0]!.outbox === 0) break;
-      if (Date.now() > deadline) throw new Error(`did not converge: ${JSON.stringify(open[0])}\n${await diagnose()}\n${bot.output.slice(-10).join('\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `did not converge: ${JSON.stringify(open[0])}\n${await diagnose()}\n${bot.output.slice(-10).join('\n')}`,
+        );
       await sleep(200);
     }
 
@@ -205,13 +231,19 @@ describe('the bot killed with SIGKILL at random points', () => {
     expect(requests.every((r) => r.n === 1)).toBe(true);
     const grants = await sql`select g.id, g.request_id, g.status from grants g`;
     expect(grants).toHaveLength(LIFECYCLES);
-    const audit = await sql`select request_id, action, count(*)::int as n from audit_events group by request_id, action`;
+    const audit =
+      await sql`select request_id, action, count(*)::int as n from audit_events group by request_id, action`;
     for (const [i, id] of ids.entries()) {
-      const actions = Object.fromEntries(audit.filter((a) => a.request_id === id).map((a) => [a.action as string, a.n as number]));
+      const actions = Object.fromEntries(
+        audit.filter((a) => a.request_id === id).map((a) => [a.action as string, a.n as number]),
+      );
       const ended = i % 2 === 0 ? 'grant.revoked' : 'grant.expired';
       const expected = ['request.created', 'request.approved', ended, 'grant.provisioned', 'grant.deprovisioned'];
       const exact = expected.every((a) => actions[a] === 1) && Object.values(actions).every((n) => n === 1);
-      if (!exact) expect.fail(`lifecycle ${i}: expected one audit row each of ${expected.join(', ')}, got ${JSON.stringify(actions)}\n${await diagnose(id)}`);
+      if (!exact)
+        expect.fail(
+          `lifecycle ${i}: expected one audit row each of ${expected.join(', ')}, got ${JSON.stringify(actions)}\n${await diagnose(id)}`,
+        );
     }
     const chain = await openDatabase({ url: db.url });
     try {
@@ -230,22 +262,34 @@ describe('the bot killed with SIGKILL at random points', () => {
 
     // Every message about a request shows its final state: no button left to press on an ended grant.
     for (const [i, id] of ids.entries()) {
-      const about = [...slack.dmsTo(PEOPLE.approver), ...slack.dmsTo(PEOPLE.requester)].filter((m) => allText(m.blocks).includes(id));
+      const about = [...slack.dmsTo(PEOPLE.approver), ...slack.dmsTo(PEOPLE.requester)].filter((m) =>
+        allText(m.blocks).includes(id),
+      );
       const requestMessages = about.filter((m) => allText(m.blocks).includes('Approved by'));
       expect(requestMessages.length, `messages of ${id}`).toBeGreaterThanOrEqual(2);
       for (const m of requestMessages) {
         expect(allText(m.blocks)).toMatch(i % 2 === 0 ? /revoked by/ : /expired/);
         expect(allText(m.blocks)).not.toContain('review.approve');
       }
-      const approverCards = await sql`select count(*)::int as n from slack_messages where request_id = ${id} and role = 'approver'`;
+      const approverCards =
+        await sql`select count(*)::int as n from slack_messages where request_id = ${id} and role = 'approver'`;
       expect(approverCards[0]!.n).toBe(1);
       // The requester heard of the approval and of the end: at least once each (delivery is at least
       // once, ADR 0002: a notice Slack took in the instant before a kill is sent again).
-      const notices = slack.dmsTo(PEOPLE.requester).filter((m) => allText(m.blocks).includes(id) && !allText(m.blocks).includes('Approved by') && !m.text.includes('is ready'));
+      const notices = slack
+        .dmsTo(PEOPLE.requester)
+        .filter(
+          (m) =>
+            allText(m.blocks).includes(id) &&
+            !allText(m.blocks).includes('Approved by') &&
+            !m.text.includes('is ready'),
+        );
       expect(notices.length, `notices of ${id}`).toBeGreaterThanOrEqual(2);
       repeated.notices += notices.length - 2;
       // "Access ready" is owed until Slack takes it: never lost to a kill, at worst sent twice.
-      const ready = slack.dmsTo(PEOPLE.requester).filter((m) => m.text.includes('is ready') && m.text.includes(id)).length;
+      const ready = slack
+        .dmsTo(PEOPLE.requester)
+        .filter((m) => m.text.includes('is ready') && m.text.includes(id)).length;
       expect(ready, `"access ready" DMs of ${id}`).toBeGreaterThanOrEqual(1);
       repeated.ready += ready - 1;
     }
@@ -263,11 +307,19 @@ describe('a target that is down for a while', () => {
     const id = await submit(100);
     await approve(100, id).catch(() => undefined); // approved; the activation it waits for cannot come
     const [grant] = await sql`select id from grants where request_id = ${id}`;
-    await waitFor(async () => (await sql`select attempts from grant_targets where grant_id = ${grant!.id}`)[0]!.attempts >= 1, 5000, 'a failed attempt');
+    await waitFor(
+      async () => (await sql`select attempts from grant_targets where grant_id = ${grant!.id}`)[0]!.attempts >= 1,
+      5000,
+      'a failed attempt',
+    );
     expect(target.count('grant.activated', grant!.id as string)).toBe(0);
     target.down = false;
     await retryNow();
-    await until(() => target.count('grant.activated', grant!.id as string) === 1, 8000, 'the activation once the target is back');
+    await until(
+      () => target.count('grant.activated', grant!.id as string) === 1,
+      8000,
+      'the activation once the target is back',
+    );
 
     target.down = true;
     const refused = target.refused;
@@ -278,10 +330,20 @@ describe('a target that is down for a while', () => {
     await retryNow();
     await until(() => !target.present().has(`${grant!.id}/app-1`), 8000, 'the removal once the target is back');
     // The audit row follows the target's answer (same transaction as the target's status).
-    await waitFor(async () => (await sql`select 1 from grant_targets where grant_id = ${grant!.id} and status = 'removed'`).length === 1, 5000, 'the removal recorded');
-    const actions = (await sql`select action from audit_events where request_id = ${id} order by id`).map((r) => r.action as string);
+    await waitFor(
+      async () =>
+        (await sql`select 1 from grant_targets where grant_id = ${grant!.id} and status = 'removed'`).length === 1,
+      5000,
+      'the removal recorded',
+    );
+    const actions = (await sql`select action from audit_events where request_id = ${id} order by id`).map(
+      (r) => r.action as string,
+    );
     expect(actions.filter((a) => a === 'grant.provision_attempt_failed').length).toBeGreaterThanOrEqual(1);
     expect(actions.filter((a) => a === 'grant.deprovision_attempt_failed').length).toBeGreaterThanOrEqual(1);
-    expect(actions.filter((a) => a === 'grant.provisioned' || a === 'grant.deprovisioned')).toEqual(['grant.provisioned', 'grant.deprovisioned']);
+    expect(actions.filter((a) => a === 'grant.provisioned' || a === 'grant.deprovisioned')).toEqual([
+      'grant.provisioned',
+      'grant.deprovisioned',
+    ]);
   }, 40_000);
 });

@@ -34,7 +34,15 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'access-dbdown-'));
   writeFileSync(join(dir, 'access.yml'), ACCESS_FILE);
   bot = await startBotProcess({
-    env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, DATABASE_URL: pg.url, ACCESS_CONFIG: join(dir, 'access.yml'), EXPIRY_INTERVAL_SECONDS: '1', OUTBOX_LEASE_SECONDS: '5' },
+    env: {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      DATABASE_URL: pg.url,
+      ACCESS_CONFIG: join(dir, 'access.yml'),
+      EXPIRY_INTERVAL_SECONDS: '1',
+      OUTBOX_LEASE_SECONDS: '5',
+    },
   });
   driver = new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack });
   // The test's own connection; it reconnects by itself once the server is back.
@@ -71,7 +79,9 @@ async function health(): Promise<{ status: number; ms: number }> {
 }
 
 const counts = async () =>
-  (await sql`select (select count(*)::int from access_requests) as requests, (select count(*)::int from audit_events) as audit, (select count(*)::int from outbox) as outbox, (select count(*)::int from grants) as grants`)[0]!;
+  (
+    await sql`select (select count(*)::int from access_requests) as requests, (select count(*)::int from audit_events) as audit, (select count(*)::int from outbox) as outbox, (select count(*)::int from grants) as grants`
+  )[0]!;
 
 describe('the database goes away and comes back', () => {
   it('people are told to try again, /healthz says 503 while /livez says 200, and the bot recovers by itself', async () => {
@@ -79,7 +89,11 @@ describe('the database goes away and comes back', () => {
     onTestFailed(() => console.log(`bot output:\n${bot.output.slice(-40).join('\n')}`));
     // Working before: one request goes through.
     const modal = await openRequestModal(PEOPLE.requester);
-    await driver.submitView(PEOPLE.requester, modal.id, { 'request.resources': ['prod-db'], 'request.duration': '60', 'request.justification': 'DB-1: before the outage' });
+    await driver.submitView(PEOPLE.requester, modal.id, {
+      'request.resources': ['prod-db'],
+      'request.duration': '60',
+      'request.justification': 'DB-1: before the outage',
+    });
     await until(() => slack.dmsTo(PEOPLE.approver).length > 0, 5000, "the approver's message");
     const before = await counts();
     // A form opened before the outage and submitted during it.
@@ -92,7 +106,11 @@ describe('the database goes away and comes back', () => {
       expect(down.ms).toBeLessThan(3000);
       expect(await replyTo(() => driver.command(PEOPLE.requester, '/access', 'request'))).toBe(TRY_AGAIN);
       expect(await replyTo(() => driver.command(PEOPLE.requester, '/access', 'list'))).toBe(TRY_AGAIN);
-      const res = await driver.submitView(PEOPLE.requester, pendingForm.id, { 'request.resources': ['prod-db'], 'request.duration': '60', 'request.justification': 'DB-2: during the outage' });
+      const res = await driver.submitView(PEOPLE.requester, pendingForm.id, {
+        'request.resources': ['prod-db'],
+        'request.duration': '60',
+        'request.justification': 'DB-2: during the outage',
+      });
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.json)).toContain(TRY_AGAIN);
       // The process is still there, answering: the liveness probe's route says so (a restart would not help).
@@ -110,25 +128,47 @@ describe('the database goes away and comes back', () => {
     }
     expect(await counts()).toEqual(before);
     const after = await openRequestModal(PEOPLE.requester);
-    const res = await driver.submitView(PEOPLE.requester, after.id, { 'request.resources': ['prod-db'], 'request.duration': '60', 'request.justification': 'DB-3: after the outage' });
+    const res = await driver.submitView(PEOPLE.requester, after.id, {
+      'request.resources': ['prod-db'],
+      'request.duration': '60',
+      'request.justification': 'DB-3: after the outage',
+    });
     expect(res.json?.response_action).toBe('update');
     expect(JSON.stringify(res.json)).not.toContain(TRY_AGAIN);
     const [created] = await sql`select id from access_requests where justification like 'DB-3%'`;
-    const approverDm = await until(() => slack.dmsTo(PEOPLE.approver).find((m) => JSON.stringify(m.blocks).includes(created!.id as string)), 5000, 'the new request reaching the approver');
+    const approverDm = await until(
+      () => slack.dmsTo(PEOPLE.approver).find((m) => JSON.stringify(m.blocks).includes(created!.id as string)),
+      5000,
+      'the new request reaching the approver',
+    );
     await driver.clickButton(PEOPLE.approver, approverDm, 'review.approve');
     const tuning = await until(() => slack.topView(PEOPLE.approver), 3000, 'the tuning modal');
     await driver.submitView(PEOPLE.approver, tuning.id, {});
-    await waitFor(async () => (await sql`select status from access_requests where id = ${created!.id}`)[0]?.status === 'active', 5000, 'the approval');
+    await waitFor(
+      async () => (await sql`select status from access_requests where id = ${created!.id}`)[0]?.status === 'active',
+      5000,
+      'the approval',
+    );
 
     // Nothing half-written: every request has its audit row and its announcement, every approval its
     // grant, the outbox drains, and the hash chain is whole.
-    expect(await sql`select r.id from access_requests r where not exists (select 1 from audit_events a where a.request_id = r.id and a.action = 'request.created')`).toHaveLength(0);
-    expect(await sql`select r.id from access_requests r where not exists (select 1 from outbox o where o.request_id = r.id and o.topic = 'request.created')`).toHaveLength(0);
-    expect(await sql`select r.id from access_requests r where r.status = 'active' and not exists (select 1 from grants g where g.request_id = r.id)`).toHaveLength(0);
+    expect(
+      await sql`select r.id from access_requests r where not exists (select 1 from audit_events a where a.request_id = r.id and a.action = 'request.created')`,
+    ).toHaveLength(0);
+    expect(
+      await sql`select r.id from access_requests r where not exists (select 1 from outbox o where o.request_id = r.id and o.topic = 'request.created')`,
+    ).toHaveLength(0);
+    expect(
+      await sql`select r.id from access_requests r where r.status = 'active' and not exists (select 1 from grants g where g.request_id = r.id)`,
+    ).toHaveLength(0);
     expect(await sql`select id from access_requests where justification like 'DB-2%'`).toHaveLength(0);
     // An item the outbox had claimed when the database went away could not be released (its retry was
     // a write to the database that was gone): it waits out its lease (5 s here, 60 s by default) first.
-    await waitFor(async () => (await sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n === 0, 20_000, 'the outbox to drain');
+    await waitFor(
+      async () => (await sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n === 0,
+      20_000,
+      'the outbox to drain',
+    );
     const chain = await openDatabase({ url: pg.url });
     try {
       expect((await verifyAuditChain(chain.db)).ok).toBe(true);

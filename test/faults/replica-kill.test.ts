@@ -14,7 +14,12 @@ import { allText } from '../support/journey-steps.js';
 import { faultSeed, prng, sleep } from '../support/seeded-random.js';
 import { waitFor } from '../support/wait.js';
 import { GROUPS, PEOPLE, USERS } from '../support/workspace.js';
-import { startWebhookTarget, WEBHOOK_SECRET, type HeldDelivery, type WebhookTarget } from '../support/webhook-target.js';
+import {
+  startWebhookTarget,
+  WEBHOOK_SECRET,
+  type HeldDelivery,
+  type WebhookTarget,
+} from '../support/webhook-target.js';
 
 /**
  * Three replicas of the bot on one PostgreSQL database, Slack's requests spread over them in turn (as a
@@ -66,7 +71,10 @@ beforeAll(async () => {
   targetPort = Number(new URL(target.url).port);
   sql = postgres(db.url, { onnotice: () => {}, max: 2 });
   const dir = mkdtempSync(join(tmpdir(), 'access-replicas-'));
-  const resources = [0, 1, 2].map((n) => `  - name: app-${n}\n    type: generic\n    tags: [apps]\n    provisioner: { type: webhook, url: "${target.url}", secret: "env:HOOK_SECRET" }`);
+  const resources = [0, 1, 2].map(
+    (n) =>
+      `  - name: app-${n}\n    type: generic\n    tags: [apps]\n    provisioner: { type: webhook, url: "${target.url}", secret: "env:HOOK_SECRET" }`,
+  );
   writeFileSync(
     join(dir, 'access.yml'),
     `resources:\n${resources.join('\n')}\nflows:\n  - name: apps\n    resources: { tags: [apps] }\n    requesters: { users: [${PEOPLE.requester}] }\n    approvers: { users: [${PEOPLE.approver}] }\n    max_duration: 8h\n`,
@@ -86,7 +94,13 @@ beforeAll(async () => {
   for (let index = 0; index < REPLICAS; index++) {
     const port = await freePort();
     const bot = await startBotProcess({ env, port });
-    replicas.push({ index, port, bot, restarting: null, driver: new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack }) });
+    replicas.push({
+      index,
+      port,
+      bot,
+      restarting: null,
+      driver: new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack }),
+    });
   }
 }, 90_000);
 
@@ -132,7 +146,11 @@ async function killHolder(held: HeldDelivery, why: string) {
   await restarts();
   if (!held.aborted) {
     const live = replicas.filter((r) => r.bot);
-    const pid = await pidOfConnection(held.remotePort, targetPort, live.map((r) => r.bot!.pid));
+    const pid = await pidOfConnection(
+      held.remotePort,
+      targetPort,
+      live.map((r) => r.bot!.pid),
+    );
     const holder = live.find((r) => r.bot!.pid === pid);
     if (!holder) throw new Error(`no replica holds the connection from port ${held.remotePort} (${why})`);
     await kill(holder, why);
@@ -149,8 +167,13 @@ function holdFirst(match: (d: { type: string; requestId: string }) => boolean) {
 }
 
 const justification = (i: number) => `RK-${i}: replica kill test`;
-const requestOf = async (i: number) => (await sql`select id, status from access_requests where justification = ${justification(i)}`)[0] as { id: string; status: string } | undefined;
-const approverDm = (id: string) => slack.dmsTo(PEOPLE.approver).find((m) => JSON.stringify(m.blocks).includes(id) && JSON.stringify(m.blocks).includes('review.approve'));
+const requestOf = async (i: number) =>
+  (await sql`select id, status from access_requests where justification = ${justification(i)}`)[0] as
+    { id: string; status: string } | undefined;
+const approverDm = (id: string) =>
+  slack
+    .dmsTo(PEOPLE.approver)
+    .find((m) => JSON.stringify(m.blocks).includes(id) && JSON.stringify(m.blocks).includes('review.approve'));
 
 /** The requester asks; a request that reached a dying replica is asked again, through the next one. */
 async function submit(i: number): Promise<string> {
@@ -158,11 +181,17 @@ async function submit(i: number): Promise<string> {
     const existing = await requestOf(i);
     if (existing) return existing.id;
     slack.clearViews(PEOPLE.requester);
-    await nextReplica().driver.command(PEOPLE.requester, '/access', 'request').catch(() => undefined);
+    await nextReplica()
+      .driver.command(PEOPLE.requester, '/access', 'request')
+      .catch(() => undefined);
     const modal = await until(() => slack.topView(PEOPLE.requester), 5000, 'the request modal').catch(() => null);
     if (!modal) continue;
     await nextReplica()
-      .driver.submitView(PEOPLE.requester, modal.id, { 'request.resources': [`app-${i % 3}`], 'request.duration': '60', 'request.justification': justification(i) })
+      .driver.submitView(PEOPLE.requester, modal.id, {
+        'request.resources': [`app-${i % 3}`],
+        'request.duration': '60',
+        'request.justification': justification(i),
+      })
       .catch(() => undefined);
   }
   throw new Error(`lifecycle ${i}: the request never went in`);
@@ -175,7 +204,9 @@ async function approve(i: number, id: string) {
     if ((await requestOf(i))?.status !== 'pending') return;
     const dm = await until(() => approverDm(id), 10_000, `the approver's message about ${id}`);
     slack.clearViews(PEOPLE.approver);
-    await nextReplica().driver.clickButton(PEOPLE.approver, { channel: dm.channel, ts: dm.ts }, 'review.approve').catch(() => undefined);
+    await nextReplica()
+      .driver.clickButton(PEOPLE.approver, { channel: dm.channel, ts: dm.ts }, 'review.approve')
+      .catch(() => undefined);
     const modal = await until(() => slack.topView(PEOPLE.approver), 5000, 'the tuning modal').catch(() => null);
     if (!modal) continue;
     const replica = nextReplica();
@@ -190,12 +221,14 @@ async function approve(i: number, id: string) {
     }
     await sent;
   }
-  if ((await requestOf(i))?.status !== 'active') throw new Error(`lifecycle ${i}: never approved\n${await diagnose(id)}`);
+  if ((await requestOf(i))?.status !== 'active')
+    throw new Error(`lifecycle ${i}: never approved\n${await diagnose(id)}`);
 }
 
 /** What the database says about unfinished requests, for a failure message. */
 async function diagnose(id?: string) {
-  const rows = await sql`select r.id, r.justification, r.status, g.status as grant, (select json_agg(t.status) from grant_targets t where t.grant_id = g.id) as targets,
+  const rows =
+    await sql`select r.id, r.justification, r.status, g.status as grant, (select json_agg(t.status) from grant_targets t where t.grant_id = g.id) as targets,
     (select json_agg(a.action order by a.id) from audit_events a where a.request_id = r.id) as audit,
     (select json_agg(json_build_object('topic', o.topic, 'done', o.done_at is not null, 'attempts', o.attempts, 'err', o.last_error) order by o.id) from outbox o where o.request_id = r.id) as outbox
     from access_requests r left join grants g on g.request_id = r.id where ${id ? sql`r.id = ${id}` : sql`r.status <> 'expired'`}`;
@@ -209,31 +242,49 @@ async function converged(what: string, query: () => Promise<boolean>) {
 
 describe(`${REPLICAS} replicas on one database, one killed at a time`, () => {
   it(`provision and remove each of ${LIFECYCLES} grants exactly once, and every message ends in the final state`, async () => {
-    process.stderr.write(`[replica kill] FAULT_SEED=${SEED}: random kill after approving #${randomProvision}, held provisioning #${heldProvision}, held removal #${heldExpiry}, random kill ${randomExpiryMs} ms into the expiry window\n`);
+    process.stderr.write(
+      `[replica kill] FAULT_SEED=${SEED}: random kill after approving #${randomProvision}, held provisioning #${heldProvision}, held removal #${heldExpiry}, random kill ${randomExpiryMs} ms into the expiry window\n`,
+    );
     const ids: string[] = [];
     for (let i = 0; i < LIFECYCLES; i++) ids.push(await submit(i));
     // Every request's messages out first: the kills are meant for provisioning and expiry.
-    await converged('the request messages sent', async () => (await sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n === 0);
+    await converged(
+      'the request messages sent',
+      async () => (await sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n === 0,
+    );
 
     // Provisioning: every approval through the replicas in turn; two of them lose a replica.
     for (let i = 0; i < LIFECYCLES; i++) {
       if (i === heldProvision) holdFirst((d) => d.type === 'grant.activated' && d.requestId === ids[i]);
       await approve(i, ids[i]!);
       if (i === heldProvision) {
-        const held = await until(() => target.held.find((h) => h.delivery.requestId === ids[i]), 20_000, `the held provisioning of ${ids[i]}`);
+        const held = await until(
+          () => target.held.find((h) => h.delivery.requestId === ids[i]),
+          20_000,
+          `the held provisioning of ${ids[i]}`,
+        );
         target.hold = null;
         await killHolder(held, `while provisioning ${ids[i]}`);
       }
     }
-    await converged('every grant provisioned', async () => (await sql`select count(*)::int as n from grant_targets where status = 'active'`)[0]!.n === LIFECYCLES);
+    await converged(
+      'every grant provisioned',
+      async () =>
+        (await sql`select count(*)::int as n from grant_targets where status = 'active'`)[0]!.n === LIFECYCLES,
+    );
 
     // Expiry: every grant ends within the next ~2.5 s; the expiry job runs every second on each replica.
     await restarts();
     holdFirst((d) => d.type === 'grant.revoked' && d.requestId === ids[heldExpiry]);
-    for (const id of ids) await sql`update grants set expires_at = now() + make_interval(secs => ${0.3 + random() * 2}) where request_id = ${id}`;
+    for (const id of ids)
+      await sql`update grants set expires_at = now() + make_interval(secs => ${0.3 + random() * 2}) where request_id = ${id}`;
     await sleep(randomExpiryMs);
     await kill(replicas[Math.floor(random() * REPLICAS)]!, 'in the expiry window');
-    const held = await until(() => target.held.find((h) => h.delivery.requestId === ids[heldExpiry]), 30_000, `the held removal of ${ids[heldExpiry]}`);
+    const held = await until(
+      () => target.held.find((h) => h.delivery.requestId === ids[heldExpiry]),
+      30_000,
+      `the held removal of ${ids[heldExpiry]}`,
+    );
     target.hold = null;
     await killHolder(held, `while removing ${ids[heldExpiry]}`);
     await restarts();
@@ -255,12 +306,23 @@ describe(`${REPLICAS} replicas on one database, one killed at a time`, () => {
     expect(requests.every((r) => r.n === 1)).toBe(true);
     const grants = await sql`select id, request_id from grants`;
     expect(grants).toHaveLength(LIFECYCLES);
-    const audit = await sql`select request_id, action, count(*)::int as n from audit_events group by request_id, action`;
+    const audit =
+      await sql`select request_id, action, count(*)::int as n from audit_events group by request_id, action`;
     for (const [i, id] of ids.entries()) {
-      const actions = Object.fromEntries(audit.filter((a) => a.request_id === id).map((a) => [a.action as string, a.n as number]));
-      const expected = ['request.created', 'request.approved', 'grant.provisioned', 'grant.expired', 'grant.deprovisioned'];
+      const actions = Object.fromEntries(
+        audit.filter((a) => a.request_id === id).map((a) => [a.action as string, a.n as number]),
+      );
+      const expected = [
+        'request.created',
+        'request.approved',
+        'grant.provisioned',
+        'grant.expired',
+        'grant.deprovisioned',
+      ];
       if (!expected.every((a) => actions[a] === 1) || !Object.values(actions).every((n) => n === 1)) {
-        expect.fail(`lifecycle ${i}: expected one audit row each of ${expected.join(', ')}, got ${JSON.stringify(actions)}\n${await diagnose(id)}`);
+        expect.fail(
+          `lifecycle ${i}: expected one audit row each of ${expected.join(', ')}, got ${JSON.stringify(actions)}\n${await diagnose(id)}`,
+        );
       }
     }
     const chain = await openDatabase({ url: db.url });
@@ -282,7 +344,11 @@ describe(`${REPLICAS} replicas on one database, one killed at a time`, () => {
     // No stale message: every message stored for a request shows it expired, with no button left.
     const messages = await sql`select request_id, role, channel, ts from slack_messages`;
     expect(messages.length).toBeGreaterThanOrEqual(2 * LIFECYCLES);
-    for (const id of ids) expect(messages.filter((m) => m.request_id === id && m.role === 'approver'), `approver cards of ${id}`).toHaveLength(1);
+    for (const id of ids)
+      expect(
+        messages.filter((m) => m.request_id === id && m.role === 'approver'),
+        `approver cards of ${id}`,
+      ).toHaveLength(1);
     for (const m of messages) {
       const shown = slack.message(m.channel as string, m.ts as string);
       const text = allText(shown?.blocks);

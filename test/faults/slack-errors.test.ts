@@ -47,7 +47,11 @@ describe('Slack rate limits and errors', () => {
     const ids: string[] = [];
     for (let i = 0; i < REQUESTS; i++) {
       injectFaults(i);
-      const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: `FLT-${i}: faults` });
+      const [id] = await requestAccess(h, PEOPLE.requester, {
+        resources: ['prod-db'],
+        duration: '60',
+        justification: `FLT-${i}: faults`,
+      });
       ids.push(id!);
     }
     await deliverEverything();
@@ -82,7 +86,11 @@ describe('Slack rate limits and errors', () => {
   it("a 429's Retry-After is honoured before the call is made again", async () => {
     h.slack.clearCalls();
     h.slack.failNext('chat.postMessage', { status: 429, retryAfterSec: 1 }, 1);
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'FLT-retry-after' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'FLT-retry-after',
+    });
     await deliverEverything();
     const posts = h.slack.calls('chat.postMessage');
     const limited = posts.findIndex((c) => c.error === 'ratelimited');

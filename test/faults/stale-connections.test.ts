@@ -35,9 +35,13 @@ describe('a pool whose connections all died at once', () => {
       await Promise.all(Array.from({ length: 10 }, () => database.db.execute(sql`select pg_sleep(0.01)`)));
       await killPool();
       const reads = Array.from({ length: 10 }, (_, i) => database.db.execute(sql`select ${i}::int as n`));
-      const writes = Array.from({ length: 3 }, () => database.db.transaction(async (tx) => tx.execute(sql`select 1 as one`)));
+      const writes = Array.from({ length: 3 }, () =>
+        database.db.transaction(async (tx) => tx.execute(sql`select 1 as one`)),
+      );
       const answers = await Promise.allSettled([...reads, ...writes]);
-      expect(answers.filter((a) => a.status === 'rejected').map((a) => String((a as PromiseRejectedResult).reason))).toEqual([]);
+      expect(
+        answers.filter((a) => a.status === 'rejected').map((a) => String((a as PromiseRejectedResult).reason)),
+      ).toEqual([]);
     }
   });
 });

@@ -8,7 +8,14 @@ import { parsePlace } from '../../src/slack/home/listeners.js';
 import { tuningBlock } from '../../src/slack/ids.js';
 import { readRequestSubmission } from '../../src/slack/request/listeners.js';
 import { readTuning } from '../../src/slack/review/read-tuning.js';
-import { isRequestId, minutesValue, parseRequestRef, selectedValue, selectedValues, textValue } from '../../src/slack/state.js';
+import {
+  isRequestId,
+  minutesValue,
+  parseRequestRef,
+  selectedValue,
+  selectedValues,
+  textValue,
+} from '../../src/slack/state.js';
 import { ACTIONS, BLOCKS, junkString, stateValues } from './arbitraries.js';
 import { ACCESS_FILE } from '../support/workspace.js';
 
@@ -68,7 +75,8 @@ describe(`Slack state readers under ${RUNS} random payloads each`, () => {
         expect(new Set(read.grants.map((g) => g.resource)).size).toBe(read.grants.length);
         expect(Object.keys(read.errors).every((k) => k.startsWith('tune.'))).toBe(true);
         for (const g of read.grants) {
-          if (g.type === 'ssh' && !read.errors[tuningBlock(g.resource, 'login')]) expect(g.loginUsers.every((u) => /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/.test(u))).toBe(true);
+          if (g.type === 'ssh' && !read.errors[tuningBlock(g.resource, 'login')])
+            expect(g.loginUsers.every((u) => /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/.test(u))).toBe(true);
           if (g.type === 'database') expect(['read-only', 'read-write']).toContain(g.access);
         }
       }),
@@ -93,13 +101,20 @@ describe(`Slack state readers under ${RUNS} random payloads each`, () => {
 
   it('private_metadata, request ids and App Home places', () => {
     fc.assert(
-      fc.property(fc.oneof(junkString, fc.json(), fc.anything().map((a) => JSON.stringify(a) ?? '')), (text) => {
-        const ref = parseRequestRef(text);
-        expect(ref === null || isRequestId(ref)).toBe(true);
-        const place = parsePlace(text);
-        expect(['mine', 'flows', 'resources']).toContain(place.tab);
-        expect(Number.isInteger(place.page) && place.page >= 0).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          junkString,
+          fc.json(),
+          fc.anything().map((a) => JSON.stringify(a) ?? ''),
+        ),
+        (text) => {
+          const ref = parseRequestRef(text);
+          expect(ref === null || isRequestId(ref)).toBe(true);
+          const place = parsePlace(text);
+          expect(['mine', 'flows', 'resources']).toContain(place.tab);
+          expect(Number.isInteger(place.page) && place.page >= 0).toBe(true);
+        },
+      ),
       opts,
     );
   });
@@ -107,17 +122,42 @@ describe(`Slack state readers under ${RUNS} random payloads each`, () => {
 
 /** The sample file as data, with one value somewhere replaced by anything. */
 const base = JSON.parse(JSON.stringify((await import('yaml')).parse(ACCESS_FILE))) as Record<string, unknown>;
-const mutated = fc.tuple(fc.array(fc.oneof(fc.constantFrom('resources', 'flows', 'name', 'type', 'tags', 'requesters', 'approvers', 'max_duration', 'users', 'groups', 'justification', 'provisioner', 'lifecycle'), fc.nat(3)), { minLength: 1, maxLength: 4 }), fc.anything()).map(([path, value]) => {
-  const copy = structuredClone(base);
-  let at: Record<string | number, unknown> = copy;
-  for (const key of path.slice(0, -1)) {
-    const next = at[key];
-    if (!next || typeof next !== 'object') break;
-    at = next as Record<string | number, unknown>;
-  }
-  at[path.at(-1)!] = value;
-  return stringify(copy);
-});
+const mutated = fc
+  .tuple(
+    fc.array(
+      fc.oneof(
+        fc.constantFrom(
+          'resources',
+          'flows',
+          'name',
+          'type',
+          'tags',
+          'requesters',
+          'approvers',
+          'max_duration',
+          'users',
+          'groups',
+          'justification',
+          'provisioner',
+          'lifecycle',
+        ),
+        fc.nat(3),
+      ),
+      { minLength: 1, maxLength: 4 },
+    ),
+    fc.anything(),
+  )
+  .map(([path, value]) => {
+    const copy = structuredClone(base);
+    let at: Record<string | number, unknown> = copy;
+    for (const key of path.slice(0, -1)) {
+      const next = at[key];
+      if (!next || typeof next !== 'object') break;
+      at = next as Record<string | number, unknown>;
+    }
+    at[path.at(-1)!] = value;
+    return stringify(copy);
+  });
 
 describe(`ACCESS_CONFIG loader under ${RUNS} random files each`, () => {
   const loads = (text: string) => {
@@ -130,6 +170,13 @@ describe(`ACCESS_CONFIG loader under ${RUNS} random files each`, () => {
     }
   };
   it('random text', () => fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 500 }), loads), opts));
-  it('random YAML documents', () => fc.assert(fc.property(fc.anything().map((a) => stringify(a)), loads), opts));
+  it('random YAML documents', () =>
+    fc.assert(
+      fc.property(
+        fc.anything().map((a) => stringify(a)),
+        loads,
+      ),
+      opts,
+    ));
   it('the sample file with one value replaced by anything', () => fc.assert(fc.property(mutated, loads), opts));
 });

@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../../src/sandbox/slack-double/driver.js';
-import { blockActionsPayload, blockSuggestionPayload, nowTs, viewSubmissionPayload } from '../../src/sandbox/slack-double/payloads.js';
+import {
+  blockActionsPayload,
+  blockSuggestionPayload,
+  nowTs,
+  viewSubmissionPayload,
+} from '../../src/sandbox/slack-double/payloads.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { requestAccess } from '../support/journey-steps.js';
 import { PEOPLE } from '../support/workspace.js';
@@ -22,22 +27,40 @@ let realRequest: string;
 beforeAll(async () => {
   h = await startHarness();
   // One real pending request, so forged ids sometimes name something that exists.
-  [realRequest] = (await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'FUZZ: real' })) as [string];
+  [realRequest] = (await requestAccess(h, PEOPLE.requester, {
+    resources: ['prod-db'],
+    duration: '60',
+    justification: 'FUZZ: real',
+  })) as [string];
 });
 afterAll(async () => {
   await h?.stop();
 });
 
 const form = 'application/x-www-form-urlencoded';
-const person = fc.constantFrom(PEOPLE.requester, PEOPLE.other, PEOPLE.guest, PEOPLE.approver, 'U0NOBODY', 'W0ENTERPRISE');
+const person = fc.constantFrom(
+  PEOPLE.requester,
+  PEOPLE.other,
+  PEOPLE.guest,
+  PEOPLE.approver,
+  'U0NOBODY',
+  'W0ENTERPRISE',
+);
 /** People with no authority over the real request (its requester may cancel it, its approver decide it). */
 const outsider = fc.constantFrom(PEOPLE.other, PEOPLE.guest, PEOPLE.supporter, 'U0NOBODY', 'W0ENTERPRISE');
-const requestId = fc.oneof(junkString, fc.constant('req_abcdef123456'), fc.constant('req_'), fc.stringMatching(/^req_[0-9a-z]{6,20}$/));
-const send = (payload: Record<string, unknown>) => h.driver.raw(`payload=${encodeURIComponent(JSON.stringify(payload))}`, form);
+const requestId = fc.oneof(
+  junkString,
+  fc.constant('req_abcdef123456'),
+  fc.constant('req_'),
+  fc.stringMatching(/^req_[0-9a-z]{6,20}$/),
+);
+const send = (payload: Record<string, unknown>) =>
+  h.driver.raw(`payload=${encodeURIComponent(JSON.stringify(payload))}`, form);
 
 /** Everything the bot keeps, except where people last were in App Home. */
 async function written() {
-  const [r] = await h.sql`select (select count(*)::int from access_requests) as requests, (select count(*)::int from grants) as grants, (select count(*)::int from approvals) as approvals,
+  const [r] =
+    await h.sql`select (select count(*)::int from access_requests) as requests, (select count(*)::int from grants) as grants, (select count(*)::int from approvals) as approvals,
     (select count(*)::int from audit_events) as audit, (select count(*)::int from outbox) as outbox, (select count(*)::int from flows) as flows, (select count(*)::int from resources) as resources,
     (select count(*)::int from api_keys) as api_keys, (select count(*)::int from ssh_keys) as ssh_keys, (select status from access_requests where id = ${realRequest}) as real`;
   return r;
@@ -51,7 +74,25 @@ describe(`well-signed nonsense through the bot, ${RUNS} cases per property`, () 
     const before = await written();
     const text = fc.oneof(
       junkString,
-      fc.tuple(fc.constantFrom('request', 'list', 'pending', 'revoke', 'audit', 'apikey', 'ssh-key', 'help', 'REVOKE', 'cancel', 'extend', 'nudge'), fc.array(fc.oneof(junkString, requestId), { maxLength: 3 })).map(([sub, args]) => [sub, ...args].join(' ')),
+      fc
+        .tuple(
+          fc.constantFrom(
+            'request',
+            'list',
+            'pending',
+            'revoke',
+            'audit',
+            'apikey',
+            'ssh-key',
+            'help',
+            'REVOKE',
+            'cancel',
+            'extend',
+            'nudge',
+          ),
+          fc.array(fc.oneof(junkString, requestId), { maxLength: 3 }),
+        )
+        .map(([sub, args]) => [sub, ...args].join(' ')),
     );
     await fc.assert(
       fc.asyncProperty(person, text, async (user, t) => {
@@ -63,7 +104,11 @@ describe(`well-signed nonsense through the bot, ${RUNS} cases per property`, () 
         expect(res.status).toBe(200);
         expect(res.timedOut).toBe(false);
         // The answer: an ephemeral sentence, or a modal (the request form, an audit view).
-        await until(() => h.slack.responses().length > replies || h.slack.calls('views.open').length > opened, 3000, `an answer to "/access ${t}"`);
+        await until(
+          () => h.slack.responses().length > replies || h.slack.calls('views.open').length > opened,
+          3000,
+          `an answer to "/access ${t}"`,
+        );
         const reply = h.slack.responses()[replies]?.body as { text?: string } | undefined;
         if (reply) {
           expect(reply.text?.trim()).toBeTruthy();
@@ -79,13 +124,53 @@ describe(`well-signed nonsense through the bot, ${RUNS} cases per property`, () 
   it('block_actions with any action id and value', async () => {
     const before = await written();
     // Ids the bot renders (Slack sends no others; an id no listener takes waits out Bolt's 3 s and gets 404).
-    const actionId = fc.constantFrom('review.approve', 'review.deny', 'review.revoke', 'request.open', 'request.cancel', 'request.nudge', 'request.release', 'request.extend', 'home.tab.flows', 'home.tab.resources', 'home.tab.mine', 'home.tab.x', 'home.page.next', 'home.page.prev', 'admin.flow.add', 'admin.resource.add', 'admin.flow.menu.flw_x', 'admin.resource.menu.res_x', 'breakglass.open', 'breakglass.acknowledge', 'audit.open_page');
-    const action = fc.record({ type: fc.constantFrom('button', 'overflow', 'static_select'), action_id: actionId, value: fc.oneof(requestId, fc.constant(realRequest)), selected_option: fc.record({ text: fc.constant({ type: 'plain_text', text: 'x' }), value: fc.oneof(junkString, requestId) }) }, { requiredKeys: ['type', 'action_id'] });
+    const actionId = fc.constantFrom(
+      'review.approve',
+      'review.deny',
+      'review.revoke',
+      'request.open',
+      'request.cancel',
+      'request.nudge',
+      'request.release',
+      'request.extend',
+      'home.tab.flows',
+      'home.tab.resources',
+      'home.tab.mine',
+      'home.tab.x',
+      'home.page.next',
+      'home.page.prev',
+      'admin.flow.add',
+      'admin.resource.add',
+      'admin.flow.menu.flw_x',
+      'admin.resource.menu.res_x',
+      'breakglass.open',
+      'breakglass.acknowledge',
+      'audit.open_page',
+    );
+    const action = fc.record(
+      {
+        type: fc.constantFrom('button', 'overflow', 'static_select'),
+        action_id: actionId,
+        value: fc.oneof(requestId, fc.constant(realRequest)),
+        selected_option: fc.record({
+          text: fc.constant({ type: 'plain_text', text: 'x' }),
+          value: fc.oneof(junkString, requestId),
+        }),
+      },
+      { requiredKeys: ['type', 'action_id'] },
+    );
     await fc.assert(
       fc.asyncProperty(outsider, action, async (user, a) => {
         counts.actions += 1;
         const dm = h.slack.dmsTo(PEOPLE.approver)[0]!;
-        const payload = blockActionsPayload(h.slack, { userId: user, apiAppId: h.slack.appId, surface: { kind: 'message', message: dm, values: {} }, action: { block_id: 'fuzz', action_ts: nowTs(), ...a }, triggerId: h.slack.issueTriggerId(user), responseUrl: h.slack.newResponseUrl({ channel: dm.channel, userId: user, messageTs: dm.ts }) });
+        const payload = blockActionsPayload(h.slack, {
+          userId: user,
+          apiAppId: h.slack.appId,
+          surface: { kind: 'message', message: dm, values: {} },
+          action: { block_id: 'fuzz', action_ts: nowTs(), ...a },
+          triggerId: h.slack.issueTriggerId(user),
+          responseUrl: h.slack.newResponseUrl({ channel: dm.channel, userId: user, messageTs: dm.ts }),
+        });
         const res = await send(payload);
         expect(res.status).toBe(200);
         h.slack.clearViews(user);
@@ -102,12 +187,33 @@ describe(`well-signed nonsense through the bot, ${RUNS} cases per property`, () 
     await h.driver.command(PEOPLE.requester, '/access', 'request');
     const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'a modal to forge from');
     const before = await written();
-    const callback = fc.constantFrom('request.submit', 'review.tuning', 'review.deny.submit', 'admin.flow.save', 'admin.resource.save', 'admin.delete.confirm', 'request.extend.submit', 'breakglass.submit');
-    const metadata = fc.oneof(junkString, fc.json(), requestId.map((id) => JSON.stringify({ requestId: id })), fc.constant(JSON.stringify({ requestId: realRequest })), fc.constant(JSON.stringify({ kind: 'flow', id: 'flw_x' })));
+    const callback = fc.constantFrom(
+      'request.submit',
+      'review.tuning',
+      'review.deny.submit',
+      'admin.flow.save',
+      'admin.resource.save',
+      'admin.delete.confirm',
+      'request.extend.submit',
+      'breakglass.submit',
+    );
+    const metadata = fc.oneof(
+      junkString,
+      fc.json(),
+      requestId.map((id) => JSON.stringify({ requestId: id })),
+      fc.constant(JSON.stringify({ requestId: realRequest })),
+      fc.constant(JSON.stringify({ kind: 'flow', id: 'flw_x' })),
+    );
     await fc.assert(
       fc.asyncProperty(outsider, callback, metadata, stateValues, async (user, callbackId, meta, values) => {
         counts.submissions += 1;
-        const payload = viewSubmissionPayload(h.slack, { userId: user, apiAppId: h.slack.appId, view: modal, values: {}, triggerId: h.slack.issueTriggerId(user) }) as { view: Record<string, unknown> };
+        const payload = viewSubmissionPayload(h.slack, {
+          userId: user,
+          apiAppId: h.slack.appId,
+          view: modal,
+          values: {},
+          triggerId: h.slack.issueTriggerId(user),
+        }) as { view: Record<string, unknown> };
         payload.view = { ...payload.view, callback_id: callbackId, private_metadata: meta, state: { values } };
         const res = await send(payload);
         expect(res.status).toBe(200);
@@ -123,12 +229,27 @@ describe(`well-signed nonsense through the bot, ${RUNS} cases per property`, () 
   it('block_suggestion with any query', async () => {
     const modal = h.slack.topView(PEOPLE.requester)!;
     await fc.assert(
-      fc.asyncProperty(person, fc.constantFrom('request.resources.select', 'admin.pick.resources', 'admin.pick.tags', 'admin.pick.groups'), junkString, async (user, actionId, query) => {
-        counts.suggestions += 1;
-        const res = await send(blockSuggestionPayload(h.slack, { userId: user, apiAppId: h.slack.appId, view: modal, values: {}, blockId: 'fuzz', actionId, query }));
-        expect(res.status).toBeLessThan(500);
-        if (res.status === 200 && res.text) expect(Array.isArray(res.json?.options)).toBe(true);
-      }),
+      fc.asyncProperty(
+        person,
+        fc.constantFrom('request.resources.select', 'admin.pick.resources', 'admin.pick.tags', 'admin.pick.groups'),
+        junkString,
+        async (user, actionId, query) => {
+          counts.suggestions += 1;
+          const res = await send(
+            blockSuggestionPayload(h.slack, {
+              userId: user,
+              apiAppId: h.slack.appId,
+              view: modal,
+              values: {},
+              blockId: 'fuzz',
+              actionId,
+              query,
+            }),
+          );
+          expect(res.status).toBeLessThan(500);
+          if (res.status === 200 && res.text) expect(Array.isArray(res.json?.options)).toBe(true);
+        },
+      ),
       opts,
     );
     expect(escaped()).toEqual([]);
@@ -139,7 +260,9 @@ describe(`well-signed nonsense through the bot, ${RUNS} cases per property`, () 
       kinds.set(key, (kinds.get(key) ?? 0) + 1);
     }
     process.stderr.write(`[fuzz] listener errors by kind ${JSON.stringify([...kinds])}\n`);
-    process.stderr.write(`[fuzz] cases ${JSON.stringify(counts)}, generic "something went wrong" answers ${counts.generic}, listener errors logged ${unexpected()}\n`);
+    process.stderr.write(
+      `[fuzz] cases ${JSON.stringify(counts)}, generic "something went wrong" answers ${counts.generic}, listener errors logged ${unexpected()}\n`,
+    );
     // Nonsense is refused with a sentence that says what to do, never the "something went wrong" of a bug.
     expect([...kinds]).toEqual([]);
     expect(counts.generic).toBe(0);

@@ -22,13 +22,22 @@ const form = 'application/x-www-form-urlencoded';
 const now = () => Math.floor(Date.now() / 1000);
 
 async function rows() {
-  const [r] = await h.sql`select (select count(*)::int from access_requests) as requests, (select count(*)::int from grants) as grants, (select count(*)::int from audit_events) as audit, (select count(*)::int from outbox) as outbox`;
+  const [r] =
+    await h.sql`select (select count(*)::int from access_requests) as requests, (select count(*)::int from grants) as grants, (select count(*)::int from audit_events) as audit, (select count(*)::int from outbox) as outbox`;
   return r;
 }
 
 function commandBody(userId: string, text: string) {
   return new URLSearchParams(
-    commandFields(h.slack, { userId, command: '/access', text, channelId: 'C0GENERAL', apiAppId: h.slack.appId, responseUrl: h.slack.newResponseUrl({ channel: 'C0GENERAL', userId }), triggerId: h.slack.issueTriggerId(userId) }),
+    commandFields(h.slack, {
+      userId,
+      command: '/access',
+      text,
+      channelId: 'C0GENERAL',
+      apiAppId: h.slack.appId,
+      responseUrl: h.slack.newResponseUrl({ channel: 'C0GENERAL', userId }),
+      triggerId: h.slack.issueTriggerId(userId),
+    }),
   ).toString();
 }
 
@@ -38,10 +47,22 @@ async function requestFormBody(justification: string) {
   await h.driver.command(PEOPLE.requester, '/access', 'request');
   const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
   const values = stateValuesOf(modal.blocks, {});
-  values['request.resources']!['request.resources.select'] = { type: 'multi_static_select', selected_options: [{ text: { type: 'plain_text', text: 'prod-db' }, value: 'prod-db' }] };
-  values['request.duration']!['request.duration.select'] = { type: 'static_select', selected_option: { text: { type: 'plain_text', text: '1 hour' }, value: '60' } };
+  values['request.resources']!['request.resources.select'] = {
+    type: 'multi_static_select',
+    selected_options: [{ text: { type: 'plain_text', text: 'prod-db' }, value: 'prod-db' }],
+  };
+  values['request.duration']!['request.duration.select'] = {
+    type: 'static_select',
+    selected_option: { text: { type: 'plain_text', text: '1 hour' }, value: '60' },
+  };
   values['request.justification']!['request.justification.input'] = { type: 'plain_text_input', value: justification };
-  const payload = viewSubmissionPayload(h.slack, { userId: PEOPLE.requester, apiAppId: h.slack.appId, view: modal, values, triggerId: h.slack.issueTriggerId(PEOPLE.requester) });
+  const payload = viewSubmissionPayload(h.slack, {
+    userId: PEOPLE.requester,
+    apiAppId: h.slack.appId,
+    view: modal,
+    values,
+    triggerId: h.slack.issueTriggerId(PEOPLE.requester),
+  });
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
@@ -54,7 +75,10 @@ describe('requests not signed by Slack', () => {
     const attempts = [
       h.driver.raw(body, form, { signature: null }),
       h.driver.raw(body, form, { timestamp: ts, signature: signSlackRequest('not-the-signing-secret', ts, body) }),
-      h.driver.raw(body, form, { timestamp: ts, signature: signSlackRequest(SIGNING_SECRET, ts, `${body}&text=revoke`) }),
+      h.driver.raw(body, form, {
+        timestamp: ts,
+        signature: signSlackRequest(SIGNING_SECRET, ts, `${body}&text=revoke`),
+      }),
       h.driver.raw(body, form, { timestamp: String(now() - 6 * 60) }),
       // Slack: "if the difference between now and the timestamp is more than five minutes, ignore it".
       h.driver.raw(body, form, { timestamp: String(now() + 10 * 60) }),
@@ -80,7 +104,11 @@ describe('replayed requests', () => {
   });
 
   it('a replayed Approve click is refused like any other duplicate, and a replayed revoke too', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'RPL-2: replay' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'RPL-2: replay',
+    });
     await approve(h, PEOPLE.approver, id!);
     const body = commandBody(PEOPLE.dba, `revoke ${id}`);
     const ts = String(now());
@@ -88,33 +116,63 @@ describe('replayed requests', () => {
     await until(() => h.slack.responses().some((r) => String(r.body.text).startsWith('Revoked')), 2000, 'the revoke');
     expect((await h.driver.raw(body, form, { timestamp: ts })).status).toBe(401);
     expect(await statusOf(h, id!)).toBe('revoked');
-    expect(await h.sql`select id from audit_events where request_id = ${id!} and action = 'grant.revoked'`).toHaveLength(1);
+    expect(
+      await h.sql`select id from audit_events where request_id = ${id!} and action = 'grant.revoked'`,
+    ).toHaveLength(1);
   });
 });
 
 describe('forged clicks', () => {
   it("an approver of one flow cannot decide another flow's request by changing the button's value", async () => {
     // The DB team approves support-prod only; staging-db requests go to Alex.
-    const [prod] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'FRG-1: prod' });
-    const [staging] = await requestAccess(h, PEOPLE.requester, { resources: ['staging-db'], duration: '30', justification: 'FRG-1: staging' });
+    const [prod] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'FRG-1: prod',
+    });
+    const [staging] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['staging-db'],
+      duration: '30',
+      justification: 'FRG-1: staging',
+    });
     const before = await rows();
     const res = await forgeClick(h, PEOPLE.dba, approverMessage(h, PEOPLE.dba, prod!), 'review.approve', staging!);
     expect(res.status).toBe(200);
-    await until(() => h.slack.responses().at(-1)?.body.text === 'Only an approver of this request can do that.', 2000, 'the refusal');
+    await until(
+      () => h.slack.responses().at(-1)?.body.text === 'Only an approver of this request can do that.',
+      2000,
+      'the refusal',
+    );
     expect(h.slack.topView(PEOPLE.dba)).toBeUndefined();
     expect(await statusOf(h, staging!)).toBe('pending');
     expect(await rows()).toEqual(before);
   });
 
   it('a guest clicking Revoke, and a non-approver clicking Deny, change nothing', async () => {
-    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'FRG-2: guest' });
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'FRG-2: guest',
+    });
     await approve(h, PEOPLE.approver, id!);
     const where = approverMessage(h, PEOPLE.approver, id!);
     await forgeClick(h, PEOPLE.guest, where, 'review.revoke', id!);
-    await until(() => String(h.slack.responses().at(-1)?.body.text).includes("Guests can't"), 2000, "the guest's refusal");
-    const [pending] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification: 'FRG-2: other' });
+    await until(
+      () => String(h.slack.responses().at(-1)?.body.text).includes("Guests can't"),
+      2000,
+      "the guest's refusal",
+    );
+    const [pending] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'FRG-2: other',
+    });
     await forgeClick(h, PEOPLE.other, approverMessage(h, PEOPLE.approver, pending!), 'review.deny', pending!);
-    await until(() => h.slack.responses().at(-1)?.body.text === 'Only an approver of this request can do that.', 2000, 'the refusal');
+    await until(
+      () => h.slack.responses().at(-1)?.body.text === 'Only an approver of this request can do that.',
+      2000,
+      'the refusal',
+    );
     expect(await statusOf(h, id!)).toBe('active');
     expect(await statusOf(h, pending!)).toBe('pending');
   });

@@ -39,7 +39,10 @@ function context(d: AwsDouble, overrides: Partial<GrantContext> = {}, roles = ['
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(Error);
   return err as Error;
 }
@@ -49,9 +52,17 @@ const aws = createAwsProvisioner({ pollIntervalMs: 1, maxAttempts: 1 });
 
 describe('aws provisioner', () => {
   let d: AwsDouble;
-  const mine = (arn: string) => ({ accountId: ACCOUNT, permissionSetArn: arn, principalType: 'USER' as const, principalId: RITA.userId });
+  const mine = (arn: string) => ({
+    accountId: ACCOUNT,
+    permissionSetArn: arn,
+    principalType: 'USER' as const,
+    principalId: RITA.userId,
+  });
   beforeEach(async () => {
-    d = await startAwsDouble({ accounts: [ACCOUNT], users: [RITA, { userName: 'bob', email: 'bob@example.com', userId: '9067-bob' }] });
+    d = await startAwsDouble({
+      accounts: [ACCOUNT],
+      users: [RITA, { userName: 'bob', email: 'bob@example.com', userId: '9067-bob' }],
+    });
   });
   afterEach(async () => d.stop());
 
@@ -63,16 +74,29 @@ describe('aws provisioner', () => {
     expect(describes).toHaveLength(4);
     expect(d.inProgress()).toBe(0);
     const lookup = d.requests.find((r) => r.target === 'AWSIdentityStore.GetUserId')!;
-    expect(lookup.input).toEqual({ IdentityStoreId: d.identityStoreId, AlternateIdentifier: { UniqueAttribute: { AttributePath: 'emails.value', AttributeValue: RITA.email } } });
-    expect(result.state).toEqual({ instanceArn: d.instanceArn, accountId: ACCOUNT, userId: RITA.userId, permissionSets: { ReadOnly: d.permissionSets.ReadOnly, Admin: d.permissionSets.Admin } });
-    expect(result.instructions).toBe('Sign in through the AWS access portal, https://d-9067000000.awsapps.com/start, and pick account 111122223333 with permission set ReadOnly, Admin.');
+    expect(lookup.input).toEqual({
+      IdentityStoreId: d.identityStoreId,
+      AlternateIdentifier: { UniqueAttribute: { AttributePath: 'emails.value', AttributeValue: RITA.email } },
+    });
+    expect(result.state).toEqual({
+      instanceArn: d.instanceArn,
+      accountId: ACCOUNT,
+      userId: RITA.userId,
+      permissionSets: { ReadOnly: d.permissionSets.ReadOnly, Admin: d.permissionSets.Admin },
+    });
+    expect(result.instructions).toBe(
+      'Sign in through the AWS access portal, https://d-9067000000.awsapps.com/start, and pick account 111122223333 with permission set ReadOnly, Admin.',
+    );
     expect(JSON.stringify(result)).not.toContain(d.credentials.secretAccessKey);
     expect(await aws.isPresent!(context(d, {}, ['ReadOnly', 'Admin']), result.state)).toBe(true);
   });
 
   it('matches the userName attribute when the settings say so', async () => {
     d.addUser({ userName: 'ada@example.com', email: 'ada.lovelace@corp.example', userId: '9067-ada' });
-    const ctx = context(d, { requesterEmail: 'ada@example.com', settings: settings(d, { user_attribute: 'userName' }) });
+    const ctx = context(d, {
+      requesterEmail: 'ada@example.com',
+      settings: settings(d, { user_attribute: 'userName' }),
+    });
     await aws.provision(ctx);
     expect(d.assignments().map((a) => a.principalId)).toEqual(['9067-ada']);
   });
@@ -87,7 +111,12 @@ describe('aws provisioner', () => {
   });
 
   it('takes a ConflictException on create as success when the assignment exists (a concurrent attempt won)', async () => {
-    d.failNext('CreateAccountAssignment', { status: 409, type: 'ConflictException', message: 'The specified account assignment already exists.', before: () => d.addAssignment(mine(d.permissionSets.ReadOnly!)) });
+    d.failNext('CreateAccountAssignment', {
+      status: 409,
+      type: 'ConflictException',
+      message: 'The specified account assignment already exists.',
+      before: () => d.addAssignment(mine(d.permissionSets.ReadOnly!)),
+    });
     await aws.provision(context(d));
     expect(d.assignments()).toEqual([mine(d.permissionSets.ReadOnly!)]);
   });
@@ -102,10 +131,15 @@ describe('aws provisioner', () => {
   });
 
   it('reports a FAILED creation with AWS reason, and takes back what this attempt had assigned', async () => {
-    d.failNextCreation(d.permissionSets.Admin!, 'Received a 409 status error: The role AWSReservedSSO_Admin could not be created in account 111122223333.');
+    d.failNextCreation(
+      d.permissionSets.Admin!,
+      'Received a 409 status error: The role AWSReservedSSO_Admin could not be created in account 111122223333.',
+    );
     const err = await rejection(aws.provision(context(d, {}, ['ReadOnly', 'Admin'])));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
-    expect(err.message).toBe('AWS could not complete the creation of the assignment of permission set Admin in account 111122223333: Received a 409 status error: The role AWSReservedSSO_Admin could not be created in account 111122223333.');
+    expect(err.message).toBe(
+      'AWS could not complete the creation of the assignment of permission set Admin in account 111122223333: Received a 409 status error: The role AWSReservedSSO_Admin could not be created in account 111122223333.',
+    );
     expect(d.assignments()).toEqual([]);
     expect(d.calls()).toContain('DeleteAccountAssignment');
   });
@@ -144,7 +178,14 @@ describe('aws provisioner', () => {
     const { state } = await aws.provision(context(d, {}, ['ReadOnly', 'Admin']));
     d.addAssignment({ accountId: ACCOUNT, permissionSetArn: d.permissionSets.ReadOnly!, principalId: '9067-bob' });
     await aws.deprovision(context(d, {}, ['ReadOnly', 'Admin']), state);
-    expect(d.assignments()).toEqual([{ accountId: ACCOUNT, permissionSetArn: d.permissionSets.ReadOnly, principalType: 'USER', principalId: '9067-bob' }]);
+    expect(d.assignments()).toEqual([
+      {
+        accountId: ACCOUNT,
+        permissionSetArn: d.permissionSets.ReadOnly,
+        principalType: 'USER',
+        principalId: '9067-bob',
+      },
+    ]);
     expect(d.calls().filter((c) => c === 'DescribeAccountAssignmentDeletionStatus')).toHaveLength(4);
     await aws.deprovision(context(d, {}, ['ReadOnly', 'Admin']), state);
     expect(await aws.isPresent!(context(d, {}, ['ReadOnly', 'Admin']), state)).toBe(false);
@@ -167,11 +208,22 @@ describe('aws provisioner', () => {
   it('isPresent sees drift, through every page of ListAccountAssignments', async () => {
     const paged = await startAwsDouble({ accounts: [ACCOUNT], users: [RITA], pageSize: 2 });
     try {
-      for (let i = 0; i < 5; i++) paged.addAssignment({ accountId: ACCOUNT, permissionSetArn: paged.permissionSets.ReadOnly!, principalId: `9067-other-${i}` });
+      for (let i = 0; i < 5; i++)
+        paged.addAssignment({
+          accountId: ACCOUNT,
+          permissionSetArn: paged.permissionSets.ReadOnly!,
+          principalId: `9067-other-${i}`,
+        });
       const { state } = await aws.provision(context(paged));
       expect(await aws.isPresent!(context(paged), state)).toBe(true);
-      expect(paged.requests.filter((r) => r.target.endsWith('ListAccountAssignments') && r.input.NextToken).length).toBeGreaterThanOrEqual(2);
-      paged.removeAssignment({ accountId: ACCOUNT, permissionSetArn: paged.permissionSets.ReadOnly!, principalId: RITA.userId });
+      expect(
+        paged.requests.filter((r) => r.target.endsWith('ListAccountAssignments') && r.input.NextToken).length,
+      ).toBeGreaterThanOrEqual(2);
+      paged.removeAssignment({
+        accountId: ACCOUNT,
+        permissionSetArn: paged.permissionSets.ReadOnly!,
+        principalId: RITA.userId,
+      });
       expect(await aws.isPresent!(context(paged), state)).toBe(false);
     } finally {
       await paged.stop();
@@ -181,7 +233,9 @@ describe('aws provisioner', () => {
   it('names the unknown e-mail in one sentence and grants nothing', async () => {
     const err = await rejection(aws.provision(context(d, { requesterEmail: 'nobody@example.com' })));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
-    expect(err.message).toBe('No AWS Identity Center user has the e-mail nobody@example.com (identity store d-9067000000), so nothing was granted on aws-prod');
+    expect(err.message).toBe(
+      'No AWS Identity Center user has the e-mail nobody@example.com (identity store d-9067000000), so nothing was granted on aws-prod',
+    );
     expect(d.calls()).not.toContain('CreateAccountAssignment');
   });
 
@@ -200,11 +254,15 @@ describe('aws provisioner', () => {
   });
 
   it('is refused by the double with a wrong secret or an unknown key, as permanent and without echoing the secret', async () => {
-    const wrong = await rejection(aws.provision(context(d, { settings: settings(d, { secret_access_key: 'not/the/right/secret/key' }) })));
+    const wrong = await rejection(
+      aws.provision(context(d, { settings: settings(d, { secret_access_key: 'not/the/right/secret/key' }) })),
+    );
     expect(wrong).toBeInstanceOf(PermanentProvisioningError);
     expect(wrong.message).toContain('InvalidSignatureException');
     expect(wrong.message).not.toContain('not/the/right/secret/key');
-    const unknown = await rejection(aws.provision(context(d, { settings: settings(d, { access_key_id: 'AKIAUNKNOWN000000000' }) })));
+    const unknown = await rejection(
+      aws.provision(context(d, { settings: settings(d, { access_key_id: 'AKIAUNKNOWN000000000' }) })),
+    );
     expect(unknown).toBeInstanceOf(PermanentProvisioningError);
     expect(unknown.message).toContain('UnrecognizedClientException');
     expect(d.requests.every((r) => r.status === 403)).toBe(true);
@@ -222,7 +280,11 @@ describe('aws provisioner', () => {
   });
 
   it('reports missing IAM permissions (AccessDeniedException) as permanent, naming the action', async () => {
-    d.failNext('CreateAccountAssignment', { status: 403, type: 'AccessDeniedException', message: 'User is not authorized to perform: sso:CreateAccountAssignment' });
+    d.failNext('CreateAccountAssignment', {
+      status: 403,
+      type: 'AccessDeniedException',
+      message: 'User is not authorized to perform: sso:CreateAccountAssignment',
+    });
     const err = await rejection(aws.provision(context(d)));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
     expect(err.message).toContain('must allow sso:CreateAccountAssignment');
@@ -230,7 +292,9 @@ describe('aws provisioner', () => {
 
   it('reports an unknown permission set ARN (ResourceNotFoundException) as permanent', async () => {
     const arn = `${d.permissionSets.ReadOnly!.slice(0, -4)}ffff`;
-    const err = await rejection(aws.provision(context(d, { settings: settings(d, { permission_sets: { ReadOnly: arn } }) })));
+    const err = await rejection(
+      aws.provision(context(d, { settings: settings(d, { permission_sets: { ReadOnly: arn } }) })),
+    );
     expect(err).toBeInstanceOf(PermanentProvisioningError);
     expect(err.message).toContain('ResourceNotFoundException');
   });
@@ -270,12 +334,23 @@ describe('aws settings and keys', () => {
     identity_store_id: 'd-1234567890',
     account_id: '111122223333',
     region: 'eu-west-1',
-    permission_sets: { ReadOnly: 'arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef', Admin: 'arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-abcdef1234567890' },
+    permission_sets: {
+      ReadOnly: 'arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef',
+      Admin: 'arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-abcdef1234567890',
+    },
   };
 
   it('accepts a complete resource and offers its permission set names as roles', () => {
     expect(aws.validateSettings(base)).toBeNull();
-    expect(aws.validateSettings({ ...base, access_key_id: 'env:AWS_KEY', secret_access_key: 'file:/run/secrets/aws', user_attribute: 'userName', portal_url: 'https://d-1234567890.awsapps.com/start' })).toBeNull();
+    expect(
+      aws.validateSettings({
+        ...base,
+        access_key_id: 'env:AWS_KEY',
+        secret_access_key: 'file:/run/secrets/aws',
+        user_attribute: 'userName',
+        portal_url: 'https://d-1234567890.awsapps.com/start',
+      }),
+    ).toBeNull();
     expect(aws.roleChoices!(base)).toEqual(['ReadOnly', 'Admin']);
   });
 
@@ -284,7 +359,10 @@ describe('aws settings and keys', () => {
     [{ account_id: 111122223333 }, 'account_id'],
     [{ region: 'Europe' }, 'region'],
     [{ permission_sets: {} }, 'permission_sets'],
-    [{ permission_sets: { ReadOnly: 'arn:aws:sso:::permissionSet/ssoins-ffffffffffffffff/ps-1234567890abcdef' } }, 'another Identity Center instance'],
+    [
+      { permission_sets: { ReadOnly: 'arn:aws:sso:::permissionSet/ssoins-ffffffffffffffff/ps-1234567890abcdef' } },
+      'another Identity Center instance',
+    ],
     [{ access_key_id: 'AKIAREAL', secret_access_key: 'plain' }, 'secret references'],
     [{ access_key_id: 'env:AWS_KEY' }, 'both'],
     [{ user_attribute: 'emails' }, 'user_attribute'],
@@ -295,10 +373,18 @@ describe('aws settings and keys', () => {
 
   it('one shared key per account assignment: instance, account, permission set and person', () => {
     const ctx = (roles: string[], email = 'Rita@Example.com', grantId = 'g-1') =>
-      ({ grantId, requesterEmail: email, settings: base, grant: { type: 'cloud', resource: 'aws-prod', roles } }) as unknown as GrantContext;
+      ({
+        grantId,
+        requesterEmail: email,
+        settings: base,
+        grant: { type: 'cloud', resource: 'aws-prod', roles },
+      }) as unknown as GrantContext;
     const keys = aws.sharedAccessKeys!(ctx(['ReadOnly', 'Admin']));
     const readOnly = `aws:${base.instance_arn}:111122223333:${base.permission_sets.ReadOnly}:emails.value=rita@example.com`;
-    expect(keys).toEqual([readOnly, `aws:${base.instance_arn}:111122223333:${base.permission_sets.Admin}:emails.value=rita@example.com`]);
+    expect(keys).toEqual([
+      readOnly,
+      `aws:${base.instance_arn}:111122223333:${base.permission_sets.Admin}:emails.value=rita@example.com`,
+    ]);
     // Another grant of the same person sharing only ReadOnly names the same ReadOnly assignment.
     expect(aws.sharedAccessKeys!(ctx(['ReadOnly'], 'rita@example.com', 'g-2'))).toEqual([readOnly]);
     expect(aws.sharedAccessKeys!(ctx(['ReadOnly'], 'bob@example.com'))).not.toEqual([readOnly]);

@@ -2,7 +2,13 @@ import https from 'node:https';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEntraProvisioner } from '../../src/provisioners/entra/entra-provisioner.js';
 import { PermanentProvisioningError, type GrantContext } from '../../src/provisioners/port.js';
-import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, LEAST_PRIVILEGE, startEntraDouble, type EntraDouble } from '../../src/sandbox/entra-double/entra-double.js';
+import {
+  DOUBLE_CLIENT_ID,
+  DOUBLE_CLIENT_SECRET,
+  LEAST_PRIVILEGE,
+  startEntraDouble,
+  type EntraDouble,
+} from '../../src/sandbox/entra-double/entra-double.js';
 
 const GROUP = '5b1f0c3e-7a2d-4e6b-9c8a-2f4d6e8a0b1c';
 const ROLE_GROUP = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
@@ -14,7 +20,15 @@ let d: EntraDouble;
 let entra: ReturnType<typeof createEntraProvisioner>;
 
 function settings(overrides: Record<string, unknown> = {}) {
-  return { tenant_id: d.tenantId, client_id: DOUBLE_CLIENT_ID, client_secret: DOUBLE_CLIENT_SECRET, group_id: GROUP, authority_host: d.url, graph_url: d.url, ...overrides };
+  return {
+    tenant_id: d.tenantId,
+    client_id: DOUBLE_CLIENT_ID,
+    client_secret: DOUBLE_CLIENT_SECRET,
+    group_id: GROUP,
+    authority_host: d.url,
+    graph_url: d.url,
+    ...overrides,
+  };
 }
 
 function context(overrides: Partial<GrantContext> = {}, settingOverrides: Record<string, unknown> = {}): GrantContext {
@@ -34,7 +48,10 @@ function context(overrides: Partial<GrantContext> = {}, settingOverrides: Record
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(Error);
   return err as Error;
 }
@@ -44,7 +61,12 @@ const writes = () => d.graphRequests().filter((r) => r.method === 'POST' || r.me
 beforeEach(async () => {
   d = await startEntraDouble({
     users: [
-      { id: ADA, mail: 'ada@example.com', userPrincipalName: 'ada.lovelace@contoso.onmicrosoft.com', displayName: 'Ada Lovelace' },
+      {
+        id: ADA,
+        mail: 'ada@example.com',
+        userPrincipalName: 'ada.lovelace@contoso.onmicrosoft.com',
+        displayName: 'Ada Lovelace',
+      },
       { mail: 'bob@example.com', userPrincipalName: 'bob@contoso.onmicrosoft.com' },
     ],
     groups: [
@@ -62,13 +84,20 @@ describe('entra provisioner', () => {
     const result = await entra.provision(context());
     expect(d.members(GROUP)).toEqual([ADA]);
     expect(d.members(ROLE_GROUP)).toEqual([]);
-    expect(result.state).toEqual({ tenantId: d.tenantId, groupId: GROUP, userId: ADA, userPrincipalName: 'ada.lovelace@contoso.onmicrosoft.com' });
+    expect(result.state).toEqual({
+      tenantId: d.tenantId,
+      groupId: GROUP,
+      userId: ADA,
+      userPrincipalName: 'ada.lovelace@contoso.onmicrosoft.com',
+    });
     expect(result.instructions).toContain('"Prod admins"');
     expect(result.secret).toBeUndefined();
     const [add] = writes();
     expect(add).toMatchObject({ method: 'POST', path: `/v1.0/groups/${GROUP}/members/$ref` });
     expect(JSON.parse(add!.body)).toEqual({ '@odata.id': `${d.url}/v1.0/directoryObjects/${ADA}` });
-    expect(d.graphRequests().every((r) => /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/.test(String(r.headers.authorization)))).toBe(true);
+    expect(
+      d.graphRequests().every((r) => /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/.test(String(r.headers.authorization))),
+    ).toBe(true);
     expect(await entra.isPresent!(context(), result.state)).toBe(true);
     // One sign-in serves every call until the token nears its end.
     expect(d.tokensIssued()).toBe(1);
@@ -132,7 +161,9 @@ describe('entra provisioner', () => {
   it('says so when the requester has no e-mail or no Entra ID user has it, and grants nothing', async () => {
     const none = await rejection(entra.provision(context({ requesterEmail: null })));
     expect(none).toBeInstanceOf(PermanentProvisioningError);
-    expect(none.message).toBe('The requester has no e-mail address in Slack, so no Entra ID user can be found for them.');
+    expect(none.message).toBe(
+      'The requester has no e-mail address in Slack, so no Entra ID user can be found for them.',
+    );
     const unknown = await rejection(entra.provision(context({ requesterEmail: 'carol@example.com' })));
     expect(unknown).toBeInstanceOf(PermanentProvisioningError);
     expect(unknown.message).toBe('No Entra ID user has the e-mail carol@example.com.');
@@ -145,12 +176,18 @@ describe('entra provisioner', () => {
     expect(d.members(GROUP)).toEqual([ADA]);
     d.removeMember(GROUP, ADA);
 
-    const byMail = await rejection(entra.provision(context({ requesterEmail: 'ada.lovelace@contoso.onmicrosoft.com' }, { user_attribute: 'mail' })));
+    const byMail = await rejection(
+      entra.provision(context({ requesterEmail: 'ada.lovelace@contoso.onmicrosoft.com' }, { user_attribute: 'mail' })),
+    );
     expect(byMail.message).toBe('No Entra ID user has the e-mail ada.lovelace@contoso.onmicrosoft.com.');
 
-    await entra.provision(context({ requesterEmail: 'ada.lovelace@contoso.onmicrosoft.com' }, { user_attribute: 'userPrincipalName' }));
+    await entra.provision(
+      context({ requesterEmail: 'ada.lovelace@contoso.onmicrosoft.com' }, { user_attribute: 'userPrincipalName' }),
+    );
     expect(d.members(GROUP)).toEqual([ADA]);
-    expect(d.graphRequests().some((r) => r.path.startsWith('/v1.0/users/ada.lovelace%40contoso.onmicrosoft.com?'))).toBe(true);
+    expect(
+      d.graphRequests().some((r) => r.path.startsWith('/v1.0/users/ada.lovelace%40contoso.onmicrosoft.com?')),
+    ).toBe(true);
     const byUpn = await rejection(entra.provision(context({}, { user_attribute: 'userPrincipalName' })));
     expect(byUpn.message).toBe('No Entra ID user has the user principal name ada@example.com.');
   });
@@ -177,23 +214,32 @@ describe('entra provisioner', () => {
     expect(err.message).toContain('AADSTS7000215');
     expect(err.message).not.toContain('wrong-secret-value');
     expect(d.graphRequests()).toEqual([]);
-    const unknownApp = await rejection(entra.provision(context({}, { client_id: '00000000-1111-4222-8333-444444444444' })));
+    const unknownApp = await rejection(
+      entra.provision(context({}, { client_id: '00000000-1111-4222-8333-444444444444' })),
+    );
     expect(unknownApp).toBeInstanceOf(PermanentProvisioningError);
     expect(unknownApp.message).toContain('AADSTS700016');
   });
 
   it('Graph refuses a token it did not issue (401 InvalidAuthenticationToken)', async () => {
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = https.request(`${d.url}/v1.0/groups/${GROUP}/members`, { ca: d.ca, headers: { authorization: 'Bearer aaa.bbb.ccc' } }, (r) => {
-        let body = '';
-        r.on('data', (c: Buffer) => (body += c.toString()));
-        r.on('end', () => resolve({ status: r.statusCode!, body }));
-      });
+      const req = https.request(
+        `${d.url}/v1.0/groups/${GROUP}/members`,
+        { ca: d.ca, headers: { authorization: 'Bearer aaa.bbb.ccc' } },
+        (r) => {
+          let body = '';
+          r.on('data', (c: Buffer) => (body += c.toString()));
+          r.on('end', () => resolve({ status: r.statusCode!, body }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
     expect(res.status).toBe(401);
-    expect(JSON.parse(res.body).error).toMatchObject({ code: 'InvalidAuthenticationToken', innerError: { 'request-id': expect.any(String) } });
+    expect(JSON.parse(res.body).error).toMatchObject({
+      code: 'InvalidAuthenticationToken',
+      innerError: { 'request-id': expect.any(String) },
+    });
   });
 
   it('waits out a short 429 Retry-After inside the call (the SDK RetryHandler), and succeeds', async () => {
@@ -219,7 +265,12 @@ describe('entra provisioner', () => {
     const err = await rejection(entra.provision(context()));
     expect(err).not.toBeInstanceOf(PermanentProvisioningError);
     expect(err.message).toContain('503');
-    expect(d.graphRequests().filter((r) => r.method === 'POST').map((r) => r.headers['retry-attempt'])).toEqual([undefined, '1', '2']);
+    expect(
+      d
+        .graphRequests()
+        .filter((r) => r.method === 'POST')
+        .map((r) => r.headers['retry-attempt']),
+    ).toEqual([undefined, '1', '2']);
     d.clearFaults();
     d.failGraph(1, { status: 500 });
     expect(await rejection(entra.provision(context()))).not.toBeInstanceOf(PermanentProvisioningError);
@@ -253,7 +304,9 @@ describe('entra provisioner', () => {
     expect(noUsers.message).toContain('User.ReadBasic.All');
 
     d.setAppRoles(DOUBLE_CLIENT_ID, LEAST_PRIVILEGE);
-    const roleGroup = await rejection(createEntraProvisioner({ ca: d.ca }).provision(context({}, { group_id: ROLE_GROUP })));
+    const roleGroup = await rejection(
+      createEntraProvisioner({ ca: d.ca }).provision(context({}, { group_id: ROLE_GROUP })),
+    );
     expect(roleGroup).toBeInstanceOf(PermanentProvisioningError);
     expect(roleGroup.message).toContain('RoleManagement.ReadWrite.Directory');
     expect(d.members(ROLE_GROUP)).toEqual([]);
@@ -262,27 +315,47 @@ describe('entra provisioner', () => {
   it('an unknown group is permanent', async () => {
     const err = await rejection(entra.provision(context({}, { group_id: '12345678-1234-4234-8234-123456789abc' })));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
-    expect(err.message).toBe(`Entra ID group 12345678-1234-4234-8234-123456789abc does not exist in tenant ${d.tenantId}.`);
+    expect(err.message).toBe(
+      `Entra ID group 12345678-1234-4234-8234-123456789abc does not exist in tenant ${d.tenantId}.`,
+    );
   });
 
   it('an unreachable Entra is transient and never shows the secret', async () => {
     const url = d.url;
     await d.stop();
-    const down = await rejection(createEntraProvisioner({ ca: d.ca, retry: FAST_RETRY }).provision(context({}, { authority_host: url, graph_url: url })));
+    const down = await rejection(
+      createEntraProvisioner({ ca: d.ca, retry: FAST_RETRY }).provision(
+        context({}, { authority_host: url, graph_url: url }),
+      ),
+    );
     expect(down).not.toBeInstanceOf(PermanentProvisioningError);
     expect(down.message).not.toContain(DOUBLE_CLIENT_SECRET);
     d = await startEntraDouble(); // for afterEach
   });
 
   it('names the shared object per tenant, group and person', () => {
-    expect(entra.sharedAccessKeys!(context({ requesterEmail: 'Ada@Example.com' }))).toEqual([`entra:${d.tenantId}:${GROUP}:ada@example.com`]);
+    expect(entra.sharedAccessKeys!(context({ requesterEmail: 'Ada@Example.com' }))).toEqual([
+      `entra:${d.tenantId}:${GROUP}:ada@example.com`,
+    ]);
     expect(entra.sharedAccessKeys!(context({ requesterEmail: null }))).toEqual([]);
   });
 
   it('validates settings: secrets only as references, GUIDs, https URLs', () => {
-    const ok = { tenant_id: 'contoso.onmicrosoft.com', client_id: DOUBLE_CLIENT_ID, client_secret: 'env:ENTRA_CLIENT_SECRET', group_id: GROUP };
+    const ok = {
+      tenant_id: 'contoso.onmicrosoft.com',
+      client_id: DOUBLE_CLIENT_ID,
+      client_secret: 'env:ENTRA_CLIENT_SECRET',
+      group_id: GROUP,
+    };
     expect(entra.validateSettings(ok)).toBeNull();
-    expect(entra.validateSettings({ ...ok, user_attribute: 'userPrincipalName', authority_host: 'https://login.microsoftonline.us', graph_url: 'https://graph.microsoft.us' })).toBeNull();
+    expect(
+      entra.validateSettings({
+        ...ok,
+        user_attribute: 'userPrincipalName',
+        authority_host: 'https://login.microsoftonline.us',
+        graph_url: 'https://graph.microsoft.us',
+      }),
+    ).toBeNull();
     expect(entra.validateSettings({ ...ok, client_secret: 'abc~plain' })).toContain('secret reference');
     expect(entra.validateSettings({ ...ok, group_id: 'Prod admins' })).toContain('group_id');
     expect(entra.validateSettings({ ...ok, client_id: 'my-app' })).toContain('client_id');

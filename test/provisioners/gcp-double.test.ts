@@ -16,7 +16,11 @@ beforeAll(() => {
 });
 afterAll(() => sa.remove());
 beforeEach(async () => {
-  double = await startGcpDouble({ serviceAccounts: [sa], projects: ['payments-prod'], knownUsers: ['ada@example.com'] });
+  double = await startGcpDouble({
+    serviceAccounts: [sa],
+    projects: ['payments-prod'],
+    knownUsers: ['ada@example.com'],
+  });
   vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', sa.writeKeyFile(`${double.url}/token`));
 });
 afterEach(async () => {
@@ -47,31 +51,69 @@ function assertion(claims: Record<string, unknown>, key = sa.privateKeyPem): str
 
 describe('the Google double answers as Google does', () => {
   const now = () => Math.floor(Date.now() / 1000);
-  const good = () => ({ iss: sa.email, scope: 'https://www.googleapis.com/auth/cloud-platform', aud: 'https://oauth2.googleapis.com/token', iat: now(), exp: now() + 3600 });
+  const good = () => ({
+    iss: sa.email,
+    scope: 'https://www.googleapis.com/auth/cloud-platform',
+    aud: 'https://oauth2.googleapis.com/token',
+    iat: now(),
+    exp: now() + 3600,
+  });
   const token = async (claims: Record<string, unknown>, grantType = 'urn:ietf:params:oauth:grant-type:jwt-bearer') => {
-    const res = await fetch(`${double.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: grantType, assertion: assertion(claims) }) });
+    const res = await fetch(`${double.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: grantType, assertion: assertion(claims) }),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const iam = async (method: string, body: unknown, bearer?: string) => {
-    const res = await fetch(`${double.url}/v3/${PROJECT}:${method}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) }, body: JSON.stringify(body) });
+    const res = await fetch(`${double.url}/v3/${PROJECT}:${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
   it('the token endpoint checks grant type, audience and lifetime', async () => {
     expect((await token(good(), 'client_credentials')).body.error).toBe('unsupported_grant_type');
-    expect((await token({ ...good(), aud: 'https://elsewhere.example/token' })).body).toEqual({ error: 'invalid_grant', error_description: 'Invalid JWT: Failed audience check.' });
-    expect((await token({ ...good(), exp: now() + 7200 })).body.error_description).toContain('Token must be a short-lived token (60 minutes)');
+    expect((await token({ ...good(), aud: 'https://elsewhere.example/token' })).body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'Invalid JWT: Failed audience check.',
+    });
+    expect((await token({ ...good(), exp: now() + 7200 })).body.error_description).toContain(
+      'Token must be a short-lived token (60 minutes)',
+    );
     expect((await token({ ...good(), iat: now() - 7200, exp: now() - 3600 })).status).toBe(400);
-    expect((await token({ ...good(), iss: 'stranger@x.iam.gserviceaccount.com' })).body.error_description).toBe('Invalid grant: account not found');
+    expect((await token({ ...good(), iss: 'stranger@x.iam.gserviceaccount.com' })).body.error_description).toBe(
+      'Invalid grant: account not found',
+    );
     const ok = await token(good());
-    expect(ok).toMatchObject({ status: 200, body: { token_type: 'Bearer', expires_in: 3599, access_token: expect.stringMatching(/^ya29\./) } });
+    expect(ok).toMatchObject({
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: 3599, access_token: expect.stringMatching(/^ya29\./) },
+    });
   });
 
   it('checks bearer tokens and scopes, with Google’s error shape', async () => {
-    expect(await iam('getIamPolicy', {})).toEqual({ status: 401, body: { error: { code: 401, message: expect.stringContaining('missing required authentication credential'), status: 'UNAUTHENTICATED' } } });
+    expect(await iam('getIamPolicy', {})).toEqual({
+      status: 401,
+      body: {
+        error: {
+          code: 401,
+          message: expect.stringContaining('missing required authentication credential'),
+          status: 'UNAUTHENTICATED',
+        },
+      },
+    });
     expect((await iam('getIamPolicy', {}, 'ya29.made-up')).body.error.status).toBe('UNAUTHENTICATED');
-    const narrow = (await token({ ...good(), scope: 'https://www.googleapis.com/auth/devstorage.read_only' })).body.access_token as string;
-    expect((await iam('getIamPolicy', {}, narrow)).body.error).toEqual({ code: 403, message: 'Request had insufficient authentication scopes.', status: 'PERMISSION_DENIED' });
+    const narrow = (await token({ ...good(), scope: 'https://www.googleapis.com/auth/devstorage.read_only' })).body
+      .access_token as string;
+    expect((await iam('getIamPolicy', {}, narrow)).body.error).toEqual({
+      code: 403,
+      message: 'Request had insufficient authentication scopes.',
+      status: 'PERMISSION_DENIED',
+    });
   });
 
   it('versions, conditions and etags as IAM enforces them', async () => {
@@ -79,28 +121,56 @@ describe('the Google double answers as Google does', () => {
     await createGcpProvisioner().provision(grant());
     const v1 = await iam('getIamPolicy', { options: { requestedPolicyVersion: 1 } }, bearer);
     expect(v1.body.version).toBe(1);
-    expect(v1.body.bindings.map((b: { role: string }) => b.role)).toEqual(['roles/owner', expect.stringMatching(/^roles\/logging\.viewer_withcond_[0-9a-f]+$/), expect.stringMatching(/^roles\/compute\.viewer_withcond_/)]);
+    expect(v1.body.bindings.map((b: { role: string }) => b.role)).toEqual([
+      'roles/owner',
+      expect.stringMatching(/^roles\/logging\.viewer_withcond_[0-9a-f]+$/),
+      expect.stringMatching(/^roles\/compute\.viewer_withcond_/),
+    ]);
     expect(v1.body.bindings.some((b: { condition?: unknown }) => b.condition)).toBe(false);
     const v3 = await iam('getIamPolicy', { options: { requestedPolicyVersion: 3 } }, bearer);
     expect(v3.body.version).toBe(3);
 
     const at1 = await iam('setIamPolicy', { policy: { ...v3.body, version: 1 } }, bearer);
     expect(at1).toMatchObject({ status: 400, body: { error: { status: 'INVALID_ARGUMENT' } } });
-    const basic = { role: 'roles/editor', members: [MEMBER], condition: { title: 't', expression: 'request.time < timestamp("2030-01-01T00:00:00Z")' } };
-    expect((await iam('setIamPolicy', { policy: { ...v3.body, bindings: [...v3.body.bindings, basic] } }, bearer)).body.error.message).toContain('basic role roles/editor');
+    const basic = {
+      role: 'roles/editor',
+      members: [MEMBER],
+      condition: { title: 't', expression: 'request.time < timestamp("2030-01-01T00:00:00Z")' },
+    };
+    expect(
+      (await iam('setIamPolicy', { policy: { ...v3.body, bindings: [...v3.body.bindings, basic] } }, bearer)).body.error
+        .message,
+    ).toContain('basic role roles/editor');
 
     const written = await iam('setIamPolicy', { policy: v3.body }, bearer);
     expect(written.status).toBe(200);
     expect(written.body.etag).not.toBe(v3.body.etag);
     const stale = await iam('setIamPolicy', { policy: v3.body }, bearer);
-    expect(stale).toMatchObject({ status: 409, body: { error: { code: 409, status: 'ABORTED', message: expect.stringContaining('There were concurrent policy changes') } } });
+    expect(stale).toMatchObject({
+      status: 409,
+      body: {
+        error: {
+          code: 409,
+          status: 'ABORTED',
+          message: expect.stringContaining('There were concurrent policy changes'),
+        },
+      },
+    });
   });
 });
 
 describe('the double evaluates conditions', () => {
   it('a window of request.time comparisons holds inside it only; an untimed binding always holds', () => {
-    const window = { title: 'w', expression: 'request.time >= timestamp("2030-01-01T10:00:00Z") && request.time < timestamp(\'2030-01-01T12:00:00+01:00\')' };
-    double.editPolicy(PROJECT, (bindings) => [...bindings, { role: 'roles/logging.viewer', members: [MEMBER], condition: window }, { role: 'roles/browser', members: [MEMBER] }]);
+    const window = {
+      title: 'w',
+      expression:
+        'request.time >= timestamp("2030-01-01T10:00:00Z") && request.time < timestamp(\'2030-01-01T12:00:00+01:00\')',
+    };
+    double.editPolicy(PROJECT, (bindings) => [
+      ...bindings,
+      { role: 'roles/logging.viewer', members: [MEMBER], condition: window },
+      { role: 'roles/browser', members: [MEMBER] },
+    ]);
     expect(double.hasAccess(MEMBER, 'roles/logging.viewer', new Date('2030-01-01T09:59:59Z'))).toBe(false);
     expect(double.hasAccess(MEMBER, 'roles/logging.viewer', new Date('2030-01-01T10:59:59Z'))).toBe(true);
     expect(double.hasAccess(MEMBER, 'roles/logging.viewer', new Date('2030-01-01T11:00:00Z'))).toBe(false);

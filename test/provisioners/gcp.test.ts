@@ -23,7 +23,12 @@ function context(overrides: Partial<GrantContext> = {}, settings: Record<string,
     requesterEmail: 'Ada@Example.com',
     sshPublicKey: null,
     resource: { name: 'gcp-payments', type: 'cloud' },
-    settings: { project: 'payments-prod', roles: [...ROLES, 'roles/cloudsql.client'], api_url: double.url, ...settings },
+    settings: {
+      project: 'payments-prod',
+      roles: [...ROLES, 'roles/cloudsql.client'],
+      api_url: double.url,
+      ...settings,
+    },
     grant: { type: 'cloud', resource: 'gcp-payments', roles: ROLES },
     startsAt: new Date('2030-01-01T11:00:00.000Z'),
     expiresAt: END,
@@ -32,7 +37,10 @@ function context(overrides: Partial<GrantContext> = {}, settings: Record<string,
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(Error);
   return err as Error;
 }
@@ -46,7 +54,12 @@ beforeAll(() => {
 afterAll(() => sa.remove());
 
 beforeEach(async () => {
-  double = await startGcpDouble({ serviceAccounts: [sa], projects: ['payments-prod'], folders: ['123456789012'], knownUsers: ['ada@example.com', 'bob@example.com'] });
+  double = await startGcpDouble({
+    serviceAccounts: [sa],
+    projects: ['payments-prod'],
+    folders: ['123456789012'],
+    knownUsers: ['ada@example.com', 'bob@example.com'],
+  });
   // Application-default credentials, as in production: the key file GOOGLE_APPLICATION_CREDENTIALS names.
   vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', sa.writeKeyFile(`${double.url}/token`));
   gcp = createGcpProvisioner();
@@ -66,17 +79,32 @@ describe('gcp provisioner: grant, extend, remove', () => {
     };
     expect(ourBindings()).toEqual(ROLES.map((role) => ({ role, members: [MEMBER], condition })));
     // What was there before is kept.
-    expect(double.policy(PROJECT).bindings).toContainEqual({ role: 'roles/owner', members: ['user:owner@example.com'] });
+    expect(double.policy(PROJECT).bindings).toContainEqual({
+      role: 'roles/owner',
+      members: ['user:owner@example.com'],
+    });
     expect(double.hasAccess(MEMBER, 'roles/compute.viewer', before(END))).toBe(true);
     expect(double.hasAccess(MEMBER, 'roles/compute.viewer', END)).toBe(false);
     expect(double.hasAccess(MEMBER, 'roles/cloudsql.client', before(END))).toBe(false);
 
-    expect(result.state).toEqual({ resource: PROJECT, member: MEMBER, roles: ROLES, conditionTitle: condition.title, endsAt: '2030-01-01T12:00:00Z' });
-    expect(result.instructions).toContain('roles/logging.viewer, roles/compute.viewer on Google Cloud project payments-prod as user:ada@example.com');
+    expect(result.state).toEqual({
+      resource: PROJECT,
+      member: MEMBER,
+      roles: ROLES,
+      conditionTitle: condition.title,
+      endsAt: '2030-01-01T12:00:00Z',
+    });
+    expect(result.instructions).toContain(
+      'roles/logging.viewer, roles/compute.viewer on Google Cloud project payments-prod as user:ada@example.com',
+    );
     expect(result.secret).toBeUndefined();
     // Read at version 3, written at version 3 with the etag read, with a token minted from the key file.
     const [get, set] = double.calls;
-    expect(get).toMatchObject({ method: 'getIamPolicy', status: 200, body: { options: { requestedPolicyVersion: 3 } } });
+    expect(get).toMatchObject({
+      method: 'getIamPolicy',
+      status: 200,
+      body: { options: { requestedPolicyVersion: 3 } },
+    });
     expect(set).toMatchObject({ method: 'setIamPolicy', status: 200, body: { policy: { version: 3 } } });
     expect(double.tokenRequests).toEqual([{ status: 200 }]);
     expect(JSON.stringify(result)).not.toMatch(/ya29\./);
@@ -89,7 +117,9 @@ describe('gcp provisioner: grant, extend, remove', () => {
     expect(writes()).toHaveLength(1);
     const later = new Date('2030-01-01T13:00:00.000Z');
     await gcp.provision(context({ expiresAt: later }));
-    expect(ourBindings().map((b) => b.condition?.expression)).toEqual(ROLES.map(() => 'request.time < timestamp("2030-01-01T13:00:00Z")'));
+    expect(ourBindings().map((b) => b.condition?.expression)).toEqual(
+      ROLES.map(() => 'request.time < timestamp("2030-01-01T13:00:00Z")'),
+    );
     // One token for all of it: the library caches it until it nears expiry.
     expect(double.tokenRequests).toHaveLength(1);
   });
@@ -97,7 +127,12 @@ describe('gcp provisioner: grant, extend, remove', () => {
   it('overlapping grants of the same role have their own bindings: ending one leaves the other', async () => {
     const later = new Date('2030-01-01T15:00:00.000Z');
     await gcp.provision(context());
-    const second = context({ grantId: 'grt_bbbbbbbbbb', requestId: 'req_2222222222', expiresAt: later, grant: { type: 'cloud', resource: 'gcp-payments', roles: ['roles/compute.viewer'] } });
+    const second = context({
+      grantId: 'grt_bbbbbbbbbb',
+      requestId: 'req_2222222222',
+      expiresAt: later,
+      grant: { type: 'cloud', resource: 'gcp-payments', roles: ['roles/compute.viewer'] },
+    });
     await gcp.provision(second);
     expect(ourBindings().filter((b) => b.role === 'roles/compute.viewer')).toHaveLength(2);
     await gcp.deprovision(context(), {});
@@ -117,7 +152,9 @@ describe('gcp provisioner: grant, extend, remove', () => {
 
     double.editPolicy(PROJECT, (bindings) => bindings.filter((b) => !b.condition));
     await gcp.extend!(context({ expiresAt: new Date('2030-01-01T16:00:00.000Z') }), state);
-    expect(ourBindings().map((b) => b.condition?.expression)).toEqual(ROLES.map(() => 'request.time < timestamp("2030-01-01T16:00:00Z")'));
+    expect(ourBindings().map((b) => b.condition?.expression)).toEqual(
+      ROLES.map(() => 'request.time < timestamp("2030-01-01T16:00:00Z")'),
+    );
   });
 
   it('deprovision removes the grant’s bindings; again, with lost state and with no e-mail, it succeeds', async () => {
@@ -154,7 +191,9 @@ describe('gcp provisioner: grant, extend, remove', () => {
   });
 
   it('names the requester through the principal template', async () => {
-    await gcp.provision(context({ requesterEmail: 'bob@slack.example' }, { principal: 'user:{email_local}@example.com' }));
+    await gcp.provision(
+      context({ requesterEmail: 'bob@slack.example' }, { principal: 'user:{email_local}@example.com' }),
+    );
     expect(double.bindingsOf(PROJECT, 'user:bob@example.com')).toHaveLength(2);
   });
 });
@@ -163,20 +202,28 @@ describe('gcp provisioner: identity and refusals', () => {
   it('no e-mail in Slack: a clear sentence, and Google is not asked', async () => {
     const err = await rejection(gcp.provision(context({ requesterEmail: null })));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
-    expect(err.message).toBe('the requester has no e-mail address in their Slack profile, so no Google account can be named for them; nothing was granted');
+    expect(err.message).toBe(
+      'the requester has no e-mail address in their Slack profile, so no Google account can be named for them; nothing was granted',
+    );
     expect(double.calls).toEqual([]);
   });
 
   it('an e-mail with no Google account: the sentence, and nothing half-granted', async () => {
     const err = await rejection(gcp.provision(context({ requesterEmail: 'nobody@example.com' })));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
-    expect(err.message).toMatch(/^No Google account has the e-mail nobody@example\.com \(Google refused the binding on projects\/payments-prod: User nobody@example\.com does not exist\.\); nothing was granted$/);
+    expect(err.message).toMatch(
+      /^No Google account has the e-mail nobody@example\.com \(Google refused the binding on projects\/payments-prod: User nobody@example\.com does not exist\.\); nothing was granted$/,
+    );
     expect(double.policy(PROJECT).bindings).toEqual([{ role: 'roles/owner', members: ['user:owner@example.com'] }]);
   });
 
   it('an account outside the organization’s allowed domains: the sentence, and nothing granted', async () => {
     await double.stop();
-    double = await startGcpDouble({ serviceAccounts: [sa], projects: ['payments-prod'], allowedDomains: ['example.com'] });
+    double = await startGcpDouble({
+      serviceAccounts: [sa],
+      projects: ['payments-prod'],
+      allowedDomains: ['example.com'],
+    });
     vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', sa.writeKeyFile(`${double.url}/token`));
     const err = await rejection(createGcpProvisioner().provision(context({ requesterEmail: 'ada@gmail.com' })));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
@@ -187,7 +234,11 @@ describe('gcp provisioner: identity and refusals', () => {
   });
 
   it('refuses a role the resource does not allow, before asking Google', async () => {
-    const err = await rejection(gcp.provision(context({ grant: { type: 'cloud', resource: 'gcp-payments', roles: ['roles/iam.securityAdmin'] } })));
+    const err = await rejection(
+      gcp.provision(
+        context({ grant: { type: 'cloud', resource: 'gcp-payments', roles: ['roles/iam.securityAdmin'] } }),
+      ),
+    );
     expect(err).toBeInstanceOf(PermanentProvisioningError);
     expect(err.message).toContain('roles/iam.securityAdmin is not among the roles gcp-payments allows');
     expect(double.calls).toEqual([]);
@@ -199,7 +250,9 @@ describe('gcp provisioner: identity and refusals', () => {
       vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', impostor.writeKeyFile(`${double.url}/token`));
       const err = await rejection(createGcpProvisioner().provision(context()));
       expect(err).toBeInstanceOf(PermanentProvisioningError);
-      expect(err.message).toContain('Google refused the bot\'s service-account credentials while reading the IAM policy of projects/payments-prod (invalid_grant: Invalid JWT Signature.)');
+      expect(err.message).toContain(
+        "Google refused the bot's service-account credentials while reading the IAM policy of projects/payments-prod (invalid_grant: Invalid JWT Signature.)",
+      );
       expect(double.tokenRequests).toEqual([{ status: 400, error: 'invalid_grant: Invalid JWT Signature.' }]);
       expect(double.calls).toEqual([]);
       expect(err.message).not.toContain('PRIVATE KEY');
@@ -220,7 +273,9 @@ describe('gcp provisioner: identity and refusals', () => {
     double.failNext(2, 401);
     const err = await rejection(gcp.provision(context()));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
-    expect(err.message).toContain("Google refused the bot's access token while reading the IAM policy of projects/payments-prod (401 UNAUTHENTICATED");
+    expect(err.message).toContain(
+      "Google refused the bot's access token while reading the IAM policy of projects/payments-prod (401 UNAUTHENTICATED",
+    );
   });
 
   it('403: permanent, naming the least privilege; an unknown project likewise', async () => {
@@ -228,29 +283,42 @@ describe('gcp provisioner: identity and refusals', () => {
     const err = await rejection(gcp.provision(context()));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
     expect(err.message).toContain('403 PERMISSION_DENIED');
-    expect(err.message).toContain('resourcemanager.projects.getIamPolicy and setIamPolicy (roles/resourcemanager.projectIamAdmin)');
+    expect(err.message).toContain(
+      'resourcemanager.projects.getIamPolicy and setIamPolicy (roles/resourcemanager.projectIamAdmin)',
+    );
     double.setDenied(false);
     const unknown = await rejection(gcp.provision(context({}, { project: 'no-such-project' })));
     expect(unknown).toBeInstanceOf(PermanentProvisioningError);
-    expect(unknown.message).toContain("denied on resource '//cloudresourcemanager.googleapis.com/projects/no-such-project' (or it may not exist)");
+    expect(unknown.message).toContain(
+      "denied on resource '//cloudresourcemanager.googleapis.com/projects/no-such-project' (or it may not exist)",
+    );
   });
 
-  it.each([429, 500, 503])('%i is transient: a plain error (the outbox retries), nothing written; then it works', async (status) => {
-    double.failNext(1, status);
-    const err = await rejection(gcp.provision(context()));
-    expect(err).not.toBeInstanceOf(PermanentProvisioningError);
-    expect(err.message).toMatch(new RegExp(`^Google answered ${status} (RESOURCE_EXHAUSTED|INTERNAL|UNAVAILABLE)`));
-    expect(ourBindings()).toEqual([]);
-    await gcp.provision(context());
-    expect(ourBindings()).toHaveLength(2);
-  });
+  it.each([429, 500, 503])(
+    '%i is transient: a plain error (the outbox retries), nothing written; then it works',
+    async (status) => {
+      double.failNext(1, status);
+      const err = await rejection(gcp.provision(context()));
+      expect(err).not.toBeInstanceOf(PermanentProvisioningError);
+      expect(err.message).toMatch(new RegExp(`^Google answered ${status} (RESOURCE_EXHAUSTED|INTERNAL|UNAVAILABLE)`));
+      expect(ourBindings()).toEqual([]);
+      await gcp.provision(context());
+      expect(ourBindings()).toHaveLength(2);
+    },
+  );
 
   it('a concurrent writer between read and write: 409 ABORTED, the bot reads again and both changes survive', async () => {
     double.concurrentWriteAfterNextReads(1);
     await gcp.provision(context());
     expect(writes().map((c) => c.status)).toEqual([409, 200]);
     expect(ourBindings()).toHaveLength(2);
-    expect(double.policy(PROJECT).bindings?.some((b) => b.role === 'roles/logging.viewer' && b.members.includes('user:other-writer-1@example.com'))).toBe(true);
+    expect(
+      double
+        .policy(PROJECT)
+        .bindings?.some(
+          (b) => b.role === 'roles/logging.viewer' && b.members.includes('user:other-writer-1@example.com'),
+        ),
+    ).toBe(true);
   });
 
   it('a policy that keeps changing: a bounded number of attempts, then a plain error for the outbox', async () => {
@@ -273,7 +341,10 @@ describe('gcp settings', () => {
     [{ ...base, project: 'Payments' }, 'project must be a Google Cloud project id'],
     [{ ...base, roles: [] }, 'roles must list the IAM roles'],
     [{ ...base, roles: ['logging.viewer'] }, 'is not an IAM role id'],
-    [{ ...base, roles: ['roles/editor'] }, 'roles/editor is a basic role: Google does not allow conditions on basic roles'],
+    [
+      { ...base, roles: ['roles/editor'] },
+      'roles/editor is a basic role: Google does not allow conditions on basic roles',
+    ],
     [{ ...base, principal: 'group:{email}' }, 'principal must be a user:'],
     [{ ...base, principal: 'user:ada@example.com' }, 'principal must contain {email}'],
     [{ ...base, api_url: 'https://evil.example.com' }, 'api_url is for tests against a local Google double only'],

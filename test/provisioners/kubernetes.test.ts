@@ -27,7 +27,10 @@ function context(fake: FakeKubernetes, overrides: Partial<GrantContext> = {}): G
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(Error);
   return err as Error;
 }
@@ -65,9 +68,14 @@ describe('kubernetes provisioner', () => {
   });
 
   it('names the Slack user with a prefix when subject is slack', async () => {
-    const ctx = context(fake, { requesterEmail: null, settings: { api_url: fake.url, token: TOKEN, subject: 'slack', subject_prefix: 'oidc:' } });
+    const ctx = context(fake, {
+      requesterEmail: null,
+      settings: { api_url: fake.url, token: TOKEN, subject: 'slack', subject_prefix: 'oidc:' },
+    });
     await k8s.provision(ctx);
-    expect(fake.bindings('dev')[0]?.subjects).toEqual([{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'oidc:slack:U123' }]);
+    expect(fake.bindings('dev')[0]?.subjects).toEqual([
+      { kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'oidc:slack:U123' },
+    ]);
   });
 
   it('refuses when no subject can be named', async () => {
@@ -86,11 +94,16 @@ describe('kubernetes provisioner', () => {
     // A retry carrying a later expiry updates the binding in place (PUT with its resourceVersion).
     const later = new Date('2030-01-01T13:00:00.000Z');
     await k8s.provision(context(fake, { expiresAt: later }));
-    expect(fake.bindings('dev')[0]?.metadata).toMatchObject({ uid: first?.metadata.uid, annotations: { 'access-requests/expires-at': later.toISOString() } });
+    expect(fake.bindings('dev')[0]?.metadata).toMatchObject({
+      uid: first?.metadata.uid,
+      annotations: { 'access-requests/expires-at': later.toISOString() },
+    });
     expect(fake.requests.filter((r) => r.method === 'PUT')).toHaveLength(2);
 
     // A retry after a changed decision: the role differs, and roleRef is immutable.
-    await k8s.provision(context(fake, { grant: { type: 'kubernetes', resource: 'prod-k8s', role: 'view', namespaces: ['dev'] } }));
+    await k8s.provision(
+      context(fake, { grant: { type: 'kubernetes', resource: 'prod-k8s', role: 'view', namespaces: ['dev'] } }),
+    );
     expect(fake.bindings('dev').map((b) => b.roleRef.name)).toEqual(['view']);
   });
 
@@ -98,7 +111,8 @@ describe('kubernetes provisioner', () => {
     const { state } = await k8s.provision(context(fake));
     const later = new Date('2030-01-01T14:00:00.000Z');
     await k8s.extend!(context(fake, { expiresAt: later }), state);
-    for (const ns of ['dev', 'staging']) expect(fake.bindings(ns)[0]?.metadata.annotations?.['access-requests/expires-at']).toBe(later.toISOString());
+    for (const ns of ['dev', 'staging'])
+      expect(fake.bindings(ns)[0]?.metadata.annotations?.['access-requests/expires-at']).toBe(later.toISOString());
     expect(fake.requests.filter((r) => r.method === 'PATCH')).toHaveLength(2);
   });
 
@@ -112,14 +126,18 @@ describe('kubernetes provisioner', () => {
   });
 
   it('reports an unknown namespace as permanent', async () => {
-    const ctx = context(fake, { grant: { type: 'kubernetes', resource: 'prod-k8s', role: 'view', namespaces: ['nope'] } });
+    const ctx = context(fake, {
+      grant: { type: 'kubernetes', resource: 'prod-k8s', role: 'view', namespaces: ['nope'] },
+    });
     const err = await rejection(k8s.provision(ctx));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
     expect(err.message).toContain('namespace nope does not exist');
   });
 
   it('reports a bad token as permanent without echoing it', async () => {
-    const err = await rejection(k8s.provision(context(fake, { settings: { api_url: fake.url, token: 'wrong-token' } })));
+    const err = await rejection(
+      k8s.provision(context(fake, { settings: { api_url: fake.url, token: 'wrong-token' } })),
+    );
     expect(err).toBeInstanceOf(PermanentProvisioningError);
     expect(err.message).toContain('401');
     expect(err.message).not.toContain('wrong-token');
@@ -151,7 +169,9 @@ describe('kubernetes provisioner', () => {
   it('validates settings: token and ca_cert must be references', () => {
     const ok = { api_url: 'https://k8s.example.com:6443', token: 'env:K8S_TOKEN' };
     expect(k8s.validateSettings(ok)).toBeNull();
-    expect(k8s.validateSettings({ ...ok, ca_cert: 'file:/etc/k8s/ca.pem', subject: 'slack', subject_prefix: 'oidc:' })).toBeNull();
+    expect(
+      k8s.validateSettings({ ...ok, ca_cert: 'file:/etc/k8s/ca.pem', subject: 'slack', subject_prefix: 'oidc:' }),
+    ).toBeNull();
     expect(k8s.validateSettings({ ...ok, token: 'eyJhbGciOi-literal' })).toMatch(/secret reference/);
     expect(k8s.validateSettings({ ...ok, api_url: 'ftp://k8s' })).toMatch(/api_url/);
     expect(k8s.validateSettings({ ...ok, ca_cert: '-----BEGIN CERTIFICATE-----' })).toMatch(/ca_cert/);
@@ -172,7 +192,27 @@ describe.skipIf(!hasOpenssl())('kubernetes provisioner over TLS with a private C
   it('trusts ca_cert and nothing else', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fake-k8s-tls-'));
     const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=fake-k8s', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=fake-k8s',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const tls = { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
     const fake = await startFakeKubernetes({ token: TOKEN, namespaces: ['dev', 'staging'], tls });
     try {

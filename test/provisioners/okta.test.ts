@@ -7,7 +7,10 @@ import { startOktaDouble, type OktaDouble } from '../../src/sandbox/okta-double/
 const TOKEN = '00abcdefSSWStoken0123456789';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(Error);
   return err as Error;
 }
@@ -32,7 +35,8 @@ describe('okta provisioner', () => {
       ...overrides,
     };
   }
-  const calls = (method: string, pathPart = '') => okta.requests.filter((r) => r.method === method && r.path.includes(pathPart));
+  const calls = (method: string, pathPart = '') =>
+    okta.requests.filter((r) => r.method === method && r.path.includes(pathPart));
 
   beforeEach(async () => {
     // Two users a page, so that listing a group's members takes several pages.
@@ -141,7 +145,9 @@ describe('okta provisioner', () => {
     const err = await rejection(provisioner.provision(context({ requesterEmail: 'nobody@example.com' })));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
     expect(err.message).toMatch(/^No Okta user has the e-mail nobody@example.com \(in 127\.0\.0\.1:\d+\)/);
-    const login = await rejection(provisioner.provision(context({ requesterEmail: 'nobody@example.com' }, { user_attribute: 'login' })));
+    const login = await rejection(
+      provisioner.provision(context({ requesterEmail: 'nobody@example.com' }, { user_attribute: 'login' })),
+    );
     expect(login.message).toContain('No Okta user has the login nobody@example.com');
     const none = await rejection(provisioner.provision(context({ requesterEmail: null })));
     expect(none).toBeInstanceOf(PermanentProvisioningError);
@@ -154,7 +160,9 @@ describe('okta provisioner', () => {
     okta.setStatus('rita@example.com', 'DEPROVISIONED');
     const deactivated = await rejection(provisioner.provision(context()));
     expect(deactivated).toBeInstanceOf(PermanentProvisioningError);
-    expect(deactivated.message).toBe('The Okta user rita@example.com is deactivated (DEPROVISIONED); an Okta admin must activate them before they can join Prod Admins');
+    expect(deactivated.message).toBe(
+      'The Okta user rita@example.com is deactivated (DEPROVISIONED); an Okta admin must activate them before they can join Prod Admins',
+    );
     okta.setStatus('rita@example.com', 'SUSPENDED');
     expect((await rejection(provisioner.provision(context()))).message).toContain('is suspended');
     expect(calls('PUT')).toEqual([]);
@@ -201,7 +209,9 @@ describe('okta provisioner', () => {
     // Read afresh each time (the SDK's response cache is off): a group deleted since the last call is seen.
     await rejection(provisioner.provision(context({ requesterEmail: 'nobody@example.com' })));
     okta.directory.groups.delete(groupId);
-    expect((await rejection(provisioner.provision(context()))).message).toContain(`Okta group ${groupId} does not exist`);
+    expect((await rejection(provisioner.provision(context()))).message).toContain(
+      `Okta group ${groupId} does not exist`,
+    );
   });
 
   it('waits out a 429 whose window resets in a second, and the call succeeds', async () => {
@@ -249,24 +259,36 @@ describe('okta provisioner', () => {
 
   it('is not steered by OKTA_CLIENT_* variables the SDK would read from the environment', async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { OKTA_CLIENT_AUTHORIZATIONMODE: 'PrivateKey', OKTA_CLIENT_TOKEN: 'someone-elses-token', OKTA_CLIENT_ORGURL: 'https://other.okta.com' });
+    Object.assign(process.env, {
+      OKTA_CLIENT_AUTHORIZATIONMODE: 'PrivateKey',
+      OKTA_CLIENT_TOKEN: 'someone-elses-token',
+      OKTA_CLIENT_ORGURL: 'https://other.okta.com',
+    });
     try {
       await createOktaProvisioner().provision(context());
     } finally {
-      for (const k of ['OKTA_CLIENT_AUTHORIZATIONMODE', 'OKTA_CLIENT_TOKEN', 'OKTA_CLIENT_ORGURL']) if (!(k in saved)) delete process.env[k];
+      for (const k of ['OKTA_CLIENT_AUTHORIZATIONMODE', 'OKTA_CLIENT_TOKEN', 'OKTA_CLIENT_ORGURL'])
+        if (!(k in saved)) delete process.env[k];
     }
     expect(okta.members(groupId)).toContain('rita@example.com');
     expect(okta.requests.every((r) => r.scheme === 'SSWS')).toBe(true);
   });
 
   it('names one membership per org, group and person', () => {
-    expect(provisioner.sharedAccessKeys!(context({ requesterEmail: 'Rita@Example.com' }))).toEqual([`okta:${new URL(okta.url).host}:${groupId}:rita@example.com`]);
+    expect(provisioner.sharedAccessKeys!(context({ requesterEmail: 'Rita@Example.com' }))).toEqual([
+      `okta:${new URL(okta.url).host}:${groupId}:rita@example.com`,
+    ]);
     expect(provisioner.sharedAccessKeys!(context({ requesterEmail: null }))).toEqual([]);
   });
 });
 
 describe('okta provisioner with an OAuth 2.0 service app', () => {
-  const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  const pair = () =>
+    generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
   const app = pair();
   const CLIENT_ID = '0oa1serviceapp2bot3x4';
   let okta: OktaDouble;
@@ -278,7 +300,11 @@ describe('okta provisioner with an OAuth 2.0 service app', () => {
       token: TOKEN,
       oauthClients: [
         { clientId: CLIENT_ID, publicKey: app.publicKey, scopes: ['okta.groups.manage', 'okta.users.read'] },
-        { clientId: '0oa1readonlyapp2bot3x4', publicKey: app.publicKey, scopes: ['okta.groups.read', 'okta.users.read'] },
+        {
+          clientId: '0oa1readonlyapp2bot3x4',
+          publicKey: app.publicKey,
+          scopes: ['okta.groups.read', 'okta.users.read'],
+        },
       ],
     });
     groupId = okta.addGroup({ name: 'Prod Admins' }).id;
@@ -293,7 +319,14 @@ describe('okta provisioner with an OAuth 2.0 service app', () => {
     requesterEmail: 'rita@example.com',
     sshPublicKey: null,
     resource: { name: 'okta-prod-admins', type: 'group' },
-    settings: { org_url: okta.url, group_id: groupId, client_id: CLIENT_ID, private_key: app.privateKey, key_id: 'bot-key-1', ...settings },
+    settings: {
+      org_url: okta.url,
+      group_id: groupId,
+      client_id: CLIENT_ID,
+      private_key: app.privateKey,
+      key_id: 'bot-key-1',
+      ...settings,
+    },
     grant: { type: 'group', resource: 'okta-prod-admins' },
     startsAt: new Date('2030-01-01T11:00:00.000Z'),
     expiresAt: new Date('2030-01-01T12:00:00.000Z'),
@@ -342,7 +375,14 @@ describe('okta settings', () => {
     expect(okta.validateSettings({ ...good, user_attribute: 'login' })).toBeNull();
     expect(okta.validateSettings({ ...good, org_url: 'http://127.0.0.1:8080' })).toBeNull();
     const { token: _token, ...oauth } = good;
-    expect(okta.validateSettings({ ...oauth, client_id: '0oa1serviceapp2bot3x4', private_key: 'file:/run/secrets/okta_key.pem', key_id: 'k1' })).toBeNull();
+    expect(
+      okta.validateSettings({
+        ...oauth,
+        client_id: '0oa1serviceapp2bot3x4',
+        private_key: 'file:/run/secrets/okta_key.pem',
+        key_id: 'k1',
+      }),
+    ).toBeNull();
   });
 
   it('refuses what would leak the token or could never work', () => {
@@ -352,8 +392,16 @@ describe('okta settings', () => {
     expect(okta.validateSettings({ ...good, group_id: 'Prod Admins' })).toContain('00g');
     expect(okta.validateSettings({ ...good, user_attribute: 'upn' })).toContain('user_attribute');
     expect(okta.validateSettings({ ...good, user_atribute: 'login' })).toContain('unknown okta setting user_atribute');
-    expect(okta.validateSettings({ ...good, client_id: '0oa1serviceapp2bot3x4', private_key: 'env:KEY' })).toContain('not both');
+    expect(okta.validateSettings({ ...good, client_id: '0oa1serviceapp2bot3x4', private_key: 'env:KEY' })).toContain(
+      'not both',
+    );
     const { token: _token, ...oauth } = good;
-    expect(okta.validateSettings({ ...oauth, client_id: '0oa1serviceapp2bot3x4', private_key: '-----BEGIN PRIVATE KEY-----' })).toContain('secret reference');
+    expect(
+      okta.validateSettings({
+        ...oauth,
+        client_id: '0oa1serviceapp2bot3x4',
+        private_key: '-----BEGIN PRIVATE KEY-----',
+      }),
+    ).toContain('secret reference');
   });
 });

@@ -20,7 +20,11 @@ afterAll(async () => {
 });
 
 let counter = 0;
-function context(access: 'read-only' | 'read-write', databases: string[], patch: Partial<GrantContext> = {}): GrantContext {
+function context(
+  access: 'read-only' | 'read-write',
+  databases: string[],
+  patch: Partial<GrantContext> = {},
+): GrantContext {
   counter += 1;
   const now = Date.now();
   return {
@@ -84,7 +88,9 @@ describe('the postgres provisioner (against the real PostgreSQL)', () => {
     await expect(user`select 1`).rejects.toThrow();
     await user.end().catch(() => undefined);
     expect(await admin`select 1 from pg_roles where rolname = ${role}`).toHaveLength(0);
-    expect(await admin`select tableowner from pg_tables where tablename = 'scratch'`).toEqual([{ tableowner: 'postgres' }]);
+    expect(await admin`select tableowner from pg_tables where tablename = 'scratch'`).toEqual([
+      { tableowner: 'postgres' },
+    ]);
   });
 
   it('is idempotent: provisioning twice leaves one role (with a new password), removing twice succeeds', async () => {
@@ -109,9 +115,15 @@ describe('the postgres provisioner (against the real PostgreSQL)', () => {
   });
 
   it('refuses what it cannot do, permanently', async () => {
-    await expect(provisioner.provision(context('read-only', ['no_such_db']))).rejects.toThrow(PermanentProvisioningError);
-    await expect(provisioner.provision(context('read-only', ['x"; drop role postgres; --']))).rejects.toThrow(PermanentProvisioningError);
-    expect(provisioner.validateSettings({ admin_url: 'postgres://postgres:secret@db/prod' })).toContain('secret reference');
+    await expect(provisioner.provision(context('read-only', ['no_such_db']))).rejects.toThrow(
+      PermanentProvisioningError,
+    );
+    await expect(provisioner.provision(context('read-only', ['x"; drop role postgres; --']))).rejects.toThrow(
+      PermanentProvisioningError,
+    );
+    expect(provisioner.validateSettings({ admin_url: 'postgres://postgres:secret@db/prod' })).toContain(
+      'secret reference',
+    );
     expect(provisioner.validateSettings({ admin_url: 'env:PROD_DB_ADMIN_URL' })).toBeNull();
   });
 

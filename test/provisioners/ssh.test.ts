@@ -40,7 +40,11 @@ afterAll(async () => {
 });
 
 function ctxFor(over: Parameters<typeof grantContext>[0] = {}) {
-  return grantContext({ sshPublicKey: user.publicKey, settings: { ca_key: ca.privateKey, host: '127.0.0.1', port: 22 }, ...over });
+  return grantContext({
+    sshPublicKey: user.publicKey,
+    settings: { ca_key: ca.privateKey, host: '127.0.0.1', port: 22 },
+    ...over,
+  });
 }
 
 async function writeCert(name: string, cert: string): Promise<string> {
@@ -59,7 +63,9 @@ describe('SSH provisioner: certificates', () => {
     expect(validBefore).toBe('2030-01-02T04:04:05.000Z');
     expect(result.secret?.label).toBe('SSH certificate');
     expect(result.secret?.value).toMatch(/^ssh-ed25519-cert-v01@openssh\.com [A-Za-z0-9+/=]+/);
-    expect(result.instructions).toContain(`ssh -i <your key> -o CertificateFile=~/.ssh/bastion-cert.pub ${USER_A}@127.0.0.1 -p 22`);
+    expect(result.instructions).toContain(
+      `ssh -i <your key> -o CertificateFile=~/.ssh/bastion-cert.pub ${USER_A}@127.0.0.1 -p 22`,
+    );
     expect(result.instructions).not.toContain('PRIVATE KEY');
 
     const certPath = await writeCert('cert-1.pub', result.secret?.value ?? '');
@@ -95,10 +101,14 @@ describe('SSH provisioner: certificates', () => {
     const extended = await provisioner.extend!({ ...ctx, expiresAt: later }, first.state);
     expect(extended.state.validBefore).toBe(later.toISOString());
     expect(extended.state.serial).toBe(first.state.serial);
-    const listing = await mustRun('ssh-keygen', ['-L', '-f', await writeCert('cert-ext.pub', extended.secret?.value ?? '')], {
-      ...process.env,
-      TZ: 'UTC',
-    });
+    const listing = await mustRun(
+      'ssh-keygen',
+      ['-L', '-f', await writeCert('cert-ext.pub', extended.secret?.value ?? '')],
+      {
+        ...process.env,
+        TZ: 'UTC',
+      },
+    );
     expect(listing).toContain('to 2030-01-02T04:34:05');
   });
 
@@ -156,7 +166,9 @@ describe('SSH provisioner: refusals', () => {
 
   it('refuses an unusable CA key without revealing it', async () => {
     const secretText = 'NOT-A-KEY-but-secret-4f2a';
-    const err = await provisioner.provision(ctxFor({ settings: { ca_key: secretText, host: 'h' } })).catch((e: unknown) => e);
+    const err = await provisioner
+      .provision(ctxFor({ settings: { ca_key: secretText, host: 'h' } }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect(String((err as Error).message)).not.toContain(secretText);
     expect(String((err as Error).stack)).not.toContain(secretText);
@@ -172,10 +184,20 @@ describe('SSH provisioner: revocation list', () => {
     const krlPath = join(dir, 'krl');
     await writeFile(krlPath, krl);
 
-    const revokedCheck = await run('ssh-keygen', ['-Q', '-f', krlPath, await writeCert('revoked-cert.pub', revoked.secret?.value ?? '')]);
+    const revokedCheck = await run('ssh-keygen', [
+      '-Q',
+      '-f',
+      krlPath,
+      await writeCert('revoked-cert.pub', revoked.secret?.value ?? ''),
+    ]);
     expect(revokedCheck.code).not.toBe(0);
     expect(revokedCheck.stdout).toContain('REVOKED');
-    const keptCheck = await run('ssh-keygen', ['-Q', '-f', krlPath, await writeCert('kept-cert.pub', kept.secret?.value ?? '')]);
+    const keptCheck = await run('ssh-keygen', [
+      '-Q',
+      '-f',
+      krlPath,
+      await writeCert('kept-cert.pub', kept.secret?.value ?? ''),
+    ]);
     expect(keptCheck.code).toBe(0);
     expect(keptCheck.stdout).toMatch(/: ok/);
   });
@@ -208,7 +230,9 @@ describe('SSH provisioner: a real sshd on loopback', () => {
 
   async function loginWith(loginUsers: string[], window: { startsAt: Date; expiresAt: Date }, as: string) {
     const s = server();
-    const result = await provisioner.provision(ctxFor({ grantId: `live-${as}-${window.startsAt.getTime()}`, loginUsers, ...window }));
+    const result = await provisioner.provision(
+      ctxFor({ grantId: `live-${as}-${window.startsAt.getTime()}`, loginUsers, ...window }),
+    );
     const cert = await writeCert(`live-${as}-${window.startsAt.getTime()}-cert.pub`, result.secret?.value ?? '');
     const r = await sshWhoami(s.port, as, join(dir, 'user'), cert);
     return { ...r, why: `ssh exit ${r.code}: ${r.stderr}\n--- sshd log ---\n${s.log().slice(-3000)}` };

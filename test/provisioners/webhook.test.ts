@@ -68,7 +68,10 @@ function context(receiver: Receiver, overrides: Partial<GrantContext> = {}): Gra
 }
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(Error);
   return err as Error;
 }
@@ -89,7 +92,11 @@ describe('webhook provisioner', () => {
     await hook.deprovision(context(receiver, { expiresAt: later }), extended.state);
 
     expect(receiver.received.map((r) => r.event.type)).toEqual(['grant.activated', 'grant.extended', 'grant.revoked']);
-    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual(['g-7.grant.activated', `g-7.grant.extended.${later.getTime()}`, 'g-7.grant.revoked']);
+    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([
+      'g-7.grant.activated',
+      `g-7.grant.extended.${later.getTime()}`,
+      'g-7.grant.revoked',
+    ]);
     const [activated] = receiver.received;
     expect(activated?.headers['content-type']).toBe('application/json');
     expect(Number.isNaN(Date.parse(activated?.event.timestamp ?? ''))).toBe(false);
@@ -125,7 +132,9 @@ describe('webhook provisioner', () => {
     expect(() => verifier.verify(body, { ...headers, 'webhook-id': 'other' })).toThrow(WebhookVerificationError);
 
     // A sender with another secret is refused by the receiver, which the provisioner reports as permanent.
-    const wrong = context(receiver, { settings: { url: receiver.url, secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}` } });
+    const wrong = context(receiver, {
+      settings: { url: receiver.url, secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}` },
+    });
     const err = await rejection(hook.provision(wrong));
     expect(err).toBeInstanceOf(PermanentProvisioningError);
     expect(err.message).toContain('401');
@@ -183,7 +192,9 @@ describe('webhook provisioner', () => {
   });
 
   it('refuses a resolved secret that is not whsec_ without calling the receiver', async () => {
-    const err = await rejection(hook.provision(context(receiver, { settings: { url: receiver.url, secret: 'plain' } })));
+    const err = await rejection(
+      hook.provision(context(receiver, { settings: { url: receiver.url, secret: 'plain' } })),
+    );
     expect(err).toBeInstanceOf(PermanentProvisioningError);
     expect(receiver.received).toEqual([]);
   });

@@ -17,7 +17,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -57,7 +59,14 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
   const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ...main], {
     cwd: ROOT,
     // Only what the bot needs: the test runner's own variables (NODE_OPTIONS, VITEST…) stay out.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      LOG_LEVEL: 'warn',
+      ...options.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
@@ -67,14 +76,19 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let gone = false;
   void exited.then(() => (gone = true));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   for (;;) {
     if (gone) throw new Error(`the bot exited during start-up:\n${output.slice(-20).join('\n')}`);
-    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -116,7 +130,11 @@ export async function rssMiB(pid: number): Promise<number> {
  * /proc: the socket's inode in /proc/net/tcp, then the process with that inode among its fds). The
  * fault tests use it to kill the replica whose call a target is holding, not one picked blindly.
  */
-export async function pidOfConnection(localPort: number, remotePort: number, pids: number[]): Promise<number | undefined> {
+export async function pidOfConnection(
+  localPort: number,
+  remotePort: number,
+  pids: number[],
+): Promise<number | undefined> {
   const { readFile, readdir, readlink } = await import('node:fs/promises');
   const hex = (n: number) => n.toString(16).toUpperCase().padStart(4, '0');
   const inodes = new Set<string>();

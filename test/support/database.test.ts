@@ -47,7 +47,9 @@ describe('test database harness', () => {
     const journal = new URL('../../drizzle/meta/_journal.json', import.meta.url);
     if (!existsSync(journal)) {
       // No migrations committed yet: the template is an empty database.
-      const [row] = await sqlFirst<{ t: string | null }[]>`select to_regclass('drizzle.__drizzle_migrations')::text as t`;
+      const [row] = await sqlFirst<
+        { t: string | null }[]
+      >`select to_regclass('drizzle.__drizzle_migrations')::text as t`;
       expect(row?.t).toBeNull();
       return;
     }

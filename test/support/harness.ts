@@ -50,7 +50,13 @@ export const APP_TOKEN = 'xapp-1-A0ACCESS-1111-testapptokensecret';
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase();
-  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS, ...(options.slackPlan ? { plan: options.slackPlan } : {}) });
+  const slack = await FakeSlack.start({
+    botToken: BOT_TOKEN,
+    scopes: APP_SCOPES,
+    users: USERS,
+    usergroups: GROUPS,
+    ...(options.slackPlan ? { plan: options.slackPlan } : {}),
+  });
   const socket = options.socketMode ? await SocketModeServer.start(slack, APP_TOKEN) : null;
   const clock = new TestClock();
   const logs: string[] = [];
@@ -81,14 +87,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const boot = async () => {
-    const app = await createAccessApp({ config, logger: createLogger('debug', sink), clock, accessFileText: options.accessFile ?? ACCESS_FILE, ...options.app });
+    const app = await createAccessApp({
+      config,
+      logger: createLogger('debug', sink),
+      clock,
+      accessFileText: options.accessFile ?? ACCESS_FILE,
+      ...options.app,
+    });
     const { port } = await app.start();
     return { app, port };
   };
   let { app, port } = await boot();
   const replicas: AccessApp[] = [];
   const sql = postgres(db.url, { onnotice: () => {}, max: 2 });
-  const driverFor = (p: number) => new SlackDriver({ eventsUrl: `http://127.0.0.1:${p}/slack/events`, signingSecret: SIGNING_SECRET, slack, ...(socket ? { transport: socket.transport } : {}) });
+  const driverFor = (p: number) =>
+    new SlackDriver({
+      eventsUrl: `http://127.0.0.1:${p}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+      slack,
+      ...(socket ? { transport: socket.transport } : {}),
+    });
   const harness: Harness = {
     slack,
     socket,

@@ -36,7 +36,12 @@ export function approverMessage(h: Harness, approver: string, requestId: string)
 }
 
 /** Clicks Approve in the approver's DM and submits the tuning modal with `values` (defaults: as asked). */
-export async function approve(h: Harness, approver: string, requestId: string, values: Record<string, string | string[] | null> = {}) {
+export async function approve(
+  h: Harness,
+  approver: string,
+  requestId: string,
+  values: Record<string, string | string[] | null> = {},
+) {
   const where = approverMessage(h, approver, requestId);
   await h.driver.clickButton(approver, where, 'review.approve');
   const modal = await until(() => h.slack.topView(approver), 2000, 'the tuning modal');
@@ -60,13 +65,26 @@ export async function countRows(h: Harness, table: 'access_requests' | 'grants' 
  * A click that the person could not have made in Slack (the message is in someone else's DM), sent
  * as a correctly signed block_actions payload: what an attacker with a copied payload could send.
  */
-export async function forgeClick(h: Harness, userId: string, where: { channel: string; ts: string }, actionId: string, value: string) {
+export async function forgeClick(
+  h: Harness,
+  userId: string,
+  where: { channel: string; ts: string },
+  actionId: string,
+  value: string,
+) {
   const message = h.slack.message(where.channel, where.ts)!;
   const payload = blockActionsPayload(h.slack, {
     userId,
     apiAppId: h.slack.appId,
     surface: { kind: 'message', message, values: {} },
-    action: { type: 'button', action_id: actionId, block_id: 'review.actions', value, text: { type: 'plain_text', text: 'x' }, action_ts: nowTs() },
+    action: {
+      type: 'button',
+      action_id: actionId,
+      block_id: 'review.actions',
+      value,
+      text: { type: 'plain_text', text: 'x' },
+      action_ts: nowTs(),
+    },
     triggerId: h.slack.issueTriggerId(userId),
     responseUrl: h.slack.newResponseUrl({ channel: where.channel, userId, messageTs: where.ts }),
   });
@@ -74,7 +92,10 @@ export async function forgeClick(h: Harness, userId: string, where: { channel: s
 }
 
 /** Runs `act` and waits for the ephemeral reply it causes (a new post to a response_url). */
-export async function replyTo(h: Harness, act: () => Promise<unknown>): Promise<{ text: string; blocks?: unknown[]; response_type?: string; replace_original?: boolean }> {
+export async function replyTo(
+  h: Harness,
+  act: () => Promise<unknown>,
+): Promise<{ text: string; blocks?: unknown[]; response_type?: string; replace_original?: boolean }> {
   const before = h.slack.responses().length;
   await act();
   const reply = await until(() => h.slack.responses()[before], 2000, 'a reply');
@@ -108,7 +129,12 @@ export async function forgeViewAction(h: Harness, userId: string, viewId: string
 }
 
 /** Submits someone else's open modal as `userId` (a replayed payload with another user in it). */
-export async function submitAs(h: Harness, userId: string, viewId: string, values: Record<string, string | string[] | null>) {
+export async function submitAs(
+  h: Harness,
+  userId: string,
+  viewId: string,
+  values: Record<string, string | string[] | null>,
+) {
   const stored = h.slack.state.views.get(viewId)!;
   stored.userId = userId;
   h.slack.state.stacks.set(userId, [viewId]);
@@ -128,14 +154,20 @@ export async function revoke(h: Harness, approver: string, requestId: string): P
 }
 
 /** The (first) grant target of a request: its status, the state the provisioner kept, its last error. */
-export async function targetOf(h: Harness, requestId: string): Promise<{ status: string; state: Record<string, unknown>; last_error: string | null }> {
-  const [row] = await h.sql`select t.status, t.state, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${requestId} order by t.resource_name`;
+export async function targetOf(
+  h: Harness,
+  requestId: string,
+): Promise<{ status: string; state: Record<string, unknown>; last_error: string | null }> {
+  const [row] =
+    await h.sql`select t.status, t.state, t.last_error from grant_targets t join grants g on g.id = t.grant_id where g.request_id = ${requestId} order by t.resource_name`;
   return row as { status: string; state: Record<string, unknown>; last_error: string | null };
 }
 
 /** The requester's own DM about a request (the message with their Cancel / Extend / Release buttons). */
 export function myMessage(h: Harness, requesterId: string, requestId: string) {
-  const m = h.slack.dmsTo(requesterId).find((x) => allText(x.blocks).includes(requestId) && allText(x.blocks).includes('You '));
+  const m = h.slack
+    .dmsTo(requesterId)
+    .find((x) => allText(x.blocks).includes(requestId) && allText(x.blocks).includes('You '));
   if (!m) throw new Error(`${requesterId} has no message of their own about ${requestId}`);
   return { channel: m.channel, ts: m.ts, message: m };
 }

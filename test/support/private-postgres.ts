@@ -30,7 +30,7 @@ export async function startPrivatePostgres(settings: string[] = []): Promise<Pri
   const password = randomBytes(12).toString('hex');
   const output: string[] = [];
   const remember = (message: unknown) => {
-    output.push(message instanceof Error ? message.stack ?? message.message : String(message));
+    output.push(message instanceof Error ? (message.stack ?? message.message) : String(message));
     if (output.length > 200) output.shift();
   };
   const server = new EmbeddedPostgres({
@@ -44,13 +44,18 @@ export async function startPrivatePostgres(settings: string[] = []): Promise<Pri
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
+      '-c',
+      'listen_addresses=127.0.0.1',
       // Keep the Unix socket out of /var/run/postgresql (may not exist, or belong to another server).
-      '-c', `unix_socket_directories=${databaseDir}`,
+      '-c',
+      `unix_socket_directories=${databaseDir}`,
       // Throw-away data: durability is not needed.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
       ...settings.flatMap((s) => ['-c', s]),
     ],
     onLog: remember,
@@ -58,7 +63,9 @@ export async function startPrivatePostgres(settings: string[] = []): Promise<Pri
   });
   const start = async () => {
     await server.start().catch((e: unknown) => {
-      throw new Error(`embedded PostgreSQL did not start: ${e instanceof Error ? e.message : 'the server process exited'}\n--- server output (last lines) ---\n${output.slice(-40).join('')}`);
+      throw new Error(
+        `embedded PostgreSQL did not start: ${e instanceof Error ? e.message : 'the server process exited'}\n--- server output (last lines) ---\n${output.slice(-40).join('')}`,
+      );
     });
   };
   const destroy = async () => {

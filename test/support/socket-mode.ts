@@ -28,7 +28,11 @@ export class SocketModeServer {
     private readonly pinger: NodeJS.Timeout,
   ) {}
 
-  static async start(slack: FakeSlack, appToken: string, opts: { pingEveryMs?: number } = {}): Promise<SocketModeServer> {
+  static async start(
+    slack: FakeSlack,
+    appToken: string,
+    opts: { pingEveryMs?: number } = {},
+  ): Promise<SocketModeServer> {
     const http = createServer((_req, res) => {
       res.writeHead(404);
       res.end();
@@ -42,7 +46,14 @@ export class SocketModeServer {
     wss.on('connection', (socket) => {
       server.sockets.add(socket);
       server.connections += 1;
-      socket.send(JSON.stringify({ type: 'hello', num_connections: server.sockets.size, debug_info: { host: 'applink-fake', build_number: 1, approximate_connection_time: 18060 }, connection_info: { app_id: slack.appId } }));
+      socket.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: server.sockets.size,
+          debug_info: { host: 'applink-fake', build_number: 1, approximate_connection_time: 18060 },
+          connection_info: { app_id: slack.appId },
+        }),
+      );
       socket.on('message', (data) => {
         let ack: { envelope_id?: string; payload?: unknown };
         try {
@@ -67,7 +78,8 @@ export class SocketModeServer {
 
   /** Tells every connected app to reconnect (Slack does this when it rotates its hosts). */
   disconnectAll(reason = 'refresh_requested') {
-    for (const s of this.sockets) s.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-fake' } }));
+    for (const s of this.sockets)
+      s.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-fake' } }));
   }
 
   /** What Slack would have POSTed, sent as an envelope on the newest connection; resolves with the ack. */
@@ -102,10 +114,17 @@ export class SocketModeServer {
 /** The envelope Slack sends for a body it would have POSTed over HTTP (doc §6, §2.1). */
 function envelopeOf(body: string, contentType: string) {
   if (contentType.startsWith('application/json')) {
-    return { type: 'events_api', payload: JSON.parse(body) as unknown, accepts_response_payload: false, retry_attempt: 0, retry_reason: '' };
+    return {
+      type: 'events_api',
+      payload: JSON.parse(body) as unknown,
+      accepts_response_payload: false,
+      retry_attempt: 0,
+      retry_reason: '',
+    };
   }
   const fields = new URLSearchParams(body);
   const payload = fields.get('payload');
-  if (payload !== null) return { type: 'interactive', payload: JSON.parse(payload) as unknown, accepts_response_payload: true };
+  if (payload !== null)
+    return { type: 'interactive', payload: JSON.parse(payload) as unknown, accepts_response_payload: true };
   return { type: 'slash_commands', payload: Object.fromEntries(fields), accepts_response_payload: true };
 }

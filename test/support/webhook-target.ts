@@ -82,15 +82,31 @@ export async function startWebhookTarget(secret = WEBHOOK_SECRET): Promise<Webho
       const header = (n: string) => String(req.headers[n] ?? '');
       try {
         const body = Buffer.concat(chunks).toString('utf8');
-        const event = verifier.verify(body, { 'webhook-id': header('webhook-id'), 'webhook-timestamp': header('webhook-timestamp'), 'webhook-signature': header('webhook-signature') }) as {
+        const event = verifier.verify(body, {
+          'webhook-id': header('webhook-id'),
+          'webhook-timestamp': header('webhook-timestamp'),
+          'webhook-signature': header('webhook-signature'),
+        }) as {
           type: string;
           data: { grant_id: string; request_id: string; resource: { name: string } };
         };
-        const delivery = { id: header('webhook-id'), type: event.type, grantId: event.data.grant_id, requestId: event.data.request_id, resource: event.data.resource.name, at };
+        const delivery = {
+          id: header('webhook-id'),
+          type: event.type,
+          grantId: event.data.grant_id,
+          requestId: event.data.request_id,
+          resource: event.data.resource.name,
+          at,
+        };
         target.deliveries.push(delivery);
         const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
         if (!target.hold?.(delivery)) return void answer();
-        const held: HeldDelivery = { delivery, remotePort: req.socket.remotePort ?? 0, aborted: false, release: () => !held.aborted && !res.writableEnded && answer() };
+        const held: HeldDelivery = {
+          delivery,
+          remotePort: req.socket.remotePort ?? 0,
+          aborted: false,
+          release: () => !held.aborted && !res.writableEnded && answer(),
+        };
         res.once('close', () => (held.aborted = !res.writableEnded));
         target.held.push(held);
       } catch {

@@ -12,7 +12,10 @@ export const resources = pgTable('resources', {
   type: text('type').notNull(),
   tags: jsonb('tags').$type<string[]>().notNull().default([]),
   description: text('description').notNull().default(''),
-  defaults: jsonb('defaults').$type<TuningDefaults>().notNull().default({ loginUsers: [], databases: [], namespaces: [] }),
+  defaults: jsonb('defaults')
+    .$type<TuningDefaults>()
+    .notNull()
+    .default({ loginUsers: [], databases: [], namespaces: [] }),
   /** Which provisioner makes grants of this resource real, and its settings (secrets as env:/file: references). */
   provisioner: jsonb('provisioner').$type<ProvisionerConfig | null>(),
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
@@ -35,9 +38,20 @@ export const flows = pgTable('flows', {
   durationChoices: jsonb('duration_choices').$type<number[]>().notNull().default([]),
   approvalsRequired: integer('approvals_required').notNull().default(1),
   allowSelfApproval: boolean('allow_self_approval').notNull().default(false),
-  justification: jsonb('justification').$type<JustificationRule>().notNull().default({ required: true, minLength: 0, pattern: null, hint: null }),
+  justification: jsonb('justification')
+    .$type<JustificationRule>()
+    .notNull()
+    .default({ required: true, minLength: 0, pattern: null, hint: null }),
   notifyChannel: text('notify_channel'),
-  lifecycle: jsonb('lifecycle').$type<FlowLifecycle>().notNull().default({ remindAfterMinutes: null, escalationUsers: [], escalationGroups: [], escalateAfterMinutes: null, pendingTtlMinutes: 1440, autoApprove: [], breakGlass: null }),
+  lifecycle: jsonb('lifecycle').$type<FlowLifecycle>().notNull().default({
+    remindAfterMinutes: null,
+    escalationUsers: [],
+    escalationGroups: [],
+    escalateAfterMinutes: null,
+    pendingTtlMinutes: 1440,
+    autoApprove: [],
+    breakGlass: null,
+  }),
   enabled: boolean('enabled').notNull().default(true),
   /** Identity linking and step-up for approval (docs/identity.md); null: neither. */
   identity: jsonb('identity').$type<FlowIdentityRule | null>(),

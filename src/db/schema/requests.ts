@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import type { Policy } from '../../domain/policy.js';
 import type { RequestStatus } from '../../domain/request-lifecycle.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
@@ -61,8 +71,12 @@ export const accessRequests = pgTable(
     index('access_requests_requester_idx').on(t.requesterId, t.createdAt),
     index('access_requests_status_idx').on(t.status),
     // App Home lists unreviewed break-glass grants on every open: a handful among all requests.
-    index('access_requests_unreviewed_glass_idx').on(t.createdAt, t.id).where(sql`kind = 'break_glass' and reviewed_at is null`),
-    uniqueIndex('access_requests_submission_uq').on(t.requesterId, t.submissionKey, t.flowId).where(sql`submission_key is not null`),
+    index('access_requests_unreviewed_glass_idx')
+      .on(t.createdAt, t.id)
+      .where(sql`kind = 'break_glass' and reviewed_at is null`),
+    uniqueIndex('access_requests_submission_uq')
+      .on(t.requesterId, t.submissionKey, t.flowId)
+      .where(sql`submission_key is not null`),
   ],
 );
 
@@ -100,7 +114,10 @@ export const grants = pgTable(
     /** The requester's e-mail at approval time: gateways may ask by e-mail. */
     requesterEmail: text('requester_email'),
   },
-  (t) => [uniqueIndex('grants_request_uq').on(t.requestId), index('grants_active_expiry_idx').on(t.status, t.expiresAt)],
+  (t) => [
+    uniqueIndex('grants_request_uq').on(t.requestId),
+    index('grants_active_expiry_idx').on(t.status, t.expiresAt),
+  ],
 );
 
 export type TargetStatus = 'pending' | 'active' | 'failed' | 'removing' | 'removed';
@@ -169,7 +186,10 @@ export const slackMessages = pgTable(
     renderHash: text('render_hash'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('slack_messages_ref_uq').on(t.channel, t.ts), index('slack_messages_request_idx').on(t.requestId)],
+  (t) => [
+    uniqueIndex('slack_messages_ref_uq').on(t.channel, t.ts),
+    index('slack_messages_request_idx').on(t.requestId),
+  ],
 );
 
 /** Each approver's approval and tuning; with N-of-M flows the grant takes the narrowest of them. */

@@ -24,7 +24,10 @@ export const sessions = pgTable(
     externalId: text('external_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('sessions_request_idx').on(t.requestId), uniqueIndex('sessions_external_uq').on(t.source, t.externalId)],
+  (t) => [
+    index('sessions_request_idx').on(t.requestId),
+    uniqueIndex('sessions_external_uq').on(t.source, t.externalId),
+  ],
 );
 
 export const sessionEvents = pgTable(

@@ -36,7 +36,12 @@ export const errorName = (e: unknown): string => (e instanceof Error ? e.name : 
  * the outbox retries with backoff (throttling the SDK's own retries did not absorb, 5xx, network).
  * `redact` removes the secret access key from anything AWS or a proxy might echo.
  */
-export function classifyAwsError(e: unknown, operation: string, doing: string, redact: (text: string) => string): Error {
+export function classifyAwsError(
+  e: unknown,
+  operation: string,
+  doing: string,
+  redact: (text: string) => string,
+): Error {
   if (e instanceof PermanentProvisioningError) return e;
   const err = e as SdkError;
   const name = errorName(e) || 'Error';
@@ -48,17 +53,31 @@ export function classifyAwsError(e: unknown, operation: string, doing: string, r
     );
   }
   if (name === 'CredentialsProviderError') {
-    return new PermanentProvisioningError(`no AWS credentials found while ${doing}: give access_key_id and secret_access_key, or configure the standard AWS credential chain (role, profile, environment)`);
+    return new PermanentProvisioningError(
+      `no AWS credentials found while ${doing}: give access_key_id and secret_access_key, or configure the standard AWS credential chain (role, profile, environment)`,
+    );
   }
   if (name === 'AccessDeniedException') {
-    return new PermanentProvisioningError(`AWS refused ${doing} (AccessDeniedException: ${detail}). The bot's IAM policy must allow ${ACTION_OF[operation] ?? operation} (see docs/provisioners/aws.md)`);
+    return new PermanentProvisioningError(
+      `AWS refused ${doing} (AccessDeniedException: ${detail}). The bot's IAM policy must allow ${ACTION_OF[operation] ?? operation} (see docs/provisioners/aws.md)`,
+    );
   }
   if (THROTTLING.has(name)) return new Error(`AWS throttled ${doing} (${name}); will retry`);
-  if (name === 'ResourceNotFoundException' || name === 'ValidationException' || name === 'ServiceQuotaExceededException') {
-    return new PermanentProvisioningError(`AWS refused ${doing} (${name}: ${detail}). Check the resource's instance_arn, account_id and permission_sets`);
+  if (
+    name === 'ResourceNotFoundException' ||
+    name === 'ValidationException' ||
+    name === 'ServiceQuotaExceededException'
+  ) {
+    return new PermanentProvisioningError(
+      `AWS refused ${doing} (${name}: ${detail}). Check the resource's instance_arn, account_id and permission_sets`,
+    );
   }
-  if (err.$fault === 'server' || (status !== undefined && status >= 500)) return new Error(`AWS answered ${status ?? ''} ${name} while ${doing}; will retry`.replace('  ', ' '));
-  if (status !== undefined && status >= 400) return new PermanentProvisioningError(`AWS answered ${status} ${name} while ${doing}: ${detail}`);
+  if (err.$fault === 'server' || (status !== undefined && status >= 500))
+    return new Error(`AWS answered ${status ?? ''} ${name} while ${doing}; will retry`.replace('  ', ' '));
+  if (status !== undefined && status >= 400)
+    return new PermanentProvisioningError(`AWS answered ${status} ${name} while ${doing}: ${detail}`);
   // No HTTP answer at all: the network, a timeout, DNS. Worth retrying.
-  return new Error(`AWS unreachable while ${doing}: ${redact(`${err.code ?? name} ${err.message ?? ''}`.trim()).slice(0, 200)}`);
+  return new Error(
+    `AWS unreachable while ${doing}: ${redact(`${err.code ?? name} ${err.message ?? ''}`.trim()).slice(0, 200)}`,
+  );
 }

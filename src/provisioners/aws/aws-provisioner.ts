@@ -78,10 +78,16 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
 
   /** The permission sets of the grant, by name, each one the resource's settings allow. */
   function permissionSetsOf(ctx: GrantContext, s: AwsSettings): [string, string][] {
-    if (ctx.grant.type !== 'cloud') throw new PermanentProvisioningError(`a ${ctx.grant.type} grant cannot be provisioned on AWS IAM Identity Center`);
+    if (ctx.grant.type !== 'cloud')
+      throw new PermanentProvisioningError(
+        `a ${ctx.grant.type} grant cannot be provisioned on AWS IAM Identity Center`,
+      );
     return ctx.grant.roles.map((name) => {
       const arn = s.permissionSets[name];
-      if (!arn) throw new PermanentProvisioningError(`${ctx.resource.name} has no permission set named "${name}" in its settings`);
+      if (!arn)
+        throw new PermanentProvisioningError(
+          `${ctx.resource.name} has no permission set named "${name}" in its settings`,
+        );
       return [name, arn];
     });
   }
@@ -91,43 +97,74 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
   /** The requester's Identity Center user id, or null when the identity store has no such user. */
   async function findUser(c: Clients, s: AwsSettings, ctx: GrantContext): Promise<string | null> {
     if (!ctx.requesterEmail) {
-      throw new PermanentProvisioningError(`The requester has no e-mail address in their Slack profile, so no AWS Identity Center user can be found for ${ctx.resource.name}`);
+      throw new PermanentProvisioningError(
+        `The requester has no e-mail address in their Slack profile, so no AWS Identity Center user can be found for ${ctx.resource.name}`,
+      );
     }
-    const input = { IdentityStoreId: s.identityStoreId, AlternateIdentifier: { UniqueAttribute: { AttributePath: s.userAttribute, AttributeValue: ctx.requesterEmail } } };
+    const input = {
+      IdentityStoreId: s.identityStoreId,
+      AlternateIdentifier: { UniqueAttribute: { AttributePath: s.userAttribute, AttributeValue: ctx.requesterEmail } },
+    };
     try {
       return (await c.identityStore.send(new GetUserIdCommand(input))).UserId ?? null;
     } catch (e) {
       if (errorName(e) === 'ResourceNotFoundException') return null;
-      throw classifyAwsError(e, 'GetUserId', `looking up ${ctx.requesterEmail} in identity store ${s.identityStoreId}`, c.redact);
+      throw classifyAwsError(
+        e,
+        'GetUserId',
+        `looking up ${ctx.requesterEmail} in identity store ${s.identityStoreId}`,
+        c.redact,
+      );
     }
   }
 
   async function requireUser(c: Clients, s: AwsSettings, ctx: GrantContext): Promise<string> {
     const userId = await findUser(c, s, ctx);
-    if (!userId) throw new PermanentProvisioningError(`No AWS Identity Center user has ${attributeText(s)} ${ctx.requesterEmail} (identity store ${s.identityStoreId}), so nothing was granted on ${ctx.resource.name}`);
+    if (!userId)
+      throw new PermanentProvisioningError(
+        `No AWS Identity Center user has ${attributeText(s)} ${ctx.requesterEmail} (identity store ${s.identityStoreId}), so nothing was granted on ${ctx.resource.name}`,
+      );
     return userId;
   }
 
   async function hasAssignment(c: Clients, s: AwsSettings, arn: string, userId: string): Promise<boolean> {
-    const pages = paginateListAccountAssignments({ client: c.sso, pageSize: 100 }, { InstanceArn: s.instanceArn, AccountId: s.accountId, PermissionSetArn: arn });
-    return call(c, 'ListAccountAssignments', `listing the assignments of ${arn} in account ${s.accountId}`, async () => {
-      for await (const page of pages) {
-        if ((page.AccountAssignments ?? []).some((a) => a.PrincipalType === 'USER' && a.PrincipalId === userId)) return true;
-      }
-      return false;
-    });
+    const pages = paginateListAccountAssignments(
+      { client: c.sso, pageSize: 100 },
+      { InstanceArn: s.instanceArn, AccountId: s.accountId, PermissionSetArn: arn },
+    );
+    return call(
+      c,
+      'ListAccountAssignments',
+      `listing the assignments of ${arn} in account ${s.accountId}`,
+      async () => {
+        for await (const page of pages) {
+          if ((page.AccountAssignments ?? []).some((a) => a.PrincipalType === 'USER' && a.PrincipalId === userId))
+            return true;
+        }
+        return false;
+      },
+    );
   }
 
   /** Follows an asynchronous operation until AWS says it SUCCEEDED; FAILED is permanent, with AWS's reason. */
-  async function waitFor(c: Clients, first: AccountAssignmentOperationStatus | undefined, kind: 'creation' | 'deletion', what: string, describe: (requestId: string) => Promise<AccountAssignmentOperationStatus | undefined>) {
+  async function waitFor(
+    c: Clients,
+    first: AccountAssignmentOperationStatus | undefined,
+    kind: 'creation' | 'deletion',
+    what: string,
+    describe: (requestId: string) => Promise<AccountAssignmentOperationStatus | undefined>,
+  ) {
     let status = first;
     for (let n = 0; ; n++) {
       if (status?.Status === 'SUCCEEDED') return;
       if (status?.Status === 'FAILED') {
-        throw new PermanentProvisioningError(`AWS could not complete the ${kind} of ${what}: ${c.redact(status.FailureReason ?? 'no reason given')}`);
+        throw new PermanentProvisioningError(
+          `AWS could not complete the ${kind} of ${what}: ${c.redact(status.FailureReason ?? 'no reason given')}`,
+        );
       }
       if (!status?.RequestId) throw new Error(`AWS gave no request id for the ${kind} of ${what}; will retry`);
-      if (n >= pollAttempts) throw new Error(`the ${kind} of ${what} is still in progress in AWS after ${pollAttempts} checks; will retry`);
+      if (n >= pollAttempts)
+        throw new Error(`the ${kind} of ${what} is still in progress in AWS after ${pollAttempts} checks; will retry`);
       await sleep(pollIntervalMs);
       status = await describe(status.RequestId);
     }
@@ -146,16 +183,30 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
     const what = `permission set ${name} in account ${s.accountId}`;
     let first: AccountAssignmentOperationStatus | undefined;
     try {
-      first = (await c.sso.send(new CreateAccountAssignmentCommand(assignmentInput(s, arn, userId)))).AccountAssignmentCreationStatus;
+      first = (await c.sso.send(new CreateAccountAssignmentCommand(assignmentInput(s, arn, userId))))
+        .AccountAssignmentCreationStatus;
     } catch (e) {
-      if (errorName(e) !== 'ConflictException') throw classifyAwsError(e, 'CreateAccountAssignment', `assigning ${what}`, c.redact);
+      if (errorName(e) !== 'ConflictException')
+        throw classifyAwsError(e, 'CreateAccountAssignment', `assigning ${what}`, c.redact);
       // The assignment exists (a concurrent or earlier attempt made it), or another change to it is running.
       if (await hasAssignment(c, s, arn, userId)) return;
       throw new Error(`another change to the assignment of ${what} is in progress in AWS; will retry`);
     }
     const describe = (id: string) =>
-      call(c, 'DescribeAccountAssignmentCreationStatus', `checking the assignment of ${what}`, async () =>
-        (await c.sso.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: s.instanceArn, AccountAssignmentCreationRequestId: id }))).AccountAssignmentCreationStatus);
+      call(
+        c,
+        'DescribeAccountAssignmentCreationStatus',
+        `checking the assignment of ${what}`,
+        async () =>
+          (
+            await c.sso.send(
+              new DescribeAccountAssignmentCreationStatusCommand({
+                InstanceArn: s.instanceArn,
+                AccountAssignmentCreationRequestId: id,
+              }),
+            )
+          ).AccountAssignmentCreationStatus,
+      );
     await waitFor(c, first, 'creation', `the assignment of ${what}`, describe);
   }
 
@@ -163,30 +214,58 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
     const what = `the assignment of ${arn} in account ${s.accountId}`;
     let first: AccountAssignmentOperationStatus | undefined;
     try {
-      first = (await c.sso.send(new DeleteAccountAssignmentCommand(assignmentInput(s, arn, userId)))).AccountAssignmentDeletionStatus;
+      first = (await c.sso.send(new DeleteAccountAssignmentCommand(assignmentInput(s, arn, userId))))
+        .AccountAssignmentDeletionStatus;
     } catch (e) {
       if (errorName(e) === 'ResourceNotFoundException' && !(await hasAssignment(c, s, arn, userId))) return; // already gone
-      if (errorName(e) === 'ConflictException') throw new Error(`another change to ${what} is in progress in AWS; will retry`);
+      if (errorName(e) === 'ConflictException')
+        throw new Error(`another change to ${what} is in progress in AWS; will retry`);
       throw classifyAwsError(e, 'DeleteAccountAssignment', `removing ${what}`, c.redact);
     }
     const describe = (id: string) =>
-      call(c, 'DescribeAccountAssignmentDeletionStatus', `checking the removal of ${what}`, async () =>
-        (await c.sso.send(new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: s.instanceArn, AccountAssignmentDeletionRequestId: id }))).AccountAssignmentDeletionStatus);
+      call(
+        c,
+        'DescribeAccountAssignmentDeletionStatus',
+        `checking the removal of ${what}`,
+        async () =>
+          (
+            await c.sso.send(
+              new DescribeAccountAssignmentDeletionStatusCommand({
+                InstanceArn: s.instanceArn,
+                AccountAssignmentDeletionRequestId: id,
+              }),
+            )
+          ).AccountAssignmentDeletionStatus,
+      );
     await waitFor(c, first, 'deletion', what, describe);
   }
 
   /** Names one account assignment: instance, account, permission set and the person it is for. */
-  const assignmentKey = (s: AwsSettings, arn: string, email: string) => `aws:${s.instanceArn}:${s.accountId}:${arn}:${s.userAttribute}=${email.toLowerCase()}`;
+  const assignmentKey = (s: AwsSettings, arn: string, email: string) =>
+    `aws:${s.instanceArn}:${s.accountId}:${arn}:${s.userAttribute}=${email.toLowerCase()}`;
 
   /** The permission sets to look at: from the grant, else from what provision recorded. */
   function targetSets(ctx: GrantContext, s: AwsSettings, state: Record<string, unknown>): string[] {
-    const recorded = state.permissionSets && typeof state.permissionSets === 'object' ? Object.values(state.permissionSets as Record<string, unknown>).filter((v): v is string => typeof v === 'string') : [];
-    const fromGrant = ctx.grant.type === 'cloud' ? ctx.grant.roles.flatMap((n) => (s.permissionSets[n] ? [s.permissionSets[n]] : [])) : [];
+    const recorded =
+      state.permissionSets && typeof state.permissionSets === 'object'
+        ? Object.values(state.permissionSets as Record<string, unknown>).filter(
+            (v): v is string => typeof v === 'string',
+          )
+        : [];
+    const fromGrant =
+      ctx.grant.type === 'cloud'
+        ? ctx.grant.roles.flatMap((n) => (s.permissionSets[n] ? [s.permissionSets[n]] : []))
+        : [];
     return [...new Set([...fromGrant, ...recorded])];
   }
 
   /** The user recorded at provisioning (it survives an e-mail change), else looked up again. */
-  async function userOf(c: Clients, s: AwsSettings, ctx: GrantContext, state: Record<string, unknown>): Promise<string | null> {
+  async function userOf(
+    c: Clients,
+    s: AwsSettings,
+    ctx: GrantContext,
+    state: Record<string, unknown>,
+  ): Promise<string | null> {
     if (typeof state.userId === 'string' && state.userId !== '') return state.userId;
     if (!ctx.requesterEmail) return null;
     return findUser(c, s, ctx);
@@ -206,11 +285,14 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
       }
     } catch (e) {
       // Nothing half-granted: what this attempt added goes again when a later permission set is refused.
-      if (e instanceof PermanentProvisioningError) for (const arn of made) await unassign(c, s, arn, userId).catch(() => undefined);
+      if (e instanceof PermanentProvisioningError)
+        for (const arn of made) await unassign(c, s, arn, userId).catch(() => undefined);
       throw e;
     }
     const names = sets.map(([n]) => n);
-    const where = s.portalUrl ? `Sign in through the AWS access portal, ${s.portalUrl}, and pick` : 'In the AWS access portal, pick';
+    const where = s.portalUrl
+      ? `Sign in through the AWS access portal, ${s.portalUrl}, and pick`
+      : 'In the AWS access portal, pick';
     return {
       state: { instanceArn: s.instanceArn, accountId: s.accountId, userId, permissionSets: Object.fromEntries(sets) },
       instructions: `${where} account ${s.accountId} with ${names.length > 1 ? 'permission set' : 'the permission set'} ${names.join(', ')}.`,

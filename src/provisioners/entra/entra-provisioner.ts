@@ -26,31 +26,39 @@ interface EntraUser {
 }
 
 function validateCommon(s: Record<string, unknown>): string | null {
-  if (typeof s.tenant_id !== 'string' || !(GUID.test(s.tenant_id) || DOMAIN.test(s.tenant_id))) return 'tenant_id must be the directory (tenant) id, a GUID, or its domain like contoso.onmicrosoft.com';
-  if (typeof s.client_id !== 'string' || !GUID.test(s.client_id)) return "client_id must be the app registration's application (client) id, a GUID";
+  if (typeof s.tenant_id !== 'string' || !(GUID.test(s.tenant_id) || DOMAIN.test(s.tenant_id)))
+    return 'tenant_id must be the directory (tenant) id, a GUID, or its domain like contoso.onmicrosoft.com';
+  if (typeof s.client_id !== 'string' || !GUID.test(s.client_id))
+    return "client_id must be the app registration's application (client) id, a GUID";
   if (typeof s.group_id !== 'string' || !GUID.test(s.group_id)) return "group_id must be the group's object id, a GUID";
-  if (s.user_attribute !== undefined && s.user_attribute !== 'mail' && s.user_attribute !== 'userPrincipalName') return 'user_attribute must be "mail" or "userPrincipalName" (leave it out to match either)';
+  if (s.user_attribute !== undefined && s.user_attribute !== 'mail' && s.user_attribute !== 'userPrincipalName')
+    return 'user_attribute must be "mail" or "userPrincipalName" (leave it out to match either)';
   for (const key of ['authority_host', 'graph_url'] as const) {
-    if (s[key] !== undefined && parseHttpUrl(s[key])?.protocol !== 'https:') return `${key} must be an https URL (Microsoft's libraries refuse plain http)`;
+    if (s[key] !== undefined && parseHttpUrl(s[key])?.protocol !== 'https:')
+      return `${key} must be an https URL (Microsoft's libraries refuse plain http)`;
   }
   return null;
 }
 
 function validateSettings(s: Record<string, unknown>): string | null {
-  if (!isSecretRef(s.client_secret)) return 'client_secret must be a secret reference (env:NAME or file:/path), never the secret itself';
+  if (!isSecretRef(s.client_secret))
+    return 'client_secret must be a secret reference (env:NAME or file:/path), never the secret itself';
   return validateCommon(s);
 }
 
 /** Settings arrive resolved; a resource saved before validation existed may still be broken. */
 function readSettings(s: Record<string, unknown>): Settings {
-  const problem = validateCommon(s) ?? (typeof s.client_secret === 'string' && s.client_secret !== '' ? null : 'client_secret is missing');
+  const problem =
+    validateCommon(s) ??
+    (typeof s.client_secret === 'string' && s.client_secret !== '' ? null : 'client_secret is missing');
   if (problem) throw new PermanentProvisioningError(`entra settings: ${problem}`);
   return {
     tenantId: s.tenant_id as string,
     clientId: s.client_id as string,
     clientSecret: s.client_secret as string,
     groupId: (s.group_id as string).toLowerCase(),
-    userAttribute: s.user_attribute === 'mail' || s.user_attribute === 'userPrincipalName' ? s.user_attribute : 'either',
+    userAttribute:
+      s.user_attribute === 'mail' || s.user_attribute === 'userPrincipalName' ? s.user_attribute : 'either',
     authorityHost: typeof s.authority_host === 'string' ? s.authority_host.replace(/\/+$/, '') : DEFAULT_AUTHORITY,
     graphUrl: typeof s.graph_url === 'string' ? s.graph_url.replace(/\/+$/, '') : DEFAULT_GRAPH,
   };
@@ -75,36 +83,68 @@ export function createEntraProvisioner(opts: GraphClientOptions = {}): Provision
   }
 
   function identity(ctx: GrantContext): string {
-    if (!ctx.requesterEmail) throw new PermanentProvisioningError('The requester has no e-mail address in Slack, so no Entra ID user can be found for them.');
+    if (!ctx.requesterEmail)
+      throw new PermanentProvisioningError(
+        'The requester has no e-mail address in Slack, so no Entra ID user can be found for them.',
+      );
     return ctx.requesterEmail;
   }
 
-  async function findUser(conn: GraphConnection & { redact: (t: string) => string }, s: Settings, email: string): Promise<EntraUser | null> {
+  async function findUser(
+    conn: GraphConnection & { redact: (t: string) => string },
+    s: Settings,
+    email: string,
+  ): Promise<EntraUser | null> {
     const select = 'id,mail,userPrincipalName';
     try {
       if (s.userAttribute === 'userPrincipalName') {
-        return (await conn.client.api(`/users/${encodeURIComponent(email)}`).query(`$select=${select}`).get()) as EntraUser;
+        return (await conn.client
+          .api(`/users/${encodeURIComponent(email)}`)
+          .query(`$select=${select}`)
+          .get()) as EntraUser;
       }
-      const filter = s.userAttribute === 'mail' ? `mail eq ${odata(email)}` : `mail eq ${odata(email)} or userPrincipalName eq ${odata(email)}`;
-      const found = ((await conn.client.api('/users').query(`$filter=${encodeURIComponent(filter)}&$select=${select}`).get()) as { value: EntraUser[] }).value;
+      const filter =
+        s.userAttribute === 'mail'
+          ? `mail eq ${odata(email)}`
+          : `mail eq ${odata(email)} or userPrincipalName eq ${odata(email)}`;
+      const found = (
+        (await conn.client
+          .api('/users')
+          .query(`$filter=${encodeURIComponent(filter)}&$select=${select}`)
+          .get()) as { value: EntraUser[] }
+      ).value;
       if (found.length > 1) {
-        throw new PermanentProvisioningError(`${found.length} Entra ID users match ${email} (one by mail, another by user principal name); set user_attribute to mail or userPrincipalName.`);
+        throw new PermanentProvisioningError(
+          `${found.length} Entra ID users match ${email} (one by mail, another by user principal name); set user_attribute to mail or userPrincipalName.`,
+        );
       }
       return found[0] ?? null;
     } catch (error) {
       if (error instanceof PermanentProvisioningError) throw error;
       if (statusOf(error) === 404 && s.userAttribute === 'userPrincipalName') return null;
-      throw graphFailure(error as GraphError, `looking up the Entra ID user ${email}`, 'User.ReadBasic.All (or User.Read.All)', conn.redact);
+      throw graphFailure(
+        error as GraphError,
+        `looking up the Entra ID user ${email}`,
+        'User.ReadBasic.All (or User.Read.All)',
+        conn.redact,
+      );
     }
   }
 
   const noUser = (s: Settings, email: string) =>
     new PermanentProvisioningError(
-      s.userAttribute === 'userPrincipalName' ? `No Entra ID user has the user principal name ${email}.` : `No Entra ID user has the e-mail ${email}.`,
+      s.userAttribute === 'userPrincipalName'
+        ? `No Entra ID user has the user principal name ${email}.`
+        : `No Entra ID user has the e-mail ${email}.`,
     );
 
   /** The member to remove or look for: from state, else (state lost) found again from the e-mail. */
-  async function memberId(conn: Parameters<typeof findUser>[0], s: Settings, ctx: GrantContext, state: Record<string, unknown>): Promise<string | null> {
+  async function memberId(
+    conn: Parameters<typeof findUser>[0],
+    s: Settings,
+    ctx: GrantContext,
+    state: Record<string, unknown>,
+  ): Promise<string | null> {
     if (typeof state.userId === 'string' && GUID.test(state.userId)) return state.userId;
     if (!ctx.requesterEmail) return null;
     return (await findUser(conn, s, ctx.requesterEmail))?.id ?? null;
@@ -112,23 +152,42 @@ export function createEntraProvisioner(opts: GraphClientOptions = {}): Provision
 
   async function provision(ctx: GrantContext): Promise<ProvisionResult> {
     const s = readSettings(ctx.settings);
-    if (ctx.grant.type !== 'group') throw new PermanentProvisioningError(`a ${ctx.grant.type} grant cannot be provisioned as an Entra ID group membership`);
+    if (ctx.grant.type !== 'group')
+      throw new PermanentProvisioningError(
+        `a ${ctx.grant.type} grant cannot be provisioned as an Entra ID group membership`,
+      );
     const email = identity(ctx);
     const conn = await open(s);
     let group: { displayName?: string };
     try {
-      group = (await conn.client.api(`/groups/${s.groupId}`).query('$select=id,displayName').get()) as { displayName?: string };
+      group = (await conn.client.api(`/groups/${s.groupId}`).query('$select=id,displayName').get()) as {
+        displayName?: string;
+      };
     } catch (error) {
-      if (statusOf(error) === 404) throw new PermanentProvisioningError(`Entra ID group ${s.groupId} does not exist in tenant ${s.tenantId}.`);
-      throw graphFailure(error as GraphError, `reading Entra ID group ${s.groupId}`, 'GroupMember.ReadWrite.All', conn.redact);
+      if (statusOf(error) === 404)
+        throw new PermanentProvisioningError(`Entra ID group ${s.groupId} does not exist in tenant ${s.tenantId}.`);
+      throw graphFailure(
+        error as GraphError,
+        `reading Entra ID group ${s.groupId}`,
+        'GroupMember.ReadWrite.All',
+        conn.redact,
+      );
     }
     const user = await findUser(conn, s, email);
     if (!user) throw noUser(s, email);
     try {
-      await conn.client.api(`/groups/${s.groupId}/members/$ref`).post({ '@odata.id': `${s.graphUrl}/v1.0/directoryObjects/${user.id}` });
+      await conn.client
+        .api(`/groups/${s.groupId}/members/$ref`)
+        .post({ '@odata.id': `${s.graphUrl}/v1.0/directoryObjects/${user.id}` });
     } catch (error) {
       // Already a member (an earlier attempt got through, or someone added them by hand): the goal holds.
-      if (!isAlreadyMember(error)) throw graphFailure(error as GraphError, `adding ${user.userPrincipalName} to Entra ID group ${s.groupId}`, 'GroupMember.ReadWrite.All', conn.redact);
+      if (!isAlreadyMember(error))
+        throw graphFailure(
+          error as GraphError,
+          `adding ${user.userPrincipalName} to Entra ID group ${s.groupId}`,
+          'GroupMember.ReadWrite.All',
+          conn.redact,
+        );
     }
     const name = group.displayName ? `"${group.displayName}"` : s.groupId;
     return {
@@ -156,7 +215,13 @@ export function createEntraProvisioner(opts: GraphClientOptions = {}): Provision
         await conn.client.api(`/groups/${s.groupId}/members/${userId}/$ref`).delete();
       } catch (error) {
         // Not a member (already removed, by us or by hand) or the group is gone: the goal holds.
-        if (statusOf(error) !== 404) throw graphFailure(error as GraphError, `removing ${userId} from Entra ID group ${s.groupId}`, 'GroupMember.ReadWrite.All', conn.redact);
+        if (statusOf(error) !== 404)
+          throw graphFailure(
+            error as GraphError,
+            `removing ${userId} from Entra ID group ${s.groupId}`,
+            'GroupMember.ReadWrite.All',
+            conn.redact,
+          );
       }
     },
 
@@ -176,7 +241,12 @@ export function createEntraProvisioner(opts: GraphClientOptions = {}): Provision
           page = (await (query ? request.query(query) : request).get()) as typeof page;
         } catch (error) {
           if (statusOf(error) === 404) return false; // the group is gone, and the membership with it
-          throw graphFailure(error as GraphError, `listing members of Entra ID group ${s.groupId}`, 'GroupMember.ReadWrite.All', conn.redact);
+          throw graphFailure(
+            error as GraphError,
+            `listing members of Entra ID group ${s.groupId}`,
+            'GroupMember.ReadWrite.All',
+            conn.redact,
+          );
         }
         if (page.value.some((m) => m.id.toLowerCase() === userId.toLowerCase())) return true;
         next = page['@odata.nextLink'];

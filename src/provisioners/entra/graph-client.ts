@@ -49,7 +49,12 @@ export interface GraphConnection {
   scope: string;
 }
 
-const KNOWN_GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+const KNOWN_GRAPH_HOSTS = new Set([
+  'graph.microsoft.com',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'microsoftgraph.chinacloudapi.cn',
+]);
 
 function headerObject(headers: unknown): Record<string, string> {
   if (!headers) return {};
@@ -80,14 +85,26 @@ class NodeHttpMessageHandler implements Middleware {
     const timeoutMs = this.timeoutMs;
     const requestOptions: https.RequestOptions = { method: options.method ?? 'GET', headers, timeout: timeoutMs };
     if (this.ca !== undefined && url.protocol === 'https:') requestOptions.ca = this.ca;
-    const { status, statusText, resHeaders, payload } = await new Promise<{ status: number; statusText: string; resHeaders: [string, string][]; payload: Buffer }>((resolve, reject) => {
+    const { status, statusText, resHeaders, payload } = await new Promise<{
+      status: number;
+      statusText: string;
+      resHeaders: [string, string][];
+      payload: Buffer;
+    }>((resolve, reject) => {
       const req = lib.request(url, requestOptions, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
         res.on('end', () => {
-          const pairs = Object.entries(res.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v] as [string, string]]));
-          resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', resHeaders: pairs, payload: Buffer.concat(chunks) });
+          const pairs = Object.entries(res.headers).flatMap(([k, v]) =>
+            v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v] as [string, string]],
+          );
+          resolve({
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? '',
+            resHeaders: pairs,
+            payload: Buffer.concat(chunks),
+          });
         });
       });
       req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
@@ -95,7 +112,11 @@ class NodeHttpMessageHandler implements Middleware {
       req.end(body);
     });
     const nullBody = status === 204 || status === 205 || status === 304;
-    context.response = new Response(nullBody ? null : new Uint8Array(payload), { status, statusText, headers: resHeaders });
+    context.response = new Response(nullBody ? null : new Uint8Array(payload), {
+      status,
+      statusText,
+      headers: resHeaders,
+    });
   }
 
   setNext(): void {
@@ -117,17 +138,25 @@ function connect(target: GraphTarget, opts: GraphClientOptions): GraphConnection
     // MSAL would otherwise ask login.microsoftonline.com which hosts are Microsoft's; the
     // configured authority is trusted as given and its OpenID metadata read from it.
     disableInstanceDiscovery: true,
-    retryOptions: { maxRetries: retry.maxRetries, retryDelayInMs: retry.delaySeconds * 1000, maxRetryDelayInMs: retry.maxRetryAfterSeconds * 1000 },
+    retryOptions: {
+      maxRetries: retry.maxRetries,
+      retryDelayInMs: retry.delaySeconds * 1000,
+      maxRetryDelayInMs: retry.maxRetryAfterSeconds * 1000,
+    },
     ...(opts.ca === undefined ? {} : { tlsOptions: { ca: opts.ca } }),
   });
   const graph = new URL(target.graphUrl);
   // The token is for Graph as a resource: its origin is its application ID URI in every cloud.
   const scope = `${graph.origin}/.default`;
   const provider = new TokenCredentialAuthenticationProvider(credential, { scopes: [scope] });
-  const retryOptions = new RetryHandlerOptions(retry.delaySeconds, retry.maxRetries, (_delay, _attempt, _req, _opts, response) => {
-    const wait = retryAfterSeconds(response as Response | undefined);
-    return wait === null || wait <= retry.maxRetryAfterSeconds;
-  });
+  const retryOptions = new RetryHandlerOptions(
+    retry.delaySeconds,
+    retry.maxRetries,
+    (_delay, _attempt, _req, _opts, response) => {
+      const wait = retryAfterSeconds(response as Response | undefined);
+      return wait === null || wait <= retry.maxRetryAfterSeconds;
+    },
+  );
   const middleware: Middleware[] = [
     new AuthenticationHandler(provider),
     new RetryHandler(retryOptions),

@@ -20,9 +20,13 @@ export function endTimestamp(expiresAt: Date): string {
 }
 
 function roles(ctx: GrantContext, s: GcpSettings): string[] {
-  if (ctx.grant.type !== 'cloud') throw new PermanentProvisioningError(`a ${ctx.grant.type} grant cannot be provisioned on Google Cloud`);
+  if (ctx.grant.type !== 'cloud')
+    throw new PermanentProvisioningError(`a ${ctx.grant.type} grant cannot be provisioned on Google Cloud`);
   const refused = ctx.grant.roles.filter((r) => !s.roles.includes(r));
-  if (refused.length > 0) throw new PermanentProvisioningError(`${refused.join(', ')} ${refused.length > 1 ? 'are' : 'is'} not among the roles ${ctx.resource.name} allows`);
+  if (refused.length > 0)
+    throw new PermanentProvisioningError(
+      `${refused.join(', ')} ${refused.length > 1 ? 'are' : 'is'} not among the roles ${ctx.resource.name} allows`,
+    );
   return ctx.grant.roles;
 }
 
@@ -40,20 +44,36 @@ const ours = (b: IamBinding, title: string) => b.condition?.title === title;
 
 /** What must match for the grant's bindings to be current (Google may order fields and members its own way). */
 const fingerprint = (bindings: IamBinding[]) =>
-  JSON.stringify(bindings.map((b) => [b.role, [...b.members].sort(), b.condition?.title, b.condition?.description ?? '', b.condition?.expression]).sort());
+  JSON.stringify(
+    bindings
+      .map((b) => [
+        b.role,
+        [...b.members].sort(),
+        b.condition?.title,
+        b.condition?.description ?? '',
+        b.condition?.expression,
+      ])
+      .sort(),
+  );
 
 /** A sentence for a write Google refused with 400 (an unknown account, a policy constraint…). */
 function refusalSentence(data: unknown, member: string, s: GcpSettings): PermanentProvisioningError {
   const message = String((data as { error?: { message?: unknown } } | null)?.error?.message ?? '').slice(0, 300);
   const who = member.replace(/^user:/, '');
   if (/does not exist|not found/i.test(message)) {
-    return new PermanentProvisioningError(`No Google account has the e-mail ${who} (Google refused the binding on ${s.resource}: ${message}); nothing was granted`);
+    return new PermanentProvisioningError(
+      `No Google account has the e-mail ${who} (Google refused the binding on ${s.resource}: ${message}); nothing was granted`,
+    );
   }
   if (/permitted customer/i.test(message)) {
     // Domain restricted sharing: the account exists, but the organization allows only its own domains.
-    return new PermanentProvisioningError(`The organization policy of ${s.resource} does not allow ${who} (${message}); nothing was granted`);
+    return new PermanentProvisioningError(
+      `The organization policy of ${s.resource} does not allow ${who} (${message}); nothing was granted`,
+    );
   }
-  return new PermanentProvisioningError(`Google refused the binding on ${s.resource}: ${message || 'INVALID_ARGUMENT'}; nothing was granted`);
+  return new PermanentProvisioningError(
+    `Google refused the binding on ${s.resource}: ${message || 'INVALID_ARGUMENT'}; nothing was granted`,
+  );
 }
 
 export function createGcpProvisioner(): Provisioner {
@@ -72,11 +92,15 @@ export function createGcpProvisioner(): Provisioner {
     });
     if (outcome.refusal) throw refusalSentence(outcome.refusal.data, member, s);
     const end = endTimestamp(ctx.expiresAt);
-    const where = s.resource.startsWith('projects/') ? `project ${s.resource.slice(9)}` : `folder ${s.resource.slice(8)}`;
+    const where = s.resource.startsWith('projects/')
+      ? `project ${s.resource.slice(9)}`
+      : `folder ${s.resource.slice(8)}`;
     return {
       state: { resource: s.resource, member, roles: desired.map((b) => b.role), conditionTitle: title, endsAt: end },
       instructions: `You have ${desired.map((b) => b.role).join(', ')} on Google Cloud ${where} as ${member} until ${end}; Google ends it by itself then.${
-        s.resource.startsWith('projects/') ? ` Console: https://console.cloud.google.com/home/dashboard?project=${encodeURIComponent(s.resource.slice(9))}` : ''
+        s.resource.startsWith('projects/')
+          ? ` Console: https://console.cloud.google.com/home/dashboard?project=${encodeURIComponent(s.resource.slice(9))}`
+          : ''
       }`,
     };
   }
@@ -84,7 +108,8 @@ export function createGcpProvisioner(): Provisioner {
   return {
     type: 'gcp',
     validateSettings: validateGcpSettings,
-    roleChoices: (settings) => (Array.isArray(settings.roles) ? settings.roles.filter((r): r is string => typeof r === 'string') : []),
+    roleChoices: (settings) =>
+      Array.isArray(settings.roles) ? settings.roles.filter((r): r is string => typeof r === 'string') : [],
     provision: ensure,
 
     async extend(ctx) {
@@ -98,10 +123,16 @@ export function createGcpProvisioner(): Provisioner {
       // Everything follows from the grant id, so a lost state or a changed e-mail removes the same.
       const s = readGcpSettings(ctx.settings);
       const title = conditionTitle(ctx.grantId);
-      const outcome = await iam.modifyPolicy(s, (bindings) => (bindings.some((b) => ours(b, title)) ? bindings.filter((b) => !ours(b, title)) : null));
+      const outcome = await iam.modifyPolicy(s, (bindings) =>
+        bindings.some((b) => ours(b, title)) ? bindings.filter((b) => !ours(b, title)) : null,
+      );
       if (outcome.refusal) {
-        const message = String((outcome.refusal.data as { error?: { message?: unknown } } | null)?.error?.message ?? '').slice(0, 300);
-        throw new PermanentProvisioningError(`Google refused removing the grant's bindings from ${s.resource}: ${message || 'INVALID_ARGUMENT'}`);
+        const message = String(
+          (outcome.refusal.data as { error?: { message?: unknown } } | null)?.error?.message ?? '',
+        ).slice(0, 300);
+        throw new PermanentProvisioningError(
+          `Google refused removing the grant's bindings from ${s.resource}: ${message || 'INVALID_ARGUMENT'}`,
+        );
       }
     },
 
@@ -113,7 +144,9 @@ export function createGcpProvisioner(): Provisioner {
       if (ctx.grant.type !== 'cloud' || mine.length === 0) return mine.length > 0;
       // Present means whole: every granted role still bound, so a role removed by hand is put back.
       const member = ctx.requesterEmail ? memberFor(ctx, s) : null;
-      return ctx.grant.roles.every((role) => mine.some((b) => b.role === role && (member === null || b.members.includes(member))));
+      return ctx.grant.roles.every((role) =>
+        mine.some((b) => b.role === role && (member === null || b.members.includes(member))),
+      );
     },
   };
 }

@@ -34,7 +34,10 @@ interface GoogleErrorBody {
 
 function googleMessage(data: unknown): { status: string; message: string } {
   const e = (data as GoogleErrorBody | null)?.error;
-  return { status: typeof e?.status === 'string' ? e.status : 'UNKNOWN', message: typeof e?.message === 'string' ? e.message.slice(0, 300) : '' };
+  return {
+    status: typeof e?.status === 'string' ? e.status : 'UNKNOWN',
+    message: typeof e?.message === 'string' ? e.message.slice(0, 300) : '',
+  };
 }
 
 /**
@@ -49,7 +52,10 @@ function authFor(apiUrl: URL | null): GoogleAuth {
     const href = input instanceof URL ? input.href : typeof input === 'string' ? input : input.url;
     return fetch(href === GOOGLE_TOKEN_URL ? `${base}/token` : input, init);
   };
-  return new GoogleAuth({ scopes: [SCOPE], clientOptions: { transporterOptions: { fetchImplementation: redirecting } } });
+  return new GoogleAuth({
+    scopes: [SCOPE],
+    clientOptions: { transporterOptions: { fetchImplementation: redirecting } },
+  });
 }
 
 /** Failures of the credential chain itself: no ADC, an unreadable key file, a refused assertion. */
@@ -58,7 +64,9 @@ function credentialFailure(error: unknown, doing: string): Error {
   const message = String(e.message ?? error).slice(0, 300);
   const status = e.response?.status;
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
-    return new PermanentProvisioningError(`Google refused the bot's service-account credentials while ${doing} (${message}); check the key GOOGLE_APPLICATION_CREDENTIALS names, or the account's state`);
+    return new PermanentProvisioningError(
+      `Google refused the bot's service-account credentials while ${doing} (${message}); check the key GOOGLE_APPLICATION_CREDENTIALS names, or the account's state`,
+    );
   }
   if (/default credentials|credential file|does not contain|private_key|client_email/i.test(message)) {
     return new PermanentProvisioningError(`no Google credentials for the bot while ${doing}: ${message}`);
@@ -76,14 +84,27 @@ export function createIamClient() {
     return auth;
   };
 
-  async function call(s: GcpSettings, method: 'getIamPolicy' | 'setIamPolicy', data: unknown, retriedAuth = false): Promise<{ status: number; data: unknown }> {
+  async function call(
+    s: GcpSettings,
+    method: 'getIamPolicy' | 'setIamPolicy',
+    data: unknown,
+    retriedAuth = false,
+  ): Promise<{ status: number; data: unknown }> {
     const base = (s.apiUrl?.href ?? GOOGLE_API).replace(/\/+$/, '');
     const doing = `${method === 'getIamPolicy' ? 'reading' : 'writing'} the IAM policy of ${s.resource}`;
     let res: { status: number; data: unknown };
     try {
       const client = await authOf(s).getClient();
       // Statuses are ours to judge (no throwing, no library retries): 409 and 429 need different answers.
-      res = await client.request({ url: `${base}/v3/${s.resource}:${method}`, method: 'POST', data, responseType: 'json', validateStatus: () => true, retry: false, timeout: TIMEOUT_MS });
+      res = await client.request({
+        url: `${base}/v3/${s.resource}:${method}`,
+        method: 'POST',
+        data,
+        responseType: 'json',
+        validateStatus: () => true,
+        retry: false,
+        timeout: TIMEOUT_MS,
+      });
     } catch (error) {
       throw credentialFailure(error, doing);
     }
@@ -98,13 +119,20 @@ export function createIamClient() {
   function failure(res: { status: number; data: unknown }, doing: string, s: GcpSettings): Error {
     const { status, message } = googleMessage(res.data);
     const detail = `${res.status} ${status}${message ? `: ${message}` : ''}`;
-    if (res.status === 401) return new PermanentProvisioningError(`Google refused the bot's access token while ${doing} (${detail})`);
+    if (res.status === 401)
+      return new PermanentProvisioningError(`Google refused the bot's access token while ${doing} (${detail})`);
     if (res.status === 403) {
-      const permissions = s.resource.startsWith('folders/') ? 'resourcemanager.folders.getIamPolicy and setIamPolicy (roles/resourcemanager.folderIamAdmin)' : 'resourcemanager.projects.getIamPolicy and setIamPolicy (roles/resourcemanager.projectIamAdmin)';
-      return new PermanentProvisioningError(`Google denied the bot's service account while ${doing} (${detail}): check that ${s.resource} exists and that the account has ${permissions} on it`);
+      const permissions = s.resource.startsWith('folders/')
+        ? 'resourcemanager.folders.getIamPolicy and setIamPolicy (roles/resourcemanager.folderIamAdmin)'
+        : 'resourcemanager.projects.getIamPolicy and setIamPolicy (roles/resourcemanager.projectIamAdmin)';
+      return new PermanentProvisioningError(
+        `Google denied the bot's service account while ${doing} (${detail}): check that ${s.resource} exists and that the account has ${permissions} on it`,
+      );
     }
-    if (res.status === 404) return new PermanentProvisioningError(`${s.resource} does not exist in Google Cloud (${detail})`);
-    if (res.status === 408 || res.status === 429 || res.status >= 500) return new Error(`Google answered ${detail} while ${doing}; will retry`);
+    if (res.status === 404)
+      return new PermanentProvisioningError(`${s.resource} does not exist in Google Cloud (${detail})`);
+    if (res.status === 408 || res.status === 429 || res.status >= 500)
+      return new Error(`Google answered ${detail} while ${doing}; will retry`);
     return new PermanentProvisioningError(`Google refused ${doing.replace('writing', 'the change to')} (${detail})`);
   }
 
@@ -120,7 +148,10 @@ export function createIamClient() {
    * the etag read and version 3. A concurrent writer makes the write fail with 409 ABORTED; then the
    * whole cycle runs again, a bounded number of times with a short, growing, jittered pause.
    */
-  async function modifyPolicy(s: GcpSettings, change: (bindings: IamBinding[]) => IamBinding[] | null): Promise<{ written: boolean; refusal?: { status: number; data: unknown } }> {
+  async function modifyPolicy(
+    s: GcpSettings,
+    change: (bindings: IamBinding[]) => IamBinding[] | null,
+  ): Promise<{ written: boolean; refusal?: { status: number; data: unknown } }> {
     for (let attempt = 1; ; attempt++) {
       const policy = await getPolicy(s);
       const bindings = change(structuredClone(policy.bindings ?? []));
@@ -130,7 +161,10 @@ export function createIamClient() {
       if (res.status === 400) return { written: false, refusal: res };
       if (res.status !== 409) throw failure(res, `writing the IAM policy of ${s.resource}`, s);
       // Transient: the outbox tries again later, after its own backoff.
-      if (attempt >= MAX_WRITE_ATTEMPTS) throw new Error(`the IAM policy of ${s.resource} kept changing during ${MAX_WRITE_ATTEMPTS} attempts to write it; will retry`);
+      if (attempt >= MAX_WRITE_ATTEMPTS)
+        throw new Error(
+          `the IAM policy of ${s.resource} kept changing during ${MAX_WRITE_ATTEMPTS} attempts to write it; will retry`,
+        );
       await sleep(25 * 2 ** attempt + Math.floor(Math.random() * 25));
     }
   }

@@ -6,7 +6,12 @@ export interface KubeResponse {
   body: string;
 }
 
-export type KubeSend = (method: string, url: URL, headers: Record<string, string>, body?: string) => Promise<KubeResponse>;
+export type KubeSend = (
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body?: string,
+) => Promise<KubeResponse>;
 
 export const KUBE_TIMEOUT_MS = 15_000;
 
@@ -18,7 +23,8 @@ export const KUBE_TIMEOUT_MS = 15_000;
 export function nodeTransport(ca: string | undefined): KubeSend {
   return (method, url, headers, body) =>
     new Promise<KubeResponse>((resolve, reject) => {
-      const allHeaders = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+      const allHeaders =
+        body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
       const options: https.RequestOptions = { method, headers: allHeaders, timeout: KUBE_TIMEOUT_MS };
       if (ca !== undefined && url.protocol === 'https:') options.ca = ca;
       const lib = url.protocol === 'https:' ? https : http;

@@ -13,12 +13,18 @@ export function createMemoryProvisioner(type = 'memory') {
   // membership: one object per person, resource and role, whichever grant made it.
   const objects = new Set<string>();
   const isShared = (ctx: GrantContext) => ctx.settings.shared === true;
-  const objectKeys = (ctx: GrantContext) => (ctx.grant.type === 'cloud' ? ctx.grant.roles : ['member']).map((role) => `${ctx.requesterId}:${ctx.resource.name}:${role}`);
+  const objectKeys = (ctx: GrantContext) =>
+    (ctx.grant.type === 'cloud' ? ctx.grant.roles : ['member']).map(
+      (role) => `${ctx.requesterId}:${ctx.resource.name}:${role}`,
+    );
   const maybeFail = () => {
     if (failures.times <= 0) return;
     failures.times -= 1;
     if (failures.permanent) throw new PermanentProvisioningError('the target refused this grant');
-    throw Object.assign(new Error('the target is unavailable'), failures.retryAfter ? { retryAfter: failures.retryAfter } : {});
+    throw Object.assign(
+      new Error('the target is unavailable'),
+      failures.retryAfter ? { retryAfter: failures.retryAfter } : {},
+    );
   };
 
   const provisioner: Provisioner = {
@@ -31,7 +37,11 @@ export function createMemoryProvisioner(type = 'memory') {
       maybeFail();
       if (isShared(ctx)) for (const k of objectKeys(ctx)) objects.add(k);
       else present.set(key(ctx), { ctx, expiresAt: ctx.expiresAt });
-      return { state: { key: key(ctx) }, instructions: `Use ${ctx.resource.name} as usual.`, secret: { label: 'Token', value: `tok-${ctx.grantId}` } };
+      return {
+        state: { key: key(ctx) },
+        instructions: `Use ${ctx.resource.name} as usual.`,
+        secret: { label: 'Token', value: `tok-${ctx.grantId}` },
+      };
     },
     async extend(ctx) {
       calls.push({ op: 'extend', grantId: ctx.grantId, resource: ctx.resource.name });

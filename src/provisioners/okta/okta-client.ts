@@ -20,7 +20,8 @@ export interface OktaClientOptions {
 }
 
 /** An API token (`SSWS`), or an OAuth 2.0 service app signing its client assertion with a private key. */
-export type OktaAuth = { kind: 'token'; token: string } | { kind: 'oauth'; clientId: string; privateKey: string; keyId: string | undefined };
+export type OktaAuth =
+  { kind: 'token'; token: string } | { kind: 'oauth'; clientId: string; privateKey: string; keyId: string | undefined };
 
 export interface OktaConnection {
   orgUrl: URL;
@@ -43,7 +44,9 @@ export function oktaClients(options: OktaClientOptions = {}) {
   return async function clientFor(conn: OktaConnection): Promise<Client> {
     // Keyed by a hash, so rotated credentials get a fresh client and no map key holds a secret. One
     // client per org and credentials also keeps the OAuth access token the SDK caches (about an hour).
-    const key = createHash('sha256').update(JSON.stringify([conn.orgUrl.origin, conn.auth])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([conn.orgUrl.origin, conn.auth]))
+      .digest('hex');
     const cached = clients.get(key);
     if (cached) return cached;
     const { Client: OktaClient, DefaultRequestExecutor } = await (sdk ??= import('@okta/okta-sdk-nodejs'));
@@ -57,7 +60,14 @@ export function oktaClients(options: OktaClientOptions = {}) {
     const client =
       conn.auth.kind === 'token'
         ? new OktaClient({ ...common, authorizationMode: 'SSWS', token: conn.auth.token })
-        : new OktaClient({ ...common, authorizationMode: 'PrivateKey', clientId: conn.auth.clientId, scopes: OAUTH_SCOPES, privateKey: conn.auth.privateKey, keyId: conn.auth.keyId ?? '' });
+        : new OktaClient({
+            ...common,
+            authorizationMode: 'PrivateKey',
+            clientId: conn.auth.clientId,
+            scopes: OAUTH_SCOPES,
+            privateKey: conn.auth.privateKey,
+            keyId: conn.auth.keyId ?? '',
+          });
     clients.set(key, client);
     return client;
   };
@@ -88,7 +98,12 @@ export class OktaRetryableError extends Error {
  * on. `doing` names the call ("adding … to group …"); `notFound` is the sentence for a 404, when a
  * 404 there is permanent (an unknown group) rather than a race. Nothing returned carries the token.
  */
-export function classifyOktaError(error: unknown, doing: string, conn: OktaConnection, extra: { forbidden?: string; notFound?: string } = {}): Error {
+export function classifyOktaError(
+  error: unknown,
+  doing: string,
+  conn: OktaConnection,
+  extra: { forbidden?: string; notFound?: string } = {},
+): Error {
   const redact = (text: string) => secretsOf(conn.auth).reduce((t, secret) => t.split(secret).join('[redacted]'), text);
   const e = (error ?? {}) as SdkError;
   const status = Number(e.status);
@@ -103,7 +118,9 @@ export function classifyOktaError(error: unknown, doing: string, conn: OktaConne
     }
   }
   if (conn.auth.kind === 'oauth' && /private key|Key type/i.test(message) && !Number.isFinite(status)) {
-    return new PermanentProvisioningError(`the okta private_key setting is not a PEM or JWK private key the SDK can sign with`);
+    return new PermanentProvisioningError(
+      `the okta private_key setting is not a PEM or JWK private key the SDK can sign with`,
+    );
   }
   if (status === 401) {
     return new PermanentProvisioningError(
@@ -111,13 +128,20 @@ export function classifyOktaError(error: unknown, doing: string, conn: OktaConne
     );
   }
   if (status === 403) {
-    return new PermanentProvisioningError(redact(`Okta (${host}) answered 403${detail} while ${doing}: ${extra.forbidden ?? "the token's admin lacks the rights for this call"}`));
+    return new PermanentProvisioningError(
+      redact(
+        `Okta (${host}) answered 403${detail} while ${doing}: ${extra.forbidden ?? "the token's admin lacks the rights for this call"}`,
+      ),
+    );
   }
   if (status === 404 && extra.notFound) return new PermanentProvisioningError(redact(extra.notFound));
   if (status === 429) {
     const reset = Number(e.headers?.get?.('x-rate-limit-reset'));
     const wait = Number.isFinite(reset) && reset > 0 ? Math.max(1, Math.ceil(reset - Date.now() / 1000)) : undefined;
-    return new OktaRetryableError(`Okta (${host}) rate limit reached while ${doing}${wait ? `; it resets in ${wait}s` : ''}; will retry`, wait);
+    return new OktaRetryableError(
+      `Okta (${host}) rate limit reached while ${doing}${wait ? `; it resets in ${wait}s` : ''}; will retry`,
+      wait,
+    );
   }
   if (Number.isFinite(status) && status > 0) {
     // A 404 nobody mapped is a race (a user deleted between lookup and call): the retry looks up again.
@@ -126,7 +150,9 @@ export function classifyOktaError(error: unknown, doing: string, conn: OktaConne
   }
   // The SDK's executor refuses to sleep past its budget: the window resets later than we wait.
   if (/retry delay would exceed|request time exceeded/.test(message)) {
-    return new OktaRetryableError(`Okta (${host}) rate limit reached while ${doing}; the window resets later than the bot waits, will retry`);
+    return new OktaRetryableError(
+      `Okta (${host}) rate limit reached while ${doing}; the window resets later than the bot waits, will retry`,
+    );
   }
   return new OktaRetryableError(redact(`Okta (${host}) unreachable while ${doing}: ${message}`));
 }

@@ -2,7 +2,13 @@ import type { Client, User } from '@okta/okta-sdk-nodejs';
 import type { GrantContext, Provisioner, ProvisionResult } from '../port.js';
 import { PermanentProvisioningError } from '../port.js';
 import { isSecretRef } from '../secrets.js';
-import { classifyOktaError, oktaClients, type OktaAuth, type OktaClientOptions, type OktaConnection } from './okta-client.js';
+import {
+  classifyOktaError,
+  oktaClients,
+  type OktaAuth,
+  type OktaClientOptions,
+  type OktaConnection,
+} from './okta-client.js';
 
 /**
  * Membership of an Okta group (a `group` resource). Grant = add the requester's Okta user to the
@@ -38,7 +44,10 @@ function orgUrlProblem(value: unknown): string | null {
   } catch {
     return 'org_url must be your Okta org URL, e.g. https://example.okta.com';
   }
-  if (url.protocol === 'https:') return url.pathname === '/' && !url.search ? null : 'org_url must be the org URL alone, e.g. https://example.okta.com (no path)';
+  if (url.protocol === 'https:')
+    return url.pathname === '/' && !url.search
+      ? null
+      : 'org_url must be the org URL alone, e.g. https://example.okta.com (no path)';
   // Plain http would send the token in the clear: only for a local test org.
   if (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname)) return null;
   return 'org_url must be an https URL, e.g. https://example.okta.com (http only for a local test org on 127.0.0.1)';
@@ -46,18 +55,26 @@ function orgUrlProblem(value: unknown): string | null {
 
 function validateSettings(s: Record<string, unknown>): string | null {
   const unknown = Object.keys(s).filter((k) => !SETTINGS.includes(k));
-  if (unknown.length > 0) return `unknown okta setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known: ${SETTINGS.join(', ')}`;
+  if (unknown.length > 0)
+    return `unknown okta setting${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known: ${SETTINGS.join(', ')}`;
   const url = orgUrlProblem(s.org_url);
   if (url) return url;
-  if (typeof s.group_id !== 'string' || !GROUP_ID.test(s.group_id)) return 'group_id must be an Okta group id: 20 letters and digits starting with 00g (in the group page URL of the Admin Console)';
+  if (typeof s.group_id !== 'string' || !GROUP_ID.test(s.group_id))
+    return 'group_id must be an Okta group id: 20 letters and digits starting with 00g (in the group page URL of the Admin Console)';
   const oauth = s.client_id !== undefined || s.private_key !== undefined || s.key_id !== undefined;
-  if (s.token !== undefined && oauth) return 'give either token (an API token) or client_id and private_key (an OAuth service app), not both';
+  if (s.token !== undefined && oauth)
+    return 'give either token (an API token) or client_id and private_key (an OAuth service app), not both';
   if (oauth) {
-    if (typeof s.client_id !== 'string' || !/^[A-Za-z0-9]{10,64}$/.test(s.client_id)) return 'client_id must be the OAuth service app\'s client id (0oa…)';
-    if (!isSecretRef(s.private_key)) return 'private_key must be a secret reference (env:NAME or file:/path) to the service app\'s PEM or JWK private key, never the key itself';
-    if (s.key_id !== undefined && (typeof s.key_id !== 'string' || s.key_id === '')) return 'key_id must be the key\'s kid as Okta shows it';
-  } else if (!isSecretRef(s.token)) return 'token must be a secret reference (env:OKTA_API_TOKEN or file:/path), never the token itself';
-  if (s.user_attribute !== undefined && s.user_attribute !== 'email' && s.user_attribute !== 'login') return 'user_attribute must be "email" (the default) or "login"';
+    if (typeof s.client_id !== 'string' || !/^[A-Za-z0-9]{10,64}$/.test(s.client_id))
+      return "client_id must be the OAuth service app's client id (0oa…)";
+    if (!isSecretRef(s.private_key))
+      return "private_key must be a secret reference (env:NAME or file:/path) to the service app's PEM or JWK private key, never the key itself";
+    if (s.key_id !== undefined && (typeof s.key_id !== 'string' || s.key_id === ''))
+      return "key_id must be the key's kid as Okta shows it";
+  } else if (!isSecretRef(s.token))
+    return 'token must be a secret reference (env:OKTA_API_TOKEN or file:/path), never the token itself';
+  if (s.user_attribute !== undefined && s.user_attribute !== 'email' && s.user_attribute !== 'login')
+    return 'user_attribute must be "email" (the default) or "login"';
   return null;
 }
 
@@ -67,11 +84,24 @@ function readSettings(s: Record<string, unknown>): Settings {
   const auth: OktaAuth | null = given(s.token)
     ? { kind: 'token', token: s.token }
     : given(s.client_id) && given(s.private_key)
-      ? { kind: 'oauth', clientId: s.client_id, privateKey: s.private_key, keyId: given(s.key_id) ? s.key_id : undefined }
+      ? {
+          kind: 'oauth',
+          clientId: s.client_id,
+          privateKey: s.private_key,
+          keyId: given(s.key_id) ? s.key_id : undefined,
+        }
       : null;
-  const problem = orgUrlProblem(s.org_url) ?? (typeof s.group_id === 'string' && GROUP_ID.test(s.group_id) ? null : 'group_id is not an Okta group id') ?? (auth ? null : 'token (or client_id and private_key) is missing');
+  const problem =
+    orgUrlProblem(s.org_url) ??
+    (typeof s.group_id === 'string' && GROUP_ID.test(s.group_id) ? null : 'group_id is not an Okta group id') ??
+    (auth ? null : 'token (or client_id and private_key) is missing');
   if (problem || !auth) throw new PermanentProvisioningError(`okta settings: ${problem}`);
-  return { orgUrl: new URL(String(s.org_url)), auth, groupId: s.group_id as string, attribute: s.user_attribute === 'login' ? 'login' : 'email' };
+  return {
+    orgUrl: new URL(String(s.org_url)),
+    auth,
+    groupId: s.group_id as string,
+    attribute: s.user_attribute === 'login' ? 'login' : 'email',
+  };
 }
 
 /** The Okta search literal for a value: inside double quotes, `"` and `\` escaped. */
@@ -83,7 +113,10 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
   /** The requester's Okta user, or null when Okta has none; throws when Slack gives no e-mail or several users match. */
   async function findUser(client: Client, s: Settings, ctx: GrantContext): Promise<User | null> {
     const email = ctx.requesterEmail?.trim();
-    if (!email) throw new PermanentProvisioningError('The requester has no e-mail address in their Slack profile, so no Okta user can be found for them');
+    if (!email)
+      throw new PermanentProvisioningError(
+        'The requester has no e-mail address in their Slack profile, so no Okta user can be found for them',
+      );
     if (s.attribute === 'login') {
       try {
         return await client.userApi.getUser({ userId: email });
@@ -102,14 +135,18 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
     // Search also returns deactivated users: an old account next to a new one with the same e-mail is common.
     const live = found.length > 1 ? found.filter((u) => u.status !== 'DEPROVISIONED') : found;
     if (live.length > 1) {
-      throw new PermanentProvisioningError(`${live.length} Okta users have the e-mail ${email}; make it unique in Okta, or set user_attribute: login on the resource`);
+      throw new PermanentProvisioningError(
+        `${live.length} Okta users have the e-mail ${email}; make it unique in Okta, or set user_attribute: login on the resource`,
+      );
     }
     return live[0] ?? null;
   }
 
   function noUser(s: Settings, ctx: GrantContext): PermanentProvisioningError {
     const what = s.attribute === 'login' ? 'login' : 'e-mail';
-    return new PermanentProvisioningError(`No Okta user has the ${what} ${ctx.requesterEmail} (in ${s.orgUrl.host}); an Okta admin must create one or fix the profile before the grant can be set up`);
+    return new PermanentProvisioningError(
+      `No Okta user has the ${what} ${ctx.requesterEmail} (in ${s.orgUrl.host}); an Okta admin must create one or fix the profile before the grant can be set up`,
+    );
   }
 
   async function groupOf(client: Client, s: Settings, ctx: GrantContext) {
@@ -133,7 +170,12 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
    * still removes the membership where it was made), else the settings' group and the user looked up
    * again (state lost, or never written). A null user: Okta has none, so no membership either.
    */
-  async function grantedMembership(client: Client, s: Settings, ctx: GrantContext, state: Record<string, unknown>): Promise<{ groupId: string; userId: string | null }> {
+  async function grantedMembership(
+    client: Client,
+    s: Settings,
+    ctx: GrantContext,
+    state: Record<string, unknown>,
+  ): Promise<{ groupId: string; userId: string | null }> {
     const groupId = typeof state.groupId === 'string' && GROUP_ID.test(state.groupId) ? state.groupId : s.groupId;
     if (typeof state.userId === 'string' && state.userId !== '') return { groupId, userId: state.userId };
     if (!ctx.requesterEmail) return { groupId, userId: null };
@@ -141,19 +183,27 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
   }
 
   async function provision(ctx: GrantContext): Promise<ProvisionResult> {
-    if (ctx.grant.type !== 'group') throw new PermanentProvisioningError(`a ${ctx.grant.type} grant cannot be provisioned as an Okta group membership`);
+    if (ctx.grant.type !== 'group')
+      throw new PermanentProvisioningError(
+        `a ${ctx.grant.type} grant cannot be provisioned as an Okta group membership`,
+      );
     const s = readSettings(ctx.settings);
     const client = await clientFor(s);
     const group = await groupOf(client, s, ctx);
     const name = group.profile?.name ?? s.groupId;
     if (group.type !== 'OKTA_GROUP') {
-      throw new PermanentProvisioningError(`Okta group ${name} (${s.groupId}) is of type ${group.type}: its members come from a directory or Okta itself, and only OKTA_GROUP memberships can be managed`);
+      throw new PermanentProvisioningError(
+        `Okta group ${name} (${s.groupId}) is of type ${group.type}: its members come from a directory or Okta itself, and only OKTA_GROUP memberships can be managed`,
+      );
     }
     const user = await findUser(client, s, ctx);
     if (!user?.id) throw noUser(s, ctx);
     const login = user.profile?.login ?? ctx.requesterEmail ?? user.id;
     const unusable = UNUSABLE[String(user.status)];
-    if (unusable) throw new PermanentProvisioningError(`The Okta user ${login} ${unusable}; an Okta admin must activate them before they can join ${name}`);
+    if (unusable)
+      throw new PermanentProvisioningError(
+        `The Okta user ${login} ${unusable}; an Okta admin must activate them before they can join ${name}`,
+      );
     try {
       await client.groupApi.assignUserToGroup({ groupId: s.groupId, userId: user.id });
     } catch (error) {
@@ -179,7 +229,9 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
           return null;
         }
       })();
-      return email && org && typeof ctx.settings.group_id === 'string' ? [`okta:${org}:${ctx.settings.group_id}:${email}`] : [];
+      return email && org && typeof ctx.settings.group_id === 'string'
+        ? [`okta:${org}:${ctx.settings.group_id}:${email}`]
+        : [];
     },
 
     // Okta memberships have no end of their own: the bot's expiry job removes them.
@@ -198,7 +250,12 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
       } catch (error) {
         // Okta answers 404 for a group or user that no longer exists: the membership is gone with it.
         if (Number((error as { status?: unknown }).status) === 404) return;
-        throw classifyOktaError(error, `removing ${String(state.login ?? ctx.requesterEmail)} from Okta group ${groupId}`, s, { forbidden: forbiddenSentence({ ...s, groupId }) });
+        throw classifyOktaError(
+          error,
+          `removing ${String(state.login ?? ctx.requesterEmail)} from Okta group ${groupId}`,
+          s,
+          { forbidden: forbiddenSentence({ ...s, groupId }) },
+        );
       }
     },
 
@@ -214,7 +271,9 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
         return false;
       } catch (error) {
         if (Number((error as { status?: unknown }).status) === 404) return false;
-        throw classifyOktaError(error, `listing the members of Okta group ${groupId}`, s, { forbidden: forbiddenSentence({ ...s, groupId }) });
+        throw classifyOktaError(error, `listing the members of Okta group ${groupId}`, s, {
+          forbidden: forbiddenSentence({ ...s, groupId }),
+        });
       }
     },
   };

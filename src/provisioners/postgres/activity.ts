@@ -10,9 +10,13 @@ import { roleNameFor } from './postgres-provisioner.js';
 export function createPostgresActivity(secretEnv: Record<string, string | undefined>): DatabaseActivity {
   return {
     locate(target, provisioner) {
-      if (provisioner?.type !== 'postgres') throw new Error(`${target.resourceName} no longer uses the postgres provisioner`);
+      if (provisioner?.type !== 'postgres')
+        throw new Error(`${target.resourceName} no longer uses the postgres provisioner`);
       const settings = resolveSettings(provisioner.settings, secretEnv);
-      const role = typeof target.state.role === 'string' ? target.state.role : roleNameFor(target, String(settings.role_prefix ?? 'jit_'));
+      const role =
+        typeof target.state.role === 'string'
+          ? target.state.role
+          : roleNameFor(target, String(settings.role_prefix ?? 'jit_'));
       return { server: String(settings.admin_url), role };
     },
 

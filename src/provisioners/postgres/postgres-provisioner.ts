@@ -31,11 +31,18 @@ function connect(url: string, database?: string) {
   // fetch_types off: postgres-js's start-up type query, cut short by a database dropped at that moment
   // (removal visits every database), left it reconnecting in a loop (9,000 attempts in 30 s, seen in
   // the suite) or threw an unhandled ECONNRESET; without it the query fails with 3D000, handled below.
-  return postgres(target.toString(), { max: 1, onnotice: () => {}, connect_timeout: 10, idle_timeout: 5, fetch_types: false });
+  return postgres(target.toString(), {
+    max: 1,
+    onnotice: () => {},
+    connect_timeout: 10,
+    idle_timeout: 5,
+    fetch_types: false,
+  });
 }
 
 function tuning(ctx: GrantContext) {
-  if (ctx.grant.type !== 'database') throw new PermanentProvisioningError(`${ctx.resource.name} is not a database grant`);
+  if (ctx.grant.type !== 'database')
+    throw new PermanentProvisioningError(`${ctx.resource.name} is not a database grant`);
   const bad = ctx.grant.databases.find((d) => !DB_NAME.test(d));
   if (bad) throw new PermanentProvisioningError(`"${bad}" is not a database name`);
   return ctx.grant;
@@ -44,7 +51,8 @@ function tuning(ctx: GrantContext) {
 /** Classifies connection failures: wrong credentials never heal by retrying; an unreachable server may. */
 function classify(error: unknown): Error {
   const code = (error as { code?: string }).code ?? '';
-  if (['28P01', '28000', '42501', '3D000'].includes(code)) return new PermanentProvisioningError(`PostgreSQL refused: ${(error as Error).message}`);
+  if (['28P01', '28000', '42501', '3D000'].includes(code))
+    return new PermanentProvisioningError(`PostgreSQL refused: ${(error as Error).message}`);
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -90,8 +98,10 @@ export function createPostgresProvisioner(): Provisioner {
   return {
     type: 'postgres',
     validateSettings(settings) {
-      if (!isSecretRef(settings.admin_url)) return 'admin_url must be a secret reference such as env:PROD_DB_ADMIN_URL, never the URL itself.';
-      if (settings.role_prefix !== undefined && !/^[a-z_][a-z0-9_]{0,20}$/.test(String(settings.role_prefix))) return 'role_prefix may use lower-case letters, digits and _ only.';
+      if (!isSecretRef(settings.admin_url))
+        return 'admin_url must be a secret reference such as env:PROD_DB_ADMIN_URL, never the URL itself.';
+      if (settings.role_prefix !== undefined && !/^[a-z_][a-z0-9_]{0,20}$/.test(String(settings.role_prefix)))
+        return 'role_prefix may use lower-case letters, digits and _ only.';
       return null;
     },
     provision: ensureRole,
@@ -118,7 +128,9 @@ export function createPostgresProvisioner(): Provisioner {
         await admin`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${role}`;
         // Objects the role created can only be in databases it could connect to: the tuned ones, or all.
         const tuned = ctx.grant.type === 'database' ? ctx.grant.databases : [];
-        const databases = await admin<{ datname: string }[]>`select datname from pg_database where datallowconn and not datistemplate`;
+        const databases = await admin<
+          { datname: string }[]
+        >`select datname from pg_database where datallowconn and not datistemplate`;
         for (const { datname } of databases.filter((d) => tuned.length === 0 || tuned.includes(d.datname))) {
           const db = connect(String(ctx.settings.admin_url), datname);
           try {

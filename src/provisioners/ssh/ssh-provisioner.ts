@@ -63,7 +63,9 @@ export function validateSshSettings(settings: Record<string, unknown>): string |
 
 function principalsOf(ctx: GrantContext): string[] {
   if (ctx.grant.type !== 'ssh') {
-    throw new PermanentProvisioningError(`The SSH provisioner was given a ${ctx.grant.type} grant for ${ctx.resource.name}.`);
+    throw new PermanentProvisioningError(
+      `The SSH provisioner was given a ${ctx.grant.type} grant for ${ctx.resource.name}.`,
+    );
   }
   const users = [...new Set(ctx.grant.loginUsers)];
   // The policy schema already limits these, but they end up in a certificate that grants logins:
@@ -78,7 +80,8 @@ function principalsOf(ctx: GrantContext): string[] {
 }
 
 function requesterKey(ctx: GrantContext): string {
-  const hint = 'Set your SSH public key with `/access ssh-key <public key>` (the one line from your id_ed25519.pub, for example), then ask again.';
+  const hint =
+    'Set your SSH public key with `/access ssh-key <public key>` (the one line from your id_ed25519.pub, for example), then ask again.';
   if (!ctx.sshPublicKey) throw new PermanentProvisioningError(`You have not set an SSH public key. ${hint}`);
   const line = parsePublicKey(ctx.sshPublicKey);
   if (!line) {
@@ -110,7 +113,13 @@ function keyIdFor(ctx: GrantContext): string {
   return `access-request:${clean(ctx.requestId)}:${clean(ctx.requesterId)}`;
 }
 
-function instructionsFor(resource: string, host: string, port: number, principals: string[], validBefore: Date): string {
+function instructionsFor(
+  resource: string,
+  host: string,
+  port: number,
+  principals: string[],
+  validBefore: Date,
+): string {
   const certFile = `~/.ssh/${resource.replace(/[^A-Za-z0-9._-]/g, '_')}-cert.pub`;
   const lines = principals.map((u) => `ssh -i <your key> -o CertificateFile=${certFile} ${u}@${host} -p ${port}`);
   return [
@@ -136,7 +145,17 @@ async function signCertificate(ctx: GrantContext, opts: SshProvisionerOptions): 
   const cert = await withPrivateDir(opts.tmpDir, async (dir) => {
     await writePrivateFile(join(dir, 'ca'), caKey);
     await writePrivateFile(join(dir, 'user.pub'), publicKey);
-    const args = ['-q', '-s', 'ca', '-I', keyId, '-n', principals.join(','), '-V', `${sshTime(from)}:${sshTime(validBefore)}`];
+    const args = [
+      '-q',
+      '-s',
+      'ca',
+      '-I',
+      keyId,
+      '-n',
+      principals.join(','),
+      '-V',
+      `${sshTime(from)}:${sshTime(validBefore)}`,
+    ];
     try {
       await runSshKeygen(opts.sshKeygen ?? 'ssh-keygen', [...args, '-z', serial.toString(), 'user.pub'], dir);
     } catch (e) {
@@ -181,6 +200,10 @@ export function createSshProvisioner(opts: SshProvisionerOptions = {}): Provisio
 }
 
 /** Builds an OpenSSH KRL revoking these serials of the CA; see openssh.ts. */
-export function buildRevokedKeysList(serials: bigint[], caPublicKey: string, opts?: SshProvisionerOptions): Promise<Buffer> {
+export function buildRevokedKeysList(
+  serials: bigint[],
+  caPublicKey: string,
+  opts?: SshProvisionerOptions,
+): Promise<Buffer> {
   return buildKrl(serials, caPublicKey, opts);
 }

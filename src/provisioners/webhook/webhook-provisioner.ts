@@ -13,7 +13,12 @@ const MAX_INSTRUCTIONS = 500;
  * Signs a payload per the Standard Webhooks spec and returns the three headers to send with it.
  * `secret` is `whsec_<base64>`; kept separate from the provisioner so an audit stream can reuse it.
  */
-export function signWebhookEvent(secret: string, id: string, payload: string, date: Date): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
+export function signWebhookEvent(
+  secret: string,
+  id: string,
+  payload: string,
+  date: Date,
+): Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string> {
   return {
     'webhook-id': id,
     'webhook-timestamp': String(Math.floor(date.getTime() / 1000)),
@@ -46,12 +51,17 @@ function instructionsFrom(body: string): string | undefined {
 export function createWebhookProvisioner(opts: { fetch?: typeof fetch; timeoutMs?: number } = {}): Provisioner {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  async function deliver(ctx: GrantContext, event: WebhookEventType): Promise<{ state: Record<string, unknown>; body: string }> {
+  async function deliver(
+    ctx: GrantContext,
+    event: WebhookEventType,
+  ): Promise<{ state: Record<string, unknown>; body: string }> {
     const url = parseHttpUrl(ctx.settings.url);
     if (!url) throw new PermanentProvisioningError('webhook settings: url must be an http(s) URL');
     const secret = ctx.settings.secret;
     if (typeof secret !== 'string' || !secret.startsWith('whsec_')) {
-      throw new PermanentProvisioningError('webhook settings: secret must resolve to a Standard Webhooks secret (whsec_…)');
+      throw new PermanentProvisioningError(
+        'webhook settings: secret must resolve to a Standard Webhooks secret (whsec_…)',
+      );
     }
     // The URL's path or query may itself be a credential: errors and state name only the host.
     const host = url.host;
@@ -74,7 +84,9 @@ export function createWebhookProvisioner(opts: { fetch?: typeof fetch; timeoutMs
     try {
       signed = signWebhookEvent(secret, id, payload, now);
     } catch {
-      throw new PermanentProvisioningError('webhook settings: secret is not a valid Standard Webhooks secret (whsec_ followed by base64)');
+      throw new PermanentProvisioningError(
+        'webhook settings: secret is not a valid Standard Webhooks secret (whsec_ followed by base64)',
+      );
     }
 
     let status: number;
@@ -92,7 +104,8 @@ export function createWebhookProvisioner(opts: { fetch?: typeof fetch; timeoutMs
       body = await res.text();
     } catch (err) {
       const e = err as Error & { cause?: { message?: string } };
-      if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new Error(`webhook ${event} to ${host}: no answer within ${timeoutMs} ms`);
+      if (e.name === 'TimeoutError' || e.name === 'AbortError')
+        throw new Error(`webhook ${event} to ${host}: no answer within ${timeoutMs} ms`);
       throw new Error(`webhook ${event} to ${host} failed: ${e.cause?.message ?? e.message}`);
     }
 
@@ -109,7 +122,8 @@ export function createWebhookProvisioner(opts: { fetch?: typeof fetch; timeoutMs
 
     validateSettings(settings) {
       if (!parseHttpUrl(settings.url)) return 'url must be an http(s) URL, e.g. https://hooks.example.com/access';
-      if (!isSecretRef(settings.secret)) return 'secret must be a secret reference (env:NAME or file:/path) to a whsec_… signing secret, never the secret itself';
+      if (!isSecretRef(settings.secret))
+        return 'secret must be a secret reference (env:NAME or file:/path) to a whsec_… signing secret, never the secret itself';
       return null;
     },
 

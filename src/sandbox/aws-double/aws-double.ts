@@ -10,7 +10,10 @@ import { verifySigV4, type AwsCredentials } from './sigv4.js';
  * for service `sso`) or `AWSIdentityStore.<Op>` (service `identitystore`), every request checked for a
  * valid SigV4 signature. See README.md for what it models and what it does not.
  */
-export const AWS_DOUBLE_CREDENTIALS: AwsCredentials = { accessKeyId: 'AKIAIDCDOUBLE0000001', secretAccessKey: 'double/secret/key/0123456789abcdefghijkl' };
+export const AWS_DOUBLE_CREDENTIALS: AwsCredentials = {
+  accessKeyId: 'AKIAIDCDOUBLE0000001',
+  secretAccessKey: 'double/secret/key/0123456789abcdefghijkl',
+};
 export const AWS_DOUBLE_INSTANCE_ARN = 'arn:aws:sso:::instance/ssoins-7223000000double';
 export const AWS_DOUBLE_IDENTITY_STORE_ID = 'd-9067000000';
 
@@ -84,13 +87,21 @@ export async function startAwsDouble(options: AwsDoubleOptions = {}) {
 
   function send(res: ServerResponse, status: number, body: unknown) {
     // AWS always sends Date: the SDK corrects its clock skew from it after a "Signature expired".
-    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID(), date: now().toUTCString() });
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-requestid': randomUUID(),
+      date: now().toUTCString(),
+    });
     res.end(JSON.stringify(body));
   }
 
   const sendError = (res: ServerResponse, e: AwsError) =>
     // Auth errors carry a lower-case `message`, service errors `Message`, as AWS sends them.
-    send(res, e.status, { __type: e.type, [/Signature|Client|Authentication/.test(e.type) ? 'message' : 'Message']: e.message, ...e.extra });
+    send(res, e.status, {
+      __type: e.type,
+      [/Signature|Client|Authentication/.test(e.type) ? 'message' : 'Message']: e.message,
+      ...e.extra,
+    });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const chunks: Buffer[] = [];
@@ -110,9 +121,14 @@ export async function startAwsDouble(options: AwsDoubleOptions = {}) {
     };
 
     const service = SERVICES[prefix as keyof typeof SERVICES];
-    if (req.method !== 'POST' || !service || !operation) return refuse(new AwsError(400, 'UnknownOperationException', `Unknown operation ${target}`));
-    if (!String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1')) return refuse(new AwsError(400, 'SerializationException', 'Expected Content-Type application/x-amz-json-1.1'));
-    const check = verifySigV4({ method: req.method, path: req.url ?? '/', headers: req.headers, body }, { credentials: [credentials], region, service, now: now() });
+    if (req.method !== 'POST' || !service || !operation)
+      return refuse(new AwsError(400, 'UnknownOperationException', `Unknown operation ${target}`));
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/x-amz-json-1.1'))
+      return refuse(new AwsError(400, 'SerializationException', 'Expected Content-Type application/x-amz-json-1.1'));
+    const check = verifySigV4(
+      { method: req.method, path: req.url ?? '/', headers: req.headers, body },
+      { credentials: [credentials], region, service, now: now() },
+    );
     if (!check.ok) return refuse(new AwsError(check.status, check.type, check.message));
 
     let input: Record<string, unknown>;
@@ -122,12 +138,15 @@ export async function startAwsDouble(options: AwsDoubleOptions = {}) {
       return refuse(new AwsError(400, 'SerializationException', 'Body is not valid JSON'));
     }
     record.input = input;
-    if (down) return refuse(new AwsError(503, 'ServiceUnavailableException', 'Service is unavailable. Try again later.'));
+    if (down)
+      return refuse(new AwsError(503, 'ServiceUnavailableException', 'Service is unavailable. Try again later.'));
     const i = faults.findIndex((f) => f.target === operation || f.target === '*');
     if (i >= 0) {
       const { fault } = faults.splice(i, 1)[0]!;
       fault.before?.();
-      return refuse(new AwsError(fault.status, fault.type, fault.message ?? `${fault.type} (injected by the test double)`));
+      return refuse(
+        new AwsError(fault.status, fault.type, fault.message ?? `${fault.type} (injected by the test double)`),
+      );
     }
     const ops = service === 'sso' ? state.sso : state.identityStore;
     const op = Object.hasOwn(ops, operation) ? ops[operation] : undefined;
@@ -157,8 +176,10 @@ export async function startAwsDouble(options: AwsDoubleOptions = {}) {
     calls: () => requests.filter((r) => r.status === 200).map((r) => r.target.split('.')[1]!),
     assignments: state.assignments,
     /** Adds or removes an assignment behind the bot's back (drift). */
-    addAssignment: (a: Omit<Assignment, 'principalType'> & { principalType?: Assignment['principalType'] }) => state.addAssignment({ principalType: 'USER', ...a }),
-    removeAssignment: (a: Omit<Assignment, 'principalType'> & { principalType?: Assignment['principalType'] }) => state.removeAssignment({ principalType: 'USER', ...a }),
+    addAssignment: (a: Omit<Assignment, 'principalType'> & { principalType?: Assignment['principalType'] }) =>
+      state.addAssignment({ principalType: 'USER', ...a }),
+    removeAssignment: (a: Omit<Assignment, 'principalType'> & { principalType?: Assignment['principalType'] }) =>
+      state.removeAssignment({ principalType: 'USER', ...a }),
     users: () => [...state.users],
     userIdOf: (email: string) => state.users.find((u) => u.email === email)?.userId,
     addUser: (u: DoubleUser) => void state.users.push(u),

@@ -57,7 +57,12 @@ const key = (a: Assignment) => `${a.accountId}|${a.permissionSetArn}|${a.princip
 
 function str(input: Record<string, unknown>, field: string): string {
   const v = input[field];
-  if (typeof v !== 'string' || v === '') throw new AwsError(400, 'ValidationException', `1 validation error detected: Value at '${field[0]!.toLowerCase()}${field.slice(1)}' failed to satisfy constraint: Member must not be null`);
+  if (typeof v !== 'string' || v === '')
+    throw new AwsError(
+      400,
+      'ValidationException',
+      `1 validation error detected: Value at '${field[0]!.toLowerCase()}${field.slice(1)}' failed to satisfy constraint: Member must not be null`,
+    );
   return v;
 }
 
@@ -68,18 +73,38 @@ export function createIdentityCenterState(opts: StateOptions) {
   const failNextCreation = new Map<string, string>();
 
   function checkInstance(input: Record<string, unknown>) {
-    if (str(input, 'InstanceArn') !== opts.instanceArn) throw new AwsError(403, 'AccessDeniedException', 'User is not authorized to perform this action on the instance.', { Reason: 'UNKNOWN_INSTANCE' });
+    if (str(input, 'InstanceArn') !== opts.instanceArn)
+      throw new AwsError(
+        403,
+        'AccessDeniedException',
+        'User is not authorized to perform this action on the instance.',
+        { Reason: 'UNKNOWN_INSTANCE' },
+      );
   }
 
   function assignmentFrom(input: Record<string, unknown>): Assignment {
     checkInstance(input);
-    if (str(input, 'TargetType') !== 'AWS_ACCOUNT') throw new AwsError(400, 'ValidationException', "Value at 'targetType' failed to satisfy constraint: Member must satisfy enum value set: [AWS_ACCOUNT]");
+    if (str(input, 'TargetType') !== 'AWS_ACCOUNT')
+      throw new AwsError(
+        400,
+        'ValidationException',
+        "Value at 'targetType' failed to satisfy constraint: Member must satisfy enum value set: [AWS_ACCOUNT]",
+      );
     const principalType = str(input, 'PrincipalType');
-    if (principalType !== 'USER' && principalType !== 'GROUP') throw new AwsError(400, 'ValidationException', "Value at 'principalType' failed to satisfy constraint: Member must satisfy enum value set: [USER, GROUP]");
+    if (principalType !== 'USER' && principalType !== 'GROUP')
+      throw new AwsError(
+        400,
+        'ValidationException',
+        "Value at 'principalType' failed to satisfy constraint: Member must satisfy enum value set: [USER, GROUP]",
+      );
     const permissionSetArn = str(input, 'PermissionSetArn');
-    if (!opts.permissionSetArns.includes(permissionSetArn)) throw new AwsError(404, 'ResourceNotFoundException', `PermissionSet ${permissionSetArn} does not exist.`, { Reason: 'PERMISSION_SET_NOT_FOUND' });
+    if (!opts.permissionSetArns.includes(permissionSetArn))
+      throw new AwsError(404, 'ResourceNotFoundException', `PermissionSet ${permissionSetArn} does not exist.`, {
+        Reason: 'PERMISSION_SET_NOT_FOUND',
+      });
     const accountId = str(input, 'TargetId');
-    if (!opts.accounts.includes(accountId)) throw new AwsError(400, 'ValidationException', `TargetId ${accountId} is not an account of this organization.`);
+    if (!opts.accounts.includes(accountId))
+      throw new AwsError(400, 'ValidationException', `TargetId ${accountId} is not an account of this organization.`);
     return { accountId, permissionSetArn, principalType, principalId: str(input, 'PrincipalId') };
   }
 
@@ -108,7 +133,11 @@ export function createIdentityCenterState(opts: StateOptions) {
       op.failureReason = reason;
       return;
     }
-    if (op.kind === 'create' && op.assignment.principalType === 'USER' && !users.some((u) => u.userId === op.assignment.principalId)) {
+    if (
+      op.kind === 'create' &&
+      op.assignment.principalType === 'USER' &&
+      !users.some((u) => u.userId === op.assignment.principalId)
+    ) {
       op.status = 'FAILED';
       op.failureReason = `Received a 404 status error: The principal ${op.assignment.principalId} does not exist in the identity store.`;
       return;
@@ -119,9 +148,23 @@ export function createIdentityCenterState(opts: StateOptions) {
   }
 
   function start(kind: Operation['kind'], assignment: Assignment): Operation {
-    const busy = [...operations.values()].some((o) => o.status === 'IN_PROGRESS' && key(o.assignment) === key(assignment));
-    if (busy) throw new AwsError(409, 'ConflictException', 'An operation on this account assignment is already in progress. Try again later.');
-    const op: Operation = { kind, requestId: randomUUID(), assignment, status: 'IN_PROGRESS', pendingDescribes: opts.inProgressDescribes, createdDate: Date.now() / 1000 };
+    const busy = [...operations.values()].some(
+      (o) => o.status === 'IN_PROGRESS' && key(o.assignment) === key(assignment),
+    );
+    if (busy)
+      throw new AwsError(
+        409,
+        'ConflictException',
+        'An operation on this account assignment is already in progress. Try again later.',
+      );
+    const op: Operation = {
+      kind,
+      requestId: randomUUID(),
+      assignment,
+      status: 'IN_PROGRESS',
+      pendingDescribes: opts.inProgressDescribes,
+      createdDate: Date.now() / 1000,
+    };
     operations.set(op.requestId, op);
     if (op.pendingDescribes <= 0) finish(op);
     return op;
@@ -130,7 +173,10 @@ export function createIdentityCenterState(opts: StateOptions) {
   function describe(kind: Operation['kind'], input: Record<string, unknown>, idField: string) {
     checkInstance(input);
     const op = operations.get(str(input, idField));
-    if (!op || op.kind !== kind) throw new AwsError(404, 'ResourceNotFoundException', `Request ${String(input[idField])} was not found.`, { Reason: 'REQUEST_NOT_FOUND' });
+    if (!op || op.kind !== kind)
+      throw new AwsError(404, 'ResourceNotFoundException', `Request ${String(input[idField])} was not found.`, {
+        Reason: 'REQUEST_NOT_FOUND',
+      });
     if (op.status === 'IN_PROGRESS') {
       op.pendingDescribes -= 1;
       if (op.pendingDescribes < 0) finish(op);
@@ -141,29 +187,49 @@ export function createIdentityCenterState(opts: StateOptions) {
   const sso: Record<string, (input: Record<string, unknown>) => unknown> = {
     CreateAccountAssignment(input) {
       const a = assignmentFrom(input);
-      if (assignments.has(key(a))) throw new AwsError(409, 'ConflictException', 'The specified account assignment already exists.');
+      if (assignments.has(key(a)))
+        throw new AwsError(409, 'ConflictException', 'The specified account assignment already exists.');
       return { AccountAssignmentCreationStatus: statusOf(start('create', a)) };
     },
     DeleteAccountAssignment(input) {
       const a = assignmentFrom(input);
-      if (!assignments.has(key(a))) throw new AwsError(404, 'ResourceNotFoundException', 'The specified account assignment does not exist.', { Reason: 'ASSIGNMENT_NOT_FOUND' });
+      if (!assignments.has(key(a)))
+        throw new AwsError(404, 'ResourceNotFoundException', 'The specified account assignment does not exist.', {
+          Reason: 'ASSIGNMENT_NOT_FOUND',
+        });
       return { AccountAssignmentDeletionStatus: statusOf(start('delete', a)) };
     },
-    DescribeAccountAssignmentCreationStatus: (input) => ({ AccountAssignmentCreationStatus: describe('create', input, 'AccountAssignmentCreationRequestId') }),
-    DescribeAccountAssignmentDeletionStatus: (input) => ({ AccountAssignmentDeletionStatus: describe('delete', input, 'AccountAssignmentDeletionRequestId') }),
+    DescribeAccountAssignmentCreationStatus: (input) => ({
+      AccountAssignmentCreationStatus: describe('create', input, 'AccountAssignmentCreationRequestId'),
+    }),
+    DescribeAccountAssignmentDeletionStatus: (input) => ({
+      AccountAssignmentDeletionStatus: describe('delete', input, 'AccountAssignmentDeletionRequestId'),
+    }),
     ListAccountAssignments(input) {
       checkInstance(input);
       const accountId = str(input, 'AccountId');
       const permissionSetArn = str(input, 'PermissionSetArn');
-      if (!opts.permissionSetArns.includes(permissionSetArn)) throw new AwsError(404, 'ResourceNotFoundException', `PermissionSet ${permissionSetArn} does not exist.`, { Reason: 'PERMISSION_SET_NOT_FOUND' });
-      const all = [...assignments.values()].filter((a) => a.accountId === accountId && a.permissionSetArn === permissionSetArn);
+      if (!opts.permissionSetArns.includes(permissionSetArn))
+        throw new AwsError(404, 'ResourceNotFoundException', `PermissionSet ${permissionSetArn} does not exist.`, {
+          Reason: 'PERMISSION_SET_NOT_FOUND',
+        });
+      const all = [...assignments.values()].filter(
+        (a) => a.accountId === accountId && a.permissionSetArn === permissionSetArn,
+      );
       const max = Math.min(typeof input.MaxResults === 'number' ? input.MaxResults : 100, opts.pageSize);
-      const from = typeof input.NextToken === 'string' ? Number(Buffer.from(input.NextToken, 'base64url').toString()) : 0;
-      if (!Number.isInteger(from) || from < 0) throw new AwsError(400, 'ValidationException', 'The NextToken is not valid.');
+      const from =
+        typeof input.NextToken === 'string' ? Number(Buffer.from(input.NextToken, 'base64url').toString()) : 0;
+      if (!Number.isInteger(from) || from < 0)
+        throw new AwsError(400, 'ValidationException', 'The NextToken is not valid.');
       const page = all.slice(from, from + max);
       const next = from + max < all.length ? Buffer.from(String(from + max)).toString('base64url') : undefined;
       return {
-        AccountAssignments: page.map((a) => ({ AccountId: a.accountId, PermissionSetArn: a.permissionSetArn, PrincipalType: a.principalType, PrincipalId: a.principalId })),
+        AccountAssignments: page.map((a) => ({
+          AccountId: a.accountId,
+          PermissionSetArn: a.permissionSetArn,
+          PrincipalType: a.principalType,
+          PrincipalId: a.principalId,
+        })),
         ...(next ? { NextToken: next } : {}),
       };
     },
@@ -172,13 +238,30 @@ export function createIdentityCenterState(opts: StateOptions) {
   const identityStore: Record<string, (input: Record<string, unknown>) => unknown> = {
     GetUserId(input) {
       const storeId = str(input, 'IdentityStoreId');
-      if (storeId !== opts.identityStoreId) throw new AwsError(403, 'AccessDeniedException', 'User is not authorized to perform this action on the identity store.');
-      const alt = input.AlternateIdentifier as { UniqueAttribute?: { AttributePath?: unknown; AttributeValue?: unknown }; ExternalId?: unknown } | undefined;
+      if (storeId !== opts.identityStoreId)
+        throw new AwsError(
+          403,
+          'AccessDeniedException',
+          'User is not authorized to perform this action on the identity store.',
+        );
+      const alt = input.AlternateIdentifier as
+        { UniqueAttribute?: { AttributePath?: unknown; AttributeValue?: unknown }; ExternalId?: unknown } | undefined;
       const unique = alt?.UniqueAttribute;
-      if (!unique) throw new AwsError(400, 'ValidationException', 'AlternateIdentifier must contain a UniqueAttribute (ExternalId is not modelled by this double).');
+      if (!unique)
+        throw new AwsError(
+          400,
+          'ValidationException',
+          'AlternateIdentifier must contain a UniqueAttribute (ExternalId is not modelled by this double).',
+        );
       const path = unique.AttributePath;
-      if (path !== 'userName' && path !== 'emails.value') throw new AwsError(400, 'ValidationException', `Invalid attribute path ${String(path)}: the only valid paths are userName and emails.value.`);
-      if (typeof unique.AttributeValue !== 'string') throw new AwsError(400, 'ValidationException', 'AttributeValue must be a string.');
+      if (path !== 'userName' && path !== 'emails.value')
+        throw new AwsError(
+          400,
+          'ValidationException',
+          `Invalid attribute path ${String(path)}: the only valid paths are userName and emails.value.`,
+        );
+      if (typeof unique.AttributeValue !== 'string')
+        throw new AwsError(400, 'ValidationException', 'AttributeValue must be a string.');
       const user = users.find((u) => (path === 'userName' ? u.userName : u.email) === unique.AttributeValue);
       if (!user) throw new AwsError(404, 'ResourceNotFoundException', 'USER not found.', { ResourceType: 'USER' });
       return { IdentityStoreId: storeId, UserId: user.userId };

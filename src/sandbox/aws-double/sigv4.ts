@@ -13,8 +13,7 @@ export interface AwsCredentials {
 }
 
 export type SignatureCheck =
-  | { ok: true; accessKeyId: string }
-  | { ok: false; status: number; type: string; message: string };
+  { ok: true; accessKeyId: string } | { ok: false; status: number; type: string; message: string };
 
 const MAX_SKEW_MS = 5 * 60_000;
 
@@ -43,42 +42,95 @@ export function verifySigV4(
 ): SignatureCheck {
   const auth = headerValue(req.headers, 'authorization');
   if (!auth) return fail(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
-  const m = /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(auth.trim());
-  if (!m) return fail(400, 'IncompleteSignatureException', 'Authorization header requires Credential, SignedHeaders and Signature.');
+  const m = /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/.exec(
+    auth.trim(),
+  );
+  if (!m)
+    return fail(
+      400,
+      'IncompleteSignatureException',
+      'Authorization header requires Credential, SignedHeaders and Signature.',
+    );
   const [, credential, signedHeadersText, signature] = m as unknown as [string, string, string, string];
   const [accessKeyId, scopeDate, scopeRegion, scopeService, terminator, ...extra] = credential.split('/');
-  if (!accessKeyId || !scopeDate || !scopeRegion || !scopeService || terminator !== 'aws4_request' || extra.length > 0) {
-    return fail(400, 'IncompleteSignatureException', `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`);
+  if (
+    !accessKeyId ||
+    !scopeDate ||
+    !scopeRegion ||
+    !scopeService ||
+    terminator !== 'aws4_request' ||
+    extra.length > 0
+  ) {
+    return fail(
+      400,
+      'IncompleteSignatureException',
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`,
+    );
   }
   const known = expected.credentials.find((c) => c.accessKeyId === accessKeyId);
   if (!known) return fail(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
 
   const amzDate = headerValue(req.headers, 'x-amz-date');
   const signedAt = amzDate ? parseAmzDate(amzDate) : null;
-  if (!amzDate || !signedAt) return fail(400, 'IncompleteSignatureException', 'Authorization header requires existence of either a \'X-Amz-Date\' or a \'Date\' header.');
+  if (!amzDate || !signedAt)
+    return fail(
+      400,
+      'IncompleteSignatureException',
+      "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+    );
   if (Math.abs(expected.now.getTime() - signedAt.getTime()) > MAX_SKEW_MS) {
-    const nowText = expected.now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    return fail(403, 'InvalidSignatureException', `Signature expired: ${amzDate} is now earlier than ${nowText} (or later, beyond 5 min.)`);
+    const nowText = expected.now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d{3}/, '');
+    return fail(
+      403,
+      'InvalidSignatureException',
+      `Signature expired: ${amzDate} is now earlier than ${nowText} (or later, beyond 5 min.)`,
+    );
   }
-  if (scopeDate !== amzDate.slice(0, 8)) return fail(403, 'InvalidSignatureException', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}'`);
-  if (scopeRegion !== expected.region) return fail(403, 'InvalidSignatureException', `Credential should be scoped to a valid region, not '${scopeRegion}'.`);
-  if (scopeService !== expected.service) return fail(403, 'InvalidSignatureException', `Credential should be scoped to correct service: '${expected.service}'.`);
+  if (scopeDate !== amzDate.slice(0, 8))
+    return fail(
+      403,
+      'InvalidSignatureException',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}'`,
+    );
+  if (scopeRegion !== expected.region)
+    return fail(
+      403,
+      'InvalidSignatureException',
+      `Credential should be scoped to a valid region, not '${scopeRegion}'.`,
+    );
+  if (scopeService !== expected.service)
+    return fail(
+      403,
+      'InvalidSignatureException',
+      `Credential should be scoped to correct service: '${expected.service}'.`,
+    );
 
   const signedHeaders = signedHeadersText.split(';');
   if (!signedHeaders.includes('host') || !signedHeaders.includes('x-amz-date')) {
     return fail(403, 'InvalidSignatureException', "'Host' and 'X-Amz-Date' must be signed headers.");
   }
-  const canonicalHeaders = signedHeaders.map((name) => `${name}:${(headerValue(req.headers, name) ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const canonicalHeaders = signedHeaders
+    .map((name) => `${name}:${(headerValue(req.headers, name) ?? '').trim().replace(/\s+/g, ' ')}\n`)
+    .join('');
   const [path, query = ''] = req.path.split('?') as [string, string?];
-  const canonicalQuery = query
-    .split('&')
-    .filter(Boolean)
-    .sort()
-    .join('&');
-  const canonicalRequest = [req.method, path || '/', canonicalQuery, canonicalHeaders, signedHeadersText, sha256Hex(req.body)].join('\n');
+  const canonicalQuery = query.split('&').filter(Boolean).sort().join('&');
+  const canonicalRequest = [
+    req.method,
+    path || '/',
+    canonicalQuery,
+    canonicalHeaders,
+    signedHeadersText,
+    sha256Hex(req.body),
+  ].join('\n');
   const scope = `${scopeDate}/${scopeRegion}/${scopeService}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${known.secretAccessKey}`, scopeDate), scopeRegion), scopeService), 'aws4_request');
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${known.secretAccessKey}`, scopeDate), scopeRegion), scopeService),
+    'aws4_request',
+  );
   const computed = createHmac('sha256', key).update(stringToSign, 'utf8').digest();
   if (!timingSafeEqual(computed, Buffer.from(signature, 'hex'))) {
     return fail(

@@ -67,25 +67,47 @@ export const DOUBLE_CLIENT_ID = '3c2b1a09-8f7e-4d6c-b5a4-0f1e2d3c4b5a';
 export const DOUBLE_CLIENT_SECRET = 'dbl~Q8w.secret-value-not-the-id';
 export const LEAST_PRIVILEGE = ['GroupMember.ReadWrite.All', 'User.ReadBasic.All'];
 
-const DEFAULT_CODES: Record<number, string> = { 403: 'Authorization_RequestDenied', 404: 'Request_ResourceNotFound', 429: 'TooManyRequests', 500: 'InternalServerError', 502: 'BadGateway', 503: 'ServiceUnavailable', 504: 'GatewayTimeout' };
+const DEFAULT_CODES: Record<number, string> = {
+  403: 'Authorization_RequestDenied',
+  404: 'Request_ResourceNotFound',
+  429: 'TooManyRequests',
+  500: 'InternalServerError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
 
 function completeUser(u: Partial<DoubleUser>): DoubleUser {
   const upn = u.userPrincipalName ?? u.mail ?? `user-${randomUUID().slice(0, 8)}@contoso.onmicrosoft.com`;
-  return { id: u.id ?? randomUUID(), mail: u.mail === undefined ? upn : u.mail, userPrincipalName: upn, displayName: u.displayName ?? upn.split('@')[0]!, accountEnabled: u.accountEnabled ?? true };
+  return {
+    id: u.id ?? randomUUID(),
+    mail: u.mail === undefined ? upn : u.mail,
+    userPrincipalName: upn,
+    displayName: u.displayName ?? upn.split('@')[0]!,
+    accountEnabled: u.accountEnabled ?? true,
+  };
 }
 
 export async function startEntraDouble(options: EntraDoubleOptions = {}): Promise<EntraDouble> {
   const tls = selfSignedCertificate('Entra ID double');
   const state = new EntraState(options.tenantId ?? DOUBLE_TENANT, '', '');
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
-  for (const app of options.apps ?? [{ clientId: DOUBLE_CLIENT_ID, secret: DOUBLE_CLIENT_SECRET, roles: LEAST_PRIVILEGE }]) state.apps.set(app.clientId, { ...app, roles: [...app.roles] });
+  for (const app of options.apps ?? [
+    { clientId: DOUBLE_CLIENT_ID, secret: DOUBLE_CLIENT_SECRET, roles: LEAST_PRIVILEGE },
+  ])
+    state.apps.set(app.clientId, { ...app, roles: [...app.roles] });
   const addUser = (u: Partial<DoubleUser>) => {
     const user = completeUser(u);
     state.users.set(user.id, user);
     return user;
   };
   const addGroup = (g: { id?: string; displayName: string; isAssignableToRole?: boolean; members?: string[] }) => {
-    const group: DoubleGroup = { id: g.id ?? randomUUID(), displayName: g.displayName, isAssignableToRole: g.isAssignableToRole ?? false, members: [...(g.members ?? [])] };
+    const group: DoubleGroup = {
+      id: g.id ?? randomUUID(),
+      displayName: g.displayName,
+      isAssignableToRole: g.isAssignableToRole ?? false,
+      members: [...(g.members ?? [])],
+    };
     state.groups.set(group.id, group);
     return group;
   };
@@ -102,7 +124,8 @@ export async function startEntraDouble(options: EntraDoubleOptions = {}): Promis
       const url = new URL(req.url ?? '/', origin);
       state.requests.push({ method, path: `${url.pathname}${url.search}`, headers: req.headers, body });
       try {
-        if (url.pathname.startsWith('/v1.0/')) return handleGraph({ state, origin, nowSeconds }, method, url, req.headers, body, res);
+        if (url.pathname.startsWith('/v1.0/'))
+          return handleGraph({ state, origin, nowSeconds }, method, url, req.headers, body, res);
         if (handleLogin({ state, origin, nowSeconds }, method, url.pathname, body, res)) return;
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { code: 'BadRequest', message: `Invalid version or path: ${url.pathname}` } }));
@@ -149,13 +172,36 @@ export async function startEntraDouble(options: EntraDoubleOptions = {}): Promis
       app.roles = [...roles];
     },
     failGraph(count, f) {
-      state.graphFaults.push({ left: count, status: f.status, code: f.code ?? DEFAULT_CODES[f.status] ?? 'UnknownError', message: f.message ?? (f.status === 403 ? 'Insufficient privileges to complete the operation.' : `The service answered ${f.status}.`), retryAfter: f.retryAfter, match: f.match });
+      state.graphFaults.push({
+        left: count,
+        status: f.status,
+        code: f.code ?? DEFAULT_CODES[f.status] ?? 'UnknownError',
+        message:
+          f.message ??
+          (f.status === 403
+            ? 'Insufficient privileges to complete the operation.'
+            : `The service answered ${f.status}.`),
+        retryAfter: f.retryAfter,
+        match: f.match,
+      });
     },
     throttle(count, retryAfterSeconds, match) {
-      state.graphFaults.push({ left: count, status: 429, code: 'TooManyRequests', message: 'Too many requests. Please retry after the time given in Retry-After.', retryAfter: retryAfterSeconds, match });
+      state.graphFaults.push({
+        left: count,
+        status: 429,
+        code: 'TooManyRequests',
+        message: 'Too many requests. Please retry after the time given in Retry-After.',
+        retryAfter: retryAfterSeconds,
+        match,
+      });
     },
     failToken(count, status, message) {
-      state.tokenFaults.push({ left: count, status, code: status >= 500 ? 'temporarily_unavailable' : 'invalid_request', message: message ?? `The token service answered ${status}.` });
+      state.tokenFaults.push({
+        left: count,
+        status,
+        code: status >= 500 ? 'temporarily_unavailable' : 'invalid_request',
+        message: message ?? `The token service answered ${status}.`,
+      });
     },
     clearFaults() {
       state.graphFaults.length = 0;

@@ -8,9 +8,22 @@ import { EntraState, type DoubleUser, type TokenClaims } from './state.js';
  * Every call needs a valid bearer token and the application permission Graph would demand.
  */
 
-const READ_USERS = ['User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const READ_USERS = [
+  'User.ReadBasic.All',
+  'User.Read.All',
+  'User.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
 const FULL_USERS = READ_USERS.slice(1);
-const READ_GROUPS = ['GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'];
+const READ_GROUPS = [
+  'GroupMember.Read.All',
+  'GroupMember.ReadWrite.All',
+  'Group.Read.All',
+  'Group.ReadWrite.All',
+  'Directory.Read.All',
+  'Directory.ReadWrite.All',
+];
 const WRITE_MEMBERS = ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'];
 /** What User.ReadBasic.All lets an app read, and therefore $select and $filter on. */
 const BASIC_USER_PROPS = ['id', 'displayName', 'givenName', 'surname', 'mail', 'userPrincipalName'];
@@ -36,22 +49,48 @@ class GraphFailure extends Error {
   }
 }
 
-const notFound = (id: string) => new GraphFailure(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
-const denied = () => new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+const notFound = (id: string) =>
+  new GraphFailure(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
+const denied = () =>
+  new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 
-function sendGraph(res: ServerResponse, status: number, body: unknown, requestId: string, headers: Record<string, string> = {}) {
+function sendGraph(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  requestId: string,
+  headers: Record<string, string> = {},
+) {
   const common = { 'request-id': requestId, 'client-request-id': requestId, 'cache-control': 'no-cache', ...headers };
   if (body === undefined) {
     res.writeHead(status, common);
     res.end();
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8', ...common });
+  res.writeHead(status, {
+    'content-type':
+      'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+    ...common,
+  });
   res.end(JSON.stringify(body));
 }
 
 function errorBody(f: GraphFailure, requestId: string) {
-  return { error: { code: f.code, message: f.message, innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': requestId, 'client-request-id': requestId } } };
+  return {
+    error: {
+      code: f.code,
+      message: f.message,
+      innerError: {
+        date: new Date().toISOString().slice(0, 19),
+        'request-id': requestId,
+        'client-request-id': requestId,
+      },
+    },
+  };
 }
 
 function need(claims: TokenClaims, any: string[]) {
@@ -66,12 +105,22 @@ function parseFilter(filter: string): { prop: string; value: string }[] {
     const m = /^(\w+)\s+eq\s+'((?:[^']|'')*)'\s*/i.exec(rest);
     if (!m) throw new GraphFailure(400, 'BadRequest', 'Invalid filter clause: syntax error.');
     const prop = m[1]!;
-    if (!FILTERABLE.includes(prop)) throw new GraphFailure(400, 'Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`);
+    if (!FILTERABLE.includes(prop))
+      throw new GraphFailure(
+        400,
+        'Request_UnsupportedQuery',
+        `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
+      );
     clauses.push({ prop, value: m[2]!.replace(/''/g, "'") });
     rest = rest.slice(m[0].length);
     if (rest === '') return clauses;
     const or = /^or\s+/i.exec(rest);
-    if (!or) throw new GraphFailure(400, 'Request_UnsupportedQuery', 'Unsupported query: only eq clauses joined by or are modelled.');
+    if (!or)
+      throw new GraphFailure(
+        400,
+        'Request_UnsupportedQuery',
+        'Unsupported query: only eq clauses joined by or are modelled.',
+      );
     rest = rest.slice(or[0].length);
   }
 }
@@ -81,7 +130,12 @@ function selectedProps(query: URLSearchParams, claims: TokenClaims): string[] {
   const select = query.get('$select');
   const props = select ? select.split(',').map((s) => s.trim()) : basicOnly ? BASIC_USER_PROPS : USER_PROPS;
   for (const p of props) {
-    if (!USER_PROPS.includes(p)) throw new GraphFailure(400, 'BadRequest', `Could not find a property named '${p}' on type 'microsoft.graph.user'.`);
+    if (!USER_PROPS.includes(p))
+      throw new GraphFailure(
+        400,
+        'BadRequest',
+        `Could not find a property named '${p}' on type 'microsoft.graph.user'.`,
+      );
     if (basicOnly && !BASIC_USER_PROPS.includes(p)) throw denied();
   }
   return props;
@@ -93,11 +147,23 @@ function pageSize(query: URLSearchParams): number {
   const top = query.get('$top');
   if (top === null) return DEFAULT_PAGE;
   const n = Number(top);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE) throw new GraphFailure(400, 'Request_UnsupportedQuery', `Invalid page size specified: '${top}'. Must be between 1 and ${MAX_PAGE} inclusive.`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE)
+    throw new GraphFailure(
+      400,
+      'Request_UnsupportedQuery',
+      `Invalid page size specified: '${top}'. Must be between 1 and ${MAX_PAGE} inclusive.`,
+    );
   return n;
 }
 
-function route(deps: GraphDeps, claims: TokenClaims, method: string, path: string, query: URLSearchParams, body: string): { status: number; body?: unknown } {
+function route(
+  deps: GraphDeps,
+  claims: TokenClaims,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: string,
+): { status: number; body?: unknown } {
   const { state, origin } = deps;
   const seg = path.split('/').slice(2).map(decodeURIComponent); // after /v1.0
   if (method === 'GET' && seg.length === 1 && seg[0] === 'users') {
@@ -105,26 +171,50 @@ function route(deps: GraphDeps, claims: TokenClaims, method: string, path: strin
     const props = selectedProps(query, claims);
     const filter = query.get('$filter');
     const clauses = filter === null ? [] : parseFilter(filter);
-    if (clauses.some((c) => !BASIC_USER_PROPS.includes(c.prop)) && !claims.roles.some((r) => FULL_USERS.includes(r))) throw denied();
-    const matches = [...state.users.values()].filter((u) => clauses.length === 0 || clauses.some((c) => String(u[c.prop as keyof DoubleUser] ?? '').toLowerCase() === c.value.toLowerCase()));
-    return { status: 200, body: { '@odata.context': `${origin}/v1.0/$metadata#users(${props.join(',')})`, value: matches.slice(0, pageSize(query)).map((u) => project(u, props)) } };
+    if (clauses.some((c) => !BASIC_USER_PROPS.includes(c.prop)) && !claims.roles.some((r) => FULL_USERS.includes(r)))
+      throw denied();
+    const matches = [...state.users.values()].filter(
+      (u) =>
+        clauses.length === 0 ||
+        clauses.some((c) => String(u[c.prop as keyof DoubleUser] ?? '').toLowerCase() === c.value.toLowerCase()),
+    );
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `${origin}/v1.0/$metadata#users(${props.join(',')})`,
+        value: matches.slice(0, pageSize(query)).map((u) => project(u, props)),
+      },
+    };
   }
   if (method === 'GET' && seg.length === 2 && seg[0] === 'users') {
     need(claims, READ_USERS);
     const props = selectedProps(query, claims);
     const user = state.userByKey(seg[1]!);
     if (!user) throw notFound(seg[1]!);
-    return { status: 200, body: { '@odata.context': `${origin}/v1.0/$metadata#users(${props.join(',')})/$entity`, ...project(user, props) } };
+    return {
+      status: 200,
+      body: { '@odata.context': `${origin}/v1.0/$metadata#users(${props.join(',')})/$entity`, ...project(user, props) },
+    };
   }
-  if (seg[0] !== 'groups' || seg.length < 2) throw new GraphFailure(400, 'BadRequest', `Resource not found for the segment '${seg[0] ?? ''}'.`);
+  if (seg[0] !== 'groups' || seg.length < 2)
+    throw new GraphFailure(400, 'BadRequest', `Resource not found for the segment '${seg[0] ?? ''}'.`);
   const groupId = seg[1]!;
   if (method === 'GET' && seg.length === 2) {
     need(claims, READ_GROUPS);
     const group = state.groups.get(groupId);
     if (!group) throw notFound(groupId);
-    return { status: 200, body: { '@odata.context': `${origin}/v1.0/$metadata#groups/$entity`, id: group.id, displayName: group.displayName, isAssignableToRole: group.isAssignableToRole } };
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `${origin}/v1.0/$metadata#groups/$entity`,
+        id: group.id,
+        displayName: group.displayName,
+        isAssignableToRole: group.isAssignableToRole,
+      },
+    };
   }
-  if (seg[2] !== 'members') throw new GraphFailure(400, 'BadRequest', `Resource not found for the segment '${seg[2] ?? ''}'.`);
+  if (seg[2] !== 'members')
+    throw new GraphFailure(400, 'BadRequest', `Resource not found for the segment '${seg[2] ?? ''}'.`);
   const group = state.groups.get(groupId);
   if (method === 'GET' && seg.length === 3) {
     need(claims, READ_GROUPS);
@@ -132,17 +222,28 @@ function route(deps: GraphDeps, claims: TokenClaims, method: string, path: strin
     const size = pageSize(query);
     const skip = query.get('$skiptoken') ? Number(Buffer.from(query.get('$skiptoken')!, 'base64url').toString()) : 0;
     const page = group.members.slice(skip, skip + size);
-    const out: Record<string, unknown> = { '@odata.context': `${origin}/v1.0/$metadata#directoryObjects(id)`, value: page.map((id) => ({ '@odata.type': '#microsoft.graph.user', id })) };
+    const out: Record<string, unknown> = {
+      '@odata.context': `${origin}/v1.0/$metadata#directoryObjects(id)`,
+      value: page.map((id) => ({ '@odata.type': '#microsoft.graph.user', id })),
+    };
     if (skip + size < group.members.length) {
       // Graph writes the $ of its system query options literally in next links.
       const select = encodeURIComponent(query.get('$select') ?? 'id');
       const token = Buffer.from(String(skip + size)).toString('base64url');
-      out['@odata.nextLink'] = `${origin}/v1.0/groups/${groupId}/members?$select=${select}&$top=${size}&$skiptoken=${token}`;
+      out['@odata.nextLink'] =
+        `${origin}/v1.0/groups/${groupId}/members?$select=${select}&$top=${size}&$skiptoken=${token}`;
     }
     return { status: 200, body: out };
   }
-  const writing = (method === 'POST' && seg.length === 4 && seg[3] === '$ref') || (method === 'DELETE' && seg.length === 5 && seg[4] === '$ref');
-  if (!writing) throw new GraphFailure(405, 'Request_BadRequest', `The request method '${method}' is not supported for this resource.`);
+  const writing =
+    (method === 'POST' && seg.length === 4 && seg[3] === '$ref') ||
+    (method === 'DELETE' && seg.length === 5 && seg[4] === '$ref');
+  if (!writing)
+    throw new GraphFailure(
+      405,
+      'Request_BadRequest',
+      `The request method '${method}' is not supported for this resource.`,
+    );
   need(claims, WRITE_MEMBERS);
   if (!group) throw notFound(groupId);
   if (group.isAssignableToRole && !claims.roles.includes('RoleManagement.ReadWrite.Directory')) throw denied();
@@ -162,21 +263,45 @@ function route(deps: GraphDeps, claims: TokenClaims, method: string, path: strin
   const id = typeof ref === 'string' ? /\/v1\.0\/directoryObjects\/([^/?#]+)$/.exec(ref)?.[1] : undefined;
   if (!id) throw new GraphFailure(400, 'Request_BadRequest', 'Invalid URL format specified in @odata.id for members.');
   if (!state.users.has(id)) throw notFound(id);
-  if (group.members.includes(id)) throw new GraphFailure(400, 'Request_BadRequest', "One or more added object references already exist for the following modified properties: 'members'.");
+  if (group.members.includes(id))
+    throw new GraphFailure(
+      400,
+      'Request_BadRequest',
+      "One or more added object references already exist for the following modified properties: 'members'.",
+    );
   group.members.push(id);
   return { status: 204 };
 }
 
 /** Handles a Graph request (path starting /v1.0/), checking the bearer token first. */
-export function handleGraph(deps: GraphDeps, method: string, url: URL, headers: IncomingHttpHeaders, body: string, res: ServerResponse): void {
+export function handleGraph(
+  deps: GraphDeps,
+  method: string,
+  url: URL,
+  headers: IncomingHttpHeaders,
+  body: string,
+  res: ServerResponse,
+): void {
   const requestId = String(headers['client-request-id'] ?? randomUUID());
   try {
     const auth = String(headers.authorization ?? '');
-    if (!auth.startsWith('Bearer ') || auth.length <= 7) throw new GraphFailure(401, 'InvalidAuthenticationToken', 'Access token is empty.', { 'www-authenticate': 'Bearer realm=""' });
+    if (!auth.startsWith('Bearer ') || auth.length <= 7)
+      throw new GraphFailure(401, 'InvalidAuthenticationToken', 'Access token is empty.', {
+        'www-authenticate': 'Bearer realm=""',
+      });
     const claims = deps.state.verifyToken(auth.slice(7), deps.nowSeconds());
-    if (typeof claims === 'string') throw new GraphFailure(401, 'InvalidAuthenticationToken', claims, { 'www-authenticate': 'Bearer realm="", error="invalid_token"' });
+    if (typeof claims === 'string')
+      throw new GraphFailure(401, 'InvalidAuthenticationToken', claims, {
+        'www-authenticate': 'Bearer realm="", error="invalid_token"',
+      });
     const fault = EntraState.takeFault(deps.state.graphFaults, method, url.pathname);
-    if (fault) throw new GraphFailure(fault.status, fault.code, fault.message, fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) });
+    if (fault)
+      throw new GraphFailure(
+        fault.status,
+        fault.code,
+        fault.message,
+        fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) },
+      );
     const out = route(deps, claims, method, url.pathname, url.searchParams, body);
     sendGraph(res, out.status, out.body, requestId);
   } catch (e) {

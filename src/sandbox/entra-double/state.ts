@@ -103,7 +103,8 @@ export class EntraState {
     if (!h || !p || !s) return 'IDX14100: JWT is not well formed, there are no dots (.).';
     const expected = createHmac('sha256', this.key).update(`${h}.${p}`).digest();
     const given = Buffer.from(s, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'Access token validation failure. Invalid signature.';
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return 'Access token validation failure. Invalid signature.';
     let claims: TokenClaims;
     try {
       claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as TokenClaims;

@@ -1,6 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkPolicy, conditionHolds, newEtag, normalize, render, type Binding, type Policy, type StoredPolicy } from './iam-policy.js';
+import {
+  checkPolicy,
+  conditionHolds,
+  newEtag,
+  normalize,
+  render,
+  type Binding,
+  type Policy,
+  type StoredPolicy,
+} from './iam-policy.js';
 import { createTokenIssuer } from './oauth-token.js';
 
 /**
@@ -32,7 +41,16 @@ export interface RecordedCall {
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
 const ROUTE = /^\/v3\/(projects|folders)\/([^/:]+):(getIamPolicy|setIamPolicy)$/;
-const STATUS_NAMES: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ABORTED', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
+const STATUS_NAMES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ABORTED',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+};
 const FAULT_MESSAGES: Record<number, string> = {
   401: 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
   403: 'The caller does not have permission',
@@ -41,7 +59,12 @@ const FAULT_MESSAGES: Record<number, string> = {
   503: 'The service is currently unavailable.',
 };
 
-function googleError(res: http.ServerResponse, code: number, message: string, status = STATUS_NAMES[code] ?? 'UNKNOWN') {
+function googleError(
+  res: http.ServerResponse,
+  code: number,
+  message: string,
+  status = STATUS_NAMES[code] ?? 'UNKNOWN',
+) {
   res.writeHead(code, { 'content-type': 'application/json; charset=UTF-8' });
   res.end(JSON.stringify({ error: { code, message, status } }));
 }
@@ -61,8 +84,16 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
   let url = '';
   const issuer = createTokenIssuer(options.serviceAccounts, () => `${url}/token`);
   const policies = new Map<string, StoredPolicy>();
-  for (const p of options.projects ?? []) policies.set(`projects/${p}`, { etag: newEtag(), bindings: [{ role: 'roles/owner', members: ['user:owner@example.com'] }] });
-  for (const f of options.folders ?? []) policies.set(`folders/${f}`, { etag: newEtag(), bindings: [{ role: 'roles/resourcemanager.folderAdmin', members: ['group:cloud-admins@example.com'] }] });
+  for (const p of options.projects ?? [])
+    policies.set(`projects/${p}`, {
+      etag: newEtag(),
+      bindings: [{ role: 'roles/owner', members: ['user:owner@example.com'] }],
+    });
+  for (const f of options.folders ?? [])
+    policies.set(`folders/${f}`, {
+      etag: newEtag(),
+      bindings: [{ role: 'roles/resourcemanager.folderAdmin', members: ['group:cloud-admins@example.com'] }],
+    });
   const knownUsers = options.knownUsers ? new Set(options.knownUsers.map((u) => u.toLowerCase())) : null;
   const calls: RecordedCall[] = [];
   const tokenRequests: { status: number; error?: string }[] = [];
@@ -80,11 +111,20 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
   /** Another writer changes the policy: a binding of its own, and a new etag. */
   const writeBehindTheBotsBack = (resource: string) => {
     const p = policyOf(resource);
-    p.bindings = normalize([...p.bindings, { role: 'roles/logging.viewer', members: [`user:other-writer-${++otherWrites}@example.com`] }]);
+    p.bindings = normalize([
+      ...p.bindings,
+      { role: 'roles/logging.viewer', members: [`user:other-writer-${++otherWrites}@example.com`] },
+    ]);
     p.etag = newEtag();
   };
 
-  async function handleIam(req: http.IncomingMessage, res: http.ServerResponse, kind: string, id: string, method: string) {
+  async function handleIam(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    kind: string,
+    id: string,
+    method: string,
+  ) {
     const resource = `${kind}/${id}`;
     const text = await readText(req);
     let body: Record<string, unknown> = {};
@@ -97,7 +137,13 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
     const token = issuer.check(req.headers.authorization, Date.now());
     if (token === 'missing' || token === 'invalid') {
       answer(401);
-      return googleError(res, 401, token === 'missing' ? 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.' : FAULT_MESSAGES[401]!);
+      return googleError(
+        res,
+        401,
+        token === 'missing'
+          ? 'Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.'
+          : FAULT_MESSAGES[401]!,
+      );
     }
     if (!token.scopes.includes(CLOUD_PLATFORM)) {
       answer(403);
@@ -113,10 +159,16 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
     const stored = policies.get(resource);
     if (denied || !stored) {
       answer(403);
-      return googleError(res, 403, `Permission '${permission}' denied on resource '//cloudresourcemanager.googleapis.com/${resource}' (or it may not exist).`);
+      return googleError(
+        res,
+        403,
+        `Permission '${permission}' denied on resource '//cloudresourcemanager.googleapis.com/${resource}' (or it may not exist).`,
+      );
     }
     if (method === 'getIamPolicy') {
-      const requested = Number((body.options as { requestedPolicyVersion?: unknown } | undefined)?.requestedPolicyVersion ?? 0);
+      const requested = Number(
+        (body.options as { requestedPolicyVersion?: unknown } | undefined)?.requestedPolicyVersion ?? 0,
+      );
       if (![0, 1, 3].includes(requested)) {
         answer(400);
         return googleError(res, 400, `Invalid requested policy version ${requested}; valid values are 0, 1 and 3.`);
@@ -136,9 +188,17 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
     }
     if (policy.etag !== undefined && policy.etag !== stored.etag) {
       answer(409);
-      return googleError(res, 409, `There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff. The request's ETag '${policy.etag}' did not match the current policy's ETag '${stored.etag}'.`);
+      return googleError(
+        res,
+        409,
+        `There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff. The request's ETag '${policy.etag}' did not match the current policy's ETag '${stored.etag}'.`,
+      );
     }
-    const problem = checkPolicy(policy, { knownUsers, allowedDomains: options.allowedDomains?.map((d) => d.toLowerCase()) ?? null }, stored);
+    const problem = checkPolicy(
+      policy,
+      { knownUsers, allowedDomains: options.allowedDomains?.map((d) => d.toLowerCase()) ?? null },
+      stored,
+    );
     if (problem) {
       answer(problem[0]);
       return googleError(res, problem[0], problem[2], problem[1]);
@@ -155,11 +215,15 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
     void (async () => {
       if (req.method === 'POST' && path === '/token') {
         const answer = issuer.exchange(new URLSearchParams(await readText(req)), Date.now());
-        tokenRequests.push({ status: answer.status, ...('error' in answer.body ? { error: `${answer.body.error}: ${answer.body.error_description}` } : {}) });
+        tokenRequests.push({
+          status: answer.status,
+          ...('error' in answer.body ? { error: `${answer.body.error}: ${answer.body.error_description}` } : {}),
+        });
         return sendJson(res, answer.status, answer.body);
       }
       const route = ROUTE.exec(path);
-      if (req.method === 'POST' && route) return handleIam(req, res, route[1]!, decodeURIComponent(route[2]!), route[3]!);
+      if (req.method === 'POST' && route)
+        return handleIam(req, res, route[1]!, decodeURIComponent(route[2]!), route[3]!);
       googleError(res, 404, `The requested URL ${path} was not found on this server.`, 'NOT_FOUND');
     })().catch((err: unknown) => {
       if (!res.headersSent) googleError(res, 500, `double failed: ${(err as Error).message}`);
@@ -177,11 +241,14 @@ export async function startGcpDouble(options: GcpDoubleOptions) {
     /** A copy of a resource's stored policy (`projects/p` or `folders/123`), conditions and all. */
     policy: (resource: string): StoredPolicy => structuredClone(policyOf(resource)),
     /** The bindings of a resource that name this member. */
-    bindingsOf: (resource: string, member: string): Binding[] => structuredClone(policyOf(resource).bindings.filter((b) => b.members.includes(member))),
+    bindingsOf: (resource: string, member: string): Binding[] =>
+      structuredClone(policyOf(resource).bindings.filter((b) => b.members.includes(member))),
     /** Would Google let `member` use `role` at time `at`? Evaluates every binding's condition. */
     hasAccess(member: string, role: string, at: Date, resource?: string): boolean {
       const where = resource ? [policyOf(resource)] : [...policies.values()];
-      return where.some((p) => p.bindings.some((b) => b.role === role && b.members.includes(member) && conditionHolds(b.condition, at)));
+      return where.some((p) =>
+        p.bindings.some((b) => b.role === role && b.members.includes(member) && conditionHolds(b.condition, at)),
+      );
     },
     /** A hand edit in the console: change the bindings; the etag moves as in Google. */
     editPolicy(resource: string, edit: (bindings: Binding[]) => Binding[]) {

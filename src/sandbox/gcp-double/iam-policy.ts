@@ -49,7 +49,12 @@ const CLAUSE = /^request\.time\s*(<=|>=|<|>)\s*timestamp\(\s*(?:"([^"]+)"|'([^']
  * joined with &&. Anything else is null: the double refuses it rather than guessing what Google does.
  */
 export function parseCondition(expression: string): TimeClause[] | null {
-  const parts = expression.split('&&').map((p) => p.trim().replace(/^\((.*)\)$/, '$1').trim());
+  const parts = expression.split('&&').map((p) =>
+    p
+      .trim()
+      .replace(/^\((.*)\)$/, '$1')
+      .trim(),
+  );
   const clauses: TimeClause[] = [];
   for (const part of parts) {
     const m = CLAUSE.exec(part);
@@ -70,11 +75,18 @@ export function conditionHolds(condition: Condition | undefined, at: Date): bool
   const clauses = parseCondition(condition.expression);
   if (!clauses) return false;
   const t = at.getTime();
-  return clauses.every(({ op, at: c }) => (op === '<' ? t < c.getTime() : op === '<=' ? t <= c.getTime() : op === '>' ? t > c.getTime() : t >= c.getTime()));
+  return clauses.every(({ op, at: c }) =>
+    op === '<' ? t < c.getTime() : op === '<=' ? t <= c.getTime() : op === '>' ? t > c.getTime() : t >= c.getTime(),
+  );
 }
 
 const sameCondition = (a: Condition | undefined, b: Condition | undefined) =>
-  (a === undefined && b === undefined) || (a !== undefined && b !== undefined && a.title === b.title && (a.description ?? '') === (b.description ?? '') && a.expression === b.expression);
+  (a === undefined && b === undefined) ||
+  (a !== undefined &&
+    b !== undefined &&
+    a.title === b.title &&
+    (a.description ?? '') === (b.description ?? '') &&
+    a.expression === b.expression);
 
 /** IAM keeps one binding per role and condition: writes naming the same pair twice are merged. */
 export function normalize(bindings: Binding[]): Binding[] {
@@ -89,7 +101,8 @@ export function normalize(bindings: Binding[]): Binding[] {
   return out;
 }
 
-const MEMBER = /^(user|group|serviceAccount|domain|deleted:user|deleted:group|deleted:serviceAccount):[^\s]+$|^principal(Set)?:\/\/[^\s]+$|^(allUsers|allAuthenticatedUsers)$/;
+const MEMBER =
+  /^(user|group|serviceAccount|domain|deleted:user|deleted:group|deleted:serviceAccount):[^\s]+$|^principal(Set)?:\/\/[^\s]+$|^(allUsers|allAuthenticatedUsers)$/;
 const ROLE = /^(roles\/[A-Za-z0-9_.]+|(projects|organizations)\/[A-Za-z0-9_.:-]+\/roles\/[A-Za-z0-9_.]+)$/;
 
 /**
@@ -105,27 +118,50 @@ export function checkPolicy(
 ): [number, string, string] | null {
   const existing = new Set(stored.bindings.flatMap((b) => b.members));
   const bindings = policy.bindings ?? [];
-  if (!Array.isArray(bindings)) return [400, 'INVALID_ARGUMENT', 'Invalid JSON payload received. Unknown name "bindings": Proto field is not repeating, cannot start list.'];
+  if (!Array.isArray(bindings))
+    return [
+      400,
+      'INVALID_ARGUMENT',
+      'Invalid JSON payload received. Unknown name "bindings": Proto field is not repeating, cannot start list.',
+    ];
   const conditional = bindings.some((b) => b.condition);
-  if (policy.version !== undefined && ![0, 1, 3].includes(policy.version)) return [400, 'INVALID_ARGUMENT', `Invalid policy version ${policy.version}; valid values are 0, 1 and 3.`];
-  if (conditional && policy.version !== 3) return [400, 'INVALID_ARGUMENT', 'Policies with conditional role bindings must be set with policy version 3.'];
+  if (policy.version !== undefined && ![0, 1, 3].includes(policy.version))
+    return [400, 'INVALID_ARGUMENT', `Invalid policy version ${policy.version}; valid values are 0, 1 and 3.`];
+  if (conditional && policy.version !== 3)
+    return [400, 'INVALID_ARGUMENT', 'Policies with conditional role bindings must be set with policy version 3.'];
   for (const b of bindings) {
-    if (typeof b.role !== 'string' || !ROLE.test(b.role)) return [400, 'INVALID_ARGUMENT', `Role ${String(b.role)} is not supported for this resource.`];
+    if (typeof b.role !== 'string' || !ROLE.test(b.role))
+      return [400, 'INVALID_ARGUMENT', `Role ${String(b.role)} is not supported for this resource.`];
     if (!Array.isArray(b.members)) return [400, 'INVALID_ARGUMENT', 'Every binding needs members.'];
     for (const m of b.members) {
       if (typeof m !== 'string' || !MEMBER.test(m)) return [400, 'INVALID_ARGUMENT', `Invalid member: ${String(m)}`];
       if (!m.startsWith('user:') || existing.has(m)) continue;
-      if (knownUsers && !knownUsers.has(m.slice(5).toLowerCase())) return [400, 'INVALID_ARGUMENT', `User ${m.slice(5)} does not exist.`];
+      if (knownUsers && !knownUsers.has(m.slice(5).toLowerCase()))
+        return [400, 'INVALID_ARGUMENT', `User ${m.slice(5)} does not exist.`];
       // Domain restricted sharing (an organization policy): only accounts of the allowed domains.
-      if (allowedDomains && !allowedDomains.includes(m.slice(m.indexOf('@') + 1).toLowerCase())) return [400, 'FAILED_PRECONDITION', 'One or more users named in the policy do not belong to a permitted customer.'];
+      if (allowedDomains && !allowedDomains.includes(m.slice(m.indexOf('@') + 1).toLowerCase()))
+        return [
+          400,
+          'FAILED_PRECONDITION',
+          'One or more users named in the policy do not belong to a permitted customer.',
+        ];
     }
     if (!b.condition) continue;
-    if (BASIC_ROLES.includes(b.role)) return [400, 'INVALID_ARGUMENT', `Conditions are not supported for the basic role ${b.role}.`];
-    if (b.members.some((m) => m === 'allUsers' || m === 'allAuthenticatedUsers')) return [400, 'INVALID_ARGUMENT', 'Conditions are not supported for allUsers and allAuthenticatedUsers.'];
+    if (BASIC_ROLES.includes(b.role))
+      return [400, 'INVALID_ARGUMENT', `Conditions are not supported for the basic role ${b.role}.`];
+    if (b.members.some((m) => m === 'allUsers' || m === 'allAuthenticatedUsers'))
+      return [400, 'INVALID_ARGUMENT', 'Conditions are not supported for allUsers and allAuthenticatedUsers.'];
     const c = b.condition;
-    if (typeof c.title !== 'string' || c.title === '' || c.title.length > 100) return [400, 'INVALID_ARGUMENT', 'A condition needs a title of at most 100 characters.'];
-    if (c.description !== undefined && (typeof c.description !== 'string' || c.description.length > 256)) return [400, 'INVALID_ARGUMENT', 'A condition description may have at most 256 characters.'];
-    if (typeof c.expression !== 'string' || !parseCondition(c.expression)) return [400, 'INVALID_ARGUMENT', `The double only understands request.time comparisons; refused condition expression: ${String(c.expression)}`];
+    if (typeof c.title !== 'string' || c.title === '' || c.title.length > 100)
+      return [400, 'INVALID_ARGUMENT', 'A condition needs a title of at most 100 characters.'];
+    if (c.description !== undefined && (typeof c.description !== 'string' || c.description.length > 256))
+      return [400, 'INVALID_ARGUMENT', 'A condition description may have at most 256 characters.'];
+    if (typeof c.expression !== 'string' || !parseCondition(c.expression))
+      return [
+        400,
+        'INVALID_ARGUMENT',
+        `The double only understands request.time comparisons; refused condition expression: ${String(c.expression)}`,
+      ];
   }
   return null;
 }

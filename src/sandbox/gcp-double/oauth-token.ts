@@ -18,9 +18,14 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
-export type TokenAnswer = { status: 200; body: { access_token: string; expires_in: number; token_type: 'Bearer' } } | { status: 400 | 401; body: { error: string; error_description: string } };
+export type TokenAnswer =
+  | { status: 200; body: { access_token: string; expires_in: number; token_type: 'Bearer' } }
+  | { status: 400 | 401; body: { error: string; error_description: string } };
 
-const refuse = (error: string, description: string): TokenAnswer => ({ status: 400, body: { error, error_description: description } });
+const refuse = (error: string, description: string): TokenAnswer => ({
+  status: 400,
+  body: { error, error_description: description },
+});
 
 function decodeSegment(segment: string): Record<string, unknown> | null {
   try {
@@ -49,18 +54,35 @@ export function createTokenIssuer(accounts: { email: string; publicKeyPem: strin
     if (header.alg !== 'RS256') return refuse('invalid_grant', 'Invalid JWT: only RS256 is accepted.');
     const key = typeof claims.iss === 'string' ? keys.get(claims.iss) : undefined;
     if (!key) return refuse('invalid_grant', 'Invalid grant: account not found');
-    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(sig, 'base64url'))) return refuse('invalid_grant', 'Invalid JWT Signature.');
+    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(sig, 'base64url')))
+      return refuse('invalid_grant', 'Invalid JWT Signature.');
     // Google's own token URL is the audience every client library signs for; the double's own URL
     // is accepted too, for clients that honour a key file's token_uri.
-    if (claims.aud !== GOOGLE_TOKEN_AUDIENCE && claims.aud !== ownAudience()) return refuse('invalid_grant', 'Invalid JWT: Failed audience check.');
+    if (claims.aud !== GOOGLE_TOKEN_AUDIENCE && claims.aud !== ownAudience())
+      return refuse('invalid_grant', 'Invalid JWT: Failed audience check.');
     const now = Math.floor(nowMs / 1000);
     const { iat, exp } = claims;
-    if (typeof iat !== 'number' || typeof exp !== 'number' || exp <= iat || exp - iat > 3600 || iat > now + SKEW_SECONDS || exp < now - SKEW_SECONDS) {
-      return refuse('invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
+    if (
+      typeof iat !== 'number' ||
+      typeof exp !== 'number' ||
+      exp <= iat ||
+      exp - iat > 3600 ||
+      iat > now + SKEW_SECONDS ||
+      exp < now - SKEW_SECONDS
+    ) {
+      return refuse(
+        'invalid_grant',
+        'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+      );
     }
-    if (typeof claims.scope !== 'string' || claims.scope.trim() === '') return refuse('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+    if (typeof claims.scope !== 'string' || claims.scope.trim() === '')
+      return refuse('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
     const token = `ya29.double-${randomBytes(24).toString('base64url')}`;
-    tokens.set(token, { serviceAccount: claims.iss as string, scopes: claims.scope.split(/\s+/), expiresAt: nowMs + TOKEN_LIFETIME_SECONDS * 1000 });
+    tokens.set(token, {
+      serviceAccount: claims.iss as string,
+      scopes: claims.scope.split(/\s+/),
+      expiresAt: nowMs + TOKEN_LIFETIME_SECONDS * 1000,
+    });
     return { status: 200, body: { access_token: token, expires_in: TOKEN_LIFETIME_SECONDS, token_type: 'Bearer' } };
   }
 

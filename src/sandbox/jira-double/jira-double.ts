@@ -47,7 +47,11 @@ const CATEGORY_IDS: Record<StatusCategory, { id: number; colorName: string; name
   done: { id: 3, colorName: 'green', name: 'Done' },
 };
 
-export async function startJiraDouble(options: { email: string; apiToken: string; issues?: JiraIssue[] }): Promise<JiraDouble> {
+export async function startJiraDouble(options: {
+  email: string;
+  apiToken: string;
+  issues?: JiraIssue[];
+}): Promise<JiraDouble> {
   const issues = new Map<string, JiraIssue>();
   const moved = new Map<string, string>();
   const calls: JiraCall[] = [];
@@ -74,7 +78,13 @@ export async function startJiraDouble(options: { email: string; apiToken: string
           iconUrl: `${base}/images/icons/statuses/generic.png`,
           name: i.status,
           id: String(10000 + id),
-          statusCategory: { self: `${base}/rest/api/3/statuscategory/${cat.id}`, id: cat.id, key: i.category, colorName: cat.colorName, name: cat.name },
+          statusCategory: {
+            self: `${base}/rest/api/3/statuscategory/${cat.id}`,
+            id: cat.id,
+            key: i.category,
+            colorName: cat.colorName,
+            name: cat.name,
+          },
         },
       },
     };
@@ -88,26 +98,40 @@ export async function startJiraDouble(options: { email: string; apiToken: string
       calls.push({ method: req.method ?? 'GET', path: url.pathname, authorized, status });
       setTimeout(() => {
         const text = typeof body === 'string' ? body : JSON.stringify(body);
-        res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain;charset=UTF-8' : 'application/json;charset=UTF-8', ...headers });
+        res.writeHead(status, {
+          'content-type': typeof body === 'string' ? 'text/plain;charset=UTF-8' : 'application/json;charset=UTF-8',
+          ...headers,
+        });
         res.end(text);
       }, delay);
     };
     if (rateLimited > 0) {
       rateLimited -= 1;
-      return send(429, { errorMessages: ['Rate limit exceeded.'], errors: {} }, { 'retry-after': '5', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0' });
+      return send(
+        429,
+        { errorMessages: ['Rate limit exceeded.'], errors: {} },
+        { 'retry-after': '5', 'x-ratelimit-limit': '100', 'x-ratelimit-remaining': '0' },
+      );
     }
     if (failing > 0) {
       failing -= 1;
       return send(failStatus, { errorMessages: ['Internal server error'], errors: {} });
     }
     // Wrong credentials are refused outright; none at all are the anonymous user, who sees no issue.
-    if (header && !authorized) return send(401, 'Client must be authenticated to access this resource.', { 'www-authenticate': 'OAuth realm="https%3A%2F%2Fjira.local"' });
+    if (header && !authorized)
+      return send(401, 'Client must be authenticated to access this resource.', {
+        'www-authenticate': 'OAuth realm="https%3A%2F%2Fjira.local"',
+      });
     const m = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(url.pathname);
     if (req.method !== 'GET' || !m) return send(404, { errorMessages: ['null for uri: ' + url.pathname], errors: {} });
     const asked = decodeURIComponent(m[1]!);
     const key = moved.get(asked) ?? asked;
     const issue = authorized ? issues.get(key) : undefined;
-    if (!issue) return send(404, { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} });
+    if (!issue)
+      return send(404, {
+        errorMessages: ['Issue does not exist or you do not have permission to see it.'],
+        errors: {},
+      });
     return send(200, issueJson(issue, [...issues.keys()].indexOf(key)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
  * answers with (`/api/v1/users`, `/api/v1/groups`). Kept apart from the HTTP layer so tests and the
  * sandbox can edit it by hand (drift) without going through the API.
  */
-export type OktaUserStatus = 'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'RECOVERY' | 'PASSWORD_EXPIRED' | 'LOCKED_OUT' | 'SUSPENDED' | 'DEPROVISIONED';
+export type OktaUserStatus =
+  'STAGED' | 'PROVISIONED' | 'ACTIVE' | 'RECOVERY' | 'PASSWORD_EXPIRED' | 'LOCKED_OUT' | 'SUSPENDED' | 'DEPROVISIONED';
 
 export interface OktaUserRecord {
   id: string;
@@ -40,7 +41,14 @@ export class OktaDirectory {
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
-  addUser(u: { login: string; email?: string; status?: OktaUserStatus; firstName?: string; lastName?: string; id?: string }): OktaUserRecord {
+  addUser(u: {
+    login: string;
+    email?: string;
+    status?: OktaUserStatus;
+    firstName?: string;
+    lastName?: string;
+    id?: string;
+  }): OktaUserRecord {
     if (this.userByLogin(u.login)) throw new Error(`an Okta user with login ${u.login} exists already`);
     const record: OktaUserRecord = {
       id: u.id ?? oktaId('00u'),
@@ -57,7 +65,15 @@ export class OktaDirectory {
 
   addGroup(g: { name: string; type?: OktaGroupRecord['type']; description?: string; id?: string }): OktaGroupRecord {
     const at = this.now().toISOString();
-    const record: OktaGroupRecord = { id: g.id ?? oktaId('00g'), type: g.type ?? 'OKTA_GROUP', name: g.name, description: g.description ?? '', created: at, members: new Set(), lastMembershipUpdated: at };
+    const record: OktaGroupRecord = {
+      id: g.id ?? oktaId('00g'),
+      type: g.type ?? 'OKTA_GROUP',
+      name: g.name,
+      description: g.description ?? '',
+      created: at,
+      members: new Set(),
+      lastMembershipUpdated: at,
+    };
     this.groups.set(record.id, record);
     return record;
   }
@@ -74,7 +90,9 @@ export class OktaDirectory {
     if (byId) return byId;
     const byLogin = this.userByLogin(idOrLogin);
     if (byLogin) return byLogin;
-    const short = [...this.users.values()].filter((u) => u.login.split('@')[0]?.toLowerCase() === idOrLogin.toLowerCase());
+    const short = [...this.users.values()].filter(
+      (u) => u.login.split('@')[0]?.toLowerCase() === idOrLogin.toLowerCase(),
+    );
     return short.length === 1 ? short[0] : undefined;
   }
 
@@ -97,7 +115,14 @@ export class OktaDirectory {
       lastUpdated: u.created,
       passwordChanged: null,
       type: { id: 'oty1234567890abcdefg' },
-      profile: { firstName: u.firstName, lastName: u.lastName, mobilePhone: null, secondEmail: null, login: u.login, email: u.email },
+      profile: {
+        firstName: u.firstName,
+        lastName: u.lastName,
+        mobilePhone: null,
+        secondEmail: null,
+        login: u.login,
+        email: u.email,
+      },
       credentials: { provider: { type: 'OKTA', name: 'OKTA' } },
       _links: { self: { href: `${base}/api/v1/users/${u.id}` } },
     };
@@ -130,7 +155,15 @@ export function parseUserSearch(search: string): ((u: OktaUserRecord) => boolean
     const field = m[1]!.toLowerCase();
     const value = m[2]!.replace(/\\(.)/g, '$1').toLowerCase();
     // Okta compares string attributes in search without regard to case.
-    const read = (u: OktaUserRecord) => (field === 'profile.email' ? u.email : field === 'profile.login' ? u.login : field === 'status' ? u.status : u.id).toLowerCase();
+    const read = (u: OktaUserRecord) =>
+      (field === 'profile.email'
+        ? u.email
+        : field === 'profile.login'
+          ? u.login
+          : field === 'status'
+            ? u.status
+            : u.id
+      ).toLowerCase();
     tests.push((u) => read(u) === value);
   }
   return (u) => tests.every((t) => t(u));

@@ -38,22 +38,44 @@ export class OAuthServer {
   private readonly clients: Map<string, { key: KeyObject; scopes: string[] }>;
 
   constructor(registrations: OAuthClientRegistration[]) {
-    this.clients = new Map(registrations.map((r) => [r.clientId, { key: typeof r.publicKey === 'string' ? createPublicKey(r.publicKey) : r.publicKey, scopes: r.scopes }]));
+    this.clients = new Map(
+      registrations.map((r) => [
+        r.clientId,
+        { key: typeof r.publicKey === 'string' ? createPublicKey(r.publicKey) : r.publicKey, scopes: r.scopes },
+      ]),
+    );
   }
 
   /** Answers a token request: [status, OAuth JSON body]. */
   token(form: URLSearchParams, endpoint: string, nowMs: number): [number, Record<string, unknown>] {
-    const fail = (status: number, error: string, description: string): [number, Record<string, unknown>] => [status, { error, error_description: description }];
-    if (form.get('grant_type') !== 'client_credentials') return fail(400, 'unsupported_grant_type', 'The authorization grant type is not supported by the authorization server.');
-    if (form.get('client_assertion_type') !== ASSERTION_TYPE) return fail(401, 'invalid_client', 'Client authentication failed.');
+    const fail = (status: number, error: string, description: string): [number, Record<string, unknown>] => [
+      status,
+      { error, error_description: description },
+    ];
+    if (form.get('grant_type') !== 'client_credentials')
+      return fail(
+        400,
+        'unsupported_grant_type',
+        'The authorization grant type is not supported by the authorization server.',
+      );
+    if (form.get('client_assertion_type') !== ASSERTION_TYPE)
+      return fail(401, 'invalid_client', 'Client authentication failed.');
     const [head, body, signature] = (form.get('client_assertion') ?? '').split('.');
     const header = decodePart(head);
     const claims = decodePart(body);
-    if (!header || !claims || signature === undefined) return fail(401, 'invalid_client', 'The client_assertion is not a valid JWT.');
+    if (!header || !claims || signature === undefined)
+      return fail(401, 'invalid_client', 'The client_assertion is not a valid JWT.');
     const client = typeof claims.iss === 'string' ? this.clients.get(claims.iss) : undefined;
-    if (!client || claims.sub !== claims.iss) return fail(401, 'invalid_client', 'The client_assertion token has an invalid issuer or subject.');
-    if (claims.aud !== endpoint) return fail(401, 'invalid_client', 'The audience claim for client_assertion must be the endpoint invoked for the request.');
-    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= nowMs) return fail(401, 'invalid_client', 'The client_assertion token is expired.');
+    if (!client || claims.sub !== claims.iss)
+      return fail(401, 'invalid_client', 'The client_assertion token has an invalid issuer or subject.');
+    if (claims.aud !== endpoint)
+      return fail(
+        401,
+        'invalid_client',
+        'The audience claim for client_assertion must be the endpoint invoked for the request.',
+      );
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= nowMs)
+      return fail(401, 'invalid_client', 'The client_assertion token is expired.');
     const alg = header.alg;
     const data = Buffer.from(`${head}.${body}`);
     const sig = Buffer.from(signature, 'base64url');
@@ -66,7 +88,8 @@ export class OAuthServer {
     if (!valid) return fail(401, 'invalid_client', 'The client_assertion signature is invalid.');
     const asked = (form.get('scope') ?? '').split(' ').filter(Boolean);
     const refused = asked.filter((s) => !client.scopes.includes(s));
-    if (asked.length === 0 || refused.length > 0) return fail(400, 'invalid_scope', `The following scopes are not allowed: ${refused.join(' ') || '(none asked)'}`);
+    if (asked.length === 0 || refused.length > 0)
+      return fail(400, 'invalid_scope', `The following scopes are not allowed: ${refused.join(' ') || '(none asked)'}`);
     const accessToken = randomBytes(32).toString('base64url');
     this.tokens.set(accessToken, { clientId: claims.iss as string, scopes: asked, expiresAt: nowMs + 3600_000 });
     return [200, { token_type: 'Bearer', expires_in: 3600, access_token: accessToken, scope: asked.join(' ') }];

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OktaDirectory, parseUserSearch, type OktaGroupRecord, type OktaUserRecord, type OktaUserStatus } from './directory.js';
+import {
+  OktaDirectory,
+  parseUserSearch,
+  type OktaGroupRecord,
+  type OktaUserRecord,
+  type OktaUserStatus,
+} from './directory.js';
 import { OAuthServer, requiredScopes, type OAuthClientRegistration } from './oauth.js';
 
 /**
@@ -39,7 +45,13 @@ export interface OktaDouble {
   url: string;
   directory: OktaDirectory;
   requests: OktaRequest[];
-  addUser(u: { login: string; email?: string; status?: OktaUserStatus; firstName?: string; lastName?: string }): OktaUserRecord;
+  addUser(u: {
+    login: string;
+    email?: string;
+    status?: OktaUserStatus;
+    firstName?: string;
+    lastName?: string;
+  }): OktaUserRecord;
   addGroup(g: { name: string; type?: OktaGroupRecord['type']; description?: string }): OktaGroupRecord;
   /** The logins of a group's members, sorted. */
   members(groupId: string): string[];
@@ -71,7 +83,8 @@ function oktaError(status: number, errorCode: string, errorSummary: string, head
   return { status, body: { errorCode, errorSummary, errorLink: errorCode, errorId, errorCauses: [] }, headers };
 }
 
-const notFound = (id: string, kind: 'User' | 'UserGroup') => oktaError(404, 'E0000007', `Not found: Resource not found: ${id} (${kind})`);
+const notFound = (id: string, kind: 'User' | 'UserGroup') =>
+  oktaError(404, 'E0000007', `Not found: Resource not found: ${id} (${kind})`);
 const forbidden = () => oktaError(403, 'E0000006', 'You do not have permission to perform the requested action');
 
 export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaDouble> {
@@ -95,28 +108,47 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
     const limitedNow = nowMs < limited.untilSecond * 1000 && limited.calls > 0;
     const reset = limitedNow ? limited.untilSecond : (minute + 1) * 60;
     const remaining = limitedNow ? 0 : Math.max(0, perMinute - window.used);
-    return { 'x-rate-limit-limit': String(perMinute), 'x-rate-limit-remaining': String(remaining), 'x-rate-limit-reset': String(reset) };
+    return {
+      'x-rate-limit-limit': String(perMinute),
+      'x-rate-limit-remaining': String(remaining),
+      'x-rate-limit-reset': String(reset),
+    };
   }
 
-  function page(all: OktaUserRecord[], path: string, query: Record<string, string>, extra: Record<string, string> = {}): Answer {
+  function page(
+    all: OktaUserRecord[],
+    path: string,
+    query: Record<string, string>,
+    extra: Record<string, string> = {},
+  ): Answer {
     const asked = Number(query.limit ?? pageSize);
     const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, pageSize) : pageSize;
     const sorted = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const rest = query.after ? sorted.filter((u) => u.id > query.after!) : sorted;
     const items = rest.slice(0, limit);
-    const link = (q: Record<string, string>) => `<${base}${path}?${new URLSearchParams({ ...extra, ...q }).toString()}>`;
+    const link = (q: Record<string, string>) =>
+      `<${base}${path}?${new URLSearchParams({ ...extra, ...q }).toString()}>`;
     const links = [`${link({ limit: String(limit) })}; rel="self"`];
     if (rest.length > limit) links.push(`${link({ after: items.at(-1)!.id, limit: String(limit) })}; rel="next"`);
     return { status: 200, body: items.map((u) => directory.userJson(u, base)), headers: { link: links.join(', ') } };
   }
 
   function route(method: string, path: string, query: Record<string, string>): Answer {
-    const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
-    if (parts[0] !== 'api' || parts[1] !== 'v1') return oktaError(404, 'E0000007', `Not found: Resource not found: ${path} (Endpoint)`);
+    const parts = path
+      .split('/')
+      .filter(Boolean)
+      .map((p) => decodeURIComponent(p));
+    if (parts[0] !== 'api' || parts[1] !== 'v1')
+      return oktaError(404, 'E0000007', `Not found: Resource not found: ${path} (Endpoint)`);
     const [, , collection, id, sub, subId] = parts;
 
     if (collection === 'users' && method === 'GET' && id === undefined) {
-      if (query.search === undefined) return page([...directory.users.values()].filter((u) => u.status !== 'DEPROVISIONED'), path, query);
+      if (query.search === undefined)
+        return page(
+          [...directory.users.values()].filter((u) => u.status !== 'DEPROVISIONED'),
+          path,
+          query,
+        );
       const matches = parseUserSearch(query.search);
       if (!matches) return oktaError(400, 'E0000031', 'Invalid search criteria.');
       return page([...directory.users.values()].filter(matches), path, query, { search: query.search });
@@ -125,15 +157,18 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
       const user = directory.findUser(id);
       return user ? { status: 200, body: directory.userJson(user, base) } : notFound(id, 'User');
     }
-    if (collection !== 'groups' || id === undefined) return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
+    if (collection !== 'groups' || id === undefined)
+      return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
 
     const group = directory.groups.get(id);
     if (denied.has(id)) return forbidden();
     if (!group) return notFound(id, 'UserGroup');
     if (sub === undefined && method === 'GET') return { status: 200, body: directory.groupJson(group, base) };
     if (sub !== 'users') return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
-    if (subId === undefined && method === 'GET') return page([...group.members].map((m) => directory.users.get(m)!).filter(Boolean), path, query);
-    if (subId === undefined) return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
+    if (subId === undefined && method === 'GET')
+      return page([...group.members].map((m) => directory.users.get(m)!).filter(Boolean), path, query);
+    if (subId === undefined)
+      return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
 
     // Membership calls take the user's id only (not a login), as Okta's do.
     const user = directory.users.get(subId);
@@ -157,7 +192,15 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
     const bearer = ssws ? null : oauth.bearer(req.headers.authorization, now);
     const authorized = ssws || bearer !== null;
     const scheme = ssws ? 'SSWS' : bearer ? 'Bearer' : null;
-    const record: OktaRequest = { method: req.method ?? '', path: url.pathname, query, authorized, scheme, retryCount: Number(req.headers['x-okta-retry-count'] ?? 0), status: 0 };
+    const record: OktaRequest = {
+      method: req.method ?? '',
+      path: url.pathname,
+      query,
+      authorized,
+      scheme,
+      retryCount: Number(req.headers['x-okta-retry-count'] ?? 0),
+      status: 0,
+    };
     requests.push(record);
     const headers = rateHeaders(now);
     const result = ((): Answer => {
@@ -181,7 +224,8 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
         limited.calls -= 1;
         return oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
       }
-      if (window.used > perMinute) return oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
+      if (window.used > perMinute)
+        return oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
       return route(req.method ?? 'GET', url.pathname, query);
     })();
     record.status = result.status;
@@ -193,7 +237,10 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const a = answer(req, Buffer.concat(chunks).toString('utf8'));
-      const headers: Record<string, string> = { 'x-okta-request-id': randomBytes(12).toString('base64url'), ...a.headers };
+      const headers: Record<string, string> = {
+        'x-okta-request-id': randomBytes(12).toString('base64url'),
+        ...a.headers,
+      };
       if (a.body !== undefined) headers['content-type'] = 'application/json';
       res.writeHead(a.status, headers).end(a.body === undefined ? undefined : JSON.stringify(a.body));
     });
@@ -213,11 +260,13 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
     requests,
     addUser: (u) => directory.addUser(u),
     addGroup: (g) => directory.addGroup(g),
-    members: (groupId) => [...(directory.groups.get(groupId)?.members ?? [])].map((id) => directory.users.get(id)?.login ?? id).sort(),
+    members: (groupId) =>
+      [...(directory.groups.get(groupId)?.members ?? [])].map((id) => directory.users.get(id)?.login ?? id).sort(),
     addMember: (groupId, login) => directory.setMember(groupId, byLogin(login).id, true),
     removeMember: (groupId, login) => directory.setMember(groupId, byLogin(login).id, false),
     setStatus: (login, status) => void (byLogin(login).status = status),
-    rateLimit: (resetInSeconds, calls = Number.POSITIVE_INFINITY) => void (limited = { untilSecond: Math.floor(Date.now() / 1000) + resetInSeconds, calls }),
+    rateLimit: (resetInSeconds, calls = Number.POSITIVE_INFINITY) =>
+      void (limited = { untilSecond: Math.floor(Date.now() / 1000) + resetInSeconds, calls }),
     failNext: (n, status = 503) => void (failures = { left: n, status }),
     setDown: (value) => void (down = value),
     denyGroup: (groupId, value = true) => void (value ? denied.add(groupId) : denied.delete(groupId)),

@@ -9,32 +9,63 @@ import { createWidget } from './inputs.js';
  *        widgets (Map, views only: input blocks register here), act(action), suggest, notify, onInputPick }
  */
 export function renderBlocks(blocks, ctx) {
-  return el('div', { class: 'blocks' }, (blocks ?? []).map((b) => renderBlock(b, ctx)));
+  return el(
+    'div',
+    { class: 'blocks' },
+    (blocks ?? []).map((b) => renderBlock(b, ctx)),
+  );
 }
 
 function renderBlock(b, ctx) {
   const t = (obj) => ctx.textHtml(obj);
   switch (b?.type) {
     case 'section':
-      return el('div', { class: 'block section' },
-        el('div', { class: 'section-main' },
+      return el(
+        'div',
+        { class: 'block section' },
+        el(
+          'div',
+          { class: 'section-main' },
           b.text ? el('div', { class: 'text', html: t(b.text) }) : null,
-          Array.isArray(b.fields) ? el('div', { class: 'fields' }, b.fields.map((f) => el('div', { class: 'field', html: t(f) }))) : null),
-        b.accessory ? el('div', { class: 'accessory' }, element(b.accessory, b, ctx)) : null);
+          Array.isArray(b.fields)
+            ? el(
+                'div',
+                { class: 'fields' },
+                b.fields.map((f) => el('div', { class: 'field', html: t(f) })),
+              )
+            : null,
+        ),
+        b.accessory ? el('div', { class: 'accessory' }, element(b.accessory, b, ctx)) : null,
+      );
     case 'context':
-      return el('div', { class: 'block context' }, (b.elements ?? []).map((x) =>
-        x.type === 'image' ? el('img', { src: x.image_url, alt: x.alt_text ?? '', class: 'context-image' })
-          : x.type === 'mrkdwn' || x.type === 'plain_text' ? el('span', { html: t(x) }) : jsonFallback(`Context element "${x.type}"`, x)));
+      return el(
+        'div',
+        { class: 'block context' },
+        (b.elements ?? []).map((x) =>
+          x.type === 'image'
+            ? el('img', { src: x.image_url, alt: x.alt_text ?? '', class: 'context-image' })
+            : x.type === 'mrkdwn' || x.type === 'plain_text'
+              ? el('span', { html: t(x) })
+              : jsonFallback(`Context element "${x.type}"`, x),
+        ),
+      );
     case 'header':
       return el('h3', { class: 'block header', html: t(b.text) });
     case 'divider':
       return el('hr', { class: 'block divider' });
     case 'image':
-      return el('figure', { class: 'block image' },
+      return el(
+        'figure',
+        { class: 'block image' },
         b.title ? el('figcaption', { html: t(b.title) }) : null,
-        el('img', { src: b.image_url, alt: b.alt_text ?? '' }));
+        el('img', { src: b.image_url, alt: b.alt_text ?? '' }),
+      );
     case 'actions':
-      return el('div', { class: 'block actions' }, (b.elements ?? []).map((x) => element(x, b, ctx)));
+      return el(
+        'div',
+        { class: 'block actions' },
+        (b.elements ?? []).map((x) => element(x, b, ctx)),
+      );
     case 'input':
       return ctx.widgets ? inputBlock(b, ctx) : jsonFallback('Input block outside a view', b);
     default:
@@ -54,12 +85,18 @@ function inputBlock(b, ctx) {
   if (!widget) return jsonFallback(`Input element "${e.type}"`, b);
   ctx.widgets.set(b.block_id, { actionId: e.action_id, widget });
   const error = ctx.errors?.[b.block_id];
-  const label = [el('span', { html: ctx.textHtml(b.label) }), b.optional ? el('span', { class: 'optional' }, ' (optional)') : null];
-  return el(widget.group ? 'fieldset' : 'div', { class: `block input${error ? ' has-error' : ''}`, 'data-block-id': b.block_id },
+  const label = [
+    el('span', { html: ctx.textHtml(b.label) }),
+    b.optional ? el('span', { class: 'optional' }, ' (optional)') : null,
+  ];
+  return el(
+    widget.group ? 'fieldset' : 'div',
+    { class: `block input${error ? ' has-error' : ''}`, 'data-block-id': b.block_id },
     widget.group ? el('legend', {}, label) : el('label', { for: widget.id }, label),
     widget.node,
     b.hint ? el('div', { class: 'hint', html: ctx.textHtml(b.hint) }) : null,
-    error ? el('div', { class: 'error', role: 'alert' }, error) : null);
+    error ? el('div', { class: 'error', role: 'alert' }, error) : null,
+  );
 }
 
 /** A button, overflow menu or select in a section accessory or an actions block. */
@@ -79,9 +116,12 @@ function element(x, block, ctx) {
         html: ctx.textHtml(x.text),
       });
     case 'overflow': {
-      const select = el('select', { class: 'overflow', 'aria-label': 'More actions' },
+      const select = el(
+        'select',
+        { class: 'overflow', 'aria-label': 'More actions' },
         el('option', { value: '' }, '⋯'),
-        (x.options ?? []).map((o) => el('option', { value: o.value }, o.text?.text ?? o.value)));
+        (x.options ?? []).map((o) => el('option', { value: o.value }, o.text?.text ?? o.value)),
+      );
       select.addEventListener('change', () => {
         if (select.value) void ctx.act({ ...base, kind: 'select', value: select.value });
       });

@@ -34,7 +34,8 @@ export function renderModal(stack, env) {
     values: view.values,
     errors: view.errors,
     widgets,
-    suggest: async (blockId, actionId, query) => (await call('suggest', { user: env.user, viewId: view.id, blockId, actionId, query }))?.options ?? [],
+    suggest: async (blockId, actionId, query) =>
+      (await call('suggest', { user: env.user, viewId: view.id, blockId, actionId, query }))?.options ?? [],
     // A pick in an input block: the double records it (and the bot hears of it if dispatch_action).
     onInputPick: () => void send('input', {}),
     act: (action) => send('action', { surface: { viewId: view.id }, ...action }),
@@ -43,17 +44,37 @@ export function renderModal(stack, env) {
   const submit = () => send('submit', {});
   const titleText = view.title?.text ?? '';
   const depth = stack.length > 1 ? el('span', { class: 'depth' }, `${stack.length} views open`) : null;
-  return el('div', { class: 'overlay modal-overlay' },
-    el('section', { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-label': titleText, 'data-view-id': view.id },
-      el('header', {},
-        stack.length > 1 ? el('button', { type: 'button', class: 'back', 'aria-label': 'Back', onclick: close }, '‹') : null,
+  return el(
+    'div',
+    { class: 'overlay modal-overlay' },
+    el(
+      'section',
+      { class: 'modal', role: 'dialog', 'aria-modal': 'true', 'aria-label': titleText, 'data-view-id': view.id },
+      el(
+        'header',
+        {},
+        stack.length > 1
+          ? el('button', { type: 'button', class: 'back', 'aria-label': 'Back', onclick: close }, '‹')
+          : null,
         el('h2', { html: env.textHtml(view.title) }),
         depth,
-        el('button', { type: 'button', class: 'x', 'aria-label': 'Close', onclick: close }, '×')),
+        el('button', { type: 'button', class: 'x', 'aria-label': 'Close', onclick: close }, '×'),
+      ),
       el('div', { class: 'modal-body' }, body),
-      el('footer', {},
-        el('button', { type: 'button', class: 'secondary', onclick: close }, view.close?.text ?? (stack.length > 1 ? 'Back' : 'Cancel')),
-        view.submit ? el('button', { type: 'button', class: 'primary submit', onclick: submit }, view.submit.text) : null)));
+      el(
+        'footer',
+        {},
+        el(
+          'button',
+          { type: 'button', class: 'secondary', onclick: close },
+          view.close?.text ?? (stack.length > 1 ? 'Back' : 'Cancel'),
+        ),
+        view.submit
+          ? el('button', { type: 'button', class: 'primary submit', onclick: submit }, view.submit.text)
+          : null,
+      ),
+    ),
+  );
 }
 
 /** Redraw only when the view itself changed: re-drawing while someone types would lose focus. */

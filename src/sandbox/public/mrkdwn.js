@@ -2,14 +2,39 @@
 // markup in the result is what this file writes, so message text can never inject into the page.
 
 const EMOJI = {
-  warning: '⚠️', white_check_mark: '✅', x: '❌', key: '🔑', unlock: '🔓', lock: '🔒', sparkles: '✨',
-  hourglass: '⌛', hourglass_flowing_sand: '⏳', incoming_envelope: '📨', no_entry: '⛔', no_entry_sign: '🚫',
-  octagonal_sign: '🛑', page_facing_up: '📄', checkered_flag: '🏁', large_green_circle: '🟢', red_circle: '🔴',
-  information_source: 'ℹ️', bell: '🔔', wave: '👋', tada: '🎉', clock1: '🕐', eyes: '👀', heavy_check_mark: '✔️',
+  warning: '⚠️',
+  white_check_mark: '✅',
+  x: '❌',
+  key: '🔑',
+  unlock: '🔓',
+  lock: '🔒',
+  sparkles: '✨',
+  hourglass: '⌛',
+  hourglass_flowing_sand: '⏳',
+  incoming_envelope: '📨',
+  no_entry: '⛔',
+  no_entry_sign: '🚫',
+  octagonal_sign: '🛑',
+  page_facing_up: '📄',
+  checkered_flag: '🏁',
+  large_green_circle: '🟢',
+  red_circle: '🔴',
+  information_source: 'ℹ️',
+  bell: '🔔',
+  wave: '👋',
+  tada: '🎉',
+  clock1: '🕐',
+  eyes: '👀',
+  heavy_check_mark: '✔️',
 };
 
 export function escapeHtml(text) {
-  return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return String(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** Slack escapes only &, < and > in message text; turn them back before escaping for HTML. */
@@ -47,7 +72,8 @@ function token(inner, names) {
   }
   if (/^!(here|channel|everyone)$/.test(target)) return `<span class="mention broadcast">@${target.slice(1)}</span>`;
   const url = safeUrl(decodeSlack(target));
-  if (url) return `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(decodeSlack(label ?? target))}</a>`;
+  if (url)
+    return `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(decodeSlack(label ?? target))}</a>`;
   return escapeHtml(`<${decodeSlack(inner)}>`);
 }
 

@@ -26,14 +26,25 @@ export interface ApiContext {
 /** Every Web API method the double serves, joined here so the tables need not know each other. */
 export const METHODS: Record<string, MethodHandler> = { ...MESSAGE_METHODS, ...DIRECTORY_METHODS, ...VIEW_METHODS };
 
-const failed = (error: string, extra: Record<string, unknown> = {}): ApiAnswer => ({ status: 200, body: { ok: false, error, ...extra }, ok: false, error });
+const failed = (error: string, extra: Record<string, unknown> = {}): ApiAnswer => ({
+  status: 200,
+  body: { ok: false, error, ...extra },
+  ok: false,
+  error,
+});
 
 /**
  * One Web API call as Slack answers it (platform doc §3): HTTP 200 with `ok:false` and an error code
  * for refusals, in Slack's order of checks: a known method, a parseable body, a valid token, its
  * scopes, rate limits and injected faults, the arguments (method-args.ts), then the method itself.
  */
-export function answerApiCall(ctx: ApiContext, method: string, args: Record<string, unknown>, token: string | undefined, parseError: string | undefined): ApiAnswer {
+export function answerApiCall(
+  ctx: ApiContext,
+  method: string,
+  args: Record<string, unknown>,
+  token: string | undefined,
+  parseError: string | undefined,
+): ApiAnswer {
   const { state } = ctx;
   if (method === 'apps.connections.open') {
     // App-level tokens only (doc §6): a bot token is the wrong type, an unknown one is not authed.
@@ -52,7 +63,14 @@ export function answerApiCall(ctx: ApiContext, method: string, args: Record<stri
   const fault = ctx.gate.take(method, args);
   if (fault) {
     if ('error' in fault) return failed(fault.error);
-    if (fault.status === 429) return { status: 429, body: { ok: false, error: 'ratelimited' }, ok: false, error: 'ratelimited', retryAfterSec: fault.retryAfterSec };
+    if (fault.status === 429)
+      return {
+        status: 429,
+        body: { ok: false, error: 'ratelimited' },
+        ok: false,
+        error: 'ratelimited',
+        retryAfterSec: fault.retryAfterSec,
+      };
     return { status: 500, body: { ok: false, error: 'internal_error' }, ok: false, error: 'http_500' };
   }
   try {
@@ -60,6 +78,11 @@ export function answerApiCall(ctx: ApiContext, method: string, args: Record<stri
     return { status: 200, body: { ok: true, ...handler(state, args) }, ok: true };
   } catch (e) {
     if (e instanceof SlackApiError) return failed(e.code, e.extra);
-    return { status: 200, body: { ok: false, error: 'internal_error', detail: String(e) }, ok: false, error: 'internal_error' };
+    return {
+      status: 200,
+      body: { ok: false, error: 'internal_error', detail: String(e) },
+      ok: false,
+      error: 'internal_error',
+    };
   }
 }

@@ -30,14 +30,22 @@ export function readApiRequest(contentType: string, authorization: string, raw: 
     for (const [k, v] of new URLSearchParams(raw)) {
       let value: unknown = v;
       if (JSON_FIELDS.has(k)) {
-        try { value = JSON.parse(v); } catch { /* keep the string: the method reports the format error */ }
+        try {
+          value = JSON.parse(v);
+        } catch {
+          /* keep the string: the method reports the format error */
+        }
       }
       args[k] = value;
     }
   } else {
     parseError = 'invalid_form_data';
   }
-  const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+  const token = authorization.startsWith('Bearer ')
+    ? authorization.slice(7)
+    : typeof args.token === 'string'
+      ? args.token
+      : undefined;
   delete args.token;
   delete args.team_id; // Bolt adds team_id to every call (doc §0.8); Slack ignores it for single-workspace tokens.
   return { args, token, parseError };

@@ -15,7 +15,8 @@ export class Checker {
   /** String field; returns true when present and valid. Limits are "1–N characters" unless `min` says otherwise. */
   str(v: unknown, ptr: string, o: { max: number; min?: number; required?: boolean }): boolean {
     if (v === undefined || v === null) {
-      if (o.required) this.err(`missing required field: ${ptr.slice(ptr.lastIndexOf('/') + 1)}`, ptr.slice(0, ptr.lastIndexOf('/')));
+      if (o.required)
+        this.err(`missing required field: ${ptr.slice(ptr.lastIndexOf('/') + 1)}`, ptr.slice(0, ptr.lastIndexOf('/')));
       return false;
     }
     if (typeof v !== 'string') {
@@ -32,7 +33,8 @@ export class Checker {
   /** Text composition object `{type:'plain_text'|'mrkdwn', text}`, text 1–3000 unless a tighter `max` applies (doc §4). */
   text(v: unknown, ptr: string, o: { plain?: boolean; max: number; required?: boolean }): void {
     if (v === undefined || v === null) {
-      if (o.required) this.err(`missing required field: ${ptr.slice(ptr.lastIndexOf('/') + 1)}`, ptr.slice(0, ptr.lastIndexOf('/')));
+      if (o.required)
+        this.err(`missing required field: ${ptr.slice(ptr.lastIndexOf('/') + 1)}`, ptr.slice(0, ptr.lastIndexOf('/')));
       return;
     }
     const t = v as any;
@@ -52,7 +54,8 @@ export class Checker {
   /** Array field with item-count limits; returns true when it is an array (even if over the limit). */
   arr(v: unknown, ptr: string, o: { min: number; max: number }): v is unknown[] {
     if (!Array.isArray(v)) {
-      if (v === undefined) this.err(`missing required field: ${ptr.slice(ptr.lastIndexOf('/') + 1)}`, ptr.slice(0, ptr.lastIndexOf('/')));
+      if (v === undefined)
+        this.err(`missing required field: ${ptr.slice(ptr.lastIndexOf('/') + 1)}`, ptr.slice(0, ptr.lastIndexOf('/')));
       else this.err('expected array', ptr);
       return false;
     }
@@ -77,29 +80,58 @@ const MULTI_SELECTS = SELECTS.map((s) => `multi_${s}`);
 
 /** Which elements each slot accepts (@slack/types `InputBlockElement`, `ActionsBlockElement`, `SectionBlockAccessory`). */
 export const INPUT_ELEMENTS = new Set([
-  ...SELECTS, ...MULTI_SELECTS, 'checkboxes', 'radio_buttons', 'datepicker', 'timepicker', 'datetimepicker',
-  'plain_text_input', 'email_text_input', 'url_text_input', 'number_input', 'rich_text_input', 'file_input',
+  ...SELECTS,
+  ...MULTI_SELECTS,
+  'checkboxes',
+  'radio_buttons',
+  'datepicker',
+  'timepicker',
+  'datetimepicker',
+  'plain_text_input',
+  'email_text_input',
+  'url_text_input',
+  'number_input',
+  'rich_text_input',
+  'file_input',
 ]);
 export const ACTIONS_ELEMENTS = new Set([
-  'button', 'overflow', 'workflow_button', ...SELECTS, ...MULTI_SELECTS, 'checkboxes', 'radio_buttons',
-  'datepicker', 'timepicker', 'datetimepicker', 'rich_text_input',
+  'button',
+  'overflow',
+  'workflow_button',
+  ...SELECTS,
+  ...MULTI_SELECTS,
+  'checkboxes',
+  'radio_buttons',
+  'datepicker',
+  'timepicker',
+  'datetimepicker',
+  'rich_text_input',
 ]);
 export const ACCESSORY_ELEMENTS = new Set([
-  'button', 'overflow', 'workflow_button', 'image', ...SELECTS, ...MULTI_SELECTS, 'checkboxes', 'radio_buttons',
-  'datepicker', 'timepicker',
+  'button',
+  'overflow',
+  'workflow_button',
+  'image',
+  ...SELECTS,
+  ...MULTI_SELECTS,
+  'checkboxes',
+  'radio_buttons',
+  'datepicker',
+  'timepicker',
 ]);
 
 const STYLES = new Set(['primary', 'danger']);
 
-export function validateElement(
-  c: Checker, e: any, p: string, allowed: Set<string>, actionIds: Set<string>,
-): void {
+export function validateElement(c: Checker, e: any, p: string, allowed: Set<string>, actionIds: Set<string>): void {
   if (!e || typeof e !== 'object' || Array.isArray(e)) {
     c.err('expected object', p);
     return;
   }
   if (typeof e.type !== 'string' || !allowed.has(e.type)) {
-    c.err(`failed to match all allowed schemas (element type ${JSON.stringify(e.type)} is not allowed here)`, `${p}/type`);
+    c.err(
+      `failed to match all allowed schemas (element type ${JSON.stringify(e.type)} is not allowed here)`,
+      `${p}/type`,
+    );
     return;
   }
   if (e.action_id !== undefined && c.str(e.action_id, `${p}/action_id`, { max: 255 })) {
@@ -110,7 +142,8 @@ export function validateElement(
   if (e.confirm !== undefined) validateConfirm(c, e.confirm, `${p}/confirm`);
   if (e.placeholder !== undefined) c.text(e.placeholder, `${p}/placeholder`, { plain: true, max: 150 });
   c.bool(e.focus_on_load, `${p}/focus_on_load`);
-  if (e.type.startsWith('multi_') && e.max_selected_items !== undefined) c.int(e.max_selected_items, `${p}/max_selected_items`, 1, 1e9);
+  if (e.type.startsWith('multi_') && e.max_selected_items !== undefined)
+    c.int(e.max_selected_items, `${p}/max_selected_items`, 1, 1e9);
 
   switch (e.type) {
     case 'button':
@@ -118,30 +151,36 @@ export function validateElement(
       c.str(e.value, `${p}/value`, { max: 2000 });
       c.str(e.url, `${p}/url`, { max: 3000 });
       c.str(e.accessibility_label, `${p}/accessibility_label`, { max: 75 });
-      if (e.style !== undefined && !STYLES.has(e.style)) c.err('must be one of the provided values: primary, danger', `${p}/style`);
+      if (e.style !== undefined && !STYLES.has(e.style))
+        c.err('must be one of the provided values: primary, danger', `${p}/style`);
       break;
     case 'workflow_button':
       c.text(e.text, `${p}/text`, { plain: true, max: 75, required: true });
       if (e.workflow === undefined) c.err('missing required field: workflow', p);
-      if (e.style !== undefined && !STYLES.has(e.style)) c.err('must be one of the provided values: primary, danger', `${p}/style`);
+      if (e.style !== undefined && !STYLES.has(e.style))
+        c.err('must be one of the provided values: primary, danger', `${p}/style`);
       break;
     case 'overflow':
       if (c.arr(e.options, `${p}/options`, { min: 1, max: 5 })) {
         e.options.forEach((o: unknown, i: number) => validateOption(c, o, `${p}/options/${i}`, { url: true }));
       }
       break;
-    case 'static_select': case 'multi_static_select':
+    case 'static_select':
+    case 'multi_static_select':
       validateStaticOptions(c, e, p);
       break;
-    case 'external_select': case 'multi_external_select':
+    case 'external_select':
+    case 'multi_external_select':
       // External selects load options via block_suggestion (doc §2.8); inline options are not part of their schema.
       if (e.options !== undefined) c.err('invalid additional property: options', p);
       if (e.option_groups !== undefined) c.err('invalid additional property: option_groups', p);
       c.int(e.min_query_length, `${p}/min_query_length`, 0, 1e9);
       if (e.initial_option !== undefined) validateOption(c, e.initial_option, `${p}/initial_option`, {});
-      if (Array.isArray(e.initial_options)) e.initial_options.forEach((o: unknown, i: number) => validateOption(c, o, `${p}/initial_options/${i}`, {}));
+      if (Array.isArray(e.initial_options))
+        e.initial_options.forEach((o: unknown, i: number) => validateOption(c, o, `${p}/initial_options/${i}`, {}));
       break;
-    case 'checkboxes': case 'radio_buttons':
+    case 'checkboxes':
+    case 'radio_buttons':
       // ≤ 10 options; their text may be mrkdwn (doc §4, T).
       if (c.arr(e.options, `${p}/options`, { min: 1, max: 10 })) {
         e.options.forEach((o: unknown, i: number) => validateOption(c, o, `${p}/options/${i}`, { mrkdwn: true }));
@@ -149,10 +188,12 @@ export function validateElement(
       }
       break;
     case 'datepicker':
-      if (e.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(e.initial_date))) c.err('must match format YYYY-MM-DD', `${p}/initial_date`);
+      if (e.initial_date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(e.initial_date)))
+        c.err('must match format YYYY-MM-DD', `${p}/initial_date`);
       break;
     case 'timepicker':
-      if (e.initial_time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(String(e.initial_time))) c.err('must match format HH:mm', `${p}/initial_time`);
+      if (e.initial_time !== undefined && !/^([01]\d|2[0-3]):[0-5]\d$/.test(String(e.initial_time)))
+        c.err('must match format HH:mm', `${p}/initial_time`);
       break;
     case 'datetimepicker':
       c.int(e.initial_date_time, `${p}/initial_date_time`, 0, 1e11);
@@ -171,9 +212,11 @@ export function validateElement(
     case 'number_input':
       if (typeof e.is_decimal_allowed !== 'boolean') c.err('missing required field: is_decimal_allowed', p);
       // initial/min/max values are strings (doc §2.5, D).
-      for (const f of ['initial_value', 'min_value', 'max_value']) if (e[f] !== undefined && typeof e[f] !== 'string') c.err('expected string', `${p}/${f}`);
+      for (const f of ['initial_value', 'min_value', 'max_value'])
+        if (e[f] !== undefined && typeof e[f] !== 'string') c.err('expected string', `${p}/${f}`);
       break;
-    case 'email_text_input': case 'url_text_input':
+    case 'email_text_input':
+    case 'url_text_input':
       if (e.initial_value !== undefined) c.str(e.initial_value, `${p}/initial_value`, { max: 3000, min: 0 });
       break;
     case 'image':
@@ -188,7 +231,8 @@ export function validateElement(
 
 function validateStaticOptions(c: Checker, e: any, p: string): void {
   // Exactly one of options / option_groups; ≤ 100 each, groups ≤ 100 options, label ≤ 75 (doc §4).
-  if (e.options !== undefined && e.option_groups !== undefined) c.err('must provide only one of options or option_groups', p);
+  if (e.options !== undefined && e.option_groups !== undefined)
+    c.err('must provide only one of options or option_groups', p);
   if (e.options === undefined && e.option_groups === undefined) c.err('missing required field: options', p);
   const all: any[] = [];
   if (e.options !== undefined && c.arr(e.options, `${p}/options`, { min: 1, max: 100 })) {
@@ -216,9 +260,11 @@ function checkInitial(c: Checker, e: any, p: string, options: any[]): void {
   }
   if (e.initial_options !== undefined) {
     if (!Array.isArray(e.initial_options)) c.err('expected array', `${p}/initial_options`);
-    else e.initial_options.forEach((o: unknown, i: number) => {
-      if (!keys.has(optionKey(o))) c.err('initial_options must exactly match provided options', `${p}/initial_options/${i}`);
-    });
+    else
+      e.initial_options.forEach((o: unknown, i: number) => {
+        if (!keys.has(optionKey(o)))
+          c.err('initial_options must exactly match provided options', `${p}/initial_options/${i}`);
+      });
   }
 }
 
@@ -250,5 +296,6 @@ function validateConfirm(c: Checker, d: any, p: string): void {
   c.text(d.text, `${p}/text`, { max: 300, required: true });
   c.text(d.confirm, `${p}/confirm`, { plain: true, max: 30 });
   c.text(d.deny, `${p}/deny`, { plain: true, max: 30 });
-  if (d.style !== undefined && !STYLES.has(d.style)) c.err('must be one of the provided values: primary, danger', `${p}/style`);
+  if (d.style !== undefined && !STYLES.has(d.style))
+    c.err('must be one of the provided values: primary, danger', `${p}/style`);
 }

@@ -5,14 +5,38 @@
  * Message wording varies on real Slack (doc §7): tests should match on the
  * error code (`invalid_blocks` / `invalid_arguments`) and the json-pointer.
  */
-import { Checker, validateElement, INPUT_ELEMENTS, ACTIONS_ELEMENTS, ACCESSORY_ELEMENTS } from './block-kit-elements.js';
+import {
+  Checker,
+  validateElement,
+  INPUT_ELEMENTS,
+  ACTIONS_ELEMENTS,
+  ACCESSORY_ELEMENTS,
+} from './block-kit-elements.js';
 
 export type SurfaceKind = 'message' | 'modal' | 'home';
 
 /** Block types Slack knows (@slack/types `KnownBlock`, doc source T). Anything else fails schema matching. */
 const KNOWN_BLOCKS = new Set([
-  'section', 'divider', 'header', 'context', 'actions', 'input', 'image', 'rich_text', 'markdown', 'file', 'video',
-  'table', 'alert', 'card', 'carousel', 'container', 'context_actions', 'data_table', 'task_card', 'plan',
+  'section',
+  'divider',
+  'header',
+  'context',
+  'actions',
+  'input',
+  'image',
+  'rich_text',
+  'markdown',
+  'file',
+  'video',
+  'table',
+  'alert',
+  'card',
+  'carousel',
+  'container',
+  'context_actions',
+  'data_table',
+  'task_card',
+  'plan',
 ]);
 
 /** 250 kB view limit (doc §4 "View payload size", error `view_too_large`). */
@@ -34,7 +58,8 @@ export function validateSurface(
   if (kind === 'message') {
     if (payload.blocks !== undefined) validateBlocks(c, kind, payload.blocks, '/blocks', 50);
     // Fallback `text` ≤ 40,000 (brief; chat.postMessage answers `msg_too_long` for it, see fake-slack-methods.ts).
-    if (typeof payload.text === 'string' && payload.text.length > 40000) c.err('must be less than 40001 characters', '/text');
+    if (typeof payload.text === 'string' && payload.text.length > 40000)
+      c.err('must be less than 40001 characters', '/text');
     return c.errors;
   }
   const view = payload.view as any;

@@ -9,8 +9,10 @@ import { SlackApiError, type FakeUser, type SlackState } from './state.js';
 
 function tzOffsetSeconds(tz: string): number {
   try {
-    const part = new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' })
-      .formatToParts(new Date()).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
+    const part =
+      new Intl.DateTimeFormat('en-US', { timeZone: tz, timeZoneName: 'longOffset' })
+        .formatToParts(new Date())
+        .find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
     const m = /GMT([+-])(\d{2}):(\d{2})/.exec(part);
     return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60) : 0;
   } catch {
@@ -23,26 +25,59 @@ export function renderUser(st: SlackState, u: FakeUser): Record<string, unknown>
   const tz = u.tz ?? 'America/Los_Angeles';
   const realName = u.realName ?? u.name;
   return {
-    id: u.id, team_id: st.teamId, name: u.name, deleted: u.deleted ?? false, color: '9f69e7',
-    real_name: realName, tz, tz_label: tz, tz_offset: tzOffsetSeconds(tz),
+    id: u.id,
+    team_id: st.teamId,
+    name: u.name,
+    deleted: u.deleted ?? false,
+    color: '9f69e7',
+    real_name: realName,
+    tz,
+    tz_label: tz,
+    tz_offset: tzOffsetSeconds(tz),
     profile: {
-      real_name: realName, real_name_normalized: realName, display_name: u.name, display_name_normalized: u.name,
+      real_name: realName,
+      real_name_normalized: realName,
+      display_name: u.name,
+      display_name_normalized: u.name,
       // Slack leaves the e-mail out unless the token holds users:read.email.
-      ...(u.email !== undefined && (st.scopes === null || st.scopes.has(EMAIL_SCOPE)) ? { email: u.email } : {}), team: st.teamId,
+      ...(u.email !== undefined && (st.scopes === null || st.scopes.has(EMAIL_SCOPE)) ? { email: u.email } : {}),
+      team: st.teamId,
       ...(u.isBot ? { bot_id: u.id === st.botUserId ? st.botId : `B${u.id.slice(1)}` } : {}),
     },
-    is_admin: u.isAdmin ?? false, is_owner: u.isOwner ?? false, is_primary_owner: false,
-    is_restricted: u.isRestricted ?? false, is_ultra_restricted: u.isUltraRestricted ?? false,
-    is_bot: u.isBot ?? false, is_app_user: false, updated: 1700000000,
+    is_admin: u.isAdmin ?? false,
+    is_owner: u.isOwner ?? false,
+    is_primary_owner: false,
+    is_restricted: u.isRestricted ?? false,
+    is_ultra_restricted: u.isUltraRestricted ?? false,
+    is_bot: u.isBot ?? false,
+    is_app_user: false,
+    updated: 1700000000,
   };
 }
 
 /** `withCount`: usergroups.list sends `user_count` only with include_count ("Include the number of users"). */
-export function renderGroup(st: SlackState, g: { id: string; handle: string; name: string; users: string[]; dateDelete?: number }, withUsers: boolean, withCount = true) {
+export function renderGroup(
+  st: SlackState,
+  g: { id: string; handle: string; name: string; users: string[]; dateDelete?: number },
+  withUsers: boolean,
+  withCount = true,
+) {
   return {
-    id: g.id, team_id: st.teamId, is_usergroup: true, name: g.name, description: '', handle: g.handle, is_external: false,
-    date_create: 1700000000, date_update: g.dateDelete || 1700000000, date_delete: g.dateDelete ?? 0, auto_type: null,
-    created_by: 'U0ADMIN', updated_by: 'U0ADMIN', deleted_by: g.dateDelete ? 'U0ADMIN' : null, prefs: { channels: [], groups: [] },
+    id: g.id,
+    team_id: st.teamId,
+    is_usergroup: true,
+    name: g.name,
+    description: '',
+    handle: g.handle,
+    is_external: false,
+    date_create: 1700000000,
+    date_update: g.dateDelete || 1700000000,
+    date_delete: g.dateDelete ?? 0,
+    auto_type: null,
+    created_by: 'U0ADMIN',
+    updated_by: 'U0ADMIN',
+    deleted_by: g.dateDelete ? 'U0ADMIN' : null,
+    prefs: { channels: [], groups: [] },
     ...(withCount ? { user_count: String(g.users.length) } : {}), // a string in Slack's docs example (doc §3.2 note)
     ...(withUsers ? { users: [...g.users] } : {}),
   };
@@ -87,7 +122,8 @@ export const DIRECTORY_METHODS: Record<string, MethodHandler> = {
     const end = limit > 0 ? Math.min(start + limit, all.length) : all.length;
     const next = all[end];
     return {
-      members: all.slice(start, end).map((u) => renderUser(st, u)), cache_ts: Math.floor(Date.now() / 1000),
+      members: all.slice(start, end).map((u) => renderUser(st, u)),
+      cache_ts: Math.floor(Date.now() / 1000),
       response_metadata: { next_cursor: next ? encodeCursor(next.id) : '' },
     };
   },

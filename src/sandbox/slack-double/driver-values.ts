@@ -23,7 +23,9 @@ function offered(element: any, value: string, where: string): any {
   const o = optionsOf(element).find((x) => x?.value === value);
   if (!o) {
     const values = optionsOf(element).map((x) => x?.value);
-    throw new Error(`${where}: "${value}" is not one of the offered options [${values.join(', ')}] — a person cannot pick it (use opts.raw to send it anyway)`);
+    throw new Error(
+      `${where}: "${value}" is not one of the offered options [${values.join(', ')}] — a person cannot pick it (use opts.raw to send it anyway)`,
+    );
   }
   return o;
 }
@@ -34,12 +36,19 @@ function suggested(cache: SuggestionCache, actionId: string, value: string): any
 }
 
 /** The state entry for `input` typed/picked into `element`; null clears it (empty form, doc §2.5). */
-export function entryFor(slack: FakeSlack, element: any, input: Picked, where: string, cache: SuggestionCache): Record<string, unknown> {
+export function entryFor(
+  slack: FakeSlack,
+  element: any,
+  input: Picked,
+  where: string,
+  cache: SuggestionCache,
+): Record<string, unknown> {
   const type = element.type as string;
   if (input === null) return defaultStateEntry({ type });
   const checkUser = (id: string) => {
     const u = slack.state.users.get(id);
-    if (!u || u.deleted) throw new Error(`${where}: user ${id} does not exist (or is deactivated) — the picker would not offer it`);
+    if (!u || u.deleted)
+      throw new Error(`${where}: user ${id} does not exist (or is deactivated) — the picker would not offer it`);
     return id;
   };
   const limit = (list: unknown[]) => {
@@ -49,13 +58,24 @@ export function entryFor(slack: FakeSlack, element: any, input: Picked, where: s
     return list;
   };
   switch (type) {
-    case 'plain_text_input': case 'email_text_input': case 'url_text_input': case 'number_input':
+    case 'plain_text_input':
+    case 'email_text_input':
+    case 'url_text_input':
+    case 'number_input':
       return { type, value: one(input, where) };
     case 'rich_text_input':
-      return { type, rich_text_value: { type: 'rich_text', elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: one(input, where) }] }] } };
-    case 'static_select': case 'radio_buttons':
+      return {
+        type,
+        rich_text_value: {
+          type: 'rich_text',
+          elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: one(input, where) }] }],
+        },
+      };
+    case 'static_select':
+    case 'radio_buttons':
       return { type, selected_option: offered(element, one(input, where), where) };
-    case 'multi_static_select': case 'checkboxes':
+    case 'multi_static_select':
+    case 'checkboxes':
       return { type, selected_options: limit(many(input).map((v) => offered(element, v, where))) };
     case 'overflow':
       return { type, selected_option: offered(element, one(input, where), where) };
@@ -63,12 +83,18 @@ export function entryFor(slack: FakeSlack, element: any, input: Picked, where: s
       return { type, selected_option: suggested(cache, element.action_id, one(input, where)) };
     case 'multi_external_select':
       return { type, selected_options: limit(many(input).map((v) => suggested(cache, element.action_id, v))) };
-    case 'users_select': return { type, selected_user: checkUser(one(input, where)) };
-    case 'multi_users_select': return { type, selected_users: limit(many(input).map(checkUser)) };
-    case 'conversations_select': return { type, selected_conversation: one(input, where) };
-    case 'multi_conversations_select': return { type, selected_conversations: limit(many(input)) };
-    case 'channels_select': return { type, selected_channel: one(input, where) };
-    case 'multi_channels_select': return { type, selected_channels: limit(many(input)) };
+    case 'users_select':
+      return { type, selected_user: checkUser(one(input, where)) };
+    case 'multi_users_select':
+      return { type, selected_users: limit(many(input).map(checkUser)) };
+    case 'conversations_select':
+      return { type, selected_conversation: one(input, where) };
+    case 'multi_conversations_select':
+      return { type, selected_conversations: limit(many(input)) };
+    case 'channels_select':
+      return { type, selected_channel: one(input, where) };
+    case 'multi_channels_select':
+      return { type, selected_channels: limit(many(input)) };
     case 'datepicker': {
       const d = one(input, where);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new Error(`${where}: datepicker values are YYYY-MM-DD, got "${d}"`);
@@ -79,7 +105,8 @@ export function entryFor(slack: FakeSlack, element: any, input: Picked, where: s
       if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(t)) throw new Error(`${where}: timepicker values are HH:mm, got "${t}"`);
       return { type, selected_time: t };
     }
-    case 'datetimepicker': return { type, selected_date_time: Number(one(input, where)) };
+    case 'datetimepicker':
+      return { type, selected_date_time: Number(one(input, where)) };
     default:
       throw new Error(`${where}: the driver cannot fill a ${type} element; use opts.raw`);
   }
@@ -95,7 +122,10 @@ function isEmpty(entry: any): boolean {
 }
 
 /** One problem Slack's client shows under an input block instead of submitting. */
-export interface InputProblem { blockId: string; message: string }
+export interface InputProblem {
+  blockId: string;
+  message: string;
+}
 
 /**
  * Problems Slack's client shows inline instead of submitting: empty required
@@ -114,18 +144,24 @@ export function inputProblems(blocks: any[], values: StateValues): InputProblem[
     }
     const value = entry?.value;
     if (e.type === 'plain_text_input' && typeof value === 'string') {
-      if (typeof e.min_length === 'number' && value.length < e.min_length) add(`needs at least ${e.min_length} characters`);
-      if (typeof e.max_length === 'number' && value.length > e.max_length) add(`allows at most ${e.max_length} characters`);
+      if (typeof e.min_length === 'number' && value.length < e.min_length)
+        add(`needs at least ${e.min_length} characters`);
+      if (typeof e.max_length === 'number' && value.length > e.max_length)
+        add(`allows at most ${e.max_length} characters`);
     }
     if (e.type === 'number_input' && typeof value === 'string') {
       const n = Number(value);
       if (value.trim() === '' || Number.isNaN(n)) add('must be a number');
       else if (!e.is_decimal_allowed && !Number.isInteger(n)) add('must be a whole number');
-      else if ((e.min_value !== undefined && n < Number(e.min_value)) || (e.max_value !== undefined && n > Number(e.max_value))) {
+      else if (
+        (e.min_value !== undefined && n < Number(e.min_value)) ||
+        (e.max_value !== undefined && n > Number(e.max_value))
+      ) {
         add('is out of range');
       }
     }
-    if (e.type === 'email_text_input' && typeof value === 'string' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) add('must be an email address');
+    if (e.type === 'email_text_input' && typeof value === 'string' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value))
+      add('must be an email address');
     if (e.type === 'url_text_input' && typeof value === 'string' && !URL.canParse(value)) add('must be a URL');
   }
   return problems;

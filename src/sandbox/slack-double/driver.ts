@@ -8,11 +8,24 @@ import { createHmac } from 'node:crypto';
 import type { FakeSlack } from './fake-slack.js';
 import { validateSurface } from './block-kit.js';
 import { GENERAL_CHANNEL, type StoredMessage, type StoredView } from './state.js';
-import { elementsOf, optionsOf, stateValuesOf, statefulElementsOf, STATEFUL_TYPES, type StateValues } from './surface.js';
+import {
+  elementsOf,
+  optionsOf,
+  stateValuesOf,
+  statefulElementsOf,
+  STATEFUL_TYPES,
+  type StateValues,
+} from './surface.js';
 import { clientSideProblems, entryFor, type Picked, type SuggestionCache } from './driver-values.js';
 import {
-  appHomeOpenedEvent, blockActionsPayload, blockSuggestionPayload, commandFields, eventEnvelope,
-  viewClosedPayload, viewSubmissionPayload, type Surface,
+  appHomeOpenedEvent,
+  blockActionsPayload,
+  blockSuggestionPayload,
+  commandFields,
+  eventEnvelope,
+  viewClosedPayload,
+  viewSubmissionPayload,
+  type Surface,
 } from './payloads.js';
 
 export interface DriverResponse {
@@ -57,7 +70,13 @@ export class SlackDriver {
   private readonly transport: SlackTransport | undefined;
 
   /** `transport` replaces the signed HTTP POST (Socket Mode: test/support/socket-mode.ts). */
-  constructor(opts: { eventsUrl: string; signingSecret: string; slack: FakeSlack; apiAppId?: string; transport?: SlackTransport }) {
+  constructor(opts: {
+    eventsUrl: string;
+    signingSecret: string;
+    slack: FakeSlack;
+    apiAppId?: string;
+    transport?: SlackTransport;
+  }) {
     this.slack = opts.slack;
     this.eventsUrl = opts.eventsUrl;
     this.signingSecret = opts.signingSecret;
@@ -66,13 +85,19 @@ export class SlackDriver {
   }
 
   /** POST a body to the app, signed with the current time unless `headers` say otherwise (`signature: null` omits it). */
-  async raw(body: string, contentType: string, headers: { timestamp?: string; signature?: string | null; retryNum?: number } = {}): Promise<DriverResponse> {
+  async raw(
+    body: string,
+    contentType: string,
+    headers: { timestamp?: string; signature?: string | null; retryNum?: number } = {},
+  ): Promise<DriverResponse> {
     const timestamp = headers.timestamp ?? String(Math.floor(Date.now() / 1000));
-    const signature = headers.signature === undefined ? signSlackRequest(this.signingSecret, timestamp, body) : headers.signature;
+    const signature =
+      headers.signature === undefined ? signSlackRequest(this.signingSecret, timestamp, body) : headers.signature;
     const h: Record<string, string> = { 'content-type': contentType, 'x-slack-request-timestamp': timestamp };
     if (signature !== null) h['x-slack-signature'] = signature;
     // An Events API retry (doc: "X-Slack-Retry-Num" / "X-Slack-Retry-Reason"): the same body, signed anew.
-    if (headers.retryNum !== undefined) Object.assign(h, { 'x-slack-retry-num': String(headers.retryNum), 'x-slack-retry-reason': 'http_timeout' });
+    if (headers.retryNum !== undefined)
+      Object.assign(h, { 'x-slack-retry-num': String(headers.retryNum), 'x-slack-retry-reason': 'http_timeout' });
     const started = Date.now();
     let status: number;
     let text: string;
@@ -89,14 +114,21 @@ export class SlackDriver {
     const elapsedMs = Date.now() - started;
     let json: any;
     if (text !== '' && (isJson || /^\s*[[{]/.test(text))) {
-      try { json = JSON.parse(text); } catch { json = undefined; }
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
     }
     return { status, text, json, elapsedMs, timedOut: elapsedMs > SLACK_ACK_DEADLINE_MS, dispatched: true };
   }
 
   /** Interactivity: a single `payload` form field, Content-Type exactly application/x-www-form-urlencoded (doc §0.3, §1.2). */
   private async interact(payload: Record<string, unknown>): Promise<DriverResponse> {
-    const res = await this.raw(new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded');
+    const res = await this.raw(
+      new URLSearchParams({ payload: JSON.stringify(payload) }).toString(),
+      'application/x-www-form-urlencoded',
+    );
     // Past 3 s Slack stops waiting and shows the user an error (doc §1.3).
     if (res.timedOut) res.slackError = 'operation_timeout';
     return res;
@@ -120,7 +152,11 @@ export class SlackDriver {
    * deactivated), with `cache_ts`. Call after changing the user in the double (deactivateUser).
    */
   userChange(userId: string): Promise<DriverResponse> {
-    return this.event({ type: 'user_change', user: this.slack.renderedUser(userId), cache_ts: Math.floor(Date.now() / 1000) });
+    return this.event({
+      type: 'user_change',
+      user: this.slack.renderedUser(userId),
+      cache_ts: Math.floor(Date.now() / 1000),
+    });
   }
 
   /** subteam_updated, as Slack sends it when a user group changes (disabled: `date_delete` > 0), with the full group. */
@@ -133,10 +169,19 @@ export class SlackDriver {
    * A non-empty 200 body is shown like Slack does: ephemeral to the user unless
    * `response_type: "in_channel"` (doc §3.3 "Slash-command default ... is ephemeral").
    */
-  async command(userId: string, command: string, text = '', opts: { channelId?: string } = {}): Promise<DriverResponse> {
+  async command(
+    userId: string,
+    command: string,
+    text = '',
+    opts: { channelId?: string } = {},
+  ): Promise<DriverResponse> {
     const channelId = opts.channelId ?? GENERAL_CHANNEL;
     const fields = commandFields(this.slack, {
-      userId, command, text, channelId, apiAppId: this.apiAppId,
+      userId,
+      command,
+      text,
+      channelId,
+      apiAppId: this.apiAppId,
       responseUrl: this.slack.newResponseUrl({ channel: channelId, userId }),
       triggerId: this.slack.issueTriggerId(userId),
     });
@@ -152,7 +197,10 @@ export class SlackDriver {
       } else {
         const inChannel = body.response_type === 'in_channel';
         this.slack.state.addMessage({
-          channel: channelId, text: typeof body.text === 'string' ? body.text : '', blocks, user: this.slack.botUserId,
+          channel: channelId,
+          text: typeof body.text === 'string' ? body.text : '',
+          blocks,
+          user: this.slack.botUserId,
           ...(inChannel ? {} : { ephemeralTo: userId }),
         });
       }
@@ -161,44 +209,80 @@ export class SlackDriver {
   }
 
   /** block_actions for a button the user can see (throws if it is not shown). */
-  clickButton(userId: string, where: Where, actionId: string, opts: { value?: string; blockId?: string } = {}): Promise<DriverResponse> {
+  clickButton(
+    userId: string,
+    where: Where,
+    actionId: string,
+    opts: { value?: string; blockId?: string } = {},
+  ): Promise<DriverResponse> {
     const s = this.surface(userId, where);
     // `blockId` picks one of several buttons sharing an action_id (e.g. one per request in a list).
-    const ref = elementsOf(s.blocks).find((r) => r.element.type === 'button' && r.actionId === actionId && (opts.blockId === undefined || r.blockId === opts.blockId));
+    const ref = elementsOf(s.blocks).find(
+      (r) =>
+        r.element.type === 'button' &&
+        r.actionId === actionId &&
+        (opts.blockId === undefined || r.blockId === opts.blockId),
+    );
     if (!ref) {
-      const shown = elementsOf(s.blocks).filter((r) => r.element.type === 'button').map((r) => r.actionId);
+      const shown = elementsOf(s.blocks)
+        .filter((r) => r.element.type === 'button')
+        .map((r) => r.actionId);
       throw new Error(`No button with action_id "${actionId}" in ${s.describe}; buttons shown: [${shown.join(', ')}]`);
     }
     const e = ref.element;
     const value = opts.value ?? e.value;
     const action = {
-      type: 'button', action_id: ref.actionId, block_id: ref.blockId, text: e.text,
-      ...(value !== undefined ? { value } : {}), ...(e.style ? { style: e.style } : {}),
+      type: 'button',
+      action_id: ref.actionId,
+      block_id: ref.blockId,
+      text: e.text,
+      ...(value !== undefined ? { value } : {}),
+      ...(e.style ? { style: e.style } : {}),
     };
     return this.sendAction(userId, s, action);
   }
 
   /** A pick in a select / checkboxes / radios / date picker / overflow; updates the surface state like the client does. */
-  async selectAction(userId: string, where: Where, actionId: string, selected: Picked, opts: { blockId?: string } = {}): Promise<DriverResponse> {
+  async selectAction(
+    userId: string,
+    where: Where,
+    actionId: string,
+    selected: Picked,
+    opts: { blockId?: string } = {},
+  ): Promise<DriverResponse> {
     const s = this.surface(userId, where);
     // `blockId` tells apart inputs that share an action_id in different blocks.
-    const ref = elementsOf(s.blocks).find((r) => r.actionId === actionId && r.element.type !== 'button' && (opts.blockId === undefined || r.blockId === opts.blockId));
+    const ref = elementsOf(s.blocks).find(
+      (r) =>
+        r.actionId === actionId &&
+        r.element.type !== 'button' &&
+        (opts.blockId === undefined || r.blockId === opts.blockId),
+    );
     if (!ref) throw new Error(`No selectable element with action_id "${actionId}" in ${s.describe}`);
     const entry = entryFor(this.slack, ref.element, selected, `${s.describe} ${actionId}`, this.suggestions);
     if (STATEFUL_TYPES.has(ref.element.type)) this.slack.setSurfaceValue(s.key, ref.blockId, ref.actionId, entry);
     // Inside an input block Slack only sends block_actions when the block has dispatch_action: true.
-    if (ref.slot === 'input' && ref.block.dispatch_action !== true) return { status: 0, text: '', dispatched: false, elapsedMs: 0 };
+    if (ref.slot === 'input' && ref.block.dispatch_action !== true)
+      return { status: 0, text: '', dispatched: false, elapsedMs: 0 };
     const fresh = this.surface(userId, where);
     return this.sendAction(userId, fresh, { ...entry, action_id: ref.actionId, block_id: ref.blockId });
   }
 
   private sendAction(userId: string, s: ResolvedSurface, action: Record<string, unknown>): Promise<DriverResponse> {
-    const responseUrl = s.kind === 'message'
-      ? this.slack.newResponseUrl({ channel: s.message.channel, userId, messageTs: s.message.ts })
-      : undefined;
-    return this.interact(blockActionsPayload(this.slack, {
-      userId, apiAppId: this.apiAppId, surface: s, action, triggerId: this.slack.issueTriggerId(userId), responseUrl,
-    }));
+    const responseUrl =
+      s.kind === 'message'
+        ? this.slack.newResponseUrl({ channel: s.message.channel, userId, messageTs: s.message.ts })
+        : undefined;
+    return this.interact(
+      blockActionsPayload(this.slack, {
+        userId,
+        apiAppId: this.apiAppId,
+        surface: s,
+        action,
+        triggerId: this.slack.issueTriggerId(userId),
+        responseUrl,
+      }),
+    );
   }
 
   /**
@@ -207,30 +291,55 @@ export class SlackDriver {
    * (`{block_id: {action_id: entry}}`) are sent verbatim and skip client checks.
    */
   async submitView(
-    userId: string, viewId: string, values: Record<string, Picked>, opts: { raw?: Record<string, Record<string, any>> } = {},
+    userId: string,
+    viewId: string,
+    values: Record<string, Picked>,
+    opts: { raw?: Record<string, Record<string, any>> } = {},
   ): Promise<DriverResponse> {
     const s = this.surface(userId, { viewId });
-    if (s.kind !== 'view' || s.view.type !== 'modal') throw new Error(`${s.describe} is not a modal; only modals can be submitted`);
+    if (s.kind !== 'view' || s.view.type !== 'modal')
+      throw new Error(`${s.describe} is not a modal; only modals can be submitted`);
     for (const [blockId, picked] of Object.entries(values)) {
       const block = s.blocks.find((b) => b?.block_id === blockId);
-      if (!block) throw new Error(`${s.describe} has no block "${blockId}" (blocks: ${s.blocks.map((b) => b?.block_id).join(', ')})`);
+      if (!block)
+        throw new Error(
+          `${s.describe} has no block "${blockId}" (blocks: ${s.blocks.map((b) => b?.block_id).join(', ')})`,
+        );
       const refs = statefulElementsOf([block]);
-      if (refs.length !== 1) throw new Error(`${s.describe} block "${blockId}" has ${refs.length} input elements; use opts.raw`);
+      if (refs.length !== 1)
+        throw new Error(`${s.describe} block "${blockId}" has ${refs.length} input elements; use opts.raw`);
       const ref = refs[0]!;
-      this.slack.setSurfaceValue(s.key, ref.blockId, ref.actionId, entryFor(this.slack, ref.element, picked, `${s.describe} ${blockId}`, this.suggestions));
+      this.slack.setSurfaceValue(
+        s.key,
+        ref.blockId,
+        ref.actionId,
+        entryFor(this.slack, ref.element, picked, `${s.describe} ${blockId}`, this.suggestions),
+      );
     }
     const stateValues: StateValues = stateValuesOf(s.blocks, this.slack.surfaceValues(s.key));
-    for (const [blockId, entries] of Object.entries(opts.raw ?? {})) stateValues[blockId] = { ...stateValues[blockId], ...entries };
+    for (const [blockId, entries] of Object.entries(opts.raw ?? {}))
+      stateValues[blockId] = { ...stateValues[blockId], ...entries };
     if (!opts.raw) {
       const problems = clientSideProblems(s.blocks, stateValues);
-      if (problems.length > 0) throw new Error(`Slack would not submit ${s.describe}: ${problems.join('; ')} (use opts.raw to force)`);
+      if (problems.length > 0)
+        throw new Error(`Slack would not submit ${s.describe}: ${problems.join('; ')} (use opts.raw to force)`);
     }
-    const res = await this.interact(viewSubmissionPayload(this.slack, {
-      userId, apiAppId: this.apiAppId, view: s.view, values: stateValues, triggerId: this.slack.issueTriggerId(userId),
-    }));
+    const res = await this.interact(
+      viewSubmissionPayload(this.slack, {
+        userId,
+        apiAppId: this.apiAppId,
+        view: s.view,
+        values: stateValues,
+        triggerId: this.slack.issueTriggerId(userId),
+      }),
+    );
     // Only a timely 200 changes the view; anything else leaves it open with an error shown (doc §1.3, §2.6).
     if (res.status === 200 && !res.timedOut) {
-      const outcome = this.slack.applyViewResponse(userId, viewId, res.text === '' ? undefined : (res.json ?? res.text));
+      const outcome = this.slack.applyViewResponse(
+        userId,
+        viewId,
+        res.text === '' ? undefined : (res.json ?? res.text),
+      );
       if (outcome.error) {
         res.slackError = outcome.error;
         res.slackMessages = outcome.messages;
@@ -240,16 +349,36 @@ export class SlackDriver {
   }
 
   /** block_suggestion for an external select; remembers the options so a later pick carries their text (doc §2.8). */
-  async suggest(userId: string, viewId: string, actionId: string, query: string, opts: { blockId?: string } = {}): Promise<DriverResponse> {
+  async suggest(
+    userId: string,
+    viewId: string,
+    actionId: string,
+    query: string,
+    opts: { blockId?: string } = {},
+  ): Promise<DriverResponse> {
     const s = this.surface(userId, { viewId });
-    const ref = elementsOf(s.blocks).find((r) => r.actionId === actionId && /external_select$/.test(r.element.type) && (opts.blockId === undefined || r.blockId === opts.blockId));
+    const ref = elementsOf(s.blocks).find(
+      (r) =>
+        r.actionId === actionId &&
+        /external_select$/.test(r.element.type) &&
+        (opts.blockId === undefined || r.blockId === opts.blockId),
+    );
     if (!ref) throw new Error(`No external select with action_id "${actionId}" in ${s.describe}`);
     const min = typeof ref.element.min_query_length === 'number' ? ref.element.min_query_length : 3;
-    if (query.length < min) throw new Error(`Slack sends block_suggestion only after ${min} characters (min_query_length); got "${query}"`);
+    if (query.length < min)
+      throw new Error(`Slack sends block_suggestion only after ${min} characters (min_query_length); got "${query}"`);
     if (s.kind !== 'view') throw new Error('unreachable');
-    const res = await this.interact(blockSuggestionPayload(this.slack, {
-      userId, apiAppId: this.apiAppId, view: s.view, values: s.values, blockId: ref.blockId, actionId, query,
-    }));
+    const res = await this.interact(
+      blockSuggestionPayload(this.slack, {
+        userId,
+        apiAppId: this.apiAppId,
+        view: s.view,
+        values: s.values,
+        blockId: ref.blockId,
+        actionId,
+        query,
+      }),
+    );
     const body = res.json;
     if (res.status === 200 && body && (Array.isArray(body.options) || Array.isArray(body.option_groups))) {
       const opts = optionsOf(body);
@@ -277,7 +406,9 @@ export class SlackDriver {
     if (isCleared) this.slack.clearViews(userId);
     else this.slack.closeTopView(userId);
     if (v.view?.notify_on_close !== true) return { status: 0, text: '', dispatched: false, elapsedMs: 0 };
-    return this.interact(viewClosedPayload(this.slack, { userId, apiAppId: this.apiAppId, view: v, values, isCleared }));
+    return this.interact(
+      viewClosedPayload(this.slack, { userId, apiAppId: this.apiAppId, view: v, values, isCleared }),
+    );
   }
 
   /** Resolve what the user is looking at; a person can only act on what Slack shows them. */
@@ -294,16 +425,32 @@ export class SlackDriver {
         throw new Error(`${describe} is not ${userId}'s current Home view`);
       }
       const key = `view:${v.id}`;
-      return { kind: 'view', view: v, values: stateValuesOf(v.blocks, this.slack.surfaceValues(key)), key, blocks: v.blocks, describe };
+      return {
+        kind: 'view',
+        view: v,
+        values: stateValuesOf(v.blocks, this.slack.surfaceValues(key)),
+        key,
+        blocks: v.blocks,
+        describe,
+      };
     }
     const m: StoredMessage | undefined = this.slack.message(where.channel, where.ts);
     const describe = `message ${where.channel}/${where.ts}`;
     if (!m) throw new Error(`${describe} does not exist (deleted?)`);
-    if (m.ephemeralTo !== undefined && m.ephemeralTo !== userId) throw new Error(`${describe} is ephemeral to ${m.ephemeralTo}, not ${userId}`);
+    if (m.ephemeralTo !== undefined && m.ephemeralTo !== userId)
+      throw new Error(`${describe} is ephemeral to ${m.ephemeralTo}, not ${userId}`);
     const ch = this.slack.state.channels.get(m.channel);
-    if (ch && !this.slack.state.isMember(ch, userId)) throw new Error(`${userId} is not in ${m.channel} and cannot see ${describe}`);
+    if (ch && !this.slack.state.isMember(ch, userId))
+      throw new Error(`${userId} is not in ${m.channel} and cannot see ${describe}`);
     const key = `msg:${m.channel}:${m.ts}`;
-    return { kind: 'message', message: m, values: stateValuesOf(m.blocks, this.slack.surfaceValues(key)), key, blocks: m.blocks, describe };
+    return {
+      kind: 'message',
+      message: m,
+      values: stateValuesOf(m.blocks, this.slack.surfaceValues(key)),
+      key,
+      blocks: m.blocks,
+      describe,
+    };
   }
 }
 
@@ -312,7 +459,11 @@ export class SlackDriver {
  * finish (doc §0.6: the ack body is the HTTP response), so e.g. the views.open
  * a command handler makes after `ack()` may land after `command()` resolved.
  */
-export async function until<T>(probe: () => T | undefined | null | false, timeoutMs = 2000, what = 'condition'): Promise<T> {
+export async function until<T>(
+  probe: () => T | undefined | null | false,
+  timeoutMs = 2000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = probe();

@@ -51,15 +51,22 @@ function messageText(a: Args, blocks: any[] | undefined, max: number): string {
   // "A maximum of 100 attachments are allowed on a message" (chat.postMessage errors).
   if (Array.isArray(a.attachments) && a.attachments.length > 100) throw new SlackApiError('too_many_attachments');
   const text = str(a.text) ?? '';
-  if (text === '' && (!blocks || blocks.length === 0) && a.attachments === undefined) throw new SlackApiError('no_text');
+  if (text === '' && (!blocks || blocks.length === 0) && a.attachments === undefined)
+    throw new SlackApiError('no_text');
   if (text.length > max) throw new SlackApiError('msg_too_long');
   return text;
 }
 
 export const MESSAGE_METHODS: Record<string, MethodHandler> = {
   'auth.test': (st) => ({
-    url: `https://${st.teamDomain}.slack.com/`, team: 'Fake Workspace', user: st.botName,
-    team_id: st.teamId, user_id: st.botUserId, bot_id: st.botId, app_id: st.appId, app_name: st.botName,
+    url: `https://${st.teamDomain}.slack.com/`,
+    team: 'Fake Workspace',
+    user: st.botName,
+    team_id: st.teamId,
+    user_id: st.botUserId,
+    bot_id: st.botId,
+    app_id: st.appId,
+    app_name: st.botName,
     is_enterprise_install: false,
   }),
 
@@ -72,7 +79,13 @@ export const MESSAGE_METHODS: Record<string, MethodHandler> = {
     if (ch.imUser && !st.appHome.messagesTab) throw new SlackApiError('messages_tab_disabled');
     const blocks = messageBlocks(a);
     const text = messageText(a, blocks, 40000);
-    const m = st.addMessage({ channel: ch.id, text, blocks: blocks ?? [], threadTs: str(a.thread_ts), user: st.botUserId });
+    const m = st.addMessage({
+      channel: ch.id,
+      text,
+      blocks: blocks ?? [],
+      threadTs: str(a.thread_ts),
+      user: st.botUserId,
+    });
     if (ch.imUser) st.imOpened.add(ch.imUser);
     return { channel: ch.id, ts: m.ts, message: st.renderMessage(m) };
   },
@@ -108,7 +121,14 @@ export const MESSAGE_METHODS: Record<string, MethodHandler> = {
     if (!user || !st.users.has(user) || !st.isMember(ch, user)) throw new SlackApiError('user_not_in_channel');
     const blocks = messageBlocks(a);
     const text = messageText(a, blocks, 40000);
-    const m = st.addMessage({ channel: ch.id, text, blocks: blocks ?? [], threadTs: str(a.thread_ts), user: st.botUserId, ephemeralTo: user });
+    const m = st.addMessage({
+      channel: ch.id,
+      text,
+      blocks: blocks ?? [],
+      threadTs: str(a.thread_ts),
+      user: st.botUserId,
+      ephemeralTo: user,
+    });
     return { message_ts: m.ts };
   },
 
@@ -127,14 +147,28 @@ export const MESSAGE_METHODS: Record<string, MethodHandler> = {
       if (!ch) throw new SlackApiError('channel_not_found');
       return { no_op: true, already_open: true, channel: { id: ch.id } };
     }
-    const users = (str(a.users) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const users = (str(a.users) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (users.length === 0) throw new SlackApiError('users_list_not_supplied');
-    if (users.length > 1) throw new SlackApiError('not_supported_by_fake', { detail: 'multi-person DMs are not simulated' });
+    if (users.length > 1)
+      throw new SlackApiError('not_supported_by_fake', { detail: 'multi-person DMs are not simulated' });
     const user = st.users.get(users[0]!);
     if (!user) throw new SlackApiError('user_not_found');
     if (user.deleted) throw new SlackApiError('user_disabled');
     const id = st.dmChannelOf(user.id);
-    const full = flag(a.return_im) ? { id, created: 1700000000, is_im: true, is_org_shared: false, user: user.id, is_user_deleted: false, priority: 0 } : { id };
+    const full = flag(a.return_im)
+      ? {
+          id,
+          created: 1700000000,
+          is_im: true,
+          is_org_shared: false,
+          user: user.id,
+          is_user_deleted: false,
+          priority: 0,
+        }
+      : { id };
     if (st.imOpened.has(user.id)) return { no_op: true, already_open: true, channel: full };
     st.imOpened.add(user.id);
     return { channel: full };

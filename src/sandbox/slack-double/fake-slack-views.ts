@@ -10,7 +10,8 @@ import { invalidArgs, type Args, type MethodHandler } from './method-args.js';
 /** The `view` argument, decoded and validated for the surface kind. */
 export function checkView(kind: 'modal' | 'home', view: unknown): any {
   if (view === undefined || view === null || view === '') throw invalidArgs(['[ERROR] missing required field: view']);
-  if (typeof view !== 'object' || Array.isArray(view)) throw invalidArgs(['[ERROR] failed to parse view as JSON object [json-pointer:/view]']);
+  if (typeof view !== 'object' || Array.isArray(view))
+    throw invalidArgs(['[ERROR] failed to parse view as JSON object [json-pointer:/view]']);
   if (viewTooLarge(view)) throw new SlackApiError('view_too_large');
   const messages = validateSurface(kind, { view });
   if (messages.length > 0) throw invalidArgs(messages);
@@ -32,7 +33,9 @@ function findUpdatable(st: SlackState, a: Args): StoredView {
   const externalId = typeof a.external_id === 'string' && a.external_id !== '' ? a.external_id : undefined;
   if (!viewId && !externalId) throw invalidArgs(['[ERROR] either view_id or external_id is required']);
   const isLive = (v: StoredView) => v.open || (v.type === 'home' && st.homes.get(v.userId) === v.id);
-  const v = viewId ? st.views.get(viewId) : [...st.views.values()].find((x) => x.externalId === externalId && isLive(x));
+  const v = viewId
+    ? st.views.get(viewId)
+    : [...st.views.values()].find((x) => x.externalId === externalId && isLive(x));
   // Closed modals can no longer be updated (doc §3.2 views.update `not_found`).
   if (!v || !isLive(v)) throw new SlackApiError('not_found');
   return v;
@@ -43,9 +46,11 @@ function checkHash(v: StoredView | undefined, hash: unknown): void {
 }
 
 export const VIEW_METHODS: Record<string, MethodHandler> = {
-  'views.open': (st, a) => withTrigger(st, a, 'modal', (userId, view) => ({ view: st.renderView(st.openModal(userId, view)) })),
+  'views.open': (st, a) =>
+    withTrigger(st, a, 'modal', (userId, view) => ({ view: st.renderView(st.openModal(userId, view)) })),
 
-  'views.push': (st, a) => withTrigger(st, a, 'modal', (userId, view) => ({ view: st.renderView(st.pushModal(userId, view)) })),
+  'views.push': (st, a) =>
+    withTrigger(st, a, 'modal', (userId, view) => ({ view: st.renderView(st.pushModal(userId, view)) })),
 
   'views.update': (st, a) => {
     const v = findUpdatable(st, a);

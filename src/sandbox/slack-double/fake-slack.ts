@@ -12,21 +12,40 @@ import { answerApiCall } from './api-dispatch.js';
 import { CallGate } from './call-gate.js';
 import type { Fault } from './faults.js';
 import {
-  SlackState, type FakeChannel, type FakeSlackOptions, type FakeUser, type FakeUsergroup,
-  type RecordedCall, type StoredMessage, type StoredView,
+  SlackState,
+  type FakeChannel,
+  type FakeSlackOptions,
+  type FakeUser,
+  type FakeUsergroup,
+  type RecordedCall,
+  type StoredMessage,
+  type StoredView,
 } from './state.js';
 import { answerResponseUrl, type ResponseUrlRec } from './response-urls.js';
 import { applyViewResponse } from './view-response.js';
 import { renderGroup, renderUser } from './directory-methods.js';
 import { stateValuesOf, type StateValues } from './surface.js';
 
-export type { FakeChannel, FakeSlackOptions, FakeUser, FakeUsergroup, RecordedCall, SlackPlan, StoredMessage, StoredView } from './state.js';
+export type {
+  FakeChannel,
+  FakeSlackOptions,
+  FakeUser,
+  FakeUsergroup,
+  RecordedCall,
+  SlackPlan,
+  StoredMessage,
+  StoredView,
+} from './state.js';
 export { GENERAL_CHANNEL } from './state.js';
 
 export type { Fault } from './faults.js';
 
 /** What a response_url is tied to: the channel/user of a command, or the message a button was clicked in. */
-export interface ResponseUrlContext { channel?: string; userId?: string; messageTs?: string }
+export interface ResponseUrlContext {
+  channel?: string;
+  userId?: string;
+  messageTs?: string;
+}
 
 export class FakeSlack {
   readonly apiUrl: string;
@@ -184,7 +203,10 @@ export class FakeSlack {
   renderedView(viewId: string): Record<string, any> | undefined {
     const v = this.state.views.get(viewId);
     if (!v) return undefined;
-    return { ...this.state.renderView(v), state: { values: stateValuesOf(v.blocks, this.surfaceValues(`view:${v.id}`)) } };
+    return {
+      ...this.state.renderView(v),
+      state: { values: stateValuesOf(v.blocks, this.surfaceValues(`view:${v.id}`)) },
+    };
   }
 
   addUser(u: FakeUser): void {
@@ -277,12 +299,26 @@ export class FakeSlack {
   private handleApi(method: string, req: IncomingMessage, raw: string, query: string, res: ServerResponse): void {
     // Wall-clock ms with a fractional part: the benchmarks time Web API calls to well under a millisecond.
     const at = performance.timeOrigin + performance.now();
-    const { args, token, parseError } = readApiRequest(String(req.headers['content-type'] ?? ''), String(req.headers.authorization ?? ''), raw, query);
-    const answer = answerApiCall({ state: this.state, gate: this.gate, socketMode: this.socketMode }, method, args, token, parseError);
+    const { args, token, parseError } = readApiRequest(
+      String(req.headers['content-type'] ?? ''),
+      String(req.headers.authorization ?? ''),
+      raw,
+      query,
+    );
+    const answer = answerApiCall(
+      { state: this.state, gate: this.gate, socketMode: this.socketMode },
+      method,
+      args,
+      token,
+      parseError,
+    );
     const call: RecordedCall = { method, args, ok: answer.ok, ...(answer.error ? { error: answer.error } : {}), at };
     this.recorded.push(call);
     for (const listener of this.callListeners) listener(call);
-    res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...(answer.retryAfterSec !== undefined ? { 'retry-after': String(answer.retryAfterSec) } : {}) });
+    res.writeHead(answer.status, {
+      'content-type': 'application/json; charset=utf-8',
+      ...(answer.retryAfterSec !== undefined ? { 'retry-after': String(answer.retryAfterSec) } : {}),
+    });
     res.end(JSON.stringify(answer.body));
   }
 

@@ -1,5 +1,7 @@
 /** An injected failure: a 429 with Retry-After, a 500, or an `ok: false` error (doc §3.4). */
-export type Fault = ({ status: 429; retryAfterSec: number } | { status: 500 } | { error: string }) & { when?: (args: Record<string, unknown>) => boolean };
+export type Fault = ({ status: 429; retryAfterSec: number } | { status: 500 } | { error: string }) & {
+  when?: (args: Record<string, unknown>) => boolean;
+};
 
 /** Faults waiting per method; a fault with `when` waits for a call it matches. */
 export class FaultQueue {

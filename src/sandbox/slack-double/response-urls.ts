@@ -8,7 +8,13 @@ import type { SlackState } from './state.js';
 
 /** What a response_url is tied to: the channel/user of a command, or the message a button was clicked in. */
 export interface ResponseUrlRec {
-  id: string; url: string; channel?: string; userId?: string; messageTs?: string; uses: number; expiresAt: number;
+  id: string;
+  url: string;
+  channel?: string;
+  userId?: string;
+  messageTs?: string;
+  uses: number;
+  expiresAt: number;
 }
 
 export function answerResponseUrl(st: SlackState, rec: ResponseUrlRec, body: any): { status: number; body: unknown } {
@@ -17,8 +23,11 @@ export function answerResponseUrl(st: SlackState, rec: ResponseUrlRec, body: any
   rec.uses++;
   if (!body || typeof body !== 'object') return { status: 400, body: { ok: false, error: 'invalid_payload' } };
   if (body.blocks !== undefined) {
-    const messages = Array.isArray(body.blocks) ? validateSurface('message', { blocks: body.blocks }) : ['[ERROR] expected array [json-pointer:/blocks]'];
-    if (messages.length > 0) return { status: 400, body: { ok: false, error: 'invalid_blocks', response_metadata: { messages } } };
+    const messages = Array.isArray(body.blocks)
+      ? validateSurface('message', { blocks: body.blocks })
+      : ['[ERROR] expected array [json-pointer:/blocks]'];
+    if (messages.length > 0)
+      return { status: 400, body: { ok: false, error: 'invalid_blocks', response_metadata: { messages } } };
   }
   const original = rec.channel && rec.messageTs ? st.findMessage(rec.channel, rec.messageTs, true) : undefined;
   if (body.delete_original === true || body.delete_original === 'true') {
@@ -34,7 +43,10 @@ export function answerResponseUrl(st: SlackState, rec: ResponseUrlRec, body: any
     const inChannel = body.response_type === 'in_channel';
     if (!inChannel && !rec.userId) return { status: 200, body: { ok: true } };
     st.addMessage({
-      channel: rec.channel, text, blocks: Array.isArray(body.blocks) ? body.blocks : [], user: st.botUserId,
+      channel: rec.channel,
+      text,
+      blocks: Array.isArray(body.blocks) ? body.blocks : [],
+      user: st.botUserId,
       ...(typeof body.thread_ts === 'string' ? { threadTs: body.thread_ts } : {}),
       ...(inChannel ? {} : { ephemeralTo: rec.userId }),
     });

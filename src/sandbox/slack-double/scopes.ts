@@ -36,7 +36,10 @@ export function manifestBotScopes(manifestText: string): string[] {
 }
 
 /** The scope check of one call: null when allowed, else the `missing_scope` answer's extra fields. */
-export function missingScope(method: string, granted: ReadonlySet<string> | null): { needed: string; provided: string } | null {
+export function missingScope(
+  method: string,
+  granted: ReadonlySet<string> | null,
+): { needed: string; provided: string } | null {
   const accepted = METHOD_SCOPES[method] ?? [];
   if (granted === null || accepted.length === 0 || accepted.some((s) => granted.has(s))) return null;
   return { needed: accepted.join(','), provided: [...granted].join(',') };
@@ -44,7 +47,9 @@ export function missingScope(method: string, granted: ReadonlySet<string> | null
 
 /** `features.app_home` of a manifest: which App Home tabs Slack shows (both off when the manifest says nothing). */
 export function manifestAppHome(manifestText: string): { homeTab: boolean; messagesTab: boolean } {
-  const manifest = parseYaml(manifestText) as { features?: { app_home?: { home_tab_enabled?: unknown; messages_tab_enabled?: unknown } } } | null;
+  const manifest = parseYaml(manifestText) as {
+    features?: { app_home?: { home_tab_enabled?: unknown; messages_tab_enabled?: unknown } };
+  } | null;
   const home = manifest?.features?.app_home;
   return { homeTab: home?.home_tab_enabled === true, messagesTab: home?.messages_tab_enabled === true };
 }

@@ -6,14 +6,40 @@
 import { randomBytes } from 'node:crypto';
 import { carryOverState, normalizeBlocks, type StateValues } from './surface.js';
 
-export type { FakeChannel, FakeSlackOptions, FakeUser, FakeUsergroup, RecordedCall, SlackPlan, StoredMessage, StoredView } from './types.js';
+export type {
+  FakeChannel,
+  FakeSlackOptions,
+  FakeUser,
+  FakeUsergroup,
+  RecordedCall,
+  SlackPlan,
+  StoredMessage,
+  StoredView,
+} from './types.js';
 export { SlackApiError } from './types.js';
-import { SlackApiError, type FakeChannel, type FakeSlackOptions, type FakeUser, type FakeUsergroup, type SlackPlan, type StoredMessage, type StoredView } from './types.js';
+import {
+  SlackApiError,
+  type FakeChannel,
+  type FakeSlackOptions,
+  type FakeUser,
+  type FakeUsergroup,
+  type SlackPlan,
+  type StoredMessage,
+  type StoredView,
+} from './types.js';
 
 export const GENERAL_CHANNEL = 'C0GENERAL';
 const MAX_STACK = 3; // "Currently the limit is 3" (doc §3.2 views.push, §4)
 
-export interface ChannelRec { id: string; name: string; members?: string[]; botIsMember: boolean; isArchived?: boolean; isPrivate?: boolean; imUser?: string }
+export interface ChannelRec {
+  id: string;
+  name: string;
+  members?: string[];
+  botIsMember: boolean;
+  isArchived?: boolean;
+  isPrivate?: boolean;
+  imUser?: string;
+}
 
 export class SlackState {
   readonly teamId: string;
@@ -56,14 +82,22 @@ export class SlackState {
     this.plan = o.plan ?? 'pro';
     this.appHome = { ...(o.appHome ?? { homeTab: true, messagesTab: true }) };
     for (const u of o.users) this.users.set(u.id, { ...u });
-    if (!this.users.has(this.botUserId)) this.users.set(this.botUserId, { id: this.botUserId, name: this.botName, isBot: true });
+    if (!this.users.has(this.botUserId))
+      this.users.set(this.botUserId, { id: this.botUserId, name: this.botName, isBot: true });
     for (const g of o.usergroups ?? []) this.usergroups.set(g.id, { ...g, users: [...g.users] });
     this.addChannel({ id: GENERAL_CHANNEL, name: 'general' });
     for (const c of o.channels ?? []) this.addChannel(c);
   }
 
   addChannel(c: FakeChannel): void {
-    this.channels.set(c.id, { id: c.id, name: c.name, members: c.members ? [...c.members] : undefined, botIsMember: c.botIsMember ?? true, isArchived: c.isArchived ?? false, isPrivate: c.isPrivate ?? false });
+    this.channels.set(c.id, {
+      id: c.id,
+      name: c.name,
+      members: c.members ? [...c.members] : undefined,
+      botIsMember: c.botIsMember ?? true,
+      isArchived: c.isArchived ?? false,
+      isPrivate: c.isPrivate ?? false,
+    });
   }
 
   /** Message ts: "<unix seconds>.<6 digits>", strictly increasing and unique (doc §2.2 `"1678252213.679169"`). */
@@ -82,7 +116,10 @@ export class SlackState {
 
   /** View hash, format "1596530361.3wRYuk3R" (doc §2.4). */
   newHash(): string {
-    return `${Math.floor(Date.now() / 1000)}.${randomBytes(6).toString('base64').replace(/[^A-Za-z0-9]/g, 'x').slice(0, 8)}`;
+    return `${Math.floor(Date.now() / 1000)}.${randomBytes(6)
+      .toString('base64')
+      .replace(/[^A-Za-z0-9]/g, 'x')
+      .slice(0, 8)}`;
   }
 
   // ---- channels -------------------------------------------------------------
@@ -122,8 +159,10 @@ export class SlackState {
   }
 
   findMessage(channel: string, ts: string, includeEphemeral = false): StoredMessage | undefined {
-    return this.messages.find((m) => m.channel === channel && m.ts === ts)
-      ?? (includeEphemeral ? this.ephemerals.find((m) => m.channel === channel && m.ts === ts) : undefined);
+    return (
+      this.messages.find((m) => m.channel === channel && m.ts === ts) ??
+      (includeEphemeral ? this.ephemerals.find((m) => m.channel === channel && m.ts === ts) : undefined)
+    );
   }
 
   updateMessage(m: StoredMessage, patch: { text?: string; blocks?: unknown }): void {
@@ -146,7 +185,12 @@ export class SlackState {
   renderMessage(m: StoredMessage): Record<string, unknown> {
     const fromBot = m.user === this.botUserId;
     return {
-      type: 'message', text: m.text, user: m.user, ts: m.ts, team: this.teamId, blocks: m.blocks,
+      type: 'message',
+      text: m.text,
+      user: m.user,
+      ts: m.ts,
+      team: this.teamId,
+      blocks: m.blocks,
       ...(fromBot ? { bot_id: this.botId, app_id: this.appId } : {}),
       ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
       ...(m.updateCount > 0 ? { edited: { user: m.user, ts: m.ts } } : {}),
@@ -182,8 +226,16 @@ export class SlackState {
   private makeView(userId: string, view: any, previousViewId: string | null, rootViewId?: string): StoredView {
     const id = this.newId('V');
     const v: StoredView = {
-      id, type: view.type, userId, view: structuredClone(view), hash: this.newHash(), rootViewId: rootViewId ?? id,
-      previousViewId, externalId: typeof view.external_id === 'string' ? view.external_id : '', blocks: normalizeBlocks(view.blocks), open: true,
+      id,
+      type: view.type,
+      userId,
+      view: structuredClone(view),
+      hash: this.newHash(),
+      rootViewId: rootViewId ?? id,
+      previousViewId,
+      externalId: typeof view.external_id === 'string' ? view.external_id : '',
+      blocks: normalizeBlocks(view.blocks),
+      open: true,
     };
     this.views.set(id, v);
     return v;
@@ -251,16 +303,27 @@ export class SlackState {
     const src = v.view ?? {};
     const isHome = v.type === 'home';
     return {
-      id: v.id, team_id: this.teamId, type: v.type, blocks: v.blocks,
-      private_metadata: src.private_metadata ?? '', callback_id: src.callback_id ?? '',
+      id: v.id,
+      team_id: this.teamId,
+      type: v.type,
+      blocks: v.blocks,
+      private_metadata: src.private_metadata ?? '',
+      callback_id: src.callback_id ?? '',
       // API responses carry only what the user changed ({} for a fresh view, doc §3.2 views.open);
       // interaction payloads replace this with every stateful element (payloads.ts, doc §2.2).
       state: { values: structuredClone(this.surfaceState.get(`view:${v.id}`) ?? {}) },
-      hash: v.hash, title: src.title ?? (isHome ? undefined : null),
-      clear_on_close: src.clear_on_close ?? false, notify_on_close: src.notify_on_close ?? false,
-      close: isHome ? null : (src.close ?? null), submit: isHome ? null : (src.submit ?? null),
-      previous_view_id: v.previousViewId, root_view_id: v.rootViewId, app_id: this.appId,
-      external_id: v.externalId, app_installed_team_id: this.teamId, bot_id: this.botId,
+      hash: v.hash,
+      title: src.title ?? (isHome ? undefined : null),
+      clear_on_close: src.clear_on_close ?? false,
+      notify_on_close: src.notify_on_close ?? false,
+      close: isHome ? null : (src.close ?? null),
+      submit: isHome ? null : (src.submit ?? null),
+      previous_view_id: v.previousViewId,
+      root_view_id: v.rootViewId,
+      app_id: this.appId,
+      external_id: v.externalId,
+      app_installed_team_id: this.teamId,
+      bot_id: this.botId,
     };
   }
 }

@@ -7,10 +7,27 @@ import { createHash } from 'node:crypto';
 
 /** Elements whose value travels in `state.values` (doc §2.5; Slack sends ALL of them since 2020-09, §2.2). */
 export const STATEFUL_TYPES = new Set([
-  'plain_text_input', 'email_text_input', 'url_text_input', 'number_input', 'rich_text_input', 'file_input',
-  'static_select', 'external_select', 'users_select', 'conversations_select', 'channels_select',
-  'multi_static_select', 'multi_external_select', 'multi_users_select', 'multi_conversations_select', 'multi_channels_select',
-  'checkboxes', 'radio_buttons', 'datepicker', 'timepicker', 'datetimepicker',
+  'plain_text_input',
+  'email_text_input',
+  'url_text_input',
+  'number_input',
+  'rich_text_input',
+  'file_input',
+  'static_select',
+  'external_select',
+  'users_select',
+  'conversations_select',
+  'channels_select',
+  'multi_static_select',
+  'multi_external_select',
+  'multi_users_select',
+  'multi_conversations_select',
+  'multi_channels_select',
+  'checkboxes',
+  'radio_buttons',
+  'datepicker',
+  'timepicker',
+  'datetimepicker',
 ]);
 
 export interface ElementRef {
@@ -64,24 +81,43 @@ export function defaultStateEntry(element: any): Record<string, unknown> {
   const type = element.type as string;
   const e = element;
   switch (type) {
-    case 'plain_text_input': case 'email_text_input': case 'url_text_input': case 'number_input':
+    case 'plain_text_input':
+    case 'email_text_input':
+    case 'url_text_input':
+    case 'number_input':
       return { type, value: e.initial_value ?? null };
-    case 'rich_text_input': return { type, rich_text_value: e.initial_value ?? null };
-    case 'file_input': return { type, files: [] };
-    case 'static_select': case 'external_select': case 'radio_buttons':
+    case 'rich_text_input':
+      return { type, rich_text_value: e.initial_value ?? null };
+    case 'file_input':
+      return { type, files: [] };
+    case 'static_select':
+    case 'external_select':
+    case 'radio_buttons':
       return { type, selected_option: e.initial_option ?? null };
-    case 'multi_static_select': case 'multi_external_select': case 'checkboxes':
+    case 'multi_static_select':
+    case 'multi_external_select':
+    case 'checkboxes':
       return { type, selected_options: e.initial_options ?? [] };
-    case 'users_select': return { type, selected_user: e.initial_user ?? null };
-    case 'multi_users_select': return { type, selected_users: e.initial_users ?? [] };
-    case 'conversations_select': return { type, selected_conversation: e.initial_conversation ?? null };
-    case 'multi_conversations_select': return { type, selected_conversations: e.initial_conversations ?? [] };
-    case 'channels_select': return { type, selected_channel: e.initial_channel ?? null };
-    case 'multi_channels_select': return { type, selected_channels: e.initial_channels ?? [] };
-    case 'datepicker': return { type, selected_date: e.initial_date ?? null };
-    case 'timepicker': return { type, selected_time: e.initial_time ?? null };
-    case 'datetimepicker': return { type, selected_date_time: e.initial_date_time ?? null };
-    default: return { type };
+    case 'users_select':
+      return { type, selected_user: e.initial_user ?? null };
+    case 'multi_users_select':
+      return { type, selected_users: e.initial_users ?? [] };
+    case 'conversations_select':
+      return { type, selected_conversation: e.initial_conversation ?? null };
+    case 'multi_conversations_select':
+      return { type, selected_conversations: e.initial_conversations ?? [] };
+    case 'channels_select':
+      return { type, selected_channel: e.initial_channel ?? null };
+    case 'multi_channels_select':
+      return { type, selected_channels: e.initial_channels ?? [] };
+    case 'datepicker':
+      return { type, selected_date: e.initial_date ?? null };
+    case 'timepicker':
+      return { type, selected_time: e.initial_time ?? null };
+    case 'datetimepicker':
+      return { type, selected_date_time: e.initial_date_time ?? null };
+    default:
+      return { type };
   }
 }
 
@@ -113,7 +149,11 @@ export function carryOverState(blocks: unknown, changed: StateValues): StateValu
 
 function shortId(seed: string): string {
   // Slack fills in short ids like "8KR" / "maBWU" (doc §2.2, §2.4); derive them from content so they stay stable.
-  return createHash('sha1').update(seed).digest('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 5);
+  return createHash('sha1')
+    .update(seed)
+    .digest('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 5);
 }
 
 /** Copy of `blocks` with Slack's generated `block_id` / `action_id` filled in where the app left them out. */

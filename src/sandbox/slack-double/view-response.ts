@@ -10,14 +10,20 @@ import { SlackApiError, type SlackState } from './state.js';
  * view; update/push validated like views.update/views.push; clear → close all;
  * errors → keep open (keys must be input block_ids). Returns Slack's complaint, if any.
  */
-export function applyViewResponse(st: SlackState, userId: string, viewId: string, body: unknown): { error?: string; messages?: string[] } {
+export function applyViewResponse(
+  st: SlackState,
+  userId: string,
+  viewId: string,
+  body: unknown,
+): { error?: string; messages?: string[] } {
   const v = st.views.get(viewId);
   if (!v || !v.open) return { error: 'not_found' };
   if (body === undefined || body === null || body === '') {
     closeViewAndAbove(st, userId, viewId);
     return {};
   }
-  if (typeof body !== 'object') return { error: 'invalid_response', messages: ['view_submission answered with a non-JSON body'] };
+  if (typeof body !== 'object')
+    return { error: 'invalid_response', messages: ['view_submission answered with a non-JSON body'] };
   const b = body as Record<string, any>;
   const checkModal = (view: unknown) => {
     if (viewTooLarge(view)) return { error: 'view_too_large' };
@@ -29,7 +35,10 @@ export function applyViewResponse(st: SlackState, userId: string, viewId: string
       const inputIds = new Set(v.blocks.filter((x) => x?.type === 'input').map((x) => x.block_id));
       const bad = Object.keys(b.errors ?? {}).filter((k) => !inputIds.has(k));
       if (!b.errors || typeof b.errors !== 'object' || bad.length > 0) {
-        return { error: 'invalid_arguments', messages: bad.map((k) => `[ERROR] errors key "${k}" is not an input block_id [json-pointer:/errors/${k}]`) };
+        return {
+          error: 'invalid_arguments',
+          messages: bad.map((k) => `[ERROR] errors key "${k}" is not an input block_id [json-pointer:/errors/${k}]`),
+        };
       }
       return {};
     }
@@ -54,7 +63,10 @@ export function applyViewResponse(st: SlackState, userId: string, viewId: string
       st.clearViews(userId);
       return {};
     default:
-      return { error: 'invalid_arguments', messages: [`[ERROR] unknown response_action ${JSON.stringify(b.response_action)}`] };
+      return {
+        error: 'invalid_arguments',
+        messages: [`[ERROR] unknown response_action ${JSON.stringify(b.response_action)}`],
+      };
   }
 }
 

@@ -19,7 +19,8 @@ export function accessCommandHandler(deps: SlackDeps) {
     await ackFirst(ack);
     const [sub = 'help', ...args] = command.text.trim().split(/\s+/).filter(Boolean);
     const userId = command.user_id;
-    const reply = (text: string, blocks?: unknown[]) => respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) } as never);
+    const reply = (text: string, blocks?: unknown[]) =>
+      respond({ response_type: 'ephemeral', text, ...(blocks ? { blocks } : {}) } as never);
     try {
       switch (sub.toLowerCase()) {
         case 'request': {
@@ -29,7 +30,10 @@ export function accessCommandHandler(deps: SlackDeps) {
         }
         case 'break-glass': {
           // Without arguments the form opens; with them the access is granted (or refused) at once.
-          const problem = args.length === 0 ? await openBreakGlassModal(deps, client, userId, command.trigger_id) : await breakGlassCommand(deps, userId, args);
+          const problem =
+            args.length === 0
+              ? await openBreakGlassModal(deps, client, userId, command.trigger_id)
+              : await breakGlassCommand(deps, userId, args);
           if (problem) await reply(problem);
           return;
         }
@@ -46,7 +50,9 @@ export function accessCommandHandler(deps: SlackDeps) {
         case 'revoke': {
           const id = args[0]?.toLowerCase();
           if (!isRequestId(id)) {
-            await reply('Say which access to revoke: `/access revoke req_…` (the id is in `/access list` and in the approval message).');
+            await reply(
+              'Say which access to revoke: `/access revoke req_…` (the id is in `/access list` and in the approval message).',
+            );
             return;
           }
           const request = await deps.grants.revoke(id, userId);
@@ -60,22 +66,33 @@ export function accessCommandHandler(deps: SlackDeps) {
             return;
           }
           const record = await deps.audit.forViewer(id, userId);
-          await client.views.open({ trigger_id: command.trigger_id, view: buildAuditModal(record, deps.auditLink(id)) });
+          await client.views.open({
+            trigger_id: command.trigger_id,
+            view: buildAuditModal(record, deps.auditLink(id)),
+          });
           return;
         }
         case 'apikey': {
           const [verb, ...rest] = args;
           if (verb === 'create') {
             const key = await deps.apiKeys.create(userId, rest.join(' '));
-            await reply(`Created API key ${code(key.id)}. Copy it now, it is not shown again:\n\`\`\`${key.token}\`\`\`\nGateways send it as \`Authorization: Bearer …\` to \`POST /api/v1/authorize\`.`);
+            await reply(
+              `Created API key ${code(key.id)}. Copy it now, it is not shown again:\n\`\`\`${key.token}\`\`\`\nGateways send it as \`Authorization: Bearer …\` to \`POST /api/v1/authorize\`.`,
+            );
           } else if (verb === 'revoke' && rest[0]) {
             await deps.apiKeys.revoke(userId, rest[0]);
             await reply(`Revoked API key ${code(rest[0])}.`);
           } else if (verb === 'list') {
             const keys = await deps.apiKeys.list(userId);
-            await reply(keys.length ? keys.map((k) => `• ${code(k.id)} ${userText(k.name, 80)} (by <@${k.createdBy}>)`).join('\n') : 'No API keys yet: `/access apikey create <name>`.');
+            await reply(
+              keys.length
+                ? keys.map((k) => `• ${code(k.id)} ${userText(k.name, 80)} (by <@${k.createdBy}>)`).join('\n')
+                : 'No API keys yet: `/access apikey create <name>`.',
+            );
           } else {
-            await reply('Admins manage API keys for the authorization API: `/access apikey create <name>`, `/access apikey list`, `/access apikey revoke key_…`.');
+            await reply(
+              'Admins manage API keys for the authorization API: `/access apikey create <name>`, `/access apikey list`, `/access apikey revoke key_…`.',
+            );
           }
           return;
         }
@@ -86,20 +103,32 @@ export function accessCommandHandler(deps: SlackDeps) {
         }
         case 'unlink': {
           // Admins: `/access unlink @person` (Slack sends <@U…|name>) or a user id.
-          const target = /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(args[0] ?? '')?.[1] ?? (/^[UW][A-Z0-9]{2,}$/.test(args[0] ?? '') ? args[0]! : null);
+          const target =
+            /^<@([UW][A-Z0-9]+)(\|[^>]*)?>$/.exec(args[0] ?? '')?.[1] ??
+            (/^[UW][A-Z0-9]{2,}$/.test(args[0] ?? '') ? args[0]! : null);
           if (!target) {
-            await reply('Admins unlink a person’s company identity with `/access unlink @person`; they can then link another one.');
+            await reply(
+              'Admins unlink a person’s company identity with `/access unlink @person`; they can then link another one.',
+            );
             return;
           }
           const gone = await deps.identity.unlink(userId, target);
-          await reply(gone ? `Unlinked the company identity of <@${target}>. They can link again with \`/access link\`.` : `<@${target}> has no linked company identity.`);
+          await reply(
+            gone
+              ? `Unlinked the company identity of <@${target}>. They can link again with \`/access link\`.`
+              : `<@${target}> has no linked company identity.`,
+          );
           return;
         }
         case 'ssh-key': {
           const text = command.text.trim().slice('ssh-key'.length).trim();
           if (!text) {
             const key = await deps.profile.sshKey(userId);
-            await reply(key ? `Your SSH public key: ${code(key.slice(0, 80))}${key.length > 80 ? '…' : ''}` : 'You have no SSH public key yet. Set it with `/access ssh-key ssh-ed25519 AAAA… you@laptop` (the contents of your `~/.ssh/id_ed25519.pub`).');
+            await reply(
+              key
+                ? `Your SSH public key: ${code(key.slice(0, 80))}${key.length > 80 ? '…' : ''}`
+                : 'You have no SSH public key yet. Set it with `/access ssh-key ssh-ed25519 AAAA… you@laptop` (the contents of your `~/.ssh/id_ed25519.pub`).',
+            );
             return;
           }
           await deps.profile.setSshKey(userId, text);

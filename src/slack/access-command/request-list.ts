@@ -21,7 +21,10 @@ const STATUS_EMOJI: Record<string, string> = {
 export function myRequestBlock(r: RequestDetails): KnownBlock {
   // Once granted, the time that counts is the approved one (an approver may have shortened it).
   const granted = r.grant?.policy.durationMinutes;
-  const duration = granted !== undefined && granted !== r.durationMinutes ? `${formatDuration(granted)} (asked ${formatDuration(r.durationMinutes)})` : formatDuration(r.durationMinutes);
+  const duration =
+    granted !== undefined && granted !== r.durationMinutes
+      ? `${formatDuration(granted)} (asked ${formatDuration(r.durationMinutes)})`
+      : formatDuration(r.durationMinutes);
   const what = `${STATUS_EMOJI[r.status]} ${code(r.id)} ${r.resources.map((x) => code(x.name)).join(', ')} · ${duration} · *${r.status}*`;
   const detail =
     r.status === 'pending'
@@ -40,7 +43,13 @@ export function pendingReviewBlocks(r: RequestDetails): KnownBlock[] {
       type: 'actions',
       block_id: `${ReviewIds.actionsBlock}.${r.id}`,
       elements: [
-        { type: 'button', action_id: ReviewIds.approveButton, text: plain('Approve…', 75), style: 'primary', value: r.id },
+        {
+          type: 'button',
+          action_id: ReviewIds.approveButton,
+          text: plain('Approve…', 75),
+          style: 'primary',
+          value: r.id,
+        },
         { type: 'button', action_id: ReviewIds.denyButton, text: plain('Deny…', 75), style: 'danger', value: r.id },
       ],
     },
@@ -50,19 +59,33 @@ export function pendingReviewBlocks(r: RequestDetails): KnownBlock[] {
 /** `/access list`: the person's recent requests. Stays well inside a message's 50 blocks. */
 export function renderMyRequests(requests: RequestDetails[]): { text: string; blocks: KnownBlock[] } {
   if (requests.length === 0) {
-    return { text: 'You have no access requests yet.', blocks: [section('You have no access requests yet. Start one with `/access request`.')] };
+    return {
+      text: 'You have no access requests yet.',
+      blocks: [section('You have no access requests yet. Start one with `/access request`.')],
+    };
   }
   const shown = requests.slice(0, 40);
-  const blocks: KnownBlock[] = [section(`*Your access requests* (latest ${shown.length})`), ...shown.map(myRequestBlock)];
+  const blocks: KnownBlock[] = [
+    section(`*Your access requests* (latest ${shown.length})`),
+    ...shown.map(myRequestBlock),
+  ];
   return { text: `You have ${requests.length} access requests.`, blocks };
 }
 
 /** `/access pending`: what waits for this approver; 20 requests = 41 blocks < 50. */
 export function renderPending(requests: RequestDetails[]): { text: string; blocks: KnownBlock[] } {
-  if (requests.length === 0) return { text: 'Nothing is waiting for your review.', blocks: [section(':sparkles: Nothing is waiting for your review.')] };
+  if (requests.length === 0)
+    return {
+      text: 'Nothing is waiting for your review.',
+      blocks: [section(':sparkles: Nothing is waiting for your review.')],
+    };
   const shown = requests.slice(0, 20);
-  const blocks: KnownBlock[] = [section(`*Waiting for your review* (${requests.length})`), ...shown.flatMap(pendingReviewBlocks)];
-  if (requests.length > shown.length) blocks.push(context(`…and ${requests.length - shown.length} more, oldest first.`));
+  const blocks: KnownBlock[] = [
+    section(`*Waiting for your review* (${requests.length})`),
+    ...shown.flatMap(pendingReviewBlocks),
+  ];
+  if (requests.length > shown.length)
+    blocks.push(context(`…and ${requests.length - shown.length} more, oldest first.`));
   return { text: `${requests.length} requests wait for your review.`, blocks };
 }
 

@@ -3,7 +3,12 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { describeIssuePath } from '../../domain/access-file.js';
 import { formatDuration } from '../../domain/duration.js';
 import { DEFAULT_LIFECYCLE, type AutoApproveRule, type FlowLifecycle } from '../../domain/flow.js';
-import { autoApproveFromFile, autoApproveToFile, AutoApproveListSchema, OnCallFileSchema } from '../../domain/lifecycle-file.js';
+import {
+  autoApproveFromFile,
+  autoApproveToFile,
+  AutoApproveListSchema,
+  OnCallFileSchema,
+} from '../../domain/lifecycle-file.js';
 import { refsFromFile, refsToFile, type OnCallRef } from '../../domain/on-call.js';
 import type { UserGroup } from '../../services/ports.js';
 import { AdminIds, FIELD, FlowForm } from '../ids.js';
@@ -25,7 +30,8 @@ const BREAK_GLASS_CHOICES = [15, 30, 60, 120, 240, 480, 720, 1440];
 const durationOpt = (m: number) => option(formatDuration(m), String(m));
 const neverOpt = option('Never', NEVER);
 /** The standard choices plus the flow's own value, so an unusual value from the file still shows. */
-const choices = (list: number[], current: number | null | undefined) => [...new Set([...list, ...(current ? [current] : [])])].sort((a, b) => a - b).map(durationOpt);
+const choices = (list: number[], current: number | null | undefined) =>
+  [...new Set([...list, ...(current ? [current] : [])])].sort((a, b) => a - b).map(durationOpt);
 
 const EXAMPLE =
   '- name: business-hours\n  resources: { tags: [staging] }\n  max_duration: 1h\n  weekdays: mon-fri\n  hours: "09:00-17:00"\n  time_zone: Europe/Berlin\n- name: on-call\n  max_duration: 2h\n  on_call: { pagerduty: { schedules: [P123ABC] } }';
@@ -50,15 +56,36 @@ export function readOnCall(text: string): { refs: OnCallRef[] } | { error: strin
   const result = OnCallFileSchema.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    return { error: `on_call${describeIssuePath(issue.path).replace(/^(?=[^[])/, '.').replace(/^on_call\.$/, 'on_call')}: ${issue.message}` };
+    return {
+      error: `on_call${describeIssuePath(issue.path)
+        .replace(/^(?=[^[])/, '.')
+        .replace(/^on_call\.$/, 'on_call')}: ${issue.message}`,
+    };
   }
   return { refs: refsFromFile(result.data) };
 }
 
-const input = (block: string, label: string, element: Record<string, unknown>, hint?: string, optional = true): KnownBlock =>
-  ({ type: 'input', block_id: block, label: plain(label, 2000), optional, ...(hint ? { hint: plain(hint, 2000) } : {}), element: { action_id: FIELD, ...element } }) as KnownBlock;
+const input = (
+  block: string,
+  label: string,
+  element: Record<string, unknown>,
+  hint?: string,
+  optional = true,
+): KnownBlock =>
+  ({
+    type: 'input',
+    block_id: block,
+    label: plain(label, 2000),
+    optional,
+    ...(hint ? { hint: plain(hint, 2000) } : {}),
+    element: { action_id: FIELD, ...element },
+  }) as KnownBlock;
 
-const groupPicker = (chosen: string[], groupOption: (g: UserGroup) => PlainTextOption, label: (id: string) => UserGroup) => ({
+const groupPicker = (
+  chosen: string[],
+  groupOption: (g: UserGroup) => PlainTextOption,
+  label: (id: string) => UserGroup,
+) => ({
   type: 'multi_external_select',
   action_id: AdminIds.pickGroups,
   min_query_length: 0,
@@ -66,9 +93,14 @@ const groupPicker = (chosen: string[], groupOption: (g: UserGroup) => PlainTextO
 });
 
 /** The YAML an admin edits for the flow's auto-approval rules (empty when there are none). */
-export const autoApproveText = (rules: readonly AutoApproveRule[]) => (rules.length ? stringify(autoApproveToFile(rules), { lineWidth: 0 }) : '');
+export const autoApproveText = (rules: readonly AutoApproveRule[]) =>
+  rules.length ? stringify(autoApproveToFile(rules), { lineWidth: 0 }) : '';
 
-export function lifecycleBlocks(lifecycle: FlowLifecycle | undefined, groupOption: (g: UserGroup) => PlainTextOption, label: (id: string) => UserGroup): KnownBlock[] {
+export function lifecycleBlocks(
+  lifecycle: FlowLifecycle | undefined,
+  groupOption: (g: UserGroup) => PlainTextOption,
+  label: (id: string) => UserGroup,
+): KnownBlock[] {
   const l = lifecycle ?? DEFAULT_LIFECYCLE;
   const b = l.breakGlass;
   const minutesSelect = (list: number[], current: number | null) => {
@@ -80,29 +112,81 @@ export function lifecycleBlocks(lifecycle: FlowLifecycle | undefined, groupOptio
   return [
     header('While a request waits'),
     input(FlowForm.remindAfter, 'Remind approvers after', minutesSelect(REMIND_CHOICES, l.remindAfterMinutes)),
-    input(FlowForm.escalateAfter, 'Escalate after', minutesSelect(REMIND_CHOICES, l.escalateAfterMinutes), 'Tell the people below when a request still waits this long.'),
-    input(FlowForm.escalationUsers, 'Escalate to users', { type: 'multi_users_select', ...(l.escalationUsers.length ? { initial_users: l.escalationUsers } : {}) }),
+    input(
+      FlowForm.escalateAfter,
+      'Escalate after',
+      minutesSelect(REMIND_CHOICES, l.escalateAfterMinutes),
+      'Tell the people below when a request still waits this long.',
+    ),
+    input(FlowForm.escalationUsers, 'Escalate to users', {
+      type: 'multi_users_select',
+      ...(l.escalationUsers.length ? { initial_users: l.escalationUsers } : {}),
+    }),
     input(FlowForm.escalationGroups, 'Escalate to groups', groupPicker(l.escalationGroups, groupOption, label)),
-    input(FlowForm.pendingTtl, 'A request expires unanswered after', { type: 'static_select', options: choices(TTL_CHOICES, l.pendingTtlMinutes), initial_option: durationOpt(l.pendingTtlMinutes) }, undefined, false),
+    input(
+      FlowForm.pendingTtl,
+      'A request expires unanswered after',
+      {
+        type: 'static_select',
+        options: choices(TTL_CHOICES, l.pendingTtlMinutes),
+        initial_option: durationOpt(l.pendingTtlMinutes),
+      },
+      undefined,
+      false,
+    ),
     header('Auto-approval'),
     input(
       FlowForm.autoApprove,
       'Auto-approval rules (YAML)',
-      { type: 'plain_text_input', multiline: true, max_length: 3000, ...(auto ? { initial_value: auto } : {}), placeholder: plain('- name: business-hours …', 150) },
+      {
+        type: 'plain_text_input',
+        multiline: true,
+        max_length: 3000,
+        ...(auto ? { initial_value: auto } : {}),
+        placeholder: plain('- name: business-hours …', 150),
+      },
       `Requests a rule covers are granted without a human (read-only; Kubernetes and SSH only with default namespaces or login users) and the approvers are told. Leave empty for none. Example:\n${EXAMPLE}`,
     ),
     header('On call'),
     input(
       FlowForm.onCallApprovers,
       'On-call approvers (YAML)',
-      { type: 'plain_text_input', multiline: true, max_length: 1000, ...(onCall ? { initial_value: onCall } : {}), placeholder: plain('pagerduty: { escalation_policies: [PXYZ123] }', 150) },
+      {
+        type: 'plain_text_input',
+        multiline: true,
+        max_length: 1000,
+        ...(onCall ? { initial_value: onCall } : {}),
+        placeholder: plain('pagerduty: { escalation_policies: [PXYZ123] }', 150),
+      },
       `Whoever is on call there when a request arrives is asked too (by the e-mail of their Slack account); escalation asks the next level. Leave empty for none. Example:\n${ON_CALL_EXAMPLE}`,
     ),
     header('Break-glass'),
-    input(FlowForm.breakGlassUsers, 'Who may break the glass: users', { type: 'multi_users_select', ...(b?.users.length ? { initial_users: b.users } : {}) }, 'They get access at once with /access break-glass; the approvers are alerted and must review it afterwards.'),
-    input(FlowForm.breakGlassGroups, 'Who may break the glass: groups', groupPicker(b?.groups ?? [], groupOption, label)),
-    input(FlowForm.breakGlassMax, 'Break-glass maximum duration', { type: 'static_select', options: choices(BREAK_GLASS_CHOICES, b?.maxDurationMinutes), initial_option: durationOpt(b?.maxDurationMinutes ?? 60) }),
-    input(FlowForm.breakGlassChannel, 'Announce break-glass in a channel', { type: 'conversations_select', filter: { include: ['public', 'private'], exclude_bot_users: true }, ...(b?.channel ? { initial_conversation: b.channel } : {}) }, BREAK_GLASS_CHANNEL_HINT),
+    input(
+      FlowForm.breakGlassUsers,
+      'Who may break the glass: users',
+      { type: 'multi_users_select', ...(b?.users.length ? { initial_users: b.users } : {}) },
+      'They get access at once with /access break-glass; the approvers are alerted and must review it afterwards.',
+    ),
+    input(
+      FlowForm.breakGlassGroups,
+      'Who may break the glass: groups',
+      groupPicker(b?.groups ?? [], groupOption, label),
+    ),
+    input(FlowForm.breakGlassMax, 'Break-glass maximum duration', {
+      type: 'static_select',
+      options: choices(BREAK_GLASS_CHOICES, b?.maxDurationMinutes),
+      initial_option: durationOpt(b?.maxDurationMinutes ?? 60),
+    }),
+    input(
+      FlowForm.breakGlassChannel,
+      'Announce break-glass in a channel',
+      {
+        type: 'conversations_select',
+        filter: { include: ['public', 'private'], exclude_bot_users: true },
+        ...(b?.channel ? { initial_conversation: b.channel } : {}),
+      },
+      BREAK_GLASS_CHANNEL_HINT,
+    ),
   ];
 }
 
@@ -139,7 +223,11 @@ export function readAutoApprove(text: string): { rules: AutoApproveRule[] } | { 
 }
 
 /** The lifecycle inputs as a FlowLifecycle (the admin service validates it), plus a YAML problem if any. */
-export function readLifecycleForm(v: StateValues): { lifecycle: FlowLifecycle; autoApproveError: string | null; onCallError: string | null } {
+export function readLifecycleForm(v: StateValues): {
+  lifecycle: FlowLifecycle;
+  autoApproveError: string | null;
+  onCallError: string | null;
+} {
   const auto = readAutoApprove(textValue(v, FlowForm.autoApprove, FIELD));
   const onCall = readOnCall(textValue(v, FlowForm.onCallApprovers, FIELD));
   const bgUsers = users(v, FlowForm.breakGlassUsers);
@@ -157,7 +245,12 @@ export function readLifecycleForm(v: StateValues): { lifecycle: FlowLifecycle; a
       // No one designated means no break-glass: the duration and channel inputs alone mean nothing.
       breakGlass:
         bgUsers.length + bgGroups.length > 0
-          ? { users: bgUsers, groups: bgGroups, maxDurationMinutes: minutes(v, FlowForm.breakGlassMax) ?? 60, channel: conversation(v, FlowForm.breakGlassChannel) }
+          ? {
+              users: bgUsers,
+              groups: bgGroups,
+              maxDurationMinutes: minutes(v, FlowForm.breakGlassMax) ?? 60,
+              channel: conversation(v, FlowForm.breakGlassChannel),
+            }
           : null,
     },
     autoApproveError: 'error' in auto ? auto.error : null,

@@ -1,4 +1,13 @@
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, OverflowAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  OverflowAction,
+  SlackActionMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
@@ -18,8 +27,18 @@ type Click = SlackActionMiddlewareArgs<BlockAction<ButtonAction | OverflowAction
 type Submit = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 const MenuValue = z.string().regex(/^(edit|enable|disable|delete):(flw|res)_[0-9a-z]{6,20}$/);
-const FlowRef = z.object({ flowId: z.string().regex(/^flw_[0-9a-z]{6,20}$/).nullable() });
-const ResourceRef = z.object({ resourceId: z.string().regex(/^res_[0-9a-z]{6,20}$/).nullable() });
+const FlowRef = z.object({
+  flowId: z
+    .string()
+    .regex(/^flw_[0-9a-z]{6,20}$/)
+    .nullable(),
+});
+const ResourceRef = z.object({
+  resourceId: z
+    .string()
+    .regex(/^res_[0-9a-z]{6,20}$/)
+    .nullable(),
+});
 const DeleteRef = z.object({ kind: z.enum(['flow', 'resource']), id: z.string().regex(/^(flw|res)_[0-9a-z]{6,20}$/) });
 const parseMeta = <T>(schema: z.ZodType<T>, text: string | undefined): T | null => {
   try {
@@ -52,7 +71,13 @@ async function withHiddenGroups(deps: SlackDeps, flowId: string | null, view: Su
     [FlowForm.escalationGroups]: before?.lifecycle.escalationGroups ?? [],
     [FlowForm.breakGlassGroups]: before?.lifecycle.breakGlass?.groups ?? [],
   };
-  for (const block of hidden) values[block] = { [AdminIds.pickGroups]: { type: 'multi_external_select', selected_options: kept[block].map((id) => ({ value: id })) } };
+  for (const block of hidden)
+    values[block] = {
+      [AdminIds.pickGroups]: {
+        type: 'multi_external_select',
+        selected_options: kept[block].map((id) => ({ value: id })),
+      },
+    };
   return values;
 }
 
@@ -64,7 +89,10 @@ function clickHandler(deps: SlackDeps) {
     try {
       if (action.action_id === AdminIds.addFlow || action.action_id === AdminIds.addResource) {
         await deps.admin.requireAdmin(userId);
-        const view = action.action_id === AdminIds.addFlow ? buildFlowModal(undefined, await pickableGroups(deps)) : buildResourceModal(undefined, deps.admin.provisionerTypes());
+        const view =
+          action.action_id === AdminIds.addFlow
+            ? buildFlowModal(undefined, await pickableGroups(deps))
+            : buildResourceModal(undefined, deps.admin.provisionerTypes());
         await client.views.open({ trigger_id: body.trigger_id, view });
         return;
       }
@@ -82,17 +110,31 @@ function clickHandler(deps: SlackDeps) {
         const flow = await deps.admin.flow(id);
         if (!flow) throw new AppError('stale_reference', `flow ${id} is gone`);
         if (flow.managedBy === 'file') throw new AppError('managed_by_file', 'This flow is managed by ACCESS_CONFIG');
-        const view = verb === 'edit' ? buildFlowModal(flow, await pickableGroups(deps)) : buildDeleteModal('flow', id, flow.name);
+        const view =
+          verb === 'edit' ? buildFlowModal(flow, await pickableGroups(deps)) : buildDeleteModal('flow', id, flow.name);
         await client.views.open({ trigger_id: body.trigger_id, view });
         return;
       }
       await deps.admin.requireAdmin(userId);
       const resource = (await deps.admin.resources()).find((r) => r.id === id);
       if (!resource) throw new AppError('stale_reference', `resource ${id} is gone`);
-      if (resource.managedBy === 'file') throw new AppError('managed_by_file', 'This resource is managed by ACCESS_CONFIG');
-      await client.views.open({ trigger_id: body.trigger_id, view: verb === 'edit' ? buildResourceModal(resource, deps.admin.provisionerTypes()) : buildDeleteModal('resource', id, resource.name) });
+      if (resource.managedBy === 'file')
+        throw new AppError('managed_by_file', 'This resource is managed by ACCESS_CONFIG');
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view:
+          verb === 'edit'
+            ? buildResourceModal(resource, deps.admin.provisionerTypes())
+            : buildDeleteModal('resource', id, resource.name),
+      });
     } catch (error) {
-      await tellClicker(body, client, respond, 'Access requests', describeFailure(deps.logger, error, { action: action.action_id, slack_user: userId }));
+      await tellClicker(
+        body,
+        client,
+        respond,
+        'Access requests',
+        describeFailure(deps.logger, error, { action: action.action_id, slack_user: userId }),
+      );
     }
   };
 }
@@ -106,14 +148,25 @@ function flowSubmission(deps: SlackDeps) {
       const values = await withHiddenGroups(deps, ref.flowId, view);
       const { autoApproveError, onCallError } = readLifecycleForm(values);
       if (autoApproveError || onCallError) {
-        return void (await ack(fieldErrorsAnswer(view, { ...(autoApproveError ? { [FlowForm.autoApprove]: autoApproveError } : {}), ...(onCallError ? { [FlowForm.onCallApprovers]: onCallError } : {}) })));
+        return void (await ack(
+          fieldErrorsAnswer(view, {
+            ...(autoApproveError ? { [FlowForm.autoApprove]: autoApproveError } : {}),
+            ...(onCallError ? { [FlowForm.onCallApprovers]: onCallError } : {}),
+          }),
+        ));
       }
       const result = await deps.admin.saveFlow(body.user.id, ref.flowId, readFlowForm(values));
       if (!result.ok) return void (await ack(fieldErrorsAnswer(view, flowErrorsByBlock(result.errors))));
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
-      await ack({ response_action: 'update', view: messageModal('Not saved', describeFailure(deps.logger, error, { action: 'admin.flow.save', slack_user: body.user.id })) });
+      await ack({
+        response_action: 'update',
+        view: messageModal(
+          'Not saved',
+          describeFailure(deps.logger, error, { action: 'admin.flow.save', slack_user: body.user.id }),
+        ),
+      });
     }
   };
 }
@@ -123,12 +176,22 @@ function resourceSubmission(deps: SlackDeps) {
     const ref = parseMeta(ResourceRef, view.private_metadata);
     try {
       if (!ref) throw new AppError('stale_reference', 'resource modal without a resource reference');
-      const result = await deps.admin.saveResource(body.user.id, ref.resourceId, readResourceForm(view.state.values as StateValues));
+      const result = await deps.admin.saveResource(
+        body.user.id,
+        ref.resourceId,
+        readResourceForm(view.state.values as StateValues),
+      );
       if (!result.ok) return void (await ack(fieldErrorsAnswer(view, resourceErrorsByBlock(result.errors))));
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
-      await ack({ response_action: 'update', view: messageModal('Not saved', describeFailure(deps.logger, error, { action: 'admin.resource.save', slack_user: body.user.id })) });
+      await ack({
+        response_action: 'update',
+        view: messageModal(
+          'Not saved',
+          describeFailure(deps.logger, error, { action: 'admin.resource.save', slack_user: body.user.id }),
+        ),
+      });
     }
   };
 }
@@ -143,24 +206,58 @@ function deleteSubmission(deps: SlackDeps) {
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
-      await ack({ response_action: 'update', view: messageModal('Not deleted', describeFailure(deps.logger, error, { action: 'admin.delete', slack_user: body.user.id })) });
+      await ack({
+        response_action: 'update',
+        view: messageModal(
+          'Not deleted',
+          describeFailure(deps.logger, error, { action: 'admin.delete', slack_user: body.user.id }),
+        ),
+      });
     }
   };
 }
 
 /** Type-ahead for the admin forms; non-admins get nothing. */
 function registerPickers(app: App, deps: SlackDeps) {
-  const guarded = (load: (query: string) => Promise<ReturnType<typeof option>[]>) => async ({ ack, body }: { ack: (r: { options: ReturnType<typeof option>[] }) => Promise<void>; body: { user: { id: string }; value?: string } }) => {
-    try {
-      if (!(await deps.admin.isAdmin(body.user.id))) return void (await ack({ options: [] }));
-      await ack({ options: (await load(String(body.value ?? '').trim().toLowerCase())).slice(0, 100) });
-    } catch (error) {
-      describeFailure(deps.logger, error, { action: 'admin.pick', slack_user: body.user.id });
-      await ack({ options: [] });
-    }
-  };
-  app.options(AdminIds.pickResources, guarded(async (q) => (await deps.admin.resources()).filter((r) => r.name.includes(q)).map((r) => option(r.name, r.name, r.type))));
-  app.options(AdminIds.pickGroups, guarded(async (q) => (await deps.admin.groups()).filter((g) => !g.disabled && `${g.handle} ${g.name}`.toLowerCase().includes(q)).map(groupOption)));
+  const guarded =
+    (load: (query: string) => Promise<ReturnType<typeof option>[]>) =>
+    async ({
+      ack,
+      body,
+    }: {
+      ack: (r: { options: ReturnType<typeof option>[] }) => Promise<void>;
+      body: { user: { id: string }; value?: string };
+    }) => {
+      try {
+        if (!(await deps.admin.isAdmin(body.user.id))) return void (await ack({ options: [] }));
+        await ack({
+          options: (
+            await load(
+              String(body.value ?? '')
+                .trim()
+                .toLowerCase(),
+            )
+          ).slice(0, 100),
+        });
+      } catch (error) {
+        describeFailure(deps.logger, error, { action: 'admin.pick', slack_user: body.user.id });
+        await ack({ options: [] });
+      }
+    };
+  app.options(
+    AdminIds.pickResources,
+    guarded(async (q) =>
+      (await deps.admin.resources()).filter((r) => r.name.includes(q)).map((r) => option(r.name, r.name, r.type)),
+    ),
+  );
+  app.options(
+    AdminIds.pickGroups,
+    guarded(async (q) =>
+      (await deps.admin.groups())
+        .filter((g) => !g.disabled && `${g.handle} ${g.name}`.toLowerCase().includes(q))
+        .map(groupOption),
+    ),
+  );
   app.options(
     AdminIds.pickTags,
     guarded(async (q) => {
@@ -173,7 +270,8 @@ function registerPickers(app: App, deps: SlackDeps) {
 
 export function register(app: App, deps: SlackDeps) {
   const onClick = clickHandler(deps);
-  for (const id of [AdminIds.addFlow, AdminIds.addResource]) app.action<BlockAction<ButtonAction | OverflowAction>>(id, onClick);
+  for (const id of [AdminIds.addFlow, AdminIds.addResource])
+    app.action<BlockAction<ButtonAction | OverflowAction>>(id, onClick);
   // Each row's menu has its own action id (`admin.flow.menu.<id>`), so a click names its row twice.
   app.action<BlockAction<OverflowAction>>({ action_id: /^admin\.(flow|resource)\.menu\./ }, onClick);
   app.view(AdminIds.flowCallback, flowSubmission(deps));

@@ -14,7 +14,8 @@ const conversation = (v: StateValues, block: string): string | null => {
   const raw = (v?.[block]?.[FIELD] as { selected_conversation?: unknown } | undefined)?.selected_conversation;
   return typeof raw === 'string' && /^[CG][A-Z0-9]{2,}$/.test(raw) ? raw : null;
 };
-const int = (text: string, fallback: number) => (/^\d{1,6}$/.test(text.trim()) ? Number(text.trim()) : text.trim() === '' ? fallback : NaN);
+const int = (text: string, fallback: number) =>
+  /^\d{1,6}$/.test(text.trim()) ? Number(text.trim()) : text.trim() === '' ? fallback : NaN;
 
 /** The flow modal's state as a flow; the admin service validates it. */
 export function readFlowForm(v: StateValues): FlowInput {
@@ -22,7 +23,14 @@ export function readFlowForm(v: StateValues): FlowInput {
   const pattern = textValue(v, FlowForm.pattern, FIELD).trim();
   const hint = textValue(v, FlowForm.hint, FIELD).trim();
   // "INC, ops" -> [INC, OPS]: Jira project keys are capitals; catalog-input checks the rest.
-  const jiraProjects = [...new Set(textValue(v, FlowForm.jiraProjects, FIELD).toUpperCase().split(/[\s,]+/).filter(Boolean))];
+  const jiraProjects = [
+    ...new Set(
+      textValue(v, FlowForm.jiraProjects, FIELD)
+        .toUpperCase()
+        .split(/[\s,]+/)
+        .filter(Boolean),
+    ),
+  ];
   return {
     name: textValue(v, FlowForm.name, FIELD).trim(),
     description: textValue(v, FlowForm.description, FIELD).trim(),
@@ -34,7 +42,10 @@ export function readFlowForm(v: StateValues): FlowInput {
     approverUsers: users(v, FlowForm.approverUsers),
     approverGroups: selectedValues(v, FlowForm.approverGroups, AdminIds.pickGroups),
     maxDurationMinutes: int(selectedValue(v, FlowForm.maxDuration, FIELD) ?? '', NaN),
-    durationChoices: selectedValues(v, FlowForm.choices, FIELD).map((d) => int(d, NaN)).filter((d) => Number.isInteger(d)).sort((a, b) => a - b),
+    durationChoices: selectedValues(v, FlowForm.choices, FIELD)
+      .map((d) => int(d, NaN))
+      .filter((d) => Number.isInteger(d))
+      .sort((a, b) => a - b),
     approvalsRequired: int(textValue(v, FlowForm.approvals, FIELD), 1),
     allowSelfApproval: options.has('self_approval'),
     justification: {
@@ -93,8 +104,10 @@ const RESOURCE_BLOCKS: Record<ResourceField, string> = {
   provisioner: ResourceForm.settings,
 };
 
-export const flowErrorsByBlock = (e: FieldErrors<FlowField>) => Object.fromEntries(Object.entries(e).map(([k, text]) => [FLOW_BLOCKS[k as FlowField], text]));
-export const resourceErrorsByBlock = (e: FieldErrors<ResourceField>) => Object.fromEntries(Object.entries(e).map(([k, text]) => [RESOURCE_BLOCKS[k as ResourceField], text]));
+export const flowErrorsByBlock = (e: FieldErrors<FlowField>) =>
+  Object.fromEntries(Object.entries(e).map(([k, text]) => [FLOW_BLOCKS[k as FlowField], text]));
+export const resourceErrorsByBlock = (e: FieldErrors<ResourceField>) =>
+  Object.fromEntries(Object.entries(e).map(([k, text]) => [RESOURCE_BLOCKS[k as ResourceField], text]));
 
 export function readResourceForm(v: StateValues): ResourceInput {
   const type = selectedValue(v, ResourceForm.type, FIELD);
@@ -109,7 +122,10 @@ export function readResourceForm(v: StateValues): ResourceInput {
       namespaces: splitList(textValue(v, ResourceForm.namespaces, FIELD)),
       roles: splitList(textValue(v, ResourceForm.roles, FIELD)),
     },
-    provisioner: readProvisioner(selectedValue(v, ResourceForm.provisioner, FIELD), textValue(v, ResourceForm.settings, FIELD)),
+    provisioner: readProvisioner(
+      selectedValue(v, ResourceForm.provisioner, FIELD),
+      textValue(v, ResourceForm.settings, FIELD),
+    ),
   };
 }
 
@@ -118,7 +134,8 @@ function readProvisioner(type: string | null, text: string): ProvisionerConfig |
   if (!type || type === 'none') return null;
   try {
     const parsed: unknown = text.trim() ? parseYaml(text) : {};
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { type, settings: { _yaml_error: 'write one "key: value" per line' } };
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      return { type, settings: { _yaml_error: 'write one "key: value" per line' } };
     return { type, settings: parsed as Record<string, unknown> };
   } catch (e) {
     return { type, settings: { _yaml_error: (e as Error).message.split('\n')[0] } };

@@ -3,31 +3,61 @@ import { RESOURCE_TYPES, type Resource } from '../../domain/resource.js';
 import { AdminIds, FIELD, ResourceForm } from '../ids.js';
 import { option, plain, section } from '../views.js';
 
-const TYPE_LABELS: Record<string, string> = { ssh: 'SSH host', database: 'Database', kubernetes: 'Kubernetes cluster', http: 'HTTP app', generic: 'Other' };
+const TYPE_LABELS: Record<string, string> = {
+  ssh: 'SSH host',
+  database: 'Database',
+  kubernetes: 'Kubernetes cluster',
+  http: 'HTTP app',
+  generic: 'Other',
+};
 
-const text = (block: string, label: string, initial: string, opts: { optional?: boolean; hint?: string; multiline?: boolean; max?: number } = {}): KnownBlock =>
+const text = (
+  block: string,
+  label: string,
+  initial: string,
+  opts: { optional?: boolean; hint?: string; multiline?: boolean; max?: number } = {},
+): KnownBlock =>
   ({
     type: 'input',
     block_id: block,
     optional: opts.optional ?? true,
     label: plain(label, 2000),
     ...(opts.hint ? { hint: plain(opts.hint, 2000) } : {}),
-    element: { type: 'plain_text_input', action_id: FIELD, max_length: opts.max ?? 500, multiline: opts.multiline ?? false, ...(initial ? { initial_value: initial } : {}) },
+    element: {
+      type: 'plain_text_input',
+      action_id: FIELD,
+      max_length: opts.max ?? 500,
+      multiline: opts.multiline ?? false,
+      ...(initial ? { initial_value: initial } : {}),
+    },
   }) as KnownBlock;
 
 /** Add or edit a resource, with the tuning choices the approver's modal offers by default. */
 export function buildResourceModal(r: Resource | undefined, provisionerTypes: string[] = []): ModalView {
   const provOptions = [option('None (record only)', 'none'), ...provisionerTypes.map((t) => option(t, t))];
   const currentProv = provOptions.find((o) => o.value === (r?.provisioner?.type ?? 'none')) ?? provOptions[0]!;
-  const settingsText = r?.provisioner ? Object.entries(r.provisioner.settings).map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`).join('\n') : '';
+  const settingsText = r?.provisioner
+    ? Object.entries(r.provisioner.settings)
+        .map(([k, v]) => `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`)
+        .join('\n')
+    : '';
   const typeOptions = RESOURCE_TYPES.map((t) => option(TYPE_LABELS[t] ?? t, t));
   const blocks: KnownBlock[] = [
-    text(ResourceForm.name, 'Name', r?.name ?? '', { optional: false, max: 64, hint: r ? 'A resource keeps its name.' : 'Lower-case letters, digits, - _ . — used in `/access request <name>`.' }),
+    text(ResourceForm.name, 'Name', r?.name ?? '', {
+      optional: false,
+      max: 64,
+      hint: r ? 'A resource keeps its name.' : 'Lower-case letters, digits, - _ . — used in `/access request <name>`.',
+    }),
     {
       type: 'input',
       block_id: ResourceForm.type,
       label: plain('Type'),
-      element: { type: 'static_select', action_id: FIELD, options: typeOptions, ...(r ? { initial_option: typeOptions.find((o) => o.value === r.type)! } : {}) },
+      element: {
+        type: 'static_select',
+        action_id: FIELD,
+        options: typeOptions,
+        ...(r ? { initial_option: typeOptions.find((o) => o.value === r.type)! } : {}),
+      },
     },
     {
       type: 'input',
@@ -35,7 +65,12 @@ export function buildResourceModal(r: Resource | undefined, provisionerTypes: st
       optional: true,
       label: plain('Tags'),
       hint: plain('Flows can pick resources by tag. Type a new tag to add it.'),
-      element: { type: 'multi_external_select', action_id: AdminIds.pickTags, min_query_length: 0, ...(r?.tags.length ? { initial_options: r.tags.map((t) => option(t, t)) } : {}) },
+      element: {
+        type: 'multi_external_select',
+        action_id: AdminIds.pickTags,
+        min_query_length: 0,
+        ...(r?.tags.length ? { initial_options: r.tags.map((t) => option(t, t)) } : {}),
+      },
     },
     text(ResourceForm.description, 'Description', r?.description ?? '', { multiline: true }),
     section('*Tuning defaults* offered to approvers (comma-separated):'),

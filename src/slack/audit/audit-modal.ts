@@ -25,22 +25,32 @@ function packed(lines: string[]): KnownBlock[] {
 export function buildAuditModal(record: RequestRecord, pageUrl: string): ModalView {
   const r = record.request;
   const trail = record.lines.map(
-    (l) => `${l.intact ? '•' : ':warning:'} ${slackDate(l.at, '{date_short} {time_secs}')} ${actorText(l.actor)} ${userText(truncate(l.summary, 400), 600)}`,
+    (l) =>
+      `${l.intact ? '•' : ':warning:'} ${slackDate(l.at, '{date_short} {time_secs}')} ${actorText(l.actor)} ${userText(truncate(l.summary, 400), 600)}`,
   );
   const sessions = record.sessions.length
-    ? record.sessions.map((s) => `• ${code(s.id)} ${userText(s.resourceName, 64)} from ${userText(s.clientAddress ?? 'unknown', 60)}, ${s.eventCount} commands/queries${s.hasRecording ? ', recorded' : ''}${s.finding ? ` — :rotating_light: ${userText(s.finding, 60)}` : ''}`)
+    ? record.sessions.map(
+        (s) =>
+          `• ${code(s.id)} ${userText(s.resourceName, 64)} from ${userText(s.clientAddress ?? 'unknown', 60)}, ${s.eventCount} commands/queries${s.hasRecording ? ', recorded' : ''}${s.finding ? ` — :rotating_light: ${userText(s.finding, 60)}` : ''}`,
+      )
     : ['No sessions reported for this access.'];
   const blocks: KnownBlock[] = [
-    section(`*${code(r.id)}* · ${mention(r.requesterId)} · ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · *${r.status}*`),
+    section(
+      `*${code(r.id)}* · ${mention(r.requesterId)} · ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · *${r.status}*`,
+    ),
     ...packed(trail),
     section(`*Sessions (${record.sessions.length})*`),
     ...packed(sessions).slice(0, 10),
     {
       type: 'actions',
       block_id: 'audit.actions',
-      elements: [{ type: 'button', action_id: 'audit.open_page', text: plain('Open the full record', 75), url: pageUrl }],
+      elements: [
+        { type: 'button', action_id: 'audit.open_page', text: plain('Open the full record', 75), url: pageUrl },
+      ],
     },
-    context(`The link works for 15 minutes. ${record.lines.every((l) => l.intact) ? 'Every event matches its hash.' : ':warning: Some events do not match their hash: run `npm run audit -- verify`.'}`),
+    context(
+      `The link works for 15 minutes. ${record.lines.every((l) => l.intact) ? 'Every event matches its hash.' : ':warning: Some events do not match their hash: run `npm run audit -- verify`.'}`,
+    ),
   ];
   return { type: 'modal', title: plain(`Audit ${r.id}`.slice(0, 24), 24), close: plain('Close', 24), blocks };
 }

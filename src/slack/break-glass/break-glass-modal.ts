@@ -23,7 +23,9 @@ export function buildBreakGlassModal(options: readonly BreakGlassOption[]): Moda
     submit: plain('Get access now', 24),
     close: plain('Cancel', 24),
     blocks: [
-      section(':rotating_light: *Emergency access without approval.* It is granted at once, the approvers are alerted, and an approver must review it afterwards. Use it only when it cannot wait.'),
+      section(
+        ':rotating_light: *Emergency access without approval.* It is granted at once, the approvers are alerted, and an approver must review it afterwards. Use it only when it cannot wait.',
+      ),
       {
         type: 'input',
         block_id: BreakGlassIds.resourceBlock,
@@ -31,14 +33,27 @@ export function buildBreakGlassModal(options: readonly BreakGlassOption[]): Moda
         element: {
           type: 'static_select',
           action_id: FIELD,
-          options: options.slice(0, MAX_OPTIONS).map((o) => option(o.resource.name, o.resource.name, `${o.resource.type} · up to ${formatDuration(o.maxDurationMinutes)}`)),
+          options: options
+            .slice(0, MAX_OPTIONS)
+            .map((o) =>
+              option(
+                o.resource.name,
+                o.resource.name,
+                `${o.resource.type} · up to ${formatDuration(o.maxDurationMinutes)}`,
+              ),
+            ),
         },
       },
       {
         type: 'input',
         block_id: BreakGlassIds.durationBlock,
         label: plain('For how long', 2000),
-        element: { type: 'static_select', action_id: FIELD, options: durations.map(durationOption), initial_option: durationOption(initial) },
+        element: {
+          type: 'static_select',
+          action_id: FIELD,
+          options: durations.map(durationOption),
+          initial_option: durationOption(initial),
+        },
       },
       {
         type: 'input',
@@ -47,7 +62,9 @@ export function buildBreakGlassModal(options: readonly BreakGlassOption[]): Moda
         hint: plain('What is broken, and why it cannot wait for an approval. The approvers read this.', 2000),
         element: { type: 'plain_text_input', action_id: FIELD, multiline: true, max_length: 2000 },
       },
-      context('Databases: read-write · HTTP: full · Kubernetes: edit in the default namespaces · SSH: the default login users.'),
+      context(
+        'Databases: read-write · HTTP: full · Kubernetes: edit in the default namespaces · SSH: the default login users.',
+      ),
     ],
   };
 }

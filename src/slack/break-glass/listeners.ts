@@ -1,4 +1,12 @@
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
 import { AppError } from '../../domain/errors.js';
 import type { WebClient } from '@slack/web-api';
 import type { RequestDetails } from '../../domain/request.js';
@@ -18,17 +26,25 @@ import { buildBreakGlassModal } from './break-glass-modal.js';
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 type SubmitArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
-export const BREAK_GLASS_USAGE = 'Break glass with `/access break-glass <resource> <duration> <reason…>`, for example `/access break-glass prod-db 30m INC-123 checkout is down`.';
+export const BREAK_GLASS_USAGE =
+  'Break glass with `/access break-glass <resource> <duration> <reason…>`, for example `/access break-glass prod-db 30m INC-123 checkout is down`.';
 const NOT_DESIGNATED = 'No flow designates you for break-glass access. Request access as usual with `/access request`.';
 
 /** What the person is told once the glass is broken. */
 export function grantedText(r: RequestDetails): string {
-  const what = r.grant ? r.grant.policy.resources.map((g) => userText(describeGrant(g), 200)).join('; ') : r.resources.map((x) => x.name).join(', ');
+  const what = r.grant
+    ? r.grant.policy.resources.map((g) => userText(describeGrant(g), 200)).join('; ')
+    : r.resources.map((x) => x.name).join(', ');
   return `:rotating_light: Break-glass access granted: ${what}, until ${r.grant ? slackDate(r.grant.expiresAt) : 'its end'} (${code(r.id)}). The approvers have been alerted and will review it.`;
 }
 
 /** Opens the form, or says why there is none. Returns the sentence to show when it cannot open. */
-export async function openBreakGlassModal(deps: SlackDeps, client: WebClient, userId: string, triggerId: string): Promise<string | null> {
+export async function openBreakGlassModal(
+  deps: SlackDeps,
+  client: WebClient,
+  userId: string,
+  triggerId: string,
+): Promise<string | null> {
   const options = await deps.breakGlass.optionsFor(userId);
   if (options.length === 0) return NOT_DESIGNATED;
   await client.views.open({ trigger_id: triggerId, view: buildBreakGlassModal(options) });
@@ -39,7 +55,12 @@ export async function openBreakGlassModal(deps: SlackDeps, client: WebClient, us
 export async function breakGlassCommand(deps: SlackDeps, userId: string, args: string[]): Promise<string> {
   const [resource, duration, ...reason] = args;
   if (!resource || !duration) return BREAK_GLASS_USAGE;
-  const result = await deps.breakGlass.breakGlass({ userId, resourceName: resource, duration, reason: reason.join(' ') });
+  const result = await deps.breakGlass.breakGlass({
+    userId,
+    resourceName: resource,
+    duration,
+    reason: reason.join(' '),
+  });
   return result.ok ? grantedText(result.request) : result.problem;
 }
 
@@ -59,13 +80,23 @@ function submissionHandler(deps: SlackDeps) {
         duration: minutesValue(selectedValue(values, BreakGlassIds.durationBlock, FIELD)),
         reason: textValue(values, BreakGlassIds.reasonBlock, FIELD),
       });
-      if (!result.ok) return void (await ack(fieldErrorsAnswer(view, { [FIELD_BLOCKS[result.field]]: result.problem })));
+      if (!result.ok)
+        return void (await ack(fieldErrorsAnswer(view, { [FIELD_BLOCKS[result.field]]: result.problem })));
       await ack({ response_action: 'update', view: messageModal('Access granted', grantedText(result.request)) });
     } catch (error) {
       const text = describeFailure(deps.logger, error, { action: 'breakglass.submit', slack_user: body.user.id });
       // Step-up: the form gives way to a "Sign in" button; after signing in the person sends it again.
       const prompt = stepUpPrompt(deps, body.user.id, error);
-      if (prompt) return void (await ack({ response_action: 'update', view: { type: 'modal', title: { type: 'plain_text', text: 'Sign in first' }, close: { type: 'plain_text', text: 'Close' }, blocks: prompt.blocks } }));
+      if (prompt)
+        return void (await ack({
+          response_action: 'update',
+          view: {
+            type: 'modal',
+            title: { type: 'plain_text', text: 'Sign in first' },
+            close: { type: 'plain_text', text: 'Close' },
+            blocks: prompt.blocks,
+          },
+        }));
       await ack({ response_action: 'update', view: messageModal('No access', text) });
     }
   };
@@ -78,7 +109,13 @@ function openHandler(deps: SlackDeps) {
       const problem = await openBreakGlassModal(deps, client, body.user.id, body.trigger_id);
       if (problem) await tellClicker(body, client, respond, 'Break glass', problem);
     } catch (error) {
-      await tellClicker(body, client, respond, 'Break glass', describeFailure(deps.logger, error, { action: 'breakglass.open', slack_user: body.user.id }));
+      await tellClicker(
+        body,
+        client,
+        respond,
+        'Break glass',
+        describeFailure(deps.logger, error, { action: 'breakglass.open', slack_user: body.user.id }),
+      );
     }
   };
 }
@@ -90,10 +127,16 @@ function acknowledgeHandler(deps: SlackDeps) {
     try {
       if (!isRequestId(action.value)) throw new AppError('stale_reference', 'acknowledge button without a request id');
       const result = await deps.breakGlass.acknowledge(action.value, body.user.id);
-      const text = result.ok ? `Recorded: you reviewed the break-glass access ${code(result.request.id)}.` : result.problem;
+      const text = result.ok
+        ? `Recorded: you reviewed the break-glass access ${code(result.request.id)}.`
+        : result.problem;
       await tellClicker(body, client, respond, 'Break-glass review', text);
     } catch (error) {
-      const text = describeFailure(deps.logger, error, { action: 'breakglass.acknowledge', slack_user: body.user.id, request_id: action.value });
+      const text = describeFailure(deps.logger, error, {
+        action: 'breakglass.acknowledge',
+        slack_user: body.user.id,
+        request_id: action.value,
+      });
       await tellClicker(body, client, respond, 'Break-glass review', text);
     }
   };

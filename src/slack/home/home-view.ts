@@ -31,7 +31,9 @@ function tabs(model: HomeModel): KnownBlock[] {
     {
       type: 'actions',
       block_id: 'home.tabs',
-      elements: (Object.keys(labels) as (keyof typeof labels)[]).map((t) => button(t === model.tab ? `• ${labels[t]}` : labels[t], HomeNav.tab(t), t, t === model.tab)),
+      elements: (Object.keys(labels) as (keyof typeof labels)[]).map((t) =>
+        button(t === model.tab ? `• ${labels[t]}` : labels[t], HomeNav.tab(t), t, t === model.tab),
+      ),
     },
   ];
 }
@@ -55,23 +57,49 @@ function myAccess(model: Extract<HomeModel, { tab: 'mine' }>): KnownBlock[] {
       block_id: 'home.actions',
       elements: [
         button('Request access', RequestIds.openButton, 'home', true),
-        ...(model.canBreakGlass ? [{ ...button('Break glass', BreakGlassIds.openButton, 'home'), style: 'danger' as const }] : []),
-        ...(model.identity ? [button(model.identity.linked ? 'Sign in again' : 'Link company identity', IdentityIds.homeLinkButton, 'home')] : []),
+        ...(model.canBreakGlass
+          ? [{ ...button('Break glass', BreakGlassIds.openButton, 'home'), style: 'danger' as const }]
+          : []),
+        ...(model.identity
+          ? [
+              button(
+                model.identity.linked ? 'Sign in again' : 'Link company identity',
+                IdentityIds.homeLinkButton,
+                'home',
+              ),
+            ]
+          : []),
       ],
     },
   ];
   if (model.identity) {
     const linked = model.identity.linked;
-    blocks.push(context(linked ? `:identification_card: Linked as ${userText(linked.email ?? 'your company identity', 200)} (${userText(linked.provider, 100)})` : ':identification_card: Not linked to a company identity: some flows need it (`/access link`).'));
+    blocks.push(
+      context(
+        linked
+          ? `:identification_card: Linked as ${userText(linked.email ?? 'your company identity', 200)} (${userText(linked.provider, 100)})`
+          : ':identification_card: Not linked to a company identity: some flows need it (`/access link`).',
+      ),
+    );
   }
   // Break-glass grants waiting for review (at most MAX_UNREVIEWED: 2 + 2*5 + 1 more blocks).
   const unreviewed = model.unreviewed ?? [];
   if (unreviewed.length > 0) {
-    blocks.push(divider(), header(':rotating_light: Break-glass access to review'), ...unreviewedBlocks(unreviewed.slice(0, MAX_UNREVIEWED)));
-    if (unreviewed.length > MAX_UNREVIEWED) blocks.push(context('…and more, oldest first: review these to see the next ones.'));
+    blocks.push(
+      divider(),
+      header(':rotating_light: Break-glass access to review'),
+      ...unreviewedBlocks(unreviewed.slice(0, MAX_UNREVIEWED)),
+    );
+    if (unreviewed.length > MAX_UNREVIEWED)
+      blocks.push(context('…and more, oldest first: review these to see the next ones.'));
   }
   if (model.toReview.length > 0) {
-    blocks.push(divider(), header(`Waiting for your review${model.toReview.length > MAX_REVIEWS ? ` (${MAX_REVIEWS}+)` : ` (${model.toReview.length})`}`));
+    blocks.push(
+      divider(),
+      header(
+        `Waiting for your review${model.toReview.length > MAX_REVIEWS ? ` (${MAX_REVIEWS}+)` : ` (${model.toReview.length})`}`,
+      ),
+    );
     blocks.push(...model.toReview.slice(0, MAX_REVIEWS).flatMap(pendingReviewBlocks));
     if (model.toReview.length > MAX_REVIEWS) blocks.push(context('…and more: see `/access pending`.'));
   }
@@ -90,8 +118,14 @@ export function buildHomeView(model: HomeModel): HomeView {
   if (model.tab === 'flows') {
     blocks.push(
       section(`*Approval flows* (${model.total}): who may request which resources, and who approves.`),
-      { type: 'actions', block_id: 'admin.flows.actions', elements: [button('Add flow', AdminIds.addFlow, 'new', true)] },
-      ...(model.flows.length ? model.flows.map((f) => flowBlock(f, model.disabledGroups)) : [section('No flows yet. Add one, or list them in ACCESS_CONFIG.')]),
+      {
+        type: 'actions',
+        block_id: 'admin.flows.actions',
+        elements: [button('Add flow', AdminIds.addFlow, 'new', true)],
+      },
+      ...(model.flows.length
+        ? model.flows.map((f) => flowBlock(f, model.disabledGroups))
+        : [section('No flows yet. Add one, or list them in ACCESS_CONFIG.')]),
       ...pager('flows', model.page, model.pages),
       fileNote(),
     );
@@ -99,12 +133,17 @@ export function buildHomeView(model: HomeModel): HomeView {
   if (model.tab === 'resources') {
     blocks.push(
       section(`*Resources* (${model.total}): what can be requested. Flows pick them by name or by tag.`),
-      { type: 'actions', block_id: 'admin.resources.actions', elements: [button('Add resource', AdminIds.addResource, 'new', true)] },
+      {
+        type: 'actions',
+        block_id: 'admin.resources.actions',
+        elements: [button('Add resource', AdminIds.addResource, 'new', true)],
+      },
       ...(model.resources.length ? model.resources.map(resourceBlock) : [section('No resources yet.')]),
       ...pager('resources', model.page, model.pages),
       fileNote(),
     );
   }
-  if (model.tab === 'mine') blocks.push(context('Commands: `/access request`, `/access list`, `/access pending`, `/access help`'));
+  if (model.tab === 'mine')
+    blocks.push(context('Commands: `/access request`, `/access list`, `/access pending`, `/access help`'));
   return { type: 'home', blocks };
 }

@@ -27,15 +27,18 @@ export function register(app: App, deps: SlackDeps) {
   });
 
   // Tabs and pages: the home service shows admin tabs to admins only, whatever the click says.
-  app.action<BlockAction<ButtonAction>>({ action_id: new RegExp(`^(${HomeNav.tabPrefix.replace('.', '\\.')}|home\\.page\\.)`) }, async ({ ack, body, action, client }) => {
-    await ack();
-    if (body.view?.type === 'home') sawHome(deps, body.user.id, body.view.hash);
-    try {
-      const place = parsePlace(action.action_id.startsWith(HomeNav.tabPrefix) ? `${action.value}:0` : action.value);
-      await deps.home.go(body.user.id, place.tab, place.page);
-      await publishHome(deps, client, body.user.id);
-    } catch (error) {
-      describeFailure(deps.logger, error, { action: 'home.navigate', slack_user: body.user.id });
-    }
-  });
+  app.action<BlockAction<ButtonAction>>(
+    { action_id: new RegExp(`^(${HomeNav.tabPrefix.replace('.', '\\.')}|home\\.page\\.)`) },
+    async ({ ack, body, action, client }) => {
+      await ack();
+      if (body.view?.type === 'home') sawHome(deps, body.user.id, body.view.hash);
+      try {
+        const place = parsePlace(action.action_id.startsWith(HomeNav.tabPrefix) ? `${action.value}:0` : action.value);
+        await deps.home.go(body.user.id, place.tab, place.page);
+        await publishHome(deps, client, body.user.id);
+      } catch (error) {
+        describeFailure(deps.logger, error, { action: 'home.navigate', slack_user: body.user.id });
+      }
+    },
+  );
 }

@@ -96,8 +96,24 @@ export function register(app: App, deps: SlackDeps) {
     try {
       blocks = (await linkPrompt(deps, body.user.id)).blocks ?? [];
     } catch (error) {
-      blocks = [{ type: 'section', text: { type: 'mrkdwn', text: describeFailure(deps.logger, error, { action: 'identity.home_link', slack_user: body.user.id }) } }];
+      blocks = [
+        {
+          type: 'section',
+          text: {
+            type: 'mrkdwn',
+            text: describeFailure(deps.logger, error, { action: 'identity.home_link', slack_user: body.user.id }),
+          },
+        },
+      ];
     }
-    await client.views.open({ trigger_id: body.trigger_id, view: { type: 'modal', title: { type: 'plain_text', text: 'Company identity' }, close: { type: 'plain_text', text: 'Close' }, blocks } });
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: {
+        type: 'modal',
+        title: { type: 'plain_text', text: 'Company identity' },
+        close: { type: 'plain_text', text: 'Close' },
+        blocks,
+      },
+    });
   });
 }

@@ -14,18 +14,30 @@ export function buildExtendModal(r: RequestDetails, durations: number[]): ModalV
     submit: plain('Ask to extend', 24),
     close: plain('Cancel', 24),
     blocks: [
-      section(`Your access to ${r.resources.map((x) => code(x.name)).join(', ')} (${code(r.id)}) ends ${r.grant ? slackDate(r.grant.expiresAt) : 'soon'}. The approvers decide on the extension as on any request; your access continues meanwhile.`),
+      section(
+        `Your access to ${r.resources.map((x) => code(x.name)).join(', ')} (${code(r.id)}) ends ${r.grant ? slackDate(r.grant.expiresAt) : 'soon'}. The approvers decide on the extension as on any request; your access continues meanwhile.`,
+      ),
       {
         type: 'input',
         block_id: RequestIds.extendDurationBlock,
         label: plain('Add'),
-        element: { type: 'static_select', action_id: RequestIds.extendDurationAction, options: durations.map(durationOption), initial_option: durationOption(durations.includes(60) ? 60 : durations[0]!) },
+        element: {
+          type: 'static_select',
+          action_id: RequestIds.extendDurationAction,
+          options: durations.map(durationOption),
+          initial_option: durationOption(durations.includes(60) ? 60 : durations[0]!),
+        },
       },
       {
         type: 'input',
         block_id: RequestIds.extendReasonBlock,
         label: plain('Why do you need more time?'),
-        element: { type: 'plain_text_input', action_id: RequestIds.extendReasonAction, multiline: true, max_length: 2000 },
+        element: {
+          type: 'plain_text_input',
+          action_id: RequestIds.extendReasonAction,
+          multiline: true,
+          max_length: 2000,
+        },
       },
     ],
   };

@@ -13,7 +13,13 @@ import { buildRequestSentModal } from './request-sent-modal.js';
  * Opens the request form. Returns the sentence to show the person when it cannot (guest, nothing
  * requestable), so the caller can say it where the person is (ephemeral reply or modal).
  */
-export async function openRequestModal(deps: SlackDeps, client: WebClient, userId: string, triggerId: string, preselect?: string) {
+export async function openRequestModal(
+  deps: SlackDeps,
+  client: WebClient,
+  userId: string,
+  triggerId: string,
+  preselect?: string,
+) {
   try {
     const form = await deps.requests.openForm(userId, preselect);
     await client.views.open({ trigger_id: triggerId, view: buildRequestModal(form) });
@@ -45,9 +51,18 @@ export function requestSubmissionHandler(deps: SlackDeps) {
   return async ({ ack, body, view }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs) => {
     const userId = body.user.id;
     try {
-      const result = await deps.requests.submit({ requesterId: userId, submissionKey: view.id, ...readRequestSubmission(view.state.values as StateValues) });
+      const result = await deps.requests.submit({
+        requesterId: userId,
+        submissionKey: view.id,
+        ...readRequestSubmission(view.state.values as StateValues),
+      });
       if (!result.ok) {
-        const errors = Object.fromEntries(Object.entries(result.errors).map(([field, text]) => [FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS], text]));
+        const errors = Object.fromEntries(
+          Object.entries(result.errors).map(([field, text]) => [
+            FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS],
+            text,
+          ]),
+        );
         // The SSH key field is only shown to people without a saved key; one removed since needs it back.
         await ack(fieldErrorsAnswer(view, errors, { [RequestIds.sshKeyBlock]: sshKeyInput() }));
         return;

@@ -1,4 +1,12 @@
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
 import { AppError } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from '../home/listeners.js';
@@ -44,7 +52,17 @@ function myRequestHandler(deps: SlackDeps, verb: 'cancel' | 'nudge' | 'release' 
       await tellClicker(body, client, respond, 'Your request', text);
       if (body.view?.type === 'home') await publishHome(deps, client, userId).catch(() => undefined);
     } catch (error) {
-      await tellClicker(body, client, respond, 'Your request', describeFailure(deps.logger, error, { action: `request.${verb}`, slack_user: userId, request_id: action.value }));
+      await tellClicker(
+        body,
+        client,
+        respond,
+        'Your request',
+        describeFailure(deps.logger, error, {
+          action: `request.${verb}`,
+          slack_user: userId,
+          request_id: action.value,
+        }),
+      );
     }
   };
 }
@@ -57,7 +75,9 @@ function extendSubmission(deps: SlackDeps) {
       if (!requestId) throw new AppError('stale_reference', 'extend modal without a request id');
       const values = view.state.values as StateValues;
       const result = await deps.extensions.requestExtension(requestId, userId, {
-        durationMinutes: minutesValue(selectedValue(values, RequestIds.extendDurationBlock, RequestIds.extendDurationAction)),
+        durationMinutes: minutesValue(
+          selectedValue(values, RequestIds.extendDurationBlock, RequestIds.extendDurationAction),
+        ),
         justification: textValue(values, RequestIds.extendReasonBlock, RequestIds.extendReasonAction),
       });
       if (!result.ok) {
@@ -66,9 +86,25 @@ function extendSubmission(deps: SlackDeps) {
         if (result.errors.justification) errors[RequestIds.extendReasonBlock] = result.errors.justification;
         return void (await ack(fieldErrorsAnswer(view, errors)));
       }
-      await ack({ response_action: 'update', view: messageModal('Extension asked', `Asked to extend ${code(requestId)} (${code(result.request.id)}). Your access continues; I will DM you when the approvers decide.`) });
+      await ack({
+        response_action: 'update',
+        view: messageModal(
+          'Extension asked',
+          `Asked to extend ${code(requestId)} (${code(result.request.id)}). Your access continues; I will DM you when the approvers decide.`,
+        ),
+      });
     } catch (error) {
-      await ack({ response_action: 'update', view: messageModal('Not sent', describeFailure(deps.logger, error, { action: 'request.extend.submit', slack_user: userId, request_id: requestId })) });
+      await ack({
+        response_action: 'update',
+        view: messageModal(
+          'Not sent',
+          describeFailure(deps.logger, error, {
+            action: 'request.extend.submit',
+            slack_user: userId,
+            request_id: requestId,
+          }),
+        ),
+      });
     }
   };
 }

@@ -19,7 +19,12 @@ export const sshKeyInput = (): KnownBlock => ({
   optional: true,
   label: plain('SSH public key (for SSH resources)'),
   hint: plain('Your ~/.ssh/id_ed25519.pub. It is kept for later requests; change it with /access ssh-key.'),
-  element: { type: 'plain_text_input', action_id: RequestIds.sshKeyAction, max_length: 2000, placeholder: plain('ssh-ed25519 AAAA… you@laptop', 150) },
+  element: {
+    type: 'plain_text_input',
+    action_id: RequestIds.sshKeyAction,
+    max_length: 2000,
+    placeholder: plain('ssh-ed25519 AAAA… you@laptop', 150),
+  },
 });
 
 export function buildRequestModal(form: RequestForm): ModalView {
@@ -31,7 +36,11 @@ export function buildRequestModal(form: RequestForm): ModalView {
 
   const blocks: KnownBlock[] = [];
   if (form.unknownPreselect) {
-    blocks.push(context(`:warning: ${code(userText(form.unknownPreselect, 64))} is not something you can request. Pick from the list below.`));
+    blocks.push(
+      context(
+        `:warning: ${code(userText(form.unknownPreselect, 64))} is not something you can request. Pick from the list below.`,
+      ),
+    );
   }
   blocks.push(
     {
@@ -73,7 +82,10 @@ export function buildRequestModal(form: RequestForm): ModalView {
       block_id: RequestIds.justificationBlock,
       optional: form.justificationOptional,
       label: plain('Why do you need it?'),
-      hint: plain([...form.justificationHints, 'Approvers see this, and it stays in the audit trail.'].join(' · '), 2000),
+      hint: plain(
+        [...form.justificationHints, 'Approvers see this, and it stays in the audit trail.'].join(' · '),
+        2000,
+      ),
       element: {
         type: 'plain_text_input',
         action_id: RequestIds.justificationAction,
@@ -88,13 +100,19 @@ export function buildRequestModal(form: RequestForm): ModalView {
     block_id: RequestIds.startBlock,
     optional: true,
     label: plain('Start at'),
-    hint: plain('Leave empty to start when approved. A later start (up to 30 days ahead) gets the full duration from then.'),
+    hint: plain(
+      'Leave empty to start when approved. A later start (up to 30 days ahead) gets the full duration from then.',
+    ),
     element: { type: 'datetimepicker', action_id: RequestIds.startAction },
   });
   if (form.asksForSshKey) blocks.push(sshKeyInput());
   if (form.needLink?.length) {
     const names = form.needLink.slice(0, 10).join(', ');
-    blocks.push(context(`:lock: Link your company identity first: /access link (${names}${form.needLink.length > 10 ? '…' : ''} ${form.needLink.length === 1 ? 'needs' : 'need'} it).`));
+    blocks.push(
+      context(
+        `:lock: Link your company identity first: /access link (${names}${form.needLink.length > 10 ? '…' : ''} ${form.needLink.length === 1 ? 'needs' : 'need'} it).`,
+      ),
+    );
   }
   blocks.push(context('Approvers get a message in Slack. I will send you a DM when they decide.'));
 

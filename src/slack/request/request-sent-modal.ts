@@ -15,7 +15,10 @@ export function buildRequestSentModal(requests: RequestDetails[]): ModalView {
           : `Waiting for: ${mentionList(r.notifiedApprovers)}`),
     ),
   ]);
-  if (requests.length > 1) blocks.unshift(context('Your resources are covered by different approval flows, so each flow got its own request.'));
+  if (requests.length > 1)
+    blocks.unshift(
+      context('Your resources are covered by different approval flows, so each flow got its own request.'),
+    );
   blocks.push(context('Follow it with `/access list`. I will DM you when it is decided.'));
   return { type: 'modal', title: plain('Request sent', 24), close: plain('Done', 24), blocks };
 }

@@ -13,6 +13,10 @@ export function renderEndWarning(r: RequestDetails): SlackMessage {
   const names = r.resources.map((x) => code(x.name)).join(', ');
   const end = r.grant ? slackDate(r.grant.expiresAt, '{time}') : 'soon';
   const text = `:alarm_clock: Your access to ${names} (request ${code(r.id)}) ends at ${end}.`;
-  const blocks: KnownBlock[] = [section(text), context('Need more time? Ask to extend it before it ends: your access continues while the approvers decide.'), ...requesterActions(r)];
+  const blocks: KnownBlock[] = [
+    section(text),
+    context('Need more time? Ask to extend it before it ends: your access continues while the approvers decide.'),
+    ...requesterActions(r),
+  ];
   return { text: text.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1'), blocks };
 }

@@ -18,15 +18,26 @@ export function lifecycleStatusLine(r: RequestDetails): string | null {
   const auto = Boolean(r.autoApprovedBy);
   if (!auto && r.kind !== 'break_glass') return null;
   const onCall = r.autoApprovedOnCall ? ` (the requester is on call on ${userText(r.autoApprovedOnCall, 200)})` : '';
-  const how = auto ? `Auto-approved by rule ${ruleName(r)}${onCall}` : `Break-glass access taken by ${mention(r.requesterId)}`;
-  const review = r.kind !== 'break_glass' ? '' : r.reviewedBy ? ` Reviewed by ${mention(r.reviewedBy)} ${slackDate(r.reviewedAt ?? r.createdAt)}.` : ' *Not reviewed yet.*';
+  const how = auto
+    ? `Auto-approved by rule ${ruleName(r)}${onCall}`
+    : `Break-glass access taken by ${mention(r.requesterId)}`;
+  const review =
+    r.kind !== 'break_glass'
+      ? ''
+      : r.reviewedBy
+        ? ` Reviewed by ${mention(r.reviewedBy)} ${slackDate(r.reviewedAt ?? r.createdAt)}.`
+        : ' *Not reviewed yet.*';
   switch (r.status) {
     case 'active':
       return `${auto ? ':robot_face:' : ':rotating_light:'} ${how} ${slackDate(r.decidedAt ?? r.createdAt)}. Access until ${slackDate(r.grant?.expiresAt ?? r.createdAt)}.${review}`;
     case 'expired':
       return `:checkered_flag: ${how}; the access expired ${slackDate(r.endedAt ?? r.createdAt)}.${review}`;
     case 'revoked': {
-      const end = endedByDeactivation(r) ? "ended (the requester's Slack account was deactivated)" : r.endedBy === r.requesterId ? 'released by the requester' : `revoked by ${r.endedBy ? mention(r.endedBy) : 'the bot'}`;
+      const end = endedByDeactivation(r)
+        ? "ended (the requester's Slack account was deactivated)"
+        : r.endedBy === r.requesterId
+          ? 'released by the requester'
+          : `revoked by ${r.endedBy ? mention(r.endedBy) : 'the bot'}`;
       return `:octagonal_sign: ${how}; ${end} ${slackDate(r.endedAt ?? r.createdAt)}.${review}`;
     }
     default:
@@ -35,7 +46,8 @@ export function lifecycleStatusLine(r: RequestDetails): string | null {
 }
 
 /** Who granted it, for the requester's notice: the approver, or the rule. */
-export const grantedByText = (r: RequestDetails) => (r.autoApprovedBy ? `Auto-approval rule ${ruleName(r)}` : mention(r.decidedBy ?? r.requesterId));
+export const grantedByText = (r: RequestDetails) =>
+  r.autoApprovedBy ? `Auto-approval rule ${ruleName(r)}` : mention(r.decidedBy ?? r.requesterId);
 
 /** The alert approvers get when someone breaks the glass. */
 export const breakGlassTitle = (r: RequestDetails) =>
@@ -44,12 +56,23 @@ export const breakGlassTitle = (r: RequestDetails) =>
 /** Under a break-glass message: the review button until someone reviewed it, then who did. */
 export function breakGlassReviewBlocks(r: RequestDetails): KnownBlock[] {
   if (r.kind !== 'break_glass') return [];
-  if (r.reviewedBy) return [context(`:white_check_mark: Reviewed by ${mention(r.reviewedBy)} ${slackDate(r.reviewedAt ?? r.createdAt)}`)];
+  if (r.reviewedBy)
+    return [
+      context(`:white_check_mark: Reviewed by ${mention(r.reviewedBy)} ${slackDate(r.reviewedAt ?? r.createdAt)}`),
+    ];
   return [
     {
       type: 'actions',
       block_id: `breakglass.review.${r.id}`,
-      elements: [{ type: 'button', action_id: BreakGlassIds.acknowledgeButton, text: plain('Acknowledge review', 75), style: 'primary', value: r.id }],
+      elements: [
+        {
+          type: 'button',
+          action_id: BreakGlassIds.acknowledgeButton,
+          text: plain('Acknowledge review', 75),
+          style: 'primary',
+          value: r.id,
+        },
+      ],
     },
   ];
 }

@@ -1,4 +1,12 @@
-import type { AllMiddlewareArgs, App, BlockAction, ButtonAction, SlackActionMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  SlackViewMiddlewareArgs,
+  ViewSubmitAction,
+} from '@slack/bolt';
 import { AppError } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { ReviewIds } from '../ids.js';
@@ -22,11 +30,16 @@ export function reviewButtonHandler(deps: SlackDeps, kind: 'approve' | 'deny') {
     try {
       if (!isRequestId(action.value)) throw new AppError('stale_reference', 'review button without a request id');
       const review = await deps.reviews.startReview(action.value, userId, kind);
-      const view = kind === 'approve' ? buildTuningModal(review.request, review.defaults) : buildDenyModal(review.request);
+      const view =
+        kind === 'approve' ? buildTuningModal(review.request, review.defaults) : buildDenyModal(review.request);
       if (body.view?.type === 'modal') await client.views.push({ trigger_id: body.trigger_id, view });
       else await client.views.open({ trigger_id: body.trigger_id, view });
     } catch (error) {
-      const text = describeFailure(deps.logger, error, { action: `review.${kind}`, slack_user: userId, request_id: action.value });
+      const text = describeFailure(deps.logger, error, {
+        action: `review.${kind}`,
+        slack_user: userId,
+        request_id: action.value,
+      });
       // Step-up: the approver gets a "Sign in to approve" button instead of the modal.
       const prompt = stepUpPrompt(deps, userId, error);
       if (prompt) return showPrompt(body, client, respond, prompt);
@@ -43,7 +56,11 @@ export function revokeButtonHandler(deps: SlackDeps) {
       const request = await deps.grants.revoke(action.value, body.user.id);
       await tellClicker(body, client, respond, 'Access revoked', `Revoked ${code(request.id)}: the access has ended.`);
     } catch (error) {
-      const text = describeFailure(deps.logger, error, { action: 'review.revoke', slack_user: body.user.id, request_id: action.value });
+      const text = describeFailure(deps.logger, error, {
+        action: 'review.revoke',
+        slack_user: body.user.id,
+        request_id: action.value,
+      });
       await tellClicker(body, client, respond, 'Access request', text);
     }
   };
@@ -69,7 +86,12 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
         await ack(fieldErrorsAnswer(view, tuning.errors));
         return;
       }
-      const result = await deps.reviews.approve({ requestId, approverId: userId, durationMinutes: tuning.durationMinutes, grants: tuning.grants });
+      const result = await deps.reviews.approve({
+        requestId,
+        approverId: userId,
+        durationMinutes: tuning.durationMinutes,
+        grants: tuning.grants,
+      });
       if (!result.ok) {
         const errors: Record<string, string> = {};
         if (result.errors.duration) errors[ReviewIds.durationBlock] = result.errors.duration;
@@ -80,12 +102,22 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
       }
       if (result.outcome === 'needs_more') {
         const left = result.required - result.approvals;
-        await ack({ response_action: 'update', view: messageModal('Approval recorded', `Your approval is recorded (${result.approvals} of ${result.required}). The request needs ${left} more approval${left === 1 ? '' : 's'} from other approvers before access is granted.`) });
+        await ack({
+          response_action: 'update',
+          view: messageModal(
+            'Approval recorded',
+            `Your approval is recorded (${result.approvals} of ${result.required}). The request needs ${left} more approval${left === 1 ? '' : 's'} from other approvers before access is granted.`,
+          ),
+        });
         return;
       }
       await ack();
     } catch (error) {
-      const text = describeFailure(deps.logger, error, { action: 'review.approve.submit', slack_user: userId, request_id: requestId });
+      const text = describeFailure(deps.logger, error, {
+        action: 'review.approve.submit',
+        slack_user: userId,
+        request_id: requestId,
+      });
       await ack({ response_action: 'update', view: messageModal('Not approved', text) });
     }
   };
@@ -101,7 +133,11 @@ export function denySubmissionHandler(deps: SlackDeps) {
       await deps.reviews.deny(requestId, userId, reason);
       await ack();
     } catch (error) {
-      const text = describeFailure(deps.logger, error, { action: 'review.deny.submit', slack_user: userId, request_id: requestId });
+      const text = describeFailure(deps.logger, error, {
+        action: 'review.deny.submit',
+        slack_user: userId,
+        request_id: requestId,
+      });
       await ack({ response_action: 'update', view: messageModal('Not denied', text) });
     }
   };

@@ -11,8 +11,11 @@ import type { SlackMessage } from './request-message.js';
  */
 export function renderAccessReady(r: RequestDetails, resource: string, result: AccessReady): SlackMessage {
   const until = r.grant ? slackDate(r.grant.expiresAt) : 'the end of the grant';
-  const blocks: KnownBlock[] = [section(`:unlock: Your access to ${code(resource)} is ready (request ${code(r.id)}). It ends ${until}.`)];
-  if (result.instructions) blocks.push(section(`*How to use it*\n\`\`\`${userText(result.instructions, 1500).replace(/```/g, "'''")}\`\`\``));
+  const blocks: KnownBlock[] = [
+    section(`:unlock: Your access to ${code(resource)} is ready (request ${code(r.id)}). It ends ${until}.`),
+  ];
+  if (result.instructions)
+    blocks.push(section(`*How to use it*\n\`\`\`${userText(result.instructions, 1500).replace(/```/g, "'''")}\`\`\``));
   if (result.secret) {
     blocks.push(
       section(`*${userText(result.secret.label, 100)}*\n\`\`\`${result.secret.value.replace(/```/g, '')}\`\`\``),
@@ -22,7 +25,12 @@ export function renderAccessReady(r: RequestDetails, resource: string, result: A
   return { text: `Your access to ${resource} is ready (request ${r.id}).`, blocks };
 }
 
-export function renderProvisioningProblem(r: RequestDetails, resource: string, problem: string, final: boolean): SlackMessage {
+export function renderProvisioningProblem(
+  r: RequestDetails,
+  resource: string,
+  problem: string,
+  final: boolean,
+): SlackMessage {
   const text = final
     ? `:x: Access to ${code(resource)} for request ${code(r.id)} could not be set up: ${userText(problem, 500)}. An admin needs to fix the resource; the grant is recorded but not usable.`
     : `:hourglass: Setting up access to ${code(resource)} for request ${code(r.id)} keeps failing (${userText(problem, 300)}). I will keep trying.`;

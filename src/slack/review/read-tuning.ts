@@ -1,5 +1,11 @@
 import type { RequestDetails } from '../../domain/request.js';
-import { DatabaseAccessSchema, HttpAccessSchema, KubernetesRoleSchema, splitList, type ResourceGrant } from '../../domain/policy.js';
+import {
+  DatabaseAccessSchema,
+  HttpAccessSchema,
+  KubernetesRoleSchema,
+  splitList,
+  type ResourceGrant,
+} from '../../domain/policy.js';
 import { ReviewIds, tuningAction, tuningBlock } from '../ids.js';
 import { minutesValue, selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
 
@@ -28,13 +34,18 @@ export function readTuning(request: RequestDetails, values: StateValues): Tuning
     else if (items.length > 20) errors[block] = 'At most 20 names.';
     return items;
   };
-  const choice = (name: string, field: 'access' | 'role') => selectedValue(values, tuningBlock(name, field), tuningAction('choice'));
+  const choice = (name: string, field: 'access' | 'role') =>
+    selectedValue(values, tuningBlock(name, field), tuningAction('choice'));
 
   const grants: ResourceGrant[] = [];
   for (const r of request.resources.filter((x) => kept.has(x.name))) {
     switch (r.type) {
       case 'ssh':
-        grants.push({ type: 'ssh', resource: r.name, loginUsers: list(r.name, 'login', 'Name at least one login user.') });
+        grants.push({
+          type: 'ssh',
+          resource: r.name,
+          loginUsers: list(r.name, 'login', 'Name at least one login user.'),
+        });
         break;
       case 'database': {
         const access = DatabaseAccessSchema.catch('read-only').parse(choice(r.name, 'access'));
@@ -43,11 +54,20 @@ export function readTuning(request: RequestDetails, values: StateValues): Tuning
       }
       case 'kubernetes': {
         const role = KubernetesRoleSchema.catch('view').parse(choice(r.name, 'role'));
-        grants.push({ type: 'kubernetes', resource: r.name, role, namespaces: list(r.name, 'namespaces', 'Name at least one namespace.') });
+        grants.push({
+          type: 'kubernetes',
+          resource: r.name,
+          role,
+          namespaces: list(r.name, 'namespaces', 'Name at least one namespace.'),
+        });
         break;
       }
       case 'http':
-        grants.push({ type: 'http', resource: r.name, access: HttpAccessSchema.catch('read-only').parse(choice(r.name, 'access')) });
+        grants.push({
+          type: 'http',
+          resource: r.name,
+          access: HttpAccessSchema.catch('read-only').parse(choice(r.name, 'access')),
+        });
         break;
       case 'cloud': {
         const block = tuningBlock(r.name, 'roles');
@@ -63,5 +83,9 @@ export function readTuning(request: RequestDetails, values: StateValues): Tuning
         grants.push({ type: 'generic', resource: r.name });
     }
   }
-  return { durationMinutes: minutesValue(selectedValue(values, ReviewIds.durationBlock, ReviewIds.durationAction)), grants, errors };
+  return {
+    durationMinutes: minutesValue(selectedValue(values, ReviewIds.durationBlock, ReviewIds.durationAction)),
+    grants,
+    errors,
+  };
 }

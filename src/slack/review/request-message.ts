@@ -20,7 +20,8 @@ const resourceList = (r: RequestDetails) => r.resources.map((x) => `${code(x.nam
 export const DEACTIVATED_TEXT = "the requester's Slack account was deactivated";
 
 /** Who approved: every approver of an N-of-M request, else the one who decided. */
-const approvers = (r: RequestDetails) => (r.approvals.length > 0 ? r.approvals.map((a) => mention(a.approverId)).join(', ') : mention(r.decidedBy!));
+const approvers = (r: RequestDetails) =>
+  r.approvals.length > 0 ? r.approvals.map((a) => mention(a.approverId)).join(', ') : mention(r.decidedBy!);
 
 /** The status line every resolved message gains (and the only thing that changes over a request's life). */
 export function statusLine(r: RequestDetails): string {
@@ -43,12 +44,14 @@ export function statusLine(r: RequestDetails): string {
     case 'timed_out':
       return `:hourglass: Expired without a decision ${slackDate(r.endedAt ?? r.createdAt)}.`;
     case 'cancelled':
-      if (endedByDeactivation(r)) return `:leftwards_arrow_with_hook: Cancelled ${slackDate(r.endedAt ?? r.createdAt)}: ${DEACTIVATED_TEXT}.`;
+      if (endedByDeactivation(r))
+        return `:leftwards_arrow_with_hook: Cancelled ${slackDate(r.endedAt ?? r.createdAt)}: ${DEACTIVATED_TEXT}.`;
       return `:leftwards_arrow_with_hook: Cancelled by the requester ${slackDate(r.endedAt ?? r.decidedAt ?? r.createdAt)}.`;
     case 'approved':
       return `:white_check_mark: Approved by ${approvers(r)} ${slackDate(r.decidedAt!)}: the access was extended.`;
     case 'revoked':
-      if (endedByDeactivation(r)) return `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; ended ${slackDate(r.endedAt!)}: ${DEACTIVATED_TEXT}.`;
+      if (endedByDeactivation(r))
+        return `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; ended ${slackDate(r.endedAt!)}: ${DEACTIVATED_TEXT}.`;
       return r.endedBy === r.requesterId
         ? `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; released by the requester ${slackDate(r.endedAt!)}.`
         : `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; revoked by ${mention(r.endedBy!)} ${slackDate(r.endedAt!)}.`;
@@ -58,12 +61,15 @@ export function statusLine(r: RequestDetails): string {
 }
 
 /** A grant approved ahead of its scheduled start: it starts later than the decision. */
-const isScheduled = (r: RequestDetails) => Boolean(r.grant && r.grant.startsAt.getTime() > (r.decidedAt ?? r.grant.startsAt).getTime());
+const isScheduled = (r: RequestDetails) =>
+  Boolean(r.grant && r.grant.startsAt.getTime() > (r.decidedAt ?? r.grant.startsAt).getTime());
 
 /** "Access until <end>", or for a scheduled grant "Access starts <start> and ends <end>". */
 export function accessWindow(r: RequestDetails): string {
   if (!r.grant) return '';
-  return isScheduled(r) ? `Access starts ${slackDate(r.grant.startsAt)} and ends ${slackDate(r.grant.expiresAt)}` : `Access until ${slackDate(r.grant.expiresAt)}`;
+  return isScheduled(r)
+    ? `Access starts ${slackDate(r.grant.startsAt)} and ends ${slackDate(r.grant.expiresAt)}`
+    : `Access until ${slackDate(r.grant.expiresAt)}`;
 }
 
 function grantedBlock(r: RequestDetails): KnownBlock[] {
@@ -102,8 +108,15 @@ function identityBlocks(r: RequestDetails): KnownBlock[] {
       return link.issuer;
     }
   })();
-  const who = link.email ? `${userText(link.email, 200)}${link.emailVerified ? '' : ' (e-mail not verified)'}` : 'an identity without e-mail';
-  return [{ type: 'context', elements: [{ type: 'mrkdwn', text: `:identification_card: Requester linked as ${who} (${userText(host, 100)})` }] }];
+  const who = link.email
+    ? `${userText(link.email, 200)}${link.emailVerified ? '' : ' (e-mail not verified)'}`
+    : 'an identity without e-mail';
+  return [
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `:identification_card: Requester linked as ${who} (${userText(host, 100)})` }],
+    },
+  ];
 }
 
 /**
@@ -111,21 +124,37 @@ function identityBlocks(r: RequestDetails): KnownBlock[] {
  * current state only, so any replica re-rendering it produces the same message.
  */
 export function renderApproverMessage(r: RequestDetails): SlackMessage {
-  const title = r.kind === 'break_glass' ? breakGlassTitle(r) : r.kind === 'extension' ? `:hourglass: ${mention(r.requesterId)} asks to extend ${code(r.extendsRequestId ?? '')} by ${formatDuration(r.durationMinutes)}` : `:key: ${mention(r.requesterId)} requests access`;
+  const title =
+    r.kind === 'break_glass'
+      ? breakGlassTitle(r)
+      : r.kind === 'extension'
+        ? `:hourglass: ${mention(r.requesterId)} asks to extend ${code(r.extendsRequestId ?? '')} by ${formatDuration(r.durationMinutes)}`
+        : `:key: ${mention(r.requesterId)} requests access`;
   const blocks = summaryBlocks(r, title);
   // Everyone holding an approver message sees that it was escalated (and the escalation approvers why they got it).
-  const escalated = r.escalatedAt && r.status === 'pending' ? ` · :rotating_light: Escalated ${slackDate(r.escalatedAt)}: no decision yet` : '';
+  const escalated =
+    r.escalatedAt && r.status === 'pending'
+      ? ` · :rotating_light: Escalated ${slackDate(r.escalatedAt)}: no decision yet`
+      : '';
   blocks.push(context(`Requested ${slackDate(r.createdAt)}${escalated}`));
   // Kept on the request, so every re-render says why on-call was not checked.
-  if (r.onCallNotes.length > 0) blocks.push(context(r.onCallNotes.map((n) => `:warning: ${userText(n, 300)}`).join('\n')));
-  if (r.status === 'pending' && r.onCallApprovers.length > 0) blocks.push(context(`:pager: On call, asked too: ${mentionList(r.onCallApprovers)}`));
+  if (r.onCallNotes.length > 0)
+    blocks.push(context(r.onCallNotes.map((n) => `:warning: ${userText(n, 300)}`).join('\n')));
+  if (r.status === 'pending' && r.onCallApprovers.length > 0)
+    blocks.push(context(`:pager: On call, asked too: ${mentionList(r.onCallApprovers)}`));
   if (r.status === 'pending') {
     if (r.approvals.length > 0) blocks.push(section(statusLine(r)));
     blocks.push({
       type: 'actions',
       block_id: ReviewIds.actionsBlock,
       elements: [
-        { type: 'button', action_id: ReviewIds.approveButton, text: plain('Approve…', 75), style: 'primary', value: r.id },
+        {
+          type: 'button',
+          action_id: ReviewIds.approveButton,
+          text: plain('Approve…', 75),
+          style: 'primary',
+          value: r.id,
+        },
         { type: 'button', action_id: ReviewIds.denyButton, text: plain('Deny…', 75), style: 'danger', value: r.id },
       ],
     });
@@ -134,7 +163,10 @@ export function renderApproverMessage(r: RequestDetails): SlackMessage {
     if (r.status === 'active') blocks.push(revokeActions(r));
   }
   blocks.push(...breakGlassReviewBlocks(r));
-  return { text: `${r.kind === 'break_glass' ? ':rotating_light: Break-glass: ' : ''}${mention(r.requesterId)} requests access to ${r.resources.map((x) => x.name).join(', ')} (${r.status})`, blocks };
+  return {
+    text: `${r.kind === 'break_glass' ? ':rotating_light: Break-glass: ' : ''}${mention(r.requesterId)} requests access to ${r.resources.map((x) => x.name).join(', ')} (${r.status})`,
+    blocks,
+  };
 }
 
 export function revokeActions(r: RequestDetails): KnownBlock {
@@ -162,19 +194,48 @@ export function revokeActions(r: RequestDetails): KnownBlock {
 
 /** What the requester can do with their own request now: nudge or cancel it pending, extend or release it active. */
 export function requesterActions(r: RequestDetails): KnownBlock[] {
-  const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({ type: 'button' as const, action_id: actionId, text: plain(text, 75), value: r.id, ...(style ? { style } : {}) });
+  const button = (text: string, actionId: string, style?: 'primary' | 'danger') => ({
+    type: 'button' as const,
+    action_id: actionId,
+    text: plain(text, 75),
+    value: r.id,
+    ...(style ? { style } : {}),
+  });
   if (r.status === 'pending') {
-    return [{ type: 'actions', block_id: `mine.${r.id}`, elements: [button('Nudge approvers', RequestIds.nudgeButton), button('Cancel request', RequestIds.cancelButton, 'danger')] }];
+    return [
+      {
+        type: 'actions',
+        block_id: `mine.${r.id}`,
+        elements: [
+          button('Nudge approvers', RequestIds.nudgeButton),
+          button('Cancel request', RequestIds.cancelButton, 'danger'),
+        ],
+      },
+    ];
   }
   if (r.status === 'active' && r.kind !== 'extension') {
-    return [{ type: 'actions', block_id: `mine.${r.id}`, elements: [button('Extend…', RequestIds.extendButton, 'primary'), button('Release access', RequestIds.releaseButton, 'danger')] }];
+    return [
+      {
+        type: 'actions',
+        block_id: `mine.${r.id}`,
+        elements: [
+          button('Extend…', RequestIds.extendButton, 'primary'),
+          button('Release access', RequestIds.releaseButton, 'danger'),
+        ],
+      },
+    ];
   }
   return [];
 }
 
 /** The requester's own copy of the request, updated in place as it moves on. */
 export function renderRequesterMessage(r: RequestDetails): SlackMessage {
-  const blocks = summaryBlocks(r, r.kind === 'extension' ? `:hourglass: You asked to extend ${code(r.extendsRequestId ?? '')}` : `:incoming_envelope: You requested access`);
+  const blocks = summaryBlocks(
+    r,
+    r.kind === 'extension'
+      ? `:hourglass: You asked to extend ${code(r.extendsRequestId ?? '')}`
+      : `:incoming_envelope: You requested access`,
+  );
   blocks.push(...grantedBlock(r), section(statusLine(r)), ...requesterActions(r));
   return { text: `Your request ${r.id} for ${r.resources.map((x) => x.name).join(', ')} is ${r.status}`, blocks };
 }

@@ -11,8 +11,16 @@ import { context } from '../views.js';
 export function ticketBlocks(ticket: TicketSnapshot | null): KnownBlock[] {
   if (!ticket) return [];
   if (!ticket.checked) {
-    return [context(`:warning: *${userText(ticket.key, 40)}* was not checked: ${userText(ticket.reason, 200)}. Look at the ticket before you approve.`)];
+    return [
+      context(
+        `:warning: *${userText(ticket.key, 40)}* was not checked: ${userText(ticket.reason, 200)}. Look at the ticket before you approve.`,
+      ),
+    ];
   }
   const icon = ticket.category === 'done' ? ':white_check_mark:' : ':ticket:';
-  return [context(`${icon} <${ticket.url}|${userText(ticket.key, 40)}> ${userText(ticket.title, 200)} · _${userText(ticket.status, 64)}_ as of ${slackDate(new Date(ticket.checkedAt))}`)];
+  return [
+    context(
+      `${icon} <${ticket.url}|${userText(ticket.key, 40)}> ${userText(ticket.title, 200)} · _${userText(ticket.status, 64)}_ as of ${slackDate(new Date(ticket.checkedAt))}`,
+    ),
+  ];
 }

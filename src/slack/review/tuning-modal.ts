@@ -28,7 +28,12 @@ const radio = (block: string, label: string, choices: [string, string][], initia
     type: 'input',
     block_id: block,
     label: plain(label, 2000),
-    element: { type: 'radio_buttons', action_id: tuningAction('choice'), options, initial_option: options.find((o) => o.value === initial)! },
+    element: {
+      type: 'radio_buttons',
+      action_id: tuningAction('choice'),
+      options,
+      initial_option: options.find((o) => o.value === initial)!,
+    },
   };
 };
 
@@ -37,14 +42,34 @@ const radio = (block: string, label: string, choices: [string, string][], initia
  * resource's provisioner allows are offered; the review service refuses anything else.
  */
 function roleInput(r: RequestedResource, d: TuningOffer): KnownBlock[] {
-  if (d.roleChoices.length === 0) return [section(`:warning: No roles are configured for ${code(r.name)}; untick it or ask an admin to add roles to its provisioner settings.`)];
+  if (d.roleChoices.length === 0)
+    return [
+      section(
+        `:warning: No roles are configured for ${code(r.name)}; untick it or ask an admin to add roles to its provisioner settings.`,
+      ),
+    ];
   const options = d.roleChoices.slice(0, 100).map((role) => option(role, role));
   const initial = options.filter((o) => preselectedRoles(d).includes(o.value ?? ''));
   const element =
     options.length <= 10
       ? { type: 'checkboxes' as const, action_id: tuningAction('roles'), options, initial_options: initial }
-      : { type: 'multi_static_select' as const, action_id: tuningAction('roles'), options, initial_options: initial, placeholder: plain('Pick roles', 150) };
-  return [{ type: 'input', block_id: tuningBlock(r.name, 'roles'), optional: true, label: plain('Roles'), hint: plain('Required: the roles to grant; untick to narrow.'), element }];
+      : {
+          type: 'multi_static_select' as const,
+          action_id: tuningAction('roles'),
+          options,
+          initial_options: initial,
+          placeholder: plain('Pick roles', 150),
+        };
+  return [
+    {
+      type: 'input',
+      block_id: tuningBlock(r.name, 'roles'),
+      optional: true,
+      label: plain('Roles'),
+      hint: plain('Required: the roles to grant; untick to narrow.'),
+      element,
+    },
+  ];
 }
 
 /** The limits an approver may set, per resource type. */
@@ -52,21 +77,70 @@ function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
   const title = section(`*${code(r.name)}* _(${r.type})_`);
   switch (r.type) {
     case 'ssh':
-      return [title, textInput(tuningBlock(r.name, 'login'), 'Login user(s)', 'Required: the Unix users the requester may log in as, separated by commas.', 'ubuntu, deploy', d.loginUsers)];
+      return [
+        title,
+        textInput(
+          tuningBlock(r.name, 'login'),
+          'Login user(s)',
+          'Required: the Unix users the requester may log in as, separated by commas.',
+          'ubuntu, deploy',
+          d.loginUsers,
+        ),
+      ];
     case 'database':
       return [
         title,
-        radio(tuningBlock(r.name, 'access'), 'Access', [['read-only', 'Read-only'], ['read-write', 'Read-write']], 'read-only'),
-        textInput(tuningBlock(r.name, 'databases'), 'Databases', 'Leave empty for all databases on this server.', 'app, reporting', d.databases),
+        radio(
+          tuningBlock(r.name, 'access'),
+          'Access',
+          [
+            ['read-only', 'Read-only'],
+            ['read-write', 'Read-write'],
+          ],
+          'read-only',
+        ),
+        textInput(
+          tuningBlock(r.name, 'databases'),
+          'Databases',
+          'Leave empty for all databases on this server.',
+          'app, reporting',
+          d.databases,
+        ),
       ];
     case 'kubernetes':
       return [
         title,
-        radio(tuningBlock(r.name, 'role'), 'Role', [['view', 'view (read-only)'], ['edit', 'edit'], ['admin', 'admin (namespace admin)']], 'view'),
-        textInput(tuningBlock(r.name, 'namespaces'), 'Namespaces', 'Required: the namespaces the role applies in, separated by commas.', 'payments, default', d.namespaces),
+        radio(
+          tuningBlock(r.name, 'role'),
+          'Role',
+          [
+            ['view', 'view (read-only)'],
+            ['edit', 'edit'],
+            ['admin', 'admin (namespace admin)'],
+          ],
+          'view',
+        ),
+        textInput(
+          tuningBlock(r.name, 'namespaces'),
+          'Namespaces',
+          'Required: the namespaces the role applies in, separated by commas.',
+          'payments, default',
+          d.namespaces,
+        ),
       ];
     case 'http':
-      return [title, radio(tuningBlock(r.name, 'access'), 'Access', [['read-only', 'Read-only'], ['full', 'Full']], 'read-only')];
+      return [
+        title,
+        radio(
+          tuningBlock(r.name, 'access'),
+          'Access',
+          [
+            ['read-only', 'Read-only'],
+            ['full', 'Full'],
+          ],
+          'read-only',
+        ),
+      ];
     case 'cloud':
       return [title, ...roleInput(r, d)];
     case 'group':
@@ -80,7 +154,11 @@ export function buildTuningModal(r: RequestDetails, defaults: Record<string, Tun
   const resourceOptions = r.resources.map((x) => option(x.name, x.name, x.type));
   const progress =
     r.approvalsRequired > 1
-      ? [section(`This flow needs *${r.approvalsRequired} approvals*; ${r.approvals.length} so far${r.approvals.length ? ` (${r.approvals.map((a) => mention(a.approverId)).join(', ')})` : ''}. The grant takes the narrowest tuning of all approvers.`)]
+      ? [
+          section(
+            `This flow needs *${r.approvalsRequired} approvals*; ${r.approvals.length} so far${r.approvals.length ? ` (${r.approvals.map((a) => mention(a.approverId)).join(', ')})` : ''}. The grant takes the narrowest tuning of all approvers.`,
+          ),
+        ]
       : [];
   if (r.kind === 'extension') {
     // An extension only adds time: what is granted stays as it was approved.
@@ -93,21 +171,30 @@ export function buildTuningModal(r: RequestDetails, defaults: Record<string, Tun
       close: plain('Cancel', 24),
       blocks: [
         ...progress,
-        section(`${mention(r.requesterId)} asks to extend ${code(r.extendsRequestId ?? '')} (${r.resources.map((x) => code(x.name)).join(', ')}) by *${formatDuration(r.durationMinutes)}*.`),
+        section(
+          `${mention(r.requesterId)} asks to extend ${code(r.extendsRequestId ?? '')} (${r.resources.map((x) => code(x.name)).join(', ')}) by *${formatDuration(r.durationMinutes)}*.`,
+        ),
         section(quote(userText(r.justification, 2800))),
         {
           type: 'input',
           block_id: ReviewIds.durationBlock,
           label: plain('Add'),
           hint: plain('At most what was asked. The granted resources and limits stay as they are.'),
-          element: { type: 'static_select', action_id: ReviewIds.durationAction, options: durationChoices(r.durationMinutes).map(durationOption), initial_option: durationOption(r.durationMinutes) },
+          element: {
+            type: 'static_select',
+            action_id: ReviewIds.durationAction,
+            options: durationChoices(r.durationMinutes).map(durationOption),
+            initial_option: durationOption(r.durationMinutes),
+          },
         },
       ],
     };
   }
   const blocks: KnownBlock[] = [
     ...progress,
-    section(`${mention(r.requesterId)} asks for ${r.resources.map((x) => code(x.name)).join(', ')} for *${formatDuration(r.durationMinutes)}*.`),
+    section(
+      `${mention(r.requesterId)} asks for ${r.resources.map((x) => code(x.name)).join(', ')} for *${formatDuration(r.durationMinutes)}*.`,
+    ),
     section(quote(userText(r.justification, 2800))),
     ...ticketBlocks(r.ticket),
     {
@@ -128,7 +215,12 @@ export function buildTuningModal(r: RequestDetails, defaults: Record<string, Tun
       optional: true,
       label: plain('Resources to grant'),
       hint: plain('Untick a resource to leave it out of the grant.'),
-      element: { type: 'checkboxes', action_id: ReviewIds.includeAction, options: resourceOptions, initial_options: resourceOptions },
+      element: {
+        type: 'checkboxes',
+        action_id: ReviewIds.includeAction,
+        options: resourceOptions,
+        initial_options: resourceOptions,
+      },
     },
     divider(),
     ...r.resources.flatMap((x) => tuningInputs(x, defaults[x.name] ?? NO_OFFER)),
@@ -153,7 +245,9 @@ export function buildDenyModal(r: RequestDetails): ModalView {
     submit: plain('Deny', 24),
     close: plain('Cancel', 24),
     blocks: [
-      section(`Deny ${mention(r.requesterId)}'s request ${code(r.id)} for ${r.resources.map((x) => code(x.name)).join(', ')}?`),
+      section(
+        `Deny ${mention(r.requesterId)}'s request ${code(r.id)} for ${r.resources.map((x) => code(x.name)).join(', ')}?`,
+      ),
       {
         type: 'input',
         block_id: ReviewIds.reasonBlock,
