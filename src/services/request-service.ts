@@ -10,20 +10,24 @@ import {
   requestsOf,
   type RequestDetails,
 } from '../db/request-queries.js';
-import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import {
   decidableFlows,
   durationsFor,
   type Flow,
   justificationProblem,
-  offeredDurations,
   planRequests,
   requestableResources,
   type RequestableResource,
 } from '../domain/flow.js';
 import { decisionRefusal } from '../domain/request-lifecycle.js';
-import { startProblem } from '../domain/pending-lifecycle.js';
+import {
+  formProblems,
+  MAX_JUSTIFICATION,
+  MAX_RESOURCES_PER_REQUEST,
+  planProblems,
+  type FieldErrors,
+} from '../domain/request-form.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
 import { writeNewRequest } from './grant-writer.js';
 import { checkTickets } from './ticket-check.js';
@@ -34,8 +38,7 @@ import { approverIdentity, approverIdsOf, requesterIdentity, requireMember, mapp
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
-export const MAX_RESOURCES_PER_REQUEST = 10;
-export const MAX_JUSTIFICATION = 2000;
+export { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST };
 /** How many people's requestable lists are kept per catalogue version. */
 const MEMO_PEOPLE = 1000;
 
@@ -72,7 +75,7 @@ export interface SubmitInput {
   submissionKey?: string;
 }
 
-export type FieldErrors = Partial<Record<'resources' | 'duration' | 'justification' | 'sshKey' | 'startsAt', string>>;
+export type { FieldErrors };
 export type SubmitResult = { ok: true; requests: RequestDetails[] } | { ok: false; errors: FieldErrors };
 
 export function createRequestService(deps: ServiceDeps) {
@@ -170,28 +173,20 @@ export function createRequestService(deps: ServiceDeps) {
     const already = await sentBefore(input);
     if (already) return already;
     const { requestable } = await requestableFor(input.requesterId);
-    const errors: FieldErrors = {};
     const names = [...new Set(input.resourceNames)];
     const selection = names.map((n) => requestable.find((r) => r.resource.name === n));
     const justification = input.justification.trim();
-
-    if (names.length === 0) errors.resources = 'Pick at least one resource.';
-    else if (names.length > MAX_RESOURCES_PER_REQUEST)
-      errors.resources = `Pick at most ${MAX_RESOURCES_PER_REQUEST} resources in one request.`;
-    else if (selection.some((s) => !s)) {
-      const bad = names.filter((_, i) => !selection[i]);
-      errors.resources = `You cannot request ${bad.map((b) => `“${b.slice(0, 64)}”`).join(', ')}.`;
-    }
-    if (justification.length > MAX_JUSTIFICATION)
-      errors.justification = `Keep it under ${MAX_JUSTIFICATION} characters.`;
-    if (input.durationMinutes === null || !Number.isInteger(input.durationMinutes) || input.durationMinutes <= 0) {
-      errors.duration = 'Pick how long you need access.';
-    }
     const typedKey = input.sshPublicKey?.trim() ?? '';
     const parsedKey = typedKey ? parsePublicKey(typedKey) : null;
     const startsAt = input.startsAt ?? null;
-    const startError = startsAt ? startProblem(startsAt, clock.now()) : null;
-    if (startError) errors.startsAt = startError;
+    const errors: FieldErrors = formProblems({
+      names,
+      selection,
+      justification,
+      durationMinutes: input.durationMinutes,
+      startsAt,
+      now: clock.now(),
+    });
     if (typedKey && !parsedKey) errors.sshKey = 'Paste one OpenSSH public key line, like ssh-ed25519 AAAA… you@laptop.';
     else if (
       !parsedKey &&
@@ -205,16 +200,7 @@ export function createRequestService(deps: ServiceDeps) {
 
     const plans = planRequests(selection as RequestableResource[]);
     const duration = input.durationMinutes as number;
-    for (const plan of plans) {
-      const names = plan.resources.map((r) => r.name).join(', ');
-      const offered = offeredDurations(plan.flow);
-      if (duration > plan.flow.maxDurationMinutes)
-        errors.duration = `${names} can be requested for at most ${formatDuration(plan.flow.maxDurationMinutes)}.`;
-      else if (!offered.includes(duration))
-        errors.duration = `${names} can be requested for ${offered.map(formatDuration).join(', ')}.`;
-      const problem = justificationProblem(plan.flow.justification, justification);
-      if (problem) errors.justification = problem;
-    }
+    Object.assign(errors, planProblems(plans, duration, justification));
     // Flows that require a linked identity (domain/identity-link.ts): an unlinked requester is told how.
     if (plans.some((p) => p.flow.identity?.requireLink) && !(await findLink(db, input.requesterId))) {
       errors.resources = `Link your company identity first: /access link (${plans

@@ -1,0 +1,64 @@
+import { formatDuration } from './duration.js';
+import { justificationProblem, offeredDurations, type RequestableResource } from './flow.js';
+import { startProblem } from './pending-lifecycle.js';
+
+/**
+ * What is wrong with a request form, field by field, before anything is stored or asked of anyone: the
+ * server's own check of what the modal sent (the modal is never trusted). Pure; request-service.ts adds
+ * the checks that need the database or outside services.
+ */
+
+/** Slack limits and readable approver messages: a request names at most this many resources. */
+export const MAX_RESOURCES_PER_REQUEST = 10;
+export const MAX_JUSTIFICATION = 2000;
+
+export type FieldErrors = Partial<Record<'resources' | 'duration' | 'justification' | 'sshKey' | 'startsAt', string>>;
+
+/** The picks themselves: which resources (of those this person may request), how long, from when. */
+export function formProblems(f: {
+  names: string[];
+  selection: (RequestableResource | undefined)[];
+  justification: string;
+  durationMinutes: number | null;
+  startsAt: Date | null;
+  now: Date;
+}): FieldErrors {
+  const errors: FieldErrors = {};
+  if (f.names.length === 0) errors.resources = 'Pick at least one resource.';
+  else if (f.names.length > MAX_RESOURCES_PER_REQUEST)
+    errors.resources = `Pick at most ${MAX_RESOURCES_PER_REQUEST} resources in one request.`;
+  else if (f.selection.some((s) => !s)) {
+    const bad = f.names.filter((_, i) => !f.selection[i]);
+    errors.resources = `You cannot request ${bad.map((b) => `“${b.slice(0, 64)}”`).join(', ')}.`;
+  }
+  if (f.justification.length > MAX_JUSTIFICATION)
+    errors.justification = `Keep it under ${MAX_JUSTIFICATION} characters.`;
+  if (f.durationMinutes === null || !Number.isInteger(f.durationMinutes) || f.durationMinutes <= 0)
+    errors.duration = 'Pick how long you need access.';
+  const startError = f.startsAt ? startProblem(f.startsAt, f.now) : null;
+  if (startError) errors.startsAt = startError;
+  return errors;
+}
+
+/** Each flow's own rules for the requests it will hold: its durations and its justification rule. */
+export function planProblems(
+  plans: readonly {
+    flow: Parameters<typeof offeredDurations>[0] & { justification: Parameters<typeof justificationProblem>[0] };
+    resources: readonly { name: string }[];
+  }[],
+  duration: number,
+  justification: string,
+): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const plan of plans) {
+    const names = plan.resources.map((r) => r.name).join(', ');
+    const offered = offeredDurations(plan.flow);
+    if (duration > plan.flow.maxDurationMinutes)
+      errors.duration = `${names} can be requested for at most ${formatDuration(plan.flow.maxDurationMinutes)}.`;
+    else if (!offered.includes(duration))
+      errors.duration = `${names} can be requested for ${offered.map(formatDuration).join(', ')}.`;
+    const problem = justificationProblem(plan.flow.justification, justification);
+    if (problem) errors.justification = problem;
+  }
+  return errors;
+}
