@@ -14,6 +14,7 @@ import { createLinkSigner } from './http/signed-link.js';
 import { createPrometheusMetrics } from './observability/prometheus-metrics.js';
 import type { Provisioner } from './provisioners/port.js';
 import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
+import { createSecrets } from './provisioners/secrets.js';
 import { createAuditStreamer } from './services/audit-stream.js';
 import {
   applyAccessFile,
@@ -31,7 +32,7 @@ export interface AccessAppOptions {
   accessFileText?: string;
   /** Tests already know the bot's ids; passing them skips Bolt's start-up auth.test. */
   botIdentity?: { botId: string; botUserId: string };
-  /** Where provisioner secret references (env:NAME) are read from; main passes process.env. */
+  /** Where `env:ACCESS_SECRET_*` references are read from (only those names are kept); main passes process.env. */
   secretEnv?: Record<string, string | undefined>;
   /** More provisioners (tests and the sandbox add an in-memory one). */
   extraProvisioners?: Provisioner[];
@@ -50,7 +51,23 @@ export class StartupError extends Error {}
 export async function createAccessApp(options: AccessAppOptions) {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const secretEnv = options.secretEnv ?? {};
+  // Only what the operator declared (ACCESS_SECRET_*, ACCESS_SECRETS_DIR): never the bot's own credentials.
+  const secrets = createSecrets({
+    env: options.secretEnv ?? {},
+    dir: config.ACCESS_SECRETS_DIR,
+    ownCredentials: [
+      config.SLACK_BOT_TOKEN,
+      config.SLACK_SIGNING_SECRET,
+      config.SLACK_APP_TOKEN,
+      config.DATABASE_URL,
+      config.OIDC_CLIENT_SECRET,
+      config.METRICS_TOKEN,
+      config.AUDIT_WEBHOOK_SECRET,
+      config.JIRA_API_TOKEN,
+      config.PAGERDUTY_API_TOKEN,
+      config.OPSGENIE_API_KEY,
+    ],
+  });
   const provisioners = createProvisionerRegistry([...builtInProvisioners(), ...(options.extraProvisioners ?? [])]);
   const { onCall, tickets } = buildIntegrations(config, logger);
   // Parsed before anything opens: a wrong field (or an on-call service without its token) stops start-up without touching the database or Slack.
@@ -78,7 +95,12 @@ export async function createAccessApp(options: AccessAppOptions) {
     catalog: createCatalogCache(database.db),
     directory: slack.directory,
     clock,
-    admins: new Set(config.ACCESS_ADMINS),
+    admins: {
+      users: new Set(config.ACCESS_ADMINS),
+      group: config.ACCESS_ADMIN_GROUP ?? null,
+      workspaceAdmins: config.ACCESS_WORKSPACE_ADMINS,
+    },
+    secrets,
     afterCommit: () => outbox.kick(),
     provisioners,
     metrics,
@@ -94,7 +116,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     ).replace(/\/$/, '');
   const signer = createLinkSigner(config.SLACK_SIGNING_SECRET, publicUrl, () => clock.now());
   const signInTokens = createSignInTokens(config.SLACK_SIGNING_SECRET, () => clock.now());
-  const services = buildServices(deps, database, logger, secretEnv, {
+  const services = buildServices(deps, database, logger, {
     provider: buildOpenIdProvider(config, logger, publicUrl),
     link: (userId, purpose, requestId) =>
       `${publicUrl()}/oidc/start?token=${signInTokens.sign({ userId, purpose, requestId })}`,
@@ -107,7 +129,6 @@ export async function createAccessApp(options: AccessAppOptions) {
     clients: slack,
     services,
     auditLink: (id) => signer.link(`/audit/${id}`),
-    secretEnv,
   });
   const httpServer = buildHttpServer({
     config,

@@ -42,13 +42,49 @@ describe('configuration', () => {
     expect.assertions(1);
   });
 
-  it('starts the sandbox only without any Slack credential, or when asked with --sandbox', () => {
+  it('starts the sandbox only when no Slack variable is present at all, or when asked with --sandbox', () => {
     expect(wantsSandbox({}, [])).toBe(true);
-    expect(wantsSandbox({ SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '' }, [])).toBe(true);
+    // Empty keys (a Kubernetes Secret with empty values) mean a real bot was meant: parseConfig then refuses them.
+    expect(wantsSandbox({ SLACK_BOT_TOKEN: '', SLACK_SIGNING_SECRET: '' }, [])).toBe(false);
     expect(wantsSandbox({ SLACK_SIGNING_SECRET: 'secret123456' }, [])).toBe(false);
     expect(wantsSandbox({ SLACK_APP_TOKEN: 'xapp-1' }, [])).toBe(false);
     expect(wantsSandbox(base, [])).toBe(false);
     expect(wantsSandbox(base, ['--sandbox'])).toBe(true);
+  });
+
+  it('never starts the sandbox on a DATABASE_URL unless asked for with --sandbox', () => {
+    expect(() => wantsSandbox({ DATABASE_URL: 'postgres://db/prod' }, [])).toThrow(ConfigError);
+    expect(() => wantsSandbox({ DATABASE_URL: 'postgres://db/prod' }, [])).toThrow(
+      'the sandbox never starts on a DATABASE_URL unless asked for with --sandbox',
+    );
+    expect(wantsSandbox({ DATABASE_URL: 'postgres://db/sandbox' }, ['--sandbox'])).toBe(true);
+  });
+
+  it.each(['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'DATABASE_URL'])(
+    'an empty %s is a configuration error naming it, never "unset"',
+    (name) => {
+      expect(() => parseConfig({ ...base, [name]: '' })).toThrow(
+        `${name} is set but empty: give it a value or remove it.`,
+      );
+      expect(() => parseConfig({ ...base, [name]: '  ' })).toThrow(`${name} is set but empty`);
+    },
+  );
+
+  it('admins: ACCESS_ADMINS, an admin user group, workspace admins only when the operator says so', () => {
+    expect(parseConfig(base)).toMatchObject({ ACCESS_WORKSPACE_ADMINS: false });
+    expect(parseConfig({ ...base, ACCESS_WORKSPACE_ADMINS: 'true', ACCESS_ADMIN_GROUP: 'S0PLATFORM' })).toMatchObject({
+      ACCESS_WORKSPACE_ADMINS: true,
+      ACCESS_ADMIN_GROUP: 'S0PLATFORM',
+    });
+    expect(() => parseConfig({ ...base, ACCESS_ADMIN_GROUP: '@platform' })).toThrow(
+      'ACCESS_ADMIN_GROUP must be a Slack user group id',
+    );
+    expect(() => parseConfig({ ...base, ACCESS_WORKSPACE_ADMINS: 'yes' })).toThrow(
+      'ACCESS_WORKSPACE_ADMINS must be true or false',
+    );
+    expect(() => parseConfig({ ...base, ACCESS_SECRETS_DIR: 'secrets' })).toThrow(
+      'ACCESS_SECRETS_DIR must be an absolute path',
+    );
   });
 });
 

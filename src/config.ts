@@ -35,6 +35,18 @@ export const ConfigSchema = z
           .filter(Boolean),
       )
       .pipe(z.array(SlackUserId)),
+    /** A Slack user group (S…) whose members are admins too, e.g. the platform team's group. */
+    ACCESS_ADMIN_GROUP: z
+      .string()
+      .regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id like S012ABCDEF')
+      .optional(),
+    /** `true`: Slack workspace admins and owners are the bot's admins too. Off unless the operator says so. */
+    ACCESS_WORKSPACE_ADMINS: z
+      .enum(['true', 'false'], 'must be true or false')
+      .default('false')
+      .transform((v) => v === 'true'),
+    /** The folder of mounted secret files that `file:` references in provisioner settings may read. */
+    ACCESS_SECRETS_DIR: z.string().startsWith('/', 'must be an absolute path, e.g. /run/secrets/access').optional(),
     ACCESS_CONFIG: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     /** How often the expiry worker looks for grants that ran out. */
@@ -125,9 +137,31 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Variables whose empty value is a mistake, never "not given": an empty Slack credential (a Kubernetes
+ * Secret with empty keys) must not turn a production bot into the sandbox, and an empty DATABASE_URL must
+ * not quietly switch it to the embedded database.
+ */
+const NEVER_EMPTY = [
+  'SLACK_BOT_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'SLACK_API_URL',
+  'DATABASE_URL',
+  'ACCESS_SECRETS_DIR',
+  'ACCESS_ADMIN_GROUP',
+] as const;
+const SLACK_CREDENTIALS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const;
+
+function refuseEmpty(env: Record<string, string | undefined>): void {
+  const empty = NEVER_EMPTY.find((name) => env[name] !== undefined && env[name]!.trim() === '');
+  if (empty) throw new ConfigError(`${empty} is set but empty: give it a value or remove it.`);
+}
+
 /** Pure: environment in, config out; throws a ConfigError with one readable sentence. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  // Treat empty strings as unset: `FOO=` in a .env file or compose file means "not given".
+  refuseEmpty(env);
+  // Other empty strings mean unset: `FOO=` in a .env file or compose file means "not given".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = ConfigSchema.safeParse(cleaned);
   if (result.success) return result.data;
@@ -138,12 +172,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 }
 
 /**
- * No Slack credentials at all (or `--sandbox` on the command line): start the local sandbox instead
- * of refusing to start, so `npm start` on a fresh machine shows the bot working. Any one credential
- * means a real bot was meant, and parseConfig then names what is missing.
+ * The sandbox acts as anyone and moves its clock: it starts only when asked (`--sandbox`) or when no Slack
+ * variable is present at all (a fresh clone's `npm start`). A Slack variable that is present, even empty,
+ * means a real bot was meant (parseConfig then names what is wrong), and a DATABASE_URL without Slack
+ * credentials is refused rather than opened to the sandbox: it is somebody's database.
  */
 export function wantsSandbox(env: Record<string, string | undefined>, argv: readonly string[]): boolean {
   if (argv.includes('--sandbox')) return true;
-  const given = (name: string) => env[name] !== undefined && env[name] !== '';
-  return !given('SLACK_BOT_TOKEN') && !given('SLACK_SIGNING_SECRET') && !given('SLACK_APP_TOKEN');
+  if (SLACK_CREDENTIALS.some((name) => env[name] !== undefined)) return false;
+  if (env.DATABASE_URL !== undefined)
+    throw new ConfigError(
+      'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set, and DATABASE_URL is: set them to run the bot ' +
+        '(the sandbox never starts on a DATABASE_URL unless asked for with --sandbox).',
+    );
+  return true;
 }

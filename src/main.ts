@@ -4,6 +4,8 @@ import { ConfigError, parseConfig, wantsSandbox } from './config.js';
 import { createLogger } from './logger.js';
 import { AccessFileError } from './services/catalog-service.js';
 import { startSandbox } from './sandbox/sandbox.js';
+import { SandboxRefused } from './sandbox/sandbox-guards.js';
+import { declaredSecretEnv } from './provisioners/secrets.js';
 
 function readAccessFile(path: string | undefined): string | undefined {
   if (!path) return undefined;
@@ -33,7 +35,8 @@ async function main() {
   const app = await createAccessApp({
     config,
     logger,
-    secretEnv: process.env,
+    // Only the operator's declared provisioner secrets (ACCESS_SECRET_*), never the bot's own credentials.
+    secretEnv: declaredSecretEnv(process.env),
     ...(accessFileText !== undefined ? { accessFileText } : {}),
   });
   onSignals(
@@ -65,7 +68,12 @@ async function sandbox() {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof AccessFileError || error instanceof StartupError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof AccessFileError ||
+    error instanceof StartupError ||
+    error instanceof SandboxRefused
+  ) {
     process.stderr.write(`Cannot start: ${error.message}\n`);
   } else {
     process.stderr.write(`Cannot start: ${error instanceof Error ? error.message : String(error)}\n`);

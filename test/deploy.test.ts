@@ -126,8 +126,8 @@ describe('deploy/kubernetes', () => {
       ],
       [
         'a provisioner secret nothing references',
-        () => broken('Secret', (s) => (s.stringData.PROD_DB_ADMIN_URL = 'postgres://x')),
-        /PROD_DB_ADMIN_URL is not a setting/,
+        () => broken('Secret', (s) => (s.stringData.ACCESS_SECRET_PROD_DB_ADMIN_URL = 'postgres://x')),
+        /ACCESS_SECRET_PROD_DB_ADMIN_URL is not a setting/,
       ],
       [
         'a required secret missing',
@@ -251,7 +251,7 @@ describe('deploy/kubernetes', () => {
             'ConfigMap',
             (c) =>
               (c.data['access.yml'] = c.data['access.yml'].replace(
-                '"env:GRANTS_WEBHOOK_SECRET"',
+                '"env:ACCESS_SECRET_GRANTS_WEBHOOK_SECRET"',
                 '"file:/run/secrets/hook"',
               )),
             'access-requests-access-config',
@@ -264,11 +264,11 @@ describe('deploy/kubernetes', () => {
     });
 
     it('accepts a provisioner secret once ACCESS_CONFIG references it', () => {
-      const withSecret = broken('Secret', (s) => (s.stringData.PROD_DB_ADMIN_URL = 'postgres://x'));
+      const withSecret = broken('Secret', (s) => (s.stringData.ACCESS_SECRET_PROD_DB_ADMIN_URL = 'postgres://x'));
       const cm = withSecret.objects.find((o) => o.metadata.name === 'access-requests-access-config')!;
       cm.data['access.yml'] = cm.data['access.yml'].replace(
         '  - name: grafana',
-        '  - name: prod-db\n    type: database\n    provisioner: { type: postgres, admin_url: "env:PROD_DB_ADMIN_URL", host: db.internal }\n  - name: grafana',
+        '  - name: prod-db\n    type: database\n    provisioner: { type: postgres, admin_url: "env:ACCESS_SECRET_PROD_DB_ADMIN_URL", host: db.internal }\n  - name: grafana',
       );
       expect(checkManifests(withSecret, facts).problems).toEqual([]);
     });

@@ -25,7 +25,7 @@ resources:
     type: ssh
     tags: [production]
     defaults: { login_users: [deploy] }
-    provisioner: { type: ssh, ca_key: "env:SSH_CA_KEY", host: web-1.internal }
+    provisioner: { type: ssh, ca_key: "env:ACCESS_SECRET_SSH_CA_KEY", host: web-1.internal }
   - { name: prod-db, type: database, tags: [production], provisioner: { type: memory } }
 flows:
   - name: prod
@@ -39,7 +39,10 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     accessFile,
-    app: { secretEnv: { SSH_CA_KEY: readFileSync(join(dir, 'ca'), 'utf8') }, extraProvisioners: [memory.provisioner] },
+    app: {
+      secretEnv: { ACCESS_SECRET_SSH_CA_KEY: readFileSync(join(dir, 'ca'), 'utf8') },
+      extraProvisioners: [memory.provisioner],
+    },
   });
 });
 afterAll(async () => {

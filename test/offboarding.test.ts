@@ -33,7 +33,7 @@ resources:
   - name: prod-db
     type: database
     tags: [production]
-    provisioner: { type: postgres, admin_url: "env:TARGET_DB_ADMIN_URL", host: 127.0.0.1 }
+    provisioner: { type: postgres, admin_url: "env:ACCESS_SECRET_TARGET_DB_ADMIN_URL", host: 127.0.0.1 }
   - name: app-one
     type: generic
     tags: [production]
@@ -65,7 +65,7 @@ beforeAll(async () => {
   targetDb = target.name;
   h = await startHarness({
     accessFile,
-    app: { secretEnv: { TARGET_DB_ADMIN_URL: target.url }, extraProvisioners: [memory.provisioner] },
+    app: { secretEnv: { ACCESS_SECRET_TARGET_DB_ADMIN_URL: target.url }, extraProvisioners: [memory.provisioner] },
   });
 });
 afterAll(async () => {

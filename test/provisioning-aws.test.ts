@@ -44,8 +44,8 @@ resources:
       permission_sets: { ReadOnly: "${d.permissionSets.ReadOnly}", Admin: "${d.permissionSets.Admin}" }
       portal_url: https://d-9067000000.awsapps.com/start
       endpoint: "${d.url}"
-      access_key_id: env:AWS_IDC_KEY_ID
-      secret_access_key: env:AWS_IDC_SECRET
+      access_key_id: env:ACCESS_SECRET_AWS_IDC_KEY_ID
+      secret_access_key: env:ACCESS_SECRET_AWS_IDC_SECRET
 flows:
   - name: cloud
     resources: { tags: [cloud] }
@@ -56,7 +56,10 @@ flows:
   h = await startHarness({
     accessFile,
     app: {
-      secretEnv: { AWS_IDC_KEY_ID: d.credentials.accessKeyId, AWS_IDC_SECRET: d.credentials.secretAccessKey },
+      secretEnv: {
+        ACCESS_SECRET_AWS_IDC_KEY_ID: d.credentials.accessKeyId,
+        ACCESS_SECRET_AWS_IDC_SECRET: d.credentials.secretAccessKey,
+      },
       // The production provisioner with a short status poll (it replaces the registered one of the same type).
       extraProvisioners: [createAwsProvisioner({ pollIntervalMs: 5 })],
     },

@@ -27,7 +27,7 @@ import { PEOPLE } from './support/workspace.js';
  */
 const ACCOUNT = '111122223333';
 const ENTRA_GROUP = '5b1f0c3e-7a2d-4e6b-9c8a-2f4d6e8a0b1c';
-const OKTA_TOKEN = '00okta-crash-window-token-0123456';
+const ACCESS_SECRET_OKTA_TOKEN = '00okta-crash-window-token-0123456';
 let aws: AwsDouble;
 let gcp: GcpDouble;
 let sa: TestServiceAccount;
@@ -66,7 +66,7 @@ beforeAll(async () => {
   sa = makeServiceAccount();
   gcp = await startGcpDouble({ serviceAccounts: [sa], projects: ['payments-prod'], knownUsers: ['rita@example.com'] });
   vi.stubEnv('GOOGLE_APPLICATION_CREDENTIALS', sa.writeKeyFile(`${gcp.url}/token`));
-  okta = await startOktaDouble({ token: OKTA_TOKEN });
+  okta = await startOktaDouble({ token: ACCESS_SECRET_OKTA_TOKEN });
   oktaGroup = okta.addGroup({ name: 'Prod Admins' }).id;
   okta.addUser({ login: 'rita@example.com' });
   entra = await startEntraDouble({
@@ -87,8 +87,8 @@ resources:
       region: ${aws.region}
       permission_sets: { ReadOnly: "${aws.permissionSets.ReadOnly}" }
       endpoint: "${aws.url}"
-      access_key_id: env:AWS_KEY_ID
-      secret_access_key: env:AWS_SECRET
+      access_key_id: env:ACCESS_SECRET_AWS_KEY_ID
+      secret_access_key: env:ACCESS_SECRET_AWS_SECRET
   - name: gcp-payments
     type: cloud
     tags: [cloud]
@@ -96,11 +96,11 @@ resources:
   - name: okta-admins
     type: group
     tags: [cloud]
-    provisioner: { type: okta, org_url: "${okta.url}", group_id: ${oktaGroup}, token: "env:OKTA_TOKEN" }
+    provisioner: { type: okta, org_url: "${okta.url}", group_id: ${oktaGroup}, token: "env:ACCESS_SECRET_OKTA_TOKEN" }
   - name: entra-admins
     type: group
     tags: [cloud]
-    provisioner: { type: entra, tenant_id: ${entra.tenantId}, client_id: ${DOUBLE_CLIENT_ID}, client_secret: "env:ENTRA_SECRET", group_id: ${ENTRA_GROUP}, authority_host: "${entra.url}", graph_url: "${entra.url}" }
+    provisioner: { type: entra, tenant_id: ${entra.tenantId}, client_id: ${DOUBLE_CLIENT_ID}, client_secret: "env:ACCESS_SECRET_ENTRA_SECRET", group_id: ${ENTRA_GROUP}, authority_host: "${entra.url}", graph_url: "${entra.url}" }
 flows:
   - name: cloud
     resources: { tags: [cloud] }
@@ -112,10 +112,10 @@ flows:
     accessFile,
     app: {
       secretEnv: {
-        AWS_KEY_ID: aws.credentials.accessKeyId,
-        AWS_SECRET: aws.credentials.secretAccessKey,
-        OKTA_TOKEN,
-        ENTRA_SECRET: DOUBLE_CLIENT_SECRET,
+        ACCESS_SECRET_AWS_KEY_ID: aws.credentials.accessKeyId,
+        ACCESS_SECRET_AWS_SECRET: aws.credentials.secretAccessKey,
+        ACCESS_SECRET_OKTA_TOKEN,
+        ACCESS_SECRET_ENTRA_SECRET: DOUBLE_CLIENT_SECRET,
       },
       extraProvisioners: Object.values(dying).map((d) => d.provisioner),
     },

@@ -48,7 +48,7 @@ beforeAll(async () => {
     groups: [{ id: GROUP, displayName: 'Prod admins' }],
   });
   const accessFile = `
-resources:${entraResource('entra-prod-admins', 'ENTRA_CLIENT_SECRET', d.url, d.tenantId)}${entraResource('entra-misconfigured', 'ENTRA_OLD_SECRET', d.url, d.tenantId)}
+resources:${entraResource('entra-prod-admins', 'ACCESS_SECRET_ENTRA_CLIENT_SECRET', d.url, d.tenantId)}${entraResource('entra-misconfigured', 'ENTRA_OLD_SECRET', d.url, d.tenantId)}
 flows:
   - name: entra
     resources: { tags: [entra] }
@@ -59,7 +59,10 @@ flows:
   h = await startHarness({
     accessFile,
     app: {
-      secretEnv: { ENTRA_CLIENT_SECRET: DOUBLE_CLIENT_SECRET, ENTRA_OLD_SECRET: 'an-expired-secret-value' },
+      secretEnv: {
+        ACCESS_SECRET_ENTRA_CLIENT_SECRET: DOUBLE_CLIENT_SECRET,
+        ENTRA_OLD_SECRET: 'an-expired-secret-value',
+      },
       // The registered entra provisioner, given the double's certificate to trust (and no retry pauses).
       extraProvisioners: [
         createEntraProvisioner({ ca: d.ca, retry: { maxRetries: 2, delaySeconds: 0, maxRetryAfterSeconds: 5 } }),

@@ -38,7 +38,7 @@ resources:
     type: group
     tags: [okta]
     description: Okta group Prod Admins
-    provisioner: { type: okta, org_url: "${okta.url}", group_id: ${groupId}, token: "env:OKTA_API_TOKEN" }
+    provisioner: { type: okta, org_url: "${okta.url}", group_id: ${groupId}, token: "env:ACCESS_SECRET_OKTA_API_TOKEN" }
 flows:
   - name: okta
     resources: { tags: [okta] }
@@ -46,7 +46,7 @@ flows:
     approvers: { users: [${PEOPLE.approver}] }
     max_duration: 8h
 `;
-  h = await startHarness({ accessFile, app: { secretEnv: { OKTA_API_TOKEN: TOKEN } } });
+  h = await startHarness({ accessFile, app: { secretEnv: { ACCESS_SECRET_OKTA_API_TOKEN: TOKEN } } });
   // Someone whose Slack e-mail no Okta user has.
   h.slack.addUser({ id: NEWBIE, name: 'nina', realName: 'Nina Newbie', email: 'nina@example.com' });
   h.slack.addUser({ id: REX, name: 'rex', realName: 'Rex Reconcile', email: 'rex@example.com' });

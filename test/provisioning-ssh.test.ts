@@ -19,7 +19,7 @@ resources:
     type: ssh
     tags: [production]
     defaults: { login_users: [deploy] }
-    provisioner: { type: ssh, ca_key: "env:SSH_CA_KEY", host: web-1.internal }
+    provisioner: { type: ssh, ca_key: "env:ACCESS_SECRET_SSH_CA_KEY", host: web-1.internal }
 flows:
   - name: web
     resources: { tags: [production] }
@@ -30,7 +30,10 @@ flows:
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ accessFile, app: { secretEnv: { SSH_CA_KEY: readFileSync(join(dir, 'ca'), 'utf8') } } });
+  h = await startHarness({
+    accessFile,
+    app: { secretEnv: { ACCESS_SECRET_SSH_CA_KEY: readFileSync(join(dir, 'ca'), 'utf8') } },
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -108,13 +111,13 @@ describe('SSH access through Slack', () => {
     });
     expect(res.json.errors['ar.settings']).toContain('secret reference');
     const ok = await h.driver.submitView(PEOPLE.admin, modal.id, {
-      'ar.settings': 'admin_url: env:BILLING_DB_ADMIN_URL\nhost: billing.internal',
+      'ar.settings': 'admin_url: env:ACCESS_SECRET_BILLING_DB_ADMIN_URL\nhost: billing.internal',
     });
     expect(ok.status).toBe(200);
     const [row] = await h.sql`select provisioner from resources where name = 'billing-db'`;
     expect(row!.provisioner).toEqual({
       type: 'postgres',
-      settings: { admin_url: 'env:BILLING_DB_ADMIN_URL', host: 'billing.internal' },
+      settings: { admin_url: 'env:ACCESS_SECRET_BILLING_DB_ADMIN_URL', host: 'billing.internal' },
     });
     expect(JSON.stringify(await h.sql`select * from audit_events`)).not.toContain('hunter2');
   });

@@ -14,11 +14,11 @@ resources:
   - name: prod-db
     type: database
     tags: [production]
-    provisioner: { type: postgres, admin_url: "env:TARGET_DB_ADMIN_URL", host: 127.0.0.1 }
+    provisioner: { type: postgres, admin_url: "env:ACCESS_SECRET_TARGET_DB_ADMIN_URL", host: 127.0.0.1 }
   - name: lost-db
     type: database
     tags: [production]
-    provisioner: { type: postgres, admin_url: "env:NOT_SET_ANYWHERE" }
+    provisioner: { type: postgres, admin_url: "env:ACCESS_SECRET_NOT_SET_ANYWHERE" }
 flows:
   - name: support-prod
     resources: { tags: [production] }
@@ -37,7 +37,7 @@ beforeAll(async () => {
   h = await startHarness({
     accessFile,
     env: { SESSION_SAMPLE_SECONDS: '60' },
-    app: { secretEnv: { TARGET_DB_ADMIN_URL: target.url } },
+    app: { secretEnv: { ACCESS_SECRET_TARGET_DB_ADMIN_URL: target.url } },
   });
 });
 afterAll(async () => {

@@ -27,7 +27,6 @@ export function buildServices(
   deps: ServiceDeps,
   database: Database,
   logger: Logger,
-  secretEnv: Record<string, string | undefined>,
   /** OpenID Connect: the provider (null when not configured) and the sign-in link for one person. */
   signIn: { provider: Parameters<typeof createIdentityService>[1]; link: Parameters<typeof createIdentityService>[2] },
 ) {
@@ -49,7 +48,12 @@ export function buildServices(
     extensions: createExtensionService(deps),
     apiKeys: createApiKeyService(database, admin, deps.clock, logger),
     sessions,
-    capture: createSessionCapture({ db: database.db, sessions, activity: createPostgresActivity(secretEnv), logger }),
+    capture: createSessionCapture({
+      db: database.db,
+      sessions,
+      activity: createPostgresActivity(deps.secrets),
+      logger,
+    }),
     audit: createAuditViewService(deps, () => sessions),
     authorizationIndex: createAuthorizationIndex(database, deps.clock, logger),
   };

@@ -9,6 +9,7 @@ import { createLifecycleJobs } from '../services/lifecycle-jobs.js';
 import { createNotificationService } from '../services/notification-service.js';
 import type { ServiceDeps } from '../services/ports.js';
 import { createProvisioningService } from '../services/provisioning-service.js';
+import { createAdminNotices } from '../services/admin-notices.js';
 import { createSlackClients } from '../slack/clients.js';
 import type { SlackDeps } from '../slack/deps.js';
 import { createSlackDirectory } from '../slack/directory.js';
@@ -44,7 +45,6 @@ export function buildSlackSide(input: {
   clients: SlackClients;
   services: Services;
   auditLink: (requestId: string) => string;
-  secretEnv: Record<string, string | undefined>;
 }) {
   const { config, logger, deps, clients, services } = input;
   const { app, background, directory } = clients;
@@ -91,10 +91,16 @@ export function buildSlackSide(input: {
       }
     },
   });
-  const provisioning = createProvisioningService(deps, input.secretEnv, messenger);
+  const provisioning = createProvisioningService(deps, messenger);
   const lifecycle = createLifecycleJobs(deps, messenger);
   // One handler per topic: a topic added to domain/outbox.ts without one here fails to compile.
-  const deliver = routeOutbox({ ...notifications.handlers, ...provisioning.handlers, ...lifecycle.handlers });
+  const adminNotices = createAdminNotices(deps, messenger);
+  const deliver = routeOutbox({
+    ...notifications.handlers,
+    ...provisioning.handlers,
+    ...lifecycle.handlers,
+    ...adminNotices.handlers,
+  });
   registerSlack(app, slackDeps);
   registerDirectoryEvents(app, directory, logger, services.offboarding);
   return { notifications, provisioning, lifecycle, deliver };

@@ -42,7 +42,7 @@ export const FileResourceSchema = z.strictObject({
       roles: z.array(RoleName).max(20).default([]),
     })
     .optional(),
-  /** `{ type: postgres, admin_url: env:PROD_DB_ADMIN_URL, … }`: the type plus that provisioner's settings. */
+  /** `{ type: postgres, admin_url: env:ACCESS_SECRET_PROD_DB_ADMIN_URL, … }`: the type plus that provisioner's settings. */
   provisioner: z
     .looseObject({
       type: z

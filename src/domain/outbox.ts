@@ -35,7 +35,25 @@ export interface OutboxPayloads {
   'grant.deprovision': { grantId: string };
   /** Move the end of an extended grant's targets. */
   'grant.extend': { grantId: string };
+  /** Tell the other admins that a resource's target or credentials changed (no request). */
+  'admins.target_changed': TargetChange;
 }
+
+/** A provisioner as the audit trail and the admins see it: type and settings, secrets as references only. */
+// Types, not interfaces: payloads are stored as jsonb (Record<string, unknown>), which interfaces do not satisfy.
+export type TargetSnapshot = {
+  type: string;
+  settings: Record<string, unknown>;
+};
+
+/** One admin's change to where a resource's grants go and with which credentials. */
+export type TargetChange = {
+  actorId: string;
+  resource: string;
+  change: 'created' | 'updated' | 'deleted';
+  before: TargetSnapshot | null;
+  after: TargetSnapshot | null;
+};
 
 export type OutboxTopic = keyof OutboxPayloads;
 
@@ -56,8 +74,15 @@ type PayloadField<T extends OutboxTopic> =
 
 /** An item to queue: topic, request and (where the topic has one) payload; `availableAt` holds it back until then. */
 export type OutboxEntry = {
-  [T in OutboxTopic]: { topic: T; requestId: string; availableAt?: Date } & PayloadField<T>;
+  [T in OutboxTopic]: {
+    topic: T;
+    requestId: T extends AdminTopic ? null : string;
+    availableAt?: Date;
+  } & PayloadField<T>;
 }[OutboxTopic];
+
+/** Topics about the catalogue rather than a request. */
+type AdminTopic = 'admins.target_changed';
 
 /** One handler per topic: the router's table. */
 export type OutboxHandlers = { [T in OutboxTopic]: (item: OutboxItemOf<T>) => Promise<void> };
@@ -80,6 +105,7 @@ const TOPICS: readonly OutboxTopic[] = Object.keys({
   'grant.provision': 1,
   'grant.deprovision': 1,
   'grant.extend': 1,
+  'admins.target_changed': 1,
 } satisfies Record<OutboxTopic, 1>) as OutboxTopic[];
 
 export const isOutboxTopic = (topic: string): topic is OutboxTopic => (TOPICS as readonly string[]).includes(topic);

@@ -49,7 +49,7 @@ export function preselectedRoles(offer: TuningOffer): string[] {
 export const NO_DEFAULTS: TuningDefaults = { loginUsers: [], databases: [], namespaces: [] };
 export const NO_OFFER: TuningOffer = { ...NO_DEFAULTS, roleChoices: [] };
 
-/** A provisioner type and its settings; secret settings are references (`env:NAME`, `file:/path`). */
+/** A provisioner type and its settings; secret settings are references (`env:ACCESS_SECRET_NAME`, `file:/path` in ACCESS_SECRETS_DIR). */
 export interface ProvisionerConfig {
   type: string;
   settings: Record<string, unknown>;

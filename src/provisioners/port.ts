@@ -16,7 +16,7 @@ export interface GrantContext {
   /** The requester's SSH public key (`/access ssh-key`), when they gave one. */
   sshPublicKey: string | null;
   resource: { name: string; type: ResourceType };
-  /** The provisioner settings of the resource, with secret references (env:NAME) already resolved. */
+  /** The provisioner settings of the resource, with secret references (env:ACCESS_SECRET_NAME, file:) already resolved. */
   settings: Record<string, unknown>;
   /** What the approver granted for this resource. */
   grant: ResourceGrant;

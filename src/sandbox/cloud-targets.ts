@@ -25,7 +25,7 @@ const SERVICE_ACCOUNT = 'access-bot@sandbox-project.iam.gserviceaccount.com';
 export interface CloudTargets {
   /** Placeholders of examples/sandbox-access.yml, each with what replaces it. */
   replacements: Record<string, string>;
-  /** What the catalogue's `env:NAME` references of these targets resolve to. */
+  /** What the catalogue's `env:ACCESS_SECRET_NAME` references of these targets resolve to. */
   secretEnv: Record<string, string>;
   /** The process environment the Google auth library reads (application-default credentials). */
   processEnv: Record<string, string>;
@@ -98,10 +98,10 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
     },
     provisioners: [createEntraProvisioner({ ca: entra.ca })],
     secretEnv: {
-      SANDBOX_AWS_KEY_ID: AWS_DOUBLE_CREDENTIALS.accessKeyId,
-      SANDBOX_AWS_SECRET: AWS_DOUBLE_CREDENTIALS.secretAccessKey,
-      SANDBOX_OKTA_TOKEN: oktaToken,
-      SANDBOX_ENTRA_SECRET: DOUBLE_CLIENT_SECRET,
+      ACCESS_SECRET_SANDBOX_AWS_KEY_ID: AWS_DOUBLE_CREDENTIALS.accessKeyId,
+      ACCESS_SECRET_SANDBOX_AWS_SECRET: AWS_DOUBLE_CREDENTIALS.secretAccessKey,
+      ACCESS_SECRET_SANDBOX_OKTA_TOKEN: oktaToken,
+      ACCESS_SECRET_SANDBOX_ENTRA_SECRET: DOUBLE_CLIENT_SECRET,
     },
     processEnv: { GOOGLE_APPLICATION_CREDENTIALS: keyFile },
     views: () => [

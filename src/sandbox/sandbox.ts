@@ -17,6 +17,7 @@ import { manifestBotScopes } from './slack-double/scopes.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
 import { startCloudTargets } from './cloud-targets.js';
 import { startSandboxOnCall } from './on-call-sandbox.js';
+import { allowedHosts, checkHost, claimSandboxDatabase } from './sandbox-guards.js';
 import { SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
 
 /** Where the sample catalogue points its webhook provisioner; rewritten to the port actually used. */
@@ -24,7 +25,7 @@ const SAMPLE_RECEIVER = 'http://127.0.0.1:3000/sandbox/webhooks';
 const SAMPLE_FILE = new URL('../../examples/sandbox-access.yml', import.meta.url);
 /** The Slack app manifest: the simulated workspace grants the bot exactly the scopes it asks for. */
 const MANIFEST_FILE = new URL('../../manifest.yml', import.meta.url);
-const WEBHOOK_SECRET_ENV = 'SANDBOX_WEBHOOK_SECRET';
+const WEBHOOK_SECRET_ENV = 'ACCESS_SECRET_SANDBOX_WEBHOOK_SECRET';
 
 export interface SandboxOptions {
   /** The process environment: PORT, HOST, DATA_DIR, DATABASE_URL, LOG_LEVEL… (Slack settings are ignored). */
@@ -137,7 +138,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // Its own directory: the sandbox's sample data must never mix with a real bot's ./.data.
     const config: Config = { ...parsed, PORT: port, DATA_DIR: join(parsed.DATA_DIR, 'sandbox') };
     const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-    if (!config.DATABASE_URL) {
+    if (config.DATABASE_URL) await claimSandboxDatabase(config.DATABASE_URL);
+    else {
       // The simulated workspace starts empty each time, so the database does too: old requests
       // would point at DMs and people that no longer exist.
       rmSync(config.DATA_DIR, { recursive: true, force: true });
@@ -185,10 +187,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       logger,
       clock,
       accessFileText: fileText,
-      // env:NAME references resolve as in the real bot, minus any real Slack credentials.
+      // env:ACCESS_SECRET_* references resolve as in the real bot; nothing else of the environment is handed over.
       secretEnv: { ...env, ...cloud.secretEnv, [WEBHOOK_SECRET_ENV]: webhookSecret },
       extraProvisioners: cloud.provisioners,
-      extraRoutes: [home, receiver.route, ...sandboxApiRoutes(ctx), ...sandboxAssetRoutes()],
+      extraRoutes: checkHost(
+        [home, receiver.route, ...sandboxApiRoutes(ctx), ...sandboxAssetRoutes()],
+        allowedHosts(config.HOST, config.PUBLIC_URL),
+      ),
     });
     ctx.jobs = app.jobs;
     try {

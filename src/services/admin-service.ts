@@ -16,6 +16,10 @@ import {
 } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { newId } from '../db/ids.js';
+import { enqueue } from '../db/outbox-queries.js';
+import type { TargetChange } from '../domain/outbox.js';
+import type { ProvisionerConfig } from '../domain/resource.js';
+import { secretRefsIn } from '../provisioners/secrets.js';
 import {
   flowInputProblems,
   resourceInputProblems,
@@ -68,6 +72,40 @@ export function createAdminService(deps: ServiceDeps) {
 
   async function audit(tx: Tx, actor: string, action: string, details: Record<string, unknown>) {
     await appendAudit(tx, { requestId: null, actor, action, createdAt: clock.now(), details });
+  }
+
+  /** A reference the operator has not declared (or that points at the bot's own credentials) is refused at save. */
+  function undeclaredSecret(settings: Record<string, unknown>): string | null {
+    for (const ref of secretRefsIn(settings)) {
+      const problem = deps.secrets.problem(ref);
+      if (problem) {
+        const declared = deps.secrets.declared();
+        return `${problem} ${declared.length ? `Declared: ${declared.join(', ')}.` : 'No secret is declared yet.'}`;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Where a resource's grants go and with which credentials is what an attacker with an admin's Slack
+   * session would change: the other admins hear of it (after commit, through the outbox), besides the audit.
+   */
+  async function tellOtherAdmins(
+    tx: Tx,
+    actorId: string,
+    resource: string,
+    change: TargetChange['change'],
+    before: ProvisionerConfig | null | undefined,
+    after: ProvisionerConfig | null | undefined,
+  ) {
+    if (isDeepStrictEqual(before ?? null, after ?? null)) return;
+    await enqueue(tx, [
+      {
+        topic: 'admins.target_changed',
+        requestId: null,
+        payload: { actorId, resource, change, before: before ?? null, after: after ?? null },
+      },
+    ]);
   }
 
   async function saveFlow(actorId: string, flowId: string | null, input: FlowInput): Promise<SaveResult<FlowField>> {
@@ -141,11 +179,12 @@ export function createAdminService(deps: ServiceDeps) {
   ): Promise<SaveResult<ResourceField>> {
     await requireAdmin(actorId);
     const errors = resourceInputProblems(input);
-    const provisionerProblem = deps.provisioners.validate(input.provisioner);
+    const provisionerProblem =
+      deps.provisioners.validate(input.provisioner) ?? undeclaredSecret(input.provisioner?.settings ?? {});
     if (provisionerProblem) errors.provisioner = provisionerProblem;
     if (Object.keys(errors).length > 0) return { ok: false, errors };
     const id = resourceId ?? newId('res');
-    return db.transaction(async (tx) => {
+    const saved = await db.transaction(async (tx) => {
       const before = resourceId ? await lockResource(tx, resourceId) : undefined;
       if (resourceId) checkEditable(before, 'resource');
       const clash = (await listResources(tx)).find((r) => r.name === input.name && r.id !== id);
@@ -158,8 +197,18 @@ export function createAdminService(deps: ServiceDeps) {
         before: before ?? null,
         after: input,
       });
+      await tellOtherAdmins(
+        tx,
+        actorId,
+        input.name,
+        before ? 'updated' : 'created',
+        before?.provisioner,
+        input.provisioner,
+      );
       return { ok: true as const, id };
     });
+    deps.afterCommit();
+    return saved;
   }
 
   async function deleteResource(actorId: string, resourceId: string) {
@@ -169,7 +218,9 @@ export function createAdminService(deps: ServiceDeps) {
       checkEditable(before, 'resource');
       await deleteResourceRow(tx, resourceId);
       await audit(tx, actorId, 'resource.deleted', { resourceId, before, after: null });
+      await tellOtherAdmins(tx, actorId, before!.name, 'deleted', before!.provisioner, null);
     });
+    deps.afterCommit();
   }
 
   return {

@@ -3,14 +3,14 @@ import type { Db } from '../db/client.js';
 import { sshKeyOf, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
 import type { RequestDetails } from '../domain/request.js';
 import { PermanentProvisioningError, type GrantContext } from '../provisioners/port.js';
-import { resolveSettings } from '../provisioners/secrets.js';
+import type { Secrets } from '../provisioners/secrets.js';
 
 /**
  * What a provisioner is told about one grant in one target: the live resource and its settings (secret
  * references resolved now, never stored), what the approver granted there, whose it is and when.
  * A resource that changed provisioner, or left the grant, is a permanent failure with that sentence.
  */
-export function createGrantContexts(db: Db, env: Record<string, string | undefined>) {
+export function createGrantContexts(db: Db, secrets: Secrets) {
   return async function contextFor(
     grant: GrantForProvisioning,
     request: RequestDetails,
@@ -26,7 +26,7 @@ export function createGrantContexts(db: Db, env: Record<string, string | undefin
     if (!tuned) throw new PermanentProvisioningError(`${target.resourceName} is not part of the grant`);
     let settings: Record<string, unknown>;
     try {
-      settings = resolveSettings(config.settings, env);
+      settings = secrets.resolveSettings(config.settings);
     } catch (e) {
       throw new PermanentProvisioningError(`${target.resourceName}: ${(e as Error).message}`);
     }

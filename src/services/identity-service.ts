@@ -12,6 +12,7 @@ import {
 import { AppError } from '../domain/errors.js';
 import { stepUpClaims, type IdentityLink } from '../domain/identity-link.js';
 import type { OidcProvider, ServiceDeps } from './ports.js';
+import { isAdmin } from './identity.js';
 
 /** A sign-in's state is usable once, for this long. */
 export const LOGIN_TTL_MINUTES = 10;
@@ -31,7 +32,7 @@ const random = () => randomBytes(32).toString('base64url');
  * link the bot hands a Slack user (http/sign-in-token.ts); `oidc` is null when OIDC_ISSUER is unset.
  */
 export function createIdentityService(
-  deps: Pick<ServiceDeps, 'db' | 'clock' | 'admins'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'admins' | 'directory'>,
   oidc: OidcProvider | null,
   signInUrl: (userId: string, purpose: SignInPurpose, requestId: string | null) => string,
 ) {
@@ -165,7 +166,8 @@ export function createIdentityService(
 
   /** Admins only (see complete): the person's own Slack session is not enough to change their link. */
   async function unlink(actorId: string, userId: string): Promise<boolean> {
-    if (!deps.admins.has(actorId)) throw new AppError('not_admin', 'only admins unlink identities');
+    if (!(await isAdmin(deps.directory, deps.admins, actorId)))
+      throw new AppError('not_admin', 'only admins unlink identities');
     return db.transaction(async (tx) => {
       const gone = await deleteLink(tx, userId);
       if (gone)

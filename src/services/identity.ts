@@ -1,6 +1,6 @@
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
-import type { Directory, Person } from './ports.js';
+import type { AdminRule, Directory, Person } from './ports.js';
 import type { Executor } from '../db/client.js';
 import { findLink } from '../db/identity-queries.js';
 
@@ -95,11 +95,19 @@ export async function approverIdsOf(directory: Directory, flow: Flow): Promise<s
   return [...new Set([...flow.approverUsers, ...members.flat()])];
 }
 
-/** Admins: listed in ACCESS_ADMINS, or workspace admins and owners. Guests never. */
-export async function isAdmin(directory: Directory, admins: ReadonlySet<string>, userId: string): Promise<boolean> {
+/** Admins as the operator named them (AdminRule); guests, bots and departed people never. */
+export async function isAdmin(directory: Directory, admins: AdminRule, userId: string): Promise<boolean> {
   const person = await directory.person(userId);
   if (person.isGuest || person.deleted || person.isBot) return false;
-  return admins.has(userId) || person.isWorkspaceAdmin;
+  if (admins.users.has(userId)) return true;
+  if (admins.workspaceAdmins && person.isWorkspaceAdmin) return true;
+  return admins.group !== null && (await directory.groupMembers(admins.group)).includes(userId);
+}
+
+/** The admins who can be told about a change: ACCESS_ADMINS and the admin group (workspace admins are not listed by Slack here). */
+export async function adminIdsOf(directory: Directory, admins: AdminRule): Promise<string[]> {
+  const members = admins.group ? await directory.groupMembers(admins.group) : [];
+  return [...new Set([...admins.users, ...members])];
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { CatalogSnapshot } from '../domain/catalog.js';
 import type { Db } from '../db/client.js';
-import type { NoticeEvent } from '../domain/outbox.js';
+import type { NoticeEvent, TargetChange } from '../domain/outbox.js';
 import type { OnCallAnswer, OnCallRef, OnCallService } from '../domain/on-call.js';
 import type { MessageRef, RequestDetails } from '../domain/request.js';
 import type { ProvisionerRegistry } from '../provisioners/registry.js';
+import type { Secrets } from '../provisioners/secrets.js';
 import type { DeliveryProblem } from './delivery.js';
 import type { TicketLookup } from '../domain/ticket.js';
 
@@ -85,6 +86,8 @@ export interface Messenger {
   renderHash(role: MessageRef['role'], request: RequestDetails): string;
   /** Tells an admin what Slack refused and how to fix it. */
   postDeliveryProblem(adminId: string, problem: DeliveryProblem): Promise<void>;
+  /** A DM to one admin: another admin changed a resource's target or credentials. */
+  postTargetChange(adminId: string, change: TargetChange): Promise<void>;
   /** The requester's DM that their access is ready (with instructions and the secret, if any). */
   postAccessReady(request: RequestDetails, resource: string, result: AccessReady): Promise<void>;
   /** Provisioning keeps failing (or failed for good): the requester and approvers hear it. */
@@ -123,14 +126,27 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/**
+ * The bot's admins: ACCESS_ADMINS, members of ACCESS_ADMIN_GROUP, and Slack's workspace admins and owners
+ * only when ACCESS_WORKSPACE_ADMINS=true. Admins change resources and their credentials, so this is the
+ * operator's decision, not a side effect of someone's Slack role.
+ */
+export interface AdminRule {
+  users: ReadonlySet<string>;
+  group: string | null;
+  workspaceAdmins: boolean;
+}
+
 export interface ServiceDeps {
   db: Db;
   /** Resources and flows, cached and checked against the database's catalogue version on each read. */
   catalog: CatalogReader;
   directory: Directory;
   clock: Clock;
-  /** Slack user ids from ACCESS_ADMINS. */
-  admins: ReadonlySet<string>;
+  /** Who the bot's admins are, as the operator said (never Slack alone). */
+  admins: AdminRule;
+  /** The secrets the operator declared for provisioners (ACCESS_SECRET_*, ACCESS_SECRETS_DIR). */
+  secrets: Secrets;
   /** Called after a transaction that queued side effects commits, so they go out now, not at the next poll. */
   afterCommit: () => void;
   provisioners: ProvisionerRegistry;

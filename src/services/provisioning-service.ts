@@ -16,15 +16,11 @@ const WARN_AFTER_ATTEMPTS = 3;
  * Makes grants real in their targets and takes them away. Runs from the outbox (after the decision
  * committed), so every call is retried with backoff; each attempt and outcome is audited, secrets never.
  */
-export function createProvisioningService(
-  deps: ServiceDeps,
-  env: Record<string, string | undefined>,
-  messenger: Messenger,
-) {
+export function createProvisioningService(deps: ServiceDeps, messenger: Messenger) {
   const { db, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
   const seconds = (from: Date) => Math.max(0, (clock.now().getTime() - from.getTime()) / 1000);
-  const { audit, moveAudited, restoreSiblings, eachTarget, contextFor, shared } = createTargetSteps(deps, env);
+  const { audit, moveAudited, restoreSiblings, eachTarget, contextFor, shared } = createTargetSteps(deps);
   const reconcile = createReconcile(deps, { moveAudited, contextFor, shared });
 
   async function provisionGrant(grantId: string) {

@@ -25,7 +25,7 @@ export interface TargetOperation {
  * The mechanics every kind of work on a grant's targets shares (provisioning-service.ts, reconcile.ts):
  * a target moved together with its audit row, the one retry loop, and the siblings a removal cut short.
  */
-export function createTargetSteps(deps: ServiceDeps, env: Record<string, string | undefined>) {
+export function createTargetSteps(deps: ServiceDeps) {
   const { db, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
   /** One provisioner call counted; a retry when the target's last attempt failed (success clears lastError). */
@@ -72,7 +72,7 @@ export function createTargetSteps(deps: ServiceDeps, env: Record<string, string 
     return moved;
   }
 
-  const contextFor = createGrantContexts(db, env);
+  const contextFor = createGrantContexts(db, deps.secrets);
   const shared = createSharedAccess(deps, contextFor);
 
   /** Siblings cut short by a removal: back to pending, audited, provisioned again through the outbox. */

@@ -5,6 +5,7 @@ import { DeliveryRefused } from '../services/delivery.js';
 import type { Messenger } from '../services/ports.js';
 import { deliveryProblemText, REFUSED_CHANNEL, REFUSED_PERSON } from './delivery-problem-text.js';
 import { createPacer, type Pacer } from './pacer.js';
+import { renderTargetChange } from './admin/target-change-message.js';
 import { renderEndWarning } from './review/end-warning-message.js';
 import { renderAccessReady, renderProvisioningProblem } from './review/provisioning-message.js';
 import {
@@ -48,6 +49,17 @@ export function createSlackMessenger(
         logger.warn(
           { slack_user: adminId, problem: problem.code, target: problem.target, err: e },
           'could not tell an admin about a delivery problem',
+        );
+      }
+    },
+    async postTargetChange(adminId, change) {
+      try {
+        await client.chat.postMessage({ channel: adminId, text: renderTargetChange(change).text });
+      } catch (e) {
+        // The change is in the audit trail either way; one admin we cannot reach must not keep the others uninformed.
+        logger.warn(
+          { slack_user: adminId, resource: change.resource, err: e },
+          'could not tell an admin about a target change',
         );
       }
     },

@@ -55,7 +55,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'access-crash-'));
   const resources = [0, 1, 2].map(
     (n) =>
-      `  - name: app-${n}\n    type: generic\n    tags: [apps]\n    provisioner: { type: webhook, url: "${target.url}", secret: "env:HOOK_SECRET" }`,
+      `  - name: app-${n}\n    type: generic\n    tags: [apps]\n    provisioner: { type: webhook, url: "${target.url}", secret: "env:ACCESS_SECRET_HOOK_SECRET" }`,
   );
   writeFileSync(
     join(dir, 'access.yml'),
@@ -70,7 +70,7 @@ beforeAll(async () => {
     ACCESS_CONFIG: join(dir, 'access.yml'),
     ACCESS_ADMINS: PEOPLE.admin,
     EXPIRY_INTERVAL_SECONDS: '1',
-    HOOK_SECRET: WEBHOOK_SECRET,
+    ACCESS_SECRET_HOOK_SECRET: WEBHOOK_SECRET,
   };
   bot = await startBotProcess({ env, port });
   driver = new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack });

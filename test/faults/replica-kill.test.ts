@@ -73,7 +73,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'access-replicas-'));
   const resources = [0, 1, 2].map(
     (n) =>
-      `  - name: app-${n}\n    type: generic\n    tags: [apps]\n    provisioner: { type: webhook, url: "${target.url}", secret: "env:HOOK_SECRET" }`,
+      `  - name: app-${n}\n    type: generic\n    tags: [apps]\n    provisioner: { type: webhook, url: "${target.url}", secret: "env:ACCESS_SECRET_HOOK_SECRET" }`,
   );
   writeFileSync(
     join(dir, 'access.yml'),
@@ -88,7 +88,7 @@ beforeAll(async () => {
     ACCESS_ADMINS: PEOPLE.admin,
     EXPIRY_INTERVAL_SECONDS: '1',
     OUTBOX_LEASE_SECONDS: String(LEASE_SECONDS),
-    HOOK_SECRET: WEBHOOK_SECRET,
+    ACCESS_SECRET_HOOK_SECRET: WEBHOOK_SECRET,
   };
   // One after the other: the first applies ACCESS_CONFIG to the database, the others find it applied.
   for (let index = 0; index < REPLICAS; index++) {

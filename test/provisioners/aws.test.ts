@@ -345,7 +345,7 @@ describe('aws settings and keys', () => {
     expect(
       aws.validateSettings({
         ...base,
-        access_key_id: 'env:AWS_KEY',
+        access_key_id: 'env:ACCESS_SECRET_AWS_KEY',
         secret_access_key: 'file:/run/secrets/aws',
         user_attribute: 'userName',
         portal_url: 'https://d-1234567890.awsapps.com/start',
@@ -364,7 +364,7 @@ describe('aws settings and keys', () => {
       'another Identity Center instance',
     ],
     [{ access_key_id: 'AKIAREAL', secret_access_key: 'plain' }, 'secret references'],
-    [{ access_key_id: 'env:AWS_KEY' }, 'both'],
+    [{ access_key_id: 'env:ACCESS_SECRET_AWS_KEY' }, 'both'],
     [{ user_attribute: 'emails' }, 'user_attribute'],
     [{ portal_url: 'http://portal' }, 'portal_url'],
   ])('refuses %j', (change, words) => {

@@ -344,7 +344,7 @@ describe('entra provisioner', () => {
     const ok = {
       tenant_id: 'contoso.onmicrosoft.com',
       client_id: DOUBLE_CLIENT_ID,
-      client_secret: 'env:ENTRA_CLIENT_SECRET',
+      client_secret: 'env:ACCESS_SECRET_ENTRA_CLIENT_SECRET',
       group_id: GROUP,
     };
     expect(entra.validateSettings(ok)).toBeNull();

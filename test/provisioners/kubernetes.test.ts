@@ -167,7 +167,7 @@ describe('kubernetes provisioner', () => {
   });
 
   it('validates settings: token and ca_cert must be references', () => {
-    const ok = { api_url: 'https://k8s.example.com:6443', token: 'env:K8S_TOKEN' };
+    const ok = { api_url: 'https://k8s.example.com:6443', token: 'env:ACCESS_SECRET_K8S_TOKEN' };
     expect(k8s.validateSettings(ok)).toBeNull();
     expect(
       k8s.validateSettings({ ...ok, ca_cert: 'file:/etc/k8s/ca.pem', subject: 'slack', subject_prefix: 'oidc:' }),

@@ -368,7 +368,11 @@ describe('okta provisioner with an OAuth 2.0 service app', () => {
 
 describe('okta settings', () => {
   const okta = createOktaProvisioner();
-  const good = { org_url: 'https://example.okta.com', group_id: '00g1a2b3c4d5e6f7g8h9', token: 'env:OKTA_API_TOKEN' };
+  const good = {
+    org_url: 'https://example.okta.com',
+    group_id: '00g1a2b3c4d5e6f7g8h9',
+    token: 'env:ACCESS_SECRET_OKTA_API_TOKEN',
+  };
 
   it('accepts a resource as documented', () => {
     expect(okta.validateSettings(good)).toBeNull();
@@ -392,9 +396,9 @@ describe('okta settings', () => {
     expect(okta.validateSettings({ ...good, group_id: 'Prod Admins' })).toContain('00g');
     expect(okta.validateSettings({ ...good, user_attribute: 'upn' })).toContain('user_attribute');
     expect(okta.validateSettings({ ...good, user_atribute: 'login' })).toContain('unknown okta setting user_atribute');
-    expect(okta.validateSettings({ ...good, client_id: '0oa1serviceapp2bot3x4', private_key: 'env:KEY' })).toContain(
-      'not both',
-    );
+    expect(
+      okta.validateSettings({ ...good, client_id: '0oa1serviceapp2bot3x4', private_key: 'env:ACCESS_SECRET_KEY' }),
+    ).toContain('not both');
     const { token: _token, ...oauth } = good;
     expect(
       okta.validateSettings({

@@ -124,7 +124,7 @@ describe('the postgres provisioner (against the real PostgreSQL)', () => {
     expect(provisioner.validateSettings({ admin_url: 'postgres://postgres:secret@db/prod' })).toContain(
       'secret reference',
     );
-    expect(provisioner.validateSettings({ admin_url: 'env:PROD_DB_ADMIN_URL' })).toBeNull();
+    expect(provisioner.validateSettings({ admin_url: 'env:ACCESS_SECRET_PROD_DB_ADMIN_URL' })).toBeNull();
   });
 
   it('a server that is down is a retryable failure, not a permanent one', async () => {

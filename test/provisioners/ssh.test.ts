@@ -145,14 +145,16 @@ describe('SSH provisioner: refusals', () => {
   });
 
   it('validates settings: ca_key must be a secret reference, never a literal key', () => {
-    expect(provisioner.validateSettings({ ca_key: 'env:SSH_CA_KEY', host: 'bastion.example.com' })).toBeNull();
+    expect(
+      provisioner.validateSettings({ ca_key: 'env:ACCESS_SECRET_SSH_CA_KEY', host: 'bastion.example.com' }),
+    ).toBeNull();
     expect(provisioner.validateSettings({ ca_key: 'file:/run/secrets/ca', host: 'b', port: 2222 })).toBeNull();
     const literal = provisioner.validateSettings({ ca_key: ca.privateKey, host: 'b' });
     expect(literal).toMatch(/secret reference/);
     expect(literal).not.toContain('PRIVATE KEY');
     expect(provisioner.validateSettings({ host: 'b' })).toMatch(/ca_key/);
-    expect(provisioner.validateSettings({ ca_key: 'env:X' })).toMatch(/host/);
-    expect(provisioner.validateSettings({ ca_key: 'env:X', host: 'b', port: 70000 })).toMatch(/port/);
+    expect(provisioner.validateSettings({ ca_key: 'env:ACCESS_SECRET_X' })).toMatch(/host/);
+    expect(provisioner.validateSettings({ ca_key: 'env:ACCESS_SECRET_X', host: 'b', port: 70000 })).toMatch(/port/);
   });
 
   it.each([['root; id'], ['$(id)'], ['a,root'], ['-oProxyCommand=x'], ['Root'], ['a b'], ['x'.repeat(33)]])(

@@ -185,10 +185,14 @@ describe('webhook provisioner', () => {
   });
 
   it('validates settings: secret must be a reference, url must be http(s)', () => {
-    expect(hook.validateSettings({ url: 'https://hooks.example.com/x', secret: 'env:HOOK_SECRET' })).toBeNull();
+    expect(
+      hook.validateSettings({ url: 'https://hooks.example.com/x', secret: 'env:ACCESS_SECRET_HOOK_SECRET' }),
+    ).toBeNull();
     expect(hook.validateSettings({ url: 'https://hooks.example.com/x', secret: SECRET })).toMatch(/secret reference/);
-    expect(hook.validateSettings({ url: 'ftp://hooks.example.com/x', secret: 'env:HOOK_SECRET' })).toMatch(/url/);
-    expect(hook.validateSettings({ url: 'not a url', secret: 'env:HOOK_SECRET' })).toMatch(/url/);
+    expect(
+      hook.validateSettings({ url: 'ftp://hooks.example.com/x', secret: 'env:ACCESS_SECRET_HOOK_SECRET' }),
+    ).toMatch(/url/);
+    expect(hook.validateSettings({ url: 'not a url', secret: 'env:ACCESS_SECRET_HOOK_SECRET' })).toMatch(/url/);
   });
 
   it('refuses a resolved secret that is not whsec_ without calling the receiver', async () => {

@@ -94,7 +94,7 @@ const selects = (selector: Record<string, string> | undefined, labels: Record<st
   Object.keys(selector!).length > 0 &&
   Object.entries(selector!).every(([k, v]) => labels?.[k] === v);
 
-/** `env:NAME` references of an ACCESS_CONFIG text (provisioner secrets read from the bot's environment). */
+/** `env:ACCESS_SECRET_NAME` references of an ACCESS_CONFIG text (provisioner secrets read from the bot's environment). */
 export function envReferences(accessFileText: string): string[] {
   return [...accessFileText.matchAll(/["'\s]env:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
 }

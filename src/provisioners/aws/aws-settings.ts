@@ -1,4 +1,4 @@
-import { parseHttpUrl } from '../http-url.js';
+import { HTTPS_ONLY, parseHttpUrl } from '../http-url.js';
 import { PermanentProvisioningError } from '../port.js';
 import { isSecretRef } from '../secrets.js';
 
@@ -57,13 +57,13 @@ function problemWith(s: Record<string, unknown>, resolved: boolean): string | nu
     return 'user_attribute must be "email" (the default) or "userName"';
   if (s.portal_url !== undefined && parseHttpUrl(s.portal_url)?.protocol !== 'https:')
     return 'portal_url must be the https URL of the AWS access portal, e.g. https://d-1234567890.awsapps.com/start';
-  if (s.endpoint !== undefined && !parseHttpUrl(s.endpoint)) return 'endpoint (for tests only) must be an http(s) URL';
+  if (s.endpoint !== undefined && !parseHttpUrl(s.endpoint)) return `endpoint (for tests only) must be ${HTTPS_ONLY}`;
   const keys = [s.access_key_id, s.secret_access_key];
   if (keys.some((k) => k !== undefined)) {
     if (keys.some((k) => k === undefined))
       return 'give both access_key_id and secret_access_key, or neither (then the standard AWS credential chain is used)';
     if (!resolved && !keys.every(isSecretRef))
-      return 'access_key_id and secret_access_key must be secret references (env:NAME or file:/path), never the keys themselves';
+      return 'access_key_id and secret_access_key must be secret references (env:ACCESS_SECRET_NAME or file:/path in ACCESS_SECRETS_DIR), never the keys themselves';
     if (resolved && !keys.every((k) => typeof k === 'string' && k !== ''))
       return 'access_key_id and secret_access_key are empty';
   }

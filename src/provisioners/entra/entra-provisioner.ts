@@ -42,7 +42,7 @@ function validateCommon(s: Record<string, unknown>): string | null {
 
 function validateSettings(s: Record<string, unknown>): string | null {
   if (!isSecretRef(s.client_secret))
-    return 'client_secret must be a secret reference (env:NAME or file:/path), never the secret itself';
+    return 'client_secret must be a secret reference (env:ACCESS_SECRET_NAME or file:/path in ACCESS_SECRETS_DIR), never the secret itself';
   return validateCommon(s);
 }
 

@@ -2,7 +2,7 @@ import type { GrantContext, Provisioner, ProvisionResult } from '../port.js';
 import { PermanentProvisioningError } from '../port.js';
 import { isSecretRef } from '../secrets.js';
 import { fetchTransport, nodeTransport, type KubeResponse, type KubeSend } from './transport.js';
-import { parseHttpUrl } from '../http-url.js';
+import { HTTPS_ONLY, parseHttpUrl } from '../http-url.js';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const EXPIRES_ANNOTATION = 'access-requests/expires-at';
@@ -33,10 +33,11 @@ interface RoleBinding {
 
 function validateSettings(s: Record<string, unknown>): string | null {
   const url = parseHttpUrl(s.api_url);
-  if (!url) return 'api_url must be an http(s) URL of the Kubernetes API server, e.g. https://k8s.example.com:6443';
-  if (!isSecretRef(s.token)) return 'token must be a secret reference (env:NAME or file:/path), never the token itself';
+  if (!url) return `api_url must be ${HTTPS_ONLY} of the Kubernetes API server, e.g. https://k8s.example.com:6443`;
+  if (!isSecretRef(s.token))
+    return 'token must be a secret reference (env:ACCESS_SECRET_NAME or file:/path in ACCESS_SECRETS_DIR), never the token itself';
   if (s.ca_cert !== undefined && !isSecretRef(s.ca_cert))
-    return 'ca_cert must be a secret reference (env:NAME or file:/path) to a PEM certificate';
+    return 'ca_cert must be a secret reference (env:ACCESS_SECRET_NAME or file:/path in ACCESS_SECRETS_DIR) to a PEM certificate';
   if (s.ca_cert !== undefined && url.protocol !== 'https:') return 'ca_cert is only used with an https api_url';
   if (s.subject !== undefined && s.subject !== 'email' && s.subject !== 'slack')
     return 'subject must be "email" or "slack"';
@@ -59,7 +60,7 @@ function readSettings(s: Record<string, unknown>): Settings {
 }
 
 function validateSettingsResolved(s: Record<string, unknown>): string | null {
-  if (!parseHttpUrl(s.api_url)) return 'api_url must be an http(s) URL';
+  if (!parseHttpUrl(s.api_url)) return `api_url must be ${HTTPS_ONLY}`;
   if (typeof s.token !== 'string' || s.token === '') return 'token is missing';
   return null;
 }

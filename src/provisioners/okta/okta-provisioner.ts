@@ -68,11 +68,11 @@ function validateSettings(s: Record<string, unknown>): string | null {
     if (typeof s.client_id !== 'string' || !/^[A-Za-z0-9]{10,64}$/.test(s.client_id))
       return "client_id must be the OAuth service app's client id (0oa…)";
     if (!isSecretRef(s.private_key))
-      return "private_key must be a secret reference (env:NAME or file:/path) to the service app's PEM or JWK private key, never the key itself";
+      return "private_key must be a secret reference (env:ACCESS_SECRET_NAME or file:/path in ACCESS_SECRETS_DIR) to the service app's PEM or JWK private key, never the key itself";
     if (s.key_id !== undefined && (typeof s.key_id !== 'string' || s.key_id === ''))
       return "key_id must be the key's kid as Okta shows it";
   } else if (!isSecretRef(s.token))
-    return 'token must be a secret reference (env:OKTA_API_TOKEN or file:/path), never the token itself';
+    return 'token must be a secret reference (env:ACCESS_SECRET_OKTA_API_TOKEN or file:/path in ACCESS_SECRETS_DIR), never the token itself';
   if (s.user_attribute !== undefined && s.user_attribute !== 'email' && s.user_attribute !== 'login')
     return 'user_attribute must be "email" (the default) or "login"';
   return null;

@@ -1,18 +1,18 @@
 import postgres from 'postgres';
 import type { DatabaseActivity, DatabaseBackend } from '../../services/ports.js';
-import { resolveSettings } from '../secrets.js';
+import type { Secrets } from '../secrets.js';
 import { roleNameFor } from './postgres-provisioner.js';
 
 /**
  * The postgres provisioner's side of session capture: which server and role a grant's target lives on,
  * and one sample of pg_stat_activity there (one short-lived admin connection per server).
  */
-export function createPostgresActivity(secretEnv: Record<string, string | undefined>): DatabaseActivity {
+export function createPostgresActivity(secrets: Secrets): DatabaseActivity {
   return {
     locate(target, provisioner) {
       if (provisioner?.type !== 'postgres')
         throw new Error(`${target.resourceName} no longer uses the postgres provisioner`);
-      const settings = resolveSettings(provisioner.settings, secretEnv);
+      const settings = secrets.resolveSettings(provisioner.settings);
       const role =
         typeof target.state.role === 'string'
           ? target.state.role

@@ -99,7 +99,7 @@ export function createPostgresProvisioner(): Provisioner {
     type: 'postgres',
     validateSettings(settings) {
       if (!isSecretRef(settings.admin_url))
-        return 'admin_url must be a secret reference such as env:PROD_DB_ADMIN_URL, never the URL itself.';
+        return 'admin_url must be a secret reference such as env:ACCESS_SECRET_PROD_DB_ADMIN_URL, never the URL itself.';
       if (settings.role_prefix !== undefined && !/^[a-z_][a-z0-9_]{0,20}$/.test(String(settings.role_prefix)))
         return 'role_prefix may use lower-case letters, digits and _ only.';
       return null;

@@ -20,7 +20,7 @@ import {
  * users and to the grant window. Nothing is installed on the hosts per grant.
  *
  * Settings (as written by admins, before secret resolution):
- *   ca_key: env:NAME | file:/path   the CA private key (required, never a literal)
+ *   ca_key: env:ACCESS_SECRET_NAME | file:/path (in ACCESS_SECRETS_DIR)   the CA private key (required, never a literal)
  *   host:   string                  shown in the instructions
  *   port:   number                  optional, default 22
  */
@@ -46,11 +46,11 @@ export interface SshGrantState {
 export function validateSshSettings(settings: Record<string, unknown>): string | null {
   const { ca_key: caKey, host, port } = settings;
   if (caKey === undefined || caKey === null || caKey === '') {
-    return 'SSH settings need ca_key: a reference to the CA private key, such as env:SSH_CA_KEY or file:/run/secrets/ssh_ca.';
+    return 'SSH settings need ca_key: a reference to the CA private key, such as env:ACCESS_SECRET_SSH_CA_KEY or file:/run/secrets/ssh_ca (in ACCESS_SECRETS_DIR).';
   }
   if (!isSecretRef(caKey)) {
     // Deliberately does not echo the value: it may be the private key itself.
-    return 'SSH ca_key must be a secret reference (env:NAME or file:/path), never the key itself; move the key into an environment variable or a mounted file.';
+    return 'SSH ca_key must be a secret reference (env:ACCESS_SECRET_NAME or file:/path in ACCESS_SECRETS_DIR), never the key itself; move the key into an environment variable or a mounted file.';
   }
   if (typeof host !== 'string' || !HOST.test(host)) {
     return 'SSH settings need host: the host name or address requesters connect to (letters, digits, dots, colons, hyphens).';

@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import type { GrantContext, Provisioner } from '../port.js';
 import { PermanentProvisioningError } from '../port.js';
 import { isSecretRef } from '../secrets.js';
-import { parseHttpUrl } from '../http-url.js';
+import { HTTPS_ONLY, parseHttpUrl } from '../http-url.js';
 
 export type WebhookEventType = 'grant.activated' | 'grant.extended' | 'grant.revoked';
 
@@ -56,7 +56,7 @@ export function createWebhookProvisioner(opts: { fetch?: typeof fetch; timeoutMs
     event: WebhookEventType,
   ): Promise<{ state: Record<string, unknown>; body: string }> {
     const url = parseHttpUrl(ctx.settings.url);
-    if (!url) throw new PermanentProvisioningError('webhook settings: url must be an http(s) URL');
+    if (!url) throw new PermanentProvisioningError(`webhook settings: url must be ${HTTPS_ONLY}`);
     const secret = ctx.settings.secret;
     if (typeof secret !== 'string' || !secret.startsWith('whsec_')) {
       throw new PermanentProvisioningError(
@@ -121,9 +121,9 @@ export function createWebhookProvisioner(opts: { fetch?: typeof fetch; timeoutMs
     type: 'webhook',
 
     validateSettings(settings) {
-      if (!parseHttpUrl(settings.url)) return 'url must be an http(s) URL, e.g. https://hooks.example.com/access';
+      if (!parseHttpUrl(settings.url)) return `url must be ${HTTPS_ONLY}, e.g. https://hooks.example.com/access`;
       if (!isSecretRef(settings.secret))
-        return 'secret must be a secret reference (env:NAME or file:/path) to a whsec_… signing secret, never the secret itself';
+        return 'secret must be a secret reference (env:ACCESS_SECRET_NAME or file:/path in ACCESS_SECRETS_DIR) to a whsec_… signing secret, never the secret itself';
       return null;
     },
 

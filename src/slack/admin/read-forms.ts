@@ -129,7 +129,7 @@ export function readResourceForm(v: StateValues): ResourceInput {
   };
 }
 
-/** "admin_url: env:PROD_DB" lines -> settings; a YAML error travels on so the admin sees it under the field. */
+/** "admin_url: env:ACCESS_SECRET_PROD_DB" lines -> settings; a YAML error travels on so the admin sees it under the field. */
 function readProvisioner(type: string | null, text: string): ProvisionerConfig | null {
   if (!type || type === 'none') return null;
   try {

@@ -88,7 +88,7 @@ export function buildResourceModal(r: Resource | undefined, provisionerTypes: st
     text(ResourceForm.settings, 'Provisioner settings', settingsText, {
       multiline: true,
       max: 2000,
-      hint: 'One "key: value" per line. Secrets are references, never values: env:NAME or file:/path.',
+      hint: 'One "key: value" per line. Secrets are references to what the operator declared, never values: env:ACCESS_SECRET_NAME or file:/path in ACCESS_SECRETS_DIR.',
     }),
   ];
   return {

@@ -1,0 +1,18 @@
+import type { OutboxHandlers } from '../domain/outbox.js';
+import { adminIdsOf } from './identity.js';
+import type { Messenger, ServiceDeps } from './ports.js';
+
+/**
+ * What admins hear about each other's changes: a resource's target or credentials changed. Sent from the
+ * outbox after the change committed; the admin who made it is not told.
+ */
+export function createAdminNotices(deps: Pick<ServiceDeps, 'directory' | 'admins'>, messenger: Messenger) {
+  const handlers: Pick<OutboxHandlers, 'admins.target_changed'> = {
+    async 'admins.target_changed'(item) {
+      const change = item.payload;
+      const others = (await adminIdsOf(deps.directory, deps.admins)).filter((id) => id !== change.actorId);
+      for (const adminId of others) await messenger.postTargetChange(adminId, change);
+    },
+  };
+  return { handlers };
+}
