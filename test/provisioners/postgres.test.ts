@@ -254,6 +254,59 @@ describe('a database grant reaches the approved databases and nothing else', () 
 });
 
 /**
+ * The least the bot needs: a CREATEROLE login that is a member of the role owning app's schemas and
+ * tables (docs/provisioners.md). It grants in app, is refused in hr (owned by someone else), and still
+ * removes the role it made.
+ */
+describe('with an admin role that is not a superuser', () => {
+  let dbs: AppAndHr;
+  const suffix = `${process.pid}_${Date.now().toString(36)}`;
+  const botAdmin = `bot_admin_${suffix}`;
+  const owner = `app_owner_${suffix}`;
+  let adminUrl: string;
+  beforeAll(async () => {
+    dbs = await createAppAndHr();
+    await admin.unsafe(`create role ${botAdmin} login createrole`);
+    await admin.unsafe(`create role ${owner}`);
+    await admin.unsafe(`grant ${owner} to ${botAdmin}`);
+    const app = postgres(dbs.app.url, { onnotice: () => {}, max: 1 });
+    for (const object of ['schema public', 'schema reporting', 'table orders', 'table reporting.daily'])
+      await app.unsafe(`alter ${object} owner to ${owner}`);
+    await app.end();
+    const url = new URL(dbs.app.url);
+    url.username = botAdmin;
+    adminUrl = url.toString();
+  });
+  afterAll(async () => {
+    await dbs?.drop();
+    await admin.unsafe(`drop role if exists ${botAdmin}`);
+    await admin.unsafe(`drop role if exists ${owner}`);
+  });
+
+  it('grants read-only in app, and removal (sessions, owned objects, role) works without superuser', async () => {
+    const ctx = context('read-only', [dbs.app.name], { settings: { admin_url: adminUrl } });
+    const { secret } = await provisioner.provision(ctx);
+    const role = roleNameFor(ctx);
+    const app = loginTo(dbs.app, role, secret!.value);
+    expect(await app`select item from orders`).toEqual([{ item: 'book' }]);
+    await expect(app`select rolpassword from pg_authid`).rejects.toThrow(/permission denied/);
+    await provisioner.deprovision(ctx, {});
+    await expect(app`select 1`).rejects.toThrow();
+    await app.end().catch(() => undefined);
+    expect(await traces(target, role)).toEqual({ role: false, references: 0 });
+  });
+
+  it('a database whose schemas it may not grant on is refused with a sentence, not a login that reads nothing', async () => {
+    const ctx = context('read-only', [dbs.hr.name], { settings: { admin_url: adminUrl } });
+    const error = await provisioner.provision(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentProvisioningError);
+    expect((error as Error).message).toContain(`may not grant access to the schemas of database "${dbs.hr.name}"`);
+    await provisioner.deprovision(ctx, {});
+    expect(await traces(target, roleNameFor(ctx))).toEqual({ role: false, references: 0 });
+  });
+});
+
+/**
  * The local server trusts every connection, so the tests above would pass with any password. Here a
  * private server checks passwords (scram-sha-256) and logs every DDL statement, as an audited
  * production server might.

@@ -68,18 +68,25 @@ export async function grantInDatabase(
   database: string,
   role: string,
   access: Access,
-  schemas: readonly string[] | null,
+  options: { schemas: readonly string[] | null; approved: boolean },
 ): Promise<void> {
   const r = quoteIdent(role);
   await sql.begin(async (tx) => {
     await tx.unsafe(`grant connect on database ${quoteIdent(database)} to ${r}`);
-    // PostgreSQL reserves pg_* for its own schemas (pg_catalog, pg_toast, pg_temp_N).
-    const rows = await tx<{ nspname: string }[]>`
-      select nspname from pg_namespace
+    // PostgreSQL reserves pg_* for its own schemas (pg_catalog, pg_toast, pg_temp_N). A schema the admin
+    // role may not grant on (it neither owns it nor holds USAGE WITH GRANT OPTION) is left out.
+    const rows = await tx<{ nspname: string; grantable: boolean }[]>`
+      select nspname, has_schema_privilege(oid, 'USAGE WITH GRANT OPTION') as grantable from pg_namespace
       where nspname <> 'information_schema' and left(nspname, 3) <> 'pg_'
-      ${schemas ? tx`and nspname in ${tx(schemas as string[])}` : tx``}
+      ${options.schemas ? tx`and nspname in ${tx(options.schemas as string[])}` : tx``}
       order by nspname`;
-    for (const { nspname } of rows) {
+    const grantable = rows.filter((row) => row.grantable);
+    // A database the approver named must not turn into a login that silently reads nothing there.
+    if (options.approved && rows.length > 0 && grantable.length === 0)
+      throw new PermanentProvisioningError(
+        `the admin role may not grant access to the schemas of database "${database}" (it needs to own them, or be a member of their owner)`,
+      );
+    for (const { nspname } of grantable) {
       const s = quoteIdent(nspname);
       await tx.unsafe(`grant usage on schema ${s} to ${r}`);
       await tx.unsafe(`grant select on all tables in schema ${s} to ${r}`);
@@ -113,4 +120,16 @@ export async function revokeClusterWideRoles(tx: postgres.TransactionSql, role: 
     join pg_roles g on g.oid = m.roleid join pg_roles r on r.oid = m.member
     where r.rolname = ${role} and g.rolname in ('pg_read_all_data', 'pg_write_all_data')`;
   for (const { rolname } of held) await tx.unsafe(`revoke ${rolname} from ${quoteIdent(role)}`);
+}
+
+/**
+ * Ending another role's sessions, REASSIGN OWNED and DROP OWNED need that role's privileges, which a
+ * CREATEROLE admin that is not a superuser lacks (PostgreSQL 16 gives the creator ADMIN OPTION only). The
+ * admin makes itself a member of the role it is about to drop (CREATEROLE, or ADMIN OPTION, allows that);
+ * DROP ROLE removes the membership with the role.
+ */
+export async function actAsRole(admin: postgres.Sql, role: string): Promise<void> {
+  const [me] = await admin<{ rolsuper: boolean; member: boolean }[]>`
+    select rolsuper, pg_has_role(current_user, ${role}, 'USAGE') as member from pg_roles where rolname = current_user`;
+  if (me && !me.rolsuper && !me.member) await admin.unsafe(`grant ${quoteIdent(role)} to current_user`);
 }

@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { isSecretRef } from '../secrets.js';
 import { scramSha256Verifier } from './scram.js';
 import {
+  actAsRole,
   databasesHolding,
   grantInDatabase,
   quoteIdent,
@@ -89,7 +90,7 @@ export function createPostgresProvisioner(): Provisioner {
       for (const database of databases) {
         const db = connect(adminUrl, database);
         try {
-          await grantInDatabase(db, database, role, grant.access, schemas);
+          await grantInDatabase(db, database, role, grant.access, { schemas, approved: grant.databases.length > 0 });
         } catch (error) {
           // Only an "all databases" grant lists databases itself; one dropped since then has nothing to grant.
           if (grant.databases.length > 0 || (error as { code?: string }).code !== '3D000') throw error;
@@ -143,6 +144,7 @@ export function createPostgresProvisioner(): Provisioner {
         if (!exists) return;
         // First make sure nothing new can start, then end what runs, then clean up and drop.
         await admin.unsafe(`alter role ${quoteIdent(role)} nologin`);
+        await actAsRole(admin, role);
         await admin`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${role}`;
         for (const datname of await databasesHolding(admin, role)) {
           const db = connect(String(ctx.settings.admin_url), datname);
