@@ -301,6 +301,8 @@ describe('with an admin role that is not a superuser', () => {
     const error = await provisioner.provision(ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentProvisioningError);
     expect((error as Error).message).toContain(`may not grant access to the schemas of database "${dbs.hr.name}"`);
+    // Half-made, the role cannot log in; removal at the grant's end takes it away.
+    expect(await provisioner.isPresent!(ctx, {})).toBe(false);
     await provisioner.deprovision(ctx, {});
     expect(await traces(target, roleNameFor(ctx))).toEqual({ role: false, references: 0 });
   });

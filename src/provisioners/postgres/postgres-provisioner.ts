@@ -82,7 +82,11 @@ export function createPostgresProvisioner(): Provisioner {
       await sql.begin(async (tx) => {
         const [exists] = await tx`select 1 from pg_roles where rolname = ${role}`;
         const verb = exists ? 'alter' : 'create';
-        await tx.unsafe(`${verb} role ${quoteIdent(role)} with login password '${verifier}' valid until '${until}'`);
+        // A new role is NOLOGIN until every database has its grants: a failure half-way leaves a role nobody
+        // can use (removed when the grant ends, like any failed target). An existing one (a password issued
+        // again) keeps LOGIN, so reconcile never sees a live grant as missing.
+        const login = exists ? 'login' : 'nologin';
+        await tx.unsafe(`${verb} role ${quoteIdent(role)} with ${login} password '${verifier}' valid until '${until}'`);
         if (exists) await revokeClusterWideRoles(tx, role);
       });
       // Privileges on tables live in each database: the grant is made there, over a connection to the
@@ -98,6 +102,7 @@ export function createPostgresProvisioner(): Provisioner {
           await db.end({ timeout: 2 });
         }
       }
+      await sql.unsafe(`alter role ${quoteIdent(role)} login`);
     } catch (error) {
       throw error instanceof PermanentProvisioningError ? error : classify(error);
     } finally {
