@@ -2,6 +2,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresProvisioner, roleNameFor } from '../../src/provisioners/postgres/postgres-provisioner.js';
 import { PermanentProvisioningError, type GrantContext } from '../../src/provisioners/port.js';
+import { createAppAndHr, loginAs as loginTo, traces, type AppAndHr } from '../support/app-and-hr.js';
 import { createTargetDatabase, type TestDatabase } from '../support/database.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { waitFor } from '../support/wait.js';
@@ -75,7 +76,7 @@ describe('the postgres provisioner (against the real PostgreSQL)', () => {
   });
 
   it('read-write: the requester can write; removal ends their open session', async () => {
-    const ctx = context('read-write', []);
+    const ctx = context('read-write', [target.name]);
     const result = await provisioner.provision(ctx);
     const role = roleNameFor(ctx);
     const user = loginAs(role, result.secret!.value);
@@ -94,7 +95,7 @@ describe('the postgres provisioner (against the real PostgreSQL)', () => {
   });
 
   it('is idempotent: provisioning twice leaves one role (with a new password), removing twice succeeds', async () => {
-    const ctx = context('read-only', []);
+    const ctx = context('read-only', [target.name]);
     const first = await provisioner.provision(ctx);
     const second = await provisioner.provision(ctx);
     expect(second.secret!.value).not.toBe(first.secret!.value);
@@ -105,7 +106,7 @@ describe('the postgres provisioner (against the real PostgreSQL)', () => {
   });
 
   it('extending moves VALID UNTIL', async () => {
-    const ctx = context('read-only', []);
+    const ctx = context('read-only', [target.name]);
     await provisioner.provision(ctx);
     const later = new Date(ctx.expiresAt.getTime() + 7200_000);
     await provisioner.extend!({ ...ctx, expiresAt: later }, {});
@@ -125,6 +126,12 @@ describe('the postgres provisioner (against the real PostgreSQL)', () => {
       'secret reference',
     );
     expect(provisioner.validateSettings({ admin_url: 'env:ACCESS_SECRET_PROD_DB_ADMIN_URL' })).toBeNull();
+    expect(
+      provisioner.validateSettings({ admin_url: 'env:ACCESS_SECRET_PROD_DB_ADMIN_URL', schemas: 'public, reporting' }),
+    ).toBeNull();
+    expect(
+      provisioner.validateSettings({ admin_url: 'env:ACCESS_SECRET_PROD_DB_ADMIN_URL', schemas: 'pg_catalog' }),
+    ).toContain('schemas must list schema names');
   });
 
   it('a server that is down is a retryable failure, not a permanent one', async () => {
@@ -132,6 +139,172 @@ describe('the postgres provisioner (against the real PostgreSQL)', () => {
     const error = await provisioner.provision(ctx).catch((e) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(PermanentProvisioningError);
+  });
+});
+
+/**
+ * What a grant reaches: exactly the approved databases (and schemas), nothing cluster-wide. The admin URL
+ * names the first target database; the provisioner connects to the others by swapping the database name.
+ */
+describe('a database grant reaches the approved databases and nothing else', () => {
+  let dbs: AppAndHr;
+  beforeAll(async () => {
+    dbs = await createAppAndHr();
+  });
+  afterAll(async () => {
+    await dbs?.drop();
+  });
+  const scoped = (access: 'read-only' | 'read-write', databases: string[], settings: Record<string, unknown> = {}) =>
+    context(access, databases, { settings: { admin_url: target.url, host: '127.0.0.1', ...settings } });
+
+  it('read-only on app: reads app, not hr (even though PUBLIC may connect there), writes nothing, and no password verifiers', async () => {
+    const ctx = scoped('read-only', [dbs.app.name]);
+    const { secret } = await provisioner.provision(ctx);
+    const role = roleNameFor(ctx);
+    const app = loginTo(dbs.app, role, secret!.value);
+    const hr = loginTo(dbs.hr, role, secret!.value);
+    try {
+      expect(await app`select item from orders`).toEqual([{ item: 'book' }]);
+      expect(await app`select total from reporting.daily`).toEqual([{ total: 10 }]);
+      await expect(app`insert into orders (item) values ('pen')`).rejects.toThrow(/permission denied for table orders/);
+      await expect(app`select rolpassword from pg_authid`).rejects.toThrow(/permission denied for table pg_authid/);
+      await expect(hr`select amount from salaries`).rejects.toThrow(/permission denied for table salaries/);
+      await expect(hr`select rolpassword from pg_authid`).rejects.toThrow(/permission denied for table pg_authid/);
+    } finally {
+      await app.end();
+      await hr.end();
+    }
+    await provisioner.deprovision(ctx, {});
+    expect(await traces(target, role)).toEqual({ role: false, references: 0 });
+  });
+
+  it('read-write on app: inserts (with its sequence), updates and deletes in app, and still cannot read hr', async () => {
+    const ctx = scoped('read-write', [dbs.app.name]);
+    const { secret } = await provisioner.provision(ctx);
+    const role = roleNameFor(ctx);
+    const app = loginTo(dbs.app, role, secret!.value);
+    const hr = loginTo(dbs.hr, role, secret!.value);
+    try {
+      const [row] = await app`insert into orders (item) values ('pen') returning id`;
+      await app`update orders set item = 'ink' where id = ${row!.id}`;
+      await app`delete from orders where id = ${row!.id}`;
+      await expect(hr`select amount from salaries`).rejects.toThrow(/permission denied for table salaries/);
+      await expect(hr`insert into salaries values ('eve', 1)`).rejects.toThrow(/permission denied for table salaries/);
+    } finally {
+      await app.end();
+      await hr.end();
+    }
+    await provisioner.deprovision(ctx, {});
+    expect(await traces(target, role)).toEqual({ role: false, references: 0 });
+  });
+
+  it('the schemas setting narrows every approved database to those schemas', async () => {
+    const ctx = scoped('read-only', [dbs.app.name], { schemas: 'reporting' });
+    const { secret } = await provisioner.provision(ctx);
+    const role = roleNameFor(ctx);
+    const app = loginTo(dbs.app, role, secret!.value);
+    try {
+      expect(await app`select total from reporting.daily`).toEqual([{ total: 10 }]);
+      await expect(app`select item from public.orders`).rejects.toThrow(/permission denied/);
+    } finally {
+      await app.end();
+    }
+    await provisioner.deprovision(ctx, {});
+  });
+
+  it('"all databases" (an empty list) reads every database there is when the grant is made', async () => {
+    const ctx = scoped('read-only', []);
+    const { secret } = await provisioner.provision(ctx);
+    const role = roleNameFor(ctx);
+    const app = loginTo(dbs.app, role, secret!.value);
+    const hr = loginTo(dbs.hr, role, secret!.value);
+    try {
+      expect(await app`select item from orders`).toEqual([{ item: 'book' }]);
+      expect(await hr`select amount from salaries`).toEqual([{ amount: 9000 }]);
+      await expect(hr`select rolpassword from pg_authid`).rejects.toThrow(/permission denied for table pg_authid/);
+    } finally {
+      await app.end();
+      await hr.end();
+    }
+    await provisioner.deprovision(ctx, {});
+    expect(await traces(target, role)).toEqual({ role: false, references: 0 });
+  });
+
+  it('removal also cleans a database the grant did not name, where PUBLIC let the role create a table', async () => {
+    const ctx = scoped('read-only', [dbs.app.name]);
+    const { secret } = await provisioner.provision(ctx);
+    const role = roleNameFor(ctx);
+    // What PostgreSQL before 15 allows by default, and an operator may still allow.
+    const hrAdmin = postgres(dbs.hr.url, { onnotice: () => {}, max: 1 });
+    await hrAdmin`grant create on schema public to public`;
+    const hr = loginTo(dbs.hr, role, secret!.value);
+    await hr`create table stash (x int)`;
+    await hr.end();
+    try {
+      await provisioner.deprovision(ctx, {});
+      expect(await traces(target, role)).toEqual({ role: false, references: 0 });
+      expect(await hrAdmin`select tableowner from pg_tables where tablename = 'stash'`).toEqual([
+        { tableowner: 'postgres' },
+      ]);
+    } finally {
+      await hrAdmin`revoke create on schema public from public`;
+      await hrAdmin.end();
+    }
+  });
+});
+
+/**
+ * The least the bot needs: a CREATEROLE login that is a member of the role owning app's schemas and
+ * tables (docs/provisioners.md). It grants in app, is refused in hr (owned by someone else), and still
+ * removes the role it made.
+ */
+describe('with an admin role that is not a superuser', () => {
+  let dbs: AppAndHr;
+  const suffix = `${process.pid}_${Date.now().toString(36)}`;
+  const botAdmin = `bot_admin_${suffix}`;
+  const owner = `app_owner_${suffix}`;
+  let adminUrl: string;
+  beforeAll(async () => {
+    dbs = await createAppAndHr();
+    await admin.unsafe(`create role ${botAdmin} login createrole`);
+    await admin.unsafe(`create role ${owner}`);
+    await admin.unsafe(`grant ${owner} to ${botAdmin}`);
+    const app = postgres(dbs.app.url, { onnotice: () => {}, max: 1 });
+    for (const object of ['schema public', 'schema reporting', 'table orders', 'table reporting.daily'])
+      await app.unsafe(`alter ${object} owner to ${owner}`);
+    await app.end();
+    const url = new URL(dbs.app.url);
+    url.username = botAdmin;
+    adminUrl = url.toString();
+  });
+  afterAll(async () => {
+    await dbs?.drop();
+    await admin.unsafe(`drop role if exists ${botAdmin}`);
+    await admin.unsafe(`drop role if exists ${owner}`);
+  });
+
+  it('grants read-only in app, and removal (sessions, owned objects, role) works without superuser', async () => {
+    const ctx = context('read-only', [dbs.app.name], { settings: { admin_url: adminUrl } });
+    const { secret } = await provisioner.provision(ctx);
+    const role = roleNameFor(ctx);
+    const app = loginTo(dbs.app, role, secret!.value);
+    expect(await app`select item from orders`).toEqual([{ item: 'book' }]);
+    await expect(app`select rolpassword from pg_authid`).rejects.toThrow(/permission denied/);
+    await provisioner.deprovision(ctx, {});
+    await expect(app`select 1`).rejects.toThrow();
+    await app.end().catch(() => undefined);
+    expect(await traces(target, role)).toEqual({ role: false, references: 0 });
+  });
+
+  it('a database whose schemas it may not grant on is refused with a sentence, not a login that reads nothing', async () => {
+    const ctx = context('read-only', [dbs.hr.name], { settings: { admin_url: adminUrl } });
+    const error = await provisioner.provision(ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentProvisioningError);
+    expect((error as Error).message).toContain(`may not grant access to the schemas of database "${dbs.hr.name}"`);
+    // Half-made, the role cannot log in; removal at the grant's end takes it away.
+    expect(await provisioner.isPresent!(ctx, {})).toBe(false);
+    await provisioner.deprovision(ctx, {});
+    expect(await traces(target, roleNameFor(ctx))).toEqual({ role: false, references: 0 });
   });
 });
 

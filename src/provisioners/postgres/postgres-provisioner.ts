@@ -2,22 +2,30 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { isSecretRef } from '../secrets.js';
 import { scramSha256Verifier } from './scram.js';
+import {
+  actAsRole,
+  databasesHolding,
+  grantInDatabase,
+  quoteIdent,
+  revokeClusterWideRoles,
+  schemasSetting,
+  targetDatabases,
+} from './database-scope.js';
 import { PermanentProvisioningError, type GrantContext, type Provisioner, type ProvisionResult } from '../port.js';
 
 /**
  * Temporary PostgreSQL login roles. Each grant gets its own role `jit_<request>` with a generated
  * password that reaches the requester once (the server is given only its SCRAM-SHA-256 verifier), `VALID UNTIL` the grant's end (so the server itself refuses
- * the password afterwards, even if the bot is gone), read-only (`pg_read_all_data`) or read-write
- * (plus `pg_write_all_data`) rights, and `CONNECT` on the tuned databases. Removal ends the role's
- * sessions, drops what it owns and drops the role.
+ * the password afterwards, even if the bot is gone), and privileges inside the approved databases only
+ * (database-scope.ts): read-only is SELECT, read-write adds INSERT, UPDATE, DELETE. Removal ends the role's
+ * sessions, reassigns and drops what it owns or holds in every database, and drops the role.
  *
- * Settings: `admin_url` (a secret reference to a superuser or CREATEROLE connection URL),
- * `host` / `port` (shown to the requester), `role_prefix` (default `jit_`).
+ * Settings: `admin_url` (a secret reference to a connection URL; its database is swapped for each approved
+ * one, so the bot only ever connects to that server), `host` / `port` (shown to the requester),
+ * `role_prefix` (default `jit_`), `schemas` (default: every schema but PostgreSQL's own).
  */
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const DB_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,62}$/;
-
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 export function roleNameFor(ctx: Pick<GrantContext, 'requestId'>, prefix = 'jit_'): string {
   const name = `${prefix}${ctx.requestId.replace(/^req_/, '')}`.toLowerCase();
@@ -65,21 +73,36 @@ export function createPostgresProvisioner(): Provisioner {
     // never see the password, and it reaches nobody but the requester.
     const verifier = scramSha256Verifier(password);
     const until = ctx.expiresAt.toISOString();
-    const sql = connect(String(ctx.settings.admin_url));
+    const schemas = schemasSetting(ctx.settings.schemas);
+    if (schemas instanceof Error) throw new PermanentProvisioningError(schemas.message);
+    const adminUrl = String(ctx.settings.admin_url);
+    const sql = connect(adminUrl);
     try {
+      const databases = await targetDatabases(sql, grant.databases);
       await sql.begin(async (tx) => {
         const [exists] = await tx`select 1 from pg_roles where rolname = ${role}`;
         const verb = exists ? 'alter' : 'create';
-        await tx.unsafe(`${verb} role ${quoteIdent(role)} with login password '${verifier}' valid until '${until}'`);
-        await tx.unsafe(`grant pg_read_all_data to ${quoteIdent(role)}`);
-        if (grant.access === 'read-write') await tx.unsafe(`grant pg_write_all_data to ${quoteIdent(role)}`);
-        else await tx.unsafe(`revoke pg_write_all_data from ${quoteIdent(role)}`);
-        for (const db of grant.databases) {
-          const [found] = await tx`select 1 from pg_database where datname = ${db}`;
-          if (!found) throw new PermanentProvisioningError(`database "${db}" does not exist`);
-          await tx.unsafe(`grant connect on database ${quoteIdent(db)} to ${quoteIdent(role)}`);
-        }
+        // A new role is NOLOGIN until every database has its grants: a failure half-way leaves a role nobody
+        // can use (removed when the grant ends, like any failed target). An existing one (a password issued
+        // again) keeps LOGIN, so reconcile never sees a live grant as missing.
+        const login = exists ? 'login' : 'nologin';
+        await tx.unsafe(`${verb} role ${quoteIdent(role)} with ${login} password '${verifier}' valid until '${until}'`);
+        if (exists) await revokeClusterWideRoles(tx, role);
       });
+      // Privileges on tables live in each database: the grant is made there, over a connection to the
+      // same server with only the database name changed.
+      for (const database of databases) {
+        const db = connect(adminUrl, database);
+        try {
+          await grantInDatabase(db, database, role, grant.access, { schemas, approved: grant.databases.length > 0 });
+        } catch (error) {
+          // Only an "all databases" grant lists databases itself; one dropped since then has nothing to grant.
+          if (grant.databases.length > 0 || (error as { code?: string }).code !== '3D000') throw error;
+        } finally {
+          await db.end({ timeout: 2 });
+        }
+      }
+      await sql.unsafe(`alter role ${quoteIdent(role)} login`);
     } catch (error) {
       throw error instanceof PermanentProvisioningError ? error : classify(error);
     } finally {
@@ -102,7 +125,8 @@ export function createPostgresProvisioner(): Provisioner {
         return 'admin_url must be a secret reference such as env:ACCESS_SECRET_PROD_DB_ADMIN_URL, never the URL itself.';
       if (settings.role_prefix !== undefined && !/^[a-z_][a-z0-9_]{0,20}$/.test(String(settings.role_prefix)))
         return 'role_prefix may use lower-case letters, digits and _ only.';
-      return null;
+      const schemas = schemasSetting(settings.schemas);
+      return schemas instanceof Error ? schemas.message : null;
     },
     provision: ensureRole,
     async extend(ctx) {
@@ -125,13 +149,9 @@ export function createPostgresProvisioner(): Provisioner {
         if (!exists) return;
         // First make sure nothing new can start, then end what runs, then clean up and drop.
         await admin.unsafe(`alter role ${quoteIdent(role)} nologin`);
+        await actAsRole(admin, role);
         await admin`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${role}`;
-        // Objects the role created can only be in databases it could connect to: the tuned ones, or all.
-        const tuned = ctx.grant.type === 'database' ? ctx.grant.databases : [];
-        const databases = await admin<
-          { datname: string }[]
-        >`select datname from pg_database where datallowconn and not datistemplate`;
-        for (const { datname } of databases.filter((d) => tuned.length === 0 || tuned.includes(d.datname))) {
+        for (const datname of await databasesHolding(admin, role)) {
           const db = connect(String(ctx.settings.admin_url), datname);
           try {
             await db.unsafe(`reassign owned by ${quoteIdent(role)} to current_user`);
@@ -143,6 +163,8 @@ export function createPostgresProvisioner(): Provisioner {
             await db.end({ timeout: 2 });
           }
         }
+        // Privileges on shared objects (CONNECT on a database) go with DROP OWNED in any database.
+        await admin.unsafe(`drop owned by ${quoteIdent(role)}`);
         await admin.unsafe(`drop role if exists ${quoteIdent(role)}`);
       } catch (error) {
         throw classify(error);
