@@ -49,7 +49,7 @@ function changesState(req: IncomingMessage, body: Buffer): boolean {
  * The memory is per process: a replay sent to another replica within the five minutes passes this
  * guard. That is why every state-creating command and submission is idempotent in the database as well
  * (the request, extension and break-glass forms are keyed by their view or trigger id; a second
- * `/access apikey create` of the same name is refused for the same window); see docs/security.md.
+ * `/access apikey create` of the same name is refused for the same window); see docs/deploying.md.
  */
 export function guardSlackRequests(
   next: RequestListener,
