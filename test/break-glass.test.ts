@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
+import { commandFields } from '../src/sandbox/slack-double/payloads.js';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
-import { startHarness, type Harness } from './support/harness.js';
+import { SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { allText, approverMessage, countRows, forgeClick, replyTo } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
@@ -275,5 +276,36 @@ describe('break-glass is refused, and nothing is stored', () => {
     const before = await stored();
     expect(await command(user, text)).toContain(expected);
     expect(await stored()).toEqual(before);
+  });
+});
+
+describe('a replayed break-glass', () => {
+  it('the same signed command sent again to another replica grants nothing new and answers with the first grant', async () => {
+    const replica = await h.replica();
+    const other = new SlackDriver({
+      eventsUrl: `http://127.0.0.1:${replica.port}/slack/events`,
+      signingSecret: SIGNING_SECRET,
+      slack: h.slack,
+    });
+    const body = new URLSearchParams(
+      commandFields(h.slack, {
+        userId: PEOPLE.other,
+        command: '/access',
+        text: 'break-glass prod-db 30m RPL-BG1 checkout is down',
+        channelId: 'C0GENERAL',
+        apiAppId: h.slack.appId,
+        responseUrl: h.slack.newResponseUrl({ channel: 'C0GENERAL', userId: PEOPLE.other }),
+        triggerId: h.slack.issueTriggerId(PEOPLE.other),
+      }),
+    ).toString();
+    const ts = String(Math.floor(Date.now() / 1000));
+    const first = await replyTo(h, () => h.driver.raw(body, 'application/x-www-form-urlencoded', { timestamp: ts }));
+    expect(first.text).toContain('Break-glass access granted');
+    const again = await replyTo(h, () => other.raw(body, 'application/x-www-form-urlencoded', { timestamp: ts }));
+    const made =
+      await h.sql`select id from access_requests where kind = 'break_glass' and justification like 'RPL-BG1%'`;
+    expect(made).toHaveLength(1);
+    expect(again.text).toContain(made[0]!.id);
+    expect(await h.sql`select id from grants where request_id = ${made[0]!.id}`).toHaveLength(1);
   });
 });

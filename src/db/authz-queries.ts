@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from './client.js';
 import { grantHolderColumns, type GrantHolderRow } from './grant-queries.js';
 import { apiKeys, grants } from './schema/index.js';
@@ -43,6 +43,37 @@ export async function liveApiKeys(db: Executor): Promise<ApiKeyRow[]> {
     })
     .from(apiKeys)
     .where(isNull(apiKeys.revokedAt));
+}
+
+/** Serializes key creation across replicas (any fixed number; the audit chain's is 7_130_551). */
+const API_KEY_CREATE_LOCK = 7_130_553;
+
+/**
+ * Within a transaction holding the creation lock: the id of a live key this person created under this
+ * name in the last `seconds` (by the database's clock), if any. How a replayed `/access apikey create`
+ * is told apart from a new one on every replica (api-key-service.ts).
+ */
+export async function recentLiveKeyNamed(
+  tx: Executor,
+  createdBy: string,
+  name: string,
+  seconds: number,
+): Promise<string | undefined> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${API_KEY_CREATE_LOCK})`);
+  const [row] = await tx
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(
+      and(
+        eq(apiKeys.createdBy, createdBy),
+        eq(apiKeys.name, name),
+        isNull(apiKeys.revokedAt),
+        gt(apiKeys.createdAt, sql`now() - make_interval(secs => ${seconds})`),
+      ),
+    )
+    .orderBy(desc(apiKeys.createdAt))
+    .limit(1);
+  return row?.id;
 }
 
 export async function insertApiKey(tx: Executor, row: Omit<ApiKeyRow, 'createdAt'>) {

@@ -228,6 +228,22 @@ export async function requestsFromSubmission(
   return withDetails(db, rows);
 }
 
+/** The pending extension of a request's grant, if one is waiting (at most one: extension-service.ts). */
+export async function pendingExtensionOf(db: Executor, requestId: string): Promise<string | undefined> {
+  const [row] = await db
+    .select({ id: accessRequests.id })
+    .from(accessRequests)
+    .where(
+      and(
+        eq(accessRequests.extendsRequestId, requestId),
+        eq(accessRequests.kind, 'extension'),
+        eq(accessRequests.status, 'pending'),
+      ),
+    )
+    .limit(1);
+  return row?.id;
+}
+
 export async function requestsOf(db: Executor, requesterId: string, limit: number): Promise<RequestDetails[]> {
   const rows = await db
     .select(requestColumns)

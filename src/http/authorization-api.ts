@@ -1,7 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { ApiKeyService } from '../services/api-key-service.js';
 import type { AuthorizationIndex } from '../services/authorization-index.js';
+import { requireApiKey, type KeyVerifier } from './api-key-auth.js';
+import { readBody } from './request-body.js';
 import type { Route } from './server.js';
 
 const MAX_BODY = 16 * 1024;
@@ -20,45 +21,22 @@ function send(res: ServerResponse, status: number, body: unknown) {
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        resolve(null);
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /**
  * POST /api/v1/authorize {user, resource} -> {allowed, grant?}; GET /api/v1/grants?active=true.
- * Bearer API keys only. Answers come from the in-memory index: no database round trip per decision.
+ * `Authorization: Bearer <API key>` only; bodies over 16 KiB get 413. Answers come from the in-memory index: no database round trip per decision.
  */
-export function authorizationRoutes(index: AuthorizationIndex, keys: Pick<ApiKeyService, 'verify'>): Route[] {
-  const authorized = (req: IncomingMessage, res: ServerResponse) => {
-    if (keys.verify(req.headers.authorization)) return true;
-    send(res, 401, { error: 'unauthorized', message: 'Send a live API key as "Authorization: Bearer ark_…".' });
-    return false;
-  };
+export function authorizationRoutes(index: AuthorizationIndex, keys: KeyVerifier): Route[] {
   return [
     {
       path: '/api/v1/authorize',
       method: 'POST',
       handler: async (req, res) => {
-        if (!authorized(req, res)) return;
-        const text = await readBody(req);
-        if (text === null) return send(res, 413, { error: 'too_large' });
+        if (!requireApiKey(req, res, keys)) return;
+        const raw = await readBody(req, res, MAX_BODY);
+        if (raw === null) return;
         let body: unknown;
         try {
-          body = JSON.parse(text);
+          body = JSON.parse(raw.toString('utf8'));
         } catch {
           return send(res, 400, {
             error: 'invalid_json',
@@ -94,7 +72,7 @@ export function authorizationRoutes(index: AuthorizationIndex, keys: Pick<ApiKey
       path: '/api/v1/grants',
       method: 'GET',
       handler: async (req, res, url) => {
-        if (!authorized(req, res)) return;
+        if (!requireApiKey(req, res, keys)) return;
         const active = url.searchParams.get('active');
         if (active !== 'true')
           return send(res, 400, {

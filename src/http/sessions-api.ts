@@ -1,8 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isAppError } from '../domain/errors.js';
-import type { ApiKeyService } from '../services/api-key-service.js';
 import { asciicastProblem, type SessionService } from '../services/session-service.js';
+import { requireApiKey, type KeyVerifier } from './api-key-auth.js';
+import { readBody } from './request-body.js';
 import type { Route } from './server.js';
 
 export const MAX_SESSION_BODY = 5 * 1024 * 1024;
@@ -70,36 +71,14 @@ function problemOf(error: z.ZodError): string {
   return `"${name}" ${issue.message}.`;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) {
+function send(res: ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
     'cache-control': 'no-store',
     'content-length': String(Buffer.byteLength(text)),
-    ...extra,
   });
   res.end(text);
-}
-
-/** The body as text, or null once it passes `limit` bytes (then the rest is not read). */
-function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /**
@@ -107,33 +86,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
  * the commands or queries, optionally an asciicast v2 recording). Bearer API keys, as for /authorize.
  * The session is linked to the grant that allowed it; one no grant covers is kept and flagged.
  */
-export function sessionRoutes(
-  sessions: Pick<SessionService, 'recordSession'>,
-  keys: Pick<ApiKeyService, 'verify'>,
-): Route[] {
+export function sessionRoutes(sessions: Pick<SessionService, 'recordSession'>, keys: KeyVerifier): Route[] {
   return [
     {
       path: '/api/v1/sessions',
       method: 'POST',
       handler: async (req, res) => {
-        const keyId = keys.verify(req.headers.authorization);
-        if (!keyId)
-          return send(res, 401, {
-            error: 'unauthorized',
-            message: 'Send a live API key as "Authorization: Bearer ark_…".',
-          });
-        const text = await readBody(req, MAX_SESSION_BODY);
-        if (text === null) {
-          // Close instead of reading the rest of an oversized upload.
-          send(
-            res,
-            413,
-            { error: 'too_large', message: `The body may be at most ${MAX_SESSION_BODY} bytes.` },
-            { connection: 'close' },
-          );
-          res.once('finish', () => req.destroy());
-          return;
-        }
+        const keyId = requireApiKey(req, res, keys);
+        if (!keyId) return;
+        const raw = await readBody(req, res, MAX_SESSION_BODY);
+        if (raw === null) return;
+        const text = raw.toString('utf8');
         let json: unknown;
         try {
           json = JSON.parse(text);

@@ -1,16 +1,30 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { appendAudit } from '../db/audit-queries.js';
-import { API_KEYS_CHANNEL, insertApiKey, liveApiKeys, revokeApiKey, type ApiKeyRow } from '../db/authz-queries.js';
+import {
+  API_KEYS_CHANNEL,
+  insertApiKey,
+  liveApiKeys,
+  recentLiveKeyNamed,
+  revokeApiKey,
+  type ApiKeyRow,
+} from '../db/authz-queries.js';
 import type { Database } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { AppError } from '../domain/errors.js';
 import type { AdminService } from './admin-service.js';
 import type { Clock } from './ports.js';
 
+/**
+ * Slack's replay window (five minutes) and a margin: a second create of the same name by the same admin
+ * within it is taken for a replay of the first, on whichever replica it lands (the guard's memory is
+ * per process), and refused.
+ */
+const REPEAT_WINDOW_SECONDS = 6 * 60;
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 /** `ark_<id>_<secret>`: the id finds the key, the secret (never stored, only its SHA-256) proves it. */
-const TOKEN = /^ark_(key_[0-9a-z]{10})_([A-Za-z0-9_-]{43})$/;
+const BEARER = /^(?:[Bb][Ee][Aa][Rr][Ee][Rr]) ark_(key_[0-9a-z]{10})_([A-Za-z0-9_-]{43})$/;
 
 /**
  * API keys for gateways calling the authorization API. Admins create and revoke them in Slack; the
@@ -35,6 +49,12 @@ export function createApiKeyService(database: Database, admin: AdminService, clo
     const id = newId('key');
     const secret = randomBytes(32).toString('base64url');
     await database.db.transaction(async (tx) => {
+      const recent = await recentLiveKeyNamed(tx, actorId, label, REPEAT_WINDOW_SECONDS);
+      if (recent)
+        throw new AppError('name_taken', 'the same API key was created moments ago', {
+          reason: 'api_key_recent',
+          keyId: recent,
+        });
       await insertApiKey(tx, { id, name: label, secretHash: sha256(secret), createdBy: actorId });
       await appendAudit(tx, {
         requestId: null,
@@ -76,12 +96,16 @@ export function createApiKeyService(database: Database, admin: AdminService, clo
     }));
   }
 
-  /** The key's id when `authorization` is `Bearer <a live key>`, else null. Constant-time compare. */
+  /**
+   * The key's id when `authorization` is exactly `Bearer <a live key>` (the scheme's case aside, RFC 7235),
+   * else null: a bare key or another scheme is refused, so there is one form to log, proxy and document.
+   * Constant-time compare.
+   */
   function verify(authorization: string | undefined): string | null {
     if (!authorization) return null;
     const known = verified.get(authorization);
     if (known) return known;
-    const match = TOKEN.exec((authorization ?? '').replace(/^Bearer\s+/i, ''));
+    const match = BEARER.exec(authorization);
     if (!match) return null;
     const key = keys.get(match[1]!);
     if (!key) return null;

@@ -7,7 +7,14 @@ import { unreviewedBreakGlass } from '../db/break-glass-queries.js';
 import { findFlow } from '../db/catalog-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { getRequestDetails, lockRequest, updateRequest, type RequestDetails } from '../db/request-queries.js';
+import {
+  getRequestDetails,
+  lockRequest,
+  requestsFromSubmission,
+  updateRequest,
+  type RequestDetails,
+} from '../db/request-queries.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import { breakGlassOptions, breakGlassPolicy, type BreakGlassOption } from '../domain/break-glass.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
@@ -32,6 +39,11 @@ export interface BreakGlassInput {
   /** "1h", "30m"… as typed; or minutes from the modal. */
   duration: string | number | null;
   reason: string;
+  /**
+   * What makes this form or command unique (the modal's view id, the command's trigger id): the same
+   * one sent again, as a replay on any replica would be, returns the grant it made instead of another.
+   */
+  submissionKey?: string;
 }
 
 /** Refusals are one sentence for the person, naming the field when it comes from the modal. */
@@ -67,8 +79,16 @@ export function createBreakGlassService(deps: ServiceDeps) {
     return stepUpClaims(link!);
   }
 
+  async function sentBefore(input: BreakGlassInput): Promise<BreakGlassResult | null> {
+    if (!input.submissionKey) return null;
+    const [request] = await requestsFromSubmission(db, input.userId, input.submissionKey);
+    return request?.kind === 'break_glass' ? { ok: true, request } : null;
+  }
+
   async function breakGlass(input: BreakGlassInput): Promise<BreakGlassResult> {
     await requireMember(directory, input.userId);
+    const sent = await sentBefore(input);
+    if (sent) return sent;
     const name = input.resourceName.trim().toLowerCase();
     const option = (await optionsFor(input.userId)).find((o) => o.resource.name === name);
     if (!option) {
@@ -112,57 +132,66 @@ export function createBreakGlassService(deps: ServiceDeps) {
     const requesterEmail = await mappedEmailOf(db, directory, input.userId);
     const id = newId('req');
     const now = clock.now();
-    await db.transaction(async (tx) => {
-      // Step-up (flow identity.step_up_minutes) applies to break-glass users as to approvers: checked here,
-      // in the transaction that grants, and the claims relied on go into the audit event.
-      const stepUp = await stepUpFor(tx, flow, input.userId, now);
-      await writeNewRequest(tx, {
-        row: {
-          id,
-          requesterId: input.userId,
-          flowId: flow.id,
-          flowName: flow.name,
-          status: 'pending',
-          justification: reason,
-          durationMinutes: minutes,
-          notifiedApprovers: approvers,
-          approvalsRequired: 1,
-          // The rule's channel gets the alert; approvers are DMed as well (see NotificationService).
-          notifyChannel: rule.channel,
-          createdAt: now,
-          kind: 'break_glass',
-        },
-        resources: [{ resourceId: resource.id, name: resource.name, type: resource.type }],
-        // Its first audit event is the grant itself (request.break_glass, below).
-        created: null,
-      });
-      await writeGrant(tx, {
-        row: { id, requesterId: input.userId, status: 'pending', durationMinutes: minutes },
-        policy,
-        now,
-        requesterEmail,
-        decidedBy: input.userId,
-        approvedBy: input.userId,
-        audit: {
-          actor: input.userId,
-          action: 'request.break_glass',
-          details: {
-            flow: flow.name,
-            resources: [resource.name],
-            durationMinutes: minutes,
+    const stored = await db
+      .transaction(async (tx) => {
+        // Step-up (flow identity.step_up_minutes) applies to break-glass users as to approvers: checked here,
+        // in the transaction that grants, and the claims relied on go into the audit event.
+        const stepUp = await stepUpFor(tx, flow, input.userId, now);
+        await writeNewRequest(tx, {
+          row: {
+            id,
+            requesterId: input.userId,
+            flowId: flow.id,
+            flowName: flow.name,
+            status: 'pending',
             justification: reason,
-            approvers,
-            channel: rule.channel,
-            ...(stepUp ? { step_up: stepUp } : {}),
+            durationMinutes: minutes,
+            notifiedApprovers: approvers,
+            approvalsRequired: 1,
+            // The rule's channel gets the alert; approvers are DMed as well (see NotificationService).
+            notifyChannel: rule.channel,
+            createdAt: now,
+            kind: 'break_glass',
+            submissionKey: input.submissionKey ?? null,
           },
-        },
-        // The refresh republishes the approvers' App Home, whose list of unreviewed break-glass grants grew.
-        messages: [
-          { topic: 'request.created', requestId: id },
-          { topic: 'messages.refresh', requestId: id },
-        ],
+          resources: [{ resourceId: resource.id, name: resource.name, type: resource.type }],
+          // Its first audit event is the grant itself (request.break_glass, below).
+          created: null,
+        });
+        await writeGrant(tx, {
+          row: { id, requesterId: input.userId, status: 'pending', durationMinutes: minutes },
+          policy,
+          now,
+          requesterEmail,
+          decidedBy: input.userId,
+          approvedBy: input.userId,
+          audit: {
+            actor: input.userId,
+            action: 'request.break_glass',
+            details: {
+              flow: flow.name,
+              resources: [resource.name],
+              durationMinutes: minutes,
+              justification: reason,
+              approvers,
+              channel: rule.channel,
+              ...(stepUp ? { step_up: stepUp } : {}),
+            },
+          },
+          // The refresh republishes the approvers' App Home, whose list of unreviewed break-glass grants grew.
+          messages: [
+            { topic: 'request.created', requestId: id },
+            { topic: 'messages.refresh', requestId: id },
+          ],
+        });
+        return true;
+      })
+      .catch((error: unknown) => {
+        // The same form or command twice at once: the other one's transaction won.
+        if (isUniqueViolation(error, 'access_requests_submission_uq')) return false;
+        throw error;
       });
-    });
+    if (!stored) return (await sentBefore(input))!;
     deps.afterCommit();
     metrics.requestOutcome(flow.name, 'submitted');
     metrics.requestOutcome(flow.name, 'break_glass');

@@ -8,6 +8,8 @@ import { enqueue } from '../db/outbox-queries.js';
 import {
   getRequestDetails,
   lockRequest,
+  pendingExtensionOf,
+  requestsFromSubmission,
   updateRequest,
   type RequestDetails,
   type RequestRow,
@@ -16,6 +18,7 @@ import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { justificationProblem, offeredDurations } from '../domain/flow.js';
 import { transition } from '../domain/request-lifecycle.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import { writeNewRequest } from './grant-writer.js';
 import { approverIdsOf, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
@@ -37,13 +40,17 @@ export function createExtensionService(deps: ServiceDeps) {
   /**
    * Asks for more time on an active grant: a new request of kind 'extension' that goes through the
    * same flow (approvers, N-of-M, rules). Approving it moves the grant's end without interrupting it.
+   * Idempotent on `submissionKey` (the modal's view id: the same form sent again, by Slack or by a
+   * replay on another replica, returns the extension it made), and one extension waits per grant at most.
    */
   async function requestExtension(
     requestId: string,
     actorId: string,
-    input: { durationMinutes: number | null; justification: string },
+    input: { durationMinutes: number | null; justification: string; submissionKey?: string },
   ): Promise<ExtensionResult> {
     await requireMember(directory, actorId);
+    const sent = await sentBefore(actorId, input.submissionKey);
+    if (sent) return sent;
     const original = await getRequestDetails(db, requestId);
     if (!original) throw new AppError('not_found', `No request ${requestId}`);
     if (original.requesterId !== actorId)
@@ -68,43 +75,72 @@ export function createExtensionService(deps: ServiceDeps) {
     const id = newId('req');
     const now = clock.now();
     const ticket = tickets.snapshots[0] ?? null;
-    await db.transaction(async (tx) => {
-      await writeNewRequest(tx, {
-        row: {
-          id,
-          requesterId: actorId,
-          flowId: flow.id,
-          flowName: flow.name,
-          status: 'pending',
-          justification,
-          durationMinutes: input.durationMinutes!,
-          notifiedApprovers: approvers,
-          approvalsRequired: flow.approvalsRequired,
-          notifyChannel: flow.notifyChannel,
-          createdAt: now,
-          kind: 'extension',
-          extendsRequestId: original.id,
-          ticket,
-        },
-        resources: original.resources.map((r) => ({
-          ...r,
-          resourceId: catalogue.find((c) => c.name === r.name)?.id ?? r.resourceId,
-        })),
-        created: {
-          flow: flow.name,
-          resources: original.resources.map((r) => r.name),
-          durationMinutes: input.durationMinutes,
-          justification,
-          approvers,
-          extends: original.id,
-          ...(ticket ? { ticket } : {}),
-        },
+    const stored = await db
+      .transaction(async (tx) => {
+        // The original's row lock serializes extensions of one grant, so two at once cannot both pass.
+        await lockRequest(tx, original.id);
+        const waiting = await pendingExtensionOf(tx, original.id);
+        // A replay that waited for the lock behind its original finds that one's extension: no error.
+        if (waiting && (await sentBefore(actorId, input.submissionKey, tx))) return false;
+        if (waiting)
+          throw new AppError('not_allowed', 'An extension of this grant is already waiting', {
+            reason: 'extension_pending',
+            requestId: waiting,
+          });
+        await writeNewRequest(tx, {
+          row: {
+            id,
+            requesterId: actorId,
+            flowId: flow.id,
+            flowName: flow.name,
+            status: 'pending',
+            justification,
+            durationMinutes: input.durationMinutes!,
+            notifiedApprovers: approvers,
+            approvalsRequired: flow.approvalsRequired,
+            notifyChannel: flow.notifyChannel,
+            createdAt: now,
+            kind: 'extension',
+            extendsRequestId: original.id,
+            submissionKey: input.submissionKey ?? null,
+            ticket,
+          },
+          resources: original.resources.map((r) => ({
+            ...r,
+            resourceId: catalogue.find((c) => c.name === r.name)?.id ?? r.resourceId,
+          })),
+          created: {
+            flow: flow.name,
+            resources: original.resources.map((r) => r.name),
+            durationMinutes: input.durationMinutes,
+            justification,
+            approvers,
+            extends: original.id,
+            ...(ticket ? { ticket } : {}),
+          },
+        });
+        await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
+        return true;
+      })
+      .catch((error: unknown) => {
+        // The same form sent twice at once: the other submission's transaction won.
+        if (isUniqueViolation(error, 'access_requests_submission_uq')) return false;
+        throw error;
       });
-      await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
-    });
+    if (!stored) return (await sentBefore(actorId, input.submissionKey))!;
     deps.afterCommit();
     metrics.requestOutcome(flow.name, 'extension_requested');
     return { ok: true, request: (await getRequestDetails(db, id))! };
+  }
+
+  async function sentBefore(
+    actorId: string,
+    submissionKey: string | undefined,
+    executor: Executor = db,
+  ): Promise<ExtensionResult | null> {
+    if (!submissionKey) return null;
+    const [request] = await requestsFromSubmission(executor, actorId, submissionKey);
+    return request?.kind === 'extension' ? { ok: true, request } : null;
   }
 
   /** Checks an extension may be asked for now, and what durations the flow offers for it. */

@@ -1,5 +1,5 @@
 import { isAppError, type ErrorCode } from '../domain/errors.js';
-import { mention } from './mrkdwn.js';
+import { code, mention } from './mrkdwn.js';
 
 /** One clear sentence per expected failure; never a stack trace in Slack. */
 const TEXT: Record<ErrorCode, string> = {
@@ -54,6 +54,10 @@ export function errorText(error: unknown): string {
     return 'Only admins and approvers of this request can see its audit trail.';
   if (error.code === 'too_soon' && error.details?.minutes)
     return `You nudged the approvers recently: you can nudge again in ${String(error.details.minutes)} minutes.`;
+  if (error.code === 'not_allowed' && error.details?.reason === 'extension_pending')
+    return `You already asked to extend this access (${code(String(error.details.requestId))}) and the approvers have not decided yet. Nothing new was sent; I will DM you when they decide.`;
+  if (error.code === 'name_taken' && error.details?.reason === 'api_key_recent')
+    return `You created the API key ${code(String(error.details.keyId))} with this name moments ago, and its secret is shown only once. Nothing new was created. If you lost the secret, revoke it with \`/access apikey revoke ${String(error.details.keyId)}\` and create another.`;
   if (error.code === 'not_allowed' && error.details?.own === false)
     return 'Only the person who asked for this access can do that.';
   if (error.code === 'not_active' && error.details?.status)

@@ -33,7 +33,7 @@ export function accessCommandHandler(deps: SlackDeps) {
           const problem =
             args.length === 0
               ? await openBreakGlassModal(deps, client, userId, command.trigger_id)
-              : await breakGlassCommand(deps, userId, args);
+              : await breakGlassCommand(deps, userId, args, command.trigger_id);
           if (problem) await reply(problem);
           return;
         }

@@ -52,7 +52,12 @@ export async function openBreakGlassModal(
 }
 
 /** `/access break-glass <resource> <duration> <reason…>`: the sentence to answer with. */
-export async function breakGlassCommand(deps: SlackDeps, userId: string, args: string[]): Promise<string> {
+export async function breakGlassCommand(
+  deps: SlackDeps,
+  userId: string,
+  args: string[],
+  triggerId: string,
+): Promise<string> {
   const [resource, duration, ...reason] = args;
   if (!resource || !duration) return BREAK_GLASS_USAGE;
   const result = await deps.breakGlass.breakGlass({
@@ -60,6 +65,8 @@ export async function breakGlassCommand(deps: SlackDeps, userId: string, args: s
     resourceName: resource,
     duration,
     reason: reason.join(' '),
+    // Slack issues a trigger id per command: the same command again is a replay, and grants nothing new.
+    submissionKey: `command:${triggerId}`,
   });
   return result.ok ? grantedText(result.request) : result.problem;
 }
@@ -79,6 +86,7 @@ function submissionHandler(deps: SlackDeps) {
         resourceName: selectedValue(values, BreakGlassIds.resourceBlock, FIELD) ?? '',
         duration: minutesValue(selectedValue(values, BreakGlassIds.durationBlock, FIELD)),
         reason: textValue(values, BreakGlassIds.reasonBlock, FIELD),
+        submissionKey: view.id,
       });
       if (!result.ok)
         return void (await ack(fieldErrorsAnswer(view, { [FIELD_BLOCKS[result.field]]: result.problem })));

@@ -79,6 +79,8 @@ function extendSubmission(deps: SlackDeps) {
           selectedValue(values, RequestIds.extendDurationBlock, RequestIds.extendDurationAction),
         ),
         justification: textValue(values, RequestIds.extendReasonBlock, RequestIds.extendReasonAction),
+        // The same form sent again (a replay, on any replica) returns the extension it already made.
+        submissionKey: view.id,
       });
       if (!result.ok) {
         const errors: Record<string, string> = {};
