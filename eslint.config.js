@@ -108,7 +108,7 @@ export default tseslint.config(
       ],
     },
   },
-  // The domain is pure: it imports only domain/ and pure libraries (date-fns, @date-fns/tz, zod, yaml, node:crypto's hashes).
+  // The domain is pure: it imports only domain/ and pure libraries (date-fns, @date-fns/tz, zod, yaml, re2js, node:crypto's hashes).
   {
     files: ['src/domain/**/*.ts'],
     ignores: ['src/domain/**/*.test.ts'],

@@ -1,12 +1,12 @@
 import { pino, type Logger } from 'pino';
+import { scrubLogValue, scrubSecrets } from './log-scrub.js';
 
 /**
- * One root logger. Tokens, secrets and passwords are redacted wherever they appear in a logged object,
- * and the serializer below scrubs token-looking strings from error messages too.
+ * One root logger. Tokens, secrets and passwords are redacted wherever they appear in a logged object:
+ * the paths below by name, and every string at any depth by log-scrub.ts (Slack tokens, credentials in
+ * URLs), errors included (serialized without the `input` field that carries what Node failed to parse).
  */
-const TOKEN = /\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+/g;
-
-export const scrubSecrets = (text: string) => text.replace(TOKEN, '[redacted-token]');
+export { scrubSecrets };
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
@@ -35,10 +35,14 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         ],
         censor: '[redacted]',
       },
-      serializers: {
-        err: (e: unknown) => {
-          const s = pino.stdSerializers.err(e as Error);
-          return { ...s, message: scrubSecrets(String(s.message ?? '')), stack: scrubSecrets(String(s.stack ?? '')) };
+      formatters: { log: (object) => scrubLogValue(object) as Record<string, unknown> },
+      // The message itself (and printf-style arguments) can hold a URL too.
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a)) as Parameters<typeof method>,
+          );
         },
       },
     },

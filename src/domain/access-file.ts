@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DurationText, minutesText, People, SlackChannel } from './file-fields.js';
-import { safeRegex, type Flow } from './flow.js';
+import type { Flow } from './flow.js';
 import {
   checkFileLifecycle,
   lifecycleFileFields,
@@ -9,6 +9,7 @@ import {
   OnCallFileSchema,
 } from './lifecycle-file.js';
 import { refsFromFile, refsToFile } from './on-call.js';
+import { patternProblem } from './pattern.js';
 import {
   ResourceNameSchema,
   ResourceTypeSchema,
@@ -75,7 +76,10 @@ export const JustificationSchema = z.strictObject({
   pattern: z
     .string()
     .max(200)
-    .refine((p) => safeRegex(p) !== null, 'is not a valid regular expression')
+    .superRefine((p, ctx) => {
+      const problem = patternProblem(p);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional(),
   hint: z.string().max(150).optional(),
   /** The justification names an open Jira issue of one of these projects (checked against Jira). */

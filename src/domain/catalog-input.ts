@@ -1,6 +1,7 @@
 import { formatDuration } from './duration.js';
-import { safeRegex, type Flow } from './flow.js';
+import type { Flow } from './flow.js';
 import { lifecycleProblems, type LifecycleField } from './lifecycle-input.js';
+import { patternProblem } from './pattern.js';
 import { ResourceNameSchema, TagSchema, type Resource } from './resource.js';
 import { PROJECT_KEY } from './ticket.js';
 
@@ -54,8 +55,10 @@ export function flowInputProblems(f: FlowInput, knownResources: ReadonlySet<stri
     e.approvalsRequired = 'Use a whole number from 1 to 10.';
   if (!Number.isInteger(f.justification.minLength) || f.justification.minLength < 0 || f.justification.minLength > 2000)
     e.justificationMinLength = 'Use a whole number from 0 to 2000.';
-  if (f.justification.pattern !== null && (f.justification.pattern.length > 200 || !safeRegex(f.justification.pattern)))
-    e.justificationPattern = 'That is not a valid regular expression.';
+  const pattern = f.justification.pattern;
+  const refused =
+    pattern === null ? null : pattern.length > 200 ? 'keep it under 200 characters' : patternProblem(pattern);
+  if (refused) e.justificationPattern = `Justification pattern: ${refused}.`;
   if ((f.justification.hint ?? '').length > 150) e.justificationHint = 'Keep the hint under 150 characters.';
   const projects = f.justification.jira?.projects ?? [];
   if (projects.some((p) => !PROJECT_KEY.test(p)))

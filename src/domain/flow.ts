@@ -1,4 +1,5 @@
 import { durationChoices } from './duration.js';
+import { compilePattern } from './pattern.js';
 import type { OnCallRef } from './on-call.js';
 import type { Resource } from './resource.js';
 import { missingKeyProblem } from './ticket.js';
@@ -91,7 +92,7 @@ export const DEFAULT_LIFECYCLE: FlowLifecycle = {
 export interface JustificationRule {
   required: boolean;
   minLength: number;
-  /** A regular expression the justification must match, e.g. a ticket id `^[A-Z]+-\d+`. */
+  /** An RE2 pattern (domain/pattern.ts) the justification must contain a match of, e.g. a ticket id `^[A-Z]+-\d+`. */
   pattern: string | null;
   /** Shown to requesters under the field, e.g. "Start with the ticket id, like OPS-123". */
   hint: string | null;
@@ -112,18 +113,15 @@ export function justificationProblem(rule: JustificationRule, text: string): str
       ? 'Say why you need this access.'
       : null;
   if (t.length < rule.minLength) return `Write at least ${rule.minLength} characters.`;
-  if (rule.pattern && !safeRegex(rule.pattern)?.test(t)) return rule.hint ?? `It must match ${rule.pattern}.`;
+  if (rule.pattern) {
+    const pattern = compilePattern(rule.pattern);
+    // A pattern stored before patterns were checked with RE2 may be one it refuses: fail closed, and say why.
+    if (!pattern.ok)
+      return `This flow's justification pattern cannot be checked: ${pattern.problem}. Ask a bot admin to fix the flow.`;
+    if (!pattern.find(t)) return rule.hint ?? `It must match ${rule.pattern}.`;
+  }
   if (rule.jira?.projects.length) return missingKeyProblem(t, rule.jira.projects);
   return null;
-}
-
-/** Patterns come from admins; a broken one matches nothing rather than throwing mid-request. */
-export function safeRegex(pattern: string): RegExp | null {
-  try {
-    return new RegExp(pattern);
-  } catch {
-    return null;
-  }
 }
 
 /** The durations a flow offers: its own list (capped at the maximum) or the standard ones. */

@@ -45,6 +45,20 @@ export function createSessionCapture(deps: {
   const { db, sessions, logger } = deps;
   /** What this replica last saw of each backend (external id): when, and its last query, so unchanged backends cost no write. */
   const seen = new Map<string, { lastSeen: Date; lastQuery: string | null; recorded: boolean }>();
+  /**
+   * The problem last logged per resource or server: sampling runs every 2 s, and a broken admin URL
+   * repeated the same warning 1,800 times an hour. A problem is warned once, again when it changes,
+   * and forgotten when sampling works again; the repeats go to debug.
+   */
+  const reported = new Map<string, string>();
+
+  function warnOnce(where: string, fields: Record<string, unknown>, error: unknown, message: string) {
+    const problem = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const repeated = reported.get(where) === problem;
+    reported.set(where, problem);
+    if (repeated) logger.debug({ ...fields, problem }, `${message} (still)`);
+    else logger.warn({ err: error, ...fields }, message);
+  }
 
   function queryOf(row: DatabaseBackend) {
     const text = row.query?.trim() ? row.query : null;
@@ -87,11 +101,14 @@ export function createSessionCapture(deps: {
       try {
         const { server: url, role } = deps.activity.locate(t, config);
         byServer.set(url, [...(byServer.get(url) ?? []), { ...t, role }]);
+        reported.delete(`resource:${t.resourceName}`);
       } catch (error) {
         unknown.add(keyOf(t.grantId, t.resourceName));
         counts.failures += 1;
-        logger.warn(
-          { err: error, resource: t.resourceName, grant_id: t.grantId },
+        warnOnce(
+          `resource:${t.resourceName}`,
+          { resource: t.resourceName, grant_id: t.grantId },
+          error,
           'session capture cannot sample this resource; retrying next sample',
         );
       }
@@ -99,15 +116,19 @@ export function createSessionCapture(deps: {
 
     for (const [url, group] of byServer) {
       const byRole = new Map(group.map((t) => [t.role, t]));
+      const resourceNames = [...new Set(group.map((t) => t.resourceName))].sort();
       let rows: DatabaseBackend[];
       try {
         rows = await deps.activity.sample(url, [...byRole.keys()]);
+        reported.delete(`server:${resourceNames.join(',')}`);
       } catch (error) {
         for (const t of group) unknown.add(keyOf(t.grantId, t.resourceName));
         counts.failures += 1;
         // The URL holds a password: log the resources, never the URL.
-        logger.warn(
-          { err: error, resources: [...new Set(group.map((t) => t.resourceName))] },
+        warnOnce(
+          `server:${resourceNames.join(',')}`,
+          { resources: resourceNames },
+          error,
           'session capture could not read pg_stat_activity; retrying next sample',
         );
         continue;

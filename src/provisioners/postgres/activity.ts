@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import type { DatabaseActivity, DatabaseBackend } from '../../services/ports.js';
 import type { Secrets } from '../secrets.js';
+import { parseAdminUrl } from './admin-url.js';
 import { roleNameFor } from './postgres-provisioner.js';
 
 /**
@@ -21,6 +22,8 @@ export function createPostgresActivity(secrets: Secrets): DatabaseActivity {
     },
 
     async sample(url, roles) {
+      // postgres-js parses the URL with `new URL`, whose error would carry the whole URL: parse it first.
+      parseAdminUrl(url);
       const sql = postgres(url, {
         max: 1,
         connect_timeout: 5,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { isSecretRef } from '../secrets.js';
+import { parseAdminUrl } from './admin-url.js';
 import { scramSha256Verifier } from './scram.js';
 import {
   actAsRole,
@@ -34,7 +35,7 @@ export function roleNameFor(ctx: Pick<GrantContext, 'requestId'>, prefix = 'jit_
 }
 
 function connect(url: string, database?: string) {
-  const target = new URL(url);
+  const target = parseAdminUrl(url);
   if (database) target.pathname = `/${database}`;
   // fetch_types off: postgres-js's start-up type query, cut short by a database dropped at that moment
   // (removal visits every database), left it reconnecting in a loop (9,000 attempts in 30 s, seen in
@@ -108,8 +109,9 @@ export function createPostgresProvisioner(): Provisioner {
     } finally {
       await sql.end({ timeout: 2 });
     }
-    const host = String(ctx.settings.host ?? new URL(String(ctx.settings.admin_url)).hostname);
-    const port = String(ctx.settings.port ?? (new URL(String(ctx.settings.admin_url)).port || '5432'));
+    const admin = parseAdminUrl(String(ctx.settings.admin_url));
+    const host = String(ctx.settings.host ?? admin.hostname);
+    const port = String(ctx.settings.port ?? (admin.port || '5432'));
     const database = grant.databases[0] ?? 'postgres';
     return {
       state: { role, access: grant.access, databases: grant.databases },

@@ -202,7 +202,10 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
         placeholder: plain('^[A-Z]+-\\d+', 150),
         ...(f?.justification.pattern ? { initial_value: f.justification.pattern } : {}),
       },
-      { optional: true, hint: 'A regular expression the justification must match, e.g. a ticket id.' },
+      {
+        optional: true,
+        hint: 'A regular expression (RE2: no backreferences or lookaround) the justification must match, e.g. a ticket id.',
+      },
     ),
     input(
       FlowForm.jiraProjects,
