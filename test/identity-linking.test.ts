@@ -63,6 +63,12 @@ beforeAll(async () => {
     accessFile,
     env: { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: CLIENT_ID, OIDC_CLIENT_SECRET: CLIENT_SECRET },
   });
+  // A first link must carry the Slack profile's e-mail (any case); Sam keeps none, Rita's differs in case.
+  h.slack.updateUser(PEOPLE.requester, { email: 'Rita@Corp.Example' });
+  h.slack.updateUser(PEOPLE.approver, { email: 'alex@corp.example' });
+  h.slack.updateUser(PEOPLE.dba, { email: 'dana@corp.example' });
+  h.slack.updateUser(PEOPLE.other, { email: 'oscar@corp.example' });
+  h.slack.updateUser(PEOPLE.admin, { email: 'ada@corp.example' });
 });
 afterAll(async () => {
   await h?.stop();
@@ -320,7 +326,7 @@ describe('step-up for approval', () => {
       amr: ['pwd', 'mfa', 'otp'],
       acr: null,
     });
-    // Provisioners and the authorization API map Rita by her linked, verified e-mail, not Slack's (rita@example.com).
+    // Provisioners and the authorization API map Rita by her linked, verified e-mail, not Slack's (Rita@Corp.Example).
     const [grant] = await h.sql`select requester_email from grants where request_id = ${id!}`;
     expect(grant!.requester_email).toBe('rita@corp.example');
   });
@@ -345,7 +351,7 @@ describe('step-up for approval', () => {
     const [event] =
       await h.sql`select details from audit_events where action = 'request.break_glass' and actor = ${PEOPLE.dba}`;
     expect(event!.details.step_up).toMatchObject({ issuer: idp.issuer, subject: 'okta|dana', amr: ['hwk'] });
-    // Dana has no e-mail in Slack; the grant knows her by the linked one.
+    // The grant knows Dana by the linked e-mail.
     const [grant] =
       await h.sql`select g.requester_email from grants g join access_requests r on r.id = g.request_id where r.requester_id = ${PEOPLE.dba}`;
     expect(grant!.requester_email).toBe('dana@corp.example');

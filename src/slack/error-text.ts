@@ -25,6 +25,8 @@ const TEXT: Record<ErrorCode, string> = {
   mfa_required: 'This flow asks for a sign-in with more than one factor (MFA). Sign in again with MFA, then try again.',
   sign_in_failed: "The sign-in with the identity provider didn't go through. Start again from Slack.",
   identity_taken: 'That company identity is already linked to another Slack user.',
+  identity_mismatch:
+    'That company identity does not have the e-mail of your Slack profile, so it was not linked. Ask an admin to link you.',
   oidc_not_configured: 'Identity linking is not set up for this workspace (OIDC_ISSUER). Ask an admin.',
   stale_reference:
     "That button or form doesn't point at anything I know. Open it again from the latest message or your App Home.",
