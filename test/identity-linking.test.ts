@@ -63,8 +63,9 @@ beforeAll(async () => {
     accessFile,
     env: { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: CLIENT_ID, OIDC_CLIENT_SECRET: CLIENT_SECRET },
   });
-  // A first link must carry the Slack profile's e-mail (any case); Sam keeps none, Rita's differs in case.
+  // A first link must carry the Slack profile's e-mail (any case: Rita's differs in case).
   h.slack.updateUser(PEOPLE.requester, { email: 'Rita@Corp.Example' });
+  h.slack.updateUser(PEOPLE.workspaceAdmin, { email: 'wanda@corp.example' });
   h.slack.updateUser(PEOPLE.approver, { email: 'alex@corp.example' });
   h.slack.updateUser(PEOPLE.dba, { email: 'dana@corp.example' });
   h.slack.updateUser(PEOPLE.other, { email: 'oscar@corp.example' });
@@ -273,6 +274,74 @@ describe('linking', () => {
     idp.signInAs(RITA);
     expect((await browse(await linkButtonUrl(PEOPLE.requester))).text).toContain('Linked as rita@corp.example');
   });
+
+  it('a provider with thin ID tokens (e-mail only in UserInfo): the bot asks UserInfo with the access token and links the verified e-mail', async () => {
+    await h.sql`delete from identity_links where slack_user_id = ${PEOPLE.dba}`;
+    idp.signInAs({ sub: 'okta|dana', email: 'dana@corp.example' });
+    idp.thinIdTokens(true);
+    try {
+      const page = await browse(await linkButtonUrl(PEOPLE.dba));
+      expect(page.text).toContain('Linked as dana@corp.example');
+    } finally {
+      idp.thinIdTokens(false);
+    }
+    expect(idp.calls.at(-1)).toEqual({ path: '/userinfo', status: 200 });
+    expect(await linkOf(PEOPLE.dba)).toMatchObject({
+      subject: 'okta|dana',
+      email: 'dana@corp.example',
+      email_verified: true,
+    });
+  });
+
+  it('a UserInfo answer about another subject than the ID token is refused: plain page, nothing stored', async () => {
+    await h.sql`delete from identity_links where slack_user_id = ${PEOPLE.dba}`;
+    idp.signInAs({ sub: 'okta|dana', email: 'dana@corp.example' });
+    idp.thinIdTokens(true);
+    idp.userInfoFault('wrong_subject');
+    try {
+      const page = await browse(await linkButtonUrl(PEOPLE.dba));
+      expect(page.status).toBe(400);
+      expect(page.text).toContain('Not linked');
+      expect(page.text).toContain('about another person than the ID token (subject mismatch)');
+    } finally {
+      idp.thinIdTokens(false);
+      idp.userInfoFault(null);
+    }
+    expect(await linkOf(PEOPLE.dba)).toBeUndefined();
+  });
+
+  it('a first link as an identity whose verified e-mail is not the Slack profile one is refused and audited', async () => {
+    idp.signInAs({ sub: 'okta|mallory', email: 'mallory@corp.example' });
+    const page = await browse(await linkButtonUrl(PEOPLE.workspaceAdmin));
+    expect(page.status).toBe(403);
+    expect(page.text).toContain('does not have the e-mail of the Slack user this link was made for');
+    expect(page.text).toContain('ask an admin to link you');
+    expect(page.text).not.toContain('wanda@corp.example');
+    expect(await linkOf(PEOPLE.workspaceAdmin)).toBeUndefined();
+    const [refusal] =
+      await h.sql`select details from audit_events where action = 'identity.link_refused' and actor = ${PEOPLE.workspaceAdmin} and details->>'reason' = 'email_mismatch'`;
+    expect(refusal!.details).toMatchObject({ subject: 'okta|mallory', email: 'mallory@corp.example' });
+    // An unverified e-mail is no proof either, even the right one.
+    idp.signInAs({ sub: 'okta|wanda', email: 'wanda@corp.example', emailVerified: false });
+    expect((await browse(await linkButtonUrl(PEOPLE.workspaceAdmin))).text).toContain('did not give a verified e-mail');
+    expect(await linkOf(PEOPLE.workspaceAdmin)).toBeUndefined();
+    idp.signInAs({ sub: 'okta|wanda', email: 'wanda@corp.example' });
+    expect((await browse(await linkButtonUrl(PEOPLE.workspaceAdmin))).text).toContain('Linked as wanda@corp.example');
+  });
+
+  it('a sign-in link opens once: a second opening (a forwarded copy) gets a clear page and starts nothing', async () => {
+    idp.signInAs({ sub: 'okta|oscar', email: 'oscar@corp.example' });
+    const link = await linkButtonUrl(PEOPLE.other);
+    expect((await browse(link)).text).toContain('Linked as oscar@corp.example');
+    const logins = (await h.sql`select count(*)::int as n from oidc_logins`)[0]!.n;
+    const authorizeCalls = idp.calls.filter((c) => c.path === '/authorize').length;
+    const again = await fetch(link, { redirect: 'manual' });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('location')).toBeNull();
+    expect(await again.text()).toContain('This sign-in link was opened already; each link works once.');
+    expect((await h.sql`select count(*)::int as n from oidc_logins`)[0]!.n).toBe(logins);
+    expect(idp.calls.filter((c) => c.path === '/authorize').length).toBe(authorizeCalls);
+  });
 });
 
 describe('App Home', () => {
@@ -291,6 +360,33 @@ describe('App Home', () => {
 });
 
 describe('step-up for approval', () => {
+  it('an approver’s first step-up link opened by someone else links nothing (e-mail compared), and cannot be opened again', async () => {
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'incident 6',
+    });
+    const reply = await clickApprove(PEOPLE.approver, id!);
+    const url = /"url":"([^"]+)"/.exec(allText(reply!.blocks))![1]!;
+    // Alex forwards the link; Mallory opens it and signs in as herself.
+    idp.signInAs({ sub: 'okta|mallory', email: 'mallory@corp.example', amr: ['pwd', 'mfa'] });
+    const page = await browse(url);
+    expect(page.status).toBe(403);
+    expect(page.text).toContain('does not have the e-mail of the Slack user this link was made for');
+    expect(await linkOf(PEOPLE.approver)).toBeUndefined();
+    const [refusal] =
+      await h.sql`select request_id, details from audit_events where action = 'identity.link_refused' and actor = ${PEOPLE.approver}`;
+    expect(refusal).toMatchObject({ request_id: id, details: { subject: 'okta|mallory', reason: 'email_mismatch' } });
+    // The same link, opened again by anyone, starts nothing.
+    idp.signInAs(ALEX);
+    const again = await browse(url);
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('opened already');
+    expect(await linkOf(PEOPLE.approver)).toBeUndefined();
+    expect(allText(await clickApprove(PEOPLE.approver, id!))).toContain('Sign in to approve');
+    expect(await statusOf(h, id!)).toBe('pending');
+  });
+
   it('an approver without a fresh sign-in gets "Sign in to approve" and no decision; after signing in the approval goes through with the claims in its audit event', async () => {
     const [id] = await requestAccess(h, PEOPLE.requester, {
       resources: ['prod-db'],
@@ -309,6 +405,7 @@ describe('step-up for approval', () => {
     const url = /"url":"([^"]+)"/.exec(allText(reply!.blocks))![1]!;
     const page = await browse(url);
     expect(idp.lastAuthorize()!.get('prompt')).toBe('login');
+    expect(idp.lastAuthorize()!.get('max_age')).toBe('0');
     expect(page.text).toContain('Signed in as alex@corp.example. Go back to Slack and click Approve again.');
 
     expect(await clickApprove(PEOPLE.approver, id!)).toBeNull(); // the tuning modal opened
@@ -371,6 +468,31 @@ describe('step-up for approval', () => {
     expect(allText(res.json)).toContain('recent sign-in with the company identity provider');
     expect(await statusOf(h, id!)).toBe('pending');
     expect(allText(await clickApprove(PEOPLE.approver, id!))).toContain('Sign in to approve');
+  });
+
+  it('a provider that ignores the request to authenticate again (old auth_time back) does not count as a step-up', async () => {
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'incident 8b',
+    });
+    h.clock.advance(20);
+    const before = await linkOf(PEOPLE.approver);
+    const first = await clickApprove(PEOPLE.approver, id!);
+    idp.signInAs({ ...ALEX, authAgeSeconds: 1200 });
+    idp.ignoreReauthentication(true);
+    try {
+      const page = await browse(/"url":"([^"]+)"/.exec(allText(first!.blocks))![1]!);
+      expect(idp.lastAuthorize()!.get('max_age')).toBe('0');
+      expect(page.status).toBe(400);
+      expect(page.text).toContain('did not ask you to sign in again');
+    } finally {
+      idp.ignoreReauthentication(false);
+      idp.signInAs(ALEX);
+    }
+    expect((await linkOf(PEOPLE.approver))!.auth_time).toEqual(before!.auth_time);
+    expect(allText(await clickApprove(PEOPLE.approver, id!))).toContain('Sign in to approve');
+    expect(await statusOf(h, id!)).toBe('pending');
   });
 
   it('MFA required but the sign-in used only a password: refused, no decision', async () => {
