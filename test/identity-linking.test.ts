@@ -564,8 +564,29 @@ describe('step-up for extensions', () => {
       subject: 'okta|alex',
       amr: ['pwd', 'mfa', 'otp'],
     });
+    // `/access audit` tells the step-up and the extension in words, never as JSON.
+    const original = await auditTrail(PEOPLE.admin, id!);
+    expect(original).toMatch(/extended the access by 1h \(extension req_\w+\): it now ends \S+ instead of \S+/);
+    const extension = await auditTrail(PEOPLE.admin, ext!.id as string);
+    expect(extension).toContain(`signed in again at ${idp.issuer} as okta|alex for a step-up, authenticated`);
+    expect(extension).toMatch(
+      /approved the extension of req_\w+: 1h more, until \S+; after a step-up sign-in as okta\|alex/,
+    );
+    for (const trail of [original, extension]) expect(trail).not.toMatch(/\{"|"\w+":/);
   });
 });
+
+/** The lines of `/access audit <id>` as `user` sees them in the modal (the section texts). */
+async function auditTrail(user: string, requestId: string): Promise<string> {
+  h.slack.clearViews(user);
+  await h.driver.command(user, '/access', `audit ${requestId}`);
+  const modal = await until(() => h.slack.topView(user), 2000, 'the audit modal');
+  h.slack.clearViews(user);
+  return (modal.view.blocks as Array<{ type: string; text?: { text: string } }>)
+    .filter((b) => b.type === 'section')
+    .map((b) => b.text!.text)
+    .join('\n');
+}
 
 describe('require_link', () => {
   it('an unlinked requester is told in the request modal and cannot send it; once linked they can', async () => {
