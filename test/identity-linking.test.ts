@@ -50,6 +50,9 @@ flows:
 const RITA = { sub: 'okta|rita', email: 'rita@corp.example', amr: ['pwd'] };
 const ALEX = { sub: 'okta|alex', email: 'alex@corp.example', amr: ['pwd', 'mfa', 'otp'] };
 
+/** A member whose e-mail at the identity provider is not the Slack one (an admin links him by hand). */
+const BO = 'U0BULK001';
+
 let idp: OidcDouble;
 let h: Harness;
 
@@ -66,6 +69,7 @@ beforeAll(async () => {
   // A first link must carry the Slack profile's e-mail (any case: Rita's differs in case).
   h.slack.updateUser(PEOPLE.requester, { email: 'Rita@Corp.Example' });
   h.slack.updateUser(PEOPLE.workspaceAdmin, { email: 'wanda@corp.example' });
+  h.slack.updateUser(BO, { email: 'bo@corp.example' });
   h.slack.updateUser(PEOPLE.approver, { email: 'alex@corp.example' });
   h.slack.updateUser(PEOPLE.dba, { email: 'dana@corp.example' });
   h.slack.updateUser(PEOPLE.other, { email: 'oscar@corp.example' });
@@ -315,7 +319,7 @@ describe('linking', () => {
     const page = await browse(await linkButtonUrl(PEOPLE.workspaceAdmin));
     expect(page.status).toBe(403);
     expect(page.text).toContain('does not have the e-mail of the Slack user this link was made for');
-    expect(page.text).toContain('ask an admin to link you');
+    expect(page.text).toContain('ask an admin to link you by hand to your company identity okta|mallory');
     expect(page.text).not.toContain('wanda@corp.example');
     expect(await linkOf(PEOPLE.workspaceAdmin)).toBeUndefined();
     const [refusal] =
@@ -327,6 +331,34 @@ describe('linking', () => {
     expect(await linkOf(PEOPLE.workspaceAdmin)).toBeUndefined();
     idp.signInAs({ sub: 'okta|wanda', email: 'wanda@corp.example' });
     expect((await browse(await linkButtonUrl(PEOPLE.workspaceAdmin))).text).toContain('Linked as wanda@corp.example');
+  });
+
+  it('an admin links by hand a person whose e-mail at the provider is not their Slack one; their sign-ins then work', async () => {
+    // Bo is b.ops@ at the provider, bo@ in Slack: refused on his own.
+    idp.signInAs({ sub: 'okta|bo', email: 'b.ops@corp.example' });
+    const refused = await browse(await linkButtonUrl(BO));
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('your company identity okta|bo');
+    // Not something a person can do for themselves (or for anyone).
+    const own = await replyTo(h, () => h.driver.command(BO, '/access', `link <@${BO}|bo> okta|bo`));
+    expect(own.text).toBe('Only admins link or unlink a person’s company identity.');
+    expect(await linkOf(BO)).toBeUndefined();
+    const usage = await replyTo(h, () => h.driver.command(PEOPLE.admin, '/access', `link <@${BO}|bo>`));
+    expect(usage.text).toContain('/access link @person <subject>');
+    const done = await replyTo(h, () => h.driver.command(PEOPLE.admin, '/access', `link <@${BO}|bo> okta|bo`));
+    expect(done.text).toContain(`Linked <@${BO}> to the company identity \`okta|bo\``);
+    expect(await linkOf(BO)).toMatchObject({ issuer: idp.issuer, subject: 'okta|bo', email: null });
+    const [event] =
+      await h.sql`select actor, details from audit_events where action = 'identity.linked' and details->>'slack_user' = ${BO}`;
+    expect(event).toMatchObject({ actor: PEOPLE.admin, details: { subject: 'okta|bo', by_hand: true } });
+    // A subject linked to someone else is refused by hand too.
+    const taken = await replyTo(h, () =>
+      h.driver.command(PEOPLE.admin, '/access', `link <@${PEOPLE.guest}|gus> okta|rita`),
+    );
+    expect(taken.text).toBe('That company identity is already linked to another Slack user.');
+    // Bo's own sign-in as that identity now goes through and fills in the e-mail.
+    expect((await browse(await linkButtonUrl(BO))).text).toContain('Linked as b.ops@corp.example');
+    expect(await linkOf(BO)).toMatchObject({ email: 'b.ops@corp.example', email_verified: true });
   });
 
   it('a sign-in link opens once: a second opening (a forwarded copy) gets a clear page and starts nothing', async () => {

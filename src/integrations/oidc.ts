@@ -101,6 +101,7 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
 
   return {
     name: issuerUrl.host,
+    issuer: async () => (await configuration()).serverMetadata().issuer,
     async authorizationUrl(checks, fresh) {
       const config = await configuration();
       const url = client.buildAuthorizationUrl(config, {

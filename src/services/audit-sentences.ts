@@ -114,7 +114,9 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
   'session.ended': (d) =>
     `session ${text(d.sessionId)} on ${text(d.resource)} by ${text(d.user)} ended after ${text(d.events ?? 0)} commands/queries`,
   'identity.linked': (d) =>
-    `linked the Slack user to the company identity ${text(d.subject)} at ${text(d.issuer)}${d.email ? `, e-mail ${text(d.email)}${d.email_verified ? '' : ' (not verified)'}` : ', without an e-mail'}`,
+    d.by_hand
+      ? `linked ${text(d.slack_user)} by hand to the company identity ${text(d.subject)} at ${text(d.issuer)} (no sign-in, no e-mail yet)`
+      : `linked the Slack user to the company identity ${text(d.subject)} at ${text(d.issuer)}${d.email ? `, e-mail ${text(d.email)}${d.email_verified ? '' : ' (not verified)'}` : ', without an e-mail'}`,
   'identity.link_refused': (d) =>
     `was refused a link to the company identity ${text(d.subject)} at ${text(d.issuer)}: ${LINK_REFUSALS[d.reason as string] ?? text(d.reason)}`,
   'identity.signed_in': (d) =>

@@ -56,6 +56,7 @@ const SAMPLES: { [A in AuditAction]: Record<string, unknown> } = {
   'session.updated': session,
   'session.ended': session,
   'identity.linked': { issuer: stepUp.issuer, subject: 'okta|rita', email: 'rita@corp.example', email_verified: true },
+  // (an admin's link by hand reads differently: tested below)
   'identity.link_refused': { issuer: stepUp.issuer, subject: 'okta|mallory', reason: 'email_mismatch' },
   'identity.signed_in': stepUp,
   'identity.unlinked': { slack_user: 'U0REQ', issuer: stepUp.issuer, subject: 'okta|rita' },
@@ -112,6 +113,15 @@ describe('every audit event reads as a sentence', () => {
     expect(lines[1]).toContain('after a step-up sign-in as okta|alex');
     expect(lines[2]).toBe(
       'extended the access by 1h (extension req_2): it now ends 2026-12-03T14:00:00Z instead of 2026-12-03T13:00:00Z',
+    );
+  });
+
+  it('a link an admin made by hand says so', () => {
+    const [line] = storyOf([
+      event('identity.linked', { slack_user: 'U0REQ', issuer: 'https://idp', subject: 'okta|rita', by_hand: true }),
+    ]);
+    expect(line!.summary).toBe(
+      'linked U0REQ by hand to the company identity okta|rita at https://idp (no sign-in, no e-mail yet)',
     );
   });
 

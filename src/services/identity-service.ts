@@ -35,12 +35,14 @@ const random = () => randomBytes(32).toString('base64url');
 /** What the person who opened the link reads when a first link is refused (never the Slack profile's e-mail). */
 const FIRST_LINK_REFUSED: Record<FirstLinkRefusal, string> = {
   no_verified_email:
-    'The identity provider did not give a verified e-mail for this sign-in, so it cannot be matched to your Slack user. Ask an admin to link you.',
+    'The identity provider did not give a verified e-mail for this sign-in, so it cannot be matched to the Slack user this link was made for. Nothing was linked.',
   no_slack_email:
-    'The Slack user this link was made for has no e-mail in its profile to compare with your company identity. Ask an admin to link you.',
+    'The Slack user this link was made for has no e-mail in its profile to compare with your company identity. Nothing was linked.',
   email_mismatch:
-    'The company identity you signed in as does not have the e-mail of the Slack user this link was made for. Sign in as yourself, or ask an admin to link you.',
+    'The company identity you signed in as does not have the e-mail of the Slack user this link was made for. Nothing was linked.',
 };
+const byHand = (subject: string) =>
+  ` If that Slack user is you, ask an admin to link you by hand to your company identity ${subject}.`;
 
 /**
  * Identity linking and step-up sign-ins (docs/identity.md). `signInUrl` makes the signed, short-lived
@@ -159,7 +161,7 @@ export function createIdentityService(
           details: { issuer: claims.issuer, subject: claims.subject, email: claims.email, reason: refusal },
         });
         return new AppError('identity_mismatch', 'first link with an e-mail that is not the Slack profile one', {
-          reason: FIRST_LINK_REFUSED[refusal],
+          reason: FIRST_LINK_REFUSED[refusal] + byHand(claims.subject),
         });
       }
       const same = mine && mine.issuer === claims.issuer && mine.subject === claims.subject;
@@ -205,9 +207,55 @@ export function createIdentityService(
     return outcome;
   }
 
+  /**
+   * An admin links a person to a company identity (its subject, as the provider names it) without a
+   * sign-in: for a person whose first link was refused (another e-mail at the provider, none in Slack).
+   * The link carries no e-mail until the person signs in with it; then their sign-ins refresh it as usual.
+   */
+  async function linkByHand(
+    actorId: string,
+    userId: string,
+    subject: string,
+  ): Promise<'linked' | 'already' | 'another_linked'> {
+    if (!deps.admins.has(actorId)) throw new AppError('not_admin', 'only admins link by hand', { reason: 'identity' });
+    const issuer = await configured().issuer();
+    const now = clock.now();
+    const outcome = await db.transaction(async (tx) => {
+      const owner = await findLinkBySubject(tx, issuer, subject);
+      if (owner && owner.slackUserId !== userId)
+        return new AppError('identity_taken', 'subject linked to another Slack user');
+      const mine = await findLink(tx, userId);
+      if (mine) return mine.issuer === issuer && mine.subject === subject ? 'already' : 'another_linked';
+      const link: IdentityLink = {
+        slackUserId: userId,
+        issuer,
+        subject,
+        email: null,
+        emailVerified: false,
+        linkedAt: now,
+        authTime: null,
+        amr: [],
+        acr: null,
+        signedInAt: null,
+      };
+      await saveLink(tx, link);
+      await appendAudit(tx, {
+        requestId: null,
+        actor: actorId,
+        action: 'identity.linked',
+        createdAt: now,
+        details: { slack_user: userId, issuer, subject, email: null, email_verified: false, by_hand: true },
+      });
+      return 'linked' as const;
+    });
+    if (outcome instanceof AppError) throw outcome;
+    return outcome;
+  }
+
   /** Admins only (see complete): the person's own Slack session is not enough to change their link. */
   async function unlink(actorId: string, userId: string): Promise<boolean> {
-    if (!deps.admins.has(actorId)) throw new AppError('not_admin', 'only admins unlink identities');
+    if (!deps.admins.has(actorId))
+      throw new AppError('not_admin', 'only admins unlink identities', { reason: 'identity' });
     return db.transaction(async (tx) => {
       const gone = await deleteLink(tx, userId);
       if (gone)
@@ -229,6 +277,7 @@ export function createIdentityService(
     signInLink,
     begin,
     complete,
+    linkByHand,
     unlink,
   };
 }

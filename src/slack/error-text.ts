@@ -58,6 +58,8 @@ export function errorText(error: unknown): string {
     return `You nudged the approvers recently: you can nudge again in ${String(error.details.minutes)} minutes.`;
   if (error.code === 'not_allowed' && error.details?.own === false)
     return 'Only the person who asked for this access can do that.';
+  if (error.code === 'not_admin' && error.details?.reason === 'identity')
+    return 'Only admins link or unlink a person’s company identity.';
   if (error.code === 'not_active' && error.details?.status)
     return `That access is ${String(error.details.status)}, not active: nothing to revoke.`;
   return TEXT[error.code];
