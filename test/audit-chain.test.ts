@@ -58,7 +58,7 @@ describe('the audit trail on PostgreSQL', () => {
         appendAudit(database.db, {
           requestId: null,
           actor: 'system',
-          action: 'concurrent',
+          action: 'config.applied',
           details: { i },
           createdAt: new Date(),
         }),

@@ -50,6 +50,9 @@ flows:
 const RITA = { sub: 'okta|rita', email: 'rita@corp.example', amr: ['pwd'] };
 const ALEX = { sub: 'okta|alex', email: 'alex@corp.example', amr: ['pwd', 'mfa', 'otp'] };
 
+/** A member whose e-mail at the identity provider is not the Slack one (an admin links him by hand). */
+const BO = 'U0BULK001';
+
 let idp: OidcDouble;
 let h: Harness;
 
@@ -63,6 +66,14 @@ beforeAll(async () => {
     accessFile,
     env: { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: CLIENT_ID, OIDC_CLIENT_SECRET: CLIENT_SECRET },
   });
+  // A first link must carry the Slack profile's e-mail (any case: Rita's differs in case).
+  h.slack.updateUser(PEOPLE.requester, { email: 'Rita@Corp.Example' });
+  h.slack.updateUser(PEOPLE.workspaceAdmin, { email: 'wanda@corp.example' });
+  h.slack.updateUser(BO, { email: 'bo@corp.example' });
+  h.slack.updateUser(PEOPLE.approver, { email: 'alex@corp.example' });
+  h.slack.updateUser(PEOPLE.dba, { email: 'dana@corp.example' });
+  h.slack.updateUser(PEOPLE.other, { email: 'oscar@corp.example' });
+  h.slack.updateUser(PEOPLE.admin, { email: 'ada@corp.example' });
 });
 afterAll(async () => {
   await h?.stop();
@@ -267,6 +278,102 @@ describe('linking', () => {
     idp.signInAs(RITA);
     expect((await browse(await linkButtonUrl(PEOPLE.requester))).text).toContain('Linked as rita@corp.example');
   });
+
+  it('a provider with thin ID tokens (e-mail only in UserInfo): the bot asks UserInfo with the access token and links the verified e-mail', async () => {
+    await h.sql`delete from identity_links where slack_user_id = ${PEOPLE.dba}`;
+    idp.signInAs({ sub: 'okta|dana', email: 'dana@corp.example' });
+    idp.thinIdTokens(true);
+    try {
+      const page = await browse(await linkButtonUrl(PEOPLE.dba));
+      expect(page.text).toContain('Linked as dana@corp.example');
+    } finally {
+      idp.thinIdTokens(false);
+    }
+    expect(idp.calls.at(-1)).toEqual({ path: '/userinfo', status: 200 });
+    expect(await linkOf(PEOPLE.dba)).toMatchObject({
+      subject: 'okta|dana',
+      email: 'dana@corp.example',
+      email_verified: true,
+    });
+  });
+
+  it('a UserInfo answer about another subject than the ID token is refused: plain page, nothing stored', async () => {
+    await h.sql`delete from identity_links where slack_user_id = ${PEOPLE.dba}`;
+    idp.signInAs({ sub: 'okta|dana', email: 'dana@corp.example' });
+    idp.thinIdTokens(true);
+    idp.userInfoFault('wrong_subject');
+    try {
+      const page = await browse(await linkButtonUrl(PEOPLE.dba));
+      expect(page.status).toBe(400);
+      expect(page.text).toContain('Not linked');
+      expect(page.text).toContain('about another person than the ID token (subject mismatch)');
+    } finally {
+      idp.thinIdTokens(false);
+      idp.userInfoFault(null);
+    }
+    expect(await linkOf(PEOPLE.dba)).toBeUndefined();
+  });
+
+  it('a first link as an identity whose verified e-mail is not the Slack profile one is refused and audited', async () => {
+    idp.signInAs({ sub: 'okta|mallory', email: 'mallory@corp.example' });
+    const page = await browse(await linkButtonUrl(PEOPLE.workspaceAdmin));
+    expect(page.status).toBe(403);
+    expect(page.text).toContain('does not have the e-mail of the Slack user this link was made for');
+    expect(page.text).toContain('ask an admin to link you by hand to your company identity okta|mallory');
+    expect(page.text).not.toContain('wanda@corp.example');
+    expect(await linkOf(PEOPLE.workspaceAdmin)).toBeUndefined();
+    const [refusal] =
+      await h.sql`select details from audit_events where action = 'identity.link_refused' and actor = ${PEOPLE.workspaceAdmin} and details->>'reason' = 'email_mismatch'`;
+    expect(refusal!.details).toMatchObject({ subject: 'okta|mallory', email: 'mallory@corp.example' });
+    // An unverified e-mail is no proof either, even the right one.
+    idp.signInAs({ sub: 'okta|wanda', email: 'wanda@corp.example', emailVerified: false });
+    expect((await browse(await linkButtonUrl(PEOPLE.workspaceAdmin))).text).toContain('did not give a verified e-mail');
+    expect(await linkOf(PEOPLE.workspaceAdmin)).toBeUndefined();
+    idp.signInAs({ sub: 'okta|wanda', email: 'wanda@corp.example' });
+    expect((await browse(await linkButtonUrl(PEOPLE.workspaceAdmin))).text).toContain('Linked as wanda@corp.example');
+  });
+
+  it('an admin links by hand a person whose e-mail at the provider is not their Slack one; their sign-ins then work', async () => {
+    // Bo is b.ops@ at the provider, bo@ in Slack: refused on his own.
+    idp.signInAs({ sub: 'okta|bo', email: 'b.ops@corp.example' });
+    const refused = await browse(await linkButtonUrl(BO));
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('your company identity okta|bo');
+    // Not something a person can do for themselves (or for anyone).
+    const own = await replyTo(h, () => h.driver.command(BO, '/access', `link <@${BO}|bo> okta|bo`));
+    expect(own.text).toBe('Only admins link or unlink a person’s company identity.');
+    expect(await linkOf(BO)).toBeUndefined();
+    const usage = await replyTo(h, () => h.driver.command(PEOPLE.admin, '/access', `link <@${BO}|bo>`));
+    expect(usage.text).toContain('/access link @person <subject>');
+    const done = await replyTo(h, () => h.driver.command(PEOPLE.admin, '/access', `link <@${BO}|bo> okta|bo`));
+    expect(done.text).toContain(`Linked <@${BO}> to the company identity \`okta|bo\``);
+    expect(await linkOf(BO)).toMatchObject({ issuer: idp.issuer, subject: 'okta|bo', email: null });
+    const [event] =
+      await h.sql`select actor, details from audit_events where action = 'identity.linked' and details->>'slack_user' = ${BO}`;
+    expect(event).toMatchObject({ actor: PEOPLE.admin, details: { subject: 'okta|bo', by_hand: true } });
+    // A subject linked to someone else is refused by hand too.
+    const taken = await replyTo(h, () =>
+      h.driver.command(PEOPLE.admin, '/access', `link <@${PEOPLE.guest}|gus> okta|rita`),
+    );
+    expect(taken.text).toBe('That company identity is already linked to another Slack user.');
+    // Bo's own sign-in as that identity now goes through and fills in the e-mail.
+    expect((await browse(await linkButtonUrl(BO))).text).toContain('Linked as b.ops@corp.example');
+    expect(await linkOf(BO)).toMatchObject({ email: 'b.ops@corp.example', email_verified: true });
+  });
+
+  it('a sign-in link opens once: a second opening (a forwarded copy) gets a clear page and starts nothing', async () => {
+    idp.signInAs({ sub: 'okta|oscar', email: 'oscar@corp.example' });
+    const link = await linkButtonUrl(PEOPLE.other);
+    expect((await browse(link)).text).toContain('Linked as oscar@corp.example');
+    const logins = (await h.sql`select count(*)::int as n from oidc_logins`)[0]!.n;
+    const authorizeCalls = idp.calls.filter((c) => c.path === '/authorize').length;
+    const again = await fetch(link, { redirect: 'manual' });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('location')).toBeNull();
+    expect(await again.text()).toContain('This sign-in link was opened already; each link works once.');
+    expect((await h.sql`select count(*)::int as n from oidc_logins`)[0]!.n).toBe(logins);
+    expect(idp.calls.filter((c) => c.path === '/authorize').length).toBe(authorizeCalls);
+  });
 });
 
 describe('App Home', () => {
@@ -285,6 +392,33 @@ describe('App Home', () => {
 });
 
 describe('step-up for approval', () => {
+  it('an approver’s first step-up link opened by someone else links nothing (e-mail compared), and cannot be opened again', async () => {
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'incident 6',
+    });
+    const reply = await clickApprove(PEOPLE.approver, id!);
+    const url = /"url":"([^"]+)"/.exec(allText(reply!.blocks))![1]!;
+    // Alex forwards the link; Mallory opens it and signs in as herself.
+    idp.signInAs({ sub: 'okta|mallory', email: 'mallory@corp.example', amr: ['pwd', 'mfa'] });
+    const page = await browse(url);
+    expect(page.status).toBe(403);
+    expect(page.text).toContain('does not have the e-mail of the Slack user this link was made for');
+    expect(await linkOf(PEOPLE.approver)).toBeUndefined();
+    const [refusal] =
+      await h.sql`select request_id, details from audit_events where action = 'identity.link_refused' and actor = ${PEOPLE.approver}`;
+    expect(refusal).toMatchObject({ request_id: id, details: { subject: 'okta|mallory', reason: 'email_mismatch' } });
+    // The same link, opened again by anyone, starts nothing.
+    idp.signInAs(ALEX);
+    const again = await browse(url);
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('opened already');
+    expect(await linkOf(PEOPLE.approver)).toBeUndefined();
+    expect(allText(await clickApprove(PEOPLE.approver, id!))).toContain('Sign in to approve');
+    expect(await statusOf(h, id!)).toBe('pending');
+  });
+
   it('an approver without a fresh sign-in gets "Sign in to approve" and no decision; after signing in the approval goes through with the claims in its audit event', async () => {
     const [id] = await requestAccess(h, PEOPLE.requester, {
       resources: ['prod-db'],
@@ -303,6 +437,7 @@ describe('step-up for approval', () => {
     const url = /"url":"([^"]+)"/.exec(allText(reply!.blocks))![1]!;
     const page = await browse(url);
     expect(idp.lastAuthorize()!.get('prompt')).toBe('login');
+    expect(idp.lastAuthorize()!.get('max_age')).toBe('0');
     expect(page.text).toContain('Signed in as alex@corp.example. Go back to Slack and click Approve again.');
 
     expect(await clickApprove(PEOPLE.approver, id!)).toBeNull(); // the tuning modal opened
@@ -320,7 +455,7 @@ describe('step-up for approval', () => {
       amr: ['pwd', 'mfa', 'otp'],
       acr: null,
     });
-    // Provisioners and the authorization API map Rita by her linked, verified e-mail, not Slack's (rita@example.com).
+    // Provisioners and the authorization API map Rita by her linked, verified e-mail, not Slack's (Rita@Corp.Example).
     const [grant] = await h.sql`select requester_email from grants where request_id = ${id!}`;
     expect(grant!.requester_email).toBe('rita@corp.example');
   });
@@ -345,7 +480,7 @@ describe('step-up for approval', () => {
     const [event] =
       await h.sql`select details from audit_events where action = 'request.break_glass' and actor = ${PEOPLE.dba}`;
     expect(event!.details.step_up).toMatchObject({ issuer: idp.issuer, subject: 'okta|dana', amr: ['hwk'] });
-    // Dana has no e-mail in Slack; the grant knows her by the linked one.
+    // The grant knows Dana by the linked e-mail.
     const [grant] =
       await h.sql`select g.requester_email from grants g join access_requests r on r.id = g.request_id where r.requester_id = ${PEOPLE.dba}`;
     expect(grant!.requester_email).toBe('dana@corp.example');
@@ -365,6 +500,31 @@ describe('step-up for approval', () => {
     expect(allText(res.json)).toContain('recent sign-in with the company identity provider');
     expect(await statusOf(h, id!)).toBe('pending');
     expect(allText(await clickApprove(PEOPLE.approver, id!))).toContain('Sign in to approve');
+  });
+
+  it('a provider that ignores the request to authenticate again (old auth_time back) does not count as a step-up', async () => {
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'incident 8b',
+    });
+    h.clock.advance(20);
+    const before = await linkOf(PEOPLE.approver);
+    const first = await clickApprove(PEOPLE.approver, id!);
+    idp.signInAs({ ...ALEX, authAgeSeconds: 1200 });
+    idp.ignoreReauthentication(true);
+    try {
+      const page = await browse(/"url":"([^"]+)"/.exec(allText(first!.blocks))![1]!);
+      expect(idp.lastAuthorize()!.get('max_age')).toBe('0');
+      expect(page.status).toBe(400);
+      expect(page.text).toContain('did not ask you to sign in again');
+    } finally {
+      idp.ignoreReauthentication(false);
+      idp.signInAs(ALEX);
+    }
+    expect((await linkOf(PEOPLE.approver))!.auth_time).toEqual(before!.auth_time);
+    expect(allText(await clickApprove(PEOPLE.approver, id!))).toContain('Sign in to approve');
+    expect(await statusOf(h, id!)).toBe('pending');
   });
 
   it('MFA required but the sign-in used only a password: refused, no decision', async () => {
@@ -436,8 +596,29 @@ describe('step-up for extensions', () => {
       subject: 'okta|alex',
       amr: ['pwd', 'mfa', 'otp'],
     });
+    // `/access audit` tells the step-up and the extension in words, never as JSON.
+    const original = await auditTrail(PEOPLE.admin, id!);
+    expect(original).toMatch(/extended the access by 1h \(extension req_\w+\): it now ends \S+ instead of \S+/);
+    const extension = await auditTrail(PEOPLE.admin, ext!.id as string);
+    expect(extension).toContain(`signed in again at ${idp.issuer} as okta|alex for a step-up, authenticated`);
+    expect(extension).toMatch(
+      /approved the extension of req_\w+: 1h more, until \S+; after a step-up sign-in as okta\|alex/,
+    );
+    for (const trail of [original, extension]) expect(trail).not.toMatch(/\{"|"\w+":/);
   });
 });
+
+/** The lines of `/access audit <id>` as `user` sees them in the modal (the section texts). */
+async function auditTrail(user: string, requestId: string): Promise<string> {
+  h.slack.clearViews(user);
+  await h.driver.command(user, '/access', `audit ${requestId}`);
+  const modal = await until(() => h.slack.topView(user), 2000, 'the audit modal');
+  h.slack.clearViews(user);
+  return (modal.view.blocks as Array<{ type: string; text?: { text: string } }>)
+    .filter((b) => b.type === 'section')
+    .map((b) => b.text!.text)
+    .join('\n');
+}
 
 describe('require_link', () => {
   it('an unlinked requester is told in the request modal and cannot send it; once linked they can', async () => {

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
+import type { AuditAction } from '../domain/audit-action.js';
 import { chainHash, GENESIS, type StoredEvent } from '../domain/audit-chain.js';
 import type { Executor, Tx } from './client.js';
 import { auditEvents, auditStream } from './schema/index.js';
@@ -6,7 +7,7 @@ import { auditEvents, auditStream } from './schema/index.js';
 export interface AuditEvent {
   requestId: string | null;
   actor: string;
-  action: string;
+  action: AuditAction;
   details: Record<string, unknown>;
   createdAt: Date;
 }

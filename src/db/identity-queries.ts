@@ -54,8 +54,14 @@ export interface LoginRow {
   createdAt: Date;
 }
 
-export async function insertLogin(db: Executor, login: LoginRow): Promise<void> {
-  await db.insert(oidcLogins).values(login);
+/** False when a sign-in with this state exists already (the same start link opened again). */
+export async function insertLogin(db: Executor, login: LoginRow): Promise<boolean> {
+  const rows = await db
+    .insert(oidcLogins)
+    .values(login)
+    .onConflictDoNothing({ target: oidcLogins.state })
+    .returning({ state: oidcLogins.state });
+  return rows.length > 0;
 }
 
 /**

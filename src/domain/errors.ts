@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'mfa_required'
   | 'sign_in_failed'
   | 'identity_taken'
+  /** A first link whose verified e-mail is not the Slack profile's (a forwarded sign-in link, or no e-mail to compare). */
+  | 'identity_mismatch'
   | 'oidc_not_configured'
   /** A click or form whose id is missing or malformed: Slack never sends one, a forger or a stale client might. */
   | 'stale_reference';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { AccessFileSchema, flowFromFile, toAccessFile } from './access-file.js';
-import { mappedEmail, stepUpRefusal, type IdentityLink } from './identity-link.js';
+import { firstLinkRefusal, mappedEmail, reauthenticated, stepUpRefusal, type IdentityLink } from './identity-link.js';
 
 const now = new Date('2026-12-03T12:00:00Z');
 const link = (minutesAgo: number | null, amr: string[] = ['pwd'], acr: string | null = null): IdentityLink => ({
@@ -39,6 +39,27 @@ describe('step-up', () => {
     expect(mappedEmail({ email: 'a@corp', emailVerified: true }, 'a@slack')).toBe('a@corp');
     expect(mappedEmail({ email: 'a@corp', emailVerified: false }, 'a@slack')).toBe('a@slack');
     expect(mappedEmail(null, null)).toBeNull();
+  });
+});
+
+describe('a first link', () => {
+  it.each([
+    ['the same e-mail, any case', 'Rita@Corp.Example', true, 'rita@corp.example', null],
+    ['another e-mail', 'mallory@corp.example', true, 'rita@corp.example', 'email_mismatch'],
+    ['an unverified e-mail', 'rita@corp.example', false, 'rita@corp.example', 'no_verified_email'],
+    ['no e-mail from the provider', null, true, 'rita@corp.example', 'no_verified_email'],
+    ['no e-mail in Slack', 'rita@corp.example', true, null, 'no_slack_email'],
+  ] as const)('%s', (_name, email, emailVerified, slack, expected) => {
+    expect(firstLinkRefusal({ email, emailVerified }, slack)).toBe(expected);
+  });
+});
+
+describe('a step-up sign-in re-authenticated', () => {
+  it('only when auth_time is after the sign-in started (a minute of skew allowed)', () => {
+    expect(reauthenticated(new Date(now.getTime() + 5_000), now)).toBe(true);
+    expect(reauthenticated(new Date(now.getTime() - 59_000), now)).toBe(true);
+    expect(reauthenticated(new Date(now.getTime() - 61_000), now)).toBe(false);
+    expect(reauthenticated(null, now)).toBe(false);
   });
 });
 

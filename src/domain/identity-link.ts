@@ -99,3 +99,28 @@ export function mappedEmail(
 ): string | null {
   return link?.email && link.emailVerified ? link.email : slackEmail;
 }
+
+export type FirstLinkRefusal = 'no_verified_email' | 'no_slack_email' | 'email_mismatch';
+
+/**
+ * A first link ties a company identity to a Slack user for good (only an admin undoes it), so the sign-in
+ * must show it is that person: the provider's verified e-mail equals the Slack profile's. Without the
+ * comparison, whoever opens a forwarded sign-in link links their own identity to someone else's Slack user.
+ */
+export function firstLinkRefusal(
+  claims: { email: string | null; emailVerified: boolean },
+  slackEmail: string | null,
+): FirstLinkRefusal | null {
+  if (!claims.email || !claims.emailVerified) return 'no_verified_email';
+  if (!slackEmail) return 'no_slack_email';
+  return claims.email.toLowerCase() === slackEmail.toLowerCase() ? null : 'email_mismatch';
+}
+
+/**
+ * A step-up sign-in asks the provider to authenticate again (prompt=login, max_age=0): the answer's
+ * auth_time must come after the sign-in started, a minute of clock skew allowed. A provider that ignored
+ * the request returns the earlier auth_time, which proves nothing about who is at the keyboard now.
+ */
+export function reauthenticated(authTime: Date | null, startedAt: Date): boolean {
+  return authTime !== null && authTime.getTime() >= startedAt.getTime() - 60_000;
+}

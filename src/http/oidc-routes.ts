@@ -44,8 +44,9 @@ function cookieOf(req: IncomingMessage, name: string): string | null {
 
 /**
  * GET /oidc/start?token=… (a signed link the bot made for one Slack user) redirects to the provider;
- * GET /oidc/callback takes the provider's answer. The state also travels in an HttpOnly cookie set at
- * the start, so a callback opened in another browser than the one that started (a forwarded link) fails.
+ * GET /oidc/callback takes the provider's answer. A start link opens once (a forwarded link someone
+ * already opened is refused); the state also travels in an HttpOnly cookie set at the start, so a
+ * callback opened in another browser than the one that started fails.
  */
 export function oidcRoutes(
   identity: IdentityService,
@@ -69,8 +70,18 @@ export function oidcRoutes(
               : 'This sign-in link is not valid. Ask for a new one in Slack: /access link',
           );
         if (!identity.configured()) return page(res, 404, 'Not set up', 'Identity linking is not set up for this bot.');
-        const { userId, purpose, requestId } = check.token;
-        const { state, url: target } = await identity.begin(userId, purpose, requestId);
+        const { userId, purpose, requestId, linkId } = check.token;
+        const begun = await identity.begin(userId, purpose, requestId, linkId);
+        if (!begun)
+          return page(
+            res,
+            409,
+            'Sign-in link already used',
+            purpose === 'step_up'
+              ? 'This sign-in link was opened already; each link works once. Get a new one in Slack: try the approval (or the command) again.'
+              : 'This sign-in link was opened already; each link works once. Ask for a new one in Slack: /access link',
+          );
+        const { state, url: target } = begun;
         const secure = secureCookie() ? '; Secure' : '';
         res.writeHead(302, {
           location: target,
@@ -115,7 +126,8 @@ export function oidcRoutes(
               typeof error.details?.reason === 'string'
                 ? error.details.reason
                 : 'The sign-in did not go through. Start again from Slack.';
-            return page(res, error.code === 'identity_taken' ? 409 : 400, 'Not linked', reason, clear);
+            const status = error.code === 'identity_taken' ? 409 : error.code === 'identity_mismatch' ? 403 : 400;
+            return page(res, status, 'Not linked', reason, clear);
           }
           logger.error({ err: error }, 'OIDC callback failed');
           return page(

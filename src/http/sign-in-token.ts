@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
 const PayloadSchema = z.object({
@@ -6,13 +6,17 @@ const PayloadSchema = z.object({
   p: z.enum(['link', 'step_up']),
   r: z.string().nullable(),
   e: z.number().int(),
+  /** The link's own id: the sign-in it opens is keyed by it, so the link opens once (identity-service begin). */
+  n: z.string().regex(/^[A-Za-z0-9_-]{22,}$/),
 });
 export type SignInToken = { userId: string; purpose: 'link' | 'step_up'; requestId: string | null };
+export type VerifiedSignInToken = SignInToken & { linkId: string };
 
 /**
  * The `token` of `/oidc/start?token=…`: who is signing in and why, signed with a key derived from the
  * Slack signing secret (another derivation than the audit links'), valid for a few minutes. The URL
  * never carries a bare user id the server would trust: without the bot's key no token can be made.
+ * Each token has a random id, so the bot can refuse a second opening of the same link.
  */
 export function createSignInTokens(secret: string, now: () => Date) {
   const key = createHash('sha256').update(`oidc-start:${secret}`).digest();
@@ -25,6 +29,7 @@ export function createSignInTokens(secret: string, now: () => Date) {
         p: token.purpose,
         r: token.requestId,
         e: Math.floor(now().getTime() / 1000) + ttlSeconds,
+        n: randomBytes(16).toString('base64url'),
       }),
     ).toString('base64url');
     return `${body}.${mac(body)}`;
@@ -32,7 +37,7 @@ export function createSignInTokens(secret: string, now: () => Date) {
 
   function verify(
     value: string | null,
-  ): { ok: true; token: SignInToken } | { ok: false; reason: 'expired' | 'invalid' } {
+  ): { ok: true; token: VerifiedSignInToken } | { ok: false; reason: 'expired' | 'invalid' } {
     const [body, sig, ...rest] = (value ?? '').split('.');
     if (!body || !sig || rest.length > 0) return { ok: false, reason: 'invalid' };
     const expected = Buffer.from(mac(body));
@@ -46,7 +51,8 @@ export function createSignInTokens(secret: string, now: () => Date) {
     }
     if (!parsed.success) return { ok: false, reason: 'invalid' };
     if (parsed.data.e < Math.floor(now().getTime() / 1000)) return { ok: false, reason: 'expired' };
-    return { ok: true, token: { userId: parsed.data.u, purpose: parsed.data.p, requestId: parsed.data.r } };
+    const { u: userId, p: purpose, r: requestId, n: linkId } = parsed.data;
+    return { ok: true, token: { userId, purpose, requestId, linkId } };
   }
 
   return { sign, verify };

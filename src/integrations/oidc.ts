@@ -28,6 +28,9 @@ function reasonOf(error: unknown): string {
   const codes = chain.map((e) => e.code ?? '').join(' ');
   const text = chain.map((e) => `${e.message ?? ''} ${e.claim ?? ''}`).join(' ');
   const oauthError = chain.find((e) => typeof e.error === 'string')?.error;
+  // fetchUserInfo's check that UserInfo speaks of the ID token's subject (OIDC Core 5.3.2).
+  if (/"sub"/.test(text))
+    return "The identity provider's UserInfo answer is about another person than the ID token (subject mismatch).";
   if (/TIMESTAMP_CHECK/.test(codes) || /"exp"|expired|expiration/.test(text))
     return 'The identity provider sent an expired ID token.';
   if (/SIGNATURE/.test(codes) || /signature/i.test(text))
@@ -40,6 +43,19 @@ function reasonOf(error: unknown): string {
     return 'The identity provider refused the sign-in code (used already, expired, or the PKCE check failed).';
   if (oauthError) return `The identity provider refused the sign-in (${oauthError}).`;
   return 'The identity provider could not be reached or answered in a way that could not be verified.';
+}
+
+/** The e-mail and its verification from UserInfo (null when the provider has none for this person). */
+async function userInfoEmail(
+  config: client.Configuration,
+  accessToken: string,
+  subject: string,
+): Promise<{ email: string | null; verified: boolean }> {
+  const info = await client.fetchUserInfo(config, accessToken, subject);
+  return {
+    email: typeof info.email === 'string' ? info.email : null,
+    verified: info.email_verified === true,
+  };
 }
 
 /** What the log keeps of a refusal: codes and messages of the chain, never the response (it holds tokens). */
@@ -85,6 +101,7 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
 
   return {
     name: issuerUrl.host,
+    issuer: async () => (await configuration()).serverMetadata().issuer,
     async authorizationUrl(checks, fresh) {
       const config = await configuration();
       const url = client.buildAuthorizationUrl(config, {
@@ -94,7 +111,10 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
         nonce: checks.nonce,
         code_challenge: await client.calculatePKCECodeChallenge(checks.codeVerifier),
         code_challenge_method: 'S256',
-        ...(fresh ? { prompt: 'login' } : {}),
+        // Step-up: authenticate again now. prompt=login and max_age=0 say the same thing; providers honour
+        // one or the other, and max_age obliges them to return auth_time (OIDC Core 3.1.2.1), which the
+        // identity service checks against when this sign-in started.
+        ...(fresh ? { prompt: 'login', max_age: '0' } : {}),
       });
       return url.href;
     },
@@ -112,12 +132,23 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
         });
         const claims = tokens.claims();
         if (!claims) throw new Error('no ID token');
+        // Thin ID tokens (Okta's; OIDC Core 5.4 lets the code flow put scope claims in UserInfo only): ask
+        // UserInfo. fetchUserInfo refuses an answer whose `sub` is not the ID token's.
+        const fromIdToken = {
+          email: typeof claims.email === 'string' ? claims.email : null,
+          verified: claims.email_verified === true,
+        };
+        const thin = typeof claims.email !== 'string' || typeof claims.email_verified !== 'boolean';
+        const email =
+          thin && config.serverMetadata().userinfo_endpoint
+            ? await userInfoEmail(config, tokens.access_token, claims.sub)
+            : fromIdToken;
         const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [];
         return {
           issuer: claims.iss,
           subject: claims.sub,
-          email: typeof claims.email === 'string' ? claims.email.toLowerCase() : null,
-          emailVerified: claims.email_verified === true,
+          email: email.email?.toLowerCase() ?? null,
+          emailVerified: email.verified,
           authTime: typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : null,
           amr,
           acr: typeof claims.acr === 'string' ? claims.acr : null,

@@ -29,6 +29,7 @@ import {
   type ResourceField,
   type ResourceInput,
 } from '../domain/catalog-input.js';
+import type { AuditAction } from '../domain/audit-action.js';
 import { AppError } from '../domain/errors.js';
 import { isAdmin, requireMember } from './identity.js';
 import { SERVICE_NAMES, servicesOf, type OnCallService } from '../domain/on-call.js';
@@ -70,7 +71,7 @@ export function createAdminService(deps: ServiceDeps) {
     if (row.managedBy === 'file') throw new AppError('managed_by_file', `This ${what} is managed by ACCESS_CONFIG`);
   };
 
-  async function audit(tx: Tx, actor: string, action: string, details: Record<string, unknown>) {
+  async function audit(tx: Tx, actor: string, action: AuditAction, details: Record<string, unknown>) {
     await appendAudit(tx, { requestId: null, actor, action, createdAt: clock.now(), details });
   }
 

@@ -13,6 +13,7 @@ import {
   type RequestedResource,
   type RequestRow,
 } from '../db/request-queries.js';
+import type { AuditAction } from '../domain/audit-action.js';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import type { OutboxEntry } from '../domain/outbox.js';
 import type { Policy } from '../domain/policy.js';
@@ -57,7 +58,7 @@ export interface GrantWrite {
   approvedBy: string;
   /** The auto-approval rule's name, stored on the request for display and audit. */
   autoApprovedBy?: string;
-  audit: { actor: string; action: string; details: Record<string, unknown> };
+  audit: { actor: string; action: AuditAction; details: Record<string, unknown> };
   /** Messages to queue (before the provisioning work): refreshes, announcements, notices. */
   messages: OutboxEntry[];
 }
@@ -142,7 +143,7 @@ export interface GrantEnd {
   /** Who ended it; null: the system (an expiry). */
   endedBy: string | null;
   /** `action` defaults to `grant.<status>`; an offboarding writes `grant.ended` (its reason in the details). */
-  audit: { actor: string; action?: string; details: Record<string, unknown> };
+  audit: { actor: string; action?: AuditAction; details: Record<string, unknown> };
   /** False: no notice to the requester (their Slack account is gone: nobody would read it). */
   notifyRequester?: boolean;
 }

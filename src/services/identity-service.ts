@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appendAudit } from '../db/audit-queries.js';
 import {
   deleteLink,
@@ -10,7 +10,13 @@ import {
   takeLogin,
 } from '../db/identity-queries.js';
 import { AppError } from '../domain/errors.js';
-import { stepUpClaims, type IdentityLink } from '../domain/identity-link.js';
+import {
+  firstLinkRefusal,
+  reauthenticated,
+  stepUpClaims,
+  type FirstLinkRefusal,
+  type IdentityLink,
+} from '../domain/identity-link.js';
 import type { OidcProvider, ServiceDeps } from './ports.js';
 import { isAdmin } from './identity.js';
 
@@ -26,6 +32,18 @@ export interface SignInOutcome {
 }
 
 const random = () => randomBytes(32).toString('base64url');
+
+/** What the person who opened the link reads when a first link is refused (never the Slack profile's e-mail). */
+const FIRST_LINK_REFUSED: Record<FirstLinkRefusal, string> = {
+  no_verified_email:
+    'The identity provider did not give a verified e-mail for this sign-in, so it cannot be matched to the Slack user this link was made for. Nothing was linked.',
+  no_slack_email:
+    'The Slack user this link was made for has no e-mail in its profile to compare with your company identity. Nothing was linked.',
+  email_mismatch:
+    'The company identity you signed in as does not have the e-mail of the Slack user this link was made for. Nothing was linked.',
+};
+const byHand = (subject: string) =>
+  ` If that Slack user is you, ask an admin to link you by hand to your company identity ${subject}.`;
 
 /**
  * Identity linking and step-up sign-ins (docs/identity.md). `signInUrl` makes the signed, short-lived
@@ -54,16 +72,22 @@ export function createIdentityService(
     return signInUrl(userId, purpose, requestId);
   }
 
-  /** Opens a sign-in for the user the signed link named: its state, nonce and PKCE verifier, and the provider's URL. */
+  /**
+   * Opens a sign-in for the user the signed link named: its state, nonce and PKCE verifier, and the
+   * provider's URL. Null when this link was opened before: the state is derived from the link's id, so a
+   * second opening collides with the first's row (kept a day, well past the link's 10 minutes).
+   */
   async function begin(
     userId: string,
     purpose: SignInPurpose,
     requestId: string | null,
-  ): Promise<{ state: string; url: string }> {
+    linkId: string,
+  ): Promise<{ state: string; url: string } | null> {
     const provider = configured();
     const now = clock.now();
     const login = {
-      state: random(),
+      // Unguessable as the link id is (16 random bytes), and one per link.
+      state: createHash('sha256').update(`oidc-state:${linkId}`).digest('base64url'),
       nonce: random(),
       codeVerifier: random(),
       slackUserId: userId,
@@ -72,7 +96,7 @@ export function createIdentityService(
       createdAt: now,
     };
     await pruneLogins(db, new Date(now.getTime() - 24 * 3600_000));
-    await insertLogin(db, login);
+    if (!(await insertLogin(db, login))) return null;
     return { state: login.state, url: await provider.authorizationUrl(login, purpose === 'step_up') };
   }
 
@@ -90,6 +114,13 @@ export function createIdentityService(
         reason: 'This sign-in link was already used or is too old. Start again from Slack.',
       });
     const claims = await provider.exchange(callbackUrl, login);
+    if (login.purpose === 'step_up' && !reauthenticated(claims.authTime, login.createdAt))
+      throw new AppError('sign_in_failed', 'step-up sign-in without re-authentication', {
+        reason:
+          'The identity provider did not ask you to sign in again (its answer carries an earlier sign-in time), so this does not count as a recent sign-in. Try again; if it keeps happening, tell an admin.',
+      });
+    // Read before the transaction: no Slack call while the audit chain's lock is held.
+    const slackEmail = (await deps.directory.person(login.slackUserId)).email;
     // A refusal is audited and committed, then thrown (a throw inside would roll its audit event back).
     const outcome = await db.transaction(async (tx): Promise<SignInOutcome | AppError> => {
       const owner = await findLinkBySubject(tx, claims.issuer, claims.subject);
@@ -119,6 +150,19 @@ export function createIdentityService(
         return new AppError('sign_in_failed', 'sign-in with another identity than the linked one', {
           reason:
             'You signed in as a different company identity than the one linked to your Slack user. Sign in as the linked one, or ask an admin to unlink it first.',
+        });
+      }
+      const refusal = mine ? null : firstLinkRefusal(claims, slackEmail);
+      if (refusal) {
+        await appendAudit(tx, {
+          requestId: login.requestId,
+          actor: login.slackUserId,
+          action: 'identity.link_refused',
+          createdAt: now,
+          details: { issuer: claims.issuer, subject: claims.subject, email: claims.email, reason: refusal },
+        });
+        return new AppError('identity_mismatch', 'first link with an e-mail that is not the Slack profile one', {
+          reason: FIRST_LINK_REFUSED[refusal] + byHand(claims.subject),
         });
       }
       const same = mine && mine.issuer === claims.issuer && mine.subject === claims.subject;
@@ -164,10 +208,56 @@ export function createIdentityService(
     return outcome;
   }
 
+  /**
+   * An admin links a person to a company identity (its subject, as the provider names it) without a
+   * sign-in: for a person whose first link was refused (another e-mail at the provider, none in Slack).
+   * The link carries no e-mail until the person signs in with it; then their sign-ins refresh it as usual.
+   */
+  async function linkByHand(
+    actorId: string,
+    userId: string,
+    subject: string,
+  ): Promise<'linked' | 'already' | 'another_linked'> {
+    if (!(await isAdmin(deps.directory, deps.admins, actorId)))
+      throw new AppError('not_admin', 'only admins link by hand', { reason: 'identity' });
+    const issuer = await configured().issuer();
+    const now = clock.now();
+    const outcome = await db.transaction(async (tx) => {
+      const owner = await findLinkBySubject(tx, issuer, subject);
+      if (owner && owner.slackUserId !== userId)
+        return new AppError('identity_taken', 'subject linked to another Slack user');
+      const mine = await findLink(tx, userId);
+      if (mine) return mine.issuer === issuer && mine.subject === subject ? 'already' : 'another_linked';
+      const link: IdentityLink = {
+        slackUserId: userId,
+        issuer,
+        subject,
+        email: null,
+        emailVerified: false,
+        linkedAt: now,
+        authTime: null,
+        amr: [],
+        acr: null,
+        signedInAt: null,
+      };
+      await saveLink(tx, link);
+      await appendAudit(tx, {
+        requestId: null,
+        actor: actorId,
+        action: 'identity.linked',
+        createdAt: now,
+        details: { slack_user: userId, issuer, subject, email: null, email_verified: false, by_hand: true },
+      });
+      return 'linked' as const;
+    });
+    if (outcome instanceof AppError) throw outcome;
+    return outcome;
+  }
+
   /** Admins only (see complete): the person's own Slack session is not enough to change their link. */
   async function unlink(actorId: string, userId: string): Promise<boolean> {
     if (!(await isAdmin(deps.directory, deps.admins, actorId)))
-      throw new AppError('not_admin', 'only admins unlink identities');
+      throw new AppError('not_admin', 'only admins unlink identities', { reason: 'identity' });
     return db.transaction(async (tx) => {
       const gone = await deleteLink(tx, userId);
       if (gone)
@@ -189,6 +279,7 @@ export function createIdentityService(
     signInLink,
     begin,
     complete,
+    linkByHand,
     unlink,
   };
 }

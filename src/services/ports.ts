@@ -232,7 +232,10 @@ export interface SignInClaims {
 export interface OidcProvider {
   /** A short display name of the provider (its issuer's host), for "Linked as … (host)". */
   readonly name: string;
-  /** `fresh`: ask the provider to authenticate the person again (prompt=login), for step-up. */
+  /** The issuer as discovered: what the ID tokens' `iss` is, so a link an admin makes by hand matches sign-ins. */
+  issuer(): Promise<string>;
+  /** `fresh`: ask the provider to authenticate the person again (prompt=login, max_age=0), for step-up. */
   authorizationUrl(checks: { state: string; nonce: string; codeVerifier: string }, fresh: boolean): Promise<string>;
+  /** Verifies the ID token; e-mail claims it lacks are read from UserInfo (its `sub` checked against the ID token's). */
   exchange(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<SignInClaims>;
 }

@@ -42,7 +42,7 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
         const result = await provisioner.provision(ctx);
         answered();
         const provisioned = {
-          action: 'grant.provisioned',
+          action: 'grant.provisioned' as const,
           details: { grantId, resource: target.resourceName, provisioner: target.provisioner, state: result.state },
         };
         const readyNote = { instructions: result.instructions ?? null, secretLabel: result.secret?.label ?? null };
@@ -135,7 +135,7 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
         if (target.readyNote?.secretLabel && provisioner) {
           result = await provisioner.provision(await contextFor(grant, request, target));
           const reissued = {
-            action: 'grant.secret_reissued',
+            action: 'grant.secret_reissued' as const,
             details: {
               grantId: grant.id,
               resource: target.resourceName,

@@ -39,7 +39,7 @@ export function createReconcile(deps: ServiceDeps, steps: Pick<TargetSteps, 'mov
           payload: { grantId: grant.id },
         };
         const found = {
-          action: shouldBe ? 'reconcile.missing_access' : 'reconcile.leftover_access',
+          action: shouldBe ? ('reconcile.missing_access' as const) : ('reconcile.leftover_access' as const),
           details: { grantId: grant.id, resource: target.resourceName, provisioner: target.provisioner },
           then: fix,
         };

@@ -20,6 +20,7 @@ import {
   type SessionRow,
   type SessionSummaryRow,
 } from '../db/session-queries.js';
+import type { AuditAction } from '../domain/audit-action.js';
 import { AppError } from '../domain/errors.js';
 import {
   asciicastProblem,
@@ -126,7 +127,7 @@ export function createSessionService(db: Db, clock: Clock) {
 
   async function audit(
     tx: Executor,
-    action: string,
+    action: AuditAction,
     actor: string,
     session: SessionRow,
     extra: Record<string, unknown>,

@@ -1,6 +1,7 @@
 import { appendAudit } from '../db/audit-queries.js';
 import { countAttempt, moveTarget, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
+import type { AuditAction } from '../domain/audit-action.js';
 import { PermanentProvisioningError, type Provisioner } from '../provisioners/port.js';
 import { createGrantContexts } from './grant-context.js';
 import { noopMetrics, type AttemptResult, type ProvisioningOperation, type ServiceDeps } from './ports.js';
@@ -11,7 +12,7 @@ import { createSharedAccess } from './shared-access.js';
 export interface TargetOperation {
   operation: ProvisioningOperation;
   /** The audit action of a failed attempt. */
-  failedAction: string;
+  failedAction: AuditAction;
   missingProvisioner: (name: string) => Error;
   /** The work on one target; true when it should be tried again although nothing threw. */
   run: (target: TargetRow, provisioner: Provisioner, answered: () => void) => Promise<boolean>;
@@ -34,7 +35,7 @@ export function createTargetSteps(deps: ServiceDeps) {
   const failure = (error: unknown): AttemptResult =>
     error instanceof PermanentProvisioningError ? 'permanent_error' : 'transient_error';
 
-  async function audit(request: string, action: string, details: Record<string, unknown>) {
+  async function audit(request: string, action: AuditAction, details: Record<string, unknown>) {
     await appendAudit(db, { requestId: request, actor: 'system', action, createdAt: clock.now(), details });
   }
 
@@ -51,7 +52,7 @@ export function createTargetSteps(deps: ServiceDeps) {
     from: Parameters<typeof moveTarget>[3],
     patch: Parameters<typeof moveTarget>[4],
     audited: {
-      action: string;
+      action: AuditAction;
       details: Record<string, unknown>;
       then?: { topic: 'grant.provision' | 'grant.deprovision'; payload: { grantId: string } };
     },

@@ -25,6 +25,8 @@ const TEXT: Record<ErrorCode, string> = {
   mfa_required: 'This flow asks for a sign-in with more than one factor (MFA). Sign in again with MFA, then try again.',
   sign_in_failed: "The sign-in with the identity provider didn't go through. Start again from Slack.",
   identity_taken: 'That company identity is already linked to another Slack user.',
+  identity_mismatch:
+    'That company identity does not have the e-mail of your Slack profile, so it was not linked. Ask an admin to link you.',
   oidc_not_configured: 'Identity linking is not set up for this workspace (OIDC_ISSUER). Ask an admin.',
   stale_reference:
     "That button or form doesn't point at anything I know. Open it again from the latest message or your App Home.",
@@ -60,6 +62,8 @@ export function errorText(error: unknown): string {
     return `You created the API key ${code(String(error.details.keyId))} with this name moments ago, and its secret is shown only once. Nothing new was created. If you lost the secret, revoke it with \`/access apikey revoke ${String(error.details.keyId)}\` and create another.`;
   if (error.code === 'not_allowed' && error.details?.own === false)
     return 'Only the person who asked for this access can do that.';
+  if (error.code === 'not_admin' && error.details?.reason === 'identity')
+    return 'Only admins link or unlink a person’s company identity.';
   if (error.code === 'not_active' && error.details?.status)
     return `That access is ${String(error.details.status)}, not active: nothing to revoke.`;
   return TEXT[error.code];

@@ -130,4 +130,55 @@ describe('OIDC provider double', () => {
       idp.fault(null);
     }
   });
+
+  it('with thin ID tokens the e-mail is only in /userinfo, which wants the access token as a bearer', async () => {
+    idp.signInAs({ sub: 'u1', email: 'u1@corp.example', emailVerified: true });
+    idp.thinIdTokens(true);
+    try {
+      const verifier = randomBytes(32).toString('base64url');
+      const back = await code(verifier);
+      const { id_token, access_token } = (await (
+        await token({ code: back.searchParams.get('code')!, code_verifier: verifier })
+      ).json()) as { id_token: string; access_token: string };
+      const { payload } = await jwtVerify(id_token, createRemoteJWKSet(new URL(`${idp.issuer}/jwks`)));
+      expect(payload).not.toHaveProperty('email');
+      expect(payload).not.toHaveProperty('email_verified');
+      const info = await fetch(`${idp.issuer}/userinfo`, { headers: { authorization: `Bearer ${access_token}` } });
+      expect(await info.json()).toEqual({ sub: 'u1', email: 'u1@corp.example', email_verified: true });
+      const bare = await fetch(`${idp.issuer}/userinfo`);
+      expect(bare.status).toBe(401);
+      expect(bare.headers.get('www-authenticate')).toContain('Bearer');
+      const wrong = await fetch(`${idp.issuer}/userinfo`, { headers: { authorization: 'Bearer not-a-token' } });
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      idp.userInfoFault('wrong_subject');
+      const other = await fetch(`${idp.issuer}/userinfo`, { headers: { authorization: `Bearer ${access_token}` } });
+      expect(((await other.json()) as { sub: string }).sub).not.toBe('u1');
+    } finally {
+      idp.thinIdTokens(false);
+      idp.userInfoFault(null);
+    }
+  });
+
+  it('max_age makes an older sign-in happen again (auth_time now), unless told to ignore it', async () => {
+    idp.signInAs({ sub: 'u1', email: 'u1@corp.example', authAgeSeconds: 3600 });
+    const authTime = async (extra: Record<string, string>) => {
+      const verifier = randomBytes(32).toString('base64url');
+      const back = await code(verifier, extra);
+      const { id_token } = (await (
+        await token({ code: back.searchParams.get('code')!, code_verifier: verifier })
+      ).json()) as { id_token: string };
+      const { payload } = await jwtVerify(id_token, createRemoteJWKSet(new URL(`${idp.issuer}/jwks`)));
+      return Math.floor(Date.now() / 1000) - (payload.auth_time as number);
+    };
+    try {
+      expect(await authTime({})).toBeGreaterThanOrEqual(3600);
+      expect(await authTime({ max_age: '0' })).toBeLessThan(60);
+      idp.ignoreReauthentication(true);
+      expect(await authTime({ max_age: '0', prompt: 'login' })).toBeGreaterThanOrEqual(3600);
+    } finally {
+      idp.ignoreReauthentication(false);
+      idp.signInAs({ sub: 'u1', email: 'u1@corp.example' });
+    }
+  });
 });

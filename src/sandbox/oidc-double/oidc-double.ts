@@ -8,9 +8,11 @@ import { readBody } from '../http-util.js';
  * A local OpenID Connect provider that speaks the real protocol to openid-client: discovery
  * (`/.well-known/openid-configuration`), JWKS, `/authorize` (authorization code, PKCE S256 required,
  * auto-consent as the configured user), `/token` (client_secret_basic, client_secret_post or a public
- * client; the code once, the redirect URI and the PKCE verifier checked) and RS256 ID tokens with
- * `auth_time`, `amr`, `acr`, `nonce`, `email`, `email_verified`. Switches issue expired tokens, tokens
- * signed by a key not in the JWKS, or for another audience. See README.md for what it does not model.
+ * client; the code once, the redirect URI and the PKCE verifier checked), RS256 ID tokens with
+ * `auth_time`, `amr`, `acr`, `nonce`, `email`, `email_verified`, and `/userinfo` (bearer access token).
+ * Switches issue expired tokens, tokens signed by a key not in the JWKS, or for another audience; thin ID
+ * tokens (the e-mail only in UserInfo, as Okta's are); a UserInfo answer about someone else; a provider that
+ * ignores `prompt=login` and `max_age`. See README.md for what it does not model.
  */
 export interface OidcUser {
   sub: string;
@@ -32,6 +34,9 @@ export interface OidcCall {
   clientAuth?: 'basic' | 'post' | 'none' | 'bad';
 }
 
+/** `wrong_subject`: /userinfo answers with another person's `sub` than the ID token's (a mix-up to detect). */
+export type UserInfoFault = 'wrong_subject';
+
 export interface OidcDouble {
   issuer: string;
   clientId: string;
@@ -41,6 +46,12 @@ export interface OidcDouble {
   signInAs(user: OidcUser | null): void;
   /** The next ID tokens carry this fault (null: none). */
   fault(fault: TokenFault | null): void;
+  /** On: ID tokens carry no `email` / `email_verified`; only /userinfo gives them (OIDC Core 5.4, Okta). */
+  thinIdTokens(on: boolean): void;
+  /** /userinfo answers with this fault (null: none). */
+  userInfoFault(fault: UserInfoFault | null): void;
+  /** On: `prompt=login` and `max_age` are ignored, `auth_time` stays the earlier sign-in's (a lax provider). */
+  ignoreReauthentication(on: boolean): void;
   /** The parameters of the last /authorize (to check state, nonce, PKCE and prompt were sent). */
   lastAuthorize(): URLSearchParams | null;
   /** The next /token answers 5xx. */
@@ -56,6 +67,12 @@ interface Grant {
   user: OidcUser;
   authTime: number;
   used: boolean;
+}
+
+/** An access token /token issued: whom it is about, until when (UserInfo's bearer). */
+interface AccessToken {
+  user: OidcUser;
+  expiresAt: number;
 }
 
 export async function startOidcDouble(options: {
@@ -76,9 +93,13 @@ export async function startOidcDouble(options: {
   const publicJwk: JWK = { ...(await exportJWK(signing.publicKey)), kid, alg: 'RS256', use: 'sig' };
   const clientSecret = options.clientSecret ?? null;
   const codes = new Map<string, Grant>();
+  const accessTokens = new Map<string, AccessToken>();
   const calls: OidcCall[] = [];
   let user = options.user ?? null;
   let tokenFault: TokenFault | null = null;
+  let thin = false;
+  let userInfoFault: UserInfoFault | null = null;
+  let lax = false;
   let lastAuthorize: URLSearchParams | null = null;
   let failToken: number | null = null;
   let issuer = '';
@@ -119,8 +140,7 @@ export async function startOidcDouble(options: {
   async function idToken(grant: Grant): Promise<string> {
     const t = realNow();
     const claims: Record<string, unknown> = {
-      email: grant.user.email,
-      email_verified: grant.user.emailVerified ?? true,
+      ...(thin ? {} : { email: grant.user.email, email_verified: grant.user.emailVerified ?? true }),
       auth_time: grant.authTime,
       amr: grant.user.amr ?? ['pwd'],
       ...(grant.user.acr ? { acr: grant.user.acr } : {}),
@@ -148,6 +168,7 @@ export async function startOidcDouble(options: {
           issuer,
           authorization_endpoint: `${issuer}/authorize`,
           token_endpoint: `${issuer}/token`,
+          userinfo_endpoint: `${issuer}/userinfo`,
           jwks_uri: `${issuer}/jwks`,
           response_types_supported: ['code'],
           subject_types_supported: ['public'],
@@ -211,7 +232,10 @@ export async function startOidcDouble(options: {
           return res.end(signInForm(q, options.people));
         }
         if (!signedIn) return fail('login_required');
-        const fresh = q.get('prompt') === 'login' || req.method === 'POST';
+        // max_age (seconds): a sign-in older than that is made again, as prompt=login always is.
+        const maxAge = q.has('max_age') ? Number(q.get('max_age')) : null;
+        const stale = maxAge !== null && (signedIn.authAgeSeconds ?? 0) > maxAge;
+        const fresh = (!lax && (q.get('prompt') === 'login' || stale)) || req.method === 'POST';
         const code = randomBytes(24).toString('base64url');
         codes.set(code, {
           clientId: options.clientId,
@@ -255,12 +279,35 @@ export async function startOidcDouble(options: {
           .digest('base64url');
         if (challenge !== grant.challenge) return error(400, 'invalid_grant');
         record(200, { clientAuth: auth.how });
+        const accessToken = randomBytes(24).toString('base64url');
+        accessTokens.set(accessToken, { user: grant.user, expiresAt: realNow() + 300 });
         return json(res, 200, {
-          access_token: randomBytes(24).toString('base64url'),
+          access_token: accessToken,
           token_type: 'Bearer',
           expires_in: 300,
           id_token: await idToken(grant),
           scope: 'openid email',
+        });
+      }
+      if ((req.method === 'GET' || req.method === 'POST') && url.pathname === '/userinfo') {
+        // RFC 6750: the access token as a bearer in the Authorization header; anything else is a 401.
+        const header = req.headers.authorization ?? '';
+        const held = /^Bearer ([A-Za-z0-9_-]+)$/.exec(header)?.[1];
+        const token = held ? accessTokens.get(held) : undefined;
+        if (!token || token.expiresAt < realNow()) {
+          record(401);
+          return json(
+            res,
+            401,
+            { error: 'invalid_token' },
+            { 'www-authenticate': `Bearer realm="oidc-double"${header ? ', error="invalid_token"' : ''}` },
+          );
+        }
+        record(200);
+        return json(res, 200, {
+          sub: userInfoFault === 'wrong_subject' ? `${token.user.sub}-someone-else` : token.user.sub,
+          email: token.user.email,
+          email_verified: token.user.emailVerified ?? true,
         });
       }
       record(404);
@@ -279,6 +326,9 @@ export async function startOidcDouble(options: {
     calls,
     signInAs: (u) => void (user = u),
     fault: (f) => void (tokenFault = f),
+    thinIdTokens: (on) => void (thin = on),
+    userInfoFault: (f) => void (userInfoFault = f),
+    ignoreReauthentication: (on) => void (lax = on),
     lastAuthorize: () => lastAuthorize,
     failNextToken: (status = 503) => void (failToken = status),
     stop: () =>

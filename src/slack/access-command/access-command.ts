@@ -8,6 +8,7 @@ import { buildAuditModal } from '../audit/audit-modal.js';
 import { breakGlassCommand, openBreakGlassModal } from '../break-glass/listeners.js';
 import { openRequestModal } from '../request/listeners.js';
 import { isRequestId } from '../state.js';
+import { linkByHandCommand } from '../identity/link-by-hand.js';
 import { linkPrompt, stepUpPrompt } from '../identity/sign-in-prompt.js';
 import { HELP_TEXT, renderMyRequests, renderPending } from './request-list.js';
 
@@ -97,6 +98,11 @@ export function accessCommandHandler(deps: SlackDeps) {
           return;
         }
         case 'link': {
+          // With arguments: an admin links someone by hand (`/access link @person <subject>`).
+          if (args.length > 0) {
+            await reply(await linkByHandCommand(deps, userId, args));
+            return;
+          }
           const prompt = await linkPrompt(deps, userId);
           await reply(prompt.text, prompt.blocks);
           return;

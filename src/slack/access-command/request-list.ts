@@ -95,7 +95,7 @@ export const HELP_TEXT = [
   '• `/access list` — your requests, their status, approvers and expiry',
   '• `/access pending` — requests waiting for your approval',
   '• `/access revoke req_…` — end an active access early (approvers and admins)',
-  '• `/access link` — link your Slack user to your company identity (sign in once); admins: `/access unlink @person`',
+  '• `/access link` — link your Slack user to your company identity (sign in once); admins: `/access link @person <subject>`, `/access unlink @person`',
   '• `/access ssh-key <public key>` — the key your SSH certificates are signed for',
   '• `/access audit req_…` — the whole story of a request (admins and its approvers)',
   '• `/access break-glass <resource> <duration> <reason…>` — emergency access at once, for people a flow designates (approvers are alerted and review it)',

@@ -1,0 +1,60 @@
+/**
+ * Every kind of audit event the bot writes. appendAudit takes only these, and the audit story
+ * (services/audit-story.ts) keeps one sentence per kind in a record keyed by this union: a new kind
+ * that has no sentence does not compile, so no event reaches `/access audit` or the record page as JSON.
+ */
+export const AUDIT_ACTIONS = [
+  // A request's life (grant-writer, review, lifecycle jobs, break-glass, offboarding).
+  'request.created',
+  'request.approval_added',
+  'request.approved',
+  'request.auto_approved',
+  'request.break_glass',
+  'request.reviewed',
+  'request.denied',
+  'request.cancelled',
+  'request.nudged',
+  'request.reminded',
+  'request.escalated',
+  'request.timed_out',
+  'request.no_approver',
+  // A grant and its targets (provisioning, extension, expiry, revocation).
+  'grant.provisioned',
+  'grant.provision_attempt_failed',
+  'grant.provision_failed',
+  'grant.ready_attempt_failed',
+  'grant.secret_reissued',
+  'grant.extended',
+  'grant.extended_in_target',
+  'grant.extend_attempt_failed',
+  'grant.deprovisioned',
+  'grant.deprovision_attempt_failed',
+  'grant.expired',
+  'grant.revoked',
+  'grant.ended',
+  'reconcile.missing_access',
+  'reconcile.leftover_access',
+  // Sessions on a target (session capture and the sessions API).
+  'session.recorded',
+  'session.updated',
+  'session.ended',
+  // Company identity (identity-service).
+  'identity.linked',
+  'identity.link_refused',
+  'identity.signed_in',
+  'identity.unlinked',
+  // The catalogue and the bot's own settings.
+  'flow.created',
+  'flow.updated',
+  'flow.enabled',
+  'flow.disabled',
+  'flow.deleted',
+  'resource.created',
+  'resource.updated',
+  'resource.deleted',
+  'config.applied',
+  'api_key.created',
+  'api_key.revoked',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

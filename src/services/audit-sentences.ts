@@ -1,0 +1,138 @@
+import type { AuditAction } from '../domain/audit-action.js';
+import { formatDuration } from '../domain/duration.js';
+import { describeGrant, type Policy, type ResourceGrant } from '../domain/policy.js';
+
+/**
+ * Free-form JSON this codebase wrote, each action's fields read by name below (unknown fields are ignored;
+ * a missing one reads as empty rather than "undefined").
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Details = Record<string, any>;
+
+const text = (v: unknown, max = 200): string => (v === undefined || v === null ? '' : String(v).slice(0, max));
+const quoted = (v: unknown, max = 500) => `“${text(v, max)}”`;
+const minutes = (v: unknown) => formatDuration(Number(v ?? 0));
+const policyText = (p: Policy | undefined) =>
+  p
+    ? `${p.resources.map((g: ResourceGrant) => describeGrant(g)).join('; ')} for ${formatDuration(p.durationMinutes)}`
+    : '';
+
+/** The step-up sign-in a decision relied on (domain/identity-link.ts stepUpClaims). */
+function stepUpText(s: Details | undefined): string {
+  if (!s) return '';
+  const amr = Array.isArray(s.amr) && s.amr.length ? s.amr.join('+') : 'no methods listed';
+  return `; after a step-up sign-in as ${text(s.subject)} at ${text(s.issuer)}, authenticated ${text(s.auth_time) || 'at an unknown time'} (${amr}${s.acr ? `, acr ${text(s.acr)}` : ''})`;
+}
+
+/** The Jira ticket as it was when the request was made (domain/ticket.ts TicketSnapshot). */
+function ticketText(ticket: unknown): string {
+  const t = ticket as { key?: string; checked?: boolean; title?: string; status?: string; reason?: string } | undefined;
+  if (!t?.key) return '';
+  return t.checked
+    ? `; ticket ${t.key} “${String(t.title ?? '').slice(0, 200)}” was ${t.status} then`
+    : `; ticket ${t.key} not checked (${t.reason})`;
+}
+
+const attemptFailed = (what: string) => (d: Details) =>
+  `${what} of ${text(d.resource)} failed (attempt ${text(d.attempt)}): ${text(d.error, 300)}`;
+
+/** The top-level fields an admin change touched (both sides are in the exported record). */
+function changedFields(d: Details): string {
+  const before = (d.before ?? {}) as Details;
+  const after = (d.after ?? {}) as Details;
+  const keys = Object.keys(after).filter(
+    (k) => k in before && JSON.stringify(before[k]) !== JSON.stringify(after[k]) && k !== 'updatedAt',
+  );
+  return keys.length ? `: ${keys.slice(0, 12).join(', ')} changed` : '';
+}
+const nameOf = (d: Details) => quoted(d.after?.name ?? d.before?.name ?? d.name, 80);
+
+const LINK_REFUSALS: Record<string, string> = {
+  linked_to_another_user: 'that identity is linked to another Slack user',
+  another_identity_linked: 'another company identity is linked already (only an admin changes it)',
+  email_mismatch: "its verified e-mail is not the Slack profile's",
+  no_verified_email: 'the identity provider gave no verified e-mail',
+  no_slack_email: 'the Slack profile has no e-mail to compare with',
+};
+
+/**
+ * One sentence per kind of audit event, for `/access audit`, the record page and the CLI. Keyed by the
+ * AuditAction union: an action without a sentence does not compile.
+ */
+export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => string } = {
+  'request.created': (d) =>
+    `requested ${(d.resources ?? []).join(', ')} for ${minutes(d.durationMinutes)} through flow ${text(d.flow)}: ${quoted(d.justification)}${ticketText(d.ticket)}`,
+  'request.approval_added': (d) =>
+    `approved (${text(d.approvals)} of ${text(d.required)}) with tuning: ${policyText(d.policy)}${stepUpText(d.step_up)}`,
+  'request.approved': (d) =>
+    d.extends
+      ? `approved the extension of ${text(d.extends)}: ${minutes(d.addedMinutes)} more, until ${text(d.expiresAt)}${stepUpText(d.step_up)}`
+      : `approved; granted ${policyText(d.policy)}, ${d.startsAt ? `from ${text(d.startsAt)} ` : ''}until ${text(d.expiresAt)}${Array.isArray(d.approvers) && d.approvers.length > 1 ? ` (approvers: ${d.approvers.join(', ')})` : ''}${stepUpText(d.step_up)}`,
+  'request.auto_approved': (d) =>
+    `approved at once by the auto-approval rule ${quoted(d.rule?.name, 100)}; granted ${policyText(d.policy)}, until ${text(d.expiresAt)}`,
+  'request.break_glass': (d) =>
+    `broke the glass: granted ${policyText(d.policy)} without approval, until ${text(d.expiresAt)}: ${quoted(d.justification)}${stepUpText(d.step_up)}`,
+  'request.reviewed': () => 'reviewed the break-glass access',
+  'request.denied': (d) => `denied${d.reason ? `: ${quoted(d.reason)}` : ''}${stepUpText(d.step_up)}`,
+  'request.cancelled': (d) =>
+    d.reason === 'user_deactivated'
+      ? "cancelled the request: the requester's Slack account was deactivated"
+      : 'cancelled the request',
+  'request.nudged': () => 'nudged the approvers: the requester is still waiting for a decision',
+  'request.reminded': () => 'reminded the approvers: still no decision',
+  'request.escalated': (d) =>
+    `escalated to ${Array.isArray(d.to) && d.to.length > 0 ? d.to.join(', ') : 'nobody (the escalation list was empty)'}`,
+  'request.timed_out': (d) => `expired without a decision after ${minutes(d.pendingTtlMinutes)}`,
+  'request.no_approver': (d) =>
+    `nobody can decide the request now: its only approver ${text(d.approver)} left Slack; the requester was told`,
+  'grant.provisioned': (d) => `access to ${text(d.resource)} set up by the ${text(d.provisioner)} provisioner`,
+  'grant.provision_attempt_failed': attemptFailed('setup'),
+  'grant.provision_failed': (d) => `setup of ${text(d.resource)} refused by the target: ${text(d.error, 300)}`,
+  'grant.ready_attempt_failed': (d) =>
+    `could not tell the requester that ${text(d.resource)} is ready (${text(d.error, 300)}); it is tried again`,
+  'grant.secret_reissued': (d) =>
+    `issued a new secret for ${text(d.resource)} through the ${text(d.provisioner)} provisioner: ${text(d.reason)}`,
+  'grant.extended': (d) =>
+    `extended the access by ${minutes(d.addedMinutes)} (extension ${text(d.extension)}): it now ends ${text(d.expiresAt)} instead of ${text(d.previousEnd)}`,
+  'grant.extended_in_target': (d) =>
+    `the ${text(d.provisioner)} provisioner moved the end of ${text(d.resource)} to ${text(d.expiresAt)}`,
+  'grant.extend_attempt_failed': attemptFailed('moving the end'),
+  'grant.deprovisioned': (d) => `access to ${text(d.resource)} removed by the ${text(d.provisioner)} provisioner`,
+  'grant.deprovision_attempt_failed': attemptFailed('removal'),
+  'grant.expired': () => 'access expired',
+  'grant.revoked': () => 'revoked the access',
+  'grant.ended': (d) =>
+    d.reason === 'user_deactivated'
+      ? "ended the access: the requester's Slack account was deactivated"
+      : `ended the access${d.reason ? ` (${text(d.reason)})` : ''}`,
+  'reconcile.missing_access': (d) => `reconcile found ${text(d.resource)} missing and set it up again`,
+  'reconcile.leftover_access': (d) => `reconcile found ${text(d.resource)} still present after the end and removed it`,
+  'session.recorded': (d) =>
+    `session ${text(d.sessionId)} on ${text(d.resource)} by ${text(d.user)}${d.events !== undefined ? ` (${text(d.events)} commands/queries${d.recording ? ', recorded' : ''})` : ''}${d.finding ? ` — finding: ${text(d.finding)}` : ''}`,
+  'session.updated': (d) =>
+    `session ${text(d.sessionId)} on ${text(d.resource)} by ${text(d.user)} reported again: ${text(d.eventsAdded ?? 0)} more commands/queries, ${text(d.events ?? 0)} in all${d.finding ? ` — finding: ${text(d.finding)}` : ''}`,
+  'session.ended': (d) =>
+    `session ${text(d.sessionId)} on ${text(d.resource)} by ${text(d.user)} ended after ${text(d.events ?? 0)} commands/queries`,
+  'identity.linked': (d) =>
+    d.by_hand
+      ? `linked ${text(d.slack_user)} by hand to the company identity ${text(d.subject)} at ${text(d.issuer)} (no sign-in, no e-mail yet)`
+      : `linked the Slack user to the company identity ${text(d.subject)} at ${text(d.issuer)}${d.email ? `, e-mail ${text(d.email)}${d.email_verified ? '' : ' (not verified)'}` : ', without an e-mail'}`,
+  'identity.link_refused': (d) =>
+    `was refused a link to the company identity ${text(d.subject)} at ${text(d.issuer)}: ${LINK_REFUSALS[d.reason as string] ?? text(d.reason)}`,
+  'identity.signed_in': (d) =>
+    `signed in again at ${text(d.issuer)} as ${text(d.subject)} for a step-up, authenticated ${text(d.auth_time) || 'at an unknown time'} (${Array.isArray(d.amr) && d.amr.length ? d.amr.join('+') : 'no methods listed'}${d.acr ? `, acr ${text(d.acr)}` : ''})`,
+  'identity.unlinked': (d) =>
+    `unlinked ${text(d.slack_user)} from the company identity ${text(d.subject)} at ${text(d.issuer)}`,
+  'flow.created': (d) => `created flow ${nameOf(d)}`,
+  'flow.updated': (d) => `changed flow ${nameOf(d)}${changedFields(d)}`,
+  'flow.enabled': (d) => `turned flow ${nameOf(d)} on`,
+  'flow.disabled': (d) => `turned flow ${nameOf(d)} off`,
+  'flow.deleted': (d) => `deleted flow ${nameOf(d)}`,
+  'resource.created': (d) => `created resource ${nameOf(d)}`,
+  'resource.updated': (d) => `changed resource ${nameOf(d)}${changedFields(d)}`,
+  'resource.deleted': (d) => `deleted resource ${nameOf(d)}`,
+  'config.applied': (d) =>
+    `applied ACCESS_CONFIG: ${Array.isArray(d.changed) && d.changed.length ? d.changed.slice(0, 20).join('; ') : 'no change'}`,
+  'api_key.created': (d) => `created API key ${text(d.keyId)} ${quoted(d.name, 80)}`,
+  'api_key.revoked': (d) => `revoked API key ${text(d.keyId)}`,
+};
