@@ -151,6 +151,9 @@ describe('a resource uses only the secrets the operator declared', () => {
 
   it('names the declared secrets to choose from, and never the bot’s own', async () => {
     const modal = await resourceModal();
+    const hint = allText(modal.view.blocks.find((b: { block_id?: string }) => b.block_id === 'ar.settings'));
+    expect(hint).toContain('env:ACCESS_SECRET_COPY_OF_SIGNING, env:ACCESS_SECRET_K8S_TOKEN.');
+    expect(hint).not.toContain('SLACK_SIGNING_SECRET');
     const res = await h.driver.submitView(
       PEOPLE.admin,
       modal.id,

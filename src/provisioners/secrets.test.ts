@@ -22,7 +22,7 @@ describe('provisioner secrets: only what the operator declared', () => {
   it('reads declared variables and files inside ACCESS_SECRETS_DIR', () => {
     expect(secrets.resolve('env:ACCESS_SECRET_HOOK')).toBe('whsec_declared');
     expect(secrets.resolve(`file:${dir}/k8s-token`)).toBe('from-the-folder');
-    expect(secrets.declared()).toEqual(['env:ACCESS_SECRET_HOOK']);
+    expect(secrets.declared()).toEqual(['env:ACCESS_SECRET_HOOK', `file:${dir}/k8s-token`]);
   });
 
   it.each([

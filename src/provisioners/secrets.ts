@@ -1,5 +1,5 @@
-import { readFileSync, realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 
 /**
  * Secrets in provisioner settings are references, never values, and only to secrets the operator
@@ -119,10 +119,23 @@ export function createSecrets(source: SecretSource): Secrets {
     },
     declared() {
       const names = Object.keys(env).map((k) => `env:${k}`);
-      return names.sort();
+      return [...names.sort(), ...filesIn(dir).filter((ref) => 'path' in fileOf(ref))];
     },
   };
   return secrets;
+}
+
+/** The secrets folder's files as references (top level; Kubernetes mounts add dot-folders, skipped). */
+function filesIn(dir: string | undefined): string[] {
+  if (!dir) return [];
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink()))
+      .map((e) => `file:${join(dir, e.name)}`)
+      .sort();
+  } catch {
+    return [];
+  }
 }
 
 /** Every reference-looking value of a settings object (a typo such as `env:SLACK_TOKEN` included). */

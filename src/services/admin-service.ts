@@ -239,6 +239,8 @@ export function createAdminService(deps: ServiceDeps) {
     groups: () => directory.groups(),
     userGroupsAvailable: () => directory.userGroupsAvailable(),
     provisionerTypes: () => deps.provisioners.types(),
+    /** The references an admin may choose from (names only, never values). */
+    declaredSecrets: () => deps.secrets.declared(),
   };
 }
 

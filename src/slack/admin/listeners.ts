@@ -92,7 +92,7 @@ function clickHandler(deps: SlackDeps) {
         const view =
           action.action_id === AdminIds.addFlow
             ? buildFlowModal(undefined, await pickableGroups(deps))
-            : buildResourceModal(undefined, deps.admin.provisionerTypes());
+            : buildResourceModal(undefined, deps.admin.provisionerTypes(), deps.admin.declaredSecrets());
         await client.views.open({ trigger_id: body.trigger_id, view });
         return;
       }
@@ -124,7 +124,7 @@ function clickHandler(deps: SlackDeps) {
         trigger_id: body.trigger_id,
         view:
           verb === 'edit'
-            ? buildResourceModal(resource, deps.admin.provisionerTypes())
+            ? buildResourceModal(resource, deps.admin.provisionerTypes(), deps.admin.declaredSecrets())
             : buildDeleteModal('resource', id, resource.name),
       });
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { KnownBlock, ModalView } from '@slack/types';
 import { RESOURCE_TYPES, type Resource } from '../../domain/resource.js';
 import { AdminIds, FIELD, ResourceForm } from '../ids.js';
+import { truncate } from '../mrkdwn.js';
 import { option, plain, section } from '../views.js';
 
 const TYPE_LABELS: Record<string, string> = {
@@ -33,7 +34,11 @@ const text = (
   }) as KnownBlock;
 
 /** Add or edit a resource, with the tuning choices the approver's modal offers by default. */
-export function buildResourceModal(r: Resource | undefined, provisionerTypes: string[] = []): ModalView {
+export function buildResourceModal(
+  r: Resource | undefined,
+  provisionerTypes: string[] = [],
+  declaredSecrets: string[] = [],
+): ModalView {
   const provOptions = [option('None (record only)', 'none'), ...provisionerTypes.map((t) => option(t, t))];
   const currentProv = provOptions.find((o) => o.value === (r?.provisioner?.type ?? 'none')) ?? provOptions[0]!;
   const settingsText = r?.provisioner
@@ -88,7 +93,13 @@ export function buildResourceModal(r: Resource | undefined, provisionerTypes: st
     text(ResourceForm.settings, 'Provisioner settings', settingsText, {
       multiline: true,
       max: 2000,
-      hint: 'One "key: value" per line. Secrets are references to what the operator declared, never values: env:ACCESS_SECRET_NAME or file:/path in ACCESS_SECRETS_DIR.',
+      hint: truncate(
+        'One "key: value" per line. Secrets are references to what the operator declared, never values: ' +
+          (declaredSecrets.length
+            ? `${declaredSecrets.join(', ')}.`
+            : 'none is declared yet (the operator sets ACCESS_SECRET_* variables or ACCESS_SECRETS_DIR).'),
+        2000,
+      ),
     }),
   ];
   return {
