@@ -48,7 +48,7 @@ beforeAll(async () => {
     groups: [{ id: GROUP, displayName: 'Prod admins' }],
   });
   const accessFile = `
-resources:${entraResource('entra-prod-admins', 'ACCESS_SECRET_ENTRA_CLIENT_SECRET', d.url, d.tenantId)}${entraResource('entra-misconfigured', 'ENTRA_OLD_SECRET', d.url, d.tenantId)}
+resources:${entraResource('entra-prod-admins', 'ACCESS_SECRET_ENTRA_CLIENT_SECRET', d.url, d.tenantId)}${entraResource('entra-misconfigured', 'ACCESS_SECRET_ENTRA_OLD_SECRET', d.url, d.tenantId)}
 flows:
   - name: entra
     resources: { tags: [entra] }
@@ -61,7 +61,7 @@ flows:
     app: {
       secretEnv: {
         ACCESS_SECRET_ENTRA_CLIENT_SECRET: DOUBLE_CLIENT_SECRET,
-        ENTRA_OLD_SECRET: 'an-expired-secret-value',
+        ACCESS_SECRET_ENTRA_OLD_SECRET: 'an-expired-secret-value',
       },
       // The registered entra provisioner, given the double's certificate to trust (and no retry pauses).
       extraProvisioners: [

@@ -32,7 +32,13 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     accessFile,
-    app: { secretEnv: { ACCESS_SECRET_SSH_CA_KEY: readFileSync(join(dir, 'ca'), 'utf8') } },
+    app: {
+      secretEnv: {
+        ACCESS_SECRET_SSH_CA_KEY: readFileSync(join(dir, 'ca'), 'utf8'),
+        // Declared by the operator, so an admin may name it in App Home.
+        ACCESS_SECRET_BILLING_DB_ADMIN_URL: 'postgres://billing-admin@billing.internal/billing',
+      },
+    },
   });
 });
 afterAll(async () => {

@@ -56,7 +56,8 @@ export function declaredSecretEnv(env: Record<string, string | undefined>): Reco
 }
 
 export function createSecrets(source: SecretSource): Secrets {
-  const env = declaredSecretEnv(source.env);
+  // Read at each use, not copied: an operator's rotation of a declared variable (tests, a reloaded env) is seen.
+  const declaredValue = (name: string) => (name.startsWith(SECRET_ENV_PREFIX) ? source.env[name] : undefined);
   const own = new Set((source.ownCredentials ?? []).filter((v): v is string => Boolean(v)));
   const dir = source.dir ? resolve(source.dir) : undefined;
 
@@ -82,7 +83,7 @@ export function createSecrets(source: SecretSource): Secrets {
     if (!isSecretRef(ref)) return { problem: `${ref} is not a secret reference (${SECRET_REF_FORMS}).` };
     let value: string | undefined;
     if (ref.startsWith('env:')) {
-      value = env[ref.slice(4)];
+      value = declaredValue(ref.slice(4));
       if (!value)
         return { problem: `${ref} is not declared: the operator sets ${ref.slice(4)} in the bot's environment.` };
     } else {
@@ -118,7 +119,7 @@ export function createSecrets(source: SecretSource): Secrets {
       );
     },
     declared() {
-      const names = Object.keys(env).map((k) => `env:${k}`);
+      const names = Object.keys(declaredSecretEnv(source.env)).map((k) => `env:${k}`);
       return [...names.sort(), ...filesIn(dir).filter((ref) => 'path' in fileOf(ref))];
     },
   };
