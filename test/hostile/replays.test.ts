@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessApp } from '../../src/app.js';
 import { SlackDriver, signSlackRequest, until } from '../../src/sandbox/slack-double/driver.js';
-import { commandFields, viewSubmissionPayload } from '../../src/sandbox/slack-double/payloads.js';
 import { stateValuesOf } from '../../src/sandbox/slack-double/surface.js';
 import { SIGNING_SECRET, startHarness, type Harness } from '../support/harness.js';
-import { approve, myMessage, requestAccess, statusOf } from '../support/journey-steps.js';
+import {
+  approve,
+  myMessage,
+  requestAccess,
+  statusOf,
+  commandBody as commandBodyOf,
+  submissionBody,
+} from '../support/journey-steps.js';
 import { PEOPLE } from '../support/workspace.js';
 
 /**
@@ -46,19 +52,7 @@ function decorated(signature: string): string[] {
   ];
 }
 
-function commandBody(userId: string, text: string) {
-  return new URLSearchParams(
-    commandFields(h.slack, {
-      userId,
-      command: '/access',
-      text,
-      channelId: 'C0GENERAL',
-      apiAppId: h.slack.appId,
-      responseUrl: h.slack.newResponseUrl({ channel: 'C0GENERAL', userId }),
-      triggerId: h.slack.issueTriggerId(userId),
-    }),
-  ).toString();
-}
+const commandBody = (userId: string, text: string) => commandBodyOf(h, userId, text);
 
 async function replyAfter(before: number): Promise<string> {
   const reply = await until(() => h.slack.responses()[before], 3000, 'a reply');
@@ -112,14 +106,7 @@ describe('extensions', () => {
       selected_option: { text: { type: 'plain_text', text: '2 hours' }, value: '120' },
     };
     values['extend.reason']!['extend.reason.input'] = { type: 'plain_text_input', value: reason };
-    const payload = viewSubmissionPayload(h.slack, {
-      userId: PEOPLE.requester,
-      apiAppId: h.slack.appId,
-      view: modal,
-      values,
-      triggerId: h.slack.issueTriggerId(PEOPLE.requester),
-    });
-    return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    return submissionBody(h, PEOPLE.requester, modal, values);
   }
 
   const extensions = async () =>

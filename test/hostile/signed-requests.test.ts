@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signSlackRequest, until } from '../../src/sandbox/slack-double/driver.js';
-import { commandFields, viewSubmissionPayload } from '../../src/sandbox/slack-double/payloads.js';
 import { stateValuesOf } from '../../src/sandbox/slack-double/surface.js';
 import { SIGNING_SECRET, startHarness, type Harness } from '../support/harness.js';
-import { approve, approverMessage, forgeClick, requestAccess, statusOf } from '../support/journey-steps.js';
+import {
+  approve,
+  approverMessage,
+  forgeClick,
+  requestAccess,
+  statusOf,
+  commandBody as commandBodyOf,
+  submissionBody,
+} from '../support/journey-steps.js';
 import { PEOPLE } from '../support/workspace.js';
 
 /**
@@ -27,19 +34,7 @@ async function rows() {
   return r;
 }
 
-function commandBody(userId: string, text: string) {
-  return new URLSearchParams(
-    commandFields(h.slack, {
-      userId,
-      command: '/access',
-      text,
-      channelId: 'C0GENERAL',
-      apiAppId: h.slack.appId,
-      responseUrl: h.slack.newResponseUrl({ channel: 'C0GENERAL', userId }),
-      triggerId: h.slack.issueTriggerId(userId),
-    }),
-  ).toString();
-}
+const commandBody = (userId: string, text: string) => commandBodyOf(h, userId, text);
 
 /** A request form as the requester filled it in, as the signed body Slack would send. */
 async function requestFormBody(justification: string) {
@@ -56,14 +51,7 @@ async function requestFormBody(justification: string) {
     selected_option: { text: { type: 'plain_text', text: '1 hour' }, value: '60' },
   };
   values['request.justification']!['request.justification.input'] = { type: 'plain_text_input', value: justification };
-  const payload = viewSubmissionPayload(h.slack, {
-    userId: PEOPLE.requester,
-    apiAppId: h.slack.appId,
-    view: modal,
-    values,
-    triggerId: h.slack.issueTriggerId(PEOPLE.requester),
-  });
-  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return submissionBody(h, PEOPLE.requester, modal, values);
 }
 
 describe('requests not signed by Slack', () => {

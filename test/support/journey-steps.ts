@@ -1,5 +1,10 @@
 import { until } from '../../src/sandbox/slack-double/driver.js';
-import { blockActionsPayload, nowTs, viewSubmissionPayload } from '../../src/sandbox/slack-double/payloads.js';
+import {
+  blockActionsPayload,
+  commandFields,
+  nowTs,
+  viewSubmissionPayload,
+} from '../../src/sandbox/slack-double/payloads.js';
 import { stateValuesOf } from '../../src/sandbox/slack-double/surface.js';
 import type { Harness } from './harness.js';
 
@@ -170,4 +175,36 @@ export function myMessage(h: Harness, requesterId: string, requestId: string) {
     .find((x) => allText(x.blocks).includes(requestId) && allText(x.blocks).includes('You '));
   if (!m) throw new Error(`${requesterId} has no message of their own about ${requestId}`);
   return { channel: m.channel, ts: m.ts, message: m };
+}
+
+/** `/access <text>` as the form-encoded body Slack would sign (for tests that send it themselves). */
+export function commandBody(h: Harness, userId: string, text: string): string {
+  return new URLSearchParams(
+    commandFields(h.slack, {
+      userId,
+      command: '/access',
+      text,
+      channelId: 'C0GENERAL',
+      apiAppId: h.slack.appId,
+      responseUrl: h.slack.newResponseUrl({ channel: 'C0GENERAL', userId }),
+      triggerId: h.slack.issueTriggerId(userId),
+    }),
+  ).toString();
+}
+
+/** A view_submission of `view` with these state values, as the form-encoded body Slack would sign. */
+export function submissionBody(
+  h: Harness,
+  userId: string,
+  view: Parameters<typeof viewSubmissionPayload>[1]['view'],
+  values: Parameters<typeof viewSubmissionPayload>[1]['values'],
+): string {
+  const payload = viewSubmissionPayload(h.slack, {
+    userId,
+    apiAppId: h.slack.appId,
+    view,
+    values,
+    triggerId: h.slack.issueTriggerId(userId),
+  });
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
