@@ -15,7 +15,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-oncall-'));
   sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
   base = `http://127.0.0.1:${sandbox.port}`;
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await sandbox?.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -19,7 +19,7 @@ beforeAll(async () => {
     env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-real-one-ignored' },
   });
   base = `http://127.0.0.1:${sandbox.port}`;
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await sandbox?.stop();
@@ -177,7 +177,7 @@ describe('the sandbox', () => {
       10_000,
       'the grants gone from their targets',
     );
-  }, 60_000);
+  }, 180_000);
 
   it('deactivating a person in Slack ends their grant in its target and takes them off the people list', async () => {
     const targets = async () => (await state(SANDBOX_PEOPLE.approver)).targets as { name: string; items: string[] }[];
@@ -211,5 +211,5 @@ describe('the sandbox', () => {
     expect(s.people.map((p: { id: string }) => p.id)).not.toContain(requester);
     const updated = slack.message(message.channel, message.ts)!;
     expect(JSON.stringify(updated.blocks)).toContain("the requester's Slack account was deactivated");
-  }, 60_000);
+  }, 180_000);
 });
