@@ -110,7 +110,7 @@ describe('the requester hears "being set up" until the targets are done', () => 
     await approve(h, PEOPLE.approver, id!);
     const [notice] = notices(id!);
     expect(allText(notice!.blocks)).toContain(
-      'Your access to `app-one` is being set up: I will DM you when it is ready.',
+      'Your access to `app-one` is being set up: I will DM you when you can use it.',
     );
     expect(allText(notice!.blocks)).not.toContain('You have access');
     expect(allText(myMessage(h, PEOPLE.requester, id!).message.blocks)).toContain('Being set up: `app-one`');
@@ -182,7 +182,7 @@ describe('an auto-approved request', () => {
     expect(res.json?.response_action).toBe('update');
     const sent = allText(h.slack.view(form.id)!.view.blocks);
     expect(sent).toContain('Approved at once by the auto-approval rule “playground”');
-    expect(sent).toContain('`play-app` is being set up: I will DM you when it is ready.');
+    expect(sent).toContain('`play-app` is being set up: I will DM you when you can use it.');
     expect(sent).not.toContain('when it is decided');
     h.slack.clearViews(PEOPLE.requester);
   });

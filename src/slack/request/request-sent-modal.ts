@@ -10,7 +10,7 @@ function autoApproved(r: RequestDetails): string {
   const { pending } = setupProgress(r);
   const setup =
     pending.length > 0
-      ? ` ${pending.map(code).join(', ')} ${pending.length > 1 ? 'are' : 'is'} being set up: I will DM you when it is ready.`
+      ? ` ${pending.map(code).join(', ')} ${pending.length > 1 ? 'are' : 'is'} being set up: I will DM you when you can use it.`
       : '';
   return `:robot_face: Approved at once by the auto-approval rule “${userText(r.autoApprovedBy ?? '', 64)}”${onCall}: access until ${slackDate(r.grant!.expiresAt)}.${setup} The approvers were told.`;
 }

@@ -101,8 +101,8 @@ function setupBlocks(r: RequestDetails): KnownBlock[] {
     ...(pending.length === 0
       ? []
       : isScheduled(r)
-        ? [`:calendar: Set up when the access starts: ${codeList(pending)}. I will DM you when it is ready.`]
-        : [`:hourglass_flowing_sand: Being set up: ${codeList(pending)}. I will DM you when it is ready.`]),
+        ? [`:calendar: Set up when the access starts: ${codeList(pending)}. I will DM you when you can use it.`]
+        : [`:hourglass_flowing_sand: Being set up: ${codeList(pending)}. I will DM you when you can use it.`]),
     ...(failed.length > 0 ? [`:x: Could not be set up: ${codeList(failed)}. An admin needs to fix the resource.`] : []),
   ];
   return lines.length > 0 ? [section(lines.join('\n'))] : [];
@@ -310,9 +310,9 @@ function approvedNotice(r: RequestDetails): string {
   const { pending, failed } = setupProgress(r);
   const until = slackDate(r.grant!.expiresAt);
   if (isScheduled(r))
-    return `${by} Your access starts ${slackDate(r.grant!.startsAt)} and lasts until ${until}.${pending.length > 0 ? ' I will DM you when it is set up.' : ''}`;
+    return `${by} Your access starts ${slackDate(r.grant!.startsAt)} and lasts until ${until}.${pending.length > 0 ? ' I will DM you when you can use it.' : ''}`;
   if (pending.length > 0)
-    return `${by} Your access to ${codeList(pending)} is being set up: I will DM you when it is ready. It lasts until ${until}.`;
+    return `${by} Your access to ${codeList(pending)} is being set up: I will DM you when you can use it. It lasts until ${until}.`;
   if (failed.length > 0)
     return `${by} Access to ${codeList(failed)} could not be set up: an admin needs to fix the resource. The grant lasts until ${until}.`;
   return `${by} You have access until ${until}.`;
