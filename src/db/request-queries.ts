@@ -23,6 +23,7 @@ import {
   accessRequests,
   approvals,
   grants,
+  grantTargets,
   requestResources,
   slackMessages,
   deliveryAlerts,
@@ -149,7 +150,7 @@ export async function endGrant(
 export async function withDetails(db: Executor, rows: RequestRow[]): Promise<RequestDetails[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [resourceRows, grantRows, approvalRows, linkRows] = await Promise.all([
+  const [resourceRows, grantRows, approvalRows, linkRows, targetRows] = await Promise.all([
     db
       .select({
         requestId: requestResources.requestId,
@@ -180,6 +181,12 @@ export async function withDetails(db: Executor, rows: RequestRow[]): Promise<Req
       })
       .from(identityLinks)
       .where(inArray(identityLinks.slackUserId, [...new Set(rows.map((r) => r.requesterId))])),
+    db
+      .select({ requestId: grants.requestId, resource: grantTargets.resourceName, status: grantTargets.status })
+      .from(grantTargets)
+      .innerJoin(grants, eq(grants.id, grantTargets.grantId))
+      .where(inArray(grants.requestId, ids))
+      .orderBy(asc(grants.requestId), asc(grantTargets.resourceName)),
   ]);
   const linkOf = new Map(linkRows.map(({ userId, ...link }) => [userId, link]));
   const resourcesOf = groupBy(resourceRows, ({ resourceId, name, type }) => ({
@@ -189,11 +196,13 @@ export async function withDetails(db: Executor, rows: RequestRow[]): Promise<Req
   }));
   const approvalsOf = groupBy(approvalRows, ({ approverId, policy, createdAt }) => ({ approverId, policy, createdAt }));
   const grantOf = new Map(grantRows.map((g) => [g.requestId, g]));
+  const targetsOf = groupBy(targetRows, ({ resource, status }) => ({ resource, status }));
   return rows.map((r) => ({
     ...r,
     resources: resourcesOf.get(r.id) ?? [],
     approvals: approvalsOf.get(r.id) ?? [],
     grant: grantOf.get(r.id) ?? null,
+    targets: targetsOf.get(r.id) ?? [],
     requesterIdentity: linkOf.get(r.requesterId) ?? null,
   }));
 }

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { ResourceTypeSchema } from './resource.js';
 
 /**
- * What an approver grants for one resource: the tuning narrows the access, never widens it.
- * One policy per approved request lists the granted resources with their limits.
+ * What an approver grants for one resource: the requester asks for resources and a time, the approver
+ * sets the limits within what the resource allows (its cloud roles, the access levels below) and never
+ * beyond the time or the resources asked. One policy per approved request lists the granted resources.
  */
 export const DatabaseAccessSchema = z.enum(['read-only', 'read-write']);
 export const KubernetesRoleSchema = z.enum(['view', 'edit', 'admin']);

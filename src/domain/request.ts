@@ -71,11 +71,24 @@ export interface ApprovalRow {
   createdAt: Date;
 }
 
+/** Where one provisioned resource of a grant stands in its target (a grant target row's status). */
+export type TargetStatus = 'pending' | 'active' | 'failed' | 'removing' | 'removed';
+
+export interface TargetProgress {
+  resource: string;
+  status: TargetStatus;
+}
+
 /** Everything shown about one request: the row, its resources, approvals so far, its grant (once approved). */
 export interface RequestDetails extends RequestRow {
   resources: RequestedResource[];
   approvals: ApprovalRow[];
   grant: GrantRow | null;
+  /**
+   * The grant's resources that a provisioner makes real, and how far each got; resources without a
+   * provisioner have none. Absent where it was not read (it is, for every rendered request).
+   */
+  targets?: TargetProgress[];
   /** The requester's linked company identity (OpenID Connect), when they linked one. */
   requesterIdentity?: { issuer: string; email: string | null; emailVerified: boolean } | null;
 }
@@ -90,4 +103,10 @@ export interface MessageRef {
   ts: string;
   /** What the message last showed (see Messenger.renderHash); null: unknown, update it. */
   renderHash?: string | null;
+}
+
+/** The grant's resources still being set up, and those that could not be (an admin must fix them). */
+export function setupProgress(r: Pick<RequestDetails, 'targets'>): { pending: string[]; failed: string[] } {
+  const named = (status: TargetStatus) => (r.targets ?? []).filter((t) => t.status === status).map((t) => t.resource);
+  return { pending: named('pending'), failed: named('failed') };
 }

@@ -1,6 +1,7 @@
 import { grantById, markReadySent, moveTarget, targetsOf, type GrantForProvisioning } from '../db/grant-queries.js';
 import type { OutboxHandlers } from '../domain/outbox.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
+import { enqueue } from '../db/outbox-queries.js';
 import { PermanentProvisioningError, type ProvisionResult } from '../provisioners/port.js';
 import { RetryLater } from './retry-later.js';
 import { createReconcile } from './reconcile.js';
@@ -32,6 +33,8 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
     if (early > 0) throw new RetryLater(`grant ${grantId} starts in ${early}s`, early);
     const request = (await getRequestDetails(db, grant.requestId))!;
     const justFailed = new Set<string>();
+    // A target that leaves "pending" changes what the requester's message says ("being set up").
+    let settled = false;
     const pending = (await targetsOf(db, grantId)).filter((t) => t.status === 'pending');
     const attempt = await eachTarget(grant, pending, {
       operation: 'provision',
@@ -67,6 +70,7 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
           await restoreSiblings(await removal.afterwards(), grantId);
           return false;
         }
+        settled = true;
         // Access put back by reconcile (its ready DM went out long ago) is no time-to-access.
         if (target.readySentAt === null) metrics.observeProvisioned(target.provisioner, seconds(grant.startsAt));
         // Owed until it reaches Slack: if this fails (or the bot dies first), a later attempt sends it.
@@ -95,6 +99,7 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
             details: { grantId, resource: target.resourceName, provisioner: target.provisioner, error: message },
           },
         );
+        settled = true;
         await messenger.postProvisioningProblem(request, target.resourceName, message, true);
       },
       afterFailure: async (target, message, attempts) => {
@@ -102,6 +107,7 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
           await messenger.postProvisioningProblem(request, target.resourceName, message, false);
       },
     });
+    if (settled) await enqueue(db, [{ topic: 'messages.refresh', requestId: grant.requestId }]);
     const owed = !(await resendOwedReady(grant, request, justFailed));
     if (attempt.retry || owed) throw new RetryLater(`provisioning of ${grantId} will be retried`, attempt.wait);
   }

@@ -37,3 +37,15 @@ export function slackDate(at: Date, format = '{date_short_pretty} at {time}'): s
 }
 
 export const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
+
+/**
+ * The plain `text` beside a message's blocks (notifications, clients that cannot draw blocks): dates in
+ * their fallback form, emoji shortcodes and the code and bold marks removed. A shortcode goes only as a
+ * whole word (`:x:` between spaces), so the colon of a value stays: "127.0.0.1:5432", "refused: no role".
+ */
+export function fallbackText(mrkdwn: string): string {
+  return mrkdwn
+    .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1')
+    .replace(/(^|\s):[a-z0-9_+'-]+:(?=\s|$)\s?/g, '$1')
+    .replace(/[`*]/g, '');
+}

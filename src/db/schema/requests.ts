@@ -12,6 +12,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { Policy } from '../../domain/policy.js';
 import type { RequestStatus } from '../../domain/request-lifecycle.js';
+import type { TargetStatus } from '../../domain/request.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
 
 /**
@@ -120,7 +121,7 @@ export const grants = pgTable(
   ],
 );
 
-export type TargetStatus = 'pending' | 'active' | 'failed' | 'removing' | 'removed';
+export type { TargetStatus };
 
 /** One row per provisioned resource of a grant: what exists in the target, and how provisioning went. */
 /** The non-secret part of an "access ready" DM, kept so it can be sent again. */

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { RequestDetails } from '../../domain/request.js';
 import type { AccessReady } from '../../services/ports.js';
-import { code, slackDate, userText } from '../mrkdwn.js';
+import { code, fallbackText, slackDate, userText } from '../mrkdwn.js';
 import { context, section } from '../views.js';
 import type { SlackMessage } from './request-message.js';
 
@@ -34,5 +34,5 @@ export function renderProvisioningProblem(
   const text = final
     ? `:x: Access to ${code(resource)} for request ${code(r.id)} could not be set up: ${userText(problem, 500)}. An admin needs to fix the resource; the grant is recorded but not usable.`
     : `:hourglass: Setting up access to ${code(resource)} for request ${code(r.id)} keeps failing (${userText(problem, 300)}). I will keep trying.`;
-  return { text: text.replace(/[`*:]/g, ''), blocks: [section(text)] };
+  return { text: fallbackText(text), blocks: [section(text)] };
 }

@@ -1,10 +1,10 @@
 import type { KnownBlock } from '@slack/types';
-import type { RequestDetails } from '../../domain/request.js';
+import { setupProgress, type RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
 import { endedByDeactivation } from '../../domain/offboarding.js';
 import { describeGrant } from '../../domain/policy.js';
 import { RequestIds, ReviewIds } from '../ids.js';
-import { code, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
+import { code, fallbackText, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
 import { context, md, plain, section } from '../views.js';
 import { ticketBlocks } from './ticket-block.js';
 import { breakGlassReviewBlocks, breakGlassTitle, grantedByText, lifecycleStatusLine } from './lifecycle-message.js';
@@ -72,10 +72,40 @@ export function accessWindow(r: RequestDetails): string {
     : `Access until ${slackDate(r.grant.expiresAt)}`;
 }
 
+/** How long the grant runs now: what was approved, plus what extensions added since. */
+function grantedFor(r: RequestDetails): string {
+  const grant = r.grant!;
+  const approved = grant.policy.durationMinutes;
+  const now = Math.round((grant.expiresAt.getTime() - grant.startsAt.getTime()) / 60_000);
+  return now > approved
+    ? `${formatDuration(now)}* (${formatDuration(approved)}, extended by ${formatDuration(now - approved)})`
+    : `${formatDuration(approved)}*`;
+}
+
 function grantedBlock(r: RequestDetails): KnownBlock[] {
   if (!r.grant) return [];
   const lines = r.grant.policy.resources.map((g) => `• ${userText(describeGrant(g), 300)}`);
-  return [section(`*Granted for ${formatDuration(r.grant.policy.durationMinutes)}*\n${lines.join('\n')}`)];
+  return [section(`*Granted for ${grantedFor(r)}\n${lines.join('\n')}`)];
+}
+
+const codeList = (names: readonly string[]) => names.map(code).join(', ');
+
+/**
+ * The requester's view of the targets while the grant is active: an approval is not yet access, so the
+ * resources still being set up (or that could not be) are named until the provisioners are done.
+ */
+function setupBlocks(r: RequestDetails): KnownBlock[] {
+  if (r.status !== 'active') return [];
+  const { pending, failed } = setupProgress(r);
+  const lines = [
+    ...(pending.length === 0
+      ? []
+      : isScheduled(r)
+        ? [`:calendar: Set up when the access starts: ${codeList(pending)}. I will DM you when you can use it.`]
+        : [`:hourglass_flowing_sand: Being set up: ${codeList(pending)}. I will DM you when you can use it.`]),
+    ...(failed.length > 0 ? [`:x: Could not be set up: ${codeList(failed)}. An admin needs to fix the resource.`] : []),
+  ];
+  return lines.length > 0 ? [section(lines.join('\n'))] : [];
 }
 
 function summaryBlocks(r: RequestDetails, title: string): KnownBlock[] {
@@ -236,7 +266,7 @@ export function renderRequesterMessage(r: RequestDetails): SlackMessage {
       ? `:hourglass: You asked to extend ${code(r.extendsRequestId ?? '')}`
       : `:incoming_envelope: You requested access`,
   );
-  blocks.push(...grantedBlock(r), section(statusLine(r)), ...requesterActions(r));
+  blocks.push(...grantedBlock(r), section(statusLine(r)), ...setupBlocks(r), ...requesterActions(r));
   return { text: `Your request ${r.id} for ${r.resources.map((x) => x.name).join(', ')} is ${r.status}`, blocks };
 }
 
@@ -246,9 +276,7 @@ export function renderRequesterNotice(r: RequestDetails, event: string): SlackMe
   let text: string;
   switch (event) {
     case 'approved':
-      text = isScheduled(r)
-        ? `:white_check_mark: ${grantedByText(r)} approved your request ${code(r.id)}. Your access starts ${slackDate(r.grant!.startsAt)} and lasts until ${slackDate(r.grant!.expiresAt)}.`
-        : `:white_check_mark: ${grantedByText(r)} approved your request ${code(r.id)}. You have access until ${slackDate(r.grant!.expiresAt)}.`;
+      text = approvedNotice(r);
       break;
     case 'timed_out':
       text = `:hourglass: Your request ${code(r.id)} for ${names} expired without a decision. Ask again with \`/access request\` if you still need it.`;
@@ -273,7 +301,21 @@ export function renderRequesterNotice(r: RequestDetails, event: string): SlackMe
   }
   const blocks: KnownBlock[] = [section(text)];
   if (event === 'approved') blocks.push(...grantedBlock(r));
-  return { text: text.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1'), blocks };
+  return { text: fallbackText(text), blocks };
+}
+
+/** What an approval gives the requester now: access, or access being set up (the ready DM follows). */
+function approvedNotice(r: RequestDetails): string {
+  const by = `:white_check_mark: ${grantedByText(r)} approved your request ${code(r.id)}.`;
+  const { pending, failed } = setupProgress(r);
+  const until = slackDate(r.grant!.expiresAt);
+  if (isScheduled(r))
+    return `${by} Your access starts ${slackDate(r.grant!.startsAt)} and lasts until ${until}.${pending.length > 0 ? ' I will DM you when you can use it.' : ''}`;
+  if (pending.length > 0)
+    return `${by} Your access to ${codeList(pending)} is being set up: I will DM you when you can use it. It lasts until ${until}.`;
+  if (failed.length > 0)
+    return `${by} Access to ${codeList(failed)} could not be set up: an admin needs to fix the resource. The grant lasts until ${until}.`;
+  return `${by} You have access until ${until}.`;
 }
 
 /** Under an approver message: the requester's nudge, or the flow's reminder. */
@@ -282,5 +324,5 @@ export function renderThreadReply(r: RequestDetails, kind: 'nudge' | 'reminder')
     kind === 'nudge'
       ? `:wave: ${mention(r.requesterId)} is still waiting for a decision on ${code(r.id)} (asked ${slackDate(r.createdAt)}).`
       : `:alarm_clock: Reminder: ${code(r.id)} from ${mention(r.requesterId)} is still waiting for a decision (asked ${slackDate(r.createdAt)}).`;
-  return { text: text.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1'), blocks: [section(text)] };
+  return { text: fallbackText(text), blocks: [section(text)] };
 }

@@ -38,8 +38,17 @@ const radio = (block: string, label: string, choices: [string, string][], initia
 };
 
 /**
+ * The field is marked optional so that an unticked resource needs no tuning (Slack has no "required if");
+ * the hint says so, since a kept resource without it is refused.
+ */
+const neededUnlessDropped = (r: RequestedResource) => `Leave it empty only if you untick ${r.name} above.`;
+
+/**
  * Cloud roles: checkboxes while Slack allows them (10 options), a multi-select beyond. Only the roles the
- * resource's provisioner allows are offered; the review service refuses anything else.
+ * resource's provisioner allows are offered; the review service refuses anything else. The requester
+ * asks for the resource, not for roles: the pre-selection is the resource's default (what auto-approval
+ * and break-glass grant), and the approver may pick any role the resource allows, as they may pick
+ * read-write for a database or admin for a namespace.
  */
 function roleInput(r: RequestedResource, d: TuningOffer): KnownBlock[] {
   if (d.roleChoices.length === 0)
@@ -49,7 +58,8 @@ function roleInput(r: RequestedResource, d: TuningOffer): KnownBlock[] {
       ),
     ];
   const options = d.roleChoices.slice(0, 100).map((role) => option(role, role));
-  const initial = options.filter((o) => preselectedRoles(d).includes(o.value ?? ''));
+  const preselected = preselectedRoles(d);
+  const initial = options.filter((o) => preselected.includes(o.value ?? ''));
   const element =
     options.length <= 10
       ? { type: 'checkboxes' as const, action_id: tuningAction('roles'), options, initial_options: initial }
@@ -66,7 +76,10 @@ function roleInput(r: RequestedResource, d: TuningOffer): KnownBlock[] {
       block_id: tuningBlock(r.name, 'roles'),
       optional: true,
       label: plain('Roles'),
-      hint: plain('Required: the roles to grant; untick to narrow.'),
+      hint: plain(
+        `Pre-selected: ${preselected.join(', ')}, the resource's default. Ticking more widens the grant, unticking narrows it. ${neededUnlessDropped(r)}`,
+        2000,
+      ),
       element,
     },
   ];
@@ -82,7 +95,7 @@ function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
         textInput(
           tuningBlock(r.name, 'login'),
           'Login user(s)',
-          'Required: the Unix users the requester may log in as, separated by commas.',
+          `The Unix users the requester may log in as, separated by commas. ${neededUnlessDropped(r)}`,
           'ubuntu, deploy',
           d.loginUsers,
         ),
@@ -123,7 +136,7 @@ function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
         textInput(
           tuningBlock(r.name, 'namespaces'),
           'Namespaces',
-          'Required: the namespaces the role applies in, separated by commas.',
+          `The namespaces the role applies in, separated by commas. ${neededUnlessDropped(r)}`,
           'payments, default',
           d.namespaces,
         ),
@@ -149,7 +162,7 @@ function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
   }
 }
 
-/** Approve opens this: prefilled from the request; the approver narrows what is granted. */
+/** Approve opens this: prefilled from the request and the resources' defaults; the approver decides what is granted. */
 export function buildTuningModal(r: RequestDetails, defaults: Record<string, TuningOffer> = {}): ModalView {
   const resourceOptions = r.resources.map((x) => option(x.name, x.name, x.type));
   const progress =
