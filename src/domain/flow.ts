@@ -2,7 +2,7 @@ import { durationChoices } from './duration.js';
 import { compilePattern } from './pattern.js';
 import type { OnCallRef } from './on-call.js';
 import type { Resource } from './resource.js';
-import { missingKeyProblem } from './ticket.js';
+import { missingKeyProblem, ticketHint } from './ticket.js';
 import type { FlowIdentityRule } from './identity-link.js';
 
 export type { FlowIdentityRule } from './identity-link.js';
@@ -122,6 +122,12 @@ export function justificationProblem(rule: JustificationRule, text: string): str
   }
   if (rule.jira?.projects.length) return missingKeyProblem(t, rule.jira.projects);
   return null;
+}
+
+/** What the form says under the justification field for this flow: its own hint, else the ticket projects it accepts. */
+export function justificationHint(flow: Pick<Flow, 'justification'>): string | null {
+  const rule = flow.justification;
+  return rule.hint ?? (rule.jira?.projects.length ? ticketHint(rule.jira.projects) : null);
 }
 
 /** The durations a flow offers: its own list (capped at the maximum) or the standard ones. */

@@ -1,5 +1,13 @@
 import { formatDuration } from './duration.js';
-import { justificationProblem, offeredDurations, type RequestableResource } from './flow.js';
+import {
+  durationsFor,
+  justificationHint,
+  justificationProblem,
+  offeredDurations,
+  planRequests,
+  type Flow,
+  type RequestableResource,
+} from './flow.js';
 import { startProblem } from './pending-lifecycle.js';
 
 /**
@@ -62,3 +70,54 @@ export function planProblems(
   }
   return errors;
 }
+
+/** One flow's hint and the chosen resources it speaks for. */
+export interface FormHint {
+  text: string;
+  resources: string[];
+}
+
+/** What the form offers and asks for, given what this person has picked so far. */
+export interface FormRules {
+  durations: number[];
+  justificationOptional: boolean;
+  /** Each distinct hint once; empty until something is picked (no one flow speaks for the whole form). */
+  hints: FormHint[];
+}
+
+/**
+ * The rules of the flows the chosen resources will be requested through (planRequests, as the submission
+ * will plan them): together they are the strictest combination, the durations every one of them offers and a
+ * justification when any asks for one. Nothing chosen yet: every duration some flow of this person offers,
+ * a justification unless none of them asks for one, and no flow's hint.
+ */
+export function formRules(
+  requestable: readonly RequestableResource[],
+  chosen: readonly RequestableResource[],
+): FormRules {
+  if (chosen.length === 0) {
+    return {
+      durations: durationsFor(requestable),
+      justificationOptional: requestable.every((r) => r.flows.every(asksNoJustification)),
+      hints: [],
+    };
+  }
+  const plans = planRequests(chosen);
+  const offers = plans.map((p) => offeredDurations(p.flow));
+  const shared = offers[0]!.filter((d) => offers.every((o) => o.includes(d)));
+  // Flows whose own duration lists share nothing: offer the strictest flow's; the submission says which fails.
+  const strictest = plans.reduce((a, b) => (b.flow.maxDurationMinutes < a.flow.maxDurationMinutes ? b : a));
+  const hints = new Map<string, string[]>();
+  for (const plan of plans) {
+    const text = justificationHint(plan.flow);
+    if (text) hints.set(text, [...(hints.get(text) ?? []), ...plan.resources.map((r) => r.name)]);
+  }
+  return {
+    durations: shared.length > 0 ? shared : offeredDurations(strictest.flow),
+    justificationOptional: plans.every((p) => asksNoJustification(p.flow)),
+    hints: [...hints].map(([text, resources]) => ({ text, resources })),
+  };
+}
+
+const asksNoJustification = (flow: Pick<Flow, 'justification'>) =>
+  justificationProblem(flow.justification, '') === null;

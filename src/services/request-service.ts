@@ -11,18 +11,12 @@ import {
   type RequestDetails,
 } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
-import {
-  decidableFlows,
-  durationsFor,
-  type Flow,
-  justificationProblem,
-  planRequests,
-  requestableResources,
-  type RequestableResource,
-} from '../domain/flow.js';
+import { decidableFlows, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import {
   formProblems,
+  formRules,
+  type FormHint,
   MAX_JUSTIFICATION,
   MAX_RESOURCES_PER_REQUEST,
   planProblems,
@@ -32,7 +26,6 @@ import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
 import { writeNewRequest } from './grant-writer.js';
 import { checkTickets } from './ticket-check.js';
 import { findLink } from '../db/identity-queries.js';
-import { ticketHint } from '../domain/ticket.js';
 import { onCallFindings } from './on-call-checks.js';
 import { approverIdentity, approverIdsOf, requesterIdentity, requireMember, mappedEmailOf } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
@@ -47,11 +40,11 @@ export interface RequestForm {
   preselected: string[];
   /** A name given to `/access request <name>` that this person cannot request. */
   unknownPreselect: string | null;
-  /** Every duration some flow of this person offers (for the preselected resource, when there is one). */
+  /** The durations the flows of the picked resources all offer; nothing picked: any flow of this person's. */
   durations: number[];
-  /** The justification hints of this person's flows, shown under the field. */
-  justificationHints: string[];
-  /** True only when none of this person's flows asks for a justification. */
+  /** The hints of the picked resources' flows, each once (none before anything is picked). */
+  justificationHints: FormHint[];
+  /** True only when no flow the form speaks for (domain/request-form.ts formRules) asks for a justification. */
   justificationOptional: boolean;
   /** This person may request SSH resources whose certificates need their public key, and has none yet. */
   asksForSshKey: boolean;
@@ -113,32 +106,39 @@ export function createRequestService(deps: ServiceDeps) {
   }
 
   async function openForm(userId: string, preselect?: string): Promise<RequestForm> {
+    const wanted = preselect?.trim().toLowerCase();
+    const form = await formFor(userId, wanted ? [wanted] : []);
+    return { ...form, unknownPreselect: wanted && form.preselected.length === 0 ? wanted : null };
+  }
+
+  /**
+   * The form again for what the person has picked so far (the modal is redrawn on each pick): the
+   * durations, justification rule and hints of exactly those resources' flows. Names this person cannot
+   * request are left out here; the submission refuses them with a sentence.
+   */
+  async function formFor(userId: string, picked: readonly string[]): Promise<RequestForm> {
     await requireMember(directory, userId);
     const { requestable } = await requestableFor(userId);
     if (requestable.length === 0)
       throw new AppError('nothing_requestable', 'No flow lets this person request anything');
     warmApprovers(requestable);
     const asksForSshKey = requestable.some((r) => needsSshKey(r.resource)) && !(await sshKeyOf(db, userId));
-    const wanted = preselect?.trim().toLowerCase();
-    const found = wanted ? requestable.find((r) => r.resource.name === wanted) : undefined;
+    const chosen = requestable.filter((r) => picked.includes(r.resource.name));
     const linked = requestable.some((r) => r.flows.some((f) => f.identity?.requireLink))
       ? (await findLink(db, userId)) !== null
       : true;
+    const rules = formRules(requestable, chosen);
     return {
       needLink: linked
         ? []
         : requestable.filter((r) => r.flows.every((f) => f.identity?.requireLink)).map((r) => r.resource.name),
       requestable,
-      preselected: found ? [found.resource.name] : [],
-      unknownPreselect: wanted && !found ? wanted : null,
-      durations: durationsFor(found ? [found] : requestable),
+      preselected: chosen.map((r) => r.resource.name),
+      unknownPreselect: null,
+      durations: rules.durations,
       asksForSshKey,
-      justificationOptional: requestable.every((r) =>
-        r.flows.every((f) => justificationProblem(f.justification, '') === null),
-      ),
-      justificationHints: [
-        ...new Set(requestable.flatMap((r) => r.flows.map(justificationHint)).filter((h): h is string => Boolean(h))),
-      ],
+      justificationOptional: rules.justificationOptional,
+      justificationHints: rules.hints,
     };
   }
 
@@ -362,14 +362,10 @@ export function createRequestService(deps: ServiceDeps) {
     );
   }
 
-  return { openForm, search, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };
+  return { openForm, formFor, search, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };
 }
 
 export type RequestService = ReturnType<typeof createRequestService>;
-
-/** The flow's own hint, else for a ticket check the projects it accepts. */
-const justificationHint = (f: Flow) =>
-  f.justification.hint ?? (f.justification.jira?.projects.length ? ticketHint(f.justification.jira.projects) : null);
 
 /** SSH resources provisioned with certificates need the requester's public key. */
 const needsSshKey = (r: { type: string; provisioner: { type: string } | null }) =>

@@ -6,7 +6,8 @@ import { describeFailure } from '../reply.js';
 import { dateTimeValue, minutesValue, selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
 import { messageModal } from '../views.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
-import { buildRequestModal, resourceOption, sshKeyInput } from './request-modal.js';
+import { buildRequestModal, isDurationBlock, resourceOption, sshKeyInput } from './request-modal.js';
+import { redrawOnPick } from './redraw-on-pick.js';
 import { buildRequestSentModal } from './request-sent-modal.js';
 
 /**
@@ -30,9 +31,10 @@ export async function openRequestModal(
 }
 
 export function readRequestSubmission(values: StateValues) {
+  const durationBlock = Object.keys(values ?? {}).find(isDurationBlock) ?? RequestIds.durationBlock;
   return {
     resourceNames: selectedValues(values, RequestIds.resourcesBlock, RequestIds.resourcesAction),
-    durationMinutes: minutesValue(selectedValue(values, RequestIds.durationBlock, RequestIds.durationAction)),
+    durationMinutes: minutesValue(selectedValue(values, durationBlock, RequestIds.durationAction)),
     justification: textValue(values, RequestIds.justificationBlock, RequestIds.justificationAction),
     sshPublicKey: textValue(values, RequestIds.sshKeyBlock, RequestIds.sshKeyAction),
     startsAt: dateTimeValue(values, RequestIds.startBlock, RequestIds.startAction),
@@ -57,12 +59,11 @@ export function requestSubmissionHandler(deps: SlackDeps) {
         ...readRequestSubmission(view.state.values as StateValues),
       });
       if (!result.ok) {
-        const errors = Object.fromEntries(
-          Object.entries(result.errors).map(([field, text]) => [
-            FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS],
-            text,
-          ]),
-        );
+        // The duration field is renamed when a pick of resources redraws it afresh (request-modal.ts).
+        const durationBlock = view.blocks.map((b) => b.block_id).find(isDurationBlock);
+        const blockOf = (field: string) =>
+          field === 'duration' && durationBlock ? durationBlock : FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS];
+        const errors = Object.fromEntries(Object.entries(result.errors).map(([field, text]) => [blockOf(field), text]));
         // The SSH key field is only shown to people without a saved key; one removed since needs it back.
         await ack(fieldErrorsAnswer(view, errors, { [RequestIds.sshKeyBlock]: sshKeyInput() }));
         return;
@@ -77,6 +78,7 @@ export function requestSubmissionHandler(deps: SlackDeps) {
 
 export function register(app: App, deps: SlackDeps) {
   app.view(RequestIds.callback, requestSubmissionHandler(deps));
+  app.action(RequestIds.resourcesAction, redrawOnPick(deps));
 
   // Type-ahead for the resource picker once a person may request more than Slack's 100 options.
   app.options(RequestIds.resourcesAction, async ({ ack, body }) => {

@@ -27,12 +27,55 @@ export const sshKeyInput = (): KnownBlock => ({
   },
 });
 
-export function buildRequestModal(form: RequestForm): ModalView {
+/** The duration field as the form being redrawn shows it: its block id and the person's pick. */
+export interface ShownDuration {
+  blockId: string;
+  minutes: number | null;
+}
+
+/**
+ * The duration field's block id. Slack keeps a field's input across views.update only while its block and
+ * action ids stay, so a pick the new offer still has keeps the id; a pick it no longer has gets a fresh id,
+ * and the field starts again from the offer's default instead of holding a duration that would be refused.
+ */
+function nextDurationBlockId(durations: readonly number[], shown?: ShownDuration): string {
+  if (!shown) return RequestIds.durationBlock;
+  if (shown.minutes === null || durations.includes(shown.minutes)) return shown.blockId;
+  const n = Number(/\.(\d+)$/.exec(shown.blockId)?.[1] ?? 0);
+  return `${RequestIds.durationBlock}.${n + 1}`;
+}
+
+/** The duration field's block id in a form as drawn: `request.duration`, or `request.duration.<n>` once redrawn afresh. */
+export const isDurationBlock = (blockId: unknown): blockId is string =>
+  typeof blockId === 'string' && (blockId === RequestIds.durationBlock || /^request\.duration\.\d{1,6}$/.test(blockId));
+
+/**
+ * The justification hint: each flow's own once, naming the resources it speaks for unless it speaks for all
+ * of the picked ones; then who sees the text.
+ */
+function justificationHint(form: RequestForm): string {
+  const hints = form.justificationHints;
+  const forAll = hints.length === 1 && hints[0]!.resources.length === form.preselected.length;
+  const lines = hints.map((h) => (forAll ? h.text : `For ${h.resources.join(', ')}: ${h.text}`));
+  return [...lines, 'Approvers see this, and it stays in the audit trail.'].join('\n');
+}
+
+/**
+ * The request form. `shown` is the duration field of the form it replaces, when a pick of resources
+ * redraws it (listeners.ts); the resources, justification and other fields keep their ids, so Slack keeps
+ * what the person entered.
+ */
+export function buildRequestModal(form: RequestForm, shown?: ShownDuration): ModalView {
   const preselected = form.requestable.filter((r) => form.preselected.includes(r.resource.name)).map(resourceOption);
   const useExternal = form.requestable.length > STATIC_OPTION_LIMIT;
   const durations = form.durations;
-  // One hour when offered, else the longest offered below it, else the shortest.
-  const initialDuration = durations.includes(60) ? 60 : (durations.filter((d) => d < 60).at(-1) ?? durations[0]!);
+  // The person's pick while offered; else one hour when offered, the longest offered below it, or the shortest.
+  const initialDuration =
+    shown?.minutes != null && durations.includes(shown.minutes)
+      ? shown.minutes
+      : durations.includes(60)
+        ? 60
+        : (durations.filter((d) => d < 60).at(-1) ?? durations[0]!);
 
   const blocks: KnownBlock[] = [];
   if (form.unknownPreselect) {
@@ -46,6 +89,8 @@ export function buildRequestModal(form: RequestForm): ModalView {
     {
       type: 'input',
       block_id: RequestIds.resourcesBlock,
+      // Each pick redraws the form with the rules of the picked resources' flows (listeners.ts).
+      dispatch_action: true,
       label: plain('Resources'),
       hint: plain('Only resources an approval flow lets you request are listed.'),
       element: useExternal
@@ -68,7 +113,7 @@ export function buildRequestModal(form: RequestForm): ModalView {
     },
     {
       type: 'input',
-      block_id: RequestIds.durationBlock,
+      block_id: nextDurationBlockId(durations, shown),
       label: plain('For how long'),
       element: {
         type: 'static_select',
@@ -82,10 +127,7 @@ export function buildRequestModal(form: RequestForm): ModalView {
       block_id: RequestIds.justificationBlock,
       optional: form.justificationOptional,
       label: plain('Why do you need it?'),
-      hint: plain(
-        [...form.justificationHints, 'Approvers see this, and it stays in the audit trail.'].join(' · '),
-        2000,
-      ),
+      hint: plain(justificationHint(form), 2000),
       element: {
         type: 'plain_text_input',
         action_id: RequestIds.justificationAction,

@@ -1,0 +1,45 @@
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../deps.js';
+import { ackFirst } from '../ack-first.js';
+import { RequestIds } from '../ids.js';
+import { describeFailure } from '../reply.js';
+import { slackErrorCode } from '../slack-error.js';
+import { minutesValue, selectedValue, selectedValues, type StateValues } from '../state.js';
+import { buildRequestModal, isDurationBlock } from './request-modal.js';
+
+/**
+ * A pick in the request form's resource field (its input block dispatches): the form is drawn again with
+ * the durations, justification rule and hints of the picked resources' flows. The update passes the hash
+ * of the view the pick was made in, so an older redraw never replaces a newer one (`hash_conflict`: a
+ * later pick brings its own). The submission checks everything again whatever the form showed.
+ */
+export function redrawOnPick(deps: SlackDeps) {
+  return async ({ ack, body, client }: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs) => {
+    await ackFirst(ack);
+    const view = body.view;
+    if (!view || view.callback_id !== RequestIds.callback) return;
+    const values = view.state.values as StateValues;
+    const blockIds = (view.blocks as { block_id?: string }[]).map((b) => b.block_id);
+    const durationBlock = blockIds.find(isDurationBlock) ?? RequestIds.durationBlock;
+    try {
+      const form = await deps.requests.formFor(
+        body.user.id,
+        selectedValues(values, RequestIds.resourcesBlock, RequestIds.resourcesAction),
+      );
+      // A key field added by an earlier answer (the key was removed meanwhile) stays with what was pasted.
+      if (blockIds.includes(RequestIds.sshKeyBlock)) form.asksForSshKey = true;
+      const shown = {
+        blockId: durationBlock,
+        minutes: minutesValue(selectedValue(values, durationBlock, RequestIds.durationAction)),
+      };
+      await client.views.update({ view_id: view.id, hash: view.hash, view: buildRequestModal(form, shown) });
+    } catch (error) {
+      if (slackErrorCode(error) === 'hash_conflict') {
+        deps.logger.debug({ slack_user: body.user.id }, 'the request form changed since this pick; left as it is');
+        return;
+      }
+      // The form stays as it was; the submission says what is wrong with it.
+      describeFailure(deps.logger, error, { action: 'request.redraw', slack_user: body.user.id });
+    }
+  };
+}
