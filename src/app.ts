@@ -163,6 +163,10 @@ export async function createAccessApp(options: AccessAppOptions) {
       const summary = await applyAccessFile(database.db, clock, accessFile);
       logger.info(summary, 'applied ACCESS_CONFIG');
     }
+    // Large SDKs load on first use; for the targets the catalogue names, that use starts now, in the
+    // background, so the first grant after an approval does not wait for it (the others stay unloaded).
+    const { resources } = await deps.catalog.snapshot();
+    provisioners.warm(resources.flatMap((r) => (r.provisioner ? [r.provisioner.type] : [])));
     try {
       await slack.app.init();
     } catch (error) {

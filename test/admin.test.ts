@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oktaSdkState } from '../src/provisioners/okta/okta-client.js';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import {
@@ -32,7 +33,7 @@ flows:
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ accessFile });
+  h = await startHarness({ accessFile, app: { secretEnv: { ACCESS_SECRET_OKTA_TOKEN: '00okta-admin-test-token' } } });
 });
 afterAll(async () => {
   await h?.stop();
@@ -216,6 +217,24 @@ describe('an admin runs approval flows from App Home', () => {
       'ops, readonly',
     );
     h.slack.clearViews(PEOPLE.dba);
+  });
+
+  it('adding the first Okta resource starts loading the Okta SDK, before any grant needs it', async () => {
+    // No Okta resource at start: the SDK stayed unloaded (issue 24).
+    expect(oktaSdkState()).toBe('not loaded');
+    await homeTab(PEOPLE.admin, 'resources');
+    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.resource.add');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'resource modal');
+    const saved = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      'ar.name': 'okta-admins',
+      'ar.type': 'group',
+      'ar.provisioner': 'okta',
+      'ar.settings':
+        'org_url: https://example.okta.com\ngroup_id: 00g1234567890abcdefg\ntoken: env:ACCESS_SECRET_OKTA_TOKEN',
+    });
+    expect(saved.json?.errors).toBeUndefined();
+    expect(await h.sql`select name from resources where name = 'okta-admins'`).toHaveLength(1);
+    await until(() => oktaSdkState() === 'loaded', 25_000, 'the Okta SDK loaded');
   });
 
   it('disabling a flow stops new requests through it', async () => {

@@ -120,12 +120,34 @@ describe('following requests', () => {
     expect(none.text).toBe('Nothing is waiting for your review.');
   });
 
-  it('`/access help` (and anything unknown) explains the commands', async () => {
-    for (const text of ['help', '', 'frobnicate']) {
+  it('`/access help` explains the commands and what each button does', async () => {
+    for (const text of ['help', '']) {
       const reply = await replyTo(h, () => h.driver.command(PEOPLE.other, '/access', text));
+      expect(reply.response_type).toBe('ephemeral');
       expect(reply.text).toContain('/access request');
       expect(reply.text).toContain('/access pending');
+      expect(reply.text).not.toContain('is not a command');
+      // Every button a person meets on a request message or in App Home is named with what it does.
+      for (const button of [
+        '*Approve…* opens a form',
+        '*Deny…* asks for a reason',
+        '*Revoke now* ends it',
+        '*Nudge approvers* reminds them',
+        '*Cancel request* withdraws it',
+        '*Extend…* asks for more time',
+        '*Release access* ends it early',
+      ])
+        expect(reply.text).toContain(button);
     }
+  });
+
+  it('an unknown `/access` command is named as unknown, then the help follows', async () => {
+    const reply = await replyTo(h, () => h.driver.command(PEOPLE.other, '/access', 'frobnicate now'));
+    expect(reply.response_type).toBe('ephemeral');
+    expect(reply.text.startsWith('`/access frobnicate` is not a command I know.\n')).toBe(true);
+    expect(reply.text).toContain('/access request');
+    const hostile = await replyTo(h, () => h.driver.command(PEOPLE.other, '/access', '<!channel>'));
+    expect(hostile.text.startsWith('`/access &lt;!channel&gt;` is not a command I know.')).toBe(true);
   });
 
   it('`/access revoke` without a valid id says how to use it', async () => {

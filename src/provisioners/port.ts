@@ -45,6 +45,12 @@ export interface Provisioner {
    * read from the resource's settings. The tuning modal offers exactly these and approval refuses others.
    */
   roleChoices?(settings: Record<string, unknown>): string[];
+  /**
+   * Starts loading what the first call needs (an SDK imported on first use), in the background, so the
+   * first grant after start-up does not wait for it. Called for the provisioner types the catalogue
+   * uses; never throws, and start-up never waits for it.
+   */
+  warm?(): Promise<void>;
   provision(ctx: GrantContext): Promise<ProvisionResult>;
   /** Moves the end of an active grant (the grant keeps working without interruption). */
   extend?(ctx: GrantContext, state: Record<string, unknown>): Promise<ProvisionResult>;

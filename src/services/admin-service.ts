@@ -209,6 +209,8 @@ export function createAdminService(deps: ServiceDeps) {
       return { ok: true as const, id };
     });
     deps.afterCommit();
+    // A target type new to this deployment: its SDK starts loading before the first grant needs it.
+    if (saved.ok && input.provisioner) deps.provisioners.warm([input.provisioner.type]);
     return saved;
   }
 

@@ -10,7 +10,9 @@ import { PermanentProvisioningError } from '../port.js';
  *   retries later. The same budget is the network timeout, so a hung org cannot hold the worker.
  * - its response cache is off: it would answer a user or group read from memory, and reconcile must
  *   see Okta as it is now.
- * - the module is imported on first use: it is large, and most deployments have no Okta resource.
+ * - the module is imported on first use: it is large (about 5 s to load on a busy machine), and most
+ *   deployments have no Okta resource. Where one exists, start-up warms it (warmOktaSdk) in the
+ *   background, so the first grant after approval does not wait for the import.
  */
 export interface OktaClientOptions {
   /** The most one call may take, 429 waits included (default 15 s). */
@@ -34,7 +36,37 @@ export const OAUTH_SCOPES = ['okta.groups.manage', 'okta.users.read'];
 const secretsOf = (auth: OktaAuth) => (auth.kind === 'token' ? [auth.token] : [auth.privateKey]);
 
 type Sdk = typeof import('@okta/okta-sdk-nodejs');
+// One import per process (Node's module cache is global anyway), shared by every app instance.
 let sdk: Promise<Sdk> | undefined;
+let sdkLoaded = false;
+
+function loadSdk(): Promise<Sdk> {
+  sdk ??= import('@okta/okta-sdk-nodejs').then(
+    (module) => {
+      sdkLoaded = true;
+      return module;
+    },
+    (error: unknown) => {
+      // Not cached: the next call tries the import again instead of failing forever.
+      sdk = undefined;
+      throw error;
+    },
+  );
+  return sdk;
+}
+
+/** Starts importing the SDK without waiting for it; a failure shows at the first call, which imports again. */
+export function warmOktaSdk(): Promise<void> {
+  return loadSdk().then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
+/** Whether the SDK is imported, being imported, or untouched: what start-up did, for tests and diagnostics. */
+export function oktaSdkState(): 'not loaded' | 'loading' | 'loaded' {
+  return sdkLoaded ? 'loaded' : sdk ? 'loading' : 'not loaded';
+}
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
@@ -49,7 +81,7 @@ export function oktaClients(options: OktaClientOptions = {}) {
       .digest('hex');
     const cached = clients.get(key);
     if (cached) return cached;
-    const { Client: OktaClient, DefaultRequestExecutor } = await (sdk ??= import('@okta/okta-sdk-nodejs'));
+    const { Client: OktaClient, DefaultRequestExecutor } = await loadSdk();
     const common = {
       orgUrl: conn.orgUrl.origin,
       cacheMiddleware: null,

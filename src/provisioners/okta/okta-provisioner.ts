@@ -5,6 +5,7 @@ import { isSecretRef } from '../secrets.js';
 import {
   classifyOktaError,
   oktaClients,
+  warmOktaSdk,
   type OktaAuth,
   type OktaClientOptions,
   type OktaConnection,
@@ -218,6 +219,7 @@ export function createOktaProvisioner(options: OktaClientOptions = {}): Provisio
   return {
     type: 'okta',
     validateSettings,
+    warm: warmOktaSdk,
     provision,
 
     sharedAccessKeys(ctx) {

@@ -10,7 +10,7 @@ import { openRequestModal } from '../request/listeners.js';
 import { isRequestId } from '../state.js';
 import { linkByHandCommand } from '../identity/link-by-hand.js';
 import { linkPrompt, stepUpPrompt } from '../identity/sign-in-prompt.js';
-import { HELP_TEXT, renderMyRequests, renderPending } from './request-list.js';
+import { HELP_TEXT, renderMyRequests, renderPending, unknownCommandText } from './request-list.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -141,8 +141,11 @@ export function accessCommandHandler(deps: SlackDeps) {
           await reply('Saved your SSH public key. Certificates for SSH access will be signed for it.');
           return;
         }
-        default:
+        case 'help':
           await reply(HELP_TEXT);
+          return;
+        default:
+          await reply(unknownCommandText(sub));
       }
     } catch (error) {
       const text = describeFailure(deps.logger, error, { action: `command.${sub}`, slack_user: userId });

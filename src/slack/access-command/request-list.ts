@@ -100,4 +100,13 @@ export const HELP_TEXT = [
   '• `/access audit req_…` — the whole story of a request (admins and its approvers)',
   '• `/access break-glass <resource> <duration> <reason…>` — emergency access at once, for people a flow designates (approvers are alerted and review it)',
   '• `/access help` — this help',
+  '',
+  '*The buttons*',
+  '• On a request sent to you for review: *Approve…* opens a form to shorten or narrow it before approving; *Deny…* asks for a reason the requester will read. Once granted, *Revoke now* ends it.',
+  '• On your own request (its DM and App Home): *Nudge approvers* reminds them; *Cancel request* withdraws it while it waits. Once granted, *Extend…* asks for more time and *Release access* ends it early.',
 ].join('\n');
+
+/** An unknown sub-command: say so first, then the help, so a typo is not mistaken for a broken bot. */
+export function unknownCommandText(sub: string): string {
+  return `${code(`/access ${userText(sub, 60)}`)} is not a command I know.\n\n${HELP_TEXT}`;
+}
