@@ -143,6 +143,8 @@ describe('linking', () => {
     expect(q.get('state')).toBeTruthy();
     expect(q.get('nonce')).toBeTruthy();
     expect(q.get('scope')).toBe('openid email');
+    // Who is expected: her Slack e-mail as login_hint (the provider may pre-fill it; the ID token decides).
+    expect(q.get('login_hint')).toBe('Rita@Corp.Example');
     expect(await linkOf(PEOPLE.requester)).toMatchObject({
       issuer: idp.issuer,
       subject: 'okta|rita',

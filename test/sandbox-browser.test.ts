@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,33 @@ const pageErrors: string[] = [];
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const dialog = (title: string) => page.getByRole('dialog', { name: title });
 const messages = () => page.locator('#messages');
+/** Emoji shortcodes (`:robot_face:`) left as text: Slack draws the ones it knows. */
+const SHORTCODE = /:[a-z][a-z0-9_+-]*:/;
+const command = async (text: string) => {
+  await page.getByRole('textbox', { name: 'Message access-bot' }).fill(text);
+  await page.getByRole('textbox', { name: 'Message access-bot' }).press('Enter');
+};
+
+/**
+ * Clicks a link button in a message (Slack opens its URL in the browser), and at the identity provider's
+ * page checks who is picked already, signs in with MFA and returns the page the bot shows afterwards.
+ */
+async function signInAtProvider(button: Locator, expectedPerson: RegExp, shotName: string): Promise<string> {
+  const [popup] = await Promise.all([context.waitForEvent('page', WAIT), button.click()]);
+  popup.on('pageerror', (e) => pageErrors.push(e.message));
+  await popup.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
+  expect(await popup.getByRole('radio', { checked: true }).count()).toBe(1);
+  expect(await popup.getByRole('radio', { name: expectedPerson }).isChecked()).toBe(true);
+  expect(await popup.getByRole('checkbox', { name: /second factor/ }).isChecked()).toBe(true);
+  await popup.screenshot({ path: join(SHOTS, `${shotName}.png`), fullPage: true });
+  await popup.getByRole('button', { name: 'Sign in' }).click();
+  // Back at the bot's /oidc/callback (another origin than the provider's page that posted the form).
+  await popup.waitForURL(/\/oidc\/callback/, WAIT);
+  const text = await popup.locator('body').innerText();
+  await popup.close();
+  return text;
+}
+
 const actAs = async (name: string) => {
   await page.getByRole('button', { name, exact: true }).click();
   await page.locator('.me strong', { hasText: name }).waitFor(WAIT);
@@ -179,12 +206,102 @@ describe('the sandbox in a browser', () => {
     const sent = dialog('Request sent');
     await sent.waitFor(WAIT);
     expect(await sent.innerText()).toContain('you are on call on PagerDuty schedule “Sandbox on-call” (PSANDBX)');
+    // The auto-approval's :robot_face: is drawn as Slack draws it, not left as text.
+    expect(await sent.innerText()).toContain('🤖 Approved at once');
+    expect(await sent.innerText()).not.toMatch(SHORTCODE);
     await shot('12-on-call-auto-approved');
     await sent.locator('footer button').first().click();
     await panel.getByRole('button', { name: 'Take me off call' }).click();
     await panel.getByText(/Dana Ops on call now/).waitFor(WAIT);
     expect(pageErrors).toEqual([]);
   }, 30_000);
+
+  it('/access link and a step-up approval of the dashboards flow go through the identity provider page', async () => {
+    // Rita links her company identity: the provider's page picks her (the bot sent her e-mail as login_hint).
+    await actAs('Rita Requester');
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    await command('/access link');
+    const linkButton = messages().getByRole('button', { name: 'Sign in to link' });
+    await linkButton.waitFor(WAIT);
+    expect(await signInAtProvider(linkButton, /Rita Requester/, '13-idp-sign-in-rita')).toContain(
+      'Linked as rita@example.com',
+    );
+
+    // She asks for grafana (the sample "dashboards" flow: approvers sign in again, with MFA, first).
+    await command('/access request');
+    const form = dialog('Request access');
+    await pick(form.getByLabel('Resources'), ['grafana']);
+    await pick(form.getByLabel('For how long'), '15');
+    await form.getByLabel(/Why do you need it/).fill('INC-44: look at the payment dashboards');
+    await form.getByRole('button', { name: 'Send request' }).click();
+    const sent = dialog('Request sent');
+    await sent.waitFor(WAIT);
+    await sent.locator('footer button').first().click();
+    await sent.waitFor({ state: 'detached', ...WAIT });
+
+    // Alex's message says who Rita is at the company (with its emoji drawn); Approve… asks him to sign in.
+    await actAs('Alex Approver');
+    const request = messages().locator('article', { hasText: 'INC-44' });
+    const approve = request.getByRole('button', { name: 'Approve…' });
+    await approve.waitFor(WAIT);
+    expect(await request.innerText()).toContain('🪪 Requester linked as rita@example.com');
+    await shot('14-approver-dm-emoji');
+    await approve.click();
+    const signIn = messages().getByRole('button', { name: 'Sign in to approve' });
+    await signIn.waitFor(WAIT);
+    // Alex, not Rita (the first on the list), is picked: the bot named him in login_hint.
+    expect(await signInAtProvider(signIn, /Alex Approver/, '15-idp-sign-in-alex')).toContain(
+      'Signed in as alex@example.com. Go back to Slack and click Approve again.',
+    );
+
+    // Back in Slack: Approve… now opens the tuning modal, and the grant is made.
+    await approve.click();
+    const tuning = dialog('Approve access');
+    await tuning.getByRole('button', { name: 'Approve', exact: true }).click();
+    await tuning.waitFor({ state: 'detached', ...WAIT });
+    await request
+      .getByText(/Approved by/)
+      .first()
+      .waitFor(WAIT);
+    await shot('16-after-step-up-approval');
+    expect(await messages().innerText()).not.toMatch(SHORTCODE);
+
+    // Rita has the grant; the webhook receiver got it, its payload one click away under a label that says so.
+    await actAs('Rita Requester');
+    await page.getByRole('tab', { name: 'Home' }).click();
+    await page
+      .locator('#home .block.section', { hasText: 'grafana' })
+      .getByText(/active/)
+      .first()
+      .waitFor(WAIT);
+    const delivery = page.locator('#webhooks li[data-type="grant.activated"]', { hasText: 'grafana' });
+    await delivery.waitFor(WAIT);
+    const payload = delivery.getByText(/^Payload \(JSON\)/);
+    await payload.click();
+    await expect.poll(() => delivery.locator('pre').isVisible()).toBe(true);
+    expect(await delivery.locator('pre').innerText()).toContain('"grafana"');
+    await page.locator('#webhooks').screenshot({ path: join(SHOTS, '17-webhook-payload.png') });
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    expect(await messages().innerText()).not.toMatch(SHORTCODE);
+    expect(await page.locator('.unrendered').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('every emoji shortcode the bot writes is drawn by the page as Slack draws it', async () => {
+    const slackDir = fileURLToPath(new URL('../src/slack/', import.meta.url));
+    const codes = new Set<string>();
+    for (const file of readdirSync(slackDir, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
+      for (const m of readFileSync(join(slackDir, file), 'utf8').matchAll(new RegExp(SHORTCODE, 'g'))) codes.add(m[0]);
+    }
+    expect(codes.size).toBeGreaterThan(10);
+    // The page's own module, as the page loads it (a string, so vitest leaves its import() alone).
+    const asText = await page.evaluate<string[]>(
+      `import('/sandbox/assets/mrkdwn.js').then(({ mrkdwn }) =>
+        ${JSON.stringify([...codes])}.filter((c) => mrkdwn(c, { users: {}, channels: {}, groups: {} }) === c))`,
+    );
+    expect(asText).toEqual([]);
+  });
 
   it('an admin adds a flow in App Home with type-ahead, user, group and channel pickers, then disables it', async () => {
     await actAs('Ada Admin');

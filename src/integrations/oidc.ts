@@ -102,7 +102,7 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
   return {
     name: issuerUrl.host,
     issuer: async () => (await configuration()).serverMetadata().issuer,
-    async authorizationUrl(checks, fresh) {
+    async authorizationUrl(checks, fresh, loginHint) {
       const config = await configuration();
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: settings.redirectUri(),
@@ -115,6 +115,9 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
         // one or the other, and max_age obliges them to return auth_time (OIDC Core 3.1.2.1), which the
         // identity service checks against when this sign-in started.
         ...(fresh ? { prompt: 'login', max_age: '0' } : {}),
+        // OIDC Core 3.1.2.1: who is expected to sign in, so the provider can fill in (or pick) the account.
+        // Only a hint: providers that ignore it ask as usual, and the ID token is what the bot trusts.
+        ...(loginHint ? { login_hint: loginHint } : {}),
       });
       return url.href;
     },

@@ -98,7 +98,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   // The company's identity provider (OpenID Connect, docs/identity.md): its sign-in page lets you pick who you are.
   const oidcSecret = randomBytes(24).toString('hex');
+  // Registered once the port is known: the bot's ${PUBLIC_URL}/oidc/callback, as app.ts builds it.
+  const redirectUris: string[] = [];
   const idp = await startOidcDouble({
+    redirectUris: () => redirectUris,
     clientId: 'access-bot-sandbox',
     clientSecret: oidcSecret,
     now: () => clock.now(),
@@ -137,6 +140,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const port = parsed.PORT !== 0 ? parsed.PORT : await freePort(parsed.HOST);
     // Its own directory: the sandbox's sample data must never mix with a real bot's ./.data.
     const config: Config = { ...parsed, PORT: port, DATA_DIR: join(parsed.DATA_DIR, 'sandbox') };
+    redirectUris.push(`${(config.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '')}/oidc/callback`);
     const logger = options.logger ?? createLogger(config.LOG_LEVEL);
     if (config.DATABASE_URL) await claimSandboxDatabase(config.DATABASE_URL);
     else {

@@ -73,6 +73,19 @@ export function createIdentityService(
   }
 
   /**
+   * The e-mail the provider may pre-fill: the linked identity's, else the Slack profile's. A hint is not
+   * worth failing a sign-in over, so a directory that cannot answer just leaves it out.
+   */
+  async function hintFor(userId: string): Promise<string | null> {
+    const link = await findLink(db, userId);
+    if (link?.email) return link.email;
+    return deps.directory
+      .person(userId)
+      .then((p) => p.email)
+      .catch(() => null);
+  }
+
+  /**
    * Opens a sign-in for the user the signed link named: its state, nonce and PKCE verifier, and the
    * provider's URL. Null when this link was opened before: the state is derived from the link's id, so a
    * second opening collides with the first's row (kept a day, well past the link's 10 minutes).
@@ -97,7 +110,10 @@ export function createIdentityService(
     };
     await pruneLogins(db, new Date(now.getTime() - 24 * 3600_000));
     if (!(await insertLogin(db, login))) return null;
-    return { state: login.state, url: await provider.authorizationUrl(login, purpose === 'step_up') };
+    return {
+      state: login.state,
+      url: await provider.authorizationUrl(login, purpose === 'step_up', await hintFor(userId)),
+    };
   }
 
   /**

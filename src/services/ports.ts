@@ -234,8 +234,15 @@ export interface OidcProvider {
   readonly name: string;
   /** The issuer as discovered: what the ID tokens' `iss` is, so a link an admin makes by hand matches sign-ins. */
   issuer(): Promise<string>;
-  /** `fresh`: ask the provider to authenticate the person again (prompt=login, max_age=0), for step-up. */
-  authorizationUrl(checks: { state: string; nonce: string; codeVerifier: string }, fresh: boolean): Promise<string>;
+  /**
+   * `fresh`: ask the provider to authenticate the person again (prompt=login, max_age=0), for step-up.
+   * `loginHint`: the e-mail the person is expected to sign in with (sent as `login_hint`; only a hint).
+   */
+  authorizationUrl(
+    checks: { state: string; nonce: string; codeVerifier: string },
+    fresh: boolean,
+    loginHint?: string | null,
+  ): Promise<string>;
   /** Verifies the ID token; e-mail claims it lacks are read from UserInfo (its `sub` checked against the ID token's). */
   exchange(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<SignInClaims>;
 }

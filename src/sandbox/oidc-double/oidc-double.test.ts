@@ -181,4 +181,39 @@ describe('OIDC provider double', () => {
       idp.signInAs({ sub: 'u1', email: 'u1@corp.example' });
     }
   });
+
+  it('the sign-in form (the sandbox): only registered redirect URIs, whose origin the form may reach; login_hint picks the person', async () => {
+    const registered = 'http://localhost:9/oidc/callback';
+    const form = await startOidcDouble({
+      clientId: 'bot',
+      clientSecret: 's3cret',
+      redirectUris: () => [registered],
+      people: [
+        { sub: 'p|rita', email: 'rita@example.com', name: 'Rita' },
+        { sub: 'p|alex', email: 'alex@example.com', name: 'Alex' },
+      ],
+    });
+    try {
+      const open = (extra: Record<string, string>) =>
+        fetch(
+          `${form.issuer}/authorize?${new URLSearchParams({ client_id: 'bot', redirect_uri: registered, response_type: 'code', scope: 'openid', code_challenge: 'c', code_challenge_method: 'S256', ...extra })}`,
+          { redirect: 'manual' },
+        );
+      const page = await open({ login_hint: 'Alex@Example.com' });
+      expect(page.status).toBe(200);
+      // The form posts to /authorize, which redirects to the callback: CSP3 form-action covers that redirect.
+      expect(page.headers.get('content-security-policy')).toContain("form-action 'self' http://localhost:9");
+      const html = await page.text();
+      expect(html).toMatch(/value="p\|alex" checked/);
+      expect(html).not.toMatch(/value="p\|rita" checked/);
+      // Without a hint (or an unknown one) the first person is picked.
+      expect(await (await open({ login_hint: 'nobody@example.com' })).text()).toMatch(/value="p\|rita" checked/);
+      // An unregistered redirect URI is refused on the page, never redirected to.
+      const other = await open({ redirect_uri: 'http://evil.example/oidc/callback' });
+      expect(other.status).toBe(400);
+      expect(other.headers.get('location')).toBeNull();
+    } finally {
+      await form.stop();
+    }
+  });
 });

@@ -82,6 +82,11 @@ export async function startOidcDouble(options: {
   now?: () => Date;
   /** With nobody signed in, /authorize shows a tiny form to pick one of these people (the sandbox). */
   people?: Array<{ sub: string; email: string; name: string }>;
+  /**
+   * The client's registered redirect URIs, read at each /authorize (the sandbox learns its port late); any
+   * other is refused on a page, never redirected to (RFC 6749 §3.1.2.4). Absent: any is accepted (the tests').
+   */
+  redirectUris?: () => string[];
 }): Promise<OidcDouble> {
   // `now` is the world's clock (the sandbox's and the tests' movable one) for auth_time; iat and exp follow
   // real time, which is what openid-client checks them against.
@@ -201,7 +206,13 @@ export async function startOidcDouble(options: {
         lastAuthorize = q;
         const redirectUri = q.get('redirect_uri');
         // An unknown client or a missing redirect URI is shown, never redirected (RFC 6749 §4.1.2.1).
-        if (q.get('client_id') !== options.clientId || !redirectUri) {
+        const registered = options.redirectUris?.();
+        if (
+          q.get('client_id') !== options.clientId ||
+          !redirectUri ||
+          !URL.canParse(redirectUri) ||
+          (registered && !registered.includes(redirectUri))
+        ) {
           record(400);
           res.writeHead(400, { 'content-type': 'text/plain' });
           return res.end('invalid client_id or redirect_uri');
@@ -227,7 +238,9 @@ export async function startOidcDouble(options: {
           res.writeHead(200, {
             'content-type': 'text/html; charset=utf-8',
             'cache-control': 'no-store',
-            'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+            // The form posts here and the answer redirects to the client's redirect URI: browsers apply
+            // form-action to that redirect too (CSP3), so its origin (checked above) is allowed as well.
+            'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${back.origin}`,
           });
           return res.end(signInForm(q, options.people));
         }
@@ -341,13 +354,21 @@ export async function startOidcDouble(options: {
 
 const esc = (x: string) => x.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** The sandbox's "identity provider login": pick a person, tick MFA, sign in. */
+/**
+ * The sandbox's "identity provider login": pick a person, tick MFA, sign in. The person the client named in
+ * `login_hint` (OIDC Core 3.1.2.1: the e-mail they are expected to sign in with) is picked already.
+ */
 function signInForm(q: URLSearchParams, people: Array<{ sub: string; email: string; name: string }>): string {
   const hidden = [...q.entries()].map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('');
+  const hint = q.get('login_hint')?.toLowerCase();
+  const hinted = Math.max(
+    0,
+    people.findIndex((p) => p.email.toLowerCase() === hint),
+  );
   const options = people
     .map(
       (p, i) =>
-        `<label><input type="radio" name="who" value="${esc(p.sub)}"${i === 0 ? ' checked' : ''}> ${esc(p.name)} &lt;${esc(p.email)}&gt;</label><br>`,
+        `<label><input type="radio" name="who" value="${esc(p.sub)}"${i === hinted ? ' checked' : ''}> ${esc(p.name)} &lt;${esc(p.email)}&gt;</label><br>`,
     )
     .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in (OIDC double)</title>

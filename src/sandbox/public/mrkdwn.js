@@ -1,7 +1,16 @@
 // Slack mrkdwn to HTML for the sandbox page. Every piece of text is HTML-escaped here; the only
 // markup in the result is what this file writes, so message text can never inject into the page.
 
+// Every shortcode the bot writes (src/slack), as Slack draws it; test/sandbox-browser.test.ts checks none is
+// missing. Unknown ones stay as text, as Slack leaves them.
 const EMOJI = {
+  alarm_clock: '⏰',
+  identification_card: '🪪',
+  leftwards_arrow_with_hook: '↩️',
+  pager: '📟',
+  robot_face: '🤖',
+  rotating_light: '🚨',
+  ticket: '🎫',
   warning: '⚠️',
   white_check_mark: '✅',
   x: '❌',

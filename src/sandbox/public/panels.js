@@ -94,8 +94,8 @@ export function renderWebhooks(events, names) {
         d.expires_at ? el('div', { class: 'muted' }, `until ${new Date(d.expires_at).toLocaleString()}`) : null,
         el(
           'details',
-          {},
-          el('summary', {}, new Date(e.receivedAt).toLocaleTimeString()),
+          { class: 'payload' },
+          el('summary', {}, `Payload (JSON), received ${new Date(e.receivedAt).toLocaleTimeString()}`),
           el('pre', {}, JSON.stringify(e.data, null, 2)),
         ),
       );
