@@ -86,7 +86,7 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(e.message));
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await context?.close();
@@ -187,7 +187,7 @@ describe('the sandbox in a browser', () => {
     expect(pageErrors).toEqual([]);
     const refused = sandbox.slack.failures().map((c) => `${c.method}: ${c.error}`);
     expect(refused).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it('the on-call switch: Rita on call is approved at once, and the page says why', async () => {
     await actAs('Rita Requester');
@@ -214,7 +214,7 @@ describe('the sandbox in a browser', () => {
     await panel.getByRole('button', { name: 'Take me off call' }).click();
     await panel.getByText(/Dana Ops on call now/).waitFor(WAIT);
     expect(pageErrors).toEqual([]);
-  }, 30_000);
+  }, 180_000);
 
   it('/access link and a step-up approval of the dashboards flow go through the identity provider page', async () => {
     // Rita links her company identity: the provider's page picks her (the bot sent her e-mail as login_hint).
@@ -285,7 +285,7 @@ describe('the sandbox in a browser', () => {
     expect(await messages().innerText()).not.toMatch(SHORTCODE);
     expect(await page.locator('.unrendered').count()).toBe(0);
     expect(pageErrors).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it('every emoji shortcode the bot writes is drawn by the page as Slack draws it', async () => {
     const slackDir = fileURLToPath(new URL('../src/slack/', import.meta.url));
@@ -344,5 +344,5 @@ describe('the sandbox in a browser', () => {
     await shot('11-admin-flow-disabled');
     expect(await page.locator('.unrendered').count()).toBe(0);
     expect(pageErrors).toEqual([]);
-  }, 30_000);
+  }, 180_000);
 });

@@ -16,7 +16,7 @@ let sandbox: Sandbox;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-identity-'));
   sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await sandbox?.stop();
@@ -79,4 +79,4 @@ it('in the sandbox, an approver of the step-up flow signs in at the identity pro
   await driver.submitView(alex, tuning.id, {});
   const request = await sandbox.app.services.requests.get(requestId);
   expect(request?.status).toBe('active');
-}, 30_000);
+}, 180_000);
