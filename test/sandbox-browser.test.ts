@@ -287,6 +287,42 @@ describe('the sandbox in a browser', () => {
     expect(pageErrors).toEqual([]);
   }, 180_000);
 
+  it('an AWS grant through the real SDK appears on the targets panel, with the role Alex kept, and goes at expiry', async () => {
+    await actAs('Rita Requester');
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    await page.getByRole('textbox', { name: 'Message access-bot' }).fill('/access request');
+    await page.getByRole('textbox', { name: 'Message access-bot' }).press('Enter');
+    const form = dialog('Request access');
+    await pick(form.getByLabel('Resources'), ['aws-prod']);
+    await pick(form.getByLabel('For how long'), '15');
+    await form.getByLabel(/Why do you need it/).fill('INC-43: check the billing alarms');
+    await form.getByRole('button', { name: 'Send request' }).click();
+    const sent = dialog('Request sent');
+    await sent.waitFor(WAIT);
+    await sent.locator('footer button').first().click();
+    await sent.waitFor({ state: 'detached', ...WAIT });
+
+    await actAs('Alex Approver');
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    const approveButton = messages().getByRole('button', { name: 'Approve…' }).last();
+    await approveButton.waitFor(WAIT);
+    await approveButton.click();
+    const tuning = dialog('Approve access');
+    await tuning.getByRole('button', { name: 'Approve', exact: true }).click();
+    await tuning.waitFor({ state: 'detached', ...WAIT });
+
+    const aws = page.locator('#targets .target[data-target^="AWS account"]');
+    await aws.getByText(/ReadOnly/).waitFor(WAIT);
+    expect(await aws.innerText()).not.toContain('Admin');
+    await shot('20-aws-target-granted');
+
+    await page.locator('#advance-minutes').fill('16');
+    await page.getByRole('button', { name: 'Advance clock' }).click();
+    await aws.getByText('Nothing granted.').waitFor(WAIT);
+    await shot('21-aws-target-after-expiry');
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+
   it('every emoji shortcode the bot writes is drawn by the page as Slack draws it', async () => {
     const slackDir = fileURLToPath(new URL('../src/slack/', import.meta.url));
     const codes = new Set<string>();
