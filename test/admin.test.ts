@@ -46,10 +46,21 @@ async function openHome(user: string) {
   return h.slack.home(user)!;
 }
 
+/** What only that tab shows: a re-publish of the tab before (after a save there) must not pass for it. */
+const TAB_MARK = { mine: null, flows: 'admin.flow.add', resources: 'admin.resource.add' } as const;
+
 async function homeTab(user: string, tab: 'mine' | 'flows' | 'resources') {
   const before = h.slack.home(user)?.hash;
   await h.driver.clickButton(user, { viewId: h.slack.home(user)!.id }, `home.tab.${tab}`);
-  return until(() => h.slack.home(user)?.hash !== before && h.slack.home(user), 2000, `home tab ${tab}`);
+  const mark = TAB_MARK[tab];
+  return until(
+    () => {
+      const home = h.slack.home(user);
+      return home?.hash !== before && (mark === null || allText(home!.view.blocks).includes(mark)) && home;
+    },
+    2000,
+    `home tab ${tab}`,
+  );
 }
 
 const flowRow = async (name: string) => (await h.sql`select * from flows where name = ${name}`)[0];
@@ -234,6 +245,9 @@ describe('an admin runs approval flows from App Home', () => {
     });
     expect(saved.json?.errors).toBeUndefined();
     expect(await h.sql`select name from resources where name = 'okta-admins'`).toHaveLength(1);
+    // The save re-publishes the admin's Home (and tells the other admins): let that land before the next click.
+    await h.settle();
+    await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('okta-admins'), 2000, 'home shows it');
     await until(() => oktaSdkState() === 'loaded', 25_000, 'the Okta SDK loaded');
   });
 
