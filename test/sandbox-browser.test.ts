@@ -99,6 +99,20 @@ async function pick(locator: Locator, value: string | string[]) {
   await locator.selectOption(value);
 }
 
+/** The active person asks for one resource in the request form, then closes the "Request sent" view. */
+async function requestInPage(resource: string, minutes: string, why: string) {
+  await command('/access request');
+  const form = dialog('Request access');
+  await pick(form.getByLabel('Resources'), [resource]);
+  await pick(form.getByLabel('For how long'), minutes);
+  await form.getByLabel(/Why do you need it/).fill(why);
+  await form.getByRole('button', { name: 'Send request' }).click();
+  const sent = dialog('Request sent');
+  await sent.waitFor(WAIT);
+  await sent.locator('footer button').first().click();
+  await sent.waitFor({ state: 'detached', ...WAIT });
+}
+
 describe('the sandbox in a browser', () => {
   it('request, approve with a shorter duration, see the grant, the webhook and the expiry', async () => {
     await page.goto(sandbox.url);
@@ -228,16 +242,7 @@ describe('the sandbox in a browser', () => {
     );
 
     // She asks for grafana (the sample "dashboards" flow: approvers sign in again, with MFA, first).
-    await command('/access request');
-    const form = dialog('Request access');
-    await pick(form.getByLabel('Resources'), ['grafana']);
-    await pick(form.getByLabel('For how long'), '15');
-    await form.getByLabel(/Why do you need it/).fill('INC-44: look at the payment dashboards');
-    await form.getByRole('button', { name: 'Send request' }).click();
-    const sent = dialog('Request sent');
-    await sent.waitFor(WAIT);
-    await sent.locator('footer button').first().click();
-    await sent.waitFor({ state: 'detached', ...WAIT });
+    await requestInPage('grafana', '15', 'INC-44: look at the payment dashboards');
 
     // Alex's message says who Rita is at the company (with its emoji drawn); Approve… asks him to sign in.
     await actAs('Alex Approver');
@@ -290,17 +295,7 @@ describe('the sandbox in a browser', () => {
   it('an AWS grant through the real SDK appears on the targets panel, with the role Alex kept, and goes at expiry', async () => {
     await actAs('Rita Requester');
     await page.getByRole('tab', { name: 'Messages' }).click();
-    await page.getByRole('textbox', { name: 'Message access-bot' }).fill('/access request');
-    await page.getByRole('textbox', { name: 'Message access-bot' }).press('Enter');
-    const form = dialog('Request access');
-    await pick(form.getByLabel('Resources'), ['aws-prod']);
-    await pick(form.getByLabel('For how long'), '15');
-    await form.getByLabel(/Why do you need it/).fill('INC-43: check the billing alarms');
-    await form.getByRole('button', { name: 'Send request' }).click();
-    const sent = dialog('Request sent');
-    await sent.waitFor(WAIT);
-    await sent.locator('footer button').first().click();
-    await sent.waitFor({ state: 'detached', ...WAIT });
+    await requestInPage('aws-prod', '15', 'INC-43: check the billing alarms');
 
     await actAs('Alex Approver');
     await page.getByRole('tab', { name: 'Messages' }).click();
