@@ -1,5 +1,6 @@
 import { TZDate } from '@date-fns/tz';
-import { getISODay } from 'date-fns';
+// The function's own module: the package's index loads all of date-fns (about 18 MiB) for this one.
+import { getISODay } from 'date-fns/getISODay';
 import type { AutoApproveRule } from './flow.js';
 import type { Policy, ResourceGrant } from './policy.js';
 import type { Resource } from './resource.js';

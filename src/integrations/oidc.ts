@@ -1,4 +1,4 @@
-import * as client from 'openid-client';
+import type * as client from 'openid-client';
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import type { OidcProvider, SignInClaims } from '../services/ports.js';
@@ -12,6 +12,12 @@ export interface OidcSettings {
   /** `${PUBLIC_URL}/oidc/callback`, read when needed (the port may be picked at start-up). */
   redirectUri: () => string;
 }
+
+/**
+ * openid-client (with jose and oauth4webapi, about 6 MiB) is imported on the first sign-in, so a bot
+ * without OIDC configured never loads it; Node caches the module after that first import.
+ */
+const openid = () => import('openid-client');
 
 /** http:// issuers are allowed only on this machine (the provider double, a local Keycloak). */
 const isLocal = (url: URL) => url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
@@ -51,7 +57,7 @@ async function userInfoEmail(
   accessToken: string,
   subject: string,
 ): Promise<{ email: string | null; verified: boolean }> {
-  const info = await client.fetchUserInfo(config, accessToken, subject);
+  const info = await (await openid()).fetchUserInfo(config, accessToken, subject);
   return {
     email: typeof info.email === 'string' ? info.email : null,
     verified: info.email_verified === true,
@@ -78,15 +84,19 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
   let discovered: Promise<client.Configuration> | null = null;
 
   function configuration(): Promise<client.Configuration> {
-    discovered ??= client
-      .discovery(
-        issuerUrl,
-        settings.clientId,
-        settings.clientSecret ? { client_secret: settings.clientSecret } : { token_endpoint_auth_method: 'none' },
-        settings.clientSecret ? client.ClientSecretBasic(settings.clientSecret) : client.None(),
-        { execute: isLocal(issuerUrl) ? [client.allowInsecureRequests] : [], timeout: 10 },
+    discovered ??= openid()
+      .then((client) =>
+        client
+          .discovery(
+            issuerUrl,
+            settings.clientId,
+            settings.clientSecret ? { client_secret: settings.clientSecret } : { token_endpoint_auth_method: 'none' },
+            settings.clientSecret ? client.ClientSecretBasic(settings.clientSecret) : client.None(),
+            { execute: isLocal(issuerUrl) ? [client.allowInsecureRequests] : [], timeout: 10 },
+          )
+          .then((config) => [client, config] as const),
       )
-      .then((config) => {
+      .then(([client, config]) => {
         // ID tokens from the token endpoint are trusted over TLS by default (OIDC Core 3.1.3.7); we verify
         // their signature against the provider's JWKS anyway: a proxy or a http:// test provider proves nothing.
         client.enableNonRepudiationChecks(config);
@@ -104,6 +114,7 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
     issuer: async () => (await configuration()).serverMetadata().issuer,
     async authorizationUrl(checks, fresh, loginHint) {
       const config = await configuration();
+      const client = await openid();
       const url = client.buildAuthorizationUrl(config, {
         redirect_uri: settings.redirectUri(),
         scope: settings.scopes,
@@ -124,6 +135,7 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
     async exchange(callbackUrl, checks): Promise<SignInClaims> {
       try {
         const config = await configuration();
+        const client = await openid();
         // The callback as the provider addressed it (behind a proxy the server sees another host).
         const current = new URL(settings.redirectUri());
         current.search = callbackUrl.search;

@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
-import { GetUserIdCommand, IdentitystoreClient } from '@aws-sdk/client-identitystore';
-import {
-  CreateAccountAssignmentCommand,
-  DeleteAccountAssignmentCommand,
-  DescribeAccountAssignmentCreationStatusCommand,
-  DescribeAccountAssignmentDeletionStatusCommand,
-  paginateListAccountAssignments,
-  SSOAdminClient,
-  type AccountAssignmentOperationStatus,
-} from '@aws-sdk/client-sso-admin';
+import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
+import type { AccountAssignmentOperationStatus, SSOAdminClient } from '@aws-sdk/client-sso-admin';
+import { lazySdk } from '../lazy-sdk.js';
 import type { GrantContext, Provisioner, ProvisionResult } from '../port.js';
 import { PermanentProvisioningError } from '../port.js';
 import { classifyAwsError, errorName } from './aws-errors.js';
@@ -25,9 +18,23 @@ export interface AwsProvisionerOptions {
   systemClockOffsetMs?: number;
 }
 
+// Imported on first use (see lazy-sdk.ts): the two clients and their Smithy runtime are about 20 MiB.
+const awsSdk = lazySdk(async () => {
+  const [ssoAdmin, identityStore] = await Promise.all([
+    import('@aws-sdk/client-sso-admin'),
+    import('@aws-sdk/client-identitystore'),
+  ]);
+  return { ssoAdmin, identityStore };
+});
+type AwsSdk = Awaited<ReturnType<typeof awsSdk.load>>;
+
+/** Whether start-up loaded the AWS SDK: for tests and diagnostics. */
+export const awsSdkState = awsSdk.state;
+
 interface Clients {
   sso: SSOAdminClient;
   identityStore: IdentitystoreClient;
+  sdk: AwsSdk;
   redact: (text: string) => string;
 }
 
@@ -45,7 +52,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
   const clientCache = new Map<string, Clients>();
 
   /** One pair of clients per (region, endpoint, credentials): the credential chain is resolved once. */
-  function clients(s: AwsSettings): Clients {
+  async function clients(s: AwsSettings): Promise<Clients> {
     const secretHash = s.credentials ? createHash('sha256').update(s.credentials.secretAccessKey).digest('hex') : '';
     const cacheKey = JSON.stringify([s.region, s.endpoint, s.credentials?.accessKeyId, secretHash]);
     const cached = clientCache.get(cacheKey);
@@ -58,10 +65,12 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
       ...(s.credentials ? { credentials: s.credentials } : {}),
       ...(opts.systemClockOffsetMs !== undefined ? { systemClockOffset: opts.systemClockOffsetMs } : {}),
     };
+    const sdk = await awsSdk.load();
     const secret = s.credentials?.secretAccessKey;
     const made: Clients = {
-      sso: new SSOAdminClient(config),
-      identityStore: new IdentitystoreClient(config),
+      sso: new sdk.ssoAdmin.SSOAdminClient(config),
+      identityStore: new sdk.identityStore.IdentitystoreClient(config),
+      sdk,
       redact: (text) => (secret ? text.split(secret).join('[redacted]') : text),
     };
     clientCache.set(cacheKey, made);
@@ -106,7 +115,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
       AlternateIdentifier: { UniqueAttribute: { AttributePath: s.userAttribute, AttributeValue: ctx.requesterEmail } },
     };
     try {
-      return (await c.identityStore.send(new GetUserIdCommand(input))).UserId ?? null;
+      return (await c.identityStore.send(new c.sdk.identityStore.GetUserIdCommand(input))).UserId ?? null;
     } catch (e) {
       if (errorName(e) === 'ResourceNotFoundException') return null;
       throw classifyAwsError(
@@ -128,7 +137,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
   }
 
   async function hasAssignment(c: Clients, s: AwsSettings, arn: string, userId: string): Promise<boolean> {
-    const pages = paginateListAccountAssignments(
+    const pages = c.sdk.ssoAdmin.paginateListAccountAssignments(
       { client: c.sso, pageSize: 100 },
       { InstanceArn: s.instanceArn, AccountId: s.accountId, PermissionSetArn: arn },
     );
@@ -183,7 +192,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
     const what = `permission set ${name} in account ${s.accountId}`;
     let first: AccountAssignmentOperationStatus | undefined;
     try {
-      first = (await c.sso.send(new CreateAccountAssignmentCommand(assignmentInput(s, arn, userId))))
+      first = (await c.sso.send(new c.sdk.ssoAdmin.CreateAccountAssignmentCommand(assignmentInput(s, arn, userId))))
         .AccountAssignmentCreationStatus;
     } catch (e) {
       if (errorName(e) !== 'ConflictException')
@@ -200,7 +209,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
         async () =>
           (
             await c.sso.send(
-              new DescribeAccountAssignmentCreationStatusCommand({
+              new c.sdk.ssoAdmin.DescribeAccountAssignmentCreationStatusCommand({
                 InstanceArn: s.instanceArn,
                 AccountAssignmentCreationRequestId: id,
               }),
@@ -214,7 +223,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
     const what = `the assignment of ${arn} in account ${s.accountId}`;
     let first: AccountAssignmentOperationStatus | undefined;
     try {
-      first = (await c.sso.send(new DeleteAccountAssignmentCommand(assignmentInput(s, arn, userId))))
+      first = (await c.sso.send(new c.sdk.ssoAdmin.DeleteAccountAssignmentCommand(assignmentInput(s, arn, userId))))
         .AccountAssignmentDeletionStatus;
     } catch (e) {
       if (errorName(e) === 'ResourceNotFoundException' && !(await hasAssignment(c, s, arn, userId))) return; // already gone
@@ -230,7 +239,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
         async () =>
           (
             await c.sso.send(
-              new DescribeAccountAssignmentDeletionStatusCommand({
+              new c.sdk.ssoAdmin.DescribeAccountAssignmentDeletionStatusCommand({
                 InstanceArn: s.instanceArn,
                 AccountAssignmentDeletionRequestId: id,
               }),
@@ -274,7 +283,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
   async function provision(ctx: GrantContext): Promise<ProvisionResult> {
     const s = readAwsSettings(ctx.settings);
     const sets = permissionSetsOf(ctx, s);
-    const c = clients(s);
+    const c = await clients(s);
     const userId = await requireUser(c, s, ctx);
     const made: string[] = [];
     try {
@@ -301,6 +310,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
 
   return {
     type: 'aws',
+    warm: awsSdk.warm,
     validateSettings: validateAwsSettings,
     roleChoices: permissionSetNames,
     provision,
@@ -310,7 +320,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
 
     async deprovision(ctx, state, keep) {
       const s = readAwsSettings(ctx.settings);
-      const c = clients(s);
+      const c = await clients(s);
       const userId = await userOf(c, s, ctx, state);
       if (!userId) return; // no such user in the identity store: nothing can be assigned to them
       for (const arn of targetSets(ctx, s, state)) {
@@ -322,7 +332,7 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
 
     async isPresent(ctx, state) {
       const s = readAwsSettings(ctx.settings);
-      const c = clients(s);
+      const c = await clients(s);
       const userId = await userOf(c, s, ctx, state);
       if (!userId) return false;
       for (const arn of targetSets(ctx, s, state)) if (!(await hasAssignment(c, s, arn, userId))) return false;

@@ -3,7 +3,13 @@ import type { GrantContext, Provisioner, ProvisionResult } from '../port.js';
 import { PermanentProvisioningError } from '../port.js';
 import { isSecretRef } from '../secrets.js';
 import { parseHttpUrl } from '../http-url.js';
-import { graphConnections, type GraphClientOptions, type GraphConnection, type GraphTarget } from './graph-client.js';
+import {
+  graphConnections,
+  warmEntraSdk,
+  type GraphClientOptions,
+  type GraphConnection,
+  type GraphTarget,
+} from './graph-client.js';
 import { describeTokenFailure, graphFailure, isAlreadyMember, statusOf } from './graph-errors.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -72,7 +78,7 @@ export function createEntraProvisioner(opts: GraphClientOptions = {}): Provision
 
   /** Connects and makes sure a token can be had, so a refused sign-in reads as such, not as a Graph error. */
   async function open(s: Settings): Promise<GraphConnection & { redact: (t: string) => string }> {
-    const conn = connections(s);
+    const conn = await connections(s);
     const redact = (text: string) => text.split(s.clientSecret).join('[redacted]');
     try {
       await conn.credential.getToken(conn.scope, { abortSignal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) });
@@ -198,6 +204,7 @@ export function createEntraProvisioner(opts: GraphClientOptions = {}): Provision
 
   return {
     type: 'entra',
+    warm: warmEntraSdk,
     validateSettings,
     provision,
 

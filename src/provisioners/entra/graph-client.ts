@@ -1,19 +1,24 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { ClientSecretCredential } from '@azure/identity';
-import {
-  AuthenticationHandler,
-  Client,
-  RedirectHandler,
-  RedirectHandlerOptions,
-  RetryHandler,
-  RetryHandlerOptions,
-  TelemetryHandler,
-  type Context,
-  type Middleware,
-} from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import type { ClientSecretCredential } from '@azure/identity';
+import type { Client, Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { lazySdk } from '../lazy-sdk.js';
+
+// Imported on first use (see lazy-sdk.ts): @azure/identity (with MSAL) and the Graph client are about 10 MiB.
+const entraSdk = lazySdk(async () => {
+  const [identity, graph, authProvider] = await Promise.all([
+    import('@azure/identity'),
+    import('@microsoft/microsoft-graph-client'),
+    import('@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js'),
+  ]);
+  return { identity, graph, authProvider };
+});
+
+/** Starts importing the Azure and Graph SDKs in the background (start-up, when an Entra resource exists). */
+export const warmEntraSdk = entraSdk.warm;
+/** Whether start-up loaded the Azure and Graph SDKs: for tests and diagnostics. */
+export const entraSdkState = entraSdk.state;
 
 export const GRAPH_TIMEOUT_MS = 15_000;
 
@@ -131,9 +136,12 @@ function retryAfterSeconds(response: Response | undefined): number | null {
   return Number.isNaN(n) ? Math.max(0, Math.round((new Date(value).getTime() - Date.now()) / 1000)) : n;
 }
 
-function connect(target: GraphTarget, opts: GraphClientOptions): GraphConnection {
+async function connect(target: GraphTarget, opts: GraphClientOptions): Promise<GraphConnection> {
+  const { identity, graph: sdk, authProvider } = await entraSdk.load();
+  const { AuthenticationHandler, Client, RedirectHandler, RedirectHandlerOptions, RetryHandler } = sdk;
+  const { RetryHandlerOptions, TelemetryHandler } = sdk;
   const retry = opts.retry ?? DEFAULT_RETRY;
-  const credential = new ClientSecretCredential(target.tenantId, target.clientId, target.clientSecret, {
+  const credential = new identity.ClientSecretCredential(target.tenantId, target.clientId, target.clientSecret, {
     authorityHost: target.authorityHost,
     // MSAL would otherwise ask login.microsoftonline.com which hosts are Microsoft's; the
     // configured authority is trusted as given and its OpenID metadata read from it.
@@ -148,7 +156,7 @@ function connect(target: GraphTarget, opts: GraphClientOptions): GraphConnection
   const graph = new URL(target.graphUrl);
   // The token is for Graph as a resource: its origin is its application ID URI in every cloud.
   const scope = `${graph.origin}/.default`;
-  const provider = new TokenCredentialAuthenticationProvider(credential, { scopes: [scope] });
+  const provider = new authProvider.TokenCredentialAuthenticationProvider(credential, { scopes: [scope] });
   const retryOptions = new RetryHandlerOptions(
     retry.delaySeconds,
     retry.maxRetries,
@@ -180,15 +188,16 @@ function connect(target: GraphTarget, opts: GraphClientOptions): GraphConnection
  */
 export function graphConnections(opts: GraphClientOptions) {
   const cache = new Map<string, GraphConnection>();
-  return (target: GraphTarget): GraphConnection => {
+  return async (target: GraphTarget): Promise<GraphConnection> => {
     const secretHash = createHash('sha256').update(target.clientSecret).digest('hex');
     const key = JSON.stringify([target.authorityHost, target.graphUrl, target.tenantId, target.clientId, secretHash]);
-    let conn = cache.get(key);
-    if (!conn) {
-      if (cache.size >= 32) cache.delete(cache.keys().next().value!);
-      conn = connect(target, opts);
-      cache.set(key, conn);
-    }
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const made = await connect(target, opts);
+    // Another call may have connected while the SDK loaded: keep the first, and its token cache.
+    const conn = cache.get(key) ?? made;
+    if (!cache.has(key) && cache.size >= 32) cache.delete(cache.keys().next().value!);
+    cache.set(key, conn);
     return conn;
   };
 }

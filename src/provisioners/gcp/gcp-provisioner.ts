@@ -1,7 +1,7 @@
 import type { GrantContext, Provisioner, ProvisionResult } from '../port.js';
 import { PermanentProvisioningError } from '../port.js';
 import { memberFor, readGcpSettings, validateGcpSettings, type GcpSettings } from './gcp-settings.js';
-import { createIamClient, type IamBinding } from './iam-client.js';
+import { createIamClient, warmGcpSdk, type IamBinding } from './iam-client.js';
 
 /**
  * Google Cloud IAM: each granted role becomes a binding of the requester on the project (or folder)
@@ -107,6 +107,7 @@ export function createGcpProvisioner(): Provisioner {
 
   return {
     type: 'gcp',
+    warm: warmGcpSdk,
     validateSettings: validateGcpSettings,
     roleChoices: (settings) =>
       Array.isArray(settings.roles) ? settings.roles.filter((r): r is string => typeof r === 'string') : [],

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GoogleAuth } from 'google-auth-library';
+import type { GoogleAuth } from 'google-auth-library';
+import { lazySdk } from '../lazy-sdk.js';
 import { PermanentProvisioningError } from '../port.js';
 import type { GcpSettings } from './gcp-settings.js';
 
@@ -40,12 +41,21 @@ function googleMessage(data: unknown): { status: string; message: string } {
   };
 }
 
+// Imported on first use (see lazy-sdk.ts): google-auth-library and its gaxios/gtoken are about 8 MiB.
+const googleSdk = lazySdk(() => import('google-auth-library'));
+
+/** Starts importing google-auth-library in the background (start-up, when a GCP resource exists). */
+export const warmGcpSdk = googleSdk.warm;
+/** Whether start-up loaded google-auth-library: for tests and diagnostics. */
+export const gcpSdkState = googleSdk.state;
+
 /**
  * A test double serves Google's token endpoint too. google-auth-library (10.x and 11.x) posts every
  * service-account assertion to oauth2.googleapis.com whatever the key file's token_uri says, so with
  * `api_url` set the token request is sent to the double by a fetch that rewrites that one URL.
  */
-function authFor(apiUrl: URL | null): GoogleAuth {
+async function authFor(apiUrl: URL | null): Promise<GoogleAuth> {
+  const { GoogleAuth } = await googleSdk.load();
   if (!apiUrl) return new GoogleAuth({ scopes: [SCOPE] });
   const base = apiUrl.href.replace(/\/+$/, '');
   const redirecting: typeof fetch = (input, init) => {
@@ -77,10 +87,14 @@ function credentialFailure(error: unknown, doing: string): Error {
 export function createIamClient() {
   // One GoogleAuth per endpoint, so the access token is minted once and reused until it nears expiry.
   const auths = new Map<string, GoogleAuth>();
-  const authOf = (s: GcpSettings) => {
+  const authOf = async (s: GcpSettings) => {
     const key = s.apiUrl?.href ?? '';
-    let auth = auths.get(key);
-    if (!auth) auths.set(key, (auth = authFor(s.apiUrl)));
+    const cached = auths.get(key);
+    if (cached) return cached;
+    const made = await authFor(s.apiUrl);
+    // Another call may have made one while the library loaded: keep the first, and its token.
+    const auth = auths.get(key) ?? made;
+    auths.set(key, auth);
     return auth;
   };
 
@@ -94,7 +108,7 @@ export function createIamClient() {
     const doing = `${method === 'getIamPolicy' ? 'reading' : 'writing'} the IAM policy of ${s.resource}`;
     let res: { status: number; data: unknown };
     try {
-      const client = await authOf(s).getClient();
+      const client = await (await authOf(s)).getClient();
       // Statuses are ours to judge (no throwing, no library retries): 409 and 429 need different answers.
       res = await client.request({
         url: `${base}/v3/${s.resource}:${method}`,
