@@ -3,7 +3,6 @@ import { createAccessApp, StartupError } from './app.js';
 import { ConfigError, parseConfig, wantsSandbox } from './config.js';
 import { createLogger } from './logger.js';
 import { AccessFileError } from './services/catalog-service.js';
-import { startSandbox } from './sandbox/sandbox.js';
 import { SandboxRefused } from './sandbox/sandbox-guards.js';
 import { declaredSecretEnv } from './provisioners/secrets.js';
 
@@ -53,6 +52,9 @@ async function main() {
 
 /** No Slack credentials (or `--sandbox`): the bot against a simulated workspace, driven from a web page. */
 async function sandbox() {
+  // Imported here, not at the top: the simulated workspace, OIDC provider (jose) and cloud doubles are
+  // megabytes a production start never needs.
+  const { startSandbox } = await import('./sandbox/sandbox.js');
   const accessFileText = readAccessFile(process.env.ACCESS_CONFIG || undefined);
   const running = await startSandbox({ env: process.env, ...(accessFileText !== undefined ? { accessFileText } : {}) });
   onSignals(
