@@ -14,8 +14,9 @@ export interface OidcSettings {
 }
 
 /**
- * openid-client (with jose and oauth4webapi, about 6 MiB) is imported on the first sign-in, so a bot
- * without OIDC configured never loads it; Node caches the module after that first import.
+ * openid-client (with jose and oauth4webapi, about 6 MiB) is imported only where OIDC is configured:
+ * openIdProvider starts the import in the background, so the first sign-in does not wait for it. Node
+ * caches the module; a failed import shows at the sign-in, which imports again.
  */
 const openid = () => import('openid-client');
 
@@ -81,6 +82,7 @@ function logged(error: unknown) {
  */
 export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProvider {
   const issuerUrl = new URL(settings.issuer);
+  openid().catch(() => undefined);
   let discovered: Promise<client.Configuration> | null = null;
 
   function configuration(): Promise<client.Configuration> {
