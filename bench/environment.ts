@@ -40,7 +40,7 @@ export function webhookCatalogue(targetUrl: string, resources = 20): string {
       `  - name: app-${String(i).padStart(2, '0')}`,
       '    type: generic',
       '    tags: [apps]',
-      `    provisioner: { type: webhook, url: "${targetUrl}", secret: "env:HOOK_SECRET" }`,
+      `    provisioner: { type: webhook, url: "${targetUrl}", secret: "env:ACCESS_SECRET_HOOK" }`,
     );
   }
   lines.push(
@@ -87,7 +87,7 @@ export async function startBenchEnv(opts: {
     SLACK_API_URL: slack.apiUrl,
     ...('url' in db ? { DATABASE_URL: db.url } : { DATA_DIR: db.dataDir }),
     ACCESS_ADMINS: ADMIN,
-    HOOK_SECRET: WEBHOOK_SECRET,
+    ACCESS_SECRET_HOOK: WEBHOOK_SECRET,
     LOG_LEVEL: 'error',
     ...opts.env,
   };

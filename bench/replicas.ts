@@ -49,7 +49,7 @@ function laneCatalogue(lanes: number) {
         `  - name: app-${String(j).padStart(2, '0')}`,
         '    type: generic',
         `    tags: [lane-${j % lanes}]`,
-        `    provisioner: { type: webhook, url: "${targetUrl}", secret: "env:HOOK_SECRET" }`,
+        `    provisioner: { type: webhook, url: "${targetUrl}", secret: "env:ACCESS_SECRET_HOOK" }`,
       );
     }
     lines.push('flows:');
