@@ -96,9 +96,11 @@ export const URGENT_TOPIC: OutboxTopic = 'grant.deprovision';
 
 /**
  * The outbox runs in two lanes, each claimed and worked by its own loop: `grants` (giving, removing and
- * extending access in the targets) and `messages` (everything else, mostly Slack, which is paced at 50
- * `chat.update` a minute). A grant never waits behind a paced fan-out of approver message refreshes.
- * A topic this version does not know falls in the messages lane.
+ * extending access in the targets) and `messages` (everything else, mostly Slack, whose message updates
+ * are paced at 50 `chat.update` a minute). A grant never waits behind a paced fan-out of approver message
+ * refreshes. The requester's notice (one unpaced DM) rides with the grants, queued before them, so
+ * "approved" still comes before "your access is ready" or a provisioning problem. A topic this version
+ * does not know falls in the messages lane.
  */
 export type OutboxLane = 'grants' | 'messages';
 
@@ -106,6 +108,7 @@ export const GRANT_LANE_TOPICS = [
   'grant.provision',
   'grant.deprovision',
   'grant.extend',
+  'requester.notify',
 ] as const satisfies readonly OutboxTopic[];
 
 export const OUTBOX_LANES: readonly OutboxLane[] = ['grants', 'messages'];
