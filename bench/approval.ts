@@ -38,7 +38,7 @@ function activation(target: WebhookTarget, requestId: string, timeoutMs = 10_000
   );
 }
 
-async function createRequests(env: BenchEnv, n: number): Promise<string[]> {
+export async function createRequests(env: BenchEnv, n: number): Promise<string[]> {
   const users = requesterIds(10);
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { benchApproval, describeApproval } from './approval.js';
+import { benchApprovalLanes, describeApprovalLanes } from './approval-lanes.js';
 import { benchAuthorization, describeAuthorization } from './authorization.js';
 import { benchReplicas, describeReplicas } from './replicas.js';
 import { benchRequestModal, describeRequestModal } from './request-modal.js';
@@ -19,9 +20,9 @@ import { fmt, machine } from './support.js';
  */
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const only = new Set(
-  (process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,fanout,revocation,replicas,scale,scale-pglite').split(
-    ',',
-  ),
+  (
+    process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,lanes,fanout,revocation,replicas,scale,scale-pglite'
+  ).split(','),
 );
 const started = new Date();
 const seconds = env('BENCH_SECONDS', 10);
@@ -80,6 +81,10 @@ if (only.has('modal')) {
 if (only.has('approval')) {
   step('approval');
   endToEnd.push(...describeApproval(await benchApproval(knobs.approvals)));
+}
+if (only.has('lanes')) {
+  step('approvals back to back at the default pacing');
+  endToEnd.push(...describeApprovalLanes(await benchApprovalLanes(env('BENCH_LANE_APPROVALS', 30))));
 }
 if (only.has('fanout')) {
   step('decision fan-out');

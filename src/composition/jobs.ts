@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { nextGrantEnd } from '../db/grant-queries.js';
-import type { OutboxItem } from '../domain/outbox.js';
+import { OUTBOX_LANES, type OutboxItem } from '../domain/outbox.js';
 import { startLoop, type Loop } from '../jobs/loop.js';
 import { drainOutbox } from '../jobs/outbox-worker.js';
 import { logAuditHead } from '../services/audit-stream.js';
@@ -35,6 +35,8 @@ export function buildJobs(input: {
   const loops: Record<string, Loop | undefined> = {};
   let expiryWake: NodeJS.Timeout | undefined;
   let lastCapture: CaptureCounts | null = null;
+  /** Items both outbox lanes have handled: drainAll stops once a pass adds none. */
+  let outboxHandled = 0;
 
   /**
    * The expiry job polls every EXPIRY_INTERVAL_SECONDS; a grant ending before the next poll also gets a
@@ -54,7 +56,14 @@ export function buildJobs(input: {
   async function start() {
     const every = (name: string, run: () => Promise<unknown>, ms: number) =>
       (loops[name] = startLoop(name, run, ms, logger));
-    every('outbox', () => drainOutbox(database.db, work.deliver, logger, config.OUTBOX_LEASE_SECONDS), 2000);
+    // One loop per lane (domain/outbox.ts, OutboxLane): grants never queue behind paced Slack updates.
+    for (const lane of OUTBOX_LANES)
+      every(
+        `outbox-${lane}`,
+        async () =>
+          (outboxHandled += await drainOutbox(database.db, lane, work.deliver, logger, config.OUTBOX_LEASE_SECONDS)),
+        2000,
+      );
     every('expiry', expireAndPlan, config.EXPIRY_INTERVAL_SECONDS * 1000);
     every('lifecycle', work.lifecycle, config.LIFECYCLE_INTERVAL_SECONDS * 1000);
     await logAuditHead(database.db, logger);
@@ -68,11 +77,29 @@ export function buildJobs(input: {
       async () => (lastCapture = await services.capture.captureOnce()),
       config.SESSION_SAMPLE_SECONDS * 1000,
     );
-    loops.outbox!.kick();
+    kickOutbox();
+  }
+
+  const outboxLoops = () => OUTBOX_LANES.map((lane) => loops[`outbox-${lane}`]);
+  function kickOutbox() {
+    for (const loop of outboxLoops()) loop?.kick();
+  }
+
+  /**
+   * Runs both lanes until a pass of both handles nothing: an item of one lane can queue one of the other
+   * (a grant provisioned queues the refresh of its messages), and this drains everything, as one lane did.
+   */
+  async function drainAll() {
+    for (;;) {
+      const before = outboxHandled;
+      await Promise.all(outboxLoops().map((loop) => loop!.runNow()));
+      await Promise.all(outboxLoops().map((loop) => loop!.idle()));
+      if (outboxHandled === before) return;
+    }
   }
 
   async function stop() {
-    await loops.outbox?.stop();
+    for (const loop of outboxLoops()) await loop?.stop();
     clearTimeout(expiryWake);
     for (const name of [
       'expiry',
@@ -90,7 +117,7 @@ export function buildJobs(input: {
     start,
     stop,
     /** After a commit that queued side effects: they go out now, not at the next poll. */
-    kickOutbox: () => loops.outbox?.kick(),
+    kickOutbox,
     /** Runs a job now and waits: for tests and the sandbox. */
     now: {
       streamAudit: () => work.streamAudit?.() ?? Promise.resolve(0),
@@ -105,10 +132,8 @@ export function buildJobs(input: {
         await loops['session-capture']!.runNow();
         return lastCapture as CaptureCounts | null;
       },
-      drainOutbox: async () => {
-        await loops.outbox!.runNow();
-        await loops.outbox!.idle();
-      },
+      /** Both outbox lanes, until neither has anything due. */
+      drainOutbox: drainAll,
     },
   };
 }

@@ -1,5 +1,11 @@
-import { and, asc, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import { URGENT_TOPIC, type OutboxEntry, type OutboxItem } from '../domain/outbox.js';
+import { and, asc, eq, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
+import {
+  GRANT_LANE_TOPICS,
+  URGENT_TOPIC,
+  type OutboxEntry,
+  type OutboxItem,
+  type OutboxLane,
+} from '../domain/outbox.js';
 import type { Executor } from './client.js';
 import { outbox } from './schema/index.js';
 
@@ -22,10 +28,16 @@ export async function enqueue(tx: Executor, items: OutboxEntry[]) {
 }
 
 /**
- * Takes up to `limit` due items and leases them for `leaseSeconds`: a worker that dies mid-send
- * releases its items when the lease runs out. SKIP LOCKED keeps replicas off each other's items.
+ * Takes up to `limit` due items of one lane (domain/outbox.ts, OutboxLane) and leases them for
+ * `leaseSeconds`: a worker that dies mid-send releases its items when the lease runs out. SKIP LOCKED
+ * keeps replicas, and the lanes, off each other's items.
  */
-export async function claimOutbox(db: Executor, limit: number, leaseSeconds: number): Promise<OutboxItem[]> {
+export async function claimOutbox(
+  db: Executor,
+  limit: number,
+  leaseSeconds: number,
+  lane: OutboxLane,
+): Promise<OutboxItem[]> {
   return db.transaction(async (tx) => {
     const due = await tx
       .select({ id: outbox.id })
@@ -35,6 +47,9 @@ export async function claimOutbox(db: Executor, limit: number, leaseSeconds: num
           isNull(outbox.doneAt),
           lte(outbox.availableAt, sql`now()`),
           or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`)),
+          lane === 'grants'
+            ? inArray(outbox.topic, [...GRANT_LANE_TOPICS])
+            : notInArray(outbox.topic, [...GRANT_LANE_TOPICS]),
         ),
       )
       // Removing access goes before telling people about it (domain/outbox.ts, URGENT_TOPIC).

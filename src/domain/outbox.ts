@@ -94,6 +94,25 @@ export type OutboxHandlers = { [T in OutboxTopic]: (item: OutboxItemOf<T>) => Pr
  */
 export const URGENT_TOPIC: OutboxTopic = 'grant.deprovision';
 
+/**
+ * The outbox runs in two lanes, each claimed and worked by its own loop: `grants` (giving, removing and
+ * extending access in the targets) and `messages` (everything else, mostly Slack, whose message updates
+ * are paced at 50 `chat.update` a minute). A grant never waits behind a paced fan-out of approver message
+ * refreshes. The requester's notice (one unpaced DM) rides with the grants, queued before them, so
+ * "approved" still comes before "your access is ready" or a provisioning problem. A topic this version
+ * does not know falls in the messages lane.
+ */
+export type OutboxLane = 'grants' | 'messages';
+
+export const GRANT_LANE_TOPICS = [
+  'grant.provision',
+  'grant.deprovision',
+  'grant.extend',
+  'requester.notify',
+] as const satisfies readonly OutboxTopic[];
+
+export const OUTBOX_LANES: readonly OutboxLane[] = ['grants', 'messages'];
+
 const TOPICS: readonly OutboxTopic[] = Object.keys({
   'request.created': 1,
   'messages.refresh': 1,

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
 import { claimOutbox, completeOutbox, extendOutboxLease, retryOutboxLater } from '../db/outbox-queries.js';
-import { URGENT_TOPIC, type OutboxItem } from '../domain/outbox.js';
+import { URGENT_TOPIC, type OutboxItem, type OutboxLane } from '../domain/outbox.js';
 
 /** Past this many attempts an item is parked (kept, with its error) instead of retried forever. */
 const MAX_ATTEMPTS = 25;
@@ -10,16 +10,21 @@ export const backoffSeconds = (attempts: number) => Math.min(300, 2 ** Math.min(
 
 const retryAfterOf = (e: unknown) => Number((e as { retryAfter?: number }).retryAfter) || 0;
 
-/** One pass over due outbox items; returns how many it handled. `leaseSeconds`: OUTBOX_LEASE_SECONDS. */
+/**
+ * One pass over one lane's due outbox items; returns how many it handled. `leaseSeconds`:
+ * OUTBOX_LEASE_SECONDS. Each lane has its own loop (composition/jobs.ts), so a paced Slack fan-out in
+ * the messages lane never holds up a grant.
+ */
 export async function drainOutbox(
   db: Db,
+  lane: OutboxLane,
   handle: (item: OutboxItem) => Promise<void>,
   logger: Logger,
   leaseSeconds = 60,
 ): Promise<number> {
   let handled = 0;
   for (;;) {
-    const items = await claimOutbox(db, 20, leaseSeconds);
+    const items = await claimOutbox(db, 20, leaseSeconds, lane);
     if (items.length === 0) return handled;
     // A paced fan-out (a decision for 200 approvers at Slack's 50 updates a minute) outlasts the lease:
     // renew the batch's unfinished items while this process works on them, so no other replica takes one
