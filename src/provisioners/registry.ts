@@ -5,7 +5,7 @@ import { createGcpProvisioner } from './gcp/gcp-provisioner.js';
 import { createKubernetesProvisioner } from './kubernetes/kubernetes-provisioner.js';
 import { createOktaProvisioner } from './okta/okta-provisioner.js';
 import type { Provisioner } from './port.js';
-import { isSecretRef, SECRET_REF_FORMS } from './secrets.js';
+import { isSecretRef, looksLikeSecretRef, SECRET_REF_FORMS } from './secrets.js';
 import { createPostgresProvisioner } from './postgres/postgres-provisioner.js';
 import { createSshProvisioner } from './ssh/ssh-provisioner.js';
 import { createWebhookProvisioner } from './webhook/webhook-provisioner.js';
@@ -50,7 +50,7 @@ export function createProvisionerRegistry(provisioners: Provisioner[]): Provisio
       // Before the provisioner's own checks: a reference to anything but a declared secret (the bot's
       // SLACK_SIGNING_SECRET, DATABASE_URL, /etc/…) is refused whatever the field.
       for (const [key, value] of Object.entries(config.settings))
-        if (typeof value === 'string' && /^(env|file):/.test(value) && !isSecretRef(value))
+        if (looksLikeSecretRef(value) && !isSecretRef(value))
           return `${key}: ${value} is not a secret the operator declared; use ${SECRET_REF_FORMS}.`;
       if (!p) return `Unknown provisioner "${config.type}"; known: ${[...byType.keys()].sort().join(', ')}.`;
       return p.validateSettings(config.settings);

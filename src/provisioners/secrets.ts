@@ -16,6 +16,8 @@ export const SECRET_REF_FORMS = 'env:ACCESS_SECRET_NAME, or file:/path inside AC
 
 /** A setting value that is written as a reference (well-formed or not): `env:…` or `file:…`. */
 const LOOKS_LIKE_REF = /^(env|file):/;
+export const looksLikeSecretRef = (value: unknown): value is string =>
+  typeof value === 'string' && LOOKS_LIKE_REF.test(value);
 
 export function isSecretRef(value: unknown): value is string {
   return typeof value === 'string' && SECRET_REF.test(value);
@@ -112,10 +114,7 @@ export function createSecrets(source: SecretSource): Secrets {
     },
     resolveSettings(settings) {
       return Object.fromEntries(
-        Object.entries(settings).map(([k, v]) => [
-          k,
-          typeof v === 'string' && LOOKS_LIKE_REF.test(v) ? secrets.resolve(v) : v,
-        ]),
+        Object.entries(settings).map(([k, v]) => [k, looksLikeSecretRef(v) ? secrets.resolve(v) : v]),
       );
     },
     declared() {
@@ -141,5 +140,5 @@ function filesIn(dir: string | undefined): string[] {
 
 /** Every reference-looking value of a settings object (a typo such as `env:SLACK_TOKEN` included). */
 export function secretRefsIn(settings: Record<string, unknown>): string[] {
-  return Object.values(settings).filter((v): v is string => typeof v === 'string' && LOOKS_LIKE_REF.test(v));
+  return Object.values(settings).filter(looksLikeSecretRef);
 }

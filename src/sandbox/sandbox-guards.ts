@@ -31,11 +31,14 @@ export async function claimSandboxDatabase(url: string): Promise<void> {
   }
 }
 
+/** Listening on every address: reached from this machine through loopback. */
+export const ANY_ADDRESS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '']);
+
 /** Host names a browser on this machine uses, and the operator's PUBLIC_URL / HOST when given. */
 export function allowedHosts(host: string, publicUrl: string | undefined): Set<string> {
   const hosts = new Set(['localhost', '127.0.0.1', '[::1]']);
   if (publicUrl) hosts.add(new URL(publicUrl).hostname);
-  if (!['0.0.0.0', '::', ''].includes(host)) hosts.add(host.includes(':') ? `[${host}]` : host);
+  if (!ANY_ADDRESS.has(host)) hosts.add(host.includes(':') ? `[${host}]` : host);
   return hosts;
 }
 

@@ -17,7 +17,7 @@ import { manifestBotScopes } from './slack-double/scopes.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
 import { startCloudTargets } from './cloud-targets.js';
 import { startSandboxOnCall } from './on-call-sandbox.js';
-import { allowedHosts, checkHost, claimSandboxDatabase } from './sandbox-guards.js';
+import { allowedHosts, ANY_ADDRESS, checkHost, claimSandboxDatabase } from './sandbox-guards.js';
 import { SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
 
 /** Where the sample catalogue points its webhook provisioner; rewritten to the port actually used. */
@@ -47,7 +47,6 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-const ANY_ADDRESS = new Set(['0.0.0.0', '::', '']);
 /** How this process reaches its own listener: loopback when it listens on every address. */
 const selfHost = (host: string) => (ANY_ADDRESS.has(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
 

@@ -1,14 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { appendAudit } from '../db/audit-queries.js';
-import {
-  deleteLink,
-  findLink,
-  findLinkBySubject,
-  insertLogin,
-  pruneLogins,
-  saveLink,
-  takeLogin,
-} from '../db/identity-queries.js';
+import { findLink, findLinkBySubject, insertLogin, pruneLogins, saveLink, takeLogin } from '../db/identity-queries.js';
 import { AppError } from '../domain/errors.js';
 import {
   firstLinkRefusal,
@@ -18,7 +10,7 @@ import {
   type IdentityLink,
 } from '../domain/identity-link.js';
 import type { OidcProvider, ServiceDeps } from './ports.js';
-import { isAdmin } from './identity.js';
+import { createIdentityAdmin } from './identity-admin.js';
 
 /** A sign-in's state is usable once, for this long. */
 export const LOGIN_TTL_MINUTES = 10;
@@ -224,70 +216,6 @@ export function createIdentityService(
     return outcome;
   }
 
-  /**
-   * An admin links a person to a company identity (its subject, as the provider names it) without a
-   * sign-in: for a person whose first link was refused (another e-mail at the provider, none in Slack).
-   * The link carries no e-mail until the person signs in with it; then their sign-ins refresh it as usual.
-   */
-  async function linkByHand(
-    actorId: string,
-    userId: string,
-    subject: string,
-  ): Promise<'linked' | 'already' | 'another_linked'> {
-    if (!(await isAdmin(deps.directory, deps.admins, actorId)))
-      throw new AppError('not_admin', 'only admins link by hand', { reason: 'identity' });
-    const issuer = await configured().issuer();
-    const now = clock.now();
-    const outcome = await db.transaction(async (tx) => {
-      const owner = await findLinkBySubject(tx, issuer, subject);
-      if (owner && owner.slackUserId !== userId)
-        return new AppError('identity_taken', 'subject linked to another Slack user');
-      const mine = await findLink(tx, userId);
-      if (mine) return mine.issuer === issuer && mine.subject === subject ? 'already' : 'another_linked';
-      const link: IdentityLink = {
-        slackUserId: userId,
-        issuer,
-        subject,
-        email: null,
-        emailVerified: false,
-        linkedAt: now,
-        authTime: null,
-        amr: [],
-        acr: null,
-        signedInAt: null,
-      };
-      await saveLink(tx, link);
-      await appendAudit(tx, {
-        requestId: null,
-        actor: actorId,
-        action: 'identity.linked',
-        createdAt: now,
-        details: { slack_user: userId, issuer, subject, email: null, email_verified: false, by_hand: true },
-      });
-      return 'linked' as const;
-    });
-    if (outcome instanceof AppError) throw outcome;
-    return outcome;
-  }
-
-  /** Admins only (see complete): the person's own Slack session is not enough to change their link. */
-  async function unlink(actorId: string, userId: string): Promise<boolean> {
-    if (!(await isAdmin(deps.directory, deps.admins, actorId)))
-      throw new AppError('not_admin', 'only admins unlink identities', { reason: 'identity' });
-    return db.transaction(async (tx) => {
-      const gone = await deleteLink(tx, userId);
-      if (gone)
-        await appendAudit(tx, {
-          requestId: null,
-          actor: actorId,
-          action: 'identity.unlinked',
-          createdAt: clock.now(),
-          details: { slack_user: userId, issuer: gone.issuer, subject: gone.subject },
-        });
-      return gone !== null;
-    });
-  }
-
   return {
     configured: () => oidc !== null,
     providerName: () => oidc?.name ?? null,
@@ -295,8 +223,7 @@ export function createIdentityService(
     signInLink,
     begin,
     complete,
-    linkByHand,
-    unlink,
+    ...createIdentityAdmin(deps, async () => configured().issuer()),
   };
 }
 

@@ -8,12 +8,8 @@ import { createPacer, type Pacer } from './pacer.js';
 import { renderTargetChange } from './admin/target-change-message.js';
 import { renderEndWarning } from './review/end-warning-message.js';
 import { renderAccessReady, renderProvisioningProblem } from './review/provisioning-message.js';
-import {
-  renderApproverMessage,
-  renderRequesterMessage,
-  renderRequesterNotice,
-  renderThreadReply,
-} from './review/request-message.js';
+import { renderApproverMessage, renderRequesterMessage } from './review/request-message.js';
+import { renderRequesterNotice, renderThreadReply } from './review/requester-notice.js';
 import { slackErrorCode } from './slack-error.js';
 
 /** chat.update's answers meaning the message can never be edited again. */

@@ -4,10 +4,10 @@ import { formatDuration } from '../../domain/duration.js';
 import { endedByDeactivation } from '../../domain/offboarding.js';
 import { describeGrant } from '../../domain/policy.js';
 import { RequestIds, ReviewIds } from '../ids.js';
-import { code, fallbackText, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
+import { code, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
 import { context, md, plain, section } from '../views.js';
 import { ticketBlocks } from './ticket-block.js';
-import { breakGlassReviewBlocks, breakGlassTitle, grantedByText, lifecycleStatusLine } from './lifecycle-message.js';
+import { breakGlassReviewBlocks, breakGlassTitle, lifecycleStatusLine } from './lifecycle-message.js';
 
 export interface SlackMessage {
   text: string;
@@ -61,7 +61,7 @@ export function statusLine(r: RequestDetails): string {
 }
 
 /** A grant approved ahead of its scheduled start: it starts later than the decision. */
-const isScheduled = (r: RequestDetails) =>
+export const isScheduled = (r: RequestDetails) =>
   Boolean(r.grant && r.grant.startsAt.getTime() > (r.decidedAt ?? r.grant.startsAt).getTime());
 
 /** "Access until <end>", or for a scheduled grant "Access starts <start> and ends <end>". */
@@ -82,13 +82,13 @@ function grantedFor(r: RequestDetails): string {
     : `${formatDuration(approved)}*`;
 }
 
-function grantedBlock(r: RequestDetails): KnownBlock[] {
+export function grantedBlock(r: RequestDetails): KnownBlock[] {
   if (!r.grant) return [];
   const lines = r.grant.policy.resources.map((g) => `• ${userText(describeGrant(g), 300)}`);
   return [section(`*Granted for ${grantedFor(r)}\n${lines.join('\n')}`)];
 }
 
-const codeList = (names: readonly string[]) => names.map(code).join(', ');
+export const codeList = (names: readonly string[]) => names.map(code).join(', ');
 
 /**
  * The requester's view of the targets while the grant is active: an approval is not yet access, so the
@@ -268,61 +268,4 @@ export function renderRequesterMessage(r: RequestDetails): SlackMessage {
   );
   blocks.push(...grantedBlock(r), section(statusLine(r)), ...setupBlocks(r), ...requesterActions(r));
   return { text: `Your request ${r.id} for ${r.resources.map((x) => x.name).join(', ')} is ${r.status}`, blocks };
-}
-
-/** A new DM telling the requester what just happened (a fresh message, so Slack notifies them). */
-export function renderRequesterNotice(r: RequestDetails, event: string): SlackMessage {
-  const names = r.resources.map((x) => code(x.name)).join(', ');
-  let text: string;
-  switch (event) {
-    case 'approved':
-      text = approvedNotice(r);
-      break;
-    case 'timed_out':
-      text = `:hourglass: Your request ${code(r.id)} for ${names} expired without a decision. Ask again with \`/access request\` if you still need it.`;
-      break;
-    case 'denied':
-      text = `:no_entry: ${mention(r.decidedBy!)} denied your request ${code(r.id)} for ${names}${r.denyReason ? `: ${userText(r.denyReason, 500)}` : '.'}`;
-      break;
-    case 'expired':
-      text = `:checkered_flag: Your access from ${code(r.id)} to ${names} has expired.`;
-      break;
-    case 'no_approver':
-      text = `:warning: Nobody can approve your request ${code(r.id)} for ${names} now: the only approver of flow ${userText(r.flowName, 200)} left Slack (their account was deactivated). Ask an admin to add approvers to the flow, or cancel the request and ask again later.`;
-      break;
-    case 'extended':
-      text = `:white_check_mark: ${mention(r.decidedBy!)} approved your extension ${code(r.id)}: your access to ${names} now lasts ${formatDuration(r.durationMinutes)} longer.`;
-      break;
-    default:
-      text =
-        r.endedBy === r.requesterId
-          ? `:octagonal_sign: You released your access from ${code(r.id)} to ${names}.`
-          : `:octagonal_sign: Your access from ${code(r.id)} to ${names} was revoked by ${mention(r.endedBy!)}.`;
-  }
-  const blocks: KnownBlock[] = [section(text)];
-  if (event === 'approved') blocks.push(...grantedBlock(r));
-  return { text: fallbackText(text), blocks };
-}
-
-/** What an approval gives the requester now: access, or access being set up (the ready DM follows). */
-function approvedNotice(r: RequestDetails): string {
-  const by = `:white_check_mark: ${grantedByText(r)} approved your request ${code(r.id)}.`;
-  const { pending, failed } = setupProgress(r);
-  const until = slackDate(r.grant!.expiresAt);
-  if (isScheduled(r))
-    return `${by} Your access starts ${slackDate(r.grant!.startsAt)} and lasts until ${until}.${pending.length > 0 ? ' I will DM you when you can use it.' : ''}`;
-  if (pending.length > 0)
-    return `${by} Your access to ${codeList(pending)} is being set up: I will DM you when you can use it. It lasts until ${until}.`;
-  if (failed.length > 0)
-    return `${by} Access to ${codeList(failed)} could not be set up: an admin needs to fix the resource. The grant lasts until ${until}.`;
-  return `${by} You have access until ${until}.`;
-}
-
-/** Under an approver message: the requester's nudge, or the flow's reminder. */
-export function renderThreadReply(r: RequestDetails, kind: 'nudge' | 'reminder'): SlackMessage {
-  const text =
-    kind === 'nudge'
-      ? `:wave: ${mention(r.requesterId)} is still waiting for a decision on ${code(r.id)} (asked ${slackDate(r.createdAt)}).`
-      : `:alarm_clock: Reminder: ${code(r.id)} from ${mention(r.requesterId)} is still waiting for a decision (asked ${slackDate(r.createdAt)}).`;
-  return { text: fallbackText(text), blocks: [section(text)] };
 }
