@@ -28,7 +28,7 @@ function filesUnder(dir: string): string[] {
 const shown = [
   ...filesUnder('src/sandbox/public'),
   ...filesUnder('src/slack'),
-  'src/sandbox/oidc-double/oidc-double.ts',
+  'src/sandbox/oidc-double/sign-in-page.ts',
 ]
   .map(read)
   .join('\n');
