@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -38,6 +38,8 @@ export interface PoolStats {
   inUse: number;
   max: number;
   waiting: number;
+  /** Statements sent to the database since start, BEGIN and COMMIT included (a counter, for `rate()`). */
+  statements: number;
 }
 
 /**
@@ -51,12 +53,16 @@ export const reconnectDelaySeconds = (failures: number) =>
   (0.5 + Math.random() / 2) * Math.min(0.02 * 2 ** failures, 0.2);
 
 /** `sql.begin`, tried again while a stale connection refuses it before the transaction's body started. */
-async function beginOnce(target: postgres.Sql, args: Parameters<postgres.Sql['begin']>): Promise<unknown> {
+async function beginOnce(
+  target: postgres.Sql,
+  args: Parameters<postgres.Sql['begin']>,
+  counter: PoolCounter,
+): Promise<unknown> {
   const fn = args.at(-1) as (tx: postgres.TransactionSql) => unknown;
   let started = false;
   const body = (tx: postgres.TransactionSql) => {
     started = true;
-    return fn(tx);
+    return fn(countStatements(tx, counter));
   };
   const options = args.length > 1 ? [args[0] as string] : [];
   // Each dead connection fails once and is replaced, so a pool of POOL_MAX dead ones is through after as many tries.
@@ -69,8 +75,38 @@ async function beginOnce(target: postgres.Sql, args: Parameters<postgres.Sql['be
   }
 }
 
+/**
+ * Counts the statements drizzle sends inside a transaction: each `unsafe` is one, a savepoint (a nested
+ * transaction) adds its SAVEPOINT and RELEASE. postgres-js's own `debug` hook would count them too, but it
+ * captures a stack per query and makes parameters enumerable on errors, which then reach the logs.
+ */
+function countStatements(tx: postgres.TransactionSql, counter: PoolCounter): postgres.TransactionSql {
+  return new Proxy(tx, {
+    get(target, prop, receiver) {
+      if (prop === 'unsafe') counter.statements += 1;
+      if (prop !== 'savepoint') return Reflect.get(target, prop, receiver) as unknown;
+      return (...args: unknown[]) => {
+        counter.statements += 2;
+        const fn = args.at(-1) as (sp: postgres.TransactionSql) => unknown;
+        const wrapped = (sp: postgres.TransactionSql) => fn(countStatements(sp, counter));
+        return Reflect.apply(target.savepoint, target, [...args.slice(0, -1), wrapped]) as Promise<unknown>;
+      };
+    },
+  });
+}
+
+function countPgliteStatements(tx: Transaction, counter: PoolCounter): Transaction {
+  return new Proxy(tx, {
+    get(target, prop, receiver) {
+      if (prop === 'query' || prop === 'exec') counter.statements += 1;
+      return Reflect.get(target, prop, receiver) as unknown;
+    },
+  });
+}
+
 class PoolCounter {
   private inFlight = 0;
+  statements = 0;
   constructor(readonly max: number) {}
   /** Counts `work` from now until it settles. */
   track<T>(work: PromiseLike<T>): Promise<T> {
@@ -80,7 +116,8 @@ class PoolCounter {
     });
   }
   stats(): PoolStats {
-    return { inUse: Math.min(this.inFlight, this.max), max: this.max, waiting: Math.max(0, this.inFlight - this.max) };
+    const { max, inFlight, statements } = this;
+    return { inUse: Math.min(inFlight, max), max, waiting: Math.max(0, inFlight - max), statements };
   }
 }
 
@@ -116,21 +153,26 @@ export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: t
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('url' in target) {
+    const counter = new PoolCounter(POOL_MAX);
     const sql = postgres(target.url, {
       onnotice: () => {},
       max: POOL_MAX,
       connect_timeout: 10,
       backoff: reconnectDelaySeconds,
     });
-    const counter = new PoolCounter(POOL_MAX);
     // drizzle runs every statement through `unsafe` and every transaction through `begin`. A postgres-js
     // query runs when first awaited; `.values()` (which drizzle may chain) only sets a flag, so the
     // wrapper hands back the same query object, with its `then` counting the run.
     const counted = new Proxy(sql, {
       get(target, prop, receiver) {
-        if (prop === 'begin') return (...args: Parameters<typeof sql.begin>) => counter.track(beginOnce(target, args));
+        if (prop === 'begin')
+          return (...args: Parameters<typeof sql.begin>) => {
+            counter.statements += 2; // BEGIN and COMMIT (or ROLLBACK)
+            return counter.track(beginOnce(target, args, counter));
+          };
         if (prop === 'unsafe') {
           return (...args: Parameters<typeof sql.unsafe>) => {
+            counter.statements += 1;
             const query = target.unsafe(...args);
             const then = query.then.bind(query);
             let run: Promise<Awaited<typeof query>> | undefined;
@@ -181,9 +223,16 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   const direct = client;
   const counted = new Proxy(client, {
     get(target, prop) {
-      if (prop === 'query') return (...args: Parameters<PGlite['query']>) => counter.track(direct.query(...args));
+      if (prop === 'query')
+        return (...args: Parameters<PGlite['query']>) => {
+          counter.statements += 1;
+          return counter.track(direct.query(...args));
+        };
       if (prop === 'transaction')
-        return (...args: Parameters<PGlite['transaction']>) => counter.track(direct.transaction(...args));
+        return <T>(fn: (tx: Transaction) => Promise<T>) => {
+          counter.statements += 2; // BEGIN and COMMIT (or ROLLBACK)
+          return counter.track(direct.transaction((tx) => fn(countPgliteStatements(tx, counter))));
+        };
       const value = Reflect.get(target, prop, target) as unknown;
       // PGlite keeps private (#) fields: its methods must run on the instance itself, not on the proxy.
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

@@ -138,6 +138,15 @@ export function createPrometheusMetrics(sources: MetricSources): PrometheusMetri
       this.set(sources.pool().waiting);
     },
   });
+  new Counter({
+    name: 'access_db_statements_total',
+    help: 'Statements sent to the database, BEGIN and COMMIT included.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.pool().statements);
+    },
+  });
   new Gauge({
     name: 'access_db_pool_max',
     help: 'Database connections the pool may open (1 for the embedded PGlite).',
