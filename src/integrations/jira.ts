@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { TicketLookup } from '../domain/ticket.js';
 import type { TicketTracker } from '../services/ports.js';
+import { getOutsideJson } from './outside-get.js';
 
 export interface JiraSettings {
   /** The site, e.g. https://acme.atlassian.net (the double's URL in tests). */
@@ -41,37 +42,36 @@ export function jiraTracker(settings: JiraSettings, logger: Logger): TicketTrack
   return {
     async lookup(key) {
       const url = `${base}/rest/api/3/issue/${encodeURIComponent(key)}?fields=summary,status`;
-      let res: Response;
-      try {
-        res = await fetch(url, {
-          headers: { authorization, accept: 'application/json' },
-          signal: AbortSignal.timeout(settings.timeoutMs ?? 1500),
-        });
-      } catch (error) {
+      const answer = await getOutsideJson(url, {
+        headers: { authorization, accept: 'application/json' },
+        timeoutMs: settings.timeoutMs ?? 1500,
+      });
+      if (answer.kind === 'unreachable') {
         const detail =
-          (error as Error).name === 'TimeoutError' ? 'Jira did not answer in time' : 'Jira could not be reached';
-        logger.warn({ ticket: key, err: { message: (error as Error).message } }, `ticket check: ${detail}`);
+          answer.why === 'timeout'
+            ? 'Jira did not answer in time'
+            : answer.why === 'network'
+              ? 'Jira could not be reached'
+              : 'Jira answered something that is not an issue';
+        logger.warn({ ticket: key }, `ticket check: ${detail}`);
         return unavailable(key, detail);
       }
-      if (res.status === 404) {
-        await res.body?.cancel();
-        return { found: false, key, reason: 'missing' };
-      }
-      if (!res.ok) {
-        await res.body?.cancel();
-        const detail =
-          res.status === 401 || res.status === 403
-            ? `Jira refused the bot's credentials (${res.status})`
-            : res.status === 429
-              ? 'Jira is rate-limiting the bot (429)'
-              : `Jira answered ${res.status}`;
-        (res.status === 401 || res.status === 403 ? logger.error.bind(logger) : logger.warn.bind(logger))(
-          { ticket: key, status: res.status },
+      if (answer.kind === 'status') {
+        const status = answer.status;
+        if (status === 404) return { found: false, key, reason: 'missing' };
+        const refused = status === 401 || status === 403;
+        const detail = refused
+          ? `Jira refused the bot's credentials (${status})`
+          : status === 429
+            ? 'Jira is rate-limiting the bot (429)'
+            : `Jira answered ${status}`;
+        (refused ? logger.error.bind(logger) : logger.warn.bind(logger))(
+          { ticket: key, status },
           `ticket check: ${detail}`,
         );
         return unavailable(key, detail);
       }
-      const body = (await res.json().catch(() => null)) as IssueBody | null;
+      const body = answer.body as IssueBody | null;
       const category = body?.fields?.status?.statusCategory?.key ?? 'undefined';
       if (!body?.key || !ISSUE_KEY.test(body.key) || !body.fields?.status?.name)
         return unavailable(key, 'Jira answered something that is not an issue');
