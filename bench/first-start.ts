@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/bot-process.js';
@@ -30,6 +30,8 @@ export interface FirstStart {
   migrations: number | null;
   /** Output lines before /healthz answered (progress a person sees). */
   lines: number;
+  /** The machine's 1-minute load average as the run began: what else was running (the bench's loops included). */
+  load: number;
 }
 
 export interface FirstStartFigures {
@@ -58,6 +60,7 @@ async function once(commit: string): Promise<FirstStart> {
   execFileSync('git', ['-C', dir, 'checkout', '--quiet', commit]);
   symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'));
   const port = await freePort();
+  const load = loadavg()[0]!;
   const started = performance.now();
   // Its own process group: npm, and the bot it starts, stop together.
   const child = spawn('npm', ['start'], {
@@ -97,6 +100,7 @@ async function once(commit: string): Promise<FirstStart> {
       database: logMs(lines, 'database open'),
       migrations: logMs(lines, 'migrations applied'),
       lines: lines.length,
+      load,
     };
   } finally {
     if (!exited) {
@@ -151,7 +155,7 @@ export function describeFirstStart(r: FirstStartFigures): string[] {
     return (
       `| First \`npm start\` on a fresh clone (${r.commit.slice(0, 7)}) to /healthz 200, compile included, ${how} | ` +
       `median ${fmt(total, 1)} s of ${runs.length} (${runs.map((x) => fmt(x.seconds, 1)).join(', ')}): compile ${medianOf(runs, (x) => x.compile)} s, ` +
-      `database created ${medianOf(runs, (x) => x.database)} s, migrations ${medianOf(runs, (x) => x.migrations)} s; ${median(runs.map((x) => x.lines))} lines of output | | | ${goal} |`
+      `database created ${medianOf(runs, (x) => x.database)} s, migrations ${medianOf(runs, (x) => x.migrations)} s; ${median(runs.map((x) => x.lines))} lines of output; load average ${fmt(median(runs.map((x) => x.load)), 1)} as it began | | | ${goal} |`
     );
   });
 }
