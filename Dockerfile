@@ -3,7 +3,7 @@
 #   docker build -t access-requests .
 #   docker run -p 3000:3000 -v access-data:/data --env-file .env access-requests
 
-# ---- build: compile TypeScript (src/ -> dist/) ----
+# ---- build: check the types, compile TypeScript (src/ -> dist/) as npm start does ----
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -12,6 +12,10 @@ COPY patches ./patches
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts ./scripts
+# npm run build only strips the types (esbuild, the same dist/ as npm start runs): tsc checks them
+# first, so an image is never built from code that does not type-check.
+RUN npx tsc -p tsconfig.build.json --noEmit
 RUN npm run build
 
 # ---- runtime: production dependencies + compiled JS + migrations ----

@@ -8,6 +8,7 @@ import { benchRequestModal, describeRequestModal } from './request-modal.js';
 import { benchRevocation, describeRevocation } from './revocation.js';
 import { benchMemory, describeMemory } from './memory.js';
 import { benchFanout, describeFanout } from './fanout.js';
+import { benchFirstStart, describeFirstStart } from './first-start.js';
 import { benchScale, describeScale } from './scale.js';
 import { fmt, machine } from './support.js';
 
@@ -21,7 +22,8 @@ import { fmt, machine } from './support.js';
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const only = new Set(
   (
-    process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,lanes,fanout,revocation,replicas,scale,scale-pglite'
+    process.env.BENCH_ONLY ??
+    'memory,first-start,authorization,modal,approval,lanes,fanout,revocation,replicas,scale,scale-pglite'
   ).split(','),
 );
 const started = new Date();
@@ -68,6 +70,10 @@ if (only.has('memory')) {
   const memory = describeMemory(await benchMemory());
   endToEnd.push(...memory.rows);
   notes.push(...memory.notes);
+}
+if (only.has('first-start')) {
+  step('first npm start on a fresh clone, quiet and busy');
+  endToEnd.push(...describeFirstStart(await benchFirstStart(env('BENCH_FIRST_START_RUNS', 3))));
 }
 const replicas: string[] = [];
 if (only.has('authorization')) {

@@ -78,9 +78,17 @@ export async function createAccessApp(options: AccessAppOptions) {
   if (Boolean(config.AUDIT_WEBHOOK_URL) !== Boolean(config.AUDIT_WEBHOOK_SECRET))
     throw new ConfigError('AUDIT_WEBHOOK_URL and AUDIT_WEBHOOK_SECRET go together: set both or neither.');
 
+  // Said before and after: creating the embedded database is most of a first start (seconds), and a
+  // person watching `npm start` should see what it waits for.
+  logger.info(
+    config.DATABASE_URL ? { database: 'postgres' } : { database: 'pglite', dataDir: config.DATA_DIR },
+    'opening the database',
+  );
+  const opening = performance.now();
   const database: Database = await openDatabase(
     config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR },
   );
+  logger.info({ database: database.kind, ms: Math.round(performance.now() - opening) }, 'database open');
   const metrics = createPrometheusMetrics({ outbox: () => outboxBacklog(database.db), pool: () => database.pool() });
   const auditStreamer =
     config.AUDIT_WEBHOOK_URL && config.AUDIT_WEBHOOK_SECRET
@@ -158,7 +166,9 @@ export async function createAccessApp(options: AccessAppOptions) {
   outbox.kick = background.kickOutbox;
 
   async function start(): Promise<{ port: number }> {
+    const migrating = performance.now();
     await database.migrate();
+    logger.info({ ms: Math.round(performance.now() - migrating) }, 'migrations applied');
     if (accessFile) {
       const summary = await applyAccessFile(database.db, clock, accessFile);
       logger.info(summary, 'applied ACCESS_CONFIG');
