@@ -80,6 +80,7 @@ export async function createAccessApp(options: AccessAppOptions) {
 
   const database: Database = await openDatabase(
     config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR },
+    { onEmbeddedExit: (lastLines) => logger.error({ lastLines }, 'the embedded PostgreSQL server stopped') },
   );
   const metrics = createPrometheusMetrics({ outbox: () => outboxBacklog(database.db), pool: () => database.pool() });
   const auditStreamer =
