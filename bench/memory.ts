@@ -144,7 +144,7 @@ export function describeMemory(r: { figures: MemoryFigures[]; costs: DependencyC
       ? `V8 heap ${fmt(f.usage.heapUsed, 0)} of ${fmt(f.usage.heapTotal, 0)} MiB, external ${fmt(f.usage.external, 0)} MiB (array buffers ${fmt(f.usage.arrayBuffers, 0)})`
       : 'probe gave no answer';
     const split = embedded
-      ? `bot ${fmt(f.bot, 0)} MiB + database ${fmt(f.database.rss, 0)} MiB (${f.database.processes} processes; their pages shared counted once: ${fmt(f.pss, 0)} MiB together); `
+      ? `bot ${fmt(f.bot, 0)} MiB + database ${fmt(f.database.rss, 0)} MiB (${f.database.processes} processes); by PSS, shared pages split among the processes mapping them, ${fmt(f.pss, 0)} MiB together; `
       : '';
     const what = embedded
       ? `embedded default (no DATABASE_URL), ${f.kind === 'embedded, first start' ? 'first start (database created)' : 'restart (database found)'}, bot + database`
