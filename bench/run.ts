@@ -21,7 +21,8 @@ import { fmt, machine } from './support.js';
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const only = new Set(
   (
-    process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,lanes,fanout,revocation,replicas,scale,scale-embedded'
+    process.env.BENCH_ONLY ??
+    'memory,authorization,modal,approval,lanes,fanout,revocation,replicas,scale,scale-embedded'
   ).split(','),
 );
 const started = new Date();
