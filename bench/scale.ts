@@ -13,7 +13,7 @@ import { benchDatabase, fmt } from './support.js';
 
 /**
  * Reads at scale: `resources` resources, `requests` requests and `audit` audit events in PostgreSQL
- * (or in the embedded PGlite, at a size that suits it),
+ * (or in the embedded default's server, at a size that suits it),
  * generated with INSERT … SELECT generate_series. The audit rows carry placeholder hashes (the chain is
  * not valid over them): this measures reads, and hashing a million rows one by one would only measure
  * the generator. Timed as Slack sees it (type-ahead, App Home) or in process (one request's trail),
@@ -79,18 +79,18 @@ export async function seed(db: Db, s: ScaleSizes) {
   await run(sql`vacuum analyze`);
 }
 
-/** Where the data lives: the bench's PostgreSQL server, or the embedded PGlite the bot uses by default. */
-export type ScaleDatabase = 'postgres' | 'pglite';
+/** Where the data lives: the bench's PostgreSQL server, or the embedded server the bot starts by default. */
+export type ScaleDatabase = 'postgres' | 'embedded';
 
 export async function benchScale(
   sizes: ScaleSizes,
   samples: number,
   kind: ScaleDatabase = 'postgres',
 ): Promise<ScaleFigures> {
-  // Seed and read the trail first, in this process; PGlite's data directory then passes to the bot
-  // (one process at a time may open it).
+  // Seed and read the trail first, in this process; the embedded server's data directory then passes to
+  // the bot, which starts its own server on it.
   const server = kind === 'postgres' ? await benchDatabase() : null;
-  const dataDir = kind === 'pglite' ? mkdtempSync(join(tmpdir(), 'access-bench-pglite-')) : null;
+  const dataDir = kind === 'embedded' ? mkdtempSync(join(tmpdir(), 'access-bench-embedded-')) : null;
   const database = await openDatabase(server ? { url: server.url } : { dataDir: dataDir! });
   let seedSeconds: number;
   let trail: S;
@@ -227,7 +227,7 @@ export async function benchScale(
 }
 
 export function describeScale(f: ScaleFigures): string[] {
-  const size = `${f.kind === 'pglite' ? 'embedded PGlite, ' : ''}${fmt(f.sizes.resources, 0)} resources, ${fmt(f.sizes.requests, 0)} requests, ${fmt(f.sizes.audit, 0)} audit events`;
+  const size = `${f.kind === 'embedded' ? 'embedded default, ' : ''}${fmt(f.sizes.resources, 0)} resources, ${fmt(f.sizes.requests, 0)} requests, ${fmt(f.sizes.audit, 0)} audit events`;
   const row = (what: string, v: S, floor: S, goal: number) =>
     `| ${what} (${size}; ${v.n} samples) | p99 ${fmt(v.p99)} ms (p50 ${fmt(v.p50)} ms) | p99 ${fmt(floor.p99)} ms | ${fmt(v.p99 / floor.p99)}× | p99 < ${goal} ms: ${v.p99 < goal ? 'met' : 'NOT met'} |`;
   return [

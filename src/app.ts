@@ -87,6 +87,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   const opening = performance.now();
   const database: Database = await openDatabase(
     config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR },
+    { onEmbeddedExit: (lastLines) => logger.error({ lastLines }, 'the embedded PostgreSQL server stopped') },
   );
   logger.info({ database: database.kind, ms: Math.round(performance.now() - opening) }, 'database open');
   const metrics = createPrometheusMetrics({ outbox: () => outboxBacklog(database.db), pool: () => database.pool() });

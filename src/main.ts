@@ -4,6 +4,7 @@ import { ConfigError, parseConfig, wantsSandbox } from './config.js';
 import { createLogger } from './logger.js';
 import { AccessFileError } from './services/catalog-service.js';
 import { SandboxRefused } from './sandbox/sandbox-guards.js';
+import { EmbeddedDatabaseError } from './db/embedded-postgres-host.js';
 import { declaredSecretEnv } from './provisioners/secrets.js';
 
 function readAccessFile(path: string | undefined): string | undefined {
@@ -74,7 +75,8 @@ main().catch((error: unknown) => {
     error instanceof ConfigError ||
     error instanceof AccessFileError ||
     error instanceof StartupError ||
-    error instanceof SandboxRefused
+    error instanceof SandboxRefused ||
+    error instanceof EmbeddedDatabaseError
   ) {
     process.stderr.write(`Cannot start: ${error.message}\n`);
   } else {

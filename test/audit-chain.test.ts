@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,9 +161,10 @@ describe('deleting, reordering and truncating are detected', () => {
   });
 });
 
-describe('the audit trail on the embedded database (PGlite)', () => {
+describe('the audit trail on the embedded database', () => {
   it('verifies, refuses updates, and detects tampering', async () => {
-    const database = await openDatabase({ memory: true });
+    const dataDir = mkdtempSync(join(tmpdir(), 'access-audit-'));
+    const database = await openDatabase({ dataDir });
     try {
       await database.migrate();
       await seed(database, 5);
@@ -179,6 +183,7 @@ describe('the audit trail on the embedded database (PGlite)', () => {
       expect(report.problem).toContain('audit event 2');
     } finally {
       await database.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
@@ -25,7 +28,7 @@ async function counted(database: Database, work: () => Promise<unknown>): Promis
 
 describe.each([
   ['PostgreSQL', async () => openDatabase({ url: target.url })],
-  ['the embedded database', async () => openDatabase({ memory: true })],
+  ['the embedded database', async () => openDatabase({ dataDir: mkdtempSync(join(tmpdir(), 'access-count-')) })],
 ])('statements counted on %s', (_name, open) => {
   let database: Database;
   beforeAll(async () => {

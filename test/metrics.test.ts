@@ -314,7 +314,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
 });
 
 describe('GET /metrics on the embedded database', () => {
-  it('reports a pool of one connection and reads the outbox backlog from PGlite too', async () => {
+  it('reports the embedded pool of two connections and reads the outbox backlog there too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'access-metrics-'));
     const slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
     const config = parseConfig({
@@ -329,7 +329,7 @@ describe('GET /metrics on the embedded database', () => {
     const app = await createAccessApp({ config, logger: createLogger('silent'), accessFileText: ACCESS_FILE });
     try {
       const { port } = await app.start();
-      expect(app.database.kind).toBe('pglite');
+      expect(app.database.kind).toBe('embedded');
       const driver = new SlackDriver({
         eventsUrl: `http://127.0.0.1:${port}/slack/events`,
         signingSecret: SIGNING_SECRET,
@@ -342,8 +342,8 @@ describe('GET /metrics on the embedded database', () => {
       const samples = parse((await scrape({}, port)).body);
       const value = (name: string, labels: Record<string, string> = {}) =>
         samples.find((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v))?.value;
-      expect(value('access_db_pool_max')).toBe(1);
-      expect(value('access_db_pool_in_use')).toBeLessThanOrEqual(1);
+      expect(value('access_db_pool_max')).toBe(2);
+      expect(value('access_db_pool_in_use')).toBeLessThanOrEqual(2);
       expect(value('access_outbox_depth', { state: 'due' })).toBe(0);
       expect(value('access_outbox_oldest_age_seconds')).toBe(0);
       expect(value('access_requests_total', { flow: 'support-prod', outcome: 'submitted' })).toBe(1);

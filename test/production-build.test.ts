@@ -171,7 +171,7 @@ describe('the production image, built and run as its Dockerfile says', () => {
     const page = await fetch(`http://127.0.0.1:${port}/sandbox`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
-    expect(output.join('')).toContain('"database":"pglite"');
+    expect(output.join('')).toContain('"database":"embedded"');
   }, 90_000);
 
   it("runs deploy/kubernetes's migration Job: its command migrates an empty PostgreSQL", async () => {

@@ -45,7 +45,7 @@ describe('the sandbox', () => {
     expect(sandbox.config.HOST).toBe('127.0.0.1');
     expect(sandbox.config.EXPIRY_INTERVAL_SECONDS).toBe(5);
     expect(sandbox.config.DATA_DIR).toBe(join(dataDir, 'sandbox'));
-    expect(sandbox.app.database.kind).toBe('pglite');
+    expect(sandbox.app.database.kind).toBe('embedded');
   });
 
   it('shows an ephemeral reply to the person who typed the command, and to nobody else', async () => {

@@ -150,7 +150,7 @@ describe('start-up', () => {
   }, 180_000);
 });
 
-describe('the embedded database (PGlite, no DATABASE_URL)', () => {
+describe('the embedded database (no DATABASE_URL)', () => {
   it('migrates, serves a request, and keeps it across a restart', async () => {
     const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
     const dataDir = tempDir();
@@ -178,7 +178,7 @@ describe('the embedded database (PGlite, no DATABASE_URL)', () => {
     };
     try {
       let { app, port, driver } = await boot();
-      expect(app.database.kind).toBe('pglite');
+      expect(app.database.kind).toBe('embedded');
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       await driver.command(PEOPLE.requester, '/access', 'request prod-db');
       const modal = await until(() => slack.topView(PEOPLE.requester), 5000, 'modal');

@@ -37,7 +37,7 @@ async function exportCommand(args: string[]): Promise<void> {
   let text: string;
   try {
     const [resources, flows] = await Promise.all([listResources(database.db), listFlows(database.db)]);
-    const where = database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite (${dataDir})`;
+    const where = database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `the embedded database (${dataDir})`;
     text = exportAccessFile(
       resources,
       flows,

@@ -1,13 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { EmbeddedDatabaseError } from './embedded-postgres-host.js';
+import { clusterUnder, LEAN_SETTINGS, startEmbeddedPostgres } from './embedded-postgres.js';
 import * as schema from './schema/index.js';
 import { isPlainSelect, isStaleConnectionError } from './stale-connection.js';
 
@@ -19,7 +19,8 @@ export type Executor = Db | Tx;
 
 export interface Database {
   db: Db;
-  kind: 'postgres' | 'pglite';
+  /** DATABASE_URL's server, or the embedded one the bot started under DATA_DIR. */
+  kind: 'postgres' | 'embedded';
   /** Applies the committed drizzle migrations (idempotent; on PostgreSQL, one process at a time). */
   migrate(): Promise<void>;
   /** LISTEN on a channel; returns a function that stops listening. */
@@ -58,6 +59,7 @@ async function beginOnce(
   args: Parameters<postgres.Sql['begin']>,
   counter: PoolCounter,
 ): Promise<unknown> {
+  const { max } = counter;
   const fn = args.at(-1) as (tx: postgres.TransactionSql) => unknown;
   let started = false;
   const body = (tx: postgres.TransactionSql) => {
@@ -65,12 +67,12 @@ async function beginOnce(
     return fn(countStatements(tx, counter));
   };
   const options = args.length > 1 ? [args[0] as string] : [];
-  // Each dead connection fails once and is replaced, so a pool of POOL_MAX dead ones is through after as many tries.
+  // Each dead connection fails once and is replaced, so a pool of `max` dead ones is through after as many tries.
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await (target.begin as (...a: unknown[]) => Promise<unknown>)(...options, body);
     } catch (error) {
-      if (started || attempt > POOL_MAX || !isStaleConnectionError(error)) throw error;
+      if (started || attempt > max || !isStaleConnectionError(error)) throw error;
     }
   }
 }
@@ -95,15 +97,6 @@ function countStatements(tx: postgres.TransactionSql, counter: PoolCounter): pos
   });
 }
 
-function countPgliteStatements(tx: Transaction, counter: PoolCounter): Transaction {
-  return new Proxy(tx, {
-    get(target, prop, receiver) {
-      if (prop === 'query' || prop === 'exec') counter.statements += 1;
-      return Reflect.get(target, prop, receiver) as unknown;
-    },
-  });
-}
-
 class PoolCounter {
   private inFlight = 0;
   statements = 0;
@@ -122,6 +115,11 @@ class PoolCounter {
 }
 
 const POOL_MAX = 10;
+/**
+ * The embedded server's pool: one bot of a small team (PGlite, before, ran one statement at a time). Each
+ * connection is a server process holding 10-20 MiB resident, so two, beside the one LISTEN keeps.
+ */
+const EMBEDDED_POOL_MAX = 2;
 
 // Resolved from this file so it works from src/ (tsx) and from dist/ (built) alike.
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -149,105 +147,102 @@ async function migrateLocked(sql: postgres.Sql): Promise<void> {
   }
 }
 
-export type DatabaseTarget = { url: string } | { dataDir: string } | { memory: true };
+export type DatabaseTarget = { url: string } | { dataDir: string };
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  if ('url' in target) {
-    const counter = new PoolCounter(POOL_MAX);
-    const sql = postgres(target.url, {
-      onnotice: () => {},
-      max: POOL_MAX,
-      connect_timeout: 10,
-      backoff: reconnectDelaySeconds,
-    });
-    // drizzle runs every statement through `unsafe` and every transaction through `begin`. A postgres-js
-    // query runs when first awaited; `.values()` (which drizzle may chain) only sets a flag, so the
-    // wrapper hands back the same query object, with its `then` counting the run.
-    const counted = new Proxy(sql, {
-      get(target, prop, receiver) {
-        if (prop === 'begin')
-          return (...args: Parameters<typeof sql.begin>) => {
-            counter.statements += 2; // BEGIN and COMMIT (or ROLLBACK)
-            return counter.track(beginOnce(target, args, counter));
-          };
-        if (prop === 'unsafe') {
-          return (...args: Parameters<typeof sql.unsafe>) => {
-            counter.statements += 1;
-            const query = target.unsafe(...args);
-            const then = query.then.bind(query);
-            let run: Promise<Awaited<typeof query>> | undefined;
-            // A read that met a connection left over from before a database restart runs again (db/stale-connection.ts).
-            const once = async () => {
-              for (let attempt = 1; ; attempt += 1) {
-                try {
-                  if (attempt === 1) return await then();
-                  const again = target.unsafe(...args);
-                  (again as { isRaw?: unknown }).isRaw = (query as { isRaw?: unknown }).isRaw;
-                  return await again;
-                } catch (error) {
-                  if (attempt > POOL_MAX || !isStaleConnectionError(error) || !isPlainSelect(args[0])) throw error;
-                }
-              }
-            };
-            query.then = ((onFulfilled, onRejected) =>
-              (run ??= counter.track(once())).then(onFulfilled, onRejected)) as typeof query.then;
-            return query;
-          };
-        }
-        return Reflect.get(target, prop, receiver) as unknown;
-      },
-    });
-    const db = drizzlePostgres(counted, { schema }) as unknown as Db;
-    return {
-      db,
-      kind: 'postgres',
-      migrate: () => migrateLocked(sql),
-      listen: async (channel, onMessage) => {
-        // postgres-js keeps a dedicated connection for LISTEN and re-subscribes after reconnecting.
-        const sub = await sql.listen(channel, onMessage);
-        return () => sub.unlisten();
-      },
-      close: () => sql.end({ timeout: 5 }),
-      pool: () => counter.stats(),
-    };
-  }
-  let client: PGlite;
-  if ('dataDir' in target) {
-    mkdirSync(target.dataDir, { recursive: true });
-    client = await PGlite.create(target.dataDir);
-  } else {
-    client = await PGlite.create();
-  }
-  // One connection: PGlite runs one statement (or transaction) at a time and queues the rest.
-  const counter = new PoolCounter(1);
-  const direct = client;
-  const counted = new Proxy(client, {
-    get(target, prop) {
-      if (prop === 'query')
-        return (...args: Parameters<PGlite['query']>) => {
-          counter.statements += 1;
-          return counter.track(direct.query(...args));
-        };
-      if (prop === 'transaction')
-        return <T>(fn: (tx: Transaction) => Promise<T>) => {
+export interface OpenOptions {
+  /** The embedded server stopped on its own (not at close()); `lastLines` is what it logged last. */
+  onEmbeddedExit?: (lastLines: string) => void;
+}
+
+/** DATABASE_URL's server, or the embedded one under DATA_DIR (`<DATA_DIR>/postgres`), started here. */
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
+  if ('url' in target) return connect(target.url, POOL_MAX, 'postgres');
+  // Before, the embedded database was PGlite, its cluster directly in DATA_DIR: a server cannot open it.
+  if (existsSync(join(target.dataDir, 'PG_VERSION')))
+    throw new EmbeddedDatabaseError(
+      `DATA_DIR ${target.dataDir} holds a PGlite database from an earlier version, which this version does not ` +
+        'open (the embedded database is now a PostgreSQL server under DATA_DIR/postgres): set DATA_DIR to ' +
+        'another directory to start afresh, or DATABASE_URL',
+    );
+  const server = await startEmbeddedPostgres({
+    dir: clusterUnder(target.dataDir),
+    settings: LEAN_SETTINGS,
+    ...(options.onEmbeddedExit ? { onUnexpectedExit: options.onEmbeddedExit } : {}),
+  });
+  const database = connect(server.connection, EMBEDDED_POOL_MAX, 'embedded');
+  return {
+    ...database,
+    close: async () => {
+      try {
+        await database.close();
+      } finally {
+        await server.stop();
+      }
+    },
+  };
+}
+
+function connect(
+  where: string | { path: string; user: string; database: string },
+  max: number,
+  kind: Database['kind'],
+): Database {
+  const options = {
+    onnotice: () => {},
+    max,
+    connect_timeout: 10,
+    backoff: reconnectDelaySeconds,
+  };
+  const sql = typeof where === 'string' ? postgres(where, options) : postgres({ ...where, ...options });
+  const counter = new PoolCounter(max);
+  // drizzle runs every statement through `unsafe` and every transaction through `begin`. A postgres-js
+  // query runs when first awaited; `.values()` (which drizzle may chain) only sets a flag, so the
+  // wrapper hands back the same query object, with its `then` counting the run.
+  const counted = new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === 'begin')
+        return (...args: Parameters<typeof sql.begin>) => {
           counter.statements += 2; // BEGIN and COMMIT (or ROLLBACK)
-          return counter.track(direct.transaction((tx) => fn(countPgliteStatements(tx, counter))));
+          return counter.track(beginOnce(target, args, counter));
         };
-      const value = Reflect.get(target, prop, target) as unknown;
-      // PGlite keeps private (#) fields: its methods must run on the instance itself, not on the proxy.
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      if (prop === 'unsafe') {
+        return (...args: Parameters<typeof sql.unsafe>) => {
+          counter.statements += 1;
+          const query = target.unsafe(...args);
+          const then = query.then.bind(query);
+          let run: Promise<Awaited<typeof query>> | undefined;
+          // A read that met a connection left over from before a database restart runs again (db/stale-connection.ts).
+          const once = async () => {
+            for (let attempt = 1; ; attempt += 1) {
+              try {
+                if (attempt === 1) return await then();
+                const again = target.unsafe(...args);
+                (again as { isRaw?: unknown }).isRaw = (query as { isRaw?: unknown }).isRaw;
+                return await again;
+              } catch (error) {
+                if (attempt > max || !isStaleConnectionError(error) || !isPlainSelect(args[0])) throw error;
+              }
+            }
+          };
+          query.then = ((onFulfilled, onRejected) =>
+            (run ??= counter.track(once())).then(onFulfilled, onRejected)) as typeof query.then;
+          return query;
+        };
+      }
+      return Reflect.get(target, prop, receiver) as unknown;
     },
   });
-  const pg = drizzlePglite(counted, { schema });
+  const db = drizzlePostgres(counted, { schema }) as unknown as Db;
   return {
-    db: pg as unknown as Db,
-    kind: 'pglite',
-    migrate: () => migratePglite(pg, { migrationsFolder: MIGRATIONS }),
+    db,
+    kind,
+    migrate: () => migrateLocked(sql),
     listen: async (channel, onMessage) => {
-      const unsubscribe = await client.listen(channel, onMessage);
-      return async () => unsubscribe();
+      // postgres-js keeps a dedicated connection for LISTEN and re-subscribes after reconnecting.
+      const sub = await sql.listen(channel, onMessage);
+      return () => sub.unlisten();
     },
-    close: () => client.close(),
+    close: () => sql.end({ timeout: 5 }),
     pool: () => counter.stats(),
   };
 }

@@ -149,7 +149,7 @@ export function createPrometheusMetrics(sources: MetricSources): PrometheusMetri
   });
   new Gauge({
     name: 'access_db_pool_max',
-    help: 'Database connections the pool may open (1 for the embedded PGlite).',
+    help: 'Database connections the pool may open (10; 2 on the embedded database).',
     registers,
     collect() {
       this.set(sources.pool().max);

@@ -17,7 +17,8 @@ import { manifestBotScopes } from './slack-double/scopes.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
 import { startCloudTargets } from './cloud-targets.js';
 import { startSandboxOnCall } from './on-call-sandbox.js';
-import { allowedHosts, ANY_ADDRESS, checkHost, claimSandboxDatabase } from './sandbox-guards.js';
+import { allowedHosts, ANY_ADDRESS, checkHost, claimSandboxDatabase, SandboxRefused } from './sandbox-guards.js';
+import { embeddedServerInUse } from '../db/embedded-postgres.js';
 import { SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
 
 /** Where the sample catalogue points its webhook provisioner; rewritten to the port actually used. */
@@ -143,6 +144,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const logger = options.logger ?? createLogger(config.LOG_LEVEL);
     if (config.DATABASE_URL) await claimSandboxDatabase(config.DATABASE_URL);
     else {
+      if (await embeddedServerInUse(config.DATA_DIR))
+        throw new SandboxRefused(`another sandbox runs on ${config.DATA_DIR}: stop it, or set another DATA_DIR.`);
       // The simulated workspace starts empty each time, so the database does too: old requests
       // would point at DMs and people that no longer exist.
       rmSync(config.DATA_DIR, { recursive: true, force: true });

@@ -125,6 +125,49 @@ export async function rssMiB(pid: number): Promise<number> {
   return kb / 1024;
 }
 
+/** `pid` and every process below it (Linux /proc: each process's parent from its stat line). */
+export async function processTree(pid: number): Promise<number[]> {
+  const { readFile, readdir } = await import('node:fs/promises');
+  const children = new Map<number, number[]>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // The command name (2nd field) may hold spaces and parentheses: the parent pid follows the last ')'.
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (parent) children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const tree: number[] = [];
+  const walk = (p: number) => {
+    tree.push(p);
+    for (const child of children.get(p) ?? []) walk(child);
+  };
+  walk(pid);
+  return tree;
+}
+
+/**
+ * Resident memory of a process and of every process it started (the embedded PostgreSQL's server and
+ * its backends), in MiB. `children` adds up each process's RSS, so pages the server's processes share
+ * count once per process: an upper bound. `pss` shares each page among the processes that map it (Linux
+ * smaps_rollup): what the whole tree takes.
+ */
+export async function treeRssMiB(
+  pid: number,
+): Promise<{ self: number; children: number; processes: number; pss: number }> {
+  const { readFile } = await import('node:fs/promises');
+  const pssMiB = async (p: number) =>
+    Number(/Pss:\s+(\d+)/.exec(await readFile(`/proc/${p}/smaps_rollup`, 'utf8').catch(() => ''))?.[1] ?? 0) / 1024;
+  const [self, ...rest] = await processTree(pid);
+  const children = await Promise.all(rest.map((p) => rssMiB(p).catch(() => 0)));
+  const pss = await Promise.all([self!, ...rest].map(pssMiB));
+  return {
+    self: await rssMiB(self!),
+    children: children.reduce((a, b) => a + b, 0),
+    processes: rest.length,
+    pss: pss.reduce((a, b) => a + b, 0),
+  };
+}
+
 /**
  * Which of `pids` holds the TCP connection from local port `localPort` to port `remotePort` (Linux
  * /proc: the socket's inode in /proc/net/tcp, then the process with that inode among its fds). The
