@@ -107,7 +107,11 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
           await messenger.postProvisioningProblem(request, target.resourceName, message, false);
       },
     });
-    if (settled) await enqueue(db, [{ topic: 'messages.refresh', requestId: grant.requestId }]);
+    if (settled) {
+      await enqueue(db, [{ topic: 'messages.refresh', requestId: grant.requestId }]);
+      // The refresh is in the other lane: wake it now rather than at its next poll (up to 2 s later).
+      deps.afterCommit();
+    }
     const owed = !(await resendOwedReady(grant, request, justFailed));
     if (attempt.retry || owed) throw new RetryLater(`provisioning of ${grantId} will be retried`, attempt.wait);
   }
