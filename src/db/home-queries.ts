@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Executor } from './client.js';
 import { homeState } from './schema/index.js';
 
@@ -20,4 +20,24 @@ export async function saveHomePlace(db: Executor, userId: string, place: HomePla
     .insert(homeState)
     .values({ userId, ...place })
     .onConflictDoUpdate({ target: homeState.userId, set: place });
+}
+
+/** The person opened their Home now: remembered (they get it re-published after changes); their place. */
+export async function openHomePlace(db: Executor, userId: string, at: Date): Promise<HomePlace> {
+  const [row] = await db
+    .insert(homeState)
+    .values({ userId, openedAt: at })
+    .onConflictDoUpdate({ target: homeState.userId, set: { openedAt: at } })
+    .returning({ tab: homeState.tab, page: homeState.page });
+  return row ?? { tab: 'mine', page: 0 };
+}
+
+/** Those of `userIds` who have opened their App Home: the others have no Home view to keep current. */
+export async function homeReaders(db: Executor, userIds: string[]): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const rows = await db
+    .select({ userId: homeState.userId })
+    .from(homeState)
+    .where(and(inArray(homeState.userId, userIds), isNotNull(homeState.openedAt)));
+  return rows.map((r) => r.userId);
 }

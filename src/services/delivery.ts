@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.js';
+import { homeReaders } from '../db/home-queries.js';
 import {
   firstDeliveryAlert,
   messageRefs,
@@ -124,9 +125,10 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
   }
 
   /**
-   * Re-renders every stored message and the Home tab of everyone involved. Messages already showing the
-   * current render (their hash is recorded) are skipped, so a retry after a failure half-way resumes
-   * where it stopped; the messenger paces the calls to Slack's rate-limit tiers.
+   * Re-renders every stored message and the Home tab of everyone involved who has opened theirs (the
+   * others get a fresh one whenever they open it: Slack tells the bot every time). Messages already
+   * showing the current render (their hash is recorded) are skipped, so a retry after a failure half-way
+   * resumes where it stopped; the messenger paces the calls to Slack's rate-limit tiers.
    */
   async function refresh(request: RequestDetails) {
     for (const ref of await messageRefs(db, request.id)) {
@@ -136,8 +138,10 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
         await messenger.updateRequestMessage(ref, request);
       await setRenderHash(db, ref, hash);
     }
-    const people = new Set([request.requesterId, ...request.notifiedApprovers]);
-    for (const userId of people) if (!(await unreachable(userId))) await messenger.refreshHome(userId);
+    const people = [...new Set([request.requesterId, ...request.notifiedApprovers])];
+    const readers = new Set(await homeReaders(db, people));
+    for (const userId of people)
+      if (readers.has(userId) && !(await unreachable(userId))) await messenger.refreshHome(userId);
   }
 
   return { announce, refresh };
