@@ -30,7 +30,9 @@ export async function enqueue(tx: Executor, items: OutboxEntry[]) {
 /**
  * Takes up to `limit` due items of one lane (domain/outbox.ts, OutboxLane) and leases them for
  * `leaseSeconds`: a worker that dies mid-send releases its items when the lease runs out. SKIP LOCKED
- * keeps replicas, and the lanes, off each other's items.
+ * keeps replicas, and the lanes, off each other's items. One statement (the rows are locked by the
+ * subquery until the update that leases them commits with it): the workers poll, so an empty pass
+ * costs one round trip, not a transaction.
  */
 export async function claimOutbox(
   db: Executor,
@@ -38,46 +40,38 @@ export async function claimOutbox(
   leaseSeconds: number,
   lane: OutboxLane,
 ): Promise<OutboxItem[]> {
-  return db.transaction(async (tx) => {
-    const due = await tx
-      .select({ id: outbox.id })
-      .from(outbox)
-      .where(
-        and(
-          isNull(outbox.doneAt),
-          lte(outbox.availableAt, sql`now()`),
-          or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`)),
-          lane === 'grants'
-            ? inArray(outbox.topic, [...GRANT_LANE_TOPICS])
-            : notInArray(outbox.topic, [...GRANT_LANE_TOPICS]),
-        ),
-      )
-      // Removing access goes before telling people about it (domain/outbox.ts, URGENT_TOPIC).
-      .orderBy(sql`${outbox.topic} = ${URGENT_TOPIC} desc`, asc(outbox.id))
-      .limit(limit)
-      .for('update', { skipLocked: true });
-    if (due.length === 0) return [];
-    const claimed = await tx
-      .update(outbox)
-      .set({ lockedUntil: sql`now() + make_interval(secs => ${leaseSeconds})`, attempts: sql`${outbox.attempts} + 1` })
-      .where(
-        inArray(
-          outbox.id,
-          due.map((d) => d.id),
-        ),
-      )
-      .returning({
-        id: outbox.id,
-        topic: outbox.topic,
-        requestId: outbox.requestId,
-        payload: outbox.payload,
-        attempts: outbox.attempts,
-      });
-    // RETURNING comes in no particular order: hand the items over in the order they were chosen.
-    const rank = new Map(due.map((d, i) => [d.id, i]));
-    // The topic column holds what enqueue wrote (an OutboxEntry); routeOutbox refuses one it does not know.
-    return (claimed as OutboxItem[]).sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
-  });
+  const due = db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(
+      and(
+        isNull(outbox.doneAt),
+        lte(outbox.availableAt, sql`now()`),
+        or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`)),
+        lane === 'grants'
+          ? inArray(outbox.topic, [...GRANT_LANE_TOPICS])
+          : notInArray(outbox.topic, [...GRANT_LANE_TOPICS]),
+      ),
+    )
+    // Removing access goes before telling people about it (domain/outbox.ts, URGENT_TOPIC).
+    .orderBy(sql`${outbox.topic} = ${URGENT_TOPIC} desc`, asc(outbox.id))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  const claimed = await db
+    .update(outbox)
+    .set({ lockedUntil: sql`now() + make_interval(secs => ${leaseSeconds})`, attempts: sql`${outbox.attempts} + 1` })
+    .where(inArray(outbox.id, due))
+    .returning({
+      id: outbox.id,
+      topic: outbox.topic,
+      requestId: outbox.requestId,
+      payload: outbox.payload,
+      attempts: outbox.attempts,
+    });
+  // RETURNING comes in no particular order: hand the items over in the order they were chosen. The
+  // topic column holds what enqueue wrote (an OutboxEntry); routeOutbox refuses one it does not know.
+  const urgent = (i: { topic: string }) => (i.topic === URGENT_TOPIC ? 0 : 1);
+  return (claimed as OutboxItem[]).sort((a, b) => urgent(a) - urgent(b) || a.id - b.id);
 }
 
 /** Keeps items this worker still holds its own for another `leaseSeconds` (a long fan-out ahead of them). */
