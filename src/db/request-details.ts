@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
 import type {
   ApprovalRow,
@@ -9,7 +9,15 @@ import type {
   RequestRow,
   TargetProgress,
 } from '../domain/request.js';
+
+/** A request as delivering its messages needs it: the messages already sent, and who reads their App Home. */
+export interface DeliveryContext extends RequestDetails {
+  messages: MessageRef[];
+  homeReaders: string[];
+}
+import type { Executor } from './client.js';
 import { requestColumns } from './request-columns.js';
+import { accessRequests } from './schema/index.js';
 
 /**
  * A request with everything shown about it (resources, approvals, grant, its targets' progress, the
@@ -54,6 +62,11 @@ const messagesJson = sql<MessageRef[]>`(select coalesce(json_agg(json_build_obje
     'renderHash', m.render_hash) order by m.id), '[]'::json)
   from slack_messages m where m.request_id = "access_requests"."id")`;
 
+/** Those of the requester and the notified approvers who have opened their App Home (home-queries.ts homeReaders). */
+const homeReadersJson = sql<string[]>`(select coalesce(json_agg(h.user_id order by h.user_id), '[]'::json)
+  from home_state h where h.opened_at is not null and (h.user_id = "access_requests"."requester_id"
+    or h.user_id in (select jsonb_array_elements_text("access_requests"."notified_approvers"))))`;
+
 /** Select these from access_requests and hand each row to toDetails. */
 export const detailColumns = {
   ...requestColumns,
@@ -64,8 +77,19 @@ export const detailColumns = {
   requesterIdentity: identityJson,
 };
 
-/** The same, with the messages sent about the request (messageRefs' rows). */
-export const detailColumnsWithMessages = { ...detailColumns, messages: messagesJson };
+/**
+ * What delivering a request's messages needs (services/delivery.ts), in one statement: its details, the
+ * messages sent about it (messageRefs' rows) and who of the people involved reads their App Home.
+ */
+export async function deliveryContext(db: Executor, id: string): Promise<DeliveryContext | undefined> {
+  const [row] = await db
+    .select({ ...detailColumns, messages: messagesJson, homeReaders: homeReadersJson })
+    .from(accessRequests)
+    .where(eq(accessRequests.id, id));
+  if (!row) return undefined;
+  const { messages, homeReaders, ...details } = row;
+  return { ...toDetails(details), messages, homeReaders };
+}
 
 type DetailJson = RequestRow & {
   resources: RequestedResource[];

@@ -1,13 +1,6 @@
 import type { Db } from '../db/client.js';
-import { homeReaders } from '../db/home-queries.js';
-import {
-  firstDeliveryAlert,
-  messageRefs,
-  saveMessageRef,
-  setRenderHash,
-  type MessageRef,
-  type RequestDetails,
-} from '../db/request-queries.js';
+import type { DeliveryContext } from '../db/request-details.js';
+import { firstDeliveryAlert, saveMessageRef, setRenderHash, type MessageRef } from '../db/request-queries.js';
 import type { Messenger, Person } from './ports.js';
 
 /**
@@ -66,8 +59,8 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
     for (const admin of admins) await messenger.postDeliveryProblem(admin, problem);
   }
 
-  async function announce(request: RequestDetails) {
-    const known = await messageRefs(db, request.id);
+  async function announce(request: DeliveryContext) {
+    const known = request.messages;
     const has = (role: MessageRef['role'], userId: string) => known.some((m) => m.role === role && m.userId === userId);
     let passing: unknown = null;
     const problem = (
@@ -130,8 +123,8 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
    * showing the current render (their hash is recorded) are skipped, so a retry after a failure half-way
    * resumes where it stopped; the messenger paces the calls to Slack's rate-limit tiers.
    */
-  async function refresh(request: RequestDetails) {
-    for (const ref of await messageRefs(db, request.id)) {
+  async function refresh(request: DeliveryContext) {
+    for (const ref of request.messages) {
       const hash = messenger.renderHash(ref.role, request);
       if (ref.renderHash === hash) continue;
       if (ref.role === 'channel' || !(await unreachable(ref.userId)))
@@ -139,7 +132,7 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
       await setRenderHash(db, ref, hash);
     }
     const people = [...new Set([request.requesterId, ...request.notifiedApprovers])];
-    const readers = new Set(await homeReaders(db, people));
+    const readers = new Set(request.homeReaders);
     for (const userId of people)
       if (readers.has(userId) && !(await unreachable(userId))) await messenger.refreshHome(userId);
   }
