@@ -7,6 +7,7 @@ import {
   type OutboxLane,
 } from '../domain/outbox.js';
 import type { Executor } from './client.js';
+import { preparedOn } from './prepared.js';
 import { outbox } from './schema/index.js';
 
 export type { OutboxItem } from '../domain/outbox.js';
@@ -27,19 +28,8 @@ export async function enqueue(tx: Executor, items: OutboxEntry[]) {
   );
 }
 
-/**
- * Takes up to `limit` due items of one lane (domain/outbox.ts, OutboxLane) and leases them for
- * `leaseSeconds`: a worker that dies mid-send releases its items when the lease runs out. SKIP LOCKED
- * keeps replicas, and the lanes, off each other's items. One statement (the rows are locked by the
- * subquery until the update that leases them commits with it): the workers poll, so an empty pass
- * costs one round trip, not a transaction.
- */
-export async function claimOutbox(
-  db: Executor,
-  limit: number,
-  leaseSeconds: number,
-  lane: OutboxLane,
-): Promise<OutboxItem[]> {
+/** One lane's claim, built once (db/prepared.ts): the limit and lease are its placeholders. */
+const claim = (lane: OutboxLane) => (db: Executor) => {
   const due = db
     .select({ id: outbox.id })
     .from(outbox)
@@ -55,11 +45,14 @@ export async function claimOutbox(
     )
     // Removing access goes before telling people about it (domain/outbox.ts, URGENT_TOPIC).
     .orderBy(sql`${outbox.topic} = ${URGENT_TOPIC} desc`, asc(outbox.id))
-    .limit(limit)
+    .limit(sql.placeholder('limit'))
     .for('update', { skipLocked: true });
-  const claimed = await db
+  return db
     .update(outbox)
-    .set({ lockedUntil: sql`now() + make_interval(secs => ${leaseSeconds})`, attempts: sql`${outbox.attempts} + 1` })
+    .set({
+      lockedUntil: sql`now() + make_interval(secs => ${sql.placeholder('lease')})`,
+      attempts: sql`${outbox.attempts} + 1`,
+    })
     .where(inArray(outbox.id, due))
     .returning({
       id: outbox.id,
@@ -67,7 +60,24 @@ export async function claimOutbox(
       requestId: outbox.requestId,
       payload: outbox.payload,
       attempts: outbox.attempts,
-    });
+    })
+    .prepare(`claim_outbox_${lane}`);
+};
+
+/**
+ * Takes up to `limit` due items of one lane (domain/outbox.ts, OutboxLane) and leases them for
+ * `leaseSeconds`: a worker that dies mid-send releases its items when the lease runs out. SKIP LOCKED
+ * keeps replicas, and the lanes, off each other's items. One statement (the rows are locked by the
+ * subquery until the update that leases them commits with it): the workers poll, so an empty pass
+ * costs one round trip, not a transaction.
+ */
+export async function claimOutbox(
+  db: Executor,
+  limit: number,
+  leaseSeconds: number,
+  lane: OutboxLane,
+): Promise<OutboxItem[]> {
+  const claimed = await preparedOn(db, `claim_outbox_${lane}`, claim(lane)).execute({ limit, lease: leaseSeconds });
   // RETURNING comes in no particular order: hand the items over in the order they were chosen. The
   // topic column holds what enqueue wrote (an OutboxEntry); routeOutbox refuses one it does not know.
   const urgent = (i: { topic: string }) => (i.topic === URGENT_TOPIC ? 0 : 1);
@@ -83,11 +93,15 @@ export async function extendOutboxLease(db: Executor, ids: number[], leaseSecond
     .where(and(inArray(outbox.id, ids), isNull(outbox.doneAt)));
 }
 
-export async function completeOutbox(db: Executor, id: number) {
-  await db
+const completion = (db: Executor) =>
+  db
     .update(outbox)
     .set({ doneAt: sql`now()`, lockedUntil: null, lastError: null })
-    .where(eq(outbox.id, id));
+    .where(eq(outbox.id, sql.placeholder('id')))
+    .prepare('complete_outbox');
+
+export async function completeOutbox(db: Executor, id: number) {
+  await preparedOn(db, 'complete_outbox', completion).execute({ id });
 }
 
 export async function retryOutboxLater(db: Executor, id: number, delaySeconds: number, error: string) {

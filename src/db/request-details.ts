@@ -16,6 +16,7 @@ export interface DeliveryContext extends RequestDetails {
   homeReaders: string[];
 }
 import type { Executor } from './client.js';
+import { preparedOn } from './prepared.js';
 import { requestColumns } from './request-columns.js';
 import { accessRequests } from './schema/index.js';
 
@@ -81,11 +82,15 @@ export const detailColumns = {
  * What delivering a request's messages needs (services/delivery.ts), in one statement: its details, the
  * messages sent about it (messageRefs' rows) and who of the people involved reads their App Home.
  */
-export async function deliveryContext(db: Executor, id: string): Promise<DeliveryContext | undefined> {
-  const [row] = await db
+const deliveryById = (db: Executor) =>
+  db
     .select({ ...detailColumns, messages: messagesJson, homeReaders: homeReadersJson })
     .from(accessRequests)
-    .where(eq(accessRequests.id, id));
+    .where(eq(accessRequests.id, sql.placeholder('id')))
+    .prepare('delivery_context');
+
+export async function deliveryContext(db: Executor, id: string): Promise<DeliveryContext | undefined> {
+  const [row] = await preparedOn(db, 'delivery_context', deliveryById).execute({ id });
   if (!row) return undefined;
   const { messages, homeReaders, ...details } = row;
   return { ...toDetails(details), messages, homeReaders };

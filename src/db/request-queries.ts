@@ -10,6 +10,7 @@ import type {
 } from '../domain/request.js';
 import type { Executor } from './client.js';
 import { requestColumns } from './request-columns.js';
+import { preparedOn } from './prepared.js';
 import { detailColumns, toDetails } from './request-details.js';
 export { requestColumns } from './request-columns.js';
 export type {
@@ -110,8 +111,15 @@ export async function withDetails(db: Executor, rows: Pick<RequestRow, 'id'>[]):
   return rows.flatMap((r) => byId.get(r.id) ?? []);
 }
 
+const detailsById = (db: Executor) =>
+  db
+    .select(detailColumns)
+    .from(accessRequests)
+    .where(eq(accessRequests.id, sql.placeholder('id')))
+    .prepare('request_details');
+
 export async function getRequestDetails(db: Executor, id: string): Promise<RequestDetails | undefined> {
-  const [row] = await db.select(detailColumns).from(accessRequests).where(eq(accessRequests.id, id));
+  const [row] = await preparedOn(db, 'request_details', detailsById).execute({ id });
   return row && toDetails(row);
 }
 
@@ -225,11 +233,19 @@ export async function saveMessageRef(db: Executor, ref: MessageRef) {
 }
 
 /** Records that a message now shows `renderHash`, so a retried refresh does not update it again. */
-export async function setRenderHash(db: Executor, ref: Pick<MessageRef, 'channel' | 'ts'>, renderHash: string) {
-  await db
+const renderHashUpdate = (db: Executor) =>
+  db
     .update(slackMessages)
-    .set({ renderHash })
-    .where(and(eq(slackMessages.channel, ref.channel), eq(slackMessages.ts, ref.ts)));
+    .set({ renderHash: sql`${sql.placeholder('hash')}` })
+    .where(and(eq(slackMessages.channel, sql.placeholder('channel')), eq(slackMessages.ts, sql.placeholder('ts'))))
+    .prepare('set_render_hash');
+
+export async function setRenderHash(db: Executor, ref: Pick<MessageRef, 'channel' | 'ts'>, renderHash: string) {
+  await preparedOn(db, 'set_render_hash', renderHashUpdate).execute({
+    hash: renderHash,
+    channel: ref.channel,
+    ts: ref.ts,
+  });
 }
 
 /** True the first time a delivery problem is recorded under `key`: admins hear about each one once. */
