@@ -112,7 +112,7 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
     if (settled) {
       await enqueue(db, [{ topic: 'messages.refresh', requestId: grant.requestId }]);
       // The refresh is in the other lane: wake it now rather than at its next poll (up to 2 s later).
-      deps.afterCommit();
+      deps.afterCommit(['messages']);
     }
     const owed = !(await resendOwedReady(work, justFailed));
     if (attempt.retry || owed) throw new RetryLater(`provisioning of ${grantId} will be retried`, attempt.wait);
