@@ -62,7 +62,7 @@ export function buildJobs(input: {
         `outbox-${lane}`,
         async () =>
           (outboxHandled += await drainOutbox(database.db, lane, work.deliver, logger, config.OUTBOX_LEASE_SECONDS)),
-        2000,
+        config.OUTBOX_POLL_SECONDS * 1000,
       );
     every('expiry', expireAndPlan, config.EXPIRY_INTERVAL_SECONDS * 1000);
     every('lifecycle', work.lifecycle, config.LIFECYCLE_INTERVAL_SECONDS * 1000);
