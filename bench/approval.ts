@@ -19,7 +19,7 @@ import { fmt } from './support.js';
  * One approval end to end, as Slack and the target see it: the approver submits the tuning modal, the
  * grant is made real in its target (a webhook receiver here), and the requester is told. One approval at
  * a time, so each figure is latency, not queueing. The floor is a bare Bolt app that, on the same
- * submission, only makes the same two calls (the webhook and the requester's DM).
+ * submission, commits one transaction and makes the same two calls (the webhook and the requester's DM).
  */
 export interface ApprovalFigures {
   approvals: number;
@@ -105,6 +105,7 @@ export async function benchApproval(approvals: number): Promise<ApprovalFigures>
       home: {},
       options: [],
       webhook: { url: env.target.url, secret: WEBHOOK_SECRET },
+      databaseUrl: env.databaseUrl,
     });
     const floorSamples: number[] = [];
     try {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { App } from '@slack/bolt';
+import postgres from 'postgres';
 import { signWebhookEvent } from '../src/provisioners/webhook/webhook-provisioner.js';
 
 /**
@@ -7,7 +8,8 @@ import { signWebhookEvent } from '../src/provisioners/webhook/webhook-provisione
  * WebClient, same FakeSlack) that answers the same Slack requests with the same Slack work the bot does,
  * but with no database and no logic. The bot's figures are compared with this app's.
  * - `/access`: ack, then views.open with the bot's own request modal (captured from a real run);
- * - the tuning modal's submission: ack, then the webhook POST and the requester's DM, as an approval does;
+ * - the tuning modal's submission: ack, one transaction (BEGIN, an INSERT of the decision, COMMIT) when
+ *   the fixtures name a database, then the webhook POST and the requester's DM, as an approval does;
  * - the resource type-ahead: the same options the bot answered with;
  * - app_home_opened: views.publish of the bot's own Home view.
  * Env: SLACK_BOT_TOKEN SLACK_SIGNING_SECRET SLACK_API_URL PORT FLOOR_FIXTURES (JSON file).
@@ -17,8 +19,14 @@ interface Fixtures {
   home: Record<string, unknown>;
   options: unknown[];
   webhook: { url: string; secret: string };
+  /** The bench database: the decision is written there in one transaction, as the least a decision needs. */
+  databaseUrl?: string;
 }
 const fixtures = JSON.parse(readFileSync(process.env.FLOOR_FIXTURES!, 'utf8')) as Fixtures;
+const sql = fixtures.databaseUrl ? postgres(fixtures.databaseUrl, { onnotice: () => {}, max: 2 }) : null;
+await sql?.unsafe(
+  'create table if not exists floor_decisions (request_id text primary key, decided_by text not null, decided_at timestamptz not null default now())',
+);
 
 const app = new App({
   token: process.env.SLACK_BOT_TOKEN!,
@@ -38,6 +46,10 @@ app.command('/access', async ({ ack, client, command }) => {
 app.view('review.tuning', async ({ ack, body, client, view }) => {
   await ack();
   const { requestId, requesterId } = JSON.parse(view.private_metadata) as { requestId: string; requesterId?: string };
+  // The decision, committed before any side effect (as the bot does).
+  await sql?.begin(
+    (tx) => tx`insert into floor_decisions (request_id, decided_by) values (${requestId}, ${body.user.id})`,
+  );
   const payload = JSON.stringify({
     type: 'grant.activated',
     data: { grant_id: `floor_${requestId}`, request_id: requestId, resource: { name: 'floor' } },
@@ -67,4 +79,4 @@ app.event('app_home_opened', async ({ event, client }) => {
 await app.start(Number(process.env.PORT));
 process.stdout.write('ready\n');
 // Exit normally on SIGTERM, so a --cpu-prof profile (BENCH_FLOOR_NODE_ARGS) gets written.
-process.once('SIGTERM', () => process.exit(0));
+process.once('SIGTERM', () => void (sql?.end({ timeout: 1 }) ?? Promise.resolve()).finally(() => process.exit(0)));

@@ -21,6 +21,12 @@ async function ticksOf(pid: number): Promise<{ comm: string; ticks: number } | n
   return { comm: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
+/** CPU seconds (user + system) a live process has used so far; null once it is gone. */
+export async function cpuSecondsOf(pid: number): Promise<number | null> {
+  const t = await ticksOf(pid);
+  return t ? t.ticks / TICK : null;
+}
+
 async function machineBusyTicks(): Promise<{ busy: number; total: number }> {
   const [cpu] = (await readFile('/proc/stat', 'utf8')).split('\n');
   const f = cpu!.split(/\s+/).slice(1).map(Number);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { benchApproval, describeApproval } from './approval.js';
 import { benchApprovalLanes, describeApprovalLanes } from './approval-lanes.js';
+import { benchApprovalCost, describeApprovalCost } from './approval-cost.js';
 import { benchAuthorization, describeAuthorization } from './authorization.js';
 import { benchReplicas, describeReplicas } from './replicas.js';
 import { benchRequestModal, describeRequestModal } from './request-modal.js';
@@ -87,6 +88,8 @@ if (only.has('modal')) {
 if (only.has('approval')) {
   step('approval');
   endToEnd.push(...describeApproval(await benchApproval(knobs.approvals)));
+  step('what an approval costs: bot CPU and SQL statements');
+  endToEnd.push(...describeApprovalCost(await benchApprovalCost(env('BENCH_COST_APPROVALS', 100))));
 }
 if (only.has('lanes')) {
   step('approvals back to back at the default pacing');
@@ -134,7 +137,7 @@ const lines = [
         '## End to end, as Slack and the targets see it',
         '',
         'The bot runs in its own process, compiled (`node dist/main.js`, as `npm start` and the Docker image run it), against the Slack double and a webhook target that run in the benchmark process (so does the load generator, but for the 50-requester bursts): all on the same 2 cores, with PostgreSQL.',
-        'Each figure stands beside its floor: a bare Bolt app (bench/bare-bolt.ts, also its own process, same receiver and WebClient) that answers the same Slack requests with the same Slack and webhook calls and no logic or database; for the revocation lag, a timer at each end that only POSTs the webhook; for the trail, the bare SQL query. Ratio = figure / floor.',
+        'Each figure stands beside its floor: a bare Bolt app (bench/bare-bolt.ts, also its own process, same receiver and WebClient) that answers the same Slack requests with the same Slack and webhook calls and no logic or database (but for an approval: one transaction, the least a decision needs); for the revocation lag, a timer at each end that only POSTs the webhook; for the trail, the bare SQL query. Ratio = figure / floor.',
         "With 50 requesters at once the requests come from a lean client in its own process (bench/burst-client.ts, raw sockets, timed to the first byte of the answer); the Slack double, PostgreSQL, the client and the bot still share the same 2 cores, so a burst queues behind whichever of them holds a core: both the bot's and the floor's tails carry that.",
         '',
         '| What | Value | Floor | Ratio | Goal |',

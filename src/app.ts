@@ -8,6 +8,7 @@ import { ConfigError, type Config } from './config.js';
 import { createCatalogCache } from './db/catalog-cache.js';
 import { openDatabase, type Database } from './db/client.js';
 import { outboxBacklog } from './db/outbox-queries.js';
+import type { OutboxLane } from './domain/outbox.js';
 import { close, listen, type Route } from './http/server.js';
 import { createSignInTokens } from './http/sign-in-token.js';
 import { createLinkSigner } from './http/signed-link.js';
@@ -98,7 +99,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   const slack = buildSlackClients(config, logger, metrics, options.botIdentity);
 
   // The jobs come last, but services call afterCommit from the start: it reaches the outbox once it exists.
-  const outbox = { kick: (): void => undefined };
+  const outbox = { kick: (_lanes?: readonly OutboxLane[]): void => undefined };
   const deps: ServiceDeps = {
     db: database.db,
     catalog: createCatalogCache(database.db),
@@ -110,7 +111,7 @@ export async function createAccessApp(options: AccessAppOptions) {
       workspaceAdmins: config.ACCESS_WORKSPACE_ADMINS,
     },
     secrets,
-    afterCommit: () => outbox.kick(),
+    afterCommit: (lanes) => outbox.kick(lanes),
     provisioners,
     metrics,
     tickets,

@@ -57,6 +57,11 @@ export const ConfigSchema = z
      */
     OUTBOX_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
     /**
+     * How often each outbox lane looks for items nobody woke it for: queued by another replica, or held
+     * until a time that has come. Items this process queues go out at once.
+     */
+    OUTBOX_POLL_SECONDS: z.coerce.number().positive().max(3600).default(2),
+    /**
      * Pace of message updates and Home publishes after a decision: Slack's Tier 3 (chat.update, ~50/min)
      * and Tier 4 (views.publish, ~100/min). A decision for a group of 200 approvers spreads over minutes
      * instead of drawing 429s. Raise them only for a workspace Slack allows more.

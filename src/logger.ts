@@ -56,8 +56,10 @@ export function boltLogger(logger: Logger) {
   const line = (args: unknown[]) => scrubSecrets(args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' '));
   return {
     // The Web API client logs whole request bodies and results at debug level: message contents,
-    // including the one-time credentials sent to requesters. Those lines are never written.
+    // including the one-time credentials sent to requesters. Those lines are never written. Below the
+    // logger's level nothing is built: serializing and scrubbing every request body cost each Slack call.
     debug: (...args: unknown[]) => {
+      if (!child.isLevelEnabled('debug')) return;
       const text = line(args);
       if (!/^http request (body|result|headers)/.test(text)) child.debug(text);
     },

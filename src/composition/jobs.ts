@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { nextGrantEnd } from '../db/grant-queries.js';
-import { OUTBOX_LANES, type OutboxItem } from '../domain/outbox.js';
+import { OUTBOX_LANES, type OutboxItem, type OutboxLane } from '../domain/outbox.js';
 import { startLoop, type Loop } from '../jobs/loop.js';
 import { drainOutbox } from '../jobs/outbox-worker.js';
 import { logAuditHead } from '../services/audit-stream.js';
@@ -62,7 +62,7 @@ export function buildJobs(input: {
         `outbox-${lane}`,
         async () =>
           (outboxHandled += await drainOutbox(database.db, lane, work.deliver, logger, config.OUTBOX_LEASE_SECONDS)),
-        2000,
+        config.OUTBOX_POLL_SECONDS * 1000,
       );
     every('expiry', expireAndPlan, config.EXPIRY_INTERVAL_SECONDS * 1000);
     every('lifecycle', work.lifecycle, config.LIFECYCLE_INTERVAL_SECONDS * 1000);
@@ -81,8 +81,8 @@ export function buildJobs(input: {
   }
 
   const outboxLoops = () => OUTBOX_LANES.map((lane) => loops[`outbox-${lane}`]);
-  function kickOutbox() {
-    for (const loop of outboxLoops()) loop?.kick();
+  function kickOutbox(lanes: readonly OutboxLane[] = OUTBOX_LANES) {
+    for (const lane of lanes) loops[`outbox-${lane}`]?.kick();
   }
 
   /**

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Executor } from './client.js';
+import { preparedOn } from './prepared.js';
 import { grantHolderColumns, type GrantHolderRow } from './grant-queries.js';
 import { apiKeys, grants } from './schema/index.js';
 
@@ -19,8 +20,15 @@ export async function activeGrants(db: Executor): Promise<ActiveGrantRow[]> {
   return db.select(columns).from(grants).where(eq(grants.status, 'active'));
 }
 
+const grantById = (db: Executor) =>
+  db
+    .select(columns)
+    .from(grants)
+    .where(eq(grants.id, sql.placeholder('id')))
+    .prepare('authz_grant');
+
 export async function grantRow(db: Executor, id: string): Promise<ActiveGrantRow | undefined> {
-  const [row] = await db.select(columns).from(grants).where(eq(grants.id, id));
+  const [row] = await preparedOn(db, 'authz_grant', grantById).execute({ id });
   return row;
 }
 

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Executor } from './client.js';
-import { requestColumns, withDetails, type RequestDetails } from './request-queries.js';
+import { detailColumns, toDetails } from './request-details.js';
+import type { RequestDetails } from './request-queries.js';
 import { accessRequests } from './schema/index.js';
 
 /**
@@ -9,10 +10,10 @@ import { accessRequests } from './schema/index.js';
  */
 export async function unreviewedBreakGlass(db: Executor, limit: number): Promise<RequestDetails[]> {
   const rows = await db
-    .select(requestColumns)
+    .select(detailColumns)
     .from(accessRequests)
     .where(and(eq(accessRequests.kind, 'break_glass'), isNull(accessRequests.reviewedAt)))
     .orderBy(asc(accessRequests.createdAt), asc(accessRequests.id))
     .limit(limit);
-  return withDetails(db, rows);
+  return rows.map(toDetails);
 }

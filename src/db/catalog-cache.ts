@@ -26,11 +26,15 @@ export function createCatalogCache(db: Db): CatalogCache {
   // Fifty people opening the form at once share two or three version reads, never an older one.
   const currentVersion = coalescedRead(readVersion);
 
+  // The one read every use of the catalogue makes: built once (db/prepared.ts).
+  const versionQuery = db
+    .select({ version: catalogVersion.version })
+    .from(catalogVersion)
+    .where(eq(catalogVersion.id, 1))
+    .prepare('catalog_version');
+
   async function readVersion(): Promise<number> {
-    const [row] = await db
-      .select({ version: catalogVersion.version })
-      .from(catalogVersion)
-      .where(eq(catalogVersion.id, 1));
+    const [row] = await versionQuery.execute();
     return row?.version ?? 0;
   }
 

@@ -28,7 +28,7 @@ export async function listResources(db: Executor): Promise<ResourceRow[]> {
   return rows.map(toResource);
 }
 
-const flowColumns = {
+export const flowColumns = {
   id: flows.id,
   name: flows.name,
   description: flows.description,

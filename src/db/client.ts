@@ -78,6 +78,31 @@ async function beginOnce(
 }
 
 /**
+ * drizzle names (prepares) a statement only for a query built with `.prepare()`, and postgres-js sends an
+ * unnamed statement with parameters in two round trips (Parse and Describe, then Bind and Execute) that
+ * PostgreSQL parses and plans every time. Named, a statement is parsed once per connection (postgres-js
+ * keys them by their text and types, and a connection lives at most an hour) and then takes one round
+ * trip. A statement without parameters still goes as a simple query. Needs a direct connection or a
+ * pooler in session mode, which LISTEN needs already (deploy/README.md).
+ */
+function prepared(args: Parameters<postgres.Sql['unsafe']>): Parameters<postgres.Sql['unsafe']> {
+  return [args[0], args[1] ?? [], { ...args[2], prepare: true }];
+}
+
+/**
+ * A pooled statement (outside a transaction) keeps its connection to itself until it is answered. A
+ * named statement's Bind/Execute goes in one write, and postgres-js then lets the pool hand the
+ * connection more statements at once (pipelining); a connection doing so loses those it was handed
+ * between its socket's error and its close, and they never settle (after a database restart, reads hung:
+ * test/faults/stale-connections.test.ts). `onexecute` answering false is what an unnamed statement's
+ * describe step did: the connection counts as full until its answer. postgres-js 3.4.9, pinned.
+ */
+function pooled(args: Parameters<postgres.Sql['unsafe']>): Parameters<postgres.Sql['unsafe']> {
+  const [text, parameters, options] = prepared(args);
+  return [text, parameters, { ...options, onexecute: () => false } as postgres.UnsafeQueryOptions];
+}
+
+/**
  * Counts the statements drizzle sends inside a transaction: each `unsafe` is one, a savepoint (a nested
  * transaction) adds its SAVEPOINT and RELEASE. postgres-js's own `debug` hook would count them too, but it
  * captures a stack per query and makes parameters enumerable on errors, which then reach the logs.
@@ -85,7 +110,10 @@ async function beginOnce(
 function countStatements(tx: postgres.TransactionSql, counter: PoolCounter): postgres.TransactionSql {
   return new Proxy(tx, {
     get(target, prop, receiver) {
-      if (prop === 'unsafe') counter.statements += 1;
+      if (prop === 'unsafe') {
+        counter.statements += 1;
+        return (...args: Parameters<postgres.Sql['unsafe']>) => target.unsafe(...prepared(args));
+      }
       if (prop !== 'savepoint') return Reflect.get(target, prop, receiver) as unknown;
       return (...args: unknown[]) => {
         counter.statements += 2;
@@ -206,8 +234,9 @@ function connect(
           return counter.track(beginOnce(target, args, counter));
         };
       if (prop === 'unsafe') {
-        return (...args: Parameters<typeof sql.unsafe>) => {
+        return (...given: Parameters<typeof sql.unsafe>) => {
           counter.statements += 1;
+          const args = pooled(given);
           const query = target.unsafe(...args);
           const then = query.then.bind(query);
           let run: Promise<Awaited<typeof query>> | undefined;

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
 import type { Executor } from './client.js';
+import { preparedOn } from './prepared.js';
 import { grants, grantTargets, sshKeys, type ReadyNote, type TargetStatus } from './schema/index.js';
 
 /** Whose grant it is, what it allows and when: what the authorization index and session linking read. */
@@ -112,11 +113,24 @@ export async function moveTarget(
 }
 
 /** The requester's "access ready" DM for this target reached Slack. */
-export async function markReadySent(db: Executor, grantId: string, resourceName: string, at: Date) {
-  await db
+const readySentUpdate = (db: Executor) =>
+  db
     .update(grantTargets)
-    .set({ readySentAt: at })
-    .where(and(eq(grantTargets.grantId, grantId), eq(grantTargets.resourceName, resourceName)));
+    .set({ readySentAt: sql`${sql.placeholder('at')}::timestamptz` })
+    .where(
+      and(
+        eq(grantTargets.grantId, sql.placeholder('grantId')),
+        eq(grantTargets.resourceName, sql.placeholder('resource')),
+      ),
+    )
+    .prepare('mark_ready_sent');
+
+export async function markReadySent(db: Executor, grantId: string, resourceName: string, at: Date) {
+  await preparedOn(db, 'mark_ready_sent', readySentUpdate).execute({
+    at: at.toISOString(),
+    grantId,
+    resource: resourceName,
+  });
 }
 
 export async function countAttempt(

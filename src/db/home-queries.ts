@@ -21,3 +21,13 @@ export async function saveHomePlace(db: Executor, userId: string, place: HomePla
     .values({ userId, ...place })
     .onConflictDoUpdate({ target: homeState.userId, set: place });
 }
+
+/** The person opened their Home now: remembered (they get it re-published after changes); their place. */
+export async function openHomePlace(db: Executor, userId: string, at: Date): Promise<HomePlace> {
+  const [row] = await db
+    .insert(homeState)
+    .values({ userId, openedAt: at })
+    .onConflictDoUpdate({ target: homeState.userId, set: { openedAt: at } })
+    .returning({ tab: homeState.tab, page: homeState.page });
+  return row ?? { tab: 'mine', page: 0 };
+}

@@ -7,6 +7,7 @@ import {
   type OutboxLane,
 } from '../domain/outbox.js';
 import type { Executor } from './client.js';
+import { preparedOn } from './prepared.js';
 import { outbox } from './schema/index.js';
 
 export type { OutboxItem } from '../domain/outbox.js';
@@ -27,10 +28,48 @@ export async function enqueue(tx: Executor, items: OutboxEntry[]) {
   );
 }
 
+/** One lane's claim, built once (db/prepared.ts): the limit and lease are its placeholders. */
+const claim = (lane: OutboxLane) => (db: Executor) => {
+  const due = db
+    .select({ id: outbox.id })
+    .from(outbox)
+    .where(
+      and(
+        isNull(outbox.doneAt),
+        lte(outbox.availableAt, sql`now()`),
+        or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`)),
+        lane === 'grants'
+          ? inArray(outbox.topic, [...GRANT_LANE_TOPICS])
+          : notInArray(outbox.topic, [...GRANT_LANE_TOPICS]),
+      ),
+    )
+    // Removing access goes before telling people about it (domain/outbox.ts, URGENT_TOPIC).
+    .orderBy(sql`${outbox.topic} = ${URGENT_TOPIC} desc`, asc(outbox.id))
+    .limit(sql.placeholder('limit'))
+    .for('update', { skipLocked: true });
+  return db
+    .update(outbox)
+    .set({
+      lockedUntil: sql`now() + make_interval(secs => ${sql.placeholder('lease')})`,
+      attempts: sql`${outbox.attempts} + 1`,
+    })
+    .where(inArray(outbox.id, due))
+    .returning({
+      id: outbox.id,
+      topic: outbox.topic,
+      requestId: outbox.requestId,
+      payload: outbox.payload,
+      attempts: outbox.attempts,
+    })
+    .prepare(`claim_outbox_${lane}`);
+};
+
 /**
  * Takes up to `limit` due items of one lane (domain/outbox.ts, OutboxLane) and leases them for
  * `leaseSeconds`: a worker that dies mid-send releases its items when the lease runs out. SKIP LOCKED
- * keeps replicas, and the lanes, off each other's items.
+ * keeps replicas, and the lanes, off each other's items. One statement (the rows are locked by the
+ * subquery until the update that leases them commits with it): the workers poll, so an empty pass
+ * costs one round trip, not a transaction.
  */
 export async function claimOutbox(
   db: Executor,
@@ -38,46 +77,11 @@ export async function claimOutbox(
   leaseSeconds: number,
   lane: OutboxLane,
 ): Promise<OutboxItem[]> {
-  return db.transaction(async (tx) => {
-    const due = await tx
-      .select({ id: outbox.id })
-      .from(outbox)
-      .where(
-        and(
-          isNull(outbox.doneAt),
-          lte(outbox.availableAt, sql`now()`),
-          or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`)),
-          lane === 'grants'
-            ? inArray(outbox.topic, [...GRANT_LANE_TOPICS])
-            : notInArray(outbox.topic, [...GRANT_LANE_TOPICS]),
-        ),
-      )
-      // Removing access goes before telling people about it (domain/outbox.ts, URGENT_TOPIC).
-      .orderBy(sql`${outbox.topic} = ${URGENT_TOPIC} desc`, asc(outbox.id))
-      .limit(limit)
-      .for('update', { skipLocked: true });
-    if (due.length === 0) return [];
-    const claimed = await tx
-      .update(outbox)
-      .set({ lockedUntil: sql`now() + make_interval(secs => ${leaseSeconds})`, attempts: sql`${outbox.attempts} + 1` })
-      .where(
-        inArray(
-          outbox.id,
-          due.map((d) => d.id),
-        ),
-      )
-      .returning({
-        id: outbox.id,
-        topic: outbox.topic,
-        requestId: outbox.requestId,
-        payload: outbox.payload,
-        attempts: outbox.attempts,
-      });
-    // RETURNING comes in no particular order: hand the items over in the order they were chosen.
-    const rank = new Map(due.map((d, i) => [d.id, i]));
-    // The topic column holds what enqueue wrote (an OutboxEntry); routeOutbox refuses one it does not know.
-    return (claimed as OutboxItem[]).sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
-  });
+  const claimed = await preparedOn(db, `claim_outbox_${lane}`, claim(lane)).execute({ limit, lease: leaseSeconds });
+  // RETURNING comes in no particular order: hand the items over in the order they were chosen. The
+  // topic column holds what enqueue wrote (an OutboxEntry); routeOutbox refuses one it does not know.
+  const urgent = (i: { topic: string }) => (i.topic === URGENT_TOPIC ? 0 : 1);
+  return (claimed as OutboxItem[]).sort((a, b) => urgent(a) - urgent(b) || a.id - b.id);
 }
 
 /** Keeps items this worker still holds its own for another `leaseSeconds` (a long fan-out ahead of them). */
@@ -89,11 +93,15 @@ export async function extendOutboxLease(db: Executor, ids: number[], leaseSecond
     .where(and(inArray(outbox.id, ids), isNull(outbox.doneAt)));
 }
 
-export async function completeOutbox(db: Executor, id: number) {
-  await db
+const completion = (db: Executor) =>
+  db
     .update(outbox)
     .set({ doneAt: sql`now()`, lockedUntil: null, lastError: null })
-    .where(eq(outbox.id, id));
+    .where(eq(outbox.id, sql.placeholder('id')))
+    .prepare('complete_outbox');
+
+export async function completeOutbox(db: Executor, id: number) {
+  await preparedOn(db, 'complete_outbox', completion).execute({ id });
 }
 
 export async function retryOutboxLater(db: Executor, id: number, delaySeconds: number, error: string) {

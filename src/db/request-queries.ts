@@ -1,6 +1,5 @@
 import { and, asc, desc, eq, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm';
 import type { DecidableFlows } from '../domain/flow.js';
-import type { ResourceType } from '../domain/resource.js';
 import type {
   ApprovalRow,
   GrantRow,
@@ -10,6 +9,10 @@ import type {
   RequestRow,
 } from '../domain/request.js';
 import type { Executor } from './client.js';
+import { requestColumns } from './request-columns.js';
+import { preparedOn } from './prepared.js';
+import { detailColumns, toDetails } from './request-details.js';
+export { requestColumns } from './request-columns.js';
 export type {
   ApprovalRow,
   GrantRow,
@@ -19,61 +22,7 @@ export type {
   RequestRow,
   RequestKind,
 } from '../domain/request.js';
-import {
-  accessRequests,
-  approvals,
-  grants,
-  grantTargets,
-  requestResources,
-  slackMessages,
-  deliveryAlerts,
-  identityLinks,
-} from './schema/index.js';
-
-export const requestColumns = {
-  id: accessRequests.id,
-  requesterId: accessRequests.requesterId,
-  flowId: accessRequests.flowId,
-  flowName: accessRequests.flowName,
-  status: accessRequests.status,
-  justification: accessRequests.justification,
-  durationMinutes: accessRequests.durationMinutes,
-  notifiedApprovers: accessRequests.notifiedApprovers,
-  approvalsRequired: accessRequests.approvalsRequired,
-  notifyChannel: accessRequests.notifyChannel,
-  kind: accessRequests.kind,
-  extendsRequestId: accessRequests.extendsRequestId,
-  startsAt: accessRequests.startsAt,
-  lastNudgedAt: accessRequests.lastNudgedAt,
-  remindedAt: accessRequests.remindedAt,
-  escalatedAt: accessRequests.escalatedAt,
-  autoApprovedBy: accessRequests.autoApprovedBy,
-  autoApprovedOnCall: accessRequests.autoApprovedOnCall,
-  onCallApprovers: accessRequests.onCallApprovers,
-  onCallNotes: accessRequests.onCallNotes,
-  reviewedBy: accessRequests.reviewedBy,
-  reviewedAt: accessRequests.reviewedAt,
-  submissionKey: accessRequests.submissionKey,
-  createdAt: accessRequests.createdAt,
-  decidedAt: accessRequests.decidedAt,
-  decidedBy: accessRequests.decidedBy,
-  denyReason: accessRequests.denyReason,
-  endedAt: accessRequests.endedAt,
-  endedBy: accessRequests.endedBy,
-  ticket: accessRequests.ticket,
-};
-
-const grantColumns = {
-  id: grants.id,
-  requestId: grants.requestId,
-  policy: grants.policy,
-  approvedBy: grants.approvedBy,
-  status: grants.status,
-  startsAt: grants.startsAt,
-  expiresAt: grants.expiresAt,
-  endedAt: grants.endedAt,
-  warnedAt: grants.warnedAt,
-};
+import { accessRequests, approvals, grants, requestResources, slackMessages, deliveryAlerts } from './schema/index.js';
 
 /** Lifecycle fields a new request may leave out (they default to "none yet"). */
 type LifecycleFields =
@@ -146,81 +95,32 @@ export async function endGrant(
   return row?.id ?? null;
 }
 
-/** Adds resources, approvals and grant to each row (three queries whatever the number of rows). */
-export async function withDetails(db: Executor, rows: RequestRow[]): Promise<RequestDetails[]> {
+/** Adds resources, approvals, grant, targets and the requester's identity to each row, in one statement. */
+export async function withDetails(db: Executor, rows: Pick<RequestRow, 'id'>[]): Promise<RequestDetails[]> {
   if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const [resourceRows, grantRows, approvalRows, linkRows, targetRows] = await Promise.all([
-    db
-      .select({
-        requestId: requestResources.requestId,
-        resourceId: requestResources.resourceId,
-        name: requestResources.name,
-        type: requestResources.type,
-      })
-      .from(requestResources)
-      .where(inArray(requestResources.requestId, ids))
-      .orderBy(asc(requestResources.requestId), asc(requestResources.position)),
-    db.select(grantColumns).from(grants).where(inArray(grants.requestId, ids)),
-    db
-      .select({
-        requestId: approvals.requestId,
-        approverId: approvals.approverId,
-        policy: approvals.policy,
-        createdAt: approvals.createdAt,
-      })
-      .from(approvals)
-      .where(inArray(approvals.requestId, ids))
-      .orderBy(asc(approvals.createdAt)),
-    db
-      .select({
-        userId: identityLinks.slackUserId,
-        issuer: identityLinks.issuer,
-        email: identityLinks.email,
-        emailVerified: identityLinks.emailVerified,
-      })
-      .from(identityLinks)
-      .where(inArray(identityLinks.slackUserId, [...new Set(rows.map((r) => r.requesterId))])),
-    db
-      .select({ requestId: grants.requestId, resource: grantTargets.resourceName, status: grantTargets.status })
-      .from(grantTargets)
-      .innerJoin(grants, eq(grants.id, grantTargets.grantId))
-      .where(inArray(grants.requestId, ids))
-      .orderBy(asc(grants.requestId), asc(grantTargets.resourceName)),
-  ]);
-  const linkOf = new Map(linkRows.map(({ userId, ...link }) => [userId, link]));
-  const resourcesOf = groupBy(resourceRows, ({ resourceId, name, type }) => ({
-    resourceId,
-    name,
-    type: type as ResourceType,
-  }));
-  const approvalsOf = groupBy(approvalRows, ({ approverId, policy, createdAt }) => ({ approverId, policy, createdAt }));
-  const grantOf = new Map(grantRows.map((g) => [g.requestId, g]));
-  const targetsOf = groupBy(targetRows, ({ resource, status }) => ({ resource, status }));
-  return rows.map((r) => ({
-    ...r,
-    resources: resourcesOf.get(r.id) ?? [],
-    approvals: approvalsOf.get(r.id) ?? [],
-    grant: grantOf.get(r.id) ?? null,
-    targets: targetsOf.get(r.id) ?? [],
-    requesterIdentity: linkOf.get(r.requesterId) ?? null,
-  }));
+  const found = await db
+    .select(detailColumns)
+    .from(accessRequests)
+    .where(
+      inArray(
+        accessRequests.id,
+        rows.map((r) => r.id),
+      ),
+    );
+  const byId = new Map(found.map((r) => [r.id, toDetails(r)]));
+  return rows.flatMap((r) => byId.get(r.id) ?? []);
 }
 
-function groupBy<R extends { requestId: string }, T>(rows: R[], pick: (row: R) => T): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const row of rows) {
-    const list = out.get(row.requestId);
-    if (list) list.push(pick(row));
-    else out.set(row.requestId, [pick(row)]);
-  }
-  return out;
-}
+const detailsById = (db: Executor) =>
+  db
+    .select(detailColumns)
+    .from(accessRequests)
+    .where(eq(accessRequests.id, sql.placeholder('id')))
+    .prepare('request_details');
 
 export async function getRequestDetails(db: Executor, id: string): Promise<RequestDetails | undefined> {
-  const rows = await db.select(requestColumns).from(accessRequests).where(eq(accessRequests.id, id));
-  const [details] = await withDetails(db, rows);
-  return details;
+  const [row] = await preparedOn(db, 'request_details', detailsById).execute({ id });
+  return row && toDetails(row);
 }
 
 /** The requests one Slack form made (one per flow), oldest first. */
@@ -230,11 +130,11 @@ export async function requestsFromSubmission(
   submissionKey: string,
 ): Promise<RequestDetails[]> {
   const rows = await db
-    .select(requestColumns)
+    .select(detailColumns)
     .from(accessRequests)
     .where(and(eq(accessRequests.requesterId, requesterId), eq(accessRequests.submissionKey, submissionKey)))
     .orderBy(asc(accessRequests.createdAt), asc(accessRequests.id));
-  return withDetails(db, rows);
+  return rows.map(toDetails);
 }
 
 /** The pending extension of a request's grant, if one is waiting (at most one: extension-service.ts). */
@@ -255,12 +155,12 @@ export async function pendingExtensionOf(db: Executor, requestId: string): Promi
 
 export async function requestsOf(db: Executor, requesterId: string, limit: number): Promise<RequestDetails[]> {
   const rows = await db
-    .select(requestColumns)
+    .select(detailColumns)
     .from(accessRequests)
     .where(eq(accessRequests.requesterId, requesterId))
     .orderBy(desc(accessRequests.createdAt), desc(accessRequests.id))
     .limit(limit);
-  return withDetails(db, rows);
+  return rows.map(toDetails);
 }
 
 /**
@@ -275,7 +175,7 @@ export async function pendingDecidableBy(
 ): Promise<RequestDetails[]> {
   const inFlows = (ids: string[]) => (ids.length > 0 ? inArray(accessRequests.flowId, ids) : sql`false`);
   const rows = await db
-    .select(requestColumns)
+    .select(detailColumns)
     .from(accessRequests)
     .where(
       and(
@@ -292,7 +192,7 @@ export async function pendingDecidableBy(
     )
     .orderBy(asc(accessRequests.createdAt), asc(accessRequests.id))
     .limit(limit);
-  return withDetails(db, rows);
+  return rows.map(toDetails);
 }
 
 /**
@@ -333,11 +233,19 @@ export async function saveMessageRef(db: Executor, ref: MessageRef) {
 }
 
 /** Records that a message now shows `renderHash`, so a retried refresh does not update it again. */
-export async function setRenderHash(db: Executor, ref: Pick<MessageRef, 'channel' | 'ts'>, renderHash: string) {
-  await db
+const renderHashUpdate = (db: Executor) =>
+  db
     .update(slackMessages)
-    .set({ renderHash })
-    .where(and(eq(slackMessages.channel, ref.channel), eq(slackMessages.ts, ref.ts)));
+    .set({ renderHash: sql`${sql.placeholder('hash')}` })
+    .where(and(eq(slackMessages.channel, sql.placeholder('channel')), eq(slackMessages.ts, sql.placeholder('ts'))))
+    .prepare('set_render_hash');
+
+export async function setRenderHash(db: Executor, ref: Pick<MessageRef, 'channel' | 'ts'>, renderHash: string) {
+  await preparedOn(db, 'set_render_hash', renderHashUpdate).execute({
+    hash: renderHash,
+    channel: ref.channel,
+    ts: ref.ts,
+  });
 }
 
 /** True the first time a delivery problem is recorded under `key`: admins hear about each one once. */

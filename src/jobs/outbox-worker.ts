@@ -3,6 +3,9 @@ import type { Db } from '../db/client.js';
 import { claimOutbox, completeOutbox, extendOutboxLease, retryOutboxLater } from '../db/outbox-queries.js';
 import { URGENT_TOPIC, type OutboxItem, type OutboxLane } from '../domain/outbox.js';
 
+/** Items claimed at once. */
+const BATCH = 20;
+
 /** Past this many attempts an item is parked (kept, with its error) instead of retried forever. */
 const MAX_ATTEMPTS = 25;
 
@@ -24,7 +27,7 @@ export async function drainOutbox(
 ): Promise<number> {
   let handled = 0;
   for (;;) {
-    const items = await claimOutbox(db, 20, leaseSeconds, lane);
+    const items = await claimOutbox(db, BATCH, leaseSeconds, lane);
     if (items.length === 0) return handled;
     // A paced fan-out (a decision for 200 approvers at Slack's 50 updates a minute) outlasts the lease:
     // renew the batch's unfinished items while this process works on them, so no other replica takes one
@@ -65,5 +68,8 @@ export async function drainOutbox(
     } finally {
       clearInterval(renew);
     }
+    // A short batch took everything due when it was claimed; what was queued since came with a kick
+    // (a run after this one) or waits for the next poll. No empty claim to find that out.
+    if (items.length < BATCH) return handled;
   }
 }

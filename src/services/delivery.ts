@@ -1,12 +1,6 @@
 import type { Db } from '../db/client.js';
-import {
-  firstDeliveryAlert,
-  messageRefs,
-  saveMessageRef,
-  setRenderHash,
-  type MessageRef,
-  type RequestDetails,
-} from '../db/request-queries.js';
+import type { DeliveryContext } from '../db/request-details.js';
+import { firstDeliveryAlert, saveMessageRef, setRenderHash, type MessageRef } from '../db/request-queries.js';
 import type { Messenger, Person } from './ports.js';
 
 /**
@@ -65,8 +59,8 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
     for (const admin of admins) await messenger.postDeliveryProblem(admin, problem);
   }
 
-  async function announce(request: RequestDetails) {
-    const known = await messageRefs(db, request.id);
+  async function announce(request: DeliveryContext) {
+    const known = request.messages;
     const has = (role: MessageRef['role'], userId: string) => known.some((m) => m.role === role && m.userId === userId);
     let passing: unknown = null;
     const problem = (
@@ -124,20 +118,23 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
   }
 
   /**
-   * Re-renders every stored message and the Home tab of everyone involved. Messages already showing the
-   * current render (their hash is recorded) are skipped, so a retry after a failure half-way resumes
-   * where it stopped; the messenger paces the calls to Slack's rate-limit tiers.
+   * Re-renders every stored message and the Home tab of everyone involved who has opened theirs (the
+   * others get a fresh one whenever they open it: Slack tells the bot every time). Messages already
+   * showing the current render (their hash is recorded) are skipped, so a retry after a failure half-way
+   * resumes where it stopped; the messenger paces the calls to Slack's rate-limit tiers.
    */
-  async function refresh(request: RequestDetails) {
-    for (const ref of await messageRefs(db, request.id)) {
+  async function refresh(request: DeliveryContext) {
+    for (const ref of request.messages) {
       const hash = messenger.renderHash(ref.role, request);
       if (ref.renderHash === hash) continue;
       if (ref.role === 'channel' || !(await unreachable(ref.userId)))
         await messenger.updateRequestMessage(ref, request);
       await setRenderHash(db, ref, hash);
     }
-    const people = new Set([request.requesterId, ...request.notifiedApprovers]);
-    for (const userId of people) if (!(await unreachable(userId))) await messenger.refreshHome(userId);
+    const people = [...new Set([request.requesterId, ...request.notifiedApprovers])];
+    const readers = new Set(request.homeReaders);
+    for (const userId of people)
+      if (readers.has(userId) && !(await unreachable(userId))) await messenger.refreshHome(userId);
   }
 
   return { announce, refresh };

@@ -1,6 +1,7 @@
 import { resourcesByName } from '../db/catalog-queries.js';
 import type { Db } from '../db/client.js';
 import { sshKeyOf, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
+import type { GrantWork } from '../db/grant-work.js';
 import type { RequestDetails } from '../domain/request.js';
 import { PermanentProvisioningError, type GrantContext } from '../provisioners/port.js';
 import type { Secrets } from '../provisioners/secrets.js';
@@ -11,12 +12,16 @@ import type { Secrets } from '../provisioners/secrets.js';
  * A resource that changed provisioner, or left the grant, is a permanent failure with that sentence.
  */
 export function createGrantContexts(db: Db, secrets: Secrets) {
+  /** `known`: the resources and SSH key as just read with the grant (db/grant-work.ts), not read again. */
   return async function contextFor(
     grant: GrantForProvisioning,
     request: RequestDetails,
     target: TargetRow,
+    known?: Pick<GrantWork, 'resources' | 'sshPublicKey'>,
   ): Promise<GrantContext> {
-    const [resource] = await resourcesByName(db, [target.resourceName]);
+    const [resource] = known
+      ? known.resources.filter((r) => r.name === target.resourceName)
+      : await resourcesByName(db, [target.resourceName]);
     const config = resource?.provisioner;
     if (!resource || !config || config.type !== target.provisioner)
       throw new PermanentProvisioningError(
@@ -35,7 +40,7 @@ export function createGrantContexts(db: Db, secrets: Secrets) {
       requestId: grant.requestId,
       requesterId: grant.requesterId,
       requesterEmail: grant.requesterEmail,
-      sshPublicKey: await sshKeyOf(db, grant.requesterId),
+      sshPublicKey: known ? known.sshPublicKey : await sshKeyOf(db, grant.requesterId),
       resource: { name: resource.name, type: resource.type },
       settings,
       grant: tuned,

@@ -1,6 +1,6 @@
 import { appendAudit } from '../db/audit-queries.js';
 import { notifyGrantChanged } from '../db/authz-queries.js';
-import { resourcesByName } from '../db/catalog-queries.js';
+import { resourcesByName, type ResourceRow } from '../db/catalog-queries.js';
 import type { Executor } from '../db/client.js';
 import { insertTargets, markTargetsForRemoval } from '../db/grant-queries.js';
 import { newId } from '../db/ids.js';
@@ -52,6 +52,8 @@ export interface GrantWrite {
   policy: Policy;
   now: Date;
   requesterEmail: string | null;
+  /** The catalogue's resources when the caller holds them already (read from the database otherwise). */
+  catalogue?: readonly ResourceRow[];
   /** The approver who decided; null when no human did (an auto-approval rule, break-glass). */
   decidedBy: string | null;
   /** `grants.approved_by`: the approver, `rule:<name>` for auto-approval, the user for break-glass. */
@@ -99,10 +101,10 @@ export async function writeGrant(tx: Executor, w: GrantWrite): Promise<{ grantId
     expiresAt,
   });
   // Resources with a provisioner get a target row; the outbox worker makes each one real after commit.
-  const catalogue = await resourcesByName(
-    tx,
-    w.policy.resources.map((g) => g.resource),
-  );
+  const granted = w.policy.resources.map((g) => g.resource);
+  const catalogue = w.catalogue
+    ? w.catalogue.filter((r) => granted.includes(r.name))
+    : await resourcesByName(tx, granted);
   const targets = catalogue
     .filter((r) => r.provisioner)
     .map((r) => ({ grantId, resourceName: r.name, provisioner: r.provisioner!.type }));

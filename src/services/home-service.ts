@@ -1,5 +1,5 @@
 import type { FlowRow, ResourceRow } from '../db/catalog-queries.js';
-import { homePlace, saveHomePlace } from '../db/home-queries.js';
+import { homePlace, openHomePlace, saveHomePlace } from '../db/home-queries.js';
 import type { RequestDetails } from '../db/request-queries.js';
 import type { AdminService } from './admin-service.js';
 import type { BreakGlassService } from './break-glass-service.js';
@@ -47,10 +47,14 @@ export function createHomeService(
   admin: AdminService,
   breakGlass?: BreakGlassService,
 ) {
-  async function model(userId: string): Promise<HomeModel> {
+  /** `opened`: the person just opened their Home (app_home_opened), recorded with the read of their place. */
+  async function model(userId: string, opts: { opened?: boolean } = {}): Promise<HomeModel> {
     // Someone Slack does not know gets no home (and no views.publish Slack would refuse).
     await deps.directory.person(userId);
-    const [place, isAdmin] = await Promise.all([homePlace(deps.db, userId), admin.isAdmin(userId).catch(() => false)]);
+    const [place, isAdmin] = await Promise.all([
+      opts.opened ? openHomePlace(deps.db, userId, deps.clock.now()) : homePlace(deps.db, userId),
+      admin.isAdmin(userId).catch(() => false),
+    ]);
     const tab = isAdmin && (HOME_TABS as readonly string[]).includes(place.tab) ? (place.tab as HomeTab) : 'mine';
     if (tab === 'flows') {
       const all = await admin.flows();

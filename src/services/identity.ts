@@ -116,7 +116,15 @@ export async function adminIdsOf(directory: Directory, admins: AdminRule): Promi
  * verified). Read before any transaction opens, like every directory call.
  */
 export async function mappedEmailOf(db: Executor, directory: Directory, userId: string): Promise<string | null> {
-  const link = await findLink(db, userId);
+  return mappedEmail(await findLink(db, userId), directory, userId);
+}
+
+/** The same, from the person's link as already read (a request's requesterIdentity). */
+export async function mappedEmail(
+  link: { email: string | null; emailVerified: boolean } | null | undefined,
+  directory: Directory,
+  userId: string,
+): Promise<string | null> {
   if (link?.email && link.emailVerified) return link.email;
   return (await directory.person(userId).catch(() => null))?.email ?? null;
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
-import { getRequestDetails, messageRefs } from '../db/request-queries.js';
+import { deliveryContext } from '../db/request-details.js';
+import { getRequestDetails } from '../db/request-queries.js';
 import { createDelivery, type DeliveryDeps } from './delivery.js';
 
 import type { OutboxHandlers } from '../domain/outbox.js';
@@ -18,31 +19,34 @@ export function createNotificationService(
 ) {
   const { announce, refresh } = createDelivery({ db, messenger, ...options });
 
-  /** The request an item is about; none (deleted, or no request): nothing to deliver. */
-  const requestOf = async (item: { requestId: string | null }) =>
-    item.requestId ? getRequestDetails(db, item.requestId) : null;
+  /**
+   * The request an item is about, with what its delivery needs, in one statement; none (deleted, or no
+   * request): nothing to deliver.
+   */
+  const contextOf = async (item: { requestId: string | null }) =>
+    item.requestId ? deliveryContext(db, item.requestId) : null;
 
   const handlers: Pick<
     OutboxHandlers,
     'request.created' | 'messages.refresh' | 'approvers.nudge' | 'requester.notify'
   > = {
     async 'request.created'(item) {
-      const request = await requestOf(item);
+      const request = await contextOf(item);
       if (request) await announce(request);
     },
     async 'messages.refresh'(item) {
-      const request = await requestOf(item);
+      const request = await contextOf(item);
       if (request) await refresh(request);
     },
     async 'approvers.nudge'(item) {
-      const request = await requestOf(item);
+      const request = await contextOf(item);
       if (!request) return;
-      for (const ref of await messageRefs(db, request.id)) {
+      for (const ref of request.messages) {
         if (ref.role !== 'requester') await messenger.postThreadReply(ref, request, 'nudge');
       }
     },
     async 'requester.notify'(item) {
-      const request = await requestOf(item);
+      const request = item.requestId ? await getRequestDetails(db, item.requestId) : null;
       if (request) await messenger.postNotice(request.requesterId, request, item.payload.event);
     },
   };

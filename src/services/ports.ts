@@ -1,6 +1,6 @@
 import type { CatalogSnapshot } from '../domain/catalog.js';
 import type { Db } from '../db/client.js';
-import type { NoticeEvent, TargetChange } from '../domain/outbox.js';
+import type { NoticeEvent, OutboxLane, TargetChange } from '../domain/outbox.js';
 import type { OnCallAnswer, OnCallRef, OnCallService } from '../domain/on-call.js';
 import type { MessageRef, RequestDetails } from '../domain/request.js';
 import type { ProvisionerRegistry } from '../provisioners/registry.js';
@@ -147,8 +147,11 @@ export interface ServiceDeps {
   admins: AdminRule;
   /** The secrets the operator declared for provisioners (ACCESS_SECRET_*, ACCESS_SECRETS_DIR). */
   secrets: Secrets;
-  /** Called after a transaction that queued side effects commits, so they go out now, not at the next poll. */
-  afterCommit: () => void;
+  /**
+   * Called after a transaction that queued side effects commits, so they go out now, not at the next
+   * poll: both outbox lanes, or only those named (whose items were queued).
+   */
+  afterCommit: (lanes?: readonly OutboxLane[]) => void;
   provisioners: ProvisionerRegistry;
   /** Operational figures; absent: nothing is counted. */
   metrics?: Metrics;

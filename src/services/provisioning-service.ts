@@ -1,4 +1,5 @@
-import { grantById, markReadySent, moveTarget, targetsOf, type GrantForProvisioning } from '../db/grant-queries.js';
+import { grantById, markReadySent, moveTarget, targetsOf } from '../db/grant-queries.js';
+import { grantWork, type GrantWork } from '../db/grant-work.js';
 import type { OutboxHandlers } from '../domain/outbox.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
@@ -25,23 +26,24 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
   const reconcile = createReconcile(deps, { moveAudited, contextFor, shared });
 
   async function provisionGrant(grantId: string) {
-    const grant = await grantById(db, grantId);
-    if (!grant || grant.status !== 'active') return;
+    // The grant, its request, targets, their resources and the requester's SSH key: one statement.
+    const work = await grantWork(db, grantId);
+    if (!work || work.grant.status !== 'active') return;
+    const { grant, request } = work;
     // A scheduled grant is never made real before its start by the bot's clock, even if the item came
     // due early (the outbox runs on the database's clock): wait out the rest.
     const early = Math.ceil((grant.startsAt.getTime() - clock.now().getTime()) / 1000);
     if (early > 0) throw new RetryLater(`grant ${grantId} starts in ${early}s`, early);
-    const request = (await getRequestDetails(db, grant.requestId))!;
     const justFailed = new Set<string>();
     // A target that leaves "pending" changes what the requester's message says ("being set up").
     let settled = false;
-    const pending = (await targetsOf(db, grantId)).filter((t) => t.status === 'pending');
+    const pending = work.targets.filter((t) => t.status === 'pending');
     const attempt = await eachTarget(grant, pending, {
       operation: 'provision',
       failedAction: 'grant.provision_attempt_failed',
       missingProvisioner: (name) => new PermanentProvisioningError(`no ${name} provisioner is configured`),
       run: async (target, provisioner, answered) => {
-        const ctx = await contextFor(grant, request, target);
+        const ctx = await contextFor(grant, request, target, work);
         const result = await provisioner.provision(ctx);
         answered();
         const provisioned = {
@@ -107,8 +109,12 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
           await messenger.postProvisioningProblem(request, target.resourceName, message, false);
       },
     });
-    if (settled) await enqueue(db, [{ topic: 'messages.refresh', requestId: grant.requestId }]);
-    const owed = !(await resendOwedReady(grant, request, justFailed));
+    if (settled) {
+      await enqueue(db, [{ topic: 'messages.refresh', requestId: grant.requestId }]);
+      // The refresh is in the other lane: wake it now rather than at its next poll (up to 2 s later).
+      deps.afterCommit(['messages']);
+    }
+    const owed = !(await resendOwedReady(work, justFailed));
     if (attempt.retry || owed) throw new RetryLater(`provisioning of ${grantId} will be retried`, attempt.wait);
   }
 
@@ -119,17 +125,15 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
 
   /**
    * Active targets whose "access ready" DM never reached Slack (Slack failed, or the bot died between
-   * the commit and the DM). The secret of the first was never stored, so one that carried a secret
-   * is provisioned again, which issues a fresh one (a new password, a new certificate): the first
-   * reached no one. Audited, never with the secret. False when something is still owed.
+   * the commit and the DM), as they were when the work was read: those made active by this attempt were
+   * told already, or failed to be (`skip`). The secret of the first was never stored, so one that carried
+   * a secret is provisioned again, which issues a fresh one (a new password, a new certificate): the
+   * first reached no one. Audited, never with the secret. False when something is still owed.
    */
-  async function resendOwedReady(
-    grant: GrantForProvisioning,
-    request: RequestDetails,
-    skip: ReadonlySet<string>,
-  ): Promise<boolean> {
+  async function resendOwedReady(work: GrantWork, skip: ReadonlySet<string>): Promise<boolean> {
+    const { grant, request } = work;
     let done = true;
-    for (const target of (await targetsOf(db, grant.id)).filter(
+    for (const target of work.targets.filter(
       (t) => t.status === 'active' && t.readySentAt === null && !skip.has(t.resourceName),
     )) {
       const provisioner = deps.provisioners.get(target.provisioner);
@@ -139,7 +143,7 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
           ...(target.readyNote?.instructions ? { instructions: target.readyNote.instructions } : {}),
         };
         if (target.readyNote?.secretLabel && provisioner) {
-          result = await provisioner.provision(await contextFor(grant, request, target));
+          result = await provisioner.provision(await contextFor(grant, request, target, work));
           const reissued = {
             action: 'grant.secret_reissued' as const,
             details: {

@@ -1,15 +1,16 @@
 import { appendAudit } from '../db/audit-queries.js';
-import { findFlow, resourcesByName } from '../db/catalog-queries.js';
+import type { FlowRow, ResourceRow } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
+import { flowAndApprovals } from '../db/decision-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { findLink } from '../db/identity-queries.js';
 import { stepUpClaims, stepUpRefusal } from '../domain/identity-link.js';
 import {
-  approvalsOf,
   getRequestDetails,
   insertApproval,
   lockRequest,
   updateRequest,
+  type ApprovalRow,
   type RequestDetails,
   type RequestRow,
 } from '../db/request-queries.js';
@@ -19,7 +20,7 @@ import { narrowestPolicy, PolicySchema, type Policy, type ResourceGrant } from '
 import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
 import { NO_DEFAULTS, type Resource, type TuningOffer } from '../domain/resource.js';
 import { writeGrant } from './grant-writer.js';
-import { deciderIdentity, requireMember, mappedEmailOf } from './identity.js';
+import { deciderIdentity, mappedEmail, requireMember } from './identity.js';
 import { applyExtension } from './extension-service.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
@@ -33,7 +34,7 @@ export interface ApproveInput {
 
 export type TuningErrors = Partial<Record<'duration' | 'resources', string>>;
 export type ApproveResult =
-  | { ok: true; request: RequestDetails; outcome: 'granted' | 'needs_more'; approvals: number; required: number }
+  | { ok: true; outcome: 'granted' | 'needs_more'; approvals: number; required: number }
   | { ok: false; errors: TuningErrors };
 
 export interface ReviewContext {
@@ -54,12 +55,15 @@ export function createReviewService(deps: ServiceDeps) {
   const waited = (row: Pick<RequestRow, 'createdAt'>, now: Date) =>
     Math.max(0, (now.getTime() - row.createdAt.getTime()) / 1000);
 
+  /** The request's flow and the catalogue's resources, from the cache (one version check). */
+  async function catalogueOf(request: Pick<RequestRow, 'flowId'>) {
+    const { flows, resources } = await deps.catalog.snapshot();
+    return { flow: flows.find((f) => f.id === request.flowId), resources };
+  }
+
   /** Only the request's flow's groups are asked about (see deciderIdentity): the check runs on every click. */
-  async function actorIdentity(actorId: string, requestId: string): Promise<Identity> {
-    await requireMember(directory, actorId);
-    const request = await getRequestDetails(db, requestId);
-    if (!request) return { userId: actorId, groupIds: new Set() };
-    return deciderIdentity(directory, actorId, await findFlow(db, request.flowId), request.escalatedAt !== null);
+  async function actorIdentity(actorId: string, request: RequestDetails, flow: Flow | undefined): Promise<Identity> {
+    return deciderIdentity(directory, actorId, flow, request.escalatedAt !== null);
   }
 
   function checkMayDecide(
@@ -104,10 +108,10 @@ export function createReviewService(deps: ServiceDeps) {
     kind: 'approve' | 'deny' = 'approve',
   ): Promise<ReviewContext> {
     await requireMember(directory, actorId);
-    const request = await getRequestDetails(db, requestId);
+    const [request, catalogue] = await Promise.all([getRequestDetails(db, requestId), deps.catalog.snapshot()]);
     if (!request) throw new AppError('not_found', `No request ${requestId}`);
-    const flow = await findFlow(db, request.flowId);
-    checkMayDecide(flow, request, await deciderIdentity(directory, actorId, flow, request.escalatedAt !== null));
+    const flow = catalogue.flows.find((f) => f.id === request.flowId);
+    checkMayDecide(flow, request, await actorIdentity(actorId, request, flow));
     await checkStepUp(db, flow, actorId, requestId, clock.now());
     // The approval's submit reads the requester's email (for provisioners); fetched now, it is cached then.
     if (kind === 'approve') void directory.person(request.requesterId).catch(() => undefined);
@@ -117,12 +121,8 @@ export function createReviewService(deps: ServiceDeps) {
         required: request.approvalsRequired,
       });
     }
-    const resources = await resourcesByName(
-      db,
-      request.resources.map((r) => r.name),
-    );
     const defaults = Object.fromEntries(
-      request.resources.map((r) => [r.name, tuningOffer(resources.find((x) => x.name === r.name))]),
+      request.resources.map((r) => [r.name, tuningOffer(catalogue.resources.find((x) => x.name === r.name))]),
     );
     return { request, defaults };
   }
@@ -137,14 +137,8 @@ export function createReviewService(deps: ServiceDeps) {
   }
 
   /** A cloud grant names only roles its provisioner allows: a forged submission cannot add one. */
-  async function validateRoles(input: ApproveInput): Promise<TuningErrors | null> {
-    const cloud = input.grants.filter((g) => g.type === 'cloud');
-    if (cloud.length === 0) return null;
-    const resources = await resourcesByName(
-      db,
-      cloud.map((g) => g.resource),
-    );
-    for (const g of cloud) {
+  function validateRoles(input: ApproveInput, resources: readonly ResourceRow[]): TuningErrors | null {
+    for (const g of input.grants.filter((x) => x.type === 'cloud')) {
       const allowed = roleChoices(resources.find((r) => r.name === g.resource));
       const bad = g.roles.find((role) => !allowed.includes(role));
       if (bad) return { resources: `“${bad}” is not a role ${g.resource} allows.` };
@@ -163,20 +157,21 @@ export function createReviewService(deps: ServiceDeps) {
     write: (
       tx: Tx,
       row: RequestRow,
-      flow: Flow,
+      flow: FlowRow,
       now: Date,
       stepUp: ReturnType<typeof stepUpClaims> | null,
+      approvals: ApprovalRow[],
     ) => Promise<T>,
   ): Promise<T> {
     const result = await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);
-      const flow = await findFlow(tx, row.flowId);
-      checkMayDecide(flow, row, identity);
+      const live = await flowAndApprovals(tx, row.flowId, row.id);
+      checkMayDecide(live?.flow, row, identity);
       const now = clock.now();
       // Re-checked here, in the transaction that writes the decision: a sign-in that went stale since the click does not count.
-      const stepUp = await checkStepUp(tx, flow, identity.userId, requestId, now);
-      return write(tx, row, flow!, now, stepUp);
+      const stepUp = await checkStepUp(tx, live?.flow, identity.userId, requestId, now);
+      return write(tx, row, live!.flow, now, stepUp, live!.approvals);
     });
     deps.afterCommit();
     return result;
@@ -186,18 +181,23 @@ export function createReviewService(deps: ServiceDeps) {
    * Records this approver's approval and tuning. When the flow's N approvals are reached the grant is
    * created with the narrowest tuning of all of them; before that the request stays pending.
    */
-  async function approve(input: ApproveInput): Promise<ApproveResult> {
-    const identity = await actorIdentity(input.approverId, input.requestId);
-    const current = await getRequestDetails(db, input.requestId);
+  /**
+   * `seen`: the request as the caller just read it (RequestService.get), so it is not read again; the
+   * decision re-reads and locks it anyway.
+   */
+  async function approve(input: ApproveInput, seen?: RequestDetails): Promise<ApproveResult> {
+    await requireMember(directory, input.approverId);
+    const current = seen ?? (await getRequestDetails(db, input.requestId));
     if (!current) throw new AppError('not_found', `No request ${input.requestId}`);
-    const errors = validateTuning(current, input) ?? (await validateRoles(input));
+    const { flow, resources } = await catalogueOf(current);
+    const identity = await actorIdentity(input.approverId, current, flow);
+    const errors = validateTuning(current, input) ?? validateRoles(input, resources);
     if (errors) return { ok: false, errors };
     const mine: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
     // Read before the transaction: no network call while the row is locked.
-    const requesterEmail = await mappedEmailOf(db, directory, current.requesterId);
+    const requesterEmail = await mappedEmail(current.requesterIdentity, directory, current.requesterId);
 
-    const outcome = await decide(input.requestId, identity, async (tx, row, flow, now, stepUp) => {
-      const earlier = await approvalsOf(tx, row.id);
+    const outcome = await decide(input.requestId, identity, async (tx, row, flow, now, stepUp, earlier) => {
       if (earlier.some((a) => a.approverId === input.approverId)) {
         throw new AppError('already_approved', 'Already approved by this person', {
           approvals: earlier.length,
@@ -236,6 +236,8 @@ export function createReviewService(deps: ServiceDeps) {
         policy: merged,
         now,
         requesterEmail,
+        // The cached catalogue, checked against the version just before: as fresh as reading the rows.
+        catalogue: resources,
         decidedBy: input.approverId,
         approvedBy: input.approverId,
         audit: {
@@ -275,7 +277,6 @@ export function createReviewService(deps: ServiceDeps) {
     }
     return {
       ok: true,
-      request: (await getRequestDetails(db, input.requestId))!,
       outcome: outcome.granted ? 'granted' : 'needs_more',
       approvals: outcome.approvals,
       required: outcome.required,
@@ -283,7 +284,11 @@ export function createReviewService(deps: ServiceDeps) {
   }
 
   async function deny(requestId: string, actorId: string, reason: string): Promise<RequestDetails> {
-    const identity = await actorIdentity(actorId, requestId);
+    await requireMember(directory, actorId);
+    const request = await getRequestDetails(db, requestId);
+    const identity = request
+      ? await actorIdentity(actorId, request, (await catalogueOf(request)).flow)
+      : { userId: actorId, groupIds: new Set<string>() };
     const note = reason.trim().slice(0, DENY_REASON_MAX) || null;
     const decided = await decide(requestId, identity, async (tx, row, _flow, now, stepUp) => {
       const step = transition({ ...row, expiresAt: null }, { type: 'deny' }, now);

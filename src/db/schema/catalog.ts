@@ -69,9 +69,14 @@ export const catalogVersion = pgTable('catalog_version', {
   version: bigint('version', { mode: 'number' }).notNull().default(0),
 });
 
-/** Which App Home tab and page each person last chose, so a refresh after a change keeps their place. */
+/**
+ * Which App Home tab and page each person last chose, so a refresh after a change keeps their place;
+ * and when they last opened their Home: a change re-publishes the Home of those who did, for Slack
+ * sends app_home_opened (and the bot publishes a fresh view) every time someone opens it.
+ */
 export const homeState = pgTable('home_state', {
   userId: text('user_id').primaryKey(),
   tab: text('tab').notNull().default('mine'),
   page: integer('page').notNull().default(0),
+  openedAt: timestamp('opened_at', { withTimezone: true }),
 });

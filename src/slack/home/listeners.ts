@@ -20,7 +20,7 @@ export function register(app: App, deps: SlackDeps) {
     // The event carries the view now shown (Slack sends its hash, the type leaves it out).
     sawHome(deps, event.user, (event.view as { hash?: string } | undefined)?.hash);
     try {
-      await publishHome(deps, client, event.user);
+      await publishHome(deps, client, event.user, { opened: true });
     } catch (error) {
       describeFailure(deps.logger, error, { action: 'home.open', slack_user: event.user });
     }

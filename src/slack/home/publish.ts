@@ -35,11 +35,17 @@ const isHashConflict = (e: unknown) => slackErrorCode(e) === 'hash_conflict';
  * render landed in between (a click handled by another replica, a slow retry), Slack answers
  * `hash_conflict` instead of letting this older render replace the newer one, and we render again from
  * the current state. The last attempt goes without a hash: its render is the newest there is.
+ * `opened`: the person just opened their Home (remembered, so later changes re-publish it).
  */
-export async function publishHome(deps: SlackDeps, client: WebClient, userId: string): Promise<void> {
+export async function publishHome(
+  deps: SlackDeps,
+  client: WebClient,
+  userId: string,
+  opts: { opened?: boolean } = {},
+): Promise<void> {
   const hashes = hashesOf(deps);
   for (let attempt = 1; ; attempt++) {
-    const model = await deps.home.model(userId);
+    const model = await deps.home.model(userId, { opened: opts.opened === true && attempt === 1 });
     if (model.tab === 'mine' && deps.identity.configured()) {
       const link = await deps.identity.linkOf(userId);
       model.identity = { linked: link ? { email: link.email, provider: link.provider } : null };

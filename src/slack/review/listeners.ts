@@ -86,12 +86,15 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
         await ack(fieldErrorsAnswer(view, tuning.errors));
         return;
       }
-      const result = await deps.reviews.approve({
-        requestId,
-        approverId: userId,
-        durationMinutes: tuning.durationMinutes,
-        grants: tuning.grants,
-      });
+      const result = await deps.reviews.approve(
+        {
+          requestId,
+          approverId: userId,
+          durationMinutes: tuning.durationMinutes,
+          grants: tuning.grants,
+        },
+        request,
+      );
       if (!result.ok) {
         const errors: Record<string, string> = {};
         if (result.errors.duration) errors[ReviewIds.durationBlock] = result.errors.duration;

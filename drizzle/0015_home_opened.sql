@@ -1,0 +1,1 @@
+ALTER TABLE "home_state" ADD COLUMN "opened_at" timestamp with time zone;
