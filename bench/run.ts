@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { benchApproval, describeApproval } from './approval.js';
 import { benchApprovalLanes, describeApprovalLanes } from './approval-lanes.js';
 import { benchAuthorization, describeAuthorization } from './authorization.js';
+import { benchExpiry, describeExpiry } from './expiry.js';
 import { benchReplicas, describeReplicas } from './replicas.js';
 import { benchRequestModal, describeRequestModal } from './request-modal.js';
 import { benchRevocation, describeRevocation } from './revocation.js';
@@ -21,7 +22,8 @@ import { fmt, machine } from './support.js';
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const only = new Set(
   (
-    process.env.BENCH_ONLY ?? 'memory,authorization,modal,approval,lanes,fanout,revocation,replicas,scale,scale-pglite'
+    process.env.BENCH_ONLY ??
+    'memory,authorization,modal,approval,lanes,fanout,revocation,expiry,replicas,scale,scale-pglite'
   ).split(','),
 );
 const started = new Date();
@@ -50,6 +52,11 @@ const knobs = {
     lanes: env('BENCH_REPLICA_LANES', 8),
     counts: (process.env.BENCH_REPLICA_COUNTS ?? '1,3').split(',').map(Number),
   },
+  expiry: {
+    grants: env('BENCH_EXPIRY_GRANTS', 400),
+    windowSeconds: env('BENCH_EXPIRY_WINDOW', 2),
+    counts: (process.env.BENCH_EXPIRY_COUNTS ?? '1,3').split(',').map(Number),
+  },
 };
 const step = (what: string) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${what}\n`);
 
@@ -70,6 +77,7 @@ if (only.has('memory')) {
   notes.push(...memory.notes);
 }
 const replicas: string[] = [];
+const expiry: string[] = [];
 if (only.has('authorization')) {
   step('authorization');
   authz.push(...describeAuthorization(await benchAuthorization(seconds, env('BENCH_CONNECTIONS', 16))));
@@ -93,6 +101,10 @@ if (only.has('fanout')) {
 if (only.has('revocation')) {
   step('revocation');
   endToEnd.push(...describeRevocation(await benchRevocation(knobs.revocations, knobs.window)));
+}
+if (only.has('expiry')) {
+  step('expiry bursts');
+  expiry.push(...describeExpiry(await benchExpiry(knobs.expiry)));
 }
 if (only.has('replicas')) {
   step('replicas');
@@ -139,6 +151,7 @@ const lines = [
         '',
       ]
     : []),
+  ...expiry,
   ...replicas,
 ];
 writeFileSync(process.env.BENCH_OUT ?? new URL('../BENCHMARKS.md', import.meta.url), lines.join('\n'));

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from './client.js';
 import { grantHolderColumns, type GrantHolderRow } from './grant-queries.js';
 import { apiKeys, grants } from './schema/index.js';
@@ -22,6 +22,11 @@ export async function activeGrants(db: Executor): Promise<ActiveGrantRow[]> {
 export async function grantRow(db: Executor, id: string): Promise<ActiveGrantRow | undefined> {
   const [row] = await db.select(columns).from(grants).where(eq(grants.id, id));
   return row;
+}
+
+export async function grantRows(db: Executor, ids: string[]): Promise<ActiveGrantRow[]> {
+  if (ids.length === 0) return [];
+  return db.select(columns).from(grants).where(inArray(grants.id, ids));
 }
 
 export interface ApiKeyRow {

@@ -96,6 +96,15 @@ export async function completeOutbox(db: Executor, id: number) {
     .where(eq(outbox.id, id));
 }
 
+/** Many items done at once (a batch handler's): one statement. */
+export async function completeOutboxMany(db: Executor, ids: number[]) {
+  if (ids.length === 0) return;
+  await db
+    .update(outbox)
+    .set({ doneAt: sql`now()`, lockedUntil: null, lastError: null })
+    .where(inArray(outbox.id, ids));
+}
+
 export async function retryOutboxLater(db: Executor, id: number, delaySeconds: number, error: string) {
   await db
     .update(outbox)
