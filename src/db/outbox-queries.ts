@@ -39,8 +39,8 @@ export async function claimOutbox(
   lane: OutboxLane,
 ): Promise<OutboxItem[]> {
   return db.transaction(async (tx) => {
-    const due = await tx
-      .select({ id: outbox.id })
+    const found = await tx
+      .select({ id: outbox.id, topic: outbox.topic })
       .from(outbox)
       .where(
         and(
@@ -56,6 +56,9 @@ export async function claimOutbox(
       .orderBy(sql`${outbox.topic} = ${URGENT_TOPIC} desc`, asc(outbox.id))
       .limit(limit)
       .for('update', { skipLocked: true });
+    // Removals due: take only those, so a burst of expiries' removals is not held up by the notices
+    // claimed with them (the rest stay unleased and are claimed once no removal is due).
+    const due = found[0]?.topic === URGENT_TOPIC ? found.filter((d) => d.topic === URGENT_TOPIC) : found;
     if (due.length === 0) return [];
     const claimed = await tx
       .update(outbox)
