@@ -99,7 +99,7 @@ function bottleneck(f: ReplicaFigures): string {
       : 'the cores were not saturated, so the limit was waiting (on PostgreSQL locks, Slack or the target), not CPU.',
     `**Expiry, ${fmt(removals(many) / removals(one))}×**: busy ${pct(e.machineBusy, e.machineCapacity)} (${shares(e)}); on average ${fmt(e.auditLockWaits, 2)} of the bench database's connections waited on the audit chain's advisory lock (${fmt(one.expired.cpu.auditLockWaits, 2)} with ${label(one)}).`,
     e.auditLockWaits > one.expired.cpu.auditLockWaits + 0.2
-      ? "Every audited change holds that one lock until it commits, and an expiry pass ends up to 100 grants, each audited, in one transaction, so the replicas' removals queue behind one another's expiry passes."
+      ? "Every audited change holds that one lock from its audit insert until it commits (an expiry pass and a batch of removals write their rows last, in one insert each), so the replicas' audited writes queue behind one another's commits."
       : 'The audit lock was not where they waited.',
   ].join(' ');
 }

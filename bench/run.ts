@@ -4,6 +4,7 @@ import { benchApproval, describeApproval } from './approval.js';
 import { benchApprovalLanes, describeApprovalLanes } from './approval-lanes.js';
 import { benchApprovalCost, describeApprovalCost } from './approval-cost.js';
 import { benchAuthorization, describeAuthorization } from './authorization.js';
+import { benchExpiry, describeExpiry } from './expiry.js';
 import { benchReplicas, describeReplicas } from './replicas.js';
 import { benchRequestModal, describeRequestModal } from './request-modal.js';
 import { benchRevocation, describeRevocation } from './revocation.js';
@@ -24,7 +25,7 @@ const env = (name: string, fallback: number) => Number(process.env[name] ?? fall
 const only = new Set(
   (
     process.env.BENCH_ONLY ??
-    'memory,first-start,authorization,modal,approval,lanes,fanout,revocation,replicas,scale,scale-embedded'
+    'memory,first-start,authorization,modal,approval,lanes,fanout,revocation,expiry,replicas,scale,scale-embedded'
   ).split(','),
 );
 const started = new Date();
@@ -53,6 +54,11 @@ const knobs = {
     lanes: env('BENCH_REPLICA_LANES', 8),
     counts: (process.env.BENCH_REPLICA_COUNTS ?? '1,3').split(',').map(Number),
   },
+  expiry: {
+    grants: env('BENCH_EXPIRY_GRANTS', 400),
+    windowSeconds: env('BENCH_EXPIRY_WINDOW', 2),
+    counts: (process.env.BENCH_EXPIRY_COUNTS ?? '1,3').split(',').map(Number),
+  },
 };
 const step = (what: string) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${what}\n`);
 
@@ -77,6 +83,7 @@ if (only.has('first-start')) {
   endToEnd.push(...describeFirstStart(await benchFirstStart(env('BENCH_FIRST_START_RUNS', 3))));
 }
 const replicas: string[] = [];
+const expiry: string[] = [];
 if (only.has('authorization')) {
   step('authorization');
   authz.push(...describeAuthorization(await benchAuthorization(seconds, env('BENCH_CONNECTIONS', 16))));
@@ -102,6 +109,10 @@ if (only.has('fanout')) {
 if (only.has('revocation')) {
   step('revocation');
   endToEnd.push(...describeRevocation(await benchRevocation(knobs.revocations, knobs.window)));
+}
+if (only.has('expiry')) {
+  step('expiry bursts');
+  expiry.push(...describeExpiry(await benchExpiry(knobs.expiry)));
 }
 if (only.has('replicas')) {
   step('replicas');
@@ -148,6 +159,7 @@ const lines = [
         '',
       ]
     : []),
+  ...expiry,
   ...replicas,
 ];
 writeFileSync(process.env.BENCH_OUT ?? new URL('../BENCHMARKS.md', import.meta.url), lines.join('\n'));

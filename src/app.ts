@@ -131,7 +131,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     link: (userId, purpose, requestId) =>
       `${publicUrl()}/oidc/start?token=${signInTokens.sign({ userId, purpose, requestId })}`,
   });
-  const { notifications, provisioning, lifecycle, deliver } = buildSlackSide({
+  const { notifications, provisioning, lifecycle, deliver, deliverMany } = buildSlackSide({
     config,
     logger,
     database,
@@ -160,6 +160,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     services,
     work: {
       deliver,
+      deliverMany,
       reconcile: () => provisioning.reconcile(),
       lifecycle: () => lifecycle.runOnce(),
       streamAudit: auditStreamer ? () => auditStreamer.drain() : null,

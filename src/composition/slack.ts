@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { isAppError } from '../domain/errors.js';
-import { routeOutbox } from '../domain/outbox.js';
+import { routeOutbox, routeOutboxBatches } from '../domain/outbox.js';
 import type { PrometheusMetrics } from '../observability/prometheus-metrics.js';
 import { createLifecycleJobs } from '../services/lifecycle-jobs.js';
 import { createNotificationService } from '../services/notification-service.js';
@@ -101,7 +101,9 @@ export function buildSlackSide(input: {
     ...lifecycle.handlers,
     ...adminNotices.handlers,
   });
+  // Topics whose items are handled many at a time (a burst of expiries' removals).
+  const deliverMany = routeOutboxBatches({ ...provisioning.batchHandlers });
   registerSlack(app, slackDeps);
   registerDirectoryEvents(app, directory, logger, services.offboarding);
-  return { notifications, provisioning, lifecycle, deliver };
+  return { notifications, provisioning, lifecycle, deliver, deliverMany };
 }

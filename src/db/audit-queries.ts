@@ -23,15 +23,29 @@ const isTransaction = (db: Executor): db is Tx => 'rollback' in db;
  * this event's hash. Called outside a transaction, it opens one of its own.
  */
 export async function appendAudit(db: Executor, event: AuditEvent): Promise<void> {
+  await appendAudits(db, [event]);
+}
+
+/**
+ * Appends events to the hash chain in the order given, in one insert: each hash covers the one before
+ * it, computed here under the lock (the ids follow the rows' order, as nothing else appends meanwhile).
+ * The lock is held from here until the transaction commits, so a transaction that writes much should
+ * append last: every other audited change waits for it.
+ */
+export async function appendAudits(db: Executor, events: readonly AuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
   const write = async (tx: Executor) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`);
     const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.id)).limit(1);
-    const prevHash = last?.hash ?? GENESIS;
-    // Round-trip the details through JSON: what is hashed is exactly what jsonb will give back.
-    const details = JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>;
-    await tx
-      .insert(auditEvents)
-      .values({ ...event, details, prevHash, hash: chainHash(prevHash, { ...event, details }) });
+    let prevHash = last?.hash ?? GENESIS;
+    const rows = events.map((event) => {
+      // Round-trip the details through JSON: what is hashed is exactly what jsonb will give back.
+      const details = JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>;
+      const row = { ...event, details, prevHash, hash: chainHash(prevHash, { ...event, details }) };
+      prevHash = row.hash;
+      return row;
+    });
+    await tx.insert(auditEvents).values(rows);
   };
   if (isTransaction(db)) await write(db);
   else await db.transaction(write);

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from './client.js';
 import { preparedOn } from './prepared.js';
 import { grantHolderColumns, type GrantHolderRow } from './grant-queries.js';
@@ -30,6 +30,11 @@ const grantById = (db: Executor) =>
 export async function grantRow(db: Executor, id: string): Promise<ActiveGrantRow | undefined> {
   const [row] = await preparedOn(db, 'authz_grant', grantById).execute({ id });
   return row;
+}
+
+export async function grantRows(db: Executor, ids: string[]): Promise<ActiveGrantRow[]> {
+  if (ids.length === 0) return [];
+  return db.select(columns).from(grants).where(inArray(grants.id, ids));
 }
 
 export interface ApiKeyRow {

@@ -38,7 +38,7 @@ export interface TargetRow {
   readySentAt: Date | null;
 }
 
-const targetColumns = {
+export const targetColumns = {
   grantId: grantTargets.grantId,
   resourceName: grantTargets.resourceName,
   provisioner: grantTargets.provisioner,
@@ -216,6 +216,16 @@ export async function targetsToReconcile(db: Executor, endedSince: Date, limit: 
 export async function sshKeyOf(db: Executor, userId: string): Promise<string | null> {
   const [row] = await db.select({ key: sshKeys.publicKey }).from(sshKeys).where(eq(sshKeys.userId, userId));
   return row?.key ?? null;
+}
+
+/** The SSH public keys of these people (those who saved none are absent). */
+export async function sshKeysOf(db: Executor, userIds: string[]): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .select({ userId: sshKeys.userId, key: sshKeys.publicKey })
+    .from(sshKeys)
+    .where(inArray(sshKeys.userId, userIds));
+  return new Map(rows.map((r) => [r.userId, r.key]));
 }
 
 export async function saveSshKey(db: Executor, userId: string, publicKey: string) {

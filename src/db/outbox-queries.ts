@@ -39,7 +39,16 @@ const claim = (lane: OutboxLane) => (db: Executor) => {
         lte(outbox.availableAt, sql`now()`),
         or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`)),
         lane === 'grants'
-          ? inArray(outbox.topic, [...GRANT_LANE_TOPICS])
+          ? and(
+              inArray(outbox.topic, [...GRANT_LANE_TOPICS]),
+              // Removals due: take only those, so a burst of expiries' removals is not held up by the
+              // notices claimed with them (the rest are claimed once no removal is due).
+              or(
+                eq(outbox.topic, URGENT_TOPIC),
+                sql`not exists (select 1 from ${outbox} u where u.topic = ${URGENT_TOPIC} and u.done_at is null
+                  and u.available_at <= now() and (u.locked_until is null or u.locked_until <= now()))`,
+              ),
+            )
           : notInArray(outbox.topic, [...GRANT_LANE_TOPICS]),
       ),
     )
@@ -102,6 +111,15 @@ const completion = (db: Executor) =>
 
 export async function completeOutbox(db: Executor, id: number) {
   await preparedOn(db, 'complete_outbox', completion).execute({ id });
+}
+
+/** Many items done at once (a batch handler's): one statement. */
+export async function completeOutboxMany(db: Executor, ids: number[]) {
+  if (ids.length === 0) return;
+  await db
+    .update(outbox)
+    .set({ doneAt: sql`now()`, lockedUntil: null, lastError: null })
+    .where(inArray(outbox.id, ids));
 }
 
 export async function retryOutboxLater(db: Executor, id: number, delaySeconds: number, error: string) {

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNotNull, lte, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, ne, or, sql } from 'drizzle-orm';
 import type { DecidableFlows } from '../domain/flow.js';
 import type {
   ApprovalRow,
@@ -193,23 +193,6 @@ export async function pendingDecidableBy(
     .orderBy(asc(accessRequests.createdAt), asc(accessRequests.id))
     .limit(limit);
   return rows.map(toDetails);
-}
-
-/**
- * Claims active grants whose time is up. SKIP LOCKED lets several bot replicas share the work
- * without two of them ending the same grant.
- */
-export async function claimExpiredGrants(tx: Executor, now: Date, limit: number): Promise<string[]> {
-  const due = await tx
-    .select({ requestId: grants.requestId })
-    .from(grants)
-    .where(and(eq(grants.status, 'active'), lte(grants.expiresAt, now)))
-    .orderBy(asc(grants.expiresAt))
-    .limit(limit);
-  return lockActiveRequests(
-    tx,
-    due.map((d) => d.requestId),
-  );
 }
 
 /**

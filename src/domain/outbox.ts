@@ -88,6 +88,37 @@ type AdminTopic = 'admins.target_changed';
 export type OutboxHandlers = { [T in OutboxTopic]: (item: OutboxItemOf<T>) => Promise<void> };
 
 /**
+ * Topics whose items a handler can take many at a time (one load and one write for the lot): the answer
+ * says, item by item in the order given, whether it is done or failed (and is retried on its own).
+ */
+export type OutboxBatchHandlers = {
+  [T in OutboxTopic]?: (items: OutboxItemOf<T>[]) => Promise<PromiseSettledResult<void>[]>;
+};
+
+/** What the worker hands a run of claimed items of one topic to, when that topic takes batches. */
+export interface OutboxBatchRouter {
+  takes(topic: string): boolean;
+  deliver(items: OutboxItem[]): Promise<PromiseSettledResult<void>[]>;
+}
+
+/** The batch handlers as the worker uses them; items given to `deliver` are all of one topic it `takes`. */
+export function routeOutboxBatches(handlers: OutboxBatchHandlers): OutboxBatchRouter {
+  const handlerOf = (topic: string) =>
+    isOutboxTopic(topic)
+      ? (handlers[topic] as ((items: OutboxItem[]) => Promise<PromiseSettledResult<void>[]>) | undefined)
+      : undefined;
+  return {
+    takes: (topic) => handlerOf(topic) !== undefined,
+    deliver: (items) => {
+      const handler = items[0] && handlerOf(items[0].topic);
+      if (!handler || items.some((i) => i.topic !== items[0]!.topic))
+        return Promise.reject(new Error('a batch must hold items of one topic that takes batches'));
+      return handler(items);
+    },
+  };
+}
+
+/**
  * Removing access goes before everything else and is never given up: the claim orders it first (a batch
  * of expiries should not wait behind its messages) and the worker retries it (at most every 5 minutes)
  * until it succeeds.

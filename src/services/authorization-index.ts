@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { activeGrants, grantRow, GRANTS_CHANNEL, type ActiveGrantRow } from '../db/authz-queries.js';
+import { activeGrants, grantRows, GRANTS_CHANNEL, type ActiveGrantRow } from '../db/authz-queries.js';
 import type { Database } from '../db/client.js';
 import type { ResourceGrant } from '../domain/policy.js';
 import type { Clock } from './ports.js';
@@ -75,15 +75,46 @@ export function createAuthorizationIndex(database: Database, clock: Clock, logge
     } finally {
       const noted = notedDuringReload;
       notedDuringReload = null;
-      for (const id of noted) await reloadOne(id);
+      await reload([...noted]);
     }
   }
 
-  async function reloadOne(grantId: string) {
+  /** Grants notified and not yet read again; `reading` is the read under way, if any. */
+  let changed = new Set<string>();
+  let reading: Promise<void> | null = null;
+
+  /**
+   * A grant changed: it is read again, together with every other grant notified meanwhile, in one
+   * statement (an expiry pass of 100 grants notifies 100 times at its commit: one read, not 100).
+   */
+  function noteChanged(grantId: string): Promise<void> {
     notedDuringReload?.add(grantId);
-    const row = await grantRow(database.db, grantId);
-    remove(grantId);
-    if (row && row.status === 'active') add(row);
+    changed.add(grantId);
+    reading ??= (async () => {
+      try {
+        // The rest of the commit's notifications arrive in the same burst: let them join this read.
+        await new Promise((resolve) => setImmediate(resolve));
+        // A grant notified while a read is under way may have been read before its change: read it again.
+        while (changed.size > 0) {
+          const ids = [...changed];
+          changed = new Set();
+          await reload(ids);
+        }
+      } finally {
+        reading = null;
+      }
+    })();
+    return reading;
+  }
+
+  async function reload(ids: string[]) {
+    if (ids.length === 0) return;
+    const rows = new Map((await grantRows(database.db, ids)).map((row) => [row.id, row]));
+    for (const id of ids) {
+      remove(id);
+      const row = rows.get(id);
+      if (row && row.status === 'active') add(row);
+    }
   }
 
   /** Is `user` (a Slack id or an e-mail) allowed to use `resource` right now, and under which policy? */
@@ -135,7 +166,7 @@ export function createAuthorizationIndex(database: Database, clock: Clock, logge
 
   async function start(fullReloadMs = 60_000) {
     stopListening = await database.listen(GRANTS_CHANNEL, (grantId) => {
-      reloadOne(grantId).catch((error) =>
+      noteChanged(grantId).catch((error) =>
         logger.warn({ err: error, grant_id: grantId }, 'could not refresh a grant in the authorization index'),
       );
     });

@@ -1,7 +1,8 @@
-import { resourcesByName } from '../db/catalog-queries.js';
+import { resourcesByName, type ResourceRow } from '../db/catalog-queries.js';
 import type { Db } from '../db/client.js';
-import { sshKeyOf, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
+import { sshKeyOf, sshKeysOf, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
 import type { GrantWork } from '../db/grant-work.js';
+import type { Policy } from '../domain/policy.js';
 import type { RequestDetails } from '../domain/request.js';
 import { PermanentProvisioningError, type GrantContext } from '../provisioners/port.js';
 import type { Secrets } from '../provisioners/secrets.js';
@@ -11,6 +12,37 @@ import type { Secrets } from '../provisioners/secrets.js';
  * references resolved now, never stored), what the approver granted there, whose it is and when.
  * A resource that changed provisioner, or left the grant, is a permanent failure with that sentence.
  */
+function assembleContext(
+  secrets: Secrets,
+  grant: GrantForProvisioning,
+  policy: Policy | undefined,
+  target: TargetRow,
+  resource: ResourceRow | undefined,
+): Omit<GrantContext, 'sshPublicKey'> {
+  const config = resource?.provisioner;
+  if (!resource || !config || config.type !== target.provisioner)
+    throw new PermanentProvisioningError(`${target.resourceName} no longer uses the ${target.provisioner} provisioner`);
+  const tuned = policy?.resources.find((g) => g.resource === target.resourceName);
+  if (!tuned) throw new PermanentProvisioningError(`${target.resourceName} is not part of the grant`);
+  let settings: Record<string, unknown>;
+  try {
+    settings = secrets.resolveSettings(config.settings);
+  } catch (e) {
+    throw new PermanentProvisioningError(`${target.resourceName}: ${(e as Error).message}`);
+  }
+  return {
+    grantId: grant.id,
+    requestId: grant.requestId,
+    requesterId: grant.requesterId,
+    requesterEmail: grant.requesterEmail,
+    resource: { name: resource.name, type: resource.type },
+    settings,
+    grant: tuned,
+    startsAt: grant.startsAt,
+    expiresAt: grant.expiresAt,
+  };
+}
+
 export function createGrantContexts(db: Db, secrets: Secrets) {
   /** `known`: the resources and SSH key as just read with the grant (db/grant-work.ts), not read again. */
   return async function contextFor(
@@ -22,30 +54,35 @@ export function createGrantContexts(db: Db, secrets: Secrets) {
     const [resource] = known
       ? known.resources.filter((r) => r.name === target.resourceName)
       : await resourcesByName(db, [target.resourceName]);
-    const config = resource?.provisioner;
-    if (!resource || !config || config.type !== target.provisioner)
-      throw new PermanentProvisioningError(
-        `${target.resourceName} no longer uses the ${target.provisioner} provisioner`,
-      );
-    const tuned = request.grant?.policy.resources.find((g) => g.resource === target.resourceName);
-    if (!tuned) throw new PermanentProvisioningError(`${target.resourceName} is not part of the grant`);
-    let settings: Record<string, unknown>;
-    try {
-      settings = secrets.resolveSettings(config.settings);
-    } catch (e) {
-      throw new PermanentProvisioningError(`${target.resourceName}: ${(e as Error).message}`);
-    }
-    return {
-      grantId: grant.id,
-      requestId: grant.requestId,
-      requesterId: grant.requesterId,
-      requesterEmail: grant.requesterEmail,
-      sshPublicKey: known ? known.sshPublicKey : await sshKeyOf(db, grant.requesterId),
-      resource: { name: resource.name, type: resource.type },
-      settings,
-      grant: tuned,
-      startsAt: grant.startsAt,
-      expiresAt: grant.expiresAt,
-    };
+    const context = assembleContext(secrets, grant, request.grant?.policy, target, resource);
+    return { ...context, sshPublicKey: known ? known.sshPublicKey : await sshKeyOf(db, grant.requesterId) };
+  };
+}
+
+export interface ContextWanted {
+  grant: GrantForProvisioning;
+  policy: Policy;
+  target: TargetRow;
+}
+
+/**
+ * The contexts of many targets at once (a batch of removals): the resources and the holders' SSH keys
+ * in one read each. A target whose context cannot be made gets its error in its place, for it alone.
+ */
+export function createGrantContextBatch(db: Db, secrets: Secrets) {
+  return async function contextsFor(wanted: ContextWanted[]): Promise<Array<GrantContext | Error>> {
+    if (wanted.length === 0) return [];
+    const resources = new Map(
+      (await resourcesByName(db, [...new Set(wanted.map((w) => w.target.resourceName))])).map((r) => [r.name, r]),
+    );
+    const keys = await sshKeysOf(db, [...new Set(wanted.map((w) => w.grant.requesterId))]);
+    return wanted.map(({ grant, policy, target }) => {
+      try {
+        const context = assembleContext(secrets, grant, policy, target, resources.get(target.resourceName));
+        return { ...context, sshPublicKey: keys.get(grant.requesterId) ?? null };
+      } catch (e) {
+        return e as Error;
+      }
+    });
   };
 }

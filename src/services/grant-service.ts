@@ -1,8 +1,8 @@
 import { findFlow } from '../db/catalog-queries.js';
-import { claimExpiredGrants, getRequestDetails, lockRequest, type RequestDetails } from '../db/request-queries.js';
+import { getRequestDetails, lockRequest, type RequestDetails } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import { revokeRefusal } from '../domain/request-lifecycle.js';
-import { endGrantWrite } from './grant-writer.js';
+import { endGrantWrite, expireDueWrite } from './grant-writer.js';
 import { deciderIdentity, isAdmin, requireMember } from './identity.js';
 import { noopMetrics, type ServiceDeps } from './ports.js';
 
@@ -42,37 +42,19 @@ export function createGrantService(deps: ServiceDeps) {
   }
 
   /**
-   * Ends every grant whose time is up, in batches. Driven from the database, so grants that ran out
-   * while the bot was down end on the first run after start-up.
+   * Ends every grant whose time is up, in batches of `batch`, each batch set-based in one short
+   * transaction (expireDueWrite). Driven from the database, so grants that ran out while the bot was
+   * down end on the first run after start-up.
    */
   async function expireDue(batch = 100): Promise<number> {
     let total = 0;
     for (;;) {
       const now = clock.now();
-      const expiredFlows: string[] = [];
-      const ended = await db.transaction(async (tx) => {
-        const ids = await claimExpiredGrants(tx, now, batch);
-        for (const id of ids) {
-          const row = await lockRequest(tx, id);
-          if (!row) continue;
-          const grant = await getRequestDetails(tx, id);
-          const expiresAt = grant?.grant?.expiresAt ?? null;
-          const ended = await endGrantWrite(tx, {
-            row,
-            expiresAt,
-            how: 'expire',
-            now,
-            endedBy: null,
-            audit: { actor: 'system', details: { expiresAt: expiresAt?.toISOString() } },
-          });
-          if (ended.ok) expiredFlows.push(row.flowName);
-        }
-        return ids.length;
-      });
-      total += ended;
-      if (ended > 0) deps.afterCommit();
-      for (const flow of expiredFlows) metrics.requestOutcome(flow, 'expired');
-      if (ended < batch) return total;
+      const { locked, ended } = await db.transaction((tx) => expireDueWrite(tx, now, batch));
+      total += ended.length;
+      if (ended.length > 0) deps.afterCommit();
+      for (const { flowName } of ended) metrics.requestOutcome(flowName, 'expired');
+      if (locked < batch) return total;
     }
   }
 

@@ -1,7 +1,8 @@
-import { appendAudit } from '../db/audit-queries.js';
+import { appendAudit, appendAudits } from '../db/audit-queries.js';
 import { notifyGrantChanged } from '../db/authz-queries.js';
 import { resourcesByName, type ResourceRow } from '../db/catalog-queries.js';
 import type { Executor } from '../db/client.js';
+import { expireGrants, grantsOf, lockExpiringRequests, notifyGrantsChanged } from '../db/expiry-queries.js';
 import { insertTargets, markTargetsForRemoval } from '../db/grant-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
@@ -150,11 +151,21 @@ export interface GrantEnd {
   notifyRequester?: boolean;
 }
 
+/** What ending a grant queues: removal first, then the refresh and (unless told not to) the requester's notice. */
+function endItems(requestId: string, grantId: string | null, status: 'revoked' | 'expired', notify: boolean) {
+  return [
+    ...(grantId ? [{ topic: 'grant.deprovision' as const, requestId, payload: { grantId } }] : []),
+    { topic: 'messages.refresh' as const, requestId },
+    ...(notify ? [{ topic: 'requester.notify' as const, requestId, payload: { event: status } }] : []),
+  ] satisfies OutboxEntry[];
+}
+
 /**
  * Ends an active grant inside the caller's transaction: the state machine's step, status, grant row,
- * targets marked for removal, the authorization index's NOTIFY, the audit event and the outbox (removal
- * first, then the refresh and the requester's notice). One place for it, so a revocation and an expiry
- * end a grant the same way. Returns false (nothing written) when the state machine refuses.
+ * targets marked for removal, the authorization index's NOTIFY, the outbox (removal first, then the
+ * refresh and the requester's notice) and, last, the audit event (the chain's lock is held from the
+ * append to commit). One place for it, so a revocation and an expiry end a grant the same way (expiry
+ * many at a time: expireDueWrite). Returns false (nothing written) when the state machine refuses.
  */
 export async function endGrantWrite(tx: Executor, e: GrantEnd): Promise<{ ok: true } | { ok: false; code: ErrorCode }> {
   const step = transition({ ...e.row, expiresAt: e.expiresAt }, { type: e.how }, e.now);
@@ -162,6 +173,9 @@ export async function endGrantWrite(tx: Executor, e: GrantEnd): Promise<{ ok: tr
   const status = step.next.status as 'revoked' | 'expired';
   await updateRequest(tx, e.row.id, { status, endedAt: e.now, endedBy: e.endedBy });
   const grantId = await endGrant(tx, e.row.id, status, e.now);
+  if (grantId) await markTargetsForRemoval(tx, grantId);
+  if (grantId) await notifyGrantChanged(tx, grantId);
+  await enqueue(tx, endItems(e.row.id, grantId, status, e.notifyRequester !== false));
   await appendAudit(tx, {
     requestId: e.row.id,
     actor: e.audit.actor,
@@ -169,14 +183,48 @@ export async function endGrantWrite(tx: Executor, e: GrantEnd): Promise<{ ok: tr
     createdAt: e.now,
     details: e.audit.details,
   });
-  if (grantId) await markTargetsForRemoval(tx, grantId);
-  if (grantId) await notifyGrantChanged(tx, grantId);
-  await enqueue(tx, [
-    ...(grantId ? [{ topic: 'grant.deprovision' as const, requestId: e.row.id, payload: { grantId } }] : []),
-    { topic: 'messages.refresh', requestId: e.row.id },
-    ...(e.notifyRequester === false
-      ? []
-      : [{ topic: 'requester.notify' as const, requestId: e.row.id, payload: { event: status } }]),
-  ]);
   return { ok: true };
+}
+
+/**
+ * Ends up to `limit` grants whose time is up, set-based, inside the caller's transaction: the due
+ * requests locked in one statement (SKIP LOCKED: replicas take different ones), their grants read
+ * again after the lock (an extension that just committed moved the end), the state machine's step for
+ * each, then requests, grants and targets in three statements, one NOTIFY, one outbox insert and, last,
+ * one multi-row audit insert, so the chain's lock is held only from that insert to commit. What each
+ * ended grant gets is what endGrantWrite gives one. Returns how many requests were locked and which ended.
+ */
+export async function expireDueWrite(
+  tx: Executor,
+  now: Date,
+  limit: number,
+): Promise<{ locked: number; ended: { requestId: string; flowName: string }[] }> {
+  const locked = await lockExpiringRequests(tx, now, limit);
+  if (locked.length === 0) return { locked: 0, ended: [] };
+  const requestIds = locked.map((r) => r.id);
+  const grantOf = new Map((await grantsOf(tx, requestIds)).map((g) => [g.requestId, g]));
+  const ends = locked.flatMap((row) => {
+    const grant = grantOf.get(row.id);
+    if (!grant || grant.status !== 'active') return [];
+    return transition({ ...row, expiresAt: grant.expiresAt }, { type: 'expire' }, now).ok ? [{ row, grant }] : [];
+  });
+  const pairs = ends.map(({ row, grant }) => ({ requestId: row.id, grantId: grant.id }));
+  const grantIds = pairs.map((p) => p.grantId);
+  await expireGrants(tx, pairs, now);
+  await notifyGrantsChanged(tx, grantIds);
+  await enqueue(
+    tx,
+    pairs.flatMap((p) => endItems(p.requestId, p.grantId, 'expired', true)),
+  );
+  await appendAudits(
+    tx,
+    ends.map(({ row, grant }) => ({
+      requestId: row.id,
+      actor: 'system',
+      action: 'grant.expired' as const,
+      createdAt: now,
+      details: { expiresAt: grant.expiresAt.toISOString() },
+    })),
+  );
+  return { locked: locked.length, ended: ends.map(({ row }) => ({ requestId: row.id, flowName: row.flowName })) };
 }

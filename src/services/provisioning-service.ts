@@ -1,10 +1,11 @@
 import { grantById, markReadySent, moveTarget, targetsOf } from '../db/grant-queries.js';
 import { grantWork, type GrantWork } from '../db/grant-work.js';
-import type { OutboxHandlers } from '../domain/outbox.js';
+import type { OutboxBatchHandlers, OutboxHandlers } from '../domain/outbox.js';
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { PermanentProvisioningError, type ProvisionResult } from '../provisioners/port.js';
 import { RetryLater } from './retry-later.js';
+import { createDeprovisioning } from './deprovisioning.js';
 import { createReconcile } from './reconcile.js';
 import { createTargetSteps } from './target-steps.js';
 import { noopMetrics, type Messenger, type ServiceDeps } from './ports.js';
@@ -22,8 +23,10 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
   const { db, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
   const seconds = (from: Date) => Math.max(0, (clock.now().getTime() - from.getTime()) / 1000);
-  const { audit, moveAudited, restoreSiblings, eachTarget, contextFor, shared } = createTargetSteps(deps);
+  const steps = createTargetSteps(deps);
+  const { audit, moveAudited, restoreSiblings, eachTarget, contextFor, shared } = steps;
   const reconcile = createReconcile(deps, { moveAudited, contextFor, shared });
+  const deprovisioning = createDeprovisioning(deps, steps);
 
   async function provisionGrant(grantId: string) {
     // The grant, its request, targets, their resources and the requester's SSH key: one statement.
@@ -181,57 +184,20 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
 
   /** Removes everything a grant put in its targets; retried until every target says it is gone. */
   async function deprovisionGrant(grantId: string) {
-    const grant = await grantById(db, grantId);
-    if (!grant) return;
-    const request = (await getRequestDetails(db, grant.requestId))!;
-    const removing = (await targetsOf(db, grantId)).filter((t) => t.status === 'removing');
-    const { retry, wait } = await eachTarget(grant, removing, {
-      operation: 'deprovision',
-      failedAction: 'grant.deprovision_attempt_failed',
-      // Removing access is never given up: a provisioner missing now (a config change) may be back.
-      missingProvisioner: (name) => new Error(`no ${name} provisioner is configured`),
-      retryPermanent: true,
-      run: async (target, provisioner, answered) => {
-        const removal = await shared.remove(
-          grant,
-          await contextFor(grant, request, target),
-          target,
-          provisioner,
-          target.state,
-        );
-        answered();
-        // Kept objects are named by count and holder, not by key: keys carry people's identities.
-        const keptFor = removal.kept > 0 ? { kept: removal.kept, keptFor: removal.holders } : {};
-        if (
-          await moveAudited(
-            grantId,
-            grant.requestId,
-            target.resourceName,
-            ['removing'],
-            { status: 'removed', lastError: null },
-            {
-              action: 'grant.deprovisioned',
-              details: { grantId, resource: target.resourceName, provisioner: target.provisioner, ...keptFor },
-            },
-          )
-        ) {
-          // From the end the grant was given (revoked early: when; expired: its expires_at) to gone in the target.
-          metrics.observeRevocationLag(
-            target.provisioner,
-            seconds(grant.endedAt && grant.endedAt < grant.expiresAt ? grant.endedAt : grant.expiresAt),
-          );
-        }
-        await restoreSiblings(await removal.afterwards(), grantId);
-        return false;
-      },
-    });
-    if (retry) throw new RetryLater(`removal of ${grantId} will be retried`, wait);
+    const [outcome] = await deprovisioning.deprovisionGrants([grantId]);
+    if (outcome?.status === 'rejected') throw outcome.reason;
   }
 
   const handlers: Pick<OutboxHandlers, 'grant.provision' | 'grant.deprovision' | 'grant.extend'> = {
     'grant.provision': (item) => provisionGrant(String(item.payload.grantId ?? '')),
     'grant.deprovision': (item) => deprovisionGrant(String(item.payload.grantId ?? '')),
     'grant.extend': (item) => extendGrant(String(item.payload.grantId ?? '')),
+  };
+
+  /** Removals many at a time (a burst of expiries): one load and one record for the lot (deprovisioning.ts). */
+  const batchHandlers: Pick<OutboxBatchHandlers, 'grant.deprovision'> = {
+    'grant.deprovision': (items) =>
+      deprovisioning.deprovisionGrants(items.map((item) => String(item.payload.grantId ?? ''))),
   };
 
   /**
@@ -270,7 +236,7 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
     if (retry) throw new RetryLater(`extension of ${grantId} will be retried`, wait);
   }
 
-  return { handlers, reconcile, provisionGrant, deprovisionGrant, extendGrant };
+  return { handlers, batchHandlers, reconcile, provisionGrant, deprovisionGrant, extendGrant };
 }
 
 export type ProvisioningService = ReturnType<typeof createProvisioningService>;

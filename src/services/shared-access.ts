@@ -93,8 +93,10 @@ export function createSharedAccess(deps: Pick<ServiceDeps, 'db'>, contextFor: Co
     provisioner: Provisioner,
     state: Record<string, unknown>,
   ) {
-    const { keep, holders } = await heldByOthers(grant, target, provisioner);
     const mine = provisioner.sharedAccessKeys?.(ctx) ?? [];
+    // Nothing this grant relies on is per person (no keys): no other grant can share it, nothing to ask.
+    const { keep, holders } =
+      mine.length > 0 ? await heldByOthers(grant, target, provisioner) : { keep: new Set<string>(), holders: [] };
     // Everything this grant relies on is still another grant's access: nothing to remove at all.
     if (!(mine.length > 0 && mine.every((k) => keep.has(k)))) await provisioner.deprovision(ctx, state, keep);
     const kept = mine.filter((k) => keep.has(k)).length;
