@@ -74,6 +74,11 @@ beforeAll(async () => {
     // A killed process keeps the outbox items it had claimed until their lease runs out; the next one
     // takes them over only then. A short lease keeps that wait within the convergence deadline below.
     OUTBOX_LEASE_SECONDS: String(LEASE_SECONDS),
+    // At Slack's real pace (50 updates a minute) twelve lifecycles' message refreshes take longer than the
+    // deadline: what is tested here is that nothing is lost or doubled, not how fast Slack lets the bot
+    // write (bench/approval-lanes.ts measures that).
+    SLACK_UPDATES_PER_MINUTE: '1000',
+    SLACK_HOME_PUBLISHES_PER_MINUTE: '1000',
     ACCESS_SECRET_HOOK_SECRET: WEBHOOK_SECRET,
   };
   bot = await startBotProcess({ env, port });
