@@ -1,10 +1,8 @@
 import postgres from 'postgres';
 import { until } from '../src/sandbox/slack-double/driver.js';
-import { viewSubmissionPayload } from '../src/sandbox/slack-double/payloads.js';
-import { stateValuesOf } from '../src/sandbox/slack-double/surface.js';
 import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';
 import { createRequests } from './approval.js';
-import { APPROVER, nextCall, requesterIds, startBenchEnv, startFloor, type BenchEnv } from './environment.js';
+import { APPROVER, floorSubmission, nextCall, startBenchEnv, startFloor, type BenchEnv } from './environment.js';
 import { cpuSecondsOf } from './process-cpu.js';
 import { fmt } from './support.js';
 
@@ -119,23 +117,8 @@ async function floorCost(env: BenchEnv, tuningViewId: string, approvals: number)
     for (let i = 0; i < approvals + WARM_UP; i++) {
       if (i === WARM_UP) start = await cpuMsOf(floor.pid);
       const requestId = `req_floorcpu${String(i).padStart(6, '0')}`;
-      const payload = viewSubmissionPayload(env.slack, {
-        userId: APPROVER,
-        apiAppId: env.slack.appId,
-        view: tuning,
-        values: stateValuesOf(tuning.blocks, {}),
-        triggerId: env.slack.issueTriggerId(APPROVER),
-      }) as { view: Record<string, unknown> };
-      payload.view = {
-        ...payload.view,
-        callback_id: 'review.tuning',
-        private_metadata: JSON.stringify({ requestId, requesterId: requesterIds(1)[0] }),
-      };
       const dm = nextCall(env.slack, (m, a) => m === 'chat.postMessage' && String(a.text).includes(requestId));
-      await floor.driver.raw(
-        `payload=${encodeURIComponent(JSON.stringify(payload))}`,
-        'application/x-www-form-urlencoded',
-      );
+      await floor.driver.raw(floorSubmission(env.slack, tuning, requestId), 'application/x-www-form-urlencoded');
       await Promise.all([
         dm,
         until(

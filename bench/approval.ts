@@ -1,6 +1,4 @@
 import { until } from '../src/sandbox/slack-double/driver.js';
-import { viewSubmissionPayload } from '../src/sandbox/slack-double/payloads.js';
-import { stateValuesOf } from '../src/sandbox/slack-double/surface.js';
 import type { WebhookTarget } from '../test/support/webhook-target.js';
 import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';
 import {
@@ -9,6 +7,7 @@ import {
   nowMs,
   requesterIds,
   startBenchEnv,
+  floorSubmission,
   startFloor,
   stats,
   type BenchEnv,
@@ -111,24 +110,9 @@ export async function benchApproval(approvals: number): Promise<ApprovalFigures>
     try {
       for (let i = 0; i < approvals + 5; i++) {
         const requestId = `req_floor${String(i).padStart(6, '0')}`;
-        const payload = viewSubmissionPayload(env.slack, {
-          userId: APPROVER,
-          apiAppId: env.slack.appId,
-          view: tuning,
-          values: stateValuesOf(tuning.blocks, {}),
-          triggerId: env.slack.issueTriggerId(APPROVER),
-        }) as { view: Record<string, unknown> };
-        payload.view = {
-          ...payload.view,
-          callback_id: 'review.tuning',
-          private_metadata: JSON.stringify({ requestId, requesterId: requesterIds(1)[0] }),
-        };
         const dm = nextCall(env.slack, (m, a) => m === 'chat.postMessage' && String(a.text).includes(requestId));
         const started = nowMs();
-        await floor.driver.raw(
-          `payload=${encodeURIComponent(JSON.stringify(payload))}`,
-          'application/x-www-form-urlencoded',
-        );
+        await floor.driver.raw(floorSubmission(env.slack, tuning, requestId), 'application/x-www-form-urlencoded');
         const [activeAt, dmAt] = await Promise.all([activation(env.target, requestId), dm]);
         if (i >= 5) floorSamples.push(Math.max(activeAt, dmAt) - started);
       }

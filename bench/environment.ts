@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SlackDriver } from '../src/sandbox/slack-double/driver.js';
 import { FakeSlack, type FakeSlackOptions, type FakeUser } from '../src/sandbox/slack-double/fake-slack.js';
+import { viewSubmissionPayload } from '../src/sandbox/slack-double/payloads.js';
+import { stateValuesOf } from '../src/sandbox/slack-double/surface.js';
 import { freePort, startBotProcess, type BotProcess } from '../test/support/bot-process.js';
 import { startWebhookTarget, WEBHOOK_SECRET, type WebhookTarget } from '../test/support/webhook-target.js';
 import { benchDatabase } from './support.js';
@@ -199,4 +201,28 @@ export function stats(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
   return { n: sorted.length, p50: at(50), p99: at(99), max: sorted.at(-1) ?? 0 };
+}
+
+/**
+ * The approver's tuning submission for request `requestId`, as Slack posts it, for the bare app (the floor):
+ * the bot's own tuning modal, its callback and metadata pointing at a request only the floor knows.
+ */
+export function floorSubmission(
+  slack: FakeSlack,
+  tuning: NonNullable<ReturnType<FakeSlack['view']>>,
+  requestId: string,
+): string {
+  const payload = viewSubmissionPayload(slack, {
+    userId: APPROVER,
+    apiAppId: slack.appId,
+    view: tuning,
+    values: stateValuesOf(tuning.blocks, {}),
+    triggerId: slack.issueTriggerId(APPROVER),
+  }) as { view: Record<string, unknown> };
+  payload.view = {
+    ...payload.view,
+    callback_id: 'review.tuning',
+    private_metadata: JSON.stringify({ requestId, requesterId: requesterIds(1)[0] }),
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

@@ -159,18 +159,21 @@ export interface GrantForProvisioning {
   endedAt: Date | null;
 }
 
+/** The columns of a GrantForProvisioning, for every read of one. */
+export const grantColumns = {
+  id: grants.id,
+  requestId: grants.requestId,
+  requesterId: grants.requesterId,
+  requesterEmail: grants.requesterEmail,
+  status: grants.status,
+  startsAt: grants.startsAt,
+  expiresAt: grants.expiresAt,
+  endedAt: grants.endedAt,
+};
+
 export async function grantById(db: Executor, id: string): Promise<GrantForProvisioning | undefined> {
   const [row] = await db
-    .select({
-      id: grants.id,
-      requestId: grants.requestId,
-      requesterId: grants.requesterId,
-      requesterEmail: grants.requesterEmail,
-      status: grants.status,
-      startsAt: grants.startsAt,
-      expiresAt: grants.expiresAt,
-      endedAt: grants.endedAt,
-    })
+    .select(grantColumns)
     .from(grants)
     .where(eq(grants.id, id));
   return row;

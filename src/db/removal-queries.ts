@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
 import type { Executor } from './client.js';
-import { targetColumns, type GrantForProvisioning, type TargetRow } from './grant-queries.js';
+import { grantColumns, targetColumns, type GrantForProvisioning, type TargetRow } from './grant-queries.js';
 import { grants, grantTargets } from './schema/index.js';
 
 export type GrantToRemove = GrantForProvisioning & { policy: Policy };
@@ -10,17 +10,7 @@ export type GrantToRemove = GrantForProvisioning & { policy: Policy };
 export async function grantsToRemove(db: Executor, ids: string[]): Promise<GrantToRemove[]> {
   if (ids.length === 0) return [];
   return db
-    .select({
-      id: grants.id,
-      requestId: grants.requestId,
-      requesterId: grants.requesterId,
-      requesterEmail: grants.requesterEmail,
-      status: grants.status,
-      startsAt: grants.startsAt,
-      expiresAt: grants.expiresAt,
-      endedAt: grants.endedAt,
-      policy: grants.policy,
-    })
+    .select({ ...grantColumns, policy: grants.policy })
     .from(grants)
     .where(inArray(grants.id, ids));
 }
