@@ -2,7 +2,15 @@ import postgres from 'postgres';
 import { until } from '../src/sandbox/slack-double/driver.js';
 import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';
 import { createRequests } from './approval.js';
-import { APPROVER, floorSubmission, nextCall, startBenchEnv, startFloor, type BenchEnv } from './environment.js';
+import {
+  APPROVER,
+  floorSubmission,
+  nextCall,
+  openTuningModal,
+  startBenchEnv,
+  startFloor,
+  type BenchEnv,
+} from './environment.js';
 import { cpuSecondsOf } from './process-cpu.js';
 import { fmt } from './support.js';
 
@@ -64,14 +72,7 @@ export async function benchApprovalCost(approvals: number): Promise<ApprovalCost
         const statements = await statementsOf(env);
         start = { statements, cpu: await cpuMsOf(env.bot.pid), at: performance.now() };
       }
-      const dm = await until(
-        () => env.slack.dmsTo(APPROVER).find((m) => JSON.stringify(m.blocks).includes(id)),
-        10_000,
-        `the approver's message about ${id}`,
-      );
-      env.slack.clearViews(APPROVER);
-      await env.driver.clickButton(APPROVER, { channel: dm.channel, ts: dm.ts }, 'review.approve');
-      const modal = await until(() => env.slack.topView(APPROVER), 5000, 'the tuning modal');
+      const modal = await openTuningModal(env, id);
       lastModal = modal.id;
       const ready = nextCall(
         env.slack,

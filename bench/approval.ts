@@ -4,6 +4,7 @@ import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';
 import {
   APPROVER,
   nextCall,
+  openTuningModal,
   nowMs,
   requesterIds,
   startBenchEnv,
@@ -67,14 +68,7 @@ export async function benchApproval(approvals: number): Promise<ApprovalFigures>
     const told: number[] = [];
     let lastModal = '';
     for (const [i, id] of ids.entries()) {
-      const dm = await until(
-        () => env.slack.dmsTo(APPROVER).find((m) => JSON.stringify(m.blocks).includes(id)),
-        10_000,
-        `the approver's message about ${id}`,
-      );
-      env.slack.clearViews(APPROVER);
-      await env.driver.clickButton(APPROVER, { channel: dm.channel, ts: dm.ts }, 'review.approve');
-      const modal = await until(() => env.slack.topView(APPROVER), 5000, 'the tuning modal');
+      const modal = await openTuningModal(env, id);
       lastModal = modal.id;
       const notice = nextCall(
         env.slack,

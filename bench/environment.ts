@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SlackDriver } from '../src/sandbox/slack-double/driver.js';
+import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
 import { FakeSlack, type FakeSlackOptions, type FakeUser } from '../src/sandbox/slack-double/fake-slack.js';
 import { viewSubmissionPayload } from '../src/sandbox/slack-double/payloads.js';
 import { stateValuesOf } from '../src/sandbox/slack-double/surface.js';
@@ -225,4 +225,16 @@ export function floorSubmission(
     private_metadata: JSON.stringify({ requestId, requesterId: requesterIds(1)[0] }),
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+/** The approver finds the message about request `id`, presses Approve, and has the tuning modal open. */
+export async function openTuningModal(env: BenchEnv, id: string, approver = APPROVER, driver = env.driver) {
+  const dm = await until(
+    () => env.slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes(id)),
+    30_000,
+    `the approver's message about ${id}`,
+  );
+  env.slack.clearViews(approver);
+  await driver.clickButton(approver, { channel: dm.channel, ts: dm.ts }, 'review.approve');
+  return until(() => env.slack.topView(approver), 10_000, 'the tuning modal');
 }

@@ -3,7 +3,15 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
 import { rssMiB } from '../test/support/bot-process.js';
-import { nowMs, requesterIds, SIGNING_SECRET, startBenchEnv, stats, type BenchEnv } from './environment.js';
+import {
+  nowMs,
+  openTuningModal,
+  requesterIds,
+  SIGNING_SECRET,
+  startBenchEnv,
+  stats,
+  type BenchEnv,
+} from './environment.js';
 import { CpuMeter, type CpuShares } from './process-cpu.js';
 import { seedEndingGrants } from './revocation.js';
 
@@ -106,14 +114,7 @@ async function submitLane(env: BenchEnv, driver: SlackDriver, lane: number, n: n
 async function approveLane(env: BenchEnv, driver: SlackDriver, lane: number, ids: string[]) {
   const approver = approverOf(lane);
   for (const id of ids) {
-    const dm = await until(
-      () => env.slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes(id)),
-      30_000,
-      `the approver's message about ${id}`,
-    );
-    env.slack.clearViews(approver);
-    await driver.clickButton(approver, { channel: dm.channel, ts: dm.ts }, 'review.approve');
-    const modal = await until(() => env.slack.topView(approver), 10_000, 'the tuning modal');
+    const modal = await openTuningModal(env, id, approver, driver);
     await driver.submitView(approver, modal.id, {});
   }
 }
