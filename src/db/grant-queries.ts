@@ -172,10 +172,7 @@ export const grantColumns = {
 };
 
 export async function grantById(db: Executor, id: string): Promise<GrantForProvisioning | undefined> {
-  const [row] = await db
-    .select(grantColumns)
-    .from(grants)
-    .where(eq(grants.id, id));
+  const [row] = await db.select(grantColumns).from(grants).where(eq(grants.id, id));
   return row;
 }
 
