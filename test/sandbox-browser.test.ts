@@ -99,11 +99,22 @@ async function pick(locator: Locator, value: string | string[]) {
   await locator.selectOption(value);
 }
 
+/**
+ * Picks resources in the request form and waits for the bot to draw the form again with those
+ * resources' rules (redraw-on-pick), as a person sees it change before typing the justification: text
+ * typed into the form the redraw replaces would go with the replaced form.
+ */
+async function pickResources(form: Locator, resources: string[]) {
+  const drawn = await form.elementHandle(WAIT);
+  await pick(form.getByLabel('Resources'), resources);
+  await drawn!.waitForElementState('hidden', WAIT);
+}
+
 /** The active person asks for one resource in the request form, then closes the "Request sent" view. */
 async function requestInPage(resource: string, minutes: string, why: string) {
   await command('/access request');
   const form = dialog('Request access');
-  await pick(form.getByLabel('Resources'), [resource]);
+  await pickResources(form, [resource]);
   await pick(form.getByLabel('For how long'), minutes);
   await form.getByLabel(/Why do you need it/).fill(why);
   await form.getByRole('button', { name: 'Send request' }).click();
@@ -123,7 +134,7 @@ describe('the sandbox in a browser', () => {
     await page.getByRole('textbox', { name: 'Message access-bot' }).fill('/access request');
     await page.getByRole('textbox', { name: 'Message access-bot' }).press('Enter');
     const form = dialog('Request access');
-    await pick(form.getByLabel('Resources'), ['prod-db']);
+    await pickResources(form, ['prod-db']);
     await pick(form.getByLabel('For how long'), '60');
     await form.getByLabel('Why do you need it?').fill('logs');
     await form.getByRole('button', { name: 'Send request' }).click();
@@ -213,7 +224,7 @@ describe('the sandbox in a browser', () => {
     await page.getByRole('textbox', { name: 'Message access-bot' }).fill('/access request');
     await page.getByRole('textbox', { name: 'Message access-bot' }).press('Enter');
     const form = dialog('Request access');
-    await pick(form.getByLabel('Resources'), ['prod-db']);
+    await pickResources(form, ['prod-db']);
     await pick(form.getByLabel('For how long'), '60');
     await form.getByLabel('Why do you need it?').fill('INC-43: on call, payments are failing');
     await form.getByRole('button', { name: 'Send request' }).click();
