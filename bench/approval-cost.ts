@@ -1,6 +1,5 @@
 import postgres from 'postgres';
 import { until } from '../src/sandbox/slack-double/driver.js';
-import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';
 import { createRequests } from './approval.js';
 import {
   APPROVER,
@@ -8,7 +7,7 @@ import {
   nextCall,
   openTuningModal,
   startBenchEnv,
-  startFloor,
+  startApprovalFloor,
   type BenchEnv,
 } from './environment.js';
 import { cpuSecondsOf } from './process-cpu.js';
@@ -106,13 +105,7 @@ export async function benchApprovalCost(approvals: number): Promise<ApprovalCost
 /** The bare Bolt app's CPU per approval: the same tuning submission, `approvals` times after a warm-up. */
 async function floorCost(env: BenchEnv, tuningViewId: string, approvals: number): Promise<number> {
   const tuning = env.slack.view(tuningViewId)!;
-  const floor = await startFloor(env.slack, {
-    modal: {},
-    home: {},
-    options: [],
-    webhook: { url: env.target.url, secret: WEBHOOK_SECRET },
-    databaseUrl: env.databaseUrl,
-  });
+  const floor = await startApprovalFloor(env);
   try {
     let start = 0;
     for (let i = 0; i < approvals + WARM_UP; i++) {

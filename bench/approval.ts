@@ -1,6 +1,5 @@
 import { until } from '../src/sandbox/slack-double/driver.js';
 import type { WebhookTarget } from '../test/support/webhook-target.js';
-import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';
 import {
   APPROVER,
   nextCall,
@@ -9,7 +8,7 @@ import {
   requesterIds,
   startBenchEnv,
   floorSubmission,
-  startFloor,
+  startApprovalFloor,
   stats,
   type BenchEnv,
 } from './environment.js';
@@ -93,13 +92,7 @@ export async function benchApproval(approvals: number): Promise<ApprovalFigures>
 
     // The floor: the same submission to the bare app, which only POSTs the webhook and DMs the requester.
     const tuning = env.slack.view(lastModal)!;
-    const floor = await startFloor(env.slack, {
-      modal: {},
-      home: {},
-      options: [],
-      webhook: { url: env.target.url, secret: WEBHOOK_SECRET },
-      databaseUrl: env.databaseUrl,
-    });
+    const floor = await startApprovalFloor(env);
     const floorSamples: number[] = [];
     try {
       for (let i = 0; i < approvals + 5; i++) {

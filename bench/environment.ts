@@ -238,3 +238,14 @@ export async function openTuningModal(env: BenchEnv, id: string, approver = APPR
   await driver.clickButton(approver, { channel: dm.channel, ts: dm.ts }, 'review.approve');
   return until(() => env.slack.topView(approver), 10_000, 'the tuning modal');
 }
+
+/** The bare app answering an approval with the least it needs: one transaction, the webhook, one DM. */
+export function startApprovalFloor(env: BenchEnv): Promise<Floor> {
+  return startFloor(env.slack, {
+    modal: {},
+    home: {},
+    options: [],
+    webhook: { url: env.target.url, secret: WEBHOOK_SECRET },
+    databaseUrl: env.databaseUrl,
+  });
+}
