@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { AccessFileSchema, flowFromFile, toAccessFile } from './access-file.js';
+import { AccessFileSchema } from './access-file.js';
+import { flowFromFile, toAccessFile } from './access-file-mapping.js';
 import { firstLinkRefusal, mappedEmail, reauthenticated, stepUpRefusal, type IdentityLink } from './identity-link.js';
 
 const now = new Date('2026-12-03T12:00:00Z');

@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { AccessFileSchema, describeIssuePath, flowFromFile, toAccessFile } from './access-file.js';
+import { AccessFileSchema, describeIssuePath } from './access-file.js';
+import { flowFromFile, toAccessFile } from './access-file-mapping.js';
 import { DEFAULT_LIFECYCLE } from './flow.js';
 import { aFlow } from './fixtures.test-support.js';
 import { lifecycleProblems } from './lifecycle-input.js';

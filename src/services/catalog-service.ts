@@ -10,13 +10,8 @@ import {
 } from '../db/catalog-queries.js';
 import type { Db } from '../db/client.js';
 import { newId } from '../db/ids.js';
-import {
-  AccessFileSchema,
-  describeIssuePath,
-  flowFromFile,
-  resourceFromFile,
-  type AccessFile,
-} from '../domain/access-file.js';
+import { AccessFileSchema, describeIssuePath, type AccessFile } from '../domain/access-file.js';
+import { flowFromFile, resourceFromFile } from '../domain/access-file-mapping.js';
 import type { ProvisionerRegistry } from '../provisioners/registry.js';
 import type { Flow } from '../domain/flow.js';
 import { SERVICE_NAMES, servicesOf, type OnCallService } from '../domain/on-call.js';

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { toAccessFile } from '../domain/access-file.js';
+import { toAccessFile } from '../domain/access-file-mapping.js';
 import type { Flow } from '../domain/flow.js';
 import type { Resource } from '../domain/resource.js';
 
