@@ -3,7 +3,9 @@
 #   docker build -t access-requests .
 #   docker run -p 3000:3000 -v access-data:/data --env-file .env access-requests
 
-# ---- build: check the types, compile TypeScript (src/ -> dist/) as npm start does ----
+# ---- build: check the types, compile the product (src/ -> dist/) as npm start does ----
+# Only src/: the sandbox (sandbox/) and the doubles of outside services (doubles/) are the try-it app of a
+# clone, never copied here, so the image holds no double and cannot start the sandbox.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -32,13 +34,10 @@ COPY patches ./patches
 # starts that server itself, as the image's user, its data in /data/postgres (docs/adr/0007).
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# Migrations are applied at start-up from <root>/drizzle; the sandbox (no Slack credentials) reads
-# its sample catalogue from <root>/examples.
+# Migrations are applied at start-up from <root>/drizzle.
 COPY drizzle ./drizzle
-COPY examples ./examples
-# The sandbox grants its simulated bot exactly the scopes the manifest asks for.
-COPY manifest.yml ./
-# `npm start` works in the image too: its prestart step finds no src/ and starts dist/ at once.
+# `npm start` works in the image too: its prestart step finds no src/, and with no dist/sandbox/ it starts
+# dist/main.js at once (which, without Slack credentials, refuses in one sentence).
 COPY scripts ./scripts
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

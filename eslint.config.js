@@ -28,6 +28,19 @@ const browser = {
   URL: 'readonly',
 };
 
+// The product in src/ never imports the try-it app beside it (sandbox/) or the doubles of outside services
+// (doubles/): the production build has neither (ARCHITECTURE.md). Added to every src/ rule below, because a
+// later no-restricted-imports setting for the same file replaces an earlier one.
+const tryItApp = {
+  group: ['**/sandbox/*', '**/sandbox/**', '**/doubles/*', '**/doubles/**', '**/test/**', '**/bench/**'],
+  message: 'src/ is the product: it imports neither the sandbox, the doubles, tests nor benchmarks.',
+};
+// A double stands for an outside service: it knows nothing of the bot it serves (its tests may).
+const doubleAlone = {
+  group: ['**/src/*', '**/src/**', '**/sandbox/*', '**/sandbox/**', '**/test/**', '**/bench/**'],
+  message: 'doubles/ model outside services on their own: no import of the bot, the sandbox or tests.',
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', 'drizzle/', 'scratch/'] },
   js.configs.recommended,
@@ -41,6 +54,12 @@ export default tseslint.config(
       ],
     },
   },
+  { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [tryItApp] }] } },
+  {
+    files: ['doubles/**/*.ts'],
+    ignores: ['doubles/**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [doubleAlone] }] },
+  },
   // Layering held by the tool: the Slack adapter renders what services hand it and never reaches into the
   // database or a provisioner (ARCHITECTURE.md, "Dependencies point inward").
   {
@@ -50,6 +69,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            tryItApp,
             {
               group: ['**/db/*', '**/provisioners/*', '**/provisioners/**', 'drizzle-orm', 'drizzle-orm/*'],
               message: 'src/slack renders what services hand it: import the shape from domain/ or services/.',
@@ -67,6 +87,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            tryItApp,
             {
               group: ['drizzle-orm', 'drizzle-orm/*', '**/db/schema', '**/db/schema/*'],
               message: 'src/services calls query functions in src/db: move the query there.',
@@ -89,6 +110,7 @@ export default tseslint.config(
         'error',
         {
           patterns: [
+            tryItApp,
             {
               group: [
                 '**/db/*',
@@ -148,10 +170,10 @@ export default tseslint.config(
     },
   },
   // The sandbox page: plain ES modules in the browser.
-  { files: ['src/sandbox/public/**/*.js'], languageOptions: { globals: browser } },
+  { files: ['sandbox/public/**/*.js'], languageOptions: { globals: browser } },
   // Slack's JSON as the double and the tests handle it is untyped by nature: `any` is allowed there only.
   {
-    files: ['src/sandbox/slack-double/**', 'test/**', 'bench/**'],
+    files: ['doubles/slack/**', 'test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'sandbox/**/*.test.ts', 'doubles/**/*.test.ts', 'test/**/*.test.ts'],
     // Finds (or starts) PostgreSQL once, builds a migrated template database and provides
     // `pgAdminUrl` / `pgTemplate` to test files (see test/support/database.ts).
     globalSetup: ['test/support/global-setup.ts'],

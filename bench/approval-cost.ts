@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { createRequests } from './approval.js';
 import {
   APPROVER,

@@ -1,4 +1,4 @@
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { createRequests } from './approval.js';
 import { APPROVER, nowMs, startBenchEnv, stats } from './environment.js';
 import { fmt } from './support.js';

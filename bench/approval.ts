@@ -1,4 +1,4 @@
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import type { WebhookTarget } from '../test/support/webhook-target.js';
 import {
   APPROVER,

@@ -3,7 +3,7 @@ import postgres from 'postgres';
 import { createAccessApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
+import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { startBotProcess } from '../test/support/bot-process.js';
 import { benchDatabase, fmt, percentile, run } from './support.js';
 

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
-import { signSlackRequest } from '../src/sandbox/slack-double/driver.js';
+import { signSlackRequest } from '../doubles/slack/driver.js';
 
 /**
  * Sends bursts of signed Slack requests, all at once, the way Slack does when many people type a

@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { startBenchEnv, stats, type BenchEnv } from './environment.js';
 import { CpuMeter, type CpuShares } from './process-cpu.js';
 import { seedEndingGrants } from './revocation.js';

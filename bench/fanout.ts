@@ -1,6 +1,6 @@
 import postgres from 'postgres';
-import { until } from '../src/sandbox/slack-double/driver.js';
-import type { RecordedCall } from '../src/sandbox/slack-double/fake-slack.js';
+import { until } from '../doubles/slack/driver.js';
+import type { RecordedCall } from '../doubles/slack/fake-slack.js';
 import { nowMs, requesterIds, startBenchEnv } from './environment.js';
 import { fmt } from './support.js';
 

@@ -13,7 +13,7 @@ import { fmt } from './support.js';
  * first 200 from /healthz, with no Slack variables: the sandbox, on the embedded database, as the README
  * tells a newcomer to start. Quiet, then beside a CPU-bound loop on every core (a build, a browser, a
  * second test run): the goal is for that busy machine. Every output line is timed on arrival, so the
- * figure splits into the compile (until npm starts `node dist/main.js`) and what the bot says it
+ * figure splits into the compile (until npm starts `node scripts/start.mjs`) and what the bot says it
  * waited for: creating the embedded database, the migrations.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -23,7 +23,7 @@ const HANG_GUARD_MS = 300_000;
 export interface FirstStart {
   /** npm start -> /healthz 200 */
   seconds: number;
-  /** npm start -> npm runs `node dist/main.js` (the staleness check and the compile). */
+  /** npm start -> npm runs `node scripts/start.mjs` (the staleness check and the compile). */
   compile: number | null;
   /** What the bot's log says opening (on a first start: creating) the embedded database took. */
   database: number | null;
@@ -75,7 +75,7 @@ async function once(commit: string): Promise<FirstStart> {
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line.trim()) continue;
       lines.push(line);
-      if (compiled === null && line.startsWith('> node dist/main.js')) compiled = performance.now() - started;
+      if (compiled === null && line.startsWith('> node scripts/start.mjs')) compiled = performance.now() - started;
     }
   };
   child.stdout!.on('data', keep);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { rssMiB, treeRssMiB } from '../test/support/bot-process.js';
 import { requesterIds, startBenchEnv, webhookCatalogue } from './environment.js';
 import { fmt } from './support.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
+import { SlackDriver, until } from '../doubles/slack/driver.js';
 import { rssMiB } from '../test/support/bot-process.js';
 import {
   nowMs,

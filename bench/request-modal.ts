@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { commandFields } from '../src/sandbox/slack-double/payloads.js';
-import type { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
+import { commandFields } from '../doubles/slack/payloads.js';
+import type { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';
 import { nextCall, requesterIds, SIGNING_SECRET, startBenchEnv, startFloor, stats } from './environment.js';
 import { fmt } from './support.js';

@@ -5,7 +5,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { createAuditViewService } from '../src/services/audit-view-service.js';
 import type { ServiceDeps } from '../src/services/ports.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { rssMiB } from '../test/support/bot-process.js';
 import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';
 import { nextCall, nowMs, requesterIds, startBenchEnv, startFloor, stats } from './environment.js';

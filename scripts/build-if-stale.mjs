@@ -12,6 +12,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const stamp = join(root, 'dist', '.build-stamp');
 const inputs = [
   join(root, 'src'),
+  join(root, 'sandbox'),
+  join(root, 'doubles'),
   join(root, 'tsconfig.json'),
   join(root, 'tsconfig.build.json'),
   join(root, 'package-lock.json'),
@@ -37,14 +39,14 @@ if (process.argv.includes('--check')) {
 }
 if (fresh) process.exit(0);
 
-const { build, sourceFiles } = await import('./build.mjs');
+const { build, sourceFiles, tryItFiles } = await import('./build.mjs');
 process.stderr.write(
-  `${built ? 'Sources changed since the last build' : 'First start'}: compiling the bot's ${sourceFiles(root).files.length} TypeScript files into dist/ (esbuild; npm run typecheck checks the types)…\n`,
+  `${built ? 'Sources changed since the last build' : 'First start'}: compiling the bot's ${sourceFiles(root).files.length} TypeScript files and the sandbox's ${tryItFiles(root).length} into dist/ (esbuild; npm run typecheck checks the types)…\n`,
 );
 try {
   const done = await build(root);
   process.stderr.write(
-    `Compiled ${done.files} files in ${done.seconds.toFixed(1)} s. Starting the bot (node dist/main.js)…\n`,
+    `Compiled ${done.files} files in ${done.seconds.toFixed(1)} s. Starting (node scripts/start.mjs)…\n`,
   );
 } catch {
   // esbuild has printed each error with its file and line.

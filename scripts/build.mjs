@@ -3,14 +3,21 @@
 // so 260 files take well under a second where tsc needed about 17 s of CPU. The types are checked by
 // `npm run typecheck` (tsc --noEmit, in `npm run check` and CI, with isolatedModules so that every file
 // transpiles on its own) and by the Docker image's build stage. Plain JavaScript: it runs before
-// anything is compiled. Not a bundle: every `import.meta.url` lookup (drizzle/, examples/, manifest.yml,
-// dist/sandbox/public) resolves from the same place as in src/.
-import { cpSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+// anything is compiled. Not a bundle: every `import.meta.url` lookup (drizzle/, dist/sandbox/public)
+// resolves from the same place as in src/.
+//
+// In a clone, the try-it app beside the product is compiled too: sandbox/ -> dist/sandbox/ and doubles/ ->
+// dist/doubles/ (`npm start` without Slack credentials runs dist/sandbox/start.js). The sandbox imports the
+// product as `../src/x.js`; in dist/ the product sits at dist/x.js, so those specifiers become `../x.js`.
+// The Docker image's build stage has neither folder: its dist/ is the product alone.
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+/** The try-it app's folders, compiled when present (a clone), absent from the image's build stage. */
+const TRY_IT = ['sandbox', 'doubles'];
 /** Files copied as they are: the sandbox page's own browser scripts and styles. */
-const ASSETS = ['sandbox/public'];
+const TRY_IT_ASSETS = ['sandbox/public'];
 
 /** `dir`'s files and those of its folders, as paths from the root with forward slashes. */
 function filesUnder(root, dir) {
@@ -30,16 +37,53 @@ export function sourceFiles(root) {
   return { files: files.sort(), rootDir: config.compilerOptions.rootDir, outDir: config.compilerOptions.outDir };
 }
 
-/** Compiles src/ into dist/ and stamps it; returns what it did. Throws when esbuild reports an error. */
+/** The try-it app's TypeScript files (tests and test support left out), relative to the root; none in the image. */
+export function tryItFiles(root) {
+  return TRY_IT.filter((dir) => existsSync(join(root, dir)))
+    .flatMap((dir) => filesUnder(root, dir))
+    .filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts') && !f.endsWith('.test-support.ts'),
+    )
+    .filter((f) => !f.startsWith('sandbox/public/'))
+    .sort();
+}
+
+/** `../src/x.js` (the sandbox's import of the product) as it resolves from dist/sandbox/: `../x.js`. */
+function pointAtCompiledProduct(root, outDir) {
+  for (const file of filesUnder(root, join(outDir, 'sandbox'))) {
+    if (!file.endsWith('.js') || file.includes('/public/')) continue;
+    const path = join(root, file);
+    const text = readFileSync(path, 'utf8');
+    const rewritten = text.replace(/(["'])\.\.\/src\//g, '$1../');
+    if (rewritten !== text) writeFileSync(path, rewritten);
+  }
+}
+
+/** Compiles src/ into dist/ (and, in a clone, sandbox/ and doubles/ beside it) and stamps it. Throws on an esbuild error. */
 export async function build(root) {
   const started = performance.now();
   // Loaded here: the production image has no dev dependencies, and never builds.
   const esbuild = await import('esbuild');
   const { files, rootDir, outDir } = sourceFiles(root);
   await esbuild.build({
-    absWorkingDir: root,
+    ...esbuildOptions(root, outDir),
     entryPoints: files,
     outbase: rootDir,
+  });
+  const tryIt = tryItFiles(root);
+  if (tryIt.length > 0) {
+    await esbuild.build({ ...esbuildOptions(root, outDir), entryPoints: tryIt, outbase: '.' });
+    pointAtCompiledProduct(root, outDir);
+    for (const dir of TRY_IT_ASSETS) cpSync(join(root, dir), join(root, outDir, dir), { recursive: true });
+  }
+  mkdirSync(join(root, outDir), { recursive: true });
+  writeFileSync(join(root, outDir, '.build-stamp'), `${new Date().toISOString()}\n`);
+  return { files: files.length + tryIt.length, seconds: (performance.now() - started) / 1000 };
+}
+
+function esbuildOptions(root, outDir) {
+  return {
+    absWorkingDir: root,
     outdir: outDir,
     bundle: false,
     format: 'esm',
@@ -51,11 +95,7 @@ export async function build(root) {
     // Class fields and the like follow the project's compiler options.
     tsconfig: 'tsconfig.build.json',
     logLevel: 'error',
-  });
-  for (const dir of ASSETS) cpSync(join(root, rootDir, dir), join(root, outDir, dir), { recursive: true });
-  mkdirSync(join(root, outDir), { recursive: true });
-  writeFileSync(join(root, outDir, '.build-stamp'), `${new Date().toISOString()}\n`);
-  return { files: files.length, seconds: (performance.now() - started) / 1000 };
+  };
 }
 
 // Run as `node scripts/build.mjs` (not imported by build-if-stale.mjs); Node names the main module by its real path.

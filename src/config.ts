@@ -176,6 +176,11 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   throw new ConfigError(`${name} ${reason}.`);
 }
 
+/** No Slack variable at all, not even an empty one: nothing says a real bot was meant. */
+export function noSlackCredentials(env: Record<string, string | undefined>): boolean {
+  return SLACK_CREDENTIALS.every((name) => env[name] === undefined);
+}
+
 /**
  * The sandbox acts as anyone and moves its clock: it starts only when asked (`--sandbox`) or when no Slack
  * variable is present at all (a fresh clone's `npm start`). A Slack variable that is present, even empty,
@@ -184,7 +189,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
  */
 export function wantsSandbox(env: Record<string, string | undefined>, argv: readonly string[]): boolean {
   if (argv.includes('--sandbox')) return true;
-  if (SLACK_CREDENTIALS.some((name) => env[name] !== undefined)) return false;
+  if (!noSlackCredentials(env)) return false;
   if (env.DATABASE_URL !== undefined)
     throw new ConfigError(
       'SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set, and DATABASE_URL is: set them to run the bot ' +

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { tuningBlock } from '../src/slack/ids.js';
 import { SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { allText, approve, requestAccess, submitAs } from './support/journey-steps.js';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { approve, replyTo, requestAccess } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
-import { commandFields } from '../src/sandbox/slack-double/payloads.js';
+import { SlackDriver, until } from '../doubles/slack/driver.js';
+import { commandFields } from '../doubles/slack/payloads.js';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
 import { SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { allText, approverMessage, countRows, forgeClick, replyTo } from './support/journey-steps.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { awsSdkState } from '../src/provisioners/aws/aws-provisioner.js';
 import { entraSdkState } from '../src/provisioners/entra/graph-client.js';
 import { gcpSdkState } from '../src/provisioners/gcp/iam-client.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { PEOPLE } from './support/workspace.js';
 

@@ -1,6 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
+import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { createSlackDirectory } from '../src/slack/directory.js';
 import { BOT_TOKEN } from './support/harness.js';
 

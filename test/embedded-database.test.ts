@@ -7,8 +7,8 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { findBinaries, reachableBinaries, serverUser } from '../src/db/embedded-postgres-host.js';
-import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
-import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
+import { SlackDriver, until } from '../doubles/slack/driver.js';
+import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { processTree, startBotProcess, type BotProcess } from './support/bot-process.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { APP_SCOPES } from './support/app-scopes.js';
@@ -187,7 +187,7 @@ describe('the embedded database server', () => {
   it('a PGlite database an earlier version left in DATA_DIR stops the start with one sentence, untouched', async () => {
     const dataDir = tempDir();
     writeFileSync(join(dataDir, 'PG_VERSION'), '17\n');
-    const failed = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const failed = await run(process.execPath, ['--import', 'tsx', 'sandbox/start.ts'], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',

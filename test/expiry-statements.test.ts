@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { verifyAuditChain } from '../src/services/audit-service.js';
 import { expireDueWrite } from '../src/services/grant-writer.js';
 import { startHarness, type Harness } from './support/harness.js';

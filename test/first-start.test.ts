@@ -27,6 +27,8 @@ function copyCheckout() {
     'tsconfig.json',
     'tsconfig.build.json',
     'src',
+    'sandbox',
+    'doubles',
     'scripts',
     'drizzle',
     'examples',
@@ -79,6 +81,25 @@ function tscOutputs(): string[] {
   return parsed.fileNames.map((f) => relative(join(checkout, 'src'), f).replace(/\.ts$/, '.js')).sort();
 }
 
+/** The try-it app's sources (tests left out) as .js paths, where the build puts them under dist/. */
+function tryItSources(): string[] {
+  return ['sandbox', 'doubles']
+    .flatMap((dir) => tsUnder(join(checkout, dir), checkout))
+    .filter((f) => !f.endsWith('.test.ts') && !f.startsWith('sandbox/public/'))
+    .map((f) => f.replace(/\.ts$/, '.js'))
+    .sort();
+}
+
+function tsUnder(dir: string, from: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? tsUnder(join(dir, e.name), from)
+      : e.name.endsWith('.ts')
+        ? [relative(from, join(dir, e.name))]
+        : [],
+  );
+}
+
 function jsUnder(dir: string, from = dir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory()
@@ -94,7 +115,7 @@ describe('the first npm start on a fresh checkout', () => {
     copyCheckout();
     const first = await npmStart();
     const steps = [
-      /First start: compiling the bot's (\d+) TypeScript files into dist\//,
+      /First start: compiling the bot's (\d+) TypeScript files and the sandbox's (\d+) into dist\//,
       /Compiled (\d+) files in \d+\.\d s/,
       /"msg":"opening the database"/,
       /"ms":\d+,"msg":"database open"/,
@@ -104,16 +125,18 @@ describe('the first npm start on a fresh checkout', () => {
     for (const step of steps) expect(first).toMatch(step);
     const at = steps.map((step) => first.search(step));
     expect(at).toEqual([...at].sort((a, b) => a - b));
-    expect(first.match(steps[0]!)![1]).toBe(first.match(steps[1]!)![1]);
+    const [, product, tryIt] = first.match(steps[0]!)!.map(Number);
+    expect(product! + tryIt!).toBe(Number(first.match(steps[1]!)![1]));
 
-    // The layout tsc would emit, one file per source, and the sandbox page's own files beside them.
+    // The product as tsc would emit it, one file per source; beside it the try-it app (sandbox/, doubles/,
+    // tests left out) and the sandbox page's own files.
     const dist = join(checkout, 'dist');
     const compiled = jsUnder(dist).filter((f) => !f.startsWith('sandbox/public/'));
-    expect(compiled.sort()).toEqual(tscOutputs());
-    expect(Number(first.match(steps[1]!)![1])).toBe(compiled.length);
-    expect(readdirSync(join(dist, 'sandbox/public')).sort()).toEqual(
-      readdirSync(join(root, 'src/sandbox/public')).sort(),
-    );
+    const isTryIt = (f: string) => f.startsWith('sandbox/') || f.startsWith('doubles/');
+    expect(compiled.filter((f) => !isTryIt(f)).sort()).toEqual(tscOutputs());
+    expect(compiled.filter(isTryIt).sort()).toEqual(tryItSources());
+    expect(product).toBe(tscOutputs().length);
+    expect(readdirSync(join(dist, 'sandbox/public')).sort()).toEqual(readdirSync(join(root, 'sandbox/public')).sort());
 
     const second = await npmStart();
     expect(second).not.toMatch(/compiling|Compiled/);

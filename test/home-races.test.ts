@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
+import { SlackDriver, until } from '../doubles/slack/driver.js';
 import { SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { PEOPLE } from './support/workspace.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../src/sandbox/slack-double/driver.js';
-import { startOidcDouble, type OidcDouble } from '../src/sandbox/oidc-double/oidc-double.js';
+import { until } from '../doubles/slack/driver.js';
+import { startOidcDouble, type OidcDouble } from '../doubles/oidc/oidc-double.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approverMessage, myMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../src/sandbox/slack-double/driver.js';
-import { startJiraDouble, type JiraDouble } from '../src/sandbox/jira-double/jira-double.js';
+import { until } from '../doubles/slack/driver.js';
+import { startJiraDouble, type JiraDouble } from '../doubles/jira/jira-double.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, approverMessage, myMessage, requestAccess } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';

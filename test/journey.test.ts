@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../src/sandbox/slack-double/driver.js';
-import { mentionsBroadcast } from '../src/sandbox/slack-double/block-kit.js';
+import { until } from '../doubles/slack/driver.js';
+import { mentionsBroadcast } from '../doubles/slack/block-kit.js';
 import { startHarness, BOT_TOKEN, type Harness } from './support/harness.js';
 import { PEOPLE } from './support/workspace.js';
 

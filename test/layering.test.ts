@@ -104,4 +104,50 @@ describe('the layering lint rule', () => {
       ),
     ).toEqual([]);
   });
+
+  it('fails product code that imports the sandbox, a double or a test helper, wherever in src/ it lives', async () => {
+    const sandbox = "import { startSandbox } from '../sandbox/sandbox.js';\nexport const x = startSandbox;\n";
+    expect(await restricted('src/fixture.ts', sandbox)).toHaveLength(1);
+    const aDouble =
+      "import { startOktaDouble } from '../../doubles/okta/okta-double.js';\nexport const x = startOktaDouble;\n";
+    // Folders with rules of their own keep this one too.
+    for (const file of [
+      'src/http/fixture.ts',
+      'src/slack/fixture.ts',
+      'src/services/fixture.ts',
+      'src/integrations/fixture.ts',
+    ])
+      expect(await restricted(file, aDouble), file).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/jobs/fixture.ts',
+        "import { harness } from '../../test/support/harness.js';\nexport const x = harness;\n",
+      ),
+    ).toHaveLength(1);
+    // The sandbox composes the product: that direction is the one allowed.
+    expect(
+      await restricted(
+        'sandbox/fixture.ts',
+        "import { createAccessApp } from '../src/app.js';\nimport { FakeSlack } from '../doubles/slack/fake-slack.js';\nexport const x = [createAccessApp, FakeSlack];\n",
+      ),
+    ).toEqual([]);
+  });
+
+  it("fails a double that imports the bot or the sandbox; its tests may drive the bot's client", async () => {
+    const botClient = "import { jiraTracker } from '../../src/integrations/jira.js';\nexport const x = jiraTracker;\n";
+    expect(await restricted('doubles/jira/fixture.ts', botClient)).toHaveLength(1);
+    expect(
+      await restricted(
+        'doubles/okta/fixture.ts',
+        "import { SANDBOX_PEOPLE } from '../../sandbox/workspace.js';\nexport const x = SANDBOX_PEOPLE;\n",
+      ),
+    ).toHaveLength(1);
+    expect(await restricted('doubles/jira/fixture.test.ts', botClient)).toEqual([]);
+    expect(
+      await restricted(
+        'doubles/pagerduty/fixture.ts',
+        "import { scheduleAt } from '../support/on-call-rotation.js';\nexport const x = scheduleAt;\n",
+      ),
+    ).toEqual([]);
+  });
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EMAIL_SCOPE, METHOD_SCOPES } from '../src/sandbox/slack-double/scopes.js';
+import { EMAIL_SCOPE, METHOD_SCOPES } from '../doubles/slack/scopes.js';
 
 const schemaDir = new URL('./fixtures/slack-manifest-schema/', import.meta.url);
 const manifestUrl = new URL('../manifest.yml', import.meta.url);

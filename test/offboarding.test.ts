@@ -1,6 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { waitFor } from './support/wait.js';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
 import { createTargetDatabase, type TestDatabase } from './support/database.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpsgenieDouble, type OpsgenieDouble } from '../src/sandbox/opsgenie-double/opsgenie-double.js';
-import { startPagerDutyDouble, type PagerDutyDouble } from '../src/sandbox/pagerduty-double/pagerduty-double.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { startOpsgenieDouble, type OpsgenieDouble } from '../doubles/opsgenie/opsgenie-double.js';
+import { startPagerDutyDouble, type PagerDutyDouble } from '../doubles/pagerduty/pagerduty-double.js';
+import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import {
   allText,

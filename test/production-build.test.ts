@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -15,8 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
-import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
+import { SlackDriver, until } from '../doubles/slack/driver.js';
+import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { freePort } from './support/bot-process.js';
 import { parse } from 'yaml';
 import postgres from 'postgres';
@@ -35,6 +36,9 @@ import { APP_SCOPES } from './support/app-scopes.js';
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const buildStage = dockerfile.slice(dockerfile.indexOf(' AS build'), dockerfile.indexOf(' AS runtime'));
+/** What the build stage copies from the build context before `npm run build`. */
+const buildCopies = [...buildStage.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)].flatMap((m) => m[1]!.split(' '));
 const runtimeStage = dockerfile.slice(dockerfile.indexOf(' AS runtime'));
 /** `COPY a b ./x` lines of the runtime stage that copy from the build context (not --from=build). */
 const runtimeCopies = [...runtimeStage.matchAll(/^COPY (?!--from)(.+) (\S+)$/gm)]
@@ -48,9 +52,9 @@ const app = join(work, 'app');
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  // Build stage: package files, tsconfigs and src/ (the Dockerfile's COPY lines), then npm run build.
+  // Build stage: what the Dockerfile's COPY lines name (package files, tsconfigs, src/…), then npm run build.
   mkdirSync(build);
-  for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts'])
+  for (const f of buildCopies.filter((f) => f !== 'patches'))
     cpSync(join(root, f), join(build, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(build, 'node_modules'));
   await run('npm', ['run', 'build'], { cwd: build, timeout: 150_000 });
@@ -96,7 +100,39 @@ function filesUnder(dir: string): string[] {
   );
 }
 
+/** A Slack double and the credentials of a bot that talks to it, for a start that is not the sandbox. */
+async function slackFor(env: Record<string, string>) {
+  const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
+  const withSlack = {
+    ...env,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+  };
+  return { slack, env: withSlack };
+}
+
+const REFUSAL =
+  'Cannot start: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set (or --sandbox was given): set them to run the bot. ' +
+  'This build has no sandbox; to try the bot without Slack, run `npm start` in a clone of the repository.';
+
 describe('the production image, built and run as its Dockerfile says', () => {
+  it('holds the product alone: every compiled file comes from src/, none from the sandbox or a double', () => {
+    expect(buildCopies).toContain('src');
+    expect(buildCopies.some((f) => /^(sandbox|doubles|test|bench|examples)\b/.test(f))).toBe(false);
+    const compiled = filesUnder(join(app, 'dist'))
+      .map((f) => f.slice(join(app, 'dist').length + 1))
+      .filter((f) => f.endsWith('.js'));
+    expect(compiled).toContain('main.js');
+    expect(compiled.filter((f) => !existsSync(join(root, 'src', f.replace(/\.js$/, '.ts'))))).toEqual([]);
+    // What a clone's build adds beside the product is absent here, file by file and by content.
+    expect(compiled.filter((f) => /^(sandbox|doubles)\//.test(f))).toEqual([]);
+    const doubleMarks = /FakeSlack|startSandbox|sandbox\/start|doubles\//;
+    expect(compiled.filter((f) => doubleMarks.test(readFileSync(join(app, 'dist', f), 'utf8')))).toEqual([]);
+    const shipped = runtimeCopies.flatMap((f) => filesUnder(join(app, f)).map((p) => p.slice(app.length + 1)));
+    expect(shipped.filter((f) => /(^|\/)(sandbox|doubles|examples)(\/|$)|manifest\.yml$/.test(f))).toEqual([]);
+  });
+
   it('imports only Node built-ins and production dependencies (npm ci --omit=dev is enough)', () => {
     const deps = new Set(
       Object.keys(
@@ -123,7 +159,7 @@ describe('the production image, built and run as its Dockerfile says', () => {
     const scripts = (
       JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     ).scripts;
-    expect(scripts.start).toBe('node dist/main.js');
+    expect(scripts.start).toBe('node scripts/start.mjs');
     expect(scripts.start).not.toContain('tsx');
     expect(scripts.prestart).toBe('node scripts/build-if-stale.mjs');
     const check = () =>
@@ -138,19 +174,14 @@ describe('the production image, built and run as its Dockerfile says', () => {
     expect(await check()).toBe('stale (exit 3)');
   });
 
-  it('npm start in the image (no src/ there) starts at once from dist/', async () => {
+  it('npm start in the image (no src/ there) starts the bot at once from dist/, on its embedded database', async () => {
     const port = await freePort();
-    // Its own process group: npm's child (node dist/main.js) is stopped with it.
+    const { slack, env } = await slackFor({ PORT: String(port), DATA_DIR: join(work, 'data-npm') });
+    // Its own process group: npm's child (node scripts/start.mjs) is stopped with it.
     const child = spawn('npm', ['start', '--silent'], {
       cwd: app,
       detached: true,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: work,
-        NODE_ENV: 'production',
-        PORT: String(port),
-        DATA_DIR: join(work, 'data-npm'),
-      },
+      env: { PATH: process.env.PATH ?? '', HOME: work, NODE_ENV: 'production', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
@@ -159,19 +190,31 @@ describe('the production image, built and run as its Dockerfile says', () => {
     try {
       await healthy(port, output);
       expect(output.join('')).not.toContain('compiling');
+      expect(output.join('')).toContain('"database":"embedded"');
+      expect((await fetch(`http://127.0.0.1:${port}/sandbox`)).status).toBe(404);
     } finally {
       process.kill(-child.pid!, 'SIGKILL');
+      await slack.stop();
     }
   }, 90_000);
 
-  it('starts the sandbox with no Slack credentials, on its embedded database', async () => {
-    const port = await freePort();
-    const { output } = start({ PORT: String(port), DATA_DIR: join(work, 'data') });
-    await healthy(port, output);
-    const page = await fetch(`http://127.0.0.1:${port}/sandbox`);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<html');
-    expect(output.join('')).toContain('"database":"embedded"');
+  it('cannot start the sandbox: without Slack credentials, or with --sandbox, it refuses in one sentence', async () => {
+    for (const args of [[], ['--sandbox']]) {
+      const child = spawn(cmd[0]!, [...cmd.slice(1), ...args], {
+        cwd: app,
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', DATA_DIR: join(work, 'data') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let stderr = '';
+      let stdout = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += String(c)));
+      child.stdout!.on('data', (c: Buffer) => (stdout += String(c)));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr.trim()).toBe(REFUSAL);
+      expect(stdout).not.toContain('Sandbox');
+    }
   }, 90_000);
 
   it("runs deploy/kubernetes's migration Job: its command migrates an empty PostgreSQL", async () => {

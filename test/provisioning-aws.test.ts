@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsProvisioner } from '../src/provisioners/aws/aws-provisioner.js';
-import { startAwsDouble, type AwsDouble } from '../src/sandbox/aws-double/aws-double.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { startAwsDouble, type AwsDouble } from '../doubles/aws/aws-double.js';
+import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import {
   allText,

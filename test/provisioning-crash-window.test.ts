@@ -4,15 +4,15 @@ import { createEntraProvisioner } from '../src/provisioners/entra/entra-provisio
 import { createGcpProvisioner } from '../src/provisioners/gcp/gcp-provisioner.js';
 import { createOktaProvisioner } from '../src/provisioners/okta/okta-provisioner.js';
 import type { Provisioner } from '../src/provisioners/port.js';
-import { startAwsDouble, type AwsDouble } from '../src/sandbox/aws-double/aws-double.js';
+import { startAwsDouble, type AwsDouble } from '../doubles/aws/aws-double.js';
 import {
   DOUBLE_CLIENT_ID,
   DOUBLE_CLIENT_SECRET,
   startEntraDouble,
   type EntraDouble,
-} from '../src/sandbox/entra-double/entra-double.js';
-import { startGcpDouble, type GcpDouble } from '../src/sandbox/gcp-double/gcp-double.js';
-import { startOktaDouble, type OktaDouble } from '../src/sandbox/okta-double/okta-double.js';
+} from '../doubles/entra/entra-double.js';
+import { startGcpDouble, type GcpDouble } from '../doubles/gcp/gcp-double.js';
+import { startOktaDouble, type OktaDouble } from '../doubles/okta/okta-double.js';
 import { makeServiceAccount, type TestServiceAccount } from './support/gcp-key.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { approve, requestAccess, retryNow, revoke, statusOf, targetOf } from './support/journey-steps.js';

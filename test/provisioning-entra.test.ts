@@ -5,9 +5,9 @@ import {
   DOUBLE_CLIENT_SECRET,
   startEntraDouble,
   type EntraDouble,
-} from '../src/sandbox/entra-double/entra-double.js';
+} from '../doubles/entra/entra-double.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import {
   allText,
   approve,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { until } from '../src/sandbox/slack-double/driver.js';
-import { startGcpDouble, type GcpDouble } from '../src/sandbox/gcp-double/gcp-double.js';
+import { until } from '../doubles/slack/driver.js';
+import { startGcpDouble, type GcpDouble } from '../doubles/gcp/gcp-double.js';
 import { makeServiceAccount, type TestServiceAccount } from './support/gcp-key.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, myMessage, requestAccess, retryNow, revoke, statusOf } from './support/journey-steps.js';

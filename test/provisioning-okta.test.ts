@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../src/sandbox/slack-double/driver.js';
-import { startOktaDouble, type OktaDouble } from '../src/sandbox/okta-double/okta-double.js';
+import { until } from '../doubles/slack/driver.js';
+import { startOktaDouble, type OktaDouble } from '../doubles/okta/okta-double.js';
 import { startHarness, type Harness } from './support/harness.js';
 import {
   allText,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessApp } from '../src/app.js';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
 import type { Provisioner } from '../src/provisioners/port.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { approverMessage, requestAccess } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';

@@ -25,11 +25,7 @@ function filesUnder(dir: string): string[] {
   );
 }
 /** Every text the person sees comes from these: the page, the bot's Block Kit, the sign-in page. */
-const shown = [
-  ...filesUnder('src/sandbox/public'),
-  ...filesUnder('src/slack'),
-  'src/sandbox/oidc-double/sign-in-page.ts',
-]
+const shown = [...filesUnder('sandbox/public'), ...filesUnder('src/slack'), 'doubles/oidc/sign-in-page.ts']
   .map(read)
   .join('\n');
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { until } from '../src/sandbox/slack-double/driver.js';
-import type { StoredView } from '../src/sandbox/slack-double/state.js';
+import { until } from '../doubles/slack/driver.js';
+import type { StoredView } from '../doubles/slack/state.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { PEOPLE } from './support/workspace.js';
 

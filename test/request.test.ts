@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signSlackRequest, until } from '../src/sandbox/slack-double/driver.js';
+import { signSlackRequest, until } from '../doubles/slack/driver.js';
 import { startHarness, SIGNING_SECRET, type Harness } from './support/harness.js';
 import { allText, countRows, replyTo, requestAccess } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';

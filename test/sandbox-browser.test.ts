@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 
 /**
  * The sandbox page in a real headless Chromium (Debian's package; .ci/run installs it), clicked

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
-import { SANDBOX_PEOPLE } from '../src/sandbox/workspace.js';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { until } from '../doubles/slack/driver.js';
+import { SANDBOX_PEOPLE } from '../sandbox/workspace.js';
 
 /**
  * The sandbox starts the OIDC provider double and configures the bot for it; its sample "dashboards" flow

@@ -9,7 +9,7 @@ import { createEmptyDatabase, createTestDatabase, type TestDatabase } from './su
 
 /**
  * Issue 23, item 2: the sandbox (a page that acts as anyone and moves the clock) never starts by accident,
- * never on a production database. Each case runs `src/main.ts` as a real child process, as an operator would.
+ * never on a production database. Each case runs a start as a real child process, as an operator would.
  */
 const root = new URL('..', import.meta.url).pathname;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -29,9 +29,12 @@ async function database(kind: 'bot' | 'empty'): Promise<TestDatabase> {
   return db;
 }
 
-/** Runs main until it exits, or until it prints the sandbox's URL (then stops it); returns what it said. */
-function runMain(env: Record<string, string>, args: string[] = []) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+/**
+ * Runs a start until it exits, or until it prints the sandbox's URL (then stops it); returns what it said.
+ * `sandbox/start.ts` is what `npm start` runs in a clone; `src/main.ts` is the production image's bot alone.
+ */
+function runMain(env: Record<string, string>, args: string[] = [], entry = 'sandbox/start.ts') {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: tempDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -133,5 +136,21 @@ describe('the sandbox never starts by accident', () => {
       run.child.kill('SIGTERM');
     }
     expect((await run.ended()).code).toBe(0);
+  }, 180_000);
+
+  it('the production entry has no sandbox: without credentials, or with --sandbox, it refuses in one sentence', async () => {
+    const empty = await database('empty');
+    for (const args of [[], ['--sandbox']]) {
+      const run = runMain({ DATABASE_URL: empty.url }, args, 'src/main.ts');
+      expect(await run.sandboxUrl).toBeNull();
+      const { code, stdout, stderr } = await run.ended();
+      expect(code).toBe(1);
+      expect(stdout).not.toContain('Sandbox');
+      expect(stderr.trim()).toBe(
+        'Cannot start: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set (or --sandbox was given): set them to run ' +
+          'the bot. This build has no sandbox; to try the bot without Slack, run `npm start` in a clone of the repository.',
+      );
+      expect(await sandboxMark(empty.url)).toBeNull();
+    }
   }, 180_000);
 });

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhookEvent } from '../src/provisioners/webhook/webhook-provisioner.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/sandbox.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
-import { SANDBOX_PEOPLE } from '../src/sandbox/workspace.js';
+import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { until } from '../doubles/slack/driver.js';
+import { SANDBOX_PEOPLE } from '../sandbox/workspace.js';
 import { waitFor } from './support/wait.js';
 
 /** The sandbox's JSON API and receiver without a browser: what the page relies on, and what it refuses. */

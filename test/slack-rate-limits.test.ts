@@ -1,8 +1,8 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aFlow } from '../src/domain/fixtures.test-support.js';
-import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { FakeSlack } from '../doubles/slack/fake-slack.js';
+import { until } from '../doubles/slack/driver.js';
 import { deciderIdentity, requesterIdentity } from '../src/services/identity.js';
 import { createSlackDirectory } from '../src/slack/directory.js';
 import { BOT_TOKEN, startHarness, type Harness } from './support/harness.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { until } from '../src/sandbox/slack-double/driver.js';
+import { until } from '../doubles/slack/driver.js';
 import { createTestDatabase } from './support/database.js';
 import { BOT_TOKEN, SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { allText, approve, approverMessage, requestAccess, statusOf } from './support/journey-steps.js';

@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createAccessApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { FakeSlack } from '../src/sandbox/slack-double/fake-slack.js';
-import { SlackDriver, until } from '../src/sandbox/slack-double/driver.js';
+import { FakeSlack } from '../doubles/slack/fake-slack.js';
+import { SlackDriver, until } from '../doubles/slack/driver.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
 import { APP_SCOPES } from './support/app-scopes.js';
@@ -24,10 +24,10 @@ const tempDir = () => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Runs `src/main.ts` as a user would and returns how it ended. */
+/** Runs `sandbox/start.ts` (what `npm start` runs in a clone) as a user would and returns how it ended. */
 async function startMain(env: Record<string, string>) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'sandbox/start.ts'], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env },
       // A guard against a hang, not a budget: a busy machine may take far longer than a quiet one to start.
@@ -40,9 +40,9 @@ async function startMain(env: Record<string, string>) {
   }
 }
 
-/** Starts `src/main.ts` and resolves with the first stdout match of `pattern`; the caller stops the child. */
+/** Starts `sandbox/start.ts` and resolves with the first stdout match of `pattern`; the caller stops the child. */
 function spawnMain(env: Record<string, string>, pattern: RegExp) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/start.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

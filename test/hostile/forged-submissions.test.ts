@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../../src/sandbox/slack-double/driver.js';
-import { viewSubmissionPayload } from '../../src/sandbox/slack-double/payloads.js';
-import { stateValuesOf } from '../../src/sandbox/slack-double/surface.js';
+import { until } from '../../doubles/slack/driver.js';
+import { viewSubmissionPayload } from '../../doubles/slack/payloads.js';
+import { stateValuesOf } from '../../doubles/slack/surface.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { allText, approverMessage, replyTo, requestAccess, statusOf } from '../support/journey-steps.js';
 import { ACCESS_FILE, PEOPLE } from '../support/workspace.js';

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../../src/sandbox/slack-double/driver.js';
+import { until } from '../../doubles/slack/driver.js';
 import {
   blockActionsPayload,
   blockSuggestionPayload,
   nowTs,
   viewSubmissionPayload,
-} from '../../src/sandbox/slack-double/payloads.js';
+} from '../../doubles/slack/payloads.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { requestAccess } from '../support/journey-steps.js';
 import { PEOPLE } from '../support/workspace.js';

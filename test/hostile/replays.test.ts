@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessApp } from '../../src/app.js';
-import { SlackDriver, signSlackRequest, until } from '../../src/sandbox/slack-double/driver.js';
-import { stateValuesOf } from '../../src/sandbox/slack-double/surface.js';
+import { SlackDriver, signSlackRequest, until } from '../../doubles/slack/driver.js';
+import { stateValuesOf } from '../../doubles/slack/surface.js';
 import { SIGNING_SECRET, startHarness, type Harness } from '../support/harness.js';
 import {
   approve,

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsProvisioner } from '../../src/provisioners/aws/aws-provisioner.js';
 import { PermanentProvisioningError, type GrantContext } from '../../src/provisioners/port.js';
-import { startAwsDouble, type AwsDouble } from '../../src/sandbox/aws-double/aws-double.js';
+import { startAwsDouble, type AwsDouble } from '../../doubles/aws/aws-double.js';
 
 const ACCOUNT = '111122223333';
 const RITA = { userName: 'rita', email: 'rita@example.com', userId: '9067-rita' };

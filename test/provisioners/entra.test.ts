@@ -8,7 +8,7 @@ import {
   LEAST_PRIVILEGE,
   startEntraDouble,
   type EntraDouble,
-} from '../../src/sandbox/entra-double/entra-double.js';
+} from '../../doubles/entra/entra-double.js';
 
 const GROUP = '5b1f0c3e-7a2d-4e6b-9c8a-2f4d6e8a0b1c';
 const ROLE_GROUP = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';

@@ -2,7 +2,7 @@ import { sign } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGcpProvisioner } from '../../src/provisioners/gcp/gcp-provisioner.js';
 import type { GrantContext } from '../../src/provisioners/port.js';
-import { startGcpDouble, type GcpDouble } from '../../src/sandbox/gcp-double/gcp-double.js';
+import { startGcpDouble, type GcpDouble } from '../../doubles/gcp/gcp-double.js';
 import { makeServiceAccount, type TestServiceAccount } from '../support/gcp-key.js';
 
 /** The Google double's own checks, spoken to over HTTP as Google would be: the token endpoint and IAM policies. */

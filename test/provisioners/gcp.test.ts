@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createGcpProvisioner } from '../../src/provisioners/gcp/gcp-provisioner.js';
 import { MAX_WRITE_ATTEMPTS } from '../../src/provisioners/gcp/iam-client.js';
 import { PermanentProvisioningError, type GrantContext, type Provisioner } from '../../src/provisioners/port.js';
-import { startGcpDouble, type GcpDouble } from '../../src/sandbox/gcp-double/gcp-double.js';
+import { startGcpDouble, type GcpDouble } from '../../doubles/gcp/gcp-double.js';
 import { makeServiceAccount, type TestServiceAccount } from '../support/gcp-key.js';
 
 const PROJECT = 'projects/payments-prod';

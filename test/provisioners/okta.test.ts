@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOktaProvisioner } from '../../src/provisioners/okta/okta-provisioner.js';
 import { PermanentProvisioningError, type GrantContext } from '../../src/provisioners/port.js';
-import { startOktaDouble, type OktaDouble } from '../../src/sandbox/okta-double/okta-double.js';
+import { startOktaDouble, type OktaDouble } from '../../doubles/okta/okta-double.js';
 
 const TOKEN = '00abcdefSSWStoken0123456789';
 

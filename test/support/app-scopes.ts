@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { manifestBotScopes } from '../../src/sandbox/slack-double/scopes.js';
+import { manifestBotScopes } from '../../doubles/slack/scopes.js';
 
 /**
  * The bot scopes manifest.yml asks for: the Slack double's token gets exactly these, so a method or a

@@ -1,11 +1,6 @@
-import { until } from '../../src/sandbox/slack-double/driver.js';
-import {
-  blockActionsPayload,
-  commandFields,
-  nowTs,
-  viewSubmissionPayload,
-} from '../../src/sandbox/slack-double/payloads.js';
-import { stateValuesOf } from '../../src/sandbox/slack-double/surface.js';
+import { until } from '../../doubles/slack/driver.js';
+import { blockActionsPayload, commandFields, nowTs, viewSubmissionPayload } from '../../doubles/slack/payloads.js';
+import { stateValuesOf } from '../../doubles/slack/surface.js';
 import type { Harness } from './harness.js';
 
 export const allText = (value: unknown) => JSON.stringify(value);

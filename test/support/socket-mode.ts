@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { SlackTransport } from '../../src/sandbox/slack-double/driver.js';
-import type { FakeSlack } from '../../src/sandbox/slack-double/fake-slack.js';
+import type { SlackTransport } from '../../doubles/slack/driver.js';
+import type { FakeSlack } from '../../doubles/slack/fake-slack.js';
 
 /** Slack's ack deadline (doc §6: "Ack is still expected within 3 s"); later acks count as timed out. */
 const WAIT_FOR_ACK_MS = 5000;

@@ -1,4 +1,4 @@
-import type { FakeUser, FakeUsergroup } from '../../src/sandbox/slack-double/fake-slack.js';
+import type { FakeUser, FakeUsergroup } from '../../doubles/slack/fake-slack.js';
 
 /** The sample workspace every journey test runs in. */
 export const PEOPLE = {

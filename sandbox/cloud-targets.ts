@@ -2,12 +2,12 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AWS_DOUBLE_CREDENTIALS, startAwsDouble } from './aws-double/aws-double.js';
-import { startGcpDouble } from './gcp-double/gcp-double.js';
-import { startOktaDouble } from './okta-double/okta-double.js';
-import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble } from './entra-double/entra-double.js';
-import { createEntraProvisioner } from '../provisioners/entra/entra-provisioner.js';
-import type { Provisioner } from '../provisioners/port.js';
+import { AWS_DOUBLE_CREDENTIALS, startAwsDouble } from '../doubles/aws/aws-double.js';
+import { startGcpDouble } from '../doubles/gcp/gcp-double.js';
+import { startOktaDouble } from '../doubles/okta/okta-double.js';
+import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble } from '../doubles/entra/entra-double.js';
+import { createEntraProvisioner } from '../src/provisioners/entra/entra-provisioner.js';
+import type { Provisioner } from '../src/provisioners/port.js';
 import type { TargetView } from './snapshot.js';
 import type { SandboxPerson } from './workspace.js';
 

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jiraTracker } from '../../integrations/jira.js';
+import { jiraTracker } from '../../src/integrations/jira.js';
 import { startJiraDouble, type JiraDouble } from './jira-double.js';
 
 const EMAIL = 'access-bot@example.com';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startPagerDutyDouble } from './pagerduty-double/pagerduty-double.js';
+import { startPagerDutyDouble } from '../doubles/pagerduty/pagerduty-double.js';
 import type { SandboxClock } from './clock.js';
 import type { SandboxPerson } from './workspace.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { scheduleAt, type Override, type Rotation } from '../on-call-rotation.js';
+import { scheduleAt, type Override, type Rotation } from '../support/on-call-rotation.js';
 
 /**
  * A local stand-in for Opsgenie's Schedule API: `GET /v2/schedules/{identifier}/on-calls` and

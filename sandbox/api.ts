@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Route } from '../http/server.js';
-import type { DriverResponse, SlackDriver } from './slack-double/driver.js';
-import { inputProblems, type Picked } from './slack-double/driver-values.js';
-import { optionsOf, stateValuesOf } from './slack-double/surface.js';
-import { BadRequest, readJson, sendJson } from './http-util.js';
+import type { Route } from '../src/http/server.js';
+import type { DriverResponse, SlackDriver } from '../doubles/slack/driver.js';
+import { inputProblems, type Picked } from '../doubles/slack/driver-values.js';
+import { optionsOf, stateValuesOf } from '../doubles/slack/surface.js';
+import { BadRequest, readJson, sendJson } from '../doubles/support/http-util.js';
 import { snapshot, type SnapshotSources } from './snapshot.js';
 
 /** What the page's API works with; `jobs` is filled in once the bot exists. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { scheduleAt, type Override, type Rotation } from '../on-call-rotation.js';
+import { scheduleAt, type Override, type Rotation } from '../support/on-call-rotation.js';
 
 /**
  * A local stand-in for PagerDuty REST API v2's `GET /oncalls` (and `GET /schedules/{id}`): users,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOpsgenieClient } from '../../integrations/opsgenie.js';
+import { createOpsgenieClient } from '../../src/integrations/opsgenie.js';
 import { startOpsgenieDouble, type OpsgenieDouble } from './opsgenie-double.js';
 
 const KEY = 'og-read-key-0123456789';

@@ -1,5 +1,5 @@
-import type { FakeSlack, StoredMessage, StoredView } from './slack-double/fake-slack.js';
-import { stateValuesOf, type StateValues } from './slack-double/surface.js';
+import type { FakeSlack, StoredMessage, StoredView } from '../doubles/slack/fake-slack.js';
+import { stateValuesOf, type StateValues } from '../doubles/slack/surface.js';
 import type { SandboxClock } from './clock.js';
 import type { ReceivedWebhook } from './webhook-receiver.js';
 import type { SandboxPerson } from './workspace.js';

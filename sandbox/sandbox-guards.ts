@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import postgres from 'postgres';
-import type { Route } from '../http/server.js';
+import type { Route } from '../src/http/server.js';
 
 /** What marks a PostgreSQL database as the sandbox's own (COMMENT ON DATABASE). */
 const SANDBOX_MARK = 'access-requests sandbox: sample data, safe to empty';

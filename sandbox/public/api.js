@@ -1,4 +1,4 @@
-// The sandbox's JSON API on the bot's server (src/sandbox/api.ts). Failures come back as a sentence.
+// The sandbox's JSON API on the bot's server (sandbox/api.ts). Failures come back as a sentence.
 
 export async function getState(user) {
   const res = await fetch(`/sandbox/api/state?user=${encodeURIComponent(user)}`, { cache: 'no-store' });

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Route } from '../http/server.js';
+import type { Route } from '../src/http/server.js';
 
-// Next to this module: src/sandbox/public under tsx, dist/sandbox/public after `npm run build` copies it.
+// Next to this module: sandbox/public under tsx, dist/sandbox/public after `npm run build` copies it.
 const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
 
 const TYPES: Record<string, string> = {

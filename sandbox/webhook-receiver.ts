@@ -1,6 +1,6 @@
 import { Webhook } from 'standardwebhooks';
-import type { Route } from '../http/server.js';
-import { readBody, sendJson } from './http-util.js';
+import type { Route } from '../src/http/server.js';
+import { readBody, sendJson } from '../doubles/support/http-util.js';
 
 export interface ReceivedWebhook {
   receivedAt: string;

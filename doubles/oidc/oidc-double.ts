@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { readBody } from '../http-util.js';
+import { readBody } from '../support/http-util.js';
 import { signInForm } from './sign-in-page.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { FakeChannel, FakeUser, FakeUsergroup } from './slack-double/fake-slack.js';
+import type { FakeChannel, FakeUser, FakeUsergroup } from '../doubles/slack/fake-slack.js';
 
 /**
  * The simulated workspace of the sandbox. The ids are fixed because examples/sandbox-access.yml names

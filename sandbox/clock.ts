@@ -1,4 +1,4 @@
-import type { Clock } from '../services/ports.js';
+import type { Clock } from '../src/services/ports.js';
 
 /**
  * The bot's clock in the sandbox: real time plus an offset the page can move forward, so a visitor

@@ -3,29 +3,30 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { createAccessApp, type AccessApp } from '../app.js';
-import { startOidcDouble } from './oidc-double/oidc-double.js';
-import { parseConfig, type Config } from '../config.js';
-import type { Route } from '../http/server.js';
-import { createLogger } from '../logger.js';
+import { createAccessApp, type AccessApp } from '../src/app.js';
+import { startOidcDouble } from '../doubles/oidc/oidc-double.js';
+import { parseConfig, type Config } from '../src/config.js';
+import type { Route } from '../src/http/server.js';
+import { createLogger } from '../src/logger.js';
 import { sandboxApiRoutes, type SandboxContext } from './api.js';
 import { sandboxAssetRoutes } from './assets.js';
 import { SandboxClock } from './clock.js';
-import { FakeSlack } from './slack-double/fake-slack.js';
-import { SlackDriver } from './slack-double/driver.js';
-import { manifestBotScopes } from './slack-double/scopes.js';
+import { FakeSlack } from '../doubles/slack/fake-slack.js';
+import { SlackDriver } from '../doubles/slack/driver.js';
+import { manifestBotScopes } from '../doubles/slack/scopes.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
 import { startCloudTargets } from './cloud-targets.js';
 import { startSandboxOnCall } from './on-call-sandbox.js';
 import { allowedHosts, ANY_ADDRESS, checkHost, claimSandboxDatabase, SandboxRefused } from './sandbox-guards.js';
-import { embeddedServerInUse } from '../db/embedded-postgres.js';
+import { embeddedServerInUse } from '../src/db/embedded-postgres.js';
+import { projectRoot } from './project-root.js';
 import { SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
 
 /** Where the sample catalogue points its webhook provisioner; rewritten to the port actually used. */
 const SAMPLE_RECEIVER = 'http://127.0.0.1:3000/sandbox/webhooks';
-const SAMPLE_FILE = new URL('../../examples/sandbox-access.yml', import.meta.url);
+const SAMPLE_FILE = new URL('examples/sandbox-access.yml', projectRoot());
 /** The Slack app manifest: the simulated workspace grants the bot exactly the scopes it asks for. */
-const MANIFEST_FILE = new URL('../../manifest.yml', import.meta.url);
+const MANIFEST_FILE = new URL('manifest.yml', projectRoot());
 const WEBHOOK_SECRET_ENV = 'ACCESS_SECRET_SANDBOX_WEBHOOK_SECRET';
 
 export interface SandboxOptions {

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOnCallDirectory } from '../../integrations/on-call-directory.js';
-import { createPagerDutyClient } from '../../integrations/pagerduty.js';
+import { createOnCallDirectory } from '../../src/integrations/on-call-directory.js';
+import { createPagerDutyClient } from '../../src/integrations/pagerduty.js';
 import { startPagerDutyDouble, type PagerDutyDouble } from './pagerduty-double.js';
 
 const TOKEN = 'u+pd-readonly-token-1234';

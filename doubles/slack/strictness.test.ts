@@ -315,7 +315,7 @@ describe('App Home tabs, as the manifest turns them on', () => {
   });
 
   it("the app's manifest.yml turns on both tabs the bot uses (App Home and its DMs)", () => {
-    const manifest = readFileSync(new URL('../../../manifest.yml', import.meta.url), 'utf8');
+    const manifest = readFileSync(new URL('../../manifest.yml', import.meta.url), 'utf8');
     expect(manifestAppHome(manifest)).toEqual({ homeTab: true, messagesTab: true });
     expect(manifestAppHome('features: { app_home: { home_tab_enabled: true } }')).toEqual({
       homeTab: true,
