@@ -102,6 +102,27 @@ export default tseslint.config(
       ],
     },
   },
+  // Ports name what services need in their own words: they import the domain's shapes and nothing else
+  // (no db/ handle, no adapter's type, no other service), so adapters depend on them and never the reverse.
+  {
+    files: ['src/services/ports.ts', 'src/provisioners/port.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            tryItApp,
+            {
+              // Anything relative but ../domain/, and the adapters' libraries.
+              regex: '^(\\./|\\.\\./(?!domain/)|drizzle-orm|postgres$|@slack/)',
+              message:
+                'A port declares its own types from domain/ only: let the adapter import the port, not the port the adapter.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // Clients of outside services (PagerDuty, Opsgenie): they speak HTTP and answer in domain shapes, nothing more.
   {
     files: ['src/integrations/**/*.ts'],

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql, type SQL } from 'drizzle-orm';
 import { openDatabase, type Db } from '../src/db/client.js';
 import { createAuditViewService } from '../src/services/audit-view-service.js';
-import type { ServiceDeps } from '../src/services/ports.js';
+import type { ServiceDeps } from '../src/services/deps.js';
 import { until } from '../doubles/slack/driver.js';
 import { rssMiB } from '../test/support/bot-process.js';
 import { WEBHOOK_SECRET } from '../test/support/webhook-target.js';

@@ -23,7 +23,8 @@ import {
   checkProvisioners,
   parseAccessFile,
 } from './services/catalog-service.js';
-import { systemClock, type Clock, type ServiceDeps } from './services/ports.js';
+import { systemClock, type Clock } from './services/ports.js';
+import type { ServiceDeps } from './services/deps.js';
 
 export interface AccessAppOptions {
   config: Config;

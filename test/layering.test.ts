@@ -150,4 +150,29 @@ describe('the layering lint rule', () => {
       ),
     ).toEqual([]);
   });
+
+  it('fails a port that imports an adapter, the database handle or a service; domain shapes pass', async () => {
+    const db = "import type { Db } from '../db/client.js';\nexport type X = Db;\n";
+    expect(await restricted('src/services/ports.ts', db)).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/services/ports.ts',
+        "import type { DeliveryContext } from './delivery.js';\nexport type X = DeliveryContext;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/provisioners/port.ts',
+        "import type { Secrets } from './secrets.js';\nexport type X = Secrets;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/services/ports.ts',
+        "import type { RequestDetails } from '../domain/request.js';\nexport type X = RequestDetails;\n",
+      ),
+    ).toEqual([]);
+    // The use cases' own bundle of dependencies may name the database handle.
+    expect(await restricted('src/services/deps.ts', db)).toEqual([]);
+  });
 });

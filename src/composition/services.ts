@@ -11,7 +11,7 @@ import { createGrantService } from '../services/grant-service.js';
 import { createHomeService } from '../services/home-service.js';
 import { createIdentityService } from '../services/identity-service.js';
 import { createOffboardingService } from '../services/offboarding.js';
-import type { ServiceDeps } from '../services/ports.js';
+import type { ServiceDeps } from '../services/deps.js';
 import { createProfileService } from '../services/profile-service.js';
 import { createRequestActions } from '../services/request-actions.js';
 import { createRequestService } from '../services/request-service.js';

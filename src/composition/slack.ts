@@ -7,7 +7,7 @@ import { routeOutbox, routeOutboxBatches } from '../domain/outbox.js';
 import type { PrometheusMetrics } from '../observability/prometheus-metrics.js';
 import { createLifecycleJobs } from '../services/lifecycle-jobs.js';
 import { createNotificationService } from '../services/notification-service.js';
-import type { ServiceDeps } from '../services/ports.js';
+import type { ServiceDeps } from '../services/deps.js';
 import { createProvisioningService } from '../services/provisioning-service.js';
 import { createAdminNotices } from '../services/admin-notices.js';
 import { createSlackClients } from '../slack/clients.js';

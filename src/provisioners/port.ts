@@ -1,5 +1,5 @@
 import type { ResourceGrant } from '../domain/policy.js';
-import type { ResourceType } from '../domain/resource.js';
+import type { ProvisionerConfig, ResourceType } from '../domain/resource.js';
 
 /**
  * A provisioner makes a grant real in its target (a Postgres role, an SSH certificate, a RoleBinding,
@@ -78,4 +78,14 @@ export class PermanentProvisioningError extends Error {
     super(message);
     this.name = 'PermanentProvisioningError';
   }
+}
+
+/** The provisioners this deployment knows, by type (provisioners/registry.ts builds it). */
+export interface ProvisionerRegistry {
+  get(type: string): Provisioner | undefined;
+  types(): string[];
+  /** A sentence for the admin when a resource's provisioner config is wrong, else null. */
+  validate(config: ProvisionerConfig | null): string | null;
+  /** Warms the provisioners of these types (those the catalogue uses) without waiting for them. */
+  warm(types: Iterable<string>): void;
 }

@@ -1,10 +1,9 @@
-import type { ProvisionerConfig } from '../domain/resource.js';
 import { createAwsProvisioner } from './aws/aws-provisioner.js';
 import { createEntraProvisioner } from './entra/entra-provisioner.js';
 import { createGcpProvisioner } from './gcp/gcp-provisioner.js';
 import { createKubernetesProvisioner } from './kubernetes/kubernetes-provisioner.js';
 import { createOktaProvisioner } from './okta/okta-provisioner.js';
-import type { Provisioner } from './port.js';
+import type { Provisioner, ProvisionerRegistry } from './port.js';
 import { isSecretRef, looksLikeSecretRef, SECRET_REF_FORMS } from './secrets.js';
 import { createPostgresProvisioner } from './postgres/postgres-provisioner.js';
 import { createSshProvisioner } from './ssh/ssh-provisioner.js';
@@ -22,16 +21,6 @@ export function builtInProvisioners(): Provisioner[] {
     createOktaProvisioner(),
     createEntraProvisioner(),
   ];
-}
-
-/** The provisioners this deployment knows, by type. */
-export interface ProvisionerRegistry {
-  get(type: string): Provisioner | undefined;
-  types(): string[];
-  /** A sentence for the admin when a resource's provisioner config is wrong, else null. */
-  validate(config: ProvisionerConfig | null): string | null;
-  /** Warms the provisioners of these types (those the catalogue uses) without waiting for them. */
-  warm(types: Iterable<string>): void;
 }
 
 export function createProvisionerRegistry(provisioners: Provisioner[]): ProvisionerRegistry {

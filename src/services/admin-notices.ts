@@ -1,6 +1,7 @@
 import type { OutboxHandlers } from '../domain/outbox.js';
 import { adminIdsOf } from './identity.js';
-import type { Messenger, ServiceDeps } from './ports.js';
+import type { Messenger } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 /**
  * What admins hear about each other's changes: a resource's target or credentials changed. Sent from the

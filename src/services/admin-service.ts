@@ -33,7 +33,8 @@ import type { AuditAction } from '../domain/audit-action.js';
 import { AppError } from '../domain/errors.js';
 import { isAdmin, requireMember } from './identity.js';
 import { SERVICE_NAMES, servicesOf, type OnCallService } from '../domain/on-call.js';
-import type { OnCallDirectory, ServiceDeps } from './ports.js';
+import type { OnCallDirectory } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 const CREDENTIAL: Record<OnCallService, string> = { pagerduty: 'PAGERDUTY_API_TOKEN', opsgenie: 'OPSGENIE_API_KEY' };
 

@@ -5,7 +5,7 @@ import { AppError } from '../domain/errors.js';
 import { isApproverOf } from '../domain/flow.js';
 import { storyOf, type StoryLine } from './audit-story.js';
 import { deciderIdentity, isAdmin, requireMember } from './identity.js';
-import type { ServiceDeps } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 import type { SessionDetail, SessionSummary } from './session-service.js';
 
 export type { SessionDetail, SessionSummary } from './session-service.js';

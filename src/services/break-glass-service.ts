@@ -29,7 +29,8 @@ import {
   requireMember,
   mappedEmailOf,
 } from './identity.js';
-import { noopMetrics, type ServiceDeps } from './ports.js';
+import { noopMetrics } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 export const MAX_REASON = 2000;
 

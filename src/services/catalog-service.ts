@@ -12,7 +12,7 @@ import type { Db } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { AccessFileSchema, describeIssuePath, type AccessFile } from '../domain/access-file.js';
 import { flowFromFile, resourceFromFile } from '../domain/access-file-mapping.js';
-import type { ProvisionerRegistry } from '../provisioners/registry.js';
+import type { ProvisionerRegistry } from '../provisioners/port.js';
 import type { Flow } from '../domain/flow.js';
 import { SERVICE_NAMES, servicesOf, type OnCallService } from '../domain/on-call.js';
 import type { Clock, OnCallDirectory } from './ports.js';

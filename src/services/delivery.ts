@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { DeliveryContext } from '../db/request-details.js';
 import { firstDeliveryAlert, saveMessageRef, setRenderHash, type MessageRef } from '../db/request-queries.js';
-import type { Messenger, Person } from './ports.js';
+import type { DeliveryProblem, Messenger, Person } from './ports.js';
 
 /**
  * Slack refused one recipient for good (the bot is not in the channel, the channel is archived, the
@@ -16,18 +16,6 @@ export class DeliveryRefused extends Error {
     super(`Slack refused delivery to ${target}: ${code}`);
     this.name = 'DeliveryRefused';
   }
-}
-
-export interface DeliveryProblem {
-  code: string;
-  /** the channel id, or the person's user id */
-  target: string;
-  role: MessageRef['role'];
-  requestId: string;
-  flowName: string;
-  breakGlass: boolean;
-  /** the approvers got a DM instead of the channel post */
-  fellBackToDms: boolean;
 }
 
 export interface DeliveryDeps {

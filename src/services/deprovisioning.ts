@@ -2,7 +2,7 @@ import { appendAudits } from '../db/audit-queries.js';
 import { grantsToRemove, markRemoved, removingTargets, type GrantToRemove } from '../db/removal-queries.js';
 import type { TargetRow } from '../db/grant-queries.js';
 import { createGrantContextBatch } from './grant-context.js';
-import type { ServiceDeps } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 import { RetryLater } from './retry-later.js';
 import type { SharedAccess } from './shared-access.js';
 import type { TargetSteps } from './target-steps.js';

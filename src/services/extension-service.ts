@@ -21,7 +21,8 @@ import { transition } from '../domain/request-lifecycle.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { writeNewRequest } from './grant-writer.js';
 import { approverIdsOf, requireMember } from './identity.js';
-import { noopMetrics, type ServiceDeps } from './ports.js';
+import { noopMetrics } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 import { checkTickets } from './ticket-check.js';
 
 export type ExtensionResult =

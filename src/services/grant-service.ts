@@ -4,7 +4,8 @@ import { AppError } from '../domain/errors.js';
 import { revokeRefusal } from '../domain/request-lifecycle.js';
 import { endGrantWrite, expireDueWrite } from './grant-writer.js';
 import { deciderIdentity, isAdmin, requireMember } from './identity.js';
-import { noopMetrics, type ServiceDeps } from './ports.js';
+import { noopMetrics } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 export function createGrantService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;

@@ -3,7 +3,8 @@ import { homePlace, openHomePlace, saveHomePlace } from '../db/home-queries.js';
 import type { RequestDetails } from '../db/request-queries.js';
 import type { AdminService } from './admin-service.js';
 import type { BreakGlassService } from './break-glass-service.js';
-import type { ServiceDeps, UserGroup } from './ports.js';
+import type { UserGroup } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 import type { RequestService } from './request-service.js';
 
 export const HOME_TABS = ['mine', 'flows', 'resources'] as const;

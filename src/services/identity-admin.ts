@@ -3,7 +3,7 @@ import { deleteLink, findLink, findLinkBySubject, saveLink } from '../db/identit
 import { AppError } from '../domain/errors.js';
 import type { IdentityLink } from '../domain/identity-link.js';
 import { isAdmin } from './identity.js';
-import type { ServiceDeps } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 /**
  * What only admins do to a person's company identity: link it by hand (when a first sign-in was refused)

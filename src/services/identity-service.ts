@@ -9,7 +9,8 @@ import {
   type FirstLinkRefusal,
   type IdentityLink,
 } from '../domain/identity-link.js';
-import type { OidcProvider, ServiceDeps } from './ports.js';
+import type { OidcProvider } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 import { createIdentityAdmin } from './identity-admin.js';
 
 /** A sign-in's state is usable once, for this long. */

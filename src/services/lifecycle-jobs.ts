@@ -17,7 +17,8 @@ import type { Flow } from '../domain/flow.js';
 import { duePendingSteps, END_WARNING_MINUTES, lifecycleOf } from '../domain/pending-lifecycle.js';
 import { transition } from '../domain/request-lifecycle.js';
 import { onCallEscalation } from './on-call-checks.js';
-import { noopMetrics, type Messenger, type ServiceDeps } from './ports.js';
+import { noopMetrics, type Messenger } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 export interface LifecycleRun {
   timedOut: number;

@@ -9,7 +9,8 @@ import { DEACTIVATED_BY, DEACTIVATION_REASON, remainingDeciders } from '../domai
 import { transition } from '../domain/request-lifecycle.js';
 import { endGrantWrite } from './grant-writer.js';
 import { approverIdsOf } from './identity.js';
-import { noopMetrics, type Person, type ServiceDeps } from './ports.js';
+import { noopMetrics, type Person } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 export interface OffboardingResult {
   /** Slack says the account is deactivated (else nothing was done). */

@@ -1,11 +1,7 @@
 import type { CatalogSnapshot } from '../domain/catalog.js';
-import type { Db } from '../db/client.js';
-import type { NoticeEvent, OutboxLane, TargetChange } from '../domain/outbox.js';
+import type { NoticeEvent, TargetChange } from '../domain/outbox.js';
 import type { OnCallAnswer, OnCallRef, OnCallService } from '../domain/on-call.js';
 import type { MessageRef, RequestDetails } from '../domain/request.js';
-import type { ProvisionerRegistry } from '../provisioners/registry.js';
-import type { Secrets } from '../provisioners/secrets.js';
-import type { DeliveryProblem } from './delivery.js';
 import type { TicketLookup } from '../domain/ticket.js';
 
 /** Resources and flows (db/catalog-cache.ts: cached, checked against the catalogue version on each read). */
@@ -63,6 +59,19 @@ export interface OnCallDirectory {
 export interface AccessReady {
   instructions?: string;
   secret?: { label: string; value: string };
+}
+
+/** Slack refused a request's message for good: what an admin is told (slack/delivery-problem-text.ts words it). */
+export interface DeliveryProblem {
+  code: string;
+  /** the channel id, or the person's user id */
+  target: string;
+  role: MessageRef['role'];
+  requestId: string;
+  flowName: string;
+  breakGlass: boolean;
+  /** the approvers got a DM instead of the channel post */
+  fellBackToDms: boolean;
 }
 
 /**
@@ -135,30 +144,6 @@ export interface AdminRule {
   users: ReadonlySet<string>;
   group: string | null;
   workspaceAdmins: boolean;
-}
-
-export interface ServiceDeps {
-  db: Db;
-  /** Resources and flows, cached and checked against the database's catalogue version on each read. */
-  catalog: CatalogReader;
-  directory: Directory;
-  clock: Clock;
-  /** Who the bot's admins are, as the operator said (never Slack alone). */
-  admins: AdminRule;
-  /** The secrets the operator declared for provisioners (ACCESS_SECRET_*, ACCESS_SECRETS_DIR). */
-  secrets: Secrets;
-  /**
-   * Called after a transaction that queued side effects commits, so they go out now, not at the next
-   * poll: both outbox lanes, or only those named (whose items were queued).
-   */
-  afterCommit: (lanes?: readonly OutboxLane[]) => void;
-  provisioners: ProvisionerRegistry;
-  /** Operational figures; absent: nothing is counted. */
-  metrics?: Metrics;
-  /** Jira, for flows whose justification must name an open ticket; absent: not configured. */
-  tickets?: TicketTracker | null;
-  /** PagerDuty / Opsgenie; absent: flows with on-call rules find nobody on call (and say the service was not asked). */
-  onCall?: OnCallDirectory;
 }
 
 /** What a request ended as (or became), counted per flow; the values are fixed here, so labels stay bounded. */

@@ -2,7 +2,7 @@ import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
 import { AppError } from '../domain/errors.js';
 import { parsePublicKey } from '../domain/ssh-key.js';
 import { requireMember } from './identity.js';
-import type { ServiceDeps } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 /** What a person keeps with the bot: their SSH public key, used to sign their certificates. */
 export function createProfileService(deps: ServiceDeps) {

@@ -8,7 +8,8 @@ import { RetryLater } from './retry-later.js';
 import { createDeprovisioning } from './deprovisioning.js';
 import { createReconcile } from './reconcile.js';
 import { createTargetSteps } from './target-steps.js';
-import { noopMetrics, type Messenger, type ServiceDeps } from './ports.js';
+import { noopMetrics, type Messenger } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 export type { AccessReady } from './ports.js';
 

@@ -1,6 +1,6 @@
 import { grantById, targetsToReconcile } from '../db/grant-queries.js';
 import { getRequestDetails } from '../db/request-queries.js';
-import type { ServiceDeps } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 import type { TargetSteps } from './target-steps.js';
 
 /** Reconcile, over the same target mechanics as provisioning (target-steps.ts); its fixes go through the outbox. */

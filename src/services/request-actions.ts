@@ -11,7 +11,8 @@ import {
 import { AppError } from '../domain/errors.js';
 import { transition } from '../domain/request-lifecycle.js';
 import { requireMember } from './identity.js';
-import { noopMetrics, type ServiceDeps } from './ports.js';
+import { noopMetrics } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 /** A requester may nudge the approvers of one request at most this often. */
 export const NUDGE_INTERVAL_MINUTES = 30;

@@ -28,7 +28,8 @@ import { checkTickets } from './ticket-check.js';
 import { findLink } from '../db/identity-queries.js';
 import { onCallFindings } from './on-call-checks.js';
 import { approverIdentity, approverIdsOf, requesterIdentity, requireMember, mappedEmailOf } from './identity.js';
-import { noopMetrics, type ServiceDeps } from './ports.js';
+import { noopMetrics } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
 export { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST };

@@ -22,7 +22,8 @@ import { NO_DEFAULTS, type Resource, type TuningOffer } from '../domain/resource
 import { writeGrant } from './grant-writer.js';
 import { deciderIdentity, mappedEmail, requireMember } from './identity.js';
 import { applyExtension } from './extension-service.js';
-import { noopMetrics, type ServiceDeps } from './ports.js';
+import { noopMetrics } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 export interface ApproveInput {
   requestId: string;

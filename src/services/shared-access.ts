@@ -1,7 +1,7 @@
 import { getRequestDetails, type RequestDetails } from '../db/request-queries.js';
 import { grantById, liveSiblingTargets, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
 import type { GrantContext, Provisioner } from '../provisioners/port.js';
-import type { ServiceDeps } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 
 type ContextFor = (grant: GrantForProvisioning, request: RequestDetails, target: TargetRow) => Promise<GrantContext>;
 

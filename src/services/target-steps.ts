@@ -4,7 +4,8 @@ import { enqueue } from '../db/outbox-queries.js';
 import type { AuditAction } from '../domain/audit-action.js';
 import { PermanentProvisioningError, type Provisioner } from '../provisioners/port.js';
 import { createGrantContexts } from './grant-context.js';
-import { noopMetrics, type AttemptResult, type ProvisioningOperation, type ServiceDeps } from './ports.js';
+import { noopMetrics, type AttemptResult, type ProvisioningOperation } from './ports.js';
+import type { ServiceDeps } from './deps.js';
 import { longerWait } from './retry-later.js';
 import { createSharedAccess } from './shared-access.js';
 
