@@ -4,6 +4,7 @@ import { createMysqlScope, type MysqlScope } from './support/mariadb.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, requestAccess, revoke, statusOf, targetOf } from './support/journey-steps.js';
 import { waitFor } from './support/wait.js';
+import { until } from '../src/sandbox/slack-double/driver.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -21,14 +22,16 @@ resources:
   - name: shop-db
     type: database
     description: The shop's MariaDB
+    tags: [mysql]
     defaults: { databases: [${my.app}] }
     provisioner: { type: mysql, admin_url: "env:ACCESS_SECRET_SHOP_MYSQL", host: db.shop.internal, user_prefix: ${my.userPrefix} }
   - name: shop-orders
     type: database
+    tags: [mysql]
     provisioner: { type: mysql, admin_url: "env:ACCESS_SECRET_SHOP_MYSQL", user_prefix: ${my.userPrefix}, tables: [orders] }
 flows:
   - name: db-access
-    resources: { names: [shop-db, shop-orders] }
+    resources: { tags: [mysql] }
     requesters: { users: [U0REQ] }
     approvers: { users: [U0APPR] }
     max_duration: 8h
@@ -174,6 +177,54 @@ describe('read-write, tables and revocation', () => {
     await h.settle();
     expect(await targetOf(h, id)).toMatchObject({ status: 'failed' });
     expect((await targetOf(h, id)).last_error).toContain(`database "${my.lookalike}" does not exist`);
+    expect(await my.accounts()).toEqual([]);
+  });
+});
+
+describe('a MySQL resource made in App Home', () => {
+  async function resourceModal() {
+    const before = h.slack.calls('views.publish').length;
+    await h.driver.appHomeOpened(PEOPLE.admin);
+    await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+    const home = h.slack.home(PEOPLE.admin)!;
+    await h.driver.clickButton(PEOPLE.admin, { viewId: home.id }, 'home.tab.resources');
+    await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('admin.resource.add'), 2000, 'tab');
+    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.resource.add');
+    return until(() => h.slack.topView(PEOPLE.admin), 2000, 'resource modal');
+  }
+
+  it('refuses an admin URL typed in clear, then grants through the one that names the declared secret', async () => {
+    const modal = await resourceModal();
+    const options = allText(modal.view.blocks);
+    expect(options).toContain('"value":"mysql"');
+    await h.driver.suggest(PEOPLE.admin, modal.id, 'admin.pick.tags', 'mysql');
+    const fields = {
+      'ar.name': 'shop-home',
+      'ar.type': 'database',
+      'ar.tags': ['mysql'],
+      'ar.provisioner': 'mysql',
+    };
+    const refused = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      ...fields,
+      'ar.settings': `admin_url: mysql://root:hunter2@evil.example:3306/`,
+    });
+    expect(allText(refused.json?.errors)).toContain('admin_url must be a secret reference');
+    expect(await h.sql`select 1 from resources where name = 'shop-home'`).toHaveLength(0);
+    const saved = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      ...fields,
+      'ar.settings': `admin_url: env:ACCESS_SECRET_SHOP_MYSQL\nuser_prefix: ${my.userPrefix}`,
+    });
+    expect(saved.json?.errors).toBeUndefined();
+    h.slack.clearViews(PEOPLE.admin);
+    await h.settle();
+
+    const { id, user, password } = await granted('shop-home', 'INC-29: from App Home', {
+      'tune.databases.shop-home': my.app,
+    });
+    const conn = await my.login(user, password, my.app);
+    await expect(conn.query('SELECT item FROM orders')).resolves.toBeDefined();
+    await conn.end();
+    await revoke(h, PEOPLE.approver, id);
     expect(await my.accounts()).toEqual([]);
   });
 });
