@@ -184,3 +184,30 @@ describe('reconcile', () => {
     }
   });
 });
+
+describe('extension', () => {
+  it('moves the password’s lifetime with the grant’s new end; the account keeps working', async () => {
+    const id = await asked('EXTEND-1');
+    await approve(h, PEOPLE.approver, id, { 'tune.databases.shop-db': my.app });
+    const password = passwordIn(readyDms(id)[0]!);
+    expect(await my.accountFlags(userOf(id))).toEqual({ locked: false, lifetimeDays: 1 });
+    const startsAt = new Date();
+    await real.extend!(
+      {
+        grantId: 'grt_test',
+        requestId: id,
+        requesterId: PEOPLE.requester,
+        requesterEmail: null,
+        sshPublicKey: null,
+        resource: { name: 'shop-db', type: 'database' },
+        settings: { admin_url: my.adminUrl, user_prefix: my.userPrefix },
+        grant: { type: 'database', resource: 'shop-db', access: 'read-only', databases: [my.app] },
+        startsAt,
+        expiresAt: new Date(startsAt.getTime() + 3 * 86_400_000),
+      },
+      { user: userOf(id) },
+    );
+    expect(await my.accountFlags(userOf(id))).toEqual({ locked: false, lifetimeDays: 3 });
+    expect(await logsIn(userOf(id), password)).toBe(true);
+  });
+});

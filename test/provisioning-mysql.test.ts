@@ -75,6 +75,8 @@ describe('a MySQL grant, from the request to its end', () => {
     }));
     expect(user).toBe(`${my.userPrefix}${id.replace(/^req_/, '')}`);
     expect(await my.accounts()).toEqual([{ user, host: '%' }]);
+    // Unlocked once its privileges were in place; the server's own backstop: the password lasts one day.
+    expect(await my.accountFlags(user)).toEqual({ locked: false, lifetimeDays: 1 });
     expect(await targetOf(h, id)).toMatchObject({
       status: 'active',
       state: { user, host: '%', access: 'read-only', databases: [my.app] },

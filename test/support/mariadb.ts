@@ -24,6 +24,8 @@ export interface MysqlScope {
   root: Connection;
   /** Accounts whose names start with userPrefix, with their hosts. */
   accounts(): Promise<{ user: string; host: string }[]>;
+  /** What MariaDB holds for an account: locked, and its password lifetime in days (mysql.global_priv). */
+  accountFlags(user: string, host?: string): Promise<{ locked: boolean; lifetimeDays: number | null }>;
   /** Logs in as a temporary account (the password from the requester's DM), optionally into a database. */
   login(user: string, password: string, database?: string): Promise<Connection>;
   drop(): Promise<void>;
@@ -79,8 +81,24 @@ export async function createMysqlScope(): Promise<MysqlScope> {
     return rows.map((r) => ({ user: String(r.user), host: String(r.host) }));
   }
 
+  async function accountFlags(user: string, host = '%') {
+    const [rows] = await root.query<RowDataPacket[]>(
+      'SELECT Priv AS priv FROM mysql.global_priv WHERE User = ? AND Host = ?',
+      [user, host],
+    );
+    if (!rows[0]) throw new Error(`no account '${user}'@'${host}'`);
+    // mysql2 hands a JSON column over parsed.
+    const raw: unknown = rows[0].priv;
+    const priv = (typeof raw === 'string' ? JSON.parse(raw) : raw) as {
+      account_locked?: boolean;
+      password_lifetime?: number;
+    };
+    return { locked: priv.account_locked === true, lifetimeDays: priv.password_lifetime ?? null };
+  }
+
   return {
     adminUrl,
+    accountFlags,
     userPrefix,
     app,
     hr,

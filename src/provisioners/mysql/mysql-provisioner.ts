@@ -31,6 +31,8 @@ import { hostsOf, isMariaDb, removeAccount, targetDatabases, usersWithPrefix } f
  * connects there), `host` / `port` (shown to the requester), `user_prefix` (default `jit_`), `user_host`
  * (default `%`), `tables` (default: whole databases).
  */
+const SETTINGS = ['admin_url', 'host', 'port', 'user_prefix', 'user_host', 'tables'];
+
 function prefixOf(settings: Record<string, unknown>): string {
   return String(settings.user_prefix ?? DEFAULT_USER_PREFIX);
 }
@@ -135,6 +137,9 @@ export function createMysqlProvisioner(): Provisioner {
   return {
     type: 'mysql',
     validateSettings(settings) {
+      // A typo (`user_prefx`) would otherwise be ignored silently, and the accounts named with the default.
+      const unknown = Object.keys(settings).filter((k) => !SETTINGS.includes(k));
+      if (unknown.length > 0) return `unknown mysql setting ${unknown.join(', ')}; known: ${SETTINGS.join(', ')}.`;
       if (!isSecretRef(settings.admin_url))
         return 'admin_url must be a secret reference such as env:ACCESS_SECRET_PROD_MYSQL_ADMIN_URL, never the URL itself.';
       if (settings.user_prefix !== undefined && !USER_PREFIX.test(String(settings.user_prefix)))
