@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'sandbox/**/*.test.ts', 'doubles/**/*.test.ts', 'test/**/*.test.ts'],
     // Finds (or starts) PostgreSQL once, builds a migrated template database and provides
     // `pgAdminUrl` / `pgTemplate` to test files (see test/support/database.ts).
-    globalSetup: ['test/support/global-setup.ts'],
+    // Also finds (or starts) MariaDB on 127.0.0.1:3306 for the mysql provisioner's tests (mysqlRootUrl).
+    globalSetup: ['test/support/global-setup.ts', 'test/support/mariadb-global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -8,6 +8,7 @@ import { startOktaDouble } from '../doubles/okta/okta-double.js';
 import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble } from '../doubles/entra/entra-double.js';
 import { createEntraProvisioner } from '../src/provisioners/entra/entra-provisioner.js';
 import type { Provisioner } from '../src/provisioners/port.js';
+import { startSandboxMysql } from './mysql-target.js';
 import type { TargetView } from './snapshot.js';
 import type { SandboxPerson } from './workspace.js';
 
@@ -78,6 +79,9 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
   const entraGroup = entra.groups()[0]!;
   const entraMail = (id: string) => entra.users().find((u) => u.id === id)?.mail ?? id;
 
+  // Not a double: the machine's own MariaDB, when it answers (mysql-target.ts).
+  const mysql = await startSandboxMysql();
+
   const nameOf = (email: string) => withEmail.find((p) => p.email === email)?.realName ?? email;
   const awsUser = (id: string) => aws.users().find((u) => u.userId === id)?.email ?? id;
   const permissionSetName = (arn: string) => Object.entries(aws.permissionSets).find(([, a]) => a === arn)?.[0] ?? arn;
@@ -95,6 +99,7 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
       SANDBOX_ENTRA_TENANT: entra.tenantId,
       SANDBOX_ENTRA_CLIENT_ID: DOUBLE_CLIENT_ID,
       SANDBOX_ENTRA_GROUP_ID: entraGroup.id,
+      ...mysql.replacements,
     },
     provisioners: [createEntraProvisioner({ ca: entra.ca })],
     secretEnv: {
@@ -102,6 +107,7 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
       ACCESS_SECRET_SANDBOX_AWS_SECRET: AWS_DOUBLE_CREDENTIALS.secretAccessKey,
       ACCESS_SECRET_SANDBOX_OKTA_TOKEN: oktaToken,
       ACCESS_SECRET_SANDBOX_ENTRA_SECRET: DOUBLE_CLIENT_SECRET,
+      ...mysql.secretEnv,
     },
     processEnv: { GOOGLE_APPLICATION_CREDENTIALS: keyFile },
     views: () => [
@@ -123,9 +129,10 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
         name: `Entra ID group ${entraGroup.displayName}: members`,
         items: entra.members(entraGroup.id).map((id) => nameOf(entraMail(id))),
       },
+      mysql.view(),
     ],
     async stop() {
-      await Promise.all([aws.stop(), gcp.stop(), okta.stop(), entra.stop()]);
+      await Promise.all([aws.stop(), gcp.stop(), okta.stop(), entra.stop(), mysql.stop()]);
       rmSync(keyDir, { recursive: true, force: true });
     },
   };

@@ -53,6 +53,8 @@ export interface ViewSnapshot {
 export interface TargetView {
   name: string;
   items: string[];
+  /** Why the target is not there (a local server that does not answer), shown instead of its items. */
+  note?: string;
 }
 
 export interface SnapshotSources {

@@ -29,6 +29,17 @@ resources:
       login_users: [readonly, app_rw]
       databases: [orders]
       namespaces: [payments]
+  - name: shop-mysql
+    type: database
+    defaults: { databases: [shop] }
+    provisioner:
+      type: mysql
+      admin_url: env:ACCESS_SECRET_SHOP_MYSQL
+      host: shop-db.internal
+      port: 3307
+      user_prefix: jit_
+      user_host: "10.0.%"
+      tables: [orders, shop.customers]
   - name: web-1
     type: ssh
 flows:
@@ -305,5 +316,39 @@ describe('config export', () => {
     expect(res.stderr.trim()).toBe(`${broken}: flows[1].approvers.users[0]: must be a Slack user id like U012ABCDEF`);
 
     expect((await cli(['frobnicate'])).code).toBe(2);
+  }, 60_000);
+
+  it('checks each resource’s provisioner settings as the bot would at start (a mysql resource here)', async () => {
+    const dir = tempDir();
+    const file = (provisioner: string) => `
+resources:
+  - name: shop-db
+    type: database
+    defaults: { databases: [app] }
+    provisioner: ${provisioner}
+flows:
+  - name: db
+    resources: { names: [shop-db] }
+    requesters: { everyone: true }
+    approvers: { users: [U0APPR] }
+    max_duration: 8h
+`;
+    const good = join(dir, 'mysql.yml');
+    writeFileSync(
+      good,
+      file(
+        '{ type: mysql, admin_url: "env:ACCESS_SECRET_SHOP_MYSQL", user_host: "10.0.%", tables: "orders, app.customers" }',
+      ),
+    );
+    expect(await cli(['check', good])).toEqual({ code: 0, stdout: 'OK: 1 resources, 1 flows\n', stderr: '' });
+
+    const inClear = join(dir, 'in-clear.yml');
+    writeFileSync(inClear, file('{ type: mysql, admin_url: "mysql://root:hunter2@db.internal:3306/" }'));
+    const res = await cli(['check', inClear]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim()).toBe(
+      `${inClear}: resources[0].provisioner: admin_url must be a secret reference such as env:ACCESS_SECRET_PROD_MYSQL_ADMIN_URL, never the URL itself.`,
+    );
+    expect(res.stderr).not.toContain('hunter2');
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import { signWebhookEvent } from '../src/provisioners/webhook/webhook-provisione
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { until } from '../doubles/slack/driver.js';
 import { SANDBOX_PEOPLE } from '../sandbox/workspace.js';
+import { startSandboxMysql } from '../sandbox/mysql-target.js';
 import { waitFor } from './support/wait.js';
 
 /** The sandbox's JSON API and receiver without a browser: what the page relies on, and what it refuses. */
@@ -133,7 +134,11 @@ describe('the sandbox', () => {
   });
 
   it('grants a cloud account, a Google project role, an Okta and an Entra ID group in their doubles, shown on the page, and takes them away', async () => {
-    const targets = async () => (await state(SANDBOX_PEOPLE.requester)).targets as { name: string; items: string[] }[];
+    // The four doubles (the local MariaDB has its own test below).
+    const targets = async () =>
+      ((await state(SANDBOX_PEOPLE.requester)).targets as { name: string; items: string[] }[]).filter(
+        (t) => !t.name.startsWith('MySQL'),
+      );
     expect((await targets()).map((t) => t.items)).toEqual([[], [], [], []]);
     const { requester, approver } = SANDBOX_PEOPLE;
     const { slack, driver } = sandbox;
@@ -179,6 +184,49 @@ describe('the sandbox', () => {
     );
   }, 180_000);
 
+  it('grants a temporary account in the local MariaDB, listed on the page, and drops it at expiry', async () => {
+    const mysql = async () =>
+      ((await state(SANDBOX_PEOPLE.requester)).targets as { name: string; items: string[]; note?: string }[]).find(
+        (t) => t.name.startsWith('MySQL'),
+      )!;
+    // The suite's global setup started MariaDB, so the page shows the target, not the note.
+    expect(await mysql()).toMatchObject({ items: [] });
+    expect((await mysql()).note).toBeUndefined();
+    const { requester, approver } = SANDBOX_PEOPLE;
+    const { slack, driver } = sandbox;
+    slack.clearViews(requester);
+    await driver.command(requester, '/access', 'request');
+    const form = await until(() => slack.topView(requester), 3000, 'the request form');
+    await driver.submitView(requester, form.id, {
+      'request.resources': ['shop-mysql'],
+      'request.duration': '60',
+      'request.justification': 'INC-44: look at an order',
+    });
+    slack.clearViews(requester);
+    await sandbox.app.jobs.drainOutbox();
+    const message = await until(
+      () => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes('INC-44')),
+      3000,
+      'the approver message',
+    );
+    await driver.clickButton(approver, { channel: message.channel, ts: message.ts }, 'review.approve');
+    const tuning = await until(() => slack.topView(approver), 3000, 'the tuning modal');
+    await driver.submitView(approver, tuning.id, {});
+    slack.clearViews(approver);
+    await waitFor(async () => (await mysql()).items.length === 1, 10_000, 'the account on the page');
+    expect((await mysql()).items[0]).toMatch(/^'sb[0-9a-f]{6}_[0-9a-z]{10}'@'%'$/);
+    const ready = await until(
+      () => slack.dmsTo(requester).find((m) => JSON.stringify(m.blocks).includes('Password for sb')),
+      5000,
+      'the password in the requester’s DM',
+    );
+    expect(JSON.stringify(ready.blocks)).toContain('access_sandbox_shop');
+
+    await post('clock', { minutes: 61 });
+    await sandbox.app.jobs.expireNow();
+    await waitFor(async () => (await mysql()).items.length === 0, 10_000, 'the account gone from the page');
+  }, 60_000);
+
   it('deactivating a person in Slack ends their grant in its target and takes them off the people list', async () => {
     const targets = async () => (await state(SANDBOX_PEOPLE.approver)).targets as { name: string; items: string[] }[];
     const { requester, approver } = SANDBOX_PEOPLE;
@@ -212,4 +260,30 @@ describe('the sandbox', () => {
     const updated = slack.message(message.channel, message.ts)!;
     expect(JSON.stringify(updated.blocks)).toContain("the requester's Slack account was deactivated");
   }, 180_000);
+});
+
+describe('the sandbox without MariaDB', () => {
+  it('says on the page that MariaDB does not answer and how to start it, instead of listing accounts', async () => {
+    // A port with nothing behind it: what a machine without MariaDB looks like.
+    const probe = await import('node:net').then(
+      ({ createServer }) =>
+        new Promise<number>((resolve) => {
+          const server = createServer().listen(0, '127.0.0.1', () => {
+            const { port } = server.address() as { port: number };
+            server.close(() => resolve(port));
+          });
+        }),
+    );
+    const mysql = await startSandboxMysql({ port: probe });
+    try {
+      const view = mysql.view();
+      expect(view.items).toEqual([]);
+      expect(view.note).toMatch(
+        /^MariaDB does not answer on 127\.0\.0\.1:3306 .* so grants of shop-mysql fail\. Start it/,
+      );
+      expect(mysql.secretEnv.ACCESS_SECRET_SANDBOX_MYSQL_ADMIN_URL).toMatch(/^mysql:\/\/access_sandbox_/);
+    } finally {
+      await mysql.stop();
+    }
+  });
 });

@@ -113,13 +113,15 @@ export function renderTargets(targets) {
         'div',
         { class: 'target', 'data-target': t.name },
         el('strong', {}, t.name),
-        t.items.length === 0
-          ? el('p', { class: 'muted' }, 'Nothing granted.')
-          : el(
-              'ul',
-              {},
-              t.items.map((i) => el('li', {}, el('code', {}, i))),
-            ),
+        t.note
+          ? el('p', { class: 'muted note' }, t.note)
+          : t.items.length === 0
+            ? el('p', { class: 'muted' }, 'Nothing granted.')
+            : el(
+                'ul',
+                {},
+                t.items.map((i) => el('li', {}, el('code', {}, i))),
+              ),
       ),
     ),
   );

@@ -264,3 +264,27 @@ export async function grantOfRequest(
 export async function moveGrantEnd(db: Executor, grantId: string, expiresAt: Date): Promise<void> {
   await db.update(grants).set({ expiresAt, warnedAt: null }).where(eq(grants.id, grantId));
 }
+
+/**
+ * Of these requests, those with a target of this provisioner that is, or may still become, real (pending,
+ * active, failed while its grant lasts, or being removed): what reconcile must leave alone.
+ */
+export async function requestsWithLiveTargets(
+  db: Executor,
+  provisioner: string,
+  requestIds: readonly string[],
+): Promise<Set<string>> {
+  if (requestIds.length === 0) return new Set();
+  const rows = await db
+    .selectDistinct({ requestId: grants.requestId })
+    .from(grantTargets)
+    .innerJoin(grants, eq(grants.id, grantTargets.grantId))
+    .where(
+      and(
+        eq(grantTargets.provisioner, provisioner),
+        inArray(grants.requestId, [...requestIds]),
+        inArray(grantTargets.status, ['pending', 'active', 'failed', 'removing']),
+      ),
+    );
+  return new Set(rows.map((r) => r.requestId));
+}

@@ -66,6 +66,14 @@ export interface Provisioner {
   sharedAccessKeys?(ctx: GrantContext): string[];
   /** For the periodic reconcile: is the access still present in the target? */
   isPresent?(ctx: GrantContext, state: Record<string, unknown>): Promise<boolean>;
+  /**
+   * For the periodic reconcile: what this provisioner made in a resource's target that it recognises by
+   * its naming alone (a user-name prefix), each with the request it was made for. Reconcile removes,
+   * with `removeMade`, those whose request holds no live grant of that resource: access the bot's records
+   * lost track of. Settings are resolved, as in GrantContext.
+   */
+  listMade?(settings: Record<string, unknown>): Promise<{ name: string; requestId: string }[]>;
+  removeMade?(settings: Record<string, unknown>, name: string): Promise<void>;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createAwsProvisioner } from './aws/aws-provisioner.js';
 import { createEntraProvisioner } from './entra/entra-provisioner.js';
 import { createGcpProvisioner } from './gcp/gcp-provisioner.js';
+import { createMysqlProvisioner } from './mysql/mysql-provisioner.js';
 import { createKubernetesProvisioner } from './kubernetes/kubernetes-provisioner.js';
 import { createOktaProvisioner } from './okta/okta-provisioner.js';
 import type { Provisioner, ProvisionerRegistry } from './port.js';
@@ -13,6 +14,7 @@ import { createWebhookProvisioner } from './webhook/webhook-provisioner.js';
 export function builtInProvisioners(): Provisioner[] {
   return [
     createPostgresProvisioner(),
+    createMysqlProvisioner(),
     createSshProvisioner(),
     createKubernetesProvisioner(),
     createWebhookProvisioner(),

@@ -1,12 +1,14 @@
 import { grantById, targetsToReconcile } from '../db/grant-queries.js';
 import { getRequestDetails } from '../db/request-queries.js';
 import type { ServiceDeps } from './deps.js';
+import { createReconcileMade } from './reconcile-made.js';
 import type { TargetSteps } from './target-steps.js';
 
 /** Reconcile, over the same target mechanics as provisioning (target-steps.ts); its fixes go through the outbox. */
 export function createReconcile(deps: ServiceDeps, steps: Pick<TargetSteps, 'moveAudited' | 'contextFor' | 'shared'>) {
   const { db, clock } = deps;
   const { moveAudited, contextFor, shared } = steps;
+  const removeUnclaimed = createReconcileMade(deps);
 
   /**
    * Compares the targets with the database: access that should exist but is gone is provisioned
@@ -61,6 +63,8 @@ export function createReconcile(deps: ServiceDeps, steps: Pick<TargetSteps, 'mov
       }
     }
     if (reprovisioned + removed > 0) deps.afterCommit();
+    // After the per-grant pass, whose removals are queued: what is left has no grant the bot knows of.
+    removed += await removeUnclaimed();
     return { reprovisioned, removed };
   }
 
