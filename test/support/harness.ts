@@ -44,6 +44,11 @@ export interface HarnessOptions {
   socketMode?: boolean;
   /** The Slack workspace's plan (the double's default: a paid one with user groups). */
   slackPlan?: FakeSlackOptions['plan'];
+  /**
+   * How long a trigger id lives (Slack's 3 s by default). Only tests whose point is scale, not speed, widen it:
+   * how fast a form opens is a benchmark figure (npm run bench), never a budget a busy machine can miss.
+   */
+  triggerTtlMs?: number;
 }
 
 export const APP_TOKEN = 'xapp-1-A0ACCESS-1111-testapptokensecret';
@@ -56,6 +61,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     users: USERS,
     usergroups: GROUPS,
     ...(options.slackPlan ? { plan: options.slackPlan } : {}),
+    ...(options.triggerTtlMs !== undefined ? { triggerTtlMs: options.triggerTtlMs } : {}),
   });
   const socket = options.socketMode ? await SocketModeServer.start(slack, APP_TOKEN) : null;
   const clock = new TestClock();
