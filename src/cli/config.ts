@@ -1,12 +1,14 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { listFlows, listResources } from '../db/catalog-queries.js';
 import { openDatabase } from '../db/client.js';
-import { AccessFileError, parseAccessFile } from '../services/catalog-service.js';
+import { builtInProvisioners, createProvisionerRegistry } from '../provisioners/registry.js';
+import { AccessFileError, checkProvisioners, parseAccessFile } from '../services/catalog-service.js';
 import { exportAccessFile } from '../services/config-export.js';
 
 /**
  * `npm run config -- export [--out FILE]`: the catalogue (file- and App Home-managed alike) as ACCESS_CONFIG YAML.
- * `npm run config -- check FILE`: validates a file without touching any database.
+ * `npm run config -- check FILE`: validates a file (and each resource's provisioner settings, as the bot
+ * would at start) without touching any database or target.
  * The database is the bot's: DATABASE_URL if set, else the embedded one under DATA_DIR (default ./.data).
  */
 const USAGE = 'Usage: npm run config -- export [--out FILE]\n       npm run config -- check FILE\n';
@@ -69,7 +71,11 @@ function checkCommand(args: string[]): void {
     fail(`Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
   try {
-    const parsed = parseAccessFile(text, file);
+    const parsed = checkProvisioners(
+      parseAccessFile(text, file),
+      createProvisionerRegistry(builtInProvisioners()),
+      file,
+    );
     process.stdout.write(`OK: ${parsed.resources.length} resources, ${parsed.flows.length} flows\n`);
   } catch (error) {
     if (error instanceof AccessFileError) fail(error.message);

@@ -15,6 +15,14 @@ export const RepositoryPermissionSchema = z.enum(REPOSITORY_PERMISSIONS);
 export type RepositoryPermission = z.infer<typeof RepositoryPermissionSchema>;
 /** Higher is more: `write` includes everything `triage` may do. */
 export const repositoryRank = (p: RepositoryPermission) => REPOSITORY_PERMISSIONS.indexOf(p);
+/** Why a repository resource's `defaults.roles` is not one GitHub permission, or null. */
+export function repositoryDefaultProblem(roles: readonly string[] | undefined): string | null {
+  const list = roles ?? [];
+  return list.length > 1 || list.some((r) => !RepositoryPermissionSchema.safeParse(r).success)
+    ? `a repository's default is one permission among ${REPOSITORY_PERMISSIONS.join(', ')}`
+    : null;
+}
+
 /**
  * A repository resource's default permission (its `defaults.roles`, first valid entry): what the tuning
  * modal pre-selects and auto-approval and break-glass grant. Null: none set.
