@@ -36,7 +36,7 @@ export function gitHubClients(options: { requestTimeoutMs?: number } = {}) {
       const cached = clients.get(key);
       if (cached) return cached;
       const { Octokit: OctokitClass, createAppAuth } = await sdk.load();
-      const client = new OctokitClass({
+      const octokit = new OctokitClass({
         baseUrl: s.baseUrl.href.replace(/\/+$/, ''),
         authStrategy: createAppAuth,
         auth: { appId: s.appId, privateKey: s.privateKey, installationId: s.installationId },
@@ -47,10 +47,10 @@ export function gitHubClients(options: { requestTimeoutMs?: number } = {}) {
             fetch(url, { ...init, signal: AbortSignal.timeout(timeout) }),
         },
       });
-      clients.set(key, client);
-      return client;
+      clients.set(key, octokit);
+      return octokit;
     },
-    /** Drops a client whose token GitHub stopped taking (401): the next call starts from a fresh JWT. */
+    /** Drops the client whose token GitHub stopped taking (401): the next call starts from a fresh JWT. */
     forget(s: GitHubSettings) {
       clients.delete(keyOf(s));
     },

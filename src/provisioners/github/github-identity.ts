@@ -45,7 +45,7 @@ interface SamlAnswer {
 
 const orgOf = (s: GitHubSettings) => (s.target.kind === 'team' ? s.target.org : s.target.owner);
 
-async function fromLinkedIdentity(client: Octokit, s: GitHubSettings, ctx: GrantContext, clients: GitHubClients) {
+async function fromLinkedIdentity(octokit: Octokit, s: GitHubSettings, ctx: GrantContext, clients: GitHubClients) {
   const identity = await ctx.requesterIdentity?.();
   if (!identity)
     throw new PermanentProvisioningError(
@@ -55,7 +55,7 @@ async function fromLinkedIdentity(client: Octokit, s: GitHubSettings, ctx: Grant
   const org = orgOf(s);
   let answer: SamlAnswer;
   try {
-    answer = await client.graphql<SamlAnswer>(SAML_QUERY, { org, userName });
+    answer = await octokit.graphql<SamlAnswer>(SAML_QUERY, { org, userName });
   } catch (error) {
     // GraphQL errors (200 with `errors`) carry no status: a missing permission or an unknown organization.
     if (!Number.isFinite(statusOf(error)))
@@ -97,7 +97,7 @@ async function fromSlackProfile(field: string, ctx: GrantContext) {
 
 /** The requester's GitHub login, checked to exist; throws a sentence for requester and approver when there is none. */
 export async function resolveLogin(
-  client: Octokit,
+  octokit: Octokit,
   s: GitHubSettings,
   ctx: GrantContext,
   clients: GitHubClients,
@@ -105,9 +105,9 @@ export async function resolveLogin(
   const found =
     s.loginFrom.kind === 'slack_profile'
       ? await fromSlackProfile(s.loginFrom.field, ctx)
-      : await fromLinkedIdentity(client, s, ctx, clients);
+      : await fromLinkedIdentity(octokit, s, ctx, clients);
   try {
-    const { data } = await client.rest.users.getByUsername({ username: found.login });
+    const { data } = await octokit.rest.users.getByUsername({ username: found.login });
     return data.login;
   } catch (error) {
     throw classifyGitHubError(error, `looking up the GitHub user ${found.login}`, s, clients, {

@@ -21,16 +21,16 @@ export function createGitHubProvisioner(options: { requestTimeoutMs?: number } =
 
   async function connect(ctx: GrantContext) {
     const s = readSettings(ctx.settings);
-    return { s, client: await clients.clientFor(s) };
+    return { s, octokit: await clients.clientFor(s) };
   }
 
   /** The login a grant made its access for (kept in its state), else looked up again (state lost in a crash). */
-  async function loginOf(client: Octokit, s: GitHubSettings, ctx: GrantContext, state: Record<string, unknown>) {
+  async function loginOf(octokit: Octokit, s: GitHubSettings, ctx: GrantContext, state: Record<string, unknown>) {
     if (typeof state.login === 'string' && state.login !== '') return state.login;
-    return resolveLogin(client, s, ctx, clients);
+    return resolveLogin(octokit, s, ctx, clients);
   }
 
-  function teamOps(client: Octokit, s: GitHubSettings, org: string, team: string) {
+  function teamOps(octokit: Octokit, s: GitHubSettings, org: string, team: string) {
     const doing = (what: string) => `${what} GitHub team ${org}/${team}`;
     const extra = {
       forbidden: `give the GitHub App the organization permission Members (read and write) on ${org}; a team synchronized with an identity provider cannot be changed through the API`,
@@ -39,7 +39,7 @@ export function createGitHubProvisioner(options: { requestTimeoutMs?: number } =
     return {
       async membership(login: string) {
         try {
-          return (await client.rest.teams.getMembershipForUserInOrg({ org, team_slug: team, username: login })).data;
+          return (await octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: team, username: login })).data;
         } catch (error) {
           if (statusOf(error) === 404) return null;
           throw classifyGitHubError(error, doing(`reading ${login}'s membership of`), s, clients, extra);
@@ -47,7 +47,7 @@ export function createGitHubProvisioner(options: { requestTimeoutMs?: number } =
       },
       async orgState(login: string) {
         try {
-          return (await client.rest.orgs.getMembershipForUser({ org, username: login })).data.state;
+          return (await octokit.rest.orgs.getMembershipForUser({ org, username: login })).data.state;
         } catch (error) {
           if (statusOf(error) === 404) return null;
           throw classifyGitHubError(
@@ -61,7 +61,7 @@ export function createGitHubProvisioner(options: { requestTimeoutMs?: number } =
       },
       async add(login: string) {
         try {
-          await client.rest.teams.addOrUpdateMembershipForUserInOrg({
+          await octokit.rest.teams.addOrUpdateMembershipForUserInOrg({
             org,
             team_slug: team,
             username: login,
@@ -73,7 +73,7 @@ export function createGitHubProvisioner(options: { requestTimeoutMs?: number } =
       },
       async remove(login: string) {
         try {
-          await client.rest.teams.removeMembershipForUserInOrg({ org, team_slug: team, username: login });
+          await octokit.rest.teams.removeMembershipForUserInOrg({ org, team_slug: team, username: login });
         } catch (error) {
           if (statusOf(error) !== 404)
             throw classifyGitHubError(error, doing(`removing ${login} from`), s, clients, extra);
@@ -82,13 +82,13 @@ export function createGitHubProvisioner(options: { requestTimeoutMs?: number } =
     };
   }
 
-  async function provisionTeam(ctx: GrantContext, s: GitHubSettings, client: Octokit, org: string, team: string) {
+  async function provisionTeam(ctx: GrantContext, s: GitHubSettings, octokit: Octokit, org: string, team: string) {
     if (ctx.grant.type !== 'group')
       throw new PermanentProvisioningError(
         `a ${ctx.grant.type} grant cannot be provisioned as a GitHub team membership`,
       );
-    const ops = teamOps(client, s, org, team);
-    const login = await resolveLogin(client, s, ctx, clients);
+    const ops = teamOps(octokit, s, org, team);
+    const login = await resolveLogin(octokit, s, ctx, clients);
     // Adding someone outside the organization would invite them into it: more than a team grant gives.
     if ((await ops.orgState(login)) !== 'active')
       throw new PermanentProvisioningError(
@@ -105,7 +105,7 @@ export function createGitHubProvisioner(options: { requestTimeoutMs?: number } =
   async function provisionRepository(
     ctx: GrantContext,
     s: GitHubSettings,
-    client: Octokit,
+    octokit: Octokit,
     owner: string,
     repo: string,
   ) {
@@ -118,8 +118,8 @@ export function createGitHubProvisioner(options: { requestTimeoutMs?: number } =
       throw new PermanentProvisioningError(
         `${permission} is not a permission ${ctx.resource.name} allows (${s.permissions.join(', ')})`,
       );
-    const login = await resolveLogin(client, s, ctx, clients);
-    const { invitationId } = await repositoryAccess(client, s, clients, { owner, repo }).grant(login, permission);
+    const login = await resolveLogin(octokit, s, ctx, clients);
+    const { invitationId } = await repositoryAccess(octokit, s, clients, { owner, repo }).grant(login, permission);
     const where = `${webRoot(s)}/${owner}/${repo}`;
     return {
       state: { kind: 'repository', repository: `${owner}/${repo}`, login, permission, invitationId },
@@ -130,10 +130,10 @@ export function createGitHubProvisioner(options: { requestTimeoutMs?: number } =
   }
 
   async function provision(ctx: GrantContext): Promise<ProvisionResult> {
-    const { s, client } = await connect(ctx);
+    const { s, octokit } = await connect(ctx);
     return s.target.kind === 'team'
-      ? provisionTeam(ctx, s, client, s.target.org, s.target.team)
-      : provisionRepository(ctx, s, client, s.target.owner, s.target.repo);
+      ? provisionTeam(ctx, s, octokit, s.target.org, s.target.team)
+      : provisionRepository(ctx, s, octokit, s.target.owner, s.target.repo);
   }
 
   /** Where the grant was made: the state's team or repository (a resource changed since still removes it there). */
@@ -171,30 +171,30 @@ export function createGitHubProvisioner(options: { requestTimeoutMs?: number } =
     },
 
     async deprovision(ctx, state, keep) {
-      const { s, client } = await connect(ctx);
+      const { s, octokit } = await connect(ctx);
       const place = placeOf(s, state);
       let login: string;
       try {
-        login = await loginOf(client, s, ctx, state);
+        login = await loginOf(octokit, s, ctx, state);
       } catch (error) {
         // No login any more (state lost and the profile emptied): nothing can be found to remove.
         if (error instanceof PermanentProvisioningError) return;
         throw error;
       }
-      if (place.kind === 'team') return teamOps(client, s, place.org, place.team).remove(login);
+      if (place.kind === 'team') return teamOps(octokit, s, place.org, place.team).remove(login);
       const keepAt = keptPermission(ctx, place, keep);
-      await repositoryAccess(client, s, clients, place).remove(login, keepAt);
+      await repositoryAccess(octokit, s, clients, place).remove(login, keepAt);
     },
 
     async isPresent(ctx, state) {
-      const { s, client } = await connect(ctx);
+      const { s, octokit } = await connect(ctx);
       const place = placeOf(s, state);
-      const login = await loginOf(client, s, ctx, state);
-      if (place.kind === 'team') return (await teamOps(client, s, place.org, place.team).membership(login)) !== null;
+      const login = await loginOf(octokit, s, ctx, state);
+      if (place.kind === 'team') return (await teamOps(octokit, s, place.org, place.team).membership(login)) !== null;
       const permission = RepositoryPermissionSchema.catch('read').parse(
         ctx.grant.type === 'repository' ? ctx.grant.permission : state.permission,
       );
-      return repositoryAccess(client, s, clients, place).holds(login, permission);
+      return repositoryAccess(octokit, s, clients, place).holds(login, permission);
     },
   };
 }

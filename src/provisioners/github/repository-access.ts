@@ -33,7 +33,7 @@ export interface RepoAccess {
   invitations: { id: number; permission: RepositoryPermission | null }[];
 }
 
-export function repositoryAccess(client: Octokit, s: GitHubSettings, clients: GitHubClients, ref: RepoRef) {
+export function repositoryAccess(octokit: Octokit, s: GitHubSettings, clients: GitHubClients, ref: RepoRef) {
   const full = `${ref.owner}/${ref.repo}`;
   const fail = (error: unknown, doing: string) =>
     classifyGitHubError(error, doing, s, clients, {
@@ -47,7 +47,7 @@ export function repositoryAccess(client: Octokit, s: GitHubSettings, clients: Gi
     let direct: RepositoryPermission | null = null;
     const invitations: RepoAccess['invitations'] = [];
     try {
-      for await (const { data } of client.paginate.iterator(client.rest.repos.listCollaborators, {
+      for await (const { data } of octokit.paginate.iterator(octokit.rest.repos.listCollaborators, {
         ...ref,
         affiliation: 'direct',
         per_page: 100,
@@ -58,7 +58,7 @@ export function repositoryAccess(client: Octokit, s: GitHubSettings, clients: Gi
           break;
         }
       }
-      for await (const { data } of client.paginate.iterator(client.rest.repos.listInvitations, {
+      for await (const { data } of octokit.paginate.iterator(octokit.rest.repos.listInvitations, {
         ...ref,
         per_page: 100,
       }))
@@ -82,7 +82,7 @@ export function repositoryAccess(client: Octokit, s: GitHubSettings, clients: Gi
       return { invitationId: pending.id };
     }
     try {
-      const res = await client.rest.repos.addCollaborator({
+      const res = await octokit.rest.repos.addCollaborator({
         ...ref,
         username: login,
         permission: PERMISSION_PARAM[permission],
@@ -96,7 +96,7 @@ export function repositoryAccess(client: Octokit, s: GitHubSettings, clients: Gi
 
   async function setInvitation(id: number, permission: RepositoryPermission, login: string) {
     try {
-      await client.rest.repos.updateInvitation({ ...ref, invitation_id: id, permissions: permission });
+      await octokit.rest.repos.updateInvitation({ ...ref, invitation_id: id, permissions: permission });
     } catch (error) {
       throw fail(error, `changing the invitation of ${login} to ${full} to ${permission}`);
     }
@@ -111,7 +111,7 @@ export function repositoryAccess(client: Octokit, s: GitHubSettings, clients: Gi
     if (keepAt) {
       if (now.direct && repositoryRank(now.direct) > repositoryRank(keepAt)) {
         try {
-          await client.rest.repos.addCollaborator({ ...ref, username: login, permission: PERMISSION_PARAM[keepAt] });
+          await octokit.rest.repos.addCollaborator({ ...ref, username: login, permission: PERMISSION_PARAM[keepAt] });
         } catch (error) {
           throw fail(error, `lowering ${login} to ${keepAt} on ${full}`);
         }
@@ -123,7 +123,7 @@ export function repositoryAccess(client: Octokit, s: GitHubSettings, clients: Gi
     }
     if (now.direct) {
       try {
-        await client.rest.repos.removeCollaborator({ ...ref, username: login });
+        await octokit.rest.repos.removeCollaborator({ ...ref, username: login });
       } catch (error) {
         if (statusOf(error) !== 404) throw fail(error, `removing ${login} from ${full}`);
       }
@@ -131,7 +131,7 @@ export function repositoryAccess(client: Octokit, s: GitHubSettings, clients: Gi
     // An invitation never accepted is withdrawn, so it cannot be accepted after the grant ended.
     for (const i of now.invitations) {
       try {
-        await client.rest.repos.deleteInvitation({ ...ref, invitation_id: i.id });
+        await octokit.rest.repos.deleteInvitation({ ...ref, invitation_id: i.id });
       } catch (error) {
         if (statusOf(error) !== 404) throw fail(error, `withdrawing the invitation of ${login} to ${full}`);
       }
