@@ -8,11 +8,12 @@ import { startOktaDouble } from '../doubles/okta/okta-double.js';
 import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble } from '../doubles/entra/entra-double.js';
 import { createEntraProvisioner } from '../src/provisioners/entra/entra-provisioner.js';
 import type { Provisioner } from '../src/provisioners/port.js';
+import { startGitHubTarget } from './github-target.js';
 import type { TargetView } from './snapshot.js';
 import type { SandboxPerson } from './workspace.js';
 
 /**
- * The sandbox's simulated clouds and identity providers: the AWS, Google Cloud, Okta and Entra ID doubles on
+ * The sandbox's simulated clouds and identity providers: the AWS, Google Cloud, Okta, Entra ID and GitHub doubles on
  * loopback ports, with the sandbox's people in their directories, so the sample catalogue's cloud
  * and group resources are granted and removed through the real SDKs while the page shows each
  * assignment, binding and membership appear and go. The credentials are made here at every start
@@ -78,6 +79,8 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
   const entraGroup = entra.groups()[0]!;
   const entraMail = (id: string) => entra.users().find((u) => u.id === id)?.mail ?? id;
 
+  const github = await startGitHubTarget(people);
+
   const nameOf = (email: string) => withEmail.find((p) => p.email === email)?.realName ?? email;
   const awsUser = (id: string) => aws.users().find((u) => u.userId === id)?.email ?? id;
   const permissionSetName = (arn: string) => Object.entries(aws.permissionSets).find(([, a]) => a === arn)?.[0] ?? arn;
@@ -95,6 +98,7 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
       SANDBOX_ENTRA_TENANT: entra.tenantId,
       SANDBOX_ENTRA_CLIENT_ID: DOUBLE_CLIENT_ID,
       SANDBOX_ENTRA_GROUP_ID: entraGroup.id,
+      ...github.replacements,
     },
     provisioners: [createEntraProvisioner({ ca: entra.ca })],
     secretEnv: {
@@ -102,6 +106,7 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
       ACCESS_SECRET_SANDBOX_AWS_SECRET: AWS_DOUBLE_CREDENTIALS.secretAccessKey,
       ACCESS_SECRET_SANDBOX_OKTA_TOKEN: oktaToken,
       ACCESS_SECRET_SANDBOX_ENTRA_SECRET: DOUBLE_CLIENT_SECRET,
+      ...github.secretEnv,
     },
     processEnv: { GOOGLE_APPLICATION_CREDENTIALS: keyFile },
     views: () => [
@@ -123,9 +128,10 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
         name: `Entra ID group ${entraGroup.displayName}: members`,
         items: entra.members(entraGroup.id).map((id) => nameOf(entraMail(id))),
       },
+      github.view(),
     ],
     async stop() {
-      await Promise.all([aws.stop(), gcp.stop(), okta.stop(), entra.stop()]);
+      await Promise.all([aws.stop(), gcp.stop(), okta.stop(), entra.stop(), github.stop()]);
       rmSync(keyDir, { recursive: true, force: true });
     },
   };
