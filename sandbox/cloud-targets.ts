@@ -9,11 +9,12 @@ import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble } from '../dou
 import { createEntraProvisioner } from '../src/provisioners/entra/entra-provisioner.js';
 import type { Provisioner } from '../src/provisioners/port.js';
 import { startSandboxMysql } from './mysql-target.js';
+import { startGitHubTarget } from './github-target.js';
 import type { TargetView } from './snapshot.js';
 import type { SandboxPerson } from './workspace.js';
 
 /**
- * The sandbox's simulated clouds and identity providers: the AWS, Google Cloud, Okta and Entra ID doubles on
+ * The sandbox's simulated clouds and identity providers: the AWS, Google Cloud, Okta, Entra ID and GitHub doubles on
  * loopback ports, with the sandbox's people in their directories, so the sample catalogue's cloud
  * and group resources are granted and removed through the real SDKs while the page shows each
  * assignment, binding and membership appear and go. The credentials are made here at every start
@@ -81,6 +82,7 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
 
   // Not a double: the machine's own MariaDB, when it answers (mysql-target.ts).
   const mysql = await startSandboxMysql();
+  const github = await startGitHubTarget(people);
 
   const nameOf = (email: string) => withEmail.find((p) => p.email === email)?.realName ?? email;
   const awsUser = (id: string) => aws.users().find((u) => u.userId === id)?.email ?? id;
@@ -100,6 +102,7 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
       SANDBOX_ENTRA_CLIENT_ID: DOUBLE_CLIENT_ID,
       SANDBOX_ENTRA_GROUP_ID: entraGroup.id,
       ...mysql.replacements,
+      ...github.replacements,
     },
     provisioners: [createEntraProvisioner({ ca: entra.ca })],
     secretEnv: {
@@ -108,6 +111,7 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
       ACCESS_SECRET_SANDBOX_OKTA_TOKEN: oktaToken,
       ACCESS_SECRET_SANDBOX_ENTRA_SECRET: DOUBLE_CLIENT_SECRET,
       ...mysql.secretEnv,
+      ...github.secretEnv,
     },
     processEnv: { GOOGLE_APPLICATION_CREDENTIALS: keyFile },
     views: () => [
@@ -130,9 +134,10 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
         items: entra.members(entraGroup.id).map((id) => nameOf(entraMail(id))),
       },
       mysql.view(),
+      github.view(),
     ],
     async stop() {
-      await Promise.all([aws.stop(), gcp.stop(), okta.stop(), entra.stop(), mysql.stop()]);
+      await Promise.all([aws.stop(), gcp.stop(), okta.stop(), entra.stop(), mysql.stop(), github.stop()]);
       rmSync(keyDir, { recursive: true, force: true });
     },
   };

@@ -20,7 +20,7 @@ import { startSandboxOnCall } from './on-call-sandbox.js';
 import { allowedHosts, ANY_ADDRESS, checkHost, claimSandboxDatabase, SandboxRefused } from './sandbox-guards.js';
 import { embeddedServerInUse } from '../src/db/embedded-postgres.js';
 import { projectRoot } from './project-root.js';
-import { SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
+import { GITHUB_FIELD, SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
 
 /** Where the sample catalogue points its webhook provisioner; rewritten to the port actually used. */
 const SAMPLE_RECEIVER = 'http://127.0.0.1:3000/sandbox/webhooks';
@@ -97,6 +97,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     channels: SANDBOX_CHANNELS,
     botName: 'access-bot',
   });
+  slack.addProfileField({ id: GITHUB_FIELD, label: 'GitHub' });
   // The company's identity provider (OpenID Connect, docs/identity.md): its sign-in page lets you pick who you are.
   const oidcSecret = randomBytes(24).toString('hex');
   // Registered once the port is known: the bot's ${PUBLIC_URL}/oidc/callback, as app.ts builds it.

@@ -12,6 +12,9 @@ export const SANDBOX_PEOPLE = {
   guest: 'U0GUS',
 } as const;
 
+/** The Slack custom profile field holding each person's GitHub login (the github resource maps people by it). */
+export const GITHUB_FIELD = 'Xf0SANDBOXGH';
+
 export interface SandboxPerson extends FakeUser {
   role: string;
 }
@@ -20,6 +23,7 @@ export const SANDBOX_USERS: SandboxPerson[] = [
   {
     id: SANDBOX_PEOPLE.requester,
     name: 'rita',
+    fields: { [GITHUB_FIELD]: 'rita-dev' },
     realName: 'Rita Requester',
     email: 'rita@example.com',
     tz: 'Europe/Berlin',
@@ -28,6 +32,7 @@ export const SANDBOX_USERS: SandboxPerson[] = [
   {
     id: SANDBOX_PEOPLE.approver,
     name: 'alex',
+    fields: { [GITHUB_FIELD]: 'alex-ops' },
     realName: 'Alex Approver',
     email: 'alex@example.com',
     tz: 'America/New_York',
@@ -36,6 +41,7 @@ export const SANDBOX_USERS: SandboxPerson[] = [
   {
     id: SANDBOX_PEOPLE.secondApprover,
     name: 'dana',
+    fields: { [GITHUB_FIELD]: 'dana-ops' },
     realName: 'Dana Ops',
     email: 'dana@example.com',
     tz: 'Asia/Tokyo',
@@ -44,6 +50,7 @@ export const SANDBOX_USERS: SandboxPerson[] = [
   {
     id: SANDBOX_PEOPLE.admin,
     name: 'ada',
+    fields: { [GITHUB_FIELD]: 'ada-admin' },
     realName: 'Ada Admin',
     email: 'ada@example.com',
     tz: 'UTC',

@@ -205,6 +205,35 @@ describe('config export', () => {
     expect(text).toContain('jira:\n        projects:\n          - OPS\n          - INC');
   });
 
+  it('keeps a GitHub repository and team (type, default permission, provisioner settings) through export, parse and apply', async () => {
+    const file = `
+resources:
+  - name: gh-oncall
+    type: group
+    provisioner: { type: github, app_id: 12345, installation_id: 678, private_key: "env:ACCESS_SECRET_GITHUB_APP_KEY", org: acme, team: oncall, login_from: linked_identity }
+  - name: gh-payments
+    type: repository
+    defaults: { roles: [write] }
+    provisioner: { type: github, base_url: "https://github.example.com/api/v3", app_id: 12345, installation_id: 678, private_key: "env:ACCESS_SECRET_GITHUB_APP_KEY", repository: acme/payments, permissions: [read, triage, write], slack_profile_field: GitHub }
+`;
+    const { db } = await freshDatabase();
+    await applyAccessFile(db, clock, parseAccessFile(file));
+    const text = await expectNoOpRoundTrip(db);
+    expect(parseAccessFile(text)).toEqual(parseAccessFile(file));
+    expect(text).toContain('type: repository');
+    expect((await listResources(db)).find((r) => r.name === 'gh-payments')).toMatchObject({
+      type: 'repository',
+      defaults: { roles: ['write'] },
+      provisioner: {
+        type: 'github',
+        settings: { repository: 'acme/payments', permissions: ['read', 'triage', 'write'] },
+      },
+    });
+    expect(() => parseAccessFile(file.replace('roles: [write]', 'roles: [write, admin]'))).toThrow(
+      "resources[1].defaults.roles: a repository's default is one permission among read, triage, write, maintain, admin",
+    );
+  });
+
   it('keeps every lifecycle field through export, parse and apply', async () => {
     const { db } = await freshDatabase();
     await applyAccessFile(db, clock, parseAccessFile(LIFECYCLE_FILE));
@@ -314,6 +343,22 @@ describe('config export', () => {
     const res = await cli(['check', broken]);
     expect(res.code).toBe(1);
     expect(res.stderr.trim()).toBe(`${broken}: flows[1].approvers.users[0]: must be a Slack user id like U012ABCDEF`);
+
+    // Provisioner settings are checked too, as the bot checks them at start.
+    const badTarget = join(dir, 'bad-target.yml');
+    writeFileSync(
+      badTarget,
+      `resources:
+  - name: gh-payments
+    type: repository
+    provisioner: { type: github, app_id: 1, installation_id: 2, private_key: "env:ACCESS_SECRET_GH", repository: acme/payments, permissions: [read, owner], slack_profile_field: GitHub }
+`,
+    );
+    const target = await cli(['check', badTarget]);
+    expect(target.code).toBe(1);
+    expect(target.stderr.trim()).toBe(
+      `${badTarget}: resources[0].provisioner: permissions must list GitHub repository roles among read, triage, write, maintain, admin (not owner)`,
+    );
 
     expect((await cli(['frobnicate'])).code).toBe(2);
   }, 60_000);

@@ -133,20 +133,26 @@ describe('the sandbox', () => {
     expect(root.headers.get('location')).toBe('/sandbox');
   });
 
-  it('grants a cloud account, a Google project role, an Okta and an Entra ID group in their doubles, shown on the page, and takes them away', async () => {
-    // The four doubles (the local MariaDB has its own test below).
+  it('grants a cloud account, a Google project role, an Okta and an Entra ID group and a GitHub repository permission in their doubles, shown on the page, and takes them away', async () => {
+    // The five doubles (the local MariaDB has its own test below).
     const targets = async () =>
       ((await state(SANDBOX_PEOPLE.requester)).targets as { name: string; items: string[] }[]).filter(
         (t) => !t.name.startsWith('MySQL'),
       );
-    expect((await targets()).map((t) => t.items)).toEqual([[], [], [], []]);
+    expect((await targets()).map((t) => t.items)).toEqual([[], [], [], [], []]);
     const { requester, approver } = SANDBOX_PEOPLE;
     const { slack, driver } = sandbox;
     slack.clearViews(requester);
     await driver.command(requester, '/access', 'request');
     const form = await until(() => slack.topView(requester), 3000, 'the request form');
     await driver.submitView(requester, form.id, {
-      'request.resources': ['aws-prod', 'gcp-sandbox', 'okta-support-admins', 'entra-finance-analysts'],
+      'request.resources': [
+        'aws-prod',
+        'gcp-sandbox',
+        'okta-support-admins',
+        'entra-finance-analysts',
+        'github-payments',
+      ],
       'request.duration': '60',
       'request.justification': 'INC-42: check the billing alarms',
     });
@@ -162,18 +168,20 @@ describe('the sandbox', () => {
     await driver.submitView(approver, tuning.id, {
       'tune.roles.aws-prod': ['Admin'],
       'tune.roles.gcp-sandbox': ['roles/compute.viewer'],
+      'tune.permission.github-payments': 'triage',
     });
     slack.clearViews(approver);
     await waitFor(
       async () => (await targets()).every((t) => t.items.length === 1),
       10_000,
-      'the four grants in their targets',
+      'the five grants in their targets',
     );
-    const [aws, gcp, okta, entra] = await targets();
+    const [aws, gcp, okta, entra, github] = await targets();
     expect(aws!.items).toEqual(['Rita Requester: Admin']);
     expect(gcp!.items[0]).toMatch(/^user:rita@example\.com: roles\/compute\.viewer while request\.time < timestamp\("/);
     expect(okta!.items).toEqual(['Rita Requester']);
     expect(entra!.items).toEqual(['Rita Requester']);
+    expect(github!.items).toEqual(['Rita Requester (rita-dev): triage']);
 
     await post('clock', { minutes: 61 });
     await sandbox.app.jobs.expireNow();

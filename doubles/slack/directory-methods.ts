@@ -109,6 +109,36 @@ export const DIRECTORY_METHODS: Record<string, MethodHandler> = {
     return { user: renderUser(st, u) };
   },
 
+  // Custom fields keyed by id with `value` and `alt`; `label` too only with include_labels (which Slack
+  // rate-limits hard, so the bot reads labels once from team.profile.get instead). No `user`: the caller.
+  'users.profile.get': (st, a) => {
+    const u = st.users.get(str(a.user) ?? st.botUserId);
+    if (!u) throw new SlackApiError('user_not_found');
+    const rendered = renderUser(st, u).profile as Record<string, unknown>;
+    const labels = new Map(st.profileFields.map((f) => [f.id, f.label]));
+    const fields = Object.fromEntries(
+      Object.entries(u.fields ?? {})
+        .filter(([id, value]) => labels.has(id) && value !== '')
+        .map(([id, value]) => [id, { value, alt: '', ...(flag(a.include_labels) ? { label: labels.get(id) } : {}) }]),
+    );
+    return { profile: { title: '', phone: '', skype: '', ...rendered, fields } };
+  },
+
+  'team.profile.get': (st) => ({
+    profile: {
+      fields: st.profileFields.map((f, i) => ({
+        id: f.id,
+        ordering: i,
+        label: f.label,
+        hint: '',
+        type: 'text',
+        possible_values: null,
+        options: null,
+        is_hidden: false,
+      })),
+    },
+  }),
+
   'users.list': (st, a) => {
     const all = [...st.users.values()];
     const limit = Number(str(a.limit) ?? 0);

@@ -14,6 +14,7 @@ import type { Fault } from './faults.js';
 import {
   SlackState,
   type FakeChannel,
+  type FakeProfileField,
   type FakeSlackOptions,
   type FakeUser,
   type FakeUsergroup,
@@ -28,6 +29,7 @@ import { stateValuesOf, type StateValues } from './surface.js';
 
 export type {
   FakeChannel,
+  FakeProfileField,
   FakeSlackOptions,
   FakeUser,
   FakeUsergroup,
@@ -238,6 +240,10 @@ export class FakeSlack {
     const g = this.state.usergroups.get(id);
     if (!g) throw new Error(`FakeSlack.renderedUsergroup: no usergroup ${id}`);
     return renderGroup(this.state, g, true);
+  }
+  /** A custom profile field, as a workspace admin defines one (members' values go in FakeUser.fields). */
+  addProfileField(f: FakeProfileField): void {
+    this.state.profileFields.push({ ...f });
   }
   addUsergroup(g: FakeUsergroup): void {
     this.state.usergroups.set(g.id, { ...g, users: [...g.users] });

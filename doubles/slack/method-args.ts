@@ -79,6 +79,8 @@ export const METHOD_ARGS: Record<string, MethodArgs> = {
   'users.info': { required: { user: 'string' }, optional: { include_locale: 'boolean' } },
   'users.list': { required: {}, optional: { cursor: 'string', limit: 'integer', include_locale: 'boolean' } },
   'users.lookupByEmail': { required: { email: 'string' }, optional: {} },
+  'users.profile.get': { required: {}, optional: { user: 'string', include_labels: 'boolean' } },
+  'team.profile.get': { required: {}, optional: { visibility: 'string' } },
   // No cursor: Slack's usergroups.list is not paginated, it answers every group at once.
   'usergroups.list': {
     required: {},

@@ -25,6 +25,8 @@ export const METHOD_TIERS: Record<string, Tier> = {
   'users.info': 4,
   'users.list': 2,
   'users.lookupByEmail': 3,
+  'users.profile.get': 4,
+  'team.profile.get': 3,
   'usergroups.list': 2,
   'usergroups.users.list': 2,
   'views.open': 4,

@@ -17,6 +17,8 @@ export const METHOD_SCOPES: Record<string, readonly string[]> = {
   'users.info': ['users:read'],
   'users.list': ['users:read'],
   'users.lookupByEmail': ['users:read.email'],
+  'users.profile.get': ['users.profile:read'],
+  'team.profile.get': ['users.profile:read'],
   'usergroups.list': ['usergroups:read'],
   'usergroups.users.list': ['usergroups:read'],
   'views.open': [],

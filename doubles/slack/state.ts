@@ -8,6 +8,7 @@ import { carryOverState, normalizeBlocks, type StateValues } from './surface.js'
 
 export type {
   FakeChannel,
+  FakeProfileField,
   FakeSlackOptions,
   FakeUser,
   FakeUsergroup,
@@ -20,6 +21,7 @@ export { SlackApiError } from './types.js';
 import {
   SlackApiError,
   type FakeChannel,
+  type FakeProfileField,
   type FakeSlackOptions,
   type FakeUser,
   type FakeUsergroup,
@@ -56,6 +58,8 @@ export class SlackState {
   readonly appHome: { homeTab: boolean; messagesTab: boolean };
   readonly users = new Map<string, FakeUser>();
   readonly usergroups = new Map<string, FakeUsergroup>();
+  /** The workspace's custom profile fields, in their order (team.profile.get). */
+  readonly profileFields: FakeProfileField[] = [];
   readonly channels = new Map<string, ChannelRec>();
   readonly imOpened = new Set<string>();
   readonly messages: StoredMessage[] = [];

@@ -11,6 +11,13 @@ export interface FakeUser {
   isOwner?: boolean;
   isBot?: boolean;
   deleted?: boolean;
+  /** Custom profile fields' values by field id (`Xf…`), as users.profile.get answers them. */
+  fields?: Record<string, string>;
+}
+/** A workspace's custom profile field (team.profile.get): an admin defines it, members fill it in. */
+export interface FakeProfileField {
+  id: string;
+  label: string;
 }
 /** `dateDelete` > 0: disabled in Slack (usergroups.disable); its members are kept, as Slack keeps them. */
 export interface FakeUsergroup {

@@ -7,7 +7,8 @@ import { exportAccessFile } from '../services/config-export.js';
 
 /**
  * `npm run config -- export [--out FILE]`: the catalogue (file- and App Home-managed alike) as ACCESS_CONFIG YAML.
- * `npm run config -- check FILE`: validates a file (and each resource's provisioner settings) without touching any database.
+ * `npm run config -- check FILE`: validates a file (and each resource's provisioner settings, as the bot
+ * would at start) without touching any database or target.
  * The database is the bot's: DATABASE_URL if set, else the embedded one under DATA_DIR (default ./.data).
  */
 const USAGE = 'Usage: npm run config -- export [--out FILE]\n       npm run config -- check FILE\n';

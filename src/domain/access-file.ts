@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DurationText, People, SlackChannel } from './file-fields.js';
 import { checkFileLifecycle, lifecycleFileFields, OnCallFileSchema } from './lifecycle-file.js';
 import { patternProblem } from './pattern.js';
+import { repositoryDefaultProblem } from './policy.js';
 import { ResourceNameSchema, ResourceTypeSchema, TagSchema } from './resource.js';
 import { PROJECT_KEY } from './ticket.js';
 
@@ -132,6 +133,10 @@ export const AccessFileSchema = z
     };
     seen(file.resources, 'resources');
     seen(file.flows, 'flows');
+    file.resources.forEach((r, i) => {
+      const problem = r.type === 'repository' ? repositoryDefaultProblem(r.defaults?.roles) : null;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['resources', i, 'defaults', 'roles'] });
+    });
     const known = new Set(file.resources.map((r) => r.name));
     file.flows.forEach((flow, i) => {
       flow.resources.names.forEach((name, j) => {

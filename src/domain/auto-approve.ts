@@ -2,7 +2,7 @@ import { TZDate } from '@date-fns/tz';
 // The function's own module: the package's index loads all of date-fns (about 18 MiB) for this one.
 import { getISODay } from 'date-fns/getISODay';
 import type { AutoApproveRule } from './flow.js';
-import type { Policy, ResourceGrant } from './policy.js';
+import { repositoryDefault, type Policy, type ResourceGrant } from './policy.js';
 import type { Resource } from './resource.js';
 
 /**
@@ -101,8 +101,8 @@ export function matchAutoApproval(
 /**
  * What an auto-approval grants: the least each resource type allows, since nobody tuned it. Databases
  * read-only on all databases, HTTP read-only, Kubernetes `view` in the resource's default namespaces
- * and SSH as its default login users, a cloud account its default roles, a group its membership. A
- * Kubernetes, SSH or cloud resource without defaults has no safe untuned grant, so the request is not
+ * and SSH as its default login users, a cloud account its default roles, a repository its default
+ * permission, a group its membership. A Kubernetes, SSH, cloud or repository resource without defaults has no safe untuned grant, so the request is not
  * auto-approved (null) and goes to the approvers.
  */
 export function autoApprovalPolicy(
@@ -128,6 +128,13 @@ export function autoApprovalPolicy(
         if (!r.defaults.roles?.length) return null;
         grants.push({ type: 'cloud', resource: r.name, roles: r.defaults.roles });
         break;
+      case 'repository': {
+        // Only the resource's own default: the least role it allows is its provisioner's to say.
+        const permission = repositoryDefault(r.defaults.roles);
+        if (!permission) return null;
+        grants.push({ type: 'repository', resource: r.name, permission });
+        break;
+      }
       case 'kubernetes':
         if (r.defaults.namespaces.length === 0) return null;
         grants.push({ type: 'kubernetes', resource: r.name, role: 'view', namespaces: r.defaults.namespaces });

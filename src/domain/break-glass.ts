@@ -1,5 +1,5 @@
 import { flowCoversResource, type Flow, type Identity } from './flow.js';
-import type { Policy } from './policy.js';
+import { repositoryDefault, type Policy } from './policy.js';
 import type { Resource } from './resource.js';
 
 /**
@@ -45,8 +45,8 @@ export function breakGlassOptions(
 /**
  * What break-glass grants: enough to act in an emergency without an approver to tune it. Databases
  * read-write on all databases, HTTP full, Kubernetes `edit` in the resource's default namespaces, SSH
- * as its default login users, a cloud account its default roles, a group its membership. Kubernetes,
- * SSH and cloud resources without defaults cannot be broken into:
+ * as its default login users, a cloud account its default roles, a repository its default permission,
+ * a group its membership. Kubernetes, SSH, cloud and repository resources without defaults cannot be broken into:
  * nobody said which namespaces or logins exist, and guessing would grant too much or nothing.
  */
 export function breakGlassPolicy(
@@ -74,6 +74,14 @@ export function breakGlassPolicy(
         resources: [{ type: 'cloud', resource: resource.name, roles: resource.defaults.roles }],
         durationMinutes,
       };
+    case 'repository': {
+      const permission = repositoryDefault(resource.defaults.roles);
+      if (!permission)
+        return {
+          problem: `${resource.name} has no default permission, so break-glass cannot know which role to grant. Ask an admin to set one, or request access as usual.`,
+        };
+      return { resources: [{ type: 'repository', resource: resource.name, permission }], durationMinutes };
+    }
     case 'kubernetes':
       if (resource.defaults.namespaces.length === 0)
         return {

@@ -2,6 +2,7 @@ import { formatDuration } from './duration.js';
 import type { Flow } from './flow.js';
 import { lifecycleProblems, type LifecycleField } from './lifecycle-input.js';
 import { patternProblem } from './pattern.js';
+import { repositoryDefaultProblem } from './policy.js';
 import { ResourceNameSchema, TagSchema, type Resource } from './resource.js';
 import { PROJECT_KEY } from './ticket.js';
 
@@ -89,5 +90,7 @@ export function resourceInputProblems(r: ResourceInput): FieldErrors<ResourceFie
   if (names.some((n) => !TUNING_NAME.test(n))) e.defaults = 'Use names made of letters, digits, _ . @ - only.';
   else if ((r.defaults.roles ?? []).some((n) => !CLOUD_ROLE.test(n)))
     e.defaults = 'Cloud roles are permission set names or role ids like roles/viewer.';
+  else if (r.type === 'repository' && repositoryDefaultProblem(r.defaults.roles))
+    e.defaults = `A GitHub repository's default is one permission: read, triage, write, maintain or admin.`;
   return e;
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { narrowestPolicy, type Policy } from './policy.js';
+import { autoApprovalPolicy } from './auto-approve.js';
+import { breakGlassPolicy } from './break-glass.js';
+import { describeGrant, narrowestPolicy, repositoryDefaultProblem, type Policy } from './policy.js';
+import { NO_DEFAULTS } from './resource.js';
 
 const p = (durationMinutes: number, ...resources: Policy['resources']): Policy => ({ durationMinutes, resources });
 
@@ -49,5 +52,38 @@ describe('the narrowest of several approvals wins', () => {
   it('one approval is its own policy', () => {
     const a = p(30, { type: 'generic', resource: 'x' });
     expect(narrowestPolicy([a])).toEqual(a);
+  });
+});
+
+describe('a GitHub repository grant', () => {
+  const repo = (permission: 'read' | 'triage' | 'write' | 'maintain' | 'admin') => ({
+    resources: [{ type: 'repository' as const, resource: 'gh-payments', permission }],
+    durationMinutes: 60,
+  });
+
+  it('two approvers: the lower permission is granted, whatever their order', () => {
+    expect(narrowestPolicy([repo('write'), repo('triage')])).toEqual(repo('triage'));
+    expect(narrowestPolicy([repo('read'), repo('admin')])).toEqual(repo('read'));
+  });
+
+  it('auto-approval and break-glass grant the resource’s default permission, and nothing without one', () => {
+    const resource = {
+      name: 'gh-payments',
+      type: 'repository' as const,
+      defaults: { ...NO_DEFAULTS, roles: ['triage'] },
+    };
+    expect(autoApprovalPolicy([resource], 60)).toEqual(repo('triage'));
+    expect(breakGlassPolicy(resource, 60)).toEqual(repo('triage'));
+    expect(autoApprovalPolicy([{ ...resource, defaults: NO_DEFAULTS }], 60)).toBeNull();
+    expect(breakGlassPolicy({ ...resource, defaults: NO_DEFAULTS }, 60)).toMatchObject({
+      problem: expect.stringContaining('no default permission'),
+    });
+  });
+
+  it('a default is one permission GitHub knows', () => {
+    expect(repositoryDefaultProblem(['write'])).toBeNull();
+    expect(repositoryDefaultProblem(['write', 'admin'])).toContain('one permission');
+    expect(repositoryDefaultProblem(['owner'])).toContain('one permission');
+    expect(describeGrant(repo('maintain').resources[0]!)).toBe('gh-payments: maintain');
   });
 });

@@ -9,6 +9,28 @@ import { ResourceTypeSchema } from './resource.js';
 export const DatabaseAccessSchema = z.enum(['read-only', 'read-write']);
 export const KubernetesRoleSchema = z.enum(['view', 'edit', 'admin']);
 export const HttpAccessSchema = z.enum(['read-only', 'full']);
+/** GitHub's repository roles, least first (a collaborator holds exactly one). */
+export const REPOSITORY_PERMISSIONS = ['read', 'triage', 'write', 'maintain', 'admin'] as const;
+export const RepositoryPermissionSchema = z.enum(REPOSITORY_PERMISSIONS);
+export type RepositoryPermission = z.infer<typeof RepositoryPermissionSchema>;
+/** Higher is more: `write` includes everything `triage` may do. */
+export const repositoryRank = (p: RepositoryPermission) => REPOSITORY_PERMISSIONS.indexOf(p);
+/** Why a repository resource's `defaults.roles` is not one GitHub permission, or null. */
+export function repositoryDefaultProblem(roles: readonly string[] | undefined): string | null {
+  const list = roles ?? [];
+  return list.length > 1 || list.some((r) => !RepositoryPermissionSchema.safeParse(r).success)
+    ? `a repository's default is one permission among ${REPOSITORY_PERMISSIONS.join(', ')}`
+    : null;
+}
+
+/**
+ * A repository resource's default permission (its `defaults.roles`, first valid entry): what the tuning
+ * modal pre-selects and auto-approval and break-glass grant. Null: none set.
+ */
+export function repositoryDefault(roles: readonly string[] | undefined): RepositoryPermission | null {
+  const found = (roles ?? []).find((r) => RepositoryPermissionSchema.safeParse(r).success);
+  return (found as RepositoryPermission | undefined) ?? null;
+}
 
 const Names = z.array(z.string().min(1).max(64)).max(20);
 
@@ -29,6 +51,8 @@ export const ResourceGrantSchema = z.discriminatedUnion('type', [
     roles: z.array(z.string().min(1).max(128)).min(1).max(20),
   }),
   z.object({ type: z.literal('group'), resource: z.string() }),
+  // One GitHub repository role, among those the resource's provisioner allows.
+  z.object({ type: z.literal('repository'), resource: z.string(), permission: RepositoryPermissionSchema }),
   z.object({ type: z.literal('generic'), resource: z.string() }),
 ]);
 export type ResourceGrant = z.infer<typeof ResourceGrantSchema>;
@@ -56,6 +80,8 @@ export function describeGrant(g: ResourceGrant): string {
       return `${g.resource}: ${g.roles.join(', ')}`;
     case 'group':
       return `${g.resource}: member`;
+    case 'repository':
+      return `${g.resource}: ${g.permission}`;
     case 'generic':
       return g.resource;
   }
@@ -115,6 +141,10 @@ function narrowerGrant(a: ResourceGrant, b: ResourceGrant): ResourceGrant | null
     case 'cloud': {
       const roles = intersectRequired(a.roles, (b as typeof a).roles);
       return roles ? { ...a, roles } : null;
+    }
+    case 'repository': {
+      const other = b as typeof a;
+      return repositoryRank(a.permission) <= repositoryRank(other.permission) ? a : other;
     }
     case 'group':
     case 'generic':

@@ -3,9 +3,19 @@ import { z } from 'zod';
 /**
  * `cloud`: an AWS account or a Google Cloud project/folder; the approver picks among the roles the
  * resource allows (AWS permission sets, GCP roles). `group`: membership of an identity-provider group
- * (Okta, Entra ID); nothing to tune but the time.
+ * (Okta, Entra ID) or a GitHub team; nothing to tune but the time. `repository`: a GitHub repository;
+ * the approver picks one permission among those the resource allows (read … admin).
  */
-export const RESOURCE_TYPES = ['ssh', 'database', 'kubernetes', 'http', 'cloud', 'group', 'generic'] as const;
+export const RESOURCE_TYPES = [
+  'ssh',
+  'database',
+  'kubernetes',
+  'http',
+  'cloud',
+  'group',
+  'repository',
+  'generic',
+] as const;
 export const ResourceTypeSchema = z.enum(RESOURCE_TYPES);
 export type ResourceType = z.infer<typeof ResourceTypeSchema>;
 

@@ -15,6 +15,14 @@ export interface GrantContext {
   requesterEmail: string | null;
   /** The requester's SSH public key (`/access ssh-key`), when they gave one. */
   sshPublicKey: string | null;
+  /**
+   * A custom field of the requester's Slack profile, by field id (`Xf…`) or label, read from Slack when
+   * called (null: empty or no such field). For targets that map people by a login kept there (GitHub).
+   * Absent where the bot has no Slack directory.
+   */
+  requesterProfileField?: (field: string) => Promise<string | null>;
+  /** The requester's linked company identity (docs/identity.md), read when called; null: never linked. */
+  requesterIdentity?: () => Promise<LinkedIdentity | null>;
   resource: { name: string; type: ResourceType };
   /** The provisioner settings of the resource, with secret references (env:ACCESS_SECRET_NAME, file:) already resolved. */
   settings: Record<string, unknown>;
@@ -22,6 +30,14 @@ export interface GrantContext {
   grant: ResourceGrant;
   startsAt: Date;
   expiresAt: Date;
+}
+
+/** A person's link to the company identity provider, as a provisioner may map them by it. */
+export interface LinkedIdentity {
+  issuer: string;
+  subject: string;
+  /** The provider's e-mail, only when it said the e-mail is verified. */
+  email: string | null;
 }
 
 export interface ProvisionResult {
@@ -41,8 +57,9 @@ export interface Provisioner {
   /** Checks settings when a resource is saved; returns a sentence for the admin, or null. */
   validateSettings(settings: Record<string, unknown>): string | null;
   /**
-   * For `cloud` resources: the roles an approver may grant (AWS permission set names, GCP role ids),
-   * read from the resource's settings. The tuning modal offers exactly these and approval refuses others.
+   * For `cloud` resources: the roles an approver may grant (AWS permission set names, GCP role ids); for
+   * `repository` resources the permissions (least first). Read from the resource's settings. The tuning
+   * modal offers exactly these and approval refuses others.
    */
   roleChoices?(settings: Record<string, unknown>): string[];
   /**

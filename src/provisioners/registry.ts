@@ -2,6 +2,7 @@ import { createAwsProvisioner } from './aws/aws-provisioner.js';
 import { createEntraProvisioner } from './entra/entra-provisioner.js';
 import { createGcpProvisioner } from './gcp/gcp-provisioner.js';
 import { createMysqlProvisioner } from './mysql/mysql-provisioner.js';
+import { createGitHubProvisioner } from './github/github-provisioner.js';
 import { createKubernetesProvisioner } from './kubernetes/kubernetes-provisioner.js';
 import { createOktaProvisioner } from './okta/okta-provisioner.js';
 import type { Provisioner, ProvisionerRegistry } from './port.js';
@@ -22,6 +23,7 @@ export function builtInProvisioners(): Provisioner[] {
     createGcpProvisioner(),
     createOktaProvisioner(),
     createEntraProvisioner(),
+    createGitHubProvisioner(),
   ];
 }
 

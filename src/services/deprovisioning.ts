@@ -41,7 +41,7 @@ async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Prom
 export function createDeprovisioning(deps: ServiceDeps, steps: TargetSteps) {
   const { db, clock } = deps;
   const { eachTarget, shared, restoreSiblings, metrics } = steps;
-  const contextsFor = createGrantContextBatch(db, deps.secrets);
+  const contextsFor = createGrantContextBatch(db, deps.secrets, deps.directory);
   const seconds = (from: Date) => Math.max(0, (clock.now().getTime() - from.getTime()) / 1000);
 
   async function deprovisionGrants(grantIds: string[]): Promise<PromiseSettledResult<void>[]> {

@@ -2,10 +2,30 @@ import { resourcesByName, type ResourceRow } from '../db/catalog-queries.js';
 import type { Db } from '../db/client.js';
 import { sshKeyOf, sshKeysOf, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
 import type { GrantWork } from '../db/grant-work.js';
+import { findLink } from '../db/identity-queries.js';
 import type { Policy } from '../domain/policy.js';
 import type { RequestDetails } from '../domain/request.js';
 import { PermanentProvisioningError, type GrantContext } from '../provisioners/port.js';
 import type { Secrets } from '../provisioners/secrets.js';
+import type { Directory } from './ports.js';
+
+/**
+ * What a provisioner may ask about the requester beyond the grant row, read only when it asks (most
+ * targets map people by e-mail and never do): a Slack profile field, the linked company identity.
+ */
+function peopleLookups(db: Db, directory: Directory | undefined, userId: string) {
+  return {
+    ...(directory?.profileField
+      ? { requesterProfileField: (field: string) => directory.profileField!(userId, field) }
+      : {}),
+    requesterIdentity: async () => {
+      const link = await findLink(db, userId);
+      return link
+        ? { issuer: link.issuer, subject: link.subject, email: link.emailVerified ? link.email : null }
+        : null;
+    },
+  };
+}
 
 /**
  * What a provisioner is told about one grant in one target: the live resource and its settings (secret
@@ -18,7 +38,7 @@ function assembleContext(
   policy: Policy | undefined,
   target: TargetRow,
   resource: ResourceRow | undefined,
-): Omit<GrantContext, 'sshPublicKey'> {
+): Omit<GrantContext, 'sshPublicKey' | 'requesterProfileField' | 'requesterIdentity'> {
   const config = resource?.provisioner;
   if (!resource || !config || config.type !== target.provisioner)
     throw new PermanentProvisioningError(`${target.resourceName} no longer uses the ${target.provisioner} provisioner`);
@@ -43,7 +63,7 @@ function assembleContext(
   };
 }
 
-export function createGrantContexts(db: Db, secrets: Secrets) {
+export function createGrantContexts(db: Db, secrets: Secrets, directory?: Directory) {
   /** `known`: the resources and SSH key as just read with the grant (db/grant-work.ts), not read again. */
   return async function contextFor(
     grant: GrantForProvisioning,
@@ -55,7 +75,11 @@ export function createGrantContexts(db: Db, secrets: Secrets) {
       ? known.resources.filter((r) => r.name === target.resourceName)
       : await resourcesByName(db, [target.resourceName]);
     const context = assembleContext(secrets, grant, request.grant?.policy, target, resource);
-    return { ...context, sshPublicKey: known ? known.sshPublicKey : await sshKeyOf(db, grant.requesterId) };
+    return {
+      ...context,
+      ...peopleLookups(db, directory, grant.requesterId),
+      sshPublicKey: known ? known.sshPublicKey : await sshKeyOf(db, grant.requesterId),
+    };
   };
 }
 
@@ -69,7 +93,7 @@ export interface ContextWanted {
  * The contexts of many targets at once (a batch of removals): the resources and the holders' SSH keys
  * in one read each. A target whose context cannot be made gets its error in its place, for it alone.
  */
-export function createGrantContextBatch(db: Db, secrets: Secrets) {
+export function createGrantContextBatch(db: Db, secrets: Secrets, directory?: Directory) {
   return async function contextsFor(wanted: ContextWanted[]): Promise<Array<GrantContext | Error>> {
     if (wanted.length === 0) return [];
     const resources = new Map(
@@ -79,7 +103,11 @@ export function createGrantContextBatch(db: Db, secrets: Secrets) {
     return wanted.map(({ grant, policy, target }) => {
       try {
         const context = assembleContext(secrets, grant, policy, target, resources.get(target.resourceName));
-        return { ...context, sshPublicKey: keys.get(grant.requesterId) ?? null };
+        return {
+          ...context,
+          ...peopleLookups(db, directory, grant.requesterId),
+          sshPublicKey: keys.get(grant.requesterId) ?? null,
+        };
       } catch (e) {
         return e as Error;
       }

@@ -43,6 +43,12 @@ export interface Directory {
   userGroupsAvailable(): Promise<boolean>;
   /** The Slack user with this e-mail (users.lookupByEmail), null when none; absent where a directory cannot look people up by e-mail. */
   userIdByEmail?(email: string): Promise<string | null>;
+  /**
+   * A custom field of a person's Slack profile (users.profile.get), named by its id (`Xf…`) or its label
+   * (any case); null when the person left it empty or the workspace has no such field. Read fresh each
+   * time: a provisioner maps people by it (a GitHub login), and a changed profile must count at once.
+   */
+  profileField?(userId: string, field: string): Promise<string | null>;
 }
 
 /**

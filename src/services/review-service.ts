@@ -137,12 +137,17 @@ export function createReviewService(deps: ServiceDeps) {
     return { ...(resource?.defaults ?? NO_DEFAULTS), roleChoices: roleChoices(resource) };
   }
 
-  /** A cloud grant names only roles its provisioner allows: a forged submission cannot add one. */
+  /**
+   * A cloud grant names only roles its provisioner allows, a repository grant only a permission it
+   * allows: a forged submission cannot add one.
+   */
   function validateRoles(input: ApproveInput, resources: readonly ResourceRow[]): TuningErrors | null {
-    for (const g of input.grants.filter((x) => x.type === 'cloud')) {
+    for (const g of input.grants) {
+      if (g.type !== 'cloud' && g.type !== 'repository') continue;
       const allowed = roleChoices(resources.find((r) => r.name === g.resource));
-      const bad = g.roles.find((role) => !allowed.includes(role));
-      if (bad) return { resources: `“${bad}” is not a role ${g.resource} allows.` };
+      const bad = (g.type === 'cloud' ? g.roles : [g.permission]).find((role) => !allowed.includes(role));
+      if (bad)
+        return { resources: `“${bad}” is not a ${g.type === 'cloud' ? 'role' : 'permission'} ${g.resource} allows.` };
     }
     return null;
   }

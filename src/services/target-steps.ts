@@ -74,7 +74,7 @@ export function createTargetSteps(deps: ServiceDeps) {
     return moved;
   }
 
-  const contextFor = createGrantContexts(db, deps.secrets);
+  const contextFor = createGrantContexts(db, deps.secrets, deps.directory);
   const shared = createSharedAccess(deps, contextFor);
 
   /** Siblings cut short by a removal: back to pending, audited, provisioned again through the outbox. */

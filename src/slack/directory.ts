@@ -98,6 +98,16 @@ export function createSlackDirectory(
     return call;
   }
 
+  const fieldIds = new Map<string, Cached<Map<string, string>>>();
+  /** A custom profile field's id by its label (team.profile.get, cached like the rest); null when none. */
+  async function fieldIdOf(label: string): Promise<string | null> {
+    const byLabel = await cached(fieldIds, 'all', false, async () => {
+      const { profile } = await client.team.profile.get();
+      return new Map((profile?.fields ?? []).flatMap((f) => (f.id && f.label ? [[f.label.toLowerCase(), f.id]] : [])));
+    });
+    return byLabel.get(label.trim().toLowerCase()) ?? null;
+  }
+
   const directory: SlackDirectory = {
     person: (userId, opts) =>
       cached(people, userId, opts?.fresh === true, async () => {
@@ -159,6 +169,19 @@ export function createSlackDirectory(
           throw e;
         }
       }),
+    async profileField(userId, field) {
+      const id = /^Xf[A-Z0-9]+$/.test(field) ? field : await fieldIdOf(field);
+      if (!id) return null;
+      try {
+        // Without include_labels: Slack rate-limits that hard; labels come from team.profile.get, cached.
+        const { profile } = await client.users.profile.get({ user: userId });
+        const value = (profile?.fields as Record<string, { value?: string }> | undefined)?.[id]?.value?.trim();
+        return value ? value : null;
+      } catch (e) {
+        if (slackErrorCode(e) === 'user_not_found') throw new AppError('not_allowed', `Unknown user ${userId}`);
+        throw e;
+      }
+    },
     userGroupsAvailable: async () => {
       await directory.groups();
       return !groupsUnavailable;

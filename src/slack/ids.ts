@@ -43,7 +43,7 @@ export const ReviewIds = {
 /** Per-resource tuning inputs: block ids carry the resource name so the submission maps back to it. */
 export const tuningBlock = (
   resource: string,
-  field: 'login' | 'access' | 'databases' | 'role' | 'namespaces' | 'roles',
+  field: 'login' | 'access' | 'databases' | 'role' | 'namespaces' | 'roles' | 'permission',
 ) => `tune.${field}.${resource}`;
 export const tuningAction = (field: string) => `tune.${field}.value`;
 export const TUNING_BLOCK = /^tune\.(login|access|databases|role|namespaces)\.(.+)$/;

@@ -9,6 +9,7 @@ const TYPE_LABELS: Record<string, string> = {
   database: 'Database',
   kubernetes: 'Kubernetes cluster',
   http: 'HTTP app',
+  repository: 'GitHub repository',
   generic: 'Other',
 };
 
@@ -82,7 +83,11 @@ export function buildResourceModal(
     text(ResourceForm.logins, 'SSH login users', r?.defaults.loginUsers.join(', ') ?? ''),
     text(ResourceForm.databases, 'Database names', r?.defaults.databases.join(', ') ?? ''),
     text(ResourceForm.namespaces, 'Kubernetes namespaces', r?.defaults.namespaces.join(', ') ?? ''),
-    text(ResourceForm.roles, 'Cloud roles (pre-selected)', r?.defaults.roles?.join(', ') ?? ''),
+    text(
+      ResourceForm.roles,
+      'Cloud roles, or a repository permission (pre-selected)',
+      r?.defaults.roles?.join(', ') ?? '',
+    ),
     {
       type: 'input',
       block_id: ResourceForm.provisioner,

@@ -3,6 +3,7 @@ import {
   DatabaseAccessSchema,
   HttpAccessSchema,
   KubernetesRoleSchema,
+  RepositoryPermissionSchema,
   splitList,
   type ResourceGrant,
 } from '../../domain/policy.js';
@@ -34,7 +35,7 @@ export function readTuning(request: RequestDetails, values: StateValues): Tuning
     else if (items.length > 20) errors[block] = 'At most 20 names.';
     return items;
   };
-  const choice = (name: string, field: 'access' | 'role') =>
+  const choice = (name: string, field: 'access' | 'role' | 'permission') =>
     selectedValue(values, tuningBlock(name, field), tuningAction('choice'));
 
   const grants: ResourceGrant[] = [];
@@ -74,6 +75,13 @@ export function readTuning(request: RequestDetails, values: StateValues): Tuning
         const roles = selectedValues(values, block, tuningAction('roles'));
         if (roles.length === 0) errors[block] = 'Pick at least one role.';
         grants.push({ type: 'cloud', resource: r.name, roles });
+        break;
+      }
+      case 'repository': {
+        // The service checks the permission against what the resource allows; nothing picked is refused here.
+        const permission = RepositoryPermissionSchema.safeParse(choice(r.name, 'permission'));
+        if (!permission.success) errors[tuningBlock(r.name, 'permission')] = 'Pick a permission.';
+        else grants.push({ type: 'repository', resource: r.name, permission: permission.data });
         break;
       }
       case 'group':

@@ -85,6 +85,30 @@ function roleInput(r: RequestedResource, d: TuningOffer): KnownBlock[] {
   ];
 }
 
+/**
+ * A GitHub repository: one permission, and only those the resource's provisioner allows (least first),
+ * so an approver can never grant more than the operator opened; the resource's default is pre-selected
+ * (else the least allowed), and picking a lower one narrows the grant.
+ */
+function permissionInput(r: RequestedResource, d: TuningOffer): KnownBlock[] {
+  if (d.roleChoices.length === 0)
+    return [
+      section(
+        `:warning: No permissions are configured for ${code(r.name)}; untick it or ask an admin to set its provisioner's permissions.`,
+      ),
+    ];
+  const initial = preselectedRoles(d)[0]!;
+  return [
+    radio(
+      tuningBlock(r.name, 'permission'),
+      'Permission',
+      d.roleChoices.map((p) => [p, p]),
+      initial,
+    ),
+    section(`_Only the permissions ${code(r.name)} allows are offered; ${initial} is its default._`),
+  ];
+}
+
 /** The limits an approver may set, per resource type. */
 function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
   const title = section(`*${code(r.name)}* _(${r.type})_`);
@@ -156,6 +180,8 @@ function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
       ];
     case 'cloud':
       return [title, ...roleInput(r, d)];
+    case 'repository':
+      return [title, ...permissionInput(r, d)];
     case 'group':
     case 'generic':
       return [];
