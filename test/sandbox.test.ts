@@ -37,6 +37,31 @@ const post = async (path: string, body: unknown, contentType = 'application/json
 };
 const state = async (user: string) =>
   (await (await fetch(`${base}/sandbox/api/state?user=${user}`)).json()) as Record<string, any>;
+/** The requester asks for these resources through Slack; the approver approves them as the tuning modal offers. */
+async function requestAndApprove(resources: string[], justification: string, mark: string) {
+  const { requester, approver } = SANDBOX_PEOPLE;
+  const { slack, driver } = sandbox;
+  slack.clearViews(requester);
+  await driver.command(requester, '/access', 'request');
+  const form = await until(() => slack.topView(requester), 3000, 'the request form');
+  await driver.submitView(requester, form.id, {
+    'request.resources': resources,
+    'request.duration': '60',
+    'request.justification': justification,
+  });
+  slack.clearViews(requester);
+  await sandbox.app.jobs.drainOutbox();
+  const message = await until(
+    () => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes(mark)),
+    3000,
+    'the approver message',
+  );
+  await driver.clickButton(approver, { channel: message.channel, ts: message.ts }, 'review.approve');
+  const tuning = await until(() => slack.topView(approver), 3000, 'the tuning modal');
+  await driver.submitView(approver, tuning.id, {});
+  slack.clearViews(approver);
+  return { requester, approver, slack, message };
+}
 const dm = (s: Record<string, any>) => s.conversations.find((c: any) => c.kind === 'dm');
 
 describe('the sandbox', () => {
@@ -200,27 +225,7 @@ describe('the sandbox', () => {
     // The suite's global setup started MariaDB, so the page shows the target, not the note.
     expect(await mysql()).toMatchObject({ items: [] });
     expect((await mysql()).note).toBeUndefined();
-    const { requester, approver } = SANDBOX_PEOPLE;
-    const { slack, driver } = sandbox;
-    slack.clearViews(requester);
-    await driver.command(requester, '/access', 'request');
-    const form = await until(() => slack.topView(requester), 3000, 'the request form');
-    await driver.submitView(requester, form.id, {
-      'request.resources': ['shop-mysql'],
-      'request.duration': '60',
-      'request.justification': 'INC-44: look at an order',
-    });
-    slack.clearViews(requester);
-    await sandbox.app.jobs.drainOutbox();
-    const message = await until(
-      () => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes('INC-44')),
-      3000,
-      'the approver message',
-    );
-    await driver.clickButton(approver, { channel: message.channel, ts: message.ts }, 'review.approve');
-    const tuning = await until(() => slack.topView(approver), 3000, 'the tuning modal');
-    await driver.submitView(approver, tuning.id, {});
-    slack.clearViews(approver);
+    const { requester, slack } = await requestAndApprove(['shop-mysql'], 'INC-44: look at an order', 'INC-44');
     await waitFor(async () => (await mysql()).items.length === 1, 10_000, 'the account on the page');
     expect((await mysql()).items[0]).toMatch(/^'sb[0-9a-f]{6}_[0-9a-z]{10}'@'%'$/);
     const ready = await until(
@@ -237,27 +242,11 @@ describe('the sandbox', () => {
 
   it('deactivating a person in Slack ends their grant in its target and takes them off the people list', async () => {
     const targets = async () => (await state(SANDBOX_PEOPLE.approver)).targets as { name: string; items: string[] }[];
-    const { requester, approver } = SANDBOX_PEOPLE;
-    const { slack, driver } = sandbox;
-    slack.clearViews(requester);
-    await driver.command(requester, '/access', 'request');
-    const form = await until(() => slack.topView(requester), 3000, 'the request form');
-    await driver.submitView(requester, form.id, {
-      'request.resources': ['okta-support-admins'],
-      'request.duration': '60',
-      'request.justification': 'INC-43: before leaving',
-    });
-    slack.clearViews(requester);
-    await sandbox.app.jobs.drainOutbox();
-    const message = await until(
-      () => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes('INC-43')),
-      3000,
-      'the approver message',
+    const { requester, approver, slack, message } = await requestAndApprove(
+      ['okta-support-admins'],
+      'INC-43: before leaving',
+      'INC-43',
     );
-    await driver.clickButton(approver, { channel: message.channel, ts: message.ts }, 'review.approve');
-    const tuning = await until(() => slack.topView(approver), 3000, 'the tuning modal');
-    await driver.submitView(approver, tuning.id, {});
-    slack.clearViews(approver);
     await waitFor(async () => (await targets())[2]!.items.length === 1, 10_000, 'the Okta membership');
 
     const res = await post('deactivate', { user: requester });
