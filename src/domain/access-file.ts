@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationText, People, SlackChannel } from './file-fields.js';
+import { GroupSourceFileSchema } from './group-source.js';
 import { checkFileLifecycle, lifecycleFileFields, OnCallFileSchema } from './lifecycle-file.js';
 import { patternProblem } from './pattern.js';
 import { ResourceNameSchema, ResourceTypeSchema, TagSchema } from './resource.js';
@@ -120,9 +121,11 @@ export const AccessFileSchema = z
   .strictObject({
     resources: z.array(FileResourceSchema).default([]),
     flows: z.array(FileFlowSchema).default([]),
+    /** Identity-provider groups that fill the catalogue by themselves (domain/group-source.ts). */
+    group_sources: z.array(GroupSourceFileSchema).default([]),
   })
   .superRefine((file, ctx) => {
-    const seen = (items: { name: string }[], key: 'resources' | 'flows') => {
+    const seen = (items: { name: string }[], key: 'resources' | 'flows' | 'group_sources') => {
       const names = new Set<string>();
       items.forEach((item, i) => {
         if (names.has(item.name))
@@ -132,6 +135,7 @@ export const AccessFileSchema = z
     };
     seen(file.resources, 'resources');
     seen(file.flows, 'flows');
+    seen(file.group_sources, 'group_sources');
     const known = new Set(file.resources.map((r) => r.name));
     file.flows.forEach((flow, i) => {
       flow.resources.names.forEach((name, j) => {

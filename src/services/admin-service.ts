@@ -69,6 +69,8 @@ export function createAdminService(deps: ServiceDeps) {
   const checkEditable = (row: { managedBy: string } | undefined, what: string) => {
     if (!row) throw new AppError('not_found', `No such ${what}`);
     if (row.managedBy === 'file') throw new AppError('managed_by_file', `This ${what} is managed by ACCESS_CONFIG`);
+    // A synced row follows its group: a hand edit would be overwritten at the next sync, so none is taken.
+    if (row.managedBy === 'sync') throw new AppError('managed_by_sync', `This ${what} comes from a group source`);
   };
 
   async function audit(tx: Tx, actor: string, action: AuditAction, details: Record<string, unknown>) {
