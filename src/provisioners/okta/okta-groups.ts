@@ -38,7 +38,11 @@ function matches(source: GroupSource, group: Group): boolean {
   const attribute = source.filter.attribute;
   if (attribute) {
     const value = profile[attribute.name];
-    if (typeof attribute.equals === 'string' ? lower(value) !== attribute.equals.toLowerCase() : value !== attribute.equals)
+    if (
+      typeof attribute.equals === 'string'
+        ? lower(value) !== attribute.equals.toLowerCase()
+        : value !== attribute.equals
+    )
       return false;
   }
   return true;
@@ -56,9 +60,7 @@ export function createOktaGroupListers(options: OktaClientOptions = {}) {
   return function listerFor(source: GroupSource, secrets: Secrets): GroupLister {
     let settings: Settings | undefined;
     const open = async (): Promise<{ client: Client; s: Settings }> => {
-      settings ??= readSettings(
-        secrets.resolveSettings({ ...source.connection, group_id: PLACEHOLDER_GROUP_ID.okta }),
-      );
+      settings ??= readSettings(secrets.resolveSettings({ ...source.connection, group_id: PLACEHOLDER_GROUP_ID.okta }));
       return { client: await clientFor(settings), s: settings };
     };
     const forbidden = (s: Settings) =>
