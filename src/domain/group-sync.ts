@@ -76,24 +76,27 @@ export function resourceFor(source: GroupSource, group: SourceGroup, name: strin
   };
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-/** Whether the stored resource differs from what the group makes of it (ignoring key order of settings). */
-function differs(current: Omit<Resource, 'id'>, wanted: Omit<Resource, 'id'>): boolean {
-  const settings = (r: Omit<Resource, 'id'>) =>
-    r.provisioner
-      ? Object.fromEntries(Object.entries(r.provisioner.settings).sort(([a], [b]) => a.localeCompare(b)))
-      : null;
-  return (
-    current.name !== wanted.name ||
-    current.type !== wanted.type ||
-    current.description !== wanted.description ||
-    !same([...current.tags].sort(), [...wanted.tags].sort()) ||
-    current.provisioner?.type !== wanted.provisioner?.type ||
-    !same(settings(current), settings(wanted)) ||
-    !same(current.defaults, wanted.defaults)
+/** JSON with object keys sorted at every depth: jsonb hands objects back in its own key order. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
   );
 }
+
+/** The top-level fields whose values differ between two shapes (key order aside). */
+export function changedFields(before: object, after: object): string[] {
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  return Object.keys(a).filter((k) => stableJson(b[k]) !== stableJson(a[k]));
+}
+
+/** Whether the stored resource differs from what the group makes of it. */
+const differs = (current: Omit<Resource, 'id'>, wanted: Omit<Resource, 'id'>) =>
+  changedFields(current, wanted).length > 0;
 
 /**
  * The changes that make the source's rows match `groups`. `takenNames`: resource names held by rows the

@@ -18,7 +18,13 @@ import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { lockRequest, updateRequest } from '../db/request-queries.js';
 import { PROVIDER_NAMES, type GroupSource, type GroupSourceKind } from '../domain/group-source.js';
-import { groupEndedBy, planGroupSync, type GroupEndReason, type SyncedRow } from '../domain/group-sync.js';
+import {
+  changedFields,
+  groupEndedBy,
+  planGroupSync,
+  type GroupEndReason,
+  type SyncedRow,
+} from '../domain/group-sync.js';
 import { transition } from '../domain/request-lifecycle.js';
 import type { Secrets } from '../provisioners/secrets.js';
 import { endGrantWrite } from './grant-writer.js';
@@ -79,12 +85,6 @@ const toSynced = (r: SyncedResourceRow): SyncedRow => ({
   retired: r.retired,
   busy: r.busy,
 });
-
-const changedFields = (before: object, after: object) =>
-  Object.keys(after).filter(
-    (k) =>
-      JSON.stringify((before as Record<string, unknown>)[k]) !== JSON.stringify((after as Record<string, unknown>)[k]),
-  );
 
 export function createGroupSyncService(deps: GroupSyncDeps) {
   const { db, clock } = deps;
