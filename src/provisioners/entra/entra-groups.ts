@@ -13,11 +13,13 @@ import { describeTokenFailure, graphFailure, statusOf } from './graph-errors.js'
  * `startswith(displayName, …)` and `eq` on a directory extension work by default; `startswith(description,
  * …)` is an advanced query: Graph answers 400 Request_UnsupportedQuery unless the request carries
  * `ConsistencyLevel: eventual` and `$count=true`, and its index is eventually consistent (hence the direct
- * read before a group is retired). Needs `Group.Read.All` (or `GroupMember.ReadWrite.All`, which the
- * provisioner holds anyway, for what it can see).
+ * read before a group is retired). Needs the application permission `GroupMember.Read.All` (or
+ * `Group.Read.All`; the provisioner's `GroupMember.ReadWrite.All` covers it too).
  */
 const PAGE = 999;
-const PERMISSION = 'Group.Read.All';
+// Graph's least privileged application permission for listing and reading groups; the provisioner's
+// GroupMember.ReadWrite.All covers it too.
+const PERMISSION = 'GroupMember.Read.All (or Group.Read.All)';
 
 interface GraphGroup {
   id: string;

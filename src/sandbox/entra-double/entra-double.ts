@@ -56,6 +56,8 @@ export interface EntraDouble {
   removeMember(groupId: string, userId: string): void;
   addUser(user: Partial<DoubleUser>): DoubleUser;
   addGroup(group: GroupSeed): DoubleGroup;
+  /** Deleted in the portal: Graph answers 404 for it from now on. */
+  deleteGroup(groupId: string): void;
   setAppRoles(clientId: string, roles: string[]): void;
   /** The next `count` Graph requests (matching `match`) fail with this status and Graph error. */
   failGraph(count: number, fault: GraphFaultOptions): void;
@@ -177,6 +179,7 @@ export async function startEntraDouble(options: EntraDoubleOptions = {}): Promis
     },
     addUser,
     addGroup,
+    deleteGroup: (id) => void state.groups.delete(group(id).id),
     setAppRoles(clientId, roles) {
       const app = state.apps.get(clientId);
       if (!app) throw new Error(`the double has no app ${clientId}`);
