@@ -200,6 +200,18 @@ describe('npm run config -- sync', () => {
     expect(await synced('okta-cli')).toEqual(['cli-renamed']);
   });
 
+  it('export leaves synced resources out, and says so', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/config.ts', 'export'], {
+      env: { PATH: process.env.PATH, DATABASE_URL: h.db.url },
+    });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += String(c)));
+    expect(await new Promise<number | null>((resolve) => child.on('close', resolve))).toBe(0);
+    expect(stdout).toContain('# 4 resources synced from group sources are left out');
+    expect(stdout).not.toContain('entra-jit-');
+    expect(stdout).toContain('name: entra'); // the flow picking them by tag stays
+  });
+
   it('an unknown source name is a usage mistake', async () => {
     const run = io([file, '--source', 'nope']);
     expect(await runConfigSync(run.io)).toBe(2);
