@@ -205,6 +205,25 @@ describe('an Okta group source', () => {
     expect(allText(notice!.blocks)).toContain('is no longer offered for just-in-time access');
   });
 
+  it('a pending request for a group that is deleted is cancelled, and the requester reads why', async () => {
+    const [id] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['okta-jit-prod-logs'],
+      duration: '60',
+      justification: 'INC-11 logs',
+    });
+    expect(await statusOf(h, id!)).toBe('pending');
+    okta.directory.groups.delete(ids['JIT-Prod Logs']!);
+    const result = await sync();
+    expect(result).toMatchObject({ retired: [{ name: 'okta-jit-prod-logs', reason: 'gone' }], requestsCancelled: 1 });
+    await h.settle();
+    expect(await statusOf(h, id!)).toBe('cancelled');
+    const notice = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('was cancelled'));
+    expect(allText(notice!.blocks)).toContain('the Okta group behind `okta-jit-prod-logs` no longer exists');
+    expect(allText(approverMessage(h, PEOPLE.approver, id!).message.blocks)).toContain('Cancelled');
+    // Nothing was granted, so nothing holds the retired row: the same sync deleted it.
+    expect(await resource('okta-jit-prod-logs')).toBeUndefined();
+  });
+
   it('an Okta that is down: the sync fails with a sentence and changes nothing', async () => {
     const before = await h.sql`select name, updated_at, retired_at from resources order by name`;
     const audits = (await h.sql`select count(*)::int as n from audit_events`)[0]!.n as number;
@@ -261,8 +280,10 @@ describe('an Okta group source', () => {
   });
 
   it('App Home: a synced resource shows where it came from and refuses an edit, saying why', async () => {
-    const row = (await h.app.services.admin.resources()).find((r) => r.name === 'okta-jit-prod-logs')!;
-    expect(row).toMatchObject({ managedBy: 'sync', origin: { source: 'okta-jit', groupName: 'JIT-Prod Logs' } });
+    okta.addGroup({ name: 'jit-ui', attributes: { jitEligible: true } });
+    expect((await sync()).created).toEqual(['okta-jit-ui']);
+    const row = (await h.app.services.admin.resources()).find((r) => r.name === 'okta-jit-ui')!;
+    expect(row).toMatchObject({ managedBy: 'sync', origin: { source: 'okta-jit', groupName: 'jit-ui' } });
     await expect(
       h.app.services.admin.saveResource(PEOPLE.admin, row.id, { ...row, description: 'edited by hand' }),
     ).rejects.toMatchObject({ code: 'managed_by_sync' });

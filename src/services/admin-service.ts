@@ -6,9 +6,9 @@ import {
   findFlow,
   flowUsage,
   listFlows,
-  listResources,
   lockFlow,
   lockResource,
+  resourcesByName,
   setFlowEnabled,
   tagsInUse,
   upsertFlow,
@@ -190,7 +190,8 @@ export function createAdminService(deps: ServiceDeps) {
     const saved = await db.transaction(async (tx) => {
       const before = resourceId ? await lockResource(tx, resourceId) : undefined;
       if (resourceId) checkEditable(before, 'resource');
-      const clash = (await listResources(tx)).find((r) => r.name === input.name && r.id !== id);
+      // By name, retired synced rows too: one still needed for its grants' removals keeps its name.
+      const clash = (await resourcesByName(tx, [input.name])).find((r) => r.id !== id);
       if (clash) return { ok: false as const, errors: { name: 'Another resource already has this name.' } };
       if (before && before.name !== input.name)
         return { ok: false as const, errors: { name: 'A resource keeps its name; add a new one instead.' } };
