@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { buildHttpServer } from './composition/http.js';
 import { buildIntegrations, buildOpenIdProvider } from './composition/integrations.js';
+import { buildGroupSync } from './composition/group-sync.js';
 import { buildJobs } from './composition/jobs.js';
 import { buildServices } from './composition/services.js';
 import { buildSlackClients, buildSlackSide } from './composition/slack.js';
@@ -17,8 +18,11 @@ import type { Provisioner } from './provisioners/port.js';
 import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
 import { createSecrets } from './provisioners/secrets.js';
 import { createAuditStreamer } from './services/audit-stream.js';
+import { groupSourceFromFile, type GroupSourceKind } from './domain/group-source.js';
+import type { GroupListers } from './services/ports.js';
 import {
   applyAccessFile,
+  checkGroupSources,
   checkOnCallServices,
   checkProvisioners,
   parseAccessFile,
@@ -40,6 +44,8 @@ export interface AccessAppOptions {
   extraProvisioners?: Provisioner[];
   /** More HTTP routes on the bot's server: the sandbox serves its page, API and webhook receiver here. */
   extraRoutes?: Route[];
+  /** The group sources' listers by provider (tests and the sandbox give one that trusts a double's CA). */
+  groupListers?: Partial<Record<GroupSourceKind, GroupListers>>;
 }
 
 export class StartupError extends Error {}
@@ -75,7 +81,10 @@ export async function createAccessApp(options: AccessAppOptions) {
   // Parsed before anything opens: a wrong field (or an on-call service without its token) stops start-up without touching the database or Slack.
   const accessFile =
     options.accessFileText !== undefined
-      ? checkOnCallServices(checkProvisioners(parseAccessFile(options.accessFileText), provisioners), onCall)
+      ? checkGroupSources(
+          checkOnCallServices(checkProvisioners(parseAccessFile(options.accessFileText), provisioners), onCall),
+          provisioners,
+        )
       : undefined;
   if (Boolean(config.AUDIT_WEBHOOK_URL) !== Boolean(config.AUDIT_WEBHOOK_SECRET))
     throw new ConfigError('AUDIT_WEBHOOK_URL and AUDIT_WEBHOOK_SECRET go together: set both or neither.');
@@ -153,6 +162,14 @@ export async function createAccessApp(options: AccessAppOptions) {
     slackListener: slack.receiver?.requestListener ?? null,
     extraRoutes: options.extraRoutes ?? [],
   });
+  const groupSync = buildGroupSync({
+    db: database.db,
+    clock,
+    secrets,
+    sources: (accessFile?.group_sources ?? []).map(groupSourceFromFile),
+    afterCommit: () => outbox.kick(),
+    ...(options.groupListers ? { listers: options.groupListers } : {}),
+  });
   const background = buildJobs({
     config,
     logger,
@@ -164,6 +181,7 @@ export async function createAccessApp(options: AccessAppOptions) {
       deliverMany,
       reconcile: () => provisioning.reconcile(),
       lifecycle: () => lifecycle.runOnce(),
+      groupSync: groupSync.sources.length > 0 ? () => groupSync.syncDue() : null,
       streamAudit: auditStreamer ? () => auditStreamer.drain() : null,
     },
   });
@@ -255,6 +273,7 @@ export async function createAccessApp(options: AccessAppOptions) {
       authorizationIndex,
       apiKeys,
       sessions,
+      groupSync,
     },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: background.now,

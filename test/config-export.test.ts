@@ -179,7 +179,11 @@ describe('config export', () => {
     const text = await expectNoOpRoundTrip(sample.db);
     expect(text.startsWith('# test export\n')).toBe(true);
     const original = parseAccessFile(ACCESS_FILE);
-    expect(parseAccessFile(text)).toEqual({ resources: byName(original.resources), flows: byName(original.flows) });
+    expect(parseAccessFile(text)).toEqual({
+      resources: byName(original.resources),
+      flows: byName(original.flows),
+      group_sources: [],
+    });
   });
 
   it('keeps every optional rule and resource defaults through export, parse and apply', async () => {

@@ -17,10 +17,15 @@ export interface EntraDoubleOptions {
   tenantId?: string;
   apps?: DoubleApp[];
   users?: Partial<DoubleUser>[];
-  groups?: { id?: string; displayName: string; isAssignableToRole?: boolean; members?: string[] }[];
+  groups?: GroupSeed[];
+  /** The most groups a `GET /groups` page holds, whatever `$top` asks (Graph's server-driven paging). */
+  groupPageSize?: number;
   /** The double's clock in seconds (token lifetimes); defaults to the real one. */
   nowSeconds?: () => number;
 }
+
+/** A group as a test seeds it; the rest as Entra's defaults for a security group. */
+export type GroupSeed = { displayName: string } & Partial<Omit<DoubleGroup, 'displayName'>>;
 
 export interface GraphFaultOptions {
   status: number;
@@ -50,7 +55,9 @@ export interface EntraDouble {
   addMember(groupId: string, userId: string): void;
   removeMember(groupId: string, userId: string): void;
   addUser(user: Partial<DoubleUser>): DoubleUser;
-  addGroup(group: { id?: string; displayName: string; isAssignableToRole?: boolean; members?: string[] }): DoubleGroup;
+  addGroup(group: GroupSeed): DoubleGroup;
+  /** Deleted in the portal: Graph answers 404 for it from now on. */
+  deleteGroup(groupId: string): void;
   setAppRoles(clientId: string, roles: string[]): void;
   /** The next `count` Graph requests (matching `match`) fail with this status and Graph error. */
   failGraph(count: number, fault: GraphFaultOptions): void;
@@ -92,6 +99,7 @@ export async function startEntraDouble(options: EntraDoubleOptions = {}): Promis
   const tls = selfSignedCertificate('Entra ID double');
   const state = new EntraState(options.tenantId ?? DOUBLE_TENANT, '', '');
   const nowSeconds = options.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+  if (options.groupPageSize) state.groupPageSize = options.groupPageSize;
   for (const app of options.apps ?? [
     { clientId: DOUBLE_CLIENT_ID, secret: DOUBLE_CLIENT_SECRET, roles: LEAST_PRIVILEGE },
   ])
@@ -101,12 +109,17 @@ export async function startEntraDouble(options: EntraDoubleOptions = {}): Promis
     state.users.set(user.id, user);
     return user;
   };
-  const addGroup = (g: { id?: string; displayName: string; isAssignableToRole?: boolean; members?: string[] }) => {
+  const addGroup = (g: GroupSeed) => {
     const group: DoubleGroup = {
       id: g.id ?? randomUUID(),
       displayName: g.displayName,
       isAssignableToRole: g.isAssignableToRole ?? false,
       members: [...(g.members ?? [])],
+      description: g.description ?? null,
+      groupTypes: [...(g.groupTypes ?? [])],
+      mailEnabled: g.mailEnabled ?? false,
+      securityEnabled: g.securityEnabled ?? true,
+      extensions: { ...g.extensions },
     };
     state.groups.set(group.id, group);
     return group;
@@ -166,6 +179,7 @@ export async function startEntraDouble(options: EntraDoubleOptions = {}): Promis
     },
     addUser,
     addGroup,
+    deleteGroup: (id) => void state.groups.delete(group(id).id),
     setAppRoles(clientId, roles) {
       const app = state.apps.get(clientId);
       if (!app) throw new Error(`the double has no app ${clientId}`);

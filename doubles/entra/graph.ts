@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { groupJson, listGroups } from './group-list.js';
 import { EntraState, type DoubleUser, type TokenClaims } from './state.js';
 
 /**
@@ -163,6 +164,7 @@ function route(
   path: string,
   query: URLSearchParams,
   body: string,
+  headers: IncomingHttpHeaders,
 ): { status: number; body?: unknown } {
   const { state, origin } = deps;
   const seg = path.split('/').slice(2).map(decodeURIComponent); // after /v1.0
@@ -196,6 +198,12 @@ function route(
       body: { '@odata.context': `${origin}/v1.0/$metadata#users(${props.join(',')})/$entity`, ...project(user, props) },
     };
   }
+  if (method === 'GET' && seg.length === 1 && seg[0] === 'groups') {
+    need(claims, READ_GROUPS);
+    const listed = listGroups(state.groups.values(), query, headers, origin, state.groupPageSize);
+    if (listed.error) throw new GraphFailure(listed.status, listed.error.code, listed.error.message);
+    return listed;
+  }
   if (seg[0] !== 'groups' || seg.length < 2)
     throw new GraphFailure(400, 'BadRequest', `Resource not found for the segment '${seg[0] ?? ''}'.`);
   const groupId = seg[1]!;
@@ -203,15 +211,9 @@ function route(
     need(claims, READ_GROUPS);
     const group = state.groups.get(groupId);
     if (!group) throw notFound(groupId);
-    return {
-      status: 200,
-      body: {
-        '@odata.context': `${origin}/v1.0/$metadata#groups/$entity`,
-        id: group.id,
-        displayName: group.displayName,
-        isAssignableToRole: group.isAssignableToRole,
-      },
-    };
+    const json = groupJson(group, query.get('$select'));
+    if (typeof json === 'string') throw new GraphFailure(400, 'BadRequest', json);
+    return { status: 200, body: { '@odata.context': `${origin}/v1.0/$metadata#groups/$entity`, ...json } };
   }
   if (seg[2] !== 'members')
     throw new GraphFailure(400, 'BadRequest', `Resource not found for the segment '${seg[2] ?? ''}'.`);
@@ -302,7 +304,7 @@ export function handleGraph(
         fault.message,
         fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) },
       );
-    const out = route(deps, claims, method, url.pathname, url.searchParams, body);
+    const out = route(deps, claims, method, url.pathname, url.searchParams, body, headers);
     sendGraph(res, out.status, out.body, requestId);
   } catch (e) {
     if (!(e instanceof GraphFailure)) throw e;

@@ -17,6 +17,13 @@ export interface DoubleGroup {
   isAssignableToRole: boolean;
   /** Direct members' object ids, in the order they were added. */
   members: string[];
+  description?: string | null;
+  /** `Unified` (Microsoft 365), `DynamicMembership`; empty for a security group. */
+  groupTypes?: string[];
+  mailEnabled?: boolean;
+  securityEnabled?: boolean;
+  /** Directory extension values, `extension_<app id>_<name>`: value. */
+  extensions?: Record<string, string | number | boolean>;
 }
 
 /** An app registration with a client secret and the application permissions an admin consented to. */
@@ -70,6 +77,8 @@ export class EntraState {
   readonly graphFaults: Fault[] = [];
   readonly tokenFaults: Fault[] = [];
   tokensIssued = 0;
+  /** The most groups one `GET /groups` page holds (Graph's server-driven paging); small in tests. */
+  groupPageSize = 999;
   /** Seconds a token lives (`expires_in`); real Entra issues 60-90 minutes. */
   tokenLifetime = 3599;
   private readonly key = Buffer.from(randomUUID() + randomUUID());

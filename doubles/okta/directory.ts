@@ -26,6 +26,8 @@ export interface OktaGroupRecord {
   created: string;
   members: Set<string>;
   lastMembershipUpdated: string;
+  /** Custom group profile attributes (an Okta admin adds them to the group profile schema), e.g. jitEligible. */
+  attributes: Record<string, string | number | boolean>;
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -63,7 +65,13 @@ export class OktaDirectory {
     return record;
   }
 
-  addGroup(g: { name: string; type?: OktaGroupRecord['type']; description?: string; id?: string }): OktaGroupRecord {
+  addGroup(g: {
+    name: string;
+    type?: OktaGroupRecord['type'];
+    description?: string;
+    id?: string;
+    attributes?: OktaGroupRecord['attributes'];
+  }): OktaGroupRecord {
     const at = this.now().toISOString();
     const record: OktaGroupRecord = {
       id: g.id ?? oktaId('00g'),
@@ -73,6 +81,7 @@ export class OktaDirectory {
       created: at,
       members: new Set(),
       lastMembershipUpdated: at,
+      attributes: { ...g.attributes },
     };
     this.groups.set(record.id, record);
     return record;
@@ -136,13 +145,54 @@ export class OktaDirectory {
       lastMembershipUpdated: g.lastMembershipUpdated,
       objectClass: ['okta:user_group'],
       type: g.type,
-      profile: { name: g.name, description: g.description },
+      profile: { ...g.attributes, name: g.name, description: g.description },
       _links: {
         self: { href: `${base}/api/v1/groups/${g.id}` },
         users: { href: `${base}/api/v1/groups/${g.id}/users` },
       },
     };
   }
+}
+
+/**
+ * Group search (`GET /api/v1/groups?search=`): clauses `<property> eq|sw|co <literal>` joined by `and`, where
+ * the property is `type`, `id` or `profile.<attribute>` (any, custom ones too) and the literal a quoted
+ * string, `true`, `false` or a number. Strings compare without regard to case; `co` only on profile.name and
+ * profile.description, as Okta allows. Null: a search Okta would refuse (400 E0000031).
+ */
+export function parseGroupSearch(search: string): ((g: OktaGroupRecord) => boolean) | null {
+  const tests: ((g: OktaGroupRecord) => boolean)[] = [];
+  for (const clause of search.split(/\s+and\s+/i)) {
+    const m =
+      /^\s*(type|id|profile\.[A-Za-z][A-Za-z0-9_]*)\s+(eq|sw|co)\s+("((?:[^"\\]|\\.)*)"|true|false|-?\d+(?:\.\d+)?)\s*$/i.exec(
+        clause,
+      );
+    if (!m) return null;
+    const [, field, op, raw, str] = m as unknown as [string, string, string, string, string | undefined];
+    const operator = op.toLowerCase();
+    if (operator === 'co' && !['profile.name', 'profile.description'].includes(field)) return null;
+    const wanted: string | number | boolean =
+      str !== undefined ? str.replace(/\\(.)/g, '$1') : raw === 'true' ? true : raw === 'false' ? false : Number(raw);
+    if (operator !== 'eq' && typeof wanted !== 'string') return null;
+    const read = (g: OktaGroupRecord): unknown =>
+      field === 'type'
+        ? g.type
+        : field === 'id'
+          ? g.id
+          : field === 'profile.name'
+            ? g.name
+            : field === 'profile.description'
+              ? g.description
+              : g.attributes[field.slice('profile.'.length)];
+    tests.push((g) => {
+      const value = read(g);
+      if (typeof wanted !== 'string') return value === wanted;
+      if (typeof value !== 'string') return false;
+      const [v, w] = [value.toLowerCase(), wanted.toLowerCase()];
+      return operator === 'eq' ? v === w : operator === 'sw' ? v.startsWith(w) : v.includes(w);
+    });
+  }
+  return (g) => tests.every((t) => t(g));
 }
 
 /** The subset of Okta's search grammar the double understands: `profile.<attr> eq "<value>"` (optionally joined by `and`). */

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   OktaDirectory,
+  parseGroupSearch,
   parseUserSearch,
   type OktaGroupRecord,
   type OktaUserRecord,
@@ -52,7 +53,12 @@ export interface OktaDouble {
     firstName?: string;
     lastName?: string;
   }): OktaUserRecord;
-  addGroup(g: { name: string; type?: OktaGroupRecord['type']; description?: string }): OktaGroupRecord;
+  addGroup(g: {
+    name: string;
+    type?: OktaGroupRecord['type'];
+    description?: string;
+    attributes?: OktaGroupRecord['attributes'];
+  }): OktaGroupRecord;
   /** The logins of a group's members, sorted. */
   members(groupId: string): string[];
   /** Hand edits, as an Okta admin would make them in the Admin Console (drift). */
@@ -116,10 +122,11 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
   }
 
   function page(
-    all: OktaUserRecord[],
+    all: { id: string }[],
     path: string,
     query: Record<string, string>,
     extra: Record<string, string> = {},
+    json: (item: { id: string }) => unknown = (u) => directory.userJson(u as OktaUserRecord, base),
   ): Answer {
     const asked = Number(query.limit ?? pageSize);
     const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, pageSize) : pageSize;
@@ -130,7 +137,29 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
       `<${base}${path}?${new URLSearchParams({ ...extra, ...q }).toString()}>`;
     const links = [`${link({ limit: String(limit) })}; rel="self"`];
     if (rest.length > limit) links.push(`${link({ after: items.at(-1)!.id, limit: String(limit) })}; rel="next"`);
-    return { status: 200, body: items.map((u) => directory.userJson(u, base)), headers: { link: links.join(', ') } };
+    return { status: 200, body: items.map(json), headers: { link: links.join(', ') } };
+  }
+
+  /**
+   * `GET /api/v1/groups`: `search` (paged by `after`, as every list), `q` (a name prefix, for pickers: Okta
+   * does not page it and gives at most `limit`, default 300, without a next link), or every group.
+   */
+  function listGroups(path: string, query: Record<string, string>): Answer {
+    const groupJson = (g: { id: string }) => directory.groupJson(g as OktaGroupRecord, base);
+    const all = [...directory.groups.values()];
+    if (query.q !== undefined) {
+      const prefix = query.q.toLowerCase();
+      const limit = Math.min(Number(query.limit ?? 300) || 300, 10_000);
+      const found = all
+        .filter((g) => g.name.toLowerCase().startsWith(prefix))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .slice(0, limit);
+      return { status: 200, body: found.map(groupJson) };
+    }
+    if (query.search === undefined) return page(all, path, query, {}, groupJson);
+    const matches = parseGroupSearch(query.search);
+    if (!matches) return oktaError(400, 'E0000031', 'Invalid search criteria.');
+    return page(all.filter(matches), path, query, { search: query.search }, groupJson);
   }
 
   function route(method: string, path: string, query: Record<string, string>): Answer {
@@ -157,6 +186,7 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
       const user = directory.findUser(id);
       return user ? { status: 200, body: directory.userJson(user, base) } : notFound(id, 'User');
     }
+    if (collection === 'groups' && id === undefined && method === 'GET') return listGroups(path, query);
     if (collection !== 'groups' || id === undefined)
       return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
 

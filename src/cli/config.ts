@@ -4,14 +4,17 @@ import { openDatabase } from '../db/client.js';
 import { builtInProvisioners, createProvisionerRegistry } from '../provisioners/registry.js';
 import { AccessFileError, checkProvisioners, parseAccessFile } from '../services/catalog-service.js';
 import { exportAccessFile } from '../services/config-export.js';
+import { runConfigSync } from './config-sync.js';
 
 /**
  * `npm run config -- export [--out FILE]`: the catalogue (file- and App Home-managed alike) as ACCESS_CONFIG YAML.
  * `npm run config -- check FILE`: validates a file (and each resource's provisioner settings, as the bot
  * would at start) without touching any database or target.
+ * `npm run config -- sync [FILE] [--source NAME]`: runs the file's group sources now (cli/config-sync.ts).
  * The database is the bot's: DATABASE_URL if set, else the embedded one under DATA_DIR (default ./.data).
  */
-const USAGE = 'Usage: npm run config -- export [--out FILE]\n       npm run config -- check FILE\n';
+const USAGE =
+  'Usage: npm run config -- export [--out FILE]\n       npm run config -- check FILE\n       npm run config -- sync [FILE] [--source NAME]…\n';
 const NO_TABLES = 'The database has no access tables yet: start the bot once first.\n';
 
 function fail(message: string, code = 1): never {
@@ -40,10 +43,12 @@ async function exportCommand(args: string[]): Promise<void> {
   try {
     const [resources, flows] = await Promise.all([listResources(database.db), listFlows(database.db)]);
     const where = database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `the embedded database (${dataDir})`;
+    // Synced resources come from group_sources (which stay in the file): exported, a re-apply would take them over.
+    const synced = resources.filter((r) => r.managedBy === 'sync').length;
     text = exportAccessFile(
-      resources,
+      resources.filter((r) => r.managedBy !== 'sync'),
       flows,
-      `Exported ${new Date().toISOString()} from ${where} by \`npm run config -- export\`.`,
+      `Exported ${new Date().toISOString()} from ${where} by \`npm run config -- export\`.${synced ? `\n${synced} resources synced from group sources are left out: keep the group_sources section of your file.` : ''}`,
     );
   } catch (error) {
     if (isMissingTable(error)) {
@@ -78,7 +83,9 @@ function checkCommand(args: string[]): void {
       createProvisionerRegistry(builtInProvisioners()),
       file,
     );
-    process.stdout.write(`OK: ${parsed.resources.length} resources, ${parsed.flows.length} flows\n`);
+    process.stdout.write(
+      `OK: ${parsed.resources.length} resources, ${parsed.flows.length} flows${parsed.group_sources.length ? `, ${parsed.group_sources.length} group sources` : ''}\n`,
+    );
   } catch (error) {
     if (error instanceof AccessFileError) fail(error.message);
     throw error;
@@ -88,4 +95,11 @@ function checkCommand(args: string[]): void {
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'export') await exportCommand(rest);
 else if (command === 'check') checkCommand(rest);
+else if (command === 'sync')
+  process.exitCode = await runConfigSync({
+    args: rest,
+    env: process.env,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  });
 else fail(USAGE, 2);

@@ -7,6 +7,7 @@ import { startLoop, type Loop } from '../jobs/loop.js';
 import { drainOutbox } from '../jobs/outbox-worker.js';
 import { logAuditHead } from '../services/audit-stream.js';
 import type { Clock } from '../services/ports.js';
+import type { SourceSyncResult } from '../services/group-sync.js';
 import type { CaptureCounts } from '../services/session-capture.js';
 import type { Services } from './services.js';
 
@@ -18,7 +19,15 @@ export interface JobWork {
   reconcile: () => Promise<unknown>;
   lifecycle: () => Promise<unknown>;
   streamAudit: (() => Promise<number>) | null;
+  /** The group sources due (null: ACCESS_CONFIG names none); each source keeps its own interval. */
+  groupSync: (() => Promise<SourceSyncResult[]>) | null;
 }
+
+/**
+ * How often the group-sync loop asks which sources are due: one claim statement per source, the
+ * sources' own intervals (1 minute or more, shared by every replica) decide when one really runs.
+ */
+const GROUP_SYNC_TICK_MS = 30_000;
 
 /**
  * The least time between two expiry passes woken by a grant's end. A pass has a fixed cost (a dozen
@@ -90,12 +99,32 @@ export function buildJobs(input: {
     every('reconcile', work.reconcile, config.RECONCILE_INTERVAL_SECONDS * 1000);
     // Holders of active grants whom Slack deactivated while no user_change reached us (the bot was down).
     every('offboarding', () => services.offboarding.reconcile(), config.RECONCILE_INTERVAL_SECONDS * 1000).kick();
+    if (work.groupSync) every('group-sync', () => syncGroups(work.groupSync!), GROUP_SYNC_TICK_MS).kick();
     every(
       'session-capture',
       async () => (lastCapture = await services.capture.captureOnce()),
       config.SESSION_SAMPLE_SECONDS * 1000,
     );
     kickOutbox();
+  }
+
+  /** One pass of the due sources, said in the log: what changed, and a failure as its sentence. */
+  async function syncGroups(run: () => Promise<SourceSyncResult[]>) {
+    for (const r of await run()) {
+      if (r.status === 'failed') logger.warn({ source: r.source }, r.message ?? 'group sync failed');
+      else if (r.status === 'synced')
+        logger.info(
+          {
+            source: r.source,
+            created: r.created,
+            updated: r.updated.map((u) => u.name),
+            retired: r.retired,
+            skipped: r.skipped.length,
+            grantsEnded: r.grantsEnded,
+          },
+          'group source synced',
+        );
+    }
   }
 
   const outboxLoops = () => OUTBOX_LANES.map((lane) => loops[`outbox-${lane}`]);
@@ -127,6 +156,7 @@ export function buildJobs(input: {
       'session-capture',
       'audit-head',
       'audit-stream',
+      'group-sync',
     ])
       await loops[name]?.stop();
   }
@@ -150,6 +180,8 @@ export function buildJobs(input: {
         await loops['session-capture']!.runNow();
         return lastCapture as CaptureCounts | null;
       },
+      /** The group sources that are due, now (by the app's clock), as the loop runs them. */
+      groupSyncNow: () => loops['group-sync']?.runNow() ?? Promise.resolve(),
       /** Both outbox lanes, until neither has anything due. */
       drainOutbox: drainAll,
     },

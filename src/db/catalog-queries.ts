@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Flow } from '../domain/flow.js';
 import type { Resource, ResourceType } from '../domain/resource.js';
 import type { Executor } from './client.js';
@@ -14,17 +14,36 @@ const resourceColumns = {
   defaults: resources.defaults,
   provisioner: resources.provisioner,
   managedBy: resources.managedBy,
+  syncSource: resources.syncSource,
+  externalId: resources.externalId,
+  externalName: resources.externalName,
 };
 
 export type { FlowRow, ResourceRow } from '../domain/catalog.js';
 
-const toResource = (r: { type: string } & Omit<ResourceRow, 'type'>): ResourceRow => ({
+type RawResource = {
+  type: string;
+  syncSource: string | null;
+  externalId: string | null;
+  externalName: string | null;
+} & Omit<ResourceRow, 'type' | 'origin'>;
+
+const toResource = ({ syncSource, externalId, externalName, ...r }: RawResource): ResourceRow => ({
   ...r,
   type: r.type as ResourceType,
+  origin:
+    syncSource && externalId
+      ? { source: syncSource, groupId: externalId, groupName: externalName ?? externalId }
+      : null,
 });
 
+/** The catalogue's resources: retired synced rows (kept only for the removals of their grants) are not part of it. */
 export async function listResources(db: Executor): Promise<ResourceRow[]> {
-  const rows = await db.select(resourceColumns).from(resources).orderBy(asc(resources.name));
+  const rows = await db
+    .select(resourceColumns)
+    .from(resources)
+    .where(isNull(resources.retiredAt))
+    .orderBy(asc(resources.name));
   return rows.map(toResource);
 }
 
@@ -76,6 +95,11 @@ export async function upsertResource(db: Executor, id: string, input: ResourceIn
         defaults: input.defaults,
         provisioner: input.provisioner,
         managedBy,
+        // The file or an admin taking over a synced row makes it theirs: the sync no longer touches it.
+        syncSource: null,
+        externalId: null,
+        externalName: null,
+        retiredAt: null,
         updatedAt: now,
       },
     });
@@ -88,7 +112,7 @@ export async function upsertFlow(db: Executor, id: string, input: FlowInput, man
     .onConflictDoUpdate({ target: flows.name, set: { ...input, managedBy, updatedAt: now } });
 }
 
-/** Removes file-managed rows the file no longer lists (rows made in App Home are left alone). */
+/** Removes file-managed rows the file no longer lists (rows made in App Home or by a group sync are left alone). */
 export async function deleteFileManagedExcept(db: Executor, keepResources: string[], keepFlows: string[]) {
   const removedFlows = await db
     .delete(flows)
@@ -146,7 +170,7 @@ export async function flowUsage(tx: Executor, flowId: string): Promise<number> {
 /** Every tag on a resource or named by a flow, sorted. */
 export async function tagsInUse(db: Executor): Promise<string[]> {
   const rows = await db.execute<{ tag: string }>(
-    sql`select distinct t as tag from (select jsonb_array_elements_text(tags) as t from resources union select jsonb_array_elements_text(resource_tags) from flows) x order by 1`,
+    sql`select distinct t as tag from (select jsonb_array_elements_text(tags) as t from resources where retired_at is null union select jsonb_array_elements_text(resource_tags) from flows) x order by 1`,
   );
   const list = Array.isArray(rows) ? rows : (rows as unknown as { rows: { tag: string }[] }).rows;
   return list.map((r) => r.tag);

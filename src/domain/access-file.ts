@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationText, People, SlackChannel } from './file-fields.js';
+import { GroupSourceFileSchema } from './group-source.js';
 import { checkFileLifecycle, lifecycleFileFields, OnCallFileSchema } from './lifecycle-file.js';
 import { patternProblem } from './pattern.js';
 import { repositoryDefaultProblem } from './policy.js';
@@ -121,9 +122,11 @@ export const AccessFileSchema = z
   .strictObject({
     resources: z.array(FileResourceSchema).default([]),
     flows: z.array(FileFlowSchema).default([]),
+    /** Identity-provider groups that fill the catalogue by themselves (domain/group-source.ts). */
+    group_sources: z.array(GroupSourceFileSchema).default([]),
   })
   .superRefine((file, ctx) => {
-    const seen = (items: { name: string }[], key: 'resources' | 'flows') => {
+    const seen = (items: { name: string }[], key: 'resources' | 'flows' | 'group_sources') => {
       const names = new Set<string>();
       items.forEach((item, i) => {
         if (names.has(item.name))
@@ -133,6 +136,7 @@ export const AccessFileSchema = z
     };
     seen(file.resources, 'resources');
     seen(file.flows, 'flows');
+    seen(file.group_sources, 'group_sources');
     file.resources.forEach((r, i) => {
       const problem = r.type === 'repository' ? repositoryDefaultProblem(r.defaults?.roles) : null;
       if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['resources', i, 'defaults', 'roles'] });

@@ -52,6 +52,8 @@ export const AUDIT_ACTIONS = [
   'resource.created',
   'resource.updated',
   'resource.deleted',
+  // A group source's sync (services/group-sync.ts): its group left the source, the resource left the catalogue.
+  'resource.retired',
   'config.applied',
   'api_key.created',
   'api_key.revoked',

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'already_approved'
   | 'not_admin'
   | 'managed_by_file'
+  | 'managed_by_sync'
   | 'name_taken'
   | 'too_soon'
   | 'not_active'

@@ -11,7 +11,8 @@ export type NoticeEvent =
   | 'revoked'
   | 'extended'
   | 'timed_out'
-  | /** its only approver left Slack */ 'no_approver';
+  | /** its only approver left Slack */ 'no_approver'
+  | /** a group it names left its group source (the grant ended or the request was cancelled) */ 'group_left';
 
 /** Each topic's payload (stored as jsonb). */
 export interface OutboxPayloads {

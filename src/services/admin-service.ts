@@ -6,9 +6,9 @@ import {
   findFlow,
   flowUsage,
   listFlows,
-  listResources,
   lockFlow,
   lockResource,
+  resourcesByName,
   setFlowEnabled,
   tagsInUse,
   upsertFlow,
@@ -70,6 +70,8 @@ export function createAdminService(deps: ServiceDeps) {
   const checkEditable = (row: { managedBy: string } | undefined, what: string) => {
     if (!row) throw new AppError('not_found', `No such ${what}`);
     if (row.managedBy === 'file') throw new AppError('managed_by_file', `This ${what} is managed by ACCESS_CONFIG`);
+    // A synced row follows its group: a hand edit would be overwritten at the next sync, so none is taken.
+    if (row.managedBy === 'sync') throw new AppError('managed_by_sync', `This ${what} comes from a group source`);
   };
 
   async function audit(tx: Tx, actor: string, action: AuditAction, details: Record<string, unknown>) {
@@ -189,7 +191,8 @@ export function createAdminService(deps: ServiceDeps) {
     const saved = await db.transaction(async (tx) => {
       const before = resourceId ? await lockResource(tx, resourceId) : undefined;
       if (resourceId) checkEditable(before, 'resource');
-      const clash = (await listResources(tx)).find((r) => r.name === input.name && r.id !== id);
+      // By name, retired synced rows too: one still needed for its grants' removals keeps its name.
+      const clash = (await resourcesByName(tx, [input.name])).find((r) => r.id !== id);
       if (clash) return { ok: false as const, errors: { name: 'Another resource already has this name.' } };
       if (before && before.name !== input.name)
         return { ok: false as const, errors: { name: 'A resource keeps its name; add a new one instead.' } };

@@ -45,6 +45,9 @@ function changedFields(d: Details): string {
   );
   return keys.length ? `: ${keys.slice(0, 12).join(', ')} changed` : '';
 }
+/** Why a group source's group left the catalogue (services/group-sync.ts writes reason, group, source). */
+const groupLeft = (d: Details) =>
+  `${d.reason === 'group_gone' ? 'its group no longer exists' : "its group no longer matches the source's filter"} (${text(d.group?.name ?? d.group, 120)} in group source ${text(d.source, 80)})`;
 const nameOf = (d: Details) => quoted(d.after?.name ?? d.before?.name ?? d.name, 80);
 
 const LINK_REFUSALS: Record<string, string> = {
@@ -77,7 +80,9 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
   'request.cancelled': (d) =>
     d.reason === 'user_deactivated'
       ? "cancelled the request: the requester's Slack account was deactivated"
-      : 'cancelled the request',
+      : d.reason === 'group_gone' || d.reason === 'group_unlisted'
+        ? `cancelled the request: ${groupLeft(d)}`
+        : 'cancelled the request',
   'request.nudged': () => 'nudged the approvers: the requester is still waiting for a decision',
   'request.reminded': () => 'reminded the approvers: still no decision',
   'request.escalated': (d) =>
@@ -104,7 +109,9 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
   'grant.ended': (d) =>
     d.reason === 'user_deactivated'
       ? "ended the access: the requester's Slack account was deactivated"
-      : `ended the access${d.reason ? ` (${text(d.reason)})` : ''}`,
+      : d.reason === 'group_gone' || d.reason === 'group_unlisted'
+        ? `ended the access: ${groupLeft(d)}`
+        : `ended the access${d.reason ? ` (${text(d.reason)})` : ''}`,
   'reconcile.missing_access': (d) => `reconcile found ${text(d.resource)} missing and set it up again`,
   'reconcile.leftover_access': (d) => `reconcile found ${text(d.resource)} still present after the end and removed it`,
   'session.recorded': (d) =>
@@ -131,6 +138,7 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
   'resource.created': (d) => `created resource ${nameOf(d)}`,
   'resource.updated': (d) => `changed resource ${nameOf(d)}${changedFields(d)}`,
   'resource.deleted': (d) => `deleted resource ${nameOf(d)}`,
+  'resource.retired': (d) => `retired resource ${nameOf(d)} from the catalogue: ${groupLeft(d)}`,
   'config.applied': (d) =>
     `applied ACCESS_CONFIG: ${Array.isArray(d.changed) && d.changed.length ? d.changed.slice(0, 20).join('; ') : 'no change'}`,
   'api_key.created': (d) => `created API key ${text(d.keyId)} ${quoted(d.name, 80)}`,

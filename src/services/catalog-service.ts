@@ -12,6 +12,8 @@ import type { Db } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { AccessFileSchema, describeIssuePath, type AccessFile } from '../domain/access-file.js';
 import { flowFromFile, resourceFromFile } from '../domain/access-file-mapping.js';
+import { groupSourceFromFile, PLACEHOLDER_GROUP_ID } from '../domain/group-source.js';
+import { resourceFor } from '../domain/group-sync.js';
 import type { ProvisionerRegistry } from '../provisioners/port.js';
 import type { Flow } from '../domain/flow.js';
 import { SERVICE_NAMES, servicesOf, type OnCallService } from '../domain/on-call.js';
@@ -134,6 +136,27 @@ export function checkProvisioners(
   file.resources.forEach((r, i) => {
     const problem = registry.validate(resourceFromFile(r).provisioner);
     if (problem) throw new AccessFileError(`${source}: resources[${i}].provisioner: ${problem}`);
+  });
+  return file;
+}
+
+/**
+ * Checks each group source's connection with the provisioner of its type (its resources will use the same
+ * settings), before anything is applied: a secret written in clear, a plain-http org, an unknown setting.
+ */
+export function checkGroupSources(
+  file: AccessFile,
+  registry: ProvisionerRegistry,
+  source = 'ACCESS_CONFIG',
+): AccessFile {
+  file.group_sources.forEach((s, i) => {
+    const { provisioner } = resourceFor(
+      groupSourceFromFile(s),
+      { id: PLACEHOLDER_GROUP_ID[s.source], name: 'x', description: '' },
+      'x',
+    );
+    const problem = registry.validate(provisioner);
+    if (problem) throw new AccessFileError(`${source}: group_sources[${i}].connection: ${problem}`);
   });
   return file;
 }

@@ -3,6 +3,7 @@ import type { NoticeEvent, TargetChange } from '../domain/outbox.js';
 import type { OnCallAnswer, OnCallRef, OnCallService } from '../domain/on-call.js';
 import type { MessageRef, RequestDetails } from '../domain/request.js';
 import type { TicketLookup } from '../domain/ticket.js';
+import type { GroupSource } from '../domain/group-source.js';
 
 /** Resources and flows (db/catalog-cache.ts: cached, checked against the catalogue version on each read). */
 export interface CatalogReader {
@@ -240,3 +241,29 @@ export interface OidcProvider {
   /** Verifies the ID token; e-mail claims it lacks are read from UserInfo (its `sub` checked against the ID token's). */
   exchange(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<SignInClaims>;
 }
+
+/**
+ * A group source's directory (Okta, Entra ID) as the group sync reads it: read-only. `list` pages through
+ * every group matching the source's filter; `get` reads one group directly (search indexes lag), null when
+ * it no longer exists. Both throw an Error whose message is a sentence an operator can act on.
+ */
+export interface GroupLister {
+  list(): Promise<ListedGroup[]>;
+  get(groupId: string): Promise<{ group: ListedGroup; matches: boolean } | null>;
+}
+
+/** A listed group; `unmanageable` says why the bot could not manage its members (a dynamic group…). */
+export interface ListedGroup {
+  id: string;
+  name: string;
+  description: string;
+  unmanageable?: string;
+}
+
+/** What a lister needs of the operator's secrets: its connection settings with their references resolved. */
+export interface SettingSecrets {
+  resolveSettings(settings: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** Builds the lister of one source, its secret references resolved at the moment of use. */
+export type GroupListers = (source: GroupSource, secrets: SettingSecrets) => GroupLister;

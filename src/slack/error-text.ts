@@ -12,6 +12,8 @@ const TEXT: Record<ErrorCode, string> = {
   already_approved: 'You already approved this request; it is waiting for other approvers.',
   not_admin: 'Only admins can change approval flows and resources.',
   managed_by_file: 'This is managed by the ACCESS_CONFIG file: change it there, not in Slack.',
+  managed_by_sync:
+    "This resource comes from an identity-provider group (a group source in ACCESS_CONFIG): the next sync would overwrite a change made here. Rename or describe the group in Okta or Entra ID, or change the source's tags in ACCESS_CONFIG.",
   name_taken: 'That name is already taken.',
   too_soon: 'You nudged the approvers a moment ago. You can nudge again in a while.',
   not_active: "That access isn't active any more.",

@@ -1,4 +1,5 @@
-import { bigint, boolean, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { FlowIdentityRule, FlowLifecycle, JustificationRule } from '../../domain/flow.js';
 import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js';
 
@@ -6,21 +7,52 @@ import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js
 export type { ManagedBy } from '../../domain/catalog.js';
 import type { ManagedBy } from '../../domain/catalog.js';
 
-export const resources = pgTable('resources', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull().unique(),
-  type: text('type').notNull(),
-  tags: jsonb('tags').$type<string[]>().notNull().default([]),
-  description: text('description').notNull().default(''),
-  defaults: jsonb('defaults')
-    .$type<TuningDefaults>()
-    .notNull()
-    .default({ loginUsers: [], databases: [], namespaces: [] }),
-  /** Which provisioner makes grants of this resource real, and its settings (secrets as env:/file: references). */
-  provisioner: jsonb('provisioner').$type<ProvisionerConfig | null>(),
-  managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+export const resources = pgTable(
+  'resources',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull().unique(),
+    type: text('type').notNull(),
+    tags: jsonb('tags').$type<string[]>().notNull().default([]),
+    description: text('description').notNull().default(''),
+    defaults: jsonb('defaults')
+      .$type<TuningDefaults>()
+      .notNull()
+      .default({ loginUsers: [], databases: [], namespaces: [] }),
+    /** Which provisioner makes grants of this resource real, and its settings (secrets as env:/file: references). */
+    provisioner: jsonb('provisioner').$type<ProvisionerConfig | null>(),
+    managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
+    /** For `managed_by = 'sync'`: the ACCESS_CONFIG group source that made the row, and the group's id and name there. */
+    syncSource: text('sync_source'),
+    externalId: text('external_id'),
+    externalName: text('external_name'),
+    /**
+     * When its group left the source (deleted, or no longer matching the filter): the row is out of the
+     * catalogue but kept while grant removals still need its provisioner settings, then deleted.
+     */
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('resources_sync_origin_uq')
+      .on(t.syncSource, t.externalId)
+      .where(sql`sync_source is not null`),
+  ],
+);
+
+/**
+ * One row per ACCESS_CONFIG group source: when it last ran and how, and the lease a replica holds while
+ * it syncs, so replicas take turns (one claim statement) and the interval holds across all of them.
+ */
+export const groupSyncState = pgTable('group_sync_state', {
+  source: text('source').primaryKey(),
+  leaseOwner: text('lease_owner'),
+  leasedUntil: timestamp('leased_until', { withTimezone: true }),
+  lastRunAt: timestamp('last_run_at', { withTimezone: true }),
+  lastOkAt: timestamp('last_ok_at', { withTimezone: true }),
+  lastError: text('last_error'),
+  lastSummary: jsonb('last_summary').$type<Record<string, unknown>>(),
 });
 
 export const flows = pgTable('flows', {

@@ -20,7 +20,7 @@ const MEMBERS_PAGE = 999;
 
 type UserAttribute = 'mail' | 'userPrincipalName' | 'either';
 
-interface Settings extends GraphTarget {
+export interface Settings extends GraphTarget {
   groupId: string;
   userAttribute: UserAttribute;
 }
@@ -53,7 +53,7 @@ function validateSettings(s: Record<string, unknown>): string | null {
 }
 
 /** Settings arrive resolved; a resource saved before validation existed may still be broken. */
-function readSettings(s: Record<string, unknown>): Settings {
+export function readSettings(s: Record<string, unknown>): Settings {
   const problem =
     validateCommon(s) ??
     (typeof s.client_secret === 'string' && s.client_secret !== '' ? null : 'client_secret is missing');

@@ -19,6 +19,8 @@ export interface OktaClientOptions {
   requestTimeoutMs?: number;
   /** How many 429s in a row one call waits out (default 2, the SDK's). */
   maxRetries?: number;
+  /** The scopes an OAuth service app asks for (default OAUTH_SCOPES; the group sync asks only okta.groups.read). */
+  scopes?: string[];
 }
 
 /** An API token (`SSWS`), or an OAuth 2.0 service app signing its client assertion with a private key. */
@@ -96,7 +98,7 @@ export function oktaClients(options: OktaClientOptions = {}) {
             ...common,
             authorizationMode: 'PrivateKey',
             clientId: conn.auth.clientId,
-            scopes: OAUTH_SCOPES,
+            scopes: options.scopes ?? OAUTH_SCOPES,
             privateKey: conn.auth.privateKey,
             keyId: conn.auth.keyId ?? '',
           });
@@ -134,7 +136,7 @@ export function classifyOktaError(
   error: unknown,
   doing: string,
   conn: OktaConnection,
-  extra: { forbidden?: string; notFound?: string } = {},
+  extra: { forbidden?: string; notFound?: string; scopes?: string[] } = {},
 ): Error {
   const redact = (text: string) => secretsOf(conn.auth).reduce((t, secret) => t.split(secret).join('[redacted]'), text);
   const e = (error ?? {}) as SdkError;
@@ -145,7 +147,7 @@ export function classifyOktaError(
   if (conn.auth.kind === 'oauth' && (String(e.url ?? '').endsWith('/oauth2/v1/token') || status === 401)) {
     if (Number.isFinite(status) && status >= 400 && status < 500 && status !== 429) {
       return new PermanentProvisioningError(
-        `Okta (${host}) refused the service app's access token request while ${doing} (${status}): check client_id, private_key and key_id, and that the app is granted the scopes ${OAUTH_SCOPES.join(' and ')}`,
+        `Okta (${host}) refused the service app's access token request while ${doing} (${status}): check client_id, private_key and key_id, and that the app is granted the scopes ${(extra.scopes ?? OAUTH_SCOPES).join(' and ')}`,
       );
     }
   }

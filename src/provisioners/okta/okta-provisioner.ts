@@ -33,7 +33,7 @@ const UNUSABLE: Record<string, string> = {
 };
 const PAGE = 200;
 
-interface Settings extends OktaConnection {
+export interface Settings extends OktaConnection {
   groupId: string;
   attribute: 'email' | 'login';
 }
@@ -80,7 +80,7 @@ function validateSettings(s: Record<string, unknown>): string | null {
 }
 
 /** Settings arrive with the token resolved; a resource saved before validation existed may still be broken. */
-function readSettings(s: Record<string, unknown>): Settings {
+export function readSettings(s: Record<string, unknown>): Settings {
   const given = (v: unknown): v is string => typeof v === 'string' && v !== '';
   const auth: OktaAuth | null = given(s.token)
     ? { kind: 'token', token: s.token }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowRow } from '../../domain/catalog.js';
 import { aFlow } from '../../domain/fixtures.test-support.js';
-import { disabledGroupLines, flowBlock } from './flow-list.js';
+import { disabledGroupLines, flowBlock, resourceBlock } from './flow-list.js';
 
 const ops = { id: 'S0OPS', handle: 'ops', name: 'Ops', disabled: true };
 const row = (over: Partial<FlowRow>): FlowRow =>
@@ -32,5 +32,25 @@ describe('a flow naming a user group Slack disabled', () => {
     expect(disabledGroupLines(f, {})).toEqual([]);
     expect(JSON.stringify(flowBlock(f))).not.toContain('disabled in Slack');
     expect(JSON.stringify(flowBlock(f, { S0OPS: ops }))).toContain('Approver group @ops is disabled in Slack');
+  });
+});
+
+describe('a resource a group source made, in the Resources tab', () => {
+  it('says where it came from and why it cannot be edited here, and offers no menu', () => {
+    const block = resourceBlock({
+      id: 'res_1',
+      name: 'okta-jit-db',
+      type: 'group',
+      tags: ['okta-jit'],
+      description: 'Database admins',
+      defaults: { loginUsers: [], databases: [], namespaces: [] },
+      provisioner: { type: 'okta', settings: { group_id: '00g1' } },
+      managedBy: 'sync',
+      origin: { source: 'okta-jit', groupId: '00g1', groupName: 'jit-db' },
+    });
+    expect(JSON.stringify(block)).toContain(
+      'synced from the Okta group “jit-db” by group source `okta-jit`: read-only here (change the group in Okta; the next sync would overwrite an edit)',
+    );
+    expect(block).not.toHaveProperty('accessory');
   });
 });

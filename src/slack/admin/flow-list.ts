@@ -3,10 +3,22 @@ import type { FlowRow, ResourceRow } from '../../domain/catalog.js';
 import type { UserGroup } from '../../services/ports.js';
 import { formatDuration } from '../../domain/duration.js';
 import { offeredDurations } from '../../domain/flow.js';
+import { PROVIDER_NAMES } from '../../domain/group-source.js';
 import { refLabel } from '../../domain/on-call.js';
 import { AdminIds } from '../ids.js';
 import { code, mention, truncate, userText } from '../mrkdwn.js';
 import { context, option, section } from '../views.js';
+
+/**
+ * Where a synced resource comes from, and why it has no menu: it follows its group, and the next sync would
+ * overwrite an edit made here (docs/configuration.md, group sources).
+ */
+function syncedLine(r: ResourceRow): string {
+  if (r.managedBy !== 'sync' || !r.origin) return '';
+  const type = r.provisioner?.type;
+  const provider = type === 'okta' || type === 'entra' ? PROVIDER_NAMES[type] : 'identity-provider';
+  return `\n:arrows_counterclockwise: synced from the ${provider} group ${userText(`“${r.origin.groupName}”`, 120)} by group source ${code(r.origin.source)}: read-only here (change the group in ${provider}; the next sync would overwrite an edit)`;
+}
 
 const list = (items: string[], max = 8) =>
   items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
@@ -117,10 +129,10 @@ export function flowBlock(f: FlowRow, disabled: Record<string, UserGroup> = {}):
 
 export function resourceBlock(r: ResourceRow): KnownBlock {
   const text = truncate(
-    `*${code(r.name)}* _${r.type}_${r.tags.length ? ` · ${r.tags.map(code).join(' ')}` : ''}${r.managedBy === 'file' ? '  :page_facing_up: managed by ACCESS_CONFIG' : ''}${r.description ? `\n${userText(r.description, 300)}` : ''}`,
+    `*${code(r.name)}* _${r.type}_${r.tags.length ? ` · ${r.tags.map(code).join(' ')}` : ''}${r.managedBy === 'file' ? '  :page_facing_up: managed by ACCESS_CONFIG' : ''}${syncedLine(r)}${r.description ? `\n${userText(r.description, 300)}` : ''}`,
     3000,
   );
-  if (r.managedBy === 'file') return section(text);
+  if (r.managedBy === 'file' || r.managedBy === 'sync') return section(text);
   return {
     type: 'section',
     block_id: `resource.${r.id}`,

@@ -120,6 +120,8 @@ function clickHandler(deps: SlackDeps) {
       if (!resource) throw new AppError('stale_reference', `resource ${id} is gone`);
       if (resource.managedBy === 'file')
         throw new AppError('managed_by_file', 'This resource is managed by ACCESS_CONFIG');
+      if (resource.managedBy === 'sync')
+        throw new AppError('managed_by_sync', 'This resource comes from a group source');
       await client.views.open({
         trigger_id: body.trigger_id,
         view:

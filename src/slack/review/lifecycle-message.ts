@@ -1,10 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import type { RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
+import { groupEndOf } from '../../domain/group-sync.js';
 import { endedByDeactivation } from '../../domain/offboarding.js';
 import { BreakGlassIds } from '../ids.js';
 import { code, mention, quote, slackDate, userText } from '../mrkdwn.js';
 import { context, plain, section } from '../views.js';
+import { groupEndText } from './group-end-text.js';
 
 /**
  * What auto-approved and break-glass requests add to the request messages. No human approved them,
@@ -33,11 +35,14 @@ export function lifecycleStatusLine(r: RequestDetails): string | null {
     case 'expired':
       return `:checkered_flag: ${how}; the access expired ${slackDate(r.endedAt ?? r.createdAt)}.${review}`;
     case 'revoked': {
-      const end = endedByDeactivation(r)
-        ? "ended (the requester's Slack account was deactivated)"
-        : r.endedBy === r.requesterId
-          ? 'released by the requester'
-          : `revoked by ${r.endedBy ? mention(r.endedBy) : 'the bot'}`;
+      const group = groupEndOf(r);
+      const end = group
+        ? `ended (${groupEndText(group)})`
+        : endedByDeactivation(r)
+          ? "ended (the requester's Slack account was deactivated)"
+          : r.endedBy === r.requesterId
+            ? 'released by the requester'
+            : `revoked by ${r.endedBy ? mention(r.endedBy) : 'the bot'}`;
       return `:octagonal_sign: ${how}; ${end} ${slackDate(r.endedAt ?? r.createdAt)}.${review}`;
     }
     default:

@@ -1,11 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import { setupProgress, type RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
+import { groupEndOf } from '../../domain/group-sync.js';
 import { endedByDeactivation } from '../../domain/offboarding.js';
 import { describeGrant } from '../../domain/policy.js';
 import { RequestIds, ReviewIds } from '../ids.js';
 import { code, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
 import { context, md, plain, section } from '../views.js';
+import { groupEndText } from './group-end-text.js';
 import { ticketBlocks } from './ticket-block.js';
 import { breakGlassReviewBlocks, breakGlassTitle, lifecycleStatusLine } from './lifecycle-message.js';
 
@@ -43,18 +45,26 @@ export function statusLine(r: RequestDetails): string {
       return `:checkered_flag: Approved by ${mention(r.decidedBy!)}; the access expired ${slackDate(r.endedAt!)}.`;
     case 'timed_out':
       return `:hourglass: Expired without a decision ${slackDate(r.endedAt ?? r.createdAt)}.`;
-    case 'cancelled':
+    case 'cancelled': {
+      const group = groupEndOf(r);
+      if (group)
+        return `:leftwards_arrow_with_hook: Cancelled ${slackDate(r.endedAt ?? r.createdAt)}: ${groupEndText(group)}.`;
       if (endedByDeactivation(r))
         return `:leftwards_arrow_with_hook: Cancelled ${slackDate(r.endedAt ?? r.createdAt)}: ${DEACTIVATED_TEXT}.`;
       return `:leftwards_arrow_with_hook: Cancelled by the requester ${slackDate(r.endedAt ?? r.decidedAt ?? r.createdAt)}.`;
+    }
     case 'approved':
       return `:white_check_mark: Approved by ${approvers(r)} ${slackDate(r.decidedAt!)}: the access was extended.`;
-    case 'revoked':
+    case 'revoked': {
+      const group = groupEndOf(r);
+      if (group)
+        return `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; ended ${slackDate(r.endedAt!)}: ${groupEndText(group)}.`;
       if (endedByDeactivation(r))
         return `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; ended ${slackDate(r.endedAt!)}: ${DEACTIVATED_TEXT}.`;
       return r.endedBy === r.requesterId
         ? `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; released by the requester ${slackDate(r.endedAt!)}.`
         : `:octagonal_sign: Approved by ${mention(r.decidedBy!)}; revoked by ${mention(r.endedBy!)} ${slackDate(r.endedAt!)}.`;
+    }
     default:
       return `Status: ${r.status}`;
   }

@@ -1,8 +1,10 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../domain/duration.js';
+import { groupEndOf } from '../../domain/group-sync.js';
 import { setupProgress, type RequestDetails } from '../../domain/request.js';
 import { code, fallbackText, mention, slackDate, userText } from '../mrkdwn.js';
 import { section } from '../views.js';
+import { groupEndText } from './group-end-text.js';
 import { grantedByText } from './lifecycle-message.js';
 import { codeList, grantedBlock, isScheduled, type SlackMessage } from './request-message.js';
 
@@ -28,6 +30,15 @@ export function renderRequesterNotice(r: RequestDetails, event: string): SlackMe
     case 'no_approver':
       text = `:warning: Nobody can approve your request ${code(r.id)} for ${names} now: the only approver of flow ${userText(r.flowName, 200)} left Slack (their account was deactivated). Ask an admin to add approvers to the flow, or cancel the request and ask again later.`;
       break;
+    case 'group_left': {
+      const group = groupEndOf(r);
+      const why = group ? groupEndText(group) : 'a group it names left its group source';
+      text =
+        r.status === 'cancelled'
+          ? `:leftwards_arrow_with_hook: Your request ${code(r.id)} for ${names} was cancelled: ${why}. Nothing was granted.`
+          : `:octagonal_sign: Your access from ${code(r.id)} to ${names} has ended: ${why}. The bot removed what it had granted.`;
+      break;
+    }
     case 'extended':
       text = `:white_check_mark: ${mention(r.decidedBy!)} approved your extension ${code(r.id)}: your access to ${names} now lasts ${formatDuration(r.durationMinutes)} longer.`;
       break;
