@@ -36,6 +36,7 @@ const EMOJI = {
   clock1: '🕐',
   eyes: '👀',
   heavy_check_mark: '✔️',
+  arrows_counterclockwise: '🔄',
 };
 
 export function escapeHtml(text) {
