@@ -5,12 +5,14 @@ import type { DriverResponse, SlackDriver } from '../doubles/slack/driver.js';
 import { inputProblems, type Picked } from '../doubles/slack/driver-values.js';
 import { optionsOf, stateValuesOf } from '../doubles/slack/surface.js';
 import { BadRequest, readJson, sendJson } from '../doubles/support/http-util.js';
+import type { SandboxGroupSources } from './group-sources.js';
 import { snapshot, type SnapshotSources } from './snapshot.js';
 
 /** What the page's API works with; `jobs` is filled in once the bot exists. */
 export interface SandboxContext extends SnapshotSources {
   driver: SlackDriver;
   logger: Logger;
+  groupSources?: SandboxGroupSources;
   jobs?: {
     expireNow(): Promise<unknown>;
     lifecycleNow?(): Promise<unknown>;
@@ -81,6 +83,11 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
     return last;
   };
 
+  const groups = () => {
+    if (!ctx.groupSources) throw new BadRequest('the bot is still starting');
+    return ctx.groupSources;
+  };
+
   const settle = async () => {
     await ctx.jobs?.drainOutbox();
     await ctx.jobs?.drainOutbox();
@@ -100,7 +107,7 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
       // Without ?user= the page starts as the first sample person (the requester).
       handler: (_req, res, url) =>
         guarded(res, ctx.logger, async () =>
-          sendJson(res, 200, snapshot(ctx, person({ user: url.searchParams.get('user') || ctx.people[0]?.id }))),
+          sendJson(res, 200, await snapshot(ctx, person({ user: url.searchParams.get('user') || ctx.people[0]?.id }))),
         ),
     },
     post('command', async (body) => {
@@ -195,6 +202,19 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
       if (!ctx.onCall) throw new BadRequest('this sandbox has no on-call schedule');
       ctx.onCall.set(person(body), body.on === true);
       return { onCall: ctx.onCall.view() };
+    }),
+    // What an identity admin does in Okta or Entra ID, then the sync on demand (`npm run config -- sync`).
+    post('group-sources/add', async (body) => ({ group: await groups().add(str(body, 'source')) })),
+    post('group-sources/delete', async (body) => {
+      await groups().remove(str(body, 'source'), str(body, 'groupId'));
+      return {};
+    }),
+    post('group-sources/sync', async () => {
+      const results = await groups().sync();
+      // A retired group's grants end in the same transaction; their removal and the requester's DM go now.
+      await settle();
+      const failed = results.filter((r) => r.status !== 'synced').map((r) => r.message ?? `${r.source}: ${r.status}`);
+      return { results, ...(failed.length > 0 ? { notice: failed.join(' ') } : {}) };
     }),
     post('expire', async () => {
       await ctx.jobs?.expireNow();

@@ -7,9 +7,13 @@ import { startGcpDouble } from '../doubles/gcp/gcp-double.js';
 import { startOktaDouble } from '../doubles/okta/okta-double.js';
 import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble } from '../doubles/entra/entra-double.js';
 import { createEntraProvisioner } from '../src/provisioners/entra/entra-provisioner.js';
+import { createEntraGroupListers } from '../src/provisioners/entra/entra-groups.js';
+import type { GroupSourceKind } from '../src/domain/group-source.js';
+import type { GroupListers } from '../src/services/ports.js';
 import type { Provisioner } from '../src/provisioners/port.js';
 import { startSandboxMysql } from './mysql-target.js';
 import { startGitHubTarget } from './github-target.js';
+import { sandboxGroupDirectories, type GroupDirectory } from './group-sources.js';
 import type { TargetView } from './snapshot.js';
 import type { SandboxPerson } from './workspace.js';
 
@@ -33,6 +37,10 @@ export interface CloudTargets {
   processEnv: Record<string, string>;
   /** The Entra provisioner made to trust the Entra double's self-signed certificate (Microsoft's libraries want https). */
   provisioners: Provisioner[];
+  /** The group sources' Entra lister, made to trust the same certificate. */
+  groupListers: Partial<Record<GroupSourceKind, GroupListers>>;
+  /** The Okta and Entra doubles as the page's Group sources panel edits them. */
+  groupDirectories: Record<GroupSourceKind, GroupDirectory>;
   views(): TargetView[];
   stop(): Promise<void>;
 }
@@ -72,10 +80,19 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
   const okta = await startOktaDouble({ token: oktaToken });
   for (const p of withEmail) okta.addUser({ login: p.email, firstName: p.realName ?? p.name });
   const oktaGroup = okta.addGroup({ name: 'Support Admins', description: 'Admin access to the support tools' });
+  // The sample's group source takes Okta groups named jit-* (Support Admins above it leaves out).
+  okta.addGroup({ name: 'jit-db-readers', description: 'Read-only access to the production databases' });
+  okta.addGroup({ name: 'jit-billing-admins', description: 'Admin access to the billing console' });
+  okta.addGroup({ name: 'jit-deploys', description: 'May approve and run deployments' });
 
   const entra = await startEntraDouble({
     users: withEmail.map((p) => ({ mail: p.email, displayName: p.realName ?? p.name })),
-    groups: [{ displayName: 'Finance Analysts' }],
+    // Finance Analysts is the catalogue's own resource; the jit-* groups are the Entra group source's.
+    groups: [
+      { displayName: 'Finance Analysts' },
+      { displayName: 'jit-finance-reports', description: 'Read access to the finance reports' },
+      { displayName: 'jit-hr-records', description: 'Read access to the HR records' },
+    ],
   });
   const entraGroup = entra.groups()[0]!;
   const entraMail = (id: string) => entra.users().find((u) => u.id === id)?.mail ?? id;
@@ -105,6 +122,8 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
       ...github.replacements,
     },
     provisioners: [createEntraProvisioner({ ca: entra.ca })],
+    groupListers: { entra: createEntraGroupListers({ ca: entra.ca }) },
+    groupDirectories: sandboxGroupDirectories(okta, entra, nameOf),
     secretEnv: {
       ACCESS_SECRET_SANDBOX_AWS_KEY_ID: AWS_DOUBLE_CREDENTIALS.accessKeyId,
       ACCESS_SECRET_SANDBOX_AWS_SECRET: AWS_DOUBLE_CREDENTIALS.secretAccessKey,

@@ -16,6 +16,7 @@ import { SlackDriver } from '../doubles/slack/driver.js';
 import { manifestBotScopes } from '../doubles/slack/scopes.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
 import { startCloudTargets } from './cloud-targets.js';
+import { createSandboxGroupSources } from './group-sources.js';
 import { startSandboxOnCall } from './on-call-sandbox.js';
 import { allowedHosts, ANY_ADDRESS, checkHost, claimSandboxDatabase, SandboxRefused } from './sandbox-guards.js';
 import { embeddedServerInUse } from '../src/db/embedded-postgres.js';
@@ -198,12 +199,19 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       // env:ACCESS_SECRET_* references resolve as in the real bot; nothing else of the environment is handed over.
       secretEnv: { ...env, ...cloud.secretEnv, [WEBHOOK_SECRET_ENV]: webhookSecret },
       extraProvisioners: cloud.provisioners,
+      groupListers: cloud.groupListers,
       extraRoutes: checkHost(
         [home, receiver.route, ...sandboxApiRoutes(ctx), ...sandboxAssetRoutes()],
         allowedHosts(config.HOST, config.PUBLIC_URL),
       ),
     });
     ctx.jobs = app.jobs;
+    ctx.groupSources = createSandboxGroupSources({
+      directories: cloud.groupDirectories,
+      status: () => app.services.groupSync.status(),
+      syncNow: (names) => app.services.groupSync.syncNow(names),
+      scheduledPass: () => app.jobs.groupSyncIdle(),
+    });
     try {
       await app.start();
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { FakeSlack, StoredMessage, StoredView } from '../doubles/slack/fake-slack.js';
 import { stateValuesOf, type StateValues } from '../doubles/slack/surface.js';
 import type { SandboxClock } from './clock.js';
+import type { GroupSourceView } from './group-sources.js';
 import type { ReceivedWebhook } from './webhook-receiver.js';
 import type { SandboxPerson } from './workspace.js';
 
@@ -19,6 +20,8 @@ export interface Snapshot {
   webhooks: readonly ReceivedWebhook[];
   /** What the sandbox's cloud and identity doubles hold now: AWS assignments, GCP bindings, group members. */
   targets: readonly TargetView[];
+  /** The catalogue's group sources: the groups in the Okta and Entra doubles, the resources made of them, the last sync. */
+  groupSources: readonly GroupSourceView[];
   clock: { now: string; offsetMinutes: number };
   onCall: { schedule: string; onCall: string[] } | null;
   /** Web API calls the double refused lately: a bug in the bot shows here instead of vanishing. */
@@ -66,6 +69,8 @@ export interface SnapshotSources {
   viewErrors: Map<string, Record<string, string>>;
   /** The sandbox's PagerDuty schedule, with its "put me on call" switch. */
   onCall?: { view(): { schedule: string; onCall: string[] }; set(userId: string, on: boolean): void };
+  /** Set once the bot exists (it reads the group sources' rows and runs). */
+  groupSources?: { view(): Promise<GroupSourceView[]> };
 }
 
 const displayName = (u: { name: string; realName?: string }) => u.realName ?? u.name;
@@ -124,7 +129,9 @@ function conversationsOf(slack: FakeSlack, userId: string): Snapshot['conversati
   return out;
 }
 
-export function snapshot(src: SnapshotSources, userId: string): Snapshot {
+export async function snapshot(src: SnapshotSources, userId: string): Promise<Snapshot> {
+  // The one read that waits (the database), first: the rest is read together after it, as one moment.
+  const groupSources = (await src.groupSources?.view()) ?? [];
   const { slack } = src;
   const st = slack.state;
   const users = [...st.users.values()].filter((u) => !u.deleted);
@@ -154,6 +161,7 @@ export function snapshot(src: SnapshotSources, userId: string): Snapshot {
     home: home ? viewSnapshot(src, home) : null,
     webhooks: src.webhooks(),
     targets: src.targets(),
+    groupSources,
     clock: { now: src.clock.now().toISOString(), offsetMinutes: src.clock.offsetMinutes },
     onCall: src.onCall?.view() ?? null,
     slackErrors: slack

@@ -329,6 +329,51 @@ describe('the sandbox in a browser', () => {
     expect(pageErrors).toEqual([]);
   }, 180_000);
 
+  it('a group added in the Okta double becomes requestable after Sync now; deleted, the next sync ends the grant and Rita reads why', async () => {
+    const okta = page.locator('#group-sources .group-source[data-source="okta-jit"]');
+    const groupRow = (group: string) => okta.locator(`li[data-group="${group}"]`);
+    // The start-up sync made the seeded jit-* groups resources; Support Admins is left out.
+    await groupRow('jit-db-readers').getByText('requestable').waitFor(WAIT);
+    expect(await okta.innerText()).toContain('Left out by the filter: Support Admins');
+    expect(await page.locator('#group-sources [data-source="entra-jit"]').innerText()).toContain(
+      'entra-jit-finance-reports',
+    );
+
+    // An Okta admin adds a group; Sync now makes it a resource.
+    await okta.getByRole('button', { name: 'Add a group in Okta' }).click();
+    await groupRow('jit-analytics').waitFor(WAIT);
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await groupRow('jit-analytics').getByText('requestable').waitFor(WAIT);
+    expect(await groupRow('jit-analytics').innerText()).toContain('okta-jit-analytics');
+    await page.locator('#group-sources').screenshot({ path: join(SHOTS, '22-group-source-synced.png') });
+
+    // Rita asks for it in the request form; Alex approves; Okta lists her as a member.
+    await actAs('Rita Requester');
+    await page.getByRole('tab', { name: 'Messages' }).click();
+    await requestInPage('okta-jit-analytics', '15', 'INC-46: read the analytics dashboards');
+    await actAs('Alex Approver');
+    const request = messages().locator('article', { hasText: 'INC-46' });
+    await request.getByRole('button', { name: 'Approve…' }).click();
+    const tuning = dialog('Approve access');
+    await tuning.getByRole('button', { name: 'Approve', exact: true }).click();
+    await tuning.waitFor({ state: 'detached', ...WAIT });
+    await groupRow('jit-analytics').getByText('Members: Rita Requester').waitFor(WAIT);
+
+    // The group is deleted in Okta; after Sync now the resource is retired, and Rita's DM says why her access ended.
+    await groupRow('jit-analytics').getByRole('button', { name: 'Delete group jit-analytics in Okta' }).click();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await okta
+      .locator('li[data-group="jit-analytics"][data-state="requestable"]')
+      .waitFor({ state: 'detached', ...WAIT });
+    await actAs('Rita Requester');
+    const ended = messages().locator('article', { hasText: 'has ended: the Okta group behind' });
+    await ended.waitFor(WAIT);
+    expect(await ended.innerText()).toContain('okta-jit-analytics no longer exists');
+    await shot('23-group-source-retired');
+    expect(await page.locator('.unrendered').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+
   it('every emoji shortcode the bot writes is drawn by the page as Slack draws it', async () => {
     const slackDir = fileURLToPath(new URL('../src/slack/', import.meta.url));
     const codes = new Set<string>();

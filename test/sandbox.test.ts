@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessRequests } from '../src/db/schema/index.js';
 import { signWebhookEvent } from '../src/provisioners/webhook/webhook-provisioner.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { until } from '../doubles/slack/driver.js';
@@ -139,6 +141,89 @@ describe('the sandbox', () => {
     const [latest] = (await state(SANDBOX_PEOPLE.requester)).webhooks;
     expect(latest).toMatchObject({ verified: false, id: 'msg_forged', type: 'unverified' });
   });
+
+  // Before the clock moves: no source is due, so only Sync now syncs (the bot's own pass would race it).
+  it('group sources: the jit-* groups of the Okta and Entra doubles are resources at start; a group added in Okta becomes requestable after Sync now, and deleted, its grant ends and Rita is told', async () => {
+    type Row = { group: string; groupId: string; resource: string | null; state: string; members: string[] };
+    type Source = { name: string; rows: Row[]; outside: string[]; lastSync: { ok: boolean; text: string } | null };
+    const sources = async () => (await state(SANDBOX_PEOPLE.requester)).groupSources as Source[];
+    const okta = async () => (await sources()).find((s) => s.name === 'okta-jit')!;
+    const row = async (group: string) => (await okta()).rows.find((r) => r.group === group);
+    // The bot syncs every source at start, in the background.
+    await waitFor(async () => (await sources()).every((s) => s.lastSync !== null), 30_000, 'the start-up sync');
+    const [oktaAtStart, entraAtStart] = await sources();
+    expect(oktaAtStart!.lastSync).toMatchObject({ ok: true });
+    expect(oktaAtStart!.rows.map((r) => [r.resource, r.state])).toEqual([
+      ['okta-jit-billing-admins', 'requestable'],
+      ['okta-jit-db-readers', 'requestable'],
+      ['okta-jit-deploys', 'requestable'],
+    ]);
+    expect(oktaAtStart!.outside).toEqual(['Support Admins']);
+    expect(entraAtStart!.rows.map((r) => r.resource)).toEqual(['entra-jit-finance-reports', 'entra-jit-hr-records']);
+    expect(entraAtStart!.outside).toEqual(['Finance Analysts']);
+
+    // An Okta admin adds a group: listed at once, a resource only after the sync.
+    const added = await post('group-sources/add', { source: 'okta-jit' });
+    expect(added.body).toEqual({ ok: true, group: 'jit-analytics' });
+    expect(await row('jit-analytics')).toMatchObject({ resource: null, state: 'not synced yet' });
+    const synced = await post('group-sources/sync', {});
+    expect(synced.status).toBe(200);
+    expect(synced.body.results.find((r: { source: string }) => r.source === 'okta-jit')).toMatchObject({
+      status: 'synced',
+      created: ['okta-jit-analytics'],
+    });
+    expect(await row('jit-analytics')).toMatchObject({ resource: 'okta-jit-analytics', state: 'requestable' });
+
+    // Rita asks for it in the request form (the idp-groups flow picks it by tag); Alex approves.
+    const { requester, slack, message } = await requestAndApprove(
+      ['okta-jit-analytics'],
+      'INC-45: read the analytics dashboards',
+      'INC-45',
+    );
+    await waitFor(
+      async () => (await row('jit-analytics'))?.members.join() === 'Rita Requester',
+      10_000,
+      'Rita a member of jit-analytics in the Okta double',
+    );
+
+    // The group is deleted in Okta: the next sync retires its resource, ends the grant, and tells Rita why.
+    const { groupId } = (await row('jit-analytics'))!;
+    expect((await post('group-sources/delete', { source: 'okta-jit', groupId })).status).toBe(200);
+    expect(await row('jit-analytics')).toMatchObject({ state: 'group deleted: the next sync retires it' });
+    const retired = await post('group-sources/sync', {});
+    expect(retired.body.results.find((r: { source: string }) => r.source === 'okta-jit')).toMatchObject({
+      retired: [{ name: 'okta-jit-analytics', reason: 'gone' }],
+      grantsEnded: 1,
+    });
+    // Her own DM notice, and every message about the request (hers and Alex's) says the same.
+    const notice = await until(
+      () =>
+        slack
+          .dmsTo(requester)
+          .find((m) => JSON.stringify(m.blocks).includes('has ended: the Okta group behind `okta-jit-analytics`')),
+      5000,
+      'the notice in Rita’s DM',
+    );
+    expect(JSON.stringify(notice.blocks)).toContain('no longer exists. The bot removed what it had granted.');
+    expect(JSON.stringify(slack.message(message.channel, message.ts)!.blocks)).toContain('no longer exists');
+    const rows = await sandbox.app.database.db
+      .select({ status: accessRequests.status, endedBy: accessRequests.endedBy })
+      .from(accessRequests)
+      .where(like(accessRequests.justification, 'INC-45%'));
+    expect(rows).toEqual([{ status: 'revoked', endedBy: 'sync:gone:okta:okta-jit-analytics' }]);
+    expect(await row('jit-analytics')).toMatchObject({
+      resource: 'okta-jit-analytics',
+      state: 'retired: its grants ended',
+    });
+    expect((await okta()).lastSync!.text).toContain('retired okta-jit-analytics (group deleted); 1 grant ended');
+    // Its removal done, the next sync forgets the row; the other groups stay.
+    await post('group-sources/sync', {});
+    expect((await okta()).rows.map((r) => r.resource)).toEqual([
+      'okta-jit-billing-admins',
+      'okta-jit-db-readers',
+      'okta-jit-deploys',
+    ]);
+  }, 120_000);
 
   it('moves the bot clock forward', async () => {
     const before = new Date((await state(SANDBOX_PEOPLE.requester)).clock.now).getTime();

@@ -5,6 +5,7 @@
 // missing. Unknown ones stay as text, as Slack leaves them.
 const EMOJI = {
   alarm_clock: '⏰',
+  arrows_counterclockwise: '🔄',
   calendar: '📆',
   identification_card: '🪪',
   leftwards_arrow_with_hook: '↩️',

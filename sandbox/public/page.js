@@ -3,6 +3,7 @@
 import { getState, post } from './api.js';
 import { renderBlocks } from './blocks.js';
 import { el } from './dom.js';
+import { renderGroupSources } from './group-sources.js';
 import { mrkdwn, textHtml } from './mrkdwn.js';
 import { modalKey, renderModal } from './modal.js';
 import {
@@ -197,6 +198,9 @@ function draw(snap) {
   );
   drawIf('webhooks', snap.webhooks, () => $('webhooks').replaceChildren(renderWebhooks(snap.webhooks, snap.names)));
   drawIf('targets', snap.targets, () => $('targets').replaceChildren(renderTargets(snap.targets)));
+  drawIf('group-sources', snap.groupSources, () =>
+    $('group-sources').replaceChildren(renderGroupSources(snap.groupSources, call)),
+  );
   drawIf('errors', snap.slackErrors, () => $('slack-errors').replaceChildren(renderSlackErrors(snap.slackErrors)));
 }
 

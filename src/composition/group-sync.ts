@@ -2,6 +2,7 @@ import type { GroupSource, GroupSourceKind } from '../domain/group-source.js';
 import { createEntraGroupListers } from '../provisioners/entra/entra-groups.js';
 import { createOktaGroupListers } from '../provisioners/okta/okta-groups.js';
 import { createGroupSyncService, type GroupSyncDeps } from '../services/group-sync.js';
+import { groupSyncStatus } from '../services/group-sync-status.js';
 import type { GroupListers } from '../services/ports.js';
 
 /** The providers' listers, production settings; tests and the sandbox replace one (a CA to trust). */
@@ -16,5 +17,10 @@ export function buildGroupSync(
     listers?: Partial<Record<GroupSourceKind, GroupListers>>;
   },
 ) {
-  return createGroupSyncService({ ...deps, listers: { ...defaultGroupListers(), ...deps.listers } });
+  const sync = createGroupSyncService({ ...deps, listers: { ...defaultGroupListers(), ...deps.listers } });
+  return {
+    ...sync,
+    /** Each source's rows and last run, read-only (the sandbox's page shows it). */
+    status: () => groupSyncStatus(deps.db, sync.sources),
+  };
 }

@@ -182,6 +182,8 @@ export function buildJobs(input: {
       },
       /** The group sources that are due, now (by the app's clock), as the loop runs them. */
       groupSyncNow: () => loops['group-sync']?.runNow() ?? Promise.resolve(),
+      /** Waits for a group-sync pass under way, starting none (it holds its sources' leases while it runs). */
+      groupSyncIdle: () => loops['group-sync']?.idle() ?? Promise.resolve(),
       /** Both outbox lanes, until neither has anything due. */
       drainOutbox: drainAll,
     },

@@ -199,3 +199,25 @@ export async function openRequestsNaming(
     .where(and(eq(requestResources.resourceId, resourceId), inArray(accessRequests.status, ['pending', 'active'])))
     .orderBy(asc(accessRequests.id));
 }
+
+export interface SyncStateRow {
+  source: string;
+  lastRunAt: Date | null;
+  lastOkAt: Date | null;
+  lastError: string | null;
+  lastSummary: Record<string, unknown> | null;
+}
+
+/** How each source's last run went (a source that never ran has no row). */
+export async function syncStates(db: Executor): Promise<SyncStateRow[]> {
+  return db
+    .select({
+      source: groupSyncState.source,
+      lastRunAt: groupSyncState.lastRunAt,
+      lastOkAt: groupSyncState.lastOkAt,
+      lastError: groupSyncState.lastError,
+      lastSummary: groupSyncState.lastSummary,
+    })
+    .from(groupSyncState)
+    .orderBy(asc(groupSyncState.source));
+}
