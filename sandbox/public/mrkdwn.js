@@ -37,7 +37,6 @@ const EMOJI = {
   clock1: '🕐',
   eyes: '👀',
   heavy_check_mark: '✔️',
-  arrows_counterclockwise: '🔄',
 };
 
 export function escapeHtml(text) {
