@@ -249,6 +249,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     authorizationIndex,
     apiKeys,
     sessions,
+    whoCan,
   } = services;
   return {
     start,
@@ -274,6 +275,7 @@ export async function createAccessApp(options: AccessAppOptions) {
       apiKeys,
       sessions,
       groupSync,
+      whoCan,
     },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: background.now,

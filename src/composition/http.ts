@@ -9,6 +9,7 @@ import { metricsRoute } from '../http/metrics.js';
 import { createHttpServer, type Route } from '../http/server.js';
 import { oidcRoutes } from '../http/oidc-routes.js';
 import { sessionRoutes } from '../http/sessions-api.js';
+import { whoCanRoutes } from '../http/who-can-api.js';
 import type { SignInTokens } from '../http/sign-in-token.js';
 import type { LinkSigner } from '../http/signed-link.js';
 import { guardSlackRequests } from '../http/slack-guard.js';
@@ -42,6 +43,7 @@ export function buildHttpServer(input: {
       metricsRoute(input.metrics.registry, config.METRICS_TOKEN),
       ...authorizationRoutes(services.authorizationIndex, { verify }),
       ...sessionRoutes(services.sessions, { verify }),
+      ...whoCanRoutes(services.whoCan, { verify }),
       ...auditPageRoutes(services.audit, input.signer),
       ...oidcRoutes(services.identity, input.signInTokens, input.logger, () => input.publicUrl().startsWith('https:')),
       ...input.extraRoutes,

@@ -18,6 +18,7 @@ import { createRequestService } from '../services/request-service.js';
 import { createReviewService } from '../services/review-service.js';
 import { createSessionCapture } from '../services/session-capture.js';
 import { createSessionService } from '../services/session-service.js';
+import { createWhoCanService } from '../services/who-can-service.js';
 
 /**
  * Every use case, on the same ports. Those that tell people something (notifications, provisioning,
@@ -55,6 +56,7 @@ export function buildServices(
       logger,
     }),
     audit: createAuditViewService(deps, () => sessions),
+    whoCan: createWhoCanService(deps),
     authorizationIndex: createAuthorizationIndex(database, deps.clock, logger),
   };
 }

@@ -50,6 +50,7 @@ export function buildSlackSide(input: {
   const { app, background, directory } = clients;
   const { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, identity } =
     services;
+  const { whoCan } = services;
   // Use cases only: the listeners never see the database, the sessions store or the provisioners.
   const slackDeps: SlackDeps = {
     requests,
@@ -63,6 +64,7 @@ export function buildSlackSide(input: {
     breakGlass,
     apiKeys,
     audit,
+    whoCan,
     identity,
     auditLink: input.auditLink,
     logger,

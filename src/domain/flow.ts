@@ -159,6 +159,19 @@ export function isApproverOf(flow: Flow, who: Identity): boolean {
   return flow.approverUsers.includes(who.userId) || flow.approverGroups.some((g) => who.groupIds.has(g));
 }
 
+/** The members of a Slack user group as the caller knows them (an unknown or disabled group: nobody). */
+export type GroupMembers = (groupId: string) => readonly string[];
+
+/**
+ * Who is asked to approve a request of this flow: its named approvers and the members of its approver
+ * groups, the requester left out unless the flow allows self-approval (null: nobody left out). The
+ * submission refuses a request for which this is empty: nobody but the requester could decide it.
+ */
+export function approversFor(flow: Flow, members: GroupMembers, requesterId: string | null): string[] {
+  const all = [...new Set([...flow.approverUsers, ...flow.approverGroups.flatMap((g) => members(g))])];
+  return all.filter((id) => id !== requesterId || flow.allowSelfApproval);
+}
+
 /** The people a request is escalated to (they may decide it only once it was escalated). */
 export function isEscalationApproverOf(flow: Flow, who: Identity): boolean {
   const lc = flow.lifecycle;

@@ -71,7 +71,7 @@ export function createExtensionService(deps: ServiceDeps) {
     // The same ticket check as a new request: more time needs a ticket that is still open.
     const tickets = await checkTickets(deps.tickets, [flow], justification, clock.now());
     if (tickets.problem) return { ok: false, errors: { justification: tickets.problem } };
-    const approvers = (await approverIdsOf(directory, flow)).filter((id) => id !== actorId || flow.allowSelfApproval);
+    const approvers = await approverIdsOf(directory, flow, actorId);
     const catalogue = (await deps.catalog.snapshot()).resources;
     const id = newId('req');
     const now = clock.now();

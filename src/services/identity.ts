@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.js';
-import type { Flow, Identity } from '../domain/flow.js';
+import { approversFor, type Flow, type Identity } from '../domain/flow.js';
 import type { AdminRule, Directory, Person } from './ports.js';
 import type { Executor } from '../db/client.js';
 import { findLink } from '../db/identity-queries.js';
@@ -89,10 +89,19 @@ export async function breakGlassIdentity(
   );
 }
 
-/** Every user who can approve through the flow (named users and members of approver groups). */
-export async function approverIdsOf(directory: Directory, flow: Flow): Promise<string[]> {
-  const members = await Promise.all(flow.approverGroups.map((g) => directory.groupMembers(g)));
-  return [...new Set([...flow.approverUsers, ...members.flat()])];
+/**
+ * Every user who can approve through the flow (named users and members of approver groups): with a
+ * requester, as domain/flow.ts approversFor decides for their request (themselves only with self-approval).
+ */
+export async function approverIdsOf(
+  directory: Directory,
+  flow: Flow,
+  requesterId: string | null = null,
+): Promise<string[]> {
+  const members = new Map(
+    await Promise.all(flow.approverGroups.map(async (g) => [g, await directory.groupMembers(g)] as const)),
+  );
+  return approversFor(flow, (g) => members.get(g) ?? [], requesterId);
 }
 
 /** Admins as the operator named them (AdminRule); guests, bots and departed people never. */

@@ -219,9 +219,8 @@ export function createRequestService(deps: ServiceDeps) {
     );
     if (tickets.problem) return { ok: false, errors: { justification: tickets.problem } };
     const approvers = await Promise.all(
-      plans.map(async (p) =>
-        (await approverIdsOf(directory, p.flow)).filter((id) => id !== input.requesterId || p.flow.allowSelfApproval),
-      ),
+      // The same rule `/access explain` shows (domain/flow.ts approversFor, through domain/who-can.ts).
+      plans.map((p) => approverIdsOf(directory, p.flow, input.requesterId)),
     );
     const orphan = plans.findIndex((_, i) => approvers[i]!.length === 0);
     if (orphan >= 0) {

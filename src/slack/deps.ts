@@ -11,6 +11,7 @@ import type { ExtensionService } from '../services/extension-service.js';
 import type { RequestActions } from '../services/request-actions.js';
 import type { RequestService } from '../services/request-service.js';
 import type { ReviewService } from '../services/review-service.js';
+import type { WhoCanService } from '../services/who-can-service.js';
 
 /** What the Slack adapter needs: use cases only, never the database. */
 export interface SlackDeps {
@@ -25,6 +26,8 @@ export interface SlackDeps {
   breakGlass: BreakGlassService;
   apiKeys: ApiKeyService;
   audit: AuditViewService;
+  /** Who may request and approve a resource, and why (`/access whocan|explain`, App Home). */
+  whoCan: WhoCanService;
   /** Identity linking and step-up sign-ins (OpenID Connect). */
   identity: IdentityService;
   /** A signed, short-lived link to a request's full audit record. */

@@ -1,5 +1,5 @@
 import { isAppError, type ErrorCode } from '../domain/errors.js';
-import { code, mention } from './mrkdwn.js';
+import { code, mention, userText } from './mrkdwn.js';
 
 /** One clear sentence per expected failure; never a stack trace in Slack. */
 const TEXT: Record<ErrorCode, string> = {
@@ -56,6 +56,11 @@ export function errorText(error: unknown): string {
     return 'Your Slack account is deactivated, so you cannot request, approve or hold access. Ask a workspace admin if this is a mistake.';
   if (error.code === 'not_allowed' && error.details?.reason === 'audit_trail')
     return 'Only admins and approvers of this request can see its audit trail.';
+  if (error.code === 'not_allowed' && error.details?.reason === 'who_can')
+    return `Only admins and the approvers of ${code(userText(String(error.details.name), 64))} can see who may request it and why.`;
+  if (error.code === 'not_found' && error.details?.reason === 'resource')
+    return `There is no resource named ${code(userText(String(error.details.name), 64))}.`;
+  if (error.code === 'not_found' && error.details?.reason === 'person') return 'I can’t find that person in Slack.';
   if (error.code === 'too_soon' && error.details?.minutes)
     return `You nudged the approvers recently: you can nudge again in ${String(error.details.minutes)} minutes.`;
   if (error.code === 'not_allowed' && error.details?.reason === 'extension_pending')

@@ -139,3 +139,11 @@ export const IdentityIds = {
   signInButton: 'identity.sign_in',
   homeLinkButton: 'identity.home_link',
 } as const;
+
+/** App Home's "Who can…" (admins): its button, the question modal and its fields. */
+export const WhoCanIds = {
+  openButton: 'whocan.open',
+  callback: 'whocan.submit',
+  resourceBlock: 'wc.resource',
+  personBlock: 'wc.person',
+} as const;

@@ -8,6 +8,7 @@ import { register as registerIdentity } from './identity/sign-in-prompt.js';
 import { register as registerMyRequests } from './request/my-request-listeners.js';
 import { register as registerRequest } from './request/listeners.js';
 import { register as registerReview } from './review/listeners.js';
+import { register as registerWhoCan } from './home/who-can-modal.js';
 
 /** Wires every Slack listener; unexpected errors that escape a listener end up in app.error. */
 export function registerSlack(app: App, deps: SlackDeps) {
@@ -19,6 +20,7 @@ export function registerSlack(app: App, deps: SlackDeps) {
   registerAdmin(app, deps);
   registerBreakGlass(app, deps);
   registerIdentity(app, deps);
+  registerWhoCan(app, deps);
   // Slack sends block_actions for link buttons too ("Open the full record" in the audit modal); with no
   // listener Bolt answered 404 after 3 s and Slack marked the click as failed (test/hostile/fuzz-payloads).
   app.action('audit.open_page', async ({ ack }) => ack());

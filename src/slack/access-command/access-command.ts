@@ -11,6 +11,7 @@ import { isRequestId } from '../state.js';
 import { linkByHandCommand } from '../identity/link-by-hand.js';
 import { linkPrompt, stepUpPrompt } from '../identity/sign-in-prompt.js';
 import { HELP_TEXT, renderMyRequests, renderPending, unknownCommandText } from './request-list.js';
+import { whoCanCommand } from './who-can-command.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -45,6 +46,12 @@ export function accessCommandHandler(deps: SlackDeps) {
         }
         case 'pending': {
           const view = renderPending(await deps.requests.pendingFor(userId));
+          await reply(view.text, view.blocks);
+          return;
+        }
+        case 'whocan':
+        case 'explain': {
+          const view = await whoCanCommand(deps, userId, sub.toLowerCase() as 'whocan' | 'explain', args);
           await reply(view.text, view.blocks);
           return;
         }

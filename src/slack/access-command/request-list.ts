@@ -98,6 +98,7 @@ export const HELP_TEXT = [
   '• `/access link` — link your Slack user to your company identity (sign in once); admins: `/access link @person <subject>`, `/access unlink @person`',
   '• `/access ssh-key <public key>` — the key your SSH certificates are signed for',
   '• `/access audit req_…` — the whole story of a request (admins and its approvers)',
+  '• `/access whocan <resource>` and `/access explain @person <resource>` — who may request it and who approves, or whether that person may and why (admins and its approvers)',
   '• `/access break-glass <resource> <duration> <reason…>` — emergency access at once, for people a flow designates (approvers are alerted and review it)',
   '• `/access help` — this help',
   '',

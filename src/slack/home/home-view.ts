@@ -3,7 +3,7 @@ import type { HomeModel } from '../../services/home-service.js';
 import { fileNote, flowBlock, resourceBlock } from '../admin/flow-list.js';
 import { myRequestBlock, pendingReviewBlocks } from '../access-command/request-list.js';
 import { requesterActions } from '../review/request-message.js';
-import { AdminIds, BreakGlassIds, HomeNav, IdentityIds, RequestIds } from '../ids.js';
+import { AdminIds, BreakGlassIds, HomeNav, IdentityIds, RequestIds, WhoCanIds } from '../ids.js';
 import { userText } from '../mrkdwn.js';
 import { unreviewedBlocks } from '../review/lifecycle-message.js';
 import { context, divider, header, plain, section } from '../views.js';
@@ -136,7 +136,10 @@ export function buildHomeView(model: HomeModel): HomeView {
       {
         type: 'actions',
         block_id: 'admin.resources.actions',
-        elements: [button('Add resource', AdminIds.addResource, 'new', true)],
+        elements: [
+          button('Add resource', AdminIds.addResource, 'new', true),
+          button('Who can…', WhoCanIds.openButton, 'home'),
+        ],
       },
       ...(model.resources.length ? model.resources.map(resourceBlock) : [section('No resources yet.')]),
       ...pager('resources', model.page, model.pages),

@@ -1,0 +1,83 @@
+import type { OnCallRef } from './on-call.js';
+import type { Resource } from './resource.js';
+
+/** What domain/who-can.ts answers: plain data the Slack renderers, the HTTP API and the policy tests read. */
+
+/** Who is on call now on a reference, as far as the caller asked. */
+export type OnCallNow =
+  | { state: 'not_asked'; reason: string }
+  | { state: 'on_call'; people: string[] }
+  | { state: 'unavailable'; reason: string };
+
+export interface GroupView {
+  id: string;
+  members: string[];
+}
+
+export interface PeopleView {
+  users: string[];
+  groups: GroupView[];
+}
+
+export interface OnCallView {
+  ref: OnCallRef;
+  label: string;
+  now: OnCallNow;
+}
+
+export interface LimitsView {
+  maxDurationMinutes: number;
+  /** The durations the form offers for this flow. */
+  durations: number[];
+  justification: { required: boolean; minLength: number; pattern: string | null; hint: string | null };
+  /** The justification names an open Jira issue of one of these projects (empty: no ticket rule). */
+  ticketProjects: string[];
+  requireLink: boolean;
+  /** Approvers sign in again within this many minutes before deciding (null: no step-up). */
+  stepUpMinutes: number | null;
+}
+
+export interface AutoApprovalView {
+  rule: string;
+  maxDurationMinutes: number;
+  weekdays: number[];
+  from: string;
+  to: string;
+  timeZone: string;
+  /** The requester must be on call on one of these (labels); empty: no on-call condition. */
+  onCall: string[];
+  /** False when the resource has no safe untuned grant: the rule never approves it, people do. */
+  grantsUntuned: boolean;
+  /** Is the rule's window open at `now` (when the caller gave one)? */
+  openNow: boolean | null;
+}
+
+export interface BreakGlassView {
+  people: PeopleView;
+  maxDurationMinutes: number;
+  /** Why break-glass cannot grant this resource (no defaults), or null. */
+  problem: string | null;
+}
+
+export interface FlowView {
+  flow: string;
+  description: string;
+  enabled: boolean;
+  requesters: PeopleView & { everyone: boolean };
+  approvers: PeopleView & {
+    onCall: OnCallView[];
+    approvalsRequired: number;
+    selfApproval: boolean;
+    /** Who decides once a request was escalated (null: no escalation). */
+    escalation: (PeopleView & { afterMinutes: number | null }) | null;
+  };
+  limits: LimitsView;
+  autoApproval: AutoApprovalView[];
+  breakGlass: BreakGlassView | null;
+}
+
+export interface WhoCanAnswer {
+  resource: Pick<Resource, 'name' | 'type' | 'tags' | 'description'>;
+  /** Every flow that covers the resource: enabled first, then by name. */
+  flows: FlowView[];
+}
