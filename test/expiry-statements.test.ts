@@ -4,6 +4,7 @@ import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provi
 import { until } from '../doubles/slack/driver.js';
 import { verifyAuditChain } from '../src/services/audit-service.js';
 import { expireDueWrite } from '../src/services/grant-writer.js';
+import { waitFor } from './support/wait.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, requestAccess, retryNow } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
@@ -83,14 +84,25 @@ async function expectEnded(ids: string[]) {
   for (const id of ids)
     for (const action of ['grant.expired', 'grant.deprovisioned'])
       expect(audited.find((r) => r.request_id === id && r.action === action)?.n, `${action} of ${id}`).toBe(1);
-  const notices = h.slack
-    .dmsTo(PEOPLE.requester)
-    .filter((m) => allText(m).includes('has expired') && ids.some((id) => allText(m).includes(id)));
-  expect(notices).toHaveLength(ids.length);
+  const notices = () =>
+    h.slack
+      .dmsTo(PEOPLE.requester)
+      .filter((m) => allText(m).includes('has expired') && ids.some((id) => allText(m).includes(id)));
+  // A notice whose post failed on a busy machine is retried by the outbox a few seconds later: wait for it
+  // (a hang guard, not a budget), draining as the worker would.
+  await waitFor(
+    async () => {
+      await h.settle();
+      return notices().length >= ids.length;
+    },
+    120_000,
+    'an expiry notice per ended grant',
+  );
+  expect(notices()).toHaveLength(ids.length);
   expect((await verifyAuditChain(h.app.database.db)).ok).toBe(true);
 }
 
-describe('grants ending together', () => {
+describe('grants ending together', { timeout: 180_000 }, () => {
   it(`cost at most ${PER_GRANT} statements each from the expiry to the outbox empty, and each is still ended, removed and audited once`, async () => {
     const ids = await grantedTogether('burst');
     for (const id of ids) {
