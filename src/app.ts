@@ -141,7 +141,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     link: (userId, purpose, requestId) =>
       `${publicUrl()}/oidc/start?token=${signInTokens.sign({ userId, purpose, requestId })}`,
   });
-  const { notifications, provisioning, lifecycle, deliver, deliverMany } = buildSlackSide({
+  const { notifications, provisioning, lifecycle, reviewJobs, deliver, deliverMany } = buildSlackSide({
     config,
     logger,
     database,
@@ -181,6 +181,7 @@ export async function createAccessApp(options: AccessAppOptions) {
       deliverMany,
       reconcile: () => provisioning.reconcile(),
       lifecycle: () => lifecycle.runOnce(),
+      accessReviews: () => reviewJobs.runOnce(),
       groupSync: groupSync.sources.length > 0 ? () => groupSync.syncDue() : null,
       streamAudit: auditStreamer ? () => auditStreamer.drain() : null,
     },
@@ -249,6 +250,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     authorizationIndex,
     apiKeys,
     sessions,
+    accessReviews,
   } = services;
   return {
     start,
@@ -274,6 +276,7 @@ export async function createAccessApp(options: AccessAppOptions) {
       apiKeys,
       sessions,
       groupSync,
+      accessReviews,
     },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: background.now,
