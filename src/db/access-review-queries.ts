@@ -8,16 +8,7 @@ import type {
 } from '../domain/access-review.js';
 import type { ManagedBy } from '../domain/catalog.js';
 import type { Executor } from './client.js';
-import {
-  accessRequests,
-  accessReviewItems,
-  accessReviewMessages,
-  accessReviews,
-  approvals,
-  auditEvents,
-  grants,
-  sessions,
-} from './schema/index.js';
+import { accessRequests, accessReviewItems, accessReviews, approvals, grants, sessions } from './schema/index.js';
 
 export interface ReviewRow {
   id: string;
@@ -50,7 +41,7 @@ export interface ReviewItemRow {
   outcomes: RemovalOutcome[];
 }
 
-const reviewColumns = {
+export const reviewColumns = {
   id: accessReviews.id,
   flowId: accessReviews.flowId,
   flowName: accessReviews.flowName,
@@ -67,7 +58,7 @@ const reviewColumns = {
   closedAt: accessReviews.closedAt,
 };
 
-const itemColumns = {
+export const itemColumns = {
   id: accessReviewItems.id,
   position: accessReviewItems.position,
   userId: accessReviewItems.userId,
@@ -119,7 +110,7 @@ export async function insertReview(
   return true;
 }
 
-const count = sql<number>`count(*)::int`;
+export const count = sql<number>`count(*)::int`;
 
 /**
  * The evidence for each person, from the rows the audit trail records: requests they made through the
@@ -196,12 +187,12 @@ export async function reviewItemsPage(
     .limit(limit);
 }
 
-export async function allReviewItems(db: Executor, reviewId: string): Promise<ReviewItemRow[]> {
-  return db
+export async function reviewItemOf(db: Executor, reviewId: string, userId: string): Promise<ReviewItemRow | undefined> {
+  const [row] = await db
     .select(itemColumns)
     .from(accessReviewItems)
-    .where(eq(accessReviewItems.reviewId, reviewId))
-    .orderBy(asc(accessReviewItems.position));
+    .where(and(eq(accessReviewItems.reviewId, reviewId), eq(accessReviewItems.userId, userId)));
+  return row;
 }
 
 /** These people's rows of a review, locked for a decision (under the review's own lock). */
@@ -263,96 +254,4 @@ export async function reviewsToRemind(tx: Executor, before: Date, limit: number)
 
 export async function markReminded(tx: Executor, id: string, at: Date) {
   await tx.update(accessReviews).set({ remindedAt: at }).where(eq(accessReviews.id, id));
-}
-
-/** Reviews this person may decide in, open first, newest first. */
-export async function reviewsOf(db: Executor, userId: string, limit: number): Promise<ReviewRow[]> {
-  return db
-    .select(reviewColumns)
-    .from(accessReviews)
-    .where(sql`${accessReviews.reviewers} @> ${JSON.stringify([userId])}::jsonb`)
-    .orderBy(desc(sql`${accessReviews.status} = 'open'`), desc(accessReviews.openedAt))
-    .limit(limit);
-}
-
-/** The most recent reviews of every flow, open first. */
-export async function recentReviews(db: Executor, limit: number): Promise<ReviewRow[]> {
-  return db
-    .select(reviewColumns)
-    .from(accessReviews)
-    .orderBy(desc(sql`${accessReviews.status} = 'open'`), desc(accessReviews.openedAt))
-    .limit(limit);
-}
-
-/** Decided and total per review, for lists. */
-export async function progressOf(
-  db: Executor,
-  reviewIds: string[],
-): Promise<Map<string, { total: number; decided: number; removed: number }>> {
-  if (reviewIds.length === 0) return new Map();
-  const rows = await db
-    .select({
-      reviewId: accessReviewItems.reviewId,
-      total: count,
-      decided: sql<number>`count(${accessReviewItems.decision})::int`,
-      removed: sql<number>`count(*) filter (where ${accessReviewItems.decision} = 'remove')::int`,
-    })
-    .from(accessReviewItems)
-    .where(inArray(accessReviewItems.reviewId, reviewIds))
-    .groupBy(accessReviewItems.reviewId);
-  return new Map(rows.map(({ reviewId, ...c }) => [reviewId, c]));
-}
-
-export interface ReviewMessageRow {
-  reviewerId: string;
-  channel: string;
-  ts: string;
-  page: number;
-}
-
-export async function saveReviewMessage(db: Executor, reviewId: string, m: ReviewMessageRow) {
-  await db
-    .insert(accessReviewMessages)
-    .values({ reviewId, ...m })
-    .onConflictDoUpdate({
-      target: [accessReviewMessages.reviewId, accessReviewMessages.reviewerId],
-      set: { channel: m.channel, ts: m.ts },
-    });
-}
-
-export async function reviewMessages(db: Executor, reviewId: string): Promise<ReviewMessageRow[]> {
-  return db
-    .select({
-      reviewerId: accessReviewMessages.reviewerId,
-      channel: accessReviewMessages.channel,
-      ts: accessReviewMessages.ts,
-      page: accessReviewMessages.page,
-    })
-    .from(accessReviewMessages)
-    .where(eq(accessReviewMessages.reviewId, reviewId));
-}
-
-export async function setMessagePage(db: Executor, reviewId: string, reviewerId: string, page: number) {
-  await db
-    .update(accessReviewMessages)
-    .set({ page })
-    .where(and(eq(accessReviewMessages.reviewId, reviewId), eq(accessReviewMessages.reviewerId, reviewerId)));
-}
-
-/** The hash-chain entries of a review's decisions (id and hash per person), for the export. */
-export async function decisionEvents(
-  db: Executor,
-  reviewId: string,
-): Promise<Map<string, { id: number; hash: string; createdAt: Date }>> {
-  const rows = await db
-    .select({
-      id: auditEvents.id,
-      hash: auditEvents.hash,
-      createdAt: auditEvents.createdAt,
-      user: sql<string>`${auditEvents.details}->>'user'`,
-    })
-    .from(auditEvents)
-    .where(and(eq(auditEvents.action, 'access_review.decided'), sql`${auditEvents.details}->>'reviewId' = ${reviewId}`))
-    .orderBy(asc(auditEvents.id));
-  return new Map(rows.map((r) => [r.user, { id: r.id, hash: r.hash, createdAt: r.createdAt }]));
 }

@@ -1,4 +1,5 @@
-import { allReviewItems, decisionEvents, findReview } from '../db/access-review-queries.js';
+import { allReviewItems, decisionEvents } from '../db/access-review-lists.js';
+import { findReview } from '../db/access-review-queries.js';
 import type { Executor } from '../db/client.js';
 import { AppError } from '../domain/errors.js';
 

@@ -1,15 +1,14 @@
 import {
-  allReviewItems,
   findReview,
   insertReview,
   lastReviews,
   markReminded,
   reviewCounts,
   reviewEvidence,
-  reviewMessages,
+  reviewItemOf,
   reviewsToRemind,
-  saveReviewMessage,
 } from '../db/access-review-queries.js';
+import { reviewMessages, saveReviewMessage } from '../db/access-review-messages.js';
 import { appendAudit } from '../db/audit-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
@@ -193,7 +192,7 @@ export function createAccessReviewJobs(
     async 'access_review.finding'(item) {
       const { reviewId, userId, actorId } = item.payload;
       const review = await loadReview(reviewId);
-      const person = (await allReviewItems(db, reviewId)).find((i) => i.userId === userId);
+      const person = await reviewItemOf(db, reviewId, userId);
       if (!person) return;
       const finding = {
         reviewId,

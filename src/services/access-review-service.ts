@@ -3,16 +3,14 @@ import {
   findReview,
   lockReview,
   lockReviewItems,
-  progressOf,
-  recentReviews,
   reviewCounts,
   reviewItemsPage,
-  reviewsOf,
-  setMessagePage,
   writeDecision,
   type ReviewItemRow,
   type ReviewRow,
 } from '../db/access-review-queries.js';
+import { progressOf, recentReviews, reviewsOf } from '../db/access-review-lists.js';
+import { setMessagePage } from '../db/access-review-messages.js';
 import { appendAudits, type AuditEvent } from '../db/audit-queries.js';
 import { lockFlow, setFlowPeople } from '../db/catalog-queries.js';
 import type { Executor, Tx } from '../db/client.js';
