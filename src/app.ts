@@ -181,7 +181,10 @@ export async function createAccessApp(options: AccessAppOptions) {
       deliverMany,
       reconcile: () => provisioning.reconcile(),
       lifecycle: () => lifecycle.runOnce(),
-      accessReviews: () => reviewJobs.runOnce(),
+      accessReviews: async () => {
+        const run = await reviewJobs.runOnce();
+        for (const d of run.deferred) logger.warn(d, 'an access review is due but could not be opened; trying again');
+      },
       groupSync: groupSync.sources.length > 0 ? () => groupSync.syncDue() : null,
       streamAudit: auditStreamer ? () => auditStreamer.drain() : null,
     },

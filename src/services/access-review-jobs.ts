@@ -10,6 +10,7 @@ import {
 } from '../db/access-review-queries.js';
 import { reviewMessages, saveReviewMessage } from '../db/access-review-messages.js';
 import { appendAudit } from '../db/audit-queries.js';
+import { homeReadersAmong } from '../db/home-queries.js';
 import { newId } from '../db/ids.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { eligiblePeople, nextReviewDue, REVIEW_REMINDER_MINUTES, type ReviewRule } from '../domain/access-review.js';
@@ -23,8 +24,8 @@ import type { ReviewMessenger } from './ports.js';
 export interface ReviewRun {
   opened: number;
   reminded: number;
-  /** Flows whose review is due but could not be opened this time (Slack could not list a group): tried again. */
-  deferred: string[];
+  /** Flows whose review is due but could not be opened this time, and why: tried again at the next pass. */
+  deferred: { flow: string; reason: string }[];
 }
 
 const BATCH = 50;
@@ -52,6 +53,8 @@ export function createAccessReviewJobs(
     const reviewers = [
       ...new Set([...rule.reviewerUsers, ...rule.reviewerGroups.flatMap((g) => members.get(g) ?? [])]),
     ].sort();
+    // Nobody could decide: the review would stay open for ever. Said in the log; tried again next pass.
+    if (reviewers.length === 0) throw new Error('no reviewer: the reviewer groups are empty');
     const people = eligiblePeople(flow, members);
     const periodStart = new Date(dueAt.getTime() - rule.everyMinutes * 60_000);
     const evidence = await reviewEvidence(db, flow.id, periodStart, dueAt);
@@ -120,8 +123,7 @@ export function createAccessReviewJobs(
         if (await open(flow, rule, (previous?.period ?? 0) + 1, dueAt)) run.opened += 1;
       } catch (e) {
         // A group Slack could not list now: a review missing its members would be wrong evidence. Next pass.
-        if ((e as { code?: string }).code === '23505') continue; // another replica's insert won meanwhile
-        run.deferred.push(flow.name);
+        run.deferred.push({ flow: flow.name, reason: (e as Error).message });
       }
     }
   }
@@ -181,7 +183,7 @@ export function createAccessReviewJobs(
       const review = await loadReview(item.payload.reviewId);
       for (const m of await reviewMessages(db, review.id))
         await messenger.updateReview(m, await reviewPage(db, review, m.reviewerId, m.page));
-      for (const userId of review.reviewers) await refreshHome(userId);
+      for (const userId of await homeReadersAmong(db, review.reviewers)) await refreshHome(userId);
     },
     async 'access_review.remind'(item) {
       const review = await loadReview(item.payload.reviewId);
