@@ -183,7 +183,7 @@ describe('access reviews of a flow from ACCESS_CONFIG', () => {
 
     await h.driver.appHomeOpened(PEOPLE.other);
     const home = await until(
-      () => allText(h.slack.home(PEOPLE.other)?.view.blocks).includes(rev) && h.slack.home(PEOPLE.other),
+      () => allText(h.slack.home(PEOPLE.other)?.view.blocks ?? []).includes(rev) && h.slack.home(PEOPLE.other),
       2000,
       'Oscar’s home lists the review',
     );
