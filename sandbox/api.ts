@@ -16,6 +16,7 @@ export interface SandboxContext extends SnapshotSources {
   jobs?: {
     expireNow(): Promise<unknown>;
     lifecycleNow?(): Promise<unknown>;
+    reviewsNow?(): Promise<unknown>;
     offboardNow?(): Promise<unknown>;
     drainOutbox(): Promise<void>;
   };
@@ -182,9 +183,10 @@ export function sandboxApiRoutes(ctx: SandboxContext): Route[] {
         throw new BadRequest('minutes must be a whole number from 1 to 10080');
       ctx.clock.advance(minutes);
       // Run the expiry and lifecycle jobs at once rather than at their next tick, so the effect shows now
-      // (reminders, time-outs, end warnings and scheduled starts included).
+      // (reminders, time-outs, end warnings and scheduled starts included; access reviews due and their reminders).
       await ctx.jobs?.expireNow();
       await ctx.jobs?.lifecycleNow?.();
+      await ctx.jobs?.reviewsNow?.();
       await settle();
       return { offsetMinutes: ctx.clock.offsetMinutes };
     }),

@@ -141,7 +141,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     link: (userId, purpose, requestId) =>
       `${publicUrl()}/oidc/start?token=${signInTokens.sign({ userId, purpose, requestId })}`,
   });
-  const { notifications, provisioning, lifecycle, deliver, deliverMany } = buildSlackSide({
+  const { notifications, provisioning, lifecycle, reviewJobs, deliver, deliverMany } = buildSlackSide({
     config,
     logger,
     database,
@@ -181,6 +181,10 @@ export async function createAccessApp(options: AccessAppOptions) {
       deliverMany,
       reconcile: () => provisioning.reconcile(),
       lifecycle: () => lifecycle.runOnce(),
+      accessReviews: async () => {
+        const run = await reviewJobs.runOnce();
+        for (const d of run.deferred) logger.warn(d, 'an access review is due but could not be opened; trying again');
+      },
       groupSync: groupSync.sources.length > 0 ? () => groupSync.syncDue() : null,
       streamAudit: auditStreamer ? () => auditStreamer.drain() : null,
     },
@@ -250,6 +254,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     apiKeys,
     sessions,
     whoCan,
+    accessReviews,
   } = services;
   return {
     start,
@@ -276,6 +281,7 @@ export async function createAccessApp(options: AccessAppOptions) {
       sessions,
       groupSync,
       whoCan,
+      accessReviews,
     },
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: background.now,

@@ -342,6 +342,32 @@ describe('the sandbox', () => {
     const updated = slack.message(message.channel, message.ts)!;
     expect(JSON.stringify(updated.blocks)).toContain("the requester's Slack account was deactivated");
   }, 180_000);
+
+  it('a newcomer finds an access review due: the reviewers have a DM listing who may request production access, and a reminder a day later', async () => {
+    const { admin, secondApprover, requester } = SANDBOX_PEOPLE;
+    const reviewDm = () =>
+      sandbox.slack
+        .dmsTo(admin)
+        .find((m) => !m.threadTs && JSON.stringify(m.blocks).includes('Access review: production'));
+    await waitFor(
+      async () => {
+        await sandbox.app.jobs.drainOutbox();
+        return reviewDm();
+      },
+      10_000,
+      "Ada's access review DM",
+    );
+    const message = reviewDm()!;
+    const text = JSON.stringify(message.blocks);
+    expect(text).toContain(`<@${requester}>`);
+    expect(text).toContain('accessreview.keep');
+    expect(
+      sandbox.slack.dmsTo(secondApprover).some((m) => JSON.stringify(m.blocks).includes('Access review: production')),
+    ).toBe(true);
+    expect((await post('clock', { minutes: 1440 })).status).toBe(200);
+    const replies = sandbox.slack.messagesIn(message.channel).filter((m) => m.threadTs === message.ts);
+    expect(JSON.stringify(replies)).toContain('Reminder');
+  });
 });
 
 describe('the sandbox without MariaDB', () => {

@@ -2,7 +2,9 @@ import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { ping, type Database } from '../db/client.js';
+import { accessReviewRoutes } from '../http/access-review-api.js';
 import { auditPageRoutes } from '../http/audit-page.js';
+import { exportReview } from '../services/access-review-export.js';
 import { authorizationRoutes } from '../http/authorization-api.js';
 import { healthRoute, livenessRoute } from '../http/health.js';
 import { metricsRoute } from '../http/metrics.js';
@@ -44,6 +46,7 @@ export function buildHttpServer(input: {
       ...authorizationRoutes(services.authorizationIndex, { verify }),
       ...sessionRoutes(services.sessions, { verify }),
       ...whoCanRoutes(services.whoCan, { verify }),
+      ...accessReviewRoutes((id) => exportReview(input.database.db, id), { verify }),
       ...auditPageRoutes(services.audit, input.signer),
       ...oidcRoutes(services.identity, input.signInTokens, input.logger, () => input.publicUrl().startsWith('https:')),
       ...input.extraRoutes,

@@ -18,6 +18,8 @@ export interface JobWork {
   deliverMany?: OutboxBatchRouter;
   reconcile: () => Promise<unknown>;
   lifecycle: () => Promise<unknown>;
+  /** Access reviews: open those due, remind reviewers of open ones. */
+  accessReviews: () => Promise<unknown>;
   streamAudit: (() => Promise<number>) | null;
   /** The group sources due (null: ACCESS_CONFIG names none); each source keeps its own interval. */
   groupSync: (() => Promise<SourceSyncResult[]>) | null;
@@ -93,6 +95,8 @@ export function buildJobs(input: {
       );
     every('expiry', expireAndPlan, config.EXPIRY_INTERVAL_SECONDS * 1000);
     every('lifecycle', work.lifecycle, config.LIFECYCLE_INTERVAL_SECONDS * 1000);
+    // Reviews are due days apart: the lifecycle's pace is plenty, and a start opens what came due meanwhile.
+    every('access-reviews', work.accessReviews, config.LIFECYCLE_INTERVAL_SECONDS * 1000).kick();
     await logAuditHead(database.db, logger);
     every('audit-head', () => logAuditHead(database.db, logger), config.AUDIT_HEAD_LOG_SECONDS * 1000);
     if (work.streamAudit) every('audit-stream', work.streamAudit, 5000);
@@ -151,6 +155,7 @@ export function buildJobs(input: {
     for (const name of [
       'expiry',
       'lifecycle',
+      'access-reviews',
       'reconcile',
       'offboarding',
       'session-capture',
@@ -174,6 +179,8 @@ export function buildJobs(input: {
       offboardNow: () => loops.offboarding!.runNow(),
       /** Reminders, escalation, pending TTL, end warnings and scheduled starts, now (by the app's clock). */
       lifecycleNow: () => loops.lifecycle!.runNow(),
+      /** Access reviews due are opened and open ones reminded, now (by the app's clock). */
+      reviewsNow: () => loops['access-reviews']!.runNow(),
       /** One session-capture sample now (after any under way); its counts. */
       captureNow: async () => {
         lastCapture = null;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.js';
 import { createPostgresActivity } from '../provisioners/postgres/activity.js';
+import { createAccessReviewService } from '../services/access-review-service.js';
 import { createAdminService } from '../services/admin-service.js';
 import { createApiKeyService } from '../services/api-key-service.js';
 import { createAuditViewService } from '../services/audit-view-service.js';
@@ -35,6 +36,7 @@ export function buildServices(
   const admin = createAdminService(deps);
   const breakGlass = createBreakGlassService(deps);
   const sessions = createSessionService(database.db, deps.clock);
+  const accessReviews = createAccessReviewService(deps);
   return {
     identity: createIdentityService(deps, signIn.provider, signIn.link),
     requests,
@@ -43,7 +45,7 @@ export function buildServices(
     offboarding: createOffboardingService(deps),
     breakGlass,
     admin,
-    home: createHomeService(deps, requests, admin, breakGlass),
+    home: createHomeService(deps, requests, admin, breakGlass, accessReviews),
     profile: createProfileService(deps),
     actions: createRequestActions(deps),
     extensions: createExtensionService(deps),
@@ -58,6 +60,7 @@ export function buildServices(
     audit: createAuditViewService(deps, () => sessions),
     whoCan: createWhoCanService(deps),
     authorizationIndex: createAuthorizationIndex(database, deps.clock, logger),
+    accessReviews,
   };
 }
 

@@ -10,6 +10,8 @@ import { createNotificationService } from '../services/notification-service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { createProvisioningService } from '../services/provisioning-service.js';
 import { createAdminNotices } from '../services/admin-notices.js';
+import { createAccessReviewJobs } from '../services/access-review-jobs.js';
+import { createReviewMessenger } from '../slack/access-review/review-messenger.js';
 import { createSlackClients } from '../slack/clients.js';
 import type { SlackDeps } from '../slack/deps.js';
 import { createSlackDirectory } from '../slack/directory.js';
@@ -48,8 +50,21 @@ export function buildSlackSide(input: {
 }) {
   const { config, logger, deps, clients, services } = input;
   const { app, background, directory } = clients;
-  const { requests, reviews, grants, admin, home, profile, actions, extensions, breakGlass, apiKeys, audit, identity } =
-    services;
+  const {
+    requests,
+    reviews,
+    grants,
+    admin,
+    home,
+    profile,
+    actions,
+    extensions,
+    breakGlass,
+    apiKeys,
+    audit,
+    identity,
+    accessReviews,
+  } = services;
   const { whoCan } = services;
   // Use cases only: the listeners never see the database, the sessions store or the provisioners.
   const slackDeps: SlackDeps = {
@@ -66,6 +81,7 @@ export function buildSlackSide(input: {
     audit,
     whoCan,
     identity,
+    accessReviews,
     auditLink: input.auditLink,
     logger,
     clock: deps.clock,
@@ -97,15 +113,19 @@ export function buildSlackSide(input: {
   const lifecycle = createLifecycleJobs(deps, messenger);
   // One handler per topic: a topic added to domain/outbox.ts without one here fails to compile.
   const adminNotices = createAdminNotices(deps, messenger);
+  const reviewJobs = createAccessReviewJobs(deps, createReviewMessenger(background, logger, pacer), (userId) =>
+    messenger.refreshHome(userId),
+  );
   const deliver = routeOutbox({
     ...notifications.handlers,
     ...provisioning.handlers,
     ...lifecycle.handlers,
     ...adminNotices.handlers,
+    ...reviewJobs.handlers,
   });
   // Topics whose items are handled many at a time (a burst of expiries' removals).
   const deliverMany = routeOutboxBatches({ ...provisioning.batchHandlers });
   registerSlack(app, slackDeps);
   registerDirectoryEvents(app, directory, logger, services.offboarding);
-  return { notifications, provisioning, lifecycle, deliver, deliverMany };
+  return { notifications, provisioning, lifecycle, reviewJobs, deliver, deliverMany };
 }

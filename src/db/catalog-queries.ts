@@ -66,6 +66,7 @@ export const flowColumns = {
   notifyChannel: flows.notifyChannel,
   lifecycle: flows.lifecycle,
   identity: flows.identity,
+  review: flows.review,
   enabled: flows.enabled,
   managedBy: flows.managedBy,
 };
@@ -174,4 +175,17 @@ export async function tagsInUse(db: Executor): Promise<string[]> {
   );
   const list = Array.isArray(rows) ? rows : (rows as unknown as { rows: { tag: string }[] }).rows;
   return list.map((r) => r.tag);
+}
+
+/** A flow's named requesters and approvers (an access review's Remove takes one person out of both). */
+export async function setFlowPeople(
+  tx: Executor,
+  id: string,
+  people: { requesterUsers: string[]; approverUsers: string[] },
+  now: Date,
+) {
+  await tx
+    .update(flows)
+    .set({ requesterUsers: people.requesterUsers, approverUsers: people.approverUsers, updatedAt: now })
+    .where(eq(flows.id, id));
 }

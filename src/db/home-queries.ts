@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Executor } from './client.js';
 import { homeState } from './schema/index.js';
 
@@ -30,4 +30,14 @@ export async function openHomePlace(db: Executor, userId: string, at: Date): Pro
     .onConflictDoUpdate({ target: homeState.userId, set: { openedAt: at } })
     .returning({ tab: homeState.tab, page: homeState.page });
   return row ?? { tab: 'mine', page: 0 };
+}
+
+/** Of these people, those who have opened their App Home (only their Home is re-published after a change). */
+export async function homeReadersAmong(db: Executor, userIds: string[]): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const rows = await db
+    .select({ userId: homeState.userId })
+    .from(homeState)
+    .where(and(inArray(homeState.userId, userIds), isNotNull(homeState.openedAt)));
+  return rows.map((r) => r.userId);
 }

@@ -1,5 +1,6 @@
 // The access file's entries to the catalogue's shapes and back (the schema is access-file.ts).
 import type { AccessFile, FileFlow } from './access-file.js';
+import { reviewFromFile, reviewToFile } from './access-review.js';
 import { minutesText } from './file-fields.js';
 import type { Flow } from './flow.js';
 import { lifecycleFromFile, lifecycleToFile } from './lifecycle-file.js';
@@ -64,6 +65,7 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
           requireMfa: f.identity.require_mfa,
         }
       : null,
+    review: reviewFromFile(f.review),
   };
 }
 
@@ -139,6 +141,7 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
           }
         : {}),
       ...lifecycleToFile(f.lifecycle),
+      ...reviewToFile(f.review),
     })),
   };
 }

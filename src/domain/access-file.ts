@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReviewFileSchema } from './access-review.js';
 import { DurationText, People, SlackChannel } from './file-fields.js';
 import { GroupSourceFileSchema } from './group-source.js';
 import { checkFileLifecycle, lifecycleFileFields, OnCallFileSchema } from './lifecycle-file.js';
@@ -106,6 +107,8 @@ export const FileFlowSchema = z
         message: 'require_mfa needs step_up_minutes (MFA is checked on the approver’s step-up sign-in)',
       })
       .optional(),
+    /** Periodic access reviews (docs/access-reviews.md): `{ every: 90d, reviewers: { users, groups } }`. */
+    review: ReviewFileSchema.optional(),
     ...lifecycleFileFields,
   })
   .refine((f) => f.resources.names.length + f.resources.tags.length > 0, {

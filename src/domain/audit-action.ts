@@ -55,6 +55,11 @@ export const AUDIT_ACTIONS = [
   // A group source's sync (services/group-sync.ts): its group left the source, the resource left the catalogue.
   'resource.retired',
   'config.applied',
+  // Access reviews (services/access-review-service.ts): the decisions are the evidence an auditor asks for.
+  'access_review.opened',
+  'access_review.decided',
+  'access_review.reminded',
+  'access_review.completed',
   'api_key.created',
   'api_key.revoked',
 ] as const;

@@ -1,3 +1,4 @@
+import { reviewProblem } from './access-review.js';
 import { formatDuration } from './duration.js';
 import type { Flow } from './flow.js';
 import { lifecycleProblems, type LifecycleField } from './lifecycle-input.js';
@@ -23,6 +24,7 @@ export type FlowField =
   | 'justificationHint'
   | 'justificationJira'
   | 'identity'
+  | 'review'
   | LifecycleField;
 export type ResourceField = 'name' | 'type' | 'tags' | 'description' | 'defaults' | 'provisioner';
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;
@@ -74,6 +76,8 @@ export function flowInputProblems(f: FlowInput, knownResources: ReadonlySet<stri
     e.identity = 'Use a whole number of minutes from 1 to 1440.';
   else if (id?.requireMfa && id.stepUpMinutes === null)
     e.identity = 'MFA is checked on the step-up sign-in: say within how many minutes approvers must sign in.';
+  const review = reviewProblem(f.review);
+  if (review) e.review = review;
   Object.assign(e, lifecycleProblems(f.lifecycle, knownResources));
   return e;
 }

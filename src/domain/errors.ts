@@ -29,7 +29,12 @@ export type ErrorCode =
   | 'identity_mismatch'
   | 'oidc_not_configured'
   /** A click or form whose id is missing or malformed: Slack never sends one, a forger or a stale client might. */
-  | 'stale_reference';
+  | 'stale_reference'
+  /** Access reviews (domain/access-review.ts). */
+  | 'not_reviewer'
+  | 'self_review'
+  | 'review_item_decided'
+  | 'review_closed';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

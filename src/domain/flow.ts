@@ -4,6 +4,7 @@ import type { OnCallRef } from './on-call.js';
 import type { Resource } from './resource.js';
 import { missingKeyProblem, ticketHint } from './ticket.js';
 import type { FlowIdentityRule } from './identity-link.js';
+import type { ReviewRule } from './access-review.js';
 
 export type { FlowIdentityRule } from './identity-link.js';
 
@@ -34,6 +35,8 @@ export interface Flow {
   enabled: boolean;
   /** Identity linking and step-up for approval (domain/identity-link.ts); absent or null: neither. */
   identity?: FlowIdentityRule | null;
+  /** Periodic access reviews of who is eligible (domain/access-review.ts); absent or null: none. */
+  review?: ReviewRule | null;
 }
 
 /** An auto-approval rule: a request that matches is approved without a human (the audit names the rule). */

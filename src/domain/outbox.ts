@@ -38,6 +38,14 @@ export interface OutboxPayloads {
   'grant.extend': { grantId: string };
   /** Tell the other admins that a resource's target or credentials changed (no request). */
   'admins.target_changed': TargetChange;
+  /** An access review's DM to one reviewer (services/access-review-jobs.ts). */
+  'access_review.post': { reviewId: string; reviewerId: string };
+  /** Re-render every reviewer's DM of a review from its current state (after a decision). */
+  'access_review.refresh': { reviewId: string };
+  /** A reminder in the thread of each reviewer's DM: people are still undecided. */
+  'access_review.remind': { reviewId: string };
+  /** Tell the admins what a Remove could not do by itself (a group membership, a file-managed flow). */
+  'access_review.finding': { reviewId: string; userId: string; actorId: string };
 }
 
 /** A provisioner as the audit trail and the admins see it: type and settings, secrets as references only. */
@@ -83,7 +91,12 @@ export type OutboxEntry = {
 }[OutboxTopic];
 
 /** Topics about the catalogue rather than a request. */
-type AdminTopic = 'admins.target_changed';
+type AdminTopic =
+  | 'admins.target_changed'
+  | 'access_review.post'
+  | 'access_review.refresh'
+  | 'access_review.remind'
+  | 'access_review.finding';
 
 /** One handler per topic: the router's table. */
 export type OutboxHandlers = { [T in OutboxTopic]: (item: OutboxItemOf<T>) => Promise<void> };
@@ -157,6 +170,10 @@ const TOPICS: readonly OutboxTopic[] = Object.keys({
   'grant.deprovision': 1,
   'grant.extend': 1,
   'admins.target_changed': 1,
+  'access_review.post': 1,
+  'access_review.refresh': 1,
+  'access_review.remind': 1,
+  'access_review.finding': 1,
 } satisfies Record<OutboxTopic, 1>) as OutboxTopic[];
 
 export const isOutboxTopic = (topic: string): topic is OutboxTopic => (TOPICS as readonly string[]).includes(topic);

@@ -50,6 +50,14 @@ const groupLeft = (d: Details) =>
   `${d.reason === 'group_gone' ? 'its group no longer exists' : "its group no longer matches the source's filter"} (${text(d.group?.name ?? d.group, 120)} in group source ${text(d.source, 80)})`;
 const nameOf = (d: Details) => quoted(d.after?.name ?? d.before?.name ?? d.name, 80);
 
+const REVIEW_OUTCOMES: Record<string, string> = {
+  removed_from_flow: 'taken out of the flow',
+  file_change_needed: 'the ACCESS_CONFIG file must change (admins told)',
+  group_finding: 'a user-group membership to remove (admins told)',
+};
+const reviewOutcomes = (o: unknown) =>
+  Array.isArray(o) && o.length ? `: ${o.map((x) => REVIEW_OUTCOMES[String(x)] ?? text(x)).join('; ')}` : '';
+
 const LINK_REFUSALS: Record<string, string> = {
   linked_to_another_user: 'that identity is linked to another Slack user',
   another_identity_linked: 'another company identity is linked already (only an admin changes it)',
@@ -141,6 +149,14 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
   'resource.retired': (d) => `retired resource ${nameOf(d)} from the catalogue: ${groupLeft(d)}`,
   'config.applied': (d) =>
     `applied ACCESS_CONFIG: ${Array.isArray(d.changed) && d.changed.length ? d.changed.slice(0, 20).join('; ') : 'no change'}`,
+  'access_review.opened': (d) =>
+    `opened access review ${text(d.reviewId)} of flow ${quoted(d.flow, 80)} (period ${text(d.period)}, from ${text(d.periodStart)} to ${text(d.dueAt)}): ${text(d.people)} people to review by ${Array.isArray(d.reviewers) ? d.reviewers.join(', ') : ''}`,
+  'access_review.decided': (d) =>
+    `${d.decision === 'remove' ? 'removed' : 'kept'} ${text(d.user)} in access review ${text(d.reviewId)} of flow ${quoted(d.flow, 80)}${reviewOutcomes(d.outcomes)}${d.selfReview ? ' (a self-review: the only reviewer)' : ''}; evidence: ${text(d.evidence?.requests ?? 0)} requests, ${text(d.evidence?.approvalsGiven ?? 0)} approvals given, ${text(d.evidence?.sessions ?? 0)} sessions, last grant ${text(d.evidence?.lastGrantAt) || 'never'}`,
+  'access_review.reminded': (d) =>
+    `reminded the reviewers of access review ${text(d.reviewId)}: ${text(d.undecided)} people still undecided`,
+  'access_review.completed': (d) =>
+    `completed access review ${text(d.reviewId)} of flow ${quoted(d.flow, 80)}: ${text(d.kept)} kept, ${text(d.removed)} removed`,
   'api_key.created': (d) => `created API key ${text(d.keyId)} ${quoted(d.name, 80)}`,
   'api_key.revoked': (d) => `revoked API key ${text(d.keyId)}`,
 };

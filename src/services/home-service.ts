@@ -1,13 +1,14 @@
 import type { FlowRow, ResourceRow } from '../db/catalog-queries.js';
 import { homePlace, openHomePlace, saveHomePlace } from '../db/home-queries.js';
 import type { RequestDetails } from '../db/request-queries.js';
+import type { AccessReviewService, ReviewSummary } from './access-review-service.js';
 import type { AdminService } from './admin-service.js';
 import type { BreakGlassService } from './break-glass-service.js';
 import type { UserGroup } from './ports.js';
 import type { ServiceDeps } from './deps.js';
 import type { RequestService } from './request-service.js';
 
-export const HOME_TABS = ['mine', 'flows', 'resources'] as const;
+export const HOME_TABS = ['mine', 'flows', 'resources', 'reviews'] as const;
 export type HomeTab = (typeof HOME_TABS)[number];
 export const FLOWS_PER_PAGE = 15;
 export const RESOURCES_PER_PAGE = 25;
@@ -24,6 +25,8 @@ export type HomeModel =
       canBreakGlass?: boolean;
       /** Break-glass grants this approver or admin should review. */
       unreviewed?: RequestDetails[];
+      /** Access reviews this person decides in (open first). */
+      accessReviews?: ReviewSummary[];
     }
   | {
       tab: 'flows';
@@ -35,7 +38,8 @@ export type HomeModel =
       /** The user groups these flows name that are disabled in Slack (they match nobody), by id. */
       disabledGroups?: Record<string, UserGroup>;
     }
-  | { tab: 'resources'; isAdmin: true; page: number; pages: number; total: number; resources: ResourceRow[] };
+  | { tab: 'resources'; isAdmin: true; page: number; pages: number; total: number; resources: ResourceRow[] }
+  | { tab: 'reviews'; isAdmin: true; reviews: ReviewSummary[] };
 
 /**
  * What a person's App Home shows. The tab and page they chose are kept in the database, so a
@@ -47,6 +51,7 @@ export function createHomeService(
   requests: RequestService,
   admin: AdminService,
   breakGlass?: BreakGlassService,
+  accessReviews?: AccessReviewService,
 ) {
   /** `opened`: the person just opened their Home (app_home_opened), recorded with the read of their place. */
   async function model(userId: string, opts: { opened?: boolean } = {}): Promise<HomeModel> {
@@ -85,13 +90,23 @@ export function createHomeService(
         resources: all.slice(page * RESOURCES_PER_PAGE, (page + 1) * RESOURCES_PER_PAGE),
       };
     }
-    const [mine, toReview, glass, unreviewed] = await Promise.all([
+    if (tab === 'reviews') return { tab, isAdmin: true, reviews: (await accessReviews?.recent(20)) ?? [] };
+    const [mine, toReview, glass, unreviewed, reviews] = await Promise.all([
       requests.listMine(userId, 30),
       requests.pendingFor(userId, 21),
       breakGlass?.optionsFor(userId) ?? [],
       breakGlass?.unreviewedFor(userId, 6) ?? [],
+      accessReviews?.reviewsFor(userId, 5) ?? [],
     ]);
-    return { tab: 'mine', isAdmin, mine, toReview, canBreakGlass: glass.length > 0, unreviewed };
+    return {
+      tab: 'mine',
+      isAdmin,
+      mine,
+      toReview,
+      canBreakGlass: glass.length > 0,
+      unreviewed,
+      ...(reviews.length ? { accessReviews: reviews } : {}),
+    };
   }
 
   /** One usergroups.list (cached by the directory); a Slack failure only leaves the notes out. */

@@ -1,3 +1,4 @@
+import type { RemovalOutcome, ReviewPageModel } from '../domain/access-review.js';
 import type { CatalogSnapshot } from '../domain/catalog.js';
 import type { NoticeEvent, TargetChange } from '../domain/outbox.js';
 import type { OnCallAnswer, OnCallRef, OnCallService } from '../domain/on-call.js';
@@ -110,6 +111,28 @@ export interface Messenger {
   postProvisioningProblem(request: RequestDetails, resource: string, problem: string, final: boolean): Promise<void>;
   /** The requester's DM that their access ends soon (with the end time). */
   postEndWarning(request: RequestDetails): Promise<void>;
+}
+
+/** A Remove that the bot could not carry out by itself: what an admin must change, and where. */
+export interface ReviewFinding {
+  reviewId: string;
+  flowName: string;
+  userId: string;
+  decidedBy: string;
+  outcomes: RemovalOutcome[];
+  /** The flow's user groups that hold the person (Slack user groups: an admin removes them there). */
+  groups: string[];
+}
+
+/** How access reviews reach people (slack/access-review/review-messenger.ts): the reviewers' DMs and the admins' findings. */
+export interface ReviewMessenger {
+  /** The reviewer's DM, on the page the model holds. */
+  postReview(reviewerId: string, page: ReviewPageModel): Promise<{ channel: string; ts: string }>;
+  /** Returns false when the message is gone: nothing left to update. */
+  updateReview(ref: { channel: string; ts: string }, page: ReviewPageModel): Promise<boolean>;
+  /** A reply in the thread of the reviewer's DM: people are still undecided. */
+  postReviewReminder(ref: { channel: string; ts: string }, page: ReviewPageModel): Promise<void>;
+  postReviewFinding(adminId: string, finding: ReviewFinding): Promise<void>;
 }
 
 /** One backend seen in a target database's activity view (pg_stat_activity), with the server's time of the sample. */

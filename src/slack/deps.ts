@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AccessReviewService } from '../services/access-review-service.js';
 import type { AdminService } from '../services/admin-service.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
 import type { AuditViewService } from '../services/audit-view-service.js';
@@ -30,6 +31,8 @@ export interface SlackDeps {
   whoCan: WhoCanService;
   /** Identity linking and step-up sign-ins (OpenID Connect). */
   identity: IdentityService;
+  /** Access reviews: decisions and pages of the reviewers' DMs, the lists App Home shows. */
+  accessReviews: AccessReviewService;
   /** A signed, short-lived link to a request's full audit record. */
   auditLink: (requestId: string) => string;
   logger: Logger;

@@ -30,6 +30,10 @@ const TEXT: Record<ErrorCode, string> = {
   identity_mismatch:
     'That company identity does not have the e-mail of your Slack profile, so it was not linked. Ask an admin to link you.',
   oidc_not_configured: 'Identity linking is not set up for this workspace (OIDC_ISSUER). Ask an admin.',
+  not_reviewer: 'Only a reviewer of this access review can decide in it.',
+  self_review: 'You cannot review your own access: another reviewer of this review decides about you.',
+  review_item_decided: 'Someone was already decided in this review. Nothing changed.',
+  review_closed: 'This access review is complete. Nothing changed.',
   stale_reference:
     "That button or form doesn't point at anything I know. Open it again from the latest message or your App Home.",
 };

@@ -105,6 +105,20 @@ export const FlowForm = {
   breakGlassGroups: 'af.bg.groups',
   breakGlassMax: 'af.bg.max',
   breakGlassChannel: 'af.bg.channel',
+  reviewEvery: 'af.review.every',
+  reviewerUsers: 'af.review.users',
+  reviewerGroups: 'af.review.groups',
+} as const;
+
+/** An access review's DM (slack/access-review/): a decision per person, a page's Keep, and the pager. */
+export const AccessReviewIds = {
+  keep: 'accessreview.keep',
+  remove: 'accessreview.remove',
+  keepPage: 'accessreview.keep_page',
+  prev: 'accessreview.prev',
+  next: 'accessreview.next',
+  /** Every review action id starts with this (one listener). */
+  prefix: 'accessreview.',
 } as const;
 
 /** Break-glass: the App Home button, its modal, and the approvers' "Acknowledge review" button. */

@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { register as registerAccessReviews } from './access-review/listeners.js';
 import { register as registerAdmin } from './admin/listeners.js';
 import { register as registerBreakGlass } from './break-glass/listeners.js';
 import type { SlackDeps } from './deps.js';
@@ -21,6 +22,7 @@ export function registerSlack(app: App, deps: SlackDeps) {
   registerBreakGlass(app, deps);
   registerIdentity(app, deps);
   registerWhoCan(app, deps);
+  registerAccessReviews(app, deps);
   // Slack sends block_actions for link buttons too ("Open the full record" in the audit modal); with no
   // listener Bolt answered 404 after 3 s and Slack marked the click as failed (test/hostile/fuzz-payloads).
   app.action('audit.open_page', async ({ ack }) => ack());

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { bigint, boolean, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { ReviewRule } from '../../domain/access-review.js';
 import type { FlowIdentityRule, FlowLifecycle, JustificationRule } from '../../domain/flow.js';
 import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js';
 
@@ -87,6 +88,8 @@ export const flows = pgTable('flows', {
   enabled: boolean('enabled').notNull().default(true),
   /** Identity linking and step-up for approval (docs/identity.md); null: neither. */
   identity: jsonb('identity').$type<FlowIdentityRule | null>(),
+  /** Periodic access reviews (domain/access-review.ts); null: none. */
+  review: jsonb('review').$type<ReviewRule | null>(),
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

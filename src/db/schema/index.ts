@@ -4,3 +4,4 @@ export * from './audit.js';
 export * from './outbox.js';
 export * from './sessions.js';
 export * from './identity.js';
+export * from './access-reviews.js';

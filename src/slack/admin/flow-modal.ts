@@ -5,7 +5,9 @@ import type { UserGroup } from '../../services/ports.js';
 import { AdminIds, FIELD, FlowForm } from '../ids.js';
 import { context, option, plain } from '../views.js';
 import { CHANNEL_HINT } from '../delivery-problem-text.js';
+import { identityInputs } from './flow-identity-form.js';
 import { lifecycleBlocks } from './flow-lifecycle-form.js';
+import { reviewBlocks } from './flow-review-form.js';
 
 /** Maxima an admin can pick: the request form's choices plus longer ones. */
 export const MAX_DURATION_CHOICES = [...STANDARD_DURATIONS, 20160, 43200];
@@ -39,6 +41,7 @@ export const GROUP_BLOCKS = [
   FlowForm.approverGroups,
   FlowForm.escalationGroups,
   FlowForm.breakGlassGroups,
+  FlowForm.reviewerGroups,
 ] as const;
 
 /**
@@ -243,6 +246,7 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
       { optional: true, hint: CHANNEL_HINT },
     ),
     ...lifecycleBlocks(f?.lifecycle, groupOption, label),
+    ...reviewBlocks(f?.review, groupOption, label),
   ];
   if (groups === null) {
     const hidden = new Set<string>(GROUP_BLOCKS);
@@ -252,6 +256,7 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
           ...f.approverGroups,
           ...f.lifecycle.escalationGroups,
           ...(f.lifecycle.breakGlass?.groups ?? []),
+          ...(f.review?.reviewerGroups ?? []),
         ]
       : [];
     const note =
@@ -276,36 +281,4 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
     close: plain('Cancel', 24),
     blocks,
   };
-}
-
-/** Identity linking and step-up (docs/identity.md): who must have linked, how recent an approver's sign-in must be. */
-function identityInputs(f: Flow | undefined) {
-  const idOptions = [
-    option('Requesters must link their company identity', 'require_link'),
-    option('Step-up sign-in must use MFA', 'require_mfa'),
-  ];
-  const on = idOptions.filter((o) => (o.value === 'require_link' ? f?.identity?.requireLink : f?.identity?.requireMfa));
-  return [
-    input(
-      FlowForm.identity,
-      'Company identity (OpenID Connect)',
-      { type: 'checkboxes', options: idOptions, ...initialOptions(on) },
-      { optional: true },
-    ),
-    input(
-      FlowForm.stepUpMinutes,
-      'Approvers sign in within (minutes)',
-      {
-        type: 'number_input',
-        is_decimal_allowed: false,
-        min_value: '1',
-        max_value: '1440',
-        ...(f?.identity?.stepUpMinutes ? { initial_value: String(f.identity.stepUpMinutes) } : {}),
-      },
-      {
-        optional: true,
-        hint: 'Step-up: approvers (and break-glass users) must have signed in with the identity provider this recently. Empty: no step-up.',
-      },
-    ),
-  ];
 }

@@ -70,6 +70,7 @@ async function withHiddenGroups(deps: SlackDeps, flowId: string | null, view: Su
     [FlowForm.approverGroups]: before?.approverGroups ?? [],
     [FlowForm.escalationGroups]: before?.lifecycle.escalationGroups ?? [],
     [FlowForm.breakGlassGroups]: before?.lifecycle.breakGlass?.groups ?? [],
+    [FlowForm.reviewerGroups]: before?.review?.reviewerGroups ?? [],
   };
   for (const block of hidden)
     values[block] = {

@@ -5,6 +5,7 @@ import { RESOURCE_TYPES, type ProvisionerConfig, type ResourceType } from '../..
 import { AdminIds, FIELD, FlowForm, ResourceForm } from '../ids.js';
 import { selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
 import { readLifecycleForm } from './flow-lifecycle-form.js';
+import { readReviewForm } from './flow-review-form.js';
 
 const users = (v: StateValues, block: string): string[] => {
   const raw = (v?.[block]?.[FIELD] as { selected_users?: unknown } | undefined)?.selected_users;
@@ -58,6 +59,7 @@ export function readFlowForm(v: StateValues): FlowInput {
     notifyChannel: conversation(v, FlowForm.channel),
     identity: readIdentity(v),
     lifecycle: readLifecycleForm(v).lifecycle,
+    review: readReviewForm(v),
     enabled: options.has('enabled'),
   };
 }
@@ -93,6 +95,7 @@ const FLOW_BLOCKS: Record<FlowField, string> = {
   breakGlass: FlowForm.breakGlassUsers,
   breakGlassMaxDuration: FlowForm.breakGlassMax,
   breakGlassChannel: FlowForm.breakGlassChannel,
+  review: FlowForm.reviewEvery,
 };
 
 const RESOURCE_BLOCKS: Record<ResourceField, string> = {

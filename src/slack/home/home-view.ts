@@ -2,6 +2,7 @@ import type { Button, HomeView, KnownBlock } from '@slack/types';
 import type { HomeModel } from '../../services/home-service.js';
 import { fileNote, flowBlock, resourceBlock } from '../admin/flow-list.js';
 import { myRequestBlock, pendingReviewBlocks } from '../access-command/request-list.js';
+import { adminReviewBlocks, myReviewBlocks } from '../access-review/home-blocks.js';
 import { requesterActions } from '../review/request-message.js';
 import { AdminIds, BreakGlassIds, HomeNav, IdentityIds, RequestIds, WhoCanIds } from '../ids.js';
 import { userText } from '../mrkdwn.js';
@@ -26,7 +27,12 @@ const button = (text: string, actionId: string, value: string, primary = false):
 /** Admins get tabs; everyone else sees only their own access. */
 function tabs(model: HomeModel): KnownBlock[] {
   if (!model.isAdmin) return [];
-  const labels = { mine: 'My access', flows: 'Approval flows', resources: 'Resources' } as const;
+  const labels = {
+    mine: 'My access',
+    flows: 'Approval flows',
+    resources: 'Resources',
+    reviews: 'Access reviews',
+  } as const;
   return [
     {
       type: 'actions',
@@ -103,6 +109,9 @@ function myAccess(model: Extract<HomeModel, { tab: 'mine' }>): KnownBlock[] {
     blocks.push(...model.toReview.slice(0, MAX_REVIEWS).flatMap(pendingReviewBlocks));
     if (model.toReview.length > MAX_REVIEWS) blocks.push(context('…and more: see `/access pending`.'));
   }
+  // Access reviews this person decides in: 2 + 5 more blocks at most.
+  const reviews = myReviewBlocks(model.accessReviews ?? []);
+  if (reviews.length) blocks.push(divider(), ...reviews);
   blocks.push(divider(), header('Your requests'));
   const open = [...active, ...pending].slice(0, MAX_OPEN);
   const past = history.slice(0, MAX_PAST);
@@ -146,6 +155,7 @@ export function buildHomeView(model: HomeModel): HomeView {
       fileNote(),
     );
   }
+  if (model.tab === 'reviews') blocks.push(...adminReviewBlocks(model.reviews));
   if (model.tab === 'mine')
     blocks.push(context('Commands: `/access request`, `/access list`, `/access pending`, `/access help`'));
   return { type: 'home', blocks };
