@@ -6,6 +6,8 @@
 const EMOJI = {
   alarm_clock: '⏰',
   arrows_counterclockwise: '🔄',
+  mag: '🔍',
+  zap: '⚡',
   calendar: '📆',
   identification_card: '🪪',
   leftwards_arrow_with_hook: '↩️',

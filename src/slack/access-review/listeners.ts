@@ -11,7 +11,7 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMidd
 
 const REVIEW = '(rev_[0-9a-z]{6,20})';
 const PAGE = '(\\d{1,4})';
-/** `rev_…:page:U…` on Keep / Remove; `rev_…:page` on the page's Keep and the pager. Ids only, zod-checked. */
+/** `<review id>:<page>:<user id>` on Keep / Remove; `<review id>:<page>` on the page's Keep and the pager. Ids only, zod-checked. */
 export const PersonValue = z
   .string()
   .regex(new RegExp(`^${REVIEW}:${PAGE}:([UW][A-Z0-9]{2,})$`))
