@@ -192,8 +192,8 @@ export async function createAccessApp(options: AccessAppOptions) {
     await database.migrate();
     logger.info({ ms: Math.round(performance.now() - migrating) }, 'migrations applied');
     if (accessFile) {
-      const summary = await applyAccessFile(database.db, clock, accessFile);
-      logger.info(summary, 'applied ACCESS_CONFIG');
+      const { resources, flows, changed } = await applyAccessFile(database.db, clock, accessFile);
+      logger.info({ resources, flows, changed }, 'applied ACCESS_CONFIG');
     }
     // Large SDKs load on first use; for the targets the catalogue names, that use starts now, in the
     // background, so the first grant after an approval does not wait for it (the others stay unloaded).

@@ -55,6 +55,8 @@ export const AUDIT_ACTIONS = [
   // A group source's sync (services/group-sync.ts): its group left the source, the resource left the catalogue.
   'resource.retired',
   'config.applied',
+  // A running bot applied a changed ACCESS_CONFIG (SIGHUP or the file changed): the whole change as one event.
+  'catalog.reloaded',
   'api_key.created',
   'api_key.revoked',
 ] as const;
