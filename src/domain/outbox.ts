@@ -38,6 +38,8 @@ export interface OutboxPayloads {
   'grant.extend': { grantId: string };
   /** Tell the other admins that a resource's target or credentials changed (no request). */
   'admins.target_changed': TargetChange;
+  /** Tell the admins a running bot refused a changed ACCESS_CONFIG and kept its catalogue (no request). */
+  'admins.config_refused': ConfigRefusal;
 }
 
 /** A provisioner as the audit trail and the admins see it: type and settings, secrets as references only. */
@@ -54,6 +56,14 @@ export type TargetChange = {
   change: 'created' | 'updated' | 'deleted';
   before: TargetSnapshot | null;
   after: TargetSnapshot | null;
+};
+
+/** A changed ACCESS_CONFIG that did not parse or validate: where, the first problem (with its field's path), which content. */
+export type ConfigRefusal = {
+  path: string;
+  problem: string;
+  /** sha256 of the file's text: the replicas refusing the same file tell the admins once. */
+  digest: string;
 };
 
 export type OutboxTopic = keyof OutboxPayloads;
@@ -83,7 +93,7 @@ export type OutboxEntry = {
 }[OutboxTopic];
 
 /** Topics about the catalogue rather than a request. */
-type AdminTopic = 'admins.target_changed';
+type AdminTopic = 'admins.target_changed' | 'admins.config_refused';
 
 /** One handler per topic: the router's table. */
 export type OutboxHandlers = { [T in OutboxTopic]: (item: OutboxItemOf<T>) => Promise<void> };
@@ -157,6 +167,7 @@ const TOPICS: readonly OutboxTopic[] = Object.keys({
   'grant.deprovision': 1,
   'grant.extend': 1,
   'admins.target_changed': 1,
+  'admins.config_refused': 1,
 } satisfies Record<OutboxTopic, 1>) as OutboxTopic[];
 
 export const isOutboxTopic = (topic: string): topic is OutboxTopic => (TOPICS as readonly string[]).includes(topic);

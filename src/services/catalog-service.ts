@@ -163,3 +163,12 @@ export function checkGroupSources(
   });
   return file;
 }
+
+/** Everything the bot checks in a file before applying it (at start and on each reload): first problem wins. */
+export function checkAccessFileText(
+  text: string,
+  registry: ProvisionerRegistry,
+  onCall: Pick<OnCallDirectory, 'configured'>,
+): AccessFile {
+  return checkGroupSources(checkOnCallServices(checkProvisioners(parseAccessFile(text), registry), onCall), registry);
+}
