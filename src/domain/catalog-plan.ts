@@ -107,7 +107,8 @@ export function fieldChanges<T extends object>(
 ): FieldChange[] {
   const a = fileForm(kind, before as never);
   const b = fileForm(kind, after as never);
-  const keys = [...new Set([...a.keys(), ...b.keys()])];
+  // In the file's order of the new entry, then what only the old one had.
+  const keys = [...new Set([...b.keys(), ...a.keys()])];
   const fields = keys
     .filter((k) => !isDeepStrictEqual(a.get(k), b.get(k)))
     .map((k) => ({ field: k, before: shownValue(k, a.get(k)), after: shownValue(k, b.get(k)) }));
