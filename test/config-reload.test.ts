@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../doubles/slack/driver.js';
 import { openDatabase, type Database } from '../src/db/client.js';
+import { auditEvents } from '../src/db/schema/index.js';
 import { verifyAuditChain } from '../src/services/audit-service.js';
+import { applyAccessFile, parseAccessFile } from '../src/services/catalog-service.js';
+import { createTestDatabase } from './support/database.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { waitFor } from './support/wait.js';
 import { ACCESS_FILE, PEOPLE } from './support/workspace.js';
@@ -171,6 +174,21 @@ describe('hot reload of ACCESS_CONFIG', () => {
     } finally {
       await other.stop();
       rmSync(k8s, { recursive: true, force: true });
+    }
+  });
+
+  it('two applies of one file at the same moment (two replicas) take turns: the second writes nothing', async () => {
+    const fresh = await createTestDatabase();
+    const database = await openDatabase({ url: fresh.url });
+    try {
+      const clock = { now: () => new Date() };
+      const file = parseAccessFile(WITH_ANALYTICS);
+      const results = await Promise.all([1, 2, 3].map(() => applyAccessFile(database.db, clock, file)));
+      expect(results.map((r) => r.changed.length).sort()).toEqual([0, 0, 8]);
+      expect(await database.db.$count(auditEvents)).toBe(1);
+    } finally {
+      await database.close();
+      await fresh.drop();
     }
   });
 });
