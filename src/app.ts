@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { buildHttpServer } from './composition/http.js';
 import { buildIntegrations, buildOpenIdProvider } from './composition/integrations.js';
+import { buildConfigReload } from './composition/config-reload.js';
 import { buildGroupSync } from './composition/group-sync.js';
 import { buildJobs } from './composition/jobs.js';
 import { buildServices } from './composition/services.js';
@@ -18,15 +19,10 @@ import type { Provisioner } from './provisioners/port.js';
 import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
 import { createSecrets } from './provisioners/secrets.js';
 import { createAuditStreamer } from './services/audit-stream.js';
+import type { ReloadTrigger } from './services/config-reload.js';
 import { groupSourceFromFile, type GroupSourceKind } from './domain/group-source.js';
 import type { GroupListers } from './services/ports.js';
-import {
-  applyAccessFile,
-  checkGroupSources,
-  checkOnCallServices,
-  checkProvisioners,
-  parseAccessFile,
-} from './services/catalog-service.js';
+import { applyAccessFile, checkAccessFileText } from './services/catalog-service.js';
 import { systemClock, type Clock } from './services/ports.js';
 import type { ServiceDeps } from './services/deps.js';
 
@@ -36,6 +32,8 @@ export interface AccessAppOptions {
   clock?: Clock;
   /** The ACCESS_CONFIG file's text, read by the caller (main reads the file; tests pass text). */
   accessFileText?: string;
+  /** The file accessFileText was read from: the running bot applies it again when it changes, and on reloadAccessFile() (SIGHUP). */
+  accessFilePath?: string;
   /** Tests already know the bot's ids; passing them skips Bolt's start-up auth.test. */
   botIdentity?: { botId: string; botUserId: string };
   /** Where `env:ACCESS_SECRET_*` references are read from (only those names are kept); main passes process.env. */
@@ -79,13 +77,8 @@ export async function createAccessApp(options: AccessAppOptions) {
   const provisioners = createProvisionerRegistry([...builtInProvisioners(), ...(options.extraProvisioners ?? [])]);
   const { onCall, tickets } = buildIntegrations(config, logger);
   // Parsed before anything opens: a wrong field (or an on-call service without its token) stops start-up without touching the database or Slack.
-  const accessFile =
-    options.accessFileText !== undefined
-      ? checkGroupSources(
-          checkOnCallServices(checkProvisioners(parseAccessFile(options.accessFileText), provisioners), onCall),
-          provisioners,
-        )
-      : undefined;
+  const checkAccessFile = (text: string) => checkAccessFileText(text, provisioners, onCall);
+  const accessFile = options.accessFileText !== undefined ? checkAccessFile(options.accessFileText) : undefined;
   if (Boolean(config.AUDIT_WEBHOOK_URL) !== Boolean(config.AUDIT_WEBHOOK_SECRET))
     throw new ConfigError('AUDIT_WEBHOOK_URL and AUDIT_WEBHOOK_SECRET go together: set both or neither.');
 
@@ -190,14 +183,30 @@ export async function createAccessApp(options: AccessAppOptions) {
     },
   });
   outbox.kick = background.kickOutbox;
+  const configReload =
+    options.accessFilePath && accessFile
+      ? buildConfigReload({
+          ...{ path: options.accessFilePath, initial: { text: options.accessFileText!, file: accessFile } },
+          ...{
+            db: database.db,
+            clock,
+            logger,
+            metrics,
+            check: checkAccessFile,
+            provisioners,
+            watch: config.ACCESS_CONFIG_WATCH,
+          },
+          afterCommit: (lanes) => outbox.kick(lanes),
+        })
+      : null;
 
   async function start(): Promise<{ port: number }> {
     const migrating = performance.now();
     await database.migrate();
     logger.info({ ms: Math.round(performance.now() - migrating) }, 'migrations applied');
     if (accessFile) {
-      const summary = await applyAccessFile(database.db, clock, accessFile);
-      logger.info(summary, 'applied ACCESS_CONFIG');
+      const { resources, flows, changed } = await applyAccessFile(database.db, clock, accessFile);
+      logger.info({ resources, flows, changed }, 'applied ACCESS_CONFIG');
     }
     // Large SDKs load on first use; for the targets the catalogue names, that use starts now, in the
     // background, so the first grant after an approval does not wait for it (the others stay unloaded).
@@ -215,6 +224,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     const expired = await services.grants.expireDue();
     if (expired > 0) logger.info({ expired }, 'ended grants that ran out while the bot was down');
     await background.start();
+    configReload?.start();
     if (slack.socketMode) {
       try {
         await slack.app.start();
@@ -232,6 +242,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   }
 
   async function stop() {
+    configReload?.stop();
     await background.stop();
     await services.authorizationIndex.stop().catch(() => undefined);
     await services.apiKeys.stop().catch(() => undefined);
@@ -283,6 +294,8 @@ export async function createAccessApp(options: AccessAppOptions) {
       whoCan,
       accessReviews,
     },
+    /** Reads ACCESS_CONFIG again and applies it (SIGHUP); null when the bot was started without a file path. */
+    reloadAccessFile: (trigger: ReloadTrigger = 'sighup') => configReload?.reload(trigger) ?? Promise.resolve(null),
     /** Runs the outbox and expiry workers now and waits: for tests and the sandbox. */
     jobs: background.now,
   };

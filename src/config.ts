@@ -48,6 +48,11 @@ export const ConfigSchema = z
     /** The folder of mounted secret files that `file:` references in provisioner settings may read. */
     ACCESS_SECRETS_DIR: z.string().startsWith('/', 'must be an absolute path, e.g. /run/secrets/access').optional(),
     ACCESS_CONFIG: z.string().min(1).optional(),
+    /** `false`: a changed ACCESS_CONFIG is applied only on SIGHUP, not as soon as the file changes. */
+    ACCESS_CONFIG_WATCH: z
+      .enum(['true', 'false'], 'must be true or false')
+      .default('true')
+      .transform((v) => v === 'true'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     /** How often the expiry worker looks for grants that ran out. */
     EXPIRY_INTERVAL_SECONDS: z.coerce.number().positive().max(3600).default(15),

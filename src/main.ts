@@ -2,7 +2,7 @@ import { createAccessApp } from './app.js';
 import { ConfigError, noSlackCredentials, parseConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { declaredSecretEnv } from './provisioners/secrets.js';
-import { failStart, onSignals, readAccessFile } from './startup.js';
+import { failStart, onReloadSignal, onSignals, readAccessFile } from './startup.js';
 
 /**
  * The bot, as the production image runs it (`node dist/main.js`). This build holds no sandbox and no
@@ -25,11 +25,16 @@ async function main() {
     logger,
     // Only the operator's declared provisioner secrets (ACCESS_SECRET_*), never the bot's own credentials.
     secretEnv: declaredSecretEnv(process.env),
-    ...(accessFileText !== undefined ? { accessFileText } : {}),
+    ...(accessFileText !== undefined ? { accessFileText, accessFilePath: config.ACCESS_CONFIG } : {}),
   });
   onSignals(
     () => app.stop(),
     (signal) => logger.info({ signal }, 'shutting down'),
+  );
+  onReloadSignal(
+    async () =>
+      (await app.reloadAccessFile('sighup')) ?? logger.warn('SIGHUP: ACCESS_CONFIG is not set, nothing to reload'),
+    (signal) => logger.info({ signal }, 'reloading ACCESS_CONFIG'),
   );
   try {
     await app.start();

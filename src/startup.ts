@@ -25,6 +25,17 @@ export function onSignals(stop: () => Promise<void>, log: (signal: string) => vo
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
+/**
+ * SIGHUP reloads ACCESS_CONFIG (as nginx, Prometheus and HAProxy do): `kill -HUP <pid>`. Without a handler
+ * SIGHUP would end the process, so one is installed even when there is no file to reload.
+ */
+export function onReloadSignal(reload: () => Promise<unknown>, log: (message: string) => void) {
+  process.on('SIGHUP', () => {
+    log('SIGHUP');
+    void reload();
+  });
+}
+
 type ErrorClass = abstract new (...args: never[]) => Error;
 const EXPECTED: ErrorClass[] = [ConfigError, AccessFileError, StartupError, EmbeddedDatabaseError];
 

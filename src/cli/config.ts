@@ -4,6 +4,7 @@ import { openDatabase } from '../db/client.js';
 import { builtInProvisioners, createProvisionerRegistry } from '../provisioners/registry.js';
 import { AccessFileError, checkProvisioners, parseAccessFile } from '../services/catalog-service.js';
 import { exportAccessFile } from '../services/config-export.js';
+import { runConfigPlan } from './config-plan.js';
 import { runConfigSync } from './config-sync.js';
 import { runPolicyTestCommand } from './policy-test.js';
 
@@ -13,10 +14,11 @@ import { runPolicyTestCommand } from './policy-test.js';
  * would at start) without touching any database or target.
  * `npm run config -- sync [FILE] [--source NAME]`: runs the file's group sources now (cli/config-sync.ts).
  * `npm run config -- test FILE [--config CONFIG]`: policy tests against a config file alone (cli/policy-test.ts).
+ * `npm run config -- plan [FILE] [--json] [--base FILE]`: what applying the file would change (cli/config-plan.ts).
  * The database is the bot's: DATABASE_URL if set, else the embedded one under DATA_DIR (default ./.data).
  */
 const USAGE =
-  'Usage: npm run config -- export [--out FILE]\n       npm run config -- check FILE\n       npm run config -- sync [FILE] [--source NAME]…\n       npm run config -- test FILE [--config ACCESS_CONFIG_FILE]\n';
+  'Usage: npm run config -- export [--out FILE]\n       npm run config -- check FILE\n       npm run config -- sync [FILE] [--source NAME]…\n       npm run config -- plan [FILE] [--json] [--base FILE]\n       npm run config -- test FILE [--config ACCESS_CONFIG_FILE]\n';
 const NO_TABLES = 'The database has no access tables yet: start the bot once first.\n';
 
 function fail(message: string, code = 1): never {
@@ -97,6 +99,13 @@ function checkCommand(args: string[]): void {
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'export') await exportCommand(rest);
 else if (command === 'check') checkCommand(rest);
+else if (command === 'plan')
+  process.exitCode = await runConfigPlan({
+    args: rest,
+    env: process.env,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  });
 else if (command === 'sync')
   process.exitCode = await runConfigSync({
     args: rest,

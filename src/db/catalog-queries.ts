@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Flow } from '../domain/flow.js';
 import type { Resource, ResourceType } from '../domain/resource.js';
 import type { Executor } from './client.js';
@@ -111,24 +111,6 @@ export async function upsertFlow(db: Executor, id: string, input: FlowInput, man
     .insert(flows)
     .values({ id, ...input, managedBy, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({ target: flows.name, set: { ...input, managedBy, updatedAt: now } });
-}
-
-/** Removes file-managed rows the file no longer lists (rows made in App Home or by a group sync are left alone). */
-export async function deleteFileManagedExcept(db: Executor, keepResources: string[], keepFlows: string[]) {
-  const removedFlows = await db
-    .delete(flows)
-    .where(and(eq(flows.managedBy, 'file'), keepFlows.length ? notInArray(flows.name, keepFlows) : undefined))
-    .returning({ name: flows.name });
-  const removedResources = await db
-    .delete(resources)
-    .where(
-      and(
-        eq(resources.managedBy, 'file'),
-        keepResources.length ? notInArray(resources.name, keepResources) : undefined,
-      ),
-    )
-    .returning({ name: resources.name });
-  return { flows: removedFlows.map((r) => r.name), resources: removedResources.map((r) => r.name) };
 }
 
 export async function resourcesByName(db: Executor, names: string[]): Promise<ResourceRow[]> {

@@ -60,6 +60,8 @@ export const AUDIT_ACTIONS = [
   'access_review.decided',
   'access_review.reminded',
   'access_review.completed',
+  // A running bot applied a changed ACCESS_CONFIG (SIGHUP or the file changed): the whole change as one event.
+  'catalog.reloaded',
   'api_key.created',
   'api_key.revoked',
 ] as const;

@@ -46,6 +46,8 @@ export interface OutboxPayloads {
   'access_review.remind': { reviewId: string };
   /** Tell the admins what a Remove could not do by itself (a group membership, a file-managed flow). */
   'access_review.finding': { reviewId: string; userId: string; actorId: string };
+  /** Tell the admins a running bot refused a changed ACCESS_CONFIG and kept its catalogue (no request). */
+  'admins.config_refused': ConfigRefusal;
 }
 
 /** A provisioner as the audit trail and the admins see it: type and settings, secrets as references only. */
@@ -62,6 +64,14 @@ export type TargetChange = {
   change: 'created' | 'updated' | 'deleted';
   before: TargetSnapshot | null;
   after: TargetSnapshot | null;
+};
+
+/** A changed ACCESS_CONFIG that did not parse or validate: where, the first problem (with its field's path), which content. */
+export type ConfigRefusal = {
+  path: string;
+  problem: string;
+  /** sha256 of the file's text: the replicas refusing the same file tell the admins once. */
+  digest: string;
 };
 
 export type OutboxTopic = keyof OutboxPayloads;
@@ -93,6 +103,7 @@ export type OutboxEntry = {
 /** Topics about the catalogue rather than a request. */
 type AdminTopic =
   | 'admins.target_changed'
+  | 'admins.config_refused'
   | 'access_review.post'
   | 'access_review.refresh'
   | 'access_review.remind'
@@ -174,6 +185,7 @@ const TOPICS: readonly OutboxTopic[] = Object.keys({
   'access_review.refresh': 1,
   'access_review.remind': 1,
   'access_review.finding': 1,
+  'admins.config_refused': 1,
 } satisfies Record<OutboxTopic, 1>) as OutboxTopic[];
 
 export const isOutboxTopic = (topic: string): topic is OutboxTopic => (TOPICS as readonly string[]).includes(topic);

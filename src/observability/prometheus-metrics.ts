@@ -156,6 +156,14 @@ export function createPrometheusMetrics(sources: MetricSources): PrometheusMetri
     },
   });
 
+  const reloads = new Counter({
+    name: 'access_config_reloads_total',
+    help: 'A running bot applying a changed ACCESS_CONFIG (SIGHUP or the file changed), by outcome: applied (the catalogue changed), unchanged (it already matched), refused (the file did not parse or validate; the catalogue stayed), failed (the file could not be read or applied).',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  // Every outcome from the first scrape, so `increase(...{outcome="refused"}[1h]) > 0` alerts without a gap.
+  for (const outcome of ['applied', 'unchanged', 'refused', 'failed']) reloads.inc({ outcome }, 0);
   return {
     registry,
     requestOutcome: (flow, outcome) => requests.inc({ flow, outcome }),
@@ -169,6 +177,7 @@ export function createPrometheusMetrics(sources: MetricSources): PrometheusMetri
     },
     observeRevocationLag: (provisioner, seconds) => revocationLag.observe({ provisioner }, seconds),
     slackCall: (method, outcome) => slack.inc({ method, outcome }),
+    configReload: (outcome) => reloads.inc({ outcome }),
   };
 }
 

@@ -46,6 +46,14 @@ function changedFields(d: Details): string {
   return keys.length ? `: ${keys.slice(0, 12).join(', ')} changed` : '';
 }
 /** Why a group source's group left the catalogue (services/group-sync.ts writes reason, group, source). */
+/** A catalogue apply's change lines (`+ resource x; ~ flow y`), the first 20. */
+const changeList = (d: Details) =>
+  Array.isArray(d.changed) && d.changed.length
+    ? `${d.changed
+        .slice(0, 20)
+        .map((c) => text(c, 100))
+        .join('; ')}${d.changed.length > 20 ? `; and ${d.changed.length - 20} more` : ''}`
+    : 'no change';
 const groupLeft = (d: Details) =>
   `${d.reason === 'group_gone' ? 'its group no longer exists' : "its group no longer matches the source's filter"} (${text(d.group?.name ?? d.group, 120)} in group source ${text(d.source, 80)})`;
 const nameOf = (d: Details) => quoted(d.after?.name ?? d.before?.name ?? d.name, 80);
@@ -147,8 +155,9 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
   'resource.updated': (d) => `changed resource ${nameOf(d)}${changedFields(d)}`,
   'resource.deleted': (d) => `deleted resource ${nameOf(d)}`,
   'resource.retired': (d) => `retired resource ${nameOf(d)} from the catalogue: ${groupLeft(d)}`,
-  'config.applied': (d) =>
-    `applied ACCESS_CONFIG: ${Array.isArray(d.changed) && d.changed.length ? d.changed.slice(0, 20).join('; ') : 'no change'}`,
+  'config.applied': (d) => `applied ACCESS_CONFIG: ${changeList(d)}`,
+  'catalog.reloaded': (d) =>
+    `reloaded ACCESS_CONFIG${d.path ? ` (${text(d.path)})` : ''} without a restart: ${changeList(d)}`,
   'access_review.opened': (d) =>
     `opened access review ${text(d.reviewId)} of flow ${quoted(d.flow, 80)} (period ${text(d.period)}, from ${text(d.periodStart)} to ${text(d.dueAt)}): ${text(d.people)} people to review by ${Array.isArray(d.reviewers) ? d.reviewers.join(', ') : ''}`,
   'access_review.decided': (d) =>

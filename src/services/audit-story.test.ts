@@ -80,7 +80,8 @@ const SAMPLES: { [A in AuditAction]: Record<string, unknown> } = {
     source: 'okta-jit',
     group: { id: '00g1', name: 'jit-db' },
   },
-  'config.applied': { changed: ['added flow prod'] },
+  'config.applied': { changed: ['+ flow prod'] },
+  'catalog.reloaded': { changed: ['+ resource db', '~ flow prod'], path: '/etc/access/access.yml' },
   'access_review.opened': {
     reviewId: 'rev_1',
     flow: 'prod',

@@ -1,17 +1,13 @@
-import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { appendAudit } from '../db/audit-queries.js';
-import {
-  deleteFileManagedExcept,
-  listFlows,
-  listResources,
-  upsertFlow,
-  upsertResource,
-} from '../db/catalog-queries.js';
-import type { Db } from '../db/client.js';
+import { deleteFileManagedRows, lockCatalogApply } from '../db/catalog-apply-queries.js';
+import { listFlows, listResources, upsertFlow, upsertResource } from '../db/catalog-queries.js';
+import type { Db, Executor } from '../db/client.js';
 import { newId } from '../db/ids.js';
 import { AccessFileSchema, describeIssuePath, type AccessFile } from '../domain/access-file.js';
 import { flowFromFile, resourceFromFile } from '../domain/access-file-mapping.js';
+import type { AuditAction } from '../domain/audit-action.js';
+import { changeLine, planCatalog, planView, type CatalogKind, type CatalogPlan } from '../domain/catalog-plan.js';
 import { groupSourceFromFile, PLACEHOLDER_GROUP_ID } from '../domain/group-source.js';
 import { resourceFor } from '../domain/group-sync.js';
 import type { ProvisionerRegistry } from '../provisioners/port.js';
@@ -73,58 +69,65 @@ export function onCallServicesOf(flow: Pick<Flow, 'lifecycle'>): OnCallService[]
   ]);
 }
 
+/** The plan for `file` against the catalogue as it is now (`npm run config -- plan`): what applyAccessFile would do. */
+export async function planAccessFile(
+  db: Executor,
+  file: Pick<AccessFile, 'resources' | 'flows'>,
+): Promise<CatalogPlan> {
+  const [resources, flows] = [await listResources(db), await listFlows(db)];
+  return planCatalog({ resources, flows }, file);
+}
+
+export interface ApplyOptions {
+  /** `catalog.reloaded` for a running bot's reload; `config.applied` (the default) at start. */
+  action?: Extract<AuditAction, 'config.applied' | 'catalog.reloaded'>;
+  /** More for the audit event (the file's path and digest on a reload). */
+  details?: Record<string, unknown>;
+}
+
+/** The audit event keeps every change's fields up to here; a larger first apply keeps the rest as lines only. */
+const AUDITED_CHANGES = 200;
+
 /**
- * Applies the file in one transaction (never half-applied): file-managed resources and flows are
- * created or updated to match, and those the file no longer lists are removed. Rows created in
- * App Home are left alone unless the file names them (then the file takes them over). A file that
+ * Applies the file in one transaction (never half-applied): the plan (domain/catalog-plan.ts) is computed from
+ * the rows this transaction reads, under a lock every apply takes, and executed as it stands: file-managed
+ * resources and flows are created or updated to match, and those the file no longer lists are removed. Rows
+ * created in App Home (or by a group source) are left alone unless the file names them (then the file takes
+ * them over). One audit event holds the whole change, field by field with before and after; a file that
  * matches the database writes nothing, not even an audit row.
  */
-export async function applyAccessFile(db: Db, clock: Clock, file: AccessFile) {
+export async function applyAccessFile(db: Db, clock: Clock, file: AccessFile, options: ApplyOptions = {}) {
   const now = clock.now();
   return db.transaction(async (tx) => {
-    const existingResources = new Map((await listResources(tx)).map((r) => [r.name, r]));
-    const existingFlows = new Map((await listFlows(tx)).map((f) => [f.name, f]));
-    const changed: string[] = [];
-    for (const entry of file.resources) {
-      const wanted = resourceFromFile(entry);
-      const current = existingResources.get(entry.name);
-      if (current && current.managedBy === 'file' && sameContent(current, wanted)) continue;
-      await upsertResource(tx, current?.id ?? newId('res'), wanted, 'file', now);
-      changed.push(`resource ${entry.name}`);
+    await lockCatalogApply(tx);
+    const plan = await planAccessFile(tx, file);
+    for (const c of plan.changes) {
+      if (c.action === 'remove') continue;
+      if (c.write.kind === 'resource') await upsertResource(tx, c.write.id ?? newId('res'), c.write.input, 'file', now);
+      else await upsertFlow(tx, c.write.id ?? newId('flw'), c.write.input, 'file', now);
     }
-    for (const entry of file.flows) {
-      const wanted = flowFromFile(entry);
-      const current = existingFlows.get(entry.name);
-      if (current && current.managedBy === 'file' && sameContent(current, wanted)) continue;
-      await upsertFlow(tx, current?.id ?? newId('flw'), wanted, 'file', now);
-      changed.push(`flow ${entry.name}`);
-    }
-    const removed = await deleteFileManagedExcept(
-      tx,
-      file.resources.map((r) => r.name),
-      file.flows.map((f) => f.name),
-    );
-    changed.push(
-      ...removed.resources.map((n) => `removed resource ${n}`),
-      ...removed.flows.map((n) => `removed flow ${n}`),
-    );
+    const removals = (kind: CatalogKind) =>
+      plan.changes.filter((c) => c.action === 'remove' && c.kind === kind).map((c) => c.name);
+    await deleteFileManagedRows(tx, { resources: removals('resource'), flows: removals('flow') });
+    const changed = plan.changes.map(changeLine);
     if (changed.length > 0) {
+      const view = planView(plan);
       await appendAudit(tx, {
         requestId: null,
         actor: 'config-file',
-        action: 'config.applied',
+        action: options.action ?? 'config.applied',
         createdAt: now,
-        details: { changed },
+        details: {
+          changed,
+          summary: view.summary,
+          changes: view.changes.slice(0, AUDITED_CHANGES),
+          ...(view.changes.length > AUDITED_CHANGES ? { changes_left_out: view.changes.length - AUDITED_CHANGES } : {}),
+          ...options.details,
+        },
       });
     }
-    return { resources: file.resources.length, flows: file.flows.length, changed };
+    return { resources: file.resources.length, flows: file.flows.length, changed, plan };
   });
-}
-
-/** Compares the fields the file sets (ids, timestamps and managed_by aside). */
-function sameContent<T extends object>(current: T, wanted: Partial<T>): boolean {
-  // isDeepStrictEqual ignores key order: jsonb hands objects back with its own key order.
-  return Object.entries(wanted).every(([k, v]) => isDeepStrictEqual((current as Record<string, unknown>)[k], v));
 }
 
 /** Checks each resource's provisioner settings with the provisioner itself (before anything is applied). */
@@ -159,4 +162,13 @@ export function checkGroupSources(
     if (problem) throw new AccessFileError(`${source}: group_sources[${i}].connection: ${problem}`);
   });
   return file;
+}
+
+/** Everything the bot checks in a file before applying it (at start and on each reload): first problem wins. */
+export function checkAccessFileText(
+  text: string,
+  registry: ProvisionerRegistry,
+  onCall: Pick<OnCallDirectory, 'configured'>,
+): AccessFile {
+  return checkGroupSources(checkOnCallServices(checkProvisioners(parseAccessFile(text), registry), onCall), registry);
 }

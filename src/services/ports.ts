@@ -1,6 +1,6 @@
 import type { RemovalOutcome, ReviewPageModel } from '../domain/access-review.js';
 import type { CatalogSnapshot } from '../domain/catalog.js';
-import type { NoticeEvent, TargetChange } from '../domain/outbox.js';
+import type { ConfigRefusal, NoticeEvent, TargetChange } from '../domain/outbox.js';
 import type { OnCallAnswer, OnCallRef, OnCallService } from '../domain/on-call.js';
 import type { MessageRef, RequestDetails } from '../domain/request.js';
 import type { TicketLookup } from '../domain/ticket.js';
@@ -105,6 +105,8 @@ export interface Messenger {
   postDeliveryProblem(adminId: string, problem: DeliveryProblem): Promise<void>;
   /** A DM to one admin: another admin changed a resource's target or credentials. */
   postTargetChange(adminId: string, change: TargetChange): Promise<void>;
+  /** A DM to one admin: the running bot refused a changed ACCESS_CONFIG and kept its catalogue. */
+  postConfigRefused(adminId: string, refusal: ConfigRefusal): Promise<void>;
   /** The requester's DM that their access is ready (with instructions and the secret, if any). */
   postAccessReady(request: RequestDetails, resource: string, result: AccessReady): Promise<void>;
   /** Provisioning keeps failing (or failed for good): the requester and approvers hear it. */
@@ -213,7 +215,12 @@ export interface Metrics {
   ): void;
   /** Seconds from a grant's end (expiry or revocation) to its access being gone from a target. */
   observeRevocationLag(provisioner: string, seconds: number): void;
+  /** A running bot's attempt to apply a changed ACCESS_CONFIG (services/config-reload.ts). */
+  configReload(outcome: ConfigReloadOutcome): void;
 }
+
+/** applied: the catalogue changed; unchanged: it already matched; refused: the file did not validate; failed: it could not be read or applied. */
+export type ConfigReloadOutcome = 'applied' | 'unchanged' | 'refused' | 'failed';
 
 export const noopMetrics: Metrics = {
   requestOutcome: () => {},
@@ -221,6 +228,7 @@ export const noopMetrics: Metrics = {
   observeProvisioned: () => {},
   provisioningAttempt: () => {},
   observeRevocationLag: () => {},
+  configReload: () => {},
 };
 
 /**

@@ -5,6 +5,7 @@ import { DeliveryRefused } from '../services/delivery.js';
 import type { Messenger } from '../services/ports.js';
 import { deliveryProblemText, REFUSED_CHANNEL, REFUSED_PERSON } from './delivery-problem-text.js';
 import { createPacer, type Pacer } from './pacer.js';
+import { renderConfigRefused } from './admin/config-refused-message.js';
 import { renderTargetChange } from './admin/target-change-message.js';
 import { renderEndWarning } from './review/end-warning-message.js';
 import { renderAccessReady, renderProvisioningProblem } from './review/provisioning-message.js';
@@ -56,6 +57,17 @@ export function createSlackMessenger(
         logger.warn(
           { slack_user: adminId, resource: change.resource, err: e },
           'could not tell an admin about a target change',
+        );
+      }
+    },
+    async postConfigRefused(adminId, refusal) {
+      try {
+        await client.chat.postMessage({ channel: adminId, text: renderConfigRefused(refusal).text });
+      } catch (e) {
+        // The refusal is in the log either way; one admin we cannot reach must not keep the others uninformed.
+        logger.warn(
+          { slack_user: adminId, path: refusal.path, err: e },
+          'could not tell an admin about a refused ACCESS_CONFIG',
         );
       }
     },
