@@ -45,9 +45,7 @@ process.stderr.write(
 );
 try {
   const done = await build(root);
-  process.stderr.write(
-    `Compiled ${done.files} files in ${done.seconds.toFixed(1)} s. Starting (node scripts/start.mjs)…\n`,
-  );
+  process.stderr.write(`Compiled ${done.files} files in ${done.seconds.toFixed(1)} s.\n`);
 } catch {
   // esbuild has printed each error with its file and line.
   process.stderr.write('The build failed (see above); the bot was not started.\n');
