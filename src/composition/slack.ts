@@ -64,8 +64,8 @@ export function buildSlackSide(input: {
     audit,
     identity,
     accessReviews,
+    whoCan,
   } = services;
-  const { whoCan } = services;
   // Use cases only: the listeners never see the database, the sessions store or the provisioners.
   const slackDeps: SlackDeps = {
     requests,

@@ -1,7 +1,7 @@
-import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { AuthorizationIndex } from '../services/authorization-index.js';
 import { requireApiKey, type KeyVerifier } from './api-key-auth.js';
+import { sendJson } from './json-response.js';
 import { readBody } from './request-body.js';
 import type { Route } from './server.js';
 
@@ -11,15 +11,7 @@ const AuthorizeSchema = z.object({
   resource: z.string().min(1).max(64),
 });
 
-function send(res: ServerResponse, status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
+const send = sendJson;
 
 /**
  * POST /api/v1/authorize {user, resource} -> {allowed, grant?}; GET /api/v1/grants?active=true.

@@ -1,8 +1,8 @@
-import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isAppError } from '../domain/errors.js';
 import { asciicastProblem, type SessionService } from '../services/session-service.js';
 import { requireApiKey, type KeyVerifier } from './api-key-auth.js';
+import { sendJson } from './json-response.js';
 import { readBody } from './request-body.js';
 import type { Route } from './server.js';
 
@@ -71,15 +71,7 @@ function problemOf(error: z.ZodError): string {
   return `"${name}" ${issue.message}.`;
 }
 
-function send(res: ServerResponse, status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'cache-control': 'no-store',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
-}
+const send = sendJson;
 
 /**
  * POST /api/v1/sessions: a gateway or bastion reports a session (who, which resource, when, from where,

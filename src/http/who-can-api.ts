@@ -3,21 +3,14 @@ import { isAppError } from '../domain/errors.js';
 import type { AutoApprovalView, ExplainAnswer, FlowView, OnCallView, PeopleView } from '../domain/who-can.js';
 import type { WhoCanService } from '../services/who-can-service.js';
 import { requireApiKey, type KeyVerifier } from './api-key-auth.js';
+import { sendJson } from './json-response.js';
 import type { Route } from './server.js';
 
 /**
  * GET /api/v1/whocan?resource=… and GET /api/v1/explain?user=…&resource=… (docs/api.md): the answers of
  * `/access whocan|explain` as JSON for tooling, behind the same API keys as the authorization API.
  */
-function send(res: ServerResponse, status: number, body: unknown) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
+const send = sendJson;
 
 const peopleJson = (p: PeopleView) => ({
   users: p.users,

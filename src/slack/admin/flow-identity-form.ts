@@ -1,23 +1,9 @@
 import type { Flow } from '../../domain/flow.js';
-import type { KnownBlock, PlainTextOption } from '@slack/types';
-import { FIELD, FlowForm } from '../ids.js';
-import { option, plain } from '../views.js';
+import { FlowForm } from '../ids.js';
+import { option } from '../views.js';
+import { initialOptions, inputBlock } from './flow-inputs.js';
 
-const input = (
-  block: string,
-  label: string,
-  element: Record<string, unknown>,
-  opts: { optional?: boolean; hint?: string } = {},
-): KnownBlock =>
-  ({
-    type: 'input',
-    block_id: block,
-    label: plain(label, 2000),
-    optional: opts.optional ?? false,
-    ...(opts.hint ? { hint: plain(opts.hint, 2000) } : {}),
-    element: { action_id: FIELD, ...element },
-  }) as KnownBlock;
-const initialOptions = (options: PlainTextOption[]) => (options.length > 0 ? { initial_options: options } : {});
+const input = inputBlock;
 
 /** Identity linking and step-up (docs/identity.md): who must have linked, how recent an approver's sign-in must be. */
 export function identityInputs(f: Flow | undefined) {

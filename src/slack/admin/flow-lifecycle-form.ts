@@ -14,6 +14,7 @@ import type { UserGroup } from '../../services/ports.js';
 import { AdminIds, FIELD, FlowForm } from '../ids.js';
 import { selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
 import { header, option, plain } from '../views.js';
+import { inputBlock } from './flow-inputs.js';
 import { BREAK_GLASS_CHANNEL_HINT } from '../delivery-problem-text.js';
 
 /**
@@ -65,21 +66,8 @@ export function readOnCall(text: string): { refs: OnCallRef[] } | { error: strin
   return { refs: refsFromFile(result.data) };
 }
 
-const input = (
-  block: string,
-  label: string,
-  element: Record<string, unknown>,
-  hint?: string,
-  optional = true,
-): KnownBlock =>
-  ({
-    type: 'input',
-    block_id: block,
-    label: plain(label, 2000),
-    optional,
-    ...(hint ? { hint: plain(hint, 2000) } : {}),
-    element: { action_id: FIELD, ...element },
-  }) as KnownBlock;
+const input = (block: string, label: string, element: Record<string, unknown>, hint?: string, optional = true) =>
+  inputBlock(block, label, element, { optional, hint });
 
 const groupPicker = (
   chosen: string[],

@@ -1,9 +1,10 @@
-import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import type { KnownBlock, ModalView } from '@slack/types';
 import { formatDuration, STANDARD_DURATIONS } from '../../domain/duration.js';
 import type { Flow } from '../../domain/flow.js';
 import type { UserGroup } from '../../services/ports.js';
-import { AdminIds, FIELD, FlowForm } from '../ids.js';
+import { AdminIds, FlowForm } from '../ids.js';
 import { context, option, plain } from '../views.js';
+import { initialOptions, inputBlock } from './flow-inputs.js';
 import { CHANNEL_HINT } from '../delivery-problem-text.js';
 import { identityInputs } from './flow-identity-form.js';
 import { lifecycleBlocks } from './flow-lifecycle-form.js';
@@ -15,22 +16,7 @@ export const MAX_DURATION_CHOICES = [...STANDARD_DURATIONS, 20160, 43200];
 export const groupOption = (g: UserGroup) => option(`@${g.handle || g.name}`, g.id, g.name);
 const durationOpt = (m: number) => option(formatDuration(m), String(m));
 
-const input = (
-  block: string,
-  label: string,
-  element: Record<string, unknown>,
-  opts: { optional?: boolean; hint?: string } = {},
-): KnownBlock =>
-  ({
-    type: 'input',
-    block_id: block,
-    label: plain(label, 2000),
-    optional: opts.optional ?? false,
-    ...(opts.hint ? { hint: plain(opts.hint, 2000) } : {}),
-    element: { action_id: FIELD, ...element },
-  }) as KnownBlock;
-
-const initialOptions = (options: PlainTextOption[]) => (options.length > 0 ? { initial_options: options } : {});
+const input = inputBlock;
 
 /** Said in the editor on workspaces without user groups (usergroups.* answer plan_upgrade_required). */
 export const NO_USER_GROUPS = 'User groups need a paid Slack plan; pick people instead.';

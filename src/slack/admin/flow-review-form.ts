@@ -4,7 +4,8 @@ import { formatDuration } from '../../domain/duration.js';
 import type { UserGroup } from '../../services/ports.js';
 import { AdminIds, FIELD, FlowForm } from '../ids.js';
 import { selectedValue, selectedValues, type StateValues } from '../state.js';
-import { header, option, plain } from '../views.js';
+import { header, option } from '../views.js';
+import { inputBlock } from './flow-inputs.js';
 
 /**
  * The access-review part of the App Home flow editor (docs/access-reviews.md): how often, and who reviews.
@@ -17,15 +18,8 @@ const EVERY_CHOICES = [7, 30, 90, 180, 365].map((d) => d * DAY);
 const everyOpt = (m: number) => option(`Every ${formatDuration(m)}`, String(m));
 const neverOpt = option('Never', NEVER);
 
-const input = (block: string, label: string, element: Record<string, unknown>, hint?: string): KnownBlock =>
-  ({
-    type: 'input',
-    block_id: block,
-    label: plain(label, 2000),
-    optional: true,
-    ...(hint ? { hint: plain(hint, 2000) } : {}),
-    element: { action_id: FIELD, ...element },
-  }) as KnownBlock;
+const input = (block: string, label: string, element: Record<string, unknown>, hint?: string) =>
+  inputBlock(block, label, element, { optional: true, hint });
 
 export function reviewBlocks(
   review: ReviewRule | null | undefined,
