@@ -35,6 +35,28 @@ export function buildSlackClients(
 
 export type SlackClients = ReturnType<typeof buildSlackClients>;
 
+/** The use cases Slack's listeners call, and nothing else of Services. */
+const LISTENER_SERVICES = [
+  'requests',
+  'reviews',
+  'grants',
+  'admin',
+  'home',
+  'profile',
+  'actions',
+  'extensions',
+  'breakGlass',
+  'apiKeys',
+  'audit',
+  'identity',
+  'accessReviews',
+  'whoCan',
+] as const satisfies readonly (keyof Services)[];
+
+function pickServices<K extends keyof Services>(services: Services, keys: readonly K[]): Pick<Services, K> {
+  return Object.fromEntries(keys.map((k) => [k, services[k]])) as Pick<Services, K>;
+}
+
 /**
  * What reaches people through Slack: the paced messenger, the services that speak through it
  * (notifications, provisioning, lifecycle), the outbox router over their handlers, and every listener.
@@ -50,38 +72,9 @@ export function buildSlackSide(input: {
 }) {
   const { config, logger, deps, clients, services } = input;
   const { app, background, directory } = clients;
-  const {
-    requests,
-    reviews,
-    grants,
-    admin,
-    home,
-    profile,
-    actions,
-    extensions,
-    breakGlass,
-    apiKeys,
-    audit,
-    identity,
-    accessReviews,
-    whoCan,
-  } = services;
   // Use cases only: the listeners never see the database, the sessions store or the provisioners.
   const slackDeps: SlackDeps = {
-    requests,
-    reviews,
-    grants,
-    admin,
-    home,
-    profile,
-    actions,
-    extensions,
-    breakGlass,
-    apiKeys,
-    audit,
-    whoCan,
-    identity,
-    accessReviews,
+    ...pickServices(services, LISTENER_SERVICES),
     auditLink: input.auditLink,
     logger,
     clock: deps.clock,
