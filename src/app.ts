@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { openLoggedDatabase, operatorSecrets } from './composition/foundations.js';
 import { buildHttpServer } from './composition/http.js';
 import { buildIntegrations, buildOpenIdProvider } from './composition/integrations.js';
 import { buildConfigReload } from './composition/config-reload.js';
@@ -8,7 +9,7 @@ import { buildServices } from './composition/services.js';
 import { buildSlackClients, buildSlackSide } from './composition/slack.js';
 import { ConfigError, type Config } from './config.js';
 import { createCatalogCache } from './db/catalog-cache.js';
-import { openDatabase, type Database } from './db/client.js';
+import type { Database } from './db/client.js';
 import { outboxBacklog } from './db/outbox-queries.js';
 import type { OutboxLane } from './domain/outbox.js';
 import { close, listen, type Route } from './http/server.js';
@@ -17,7 +18,6 @@ import { createLinkSigner } from './http/signed-link.js';
 import { createPrometheusMetrics } from './observability/prometheus-metrics.js';
 import type { Provisioner } from './provisioners/port.js';
 import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
-import { createSecrets } from './provisioners/secrets.js';
 import { createAuditStreamer } from './services/audit-stream.js';
 import type { ReloadTrigger } from './services/config-reload.js';
 import { groupSourceFromFile, type GroupSourceKind } from './domain/group-source.js';
@@ -57,23 +57,7 @@ export class StartupError extends Error {}
 export async function createAccessApp(options: AccessAppOptions) {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  // Only what the operator declared (ACCESS_SECRET_*, ACCESS_SECRETS_DIR): never the bot's own credentials.
-  const secrets = createSecrets({
-    env: options.secretEnv ?? {},
-    dir: config.ACCESS_SECRETS_DIR,
-    ownCredentials: [
-      config.SLACK_BOT_TOKEN,
-      config.SLACK_SIGNING_SECRET,
-      config.SLACK_APP_TOKEN,
-      config.DATABASE_URL,
-      config.OIDC_CLIENT_SECRET,
-      config.METRICS_TOKEN,
-      config.AUDIT_WEBHOOK_SECRET,
-      config.JIRA_API_TOKEN,
-      config.PAGERDUTY_API_TOKEN,
-      config.OPSGENIE_API_KEY,
-    ],
-  });
+  const secrets = operatorSecrets(config, options.secretEnv ?? {});
   const provisioners = createProvisionerRegistry([...builtInProvisioners(), ...(options.extraProvisioners ?? [])]);
   const { onCall, tickets } = buildIntegrations(config, logger);
   // Parsed before anything opens: a wrong field (or an on-call service without its token) stops start-up without touching the database or Slack.
@@ -82,18 +66,7 @@ export async function createAccessApp(options: AccessAppOptions) {
   if (Boolean(config.AUDIT_WEBHOOK_URL) !== Boolean(config.AUDIT_WEBHOOK_SECRET))
     throw new ConfigError('AUDIT_WEBHOOK_URL and AUDIT_WEBHOOK_SECRET go together: set both or neither.');
 
-  // Said before and after: creating the embedded database is most of a first start (seconds), and a
-  // person watching `npm start` should see what it waits for.
-  logger.info(
-    config.DATABASE_URL ? { database: 'postgres' } : { database: 'pglite', dataDir: config.DATA_DIR },
-    'opening the database',
-  );
-  const opening = performance.now();
-  const database: Database = await openDatabase(
-    config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: config.DATA_DIR },
-    { onEmbeddedExit: (lastLines) => logger.error({ lastLines }, 'the embedded PostgreSQL server stopped') },
-  );
-  logger.info({ database: database.kind, ms: Math.round(performance.now() - opening) }, 'database open');
+  const database: Database = await openLoggedDatabase(config, logger);
   const metrics = createPrometheusMetrics({ outbox: () => outboxBacklog(database.db), pool: () => database.pool() });
   const auditStreamer =
     config.AUDIT_WEBHOOK_URL && config.AUDIT_WEBHOOK_SECRET
