@@ -10,13 +10,10 @@ import {
   requestsOf,
   type RequestDetails,
 } from '../db/request-queries.js';
-import { AppError } from '../domain/errors.js';
-import { decidableFlows, planRequests, requestableResources, type RequestableResource } from '../domain/flow.js';
+import { decidableFlows, planRequests, type RequestableResource } from '../domain/flow.js';
 import { decisionRefusal } from '../domain/request-lifecycle.js';
 import {
   formProblems,
-  formRules,
-  type FormHint,
   MAX_JUSTIFICATION,
   MAX_RESOURCES_PER_REQUEST,
   planProblems,
@@ -27,32 +24,14 @@ import { writeNewRequest } from './grant-writer.js';
 import { checkTickets } from './ticket-check.js';
 import { findLink } from '../db/identity-queries.js';
 import { onCallFindings } from './on-call-checks.js';
-import { approverIdentity, approverIdsOf, requesterIdentity, requireMember, mappedEmailOf } from './identity.js';
+import { approverIdentity, approverIdsOf, requireMember, mappedEmailOf } from './identity.js';
 import { noopMetrics } from './ports.js';
 import type { ServiceDeps } from './deps.js';
+import { createRequestForms, needsSshKey } from './request-forms.js';
+export type { RequestForm } from './request-forms.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
 export { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST };
-/** How many people's requestable lists are kept per catalogue version. */
-const MEMO_PEOPLE = 1000;
-
-export interface RequestForm {
-  requestable: RequestableResource[];
-  preselected: string[];
-  /** A name given to `/access request <name>` that this person cannot request. */
-  unknownPreselect: string | null;
-  /** The durations the flows of the picked resources all offer; nothing picked: any flow of this person's. */
-  durations: number[];
-  /** The hints of the picked resources' flows, each once (none before anything is picked). */
-  justificationHints: FormHint[];
-  /** True only when no flow the form speaks for (domain/request-form.ts formRules) asks for a justification. */
-  justificationOptional: boolean;
-  /** This person may request SSH resources whose certificates need their public key, and has none yet. */
-  asksForSshKey: boolean;
-  /** Resources whose flow requires a linked company identity, which this person has not linked (empty: none). */
-  needLink?: string[];
-}
-
 export interface SubmitInput {
   requesterId: string;
   resourceNames: string[];
@@ -76,94 +55,7 @@ export function createRequestService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
 
-  // What each person may request, per catalogue version: the type-ahead asks on every keystroke.
-  const requestableMemo = new Map<string, RequestableResource[]>();
-  let memoVersion = -1;
-
-  async function requestableFor(userId: string) {
-    const { version, flows, resources } = await deps.catalog.snapshot();
-    const identity = await requesterIdentity(directory, userId, flows);
-    if (version !== memoVersion) {
-      requestableMemo.clear();
-      memoVersion = version;
-    }
-    const key = `${userId}|${[...identity.groupIds].sort().join(',')}`;
-    let requestable = requestableMemo.get(key);
-    if (!requestable) {
-      requestable = requestableResources(flows, resources, identity);
-      if (requestableMemo.size >= MEMO_PEOPLE) requestableMemo.delete(requestableMemo.keys().next().value!);
-      requestableMemo.set(key, requestable);
-    }
-    return { flows, identity, requestable };
-  }
-
-  /**
-   * Looks up (without waiting) the approver groups a submit of this form will check for approvers, so
-   * the submit, answered within Slack's 3 s, finds them cached instead of asking Slack (directory.ts).
-   */
-  function warmApprovers(requestable: readonly RequestableResource[]) {
-    const flows = new Map(requestable.flatMap((r) => r.flows.map((f) => [f.id, f] as const)));
-    for (const flow of flows.values()) void approverIdsOf(directory, flow).catch(() => undefined);
-  }
-
-  async function openForm(userId: string, preselect?: string): Promise<RequestForm> {
-    const wanted = preselect?.trim().toLowerCase();
-    const form = await formFor(userId, wanted ? [wanted] : []);
-    return { ...form, unknownPreselect: wanted && form.preselected.length === 0 ? wanted : null };
-  }
-
-  /**
-   * The form again for what the person has picked so far (the modal is redrawn on each pick): the
-   * durations, justification rule and hints of exactly those resources' flows. Names this person cannot
-   * request are left out here; the submission refuses them with a sentence.
-   */
-  async function formFor(userId: string, picked: readonly string[]): Promise<RequestForm> {
-    await requireMember(directory, userId);
-    const { requestable } = await requestableFor(userId);
-    if (requestable.length === 0)
-      throw new AppError('nothing_requestable', 'No flow lets this person request anything');
-    warmApprovers(requestable);
-    const asksForSshKey = requestable.some((r) => needsSshKey(r.resource)) && !(await sshKeyOf(db, userId));
-    const chosen = requestable.filter((r) => picked.includes(r.resource.name));
-    const linked = requestable.some((r) => r.flows.some((f) => f.identity?.requireLink))
-      ? (await findLink(db, userId)) !== null
-      : true;
-    const rules = formRules(requestable, chosen);
-    return {
-      needLink: linked
-        ? []
-        : requestable.filter((r) => r.flows.every((f) => f.identity?.requireLink)).map((r) => r.resource.name),
-      requestable,
-      preselected: chosen.map((r) => r.resource.name),
-      unknownPreselect: null,
-      durations: rules.durations,
-      asksForSshKey,
-      justificationOptional: rules.justificationOptional,
-      justificationHints: rules.hints,
-    };
-  }
-
-  /** Type-ahead over what this person may request (the modal switches to it past Slack's 100 options). */
-  async function search(userId: string, query: string, limit = 100): Promise<RequestableResource[]> {
-    const { requestable } = await requestableFor(userId);
-    const q = query.trim().toLowerCase();
-    const score = (r: RequestableResource) =>
-      r.resource.name.startsWith(q)
-        ? 0
-        : r.resource.name.includes(q)
-          ? 1
-          : r.resource.tags.some((t) => t.includes(q))
-            ? 2
-            : r.resource.description.toLowerCase().includes(q)
-              ? 3
-              : 9;
-    return requestable
-      .map((r) => ({ r, s: score(r) }))
-      .filter((x) => x.s < 9)
-      .sort((a, b) => a.s - b.s || a.r.resource.name.localeCompare(b.r.resource.name))
-      .slice(0, limit)
-      .map((x) => x.r);
-  }
+  const { requestableFor, ...forms } = createRequestForms(deps);
 
   /**
    * Validates everything again on the server (the modal is never trusted) and stores one request per
@@ -362,11 +254,7 @@ export function createRequestService(deps: ServiceDeps) {
     );
   }
 
-  return { openForm, formFor, search, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };
+  return { ...forms, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };
 }
 
 export type RequestService = ReturnType<typeof createRequestService>;
-
-/** SSH resources provisioned with certificates need the requester's public key. */
-const needsSshKey = (r: { type: string; provisioner: { type: string } | null }) =>
-  r.type === 'ssh' && r.provisioner?.type === 'ssh';

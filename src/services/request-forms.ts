@@ -1,0 +1,130 @@
+import { findLink } from '../db/identity-queries.js';
+import { sshKeyOf } from '../db/grant-queries.js';
+import { AppError } from '../domain/errors.js';
+import { requestableResources, type RequestableResource } from '../domain/flow.js';
+import { formRules, type FormHint } from '../domain/request-form.js';
+import type { ServiceDeps } from './deps.js';
+import { approverIdsOf, requesterIdentity, requireMember } from './identity.js';
+
+/** How many people's requestable lists are kept per catalogue version. */
+const MEMO_PEOPLE = 1000;
+
+export interface RequestForm {
+  requestable: RequestableResource[];
+  preselected: string[];
+  /** A name given to `/access request <name>` that this person cannot request. */
+  unknownPreselect: string | null;
+  /** The durations the flows of the picked resources all offer; nothing picked: any flow of this person's. */
+  durations: number[];
+  /** The hints of the picked resources' flows, each once (none before anything is picked). */
+  justificationHints: FormHint[];
+  /** True only when no flow the form speaks for (domain/request-form.ts formRules) asks for a justification. */
+  justificationOptional: boolean;
+  /** This person may request SSH resources whose certificates need their public key, and has none yet. */
+  asksForSshKey: boolean;
+  /** Resources whose flow requires a linked company identity, which this person has not linked (empty: none). */
+  needLink?: string[];
+}
+
+/**
+ * The request form's side of requesting: what a person may request (memoised per catalogue version: the
+ * type-ahead asks on every keystroke), the form for what they picked so far, and the type-ahead itself.
+ */
+export function createRequestForms(deps: ServiceDeps) {
+  const { db, directory } = deps;
+
+  // What each person may request, per catalogue version: the type-ahead asks on every keystroke.
+  const requestableMemo = new Map<string, RequestableResource[]>();
+  let memoVersion = -1;
+
+  async function requestableFor(userId: string) {
+    const { version, flows, resources } = await deps.catalog.snapshot();
+    const identity = await requesterIdentity(directory, userId, flows);
+    if (version !== memoVersion) {
+      requestableMemo.clear();
+      memoVersion = version;
+    }
+    const key = `${userId}|${[...identity.groupIds].sort().join(',')}`;
+    let requestable = requestableMemo.get(key);
+    if (!requestable) {
+      requestable = requestableResources(flows, resources, identity);
+      if (requestableMemo.size >= MEMO_PEOPLE) requestableMemo.delete(requestableMemo.keys().next().value!);
+      requestableMemo.set(key, requestable);
+    }
+    return { flows, identity, requestable };
+  }
+
+  /**
+   * Looks up (without waiting) the approver groups a submit of this form will check for approvers, so
+   * the submit, answered within Slack's 3 s, finds them cached instead of asking Slack (directory.ts).
+   */
+  function warmApprovers(requestable: readonly RequestableResource[]) {
+    const flows = new Map(requestable.flatMap((r) => r.flows.map((f) => [f.id, f] as const)));
+    for (const flow of flows.values()) void approverIdsOf(directory, flow).catch(() => undefined);
+  }
+
+  async function openForm(userId: string, preselect?: string): Promise<RequestForm> {
+    const wanted = preselect?.trim().toLowerCase();
+    const form = await formFor(userId, wanted ? [wanted] : []);
+    return { ...form, unknownPreselect: wanted && form.preselected.length === 0 ? wanted : null };
+  }
+
+  /**
+   * The form again for what the person has picked so far (the modal is redrawn on each pick): the
+   * durations, justification rule and hints of exactly those resources' flows. Names this person cannot
+   * request are left out here; the submission refuses them with a sentence.
+   */
+  async function formFor(userId: string, picked: readonly string[]): Promise<RequestForm> {
+    await requireMember(directory, userId);
+    const { requestable } = await requestableFor(userId);
+    if (requestable.length === 0)
+      throw new AppError('nothing_requestable', 'No flow lets this person request anything');
+    warmApprovers(requestable);
+    const asksForSshKey = requestable.some((r) => needsSshKey(r.resource)) && !(await sshKeyOf(db, userId));
+    const chosen = requestable.filter((r) => picked.includes(r.resource.name));
+    const linked = requestable.some((r) => r.flows.some((f) => f.identity?.requireLink))
+      ? (await findLink(db, userId)) !== null
+      : true;
+    const rules = formRules(requestable, chosen);
+    return {
+      needLink: linked
+        ? []
+        : requestable.filter((r) => r.flows.every((f) => f.identity?.requireLink)).map((r) => r.resource.name),
+      requestable,
+      preselected: chosen.map((r) => r.resource.name),
+      unknownPreselect: null,
+      durations: rules.durations,
+      asksForSshKey,
+      justificationOptional: rules.justificationOptional,
+      justificationHints: rules.hints,
+    };
+  }
+
+  /** Type-ahead over what this person may request (the modal switches to it past Slack's 100 options). */
+  async function search(userId: string, query: string, limit = 100): Promise<RequestableResource[]> {
+    const { requestable } = await requestableFor(userId);
+    const q = query.trim().toLowerCase();
+    const score = (r: RequestableResource) =>
+      r.resource.name.startsWith(q)
+        ? 0
+        : r.resource.name.includes(q)
+          ? 1
+          : r.resource.tags.some((t) => t.includes(q))
+            ? 2
+            : r.resource.description.toLowerCase().includes(q)
+              ? 3
+              : 9;
+    return requestable
+      .map((r) => ({ r, s: score(r) }))
+      .filter((x) => x.s < 9)
+      .sort((a, b) => a.s - b.s || a.r.resource.name.localeCompare(b.r.resource.name))
+      .slice(0, limit)
+      .map((x) => x.r);
+  }
+
+  return { requestableFor, openForm, formFor, search };
+}
+
+/** SSH resources provisioned with certificates need the requester's public key. */
+export const needsSshKey = (r: { type: string; provisioner: { type: string } | null }) =>
+  r.type === 'ssh' && r.provisioner?.type === 'ssh';
