@@ -1,5 +1,5 @@
 import { appendAudit } from '../db/audit-queries.js';
-import type { FlowRow, ResourceRow } from '../db/catalog-queries.js';
+import type { FlowRow } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { flowAndApprovals } from '../db/decision-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
@@ -16,24 +16,17 @@ import {
 } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
-import { narrowestPolicy, PolicySchema, type Policy, type ResourceGrant } from '../domain/policy.js';
+import { narrowestPolicy, PolicySchema, type Policy } from '../domain/policy.js';
 import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
-import { NO_DEFAULTS, type Resource, type TuningOffer } from '../domain/resource.js';
+import type { TuningOffer } from '../domain/resource.js';
 import { writeGrant } from './grant-writer.js';
 import { deciderIdentity, mappedEmail, requireMember } from './identity.js';
 import { applyExtension } from './extension-service.js';
 import { noopMetrics } from './ports.js';
 import type { ServiceDeps } from './deps.js';
+import { createTuningChecks, validateTuning, type ApproveInput, type TuningErrors } from './tuning-checks.js';
+export type { ApproveInput, TuningErrors } from './tuning-checks.js';
 
-export interface ApproveInput {
-  requestId: string;
-  approverId: string;
-  durationMinutes: number | null;
-  /** The resources kept, each with its tuning; resources left out are dropped from the grant. */
-  grants: ResourceGrant[];
-}
-
-export type TuningErrors = Partial<Record<'duration' | 'resources', string>>;
 export type ApproveResult =
   | { ok: true; outcome: 'granted' | 'needs_more'; approvals: number; required: number }
   | { ok: false; errors: TuningErrors };
@@ -51,6 +44,7 @@ function refusalMessage(code: string): string {
 }
 
 export function createReviewService(deps: ServiceDeps) {
+  const { tuningOffer, validateRoles } = createTuningChecks(deps.provisioners);
   const { db, directory, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
   const waited = (row: Pick<RequestRow, 'createdAt'>, now: Date) =>
@@ -126,30 +120,6 @@ export function createReviewService(deps: ServiceDeps) {
       request.resources.map((r) => [r.name, tuningOffer(catalogue.resources.find((x) => x.name === r.name))]),
     );
     return { request, defaults };
-  }
-
-  function roleChoices(resource: Pick<Resource, 'provisioner'> | undefined): string[] {
-    const p = resource?.provisioner;
-    return (p && deps.provisioners.get(p.type)?.roleChoices?.(p.settings)) ?? [];
-  }
-
-  function tuningOffer(resource: Pick<Resource, 'defaults' | 'provisioner'> | undefined): TuningOffer {
-    return { ...(resource?.defaults ?? NO_DEFAULTS), roleChoices: roleChoices(resource) };
-  }
-
-  /**
-   * A cloud grant names only roles its provisioner allows, a repository grant only a permission it
-   * allows: a forged submission cannot add one.
-   */
-  function validateRoles(input: ApproveInput, resources: readonly ResourceRow[]): TuningErrors | null {
-    for (const g of input.grants) {
-      if (g.type !== 'cloud' && g.type !== 'repository') continue;
-      const allowed = roleChoices(resources.find((r) => r.name === g.resource));
-      const bad = (g.type === 'cloud' ? g.roles : [g.permission]).find((role) => !allowed.includes(role));
-      if (bad)
-        return { resources: `“${bad}” is not a ${g.type === 'cloud' ? 'role' : 'permission'} ${g.resource} allows.` };
-    }
-    return null;
   }
 
   /**
@@ -324,23 +294,6 @@ export function createReviewService(deps: ServiceDeps) {
   }
 
   return { startReview, approve, deny };
-}
-
-/** The approver may narrow what was asked for, never widen it. */
-function validateTuning(request: RequestDetails, input: ApproveInput): TuningErrors | null {
-  const errors: TuningErrors = {};
-  const d = input.durationMinutes;
-  if (d === null || !Number.isInteger(d) || d <= 0) errors.duration = 'Pick how long to grant.';
-  else if (d > request.durationMinutes) errors.duration = 'You can shorten the access, not lengthen it.';
-  if (input.grants.length === 0) errors.resources = 'Keep at least one resource, or deny the request instead.';
-  const seen = new Set<string>();
-  for (const g of input.grants) {
-    const asked = request.resources.find((r) => r.name === g.resource);
-    if (!asked || asked.type !== g.type || seen.has(g.resource))
-      errors.resources = `“${g.resource}” is not part of this request.`;
-    seen.add(g.resource);
-  }
-  return Object.keys(errors).length > 0 ? errors : null;
 }
 
 export type ReviewService = ReturnType<typeof createReviewService>;
