@@ -1,0 +1,131 @@
+import type { RequestStatus } from './request-lifecycle.js';
+import type { RequestKind, TargetStatus } from './request.js';
+import type { ResourceType } from './resource.js';
+
+/**
+ * The request API's vocabulary: what a person sees of their requests outside Slack (HTTP API, CLI,
+ * MCP). One set of JSON shapes (snake_case, as they travel) shared by the server (services/request-api.ts
+ * and http/requests-api.ts), its OpenAPI document, the CLI's client and the MCP tools, so the four never drift.
+ */
+
+/** Where a request or an action came from; Slack is the bot's own surfaces. */
+export const CHANNELS = ['slack', 'api', 'cli', 'mcp'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Who acts through the API: the person a token belongs to, and what they came through. */
+export interface ApiPrincipal {
+  userId: string;
+  /** The personal token's id (`pat_…`), never its secret. */
+  tokenId: string;
+  channel: Exclude<Channel, 'slack'>;
+  /** The agent's name when an AI agent acts (MCP client name, or what the caller declared); null for people. */
+  agent: string | null;
+}
+
+/** What a person may request, with the limits of the flow a request of it alone goes through. */
+export interface RequestableDto {
+  name: string;
+  type: ResourceType;
+  description: string | null;
+  tags: string[];
+  flow: string;
+  max_duration_minutes: number;
+  durations_minutes: number[];
+  justification: { required: boolean; min_length: number; pattern: string | null; hint: string | null };
+  /** Jira projects a justification must name a ticket of (empty: no ticket check). */
+  ticket_projects: string[];
+}
+
+/** One resource of a granted request and how far its setup got; `instructions` never holds a secret. */
+export interface AccessDto {
+  resource: string;
+  status: TargetStatus;
+  instructions: string | null;
+  /** Whether the target hands over a credential (password, certificate): it goes to the person's Slack DM. */
+  credential: { label: string; delivered_in: 'slack_dm' } | null;
+}
+
+export interface RequestDto {
+  id: string;
+  kind: RequestKind;
+  status: RequestStatus;
+  flow: string;
+  resources: { name: string; type: ResourceType }[];
+  duration_minutes: number;
+  justification: string;
+  requester: string;
+  created_at: string;
+  decided_at: string | null;
+  /** Slack id of who decided (or the rule's name for an auto-approval). */
+  decided_by: string | null;
+  deny_reason: string | null;
+  starts_at: string | null;
+  /** The extended request, for an extension. */
+  extends: string | null;
+  /** Slack ids of the people asked to decide. */
+  approvers: string[];
+  approvals: { approver: string; at: string }[];
+  approvals_required: number;
+  grant: { id: string; status: 'active' | 'expired' | 'revoked'; starts_at: string; expires_at: string } | null;
+  access: AccessDto[];
+  /** Where the request was made, and by which agent when one made it. */
+  channel: Channel;
+  agent: string | null;
+}
+
+export interface CreateRequestBody {
+  resources: string[];
+  duration_minutes: number;
+  justification: string;
+  /** Optional scheduled start (ISO 8601). */
+  starts_at?: string;
+  /** An SSH public key line for SSH resources (saved for later certificates). */
+  ssh_public_key?: string;
+}
+
+export interface ExtendRequestBody {
+  duration_minutes: number;
+  justification: string;
+}
+
+/** Every error answer: a code a program can branch on and a sentence a person can read. */
+export interface ApiErrorBody {
+  error: string;
+  message: string;
+  /** Per-field sentences for a refused request (`resources`, `duration_minutes`, `justification`, …). */
+  fields?: Record<string, string>;
+}
+
+/** The long poll's answer: the request as it stands, and whether it changed from `status` before the timeout. */
+export interface WaitDto {
+  request: RequestDto;
+  changed: boolean;
+}
+
+/**
+ * The request API as one person sees it. The HTTP server maps routes onto it, the MCP server's tools
+ * call it (in process for `/mcp`, over HTTP for `access-requests mcp`), and the CLI's client implements it
+ * with fetch. Refusals are ApiError (code, sentence, fields), never a thrown stack.
+ */
+export interface AccessApi {
+  requestable(): Promise<RequestableDto[]>;
+  create(body: CreateRequestBody, idempotencyKey?: string): Promise<RequestDto[]>;
+  get(id: string): Promise<RequestDto>;
+  listMine(options?: { status?: RequestStatus; limit?: number }): Promise<RequestDto[]>;
+  cancel(id: string): Promise<RequestDto>;
+  /** Ends the person's own active access early (Slack's Release). */
+  release(id: string): Promise<RequestDto>;
+  extend(id: string, body: ExtendRequestBody, idempotencyKey?: string): Promise<RequestDto>;
+  /** Returns when the request leaves `status` (default: its status now) or after `timeoutSeconds` (max 60). */
+  wait(id: string, options?: { status?: RequestStatus; timeoutSeconds?: number }): Promise<WaitDto>;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ApiErrorBody,
+  ) {
+    super(body.message);
+    this.name = 'ApiError';
+  }
+}
