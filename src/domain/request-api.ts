@@ -43,6 +43,11 @@ export interface AccessDto {
   instructions: string | null;
   /** Whether the target hands over a credential (password, certificate): it goes to the person's Slack DM. */
   credential: { label: string; delivered_in: 'slack_dm' } | null;
+  /**
+   * For SSH: the OpenSSH certificate signed for the person's public key. Not a secret (it is useless without
+   * the private key, which never leaves their machine), so the CLI can write it beside the key.
+   */
+  ssh_certificate: string | null;
 }
 
 export interface RequestDto {
