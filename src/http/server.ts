@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** An exact path, or a prefix ending in `/*` (the handler reads the rest from the URL). */
   path: string;
   handler: RouteHandler;
