@@ -112,6 +112,8 @@ export function createPersonalTokenService(deps: ServiceDeps) {
     ttlMinutes: number | undefined,
     via: TokenVia,
     creationKey: string | null = null,
+    /** More for the audit event (a device sign-in names the company identity it was issued for). */
+    auditDetails: Record<string, unknown> = {},
   ): Promise<IssuedToken> {
     await requireMember(directory, userId);
     // Control characters never reach a list or the audit trail.
@@ -154,7 +156,7 @@ export function createPersonalTokenService(deps: ServiceDeps) {
           actor: userId,
           action: 'token.created',
           createdAt: now,
-          details: { tokenId: id, name, expiresAt: expiresAt.toISOString(), via },
+          details: { ...auditDetails, tokenId: id, name, expiresAt: expiresAt.toISOString(), via },
         });
       })
       .catch(async (error: unknown) => {

@@ -75,6 +75,11 @@ const checkKey = (key: string | undefined) => {
   return key === undefined ? undefined : `api:${key}`;
 };
 
+/** The request API as one person sees it, and who that person is (`GET /api/v1/me`). */
+export interface PersonApi extends AccessApi {
+  whoAmI(): Promise<{ id: string; name: string; email: string | null }>;
+}
+
 export interface RequestApiServices {
   deps: ServiceDeps;
   requests: RequestService;
@@ -105,7 +110,7 @@ export function createRequestApi(s: RequestApiServices) {
   }
   const one = async (r: RequestDetails) => (await dtos([r]))[0]!;
 
-  function forPrincipal(principal: ApiPrincipal): AccessApi {
+  function forPrincipal(principal: ApiPrincipal): PersonApi {
     const me = principal.userId;
     const origin: RequestOrigin = { channel: principal.channel, agent: principal.agent };
 
@@ -118,6 +123,11 @@ export function createRequestApi(s: RequestApiServices) {
     }
 
     return {
+      async whoAmI() {
+        const person = await s.deps.directory.person(me);
+        return { id: person.id, name: person.name, email: person.email };
+      },
+
       async requestable() {
         const { requestable } = await s.requests.requestableFor(me);
         return requestable.map(requestableDto);
