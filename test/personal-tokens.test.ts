@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackDriver } from '../doubles/slack/driver.js';
 import { SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
-import { commandBody, replyTo } from './support/journey-steps.js';
+import { until } from '../doubles/slack/driver.js';
+import { allText, commandBody, forgeViewAction, replyTo } from './support/journey-steps.js';
 import { waitFor } from './support/wait.js';
 import { PEOPLE } from './support/workspace.js';
 
@@ -161,5 +162,46 @@ describe('tokens that stop working', () => {
       'slack:user_deactivated',
     );
     expect(await verify(token)).toBeNull();
+  });
+});
+
+describe('App Home', () => {
+  async function openHome(user: string) {
+    const before = h.slack.calls('views.publish').length;
+    await h.driver.appHomeOpened(user);
+    await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+    return h.slack.home(user)!;
+  }
+
+  it('lists the person’s live tokens with a Revoke button that works, and never shows a secret', async () => {
+    const { token } = await makeToken(PEOPLE.supporter, 'home laptop');
+    const id = idOf(token);
+    const home = await openHome(PEOPLE.supporter);
+    const text = allText(home.blocks);
+    expect(text).toContain('Your tokens');
+    expect(text).toContain(id);
+    expect(text).toContain('home laptop');
+    expect(text).not.toContain(token.split('_').at(-1)!);
+
+    const before = h.slack.calls('views.publish').length;
+    await h.driver.clickButton(PEOPLE.supporter, { viewId: home.id }, 'token.revoke', { value: id });
+    await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published again');
+    expect(await verify(token)).toBeNull();
+    expect(allText(h.slack.home(PEOPLE.supporter)!.blocks)).not.toContain(id);
+  });
+
+  it('a forged Revoke click on someone else’s token changes nothing', async () => {
+    const { token } = await makeToken(PEOPLE.requester, 'not yours');
+    const home = await openHome(PEOPLE.other);
+    await forgeViewAction(h, PEOPLE.other, home.id, {
+      type: 'button',
+      action_id: 'token.revoke',
+      value: idOf(token),
+      text: { type: 'plain_text', text: 'Revoke' },
+    });
+    // The listener runs after the ack: wait for its refusal in the log.
+    await until(() => h.logs.some((l) => l.includes('home.token_revoke') && l.includes('not_found')), 2000, 'refused');
+    expect(await verify(token)).not.toBeNull();
+    expect((await h.sql`select revoked_at from personal_tokens where id = ${idOf(token)}`)[0]!.revoked_at).toBeNull();
   });
 });

@@ -42,6 +42,7 @@ export function buildServices(
   const actions = createRequestActions(deps);
   const grants = createGrantService(deps);
   const extensions = createExtensionService(deps);
+  const personalTokens = createPersonalTokenService(deps);
   return {
     identity: createIdentityService(deps, signIn.provider, signIn.link),
     requests,
@@ -50,12 +51,12 @@ export function buildServices(
     offboarding: createOffboardingService(deps),
     breakGlass,
     admin,
-    home: createHomeService(deps, requests, admin, breakGlass, accessReviews),
+    home: createHomeService(deps, requests, admin, breakGlass, accessReviews, personalTokens),
     profile: createProfileService(deps),
     actions,
     extensions,
     apiKeys: createApiKeyService(database, admin, deps.clock, logger),
-    personalTokens: createPersonalTokenService(deps),
+    personalTokens,
     sessions,
     capture: createSessionCapture({
       db: database.db,
