@@ -3,6 +3,7 @@ import { ENDPOINTS, requestApiRoutes } from '../src/http/requests-api.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, approverMessage, replyTo } from './support/journey-steps.js';
 import { apiClient, openApiChecker, type Checker } from './support/request-api-client.js';
+import { waitFor } from './support/wait.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -252,5 +253,19 @@ describe('limits', () => {
       expect(h.logs.some((l) => l.includes(secret))).toBe(false);
     }
     expect(checker.checked()).toBeGreaterThan(30);
+  });
+
+  it('a deactivated person’s token and an expired token are refused with 401', async () => {
+    const leaver = 'U0BULK011';
+    const theirs = apiClient(h, checker, await tokenFor(leaver, 'leaver'));
+    expect((await theirs('GET', '/api/v1/me')).status).toBe(200);
+    h.slack.deactivateUser(leaver);
+    await h.driver.userChange(leaver);
+    await waitFor(async () => (await theirs('GET', '/api/v1/me')).status === 401, 5000, 'the token refused');
+
+    const short = apiClient(h, checker, await tokenFor(PEOPLE.requester, 'short --expires 1h'));
+    expect((await short('GET', '/api/v1/me')).status).toBe(200);
+    h.clock.advance(61);
+    expect((await short('GET', '/api/v1/me')).status).toBe(401);
   });
 });
