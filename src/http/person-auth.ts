@@ -79,7 +79,7 @@ export async function authenticatePerson(
     return null;
   }
   const declared = single(req.headers['x-access-agent']);
-  const agent = declared === undefined ? null : declared.trim();
+  const agent = declared?.trim() ? declared.trim() : null;
   if (agent !== null && !AGENT.test(agent)) {
     refuse(req, res, 400, {
       error: 'invalid_input',

@@ -68,11 +68,11 @@ function parsed<T>(schema: z.ZodType<T>, body: unknown): T {
   throw invalidInput(fields);
 }
 
-const checkKey = (key: string | undefined) => {
+const checkKey = (key: string | undefined, what: 'create' | 'extend') => {
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
     throw invalidInput({ 'Idempotency-Key': 'Use 1 to 200 printable characters (a UUID, say).' });
-  // Its own namespace: a Slack form's view id never matches a key a client picked.
-  return key === undefined ? undefined : `api:${key}`;
+  // Namespaced: a Slack form's view id never matches a key a client picked, nor a create's key an extend's.
+  return key === undefined ? undefined : `api:${what}:${key}`;
 };
 
 /** The request API as one person sees it, and who that person is (`GET /api/v1/me`). */
@@ -135,7 +135,7 @@ export function createRequestApi(s: RequestApiServices) {
 
       async create(body: CreateRequestBody, idempotencyKey?: string) {
         const input = parsed(CreateSchema, body);
-        const submissionKey = checkKey(idempotencyKey);
+        const submissionKey = checkKey(idempotencyKey, 'create');
         const result = await s.requests
           .submit({
             requesterId: me,
@@ -178,7 +178,7 @@ export function createRequestApi(s: RequestApiServices) {
 
       async extend(id: string, body: ExtendRequestBody, idempotencyKey?: string) {
         const input = parsed(ExtendSchema, body);
-        const submissionKey = checkKey(idempotencyKey);
+        const submissionKey = checkKey(idempotencyKey, 'extend');
         await own(id);
         const result = await s.extensions
           .requestExtension(id, me, {
