@@ -219,6 +219,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     await background.stop();
     await services.authorizationIndex.stop().catch(() => undefined);
     await services.apiKeys.stop().catch(() => undefined);
+    await services.requestApi.stop().catch(() => undefined);
     if (slack.socketMode) await slack.app.stop().catch(() => undefined);
     if (listening) await close(httpServer);
     listening = false;
@@ -236,6 +237,8 @@ export async function createAccessApp(options: AccessAppOptions) {
     home,
     authorizationIndex,
     apiKeys,
+    personalTokens,
+    requestApi,
     sessions,
     whoCan,
     accessReviews,
@@ -262,6 +265,8 @@ export async function createAccessApp(options: AccessAppOptions) {
       provisioning,
       authorizationIndex,
       apiKeys,
+      personalTokens,
+      requestApi,
       sessions,
       groupSync,
       whoCan,
