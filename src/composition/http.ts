@@ -7,7 +7,9 @@ import { auditPageRoutes } from '../http/audit-page.js';
 import { exportReview } from '../services/access-review-export.js';
 import { authorizationRoutes } from '../http/authorization-api.js';
 import { healthRoute, livenessRoute } from '../http/health.js';
+import { mcpRoutes } from '../http/mcp-route.js';
 import { metricsRoute } from '../http/metrics.js';
+import { authenticatePerson } from '../http/person-auth.js';
 import { createHttpServer, type Route } from '../http/server.js';
 import { oidcRoutes } from '../http/oidc-routes.js';
 import { openApiRoute } from '../http/openapi.js';
@@ -23,7 +25,7 @@ import type { Services } from './services.js';
 /**
  * The one HTTP server: Slack's events (signature, replay and clock checks before Bolt sees them, see
  * http/slack-guard.ts), health and liveness, metrics, the gateways' API, session reports, the request API
- * (personal tokens) and its OpenAPI document, audit pages, the OpenID Connect sign-in.
+ * (personal tokens) and its OpenAPI document, the MCP server (/mcp, the same tokens), audit pages, the OpenID Connect sign-in.
  */
 export function buildHttpServer(input: {
   config: Config;
@@ -51,6 +53,13 @@ export function buildHttpServer(input: {
       ...accessReviewRoutes((id) => exportReview(input.database.db, id), { verify }),
       ...requestApiRoutes({ tokens: services.personalTokens, api: services.requestApi, logger: input.logger }),
       openApiRoute(),
+      ...mcpRoutes({
+        authenticate: (req, res) => authenticatePerson(req, res, services.personalTokens),
+        apiFor: services.requestApi,
+        publicUrl: input.publicUrl,
+        listenHost: config.HOST,
+        logger: input.logger,
+      }),
       ...auditPageRoutes(services.audit, input.signer),
       ...oidcRoutes(services.identity, input.signInTokens, input.logger, () => input.publicUrl().startsWith('https:')),
       ...input.extraRoutes,

@@ -30,9 +30,9 @@ describe('/mcp against DNS rebinding', () => {
 describe('which agent an HTTP call names', () => {
   const init = { method: 'initialize', params: { clientInfo: { name: 'claude-ai', version: '1' } } };
   it('the X-Access-Agent header first, then clientInfo on initialize, then the User-Agent', () => {
-    expect(agentNameOf(req({ 'x-access-agent': 'Cursor', 'user-agent': 'node' }), init)).toBe('Cursor');
-    expect(agentNameOf(req({ 'user-agent': 'node' }), init)).toBe('claude-ai');
-    expect(agentNameOf(req({ 'user-agent': 'node' }), { method: 'tools/call' })).toBe('node');
-    expect(agentNameOf(req({}), [init])).toBe('unnamed MCP client');
+    expect(agentNameOf(req({ 'user-agent': 'node' }), init, 'Cursor')).toBe('Cursor');
+    expect(agentNameOf(req({ 'user-agent': 'node' }), init, null)).toBe('claude-ai');
+    expect(agentNameOf(req({ 'user-agent': 'node' }), { method: 'tools/call' }, null)).toBe('node');
+    expect(agentNameOf(req({}), [init], null)).toBe('unnamed MCP client');
   });
 });

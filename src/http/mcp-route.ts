@@ -1,17 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from 'pino';
-import type { AccessApi, ApiPrincipal } from '../domain/request-api.js';
-import { AGENT_NAME_HEADER, agentOf, cleanAgentName, UNNAMED_AGENT } from '../mcp/agent-name.js';
+import { ApiError, type AccessApi, type ApiPrincipal } from '../domain/request-api.js';
+import { agentOf, cleanAgentName, UNNAMED_AGENT } from '../mcp/agent-name.js';
 import { createAccessMcpServer } from '../mcp/access-tools.js';
+import { createRateLimiter, type RateLimit } from './rate-limit.js';
 import { readBody } from './request-body.js';
+import { REQUEST_API_LIMITS } from './requests-api.js';
 import type { Route } from './server.js';
 
 /** The largest call is a request_access with an SSH public key (16 KiB at most): 64 KiB is ample. */
 export const MAX_MCP_BODY = 64 * 1024;
 
 export interface McpRouteDeps {
-  /** The person behind `Authorization: Bearer ark_pat_…`, or null after answering 401 (http/person-auth.ts). */
+  /**
+   * The person behind `Authorization: Bearer ark_pat_…`, or null after answering 401 (http/person-auth.ts);
+   * its `agent` is the client's `X-Access-Agent` header when it sent one.
+   */
   authenticate: (req: IncomingMessage, res: ServerResponse) => Promise<ApiPrincipal | null>;
   /** The request API as that person sees it (services/request-api.ts), in process. */
   apiFor: (principal: ApiPrincipal) => AccessApi;
@@ -20,6 +25,8 @@ export interface McpRouteDeps {
   /** The address the server listens on (config HOST), also a name a local client may use. */
   listenHost: string;
   logger: Logger;
+  /** The request API's per-token limits (its own buckets: a token using both gets each budget, per replica). */
+  limits?: { calls: RateLimit; creates: RateLimit };
 }
 
 function jsonRpcError(res: ServerResponse, status: number, code: number, message: string, headers = {}) {
@@ -61,13 +68,13 @@ export function dnsRebindingRefusal(req: IncomingMessage, publicUrl: string, lis
 
 /**
  * Which agent makes a call. Stateless mode keeps nothing between requests, and only `initialize` carries
- * the client's name (clientInfo), so: the `X-Access-Agent` header (as the CLI's client sends it) when the client sends one (the docs ask
- * every HTTP client to), else clientInfo on initialize, else the User-Agent, else "unnamed MCP client".
- * Whatever it is, it is a declared label; the token decides whose access it is.
+ * the client's name (clientInfo), so: the `X-Access-Agent` header (as the request API reads it, `declared`)
+ * when the client sends one (docs/cli.md asks every HTTP client to), else clientInfo on initialize, else the
+ * User-Agent, else "unnamed MCP client". Whatever it is, it is a declared label; the token decides whose
+ * access it is.
  */
-export function agentNameOf(req: IncomingMessage, body: unknown): string {
-  const header = req.headers[AGENT_NAME_HEADER];
-  const fromHeader = cleanAgentName(Array.isArray(header) ? header[0] : header);
+export function agentNameOf(req: IncomingMessage, body: unknown, declared: string | null): string {
+  const fromHeader = cleanAgentName(declared);
   if (fromHeader) return fromHeader;
   const message = body as { method?: unknown; params?: { clientInfo?: { name?: unknown } } } | null;
   if (message && message.method === 'initialize') {
@@ -84,6 +91,22 @@ export function agentNameOf(req: IncomingMessage, body: unknown): string {
  * SDK's stateless examples answer.
  */
 export function mcpRoutes(deps: McpRouteDeps): Route[] {
+  const limits = deps.limits ?? REQUEST_API_LIMITS;
+  const calls = createRateLimiter(limits.calls);
+  const creates = createRateLimiter(limits.creates);
+  // A request_access past the creation limit is the tool's refusal, in a sentence the agent can relay.
+  const limited = (api: AccessApi, tokenId: string): AccessApi => ({
+    ...api,
+    create: (body, key) => {
+      const taken = creates.take(tokenId);
+      if (!taken.ok)
+        throw new ApiError(429, {
+          error: 'rate_limited',
+          message: `Too many new requests with this token (at most ${limits.creates.perMinute} a minute); try again in ${taken.retryAfterSeconds} s.`,
+        });
+      return api.create(body, key);
+    },
+  });
   const notAllowed = (_req: IncomingMessage, res: ServerResponse) =>
     jsonRpcError(res, 405, -32000, 'Method not allowed: this MCP server is stateless; send POST.', { allow: 'POST' });
 
@@ -95,6 +118,15 @@ export function mcpRoutes(deps: McpRouteDeps): Route[] {
     }
     const person = await deps.authenticate(req, res);
     if (!person) return;
+    const taken = calls.take(person.tokenId);
+    if (!taken.ok) {
+      req.pause();
+      const message = `Too many calls with this token (at most ${limits.calls.perMinute} a minute); try again in ${taken.retryAfterSeconds} s.`;
+      return jsonRpcError(res, 429, -32000, message, {
+        'retry-after': String(taken.retryAfterSeconds),
+        connection: 'close',
+      });
+    }
     const raw = await readBody(req, res, MAX_MCP_BODY);
     if (!raw) return;
     let body: unknown;
@@ -103,14 +135,19 @@ export function mcpRoutes(deps: McpRouteDeps): Route[] {
     } catch {
       return jsonRpcError(res, 400, -32700, 'Parse error: the body is not JSON.');
     }
-    const principal: ApiPrincipal = { ...person, channel: 'mcp', agent: agentNameOf(req, body) };
+    const principal: ApiPrincipal = {
+      userId: person.userId,
+      tokenId: person.tokenId,
+      channel: 'mcp',
+      agent: agentNameOf(req, body, person.agent),
+    };
     const logger = deps.logger.child({
       mcp: true,
       slack_user: principal.userId,
       token_id: principal.tokenId,
       agent: principal.agent,
     });
-    const server = createAccessMcpServer(deps.apiFor(principal), logger);
+    const server = createAccessMcpServer(limited(deps.apiFor(principal), principal.tokenId), logger);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       void transport.close();

@@ -4,7 +4,6 @@
  * person's token decides who acts). So it is cut to a short, single line of printable text before anyone
  * sees it; Slack rendering escapes it as any user text.
  */
-export const AGENT_NAME_HEADER = 'x-access-agent';
 export const UNNAMED_AGENT = 'unnamed MCP client';
 const MAX_AGENT_NAME = 64;
 
