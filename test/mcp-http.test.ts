@@ -104,10 +104,16 @@ describe('/mcp through the SDK client', () => {
     expect(allText(message.blocks)).toContain('through MCP');
   });
 
-  it('a person approves in Slack; get_request_status then shows it active with its expiry', async () => {
+  it('a person approves in Slack: wait_for_decision returns it, get_request_status shows it active until its expiry', async () => {
+    const client = await connect(token);
+    const waiting = client.callTool({
+      name: 'wait_for_decision',
+      arguments: { request_id: requestId, timeout_seconds: 60 },
+    });
     await approve(h, PEOPLE.approver, requestId);
     expect(await statusOf(h, requestId)).toBe('active');
-    const client = await connect(token);
+    const decided = await waiting;
+    expect(decided.structuredContent).toMatchObject({ changed: true, request: { status: 'active' } });
     const result = await client.callTool({ name: 'get_request_status', arguments: { request_id: requestId } });
     const { request } = result.structuredContent as {
       request: { status: string; grant: { status: string; expires_at: string } | null };

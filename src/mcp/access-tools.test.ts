@@ -9,6 +9,7 @@ import { ACCESS_TOOL_NAMES, createAccessMcpServer } from './access-tools.js';
 function fakeApi() {
   const requests = new Map<string, RequestDto>();
   const created: CreateRequestBody[] = [];
+  const waits: unknown[] = [];
   const request = (id: string, body: CreateRequestBody): RequestDto => ({
     id,
     kind: 'access',
@@ -68,9 +69,12 @@ function fakeApi() {
     cancel: async (id) => ({ ...find(id), status: 'cancelled' }),
     release: async (id) => ({ ...find(id), status: 'revoked' }),
     extend: async (id) => find(id),
-    wait: async (id) => ({ request: find(id), changed: false }),
+    wait: async (id, options) => {
+      waits.push(options);
+      return { request: find(id), changed: false };
+    },
   };
-  return { api, created };
+  return { api, created, waits };
 }
 
 const clients: Client[] = [];
@@ -192,7 +196,7 @@ describe('the access tools', () => {
   });
 
   it('wait_for_decision says a still-pending request waits for the people asked', async () => {
-    const { api } = fakeApi();
+    const { api, waits } = fakeApi();
     const client = await connect(api);
     await client.callTool({
       name: 'request_access',
@@ -203,6 +207,8 @@ describe('the access tools', () => {
       arguments: { request_id: 'req_1', timeout_seconds: 5 },
     });
     expect(textOf(result)).toContain('Still pending after 5s');
+    // From pending, so a decision made before the call is not waited past.
+    expect(waits).toEqual([{ status: 'pending', timeoutSeconds: 5 }]);
     expect(textOf(result)).toContain('U_BOB');
     const tooLong = await client.callTool({
       name: 'wait_for_decision',

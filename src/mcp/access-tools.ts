@@ -173,8 +173,9 @@ export function registerAccessTools(server: McpServer, api: AccessApi, logger: L
     {
       title: 'Wait for a decision',
       description:
-        'Waits up to timeout_seconds (at most 60) for a request to change (approved, denied, cancelled, timed ' +
-        'out, ended) and returns it. If it is still pending, call again; people may take minutes or hours.',
+        'Waits until a pending request is decided (approved and set up, denied, cancelled, timed out), for up to ' +
+        'timeout_seconds (at most 60), and returns it; at once if it is already decided. If it is still ' +
+        'pending, call again: people may take minutes or hours.',
       inputSchema: WaitInput,
       outputSchema: WaitOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -182,7 +183,9 @@ export function registerAccessTools(server: McpServer, api: AccessApi, logger: L
     (input) =>
       run('wait_for_decision', async () => {
         const seconds = input.timeout_seconds ?? DEFAULT_WAIT_SECONDS;
-        const waited = await api.wait(input.request_id, { timeoutSeconds: seconds });
+        // From 'pending', not from "its status now": a decision that lands between request_access and this
+        // call would otherwise be waited past until the timeout.
+        const waited = await api.wait(input.request_id, { status: 'pending', timeoutSeconds: seconds });
         return answer(waitText(waited, seconds), { request: waited.request, changed: waited.changed });
       }),
   );
