@@ -8,13 +8,16 @@ describe('the agent name the audit and the approver see', () => {
     ['evil\n*approved by admin*', 'evil *approved by admin*'],
     ['ok\u202eedoc', 'ok edoc'],
     ['a\u200bb', 'a b'],
+    ['Claude \u{1F916}', 'Claude'],
+    ['Zoë', 'Zoë'],
+    ['エージェント', null],
     ['', null],
     ['\n\t ', null],
     [42, null],
   ])('%j becomes %j', (raw, clean) => expect(cleanAgentName(raw)).toBe(clean));
 
-  it('is cut to 64 characters', () => {
-    expect(cleanAgentName('x'.repeat(500))).toBe(`${'x'.repeat(63)}…`);
+  it('is cut to 64 characters, as X-Access-Agent allows', () => {
+    expect(cleanAgentName('x'.repeat(500))).toBe('x'.repeat(64));
   });
 
   it("is the client's name without its version", () => {

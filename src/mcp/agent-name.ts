@@ -1,21 +1,23 @@
 /**
  * The name an agent goes by in the audit trail and the approver's Slack message. It is what the MCP client
  * declares (its `clientInfo.name`, or the `X-Access-Agent` header over HTTP): a label, never authority (the
- * person's token decides who acts). So it is cut to a short, single line of printable text before anyone
- * sees it; Slack rendering escapes it as any user text.
+ * person's token decides who acts). So it is made one short line of the characters the request API accepts
+ * in `X-Access-Agent` (http/person-auth.ts: printable Latin, 64 at most), which `access-requests mcp` sends
+ * it as; Slack rendering escapes it as any user text.
  */
 export const UNNAMED_AGENT = 'unnamed MCP client';
 const MAX_AGENT_NAME = 64;
 
 export function cleanAgentName(raw: unknown): string | null {
   if (typeof raw !== 'string') return null;
-  // Control and format characters (newlines, bidi overrides, zero-width) could fake a second line or hide text.
+  // Anything else (newlines, bidi overrides, zero-width characters, emoji) could fake a line, hide text, or be
+  // refused by the API: it becomes a space.
   const text = raw
-    .replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, ' ')
-    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e\u00a0-\u024f]/gu, ' ')
+    .replace(/[\s\u00a0]+/g, ' ')
     .trim();
   if (text === '') return null;
-  return text.length > MAX_AGENT_NAME ? `${text.slice(0, MAX_AGENT_NAME - 1)}…` : text;
+  return text.slice(0, MAX_AGENT_NAME).trim();
 }
 
 /**
