@@ -77,7 +77,7 @@ function networkReason(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code ?? (error as { code?: string })?.code;
   if ((error as { name?: string })?.name === 'TimeoutError') return 'it did not answer in time';
-  if (code === 'ECONNREFUSED') return 'the connection was refused: is the bot running there?';
+  if (code === 'ECONNREFUSED') return 'the connection was refused (is the bot running there?)';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'that host name is not known';
   if (code === 'ECONNRESET') return 'the connection was closed';
   if (code && /CERT|TLS|SSL/.test(code)) return `its TLS certificate was refused (${code})`;
