@@ -115,3 +115,5 @@ export function createDeviceGrants(options: {
 
   return { start, pending, decide, poll };
 }
+
+export type DeviceGrants = ReturnType<typeof createDeviceGrants>;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { readBody } from '../support/http-util.js';
 import { createDeviceGrants, DEVICE_GRANT_TYPE, type DevicePerson } from './device-grant.js';
-import { decidePage, donePage, enterCodePage } from './device-page.js';
+import { deviceEndpoint } from './device-page.js';
 import { signInForm } from './sign-in-page.js';
 
 /**
@@ -329,54 +329,21 @@ export async function startOidcDouble(options: {
           scope: 'openid email',
         });
       }
-      if (req.method === 'POST' && url.pathname === '/device_authorization') {
-        const form = new URLSearchParams(await readBody(req));
-        const auth = clientAuth(req, form);
-        if (!auth.id) {
-          record(401, { clientAuth: auth.how });
-          return json(res, 401, { error: 'invalid_client' });
-        }
-        const scope = form.get('scope') ?? 'openid';
-        if (!scope.split(' ').includes('openid')) {
-          record(400, { clientAuth: auth.how });
-          return json(res, 400, { error: 'invalid_scope' });
-        }
-        const started = devices.start(auth.id, scope);
-        record(200, { clientAuth: auth.how });
-        return json(res, 200, {
-          device_code: started.deviceCode,
-          user_code: started.userCode,
-          verification_uri: `${issuer}/device`,
-          verification_uri_complete: `${issuer}/device?user_code=${encodeURIComponent(started.userCode)}`,
-          expires_in: started.expiresIn,
-          interval: started.interval,
+      if (url.pathname === '/device_authorization' || url.pathname === '/device') {
+        const form = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : url.searchParams;
+        const auth = url.pathname === '/device_authorization' ? clientAuth(req, form) : null;
+        return deviceEndpoint({
+          req,
+          res,
+          url,
+          form,
+          auth,
+          issuer,
+          devices,
+          people: devicePeople(),
+          now: now(),
+          record,
         });
-      }
-      if ((req.method === 'GET' || req.method === 'POST') && url.pathname === '/device') {
-        const page = (status: number, html: string) => {
-          record(status);
-          res.writeHead(status, {
-            'content-type': 'text/html; charset=utf-8',
-            'cache-control': 'no-store',
-            'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-          });
-          res.end(html);
-        };
-        const q = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : url.searchParams;
-        const typed = q.get('user_code');
-        if (typed === null) return page(200, enterCodePage(null));
-        const code = devices.pending(typed);
-        if (!code) return page(400, enterCodePage('That code is not valid, was used already, or has expired.'));
-        if (req.method === 'GET') return page(200, decidePage(code.userCode, code.clientId, devicePeople()));
-        if (q.get('decision') !== 'approve') {
-          devices.decide(typed, { approved: false });
-          return page(200, donePage(false));
-        }
-        const person = devicePeople().find((p) => p.sub === q.get('who'));
-        if (!person) return page(400, decidePage(code.userCode, code.clientId, devicePeople()));
-        const signedIn = { ...person, amr: q.get('mfa') === 'on' ? ['pwd', 'otp'] : ['pwd'] };
-        devices.decide(typed, { approved: true, user: signedIn, authTime: now() });
-        return page(200, donePage(true));
       }
       if ((req.method === 'GET' || req.method === 'POST') && url.pathname === '/userinfo') {
         // RFC 6750: the access token as a bearer in the Authorization header; anything else is a 401.
