@@ -115,6 +115,10 @@ describe('the request API over HTTP', () => {
     expect(error.message).toBe(
       `The server at ${base} answered HTTP 404 without the access bot's JSON: is that the bot's address?`,
     );
+    answer('/api/v1/me', 404, { error: 'not_found' });
+    await expect(api().me()).rejects.toThrow(
+      `The access bot at ${base} answered HTTP 404 (not_found): is it a version without the request API?`,
+    );
   });
 
   it('a bot that cannot be reached is one sentence naming the URL', async () => {

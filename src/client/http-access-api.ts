@@ -156,6 +156,13 @@ export async function callJson<T>(
         ...(fields && Object.keys(fields).length > 0 ? { fields } : {}),
       });
     }
+    // Our own server's answer without a sentence (a route this bot does not have: an older version).
+    const code = (body as { error?: unknown } | undefined)?.error;
+    if (!response.ok && typeof code === 'string' && /^[a-z_]{1,40}$/.test(code))
+      throw new ApiError(response.status, {
+        error: code,
+        message: `The access bot at ${where} answered HTTP ${response.status} (${code})${response.status === 404 ? ': is it a version without the request API?' : '.'}`,
+      });
     throw new ApiError(response.status, {
       error: 'bad_response',
       message: `The server at ${where} answered HTTP ${response.status} without the access bot's JSON: is that the bot's address?`,

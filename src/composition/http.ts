@@ -8,6 +8,7 @@ import { exportReview } from '../services/access-review-export.js';
 import { authorizationRoutes } from '../http/authorization-api.js';
 import { healthRoute, livenessRoute } from '../http/health.js';
 import { metricsRoute } from '../http/metrics.js';
+import { deviceLoginRoutes } from '../http/device-login-routes.js';
 import { createHttpServer, type Route } from '../http/server.js';
 import { oidcRoutes } from '../http/oidc-routes.js';
 import { sessionRoutes } from '../http/sessions-api.js';
@@ -49,6 +50,7 @@ export function buildHttpServer(input: {
       ...accessReviewRoutes((id) => exportReview(input.database.db, id), { verify }),
       ...auditPageRoutes(services.audit, input.signer),
       ...oidcRoutes(services.identity, input.signInTokens, input.logger, () => input.publicUrl().startsWith('https:')),
+      ...deviceLoginRoutes(services.deviceLogin, input.logger),
       ...input.extraRoutes,
     ],
     input.logger,
