@@ -63,7 +63,8 @@ example:
     if (!why?.trim()) throw new UsageError('Say why you need longer with --why.', 'extend');
     const api = io.api();
     const extension = await api.extend(id, { duration_minutes: minutes, justification: why }, randomUUID());
-    if (values.wait) return waitAndFinish(io, api, [extension], { json: values.json === true, sshKeyFile: null });
+    if (values.wait)
+      return waitAndFinish(io, api, [extension], { json: values.json === true, sshKeyFile: null, single: true });
     if (values.json) {
       printJson(io, extension);
       return EXIT.ok;

@@ -47,7 +47,8 @@ export async function waitAndFinish(
   io: CliIo,
   api: AccessApi,
   requests: RequestDto[],
-  options: { json: boolean; sshKeyFile: string | null },
+  /** `single`: --json prints the one request as an object (status, extend), not an array (request). */
+  options: { json: boolean; sshKeyFile: string | null; single?: boolean },
 ): Promise<number> {
   let interrupted: RequestDto[] = requests;
   io.onInterrupt(() => {
@@ -72,7 +73,7 @@ export async function waitAndFinish(
     }),
   );
   // finish() writes SSH certificate files for JSON callers too; only the printing is left out.
-  if (options.json) printJson(io, settled);
+  if (options.json) printJson(io, options.single ? settled[0] : settled);
   return codes.every((c) => c === 0) ? EXIT.ok : EXIT.failed;
 }
 

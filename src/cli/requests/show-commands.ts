@@ -31,7 +31,11 @@ example:
     const api = io.api();
     const request = await api.get(id);
     if (values.wait) {
-      const code = await waitAndFinish(io, api, [request], { json: values.json === true, sshKeyFile: null });
+      const code = await waitAndFinish(io, api, [request], {
+        json: values.json === true,
+        sshKeyFile: null,
+        single: true,
+      });
       return code;
     }
     if (values.json) {
