@@ -152,15 +152,17 @@ export const logoutCommand: Command = {
   help: `usage: access-requests logout
 
 Removes the personal token from ~/.config/access-requests/config.json (the bot's URL stays). The token
-itself stays valid until it expires: revoke it in Slack's App Home to end it now.`,
+itself stays valid until it expires: revoke it in Slack with /access token revoke pat_… to end it now.`,
   options: {},
   async run({ positionals, io }) {
     if (positionals.length > 0) throw new UsageError('logout takes no arguments.', 'logout');
-    const url = readCliConfigFile(io.env).url;
+    const saved = readCliConfigFile(io.env);
     const had = forgetCliToken(io.env);
+    // The token's id (never its secret) names it in Slack's /access token list and revoke.
+    const id = /^ark_(pat_[0-9a-z]{10})_/.exec(saved.token ?? '')?.[1];
     io.stdout.write(
       had
-        ? `Logged out${url ? ` of ${url}` : ''}: the token is no longer saved on this machine. It stays valid until it expires; revoke it in Slack's App Home to end it now.\n`
+        ? `Logged out${saved.url ? ` of ${saved.url}` : ''}: the token is no longer saved on this machine. It stays valid until it expires; to end it now, type in Slack: /access token revoke ${id ?? 'pat_…'}\n`
         : 'Not logged in: no token was saved.\n',
     );
     if (io.env.ACCESS_REQUESTS_TOKEN) io.stderr.write('ACCESS_REQUESTS_TOKEN is still set in your environment.\n');
