@@ -220,6 +220,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     await background.stop();
     await services.authorizationIndex.stop().catch(() => undefined);
     await services.apiKeys.stop().catch(() => undefined);
+    await services.requestApi.stop().catch(() => undefined);
     if (slack.socketMode) await slack.app.stop().catch(() => undefined);
     if (listening) await close(httpServer);
     listening = false;
@@ -237,6 +238,8 @@ export async function createAccessApp(options: AccessAppOptions) {
     home,
     authorizationIndex,
     apiKeys,
+    personalTokens,
+    requestApi,
     sessions,
     whoCan,
     accessReviews,
@@ -263,6 +266,8 @@ export async function createAccessApp(options: AccessAppOptions) {
       provisioning,
       authorizationIndex,
       apiKeys,
+      personalTokens,
+      requestApi,
       sessions,
       groupSync,
       whoCan,

@@ -8,12 +8,14 @@ import { RE2JS } from 're2js';
  * Node's URL and fetch errors put the whole string they could not parse there.
  */
 const TOKEN = /\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+/g;
+/** The bot's own API keys and personal tokens (`ark_key_…`, `ark_pat_…`): the id stays, the secret goes. */
+const ARK_TOKEN = /\b(ark_(?:key|pat)_[0-9a-z]{10})_[A-Za-z0-9_-]+/g;
 // Up to the last `@` of the URL, so a password holding `/`, `?`, `#`, `:` or `@` is covered whole. RE2
 // (linear time): with backtracking, a logged string of many `x://` took seconds.
 const URL_CREDENTIALS = RE2JS.compile('\\b([a-z][a-z0-9+.-]{0,31}://)[^\\s"\'<>]*@', RE2JS.CASE_INSENSITIVE);
 
 export const scrubSecrets = (text: string) => {
-  const tokensOut = text.replace(TOKEN, '[redacted-token]');
+  const tokensOut = text.replace(TOKEN, '[redacted-token]').replace(ARK_TOKEN, '$1_[redacted]');
   return tokensOut.includes('://') ? URL_CREDENTIALS.matcher(tokensOut).replaceAll('$1[redacted]@') : tokensOut;
 };
 

@@ -74,4 +74,14 @@ describe('the logger keeps credentials out of every line', () => {
       msg: 'token [redacted-token] in a message',
     });
   });
+
+  it("keeps an API key's or personal token's id and drops its secret", () => {
+    const { logger, lines } = capture();
+    const secret = 'A'.repeat(40) + '-_b';
+    logger.info({ header: `Bearer ark_pat_0123456789_${secret}` }, `key ark_key_abcdefghjk_${secret}`);
+    expect(lines[0]).not.toContain(secret);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(line.header).toBe('Bearer ark_pat_0123456789_[redacted]');
+    expect(line.msg).toBe('key ark_key_abcdefghjk_[redacted]');
+  });
 });

@@ -84,4 +84,48 @@ describe('outbox lanes', () => {
     for (const id of ids) expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toMatch(/approved/i);
     expect(Number((await h.sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n)).toBe(0);
   }, 120_000);
+
+  it('a new request reaches its approvers while Slack still holds the refreshes of an earlier decision', async () => {
+    const [decided] = await requestAccess(h, PEOPLE.requester, {
+      resources: ['lane-one'],
+      duration: '60',
+      justification: 'LANE decided first',
+    });
+    const [{ last }] = (await h.sql`select coalesce(max(id), 0)::int as last from outbox`) as unknown as [
+      { last: number },
+    ];
+    h.slack.rateLimit('chat.update', 1, 15_000);
+    await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, decided!), 'review.approve');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 5000, 'the tuning modal');
+    await h.driver.submitView(PEOPLE.approver, modal.id, {});
+    h.slack.clearViews(PEOPLE.approver);
+    const refreshDone = async () =>
+      (
+        await h.sql`select done_at from outbox where topic = 'messages.refresh' and request_id = ${decided!}
+                    and id > ${last} order by id limit 1`
+      )[0]?.done_at != null;
+
+    // The decision's refresh is waiting for Slack; a new request is made meanwhile (sent as a person sends
+    // it: requestAccess would settle every lane, the paced one too).
+    const before = new Set((await h.sql`select id from access_requests`).map((r) => r.id as string));
+    await h.driver.command(PEOPLE.requester, '/access', 'request');
+    const form = await until(() => h.slack.topView(PEOPLE.requester), 5000, 'the request modal');
+    await h.driver.submitView(PEOPLE.requester, form.id, {
+      'request.resources': ['lane-two'],
+      'request.duration': '60',
+      'request.justification': 'LANE asked while Slack paces updates',
+    });
+    h.slack.clearViews(PEOPLE.requester);
+    const fresh = (await h.sql`select id from access_requests`)
+      .map((r) => r.id as string)
+      .find((id) => !before.has(id));
+    const reached = () => h.slack.dmsTo(PEOPLE.approver).some((m) => JSON.stringify(m.blocks).includes(fresh!));
+    await waitFor(async () => reached() || (await refreshDone()), 60_000, 'the new request DM, or the old refresh');
+    expect(reached()).toBe(true);
+    expect(await refreshDone()).toBe(false);
+
+    h.slack.rateLimit('chat.update', 10_000, 1);
+    await h.settle();
+    expect(allText(approverMessage(h, PEOPLE.approver, decided!).message.blocks)).toMatch(/approved/i);
+  }, 120_000);
 });

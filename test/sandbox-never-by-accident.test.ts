@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -84,6 +84,26 @@ function getWithHost(url: string, host: string): Promise<number> {
   });
 }
 
+/**
+ * The addresses something listens on at `port` (Linux /proc/net/tcp and tcp6, state 0A = LISTEN):
+ * "127.0.0.1", or "0.0.0.0" / "::" when every interface is open.
+ */
+function listenedOn(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const known: Record<string, string> = { '0100007F': '127.0.0.1', '00000000': '0.0.0.0', ['0'.repeat(32)]: '::' };
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) =>
+    readFileSync(table, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((row) => row.trim().split(/\s+/))
+      .filter((f) => f[1]?.endsWith(`:${hexPort}`) && f[3] === '0A')
+      .map((f) => {
+        const address = f[1]!.split(':')[0]!;
+        return known[address] ?? address;
+      }),
+  );
+}
+
 describe('the sandbox never starts by accident', () => {
   it('empty Slack variables with a DATABASE_URL stop start-up naming the variable, and touch nothing', async () => {
     const prod = await database('bot');
@@ -127,6 +147,8 @@ describe('the sandbox never starts by accident', () => {
       expect(url).not.toBeNull();
       const port = new URL(url!).port;
       expect(await sandboxMark(empty.url)).toContain('access-requests sandbox');
+      // HOST is not set: this machine only, not every interface.
+      expect(listenedOn(Number(port))).toEqual(['127.0.0.1']);
       const local = `http://127.0.0.1:${port}/sandbox/api/state`;
       expect(await getWithHost(local, `localhost:${port}`)).toBe(200);
       expect(await getWithHost(local, `127.0.0.1:${port}`)).toBe(200);

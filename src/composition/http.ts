@@ -11,6 +11,8 @@ import { metricsRoute } from '../http/metrics.js';
 import { deviceLoginRoutes } from '../http/device-login-routes.js';
 import { createHttpServer, type Route } from '../http/server.js';
 import { oidcRoutes } from '../http/oidc-routes.js';
+import { openApiRoute } from '../http/openapi.js';
+import { requestApiRoutes } from '../http/requests-api.js';
 import { sessionRoutes } from '../http/sessions-api.js';
 import { whoCanRoutes } from '../http/who-can-api.js';
 import type { SignInTokens } from '../http/sign-in-token.js';
@@ -21,8 +23,8 @@ import type { Services } from './services.js';
 
 /**
  * The one HTTP server: Slack's events (signature, replay and clock checks before Bolt sees them, see
- * http/slack-guard.ts), health and liveness, metrics, the gateways' API, session reports, audit pages,
- * the OpenID Connect sign-in.
+ * http/slack-guard.ts), health and liveness, metrics, the gateways' API, session reports, the request API
+ * (personal tokens) and its OpenAPI document, audit pages, the OpenID Connect sign-in.
  */
 export function buildHttpServer(input: {
   config: Config;
@@ -48,6 +50,8 @@ export function buildHttpServer(input: {
       ...sessionRoutes(services.sessions, { verify }),
       ...whoCanRoutes(services.whoCan, { verify }),
       ...accessReviewRoutes((id) => exportReview(input.database.db, id), { verify }),
+      ...requestApiRoutes({ tokens: services.personalTokens, api: services.requestApi, logger: input.logger }),
+      openApiRoute(),
       ...auditPageRoutes(services.audit, input.signer),
       ...oidcRoutes(services.identity, input.signInTokens, input.logger, () => input.publicUrl().startsWith('https:')),
       ...deviceLoginRoutes(services.deviceLogin, input.logger),

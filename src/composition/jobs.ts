@@ -55,7 +55,7 @@ export function buildJobs(input: {
   const loops: Record<string, Loop | undefined> = {};
   let expiryWake: NodeJS.Timeout | undefined;
   let lastCapture: CaptureCounts | null = null;
-  /** Items both outbox lanes have handled: drainAll stops once a pass adds none. */
+  /** Items the outbox lanes have handled: drainAll stops once a pass adds none. */
   let outboxHandled = 0;
 
   /**
@@ -137,7 +137,7 @@ export function buildJobs(input: {
   }
 
   /**
-   * Runs both lanes until a pass of both handles nothing: an item of one lane can queue one of the other
+   * Runs every lane until a pass of all handles nothing: an item of one lane can queue one of the other
    * (a grant provisioned queues the refresh of its messages), and this drains everything, as one lane did.
    */
   async function drainAll() {

@@ -14,8 +14,10 @@ import { createDeviceLoginService } from '../services/device-login-service.js';
 import { createIdentityService } from '../services/identity-service.js';
 import { createOffboardingService } from '../services/offboarding.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { createPersonalTokenService } from '../services/personal-token-service.js';
 import { createProfileService } from '../services/profile-service.js';
 import { createRequestActions } from '../services/request-actions.js';
+import { createRequestApi } from '../services/request-api.js';
 import { createRequestService } from '../services/request-service.js';
 import { createReviewService } from '../services/review-service.js';
 import { createSessionCapture } from '../services/session-capture.js';
@@ -45,21 +47,26 @@ export function buildServices(
   const breakGlass = createBreakGlassService(deps);
   const sessions = createSessionService(database.db, deps.clock);
   const accessReviews = createAccessReviewService(deps);
+  const actions = createRequestActions(deps);
+  const grants = createGrantService(deps);
+  const extensions = createExtensionService(deps);
+  const personalTokens = createPersonalTokenService(deps);
   return {
     identity: createIdentityService(deps, signIn.provider, signIn.link),
     // The personal tokens it issues come with the request API (services/personal-token-service.ts).
     deviceLogin: createDeviceLoginService(deps, signIn.provider, signIn.cliClientId, null),
     requests,
     reviews: createReviewService(deps),
-    grants: createGrantService(deps),
+    grants,
     offboarding: createOffboardingService(deps),
     breakGlass,
     admin,
-    home: createHomeService(deps, requests, admin, breakGlass, accessReviews),
+    home: createHomeService(deps, requests, admin, breakGlass, accessReviews, personalTokens),
     profile: createProfileService(deps),
-    actions: createRequestActions(deps),
-    extensions: createExtensionService(deps),
+    actions,
+    extensions,
     apiKeys: createApiKeyService(database, admin, deps.clock, logger),
+    personalTokens,
     sessions,
     capture: createSessionCapture({
       db: database.db,
@@ -71,6 +78,16 @@ export function buildServices(
     whoCan: createWhoCanService(deps),
     authorizationIndex: createAuthorizationIndex(database, deps.clock, logger),
     accessReviews,
+    /** The request API as one person sees it (HTTP routes, MCP): `requestApi(principal)`. */
+    requestApi: createRequestApi({
+      deps,
+      requests,
+      actions,
+      grants,
+      extensions,
+      listen: (channel, onMessage) => database.listen(channel, onMessage),
+      logger,
+    }),
   };
 }
 

@@ -47,6 +47,7 @@ const LISTENER_SERVICES = [
   'extensions',
   'breakGlass',
   'apiKeys',
+  'personalTokens',
   'audit',
   'identity',
   'accessReviews',

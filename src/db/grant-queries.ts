@@ -66,6 +66,23 @@ export async function targetsOf(db: Executor, grantId: string): Promise<TargetRo
     .orderBy(grantTargets.resourceName);
 }
 
+/** The targets of these grants with their ready notes (what the request API tells about access), one statement. */
+export async function readyNotesOf(
+  db: Executor,
+  grantIds: readonly string[],
+): Promise<{ grantId: string; resource: string; status: TargetStatus; readyNote: ReadyNote | null }[]> {
+  if (grantIds.length === 0) return [];
+  return db
+    .select({
+      grantId: grantTargets.grantId,
+      resource: grantTargets.resourceName,
+      status: grantTargets.status,
+      readyNote: grantTargets.readyNote,
+    })
+    .from(grantTargets)
+    .where(inArray(grantTargets.grantId, [...grantIds]));
+}
+
 /** Marks every target of an ending grant for removal (in the transaction that ends the grant). */
 export async function markTargetsForRemoval(tx: Executor, grantId: string) {
   await tx

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import {
   GRANT_LANE_TOPICS,
+  NOTICE_LANE_TOPICS,
   URGENT_TOPIC,
   type OutboxEntry,
   type OutboxItem,
@@ -38,18 +39,20 @@ const claim = (lane: OutboxLane) => (db: Executor) => {
         isNull(outbox.doneAt),
         lte(outbox.availableAt, sql`now()`),
         or(isNull(outbox.lockedUntil), lte(outbox.lockedUntil, sql`now()`)),
-        lane === 'grants'
-          ? and(
-              inArray(outbox.topic, [...GRANT_LANE_TOPICS]),
-              // Removals due: take only those, so a burst of expiries' removals is not held up by the
-              // notices claimed with them (the rest are claimed once no removal is due).
-              or(
-                eq(outbox.topic, URGENT_TOPIC),
-                sql`not exists (select 1 from ${outbox} u where u.topic = ${URGENT_TOPIC} and u.done_at is null
+        lane === 'notices'
+          ? inArray(outbox.topic, [...NOTICE_LANE_TOPICS])
+          : lane === 'grants'
+            ? and(
+                inArray(outbox.topic, [...GRANT_LANE_TOPICS]),
+                // Removals due: take only those, so a burst of expiries' removals is not held up by the
+                // notices claimed with them (the rest are claimed once no removal is due).
+                or(
+                  eq(outbox.topic, URGENT_TOPIC),
+                  sql`not exists (select 1 from ${outbox} u where u.topic = ${URGENT_TOPIC} and u.done_at is null
                   and u.available_at <= now() and (u.locked_until is null or u.locked_until <= now()))`,
-              ),
-            )
-          : notInArray(outbox.topic, [...GRANT_LANE_TOPICS]),
+                ),
+              )
+            : notInArray(outbox.topic, [...GRANT_LANE_TOPICS, ...NOTICE_LANE_TOPICS]),
       ),
     )
     // Removing access goes before telling people about it (domain/outbox.ts, URGENT_TOPIC).

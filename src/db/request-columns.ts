@@ -32,4 +32,6 @@ export const requestColumns = {
   endedAt: accessRequests.endedAt,
   endedBy: accessRequests.endedBy,
   ticket: accessRequests.ticket,
+  channel: accessRequests.channel,
+  agent: accessRequests.agent,
 };

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, isNotNull, ne, or, sql } from 'drizzle-orm';
 import type { DecidableFlows } from '../domain/flow.js';
+import type { RequestStatus } from '../domain/request-lifecycle.js';
 import type {
   ApprovalRow,
   GrantRow,
@@ -24,6 +25,12 @@ export type {
 } from '../domain/request.js';
 import { accessRequests, approvals, grants, requestResources, slackMessages, deliveryAlerts } from './schema/index.js';
 
+/**
+ * NOTIFYed with a request's id by triggers (migration 0018) whenever its status or one of its grant's
+ * targets' status changes: the request API's long poll waits on it (services/request-watch.ts).
+ */
+export const REQUEST_CHANGED_CHANNEL = 'access_request_changed';
+
 /** Lifecycle fields a new request may leave out (they default to "none yet"). */
 type LifecycleFields =
   | 'kind'
@@ -39,7 +46,9 @@ type LifecycleFields =
   | 'reviewedBy'
   | 'reviewedAt'
   | 'submissionKey'
-  | 'ticket';
+  | 'ticket'
+  | 'channel'
+  | 'agent';
 
 export async function insertRequest(
   db: Executor,
@@ -153,11 +162,20 @@ export async function pendingExtensionOf(db: Executor, requestId: string): Promi
   return row?.id;
 }
 
-export async function requestsOf(db: Executor, requesterId: string, limit: number): Promise<RequestDetails[]> {
+export async function requestsOf(
+  db: Executor,
+  requesterId: string,
+  limit: number,
+  status?: RequestStatus,
+): Promise<RequestDetails[]> {
   const rows = await db
     .select(detailColumns)
     .from(accessRequests)
-    .where(eq(accessRequests.requesterId, requesterId))
+    .where(
+      status
+        ? and(eq(accessRequests.requesterId, requesterId), eq(accessRequests.status, status))
+        : eq(accessRequests.requesterId, requesterId),
+    )
     .orderBy(desc(accessRequests.createdAt), desc(accessRequests.id))
     .limit(limit);
   return rows.map(toDetails);

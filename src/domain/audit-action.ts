@@ -64,6 +64,9 @@ export const AUDIT_ACTIONS = [
   'catalog.reloaded',
   'api_key.created',
   'api_key.revoked',
+  // A person's own tokens for the request API, the CLI and MCP (services/personal-token-service.ts).
+  'token.created',
+  'token.revoked',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -151,14 +151,16 @@ export function routeOutboxBatches(handlers: OutboxBatchHandlers): OutboxBatchRo
 export const URGENT_TOPIC: OutboxTopic = 'grant.deprovision';
 
 /**
- * The outbox runs in two lanes, each claimed and worked by its own loop: `grants` (giving, removing and
- * extending access in the targets) and `messages` (everything else, mostly Slack, whose message updates
- * are paced at 50 `chat.update` a minute). A grant never waits behind a paced fan-out of approver message
- * refreshes. The requester's notice (one unpaced DM) rides with the grants, queued before them, so
- * "approved" still comes before "your access is ready" or a provisioning problem. A topic this version
- * does not know falls in the messages lane.
+ * The outbox runs in three lanes, each claimed and worked by its own loop: `grants` (giving, removing and
+ * extending access in the targets), `notices` (a new request's messages to its approvers, and nudges:
+ * posts, never updates) and `messages` (everything else, mostly Slack, whose message updates are paced at
+ * 50 `chat.update` a minute). A grant never waits behind a paced fan-out of approver message refreshes,
+ * and neither does a new request: in a busy workspace its approvers hear of it at once, not after the
+ * refreshes queued before it. The requester's notice (one unpaced DM) rides with the grants, queued
+ * before them, so "approved" still comes before "your access is ready" or a provisioning problem. A topic
+ * this version does not know falls in the messages lane.
  */
-export type OutboxLane = 'grants' | 'messages';
+export type OutboxLane = 'grants' | 'notices' | 'messages';
 
 export const GRANT_LANE_TOPICS = [
   'grant.provision',
@@ -167,7 +169,9 @@ export const GRANT_LANE_TOPICS = [
   'requester.notify',
 ] as const satisfies readonly OutboxTopic[];
 
-export const OUTBOX_LANES: readonly OutboxLane[] = ['grants', 'messages'];
+export const NOTICE_LANE_TOPICS = ['request.created', 'approvers.nudge'] as const satisfies readonly OutboxTopic[];
+
+export const OUTBOX_LANES: readonly OutboxLane[] = ['grants', 'notices', 'messages'];
 
 const TOPICS: readonly OutboxTopic[] = Object.keys({
   'request.created': 1,

@@ -121,8 +121,14 @@ export interface AccessApi {
   /** Ends the person's own active access early (Slack's Release). */
   release(id: string): Promise<RequestDto>;
   extend(id: string, body: ExtendRequestBody, idempotencyKey?: string): Promise<RequestDto>;
-  /** Returns when the request leaves `status` (default: its status now) or after `timeoutSeconds` (max 60). */
-  wait(id: string, options?: { status?: RequestStatus; timeoutSeconds?: number }): Promise<WaitDto>;
+  /**
+   * Returns when the request leaves `status` (default: its status now) or after `timeoutSeconds` (max 60).
+   * `signal`: the caller went away (the HTTP client hung up), so stop waiting.
+   */
+  wait(
+    id: string,
+    options?: { status?: RequestStatus; timeoutSeconds?: number; signal?: AbortSignal },
+  ): Promise<WaitDto>;
 }
 
 export class ApiError extends Error {

@@ -1,4 +1,5 @@
 import type { TicketSnapshot } from './ticket.js';
+import type { Channel } from './request-api.js';
 import type { Policy } from './policy.js';
 import type { RequestStatus } from './request-lifecycle.js';
 import type { ResourceType } from './resource.js';
@@ -45,6 +46,10 @@ export interface RequestRow {
   endedBy: string | null;
   /** The Jira ticket the justification named, as Jira described it at request time (flows with a ticket check). */
   ticket: TicketSnapshot | null;
+  /** Where it was made (Slack, or the request API through itself, the CLI or MCP). */
+  channel: Channel;
+  /** The AI agent that made it on the requester's behalf; null when a person did. */
+  agent: string | null;
 }
 
 export interface RequestedResource {

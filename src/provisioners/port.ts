@@ -50,6 +50,12 @@ export interface ProvisionResult {
    * and never stored, logged or audited.
    */
   secret?: { label: string; value: string };
+  /**
+   * A public credential the person may fetch again through the request API: an SSH certificate, signed
+   * for their own public key and useless without the private key. Kept with the ready note (never in the
+   * audit trail); a real secret never goes here.
+   */
+  certificate?: string;
 }
 
 export interface Provisioner {

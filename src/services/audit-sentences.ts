@@ -1,6 +1,7 @@
 import type { AuditAction } from '../domain/audit-action.js';
 import { formatDuration } from '../domain/duration.js';
 import { describeGrant, type Policy, type ResourceGrant } from '../domain/policy.js';
+import { originPhrase } from '../domain/request-origin.js';
 
 /**
  * Free-form JSON this codebase wrote, each action's fields read by name below (unknown fields are ignored;
@@ -32,6 +33,12 @@ function ticketText(ticket: unknown): string {
     ? `; ticket ${t.key} “${String(t.title ?? '').slice(0, 200)}” was ${t.status} then`
     : `; ticket ${t.key} not checked (${t.reason})`;
 }
+
+/** " from the CLI", " by agent “Claude Code” through MCP"; nothing for Slack (request-origin.ts). */
+const via = (d: Details) => {
+  const phrase = originPhrase(d);
+  return phrase ? ` ${phrase}` : '';
+};
 
 const attemptFailed = (what: string) => (d: Details) =>
   `${what} of ${text(d.resource)} failed (attempt ${text(d.attempt)}): ${text(d.error, 300)}`;
@@ -80,7 +87,7 @@ const LINK_REFUSALS: Record<string, string> = {
  */
 export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => string } = {
   'request.created': (d) =>
-    `requested ${(d.resources ?? []).join(', ')} for ${minutes(d.durationMinutes)} through flow ${text(d.flow)}: ${quoted(d.justification)}${ticketText(d.ticket)}`,
+    `requested ${(d.resources ?? []).join(', ')} for ${minutes(d.durationMinutes)} through flow ${text(d.flow)}${via(d)}: ${quoted(d.justification)}${ticketText(d.ticket)}`,
   'request.approval_added': (d) =>
     `approved (${text(d.approvals)} of ${text(d.required)}) with tuning: ${policyText(d.policy)}${stepUpText(d.step_up)}`,
   'request.approved': (d) =>
@@ -98,7 +105,7 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
       ? "cancelled the request: the requester's Slack account was deactivated"
       : d.reason === 'group_gone' || d.reason === 'group_unlisted'
         ? `cancelled the request: ${groupLeft(d)}`
-        : 'cancelled the request',
+        : `cancelled the request${via(d)}`,
   'request.nudged': () => 'nudged the approvers: the requester is still waiting for a decision',
   'request.reminded': () => 'reminded the approvers: still no decision',
   'request.escalated': (d) =>
@@ -121,7 +128,7 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
   'grant.deprovisioned': (d) => `access to ${text(d.resource)} removed by the ${text(d.provisioner)} provisioner`,
   'grant.deprovision_attempt_failed': attemptFailed('removal'),
   'grant.expired': () => 'access expired',
-  'grant.revoked': () => 'revoked the access',
+  'grant.revoked': (d) => `revoked the access${via(d)}`,
   'grant.ended': (d) =>
     d.reason === 'user_deactivated'
       ? "ended the access: the requester's Slack account was deactivated"
@@ -168,4 +175,10 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
     `completed access review ${text(d.reviewId)} of flow ${quoted(d.flow, 80)}: ${text(d.kept)} kept, ${text(d.removed)} removed`,
   'api_key.created': (d) => `created API key ${text(d.keyId)} ${quoted(d.name, 80)}`,
   'api_key.revoked': (d) => `revoked API key ${text(d.keyId)}`,
+  'token.created': (d) =>
+    `made personal token ${text(d.tokenId)} ${quoted(d.name, 80)} for the request API, valid until ${text(d.expiresAt)}${d.via === 'device' ? ' (by a device sign-in)' : ''}`,
+  'token.revoked': (d) =>
+    d.reason === 'user_deactivated'
+      ? `revoked personal token ${text(d.tokenId)} ${quoted(d.name, 80)} of ${text(d.owner)}: their Slack account was deactivated`
+      : `revoked personal token ${text(d.tokenId)} ${quoted(d.name, 80)}${d.owner ? ` of ${text(d.owner)}` : ''}`,
 };

@@ -103,6 +103,8 @@ const SAMPLES: { [A in AuditAction]: Record<string, unknown> } = {
   'access_review.completed': { reviewId: 'rev_1', flow: 'prod', kept: 3, removed: 1 },
   'api_key.created': { keyId: 'key_1', name: 'gateway' },
   'api_key.revoked': { keyId: 'key_1' },
+  'token.created': { tokenId: 'pat_1', name: 'laptop', expiresAt: '2026-12-03T14:00:00Z', via: 'slack' },
+  'token.revoked': { tokenId: 'pat_1', name: 'laptop', owner: 'U0REQ' },
 };
 
 const event = (action: string, details: Record<string, unknown>, id = 1): StoredEvent => ({

@@ -20,7 +20,7 @@ export interface ServiceDeps {
   secrets: Secrets;
   /**
    * Called after a transaction that queued side effects commits, so they go out now, not at the next
-   * poll: both outbox lanes, or only those named (whose items were queued).
+   * poll: every outbox lane, or only those named (whose items were queued).
    */
   afterCommit: (lanes?: readonly OutboxLane[]) => void;
   provisioners: ProvisionerRegistry;

@@ -18,6 +18,7 @@ import { formatDuration } from '../domain/duration.js';
 import { AppError } from '../domain/errors.js';
 import { justificationProblem, offeredDurations } from '../domain/flow.js';
 import { transition } from '../domain/request-lifecycle.js';
+import { originDetails, SLACK_ORIGIN, type RequestOrigin } from '../domain/request-origin.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { writeNewRequest } from './grant-writer.js';
 import { approverIdsOf, requireMember } from './identity.js';
@@ -47,7 +48,7 @@ export function createExtensionService(deps: ServiceDeps) {
   async function requestExtension(
     requestId: string,
     actorId: string,
-    input: { durationMinutes: number | null; justification: string; submissionKey?: string },
+    input: { durationMinutes: number | null; justification: string; submissionKey?: string; origin?: RequestOrigin },
   ): Promise<ExtensionResult> {
     await requireMember(directory, actorId);
     const sent = await sentBefore(actorId, input.submissionKey);
@@ -76,6 +77,7 @@ export function createExtensionService(deps: ServiceDeps) {
     const id = newId('req');
     const now = clock.now();
     const ticket = tickets.snapshots[0] ?? null;
+    const origin = input.origin ?? SLACK_ORIGIN;
     const stored = await db
       .transaction(async (tx) => {
         // The original's row lock serializes extensions of one grant, so two at once cannot both pass.
@@ -105,6 +107,8 @@ export function createExtensionService(deps: ServiceDeps) {
             extendsRequestId: original.id,
             submissionKey: input.submissionKey ?? null,
             ticket,
+            channel: origin.channel,
+            agent: origin.agent,
           },
           resources: original.resources.map((r) => ({
             ...r,
@@ -118,6 +122,7 @@ export function createExtensionService(deps: ServiceDeps) {
             approvers,
             extends: original.id,
             ...(ticket ? { ticket } : {}),
+            ...originDetails(origin),
           },
         });
         await enqueue(tx, [{ topic: 'request.created', requestId: id }]);

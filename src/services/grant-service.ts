@@ -2,6 +2,7 @@ import { findFlow } from '../db/catalog-queries.js';
 import { getRequestDetails, lockRequest, type RequestDetails } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import { revokeRefusal } from '../domain/request-lifecycle.js';
+import { originDetails, SLACK_ORIGIN } from '../domain/request-origin.js';
 import { endGrantWrite, expireDueWrite } from './grant-writer.js';
 import { deciderIdentity, isAdmin, requireMember } from './identity.js';
 import { noopMetrics } from './ports.js';
@@ -12,7 +13,7 @@ export function createGrantService(deps: ServiceDeps) {
   const metrics = deps.metrics ?? noopMetrics;
 
   /** Ends an active grant early: an approver of its flow, an admin, or the requester themself. */
-  async function revoke(requestId: string, actorId: string): Promise<RequestDetails> {
+  async function revoke(requestId: string, actorId: string, origin = SLACK_ORIGIN): Promise<RequestDetails> {
     await requireMember(directory, actorId);
     // Only the request's flow's approver groups are asked about (none when it names the actor).
     const current = await getRequestDetails(db, requestId);
@@ -32,7 +33,7 @@ export function createGrantService(deps: ServiceDeps) {
         how: 'revoke',
         now: clock.now(),
         endedBy: actorId,
-        audit: { actor: actorId, details: {} },
+        audit: { actor: actorId, details: originDetails(origin) },
       });
       if (!ended.ok) throw new AppError('not_active', 'This access is not active', { status: row.status });
       return row.flowName;

@@ -4,6 +4,7 @@ import type { RequestDetails } from '../db/request-queries.js';
 import type { AccessReviewService, ReviewSummary } from './access-review-service.js';
 import type { AdminService } from './admin-service.js';
 import type { BreakGlassService } from './break-glass-service.js';
+import type { PersonalTokenService, TokenSummary } from './personal-token-service.js';
 import type { UserGroup } from './ports.js';
 import type { ServiceDeps } from './deps.js';
 import type { RequestService } from './request-service.js';
@@ -27,6 +28,8 @@ export type HomeModel =
       unreviewed?: RequestDetails[];
       /** Access reviews this person decides in (open first). */
       accessReviews?: ReviewSummary[];
+      /** Their live personal tokens for the request API, the CLI and MCP (newest first). */
+      tokens?: TokenSummary[];
     }
   | {
       tab: 'flows';
@@ -52,6 +55,7 @@ export function createHomeService(
   admin: AdminService,
   breakGlass?: BreakGlassService,
   accessReviews?: AccessReviewService,
+  personalTokens?: Pick<PersonalTokenService, 'listFor'>,
 ) {
   /** `opened`: the person just opened their Home (app_home_opened), recorded with the read of their place. */
   async function model(userId: string, opts: { opened?: boolean } = {}): Promise<HomeModel> {
@@ -91,12 +95,13 @@ export function createHomeService(
       };
     }
     if (tab === 'reviews') return { tab, isAdmin: true, reviews: (await accessReviews?.recent(20)) ?? [] };
-    const [mine, toReview, glass, unreviewed, reviews] = await Promise.all([
+    const [mine, toReview, glass, unreviewed, reviews, tokens] = await Promise.all([
       requests.listMine(userId, 30),
       requests.pendingFor(userId, 21),
       breakGlass?.optionsFor(userId) ?? [],
       breakGlass?.unreviewedFor(userId, 6) ?? [],
       accessReviews?.reviewsFor(userId, 5) ?? [],
+      personalTokens?.listFor(userId) ?? [],
     ]);
     return {
       tab: 'mine',
@@ -106,6 +111,7 @@ export function createHomeService(
       canBreakGlass: glass.length > 0,
       unreviewed,
       ...(reviews.length ? { accessReviews: reviews } : {}),
+      ...(tokens.length ? { tokens } : {}),
     };
   }
 

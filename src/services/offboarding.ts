@@ -2,6 +2,7 @@ import { appendAudit } from '../db/audit-queries.js';
 import { findFlow } from '../db/catalog-queries.js';
 import { activeHolders, hasAuditEvent, openRequestsOf, pendingNotifying } from '../db/offboarding-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
+import { liveTokenHolders } from '../db/personal-token-queries.js';
 import { lockRequest, updateRequest } from '../db/request-queries.js';
 import { isAppError } from '../domain/errors.js';
 import type { Flow } from '../domain/flow.js';
@@ -9,6 +10,7 @@ import { DEACTIVATED_BY, DEACTIVATION_REASON, remainingDeciders } from '../domai
 import { transition } from '../domain/request-lifecycle.js';
 import { endGrantWrite } from './grant-writer.js';
 import { approverIdsOf } from './identity.js';
+import { revokeTokensOfDeparted } from './personal-token-service.js';
 import { noopMetrics, type Person } from './ports.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -21,9 +23,11 @@ export interface OffboardingResult {
   cancelled: number;
   /** Pending requests of others that nobody can decide now (their requesters were told). */
   stranded: number;
+  /** Personal tokens revoked. */
+  tokens: number;
 }
 
-const NOTHING: OffboardingResult = { deactivated: false, ended: 0, cancelled: 0, stranded: 0 };
+const NOTHING: OffboardingResult = { deactivated: false, ended: 0, cancelled: 0, stranded: 0, tokens: 0 };
 const audit = { actor: 'system', details: { reason: DEACTIVATION_REASON } } as const;
 
 /**
@@ -51,6 +55,8 @@ export function createOffboardingService(deps: ServiceDeps) {
     const person = await lookUp(userId);
     if (!person?.deleted) return NOTHING;
     const result: OffboardingResult = { ...NOTHING, deactivated: true };
+    // First: their tokens for the request API, the CLI and MCP stop speaking for them.
+    result.tokens = await revokeTokensOfDeparted(db, userId, clock.now());
     for (const open of await openRequestsOf(db, userId)) {
       const outcome = await db.transaction(async (tx) => {
         const row = await lockRequest(tx, open.id);
@@ -133,12 +139,14 @@ export function createOffboardingService(deps: ServiceDeps) {
 
   /**
    * Catches what an event missed (the bot was down, the event was lost): asks Slack about everyone
-   * holding an active grant (fresh, not from the directory's cache) and offboards those it says are
-   * deactivated: one users.info (Tier 4, 100+ a minute) per holder per RECONCILE_INTERVAL_SECONDS.
+   * holding an active grant or a live personal token (fresh, not from the directory's cache) and
+   * offboards those it says are deactivated: one users.info (Tier 4, 100+ a minute) per holder per
+   * RECONCILE_INTERVAL_SECONDS.
    */
   async function reconcile(): Promise<number> {
     let offboarded = 0;
-    for (const holder of await activeHolders(db)) {
+    const holders = new Set([...(await activeHolders(db)), ...(await liveTokenHolders(db, clock.now()))]);
+    for (const holder of holders) {
       const person = await lookUp(holder, true);
       if (person?.deleted && (await personLeft(holder)).deactivated) offboarded++;
     }

@@ -54,7 +54,11 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
           action: 'grant.provisioned' as const,
           details: { grantId, resource: target.resourceName, provisioner: target.provisioner, state: result.state },
         };
-        const readyNote = { instructions: result.instructions ?? null, secretLabel: result.secret?.label ?? null };
+        const readyNote = {
+          instructions: result.instructions ?? null,
+          secretLabel: result.secret?.label ?? null,
+          certificate: result.certificate ?? null,
+        };
         if (
           !(await moveAudited(
             grantId,
@@ -164,7 +168,11 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
               grant.requestId,
               target.resourceName,
               ['active'],
-              { status: 'active', state: result.state },
+              {
+                status: 'active',
+                state: result.state,
+                ...(result.certificate ? { readyNote: { ...target.readyNote!, certificate: result.certificate } } : {}),
+              },
               reissued,
             ))
           )
@@ -223,6 +231,16 @@ export function createProvisioningService(deps: ServiceDeps, messenger: Messenge
         await moveTarget(db, grantId, target.resourceName, ['active'], {
           status: 'active',
           state: { ...target.state, ...result.state },
+          // A new SSH certificate covers the new end: the request API hands out this one from now on.
+          ...(result.certificate
+            ? {
+                readyNote: {
+                  instructions: target.readyNote?.instructions ?? result.instructions ?? null,
+                  secretLabel: target.readyNote?.secretLabel ?? result.secret?.label ?? null,
+                  certificate: result.certificate,
+                },
+              }
+            : {}),
         });
         await audit(grant.requestId, 'grant.extended_in_target', {
           grantId,

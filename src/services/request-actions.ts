@@ -10,6 +10,7 @@ import {
 } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import { transition } from '../domain/request-lifecycle.js';
+import { originDetails, SLACK_ORIGIN } from '../domain/request-origin.js';
 import { requireMember } from './identity.js';
 import { noopMetrics } from './ports.js';
 import type { ServiceDeps } from './deps.js';
@@ -34,7 +35,7 @@ export function createRequestActions(deps: ServiceDeps) {
     return row;
   }
 
-  async function cancel(requestId: string, actorId: string): Promise<RequestDetails> {
+  async function cancel(requestId: string, actorId: string, origin = SLACK_ORIGIN): Promise<RequestDetails> {
     await requireMember(directory, actorId);
     const flow = await db.transaction(async (tx) => {
       const row = await ownRequest(tx, requestId, actorId);
@@ -47,7 +48,7 @@ export function createRequestActions(deps: ServiceDeps) {
         actor: actorId,
         action: 'request.cancelled',
         createdAt: now,
-        details: {},
+        details: originDetails(origin),
       });
       await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
       return row.flowName;

@@ -11,7 +11,8 @@ import {
   type RequestDetails,
 } from '../db/request-queries.js';
 import { decidableFlows, planRequests, type RequestableResource } from '../domain/flow.js';
-import { decisionRefusal } from '../domain/request-lifecycle.js';
+import { decisionRefusal, type RequestStatus } from '../domain/request-lifecycle.js';
+import { originDetails, SLACK_ORIGIN, type RequestOrigin } from '../domain/request-origin.js';
 import {
   formProblems,
   MAX_JUSTIFICATION,
@@ -46,6 +47,8 @@ export interface SubmitInput {
    * gets the requests the first one made instead of a second set.
    */
   submissionKey?: string;
+  /** Where it was asked from (default: Slack): kept on the request, shown to approvers, audited. */
+  origin?: RequestOrigin;
 }
 
 export type { FieldErrors };
@@ -125,6 +128,7 @@ export function createRequestService(deps: ServiceDeps) {
     }
 
     const now = clock.now();
+    const origin = input.origin ?? SLACK_ORIGIN;
     const ids = plans.map(() => newId('req'));
     // On-call services are asked before the transaction (never inside it), once per request.
     let email: Promise<string | null> | undefined;
@@ -175,6 +179,8 @@ export function createRequestService(deps: ServiceDeps) {
               submissionKey: input.submissionKey ?? null,
               ticket,
               createdAt: now,
+              channel: origin.channel,
+              agent: origin.agent,
             },
             resources: plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
             created: {
@@ -187,6 +193,7 @@ export function createRequestService(deps: ServiceDeps) {
               ...(asked.notes.length ? { onCallNotes: asked.notes } : {}),
               ...(startsAt ? { startsAt: startsAt.toISOString() } : {}),
               ...(ticket ? { ticket } : {}),
+              ...originDetails(origin),
             },
           });
           const approval = automatic[i];
@@ -232,8 +239,9 @@ export function createRequestService(deps: ServiceDeps) {
     return requests.length > 0 ? { ok: true, requests } : null;
   }
 
-  async function listMine(userId: string, limit = 20): Promise<RequestDetails[]> {
-    return requestsOf(db, userId, limit);
+  /** The person's latest requests, newest first (only those in `status` when given). */
+  async function listMine(userId: string, limit = 20, status?: RequestStatus): Promise<RequestDetails[]> {
+    return requestsOf(db, userId, limit, status);
   }
 
   /** Pending requests this person may decide now (authority re-read from the flows, not the snapshot). */
@@ -254,7 +262,7 @@ export function createRequestService(deps: ServiceDeps) {
     );
   }
 
-  return { ...forms, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };
+  return { ...forms, requestableFor, submit, listMine, pendingFor, get: (id: string) => getRequestDetails(db, id) };
 }
 
 export type RequestService = ReturnType<typeof createRequestService>;

@@ -7,6 +7,7 @@ import type { BreakGlassService } from '../services/break-glass-service.js';
 import type { GrantService } from '../services/grant-service.js';
 import type { HomeService } from '../services/home-service.js';
 import type { IdentityService } from '../services/identity-service.js';
+import type { PersonalTokenService } from '../services/personal-token-service.js';
 import type { ProfileService } from '../services/profile-service.js';
 import type { ExtensionService } from '../services/extension-service.js';
 import type { RequestActions } from '../services/request-actions.js';
@@ -26,6 +27,8 @@ export interface SlackDeps {
   extensions: ExtensionService;
   breakGlass: BreakGlassService;
   apiKeys: ApiKeyService;
+  /** People's own tokens for the request API, the CLI and MCP (`/access token`, App Home). */
+  personalTokens: PersonalTokenService;
   audit: AuditViewService;
   /** Who may request and approve a resource, and why (`/access whocan|explain`, App Home). */
   whoCan: WhoCanService;

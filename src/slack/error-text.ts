@@ -71,6 +71,12 @@ export function errorText(error: unknown): string {
     return `You already asked to extend this access (${code(String(error.details.requestId))}) and the approvers have not decided yet. Nothing new was sent; I will DM you when they decide.`;
   if (error.code === 'name_taken' && error.details?.reason === 'api_key_recent')
     return `You created the API key ${code(String(error.details.keyId))} with this name moments ago, and its secret is shown only once. Nothing new was created. If you lost the secret, revoke it with \`/access apikey revoke ${String(error.details.keyId)}\` and create another.`;
+  if (error.code === 'name_taken' && error.details?.reason === 'token_replayed')
+    return `That command already made the personal token ${code(String(error.details.tokenId))}, and its secret is shown only once. Nothing new was made. If you lost it, revoke it with \`/access token revoke ${String(error.details.tokenId)}\` and make another.`;
+  if (error.code === 'invalid_input' && error.details?.reason === 'token_ttl')
+    return 'A personal token lives between 5 minutes and 90 days: say `--expires 7d`, `--expires 12h` or `--expires 90d`.';
+  if (error.code === 'not_found' && error.details?.reason === 'token')
+    return 'I can’t find that token among yours. `/access token list` shows your live tokens.';
   if (error.code === 'not_allowed' && error.details?.own === false)
     return 'Only the person who asked for this access can do that.';
   if (error.code === 'not_admin' && error.details?.reason === 'identity')

@@ -52,6 +52,11 @@ export const HomeIds = {
   requestButton: RequestIds.openButton,
 } as const;
 
+/** Personal tokens in App Home: the Revoke button carries the token's id (`pat_…`), never its secret. */
+export const TokenIds = {
+  revokeButton: 'token.revoke',
+} as const;
+
 export const HomeNav = {
   tabPrefix: 'home.tab.',
   tab: (tab: string) => `home.tab.${tab}`,

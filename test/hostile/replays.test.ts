@@ -151,4 +151,29 @@ describe('extensions', () => {
     expect(shown).toContain(waiting);
     expect(await extensions()).toEqual([waiting]);
   });
+
+  it('an extension already approved, its form replayed on another replica, asks for no second one', async () => {
+    [id] = (await requestAccess(h, PEOPLE.requester, {
+      resources: ['prod-db'],
+      duration: '60',
+      justification: 'RPL-E3: grant',
+    })) as [string];
+    await approve(h, PEOPLE.approver, id);
+    const body = await extensionBody('RPL-E3: needs longer');
+    const ts = now();
+    expect((await h.driver.raw(body, form, { timestamp: ts })).status).toBe(200);
+    await h.settle();
+    const [asked] = await extensions();
+    await approve(h, PEOPLE.approver, asked!);
+    expect(await statusOf(h, asked!)).toBe('approved');
+    const grantEnd = async () => (await h.sql`select expires_at from grants where request_id = ${id}`)[0]!.expires_at;
+    const extendedEnd = await grantEnd();
+    // No extension waits any more, so only the form's own id can tell that this is the same one again.
+    const elsewhere = await replicaDriver.raw(body, form, { timestamp: ts });
+    expect(elsewhere.status).toBe(200);
+    expect(await extensions()).toEqual([asked]);
+    expect(JSON.stringify(elsewhere.json)).toContain(asked);
+    await h.settle();
+    expect(await grantEnd()).toEqual(extendedEnd);
+  });
 });

@@ -11,10 +11,13 @@ import { PEOPLE } from '../support/workspace.js';
  */
 let h: Harness;
 let token: string;
+let personal: string;
 beforeAll(async () => {
   h = await startHarness();
   const reply = await replyTo(h, () => h.driver.command(PEOPLE.admin, '/access', 'apikey create body limits'));
   token = /```(ark_key_[0-9a-z]{10}_[A-Za-z0-9_-]{43})```/.exec(reply.text)![1]!;
+  const mine = await replyTo(h, () => h.driver.command(PEOPLE.requester, '/access', 'token create body limits'));
+  personal = /```(ark_pat_[0-9a-z]{10}_[A-Za-z0-9_-]{43})```/.exec(mine.text)![1]!;
 });
 afterAll(async () => {
   await h?.stop();
@@ -92,10 +95,12 @@ describe('bodies over the limit', () => {
     ['an unsigned POST to /slack/events', '/slack/events', { 'content-type': 'application/x-www-form-urlencoded' }, 1],
     ['a POST to /api/v1/authorize', '/api/v1/authorize', json, 16 / 1024],
     ['a POST to /api/v1/sessions', '/api/v1/sessions', json, 5],
+    ['a POST to /api/v1/requests (a personal token)', '/api/v1/requests', json, 16 / 1024],
   ])(
     '%s of 50 MiB is answered 413 with a sentence before the client has sent it all',
     async (_what, path, headers, limitMiB) => {
-      const answer = await streamPost(path, { ...headers, authorization: `Bearer ${token}` }, 50 * MiB);
+      const bearer = path === '/api/v1/requests' ? personal : token;
+      const answer = await streamPost(path, { ...headers, authorization: `Bearer ${bearer}` }, 50 * MiB);
       expect(answer.status).toBe(413);
       // The bot stopped reading at the limit: the client was still producing when the answer came.
       expect(answer.sentWhenAnswered).toBeLessThan(50 * MiB);

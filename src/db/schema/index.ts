@@ -5,3 +5,4 @@ export * from './outbox.js';
 export * from './sessions.js';
 export * from './identity.js';
 export * from './access-reviews.js';
+export * from './tokens.js';

@@ -14,6 +14,7 @@ import type { Policy } from '../../domain/policy.js';
 import type { RequestStatus } from '../../domain/request-lifecycle.js';
 import type { TargetStatus } from '../../domain/request.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
+import type { Channel } from '../../domain/request-api.js';
 
 /**
  * One access request goes through one flow. Flow and resource names are copied in (snapshots) so
@@ -67,6 +68,10 @@ export const accessRequests = pgTable(
     endedBy: text('ended_by'),
     /** The Jira ticket the justification named, as Jira described it at request time (domain/ticket.ts). */
     ticket: jsonb('ticket').$type<TicketSnapshot>(),
+    /** Where the request was made: Slack, or the request API through the API itself, the CLI or MCP. */
+    channel: text('channel').$type<Channel>().notNull().default('slack'),
+    /** The AI agent that made it on the requester's behalf (MCP client or declared name); null: a person did. */
+    agent: text('agent'),
   },
   (t) => [
     index('access_requests_requester_idx').on(t.requesterId, t.createdAt),
@@ -129,6 +134,11 @@ export interface ReadyNote {
   instructions: string | null;
   /** Set when a secret went with it: a DM sent again then carries a fresh secret (the first reached no one). */
   secretLabel: string | null;
+  /**
+   * An SSH certificate signed for the person's own public key: public (useless without the private key,
+   * which never leaves their machine), so the request API may hand it over; the DM carries it too.
+   */
+  certificate?: string | null;
 }
 
 export const grantTargets = pgTable(

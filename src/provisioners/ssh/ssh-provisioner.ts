@@ -175,6 +175,9 @@ async function signCertificate(ctx: GrantContext, opts: SshProvisionerOptions): 
     state: { ...state },
     instructions: instructionsFor(ctx.resource.name, host, port, principals, validBefore),
     secret: { label: 'SSH certificate', value: cert },
+    // Public (it names the person's own public key and works only with its private key): the request
+    // API hands it to the CLI, which writes it beside the key. The DM still carries it as before.
+    certificate: cert,
   };
 }
 

@@ -11,6 +11,7 @@ import { isRequestId } from '../state.js';
 import { linkByHandCommand } from '../identity/link-by-hand.js';
 import { linkPrompt, stepUpPrompt } from '../identity/sign-in-prompt.js';
 import { HELP_TEXT, renderMyRequests, renderPending, unknownCommandText } from './request-list.js';
+import { tokenCommand } from './token-command.js';
 import { whoCanCommand } from './who-can-command.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
@@ -102,6 +103,10 @@ export function accessCommandHandler(deps: SlackDeps) {
               'Admins manage API keys for the authorization API: `/access apikey create <name>`, `/access apikey list`, `/access apikey revoke key_…`.',
             );
           }
+          return;
+        }
+        case 'token': {
+          await reply(await tokenCommand(deps, userId, args, command.trigger_id));
           return;
         }
         case 'link': {

@@ -97,6 +97,7 @@ export const HELP_TEXT = [
   '• `/access revoke req_…` — end an active access early (approvers and admins)',
   '• `/access link` — link your Slack user to your company identity (sign in once); admins: `/access link @person <subject>`, `/access unlink @person`',
   '• `/access ssh-key <public key>` — the key your SSH certificates are signed for',
+  '• `/access token create [name] [--expires 7d]`, `/access token list`, `/access token revoke pat_…` — personal tokens for the request API, the CLI and MCP (shown once; 30 days unless you say, 90 at most)',
   '• `/access audit req_…` — the whole story of a request (admins and its approvers)',
   '• `/access whocan <resource>` and `/access explain @person <resource>` — who may request it and who approves, or whether that person may and why (admins and its approvers)',
   '• `/access break-glass <resource> <duration> <reason…>` — emergency access at once, for people a flow designates (approvers are alerted and review it)',

@@ -8,6 +8,7 @@ import { AdminIds, BreakGlassIds, HomeNav, IdentityIds, RequestIds, WhoCanIds } 
 import { userText } from '../mrkdwn.js';
 import { unreviewedBlocks } from '../review/lifecycle-message.js';
 import { context, divider, header, plain, section } from '../views.js';
+import { tokenBlocks } from './token-blocks.js';
 
 // Slack allows 100 blocks in a Home view. "My access": 5 + 2*15 + 3 + 2*10 active/pending (with their
 // buttons) + 10 past + 1 = 69 at most; admin tabs: 4 + 15 flows (or 25 resources) + 3 = 32 at most.
@@ -15,6 +16,7 @@ const MAX_REVIEWS = 15;
 const MAX_OPEN = 10;
 const MAX_PAST = 10;
 const MAX_UNREVIEWED = 5;
+const MAX_HOME_BLOCKS = 100;
 
 const button = (text: string, actionId: string, value: string, primary = false): Button => ({
   type: 'button',
@@ -123,7 +125,11 @@ function myAccess(model: Extract<HomeModel, { tab: 'mine' }>): KnownBlock[] {
 /** The App Home tab, rendered from the home model only. */
 export function buildHomeView(model: HomeModel): HomeView {
   const blocks: KnownBlock[] = [header('Access requests'), ...tabs(model)];
-  if (model.tab === 'mine') blocks.push(...myAccess(model));
+  if (model.tab === 'mine') {
+    blocks.push(...myAccess(model));
+    // Last before the commands line, in whatever room the rest left (Slack's 100 blocks).
+    blocks.push(...tokenBlocks(model.tokens ?? [], MAX_HOME_BLOCKS - blocks.length - 1));
+  }
   if (model.tab === 'flows') {
     blocks.push(
       section(`*Approval flows* (${model.total}): who may request which resources, and who approves.`),
@@ -157,6 +163,8 @@ export function buildHomeView(model: HomeModel): HomeView {
   }
   if (model.tab === 'reviews') blocks.push(...adminReviewBlocks(model.reviews));
   if (model.tab === 'mine')
-    blocks.push(context('Commands: `/access request`, `/access list`, `/access pending`, `/access help`'));
+    blocks.push(
+      context('Commands: `/access request`, `/access list`, `/access pending`, `/access token`, `/access help`'),
+    );
   return { type: 'home', blocks };
 }

@@ -1,7 +1,8 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { HOME_TABS, type HomeTab } from '../../services/home-service.js';
 import type { SlackDeps } from '../deps.js';
-import { HomeNav } from '../ids.js';
+import { TOKEN_ID } from '../../domain/personal-token.js';
+import { HomeNav, TokenIds } from '../ids.js';
 import { describeFailure } from '../reply.js';
 import { publishHome, sawHome } from './publish.js';
 
@@ -41,4 +42,17 @@ export function register(app: App, deps: SlackDeps) {
       }
     },
   );
+
+  // Revoke in "Your tokens": the button carries the token's id only; the service re-checks that the clicker
+  // owns it (or is an admin), and a second click (or a stale view) changes nothing.
+  app.action<BlockAction<ButtonAction>>(TokenIds.revokeButton, async ({ ack, body, action, client }) => {
+    await ack();
+    if (body.view?.type === 'home') sawHome(deps, body.user.id, body.view.hash);
+    try {
+      if (TOKEN_ID.test(action.value ?? '')) await deps.personalTokens.revoke(body.user.id, action.value!);
+      await publishHome(deps, client, body.user.id);
+    } catch (error) {
+      describeFailure(deps.logger, error, { action: 'home.token_revoke', slack_user: body.user.id });
+    }
+  });
 }

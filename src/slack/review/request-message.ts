@@ -4,6 +4,7 @@ import { formatDuration } from '../../domain/duration.js';
 import { groupEndOf } from '../../domain/group-sync.js';
 import { endedByDeactivation } from '../../domain/offboarding.js';
 import { describeGrant } from '../../domain/policy.js';
+import { originPhrase } from '../../domain/request-origin.js';
 import { RequestIds, ReviewIds } from '../ids.js';
 import { code, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
 import { context, md, plain, section } from '../views.js';
@@ -160,6 +161,16 @@ function identityBlocks(r: RequestDetails): KnownBlock[] {
 }
 
 /**
+ * Where the request came from when not from Slack, so approvers know who (or what) typed it:
+ * " from the CLI", " · :robot_face: by agent Claude Code through MCP on behalf of @rita".
+ */
+export function originNote(r: Pick<RequestDetails, 'channel' | 'agent' | 'requesterId'>): string {
+  const phrase = originPhrase(r, (name) => `*${userText(name, 64)}*`);
+  if (!phrase) return '';
+  return r.agent ? ` · :robot_face: ${phrase} on behalf of ${mention(r.requesterId)}` : ` ${phrase}`;
+}
+
+/**
  * The message an approver gets, for the first post and for every update: rendered from the request's
  * current state only, so any replica re-rendering it produces the same message.
  */
@@ -176,7 +187,7 @@ export function renderApproverMessage(r: RequestDetails): SlackMessage {
     r.escalatedAt && r.status === 'pending'
       ? ` · :rotating_light: Escalated ${slackDate(r.escalatedAt)}: no decision yet`
       : '';
-  blocks.push(context(`Requested ${slackDate(r.createdAt)}${escalated}`));
+  blocks.push(context(`Requested ${slackDate(r.createdAt)}${originNote(r)}${escalated}`));
   // Kept on the request, so every re-render says why on-call was not checked.
   if (r.onCallNotes.length > 0)
     blocks.push(context(r.onCallNotes.map((n) => `:warning: ${userText(n, 300)}`).join('\n')));

@@ -1,0 +1,290 @@
+import { CHANNELS } from '../domain/request-api.js';
+import { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST } from '../domain/request-form.js';
+import { REQUEST_STATUSES } from '../domain/request-lifecycle.js';
+import { RESOURCE_TYPES } from '../domain/resource.js';
+import { LIST_MAX, WAIT_DEFAULT_SECONDS, WAIT_MAX_SECONDS } from '../services/request-api.js';
+import { sendJson } from './json-response.js';
+import { REQUEST_API_BODY_LIMIT, REQUEST_API_LIMITS } from './requests-api.js';
+import type { Route } from './server.js';
+
+/**
+ * The request API's OpenAPI 3.1 document (GET /api/openapi.json, no token needed): every route of
+ * http/requests-api.ts, the bearer scheme, the headers and every JSON shape of domain/request-api.ts.
+ * test/request-api-http.test.ts validates every answer the tests get against these schemas and checks
+ * that every route the server has is here.
+ */
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
+const dateTime = { type: 'string', format: 'date-time' };
+const object = (properties: Record<string, unknown>, optional: string[] = []) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: Object.keys(properties).filter((k) => !optional.includes(k)),
+  properties,
+});
+
+const TARGET_STATUSES = ['pending', 'active', 'failed', 'removing', 'removed'];
+
+const schemas = {
+  ApiError: object(
+    {
+      error: { type: 'string', description: 'A code a program can branch on (invalid_input, not_found, …).' },
+      message: { type: 'string', description: 'One sentence a person can read.' },
+      fields: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'A sentence per refused field (resources, duration_minutes, justification, …).',
+      },
+    },
+    ['fields'],
+  ),
+  Requestable: object({
+    name: { type: 'string' },
+    type: { enum: [...RESOURCE_TYPES] },
+    description: nullable({ type: 'string' }),
+    tags: { type: 'array', items: { type: 'string' } },
+    flow: { type: 'string', description: 'The flow a request of this resource alone goes through.' },
+    max_duration_minutes: { type: 'integer' },
+    durations_minutes: { type: 'array', items: { type: 'integer' } },
+    justification: object({
+      required: { type: 'boolean' },
+      min_length: { type: 'integer' },
+      pattern: nullable({ type: 'string' }),
+      hint: nullable({ type: 'string' }),
+    }),
+    ticket_projects: { type: 'array', items: { type: 'string' } },
+  }),
+  Access: object({
+    resource: { type: 'string' },
+    status: { enum: TARGET_STATUSES },
+    instructions: nullable({ type: 'string', description: 'How to use the access; never a secret.' }),
+    credential: nullable(
+      object({
+        label: { type: 'string' },
+        delivered_in: { const: 'slack_dm', description: 'Secrets go to Slack only.' },
+      }),
+    ),
+    ssh_certificate: nullable({
+      type: 'string',
+      description: 'The OpenSSH certificate for your own public key (public: useless without your private key).',
+    }),
+  }),
+  Request: object({
+    id: { type: 'string', pattern: '^req_[0-9a-z]+$' },
+    kind: { enum: ['access', 'extension', 'break_glass'] },
+    status: { enum: [...REQUEST_STATUSES] },
+    flow: { type: 'string' },
+    resources: { type: 'array', items: object({ name: { type: 'string' }, type: { enum: [...RESOURCE_TYPES] } }) },
+    duration_minutes: { type: 'integer' },
+    justification: { type: 'string' },
+    requester: { type: 'string', description: 'Slack user id.' },
+    created_at: dateTime,
+    decided_at: nullable(dateTime),
+    decided_by: nullable({ type: 'string', description: 'Slack id, or rule:<name> for an auto-approval.' }),
+    deny_reason: nullable({ type: 'string' }),
+    starts_at: nullable(dateTime),
+    extends: nullable({ type: 'string', description: 'The extended request, for an extension.' }),
+    approvers: { type: 'array', items: { type: 'string' } },
+    approvals: { type: 'array', items: object({ approver: { type: 'string' }, at: dateTime }) },
+    approvals_required: { type: 'integer' },
+    grant: nullable(
+      object({
+        id: { type: 'string' },
+        status: { enum: ['active', 'expired', 'revoked'] },
+        starts_at: dateTime,
+        expires_at: dateTime,
+      }),
+    ),
+    access: { type: 'array', items: ref('Access') },
+    channel: { enum: [...CHANNELS] },
+    agent: nullable({ type: 'string' }),
+  }),
+  CreateRequest: object(
+    {
+      resources: {
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+        maxItems: MAX_RESOURCES_PER_REQUEST,
+      },
+      duration_minutes: { type: 'integer', minimum: 1, description: 'One of the flow’s durations_minutes.' },
+      justification: { type: 'string', maxLength: MAX_JUSTIFICATION },
+      starts_at: { ...dateTime, description: 'A scheduled start; left out: at approval.' },
+      ssh_public_key: { type: 'string', description: 'One OpenSSH public key line, saved for SSH certificates.' },
+    },
+    ['starts_at', 'ssh_public_key'],
+  ),
+  ExtendRequest: object({
+    duration_minutes: { type: 'integer', minimum: 1 },
+    justification: { type: 'string', maxLength: MAX_JUSTIFICATION },
+  }),
+  RequestList: object({ requests: { type: 'array', items: ref('Request') } }),
+  RequestableList: object({ resources: { type: 'array', items: ref('Requestable') } }),
+  Wait: object({
+    request: ref('Request'),
+    changed: { type: 'boolean', description: 'Whether the status moved on from the one waited on.' },
+  }),
+  Me: object({
+    user: object({ id: { type: 'string' }, name: { type: 'string' }, email: nullable({ type: 'string' }) }),
+    token: object({ id: { type: 'string' }, name: { type: 'string' }, expires_at: dateTime }),
+  }),
+};
+
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const error = (description: string) => ({ description, ...json(ref('ApiError')) });
+const ERRORS = {
+  '400': error('invalid_input: a sentence, and one per field in `fields`.'),
+  '401': {
+    ...error('unauthorized: no live personal token (revoked, expired, its owner deactivated).'),
+    headers: { 'WWW-Authenticate': { schema: { type: 'string' } } },
+  },
+  '403': error('not_allowed: the person may not do this (a guest, a deactivated account, an identity not linked).'),
+  '404': error('not_found: no such request among yours (someone else’s reads the same).'),
+  '429': {
+    ...error('rate_limited: too many calls with this token.'),
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },
+  },
+  '500': error('internal_error: logged on the bot’s side.'),
+};
+const CONFLICT = { '409': error('already_decided, not_active, or an extension already waiting.') };
+const TOO_LARGE = { '413': error(`too_large: the body is over ${REQUEST_API_BODY_LIMIT / 1024} KiB.`) };
+
+const param = (name: string, where: 'header' | 'query' | 'path', schema: unknown, description: string) => ({
+  name,
+  in: where,
+  required: where === 'path',
+  schema,
+  description,
+});
+const CLIENT_HEADERS = [{ $ref: '#/components/parameters/Channel' }, { $ref: '#/components/parameters/Agent' }];
+const ID = param('id', 'path', { type: 'string' }, 'The request id (`req_…`).');
+const IDEMPOTENCY = param(
+  'Idempotency-Key',
+  'header',
+  { type: 'string', maxLength: 200 },
+  'Sent again with the same key, the call answers what the first one made instead of making more.',
+);
+const STATUS = param('status', 'query', { enum: [...REQUEST_STATUSES] }, 'Only requests in this status.');
+
+const op = (summary: string, extra: Record<string, unknown>) => ({
+  summary,
+  parameters: CLIENT_HEADERS,
+  ...extra,
+});
+const ok = (status: string, description: string, schema: unknown) => ({ [status]: { description, ...json(schema) } });
+
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Access requests: the request API',
+    version: '1',
+    description: `Ask for just-in-time access as yourself, outside Slack (the CLI and MCP use this too); people still approve in Slack. Authenticate with a personal token from \`/access token create\`. Rate limits per token and replica: ${REQUEST_API_LIMITS.calls.perMinute} calls a minute (a long poll counts once), ${REQUEST_API_LIMITS.creates.perMinute} new requests or extensions a minute.`,
+  },
+  security: [{ personalToken: [] }],
+  paths: {
+    '/api/v1/requestable': {
+      get: op('What you may request, with the rules of each resource’s flow', {
+        responses: { ...ok('200', 'The resources', ref('RequestableList')), ...ERRORS },
+      }),
+    },
+    '/api/v1/requests': {
+      post: op('Request access (one request per flow the resources go through)', {
+        parameters: [...CLIENT_HEADERS, IDEMPOTENCY],
+        requestBody: { required: true, ...json(ref('CreateRequest')) },
+        responses: { ...ok('201', 'The requests made', ref('RequestList')), ...ERRORS, ...TOO_LARGE },
+      }),
+      get: op('Your requests, newest first', {
+        parameters: [
+          ...CLIENT_HEADERS,
+          STATUS,
+          param('limit', 'query', { type: 'integer', minimum: 1, maximum: LIST_MAX }, 'At most this many (20).'),
+        ],
+        responses: { ...ok('200', 'Your requests', ref('RequestList')), ...ERRORS },
+      }),
+    },
+    '/api/v1/requests/{id}': {
+      get: op('One of your requests', {
+        parameters: [...CLIENT_HEADERS, ID],
+        responses: { ...ok('200', 'The request', ref('Request')), ...ERRORS },
+      }),
+    },
+    '/api/v1/requests/{id}/cancel': {
+      post: op('Withdraw a pending request', {
+        parameters: [...CLIENT_HEADERS, ID],
+        responses: { ...ok('200', 'The request, cancelled', ref('Request')), ...ERRORS, ...CONFLICT, ...TOO_LARGE },
+      }),
+    },
+    '/api/v1/requests/{id}/release': {
+      post: op('End your active access early', {
+        parameters: [...CLIENT_HEADERS, ID],
+        responses: { ...ok('200', 'The request, ended', ref('Request')), ...ERRORS, ...CONFLICT, ...TOO_LARGE },
+      }),
+    },
+    '/api/v1/requests/{id}/extend': {
+      post: op('Ask for more time on an active access (approved in Slack, through the same flow)', {
+        parameters: [...CLIENT_HEADERS, ID, IDEMPOTENCY],
+        requestBody: { required: true, ...json(ref('ExtendRequest')) },
+        responses: {
+          ...ok('201', 'The extension request', ref('Request')),
+          ...ERRORS,
+          ...CONFLICT,
+          ...TOO_LARGE,
+        },
+      }),
+    },
+    '/api/v1/requests/{id}/wait': {
+      get: op('Wait for a decision (long poll)', {
+        parameters: [
+          ...CLIENT_HEADERS,
+          ID,
+          param(
+            'status',
+            'query',
+            { enum: [...REQUEST_STATUSES] },
+            'The status to wait out (default: the current one).',
+          ),
+          param(
+            'timeout',
+            'query',
+            { type: 'integer', minimum: 0, maximum: WAIT_MAX_SECONDS },
+            `Seconds to wait at most (default ${WAIT_DEFAULT_SECONDS}, at most ${WAIT_MAX_SECONDS}).`,
+          ),
+        ],
+        responses: { ...ok('200', 'The request as it stands', ref('Wait')), ...ERRORS },
+      }),
+    },
+    '/api/v1/me': {
+      get: op('Who this token belongs to', {
+        responses: { ...ok('200', 'You and the token', ref('Me')), ...ERRORS },
+      }),
+    },
+  },
+  components: {
+    securitySchemes: {
+      personalToken: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'A personal token, `ark_pat_…`, from `/access token create` in Slack (or the CLI’s login).',
+      },
+    },
+    parameters: {
+      Channel: param(
+        'X-Access-Channel',
+        'header',
+        { enum: ['api', 'cli', 'mcp'] },
+        'What the client is (default api).',
+      ),
+      Agent: param(
+        'X-Access-Agent',
+        'header',
+        { type: 'string', maxLength: 64 },
+        'The AI agent acting for you: shown to approvers and written to the audit trail.',
+      ),
+    },
+    schemas,
+  },
+} as const;
+
+export function openApiRoute(): Route {
+  return { method: 'GET', path: '/api/openapi.json', handler: (_req, res) => sendJson(res, 200, OPENAPI_DOCUMENT) };
+}
