@@ -155,7 +155,7 @@ describe('access-requests against a running bot', () => {
     expect(done.stderr).toContain('prod-db is ready.');
     expect(done.stdout).toMatch(/^prod-db is ready until \d{4}-\d\d-\d\d \d\d:\d\d UTC\.\n/);
     expect(done.stdout).toContain(`psql "host=127.0.0.1 port=`);
-    expect(done.stdout).toContain('Your password is in your Slack DM from the access bot.');
+    expect(done.stdout).toMatch(/\n {2}Your password for jit_\w+ is in your Slack DM from the access bot\.\n/);
     expect(await statusOf(h, id)).toBe('active');
     const [row] = await h.sql`select channel from access_requests where id = ${id}`;
     expect(row!.channel).toBe('cli');
@@ -223,7 +223,7 @@ describe('access-requests against a running bot', () => {
     const env = await loggedIn();
     const short = await runCli(['request', 'prod-db', '--for', '1h', '--why', 'short'], { env });
     expect(short.code).toBe(1);
-    expect(short.stderr).toMatch(/--why: .+/);
+    expect(short.stderr).toBe('--why: Write at least 10 characters.\n');
     expect(short.stderr).not.toMatch(/\n\s+at /);
     const long = await runCli(['request', 'prod-db', '--for', '2d', '--why', 'INC-45 a long job'], { env });
     expect(long.code).toBe(1);

@@ -53,8 +53,7 @@ export function buildServices(
   const personalTokens = createPersonalTokenService(deps);
   return {
     identity: createIdentityService(deps, signIn.provider, signIn.link),
-    // The personal tokens it issues come with the request API (services/personal-token-service.ts).
-    deviceLogin: createDeviceLoginService(deps, signIn.provider, signIn.cliClientId, null),
+    deviceLogin: createDeviceLoginService(deps, signIn.provider, signIn.cliClientId, personalTokens),
     requests,
     reviews: createReviewService(deps),
     grants,

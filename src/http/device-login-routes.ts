@@ -58,7 +58,9 @@ export function deviceLoginRoutes(service: DeviceLoginService, logger: Logger): 
                 ? refuse(401, { error: 'invalid_id_token', message: reason })
                 : error.code === 'not_linked'
                   ? refuse(403, { error: 'not_linked', message: reason })
-                  : refuse(403, { error: error.code, message: reason });
+                  : error.details?.replayed === true
+                    ? refuse(409, { error: 'id_token_used', message: reason })
+                    : refuse(403, { error: error.code, message: reason });
           // Who tried, never the token: the subject names the company identity an admin can look up.
           logger.info({ error: answer.body.error, subject: error.details?.subject ?? null }, 'device login refused');
           return sendJson(res, answer.status, answer.body);

@@ -6,26 +6,13 @@ import {
   type LoginMethodsDto,
   type TokenExchangeDto,
 } from '../domain/device-login.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, isAppError } from '../domain/errors.js';
 import type { ServiceDeps } from './deps.js';
+import type { PersonalTokenService } from './personal-token-service.js';
 import type { OidcProvider } from './ports.js';
 
 /** The scope the CLI asks for: the subject is all the bot matches on (the link holds the rest). */
 export const CLI_SCOPE = 'openid';
-
-/** What issuing a personal token needs (services/personal-token-service.ts `issue`). */
-export interface PersonalTokenIssuer {
-  issue(input: {
-    userId: string;
-    name: string;
-    createdVia: 'device';
-    days: number;
-    /** Makes the call idempotent per person: the same ID token never buys two tokens. */
-    creationKey: string;
-    /** Kept on the audit event: which company identity the token was issued for. */
-    auditDetails: Record<string, unknown>;
-  }): Promise<{ secret: string; id: string; name: string; expiresAt: Date }>;
-}
 
 /**
  * The bot's half of the CLI's device login (docs/identity.md): it advertises where the CLI signs in (the
@@ -38,7 +25,7 @@ export function createDeviceLoginService(
   deps: Pick<ServiceDeps, 'db' | 'directory'>,
   oidc: OidcProvider | null,
   cliClientId: string | null,
-  tokens: PersonalTokenIssuer | null,
+  tokens: Pick<PersonalTokenService, 'issue'> | null,
 ) {
   const enabled = () => Boolean(oidc && cliClientId && tokens);
 
@@ -63,23 +50,32 @@ export function createDeviceLoginService(
         reason: 'Link your company identity first: /access link in Slack. Then run access-requests login again.',
         subject: claims.subject,
       });
+    // Ask Slack now, not a cache: a person offboarded a minute ago gets no new token.
     const person = await deps.directory.person(link.slackUserId, { fresh: true });
-    if (person.deleted || person.isBot)
-      throw new AppError('not_allowed', 'linked Slack user is deactivated', {
-        reason: 'The Slack account linked to this company identity is deactivated; no token was made.',
+    if (person.deleted || person.isBot || person.isGuest)
+      throw new AppError('not_allowed', 'linked Slack user may not hold a token', {
+        reason: person.isGuest
+          ? 'Guests of the Slack workspace cannot request access, so no token was made.'
+          : 'The Slack account linked to this company identity is deactivated; no token was made.',
       });
-    const made = await tokens.issue({
-      userId: link.slackUserId,
-      name: (name ?? '').trim().slice(0, 80) || 'access-requests (device login)',
-      createdVia: 'device',
-      days: DEVICE_TOKEN_DAYS,
-      creationKey: `device:${createHash('sha256').update(idToken).digest('base64url')}`,
-      auditDetails: {
-        issuer: claims.issuer,
-        subject: claims.subject,
-        id_token_issued_at: claims.issuedAt.toISOString(),
-      },
-    });
+    const made = await tokens
+      .issue(
+        link.slackUserId,
+        (name ?? '').trim() || 'access-requests (device login)',
+        DEVICE_TOKEN_DAYS * 24 * 60,
+        'device',
+        // The same ID token never buys two tokens: a replay finds the first one's key.
+        `device:${createHash('sha256').update(idToken).digest('base64url')}`,
+        { issuer: claims.issuer, subject: claims.subject, idTokenIssuedAt: claims.issuedAt.toISOString() },
+      )
+      .catch((error: unknown) => {
+        if (isAppError(error) && error.details?.reason === 'token_replayed')
+          throw new AppError('name_taken', 'ID token exchanged already', {
+            reason: 'This sign-in was used for a token already: run access-requests login again.',
+            replayed: true,
+          });
+        throw error;
+      });
     return {
       token: made.secret,
       id: made.id,

@@ -89,10 +89,11 @@ export function describeError(error: unknown): { lines: string[]; code: number; 
   if (error instanceof CliFailure) return { lines: [error.message], code: error.code };
   if (error instanceof CliConfigError) return { lines: [error.message], code: EXIT.failed };
   if (error instanceof ApiError) {
-    const lines = [error.body.message];
-    for (const [field, sentence] of Object.entries(error.body.fields ?? {}))
-      if (sentence && !error.body.message.includes(sentence))
-        lines.push(`  ${FIELD_FLAGS[field] ?? field}: ${sentence}`);
+    // One line per refused field, named as it was typed (`--why: Write at least 10 characters.`); the
+    // summary first only when it says more than the fields (the server's is the first field's sentence).
+    const fields = Object.entries(error.body.fields ?? {}).filter(([, sentence]) => sentence);
+    const lines = fields.map(([field, sentence]) => `${FIELD_FLAGS[field] ?? field}: ${sentence}`);
+    if (!fields.some(([, sentence]) => error.body.message.startsWith(sentence))) lines.unshift(error.body.message);
     if (error.status === 401 && !/login/.test(error.body.message)) lines.push('Log in again: access-requests login');
     return { lines, code: EXIT.failed };
   }
