@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOidcDouble, type OidcDouble } from '../doubles/oidc/oidc-double.js';
@@ -72,9 +73,24 @@ async function answerAtProvider(cli: CliProcess, who: string, decision: 'approve
 
 const configFile = () => join(home.dir, '.config', 'access-requests', 'config.json');
 
+/** Checks an answer of the login routes against the OpenAPI document the bot serves, and returns its body. */
+async function documented(method: 'get' | 'post', path: string, res: Response): Promise<Record<string, unknown>> {
+  const doc = (await (await fetch(`${url}/api/openapi.json`)).json()) as object;
+  const ajv = new Ajv2020({ strict: false });
+  ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
+  ajv.addSchema(doc, 'openapi');
+  const body = (await res.json()) as Record<string, unknown>;
+  const escaped = path.replace(/\//g, '~1');
+  const validate = ajv.compile({
+    $ref: `openapi#/paths/${escaped}/${method}/responses/${res.status}/content/application~1json/schema`,
+  });
+  if (!validate(body)) throw new Error(`${path} ${res.status}: ${ajv.errorsText(validate.errors)}`);
+  return body;
+}
+
 describe('device login through the company identity provider', () => {
   it('the bot advertises it; a linked person approves at the provider and the CLI is logged in for 7 days', async () => {
-    const methods = await (await fetch(`${url}/api/v1/login`)).json();
+    const methods = await documented('get', '/api/v1/login', await fetch(`${url}/api/v1/login`));
     expect(methods).toEqual({
       methods: ['token', 'device'],
       device: { issuer: idp.issuer, client_id: CLI_CLIENT, scope: 'openid' },
@@ -159,18 +175,40 @@ describe('device login through the company identity provider', () => {
     // One issued to the bot's own web client buys nothing.
     const forBot = await exchange(await idTokenFor('access-bot', 'bot-secret'));
     expect(forBot.status).toBe(401);
-    expect(await forBot.json()).toMatchObject({
+    expect(await documented('post', '/api/v1/tokens/exchange', forBot)).toMatchObject({
       error: 'invalid_id_token',
       message: expect.stringContaining('another application'),
     });
     const idToken = await idTokenFor(CLI_CLIENT);
     const first = await exchange(idToken);
     expect(first.status).toBe(201);
-    expect(await first.json()).toMatchObject({ token: expect.stringMatching(/^ark_pat_/), user: PEOPLE.requester });
+    expect(await documented('post', '/api/v1/tokens/exchange', first)).toMatchObject({
+      token: expect.stringMatching(/^ark_pat_/),
+      user: PEOPLE.requester,
+    });
     const again = await exchange(idToken);
     expect(again.status).toBe(409);
-    expect((await again.json()).error).toBe('id_token_used');
+    expect((await documented('post', '/api/v1/tokens/exchange', again)).error).toBe('id_token_used');
     const garbage = await exchange('not.a.token');
     expect(garbage.status).toBe(401);
+    expect((await documented('post', '/api/v1/tokens/exchange', garbage)).message).toBe(
+      'That is not an ID token this bot accepts.',
+    );
+    const empty = await fetch(`${url}/api/v1/tokens/exchange`, { method: 'POST', body: '{}' });
+    expect(empty.status).toBe(400);
+    await documented('post', '/api/v1/tokens/exchange', empty);
+  });
+
+  // Last: it uses up this address's exchanges for the next minute.
+  it('past 30 exchanges a minute from one address: 429 with Retry-After, in the document', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 32 }, () =>
+        fetch(`${url}/api/v1/tokens/exchange`, { method: 'POST', body: JSON.stringify({ id_token: 'x.y.z' }) }),
+      ),
+    );
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await documented('post', '/api/v1/tokens/exchange', limited[0]!)).error).toBe('rate_limited');
   });
 });

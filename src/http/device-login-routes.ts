@@ -4,11 +4,23 @@ import { isAppError } from '../domain/errors.js';
 import type { ApiErrorBody } from '../domain/request-api.js';
 import type { DeviceLoginService } from '../services/device-login-service.js';
 import { sendJson } from './json-response.js';
+import { refuse as refuseNow } from './person-auth.js';
+import { createRateLimiter, type RateLimit } from './rate-limit.js';
 import { readBody } from './request-body.js';
 import type { Route } from './server.js';
 
 /** An ID token is a few KiB at most; the name a line. */
-const BODY_LIMIT = 16 * 1024;
+export const EXCHANGE_BODY_LIMIT = 16 * 1024;
+
+/**
+ * Exchanges per client address and replica: a person logs in about once a week, so this only ever stops
+ * someone trying ID tokens in bulk (each costs a signature check). Behind a proxy every client shares the
+ * proxy's address, hence room for a busy morning.
+ */
+export const EXCHANGE_LIMIT: RateLimit = { perMinute: 30, burst: 30 };
+
+/** The routes here, as the OpenAPI document names them (http/openapi.ts; its test holds the two together). */
+export const DEVICE_LOGIN_PATHS = ['/api/v1/login', '/api/v1/tokens/exchange'] as const;
 
 const ExchangeSchema = z.object({
   id_token: z.string().min(1).max(12_000),
@@ -23,7 +35,8 @@ const refuse = (status: number, body: ApiErrorBody) => ({ status, body });
  * where OIDC_CLI_CLIENT_ID is set), POST /api/v1/tokens/exchange trades the ID token the CLI got from that
  * provider for a personal token of the linked Slack person (201, the secret shown this once).
  */
-export function deviceLoginRoutes(service: DeviceLoginService, logger: Logger): Route[] {
+export function deviceLoginRoutes(service: DeviceLoginService, logger: Logger, limit = EXCHANGE_LIMIT): Route[] {
+  const exchanges = createRateLimiter(limit);
   return [
     {
       method: 'GET',
@@ -34,7 +47,19 @@ export function deviceLoginRoutes(service: DeviceLoginService, logger: Logger): 
       method: 'POST',
       path: '/api/v1/tokens/exchange',
       handler: async (req, res) => {
-        const raw = await readBody(req, res, BODY_LIMIT);
+        const taken = exchanges.take(req.socket.remoteAddress ?? 'unknown');
+        if (!taken.ok)
+          return refuseNow(
+            req,
+            res,
+            429,
+            {
+              error: 'rate_limited',
+              message: `Too many token exchanges from this address; try again in ${taken.retryAfterSeconds} s.`,
+            },
+            { 'retry-after': String(taken.retryAfterSeconds) },
+          );
+        const raw = await readBody(req, res, EXCHANGE_BODY_LIMIT);
         if (!raw) return;
         let parsed: z.infer<typeof ExchangeSchema>;
         try {
