@@ -58,7 +58,7 @@ export const listCommand: Command = {
 Lists your requests, newest first.
 
   --status STATUS  only these: ${REQUEST_STATUSES.join(', ')}
-  --limit N        at most N (default: the server's, 50)
+  --limit N        at most N, 1 to 100 (default 20)
   --json           print them as JSON on stdout
 
 example:
@@ -71,8 +71,8 @@ example:
       throw new UsageError(`--status is one of ${REQUEST_STATUSES.join(', ')}.`, 'list');
     const limitText = stringValue(values, 'limit');
     const limit = limitText === undefined ? undefined : Number(limitText);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 500))
-      throw new UsageError('--limit is a whole number from 1 to 500.', 'list');
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0 && limit <= 100))
+      throw new UsageError('--limit is a whole number from 1 to 100.', 'list');
     const requests = await io.api().listMine({
       ...(status ? { status: status as RequestStatus } : {}),
       ...(limit !== undefined ? { limit } : {}),
