@@ -31,8 +31,8 @@ const base: RequestDto = {
 const grant = {
   id: 'grt_1',
   status: 'active' as const,
-  starts_at: '2026-05-01T09:05:00.000Z',
-  expires_at: '2026-05-01T10:05:00.000Z',
+  starts_at: '2020-05-01T09:05:00.000Z',
+  expires_at: '2020-05-01T10:05:00.000Z',
 };
 const access = (status: 'pending' | 'active') => ({
   resource: 'prod-db',
