@@ -39,6 +39,9 @@ COPY drizzle ./drizzle
 # `npm start` works in the image too: its prestart step finds no src/, and with no dist/sandbox/ it starts
 # dist/main.js at once (which, without Slack credentials, refuses in one sentence).
 COPY scripts ./scripts
+# The CLI (docs/cli.md) on the PATH, for a shell in the container: `access-requests login --url …`.
+COPY bin ./bin
+RUN ln -s /app/bin/access-requests.mjs /usr/local/bin/access-requests
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]
 USER node

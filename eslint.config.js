@@ -151,6 +151,51 @@ export default tseslint.config(
       ],
     },
   },
+  // The request API's client (the CLI, `access-requests mcp`): it reaches the bot over HTTP only, so it runs on
+  // a laptop with none of the bot's configuration, database or Slack; it speaks the contract of domain/.
+  {
+    // The MCP tools (src/mcp) too: the same tools serve /mcp in the bot and `access-requests mcp` on a laptop,
+    // so they stand on the AccessApi contract alone.
+    files: [
+      'src/client/**/*.ts',
+      'src/cli/access-requests.ts',
+      'src/cli/requests/**/*.ts',
+      'src/cli/mcp-stdio.ts',
+      'src/mcp/**/*.ts',
+    ],
+    ignores: ['src/client/**/*.test.ts', 'src/mcp/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            tryItApp,
+            {
+              group: [
+                '**/db/*',
+                '**/db/**',
+                '**/services/*',
+                '**/services/**',
+                '**/slack/*',
+                '**/slack/**',
+                '**/http/*',
+                '**/http/**',
+                '**/provisioners/*',
+                '**/provisioners/**',
+                '**/config.js',
+                'drizzle-orm',
+                'drizzle-orm/*',
+                '@slack/*',
+                'pino',
+              ],
+              message:
+                'The CLI and its client reach the bot over HTTP only: import domain/ and client/, nothing of the server.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // The domain is pure: it imports only domain/ and pure libraries (date-fns, @date-fns/tz, zod, yaml, re2js, node:crypto's hashes).
   {
     files: ['src/domain/**/*.ts'],

@@ -23,6 +23,9 @@ import { embeddedServerInUse } from '../src/db/embedded-postgres.js';
 import { projectRoot } from './project-root.js';
 import { GITHUB_FIELD, SANDBOX_CHANNELS, SANDBOX_GROUPS, SANDBOX_PEOPLE, SANDBOX_USERS } from './workspace.js';
 
+/** The identity provider's client for `access-requests login` (a public client: the device grant). */
+const SANDBOX_CLI_CLIENT_ID = 'access-requests-cli';
+
 /** Where the sample catalogue points its webhook provisioner; rewritten to the port actually used. */
 const SAMPLE_RECEIVER = 'http://127.0.0.1:3000/sandbox/webhooks';
 const SAMPLE_FILE = new URL('examples/sandbox-access.yml', projectRoot());
@@ -108,6 +111,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     clientId: 'access-bot-sandbox',
     clientSecret: oidcSecret,
     now: () => clock.now(),
+    // The CLI's own public client (`access-requests login` signs in here with a code; docs/cli.md).
+    deviceClients: [SANDBOX_CLI_CLIENT_ID],
+    deviceInterval: 2,
     people: SANDBOX_USERS.filter((p) => p.email).map((p) => ({
       sub: `sandbox|${p.name}`,
       email: p.email!,
@@ -138,7 +144,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ...onCall.env,
       ...(env.OIDC_ISSUER
         ? {}
-        : { OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: idp.clientId, OIDC_CLIENT_SECRET: oidcSecret }),
+        : {
+            OIDC_ISSUER: idp.issuer,
+            OIDC_CLIENT_ID: idp.clientId,
+            OIDC_CLIENT_SECRET: oidcSecret,
+            OIDC_CLI_CLIENT_ID: SANDBOX_CLI_CLIENT_ID,
+          }),
     });
     const port = parsed.PORT !== 0 ? parsed.PORT : await freePort(parsed.HOST);
     // Its own directory: the sandbox's sample data must never mix with a real bot's ./.data.

@@ -4,34 +4,15 @@
 // there is no src/, so there is nothing to check and it returns at once. The compile is build.mjs's
 // (what `npm run build` runs), called in this process: a second npm would cost a second or two on a
 // busy machine for nothing.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildState } from './stale.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const stamp = join(root, 'dist', '.build-stamp');
-const inputs = [
-  join(root, 'src'),
-  join(root, 'sandbox'),
-  join(root, 'doubles'),
-  join(root, 'tsconfig.json'),
-  join(root, 'tsconfig.build.json'),
-  join(root, 'package-lock.json'),
-  join(root, 'scripts', 'build.mjs'),
-];
-
-function newestMtime(path) {
-  if (!existsSync(path)) return 0;
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
 
 if (!existsSync(join(root, 'src'))) process.exit(0);
-const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
-const fresh = built > 0 && inputs.every((p) => newestMtime(p) <= built);
+const { built, fresh } = buildState(root);
 // `--check`: say whether a build is due (exit 0 fresh, 3 stale) without building.
 if (process.argv.includes('--check')) {
   process.stdout.write(fresh ? 'fresh\n' : 'stale\n');

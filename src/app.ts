@@ -106,6 +106,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     provider: buildOpenIdProvider(config, logger, publicUrl),
     link: (userId, purpose, requestId) =>
       `${publicUrl()}/oidc/start?token=${signInTokens.sign({ userId, purpose, requestId })}`,
+    cliClientId: config.OIDC_CLI_CLIENT_ID ?? null,
   });
   const { notifications, provisioning, lifecycle, reviewJobs, deliver, deliverMany } = buildSlackSide({
     config,

@@ -101,6 +101,15 @@ describe('OIDC configuration', () => {
     );
   });
 
+  it("the CLI's device-login client needs the provider, and must not be the bot's own client", () => {
+    const oidc = { ...base, OIDC_ISSUER: 'https://corp.okta.com', OIDC_CLIENT_ID: 'abc' };
+    expect(parseConfig({ ...oidc, OIDC_CLI_CLIENT_ID: 'cli' }).OIDC_CLI_CLIENT_ID).toBe('cli');
+    expect(() => parseConfig({ ...base, OIDC_CLI_CLIENT_ID: 'cli' })).toThrow(
+      'OIDC_CLI_CLIENT_ID needs OIDC_ISSUER and OIDC_CLIENT_ID',
+    );
+    expect(() => parseConfig({ ...oidc, OIDC_CLI_CLIENT_ID: 'abc' })).toThrow("not the bot's OIDC_CLIENT_ID");
+  });
+
   it('refuses a plain-http issuer except on this machine, and scopes without openid', () => {
     expect(() => parseConfig({ ...base, OIDC_ISSUER: 'http://idp.corp.example', OIDC_CLIENT_ID: 'abc' })).toThrow(
       'OIDC_ISSUER must be an https:// issuer URL',

@@ -120,6 +120,12 @@ export const ConfigSchema = z
       .string()
       .regex(/(^| )openid( |$)/, 'must include openid')
       .default('openid email'),
+    /**
+     * The public client (no secret) the operator registered at the same provider for the CLI's device login
+     * (RFC 8628; docs/identity.md). Set: `access-requests login` signs people in there and the bot trades
+     * the ID token for a personal token. Needs OIDC_ISSUER and OIDC_CLIENT_ID.
+     */
+    OIDC_CLI_CLIENT_ID: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
     const oidc = [c.OIDC_ISSUER, c.OIDC_CLIENT_ID].filter(Boolean).length;
@@ -128,6 +134,19 @@ export const ConfigSchema = z
         code: 'custom',
         path: [c.OIDC_ISSUER ? 'OIDC_CLIENT_ID' : 'OIDC_ISSUER'],
         message: 'needs OIDC_ISSUER and OIDC_CLIENT_ID together (OIDC_CLIENT_SECRET optional; docs/identity.md)',
+      });
+    if (c.OIDC_CLI_CLIENT_ID && oidc < 2)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OIDC_CLI_CLIENT_ID'],
+        message: 'needs OIDC_ISSUER and OIDC_CLIENT_ID: the CLI signs in at the provider the bot links people with',
+      });
+    if (c.OIDC_CLI_CLIENT_ID && c.OIDC_CLI_CLIENT_ID === c.OIDC_CLIENT_ID)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['OIDC_CLI_CLIENT_ID'],
+        message:
+          "must be a client of its own (public, device grant), not the bot's OIDC_CLIENT_ID: ID tokens for the bot must not buy personal tokens",
       });
     const jira = [c.JIRA_BASE_URL, c.JIRA_EMAIL, c.JIRA_API_TOKEN].filter(Boolean).length;
     if (jira > 0 && jira < 3)

@@ -151,6 +151,27 @@ describe('the layering lint rule', () => {
     ).toEqual([]);
   });
 
+  it("fails the CLI or its HTTP client importing the server's side; the contract and the client pass", async () => {
+    expect(
+      await restricted(
+        'src/client/fixture.ts',
+        "import { openDatabase } from '../db/client.js';\nexport const x = openDatabase;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/cli/requests/fixture.ts',
+        "import { createRequestApi } from '../../services/request-api.js';\nexport const x = createRequestApi;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/cli/requests/fixture.ts',
+        "import { ApiError } from '../../domain/request-api.js';\nimport { createHttpAccessApi } from '../../client/http-access-api.js';\nexport const x = [ApiError, createHttpAccessApi];\n",
+      ),
+    ).toEqual([]);
+  });
+
   it('fails a port that imports an adapter, the database handle or a service; domain shapes pass', async () => {
     const db = "import type { Db } from '../db/client.js';\nexport type X = Db;\n";
     expect(await restricted('src/services/ports.ts', db)).toHaveLength(1);

@@ -174,6 +174,17 @@ describe('the production image, built and run as its Dockerfile says', () => {
     expect(await check()).toBe('stale (exit 3)');
   });
 
+  it("ships the CLI: the package's bin runs the compiled access-requests from dist/, with nothing to compile", async () => {
+    expect(runtimeCopies).toContain('bin');
+    expect(dockerfile).toMatch(/^RUN ln -s \/app\/bin\/access-requests\.mjs \/usr\/local\/bin\/access-requests$/m);
+    const { stdout, stderr } = await run(process.execPath, ['bin/access-requests.mjs', '--version'], {
+      cwd: app,
+      env: { PATH: process.env.PATH ?? '', HOME: work, NODE_ENV: 'production' },
+    });
+    expect(stdout).toMatch(/^access-requests \d+\.\d+\.\d+\n$/);
+    expect(stderr).toBe('');
+  });
+
   it('npm start in the image (no src/ there) starts the bot at once from dist/, on its embedded database', async () => {
     const port = await freePort();
     const { slack, env } = await slackFor({ PORT: String(port), DATA_DIR: join(work, 'data-npm') });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEVICE_LOGIN_PATHS } from '../src/http/device-login-routes.js';
 import { ENDPOINTS, requestApiRoutes } from '../src/http/requests-api.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, approverMessage, replyTo } from './support/journey-steps.js';
@@ -37,7 +38,8 @@ describe('the document', () => {
   it('is served without a token and names every route the server has under /api/v1', async () => {
     const paths = Object.keys(checker.doc.paths);
     for (const e of ENDPOINTS) expect(checker.doc.paths[e.path]?.[e.method.toLowerCase()], e.path).toBeDefined();
-    expect(paths.sort()).toEqual([...new Set(ENDPOINTS.map((e) => e.path))].sort());
+    // And the CLI's login routes (test/cli-device-login.test.ts checks their answers against it).
+    expect(paths.sort()).toEqual([...new Set(ENDPOINTS.map((e) => e.path)), ...DEVICE_LOGIN_PATHS].sort());
     // The server's own routes: each exact path is an endpoint, each prefix serves some endpoints under it.
     const routes = requestApiRoutes({
       tokens: { verify: async () => null },

@@ -3,6 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { readBody } from '../support/http-util.js';
+import { createDeviceGrants, DEVICE_GRANT_TYPE, type DevicePerson } from './device-grant.js';
+import { deviceEndpoint } from './device-page.js';
 import { signInForm } from './sign-in-page.js';
 
 /**
@@ -13,7 +15,9 @@ import { signInForm } from './sign-in-page.js';
  * `auth_time`, `amr`, `acr`, `nonce`, `email`, `email_verified`, and `/userinfo` (bearer access token).
  * Switches issue expired tokens, tokens signed by a key not in the JWKS, or for another audience; thin ID
  * tokens (the e-mail only in UserInfo, as Okta's are); a UserInfo answer about someone else; a provider that
- * ignores `prompt=login` and `max_age`. See README.md for what it does not model.
+ * ignores `prompt=login` and `max_age`. The device authorization grant (RFC 8628) for public clients such as a
+ * CLI: `/device_authorization`, a verification page at `/device` where a person picks who they are and
+ * approves or denies, and `/token` polling with the RFC's answers. See README.md for what it does not model.
  */
 export interface OidcUser {
   sub: string;
@@ -88,6 +92,12 @@ export async function startOidcDouble(options: {
    * other is refused on a page, never redirected to (RFC 6749 §3.1.2.4). Absent: any is accepted (the tests').
    */
   redirectUris?: () => string[];
+  /** Public clients (no secret) that may use the device authorization grant: a CLI's client id. */
+  deviceClients?: string[];
+  /** Seconds the device grant's client is told to wait between polls (RFC 8628 `interval`; default 5). */
+  deviceInterval?: number;
+  /** Seconds a device code lives (RFC 8628 `expires_in`; default 600). */
+  deviceExpiresIn?: number;
 }): Promise<OidcDouble> {
   // `now` is the world's clock (the sandbox's and the tests' movable one) for auth_time; iat and exp follow
   // real time, which is what openid-client checks them against.
@@ -109,6 +119,14 @@ export async function startOidcDouble(options: {
   let lastAuthorize: URLSearchParams | null = null;
   let failToken: number | null = null;
   let issuer = '';
+  const devices = createDeviceGrants({
+    expiresIn: options.deviceExpiresIn ?? 600,
+    interval: options.deviceInterval ?? 5,
+    now: () => Date.now(),
+  });
+  /** Who may be picked on the device page: the sandbox's people, else the configured user. */
+  const devicePeople = (): Array<DevicePerson & { name: string }> =>
+    options.people?.map((p) => ({ ...p, amr: ['pwd'] })) ?? (user ? [{ ...user, name: user.email }] : []);
 
   const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
@@ -137,13 +155,13 @@ export async function startOidcDouble(options: {
         ? { id: options.clientId, how: 'post' }
         : { id: null, how: 'bad' };
     }
-    // A public client proves nothing but its id; PKCE is what binds the code to it.
-    return !clientSecret && form.get('client_id') === options.clientId
-      ? { id: options.clientId, how: 'none' }
-      : { id: null, how: 'bad' };
+    // A public client proves nothing but its id; PKCE (or the device code) is what binds the grant to it.
+    const id = form.get('client_id');
+    if (id && options.deviceClients?.includes(id)) return { id, how: 'none' };
+    return !clientSecret && id === options.clientId ? { id: options.clientId, how: 'none' } : { id: null, how: 'bad' };
   }
 
-  async function idToken(grant: Grant): Promise<string> {
+  async function idToken(grant: Pick<Grant, 'clientId' | 'nonce' | 'user' | 'authTime'>): Promise<string> {
     const t = realNow();
     const claims: Record<string, unknown> = {
       ...(thin ? {} : { email: grant.user.email, email_verified: grant.user.emailVerified ?? true }),
@@ -180,6 +198,8 @@ export async function startOidcDouble(options: {
           subject_types_supported: ['public'],
           id_token_signing_alg_values_supported: ['RS256'],
           scopes_supported: ['openid', 'email', 'profile'],
+          device_authorization_endpoint: `${issuer}/device_authorization`,
+          grant_types_supported: ['authorization_code', DEVICE_GRANT_TYPE],
           token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
           code_challenge_methods_supported: ['S256'],
           claims_supported: [
@@ -279,6 +299,12 @@ export async function startOidcDouble(options: {
           return error(status, 'server_error');
         }
         if (!auth.id) return error(401, 'invalid_client');
+        if (form.get('grant_type') === DEVICE_GRANT_TYPE) {
+          const polled = devices.poll(form.get('device_code') ?? '', auth.id);
+          if (!polled.ok) return error(400, polled.error);
+          record(200, { clientAuth: auth.how });
+          return json(res, 200, await tokensFor(polled.clientId, polled.user, polled.authTime, polled.scope));
+        }
         if (form.get('grant_type') !== 'authorization_code') return error(400, 'unsupported_grant_type');
         const grant = codes.get(form.get('code') ?? '');
         if (!grant || grant.clientId !== auth.id || grant.redirectUri !== form.get('redirect_uri'))
@@ -301,6 +327,22 @@ export async function startOidcDouble(options: {
           expires_in: 300,
           id_token: await idToken(grant),
           scope: 'openid email',
+        });
+      }
+      if (url.pathname === '/device_authorization' || url.pathname === '/device') {
+        const form = req.method === 'POST' ? new URLSearchParams(await readBody(req)) : url.searchParams;
+        const auth = url.pathname === '/device_authorization' ? clientAuth(req, form) : null;
+        return deviceEndpoint({
+          req,
+          res,
+          url,
+          form,
+          auth,
+          issuer,
+          devices,
+          people: devicePeople(),
+          now: now(),
+          record,
         });
       }
       if ((req.method === 'GET' || req.method === 'POST') && url.pathname === '/userinfo') {
@@ -330,6 +372,21 @@ export async function startOidcDouble(options: {
       if (!res.headersSent) json(res, 500, { error: 'server_error', error_description: String(error) });
     });
   });
+  /** A token response for a device grant: no nonce (there was no authorization request to carry one). */
+  async function tokensFor(clientId: string, person: DevicePerson, authTime: number, scope: string) {
+    const accessToken = randomBytes(24).toString('base64url');
+    const asUser: OidcUser = { sub: person.sub, email: person.email, amr: person.amr ?? ['pwd'] };
+    if (person.emailVerified !== undefined) asUser.emailVerified = person.emailVerified;
+    accessTokens.set(accessToken, { user: asUser, expiresAt: realNow() + 300 });
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: 300,
+      id_token: await idToken({ clientId, nonce: null, user: asUser, authTime }),
+      scope,
+    };
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

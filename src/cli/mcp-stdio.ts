@@ -1,8 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { Logger } from 'pino';
 import { ApiError, type AccessApi } from '../domain/request-api.js';
-import { createAccessMcpServer } from '../mcp/access-tools.js';
+import { createAccessMcpServer, type McpLogger } from '../mcp/access-tools.js';
 import { agentOf, UNNAMED_AGENT } from '../mcp/agent-name.js';
 
 export interface McpStdioOptions {
@@ -16,7 +15,7 @@ export interface McpStdioOptions {
   /** MCP's JSON-RPC only: nothing else may ever be written here. */
   stdout: Writable;
   /** Logs (stderr): the MCP host shows them in its server log. */
-  logger: Logger;
+  logger: McpLogger;
 }
 
 /**

@@ -10,6 +10,7 @@ import { healthRoute, livenessRoute } from '../http/health.js';
 import { mcpRoutes } from '../http/mcp-route.js';
 import { metricsRoute } from '../http/metrics.js';
 import { authenticatePerson } from '../http/person-auth.js';
+import { deviceLoginRoutes } from '../http/device-login-routes.js';
 import { createHttpServer, type Route } from '../http/server.js';
 import { oidcRoutes } from '../http/oidc-routes.js';
 import { openApiRoute } from '../http/openapi.js';
@@ -62,6 +63,7 @@ export function buildHttpServer(input: {
       }),
       ...auditPageRoutes(services.audit, input.signer),
       ...oidcRoutes(services.identity, input.signInTokens, input.logger, () => input.publicUrl().startsWith('https:')),
+      ...deviceLoginRoutes(services.deviceLogin, input.logger),
       ...input.extraRoutes,
     ],
     input.logger,

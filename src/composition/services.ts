@@ -10,6 +10,7 @@ import { createBreakGlassService } from '../services/break-glass-service.js';
 import { createExtensionService } from '../services/extension-service.js';
 import { createGrantService } from '../services/grant-service.js';
 import { createHomeService } from '../services/home-service.js';
+import { createDeviceLoginService } from '../services/device-login-service.js';
 import { createIdentityService } from '../services/identity-service.js';
 import { createOffboardingService } from '../services/offboarding.js';
 import type { ServiceDeps } from '../services/deps.js';
@@ -31,8 +32,15 @@ export function buildServices(
   deps: ServiceDeps,
   database: Database,
   logger: Logger,
-  /** OpenID Connect: the provider (null when not configured) and the sign-in link for one person. */
-  signIn: { provider: Parameters<typeof createIdentityService>[1]; link: Parameters<typeof createIdentityService>[2] },
+  /**
+   * OpenID Connect: the provider (null when not configured), the sign-in link for one person, and the CLI's
+   * device-login client (OIDC_CLI_CLIENT_ID, null when not set).
+   */
+  signIn: {
+    provider: Parameters<typeof createIdentityService>[1];
+    link: Parameters<typeof createIdentityService>[2];
+    cliClientId: string | null;
+  },
 ) {
   const requests = createRequestService(deps);
   const admin = createAdminService(deps);
@@ -45,6 +53,7 @@ export function buildServices(
   const personalTokens = createPersonalTokenService(deps);
   return {
     identity: createIdentityService(deps, signIn.provider, signIn.link),
+    deviceLogin: createDeviceLoginService(deps, signIn.provider, signIn.cliClientId, personalTokens),
     requests,
     reviews: createReviewService(deps),
     grants,

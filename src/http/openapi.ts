@@ -3,13 +3,14 @@ import { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST } from '../domain/request-
 import { REQUEST_STATUSES } from '../domain/request-lifecycle.js';
 import { RESOURCE_TYPES } from '../domain/resource.js';
 import { LIST_MAX, WAIT_DEFAULT_SECONDS, WAIT_MAX_SECONDS } from '../services/request-api.js';
+import { EXCHANGE_BODY_LIMIT } from './device-login-routes.js';
 import { sendJson } from './json-response.js';
 import { REQUEST_API_BODY_LIMIT, REQUEST_API_LIMITS } from './requests-api.js';
 import type { Route } from './server.js';
 
 /**
  * The request API's OpenAPI 3.1 document (GET /api/openapi.json, no token needed): every route of
- * http/requests-api.ts, the bearer scheme, the headers and every JSON shape of domain/request-api.ts.
+ * http/requests-api.ts and the CLI's two login routes (http/device-login-routes.ts), the bearer scheme, the headers and every JSON shape of domain/request-api.ts.
  * test/request-api-http.test.ts validates every answer the tests get against these schemas and checks
  * that every route the server has is here.
  */
@@ -123,6 +124,31 @@ const schemas = {
   Wait: object({
     request: ref('Request'),
     changed: { type: 'boolean', description: 'Whether the status moved on from the one waited on.' },
+  }),
+  LoginMethods: object(
+    {
+      methods: { type: 'array', items: { enum: ['token', 'device'] } },
+      device: object({
+        issuer: { type: 'string', description: 'The OpenID Connect provider the CLI runs the device grant with.' },
+        client_id: { type: 'string', description: 'The CLI’s public client there (OIDC_CLI_CLIENT_ID).' },
+        scope: { type: 'string' },
+      }),
+    },
+    ['device'],
+  ),
+  TokenExchange: object(
+    {
+      id_token: { type: 'string', description: 'The ID token the provider issued to the CLI’s client.' },
+      name: { type: 'string', maxLength: 200, description: 'What to call the personal token.' },
+    },
+    ['name'],
+  ),
+  TokenExchanged: object({
+    token: { type: 'string', description: 'The personal token, `ark_pat_…`, shown this once.' },
+    id: { type: 'string', pattern: '^pat_[0-9a-z]+$' },
+    name: { type: 'string' },
+    expires_at: dateTime,
+    user: { type: 'string', description: 'The Slack user it acts as.' },
   }),
   Me: object({
     user: object({ id: { type: 'string' }, name: { type: 'string' }, email: nullable({ type: 'string' }) }),
@@ -252,6 +278,34 @@ export const OPENAPI_DOCUMENT = {
         ],
         responses: { ...ok('200', 'The request as it stands', ref('Wait')), ...ERRORS },
       }),
+    },
+    '/api/v1/login': {
+      get: {
+        summary:
+          'How the CLI may log in here: a personal token always, the company identity provider (device grant) where set up',
+        security: [],
+        responses: { ...ok('200', 'The login methods', ref('LoginMethods')) },
+      },
+    },
+    '/api/v1/tokens/exchange': {
+      post: {
+        summary:
+          'Trade an ID token from the CLI’s device login for a personal token of the linked Slack person (7 days)',
+        security: [],
+        requestBody: { required: true, ...json(ref('TokenExchange')) },
+        responses: {
+          ...ok('201', 'The personal token', ref('TokenExchanged')),
+          '400': error('invalid_input: no ID token in the body.'),
+          '401': error('invalid_id_token: not a fresh ID token for the CLI’s client from the provider.'),
+          '403': error(
+            'not_linked: the company identity is linked to nobody (/access link); or the person may not hold a token.',
+          ),
+          '404': error('device_login_not_configured: OIDC_CLI_CLIENT_ID is not set.'),
+          '409': error('id_token_used: this ID token bought a token already.'),
+          '413': error(`too_large: the body is over ${EXCHANGE_BODY_LIMIT / 1024} KiB.`),
+          '429': ERRORS['429'],
+        },
+      },
     },
     '/api/v1/me': {
       get: op('Who this token belongs to', {

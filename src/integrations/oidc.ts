@@ -1,7 +1,7 @@
 import type * as client from 'openid-client';
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
-import type { OidcProvider, SignInClaims } from '../services/ports.js';
+import type { OidcProvider, SignInClaims, VerifiedIdToken } from '../services/ports.js';
 
 export interface OidcSettings {
   issuer: string;
@@ -50,6 +50,23 @@ function reasonOf(error: unknown): string {
     return 'The identity provider refused the sign-in code (used already, expired, or the PKCE check failed).';
   if (oauthError) return `The identity provider refused the sign-in (${oauthError}).`;
   return 'The identity provider could not be reached or answered in a way that could not be verified.';
+}
+
+/** Why jose refused an ID token, as a sentence (its codes: ERR_JWT_EXPIRED, ERR_JWT_CLAIM_VALIDATION_FAILED, …). */
+function idTokenReason(error: unknown): string {
+  const e = error as { code?: string; claim?: string; reason?: string };
+  if (e.code === 'ERR_JWT_EXPIRED') return 'The ID token has expired: log in again.';
+  if (e.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+    if (e.claim === 'iat') return 'The ID token was issued too long ago: log in again.';
+    if (e.claim === 'aud') return "The ID token was issued for another application, not this bot's CLI.";
+    if (e.claim === 'iss') return 'The ID token was issued by another identity provider.';
+    return `The ID token's "${e.claim ?? 'claims'}" could not be accepted.`;
+  }
+  if (e.code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' || e.code === 'ERR_JWKS_NO_MATCHING_KEY')
+    return "The ID token's signature does not match the identity provider's keys.";
+  if (e.code === 'ERR_JWS_INVALID' || e.code === 'ERR_JWT_INVALID' || e.code === 'ERR_JOSE_ALG_NOT_ALLOWED')
+    return 'That is not an ID token this bot accepts.';
+  return 'The identity provider could not be reached to check the ID token.';
 }
 
 /** The e-mail and its verification from UserInfo (null when the provider has none for this person). */
@@ -111,8 +128,50 @@ export function openIdProvider(settings: OidcSettings, logger: Logger): OidcProv
     return discovered;
   }
 
+  /** The provider's keys through jose (cached, refetched when a token names an unknown key id). */
+  let keys: Promise<ReturnType<typeof import('jose').createRemoteJWKSet>> | null = null;
+  function jwks() {
+    keys ??= Promise.all([configuration(), import('jose')])
+      .then(([config, jose]) => {
+        const uri = config.serverMetadata().jwks_uri;
+        if (!uri) throw new Error('the provider publishes no jwks_uri');
+        return jose.createRemoteJWKSet(new URL(uri), { timeoutDuration: 10_000 });
+      })
+      .catch((error: unknown) => {
+        keys = null;
+        throw error;
+      });
+    return keys;
+  }
+
   return {
     name: issuerUrl.host,
+    async verifyIdToken(idToken, audience, maxAgeSeconds): Promise<VerifiedIdToken> {
+      try {
+        const config = await configuration();
+        const { jwtVerify } = await import('jose');
+        const advertised = config.serverMetadata().id_token_signing_alg_values_supported ?? ['RS256'];
+        const { payload } = await jwtVerify(idToken, await jwks(), {
+          issuer: config.serverMetadata().issuer,
+          audience,
+          // Asymmetric only: an HMAC "signed" with a public value, or `none`, proves nothing.
+          algorithms: advertised.filter((alg) => alg !== 'none' && !alg.startsWith('HS')),
+          maxTokenAge: maxAgeSeconds,
+          requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat'],
+          clockTolerance: 60,
+        });
+        return {
+          issuer: payload.iss!,
+          subject: payload.sub!,
+          issuedAt: new Date(payload.iat! * 1000),
+          tokenId: typeof payload.jti === 'string' ? payload.jti : null,
+        };
+      } catch (error) {
+        const reason = idTokenReason(error);
+        logger.warn({ chain: logged(error) }, 'ID token for a personal token refused');
+        throw new AppError('sign_in_failed', 'ID token refused', { reason });
+      }
+    },
     issuer: async () => (await configuration()).serverMetadata().issuer,
     async authorizationUrl(checks, fresh, loginHint) {
       const config = await configuration();

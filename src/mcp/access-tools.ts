@@ -1,6 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from 'pino';
 import { ApiError, type AccessApi } from '../domain/request-api.js';
 import {
   durationMinutes,
@@ -48,6 +47,15 @@ export const SERVER_INSTRUCTIONS = [
 
 const DEFAULT_WAIT_SECONDS = 60;
 
+/**
+ * Where the tools report what went wrong on their side: the bot's pino logger for `/mcp`, stderr lines for
+ * `access-requests mcp` (the CLI carries no logger library: it runs on laptops, eslint.config.js).
+ */
+export interface McpLogger {
+  error(details: Record<string, unknown>, message: string): void;
+  info(details: Record<string, unknown>, message: string): void;
+}
+
 type Structured = Record<string, unknown>;
 
 /** A tool's answer: the readable text first, the same facts as JSON beside it (the spec's advice), and structured. */
@@ -70,7 +78,7 @@ function refusal(text: string): CallToolResult {
  * process for `/mcp`, over HTTP for `access-requests mcp`). There is deliberately no tool to approve, deny
  * or revoke: the API has no such route either, so an agent can never decide a request, its own or anyone's.
  */
-export function registerAccessTools(server: McpServer, api: AccessApi, logger: Logger) {
+export function registerAccessTools(server: McpServer, api: AccessApi, logger: McpLogger) {
   // A refusal is a tool result the agent reads (isError + the API's sentence); anything unexpected is
   // logged here and told as one sentence, so no stack or internal message reaches the agent.
   const run = async (tool: string, work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
@@ -227,7 +235,7 @@ export function registerAccessTools(server: McpServer, api: AccessApi, logger: L
 }
 
 /** An MCP server with the access tools for one person. A caller connects it to a transport (stdio or HTTP). */
-export function createAccessMcpServer(api: AccessApi, logger: Logger): McpServer {
+export function createAccessMcpServer(api: AccessApi, logger: McpLogger): McpServer {
   const server = new McpServer(SERVER_INFO, {
     instructions: SERVER_INSTRUCTIONS,
     // A bound on a call's arguments before any schema runs (the largest legitimate call is ~30 elements).

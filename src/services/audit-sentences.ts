@@ -176,7 +176,7 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
   'api_key.created': (d) => `created API key ${text(d.keyId)} ${quoted(d.name, 80)}`,
   'api_key.revoked': (d) => `revoked API key ${text(d.keyId)}`,
   'token.created': (d) =>
-    `made personal token ${text(d.tokenId)} ${quoted(d.name, 80)} for the request API, valid until ${text(d.expiresAt)}${d.via === 'device' ? ' (by a device sign-in)' : ''}`,
+    `made personal token ${text(d.tokenId)} ${quoted(d.name, 80)} for the request API, valid until ${text(d.expiresAt)}${d.via === 'device' ? ` (by a device sign-in${d.subject ? ` as ${text(d.subject)} at ${text(d.issuer)}` : ''})` : ''}`,
   'token.revoked': (d) =>
     d.reason === 'user_deactivated'
       ? `revoked personal token ${text(d.tokenId)} ${quoted(d.name, 80)} of ${text(d.owner)}: their Slack account was deactivated`

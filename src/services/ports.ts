@@ -271,6 +271,22 @@ export interface OidcProvider {
   ): Promise<string>;
   /** Verifies the ID token; e-mail claims it lacks are read from UserInfo (its `sub` checked against the ID token's). */
   exchange(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<SignInClaims>;
+  /**
+   * Verifies an ID token another client of the same provider obtained (the CLI's device login): signature
+   * against the provider's JWKS, issuer, audience `audience`, expiry, and an `iat` at most `maxAgeSeconds`
+   * old. Throws AppError('sign_in_failed', …) with `details.reason`, a sentence a person may read.
+   */
+  verifyIdToken(idToken: string, audience: string, maxAgeSeconds: number): Promise<VerifiedIdToken>;
+}
+
+/** What the bot keeps of an ID token it verified on its own (no sign-in of its own behind it). */
+export interface VerifiedIdToken {
+  issuer: string;
+  subject: string;
+  /** When the provider issued it (`iat`). */
+  issuedAt: Date;
+  /** `jti` when the provider sets one. */
+  tokenId: string | null;
 }
 
 /**

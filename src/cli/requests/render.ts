@@ -1,0 +1,104 @@
+import { formatDuration } from '../../domain/duration.js';
+import type { RequestableDto, RequestDto } from '../../domain/request-api.js';
+
+/** Plain text views of the API's shapes for a terminal; pure, so the tests can read them as a person would. */
+
+/** "2026-05-01 14:30 UTC": unambiguous, and the same on every machine. */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '-';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export const resourceNames = (r: RequestDto) => r.resources.map((x) => x.name).join(', ');
+
+/** Slack ids as people see them typed in Slack; the API names people by id. */
+export const people = (ids: string[]) => (ids.length > 0 ? ids.join(', ') : 'nobody yet');
+
+/** One line per status, for `status` and the end of `--wait`. */
+export function statusSentence(r: RequestDto): string {
+  const what = `${r.id} (${resourceNames(r)}, ${formatDuration(r.duration_minutes)})`;
+  switch (r.status) {
+    case 'pending':
+      return `${what} is waiting for approval from ${people(r.approvers)} (${r.approvals.length} of ${r.approvals_required} approvals).`;
+    case 'active': {
+      const until = r.grant ? ` until ${formatTime(r.grant.expires_at)}` : '';
+      const later =
+        r.grant && Date.parse(r.grant.starts_at) > Date.now() ? ` from ${formatTime(r.grant.starts_at)}` : '';
+      return `${what} is granted${later}${until} (approved by ${r.decided_by ?? 'a rule'}).`;
+    }
+    case 'approved':
+      return `${what} was approved by ${r.decided_by ?? 'a rule'}${r.extends ? `: ${r.extends} was extended` : ''}.`;
+    case 'denied':
+      return `${what} was denied by ${r.decided_by ?? 'an approver'}${r.deny_reason ? `: ${r.deny_reason}` : ''}.`;
+    case 'cancelled':
+      return `${what} was cancelled.`;
+    case 'timed_out':
+      return `${what} timed out: nobody decided in time.`;
+    case 'expired':
+      return `${what} has expired${r.grant ? ` (it ended ${formatTime(r.grant.expires_at)})` : ''}.`;
+    case 'revoked':
+      return `${what} was revoked.`;
+  }
+}
+
+/** `status`'s details under the sentence. */
+export function requestDetails(r: RequestDto): string[] {
+  const lines = [
+    `  flow:          ${r.flow}`,
+    `  kind:          ${r.kind}${r.extends ? ` of ${r.extends}` : ''}`,
+    `  justification: ${r.justification || '-'}`,
+    `  requested:     ${formatTime(r.created_at)} via ${r.channel}${r.agent ? ` (agent ${r.agent})` : ''}`,
+    `  approvers:     ${people(r.approvers)} (${r.approvals.length} of ${r.approvals_required}${r.approvals.length > 0 ? `: ${r.approvals.map((a) => a.approver).join(', ')}` : ''})`,
+  ];
+  if (r.starts_at) lines.push(`  starts:        ${formatTime(r.starts_at)}`);
+  if (r.grant)
+    lines.push(
+      `  grant:         ${r.grant.status}, ${formatTime(r.grant.starts_at)} to ${formatTime(r.grant.expires_at)}`,
+    );
+  for (const a of r.access) lines.push(`  ${a.resource}: ${a.status}`);
+  return lines;
+}
+
+/** `list`: one line per request, aligned. */
+export function requestTable(requests: RequestDto[]): string[] {
+  if (requests.length === 0) return ['No requests.'];
+  const rows = requests.map((r) => [
+    r.id,
+    r.status,
+    resourceNames(r),
+    formatDuration(r.duration_minutes),
+    r.grant && r.status === 'active' ? `until ${formatTime(r.grant.expires_at)}` : formatTime(r.created_at),
+  ]);
+  return table([['ID', 'STATUS', 'RESOURCES', 'FOR', 'WHEN'], ...rows]);
+}
+
+/** `resources`: what the person may request. */
+export function requestableTable(items: RequestableDto[]): string[] {
+  if (items.length === 0) return ['Nothing is requestable for you.'];
+  const rows = items.map((x) => [
+    x.name,
+    x.type,
+    `up to ${formatDuration(x.max_duration_minutes)}`,
+    x.flow,
+    [
+      x.justification.required ? 'justification required' : '',
+      x.ticket_projects.length > 0 ? `ticket of ${x.ticket_projects.join('/')}` : '',
+      x.justification.hint ?? '',
+      x.description ?? '',
+    ]
+      .filter(Boolean)
+      .join('; '),
+  ]);
+  return table([['NAME', 'TYPE', 'DURATION', 'FLOW', 'NOTES'], ...rows]);
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
