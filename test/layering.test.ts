@@ -172,6 +172,24 @@ describe('the layering lint rule', () => {
     ).toEqual([]);
   });
 
+  it('fails MCP tools that reach past the AccessApi contract; the contract and the SDK pass', async () => {
+    expect(
+      await restricted(
+        'src/mcp/fixture.ts',
+        "import { createRequestApi } from '../services/request-api.js';\nexport const x = createRequestApi;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted('src/cli/mcp-stdio.ts', "import { pino } from 'pino';\nexport const x = pino;\n"),
+    ).toHaveLength(1);
+    expect(
+      await restricted(
+        'src/mcp/fixture.ts',
+        "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';\nimport type { AccessApi } from '../domain/request-api.js';\nexport type X = [McpServer, AccessApi];\n",
+      ),
+    ).toEqual([]);
+  });
+
   it('fails a port that imports an adapter, the database handle or a service; domain shapes pass', async () => {
     const db = "import type { Db } from '../db/client.js';\nexport type X = Db;\n";
     expect(await restricted('src/services/ports.ts', db)).toHaveLength(1);
