@@ -61,6 +61,17 @@ describe('the request API over HTTP', () => {
     expect(JSON.parse(call.body)).toEqual({ resources: ['prod-db'], duration_minutes: 60, justification: 'INC-42' });
   });
 
+  it('sends an agent name the bot accepts: printable ASCII, accents folded, at most 64 characters, or none', async () => {
+    const named = async (agent: string) => {
+      answer('/api/v1/requests/req_1', 200, { id: 'req_1' });
+      await createHttpAccessApi({ url: base, token: 'ark_pat_secret', channel: 'mcp', agent }).get('req_1');
+      return seen.at(-1)!.headers['x-access-agent'];
+    };
+    expect(await named('Zoë’s\nagent 🤖')).toBe('Zoes agent');
+    expect(await named('x'.repeat(100))).toBe('x'.repeat(64));
+    expect(await named('🤖')).toBeUndefined();
+  });
+
   it('keeps a path prefix of the base URL and encodes ids and filters', async () => {
     answer('/access/api/v1/requests', 200, { requests: [] });
     await api(`${base}/access/`).listMine({ status: 'active', limit: 5 });

@@ -1,5 +1,6 @@
 import {
   ApiError,
+  agentHeaderValue,
   type AccessApi,
   type ApiErrorBody,
   type Channel,
@@ -181,7 +182,7 @@ export function createHttpAccessApi(options: HttpAccessApiOptions): HttpAccessAp
   const headers: Record<string, string> = {
     authorization: `Bearer ${options.token}`,
     'x-access-channel': options.channel,
-    ...(options.agent ? { 'x-access-agent': options.agent.slice(0, 100) } : {}),
+    ...(agentHeaderValue(options.agent) ? { 'x-access-agent': agentHeaderValue(options.agent)! } : {}),
     ...(options.userAgent ? { 'user-agent': options.userAgent } : {}),
   };
   const call = <T>(

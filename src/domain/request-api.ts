@@ -12,6 +12,26 @@ import type { ResourceType } from './resource.js';
 export const CHANNELS = ['slack', 'api', 'cli', 'mcp'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/** An agent's name is shown to approvers and written to the audit trail: one short printable line. */
+export const MAX_AGENT_NAME = 64;
+
+/**
+ * An agent's name as it travels in `X-Access-Agent`: printable ASCII (an HTTP header carries bytes, and
+ * fetch refuses anything past Latin-1), accents folded, at most MAX_AGENT_NAME characters; null when
+ * nothing printable is left.
+ */
+export function agentHeaderValue(name: string | null | undefined): string | null {
+  const clean = (name ?? '')
+    .normalize('NFKD')
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/ +/g, ' ')
+    .trim()
+    .slice(0, MAX_AGENT_NAME)
+    .trim();
+  return clean || null;
+}
+
 /** Who acts through the API: the person a token belongs to, and what they came through. */
 export interface ApiPrincipal {
   userId: string;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiErrorBody, ApiPrincipal } from '../domain/request-api.js';
+import { MAX_AGENT_NAME, type ApiErrorBody, type ApiPrincipal } from '../domain/request-api.js';
 import type { PersonalTokenService } from '../services/personal-token-service.js';
 
 export type TokenVerifier = Pick<PersonalTokenService, 'verify'>;
@@ -12,7 +12,7 @@ export interface AuthenticatedPerson extends ApiPrincipal {
 
 const API_CHANNELS = ['api', 'cli', 'mcp'] as const;
 /** An agent's name is shown to approvers and written to the audit trail: one short printable line. */
-const AGENT = /^[\x20-\x7e\u00a0-\u024f]{1,64}$/;
+const AGENT = new RegExp(`^[\\x20-\\x7e\\u00a0-\\u024f]{1,${MAX_AGENT_NAME}}$`);
 
 /** Answers with an ApiErrorBody without reading the body (the connection closes, so Node never reads it). */
 export function refuse(
