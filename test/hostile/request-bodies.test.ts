@@ -96,10 +96,11 @@ describe('bodies over the limit', () => {
     ['a POST to /api/v1/authorize', '/api/v1/authorize', json, 16 / 1024],
     ['a POST to /api/v1/sessions', '/api/v1/sessions', json, 5],
     ['a POST to /api/v1/requests (a personal token)', '/api/v1/requests', json, 16 / 1024],
+    ['a POST to /mcp (a personal token)', '/mcp', json, 64 / 1024],
   ])(
     '%s of 50 MiB is answered 413 with a sentence before the client has sent it all',
     async (_what, path, headers, limitMiB) => {
-      const bearer = path === '/api/v1/requests' ? personal : token;
+      const bearer = path === '/api/v1/requests' || path === '/mcp' ? personal : token;
       const answer = await streamPost(path, { ...headers, authorization: `Bearer ${bearer}` }, 50 * MiB);
       expect(answer.status).toBe(413);
       // The bot stopped reading at the limit: the client was still producing when the answer came.
