@@ -10,7 +10,7 @@ import type { Harness } from './harness.js';
 export interface ApiAnswer {
   status: number;
   headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
   json: any;
 }
 
