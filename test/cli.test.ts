@@ -145,13 +145,13 @@ describe('access-requests against a running bot', () => {
     const cli = startCli(['request', 'prod-db', '--for', '1h', '--why', 'INC-42 restore the orders table', '--wait'], {
       env,
     });
-    await said(cli, `Asked ${PEOPLE.approver} to approve prod-db`);
+    await said(cli, 'Asked Alex Approver to approve prod-db');
     const id = await newestRequest();
     await h.settle();
     await approve(h, PEOPLE.approver, id);
     const done = await cli.done;
     expect(done.code, done.stderr).toBe(0);
-    expect(done.stderr).toContain(`Approved by ${PEOPLE.approver}.`);
+    expect(done.stderr).toContain('Approved by Alex Approver.');
     expect(done.stderr).toContain('prod-db is ready.');
     expect(done.stdout).toMatch(/^prod-db is ready until \d{4}-\d\d-\d\d \d\d:\d\d UTC\.\n/);
     expect(done.stdout).toContain(`psql "host=127.0.0.1 port=`);
@@ -172,7 +172,7 @@ describe('access-requests against a running bot', () => {
     await deny(PEOPLE.approver, id, 'Use the read replica');
     const done = await cli.done;
     expect(done.code).toBe(1);
-    expect(done.stderr).toContain(`Denied by ${PEOPLE.approver}: Use the read replica`);
+    expect(done.stderr).toContain('Denied by Alex Approver: Use the read replica');
     expect(done.stdout).toBe('');
   });
 
@@ -203,7 +203,7 @@ describe('access-requests against a running bot', () => {
     expect(status).toMatchObject({ id, status: 'pending' });
     const text = await runCli(['status', id], { env });
     expect(text.stdout).toContain(
-      `${id} (prod-db, 30m) is waiting for approval from ${PEOPLE.approver} (0 of 1 approvals).`,
+      `${id} (prod-db, 30m) is waiting for approval from Alex Approver (0 of 1 approvals).`,
     );
     const list = JSON.parse((await runCli(['list', '--status', 'pending', '--json'], { env })).stdout) as RequestDto[];
     expect(list.map((r) => r.id)).toContain(id);

@@ -96,6 +96,12 @@ export interface RequestDto {
   /** Where the request was made, and by which agent when one made it. */
   channel: Channel;
   agent: string | null;
+  /**
+   * The display names Slack has for the people this request names (requester, approvers, who approved
+   * and who decided), by Slack id, so a terminal can say "Alex Approver" rather than U0ALEX. An id Slack
+   * could not name is left out.
+   */
+  names: Record<string, string>;
 }
 
 export interface CreateRequestBody {

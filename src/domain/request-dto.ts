@@ -38,7 +38,23 @@ export function accessOf(r: RequestDetails, notes: readonly TargetNote[]): Acces
   });
 }
 
-export function requestDto(r: RequestDetails, notes: readonly TargetNote[]): RequestDto {
+/** The Slack ids a request names (requester, approvers, who approved, who decided): whose names it carries. */
+export function peopleOf(r: RequestDetails): string[] {
+  return [
+    ...new Set([
+      r.requesterId,
+      ...r.notifiedApprovers,
+      ...r.approvals.map((a) => a.approverId),
+      ...(r.decidedBy ? [r.decidedBy] : []),
+    ]),
+  ];
+}
+
+export function requestDto(
+  r: RequestDetails,
+  notes: readonly TargetNote[],
+  names: ReadonlyMap<string, string> = new Map(),
+): RequestDto {
   return {
     id: r.id,
     kind: r.kind,
@@ -66,6 +82,7 @@ export function requestDto(r: RequestDetails, notes: readonly TargetNote[]): Req
     access: accessOf(r, notes),
     channel: r.channel,
     agent: r.agent,
+    names: Object.fromEntries(peopleOf(r).flatMap((id) => (names.has(id) ? [[id, names.get(id)!]] : []))),
   };
 }
 

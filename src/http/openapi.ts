@@ -99,6 +99,11 @@ const schemas = {
     access: { type: 'array', items: ref('Access') },
     channel: { enum: [...CHANNELS] },
     agent: nullable({ type: 'string' }),
+    names: {
+      type: 'object',
+      additionalProperties: { type: 'string' },
+      description: 'Display names by Slack id of the people the request names; an id Slack could not name is left out.',
+    },
   }),
   CreateRequest: object(
     {

@@ -32,6 +32,7 @@ function fakeApi() {
     access: [],
     channel: 'mcp',
     agent: 'test-agent',
+    names: {},
   });
   const find = (id: string) => {
     const r = requests.get(id);

@@ -148,6 +148,7 @@ const RequestSchema = z.looseObject({
   access: z.array(AccessSchema),
   channel: z.string(),
   agent: z.string().nullable(),
+  names: z.record(z.string(), z.string()),
 });
 
 export const RequestableOutput = { resources: z.array(RequestableSchema) };

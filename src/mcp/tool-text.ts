@@ -11,7 +11,11 @@ import type { AccessDto, ApiErrorBody, RequestableDto, RequestDto, WaitDto } fro
 export const PERSON_APPROVES =
   'A person approves or denies it in Slack; an agent cannot approve, and neither can the requester.';
 
-const people = (ids: string[]) => (ids.length > 0 ? ids.join(', ') : 'nobody yet (the admins will be told)');
+/** People by name and Slack id ("Alex Approver (U0ALEX)"), so an agent can both say and mention them. */
+const people = (r: Pick<RequestDto, 'names'>, ids: string[]) =>
+  ids.length > 0
+    ? ids.map((id) => (r.names?.[id] ? `${r.names[id]} (${id})` : id)).join(', ')
+    : 'nobody yet (the admins will be told)';
 
 export function requestableText(list: RequestableDto[]): string {
   if (list.length === 0) return 'There is nothing you may request right now.';
@@ -55,15 +59,20 @@ export function requestText(r: RequestDto): string {
     `Request ${r.id} for ${names} (${formatDuration(r.duration_minutes)}, flow ${r.flow}): ${STATUS_TEXT[r.status]}.`,
   ];
   if (r.status === 'pending') {
-    lines.push(`Asked to decide (Slack ids): ${people(r.approvers)}. ${PERSON_APPROVES}`);
+    lines.push(`Asked to decide: ${people(r, r.approvers)}. ${PERSON_APPROVES}`);
     if (r.starts_at) lines.push(`If approved, it starts at ${r.starts_at}.`);
   }
   if (r.approvals_required > 1 || r.approvals.length > 0)
     lines.push(
-      `Approvals: ${r.approvals.length} of ${r.approvals_required} (${people(r.approvals.map((a) => a.approver))}).`,
+      `Approvals: ${r.approvals.length} of ${r.approvals_required} (${people(
+        r,
+        r.approvals.map((a) => a.approver),
+      )}).`,
     );
   if (r.decided_by && r.status !== 'pending')
-    lines.push(`Decided by ${r.decided_by} at ${r.decided_at ?? 'unknown time'}.`);
+    lines.push(
+      `Decided by ${r.decided_by.startsWith('rule:') ? r.decided_by : people(r, [r.decided_by])} at ${r.decided_at ?? 'unknown time'}.`,
+    );
   if (r.deny_reason) lines.push(`Reason given: ${r.deny_reason}`);
   if (r.grant)
     lines.push(`Grant ${r.grant.id}: ${r.grant.status}, from ${r.grant.starts_at} until ${r.grant.expires_at}.`);
@@ -96,7 +105,7 @@ export function waitText(w: WaitDto, waitedSeconds: number): string {
   if (!w.changed && r.status === 'pending')
     return (
       `Still pending after ${waitedSeconds}s: nobody has decided yet. Call wait_for_decision again to keep ` +
-      `waiting, or tell the person it waits for ${people(r.approvers)} in Slack.\n\n${requestText(r)}`
+      `waiting, or tell the person it waits for ${people(r, r.approvers)} in Slack.\n\n${requestText(r)}`
     );
   return requestText(r);
 }

@@ -10,7 +10,7 @@ import {
   type ExtendRequestBody,
   type RequestDto,
 } from '../domain/request-api.js';
-import { requestableDto, requestDto, waitIsOver } from '../domain/request-dto.js';
+import { peopleOf, requestableDto, requestDto, waitIsOver } from '../domain/request-dto.js';
 import { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST } from '../domain/request-form.js';
 import { REQUEST_STATUSES, type RequestStatus } from '../domain/request-lifecycle.js';
 import type { RequestOrigin } from '../domain/request-origin.js';
@@ -106,7 +106,21 @@ export function createRequestApi(s: RequestApiServices) {
       db,
       requests.flatMap((r) => (r.grant ? [r.grant.id] : [])),
     );
-    return requests.map((r) => requestDto(r, r.grant ? notes.filter((n) => n.grantId === r.grant!.id) : []));
+    const names = await namesOf(requests.flatMap(peopleOf));
+    return requests.map((r) => requestDto(r, r.grant ? notes.filter((n) => n.grantId === r.grant!.id) : [], names));
+  }
+
+  /** Display names from the directory (cached there); someone Slack cannot name is left out, never an error. */
+  async function namesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    const named = await Promise.all(
+      [...new Set(ids)].map((id) =>
+        s.deps.directory.person(id).then(
+          (p) => (p.name ? ([id, p.name] as const) : null),
+          () => null,
+        ),
+      ),
+    );
+    return new Map(named.filter((n) => n !== null));
   }
   const one = async (r: RequestDetails) => (await dtos([r]))[0]!;
 

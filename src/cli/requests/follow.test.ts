@@ -27,6 +27,8 @@ const base: RequestDto = {
   access: [],
   channel: 'cli',
   agent: null,
+  // U0B has no name: Slack could not say who they are.
+  names: { U0REQ: 'Rita Requester', U0A: 'Alex Approver' },
 };
 const grant = {
   id: 'grt_1',
@@ -83,8 +85,8 @@ describe('--wait', () => {
     const done = await follow(t.cli, api, base);
     expect(t.err()).toBe(
       [
-        'Asked U0A, U0B to approve prod-db (2 approvals needed).',
-        'Approved by U0A (1 of 2).',
+        'Asked Alex Approver, U0B to approve prod-db (2 approvals needed).',
+        'Approved by Alex Approver (1 of 2).',
         'Approved by U0B.',
         'Setting up prod-db…',
         'prod-db is ready.',
@@ -107,7 +109,7 @@ describe('--wait', () => {
     );
     expect(done.status).toBe('denied');
     expect(t.err()).toContain('Lost the connection to the bot (Could not reach the access bot at x.); trying again…');
-    expect(t.err()).toContain('Denied by U0A: no');
+    expect(t.err()).toContain('Denied by Alex Approver: no');
     expect(finish(t.cli, done, { quiet: false, instructions: () => [] })).toBe(1);
     const refused = new ApiError(401, { error: 'unauthorized', message: 'Token revoked.' });
     await expect(follow(io().cli, scripted([refused]), base)).rejects.toBe(refused);

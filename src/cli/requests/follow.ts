@@ -2,7 +2,7 @@ import { formatDuration } from '../../domain/duration.js';
 import { ApiError, type AccessApi, type RequestDto } from '../../domain/request-api.js';
 import { NO_ANSWER } from '../../client/http-access-api.js';
 import type { CliIo } from './cli-io.js';
-import { formatTime, people, resourceNames } from './render.js';
+import { decider, formatTime, people, resourceNames, who } from './render.js';
 
 /**
  * `--wait`: follows a request until it is decided and its access set up, telling the person on stderr who
@@ -43,20 +43,20 @@ function reporter(io: CliIo, prefix: string) {
     const newApprovers = r.approvers.filter((a) => !seenApprovers.has(a));
     if (lastStatus === null && r.status === 'pending')
       say(
-        `Asked ${people(r.approvers)} to approve ${resourceNames(r)} (${r.approvals_required} approval${r.approvals_required === 1 ? '' : 's'} needed).`,
+        `Asked ${people(r, r.approvers)} to approve ${resourceNames(r)} (${r.approvals_required} approval${r.approvals_required === 1 ? '' : 's'} needed).`,
       );
-    else if (r.status === 'pending' && newApprovers.length > 0) say(`Also asked ${people(newApprovers)}.`);
+    else if (r.status === 'pending' && newApprovers.length > 0) say(`Also asked ${people(r, newApprovers)}.`);
     newApprovers.forEach((a) => seenApprovers.add(a));
     for (const a of r.approvals)
       if (!seenApprovals.has(a.approver)) {
         seenApprovals.add(a.approver);
         if (r.status === 'pending')
-          say(`Approved by ${a.approver} (${r.approvals.length} of ${r.approvals_required}).`);
+          say(`Approved by ${who(r, a.approver)} (${r.approvals.length} of ${r.approvals_required}).`);
       }
     if (r.status !== lastStatus && r.status !== 'pending') {
-      if (r.status === 'active' || r.status === 'approved') say(`Approved by ${r.decided_by ?? 'a rule'}.`);
+      if (r.status === 'active' || r.status === 'approved') say(`Approved by ${decider(r, 'a rule')}.`);
       if (r.status === 'denied')
-        say(`Denied by ${r.decided_by ?? 'an approver'}${r.deny_reason ? `: ${r.deny_reason}` : '.'}`);
+        say(`Denied by ${decider(r, 'an approver')}${r.deny_reason ? `: ${r.deny_reason}` : '.'}`);
       if (r.status === 'active' && r.grant && Date.parse(r.grant.starts_at) > Date.now())
         say(`Access starts at ${formatTime(r.grant.starts_at)}.`);
     }

@@ -13,24 +13,37 @@ export function formatTime(iso: string | null | undefined): string {
 export const resourceNames = (r: RequestDto) => r.resources.map((x) => x.name).join(', ');
 
 /** Slack ids as people see them typed in Slack; the API names people by id. */
-export const people = (ids: string[]) => (ids.length > 0 ? ids.join(', ') : 'nobody yet');
+/** A person as the request names them: Slack's display name when the bot sent one, else the Slack id. */
+export const who = (r: Pick<RequestDto, 'names'>, id: string) => r.names?.[id] ?? id;
+
+/** People named by the request, or "nobody yet". */
+export const people = (r: Pick<RequestDto, 'names'>, ids: string[]) =>
+  ids.length > 0 ? ids.map((id) => who(r, id)).join(', ') : 'nobody yet';
+
+/** Who decided: a person's name, or the auto-approval rule (`rule:<name>`), or `fallback` when unknown. */
+export const decider = (r: Pick<RequestDto, 'names' | 'decided_by'>, fallback: string) =>
+  r.decided_by === null
+    ? fallback
+    : r.decided_by.startsWith('rule:')
+      ? `the rule ${r.decided_by.slice(5)}`
+      : who(r, r.decided_by);
 
 /** One line per status, for `status` and the end of `--wait`. */
 export function statusSentence(r: RequestDto): string {
   const what = `${r.id} (${resourceNames(r)}, ${formatDuration(r.duration_minutes)})`;
   switch (r.status) {
     case 'pending':
-      return `${what} is waiting for approval from ${people(r.approvers)} (${r.approvals.length} of ${r.approvals_required} approvals).`;
+      return `${what} is waiting for approval from ${people(r, r.approvers)} (${r.approvals.length} of ${r.approvals_required} approvals).`;
     case 'active': {
       const until = r.grant ? ` until ${formatTime(r.grant.expires_at)}` : '';
       const later =
         r.grant && Date.parse(r.grant.starts_at) > Date.now() ? ` from ${formatTime(r.grant.starts_at)}` : '';
-      return `${what} is granted${later}${until} (approved by ${r.decided_by ?? 'a rule'}).`;
+      return `${what} is granted${later}${until} (approved by ${decider(r, 'a rule')}).`;
     }
     case 'approved':
-      return `${what} was approved by ${r.decided_by ?? 'a rule'}${r.extends ? `: ${r.extends} was extended` : ''}.`;
+      return `${what} was approved by ${decider(r, 'a rule')}${r.extends ? `: ${r.extends} was extended` : ''}.`;
     case 'denied':
-      return `${what} was denied by ${r.decided_by ?? 'an approver'}${r.deny_reason ? `: ${r.deny_reason}` : ''}.`;
+      return `${what} was denied by ${decider(r, 'an approver')}${r.deny_reason ? `: ${r.deny_reason}` : ''}.`;
     case 'cancelled':
       return `${what} was cancelled.`;
     case 'timed_out':
@@ -49,7 +62,14 @@ export function requestDetails(r: RequestDto): string[] {
     `  kind:          ${r.kind}${r.extends ? ` of ${r.extends}` : ''}`,
     `  justification: ${r.justification || '-'}`,
     `  requested:     ${formatTime(r.created_at)} via ${r.channel}${r.agent ? ` (agent ${r.agent})` : ''}`,
-    `  approvers:     ${people(r.approvers)} (${r.approvals.length} of ${r.approvals_required}${r.approvals.length > 0 ? `: ${r.approvals.map((a) => a.approver).join(', ')}` : ''})`,
+    `  approvers:     ${people(r, r.approvers)} (${r.approvals.length} of ${r.approvals_required}${
+      r.approvals.length > 0
+        ? `: ${people(
+            r,
+            r.approvals.map((a) => a.approver),
+          )}`
+        : ''
+    })`,
   ];
   if (r.starts_at) lines.push(`  starts:        ${formatTime(r.starts_at)}`);
   if (r.grant)

@@ -6,7 +6,7 @@ import { parsePublicKey } from '../../domain/ssh-key.js';
 import { accessInstructions } from './access-output.js';
 import { EXIT, printJson, stringValue, UsageError, type CliIo, type Command } from './cli-io.js';
 import { finish, follow } from './follow.js';
-import { people, resourceNames } from './render.js';
+import { decider, people, resourceNames } from './render.js';
 
 /** `--for 1h`: minutes, or a usage error naming the forms accepted. */
 export function durationOption(command: string, text: string | undefined): number {
@@ -131,9 +131,9 @@ example:
     for (const r of created) {
       const state =
         r.status === 'pending'
-          ? `waiting for ${people(r.approvers)}`
+          ? `waiting for ${people(r, r.approvers)}`
           : r.status === 'active'
-            ? `approved by ${r.decided_by ?? 'a rule'}`
+            ? `approved by ${decider(r, 'a rule')}`
             : r.status;
       io.stdout.write(`${r.id}: ${resourceNames(r)} for ${formatDuration(r.duration_minutes)}, ${state}.\n`);
     }
