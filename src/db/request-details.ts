@@ -38,7 +38,7 @@ const resourcesJson = sql<RequestedResource[]>`(select coalesce(json_agg(json_bu
   from request_resources rr where rr.request_id = "access_requests"."id")`;
 
 const approvalsJson = sql<Json<ApprovalRow, 'createdAt'>[]>`(select coalesce(json_agg(json_build_object(
-    'approverId', a.approver_id, 'policy', a.policy, 'createdAt', a.created_at) order by a.created_at), '[]'::json)
+    'approverId', a.approver_id, 'policy', a.policy, 'createdAt', a.created_at, 'stageIndex', a.stage_index) order by a.created_at), '[]'::json)
   from approvals a where a.request_id = "access_requests"."id")`;
 
 const grantJson = sql<Json<
@@ -113,6 +113,7 @@ export function toDetails(row: DetailJson): RequestDetails {
       approverId: a.approverId,
       policy: a.policy as Policy,
       createdAt: date(a.createdAt),
+      stageIndex: a.stageIndex ?? 0,
     })),
     grant: grant && {
       ...grant,

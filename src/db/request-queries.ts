@@ -43,6 +43,9 @@ type LifecycleFields =
   | 'autoApprovedOnCall'
   | 'onCallApprovers'
   | 'onCallNotes'
+  | 'stageNames'
+  | 'stageIndex'
+  | 'stageStartedAt'
   | 'reviewedBy'
   | 'reviewedAt'
   | 'submissionKey'
@@ -70,13 +73,22 @@ export async function updateRequest(tx: Executor, id: string, patch: Partial<Omi
   await tx.update(accessRequests).set(patch).where(eq(accessRequests.id, id));
 }
 
-export async function insertApproval(tx: Executor, requestId: string, approval: ApprovalRow) {
+export async function insertApproval(
+  tx: Executor,
+  requestId: string,
+  approval: Omit<ApprovalRow, 'stageIndex'> & { stageIndex?: number },
+) {
   await tx.insert(approvals).values({ requestId, ...approval });
 }
 
 export async function approvalsOf(tx: Executor, requestId: string): Promise<ApprovalRow[]> {
   return tx
-    .select({ approverId: approvals.approverId, policy: approvals.policy, createdAt: approvals.createdAt })
+    .select({
+      approverId: approvals.approverId,
+      policy: approvals.policy,
+      createdAt: approvals.createdAt,
+      stageIndex: approvals.stageIndex,
+    })
     .from(approvals)
     .where(eq(approvals.requestId, requestId))
     .orderBy(asc(approvals.createdAt));

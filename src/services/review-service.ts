@@ -19,7 +19,9 @@ import type { Flow, Identity } from '../domain/flow.js';
 import { narrowestPolicy, PolicySchema, type Policy } from '../domain/policy.js';
 import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
 import type { TuningOffer } from '../domain/resource.js';
+import { isLastStage, stageFlow } from '../domain/stages.js';
 import { writeGrant } from './grant-writer.js';
+import { passStage, stageAudience } from './stage-passing.js';
 import { deciderIdentity, mappedEmail, requireMember } from './identity.js';
 import { applyExtension } from './extension-service.js';
 import { noopMetrics } from './ports.js';
@@ -28,7 +30,13 @@ import { createTuningChecks, validateTuning, type ApproveInput, type TuningError
 export type { ApproveInput, TuningErrors } from './tuning-checks.js';
 
 export type ApproveResult =
-  | { ok: true; outcome: 'granted' | 'needs_more'; approvals: number; required: number }
+  | {
+      ok: true;
+      /** `stage_passed`: this approval passed a stage and the request went on to the next one. */
+      outcome: 'granted' | 'needs_more' | 'stage_passed';
+      approvals: number;
+      required: number;
+    }
   | { ok: false; errors: TuningErrors };
 
 export interface ReviewContext {
@@ -58,16 +66,23 @@ export function createReviewService(deps: ServiceDeps) {
 
   /** Only the request's flow's groups are asked about (see deciderIdentity): the check runs on every click. */
   async function actorIdentity(actorId: string, request: RequestDetails, flow: Flow | undefined): Promise<Identity> {
-    return deciderIdentity(directory, actorId, flow, request.escalatedAt !== null);
+    return deciderIdentity(
+      directory,
+      actorId,
+      flow && stageFlow(flow, request.stageIndex),
+      request.escalatedAt !== null,
+    );
   }
 
   function checkMayDecide(
     flow: Flow | undefined,
-    row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt' | 'onCallApprovers'>,
+    row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt' | 'onCallApprovers' | 'stageIndex'>,
     identity: Identity,
   ) {
-    // Escalation approvers gain authority over this request only once it was escalated.
-    const refusal = decisionRefusal(flow, row.requesterId, identity, row.escalatedAt !== null, row.onCallApprovers);
+    // Escalation approvers gain authority over this request only once it was escalated; with stages,
+    // only the current stage's approvers decide (domain/stages.ts).
+    const stage = flow && stageFlow(flow, row.stageIndex);
+    const refusal = decisionRefusal(stage, row.requesterId, identity, row.escalatedAt !== null, row.onCallApprovers);
     if (refusal) throw new AppError(refusal, refusalMessage(refusal));
     if (row.status !== 'pending')
       throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
@@ -172,29 +187,69 @@ export function createReviewService(deps: ServiceDeps) {
     const mine: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
     // Read before the transaction: no network call while the row is locked.
     const requesterEmail = await mappedEmail(current.requesterIdentity, directory, current.requesterId);
+    // When this approval may pass a stage that is not the last, the next stage's approvers are asked of
+    // Slack (and on-call) now, before the row is locked.
+    const audience =
+      flow &&
+      current.approvals.filter((a) => a.stageIndex === current.stageIndex).length + 1 >= current.approvalsRequired
+        ? await stageAudience(deps, flow, current.stageIndex + 1, current, clock.now())
+        : null;
 
-    const outcome = await decide(input.requestId, identity, async (tx, row, flow, now, stepUp, earlier) => {
+    const outcome = await decide(input.requestId, identity, async (tx, row, liveFlow, now, stepUp, earlier) => {
+      // One approval per person per request: someone who passed an earlier stage does not pass a later one too.
+      const stageApprovals = earlier.filter((a) => a.stageIndex === row.stageIndex);
+      const flow = stageFlow(liveFlow, row.stageIndex);
       if (earlier.some((a) => a.approverId === input.approverId)) {
         throw new AppError('already_approved', 'Already approved by this person', {
-          approvals: earlier.length,
+          approvals: stageApprovals.length,
           required: flow.approvalsRequired,
         });
       }
+      // The narrowest of every approval, earlier stages' included (ADR 0004 across stages).
       const all = [...earlier.map((a) => a.policy), mine];
+      const count = stageApprovals.length + 1;
       const required = Math.max(1, flow.approvalsRequired);
       const merged = narrowestPolicy(all);
       if (!merged) return { conflict: true as const };
-      await insertApproval(tx, row.id, { approverId: input.approverId, policy: mine, createdAt: now });
-      if (all.length < required) {
+      const stageName = row.stageNames[row.stageIndex];
+      await insertApproval(tx, row.id, {
+        approverId: input.approverId,
+        policy: mine,
+        createdAt: now,
+        stageIndex: row.stageIndex,
+      });
+      if (count < required) {
         await appendAudit(tx, {
           requestId: row.id,
           actor: input.approverId,
           action: 'request.approval_added',
           createdAt: now,
-          details: { policy: mine, approvals: all.length, required, ...(stepUp ? { step_up: stepUp } : {}) },
+          details: {
+            policy: mine,
+            approvals: count,
+            required,
+            ...(stageName ? { stage: stageName } : {}),
+            ...(stepUp ? { step_up: stepUp } : {}),
+          },
         });
         await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
-        return { conflict: false as const, granted: false, approvals: all.length, required };
+        return { conflict: false as const, granted: false, approvals: count, required };
+      }
+      if (!isLastStage(liveFlow, row.stageIndex)) {
+        // The audience was asked for the stage the approver saw; the stage moved on since: decide again.
+        if (!audience || row.stageIndex !== current.stageIndex)
+          throw new AppError('already_decided', 'The stage was decided meanwhile', { status: 'stage_passed' });
+        await passStage(tx, {
+          row,
+          flow: liveFlow,
+          audience,
+          passedBy: [...stageApprovals.map((a) => a.approverId), input.approverId],
+          actor: input.approverId,
+          tuning: mine,
+          now,
+          stepUp,
+        });
+        return { conflict: false as const, granted: false, stagePassed: true, approvals: count, required };
       }
       if (row.kind === 'extension') {
         // An extension adds time to the grant it extends instead of creating a new one.
@@ -202,7 +257,7 @@ export function createReviewService(deps: ServiceDeps) {
         return {
           conflict: false as const,
           granted: true,
-          approvals: all.length,
+          approvals: count,
           required,
           decided: { flow: row.flowName, seconds: waited(row, now), extension: true },
         };
@@ -222,6 +277,7 @@ export function createReviewService(deps: ServiceDeps) {
           details: {
             approvers: [...earlier.map((a) => a.approverId), input.approverId],
             tuning: mine,
+            ...(stageName ? { stage: stageName } : {}),
             ...(stepUp ? { step_up: stepUp } : {}),
           },
         },
@@ -233,7 +289,7 @@ export function createReviewService(deps: ServiceDeps) {
       return {
         conflict: false as const,
         granted: true,
-        approvals: all.length,
+        approvals: count,
         required,
         decided: { flow: row.flowName, seconds: waited(row, now), extension: false },
       };
@@ -253,7 +309,7 @@ export function createReviewService(deps: ServiceDeps) {
     }
     return {
       ok: true,
-      outcome: outcome.granted ? 'granted' : 'needs_more',
+      outcome: outcome.granted ? 'granted' : 'stagePassed' in outcome ? 'stage_passed' : 'needs_more',
       approvals: outcome.approvals,
       required: outcome.required,
     };

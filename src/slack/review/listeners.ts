@@ -114,6 +114,16 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
         });
         return;
       }
+      if (result.outcome === 'stage_passed') {
+        await ack({
+          response_action: 'update',
+          view: messageModal(
+            'Stage passed',
+            'Your approval passed this stage. The approvers of the next stage are asked now; access is granted when the last stage passes.',
+          ),
+        });
+        return;
+      }
       await ack();
     } catch (error) {
       const text = describeFailure(deps.logger, error, {
