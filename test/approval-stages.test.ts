@@ -97,8 +97,29 @@ describe('a two-stage flow', () => {
     );
     expect(allText(list)).toContain('Stage 2 of 2: owner approval');
 
-    // The owner asks for read-write and the full two hours: the grant keeps what the peer allowed.
-    await approve(h, PEOPLE.dba, id, { 'tune.access.prod-db': 'read-write' });
+    // The owner's tuning modal offers at most what the peer kept: one hour, read-only.
+    await h.driver.clickButton(PEOPLE.dba, approverMessage(h, PEOPLE.dba, id), 'review.approve');
+    const modal = await until(() => h.slack.topView(PEOPLE.dba), 2000, 'the tuning modal');
+    const blocks = modal.view.blocks as { block_id?: string; element?: { options?: { value: string }[] } }[];
+    const offered = (block: string) => blocks.find((b) => b.block_id === block)!.element!.options!.map((o) => o.value);
+    expect(offered('tune.access.prod-db')).toEqual(['read-only']);
+    expect(Math.max(...offered('tune.duration').map(Number))).toBe(60);
+    expect(allText(modal.view)).toContain('Earlier stages kept');
+    // A forged submission asking for more still gets what the peer allowed: the grant is the narrowest.
+    await h.driver.submitView(
+      PEOPLE.dba,
+      modal.id,
+      {},
+      {
+        raw: {
+          'tune.access.prod-db': {
+            'tune.choice.value': { type: 'radio_buttons', selected_option: { value: 'read-write' } },
+          },
+        },
+      },
+    );
+    h.slack.clearViews(PEOPLE.dba);
+    await h.settle();
     expect(await statusOf(h, id)).toBe('active');
     const [grant] = await h.sql`select policy from grants where request_id = ${id}`;
     expect(grant!.policy).toMatchObject({ durationMinutes: 60, resources: [{ access: 'read-only' }] });
