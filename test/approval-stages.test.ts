@@ -208,3 +208,60 @@ describe('a two-stage flow', () => {
     expect(await actions(id!)).not.toContain('request.stage_passed');
   });
 });
+
+describe('stages in the App Home flow editor', () => {
+  const openEditor = async () => {
+    await h.driver.appHomeOpened(PEOPLE.admin);
+    await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
+    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
+    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
+    return until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+  };
+  const form = (stages: string) => ({
+    'af.name': 'staged-web',
+    'af.resources': ['web-1'],
+    'af.req.users': [PEOPLE.requester],
+    'af.max': '60',
+    'af.stages': stages,
+  });
+
+  it('says what is wrong under the stages field, with its path, and saves nothing', async () => {
+    const modal = await openEditor();
+    const res = await h.driver.submitView(
+      PEOPLE.admin,
+      modal.id,
+      form('- name: peer review\n  approvers: { users: [U0APPR] }\n- name: owner\n  approvers: {}\n'),
+    );
+    expect(res.json).toMatchObject({
+      response_action: 'errors',
+      errors: { 'af.stages': 'stages[1].approvers: must name at least one approver user or group' },
+    });
+    expect(await h.sql`select 1 from flows where name = 'staged-web'`).toHaveLength(0);
+    h.slack.clearViews(PEOPLE.admin);
+  });
+
+  it('an admin adds a two-stage flow; it is stored, shown again in the editor and exported', async () => {
+    const modal = await openEditor();
+    const stages =
+      '- name: peer review\n  approvers: { users: [U0APPR] }\n- name: owner approval\n  approvers: { users: [U0DBA1] }\n  reminders: { remind_after: 1h }\n';
+    const res = await h.driver.submitView(PEOPLE.admin, modal.id, form(stages));
+    expect(res.text).toBe('');
+    h.slack.clearViews(PEOPLE.admin);
+    const [row] = await h.sql`select stages, approver_users from flows where name = 'staged-web'`;
+    expect(row!.stages).toMatchObject([
+      { name: 'peer review', approverUsers: [PEOPLE.approver], approvalsRequired: 1 },
+      { name: 'owner approval', approverUsers: [PEOPLE.dba], remindAfterMinutes: 60 },
+    ]);
+    expect(row!.approver_users).toEqual([PEOPLE.approver, PEOPLE.dba]);
+    const flows = await h.app.services.admin.flows();
+    const { exportAccessFile } = await import('../src/services/config-export.js');
+    const text = exportAccessFile(
+      [],
+      flows.filter((f) => f.name === 'staged-web'),
+    );
+    expect(text).toContain('stages:');
+    expect(text).toContain('name: owner approval');
+    expect(text).not.toMatch(/^ {4}approvers:/m);
+  });
+});
