@@ -88,6 +88,13 @@ describe('a two-stage flow', () => {
       expect(text).not.toContain('review.approve');
     }
     expect(allText(myMessage(h, PEOPLE.requester, id).message.blocks)).toContain('Stage 2 of 2: owner approval');
+    // Dana's App Home lists it to review, with the stage; Oscar's (stage 1 only) no longer does.
+    await h.driver.appHomeOpened(PEOPLE.dba);
+    await until(() => allText(h.slack.home(PEOPLE.dba)?.view.blocks ?? []).includes(id), 2000, 'Dana’s home');
+    expect(allText(h.slack.home(PEOPLE.dba)!.view.blocks)).toContain('Stage 2 of 2: owner approval');
+    await h.driver.appHomeOpened(PEOPLE.other);
+    await until(() => h.slack.home(PEOPLE.other), 2000, 'Oscar’s home');
+    expect(allText(h.slack.home(PEOPLE.other)!.view.blocks)).not.toContain(id);
     // `/access list` says it too.
     await h.driver.command(PEOPLE.requester, '/access', 'list');
     const list = await until(

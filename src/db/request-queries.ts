@@ -217,6 +217,8 @@ export async function pendingDecidableBy(
           sql`${accessRequests.onCallApprovers} @> ${JSON.stringify([userId])}::jsonb`,
         ),
         or(ne(accessRequests.requesterId, userId), inFlows(flowsOf.selfApproval)),
+        // With approval stages, only the current stage's people (the flow lists every stage's approvers).
+        sql`(jsonb_array_length(${accessRequests.stageNames}) = 0 or ${accessRequests.notifiedApprovers} @> ${JSON.stringify([userId])}::jsonb)`,
         sql`not exists (select 1 from ${approvals} where ${approvals.requestId} = ${accessRequests.id} and ${approvals.approverId} = ${userId})`,
       ),
     )
