@@ -174,10 +174,14 @@ describe('a two-stage flow', () => {
     await h.driver.clickButton(PEOPLE.other, approverMessage(h, PEOPLE.other, id), 'review.approve');
     const first = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'modal 1');
     const second = await until(() => h.slack.topView(PEOPLE.other), 2000, 'modal 2');
-    await Promise.all([
+    const answers = await Promise.all([
       h.driver.submitView(PEOPLE.approver, first.id, {}),
       h.driver.submitView(PEOPLE.other, second.id, {}),
     ]);
+    // One passed the stage; the other is told the stage was decided by someone else.
+    const texts = answers.map((a) => allText(a.json));
+    expect(texts.filter((t) => t.includes('Stage passed'))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes('already decided by another approver'))).toHaveLength(1);
     h.slack.clearViews(PEOPLE.approver);
     h.slack.clearViews(PEOPLE.other);
     await h.settle();

@@ -153,10 +153,15 @@ export function createReviewService(deps: ServiceDeps) {
       stepUp: ReturnType<typeof stepUpClaims> | null,
       approvals: ApprovalRow[],
     ) => Promise<T>,
+    /** The approval stage the person saw (the request as read before the lock); undefined: any. */
+    seenStage?: number,
   ): Promise<T> {
     const result = await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);
+      // The stage they decided passed meanwhile (another approver of it was first): nothing is written.
+      if (row.status === 'pending' && seenStage !== undefined && row.stageIndex !== seenStage)
+        throw new AppError('already_decided', 'The stage was decided meanwhile', { reason: 'stage_passed' });
       const live = await flowAndApprovals(tx, row.flowId, row.id);
       checkMayDecide(live?.flow, row, identity);
       const now = clock.now();
@@ -187,113 +192,118 @@ export function createReviewService(deps: ServiceDeps) {
     const mine: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
     // Read before the transaction: no network call while the row is locked.
     const requesterEmail = await mappedEmail(current.requesterIdentity, directory, current.requesterId);
-    // When this approval may pass a stage that is not the last, the next stage's approvers are asked of
-    // Slack (and on-call) now, before the row is locked.
+    // When the request's current stage is not the last, this approval may pass it (here or because another
+    // approver of the stage commits first): the next stage's approvers are asked of Slack (and on-call)
+    // now, before the row is locked.
     const audience =
-      flow &&
-      current.approvals.filter((a) => a.stageIndex === current.stageIndex).length + 1 >= current.approvalsRequired
+      flow && !isLastStage(flow, current.stageIndex)
         ? await stageAudience(deps, flow, current.stageIndex + 1, current, clock.now())
         : null;
 
-    const outcome = await decide(input.requestId, identity, async (tx, row, liveFlow, now, stepUp, earlier) => {
-      // One approval per person per request: someone who passed an earlier stage does not pass a later one too.
-      const stageApprovals = earlier.filter((a) => a.stageIndex === row.stageIndex);
-      const flow = stageFlow(liveFlow, row.stageIndex);
-      if (earlier.some((a) => a.approverId === input.approverId)) {
-        throw new AppError('already_approved', 'Already approved by this person', {
-          approvals: stageApprovals.length,
-          required: flow.approvalsRequired,
-        });
-      }
-      // The narrowest of every approval, earlier stages' included (ADR 0004 across stages).
-      const all = [...earlier.map((a) => a.policy), mine];
-      const count = stageApprovals.length + 1;
-      const required = Math.max(1, flow.approvalsRequired);
-      const merged = narrowestPolicy(all);
-      if (!merged) return { conflict: true as const };
-      const stageName = row.stageNames[row.stageIndex];
-      await insertApproval(tx, row.id, {
-        approverId: input.approverId,
-        policy: mine,
-        createdAt: now,
-        stageIndex: row.stageIndex,
-      });
-      if (count < required) {
-        await appendAudit(tx, {
-          requestId: row.id,
-          actor: input.approverId,
-          action: 'request.approval_added',
+    const outcome = await decide(
+      input.requestId,
+      identity,
+      async (tx, row, liveFlow, now, stepUp, earlier) => {
+        // One approval per person per request: someone who passed an earlier stage does not pass a later one too.
+        const stageApprovals = earlier.filter((a) => a.stageIndex === row.stageIndex);
+        const flow = stageFlow(liveFlow, row.stageIndex);
+        if (earlier.some((a) => a.approverId === input.approverId)) {
+          throw new AppError('already_approved', 'Already approved by this person', {
+            approvals: stageApprovals.length,
+            required: flow.approvalsRequired,
+          });
+        }
+        // The narrowest of every approval, earlier stages' included (ADR 0004 across stages).
+        const all = [...earlier.map((a) => a.policy), mine];
+        const count = stageApprovals.length + 1;
+        const required = Math.max(1, flow.approvalsRequired);
+        const merged = narrowestPolicy(all);
+        if (!merged) return { conflict: true as const };
+        const stageName = row.stageNames[row.stageIndex];
+        await insertApproval(tx, row.id, {
+          approverId: input.approverId,
+          policy: mine,
           createdAt: now,
-          details: {
-            policy: mine,
+          stageIndex: row.stageIndex,
+        });
+        if (count < required) {
+          await appendAudit(tx, {
+            requestId: row.id,
+            actor: input.approverId,
+            action: 'request.approval_added',
+            createdAt: now,
+            details: {
+              policy: mine,
+              approvals: count,
+              required,
+              ...(stageName ? { stage: stageName } : {}),
+              ...(stepUp ? { step_up: stepUp } : {}),
+            },
+          });
+          await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
+          return { conflict: false as const, granted: false, approvals: count, required };
+        }
+        if (!isLastStage(liveFlow, row.stageIndex)) {
+          // Asked for the stage the approver saw (decide refuses a stage that moved on since).
+          if (!audience)
+            throw new AppError('already_decided', 'The stage was decided meanwhile', { reason: 'stage_passed' });
+          await passStage(tx, {
+            row,
+            flow: liveFlow,
+            audience,
+            passedBy: [...stageApprovals.map((a) => a.approverId), input.approverId],
+            actor: input.approverId,
+            tuning: mine,
+            now,
+            stepUp,
+          });
+          return { conflict: false as const, granted: false, stagePassed: true, approvals: count, required };
+        }
+        if (row.kind === 'extension') {
+          // An extension adds time to the grant it extends instead of creating a new one.
+          await applyExtension(tx, row, merged.durationMinutes, input.approverId, now, stepUp);
+          return {
+            conflict: false as const,
+            granted: true,
             approvals: count,
             required,
-            ...(stageName ? { stage: stageName } : {}),
-            ...(stepUp ? { step_up: stepUp } : {}),
-          },
-        });
-        await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
-        return { conflict: false as const, granted: false, approvals: count, required };
-      }
-      if (!isLastStage(liveFlow, row.stageIndex)) {
-        // The audience was asked for the stage the approver saw; the stage moved on since: decide again.
-        if (!audience || row.stageIndex !== current.stageIndex)
-          throw new AppError('already_decided', 'The stage was decided meanwhile', { status: 'stage_passed' });
-        await passStage(tx, {
+            decided: { flow: row.flowName, seconds: waited(row, now), extension: true },
+          };
+        }
+        await writeGrant(tx, {
           row,
-          flow: liveFlow,
-          audience,
-          passedBy: [...stageApprovals.map((a) => a.approverId), input.approverId],
-          actor: input.approverId,
-          tuning: mine,
+          policy: merged,
           now,
-          stepUp,
+          requesterEmail,
+          // The cached catalogue, checked against the version just before: as fresh as reading the rows.
+          catalogue: resources,
+          decidedBy: input.approverId,
+          approvedBy: input.approverId,
+          audit: {
+            actor: input.approverId,
+            action: 'request.approved',
+            details: {
+              approvers: [...earlier.map((a) => a.approverId), input.approverId],
+              tuning: mine,
+              ...(stageName ? { stage: stageName } : {}),
+              ...(stepUp ? { step_up: stepUp } : {}),
+            },
+          },
+          messages: [
+            { topic: 'messages.refresh', requestId: row.id },
+            { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
+          ],
         });
-        return { conflict: false as const, granted: false, stagePassed: true, approvals: count, required };
-      }
-      if (row.kind === 'extension') {
-        // An extension adds time to the grant it extends instead of creating a new one.
-        await applyExtension(tx, row, merged.durationMinutes, input.approverId, now, stepUp);
         return {
           conflict: false as const,
           granted: true,
           approvals: count,
           required,
-          decided: { flow: row.flowName, seconds: waited(row, now), extension: true },
+          decided: { flow: row.flowName, seconds: waited(row, now), extension: false },
         };
-      }
-      await writeGrant(tx, {
-        row,
-        policy: merged,
-        now,
-        requesterEmail,
-        // The cached catalogue, checked against the version just before: as fresh as reading the rows.
-        catalogue: resources,
-        decidedBy: input.approverId,
-        approvedBy: input.approverId,
-        audit: {
-          actor: input.approverId,
-          action: 'request.approved',
-          details: {
-            approvers: [...earlier.map((a) => a.approverId), input.approverId],
-            tuning: mine,
-            ...(stageName ? { stage: stageName } : {}),
-            ...(stepUp ? { step_up: stepUp } : {}),
-          },
-        },
-        messages: [
-          { topic: 'messages.refresh', requestId: row.id },
-          { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
-        ],
-      });
-      return {
-        conflict: false as const,
-        granted: true,
-        approvals: count,
-        required,
-        decided: { flow: row.flowName, seconds: waited(row, now), extension: false },
-      };
-    });
+      },
+      input.seenStage ?? current.stageIndex,
+    );
     if (!outcome.conflict && outcome.decided) {
       metrics.requestOutcome(outcome.decided.flow, outcome.decided.extension ? 'extended' : 'approved');
       metrics.observeDecision(outcome.decided.flow, 'approved', outcome.decided.seconds);
@@ -315,35 +325,40 @@ export function createReviewService(deps: ServiceDeps) {
     };
   }
 
-  async function deny(requestId: string, actorId: string, reason: string): Promise<RequestDetails> {
+  async function deny(requestId: string, actorId: string, reason: string, seenStage?: number): Promise<RequestDetails> {
     await requireMember(directory, actorId);
     const request = await getRequestDetails(db, requestId);
     const identity = request
       ? await actorIdentity(actorId, request, (await catalogueOf(request)).flow)
       : { userId: actorId, groupIds: new Set<string>() };
     const note = reason.trim().slice(0, DENY_REASON_MAX) || null;
-    const decided = await decide(requestId, identity, async (tx, row, _flow, now, stepUp) => {
-      const step = transition({ ...row, expiresAt: null }, { type: 'deny' }, now);
-      if (!step.ok) throw new AppError(step.code, 'Already decided', { status: row.status, by: row.decidedBy });
-      await updateRequest(tx, row.id, {
-        status: step.next.status,
-        decidedAt: now,
-        decidedBy: actorId,
-        denyReason: note,
-      });
-      await appendAudit(tx, {
-        requestId: row.id,
-        actor: actorId,
-        action: 'request.denied',
-        createdAt: now,
-        details: { reason: note, ...(stepUp ? { step_up: stepUp } : {}) },
-      });
-      await enqueue(tx, [
-        { topic: 'messages.refresh', requestId: row.id },
-        { topic: 'requester.notify', requestId: row.id, payload: { event: 'denied' } },
-      ]);
-      return { flow: row.flowName, seconds: waited(row, now) };
-    });
+    const decided = await decide(
+      requestId,
+      identity,
+      async (tx, row, _flow, now, stepUp) => {
+        const step = transition({ ...row, expiresAt: null }, { type: 'deny' }, now);
+        if (!step.ok) throw new AppError(step.code, 'Already decided', { status: row.status, by: row.decidedBy });
+        await updateRequest(tx, row.id, {
+          status: step.next.status,
+          decidedAt: now,
+          decidedBy: actorId,
+          denyReason: note,
+        });
+        await appendAudit(tx, {
+          requestId: row.id,
+          actor: actorId,
+          action: 'request.denied',
+          createdAt: now,
+          details: { reason: note, ...(stepUp ? { step_up: stepUp } : {}) },
+        });
+        await enqueue(tx, [
+          { topic: 'messages.refresh', requestId: row.id },
+          { topic: 'requester.notify', requestId: row.id, payload: { event: 'denied' } },
+        ]);
+        return { flow: row.flowName, seconds: waited(row, now) };
+      },
+      seenStage ?? request?.stageIndex,
+    );
     metrics.requestOutcome(decided.flow, 'denied');
     metrics.observeDecision(decided.flow, 'denied', decided.seconds);
     return (await getRequestDetails(db, requestId))!;

@@ -12,7 +12,7 @@ import type { SlackDeps } from '../deps.js';
 import { ReviewIds } from '../ids.js';
 import { code } from '../mrkdwn.js';
 import { describeFailure } from '../reply.js';
-import { isRequestId, parseRequestRef, textValue, type StateValues } from '../state.js';
+import { isRequestId, parseRequestRef, parseStageRef, textValue, type StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
 import { messageModal } from '../views.js';
@@ -92,6 +92,7 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
           approverId: userId,
           durationMinutes: tuning.durationMinutes,
           grants: tuning.grants,
+          seenStage: parseStageRef(view.private_metadata),
         },
         request,
       );
@@ -143,7 +144,7 @@ export function denySubmissionHandler(deps: SlackDeps) {
     try {
       if (!requestId) throw new AppError('stale_reference', 'deny modal without a request id');
       const reason = textValue(view.state.values as StateValues, ReviewIds.reasonBlock, ReviewIds.reasonAction);
-      await deps.reviews.deny(requestId, userId, reason);
+      await deps.reviews.deny(requestId, userId, reason, parseStageRef(view.private_metadata));
       await ack();
     } catch (error) {
       const text = describeFailure(deps.logger, error, {

@@ -200,6 +200,10 @@ function tuningInputs(r: RequestedResource, d: TuningOffer, kept?: string): Know
   }
 }
 
+/** Ids only: the request, and for a staged request the stage it was opened at (parseStageRef). */
+const reviewRef = (r: RequestDetails) =>
+  JSON.stringify({ requestId: r.id, ...(r.stageNames.length ? { stage: r.stageIndex } : {}) });
+
 /** Approve opens this: prefilled from the request and the resources' defaults; the approver decides what is granted. */
 export function buildTuningModal(r: RequestDetails, defaults: Record<string, TuningOffer> = {}): ModalView {
   // A later approval stage sees at most what the earlier stages kept (stage-cap.ts).
@@ -231,7 +235,7 @@ export function buildTuningModal(r: RequestDetails, defaults: Record<string, Tun
     return {
       type: 'modal',
       callback_id: ReviewIds.tuningCallback,
-      private_metadata: JSON.stringify({ requestId: r.id }),
+      private_metadata: reviewRef(r),
       title: plain('Approve extension', 24),
       submit: plain('Approve', 24),
       close: plain('Cancel', 24),
@@ -296,7 +300,7 @@ export function buildTuningModal(r: RequestDetails, defaults: Record<string, Tun
   return {
     type: 'modal',
     callback_id: ReviewIds.tuningCallback,
-    private_metadata: JSON.stringify({ requestId: r.id }),
+    private_metadata: reviewRef(r),
     title: plain('Approve access', 24),
     submit: plain('Approve', 24),
     close: plain('Cancel', 24),
@@ -308,7 +312,7 @@ export function buildDenyModal(r: RequestDetails): ModalView {
   return {
     type: 'modal',
     callback_id: ReviewIds.denyCallback,
-    private_metadata: JSON.stringify({ requestId: r.id }),
+    private_metadata: reviewRef(r),
     title: plain('Deny access', 24),
     submit: plain('Deny', 24),
     close: plain('Cancel', 24),
