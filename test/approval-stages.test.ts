@@ -22,7 +22,18 @@ resources:
     tags: [production]
   - name: web-1
     type: ssh
+  - name: grafana
+    type: http
 flows:
+  - name: staged-pair
+    resources: { names: [grafana] }
+    requesters: { users: [U0REQ] }
+    stages:
+      - name: two peers
+        approvers: { users: [U0APPR, U0OTHER] }
+        approvals_required: 2
+      - name: owner
+        approvers: { users: [U0DBA1] }
   - name: staged-prod
     resources: { names: [prod-db] }
     requesters: { users: [U0REQ] }
@@ -192,6 +203,29 @@ describe('a two-stage flow', () => {
     // Each stage-2 approver got one message.
     for (const owner of [PEOPLE.dba, PEOPLE.admin])
       expect(h.slack.dmsTo(owner).filter((m) => JSON.stringify(m.blocks).includes(id))).toHaveLength(1);
+  });
+
+  it('two approvals completing an N-of-2 stage at once pass it once, with both counted', async () => {
+    const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['grafana'], duration: '60', justification });
+    await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
+    await h.driver.clickButton(PEOPLE.other, approverMessage(h, PEOPLE.other, id!), 'review.approve');
+    const first = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'modal 1');
+    const second = await until(() => h.slack.topView(PEOPLE.other), 2000, 'modal 2');
+    await Promise.all([
+      h.driver.submitView(PEOPLE.approver, first.id, {}),
+      h.driver.submitView(PEOPLE.other, second.id, {}),
+    ]);
+    h.slack.clearViews(PEOPLE.approver);
+    h.slack.clearViews(PEOPLE.other);
+    await h.settle();
+    expect(await h.sql`select 1 from approvals where request_id = ${id!} and stage_index = 0`).toHaveLength(2);
+    expect((await actions(id!)).filter((a) => a === 'request.stage_passed')).toHaveLength(1);
+    expect(h.slack.dmsTo(PEOPLE.dba).filter((m) => JSON.stringify(m.blocks).includes(id!))).toHaveLength(1);
+    const owner = allText(approverMessage(h, PEOPLE.dba, id!).message.blocks);
+    // Both peers are named (in the order they committed).
+    expect(owner).toContain('Stage 2 of 2: owner · two peers passed by <@');
+    expect(owner).toContain(`<@${PEOPLE.approver}>`);
+    expect(owner).toContain(`<@${PEOPLE.other}>`);
   });
 
   it('a stage that passes while another replica escalates sends no duplicate messages', async () => {
