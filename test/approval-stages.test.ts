@@ -33,7 +33,7 @@ flows:
         approvers: { users: [U0APPR, U0OTHER] }
         approvals_required: 2
       - name: owner
-        approvers: { users: [U0DBA1] }
+        approvers: { users: [U0DBA1, U0APPR] }
   - name: staged-prod
     resources: { names: [prod-db] }
     requesters: { users: [U0REQ] }
@@ -221,6 +221,10 @@ describe('a two-stage flow', () => {
     expect(await h.sql`select 1 from approvals where request_id = ${id!} and stage_index = 0`).toHaveLength(2);
     expect((await actions(id!)).filter((a) => a === 'request.stage_passed')).toHaveLength(1);
     expect(h.slack.dmsTo(PEOPLE.dba).filter((m) => JSON.stringify(m.blocks).includes(id!))).toHaveLength(1);
+    // Alex is listed in both stages, but approved stage 1: a person approves a request once, so he is not asked again.
+    const [row] = await h.sql`select notified_approvers from access_requests where id = ${id!}`;
+    expect(row!.notified_approvers).toEqual([PEOPLE.dba]);
+    expect(allText(approverMessage(h, PEOPLE.approver, id!).message.blocks)).not.toContain('review.approve');
     const owner = allText(approverMessage(h, PEOPLE.dba, id!).message.blocks);
     // Both peers are named (in the order they committed).
     expect(owner).toContain('Stage 2 of 2: owner · two peers passed by <@');

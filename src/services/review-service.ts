@@ -252,6 +252,7 @@ export function createReviewService(deps: ServiceDeps) {
             flow: liveFlow,
             audience,
             passedBy: [...stageApprovals.map((a) => a.approverId), input.approverId],
+            approvedBy: [...earlier.map((a) => a.approverId), input.approverId],
             actor: input.approverId,
             tuning: mine,
             now,

@@ -26,7 +26,11 @@ export async function stageAudience(
   deps: Pick<ServiceDeps, 'directory' | 'onCall'>,
   flow: Flow,
   index: number,
-  request: { requesterId: string; durationMinutes: number; resources: readonly Pick<Resource, 'name'>[] },
+  request: {
+    requesterId: string;
+    durationMinutes: number;
+    resources: readonly Pick<Resource, 'name'>[];
+  },
   now: Date,
 ): Promise<StageAudience | null> {
   if (index <= 0 || isLastStage(flow, index - 1)) return null;
@@ -42,7 +46,9 @@ export async function stageAudience(
   });
   const mayDecide = (u: string) => u !== request.requesterId || flow.allowSelfApproval;
   return {
-    approvers: [...new Set([...(await approverIdsOf(deps.directory, stage, request.requesterId)), ...asked.approvers])],
+    approvers: [
+      ...new Set([...(await approverIdsOf(deps.directory, stage, request.requesterId)), ...asked.approvers]),
+    ].filter(mayDecide),
     onCall: asked.approvers.filter(mayDecide),
     notes: asked.notes,
   };
@@ -61,13 +67,22 @@ export async function passStage(
     audience: StageAudience;
     /** Who passed the stage (its approvals, this one included) and the last approver's tuning. */
     passedBy: string[];
+    /** Everyone who approved the request so far, any stage (read with the row locked). */
+    approvedBy: string[];
     actor: string;
     tuning: Policy;
     now: Date;
     stepUp: unknown;
   },
 ) {
-  const { row, flow, audience, now } = input;
+  const { row, flow, now } = input;
+  // A person approves a request once (ADR 0008): whoever approved an earlier stage is not asked again.
+  const done = new Set(input.approvedBy);
+  const audience = {
+    ...input.audience,
+    approvers: input.audience.approvers.filter((u) => !done.has(u)),
+    onCall: input.audience.onCall.filter((u) => !done.has(u)),
+  };
   const names = row.stageNames.length ? row.stageNames : stageNamesOf(flow);
   const next = row.stageIndex + 1;
   const nextStage = stageFlow(flow, next);
