@@ -249,6 +249,16 @@ describe('a two-stage flow', () => {
     }
   });
 
+  it('/access whocan and explain name the stages, and who is asked first', async () => {
+    const command = (user: string, text: string) => replyTo(h, () => h.driver.command(user, '/access', text));
+    const whocan = allText((await command(PEOPLE.approver, 'whocan prod-db')).blocks);
+    expect(whocan).toContain(
+      '*Approval stages:* 1. peer review: <@U0APPR>, <@U0OTHER> · one approval → 2. owner approval: <@U0DBA1>, <@U0ADMIN> · one approval',
+    );
+    const explain = allText((await command(PEOPLE.approver, `explain <@${PEOPLE.requester}> prod-db`)).blocks);
+    expect(explain).toContain('*Who would approve first (stage 1 of 2: peer review):* <@U0APPR>, <@U0OTHER>');
+  });
+
   it('a flow without stages behaves as before: one approval grants, no stage line', async () => {
     const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['web-1'], duration: '60', justification });
     expect(allText(approverMessage(h, PEOPLE.approver, id!).message.blocks)).not.toContain('Stage ');
