@@ -313,6 +313,25 @@ describe('stages in the App Home flow editor', () => {
       { name: 'owner approval', approverUsers: [PEOPLE.dba], remindAfterMinutes: 60 },
     ]);
     expect(row!.approver_users).toEqual([PEOPLE.approver, PEOPLE.dba]);
+    // Edited again, the editor shows the stages as saved.
+    const [saved] = await h.sql`select id from flows where name = 'staged-web'`;
+    await until(
+      () => allText(h.slack.home(PEOPLE.admin)?.view.blocks ?? []).includes(saved!.id as string),
+      2000,
+      'the flow in the list',
+    );
+    await h.driver.selectAction(
+      PEOPLE.admin,
+      { viewId: h.slack.home(PEOPLE.admin)!.id },
+      `admin.flow.menu.${saved!.id as string}`,
+      `edit:${saved!.id as string}`,
+    );
+    const edit = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'edit modal');
+    const field = (edit.view.blocks as { block_id?: string; element?: { initial_value?: string } }[]).find(
+      (b) => b.block_id === 'af.stages',
+    );
+    expect(field!.element!.initial_value).toContain('name: owner approval');
+    h.slack.clearViews(PEOPLE.admin);
     const flows = await h.app.services.admin.flows();
     const { exportAccessFile } = await import('../src/services/config-export.js');
     const text = exportAccessFile(
