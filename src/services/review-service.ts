@@ -3,8 +3,7 @@ import type { FlowRow } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { flowAndApprovals } from '../db/decision-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { findLink } from '../db/identity-queries.js';
-import { stepUpClaims, stepUpRefusal } from '../domain/identity-link.js';
+import type { stepUpClaims } from '../domain/identity-link.js';
 import {
   getRequestDetails,
   insertApproval,
@@ -17,9 +16,10 @@ import {
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
 import { narrowestPolicy, PolicySchema, type Policy } from '../domain/policy.js';
-import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
+import { transition } from '../domain/request-lifecycle.js';
 import type { TuningOffer } from '../domain/resource.js';
 import { isLastStage, stageFlow } from '../domain/stages.js';
+import { checkMayDecide, checkStepUp } from './decision-checks.js';
 import { writeGrant } from './grant-writer.js';
 import { passStage, stageAudience } from './stage-passing.js';
 import { deciderIdentity, mappedEmail, requireMember } from './identity.js';
@@ -47,10 +47,6 @@ export interface ReviewContext {
 
 const DENY_REASON_MAX = 500;
 
-function refusalMessage(code: string): string {
-  return code === 'self_approval' ? 'You cannot decide your own request' : 'You are not an approver of this request';
-}
-
 export function createReviewService(deps: ServiceDeps) {
   const { tuningOffer, validateRoles } = createTuningChecks(deps.provisioners);
   const { db, directory, clock } = deps;
@@ -72,43 +68,6 @@ export function createReviewService(deps: ServiceDeps) {
       flow && stageFlow(flow, request.stageIndex),
       request.escalatedAt !== null,
     );
-  }
-
-  function checkMayDecide(
-    flow: Flow | undefined,
-    row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt' | 'onCallApprovers' | 'stageIndex'>,
-    identity: Identity,
-  ) {
-    // Escalation approvers gain authority over this request only once it was escalated; with stages,
-    // only the current stage's approvers decide (domain/stages.ts).
-    const stage = flow && stageFlow(flow, row.stageIndex);
-    const refusal = decisionRefusal(stage, row.requesterId, identity, row.escalatedAt !== null, row.onCallApprovers);
-    if (refusal) throw new AppError(refusal, refusalMessage(refusal));
-    if (row.status !== 'pending')
-      throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
-  }
-
-  /**
-   * A flow with step-up (identity.step_up_minutes) needs a recent enough sign-in of the approver with the
-   * identity provider (and MFA when asked): returns the claims the decision relies on, for its audit event.
-   */
-  async function checkStepUp(
-    tx: Tx | typeof db,
-    flow: Flow | undefined,
-    actorId: string,
-    requestId: string,
-    now: Date,
-  ) {
-    if (!flow?.identity || flow.identity.stepUpMinutes === null) return null;
-    const link = await findLink(tx, actorId);
-    const refusal = stepUpRefusal(flow.identity, link, now);
-    if (refusal)
-      throw new AppError(
-        refusal,
-        refusal === 'mfa_required' ? 'step-up sign-in without MFA' : 'no recent step-up sign-in',
-        { requestId, minutes: flow.identity.stepUpMinutes },
-      );
-    return stepUpClaims(link!);
   }
 
   /** Checks (without writing) that this person may decide the request now: used before opening a modal. */
