@@ -61,6 +61,16 @@ flows:
     approvers: { groups: [S0DBTEAM] }
     max_duration: 90m
     justification: { required: false }
+  - name: staged
+    resources: { names: [prod-db] }
+    requesters: { users: [U0REQ] }
+    stages:
+      - name: peer review
+        approvers: { users: [U0APPR, U0OTHER], on_call: { pagerduty: { schedules: [PAPPSCH] } } }
+        approvals_required: 2
+        reminders: { remind_after: 30m, escalate_after: 2h, escalate_to: { groups: [S0DBTEAM] } }
+      - name: owner approval
+        approvers: { groups: [S0DBTEAM] }
 `;
 
 /** Every lifecycle field a flow can carry: reminders, escalation, pending TTL, auto-approval, break-glass. */

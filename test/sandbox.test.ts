@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { like } from 'drizzle-orm';
+import { eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessRequests } from '../src/db/schema/index.js';
 import { signWebhookEvent } from '../src/provisioners/webhook/webhook-provisioner.js';
@@ -324,6 +324,43 @@ describe('the sandbox', () => {
     await sandbox.app.jobs.expireNow();
     await waitFor(async () => (await mysql()).items.length === 0, 10_000, 'the account gone from the page');
   }, 60_000);
+
+  it('billing has two approval stages: Dana is asked only once Alex passed the peer review, then the grant comes', async () => {
+    const { slack, driver } = sandbox;
+    const { secondApprover: dana } = SANDBOX_PEOPLE;
+    const { requester, approver } = await requestAndApprove(['billing-db'], 'INC-42: check the invoices', 'billing-db');
+    await sandbox.app.jobs.drainOutbox();
+    const [row] = await sandbox.app.database.db
+      .select({ id: accessRequests.id, status: accessRequests.status, stageIndex: accessRequests.stageIndex })
+      .from(accessRequests)
+      .where(eq(accessRequests.flowName, 'billing'));
+    expect(row).toMatchObject({ status: 'pending', stageIndex: 1 });
+    const owner = await until(
+      () => slack.dmsTo(dana).find((m) => JSON.stringify(m.blocks).includes(row!.id)),
+      3000,
+      'Dana’s message',
+    );
+    expect(JSON.stringify(owner.blocks)).toContain(
+      `Stage 2 of 2: owner approval · peer review passed by <@${approver}>`,
+    );
+    await driver.clickButton(dana, { channel: owner.channel, ts: owner.ts }, 'review.approve');
+    const tuning = await until(() => slack.topView(dana), 3000, 'the tuning modal');
+    await driver.submitView(dana, tuning.id, {});
+    slack.clearViews(dana);
+    await sandbox.app.jobs.drainOutbox();
+    await waitFor(
+      async () =>
+        (
+          await sandbox.app.database.db
+            .select({ status: accessRequests.status })
+            .from(accessRequests)
+            .where(eq(accessRequests.id, row!.id))
+        )[0]?.status === 'active',
+      3000,
+      'the billing grant',
+    );
+    expect(slack.dmsTo(requester).some((m) => JSON.stringify(m.blocks).includes(row!.id))).toBe(true);
+  });
 
   it('deactivating a person in Slack ends their grant in its target and takes them off the people list', async () => {
     const targets = async () => (await state(SANDBOX_PEOPLE.approver)).targets as { name: string; items: string[] }[];

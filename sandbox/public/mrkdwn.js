@@ -24,6 +24,7 @@ const EMOJI = {
   sparkles: '✨',
   hourglass: '⌛',
   hourglass_flowing_sand: '⏳',
+  ballot_box_with_check: '☑️',
   incoming_envelope: '📨',
   no_entry: '⛔',
   no_entry_sign: '🚫',

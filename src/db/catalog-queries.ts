@@ -67,6 +67,7 @@ export const flowColumns = {
   lifecycle: flows.lifecycle,
   identity: flows.identity,
   review: flows.review,
+  stages: flows.stages,
   enabled: flows.enabled,
   managedBy: flows.managedBy,
 };

@@ -9,13 +9,26 @@ export interface DuePending {
   createdAt: Date;
   remindedAt: Date | null;
   escalatedAt: Date | null;
+  stageIndex: number;
+  stageStartedAt: Date | null;
 }
 
 /** A number from the flow's lifecycle jsonb (SQL NULL when unset, or when the flow is gone). */
 const lifecycleNumber = (key: string) => sql`(${flows.lifecycle} ->> ${key})::float8`;
-const lifecycleList = (key: string) => sql`jsonb_array_length(coalesce(${flows.lifecycle} -> ${key}, '[]'::jsonb))`;
+/**
+ * Reminders and escalation belong to the request's current stage (domain/stages.ts): the stage's entry
+ * of the flow's `stages`, which carries the same keys as the lifecycle, or the lifecycle without stages.
+ */
+const stageRules = sql`(case when jsonb_array_length(coalesce(${flows.stages}, '[]'::jsonb)) > 0
+  then ${flows.stages} -> least(${accessRequests.stageIndex}, jsonb_array_length(${flows.stages}) - 1)
+  else ${flows.lifecycle} end)`;
+const stageNumber = (key: string) => sql`(${stageRules} ->> ${key})::float8`;
+const stageList = (key: string) => sql`jsonb_array_length(coalesce(${stageRules} -> ${key}, '[]'::jsonb))`;
 const olderThan = (now: Date, minutes: SQL) =>
   sql`${accessRequests.createdAt} + make_interval(secs => ${minutes} * 60) <= ${now.toISOString()}::timestamptz`;
+/** Reminders and escalation count from when the current stage began (the first: with the request). */
+const stageOlderThan = (now: Date, minutes: SQL) =>
+  sql`coalesce(${accessRequests.stageStartedAt}, ${accessRequests.createdAt}) + make_interval(secs => ${minutes} * 60) <= ${now.toISOString()}::timestamptz`;
 
 /**
  * Pending requests for which a reminder, an escalation or the time-out is due (the same rules as
@@ -32,6 +45,8 @@ export async function duePendingRequests(db: Executor, now: Date, limit: number,
       createdAt: accessRequests.createdAt,
       remindedAt: accessRequests.remindedAt,
       escalatedAt: accessRequests.escalatedAt,
+      stageIndex: accessRequests.stageIndex,
+      stageStartedAt: accessRequests.stageStartedAt,
     })
     .from(accessRequests)
     .leftJoin(flows, eq(flows.id, accessRequests.flowId))
@@ -42,14 +57,14 @@ export async function duePendingRequests(db: Executor, now: Date, limit: number,
           olderThan(now, sql`coalesce(${lifecycleNumber('pendingTtlMinutes')}, 1440)`),
           and(
             isNull(accessRequests.remindedAt),
-            sql`${lifecycleNumber('remindAfterMinutes')} is not null`,
-            olderThan(now, lifecycleNumber('remindAfterMinutes')),
+            sql`${stageNumber('remindAfterMinutes')} is not null`,
+            stageOlderThan(now, stageNumber('remindAfterMinutes')),
           ),
           and(
             isNull(accessRequests.escalatedAt),
-            sql`${lifecycleNumber('escalateAfterMinutes')} is not null`,
-            sql`${lifecycleList('escalationUsers')} + ${lifecycleList('escalationGroups')} + ${lifecycleList('onCallApprovers')} > 0`,
-            olderThan(now, lifecycleNumber('escalateAfterMinutes')),
+            sql`${stageNumber('escalateAfterMinutes')} is not null`,
+            sql`${stageList('escalationUsers')} + ${stageList('escalationGroups')} + ${stageList('onCallApprovers')} > 0`,
+            stageOlderThan(now, stageNumber('escalateAfterMinutes')),
           ),
         ),
       ),

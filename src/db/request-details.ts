@@ -38,7 +38,7 @@ const resourcesJson = sql<RequestedResource[]>`(select coalesce(json_agg(json_bu
   from request_resources rr where rr.request_id = "access_requests"."id")`;
 
 const approvalsJson = sql<Json<ApprovalRow, 'createdAt'>[]>`(select coalesce(json_agg(json_build_object(
-    'approverId', a.approver_id, 'policy', a.policy, 'createdAt', a.created_at) order by a.created_at), '[]'::json)
+    'approverId', a.approver_id, 'policy', a.policy, 'createdAt', a.created_at, 'stageIndex', a.stage_index) order by a.created_at), '[]'::json)
   from approvals a where a.request_id = "access_requests"."id")`;
 
 const grantJson = sql<Json<
@@ -63,10 +63,15 @@ const messagesJson = sql<MessageRef[]>`(select coalesce(json_agg(json_build_obje
     'renderHash', m.render_hash) order by m.id), '[]'::json)
   from slack_messages m where m.request_id = "access_requests"."id")`;
 
-/** Those of the requester and the notified approvers who have opened their App Home (home-queries.ts homeReaders). */
+/**
+ * Those of the requester, the notified approvers and the approvers of stages that passed who have opened
+ * their App Home (home-queries.ts homeReaders).
+ */
 const homeReadersJson = sql<string[]>`(select coalesce(json_agg(h.user_id order by h.user_id), '[]'::json)
   from home_state h where h.opened_at is not null and (h.user_id = "access_requests"."requester_id"
-    or h.user_id in (select jsonb_array_elements_text("access_requests"."notified_approvers"))))`;
+    or h.user_id in (select jsonb_array_elements_text("access_requests"."notified_approvers"))
+    or h.user_id in (select m.user_id from slack_messages m
+      where m.request_id = "access_requests"."id" and m.role = 'earlier_stage')))`;
 
 /** Select these from access_requests and hand each row to toDetails. */
 export const detailColumns = {
@@ -113,6 +118,7 @@ export function toDetails(row: DetailJson): RequestDetails {
       approverId: a.approverId,
       policy: a.policy as Policy,
       createdAt: date(a.createdAt),
+      stageIndex: a.stageIndex ?? 0,
     })),
     grant: grant && {
       ...grant,

@@ -43,6 +43,9 @@ type LifecycleFields =
   | 'autoApprovedOnCall'
   | 'onCallApprovers'
   | 'onCallNotes'
+  | 'stageNames'
+  | 'stageIndex'
+  | 'stageStartedAt'
   | 'reviewedBy'
   | 'reviewedAt'
   | 'submissionKey'
@@ -70,13 +73,22 @@ export async function updateRequest(tx: Executor, id: string, patch: Partial<Omi
   await tx.update(accessRequests).set(patch).where(eq(accessRequests.id, id));
 }
 
-export async function insertApproval(tx: Executor, requestId: string, approval: ApprovalRow) {
+export async function insertApproval(
+  tx: Executor,
+  requestId: string,
+  approval: Omit<ApprovalRow, 'stageIndex'> & { stageIndex?: number },
+) {
   await tx.insert(approvals).values({ requestId, ...approval });
 }
 
 export async function approvalsOf(tx: Executor, requestId: string): Promise<ApprovalRow[]> {
   return tx
-    .select({ approverId: approvals.approverId, policy: approvals.policy, createdAt: approvals.createdAt })
+    .select({
+      approverId: approvals.approverId,
+      policy: approvals.policy,
+      createdAt: approvals.createdAt,
+      stageIndex: approvals.stageIndex,
+    })
     .from(approvals)
     .where(eq(approvals.requestId, requestId))
     .orderBy(asc(approvals.createdAt));
@@ -205,6 +217,8 @@ export async function pendingDecidableBy(
           sql`${accessRequests.onCallApprovers} @> ${JSON.stringify([userId])}::jsonb`,
         ),
         or(ne(accessRequests.requesterId, userId), inFlows(flowsOf.selfApproval)),
+        // With approval stages, only the current stage's people (the flow lists every stage's approvers).
+        sql`(jsonb_array_length(${accessRequests.stageNames}) = 0 or ${accessRequests.notifiedApprovers} @> ${JSON.stringify([userId])}::jsonb)`,
         sql`not exists (select 1 from ${approvals} where ${approvals.requestId} = ${accessRequests.id} and ${approvals.approverId} = ${userId})`,
       ),
     )

@@ -6,6 +6,8 @@ import type { Flow } from './flow.js';
 import { lifecycleFromFile, lifecycleToFile } from './lifecycle-file.js';
 import { refsFromFile, refsToFile } from './on-call.js';
 import type { ProvisionerConfig, Resource } from './resource.js';
+import { allStageApprovers } from './stages.js';
+import { stagesFromFile, stagesToFile } from './stages-file.js';
 /** File entries to catalogue inputs (the file's snake_case to the domain's shapes). */
 export function resourceFromFile(r: AccessFile['resources'][number]): Omit<Resource, 'id'> {
   return {
@@ -29,6 +31,9 @@ function provisionerFromFile(p: { type: string } & Record<string, unknown>): Pro
 }
 
 export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
+  const stages = stagesFromFile(f.stages);
+  // With stages, the flow-wide approvers are every stage's (who may revoke, whose Home lists the flow).
+  const everyStage = allStageApprovers(stages);
   return {
     name: f.name,
     description: f.description,
@@ -37,11 +42,11 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
     requesterUsers: f.requesters.users,
     requesterGroups: f.requesters.groups,
     requesterEveryone: f.requesters.everyone,
-    approverUsers: f.approvers.users,
-    approverGroups: f.approvers.groups,
+    approverUsers: stages.length ? everyStage.users : f.approvers.users,
+    approverGroups: stages.length ? everyStage.groups : f.approvers.groups,
     maxDurationMinutes: f.max_duration,
     durationChoices: f.duration_choices,
-    approvalsRequired: f.approvals_required,
+    approvalsRequired: stages.length ? stages[0]!.approvalsRequired : f.approvals_required,
     allowSelfApproval: f.allow_self_approval,
     justification: f.justification
       ? {
@@ -66,6 +71,7 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
         }
       : null,
     review: reviewFromFile(f.review),
+    stages,
   };
 }
 
@@ -105,14 +111,19 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
         ...(f.requesterUsers.length ? { users: f.requesterUsers } : {}),
         ...(f.requesterGroups.length ? { groups: f.requesterGroups } : {}),
       },
-      approvers: {
-        ...(f.approverUsers.length ? { users: f.approverUsers } : {}),
-        ...(f.approverGroups.length ? { groups: f.approverGroups } : {}),
-        ...(f.lifecycle.onCallApprovers?.length ? { on_call: refsToFile(f.lifecycle.onCallApprovers) } : {}),
-      },
+      // With stages, each stage names its approvers (stagesToFile below) and the flow none.
+      ...(f.stages?.length
+        ? {}
+        : {
+            approvers: {
+              ...(f.approverUsers.length ? { users: f.approverUsers } : {}),
+              ...(f.approverGroups.length ? { groups: f.approverGroups } : {}),
+              ...(f.lifecycle.onCallApprovers?.length ? { on_call: refsToFile(f.lifecycle.onCallApprovers) } : {}),
+            },
+          }),
       max_duration: minutesText(f.maxDurationMinutes),
       ...(f.durationChoices.length ? { duration_choices: f.durationChoices.map(minutesText) } : {}),
-      ...(f.approvalsRequired !== 1 ? { approvals_required: f.approvalsRequired } : {}),
+      ...(f.approvalsRequired !== 1 && !f.stages?.length ? { approvals_required: f.approvalsRequired } : {}),
       ...(f.allowSelfApproval ? { allow_self_approval: true } : {}),
       ...(f.justification.required &&
       f.justification.minLength === 0 &&
@@ -142,6 +153,7 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
         : {}),
       ...lifecycleToFile(f.lifecycle),
       ...reviewToFile(f.review),
+      ...stagesToFile(f.stages),
     })),
   };
 }

@@ -7,6 +7,7 @@ import { patternProblem } from './pattern.js';
 import { repositoryDefaultProblem } from './policy.js';
 import { ResourceNameSchema, ResourceTypeSchema, TagSchema } from './resource.js';
 import { PROJECT_KEY } from './ticket.js';
+import { checkFileStages, StagesFileSchema } from './stages-file.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
 const TuningName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'use letters, digits, _ . @ - only');
@@ -88,7 +89,10 @@ export const FileFlowSchema = z
     description: z.string().max(500).default(''),
     resources: z.strictObject({ names: z.array(ResourceNameSchema).default([]), tags: z.array(TagSchema).default([]) }),
     requesters: Requesters,
-    approvers: People.extend({ on_call: OnCallFileSchema.optional() }),
+    /** With `stages`, left out: each stage names its own approvers. */
+    approvers: People.extend({ on_call: OnCallFileSchema.optional() }).default({ users: [], groups: [] }),
+    /** Sequential approval stages (domain/stages.ts); absent: one stage of the approvers above. */
+    stages: StagesFileSchema,
     max_duration: DurationText.default(480),
     duration_choices: z.array(DurationText).max(25).default([]),
     approvals_required: z.number().int().min(1).max(10).default(1),
@@ -115,11 +119,12 @@ export const FileFlowSchema = z
     message: 'must name at least one resource or tag',
     path: ['resources'],
   })
-  .refine((f) => f.approvers.users.length + f.approvers.groups.length > 0, {
+  .refine((f) => f.stages !== undefined || f.approvers.users.length + f.approvers.groups.length > 0, {
     message: 'must name at least one approver user or group',
     path: ['approvers'],
   })
-  .superRefine(checkFileLifecycle);
+  .superRefine(checkFileLifecycle)
+  .superRefine(checkFileStages);
 
 export const AccessFileSchema = z
   .strictObject({

@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   // A request's life (grant-writer, review, lifecycle jobs, break-glass, offboarding).
   'request.created',
   'request.approval_added',
+  'request.stage_passed',
   'request.approved',
   'request.auto_approved',
   'request.break_glass',

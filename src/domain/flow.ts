@@ -5,6 +5,7 @@ import type { Resource } from './resource.js';
 import { missingKeyProblem, ticketHint } from './ticket.js';
 import type { FlowIdentityRule } from './identity-link.js';
 import type { ReviewRule } from './access-review.js';
+import type { FlowStage } from './stages.js';
 
 export type { FlowIdentityRule } from './identity-link.js';
 
@@ -37,6 +38,11 @@ export interface Flow {
   identity?: FlowIdentityRule | null;
   /** Periodic access reviews of who is eligible (domain/access-review.ts); absent or null: none. */
   review?: ReviewRule | null;
+  /**
+   * Sequential approval stages (domain/stages.ts); absent or empty: one implicit stage of the approvers
+   * above. With stages, the approvers above are all stages' together (flow-wide questions only).
+   */
+  stages?: FlowStage[];
 }
 
 /** An auto-approval rule: a request that matches is approved without a human (the audit names the rule). */

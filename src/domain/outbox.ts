@@ -27,7 +27,10 @@ export interface OutboxPayloads {
   /** A reminder in the thread of one approver message. */
   'lifecycle.remind': { channel: string; ts: string };
   /** New approver messages for the escalation approvers. */
-  'lifecycle.escalate': { users: string[] };
+  'lifecycle.escalate': {
+    users: string[];
+    /** The stage escalated (absent: 0); stale once it passed. */ stageIndex?: number;
+  };
   /** The requester's "your access ends soon" DM, stale once the grant or its end changed. */
   'lifecycle.end_warning': { grantId: string; expiresAt: string };
   /** Make a grant real in its targets. */

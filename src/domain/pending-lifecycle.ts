@@ -7,6 +7,8 @@ export const MAX_START_AHEAD_DAYS = 30;
 
 export interface PendingTimes {
   createdAt: Date;
+  /** When the current approval stage began (null or absent: with the request); reminders count from it. */
+  stageStartedAt?: Date | null;
   remindedAt: Date | null;
   escalatedAt: Date | null;
 }
@@ -41,13 +43,17 @@ export function duePendingSteps(
   const lc = lifecycleOf(lifecycle);
   const age = minutesSince(r.createdAt, now);
   if (age >= lc.pendingTtlMinutes) return { timeOut: true, remind: false, escalate: false };
+  const stageAge = minutesSince(r.stageStartedAt ?? r.createdAt, now);
   // A flow with on-call approvers escalates to the next on-call layer even without escalation users.
   const hasEscalation = lc.escalationUsers.length + lc.escalationGroups.length + (lc.onCallApprovers?.length ?? 0) > 0;
   return {
     timeOut: false,
-    remind: lc.remindAfterMinutes !== null && r.remindedAt === null && age >= lc.remindAfterMinutes,
+    remind: lc.remindAfterMinutes !== null && r.remindedAt === null && stageAge >= lc.remindAfterMinutes,
     escalate:
-      hasEscalation && lc.escalateAfterMinutes !== null && r.escalatedAt === null && age >= lc.escalateAfterMinutes,
+      hasEscalation &&
+      lc.escalateAfterMinutes !== null &&
+      r.escalatedAt === null &&
+      stageAge >= lc.escalateAfterMinutes,
   };
 }
 

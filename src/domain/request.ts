@@ -20,6 +20,11 @@ export interface RequestRow {
   durationMinutes: number;
   notifiedApprovers: string[];
   approvalsRequired: number;
+  /** The flow's stage names at request time (empty: no stages); `stageIndex` is the one being decided. */
+  stageNames: string[];
+  stageIndex: number;
+  /** When the current stage began (null: with the request). */
+  stageStartedAt: Date | null;
   notifyChannel: string | null;
   kind: RequestKind;
   extendsRequestId: string | null;
@@ -74,6 +79,8 @@ export interface ApprovalRow {
   approverId: string;
   policy: Policy;
   createdAt: Date;
+  /** The stage it counted toward (0 for flows without stages). */
+  stageIndex: number;
 }
 
 /** Where one provisioned resource of a grant stands in its target (a grant target row's status). */
@@ -98,10 +105,16 @@ export interface RequestDetails extends RequestRow {
   requesterIdentity?: { issuer: string; email: string | null; emailVerified: boolean } | null;
 }
 
+/**
+ * Who a request message is for: an approver of the current stage, the requester, the approvers'
+ * channel, or an approver of a stage that passed (shown without buttons: that stage is decided).
+ */
+export type MessageRole = 'approver' | 'requester' | 'channel' | 'earlier_stage';
+
 /** A message sent about a request, so every copy can be updated when the request changes. */
 export interface MessageRef {
   requestId: string;
-  role: 'approver' | 'requester' | 'channel';
+  role: MessageRole;
   /** The person the message is for; for a channel post, the channel id. */
   userId: string;
   channel: string;

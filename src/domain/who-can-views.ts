@@ -74,6 +74,8 @@ export interface FlowView {
   limits: LimitsView;
   autoApproval: AutoApprovalView[];
   breakGlass: BreakGlassView | null;
+  /** The flow's approval stages in order (empty: none); `approvers` above is then every stage's. */
+  stages?: (PeopleView & { name: string; approvalsRequired: number })[];
 }
 
 export interface WhoCanAnswer {

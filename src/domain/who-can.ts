@@ -1,4 +1,5 @@
 import { autoApprovalPolicy, ruleCoversResource, ruleWindowOpen } from './auto-approve.js';
+import { declaredStages, stageFlow } from './stages.js';
 import { breakGlassOptions, breakGlassPolicy } from './break-glass.js';
 import {
   approversFor,
@@ -98,6 +99,11 @@ function flowView(flow: Flow, resource: Resource, members: GroupMembers, options
         : null,
     },
     limits: limitsOf(flow),
+    stages: declaredStages(flow).map((s) => ({
+      name: s.name,
+      approvalsRequired: s.approvalsRequired,
+      ...people(s.approverUsers, s.approverGroups, members),
+    })),
     autoApproval: lc.autoApprove
       .filter((rule) => ruleCoversResource(rule, resource))
       .map((rule) => ({
@@ -206,7 +212,8 @@ export function explain(
   // The request path's own functions: what the form offers, and the flow a submission plans.
   const [requestable] = standing === 'member' ? requestableResources(catalogue.flows, [resource], who) : [];
   const planned = requestable ? planRequests([requestable])[0]!.flow : null;
-  const approvers = planned ? approversFor(planned, members, userId) : [];
+  // With approval stages, the first stage's people are asked when the request arrives (domain/stages.ts).
+  const approvers = planned ? approversFor(stageFlow(planned, 0), members, userId) : [];
   const bg = standing === 'member' ? breakGlassOptions(catalogue.flows, [resource], who)[0] : undefined;
   const bgPolicy = bg ? breakGlassPolicy(resource, bg.maxDurationMinutes) : null;
   const view = planned ? flowView(planned, resource, members, options) : null;

@@ -89,7 +89,9 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
   'request.created': (d) =>
     `requested ${(d.resources ?? []).join(', ')} for ${minutes(d.durationMinutes)} through flow ${text(d.flow)}${via(d)}: ${quoted(d.justification)}${ticketText(d.ticket)}`,
   'request.approval_added': (d) =>
-    `approved (${text(d.approvals)} of ${text(d.required)}) with tuning: ${policyText(d.policy)}${stepUpText(d.step_up)}`,
+    `approved (${text(d.approvals)} of ${text(d.required)}${d.stage ? ` in stage ${quoted(d.stage, 64)}` : ''}) with tuning: ${policyText(d.policy)}${stepUpText(d.step_up)}`,
+  'request.stage_passed': (d) =>
+    `passed stage ${text(d.stageNumber)} of ${text(d.stages)} ${quoted(d.stage, 64)} (approved by ${Array.isArray(d.by) ? d.by.join(', ') : text(d.by)}, last tuning: ${policyText(d.tuning)}); stage ${quoted(d.next, 64)} asks ${Array.isArray(d.nextApprovers) ? d.nextApprovers.join(', ') || 'nobody' : 'nobody'}${stepUpText(d.step_up)}`,
   'request.approved': (d) =>
     d.extends
       ? `approved the extension of ${text(d.extends)}: ${minutes(d.addedMinutes)} more, until ${text(d.expiresAt)}${stepUpText(d.step_up)}`

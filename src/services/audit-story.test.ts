@@ -20,6 +20,16 @@ const session = { sessionId: 'ses_1', resource: 'prod-db', user: 'U0REQ', events
 const SAMPLES: { [A in AuditAction]: Record<string, unknown> } = {
   'request.created': { resources: ['prod-db'], durationMinutes: 60, flow: 'prod', justification: 'INC-1' },
   'request.approval_added': { policy, approvals: 1, required: 2, step_up: stepUp },
+  'request.stage_passed': {
+    stage: 'peer review',
+    stageNumber: 1,
+    stages: 2,
+    by: ['U0PEER'],
+    next: 'owner approval',
+    nextApprovers: ['U0OWNER'],
+    tuning: policy,
+    step_up: stepUp,
+  },
   'request.approved': { extends: 'req_1', addedMinutes: 60, expiresAt: '2026-12-03T14:00:00Z', step_up: stepUp },
   'request.auto_approved': { rule: { name: 'on-call' }, policy, expiresAt: '2026-12-03T14:00:00Z' },
   'request.break_glass': { policy, expiresAt: '2026-12-03T14:00:00Z', justification: 'down', step_up: stepUp },

@@ -119,7 +119,9 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
         await messenger.updateRequestMessage(ref, request);
       await setRenderHash(db, ref, hash);
     }
-    const people = [...new Set([request.requesterId, ...request.notifiedApprovers])];
+    // Approvers of a stage that passed too: their Home's review list drops the request.
+    const earlier = request.messages.filter((m) => m.role === 'earlier_stage').map((m) => m.userId);
+    const people = [...new Set([request.requesterId, ...request.notifiedApprovers, ...earlier])];
     const readers = new Set(request.homeReaders);
     for (const userId of people)
       if (readers.has(userId) && !(await unreachable(userId))) await messenger.refreshHome(userId);

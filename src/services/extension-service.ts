@@ -22,6 +22,7 @@ import { originDetails, SLACK_ORIGIN, type RequestOrigin } from '../domain/reque
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { writeNewRequest } from './grant-writer.js';
 import { approverIdsOf, requireMember } from './identity.js';
+import { stageFlow, stageNamesOf } from '../domain/stages.js';
 import { noopMetrics } from './ports.js';
 import type { ServiceDeps } from './deps.js';
 import { checkTickets } from './ticket-check.js';
@@ -72,7 +73,8 @@ export function createExtensionService(deps: ServiceDeps) {
     // The same ticket check as a new request: more time needs a ticket that is still open.
     const tickets = await checkTickets(deps.tickets, [flow], justification, clock.now());
     if (tickets.problem) return { ok: false, errors: { justification: tickets.problem } };
-    const approvers = await approverIdsOf(directory, flow, actorId);
+    // An extension goes through the flow's stages like the request it extends: stage 1 is asked first.
+    const approvers = await approverIdsOf(directory, stageFlow(flow, 0), actorId);
     const catalogue = (await deps.catalog.snapshot()).resources;
     const id = newId('req');
     const now = clock.now();
@@ -100,7 +102,8 @@ export function createExtensionService(deps: ServiceDeps) {
             justification,
             durationMinutes: input.durationMinutes!,
             notifiedApprovers: approvers,
-            approvalsRequired: flow.approvalsRequired,
+            approvalsRequired: stageFlow(flow, 0).approvalsRequired,
+            stageNames: stageNamesOf(flow),
             notifyChannel: flow.notifyChannel,
             createdAt: now,
             kind: 'extension',

@@ -16,6 +16,7 @@ import {
 import type { Flow } from '../domain/flow.js';
 import { duePendingSteps, END_WARNING_MINUTES, lifecycleOf } from '../domain/pending-lifecycle.js';
 import { transition } from '../domain/request-lifecycle.js';
+import { stageFlow } from '../domain/stages.js';
 import { onCallEscalation } from './on-call-checks.js';
 import { noopMetrics, type Messenger } from './ports.js';
 import type { ServiceDeps } from './deps.js';
@@ -78,18 +79,25 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
     // Whoever is on call now on the flow's on-call approver references (first and next level): a
     // hand-off since the request arrived brings in the new person; the one asked first keeps authority.
     const onCallNow = new Map<string, string[]>();
+    // Keyed by flow and stage: with stages (domain/stages.ts) each stage escalates to its own people.
+    const key = (flowId: string, stageIndex: number) => `${flowId}#${stageIndex}`;
     for (const r of peek) {
-      const flow = flows.get(r.flowId);
-      if (flow && !recipients.has(flow.id) && duePendingSteps(r, flow.lifecycle, now).escalate) {
-        recipients.set(flow.id, await escalationRecipients(flow));
-        onCallNow.set(flow.id, await onCallEscalation(deps, flow, now));
+      const whole = flows.get(r.flowId);
+      const flow = whole && stageFlow(whole, r.stageIndex);
+      const k = key(r.flowId, r.stageIndex);
+      if (flow && !recipients.has(k) && duePendingSteps(r, flow.lifecycle, now).escalate) {
+        recipients.set(k, await escalationRecipients(flow));
+        onCallNow.set(k, await onCallEscalation(deps, flow, now));
       }
     }
     const claimed = await db.transaction(async (tx) => {
       const due = await duePendingRequests(tx, now, BATCH, true);
       for (const { id } of due) {
         const row = (await lockRequest(tx, id))!;
-        const flow = await findFlow(tx, row.flowId);
+        // Re-read with the row locked: a stage that passed meanwhile has its own reminders and escalation.
+        const whole = await findFlow(tx, row.flowId);
+        const flow = whole && stageFlow(whole, row.stageIndex);
+        const k = key(row.flowId, row.stageIndex);
         const steps = duePendingSteps(row, flow?.lifecycle, now);
         if (steps.timeOut) {
           if (await timeOut(tx, row, flow, now)) {
@@ -113,16 +121,17 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
           // who already approved (N-of-M) are not reminded of what they did.
           const approved = new Set((await approvalsOf(tx, id)).map((a) => a.approverId));
           for (const ref of await messageRefs(tx, id)) {
-            if (ref.role === 'requester' || (ref.role === 'approver' && approved.has(ref.userId))) continue;
+            if (ref.role === 'requester' || ref.role === 'earlier_stage') continue;
+            if (ref.role === 'approver' && approved.has(ref.userId)) continue;
             items.push({ topic: 'lifecycle.remind', requestId: id, payload: { channel: ref.channel, ts: ref.ts } });
           }
           run.reminded += 1;
         }
         // Recipients resolved in this run's peek only; a request that became due since waits for the next run.
-        const to = steps.escalate && flow ? recipients.get(flow.id) : undefined;
+        const to = steps.escalate && flow ? recipients.get(k) : undefined;
         if (to) {
           const mayDecide = (u: string) => u !== row.requesterId || flow!.allowSelfApproval;
-          const onCall = (onCallNow.get(flow!.id) ?? []).filter(mayDecide);
+          const onCall = (onCallNow.get(k) ?? []).filter(mayDecide);
           const users = [...new Set([...to, ...onCall])].filter(mayDecide);
           patch.escalatedAt = now;
           patch.notifiedApprovers = [...new Set([...row.notifiedApprovers, ...users])];
@@ -135,7 +144,7 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
             details: { to: users, ...(onCall.length ? { onCall } : {}) },
           });
           items.push(
-            { topic: 'lifecycle.escalate', requestId: id, payload: { users } },
+            { topic: 'lifecycle.escalate', requestId: id, payload: { users, stageIndex: row.stageIndex } },
             { topic: 'messages.refresh', requestId: id },
           );
           run.escalated += 1;
@@ -201,6 +210,8 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
     async 'lifecycle.escalate'(item) {
       const request = await requestOf(item);
       if (!request || request.status !== 'pending') return;
+      // Escalated in a stage that passed since: its people are not asked any more (no stray message).
+      if ((item.payload.stageIndex ?? 0) !== request.stageIndex) return;
       // A new approver message per escalation approver, stored like the others so every later
       // refresh re-renders it; someone who already has one (an approver of the flow) gets no second.
       const known = await messageRefs(db, request.id);

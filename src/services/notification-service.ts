@@ -42,7 +42,9 @@ export function createNotificationService(
       const request = await contextOf(item);
       if (!request) return;
       for (const ref of request.messages) {
-        if (ref.role !== 'requester') await messenger.postThreadReply(ref, request, 'nudge');
+        // The approvers of a stage that passed have nothing left to do: only the current stage is nudged.
+        if (ref.role !== 'requester' && ref.role !== 'earlier_stage')
+          await messenger.postThreadReply(ref, request, 'nudge');
       }
     },
     async 'requester.notify'(item) {

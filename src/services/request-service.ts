@@ -1,4 +1,5 @@
 import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
+import { stageFlow, stageNamesOf } from '../domain/stages.js';
 import { parsePublicKey } from '../domain/ssh-key.js';
 import { newId } from '../db/ids.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
@@ -115,7 +116,8 @@ export function createRequestService(deps: ServiceDeps) {
     if (tickets.problem) return { ok: false, errors: { justification: tickets.problem } };
     const approvers = await Promise.all(
       // The same rule `/access explain` shows (domain/flow.ts approversFor, through domain/who-can.ts).
-      plans.map((p) => approverIdsOf(directory, p.flow, input.requesterId)),
+      // With stages, the first stage's approvers are asked now; each later stage's when it begins.
+      plans.map((p) => approverIdsOf(directory, stageFlow(p.flow, 0), input.requesterId)),
     );
     const orphan = plans.findIndex((_, i) => approvers[i]!.length === 0);
     if (orphan >= 0) {
@@ -137,7 +139,7 @@ export function createRequestService(deps: ServiceDeps) {
     const onCall = await Promise.all(
       plans.map((p) =>
         onCallFindings(deps, {
-          flow: p.flow,
+          flow: stageFlow(p.flow, 0),
           resources: p.resources,
           durationMinutes: duration,
           requesterId: input.requesterId,
@@ -173,7 +175,8 @@ export function createRequestService(deps: ServiceDeps) {
               onCallApprovers: asked.approvers,
               onCallNotes: asked.notes,
               autoApprovedOnCall: automatic[i]?.onCall ?? null,
-              approvalsRequired: plan.flow.approvalsRequired,
+              approvalsRequired: stageFlow(plan.flow, 0).approvalsRequired,
+              stageNames: stageNamesOf(plan.flow),
               notifyChannel: plan.flow.notifyChannel,
               startsAt,
               submissionKey: input.submissionKey ?? null,

@@ -3,8 +3,7 @@ import type { FlowRow } from '../db/catalog-queries.js';
 import type { Tx } from '../db/client.js';
 import { flowAndApprovals } from '../db/decision-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { findLink } from '../db/identity-queries.js';
-import { stepUpClaims, stepUpRefusal } from '../domain/identity-link.js';
+import type { stepUpClaims } from '../domain/identity-link.js';
 import {
   getRequestDetails,
   insertApproval,
@@ -17,9 +16,12 @@ import {
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
 import { narrowestPolicy, PolicySchema, type Policy } from '../domain/policy.js';
-import { decisionRefusal, transition } from '../domain/request-lifecycle.js';
+import { transition } from '../domain/request-lifecycle.js';
 import type { TuningOffer } from '../domain/resource.js';
+import { isLastStage, stageFlow } from '../domain/stages.js';
+import { checkMayDecide, checkStepUp } from './decision-checks.js';
 import { writeGrant } from './grant-writer.js';
+import { passStage, stageAudience } from './stage-passing.js';
 import { deciderIdentity, mappedEmail, requireMember } from './identity.js';
 import { applyExtension } from './extension-service.js';
 import { noopMetrics } from './ports.js';
@@ -28,7 +30,13 @@ import { createTuningChecks, validateTuning, type ApproveInput, type TuningError
 export type { ApproveInput, TuningErrors } from './tuning-checks.js';
 
 export type ApproveResult =
-  | { ok: true; outcome: 'granted' | 'needs_more'; approvals: number; required: number }
+  | {
+      ok: true;
+      /** `stage_passed`: this approval passed a stage and the request went on to the next one. */
+      outcome: 'granted' | 'needs_more' | 'stage_passed';
+      approvals: number;
+      required: number;
+    }
   | { ok: false; errors: TuningErrors };
 
 export interface ReviewContext {
@@ -38,10 +46,6 @@ export interface ReviewContext {
 }
 
 const DENY_REASON_MAX = 500;
-
-function refusalMessage(code: string): string {
-  return code === 'self_approval' ? 'You cannot decide your own request' : 'You are not an approver of this request';
-}
 
 export function createReviewService(deps: ServiceDeps) {
   const { tuningOffer, validateRoles } = createTuningChecks(deps.provisioners);
@@ -58,42 +62,12 @@ export function createReviewService(deps: ServiceDeps) {
 
   /** Only the request's flow's groups are asked about (see deciderIdentity): the check runs on every click. */
   async function actorIdentity(actorId: string, request: RequestDetails, flow: Flow | undefined): Promise<Identity> {
-    return deciderIdentity(directory, actorId, flow, request.escalatedAt !== null);
-  }
-
-  function checkMayDecide(
-    flow: Flow | undefined,
-    row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt' | 'onCallApprovers'>,
-    identity: Identity,
-  ) {
-    // Escalation approvers gain authority over this request only once it was escalated.
-    const refusal = decisionRefusal(flow, row.requesterId, identity, row.escalatedAt !== null, row.onCallApprovers);
-    if (refusal) throw new AppError(refusal, refusalMessage(refusal));
-    if (row.status !== 'pending')
-      throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });
-  }
-
-  /**
-   * A flow with step-up (identity.step_up_minutes) needs a recent enough sign-in of the approver with the
-   * identity provider (and MFA when asked): returns the claims the decision relies on, for its audit event.
-   */
-  async function checkStepUp(
-    tx: Tx | typeof db,
-    flow: Flow | undefined,
-    actorId: string,
-    requestId: string,
-    now: Date,
-  ) {
-    if (!flow?.identity || flow.identity.stepUpMinutes === null) return null;
-    const link = await findLink(tx, actorId);
-    const refusal = stepUpRefusal(flow.identity, link, now);
-    if (refusal)
-      throw new AppError(
-        refusal,
-        refusal === 'mfa_required' ? 'step-up sign-in without MFA' : 'no recent step-up sign-in',
-        { requestId, minutes: flow.identity.stepUpMinutes },
-      );
-    return stepUpClaims(link!);
+    return deciderIdentity(
+      directory,
+      actorId,
+      flow && stageFlow(flow, request.stageIndex),
+      request.escalatedAt !== null,
+    );
   }
 
   /** Checks (without writing) that this person may decide the request now: used before opening a modal. */
@@ -138,10 +112,15 @@ export function createReviewService(deps: ServiceDeps) {
       stepUp: ReturnType<typeof stepUpClaims> | null,
       approvals: ApprovalRow[],
     ) => Promise<T>,
+    /** The approval stage the person saw (the request as read before the lock); undefined: any. */
+    seenStage?: number,
   ): Promise<T> {
     const result = await db.transaction(async (tx) => {
       const row = await lockRequest(tx, requestId);
       if (!row) throw new AppError('not_found', `No request ${requestId}`);
+      // The stage they decided passed meanwhile (another approver of it was first): nothing is written.
+      if (row.status === 'pending' && seenStage !== undefined && row.stageIndex !== seenStage)
+        throw new AppError('already_decided', 'The stage was decided meanwhile', { reason: 'stage_passed' });
       const live = await flowAndApprovals(tx, row.flowId, row.id);
       checkMayDecide(live?.flow, row, identity);
       const now = clock.now();
@@ -172,72 +151,119 @@ export function createReviewService(deps: ServiceDeps) {
     const mine: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
     // Read before the transaction: no network call while the row is locked.
     const requesterEmail = await mappedEmail(current.requesterIdentity, directory, current.requesterId);
+    // When the request's current stage is not the last, this approval may pass it (here or because another
+    // approver of the stage commits first): the next stage's approvers are asked of Slack (and on-call)
+    // now, before the row is locked.
+    const audience =
+      flow && !isLastStage(flow, current.stageIndex)
+        ? await stageAudience(deps, flow, current.stageIndex + 1, current, clock.now())
+        : null;
 
-    const outcome = await decide(input.requestId, identity, async (tx, row, flow, now, stepUp, earlier) => {
-      if (earlier.some((a) => a.approverId === input.approverId)) {
-        throw new AppError('already_approved', 'Already approved by this person', {
-          approvals: earlier.length,
-          required: flow.approvalsRequired,
-        });
-      }
-      const all = [...earlier.map((a) => a.policy), mine];
-      const required = Math.max(1, flow.approvalsRequired);
-      const merged = narrowestPolicy(all);
-      if (!merged) return { conflict: true as const };
-      await insertApproval(tx, row.id, { approverId: input.approverId, policy: mine, createdAt: now });
-      if (all.length < required) {
-        await appendAudit(tx, {
-          requestId: row.id,
-          actor: input.approverId,
-          action: 'request.approval_added',
+    const outcome = await decide(
+      input.requestId,
+      identity,
+      async (tx, row, liveFlow, now, stepUp, earlier) => {
+        // One approval per person per request: someone who passed an earlier stage does not pass a later one too.
+        const stageApprovals = earlier.filter((a) => a.stageIndex === row.stageIndex);
+        const flow = stageFlow(liveFlow, row.stageIndex);
+        if (earlier.some((a) => a.approverId === input.approverId)) {
+          throw new AppError('already_approved', 'Already approved by this person', {
+            approvals: stageApprovals.length,
+            required: flow.approvalsRequired,
+          });
+        }
+        // The narrowest of every approval, earlier stages' included (ADR 0004 across stages).
+        const all = [...earlier.map((a) => a.policy), mine];
+        const count = stageApprovals.length + 1;
+        const required = Math.max(1, flow.approvalsRequired);
+        const merged = narrowestPolicy(all);
+        if (!merged) return { conflict: true as const };
+        const stageName = row.stageNames[row.stageIndex];
+        await insertApproval(tx, row.id, {
+          approverId: input.approverId,
+          policy: mine,
           createdAt: now,
-          details: { policy: mine, approvals: all.length, required, ...(stepUp ? { step_up: stepUp } : {}) },
+          stageIndex: row.stageIndex,
         });
-        await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
-        return { conflict: false as const, granted: false, approvals: all.length, required };
-      }
-      if (row.kind === 'extension') {
-        // An extension adds time to the grant it extends instead of creating a new one.
-        await applyExtension(tx, row, merged.durationMinutes, input.approverId, now, stepUp);
+        if (count < required) {
+          await appendAudit(tx, {
+            requestId: row.id,
+            actor: input.approverId,
+            action: 'request.approval_added',
+            createdAt: now,
+            details: {
+              policy: mine,
+              approvals: count,
+              required,
+              ...(stageName ? { stage: stageName } : {}),
+              ...(stepUp ? { step_up: stepUp } : {}),
+            },
+          });
+          await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
+          return { conflict: false as const, granted: false, approvals: count, required };
+        }
+        if (!isLastStage(liveFlow, row.stageIndex)) {
+          // Asked for the stage the approver saw (decide refuses a stage that moved on since).
+          if (!audience)
+            throw new AppError('already_decided', 'The stage was decided meanwhile', { reason: 'stage_passed' });
+          await passStage(tx, {
+            row,
+            flow: liveFlow,
+            audience,
+            passedBy: [...stageApprovals.map((a) => a.approverId), input.approverId],
+            approvedBy: [...earlier.map((a) => a.approverId), input.approverId],
+            actor: input.approverId,
+            tuning: mine,
+            now,
+            stepUp,
+          });
+          return { conflict: false as const, granted: false, stagePassed: true, approvals: count, required };
+        }
+        if (row.kind === 'extension') {
+          // An extension adds time to the grant it extends instead of creating a new one.
+          await applyExtension(tx, row, merged.durationMinutes, input.approverId, now, stepUp);
+          return {
+            conflict: false as const,
+            granted: true,
+            approvals: count,
+            required,
+            decided: { flow: row.flowName, seconds: waited(row, now), extension: true },
+          };
+        }
+        await writeGrant(tx, {
+          row,
+          policy: merged,
+          now,
+          requesterEmail,
+          // The cached catalogue, checked against the version just before: as fresh as reading the rows.
+          catalogue: resources,
+          decidedBy: input.approverId,
+          approvedBy: input.approverId,
+          audit: {
+            actor: input.approverId,
+            action: 'request.approved',
+            details: {
+              approvers: [...earlier.map((a) => a.approverId), input.approverId],
+              tuning: mine,
+              ...(stageName ? { stage: stageName } : {}),
+              ...(stepUp ? { step_up: stepUp } : {}),
+            },
+          },
+          messages: [
+            { topic: 'messages.refresh', requestId: row.id },
+            { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
+          ],
+        });
         return {
           conflict: false as const,
           granted: true,
-          approvals: all.length,
+          approvals: count,
           required,
-          decided: { flow: row.flowName, seconds: waited(row, now), extension: true },
+          decided: { flow: row.flowName, seconds: waited(row, now), extension: false },
         };
-      }
-      await writeGrant(tx, {
-        row,
-        policy: merged,
-        now,
-        requesterEmail,
-        // The cached catalogue, checked against the version just before: as fresh as reading the rows.
-        catalogue: resources,
-        decidedBy: input.approverId,
-        approvedBy: input.approverId,
-        audit: {
-          actor: input.approverId,
-          action: 'request.approved',
-          details: {
-            approvers: [...earlier.map((a) => a.approverId), input.approverId],
-            tuning: mine,
-            ...(stepUp ? { step_up: stepUp } : {}),
-          },
-        },
-        messages: [
-          { topic: 'messages.refresh', requestId: row.id },
-          { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
-        ],
-      });
-      return {
-        conflict: false as const,
-        granted: true,
-        approvals: all.length,
-        required,
-        decided: { flow: row.flowName, seconds: waited(row, now), extension: false },
-      };
-    });
+      },
+      input.seenStage ?? current.stageIndex,
+    );
     if (!outcome.conflict && outcome.decided) {
       metrics.requestOutcome(outcome.decided.flow, outcome.decided.extension ? 'extended' : 'approved');
       metrics.observeDecision(outcome.decided.flow, 'approved', outcome.decided.seconds);
@@ -253,41 +279,46 @@ export function createReviewService(deps: ServiceDeps) {
     }
     return {
       ok: true,
-      outcome: outcome.granted ? 'granted' : 'needs_more',
+      outcome: outcome.granted ? 'granted' : 'stagePassed' in outcome ? 'stage_passed' : 'needs_more',
       approvals: outcome.approvals,
       required: outcome.required,
     };
   }
 
-  async function deny(requestId: string, actorId: string, reason: string): Promise<RequestDetails> {
+  async function deny(requestId: string, actorId: string, reason: string, seenStage?: number): Promise<RequestDetails> {
     await requireMember(directory, actorId);
     const request = await getRequestDetails(db, requestId);
     const identity = request
       ? await actorIdentity(actorId, request, (await catalogueOf(request)).flow)
       : { userId: actorId, groupIds: new Set<string>() };
     const note = reason.trim().slice(0, DENY_REASON_MAX) || null;
-    const decided = await decide(requestId, identity, async (tx, row, _flow, now, stepUp) => {
-      const step = transition({ ...row, expiresAt: null }, { type: 'deny' }, now);
-      if (!step.ok) throw new AppError(step.code, 'Already decided', { status: row.status, by: row.decidedBy });
-      await updateRequest(tx, row.id, {
-        status: step.next.status,
-        decidedAt: now,
-        decidedBy: actorId,
-        denyReason: note,
-      });
-      await appendAudit(tx, {
-        requestId: row.id,
-        actor: actorId,
-        action: 'request.denied',
-        createdAt: now,
-        details: { reason: note, ...(stepUp ? { step_up: stepUp } : {}) },
-      });
-      await enqueue(tx, [
-        { topic: 'messages.refresh', requestId: row.id },
-        { topic: 'requester.notify', requestId: row.id, payload: { event: 'denied' } },
-      ]);
-      return { flow: row.flowName, seconds: waited(row, now) };
-    });
+    const decided = await decide(
+      requestId,
+      identity,
+      async (tx, row, _flow, now, stepUp) => {
+        const step = transition({ ...row, expiresAt: null }, { type: 'deny' }, now);
+        if (!step.ok) throw new AppError(step.code, 'Already decided', { status: row.status, by: row.decidedBy });
+        await updateRequest(tx, row.id, {
+          status: step.next.status,
+          decidedAt: now,
+          decidedBy: actorId,
+          denyReason: note,
+        });
+        await appendAudit(tx, {
+          requestId: row.id,
+          actor: actorId,
+          action: 'request.denied',
+          createdAt: now,
+          details: { reason: note, ...(stepUp ? { step_up: stepUp } : {}) },
+        });
+        await enqueue(tx, [
+          { topic: 'messages.refresh', requestId: row.id },
+          { topic: 'requester.notify', requestId: row.id, payload: { event: 'denied' } },
+        ]);
+        return { flow: row.flowName, seconds: waited(row, now) };
+      },
+      seenStage ?? request?.stageIndex,
+    );
     metrics.requestOutcome(decided.flow, 'denied');
     metrics.observeDecision(decided.flow, 'denied', decided.seconds);
     return (await getRequestDetails(db, requestId))!;

@@ -11,6 +11,8 @@ export interface ApproveInput {
   durationMinutes: number | null;
   /** The resources kept, each with its tuning; resources left out are dropped from the grant. */
   grants: ResourceGrant[];
+  /** The approval stage the approver saw (staged requests): a stage that passed since refuses the approval. */
+  seenStage?: number | undefined;
 }
 
 export type TuningErrors = Partial<Record<'duration' | 'resources', string>>;

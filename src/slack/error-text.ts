@@ -42,6 +42,8 @@ export const UNEXPECTED = 'Something went wrong on my side, and it has been logg
 
 export function errorText(error: unknown): string {
   if (!isAppError(error)) return UNEXPECTED;
+  if (error.code === 'already_decided' && error.details?.reason === 'stage_passed')
+    return 'That approval stage was already decided by another approver, and the request moved on to its next stage. Nothing changed.';
   if (error.code === 'already_decided' && error.details) {
     const { status, by } = error.details as { status?: string; by?: string | null };
     if (status && by)

@@ -113,6 +113,7 @@ export const FlowForm = {
   reviewEvery: 'af.review.every',
   reviewerUsers: 'af.review.users',
   reviewerGroups: 'af.review.groups',
+  stages: 'af.stages',
 } as const;
 
 /** An access review's DM (slack/access-review/): a decision per person, a page's Keep, and the pager. */

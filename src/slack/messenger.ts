@@ -24,7 +24,9 @@ export function createSlackMessenger(
   pacer: Pacer = createPacer({}),
 ): Messenger {
   const render = (role: string, request: Parameters<typeof renderApproverMessage>[0]) =>
-    role === 'requester' ? renderRequesterMessage(request) : renderApproverMessage(request);
+    role === 'requester'
+      ? renderRequesterMessage(request)
+      : renderApproverMessage(request, { earlierStage: role === 'earlier_stage' });
   return {
     async postEndWarning(request) {
       const message = renderEndWarning(request);

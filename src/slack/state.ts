@@ -48,6 +48,19 @@ export function minutesValue(text: string | null): number | null {
 /** private_metadata carries ids only; parse it back and refuse anything else. */
 export const RequestRefSchema = z.object({ requestId: z.string().regex(/^req_[0-9a-z]{6,20}$/) });
 
+/**
+ * The approval stage a review modal was opened at (staged requests only): not authority, only so a
+ * decision made for a stage that passed meanwhile is refused instead of counting toward the next one.
+ */
+export function parseStageRef(metadata: string | undefined): number | undefined {
+  try {
+    const stage = (JSON.parse(metadata ?? '') as { stage?: unknown }).stage;
+    return typeof stage === 'number' && Number.isInteger(stage) && stage >= 0 && stage < 10 ? stage : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseRequestRef(metadata: string | undefined): string | null {
   try {
     const parsed = RequestRefSchema.safeParse(JSON.parse(metadata ?? ''));

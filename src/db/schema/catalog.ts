@@ -7,6 +7,7 @@ import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js
 /** Where a catalogue row came from: the ACCESS_CONFIG file (read-only in Slack) or App Home. */
 export type { ManagedBy } from '../../domain/catalog.js';
 import type { ManagedBy } from '../../domain/catalog.js';
+import type { FlowStage } from '../../domain/stages.js';
 
 export const resources = pgTable(
   'resources',
@@ -90,6 +91,8 @@ export const flows = pgTable('flows', {
   identity: jsonb('identity').$type<FlowIdentityRule | null>(),
   /** Periodic access reviews (domain/access-review.ts); null: none. */
   review: jsonb('review').$type<ReviewRule | null>(),
+  /** Sequential approval stages (domain/stages.ts); empty: one implicit stage of the approvers above. */
+  stages: jsonb('stages').$type<FlowStage[]>().notNull().default([]),
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

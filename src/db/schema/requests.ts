@@ -12,7 +12,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { Policy } from '../../domain/policy.js';
 import type { RequestStatus } from '../../domain/request-lifecycle.js';
-import type { TargetStatus } from '../../domain/request.js';
+import type { MessageRole, TargetStatus } from '../../domain/request.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
 import type { Channel } from '../../domain/request-api.js';
 
@@ -34,6 +34,12 @@ export const accessRequests = pgTable(
     notifiedApprovers: jsonb('notified_approvers').$type<string[]>().notNull().default([]),
     /** Copied from the flow at request time, for display; the decision re-reads the live flow. */
     approvalsRequired: integer('approvals_required').notNull().default(1),
+    /** The flow's stage names, copied at request time for display (empty: a flow without stages). */
+    stageNames: jsonb('stage_names').$type<string[]>().notNull().default([]),
+    /** The stage being decided (0-based); approvals count toward it only. */
+    stageIndex: integer('stage_index').notNull().default(0),
+    /** When the current stage began (null: the first, which began with the request): its reminders count from it. */
+    stageStartedAt: timestamp('stage_started_at', { withTimezone: true }),
     /** Where the approver message went: a channel id, or null for a DM to each approver. */
     notifyChannel: text('notify_channel'),
     /** 'access' (a new grant), 'extension' (of `extendsRequestId`'s grant) or 'break_glass' (self-granted). */
@@ -189,7 +195,7 @@ export const slackMessages = pgTable(
     requestId: text('request_id')
       .notNull()
       .references(() => accessRequests.id, { onDelete: 'cascade' }),
-    role: text('role').$type<'approver' | 'requester' | 'channel'>().notNull(),
+    role: text('role').$type<MessageRole>().notNull(),
     userId: text('user_id').notNull(),
     channel: text('channel').notNull(),
     ts: text('ts').notNull(),
@@ -212,6 +218,8 @@ export const approvals = pgTable(
       .references(() => accessRequests.id, { onDelete: 'cascade' }),
     approverId: text('approver_id').notNull(),
     policy: jsonb('policy').$type<Policy>().notNull(),
+    /** The stage this approval counted toward (0 for flows without stages). */
+    stageIndex: integer('stage_index').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.requestId, t.approverId] })],

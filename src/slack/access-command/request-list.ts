@@ -5,6 +5,7 @@ import { ReviewIds } from '../ids.js';
 import { code, mention, mentionList, slackDate, userText } from '../mrkdwn.js';
 import { context, plain, section } from '../views.js';
 import { statusLine } from '../review/request-message.js';
+import { stageLine } from '../review/stage-text.js';
 
 const STATUS_EMOJI: Record<string, string> = {
   pending: ':hourglass_flowing_sand:',
@@ -28,7 +29,7 @@ export function myRequestBlock(r: RequestDetails): KnownBlock {
   const what = `${STATUS_EMOJI[r.status]} ${code(r.id)} ${r.resources.map((x) => code(x.name)).join(', ')} · ${duration} · *${r.status}*`;
   const detail =
     r.status === 'pending'
-      ? `Approvers: ${mentionList(r.notifiedApprovers)} · asked ${slackDate(r.createdAt)}`
+      ? `${stageLine(r) ? `${stageLine(r)}\n` : ''}Approvers: ${mentionList(r.notifiedApprovers)} · asked ${slackDate(r.createdAt)}`
       : statusLine(r).replace(/^:[a-z_]+: /, '');
   return section(`${what}\n${detail}`);
 }
@@ -37,7 +38,7 @@ export function myRequestBlock(r: RequestDetails): KnownBlock {
 export function pendingReviewBlocks(r: RequestDetails): KnownBlock[] {
   return [
     section(
-      `${mention(r.requesterId)} · ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · ${code(r.id)}\n>${userText(r.justification.split('\n')[0] ?? '', 300)}`,
+      `${mention(r.requesterId)} · ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · ${code(r.id)}${stageLine(r) ? `\n${stageLine(r)}` : ''}\n>${userText(r.justification.split('\n')[0] ?? '', 300)}`,
     ),
     {
       type: 'actions',

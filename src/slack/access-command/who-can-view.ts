@@ -76,8 +76,12 @@ export function autoApprovalText(a: AutoApprovalView): string {
 
 function approversLine(f: FlowView, names: Record<string, string>): string {
   const a = f.approvers;
+  const stages = f.stages ?? [];
+  const count = (n: number) => (n === 1 ? 'one approval' : `${n} approvals`);
   const lines = [
-    `*Approvers:* ${peopleText(a, names)} · ${a.approvalsRequired === 1 ? 'one approval' : `${a.approvalsRequired} approvals`} · self-approval ${a.selfApproval ? 'allowed' : 'not allowed'}`,
+    stages.length
+      ? `*Approval stages:* ${stages.map((s, i) => `${i + 1}. ${userText(s.name, 64)}: ${peopleText(s, names)} · ${count(s.approvalsRequired)}`).join(' → ')} · self-approval ${a.selfApproval ? 'allowed' : 'not allowed'}`
+      : `*Approvers:* ${peopleText(a, names)} · ${count(a.approvalsRequired)} · self-approval ${a.selfApproval ? 'allowed' : 'not allowed'}`,
     ...a.onCall.map((o) => `*On call:* ${onCallText(o)}`),
     ...(a.escalation
       ? [
@@ -168,7 +172,7 @@ export function renderExplain({ answer: a }: ExplainResult): Rendered {
   if (a.mayRequest && a.flow) {
     const f = a.flow;
     lines.push(
-      `*Who would approve:* ${peopleList(a.approvers)} · ${f.approvers.approvalsRequired === 1 ? 'one approval' : `${f.approvers.approvalsRequired} approvals`} · ${a.isApprover ? (f.approvers.selfApproval ? 'they may approve their own request' : 'they approve this flow but never their own request') : `self-approval ${f.approvers.selfApproval ? 'allowed' : 'not allowed'}`}`,
+      `*Who would approve${f.stages?.length ? ` first (stage 1 of ${f.stages.length}: ${userText(f.stages[0]!.name, 64)})` : ''}:* ${peopleList(a.approvers)} · ${f.approvers.approvalsRequired === 1 ? 'one approval' : `${f.approvers.approvalsRequired} approvals`} · ${a.isApprover ? (f.approvers.selfApproval ? 'they may approve their own request' : 'they approve this flow but never their own request') : `self-approval ${f.approvers.selfApproval ? 'allowed' : 'not allowed'}`}`,
       ...f.approvers.onCall.map((o) => `*Also asked, on call:* ${onCallText(o)}`),
       `*Limits:* ${limitsText(f.limits)}${a.maxDurationMinutes !== null && a.maxDurationMinutes > f.limits.maxDurationMinutes ? ` (up to ${formatDuration(a.maxDurationMinutes)} through another flow)` : ''}`,
     );

@@ -9,6 +9,7 @@ import { CHANNEL_HINT } from '../delivery-problem-text.js';
 import { identityInputs } from './flow-identity-form.js';
 import { lifecycleBlocks } from './flow-lifecycle-form.js';
 import { reviewBlocks } from './flow-review-form.js';
+import { stagesBlocks } from './flow-stages-form.js';
 
 /** Maxima an admin can pick: the request form's choices plus longer ones. */
 export const MAX_DURATION_CHOICES = [...STANDARD_DURATIONS, 20160, 43200];
@@ -233,6 +234,7 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
     ),
     ...lifecycleBlocks(f?.lifecycle, groupOption, label),
     ...reviewBlocks(f?.review, groupOption, label),
+    ...stagesBlocks(f?.stages),
   ];
   if (groups === null) {
     const hidden = new Set<string>(GROUP_BLOCKS);

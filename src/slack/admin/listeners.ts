@@ -21,6 +21,7 @@ import { messageModal, option } from '../views.js';
 import { readLifecycleForm } from './flow-lifecycle-form.js';
 import { buildFlowModal, GROUP_BLOCKS, groupOption } from './flow-modal.js';
 import { flowErrorsByBlock, readFlowForm, readResourceForm, resourceErrorsByBlock } from './read-forms.js';
+import { readStagesForm } from './flow-stages-form.js';
 import { buildDeleteModal, buildResourceModal } from './resource-modal.js';
 
 type Click = SlackActionMiddlewareArgs<BlockAction<ButtonAction | OverflowAction>> & AllMiddlewareArgs;
@@ -149,12 +150,15 @@ function flowSubmission(deps: SlackDeps) {
       if (!ref) throw new AppError('stale_reference', 'flow modal without a flow reference');
       // The auto-approval YAML must parse before there is a flow to validate at all.
       const values = await withHiddenGroups(deps, ref.flowId, view);
-      const { autoApproveError, onCallError } = readLifecycleForm(values);
-      if (autoApproveError || onCallError) {
+      const { autoApproveError, onCallError, lifecycle } = readLifecycleForm(values);
+      const stages = readStagesForm(values, lifecycle.pendingTtlMinutes);
+      const stagesError = 'error' in stages ? stages.error : null;
+      if (autoApproveError || onCallError || stagesError) {
         return void (await ack(
           fieldErrorsAnswer(view, {
             ...(autoApproveError ? { [FlowForm.autoApprove]: autoApproveError } : {}),
             ...(onCallError ? { [FlowForm.onCallApprovers]: onCallError } : {}),
+            ...(stagesError ? { [FlowForm.stages]: stagesError } : {}),
           }),
         ));
       }

@@ -6,6 +6,8 @@ import { AdminIds, FIELD, FlowForm, ResourceForm } from '../ids.js';
 import { selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
 import { readLifecycleForm } from './flow-lifecycle-form.js';
 import { readReviewForm } from './flow-review-form.js';
+import { readStagesForm } from './flow-stages-form.js';
+import { allStageApprovers } from '../../domain/stages.js';
 
 const users = (v: StateValues, block: string): string[] => {
   const raw = (v?.[block]?.[FIELD] as { selected_users?: unknown } | undefined)?.selected_users;
@@ -32,6 +34,12 @@ export function readFlowForm(v: StateValues): FlowInput {
         .filter(Boolean),
     ),
   ];
+  const lifecycle = readLifecycleForm(v).lifecycle;
+  // A stages text that does not read was refused before (the listener says where); here it means none.
+  const read = readStagesForm(v, lifecycle.pendingTtlMinutes);
+  const stages = 'stages' in read ? read.stages : [];
+  // With stages, the flow-wide approvers are every stage's (domain/stages.ts), and stage 1's N is shown.
+  const everyStage = allStageApprovers(stages);
   return {
     name: textValue(v, FlowForm.name, FIELD).trim(),
     description: textValue(v, FlowForm.description, FIELD).trim(),
@@ -40,14 +48,14 @@ export function readFlowForm(v: StateValues): FlowInput {
     requesterEveryone: selectedValues(v, FlowForm.everyone, FIELD).includes('everyone'),
     requesterUsers: users(v, FlowForm.requesterUsers),
     requesterGroups: selectedValues(v, FlowForm.requesterGroups, AdminIds.pickGroups),
-    approverUsers: users(v, FlowForm.approverUsers),
-    approverGroups: selectedValues(v, FlowForm.approverGroups, AdminIds.pickGroups),
+    approverUsers: stages.length ? everyStage.users : users(v, FlowForm.approverUsers),
+    approverGroups: stages.length ? everyStage.groups : selectedValues(v, FlowForm.approverGroups, AdminIds.pickGroups),
     maxDurationMinutes: int(selectedValue(v, FlowForm.maxDuration, FIELD) ?? '', NaN),
     durationChoices: selectedValues(v, FlowForm.choices, FIELD)
       .map((d) => int(d, NaN))
       .filter((d) => Number.isInteger(d))
       .sort((a, b) => a - b),
-    approvalsRequired: int(textValue(v, FlowForm.approvals, FIELD), 1),
+    approvalsRequired: stages.length ? stages[0]!.approvalsRequired : int(textValue(v, FlowForm.approvals, FIELD), 1),
     allowSelfApproval: options.has('self_approval'),
     justification: {
       required: options.has('justification_required'),
@@ -58,8 +66,9 @@ export function readFlowForm(v: StateValues): FlowInput {
     },
     notifyChannel: conversation(v, FlowForm.channel),
     identity: readIdentity(v),
-    lifecycle: readLifecycleForm(v).lifecycle,
+    lifecycle,
     review: readReviewForm(v),
+    stages,
     enabled: options.has('enabled'),
   };
 }

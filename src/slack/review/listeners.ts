@@ -12,7 +12,7 @@ import type { SlackDeps } from '../deps.js';
 import { ReviewIds } from '../ids.js';
 import { code } from '../mrkdwn.js';
 import { describeFailure } from '../reply.js';
-import { isRequestId, parseRequestRef, textValue, type StateValues } from '../state.js';
+import { isRequestId, parseRequestRef, parseStageRef, textValue, type StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
 import { messageModal } from '../views.js';
@@ -92,6 +92,7 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
           approverId: userId,
           durationMinutes: tuning.durationMinutes,
           grants: tuning.grants,
+          seenStage: parseStageRef(view.private_metadata),
         },
         request,
       );
@@ -110,6 +111,16 @@ export function tuningSubmissionHandler(deps: SlackDeps) {
           view: messageModal(
             'Approval recorded',
             `Your approval is recorded (${result.approvals} of ${result.required}). The request needs ${left} more approval${left === 1 ? '' : 's'} from other approvers before access is granted.`,
+          ),
+        });
+        return;
+      }
+      if (result.outcome === 'stage_passed') {
+        await ack({
+          response_action: 'update',
+          view: messageModal(
+            'Stage passed',
+            'Your approval passed this stage. The approvers of the next stage are asked now; access is granted when the last stage passes.',
           ),
         });
         return;
@@ -133,7 +144,7 @@ export function denySubmissionHandler(deps: SlackDeps) {
     try {
       if (!requestId) throw new AppError('stale_reference', 'deny modal without a request id');
       const reason = textValue(view.state.values as StateValues, ReviewIds.reasonBlock, ReviewIds.reasonAction);
-      await deps.reviews.deny(requestId, userId, reason);
+      await deps.reviews.deny(requestId, userId, reason, parseStageRef(view.private_metadata));
       await ack();
     } catch (error) {
       const text = describeFailure(deps.logger, error, {

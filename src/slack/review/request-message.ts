@@ -11,6 +11,7 @@ import { context, md, plain, section } from '../views.js';
 import { groupEndText } from './group-end-text.js';
 import { ticketBlocks } from './ticket-block.js';
 import { breakGlassReviewBlocks, breakGlassTitle, lifecycleStatusLine } from './lifecycle-message.js';
+import { earlierStageLine, stageLine } from './stage-text.js';
 
 export interface SlackMessage {
   text: string;
@@ -32,11 +33,15 @@ export function statusLine(r: RequestDetails): string {
   if (granted) return granted;
   switch (r.status) {
     case 'pending': {
-      if (r.approvalsRequired > 1 || r.approvals.length > 0) {
-        const done = r.approvals.map((a) => mention(a.approverId)).join(', ');
-        return `:hourglass_flowing_sand: ${r.approvals.length} of ${r.approvalsRequired} approvals${done ? ` (${done})` : ''}. Waiting for approval from ${mentionList(r.notifiedApprovers.filter((id) => !r.approvals.some((a) => a.approverId === id)))}`;
+      // With stages, the current stage's approvals count (and the line says which stage it is).
+      const stage = stageLine(r);
+      const prefix = stage ? `${stage}\n` : '';
+      const current = r.approvals.filter((a) => (a.stageIndex ?? 0) === r.stageIndex);
+      if (r.approvalsRequired > 1 || current.length > 0) {
+        const done = current.map((a) => mention(a.approverId)).join(', ');
+        return `:hourglass_flowing_sand: ${prefix}${current.length} of ${r.approvalsRequired} approvals${done ? ` (${done})` : ''}. Waiting for approval from ${mentionList(r.notifiedApprovers.filter((id) => !current.some((a) => a.approverId === id)))}`;
       }
-      return `:hourglass_flowing_sand: Waiting for approval from ${mentionList(r.notifiedApprovers)}`;
+      return `:hourglass_flowing_sand: ${prefix}Waiting for approval from ${mentionList(r.notifiedApprovers)}`;
     }
     case 'active':
       return `:white_check_mark: Approved by ${approvers(r)} ${slackDate(r.decidedAt!)}. ${accessWindow(r)}.`;
@@ -174,7 +179,7 @@ export function originNote(r: Pick<RequestDetails, 'channel' | 'agent' | 'reques
  * The message an approver gets, for the first post and for every update: rendered from the request's
  * current state only, so any replica re-rendering it produces the same message.
  */
-export function renderApproverMessage(r: RequestDetails): SlackMessage {
+export function renderApproverMessage(r: RequestDetails, options: { earlierStage?: boolean } = {}): SlackMessage {
   const title =
     r.kind === 'break_glass'
       ? breakGlassTitle(r)
@@ -193,8 +198,11 @@ export function renderApproverMessage(r: RequestDetails): SlackMessage {
     blocks.push(context(r.onCallNotes.map((n) => `:warning: ${userText(n, 300)}`).join('\n')));
   if (r.status === 'pending' && r.onCallApprovers.length > 0)
     blocks.push(context(`:pager: On call, asked too: ${mentionList(r.onCallApprovers)}`));
-  if (r.status === 'pending') {
-    if (r.approvals.length > 0) blocks.push(section(statusLine(r)));
+  if (r.status === 'pending' && options.earlierStage) {
+    // An approver of a stage that passed: decided, so no buttons; where the request is now instead.
+    blocks.push(section(earlierStageLine(r)));
+  } else if (r.status === 'pending') {
+    if (r.approvals.length > 0 || r.stageNames.length > 0) blocks.push(section(statusLine(r)));
     blocks.push({
       type: 'actions',
       block_id: ReviewIds.actionsBlock,

@@ -6,6 +6,9 @@ import { ReviewIds, tuningAction, tuningBlock } from '../ids.js';
 import { code, mention, quote, userText } from '../mrkdwn.js';
 import { divider, durationOption, option, plain, section } from '../views.js';
 import { ticketBlocks } from './ticket-block.js';
+import { cappedOffer, earlierStagesKept, keptChoice, upTo } from './stage-cap.js';
+import { stageLine } from './stage-text.js';
+import { describeGrant } from '../../domain/policy.js';
 
 const textInput = (block: string, label: string, hint: string, placeholder: string, initial: string[]): KnownBlock => ({
   type: 'input',
@@ -110,7 +113,7 @@ function permissionInput(r: RequestedResource, d: TuningOffer): KnownBlock[] {
 }
 
 /** The limits an approver may set, per resource type. */
-function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
+function tuningInputs(r: RequestedResource, d: TuningOffer, kept?: string): KnownBlock[] {
   const title = section(`*${code(r.name)}* _(${r.type})_`);
   switch (r.type) {
     case 'ssh':
@@ -130,10 +133,13 @@ function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
         radio(
           tuningBlock(r.name, 'access'),
           'Access',
-          [
-            ['read-only', 'Read-only'],
-            ['read-write', 'Read-write'],
-          ],
+          upTo(
+            [
+              ['read-only', 'Read-only'],
+              ['read-write', 'Read-write'],
+            ],
+            kept,
+          ),
           'read-only',
         ),
         textInput(
@@ -150,11 +156,14 @@ function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
         radio(
           tuningBlock(r.name, 'role'),
           'Role',
-          [
-            ['view', 'view (read-only)'],
-            ['edit', 'edit'],
-            ['admin', 'admin (namespace admin)'],
-          ],
+          upTo(
+            [
+              ['view', 'view (read-only)'],
+              ['edit', 'edit'],
+              ['admin', 'admin (namespace admin)'],
+            ],
+            kept,
+          ),
           'view',
         ),
         textInput(
@@ -171,10 +180,13 @@ function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
         radio(
           tuningBlock(r.name, 'access'),
           'Access',
-          [
-            ['read-only', 'Read-only'],
-            ['full', 'Full'],
-          ],
+          upTo(
+            [
+              ['read-only', 'Read-only'],
+              ['full', 'Full'],
+            ],
+            kept,
+          ),
           'read-only',
         ),
       ];
@@ -188,23 +200,42 @@ function tuningInputs(r: RequestedResource, d: TuningOffer): KnownBlock[] {
   }
 }
 
+/** Ids only: the request, and for a staged request the stage it was opened at (parseStageRef). */
+const reviewRef = (r: RequestDetails) =>
+  JSON.stringify({ requestId: r.id, ...(r.stageNames.length ? { stage: r.stageIndex } : {}) });
+
 /** Approve opens this: prefilled from the request and the resources' defaults; the approver decides what is granted. */
 export function buildTuningModal(r: RequestDetails, defaults: Record<string, TuningOffer> = {}): ModalView {
-  const resourceOptions = r.resources.map((x) => option(x.name, x.name, x.type));
-  const progress =
-    r.approvalsRequired > 1
+  // A later approval stage sees at most what the earlier stages kept (stage-cap.ts).
+  const kept = earlierStagesKept(r);
+  const grantOf = (name: string) => kept?.resources.find((g) => g.resource === name);
+  const resources = kept ? r.resources.filter((x) => grantOf(x.name)) : r.resources;
+  const maxMinutes = kept ? Math.min(r.durationMinutes, kept.durationMinutes) : r.durationMinutes;
+  const resourceOptions = resources.map((x) => option(x.name, x.name, x.type));
+  const current = r.approvals.filter((a) => (a.stageIndex ?? 0) === r.stageIndex);
+  const stage = stageLine(r);
+  const progress = [
+    ...(stage
       ? [
           section(
-            `This flow needs *${r.approvalsRequired} approvals*; ${r.approvals.length} so far${r.approvals.length ? ` (${r.approvals.map((a) => mention(a.approverId)).join(', ')})` : ''}. The grant takes the narrowest tuning of all approvers.`,
+            `${stage}${kept ? `\nEarlier stages kept: ${kept.resources.map((g) => userText(describeGrant(g), 200)).join('; ')}, for ${formatDuration(kept.durationMinutes)}. You can narrow it, not widen it.` : ''}`,
           ),
         ]
-      : [];
+      : []),
+    ...(r.approvalsRequired > 1
+      ? [
+          section(
+            `This ${stage ? 'stage' : 'flow'} needs *${r.approvalsRequired} approvals*; ${current.length} so far${current.length ? ` (${current.map((a) => mention(a.approverId)).join(', ')})` : ''}. The grant takes the narrowest tuning of all approvers.`,
+          ),
+        ]
+      : []),
+  ];
   if (r.kind === 'extension') {
     // An extension only adds time: what is granted stays as it was approved.
     return {
       type: 'modal',
       callback_id: ReviewIds.tuningCallback,
-      private_metadata: JSON.stringify({ requestId: r.id }),
+      private_metadata: reviewRef(r),
       title: plain('Approve extension', 24),
       submit: plain('Approve', 24),
       close: plain('Cancel', 24),
@@ -240,12 +271,12 @@ export function buildTuningModal(r: RequestDetails, defaults: Record<string, Tun
       type: 'input',
       block_id: ReviewIds.durationBlock,
       label: plain('Grant for'),
-      hint: plain('At most what was requested.'),
+      hint: plain(kept ? 'At most what the earlier stages kept.' : 'At most what was requested.'),
       element: {
         type: 'static_select',
         action_id: ReviewIds.durationAction,
-        options: durationChoices(r.durationMinutes).map(durationOption),
-        initial_option: durationOption(r.durationMinutes),
+        options: durationChoices(maxMinutes).map(durationOption),
+        initial_option: durationOption(maxMinutes),
       },
     },
     {
@@ -262,12 +293,14 @@ export function buildTuningModal(r: RequestDetails, defaults: Record<string, Tun
       },
     },
     divider(),
-    ...r.resources.flatMap((x) => tuningInputs(x, defaults[x.name] ?? NO_OFFER)),
+    ...resources.flatMap((x) =>
+      tuningInputs(x, cappedOffer(defaults[x.name] ?? NO_OFFER, grantOf(x.name)), keptChoice(grantOf(x.name))),
+    ),
   ];
   return {
     type: 'modal',
     callback_id: ReviewIds.tuningCallback,
-    private_metadata: JSON.stringify({ requestId: r.id }),
+    private_metadata: reviewRef(r),
     title: plain('Approve access', 24),
     submit: plain('Approve', 24),
     close: plain('Cancel', 24),
@@ -279,7 +312,7 @@ export function buildDenyModal(r: RequestDetails): ModalView {
   return {
     type: 'modal',
     callback_id: ReviewIds.denyCallback,
-    private_metadata: JSON.stringify({ requestId: r.id }),
+    private_metadata: reviewRef(r),
     title: plain('Deny access', 24),
     submit: plain('Deny', 24),
     close: plain('Cancel', 24),
