@@ -13,6 +13,7 @@ import {
   statusOf,
 } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
+import { apiClient, openApiChecker } from './support/request-api-client.js';
 
 // Two stages: a peer review (Alex or Oscar), then the owner (Dana or Ada; Ada is also asked on escalation).
 const STAGED_FILE = `
@@ -348,5 +349,31 @@ describe('stages in the App Home flow editor', () => {
     expect(text).toContain('stages:');
     expect(text).toContain('name: owner approval');
     expect(text).not.toMatch(/^ {4}approvers:/m);
+  });
+});
+
+describe('a staged request through the request API', () => {
+  it('shows the stage it is at, and the stages passed with who passed them, as the OpenAPI document says', async () => {
+    const checker = await openApiChecker(h);
+    const reply = await replyTo(h, () => h.driver.command(PEOPLE.requester, '/access', 'token create staged cli'));
+    const call = apiClient(h, checker, /```(ark_pat_\S+)```/.exec(reply.text)![1]!, { 'x-access-channel': 'cli' });
+    const made = await call('POST', '/api/v1/requests', {
+      body: { resources: ['prod-db'], duration_minutes: 60, justification: 'INC-77 stages through the API' },
+    });
+    expect(made.status).toBe(201);
+    const id = made.json.requests[0].id as string;
+    expect(made.json.requests[0].stage).toEqual({ number: 1, of: 2, name: 'peer review', passed: [] });
+    expect(made.json.requests[0].approvals_required).toBe(1);
+
+    await h.settle();
+    await approve(h, PEOPLE.approver, id);
+    const after = await call('GET', `/api/v1/requests/${id}`);
+    expect(after.json).toMatchObject({
+      status: 'pending',
+      stage: { number: 2, of: 2, name: 'owner approval', passed: [{ name: 'peer review', by: [PEOPLE.approver] }] },
+      names: { [PEOPLE.approver]: 'Alex Approver' },
+    });
+    expect(after.json.approvers).toEqual(expect.arrayContaining([PEOPLE.dba]));
+    expect(checker.checked()).toBeGreaterThanOrEqual(2);
   });
 });

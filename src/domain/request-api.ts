@@ -90,7 +90,13 @@ export interface RequestDto {
   /** Slack ids of the people asked to decide. */
   approvers: string[];
   approvals: { approver: string; at: string }[];
+  /** Approvals the current stage needs (the flow's N of M when it has no stages). */
   approvals_required: number;
+  /**
+   * Where a request of a flow with approval stages stands: the stage being decided (1-based) and the
+   * stages passed, with who passed each. Null for a flow without stages.
+   */
+  stage: { number: number; of: number; name: string; passed: { name: string; by: string[] }[] } | null;
   grant: { id: string; status: 'active' | 'expired' | 'revoked'; starts_at: string; expires_at: string } | null;
   access: AccessDto[];
   /** Where the request was made, and by which agent when one made it. */

@@ -1,3 +1,4 @@
+import { stageProgress } from './stages.js';
 import { justificationHint, offeredDurations, type RequestableResource } from './flow.js';
 import type { AccessDto, RequestableDto, RequestDto } from './request-api.js';
 import type { RequestDetails, TargetStatus } from './request.js';
@@ -38,6 +39,11 @@ export function accessOf(r: RequestDetails, notes: readonly TargetNote[]): Acces
   });
 }
 
+function stageDto(r: RequestDetails): RequestDto['stage'] {
+  const p = stageProgress(r);
+  return p && { number: p.index + 1, of: p.count, name: p.name, passed: p.passed };
+}
+
 /** The Slack ids a request names (requester, approvers, who approved, who decided): whose names it carries. */
 export function peopleOf(r: RequestDetails): string[] {
   return [
@@ -73,6 +79,7 @@ export function requestDto(
     approvers: r.notifiedApprovers,
     approvals: r.approvals.map((a) => ({ approver: a.approverId, at: a.createdAt.toISOString() })),
     approvals_required: r.approvalsRequired,
+    stage: stageDto(r),
     grant: r.grant && {
       id: r.grant.id,
       status: r.grant.status,

@@ -87,7 +87,18 @@ const schemas = {
     extends: nullable({ type: 'string', description: 'The extended request, for an extension.' }),
     approvers: { type: 'array', items: { type: 'string' } },
     approvals: { type: 'array', items: object({ approver: { type: 'string' }, at: dateTime }) },
-    approvals_required: { type: 'integer' },
+    approvals_required: { type: 'integer', description: 'Approvals the current stage needs.' },
+    stage: nullable(
+      object({
+        number: { type: 'integer', minimum: 1, description: 'The stage being decided, from 1.' },
+        of: { type: 'integer', minimum: 1 },
+        name: { type: 'string' },
+        passed: {
+          type: 'array',
+          items: object({ name: { type: 'string' }, by: { type: 'array', items: { type: 'string' } } }),
+        },
+      }),
+    ),
     grant: nullable(
       object({
         id: { type: 'string' },

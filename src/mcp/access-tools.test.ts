@@ -33,6 +33,7 @@ function fakeApi() {
     channel: 'mcp',
     agent: 'test-agent',
     names: {},
+    stage: null,
   });
   const find = (id: string) => {
     const r = requests.get(id);

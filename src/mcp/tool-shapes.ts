@@ -142,6 +142,14 @@ const RequestSchema = z.looseObject({
   approvers: z.array(z.string()),
   approvals: z.array(z.looseObject({ approver: z.string(), at: z.string() })),
   approvals_required: z.number(),
+  stage: z
+    .looseObject({
+      number: z.number(),
+      of: z.number(),
+      name: z.string(),
+      passed: z.array(z.looseObject({ name: z.string(), by: z.array(z.string()) })),
+    })
+    .nullable(),
   grant: z
     .looseObject({ id: z.string(), status: z.string(), starts_at: z.string(), expires_at: z.string() })
     .nullable(),

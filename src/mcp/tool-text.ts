@@ -58,6 +58,12 @@ export function requestText(r: RequestDto): string {
   const lines = [
     `Request ${r.id} for ${names} (${formatDuration(r.duration_minutes)}, flow ${r.flow}): ${STATUS_TEXT[r.status]}.`,
   ];
+  if (r.stage)
+    lines.push(
+      `Approval stage ${r.stage.number} of ${r.stage.of}: ${r.stage.name}${r.stage.passed
+        .map((p) => `; ${p.name} passed (approved by ${people(r, p.by)})`)
+        .join('')}.`,
+    );
   if (r.status === 'pending') {
     lines.push(`Asked to decide: ${people(r, r.approvers)}. ${PERSON_APPROVES}`);
     if (r.starts_at) lines.push(`If approved, it starts at ${r.starts_at}.`);

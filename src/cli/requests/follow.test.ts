@@ -29,6 +29,7 @@ const base: RequestDto = {
   agent: null,
   // U0B has no name: Slack could not say who they are.
   names: { U0REQ: 'Rita Requester', U0A: 'Alex Approver' },
+  stage: null,
 };
 const grant = {
   id: 'grt_1',
@@ -75,6 +76,43 @@ function io() {
 }
 
 describe('--wait', () => {
+  it('a staged request: says each stage passing, and who the next stage asks', async () => {
+    const t = io();
+    const staged: RequestDto = {
+      ...base,
+      approvers: ['U0A'],
+      approvals_required: 1,
+      names: { U0A: 'Alex Approver', U0D: 'Dana Owner' },
+      stage: { number: 1, of: 2, name: 'peer review', passed: [] },
+    };
+    const second = { number: 2, of: 2, name: 'owner approval', passed: [{ name: 'peer review', by: ['U0A'] }] };
+    const approvedByA = [{ approver: 'U0A', at: '2026-05-01T09:01:00.000Z' }];
+    const api = scripted([
+      { ...staged, approvers: ['U0A', 'U0D'], approvals: approvedByA, stage: second },
+      {
+        ...staged,
+        status: 'active',
+        approvers: ['U0A', 'U0D'],
+        approvals: [...approvedByA, { approver: 'U0D', at: '2026-05-01T09:02:00.000Z' }],
+        decided_by: 'U0D',
+        stage: second,
+        grant,
+        access: [access('active')],
+      },
+    ]);
+    await follow(t.cli, api, staged);
+    expect(t.err()).toBe(
+      [
+        'Asked Alex Approver to approve prod-db (stage 1 of 2: peer review; 1 approval needed).',
+        'peer review passed (approved by Alex Approver).',
+        'Now at stage 2 of 2: owner approval: asked Dana Owner (1 approval needed).',
+        'Approved by Dana Owner.',
+        'prod-db is ready.',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('tells who was asked, each approval of N, the decision and the setup, then how to use the access', async () => {
     const t = io();
     const api = scripted([

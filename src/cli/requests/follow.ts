@@ -2,7 +2,7 @@ import { formatDuration } from '../../domain/duration.js';
 import { ApiError, type AccessApi, type RequestDto } from '../../domain/request-api.js';
 import { NO_ANSWER } from '../../client/http-access-api.js';
 import type { CliIo } from './cli-io.js';
-import { decider, formatTime, people, resourceNames, who } from './render.js';
+import { decider, formatTime, people, resourceNames, stageApprovals, stageSaid, who } from './render.js';
 
 /**
  * `--wait`: follows a request until it is decided and its access set up, telling the person on stderr who
@@ -36,23 +36,29 @@ function reporter(io: CliIo, prefix: string) {
   const seenApprovals = new Set<string>();
   const seenApprovers = new Set<string>();
   let lastStatus: string | null = null;
+  let lastStage = 0;
   let announcedSetup = false;
   const readyShown = new Set<string>();
   const say = (line: string) => void io.stderr.write(`${prefix}${line}\n`);
   return (r: RequestDto) => {
     const newApprovers = r.approvers.filter((a) => !seenApprovers.has(a));
-    if (lastStatus === null && r.status === 'pending')
-      say(
-        `Asked ${people(r, r.approvers)} to approve ${resourceNames(r)} (${r.approvals_required} approval${r.approvals_required === 1 ? '' : 's'} needed).`,
-      );
-    else if (r.status === 'pending' && newApprovers.length > 0) say(`Also asked ${people(r, newApprovers)}.`);
-    newApprovers.forEach((a) => seenApprovers.add(a));
+    const needed = `${r.approvals_required} approval${r.approvals_required === 1 ? '' : 's'} needed`;
+    // A staged request: the stages passed since the last look, each said once, before who is asked next.
+    for (const passed of r.stage?.passed.slice(Math.max(0, lastStage - 1)) ?? [])
+      if (lastStatus !== null) say(`${passed.name} passed (approved by ${people(r, passed.by)}).`);
     for (const a of r.approvals)
       if (!seenApprovals.has(a.approver)) {
         seenApprovals.add(a.approver);
-        if (r.status === 'pending')
-          say(`Approved by ${who(r, a.approver)} (${r.approvals.length} of ${r.approvals_required}).`);
+        if (r.status === 'pending' && stageApprovals(r).some((s) => s.approver === a.approver))
+          say(`Approved by ${who(r, a.approver)} (${stageApprovals(r).length} of ${r.approvals_required}).`);
       }
+    if (lastStatus === null && r.status === 'pending')
+      say(`Asked ${people(r, r.approvers)} to approve ${resourceNames(r)} (${stageSaid(r)}${needed}).`);
+    else if (r.status === 'pending' && r.stage && r.stage.number > lastStage)
+      say(`Now at ${stageSaid(r).slice(0, -2)}: asked ${people(r, newApprovers)} (${needed}).`);
+    else if (r.status === 'pending' && newApprovers.length > 0) say(`Also asked ${people(r, newApprovers)}.`);
+    newApprovers.forEach((a) => seenApprovers.add(a));
+    lastStage = r.stage?.number ?? 0;
     if (r.status !== lastStatus && r.status !== 'pending') {
       if (r.status === 'active' || r.status === 'approved') say(`Approved by ${decider(r, 'a rule')}.`);
       if (r.status === 'denied')

@@ -28,12 +28,22 @@ export const decider = (r: Pick<RequestDto, 'names' | 'decided_by'>, fallback: s
       ? `the rule ${r.decided_by.slice(5)}`
       : who(r, r.decided_by);
 
+/** The approvals the stage being decided has so far (all of them for a flow without stages). */
+export const stageApprovals = (r: Pick<RequestDto, 'approvals' | 'stage'>) => {
+  const earlier = new Set(r.stage?.passed.flatMap((p) => p.by) ?? []);
+  return r.approvals.filter((a) => !earlier.has(a.approver));
+};
+
+/** "stage 2 of 2: owner approval; " for a staged request, "" otherwise. */
+export const stageSaid = (r: Pick<RequestDto, 'stage'>) =>
+  r.stage ? `stage ${r.stage.number} of ${r.stage.of}: ${r.stage.name}; ` : '';
+
 /** One line per status, for `status` and the end of `--wait`. */
 export function statusSentence(r: RequestDto): string {
   const what = `${r.id} (${resourceNames(r)}, ${formatDuration(r.duration_minutes)})`;
   switch (r.status) {
     case 'pending':
-      return `${what} is waiting for approval from ${people(r, r.approvers)} (${r.approvals.length} of ${r.approvals_required} approvals).`;
+      return `${what} is waiting for approval from ${people(r, r.approvers)} (${stageSaid(r)}${stageApprovals(r).length} of ${r.approvals_required} approvals).`;
     case 'active': {
       const until = r.grant ? ` until ${formatTime(r.grant.expires_at)}` : '';
       const later =
@@ -62,14 +72,21 @@ export function requestDetails(r: RequestDto): string[] {
     `  kind:          ${r.kind}${r.extends ? ` of ${r.extends}` : ''}`,
     `  justification: ${r.justification || '-'}`,
     `  requested:     ${formatTime(r.created_at)} via ${r.channel}${r.agent ? ` (agent ${r.agent})` : ''}`,
-    `  approvers:     ${people(r, r.approvers)} (${r.approvals.length} of ${r.approvals_required}${
-      r.approvals.length > 0
+    `  approvers:     ${people(r, r.approvers)} (${stageApprovals(r).length} of ${r.approvals_required}${
+      stageApprovals(r).length > 0
         ? `: ${people(
             r,
-            r.approvals.map((a) => a.approver),
+            stageApprovals(r).map((a) => a.approver),
           )}`
         : ''
     })`,
+    ...(r.stage
+      ? [
+          `  stage:         ${r.stage.number} of ${r.stage.of}: ${r.stage.name}${r.stage.passed
+            .map((p) => `; ${p.name} passed by ${people(r, p.by)}`)
+            .join('')}`,
+        ]
+      : []),
   ];
   if (r.starts_at) lines.push(`  starts:        ${formatTime(r.starts_at)}`);
   if (r.grant)
