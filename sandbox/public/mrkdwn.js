@@ -12,6 +12,7 @@ const EMOJI = {
   identification_card: '🪪',
   leftwards_arrow_with_hook: '↩️',
   pager: '📟',
+  bust_in_silhouette: '👤',
   robot_face: '🤖',
   rotating_light: '🚨',
   ticket: '🎫',

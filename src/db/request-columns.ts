@@ -25,6 +25,7 @@ export const requestColumns = {
   autoApprovedOnCall: accessRequests.autoApprovedOnCall,
   onCallApprovers: accessRequests.onCallApprovers,
   onCallNotes: accessRequests.onCallNotes,
+  manager: accessRequests.manager,
   reviewedBy: accessRequests.reviewedBy,
   reviewedAt: accessRequests.reviewedAt,
   submissionKey: accessRequests.submissionKey,

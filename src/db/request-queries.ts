@@ -43,6 +43,7 @@ type LifecycleFields =
   | 'autoApprovedOnCall'
   | 'onCallApprovers'
   | 'onCallNotes'
+  | 'manager'
   | 'stageNames'
   | 'stageIndex'
   | 'stageStartedAt'

@@ -1,4 +1,5 @@
 // The access file's entries to the catalogue's shapes and back (the schema is access-file.ts).
+import { managerFromFile, managerToFile } from './manager.js';
 import type { AccessFile, FileFlow } from './access-file.js';
 import { reviewFromFile, reviewToFile } from './access-review.js';
 import { minutesText } from './file-fields.js';
@@ -61,6 +62,7 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
     lifecycle: {
       ...lifecycleFromFile(f),
       ...(f.approvers.on_call ? { onCallApprovers: refsFromFile(f.approvers.on_call) } : {}),
+      ...managerFromFile(f.approvers),
     },
     enabled: f.enabled,
     identity: f.identity
@@ -119,6 +121,7 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
               ...(f.approverUsers.length ? { users: f.approverUsers } : {}),
               ...(f.approverGroups.length ? { groups: f.approverGroups } : {}),
               ...(f.lifecycle.onCallApprovers?.length ? { on_call: refsToFile(f.lifecycle.onCallApprovers) } : {}),
+              ...managerToFile(f.lifecycle.managerApprover),
             },
           }),
       max_duration: minutesText(f.maxDurationMinutes),

@@ -1,3 +1,4 @@
+import { managerFileFields, ManagersFileSchema } from './manager.js';
 import { z } from 'zod';
 import { ReviewFileSchema } from './access-review.js';
 import { DurationText, People, SlackChannel } from './file-fields.js';
@@ -90,7 +91,10 @@ export const FileFlowSchema = z
     resources: z.strictObject({ names: z.array(ResourceNameSchema).default([]), tags: z.array(TagSchema).default([]) }),
     requesters: Requesters,
     /** With `stages`, left out: each stage names its own approvers. */
-    approvers: People.extend({ on_call: OnCallFileSchema.optional() }).default({ users: [], groups: [] }),
+    approvers: People.extend({ on_call: OnCallFileSchema.optional(), ...managerFileFields }).default({
+      users: [],
+      groups: [],
+    }),
     /** Sequential approval stages (domain/stages.ts); absent: one stage of the approvers above. */
     stages: StagesFileSchema,
     max_duration: DurationText.default(480),
@@ -119,10 +123,13 @@ export const FileFlowSchema = z
     message: 'must name at least one resource or tag',
     path: ['resources'],
   })
-  .refine((f) => f.stages !== undefined || f.approvers.users.length + f.approvers.groups.length > 0, {
-    message: 'must name at least one approver user or group',
-    path: ['approvers'],
-  })
+  .refine(
+    (f) => f.stages !== undefined || f.approvers.manager || f.approvers.users.length + f.approvers.groups.length > 0,
+    {
+      message: 'must name at least one approver user or group (or manager: true)',
+      path: ['approvers'],
+    },
+  )
   .superRefine(checkFileLifecycle)
   .superRefine(checkFileStages);
 
@@ -132,6 +139,8 @@ export const AccessFileSchema = z
     flows: z.array(FileFlowSchema).default([]),
     /** Identity-provider groups that fill the catalogue by themselves (domain/group-source.ts). */
     group_sources: z.array(GroupSourceFileSchema).default([]),
+    /** Each requester's manager by Slack id, for flows with `approvers: { manager: true }` (domain/manager.ts). */
+    managers: ManagersFileSchema,
   })
   .superRefine((file, ctx) => {
     const seen = (items: { name: string }[], key: 'resources' | 'flows' | 'group_sources') => {

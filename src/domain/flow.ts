@@ -1,3 +1,4 @@
+import type { ManagerApprover } from './manager.js';
 import { durationChoices } from './duration.js';
 import { compilePattern } from './pattern.js';
 import type { OnCallRef } from './on-call.js';
@@ -86,6 +87,8 @@ export interface FlowLifecycle {
    * approvers; escalation asks the next level. Absent (older flows) or empty: none.
    */
   onCallApprovers?: OnCallRef[];
+  /** The requester's manager is asked too (domain/manager.ts); absent: not. */
+  managerApprover?: ManagerApprover;
 }
 
 export const DEFAULT_LIFECYCLE: FlowLifecycle = {

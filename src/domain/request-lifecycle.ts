@@ -84,7 +84,7 @@ export const grantStart = (scheduled: Date | null, now: Date): Date =>
 /**
  * Who may approve or deny: an approver of the request's flow (or, once the request was escalated, one
  * of the flow's escalation approvers, or someone the bot recorded on the request because they were on
- * call on the flow's on-call approver schedules), and not the requester unless the flow allows
+ * call on the flow's on-call approver schedules, or as the requester's manager or its fallback), and not the requester unless the flow allows
  * self-approval. Returns the refusal code, or null when allowed.
  */
 export function decisionRefusal(
@@ -94,7 +94,9 @@ export function decisionRefusal(
   escalated = false,
   onCallApprovers: readonly string[] = [],
 ): ErrorCode | null {
-  const onCall = Boolean(flow?.lifecycle.onCallApprovers?.length) && onCallApprovers.includes(actor.userId);
+  // People the bot looked up for the current stage (on call, the requester's manager or its fallback).
+  const lookedUp = Boolean(flow?.lifecycle.onCallApprovers?.length) || Boolean(flow?.lifecycle.managerApprover);
+  const onCall = lookedUp && onCallApprovers.includes(actor.userId);
   if (!flow || !(isApproverOf(flow, actor) || onCall || (escalated && isEscalationApproverOf(flow, actor))))
     return 'not_approver';
   if (actor.userId === requesterId && !flow.allowSelfApproval) return 'self_approval';

@@ -1,3 +1,4 @@
+import type { RequestManager } from './manager.js';
 import type { TicketSnapshot } from './ticket.js';
 import type { Channel } from './request-api.js';
 import type { Policy } from './policy.js';
@@ -39,6 +40,8 @@ export interface RequestRow {
   onCallApprovers: string[];
   /** Why on-call was not checked (the service could not be reached), shown on every render. */
   onCallNotes: string[];
+  /** The requester's manager look-up (domain/manager.ts); null: the flow does not ask the manager. */
+  manager: RequestManager | null;
   reviewedBy: string | null;
   reviewedAt: Date | null;
   /** The Slack form (view id) the request came from, when it came from one. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { minutesText, People } from './file-fields.js';
 import { checkFileLifecycle, OnCallFileSchema, RemindersSchema } from './lifecycle-file.js';
+import { managerFileFields, managerFromFile, managerToFile } from './manager.js';
 import { refsFromFile, refsToFile } from './on-call.js';
 import { MAX_STAGES, type FlowStage } from './stages.js';
 
@@ -14,7 +15,7 @@ export const StageFileSchema = z.strictObject({
     .min(1, 'must name the stage, like "peer review"')
     .max(64)
     .regex(/^[^<>&*_~`]+$/, 'use words, digits and spaces (no Slack formatting characters)'),
-  approvers: People.extend({ on_call: OnCallFileSchema.optional() }),
+  approvers: People.extend({ on_call: OnCallFileSchema.optional(), ...managerFileFields }),
   approvals_required: z.number().int().min(1).max(10).default(1),
   reminders: RemindersSchema.optional(),
 });
@@ -27,7 +28,7 @@ type FileStage = z.infer<typeof StageFileSchema>;
 export function checkFileStages(
   f: {
     stages?: FileStage[] | undefined;
-    approvers: { users: string[]; groups: string[]; on_call?: unknown };
+    approvers: { users: string[]; groups: string[]; on_call?: unknown; manager?: boolean | undefined };
     approvals_required: number;
     reminders?: unknown;
     pending_ttl: number;
@@ -36,7 +37,7 @@ export function checkFileStages(
 ) {
   const stages = f.stages;
   if (!stages) return;
-  if (f.approvers.users.length + f.approvers.groups.length > 0 || f.approvers.on_call)
+  if (f.approvers.users.length + f.approvers.groups.length > 0 || f.approvers.on_call || f.approvers.manager)
     ctx.addIssue({ code: 'custom', message: 'with stages, name the approvers in each stage', path: ['approvers'] });
   if (f.approvals_required !== 1)
     ctx.addIssue({
@@ -52,10 +53,10 @@ export function checkFileStages(
     if (names.has(stage.name.toLowerCase()))
       ctx.addIssue({ code: 'custom', message: `duplicate stage name "${stage.name}"`, path: at(['name']) });
     names.add(stage.name.toLowerCase());
-    if (stage.approvers.users.length + stage.approvers.groups.length === 0)
+    if (stage.approvers.users.length + stage.approvers.groups.length === 0 && !stage.approvers.manager)
       ctx.addIssue({
         code: 'custom',
-        message: 'must name at least one approver user or group',
+        message: 'must name at least one approver user or group (or manager: true)',
         path: at(['approvers']),
       });
     // The flow's own reminder rules, checked per stage: each issue is moved under its stage.
@@ -74,6 +75,7 @@ export function stagesFromFile(stages: FileStage[] | undefined): FlowStage[] {
       approverUsers: s.approvers.users,
       approverGroups: s.approvers.groups,
       ...(onCall.length ? { onCallApprovers: onCall } : {}),
+      ...managerFromFile(s.approvers),
       approvalsRequired: s.approvals_required,
       remindAfterMinutes: s.reminders?.remind_after ?? null,
       escalateAfterMinutes: s.reminders?.escalate_after ?? null,
@@ -107,6 +109,7 @@ export function stagesToFile(stages: readonly FlowStage[] | undefined): { stages
           ...(s.approverUsers.length ? { users: s.approverUsers } : {}),
           ...(s.approverGroups.length ? { groups: s.approverGroups } : {}),
           ...(s.onCallApprovers?.length ? { on_call: refsToFile(s.onCallApprovers) } : {}),
+          ...managerToFile(s.managerApprover),
         },
         ...(s.approvalsRequired !== 1 ? { approvals_required: s.approvalsRequired } : {}),
         ...(Object.keys(reminders).length ? { reminders } : {}),

@@ -1,4 +1,5 @@
 import type { Flow, FlowLifecycle } from './flow.js';
+import type { ManagerApprover } from './manager.js';
 import type { OnCallRef } from './on-call.js';
 
 /**
@@ -16,6 +17,8 @@ export interface FlowStage {
   approverGroups: string[];
   /** On-call schedules whose first level is asked when the stage begins (like the flow's on_call). */
   onCallApprovers?: OnCallRef[];
+  /** The requester's manager is asked when the stage begins (domain/manager.ts). */
+  managerApprover?: ManagerApprover;
   approvalsRequired: number;
   remindAfterMinutes: number | null;
   escalateAfterMinutes: number | null;
@@ -40,13 +43,16 @@ export function stageFlow(flow: Flow, index: number): Flow {
   const stages = declaredStages(flow);
   if (stages.length === 0) return flow;
   const stage = stages[Math.min(Math.max(0, index), stages.length - 1)]!;
+  // The flow's own manager approver never applies to a staged flow: each stage says whether it asks the manager.
+  const { managerApprover: _flowLevel, ...flowLifecycle } = flow.lifecycle;
   const lifecycle: FlowLifecycle = {
-    ...flow.lifecycle,
+    ...flowLifecycle,
     remindAfterMinutes: stage.remindAfterMinutes,
     escalateAfterMinutes: stage.escalateAfterMinutes,
     escalationUsers: stage.escalationUsers,
     escalationGroups: stage.escalationGroups,
     onCallApprovers: stage.onCallApprovers ?? [],
+    ...(stage.managerApprover ? { managerApprover: stage.managerApprover } : {}),
   };
   return {
     ...flow,

@@ -2,7 +2,16 @@ import type { Db } from '../db/client.js';
 import type { OutboxLane } from '../domain/outbox.js';
 import type { ProvisionerRegistry } from '../provisioners/port.js';
 import type { Secrets } from '../provisioners/secrets.js';
-import type { AdminRule, CatalogReader, Clock, Directory, Metrics, OnCallDirectory, TicketTracker } from './ports.js';
+import type {
+  AdminRule,
+  CatalogReader,
+  Clock,
+  Directory,
+  ManagerDirectory,
+  Metrics,
+  OnCallDirectory,
+  TicketTracker,
+} from './ports.js';
 
 /**
  * What the composition root (app.ts) hands every use case: the database the db/ query functions run on,
@@ -30,4 +39,6 @@ export interface ServiceDeps {
   tickets?: TicketTracker | null;
   /** PagerDuty / Opsgenie; absent: flows with on-call rules find nobody on call (and say the service was not asked). */
   onCall?: OnCallDirectory;
+  /** Where requesters' managers come from (domain/manager.ts); absent: nobody is found, the fallback is asked. */
+  managers?: ManagerDirectory;
 }

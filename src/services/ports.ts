@@ -1,3 +1,4 @@
+import type { ManagerSource } from '../domain/manager.js';
 import type { RemovalOutcome, ReviewPageModel } from '../domain/access-review.js';
 import type { CatalogSnapshot } from '../domain/catalog.js';
 import type { ConfigRefusal, NoticeEvent, TargetChange } from '../domain/outbox.js';
@@ -61,6 +62,19 @@ export interface OnCallDirectory {
   whoIsOnCall(ref: OnCallRef, at: Date): Promise<OnCallAnswer>;
   /** Whether the service has credentials (ACCESS_CONFIG naming one without them is refused). */
   configured(service: OnCallService): boolean;
+}
+
+/** One manager look-up: the manager's Slack id (null: none found), where it came from, and why not when none. */
+export interface ManagerAnswer {
+  slackId: string | null;
+  source: ManagerSource;
+  /** Set when the source could not answer (down, refused): the request goes to the fallback, never blocked. */
+  failure?: string;
+}
+
+/** The requester's manager (domain/manager.ts), from the access file's mapping or an identity provider. */
+export interface ManagerDirectory {
+  managerOf(userId: string): Promise<ManagerAnswer>;
 }
 
 /** What the requester's "access ready" DM says: how to use the access, and the secret when there is one. */

@@ -25,6 +25,7 @@ import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
 import { writeNewRequest } from './grant-writer.js';
 import { checkTickets } from './ticket-check.js';
 import { findLink } from '../db/identity-queries.js';
+import { managerFindings } from './manager-checks.js';
 import { onCallFindings } from './on-call-checks.js';
 import { approverIdentity, approverIdsOf, requireMember, mappedEmailOf } from './identity.js';
 import { noopMetrics } from './ports.js';
@@ -114,10 +115,19 @@ export function createRequestService(deps: ServiceDeps) {
       clock.now(),
     );
     if (tickets.problem) return { ok: false, errors: { justification: tickets.problem } };
+    // The requester's manager (domain/manager.ts), looked up before the transaction like on call.
+    const managers = await Promise.all(
+      plans.map((p) => managerFindings(deps, stageFlow(p.flow, 0), input.requesterId)),
+    );
     const approvers = await Promise.all(
       // The same rule `/access explain` shows (domain/flow.ts approversFor, through domain/who-can.ts).
       // With stages, the first stage's approvers are asked now; each later stage's when it begins.
-      plans.map((p) => approverIdsOf(directory, stageFlow(p.flow, 0), input.requesterId)),
+      plans.map(async (p, i) => [
+        ...new Set([
+          ...(await approverIdsOf(directory, stageFlow(p.flow, 0), input.requesterId)),
+          ...managers[i]!.approvers,
+        ]),
+      ]),
     );
     const orphan = plans.findIndex((_, i) => approvers[i]!.length === 0);
     if (orphan >= 0) {
@@ -161,6 +171,9 @@ export function createRequestService(deps: ServiceDeps) {
         for (const [i, plan] of plans.entries()) {
           const id = ids[i]!;
           const asked = automatic[i] ? { approvers: [], notes: [] } : onCall[i]!;
+          const manager = automatic[i] ? null : managers[i]!.manager;
+          // The manager (or the fallback) may decide because the bot looked them up: kept with the on-call people.
+          const lookedUp = [...new Set([...asked.approvers, ...(manager ? managers[i]!.approvers : [])])];
           const ticket = tickets.snapshots[i] ?? null;
           await writeNewRequest(tx, {
             row: {
@@ -172,8 +185,9 @@ export function createRequestService(deps: ServiceDeps) {
               justification,
               durationMinutes: duration,
               notifiedApprovers: [...new Set([...approvers[i]!, ...asked.approvers])],
-              onCallApprovers: asked.approvers,
+              onCallApprovers: lookedUp,
               onCallNotes: asked.notes,
+              manager,
               autoApprovedOnCall: automatic[i]?.onCall ?? null,
               approvalsRequired: stageFlow(plan.flow, 0).approvalsRequired,
               stageNames: stageNamesOf(plan.flow),
@@ -194,6 +208,7 @@ export function createRequestService(deps: ServiceDeps) {
               approvers: approvers[i],
               ...(asked.approvers.length ? { onCallApprovers: asked.approvers } : {}),
               ...(asked.notes.length ? { onCallNotes: asked.notes } : {}),
+              ...(manager ? { manager } : {}),
               ...(startsAt ? { startsAt: startsAt.toISOString() } : {}),
               ...(ticket ? { ticket } : {}),
               ...originDetails(origin),
@@ -256,7 +271,8 @@ export function createRequestService(deps: ServiceDeps) {
     return pending.filter(
       (r) =>
         decisionRefusal(
-          flows.find((f) => f.id === r.flowId),
+          // The current stage, as checkMayDecide asks (its on-call people and manager are the stage's).
+          ((f) => f && stageFlow(f, r.stageIndex))(flows.find((f) => f.id === r.flowId)),
           r.requesterId,
           identity,
           r.escalatedAt !== null,

@@ -3,12 +3,14 @@ import type { Tx } from '../db/client.js';
 import { retireStageMessages } from '../db/decision-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { updateRequest, type RequestRow } from '../db/request-queries.js';
+import type { RequestManager } from '../domain/manager.js';
 import type { Flow } from '../domain/flow.js';
 import type { Policy } from '../domain/policy.js';
 import type { Resource } from '../domain/resource.js';
 import { isLastStage, stageFlow, stageNamesOf } from '../domain/stages.js';
 import type { ServiceDeps } from './deps.js';
 import { approverIdsOf } from './identity.js';
+import { managerFindings } from './manager-checks.js';
 import { onCallFindings } from './on-call-checks.js';
 
 /** Who the next stage asks: its approvers (group members from Slack) and whoever is on call on its schedules. */
@@ -16,6 +18,8 @@ export interface StageAudience {
   approvers: string[];
   onCall: string[];
   notes: string[];
+  /** The stage asks the requester's manager: who was found (or why the fallback was asked). */
+  manager: RequestManager | null;
 }
 
 /**
@@ -23,7 +27,7 @@ export interface StageAudience {
  * the decision's transaction (never with the row locked); null when `index` is past the last stage.
  */
 export async function stageAudience(
-  deps: Pick<ServiceDeps, 'directory' | 'onCall'>,
+  deps: Pick<ServiceDeps, 'directory' | 'onCall' | 'managers'>,
   flow: Flow,
   index: number,
   request: {
@@ -44,13 +48,16 @@ export async function stageAudience(
     requesterEmail: () => Promise.resolve(null),
     now,
   });
+  const manager = await managerFindings(deps, stage, request.requesterId);
   const mayDecide = (u: string) => u !== request.requesterId || flow.allowSelfApproval;
+  const lookedUp = [...new Set([...asked.approvers, ...manager.approvers])];
   return {
-    approvers: [
-      ...new Set([...(await approverIdsOf(deps.directory, stage, request.requesterId)), ...asked.approvers]),
-    ].filter(mayDecide),
-    onCall: asked.approvers.filter(mayDecide),
+    approvers: [...new Set([...(await approverIdsOf(deps.directory, stage, request.requesterId)), ...lookedUp])].filter(
+      mayDecide,
+    ),
+    onCall: lookedUp.filter(mayDecide),
     notes: asked.notes,
+    manager: manager.manager,
   };
 }
 
@@ -96,6 +103,7 @@ export async function passStage(
     notifiedApprovers: audience.approvers,
     onCallApprovers: audience.onCall,
     onCallNotes: audience.notes,
+    manager: audience.manager,
   });
   await retireStageMessages(tx, row.id, audience.approvers);
   await appendAudit(tx, {
@@ -110,6 +118,7 @@ export async function passStage(
       by: input.passedBy,
       next: names[next] ?? `stage ${next + 1}`,
       nextApprovers: audience.approvers,
+      ...(audience.manager ? { manager: audience.manager } : {}),
       tuning: input.tuning,
       ...(input.stepUp ? { step_up: input.stepUp } : {}),
     },

@@ -10,6 +10,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { RequestManager } from '../../domain/manager.js';
 import type { Policy } from '../../domain/policy.js';
 import type { RequestStatus } from '../../domain/request-lifecycle.js';
 import type { MessageRole, TargetStatus } from '../../domain/request.js';
@@ -61,6 +62,11 @@ export const accessRequests = pgTable(
     onCallApprovers: jsonb('on_call_approvers').$type<string[]>().notNull().default([]),
     /** Why on-call was not checked ("PagerDuty could not be reached, …"), kept so every re-render shows it. */
     onCallNotes: jsonb('on_call_notes').$type<string[]>().notNull().default([]),
+    /**
+     * The requester's manager as looked up for a flow or stage with `manager: true` (its Slack id is in
+     * on_call_approvers, which carries the authority); null: not asked. Written only by the bot.
+     */
+    manager: jsonb('manager').$type<RequestManager | null>(),
     /** Break-glass grants must be reviewed afterwards by an approver. */
     reviewedBy: text('reviewed_by'),
     reviewedAt: timestamp('reviewed_at', { withTimezone: true }),

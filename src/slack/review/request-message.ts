@@ -1,3 +1,4 @@
+import { managerLine, onCallOnly } from './manager-line.js';
 import type { KnownBlock } from '@slack/types';
 import { setupProgress, type RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
@@ -196,8 +197,11 @@ export function renderApproverMessage(r: RequestDetails, options: { earlierStage
   // Kept on the request, so every re-render says why on-call was not checked.
   if (r.onCallNotes.length > 0)
     blocks.push(context(r.onCallNotes.map((n) => `:warning: ${userText(n, 300)}`).join('\n')));
-  if (r.status === 'pending' && r.onCallApprovers.length > 0)
-    blocks.push(context(`:pager: On call, asked too: ${mentionList(r.onCallApprovers)}`));
+  const manager = managerLine(r.manager, r.requesterId);
+  if (manager) blocks.push(context(manager));
+  const onCall = onCallOnly(r.onCallApprovers, r.manager);
+  if (r.status === 'pending' && onCall.length > 0)
+    blocks.push(context(`:pager: On call, asked too: ${mentionList(onCall)}`));
   if (r.status === 'pending' && options.earlierStage) {
     // An approver of a stage that passed: decided, so no buttons; where the request is now instead.
     blocks.push(section(earlierStageLine(r)));
