@@ -126,7 +126,7 @@ export const FileFlowSchema = z
   .refine(
     (f) => f.stages !== undefined || f.approvers.manager || f.approvers.users.length + f.approvers.groups.length > 0,
     {
-      message: 'must name at least one approver user or group (or manager: true)',
+      message: 'must name at least one approver user or group',
       path: ['approvers'],
     },
   )

@@ -56,7 +56,7 @@ export function checkFileStages(
     if (stage.approvers.users.length + stage.approvers.groups.length === 0 && !stage.approvers.manager)
       ctx.addIssue({
         code: 'custom',
-        message: 'must name at least one approver user or group (or manager: true)',
+        message: 'must name at least one approver user or group',
         path: at(['approvers']),
       });
     // The flow's own reminder rules, checked per stage: each issue is moved under its stage.
