@@ -1,4 +1,4 @@
-import { mappedManagers } from './integrations/manager-directory.js';
+import { buildManagers } from './composition/managers.js';
 import type { Logger } from 'pino';
 import { openLoggedDatabase, operatorSecrets } from './composition/foundations.js';
 import { buildHttpServer } from './composition/http.js';
@@ -93,8 +93,8 @@ export async function createAccessApp(options: AccessAppOptions) {
     metrics,
     tickets,
     onCall,
-    // The file's `managers:` mapping (read at start, like group_sources).
-    managers: mappedManagers(accessFile?.managers ?? {}),
+    // The file's `managers:` mapping, then the identity provider of the first group source (read at start).
+    managers: buildManagers(accessFile, secrets, slack.directory, clock),
   };
   // Without PUBLIC_URL, links point at the port actually bound (PORT=0 picks one).
   let listening = false;

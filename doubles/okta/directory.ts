@@ -16,6 +16,8 @@ export interface OktaUserRecord {
   firstName: string;
   lastName: string;
   created: string;
+  /** Okta's profile.managerId (a user id or login), when set. */
+  managerId?: string;
 }
 
 export interface OktaGroupRecord {
@@ -50,6 +52,8 @@ export class OktaDirectory {
     firstName?: string;
     lastName?: string;
     id?: string;
+    /** The profile's `managerId` (an Okta user id or login), as HR-driven orgs set it. */
+    managerId?: string;
   }): OktaUserRecord {
     if (this.userByLogin(u.login)) throw new Error(`an Okta user with login ${u.login} exists already`);
     const record: OktaUserRecord = {
@@ -60,6 +64,7 @@ export class OktaDirectory {
       firstName: u.firstName ?? u.login.split('@')[0] ?? u.login,
       lastName: u.lastName ?? 'Example',
       created: this.now().toISOString(),
+      ...(u.managerId ? { managerId: u.managerId } : {}),
     };
     this.users.set(record.id, record);
     return record;
@@ -131,6 +136,7 @@ export class OktaDirectory {
         secondEmail: null,
         login: u.login,
         email: u.email,
+        ...(u.managerId ? { managerId: u.managerId } : {}),
       },
       credentials: { provider: { type: 'OKTA', name: 'OKTA' } },
       _links: { self: { href: `${base}/api/v1/users/${u.id}` } },

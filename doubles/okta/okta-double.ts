@@ -52,6 +52,8 @@ export interface OktaDouble {
     status?: OktaUserStatus;
     firstName?: string;
     lastName?: string;
+    /** profile.managerId: an Okta user id or login (GET /api/v1/users/{id} returns it). */
+    managerId?: string;
   }): OktaUserRecord;
   addGroup(g: {
     name: string;
