@@ -5,6 +5,7 @@ import {
   approve,
   approverMessage,
   forgeClick,
+  myMessage,
   replyTo,
   requestAccess,
   statusOf,
@@ -63,6 +64,8 @@ describe("the requester's manager as an approver", () => {
     const text = allText(approverMessage(h, dana, id).message.blocks);
     expect(text).toContain(`Manager: <@${dana}> (from the access file)`);
     expect(text).not.toContain('On call, asked too');
+    // The requester sees who was asked too.
+    expect(allText(myMessage(h, rita, id).message.blocks)).toContain(`Manager: <@${dana}> (from the access file)`);
     // The fallback group is not asked when the manager is found.
     expect(h.slack.dmsTo(sam).some((m) => allText(m.blocks).includes(id))).toBe(false);
     expect(await created(id)).toMatchObject({ manager: { slackId: dana, source: 'access file' } });

@@ -5,6 +5,7 @@ import { ReviewIds } from '../ids.js';
 import { code, mention, mentionList, slackDate, userText } from '../mrkdwn.js';
 import { context, plain, section } from '../views.js';
 import { statusLine } from '../review/request-message.js';
+import { managerLine } from '../review/manager-line.js';
 import { stageLine } from '../review/stage-text.js';
 
 const STATUS_EMOJI: Record<string, string> = {
@@ -19,6 +20,13 @@ const STATUS_EMOJI: Record<string, string> = {
 };
 
 /** One line block per request, as the requester sees it in `/access list` and App Home. */
+
+/** "Manager: @dana (from Okta)" on its own line, or nothing when the flow does not ask the manager. */
+const managerText = (r: RequestDetails) => {
+  const line = managerLine(r.manager, r.requesterId);
+  return line ? `\n${line}` : '';
+};
+
 export function myRequestBlock(r: RequestDetails): KnownBlock {
   // Once granted, the time that counts is the approved one (an approver may have shortened it).
   const granted = r.grant?.policy.durationMinutes;
@@ -29,7 +37,7 @@ export function myRequestBlock(r: RequestDetails): KnownBlock {
   const what = `${STATUS_EMOJI[r.status]} ${code(r.id)} ${r.resources.map((x) => code(x.name)).join(', ')} · ${duration} · *${r.status}*`;
   const detail =
     r.status === 'pending'
-      ? `${stageLine(r) ? `${stageLine(r)}\n` : ''}Approvers: ${mentionList(r.notifiedApprovers)} · asked ${slackDate(r.createdAt)}`
+      ? `${stageLine(r) ? `${stageLine(r)}\n` : ''}Approvers: ${mentionList(r.notifiedApprovers)} · asked ${slackDate(r.createdAt)}${managerText(r)}`
       : statusLine(r).replace(/^:[a-z_]+: /, '');
   return section(`${what}\n${detail}`);
 }
@@ -38,7 +46,7 @@ export function myRequestBlock(r: RequestDetails): KnownBlock {
 export function pendingReviewBlocks(r: RequestDetails): KnownBlock[] {
   return [
     section(
-      `${mention(r.requesterId)} · ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · ${code(r.id)}${stageLine(r) ? `\n${stageLine(r)}` : ''}\n>${userText(r.justification.split('\n')[0] ?? '', 300)}`,
+      `${mention(r.requesterId)} · ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · ${code(r.id)}${stageLine(r) ? `\n${stageLine(r)}` : ''}${managerText(r)}\n>${userText(r.justification.split('\n')[0] ?? '', 300)}`,
     ),
     {
       type: 'actions',

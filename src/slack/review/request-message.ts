@@ -299,6 +299,8 @@ export function renderRequesterMessage(r: RequestDetails): SlackMessage {
       ? `:hourglass: You asked to extend ${code(r.extendsRequestId ?? '')}`
       : `:incoming_envelope: You requested access`,
   );
-  blocks.push(...grantedBlock(r), section(statusLine(r)), ...setupBlocks(r), ...requesterActions(r));
+  const manager = r.status === 'pending' ? managerLine(r.manager, r.requesterId) : null;
+  blocks.push(...grantedBlock(r), section(statusLine(r)), ...(manager ? [context(manager)] : []));
+  blocks.push(...setupBlocks(r), ...requesterActions(r));
   return { text: `Your request ${r.id} for ${r.resources.map((x) => x.name).join(', ')} is ${r.status}`, blocks };
 }
