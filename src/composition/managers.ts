@@ -17,7 +17,7 @@ export function buildManagers(
   clock: Clock,
 ): ManagerDirectory | undefined {
   const sources: ManagerDirectory[] = [];
-  if (file && Object.keys(file.managers).length > 0) sources.push(mappedManagers(file.managers));
+  if (file?.managers && Object.keys(file.managers).length > 0) sources.push(mappedManagers(file.managers));
   const okta = file?.group_sources.find((s) => s.source === 'okta');
   if (okta)
     sources.push(

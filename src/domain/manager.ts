@@ -24,7 +24,7 @@ export const ManagersFileSchema = z
     z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id'),
     z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id'),
   )
-  .default({});
+  .optional();
 
 export function managerFromFile(a: {
   manager?: boolean | undefined;
