@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import {
   allText,
@@ -115,5 +116,30 @@ describe("the requester's manager as an approver", () => {
     expect(await statusOf(h, id)).toBe('pending');
     await approve(h, alex, id);
     expect(await row(id)).toMatchObject({ status: 'active', decided_by: alex });
+  });
+});
+
+describe('the manager in the App Home flow editor', () => {
+  it('an admin ticks "Requester\'s manager" with a fallback group: stored', async () => {
+    await h.driver.appHomeOpened(PEOPLE.admin);
+    await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
+    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
+    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+    expect(allText(modal.view.blocks)).toContain("Requester's manager");
+    const res = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      'af.name': 'manager-web',
+      'af.resources': ['billing-db'],
+      'af.req.users': [rita],
+      'af.max': '60',
+      'af.manager': ['manager'],
+      'af.mgr.groups': ['S0SUPPORT'],
+    });
+    expect(res.text).toBe('');
+    h.slack.clearViews(PEOPLE.admin);
+    const [row] = await h.sql`select lifecycle, approver_users from flows where name = 'manager-web'`;
+    expect(row!.lifecycle).toMatchObject({ managerApprover: { fallbackUsers: [], fallbackGroups: ['S0SUPPORT'] } });
+    expect(row!.approver_users).toEqual([]);
   });
 });

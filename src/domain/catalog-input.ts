@@ -46,7 +46,8 @@ export function flowInputProblems(f: FlowInput, knownResources: ReadonlySet<stri
     e.requesters = 'Pick who may request: users, groups, or everyone.';
   else if (f.requesterUsers.some((u) => !USER.test(u)) || f.requesterGroups.some((g) => !GROUP.test(g)))
     e.requesters = 'Pick Slack users and user groups.';
-  if (f.approverUsers.length + f.approverGroups.length === 0)
+  // The requester's manager alone is enough (its fallback is asked when none is found).
+  if (f.approverUsers.length + f.approverGroups.length === 0 && !f.lifecycle?.managerApprover)
     e.approvers = 'Pick at least one approver or approver group.';
   else if (f.approverUsers.some((u) => !USER.test(u)) || f.approverGroups.some((g) => !GROUP.test(g)))
     e.approvers = 'Pick Slack users and user groups.';

@@ -7,6 +7,7 @@ import { context, option, plain } from '../views.js';
 import { initialOptions, inputBlock } from './flow-inputs.js';
 import { CHANNEL_HINT } from '../delivery-problem-text.js';
 import { identityInputs } from './flow-identity-form.js';
+import { managerInputs } from './flow-manager-form.js';
 import { lifecycleBlocks } from './flow-lifecycle-form.js';
 import { reviewBlocks } from './flow-review-form.js';
 import { stagesBlocks } from './flow-stages-form.js';
@@ -26,6 +27,7 @@ export const NO_USER_GROUPS = 'User groups need a paid Slack plan; pick people i
 export const GROUP_BLOCKS = [
   FlowForm.requesterGroups,
   FlowForm.approverGroups,
+  FlowForm.managerFallbackGroups,
   FlowForm.escalationGroups,
   FlowForm.breakGlassGroups,
   FlowForm.reviewerGroups,
@@ -143,6 +145,7 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
       },
       { optional: true },
     ),
+    ...managerInputs(f, groupOption, label),
     input(FlowForm.maxDuration, 'Maximum duration', {
       type: 'static_select',
       options: maxChoices.map(durationOpt),

@@ -69,6 +69,7 @@ async function withHiddenGroups(deps: SlackDeps, flowId: string | null, view: Su
   const kept: Record<(typeof GROUP_BLOCKS)[number], string[]> = {
     [FlowForm.requesterGroups]: before?.requesterGroups ?? [],
     [FlowForm.approverGroups]: before?.approverGroups ?? [],
+    [FlowForm.managerFallbackGroups]: before?.lifecycle.managerApprover?.fallbackGroups ?? [],
     [FlowForm.escalationGroups]: before?.lifecycle.escalationGroups ?? [],
     [FlowForm.breakGlassGroups]: before?.lifecycle.breakGlass?.groups ?? [],
     [FlowForm.reviewerGroups]: before?.review?.reviewerGroups ?? [],

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { RESOURCE_TYPES, type ProvisionerConfig, type ResourceType } from '../../domain/resource.js';
 import { AdminIds, FIELD, FlowForm, ResourceForm } from '../ids.js';
 import { selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
+import { readManagerForm } from './flow-manager-form.js';
 import { readLifecycleForm } from './flow-lifecycle-form.js';
 import { readReviewForm } from './flow-review-form.js';
 import { readStagesForm } from './flow-stages-form.js';
@@ -34,10 +35,12 @@ export function readFlowForm(v: StateValues): FlowInput {
         .filter(Boolean),
     ),
   ];
-  const lifecycle = readLifecycleForm(v).lifecycle;
+  // The manager checkbox is the flow's without stages; with stages, each stage says it in YAML.
+  const lifecycle = { ...readLifecycleForm(v).lifecycle, ...readManagerForm(v) };
   // A stages text that does not read was refused before (the listener says where); here it means none.
   const read = readStagesForm(v, lifecycle.pendingTtlMinutes);
   const stages = 'stages' in read ? read.stages : [];
+  if (stages.length) delete lifecycle.managerApprover;
   // With stages, the flow-wide approvers are every stage's (domain/stages.ts), and stage 1's N is shown.
   const everyStage = allStageApprovers(stages);
   return {
