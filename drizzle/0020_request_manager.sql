@@ -1,1 +1,0 @@
-ALTER TABLE "access_requests" ADD COLUMN "manager" jsonb;
