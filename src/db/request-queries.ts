@@ -33,6 +33,7 @@ export const REQUEST_CHANGED_CHANNEL = 'access_request_changed';
 
 /** Lifecycle fields a new request may leave out (they default to "none yet"). */
 type LifecycleFields =
+  | 'requestedBy'
   | 'kind'
   | 'extendsRequestId'
   | 'startsAt'

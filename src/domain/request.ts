@@ -12,7 +12,10 @@ export type RequestKind = 'access' | 'extension' | 'break_glass';
 
 export interface RequestRow {
   id: string;
+  /** Who gets the access (the beneficiary when someone asked on their behalf). */
   requesterId: string;
+  /** Who asked, when someone asked on the requester's behalf (domain/on-behalf.ts); null or absent: the requester. */
+  requestedBy?: string | null;
   flowId: string;
   flowName: string;
   status: RequestStatus;
