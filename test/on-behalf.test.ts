@@ -69,6 +69,20 @@ describe('a request on behalf of someone', () => {
     expect(row).toMatchObject({ requester_id: rita, requested_by: lead, notified_approvers: [PEOPLE.approver] });
   });
 
+  it('tells the approver who asks for whom, and gives the asker their own copy without buttons', async () => {
+    const { message } = approverMessage(h, PEOPLE.approver, id);
+    expect(allText(message.blocks)).toContain(`<@${lead}> asks for <@${rita}>: prod-db for 1h`);
+    const asked = await until(
+      () => h.slack.dmsTo(lead).find((m) => allText(m.blocks).includes(id)),
+      2000,
+      "the asker's copy",
+    );
+    expect(allText(asked.blocks)).toContain(`You asked for <@${rita}>`);
+    expect(allText(asked.blocks)).not.toContain('request.cancel');
+    const ritas = h.slack.dmsTo(rita).find((m) => allText(m.blocks).includes(id));
+    expect(allText(ritas?.blocks)).toContain(`<@${lead}> requested access for you`);
+  });
+
   it('writes request.created naming both, the asker as the actor', async () => {
     const [event] =
       await h.sql`select actor, details from audit_events where request_id = ${id} and action = 'request.created'`;
@@ -97,6 +111,12 @@ describe('a request on behalf of someone', () => {
     const secret = `tok-${grant!.id as string}`;
     await until(() => allText(h.slack.dmsTo(rita)).includes(secret), 5000, 'the ready DM to Rita');
     expect(allText(h.slack.dmsTo(lead))).not.toContain(secret);
+    await until(
+      () => allText(h.slack.dmsTo(lead)).includes('was approved by'),
+      5000,
+      'the approval notice to the asker',
+    );
+    expect(allText(h.slack.dmsTo(lead))).toContain(`The access and its details went to <@${rita}>`);
   });
 });
 
@@ -141,5 +161,42 @@ describe('refusals', () => {
       expect(allText(res.json)).toContain(sentence);
     }
     expect(await countRows(h, 'access_requests')).toBe(before);
+  });
+});
+
+describe('the App Home flow editor', () => {
+  it('saves who may request for whom, and says what is missing under the field', async () => {
+    await h.driver.appHomeOpened(PEOPLE.admin);
+    await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
+    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
+    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+    expect(modal.view.blocks.length).toBeLessThanOrEqual(100);
+    const base = {
+      'af.name': 'leads',
+      'af.resources': ['prod-db'],
+      'af.req.users': [rita],
+      'af.appr.users': [PEOPLE.approver],
+      'af.max': '60',
+    };
+    const missing = await h.driver.submitView(PEOPLE.admin, modal.id, { ...base, 'af.behalf.users': [lead] });
+    expect(missing.json?.errors).toEqual({
+      'af.behalf.users': 'Pick for whom they may request: users, groups, or anyone the flow allows.',
+    });
+    const res = await h.driver.submitView(PEOPLE.admin, modal.id, {
+      ...base,
+      'af.behalf.users': [lead],
+      'af.behalf.for': 'anyone_in_flow',
+    });
+    expect(res.text).toBe('');
+    const [row] = await h.sql`select on_behalf from flows where name = 'leads'`;
+    expect(row!.on_behalf).toEqual({
+      requesterUsers: [lead],
+      requesterGroups: [],
+      forUsers: [],
+      forGroups: [],
+      forAnyoneInFlow: true,
+    });
   });
 });

@@ -112,7 +112,8 @@ export interface RequestDetails extends RequestRow {
  * Who a request message is for: an approver of the current stage, the requester, the approvers'
  * channel, or an approver of a stage that passed (shown without buttons: that stage is decided).
  */
-export type MessageRole = 'approver' | 'requester' | 'channel' | 'earlier_stage';
+/** `asker`: the person who asked on the requester's behalf (domain/on-behalf.ts). */
+export type MessageRole = 'approver' | 'requester' | 'channel' | 'earlier_stage' | 'asker';
 
 /** A message sent about a request, so every copy can be updated when the request changes. */
 export interface MessageRef {
