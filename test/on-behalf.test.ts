@@ -4,6 +4,7 @@ import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provi
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approverMessage, countRows, forgeClick, replyTo, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
+import { requestDto } from '../src/domain/request-dto.js';
 
 const memory = createMemoryProvisioner();
 
@@ -81,6 +82,15 @@ describe('a request on behalf of someone', () => {
     expect(allText(asked.blocks)).not.toContain('request.cancel');
     const ritas = h.slack.dmsTo(rita).find((m) => allText(m.blocks).includes(id));
     expect(allText(ritas?.blocks)).toContain(`<@${lead}> requested access for you`);
+  });
+
+  it('lists it for both in /access list, and the request API names who asked', async () => {
+    for (const who of [lead, rita]) {
+      const reply = await replyTo(h, () => h.driver.command(who, '/access', 'list'));
+      expect(allText(reply)).toContain(`for <@${rita}> · asked by <@${lead}>`);
+    }
+    const details = await h.app.services.requests.get(id);
+    expect(requestDto(details!, [])).toMatchObject({ requester: rita, requested_by: lead });
   });
 
   it('writes request.created naming both, the asker as the actor', async () => {

@@ -263,8 +263,13 @@ export function createRequestService(deps: ServiceDeps) {
   }
 
   /** The person's latest requests, newest first (only those in `status` when given). */
-  async function listMine(userId: string, limit = 20, status?: RequestStatus): Promise<RequestDetails[]> {
-    return requestsOf(db, userId, limit, status);
+  async function listMine(
+    userId: string,
+    limit = 20,
+    status?: RequestStatus,
+    includeAsked = false,
+  ): Promise<RequestDetails[]> {
+    return requestsOf(db, userId, limit, status, includeAsked);
   }
 
   /** Pending requests this person may decide now (authority re-read from the flows, not the snapshot). */
