@@ -93,11 +93,15 @@ export function decisionRefusal(
   actor: Identity,
   escalated = false,
   onCallApprovers: readonly string[] = [],
+  requestedBy: string | null = null,
 ): ErrorCode | null {
   const onCall = Boolean(flow?.lifecycle.onCallApprovers?.length) && onCallApprovers.includes(actor.userId);
   if (!flow || !(isApproverOf(flow, actor) || onCall || (escalated && isEscalationApproverOf(flow, actor))))
     return 'not_approver';
   if (actor.userId === requesterId && !flow.allowSelfApproval) return 'self_approval';
+  // Asked on someone's behalf (domain/on-behalf.ts): neither the beneficiary nor the asker may approve it,
+  // whatever the flow says about self-approval.
+  if (requestedBy && (actor.userId === requestedBy || actor.userId === requesterId)) return 'self_approval';
   return null;
 }
 

@@ -28,6 +28,7 @@ export async function stageAudience(
   index: number,
   request: {
     requesterId: string;
+    requestedBy?: string | null;
     durationMinutes: number;
     resources: readonly Pick<Resource, 'name'>[];
   },
@@ -44,7 +45,9 @@ export async function stageAudience(
     requesterEmail: () => Promise.resolve(null),
     now,
   });
-  const mayDecide = (u: string) => u !== request.requesterId || flow.allowSelfApproval;
+  // The person who asked on the requester's behalf is never asked either (domain/request-lifecycle.ts).
+  const mayDecide = (u: string) =>
+    (u !== request.requesterId || (flow.allowSelfApproval && !request.requestedBy)) && u !== request.requestedBy;
   return {
     approvers: [
       ...new Set([...(await approverIdsOf(deps.directory, stage, request.requesterId)), ...asked.approvers]),

@@ -10,6 +10,7 @@ import { identityInputs } from './flow-identity-form.js';
 import { lifecycleBlocks } from './flow-lifecycle-form.js';
 import { reviewBlocks } from './flow-review-form.js';
 import { stagesBlocks } from './flow-stages-form.js';
+import { onBehalfBlocks } from './flow-on-behalf-form.js';
 
 /** Maxima an admin can pick: the request form's choices plus longer ones. */
 export const MAX_DURATION_CHOICES = [...STANDARD_DURATIONS, 20160, 43200];
@@ -29,6 +30,8 @@ export const GROUP_BLOCKS = [
   FlowForm.escalationGroups,
   FlowForm.breakGlassGroups,
   FlowForm.reviewerGroups,
+  FlowForm.onBehalfGroups,
+  FlowForm.onBehalfForGroups,
 ] as const;
 
 /**
@@ -234,6 +237,7 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
     ),
     ...lifecycleBlocks(f?.lifecycle, groupOption, label),
     ...reviewBlocks(f?.review, groupOption, label),
+    ...onBehalfBlocks(f?.onBehalf, groupOption, label),
     ...stagesBlocks(f?.stages),
   ];
   if (groups === null) {
@@ -245,6 +249,8 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
           ...f.lifecycle.escalationGroups,
           ...(f.lifecycle.breakGlass?.groups ?? []),
           ...(f.review?.reviewerGroups ?? []),
+          ...(f.onBehalf?.requesterGroups ?? []),
+          ...(f.onBehalf?.forGroups ?? []),
         ]
       : [];
     const note =

@@ -6,6 +6,7 @@ import { AdminIds, FIELD, FlowForm, ResourceForm } from '../ids.js';
 import { selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
 import { readLifecycleForm } from './flow-lifecycle-form.js';
 import { readReviewForm } from './flow-review-form.js';
+import { readOnBehalfForm } from './flow-on-behalf-form.js';
 import { readStagesForm } from './flow-stages-form.js';
 import { allStageApprovers } from '../../domain/stages.js';
 
@@ -68,6 +69,7 @@ export function readFlowForm(v: StateValues): FlowInput {
     identity: readIdentity(v),
     lifecycle,
     review: readReviewForm(v),
+    onBehalf: readOnBehalfForm(v),
     stages,
     enabled: options.has('enabled'),
   };
@@ -105,6 +107,7 @@ const FLOW_BLOCKS: Record<FlowField, string> = {
   breakGlassMaxDuration: FlowForm.breakGlassMax,
   breakGlassChannel: FlowForm.breakGlassChannel,
   review: FlowForm.reviewEvery,
+  onBehalf: FlowForm.onBehalfUsers,
 };
 
 const RESOURCE_BLOCKS: Record<ResourceField, string> = {
