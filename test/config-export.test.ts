@@ -55,12 +55,14 @@ flows:
     justification: { required: true, min_length: 12, pattern: '^[A-Z]+-\d+', hint: 'Start with the ticket id, like OPS-123', jira: { projects: [OPS, INC] } }
     notify_channel: C0ACCESS
     enabled: false
+    on_behalf: { requesters: { users: [U0LEAD], groups: [S0HELPDESK] }, for: anyone_in_flow }
   - name: optional-justification
     resources: { tags: [production] }
     requesters: { groups: [S0SUPPORT] }
     approvers: { groups: [S0DBTEAM] }
     max_duration: 90m
     justification: { required: false }
+    on_behalf: { requesters: { users: [U0LEAD] }, for: { users: [U0REQ], groups: [S0SUPPORT] } }
   - name: staged
     resources: { names: [prod-db] }
     requesters: { users: [U0REQ] }
@@ -217,6 +219,42 @@ describe('config export', () => {
       jira: { projects: ['OPS', 'INC'] },
     });
     expect(text).toContain('jira:\n        projects:\n          - OPS\n          - INC');
+    expect(flow?.onBehalf).toEqual({
+      requesterUsers: ['U0LEAD'],
+      requesterGroups: ['S0HELPDESK'],
+      forUsers: [],
+      forGroups: [],
+      forAnyoneInFlow: true,
+    });
+    expect(text).toContain('on_behalf:\n      requesters:\n        users:\n          - U0LEAD');
+    expect(text).toContain('for: anyone_in_flow');
+  });
+
+  it('refuses an on_behalf rule that names nobody or a wrong id, with the path of the field', () => {
+    const flowWith = (rule: string) =>
+      ACCESS_FILE.replace('approvers: { users: [U0APPR] }', `approvers: { users: [U0APPR] }\n    on_behalf: ${rule}`);
+    const refusal = (rule: string) => {
+      try {
+        parseAccessFile(flowWith(rule));
+        return 'accepted';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(refusal('{ requesters: { users: [U0LEAD] }, for: anyone_in_flow }')).toBe('accepted');
+    expect(refusal('{ requesters: { users: [lead] }, for: anyone_in_flow }')).toBe(
+      'ACCESS_CONFIG: flows[1].on_behalf.requesters.users[0]: must be a Slack user id like U012ABCDEF',
+    );
+    expect(refusal('{ requesters: {}, for: anyone_in_flow }')).toBe(
+      'ACCESS_CONFIG: flows[1].on_behalf.requesters: must name at least one user or group who may request on behalf of others',
+    );
+    expect(refusal('{ requesters: { users: [U0LEAD] }, for: {} }')).toBe(
+      'ACCESS_CONFIG: flows[1].on_behalf.for: must name at least one user or group, or say anyone_in_flow',
+    );
+    expect(refusal('{ requesters: { users: [U0LEAD] }, for: { groups: [team] } }')).toMatch(
+      /^ACCESS_CONFIG: flows\[1\]\.on_behalf\.for/,
+    );
+    expect(refusal('{ requesters: { users: [U0LEAD] } }')).toMatch(/^ACCESS_CONFIG: flows\[1\]\.on_behalf\.for: /);
   });
 
   it('keeps a GitHub repository and team (type, default permission, provisioner settings) through export, parse and apply', async () => {

@@ -1,32 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, approverMessage, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
+import { SSH_WEB_ACCESS_FILE, sshTestKeys } from './support/ssh-keys.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'access-ssh-e2e-'));
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'ca')]);
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'rita@laptop', '-f', join(dir, 'user')]);
-const userPublicKey = readFileSync(join(dir, 'user.pub'), 'utf8').trim();
-
-const accessFile = `
-resources:
-  - name: web-1
-    type: ssh
-    tags: [production]
-    defaults: { login_users: [deploy] }
-    provisioner: { type: ssh, ca_key: "env:ACCESS_SECRET_SSH_CA_KEY", host: web-1.internal }
-flows:
-  - name: web
-    resources: { tags: [production] }
-    requesters: { users: [U0REQ] }
-    approvers: { users: [U0APPR] }
-    max_duration: 8h
-`;
+const keys = sshTestKeys('access-ssh-e2e-');
+const { userPublicKey } = keys;
+const accessFile = SSH_WEB_ACCESS_FILE;
 
 let h: Harness;
 beforeAll(async () => {
@@ -34,7 +15,7 @@ beforeAll(async () => {
     accessFile,
     app: {
       secretEnv: {
-        ACCESS_SECRET_SSH_CA_KEY: readFileSync(join(dir, 'ca'), 'utf8'),
+        ACCESS_SECRET_SSH_CA_KEY: keys.caKey,
         // Declared by the operator, so an admin may name it in App Home.
         ACCESS_SECRET_BILLING_DB_ADMIN_URL: 'postgres://billing-admin@billing.internal/billing',
       },
@@ -43,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  keys.remove();
 });
 
 describe('SSH access through Slack', () => {
@@ -83,10 +64,7 @@ describe('SSH access through Slack', () => {
     expect(await statusOf(h, id)).toBe('active');
     const ready = h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m.blocks).includes('is ready'))!;
     const cert = /(ssh-ed25519-cert-v01@openssh\.com [A-Za-z0-9+/=]+)/.exec(allText(ready.blocks))![1]!;
-    writeFileSync(join(dir, 'user-cert.pub'), `${cert}\n`);
-    const info = execFileSync('ssh-keygen', ['-L', '-f', join(dir, 'user-cert.pub')], {
-      env: { ...process.env, TZ: 'UTC' },
-    }).toString();
+    const info = keys.describe(cert);
     expect(info).toContain('Type: ssh-ed25519-cert-v01@openssh.com user certificate');
     expect(info).toContain(`Key ID: "access-request:${id}:${PEOPLE.requester}"`);
     expect(info).toMatch(/Principals: \n\s+deploy\n\s+ops\n/);

@@ -1,45 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness.js';
 import { approve, replyTo } from './support/journey-steps.js';
 import { apiClient, openApiChecker, type Checker } from './support/request-api-client.js';
 import { PEOPLE } from './support/workspace.js';
+import { SSH_WEB_ACCESS_FILE, sshTestKeys } from './support/ssh-keys.js';
 
 /**
  * SSH access asked for through the request API: the certificate the SSH provisioner signs for the
  * person's own key comes back in `access[].ssh_certificate` (public), with the instructions, while the
  * DM still carries it; an approved extension hands over the new certificate.
  */
-const dir = mkdtempSync(join(tmpdir(), 'access-api-ssh-'));
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'ca')]);
-execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'rita@laptop', '-f', join(dir, 'user')]);
-const userPublicKey = readFileSync(join(dir, 'user.pub'), 'utf8').trim();
-
-const accessFile = `
-resources:
-  - name: web-1
-    type: ssh
-    tags: [production]
-    defaults: { login_users: [deploy] }
-    provisioner: { type: ssh, ca_key: "env:ACCESS_SECRET_SSH_CA_KEY", host: web-1.internal }
-flows:
-  - name: web
-    resources: { tags: [production] }
-    requesters: { users: [U0REQ] }
-    approvers: { users: [U0APPR] }
-    max_duration: 8h
-`;
+const keys = sshTestKeys('access-api-ssh-');
+const { dir, userPublicKey } = keys;
 
 let h: Harness;
 let checker: Checker;
 let call: ReturnType<typeof apiClient>;
 beforeAll(async () => {
   h = await startHarness({
-    accessFile,
-    app: { secretEnv: { ACCESS_SECRET_SSH_CA_KEY: readFileSync(join(dir, 'ca'), 'utf8') } },
+    accessFile: SSH_WEB_ACCESS_FILE,
+    app: { secretEnv: { ACCESS_SECRET_SSH_CA_KEY: keys.caKey } },
   });
   checker = await openApiChecker(h);
   const reply = await replyTo(h, () => h.driver.command(PEOPLE.requester, '/access', 'token create ssh'));
@@ -47,14 +29,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  keys.remove();
 });
 
-/** What ssh-keygen says of a certificate: its key id, principals and validity. */
-function describeCertificate(certificate: string): string {
-  writeFileSync(join(dir, 'user-cert.pub'), `${certificate}\n`);
-  return execFileSync('ssh-keygen', ['-L', '-f', join(dir, 'user-cert.pub')], { encoding: 'utf8' });
-}
+const describeCertificate = keys.describe;
 
 describe('an SSH grant through the API', () => {
   let id: string;

@@ -362,6 +362,45 @@ describe('the sandbox', () => {
     expect(slack.dmsTo(requester).some((m) => JSON.stringify(m.blocks).includes(row!.id))).toBe(true);
   });
 
+  it('on behalf: Alex requests prod-db for Rita through the production flow; Rita is the requester, Alex asked', async () => {
+    const { slack, driver } = sandbox;
+    const { requester: rita, approver: alex } = SANDBOX_PEOPLE;
+    slack.clearViews(alex);
+    await driver.command(alex, '/access', 'request');
+    const form = await until(() => slack.topView(alex), 3000, 'the request form');
+    await driver.selectAction(alex, { viewId: form.id }, 'request.for.pick', rita);
+    const redrawn = await until(
+      () => {
+        const v = slack.topView(alex);
+        return v && JSON.stringify(v.view.blocks).includes(`"initial_user":"${rita}"`) ? v : undefined;
+      },
+      3000,
+      'the form for Rita',
+    );
+    await driver.submitView(alex, redrawn.id, {
+      'request.for': rita,
+      'request.resources': ['prod-db'],
+      'request.duration': '60',
+      'request.justification': 'INC-42: restore the orders table for Rita',
+    });
+    slack.clearViews(alex);
+    await sandbox.app.jobs.drainOutbox();
+    const [row] = await sandbox.app.database.db
+      .select({
+        id: accessRequests.id,
+        requesterId: accessRequests.requesterId,
+        requestedBy: accessRequests.requestedBy,
+      })
+      .from(accessRequests)
+      .where(eq(accessRequests.requestedBy, alex));
+    expect(row).toMatchObject({ requesterId: rita, requestedBy: alex });
+    await until(
+      () => slack.dmsTo(alex).find((m) => JSON.stringify(m.blocks).includes(`You asked for <@${rita}>`)),
+      3000,
+      'Alex’s copy',
+    );
+  });
+
   it('deactivating a person in Slack ends their grant in its target and takes them off the people list', async () => {
     const targets = async () => (await state(SANDBOX_PEOPLE.approver)).targets as { name: string; items: string[] }[];
     const { requester, approver, slack, message } = await requestAndApprove(

@@ -68,6 +68,7 @@ export const flowColumns = {
   identity: flows.identity,
   review: flows.review,
   stages: flows.stages,
+  onBehalf: flows.onBehalf,
   enabled: flows.enabled,
   managedBy: flows.managedBy,
 };

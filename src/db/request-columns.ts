@@ -4,6 +4,7 @@ import { accessRequests } from './schema/index.js';
 export const requestColumns = {
   id: accessRequests.id,
   requesterId: accessRequests.requesterId,
+  requestedBy: accessRequests.requestedBy,
   flowId: accessRequests.flowId,
   flowName: accessRequests.flowName,
   status: accessRequests.status,

@@ -33,6 +33,7 @@ export const REQUEST_CHANGED_CHANNEL = 'access_request_changed';
 
 /** Lifecycle fields a new request may leave out (they default to "none yet"). */
 type LifecycleFields =
+  | 'requestedBy'
   | 'kind'
   | 'extendsRequestId'
   | 'startsAt'
@@ -180,15 +181,16 @@ export async function requestsOf(
   requesterId: string,
   limit: number,
   status?: RequestStatus,
+  /** Also those this person asked for on someone else's behalf (requested_by). */
+  includeAsked = false,
 ): Promise<RequestDetails[]> {
+  const whose = includeAsked
+    ? or(eq(accessRequests.requesterId, requesterId), eq(accessRequests.requestedBy, requesterId))!
+    : eq(accessRequests.requesterId, requesterId);
   const rows = await db
     .select(detailColumns)
     .from(accessRequests)
-    .where(
-      status
-        ? and(eq(accessRequests.requesterId, requesterId), eq(accessRequests.status, status))
-        : eq(accessRequests.requesterId, requesterId),
-    )
+    .where(status ? and(whose, eq(accessRequests.status, status)) : whose)
     .orderBy(desc(accessRequests.createdAt), desc(accessRequests.id))
     .limit(limit);
   return rows.map(toDetails);

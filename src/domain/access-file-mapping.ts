@@ -9,6 +9,7 @@ import { refsFromFile, refsToFile } from './on-call.js';
 import type { ProvisionerConfig, Resource } from './resource.js';
 import { allStageApprovers } from './stages.js';
 import { stagesFromFile, stagesToFile } from './stages-file.js';
+import { onBehalfFromFile, onBehalfToFile } from './on-behalf.js';
 /** File entries to catalogue inputs (the file's snake_case to the domain's shapes). */
 export function resourceFromFile(r: AccessFile['resources'][number]): Omit<Resource, 'id'> {
   return {
@@ -74,6 +75,7 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
       : null,
     review: reviewFromFile(f.review),
     stages,
+    onBehalf: onBehalfFromFile(f.on_behalf),
   };
 }
 
@@ -157,6 +159,7 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
       ...lifecycleToFile(f.lifecycle),
       ...reviewToFile(f.review),
       ...stagesToFile(f.stages),
+      ...onBehalfToFile(f.onBehalf),
     })),
   };
 }

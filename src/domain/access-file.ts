@@ -9,6 +9,7 @@ import { repositoryDefaultProblem } from './policy.js';
 import { ResourceNameSchema, ResourceTypeSchema, TagSchema } from './resource.js';
 import { PROJECT_KEY } from './ticket.js';
 import { checkFileStages, StagesFileSchema } from './stages-file.js';
+import { OnBehalfFileSchema } from './on-behalf.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
 const TuningName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'use letters, digits, _ . @ - only');
@@ -97,6 +98,8 @@ export const FileFlowSchema = z
     }),
     /** Sequential approval stages (domain/stages.ts); absent: one stage of the approvers above. */
     stages: StagesFileSchema,
+    /** Who may request on behalf of whom (domain/on-behalf.ts). */
+    on_behalf: OnBehalfFileSchema,
     max_duration: DurationText.default(480),
     duration_choices: z.array(DurationText).max(25).default([]),
     approvals_required: z.number().int().min(1).max(10).default(1),

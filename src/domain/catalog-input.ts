@@ -25,6 +25,7 @@ export type FlowField =
   | 'justificationJira'
   | 'identity'
   | 'review'
+  | 'onBehalf'
   | LifecycleField;
 export type ResourceField = 'name' | 'type' | 'tags' | 'description' | 'defaults' | 'provisioner';
 export type FieldErrors<F extends string> = Partial<Record<F, string>>;
@@ -77,6 +78,17 @@ export function flowInputProblems(f: FlowInput, knownResources: ReadonlySet<stri
     e.identity = 'Use a whole number of minutes from 1 to 1440.';
   else if (id?.requireMfa && id.stepUpMinutes === null)
     e.identity = 'MFA is checked on the step-up sign-in: say within how many minutes approvers must sign in.';
+  const ob = f.onBehalf;
+  if (ob && ob.requesterUsers.length + ob.requesterGroups.length === 0)
+    e.onBehalf = 'Pick who may request on behalf of others: users or groups.';
+  else if (ob && !ob.forAnyoneInFlow && ob.forUsers.length + ob.forGroups.length === 0)
+    e.onBehalf = 'Pick for whom they may request: users, groups, or anyone the flow allows.';
+  else if (
+    ob &&
+    ([...ob.requesterUsers, ...ob.forUsers].some((u) => !USER.test(u)) ||
+      [...ob.requesterGroups, ...ob.forGroups].some((g) => !GROUP.test(g)))
+  )
+    e.onBehalf = 'Pick Slack users and user groups.';
   const review = reviewProblem(f.review);
   if (review) e.review = review;
   Object.assign(e, lifecycleProblems(f.lifecycle, knownResources));

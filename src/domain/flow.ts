@@ -7,6 +7,7 @@ import { missingKeyProblem, ticketHint } from './ticket.js';
 import type { FlowIdentityRule } from './identity-link.js';
 import type { ReviewRule } from './access-review.js';
 import type { FlowStage } from './stages.js';
+import type { OnBehalfRule } from './on-behalf.js';
 
 export type { FlowIdentityRule } from './identity-link.js';
 
@@ -44,6 +45,8 @@ export interface Flow {
    * above. With stages, the approvers above are all stages' together (flow-wide questions only).
    */
   stages?: FlowStage[];
+  /** Who may request for whom through this flow (domain/on-behalf.ts); absent or null: nobody. */
+  onBehalf?: OnBehalfRule | null;
 }
 
 /** An auto-approval rule: a request that matches is approved without a human (the audit names the rule). */

@@ -79,6 +79,11 @@ export interface RequestDto {
   duration_minutes: number;
   justification: string;
   requester: string;
+  /**
+   * Slack id of who asked, when someone asked on the requester's behalf in Slack (the requester gets the
+   * access); null otherwise. The API itself makes no requests on behalf of others.
+   */
+  requested_by?: string | null;
   created_at: string;
   decided_at: string | null;
   /** Slack id of who decided (or the rule's name for an auto-approval). */

@@ -49,6 +49,7 @@ export function peopleOf(r: RequestDetails): string[] {
   return [
     ...new Set([
       r.requesterId,
+      ...(r.requestedBy ? [r.requestedBy] : []),
       ...r.notifiedApprovers,
       ...r.approvals.map((a) => a.approverId),
       ...(r.decidedBy ? [r.decidedBy] : []),
@@ -70,6 +71,7 @@ export function requestDto(
     duration_minutes: r.durationMinutes,
     justification: r.justification,
     requester: r.requesterId,
+    requested_by: r.requestedBy ?? null,
     created_at: r.createdAt.toISOString(),
     decided_at: iso(r.decidedAt),
     decided_by: r.decidedBy ?? (r.autoApprovedBy ? `rule:${r.autoApprovedBy}` : null),

@@ -20,7 +20,9 @@ import { startProblem } from './pending-lifecycle.js';
 export const MAX_RESOURCES_PER_REQUEST = 10;
 export const MAX_JUSTIFICATION = 2000;
 
-export type FieldErrors = Partial<Record<'resources' | 'duration' | 'justification' | 'sshKey' | 'startsAt', string>>;
+export type FieldErrors = Partial<
+  Record<'resources' | 'duration' | 'justification' | 'sshKey' | 'startsAt' | 'onBehalf', string>
+>;
 
 /** The picks themselves: which resources (of those this person may request), how long, from when. */
 export function formProblems(f: {

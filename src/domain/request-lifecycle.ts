@@ -93,6 +93,7 @@ export function decisionRefusal(
   actor: Identity,
   escalated = false,
   onCallApprovers: readonly string[] = [],
+  requestedBy: string | null = null,
 ): ErrorCode | null {
   // People the bot looked up for the current stage (on call, the requester's manager or its fallback).
   const lookedUp = Boolean(flow?.lifecycle.onCallApprovers?.length) || Boolean(flow?.lifecycle.managerApprover);
@@ -100,6 +101,9 @@ export function decisionRefusal(
   if (!flow || !(isApproverOf(flow, actor) || onCall || (escalated && isEscalationApproverOf(flow, actor))))
     return 'not_approver';
   if (actor.userId === requesterId && !flow.allowSelfApproval) return 'self_approval';
+  // Asked on someone's behalf (domain/on-behalf.ts): neither the beneficiary nor the asker may approve it,
+  // whatever the flow says about self-approval.
+  if (requestedBy && (actor.userId === requestedBy || actor.userId === requesterId)) return 'self_approval';
   return null;
 }
 

@@ -13,7 +13,10 @@ export type RequestKind = 'access' | 'extension' | 'break_glass';
 
 export interface RequestRow {
   id: string;
+  /** Who gets the access (the beneficiary when someone asked on their behalf). */
   requesterId: string;
+  /** Who asked, when someone asked on the requester's behalf (domain/on-behalf.ts); null or absent: the requester. */
+  requestedBy?: string | null;
   flowId: string;
   flowName: string;
   status: RequestStatus;
@@ -112,7 +115,8 @@ export interface RequestDetails extends RequestRow {
  * Who a request message is for: an approver of the current stage, the requester, the approvers'
  * channel, or an approver of a stage that passed (shown without buttons: that stage is decided).
  */
-export type MessageRole = 'approver' | 'requester' | 'channel' | 'earlier_stage';
+/** `asker`: the person who asked on the requester's behalf (domain/on-behalf.ts). */
+export type MessageRole = 'approver' | 'requester' | 'channel' | 'earlier_stage' | 'asker';
 
 /** A message sent about a request, so every copy can be updated when the request changes. */
 export interface MessageRef {

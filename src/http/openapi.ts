@@ -70,52 +70,60 @@ const schemas = {
       description: 'The OpenSSH certificate for your own public key (public: useless without your private key).',
     }),
   }),
-  Request: object({
-    id: { type: 'string', pattern: '^req_[0-9a-z]+$' },
-    kind: { enum: ['access', 'extension', 'break_glass'] },
-    status: { enum: [...REQUEST_STATUSES] },
-    flow: { type: 'string' },
-    resources: { type: 'array', items: object({ name: { type: 'string' }, type: { enum: [...RESOURCE_TYPES] } }) },
-    duration_minutes: { type: 'integer' },
-    justification: { type: 'string' },
-    requester: { type: 'string', description: 'Slack user id.' },
-    created_at: dateTime,
-    decided_at: nullable(dateTime),
-    decided_by: nullable({ type: 'string', description: 'Slack id, or rule:<name> for an auto-approval.' }),
-    deny_reason: nullable({ type: 'string' }),
-    starts_at: nullable(dateTime),
-    extends: nullable({ type: 'string', description: 'The extended request, for an extension.' }),
-    approvers: { type: 'array', items: { type: 'string' } },
-    approvals: { type: 'array', items: object({ approver: { type: 'string' }, at: dateTime }) },
-    approvals_required: { type: 'integer', description: 'Approvals the current stage needs.' },
-    stage: nullable(
-      object({
-        number: { type: 'integer', minimum: 1, description: 'The stage being decided, from 1.' },
-        of: { type: 'integer', minimum: 1 },
-        name: { type: 'string' },
-        passed: {
-          type: 'array',
-          items: object({ name: { type: 'string' }, by: { type: 'array', items: { type: 'string' } } }),
-        },
+  Request: object(
+    {
+      id: { type: 'string', pattern: '^req_[0-9a-z]+$' },
+      kind: { enum: ['access', 'extension', 'break_glass'] },
+      status: { enum: [...REQUEST_STATUSES] },
+      flow: { type: 'string' },
+      resources: { type: 'array', items: object({ name: { type: 'string' }, type: { enum: [...RESOURCE_TYPES] } }) },
+      duration_minutes: { type: 'integer' },
+      justification: { type: 'string' },
+      requester: { type: 'string', description: 'Slack user id of who gets the access.' },
+      requested_by: nullable({
+        type: 'string',
+        description: 'Slack user id of who asked on the requester’s behalf (in Slack); null: the requester.',
       }),
-    ),
-    grant: nullable(
-      object({
-        id: { type: 'string' },
-        status: { enum: ['active', 'expired', 'revoked'] },
-        starts_at: dateTime,
-        expires_at: dateTime,
-      }),
-    ),
-    access: { type: 'array', items: ref('Access') },
-    channel: { enum: [...CHANNELS] },
-    agent: nullable({ type: 'string' }),
-    names: {
-      type: 'object',
-      additionalProperties: { type: 'string' },
-      description: 'Display names by Slack id of the people the request names; an id Slack could not name is left out.',
+      created_at: dateTime,
+      decided_at: nullable(dateTime),
+      decided_by: nullable({ type: 'string', description: 'Slack id, or rule:<name> for an auto-approval.' }),
+      deny_reason: nullable({ type: 'string' }),
+      starts_at: nullable(dateTime),
+      extends: nullable({ type: 'string', description: 'The extended request, for an extension.' }),
+      approvers: { type: 'array', items: { type: 'string' } },
+      approvals: { type: 'array', items: object({ approver: { type: 'string' }, at: dateTime }) },
+      approvals_required: { type: 'integer', description: 'Approvals the current stage needs.' },
+      stage: nullable(
+        object({
+          number: { type: 'integer', minimum: 1, description: 'The stage being decided, from 1.' },
+          of: { type: 'integer', minimum: 1 },
+          name: { type: 'string' },
+          passed: {
+            type: 'array',
+            items: object({ name: { type: 'string' }, by: { type: 'array', items: { type: 'string' } } }),
+          },
+        }),
+      ),
+      grant: nullable(
+        object({
+          id: { type: 'string' },
+          status: { enum: ['active', 'expired', 'revoked'] },
+          starts_at: dateTime,
+          expires_at: dateTime,
+        }),
+      ),
+      access: { type: 'array', items: ref('Access') },
+      channel: { enum: [...CHANNELS] },
+      agent: nullable({ type: 'string' }),
+      names: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description:
+          'Display names by Slack id of the people the request names; an id Slack could not name is left out.',
+      },
     },
-  }),
+    ['requested_by'],
+  ),
   CreateRequest: object(
     {
       resources: {

@@ -133,6 +133,7 @@ const RequestSchema = z.looseObject({
   duration_minutes: z.number(),
   justification: z.string(),
   requester: z.string(),
+  requested_by: z.string().nullable().optional(),
   created_at: z.string(),
   decided_at: z.string().nullable(),
   decided_by: z.string().nullable(),

@@ -9,6 +9,7 @@ const FIELD_NAMES: Record<keyof FieldErrors, string> = {
   justification: 'justification',
   sshKey: 'ssh_public_key',
   startsAt: 'starts_at',
+  onBehalf: 'on_behalf',
 };
 
 export function apiFields(errors: FieldErrors): Record<string, string> {

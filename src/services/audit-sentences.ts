@@ -87,7 +87,7 @@ const LINK_REFUSALS: Record<string, string> = {
  */
 export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => string } = {
   'request.created': (d) =>
-    `requested ${(d.resources ?? []).join(', ')} for ${minutes(d.durationMinutes)} through flow ${text(d.flow)}${via(d)}: ${quoted(d.justification)}${ticketText(d.ticket)}`,
+    `requested ${(d.resources ?? []).join(', ')}${d.beneficiary ? ` on behalf of ${text(d.beneficiary)} (asked by ${text(d.requested_by)})` : ''} for ${minutes(d.durationMinutes)} through flow ${text(d.flow)}${via(d)}: ${quoted(d.justification)}${ticketText(d.ticket)}`,
   'request.approval_added': (d) =>
     `approved (${text(d.approvals)} of ${text(d.required)}${d.stage ? ` in stage ${quoted(d.stage, 64)}` : ''}) with tuning: ${policyText(d.policy)}${stepUpText(d.step_up)}`,
   'request.stage_passed': (d) =>

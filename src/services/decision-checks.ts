@@ -20,11 +20,19 @@ function refusalMessage(code: string): string {
  */
 export function checkMayDecide(
   flow: Flow | undefined,
-  row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt' | 'onCallApprovers' | 'stageIndex'>,
+  row: Pick<RequestRow, 'requesterId' | 'status' | 'decidedBy' | 'escalatedAt' | 'onCallApprovers' | 'stageIndex'> &
+    Partial<Pick<RequestRow, 'requestedBy'>>,
   identity: Identity,
 ) {
   const stage = flow && stageFlow(flow, row.stageIndex);
-  const refusal = decisionRefusal(stage, row.requesterId, identity, row.escalatedAt !== null, row.onCallApprovers);
+  const refusal = decisionRefusal(
+    stage,
+    row.requesterId,
+    identity,
+    row.escalatedAt !== null,
+    row.onCallApprovers,
+    row.requestedBy ?? null,
+  );
   if (refusal) throw new AppError(refusal, refusalMessage(refusal));
   if (row.status !== 'pending')
     throw new AppError('already_decided', 'Already decided', { status: row.status, by: row.decidedBy });

@@ -102,6 +102,8 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
       for (const approver of request.notifiedApprovers) await deliver('approver', approver);
     }
     await deliver('requester', request.requesterId);
+    // Asked on the requester's behalf: the asker gets their own copy (no secrets, no buttons).
+    if (request.requestedBy) await deliver('asker', request.requestedBy);
     if (passing) throw passing;
   }
 
@@ -121,7 +123,14 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
     }
     // Approvers of a stage that passed too: their Home's review list drops the request.
     const earlier = request.messages.filter((m) => m.role === 'earlier_stage').map((m) => m.userId);
-    const people = [...new Set([request.requesterId, ...request.notifiedApprovers, ...earlier])];
+    const people = [
+      ...new Set([
+        request.requesterId,
+        ...(request.requestedBy ? [request.requestedBy] : []),
+        ...request.notifiedApprovers,
+        ...earlier,
+      ]),
+    ];
     const readers = new Set(request.homeReaders);
     for (const userId of people)
       if (readers.has(userId) && !(await unreachable(userId))) await messenger.refreshHome(userId);

@@ -40,7 +40,8 @@ export async function writeNewRequest(tx: Executor, r: NewRequest): Promise<void
   if (r.created)
     await appendAudit(tx, {
       requestId: r.row.id,
-      actor: r.row.requesterId,
+      // On behalf of someone, the person who asked acted (the details name both).
+      actor: r.row.requestedBy ?? r.row.requesterId,
       action: 'request.created',
       createdAt: r.row.createdAt,
       details: r.created,

@@ -21,6 +21,8 @@ export type HomeModel =
       /** Identity linking (OpenID Connect), when configured: the person's link, or null when not linked. */
       identity?: { linked: { email: string | null; provider: string } | null };
       mine: RequestDetails[];
+      /** Ids of `mine` this person asked for on someone else's behalf: listed, without the beneficiary's buttons. */
+      askedForOthers?: string[];
       toReview: RequestDetails[];
       /** Some flow designates this person for break-glass: the tab offers the button. */
       canBreakGlass?: boolean;
@@ -96,7 +98,7 @@ export function createHomeService(
     }
     if (tab === 'reviews') return { tab, isAdmin: true, reviews: (await accessReviews?.recent(20)) ?? [] };
     const [mine, toReview, glass, unreviewed, reviews, tokens] = await Promise.all([
-      requests.listMine(userId, 30),
+      requests.listMine(userId, 30, undefined, true),
       requests.pendingFor(userId, 21),
       breakGlass?.optionsFor(userId) ?? [],
       breakGlass?.unreviewedFor(userId, 6) ?? [],
@@ -107,6 +109,7 @@ export function createHomeService(
       tab: 'mine',
       isAdmin,
       mine,
+      askedForOthers: mine.filter((r) => r.requesterId !== userId).map((r) => r.id),
       toReview,
       canBreakGlass: glass.length > 0,
       unreviewed,

@@ -18,7 +18,7 @@ export async function requireMember(directory: Directory, userId: string): Promi
  * groups its decision reads (usergroups.users.list is Tier 2, about 20 a minute per workspace). Asked
  * of Slack before any transaction opens: no network call ever runs while a row is locked.
  */
-async function identityIn(directory: Directory, userId: string, groups: readonly string[]): Promise<Identity> {
+export async function identityIn(directory: Directory, userId: string, groups: readonly string[]): Promise<Identity> {
   const memberships = await Promise.all(
     groups.map(async (g) => ((await directory.groupMembers(g)).includes(userId) ? g : null)),
   );

@@ -121,7 +121,7 @@ export function createLifecycleJobs(deps: ServiceDeps, messenger: Messenger) {
           // who already approved (N-of-M) are not reminded of what they did.
           const approved = new Set((await approvalsOf(tx, id)).map((a) => a.approverId));
           for (const ref of await messageRefs(tx, id)) {
-            if (ref.role === 'requester' || ref.role === 'earlier_stage') continue;
+            if (ref.role === 'requester' || ref.role === 'earlier_stage' || ref.role === 'asker') continue;
             if (ref.role === 'approver' && approved.has(ref.userId)) continue;
             items.push({ topic: 'lifecycle.remind', requestId: id, payload: { channel: ref.channel, ts: ref.ts } });
           }

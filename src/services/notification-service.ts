@@ -43,13 +43,15 @@ export function createNotificationService(
       if (!request) return;
       for (const ref of request.messages) {
         // The approvers of a stage that passed have nothing left to do: only the current stage is nudged.
-        if (ref.role !== 'requester' && ref.role !== 'earlier_stage')
+        if (ref.role !== 'requester' && ref.role !== 'earlier_stage' && ref.role !== 'asker')
           await messenger.postThreadReply(ref, request, 'nudge');
       }
     },
     async 'requester.notify'(item) {
       const request = item.requestId ? await getRequestDetails(db, item.requestId) : null;
       if (request) await messenger.postNotice(request.requesterId, request, item.payload.event);
+      // The person who asked on the requester's behalf is told too (renderAskerNotice: no secrets).
+      if (request?.requestedBy) await messenger.postNotice(request.requestedBy, request, item.payload.event);
     },
   };
 

@@ -31,25 +31,22 @@ const REQUEST_ID = /^req_[0-9a-z]{6,20}$/;
 /** An Idempotency-Key: what a client picks (a UUID, usually); printable, bounded. */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-const CreateSchema = z.strictObject({
-  resources: z.array(z.string().max(64)).min(1).max(MAX_RESOURCES_PER_REQUEST),
+/** What a request and an extension share; the flows' own limits are checked by the use cases. */
+const asked = {
   duration_minutes: z
     .number()
     .int()
     .positive()
     .max(10 * 366 * 1440),
   justification: z.string().max(MAX_JUSTIFICATION),
+};
+const CreateSchema = z.strictObject({
+  resources: z.array(z.string().max(64)).min(1).max(MAX_RESOURCES_PER_REQUEST),
+  ...asked,
   starts_at: z.iso.datetime({ offset: true }).optional(),
   ssh_public_key: z.string().max(16_000).optional(),
 });
-const ExtendSchema = z.strictObject({
-  duration_minutes: z
-    .number()
-    .int()
-    .positive()
-    .max(10 * 366 * 1440),
-  justification: z.string().max(MAX_JUSTIFICATION),
-});
+const ExtendSchema = z.strictObject(asked);
 
 /** zod's issues as one sentence per field, in words a person reads. */
 function parsed<T>(schema: z.ZodType<T>, body: unknown): T {

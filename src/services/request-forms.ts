@@ -5,6 +5,7 @@ import { requestableResources, type RequestableResource } from '../domain/flow.j
 import { formRules, type FormHint } from '../domain/request-form.js';
 import type { ServiceDeps } from './deps.js';
 import { approverIdsOf, requesterIdentity, requireMember } from './identity.js';
+import { flowsToAskOnBehalf, requestableOnBehalf } from './on-behalf.js';
 
 /** How many people's requestable lists are kept per catalogue version. */
 const MEMO_PEOPLE = 1000;
@@ -24,6 +25,12 @@ export interface RequestForm {
   asksForSshKey: boolean;
   /** Resources whose flow requires a linked company identity, which this person has not linked (empty: none). */
   needLink?: string[];
+  /** Some flow lets this person request on behalf of others: the form shows a "For" picker (nobody else sees it). */
+  mayActForOthers?: boolean;
+  /** The person picked in "For" (null: themselves); what the form offers is what this person may get. */
+  forUser?: string | null;
+  /** Why the form offers nothing for `forUser` (shown under the picker; the submission refuses it too). */
+  forProblem?: string | null;
 }
 
 /**
@@ -63,6 +70,24 @@ export function createRequestForms(deps: ServiceDeps) {
     for (const flow of flows.values()) void approverIdsOf(directory, flow).catch(() => undefined);
   }
 
+  /**
+   * What `askerId` may request for `forUser` (themselves when null or their own id), and whether they may
+   * act for others at all. Re-asked on every submission: the form is never trusted.
+   */
+  async function requestableAs(askerId: string, forUser: string | null) {
+    const { flows, resources } = await deps.catalog.snapshot();
+    const mayActForOthers = (await flowsToAskOnBehalf(directory, askerId, flows)).flows.length > 0;
+    if (!forUser || forUser === askerId)
+      return { mayActForOthers, beneficiary: askerId, ...(await requestableFor(askerId)), problem: null };
+    const answer = await requestableOnBehalf(directory, flows, resources, askerId, forUser);
+    return {
+      mayActForOthers,
+      beneficiary: forUser,
+      requestable: answer.ok ? answer.requestable : [],
+      problem: answer.ok ? null : answer.problem,
+    };
+  }
+
   async function openForm(userId: string, preselect?: string): Promise<RequestForm> {
     const wanted = preselect?.trim().toLowerCase();
     const form = await formFor(userId, wanted ? [wanted] : []);
@@ -74,16 +99,22 @@ export function createRequestForms(deps: ServiceDeps) {
    * durations, justification rule and hints of exactly those resources' flows. Names this person cannot
    * request are left out here; the submission refuses them with a sentence.
    */
-  async function formFor(userId: string, picked: readonly string[]): Promise<RequestForm> {
+  async function formFor(
+    userId: string,
+    picked: readonly string[],
+    forUser: string | null = null,
+  ): Promise<RequestForm> {
     await requireMember(directory, userId);
-    const { requestable } = await requestableFor(userId);
-    if (requestable.length === 0)
+    const { requestable, mayActForOthers, beneficiary, problem } = await requestableAs(userId, forUser);
+    if (requestable.length === 0 && !mayActForOthers)
       throw new AppError('nothing_requestable', 'No flow lets this person request anything');
     warmApprovers(requestable);
-    const asksForSshKey = requestable.some((r) => needsSshKey(r.resource)) && !(await sshKeyOf(db, userId));
+    // On behalf, the beneficiary's key and link count; only they can add them (never the person asking).
+    const asksForSshKey =
+      beneficiary === userId && requestable.some((r) => needsSshKey(r.resource)) && !(await sshKeyOf(db, userId));
     const chosen = requestable.filter((r) => picked.includes(r.resource.name));
     const linked = requestable.some((r) => r.flows.some((f) => f.identity?.requireLink))
-      ? (await findLink(db, userId)) !== null
+      ? (await findLink(db, beneficiary)) !== null
       : true;
     const rules = formRules(requestable, chosen);
     return {
@@ -93,10 +124,15 @@ export function createRequestForms(deps: ServiceDeps) {
       requestable,
       preselected: chosen.map((r) => r.resource.name),
       unknownPreselect: null,
-      durations: rules.durations,
+      // Nothing to offer (someone who may only request for others, before they pick whom): a placeholder
+      // duration so the form can be drawn; the submission refuses a request with nothing requestable.
+      durations: rules.durations.length ? rules.durations : [60],
       asksForSshKey,
       justificationOptional: rules.justificationOptional,
       justificationHints: rules.hints,
+      mayActForOthers,
+      forUser: beneficiary === userId ? null : beneficiary,
+      forProblem: problem,
     };
   }
 
@@ -122,7 +158,7 @@ export function createRequestForms(deps: ServiceDeps) {
       .map((x) => x.r);
   }
 
-  return { requestableFor, openForm, formFor, search };
+  return { requestableFor, requestableAs, openForm, formFor, search };
 }
 
 /** SSH resources provisioned with certificates need the requester's public key. */

@@ -36,7 +36,10 @@ export type { RequestForm } from './request-forms.js';
 /** Slack limits and readable approver messages: a request names at most this many resources. */
 export { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST };
 export interface SubmitInput {
+  /** Who sends the form: the requester, or the person asking when `onBehalfOf` names someone else. */
   requesterId: string;
+  /** Request for this person (domain/on-behalf.ts): they get the grant; null, absent or oneself: for oneself. */
+  onBehalfOf?: string | null;
   resourceNames: string[];
   durationMinutes: number | null;
   justification: string;
@@ -60,17 +63,23 @@ export function createRequestService(deps: ServiceDeps) {
   const { db, directory, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
 
-  const { requestableFor, ...forms } = createRequestForms(deps);
+  const { requestableFor, requestableAs, ...forms } = createRequestForms(deps);
 
   /**
    * Validates everything again on the server (the modal is never trusted) and stores one request per
    * flow. Bad input changes nothing and comes back as an error per field.
    */
-  async function submit(input: SubmitInput): Promise<SubmitResult> {
-    await requireMember(directory, input.requesterId);
+  async function submit(sent: SubmitInput): Promise<SubmitResult> {
+    await requireMember(directory, sent.requesterId);
+    // On behalf: the beneficiary is the request's requester (grant, secrets, notices); the asker is kept
+    // as requested_by. Both are checked again here against the live flows, whatever the form showed.
+    const askerId = sent.requesterId;
+    const onBehalf = sent.onBehalfOf && sent.onBehalfOf !== askerId ? sent.onBehalfOf : null;
+    const input: SubmitInput = { ...sent, requesterId: onBehalf ?? askerId };
     const already = await sentBefore(input);
     if (already) return already;
-    const { requestable } = await requestableFor(input.requesterId);
+    const { requestable, problem } = await requestableAs(askerId, onBehalf);
+    if (problem) return { ok: false, errors: { onBehalf: problem } };
     const names = [...new Set(input.resourceNames)];
     const selection = names.map((n) => requestable.find((r) => r.resource.name === n));
     const justification = input.justification.trim();
@@ -85,13 +94,17 @@ export function createRequestService(deps: ServiceDeps) {
       startsAt,
       now: clock.now(),
     });
-    if (typedKey && !parsedKey) errors.sshKey = 'Paste one OpenSSH public key line, like ssh-ed25519 AAAA… you@laptop.';
+    if (onBehalf && typedKey) errors.sshKey = 'Only the person who gets the access can add their SSH key.';
+    else if (typedKey && !parsedKey)
+      errors.sshKey = 'Paste one OpenSSH public key line, like ssh-ed25519 AAAA… you@laptop.';
     else if (
       !parsedKey &&
       selection.some((s) => s && needsSshKey(s.resource)) &&
       !(await sshKeyOf(db, input.requesterId))
     ) {
-      errors.sshKey = 'SSH access is signed for your public key: paste it here (your ~/.ssh/id_ed25519.pub).';
+      errors.sshKey = onBehalf
+        ? 'SSH access is signed for their public key: ask them to add it with /access ssh-key first.'
+        : 'SSH access is signed for your public key: paste it here (your ~/.ssh/id_ed25519.pub).';
     }
     if (Object.keys(errors).length > 0) return { ok: false, errors };
     if (parsedKey) await saveSshKey(db, input.requesterId, parsedKey);
@@ -101,7 +114,7 @@ export function createRequestService(deps: ServiceDeps) {
     Object.assign(errors, planProblems(plans, duration, justification));
     // Flows that require a linked identity (domain/identity-link.ts): an unlinked requester is told how.
     if (plans.some((p) => p.flow.identity?.requireLink) && !(await findLink(db, input.requesterId))) {
-      errors.resources = `Link your company identity first: /access link (${plans
+      errors.resources = `${onBehalf ? 'They must link their company identity first' : 'Link your company identity first'}: /access link (${plans
         .filter((p) => p.flow.identity?.requireLink)
         .flatMap((p) => p.resources.map((r) => r.name))
         .join(', ')} ${plans.length === 1 && plans[0]!.resources.length === 1 ? 'needs' : 'need'} it).`;
@@ -122,19 +135,22 @@ export function createRequestService(deps: ServiceDeps) {
     const approvers = await Promise.all(
       // The same rule `/access explain` shows (domain/flow.ts approversFor, through domain/who-can.ts).
       // With stages, the first stage's approvers are asked now; each later stage's when it begins.
-      plans.map(async (p, i) => [
-        ...new Set([
-          ...(await approverIdsOf(directory, stageFlow(p.flow, 0), input.requesterId)),
-          ...managers[i]!.approvers,
-        ]),
-      ]),
+      // Neither the beneficiary nor the person who asked for them is asked to approve it.
+      plans.map(async (p, i) =>
+        [
+          ...new Set([
+            ...(await approverIdsOf(directory, stageFlow(p.flow, 0), input.requesterId)),
+            ...managers[i]!.approvers,
+          ]),
+        ].filter((id) => !onBehalf || (id !== askerId && id !== onBehalf)),
+      ),
     );
     const orphan = plans.findIndex((_, i) => approvers[i]!.length === 0);
     if (orphan >= 0) {
       return {
         ok: false,
         errors: {
-          resources: `Nobody but you can approve ${plans[orphan]!.resources.map((r) => r.name).join(', ')}; ask an admin to add approvers.`,
+          resources: `Nobody but ${onBehalf ? 'you or the person you ask for' : 'you'} can approve ${plans[orphan]!.resources.map((r) => r.name).join(', ')}; ask an admin to add approvers.`,
         },
       };
     }
@@ -179,6 +195,7 @@ export function createRequestService(deps: ServiceDeps) {
             row: {
               id,
               requesterId: input.requesterId,
+              requestedBy: onBehalf ? askerId : null,
               flowId: plan.flow.id,
               flowName: plan.flow.name,
               status: 'pending',
@@ -206,6 +223,7 @@ export function createRequestService(deps: ServiceDeps) {
               durationMinutes: duration,
               justification,
               approvers: approvers[i],
+              ...(onBehalf ? { requested_by: askerId, beneficiary: onBehalf } : {}),
               ...(asked.approvers.length ? { onCallApprovers: asked.approvers } : {}),
               ...(asked.notes.length ? { onCallNotes: asked.notes } : {}),
               ...(manager ? { manager } : {}),
@@ -258,8 +276,13 @@ export function createRequestService(deps: ServiceDeps) {
   }
 
   /** The person's latest requests, newest first (only those in `status` when given). */
-  async function listMine(userId: string, limit = 20, status?: RequestStatus): Promise<RequestDetails[]> {
-    return requestsOf(db, userId, limit, status);
+  async function listMine(
+    userId: string,
+    limit = 20,
+    status?: RequestStatus,
+    includeAsked = false,
+  ): Promise<RequestDetails[]> {
+    return requestsOf(db, userId, limit, status, includeAsked);
   }
 
   /** Pending requests this person may decide now (authority re-read from the flows, not the snapshot). */
@@ -277,6 +300,7 @@ export function createRequestService(deps: ServiceDeps) {
           identity,
           r.escalatedAt !== null,
           r.onCallApprovers,
+          r.requestedBy ?? null,
         ) === null,
     );
   }

@@ -32,6 +32,7 @@ export async function stageAudience(
   index: number,
   request: {
     requesterId: string;
+    requestedBy?: string | null;
     durationMinutes: number;
     resources: readonly Pick<Resource, 'name'>[];
   },
@@ -49,8 +50,10 @@ export async function stageAudience(
     now,
   });
   const manager = await managerFindings(deps, stage, request.requesterId);
-  const mayDecide = (u: string) => u !== request.requesterId || flow.allowSelfApproval;
   const lookedUp = [...new Set([...asked.approvers, ...manager.approvers])];
+  // The person who asked on the requester's behalf is never asked either (domain/request-lifecycle.ts).
+  const mayDecide = (u: string) =>
+    (u !== request.requesterId || (flow.allowSelfApproval && !request.requestedBy)) && u !== request.requestedBy;
   return {
     approvers: [...new Set([...(await approverIdsOf(deps.directory, stage, request.requesterId)), ...lookedUp])].filter(
       mayDecide,

@@ -13,6 +13,8 @@ export const RequestIds = {
   sshKeyAction: 'request.ssh_key.input',
   startBlock: 'request.start',
   startAction: 'request.start.pick',
+  forBlock: 'request.for',
+  forAction: 'request.for.pick',
   openButton: 'request.open',
   cancelButton: 'request.cancel',
   nudgeButton: 'request.nudge',
@@ -117,6 +119,11 @@ export const FlowForm = {
   reviewerUsers: 'af.review.users',
   reviewerGroups: 'af.review.groups',
   stages: 'af.stages',
+  onBehalfUsers: 'af.behalf.users',
+  onBehalfGroups: 'af.behalf.groups',
+  onBehalfFor: 'af.behalf.for',
+  onBehalfForUsers: 'af.behalf.for_users',
+  onBehalfForGroups: 'af.behalf.for_groups',
 } as const;
 
 /** An access review's DM (slack/access-review/): a decision per person, a page's Keep, and the pager. */

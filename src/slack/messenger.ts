@@ -1,3 +1,4 @@
+import { renderAskerMessage, renderAskerNotice } from './review/asker-message.js';
 import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
@@ -26,7 +27,9 @@ export function createSlackMessenger(
   const render = (role: string, request: Parameters<typeof renderApproverMessage>[0]) =>
     role === 'requester'
       ? renderRequesterMessage(request)
-      : renderApproverMessage(request, { earlierStage: role === 'earlier_stage' });
+      : role === 'asker'
+        ? renderAskerMessage(request)
+        : renderApproverMessage(request, { earlierStage: role === 'earlier_stage' });
   return {
     async postEndWarning(request) {
       const message = renderEndWarning(request);
@@ -141,7 +144,9 @@ export function createSlackMessenger(
       }
     },
     async postNotice(userId, request, event) {
-      const message = renderRequesterNotice(request, event);
+      // Someone who asked on the requester's behalf gets their own words, without secrets.
+      const message =
+        userId === request.requesterId ? renderRequesterNotice(request, event) : renderAskerNotice(request, event);
       await client.chat.postMessage({ channel: userId, text: message.text, blocks: message.blocks });
     },
     async refreshHome(userId) {

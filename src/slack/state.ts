@@ -29,6 +29,12 @@ export const selectedValue = (v: StateValues, block: string, action: string): st
 export const selectedValues = (v: StateValues, block: string, action: string): string[] =>
   (read(v, block, action)?.selected_options ?? []).map((o) => o.value);
 
+/** A users_select's `selected_user` when it looks like a Slack user id; else null. */
+export function selectedUser(v: StateValues, block: string, action: string): string | null {
+  const raw = (v?.[block]?.[action] as { selected_user?: unknown } | undefined)?.selected_user;
+  return typeof raw === 'string' && /^[UW][A-Z0-9]{2,20}$/.test(raw) ? raw : null;
+}
+
 /**
  * A datetimepicker's `selected_date_time` (Unix seconds) as a Date; null when unset. A value that is
  * not a whole number of seconds becomes an invalid Date, which the service refuses with a sentence.

@@ -8,6 +8,7 @@ import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js
 export type { ManagedBy } from '../../domain/catalog.js';
 import type { ManagedBy } from '../../domain/catalog.js';
 import type { FlowStage } from '../../domain/stages.js';
+import type { OnBehalfRule } from '../../domain/on-behalf.js';
 
 export const resources = pgTable(
   'resources',
@@ -93,6 +94,8 @@ export const flows = pgTable('flows', {
   review: jsonb('review').$type<ReviewRule | null>(),
   /** Sequential approval stages (domain/stages.ts); empty: one implicit stage of the approvers above. */
   stages: jsonb('stages').$type<FlowStage[]>().notNull().default([]),
+  /** Who may request on behalf of whom (domain/on-behalf.ts); null: nobody. */
+  onBehalf: jsonb('on_behalf').$type<OnBehalfRule | null>(),
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

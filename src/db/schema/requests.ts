@@ -25,7 +25,10 @@ export const accessRequests = pgTable(
   'access_requests',
   {
     id: text('id').primaryKey(),
+    /** Who gets the access (the beneficiary), also when someone else asked for them. */
     requesterId: text('requester_id').notNull(),
+    /** Who asked, when they asked on the beneficiary's behalf (domain/on-behalf.ts); null: the requester. */
+    requestedBy: text('requested_by'),
     flowId: text('flow_id').notNull(),
     flowName: text('flow_name').notNull(),
     status: text('status').$type<RequestStatus>().notNull(),

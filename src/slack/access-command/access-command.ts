@@ -41,7 +41,7 @@ export function accessCommandHandler(deps: SlackDeps) {
           return;
         }
         case 'list': {
-          const view = renderMyRequests(await deps.requests.listMine(userId));
+          const view = renderMyRequests(await deps.requests.listMine(userId, 20, undefined, true));
           await reply(view.text, view.blocks);
           return;
         }

@@ -34,7 +34,9 @@ export function myRequestBlock(r: RequestDetails): KnownBlock {
     granted !== undefined && granted !== r.durationMinutes
       ? `${formatDuration(granted)} (asked ${formatDuration(r.durationMinutes)})`
       : formatDuration(r.durationMinutes);
-  const what = `${STATUS_EMOJI[r.status]} ${code(r.id)} ${r.resources.map((x) => code(x.name)).join(', ')} · ${duration} · *${r.status}*`;
+  // Asked on someone's behalf (domain/on-behalf.ts): both people see who gets it and who asked.
+  const behalf = r.requestedBy ? ` · for ${mention(r.requesterId)} · asked by ${mention(r.requestedBy)}` : '';
+  const what = `${STATUS_EMOJI[r.status]} ${code(r.id)} ${r.resources.map((x) => code(x.name)).join(', ')} · ${duration} · *${r.status}*${behalf}`;
   const detail =
     r.status === 'pending'
       ? `${stageLine(r) ? `${stageLine(r)}\n` : ''}Approvers: ${mentionList(r.notifiedApprovers)} · asked ${slackDate(r.createdAt)}${managerText(r)}`

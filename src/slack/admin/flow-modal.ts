@@ -11,6 +11,7 @@ import { managerInputs } from './flow-manager-form.js';
 import { lifecycleBlocks } from './flow-lifecycle-form.js';
 import { reviewBlocks } from './flow-review-form.js';
 import { stagesBlocks } from './flow-stages-form.js';
+import { onBehalfBlocks } from './flow-on-behalf-form.js';
 
 /** Maxima an admin can pick: the request form's choices plus longer ones. */
 export const MAX_DURATION_CHOICES = [...STANDARD_DURATIONS, 20160, 43200];
@@ -31,6 +32,8 @@ export const GROUP_BLOCKS = [
   FlowForm.escalationGroups,
   FlowForm.breakGlassGroups,
   FlowForm.reviewerGroups,
+  FlowForm.onBehalfGroups,
+  FlowForm.onBehalfForGroups,
 ] as const;
 
 /**
@@ -237,6 +240,7 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
     ),
     ...lifecycleBlocks(f?.lifecycle, groupOption, label),
     ...reviewBlocks(f?.review, groupOption, label),
+    ...onBehalfBlocks(f?.onBehalf, groupOption, label),
     ...stagesBlocks(f?.stages),
   ];
   if (groups === null) {
@@ -248,6 +252,8 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
           ...f.lifecycle.escalationGroups,
           ...(f.lifecycle.breakGlass?.groups ?? []),
           ...(f.review?.reviewerGroups ?? []),
+          ...(f.onBehalf?.requesterGroups ?? []),
+          ...(f.onBehalf?.forGroups ?? []),
         ]
       : [];
     const note =

@@ -73,6 +73,8 @@ async function withHiddenGroups(deps: SlackDeps, flowId: string | null, view: Su
     [FlowForm.escalationGroups]: before?.lifecycle.escalationGroups ?? [],
     [FlowForm.breakGlassGroups]: before?.lifecycle.breakGlass?.groups ?? [],
     [FlowForm.reviewerGroups]: before?.review?.reviewerGroups ?? [],
+    [FlowForm.onBehalfGroups]: before?.onBehalf?.requesterGroups ?? [],
+    [FlowForm.onBehalfForGroups]: before?.onBehalf?.forGroups ?? [],
   };
   for (const block of hidden)
     values[block] = {

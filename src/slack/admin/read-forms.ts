@@ -7,6 +7,7 @@ import { selectedValue, selectedValues, textValue, type StateValues } from '../s
 import { readManagerForm } from './flow-manager-form.js';
 import { readLifecycleForm } from './flow-lifecycle-form.js';
 import { readReviewForm } from './flow-review-form.js';
+import { readOnBehalfForm } from './flow-on-behalf-form.js';
 import { readStagesForm } from './flow-stages-form.js';
 import { allStageApprovers } from '../../domain/stages.js';
 
@@ -71,6 +72,7 @@ export function readFlowForm(v: StateValues): FlowInput {
     identity: readIdentity(v),
     lifecycle,
     review: readReviewForm(v),
+    onBehalf: readOnBehalfForm(v),
     stages,
     enabled: options.has('enabled'),
   };
@@ -108,6 +110,7 @@ const FLOW_BLOCKS: Record<FlowField, string> = {
   breakGlassMaxDuration: FlowForm.breakGlassMax,
   breakGlassChannel: FlowForm.breakGlassChannel,
   review: FlowForm.reviewEvery,
+  onBehalf: FlowForm.onBehalfUsers,
 };
 
 const RESOURCE_BLOCKS: Record<ResourceField, string> = {

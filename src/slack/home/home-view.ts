@@ -118,7 +118,11 @@ function myAccess(model: Extract<HomeModel, { tab: 'mine' }>): KnownBlock[] {
   const open = [...active, ...pending].slice(0, MAX_OPEN);
   const past = history.slice(0, MAX_PAST);
   if (open.length + past.length === 0) blocks.push(section('You have no requests yet.'));
-  blocks.push(...open.flatMap((r) => [myRequestBlock(r), ...requesterActions(r)]), ...past.map(myRequestBlock));
+  const askedForOthers = new Set(model.askedForOthers ?? []);
+  blocks.push(
+    ...open.flatMap((r) => [myRequestBlock(r), ...(askedForOthers.has(r.id) ? [] : requesterActions(r))]),
+    ...past.map(myRequestBlock),
+  );
   return blocks;
 }
 

@@ -3,7 +3,15 @@ import type { WebClient } from '@slack/web-api';
 import type { SlackDeps } from '../deps.js';
 import { RequestIds } from '../ids.js';
 import { describeFailure } from '../reply.js';
-import { dateTimeValue, minutesValue, selectedValue, selectedValues, textValue, type StateValues } from '../state.js';
+import {
+  dateTimeValue,
+  minutesValue,
+  selectedUser,
+  selectedValue,
+  selectedValues,
+  textValue,
+  type StateValues,
+} from '../state.js';
 import { messageModal } from '../views.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
 import { buildRequestModal, isDurationBlock, resourceOption, sshKeyInput } from './request-modal.js';
@@ -38,6 +46,7 @@ export function readRequestSubmission(values: StateValues) {
     justification: textValue(values, RequestIds.justificationBlock, RequestIds.justificationAction),
     sshPublicKey: textValue(values, RequestIds.sshKeyBlock, RequestIds.sshKeyAction),
     startsAt: dateTimeValue(values, RequestIds.startBlock, RequestIds.startAction),
+    onBehalfOf: selectedUser(values, RequestIds.forBlock, RequestIds.forAction),
   };
 }
 
@@ -47,6 +56,7 @@ const FIELD_BLOCKS = {
   justification: RequestIds.justificationBlock,
   sshKey: RequestIds.sshKeyBlock,
   startsAt: RequestIds.startBlock,
+  onBehalf: RequestIds.forBlock,
 } as const;
 
 export function requestSubmissionHandler(deps: SlackDeps) {
@@ -79,6 +89,7 @@ export function requestSubmissionHandler(deps: SlackDeps) {
 export function register(app: App, deps: SlackDeps) {
   app.view(RequestIds.callback, requestSubmissionHandler(deps));
   app.action(RequestIds.resourcesAction, redrawOnPick(deps));
+  app.action(RequestIds.forAction, redrawOnPick(deps));
 
   // Type-ahead for the resource picker once a person may request more than Slack's 100 options.
   app.options(RequestIds.resourcesAction, async ({ ack, body }) => {

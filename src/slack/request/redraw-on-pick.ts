@@ -4,7 +4,7 @@ import { ackFirst } from '../ack-first.js';
 import { RequestIds } from '../ids.js';
 import { describeFailure } from '../reply.js';
 import { slackErrorCode } from '../slack-error.js';
-import { minutesValue, selectedValue, selectedValues, type StateValues } from '../state.js';
+import { minutesValue, selectedUser, selectedValue, selectedValues, type StateValues } from '../state.js';
 import { buildRequestModal, isDurationBlock } from './request-modal.js';
 
 /**
@@ -25,6 +25,8 @@ export function redrawOnPick(deps: SlackDeps) {
       const form = await deps.requests.formFor(
         body.user.id,
         selectedValues(values, RequestIds.resourcesBlock, RequestIds.resourcesAction),
+        // "For" someone (only people allowed to act for others see it; formFor checks that again).
+        selectedUser(values, RequestIds.forBlock, RequestIds.forAction),
       );
       // A key field added by an earlier answer (the key was removed meanwhile) stays with what was pasted.
       if (blockIds.includes(RequestIds.sshKeyBlock)) form.asksForSshKey = true;

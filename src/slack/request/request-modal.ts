@@ -85,6 +85,25 @@ export function buildRequestModal(form: RequestForm, shown?: ShownDuration): Mod
       ),
     );
   }
+  // Only people some flow lets request on behalf of others see "For" (the submission checks it again).
+  if (form.mayActForOthers) {
+    blocks.push({
+      type: 'input',
+      block_id: RequestIds.forBlock,
+      optional: true,
+      // A pick redraws the form with what that person may get (redraw-on-pick.ts).
+      dispatch_action: true,
+      label: plain('For'),
+      hint: plain('Leave empty to request for yourself. They get the access and its secrets; you get the notices.'),
+      element: {
+        type: 'users_select',
+        action_id: RequestIds.forAction,
+        placeholder: plain('Request on behalf of…', 150),
+        ...(form.forUser ? { initial_user: form.forUser } : {}),
+      },
+    });
+    if (form.forProblem) blocks.push(context(`:warning: ${form.forProblem}`));
+  }
   blocks.push(
     {
       type: 'input',
@@ -92,7 +111,11 @@ export function buildRequestModal(form: RequestForm, shown?: ShownDuration): Mod
       // Each pick redraws the form with the rules of the picked resources' flows (listeners.ts).
       dispatch_action: true,
       label: plain('Resources'),
-      hint: plain('Only resources an approval flow lets you request are listed.'),
+      hint: plain(
+        form.forUser
+          ? 'Only resources you may request for this person are listed.'
+          : 'Only resources an approval flow lets you request are listed.',
+      ),
       element: useExternal
         ? {
             type: 'multi_external_select',
@@ -107,7 +130,10 @@ export function buildRequestModal(form: RequestForm, shown?: ShownDuration): Mod
             action_id: RequestIds.resourcesAction,
             placeholder: plain('Pick resources', 150),
             max_selected_items: MAX_RESOURCES_PER_REQUEST,
-            options: form.requestable.map(resourceOption),
+            // Slack refuses an empty options list; "For" someone with nothing to get shows one that is refused.
+            options: form.requestable.length
+              ? form.requestable.map(resourceOption)
+              : [option('(nothing you may request for them)', '-')],
             ...(preselected.length ? { initial_options: preselected } : {}),
           },
     },
@@ -156,7 +182,13 @@ export function buildRequestModal(form: RequestForm, shown?: ShownDuration): Mod
       ),
     );
   }
-  blocks.push(context('Approvers get a message in Slack. I will send you a DM when they decide.'));
+  blocks.push(
+    context(
+      form.forUser
+        ? `Approvers get a message in Slack. <@${form.forUser}> gets the access; you both get a DM when they decide.`
+        : 'Approvers get a message in Slack. I will send you a DM when they decide.',
+    ),
+  );
 
   return {
     type: 'modal',

@@ -125,7 +125,7 @@ function setupBlocks(r: RequestDetails): KnownBlock[] {
   return lines.length > 0 ? [section(lines.join('\n'))] : [];
 }
 
-function summaryBlocks(r: RequestDetails, title: string): KnownBlock[] {
+export function summaryBlocks(r: RequestDetails, title: string): KnownBlock[] {
   return [
     section(title),
     {
@@ -186,7 +186,9 @@ export function renderApproverMessage(r: RequestDetails, options: { earlierStage
       ? breakGlassTitle(r)
       : r.kind === 'extension'
         ? `:hourglass: ${mention(r.requesterId)} asks to extend ${code(r.extendsRequestId ?? '')} by ${formatDuration(r.durationMinutes)}`
-        : `:key: ${mention(r.requesterId)} requests access`;
+        : r.requestedBy
+          ? `:key: ${mention(r.requestedBy)} asks for ${mention(r.requesterId)}: ${r.resources.map((x) => x.name).join(', ')} for ${formatDuration(r.durationMinutes)}`
+          : `:key: ${mention(r.requesterId)} requests access`;
   const blocks = summaryBlocks(r, title);
   // Everyone holding an approver message sees that it was escalated (and the escalation approvers why they got it).
   const escalated =
@@ -227,7 +229,7 @@ export function renderApproverMessage(r: RequestDetails, options: { earlierStage
   }
   blocks.push(...breakGlassReviewBlocks(r));
   return {
-    text: `${r.kind === 'break_glass' ? ':rotating_light: Break-glass: ' : ''}${mention(r.requesterId)} requests access to ${r.resources.map((x) => x.name).join(', ')} (${r.status})`,
+    text: `${r.kind === 'break_glass' ? ':rotating_light: Break-glass: ' : ''}${r.requestedBy ? `${mention(r.requestedBy)} asks for ` : ''}${mention(r.requesterId)} requests access to ${r.resources.map((x) => x.name).join(', ')} (${r.status})`,
     blocks,
   };
 }
@@ -297,7 +299,9 @@ export function renderRequesterMessage(r: RequestDetails): SlackMessage {
     r,
     r.kind === 'extension'
       ? `:hourglass: You asked to extend ${code(r.extendsRequestId ?? '')}`
-      : `:incoming_envelope: You requested access`,
+      : r.requestedBy
+        ? `:incoming_envelope: ${mention(r.requestedBy)} requested access for you`
+        : `:incoming_envelope: You requested access`,
   );
   const manager = r.status === 'pending' ? managerLine(r.manager, r.requesterId) : null;
   blocks.push(...grantedBlock(r), section(statusLine(r)), ...(manager ? [context(manager)] : []));
