@@ -8,6 +8,7 @@ import {
   approverMessage,
   forgeClick,
   myMessage,
+  openNewFlowEditor,
   replyTo,
   requestAccess,
   statusOf,
@@ -277,14 +278,7 @@ describe('a two-stage flow', () => {
 });
 
 describe('stages in the App Home flow editor', () => {
-  const openEditor = async () => {
-    await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
-    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
-    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
-    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
-    return until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
-  };
+  const openEditor = () => openNewFlowEditor(h, PEOPLE.admin);
   const form = (stages: string) => ({
     'af.name': 'staged-web',
     'af.resources': ['web-1'],

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import {
   allText,
@@ -10,6 +9,7 @@ import {
   replyTo,
   requestAccess,
   statusOf,
+  openNewFlowEditor,
 } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
@@ -121,12 +121,7 @@ describe("the requester's manager as an approver", () => {
 
 describe('the manager in the App Home flow editor', () => {
   it('an admin ticks "Requester\'s manager" with a fallback group: stored', async () => {
-    await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
-    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
-    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
-    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+    const modal = await openNewFlowEditor(h, PEOPLE.admin);
     expect(allText(modal.view.blocks)).toContain("Requester's manager");
     const res = await h.driver.submitView(PEOPLE.admin, modal.id, {
       'af.name': 'manager-web',

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../doubles/slack/driver.js';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approverMessage, countRows, forgeClick, replyTo, statusOf } from './support/journey-steps.js';
+import {
+  allText,
+  approverMessage,
+  countRows,
+  forgeClick,
+  replyTo,
+  statusOf,
+  openNewFlowEditor,
+} from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 import { requestDto } from '../src/domain/request-dto.js';
 
@@ -176,12 +184,7 @@ describe('refusals', () => {
 
 describe('the App Home flow editor', () => {
   it('saves who may request for whom, and says what is missing under the field', async () => {
-    await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
-    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
-    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
-    await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+    const modal = await openNewFlowEditor(h, PEOPLE.admin);
     expect(modal.view.blocks.length).toBeLessThanOrEqual(100);
     const base = {
       'af.name': 'leads',

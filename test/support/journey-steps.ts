@@ -203,3 +203,13 @@ export function submissionBody(
   });
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
+
+/** An admin opens App Home, its Flows tab, and presses Add flow: the flow editor, as the admin sees it. */
+export async function openNewFlowEditor(h: Harness, admin: string) {
+  await h.driver.appHomeOpened(admin);
+  await until(() => h.slack.home(admin), 2000, 'home');
+  await h.driver.clickButton(admin, { viewId: h.slack.home(admin)!.id }, 'home.tab.flows');
+  await until(() => allText(h.slack.home(admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+  await h.driver.clickButton(admin, { viewId: h.slack.home(admin)!.id }, 'admin.flow.add');
+  return until(() => h.slack.topView(admin), 2000, 'flow modal');
+}
