@@ -1,3 +1,4 @@
+import type { CatalogSnapshot } from '../domain/catalog.js';
 import { findLink } from '../db/identity-queries.js';
 import { sshKeyOf } from '../db/grant-queries.js';
 import { AppError } from '../domain/errors.js';
@@ -44,8 +45,9 @@ export function createRequestForms(deps: ServiceDeps) {
   const requestableMemo = new Map<string, RequestableResource[]>();
   let memoVersion = -1;
 
-  async function requestableFor(userId: string) {
-    const { version, flows, resources } = await deps.catalog.snapshot();
+  /** `snapshot`: the catalogue a caller already read (one version check per form or submission, not two). */
+  async function requestableFor(userId: string, snapshot?: CatalogSnapshot) {
+    const { version, flows, resources } = snapshot ?? (await deps.catalog.snapshot());
     const identity = await requesterIdentity(directory, userId, flows);
     if (version !== memoVersion) {
       requestableMemo.clear();
@@ -75,10 +77,11 @@ export function createRequestForms(deps: ServiceDeps) {
    * act for others at all. Re-asked on every submission: the form is never trusted.
    */
   async function requestableAs(askerId: string, forUser: string | null) {
-    const { flows, resources } = await deps.catalog.snapshot();
+    const snapshot = await deps.catalog.snapshot();
+    const { flows, resources } = snapshot;
     const mayActForOthers = (await flowsToAskOnBehalf(directory, askerId, flows)).flows.length > 0;
     if (!forUser || forUser === askerId)
-      return { mayActForOthers, beneficiary: askerId, ...(await requestableFor(askerId)), problem: null };
+      return { mayActForOthers, beneficiary: askerId, ...(await requestableFor(askerId, snapshot)), problem: null };
     const answer = await requestableOnBehalf(directory, flows, resources, askerId, forUser);
     return {
       mayActForOthers,
