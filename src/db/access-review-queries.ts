@@ -3,7 +3,7 @@ import type {
   RemovalOutcome,
   ReviewDecision,
   ReviewEvidence,
-  ReviewRole,
+  ReviewPersonModel,
   ReviewRule,
 } from '../domain/access-review.js';
 import type { ManagedBy } from '../domain/catalog.js';
@@ -27,18 +27,11 @@ export interface ReviewRow {
   closedAt: Date | null;
 }
 
-export interface ReviewItemRow {
+/** A reviewed person as stored: the model the messages draw, with its row's place and decision time. */
+export interface ReviewItemRow extends ReviewPersonModel {
   id: number;
   position: number;
-  userId: string;
-  roles: ReviewRole[];
-  direct: boolean;
-  groups: string[];
-  evidence: ReviewEvidence;
-  decision: ReviewDecision | null;
-  decidedBy: string | null;
   decidedAt: Date | null;
-  outcomes: RemovalOutcome[];
 }
 
 export const reviewColumns = {
