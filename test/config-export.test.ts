@@ -8,7 +8,8 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFlows, listResources, upsertResource } from '../src/db/catalog-queries.js';
 import { openDatabase, type Database } from '../src/db/client.js';
-import { auditEvents, flows, resources } from '../src/db/schema/index.js';
+import { auditEvents, bundles, flows, resources } from '../src/db/schema/index.js';
+import { listBundles } from '../src/db/bundle-queries.js';
 import { applyAccessFile, parseAccessFile } from '../src/services/catalog-service.js';
 import { exportAccessFile } from '../src/services/config-export.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
@@ -116,6 +117,39 @@ flows:
     break_glass: { groups: [S0DBTEAM] }
 `;
 
+/** Bundles over two flows: tuned parts, a plain part, a requester restriction. */
+const BUNDLE_FILE = String.raw`
+resources:
+  - name: grafana
+    type: http
+  - name: k8s-prod
+    type: kubernetes
+  - name: prod-db
+    type: database
+flows:
+  - name: db
+    resources: { names: [prod-db] }
+    requesters: { everyone: true }
+    approvers: { users: [U0DBA] }
+    max_duration: 4h
+  - name: ops
+    resources: { names: [grafana, k8s-prod] }
+    requesters: { everyone: true }
+    approvers: { users: [U0OPS] }
+bundles:
+  - name: incident-responder
+    description: Everything an incident needs
+    resources:
+      - { name: prod-db, tuning: { access: read-only, databases: [app] } }
+      - { name: k8s-prod, tuning: { role: view, namespaces: [payments] } }
+      - grafana
+    duration: 2h
+  - name: new-sre
+    resources: [grafana]
+    duration: 8h
+    requesters: { groups: [S0SRE] }
+`;
+
 const byName = <T extends { name: string }>(items: T[]) => [...items].sort((a, b) => (a.name < b.name ? -1 : 1));
 
 const tested: TestDatabase[] = [];
@@ -146,12 +180,13 @@ async function snapshot(db: Database['db']) {
   return {
     resources: await db.select().from(resources).orderBy(asc(resources.name)),
     flows: await db.select().from(flows).orderBy(asc(flows.name)),
+    bundles: await db.select().from(bundles).orderBy(asc(bundles.name)),
     audit: (await db.select({ n: count() }).from(auditEvents))[0]?.n,
   };
 }
 
 async function exportText(db: Database['db']) {
-  return exportAccessFile(await listResources(db), await listFlows(db), 'test export');
+  return exportAccessFile(await listResources(db), await listFlows(db), 'test export', await listBundles(db));
 }
 
 async function expectNoOpRoundTrip(db: Database['db']) {
@@ -195,7 +230,26 @@ describe('config export', () => {
       resources: byName(original.resources),
       flows: byName(original.flows),
       group_sources: [],
+      bundles: [],
     });
+  });
+
+  it('keeps bundles with their tuning, duration and requesters through export, parse and apply', async () => {
+    const { db } = await freshDatabase();
+    const applied = await applyAccessFile(db, clock, parseAccessFile(BUNDLE_FILE));
+    expect(applied.changed).toContain('+ bundle incident-responder');
+    const text = await expectNoOpRoundTrip(db);
+    expect(parseAccessFile(text)).toEqual(parseAccessFile(BUNDLE_FILE));
+    expect(text).toContain('bundles:\n  - name: incident-responder');
+    const [bundle] = await listBundles(db);
+    expect(bundle?.parts[0]).toEqual({
+      resource: 'prod-db',
+      tuning: { type: 'database', resource: 'prod-db', access: 'read-only', databases: ['app'] },
+    });
+    // A bundle the file no longer names goes; one made in App Home would stay.
+    const without = parseAccessFile(BUNDLE_FILE.replace(/ {2}- name: new-sre[\s\S]*$/, ''));
+    expect((await applyAccessFile(db, clock, without)).changed).toEqual(['- bundle new-sre']);
+    expect((await listBundles(db)).map((b) => b.name)).toEqual(['incident-responder']);
   });
 
   it('keeps every optional rule and resource defaults through export, parse and apply', async () => {

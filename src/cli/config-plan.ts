@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { openDatabase } from '../db/client.js';
 import type { AccessFile } from '../domain/access-file.js';
-import { flowFromFile, resourceFromFile } from '../domain/access-file-mapping.js';
+import { bundlesFromFile, flowFromFile, resourceFromFile } from '../domain/access-file-mapping.js';
 import { planCatalog, planView, type CatalogPlan } from '../domain/catalog-plan.js';
 import { builtInProvisioners, createProvisionerRegistry } from '../provisioners/registry.js';
 import {
@@ -39,6 +39,7 @@ function catalogueOf(file: AccessFile) {
       managedBy: 'file' as const,
     })),
     flows: file.flows.map((f, i) => ({ ...flowFromFile(f), id: `base_flw_${i}`, managedBy: 'file' as const })),
+    bundles: bundlesFromFile(file).map((b, i) => ({ ...b, id: `base_bdl_${i}`, managedBy: 'file' as const })),
   };
 }
 

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { listFlows, listResources } from '../db/catalog-queries.js';
+import { listBundles } from '../db/bundle-queries.js';
 import { openDatabase } from '../db/client.js';
 import { builtInProvisioners, createProvisionerRegistry } from '../provisioners/registry.js';
 import { AccessFileError, checkProvisioners, parseAccessFile } from '../services/catalog-service.js';
@@ -45,7 +46,11 @@ async function exportCommand(args: string[]): Promise<void> {
   const database = await openDatabase(url ? { url } : { dataDir });
   let text: string;
   try {
-    const [resources, flows] = await Promise.all([listResources(database.db), listFlows(database.db)]);
+    const [resources, flows, bundles] = await Promise.all([
+      listResources(database.db),
+      listFlows(database.db),
+      listBundles(database.db),
+    ]);
     const where = database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `the embedded database (${dataDir})`;
     // Synced resources come from group_sources (which stay in the file): exported, a re-apply would take them over.
     const synced = resources.filter((r) => r.managedBy === 'sync').length;
@@ -53,6 +58,7 @@ async function exportCommand(args: string[]): Promise<void> {
       resources.filter((r) => r.managedBy !== 'sync'),
       flows,
       `Exported ${new Date().toISOString()} from ${where} by \`npm run config -- export\`.${synced ? `\n${synced} resources synced from group sources are left out: keep the group_sources section of your file.` : ''}`,
+      bundles,
     );
   } catch (error) {
     if (isMissingTable(error)) {

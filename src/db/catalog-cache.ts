@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { CatalogSnapshot } from '../domain/catalog.js';
+import { listBundles } from './bundle-queries.js';
 import { listFlows, listResources } from './catalog-queries.js';
 import type { Db } from './client.js';
 import { coalescedRead } from './coalesced-read.js';
@@ -39,8 +40,13 @@ export function createCatalogCache(db: Db): CatalogCache {
   }
 
   async function load(version: number): Promise<CatalogSnapshot> {
-    const [flows, resources] = await Promise.all([listFlows(db), listResources(db)]);
-    const snapshot = { version, flows: Object.freeze(flows), resources: Object.freeze(resources) };
+    const [flows, resources, bundles] = await Promise.all([listFlows(db), listResources(db), listBundles(db)]);
+    const snapshot = {
+      version,
+      flows: Object.freeze(flows),
+      resources: Object.freeze(resources),
+      bundles: Object.freeze(bundles),
+    };
     if (!current || current.version <= version) current = snapshot;
     return snapshot;
   }

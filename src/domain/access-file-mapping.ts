@@ -10,6 +10,7 @@ import type { ProvisionerConfig, Resource } from './resource.js';
 import { allStageApprovers } from './stages.js';
 import { stagesFromFile, stagesToFile } from './stages-file.js';
 import { onBehalfFromFile, onBehalfToFile } from './on-behalf.js';
+import { bundleFromFile, bundleToFile, type Bundle } from './bundle.js';
 /** File entries to catalogue inputs (the file's snake_case to the domain's shapes). */
 export function resourceFromFile(r: AccessFile['resources'][number]): Omit<Resource, 'id'> {
   return {
@@ -79,8 +80,18 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
   };
 }
 
+/** The file's bundles as the catalogue holds them (the parts' tuning read by their resources' types). */
+export function bundlesFromFile(file: Pick<AccessFile, 'resources' | 'bundles'>): Omit<Bundle, 'id'>[] {
+  const types = new Map(file.resources.map((r) => [r.name, r.type]));
+  return file.bundles.map((b) => bundleFromFile(b, (name) => types.get(name)));
+}
+
 /** The catalogue back to the file format (`npm run config -- export`); defaults are left out. */
-export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow, 'id'>[]): Record<string, unknown> {
+export function toAccessFile(
+  resources: Omit<Resource, 'id'>[],
+  flows: Omit<Flow, 'id'>[],
+  bundles: Omit<Bundle, 'id'>[] = [],
+): Record<string, unknown> {
   return {
     resources: resources.map((r) => ({
       name: r.name,
@@ -161,5 +172,6 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
       ...stagesToFile(f.stages),
       ...onBehalfToFile(f.onBehalf),
     })),
+    ...(bundles.length ? { bundles: bundles.map((b) => bundleToFile(b, minutesText)) } : {}),
   };
 }

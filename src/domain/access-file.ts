@@ -10,6 +10,8 @@ import { ResourceNameSchema, ResourceTypeSchema, TagSchema } from './resource.js
 import { PROJECT_KEY } from './ticket.js';
 import { checkFileStages, StagesFileSchema } from './stages-file.js';
 import { OnBehalfFileSchema } from './on-behalf.js';
+import { FileBundleSchema } from './bundle.js';
+import { checkFileBundles } from './bundle-file.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
 const TuningName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'use letters, digits, _ . @ - only');
@@ -144,9 +146,11 @@ export const AccessFileSchema = z
     group_sources: z.array(GroupSourceFileSchema).default([]),
     /** Each requester's manager by Slack id, for flows with `approvers: { manager: true }` (domain/manager.ts). */
     managers: ManagersFileSchema,
+    /** Access profiles: named resources with their requested scope and a default duration (domain/bundle.ts). */
+    bundles: z.array(FileBundleSchema).default([]),
   })
   .superRefine((file, ctx) => {
-    const seen = (items: { name: string }[], key: 'resources' | 'flows' | 'group_sources') => {
+    const seen = (items: { name: string }[], key: 'resources' | 'flows' | 'group_sources' | 'bundles') => {
       const names = new Set<string>();
       items.forEach((item, i) => {
         if (names.has(item.name))
@@ -157,6 +161,7 @@ export const AccessFileSchema = z
     seen(file.resources, 'resources');
     seen(file.flows, 'flows');
     seen(file.group_sources, 'group_sources');
+    seen(file.bundles, 'bundles');
     file.resources.forEach((r, i) => {
       const problem = r.type === 'repository' ? repositoryDefaultProblem(r.defaults?.roles) : null;
       if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['resources', i, 'defaults', 'roles'] });
@@ -182,6 +187,7 @@ export const AccessFileSchema = z
         }),
       );
     });
+    checkFileBundles(file, ctx);
   });
 
 export type AccessFile = z.infer<typeof AccessFileSchema>;

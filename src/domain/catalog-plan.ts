@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AccessFile } from './access-file.js';
-import { flowFromFile, resourceFromFile, toAccessFile } from './access-file-mapping.js';
-import type { FlowRow, ManagedBy, ResourceRow, SyncOrigin } from './catalog.js';
+import { bundlesFromFile, flowFromFile, resourceFromFile, toAccessFile } from './access-file-mapping.js';
+import type { Bundle } from './bundle.js';
+import type { BundleRow, FlowRow, ManagedBy, ResourceRow, SyncOrigin } from './catalog.js';
 import type { Flow } from './flow.js';
 import type { Resource } from './resource.js';
 
@@ -14,7 +15,7 @@ import type { Resource } from './resource.js';
  * or by a group source is taken over: it becomes the file's); a file-managed row the file no longer names is
  * removed; rows made in App Home or by a group source that the file does not name are left alone.
  */
-export type CatalogKind = 'resource' | 'flow';
+export type CatalogKind = 'resource' | 'flow' | 'bundle';
 
 /** One field as a person reads it in the file (`max_duration`, `provisioner.admin_url`), secrets hidden. */
 export interface FieldChange {
@@ -33,7 +34,8 @@ interface ChangeBase {
 /** A row to write: the existing row's id (null: a new row) and what it becomes. */
 export type CatalogWrite =
   | { kind: 'resource'; id: string | null; input: Omit<Resource, 'id'> }
-  | { kind: 'flow'; id: string | null; input: Omit<Flow, 'id'> };
+  | { kind: 'flow'; id: string | null; input: Omit<Flow, 'id'> }
+  | { kind: 'bundle'; id: string | null; input: Omit<Bundle, 'id'> };
 
 export type PlannedChange =
   | (ChangeBase & { action: 'add'; write: CatalogWrite })
@@ -87,13 +89,18 @@ function flatten(value: unknown, path: string, out: Map<string, unknown>) {
   } else if (path) out.set(path, value);
 }
 
-function fileForm(kind: CatalogKind, row: Omit<Resource, 'id'> | Omit<Flow, 'id'> | undefined): Map<string, unknown> {
+function fileForm(
+  kind: CatalogKind,
+  row: Omit<Resource, 'id'> | Omit<Flow, 'id'> | Omit<Bundle, 'id'> | undefined,
+): Map<string, unknown> {
   const out = new Map<string, unknown>();
   if (!row) return out;
   const file =
     kind === 'resource'
       ? toAccessFile([row as Omit<Resource, 'id'>], []).resources
-      : toAccessFile([], [row as Omit<Flow, 'id'>]).flows;
+      : kind === 'flow'
+        ? toAccessFile([], [row as Omit<Flow, 'id'>]).flows
+        : toAccessFile([], [], [row as Omit<Bundle, 'id'>]).bundles;
   const { name: _name, ...entry } = (file as Record<string, unknown>[])[0]!;
   flatten(entry, '', out);
   return out;
@@ -129,15 +136,15 @@ export function sameContent<T extends object>(current: T, wanted: Partial<T>): b
   return Object.entries(wanted).every(([k, v]) => isDeepStrictEqual((current as Record<string, unknown>)[k], v));
 }
 
-const strip = (row: ResourceRow | FlowRow): object => {
+const strip = (row: ResourceRow | FlowRow | BundleRow): object => {
   const { id: _id, managedBy: _m, origin: _o, ...rest } = row as ResourceRow;
   return rest;
 };
 
 function planKind(
   kind: CatalogKind,
-  current: readonly (ResourceRow | FlowRow)[],
-  wanted: (Omit<Resource, 'id'> | Omit<Flow, 'id'>)[],
+  current: readonly (ResourceRow | FlowRow | BundleRow)[],
+  wanted: (Omit<Resource, 'id'> | Omit<Flow, 'id'> | Omit<Bundle, 'id'>)[],
 ): { changes: PlannedChange[]; leftAlone: { app: number; sync: number } } {
   const byName = new Map(current.map((r) => [r.name, r]));
   const named = new Set(wanted.map((w) => w.name));
@@ -171,16 +178,24 @@ function planKind(
   return { changes, leftAlone };
 }
 
-/** The plan for `file` over the catalogue as read (resources first, then flows; within each, adds and changes in the file's order, then removals by name). */
+/** The plan for `file` over the catalogue as read (resources, then flows, then bundles; within each, adds and changes in the file's order, then removals by name). */
 export function planCatalog(
-  current: { resources: readonly ResourceRow[]; flows: readonly FlowRow[] },
-  file: Pick<AccessFile, 'resources' | 'flows'>,
+  current: { resources: readonly ResourceRow[]; flows: readonly FlowRow[]; bundles?: readonly BundleRow[] },
+  file: Pick<AccessFile, 'resources' | 'flows'> & Partial<Pick<AccessFile, 'bundles'>>,
 ): CatalogPlan {
   const r = planKind('resource', current.resources, file.resources.map(resourceFromFile));
   const f = planKind('flow', current.flows, file.flows.map(flowFromFile));
+  const b = planKind(
+    'bundle',
+    current.bundles ?? [],
+    bundlesFromFile({ resources: file.resources, bundles: file.bundles ?? [] }),
+  );
   return {
-    changes: [...r.changes, ...f.changes],
-    leftAlone: { app: r.leftAlone.app + f.leftAlone.app, sync: r.leftAlone.sync + f.leftAlone.sync },
+    changes: [...r.changes, ...f.changes, ...b.changes],
+    leftAlone: {
+      app: r.leftAlone.app + f.leftAlone.app + b.leftAlone.app,
+      sync: r.leftAlone.sync + f.leftAlone.sync + b.leftAlone.sync,
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Bundle } from './bundle.js';
 import type { Flow } from './flow.js';
 import type { Resource } from './resource.js';
 
@@ -17,10 +18,13 @@ export interface SyncOrigin {
 /** A resource or flow as the catalogue holds it, with its owner: what services and App Home show. */
 export type ResourceRow = Resource & { managedBy: ManagedBy; origin?: SyncOrigin | null };
 export type FlowRow = Flow & { managedBy: ManagedBy };
+export type BundleRow = Bundle & { managedBy: ManagedBy };
 
 /** The whole catalogue as of one version. Shared between callers: never mutate it. */
 export interface CatalogSnapshot {
   version: number;
   flows: readonly FlowRow[];
   resources: readonly ResourceRow[];
+  /** Access profiles (domain/bundle.ts). */
+  bundles: readonly BundleRow[];
 }

@@ -1,6 +1,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { appendAudit } from '../db/audit-queries.js';
 import { deleteFileManagedRows, lockCatalogApply } from '../db/catalog-apply-queries.js';
+import { deleteFileManagedBundles, listBundles, upsertBundle } from '../db/bundle-queries.js';
 import { listFlows, listResources, upsertFlow, upsertResource } from '../db/catalog-queries.js';
 import type { Db, Executor } from '../db/client.js';
 import { newId } from '../db/ids.js';
@@ -72,10 +73,10 @@ export function onCallServicesOf(flow: Pick<Flow, 'lifecycle'>): OnCallService[]
 /** The plan for `file` against the catalogue as it is now (`npm run config -- plan`): what applyAccessFile would do. */
 export async function planAccessFile(
   db: Executor,
-  file: Pick<AccessFile, 'resources' | 'flows'>,
+  file: Pick<AccessFile, 'resources' | 'flows'> & Partial<Pick<AccessFile, 'bundles'>>,
 ): Promise<CatalogPlan> {
-  const [resources, flows] = [await listResources(db), await listFlows(db)];
-  return planCatalog({ resources, flows }, file);
+  const [resources, flows, bundles] = [await listResources(db), await listFlows(db), await listBundles(db)];
+  return planCatalog({ resources, flows, bundles }, file);
 }
 
 export interface ApplyOptions {
@@ -104,10 +105,13 @@ export async function applyAccessFile(db: Db, clock: Clock, file: AccessFile, op
     for (const c of plan.changes) {
       if (c.action === 'remove') continue;
       if (c.write.kind === 'resource') await upsertResource(tx, c.write.id ?? newId('res'), c.write.input, 'file', now);
-      else await upsertFlow(tx, c.write.id ?? newId('flw'), c.write.input, 'file', now);
+      else if (c.write.kind === 'flow') await upsertFlow(tx, c.write.id ?? newId('flw'), c.write.input, 'file', now);
+      else await upsertBundle(tx, c.write.id ?? newId('bdl'), c.write.input, 'file', now);
     }
     const removals = (kind: CatalogKind) =>
       plan.changes.filter((c) => c.action === 'remove' && c.kind === kind).map((c) => c.name);
+    // Bundles first: a bundle names resources, never the other way round.
+    await deleteFileManagedBundles(tx, removals('bundle'));
     await deleteFileManagedRows(tx, { resources: removals('resource'), flows: removals('flow') });
     const changed = plan.changes.map(changeLine);
     if (changed.length > 0) {
@@ -126,7 +130,7 @@ export async function applyAccessFile(db: Db, clock: Clock, file: AccessFile, op
         },
       });
     }
-    return { resources: file.resources.length, flows: file.flows.length, changed, plan };
+    return { resources: file.resources.length, flows: file.flows.length, bundles: file.bundles.length, changed, plan };
   });
 }
 

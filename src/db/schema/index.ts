@@ -6,3 +6,4 @@ export * from './sessions.js';
 export * from './identity.js';
 export * from './access-reviews.js';
 export * from './tokens.js';
+export * from './bundles.js';

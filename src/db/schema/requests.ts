@@ -11,7 +11,8 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { RequestManager } from '../../domain/manager.js';
-import type { Policy } from '../../domain/policy.js';
+import type { Policy, ResourceGrant } from '../../domain/policy.js';
+import { bundleRequests } from './bundles.js';
 import type { RequestStatus } from '../../domain/request-lifecycle.js';
 import type { MessageRole, TargetStatus } from '../../domain/request.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
@@ -87,6 +88,8 @@ export const accessRequests = pgTable(
     channel: text('channel').$type<Channel>().notNull().default('slack'),
     /** The AI agent that made it on the requester's behalf (MCP client or declared name); null: a person did. */
     agent: text('agent'),
+    /** The bundle pick this request is a part of (schema/bundles.ts); null: a request of its own. */
+    bundleRequestId: text('bundle_request_id').references(() => bundleRequests.id),
   },
   (t) => [
     index('access_requests_requester_idx').on(t.requesterId, t.createdAt),
@@ -111,6 +114,8 @@ export const requestResources = pgTable(
     resourceId: text('resource_id').notNull(),
     name: text('name').notNull(),
     type: text('type').notNull(),
+    /** The scope asked for (a bundle part's tuning): no approval grants more (domain/bundle.ts withinRequested). */
+    requested: jsonb('requested').$type<ResourceGrant | null>(),
   },
   (t) => [primaryKey({ columns: [t.requestId, t.name] })],
 );
