@@ -39,4 +39,5 @@ export const requestColumns = {
   ticket: accessRequests.ticket,
   channel: accessRequests.channel,
   agent: accessRequests.agent,
+  bundleRequestId: accessRequests.bundleRequestId,
 };

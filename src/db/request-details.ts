@@ -5,6 +5,7 @@ import type {
   GrantRow,
   MessageRef,
   RequestDetails,
+  RequestBundle,
   RequestedResource,
   RequestRow,
   TargetProgress,
@@ -34,7 +35,7 @@ type Json<T, D extends keyof T> = Omit<T, D> & { [K in D]: T[K] extends Date ? s
 // Written out with aliases: drizzle leaves columns unqualified in a one-table select, and here the
 // subqueries' columns must not be confused with the outer access_requests row's.
 const resourcesJson = sql<RequestedResource[]>`(select coalesce(json_agg(json_build_object(
-    'resourceId', rr.resource_id, 'name', rr.name, 'type', rr.type) order by rr.position), '[]'::json)
+    'resourceId', rr.resource_id, 'name', rr.name, 'type', rr.type, 'requested', rr.requested) order by rr.position), '[]'::json)
   from request_resources rr where rr.request_id = "access_requests"."id")`;
 
 const approvalsJson = sql<Json<ApprovalRow, 'createdAt'>[]>`(select coalesce(json_agg(json_build_object(
@@ -73,6 +74,12 @@ const homeReadersJson = sql<string[]>`(select coalesce(json_agg(h.user_id order 
     or h.user_id in (select m.user_id from slack_messages m
       where m.request_id = "access_requests"."id" and m.role = 'earlier_stage')))`;
 
+// The bundle pick the request is a part of, with how many resources all its requests asked for.
+const bundleJson = sql<RequestBundle | null>`(select json_build_object('id', b.id, 'name', b.bundle_name,
+    'parts', (select count(*) from request_resources br join access_requests ba on ba.id = br.request_id
+      where ba.bundle_request_id = b.id))
+  from bundle_requests b where b.id = "access_requests"."bundle_request_id")`;
+
 /** Select these from access_requests and hand each row to toDetails. */
 export const detailColumns = {
   ...requestColumns,
@@ -81,6 +88,7 @@ export const detailColumns = {
   grant: grantJson,
   targets: targetsJson,
   requesterIdentity: identityJson,
+  bundle: bundleJson,
 };
 
 /**
@@ -107,6 +115,7 @@ type DetailJson = RequestRow & {
   grant: Json<GrantRow, 'startsAt' | 'expiresAt' | 'endedAt' | 'warnedAt'> | null;
   targets: TargetProgress[];
   requesterIdentity: RequestDetails['requesterIdentity'];
+  bundle: RequestBundle | null;
 };
 
 export function toDetails(row: DetailJson): RequestDetails {

@@ -6,6 +6,8 @@
 export const AUDIT_ACTIONS = [
   // A request's life (grant-writer, review, lifecycle jobs, break-glass, offboarding).
   'request.created',
+  // A bundle picked (services/bundle-submit.ts): its name and the requests it became, one per flow.
+  'bundle.requested',
   'request.approval_added',
   'request.stage_passed',
   'request.approved',
@@ -53,6 +55,9 @@ export const AUDIT_ACTIONS = [
   'resource.created',
   'resource.updated',
   'resource.deleted',
+  'bundle.created',
+  'bundle.updated',
+  'bundle.deleted',
   // A group source's sync (services/group-sync.ts): its group left the source, the resource left the catalogue.
   'resource.retired',
   'config.applied',

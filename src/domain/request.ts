@@ -1,7 +1,7 @@
 import type { RequestManager } from './manager.js';
 import type { TicketSnapshot } from './ticket.js';
 import type { Channel } from './request-api.js';
-import type { Policy } from './policy.js';
+import type { Policy, ResourceGrant } from './policy.js';
 import type { RequestStatus } from './request-lifecycle.js';
 import type { ResourceType } from './resource.js';
 
@@ -61,12 +61,24 @@ export interface RequestRow {
   channel: Channel;
   /** The AI agent that made it on the requester's behalf; null when a person did. */
   agent: string | null;
+  /** The bundle pick it is a part of (domain/bundle.ts); null or absent: a request of its own. */
+  bundleRequestId?: string | null;
 }
 
 export interface RequestedResource {
   resourceId: string;
   name: string;
   type: ResourceType;
+  /** The scope asked for (a bundle part's tuning): no approval grants more. Null or absent: none asked. */
+  requested?: ResourceGrant | null;
+}
+
+/** The bundle a request is a part of, as its messages name it. */
+export interface RequestBundle {
+  id: string;
+  name: string;
+  /** How many resources the whole bundle pick asked for, over all its requests. */
+  parts: number;
 }
 
 export interface GrantRow {
@@ -107,6 +119,8 @@ export interface RequestDetails extends RequestRow {
    * provisioner have none. Absent where it was not read (it is, for every rendered request).
    */
   targets?: TargetProgress[];
+  /** The bundle pick it is a part of; null or absent: none. */
+  bundle?: RequestBundle | null;
   /** The requester's linked company identity (OpenID Connect), when they linked one. */
   requesterIdentity?: { issuer: string; email: string | null; emailVerified: boolean } | null;
 }

@@ -88,6 +88,8 @@ const LINK_REFUSALS: Record<string, string> = {
 export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => string } = {
   'request.created': (d) =>
     `requested ${(d.resources ?? []).join(', ')}${d.beneficiary ? ` on behalf of ${text(d.beneficiary)} (asked by ${text(d.requested_by)})` : ''} for ${minutes(d.durationMinutes)} through flow ${text(d.flow)}${via(d)}: ${quoted(d.justification)}${ticketText(d.ticket)}`,
+  'bundle.requested': (d) =>
+    `requested bundle ${quoted(d.bundle, 64)} as ${Array.isArray(d.requests) ? d.requests.join(', ') : ''}${Array.isArray(d.left_out) && d.left_out.length ? ` (left out, not requestable: ${d.left_out.join(', ')})` : ''}`,
   'request.approval_added': (d) =>
     `approved (${text(d.approvals)} of ${text(d.required)}${d.stage ? ` in stage ${quoted(d.stage, 64)}` : ''}) with tuning: ${policyText(d.policy)}${stepUpText(d.step_up)}`,
   'request.stage_passed': (d) =>
@@ -161,6 +163,9 @@ export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => s
   'flow.disabled': (d) => `turned flow ${nameOf(d)} off`,
   'flow.deleted': (d) => `deleted flow ${nameOf(d)}`,
   'resource.created': (d) => `created resource ${nameOf(d)}`,
+  'bundle.created': (d) => `created bundle ${nameOf(d)}`,
+  'bundle.updated': (d) => `changed bundle ${nameOf(d)}${changedFields(d)}`,
+  'bundle.deleted': (d) => `deleted bundle ${nameOf(d)}`,
   'resource.updated': (d) => `changed resource ${nameOf(d)}${changedFields(d)}`,
   'resource.deleted': (d) => `deleted resource ${nameOf(d)}`,
   'resource.retired': (d) => `retired resource ${nameOf(d)} from the catalogue: ${groupLeft(d)}`,

@@ -19,6 +19,7 @@ const session = { sessionId: 'ses_1', resource: 'prod-db', user: 'U0REQ', events
 /** Details as the bot writes them for each kind (keyed by the union: a new kind needs a sample here too). */
 const SAMPLES: { [A in AuditAction]: Record<string, unknown> } = {
   'request.created': { resources: ['prod-db'], durationMinutes: 60, flow: 'prod', justification: 'INC-1' },
+  'bundle.requested': { bundle: 'incident-responder', requests: ['req_1', 'req_2'], left_out: ['grafana'] },
   'request.approval_added': { policy, approvals: 1, required: 2, step_up: stepUp },
   'request.stage_passed': {
     stage: 'peer review',
@@ -82,6 +83,9 @@ const SAMPLES: { [A in AuditAction]: Record<string, unknown> } = {
     after: { name: 'prod-db', tags: ['x'] },
   },
   'resource.deleted': { resourceId: 'r1', before: { name: 'prod-db' }, after: null },
+  'bundle.created': { bundleId: 'b1', before: null, after: { name: 'incident-responder' } },
+  'bundle.updated': { bundleId: 'b1', before: { name: 'incident-responder' }, after: { name: 'incident-responder' } },
+  'bundle.deleted': { bundleId: 'b1', before: { name: 'incident-responder' }, after: null },
   'resource.retired': {
     resourceId: 'r2',
     before: { name: 'okta-jit-db' },

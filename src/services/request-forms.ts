@@ -4,6 +4,8 @@ import { sshKeyOf } from '../db/grant-queries.js';
 import { AppError } from '../domain/errors.js';
 import { requestableResources, type RequestableResource } from '../domain/flow.js';
 import { formRules, type FormHint } from '../domain/request-form.js';
+import { bundlesFor, type BundleOffer } from '../domain/bundle.js';
+import { bundleSelection, offeredBundle } from './bundle-submit.js';
 import type { ServiceDeps } from './deps.js';
 import { approverIdsOf, requesterIdentity, requireMember } from './identity.js';
 import { flowsToAskOnBehalf, requestableOnBehalf } from './on-behalf.js';
@@ -32,6 +34,19 @@ export interface RequestForm {
   forUser?: string | null;
   /** Why the form offers nothing for `forUser` (shown under the picker; the submission refuses it too). */
   forProblem?: string | null;
+  /** The bundles this person may pick (none on behalf of someone else); the form shows "Bundle" only with some. */
+  bundles?: { name: string; description: string }[];
+  /**
+   * The bundle picked: its parts the person cannot request (named, left out), and when it was just picked
+   * the duration to choose (the form then redraws its resources and duration fields afresh).
+   */
+  bundle?: { name: string; leftOut: string[]; durationMinutes: number | null; fresh: boolean } | null;
+}
+
+/** A bundle as the form's picker sent it: `fresh` when this very pick chose it (its parts replace the picks). */
+export interface BundlePickInput {
+  name: string;
+  fresh: boolean;
 }
 
 /**
@@ -46,8 +61,9 @@ export function createRequestForms(deps: ServiceDeps) {
   let memoVersion = -1;
 
   /** `snapshot`: the catalogue a caller already read (one version check per form or submission, not two). */
-  async function requestableFor(userId: string, snapshot?: CatalogSnapshot) {
-    const { version, flows, resources } = snapshot ?? (await deps.catalog.snapshot());
+  async function requestableFor(userId: string, given?: CatalogSnapshot) {
+    const snapshot = given ?? (await deps.catalog.snapshot());
+    const { version, flows, resources } = snapshot;
     const identity = await requesterIdentity(directory, userId, flows);
     if (version !== memoVersion) {
       requestableMemo.clear();
@@ -60,7 +76,7 @@ export function createRequestForms(deps: ServiceDeps) {
       if (requestableMemo.size >= MEMO_PEOPLE) requestableMemo.delete(requestableMemo.keys().next().value!);
       requestableMemo.set(key, requestable);
     }
-    return { flows, identity, requestable };
+    return { flows, identity, requestable, bundles: bundlesFor(snapshot?.bundles ?? [], requestable, identity) };
   }
 
   /**
@@ -87,6 +103,8 @@ export function createRequestForms(deps: ServiceDeps) {
       mayActForOthers,
       beneficiary: forUser,
       requestable: answer.ok ? answer.requestable : [],
+      // Bundles are for oneself (docs/limits.md): on behalf, the form offers resources only.
+      bundles: [] as BundleOffer[],
       problem: answer.ok ? null : answer.problem,
     };
   }
@@ -106,9 +124,15 @@ export function createRequestForms(deps: ServiceDeps) {
     userId: string,
     picked: readonly string[],
     forUser: string | null = null,
+    bundlePick: BundlePickInput | null = null,
   ): Promise<RequestForm> {
     await requireMember(directory, userId);
-    const { requestable, mayActForOthers, beneficiary, problem } = await requestableAs(userId, forUser);
+    const { requestable, mayActForOthers, beneficiary, problem, bundles } = await requestableAs(userId, forUser);
+    const offer = offeredBundle(bundles, bundlePick?.name);
+    // A bundle just picked replaces the picks with its parts, and chooses its duration among those offered.
+    const fresh =
+      offer && bundlePick?.fresh ? bundleSelection(offer, (chosen) => formRules(requestable, chosen).durations) : null;
+    if (fresh) picked = fresh.names;
     if (requestable.length === 0 && !mayActForOthers)
       throw new AppError('nothing_requestable', 'No flow lets this person request anything');
     warmApprovers(requestable);
@@ -136,6 +160,15 @@ export function createRequestForms(deps: ServiceDeps) {
       mayActForOthers,
       forUser: beneficiary === userId ? null : beneficiary,
       forProblem: problem,
+      bundles: bundles.map((b) => ({ name: b.bundle.name, description: b.bundle.description })),
+      bundle: offer
+        ? {
+            name: offer.bundle.name,
+            leftOut: offer.leftOut,
+            durationMinutes: fresh?.durationMinutes ?? null,
+            fresh: fresh !== null,
+          }
+        : null,
     };
   }
 

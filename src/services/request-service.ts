@@ -31,6 +31,8 @@ import { approverIdentity, approverIdsOf, requireMember, mappedEmailOf } from '.
 import { noopMetrics } from './ports.js';
 import type { ServiceDeps } from './deps.js';
 import { createRequestForms, needsSshKey } from './request-forms.js';
+import { offeredBundle, requestedFor, writeBundleRequest } from './bundle-submit.js';
+import { withinRequested } from '../domain/bundle.js';
 export type { RequestForm } from './request-forms.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
@@ -54,6 +56,8 @@ export interface SubmitInput {
   submissionKey?: string;
   /** Where it was asked from (default: Slack): kept on the request, shown to approvers, audited. */
   origin?: RequestOrigin;
+  /** The bundle picked in the form (domain/bundle.ts): its parts' tuning becomes each request's requested scope. */
+  bundleName?: string | null;
 }
 
 export type { FieldErrors };
@@ -78,8 +82,11 @@ export function createRequestService(deps: ServiceDeps) {
     const input: SubmitInput = { ...sent, requesterId: onBehalf ?? askerId };
     const already = await sentBefore(input);
     if (already) return already;
-    const { requestable, problem } = await requestableAs(askerId, onBehalf);
+    const { requestable, problem, bundles } = await requestableAs(askerId, onBehalf);
     if (problem) return { ok: false, errors: { onBehalf: problem } };
+    const bundle = offeredBundle(bundles, input.bundleName);
+    if (input.bundleName && !bundle)
+      return { ok: false, errors: { resources: `You cannot request the bundle “${input.bundleName.slice(0, 64)}”.` } };
     const names = [...new Set(input.resourceNames)];
     const selection = names.map((n) => requestable.find((r) => r.resource.name === n));
     const justification = input.justification.trim();
@@ -176,14 +183,34 @@ export function createRequestService(deps: ServiceDeps) {
     );
     // A flow's auto-approval rule may grant a request at once (read-only, untuned); the rest wait for people.
     // A ticket Jira could not confirm goes to people, who see the warning, never to a rule.
-    const automatic = plans.map((p, i) =>
-      tickets.snapshots[i]?.checked === false
-        ? null
-        : autoApprovalFor(p.flow, p.resources, duration, now, onCall[i]!.onCallRules),
-    );
+    const automatic = plans.map((p, i) => {
+      const rule =
+        tickets.snapshots[i]?.checked === false
+          ? null
+          : autoApprovalFor(p.flow, p.resources, duration, now, onCall[i]!.onCallRules);
+      if (!rule || !bundle) return rule;
+      // A bundle's requested scope holds for a rule too; a rule that grants nothing of it goes to people.
+      const policy = withinRequested(
+        rule.policy,
+        p.resources.flatMap((r) => requestedFor(bundle, r.name) ?? []),
+      );
+      return policy ? { ...rule, policy } : null;
+    });
+    const bundleRequestId = bundle ? newId('bdr') : null;
+    const requestedScopeOf = (resources: readonly { name: string }[]) =>
+      resources.flatMap((r) => requestedFor(bundle, r.name) ?? []);
     const requesterEmail = automatic.some(Boolean) ? await emailOf() : null;
     const stored = await db
       .transaction(async (tx) => {
+        if (bundle && bundleRequestId)
+          await writeBundleRequest(tx, {
+            id: bundleRequestId,
+            offer: bundle,
+            requesterId: input.requesterId,
+            actor: askerId,
+            requestIds: ids,
+            now,
+          });
         for (const [i, plan] of plans.entries()) {
           const id = ids[i]!;
           const asked = automatic[i] ? { approvers: [], notes: [] } : onCall[i]!;
@@ -215,8 +242,14 @@ export function createRequestService(deps: ServiceDeps) {
               createdAt: now,
               channel: origin.channel,
               agent: origin.agent,
+              bundleRequestId,
             },
-            resources: plan.resources.map((r) => ({ resourceId: r.id, name: r.name, type: r.type })),
+            resources: plan.resources.map((r) => ({
+              resourceId: r.id,
+              name: r.name,
+              type: r.type,
+              requested: requestedFor(bundle, r.name),
+            })),
             created: {
               flow: plan.flow.name,
               resources: plan.resources.map((r) => r.name),
@@ -229,6 +262,7 @@ export function createRequestService(deps: ServiceDeps) {
               ...(manager ? { manager } : {}),
               ...(startsAt ? { startsAt: startsAt.toISOString() } : {}),
               ...(ticket ? { ticket } : {}),
+              ...(bundle ? { bundle: bundle.bundle.name, requested: requestedScopeOf(plan.resources) } : {}),
               ...originDetails(origin),
             },
           });

@@ -15,7 +15,8 @@ import {
 } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
-import { narrowestPolicy, PolicySchema, type Policy } from '../domain/policy.js';
+import { narrowestPolicy, PolicySchema } from '../domain/policy.js';
+import { withinRequested } from '../domain/bundle.js';
 import { transition } from '../domain/request-lifecycle.js';
 import type { TuningOffer } from '../domain/resource.js';
 import { isLastStage, stageFlow } from '../domain/stages.js';
@@ -148,7 +149,13 @@ export function createReviewService(deps: ServiceDeps) {
     const identity = await actorIdentity(input.approverId, current, flow);
     const errors = validateTuning(current, input) ?? validateRoles(input, resources);
     if (errors) return { ok: false, errors };
-    const mine: Policy = PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes });
+    // A bundle part's requested scope (domain/bundle.ts): the approver may narrow it, never widen it.
+    const mine = withinRequested(
+      PolicySchema.parse({ resources: input.grants, durationMinutes: input.durationMinutes }),
+      current.resources.flatMap((r) => r.requested ?? []),
+    );
+    if (!mine)
+      return { ok: false, errors: { resources: 'That keeps nothing of what was asked for; narrow within it.' } };
     // Read before the transaction: no network call while the row is locked.
     const requesterEmail = await mappedEmail(current.requesterIdentity, directory, current.requesterId);
     // When the request's current stage is not the last, this approval may pass it (here or because another

@@ -4,6 +4,8 @@ export const COMMAND = '/access';
 export const RequestIds = {
   callback: 'request.submit',
   resourcesBlock: 'request.resources',
+  bundleBlock: 'request.bundle',
+  bundleAction: 'request.bundle.pick',
   resourcesAction: 'request.resources.select',
   durationBlock: 'request.duration',
   durationAction: 'request.duration.select',

@@ -14,7 +14,7 @@ import {
 } from '../state.js';
 import { messageModal } from '../views.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
-import { buildRequestModal, isDurationBlock, resourceOption, sshKeyInput } from './request-modal.js';
+import { buildRequestModal, isDurationBlock, isResourcesBlock, resourceOption, sshKeyInput } from './request-modal.js';
 import { redrawOnPick } from './redraw-on-pick.js';
 import { buildRequestSentModal } from './request-sent-modal.js';
 
@@ -40,8 +40,10 @@ export async function openRequestModal(
 
 export function readRequestSubmission(values: StateValues) {
   const durationBlock = Object.keys(values ?? {}).find(isDurationBlock) ?? RequestIds.durationBlock;
+  const resourcesBlock = Object.keys(values ?? {}).find(isResourcesBlock) ?? RequestIds.resourcesBlock;
   return {
-    resourceNames: selectedValues(values, RequestIds.resourcesBlock, RequestIds.resourcesAction),
+    resourceNames: selectedValues(values, resourcesBlock, RequestIds.resourcesAction),
+    bundleName: selectedValue(values, RequestIds.bundleBlock, RequestIds.bundleAction),
     durationMinutes: minutesValue(selectedValue(values, durationBlock, RequestIds.durationAction)),
     justification: textValue(values, RequestIds.justificationBlock, RequestIds.justificationAction),
     sshPublicKey: textValue(values, RequestIds.sshKeyBlock, RequestIds.sshKeyAction),
@@ -71,8 +73,13 @@ export function requestSubmissionHandler(deps: SlackDeps) {
       if (!result.ok) {
         // The duration field is renamed when a pick of resources redraws it afresh (request-modal.ts).
         const durationBlock = view.blocks.map((b) => b.block_id).find(isDurationBlock);
+        const resourcesBlock = view.blocks.map((b) => b.block_id).find(isResourcesBlock);
         const blockOf = (field: string) =>
-          field === 'duration' && durationBlock ? durationBlock : FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS];
+          field === 'duration' && durationBlock
+            ? durationBlock
+            : field === 'resources' && resourcesBlock
+              ? resourcesBlock
+              : FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS];
         const errors = Object.fromEntries(Object.entries(result.errors).map(([field, text]) => [blockOf(field), text]));
         // The SSH key field is only shown to people without a saved key; one removed since needs it back.
         await ack(fieldErrorsAnswer(view, errors, { [RequestIds.sshKeyBlock]: sshKeyInput() }));
@@ -90,6 +97,7 @@ export function register(app: App, deps: SlackDeps) {
   app.view(RequestIds.callback, requestSubmissionHandler(deps));
   app.action(RequestIds.resourcesAction, redrawOnPick(deps));
   app.action(RequestIds.forAction, redrawOnPick(deps));
+  app.action(RequestIds.bundleAction, redrawOnPick(deps));
 
   // Type-ahead for the resource picker once a person may request more than Slack's 100 options.
   app.options(RequestIds.resourcesAction, async ({ ack, body }) => {

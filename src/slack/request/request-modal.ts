@@ -31,15 +31,27 @@ export const sshKeyInput = (): KnownBlock => ({
 export interface ShownDuration {
   blockId: string;
   minutes: number | null;
+  /** The resources field's block id in that form (`request.resources`, or `.<n>` once a bundle redrew it). */
+  resourcesBlockId?: string;
 }
+
+/** A field's block id drawn afresh: Slack then shows the view's initial values instead of the person's input. */
+const bumped = (base: string, shown: string | undefined) =>
+  `${base}.${Number(/\.(\d+)$/.exec(shown ?? '')?.[1] ?? 0) + 1}`;
+
+/** The resources field's block id in a form as drawn: `request.resources`, or `request.resources.<n>` after a bundle pick. */
+export const isResourcesBlock = (blockId: unknown): blockId is string =>
+  typeof blockId === 'string' &&
+  (blockId === RequestIds.resourcesBlock || /^request\.resources\.\d{1,6}$/.test(blockId));
 
 /**
  * The duration field's block id. Slack keeps a field's input across views.update only while its block and
  * action ids stay, so a pick the new offer still has keeps the id; a pick it no longer has gets a fresh id,
  * and the field starts again from the offer's default instead of holding a duration that would be refused.
  */
-function nextDurationBlockId(durations: readonly number[], shown?: ShownDuration): string {
+function nextDurationBlockId(durations: readonly number[], shown?: ShownDuration, fresh = false): string {
   if (!shown) return RequestIds.durationBlock;
+  if (fresh) return bumped(RequestIds.durationBlock, shown.blockId);
   if (shown.minutes === null || durations.includes(shown.minutes)) return shown.blockId;
   const n = Number(/\.(\d+)$/.exec(shown.blockId)?.[1] ?? 0);
   return `${RequestIds.durationBlock}.${n + 1}`;
@@ -61,6 +73,43 @@ function justificationHint(form: RequestForm): string {
 }
 
 /**
+ * "Bundle": shown only to people who may pick one; a pick redraws the form with its parts and duration
+ * (redraw-on-pick.ts). Parts this person may not request are named: they are left out of what is sent.
+ */
+function bundleBlocks(form: RequestForm): KnownBlock[] {
+  if (!form.bundles?.length) return [];
+  const options = form.bundles
+    .slice(0, STATIC_OPTION_LIMIT)
+    .map((b) => option(b.name, b.name, b.description || undefined));
+  const picked = options.find((o) => o.value === form.bundle?.name);
+  const blocks: KnownBlock[] = [
+    {
+      type: 'input',
+      block_id: RequestIds.bundleBlock,
+      optional: true,
+      dispatch_action: true,
+      label: plain('Bundle'),
+      hint: plain('A named set of resources with its own scope and duration; its parts go to their own approvers.'),
+      element: {
+        type: 'static_select',
+        action_id: RequestIds.bundleAction,
+        placeholder: plain('Pick a bundle (optional)', 150),
+        options,
+        ...(picked ? { initial_option: picked } : {}),
+      },
+    },
+  ];
+  const leftOut = form.bundle?.leftOut ?? [];
+  if (leftOut.length)
+    blocks.push(
+      context(
+        `:information_source: You cannot request ${leftOut.map((n) => code(userText(n, 64))).join(', ')} of this bundle: ${leftOut.length === 1 ? 'it is' : 'they are'} left out.`,
+      ),
+    );
+  return blocks;
+}
+
+/**
  * The request form. `shown` is the duration field of the form it replaces, when a pick of resources
  * redraws it (listeners.ts); the resources, justification and other fields keep their ids, so Slack keeps
  * what the person entered.
@@ -69,13 +118,20 @@ export function buildRequestModal(form: RequestForm, shown?: ShownDuration): Mod
   const preselected = form.requestable.filter((r) => form.preselected.includes(r.resource.name)).map(resourceOption);
   const useExternal = form.requestable.length > STATIC_OPTION_LIMIT;
   const durations = form.durations;
+  // A bundle just picked: its parts replace the picks and its duration is chosen (fields drawn afresh).
+  const fresh = form.bundle?.fresh === true;
+  const resourcesBlockId = fresh
+    ? bumped(RequestIds.resourcesBlock, shown?.resourcesBlockId)
+    : (shown?.resourcesBlockId ?? RequestIds.resourcesBlock);
   // The person's pick while offered; else one hour when offered, the longest offered below it, or the shortest.
   const initialDuration =
-    shown?.minutes != null && durations.includes(shown.minutes)
-      ? shown.minutes
-      : durations.includes(60)
-        ? 60
-        : (durations.filter((d) => d < 60).at(-1) ?? durations[0]!);
+    fresh && form.bundle?.durationMinutes != null && durations.includes(form.bundle.durationMinutes)
+      ? form.bundle.durationMinutes
+      : shown?.minutes != null && durations.includes(shown.minutes)
+        ? shown.minutes
+        : durations.includes(60)
+          ? 60
+          : (durations.filter((d) => d < 60).at(-1) ?? durations[0]!);
 
   const blocks: KnownBlock[] = [];
   if (form.unknownPreselect) {
@@ -104,10 +160,11 @@ export function buildRequestModal(form: RequestForm, shown?: ShownDuration): Mod
     });
     if (form.forProblem) blocks.push(context(`:warning: ${form.forProblem}`));
   }
+  blocks.push(...bundleBlocks(form));
   blocks.push(
     {
       type: 'input',
-      block_id: RequestIds.resourcesBlock,
+      block_id: resourcesBlockId,
       // Each pick redraws the form with the rules of the picked resources' flows (listeners.ts).
       dispatch_action: true,
       label: plain('Resources'),
@@ -139,7 +196,7 @@ export function buildRequestModal(form: RequestForm, shown?: ShownDuration): Mod
     },
     {
       type: 'input',
-      block_id: nextDurationBlockId(durations, shown),
+      block_id: nextDurationBlockId(durations, shown, fresh),
       label: plain('For how long'),
       element: {
         type: 'static_select',

@@ -1,3 +1,4 @@
+import { bundleLines } from './bundle-line.js';
 import { managerLine, onCallOnly } from './manager-line.js';
 import type { KnownBlock } from '@slack/types';
 import { setupProgress, type RequestDetails } from '../../domain/request.js';
@@ -189,7 +190,7 @@ export function renderApproverMessage(r: RequestDetails, options: { earlierStage
         : r.requestedBy
           ? `:key: ${mention(r.requestedBy)} asks for ${mention(r.requesterId)}: ${r.resources.map((x) => x.name).join(', ')} for ${formatDuration(r.durationMinutes)}`
           : `:key: ${mention(r.requesterId)} requests access`;
-  const blocks = summaryBlocks(r, title);
+  const blocks = [...summaryBlocks(r, title), ...bundleLines(r)];
   // Everyone holding an approver message sees that it was escalated (and the escalation approvers why they got it).
   const escalated =
     r.escalatedAt && r.status === 'pending'
@@ -304,6 +305,7 @@ export function renderRequesterMessage(r: RequestDetails): SlackMessage {
         : `:incoming_envelope: You requested access`,
   );
   const manager = r.status === 'pending' ? managerLine(r.manager, r.requesterId) : null;
+  blocks.push(...bundleLines(r));
   blocks.push(...grantedBlock(r), section(statusLine(r)), ...(manager ? [context(manager)] : []));
   blocks.push(...setupBlocks(r), ...requesterActions(r));
   return { text: `Your request ${r.id} for ${r.resources.map((x) => x.name).join(', ')} is ${r.status}`, blocks };

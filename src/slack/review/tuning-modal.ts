@@ -208,13 +208,23 @@ const reviewRef = (r: RequestDetails) =>
 export function buildTuningModal(r: RequestDetails, defaults: Record<string, TuningOffer> = {}): ModalView {
   // A later approval stage sees at most what the earlier stages kept (stage-cap.ts).
   const kept = earlierStagesKept(r);
-  const grantOf = (name: string) => kept?.resources.find((g) => g.resource === name);
+  // A bundle part asks for a scope (domain/bundle.ts): the modal starts from it and offers nothing wider.
+  const asked = r.resources.flatMap((x) => x.requested ?? []);
+  const grantOf = (name: string) =>
+    kept?.resources.find((g) => g.resource === name) ?? asked.find((g) => g.resource === name);
   const resources = kept ? r.resources.filter((x) => grantOf(x.name)) : r.resources;
   const maxMinutes = kept ? Math.min(r.durationMinutes, kept.durationMinutes) : r.durationMinutes;
   const resourceOptions = resources.map((x) => option(x.name, x.name, x.type));
   const current = r.approvals.filter((a) => (a.stageIndex ?? 0) === r.stageIndex);
   const stage = stageLine(r);
   const progress = [
+    ...(asked.length && !kept
+      ? [
+          section(
+            `Asks for ${asked.map((g) => userText(describeGrant(g), 200)).join('; ')}. You can narrow it, not widen it.`,
+          ),
+        ]
+      : []),
     ...(stage
       ? [
           section(

@@ -1,0 +1,195 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from './support/harness.js';
+import { allText, approverMessage, myMessage, statusOf } from './support/journey-steps.js';
+import { until } from '../doubles/slack/driver.js';
+import { PEOPLE } from './support/workspace.js';
+
+const rita = PEOPLE.requester;
+const dana = PEOPLE.dba;
+const alex = PEOPLE.approver;
+const oscar = PEOPLE.other;
+
+// Two flows: Dana approves the database, Alex the cluster and Grafana. Oscar may request the database only.
+const accessFile = `
+resources:
+  - { name: prod-db, type: database, defaults: { databases: [app, audit] } }
+  - { name: k8s-prod, type: kubernetes, defaults: { namespaces: [payments] } }
+  - { name: grafana, type: http }
+flows:
+  - name: databases
+    resources: { names: [prod-db] }
+    requesters: { everyone: true }
+    approvers: { users: [U0DBA1] }
+    max_duration: 4h
+  - name: ops
+    resources: { names: [k8s-prod, grafana] }
+    requesters: { users: [U0REQ] }
+    approvers: { users: [U0APPR] }
+bundles:
+  - name: incident-responder
+    description: Read what an incident needs
+    resources:
+      - { name: prod-db, tuning: { access: read-only, databases: [app] } }
+      - { name: k8s-prod, tuning: { role: view, namespaces: [payments] } }
+      - grafana
+    duration: 2h
+`;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ accessFile });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+/** Opens the form as `user` and picks the bundle: the form redraws with its parts and duration. */
+async function pickBundle(user: string, bundle: string) {
+  h.slack.clearViews(user);
+  await h.driver.command(user, '/access', 'request');
+  const modal = await until(() => h.slack.topView(user), 2000, 'the request modal');
+  await h.driver.selectAction(user, { viewId: modal.id }, 'request.bundle.pick', bundle);
+  return until(
+    () => {
+      const v = h.slack.topView(user);
+      return v && allText(v.view.blocks).includes('request.resources.1') ? v : undefined;
+    },
+    2000,
+    'the form redrawn for the bundle',
+  );
+}
+
+describe('a bundle (access profile)', () => {
+  let ids: string[] = [];
+
+  it('picking the bundle puts its parts and its duration in the form; sending it makes one request per flow', async () => {
+    const modal = await pickBundle(rita, 'incident-responder');
+    const blocks = modal.view.blocks as { block_id?: string; element?: Record<string, unknown> }[];
+    const resources = blocks.find((b) => b.block_id === 'request.resources.1')!;
+    expect((resources.element!.initial_options as { value: string }[]).map((o) => o.value)).toEqual([
+      'grafana',
+      'k8s-prod',
+      'prod-db',
+    ]);
+    const duration = blocks.find((b) => b.block_id === 'request.duration.1')!;
+    expect(duration.element!.initial_option).toMatchObject({ value: '120' });
+    const before = new Set((await h.sql`select id from access_requests`).map((r) => r.id as string));
+    const res = await h.driver.submitView(rita, modal.id, { 'request.justification': 'INC-42: payments are failing' });
+    expect(res.json?.response_action).not.toBe('errors');
+    h.slack.clearViews(rita);
+    await h.settle();
+    const rows = await h.sql`select r.id, r.flow_name, r.duration_minutes, r.bundle_request_id, b.bundle_name
+      from access_requests r join bundle_requests b on b.id = r.bundle_request_id order by r.flow_name`;
+    ids = rows.map((r) => r.id as string).filter((id) => !before.has(id));
+    expect(rows.map((r) => [r.flow_name, r.duration_minutes, r.bundle_name])).toEqual([
+      ['databases', 120, 'incident-responder'],
+      ['ops', 120, 'incident-responder'],
+    ]);
+    expect(rows[0]!.bundle_request_id).toBe(rows[1]!.bundle_request_id);
+    const [event] = await h.sql`select actor, details from audit_events where action = 'bundle.requested'`;
+    expect(event).toMatchObject({
+      actor: rita,
+      details: { bundle: 'incident-responder', requests: expect.arrayContaining(ids) },
+    });
+  });
+
+  it("each flow's approver is told it is part of the bundle and what it asks for", async () => {
+    const [dbRequest, opsRequest] = ids as [string, string];
+    const danas = allText(approverMessage(h, dana, dbRequest).message.blocks);
+    expect(danas).toContain("Part of bundle *incident-responder* (1 of 3 parts in this flow's request)");
+    expect(danas).toContain('Asks for prod-db: read-only (databases: app)');
+    const alexs = allText(approverMessage(h, alex, opsRequest).message.blocks);
+    expect(alexs).toContain("(2 of 3 parts in this flow's request)");
+    expect(alexs).toContain('k8s-prod: view in payments');
+  });
+
+  it('the tuning modal starts from the asked scope, and an approver who widens it is granted the asked scope', async () => {
+    const [dbRequest] = ids as [string];
+    await h.driver.clickButton(dana, approverMessage(h, dana, dbRequest), 'review.approve');
+    const modal = await until(() => h.slack.topView(dana), 2000, 'the tuning modal');
+    const text = allText(modal.view.blocks);
+    expect(text).toContain('Asks for prod-db: read-only (databases: app). You can narrow it, not widen it.');
+    // Read-write is not offered: read-only is what was asked.
+    expect(text).not.toContain('"value":"read-write"');
+    // A forged submission asking for every database and read-write gets the asked scope, nothing more.
+    await h.driver.submitView(
+      dana,
+      modal.id,
+      { 'tune.databases.prod-db': '' },
+      {
+        raw: {
+          'tune.access.prod-db': {
+            'tune.access.value': { type: 'radio_buttons', selected_option: { value: 'read-write' } },
+          },
+        },
+      },
+    );
+    h.slack.clearViews(dana);
+    await h.settle();
+    expect(await statusOf(h, dbRequest)).toBe('active');
+    const [grant] = await h.sql`select policy from grants where request_id = ${dbRequest}`;
+    expect(grant!.policy).toEqual({
+      resources: [{ type: 'database', resource: 'prod-db', access: 'read-only', databases: ['app'] }],
+      durationMinutes: 120,
+    });
+  });
+
+  it('the other flow denies its part: each part ends on its own', async () => {
+    const [dbRequest, opsRequest] = ids as [string, string];
+    await h.driver.clickButton(alex, approverMessage(h, alex, opsRequest), 'review.deny');
+    const modal = await until(() => h.slack.topView(alex), 2000, 'deny modal');
+    await h.driver.submitView(alex, modal.id, { 'deny.reason': 'not for this incident' });
+    h.slack.clearViews(alex);
+    await h.settle();
+    expect(await statusOf(h, opsRequest)).toBe('denied');
+    expect(await statusOf(h, dbRequest)).toBe('active');
+    expect(allText(myMessage(h, rita, opsRequest).message.blocks)).toContain('Part of bundle *incident-responder*');
+  });
+
+  it('someone who may request only some parts sees the bundle, is told which parts are left out, and gets the rest', async () => {
+    h.slack.clearViews(oscar);
+    await h.driver.command(oscar, '/access', 'request');
+    const first = await until(() => h.slack.topView(oscar), 2000, 'the request modal');
+    await h.driver.selectAction(oscar, { viewId: first.id }, 'request.bundle.pick', 'incident-responder');
+    const modal = await until(
+      () => {
+        const v = h.slack.topView(oscar);
+        return v && allText(v.view.blocks).includes('left out') ? v : undefined;
+      },
+      2000,
+      'the form redrawn for the bundle',
+    );
+    expect(allText(modal.view.blocks)).toContain('You cannot request `k8s-prod`, `grafana` of this bundle');
+    const res = await h.driver.submitView(oscar, modal.id, { 'request.justification': 'INC-43' });
+    expect(res.json?.response_action).not.toBe('errors');
+    await h.settle();
+    const [row] = await h.sql`select r.flow_name, b.left_out from access_requests r
+      join bundle_requests b on b.id = r.bundle_request_id where r.requester_id = ${oscar}`;
+    expect(row).toMatchObject({ flow_name: 'databases', left_out: ['k8s-prod', 'grafana'] });
+  });
+
+  it('a forged bundle name is refused under the resources field, and nothing is stored', async () => {
+    const count = async () => (await h.sql`select count(*)::int as n from bundle_requests`)[0]!.n as number;
+    const before = await count();
+    h.slack.clearViews(oscar);
+    await h.driver.command(oscar, '/access', 'request');
+    const modal = await until(() => h.slack.topView(oscar), 2000, 'the request modal');
+    const res = await h.driver.submitView(
+      oscar,
+      modal.id,
+      { 'request.resources': ['prod-db'], 'request.justification': 'INC-44' },
+      {
+        raw: {
+          'request.bundle': {
+            'request.bundle.pick': { type: 'static_select', selected_option: { value: 'no-such-bundle' } },
+          },
+        },
+      },
+    );
+    expect(res.json).toMatchObject({
+      response_action: 'errors',
+      errors: { 'request.resources': 'You cannot request the bundle “no-such-bundle”.' },
+    });
+    expect(await count()).toBe(before);
+  });
+});
