@@ -43,6 +43,13 @@ afterAll(async () => {
   await h?.stop();
 });
 
+/** Rita's one DM about her bundle pick. */
+function bundleMessage(user: string) {
+  const dms = h.slack.dmsTo(user).filter((m) => allText(m.blocks).includes(':package: *incident-responder*'));
+  expect(dms).toHaveLength(1);
+  return allText(dms[0]!.blocks);
+}
+
 /** Opens the form as `user` and picks the bundle: the form redraws with its parts and duration. */
 async function pickBundle(user: string, bundle: string) {
   h.slack.clearViews(user);
@@ -91,6 +98,18 @@ describe('a bundle (access profile)', () => {
       actor: rita,
       details: { bundle: 'incident-responder', requests: expect.arrayContaining(ids) },
     });
+  });
+
+  it('the requester gets one bundle message with each part pending with its approvers', async () => {
+    const [dbRequest, opsRequest] = ids as [string, string];
+    const text = bundleMessage(rita);
+    expect(text).toContain('*incident-responder*: 3 parts');
+    expect(text).toContain(
+      `\`prod-db\` _(flow databases, \`${dbRequest}\`)_: :hourglass_flowing_sand: pending with <@${dana}>`,
+    );
+    expect(text).toContain(
+      `\`grafana\`, \`k8s-prod\` _(flow ops, \`${opsRequest}\`)_: :hourglass_flowing_sand: pending with <@${alex}>`,
+    );
   });
 
   it("each flow's approver is told it is part of the bundle and what it asks for", async () => {
@@ -144,6 +163,10 @@ describe('a bundle (access profile)', () => {
     expect(await statusOf(h, opsRequest)).toBe('denied');
     expect(await statusOf(h, dbRequest)).toBe('active');
     expect(allText(myMessage(h, rita, opsRequest).message.blocks)).toContain('Part of bundle *incident-responder*');
+    // The one bundle message shows each part where it stands (updated in place, never posted again).
+    const text = bundleMessage(rita);
+    expect(text).toContain(`flow databases, \`${dbRequest}\`)_: :white_check_mark: granted`);
+    expect(text).toContain(`flow ops, \`${opsRequest}\`)_: :x: denied`);
   });
 
   it('someone who may request only some parts sees the bundle, is told which parts are left out, and gets the rest', async () => {

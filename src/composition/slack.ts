@@ -12,6 +12,8 @@ import { createProvisioningService } from '../services/provisioning-service.js';
 import { createAdminNotices } from '../services/admin-notices.js';
 import { createAccessReviewJobs } from '../services/access-review-jobs.js';
 import { createReviewMessenger } from '../slack/access-review/review-messenger.js';
+import { createBundleMessenger } from '../slack/request/bundle-messenger.js';
+import { createBundleNotices } from '../services/bundle-notices.js';
 import { createSlackClients } from '../slack/clients.js';
 import type { SlackDeps } from '../slack/deps.js';
 import { createSlackDirectory } from '../slack/directory.js';
@@ -92,17 +94,23 @@ export function buildSlackSide(input: {
     (userId) => publishHome(slackDeps, background, userId),
     pacer,
   );
-  const notifications = createNotificationService(input.database.db, messenger, {
-    admins: config.ACCESS_ADMINS,
-    person: async (userId) => {
-      try {
-        return await directory.person(userId);
-      } catch (e) {
-        if (isAppError(e) && e.code === 'not_allowed') return null; // Slack does not know this user
-        throw e;
-      }
+  const bundleNotices = createBundleNotices(input.database.db, createBundleMessenger(background, logger, pacer));
+  const notifications = createNotificationService(
+    input.database.db,
+    messenger,
+    {
+      admins: config.ACCESS_ADMINS,
+      person: async (userId) => {
+        try {
+          return await directory.person(userId);
+        } catch (e) {
+          if (isAppError(e) && e.code === 'not_allowed') return null; // Slack does not know this user
+          throw e;
+        }
+      },
     },
-  });
+    bundleNotices.refresh,
+  );
   const provisioning = createProvisioningService(deps, messenger);
   const lifecycle = createLifecycleJobs(deps, messenger);
   // One handler per topic: a topic added to domain/outbox.ts without one here fails to compile.
@@ -116,6 +124,7 @@ export function buildSlackSide(input: {
     ...lifecycle.handlers,
     ...adminNotices.handlers,
     ...reviewJobs.handlers,
+    ...bundleNotices.handlers,
   });
   // Topics whose items are handled many at a time (a burst of expiries' removals).
   const deliverMany = routeOutboxBatches({ ...provisioning.batchHandlers });

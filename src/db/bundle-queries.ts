@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { BundlePickView } from '../domain/bundle-view.js';
 import type { Bundle } from '../domain/bundle.js';
 import type { BundleRow, ManagedBy } from '../domain/catalog.js';
 import type { Executor } from './client.js';
-import { bundleRequests, bundles } from './schema/index.js';
+import { accessRequests, bundleRequests, bundles } from './schema/index.js';
 
 const bundleColumns = {
   id: bundles.id,
@@ -54,6 +55,38 @@ export async function insertBundleRequest(
   await tx.insert(bundleRequests).values(row);
 }
 
-export async function setBundleMessage(tx: Executor, id: string, channel: string, ts: string) {
-  await tx.update(bundleRequests).set({ messageChannel: channel, messageTs: ts }).where(eq(bundleRequests.id, id));
+/** Records the DM once posted; false when another delivery recorded one first. */
+export async function setBundleMessage(tx: Executor, id: string, channel: string, ts: string): Promise<boolean> {
+  const rows = await tx
+    .update(bundleRequests)
+    .set({ messageChannel: channel, messageTs: ts })
+    .where(and(eq(bundleRequests.id, id), isNull(bundleRequests.messageTs)))
+    .returning({ id: bundleRequests.id });
+  return rows.length > 0;
+}
+
+/** A bundle pick with its parts (one statement each), for its requester's DM. */
+export async function bundlePickView(db: Executor, id: string): Promise<BundlePickView | undefined> {
+  const [pick] = await db.select().from(bundleRequests).where(eq(bundleRequests.id, id));
+  if (!pick) return undefined;
+  const parts = await db
+    .select({
+      requestId: accessRequests.id,
+      flowName: accessRequests.flowName,
+      status: accessRequests.status,
+      approvers: accessRequests.notifiedApprovers,
+      resources: sql<string[]>`(select coalesce(json_agg(rr.name order by rr.position), '[]'::json)
+        from request_resources rr where rr.request_id = ${accessRequests.id})`,
+    })
+    .from(accessRequests)
+    .where(eq(accessRequests.bundleRequestId, id))
+    .orderBy(asc(accessRequests.flowName));
+  return {
+    id: pick.id,
+    bundleName: pick.bundleName,
+    requesterId: pick.requesterId,
+    leftOut: pick.leftOut,
+    message: pick.messageChannel && pick.messageTs ? { channel: pick.messageChannel, ts: pick.messageTs } : null,
+    parts,
+  };
 }

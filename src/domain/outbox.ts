@@ -49,6 +49,8 @@ export interface OutboxPayloads {
   'access_review.remind': { reviewId: string };
   /** Tell the admins what a Remove could not do by itself (a group membership, a file-managed flow). */
   'access_review.finding': { reviewId: string; userId: string; actorId: string };
+  /** Post the requester's DM about a bundle pick (its parts are the requests pointing at it); updates follow each part's changes. */
+  'bundle.post': { bundleRequestId: string };
   /** Tell the admins a running bot refused a changed ACCESS_CONFIG and kept its catalogue (no request). */
   'admins.config_refused': ConfigRefusal;
 }
@@ -193,6 +195,7 @@ const TOPICS: readonly OutboxTopic[] = Object.keys({
   'access_review.remind': 1,
   'access_review.finding': 1,
   'admins.config_refused': 1,
+  'bundle.post': 1,
 } satisfies Record<OutboxTopic, 1>) as OutboxTopic[];
 
 export const isOutboxTopic = (topic: string): topic is OutboxTopic => (TOPICS as readonly string[]).includes(topic);

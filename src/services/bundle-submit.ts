@@ -1,6 +1,7 @@
 import { appendAudit } from '../db/audit-queries.js';
 import { insertBundleRequest } from '../db/bundle-queries.js';
 import type { Executor } from '../db/client.js';
+import { enqueue } from '../db/outbox-queries.js';
 import { bundleDuration, requestedScope, type BundleOffer } from '../domain/bundle.js';
 import type { RequestableResource } from '../domain/flow.js';
 import type { ResourceGrant } from '../domain/policy.js';
@@ -36,6 +37,7 @@ export async function writeBundleRequest(
     leftOut: w.offer.leftOut,
     createdAt: w.now,
   });
+  await enqueue(tx, [{ topic: 'bundle.post', requestId: w.requestIds[0]!, payload: { bundleRequestId: w.id } }]);
   await appendAudit(tx, {
     requestId: null,
     actor: w.actor,

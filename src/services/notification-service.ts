@@ -16,6 +16,8 @@ export function createNotificationService(
   db: Db,
   messenger: Messenger,
   options: Omit<DeliveryDeps, 'db' | 'messenger'>,
+  /** A part of a bundle pick changed: its requester's bundle DM is updated (services/bundle-notices.ts). */
+  bundlePartChanged: (bundleRequestId: string) => Promise<void> = async () => {},
 ) {
   const { announce, refresh } = createDelivery({ db, messenger, ...options });
 
@@ -37,6 +39,7 @@ export function createNotificationService(
     async 'messages.refresh'(item) {
       const request = await contextOf(item);
       if (request) await refresh(request);
+      if (request?.bundleRequestId) await bundlePartChanged(request.bundleRequestId);
     },
     async 'approvers.nudge'(item) {
       const request = await contextOf(item);
@@ -52,6 +55,7 @@ export function createNotificationService(
       if (request) await messenger.postNotice(request.requesterId, request, item.payload.event);
       // The person who asked on the requester's behalf is told too (renderAskerNotice: no secrets).
       if (request?.requestedBy) await messenger.postNotice(request.requestedBy, request, item.payload.event);
+      if (request?.bundleRequestId) await bundlePartChanged(request.bundleRequestId);
     },
   };
 

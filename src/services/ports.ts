@@ -1,6 +1,7 @@
 import type { ManagerSource } from '../domain/manager.js';
 import type { RemovalOutcome, ReviewPageModel } from '../domain/access-review.js';
 import type { CatalogSnapshot } from '../domain/catalog.js';
+import type { BundlePickView } from '../domain/bundle-view.js';
 import type { ConfigRefusal, NoticeEvent, TargetChange } from '../domain/outbox.js';
 import type { OnCallAnswer, OnCallRef, OnCallService } from '../domain/on-call.js';
 import type { MessageRef, RequestDetails } from '../domain/request.js';
@@ -138,6 +139,13 @@ export interface ReviewFinding {
   outcomes: RemovalOutcome[];
   /** The flow's user groups that hold the person (Slack user groups: an admin removes them there). */
   groups: string[];
+}
+
+/** The requester's one DM about a bundle pick (slack/request/bundle-messenger.ts), posted once and updated in place. */
+export interface BundleMessenger {
+  postBundle(view: BundlePickView): Promise<{ channel: string; ts: string }>;
+  /** Returns false when the message is gone (deleted in Slack): nothing left to update. */
+  updateBundle(ref: { channel: string; ts: string }, view: BundlePickView): Promise<boolean>;
 }
 
 /** How access reviews reach people (slack/access-review/review-messenger.ts): the reviewers' DMs and the admins' findings. */
