@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approverMessage, myMessage, statusOf } from './support/journey-steps.js';
+import { allText, approverMessage, forgeViewAction, myMessage, statusOf } from './support/journey-steps.js';
 import { until } from '../doubles/slack/driver.js';
 import { PEOPLE } from './support/workspace.js';
 
@@ -214,5 +214,110 @@ describe('a bundle (access profile)', () => {
       errors: { 'request.resources': 'You cannot request the bundle “no-such-bundle”.' },
     });
     expect(await count()).toBe(before);
+  });
+});
+
+describe('bundles in App Home', () => {
+  const admin = PEOPLE.admin;
+
+  async function resourcesTab() {
+    const before = h.slack.calls('views.publish').length;
+    await h.driver.appHomeOpened(admin);
+    await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+    const hash = h.slack.home(admin)?.hash;
+    await h.driver.clickButton(admin, { viewId: h.slack.home(admin)!.id }, 'home.tab.resources');
+    return until(
+      () => {
+        const home = h.slack.home(admin);
+        return home?.hash !== hash && allText(home!.view.blocks).includes('admin.bundle.add') && home;
+      },
+      2000,
+      'the resources tab',
+    );
+  }
+
+  it('lists the file bundle read-only, adds one with a field-level error first, then edits it', async () => {
+    const home = await resourcesTab();
+    const text = allText(home.view.blocks);
+    expect(text).toContain('*incident-responder*  :page_facing_up: managed by ACCESS_CONFIG');
+    expect(text).not.toContain('admin.bundle.menu.');
+
+    await h.driver.clickButton(admin, { viewId: home.id }, 'admin.bundle.add');
+    const modal = await until(() => h.slack.topView(admin), 2000, 'bundle modal');
+    const refused = await h.driver.submitView(admin, modal.id, {
+      'ab.name': 'db-reader',
+      'ab.resources': ['prod-db', 'grafana'],
+      'ab.duration': '1h',
+      'ab.tuning': 'prod-db: { role: view }',
+    });
+    expect(refused.json).toMatchObject({
+      response_action: 'errors',
+      errors: { 'ab.tuning': 'prod-db.role: a database resource is tuned with access, databases, not role.' },
+    });
+    expect(await h.sql`select 1 from bundles where name = 'db-reader'`).toHaveLength(0);
+    const tooLong = await h.driver.submitView(admin, modal.id, {
+      'ab.tuning': 'prod-db: { access: read-only, databases: [audit] }',
+      'ab.duration': '8h',
+    });
+    expect(tooLong.json?.errors?.['ab.duration']).toBe(
+      'This is longer than any flow covering prod-db allows (240 minutes at most).',
+    );
+    await h.driver.submitView(admin, modal.id, { 'ab.duration': '1h' });
+    await h.settle();
+    const [row] = await h.sql`select id, parts, duration_minutes, managed_by from bundles where name = 'db-reader'`;
+    expect(row).toMatchObject({
+      duration_minutes: 60,
+      managed_by: 'app',
+      parts: [
+        {
+          resource: 'prod-db',
+          tuning: { type: 'database', resource: 'prod-db', access: 'read-only', databases: ['audit'] },
+        },
+        { resource: 'grafana', tuning: null },
+      ],
+    });
+    const [created] = await h.sql`select actor from audit_events where action = 'bundle.created'`;
+    expect(created).toMatchObject({ actor: admin });
+
+    // Edit: the modal shows the scope as YAML; a new duration is saved and audited.
+    const listed = await resourcesTab();
+    await h.driver.selectAction(
+      admin,
+      { viewId: listed.id },
+      `admin.bundle.menu.${row!.id as string}`,
+      `edit:${row!.id as string}`,
+    );
+    const edit = await until(() => h.slack.topView(admin), 2000, 'bundle modal (edit)');
+    expect(allText(edit.view.blocks)).toContain('prod-db: { access: read-only, databases: [ audit ] }');
+    await h.driver.submitView(admin, edit.id, { 'ab.duration': '30m' });
+    await h.settle();
+    expect((await h.sql`select duration_minutes from bundles where name = 'db-reader'`)[0]).toMatchObject({
+      duration_minutes: 30,
+    });
+    expect(await h.sql`select 1 from audit_events where action = 'bundle.updated'`).toHaveLength(1);
+  });
+
+  it('a forged edit of the file-managed bundle is refused and changes nothing', async () => {
+    h.slack.clearViews(admin);
+    const [fileBundle] = await h.sql`select id from bundles where name = 'incident-responder'`;
+    const home = await resourcesTab();
+    const res = await forgeViewAction(h, admin, home.id, {
+      type: 'overflow',
+      action_id: `admin.bundle.menu.${fileBundle!.id as string}`,
+      selected_option: { value: `edit:${fileBundle!.id as string}` },
+    });
+    expect(res.status).toBe(200);
+    const said = await until(
+      () => {
+        const v = h.slack.topView(admin);
+        return v && allText(v.view.blocks).includes('managed by the ACCESS_CONFIG file') ? v : undefined;
+      },
+      2000,
+      'the refusal',
+    );
+    expect(said.view.callback_id).not.toBe('admin.bundle.save');
+    expect(
+      await h.sql`select 1 from audit_events where action like 'bundle.%' and details->>'bundleId' = ${fileBundle!.id as string}`,
+    ).toHaveLength(0);
   });
 });

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.js';
 import { createPostgresActivity } from '../provisioners/postgres/activity.js';
 import { createAccessReviewService } from '../services/access-review-service.js';
 import { createAdminService } from '../services/admin-service.js';
+import { createBundleAdmin } from '../services/bundle-admin.js';
 import { createApiKeyService } from '../services/api-key-service.js';
 import { createAuditViewService } from '../services/audit-view-service.js';
 import { createAuthorizationIndex } from '../services/authorization-index.js';
@@ -60,6 +61,7 @@ export function buildServices(
     offboarding: createOffboardingService(deps),
     breakGlass,
     admin,
+    bundleAdmin: createBundleAdmin(deps),
     home: createHomeService(deps, requests, admin, breakGlass, accessReviews, personalTokens),
     profile: createProfileService(deps),
     actions,

@@ -43,6 +43,7 @@ const LISTENER_SERVICES = [
   'reviews',
   'grants',
   'admin',
+  'bundleAdmin',
   'home',
   'profile',
   'actions',

@@ -1,4 +1,5 @@
 import type { FlowRow, ResourceRow } from '../db/catalog-queries.js';
+import type { BundleRow } from '../domain/catalog.js';
 import { homePlace, openHomePlace, saveHomePlace } from '../db/home-queries.js';
 import type { RequestDetails } from '../db/request-queries.js';
 import type { AccessReviewService, ReviewSummary } from './access-review-service.js';
@@ -43,7 +44,16 @@ export type HomeModel =
       /** The user groups these flows name that are disabled in Slack (they match nobody), by id. */
       disabledGroups?: Record<string, UserGroup>;
     }
-  | { tab: 'resources'; isAdmin: true; page: number; pages: number; total: number; resources: ResourceRow[] }
+  | {
+      tab: 'resources';
+      isAdmin: true;
+      page: number;
+      pages: number;
+      total: number;
+      resources: ResourceRow[];
+      /** Access profiles (domain/bundle.ts), listed under the resources. */
+      bundles?: readonly BundleRow[];
+    }
   | { tab: 'reviews'; isAdmin: true; reviews: ReviewSummary[] };
 
 /**
@@ -94,6 +104,7 @@ export function createHomeService(
         pages,
         total: all.length,
         resources: all.slice(page * RESOURCES_PER_PAGE, (page + 1) * RESOURCES_PER_PAGE),
+        bundles: (await deps.catalog.snapshot()).bundles,
       };
     }
     if (tab === 'reviews') return { tab, isAdmin: true, reviews: (await accessReviews?.recent(20)) ?? [] };

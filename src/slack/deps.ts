@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AccessReviewService } from '../services/access-review-service.js';
 import type { AdminService } from '../services/admin-service.js';
+import type { BundleAdmin } from '../services/bundle-admin.js';
 import type { ApiKeyService } from '../services/api-key-service.js';
 import type { AuditViewService } from '../services/audit-view-service.js';
 import type { BreakGlassService } from '../services/break-glass-service.js';
@@ -21,6 +22,8 @@ export interface SlackDeps {
   reviews: ReviewService;
   grants: GrantService;
   admin: AdminService;
+  /** Bundles made and changed in App Home (services/bundle-admin.ts). */
+  bundleAdmin: BundleAdmin;
   home: HomeService;
   profile: ProfileService;
   actions: RequestActions;

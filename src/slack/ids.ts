@@ -77,6 +77,10 @@ export const AdminIds = {
   resourceCallback: 'admin.resource.save',
   deleteCallback: 'admin.delete.confirm',
   pickResources: 'admin.pick.resources',
+  addBundle: 'admin.bundle.add',
+  bundleMenu: 'admin.bundle.menu',
+  bundleCallback: 'admin.bundle.save',
+  bundleDeleteCallback: 'admin.bundle.delete',
   pickTags: 'admin.pick.tags',
   pickGroups: 'admin.pick.groups',
 } as const;
@@ -164,6 +168,15 @@ export const ResourceForm = {
 
 /** The element action id inside every form block (block ids tell the fields apart). */
 export const FIELD = 'value';
+
+/** Bundle modal blocks (slack/admin/bundle-modal.ts): one element each, its action id `value`. */
+export const BundleFormIds = {
+  name: 'ab.name',
+  description: 'ab.description',
+  resources: 'ab.resources',
+  duration: 'ab.duration',
+  tuning: 'ab.tuning',
+} as const;
 
 /** Identity linking and step-up (link buttons: Slack opens the URL and still sends a block_actions, acked). */
 export const IdentityIds = {

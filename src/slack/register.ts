@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import { register as registerAccessReviews } from './access-review/listeners.js';
 import { register as registerAdmin } from './admin/listeners.js';
+import { register as registerBundleAdmin } from './admin/bundle-listeners.js';
 import { register as registerBreakGlass } from './break-glass/listeners.js';
 import type { SlackDeps } from './deps.js';
 import { register as registerCommand } from './access-command/access-command.js';
@@ -19,6 +20,7 @@ export function registerSlack(app: App, deps: SlackDeps) {
   registerReview(app, deps);
   registerHome(app, deps);
   registerAdmin(app, deps);
+  registerBundleAdmin(app, deps);
   registerBreakGlass(app, deps);
   registerIdentity(app, deps);
   registerWhoCan(app, deps);

@@ -1,6 +1,7 @@
 import type { Button, HomeView, KnownBlock } from '@slack/types';
 import type { HomeModel } from '../../services/home-service.js';
 import { fileNote, flowBlock, resourceBlock } from '../admin/flow-list.js';
+import { bundleSection } from '../admin/bundle-modal.js';
 import { myRequestBlock, pendingReviewBlocks } from '../access-command/request-list.js';
 import { adminReviewBlocks, myReviewBlocks } from '../access-review/home-blocks.js';
 import { requesterActions } from '../review/request-message.js';
@@ -162,6 +163,7 @@ export function buildHomeView(model: HomeModel): HomeView {
       },
       ...(model.resources.length ? model.resources.map(resourceBlock) : [section('No resources yet.')]),
       ...pager('resources', model.page, model.pages),
+      ...bundleSection(model.bundles ?? []),
       fileNote(),
     );
   }
