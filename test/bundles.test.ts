@@ -191,6 +191,23 @@ describe('a bundle (access profile)', () => {
     expect(row).toMatchObject({ flow_name: 'databases', left_out: ['k8s-prod', 'grafana'] });
   });
 
+  it('`/access request bundle:<name>` opens the form with the bundle picked; an unknown one is said', async () => {
+    h.slack.clearViews(rita);
+    await h.driver.command(rita, '/access', 'request bundle:incident-responder');
+    const modal = await until(() => h.slack.topView(rita), 2000, 'the request modal');
+    const blocks = modal.view.blocks as { block_id?: string; element?: Record<string, unknown> }[];
+    expect(blocks.find((b) => b.block_id === 'request.bundle')!.element!.initial_option).toMatchObject({
+      value: 'incident-responder',
+    });
+    const resources = blocks.find((b) => b.block_id === 'request.resources.1')!;
+    expect((resources.element!.initial_options as unknown[]).length).toBe(3);
+    h.slack.clearViews(rita);
+    await h.driver.command(rita, '/access', 'request bundle:nope');
+    const other = await until(() => h.slack.topView(rita), 2000, 'the request modal');
+    expect(allText(other.view.blocks)).toContain('`bundle:nope` is not something you can request');
+    h.slack.clearViews(rita);
+  });
+
   it('a forged bundle name is refused under the resources field, and nothing is stored', async () => {
     const count = async () => (await h.sql`select count(*)::int as n from bundle_requests`)[0]!.n as number;
     const before = await count();

@@ -111,8 +111,11 @@ export function createRequestForms(deps: ServiceDeps) {
 
   async function openForm(userId: string, preselect?: string): Promise<RequestForm> {
     const wanted = preselect?.trim().toLowerCase();
-    const form = await formFor(userId, wanted ? [wanted] : []);
-    return { ...form, unknownPreselect: wanted && form.preselected.length === 0 ? wanted : null };
+    // `/access request bundle:incident-responder` opens the form with the bundle picked.
+    const bundle = wanted?.startsWith('bundle:') ? { name: wanted.slice('bundle:'.length), fresh: true } : null;
+    const form = await formFor(userId, wanted && !bundle ? [wanted] : [], null, bundle);
+    const found = bundle ? form.bundle !== null : form.preselected.length > 0;
+    return { ...form, unknownPreselect: wanted && !found ? wanted : null };
   }
 
   /**
