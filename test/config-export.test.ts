@@ -443,6 +443,15 @@ resources:
     const good = join(dir, 'good.yml');
     writeFileSync(good, ACCESS_FILE);
     expect(await cli(['check', good])).toEqual({ code: 0, stdout: 'OK: 5 resources, 2 flows\n', stderr: '' });
+    const bundled = join(dir, 'bundled.yml');
+    writeFileSync(bundled, BUNDLE_FILE);
+    expect(await cli(['check', bundled])).toEqual({
+      code: 0,
+      stdout: 'OK: 3 resources, 2 flows, 2 bundles\n',
+      stderr: '',
+    });
+    writeFileSync(bundled, BUNDLE_FILE.replace('role: view', 'role: root'));
+    expect((await cli(['check', bundled])).stderr).toContain('bundles[0].resources[1].tuning.role');
 
     const broken = join(dir, 'broken.yml');
     writeFileSync(broken, ACCESS_FILE.replace('approvers: { users: [U0APPR] }', 'approvers: { users: [alice] }'));

@@ -94,7 +94,7 @@ function checkCommand(args: string[]): void {
       file,
     );
     process.stdout.write(
-      `OK: ${parsed.resources.length} resources, ${parsed.flows.length} flows${parsed.group_sources.length ? `, ${parsed.group_sources.length} group sources` : ''}\n`,
+      `OK: ${parsed.resources.length} resources, ${parsed.flows.length} flows${parsed.group_sources.length ? `, ${parsed.group_sources.length} group sources` : ''}${parsed.bundles.length ? `, ${parsed.bundles.length} bundles` : ''}\n`,
     );
   } catch (error) {
     if (error instanceof AccessFileError) fail(error.message);
