@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approverMessage, forgeViewAction, myMessage, statusOf } from './support/journey-steps.js';
+import { allText, approverMessage, forgeViewAction, myMessage, replyTo, statusOf } from './support/journey-steps.js';
 import { until } from '../doubles/slack/driver.js';
 import { PEOPLE } from './support/workspace.js';
 
@@ -163,6 +163,10 @@ describe('a bundle (access profile)', () => {
     expect(await statusOf(h, opsRequest)).toBe('denied');
     expect(await statusOf(h, dbRequest)).toBe('active');
     expect(allText(myMessage(h, rita, opsRequest).message.blocks)).toContain('Part of bundle *incident-responder*');
+    // `/access list` (and App Home's list) names the bundle beside each part.
+    const list = await replyTo(h, () => h.driver.command(rita, '/access', 'list'));
+    expect(allText(list.blocks)).toContain(`\`${opsRequest}\` \`grafana\`, \`k8s-prod\``);
+    expect(allText(list.blocks).match(/:package: bundle \*incident-responder\*/g)).toHaveLength(2);
     // The one bundle message shows each part where it stands (updated in place, never posted again).
     const text = bundleMessage(rita);
     expect(text).toContain(`flow databases, \`${dbRequest}\`)_: :white_check_mark: granted`);

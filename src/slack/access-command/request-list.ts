@@ -36,7 +36,9 @@ export function myRequestBlock(r: RequestDetails): KnownBlock {
       : formatDuration(r.durationMinutes);
   // Asked on someone's behalf (domain/on-behalf.ts): both people see who gets it and who asked.
   const behalf = r.requestedBy ? ` · for ${mention(r.requesterId)} · asked by ${mention(r.requestedBy)}` : '';
-  const what = `${STATUS_EMOJI[r.status]} ${code(r.id)} ${r.resources.map((x) => code(x.name)).join(', ')} · ${duration} · *${r.status}*${behalf}`;
+  // A part of a bundle pick says which (its other parts are listed beside it; the bundle DM shows them together).
+  const bundle = r.bundle ? ` · :package: bundle *${userText(r.bundle.name, 64)}*` : '';
+  const what = `${STATUS_EMOJI[r.status]} ${code(r.id)} ${r.resources.map((x) => code(x.name)).join(', ')} · ${duration} · *${r.status}*${behalf}${bundle}`;
   const detail =
     r.status === 'pending'
       ? `${stageLine(r) ? `${stageLine(r)}\n` : ''}Approvers: ${mentionList(r.notifiedApprovers)} · asked ${slackDate(r.createdAt)}${managerText(r)}`
