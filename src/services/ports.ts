@@ -70,6 +70,8 @@ export interface ManagerAnswer {
   source: ManagerSource;
   /** Set when the source could not answer (down, refused): the request goes to the fallback, never blocked. */
   failure?: string;
+  /** The source names the manager by an e-mail no Slack user has: the fallback is asked, and told why. */
+  unknownEmail?: string;
 }
 
 /** The requester's manager (domain/manager.ts), from the access file's mapping or an identity provider. */
