@@ -63,7 +63,19 @@ export function ruleWindowOpen(
 export interface AutoApprovalCandidate {
   resources: readonly { name: string; tags: string[] }[];
   durationMinutes: number;
+  /** Made by someone else for the person who gets the access (domain/on-behalf.ts). */
+  onBehalf?: boolean;
 }
+
+/**
+ * On behalf of someone: a rule approves it only when it opts in (`on_behalf: true`), since nobody who
+ * benefits asked, and the person who asked is not the one the rule was written for. When it does, the
+ * rule's conditions are the beneficiary's (the caller asks on call about them).
+ */
+export const ruleTakesOnBehalf = (
+  rule: Pick<AutoApproveRule, 'onBehalf'>,
+  request: Pick<AutoApprovalCandidate, 'onBehalf'>,
+) => !request.onBehalf || rule.onBehalf === true;
 
 /** A rule with no names and no tags covers every resource of its flow. */
 export function ruleCoversResource(
@@ -81,6 +93,7 @@ export function ruleCoversRequest(rule: AutoApproveRule, request: AutoApprovalCa
     request.durationMinutes > 0 &&
     request.durationMinutes <= rule.maxDurationMinutes &&
     request.resources.every((r) => ruleCoversResource(rule, r)) &&
+    ruleTakesOnBehalf(rule, request) &&
     ruleWindowOpen(rule, now)
   );
 }

@@ -63,6 +63,8 @@ export interface AutoApproveRule {
   timeZone: string;
   /** When set, the requester must also be on call now on one of these (PagerDuty / Opsgenie); absent or empty: no on-call condition. */
   onCall?: OnCallRef[];
+  /** Also approves requests made on someone's behalf (for the beneficiary); absent: those go to people. */
+  onBehalf?: true;
 }
 
 export interface BreakGlassRule {

@@ -99,6 +99,8 @@ export const AutoApproveRuleFileSchema = z.strictObject({
   time_zone: z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/Berlin').default('UTC'),
   /** The requester must be on call now on one of these. */
   on_call: OnCallFileSchema.optional(),
+  /** A request made on someone's behalf is auto-approved only by a rule that says so (domain/auto-approve.ts). */
+  on_behalf: z.boolean().optional(),
 });
 
 export const AutoApproveListSchema = z
@@ -189,6 +191,7 @@ export function autoApproveFromFile(rules: z.infer<typeof AutoApproveListSchema>
       to,
       timeZone: r.time_zone,
       ...(onCall.length ? { onCall } : {}),
+      ...(r.on_behalf ? { onBehalf: true as const } : {}),
     };
   });
 }
@@ -228,6 +231,7 @@ export function autoApproveToFile(rules: readonly AutoApproveRule[]): Record<str
       ...(allDay ? {} : { hours: `${r.from}-${r.to}` }),
       ...(r.timeZone === 'UTC' ? {} : { time_zone: r.timeZone }),
       ...(r.onCall?.length ? { on_call: refsToFile(r.onCall) } : {}),
+      ...(r.onBehalf ? { on_behalf: true } : {}),
     };
   });
 }

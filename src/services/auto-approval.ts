@@ -23,10 +23,12 @@ export function autoApprovalFor(
   now: Date,
   /** Rule name -> where the requester is on call (asked before the transaction, services/on-call-checks.ts). */
   onCallRules: ReadonlyMap<string, string> = new Map(),
+  /** Asked by someone else for the requester (the beneficiary): only rules with `on_behalf: true` approve it. */
+  onBehalf = false,
 ): AutoApproval | null {
   // The flow's maximum holds too: a rule cannot approve longer than the flow allows at all.
   if (durationMinutes > flow.maxDurationMinutes) return null;
-  const rule = matchAutoApproval(flow.lifecycle.autoApprove, { resources, durationMinutes }, now, (r) =>
+  const rule = matchAutoApproval(flow.lifecycle.autoApprove, { resources, durationMinutes, onBehalf }, now, (r) =>
     onCallRules.has(r.name),
   );
   if (!rule) return null;

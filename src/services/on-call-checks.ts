@@ -61,6 +61,8 @@ export async function onCallFindings(
     requesterId: string;
     requesterEmail: () => Promise<string | null>;
     now: Date;
+    /** Asked by someone else for the requester: only rules that take such requests are worth a call. */
+    onBehalf?: boolean;
   },
 ): Promise<OnCallFindings> {
   const { flow, now } = input;
@@ -68,7 +70,11 @@ export async function onCallFindings(
   const candidates = flow.lifecycle.autoApprove.filter(
     (r): r is AutoApproveRule & { onCall: OnCallRef[] } =>
       Boolean(r.onCall?.length) &&
-      ruleCoversRequest(r, { resources: input.resources, durationMinutes: input.durationMinutes }, now),
+      ruleCoversRequest(
+        r,
+        { resources: input.resources, durationMinutes: input.durationMinutes, onBehalf: Boolean(input.onBehalf) },
+        now,
+      ),
   );
   const approverRefs = flow.lifecycle.onCallApprovers ?? [];
   if (candidates.length === 0 && approverRefs.length === 0) return NONE;

@@ -171,6 +171,7 @@ export function createRequestService(deps: ServiceDeps) {
           requesterId: input.requesterId,
           requesterEmail: emailOf,
           now,
+          onBehalf: Boolean(onBehalf),
         }),
       ),
     );
@@ -179,7 +180,7 @@ export function createRequestService(deps: ServiceDeps) {
     const automatic = plans.map((p, i) =>
       tickets.snapshots[i]?.checked === false
         ? null
-        : autoApprovalFor(p.flow, p.resources, duration, now, onCall[i]!.onCallRules),
+        : autoApprovalFor(p.flow, p.resources, duration, now, onCall[i]!.onCallRules, Boolean(onBehalf)),
     );
     const requesterEmail = automatic.some(Boolean) ? await emailOf() : null;
     const stored = await db
