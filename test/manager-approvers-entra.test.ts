@@ -6,7 +6,7 @@ import {
   type EntraDouble,
 } from '../doubles/entra/entra-double.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approve, approverMessage, requestAccess, statusOf } from './support/journey-steps.js';
+import { allText, approve, approverMessage, replyTo, requestAccess, statusOf } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 const rita = PEOPLE.requester;
@@ -112,6 +112,11 @@ describe("the requester's manager from Entra ID", () => {
     expect(allText(approverMessage(h, dana, id).message.blocks)).toContain(
       `No manager found for <@${sam}> in Entra ID: asked the fallback group <!subteam^S0DBTEAM>`,
     );
+  });
+
+  it('/access whocan says where the manager comes from', async () => {
+    const reply = await replyTo(h, () => h.driver.command(PEOPLE.admin, '/access', 'whocan staging-db'));
+    expect(allText(reply.blocks)).toContain("*Approvers:* the requester's manager (from Entra ID), else");
   });
 
   it('Graph down: the request is not blocked, the fallback is asked with a note', async () => {

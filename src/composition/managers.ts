@@ -1,5 +1,6 @@
 import type { AccessFile } from '../domain/access-file.js';
 import { groupSourceFromFile } from '../domain/group-source.js';
+import type { ManagerSource } from '../domain/manager.js';
 import { cachedManagers, firstManagerOf, mappedManagers } from '../integrations/manager-directory.js';
 import { entraManagers } from '../provisioners/entra/entra-managers.js';
 import type { GraphClientOptions } from '../provisioners/entra/graph-client.js';
@@ -13,6 +14,8 @@ export interface ManagerSources {
   /** A reloaded ACCESS_CONFIG: its `managers:` mapping answers the next request. */
   useFile(file: AccessFile): void;
 }
+
+const hasMapping = (file: AccessFile | undefined) => Object.keys(file?.managers ?? {}).length > 0;
 
 /**
  * Where requesters' managers come from (domain/manager.ts): the access file's `managers:` mapping first,
@@ -39,20 +42,27 @@ export function buildManagers(
         s.source === 'okta'
           ? oktaManagers(source, secrets, directory)
           : entraManagers(source, secrets, directory, entraOptions);
-      return cachedManagers(inner, now);
+      return {
+        name: s.source === 'okta' ? ('Okta' as const) : ('Entra ID' as const),
+        lookup: cachedManagers(inner, now),
+      };
     });
-  const compose = (mapping: AccessFile['managers']) =>
-    firstManagerOf([
-      ...(mapping && Object.keys(mapping).length > 0 ? [mappedManagers(mapping, directory)] : []),
-      ...providers,
-    ]);
-  let current = compose(file?.managers);
+  const compose = (f: AccessFile | undefined) => ({
+    lookup: firstManagerOf([
+      ...(hasMapping(f) ? [mappedManagers(f!.managers!, directory)] : []),
+      ...providers.map((p) => p.lookup),
+    ]),
+    names: [...(hasMapping(f) ? (['access file'] as const) : []), ...providers.map((p) => p.name)] as ManagerSource[],
+  });
+  let current = compose(file);
   return {
     directory: {
-      managerOf: (userId) => current?.managerOf(userId) ?? Promise.resolve({ slackId: null, source: 'access file' }),
+      managerOf: (userId) =>
+        current.lookup?.managerOf(userId) ?? Promise.resolve({ slackId: null, source: 'access file' }),
+      sources: () => current.names,
     },
     useFile(reloaded) {
-      current = compose(reloaded.managers);
+      current = compose(reloaded);
     },
   };
 }

@@ -77,6 +77,8 @@ export interface ManagerAnswer {
 /** The requester's manager (domain/manager.ts), from the access file's mapping or an identity provider. */
 export interface ManagerDirectory {
   managerOf(userId: string): Promise<ManagerAnswer>;
+  /** Where it looks, in order (for `/access whocan|explain`); absent: not said. */
+  sources?(): ManagerSource[];
 }
 
 /** What the requester's "access ready" DM says: how to use the access, and the secret when there is one. */
