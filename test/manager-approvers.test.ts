@@ -146,6 +146,27 @@ describe('/access whocan and explain name the manager and who may ask for whom',
     const none = allText((await command(PEOPLE.admin, `explain <@${alex}> staging-db`)).blocks);
     expect(none).toContain(`No manager found for <@${alex}> in the access file: asked the fallback group`);
   });
+
+  it('the HTTP API answers the same as JSON', async () => {
+    const { token } = await h.app.services.apiKeys.create(PEOPLE.admin, 'tooling');
+    const get = async (path: string) =>
+      (await (
+        await fetch(`http://127.0.0.1:${h.port}${path}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as Record<string, unknown>;
+    expect(await get('/api/v1/whocan?resource=staging-db')).toMatchObject({
+      flows: [
+        {
+          approvers: { manager: { sources: ['the access file'], fallback: { groups: [{ id: 'S0SUPPORT' }] } } },
+          on_behalf: { requesters: { users: [alex] }, anyone_in_flow: false, for: { users: [rita] } },
+        },
+      ],
+    });
+    expect(await get(`/api/v1/explain?user=${rita}&resource=staging-db`)).toMatchObject({
+      may_request: true,
+      approvers: [dana],
+      manager: { slackId: dana, source: 'access file' },
+    });
+  });
 });
 
 describe('the manager in the App Home flow editor', () => {
