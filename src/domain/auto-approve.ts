@@ -4,6 +4,7 @@ import { getISODay } from 'date-fns/getISODay';
 import type { AutoApproveRule } from './flow.js';
 import { repositoryDefault, type Policy, type ResourceGrant } from './policy.js';
 import type { Resource } from './resource.js';
+import { fieldConditionHolds, type FieldValues } from './request-fields.js';
 
 /**
  * Auto-approval: a request that a flow's rule covers (its resources, a short enough duration, inside
@@ -63,6 +64,8 @@ export function ruleWindowOpen(
 export interface AutoApprovalCandidate {
   resources: readonly { name: string; tags: string[] }[];
   durationMinutes: number;
+  /** The request's custom field values (domain/request-fields.ts), for rules with a `fields` condition. */
+  fields?: FieldValues;
 }
 
 /** A rule with no names and no tags covers every resource of its flow. */
@@ -81,6 +84,7 @@ export function ruleCoversRequest(rule: AutoApproveRule, request: AutoApprovalCa
     request.durationMinutes > 0 &&
     request.durationMinutes <= rule.maxDurationMinutes &&
     request.resources.every((r) => ruleCoversResource(rule, r)) &&
+    fieldConditionHolds(rule.fields, request.fields ?? {}) &&
     ruleWindowOpen(rule, now)
   );
 }

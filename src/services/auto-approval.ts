@@ -3,6 +3,7 @@ import { autoApprovalPolicy, matchAutoApproval } from '../domain/auto-approve.js
 import type { AutoApproveRule, Flow } from '../domain/flow.js';
 import type { Policy } from '../domain/policy.js';
 import type { Resource } from '../domain/resource.js';
+import type { FieldValues } from '../domain/request-fields.js';
 import { writeGrant } from './grant-writer.js';
 
 export interface AutoApproval {
@@ -23,10 +24,12 @@ export function autoApprovalFor(
   now: Date,
   /** Rule name -> where the requester is on call (asked before the transaction, services/on-call-checks.ts). */
   onCallRules: ReadonlyMap<string, string> = new Map(),
+  /** The request's custom field values, for rules with a field condition. */
+  fields: FieldValues = {},
 ): AutoApproval | null {
   // The flow's maximum holds too: a rule cannot approve longer than the flow allows at all.
   if (durationMinutes > flow.maxDurationMinutes) return null;
-  const rule = matchAutoApproval(flow.lifecycle.autoApprove, { resources, durationMinutes }, now, (r) =>
+  const rule = matchAutoApproval(flow.lifecycle.autoApprove, { resources, durationMinutes, fields }, now, (r) =>
     onCallRules.has(r.name),
   );
   if (!rule) return null;
