@@ -1,0 +1,212 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../doubles/slack/driver.js';
+import type { StoredView } from '../doubles/slack/state.js';
+import { startHarness, type Harness } from './support/harness.js';
+import { allText, approverMessage } from './support/journey-steps.js';
+import { PEOPLE } from './support/workspace.js';
+
+/**
+ * Custom typed request fields per flow (issue 26 part 4): asked in the request form only for the flows of
+ * the picked resources, checked again by the server, shown to approvers and in `/access list`, stored with
+ * the request and its audit event, and usable as auto-approval conditions.
+ */
+const accessFile = `
+resources:
+  - { name: status-page, type: http, tags: [incident] }
+  - { name: grafana, type: http, tags: [observability] }
+flows:
+  - name: incident
+    resources: { tags: [incident] }
+    requesters: { users: [U0REQ] }
+    approvers: { users: [U0APPR] }
+    max_duration: 8h
+    fields:
+      - { name: severity, label: Severity, type: select, required: true, options: [sev1, sev2, sev3] }
+      - { name: incident, label: Incident, type: text, required: true, pattern: '^INC-\\d+$', max_length: 20, hint: "The incident id, like INC-42" }
+      - { name: responders, label: Responders, type: number, integer: true, min: 1, max: 50 }
+      - { name: until_day, label: Until, type: date }
+      - { name: commander, label: Commander, type: user }
+    auto_approve:
+      - name: sev1-fast
+        max_duration: 1h
+        fields: { severity: [sev1] }
+  - name: dashboards
+    resources: { tags: [observability] }
+    requesters: { users: [U0REQ] }
+    approvers: { users: [U0APPR] }
+    max_duration: 1d
+`;
+const user = PEOPLE.requester;
+
+let h: Harness;
+let incidentFlow: string;
+beforeAll(async () => {
+  h = await startHarness({ accessFile });
+  const [row] = await h.sql`select id from flows where name = 'incident'`;
+  incidentFlow = row!.id as string;
+});
+afterAll(async () => {
+  await h?.stop();
+});
+beforeEach(() => h.slack.clearViews(user));
+
+const block = (name: string) => `request.field.${incidentFlow}.${name}`;
+const fieldBlocks = (v: StoredView) =>
+  v.blocks.filter((b: any) => String(b.block_id).startsWith('request.field.')).map((b: any) => b as any);
+
+async function openForm(): Promise<StoredView> {
+  await h.driver.command(user, '/access', 'request');
+  return until(() => h.slack.topView(user), 2000, 'the request form');
+}
+
+async function pick(form: StoredView, names: string[]): Promise<StoredView> {
+  const before = h.slack.view(form.id)!.hash;
+  await h.driver.selectAction(user, { viewId: form.id }, 'request.resources.select', names);
+  return until(
+    () => {
+      const v = h.slack.view(form.id);
+      return v && v.hash !== before ? v : undefined;
+    },
+    5000,
+    `the form redrawn for ${names.join(', ')}`,
+  );
+}
+
+const requestsNow = async () => (await h.sql`select id from access_requests`).length;
+
+describe('the request form asks for the fields of the picked resources’ flows', () => {
+  it('no fields before a pick or for a flow without fields; the incident flow’s fields with the right elements', async () => {
+    const form = await openForm();
+    expect(fieldBlocks(form)).toHaveLength(0);
+    const dashboards = await pick(form, ['grafana']);
+    expect(fieldBlocks(dashboards)).toHaveLength(0);
+    const incident = await pick(dashboards, ['grafana', 'status-page']);
+    const blocks = fieldBlocks(incident);
+    expect(blocks.map((b) => [b.label.text, b.element.type, b.optional])).toEqual([
+      ['Severity', 'static_select', false],
+      ['Incident', 'plain_text_input', false],
+      ['Responders', 'number_input', true],
+      ['Until', 'datepicker', true],
+      ['Commander', 'users_select', true],
+    ]);
+    expect(blocks[0].element.options.map((o: any) => o.value)).toEqual(['sev1', 'sev2', 'sev3']);
+    expect(blocks[1].element.max_length).toBe(20);
+    expect(blocks[1].hint.text).toBe('The incident id, like INC-42');
+    expect(blocks[2].element).toMatchObject({ is_decimal_allowed: false, min_value: '1', max_value: '50' });
+    // Picking the incident resource away hides its fields again.
+    const back = await pick(incident, ['grafana']);
+    expect(fieldBlocks(back)).toHaveLength(0);
+  });
+
+  it('a value that breaks the flow’s rule is said under its field, and nothing is stored', async () => {
+    const form = await openForm();
+    await pick(form, ['status-page']);
+    const before = await requestsNow();
+    const res = await h.driver.submitView(user, form.id, {
+      'request.justification': 'Checking the outage',
+      [block('severity')]: 'sev2',
+      [block('incident')]: 'outage 42',
+    });
+    expect(res.json).toEqual({
+      response_action: 'errors',
+      errors: { [block('incident')]: 'The incident id, like INC-42' },
+    });
+    expect(await requestsNow()).toBe(before);
+  });
+
+  it('a forged value the form never offered is refused by the server too', async () => {
+    const form = await openForm();
+    await pick(form, ['status-page']);
+    const before = await requestsNow();
+    const res = await h.driver.submitView(
+      user,
+      form.id,
+      { 'request.justification': 'Checking the outage', [block('incident')]: 'INC-7' },
+      {
+        raw: {
+          [block('severity')]: { 'request.field.value': { type: 'static_select', selected_option: { value: 'sev0' } } },
+        },
+      },
+    );
+    expect(res.json).toMatchObject({
+      response_action: 'errors',
+      errors: { [block('severity')]: 'Pick one of: sev1, sev2, sev3.' },
+    });
+    expect(await requestsNow()).toBe(before);
+  });
+
+  it('good values: stored with the request, in its audit event, shown to the approver and in /access list', async () => {
+    const form = await openForm();
+    await pick(form, ['status-page']);
+    const res = await h.driver.submitView(user, form.id, {
+      'request.justification': 'Checking the outage',
+      'request.duration': '120',
+      [block('severity')]: 'sev2',
+      [block('incident')]: 'INC-4711',
+      [block('responders')]: '3',
+      [block('until_day')]: '2026-12-24',
+      [block('commander')]: PEOPLE.dba,
+    });
+    expect(res.json?.response_action).toBe('update');
+    const [row] =
+      await h.sql`select id, status, fields from access_requests where flow_name = 'incident' order by created_at desc limit 1`;
+    const id = row!.id as string;
+    expect(row!.status).toBe('pending');
+    expect(row!.fields).toEqual([
+      { name: 'severity', label: 'Severity', type: 'select', value: 'sev2' },
+      { name: 'incident', label: 'Incident', type: 'text', value: 'INC-4711' },
+      { name: 'responders', label: 'Responders', type: 'number', value: 3 },
+      { name: 'until_day', label: 'Until', type: 'date', value: '2026-12-24' },
+      { name: 'commander', label: 'Commander', type: 'user', value: PEOPLE.dba },
+    ]);
+    const [event] =
+      await h.sql`select details from audit_events where request_id = ${id} and action = 'request.created'`;
+    expect(event!.details.fields).toEqual({
+      severity: 'sev2',
+      incident: 'INC-4711',
+      responders: 3,
+      until_day: '2026-12-24',
+      commander: PEOPLE.dba,
+    });
+    await h.settle();
+    const text = allText(approverMessage(h, PEOPLE.approver, id).message.blocks);
+    expect(text).toContain('*Severity:* sev2');
+    expect(text).toContain('*Incident:* INC-4711');
+    expect(text).toContain('*Until:* 24 Dec 2026');
+    expect(text).toContain(`*Commander:* <@${PEOPLE.dba}>`);
+
+    await h.driver.command(user, '/access', 'list');
+    const list = await until(
+      () => h.slack.ephemeralsTo(user).find((m) => JSON.stringify(m).includes(id)),
+      2000,
+      'the list',
+    );
+    expect(allText(list)).toContain('*Severity:* sev2 · *Incident:* INC-4711');
+  });
+});
+
+describe('auto-approval by a field condition', () => {
+  async function send(severity: string) {
+    h.slack.clearViews(user);
+    const form = await openForm();
+    await pick(form, ['status-page']);
+    const res = await h.driver.submitView(user, form.id, {
+      'request.justification': `Paged for ${severity}`,
+      'request.duration': '60',
+      [block('severity')]: severity,
+      [block('incident')]: 'INC-9',
+    });
+    expect(res.json?.response_action).toBe('update');
+    const [row] =
+      await h.sql`select id, status, auto_approved_by from access_requests where justification = ${`Paged for ${severity}`}`;
+    return row!;
+  }
+
+  it('the rule approves a sev1 request, and leaves a sev3 one to the approvers', async () => {
+    const sev1 = await send('sev1');
+    expect(sev1).toMatchObject({ auto_approved_by: 'sev1-fast' });
+    expect(['approved', 'active']).toContain(sev1.status);
+    const sev3 = await send('sev3');
+    expect(sev3).toMatchObject({ status: 'pending', auto_approved_by: null });
+  });
+});
