@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { until } from '../doubles/slack/driver.js';
 import type { StoredView } from '../doubles/slack/state.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approverMessage } from './support/journey-steps.js';
+import { allText, approverMessage, openNewFlowEditor } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -208,5 +208,89 @@ describe('auto-approval by a field condition', () => {
     expect(['approved', 'active']).toContain(sev1.status);
     const sev3 = await send('sev3');
     expect(sev3).toMatchObject({ status: 'pending', auto_approved_by: null });
+  });
+});
+
+describe('request fields in the App Home flow editor', () => {
+  const form = (fields: string, autoApprove = '') => ({
+    'af.name': 'incident-web',
+    'af.resources': ['status-page'],
+    'af.req.users': [PEOPLE.requester],
+    'af.appr.users': [PEOPLE.approver],
+    'af.max': '60',
+    'af.fields': fields,
+    ...(autoApprove ? { 'af.auto': autoApprove } : {}),
+  });
+  const severity = '- { name: severity, label: Severity, type: select, options: [sev1, sev2] }\n';
+
+  it('says what is wrong under the fields field, with its path, and saves nothing', async () => {
+    const modal = await openNewFlowEditor(h, PEOPLE.admin);
+    const res = await h.driver.submitView(
+      PEOPLE.admin,
+      modal.id,
+      form(`${severity}- { name: incident, label: Incident, type: text, options: [a] }\n`),
+    );
+    expect(res.json).toMatchObject({
+      response_action: 'errors',
+      errors: { 'af.fields': 'fields[1].options: is for select fields, not text' },
+    });
+    expect(await h.sql`select 1 from flows where name = 'incident-web'`).toHaveLength(0);
+    h.slack.clearViews(PEOPLE.admin);
+  });
+
+  it('refuses an auto-approval condition on a field the flow lacks, under the rules field', async () => {
+    const modal = await openNewFlowEditor(h, PEOPLE.admin);
+    const res = await h.driver.submitView(
+      PEOPLE.admin,
+      modal.id,
+      form(severity, '- { name: fast, max_duration: 1h, fields: { sevrity: [sev1] } }'),
+    );
+    expect(res.json).toMatchObject({
+      response_action: 'errors',
+      errors: { 'af.auto': 'auto_approve[0].fields.sevrity: the flow has no request field "sevrity"' },
+    });
+    h.slack.clearViews(PEOPLE.admin);
+  });
+
+  it('an admin adds fields and a field condition; stored, shown again in the editor, and edited', async () => {
+    const modal = await openNewFlowEditor(h, PEOPLE.admin);
+    const res = await h.driver.submitView(
+      PEOPLE.admin,
+      modal.id,
+      form(severity, '- { name: fast, max_duration: 1h, fields: { severity: [sev1] } }'),
+    );
+    expect(res.text).toBe('');
+    h.slack.clearViews(PEOPLE.admin);
+    const [row] = await h.sql`select id, fields, lifecycle from flows where name = 'incident-web'`;
+    expect(row!.fields).toEqual([
+      { name: 'severity', label: 'Severity', type: 'select', required: false, options: ['sev1', 'sev2'] },
+    ]);
+    expect(row!.lifecycle.autoApprove[0].fields).toEqual({ severity: ['sev1'] });
+    const id = row!.id as string;
+    await until(
+      () => allText(h.slack.home(PEOPLE.admin)?.view.blocks ?? []).includes(id),
+      2000,
+      'the flow in the list',
+    );
+    await h.driver.selectAction(
+      PEOPLE.admin,
+      { viewId: h.slack.home(PEOPLE.admin)!.id },
+      `admin.flow.menu.${id}`,
+      `edit:${id}`,
+    );
+    const edit = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'edit modal');
+    const blockOf = (blockId: string) =>
+      (edit.view.blocks as { block_id?: string; element?: { initial_value?: string } }[]).find(
+        (b) => b.block_id === blockId,
+      );
+    expect(blockOf('af.fields')!.element!.initial_value).toContain('name: severity');
+    expect(blockOf('af.auto')!.element!.initial_value).toContain('severity:');
+    const again = await h.driver.submitView(PEOPLE.admin, edit.id, {
+      'af.fields': `${severity}- { name: incident, label: Incident, type: text, required: true }\n`,
+    });
+    expect(again.text).toBe('');
+    h.slack.clearViews(PEOPLE.admin);
+    const [edited] = await h.sql`select fields from flows where id = ${id}`;
+    expect(edited!.fields.map((f: { name: string }) => f.name)).toEqual(['severity', 'incident']);
   });
 });

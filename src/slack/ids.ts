@@ -122,6 +122,7 @@ export const FlowForm = {
   reviewerUsers: 'af.review.users',
   reviewerGroups: 'af.review.groups',
   stages: 'af.stages',
+  fields: 'af.fields',
   onBehalfUsers: 'af.behalf.users',
   onBehalfGroups: 'af.behalf.groups',
   onBehalfFor: 'af.behalf.for',
