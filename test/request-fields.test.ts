@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { until } from '../doubles/slack/driver.js';
 import type { StoredView } from '../doubles/slack/state.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { allText, approverMessage, openNewFlowEditor } from './support/journey-steps.js';
+import { allText, approverMessage, openNewFlowEditor, replyTo } from './support/journey-steps.js';
+import { apiClient, openApiChecker } from './support/request-api-client.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -292,5 +293,30 @@ describe('request fields in the App Home flow editor', () => {
     h.slack.clearViews(PEOPLE.admin);
     const [edited] = await h.sql`select fields from flows where id = ${id}`;
     expect(edited!.fields.map((f: { name: string }) => f.name)).toEqual(['severity', 'incident']);
+  });
+});
+
+describe('request fields through the request API', () => {
+  it('takes fields on create (checked like the form, refused per field), and shows them on the request', async () => {
+    const checker = await openApiChecker(h);
+    const reply = await replyTo(h, () => h.driver.command(user, '/access', 'token create fields cli'));
+    const call = apiClient(h, checker, /```(ark_pat_\S+)```/.exec(reply.text)![1]!, { 'x-access-channel': 'cli' });
+    const body = (fields: Record<string, unknown>) => ({
+      body: { resources: ['status-page'], duration_minutes: 120, justification: 'From the CLI', fields },
+    });
+    const before = await requestsNow();
+    const refused = await call('POST', '/api/v1/requests', body({ severity: 'sev5', incident: 'INC-1', sevrity: 'x' }));
+    expect(refused.status).toBe(400);
+    expect(refused.json.fields).toEqual({
+      'fields.severity': 'Pick one of: sev1, sev2, sev3.',
+      fields: 'No flow of these resources asks for “sevrity”.',
+    });
+    expect(await requestsNow()).toBe(before);
+
+    const made = await call('POST', '/api/v1/requests', body({ severity: 'sev2', incident: 'INC-77', responders: 4 }));
+    expect(made.status).toBe(201);
+    expect(made.json.requests[0].fields).toEqual({ severity: 'sev2', incident: 'INC-77', responders: 4 });
+    const got = await call('GET', `/api/v1/requests/${made.json.requests[0].id as string}`);
+    expect(got.json.fields).toEqual({ severity: 'sev2', incident: 'INC-77', responders: 4 });
   });
 });

@@ -78,6 +78,8 @@ export interface RequestDto {
   resources: { name: string; type: ResourceType }[];
   duration_minutes: number;
   justification: string;
+  /** The flow's custom request fields as filled in, name -> value (domain/request-fields.ts); absent: none. */
+  fields?: Record<string, string | number>;
   requester: string;
   /**
    * Slack id of who asked, when someone asked on the requester's behalf in Slack (the requester gets the
@@ -123,6 +125,8 @@ export interface CreateRequestBody {
   starts_at?: string;
   /** An SSH public key line for SSH resources (saved for later certificates). */
   ssh_public_key?: string;
+  /** The custom fields of the resources' flows, name -> value (a number field takes a number or its text). */
+  fields?: Record<string, string | number>;
 }
 
 export interface ExtendRequestBody {

@@ -72,6 +72,11 @@ export const schemas = {
       resources: { type: 'array', items: object({ name: { type: 'string' }, type: { enum: [...RESOURCE_TYPES] } }) },
       duration_minutes: { type: 'integer' },
       justification: { type: 'string' },
+      fields: {
+        type: 'object',
+        additionalProperties: { type: ['string', 'number'] },
+        description: 'The flow’s custom request fields as filled in, by name; left out when it has none.',
+      },
       requester: { type: 'string', description: 'Slack user id of who gets the access.' },
       requested_by: nullable({
         type: 'string',
@@ -115,7 +120,7 @@ export const schemas = {
           'Display names by Slack id of the people the request names; an id Slack could not name is left out.',
       },
     },
-    ['requested_by'],
+    ['requested_by', 'fields'],
   ),
   CreateRequest: object(
     {
@@ -129,8 +134,14 @@ export const schemas = {
       justification: { type: 'string', maxLength: MAX_JUSTIFICATION },
       starts_at: { ...dateTime, description: 'A scheduled start; left out: at approval.' },
       ssh_public_key: { type: 'string', description: 'One OpenSSH public key line, saved for SSH certificates.' },
+      fields: {
+        type: 'object',
+        additionalProperties: { type: ['string', 'number'] },
+        description:
+          'The custom fields of the resources’ flows, by name (a select’s option, a date as yyyy-mm-dd, a person as a Slack id). A refused value comes back under fields.<name>.',
+      },
     },
-    ['starts_at', 'ssh_public_key'],
+    ['starts_at', 'ssh_public_key', 'fields'],
   ),
   ExtendRequest: object({
     duration_minutes: { type: 'integer', minimum: 1 },
