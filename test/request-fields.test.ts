@@ -4,6 +4,7 @@ import type { StoredView } from '../doubles/slack/state.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approverMessage, openNewFlowEditor, replyTo } from './support/journey-steps.js';
 import { apiClient, openApiChecker } from './support/request-api-client.js';
+import { cliHome, runCli } from './support/cli.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -318,5 +319,45 @@ describe('request fields through the request API', () => {
     expect(made.json.requests[0].fields).toEqual({ severity: 'sev2', incident: 'INC-77', responders: 4 });
     const got = await call('GET', `/api/v1/requests/${made.json.requests[0].id as string}`);
     expect(got.json.fields).toEqual({ severity: 'sev2', incident: 'INC-77', responders: 4 });
+  });
+
+  it('lists a resource’s fields with what it may request, in the file’s words', async () => {
+    const checker = await openApiChecker(h);
+    const reply = await replyTo(h, () => h.driver.command(user, '/access', 'token create fields list'));
+    const call = apiClient(h, checker, /```(ark_pat_\S+)```/.exec(reply.text)![1]!);
+    const listed = await call('GET', '/api/v1/requestable');
+    const page = listed.json.resources.find((r: { name: string }) => r.name === 'status-page');
+    expect(page.fields[0]).toEqual({
+      name: 'severity',
+      label: 'Severity',
+      type: 'select',
+      required: true,
+      options: ['sev1', 'sev2', 'sev3'],
+    });
+    expect(listed.json.resources.find((r: { name: string }) => r.name === 'grafana').fields).toBeUndefined();
+  });
+
+  it('the CLI sends --field NAME=VALUE, and says a refused one by its flag', async () => {
+    const reply = await replyTo(h, () => h.driver.command(user, '/access', 'token create fields laptop'));
+    const token = /(ark_pat_[0-9a-z]{10}_[A-Za-z0-9_-]{43})/.exec(reply.text)![1]!;
+    const home = cliHome();
+    try {
+      const url = `http://127.0.0.1:${h.port}`;
+      expect(
+        (await runCli(['login', '--url', url, '--token-stdin'], { env: home.env, stdin: `${token}\n` })).code,
+      ).toBe(0);
+      const args = ['request', 'status-page', '--for', '2h', '--why', 'From the CLI', '--field', 'severity=sev3'];
+      const bad = await runCli([...args, '--field', 'incident=nope'], { env: home.env });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toBe('--field incident: The incident id, like INC-42\n');
+      const good = await runCli([...args, '--field', 'incident=INC-5', '--json'], { env: home.env });
+      expect(good.code, good.stderr).toBe(0);
+      expect(JSON.parse(good.stdout)[0].fields).toEqual({ severity: 'sev3', incident: 'INC-5' });
+      const usage = await runCli([...args, '--field', 'incident'], { env: home.env });
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toContain('--field takes NAME=VALUE like severity=sev1, not "incident".');
+    } finally {
+      home.remove();
+    }
   });
 });

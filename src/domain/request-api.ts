@@ -54,6 +54,8 @@ export interface RequestableDto {
   justification: { required: boolean; min_length: number; pattern: string | null; hint: string | null };
   /** Jira projects a justification must name a ticket of (empty: no ticket check). */
   ticket_projects: string[];
+  /** The flow's custom request fields, as ACCESS_CONFIG writes them (domain/request-fields-file.ts); absent: none. */
+  fields?: Record<string, unknown>[];
 }
 
 /** One resource of a granted request and how far its setup got; `instructions` never holds a secret. */

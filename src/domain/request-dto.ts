@@ -1,3 +1,4 @@
+import { fieldsToFile } from './request-fields-file.js';
 import { fieldValuesOf } from './request-fields.js';
 import { stageProgress } from './stages.js';
 import { justificationHint, offeredDurations, type RequestableResource } from './flow.js';
@@ -117,6 +118,7 @@ export function requestableDto(r: RequestableResource): RequestableDto {
       hint: justificationHint(flow),
     },
     ticket_projects: rule.jira?.projects ?? [],
+    ...(flow.fields?.length ? { fields: fieldsToFile(flow.fields) } : {}),
   };
 }
 

@@ -32,22 +32,39 @@ export const schemas = {
     },
     ['fields'],
   ),
-  Requestable: object({
-    name: { type: 'string' },
-    type: { enum: [...RESOURCE_TYPES] },
-    description: nullable({ type: 'string' }),
-    tags: { type: 'array', items: { type: 'string' } },
-    flow: { type: 'string', description: 'The flow a request of this resource alone goes through.' },
-    max_duration_minutes: { type: 'integer' },
-    durations_minutes: { type: 'array', items: { type: 'integer' } },
-    justification: object({
-      required: { type: 'boolean' },
-      min_length: { type: 'integer' },
-      pattern: nullable({ type: 'string' }),
-      hint: nullable({ type: 'string' }),
-    }),
-    ticket_projects: { type: 'array', items: { type: 'string' } },
-  }),
+  Requestable: object(
+    {
+      name: { type: 'string' },
+      type: { enum: [...RESOURCE_TYPES] },
+      description: nullable({ type: 'string' }),
+      tags: { type: 'array', items: { type: 'string' } },
+      flow: { type: 'string', description: 'The flow a request of this resource alone goes through.' },
+      max_duration_minutes: { type: 'integer' },
+      durations_minutes: { type: 'array', items: { type: 'integer' } },
+      justification: object({
+        required: { type: 'boolean' },
+        min_length: { type: 'integer' },
+        pattern: nullable({ type: 'string' }),
+        hint: nullable({ type: 'string' }),
+      }),
+      ticket_projects: { type: 'array', items: { type: 'string' } },
+      fields: {
+        type: 'array',
+        description:
+          'The flow’s custom request fields, as ACCESS_CONFIG writes them (name, label, type, required, hint, pattern, min_length, max_length, min, max, integer, options); left out when it has none.',
+        items: {
+          type: 'object',
+          required: ['name', 'label', 'type'],
+          properties: {
+            name: { type: 'string' },
+            label: { type: 'string' },
+            type: { enum: ['text', 'number', 'select', 'date', 'user'] },
+          },
+        },
+      },
+    },
+    ['fields'],
+  ),
   Access: object({
     resource: { type: 'string' },
     status: { enum: TARGET_STATUSES },
