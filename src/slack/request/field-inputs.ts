@@ -42,10 +42,16 @@ function element(field: RequestField) {
   }
 }
 
+/**
+ * At most this many field inputs, so the form (about 12 blocks of its own) stays inside a modal's 100 blocks;
+ * fields past it are refused by the submission with a sentence at the top (view-errors.ts), never stored unchecked.
+ */
+export const MAX_FIELD_INPUTS = 60;
+
 /** One input per field; the label names the flow only when more than one flow asks for fields. */
 export function fieldInputs(groups: readonly FormFieldGroup[] | undefined): KnownBlock[] {
   const many = (groups?.length ?? 0) > 1;
-  return (groups ?? []).flatMap((group) =>
+  const blocks = (groups ?? []).flatMap((group) =>
     group.fields.map((field): KnownBlock => ({
       type: 'input',
       block_id: fieldBlockId(group.flowId, field.name),
@@ -55,6 +61,7 @@ export function fieldInputs(groups: readonly FormFieldGroup[] | undefined): Know
       element: element(field),
     })),
   );
+  return blocks.slice(0, MAX_FIELD_INPUTS);
 }
 
 /** What the form sent for custom fields, by flow id then field name (raw: the server checks every value). */
