@@ -213,6 +213,14 @@ describe('auto-approval by a field condition', () => {
   });
 });
 
+describe('who can: the rule’s field condition', () => {
+  it('/access whocan says which field values the auto-approval rule needs', async () => {
+    const reply = await replyTo(h, () => h.driver.command(PEOPLE.approver, '/access', 'whocan status-page'));
+    expect(allText(reply)).toContain('rule `sev1-fast` approves up to 1h');
+    expect(allText(reply)).toContain('when `severity` is sev1');
+  });
+});
+
 describe('request fields in the App Home flow editor', () => {
   const form = (fields: string, autoApprove = '') => ({
     'af.name': 'incident-web',

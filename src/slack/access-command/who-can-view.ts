@@ -71,7 +71,11 @@ export function autoApprovalText(a: AutoApprovalView): string {
   if (!a.grantsUntuned) return `rule ${code(a.rule)} never applies here (no safe default grant): people decide`;
   const onCall = a.onCall.length ? `, when the requester is on call on ${a.onCall.join(' or ')}` : '';
   const open = a.openNow === null ? '' : a.openNow ? ' (window open now)' : ' (window closed now)';
-  return `rule ${code(a.rule)} approves up to ${formatDuration(a.maxDurationMinutes)}, ${windowText(a)}${onCall}${open}`;
+  // A request field condition (domain/request-fields.ts): "when severity is sev1 or sev2".
+  const fields = Object.entries(a.fields ?? {})
+    .map(([name, values]) => `, when ${code(name)} is ${values.map((v) => userText(v, 75)).join(' or ')}`)
+    .join('');
+  return `rule ${code(a.rule)} approves up to ${formatDuration(a.maxDurationMinutes)}, ${windowText(a)}${onCall}${fields}${open}`;
 }
 
 function approversLine(f: FlowView, names: Record<string, string>): string {
