@@ -16,6 +16,7 @@ const accessFile = `
 resources:
   - { name: status-page, type: http, tags: [incident] }
   - { name: grafana, type: http, tags: [observability] }
+  - { name: pager, type: http }
 flows:
   - name: incident
     resources: { tags: [incident] }
@@ -32,6 +33,13 @@ flows:
       - name: sev1-fast
         max_duration: 1h
         fields: { severity: [sev1] }
+  - name: paging
+    resources: { names: [pager] }
+    requesters: { users: [U0REQ] }
+    approvers: { users: [U0APPR] }
+    max_duration: 8h
+    fields:
+      - { name: severity, label: Severity, type: text, required: true, max_length: 10 }
   - name: dashboards
     resources: { tags: [observability] }
     requesters: { users: [U0REQ] }
@@ -98,6 +106,29 @@ describe('the request form asks for the fields of the picked resources’ flows'
     // Picking the incident resource away hides its fields again.
     const back = await pick(incident, ['grafana']);
     expect(fieldBlocks(back)).toHaveLength(0);
+  });
+
+  it('two flows asking for the same name: each labelled with its flow, each answer stored with its own request', async () => {
+    const [paging] = await h.sql`select id from flows where name = 'paging'`;
+    const pagingSeverity = `request.field.${paging!.id as string}.severity`;
+    const form = await openForm();
+    const both = await pick(form, ['status-page', 'pager']);
+    const labels = fieldBlocks(both).map((b) => [b.block_id, b.label.text]);
+    expect(labels).toContainEqual([block('severity'), 'incident: Severity']);
+    expect(labels).toContainEqual([pagingSeverity, 'paging: Severity']);
+    const res = await h.driver.submitView(user, form.id, {
+      'request.justification': 'Two flows at once',
+      [block('severity')]: 'sev3',
+      [block('incident')]: 'INC-3',
+      [pagingSeverity]: 'loud',
+    });
+    expect(res.json?.response_action).toBe('update');
+    const rows =
+      await h.sql`select flow_name, fields from access_requests where justification = 'Two flows at once' order by flow_name`;
+    expect(rows.map((r) => [r.flow_name, r.fields[0].value])).toEqual([
+      ['incident', 'sev3'],
+      ['paging', 'loud'],
+    ]);
   });
 
   it('a value that breaks the flow’s rule is said under its field, and nothing is stored', async () => {
