@@ -5,6 +5,8 @@ import { startHarness, type Harness } from './support/harness.js';
 import { allText, approverMessage, openNewFlowEditor, replyTo } from './support/journey-steps.js';
 import { apiClient, openApiChecker } from './support/request-api-client.js';
 import { cliHome, runCli } from './support/cli.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**
@@ -397,6 +399,35 @@ describe('request fields through the request API', () => {
       expect(usage.stderr).toContain('--field takes NAME=VALUE like severity=sev1, not "incident".');
     } finally {
       home.remove();
+    }
+  });
+});
+
+describe('request fields through MCP', () => {
+  it('request_access takes fields; a refused value comes back as a tool error naming the field', async () => {
+    const reply = await replyTo(h, () => h.driver.command(user, '/access', 'token create fields agent'));
+    const token = /ark_pat_[A-Za-z0-9_-]+/.exec(reply.text)![0];
+    const client = new Client({ name: 'test-suite-client', version: '0.0.1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${h.port}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${token}`, 'x-access-agent': 'Claude Code' } },
+      }),
+    );
+    try {
+      const ask = (fields: Record<string, string>) =>
+        client.callTool({
+          name: 'request_access',
+          arguments: { resources: ['status-page'], duration: '2h', justification: 'From an agent', fields },
+        });
+      const bad = await ask({ severity: 'sev1', incident: 'nope' });
+      expect(bad.isError).toBe(true);
+      expect(JSON.stringify(bad.content)).toContain('The incident id, like INC-42');
+      const good = await ask({ severity: 'sev2', incident: 'INC-8' });
+      expect(good.isError ?? false).toBe(false);
+      const made = (good.structuredContent as { requests: { fields?: unknown }[] }).requests[0]!;
+      expect(made.fields).toEqual({ severity: 'sev2', incident: 'INC-8' });
+    } finally {
+      await client.close();
     }
   });
 });
