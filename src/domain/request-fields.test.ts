@@ -48,6 +48,11 @@ describe('checkFieldValues', () => {
   });
 });
 
+it('a field named like an Object.prototype member reads only what was sent', () => {
+  const odd: RequestField[] = [{ name: 'constructor', label: 'Builder', type: 'text', required: false }];
+  expect(checkFieldValues(odd, {})).toEqual({ values: [], errors: {} });
+});
+
 describe('dates', () => {
   it('reads only real calendar days, and says them as "6 Dec 2026"', () => {
     expect(isIsoDate('2026-12-06')).toBe(true);

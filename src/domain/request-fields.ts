@@ -112,7 +112,8 @@ export function checkFieldValues(
   const values: StoredField[] = [];
   const errors: Record<string, string> = {};
   for (const field of fields) {
-    const checked = fieldValueProblem(field, raw[field.name]);
+    // Own keys only: a field named `constructor` must not read Object.prototype's.
+    const checked = fieldValueProblem(field, Object.hasOwn(raw, field.name) ? raw[field.name] : undefined);
     if (!checked.ok) errors[field.name] = checked.problem;
     else if (checked.value !== null)
       values.push({ name: field.name, label: field.label, type: field.type, value: checked.value });

@@ -1,6 +1,6 @@
 import type { KnownBlock, PlainTextOption } from '@slack/types';
 import type { FormFieldGroup } from '../../domain/request-form.js';
-import { textMaxLength, type RequestField } from '../../domain/request-fields.js';
+import { FIELD_NAME, textMaxLength, type RequestField } from '../../domain/request-fields.js';
 import { RequestIds } from '../ids.js';
 import type { StateValues } from '../state.js';
 import { plain } from '../views.js';
@@ -64,9 +64,15 @@ export function fieldInputs(groups: readonly FormFieldGroup[] | undefined): Know
   return blocks.slice(0, MAX_FIELD_INPUTS);
 }
 
-/** What the form sent for custom fields, by flow id then field name (raw: the server checks every value). */
+const FLOW_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * What the form sent for custom fields, by flow id then field name (raw: the server checks every value). The
+ * block ids come from the submission, so they are forgeable: objects without a prototype, and ids of the shapes
+ * the form draws, so `request.field.__proto__.x` can set nothing but an entry nobody asks for.
+ */
 export function readFieldValues(values: StateValues): Record<string, Record<string, string>> {
-  const byFlow: Record<string, Record<string, string>> = {};
+  const byFlow: Record<string, Record<string, string>> = Object.create(null) as Record<string, Record<string, string>>;
   for (const [blockId, actions] of Object.entries(values ?? {})) {
     if (!blockId.startsWith(RequestIds.fieldBlockPrefix)) continue;
     const rest = blockId.slice(RequestIds.fieldBlockPrefix.length);
@@ -75,8 +81,10 @@ export function readFieldValues(values: StateValues): Record<string, Record<stri
     const entry = actions?.[RequestIds.fieldAction] as Record<string, unknown> | undefined;
     const option = entry?.selected_option as { value?: unknown } | null | undefined;
     const raw = entry?.value ?? option?.value ?? entry?.selected_date ?? entry?.selected_user;
-    if (typeof raw !== 'string') continue;
-    (byFlow[rest.slice(0, dot)] ??= {})[rest.slice(dot + 1)] = raw.slice(0, 3000);
+    const flowId = rest.slice(0, dot);
+    const name = rest.slice(dot + 1);
+    if (typeof raw !== 'string' || !FLOW_ID.test(flowId) || !FIELD_NAME.test(name)) continue;
+    (byFlow[flowId] ??= Object.create(null) as Record<string, string>)[name] = raw.slice(0, 3000);
   }
   return byFlow;
 }
