@@ -10,6 +10,7 @@ import type { ProvisionerConfig, Resource } from './resource.js';
 import { allStageApprovers } from './stages.js';
 import { stagesFromFile, stagesToFile } from './stages-file.js';
 import { onBehalfFromFile, onBehalfToFile } from './on-behalf.js';
+import { fieldsFromFile, fieldsToFile } from './request-fields-file.js';
 /** File entries to catalogue inputs (the file's snake_case to the domain's shapes). */
 export function resourceFromFile(r: AccessFile['resources'][number]): Omit<Resource, 'id'> {
   return {
@@ -76,6 +77,7 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
     review: reviewFromFile(f.review),
     stages,
     onBehalf: onBehalfFromFile(f.on_behalf),
+    fields: fieldsFromFile(f.fields),
   };
 }
 
@@ -160,6 +162,7 @@ export function toAccessFile(resources: Omit<Resource, 'id'>[], flows: Omit<Flow
       ...reviewToFile(f.review),
       ...stagesToFile(f.stages),
       ...onBehalfToFile(f.onBehalf),
+      ...(f.fields?.length ? { fields: fieldsToFile(f.fields) } : {}),
     })),
   };
 }

@@ -10,6 +10,7 @@ import { ResourceNameSchema, ResourceTypeSchema, TagSchema } from './resource.js
 import { PROJECT_KEY } from './ticket.js';
 import { checkFileStages, StagesFileSchema } from './stages-file.js';
 import { OnBehalfFileSchema } from './on-behalf.js';
+import { checkRuleConditions, RequestFieldsFileSchema } from './request-fields-file.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
 const TuningName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'use letters, digits, _ . @ - only');
@@ -100,6 +101,8 @@ export const FileFlowSchema = z
     stages: StagesFileSchema,
     /** Who may request on behalf of whom (domain/on-behalf.ts). */
     on_behalf: OnBehalfFileSchema,
+    /** Custom typed fields the request form asks for (domain/request-fields.ts). */
+    fields: RequestFieldsFileSchema.optional(),
     max_duration: DurationText.default(480),
     duration_choices: z.array(DurationText).max(25).default([]),
     approvals_required: z.number().int().min(1).max(10).default(1),
@@ -134,7 +137,8 @@ export const FileFlowSchema = z
     },
   )
   .superRefine(checkFileLifecycle)
-  .superRefine(checkFileStages);
+  .superRefine(checkFileStages)
+  .superRefine((f, ctx) => checkRuleConditions(f, ctx));
 
 export const AccessFileSchema = z
   .strictObject({

@@ -4,6 +4,7 @@ import { getISODay } from 'date-fns/getISODay';
 import type { AutoApproveRule } from './flow.js';
 import { repositoryDefault, type Policy, type ResourceGrant } from './policy.js';
 import type { Resource } from './resource.js';
+import { fieldConditionHolds, type FieldValues } from './request-fields.js';
 
 /**
  * Auto-approval: a request that a flow's rule covers (its resources, a short enough duration, inside
@@ -65,6 +66,8 @@ export interface AutoApprovalCandidate {
   durationMinutes: number;
   /** Made by someone else for the person who gets the access (domain/on-behalf.ts). */
   onBehalf?: boolean;
+  /** The request's custom field values (domain/request-fields.ts), for rules with a `fields` condition. */
+  fields?: FieldValues;
 }
 
 /**
@@ -94,6 +97,7 @@ export function ruleCoversRequest(rule: AutoApproveRule, request: AutoApprovalCa
     request.durationMinutes <= rule.maxDurationMinutes &&
     request.resources.every((r) => ruleCoversResource(rule, r)) &&
     ruleTakesOnBehalf(rule, request) &&
+    fieldConditionHolds(rule.fields, request.fields ?? {}) &&
     ruleWindowOpen(rule, now)
   );
 }

@@ -46,6 +46,8 @@ export interface AutoApprovalView {
   timeZone: string;
   /** The requester must be on call on one of these (labels); empty: no on-call condition. */
   onCall: string[];
+  /** Request field conditions (domain/request-fields.ts): field name -> accepted values; absent: none. */
+  fields?: Record<string, string[]>;
   /** False when the resource has no safe untuned grant: the rule never approves it, people do. */
   grantsUntuned: boolean;
   /** Is the rule's window open at `now` (when the caller gave one)? */

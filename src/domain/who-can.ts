@@ -147,6 +147,7 @@ function flowView(flow: Flow, resource: Resource, members: GroupMembers, options
         to: rule.to,
         timeZone: rule.timeZone,
         onCall: (rule.onCall ?? []).map(refLabel),
+        ...(rule.fields && Object.keys(rule.fields).length ? { fields: rule.fields } : {}),
         grantsUntuned: autoApprovalPolicy([resource], 1) !== null,
         openNow: options.now ? ruleWindowOpen(rule, options.now) : null,
         onBehalf: rule.onBehalf === true,

@@ -41,6 +41,7 @@ const autoJson = (a: AutoApprovalView) => ({
   to: a.to,
   time_zone: a.timeZone,
   on_call: a.onCall,
+  ...(a.fields ? { fields: a.fields } : {}),
   applies: a.grantsUntuned,
   open_now: a.openNow,
   on_behalf: a.onBehalf,

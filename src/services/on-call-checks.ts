@@ -1,3 +1,4 @@
+import type { FieldValues } from '../domain/request-fields.js';
 import { ruleCoversRequest } from '../domain/auto-approve.js';
 import type { AutoApproveRule, Flow } from '../domain/flow.js';
 import {
@@ -58,6 +59,8 @@ export async function onCallFindings(
     flow: Flow;
     resources: readonly Resource[];
     durationMinutes: number;
+    /** The request's custom field values: a rule whose field condition fails is not worth a call. */
+    fields?: FieldValues;
     requesterId: string;
     requesterEmail: () => Promise<string | null>;
     now: Date;
@@ -72,7 +75,12 @@ export async function onCallFindings(
       Boolean(r.onCall?.length) &&
       ruleCoversRequest(
         r,
-        { resources: input.resources, durationMinutes: input.durationMinutes, onBehalf: Boolean(input.onBehalf) },
+        {
+          resources: input.resources,
+          durationMinutes: input.durationMinutes,
+          onBehalf: Boolean(input.onBehalf),
+          fields: input.fields ?? {},
+        },
         now,
       ),
   );

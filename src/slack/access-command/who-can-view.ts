@@ -95,7 +95,11 @@ export function autoApprovalText(a: AutoApprovalView): string {
   const onCall = a.onCall.length ? `, when the requester is on call on ${a.onCall.join(' or ')}` : '';
   const open = a.openNow === null ? '' : a.openNow ? ' (window open now)' : ' (window closed now)';
   const forOthers = a.onBehalf ? ", also on someone's behalf (checked for the person who gets it)" : '';
-  return `rule ${code(a.rule)} approves up to ${formatDuration(a.maxDurationMinutes)}, ${windowText(a)}${onCall}${forOthers}${open}`;
+  // A request field condition (domain/request-fields.ts): "when severity is sev1 or sev2".
+  const fields = Object.entries(a.fields ?? {})
+    .map(([name, values]) => `, when ${code(name)} is ${values.map((v) => userText(v, 75)).join(' or ')}`)
+    .join('');
+  return `rule ${code(a.rule)} approves up to ${formatDuration(a.maxDurationMinutes)}, ${windowText(a)}${onCall}${fields}${forOthers}${open}`;
 }
 
 /** A stage's people; a stage of only the manager says so rather than "nobody". */

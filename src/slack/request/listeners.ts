@@ -16,6 +16,7 @@ import { messageModal } from '../views.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
 import { buildRequestModal, isDurationBlock, resourceOption, sshKeyInput } from './request-modal.js';
 import { redrawOnPick } from './redraw-on-pick.js';
+import { readFieldValues } from './field-inputs.js';
 import { buildRequestSentModal } from './request-sent-modal.js';
 
 /**
@@ -47,6 +48,7 @@ export function readRequestSubmission(values: StateValues) {
     sshPublicKey: textValue(values, RequestIds.sshKeyBlock, RequestIds.sshKeyAction),
     startsAt: dateTimeValue(values, RequestIds.startBlock, RequestIds.startAction),
     onBehalfOf: selectedUser(values, RequestIds.forBlock, RequestIds.forAction),
+    flowFields: readFieldValues(values),
   };
 }
 
@@ -57,6 +59,7 @@ const FIELD_BLOCKS = {
   sshKey: RequestIds.sshKeyBlock,
   startsAt: RequestIds.startBlock,
   onBehalf: RequestIds.forBlock,
+  fields: RequestIds.resourcesBlock,
 } as const;
 
 export function requestSubmissionHandler(deps: SlackDeps) {
@@ -72,8 +75,14 @@ export function requestSubmissionHandler(deps: SlackDeps) {
         // The duration field is renamed when a pick of resources redraws it afresh (request-modal.ts).
         const durationBlock = view.blocks.map((b) => b.block_id).find(isDurationBlock);
         const blockOf = (field: string) =>
-          field === 'duration' && durationBlock ? durationBlock : FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS];
-        const errors = Object.fromEntries(Object.entries(result.errors).map(([field, text]) => [blockOf(field), text]));
+          field === 'duration' && durationBlock
+            ? durationBlock
+            : field.startsWith('field.')
+              ? `${RequestIds.fieldBlockPrefix}${field.slice('field.'.length)}`
+              : (FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS] ?? field);
+        const errors = Object.fromEntries(
+          Object.entries(result.errors).map(([field, text]) => [blockOf(field), text ?? '']),
+        );
         // The SSH key field is only shown to people without a saved key; one removed since needs it back.
         await ack(fieldErrorsAnswer(view, errors, { [RequestIds.sshKeyBlock]: sshKeyInput() }));
         return;
