@@ -5,9 +5,15 @@ import { join } from 'node:path';
 import { AWS_DOUBLE_CREDENTIALS, startAwsDouble } from '../doubles/aws/aws-double.js';
 import { startGcpDouble } from '../doubles/gcp/gcp-double.js';
 import { startOktaDouble } from '../doubles/okta/okta-double.js';
-import { DOUBLE_CLIENT_ID, DOUBLE_CLIENT_SECRET, startEntraDouble } from '../doubles/entra/entra-double.js';
+import {
+  DOUBLE_CLIENT_ID,
+  DOUBLE_CLIENT_SECRET,
+  LEAST_PRIVILEGE,
+  startEntraDouble,
+} from '../doubles/entra/entra-double.js';
 import { createEntraProvisioner } from '../src/provisioners/entra/entra-provisioner.js';
 import { createEntraGroupListers } from '../src/provisioners/entra/entra-groups.js';
+import type { GraphClientOptions } from '../src/provisioners/entra/graph-client.js';
 import type { GroupSourceKind } from '../src/domain/group-source.js';
 import type { GroupListers } from '../src/services/ports.js';
 import type { Provisioner } from '../src/provisioners/port.js';
@@ -39,6 +45,8 @@ export interface CloudTargets {
   provisioners: Provisioner[];
   /** The group sources' Entra lister, made to trust the same certificate. */
   groupListers: Partial<Record<GroupSourceKind, GroupListers>>;
+  /** The Entra ID manager look-up, made to trust the same certificate. */
+  entraManagerOptions: GraphClientOptions;
   /** The Okta and Entra doubles as the page's Group sources panel edits them. */
   groupDirectories: Record<GroupSourceKind, GroupDirectory>;
   views(): TargetView[];
@@ -94,6 +102,8 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
       { displayName: 'jit-hr-records', description: 'Read access to the HR records' },
     ],
   });
+  // The app registration also reads managers (User.Read.All), for flows that ask the requester's manager.
+  entra.setAppRoles(DOUBLE_CLIENT_ID, [...LEAST_PRIVILEGE, 'User.Read.All']);
   const entraGroup = entra.groups()[0]!;
   const entraMail = (id: string) => entra.users().find((u) => u.id === id)?.mail ?? id;
 
@@ -123,6 +133,7 @@ export async function startCloudTargets(people: readonly SandboxPerson[]): Promi
     },
     provisioners: [createEntraProvisioner({ ca: entra.ca })],
     groupListers: { entra: createEntraGroupListers({ ca: entra.ca }) },
+    entraManagerOptions: { ca: entra.ca },
     groupDirectories: sandboxGroupDirectories(okta, entra, nameOf),
     secretEnv: {
       ACCESS_SECRET_SANDBOX_AWS_KEY_ID: AWS_DOUBLE_CREDENTIALS.accessKeyId,

@@ -211,6 +211,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       secretEnv: { ...env, ...cloud.secretEnv, [WEBHOOK_SECRET_ENV]: webhookSecret },
       extraProvisioners: cloud.provisioners,
       groupListers: cloud.groupListers,
+      entraManagerOptions: cloud.entraManagerOptions,
       extraRoutes: checkHost(
         [home, receiver.route, ...sandboxApiRoutes(ctx), ...sandboxAssetRoutes()],
         allowedHosts(config.HOST, config.PUBLIC_URL),

@@ -17,6 +17,7 @@ import { close, listen, type Route } from './http/server.js';
 import { createSignInTokens } from './http/sign-in-token.js';
 import { createLinkSigner } from './http/signed-link.js';
 import { createPrometheusMetrics } from './observability/prometheus-metrics.js';
+import type { GraphClientOptions } from './provisioners/entra/graph-client.js';
 import type { Provisioner } from './provisioners/port.js';
 import { builtInProvisioners, createProvisionerRegistry } from './provisioners/registry.js';
 import { createAuditStreamer } from './services/audit-stream.js';
@@ -43,6 +44,8 @@ export interface AccessAppOptions {
   extraProvisioners?: Provisioner[];
   /** More HTTP routes on the bot's server: the sandbox serves its page, API and webhook receiver here. */
   extraRoutes?: Route[];
+  /** Graph client options for the Entra ID manager look-up (tests and the sandbox trust a double's CA). */
+  entraManagerOptions?: GraphClientOptions;
   /** The group sources' listers by provider (tests and the sandbox give one that trusts a double's CA). */
   groupListers?: Partial<Record<GroupSourceKind, GroupListers>>;
 }
@@ -76,6 +79,8 @@ export async function createAccessApp(options: AccessAppOptions) {
   const slack = buildSlackClients(config, logger, metrics, options.botIdentity);
 
   // The jobs come last, but services call afterCommit from the start: it reaches the outbox once it exists.
+  // The file's `managers:` mapping (following reloads), then the group sources' identity providers (read at start).
+  const managers = buildManagers(accessFile, secrets, slack.directory, clock, options.entraManagerOptions);
   const outbox = { kick: (_lanes?: readonly OutboxLane[]): void => undefined };
   const deps: ServiceDeps = {
     db: database.db,
@@ -93,8 +98,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     metrics,
     tickets,
     onCall,
-    // The file's `managers:` mapping, then the identity provider of the first group source (read at start).
-    managers: buildManagers(accessFile, secrets, slack.directory, clock),
+    managers: managers.directory,
   };
   // Without PUBLIC_URL, links point at the port actually bound (PORT=0 picks one).
   let listening = false;
@@ -172,6 +176,7 @@ export async function createAccessApp(options: AccessAppOptions) {
             check: checkAccessFile,
             provisioners,
             watch: config.ACCESS_CONFIG_WATCH,
+            onAccepted: managers.useFile,
           },
           afterCommit: (lanes) => outbox.kick(lanes),
         })

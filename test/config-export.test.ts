@@ -64,6 +64,14 @@ flows:
     max_duration: 90m
     justification: { required: false }
     on_behalf: { requesters: { users: [U0LEAD] }, for: { users: [U0REQ], groups: [S0SUPPORT] } }
+    fields:
+      - { name: severity, label: Severity, type: select, required: true, options: [sev1, sev2, sev3] }
+      - { name: incident, label: Incident, type: text, hint: 'Like INC-42', pattern: '^INC-\d+$', min_length: 5, max_length: 20 }
+      - { name: responders, label: Responders, type: number, min: 1, max: 50, integer: true }
+      - { name: until_day, label: Until, type: date }
+      - { name: commander, label: Commander, type: user }
+    auto_approve:
+      - { name: sev1-fast, max_duration: 1h, fields: { severity: [sev1, sev2], responders: [1, 2] } }
   - name: staged
     resources: { names: [prod-db] }
     requesters: { users: [U0REQ] }
@@ -282,6 +290,54 @@ describe('config export', () => {
     });
     expect(text).toContain('on_behalf:\n      requesters:\n        users:\n          - U0LEAD');
     expect(text).toContain('for: anyone_in_flow');
+    const withFields = (await listFlows(db)).find((f) => f.name === 'optional-justification');
+    expect(withFields?.fields?.map((f) => [f.name, f.type, f.required])).toEqual([
+      ['severity', 'select', true],
+      ['incident', 'text', false],
+      ['responders', 'number', false],
+      ['until_day', 'date', false],
+      ['commander', 'user', false],
+    ]);
+    expect(withFields?.lifecycle.autoApprove[0]?.fields).toEqual({
+      severity: ['sev1', 'sev2'],
+      responders: ['1', '2'],
+    });
+  });
+
+  it('refuses request fields and field conditions that cannot work, with the path of the field', () => {
+    const refusal = (fields: string, rule = '') => {
+      try {
+        parseAccessFile(
+          ACCESS_FILE.replace(
+            'approvers: { users: [U0APPR] }',
+            `approvers: { users: [U0APPR] }\n    fields: ${fields}${rule ? `\n    auto_approve: [${rule}]` : ''}`,
+          ),
+        );
+        return 'accepted';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const severity = '[{ name: severity, label: Severity, type: select, options: [sev1, sev2] }]';
+    expect(refusal(severity, '{ name: fast, max_duration: 1h, fields: { severity: [sev1] } }')).toBe('accepted');
+    expect(refusal(severity, '{ name: fast, max_duration: 1h, fields: { sevrity: [sev1] } }')).toBe(
+      'ACCESS_CONFIG: flows[1].auto_approve[0].fields.sevrity: the flow has no request field "sevrity" (add it under fields, or remove the condition)',
+    );
+    expect(refusal(severity, '{ name: fast, max_duration: 1h, fields: { severity: [sev9] } }')).toBe(
+      'ACCESS_CONFIG: flows[1].auto_approve[0].fields.severity: sev9 is not an option of severity',
+    );
+    expect(refusal('[{ name: severity, label: Severity, type: select }]')).toBe(
+      'ACCESS_CONFIG: flows[1].fields[0].options: a select field needs options',
+    );
+    expect(refusal('[{ name: Sev, label: Severity, type: text }]')).toMatch(
+      /^ACCESS_CONFIG: flows\[1\]\.fields\[0\]\.name: must be snake_case/,
+    );
+    expect(refusal('[{ name: sev, label: Severity, type: text, options: [a] }]')).toBe(
+      'ACCESS_CONFIG: flows[1].fields[0].options: is for select fields, not text',
+    );
+    expect(refusal("[{ name: inc, label: Incident, type: text, pattern: '(a)\\1' }]")).toMatch(
+      /^ACCESS_CONFIG: flows\[1\]\.fields\[0\]\.pattern: backreferences/,
+    );
   });
 
   it('refuses an on_behalf rule that names nobody or a wrong id, with the path of the field', () => {

@@ -32,6 +32,7 @@ flows:
     resources: { tags: [staging] }
     requesters: { everyone: true }
     approvers: { manager: true, manager_fallback: { groups: [S0SUPPORT] } }
+    on_behalf: { requesters: { users: [U0APPR] }, for: { users: [U0REQ] } }
   - name: billing
     resources: { tags: [billing] }
     requesters: { everyone: true }
@@ -116,6 +117,55 @@ describe("the requester's manager as an approver", () => {
     expect(await statusOf(h, id)).toBe('pending');
     await approve(h, alex, id);
     expect(await row(id)).toMatchObject({ status: 'active', decided_by: alex });
+  });
+});
+
+describe('/access whocan and explain name the manager and who may ask for whom', () => {
+  const command = (user: string, text: string) => replyTo(h, () => h.driver.command(user, '/access', text));
+
+  it('whocan: "the requester\'s manager (from the access file), else" the fallback, and the on-behalf rule', async () => {
+    const text = allText((await command(PEOPLE.admin, 'whocan staging-db')).blocks);
+    expect(text).toContain(
+      "*Approvers:* the requester's manager (from the access file), else @support (2: <@U0SUPP2>, <@U0GUEST>) · one approval",
+    );
+    expect(text).toContain(`*On behalf:* <@${alex}> may request for <@${rita}>`);
+  });
+
+  it('whocan: a stage of only the manager says so', async () => {
+    const text = allText((await command(PEOPLE.admin, 'whocan billing-db')).blocks);
+    expect(text).toContain(
+      `1. manager: the requester's manager (from the access file), else <@${sam}> · one approval → 2. owner: <@${alex}>`,
+    );
+  });
+
+  it("explain: looks the person's manager up, and counts them among who would approve", async () => {
+    const text = allText((await command(PEOPLE.admin, `explain <@${rita}> staging-db`)).blocks);
+    expect(text).toContain(`*Who would approve:* <@${dana}>`);
+    expect(text).toContain(`Manager: <@${dana}> (from the access file)`);
+    expect(text).toContain(`*On behalf:* <@${alex}> may request for <@${rita}>`);
+    const none = allText((await command(PEOPLE.admin, `explain <@${alex}> staging-db`)).blocks);
+    expect(none).toContain(`No manager found for <@${alex}> in the access file: asked the fallback group`);
+  });
+
+  it('the HTTP API answers the same as JSON', async () => {
+    const { token } = await h.app.services.apiKeys.create(PEOPLE.admin, 'tooling');
+    const get = async (path: string) =>
+      (await (
+        await fetch(`http://127.0.0.1:${h.port}${path}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as Record<string, unknown>;
+    expect(await get('/api/v1/whocan?resource=staging-db')).toMatchObject({
+      flows: [
+        {
+          approvers: { manager: { sources: ['the access file'], fallback: { groups: [{ id: 'S0SUPPORT' }] } } },
+          on_behalf: { requesters: { users: [alex] }, anyone_in_flow: false, for: { users: [rita] } },
+        },
+      ],
+    });
+    expect(await get(`/api/v1/explain?user=${rita}&resource=staging-db`)).toMatchObject({
+      may_request: true,
+      approvers: [dana],
+      manager: { slackId: dana, source: 'access file' },
+    });
   });
 });
 

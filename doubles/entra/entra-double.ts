@@ -55,6 +55,8 @@ export interface EntraDouble {
   addMember(groupId: string, userId: string): void;
   removeMember(groupId: string, userId: string): void;
   addUser(user: Partial<DoubleUser>): DoubleUser;
+  /** Sets (or, with null, removes) a user's manager, as an admin would in the portal or HR sync. */
+  setManager(userId: string, managerId: string | null): void;
   addGroup(group: GroupSeed): DoubleGroup;
   /** Deleted in the portal: Graph answers 404 for it from now on. */
   deleteGroup(groupId: string): void;
@@ -92,6 +94,7 @@ function completeUser(u: Partial<DoubleUser>): DoubleUser {
     userPrincipalName: upn,
     displayName: u.displayName ?? upn.split('@')[0]!,
     accountEnabled: u.accountEnabled ?? true,
+    managerId: u.managerId ?? null,
   };
 }
 
@@ -178,6 +181,11 @@ export async function startEntraDouble(options: EntraDoubleOptions = {}): Promis
       g.members = g.members.filter((m) => m !== userId);
     },
     addUser,
+    setManager(userId, managerId) {
+      const user = state.users.get(userId);
+      if (!user) throw new Error(`the double has no user ${userId}`);
+      user.managerId = managerId;
+    },
     addGroup,
     deleteGroup: (id) => void state.groups.delete(group(id).id),
     setAppRoles(clientId, roles) {

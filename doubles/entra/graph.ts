@@ -2,6 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { groupJson, listGroups } from './group-list.js';
 import { EntraState, type DoubleUser, type TokenClaims } from './state.js';
+import {
+  BASIC_USER_PROPS,
+  denied,
+  FULL_USERS,
+  need,
+  GraphFailure,
+  notFound,
+  pageSize,
+  parseFilter,
+  project,
+  READ_GROUPS,
+  READ_USERS,
+  selectedProps,
+  WRITE_MEMBERS,
+} from './graph-query.js';
+import { managerOf } from './manager.js';
 
 /**
  * The Microsoft Graph v1.0 endpoints a group-membership provisioner needs: users by filter or key,
@@ -9,55 +25,11 @@ import { EntraState, type DoubleUser, type TokenClaims } from './state.js';
  * Every call needs a valid bearer token and the application permission Graph would demand.
  */
 
-const READ_USERS = [
-  'User.ReadBasic.All',
-  'User.Read.All',
-  'User.ReadWrite.All',
-  'Directory.Read.All',
-  'Directory.ReadWrite.All',
-];
-const FULL_USERS = READ_USERS.slice(1);
-const READ_GROUPS = [
-  'GroupMember.Read.All',
-  'GroupMember.ReadWrite.All',
-  'Group.Read.All',
-  'Group.ReadWrite.All',
-  'Directory.Read.All',
-  'Directory.ReadWrite.All',
-];
-const WRITE_MEMBERS = ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'];
-/** What User.ReadBasic.All lets an app read, and therefore $select and $filter on. */
-const BASIC_USER_PROPS = ['id', 'displayName', 'givenName', 'surname', 'mail', 'userPrincipalName'];
-const USER_PROPS = [...BASIC_USER_PROPS, 'accountEnabled'];
-const FILTERABLE = ['id', 'mail', 'userPrincipalName', 'displayName', 'accountEnabled'];
-const DEFAULT_PAGE = 100;
-const MAX_PAGE = 999;
-
 export interface GraphDeps {
   state: EntraState;
   origin: string;
   nowSeconds(): number;
 }
-
-class GraphFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-const notFound = (id: string) =>
-  new GraphFailure(
-    404,
-    'Request_ResourceNotFound',
-    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
-  );
-const denied = () =>
-  new GraphFailure(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 
 function sendGraph(
   res: ServerResponse,
@@ -94,69 +66,6 @@ function errorBody(f: GraphFailure, requestId: string) {
   };
 }
 
-function need(claims: TokenClaims, any: string[]) {
-  if (!claims.roles.some((r) => any.includes(r))) throw denied();
-}
-
-/** `prop eq 'value'` clauses joined by `or` (the subset of OData this needs); '' is an escaped quote. */
-function parseFilter(filter: string): { prop: string; value: string }[] {
-  const clauses: { prop: string; value: string }[] = [];
-  let rest = filter.trim();
-  for (;;) {
-    const m = /^(\w+)\s+eq\s+'((?:[^']|'')*)'\s*/i.exec(rest);
-    if (!m) throw new GraphFailure(400, 'BadRequest', 'Invalid filter clause: syntax error.');
-    const prop = m[1]!;
-    if (!FILTERABLE.includes(prop))
-      throw new GraphFailure(
-        400,
-        'Request_UnsupportedQuery',
-        `Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`,
-      );
-    clauses.push({ prop, value: m[2]!.replace(/''/g, "'") });
-    rest = rest.slice(m[0].length);
-    if (rest === '') return clauses;
-    const or = /^or\s+/i.exec(rest);
-    if (!or)
-      throw new GraphFailure(
-        400,
-        'Request_UnsupportedQuery',
-        'Unsupported query: only eq clauses joined by or are modelled.',
-      );
-    rest = rest.slice(or[0].length);
-  }
-}
-
-function selectedProps(query: URLSearchParams, claims: TokenClaims): string[] {
-  const basicOnly = !claims.roles.some((r) => FULL_USERS.includes(r));
-  const select = query.get('$select');
-  const props = select ? select.split(',').map((s) => s.trim()) : basicOnly ? BASIC_USER_PROPS : USER_PROPS;
-  for (const p of props) {
-    if (!USER_PROPS.includes(p))
-      throw new GraphFailure(
-        400,
-        'BadRequest',
-        `Could not find a property named '${p}' on type 'microsoft.graph.user'.`,
-      );
-    if (basicOnly && !BASIC_USER_PROPS.includes(p)) throw denied();
-  }
-  return props;
-}
-
-const project = (u: DoubleUser, props: string[]) => Object.fromEntries(props.map((p) => [p, u[p as keyof DoubleUser]]));
-
-function pageSize(query: URLSearchParams): number {
-  const top = query.get('$top');
-  if (top === null) return DEFAULT_PAGE;
-  const n = Number(top);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE)
-    throw new GraphFailure(
-      400,
-      'Request_UnsupportedQuery',
-      `Invalid page size specified: '${top}'. Must be between 1 and ${MAX_PAGE} inclusive.`,
-    );
-  return n;
-}
-
 function route(
   deps: GraphDeps,
   claims: TokenClaims,
@@ -188,6 +97,8 @@ function route(
       },
     };
   }
+  if (method === 'GET' && seg.length === 3 && seg[0] === 'users' && seg[2] === 'manager')
+    return managerOf(state, origin, claims, seg[1]!, query);
   if (method === 'GET' && seg.length === 2 && seg[0] === 'users') {
     need(claims, READ_USERS);
     const props = selectedProps(query, claims);

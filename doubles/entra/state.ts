@@ -8,6 +8,8 @@ export interface DoubleUser {
   userPrincipalName: string;
   displayName: string;
   accountEnabled: boolean;
+  /** The object id of the user's manager (`GET /users/{id}/manager`); none when absent. */
+  managerId?: string | null;
 }
 
 export interface DoubleGroup {

@@ -23,6 +23,8 @@ export function buildConfigReload(input: {
   afterCommit: (lanes?: readonly OutboxLane[]) => void;
   check: (text: string) => AccessFile;
   provisioners: Pick<ProvisionerRegistry, 'warm'>;
+  /** Every file that applied, changed catalogue or not (the managers: mapping follows it). */
+  onAccepted?: (file: AccessFile) => void;
   /** ACCESS_CONFIG_WATCH: false leaves SIGHUP as the only way in. */
   watch: boolean;
 }) {
@@ -38,6 +40,7 @@ export function buildConfigReload(input: {
     check: input.check,
     initialText: input.initial.text,
     initialFile: input.initial.file,
+    ...(input.onAccepted ? { onAccepted: input.onAccepted } : {}),
     // The targets a reloaded file names start loading their SDKs now, as at start.
     onApplied: (file) =>
       input.provisioners.warm(file.resources.flatMap((r) => (r.provisioner ? [r.provisioner.type] : []))),

@@ -69,6 +69,7 @@ export const flowColumns = {
   review: flows.review,
   stages: flows.stages,
   onBehalf: flows.onBehalf,
+  fields: flows.fields,
   enabled: flows.enabled,
   managedBy: flows.managedBy,
 };

@@ -27,6 +27,7 @@ export const requestColumns = {
   onCallApprovers: accessRequests.onCallApprovers,
   onCallNotes: accessRequests.onCallNotes,
   manager: accessRequests.manager,
+  fields: accessRequests.fields,
   reviewedBy: accessRequests.reviewedBy,
   reviewedAt: accessRequests.reviewedAt,
   submissionKey: accessRequests.submissionKey,

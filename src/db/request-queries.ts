@@ -45,6 +45,7 @@ type LifecycleFields =
   | 'onCallApprovers'
   | 'onCallNotes'
   | 'manager'
+  | 'fields'
   | 'stageNames'
   | 'stageIndex'
   | 'stageStartedAt'

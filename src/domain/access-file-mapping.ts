@@ -11,6 +11,7 @@ import { allStageApprovers } from './stages.js';
 import { stagesFromFile, stagesToFile } from './stages-file.js';
 import { onBehalfFromFile, onBehalfToFile } from './on-behalf.js';
 import { bundleFromFile, bundleToFile, type Bundle } from './bundle.js';
+import { fieldsFromFile, fieldsToFile } from './request-fields-file.js';
 /** File entries to catalogue inputs (the file's snake_case to the domain's shapes). */
 export function resourceFromFile(r: AccessFile['resources'][number]): Omit<Resource, 'id'> {
   return {
@@ -77,6 +78,7 @@ export function flowFromFile(f: FileFlow): Omit<Flow, 'id'> {
     review: reviewFromFile(f.review),
     stages,
     onBehalf: onBehalfFromFile(f.on_behalf),
+    fields: fieldsFromFile(f.fields),
   };
 }
 
@@ -171,6 +173,7 @@ export function toAccessFile(
       ...reviewToFile(f.review),
       ...stagesToFile(f.stages),
       ...onBehalfToFile(f.onBehalf),
+      ...(f.fields?.length ? { fields: fieldsToFile(f.fields) } : {}),
     })),
     ...(bundles.length ? { bundles: bundles.map((b) => bundleToFile(b, minutesText)) } : {}),
   };

@@ -12,6 +12,7 @@ import { checkFileStages, StagesFileSchema } from './stages-file.js';
 import { OnBehalfFileSchema } from './on-behalf.js';
 import { FileBundleSchema } from './bundle.js';
 import { checkFileBundles } from './bundle-file.js';
+import { checkRuleConditions, RequestFieldsFileSchema } from './request-fields-file.js';
 
 /** The ACCESS_CONFIG YAML file (config-as-code): resources and the flows over them. */
 const TuningName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/, 'use letters, digits, _ . @ - only');
@@ -102,6 +103,8 @@ export const FileFlowSchema = z
     stages: StagesFileSchema,
     /** Who may request on behalf of whom (domain/on-behalf.ts). */
     on_behalf: OnBehalfFileSchema,
+    /** Custom typed fields the request form asks for (domain/request-fields.ts). */
+    fields: RequestFieldsFileSchema.optional(),
     max_duration: DurationText.default(480),
     duration_choices: z.array(DurationText).max(25).default([]),
     approvals_required: z.number().int().min(1).max(10).default(1),
@@ -136,7 +139,8 @@ export const FileFlowSchema = z
     },
   )
   .superRefine(checkFileLifecycle)
-  .superRefine(checkFileStages);
+  .superRefine(checkFileStages)
+  .superRefine((f, ctx) => checkRuleConditions(f, ctx));
 
 export const AccessFileSchema = z
   .strictObject({

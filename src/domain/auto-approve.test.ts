@@ -94,6 +94,17 @@ describe('matching a request against a flow’s rules', () => {
     expect(matchAutoApproval(rules, { resources, durationMinutes: minutes }, at)?.name ?? null).toBe(expected);
   });
 
+  it('a request on behalf of someone matches only a rule that opts in with on_behalf', () => {
+    const request = { resources: [staging], durationMinutes: 30, onBehalf: true };
+    expect(matchAutoApproval([rule()], request, at)).toBeNull();
+    expect(matchAutoApproval([rule(), rule({ name: 'for-others', onBehalf: true })], request, at)?.name).toBe(
+      'for-others',
+    );
+    expect(matchAutoApproval([rule({ onBehalf: true })], { ...request, onBehalf: false }, at)?.name).toBe(
+      'office-hours',
+    );
+  });
+
   it('does not match outside the window', () => {
     expect(
       matchAutoApproval([rule()], { resources: [staging], durationMinutes: 30 }, new Date('2026-03-28T08:30:00Z')),

@@ -4,6 +4,7 @@ import { getISODay } from 'date-fns/getISODay';
 import type { AutoApproveRule } from './flow.js';
 import { repositoryDefault, type Policy, type ResourceGrant } from './policy.js';
 import type { Resource } from './resource.js';
+import { fieldConditionHolds, type FieldValues } from './request-fields.js';
 
 /**
  * Auto-approval: a request that a flow's rule covers (its resources, a short enough duration, inside
@@ -63,7 +64,21 @@ export function ruleWindowOpen(
 export interface AutoApprovalCandidate {
   resources: readonly { name: string; tags: string[] }[];
   durationMinutes: number;
+  /** Made by someone else for the person who gets the access (domain/on-behalf.ts). */
+  onBehalf?: boolean;
+  /** The request's custom field values (domain/request-fields.ts), for rules with a `fields` condition. */
+  fields?: FieldValues;
 }
+
+/**
+ * On behalf of someone: a rule approves it only when it opts in (`on_behalf: true`), since nobody who
+ * benefits asked, and the person who asked is not the one the rule was written for. When it does, the
+ * rule's conditions are the beneficiary's (the caller asks on call about them).
+ */
+export const ruleTakesOnBehalf = (
+  rule: Pick<AutoApproveRule, 'onBehalf'>,
+  request: Pick<AutoApprovalCandidate, 'onBehalf'>,
+) => !request.onBehalf || rule.onBehalf === true;
 
 /** A rule with no names and no tags covers every resource of its flow. */
 export function ruleCoversResource(
@@ -81,6 +96,8 @@ export function ruleCoversRequest(rule: AutoApproveRule, request: AutoApprovalCa
     request.durationMinutes > 0 &&
     request.durationMinutes <= rule.maxDurationMinutes &&
     request.resources.every((r) => ruleCoversResource(rule, r)) &&
+    ruleTakesOnBehalf(rule, request) &&
+    fieldConditionHolds(rule.fields, request.fields ?? {}) &&
     ruleWindowOpen(rule, now)
   );
 }

@@ -8,6 +8,7 @@ import type { FlowIdentityRule } from './identity-link.js';
 import type { ReviewRule } from './access-review.js';
 import type { FlowStage } from './stages.js';
 import type { OnBehalfRule } from './on-behalf.js';
+import type { RequestField } from './request-fields.js';
 
 export type { FlowIdentityRule } from './identity-link.js';
 
@@ -47,6 +48,8 @@ export interface Flow {
   stages?: FlowStage[];
   /** Who may request for whom through this flow (domain/on-behalf.ts); absent or null: nobody. */
   onBehalf?: OnBehalfRule | null;
+  /** Custom typed fields the request form asks for (domain/request-fields.ts); absent or empty: none. */
+  fields?: RequestField[];
 }
 
 /** An auto-approval rule: a request that matches is approved without a human (the audit names the rule). */
@@ -63,6 +66,10 @@ export interface AutoApproveRule {
   timeZone: string;
   /** When set, the requester must also be on call now on one of these (PagerDuty / Opsgenie); absent or empty: no on-call condition. */
   onCall?: OnCallRef[];
+  /** Also approves requests made on someone's behalf (for the beneficiary); absent: those go to people. */
+  onBehalf?: true;
+  /** When set, each named request field's value must be one of its listed values (domain/request-fields.ts). */
+  fields?: Record<string, string[]>;
 }
 
 export interface BreakGlassRule {

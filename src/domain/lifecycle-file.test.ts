@@ -5,6 +5,7 @@ import { flowFromFile, toAccessFile } from './access-file-mapping.js';
 import { DEFAULT_LIFECYCLE } from './flow.js';
 import { aFlow } from './fixtures.test-support.js';
 import { lifecycleProblems } from './lifecycle-input.js';
+import { autoApproveFromFile, autoApproveToFile, AutoApproveListSchema } from './lifecycle-file.js';
 
 const file = (flowExtra: string) => `
 resources:
@@ -166,6 +167,22 @@ describe('flow lifecycle in ACCESS_CONFIG', () => {
     ['break_glass: { users: [U0ONCALL], surprise: true }', 'flows[0].break_glass'],
   ])('reports %s with its path', (extra, expected) => {
     expect(check(file(extra))).toContain(expected);
+  });
+});
+
+describe('an auto-approval rule for requests on behalf of someone', () => {
+  it('reads on_behalf: true, and writes it back only when set', () => {
+    const rules = autoApproveFromFile(
+      AutoApproveListSchema.parse([
+        { name: 'for-others', max_duration: '1h', on_behalf: true },
+        { name: 'own', max_duration: '1h' },
+      ]),
+    );
+    expect(rules.map((r) => r.onBehalf)).toEqual([true, undefined]);
+    expect(autoApproveToFile(rules)).toEqual([
+      { name: 'for-others', max_duration: '1h', on_behalf: true },
+      { name: 'own', max_duration: '1h' },
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import { DurationText, minutesText, People, SlackChannel } from './file-fields.j
 import { DEFAULT_LIFECYCLE, type AutoApproveRule, type FlowLifecycle } from './flow.js';
 import { refsFromFile, refsToFile } from './on-call.js';
 import { ResourceNameSchema, TagSchema } from './resource.js';
+import { FieldConditionFileSchema } from './request-fields-file.js';
 
 /**
  * The lifecycle part of a flow in ACCESS_CONFIG: reminders and escalation, how long a request may
@@ -99,6 +100,10 @@ export const AutoApproveRuleFileSchema = z.strictObject({
   time_zone: z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/Berlin').default('UTC'),
   /** The requester must be on call now on one of these. */
   on_call: OnCallFileSchema.optional(),
+  /** A request made on someone's behalf is auto-approved only by a rule that says so (domain/auto-approve.ts). */
+  on_behalf: z.boolean().optional(),
+  /** Each named request field's value must be one of these (`severity: [sev1]`). */
+  fields: FieldConditionFileSchema,
 });
 
 export const AutoApproveListSchema = z
@@ -189,6 +194,8 @@ export function autoApproveFromFile(rules: z.infer<typeof AutoApproveListSchema>
       to,
       timeZone: r.time_zone,
       ...(onCall.length ? { onCall } : {}),
+      ...(r.on_behalf ? { onBehalf: true as const } : {}),
+      ...(r.fields && Object.keys(r.fields).length ? { fields: r.fields } : {}),
     };
   });
 }
@@ -228,6 +235,8 @@ export function autoApproveToFile(rules: readonly AutoApproveRule[]): Record<str
       ...(allDay ? {} : { hours: `${r.from}-${r.to}` }),
       ...(r.timeZone === 'UTC' ? {} : { time_zone: r.timeZone }),
       ...(r.onCall?.length ? { on_call: refsToFile(r.onCall) } : {}),
+      ...(r.onBehalf ? { on_behalf: true } : {}),
+      ...(r.fields && Object.keys(r.fields).length ? { fields: r.fields } : {}),
     };
   });
 }

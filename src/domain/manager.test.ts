@@ -35,6 +35,22 @@ describe('manager approvers in ACCESS_CONFIG', () => {
     expect(stageFlow(billing, 1).lifecycle.managerApprover).toBeUndefined();
   });
 
+  it('managers: takes Slack ids or e-mails on either side, and says so under anything else', () => {
+    const withEmails = FILE.replace(
+      'managers: { U0REQ: U0DBA1 }',
+      'managers: { rita@example.com: dana@example.com, U0OSC: sam@example.com }',
+    );
+    expect(AccessFileSchema.parse(parse(withEmails)).managers).toEqual({
+      'rita@example.com': 'dana@example.com',
+      U0OSC: 'sam@example.com',
+    });
+    const bad = AccessFileSchema.safeParse(parse(FILE.replace('U0DBA1', 'dana')));
+    expect(bad.error?.issues[0]).toMatchObject({
+      path: ['managers', 'U0REQ'],
+      message: 'must be a Slack user id (U…) or an e-mail address',
+    });
+  });
+
   it('a flow of only the manager needs no other approver; without it, one is still required', () => {
     const bare = FILE.replace('approvers: { manager: true, manager_fallback: { groups: [S0LEADS] } }', 'approvers: {}');
     expect(AccessFileSchema.safeParse(parse(bare)).success).toBe(false);

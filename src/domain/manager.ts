@@ -18,13 +18,22 @@ export const managerFileFields = {
   manager_fallback: People.optional(),
 };
 
-/** Top-level `managers: { U0REQ: U0DBA1 }`: the manager of each requester, for teams without an identity provider. */
-export const ManagersFileSchema = z
-  .record(
-    z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id'),
-    z.string().regex(/^[UW][A-Z0-9]+$/, 'must be a Slack user id'),
-  )
-  .optional();
+const SLACK_USER = /^[UW][A-Z0-9]+$/;
+// A plain address check, enough to tell an e-mail from a Slack id; Slack's look-up decides who has it.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const Person = z
+  .string()
+  .refine((v) => SLACK_USER.test(v) || EMAIL.test(v), 'must be a Slack user id (U…) or an e-mail address');
+
+/**
+ * Top-level `managers: { U0REQ: U0DBA1, rita@example.com: dana@example.com }`: the manager of each
+ * requester, for teams without an identity provider. Either side is a Slack user id or an e-mail, which
+ * is matched to a Slack user when a request needs it.
+ */
+export const ManagersFileSchema = z.record(Person, Person).optional();
+
+/** Whether a `managers:` entry names a person by e-mail rather than by Slack id. */
+export const isEmail = (person: string): boolean => person.includes('@');
 
 export function managerFromFile(a: {
   manager?: boolean | undefined;
@@ -58,6 +67,8 @@ export interface RequestManager {
   source: ManagerSource;
   /** The source could not answer (a short reason, no secrets). */
   failure?: string;
+  /** The mapping names the manager by an e-mail that no Slack user has. */
+  unknownEmail?: string;
   /** The manager found was the requester themselves. */
   self?: true;
   fallbackUsers?: string[];

@@ -54,6 +54,8 @@ export interface RequestableDto {
   justification: { required: boolean; min_length: number; pattern: string | null; hint: string | null };
   /** Jira projects a justification must name a ticket of (empty: no ticket check). */
   ticket_projects: string[];
+  /** The flow's custom request fields, as ACCESS_CONFIG writes them (domain/request-fields-file.ts); absent: none. */
+  fields?: Record<string, unknown>[];
 }
 
 /** One resource of a granted request and how far its setup got; `instructions` never holds a secret. */
@@ -78,6 +80,8 @@ export interface RequestDto {
   resources: { name: string; type: ResourceType }[];
   duration_minutes: number;
   justification: string;
+  /** The flow's custom request fields as filled in, name -> value (domain/request-fields.ts); absent: none. */
+  fields?: Record<string, string | number>;
   requester: string;
   /**
    * Slack id of who asked, when someone asked on the requester's behalf in Slack (the requester gets the
@@ -123,6 +127,8 @@ export interface CreateRequestBody {
   starts_at?: string;
   /** An SSH public key line for SSH resources (saved for later certificates). */
   ssh_public_key?: string;
+  /** The custom fields of the resources' flows, name -> value (a number field takes a number or its text). */
+  fields?: Record<string, string | number>;
 }
 
 export interface ExtendRequestBody {

@@ -1,3 +1,5 @@
+import { fieldsToFile } from './request-fields-file.js';
+import { fieldValuesOf } from './request-fields.js';
 import { stageProgress } from './stages.js';
 import { justificationHint, offeredDurations, type RequestableResource } from './flow.js';
 import type { AccessDto, RequestableDto, RequestDto } from './request-api.js';
@@ -70,6 +72,7 @@ export function requestDto(
     resources: r.resources.map((x) => ({ name: x.name, type: x.type })),
     duration_minutes: r.durationMinutes,
     justification: r.justification,
+    ...(r.fields?.length ? { fields: fieldValuesOf(r.fields) } : {}),
     requester: r.requesterId,
     requested_by: r.requestedBy ?? null,
     created_at: r.createdAt.toISOString(),
@@ -115,6 +118,7 @@ export function requestableDto(r: RequestableResource): RequestableDto {
       hint: justificationHint(flow),
     },
     ticket_projects: rule.jira?.projects ?? [],
+    ...(flow.fields?.length ? { fields: fieldsToFile(flow.fields) } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type RequestableResource,
 } from './flow.js';
 import { startProblem } from './pending-lifecycle.js';
+import { checkFieldValues, type RequestField, type StoredField } from './request-fields.js';
 
 /**
  * What is wrong with a request form, field by field, before anything is stored or asked of anyone: the
@@ -20,9 +21,41 @@ import { startProblem } from './pending-lifecycle.js';
 export const MAX_RESOURCES_PER_REQUEST = 10;
 export const MAX_JUSTIFICATION = 2000;
 
-export type FieldErrors = Partial<
-  Record<'resources' | 'duration' | 'justification' | 'sshKey' | 'startsAt' | 'onBehalf', string>
->;
+export type FormField = 'resources' | 'duration' | 'justification' | 'sshKey' | 'startsAt' | 'onBehalf' | 'fields';
+/** A flow's custom request field (domain/request-fields.ts): `field.<flow id>.<field name>`. */
+export type CustomFieldKey = `field.${string}`;
+export type FieldErrors = Partial<Record<FormField | CustomFieldKey, string>>;
+
+export const customFieldKey = (flowId: string, name: string): CustomFieldKey => `field.${flowId}.${name}`;
+
+/** What the form or API sent for custom fields: by flow (the Slack form), or by name for every flow (the API). */
+export interface SentFields {
+  fields?: Readonly<Record<string, unknown>> | undefined;
+  flowFields?: Readonly<Record<string, Readonly<Record<string, unknown>>>> | undefined;
+}
+
+/**
+ * Each planned flow's custom fields checked against what was sent (the form is never trusted): the values
+ * to store per plan, and a sentence per bad field. A name sent by the API that no planned flow asks for
+ * is refused, so a typo is not silently dropped.
+ */
+export function planFieldProblems(
+  plans: readonly { flow: Pick<Flow, 'id' | 'fields'> }[],
+  sent: SentFields,
+): { values: StoredField[][]; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const values = plans.map(({ flow }) => {
+    const raw = { ...sent.fields, ...sent.flowFields?.[flow.id] };
+    const checked = checkFieldValues(flow.fields ?? [], raw);
+    for (const [name, problem] of Object.entries(checked.errors)) errors[customFieldKey(flow.id, name)] = problem;
+    return checked.values;
+  });
+  const asked = new Set(plans.flatMap((p) => (p.flow.fields ?? []).map((f) => f.name)));
+  const unknown = Object.keys(sent.fields ?? {}).filter((n) => !asked.has(n));
+  if (unknown.length)
+    errors.fields = `No flow of these resources asks for ${unknown.map((n) => `“${n.slice(0, 32)}”`).join(', ')}.`;
+  return { values, errors };
+}
 
 /** The picks themselves: which resources (of those this person may request), how long, from when. */
 export function formProblems(f: {
@@ -85,6 +118,15 @@ export interface FormRules {
   justificationOptional: boolean;
   /** Each distinct hint once; empty until something is picked (no one flow speaks for the whole form). */
   hints: FormHint[];
+  /** The custom fields of the picked resources' flows, per flow (empty until something is picked). */
+  fields: FormFieldGroup[];
+}
+
+/** One planned flow's custom fields, as the form asks for them. */
+export interface FormFieldGroup {
+  flowId: string;
+  flowName: string;
+  fields: RequestField[];
 }
 
 /**
@@ -102,6 +144,7 @@ export function formRules(
       durations: durationsFor(requestable),
       justificationOptional: requestable.every((r) => r.flows.every(asksNoJustification)),
       hints: [],
+      fields: [],
     };
   }
   const plans = planRequests(chosen);
@@ -118,6 +161,9 @@ export function formRules(
     durations: shared.length > 0 ? shared : offeredDurations(strictest.flow),
     justificationOptional: plans.every((p) => asksNoJustification(p.flow)),
     hints: [...hints].map(([text, resources]) => ({ text, resources })),
+    fields: plans
+      .filter((p) => p.flow.fields?.length)
+      .map((p) => ({ flowId: p.flow.id, flowName: p.flow.name, fields: p.flow.fields! })),
   };
 }
 

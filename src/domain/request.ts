@@ -1,6 +1,7 @@
 import type { RequestManager } from './manager.js';
 import type { TicketSnapshot } from './ticket.js';
 import type { Channel } from './request-api.js';
+import type { StoredField } from './request-fields.js';
 import type { Policy, ResourceGrant } from './policy.js';
 import type { RequestStatus } from './request-lifecycle.js';
 import type { ResourceType } from './resource.js';
@@ -45,6 +46,8 @@ export interface RequestRow {
   onCallNotes: string[];
   /** The requester's manager look-up (domain/manager.ts); null: the flow does not ask the manager. */
   manager: RequestManager | null;
+  /** The flow's custom request fields as filled in (label and value at request time); empty: none. */
+  fields: StoredField[];
   reviewedBy: string | null;
   reviewedAt: Date | null;
   /** The Slack form (view id) the request came from, when it came from one. */

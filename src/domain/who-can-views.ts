@@ -46,10 +46,29 @@ export interface AutoApprovalView {
   timeZone: string;
   /** The requester must be on call on one of these (labels); empty: no on-call condition. */
   onCall: string[];
+  /** Request field conditions (domain/request-fields.ts): field name -> accepted values; absent: none. */
+  fields?: Record<string, string[]>;
   /** False when the resource has no safe untuned grant: the rule never approves it, people do. */
   grantsUntuned: boolean;
   /** Is the rule's window open at `now` (when the caller gave one)? */
   openNow: boolean | null;
+  /** Also approves requests made on someone's behalf (its conditions checked for the beneficiary). */
+  onBehalf: boolean;
+}
+
+/** `approvers: { manager: true }`: the requester's manager is asked, from these sources, else the fallback. */
+export interface ManagerView {
+  /** Where the manager is looked up, as people read it ("the access file", "Okta", "Entra ID"); empty: nowhere. */
+  sources: string[];
+  fallback: PeopleView;
+}
+
+/** `on_behalf:` who may request for whom (domain/on-behalf.ts). */
+export interface OnBehalfView {
+  requesters: PeopleView;
+  /** Anyone the flow lets request; else `for`. */
+  anyoneInFlow: boolean;
+  for: PeopleView;
 }
 
 export interface BreakGlassView {
@@ -70,12 +89,15 @@ export interface FlowView {
     selfApproval: boolean;
     /** Who decides once a request was escalated (null: no escalation). */
     escalation: (PeopleView & { afterMinutes: number | null }) | null;
+    /** The requester's manager is asked too (without stages; with stages, on the stage). */
+    manager: ManagerView | null;
   };
+  onBehalf: OnBehalfView | null;
   limits: LimitsView;
   autoApproval: AutoApprovalView[];
   breakGlass: BreakGlassView | null;
   /** The flow's approval stages in order (empty: none); `approvers` above is then every stage's. */
-  stages?: (PeopleView & { name: string; approvalsRequired: number })[];
+  stages?: (PeopleView & { name: string; approvalsRequired: number; manager: ManagerView | null })[];
 }
 
 export interface WhoCanAnswer {

@@ -206,3 +206,41 @@ describe('explain one person and one resource', () => {
     expect(ask('U0RITA', 'k8s-prod').autoApproval).toEqual([]);
   });
 });
+
+describe("the requester's manager and requests on someone's behalf", () => {
+  const managed = aFlow({
+    name: 'managed',
+    resourceTags: ['production'],
+    requesterGroups: ['S0ENG'],
+    approverUsers: [],
+    lifecycle: { ...DEFAULT_LIFECYCLE, managerApprover: { fallbackUsers: [], fallbackGroups: ['S0OPS'] } },
+    onBehalf: {
+      requesterUsers: ['U0LEAD'],
+      requesterGroups: [],
+      forUsers: ['U0RITA'],
+      forGroups: [],
+      forAnyoneInFlow: false,
+    },
+  });
+  const catalogue: Catalogue = { flows: [managed], resources: [prodDb] };
+  const options = { managerSources: ['Okta', 'Entra ID'] };
+
+  it('names the manager approver with its sources and its fallback resolved, and the on-behalf rule', () => {
+    const [view] = whoCan(catalogue, 'prod-db', members, options)!.flows;
+    expect(view!.approvers.manager).toEqual({
+      sources: ['Okta', 'Entra ID'],
+      fallback: { users: [], groups: [{ id: 'S0OPS', members: ['U0ALEX', 'U0DANA'] }] },
+    });
+    expect(view!.onBehalf).toMatchObject({
+      requesters: { users: ['U0LEAD'] },
+      anyoneInFlow: false,
+      for: { users: ['U0RITA'] },
+    });
+    expect(groupsToResolve(catalogue, 'prod-db')).toContain('S0OPS');
+  });
+
+  it('a flow of only the manager leaves the decision to the look-up: may request, nobody named yet', () => {
+    const answer = explain(catalogue, 'U0RITA', 'prod-db', members, options)!;
+    expect(answer).toMatchObject({ mayRequest: true, decision: 'approvers', approvers: [], manager: null });
+  });
+});

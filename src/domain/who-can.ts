@@ -14,7 +14,16 @@ import {
 } from './flow.js';
 import { refKey, refLabel, type OnCallRef } from './on-call.js';
 import type { Resource } from './resource.js';
-import type { AutoApprovalView, FlowView, LimitsView, OnCallNow, PeopleView, WhoCanAnswer } from './who-can-views.js';
+import type { ManagerApprover, RequestManager } from './manager.js';
+import type {
+  AutoApprovalView,
+  FlowView,
+  LimitsView,
+  ManagerView,
+  OnCallNow,
+  PeopleView,
+  WhoCanAnswer,
+} from './who-can-views.js';
 
 /**
  * Who can, and why: for a catalogue and group memberships, who may request a resource (through which
@@ -33,6 +42,8 @@ export type {
   FlowView,
   GroupView,
   LimitsView,
+  ManagerView,
+  OnBehalfView,
   OnCallNow,
   OnCallView,
   PeopleView,
@@ -49,6 +60,8 @@ export interface EvaluateOptions {
   now?: Date;
   /** Who is on call now per reference (refKey); absent: "not asked". */
   onCall?: (ref: OnCallRef) => OnCallNow;
+  /** Where requesters' managers are looked up ("the access file", "Okta", "Entra ID"). */
+  managerSources?: readonly string[];
 }
 
 const NOT_ASKED: OnCallNow = { state: 'not_asked', reason: 'no on-call service was asked' };
@@ -75,6 +88,16 @@ export function limitsOf(flow: Flow): LimitsView {
   };
 }
 
+function managerView(
+  m: ManagerApprover | undefined,
+  members: GroupMembers,
+  options: EvaluateOptions,
+): ManagerView | null {
+  return m
+    ? { sources: [...(options.managerSources ?? [])], fallback: people(m.fallbackUsers, m.fallbackGroups, members) }
+    : null;
+}
+
 function flowView(flow: Flow, resource: Resource, members: GroupMembers, options: EvaluateOptions): FlowView {
   const lc = flow.lifecycle;
   const escalates = lc.escalationUsers.length + lc.escalationGroups.length > 0;
@@ -97,12 +120,21 @@ function flowView(flow: Flow, resource: Resource, members: GroupMembers, options
       escalation: escalates
         ? { ...people(lc.escalationUsers, lc.escalationGroups, members), afterMinutes: lc.escalateAfterMinutes }
         : null,
+      manager: managerView(lc.managerApprover, members, options),
     },
+    onBehalf: flow.onBehalf
+      ? {
+          requesters: people(flow.onBehalf.requesterUsers, flow.onBehalf.requesterGroups, members),
+          anyoneInFlow: flow.onBehalf.forAnyoneInFlow,
+          for: people(flow.onBehalf.forUsers, flow.onBehalf.forGroups, members),
+        }
+      : null,
     limits: limitsOf(flow),
     stages: declaredStages(flow).map((s) => ({
       name: s.name,
       approvalsRequired: s.approvalsRequired,
       ...people(s.approverUsers, s.approverGroups, members),
+      manager: managerView(s.managerApprover, members, options),
     })),
     autoApproval: lc.autoApprove
       .filter((rule) => ruleCoversResource(rule, resource))
@@ -115,8 +147,10 @@ function flowView(flow: Flow, resource: Resource, members: GroupMembers, options
         to: rule.to,
         timeZone: rule.timeZone,
         onCall: (rule.onCall ?? []).map(refLabel),
+        ...(rule.fields && Object.keys(rule.fields).length ? { fields: rule.fields } : {}),
         grantsUntuned: autoApprovalPolicy([resource], 1) !== null,
         openNow: options.now ? ruleWindowOpen(rule, options.now) : null,
+        onBehalf: rule.onBehalf === true,
       })),
     breakGlass: bg
       ? {
@@ -160,6 +194,9 @@ export function groupsToResolve(catalogue: Catalogue, resourceName: string): str
       ...f.approverGroups,
       ...f.lifecycle.escalationGroups,
       ...(f.lifecycle.breakGlass?.groups ?? []),
+      ...(f.lifecycle.managerApprover?.fallbackGroups ?? []),
+      ...declaredStages(f).flatMap((s) => s.managerApprover?.fallbackGroups ?? []),
+      ...(f.onBehalf ? [...f.onBehalf.requesterGroups, ...f.onBehalf.forGroups] : []),
     ]);
   return [...new Set(groups)].sort();
 }
@@ -195,6 +232,8 @@ export interface ExplainAnswer {
   breakGlass: { flow: string; maxDurationMinutes: number; problem: string | null } | null;
   /** This person approves requests of the flow themselves. */
   isApprover: boolean;
+  /** Their manager, when the flow (or its first stage) asks the requester's manager: filled by the caller's look-up. */
+  manager: RequestManager | null;
 }
 
 /** May this person request the resource, who would approve, which limits apply, which rule decides. */
@@ -218,7 +257,14 @@ export function explain(
   const bgPolicy = bg ? breakGlassPolicy(resource, bg.maxDurationMinutes) : null;
   const view = planned ? flowView(planned, resource, members, options) : null;
   const decision: Decision =
-    standing !== 'member' ? 'not_member' : !planned ? 'no_flow' : approvers.length === 0 ? 'no_approver' : 'approvers';
+    standing !== 'member'
+      ? 'not_member'
+      : !planned
+        ? 'no_flow'
+        : // The manager (or the fallback) is found by the caller's look-up, which may still leave nobody.
+          approvers.length === 0 && !stageFlow(planned, 0).lifecycle.managerApprover
+          ? 'no_approver'
+          : 'approvers';
   return {
     userId,
     resource: { name: resource.name, type: resource.type, tags: resource.tags, description: resource.description },
@@ -238,6 +284,7 @@ export function explain(
         }
       : null,
     isApprover: planned ? approversFor(planned, members, null).includes(userId) : false,
+    manager: null,
   };
 }
 

@@ -32,22 +32,39 @@ export const schemas = {
     },
     ['fields'],
   ),
-  Requestable: object({
-    name: { type: 'string' },
-    type: { enum: [...RESOURCE_TYPES] },
-    description: nullable({ type: 'string' }),
-    tags: { type: 'array', items: { type: 'string' } },
-    flow: { type: 'string', description: 'The flow a request of this resource alone goes through.' },
-    max_duration_minutes: { type: 'integer' },
-    durations_minutes: { type: 'array', items: { type: 'integer' } },
-    justification: object({
-      required: { type: 'boolean' },
-      min_length: { type: 'integer' },
-      pattern: nullable({ type: 'string' }),
-      hint: nullable({ type: 'string' }),
-    }),
-    ticket_projects: { type: 'array', items: { type: 'string' } },
-  }),
+  Requestable: object(
+    {
+      name: { type: 'string' },
+      type: { enum: [...RESOURCE_TYPES] },
+      description: nullable({ type: 'string' }),
+      tags: { type: 'array', items: { type: 'string' } },
+      flow: { type: 'string', description: 'The flow a request of this resource alone goes through.' },
+      max_duration_minutes: { type: 'integer' },
+      durations_minutes: { type: 'array', items: { type: 'integer' } },
+      justification: object({
+        required: { type: 'boolean' },
+        min_length: { type: 'integer' },
+        pattern: nullable({ type: 'string' }),
+        hint: nullable({ type: 'string' }),
+      }),
+      ticket_projects: { type: 'array', items: { type: 'string' } },
+      fields: {
+        type: 'array',
+        description:
+          'The flow’s custom request fields, as ACCESS_CONFIG writes them (name, label, type, required, hint, pattern, min_length, max_length, min, max, integer, options); left out when it has none.',
+        items: {
+          type: 'object',
+          required: ['name', 'label', 'type'],
+          properties: {
+            name: { type: 'string' },
+            label: { type: 'string' },
+            type: { enum: ['text', 'number', 'select', 'date', 'user'] },
+          },
+        },
+      },
+    },
+    ['fields'],
+  ),
   Access: object({
     resource: { type: 'string' },
     status: { enum: TARGET_STATUSES },
@@ -72,6 +89,11 @@ export const schemas = {
       resources: { type: 'array', items: object({ name: { type: 'string' }, type: { enum: [...RESOURCE_TYPES] } }) },
       duration_minutes: { type: 'integer' },
       justification: { type: 'string' },
+      fields: {
+        type: 'object',
+        additionalProperties: { type: ['string', 'number'] },
+        description: 'The flow’s custom request fields as filled in, by name; left out when it has none.',
+      },
       requester: { type: 'string', description: 'Slack user id of who gets the access.' },
       requested_by: nullable({
         type: 'string',
@@ -115,7 +137,7 @@ export const schemas = {
           'Display names by Slack id of the people the request names; an id Slack could not name is left out.',
       },
     },
-    ['requested_by'],
+    ['requested_by', 'fields'],
   ),
   CreateRequest: object(
     {
@@ -129,8 +151,14 @@ export const schemas = {
       justification: { type: 'string', maxLength: MAX_JUSTIFICATION },
       starts_at: { ...dateTime, description: 'A scheduled start; left out: at approval.' },
       ssh_public_key: { type: 'string', description: 'One OpenSSH public key line, saved for SSH certificates.' },
+      fields: {
+        type: 'object',
+        additionalProperties: { type: ['string', 'number'] },
+        description:
+          'The custom fields of the resources’ flows, by name (a select’s option, a date as yyyy-mm-dd, a person as a Slack id). A refused value comes back under fields.<name>.',
+      },
     },
-    ['starts_at', 'ssh_public_key'],
+    ['starts_at', 'ssh_public_key', 'fields'],
   ),
   ExtendRequest: object({
     duration_minutes: { type: 'integer', minimum: 1 },

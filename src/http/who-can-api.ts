@@ -1,6 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { isAppError } from '../domain/errors.js';
-import type { AutoApprovalView, ExplainAnswer, FlowView, OnCallView, PeopleView } from '../domain/who-can.js';
+import type {
+  AutoApprovalView,
+  ExplainAnswer,
+  FlowView,
+  ManagerView,
+  OnCallView,
+  PeopleView,
+} from '../domain/who-can.js';
 import type { WhoCanService } from '../services/who-can-service.js';
 import { requireApiKey, type KeyVerifier } from './api-key-auth.js';
 import { sendJson } from './json-response.js';
@@ -24,6 +31,8 @@ const onCallJson = (o: OnCallView) => ({
   ...(o.now.state === 'on_call' ? { people: o.now.people } : { reason: o.now.reason }),
 });
 
+const managerJson = (m: ManagerView | null) => (m ? { sources: m.sources, fallback: peopleJson(m.fallback) } : null);
+
 const autoJson = (a: AutoApprovalView) => ({
   rule: a.rule,
   max_duration_minutes: a.maxDurationMinutes,
@@ -32,8 +41,10 @@ const autoJson = (a: AutoApprovalView) => ({
   to: a.to,
   time_zone: a.timeZone,
   on_call: a.onCall,
+  ...(a.fields ? { fields: a.fields } : {}),
   applies: a.grantsUntuned,
   open_now: a.openNow,
+  on_behalf: a.onBehalf,
 });
 
 export const flowJson = (f: FlowView) => ({
@@ -48,7 +59,21 @@ export const flowJson = (f: FlowView) => ({
     escalation: f.approvers.escalation
       ? { ...peopleJson(f.approvers.escalation), after_minutes: f.approvers.escalation.afterMinutes }
       : null,
+    manager: managerJson(f.approvers.manager),
   },
+  on_behalf: f.onBehalf
+    ? {
+        requesters: peopleJson(f.onBehalf.requesters),
+        anyone_in_flow: f.onBehalf.anyoneInFlow,
+        for: peopleJson(f.onBehalf.for),
+      }
+    : null,
+  stages: (f.stages ?? []).map((s) => ({
+    name: s.name,
+    ...peopleJson(s),
+    approvals_required: s.approvalsRequired,
+    manager: managerJson(s.manager),
+  })),
   limits: {
     max_duration_minutes: f.limits.maxDurationMinutes,
     durations_minutes: f.limits.durations,
@@ -87,6 +112,7 @@ export const explainJson = (a: ExplainAnswer) => ({
     ? { flow: a.breakGlass.flow, max_duration_minutes: a.breakGlass.maxDurationMinutes, problem: a.breakGlass.problem }
     : null,
   is_approver: a.isApprover,
+  manager: a.manager,
 });
 
 const MAX_PARAM = 320;

@@ -132,6 +132,7 @@ export function registerAccessTools(server: McpServer, api: AccessApi, logger: M
             justification: input.justification,
             ...(input.starts_at ? { starts_at: input.starts_at } : {}),
             ...(input.ssh_public_key ? { ssh_public_key: input.ssh_public_key } : {}),
+            ...(input.fields ? { fields: input.fields } : {}),
           },
           input.idempotency_key,
         );

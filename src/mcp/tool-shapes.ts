@@ -67,6 +67,13 @@ export const RequestAccessInput = {
     })
     .optional()
     .describe('Optional: a later start, ISO 8601 (2030-01-31T09:00:00Z). Leave out to start once approved.'),
+  fields: z
+    .record(z.string().max(32), z.union([z.string().max(500), z.number()]))
+    .optional()
+    .describe(
+      "Only when the resource's flow asks for fields (list_requestable_resources gives them): name -> value, " +
+        'e.g. {"severity": "sev1", "incident": "INC-42"}; a select takes one of its options, a date yyyy-mm-dd, a user a Slack id.',
+    ),
   ssh_public_key: z
     .string()
     .max(16_384)
@@ -132,6 +139,7 @@ const RequestSchema = z.looseObject({
   resources: z.array(z.looseObject({ name: z.string(), type: z.string() })),
   duration_minutes: z.number(),
   justification: z.string(),
+  fields: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   requester: z.string(),
   requested_by: z.string().nullable().optional(),
   created_at: z.string(),

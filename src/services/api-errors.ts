@@ -1,21 +1,24 @@
 import { isAppError, type AppError, type ErrorCode } from '../domain/errors.js';
 import { ApiError } from '../domain/request-api.js';
-import type { FieldErrors } from '../domain/request-form.js';
+import type { FieldErrors, FormField } from '../domain/request-form.js';
 
 /** The request form's field names as the API spells them (CreateRequestBody, ExtendRequestBody). */
-const FIELD_NAMES: Record<keyof FieldErrors, string> = {
+const FIELD_NAMES: Record<FormField, string> = {
   resources: 'resources',
   duration: 'duration_minutes',
   justification: 'justification',
   sshKey: 'ssh_public_key',
   startsAt: 'starts_at',
   onBehalf: 'on_behalf',
+  fields: 'fields',
 };
 
+/** `field.<flow id>.<name>` (a flow's custom field) -> `fields.<name>`, as the API's body spells it. */
+const apiName = (key: string) =>
+  key.startsWith('field.') ? `fields.${key.slice(key.lastIndexOf('.') + 1)}` : (FIELD_NAMES[key as FormField] ?? key);
+
 export function apiFields(errors: FieldErrors): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(errors).map(([k, v]) => [FIELD_NAMES[k as keyof FieldErrors] ?? k, String(v).replace(/`/g, '')]),
-  );
+  return Object.fromEntries(Object.entries(errors).map(([k, v]) => [apiName(k), String(v).replace(/`/g, '')]));
 }
 
 /** A refused request: 400 with a sentence per field and one that sums them up. */

@@ -34,6 +34,13 @@ function ticketText(ticket: unknown): string {
     : `; ticket ${t.key} not checked (${t.reason})`;
 }
 
+/** The request's custom fields as given (domain/request-fields.ts): "; fields severity=sev1, incident=INC-42". */
+function fieldsText(fields: unknown): string {
+  if (!fields || typeof fields !== 'object') return '';
+  const pairs = Object.entries(fields as Record<string, unknown>).map(([k, v]) => `${text(k, 32)}=${text(v, 100)}`);
+  return pairs.length ? `; fields ${pairs.join(', ')}` : '';
+}
+
 /** " from the CLI", " by agent “Claude Code” through MCP"; nothing for Slack (request-origin.ts). */
 const via = (d: Details) => {
   const phrase = originPhrase(d);
@@ -87,7 +94,7 @@ const LINK_REFUSALS: Record<string, string> = {
  */
 export const AUDIT_SENTENCES: { [A in AuditAction]: (d: Details, action: A) => string } = {
   'request.created': (d) =>
-    `requested ${(d.resources ?? []).join(', ')}${d.beneficiary ? ` on behalf of ${text(d.beneficiary)} (asked by ${text(d.requested_by)})` : ''} for ${minutes(d.durationMinutes)} through flow ${text(d.flow)}${via(d)}: ${quoted(d.justification)}${ticketText(d.ticket)}`,
+    `requested ${(d.resources ?? []).join(', ')}${d.beneficiary ? ` on behalf of ${text(d.beneficiary)} (asked by ${text(d.requested_by)})` : ''} for ${minutes(d.durationMinutes)} through flow ${text(d.flow)}${via(d)}: ${quoted(d.justification)}${fieldsText(d.fields)}${ticketText(d.ticket)}`,
   'bundle.requested': (d) =>
     `requested bundle ${quoted(d.bundle, 64)} as ${Array.isArray(d.requests) ? d.requests.join(', ') : ''}${Array.isArray(d.left_out) && d.left_out.length ? ` (left out, not requestable: ${d.left_out.join(', ')})` : ''}`,
   'request.approval_added': (d) =>

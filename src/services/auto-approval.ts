@@ -3,6 +3,7 @@ import { autoApprovalPolicy, matchAutoApproval } from '../domain/auto-approve.js
 import type { AutoApproveRule, Flow } from '../domain/flow.js';
 import type { Policy } from '../domain/policy.js';
 import type { Resource } from '../domain/resource.js';
+import type { FieldValues } from '../domain/request-fields.js';
 import { writeGrant } from './grant-writer.js';
 
 export interface AutoApproval {
@@ -21,13 +22,24 @@ export function autoApprovalFor(
   resources: readonly Resource[],
   durationMinutes: number,
   now: Date,
-  /** Rule name -> where the requester is on call (asked before the transaction, services/on-call-checks.ts). */
-  onCallRules: ReadonlyMap<string, string> = new Map(),
+  /** What else the rules read of the request. */
+  request: {
+    /** Rule name -> where the requester is on call (asked before the transaction, services/on-call-checks.ts). */
+    onCallRules?: ReadonlyMap<string, string>;
+    /** Asked by someone else for the requester (the beneficiary): only rules with `on_behalf: true` approve it. */
+    onBehalf?: boolean;
+    /** The request's custom field values, for rules with a field condition. */
+    fields?: FieldValues;
+  } = {},
 ): AutoApproval | null {
+  const { onCallRules = new Map<string, string>(), onBehalf = false, fields = {} } = request;
   // The flow's maximum holds too: a rule cannot approve longer than the flow allows at all.
   if (durationMinutes > flow.maxDurationMinutes) return null;
-  const rule = matchAutoApproval(flow.lifecycle.autoApprove, { resources, durationMinutes }, now, (r) =>
-    onCallRules.has(r.name),
+  const rule = matchAutoApproval(
+    flow.lifecycle.autoApprove,
+    { resources, durationMinutes, onBehalf, fields },
+    now,
+    (r) => onCallRules.has(r.name),
   );
   if (!rule) return null;
   const policy = autoApprovalPolicy(resources, durationMinutes);

@@ -44,6 +44,8 @@ export interface ConfigReloadDeps {
   initialFile: AccessFile;
   /** After a file changed the catalogue (the provisioners it names start loading). */
   onApplied?: (file: AccessFile) => void;
+  /** After every file that applied, changed catalogue or not: what is read from the file beyond it (the managers: mapping) follows. */
+  onAccepted?: (file: AccessFile) => void;
   /** A changed file is read again after this long before it is refused: an editor may still be writing it. */
   settleMs?: number;
 }
@@ -126,6 +128,7 @@ export function createConfigReload(deps: ConfigReloadDeps) {
         logger.warn({ path }, 'group_sources changed in ACCESS_CONFIG: they take effect when the bot restarts');
       const summary = planSummary(applied.plan);
       logger.info({ path, trigger, changed: applied.changed }, 'reloaded ACCESS_CONFIG');
+      deps.onAccepted?.(file);
       if (applied.changed.length > 0) deps.onApplied?.(file);
       return record(applied.changed.length > 0 ? 'applied' : 'unchanged', { changed: applied.changed, summary });
     } catch (error) {

@@ -45,6 +45,7 @@ export async function managerFindings(
       slackId: null,
       source: answer.source,
       ...(answer.failure ? { failure: answer.failure } : {}),
+      ...(answer.unknownEmail ? { unknownEmail: answer.unknownEmail } : {}),
       ...(answer.slackId === requesterId ? { self: true } : {}),
       fallbackUsers: rule.fallbackUsers,
       fallbackGroups: rule.fallbackGroups,

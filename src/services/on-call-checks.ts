@@ -1,3 +1,4 @@
+import type { FieldValues } from '../domain/request-fields.js';
 import { ruleCoversRequest } from '../domain/auto-approve.js';
 import type { AutoApproveRule, Flow } from '../domain/flow.js';
 import {
@@ -58,9 +59,13 @@ export async function onCallFindings(
     flow: Flow;
     resources: readonly Resource[];
     durationMinutes: number;
+    /** The request's custom field values: a rule whose field condition fails is not worth a call. */
+    fields?: FieldValues;
     requesterId: string;
     requesterEmail: () => Promise<string | null>;
     now: Date;
+    /** Asked by someone else for the requester: only rules that take such requests are worth a call. */
+    onBehalf?: boolean;
   },
 ): Promise<OnCallFindings> {
   const { flow, now } = input;
@@ -68,7 +73,16 @@ export async function onCallFindings(
   const candidates = flow.lifecycle.autoApprove.filter(
     (r): r is AutoApproveRule & { onCall: OnCallRef[] } =>
       Boolean(r.onCall?.length) &&
-      ruleCoversRequest(r, { resources: input.resources, durationMinutes: input.durationMinutes }, now),
+      ruleCoversRequest(
+        r,
+        {
+          resources: input.resources,
+          durationMinutes: input.durationMinutes,
+          onBehalf: Boolean(input.onBehalf),
+          fields: input.fields ?? {},
+        },
+        now,
+      ),
   );
   const approverRefs = flow.lifecycle.onCallApprovers ?? [];
   if (candidates.length === 0 && approverRefs.length === 0) return NONE;

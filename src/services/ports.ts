@@ -71,11 +71,15 @@ export interface ManagerAnswer {
   source: ManagerSource;
   /** Set when the source could not answer (down, refused): the request goes to the fallback, never blocked. */
   failure?: string;
+  /** The source names the manager by an e-mail no Slack user has: the fallback is asked, and told why. */
+  unknownEmail?: string;
 }
 
 /** The requester's manager (domain/manager.ts), from the access file's mapping or an identity provider. */
 export interface ManagerDirectory {
   managerOf(userId: string): Promise<ManagerAnswer>;
+  /** Where it looks, in order (for `/access whocan|explain`); absent: not said. */
+  sources?(): ManagerSource[];
 }
 
 /** What the requester's "access ready" DM says: how to use the access, and the secret when there is one. */

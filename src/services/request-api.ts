@@ -45,6 +45,8 @@ const CreateSchema = z.strictObject({
   ...asked,
   starts_at: z.iso.datetime({ offset: true }).optional(),
   ssh_public_key: z.string().max(16_000).optional(),
+  // Checked per flow by the request service (domain/request-fields.ts), like a form's fields.
+  fields: z.record(z.string().max(32), z.union([z.string().max(3000), z.number()])).optional(),
 });
 const ExtendSchema = z.strictObject(asked);
 
@@ -154,6 +156,7 @@ export function createRequestApi(s: RequestApiServices) {
             durationMinutes: input.duration_minutes,
             justification: input.justification,
             ...(input.ssh_public_key !== undefined ? { sshPublicKey: input.ssh_public_key } : {}),
+            ...(input.fields ? { fields: input.fields } : {}),
             startsAt: input.starts_at ? new Date(input.starts_at) : null,
             ...(submissionKey ? { submissionKey } : {}),
             origin,

@@ -3,7 +3,7 @@ import { findLink } from '../db/identity-queries.js';
 import { sshKeyOf } from '../db/grant-queries.js';
 import { AppError } from '../domain/errors.js';
 import { requestableResources, type RequestableResource } from '../domain/flow.js';
-import { formRules, type FormHint } from '../domain/request-form.js';
+import { formRules, type FormFieldGroup, type FormHint } from '../domain/request-form.js';
 import { bundlesFor, type BundleOffer } from '../domain/bundle.js';
 import { bundleSelection, offeredBundle } from './bundle-submit.js';
 import type { ServiceDeps } from './deps.js';
@@ -24,6 +24,8 @@ export interface RequestForm {
   justificationHints: FormHint[];
   /** True only when no flow the form speaks for (domain/request-form.ts formRules) asks for a justification. */
   justificationOptional: boolean;
+  /** The custom fields of the picked resources' flows (domain/request-fields.ts); absent or empty: none. */
+  fieldGroups?: FormFieldGroup[];
   /** This person may request SSH resources whose certificates need their public key, and has none yet. */
   asksForSshKey: boolean;
   /** Resources whose flow requires a linked company identity, which this person has not linked (empty: none). */
@@ -160,6 +162,7 @@ export function createRequestForms(deps: ServiceDeps) {
       asksForSshKey,
       justificationOptional: rules.justificationOptional,
       justificationHints: rules.hints,
+      fieldGroups: rules.fields,
       mayActForOthers,
       forUser: beneficiary === userId ? null : beneficiary,
       forProblem: problem,

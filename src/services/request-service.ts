@@ -18,9 +18,12 @@ import {
   formProblems,
   MAX_JUSTIFICATION,
   MAX_RESOURCES_PER_REQUEST,
+  planFieldProblems,
   planProblems,
   type FieldErrors,
+  type SentFields,
 } from '../domain/request-form.js';
+import { fieldValuesOf } from '../domain/request-fields.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
 import { writeNewRequest } from './grant-writer.js';
 import { checkTickets } from './ticket-check.js';
@@ -37,7 +40,8 @@ export type { RequestForm } from './request-forms.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
 export { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST };
-export interface SubmitInput {
+/** `fields` / `flowFields`: the flows' custom request fields (domain/request-fields.ts), checked again here. */
+export interface SubmitInput extends SentFields {
   /** Who sends the form: the requester, or the person asking when `onBehalfOf` names someone else. */
   requesterId: string;
   /** Request for this person (domain/on-behalf.ts): they get the grant; null, absent or oneself: for oneself. */
@@ -119,6 +123,9 @@ export function createRequestService(deps: ServiceDeps) {
     const plans = planRequests(selection as RequestableResource[]);
     const duration = input.durationMinutes as number;
     Object.assign(errors, planProblems(plans, duration, justification));
+    const custom = planFieldProblems(plans, input);
+    Object.assign(errors, custom.errors);
+    const fieldValues = custom.values.map(fieldValuesOf);
     // Flows that require a linked identity (domain/identity-link.ts): an unlinked requester is told how.
     if (plans.some((p) => p.flow.identity?.requireLink) && !(await findLink(db, input.requesterId))) {
       errors.resources = `${onBehalf ? 'They must link their company identity first' : 'Link your company identity first'}: /access link (${plans
@@ -170,14 +177,16 @@ export function createRequestService(deps: ServiceDeps) {
     // The linked, verified company e-mail when there is one (services/identity.ts), else Slack's.
     const emailOf = () => (email ??= mappedEmailOf(db, directory, input.requesterId).catch(() => null));
     const onCall = await Promise.all(
-      plans.map((p) =>
+      plans.map((p, i) =>
         onCallFindings(deps, {
           flow: stageFlow(p.flow, 0),
           resources: p.resources,
           durationMinutes: duration,
+          fields: fieldValues[i]!,
           requesterId: input.requesterId,
           requesterEmail: emailOf,
           now,
+          onBehalf: Boolean(onBehalf),
         }),
       ),
     );
@@ -187,7 +196,11 @@ export function createRequestService(deps: ServiceDeps) {
       const rule =
         tickets.snapshots[i]?.checked === false
           ? null
-          : autoApprovalFor(p.flow, p.resources, duration, now, onCall[i]!.onCallRules);
+          : autoApprovalFor(p.flow, p.resources, duration, now, {
+              onCallRules: onCall[i]!.onCallRules,
+              onBehalf: Boolean(onBehalf),
+              fields: fieldValues[i],
+            });
       if (!rule || !bundle) return rule;
       // A bundle's requested scope holds for a rule too; a rule that grants nothing of it goes to people.
       const policy = withinRequested(
@@ -232,6 +245,7 @@ export function createRequestService(deps: ServiceDeps) {
               onCallApprovers: lookedUp,
               onCallNotes: asked.notes,
               manager,
+              fields: custom.values[i]!,
               autoApprovedOnCall: automatic[i]?.onCall ?? null,
               approvalsRequired: stageFlow(plan.flow, 0).approvalsRequired,
               stageNames: stageNamesOf(plan.flow),
@@ -255,6 +269,7 @@ export function createRequestService(deps: ServiceDeps) {
               resources: plan.resources.map((r) => r.name),
               durationMinutes: duration,
               justification,
+              ...(custom.values[i]!.length ? { fields: fieldValues[i] } : {}),
               approvers: approvers[i],
               ...(onBehalf ? { requested_by: askerId, beneficiary: onBehalf } : {}),
               ...(asked.approvers.length ? { onCallApprovers: asked.approvers } : {}),

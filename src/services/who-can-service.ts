@@ -16,6 +16,8 @@ import {
 import type { ServiceDeps } from './deps.js';
 import { isAdmin, requireMember } from './identity.js';
 import { slackIdsFor } from './on-call-checks.js';
+import { managerFindings } from './manager-checks.js';
+import { stageFlow } from '../domain/stages.js';
 
 /** An answer with the handles of the groups it names ("S0OPS" -> "ops"), for people to read. */
 export interface WhoCanResult {
@@ -34,6 +36,9 @@ export interface ExplainResult {
  */
 export function createWhoCanService(deps: ServiceDeps) {
   const { directory } = deps;
+  // "the access file", "Okta", "Entra ID": where a flow's `manager: true` looks.
+  const managerSources = () =>
+    (deps.managers?.sources?.() ?? []).map((s) => (s === 'access file' ? 'the access file' : s));
 
   async function onCallNow(refs: readonly OnCallRef[]): Promise<Map<string, OnCallNow>> {
     const now = deps.clock.now();
@@ -96,6 +101,7 @@ export function createWhoCanService(deps: ServiceDeps) {
     await requireViewer(viewerId, data, resourceName);
     const answer = whoCan(data.catalogue, resourceName, data.members, {
       now: deps.clock.now(),
+      managerSources: managerSources(),
       onCall: (ref) => data.onCall.get(refKey(ref))!,
     });
     if (!answer) throw notFound(resourceName);
@@ -122,8 +128,17 @@ export function createWhoCanService(deps: ServiceDeps) {
       standing,
       now: deps.clock.now(),
       onCall: (ref) => data.onCall.get(refKey(ref))!,
+      managerSources: managerSources(),
     });
     if (!answer) throw notFound(resourceName);
+    // The flow asks the requester's manager: look theirs up as a request would (cached, never throws).
+    const planned = answer.mayRequest ? data.catalogue.flows.find((f) => f.name === answer.flow?.flow) : undefined;
+    if (planned && stageFlow(planned, 0).lifecycle.managerApprover) {
+      const found = await managerFindings(deps, stageFlow(planned, 0), userId);
+      answer.manager = found.manager;
+      answer.approvers = [...new Set([...answer.approvers, ...found.approvers])];
+      if (answer.approvers.length === 0) Object.assign(answer, { decision: 'no_approver', mayRequest: false });
+    }
     return { answer, groupNames: data.groupNames };
   }
 

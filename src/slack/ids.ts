@@ -17,6 +17,9 @@ export const RequestIds = {
   startAction: 'request.start.pick',
   forBlock: 'request.for',
   forAction: 'request.for.pick',
+  /** A flow's custom field: `request.field.<flow id>.<field name>` (two flows may share a field name). */
+  fieldBlockPrefix: 'request.field.',
+  fieldAction: 'request.field.value',
   openButton: 'request.open',
   cancelButton: 'request.cancel',
   nudgeButton: 'request.nudge',
@@ -125,6 +128,7 @@ export const FlowForm = {
   reviewerUsers: 'af.review.users',
   reviewerGroups: 'af.review.groups',
   stages: 'af.stages',
+  fields: 'af.fields',
   onBehalfUsers: 'af.behalf.users',
   onBehalfGroups: 'af.behalf.groups',
   onBehalfFor: 'af.behalf.for',

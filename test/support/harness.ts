@@ -39,7 +39,10 @@ export interface HarnessOptions {
   accessFile?: string;
   env?: Record<string, string>;
   /** Passed to every bot instance this harness starts (provisioners, secret references…). */
-  app?: Pick<AccessAppOptions, 'secretEnv' | 'extraProvisioners' | 'groupListers' | 'accessFilePath'>;
+  app?: Pick<
+    AccessAppOptions,
+    'secretEnv' | 'extraProvisioners' | 'groupListers' | 'accessFilePath' | 'entraManagerOptions'
+  >;
   /** Run the bot in Socket Mode (SLACK_APP_TOKEN): the driver's requests travel as WebSocket envelopes. */
   socketMode?: boolean;
   /** The Slack workspace's plan (the double's default: a paid one with user groups). */

@@ -78,6 +78,7 @@ const FIELD_FLAGS: Record<string, string> = {
   justification: '--why',
   starts_at: '--start',
   ssh_public_key: '--ssh-key',
+  fields: '--field',
   status: '--status',
   limit: '--limit',
 };
@@ -92,7 +93,9 @@ export function describeError(error: unknown): { lines: string[]; code: number; 
     // One line per refused field, named as it was typed (`--why: Write at least 10 characters.`); the
     // summary first only when it says more than the fields (the server's is the first field's sentence).
     const fields = Object.entries(error.body.fields ?? {}).filter(([, sentence]) => sentence);
-    const lines = fields.map(([field, sentence]) => `${FIELD_FLAGS[field] ?? field}: ${sentence}`);
+    const flag = (field: string) =>
+      FIELD_FLAGS[field] ?? (field.startsWith('fields.') ? `--field ${field.slice('fields.'.length)}` : field);
+    const lines = fields.map(([field, sentence]) => `${flag(field)}: ${sentence}`);
     if (!fields.some(([, sentence]) => error.body.message.startsWith(sentence))) lines.unshift(error.body.message);
     if (error.status === 401 && !/login/.test(error.body.message)) lines.push('Log in again: access-requests login');
     return { lines, code: EXIT.failed };

@@ -77,15 +77,31 @@ export async function waitAndFinish(
   return codes.every((c) => c === 0) ? EXIT.ok : EXIT.failed;
 }
 
+/** `--field severity=sev1 --field incident=INC-42` -> { severity: 'sev1', … }; the server checks the values. */
+function fieldOptions(given: unknown): Record<string, string> | undefined {
+  const list = Array.isArray(given) ? (given as unknown[]) : typeof given === 'string' ? [given] : [];
+  if (list.length === 0) return undefined;
+  const fields: Record<string, string> = {};
+  for (const item of list) {
+    const m = typeof item === 'string' ? /^([a-z][a-z0-9_]{0,31})=(.*)$/s.exec(item) : null;
+    if (!m)
+      throw new UsageError(`--field takes NAME=VALUE like severity=sev1, not ${JSON.stringify(item)}.`, 'request');
+    fields[m[1]!] = m[2]!;
+  }
+  return fields;
+}
+
 export const requestCommand: Command = {
   name: 'request',
   summary: 'ask for access to one or more resources',
-  help: `usage: access-requests request <resource…> --for DURATION --why TEXT [--start TIME] [--ssh-key PATH] [--wait] [--json]
+  help: `usage: access-requests request <resource…> --for DURATION --why TEXT [--field NAME=VALUE]… [--start TIME] [--ssh-key PATH] [--wait] [--json]
 
 Asks for access, as the request form in Slack does; people approve in Slack.
 
   --for DURATION   how long: 15m, 1h, 8h, 1d (at most what the flow allows; see access-requests resources)
   --why TEXT       the justification (some flows need a ticket, e.g. "INC-42 restore the orders table")
+  --field N=V      a field the resource's flow asks for, e.g. --field severity=sev1 (repeat for each;
+                   see access-requests resources --json for the fields)
   --start TIME     start later, at this ISO 8601 time (e.g. 2026-05-01T09:00:00Z)
   --ssh-key PATH   your SSH public key (for SSH resources; the bot signs a certificate for it)
   --wait           wait for the decision and the setup, then print how to use the access
@@ -97,6 +113,7 @@ example:
     for: { type: 'string' },
     why: { type: 'string' },
     start: { type: 'string' },
+    field: { type: 'string', multiple: true },
     'ssh-key': { type: 'string' },
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
@@ -109,6 +126,8 @@ example:
       duration_minutes: durationOption('request', stringValue(values, 'for')),
       justification: stringValue(values, 'why') ?? '',
     };
+    const fields = fieldOptions(values.field);
+    if (fields) body.fields = fields;
     const start = stringValue(values, 'start');
     if (start !== undefined) {
       if (Number.isNaN(Date.parse(start)) || !/^\d{4}-\d{2}-\d{2}/.test(start))

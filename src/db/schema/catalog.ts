@@ -8,6 +8,7 @@ import type { ProvisionerConfig, TuningDefaults } from '../../domain/resource.js
 export type { ManagedBy } from '../../domain/catalog.js';
 import type { ManagedBy } from '../../domain/catalog.js';
 import type { FlowStage } from '../../domain/stages.js';
+import type { RequestField } from '../../domain/request-fields.js';
 import type { OnBehalfRule } from '../../domain/on-behalf.js';
 
 export const resources = pgTable(
@@ -96,6 +97,8 @@ export const flows = pgTable('flows', {
   stages: jsonb('stages').$type<FlowStage[]>().notNull().default([]),
   /** Who may request on behalf of whom (domain/on-behalf.ts); null: nobody. */
   onBehalf: jsonb('on_behalf').$type<OnBehalfRule | null>(),
+  /** Custom typed request fields (domain/request-fields.ts); empty: none. */
+  fields: jsonb('fields').$type<RequestField[]>().notNull().default([]),
   managedBy: text('managed_by').$type<ManagedBy>().notNull().default('app'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

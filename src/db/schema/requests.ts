@@ -17,6 +17,7 @@ import type { RequestStatus } from '../../domain/request-lifecycle.js';
 import type { MessageRole, TargetStatus } from '../../domain/request.js';
 import type { TicketSnapshot } from '../../domain/ticket.js';
 import type { Channel } from '../../domain/request-api.js';
+import type { StoredField } from '../../domain/request-fields.js';
 
 /**
  * One access request goes through one flow. Flow and resource names are copied in (snapshots) so
@@ -71,6 +72,8 @@ export const accessRequests = pgTable(
      * on_call_approvers, which carries the authority); null: not asked. Written only by the bot.
      */
     manager: jsonb('manager').$type<RequestManager | null>(),
+    /** The flow's custom request fields as filled in, with their labels at request time (domain/request-fields.ts). */
+    fields: jsonb('fields').$type<StoredField[]>().notNull().default([]),
     /** Break-glass grants must be reviewed afterwards by an approver. */
     reviewedBy: text('reviewed_by'),
     reviewedAt: timestamp('reviewed_at', { withTimezone: true }),

@@ -7,6 +7,7 @@ import { context, plain, section } from '../views.js';
 import { statusLine } from '../review/request-message.js';
 import { managerLine } from '../review/manager-line.js';
 import { stageLine } from '../review/stage-text.js';
+import { fieldLines } from '../review/field-lines.js';
 
 const STATUS_EMOJI: Record<string, string> = {
   pending: ':hourglass_flowing_sand:',
@@ -27,6 +28,9 @@ const managerText = (r: RequestDetails) => {
   return line ? `\n${line}` : '';
 };
 
+/** The request's custom fields on one line ("*Severity:* sev1 · *Incident:* INC-42"), or nothing. */
+const fieldsText = (r: RequestDetails) => (r.fields?.length ? `\n${fieldLines(r.fields, ' · ')}` : '');
+
 export function myRequestBlock(r: RequestDetails): KnownBlock {
   // Once granted, the time that counts is the approved one (an approver may have shortened it).
   const granted = r.grant?.policy.durationMinutes;
@@ -43,14 +47,14 @@ export function myRequestBlock(r: RequestDetails): KnownBlock {
     r.status === 'pending'
       ? `${stageLine(r) ? `${stageLine(r)}\n` : ''}Approvers: ${mentionList(r.notifiedApprovers)} · asked ${slackDate(r.createdAt)}${managerText(r)}`
       : statusLine(r).replace(/^:[a-z_]+: /, '');
-  return section(`${what}\n${detail}`);
+  return section(`${what}\n${detail}${fieldsText(r)}`);
 }
 
 /** A pending request as an approver sees it, with the same buttons as the DM. */
 export function pendingReviewBlocks(r: RequestDetails): KnownBlock[] {
   return [
     section(
-      `${mention(r.requesterId)} · ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · ${code(r.id)}${stageLine(r) ? `\n${stageLine(r)}` : ''}${managerText(r)}\n>${userText(r.justification.split('\n')[0] ?? '', 300)}`,
+      `${mention(r.requesterId)} · ${r.resources.map((x) => code(x.name)).join(', ')} · ${formatDuration(r.durationMinutes)} · ${code(r.id)}${stageLine(r) ? `\n${stageLine(r)}` : ''}${managerText(r)}${fieldsText(r)}\n>${userText(r.justification.split('\n')[0] ?? '', 300)}`,
     ),
     {
       type: 'actions',

@@ -1,9 +1,18 @@
 import type { KnownBlock } from '@slack/types';
 import { WEEKDAY_NAMES } from '../../domain/auto-approve.js';
 import { formatDuration } from '../../domain/duration.js';
-import type { AutoApprovalView, FlowView, LimitsView, OnCallView, PeopleView } from '../../domain/who-can.js';
+import type {
+  AutoApprovalView,
+  FlowView,
+  LimitsView,
+  ManagerView,
+  OnBehalfView,
+  OnCallView,
+  PeopleView,
+} from '../../domain/who-can.js';
 import type { ExplainResult, WhoCanResult } from '../../services/who-can-service.js';
 import { code, fallbackText, mention, userText } from '../mrkdwn.js';
+import { managerLine } from '../review/manager-line.js';
 import { context, section } from '../views.js';
 
 /**
@@ -46,6 +55,20 @@ function onCallText(o: OnCallView): string {
   return `${userText(o.label, 120)}: ${now}`;
 }
 
+/** "the requester's manager (from Okta), else @alex": who a `manager: true` flow or stage asks. */
+export function managerText(m: ManagerView, names: Record<string, string>): string {
+  const from = m.sources.length
+    ? ` (from ${m.sources.join(', then ')})`
+    : ' (no source is set up: the fallback is asked)';
+  const fallback = m.fallback.users.length + m.fallback.groups.length > 0 ? peopleText(m.fallback, names) : null;
+  return `the requester's manager${from}${fallback ? `, else ${fallback}` : ''}`;
+}
+
+/** "@lead may request for @rita": who may ask on someone's behalf, and for whom. */
+export function onBehalfText(o: OnBehalfView, names: Record<string, string>): string {
+  return `${peopleText(o.requesters, names)} may request for ${o.anyoneInFlow ? 'anyone the flow lets request' : peopleText(o.for, names)}`;
+}
+
 export function limitsText(l: LimitsView): string {
   const j = l.justification;
   const parts = [
@@ -71,7 +94,19 @@ export function autoApprovalText(a: AutoApprovalView): string {
   if (!a.grantsUntuned) return `rule ${code(a.rule)} never applies here (no safe default grant): people decide`;
   const onCall = a.onCall.length ? `, when the requester is on call on ${a.onCall.join(' or ')}` : '';
   const open = a.openNow === null ? '' : a.openNow ? ' (window open now)' : ' (window closed now)';
-  return `rule ${code(a.rule)} approves up to ${formatDuration(a.maxDurationMinutes)}, ${windowText(a)}${onCall}${open}`;
+  const forOthers = a.onBehalf ? ", also on someone's behalf (checked for the person who gets it)" : '';
+  // A request field condition (domain/request-fields.ts): "when severity is sev1 or sev2".
+  const fields = Object.entries(a.fields ?? {})
+    .map(([name, values]) => `, when ${code(name)} is ${values.map((v) => userText(v, 75)).join(' or ')}`)
+    .join('');
+  return `rule ${code(a.rule)} approves up to ${formatDuration(a.maxDurationMinutes)}, ${windowText(a)}${onCall}${fields}${forOthers}${open}`;
+}
+
+/** A stage's people; a stage of only the manager says so rather than "nobody". */
+function stagePeople(s: PeopleView & { manager: ManagerView | null }, names: Record<string, string>): string {
+  const named = s.users.length + s.groups.length > 0 ? peopleText(s, names) : null;
+  const manager = s.manager ? managerText(s.manager, names) : null;
+  return [named, manager].filter(Boolean).join(' and ') || 'nobody';
 }
 
 function approversLine(f: FlowView, names: Record<string, string>): string {
@@ -80,8 +115,8 @@ function approversLine(f: FlowView, names: Record<string, string>): string {
   const count = (n: number) => (n === 1 ? 'one approval' : `${n} approvals`);
   const lines = [
     stages.length
-      ? `*Approval stages:* ${stages.map((s, i) => `${i + 1}. ${userText(s.name, 64)}: ${peopleText(s, names)} · ${count(s.approvalsRequired)}`).join(' → ')} · self-approval ${a.selfApproval ? 'allowed' : 'not allowed'}`
-      : `*Approvers:* ${peopleText(a, names)} · ${count(a.approvalsRequired)} · self-approval ${a.selfApproval ? 'allowed' : 'not allowed'}`,
+      ? `*Approval stages:* ${stages.map((s, i) => `${i + 1}. ${userText(s.name, 64)}: ${stagePeople(s, names)} · ${count(s.approvalsRequired)}`).join(' → ')} · self-approval ${a.selfApproval ? 'allowed' : 'not allowed'}`
+      : `*Approvers:* ${stagePeople(a, names)} · ${count(a.approvalsRequired)} · self-approval ${a.selfApproval ? 'allowed' : 'not allowed'}`,
     ...a.onCall.map((o) => `*On call:* ${onCallText(o)}`),
     ...(a.escalation
       ? [
@@ -111,6 +146,7 @@ function flowBlocks(f: FlowView, names: Record<string, string>): KnownBlock[] {
       [
         title,
         `*Requesters:* ${peopleText(f.requesters, names, f.requesters.everyone)}`,
+        ...(f.onBehalf ? [`*On behalf:* ${onBehalfText(f.onBehalf, names)}`] : []),
         approversLine(f, names),
         `*Limits:* ${limitsText(f.limits)}`,
       ].join('\n'),
@@ -167,13 +203,15 @@ function verdict(a: ExplainResult['answer']): string {
 }
 
 /** Whether one person may request a resource, who would approve, the limits, and which rule decides. */
-export function renderExplain({ answer: a }: ExplainResult): Rendered {
+export function renderExplain({ answer: a, groupNames: names }: ExplainResult): Rendered {
   const lines = [verdict(a)];
   if (a.mayRequest && a.flow) {
     const f = a.flow;
     lines.push(
       `*Who would approve${f.stages?.length ? ` first (stage 1 of ${f.stages.length}: ${userText(f.stages[0]!.name, 64)})` : ''}:* ${peopleList(a.approvers)} · ${f.approvers.approvalsRequired === 1 ? 'one approval' : `${f.approvers.approvalsRequired} approvals`} · ${a.isApprover ? (f.approvers.selfApproval ? 'they may approve their own request' : 'they approve this flow but never their own request') : `self-approval ${f.approvers.selfApproval ? 'allowed' : 'not allowed'}`}`,
+      ...(a.manager ? [managerLine(a.manager, a.userId)!] : []),
       ...f.approvers.onCall.map((o) => `*Also asked, on call:* ${onCallText(o)}`),
+      ...(f.onBehalf ? [`*On behalf:* ${onBehalfText(f.onBehalf, names)}`] : []),
       `*Limits:* ${limitsText(f.limits)}${a.maxDurationMinutes !== null && a.maxDurationMinutes > f.limits.maxDurationMinutes ? ` (up to ${formatDuration(a.maxDurationMinutes)} through another flow)` : ''}`,
     );
   }

@@ -7,7 +7,11 @@ import { selectedValues, type StateValues } from '../state.js';
 import { option } from '../views.js';
 import { initialOptions, inputBlock } from './flow-inputs.js';
 
-const MANAGER = option("Requester's manager", 'manager', 'From the managers: mapping or Okta (docs/configuration.md)');
+const MANAGER = option(
+  "Requester's manager",
+  'manager',
+  'From the managers: mapping, Okta or Entra ID (docs/configuration.md)',
+);
 
 /** The approvers section's "Requester's manager" checkbox and its fallback (without stages; stages say it in YAML). */
 export function managerInputs(

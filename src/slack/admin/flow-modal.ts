@@ -11,6 +11,7 @@ import { managerInputs } from './flow-manager-form.js';
 import { lifecycleBlocks } from './flow-lifecycle-form.js';
 import { reviewBlocks } from './flow-review-form.js';
 import { stagesBlocks } from './flow-stages-form.js';
+import { fieldsBlocks } from './flow-fields-form.js';
 import { onBehalfBlocks } from './flow-on-behalf-form.js';
 
 /** Maxima an admin can pick: the request form's choices plus longer ones. */
@@ -242,6 +243,7 @@ export function buildFlowModal(flow: Flow | undefined, groups: UserGroup[] | nul
     ...reviewBlocks(f?.review, groupOption, label),
     ...onBehalfBlocks(f?.onBehalf, groupOption, label),
     ...stagesBlocks(f?.stages),
+    ...fieldsBlocks(f?.fields),
   ];
   if (groups === null) {
     const hidden = new Set<string>(GROUP_BLOCKS);

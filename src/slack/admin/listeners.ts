@@ -22,6 +22,7 @@ import { readLifecycleForm } from './flow-lifecycle-form.js';
 import { buildFlowModal, GROUP_BLOCKS, groupOption } from './flow-modal.js';
 import { flowErrorsByBlock, readFlowForm, readResourceForm, resourceErrorsByBlock } from './read-forms.js';
 import { readStagesForm } from './flow-stages-form.js';
+import { conditionProblem, readFieldsForm } from './flow-fields-form.js';
 import { buildDeleteModal, buildResourceModal } from './resource-modal.js';
 
 type Click = SlackActionMiddlewareArgs<BlockAction<ButtonAction | OverflowAction>> & AllMiddlewareArgs;
@@ -156,10 +157,17 @@ function flowSubmission(deps: SlackDeps) {
       const { autoApproveError, onCallError, lifecycle } = readLifecycleForm(values);
       const stages = readStagesForm(values, lifecycle.pendingTtlMinutes);
       const stagesError = 'error' in stages ? stages.error : null;
-      if (autoApproveError || onCallError || stagesError) {
+      const fields = readFieldsForm(values);
+      const fieldsError = 'error' in fields ? fields.error : null;
+      // A rule's field condition must name a field of this flow (as config load refuses it).
+      const conditionError = 'fields' in fields ? conditionProblem(lifecycle.autoApprove, fields.fields) : null;
+      if (autoApproveError || onCallError || stagesError || fieldsError || conditionError) {
         return void (await ack(
           fieldErrorsAnswer(view, {
-            ...(autoApproveError ? { [FlowForm.autoApprove]: autoApproveError } : {}),
+            ...(fieldsError ? { [FlowForm.fields]: fieldsError } : {}),
+            ...(autoApproveError || conditionError
+              ? { [FlowForm.autoApprove]: (autoApproveError ?? conditionError)! }
+              : {}),
             ...(onCallError ? { [FlowForm.onCallApprovers]: onCallError } : {}),
             ...(stagesError ? { [FlowForm.stages]: stagesError } : {}),
           }),

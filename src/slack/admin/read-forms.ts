@@ -9,6 +9,7 @@ import { readLifecycleForm } from './flow-lifecycle-form.js';
 import { readReviewForm } from './flow-review-form.js';
 import { readOnBehalfForm } from './flow-on-behalf-form.js';
 import { readStagesForm } from './flow-stages-form.js';
+import { readFieldsForm } from './flow-fields-form.js';
 import { allStageApprovers } from '../../domain/stages.js';
 
 const users = (v: StateValues, block: string): string[] => {
@@ -74,6 +75,8 @@ export function readFlowForm(v: StateValues): FlowInput {
     review: readReviewForm(v),
     onBehalf: readOnBehalfForm(v),
     stages,
+    // A fields text that does not read was refused before (the listener says where); here it means none.
+    fields: ((read) => ('fields' in read ? read.fields : []))(readFieldsForm(v)),
     enabled: options.has('enabled'),
   };
 }

@@ -16,6 +16,7 @@ import { messageModal } from '../views.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
 import { buildRequestModal, isDurationBlock, isResourcesBlock, resourceOption, sshKeyInput } from './request-modal.js';
 import { redrawOnPick } from './redraw-on-pick.js';
+import { readFieldValues } from './field-inputs.js';
 import { buildRequestSentModal } from './request-sent-modal.js';
 
 /**
@@ -49,6 +50,7 @@ export function readRequestSubmission(values: StateValues) {
     sshPublicKey: textValue(values, RequestIds.sshKeyBlock, RequestIds.sshKeyAction),
     startsAt: dateTimeValue(values, RequestIds.startBlock, RequestIds.startAction),
     onBehalfOf: selectedUser(values, RequestIds.forBlock, RequestIds.forAction),
+    flowFields: readFieldValues(values),
   };
 }
 
@@ -59,6 +61,7 @@ const FIELD_BLOCKS = {
   sshKey: RequestIds.sshKeyBlock,
   startsAt: RequestIds.startBlock,
   onBehalf: RequestIds.forBlock,
+  fields: RequestIds.resourcesBlock,
 } as const;
 
 export function requestSubmissionHandler(deps: SlackDeps) {
@@ -79,8 +82,12 @@ export function requestSubmissionHandler(deps: SlackDeps) {
             ? durationBlock
             : field === 'resources' && resourcesBlock
               ? resourcesBlock
-              : FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS];
-        const errors = Object.fromEntries(Object.entries(result.errors).map(([field, text]) => [blockOf(field), text]));
+              : field.startsWith('field.')
+                ? `${RequestIds.fieldBlockPrefix}${field.slice('field.'.length)}`
+                : (FIELD_BLOCKS[field as keyof typeof FIELD_BLOCKS] ?? field);
+        const errors = Object.fromEntries(
+          Object.entries(result.errors).map(([field, text]) => [blockOf(field), text ?? '']),
+        );
         // The SSH key field is only shown to people without a saved key; one removed since needs it back.
         await ack(fieldErrorsAnswer(view, errors, { [RequestIds.sshKeyBlock]: sshKeyInput() }));
         return;

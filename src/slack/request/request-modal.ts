@@ -5,6 +5,7 @@ import { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST } from '../../services/req
 import { RequestIds } from '../ids.js';
 import { code, userText } from '../mrkdwn.js';
 import { context, durationOption, option, plain } from '../views.js';
+import { fieldInputs } from './field-inputs.js';
 
 /** Slack caps static selects at 100 options; past that the modal switches to type-ahead (external select). */
 export const STATIC_OPTION_LIMIT = 100;
@@ -220,6 +221,8 @@ export function buildRequestModal(form: RequestForm, shown?: ShownDuration): Mod
       },
     },
   );
+  // The picked resources' flows' own fields (redrawn on each pick, like the justification rule).
+  blocks.push(...fieldInputs(form.fieldGroups));
   blocks.push({
     type: 'input',
     block_id: RequestIds.startBlock,

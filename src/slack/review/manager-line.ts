@@ -19,9 +19,11 @@ export function managerLine(m: RequestManager | null, requesterId: string): stri
   const fallback = named ? `asked the fallback ${kind}${named}` : 'no fallback is set, the other approvers decide';
   const why = m.failure
     ? `${from(m)} did not answer (${userText(m.failure, 80)})`
-    : m.self
-      ? `${mention(requesterId)} is their own manager in ${from(m)}`
-      : `No manager found for ${mention(requesterId)} in ${from(m)}`;
+    : m.unknownEmail
+      ? `the manager in ${from(m)}, ${userText(m.unknownEmail, 80)}, is not a Slack user`
+      : m.self
+        ? `${mention(requesterId)} is their own manager in ${from(m)}`
+        : `No manager found for ${mention(requesterId)} in ${from(m)}`;
   return `:warning: ${why.charAt(0).toUpperCase()}${why.slice(1)}: ${fallback}`;
 }
 

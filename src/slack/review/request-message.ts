@@ -8,6 +8,7 @@ import { endedByDeactivation } from '../../domain/offboarding.js';
 import { describeGrant } from '../../domain/policy.js';
 import { originPhrase } from '../../domain/request-origin.js';
 import { RequestIds, ReviewIds } from '../ids.js';
+import { fieldLines } from './field-lines.js';
 import { code, mention, mentionList, quote, slackDate, userText } from '../mrkdwn.js';
 import { context, md, plain, section } from '../views.js';
 import { groupEndText } from './group-end-text.js';
@@ -140,6 +141,8 @@ export function summaryBlocks(r: RequestDetails, title: string): KnownBlock[] {
       ],
     },
     section(`*Justification*\n${quote(userText(r.justification, 2800))}`),
+    // The flow's custom request fields as the requester filled them in (domain/request-fields.ts).
+    ...(r.fields?.length ? [section(fieldLines(r.fields))] : []),
     ...ticketBlocks(r.ticket),
     ...identityBlocks(r),
   ];
