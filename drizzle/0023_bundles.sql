@@ -25,5 +25,6 @@ CREATE TABLE "bundles" (
 ALTER TABLE "access_requests" ADD COLUMN "bundle_request_id" text;--> statement-breakpoint
 ALTER TABLE "request_resources" ADD COLUMN "requested" jsonb;--> statement-breakpoint
 CREATE INDEX "bundle_requests_requester_idx" ON "bundle_requests" USING btree ("requester_id","created_at");--> statement-breakpoint
-ALTER TABLE "access_requests" ADD CONSTRAINT "access_requests_bundle_request_id_bundle_requests_id_fk" FOREIGN KEY ("bundle_request_id") REFERENCES "public"."bundle_requests"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint-- Bundles are part of the catalogue: a change moves its version on like resources and flows (migration 0008).
+ALTER TABLE "access_requests" ADD CONSTRAINT "access_requests_bundle_request_id_bundle_requests_id_fk" FOREIGN KEY ("bundle_request_id") REFERENCES "public"."bundle_requests"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+-- Bundles are part of the catalogue: a change moves its version on like resources and flows (migration 0008).
 CREATE TRIGGER bundles_bump_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON bundles FOR EACH STATEMENT EXECUTE FUNCTION bump_catalog_version();
