@@ -41,6 +41,9 @@ const EMOJI = {
   clock1: '🕐',
   eyes: '👀',
   heavy_check_mark: '✔️',
+  package: '📦',
+  clock3: '🕒',
+  heavy_minus_sign: '➖',
 };
 
 export function escapeHtml(text) {

@@ -31,6 +31,10 @@ export interface DeliveryDeps {
  * so a retry resumes with the rest; a recipient Slack refuses for good is skipped, and the admins are
  * told once per problem how to fix it; a passing failure is retried later without holding the others.
  */
+/** What one refresh drew: each message it updated (channel:ts) with the render hash it drew. */
+type Rendered = Map<string, string>;
+const messageKey = (ref: Pick<MessageRef, 'channel' | 'ts'>) => `${ref.channel}:${ref.ts}`;
+
 export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) {
   /** Why we will not DM this person at all: Slack accepts posts to a deactivated user and nobody reads them. */
   async function unreachable(userId: string): Promise<string | null> {
@@ -113,13 +117,15 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
    * showing the current render (their hash is recorded) are skipped, so a retry after a failure half-way
    * resumes where it stopped; the messenger paces the calls to Slack's rate-limit tiers.
    */
-  async function refresh(request: DeliveryContext) {
+  async function refresh(request: DeliveryContext, force: ReadonlySet<string> = new Set()): Promise<Rendered> {
+    const rendered: Rendered = new Map();
     for (const ref of request.messages) {
       const hash = messenger.renderHash(ref.role, request);
-      if (ref.renderHash === hash) continue;
+      if (ref.renderHash === hash && !force.has(messageKey(ref))) continue;
       if (ref.role === 'channel' || !(await unreachable(ref.userId)))
         await messenger.updateRequestMessage(ref, request);
       await setRenderHash(db, ref, hash);
+      rendered.set(messageKey(ref), hash);
     }
     // Approvers of a stage that passed too: their Home's review list drops the request.
     const earlier = request.messages.filter((m) => m.role === 'earlier_stage').map((m) => m.userId);
@@ -134,7 +140,31 @@ export function createDelivery({ db, messenger, admins, person }: DeliveryDeps) 
     const readers = new Set(request.homeReaders);
     for (const userId of people)
       if (readers.has(userId) && !(await unreachable(userId))) await messenger.refreshHome(userId);
+    return rendered;
   }
 
-  return { announce, refresh };
+  /**
+   * Refreshes, then reads the request again and redraws what it drew from a state that has changed since.
+   * Two replicas may refresh one request at once (an approval's refresh still in flight when the grant
+   * expires): the one that read it earlier may land its chat.update last, and the stored hash would then
+   * say the stale render is current. Whoever drew a stale render draws again after its own write, so the
+   * last write to land is a current one. Bounded: a request changing all the time gets its next refresh anyway.
+   */
+  async function refreshUntilCurrent(first: DeliveryContext, reread: () => Promise<DeliveryContext | null>) {
+    let request = first;
+    let force: ReadonlySet<string> = new Set();
+    for (let pass = 0; pass < 3; pass++) {
+      const rendered = await refresh(request, force);
+      if (rendered.size === 0) return;
+      const now = await reread();
+      if (!now) return;
+      const drawnStale = (ref: MessageRef) =>
+        rendered.has(messageKey(ref)) && rendered.get(messageKey(ref)) !== messenger.renderHash(ref.role, now);
+      force = new Set(now.messages.filter(drawnStale).map(messageKey));
+      if (force.size === 0) return;
+      request = now;
+    }
+  }
+
+  return { announce, refresh, refreshUntilCurrent };
 }

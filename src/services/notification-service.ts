@@ -19,7 +19,7 @@ export function createNotificationService(
   /** A part of a bundle pick changed: its requester's bundle DM is updated (services/bundle-notices.ts). */
   bundlePartChanged: (bundleRequestId: string) => Promise<void> = async () => {},
 ) {
-  const { announce, refresh } = createDelivery({ db, messenger, ...options });
+  const { announce, refreshUntilCurrent } = createDelivery({ db, messenger, ...options });
 
   /**
    * The request an item is about, with what its delivery needs, in one statement; none (deleted, or no
@@ -38,7 +38,7 @@ export function createNotificationService(
     },
     async 'messages.refresh'(item) {
       const request = await contextOf(item);
-      if (request) await refresh(request);
+      if (request) await refreshUntilCurrent(request, async () => (await contextOf(item)) ?? null);
       if (request?.bundleRequestId) await bundlePartChanged(request.bundleRequestId);
     },
     async 'approvers.nudge'(item) {
