@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import type { ModalView } from '@slack/types';
 import { AppError, isAppError } from '../domain/errors.js';
 import { isOutage } from '../services/failure.js';
 import { errorText } from './error-text.js';
+import { messageModal } from './views.js';
 
 /**
  * Turns a failure into the one sentence the person sees. Expected failures (AppError) are logged at
@@ -20,4 +22,14 @@ export function describeFailure(logger: Logger, error: unknown, context: Record<
   }
   logger.error({ ...context, err: error }, 'unexpected error in a Slack listener');
   return errorText(error);
+}
+
+/** A submission's answer when it failed: the form becomes a modal saying why, in one sentence (describeFailure). */
+export function failureModalAnswer(
+  logger: Logger,
+  title: string,
+  error: unknown,
+  context: Record<string, unknown>,
+): { response_action: 'update'; view: ModalView } {
+  return { response_action: 'update', view: messageModal(title, describeFailure(logger, error, context)) };
 }

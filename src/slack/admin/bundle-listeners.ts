@@ -13,11 +13,11 @@ import { AppError } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from '../home/listeners.js';
 import { AdminIds, BundleFormIds, FIELD } from '../ids.js';
-import { describeFailure } from '../reply.js';
+import { describeFailure, failureModalAnswer } from '../reply.js';
 import { selectedValues, textValue, type StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
-import { messageModal } from '../views.js';
+
 import { buildBundleDeleteModal, buildBundleModal } from './bundle-modal.js';
 
 type Click = SlackActionMiddlewareArgs<BlockAction<ButtonAction | OverflowAction>> & AllMiddlewareArgs;
@@ -91,13 +91,9 @@ function saveHandler(deps: SlackDeps) {
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
-      await ack({
-        response_action: 'update',
-        view: messageModal(
-          'Not saved',
-          describeFailure(deps.logger, error, { action: 'admin.bundle.save', slack_user: body.user.id }),
-        ),
-      });
+      await ack(
+        failureModalAnswer(deps.logger, 'Not saved', error, { action: 'admin.bundle.save', slack_user: body.user.id }),
+      );
     }
   };
 }
@@ -111,13 +107,12 @@ function deleteHandler(deps: SlackDeps) {
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
-      await ack({
-        response_action: 'update',
-        view: messageModal(
-          'Not deleted',
-          describeFailure(deps.logger, error, { action: 'admin.bundle.delete', slack_user: body.user.id }),
-        ),
-      });
+      await ack(
+        failureModalAnswer(deps.logger, 'Not deleted', error, {
+          action: 'admin.bundle.delete',
+          slack_user: body.user.id,
+        }),
+      );
     }
   };
 }

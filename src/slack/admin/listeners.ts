@@ -13,11 +13,11 @@ import { AppError } from '../../domain/errors.js';
 import type { SlackDeps } from '../deps.js';
 import { publishHome } from '../home/listeners.js';
 import { AdminIds, FlowForm } from '../ids.js';
-import { describeFailure } from '../reply.js';
+import { describeFailure, failureModalAnswer } from '../reply.js';
 import type { StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
 import { fieldErrorsAnswer } from '../view-errors.js';
-import { messageModal, option } from '../views.js';
+import { option } from '../views.js';
 import { readLifecycleForm } from './flow-lifecycle-form.js';
 import { buildFlowModal, GROUP_BLOCKS, groupOption } from './flow-modal.js';
 import { flowErrorsByBlock, readFlowForm, readResourceForm, resourceErrorsByBlock } from './read-forms.js';
@@ -178,13 +178,9 @@ function flowSubmission(deps: SlackDeps) {
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
-      await ack({
-        response_action: 'update',
-        view: messageModal(
-          'Not saved',
-          describeFailure(deps.logger, error, { action: 'admin.flow.save', slack_user: body.user.id }),
-        ),
-      });
+      await ack(
+        failureModalAnswer(deps.logger, 'Not saved', error, { action: 'admin.flow.save', slack_user: body.user.id }),
+      );
     }
   };
 }
@@ -203,13 +199,12 @@ function resourceSubmission(deps: SlackDeps) {
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
-      await ack({
-        response_action: 'update',
-        view: messageModal(
-          'Not saved',
-          describeFailure(deps.logger, error, { action: 'admin.resource.save', slack_user: body.user.id }),
-        ),
-      });
+      await ack(
+        failureModalAnswer(deps.logger, 'Not saved', error, {
+          action: 'admin.resource.save',
+          slack_user: body.user.id,
+        }),
+      );
     }
   };
 }
@@ -224,13 +219,9 @@ function deleteSubmission(deps: SlackDeps) {
       await ack();
       await publishHome(deps, client, body.user.id);
     } catch (error) {
-      await ack({
-        response_action: 'update',
-        view: messageModal(
-          'Not deleted',
-          describeFailure(deps.logger, error, { action: 'admin.delete', slack_user: body.user.id }),
-        ),
-      });
+      await ack(
+        failureModalAnswer(deps.logger, 'Not deleted', error, { action: 'admin.delete', slack_user: body.user.id }),
+      );
     }
   };
 }

@@ -12,7 +12,7 @@ import type { SlackDeps } from '../deps.js';
 import { publishHome } from '../home/listeners.js';
 import { RequestIds } from '../ids.js';
 import { code } from '../mrkdwn.js';
-import { describeFailure } from '../reply.js';
+import { describeFailure, failureModalAnswer } from '../reply.js';
 import { isRequestId, minutesValue, parseRequestRef, selectedValue, textValue, type StateValues } from '../state.js';
 import { tellClicker } from '../tell.js';
 import { messageModal } from '../views.js';
@@ -96,17 +96,13 @@ function extendSubmission(deps: SlackDeps) {
         ),
       });
     } catch (error) {
-      await ack({
-        response_action: 'update',
-        view: messageModal(
-          'Not sent',
-          describeFailure(deps.logger, error, {
-            action: 'request.extend.submit',
-            slack_user: userId,
-            request_id: requestId,
-          }),
-        ),
-      });
+      await ack(
+        failureModalAnswer(deps.logger, 'Not sent', error, {
+          action: 'request.extend.submit',
+          slack_user: userId,
+          request_id: requestId,
+        }),
+      );
     }
   };
 }
