@@ -170,6 +170,33 @@ describe('the request form asks for the fields of the picked resources’ flows'
     expect(await requestsNow()).toBe(before);
   });
 
+  it('a person field must name someone of the workspace: an unknown id or a deactivated account is said under it', async () => {
+    h.slack.addUser({ id: 'U0GONE', name: 'gone', realName: 'Gone Person' });
+    h.slack.deactivateUser('U0GONE');
+    for (const [commander, said] of [
+      ['U0NOBODY1', 'Commander: nobody in this workspace has that id.'],
+      ['U0GONE', 'Commander: pick a person, not a deactivated account.'],
+    ] as const) {
+      const form = await openForm();
+      await pick(form, ['status-page']);
+      const before = await requestsNow();
+      // Slack's picker offers neither (the driver refuses to pick them): sent as a forged or stale form would.
+      const res = await h.driver.submitView(
+        user,
+        form.id,
+        { 'request.justification': 'Checking the outage', [block('severity')]: 'sev2', [block('incident')]: 'INC-42' },
+        {
+          raw: {
+            [block('commander')]: { 'request.field.value': { type: 'users_select', selected_user: commander } },
+          },
+        },
+      );
+      expect(res.json).toEqual({ response_action: 'errors', errors: { [block('commander')]: said } });
+      expect(await requestsNow()).toBe(before);
+      h.slack.clearViews(user);
+    }
+  });
+
   it('good values: stored with the request, in its audit event, shown to the approver and in /access list', async () => {
     const form = await openForm();
     await pick(form, ['status-page']);

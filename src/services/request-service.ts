@@ -24,6 +24,7 @@ import {
   type SentFields,
 } from '../domain/request-form.js';
 import { fieldValuesOf } from '../domain/request-fields.js';
+import { fieldPeopleProblems } from './field-people.js';
 import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
 import { writeNewRequest } from './grant-writer.js';
 import { checkTickets } from './ticket-check.js';
@@ -125,6 +126,8 @@ export function createRequestService(deps: ServiceDeps) {
     Object.assign(errors, planProblems(plans, duration, justification));
     const custom = planFieldProblems(plans, input);
     Object.assign(errors, custom.errors);
+    if (Object.keys(custom.errors).length === 0)
+      Object.assign(errors, await fieldPeopleProblems(directory, plans, custom.values));
     const fieldValues = custom.values.map(fieldValuesOf);
     // Flows that require a linked identity (domain/identity-link.ts): an unlinked requester is told how.
     if (plans.some((p) => p.flow.identity?.requireLink) && !(await findLink(db, input.requesterId))) {
