@@ -169,7 +169,7 @@ describe('a bundle (access profile)', () => {
     expect(allText(list.blocks).match(/:package: bundle \*incident-responder\*/g)).toHaveLength(2);
     // The one bundle message shows each part where it stands (updated in place, never posted again).
     const text = bundleMessage(rita);
-    expect(text).toContain(`flow databases, \`${dbRequest}\`)_: :white_check_mark: granted`);
+    expect(text).toContain(`flow databases, \`${dbRequest}\`)_: :white_check_mark: ready`);
     expect(text).toContain(`flow ops, \`${opsRequest}\`)_: :x: denied`);
   });
 
