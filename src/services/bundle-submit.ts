@@ -2,9 +2,11 @@ import { appendAudit } from '../db/audit-queries.js';
 import { insertBundleRequest } from '../db/bundle-queries.js';
 import type { Executor } from '../db/client.js';
 import { enqueue } from '../db/outbox-queries.js';
-import { bundleDuration, requestedScope, type BundleOffer } from '../domain/bundle.js';
+import { bundleDuration, requestedScope, withinRequested, type BundleOffer } from '../domain/bundle.js';
 import type { RequestableResource } from '../domain/flow.js';
 import type { ResourceGrant } from '../domain/policy.js';
+import type { Resource } from '../domain/resource.js';
+import type { AutoApproval } from './auto-approval.js';
 
 /** The bundle picked in a form, among those this person is offered (never trusted from the form). */
 export function offeredBundle(offers: readonly BundleOffer[], name: string | null | undefined): BundleOffer | null {
@@ -20,6 +22,20 @@ export function bundleSelection(offer: BundleOffer, offered: (chosen: Requestabl
 /** The requested scope of one request's resources, each resource's own (null: nothing particular asked). */
 export function requestedFor(offer: BundleOffer | null, resource: string): ResourceGrant | null {
   return offer ? (requestedScope(offer.bundle, [resource])[0] ?? null) : null;
+}
+
+/** A bundle's requested scope holds for an auto-approval rule too; a rule that grants nothing of it goes to people. */
+export function narrowRuleToRequested(
+  rule: AutoApproval | null,
+  offer: BundleOffer,
+  resources: readonly Resource[],
+): AutoApproval | null {
+  if (!rule) return null;
+  const policy = withinRequested(
+    rule.policy,
+    resources.flatMap((r) => requestedFor(offer, r.name) ?? []),
+  );
+  return policy ? { ...rule, policy } : null;
 }
 
 /**
