@@ -15,8 +15,8 @@ function fakeApi() {
     kind: 'access',
     status: 'pending',
     flow: 'standard',
-    resources: body.resources.map((name) => ({ name, type: 'database' })),
-    duration_minutes: body.duration_minutes,
+    resources: (body.resources ?? []).map((name) => ({ name, type: 'database' })),
+    duration_minutes: body.duration_minutes ?? 60,
     justification: body.justification,
     requester: 'U_ALICE',
     created_at: '2030-01-01T10:00:00.000Z',
@@ -41,6 +41,7 @@ function fakeApi() {
     return r;
   };
   const api: AccessApi = {
+    bundles: async () => [],
     requestable: async () => [
       {
         name: 'prod-db',
@@ -55,7 +56,7 @@ function fakeApi() {
       },
     ],
     create: async (body) => {
-      if (body.duration_minutes > 240)
+      if ((body.duration_minutes ?? 60) > 240)
         throw new ApiError(422, {
           error: 'invalid_input',
           message: 'That request was refused.',

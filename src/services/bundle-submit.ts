@@ -4,6 +4,7 @@ import type { Executor } from '../db/client.js';
 import { enqueue } from '../db/outbox-queries.js';
 import { bundleDuration, requestedScope, withinRequested, type BundleOffer } from '../domain/bundle.js';
 import type { RequestableResource } from '../domain/flow.js';
+import { formRules } from '../domain/request-form.js';
 import type { ResourceGrant } from '../domain/policy.js';
 import type { Resource } from '../domain/resource.js';
 import type { AutoApproval } from './auto-approval.js';
@@ -17,6 +18,25 @@ export function offeredBundle(offers: readonly BundleOffer[], name: string | nul
 export function bundleSelection(offer: BundleOffer, offered: (chosen: RequestableResource[]) => number[]) {
   const names = offer.parts.map((p) => p.resource.name);
   return { names, durationMinutes: bundleDuration(offer.bundle, offered(offer.parts)) };
+}
+
+/** The duration a pick of the bundle gets when none is given: its own, among what its parts' flows offer. */
+export function bundleDurationFor(offer: BundleOffer, requestable: readonly RequestableResource[]): number | null {
+  return bundleSelection(offer, (chosen) => formRules(requestable, chosen).durations).durationMinutes;
+}
+
+/** A submission naming a bundle (API, CLI, MCP) may leave out the resources and the duration: the bundle's. */
+export function withBundleDefaults(
+  offer: BundleOffer | null,
+  requestable: readonly RequestableResource[],
+  names: string[],
+  durationMinutes: number | null,
+): { names: string[]; durationMinutes: number | null } {
+  if (!offer) return { names, durationMinutes };
+  return {
+    names: names.length ? names : offer.parts.map((p) => p.resource.name),
+    durationMinutes: durationMinutes ?? bundleDurationFor(offer, requestable),
+  };
 }
 
 /** The requested scope of one request's resources, each resource's own (null: nothing particular asked). */

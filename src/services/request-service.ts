@@ -32,7 +32,7 @@ import { approverIdentity, approverIdsOf, requireMember, mappedEmailOf } from '.
 import { noopMetrics } from './ports.js';
 import type { ServiceDeps } from './deps.js';
 import { createRequestForms, needsSshKey } from './request-forms.js';
-import { narrowRuleToRequested, offeredBundle } from './bundle-submit.js';
+import { narrowRuleToRequested, offeredBundle, withBundleDefaults } from './bundle-submit.js';
 import { storeCheckedSubmission } from './request-store.js';
 export type { RequestForm } from './request-forms.js';
 
@@ -89,7 +89,8 @@ export function createRequestService(deps: ServiceDeps) {
     const bundle = offeredBundle(bundles, input.bundleName);
     if (input.bundleName && !bundle)
       return { ok: false, errors: { resources: `You cannot request the bundle “${input.bundleName.slice(0, 64)}”.` } };
-    const names = [...new Set(input.resourceNames)];
+    const asked = withBundleDefaults(bundle, requestable, input.resourceNames, input.durationMinutes);
+    const names = [...new Set(asked.names)];
     const selection = names.map((n) => requestable.find((r) => r.resource.name === n));
     const justification = input.justification.trim();
     const typedKey = input.sshPublicKey?.trim() ?? '';
@@ -99,7 +100,7 @@ export function createRequestService(deps: ServiceDeps) {
       names,
       selection,
       justification,
-      durationMinutes: input.durationMinutes,
+      durationMinutes: asked.durationMinutes,
       startsAt,
       now: clock.now(),
     });
@@ -119,7 +120,7 @@ export function createRequestService(deps: ServiceDeps) {
     if (parsedKey) await saveSshKey(db, input.requesterId, parsedKey);
 
     const plans = planRequests(selection as RequestableResource[]);
-    const duration = input.durationMinutes as number;
+    const duration = asked.durationMinutes as number;
     Object.assign(errors, planProblems(plans, duration, justification));
     const custom = planFieldProblems(plans, input);
     Object.assign(errors, custom.errors);
