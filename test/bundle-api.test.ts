@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../doubles/slack/driver.js';
+import { cliHome, runCli, startCli, type CliHome } from './support/cli.js';
 import { startHarness, type Harness } from './support/harness.js';
+import { waitFor } from './support/wait.js';
 import { allText, approve, approverMessage, replyTo } from './support/journey-steps.js';
 import { apiClient, openApiChecker, type Checker } from './support/request-api-client.js';
 import { PEOPLE } from './support/workspace.js';
@@ -143,5 +146,54 @@ describe('a bundle through the request API', () => {
     expect(missing.status).toBe(400);
     expect(Object.keys(missing.json.fields).sort()).toEqual(['duration_minutes', 'resources']);
     expect((await h.sql`select count(*)::int as n from access_requests`)[0]!.n).toBe(before);
+  });
+});
+
+describe('a bundle through the CLI', () => {
+  let home: CliHome;
+  afterAll(() => home?.remove());
+
+  async function loggedIn(): Promise<Record<string, string>> {
+    home = cliHome();
+    const login = await runCli(['login', '--url', `http://127.0.0.1:${h.port}`, '--token-stdin'], {
+      env: home.env,
+      stdin: `${tokens.rita}\n`,
+    });
+    expect(login.code, login.stderr).toBe(0);
+    return home.env;
+  }
+
+  it('`resources` lists the bundle with its parts and the scope each asks for', async () => {
+    const env = await loggedIn();
+    const out = await runCli(['resources'], { env });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('incident-responder for 2h: Read what an incident needs');
+    expect(out.stdout).toContain('prod-db: read-only (databases: app), k8s-prod: view in payments, grafana');
+  });
+
+  it('`request --bundle … --wait` follows every part: one denied is exit 1, naming it', async () => {
+    const env = await loggedIn();
+    const cli = startCli(['request', '--bundle', 'incident-responder', '--why', 'INC-12 from the terminal', '--wait'], {
+      env,
+    });
+    await waitFor(() => cli.stderr().includes('Bundle incident-responder: 2 requests'), 20_000, 'the CLI to ask');
+    const parts = () => h.sql`select id, flow_name from access_requests
+      where justification = 'INC-12 from the terminal' and bundle_request_id is not null order by flow_name`;
+    await waitFor(async () => (await parts()).length === 2, 20_000, 'the two parts');
+    const rows = await parts();
+    const [db, ops] = rows.map((r) => r.id as string) as [string, string];
+    await h.settle();
+    const dms = h.slack.dmsTo(rita).filter((m) => allText(m.blocks).includes(db));
+    expect(dms.some((m) => allText(m.blocks).includes(':package: *incident-responder*'))).toBe(true);
+    await approve(h, dana, db);
+    await h.driver.clickButton(alex, approverMessage(h, alex, ops), 'review.deny');
+    const modal = await until(() => h.slack.topView(alex), 2000, 'deny modal');
+    await h.driver.submitView(alex, modal.id, { 'deny.reason': 'not this one' });
+    h.slack.clearViews(alex);
+    await h.settle();
+    const done = await cli.done;
+    expect(done.code).toBe(1);
+    expect(done.stderr).toContain('not this one');
+    expect(done.stderr).toContain(`Not granted: ${ops} (k8s-prod, grafana, denied).`);
   });
 });
