@@ -1,3 +1,5 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../doubles/slack/driver.js';
 import { cliHome, runCli, startCli, type CliHome } from './support/cli.js';
@@ -195,5 +197,59 @@ describe('a bundle through the CLI', () => {
     expect(done.code).toBe(1);
     expect(done.stderr).toContain('not this one');
     expect(done.stderr).toContain(`Not granted: ${ops} (k8s-prod, grafana, denied).`);
+  });
+});
+
+describe('a bundle through MCP', () => {
+  const clients: Client[] = [];
+  afterAll(async () => {
+    for (const c of clients.splice(0)) await c.close();
+  });
+
+  async function connect() {
+    const client = new Client({ name: 'bundle-test-client', version: '0.0.1' });
+    const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${h.port}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${tokens.rita}`, 'x-access-agent': 'Claude Code' } },
+    });
+    await client.connect(transport);
+    clients.push(client);
+    return client;
+  }
+  const textOf = (r: Awaited<ReturnType<Client['callTool']>>) =>
+    (r.content as { text: string }[]).map((c) => c.text).join('\n');
+
+  it('list_requestable_resources names the bundle and its parts', async () => {
+    const client = await connect();
+    const listed = await client.callTool({ name: 'list_requestable_resources', arguments: {} });
+    expect((listed.structuredContent as { bundles: { name: string }[] }).bundles.map((b) => b.name)).toEqual([
+      'incident-responder',
+    ]);
+    expect(textOf(listed)).toContain(
+      '- incident-responder for 2h — Read what an incident needs: prod-db: read-only (databases: app); k8s-prod: view in payments; grafana.',
+    );
+  });
+
+  it('request_access with a bundle makes its parts, which reach their approvers naming the agent', async () => {
+    const client = await connect();
+    const missing = await client.callTool({ name: 'request_access', arguments: { justification: 'INC-13 agent' } });
+    expect(missing.isError).toBe(true);
+    expect(textOf(missing)).toContain('or a bundle');
+    const made = await client.callTool({
+      name: 'request_access',
+      arguments: { bundle: 'incident-responder', justification: 'INC-13 the agent investigates' },
+    });
+    expect(made.isError).toBeFalsy();
+    expect(textOf(made)).toContain('Sent bundle incident-responder as 2 requests');
+    const pick = (made.structuredContent as { bundle: { id: string; parts: { request_id: string }[] } }).bundle;
+    expect(pick.parts).toHaveLength(2);
+    await h.settle();
+    const rows = await h.sql`select notified_approvers from access_requests where bundle_request_id = ${pick.id}`;
+    expect(rows.flatMap((r) => r.notified_approvers as string[]).sort()).toEqual([alex, dana].sort());
+    for (const row of await h.sql`select id, notified_approvers from access_requests where bundle_request_id = ${pick.id}`)
+      expect(
+        allText(approverMessage(h, (row.notified_approvers as string[])[0]!, row.id as string).message.blocks),
+      ).toContain('Claude Code');
+    const dms = h.slack.dmsTo(rita).filter((m) => allText(m.blocks).includes(pick.parts[0]!.request_id));
+    expect(dms.some((m) => allText(m.blocks).includes(':package: *incident-responder*'))).toBe(true);
   });
 });
