@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestDetails } from '../../db/request-queries.js';
+import type { RequestDetails } from '../../domain/request.js';
 import { bundleGroupedBlocks, groupByBundle } from './bundle-groups.js';
 import { section } from '../views.js';
 

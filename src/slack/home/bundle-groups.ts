@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { RequestDetails } from '../../db/request-queries.js';
+import type { RequestDetails } from '../../domain/request.js';
 import { userText } from '../mrkdwn.js';
 import { section } from '../views.js';
 
