@@ -137,6 +137,18 @@ describe('a bundle through the request API', () => {
     ]);
   });
 
+  it('releasing a part through the API moves its line in the bundle DM', async () => {
+    const db = parts[0]!;
+    const released = await as('rita')('POST', `/api/v1/requests/${db.request_id}/release`);
+    expect(released.status).toBe(200);
+    expect(released.json.bundle).toMatchObject({ name: 'incident-responder' });
+    await h.settle();
+    const dm = h.slack
+      .dmsTo(rita)
+      .find((m) => allText(m.blocks).includes(db.request_id) && allText(m.blocks).includes(':package:'));
+    expect(allText(dm!.blocks)).toContain(`\`${db.request_id}\`)_: :no_entry: revoked`);
+  });
+
   it('a bundle the person may not pick is refused under `bundle`-less resources, and nothing is stored', async () => {
     const before = (await h.sql`select count(*)::int as n from access_requests`)[0]!.n as number;
     const refused = await as('rita')('POST', '/api/v1/requests', {
