@@ -179,6 +179,7 @@ export function createRequestApi(s: RequestApiServices) {
             resourceNames: input.resources ?? [],
             durationMinutes: input.duration_minutes ?? null,
             bundleName: input.bundle ?? null,
+            bundleDefaults: true,
             justification: input.justification,
             ...(input.ssh_public_key !== undefined ? { sshPublicKey: input.ssh_public_key } : {}),
             ...(input.fields ? { fields: input.fields } : {}),

@@ -60,6 +60,8 @@ export interface SubmitInput extends SentFields {
   origin?: RequestOrigin;
   /** The bundle picked in the form (domain/bundle.ts): its parts' tuning becomes each request's requested scope. */
   bundleName?: string | null;
+  /** The API's pick by name: no resources are the bundle's parts, no duration its own (the form sends both). */
+  bundleDefaults?: boolean;
 }
 
 export type { FieldErrors };
@@ -89,7 +91,8 @@ export function createRequestService(deps: ServiceDeps) {
     const bundle = offeredBundle(bundles, input.bundleName);
     if (input.bundleName && !bundle)
       return { ok: false, errors: { resources: `You cannot request the bundle “${input.bundleName.slice(0, 64)}”.` } };
-    const asked = withBundleDefaults(bundle, requestable, input.resourceNames, input.durationMinutes);
+    const given = [input.resourceNames, input.durationMinutes] as const;
+    const asked = withBundleDefaults(input.bundleDefaults ? bundle : null, requestable, ...given);
     const names = [...new Set(asked.names)];
     const selection = names.map((n) => requestable.find((r) => r.resource.name === n));
     const justification = input.justification.trim();
