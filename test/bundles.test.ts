@@ -169,8 +169,32 @@ describe('a bundle (access profile)', () => {
     expect(allText(list.blocks).match(/:package: bundle \*incident-responder\*/g)).toHaveLength(2);
     // The one bundle message shows each part where it stands (updated in place, never posted again).
     const text = bundleMessage(rita);
-    expect(text).toContain(`flow databases, \`${dbRequest}\`)_: :white_check_mark: granted`);
+    expect(text).toContain(`flow databases, \`${dbRequest}\`)_: :white_check_mark: ready`);
     expect(text).toContain(`flow ops, \`${opsRequest}\`)_: :x: denied`);
+  });
+
+  it("Rita's App Home lists the parts together under the bundle's name, each with its status and buttons", async () => {
+    const [dbRequest, opsRequest] = ids as [string, string];
+    const before = h.slack.calls('views.publish').length;
+    await h.driver.appHomeOpened(rita);
+    await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+    const blocks = h.slack.home(rita)!.view.blocks as {
+      type: string;
+      text?: { text: string };
+      elements?: { action_id: string; value?: string }[];
+    }[];
+    expect(blocks.length).toBeLessThanOrEqual(100);
+    const texts = blocks.map((b) => b.text?.text ?? '');
+    const headings = texts.flatMap((t, i) => (t === ':package: *incident-responder*' ? [i] : []));
+    // The active part (with its buttons) and the denied part each sit under one heading in their list.
+    expect(headings).toHaveLength(2);
+    const active = texts.findIndex((t) => t.includes(`\`${dbRequest}\``));
+    expect(active).toBe(headings[0]! + 1);
+    expect(texts[active]).toContain('*active*');
+    expect(blocks[active + 1]!.elements?.map((e) => e.value)).toContain(dbRequest);
+    const denied = texts.findIndex((t) => t.includes(`\`${opsRequest}\``));
+    expect(denied).toBe(headings[1]! + 1);
+    expect(texts[denied]).toContain('*denied*');
   });
 
   it('someone who may request only some parts sees the bundle, is told which parts are left out, and gets the rest', async () => {

@@ -37,7 +37,7 @@ function host(apiFor: (agent: string) => AccessApi) {
   return { stdin, lines, done, send, answer, initialize };
 }
 
-const emptyApi = { requestable: async () => [] } as unknown as AccessApi;
+const emptyApi = { requestable: async () => [], bundles: async () => [] } as unknown as AccessApi;
 
 describe('access-requests mcp over stdio', () => {
   it("makes the person's API for the agent named in initialize, and writes only JSON-RPC to stdout", async () => {

@@ -28,6 +28,7 @@ function lazyApi(make: () => AccessApi): AccessApi {
   const get = () => (api ??= make());
   return {
     requestable: () => get().requestable(),
+    bundles: () => get().bundles(),
     create: (body, key) => get().create(body, key),
     get: (id) => get().get(id),
     listMine: (options) => get().listMine(options),

@@ -7,6 +7,7 @@ import {
   type CreateRequestBody,
   type ExtendRequestBody,
   type RequestDto,
+  type RequestableBundleDto,
   type RequestableDto,
   type WaitDto,
 } from '../domain/request-api.js';
@@ -204,6 +205,11 @@ export function createHttpAccessApi(options: HttpAccessApiOptions): HttpAccessAp
     async requestable() {
       const body = await call<RequestableDto[] | { resources: RequestableDto[] }>('GET', 'api/v1/requestable');
       return Array.isArray(body) ? body : body.resources;
+    },
+    async bundles() {
+      // A server from before bundles answers without them: none to pick.
+      const body = await call<{ bundles?: RequestableBundleDto[] } | unknown[]>('GET', 'api/v1/requestable');
+      return Array.isArray(body) ? [] : (body.bundles ?? []);
     },
     async create(request: CreateRequestBody, idempotencyKey?: string) {
       const body = await call<{ requests: RequestDto[] }>('POST', 'api/v1/requests', {

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { BundlePickView } from '../domain/bundle-view.js';
 import type { Bundle } from '../domain/bundle.js';
 import type { BundleRow, ManagedBy } from '../domain/catalog.js';
+import type { TargetProgress } from '../domain/request.js';
 import type { Executor } from './client.js';
 import { accessRequests, bundleRequests, bundles } from './schema/index.js';
 
@@ -77,6 +78,9 @@ export async function bundlePickView(db: Executor, id: string): Promise<BundlePi
       approvers: accessRequests.notifiedApprovers,
       resources: sql<string[]>`(select coalesce(json_agg(rr.name order by rr.position), '[]'::json)
         from request_resources rr where rr.request_id = ${accessRequests.id})`,
+      targets: sql<TargetProgress[]>`(select coalesce(json_agg(json_build_object(
+          'resource', t.resource_name, 'status', t.status) order by t.resource_name), '[]'::json)
+        from grant_targets t join grants g on g.id = t.grant_id where g.request_id = "access_requests"."id")`,
     })
     .from(accessRequests)
     .where(eq(accessRequests.bundleRequestId, id))

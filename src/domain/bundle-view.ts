@@ -1,4 +1,5 @@
 import type { RequestStatus } from './request-lifecycle.js';
+import type { TargetProgress } from './request.js';
 
 /**
  * One bundle pick as its requester's DM shows it: each part (one request per flow) with where it stands,
@@ -21,6 +22,8 @@ export interface BundlePartView {
   status: RequestStatus;
   /** Who was asked to decide it (shown while pending). */
   approvers: string[];
+  /** Its grant's targets once granted: a granted part is "being set up" until none is pending. */
+  targets: TargetProgress[];
 }
 
 /** "3 parts": how many resources the pick asked for over all its requests. */

@@ -1,5 +1,6 @@
 import type { RequestStatus } from './request-lifecycle.js';
 import type { RequestKind, TargetStatus } from './request.js';
+import type { ResourceGrant } from './policy.js';
 import type { ResourceType } from './resource.js';
 
 /**
@@ -58,6 +59,26 @@ export interface RequestableDto {
   fields?: Record<string, unknown>[];
 }
 
+/**
+ * A bundle (access profile, domain/bundle.ts) a person may pick: its parts with the scope each asks for,
+ * the duration a pick gets when none is given, and the parts no flow lets this person request.
+ */
+export interface RequestableBundleDto {
+  name: string;
+  description: string | null;
+  parts: { resource: string; requested: ResourceGrant | null }[];
+  /** The bundle's duration, capped to what its parts' flows offer (null: no duration they all offer). */
+  duration_minutes: number | null;
+  left_out: string[];
+}
+
+/** A bundle pick as created: its parts, one request per flow. */
+export interface BundlePickDto {
+  id: string;
+  name: string;
+  parts: { request_id: string; resources: string[]; status: RequestStatus }[];
+}
+
 /** One resource of a granted request and how far its setup got; `instructions` never holds a secret. */
 export interface AccessDto {
   resource: string;
@@ -108,6 +129,8 @@ export interface RequestDto {
   stage: { number: number; of: number; name: string; passed: { name: string; by: string[] }[] } | null;
   grant: { id: string; status: 'active' | 'expired' | 'revoked'; starts_at: string; expires_at: string } | null;
   access: AccessDto[];
+  /** The bundle pick this request is a part of; left out for a request of its own. */
+  bundle?: { id: string; name: string };
   /** Where the request was made, and by which agent when one made it. */
   channel: Channel;
   agent: string | null;
@@ -120,9 +143,13 @@ export interface RequestDto {
 }
 
 export interface CreateRequestBody {
-  resources: string[];
-  duration_minutes: number;
+  /** Required without `bundle`; with it, the parts to request (default: every part this person may request). */
+  resources?: string[];
+  /** Required without `bundle`; with it, defaults to the bundle's duration. */
+  duration_minutes?: number;
   justification: string;
+  /** A bundle's name (GET /api/v1/requestable lists them): its parts, each with its requested scope. */
+  bundle?: string;
   /** Optional scheduled start (ISO 8601). */
   starts_at?: string;
   /** An SSH public key line for SSH resources (saved for later certificates). */
@@ -157,6 +184,8 @@ export interface WaitDto {
  */
 export interface AccessApi {
   requestable(): Promise<RequestableDto[]>;
+  /** The bundles this person may pick (the same answer's `bundles`). */
+  bundles(): Promise<RequestableBundleDto[]>;
   create(body: CreateRequestBody, idempotencyKey?: string): Promise<RequestDto[]>;
   get(id: string): Promise<RequestDto>;
   listMine(options?: { status?: RequestStatus; limit?: number }): Promise<RequestDto[]>;
@@ -182,4 +211,16 @@ export class ApiError extends Error {
     super(body.message);
     this.name = 'ApiError';
   }
+}
+
+/** The bundle pick a create made, from its requests (all of them the pick's parts); null: no bundle. */
+export function bundlePickOf(requests: readonly RequestDto[]): BundlePickDto | null {
+  const bundle = requests[0]?.bundle;
+  if (!bundle) return null;
+  return {
+    ...bundle,
+    parts: requests
+      .filter((r) => r.bundle?.id === bundle.id)
+      .map((r) => ({ request_id: r.id, resources: r.resources.map((x) => x.name), status: r.status })),
+  };
 }

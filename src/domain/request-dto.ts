@@ -2,7 +2,8 @@ import { fieldsToFile } from './request-fields-file.js';
 import { fieldValuesOf } from './request-fields.js';
 import { stageProgress } from './stages.js';
 import { justificationHint, offeredDurations, type RequestableResource } from './flow.js';
-import type { AccessDto, RequestableDto, RequestDto } from './request-api.js';
+import type { BundleOffer } from './bundle.js';
+import type { AccessDto, RequestableBundleDto, RequestableDto, RequestDto } from './request-api.js';
 import type { RequestDetails, TargetStatus } from './request.js';
 
 /**
@@ -92,6 +93,7 @@ export function requestDto(
       expires_at: r.grant.expiresAt.toISOString(),
     },
     access: accessOf(r, notes),
+    ...(r.bundle ? { bundle: { id: r.bundle.id, name: r.bundle.name } } : {}),
     channel: r.channel,
     agent: r.agent,
     names: Object.fromEntries(peopleOf(r).flatMap((id) => (names.has(id) ? [[id, names.get(id)!]] : []))),
@@ -119,6 +121,17 @@ export function requestableDto(r: RequestableResource): RequestableDto {
     },
     ticket_projects: rule.jira?.projects ?? [],
     ...(flow.fields?.length ? { fields: fieldsToFile(flow.fields) } : {}),
+  };
+}
+
+/** A bundle offered to a person; `durationMinutes`: its duration among what its parts' flows offer. */
+export function requestableBundleDto(offer: BundleOffer, durationMinutes: number | null): RequestableBundleDto {
+  return {
+    name: offer.bundle.name,
+    description: offer.bundle.description || null,
+    parts: offer.bundle.parts.map((p) => ({ resource: p.resource, requested: p.tuning ?? null })),
+    duration_minutes: durationMinutes,
+    left_out: offer.leftOut,
   };
 }
 

@@ -128,6 +128,7 @@ export const schemas = {
         }),
       ),
       access: { type: 'array', items: ref('Access') },
+      bundle: object({ id: { type: 'string' }, name: { type: 'string' } }, []),
       channel: { enum: [...CHANNELS] },
       agent: nullable({ type: 'string' }),
       names: {
@@ -137,8 +138,44 @@ export const schemas = {
           'Display names by Slack id of the people the request names; an id Slack could not name is left out.',
       },
     },
-    ['requested_by', 'fields'],
+    ['requested_by', 'fields', 'bundle'],
   ),
+  RequestableBundle: object({
+    name: { type: 'string' },
+    description: nullable({ type: 'string' }),
+    parts: {
+      type: 'array',
+      items: object({
+        resource: { type: 'string' },
+        requested: nullable({
+          type: 'object',
+          description:
+            'The scope this part asks for (a grant of the resource’s type); approvers may narrow it, never widen it.',
+        }),
+      }),
+    },
+    duration_minutes: nullable({
+      type: 'integer',
+      description: 'What a pick gets without duration_minutes: the bundle’s, among what its parts’ flows offer.',
+    }),
+    left_out: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Parts no flow lets you request: a pick leaves them out.',
+    },
+  }),
+  BundlePick: object({
+    id: { type: 'string', pattern: '^bdr_[0-9a-z]+$' },
+    name: { type: 'string' },
+    parts: {
+      type: 'array',
+      items: object({
+        request_id: { type: 'string' },
+        resources: { type: 'array', items: { type: 'string' } },
+        status: { enum: [...REQUEST_STATUSES] },
+      }),
+    },
+  }),
   CreateRequest: object(
     {
       resources: {
@@ -146,8 +183,18 @@ export const schemas = {
         items: { type: 'string' },
         minItems: 1,
         maxItems: MAX_RESOURCES_PER_REQUEST,
+        description: 'Required without bundle; with it, the parts to request (left out: every part you may request).',
       },
-      duration_minutes: { type: 'integer', minimum: 1, description: 'One of the flow’s durations_minutes.' },
+      duration_minutes: {
+        type: 'integer',
+        minimum: 1,
+        description: 'One of the flow’s durations_minutes; required without bundle (with it: the bundle’s).',
+      },
+      bundle: {
+        type: 'string',
+        description:
+          'A bundle’s name (GET /api/v1/requestable lists yours): one request per flow of its parts, each with its requested scope.',
+      },
       justification: { type: 'string', maxLength: MAX_JUSTIFICATION },
       starts_at: { ...dateTime, description: 'A scheduled start; left out: at approval.' },
       ssh_public_key: { type: 'string', description: 'One OpenSSH public key line, saved for SSH certificates.' },
@@ -158,14 +205,20 @@ export const schemas = {
           'The custom fields of the resources’ flows, by name (a select’s option, a date as yyyy-mm-dd, a person as a Slack id). A refused value comes back under fields.<name>.',
       },
     },
-    ['starts_at', 'ssh_public_key', 'fields'],
+    ['resources', 'duration_minutes', 'bundle', 'starts_at', 'ssh_public_key', 'fields'],
   ),
   ExtendRequest: object({
     duration_minutes: { type: 'integer', minimum: 1 },
     justification: { type: 'string', maxLength: MAX_JUSTIFICATION },
   }),
   RequestList: object({ requests: { type: 'array', items: ref('Request') } }),
-  RequestableList: object({ resources: { type: 'array', items: ref('Requestable') } }),
+  RequestableList: object({
+    resources: { type: 'array', items: ref('Requestable') },
+    bundles: { type: 'array', items: ref('RequestableBundle') },
+  }),
+  CreatedRequests: object({ requests: { type: 'array', items: ref('Request') }, bundle: ref('BundlePick') }, [
+    'bundle',
+  ]),
   Wait: object({
     request: ref('Request'),
     changed: { type: 'boolean', description: 'Whether the status moved on from the one waited on.' },

@@ -65,15 +65,19 @@ export const OPENAPI_DOCUMENT = {
   security: [{ personalToken: [] }],
   paths: {
     '/api/v1/requestable': {
-      get: op('What you may request, with the rules of each resource’s flow', {
-        responses: { ...ok('200', 'The resources', ref('RequestableList')), ...ERRORS },
+      get: op('What you may request, with the rules of each resource’s flow, and the bundles you may pick', {
+        responses: { ...ok('200', 'The resources and bundles', ref('RequestableList')), ...ERRORS },
       }),
     },
     '/api/v1/requests': {
-      post: op('Request access (one request per flow the resources go through)', {
+      post: op('Request access, or a bundle (one request per flow the resources go through)', {
         parameters: [...CLIENT_HEADERS, IDEMPOTENCY],
         requestBody: { required: true, ...json(ref('CreateRequest')) },
-        responses: { ...ok('201', 'The requests made', ref('RequestList')), ...ERRORS, ...TOO_LARGE },
+        responses: {
+          ...ok('201', 'The requests made, and the bundle pick they make up', ref('CreatedRequests')),
+          ...ERRORS,
+          ...TOO_LARGE,
+        },
       }),
       get: op('Your requests, newest first', {
         parameters: [

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { ApiError, type ApiErrorBody } from '../domain/request-api.js';
+import { ApiError, bundlePickOf, type ApiErrorBody } from '../domain/request-api.js';
 import type { RequestStatus } from '../domain/request-lifecycle.js';
 import type { PersonApi, RequestApiFactory } from '../services/request-api.js';
 import { sendJson } from './json-response.js';
@@ -57,12 +57,21 @@ const statusParam = (url: URL) => (url.searchParams.get('status') || undefined) 
 
 /** Every route of the request API: the dispatcher's table, and what the OpenAPI test holds the document to. */
 export const ENDPOINTS: readonly Endpoint[] = [
-  { method: 'GET', path: '/api/v1/requestable', run: async (c) => [200, { resources: await c.api.requestable() }] },
+  {
+    method: 'GET',
+    path: '/api/v1/requestable',
+    run: async (c) => [200, { resources: await c.api.requestable(), bundles: await c.api.bundles() }],
+  },
   {
     method: 'POST',
     path: '/api/v1/requests',
     creates: true,
-    run: async (c) => [201, { requests: await c.api.create(c.body as never, header(c.req, 'idempotency-key')) }],
+    run: async (c) => {
+      const requests = await c.api.create(c.body as never, header(c.req, 'idempotency-key'));
+      // A bundle pick: its parts together, as its requester's bundle DM lists them.
+      const bundle = bundlePickOf(requests);
+      return [201, { requests, ...(bundle ? { bundle } : {}) }];
+    },
   },
   {
     method: 'GET',

@@ -15,8 +15,8 @@ function fakeApi() {
     kind: 'access',
     status: 'pending',
     flow: 'standard',
-    resources: body.resources.map((name) => ({ name, type: 'database' })),
-    duration_minutes: body.duration_minutes,
+    resources: (body.resources ?? []).map((name) => ({ name, type: 'database' })),
+    duration_minutes: body.duration_minutes ?? 60,
     justification: body.justification,
     requester: 'U_ALICE',
     created_at: '2030-01-01T10:00:00.000Z',
@@ -41,6 +41,7 @@ function fakeApi() {
     return r;
   };
   const api: AccessApi = {
+    bundles: async () => [],
     requestable: async () => [
       {
         name: 'prod-db',
@@ -55,7 +56,7 @@ function fakeApi() {
       },
     ],
     create: async (body) => {
-      if (body.duration_minutes > 240)
+      if ((body.duration_minutes ?? 60) > 240)
         throw new ApiError(422, {
           error: 'invalid_input',
           message: 'That request was refused.',
@@ -107,8 +108,10 @@ describe('the access tools', () => {
     expect(byName.list_requestable_resources!.annotations).toMatchObject({ readOnlyHint: true });
     expect(byName.release_access!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
     expect(byName.request_access!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
-    expect(byName.request_access!.inputSchema.required).toEqual(
-      expect.arrayContaining(['resources', 'duration', 'justification']),
+    // Resources and duration are required unless a bundle is named (the tool refuses that with a sentence).
+    expect(byName.request_access!.inputSchema.required).toEqual(['justification']);
+    expect(Object.keys(byName.request_access!.inputSchema.properties ?? {})).toEqual(
+      expect.arrayContaining(['resources', 'duration', 'bundle']),
     );
   });
 

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ApiError, type AccessApi } from '../domain/request-api.js';
+import { ApiError, bundlePickOf, type AccessApi } from '../domain/request-api.js';
 import {
   durationMinutes,
   ListMineInput,
@@ -100,14 +100,15 @@ export function registerAccessTools(server: McpServer, api: AccessApi, logger: M
       title: 'List what I may request',
       description:
         'Lists the resources the person may request, each with its flow, the longest duration allowed and the ' +
-        'justification rules (required, minimum length, pattern, Jira ticket). Call it before request_access.',
+        'justification rules (required, minimum length, pattern, Jira ticket), and the bundles (access profiles) ' +
+        'the person may pick, with their parts. Call it before request_access.',
       outputSchema: RequestableOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     () =>
       run('list_requestable_resources', async () => {
-        const resources = await api.requestable();
-        return answer(requestableText(resources), { resources });
+        const [resources, bundles] = await Promise.all([api.requestable(), api.bundles()]);
+        return answer(requestableText(resources, bundles), { resources, bundles });
       }),
   );
 
@@ -125,10 +126,16 @@ export function registerAccessTools(server: McpServer, api: AccessApi, logger: M
     },
     (input) =>
       run('request_access', async () => {
+        // Without a bundle, the resources and duration are the request; a bundle brings its own.
+        if (!input.bundle && (!input.resources?.length || input.duration === undefined))
+          return refusal(
+            'Name the resources and the duration (see list_requestable_resources), or a bundle to request its parts.',
+          );
         const requests = await api.create(
           {
-            resources: input.resources,
-            duration_minutes: durationMinutes(input.duration)!,
+            ...(input.resources ? { resources: input.resources } : {}),
+            ...(input.duration !== undefined ? { duration_minutes: durationMinutes(input.duration)! } : {}),
+            ...(input.bundle ? { bundle: input.bundle } : {}),
             justification: input.justification,
             ...(input.starts_at ? { starts_at: input.starts_at } : {}),
             ...(input.ssh_public_key ? { ssh_public_key: input.ssh_public_key } : {}),
@@ -136,7 +143,8 @@ export function registerAccessTools(server: McpServer, api: AccessApi, logger: M
           },
           input.idempotency_key,
         );
-        return answer(createdText(requests), { requests });
+        const bundle = bundlePickOf(requests);
+        return answer(createdText(requests), { requests, ...(bundle ? { bundle } : {}) });
       }),
   );
 

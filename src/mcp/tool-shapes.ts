@@ -36,7 +36,21 @@ export const RequestAccessInput = {
     .array(z.string().trim().min(1).max(200), { error: 'Name the resources to request, as a list of names.' })
     .min(1, { error: 'Name at least one resource (see list_requestable_resources).' })
     .max(20, { error: 'At most 20 resources in one call.' })
-    .describe('Names of the resources to request, exactly as list_requestable_resources gives them.'),
+    .optional()
+    .describe(
+      'Names of the resources to request, exactly as list_requestable_resources gives them. Required unless ' +
+        "bundle is given (then: the bundle's parts, left out to request them all).",
+    ),
+  bundle: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe(
+      'Optional: a bundle (access profile) from list_requestable_resources: its parts, each limited to the scope ' +
+        "it asks for, one request per flow. Resources and duration then default to the bundle's.",
+    ),
   duration: z
     .union([z.string().max(20), z.number().int().positive().max(525_600)], {
       error: 'Give the duration as text like "30m", "1h", "1h30m" or "1d", or as a whole number of minutes.',
@@ -44,9 +58,11 @@ export const RequestAccessInput = {
     .refine((d) => durationMinutes(d) !== undefined, {
       error: 'That is not a duration: write it like "30m", "1h", "1h30m" or "1d", or give a number of minutes.',
     })
+    .optional()
     .describe(
       'How long the access should last: "30m", "1h", "1h30m", "1d", or a whole number of minutes. ' +
-        "At most the resource's max_duration_minutes; ask for no more than the task needs.",
+        "At most the resource's max_duration_minutes; ask for no more than the task needs. Required unless " +
+        "bundle is given (then: the bundle's duration).",
     ),
   justification: z
     .string({ error: JUSTIFICATION_NEEDED })
@@ -166,10 +182,28 @@ const RequestSchema = z.looseObject({
   channel: z.string(),
   agent: z.string().nullable(),
   names: z.record(z.string(), z.string()),
+  bundle: z.looseObject({ id: z.string(), name: z.string() }).optional(),
 });
 
-export const RequestableOutput = { resources: z.array(RequestableSchema) };
-export const RequestsOutput = { requests: z.array(RequestSchema) };
+const RequestableBundleSchema = z.looseObject({
+  name: z.string(),
+  description: z.string().nullable(),
+  parts: z.array(z.looseObject({ resource: z.string(), requested: z.record(z.string(), z.unknown()).nullable() })),
+  duration_minutes: z.number().nullable(),
+  left_out: z.array(z.string()),
+});
+
+export const RequestableOutput = { resources: z.array(RequestableSchema), bundles: z.array(RequestableBundleSchema) };
+export const RequestsOutput = {
+  requests: z.array(RequestSchema),
+  bundle: z
+    .looseObject({
+      id: z.string(),
+      name: z.string(),
+      parts: z.array(z.looseObject({ request_id: z.string(), resources: z.array(z.string()), status: z.string() })),
+    })
+    .optional(),
+};
 export const RequestOutput = { request: RequestSchema };
 export const WaitOutput = { request: RequestSchema, changed: z.boolean() };
 

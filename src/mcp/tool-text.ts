@@ -1,5 +1,13 @@
 import { formatDuration } from '../domain/duration.js';
-import type { AccessDto, ApiErrorBody, RequestableDto, RequestDto, WaitDto } from '../domain/request-api.js';
+import { describeGrant } from '../domain/policy.js';
+import type {
+  AccessDto,
+  ApiErrorBody,
+  RequestableBundleDto,
+  RequestableDto,
+  RequestDto,
+  WaitDto,
+} from '../domain/request-api.js';
 
 /**
  * What the MCP tools say, as plain text an agent can read and repeat to its person. Many MCP clients hand
@@ -17,8 +25,23 @@ const people = (r: Pick<RequestDto, 'names'>, ids: string[]) =>
     ? ids.map((id) => (r.names?.[id] ? `${r.names[id]} (${id})` : id)).join(', ')
     : 'nobody yet (the admins will be told)';
 
-export function requestableText(list: RequestableDto[]): string {
+export function requestableText(list: RequestableDto[], bundles: RequestableBundleDto[] = []): string {
   if (list.length === 0) return 'There is nothing you may request right now.';
+  const picks = bundles.map((b) => {
+    const parts = b.parts
+      .filter((p) => !b.left_out.includes(p.resource))
+      .map((p) => (p.requested ? describeGrant(p.requested) : p.resource));
+    const length = b.duration_minutes ? ` for ${formatDuration(b.duration_minutes)}` : '';
+    const left = b.left_out.length ? ` (left out, not requestable by the person: ${b.left_out.join(', ')})` : '';
+    return `- ${b.name}${length}${b.description ? ` — ${b.description}` : ''}: ${parts.join('; ')}${left}.`;
+  });
+  const bundleText = picks.length
+    ? `\n\nBundles (request_access with bundle: one request per flow, each limited to the scope shown):\n${picks.join('\n')}`
+    : '';
+  return `${resourcesText(list)}${bundleText}`;
+}
+
+function resourcesText(list: RequestableDto[]): string {
   const lines = list.map((r) => {
     const rules: string[] = [`up to ${formatDuration(r.max_duration_minutes)}`];
     const j = r.justification;
@@ -88,8 +111,10 @@ export function requestText(r: RequestDto): string {
 }
 
 export function createdText(list: RequestDto[]): string {
-  const head =
-    list.length === 1
+  const pick = list[0]?.bundle;
+  const head = pick
+    ? `Sent bundle ${pick.name} as ${list.length} request${list.length === 1 ? '' : 's'} (${list.map((r) => r.id).join(', ')}), one per flow; each is decided on its own.`
+    : list.length === 1
       ? `Sent 1 request (${list[0]!.id}).`
       : `Sent ${list.length} requests (${list.map((r) => r.id).join(', ')}): the resources go through different flows.`;
   const pending = list.some((r) => r.status === 'pending');

@@ -10,7 +10,8 @@ import {
   type ExtendRequestBody,
   type RequestDto,
 } from '../domain/request-api.js';
-import { peopleOf, requestableDto, requestDto, waitIsOver } from '../domain/request-dto.js';
+import { peopleOf, requestableBundleDto, requestableDto, requestDto, waitIsOver } from '../domain/request-dto.js';
+import { bundleDurationFor } from './bundle-submit.js';
 import { MAX_JUSTIFICATION, MAX_RESOURCES_PER_REQUEST } from '../domain/request-form.js';
 import { REQUEST_STATUSES, type RequestStatus } from '../domain/request-lifecycle.js';
 import type { RequestOrigin } from '../domain/request-origin.js';
@@ -40,15 +41,33 @@ const asked = {
     .max(10 * 366 * 1440),
   justification: z.string().max(MAX_JUSTIFICATION),
 };
-const CreateSchema = z.strictObject({
-  resources: z.array(z.string().max(64)).min(1).max(MAX_RESOURCES_PER_REQUEST),
-  ...asked,
-  starts_at: z.iso.datetime({ offset: true }).optional(),
-  ssh_public_key: z.string().max(16_000).optional(),
-  // Checked per flow by the request service (domain/request-fields.ts), like a form's fields.
-  fields: z.record(z.string().max(32), z.union([z.string().max(3000), z.number()])).optional(),
-});
+const CreateSchema = z
+  .strictObject({
+    // With a bundle, the resources and the duration default to the bundle's (services/bundle-submit.ts).
+    resources: z.array(z.string().max(64)).min(1).max(MAX_RESOURCES_PER_REQUEST).optional(),
+    duration_minutes: asked.duration_minutes.optional(),
+    justification: asked.justification,
+    bundle: z.string().min(1).max(64).optional(),
+    starts_at: z.iso.datetime({ offset: true }).optional(),
+    ssh_public_key: z.string().max(16_000).optional(),
+    // Checked per flow by the request service (domain/request-fields.ts), like a form's fields.
+    fields: z.record(z.string().max(32), z.union([z.string().max(3000), z.number()])).optional(),
+  })
+  .superRefine(
+    (body, ctx) => {
+      if (body.bundle !== undefined) return;
+      if (body.resources === undefined)
+        ctx.addIssue({ code: 'custom', path: ['resources'], message: 'Name at least one resource, or a bundle' });
+      if (body.duration_minutes === undefined)
+        ctx.addIssue({ code: 'custom', path: ['duration_minutes'], message: 'Say how many minutes' });
+    },
+    // Checked with the other fields' problems too, so every missing field is named at once.
+    { when: (p) => typeof p.value === 'object' && p.value !== null },
+  );
 const ExtendSchema = z.strictObject(asked);
+
+/** The keys an object schema takes (through a refinement: zod 4 keeps the object's shape on it). */
+const shapeOf = (schema: z.ZodType): Record<string, unknown> => (schema as unknown as z.ZodObject).shape ?? {};
 
 /** zod's issues as one sentence per field, in words a person reads. */
 function parsed<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -59,7 +78,7 @@ function parsed<T>(schema: z.ZodType<T>, body: unknown): T {
     const field = String(issue.path[0] ?? (issue.code === 'unrecognized_keys' ? issue.keys[0] : 'body'));
     fields[field] ??=
       issue.code === 'unrecognized_keys'
-        ? `Unknown field; the body takes ${Object.keys((schema as unknown as z.ZodObject).shape).join(', ')}.`
+        ? `Unknown field; the body takes ${Object.keys(shapeOf(schema)).join(', ')}.`
         : field === 'body'
           ? 'Send a JSON object.'
           : `${issue.message}.`;
@@ -146,14 +165,21 @@ export function createRequestApi(s: RequestApiServices) {
         return requestable.map(requestableDto);
       },
 
+      async bundles() {
+        const { requestable, bundles } = await s.requests.requestableFor(me);
+        return bundles.map((offer) => requestableBundleDto(offer, bundleDurationFor(offer, requestable)));
+      },
+
       async create(body: CreateRequestBody, idempotencyKey?: string) {
         const input = parsed(CreateSchema, body);
         const submissionKey = checkKey(idempotencyKey, 'create');
         const result = await s.requests
           .submit({
             requesterId: me,
-            resourceNames: input.resources,
-            durationMinutes: input.duration_minutes,
+            resourceNames: input.resources ?? [],
+            durationMinutes: input.duration_minutes ?? null,
+            bundleName: input.bundle ?? null,
+            bundleDefaults: true,
             justification: input.justification,
             ...(input.ssh_public_key !== undefined ? { sshPublicKey: input.ssh_public_key } : {}),
             ...(input.fields ? { fields: input.fields } : {}),

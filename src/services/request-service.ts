@@ -1,9 +1,8 @@
 import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
-import { stageFlow, stageNamesOf } from '../domain/stages.js';
+import { stageFlow } from '../domain/stages.js';
 import { parsePublicKey } from '../domain/ssh-key.js';
 import { newId } from '../db/ids.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
-import { enqueue } from '../db/outbox-queries.js';
 import {
   getRequestDetails,
   pendingDecidableBy,
@@ -13,7 +12,7 @@ import {
 } from '../db/request-queries.js';
 import { decidableFlows, planRequests, type RequestableResource } from '../domain/flow.js';
 import { decisionRefusal, type RequestStatus } from '../domain/request-lifecycle.js';
-import { originDetails, SLACK_ORIGIN, type RequestOrigin } from '../domain/request-origin.js';
+import { SLACK_ORIGIN, type RequestOrigin } from '../domain/request-origin.js';
 import {
   formProblems,
   MAX_JUSTIFICATION,
@@ -25,8 +24,7 @@ import {
 } from '../domain/request-form.js';
 import { fieldValuesOf } from '../domain/request-fields.js';
 import { fieldPeopleProblems } from './field-people.js';
-import { autoApprovalFor, writeAutoApproval } from './auto-approval.js';
-import { writeNewRequest } from './grant-writer.js';
+import { autoApprovalFor } from './auto-approval.js';
 import { checkTickets } from './ticket-check.js';
 import { findLink } from '../db/identity-queries.js';
 import { managerFindings } from './manager-checks.js';
@@ -35,8 +33,8 @@ import { approverIdentity, approverIdsOf, requireMember, mappedEmailOf } from '.
 import { noopMetrics } from './ports.js';
 import type { ServiceDeps } from './deps.js';
 import { createRequestForms, needsSshKey } from './request-forms.js';
-import { offeredBundle, requestedFor, writeBundleRequest } from './bundle-submit.js';
-import { withinRequested } from '../domain/bundle.js';
+import { narrowRuleToRequested, offeredBundle, withBundleDefaults } from './bundle-submit.js';
+import { storeCheckedSubmission } from './request-store.js';
 export type { RequestForm } from './request-forms.js';
 
 /** Slack limits and readable approver messages: a request names at most this many resources. */
@@ -63,6 +61,8 @@ export interface SubmitInput extends SentFields {
   origin?: RequestOrigin;
   /** The bundle picked in the form (domain/bundle.ts): its parts' tuning becomes each request's requested scope. */
   bundleName?: string | null;
+  /** The API's pick by name: no resources are the bundle's parts, no duration its own (the form sends both). */
+  bundleDefaults?: boolean;
 }
 
 export type { FieldErrors };
@@ -92,7 +92,9 @@ export function createRequestService(deps: ServiceDeps) {
     const bundle = offeredBundle(bundles, input.bundleName);
     if (input.bundleName && !bundle)
       return { ok: false, errors: { resources: `You cannot request the bundle “${input.bundleName.slice(0, 64)}”.` } };
-    const names = [...new Set(input.resourceNames)];
+    const given = [input.resourceNames, input.durationMinutes] as const;
+    const asked = withBundleDefaults(input.bundleDefaults ? bundle : null, requestable, ...given);
+    const names = [...new Set(asked.names)];
     const selection = names.map((n) => requestable.find((r) => r.resource.name === n));
     const justification = input.justification.trim();
     const typedKey = input.sshPublicKey?.trim() ?? '';
@@ -102,7 +104,7 @@ export function createRequestService(deps: ServiceDeps) {
       names,
       selection,
       justification,
-      durationMinutes: input.durationMinutes,
+      durationMinutes: asked.durationMinutes,
       startsAt,
       now: clock.now(),
     });
@@ -122,7 +124,7 @@ export function createRequestService(deps: ServiceDeps) {
     if (parsedKey) await saveSshKey(db, input.requesterId, parsedKey);
 
     const plans = planRequests(selection as RequestableResource[]);
-    const duration = input.durationMinutes as number;
+    const duration = asked.durationMinutes as number;
     Object.assign(errors, planProblems(plans, duration, justification));
     const custom = planFieldProblems(plans, input);
     Object.assign(errors, custom.errors);
@@ -204,100 +206,35 @@ export function createRequestService(deps: ServiceDeps) {
               onBehalf: Boolean(onBehalf),
               fields: fieldValues[i],
             });
-      if (!rule || !bundle) return rule;
-      // A bundle's requested scope holds for a rule too; a rule that grants nothing of it goes to people.
-      const policy = withinRequested(
-        rule.policy,
-        p.resources.flatMap((r) => requestedFor(bundle, r.name) ?? []),
-      );
-      return policy ? { ...rule, policy } : null;
+      return bundle ? narrowRuleToRequested(rule, bundle, p.resources) : rule;
     });
     const bundleRequestId = bundle ? newId('bdr') : null;
-    const requestedScopeOf = (resources: readonly { name: string }[]) =>
-      resources.flatMap((r) => requestedFor(bundle, r.name) ?? []);
     const requesterEmail = automatic.some(Boolean) ? await emailOf() : null;
     const stored = await db
       .transaction(async (tx) => {
-        if (bundle && bundleRequestId)
-          await writeBundleRequest(tx, {
-            id: bundleRequestId,
-            offer: bundle,
-            requesterId: input.requesterId,
-            actor: askerId,
-            requestIds: ids,
-            now,
-          });
-        for (const [i, plan] of plans.entries()) {
-          const id = ids[i]!;
-          const asked = automatic[i] ? { approvers: [], notes: [] } : onCall[i]!;
-          const manager = automatic[i] ? null : managers[i]!.manager;
-          // The manager (or the fallback) may decide because the bot looked them up: kept with the on-call people.
-          const lookedUp = [...new Set([...asked.approvers, ...(manager ? managers[i]!.approvers : [])])];
-          const ticket = tickets.snapshots[i] ?? null;
-          await writeNewRequest(tx, {
-            row: {
-              id,
-              requesterId: input.requesterId,
-              requestedBy: onBehalf ? askerId : null,
-              flowId: plan.flow.id,
-              flowName: plan.flow.name,
-              status: 'pending',
-              justification,
-              durationMinutes: duration,
-              notifiedApprovers: [...new Set([...approvers[i]!, ...asked.approvers])],
-              onCallApprovers: lookedUp,
-              onCallNotes: asked.notes,
-              manager,
-              fields: custom.values[i]!,
-              autoApprovedOnCall: automatic[i]?.onCall ?? null,
-              approvalsRequired: stageFlow(plan.flow, 0).approvalsRequired,
-              stageNames: stageNamesOf(plan.flow),
-              notifyChannel: plan.flow.notifyChannel,
-              startsAt,
-              submissionKey: input.submissionKey ?? null,
-              ticket,
-              createdAt: now,
-              channel: origin.channel,
-              agent: origin.agent,
-              bundleRequestId,
-            },
-            resources: plan.resources.map((r) => ({
-              resourceId: r.id,
-              name: r.name,
-              type: r.type,
-              requested: requestedFor(bundle, r.name),
-            })),
-            created: {
-              flow: plan.flow.name,
-              resources: plan.resources.map((r) => r.name),
-              durationMinutes: duration,
-              justification,
-              ...(custom.values[i]!.length ? { fields: fieldValues[i] } : {}),
-              approvers: approvers[i],
-              ...(onBehalf ? { requested_by: askerId, beneficiary: onBehalf } : {}),
-              ...(asked.approvers.length ? { onCallApprovers: asked.approvers } : {}),
-              ...(asked.notes.length ? { onCallNotes: asked.notes } : {}),
-              ...(manager ? { manager } : {}),
-              ...(startsAt ? { startsAt: startsAt.toISOString() } : {}),
-              ...(ticket ? { ticket } : {}),
-              ...(bundle ? { bundle: bundle.bundle.name, requested: requestedScopeOf(plan.resources) } : {}),
-              ...originDetails(origin),
-            },
-          });
-          const approval = automatic[i];
-          if (approval)
-            await writeAutoApproval(tx, {
-              requestId: id,
-              requesterId: input.requesterId,
-              durationMinutes: duration,
-              startsAt,
-              flowName: plan.flow.name,
-              approval,
-              requesterEmail,
-              now,
-            });
-          else await enqueue(tx, [{ topic: 'request.created', requestId: id }]);
-        }
+        await storeCheckedSubmission(tx, {
+          plans,
+          ids,
+          requesterId: input.requesterId,
+          askerId,
+          onBehalf,
+          justification,
+          durationMinutes: duration,
+          startsAt,
+          submissionKey: input.submissionKey ?? null,
+          origin,
+          approvers,
+          managers,
+          onCall,
+          automatic,
+          tickets: tickets.snapshots,
+          fields: custom.values,
+          fieldValues,
+          bundle,
+          bundleRequestId,
+          requesterEmail,
+          now,
+        });
         return true;
       })
       .catch(async (error: unknown) => {

@@ -1,5 +1,6 @@
 import { formatDuration } from '../../domain/duration.js';
-import type { RequestableDto, RequestDto } from '../../domain/request-api.js';
+import { describeGrant } from '../../domain/policy.js';
+import type { RequestableBundleDto, RequestableDto, RequestDto } from '../../domain/request-api.js';
 
 /** Plain text views of the API's shapes for a terminal; pure, so the tests can read them as a person would. */
 
@@ -128,6 +129,20 @@ export function requestableTable(items: RequestableDto[]): string[] {
       .join('; '),
   ]);
   return table([['NAME', 'TYPE', 'DURATION', 'FLOW', 'NOTES'], ...rows]);
+}
+
+/** The bundles a person may pick: each with its parts (and the scope each asks for) and its duration. */
+export function bundleLines(bundles: RequestableBundleDto[]): string[] {
+  if (bundles.length === 0) return [];
+  const lines = ['', 'Bundles (access-requests request --bundle NAME --why TEXT):'];
+  for (const b of bundles) {
+    const length = b.duration_minutes ? ` for ${formatDuration(b.duration_minutes)}` : '';
+    lines.push(`  ${b.name}${length}${b.description ? `: ${b.description}` : ''}`);
+    const parts = b.parts.filter((p) => !b.left_out.includes(p.resource));
+    lines.push(`    ${parts.map((p) => (p.requested ? describeGrant(p.requested) : p.resource)).join(', ')}`);
+    if (b.left_out.length) lines.push(`    left out (no flow lets you request them): ${b.left_out.join(', ')}`);
+  }
+  return lines;
 }
 
 function table(rows: string[][]): string[] {

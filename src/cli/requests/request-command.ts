@@ -74,6 +74,10 @@ export async function waitAndFinish(
   );
   // finish() writes SSH certificate files for JSON callers too; only the printing is left out.
   if (options.json) printJson(io, options.single ? settled[0] : settled);
+  // Several parts (a bundle): say which were not granted, so a partial grant is not mistaken for all.
+  const missed = settled.filter((_, i) => codes[i] !== 0);
+  if (settled.length > 1 && missed.length)
+    io.stderr.write(`Not granted: ${missed.map((r) => `${r.id} (${resourceNames(r)}, ${r.status})`).join('; ')}.\n`);
   return codes.every((c) => c === 0) ? EXIT.ok : EXIT.failed;
 }
 
@@ -95,9 +99,12 @@ export const requestCommand: Command = {
   name: 'request',
   summary: 'ask for access to one or more resources',
   help: `usage: access-requests request <resource…> --for DURATION --why TEXT [--field NAME=VALUE]… [--start TIME] [--ssh-key PATH] [--wait] [--json]
+       access-requests request --bundle NAME --why TEXT [<resource…>] [--for DURATION] [--field NAME=VALUE]… [--wait] [--json]
 
 Asks for access, as the request form in Slack does; people approve in Slack.
 
+  --bundle NAME    a bundle (access profile; see access-requests resources): its parts, each with the
+                   scope it asks for, one request per flow; resources and --for default to the bundle's
   --for DURATION   how long: 15m, 1h, 8h, 1d (at most what the flow allows; see access-requests resources)
   --why TEXT       the justification (some flows need a ticket, e.g. "INC-42 restore the orders table")
   --field N=V      a field the resource's flow asks for, e.g. --field severity=sev1 (repeat for each;
@@ -107,9 +114,11 @@ Asks for access, as the request form in Slack does; people approve in Slack.
   --wait           wait for the decision and the setup, then print how to use the access
   --json           print the request(s) as JSON on stdout
 
-example:
-  access-requests request prod-db --for 1h --why "INC-42 restore the orders table" --wait`,
+examples:
+  access-requests request prod-db --for 1h --why "INC-42 restore the orders table" --wait
+  access-requests request --bundle incident-responder --why "INC-42 payments are failing" --wait`,
   options: {
+    bundle: { type: 'string' },
     for: { type: 'string' },
     why: { type: 'string' },
     start: { type: 'string' },
@@ -119,12 +128,21 @@ example:
     json: { type: 'boolean' },
   },
   async run({ values, positionals, io }) {
-    if (positionals.length === 0)
-      throw new UsageError('Name at least one resource to request (see access-requests resources).', 'request');
+    const bundle = stringValue(values, 'bundle');
+    if (positionals.length === 0 && bundle === undefined)
+      throw new UsageError(
+        'Name at least one resource to request, or a --bundle (see access-requests resources).',
+        'request',
+      );
+    const forText = stringValue(values, 'for');
     const body: CreateRequestBody = {
-      resources: [...new Set(positionals)],
-      duration_minutes: durationOption('request', stringValue(values, 'for')),
+      ...(positionals.length ? { resources: [...new Set(positionals)] } : {}),
+      // A bundle brings its own duration: --for is needed only to change it.
+      ...(bundle === undefined || forText !== undefined
+        ? { duration_minutes: durationOption('request', forText) }
+        : {}),
       justification: stringValue(values, 'why') ?? '',
+      ...(bundle !== undefined ? { bundle } : {}),
     };
     const fields = fieldOptions(values.field);
     if (fields) body.fields = fields;
@@ -142,6 +160,11 @@ example:
     const api = io.api();
     // One key per invocation: a POST retried after a lost answer makes one request, not two.
     const created = await api.create(body, randomUUID());
+    const pick = created[0]?.bundle;
+    if (pick && !values.json)
+      io.stderr.write(
+        `Bundle ${pick.name}: ${created.length} ${created.length === 1 ? 'request' : 'requests'}, one per flow; each is decided on its own.\n`,
+      );
     if (values.wait) return waitAndFinish(io, api, created, { json: values.json === true, sshKeyFile: keyFile });
     if (values.json) {
       printJson(io, created);

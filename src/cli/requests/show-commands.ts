@@ -1,7 +1,7 @@
 import { REQUEST_STATUSES, type RequestStatus } from '../../domain/request-lifecycle.js';
 import { accessInstructions } from './access-output.js';
 import { EXIT, printJson, stringValue, UsageError, type Command } from './cli-io.js';
-import { requestableTable, requestDetails, requestTable, statusSentence } from './render.js';
+import { bundleLines, requestableTable, requestDetails, requestTable, statusSentence } from './render.js';
 import { waitAndFinish } from './request-command.js';
 
 /** Request ids as the bot makes them (`req_…`): anything else is a typo, said before any call. */
@@ -89,7 +89,7 @@ export const resourcesCommand: Command = {
   help: `usage: access-requests resources [--json]
 
 Lists what you may request: each resource, its type, the longest duration its flow allows, and whether
-a justification (or a ticket) is needed.
+a justification (or a ticket) is needed; then the bundles you may pick, with their parts.
 
 example:
   access-requests resources`,
@@ -98,8 +98,9 @@ example:
     if (positionals.length > 0)
       throw new UsageError(`resources takes no arguments (got ${positionals[0]}).`, 'resources');
     const items = await io.api().requestable();
+    // --json stays the resources' list (the contract scripts read); the bundles are in the text.
     if (values.json) printJson(io, items);
-    else io.stdout.write(`${requestableTable(items).join('\n')}\n`);
+    else io.stdout.write(`${[...requestableTable(items), ...bundleLines(await io.api().bundles())].join('\n')}\n`);
     return EXIT.ok;
   },
 };

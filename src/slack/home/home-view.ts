@@ -9,10 +9,11 @@ import { AdminIds, BreakGlassIds, HomeNav, IdentityIds, RequestIds, WhoCanIds } 
 import { userText } from '../mrkdwn.js';
 import { unreviewedBlocks } from '../review/lifecycle-message.js';
 import { context, divider, header, plain, section } from '../views.js';
+import { bundleGroupedBlocks } from './bundle-groups.js';
 import { tokenBlocks } from './token-blocks.js';
 
 // Slack allows 100 blocks in a Home view. "My access": 5 + 2*15 + 3 + 2*10 active/pending (with their
-// buttons) + 10 past + 1 = 69 at most; admin tabs: 4 + 15 flows (or 25 resources) + 3 = 32 at most.
+// buttons) + 10 past + 1 = 69 at most, plus a heading per bundle pick listed while there is room; admin tabs: 4 + 15 flows (or 25 resources) + 3 = 32 at most.
 const MAX_REVIEWS = 15;
 const MAX_OPEN = 10;
 const MAX_PAST = 10;
@@ -120,10 +121,17 @@ function myAccess(model: Extract<HomeModel, { tab: 'mine' }>): KnownBlock[] {
   const past = history.slice(0, MAX_PAST);
   if (open.length + past.length === 0) blocks.push(section('You have no requests yet.'));
   const askedForOthers = new Set(model.askedForOthers ?? []);
-  blocks.push(
-    ...open.flatMap((r) => [myRequestBlock(r), ...(askedForOthers.has(r.id) ? [] : requesterActions(r))]),
-    ...past.map(myRequestBlock),
-  );
+  // A bundle pick's parts sit together under its name, with a heading per pick while the tab has room
+  // (the commands line and the header above count too).
+  const openBlocks = (r: (typeof open)[number]) => [
+    myRequestBlock(r),
+    ...(askedForOthers.has(r.id) ? [] : requesterActions(r)),
+  ];
+  const listed = open.flatMap(openBlocks).length + past.length;
+  let room = MAX_HOME_BLOCKS - 3 - blocks.length - listed;
+  const opened = bundleGroupedBlocks(open, openBlocks, room);
+  room -= opened.length - open.flatMap(openBlocks).length;
+  blocks.push(...opened, ...bundleGroupedBlocks(past, (r) => [myRequestBlock(r)], room));
   return blocks;
 }
 

@@ -1,12 +1,13 @@
 import type { KnownBlock } from '@slack/types';
 import { partCount, type BundlePartView, type BundlePickView } from '../../domain/bundle-view.js';
+import { setupProgress } from '../../domain/request.js';
 import { code, mention, userText } from '../mrkdwn.js';
 import { context, section } from '../views.js';
 
 const STATUS: Record<BundlePartView['status'], string> = {
   pending: ':hourglass_flowing_sand: pending',
   approved: ':white_check_mark: approved (starts later)',
-  active: ':white_check_mark: granted',
+  active: ':white_check_mark: ready',
   denied: ':x: denied',
   expired: ':clock3: expired',
   revoked: ':no_entry: revoked',
@@ -14,10 +15,19 @@ const STATUS: Record<BundlePartView['status'], string> = {
   timed_out: ':clock3: timed out',
 };
 
+/** A granted part follows its provisioning: being set up until its targets are, then ready or failed. */
+function statusOf(p: BundlePartView): string {
+  if (p.status !== 'active') return STATUS[p.status];
+  const { pending, failed } = setupProgress(p);
+  if (failed.length) return `:warning: could not be set up (${failed.map((r) => code(r)).join(', ')})`;
+  if (pending.length) return `:gear: being set up (${pending.map((r) => code(r)).join(', ')})`;
+  return STATUS.active;
+}
+
 function partLine(p: BundlePartView): string {
   const who =
     p.status === 'pending' && p.approvers.length ? ` with ${p.approvers.slice(0, 10).map(mention).join(', ')}` : '';
-  return `• ${p.resources.map((r) => code(r)).join(', ')} _(flow ${userText(p.flowName, 64)}, ${code(p.requestId)})_: ${STATUS[p.status]}${who}`;
+  return `• ${p.resources.map((r) => code(r)).join(', ')} _(flow ${userText(p.flowName, 64)}, ${code(p.requestId)})_: ${statusOf(p)}${who}`;
 }
 
 /** The requester's DM about a bundle pick: one line per part (one request per flow), updated as each moves on. */
