@@ -1,7 +1,7 @@
 import type { ModalView } from '@slack/types';
 import { setupProgress, type RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
-import { code, mentionList, slackDate, userText } from '../mrkdwn.js';
+import { code, mention, mentionList, slackDate, userText } from '../mrkdwn.js';
 import { context, plain, section } from '../views.js';
 
 /** An auto-approval rule granted it already: say so (and that the targets are being set up) rather than "waiting". */
@@ -18,9 +18,12 @@ function autoApproved(r: RequestDetails): string {
 /** Shown in place of the form once the request is stored: what was sent, and to whom. */
 export function buildRequestSentModal(requests: RequestDetails[]): ModalView {
   const decided = (r: RequestDetails) => Boolean(r.autoApprovedBy && r.grant);
+  // On behalf of someone, the asker reads whose access it is (the beneficiary gets it and its DMs).
+  const whose = (r: RequestDetails) =>
+    r.requestedBy && r.requestedBy !== r.requesterId ? ` for ${mention(r.requesterId)}:` : ' for';
   const blocks = requests.flatMap((r) => [
     section(
-      `:incoming_envelope: Request ${code(r.id)} for ${r.resources.map((x) => code(x.name)).join(', ')} (${formatDuration(r.durationMinutes)})\n` +
+      `:incoming_envelope: Request ${code(r.id)}${whose(r)} ${r.resources.map((x) => code(x.name)).join(', ')} (${formatDuration(r.durationMinutes)})\n` +
         (decided(r) ? autoApproved(r) : `Waiting for: ${mentionList(r.notifiedApprovers)}`),
     ),
   ]);
