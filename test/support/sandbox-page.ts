@@ -69,7 +69,7 @@ export async function openSandboxPage(): Promise<SandboxPage> {
 }
 
 /** The steps a visitor takes on the page: who they are, what they type and pick. */
-export function pageSteps(page: Page) {
+export function pageSteps(page: Page, context?: BrowserContext, pageErrors: string[] = []) {
   const dialog = (title: string) => page.getByRole('dialog', { name: title });
   const messages = () => page.locator('#messages');
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
@@ -105,5 +105,22 @@ export function pageSteps(page: Page) {
     await pick(field, value);
     await drawn!.waitForElementState('hidden', WAIT);
   };
-  return { dialog, messages, shot, command, actAs, closeModals, pick, pickAndRedraw };
+  /**
+   * Clicks a link button in a message (Slack opens its URL in the browser), and at the identity provider's page
+   * checks who is picked already, signs in with MFA and returns the page the bot shows afterwards.
+   */
+  const signInAtProvider = async (button: Locator, expectedPerson: RegExp): Promise<string> => {
+    if (!context) throw new Error('signInAtProvider needs the browser context');
+    const [popup] = await Promise.all([context.waitForEvent('page', WAIT), button.click()]);
+    popup.on('pageerror', (e) => pageErrors.push(e.message));
+    await popup.getByRole('heading', { name: 'Sign in' }).waitFor(WAIT);
+    if (!(await popup.getByRole('radio', { name: expectedPerson }).isChecked()))
+      throw new Error(`the provider's page did not pick ${expectedPerson}`);
+    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await popup.waitForURL(/\/oidc\/callback/, WAIT);
+    const text = await popup.locator('body').innerText();
+    await popup.close();
+    return text;
+  };
+  return { dialog, messages, shot, command, actAs, closeModals, pick, pickAndRedraw, signInAtProvider };
 }
