@@ -229,6 +229,8 @@ describe('the sandbox page with request fields, bundles, stages and on-behalf', 
       .getByLabel('Resources')
       .evaluate((n: HTMLSelectElement) => [...n.selectedOptions].map((o) => o.value));
     expect(picked.sort()).toEqual(['grafana', 'k8s-prod', 'prod-db']);
+    // The person sees all three picked, not only the one the list scrolled to.
+    expect(await form.locator('.picked').innerText()).toBe('Picked: grafana, k8s-prod, prod-db');
     expect(await form.getByLabel('For how long').inputValue()).toBe('60');
     expect(await form.getByLabel('Bundle').inputValue()).toBe('incident-responder');
     await form.getByLabel(/Why do you need it/).fill('INC-50: respond to the checkout outage');
@@ -289,6 +291,11 @@ describe('the sandbox page with request fields, bundles, stages and on-behalf', 
     expect(dm).toMatch(/k8s-prod.*❌ denied/);
     expect(dm).toMatch(/grafana.*✅ granted/);
     expect(dm).not.toMatch(/pending/);
+    // Her own copy of each part comes up to date too (the grafana one last, after chat.update's pacing).
+    const grafanaCopy = messages()
+      .locator('article', { hasText: 'You requested access' })
+      .filter({ hasText: 'grafana' });
+    await grafanaCopy.getByText(/Approved by @Dana Ops/).waitFor(PACED);
     await bundleDm.scrollIntoViewIfNeeded();
     await shot('44-bundle-dm-statuses');
     await pageIsClean();
