@@ -77,6 +77,9 @@ const justification = 'INC-21: look at the replication lag';
 const row = async (id: string) =>
   (await h.sql`select status, requester_id, requested_by, auto_approved_by from access_requests where id = ${id}`)[0]!;
 
+/** What the lead's last "Request sent" view said. */
+let lastSent = '';
+
 /** The lead asks for `forUser` through the form's "For" picker; returns the new request's id. */
 async function askFor(forUser: string, resource: string): Promise<string> {
   h.slack.clearViews(lead);
@@ -99,6 +102,7 @@ async function askFor(forUser: string, resource: string): Promise<string> {
     'request.justification': justification,
   });
   expect(res.json?.response_action).not.toBe('errors');
+  lastSent = allText(res.json?.view?.blocks);
   h.slack.clearViews(lead);
   await h.settle();
   const [id] = (await h.sql`select id from access_requests order by created_at desc, id desc limit 1`).map(
@@ -127,6 +131,10 @@ describe('auto-approval of a request made on behalf of someone', () => {
   it('a rule with on_behalf: true approves it when the beneficiary is on call', async () => {
     const id = await askFor(rita, 'ops-db');
     expect(await row(id)).toMatchObject({ status: 'active', requested_by: lead, auto_approved_by: 'responders' });
+    // The lead reads that Rita, not the lead, is on call and gets the access.
+    expect(lastSent).toContain(`for <@${rita}>:`);
+    expect(lastSent).toContain(`(<@${rita}> is on call on`);
+    expect(lastSent).not.toContain('you are on call');
     const [approved] =
       await h.sql`select details from audit_events where request_id = ${id} and action = 'request.auto_approved'`;
     expect(approved!.details).toMatchObject({ rule: { name: 'responders', onBehalf: true } });

@@ -70,7 +70,11 @@ describe('a request on behalf of someone', () => {
       'request.duration': '60',
       'request.justification': 'INC-7 restore for Rita',
     });
-    expect(res.json?.response_action).not.toBe('errors');
+    expect(res.json?.response_action).toBe('update');
+    // The asker's "Request sent" says whose access it is.
+    expect(allText(res.json?.view?.blocks)).toMatch(
+      new RegExp(`Request \`req_\\w+\` for <@${rita}>: \`prod-db\` \\(1h\\)`),
+    );
     h.slack.clearViews(lead);
     await h.settle();
     const [row] = await h.sql`select id, requester_id, requested_by, notified_approvers from access_requests`;

@@ -24,8 +24,16 @@ function filesUnder(dir: string): string[] {
         : [],
   );
 }
-/** Every text the person sees comes from these: the page, the bot's Block Kit, the sign-in page. */
-const shown = [...filesUnder('sandbox/public'), ...filesUnder('src/slack'), 'doubles/oidc/sign-in-page.ts']
+/**
+ * Every text the person sees comes from these: the page, the bot's Block Kit, the sign-in page, and the sample
+ * catalogue (its request fields' labels are the form's).
+ */
+const shown = [
+  ...filesUnder('sandbox/public'),
+  ...filesUnder('src/slack'),
+  'doubles/oidc/sign-in-page.ts',
+  'examples/sandbox-access.yml',
+]
   .map(read)
   .join('\n');
 

@@ -21,21 +21,39 @@ function selectOptions(e, selectedValues, placeholder) {
     : [el('option', { value: '', selected: selectedValues.length === 0 }, placeholder), ...list];
 }
 
+/**
+ * What a multiple <select> has picked, as Slack's chips show it: a long list scrolled to its first pick
+ * would hide the others (a bundle fills in several resources at once).
+ */
+function pickedLine(select) {
+  const line = el('div', { class: 'picked', 'aria-live': 'polite' });
+  const draw = () => {
+    const names = [...select.selectedOptions].map((o) => o.textContent.split(' · ')[0]);
+    line.replaceChildren(...(names.length ? [`Picked: ${names.join(', ')}`] : []));
+  };
+  select.addEventListener('change', draw);
+  return { line, draw };
+}
+
 /** A <select> (single or multiple) over `choices` [{value, text}]; discrete changes are sent at once. */
 function selectWidget(id, choices, selected, multi, placeholder, onPick) {
-  const node = el(
+  const select = el(
     'select',
     { id, multiple: multi, size: multi ? Math.min(Math.max(choices.length, 2), 6) : undefined },
     multi ? [] : el('option', { value: '', selected: selected.length === 0 }, placeholder ?? 'Choose…'),
     choices.map((c) => el('option', { value: c.value, selected: selected.includes(c.value) }, c.text)),
   );
+  const picked = multi ? pickedLine(select) : null;
   const w = {
-    node,
+    node: picked ? el('div', { class: 'multi-select' }, select, picked.line) : select,
+    select,
     id,
     dirty: false,
-    read: () => (multi ? [...node.selectedOptions].map((o) => o.value).filter(Boolean) : node.value || null),
+    read: () => (multi ? [...select.selectedOptions].map((o) => o.value).filter(Boolean) : select.value || null),
+    redrawPicked: () => picked?.draw(),
   };
-  node.addEventListener('change', () => {
+  picked?.draw();
+  select.addEventListener('change', () => {
     w.dirty = true;
     onPick(w);
   });
@@ -208,8 +226,9 @@ export function createWidget(e, entry, ctx) {
         ? (entry?.selected_options ?? []).map((o) => o.value)
         : [entry?.selected_option?.value].filter(Boolean);
       const w = selectWidget(id, [], selected, multi, e.placeholder?.text, onPick);
-      w.node.replaceChildren(...selectOptions(e, selected, multi ? undefined : (e.placeholder?.text ?? 'Choose…')));
-      if (multi) w.node.size = Math.min(Math.max(optionsOf(e).length, 2), 6);
+      w.select.replaceChildren(...selectOptions(e, selected, multi ? undefined : (e.placeholder?.text ?? 'Choose…')));
+      if (multi) w.select.size = Math.min(Math.max(optionsOf(e).length, 2), 6);
+      w.redrawPicked();
       return w;
     }
     case 'users_select':
