@@ -285,11 +285,11 @@ describe('the sandbox page with request fields, bundles, stages and on-behalf', 
       .waitFor(PACED);
 
     await actAs('Rita Requester');
-    await expect.poll(async () => (await bundleDm.innerText()).match(/granted|denied/g)?.length ?? 0, PACED).toBe(3);
+    await expect.poll(async () => (await bundleDm.innerText()).match(/✅ ready|denied/g)?.length ?? 0, PACED).toBe(3);
     const dm = await bundleDm.innerText();
-    expect(dm).toMatch(/prod-db.*✅ granted/);
+    expect(dm).toMatch(/prod-db.*✅ ready/);
     expect(dm).toMatch(/k8s-prod.*❌ denied/);
-    expect(dm).toMatch(/grafana.*✅ granted/);
+    expect(dm).toMatch(/grafana.*✅ ready/);
     expect(dm).not.toMatch(/pending/);
     // Her own copy of each part comes up to date too (the grafana one last, after chat.update's pacing).
     const grafanaCopy = messages()

@@ -44,6 +44,7 @@ const EMOJI = {
   package: '📦',
   clock3: '🕒',
   heavy_minus_sign: '➖',
+  gear: '⚙️',
 };
 
 export function escapeHtml(text) {

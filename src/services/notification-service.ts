@@ -38,8 +38,9 @@ export function createNotificationService(
     },
     async 'messages.refresh'(item) {
       const request = await contextOf(item);
-      if (request) await refreshUntilCurrent(request, async () => (await contextOf(item)) ?? null);
+      // The bundle DM first: the one update its requester follows, before the paced redraws of every message.
       if (request?.bundleRequestId) await bundlePartChanged(request.bundleRequestId);
+      if (request) await refreshUntilCurrent(request, async () => (await contextOf(item)) ?? null);
     },
     async 'approvers.nudge'(item) {
       const request = await contextOf(item);
@@ -55,7 +56,8 @@ export function createNotificationService(
       if (request) await messenger.postNotice(request.requesterId, request, item.payload.event);
       // The person who asked on the requester's behalf is told too (renderAskerNotice: no secrets).
       if (request?.requestedBy) await messenger.postNotice(request.requestedBy, request, item.payload.event);
-      if (request?.bundleRequestId) await bundlePartChanged(request.bundleRequestId);
+      // No bundle DM update here: each change a notice tells of also queues a messages.refresh, which
+      // updates it; doing it twice spent Slack's chat.update pace on the same DM.
     },
   };
 
