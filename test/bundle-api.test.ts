@@ -8,6 +8,7 @@ import { waitFor } from './support/wait.js';
 import { allText, approve, approverMessage, replyTo } from './support/journey-steps.js';
 import { apiClient, openApiChecker, type Checker } from './support/request-api-client.js';
 import { PEOPLE } from './support/workspace.js';
+import { BUNDLE_ACCESS_FILE as accessFile } from './support/bundle-catalogue.js';
 
 /**
  * Bundles outside Slack: the request API lists the bundles a person may pick and makes a pick like the
@@ -17,31 +18,6 @@ import { PEOPLE } from './support/workspace.js';
 const rita = PEOPLE.requester;
 const dana = PEOPLE.dba;
 const alex = PEOPLE.approver;
-
-const accessFile = `
-resources:
-  - { name: prod-db, type: database, defaults: { databases: [app, audit] } }
-  - { name: k8s-prod, type: kubernetes, defaults: { namespaces: [payments] } }
-  - { name: grafana, type: http }
-flows:
-  - name: databases
-    resources: { names: [prod-db] }
-    requesters: { everyone: true }
-    approvers: { users: [U0DBA1] }
-    max_duration: 4h
-  - name: ops
-    resources: { names: [k8s-prod, grafana] }
-    requesters: { users: [U0REQ] }
-    approvers: { users: [U0APPR] }
-bundles:
-  - name: incident-responder
-    description: Read what an incident needs
-    resources:
-      - { name: prod-db, tuning: { access: read-only, databases: [app] } }
-      - { name: k8s-prod, tuning: { role: view, namespaces: [payments] } }
-      - grafana
-    duration: 2h
-`;
 
 let h: Harness;
 let checker: Checker;

@@ -3,37 +3,12 @@ import { startHarness, type Harness } from './support/harness.js';
 import { allText, approverMessage, forgeViewAction, myMessage, replyTo, statusOf } from './support/journey-steps.js';
 import { until } from '../doubles/slack/driver.js';
 import { PEOPLE } from './support/workspace.js';
+import { BUNDLE_ACCESS_FILE as accessFile } from './support/bundle-catalogue.js';
 
 const rita = PEOPLE.requester;
 const dana = PEOPLE.dba;
 const alex = PEOPLE.approver;
 const oscar = PEOPLE.other;
-
-// Two flows: Dana approves the database, Alex the cluster and Grafana. Oscar may request the database only.
-const accessFile = `
-resources:
-  - { name: prod-db, type: database, defaults: { databases: [app, audit] } }
-  - { name: k8s-prod, type: kubernetes, defaults: { namespaces: [payments] } }
-  - { name: grafana, type: http }
-flows:
-  - name: databases
-    resources: { names: [prod-db] }
-    requesters: { everyone: true }
-    approvers: { users: [U0DBA1] }
-    max_duration: 4h
-  - name: ops
-    resources: { names: [k8s-prod, grafana] }
-    requesters: { users: [U0REQ] }
-    approvers: { users: [U0APPR] }
-bundles:
-  - name: incident-responder
-    description: Read what an incident needs
-    resources:
-      - { name: prod-db, tuning: { access: read-only, databases: [app] } }
-      - { name: k8s-prod, tuning: { role: view, namespaces: [payments] } }
-      - grafana
-    duration: 2h
-`;
 
 let h: Harness;
 beforeAll(async () => {
