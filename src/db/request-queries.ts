@@ -1,14 +1,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, ne, or, sql } from 'drizzle-orm';
 import type { DecidableFlows } from '../domain/flow.js';
 import type { RequestStatus } from '../domain/request-lifecycle.js';
-import type {
-  ApprovalRow,
-  GrantRow,
-  MessageRef,
-  RequestDetails,
-  RequestedResource,
-  RequestRow,
-} from '../domain/request.js';
+import type { ApprovalRow, GrantRow, RequestDetails, RequestedResource, RequestRow } from '../domain/request.js';
 import type { Executor } from './client.js';
 import { requestColumns } from './request-columns.js';
 import { preparedOn } from './prepared.js';
@@ -23,7 +16,7 @@ export type {
   RequestRow,
   RequestKind,
 } from '../domain/request.js';
-import { accessRequests, approvals, grants, requestResources, slackMessages, deliveryAlerts } from './schema/index.js';
+import { accessRequests, approvals, grants, requestResources } from './schema/index.js';
 
 /**
  * NOTIFYed with a request's id by triggers (migration 0018) whenever its status or one of its grant's
@@ -245,51 +238,6 @@ export async function lockActiveRequests(tx: Executor, ids: string[]): Promise<s
     .orderBy(asc(accessRequests.id))
     .for('update', { skipLocked: true });
   return locked.map((r) => r.id);
-}
-
-export async function saveMessageRef(db: Executor, ref: MessageRef) {
-  await db.insert(slackMessages).values(ref).onConflictDoNothing();
-}
-
-/** Records that a message now shows `renderHash`, so a retried refresh does not update it again. */
-const renderHashUpdate = (db: Executor) =>
-  db
-    .update(slackMessages)
-    .set({ renderHash: sql`${sql.placeholder('hash')}` })
-    .where(and(eq(slackMessages.channel, sql.placeholder('channel')), eq(slackMessages.ts, sql.placeholder('ts'))))
-    .prepare('set_render_hash');
-
-export async function setRenderHash(db: Executor, ref: Pick<MessageRef, 'channel' | 'ts'>, renderHash: string) {
-  await preparedOn(db, 'set_render_hash', renderHashUpdate).execute({
-    hash: renderHash,
-    channel: ref.channel,
-    ts: ref.ts,
-  });
-}
-
-/** True the first time a delivery problem is recorded under `key`: admins hear about each one once. */
-export async function firstDeliveryAlert(db: Executor, key: string): Promise<boolean> {
-  const rows = await db
-    .insert(deliveryAlerts)
-    .values({ key })
-    .onConflictDoNothing()
-    .returning({ key: deliveryAlerts.key });
-  return rows.length > 0;
-}
-
-export async function messageRefs(db: Executor, requestId: string): Promise<MessageRef[]> {
-  return db
-    .select({
-      requestId: slackMessages.requestId,
-      role: slackMessages.role,
-      userId: slackMessages.userId,
-      channel: slackMessages.channel,
-      ts: slackMessages.ts,
-      renderHash: slackMessages.renderHash,
-    })
-    .from(slackMessages)
-    .where(eq(slackMessages.requestId, requestId))
-    .orderBy(asc(slackMessages.id));
 }
 
 export async function countByStatus(db: Executor): Promise<Record<string, number>> {

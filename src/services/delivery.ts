@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.js';
 import type { DeliveryContext } from '../db/request-details.js';
-import { firstDeliveryAlert, saveMessageRef, setRenderHash, type MessageRef } from '../db/request-queries.js';
+import { firstDeliveryAlert, saveMessageRef, setRenderHash } from '../db/message-queries.js';
+import type { MessageRef } from '../domain/request.js';
 import type { DeliveryProblem, Messenger, Person } from './ports.js';
 
 /**

@@ -4,15 +4,8 @@ import type { Tx } from '../db/client.js';
 import { claimEndWarnings, duePendingRequests, releaseStartedProvisioning } from '../db/lifecycle-queries.js';
 import { enqueue } from '../db/outbox-queries.js';
 import type { OutboxEntry, OutboxHandlers } from '../domain/outbox.js';
-import {
-  approvalsOf,
-  getRequestDetails,
-  lockRequest,
-  messageRefs,
-  saveMessageRef,
-  updateRequest,
-  type RequestRow,
-} from '../db/request-queries.js';
+import { messageRefs, saveMessageRef } from '../db/message-queries.js';
+import { approvalsOf, getRequestDetails, lockRequest, updateRequest, type RequestRow } from '../db/request-queries.js';
 import type { Flow } from '../domain/flow.js';
 import { duePendingSteps, END_WARNING_MINUTES, lifecycleOf } from '../domain/pending-lifecycle.js';
 import { transition } from '../domain/request-lifecycle.js';
