@@ -4,7 +4,7 @@ import { formatDuration } from '../../domain/duration.js';
 import { ReviewIds } from '../ids.js';
 import { code, mention, mentionList, slackDate, userText } from '../mrkdwn.js';
 import { context, plain, section } from '../views.js';
-import { statusLine } from '../review/request-message.js';
+import { statusLine } from '../review/request-status.js';
 import { managerLine } from '../review/manager-line.js';
 import { stageLine } from '../review/stage-text.js';
 import { fieldLines } from '../review/field-lines.js';

@@ -2,7 +2,8 @@ import type { RequestDetails } from '../../domain/request.js';
 import { formatDuration } from '../../domain/duration.js';
 import { code, fallbackText, mention, userText } from '../mrkdwn.js';
 import { section } from '../views.js';
-import { statusLine, summaryBlocks, type SlackMessage } from './request-message.js';
+import { summaryBlocks, type SlackMessage } from './request-message.js';
+import { statusLine } from './request-status.js';
 
 /**
  * What the person who asked on someone's behalf sees (domain/on-behalf.ts): their copy of the request and

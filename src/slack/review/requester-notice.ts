@@ -6,7 +6,8 @@ import { code, fallbackText, mention, slackDate, userText } from '../mrkdwn.js';
 import { section } from '../views.js';
 import { groupEndText } from './group-end-text.js';
 import { grantedByText } from './lifecycle-message.js';
-import { codeList, grantedBlock, isScheduled, type SlackMessage } from './request-message.js';
+import type { SlackMessage } from './request-message.js';
+import { codeList, grantedBlock, isScheduled } from './request-status.js';
 
 /** The requester's notices (fresh DMs, so Slack notifies) and the thread replies under approver messages. */
 
