@@ -105,7 +105,7 @@ export default tseslint.config(
   // Ports name what services need in their own words: they import the domain's shapes and nothing else
   // (no db/ handle, no adapter's type, no other service), so adapters depend on them and never the reverse.
   {
-    files: ['src/services/ports.ts', 'src/provisioners/port.ts'],
+    files: ['src/services/ports.ts', 'src/services/ports-*.ts', 'src/provisioners/port.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

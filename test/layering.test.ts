@@ -199,6 +199,8 @@ describe('the layering lint rule', () => {
         "import type { DeliveryContext } from './delivery.js';\nexport type X = DeliveryContext;\n",
       ),
     ).toHaveLength(1);
+    // Ports split out of ports.ts (ports-messengers.ts) are held to the same rule.
+    expect(await restricted('src/services/ports-messengers.ts', db)).toHaveLength(1);
     expect(
       await restricted(
         'src/provisioners/port.ts',

@@ -19,7 +19,7 @@ import type { OutboxHandlers } from '../domain/outbox.js';
 import { reviewPage } from './access-review-service.js';
 import type { ServiceDeps } from './deps.js';
 import { adminIdsOf } from './identity.js';
-import type { ReviewMessenger } from './ports.js';
+import type { ReviewMessenger } from './ports-messengers.js';
 
 export interface ReviewRun {
   opened: number;

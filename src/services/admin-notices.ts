@@ -1,6 +1,6 @@
 import type { OutboxHandlers } from '../domain/outbox.js';
 import { adminIdsOf } from './identity.js';
-import type { Messenger } from './ports.js';
+import type { Messenger } from './ports-messengers.js';
 import type { ServiceDeps } from './deps.js';
 
 /**

@@ -1,7 +1,7 @@
 import { bundlePickView, setBundleMessage } from '../db/bundle-queries.js';
 import type { Db } from '../db/client.js';
 import type { OutboxHandlers } from '../domain/outbox.js';
-import type { BundleMessenger } from './ports.js';
+import type { BundleMessenger } from './ports-messengers.js';
 
 /**
  * The requester's one DM about a bundle pick: posted by the `bundle.post` item its submission queued,

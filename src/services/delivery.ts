@@ -2,7 +2,8 @@ import type { Db } from '../db/client.js';
 import type { DeliveryContext } from '../db/request-details.js';
 import { firstDeliveryAlert, saveMessageRef, setRenderHash } from '../db/message-queries.js';
 import type { MessageRef } from '../domain/request.js';
-import type { DeliveryProblem, Messenger, Person } from './ports.js';
+import type { Person } from './ports.js';
+import type { DeliveryProblem, Messenger } from './ports-messengers.js';
 
 /**
  * Slack refused one recipient for good (the bot is not in the channel, the channel is archived, the

@@ -11,7 +11,8 @@ import { duePendingSteps, END_WARNING_MINUTES, lifecycleOf } from '../domain/pen
 import { transition } from '../domain/request-lifecycle.js';
 import { stageFlow } from '../domain/stages.js';
 import { onCallEscalation } from './on-call-checks.js';
-import { noopMetrics, type Messenger } from './ports.js';
+import { noopMetrics } from './ports.js';
+import { type Messenger } from './ports-messengers.js';
 import type { ServiceDeps } from './deps.js';
 
 export interface LifecycleRun {

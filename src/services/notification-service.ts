@@ -4,7 +4,7 @@ import { getRequestDetails } from '../db/request-queries.js';
 import { createDelivery, type DeliveryDeps } from './delivery.js';
 
 import type { OutboxHandlers } from '../domain/outbox.js';
-import type { Messenger } from './ports.js';
+import type { Messenger } from './ports-messengers.js';
 
 export type { NoticeEvent } from '../domain/outbox.js';
 

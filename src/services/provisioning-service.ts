@@ -8,10 +8,11 @@ import { RetryLater } from './retry-later.js';
 import { createDeprovisioning } from './deprovisioning.js';
 import { createReconcile } from './reconcile.js';
 import { createTargetSteps } from './target-steps.js';
-import { noopMetrics, type Messenger } from './ports.js';
+import { noopMetrics } from './ports.js';
+import { type Messenger } from './ports-messengers.js';
 import type { ServiceDeps } from './deps.js';
 
-export type { AccessReady } from './ports.js';
+export type { AccessReady } from './ports-messengers.js';
 
 /** After this many failed attempts the requester and approvers hear that provisioning is still failing. */
 const WARN_AFTER_ATTEMPTS = 3;

@@ -1,4 +1,4 @@
-import type { DeliveryProblem } from '../services/ports.js';
+import type { DeliveryProblem } from '../services/ports-messengers.js';
 
 /** The bot's name as people see it in Slack (manifest.yml display_information.name). */
 export const BOT_NAME = 'Access Requests';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { DeliveryRefused } from '../services/delivery.js';
-import type { Messenger } from '../services/ports.js';
+import type { Messenger } from '../services/ports-messengers.js';
 import { deliveryProblemText, REFUSED_CHANNEL, REFUSED_PERSON } from './delivery-problem-text.js';
 import { createPacer, type Pacer } from './pacer.js';
 import { renderConfigRefused } from './admin/config-refused-message.js';

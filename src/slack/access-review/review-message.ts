@@ -5,7 +5,7 @@ import {
   type ReviewPageModel,
   type ReviewPersonModel,
 } from '../../domain/access-review.js';
-import type { ReviewFinding } from '../../services/ports.js';
+import type { ReviewFinding } from '../../services/ports-messengers.js';
 import { AccessReviewIds } from '../ids.js';
 import { code, fallbackText, mention, slackDate, userText } from '../mrkdwn.js';
 import type { SlackMessage } from '../review/request-message.js';

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { ReviewMessenger } from '../../services/ports.js';
+import type { ReviewMessenger } from '../../services/ports-messengers.js';
 import type { Pacer } from '../pacer.js';
 import { slackErrorCode } from '../slack-error.js';
 import { renderReviewFinding, renderReviewMessage, renderReviewReminder } from './review-message.js';

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import type { BundleMessenger } from '../../services/ports.js';
+import type { BundleMessenger } from '../../services/ports-messengers.js';
 import type { Pacer } from '../pacer.js';
 import { slackErrorCode } from '../slack-error.js';
 import { renderBundleMessage } from './bundle-message.js';

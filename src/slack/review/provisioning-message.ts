@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { RequestDetails } from '../../domain/request.js';
-import type { AccessReady } from '../../services/ports.js';
+import type { AccessReady } from '../../services/ports-messengers.js';
 import { code, fallbackText, slackDate, userText } from '../mrkdwn.js';
 import { context, section } from '../views.js';
 import type { SlackMessage } from './request-message.js';
