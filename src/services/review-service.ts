@@ -6,7 +6,6 @@ import { enqueue } from '../db/outbox-queries.js';
 import type { stepUpClaims } from '../domain/identity-link.js';
 import {
   getRequestDetails,
-  insertApproval,
   lockRequest,
   updateRequest,
   type ApprovalRow,
@@ -15,16 +14,15 @@ import {
 } from '../db/request-queries.js';
 import { AppError } from '../domain/errors.js';
 import type { Flow, Identity } from '../domain/flow.js';
-import { narrowestPolicy, PolicySchema } from '../domain/policy.js';
+import { PolicySchema } from '../domain/policy.js';
 import { withinRequested } from '../domain/bundle.js';
 import { transition } from '../domain/request-lifecycle.js';
 import type { TuningOffer } from '../domain/resource.js';
 import { isLastStage, stageFlow } from '../domain/stages.js';
 import { checkMayDecide, checkStepUp } from './decision-checks.js';
-import { writeGrant } from './grant-writer.js';
-import { passStage, stageAudience } from './stage-passing.js';
+import { waited, writeApproval } from './approval-write.js';
+import { stageAudience } from './stage-passing.js';
 import { deciderIdentity, mappedEmail, requireMember } from './identity.js';
-import { applyExtension } from './extension-service.js';
 import { noopMetrics } from './ports.js';
 import type { ServiceDeps } from './deps.js';
 import { createTuningChecks, validateTuning, type ApproveInput, type TuningErrors } from './tuning-checks.js';
@@ -52,8 +50,6 @@ export function createReviewService(deps: ServiceDeps) {
   const { tuningOffer, validateRoles } = createTuningChecks(deps.provisioners);
   const { db, directory, clock } = deps;
   const metrics = deps.metrics ?? noopMetrics;
-  const waited = (row: Pick<RequestRow, 'createdAt'>, now: Date) =>
-    Math.max(0, (now.getTime() - row.createdAt.getTime()) / 1000);
 
   /** The request's flow and the catalogue's resources, from the cache (one version check). */
   async function catalogueOf(request: Pick<RequestRow, 'flowId'>) {
@@ -169,106 +165,19 @@ export function createReviewService(deps: ServiceDeps) {
     const outcome = await decide(
       input.requestId,
       identity,
-      async (tx, row, liveFlow, now, stepUp, earlier) => {
-        // One approval per person per request: someone who passed an earlier stage does not pass a later one too.
-        const stageApprovals = earlier.filter((a) => a.stageIndex === row.stageIndex);
-        const flow = stageFlow(liveFlow, row.stageIndex);
-        if (earlier.some((a) => a.approverId === input.approverId)) {
-          throw new AppError('already_approved', 'Already approved by this person', {
-            approvals: stageApprovals.length,
-            required: flow.approvalsRequired,
-          });
-        }
-        // The narrowest of every approval, earlier stages' included (ADR 0004 across stages).
-        const all = [...earlier.map((a) => a.policy), mine];
-        const count = stageApprovals.length + 1;
-        const required = Math.max(1, flow.approvalsRequired);
-        const merged = narrowestPolicy(all);
-        if (!merged) return { conflict: true as const };
-        const stageName = row.stageNames[row.stageIndex];
-        await insertApproval(tx, row.id, {
-          approverId: input.approverId,
-          policy: mine,
-          createdAt: now,
-          stageIndex: row.stageIndex,
-        });
-        if (count < required) {
-          await appendAudit(tx, {
-            requestId: row.id,
-            actor: input.approverId,
-            action: 'request.approval_added',
-            createdAt: now,
-            details: {
-              policy: mine,
-              approvals: count,
-              required,
-              ...(stageName ? { stage: stageName } : {}),
-              ...(stepUp ? { step_up: stepUp } : {}),
-            },
-          });
-          await enqueue(tx, [{ topic: 'messages.refresh', requestId: row.id }]);
-          return { conflict: false as const, granted: false, approvals: count, required };
-        }
-        if (!isLastStage(liveFlow, row.stageIndex)) {
-          // Asked for the stage the approver saw (decide refuses a stage that moved on since).
-          if (!audience)
-            throw new AppError('already_decided', 'The stage was decided meanwhile', { reason: 'stage_passed' });
-          await passStage(tx, {
-            row,
-            flow: liveFlow,
-            audience,
-            passedBy: [...stageApprovals.map((a) => a.approverId), input.approverId],
-            approvedBy: [...earlier.map((a) => a.approverId), input.approverId],
-            actor: input.approverId,
-            tuning: mine,
-            now,
-            stepUp,
-          });
-          return { conflict: false as const, granted: false, stagePassed: true, approvals: count, required };
-        }
-        if (row.kind === 'extension') {
-          // An extension adds time to the grant it extends instead of creating a new one.
-          await applyExtension(tx, row, merged.durationMinutes, input.approverId, now, stepUp);
-          return {
-            conflict: false as const,
-            granted: true,
-            approvals: count,
-            required,
-            decided: { flow: row.flowName, seconds: waited(row, now), extension: true },
-          };
-        }
-        await writeGrant(tx, {
+      (tx, row, liveFlow, now, stepUp, earlier) =>
+        writeApproval(tx, {
           row,
-          policy: merged,
+          liveFlow,
           now,
+          stepUp,
+          earlier,
+          approverId: input.approverId,
+          mine,
+          audience,
           requesterEmail,
-          // The cached catalogue, checked against the version just before: as fresh as reading the rows.
           catalogue: resources,
-          decidedBy: input.approverId,
-          approvedBy: input.approverId,
-          audit: {
-            actor: input.approverId,
-            action: 'request.approved',
-            details: {
-              approvers: [...earlier.map((a) => a.approverId), input.approverId],
-              tuning: mine,
-              ...(stageName ? { stage: stageName } : {}),
-              ...(stepUp ? { step_up: stepUp } : {}),
-            },
-          },
-          messages: [
-            { topic: 'messages.refresh', requestId: row.id },
-            { topic: 'requester.notify', requestId: row.id, payload: { event: 'approved' } },
-          ],
-        });
-        return {
-          conflict: false as const,
-          granted: true,
-          approvals: count,
-          required,
-          decided: { flow: row.flowName, seconds: waited(row, now), extension: false },
-        };
-      },
+        }),
       input.seenStage ?? current.stageIndex,
     );
     if (!outcome.conflict && outcome.decided) {
