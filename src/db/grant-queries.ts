@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Policy } from '../domain/policy.js';
 import type { Executor } from './client.js';
 import { preparedOn } from './prepared.js';
-import { grants, grantTargets, sshKeys, type ReadyNote, type TargetStatus } from './schema/index.js';
+import { grants, grantTargets, type ReadyNote, type TargetStatus } from './schema/index.js';
 
 /** Whose grant it is, what it allows and when: what the authorization index and session linking read. */
 export interface GrantHolderRow {
@@ -228,28 +228,6 @@ export async function targetsToReconcile(db: Executor, endedSince: Date, limit: 
       sql`(${grants.status} = 'active' and ${grantTargets.status} = 'active') or (${grants.status} <> 'active' and ${grantTargets.status} = 'removed' and ${grants.endedAt} >= ${endedSince.toISOString()}::timestamptz)`,
     )
     .limit(limit);
-}
-
-export async function sshKeyOf(db: Executor, userId: string): Promise<string | null> {
-  const [row] = await db.select({ key: sshKeys.publicKey }).from(sshKeys).where(eq(sshKeys.userId, userId));
-  return row?.key ?? null;
-}
-
-/** The SSH public keys of these people (those who saved none are absent). */
-export async function sshKeysOf(db: Executor, userIds: string[]): Promise<Map<string, string>> {
-  if (userIds.length === 0) return new Map();
-  const rows = await db
-    .select({ userId: sshKeys.userId, key: sshKeys.publicKey })
-    .from(sshKeys)
-    .where(inArray(sshKeys.userId, userIds));
-  return new Map(rows.map((r) => [r.userId, r.key]));
-}
-
-export async function saveSshKey(db: Executor, userId: string, publicKey: string) {
-  await db
-    .insert(sshKeys)
-    .values({ userId, publicKey })
-    .onConflictDoUpdate({ target: sshKeys.userId, set: { publicKey, updatedAt: sql`now()` } });
 }
 
 /** When the next active grant ends (null when none is active): the expiry job wakes then. */

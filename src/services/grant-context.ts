@@ -1,6 +1,7 @@
 import { resourcesByName, type ResourceRow } from '../db/catalog-queries.js';
 import type { Db } from '../db/client.js';
-import { sshKeyOf, sshKeysOf, type GrantForProvisioning, type TargetRow } from '../db/grant-queries.js';
+import type { GrantForProvisioning, TargetRow } from '../db/grant-queries.js';
+import { sshKeyOf, sshKeysOf } from '../db/ssh-key-queries.js';
 import type { GrantWork } from '../db/grant-work.js';
 import { findLink } from '../db/identity-queries.js';
 import type { Policy } from '../domain/policy.js';

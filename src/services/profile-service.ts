@@ -1,4 +1,4 @@
-import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
+import { saveSshKey, sshKeyOf } from '../db/ssh-key-queries.js';
 import { AppError } from '../domain/errors.js';
 import { parsePublicKey } from '../domain/ssh-key.js';
 import { requireMember } from './identity.js';

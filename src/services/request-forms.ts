@@ -1,6 +1,6 @@
 import type { CatalogSnapshot } from '../domain/catalog.js';
 import { findLink } from '../db/identity-queries.js';
-import { sshKeyOf } from '../db/grant-queries.js';
+import { sshKeyOf } from '../db/ssh-key-queries.js';
 import { AppError } from '../domain/errors.js';
 import { requestableResources, type RequestableResource } from '../domain/flow.js';
 import { formRules, type FormFieldGroup, type FormHint } from '../domain/request-form.js';

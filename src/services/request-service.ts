@@ -1,4 +1,4 @@
-import { saveSshKey, sshKeyOf } from '../db/grant-queries.js';
+import { saveSshKey, sshKeyOf } from '../db/ssh-key-queries.js';
 import { stageFlow } from '../domain/stages.js';
 import { parsePublicKey } from '../domain/ssh-key.js';
 import { newId } from '../db/ids.js';
