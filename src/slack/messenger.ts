@@ -12,10 +12,8 @@ import { renderEndWarning } from './review/end-warning-message.js';
 import { renderAccessReady, renderProvisioningProblem } from './review/provisioning-message.js';
 import { renderApproverMessage, renderRequesterMessage } from './review/request-message.js';
 import { renderRequesterNotice, renderThreadReply } from './review/requester-notice.js';
+import { updateIfThere } from './paced-update.js';
 import { slackErrorCode } from './slack-error.js';
-
-/** chat.update's answers meaning the message can never be edited again. */
-const MESSAGE_GONE = new Set(['message_not_found', 'channel_not_found', 'is_inactive', 'is_archived']);
 
 /** The Messenger port over Slack's Web API. Updates and Home publishes go through `pacer` (rate-limit tiers). */
 export function createSlackMessenger(
@@ -109,20 +107,10 @@ export function createSlackMessenger(
       }
     },
     async updateRequestMessage(ref, request) {
-      const message = render(ref.role, request);
-      try {
-        await pacer.run('chat.update', () =>
-          client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: message.blocks }),
-        );
-        return true;
-      } catch (e) {
-        // chat.update answers `is_inactive` for an archived channel (`is_archived` is chat.postMessage's word).
-        if (MESSAGE_GONE.has(slackErrorCode(e) ?? '')) {
-          logger.warn({ request_id: request.id, channel: ref.channel }, 'request message is gone; not updating it');
-          return false;
-        }
-        throw e;
-      }
+      const updated = await updateIfThere(client, pacer, ref, render(ref.role, request));
+      if (!updated)
+        logger.warn({ request_id: request.id, channel: ref.channel }, 'request message is gone; not updating it');
+      return updated;
     },
     async postThreadReply(ref, request, kind) {
       const message = renderThreadReply(request, kind);

@@ -2,11 +2,12 @@ import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { ReviewMessenger } from '../../services/ports-messengers.js';
 import type { Pacer } from '../pacer.js';
+import { MESSAGE_GONE, updateIfThere } from '../paced-update.js';
 import { slackErrorCode } from '../slack-error.js';
 import { renderReviewFinding, renderReviewMessage, renderReviewReminder } from './review-message.js';
 
-/** chat.update's answers meaning the message can never be edited again. */
-const GONE = new Set(['message_not_found', 'channel_not_found', 'is_inactive', 'is_archived', 'thread_not_found']);
+/** A thread reply's answers meaning the review message is gone for good. */
+const GONE = new Set([...MESSAGE_GONE, 'thread_not_found']);
 
 /** The ReviewMessenger port over Slack's Web API; updates go through the pacer (chat.update's tier). */
 export function createReviewMessenger(client: WebClient, logger: Logger, pacer: Pacer): ReviewMessenger {
@@ -17,20 +18,13 @@ export function createReviewMessenger(client: WebClient, logger: Logger, pacer: 
       return { channel: res.channel!, ts: res.ts! };
     },
     async updateReview(ref, page) {
-      const m = renderReviewMessage(page);
-      try {
-        await pacer.run('chat.update', () =>
-          client.chat.update({ channel: ref.channel, ts: ref.ts, text: m.text, blocks: m.blocks }),
-        );
-        return true;
-      } catch (e) {
-        if (!GONE.has(slackErrorCode(e) ?? '')) throw e;
+      const updated = await updateIfThere(client, pacer, ref, renderReviewMessage(page));
+      if (!updated)
         logger.warn(
           { review_id: page.reviewId, channel: ref.channel },
           'access review message is gone; not updating it',
         );
-        return false;
-      }
+      return updated;
     },
     async postReviewReminder(ref, page) {
       const m = renderReviewReminder(page);
