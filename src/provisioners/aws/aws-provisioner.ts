@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
-import type { IdentitystoreClient } from '@aws-sdk/client-identitystore';
-import type { AccountAssignmentOperationStatus, SSOAdminClient } from '@aws-sdk/client-sso-admin';
-import { lazySdk } from '../lazy-sdk.js';
 import type { GrantContext, Provisioner, ProvisionResult } from '../port.js';
 import { PermanentProvisioningError } from '../port.js';
+import { createAssignmentOps } from './aws-assignments.js';
+import { awsSdk, createClientCache, type Clients } from './aws-clients.js';
 import { classifyAwsError, errorName } from './aws-errors.js';
 import { permissionSetNames, readAwsSettings, validateAwsSettings, type AwsSettings } from './aws-settings.js';
+
+export { awsSdkState } from './aws-clients.js';
 
 export interface AwsProvisionerOptions {
   /** Wait between two status checks of an assignment being created or deleted (default 1000 ms). */
@@ -18,28 +18,6 @@ export interface AwsProvisionerOptions {
   systemClockOffsetMs?: number;
 }
 
-// Imported on first use (see lazy-sdk.ts): the two clients and their Smithy runtime are about 20 MiB.
-const awsSdk = lazySdk(async () => {
-  const [ssoAdmin, identityStore] = await Promise.all([
-    import('@aws-sdk/client-sso-admin'),
-    import('@aws-sdk/client-identitystore'),
-  ]);
-  return { ssoAdmin, identityStore };
-});
-type AwsSdk = Awaited<ReturnType<typeof awsSdk.load>>;
-
-/** Whether start-up loaded the AWS SDK: for tests and diagnostics. */
-export const awsSdkState = awsSdk.state;
-
-interface Clients {
-  sso: SSOAdminClient;
-  identityStore: IdentitystoreClient;
-  sdk: AwsSdk;
-  redact: (text: string) => string;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * AWS IAM Identity Center: a grant is one account assignment (account, permission set, user) per
  * permission set the approver picked, made with CreateAccountAssignment and taken away with
@@ -49,41 +27,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisioner {
   const pollIntervalMs = opts.pollIntervalMs ?? 1000;
   const pollAttempts = opts.pollAttempts ?? 30;
-  const clientCache = new Map<string, Clients>();
-
-  /** One pair of clients per (region, endpoint, credentials): the credential chain is resolved once. */
-  async function clients(s: AwsSettings): Promise<Clients> {
-    const secretHash = s.credentials ? createHash('sha256').update(s.credentials.secretAccessKey).digest('hex') : '';
-    const cacheKey = JSON.stringify([s.region, s.endpoint, s.credentials?.accessKeyId, secretHash]);
-    const cached = clientCache.get(cacheKey);
-    if (cached) return cached;
-    const config = {
-      region: s.region,
-      maxAttempts: opts.maxAttempts ?? 3,
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 },
-      ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-      ...(s.credentials ? { credentials: s.credentials } : {}),
-      ...(opts.systemClockOffsetMs !== undefined ? { systemClockOffset: opts.systemClockOffsetMs } : {}),
-    };
-    const sdk = await awsSdk.load();
-    const secret = s.credentials?.secretAccessKey;
-    const made: Clients = {
-      sso: new sdk.ssoAdmin.SSOAdminClient(config),
-      identityStore: new sdk.identityStore.IdentitystoreClient(config),
-      sdk,
-      redact: (text) => (secret ? text.split(secret).join('[redacted]') : text),
-    };
-    clientCache.set(cacheKey, made);
-    return made;
-  }
-
-  async function call<T>(c: Clients, operation: string, doing: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (e) {
-      throw classifyAwsError(e, operation, doing, c.redact);
-    }
-  }
+  const clients = createClientCache(opts);
+  const { hasAssignment, assign, unassign } = createAssignmentOps({ pollIntervalMs, pollAttempts });
 
   /** The permission sets of the grant, by name, each one the resource's settings allow. */
   function permissionSetsOf(ctx: GrantContext, s: AwsSettings): [string, string][] {
@@ -134,119 +79,6 @@ export function createAwsProvisioner(opts: AwsProvisionerOptions = {}): Provisio
         `No AWS Identity Center user has ${attributeText(s)} ${ctx.requesterEmail} (identity store ${s.identityStoreId}), so nothing was granted on ${ctx.resource.name}`,
       );
     return userId;
-  }
-
-  async function hasAssignment(c: Clients, s: AwsSettings, arn: string, userId: string): Promise<boolean> {
-    const pages = c.sdk.ssoAdmin.paginateListAccountAssignments(
-      { client: c.sso, pageSize: 100 },
-      { InstanceArn: s.instanceArn, AccountId: s.accountId, PermissionSetArn: arn },
-    );
-    return call(
-      c,
-      'ListAccountAssignments',
-      `listing the assignments of ${arn} in account ${s.accountId}`,
-      async () => {
-        for await (const page of pages) {
-          if ((page.AccountAssignments ?? []).some((a) => a.PrincipalType === 'USER' && a.PrincipalId === userId))
-            return true;
-        }
-        return false;
-      },
-    );
-  }
-
-  /** Follows an asynchronous operation until AWS says it SUCCEEDED; FAILED is permanent, with AWS's reason. */
-  async function waitFor(
-    c: Clients,
-    first: AccountAssignmentOperationStatus | undefined,
-    kind: 'creation' | 'deletion',
-    what: string,
-    describe: (requestId: string) => Promise<AccountAssignmentOperationStatus | undefined>,
-  ) {
-    let status = first;
-    for (let n = 0; ; n++) {
-      if (status?.Status === 'SUCCEEDED') return;
-      if (status?.Status === 'FAILED') {
-        throw new PermanentProvisioningError(
-          `AWS could not complete the ${kind} of ${what}: ${c.redact(status.FailureReason ?? 'no reason given')}`,
-        );
-      }
-      if (!status?.RequestId) throw new Error(`AWS gave no request id for the ${kind} of ${what}; will retry`);
-      if (n >= pollAttempts)
-        throw new Error(`the ${kind} of ${what} is still in progress in AWS after ${pollAttempts} checks; will retry`);
-      await sleep(pollIntervalMs);
-      status = await describe(status.RequestId);
-    }
-  }
-
-  const assignmentInput = (s: AwsSettings, arn: string, userId: string) => ({
-    InstanceArn: s.instanceArn,
-    TargetId: s.accountId,
-    TargetType: 'AWS_ACCOUNT' as const,
-    PermissionSetArn: arn,
-    PrincipalType: 'USER' as const,
-    PrincipalId: userId,
-  });
-
-  async function assign(c: Clients, s: AwsSettings, name: string, arn: string, userId: string): Promise<void> {
-    const what = `permission set ${name} in account ${s.accountId}`;
-    let first: AccountAssignmentOperationStatus | undefined;
-    try {
-      first = (await c.sso.send(new c.sdk.ssoAdmin.CreateAccountAssignmentCommand(assignmentInput(s, arn, userId))))
-        .AccountAssignmentCreationStatus;
-    } catch (e) {
-      if (errorName(e) !== 'ConflictException')
-        throw classifyAwsError(e, 'CreateAccountAssignment', `assigning ${what}`, c.redact);
-      // The assignment exists (a concurrent or earlier attempt made it), or another change to it is running.
-      if (await hasAssignment(c, s, arn, userId)) return;
-      throw new Error(`another change to the assignment of ${what} is in progress in AWS; will retry`);
-    }
-    const describe = (id: string) =>
-      call(
-        c,
-        'DescribeAccountAssignmentCreationStatus',
-        `checking the assignment of ${what}`,
-        async () =>
-          (
-            await c.sso.send(
-              new c.sdk.ssoAdmin.DescribeAccountAssignmentCreationStatusCommand({
-                InstanceArn: s.instanceArn,
-                AccountAssignmentCreationRequestId: id,
-              }),
-            )
-          ).AccountAssignmentCreationStatus,
-      );
-    await waitFor(c, first, 'creation', `the assignment of ${what}`, describe);
-  }
-
-  async function unassign(c: Clients, s: AwsSettings, arn: string, userId: string): Promise<void> {
-    const what = `the assignment of ${arn} in account ${s.accountId}`;
-    let first: AccountAssignmentOperationStatus | undefined;
-    try {
-      first = (await c.sso.send(new c.sdk.ssoAdmin.DeleteAccountAssignmentCommand(assignmentInput(s, arn, userId))))
-        .AccountAssignmentDeletionStatus;
-    } catch (e) {
-      if (errorName(e) === 'ResourceNotFoundException' && !(await hasAssignment(c, s, arn, userId))) return; // already gone
-      if (errorName(e) === 'ConflictException')
-        throw new Error(`another change to ${what} is in progress in AWS; will retry`);
-      throw classifyAwsError(e, 'DeleteAccountAssignment', `removing ${what}`, c.redact);
-    }
-    const describe = (id: string) =>
-      call(
-        c,
-        'DescribeAccountAssignmentDeletionStatus',
-        `checking the removal of ${what}`,
-        async () =>
-          (
-            await c.sso.send(
-              new c.sdk.ssoAdmin.DescribeAccountAssignmentDeletionStatusCommand({
-                InstanceArn: s.instanceArn,
-                AccountAssignmentDeletionRequestId: id,
-              }),
-            )
-          ).AccountAssignmentDeletionStatus,
-      );
-    await waitFor(c, first, 'deletion', what, describe);
   }
 
   /** Names one account assignment: instance, account, permission set and the person it is for. */
