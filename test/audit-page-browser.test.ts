@@ -8,23 +8,13 @@ import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { approve, requestAccess } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from './support/chromium.js';
 
 /**
  * The full audit record in a real headless Chromium (Debian's package, installed by .ci/run): the page
  * renders the trail and the session, and the terminal recording replays with asciinema-player.
  * Without Chromium this fails rather than skips.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = fileURLToPath(new URL('../test-artifacts/audit/', import.meta.url));
 
 const cast = [

@@ -5,23 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from './support/chromium.js';
 
 /**
  * The sandbox page in a real headless Chromium (Debian's package; .ci/run installs it), clicked
  * through the way a visitor would: request, approve with tuning, see the grant, watch it expire.
  * Without Chromium this fails: a browser journey that silently skips proves nothing.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SHOTS = fileURLToPath(new URL('../test-artifacts/sandbox/', import.meta.url));
 const WAIT = { timeout: 10_000 };
 

@@ -4,22 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from './chromium.js';
 
 /**
  * The sandbox page in a real headless Chromium (Debian's package; .ci/run installs it), for browser journeys
  * that click through it the way a visitor would. Without Chromium this fails: a journey that skips proves nothing.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 export const SHOTS = fileURLToPath(new URL('../../test-artifacts/sandbox/', import.meta.url));
 export const WAIT = { timeout: 10_000 };
 /** Emoji shortcodes (`:robot_face:`) left as text: Slack draws the ones it knows. */
