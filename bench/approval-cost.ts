@@ -117,7 +117,6 @@ async function floorCost(env: BenchEnv, tuningViewId: string, approvals: number)
         dm,
         until(
           () => env.target.deliveries.some((d) => d.requestId === requestId),
-          10_000,
           `the floor's webhook for ${requestId}`,
         ),
       ]);

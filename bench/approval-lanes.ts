@@ -21,12 +21,11 @@ export async function benchApprovalLanes(approvals: number): Promise<LaneFigures
     for (const id of ids) {
       const dm = await until(
         () => env.slack.dmsTo(APPROVER).find((m) => JSON.stringify(m.blocks).includes(id)),
-        30_000,
         `the approver's message about ${id}`,
       );
       env.slack.clearViews(APPROVER);
       await env.driver.clickButton(APPROVER, { channel: dm.channel, ts: dm.ts }, 'review.approve');
-      const modal = await until(() => env.slack.topView(APPROVER), 5000, 'the tuning modal');
+      const modal = await until(() => env.slack.topView(APPROVER), 'the tuning modal');
       submitted.set(id, nowMs());
       await env.driver.submitView(APPROVER, modal.id, {});
     }
@@ -34,7 +33,6 @@ export async function benchApprovalLanes(approvals: number): Promise<LaneFigures
     for (const id of ids) {
       const at = await until(
         () => env.target.deliveries.find((d) => d.requestId === id && d.type === 'grant.activated')?.at,
-        120_000,
         `activation of ${id}`,
       );
       active.push(at - submitted.get(id)!);

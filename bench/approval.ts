@@ -29,10 +29,9 @@ export interface ApprovalFigures {
 }
 
 /** When the target first heard of request `requestId`'s activation (wall-clock ms). */
-function activation(target: WebhookTarget, requestId: string, timeoutMs = 10_000): Promise<number> {
+function activation(target: WebhookTarget, requestId: string): Promise<number> {
   return until(
     () => target.deliveries.find((d) => d.requestId === requestId && d.type === 'grant.activated')?.at,
-    timeoutMs,
     `activation of ${requestId}`,
   );
 }
@@ -44,7 +43,7 @@ export async function createRequests(env: BenchEnv, n: number): Promise<string[]
     const user = users[i % users.length]!;
     env.slack.clearViews(user);
     await env.driver.command(user, '/access', 'request');
-    const modal = await until(() => env.slack.topView(user), 5000, 'the request modal');
+    const modal = await until(() => env.slack.topView(user), 'the request modal');
     await env.driver.submitView(user, modal.id, {
       'request.resources': [`app-${String(i % 20).padStart(2, '0')}`],
       'request.duration': '60',

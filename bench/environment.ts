@@ -231,12 +231,11 @@ export function floorSubmission(
 export async function openTuningModal(env: BenchEnv, id: string, approver = APPROVER, driver = env.driver) {
   const dm = await until(
     () => env.slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes(id)),
-    30_000,
     `the approver's message about ${id}`,
   );
   env.slack.clearViews(approver);
   await driver.clickButton(approver, { channel: dm.channel, ts: dm.ts }, 'review.approve');
-  return until(() => env.slack.topView(approver), 10_000, 'the tuning modal');
+  return until(() => env.slack.topView(approver), 'the tuning modal');
 }
 
 /** The bare app answering an approval with the least it needs: one transaction, the webhook, one DM. */

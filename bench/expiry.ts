@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { until } from '../doubles/slack/driver.js';
+import { HANG_GUARD_MS, until } from '../doubles/support/until.js';
 import { startBenchEnv, stats, type BenchEnv } from './environment.js';
 import { CpuMeter, type CpuShares } from './process-cpu.js';
 import { seedEndingGrants } from './revocation.js';
@@ -89,8 +89,9 @@ async function burst(replicas: number, k: ExpiryKnobs, paced: boolean) {
     await meter.start();
     await until(
       () => env.target.deliveries.filter(seeded).length >= k.grants,
-      120_000 + k.windowSeconds * 1000,
       `${k.grants} removals`,
+      // A hang guard that grows with the window the removals are spread over.
+      HANG_GUARD_MS + k.windowSeconds * 1000,
     );
     const cpu = await meter.stop();
     if (!paced) {

@@ -56,7 +56,7 @@ flows:
   const sql = postgres(env.databaseUrl, { onnotice: () => {}, max: 1 });
   try {
     await env.driver.command(requester, '/access', 'request');
-    const modal = await until(() => env.slack.topView(requester), 10_000, 'the request modal');
+    const modal = await until(() => env.slack.topView(requester), 'the request modal');
     await env.driver.submitView(requester, modal.id, {
       'request.resources': ['fan-db'],
       'request.duration': '60',
@@ -67,7 +67,6 @@ flows:
     const dmOf = (u: string) => env.slack.dmsTo(u).find((m) => JSON.stringify(m.blocks).includes(id));
     await until(
       () => [...people, requester].every((u) => dmOf(u)) || undefined,
-      60_000,
       `the DMs of ${approvers} approvers and the requester`,
     );
     const messages = [...people, requester].map((u) => dmOf(u)!);
@@ -79,11 +78,11 @@ flows:
     const approver = people[0]!;
     const dm = dmOf(approver)!;
     await env.driver.clickButton(approver, { channel: dm.channel, ts: dm.ts }, 'review.approve');
-    const tuning = await until(() => env.slack.topView(approver), 10_000, 'the tuning modal');
+    const tuning = await until(() => env.slack.topView(approver), 'the tuning modal');
     const started = nowMs();
     await env.driver.submitView(approver, tuning.id, {});
     const done = () => messages.every((m) => JSON.stringify(m.blocks).includes('Approved'));
-    await until(() => done() || undefined, 55_000, 'every message updated');
+    await until(() => done() || undefined, 'every message updated');
     // The Homes come after the messages; wait for the outbox to finish them too.
     const deadline = Date.now() + 55_000;
     while ((await sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n > 0) {

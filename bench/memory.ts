@@ -61,7 +61,7 @@ async function measure(kind: MemoryFigures['kind'], dataDir?: string): Promise<M
   try {
     const user = requesterIds(1)[0]!;
     await env.driver.command(user, '/access', 'request');
-    await until(() => env.slack.topView(user), 10_000, 'the request modal');
+    await until(() => env.slack.topView(user), 'the request modal');
     // Idle: the workers have run their first rounds; what stays resident is what an operator pays.
     await new Promise((r) => setTimeout(r, 3000));
     const tree = await treeRssMiB(env.bot.pid);
@@ -75,7 +75,6 @@ async function measure(kind: MemoryFigures['kind'], dataDir?: string): Promise<M
     process.kill(env.bot.pid, 'SIGUSR2');
     const line = await until(
       () => env.bot.output.slice(before).find((l) => l.startsWith('MEMORY ')),
-      3000,
       'the memory probe',
     ).catch(() => null);
     const mib = (n: number) => n / 2 ** 20;

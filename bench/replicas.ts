@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { SlackDriver, until } from '../doubles/slack/driver.js';
+import { SlackDriver } from '../doubles/slack/driver.js';
+import { HANG_GUARD_MS, until } from '../doubles/support/until.js';
 import { rssMiB } from '../test/support/bot-process.js';
 import {
   nowMs,
@@ -97,7 +98,7 @@ async function submitLane(env: BenchEnv, driver: SlackDriver, lane: number, n: n
   for (let j = 0; j < n; j++) {
     env.slack.clearViews(user);
     await driver.command(user, '/access', 'request');
-    const modal = await until(() => env.slack.topView(user), 10_000, 'the request modal');
+    const modal = await until(() => env.slack.topView(user), 'the request modal');
     await driver.submitView(user, modal.id, {
       'request.resources': [`app-${String(lane).padStart(2, '0')}`],
       'request.duration': '60',
@@ -120,21 +121,17 @@ async function approveLane(env: BenchEnv, driver: SlackDriver, lane: number, ids
 }
 
 /** When the target first heard of each request's activation; resolves once it has heard of all. */
-async function activations(env: BenchEnv, ids: string[], timeoutMs: number): Promise<number[]> {
+async function activations(env: BenchEnv, ids: string[]): Promise<number[]> {
   const want = new Set(ids);
   const at = new Map<string, number>();
   let seen = 0;
-  await until(
-    () => {
-      for (; seen < env.target.deliveries.length; seen++) {
-        const d = env.target.deliveries[seen]!;
-        if (d.type === 'grant.activated' && want.has(d.requestId) && !at.has(d.requestId)) at.set(d.requestId, d.at);
-      }
-      return at.size === want.size;
-    },
-    timeoutMs,
-    `${ids.length} activations`,
-  );
+  await until(() => {
+    for (; seen < env.target.deliveries.length; seen++) {
+      const d = env.target.deliveries[seen]!;
+      if (d.type === 'grant.activated' && want.has(d.requestId) && !at.has(d.requestId)) at.set(d.requestId, d.at);
+    }
+    return at.size === want.size;
+  }, `${ids.length} activations`);
   return [...at.values()];
 }
 
@@ -162,7 +159,7 @@ async function runWith(replicas: number, k: ReplicaKnobs): Promise<ReplicaRun> {
     // Warm-up (JIT, pools, the proxy's connections): one approval per lane, not timed.
     const warm = await Promise.all(laneIds.map((lane) => submitLane(env, driver, lane, 1)));
     await Promise.all(laneIds.map((lane) => approveLane(env, driver, lane, warm[lane]!)));
-    await activations(env, warm.flat(), 60_000);
+    await activations(env, warm.flat());
 
     const submitStart = nowMs();
     const ids = await Promise.all(laneIds.map((lane) => submitLane(env, driver, lane, perLane)));
@@ -172,7 +169,7 @@ async function runWith(replicas: number, k: ReplicaKnobs): Promise<ReplicaRun> {
     await approvalMeter.start();
     const approveStart = nowMs();
     await Promise.all(laneIds.map((lane) => approveLane(env, driver, lane, ids[lane]!)));
-    const active = await activations(env, ids.flat(), 120_000);
+    const active = await activations(env, ids.flat());
     const approved = {
       n: lanes * perLane,
       seconds: (Math.max(...active) - approveStart) / 1000,
@@ -189,8 +186,9 @@ async function runWith(replicas: number, k: ReplicaKnobs): Promise<ReplicaRun> {
       d.type === 'grant.revoked' && d.grantId.startsWith('grt_rev');
     await until(
       () => env.target.deliveries.filter(seeded).length >= k.expiries,
-      120_000 + k.windowSeconds * 1000,
       `${k.expiries} removals`,
+      // A hang guard that grows with the window the removals are spread over.
+      HANG_GUARD_MS + k.windowSeconds * 1000,
     );
     const cpu = await expiryMeter.stop();
     const ends = new Map(

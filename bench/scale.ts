@@ -141,7 +141,7 @@ export async function benchScale(
     const users = requesterIds(50);
     const user = users[0]!;
     await env.driver.command(user, '/access', 'request');
-    const modal = await until(() => env.slack.topView(user), 10_000, 'the request modal');
+    const modal = await until(() => env.slack.topView(user), 'the request modal');
     await new Promise((r) => setTimeout(r, 500));
     const rssIdle = await rssMiB(env.bot.pid);
     peak = rssIdle;

@@ -15,11 +15,11 @@ beforeAll(async () => {
   h.slack.addUsergroup({ id: 'S0BIGAPR', handle: 'leads', name: 'Leads', users: BIG.slice(300) });
   // The flow comes from the App Home editor, after the groups exist.
   await h.driver.appHomeOpened(PEOPLE.admin);
-  await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
+  await until(() => h.slack.home(PEOPLE.admin), 'home');
   await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
-  await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+  await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 'flows tab');
   await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
-  const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+  const modal = await until(() => h.slack.topView(PEOPLE.admin), 'flow modal');
   const res = await h.driver.submitView(PEOPLE.admin, modal.id, {
     'af.name': 'engineering-prod',
     'af.resources': ['prod-db'],
@@ -60,15 +60,15 @@ describe('an access review of a flow whose groups hold 500 people', () => {
         await h.driver.clickButton(PEOPLE.admin, where, 'accessreview.remove', {
           blockId: `accessreview.person.${BIG[499]}`,
         });
-        await until(() => allText(current().blocks) !== before, 5000, 'the remove shown');
+        await until(() => allText(current().blocks) !== before, 'the remove shown');
       }
       const beforeKeep = allText(current().blocks);
       await h.driver.clickButton(PEOPLE.admin, where, 'accessreview.keep_page');
-      await until(() => allText(current().blocks) !== beforeKeep, 5000, `page ${page + 1} kept`);
+      await until(() => allText(current().blocks) !== beforeKeep, `page ${page + 1} kept`);
       if (page < 49) {
         const beforeNext = allText(current().blocks);
         await h.driver.clickButton(PEOPLE.admin, where, 'accessreview.next');
-        await until(() => allText(current().blocks) !== beforeNext, 5000, `page ${page + 2} shown`);
+        await until(() => allText(current().blocks) !== beforeNext, `page ${page + 2} shown`);
       }
     }
     await h.settle();

@@ -54,7 +54,7 @@ const click = async (user: string, reviewId: string, action: string, person?: st
   const where = dmOf(user, reviewId);
   const before = allText(where.message.blocks);
   await h.driver.clickButton(user, where, action, person ? { blockId: `accessreview.person.${person}` } : {});
-  await until(() => allText(h.slack.message(where.channel, where.ts)!.blocks) !== before, 5000, `${action} shown`);
+  await until(() => allText(h.slack.message(where.channel, where.ts)!.blocks) !== before, `${action} shown`);
   await h.settle();
 };
 
@@ -184,7 +184,6 @@ describe('access reviews of a flow from ACCESS_CONFIG', () => {
     await h.driver.appHomeOpened(PEOPLE.other);
     const home = await until(
       () => allText(h.slack.home(PEOPLE.other)?.view.blocks ?? []).includes(rev) && h.slack.home(PEOPLE.other),
-      2000,
       'Oscar’s home lists the review',
     );
     expect(allText(home.view.blocks)).toContain('Access reviews for you');
@@ -273,11 +272,11 @@ describe('access reviews of a flow made in App Home', () => {
 
   it('an admin gives a flow a review schedule and reviewers in the flow editor; export shows it', async () => {
     await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
+    await until(() => h.slack.home(PEOPLE.admin), 'home');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
-    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 'flows tab');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 'flow modal');
     expect(allText(modal.view.blocks)).toContain('af.review.every');
     const res = await h.driver.submitView(PEOPLE.admin, modal.id, {
       'af.name': 'dashboards',
@@ -308,7 +307,7 @@ describe('access reviews of a flow made in App Home', () => {
   it('Remove of a user named in the flow takes them out (audited), and they can no longer request', async () => {
     h.slack.clearViews('U0BULK000');
     await h.driver.command('U0BULK000', '/access', 'request');
-    expect(await until(() => h.slack.topView('U0BULK000'), 2000, 'request modal')).toBeTruthy();
+    expect(await until(() => h.slack.topView('U0BULK000'), 'request modal')).toBeTruthy();
     h.slack.clearViews('U0BULK000');
 
     await h.app.jobs.reviewsNow();
@@ -359,7 +358,6 @@ describe('access reviews of a flow made in App Home', () => {
       () =>
         allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('npm run audit -- review') &&
         h.slack.home(PEOPLE.admin),
-      2000,
       'reviews tab',
     );
     const text = allText(home.view.blocks);

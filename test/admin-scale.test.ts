@@ -32,24 +32,22 @@ beforeAll(async () => {
   // Half the flows and resources as if made in App Home, so their rows carry menus.
   await h.sql`update flows set managed_by = 'app' where name < 'flow-150'`;
   await h.sql`update resources set managed_by = 'app' where name < 'res-1000'`;
-}, 120_000);
+});
 afterAll(async () => {
   await h?.stop();
 });
 
-/** Hang guards, not budgets: a view at this size may take seconds on a busy machine. */
-const HANG_GUARD_MS = 60_000;
 const blockCount = (userId: string) => h.slack.home(userId)!.view.blocks.length;
 
 async function showHome(userId: string, tab: string, page: number) {
   await h.sql`insert into home_state (user_id, tab, page) values (${userId}, ${tab}, ${page}) on conflict (user_id) do update set tab = excluded.tab, page = excluded.page`;
   const before = h.slack.calls('views.publish').length;
   await h.driver.appHomeOpened(userId);
-  await until(() => h.slack.calls('views.publish').length > before, HANG_GUARD_MS, 'home published');
+  await until(() => h.slack.calls('views.publish').length > before, 'home published');
   return h.slack.home(userId)!;
 }
 
-describe('views stay within Slack limits with 300 flows and 2,000 resources', { timeout: 120_000 }, () => {
+describe('views stay within Slack limits with 300 flows and 2,000 resources', () => {
   it.each([
     ['flows', 0],
     ['flows', 19],
@@ -68,7 +66,6 @@ describe('views stay within Slack limits with 300 flows and 2,000 resources', { 
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.page.next');
     const home = await until(
       () => h.slack.home(PEOPLE.admin)!.hash !== before && h.slack.home(PEOPLE.admin),
-      HANG_GUARD_MS,
       'next page',
     );
     expect(JSON.stringify(home.view.blocks)).toContain('Page 2 of 20');
@@ -84,7 +81,7 @@ describe('views stay within Slack limits with 300 flows and 2,000 resources', { 
       `admin.flow.menu.${flow!.id}`,
       `edit:${flow!.id}`,
     );
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), HANG_GUARD_MS, 'edit modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 'edit modal');
     expect(modal.view.blocks.length).toBeLessThanOrEqual(100);
     expect(h.slack.failures()).toEqual([]);
     h.slack.clearViews(PEOPLE.admin);
@@ -92,7 +89,7 @@ describe('views stay within Slack limits with 300 flows and 2,000 resources', { 
 
   it('the request form and its type-ahead for someone in every flow', async () => {
     await h.driver.command(PEOPLE.requester, '/access', 'request');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), HANG_GUARD_MS, 'request modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'request modal');
     const element = modal.view.blocks.find((b: any) => b.block_id === 'request.resources').element;
     expect(element.type).toBe('multi_external_select');
     // Before a pick no flow's hint is shown (300 flows' hints glued together would say nothing true); a pick

@@ -57,7 +57,7 @@ afterAll(async () => {
 async function openHome(user: string) {
   const before = h.slack.calls('views.publish').length;
   await h.driver.appHomeOpened(user);
-  await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+  await until(() => h.slack.calls('views.publish').length > before, 'home published');
   return h.slack.home(user)!;
 }
 
@@ -65,10 +65,10 @@ async function resourceModal() {
   await openHome(PEOPLE.admin);
   const before = h.slack.home(PEOPLE.admin)?.hash;
   await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.resources');
-  await until(() => h.slack.home(PEOPLE.admin)?.hash !== before, 2000, 'resources tab');
+  await until(() => h.slack.home(PEOPLE.admin)?.hash !== before, 'resources tab');
   h.slack.clearViews(PEOPLE.admin);
   await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.resource.add');
-  return until(() => h.slack.topView(PEOPLE.admin), 2000, 'resource modal');
+  return until(() => h.slack.topView(PEOPLE.admin), 'resource modal');
 }
 
 const cluster = (settings: string) => ({
@@ -94,7 +94,7 @@ describe('who is an admin is the operator’s decision', () => {
       modal.id,
       cluster('api_url: https://k8s.example.com\ntoken: env:ACCESS_SECRET_K8S_TOKEN'),
     );
-    await until(() => h.slack.topView(PEOPLE.workspaceAdmin), 2000, 'refusal');
+    await until(() => h.slack.topView(PEOPLE.workspaceAdmin), 'refusal');
     expect(allText(h.slack.topView(PEOPLE.workspaceAdmin)!.view)).toContain('Only admins can change');
     expect(await h.sql`select 1 from resources where name = 'k8s-prod'`).toHaveLength(0);
     h.slack.clearViews(PEOPLE.workspaceAdmin);
@@ -104,7 +104,7 @@ describe('who is an admin is the operator’s decision', () => {
     const other = await startHarness({ accessFile, env: { ACCESS_WORKSPACE_ADMINS: 'true' } });
     try {
       await other.driver.appHomeOpened(PEOPLE.workspaceAdmin);
-      const home = await until(() => other.slack.home(PEOPLE.workspaceAdmin), 2000, 'home');
+      const home = await until(() => other.slack.home(PEOPLE.workspaceAdmin), 'home');
       expect(allText(home.view.blocks)).toContain('home.tab.flows');
     } finally {
       await other.stop();
@@ -197,7 +197,6 @@ describe('a resource uses only the secrets the operator declared', () => {
           .dmsTo(PEOPLE.dba)
           .slice(danaBefore)
           .find((m) => m.text?.includes('k8s-prod')),
-      2000,
       'the other admin told',
     );
     expect(told.text).toContain(`<@${PEOPLE.admin}> added the target of resource *k8s-prod*`);
@@ -228,7 +227,6 @@ describe('a resource uses only the secrets the operator declared', () => {
     await h.settle();
     const problem = await until(
       () => h.slack.dmsTo(PEOPLE.requester).find((m) => allText(m).includes('could not be set up')),
-      5000,
       'the requester told the access could not be set up',
     );
     expect(allText(problem)).toContain('env:SLACK_SIGNING_SECRET is not a secret reference');

@@ -82,7 +82,7 @@ describe('a two-stage flow', () => {
 
     // Oscar's App Home lists it to review (stage 1).
     await h.driver.appHomeOpened(PEOPLE.other);
-    await until(() => allText(h.slack.home(PEOPLE.other)?.view.blocks ?? []).includes(id), 2000, 'Oscar’s home');
+    await until(() => allText(h.slack.home(PEOPLE.other)?.view.blocks ?? []).includes(id), 'Oscar’s home');
 
     // The peer narrows the duration to one hour.
     const res = await approve(h, PEOPLE.approver, id, { 'tune.duration': '60' });
@@ -107,26 +107,24 @@ describe('a two-stage flow', () => {
     expect(allText(myMessage(h, PEOPLE.requester, id).message.blocks)).toContain('Stage 2 of 2: owner approval');
     // Dana's App Home lists it to review, with the stage; Oscar's (stage 1 only) no longer does.
     await h.driver.appHomeOpened(PEOPLE.dba);
-    await until(() => allText(h.slack.home(PEOPLE.dba)?.view.blocks ?? []).includes(id), 2000, 'Dana’s home');
+    await until(() => allText(h.slack.home(PEOPLE.dba)?.view.blocks ?? []).includes(id), 'Dana’s home');
     expect(allText(h.slack.home(PEOPLE.dba)!.view.blocks)).toContain('Stage 2 of 2: owner approval');
     // Oscar's Home, open since stage 1, drops it once the stage passed (he is no approver of stage 2).
     await until(
       () => !allText(h.slack.home(PEOPLE.other)?.view.blocks ?? []).includes(id),
-      2000,
       'Oscar’s home without the request',
     );
     // `/access list` says it too.
     await h.driver.command(PEOPLE.requester, '/access', 'list');
     const list = await until(
       () => h.slack.ephemeralsTo(PEOPLE.requester).find((m) => JSON.stringify(m).includes(id)),
-      2000,
       'the list',
     );
     expect(allText(list)).toContain('Stage 2 of 2: owner approval');
 
     // The owner's tuning modal offers at most what the peer kept: one hour, read-only.
     await h.driver.clickButton(PEOPLE.dba, approverMessage(h, PEOPLE.dba, id), 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.dba), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.dba), 'the tuning modal');
     const blocks = modal.view.blocks as { block_id?: string; element?: { options?: { value: string }[] } }[];
     const offered = (block: string) => blocks.find((b) => b.block_id === block)!.element!.options!.map((o) => o.value);
     expect(offered('tune.access.prod-db')).toEqual(['read-only']);
@@ -179,7 +177,7 @@ describe('a two-stage flow', () => {
     expect(await statusOf(h, id)).toBe('pending');
     // Dana denies at stage 2: the request ends; nobody else is asked.
     await h.driver.clickButton(PEOPLE.dba, approverMessage(h, PEOPLE.dba, id), 'review.deny');
-    const modal = await until(() => h.slack.topView(PEOPLE.dba), 2000, 'deny modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.dba), 'deny modal');
     await h.driver.submitView(PEOPLE.dba, modal.id, { 'deny.reason': 'not this week' });
     h.slack.clearViews(PEOPLE.dba);
     await h.settle();
@@ -192,8 +190,8 @@ describe('a two-stage flow', () => {
     const id = await ask();
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'review.approve');
     await h.driver.clickButton(PEOPLE.other, approverMessage(h, PEOPLE.other, id), 'review.approve');
-    const first = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'modal 1');
-    const second = await until(() => h.slack.topView(PEOPLE.other), 2000, 'modal 2');
+    const first = await until(() => h.slack.topView(PEOPLE.approver), 'modal 1');
+    const second = await until(() => h.slack.topView(PEOPLE.other), 'modal 2');
     const answers = await Promise.all([
       h.driver.submitView(PEOPLE.approver, first.id, {}),
       h.driver.submitView(PEOPLE.other, second.id, {}),
@@ -218,8 +216,8 @@ describe('a two-stage flow', () => {
     const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['grafana'], duration: '60', justification });
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
     await h.driver.clickButton(PEOPLE.other, approverMessage(h, PEOPLE.other, id!), 'review.approve');
-    const first = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'modal 1');
-    const second = await until(() => h.slack.topView(PEOPLE.other), 2000, 'modal 2');
+    const first = await until(() => h.slack.topView(PEOPLE.approver), 'modal 1');
+    const second = await until(() => h.slack.topView(PEOPLE.other), 'modal 2');
     await Promise.all([
       h.driver.submitView(PEOPLE.approver, first.id, {}),
       h.driver.submitView(PEOPLE.other, second.id, {}),
@@ -319,7 +317,6 @@ describe('stages in the App Home flow editor', () => {
     const [saved] = await h.sql`select id from flows where name = 'staged-web'`;
     await until(
       () => allText(h.slack.home(PEOPLE.admin)?.view.blocks ?? []).includes(saved!.id as string),
-      2000,
       'the flow in the list',
     );
     await h.driver.selectAction(
@@ -328,7 +325,7 @@ describe('stages in the App Home flow editor', () => {
       `admin.flow.menu.${saved!.id as string}`,
       `edit:${saved!.id as string}`,
     );
-    const edit = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'edit modal');
+    const edit = await until(() => h.slack.topView(PEOPLE.admin), 'edit modal');
     const field = (edit.view.blocks as { block_id?: string; element?: { initial_value?: string } }[]).find(
       (b) => b.block_id === 'af.stages',
     );

@@ -55,21 +55,16 @@ const statements = () => h.app.database.pool().statements;
 async function quiet() {
   await waitFor(
     async () => (await h.sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n === 0,
-    10_000,
     'the outbox empty',
   );
   let last = -1;
-  await waitFor(
-    async () => {
-      const now = statements();
-      const same = now === last;
-      last = now;
-      if (!same) await new Promise((r) => setTimeout(r, 100));
-      return same;
-    },
-    10_000,
-    'the bot done with its statements',
-  );
+  await waitFor(async () => {
+    const now = statements();
+    const same = now === last;
+    last = now;
+    if (!same) await new Promise((r) => setTimeout(r, 100));
+    return same;
+  }, 'the bot done with its statements');
 }
 
 describe('statements per approval', () => {
@@ -81,7 +76,7 @@ describe('statements per approval', () => {
       const start = statements();
       h.slack.clearViews(PEOPLE.requester);
       await h.driver.command(PEOPLE.requester, '/access', 'request');
-      const modal = await until(() => h.slack.topView(PEOPLE.requester), 5000, 'the request modal');
+      const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
       await h.driver.submitView(PEOPLE.requester, modal.id, {
         'request.resources': ['app-00'],
         'request.duration': '60',
@@ -91,24 +86,21 @@ describe('statements per approval', () => {
       expect(id).toBeDefined();
       await until(
         () => h.slack.dmsTo(PEOPLE.approver).some((m) => JSON.stringify(m.blocks).includes(id!)),
-        5000,
         'the approver told',
       );
       await quiet();
       const asked = statements();
 
       await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
-      const tuning = await until(() => h.slack.topView(PEOPLE.approver), 5000, 'the tuning modal');
+      const tuning = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
       await h.driver.submitView(PEOPLE.approver, tuning.id, {});
       h.slack.clearViews(PEOPLE.approver);
       await until(
         () => target.deliveries.find((d) => d.requestId === id && d.type === 'grant.activated'),
-        5000,
         'the grant made real',
       );
       await until(
         () => h.slack.dmsTo(PEOPLE.requester).some((m) => m.text.includes('is ready') && m.text.includes(id!)),
-        5000,
         'the requester told',
       );
       await quiet();

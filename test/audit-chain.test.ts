@@ -185,5 +185,5 @@ describe('the audit trail on the embedded database', () => {
       await database.close();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 });

@@ -2,13 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { approve, requestAccess } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
-import { CHROMIUM, CHROMIUM_ARGS as ARGS } from './support/chromium.js';
+import { CHROMIUM, launchChromium, WAIT } from './support/chromium.js';
 
 /**
  * The full audit record in a real headless Chromium (Debian's package, installed by .ci/run): the page
@@ -72,13 +72,8 @@ beforeAll(async () => {
   });
   if (res.status !== 201) throw new Error(`session report failed: ${res.status} ${await res.text()}`);
   profile = mkdtempSync(join(tmpdir(), 'audit-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 900 },
-  });
-}, 90_000);
+  context = await launchChromium(profile, { width: 1280, height: 900 });
+});
 
 afterAll(async () => {
   await context?.close();
@@ -89,28 +84,26 @@ afterAll(async () => {
 describe('the full audit record in a browser', () => {
   it('renders every step and the session, and the recording plays', async () => {
     await h.driver.command(PEOPLE.approver, '/access', `audit ${id}`);
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'audit modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'audit modal');
     expect(JSON.stringify(modal.view.blocks)).toContain('Sessions (1)');
     const link = new URL(modal.view.blocks.find((b: any) => b.block_id === 'audit.actions').elements[0].url as string);
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => errors.push(`console ${m.type()}: ${m.text()}`));
-    await page.goto(`http://127.0.0.1:${h.port}${link.pathname}${link.search}`, { timeout: 15_000 });
+    await page.goto(`http://127.0.0.1:${h.port}${link.pathname}${link.search}`, WAIT);
     await expect(page.locator('h1')).toBeDefined();
     expect(await page.locator('h1').innerText()).toContain(id);
     const trail = await page.locator('table.trail').innerText();
     expect(trail).toContain('request.created');
     expect(trail).toContain('request.approved');
     expect(trail).toContain('session.recorded');
-    expect(await page.locator('table.events').innerText({ timeout: 3000 })).toContain(
-      'sudo systemctl restart payments',
-    );
+    expect(await page.locator('table.events').innerText(WAIT)).toContain('sudo systemctl restart payments');
 
     // The player loads the recording from the bot and plays it: the terminal shows the recorded output.
     await page
       .locator('.ap-player')
-      .waitFor({ timeout: 10_000 })
+      .waitFor(WAIT)
       .catch(async (e) => {
         throw new Error(`${e.message}\n${errors.join('\n')}\n${(await page.content()).slice(-1500)}`);
       });
@@ -118,9 +111,9 @@ describe('the full audit record in a browser', () => {
     await page.waitForFunction(
       () => document.querySelector('.ap-term')?.textContent?.includes('REPLAY-MARKER'),
       undefined,
-      { timeout: 10_000 },
+      WAIT,
     );
     await page.screenshot({ path: join(SHOTS, 'audit-record.png'), fullPage: true });
     expect(errors).toEqual([]);
-  }, 60_000);
+  });
 });

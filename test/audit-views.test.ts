@@ -49,7 +49,7 @@ afterAll(async () => {
 async function auditModal(user: string) {
   h.slack.clearViews(user);
   await h.driver.command(user, '/access', `audit ${id}`);
-  return until(() => h.slack.topView(user), 2000, 'audit modal');
+  return until(() => h.slack.topView(user), 'audit modal');
 }
 
 describe('/access audit', () => {

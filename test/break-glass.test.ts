@@ -58,7 +58,6 @@ async function openHome(user: string) {
     () =>
       h.slack.calls('views.publish').filter((c) => c.args.user_id === user).length > 0 &&
       h.slack.calls('views.publish').length > before,
-    2000,
     'home published',
   );
   return h.slack.home(user)!;
@@ -125,7 +124,6 @@ describe('a designated person breaks the glass', () => {
     expect(res.status).toBe(200);
     const reply = await until(
       () => h.slack.responses().find((r) => String(r.body.text).includes('your own break-glass')),
-      2000,
       'the refusal',
     );
     expect(reply.body.text).toBe('You cannot review your own break-glass access: another approver of the flow must.');
@@ -136,7 +134,6 @@ describe('a designated person breaks the glass', () => {
     await forgeClick(h, PEOPLE.requester, approverMessage(h, PEOPLE.approver, id), 'breakglass.acknowledge', id);
     await until(
       () => h.slack.responses().find((r) => String(r.body.text).includes('Only an approver of the prod flow')),
-      2000,
       'the refusal',
     );
     expect((await h.sql`select reviewed_by from access_requests where id = ${id}`)[0]?.reviewed_by).toBeNull();
@@ -147,7 +144,6 @@ describe('a designated person breaks the glass', () => {
     // The click is acknowledged before the listener writes: wait for its answer, then for the messages.
     await until(
       () => h.slack.responses().find((r) => String(r.body.text).includes('you reviewed the break-glass access')),
-      2000,
       'the confirmation',
     );
     await h.settle();
@@ -176,7 +172,6 @@ describe('a designated person breaks the glass', () => {
     expect(res.status).toBe(200);
     await until(
       () => h.slack.responses().find((r) => String(r.body.text).includes(`<@${PEOPLE.dba}> already reviewed`)),
-      2000,
       'the answer',
     );
     expect(
@@ -191,7 +186,7 @@ describe('break-glass from App Home', () => {
   it('a member of a designated group gets the button and the form', async () => {
     const home = await openHome(PEOPLE.supporter);
     await h.driver.clickButton(PEOPLE.supporter, { viewId: home.id }, 'breakglass.open');
-    const modal = await until(() => h.slack.topView(PEOPLE.supporter), 2000, 'break-glass modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.supporter), 'break-glass modal');
     expect(allText(modal.view.blocks)).toContain('web-1');
     expect(allText(modal.view.blocks)).not.toContain('staging-db');
     const blank = await h.driver.submitView(PEOPLE.supporter, modal.id, {

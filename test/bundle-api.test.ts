@@ -166,10 +166,10 @@ describe('a bundle through the CLI', () => {
     const cli = startCli(['request', '--bundle', 'incident-responder', '--why', 'INC-12 from the terminal', '--wait'], {
       env,
     });
-    await waitFor(() => cli.stderr().includes('Bundle incident-responder: 2 requests'), 20_000, 'the CLI to ask');
+    await waitFor(() => cli.stderr().includes('Bundle incident-responder: 2 requests'), 'the CLI to ask');
     const parts = () => h.sql`select id, flow_name from access_requests
       where justification = 'INC-12 from the terminal' and bundle_request_id is not null order by flow_name`;
-    await waitFor(async () => (await parts()).length === 2, 20_000, 'the two parts');
+    await waitFor(async () => (await parts()).length === 2, 'the two parts');
     const rows = await parts();
     const [db, ops] = rows.map((r) => r.id as string) as [string, string];
     await h.settle();
@@ -177,7 +177,7 @@ describe('a bundle through the CLI', () => {
     expect(dms.some((m) => allText(m.blocks).includes(':package: *incident-responder*'))).toBe(true);
     await approve(h, dana, db);
     await h.driver.clickButton(alex, approverMessage(h, alex, ops), 'review.deny');
-    const modal = await until(() => h.slack.topView(alex), 2000, 'deny modal');
+    const modal = await until(() => h.slack.topView(alex), 'deny modal');
     await h.driver.submitView(alex, modal.id, { 'deny.reason': 'not this one' });
     h.slack.clearViews(alex);
     await h.settle();

@@ -55,14 +55,10 @@ describe("a bundle's DM follows each part's provisioning", () => {
 
   it('a granted part whose target has not answered yet is "being set up", then "ready" once it has', async () => {
     await h.driver.command(rita, '/access', 'request bundle:on-call');
-    const modal = await until(
-      () => {
-        const v = h.slack.topView(rita);
-        return v && allText(v.view.blocks).includes('request.resources.1') ? v : undefined;
-      },
-      2000,
-      'the form with the bundle picked',
-    );
+    const modal = await until(() => {
+      const v = h.slack.topView(rita);
+      return v && allText(v.view.blocks).includes('request.resources.1') ? v : undefined;
+    }, 'the form with the bundle picked');
     await h.driver.submitView(rita, modal.id, { 'request.justification': 'INC-7: paging' });
     h.slack.clearViews(rita);
     await h.settle();

@@ -29,16 +29,12 @@ function bundleMessage(user: string) {
 async function pickBundle(user: string, bundle: string) {
   h.slack.clearViews(user);
   await h.driver.command(user, '/access', 'request');
-  const modal = await until(() => h.slack.topView(user), 2000, 'the request modal');
+  const modal = await until(() => h.slack.topView(user), 'the request modal');
   await h.driver.selectAction(user, { viewId: modal.id }, 'request.bundle.pick', bundle);
-  return until(
-    () => {
-      const v = h.slack.topView(user);
-      return v && allText(v.view.blocks).includes('request.resources.1') ? v : undefined;
-    },
-    2000,
-    'the form redrawn for the bundle',
-  );
+  return until(() => {
+    const v = h.slack.topView(user);
+    return v && allText(v.view.blocks).includes('request.resources.1') ? v : undefined;
+  }, 'the form redrawn for the bundle');
 }
 
 describe('a bundle (access profile)', () => {
@@ -100,7 +96,7 @@ describe('a bundle (access profile)', () => {
   it('the tuning modal starts from the asked scope, and an approver who widens it is granted the asked scope', async () => {
     const [dbRequest] = ids as [string];
     await h.driver.clickButton(dana, approverMessage(h, dana, dbRequest), 'review.approve');
-    const modal = await until(() => h.slack.topView(dana), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView(dana), 'the tuning modal');
     const text = allText(modal.view.blocks);
     expect(text).toContain('Asks for prod-db: read-only (databases: app). You can narrow it, not widen it.');
     // Read-write is not offered: read-only is what was asked.
@@ -131,7 +127,7 @@ describe('a bundle (access profile)', () => {
   it('the other flow denies its part: each part ends on its own', async () => {
     const [dbRequest, opsRequest] = ids as [string, string];
     await h.driver.clickButton(alex, approverMessage(h, alex, opsRequest), 'review.deny');
-    const modal = await until(() => h.slack.topView(alex), 2000, 'deny modal');
+    const modal = await until(() => h.slack.topView(alex), 'deny modal');
     await h.driver.submitView(alex, modal.id, { 'deny.reason': 'not for this incident' });
     h.slack.clearViews(alex);
     await h.settle();
@@ -152,7 +148,7 @@ describe('a bundle (access profile)', () => {
     const [dbRequest, opsRequest] = ids as [string, string];
     const before = h.slack.calls('views.publish').length;
     await h.driver.appHomeOpened(rita);
-    await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+    await until(() => h.slack.calls('views.publish').length > before, 'home published');
     const blocks = h.slack.home(rita)!.view.blocks as {
       type: string;
       text?: { text: string };
@@ -175,16 +171,12 @@ describe('a bundle (access profile)', () => {
   it('someone who may request only some parts sees the bundle, is told which parts are left out, and gets the rest', async () => {
     h.slack.clearViews(oscar);
     await h.driver.command(oscar, '/access', 'request');
-    const first = await until(() => h.slack.topView(oscar), 2000, 'the request modal');
+    const first = await until(() => h.slack.topView(oscar), 'the request modal');
     await h.driver.selectAction(oscar, { viewId: first.id }, 'request.bundle.pick', 'incident-responder');
-    const modal = await until(
-      () => {
-        const v = h.slack.topView(oscar);
-        return v && allText(v.view.blocks).includes('left out') ? v : undefined;
-      },
-      2000,
-      'the form redrawn for the bundle',
-    );
+    const modal = await until(() => {
+      const v = h.slack.topView(oscar);
+      return v && allText(v.view.blocks).includes('left out') ? v : undefined;
+    }, 'the form redrawn for the bundle');
     expect(allText(modal.view.blocks)).toContain('You cannot request `k8s-prod`, `grafana` of this bundle');
     const res = await h.driver.submitView(oscar, modal.id, { 'request.justification': 'INC-43' });
     expect(res.json?.response_action).not.toBe('errors');
@@ -197,7 +189,7 @@ describe('a bundle (access profile)', () => {
   it('`/access request bundle:<name>` opens the form with the bundle picked; an unknown one is said', async () => {
     h.slack.clearViews(rita);
     await h.driver.command(rita, '/access', 'request bundle:incident-responder');
-    const modal = await until(() => h.slack.topView(rita), 2000, 'the request modal');
+    const modal = await until(() => h.slack.topView(rita), 'the request modal');
     const blocks = modal.view.blocks as { block_id?: string; element?: Record<string, unknown> }[];
     expect(blocks.find((b) => b.block_id === 'request.bundle')!.element!.initial_option).toMatchObject({
       value: 'incident-responder',
@@ -206,7 +198,7 @@ describe('a bundle (access profile)', () => {
     expect((resources.element!.initial_options as unknown[]).length).toBe(3);
     h.slack.clearViews(rita);
     await h.driver.command(rita, '/access', 'request bundle:nope');
-    const other = await until(() => h.slack.topView(rita), 2000, 'the request modal');
+    const other = await until(() => h.slack.topView(rita), 'the request modal');
     expect(allText(other.view.blocks)).toContain('`bundle:nope` is not something you can request');
     h.slack.clearViews(rita);
   });
@@ -216,7 +208,7 @@ describe('a bundle (access profile)', () => {
     const before = await count();
     h.slack.clearViews(oscar);
     await h.driver.command(oscar, '/access', 'request');
-    const modal = await until(() => h.slack.topView(oscar), 2000, 'the request modal');
+    const modal = await until(() => h.slack.topView(oscar), 'the request modal');
     const res = await h.driver.submitView(
       oscar,
       modal.id,
@@ -243,17 +235,13 @@ describe('bundles in App Home', () => {
   async function resourcesTab() {
     const before = h.slack.calls('views.publish').length;
     await h.driver.appHomeOpened(admin);
-    await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+    await until(() => h.slack.calls('views.publish').length > before, 'home published');
     const hash = h.slack.home(admin)?.hash;
     await h.driver.clickButton(admin, { viewId: h.slack.home(admin)!.id }, 'home.tab.resources');
-    return until(
-      () => {
-        const home = h.slack.home(admin);
-        return home?.hash !== hash && allText(home!.view.blocks).includes('admin.bundle.add') && home;
-      },
-      2000,
-      'the resources tab',
-    );
+    return until(() => {
+      const home = h.slack.home(admin);
+      return home?.hash !== hash && allText(home!.view.blocks).includes('admin.bundle.add') && home;
+    }, 'the resources tab');
   }
 
   it('lists the file bundle read-only, adds one with a field-level error first, then edits it', async () => {
@@ -263,7 +251,7 @@ describe('bundles in App Home', () => {
     expect(text).not.toContain('admin.bundle.menu.');
 
     await h.driver.clickButton(admin, { viewId: home.id }, 'admin.bundle.add');
-    const modal = await until(() => h.slack.topView(admin), 2000, 'bundle modal');
+    const modal = await until(() => h.slack.topView(admin), 'bundle modal');
     const refused = await h.driver.submitView(admin, modal.id, {
       'ab.name': 'db-reader',
       'ab.resources': ['prod-db', 'grafana'],
@@ -307,7 +295,7 @@ describe('bundles in App Home', () => {
       `admin.bundle.menu.${row!.id as string}`,
       `edit:${row!.id as string}`,
     );
-    const edit = await until(() => h.slack.topView(admin), 2000, 'bundle modal (edit)');
+    const edit = await until(() => h.slack.topView(admin), 'bundle modal (edit)');
     expect(allText(edit.view.blocks)).toContain('prod-db: { access: read-only, databases: [ audit ] }');
     await h.driver.submitView(admin, edit.id, { 'ab.duration': '30m' });
     await h.settle();
@@ -327,14 +315,10 @@ describe('bundles in App Home', () => {
       selected_option: { value: `edit:${fileBundle!.id as string}` },
     });
     expect(res.status).toBe(200);
-    const said = await until(
-      () => {
-        const v = h.slack.topView(admin);
-        return v && allText(v.view.blocks).includes('managed by the ACCESS_CONFIG file') ? v : undefined;
-      },
-      2000,
-      'the refusal',
-    );
+    const said = await until(() => {
+      const v = h.slack.topView(admin);
+      return v && allText(v.view.blocks).includes('managed by the ACCESS_CONFIG file') ? v : undefined;
+    }, 'the refusal');
     expect(said.view.callback_id).not.toBe('admin.bundle.save');
     expect(
       await h.sql`select 1 from audit_events where action like 'bundle.%' and details->>'bundleId' = ${fileBundle!.id as string}`,

@@ -27,7 +27,7 @@ afterAll(async () => {
 describe('a catalogue larger than Slack allows in one select', () => {
   it('uses type-ahead, answers block_suggestion with matching resources, and accepts the pick', async () => {
     await h.driver.command(PEOPLE.requester, '/access', 'request db-120');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'modal');
     const element = modal.view.blocks.find((b: any) => b.block_id === 'request.resources').element;
     expect(element.type).toBe('multi_external_select');
     expect(element.initial_options.map((o: any) => o.value)).toEqual(['db-120']);
@@ -63,7 +63,7 @@ describe('a catalogue larger than Slack allows in one select', () => {
     // A forged suggestion request: the modal is the requester's, the person asking is not.
     h.slack.clearViews(PEOPLE.requester);
     await h.driver.command(PEOPLE.requester, '/access', 'request');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'modal');
     h.slack.state.views.get(modal.id)!.userId = PEOPLE.other;
     h.slack.state.stacks.set(PEOPLE.other, [modal.id]);
     const res = await h.driver.suggest(PEOPLE.other, modal.id, 'request.resources.select', 'db');

@@ -57,7 +57,7 @@ afterEach(() => home?.remove());
 
 /** The page the CLI pointed at, opened and answered as `who` (Approve or Deny), as a person in a browser. */
 async function answerAtProvider(cli: CliProcess, who: string, decision: 'approve' | 'deny') {
-  await waitFor(() => /\(or open (\S+)\)/.test(cli.stderr()), 20_000, 'the CLI to print the verification URL');
+  await waitFor(() => /\(or open (\S+)\)/.test(cli.stderr()), 'the CLI to print the verification URL');
   const page = /\(or open (\S+)\)/.exec(cli.stderr())![1]!;
   const userCode = new URL(page).searchParams.get('user_code')!;
   expect(cli.stderr()).toContain(`To log in, open ${idp.issuer}/device and enter the code ${userCode}`);

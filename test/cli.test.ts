@@ -80,15 +80,14 @@ async function loggedIn(): Promise<Record<string, string>> {
 }
 
 /** Waits until the waiting CLI has said something on stderr (it follows the request by then). */
-const said = (cli: CliProcess, text: string) =>
-  waitFor(() => cli.stderr().includes(text), 20_000, `the CLI to say "${text}"`);
+const said = (cli: CliProcess, text: string) => waitFor(() => cli.stderr().includes(text), `the CLI to say "${text}"`);
 
 const newestRequest = async () =>
   (await h.sql`select id from access_requests order by created_at desc, id desc limit 1`)[0]!.id as string;
 
 async function deny(approver: string, id: string, reason: string) {
   await h.driver.clickButton(approver, approverMessage(h, approver, id), 'review.deny');
-  const modal = await until(() => h.slack.topView(approver), 2000, 'deny modal');
+  const modal = await until(() => h.slack.topView(approver), 'deny modal');
   await h.driver.submitView(approver, modal.id, { 'deny.reason': reason });
   h.slack.clearViews(approver);
   await h.settle();
@@ -253,7 +252,7 @@ describe('access-requests against a running bot', () => {
     const released = await runCli(['release', id], { env });
     expect(released.code, released.stderr).toBe(0);
     expect(released.stdout).toContain(`Released ${id}`);
-    await waitFor(async () => ['revoked', 'expired'].includes(await statusOf(h, id)), 10_000, 'the release');
+    await waitFor(async () => ['revoked', 'expired'].includes(await statusOf(h, id)), 'the release');
   });
 
   it('an SSH grant writes the certificate beside the keys (0600) and prints the ssh line', async () => {

@@ -49,7 +49,7 @@ describe('cloud roles in the tuning modal', () => {
     });
     const where = approverMessage(h, 'U0APPR', id!);
     await h.driver.clickButton('U0APPR', where, 'review.approve');
-    const modal = await until(() => h.slack.topView('U0APPR'), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView('U0APPR'), 'the tuning modal');
     const roles = modal.blocks.find((b) => b.block_id === 'tune.roles.aws-prod') as {
       element: { type: string; options: { value: string }[]; initial_options: { value: string }[] };
     };
@@ -83,7 +83,7 @@ describe('cloud roles in the tuning modal', () => {
     const [id] = await requestAccess(h, 'U0REQ', { resources: ['aws-prod'], duration: '60', justification: 'INC-44' });
     const where = approverMessage(h, 'U0APPR', id!);
     await h.driver.clickButton('U0APPR', where, 'review.approve');
-    const modal = await until(() => h.slack.topView('U0APPR'), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView('U0APPR'), 'the tuning modal');
     const forged = {
       'tune.roles.aws-prod': {
         'tune.roles.value': {

@@ -80,11 +80,7 @@ describe('cloud SDKs are loaded at start-up only where a resource of their type 
     h = await startHarness({ accessFile: withClouds, app: { secretEnv } });
     expect(Object.values(states())).not.toContain('not loaded');
     // The imports run in the background; waiting for them is waiting for a condition, not a budget.
-    await until(
-      () => Object.values(states()).every((s) => s === 'loaded'),
-      25_000,
-      'the AWS, Entra and GCP SDKs loaded',
-    );
+    await until(() => Object.values(states()).every((s) => s === 'loaded'), 'the AWS, Entra and GCP SDKs loaded');
     expect(
       await h.sql`select name from resources where name in ('aws-prod', 'gcp-payments', 'entra-admins') order by name`,
     ).toEqual([{ name: 'aws-prod' }, { name: 'entra-admins' }, { name: 'gcp-payments' }]);

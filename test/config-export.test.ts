@@ -14,6 +14,7 @@ import { applyAccessFile, parseAccessFile } from '../src/services/catalog-servic
 import { exportAccessFile } from '../src/services/config-export.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { ACCESS_FILE } from './support/workspace.js';
+import { HANG_GUARD_MS } from '../doubles/support/until.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -212,7 +213,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/config.ts', ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env },
-      timeout: 30_000,
+      timeout: HANG_GUARD_MS,
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
@@ -476,7 +477,7 @@ resources:
     expect(written.stdout).toBe('');
     const body = (text: string) => text.replace(/^#.*\n/, '');
     expect(body(readFileSync(out, 'utf8'))).toBe(body(res.stdout));
-  }, 60_000);
+  });
 
   it('says when the database has no access tables, without creating anything', async () => {
     const empty = await createTestDatabase();
@@ -492,7 +493,7 @@ resources:
     const dataDir = join(tempDir(), 'never-started');
     expect(await cli(['export'], { DATA_DIR: dataDir })).toEqual({ code: 1, stdout: '', stderr: message });
     expect(existsSync(dataDir)).toBe(false);
-  }, 60_000);
+  });
 
   it('checks a file: OK with counts, or the path of the wrong field', async () => {
     const dir = tempDir();
@@ -532,7 +533,7 @@ resources:
     );
 
     expect((await cli(['frobnicate'])).code).toBe(2);
-  }, 60_000);
+  });
 
   it('checks each resource’s provisioner settings as the bot would at start (a mysql resource here)', async () => {
     const dir = tempDir();
@@ -566,5 +567,5 @@ flows:
       `${inClear}: resources[0].provisioner: admin_url must be a secret reference such as env:ACCESS_SECRET_PROD_MYSQL_ADMIN_URL, never the URL itself.`,
     );
     expect(res.stderr).not.toContain('hunter2');
-  }, 60_000);
+  });
 });

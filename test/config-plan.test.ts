@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '../src/db/client.js';
 import { insertSyncedResource } from '../src/db/group-sync-queries.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { ACCESS_FILE } from './support/workspace.js';
+import { HANG_GUARD_MS } from '../doubles/support/until.js';
 
 /**
  * `npm run config -- plan` as an operator and CI run it: its own process, against the database a running bot
@@ -44,7 +45,7 @@ async function cli(args: string[], env: Record<string, string> = { DATABASE_URL:
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/config.ts', ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', ACCESS_SECRET_ANALYTICS: SECRET, ...env },
-      timeout: 60_000,
+      timeout: HANG_GUARD_MS,
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
@@ -98,7 +99,7 @@ beforeAll(async () => {
     { source: 'okta-jit', groupId: '00g1', groupName: 'jit-admins' },
     now,
   );
-}, 60_000);
+});
 
 afterAll(async () => {
   await db?.close();

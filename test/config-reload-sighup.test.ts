@@ -44,7 +44,7 @@ beforeAll(async () => {
   });
   driver = new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack });
   sql = postgres(db.url, { onnotice: () => {}, max: 1 });
-}, 60_000);
+});
 
 afterAll(async () => {
   await sql?.end();
@@ -57,7 +57,7 @@ afterAll(async () => {
 async function offered(user: string): Promise<string[]> {
   slack.clearViews(user);
   await driver.command(user, '/access', 'request');
-  const modal = await until(() => slack.topView(user), 5000, 'the request modal');
+  const modal = await until(() => slack.topView(user), 'the request modal');
   const block = modal.view.blocks.find((b: { block_id?: string }) => b.block_id === 'request.resources');
   return [...JSON.stringify(block).matchAll(/"value":"([^"]+)"/g)].map((m) => m[1]!);
 }
@@ -73,11 +73,7 @@ describe('SIGHUP', () => {
       ),
     );
     process.kill(bot.pid, 'SIGHUP');
-    await waitFor(
-      () => bot.output.some((l) => l.includes('"msg":"reloaded ACCESS_CONFIG"')),
-      20_000,
-      'the reload in the log',
-    );
+    await waitFor(() => bot.output.some((l) => l.includes('"msg":"reloaded ACCESS_CONFIG"')), 'the reload in the log');
     expect(await offered(PEOPLE.requester)).toContain('analytics-db');
     const [event] = await sql`select details from audit_events where action = 'catalog.reloaded'`;
     expect(event!.details).toMatchObject({ trigger: 'sighup', changed: ['+ resource analytics-db'] });
@@ -86,7 +82,7 @@ describe('SIGHUP', () => {
   it('refuses a broken file: the process keeps serving the catalogue it had, and the admins get a DM', async () => {
     writeFileSync(path, 'resources: [\n');
     process.kill(bot.pid, 'SIGHUP');
-    await waitFor(() => slack.dmsTo(PEOPLE.admin).length > 0, 20_000, 'the admin’s DM');
+    await waitFor(() => slack.dmsTo(PEOPLE.admin).length > 0, 'the admin’s DM');
     expect(slack.dmsTo(PEOPLE.admin)[0]!.text).toContain('ACCESS_CONFIG is not valid YAML');
     expect(bot.output.find((l) => l.includes('refused the changed ACCESS_CONFIG'))).toContain('not valid YAML');
     expect(await offered(PEOPLE.requester)).toContain('analytics-db');

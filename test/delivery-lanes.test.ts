@@ -58,7 +58,7 @@ describe('outbox lanes', () => {
     h.slack.rateLimit('chat.update', 1, 15_000);
     for (const id of ids) {
       await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'review.approve');
-      const modal = await until(() => h.slack.topView(PEOPLE.approver), 5000, 'the tuning modal');
+      const modal = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
       await h.driver.submitView(PEOPLE.approver, modal.id, {});
       h.slack.clearViews(PEOPLE.approver);
     }
@@ -71,7 +71,6 @@ describe('outbox lanes', () => {
       )[0]?.done_at != null;
     await waitFor(
       async () => (await activeTargets(ids)).length === ids.length || (await firstRefreshDone()),
-      60_000,
       'the grants active, or the first approval messages refreshed',
     );
     expect((await activeTargets(ids)).sort()).toEqual([...ids].sort());
@@ -83,7 +82,7 @@ describe('outbox lanes', () => {
     await h.settle();
     for (const id of ids) expect(allText(approverMessage(h, PEOPLE.approver, id).message.blocks)).toMatch(/approved/i);
     expect(Number((await h.sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n)).toBe(0);
-  }, 120_000);
+  });
 
   it('a new request reaches its approvers while Slack still holds the refreshes of an earlier decision', async () => {
     const [decided] = await requestAccess(h, PEOPLE.requester, {
@@ -96,7 +95,7 @@ describe('outbox lanes', () => {
     ];
     h.slack.rateLimit('chat.update', 1, 15_000);
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, decided!), 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 5000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
     await h.driver.submitView(PEOPLE.approver, modal.id, {});
     h.slack.clearViews(PEOPLE.approver);
     const refreshDone = async () =>
@@ -109,7 +108,7 @@ describe('outbox lanes', () => {
     // it: requestAccess would settle every lane, the paced one too).
     const before = new Set((await h.sql`select id from access_requests`).map((r) => r.id as string));
     await h.driver.command(PEOPLE.requester, '/access', 'request');
-    const form = await until(() => h.slack.topView(PEOPLE.requester), 5000, 'the request modal');
+    const form = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
     await h.driver.submitView(PEOPLE.requester, form.id, {
       'request.resources': ['lane-two'],
       'request.duration': '60',
@@ -120,12 +119,12 @@ describe('outbox lanes', () => {
       .map((r) => r.id as string)
       .find((id) => !before.has(id));
     const reached = () => h.slack.dmsTo(PEOPLE.approver).some((m) => JSON.stringify(m.blocks).includes(fresh!));
-    await waitFor(async () => reached() || (await refreshDone()), 60_000, 'the new request DM, or the old refresh');
+    await waitFor(async () => reached() || (await refreshDone()), 'the new request DM, or the old refresh');
     expect(reached()).toBe(true);
     expect(await refreshDone()).toBe(false);
 
     h.slack.rateLimit('chat.update', 10_000, 1);
     await h.settle();
     expect(allText(approverMessage(h, PEOPLE.approver, decided!).message.blocks)).toMatch(/approved/i);
-  }, 120_000);
+  });
 });

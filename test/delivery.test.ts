@@ -130,7 +130,7 @@ describe('a notify channel Slack refuses', () => {
     h.slack.updateChannel('C0LATE', { isArchived: true });
     h.slack.clearCalls();
     await h.driver.clickButton(PEOPLE.approver, { channel: 'C0LATE', ts: posted.ts }, 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
     await h.driver.submitView(PEOPLE.approver, modal.id, {});
     h.slack.clearViews(PEOPLE.approver);
     await h.settle();

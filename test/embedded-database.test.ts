@@ -14,6 +14,7 @@ import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { APP_SCOPES } from './support/app-scopes.js';
 import { waitFor } from './support/wait.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
+import { HANG_GUARD_MS } from '../doubles/support/until.js';
 
 /**
  * The embedded default (no DATABASE_URL) is a PostgreSQL server the bot starts: it must end with the
@@ -60,7 +61,8 @@ function startBot(dataDir: string): Promise<BotProcess> {
       DATA_DIR: dataDir,
       ACCESS_CONFIG: accessFile,
     },
-    startTimeoutMs: 120_000,
+    // An embedded server's first initdb comes before the bot answers.
+    startTimeoutMs: 2 * HANG_GUARD_MS,
   });
 }
 
@@ -93,7 +95,7 @@ describe('the embedded database server', () => {
     let bot = await startBot(dataDir);
     const driver = new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack });
     await driver.command(PEOPLE.requester, '/access', 'request prod-db');
-    const modal = await until(() => slack.topView(PEOPLE.requester), 10_000, 'the request modal');
+    const modal = await until(() => slack.topView(PEOPLE.requester), 'the request modal');
     await driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'written before the kill' });
     let server = await serverProcesses(bot);
     // The server runs as someone other than root, whoever runs the bot (PostgreSQL refuses root).
@@ -111,7 +113,7 @@ describe('the embedded database server', () => {
     bot = await startBot(dataDir);
     server = await serverProcesses(bot);
     await bot.crash();
-    await waitFor(() => server.filter(alive).length === 0, 60_000, 'the killed bot’s server to stop');
+    await waitFor(() => server.filter(alive).length === 0, 'the killed bot’s server to stop');
 
     bot = await startBot(dataDir);
     try {
@@ -160,7 +162,7 @@ describe('the embedded database server', () => {
     } finally {
       other.kill('SIGKILL');
     }
-  }, 120_000);
+  });
 
   it('`npm run audit` while the bot runs uses the bot’s server and leaves it running', async () => {
     const dataDir = tempDir();
@@ -170,7 +172,7 @@ describe('the embedded database server', () => {
       const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/audit.ts', 'verify'], {
         cwd: root,
         env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir },
-        timeout: 120_000,
+        timeout: HANG_GUARD_MS,
       });
       expect(stdout).toContain('OK: 0 events');
       const sql = connect(dataDir);
@@ -182,7 +184,7 @@ describe('the embedded database server', () => {
     } finally {
       await database.close();
     }
-  }, 180_000);
+  });
 
   it('a PGlite database an earlier version left in DATA_DIR stops the start with one sentence, untouched', async () => {
     const dataDir = tempDir();
@@ -197,7 +199,7 @@ describe('the embedded database server', () => {
         DATA_DIR: dataDir,
         LOG_LEVEL: 'silent',
       },
-      timeout: 120_000,
+      timeout: HANG_GUARD_MS,
     }).catch((e: { code: number; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 1 });
     expect((failed as { stderr: string }).stderr.trim()).toBe(
@@ -206,7 +208,7 @@ describe('the embedded database server', () => {
         'another directory to start afresh, or DATABASE_URL',
     );
     expect(readdirSync(dataDir)).toEqual(['PG_VERSION']);
-  }, 180_000);
+  });
 
   it('binaries the server’s user cannot reach (a checkout under `mktemp -d`) are placed where it can', async () => {
     const binaries = await findBinaries();
@@ -229,5 +231,5 @@ describe('the embedded database server', () => {
     } finally {
       placed.release();
     }
-  }, 120_000);
+  });
 });

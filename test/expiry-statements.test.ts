@@ -90,19 +90,15 @@ async function expectEnded(ids: string[]) {
       .filter((m) => allText(m).includes('has expired') && ids.some((id) => allText(m).includes(id)));
   // A notice whose post failed on a busy machine is retried by the outbox a few seconds later: wait for it
   // (a hang guard, not a budget), draining as the worker would.
-  await waitFor(
-    async () => {
-      await h.settle();
-      return notices().length >= ids.length;
-    },
-    120_000,
-    'an expiry notice per ended grant',
-  );
+  await waitFor(async () => {
+    await h.settle();
+    return notices().length >= ids.length;
+  }, 'an expiry notice per ended grant');
   expect(notices()).toHaveLength(ids.length);
   expect((await verifyAuditChain(h.app.database.db)).ok).toBe(true);
 }
 
-describe('grants ending together', { timeout: 180_000 }, () => {
+describe('grants ending together', () => {
   it(`cost at most ${PER_GRANT} statements each from the expiry to the outbox empty, and each is still ended, removed and audited once`, async () => {
     const ids = await grantedTogether('burst');
     for (const id of ids) {
@@ -115,7 +111,7 @@ describe('grants ending together', { timeout: 180_000 }, () => {
     await h.app.jobs.expireNow();
     await h.settle();
     // The authorization index reads the ended grants again (one read for the burst's notifications).
-    await until(() => h.app.services.authorizationIndex.size() === 0, 5000, 'the index to drop the grants');
+    await until(() => h.app.services.authorizationIndex.size() === 0, 'the index to drop the grants');
     const perGrant = (sent() - before) / N;
     await expectEnded(ids);
     expect(perGrant).toBeLessThanOrEqual(PER_GRANT);

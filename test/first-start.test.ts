@@ -59,8 +59,8 @@ async function npmStart(): Promise<string> {
         if (exited) throw new Error(`npm start exited:\n${output.join('')}`);
         return (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200;
       },
-      HANG_GUARD_MS,
       '/healthz after npm start',
+      HANG_GUARD_MS,
     );
     return output.join('').replaceAll(String(port), 'PORT');
   } finally {

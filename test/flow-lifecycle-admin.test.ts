@@ -38,13 +38,13 @@ const basics = {
 async function openAddFlow() {
   const before = h.slack.calls('views.publish').length;
   await h.driver.appHomeOpened(PEOPLE.admin);
-  await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+  await until(() => h.slack.calls('views.publish').length > before, 'home published');
   const home = h.slack.home(PEOPLE.admin)!;
   await h.driver.clickButton(PEOPLE.admin, { viewId: home.id }, 'home.tab.flows');
-  await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+  await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('admin.flow.add'), 'flows tab');
   h.slack.clearViews(PEOPLE.admin);
   await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
-  return until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+  return until(() => h.slack.topView(PEOPLE.admin), 'flow modal');
 }
 
 const lifecycleOf = async (name: string) =>
@@ -139,7 +139,6 @@ describe('the App Home flow editor sets every lifecycle field', () => {
     const flow = (await lifecycleOf('staging-app'))!;
     await until(
       () => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes(`admin.flow.menu.${flow.id}`),
-      2000,
       'flow listed',
     );
     await h.driver.selectAction(
@@ -148,7 +147,7 @@ describe('the App Home flow editor sets every lifecycle field', () => {
       `admin.flow.menu.${flow.id}`,
       `edit:${flow.id}`,
     );
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'edit modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 'edit modal');
     const block = (id: string) => modal.view.blocks.find((b: any) => b.block_id === id).element;
     expect(block('af.remind').initial_option.value).toBe('30');
     expect(block('af.escalate').initial_option.value).toBe('120');
@@ -178,7 +177,7 @@ describe('the App Home flow editor sets every lifecycle field', () => {
       `admin.flow.menu.${flow.id}`,
       `edit:${flow.id}`,
     );
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'edit modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 'edit modal');
     await h.driver.submitView(PEOPLE.admin, modal.id, { 'af.bg.users': null, 'af.remind': 'never' });
     const after = (await lifecycleOf('staging-app'))!.lifecycle;
     expect(after).toMatchObject({

@@ -39,11 +39,11 @@ describe('a workspace on the Free Slack plan (no user groups)', () => {
 
   it('the flow editor offers people instead of groups and says why', async () => {
     await h.driver.appHomeOpened(PEOPLE.admin);
-    const home = await until(() => h.slack.home(PEOPLE.admin), 2000, 'admin home');
+    const home = await until(() => h.slack.home(PEOPLE.admin), 'admin home');
     await h.driver.clickButton(PEOPLE.admin, { viewId: home.id }, 'home.tab.flows');
-    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.flow.add'), 'flows tab');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 'flow modal');
     const text = allText(modal.view.blocks);
     expect(text).toContain('User groups need a paid Slack plan; pick people instead.');
     const blockIds = modal.view.blocks.map((b: any) => b.block_id);
@@ -76,7 +76,6 @@ describe('a workspace on the Free Slack plan (no user groups)', () => {
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
     await until(
       () => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes(`admin.flow.menu.${flowId}`),
-      2000,
       'the flow listed',
     );
     await h.driver.selectAction(
@@ -85,7 +84,7 @@ describe('a workspace on the Free Slack plan (no user groups)', () => {
       `admin.flow.menu.${flowId}`,
       `edit:${flowId}`,
     );
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 'flow modal');
     expect(allText(modal.view.blocks)).toContain('The groups this flow names stay saved');
     const res = await h.driver.submitView(PEOPLE.admin, modal.id, { 'af.max': '480' });
     expect(res.text).toBe('');

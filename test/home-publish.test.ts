@@ -27,7 +27,7 @@ const publishedTo = (from: number) =>
 async function openHome(user: string) {
   const before = h.slack.calls('views.publish').length;
   await h.driver.appHomeOpened(user);
-  await until(() => publishedTo(before).includes(user), 2000, `${user}'s Home published`);
+  await until(() => publishedTo(before).includes(user), `${user}'s Home published`);
   return h.slack.home(user)!;
 }
 

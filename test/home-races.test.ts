@@ -24,7 +24,7 @@ afterAll(async () => {
 describe('App Home renders racing each other', () => {
   it('publishes with the hash of the view it last saw', async () => {
     await h.driver.appHomeOpened(PEOPLE.admin);
-    const first = await until(() => h.slack.home(PEOPLE.admin), 2000, 'the first Home');
+    const first = await until(() => h.slack.home(PEOPLE.admin), 'the first Home');
     const seen = first.hash;
     const before = h.slack.calls('views.publish').length;
     // The event carries the view now shown: the next render replaces exactly that one.
@@ -35,7 +35,6 @@ describe('App Home renders racing each other', () => {
           .calls('views.publish')
           .slice(before)
           .find((c) => c.ok),
-      2000,
       'the second publish',
     );
     expect(call.args.hash).toBe(seen);
@@ -53,12 +52,11 @@ describe('App Home renders racing each other', () => {
           .calls('views.publish')
           .slice(start)
           .some((c) => c.error === 'ratelimited'),
-      3000,
       'render A rate limited',
     );
     // Render B (the other replica, "Resources") lands in the meantime: it is the newest state.
     await other.clickButton(PEOPLE.admin, { viewId: home.id }, 'home.tab.resources');
-    await until(() => activeTab(h.slack.home(PEOPLE.admin)?.view.blocks) === 'Resources', 3000, 'render B shown');
+    await until(() => activeTab(h.slack.home(PEOPLE.admin)?.view.blocks) === 'Resources', 'render B shown');
     const afterB = h.slack.calls('views.publish').length;
     // A's late retry, then whatever the bot does about it, until a publish after B succeeds.
     await until(
@@ -67,7 +65,6 @@ describe('App Home renders racing each other', () => {
           .calls('views.publish')
           .slice(afterB)
           .some((c) => c.ok),
-      5000,
       'render A settled',
     );
     const late = h.slack.calls('views.publish').slice(afterB);

@@ -125,7 +125,6 @@ async function clickApprove(user: string, requestId: string) {
   await h.driver.clickButton(user, approverMessage(h, user, requestId), 'review.approve');
   const reply = await until(
     () => h.slack.responses()[before] ?? (h.slack.topView(user) ? 'modal' : undefined),
-    2000,
     'a reply or a modal',
   );
   return reply === 'modal' ? null : reply.body;
@@ -382,13 +381,13 @@ describe('App Home', () => {
   it('says who the person is linked as, or that they are not, and its button gives a fresh sign-in link', async () => {
     await h.driver.appHomeOpened(PEOPLE.requester);
     await h.driver.appHomeOpened(PEOPLE.supporter);
-    const rita = await until(() => h.slack.home(PEOPLE.requester), 2000, 'Rita’s home');
-    const sam = await until(() => h.slack.home(PEOPLE.supporter), 2000, 'Sam’s home');
+    const rita = await until(() => h.slack.home(PEOPLE.requester), 'Rita’s home');
+    const sam = await until(() => h.slack.home(PEOPLE.supporter), 'Sam’s home');
     expect(allText(rita.blocks)).toContain(`Linked as rita@corp.example (${new URL(idp.issuer).host})`);
     expect(allText(sam.blocks)).toContain('Not linked to a company identity');
     h.slack.clearViews(PEOPLE.supporter);
     await h.driver.clickButton(PEOPLE.supporter, { viewId: sam.id }, 'identity.home_link');
-    const modal = await until(() => h.slack.topView(PEOPLE.supporter), 2000, 'the sign-in modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.supporter), 'the sign-in modal');
     expect(allText(modal.blocks)).toMatch(/"url":"http:\/\/localhost:\d+\/oidc\/start\?token=/);
   });
 });
@@ -580,7 +579,7 @@ describe('step-up for extensions', () => {
     expect(await statusOf(h, id!)).toBe('active');
     h.clock.advance(20); // the sign-in is stale again
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.extend');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'extend modal');
     await h.driver.submitView(PEOPLE.requester, modal.id, {
       'extend.duration': '60',
       'extend.reason': 'incident 10 goes on',
@@ -614,7 +613,7 @@ describe('step-up for extensions', () => {
 async function auditTrail(user: string, requestId: string): Promise<string> {
   h.slack.clearViews(user);
   await h.driver.command(user, '/access', `audit ${requestId}`);
-  const modal = await until(() => h.slack.topView(user), 2000, 'the audit modal');
+  const modal = await until(() => h.slack.topView(user), 'the audit modal');
   h.slack.clearViews(user);
   return (modal.view.blocks as Array<{ type: string; text?: { text: string } }>)
     .filter((b) => b.type === 'section')
@@ -627,7 +626,7 @@ describe('require_link', () => {
     h.slack.clearViews(PEOPLE.other);
     await h.sql`delete from identity_links where slack_user_id = ${PEOPLE.other}`;
     await h.driver.command(PEOPLE.other, '/access', 'request');
-    const modal = await until(() => h.slack.topView(PEOPLE.other), 2000, 'the request modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.other), 'the request modal');
     expect(allText(modal.blocks)).toContain('Link your company identity first: /access link');
     const res = await h.driver.submitView(PEOPLE.other, modal.id, {
       'request.resources': ['staging-db'],
@@ -654,16 +653,15 @@ describe('require_link', () => {
 describe('the App Home flow editor', () => {
   it('sets require_link, step-up minutes and MFA on a flow, refuses MFA without step-up, and lists them', async () => {
     await h.driver.appHomeOpened(PEOPLE.admin);
-    const home = await until(() => h.slack.home(PEOPLE.admin), 2000, 'admin home');
+    const home = await until(() => h.slack.home(PEOPLE.admin), 'admin home');
     const before = home.hash;
     await h.driver.clickButton(PEOPLE.admin, { viewId: home.id }, 'home.tab.flows');
     const flows = await until(
       () => h.slack.home(PEOPLE.admin)?.hash !== before && h.slack.home(PEOPLE.admin),
-      2000,
       'flows tab',
     );
     await h.driver.clickButton(PEOPLE.admin, { viewId: flows.id }, 'admin.flow.add');
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 'flow modal');
     const values = {
       'af.name': 'stepped',
       'af.resources': ['ops-db'],
@@ -684,7 +682,6 @@ describe('the App Home flow editor', () => {
     expect(row!.identity).toEqual({ requireLink: true, stepUpMinutes: 10, requireMfa: true });
     const listed = await until(
       () => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('stepped') && h.slack.home(PEOPLE.admin),
-      2000,
       'the flow listed',
     );
     expect(allText(listed.view.blocks)).toContain('approvers sign in within 10m with MFA');

@@ -56,7 +56,7 @@ afterAll(async () => {
 async function send(resource: string, justification: string): Promise<Record<string, string> | null> {
   h.slack.clearViews(PEOPLE.requester);
   await h.driver.command(PEOPLE.requester, '/access', 'request');
-  const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+  const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
   const res = await h.driver.submitView(PEOPLE.requester, modal.id, {
     'request.resources': [resource],
     'request.duration': '60',
@@ -100,7 +100,7 @@ describe('a flow that requires an open Jira ticket', () => {
     // The audit story an approver reads in Slack says what the ticket was when access was asked for.
     h.slack.clearViews(PEOPLE.approver);
     await h.driver.command(PEOPLE.approver, '/access', `audit ${row!.id}`);
-    const story = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the audit modal');
+    const story = await until(() => h.slack.topView(PEOPLE.approver), 'the audit modal');
     expect(allText(story.view.blocks)).toContain(
       'ticket INC-7 “Checkout returns 500 for EU cards” was In Progress then',
     );
@@ -178,7 +178,7 @@ describe('asking for more time', () => {
     await approve(h, PEOPLE.approver, id);
     const extend = async (reason: string) => {
       await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id), 'request.extend');
-      const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the extend modal');
+      const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the extend modal');
       const res = await h.driver.submitView(PEOPLE.requester, modal.id, {
         'extend.duration': '60',
         'extend.reason': reason,
@@ -237,12 +237,12 @@ describe('Jira down', () => {
 describe('the App Home flow editor', () => {
   it('an admin turns on the ticket check for a new flow; a bad project key is refused under its field', async () => {
     await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => h.slack.home(PEOPLE.admin), 2000, 'the admin home');
+    await until(() => h.slack.home(PEOPLE.admin), 'the admin home');
     const before = h.slack.home(PEOPLE.admin)!.hash;
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
-    await until(() => h.slack.home(PEOPLE.admin)?.hash !== before, 2000, 'the flows tab');
+    await until(() => h.slack.home(PEOPLE.admin)?.hash !== before, 'the flows tab');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'the flow modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 'the flow modal');
     expect(allText(modal.view)).toContain('Require an open Jira ticket from');
     const fields = {
       'af.name': 'incident-db',
@@ -264,7 +264,7 @@ describe('the App Home flow editor', () => {
     // The requester's form says what the flow asks for, before anything is sent.
     h.slack.clearViews(PEOPLE.requester);
     await h.driver.command(PEOPLE.requester, '/access', 'request prod-db');
-    const form = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+    const form = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
     expect(allText(form.view)).toContain('Include an open Jira ticket from INC or OPS, like INC-123.');
     h.slack.clearViews(PEOPLE.requester);
   });

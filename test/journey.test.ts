@@ -23,7 +23,7 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
 
   it('`/access request prod-db` opens a modal listing only what the person may request, prod-db preselected', async () => {
     await h.driver.command(PEOPLE.requester, '/access', 'request prod-db');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'modal');
     const resources = modal.view.blocks.find((b: any) => b.block_id === 'request.resources');
     expect(resources.element.type).toBe('multi_static_select');
     expect(resources.element.options.map((o: any) => o.value)).toEqual(['k8s-prod', 'prod-db', 'staging-db', 'web-1']);
@@ -37,7 +37,7 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
 
   it('submitting stores a pending request, audits it, and shows who approves', async () => {
     await h.driver.command(PEOPLE.requester, '/access', 'request prod-db');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
     const res = await h.driver.submitView(PEOPLE.requester, modal.id, {
       'request.duration': '240',
       'request.justification': 'INC-42: investigate failed payments <!channel>',
@@ -101,7 +101,7 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
   it('Approve opens a tuning modal prefilled from the request', async () => {
     const [dm] = h.slack.dmsTo(PEOPLE.approver);
     await h.driver.clickButton(PEOPLE.approver, { channel: dm!.channel, ts: dm!.ts }, 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'tuning modal');
     expect(modal.view.callback_id).toBe('review.tuning');
     expect(JSON.parse(modal.view.private_metadata)).toEqual({ requestId });
     const duration = modal.view.blocks.find((b: any) => b.block_id === 'tune.duration').element;
@@ -157,7 +157,7 @@ describe('the whole loop: request -> approve with tuning -> grant -> expiry -> a
   it('`/access list` shows the request with its status and expiry', async () => {
     const res = await h.driver.command(PEOPLE.requester, '/access', 'list');
     expect(res.status).toBe(200);
-    const reply = await until(() => h.slack.responses().at(-1), 2000, 'list reply');
+    const reply = await until(() => h.slack.responses().at(-1), 'list reply');
     expect(reply.body.response_type).toBe('ephemeral');
     const text = allText(reply.body.blocks);
     expect(text).toContain(requestId);

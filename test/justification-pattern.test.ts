@@ -13,6 +13,7 @@ import { BOT_TOKEN, SIGNING_SECRET, startHarness, type Harness } from './support
 import { allText } from './support/journey-steps.js';
 import { waitFor } from './support/wait.js';
 import { GROUPS, PEOPLE, USERS } from './support/workspace.js';
+import { HANG_GUARD_MS } from '../doubles/support/until.js';
 
 // Issue 23 item 5: an admin-written pattern runs on what a requester types. `^([A-Za-z0-9]+\s?)+$` is a
 // valid pattern that backtracks exponentially in RegExp; patterns now run on RE2 (linear time), and what RE2
@@ -46,7 +47,7 @@ afterAll(async () => {
 async function submitRequest(resource: string, justification: string) {
   h.slack.clearViews(PEOPLE.requester);
   await h.driver.command(PEOPLE.requester, '/access', `request ${resource}`);
-  const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'request modal');
+  const modal = await until(() => h.slack.topView(PEOPLE.requester), 'request modal');
   return h.driver.submitView(PEOPLE.requester, modal.id, {
     'request.resources': [resource],
     'request.duration': '60',
@@ -60,11 +61,11 @@ describe('admin-written justification patterns run in linear time', () => {
   it('an admin saving a flow with a backreference in App Home sees why under the field, and nothing is saved', async () => {
     const auditsBefore = (await h.sql`select count(*)::int as n from audit_events`)[0]!.n as number;
     await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
+    await until(() => h.slack.home(PEOPLE.admin), 'home');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
-    await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+    await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('admin.flow.add'), 'flows tab');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 'flow modal');
     const values = {
       'af.name': 'doubled-words',
       'af.resources': ['grafana'],
@@ -133,7 +134,7 @@ describe('a justification that makes the pattern backtrack catastrophically', ()
         ACCESS_CONFIG: join(dir, 'access.yml'),
       },
     });
-  }, 60_000);
+  });
   afterAll(async () => {
     await bot?.stop();
     await slack?.stop();
@@ -146,7 +147,7 @@ describe('a justification that makes the pattern backtrack catastrophically', ()
     const submit = async (justification: string) => {
       slack.clearViews(PEOPLE.requester);
       await driver.command(PEOPLE.requester, '/access', 'request grafana');
-      const modal = await until(() => slack.topView(PEOPLE.requester), 5000, 'request modal');
+      const modal = await until(() => slack.topView(PEOPLE.requester), 'request modal');
       let answer: Awaited<ReturnType<typeof driver.submitView>> | Error | undefined;
       driver
         .submitView(PEOPLE.requester, modal.id, {
@@ -158,7 +159,7 @@ describe('a justification that makes the pattern backtrack catastrophically', ()
           (res) => (answer = res),
           (error: Error) => (answer = error),
         );
-      await waitFor(() => answer, 60_000, `the bot's answer to a ${justification.length}-character justification`);
+      await waitFor(() => answer, `the bot's answer to a ${justification.length}-character justification`);
       if (answer instanceof Error) throw answer;
       return answer!;
     };
@@ -176,14 +177,13 @@ describe('a justification that makes the pattern backtrack catastrophically', ()
     try {
       await waitFor(
         async () => (await sql`select id from access_requests where justification like 'word word%'`).length === 1,
-        60_000,
         'request saved',
       );
     } finally {
       await sql.end();
     }
     // Hang guards, not budgets: RE2 answers in milliseconds; a backtracking engine would never answer.
-  }, 180_000);
+  });
 });
 
 describe('a catalogue file with a pattern RE2 cannot run', () => {
@@ -198,7 +198,7 @@ describe('a catalogue file with a pattern RE2 cannot run', () => {
     const res = await run(process.execPath, ['--import', 'tsx', 'src/cli/config.ts', 'check', file], {
       cwd: process.cwd(),
       env: { PATH: process.env.PATH ?? '' },
-      timeout: 30_000,
+      timeout: HANG_GUARD_MS,
     }).then(
       () => ({ code: 0, stderr: '' }),
       (e: { code: number; stderr: string }) => e,
@@ -207,5 +207,5 @@ describe('a catalogue file with a pattern RE2 cannot run', () => {
     expect(res.stderr).toBe(
       `${file}: flows[1].justification.pattern: backreferences such as \\1 are not supported (patterns run in linear time)\n`,
     );
-  }, 60_000);
+  });
 });

@@ -164,7 +164,7 @@ describe('GET /metrics', () => {
     })) as [string];
     h.clock.advance(10);
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'review.deny');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the deny modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'the deny modal');
     await h.driver.submitView(PEOPLE.approver, modal.id, { 'deny.reason': 'not now' });
     h.slack.clearViews(PEOPLE.approver);
     await h.settle();
@@ -336,7 +336,7 @@ describe('GET /metrics on the embedded database', () => {
         slack,
       });
       await driver.command(PEOPLE.requester, '/access', 'request prod-db');
-      const modal = await until(() => slack.topView(PEOPLE.requester), 5000, 'the request modal');
+      const modal = await until(() => slack.topView(PEOPLE.requester), 'the request modal');
       await driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'embedded metrics' });
       await app.jobs.drainOutbox();
       const samples = parse((await scrape({}, port)).body);

@@ -67,7 +67,6 @@ describe('migrations when replicas start together', () => {
         (
           await first`select 1 from pg_locks where locktype = 'advisory' and not granted and objid = ${MIGRATION_LOCK} and database = (select oid from pg_database where datname = current_database())`
         ).length === 1,
-      10_000,
       'the second replica to wait for the migration lock',
     );
     expect(done).toBe(false);

@@ -54,7 +54,7 @@ describe('field errors the modal has no field for', () => {
   it('an SSH key removed after the form opened without its field: the form shows the field and says why', async () => {
     await h.sql`insert into ssh_keys (user_id, public_key) values (${PEOPLE.requester}, ${userPublicKey})`;
     await h.driver.command(PEOPLE.requester, '/access', 'request web-1');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'request modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'request modal');
     expect(modal.view.blocks.map((b: any) => b.block_id)).not.toContain('request.ssh_key');
     await h.sql`delete from ssh_keys where user_id = ${PEOPLE.requester}`;
 
@@ -85,7 +85,7 @@ describe('field errors the modal has no field for', () => {
     await h.settle();
     expect(await statusOf(h, id!)).toBe('active');
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.extend');
-    const ask = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
+    const ask = await until(() => h.slack.topView(PEOPLE.requester), 'extend modal');
     await h.driver.submitView(PEOPLE.requester, ask.id, {
       'extend.duration': '120',
       'extend.reason': 'INC-9 needs longer',
@@ -95,7 +95,7 @@ describe('field errors the modal has no field for', () => {
     const [ext] = await h.sql`select id from access_requests where extends_request_id = ${id!}`;
 
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, ext!.id), 'review.approve');
-    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'extension approval modal');
+    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 'extension approval modal');
     expect(tuning.view.title.text).toBe('Approve extension');
     // The grant's recorded resources no longer match what the extension asks for.
     await h.sql`update grants set policy = jsonb_set(policy, '{resources}', '[]'::jsonb) where request_id = ${id!}`;

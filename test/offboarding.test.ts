@@ -127,7 +127,6 @@ describe('a deactivated member (user_change with deleted: true)', () => {
     // Bolt acks the event first and runs the listener after: wait for what it writes.
     await waitFor(
       async () => (await statusOf(h, granted.id)) === 'revoked' && (await statusOf(h, pending)) === 'cancelled',
-      5000,
       'the grant ended and the request cancelled',
     );
     await h.settle();
@@ -226,7 +225,6 @@ describe('a deactivated approver', () => {
     await h.driver.userChange(SOLE_APPROVER);
     await waitFor(
       async () => (await trail(id)).some((e) => e.action === 'request.no_approver'),
-      5000,
       'the no-approver notice queued',
     );
     await h.settle();
@@ -259,7 +257,7 @@ describe('a user group disabled in Slack', () => {
   it('its members cannot approve any more, nor request through it', async () => {
     h.slack.clearViews(PEOPLE.dba);
     await h.driver.command(PEOPLE.dba, '/access', 'request');
-    expect(allText(await until(() => h.slack.topView(PEOPLE.dba), 2000, 'the request modal'))).toContain('grafana');
+    expect(allText(await until(() => h.slack.topView(PEOPLE.dba), 'the request modal'))).toContain('grafana');
     h.slack.clearViews(PEOPLE.dba);
     [id] = (await requestAccess(h, GROUP_REQUESTER, {
       resources: ['grafana'],
@@ -281,12 +279,11 @@ describe('a user group disabled in Slack', () => {
 
   it('App Home’s flow list says so next to each flow, and who can fix a flow left without approvers', async () => {
     await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => h.slack.home(PEOPLE.admin), 2000, 'the admin home');
+    await until(() => h.slack.home(PEOPLE.admin), 'the admin home');
     const before = h.slack.home(PEOPLE.admin)!.hash;
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
     const home = await until(
       () => h.slack.home(PEOPLE.admin)?.hash !== before && h.slack.home(PEOPLE.admin),
-      2000,
       'the flows tab',
     );
     const blocks = home.view.blocks as Array<{ text?: { text: string } }>;

@@ -40,7 +40,7 @@ describe('the Okta SDK is loaded at start-up only where an Okta resource exists'
     h = await startHarness({ accessFile: withOkta, app: { secretEnv } });
     expect(oktaSdkState()).not.toBe('not loaded');
     // The import runs in the background; waiting for it here is waiting for a condition, not a budget.
-    await until(() => oktaSdkState() === 'loaded', 25_000, 'the Okta SDK loaded');
+    await until(() => oktaSdkState() === 'loaded', 'the Okta SDK loaded');
     expect(await h.sql`select count(*)::int as n from grants`).toEqual([{ n: 0 }]);
   });
 });

@@ -85,16 +85,12 @@ async function askFor(forUser: string, resource: string): Promise<string> {
   h.slack.clearViews(lead);
   const before = new Set((await h.sql`select id from access_requests`).map((r) => r.id as string));
   await h.driver.command(lead, '/access', 'request');
-  const modal = await until(() => h.slack.topView(lead), 2000, 'the request modal');
+  const modal = await until(() => h.slack.topView(lead), 'the request modal');
   await h.driver.selectAction(lead, { viewId: modal.id }, 'request.for.pick', forUser);
-  const redrawn = await until(
-    () => {
-      const v = h.slack.topView(lead);
-      return v && allText(v.view.blocks).includes(`"initial_user":"${forUser}"`) ? v : undefined;
-    },
-    2000,
-    'the form redrawn for the beneficiary',
-  );
+  const redrawn = await until(() => {
+    const v = h.slack.topView(lead);
+    return v && allText(v.view.blocks).includes(`"initial_user":"${forUser}"`) ? v : undefined;
+  }, 'the form redrawn for the beneficiary');
   const res = await h.driver.submitView(lead, redrawn.id, {
     'request.for': forUser,
     'request.resources': [resource],

@@ -45,16 +45,12 @@ afterAll(async () => {
 async function formFor(user: string, forUser: string) {
   h.slack.clearViews(user);
   await h.driver.command(user, '/access', 'request');
-  const modal = await until(() => h.slack.topView(user), 2000, 'the request modal');
+  const modal = await until(() => h.slack.topView(user), 'the request modal');
   await h.driver.selectAction(user, { viewId: modal.id }, 'request.for.pick', forUser);
-  return until(
-    () => {
-      const v = h.slack.topView(user);
-      return v && allText(v.view.blocks).includes(`"initial_user":"${forUser}"`) ? v : undefined;
-    },
-    2000,
-    'the form redrawn for the beneficiary',
-  );
+  return until(() => {
+    const v = h.slack.topView(user);
+    return v && allText(v.view.blocks).includes(`"initial_user":"${forUser}"`) ? v : undefined;
+  }, 'the form redrawn for the beneficiary');
 }
 
 describe('a request on behalf of someone', () => {
@@ -87,7 +83,6 @@ describe('a request on behalf of someone', () => {
     expect(allText(message.blocks)).toContain(`<@${lead}> asks for <@${rita}>: prod-db for 1h`);
     const asked = await until(
       () => h.slack.dmsTo(lead).find((m) => allText(m.blocks).includes(id)),
-      2000,
       "the asker's copy",
     );
     expect(allText(asked.blocks)).toContain(`You asked for <@${rita}>`);
@@ -124,20 +119,16 @@ describe('a request on behalf of someone', () => {
   it('grants the beneficiary once approved: the ready DM with the secret goes to them, never to the asker', async () => {
     const where = approverMessage(h, PEOPLE.approver, id);
     await h.driver.clickButton(PEOPLE.approver, where, 'review.approve');
-    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
     await h.driver.submitView(PEOPLE.approver, tuning.id, {});
     h.slack.clearViews(PEOPLE.approver);
     await h.settle();
     expect(await statusOf(h, id)).toBe('active');
     const [grant] = await h.sql`select g.id from grants g where g.request_id = ${id}`;
     const secret = `tok-${grant!.id as string}`;
-    await until(() => allText(h.slack.dmsTo(rita)).includes(secret), 5000, 'the ready DM to Rita');
+    await until(() => allText(h.slack.dmsTo(rita)).includes(secret), 'the ready DM to Rita');
     expect(allText(h.slack.dmsTo(lead))).not.toContain(secret);
-    await until(
-      () => allText(h.slack.dmsTo(lead)).includes('was approved by'),
-      5000,
-      'the approval notice to the asker',
-    );
+    await until(() => allText(h.slack.dmsTo(lead)).includes('was approved by'), 'the approval notice to the asker');
     expect(allText(h.slack.dmsTo(lead))).toContain(`The access and its details went to <@${rita}>`);
   });
 });
@@ -146,7 +137,7 @@ describe('refusals', () => {
   it('shows no "For" picker to someone no flow allows, and refuses a forged beneficiary, changing nothing', async () => {
     h.slack.clearViews(PEOPLE.other);
     await h.driver.command(PEOPLE.other, '/access', 'request');
-    const modal = await until(() => h.slack.topView(PEOPLE.other), 2000, 'the request modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.other), 'the request modal');
     expect(allText(modal.view.blocks)).not.toContain('request.for');
     const before = await countRows(h, 'access_requests');
     const res = await h.driver.submitView(

@@ -33,12 +33,12 @@ const RULE = '- name: responders\n  max_duration: 1h\n  on_call: { pagerduty: { 
 async function openAddFlow() {
   const before = h.slack.calls('views.publish').length;
   await h.driver.appHomeOpened(PEOPLE.admin);
-  await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+  await until(() => h.slack.calls('views.publish').length > before, 'home published');
   await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.flows');
-  await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+  await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('admin.flow.add'), 'flows tab');
   h.slack.clearViews(PEOPLE.admin);
   await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.flow.add');
-  return until(() => h.slack.topView(PEOPLE.admin), 2000, 'flow modal');
+  return until(() => h.slack.topView(PEOPLE.admin), 'flow modal');
 }
 
 const lifecycleOf = async (name: string) =>
@@ -98,7 +98,6 @@ describe('the App Home flow editor sets on-call rules and approvers', () => {
         allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes(
           'on-call approvers: PagerDuty escalation policy PPAYPOL',
         ),
-      2000,
       'the flow row names its on-call approvers',
     );
     // Opened again, the editor shows what was saved.
@@ -106,7 +105,6 @@ describe('the App Home flow editor sets on-call rules and approvers', () => {
     await h.driver.appHomeOpened(PEOPLE.admin);
     await until(
       () => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes(`admin.flow.menu.${id}`),
-      2000,
       'flow listed',
     );
     h.slack.clearViews(PEOPLE.admin);
@@ -116,7 +114,7 @@ describe('the App Home flow editor sets on-call rules and approvers', () => {
       `admin.flow.menu.${id}`,
       `edit:${id}`,
     );
-    const edit = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'edit modal');
+    const edit = await until(() => h.slack.topView(PEOPLE.admin), 'edit modal');
     const field = (block: string) =>
       edit.view.blocks.find((b: any) => b.block_id === block)?.element?.initial_value as string;
     expect(field('af.oncall')).toContain('escalation_policies:\n    - PPAYPOL');

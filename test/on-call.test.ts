@@ -275,7 +275,7 @@ describe('on-call approvers', () => {
     for (const who of [oscar, sam]) {
       const before = h.slack.calls('views.publish').length;
       await h.driver.appHomeOpened(who);
-      await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+      await until(() => h.slack.calls('views.publish').length > before, 'home published');
     }
     expect(allText(h.slack.home(oscar)?.view.blocks)).toContain(id);
     expect(allText(h.slack.home(sam)?.view.blocks)).not.toContain(id);
@@ -318,7 +318,7 @@ describe('a hand-off while a request is pending', () => {
   it('Oscar, asked first and now off call, may still decide: his Approve… opens the form', async () => {
     h.slack.clearViews(oscar);
     await h.driver.clickButton(oscar, approverMessage(h, oscar, id), 'review.approve');
-    const modal = await until(() => h.slack.topView(oscar), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView(oscar), 'the tuning modal');
     expect(allText(modal.view.blocks)).toContain('payments-db');
     h.slack.clearViews(oscar);
   });

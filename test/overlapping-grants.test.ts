@@ -108,7 +108,7 @@ describe('two overlapping grants of one per-person object', () => {
     const first = await granted('60', 'INC-7 first');
     const second = await granted('60', 'INC-8 second');
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, second), 'request.extend');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'extend modal');
     await h.driver.submitView(PEOPLE.requester, modal.id, {
       'extend.duration': '120',
       'extend.reason': 'INC-8 needs two more hours',

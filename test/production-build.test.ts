@@ -26,6 +26,7 @@ import { waitFor } from './support/wait.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
 import { APP_SCOPES } from './support/app-scopes.js';
+import { HANG_GUARD_MS } from '../doubles/support/until.js';
 
 /**
  * The Docker image's steps without a Docker engine: the build stage (`npm run build` on a copy of what
@@ -57,14 +58,14 @@ beforeAll(async () => {
   for (const f of buildCopies.filter((f) => f !== 'patches'))
     cpSync(join(root, f), join(build, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(build, 'node_modules'));
-  await run('npm', ['run', 'build'], { cwd: build, timeout: 150_000 });
+  await run('npm', ['run', 'build'], { cwd: build, timeout: 2 * HANG_GUARD_MS });
   // Runtime stage.
   mkdirSync(app);
   for (const f of ['package.json', 'package-lock.json']) cpSync(join(root, f), join(app, f));
   cpSync(join(build, 'dist'), join(app, 'dist'), { recursive: true });
   for (const f of runtimeCopies) cpSync(join(root, f), join(app, f), { recursive: true });
   symlinkSync(join(root, 'node_modules'), join(app, 'node_modules'));
-}, 180_000);
+});
 
 afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
@@ -87,7 +88,6 @@ function start(env: Record<string, string>) {
 async function healthy(port: number, output: string[]) {
   await waitFor(
     async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => null))?.status === 200,
-    60_000,
     '/healthz of the compiled bot',
   ).catch((e: Error) => {
     throw new Error(`${e.message}\n${output.join('')}`);
@@ -207,7 +207,7 @@ describe('the production image, built and run as its Dockerfile says', () => {
       process.kill(-child.pid!, 'SIGKILL');
       await slack.stop();
     }
-  }, 90_000);
+  });
 
   it('cannot start the sandbox: without Slack credentials, or with --sandbox, it refuses in one sentence', async () => {
     for (const args of [[], ['--sandbox']]) {
@@ -226,7 +226,7 @@ describe('the production image, built and run as its Dockerfile says', () => {
       expect(stderr.trim()).toBe(REFUSAL);
       expect(stdout).not.toContain('Sandbox');
     }
-  }, 90_000);
+  });
 
   it("runs deploy/kubernetes's migration Job: its command migrates an empty PostgreSQL", async () => {
     const job = parse(readFileSync(join(root, 'deploy/kubernetes/migrate-job.yaml'), 'utf8')) as {
@@ -239,7 +239,7 @@ describe('the production image, built and run as its Dockerfile says', () => {
       const { stdout } = await run(bin!, args, {
         cwd: app,
         env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: db.url },
-        timeout: 60_000,
+        timeout: HANG_GUARD_MS,
       });
       expect(stdout).toContain('Migrations applied (postgres).');
       const journal = JSON.parse(readFileSync(join(root, 'drizzle/meta/_journal.json'), 'utf8')) as {
@@ -252,7 +252,7 @@ describe('the production image, built and run as its Dockerfile says', () => {
       await sql.end({ timeout: 5 });
       await db.drop();
     }
-  }, 90_000);
+  });
 
   it('serves Slack: a signed /access request opens the request modal, on PostgreSQL', async () => {
     const db: TestDatabase = await createTestDatabase();
@@ -276,7 +276,7 @@ describe('the production image, built and run as its Dockerfile says', () => {
       });
       const res = await driver.command(PEOPLE.requester, '/access', 'request');
       expect(res.status).toBe(200);
-      const modal = await until(() => slack.topView(PEOPLE.requester), 10_000, 'the request modal');
+      const modal = await until(() => slack.topView(PEOPLE.requester), 'the request modal');
       expect(JSON.stringify(modal.view)).toContain('prod-db');
       expect(slack.failures()).toEqual([]);
     } finally {
@@ -285,5 +285,5 @@ describe('the production image, built and run as its Dockerfile says', () => {
       await slack.stop();
       await db.drop();
     }
-  }, 90_000);
+  });
 });

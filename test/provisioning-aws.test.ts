@@ -86,7 +86,7 @@ describe('AWS IAM Identity Center access through Slack', () => {
     const id = await ask('INC-100 billing alarm');
     const where = approverMessage(h, PEOPLE.approver, id);
     await h.driver.clickButton(PEOPLE.approver, where, 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
     const roles = modal.blocks.find((b) => b.block_id === 'tune.roles.aws-prod') as {
       element: { options: { value: string }[] };
     };
@@ -129,7 +129,7 @@ describe('AWS IAM Identity Center access through Slack', () => {
       .dmsTo(PEOPLE.requester)
       .find((x) => allText(x.blocks).includes(id) && allText(x.blocks).includes('You '))!;
     await h.driver.clickButton(PEOPLE.requester, { channel: mine.channel, ts: mine.ts }, 'request.extend');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'extend modal');
     await h.driver.submitView(PEOPLE.requester, modal.id, {
       'extend.duration': '60',
       'extend.reason': 'INC-101 still open',

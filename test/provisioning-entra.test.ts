@@ -175,7 +175,7 @@ describe('Entra ID group membership through Slack', () => {
       .dmsTo(PEOPLE.requester)
       .find((m) => allText(m.blocks).includes(id) && allText(m.blocks).includes('You '))!;
     await h.driver.clickButton(PEOPLE.requester, { channel: mine.channel, ts: mine.ts }, 'request.extend');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'extend modal');
     await h.driver.submitView(PEOPLE.requester, modal.id, {
       'extend.duration': '120',
       'extend.reason': 'ENTRA-EXT needs two more hours',
@@ -189,7 +189,7 @@ describe('Entra ID group membership through Slack', () => {
       approverMessage(h, PEOPLE.approver, ext!.id as string),
       'review.approve',
     );
-    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning');
+    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 'tuning');
     await h.driver.submitView(PEOPLE.approver, tuning.id, {});
     h.slack.clearViews(PEOPLE.approver);
     await h.settle();

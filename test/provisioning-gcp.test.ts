@@ -110,7 +110,7 @@ describe('Google Cloud IAM through Slack', () => {
   it('an approved extension moves the condition to the new end, with no gap', async () => {
     const before = await grantOf(id);
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id), 'request.extend');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'extend modal');
     await h.driver.submitView(PEOPLE.requester, modal.id, {
       'extend.duration': '120',
       'extend.reason': 'INC-100 needs two more hours',

@@ -85,7 +85,7 @@ describe('a GitHub repository through Slack', () => {
   it('the tuning modal offers only the permissions the repository allows; narrowed to triage, that is what GitHub holds', async () => {
     id = await ask(PEOPLE.requester, 'gh-payments', 'INC-81 hotfix review');
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'review.approve');
-    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
     const block = tuning.view.blocks.find(
       (b: { block_id?: string }) => b.block_id === 'tune.permission.gh-payments',
     ) as {

@@ -155,17 +155,13 @@ describe('read-write, tables and revocation', () => {
     // DROP USER alone leaves open sessions running: this one must have been killed.
     await expect(conn.query('SELECT item FROM orders')).rejects.toThrow(/closed|killed|Connection lost|interrupted/i);
     expect(await my.accounts()).toEqual([]);
-    await waitFor(
-      async () => {
-        const [threads] = await my.root.query<RowDataPacket[]>(
-          'SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?',
-          [user],
-        );
-        return threads.length === 0;
-      },
-      10_000,
-      'no connection of the revoked account on the server',
-    );
+    await waitFor(async () => {
+      const [threads] = await my.root.query<RowDataPacket[]>(
+        'SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?',
+        [user],
+      );
+      return threads.length === 0;
+    }, 'no connection of the revoked account on the server');
     conn.destroy();
   });
 
@@ -187,12 +183,12 @@ describe('a MySQL resource made in App Home', () => {
   async function resourceModal() {
     const before = h.slack.calls('views.publish').length;
     await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => h.slack.calls('views.publish').length > before, 2000, 'home published');
+    await until(() => h.slack.calls('views.publish').length > before, 'home published');
     const home = h.slack.home(PEOPLE.admin)!;
     await h.driver.clickButton(PEOPLE.admin, { viewId: home.id }, 'home.tab.resources');
-    await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('admin.resource.add'), 2000, 'tab');
+    await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks).includes('admin.resource.add'), 'tab');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.resource.add');
-    return until(() => h.slack.topView(PEOPLE.admin), 2000, 'resource modal');
+    return until(() => h.slack.topView(PEOPLE.admin), 'resource modal');
   }
 
   it('refuses an admin URL typed in clear, then grants through the one that names the declared secret', async () => {

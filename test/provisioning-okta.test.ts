@@ -68,7 +68,7 @@ describe('an Okta group through Slack', () => {
   it('approval (nothing to tune but the time) adds the requester to the group, and tells them', async () => {
     id = await ask(PEOPLE.requester, 'INC-71 admin console');
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'review.approve');
-    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
     expect(
       tuning.view.blocks.some((b: { block_id?: string }) => String(b.block_id ?? '').endsWith('.okta-prod-admins')),
     ).toBe(false);
@@ -101,7 +101,7 @@ describe('an Okta group through Slack', () => {
       .dmsTo(PEOPLE.requester)
       .find((m) => allText(m.blocks).includes(id) && allText(m.blocks).includes('You '))!;
     await h.driver.clickButton(PEOPLE.requester, { channel: mine.channel, ts: mine.ts }, 'request.extend');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'extend modal');
     await h.driver.submitView(PEOPLE.requester, modal.id, {
       'extend.duration': '60',
       'extend.reason': 'INC-71 still open',

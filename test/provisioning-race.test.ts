@@ -64,7 +64,7 @@ describe('two replicas provisioning one grant at once', () => {
     // Approve without waiting for the outbox: the first replica's provisioning call is held in the target.
     const where = approverMessage(h, PEOPLE.approver, id!);
     await h.driver.clickButton(PEOPLE.approver, where, 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
     await h.driver.submitView(PEOPLE.approver, modal.id, {});
     await held;
     const [grant] = await h.sql`select id from grants where request_id = ${id!}`;

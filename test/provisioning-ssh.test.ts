@@ -30,7 +30,7 @@ afterAll(async () => {
 describe('SSH access through Slack', () => {
   it('the form asks for the public key when SSH resources need one, and refuses without it', async () => {
     await h.driver.command(PEOPLE.requester, '/access', 'request web-1');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'modal');
     expect(modal.view.blocks.some((b: any) => b.block_id === 'request.ssh_key')).toBe(true);
     const res = await h.driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'deploy hotfix' });
     expect(res.json.errors['request.ssh_key']).toContain('paste it here');
@@ -45,7 +45,7 @@ describe('SSH access through Slack', () => {
 
   it('approval signs a certificate for the tuned login users and the grant window, sent to the requester', async () => {
     await h.driver.command(PEOPLE.requester, '/access', 'request web-1');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'modal');
     await h.driver.submitView(PEOPLE.requester, modal.id, {
       'request.justification': 'deploy hotfix',
       'request.duration': '120',
@@ -56,7 +56,7 @@ describe('SSH access through Slack', () => {
     const [row] = await h.sql`select id from access_requests`;
     const id = row!.id as string;
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id), 'review.approve');
-    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning');
+    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 'tuning');
     expect(tuning.view.blocks.find((b: any) => b.block_id === 'tune.login.web-1').element.initial_value).toBe('deploy');
     h.slack.clearViews(PEOPLE.approver);
     await approve(h, PEOPLE.approver, id, { 'tune.login.web-1': 'deploy, ops' });
@@ -78,15 +78,11 @@ describe('SSH access through Slack', () => {
 
   it('an admin cannot save a provisioner with a secret written in clear', async () => {
     await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
+    await until(() => h.slack.home(PEOPLE.admin), 'home');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.resources');
-    await until(
-      () => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.resource.add'),
-      2000,
-      'resources tab',
-    );
+    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('admin.resource.add'), 'resources tab');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'admin.resource.add');
-    const modal = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'resource modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.admin), 'resource modal');
     const res = await h.driver.submitView(PEOPLE.admin, modal.id, {
       'ar.name': 'billing-db',
       'ar.type': 'database',

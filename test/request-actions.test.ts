@@ -103,7 +103,7 @@ describe('extend', () => {
     await h.settle();
     const [before] = await h.sql`select id, expires_at from grants where request_id = ${id!}`;
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.extend');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'extend modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'extend modal');
     const res = await h.driver.submitView(PEOPLE.requester, modal.id, {
       'extend.duration': '120',
       'extend.reason': 'INC-4 needs another two hours',
@@ -117,7 +117,7 @@ describe('extend', () => {
     expect(allText(approverMessage(h, PEOPLE.dba, ext!.id).message.blocks)).toContain(`asks to extend \`${id}\` by 2h`);
 
     await h.driver.clickButton(PEOPLE.dba, approverMessage(h, PEOPLE.dba, ext!.id), 'review.approve');
-    const tuning = await until(() => h.slack.topView(PEOPLE.dba), 2000, 'tuning');
+    const tuning = await until(() => h.slack.topView(PEOPLE.dba), 'tuning');
     expect(tuning.view.title.text).toBe('Approve extension');
     await h.driver.submitView(PEOPLE.dba, tuning.id, {});
     h.slack.clearViews(PEOPLE.dba);

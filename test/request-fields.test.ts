@@ -68,7 +68,7 @@ const fieldBlocks = (v: StoredView) =>
 
 async function openForm(): Promise<StoredView> {
   await h.driver.command(user, '/access', 'request');
-  return until(() => h.slack.topView(user), 2000, 'the request form');
+  return until(() => h.slack.topView(user), 'the request form');
 }
 
 async function pick(form: StoredView, names: string[]): Promise<StoredView> {
@@ -79,7 +79,6 @@ async function pick(form: StoredView, names: string[]): Promise<StoredView> {
       const v = h.slack.view(form.id);
       return v && v.hash !== before ? v : undefined;
     },
-    5000,
     `the form redrawn for ${names.join(', ')}`,
   );
 }
@@ -238,11 +237,7 @@ describe('the request form asks for the fields of the picked resources’ flows'
     expect(text).toContain(`*Commander:* <@${PEOPLE.dba}>`);
 
     await h.driver.command(user, '/access', 'list');
-    const list = await until(
-      () => h.slack.ephemeralsTo(user).find((m) => JSON.stringify(m).includes(id)),
-      2000,
-      'the list',
-    );
+    const list = await until(() => h.slack.ephemeralsTo(user).find((m) => JSON.stringify(m).includes(id)), 'the list');
     expect(allText(list)).toContain('*Severity:* sev2 · *Incident:* INC-4711');
   });
 });
@@ -337,18 +332,14 @@ describe('request fields in the App Home flow editor', () => {
     ]);
     expect(row!.lifecycle.autoApprove[0].fields).toEqual({ severity: ['sev1'] });
     const id = row!.id as string;
-    await until(
-      () => allText(h.slack.home(PEOPLE.admin)?.view.blocks ?? []).includes(id),
-      2000,
-      'the flow in the list',
-    );
+    await until(() => allText(h.slack.home(PEOPLE.admin)?.view.blocks ?? []).includes(id), 'the flow in the list');
     await h.driver.selectAction(
       PEOPLE.admin,
       { viewId: h.slack.home(PEOPLE.admin)!.id },
       `admin.flow.menu.${id}`,
       `edit:${id}`,
     );
-    const edit = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'edit modal');
+    const edit = await until(() => h.slack.topView(PEOPLE.admin), 'edit modal');
     const blockOf = (blockId: string) =>
       (edit.view.blocks as { block_id?: string; element?: { initial_value?: string } }[]).find(
         (b) => b.block_id === blockId,

@@ -49,7 +49,7 @@ beforeEach(() => h.slack.clearViews(user));
 
 async function openForm(): Promise<StoredView> {
   await h.driver.command(user, '/access', 'request');
-  return until(() => h.slack.topView(user), 2000, 'the request form');
+  return until(() => h.slack.topView(user), 'the request form');
 }
 
 const durationBlock = (v: StoredView) => v.blocks.find((b: any) => String(b.block_id).startsWith('request.duration'));
@@ -66,7 +66,6 @@ async function pick(form: StoredView, names: string[]): Promise<StoredView> {
       const v = h.slack.view(form.id);
       return v && v.hash !== before ? v : undefined;
     },
-    5000,
     `the form redrawn for ${names.join(', ')}`,
   );
 }

@@ -15,7 +15,7 @@ afterAll(async () => {
 async function openModal(user: string, text = 'request') {
   h.slack.clearViews(user);
   await h.driver.command(user, '/access', text);
-  return until(() => h.slack.topView(user), 2000, 'request modal');
+  return until(() => h.slack.topView(user), 'request modal');
 }
 
 describe('the request form is validated again on the server', () => {
@@ -157,13 +157,13 @@ describe('following requests', () => {
 
   it('App Home shows the person their requests and what waits for their review', async () => {
     await h.driver.appHomeOpened(PEOPLE.dba);
-    const home = await until(() => h.slack.home(PEOPLE.dba), 2000, 'home');
+    const home = await until(() => h.slack.home(PEOPLE.dba), 'home');
     const text = allText(home.view.blocks);
     expect(text).toContain('Request access');
     expect(text).toContain('Waiting for your review');
     expect(text).toContain('deploy hotfix');
     await h.driver.appHomeOpened(PEOPLE.supporter);
-    const mine = await until(() => h.slack.home(PEOPLE.supporter), 2000, 'home');
+    const mine = await until(() => h.slack.home(PEOPLE.supporter), 'home');
     expect(allText(mine.view.blocks)).toContain('web-1');
     expect(allText(mine.view.blocks)).not.toContain('Waiting for your review');
   });
@@ -171,7 +171,7 @@ describe('following requests', () => {
   it('the Request access button in App Home opens the form', async () => {
     h.slack.clearViews(PEOPLE.supporter);
     await h.driver.clickButton(PEOPLE.supporter, { viewId: h.slack.home(PEOPLE.supporter)!.id }, 'request.open');
-    const modal = await until(() => h.slack.topView(PEOPLE.supporter), 2000, 'modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.supporter), 'modal');
     expect(modal.view.callback_id).toBe('request.submit');
   });
 });
@@ -188,7 +188,7 @@ describe('the same form sent twice', () => {
   it('after Slack lost the first answer: the second gets the same requests, nothing new is made or sent', async () => {
     h.slack.clearViews(PEOPLE.requester);
     await h.driver.command(PEOPLE.requester, '/access', 'request');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
     const asOpened = structuredClone(h.slack.state.views.get(modal.id)!);
     const first = await h.driver.submitView(PEOPLE.requester, modal.id, picks);
     expect(first.json?.response_action).toBe('update');
@@ -215,7 +215,7 @@ describe('the same form sent twice', () => {
     await h.sql`update access_requests set status = 'cancelled' where justification = ${picks['request.justification']}`;
     const justification = 'TWICE-2: double click';
     await h.driver.command(PEOPLE.requester, '/access', 'request');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
     const results = await Promise.all(
       [1, 2].map(() =>
         h.driver.submitView(PEOPLE.requester, modal.id, { ...picks, 'request.justification': justification }),

@@ -29,7 +29,7 @@ describe('deny', () => {
     const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['web-1'], duration: '60', justification });
     const where = approverMessage(h, PEOPLE.dba, id!);
     await h.driver.clickButton(PEOPLE.dba, where, 'review.deny');
-    const modal = await until(() => h.slack.topView(PEOPLE.dba), 2000, 'deny modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.dba), 'deny modal');
     expect(modal.view.callback_id).toBe('review.deny.submit');
     const res = await h.driver.submitView(PEOPLE.dba, modal.id, { 'deny.reason': 'Use the staging box <@U0OTHER>' });
     expect(res.status).toBe(200);
@@ -55,8 +55,8 @@ describe('a request is decided once', () => {
     // Both approvers open the tuning modal before either submits.
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
     await h.driver.clickButton(PEOPLE.dba, approverMessage(h, PEOPLE.dba, id!), 'review.approve');
-    const first = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'modal 1');
-    const second = await until(() => h.slack.topView(PEOPLE.dba), 2000, 'modal 2');
+    const first = await until(() => h.slack.topView(PEOPLE.approver), 'modal 1');
+    const second = await until(() => h.slack.topView(PEOPLE.dba), 'modal 2');
     await h.driver.submitView(PEOPLE.approver, first.id, {});
     const res = await h.driver.submitView(PEOPLE.dba, second.id, { 'tune.access.prod-db': 'read-write' });
     expect(res.json?.response_action).toBe('update');
@@ -74,14 +74,10 @@ describe('a request is decided once', () => {
     const modals: string[] = [];
     for (let i = 0; i < 10; i++) {
       await h.driver.clickButton(PEOPLE.approver, where, 'review.approve');
-      const top = await until(
-        () => {
-          const t = h.slack.topView(PEOPLE.approver);
-          return t && !modals.includes(t.id) && t;
-        },
-        2000,
-        'modal',
-      );
+      const top = await until(() => {
+        const t = h.slack.topView(PEOPLE.approver);
+        return t && !modals.includes(t.id) && t;
+      }, 'modal');
       modals.push(top.id);
       h.slack.clearViews(PEOPLE.approver);
     }
@@ -125,7 +121,7 @@ describe('who may decide', () => {
     expect(id).toBeUndefined();
     const [pid] = await requestAccess(h, PEOPLE.requester, { resources: ['prod-db'], duration: '60', justification });
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, pid!), 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'modal');
     // The same modal submitted as someone else (a replayed payload with another user).
     h.slack.state.views.get(modal.id)!.userId = PEOPLE.other;
     h.slack.state.stacks.set(PEOPLE.other, [modal.id]);
@@ -229,7 +225,7 @@ describe('hostile input stays inside Slack limits', () => {
       justification: nasty,
     });
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'tuning modal');
     expect(allText(modal.view)).not.toContain('<!channel>');
     h.slack.clearViews(PEOPLE.approver);
     for (const m of [...h.slack.dmsTo(PEOPLE.approver), ...h.slack.dmsTo(PEOPLE.requester)]) {
@@ -254,7 +250,7 @@ describe('hostile input stays inside Slack limits', () => {
   it('the tuning modal refuses to leave every resource out, and names typed by the approver are checked', async () => {
     const [id] = await requestAccess(h, PEOPLE.requester, { resources: ['web-1'], duration: '60', justification: 'x' });
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'tuning modal');
     const bad = await h.driver.submitView(PEOPLE.approver, modal.id, { 'tune.login.web-1': 'root; rm -rf /' });
     expect(bad.json).toEqual({
       response_action: 'errors',

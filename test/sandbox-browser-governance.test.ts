@@ -13,7 +13,7 @@ let steps: ReturnType<typeof pageSteps>;
 beforeAll(async () => {
   s = await openSandboxPage();
   steps = pageSteps(s.page, s.context, s.pageErrors);
-}, 180_000);
+});
 
 afterAll(async () => {
   await s?.stop();
@@ -26,12 +26,6 @@ beforeEach(async () => {
 });
 
 const page = () => s.page;
-/**
- * The bot paces chat.update at Slack's Tier 3 (SLACK_UPDATES_PER_MINUTE, 50): a bundle's decisions redraw every
- * part's messages and the bundle DM, so the last redraws come some seconds after the click, as in Slack.
- */
-const PACED = { timeout: 60_000 };
-
 /** Nothing fell back to JSON, no emoji left as text, no page errors, and Slack refused no call. */
 async function pageIsClean() {
   expect(await s.page.locator('.unrendered').count()).toBe(0);
@@ -97,7 +91,7 @@ describe('the sandbox page with request fields, bundles, stages and on-behalf', 
     const dm = steps.messages().locator('article', { hasText: 'Auto-approved by rule' }).first();
     expect(await dm.innerText()).toMatch(/Incident commander:\s*@Dana Ops/);
     await pageIsClean();
-  }, 180_000);
+  });
 
   it('stages and the manager: billing-db goes to Rita’s manager first, then to the data owner', async () => {
     const { actAs, command, dialog, messages, pick, pickAndRedraw, shot } = steps;
@@ -162,7 +156,7 @@ describe('the sandbox page with request fields, bundles, stages and on-behalf', 
     await actAs('Rita Requester');
     await messages().locator('article', { hasText: 'Your access to billing-db is ready' }).waitFor(WAIT);
     await pageIsClean();
-  }, 180_000);
+  });
 
   it('on behalf: Alex asks for prod-db for Rita with the For picker; Dana approves; Rita gets the grant', async () => {
     const { actAs, command, dialog, messages, pick, pickAndRedraw, shot } = steps;
@@ -217,7 +211,7 @@ describe('the sandbox page with request fields, bundles, stages and on-behalf', 
       .first()
       .waitFor(WAIT);
     await pageIsClean();
-  }, 180_000);
+  });
 
   it('a bundle: Rita picks incident-responder, the form fills in; each part goes to its approvers; her bundle DM shows each part', async () => {
     const { actAs, closeModals, command, dialog, messages, pickAndRedraw, shot } = steps;
@@ -282,10 +276,10 @@ describe('the sandbox page with request fields, bundles, stages and on-behalf', 
     await grafana
       .getByText(/Approved by/)
       .first()
-      .waitFor(PACED);
+      .waitFor(WAIT);
 
     await actAs('Rita Requester');
-    await expect.poll(async () => (await bundleDm.innerText()).match(/✅ ready|denied/g)?.length ?? 0, PACED).toBe(3);
+    await expect.poll(async () => (await bundleDm.innerText()).match(/✅ ready|denied/g)?.length ?? 0, WAIT).toBe(3);
     const dm = await bundleDm.innerText();
     expect(dm).toMatch(/prod-db.*✅ ready/);
     expect(dm).toMatch(/k8s-prod.*❌ denied/);
@@ -295,9 +289,9 @@ describe('the sandbox page with request fields, bundles, stages and on-behalf', 
     const grafanaCopy = messages()
       .locator('article', { hasText: 'You requested access' })
       .filter({ hasText: 'grafana' });
-    await grafanaCopy.getByText(/Approved by @Dana Ops/).waitFor(PACED);
+    await grafanaCopy.getByText(/Approved by @Dana Ops/).waitFor(WAIT);
     await bundleDm.scrollIntoViewIfNeeded();
     await shot('44-bundle-dm-statuses');
     await pageIsClean();
-  }, 180_000);
+  });
 });

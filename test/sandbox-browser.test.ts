@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
-import { CHROMIUM, CHROMIUM_ARGS as ARGS } from './support/chromium.js';
+import { CHROMIUM, launchChromium, WAIT } from './support/chromium.js';
 
 /**
  * The sandbox page in a real headless Chromium (Debian's package; .ci/run installs it), clicked
@@ -13,7 +13,6 @@ import { CHROMIUM, CHROMIUM_ARGS as ARGS } from './support/chromium.js';
  * Without Chromium this fails: a browser journey that silently skips proves nothing.
  */
 const SHOTS = fileURLToPath(new URL('../test-artifacts/sandbox/', import.meta.url));
-const WAIT = { timeout: 10_000 };
 
 let sandbox: Sandbox;
 let context: BrowserContext;
@@ -68,15 +67,10 @@ beforeAll(async () => {
   dirs.push(dataDir, profile);
   sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
   // A fresh profile every run: nothing cached or remembered from an earlier run.
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 860 },
-  });
+  context = await launchChromium(profile, { width: 1280, height: 860 });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(e.message));
-}, 180_000);
+});
 
 afterAll(async () => {
   await context?.close();
@@ -202,7 +196,7 @@ describe('the sandbox in a browser', () => {
     expect(pageErrors).toEqual([]);
     const refused = sandbox.slack.failures().map((c) => `${c.method}: ${c.error}`);
     expect(refused).toEqual([]);
-  }, 180_000);
+  });
 
   it('the on-call switch: Rita on call is approved at once, and the page says why', async () => {
     await actAs('Rita Requester');
@@ -229,7 +223,7 @@ describe('the sandbox in a browser', () => {
     await panel.getByRole('button', { name: 'Take me off call' }).click();
     await panel.getByText(/Dana Ops on call now/).waitFor(WAIT);
     expect(pageErrors).toEqual([]);
-  }, 180_000);
+  });
 
   it('/access link and a step-up approval of the dashboards flow go through the identity provider page', async () => {
     // Rita links her company identity: the provider's page picks her (the bot sent her e-mail as login_hint).
@@ -291,7 +285,7 @@ describe('the sandbox in a browser', () => {
     expect(await messages().innerText()).not.toMatch(SHORTCODE);
     expect(await page.locator('.unrendered').count()).toBe(0);
     expect(pageErrors).toEqual([]);
-  }, 180_000);
+  });
 
   it('an AWS grant through the real SDK appears on the targets panel, with the role Alex kept, and goes at expiry', async () => {
     await actAs('Rita Requester');
@@ -317,7 +311,7 @@ describe('the sandbox in a browser', () => {
     await aws.getByText('Nothing granted.').waitFor(WAIT);
     await shot('21-aws-target-after-expiry');
     expect(pageErrors).toEqual([]);
-  }, 180_000);
+  });
 
   it('a group added in the Okta double becomes requestable after Sync now; deleted, the next sync ends the grant and Rita reads why', async () => {
     const okta = page.locator('#group-sources .group-source[data-source="okta-jit"]');
@@ -362,7 +356,7 @@ describe('the sandbox in a browser', () => {
     await shot('23-group-source-retired');
     expect(await page.locator('.unrendered').count()).toBe(0);
     expect(pageErrors).toEqual([]);
-  }, 180_000);
+  });
 
   it('every emoji shortcode the bot writes is drawn by the page as Slack draws it', async () => {
     const slackDir = fileURLToPath(new URL('../src/slack/', import.meta.url));
@@ -421,5 +415,5 @@ describe('the sandbox in a browser', () => {
     await shot('11-admin-flow-disabled');
     expect(await page.locator('.unrendered').count()).toBe(0);
     expect(pageErrors).toEqual([]);
-  }, 180_000);
+  });
 });

@@ -21,7 +21,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-cli-'));
   sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
   home = cliHome();
-}, 180_000);
+});
 
 afterAll(async () => {
   await sandbox?.stop();
@@ -38,7 +38,7 @@ it('the CLI logs in through the sandbox identity provider, and a request approve
   await driver.command(SANDBOX_PEOPLE.admin, '/access', `link <@${rita}|rita> sandbox|rita`);
 
   const login = startCli(['login', '--url', url], { env: home.env });
-  await waitFor(() => /\(or open (\S+)\)/.test(login.stderr()), 30_000, 'the device code');
+  await waitFor(() => /\(or open (\S+)\)/.test(login.stderr()), 'the device code');
   const page = new URL(/\(or open (\S+)\)/.exec(login.stderr())![1]!);
   expect(await (await fetch(page)).text()).toContain('Rita Requester');
   await fetch(new URL('/device', page), {
@@ -57,15 +57,14 @@ it('the CLI logs in through the sandbox identity provider, and a request approve
   const cli = startCli(['request', 'prod-db', '--for', '15m', '--why', 'INC-42: check failed payments', '--wait'], {
     env: home.env,
   });
-  await waitFor(() => cli.stderr().includes('Asked'), 30_000, 'the CLI to follow its request');
+  await waitFor(() => cli.stderr().includes('Asked'), 'the CLI to follow its request');
   await sandbox.app.jobs.drainOutbox();
   const message = await until(
     () => slack.dmsTo(alex).find((m) => JSON.stringify(m.blocks).includes('from the CLI')),
-    5000,
     "Alex's approval message",
   );
   await driver.clickButton(alex, { channel: message.channel, ts: message.ts }, 'review.approve');
-  const tuning = await until(() => slack.topView(alex), 3000, 'the tuning modal');
+  const tuning = await until(() => slack.topView(alex), 'the tuning modal');
   await driver.submitView(alex, tuning.id, {});
   const done = await cli.done;
   expect(done.code, done.stderr).toBe(0);

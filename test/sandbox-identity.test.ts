@@ -16,7 +16,7 @@ let sandbox: Sandbox;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-identity-'));
   sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
-}, 180_000);
+});
 
 afterAll(async () => {
   await sandbox?.stop();
@@ -49,7 +49,7 @@ it('in the sandbox, an approver of the step-up flow signs in at the identity pro
   const rita = SANDBOX_PEOPLE.requester;
   const alex = SANDBOX_PEOPLE.approver;
   await driver.command(rita, '/access', 'request grafana');
-  const modal = await until(() => slack.topView(rita), 3000, 'the request modal');
+  const modal = await until(() => slack.topView(rita), 'the request modal');
   await driver.submitView(rita, modal.id, {
     'request.resources': ['grafana'],
     'request.duration': '15',
@@ -58,14 +58,13 @@ it('in the sandbox, an approver of the step-up flow signs in at the identity pro
   await sandbox.app.jobs.drainOutbox();
   const message = await until(
     () => slack.dmsTo(alex).find((m) => JSON.stringify(m.blocks).includes('grafana')),
-    3000,
     'the approver message',
   );
   const requestId = /req_[0-9a-z]+/.exec(JSON.stringify(message.blocks))![0];
 
   const before = slack.responses().length;
   await driver.clickButton(alex, { channel: message.channel, ts: message.ts }, 'review.approve');
-  const reply = await until(() => slack.responses()[before], 3000, 'the sign-in prompt');
+  const reply = await until(() => slack.responses()[before], 'the sign-in prompt');
   const link = /"url":"([^"]+)"/.exec(JSON.stringify(reply.body.blocks))![1]!;
   expect(JSON.stringify(reply.body)).toContain('Sign in to approve');
 
@@ -75,8 +74,8 @@ it('in the sandbox, an approver of the step-up flow signs in at the identity pro
 
   slack.clearViews(alex);
   await driver.clickButton(alex, { channel: message.channel, ts: message.ts }, 'review.approve');
-  const tuning = await until(() => slack.topView(alex), 3000, 'the tuning modal');
+  const tuning = await until(() => slack.topView(alex), 'the tuning modal');
   await driver.submitView(alex, tuning.id, {});
   const request = await sandbox.app.services.requests.get(requestId);
   expect(request?.status).toBe('active');
-}, 180_000);
+});

@@ -114,7 +114,7 @@ describe('the sandbox never starts by accident', () => {
     expect(stderr.trim()).toBe('Cannot start: SLACK_BOT_TOKEN is set but empty: give it a value or remove it.');
     expect(stdout).not.toContain('Sandbox');
     expect(await sandboxMark(prod.url)).toBeNull();
-  }, 180_000);
+  });
 
   it('a DATABASE_URL without Slack credentials is refused, not opened to the sandbox', async () => {
     const prod = await database('bot');
@@ -123,7 +123,7 @@ describe('the sandbox never starts by accident', () => {
     const { code, stderr } = await run.ended();
     expect(code).toBe(1);
     expect(stderr).toContain('the sandbox never starts on a DATABASE_URL unless asked for with --sandbox');
-  }, 180_000);
+  });
 
   it('--sandbox on a database that holds a bot’s data is refused, and nothing in it changes', async () => {
     const prod = await database('bot');
@@ -137,7 +137,7 @@ describe('the sandbox never starts by accident', () => {
     expect(stderr).toContain("holds a bot's data: the sandbox runs only on an empty database");
     expect(await sql`select count(*)::int as n from audit_events`).toEqual(before);
     expect(await sandboxMark(prod.url)).toBeNull();
-  }, 180_000);
+  });
 
   it('--sandbox on an empty database claims it, listens on loopback and answers only to local host names', async () => {
     const empty = await database('empty');
@@ -158,7 +158,7 @@ describe('the sandbox never starts by accident', () => {
       run.child.kill('SIGTERM');
     }
     expect((await run.ended()).code).toBe(0);
-  }, 180_000);
+  });
 
   it('the production entry has no sandbox: without credentials, or with --sandbox, it refuses in one sentence', async () => {
     const empty = await database('empty');
@@ -174,5 +174,5 @@ describe('the sandbox never starts by accident', () => {
       );
       expect(await sandboxMark(empty.url)).toBeNull();
     }
-  }, 180_000);
+  });
 });

@@ -15,7 +15,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-oncall-'));
   sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
   base = `http://127.0.0.1:${sandbox.port}`;
-}, 180_000);
+});
 afterAll(async () => {
   await sandbox?.stop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -38,7 +38,7 @@ async function ritaAsks(justification: string) {
   const { slack, driver } = sandbox;
   slack.clearViews(requester);
   await driver.command(requester, '/access', 'request');
-  const form = await until(() => slack.topView(requester), 3000, 'the request form');
+  const form = await until(() => slack.topView(requester), 'the request form');
   await driver.submitView(requester, form.id, {
     'request.resources': ['prod-db'],
     'request.duration': '15',
@@ -48,7 +48,6 @@ async function ritaAsks(justification: string) {
   await sandbox.app.jobs.drainOutbox();
   return until(
     () => slack.dmsTo(approver).find((m) => JSON.stringify(m.blocks).includes(justification)),
-    3000,
     'the approver message',
   );
 }

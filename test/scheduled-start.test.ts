@@ -34,7 +34,7 @@ const unix = (minutesFromNow: number) => Math.floor(h.clock.now().getTime() / 10
 async function requestWithStart(start: number | null) {
   h.slack.clearViews(PEOPLE.requester);
   await h.driver.command(PEOPLE.requester, '/access', 'request app-one');
-  const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+  const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
   const res = await h.driver.submitView(PEOPLE.requester, modal.id, {
     'request.resources': ['app-one'],
     'request.duration': '60',
@@ -56,7 +56,7 @@ const tick = async (minutes: number) => {
 describe('the request form', () => {
   it('offers an optional "Start at" date-time picker', async () => {
     await h.driver.command(PEOPLE.requester, '/access', 'request');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
     h.slack.clearViews(PEOPLE.requester);
     const block = (modal.view.blocks as { block_id?: string; optional?: boolean; element?: { type: string } }[]).find(
       (b) => b.block_id === 'request.start',

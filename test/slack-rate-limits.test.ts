@@ -38,7 +38,6 @@ async function deliverEvent(event: Record<string, unknown>) {
   // Bolt acks the event before its listener runs: wait for the listener, not for time.
   await until(
     () => h.logs.filter((l) => l.includes('user group members changed')).length > seen || undefined,
-    2000,
     'the event listener',
   );
 }
@@ -57,7 +56,7 @@ describe('Slack rate limits', () => {
     const responses = await Promise.all(BULK.map((u) => h.driver.command(u, '/access', 'request')));
     expect(responses.every((r) => r.status === 200 && !r.slackError)).toBe(true);
     for (const u of BULK) {
-      const modal = await until(() => h.slack.topView(u), 5000, `the request modal of ${u}`);
+      const modal = await until(() => h.slack.topView(u), `the request modal of ${u}`);
       expect(JSON.stringify(modal.view)).toContain('prod-db');
     }
     expect(h.slack.calls('views.open').filter((c) => c.ok).length).toBeGreaterThanOrEqual(BULK.length);
@@ -102,7 +101,7 @@ describe('Slack rate limits', () => {
     h.slack.setUsergroupUsers('S0DBTEAM', [PEOPLE.dba, PEOPLE.other]);
     await deliverEvent(membersChanged('S0DBTEAM', [PEOPLE.other]));
     await forgeClick(h, PEOPLE.other, where, 'review.approve', id!);
-    const modal = await until(() => h.slack.topView(PEOPLE.other), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.other), 'the tuning modal');
     expect(JSON.stringify(modal.view)).toContain(id!);
     expect(groupCalls('S0DBTEAM')).toHaveLength(asked);
     h.slack.clearViews(PEOPLE.other);
@@ -123,13 +122,12 @@ describe('Slack rate limits', () => {
     // Longer than the trigger_id lives: a modal waiting behind this pause could not open at all.
     h.slack.failNext('chat.update', { status: 429, retryAfterSec: 4 });
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
-    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    const tuning = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
     await h.driver.submitView(PEOPLE.approver, tuning.id, {});
     h.slack.clearViews(PEOPLE.approver);
     // The outbox worker, kicked by the commit, refreshes the approver's message and meets the 429.
     const limited = await until(
       () => h.slack.calls('chat.update').find((c) => c.error === 'ratelimited'),
-      5000,
       'the rate-limited chat.update',
     );
 
@@ -138,12 +136,11 @@ describe('Slack rate limits', () => {
     h.slack.setUsergroupUsers('S0SUPPORT', [PEOPLE.supporter, PEOPLE.guest, ...BULK, 'U0LATE']);
     await deliverEvent(membersChanged('S0SUPPORT', ['U0LATE']));
     await h.driver.command('U0LATE', '/access', 'request');
-    await until(() => h.slack.topView('U0LATE'), 5000, 'the request modal');
+    await until(() => h.slack.topView('U0LATE'), 'the request modal');
     const opened = h.slack.calls('views.open').find((c) => c.ok && c.at > limited.at)!;
     expect(h.slack.calls('views.open').filter((c) => !c.ok && c.at > limited.at)).toEqual([]);
     const retried = await until(
       () => h.slack.calls('chat.update').find((c) => c.ok && c.at > limited.at),
-      10_000,
       'the retried chat.update',
     );
     expect(opened.at).toBeLessThan(retried.at);

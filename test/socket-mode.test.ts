@@ -53,7 +53,7 @@ describe('the bot in Socket Mode', () => {
   it('a view_submission answered with errors comes back in the ack payload', async () => {
     h.slack.clearViews(PEOPLE.requester);
     await h.driver.command(PEOPLE.requester, '/access', 'request');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
     // A start in the past: refused under the field, by the server.
     const past = String(Math.floor(h.clock.now().getTime() / 1000) - 300);
     const res = await h.driver.submitView(PEOPLE.requester, modal.id, {
@@ -72,23 +72,22 @@ describe('the bot in Socket Mode', () => {
     await h.driver.appHomeOpened(PEOPLE.requester);
     await until(
       () => h.slack.calls('views.publish').some((c) => c.ok && c.args.user_id === PEOPLE.requester),
-      3000,
       'the home tab',
     );
     expect(h.socket!.sent.some((e) => e.type === 'events_api')).toBe(true);
     const before = h.slack.responses().length;
     await h.driver.command(PEOPLE.requester, '/access', 'list');
-    const reply = await until(() => h.slack.responses()[before], 3000, 'the list');
+    const reply = await until(() => h.slack.responses()[before], 'the list');
     expect(JSON.stringify(reply.body)).toContain(id);
   });
 
   it('reconnects when Slack asks it to, and keeps serving', async () => {
     h.socket!.disconnectAll();
-    await waitFor(() => h.socket!.connections >= 2 && h.socket!.open === 1, 10_000, 'a new connection');
+    await waitFor(() => h.socket!.connections >= 2 && h.socket!.open === 1, 'a new connection');
     expect(h.slack.calls('apps.connections.open').filter((c) => c.ok).length).toBeGreaterThanOrEqual(2);
     const before = h.slack.responses().length;
     await h.driver.command(PEOPLE.requester, '/access', 'list');
-    await until(() => h.slack.responses()[before], 3000, 'the list after reconnecting');
+    await until(() => h.slack.responses()[before], 'the list after reconnecting');
   });
 
   it('a wrong app-level token stops the bot at start-up with one sentence', async () => {

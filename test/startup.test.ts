@@ -13,6 +13,7 @@ import { SlackDriver, until } from '../doubles/slack/driver.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
 import { APP_SCOPES } from './support/app-scopes.js';
+import { HANG_GUARD_MS } from '../doubles/support/until.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -31,7 +32,7 @@ async function startMain(env: Record<string, string>) {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env },
       // A guard against a hang, not a budget: a busy machine may take far longer than a quiet one to start.
-      timeout: 150_000,
+      timeout: 2 * HANG_GUARD_MS,
     });
     return { code: 0, stdout, stderr };
   } catch (e) {
@@ -88,7 +89,7 @@ describe('start-up', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-  }, 180_000);
+  });
 
   it('stops with the path of a wrong field in ACCESS_CONFIG, before touching Slack', async () => {
     const file = join(tempDir(), 'access.yml');
@@ -105,7 +106,7 @@ describe('start-up', () => {
     expect(res.stderr.trim()).toBe(
       'Cannot start: ACCESS_CONFIG: flows[0].max_duration: must be a duration like 30m, 8h or 1d',
     );
-  }, 180_000);
+  });
 
   it('stops with one sentence when ACCESS_CONFIG names PagerDuty but PAGERDUTY_API_TOKEN is not set', async () => {
     const file = join(tempDir(), 'access.yml');
@@ -128,7 +129,7 @@ describe('start-up', () => {
     expect(res.stderr.trim()).toBe(
       'Cannot start: ACCESS_CONFIG: flows[0] (support-prod) asks PagerDuty who is on call, but PAGERDUTY_API_TOKEN is not set.',
     );
-  }, 180_000);
+  });
 
   it('says so when Slack rejects the token', async () => {
     const slack = await FakeSlack.start({ botToken: 'xoxb-the-right-one', scopes: APP_SCOPES, users: USERS });
@@ -147,7 +148,7 @@ describe('start-up', () => {
     } finally {
       await slack.stop();
     }
-  }, 180_000);
+  });
 });
 
 describe('the embedded database (no DATABASE_URL)', () => {
@@ -181,7 +182,7 @@ describe('the embedded database (no DATABASE_URL)', () => {
       expect(app.database.kind).toBe('embedded');
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       await driver.command(PEOPLE.requester, '/access', 'request prod-db');
-      const modal = await until(() => slack.topView(PEOPLE.requester), 5000, 'modal');
+      const modal = await until(() => slack.topView(PEOPLE.requester), 'modal');
       const res = await driver.submitView(PEOPLE.requester, modal.id, { 'request.justification': 'embedded check' });
       expect(res.json?.response_action).toBe('update');
       await app.jobs.drainOutbox();
@@ -196,5 +197,5 @@ describe('the embedded database (no DATABASE_URL)', () => {
     } finally {
       await slack.stop();
     }
-  }, 120_000);
+  });
 });

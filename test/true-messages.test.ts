@@ -84,7 +84,7 @@ describe('the tuning modal', () => {
       justification: 'INC-31',
     });
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
     const block = (blockId: string) => (modal.view.blocks as InputBlock[]).find((b) => b.block_id === blockId)!;
     for (const b of modal.view.blocks as InputBlock[]) {
       if (b.optional) expect(b.hint?.text ?? '', `hint of ${b.label?.text}`).not.toMatch(/required/i);
@@ -153,7 +153,7 @@ describe('an extended grant', () => {
     await approve(h, PEOPLE.approver, id!);
     expect(allText(myMessage(h, PEOPLE.requester, id!).message.blocks)).toContain('Granted for 15m*');
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id!), 'request.extend');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the extend modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the extend modal');
     await h.driver.submitView(PEOPLE.requester, modal.id, { 'extend.duration': '30', 'extend.reason': 'INC-34 again' });
     h.slack.clearViews(PEOPLE.requester);
     await h.settle();
@@ -174,7 +174,7 @@ describe('an auto-approved request', () => {
   it('the "Request sent" view says it was approved and is being set up, not that a decision will come', async () => {
     h.slack.clearViews(PEOPLE.requester);
     await h.driver.command(PEOPLE.requester, '/access', 'request play-app');
-    const form = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+    const form = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
     const res = await h.driver.submitView(PEOPLE.requester, form.id, {
       'request.duration': '60',
       'request.justification': 'INC-35',

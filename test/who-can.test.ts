@@ -173,12 +173,12 @@ describe('the evaluator agrees with what a submission does', () => {
 describe('App Home: Who can… for admins', () => {
   it('opens the question in a modal and answers in the same modal, with the same renderer', async () => {
     await h.driver.appHomeOpened(PEOPLE.admin);
-    await until(() => h.slack.home(PEOPLE.admin), 2000, 'home');
+    await until(() => h.slack.home(PEOPLE.admin), 'home');
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'home.tab.resources');
-    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('whocan.open'), 2000, 'resources tab');
+    await until(() => allText(h.slack.home(PEOPLE.admin)!.view.blocks).includes('whocan.open'), 'resources tab');
     h.slack.clearViews(PEOPLE.admin);
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'whocan.open');
-    const form = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'the who-can form');
+    const form = await until(() => h.slack.topView(PEOPLE.admin), 'the who-can form');
     const res = await h.driver.submitView(PEOPLE.admin, form.id, { 'wc.resource': 'grafana' });
     expect(res.status).toBe(200);
     const answer = h.slack.topView(PEOPLE.admin)!;
@@ -188,7 +188,7 @@ describe('App Home: Who can… for admins', () => {
 
     h.slack.clearViews(PEOPLE.admin);
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'whocan.open');
-    const again = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'the who-can form');
+    const again = await until(() => h.slack.topView(PEOPLE.admin), 'the who-can form');
     await h.driver.submitView(PEOPLE.admin, again.id, { 'wc.resource': 'prod-db', 'wc.person': PEOPLE.requester });
     expect(allText(h.slack.topView(PEOPLE.admin)!.view.blocks)).toContain(
       'may request `prod-db` through flow `support-prod`',
@@ -198,7 +198,7 @@ describe('App Home: Who can… for admins', () => {
   it('shows an unknown resource under the field', async () => {
     h.slack.clearViews(PEOPLE.admin);
     await h.driver.clickButton(PEOPLE.admin, { viewId: h.slack.home(PEOPLE.admin)!.id }, 'whocan.open');
-    const form = await until(() => h.slack.topView(PEOPLE.admin), 2000, 'the who-can form');
+    const form = await until(() => h.slack.topView(PEOPLE.admin), 'the who-can form');
     const res = await h.driver.submitView(PEOPLE.admin, form.id, { 'wc.resource': 'nope' });
     expect(res.json).toEqual({
       response_action: 'errors',

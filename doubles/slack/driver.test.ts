@@ -159,7 +159,7 @@ beforeEach(() => {
 async function openRequestModal(): Promise<string> {
   const res = await driver.command('U0ALICE', '/access', 'please');
   expect(res.status).toBe(200);
-  return (await until(() => slack.topView('U0ALICE'), 2000, 'the modal')).id;
+  return (await until(() => slack.topView('U0ALICE'), 'the modal')).id;
 }
 
 describe('SlackDriver against a real Bolt app', () => {
@@ -176,13 +176,13 @@ describe('SlackDriver against a real Bolt app', () => {
       reason: { v: { type: 'plain_text_input', value: 'on-call' } },
       approver: { v: { type: 'users_select', selected_user: 'U0BOB' } },
     });
-    const dm = await until(() => slack.dmsTo('U0BOB')[0], 2000, 'the approval DM');
+    const dm = await until(() => slack.dmsTo('U0BOB')[0], 'the approval DM');
     expect(dm.text).toBe('alice wants admin');
     expect(() => driver.clickButton('U0BOB', { channel: dm.channel, ts: dm.ts }, 'deny')).toThrow(
       /No button with action_id "deny".*approve/,
     );
     expect((await driver.clickButton('U0BOB', { channel: dm.channel, ts: dm.ts }, 'approve')).status).toBe(200);
-    await until(() => slack.message(dm.channel, dm.ts)?.text === 'Approved req-1', 2000, 'replace_original');
+    await until(() => slack.message(dm.channel, dm.ts)?.text === 'Approved req-1', 'replace_original');
     expect(slack.message(dm.channel, dm.ts)?.blocks).toEqual([]);
   });
 
@@ -247,7 +247,7 @@ describe('SlackDriver against a real Bolt app', () => {
     slack.deactivateUser('U0BOB');
     expect((await driver.userChange('U0BOB')).status).toBe(200);
     expect((await driver.redeliverLastEvent(1)).status).toBe(200);
-    await until(() => seen.length === 2, 2000, 'both deliveries');
+    await until(() => seen.length === 2, 'both deliveries');
     expect(seen[0]!.body).toMatchObject({
       type: 'event_callback',
       event: { type: 'user_change', user: { id: 'U0BOB', deleted: true, profile: { display_name: 'bob' } } },
@@ -259,7 +259,7 @@ describe('SlackDriver against a real Bolt app', () => {
 
   it('delivers app_home_opened as an Events API envelope', async () => {
     expect((await driver.appHomeOpened('U0ALICE')).status).toBe(200);
-    const home = await until(() => slack.home('U0ALICE'), 2000, 'the Home view');
+    const home = await until(() => slack.home('U0ALICE'), 'the Home view');
     expect(home.view.blocks[0].text.text).toBe('Your requests');
   });
 
@@ -267,7 +267,7 @@ describe('SlackDriver against a real Bolt app', () => {
     const res = await driver.command('U0ALICE', '/whoami');
     expect([res.status, res.text]).toEqual([200, 'You are alice']);
     expect(slack.ephemeralsTo('U0ALICE').at(-1)?.text).toBe('You are alice');
-    await until(() => slack.messagesIn('C0GENERAL').find((m) => m.text === 'announced'), 2000, 'respond()');
+    await until(() => slack.messagesIn('C0GENERAL').find((m) => m.text === 'announced'), 'respond()');
     expect(slack.responses().at(-1)?.body).toEqual({ response_type: 'in_channel', text: 'announced' });
   });
 
@@ -295,7 +295,7 @@ describe('SlackDriver against a real Bolt app', () => {
     expect((await driver.selectAction('U0BOB', { channel: channel!, ts: ts! }, 'pick_role', 'reader')).status).toBe(
       200,
     );
-    await until(() => slack.message(channel!, ts!)?.text === 'picked reader', 2000, 'the replaced message');
+    await until(() => slack.message(channel!, ts!)?.text === 'picked reader', 'the replaced message');
   });
 
   it('clicks the button of the block named when several share an action_id', async () => {
@@ -318,7 +318,7 @@ describe('SlackDriver against a real Bolt app', () => {
       driver.clickButton('U0BOB', { channel: m.channel, ts: m.ts }, 'approve', { blockId: 'third' }),
     ).toThrow(/No button/);
     await driver.clickButton('U0BOB', { channel: m.channel, ts: m.ts }, 'approve', { blockId: 'second' });
-    await until(() => slack.message(m.channel, m.ts)?.text === 'Approved req-2', 2000, 'the second button acted on');
+    await until(() => slack.message(m.channel, m.ts)?.text === 'Approved req-2', 'the second button acted on');
   });
 
   it('gets 401 for a badly signed or stale request', async () => {

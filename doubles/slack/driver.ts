@@ -454,21 +454,4 @@ export class SlackDriver {
   }
 }
 
-/**
- * Poll until `probe` returns something truthy. Bolt acks before listeners
- * finish (doc §0.6: the ack body is the HTTP response), so e.g. the views.open
- * a command handler makes after `ack()` may land after `command()` resolved.
- */
-export async function until<T>(
-  probe: () => T | undefined | null | false,
-  timeoutMs = 2000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { until } from '../support/until.js';

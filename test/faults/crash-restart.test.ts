@@ -16,6 +16,7 @@ import { allText } from '../support/journey-steps.js';
 import { GROUPS, PEOPLE, USERS } from '../support/workspace.js';
 import { startWebhookTarget, WEBHOOK_SECRET, type WebhookTarget } from '../support/webhook-target.js';
 import { APP_SCOPES } from '../support/app-scopes.js';
+import { HANG_GUARD_MS } from '../../doubles/support/until.js';
 
 /**
  * The bot is killed with SIGKILL (no shutdown hook runs) at random points of many request lifecycles:
@@ -83,7 +84,7 @@ beforeAll(async () => {
   };
   bot = await startBotProcess({ env, port });
   driver = new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack });
-}, 60_000);
+});
 
 afterAll(async () => {
   await bot?.stop();
@@ -127,7 +128,7 @@ async function submit(i: number): Promise<string> {
     if (existing) return existing.id;
     slack.clearViews(PEOPLE.requester);
     await driver.command(PEOPLE.requester, '/access', 'request').catch(() => undefined);
-    const modal = await until(() => slack.topView(PEOPLE.requester), 3000, 'the request modal').catch(() => null);
+    const modal = await until(() => slack.topView(PEOPLE.requester), 'the request modal').catch(() => null);
     if (!modal) continue;
     await maybeKill(
       i,
@@ -153,12 +154,12 @@ async function approve(i: number, id: string) {
   for (let attempt = 0; attempt < 5; attempt++) {
     // Approved by an earlier attempt (its answer lost to a kill): still wait for the activation below.
     if ((await requestOf(i))?.status !== 'pending') break;
-    const dm = await until(() => approverDm(id), 8000, `the approver's message about ${id}`);
+    const dm = await until(() => approverDm(id), `the approver's message about ${id}`);
     slack.clearViews(PEOPLE.approver);
     await driver
       .clickButton(PEOPLE.approver, { channel: dm.channel, ts: dm.ts }, 'review.approve')
       .catch(() => undefined);
-    const modal = await until(() => slack.topView(PEOPLE.approver), 3000, 'the tuning modal').catch(() => null);
+    const modal = await until(() => slack.topView(PEOPLE.approver), 'the tuning modal').catch(() => null);
     if (!modal) continue;
     // A kill in 'provision' lands just after the decision committed, while the grant is being provisioned.
     const phase: Phase = killAt.has(`${i}:approve`) ? 'approve' : 'provision';
@@ -167,7 +168,7 @@ async function approve(i: number, id: string) {
   if ((await requestOf(i))?.status !== 'active') throw new Error(`lifecycle ${i}: never approved`);
   // The requester uses the access before it ends: wait until the target has it.
   const [grant] = await sql`select id from grants where request_id = ${id}`;
-  await until(() => target.count('grant.activated', grant!.id as string) > 0, 8000, `activation of ${id}`);
+  await until(() => target.count('grant.activated', grant!.id as string) > 0, `activation of ${id}`);
 }
 
 /** Even lifecycles are revoked by the approver; odd ones run out (their end moved to the next second). */
@@ -177,7 +178,7 @@ async function end(i: number, id: string) {
       // Like a person: send the command, read the answer, and send it again only if it did not work.
       const before = slack.responses().length;
       await maybeKill(i, 'end', () => driver.command(PEOPLE.approver, '/access', `revoke ${id}`), 40);
-      await until(() => slack.responses()[before], 3000, 'the answer to revoke').catch(() => null);
+      await until(() => slack.responses()[before], 'the answer to revoke').catch(() => null);
     }
   } else {
     await sql`update grants set expires_at = now() + make_interval(secs => ${0.2 + random()}) where request_id = ${id}`;
@@ -223,7 +224,7 @@ describe('the bot killed with SIGKILL at random points', () => {
     expect(kills).toBe(KILLS);
 
     // Converged: every request ended, its target cleared, the outbox empty.
-    const deadline = Date.now() + 20_000 + LEASE_SECONDS * 1000;
+    const deadline = Date.now() + HANG_GUARD_MS + LEASE_SECONDS * 1000;
     for (;;) {
       const open = await sql`select
         (select count(*)::int from access_requests where status not in ('expired', 'revoked')) as requests,
@@ -307,7 +308,7 @@ describe('the bot killed with SIGKILL at random points', () => {
     }
     repeated.webhooks = target.deliveries.length - 2 * LIFECYCLES;
     process.stderr.write(`[crash test] repeated or missing after kills: ${JSON.stringify(repeated)}\n`);
-  }, 120_000);
+  });
 });
 
 describe('a target that is down for a while', () => {
@@ -321,7 +322,6 @@ describe('a target that is down for a while', () => {
     const [grant] = await sql`select id from grants where request_id = ${id}`;
     await waitFor(
       async () => (await sql`select attempts from grant_targets where grant_id = ${grant!.id}`)[0]!.attempts >= 1,
-      5000,
       'a failed attempt',
     );
     expect(target.count('grant.activated', grant!.id as string)).toBe(0);
@@ -329,23 +329,21 @@ describe('a target that is down for a while', () => {
     await retryNow();
     await until(
       () => target.count('grant.activated', grant!.id as string) === 1,
-      8000,
       'the activation once the target is back',
     );
 
     target.down = true;
     const refused = target.refused;
     await driver.command(PEOPLE.approver, '/access', `revoke ${id}`);
-    await until(() => target.refused > refused, 5000, 'a refused removal');
+    await until(() => target.refused > refused, 'a refused removal');
     expect(target.present().has(`${grant!.id}/app-1`)).toBe(true);
     target.down = false;
     await retryNow();
-    await until(() => !target.present().has(`${grant!.id}/app-1`), 8000, 'the removal once the target is back');
+    await until(() => !target.present().has(`${grant!.id}/app-1`), 'the removal once the target is back');
     // The audit row follows the target's answer (same transaction as the target's status).
     await waitFor(
       async () =>
         (await sql`select 1 from grant_targets where grant_id = ${grant!.id} and status = 'removed'`).length === 1,
-      5000,
       'the removal recorded',
     );
     const actions = (await sql`select action from audit_events where request_id = ${id} order by id`).map(
@@ -357,5 +355,5 @@ describe('a target that is down for a while', () => {
       'grant.provisioned',
       'grant.deprovisioned',
     ]);
-  }, 40_000);
+  });
 });

@@ -13,6 +13,7 @@ import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from '../support/workspace.js';
 import { APP_SCOPES } from '../support/app-scopes.js';
+import { HANG_GUARD_MS } from '../../doubles/support/until.js';
 
 /**
  * The database goes away for a while. The bot runs against a PostgreSQL server of this test's own, which
@@ -47,7 +48,7 @@ beforeAll(async () => {
   driver = new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack });
   // The test's own connection; it reconnects by itself once the server is back.
   sql = postgres(pg.url, { onnotice: () => {}, max: 1, connect_timeout: 2 });
-}, 90_000);
+});
 
 afterAll(async () => {
   await bot?.stop();
@@ -61,20 +62,20 @@ async function openRequestModal(user: string) {
   await driver.command(user, '/access', 'request');
   // Generous: right after the server comes back, pooled connections that died with it are replaced on
   // first use, which on a loaded 2-core CI machine can take a few seconds.
-  return until(() => slack.topView(user), 10_000, 'the request modal');
+  return until(() => slack.topView(user), 'the request modal');
 }
 
 /** The next ephemeral reply `act` causes (through the response_url). */
 async function replyTo(act: () => Promise<unknown>): Promise<string> {
   const before = slack.responses().length;
   await act();
-  const reply = await until(() => slack.responses()[before], 5000, 'a reply');
+  const reply = await until(() => slack.responses()[before], 'a reply');
   return String(reply.body.text);
 }
 
 async function health(): Promise<{ status: number; ms: number }> {
   const started = Date.now();
-  const res = await fetch(`${bot.url}/healthz`, { signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${bot.url}/healthz`, { signal: AbortSignal.timeout(HANG_GUARD_MS) });
   return { status: res.status, ms: Date.now() - started };
 }
 
@@ -94,7 +95,7 @@ describe('the database goes away and comes back', () => {
       'request.duration': '60',
       'request.justification': 'DB-1: before the outage',
     });
-    await until(() => slack.dmsTo(PEOPLE.approver).length > 0, 5000, "the approver's message");
+    await until(() => slack.dmsTo(PEOPLE.approver).length > 0, "the approver's message");
     const before = await counts();
     // A form opened before the outage and submitted during it.
     const pendingForm = await openRequestModal(PEOPLE.requester);
@@ -115,13 +116,13 @@ describe('the database goes away and comes back', () => {
       expect(JSON.stringify(res.json)).toContain(TRY_AGAIN);
       // The process is still there, answering: the liveness probe's route says so (a restart would not help).
       expect((await health()).status).toBe(503);
-      expect((await fetch(`${bot.url}/livez`, { signal: AbortSignal.timeout(3000) })).status).toBe(200);
+      expect((await fetch(`${bot.url}/livez`, { signal: AbortSignal.timeout(HANG_GUARD_MS) })).status).toBe(200);
     } finally {
       await pg.start();
     }
 
     // Back by itself: no restart, the health check turns green and the next request goes through.
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + HANG_GUARD_MS;
     while ((await health()).status !== 200) {
       if (Date.now() > deadline) throw new Error(`the bot did not recover:\n${bot.output.slice(-15).join('\n')}`);
       await new Promise((r) => setTimeout(r, 200));
@@ -138,15 +139,13 @@ describe('the database goes away and comes back', () => {
     const [created] = await sql`select id from access_requests where justification like 'DB-3%'`;
     const approverDm = await until(
       () => slack.dmsTo(PEOPLE.approver).find((m) => JSON.stringify(m.blocks).includes(created!.id as string)),
-      5000,
       'the new request reaching the approver',
     );
     await driver.clickButton(PEOPLE.approver, approverDm, 'review.approve');
-    const tuning = await until(() => slack.topView(PEOPLE.approver), 3000, 'the tuning modal');
+    const tuning = await until(() => slack.topView(PEOPLE.approver), 'the tuning modal');
     await driver.submitView(PEOPLE.approver, tuning.id, {});
     await waitFor(
       async () => (await sql`select status from access_requests where id = ${created!.id}`)[0]?.status === 'active',
-      5000,
       'the approval',
     );
 
@@ -166,7 +165,6 @@ describe('the database goes away and comes back', () => {
     // a write to the database that was gone): it waits out its lease (5 s here, 60 s by default) first.
     await waitFor(
       async () => (await sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n === 0,
-      20_000,
       'the outbox to drain',
     );
     const chain = await openDatabase({ url: pg.url });
@@ -175,5 +173,5 @@ describe('the database goes away and comes back', () => {
     } finally {
       await chain.close();
     }
-  }, 90_000);
+  });
 });

@@ -102,7 +102,7 @@ beforeAll(async () => {
       driver: new SlackDriver({ eventsUrl: bot.eventsUrl, signingSecret: SIGNING_SECRET, slack }),
     });
   }
-}, 90_000);
+});
 
 afterAll(async () => {
   await Promise.allSettled(replicas.map((r) => r.restarting));
@@ -156,7 +156,7 @@ async function killHolder(held: HeldDelivery, why: string) {
     await kill(holder, why);
   }
   // Gone with the process that made it: the call was in flight when the replica died.
-  await until(() => held.aborted, 5000, `the held call of ${why} to be cut off`);
+  await until(() => held.aborted, `the held call of ${why} to be cut off`);
   inFlight.push(why);
 }
 
@@ -184,7 +184,7 @@ async function submit(i: number): Promise<string> {
     await nextReplica()
       .driver.command(PEOPLE.requester, '/access', 'request')
       .catch(() => undefined);
-    const modal = await until(() => slack.topView(PEOPLE.requester), 5000, 'the request modal').catch(() => null);
+    const modal = await until(() => slack.topView(PEOPLE.requester), 'the request modal').catch(() => null);
     if (!modal) continue;
     await nextReplica()
       .driver.submitView(PEOPLE.requester, modal.id, {
@@ -202,12 +202,12 @@ async function approve(i: number, id: string) {
   let killed = false;
   for (let attempt = 0; attempt < 6; attempt++) {
     if ((await requestOf(i))?.status !== 'pending') return;
-    const dm = await until(() => approverDm(id), 10_000, `the approver's message about ${id}`);
+    const dm = await until(() => approverDm(id), `the approver's message about ${id}`);
     slack.clearViews(PEOPLE.approver);
     await nextReplica()
       .driver.clickButton(PEOPLE.approver, { channel: dm.channel, ts: dm.ts }, 'review.approve')
       .catch(() => undefined);
-    const modal = await until(() => slack.topView(PEOPLE.approver), 5000, 'the tuning modal').catch(() => null);
+    const modal = await until(() => slack.topView(PEOPLE.approver), 'the tuning modal').catch(() => null);
     if (!modal) continue;
     const replica = nextReplica();
     const sent = replica.driver.submitView(PEOPLE.approver, modal.id, {}).catch(() => undefined);
@@ -237,7 +237,7 @@ async function diagnose(id?: string) {
 }
 
 async function converged(what: string, query: () => Promise<boolean>) {
-  await waitFor(query, 60_000, what).catch(async (e: Error) => expect.fail(`${e.message}\n${await diagnose()}`));
+  await waitFor(query, what).catch(async (e: Error) => expect.fail(`${e.message}\n${await diagnose()}`));
 }
 
 describe(`${REPLICAS} replicas on one database, one killed at a time`, () => {
@@ -260,7 +260,6 @@ describe(`${REPLICAS} replicas on one database, one killed at a time`, () => {
       if (i === heldProvision) {
         const held = await until(
           () => target.held.find((h) => h.delivery.requestId === ids[i]),
-          20_000,
           `the held provisioning of ${ids[i]}`,
         );
         target.hold = null;
@@ -282,7 +281,6 @@ describe(`${REPLICAS} replicas on one database, one killed at a time`, () => {
     await kill(replicas[Math.floor(random() * REPLICAS)]!, 'in the expiry window');
     const held = await until(
       () => target.held.find((h) => h.delivery.requestId === ids[heldExpiry]),
-      30_000,
       `the held removal of ${ids[heldExpiry]}`,
     );
     target.hold = null;
@@ -357,5 +355,5 @@ describe(`${REPLICAS} replicas on one database, one killed at a time`, () => {
     }
     const repeated = target.deliveries.length - 2 * LIFECYCLES;
     process.stderr.write(`[replica kill] target calls sent again after kills (same webhook-id): ${repeated}\n`);
-  }, 240_000);
+  });
 });

@@ -51,7 +51,7 @@ const pick = (value: string) => ({ text: { type: 'plain_text', text: value.slice
 async function submitRequestForm(resources: string[], duration: string, justification = 'HST-1: hostile') {
   h.slack.clearViews(PEOPLE.requester);
   await h.driver.command(PEOPLE.requester, '/access', 'request');
-  const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+  const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
   const res = await h.driver.submitView(
     PEOPLE.requester,
     modal.id,
@@ -79,7 +79,7 @@ async function submitWithMetadata(
   keep?: string[],
 ) {
   await h.driver.clickButton(approver, approverMessage(h, approver, openFor), button);
-  const modal = await until(() => h.slack.topView(approver), 2000, 'the modal');
+  const modal = await until(() => h.slack.topView(approver), 'the modal');
   const values = stateValuesOf(modal.blocks, {});
   // The state made to fit the other request, so only the authority check can stop it.
   if (keep) {
@@ -154,7 +154,7 @@ describe('decision modals with values the modal never offered', () => {
       justification: 'HST-2: tuning',
     });
     await h.driver.clickButton(PEOPLE.approver, approverMessage(h, PEOPLE.approver, id!), 'review.approve');
-    const modal = await until(() => h.slack.topView(PEOPLE.approver), 2000, 'the tuning modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.approver), 'the tuning modal');
     const before = await rows();
     const longer = await h.driver.submitView(
       PEOPLE.approver,
@@ -235,7 +235,7 @@ describe('two approvers, ten decisions at once', () => {
     ] as const) {
       for (let i = 0; i < 5; i++) {
         await h.driver.clickButton(approver, approverMessage(h, approver, id!), button);
-        const modal = await until(() => h.slack.topView(approver), 2000, 'the modal');
+        const modal = await until(() => h.slack.topView(approver), 'the modal');
         const values = stateValuesOf(modal.blocks, {});
         bodies.push(
           `payload=${encodeURIComponent(JSON.stringify(viewSubmissionPayload(h.slack, { userId: approver, apiAppId: h.slack.appId, view: modal, values, triggerId: h.slack.issueTriggerId(approver) })))}`,
@@ -269,14 +269,14 @@ describe('mrkdwn and mention injection', () => {
       justification: flood,
     });
     await h.driver.clickButton(PEOPLE.dba, approverMessage(h, PEOPLE.dba, id!), 'review.deny');
-    const modal = await until(() => h.slack.topView(PEOPLE.dba), 2000, 'the deny modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.dba), 'the deny modal');
     await h.driver.submitView(PEOPLE.dba, modal.id, { 'deny.reason': INJECTION });
     await h.settle();
     await replyTo(h, () => h.driver.command(PEOPLE.requester, '/access', 'list'));
     await replyTo(h, () => h.driver.command(PEOPLE.admin, '/access', `apikey create ${INJECTION}`));
     await replyTo(h, () => h.driver.command(PEOPLE.admin, '/access', 'apikey list'));
     await h.driver.appHomeOpened(PEOPLE.requester);
-    await until(() => h.slack.calls('views.publish').length > 0, 2000, 'the App Home');
+    await until(() => h.slack.calls('views.publish').length > 0, 'the App Home');
     // Every text Slack reads as mrkdwn that the bot sent (Web API calls and response_url replies):
     // mrkdwn text objects, and messages' top-level `text` (the notification). plain_text is never parsed.
     const sent = [...h.slack.calls().map((c) => c.args), ...h.slack.responses().map((r) => r.body)];

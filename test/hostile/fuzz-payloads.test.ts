@@ -106,7 +106,6 @@ describe(`well-signed nonsense through the bot, ${RUNS} cases per property`, () 
         // The answer: an ephemeral sentence, or a modal (the request form, an audit view).
         await until(
           () => h.slack.responses().length > replies || h.slack.calls('views.open').length > opened,
-          3000,
           `an answer to "/access ${t}"`,
         );
         const reply = h.slack.responses()[replies]?.body as { text?: string } | undefined;
@@ -185,7 +184,7 @@ describe(`well-signed nonsense through the bot, ${RUNS} cases per property`, () 
   it('view_submission of any modal with any state and private_metadata', async () => {
     h.slack.clearViews(PEOPLE.requester);
     await h.driver.command(PEOPLE.requester, '/access', 'request');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'a modal to forge from');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'a modal to forge from');
     const before = await written();
     const callback = fc.constantFrom(
       'request.submit',

@@ -55,7 +55,7 @@ function decorated(signature: string): string[] {
 const commandBody = (userId: string, text: string) => commandBodyOf(h, userId, text);
 
 async function replyAfter(before: number): Promise<string> {
-  const reply = await until(() => h.slack.responses()[before], 3000, 'a reply');
+  const reply = await until(() => h.slack.responses()[before], 'a reply');
   return String(reply.body.text);
 }
 
@@ -99,7 +99,7 @@ describe('extensions', () => {
   async function extensionBody(reason: string) {
     h.slack.clearViews(PEOPLE.requester);
     await h.driver.clickButton(PEOPLE.requester, myMessage(h, PEOPLE.requester, id), 'request.extend');
-    const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the extend modal');
+    const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the extend modal');
     const values = stateValuesOf(modal.blocks, {});
     values['extend.duration']!['extend.duration.select'] = {
       type: 'static_select',

@@ -40,7 +40,7 @@ const commandBody = (userId: string, text: string) => commandBodyOf(h, userId, t
 async function requestFormBody(justification: string) {
   h.slack.clearViews(PEOPLE.requester);
   await h.driver.command(PEOPLE.requester, '/access', 'request');
-  const modal = await until(() => h.slack.topView(PEOPLE.requester), 2000, 'the request modal');
+  const modal = await until(() => h.slack.topView(PEOPLE.requester), 'the request modal');
   const values = stateValuesOf(modal.blocks, {});
   values['request.resources']!['request.resources.select'] = {
     type: 'multi_static_select',
@@ -101,7 +101,7 @@ describe('replayed requests', () => {
     const body = commandBody(PEOPLE.dba, `revoke ${id}`);
     const ts = String(now());
     expect((await h.driver.raw(body, form, { timestamp: ts })).status).toBe(200);
-    await until(() => h.slack.responses().some((r) => String(r.body.text).startsWith('Revoked')), 2000, 'the revoke');
+    await until(() => h.slack.responses().some((r) => String(r.body.text).startsWith('Revoked')), 'the revoke');
     expect((await h.driver.raw(body, form, { timestamp: ts })).status).toBe(401);
     expect(await statusOf(h, id!)).toBe('revoked');
     expect(
@@ -128,7 +128,6 @@ describe('forged clicks', () => {
     expect(res.status).toBe(200);
     await until(
       () => h.slack.responses().at(-1)?.body.text === 'Only an approver of this request can do that.',
-      2000,
       'the refusal',
     );
     expect(h.slack.topView(PEOPLE.dba)).toBeUndefined();
@@ -145,11 +144,7 @@ describe('forged clicks', () => {
     await approve(h, PEOPLE.approver, id!);
     const where = approverMessage(h, PEOPLE.approver, id!);
     await forgeClick(h, PEOPLE.guest, where, 'review.revoke', id!);
-    await until(
-      () => String(h.slack.responses().at(-1)?.body.text).includes("Guests can't"),
-      2000,
-      "the guest's refusal",
-    );
+    await until(() => String(h.slack.responses().at(-1)?.body.text).includes("Guests can't"), "the guest's refusal");
     const [pending] = await requestAccess(h, PEOPLE.requester, {
       resources: ['prod-db'],
       duration: '60',
@@ -158,7 +153,6 @@ describe('forged clicks', () => {
     await forgeClick(h, PEOPLE.other, approverMessage(h, PEOPLE.approver, pending!), 'review.deny', pending!);
     await until(
       () => h.slack.responses().at(-1)?.body.text === 'Only an approver of this request can do that.',
-      2000,
       'the refusal',
     );
     expect(await statusOf(h, id!)).toBe('active');

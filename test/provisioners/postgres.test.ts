@@ -317,7 +317,7 @@ describe('on a server that checks passwords and logs DDL', () => {
   let server: PrivatePostgres;
   beforeAll(async () => {
     server = await startPrivatePostgres(['log_statement=ddl']);
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.destroy();
   });
@@ -346,9 +346,9 @@ describe('on a server that checks passwords and logs DDL', () => {
     await superuser.end();
     expect(String(stored!.rolpassword)).toMatch(/^SCRAM-SHA-256\$4096:/);
     // The CREATE ROLE statement was logged, with the verifier only.
-    await waitFor(() => server.log().includes(`create role "${role}"`), 5000, 'the logged CREATE ROLE');
+    await waitFor(() => server.log().includes(`create role "${role}"`), 'the logged CREATE ROLE');
     expect(server.log()).toContain('SCRAM-SHA-256$');
     expect(server.log()).not.toContain(password);
     await provisioner.deprovision(ctx, result.state);
-  }, 30_000);
+  });
 });

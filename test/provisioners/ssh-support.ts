@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import type { GrantContext } from '../../src/provisioners/port.js';
+import { HANG_GUARD_MS } from '../../doubles/support/until.js';
 
 /** Helpers for the SSH provisioner tests: real OpenSSH binaries, a real sshd on loopback. */
 
@@ -18,7 +19,7 @@ export interface RunResult {
 /** Runs a command without a shell and never rejects: the tests assert on the exit code. */
 export function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = execFile(cmd, args, { timeout: 30_000, env: env ?? process.env }, (error, stdout, stderr) => {
+    const child = execFile(cmd, args, { timeout: HANG_GUARD_MS, env: env ?? process.env }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
@@ -130,7 +131,7 @@ export async function startSshd(dir: string, caPubPath: string): Promise<Sshd> {
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
   let exited = false;
   child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + HANG_GUARD_MS;
   while (!(await accepts(port))) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGTERM');

@@ -33,7 +33,7 @@ beforeAll(async () => {
   ca = await generateKey(join(dir, 'ca'), 'test-ca');
   user = await generateKey(join(dir, 'user'), 'dev@laptop');
   provisioner = createSshProvisioner({ tmpDir: workDir });
-}, 60_000);
+});
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -214,7 +214,7 @@ describe('SSH provisioner: a real sshd on loopback', () => {
     await ensureUser(USER_A);
     await ensureUser(USER_B);
     sshd = await startSshd(dir, join(dir, 'ca.pub'));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await sshd?.stop();
@@ -222,7 +222,7 @@ describe('SSH provisioner: a real sshd on loopback', () => {
       await removeUser(USER_A);
       await removeUser(USER_B);
     }
-  }, 60_000);
+  });
 
   function server(): Sshd {
     if (unavailable) throw new Error(`Cannot run the sshd tests: ${unavailable}`);
@@ -246,7 +246,7 @@ describe('SSH provisioner: a real sshd on loopback', () => {
     const r = await loginWith([USER_A], now(), USER_A);
     expect(r.code, r.why).toBe(0);
     expect(r.stdout.trim()).toBe(USER_A);
-  }, 60_000);
+  });
 
   it('refuses a login user the certificate does not name', async () => {
     const r = await loginWith([USER_A], now(), USER_B);
@@ -254,7 +254,7 @@ describe('SSH provisioner: a real sshd on loopback', () => {
     expect(r.stdout).toBe('');
     // Refused for the right reason, not because of some unrelated setup problem.
     await expect.poll(() => server().log()).toContain('Certificate invalid: name is not a listed principal');
-  }, 60_000);
+  });
 
   it('refuses a certificate whose window has passed', async () => {
     const past = { startsAt: new Date(Date.now() - 2 * 3600_000), expiresAt: new Date(Date.now() - 3600_000) };
@@ -262,5 +262,5 @@ describe('SSH provisioner: a real sshd on loopback', () => {
     expect(r.code, r.why).toBe(255);
     expect(r.stdout).toBe('');
     await expect.poll(() => server().log()).toContain('Certificate invalid: expired');
-  }, 60_000);
+  });
 });

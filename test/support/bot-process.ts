@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { HANG_GUARD_MS } from '../../doubles/support/until.js';
 
 /**
  * The bot as its own operating-system process: the fault tests kill it with SIGKILL, and the
@@ -45,6 +46,7 @@ export interface BotProcessOptions {
   env: Record<string, string>;
   /** Reuse a port across restarts so the driver's URL stays valid; a free one otherwise. */
   port?: number;
+  /** A hang guard (default HANG_GUARD_MS), not a budget. */
   startTimeoutMs?: number;
   /** Extra node flags (the benchmarks pass --cpu-prof and the like, which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
@@ -82,7 +84,7 @@ export async function startBotProcess(options: BotProcessOptions): Promise<BotPr
   let gone = false;
   void exited.then(() => (gone = true));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  const deadline = Date.now() + (options.startTimeoutMs ?? HANG_GUARD_MS);
   for (;;) {
     if (gone) throw new Error(`the bot exited during start-up:\n${output.slice(-20).join('\n')}`);
     const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then(

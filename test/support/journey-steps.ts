@@ -15,7 +15,7 @@ export async function requestAccess(
   h.slack.clearViews(user);
   const before = new Set((await h.sql`select id from access_requests`).map((r) => r.id as string));
   await h.driver.command(user, '/access', text);
-  const modal = await until(() => h.slack.topView(user), 2000, 'the request modal');
+  const modal = await until(() => h.slack.topView(user), 'the request modal');
   const res = await h.driver.submitView(user, modal.id, {
     'request.resources': picks.resources,
     'request.duration': picks.duration,
@@ -44,7 +44,7 @@ export async function approve(
 ) {
   const where = approverMessage(h, approver, requestId);
   await h.driver.clickButton(approver, where, 'review.approve');
-  const modal = await until(() => h.slack.topView(approver), 2000, 'the tuning modal');
+  const modal = await until(() => h.slack.topView(approver), 'the tuning modal');
   const res = await h.driver.submitView(approver, modal.id, values);
   h.slack.clearViews(approver);
   await h.settle();
@@ -98,7 +98,7 @@ export async function replyTo(
 ): Promise<{ text: string; blocks?: unknown[]; response_type?: string; replace_original?: boolean }> {
   const before = h.slack.responses().length;
   await act();
-  const reply = await until(() => h.slack.responses()[before], 2000, 'a reply');
+  const reply = await until(() => h.slack.responses()[before], 'a reply');
   return reply.body;
 }
 
@@ -207,9 +207,9 @@ export function submissionBody(
 /** An admin opens App Home, its Flows tab, and presses Add flow: the flow editor, as the admin sees it. */
 export async function openNewFlowEditor(h: Harness, admin: string) {
   await h.driver.appHomeOpened(admin);
-  await until(() => h.slack.home(admin), 2000, 'home');
+  await until(() => h.slack.home(admin), 'home');
   await h.driver.clickButton(admin, { viewId: h.slack.home(admin)!.id }, 'home.tab.flows');
-  await until(() => allText(h.slack.home(admin)!.view.blocks).includes('admin.flow.add'), 2000, 'flows tab');
+  await until(() => allText(h.slack.home(admin)!.view.blocks).includes('admin.flow.add'), 'flows tab');
   await h.driver.clickButton(admin, { viewId: h.slack.home(admin)!.id }, 'admin.flow.add');
-  return until(() => h.slack.topView(admin), 2000, 'flow modal');
+  return until(() => h.slack.topView(admin), 'flow modal');
 }

@@ -2,16 +2,16 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
-import { CHROMIUM, CHROMIUM_ARGS as ARGS } from './chromium.js';
+import { CHROMIUM, launchChromium, WAIT } from './chromium.js';
 
 /**
  * The sandbox page in a real headless Chromium (Debian's package; .ci/run installs it), for browser journeys
  * that click through it the way a visitor would. Without Chromium this fails: a journey that skips proves nothing.
  */
 export const SHOTS = fileURLToPath(new URL('../../test-artifacts/sandbox/', import.meta.url));
-export const WAIT = { timeout: 10_000 };
+export { WAIT };
 /** Emoji shortcodes (`:robot_face:`) left as text: Slack draws the ones it knows. */
 export const SHORTCODE = /:[a-z][a-z0-9_+-]*:/;
 
@@ -35,12 +35,7 @@ export async function openSandboxPage(): Promise<SandboxPage> {
   const profile = mkdtempSync(join(tmpdir(), 'sandbox-chromium-'));
   const sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
   // A fresh profile every run: nothing cached or remembered from an earlier run.
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 860 },
-  });
+  const context = await launchChromium(profile, { width: 1280, height: 860 });
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
