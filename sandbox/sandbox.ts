@@ -11,7 +11,7 @@ import { createLogger } from '../src/logger.js';
 import { sandboxApiRoutes, type SandboxContext } from './api.js';
 import { sandboxAssetRoutes } from './assets.js';
 import { SandboxClock } from './clock.js';
-import { FakeSlack } from '../doubles/slack/fake-slack.js';
+import { FakeSlack, type FakeSlackOptions } from '../doubles/slack/fake-slack.js';
 import { SlackDriver } from '../doubles/slack/driver.js';
 import { manifestBotScopes } from '../doubles/slack/scopes.js';
 import { createWebhookReceiver } from './webhook-receiver.js';
@@ -39,6 +39,8 @@ export interface SandboxOptions {
   /** ACCESS_CONFIG's text when given; else examples/sandbox-access.yml. */
   accessFileText?: string;
   logger?: Logger;
+  /** Slack's deadlines in the double (3 s each unless given): the suite's browser journeys make them hang guards. */
+  slackDeadlines?: Pick<FakeSlackOptions, 'triggerTtlMs' | 'ackDeadlineMs'>;
 }
 
 export interface Sandbox {
@@ -100,6 +102,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     usergroups: SANDBOX_GROUPS,
     channels: SANDBOX_CHANNELS,
     botName: 'access-bot',
+    ...options.slackDeadlines,
   });
   slack.addProfileField({ id: GITHUB_FIELD, label: 'GitHub' });
   // The company's identity provider (OpenID Connect, docs/identity.md): its sign-in page lets you pick who you are.

@@ -28,7 +28,7 @@ let h: Harness;
 beforeAll(async () => {
   // What this file holds is that views stay within Slack's limits at this size; how fast they open at this
   // size is bench/scale.ts's figure. A trigger that outlives a 5x-oversubscribed machine keeps the two apart.
-  h = await startHarness({ accessFile, triggerTtlMs: 120_000 });
+  h = await startHarness({ accessFile });
   // Half the flows and resources as if made in App Home, so their rows carry menus.
   await h.sql`update flows set managed_by = 'app' where name < 'flow-150'`;
   await h.sql`update resources set managed_by = 'app' where name < 'res-1000'`;

@@ -3,11 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { createSlackDirectory } from '../src/slack/directory.js';
 import { BOT_TOKEN } from './support/harness.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
 
 /** The directory against the Slack double: what it answers once Slack says a person or a group is gone. */
 let slack: FakeSlack;
 beforeAll(async () => {
   slack = await FakeSlack.start({
+    ...SLACK_DEADLINES_AS_HANG_GUARDS,
     botToken: BOT_TOKEN,
     users: [
       { id: 'U0STAY', name: 'stay' },

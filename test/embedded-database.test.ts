@@ -14,7 +14,7 @@ import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { APP_SCOPES } from './support/app-scopes.js';
 import { waitFor } from './support/wait.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
-import { HANG_GUARD_MS } from '../doubles/support/until.js';
+import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
 
 /**
  * The embedded default (no DATABASE_URL) is a PostgreSQL server the bot starts: it must end with the
@@ -31,7 +31,13 @@ const tempDir = () => {
 let slack: FakeSlack;
 let accessFile: string;
 beforeAll(async () => {
-  slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
+  slack = await FakeSlack.start({
+    ...SLACK_DEADLINES_AS_HANG_GUARDS,
+    botToken: BOT_TOKEN,
+    scopes: APP_SCOPES,
+    users: USERS,
+    usergroups: GROUPS,
+  });
   accessFile = join(tempDir(), 'access.yml');
   writeFileSync(accessFile, ACCESS_FILE);
 });

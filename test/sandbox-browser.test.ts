@@ -6,6 +6,7 @@ import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { CHROMIUM, launchChromium, WAIT } from './support/chromium.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
 
 /**
  * The sandbox page in a real headless Chromium (Debian's package; .ci/run installs it), clicked
@@ -65,7 +66,10 @@ beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-data-'));
   const profile = mkdtempSync(join(tmpdir(), 'sandbox-chromium-'));
   dirs.push(dataDir, profile);
-  sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+  sandbox = await startSandbox({
+    slackDeadlines: SLACK_DEADLINES_AS_HANG_GUARDS,
+    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+  });
   // A fresh profile every run: nothing cached or remembered from an earlier run.
   context = await launchChromium(profile, { width: 1280, height: 860 });
   page = context.pages()[0] ?? (await context.newPage());

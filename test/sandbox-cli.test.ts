@@ -7,6 +7,7 @@ import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { SANDBOX_PEOPLE } from '../sandbox/workspace.js';
 import { cliHome, startCli, type CliHome } from './support/cli.js';
 import { waitFor } from './support/wait.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
 
 /**
  * docs/cli.md's "Against the sandbox", as written: Rita links her company identity, logs the CLI in through
@@ -19,7 +20,10 @@ let home: CliHome;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-cli-'));
-  sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+  sandbox = await startSandbox({
+    slackDeadlines: SLACK_DEADLINES_AS_HANG_GUARDS,
+    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+  });
   home = cliHome();
 });
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { until } from '../doubles/slack/driver.js';
 import { SANDBOX_PEOPLE } from '../sandbox/workspace.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
 
 /**
  * The sandbox starts the OIDC provider double and configures the bot for it; its sample "dashboards" flow
@@ -15,7 +16,10 @@ let sandbox: Sandbox;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-identity-'));
-  sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+  sandbox = await startSandbox({
+    slackDeadlines: SLACK_DEADLINES_AS_HANG_GUARDS,
+    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+  });
 });
 
 afterAll(async () => {

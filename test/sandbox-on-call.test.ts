@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { until } from '../doubles/slack/driver.js';
 import { SANDBOX_PEOPLE } from '../sandbox/workspace.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
 
 /** The sandbox's on-call switch: put Rita on call and watch the production flow approve her at once. */
 let sandbox: Sandbox;
@@ -13,7 +14,10 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-oncall-'));
-  sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+  sandbox = await startSandbox({
+    slackDeadlines: SLACK_DEADLINES_AS_HANG_GUARDS,
+    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+  });
   base = `http://127.0.0.1:${sandbox.port}`;
 });
 afterAll(async () => {

@@ -10,6 +10,7 @@ import { until } from '../doubles/slack/driver.js';
 import { SANDBOX_PEOPLE } from '../sandbox/workspace.js';
 import { startSandboxMysql } from '../sandbox/mysql-target.js';
 import { waitFor } from './support/wait.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
 
 /** The sandbox's JSON API and receiver without a browser: what the page relies on, and what it refuses. */
 let sandbox: Sandbox;
@@ -19,6 +20,7 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'sandbox-api-'));
   sandbox = await startSandbox({
+    slackDeadlines: SLACK_DEADLINES_AS_HANG_GUARDS,
     env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', SLACK_BOT_TOKEN: 'xoxb-real-one-ignored' },
   });
   base = `http://127.0.0.1:${sandbox.port}`;

@@ -8,6 +8,7 @@ import { createSlackDirectory } from '../src/slack/directory.js';
 import { BOT_TOKEN, startHarness, type Harness } from './support/harness.js';
 import { approverMessage, forgeClick, replyTo, requestAccess } from './support/journey-steps.js';
 import { GROUPS, PEOPLE, USERS } from './support/workspace.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
 
 /**
  * Slack's rate limits as a real workspace applies them (the double's strict tiers): usergroups.users.list
@@ -152,7 +153,12 @@ describe('Slack rate limits', () => {
 describe('the Slack directory', () => {
   let slack: FakeSlack;
   beforeAll(async () => {
-    slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+    slack = await FakeSlack.start({
+      ...SLACK_DEADLINES_AS_HANG_GUARDS,
+      botToken: BOT_TOKEN,
+      users: USERS,
+      usergroups: GROUPS,
+    });
     slack.enforceRateLimits();
   });
   afterAll(async () => {

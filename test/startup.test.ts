@@ -13,7 +13,7 @@ import { SlackDriver, until } from '../doubles/slack/driver.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
 import { APP_SCOPES } from './support/app-scopes.js';
-import { HANG_GUARD_MS } from '../doubles/support/until.js';
+import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -132,7 +132,12 @@ describe('start-up', () => {
   });
 
   it('says so when Slack rejects the token', async () => {
-    const slack = await FakeSlack.start({ botToken: 'xoxb-the-right-one', scopes: APP_SCOPES, users: USERS });
+    const slack = await FakeSlack.start({
+      ...SLACK_DEADLINES_AS_HANG_GUARDS,
+      botToken: 'xoxb-the-right-one',
+      scopes: APP_SCOPES,
+      users: USERS,
+    });
     try {
       const res = await startMain({
         SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -153,7 +158,13 @@ describe('start-up', () => {
 
 describe('the embedded database (no DATABASE_URL)', () => {
   it('migrates, serves a request, and keeps it across a restart', async () => {
-    const slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
+    const slack = await FakeSlack.start({
+      ...SLACK_DEADLINES_AS_HANG_GUARDS,
+      botToken: BOT_TOKEN,
+      scopes: APP_SCOPES,
+      users: USERS,
+      usergroups: GROUPS,
+    });
     const dataDir = tempDir();
     const config = parseConfig({
       SLACK_BOT_TOKEN: BOT_TOKEN,

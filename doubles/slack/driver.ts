@@ -57,8 +57,6 @@ type Where = { channel: string; ts: string } | { viewId: string };
 export type SlackTransport = (body: string, contentType: string) => Promise<{ status: number; text: string }>;
 type ResolvedSurface = Surface & { key: string; blocks: any[]; describe: string };
 
-const SLACK_ACK_DEADLINE_MS = 3000; // doc §1.3
-
 export class SlackDriver {
   private readonly slack: FakeSlack;
   private readonly eventsUrl: string;
@@ -120,7 +118,7 @@ export class SlackDriver {
         json = undefined;
       }
     }
-    return { status, text, json, elapsedMs, timedOut: elapsedMs > SLACK_ACK_DEADLINE_MS, dispatched: true };
+    return { status, text, json, elapsedMs, timedOut: elapsedMs > this.slack.state.ackDeadlineMs, dispatched: true };
   }
 
   /** Interactivity: a single `payload` form field, Content-Type exactly application/x-www-form-urlencoded (doc §0.3, §1.2). */

@@ -54,6 +54,7 @@ export class SlackState {
   /** The token's scopes; null grants every scope. */
   readonly scopes: ReadonlySet<string> | null;
   readonly triggerTtlMs: number;
+  readonly ackDeadlineMs: number;
   readonly plan: SlackPlan;
   readonly appHome: { homeTab: boolean; messagesTab: boolean };
   readonly users = new Map<string, FakeUser>();
@@ -83,6 +84,7 @@ export class SlackState {
     this.appId = o.appId ?? 'A0APP';
     this.botName = o.botName ?? 'access-bot';
     this.triggerTtlMs = o.triggerTtlMs ?? 3000;
+    this.ackDeadlineMs = o.ackDeadlineMs ?? 3000;
     this.plan = o.plan ?? 'pro';
     this.appHome = { ...(o.appHome ?? { homeTab: true, messagesTab: true }) };
     for (const u of o.users) this.users.set(u.id, { ...u });

@@ -49,7 +49,13 @@ export interface FakeSlackOptions {
   appId?: string;
   users: FakeUser[];
   usergroups?: FakeUsergroup[];
+  /** How long a trigger_id may be used (Slack: 3 s; `expired_trigger_id` after). */
   triggerTtlMs?: number;
+  /**
+   * How long Slack waits for the ack of a command or interaction before it gives up and shows the person
+   * an error (Slack: 3 s; the driver then reports `operation_timeout` and ignores a late view response).
+   */
+  ackDeadlineMs?: number;
   /** Extra channels; `C0GENERAL` (#general, everyone, bot included) always exists. */
   channels?: FakeChannel[];
   teamDomain?: string;

@@ -13,7 +13,7 @@ import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from '../support/workspace.js';
 import { APP_SCOPES } from '../support/app-scopes.js';
-import { HANG_GUARD_MS } from '../../doubles/support/until.js';
+import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
 
 /**
  * The database goes away for a while. The bot runs against a PostgreSQL server of this test's own, which
@@ -31,7 +31,13 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   pg = await startPrivatePostgres();
-  slack = await FakeSlack.start({ botToken: BOT_TOKEN, scopes: APP_SCOPES, users: USERS, usergroups: GROUPS });
+  slack = await FakeSlack.start({
+    ...SLACK_DEADLINES_AS_HANG_GUARDS,
+    botToken: BOT_TOKEN,
+    scopes: APP_SCOPES,
+    users: USERS,
+    usergroups: GROUPS,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'access-dbdown-'));
   writeFileSync(join(dir, 'access.yml'), ACCESS_FILE);
   bot = await startBotProcess({

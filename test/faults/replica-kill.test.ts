@@ -20,6 +20,7 @@ import {
   type HeldDelivery,
   type WebhookTarget,
 } from '../support/webhook-target.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
 
 /**
  * Three replicas of the bot on one PostgreSQL database, Slack's requests spread over them in turn (as a
@@ -66,7 +67,12 @@ const inFlight: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  slack = await FakeSlack.start({ botToken: BOT_TOKEN, users: USERS, usergroups: GROUPS });
+  slack = await FakeSlack.start({
+    ...SLACK_DEADLINES_AS_HANG_GUARDS,
+    botToken: BOT_TOKEN,
+    users: USERS,
+    usergroups: GROUPS,
+  });
   target = await startWebhookTarget();
   targetPort = Number(new URL(target.url).port);
   sql = postgres(db.url, { onnotice: () => {}, max: 2 });

@@ -10,6 +10,7 @@ import { SocketModeServer } from './socket-mode.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './workspace.js';
 import { APP_SCOPES } from './app-scopes.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-testtokensecret';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -47,11 +48,6 @@ export interface HarnessOptions {
   socketMode?: boolean;
   /** The Slack workspace's plan (the double's default: a paid one with user groups). */
   slackPlan?: FakeSlackOptions['plan'];
-  /**
-   * How long a trigger id lives (Slack's 3 s by default). Only tests whose point is scale, not speed, widen it:
-   * how fast a form opens is a benchmark figure (npm run bench), never a budget a busy machine can miss.
-   */
-  triggerTtlMs?: number;
 }
 
 export const APP_TOKEN = 'xapp-1-A0ACCESS-1111-testapptokensecret';
@@ -59,12 +55,12 @@ export const APP_TOKEN = 'xapp-1-A0ACCESS-1111-testapptokensecret';
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase();
   const slack = await FakeSlack.start({
+    ...SLACK_DEADLINES_AS_HANG_GUARDS,
     botToken: BOT_TOKEN,
     scopes: APP_SCOPES,
     users: USERS,
     usergroups: GROUPS,
     ...(options.slackPlan ? { plan: options.slackPlan } : {}),
-    ...(options.triggerTtlMs !== undefined ? { triggerTtlMs: options.triggerTtlMs } : {}),
   });
   const socket = options.socketMode ? await SocketModeServer.start(slack, APP_TOKEN) : null;
   const clock = new TestClock();

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
 import { CHROMIUM, launchChromium, WAIT } from './chromium.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
 
 /**
  * The sandbox page in a real headless Chromium (Debian's package; .ci/run installs it), for browser journeys
@@ -33,7 +34,10 @@ export async function openSandboxPage(): Promise<SandboxPage> {
   mkdirSync(SHOTS, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-data-'));
   const profile = mkdtempSync(join(tmpdir(), 'sandbox-chromium-'));
-  const sandbox = await startSandbox({ env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' } });
+  const sandbox = await startSandbox({
+    slackDeadlines: SLACK_DEADLINES_AS_HANG_GUARDS,
+    env: { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+  });
   // A fresh profile every run: nothing cached or remembered from an earlier run.
   const context = await launchChromium(profile, { width: 1280, height: 860 });
   const page = context.pages()[0] ?? (await context.newPage());
