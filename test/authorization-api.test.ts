@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../doubles/support/until.js';
 import type { AccessApp } from '../src/app.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { approve, replyTo, requestAccess } from './support/journey-steps.js';
@@ -33,14 +34,18 @@ async function authorize(port: number, body: unknown, key: string | null = token
   return { status: res.status, json: (await res.json()) as any };
 }
 
-/** Polls a decision until it matches, and returns how long that took. */
-async function timeUntil(port: number, body: unknown, allowed: boolean): Promise<number> {
-  const start = Date.now();
-  for (;;) {
-    if ((await authorize(port, body)).json.allowed === allowed) return Date.now() - start;
-    if (Date.now() - start > 5000) throw new Error(`decision did not become ${allowed}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/**
+ * Polls a decision until it matches. Each replica's index also reloads in full every 60 s as a safety net;
+ * a flip well before that came from the grant's notification, which is what these tests are about (how fast
+ * it comes is `npm run bench`'s figure), so the wait's guard stays below the reload.
+ */
+const BEFORE_THE_FULL_RELOAD_MS = 30_000;
+async function flips(port: number, body: unknown, allowed: boolean): Promise<void> {
+  await waitFor(
+    async () => (await authorize(port, body)).json.allowed === allowed,
+    `the decision on port ${port} to become ${allowed}`,
+    BEFORE_THE_FULL_RELOAD_MS,
+  );
 }
 
 describe('API keys', () => {
@@ -77,15 +82,15 @@ describe('decisions follow grants on every replica', () => {
     expect((await authorize(h.port, ask)).json).toEqual({ allowed: false, reason: 'no_active_grant' });
   });
 
-  it('an approved grant is allowed, with its tuned policy, by Slack id and by e-mail, within a second on both replicas', async () => {
+  it('an approved grant is allowed, with its tuned policy, by Slack id and by e-mail, on both replicas as soon as the grant is notified', async () => {
     [id] = (await requestAccess(h, PEOPLE.requester, {
       resources: ['prod-db'],
       duration: '60',
       justification: 'INC-11',
     })) as [string];
     await approve(h, PEOPLE.approver, id, { 'tune.databases.prod-db': 'app' });
-    expect(await timeUntil(h.port, ask, true)).toBeLessThan(1000);
-    expect(await timeUntil(replicaPort, ask, true)).toBeLessThan(1000);
+    await flips(h.port, ask, true);
+    await flips(replicaPort, ask, true);
     const res = await authorize(replicaPort, { user: 'Rita@Example.com', resource: 'prod-db' });
     expect(res.json).toMatchObject({
       allowed: true,
@@ -113,10 +118,10 @@ describe('decisions follow grants on every replica', () => {
     });
   });
 
-  it('a revoked grant stops being allowed within a second on both replicas', async () => {
+  it('a revoked grant stops being allowed on both replicas as soon as it is notified', async () => {
     await replyTo(h, () => h.driver.command(PEOPLE.approver, '/access', `revoke ${id}`));
-    expect(await timeUntil(h.port, ask, false)).toBeLessThan(1000);
-    expect(await timeUntil(replicaPort, ask, false)).toBeLessThan(1000);
+    await flips(h.port, ask, false);
+    await flips(replicaPort, ask, false);
   });
 
   it('a grant past its end is refused at once, before the expiry job runs', async () => {
@@ -126,7 +131,7 @@ describe('decisions follow grants on every replica', () => {
       justification: 'INC-12',
     });
     await approve(h, PEOPLE.approver, next!);
-    await timeUntil(h.port, ask, true);
+    await flips(h.port, ask, true);
     h.clock.advance(16);
     expect((await authorize(h.port, ask)).json.allowed).toBe(false);
   });
@@ -134,11 +139,7 @@ describe('decisions follow grants on every replica', () => {
   it('a revoked API key stops working, and keys never reach the logs', async () => {
     const [row] = await h.sql`select id from api_keys`;
     await replyTo(h, () => h.driver.command(PEOPLE.admin, '/access', `apikey revoke ${row!.id}`));
-    const start = Date.now();
-    while ((await authorize(replicaPort, ask)).status !== 401) {
-      if (Date.now() - start > 2000) throw new Error('key still accepted');
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(async () => (await authorize(replicaPort, ask)).status === 401, 'the revoked key refused');
     expect(h.logs.join('\n')).not.toContain(token);
   });
 });

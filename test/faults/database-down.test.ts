@@ -109,8 +109,8 @@ describe('the database goes away and comes back', () => {
     await pg.stop();
     try {
       const down = await health();
+      // An answer, not a hang (the route's own 2 s timeout is src/http/health.test.ts's business).
       expect(down.status).toBe(503);
-      expect(down.ms).toBeLessThan(3000);
       expect(await replyTo(() => driver.command(PEOPLE.requester, '/access', 'request'))).toBe(TRY_AGAIN);
       expect(await replyTo(() => driver.command(PEOPLE.requester, '/access', 'list'))).toBe(TRY_AGAIN);
       const res = await driver.submitView(PEOPLE.requester, pendingForm.id, {

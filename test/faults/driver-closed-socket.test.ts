@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../doubles/support/until.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -29,7 +30,11 @@ describe('the database driver when the server closes a connection', () => {
     const reserved = await sql.reserve();
     const [{ pid }] = (await reserved`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
     await admin`select pg_terminate_backend(${pid})`;
-    await new Promise((r) => setTimeout(r, 200));
+    // Until the server process is gone (its side of the socket closed), however long a busy machine takes.
+    await waitFor(
+      async () => (await admin`select 1 from pg_stat_activity where pid = ${pid}`).length === 0,
+      'the terminated backend to exit',
+    );
     const outcome = await reserved`select 1`.then(
       () => 'answered',
       (e: { code?: string }) => e.code,
