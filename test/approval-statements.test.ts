@@ -57,13 +57,16 @@ async function quiet() {
     async () => (await h.sql`select count(*)::int as n from outbox where done_at is null`)[0]!.n === 0,
     'the outbox empty',
   );
+  // Done when nothing is in flight and the count has not moved over five looks 100 ms apart: one look could
+  // fall in a pause of a busy machine between two statements of the same work, and count the rest in the next round.
   let last = -1;
+  let still = 0;
   await waitFor(async () => {
-    const now = statements();
-    const same = now === last;
+    const { statements: now, inUse, waiting } = h.app.database.pool();
+    still = now === last && inUse === 0 && waiting === 0 ? still + 1 : 0;
     last = now;
-    if (!same) await new Promise((r) => setTimeout(r, 100));
-    return same;
+    if (still < 5) await new Promise((r) => setTimeout(r, 100));
+    return still >= 5;
   }, 'the bot done with its statements');
 }
 
