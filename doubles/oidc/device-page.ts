@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DevicePerson, DeviceGrants } from './device-grant.js';
-import type { OidcCall } from './oidc-double.js';
+import type { OidcCall } from './types.js';
 
 /** The double's device verification pages (RFC 8628 §3.3): plain HTML, every value escaped, forms posting to /device. */
 

@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  OktaDirectory,
-  parseGroupSearch,
-  parseUserSearch,
-  type OktaGroupRecord,
-  type OktaUserRecord,
-  type OktaUserStatus,
-} from './directory.js';
-import { OAuthServer, requiredScopes, type OAuthClientRegistration } from './oauth.js';
+import { authenticate, scopeRefusal } from './api-auth.js';
+import { OktaDirectory, type OktaGroupRecord, type OktaUserRecord, type OktaUserStatus } from './directory.js';
+import { oktaError, rateLimited, serverError, type Answer } from './errors.js';
+import { OAuthServer, type OAuthClientRegistration } from './oauth.js';
+import { RateLimit } from './rate-limit.js';
+import { route } from './routes.js';
 
 /**
  * A local stand-in for the parts of Okta's Management API the okta provisioner uses: user lookup
@@ -17,6 +14,10 @@ import { OAuthServer, requiredScopes, type OAuthClientRegistration } from './oau
  * (`GET /api/v1/groups/{id}`, `GET|PUT|DELETE /api/v1/groups/{id}/users[/{userId}]`), with Okta's
  * checks and answers: the `SSWS` token, Okta's error JSON, `X-Rate-Limit-*` headers and 429s,
  * `Link` header pagination. See README.md beside this file for what it does not model.
+ *
+ * This file listens, keeps the switches and applies Okta's order of checks; the calls themselves are in
+ * routes.ts, paging in pagination.ts, authentication in api-auth.ts (the token server in oauth.ts), the rate
+ * limit in rate-limit.ts, the error answers in errors.ts and the org's data in directory.ts.
  */
 export interface OktaRequest {
   method: string;
@@ -80,185 +81,49 @@ export interface OktaDouble {
   stop(): Promise<void>;
 }
 
-interface Answer {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-function oktaError(status: number, errorCode: string, errorSummary: string, headers?: Record<string, string>): Answer {
-  const errorId = `oae${randomBytes(11).toString('base64url')}`;
-  return { status, body: { errorCode, errorSummary, errorLink: errorCode, errorId, errorCauses: [] }, headers };
-}
-
-const notFound = (id: string, kind: 'User' | 'UserGroup') =>
-  oktaError(404, 'E0000007', `Not found: Resource not found: ${id} (${kind})`);
-const forbidden = () => oktaError(403, 'E0000006', 'You do not have permission to perform the requested action');
-
 export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaDouble> {
   const directory = new OktaDirectory();
   const requests: OktaRequest[] = [];
   const pageSize = options.pageSize ?? 200;
-  const perMinute = options.rateLimitPerMinute ?? 600;
+  const rate = new RateLimit(options.rateLimitPerMinute ?? 600);
   const denied = new Set<string>();
   const oauth = new OAuthServer(options.oauthClients ?? []);
   let failures = { left: 0, status: 503 };
   let down = false;
-  let limited = { untilSecond: 0, calls: 0 };
-  let window = { minute: 0, used: 0 };
   let base = '';
 
-  /** Okta's headers on every API answer: the current window's limit, what is left, and when it resets. */
-  function rateHeaders(nowMs: number): Record<string, string> {
-    const minute = Math.floor(nowMs / 60_000);
-    if (window.minute !== minute) window = { minute, used: 0 };
-    window.used += 1;
-    const limitedNow = nowMs < limited.untilSecond * 1000 && limited.calls > 0;
-    const reset = limitedNow ? limited.untilSecond : (minute + 1) * 60;
-    const remaining = limitedNow ? 0 : Math.max(0, perMinute - window.used);
-    return {
-      'x-rate-limit-limit': String(perMinute),
-      'x-rate-limit-remaining': String(remaining),
-      'x-rate-limit-reset': String(reset),
-    };
-  }
-
-  function page(
-    all: { id: string }[],
-    path: string,
-    query: Record<string, string>,
-    extra: Record<string, string> = {},
-    json: (item: { id: string }) => unknown = (u) => directory.userJson(u as OktaUserRecord, base),
-  ): Answer {
-    const asked = Number(query.limit ?? pageSize);
-    const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, pageSize) : pageSize;
-    const sorted = [...all].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const rest = query.after ? sorted.filter((u) => u.id > query.after!) : sorted;
-    const items = rest.slice(0, limit);
-    const link = (q: Record<string, string>) =>
-      `<${base}${path}?${new URLSearchParams({ ...extra, ...q }).toString()}>`;
-    const links = [`${link({ limit: String(limit) })}; rel="self"`];
-    if (rest.length > limit) links.push(`${link({ after: items.at(-1)!.id, limit: String(limit) })}; rel="next"`);
-    return { status: 200, body: items.map(json), headers: { link: links.join(', ') } };
-  }
-
-  /**
-   * `GET /api/v1/groups`: `search` (paged by `after`, as every list), `q` (a name prefix, for pickers: Okta
-   * does not page it and gives at most `limit`, default 300, without a next link), or every group.
-   */
-  function listGroups(path: string, query: Record<string, string>): Answer {
-    const groupJson = (g: { id: string }) => directory.groupJson(g as OktaGroupRecord, base);
-    const all = [...directory.groups.values()];
-    if (query.q !== undefined) {
-      const prefix = query.q.toLowerCase();
-      const limit = Math.min(Number(query.limit ?? 300) || 300, 10_000);
-      const found = all
-        .filter((g) => g.name.toLowerCase().startsWith(prefix))
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .slice(0, limit);
-      return { status: 200, body: found.map(groupJson) };
-    }
-    if (query.search === undefined) return page(all, path, query, {}, groupJson);
-    const matches = parseGroupSearch(query.search);
-    if (!matches) return oktaError(400, 'E0000031', 'Invalid search criteria.');
-    return page(all.filter(matches), path, query, { search: query.search }, groupJson);
-  }
-
-  function route(method: string, path: string, query: Record<string, string>): Answer {
-    const parts = path
-      .split('/')
-      .filter(Boolean)
-      .map((p) => decodeURIComponent(p));
-    if (parts[0] !== 'api' || parts[1] !== 'v1')
-      return oktaError(404, 'E0000007', `Not found: Resource not found: ${path} (Endpoint)`);
-    const [, , collection, id, sub, subId] = parts;
-
-    if (collection === 'users' && method === 'GET' && id === undefined) {
-      if (query.search === undefined)
-        return page(
-          [...directory.users.values()].filter((u) => u.status !== 'DEPROVISIONED'),
-          path,
-          query,
-        );
-      const matches = parseUserSearch(query.search);
-      if (!matches) return oktaError(400, 'E0000031', 'Invalid search criteria.');
-      return page([...directory.users.values()].filter(matches), path, query, { search: query.search });
-    }
-    if (collection === 'users' && method === 'GET' && id !== undefined && sub === undefined) {
-      const user = directory.findUser(id);
-      return user ? { status: 200, body: directory.userJson(user, base) } : notFound(id, 'User');
-    }
-    if (collection === 'groups' && id === undefined && method === 'GET') return listGroups(path, query);
-    if (collection !== 'groups' || id === undefined)
-      return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
-
-    const group = directory.groups.get(id);
-    if (denied.has(id)) return forbidden();
-    if (!group) return notFound(id, 'UserGroup');
-    if (sub === undefined && method === 'GET') return { status: 200, body: directory.groupJson(group, base) };
-    if (sub !== 'users') return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
-    if (subId === undefined && method === 'GET')
-      return page([...group.members].map((m) => directory.users.get(m)!).filter(Boolean), path, query);
-    if (subId === undefined)
-      return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
-
-    // Membership calls take the user's id only (not a login), as Okta's do.
-    const user = directory.users.get(subId);
-    if (!user) return notFound(subId, 'User');
-    if (method === 'PUT') {
-      directory.setMember(group.id, user.id, true);
-      return { status: 204 };
-    }
-    if (method === 'DELETE') {
-      directory.setMember(group.id, user.id, false);
-      return { status: 204 };
-    }
-    return oktaError(405, 'E0000022', 'The endpoint does not support the provided HTTP method');
-  }
-
+  /** Okta's order of checks: the org is up, faults, the token endpoint, authentication, scope, rate limits. */
   function answer(req: http.IncomingMessage, body: string): Answer {
     const url = new URL(req.url ?? '/', base);
     const query = Object.fromEntries(url.searchParams);
     const now = Date.now();
-    const ssws = req.headers.authorization === `SSWS ${options.token}`;
-    const bearer = ssws ? null : oauth.bearer(req.headers.authorization, now);
-    const authorized = ssws || bearer !== null;
-    const scheme = ssws ? 'SSWS' : bearer ? 'Bearer' : null;
+    const caller = authenticate(req, options.token, oauth, now);
     const record: OktaRequest = {
       method: req.method ?? '',
       path: url.pathname,
       query,
-      authorized,
-      scheme,
+      authorized: caller.authorized,
+      scheme: caller.scheme,
       retryCount: Number(req.headers['x-okta-retry-count'] ?? 0),
       status: 0,
     };
     requests.push(record);
-    const headers = rateHeaders(now);
+    const headers = rate.count(now);
     const result = ((): Answer => {
-      if (down) return oktaError(503, 'E0000009', 'Internal Server Error');
+      if (down) return serverError(503);
       if (failures.left > 0) {
         failures.left -= 1;
-        return oktaError(failures.status, 'E0000009', 'Internal Server Error');
+        return serverError(failures.status);
       }
       if (url.pathname === '/oauth2/v1/token' && req.method === 'POST') {
         const [status, json] = oauth.token(new URLSearchParams(body), `${base}/oauth2/v1/token`, now);
         return { status, body: json };
       }
-      if (!authorized) return oktaError(401, 'E0000011', 'Invalid token provided');
-      if (bearer && !requiredScopes(req.method ?? 'GET', url.pathname).some((scope) => bearer.scopes.includes(scope))) {
-        const needed = requiredScopes(req.method ?? 'GET', url.pathname).at(-1)!;
-        return oktaError(403, 'E0000006', 'You do not have permission to perform the requested action', {
-          'www-authenticate': `Bearer realm="${base}", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", scope="${needed}"`,
-        });
-      }
-      if (now < limited.untilSecond * 1000 && limited.calls > 0) {
-        limited.calls -= 1;
-        return oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
-      }
-      if (window.used > perMinute)
-        return oktaError(429, 'E0000047', 'API call exceeded rate limit due to too many requests.');
-      return route(req.method ?? 'GET', url.pathname, query);
+      if (!caller.authorized) return oktaError(401, 'E0000011', 'Invalid token provided');
+      const refused = scopeRefusal(caller, req.method ?? 'GET', url.pathname, base);
+      if (refused) return refused;
+      if (rate.refuses(now)) return rateLimited();
+      return route({ directory, denied, pageSize, base }, req.method ?? 'GET', url.pathname, query);
     })();
     record.status = result.status;
     return { ...result, headers: { ...headers, ...result.headers } };
@@ -297,8 +162,7 @@ export async function startOktaDouble(options: OktaDoubleOptions): Promise<OktaD
     addMember: (groupId, login) => directory.setMember(groupId, byLogin(login).id, true),
     removeMember: (groupId, login) => directory.setMember(groupId, byLogin(login).id, false),
     setStatus: (login, status) => void (byLogin(login).status = status),
-    rateLimit: (resetInSeconds, calls = Number.POSITIVE_INFINITY) =>
-      void (limited = { untilSecond: Math.floor(Date.now() / 1000) + resetInSeconds, calls }),
+    rateLimit: (resetInSeconds, calls = Number.POSITIVE_INFINITY) => rate.limit(resetInSeconds, calls),
     failNext: (n, status = 503) => void (failures = { left: n, status }),
     setDown: (value) => void (down = value),
     denyGroup: (groupId, value = true) => void (value ? denied.add(groupId) : denied.delete(groupId)),
