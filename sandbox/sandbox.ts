@@ -215,6 +215,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       extraProvisioners: cloud.provisioners,
       groupListers: cloud.groupListers,
       entraManagerOptions: cloud.entraManagerOptions,
+      // The bot's receiver waits for an ack as long as the double does (Slack's 3 s unless a test said otherwise).
+      ...(options.slackDeadlines?.ackDeadlineMs !== undefined
+        ? { ackTimeoutMs: options.slackDeadlines.ackDeadlineMs }
+        : {}),
       extraRoutes: checkHost(
         [home, receiver.route, ...sandboxApiRoutes(ctx), ...sandboxAssetRoutes()],
         allowedHosts(config.HOST, config.PUBLIC_URL),

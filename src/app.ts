@@ -38,6 +38,12 @@ export interface AccessAppOptions {
   accessFilePath?: string;
   /** Tests already know the bot's ids; passing them skips Bolt's start-up auth.test. */
   botIdentity?: { botId: string; botUserId: string };
+  /**
+   * How long Bolt's HTTP receiver waits for a listener's ack before it answers 404 itself (default Bolt's
+   * 3001 ms: Slack stops waiting at 3 s). The test suite makes it a hang guard, since on a loaded machine the
+   * work before an ack can take seconds; how fast the bot acks is measured by `npm run bench`.
+   */
+  ackTimeoutMs?: number;
   /** Where `env:ACCESS_SECRET_*` references are read from (only those names are kept); main passes process.env. */
   secretEnv?: Record<string, string | undefined>;
   /** More provisioners (tests and the sandbox add an in-memory one). */
@@ -76,7 +82,7 @@ export async function createAccessApp(options: AccessAppOptions) {
     config.AUDIT_WEBHOOK_URL && config.AUDIT_WEBHOOK_SECRET
       ? createAuditStreamer(database.db, { url: config.AUDIT_WEBHOOK_URL, secret: config.AUDIT_WEBHOOK_SECRET }, logger)
       : null;
-  const slack = buildSlackClients(config, logger, metrics, options.botIdentity);
+  const slack = buildSlackClients(config, logger, metrics, options.botIdentity, options.ackTimeoutMs);
 
   // The jobs come last, but services call afterCommit from the start: it reaches the outbox once it exists.
   // The file's `managers:` mapping (following reloads), then the group sources' identity providers (read at start).

@@ -30,8 +30,9 @@ export function buildSlackClients(
   logger: Logger,
   metrics: PrometheusMetrics,
   botIdentity?: { botId: string; botUserId: string },
+  ackTimeoutMs?: number,
 ) {
-  const clients = createSlackClients(config, logger, metrics.slackCall, botIdentity);
+  const clients = createSlackClients(config, logger, metrics.slackCall, botIdentity, ackTimeoutMs);
   return { ...clients, directory: createSlackDirectory(clients.directoryClient, { logger }) };
 }
 

@@ -17,12 +17,17 @@ export function createSlackClients(
   logger: Logger,
   onCall: SlackCallListener,
   botIdentity?: { botId: string; botUserId: string },
+  ackTimeoutMs?: number,
 ) {
   const socketMode = Boolean(config.SLACK_APP_TOKEN);
   // In HTTP mode Bolt's receiver only handles /slack/events, inside our own server (see http/server.ts).
   const receiver = socketMode
     ? undefined
-    : new HTTPReceiver({ signingSecret: config.SLACK_SIGNING_SECRET, logger: boltLogger(logger) });
+    : new HTTPReceiver({
+        signingSecret: config.SLACK_SIGNING_SECRET,
+        logger: boltLogger(logger),
+        ...(ackTimeoutMs !== undefined ? { unhandledRequestTimeoutMillis: ackTimeoutMs } : {}),
+      });
   // Every WebClient Bolt makes (and its respond()) takes `fetch` from here: the one place to count Slack calls.
   const fetch = countedFetch(onCall);
   const apiUrl = config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {};

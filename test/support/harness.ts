@@ -10,7 +10,7 @@ import { SocketModeServer } from './socket-mode.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './workspace.js';
 import { APP_SCOPES } from './app-scopes.js';
-import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
+import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-testtokensecret';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
@@ -97,6 +97,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       logger: createLogger('debug', sink),
       clock,
       accessFileText: options.accessFile ?? ACCESS_FILE,
+      // Bolt's own 3 s wait for an ack, a hang guard like the double's deadlines (SLACK_DEADLINES_AS_HANG_GUARDS).
+      ackTimeoutMs: HANG_GUARD_MS,
       ...options.app,
     });
     const { port } = await app.start();

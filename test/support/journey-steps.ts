@@ -22,6 +22,11 @@ export async function requestAccess(
     'request.justification': picks.justification,
   });
   if (res.json?.response_action === 'errors') throw new Error(`request refused: ${JSON.stringify(res.json.errors)}`);
+  // Said here rather than as "no message about undefined" further on.
+  if (res.status !== 200 || res.slackError)
+    throw new Error(`the request form was answered ${res.status} ${res.slackError ?? ''}`);
+  if (allText(res.json?.view).includes('Request not sent'))
+    throw new Error(`request not sent: ${allText(res.json.view)}`);
   h.slack.clearViews(user);
   const after = (await h.sql`select id from access_requests order by created_at, id`).map((r) => r.id as string);
   await h.settle();
