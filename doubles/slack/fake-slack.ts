@@ -26,6 +26,7 @@ import { answerResponseUrl, type ResponseUrlRec } from './response-urls.js';
 import { applyViewResponse } from './view-response.js';
 import { renderGroup, renderUser } from './directory-methods.js';
 import { stateValuesOf, type StateValues } from './surface.js';
+import { clearViews, closeTopView, renderView, stackOf } from './view-stacks.js';
 
 export type {
   FakeChannel,
@@ -156,7 +157,7 @@ export class FakeSlack {
   // ---- triggers, response urls ------------------------------------------------
 
   issueTriggerId(userId: string): string {
-    return this.state.issueTrigger(userId);
+    return this.state.triggers.issue(userId);
   }
 
   /** A response_url served here: at most 5 uses within 30 minutes (doc §3.3). */
@@ -189,7 +190,7 @@ export class FakeSlack {
     return this.state.ephemerals.filter((m) => m.ephemeralTo === userId);
   }
   viewStack(userId: string): StoredView[] {
-    return this.state.stackOf(userId).map((id) => this.state.views.get(id)!);
+    return stackOf(this.state, userId).map((id) => this.state.views.get(id)!);
   }
   topView(userId: string): StoredView | undefined {
     return this.viewStack(userId).at(-1);
@@ -206,7 +207,7 @@ export class FakeSlack {
     const v = this.state.views.get(viewId);
     if (!v) return undefined;
     return {
-      ...this.state.renderView(v),
+      ...renderView(this.state, v),
       state: { values: stateValuesOf(v.blocks, this.surfaceValues(`view:${v.id}`)) },
     };
   }
@@ -275,10 +276,10 @@ export class FakeSlack {
   }
 
   closeTopView(userId: string): StoredView | undefined {
-    return this.state.closeTopView(userId);
+    return closeTopView(this.state, userId);
   }
   clearViews(userId: string): void {
-    this.state.clearViews(userId);
+    clearViews(this.state, userId);
   }
   /** Driver use: remember what the user picked/typed in a surface (`view:<id>` or `msg:<channel>:<ts>`). */
   setSurfaceValue(surfaceKey: string, blockId: string, actionId: string, entry: Record<string, unknown>): void {
