@@ -5,13 +5,8 @@
  * Message wording varies on real Slack (doc §7): tests should match on the
  * error code (`invalid_blocks` / `invalid_arguments`) and the json-pointer.
  */
-import {
-  Checker,
-  validateElement,
-  INPUT_ELEMENTS,
-  ACTIONS_ELEMENTS,
-  ACCESSORY_ELEMENTS,
-} from './block-kit-elements.js';
+import { Checker } from './block-kit-checker.js';
+import { validateElement, INPUT_ELEMENTS, ACTIONS_ELEMENTS, ACCESSORY_ELEMENTS } from './block-kit-elements.js';
 
 export type SurfaceKind = 'message' | 'modal' | 'home';
 

@@ -4,68 +4,26 @@
  * (platform doc §1–§2) and then applies to the FakeSlack what Slack would do
  * with the app's HTTP answer (view_submission response actions, doc §2.6).
  */
-import { createHmac } from 'node:crypto';
 import type { FakeSlack } from './fake-slack.js';
 import { validateSurface } from './block-kit.js';
-import { GENERAL_CHANNEL, type StoredMessage, type StoredView } from './state.js';
-import {
-  elementsOf,
-  optionsOf,
-  stateValuesOf,
-  statefulElementsOf,
-  STATEFUL_TYPES,
-  type StateValues,
-} from './surface.js';
-import { clientSideProblems, entryFor, type Picked, type SuggestionCache } from './driver-values.js';
-import {
-  appHomeOpenedEvent,
-  blockActionsPayload,
-  blockSuggestionPayload,
-  commandFields,
-  eventEnvelope,
-  viewClosedPayload,
-  viewSubmissionPayload,
-  type Surface,
-} from './payloads.js';
+import { GENERAL_CHANNEL } from './state.js';
+import type { Picked, SuggestionCache } from './driver-values.js';
+import { appHomeOpenedEvent, commandFields, eventEnvelope } from './payloads.js';
+import { postToApp, type AppEndpoint, type DriverResponse, type SlackTransport } from './driver-transport.js';
+import type { DriverContext, Where } from './driver-surface.js';
+import { clickButton, selectAction, suggest } from './driver-actions.js';
+import { closeView, submitView } from './driver-views.js';
 
-export interface DriverResponse {
-  status: number;
-  text: string;
-  json?: any;
-  /** ms until the app answered; Slack gives up after 3 s (doc §1.3) */
-  elapsedMs?: number;
-  /** the answer came after Slack's 3 s deadline, so Slack ignored it (view left as it was) */
-  timedOut?: boolean;
-  /** false when Slack would not have sent anything (e.g. a select in an input block without dispatch_action) */
-  dispatched?: boolean;
-  /** Slack's complaint about the app's answer (e.g. an invalid `response_action: update` view) */
-  slackError?: string;
-  slackMessages?: string[];
-}
-
-/** `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{rawBody}` (doc §1.1). */
-export function signSlackRequest(signingSecret: string, timestamp: number | string, rawBody: string): string {
-  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
-}
-
-type Where = { channel: string; ts: string } | { viewId: string };
-
-/**
- * How a request reaches the app instead of a signed HTTP POST: the body and content type Slack would
- * have POSTed, answered with what the app acked (status 200 and the ack's JSON, or a timeout).
- */
-export type SlackTransport = (body: string, contentType: string) => Promise<{ status: number; text: string }>;
-type ResolvedSurface = Surface & { key: string; blocks: any[]; describe: string };
+export { signSlackRequest, type DriverResponse, type SlackTransport } from './driver-transport.js';
 
 export class SlackDriver {
   private readonly slack: FakeSlack;
-  private readonly eventsUrl: string;
-  private readonly signingSecret: string;
+  private readonly app: AppEndpoint;
   private readonly apiAppId: string;
   private readonly suggestions: SuggestionCache = new Map();
+  /** What the interactions (driver-actions.ts, driver-views.ts) use of this driver. */
+  private readonly context: DriverContext;
   private lastEventBody: string | undefined;
-
-  private readonly transport: SlackTransport | undefined;
 
   /** `transport` replaces the signed HTTP POST (Socket Mode: test/support/socket-mode.ts). */
   constructor(opts: {
@@ -76,49 +34,23 @@ export class SlackDriver {
     transport?: SlackTransport;
   }) {
     this.slack = opts.slack;
-    this.eventsUrl = opts.eventsUrl;
-    this.signingSecret = opts.signingSecret;
+    this.app = { eventsUrl: opts.eventsUrl, signingSecret: opts.signingSecret, transport: opts.transport };
     this.apiAppId = opts.apiAppId ?? opts.slack.appId;
-    this.transport = opts.transport;
+    this.context = {
+      slack: this.slack,
+      apiAppId: this.apiAppId,
+      suggestions: this.suggestions,
+      interact: (payload) => this.interact(payload),
+    };
   }
 
   /** POST a body to the app, signed with the current time unless `headers` say otherwise (`signature: null` omits it). */
-  async raw(
+  raw(
     body: string,
     contentType: string,
     headers: { timestamp?: string; signature?: string | null; retryNum?: number } = {},
   ): Promise<DriverResponse> {
-    const timestamp = headers.timestamp ?? String(Math.floor(Date.now() / 1000));
-    const signature =
-      headers.signature === undefined ? signSlackRequest(this.signingSecret, timestamp, body) : headers.signature;
-    const h: Record<string, string> = { 'content-type': contentType, 'x-slack-request-timestamp': timestamp };
-    if (signature !== null) h['x-slack-signature'] = signature;
-    // An Events API retry (doc: "X-Slack-Retry-Num" / "X-Slack-Retry-Reason"): the same body, signed anew.
-    if (headers.retryNum !== undefined)
-      Object.assign(h, { 'x-slack-retry-num': String(headers.retryNum), 'x-slack-retry-reason': 'http_timeout' });
-    const started = Date.now();
-    let status: number;
-    let text: string;
-    let isJson: boolean;
-    if (this.transport) {
-      ({ status, text } = await this.transport(body, contentType));
-      isJson = true;
-    } else {
-      const res = await fetch(this.eventsUrl, { method: 'POST', headers: h, body });
-      status = res.status;
-      text = await res.text();
-      isJson = String(res.headers.get('content-type')).includes('json');
-    }
-    const elapsedMs = Date.now() - started;
-    let json: any;
-    if (text !== '' && (isJson || /^\s*[[{]/.test(text))) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-    }
-    return { status, text, json, elapsedMs, timedOut: elapsedMs > this.slack.state.ackDeadlineMs, dispatched: true };
+    return postToApp(this.app, this.slack.state.ackDeadlineMs, body, contentType, headers);
   }
 
   /** Interactivity: a single `payload` form field, Content-Type exactly application/x-www-form-urlencoded (doc §0.3, §1.2). */
@@ -213,74 +145,18 @@ export class SlackDriver {
     actionId: string,
     opts: { value?: string; blockId?: string } = {},
   ): Promise<DriverResponse> {
-    const s = this.surface(userId, where);
-    // `blockId` picks one of several buttons sharing an action_id (e.g. one per request in a list).
-    const ref = elementsOf(s.blocks).find(
-      (r) =>
-        r.element.type === 'button' &&
-        r.actionId === actionId &&
-        (opts.blockId === undefined || r.blockId === opts.blockId),
-    );
-    if (!ref) {
-      const shown = elementsOf(s.blocks)
-        .filter((r) => r.element.type === 'button')
-        .map((r) => r.actionId);
-      throw new Error(`No button with action_id "${actionId}" in ${s.describe}; buttons shown: [${shown.join(', ')}]`);
-    }
-    const e = ref.element;
-    const value = opts.value ?? e.value;
-    const action = {
-      type: 'button',
-      action_id: ref.actionId,
-      block_id: ref.blockId,
-      text: e.text,
-      ...(value !== undefined ? { value } : {}),
-      ...(e.style ? { style: e.style } : {}),
-    };
-    return this.sendAction(userId, s, action);
+    return clickButton(this.context, userId, where, actionId, opts);
   }
 
   /** A pick in a select / checkboxes / radios / date picker / overflow; updates the surface state like the client does. */
-  async selectAction(
+  selectAction(
     userId: string,
     where: Where,
     actionId: string,
     selected: Picked,
     opts: { blockId?: string } = {},
   ): Promise<DriverResponse> {
-    const s = this.surface(userId, where);
-    // `blockId` tells apart inputs that share an action_id in different blocks.
-    const ref = elementsOf(s.blocks).find(
-      (r) =>
-        r.actionId === actionId &&
-        r.element.type !== 'button' &&
-        (opts.blockId === undefined || r.blockId === opts.blockId),
-    );
-    if (!ref) throw new Error(`No selectable element with action_id "${actionId}" in ${s.describe}`);
-    const entry = entryFor(this.slack, ref.element, selected, `${s.describe} ${actionId}`, this.suggestions);
-    if (STATEFUL_TYPES.has(ref.element.type)) this.slack.setSurfaceValue(s.key, ref.blockId, ref.actionId, entry);
-    // Inside an input block Slack only sends block_actions when the block has dispatch_action: true.
-    if (ref.slot === 'input' && ref.block.dispatch_action !== true)
-      return { status: 0, text: '', dispatched: false, elapsedMs: 0 };
-    const fresh = this.surface(userId, where);
-    return this.sendAction(userId, fresh, { ...entry, action_id: ref.actionId, block_id: ref.blockId });
-  }
-
-  private sendAction(userId: string, s: ResolvedSurface, action: Record<string, unknown>): Promise<DriverResponse> {
-    const responseUrl =
-      s.kind === 'message'
-        ? this.slack.newResponseUrl({ channel: s.message.channel, userId, messageTs: s.message.ts })
-        : undefined;
-    return this.interact(
-      blockActionsPayload(this.slack, {
-        userId,
-        apiAppId: this.apiAppId,
-        surface: s,
-        action,
-        triggerId: this.slack.issueTriggerId(userId),
-        responseUrl,
-      }),
-    );
+    return selectAction(this.context, userId, where, actionId, selected, opts);
   }
 
   /**
@@ -288,105 +164,24 @@ export class SlackDriver {
    * their current/initial value; null clears. `opts.raw` entries
    * (`{block_id: {action_id: entry}}`) are sent verbatim and skip client checks.
    */
-  async submitView(
+  submitView(
     userId: string,
     viewId: string,
     values: Record<string, Picked>,
     opts: { raw?: Record<string, Record<string, any>> } = {},
   ): Promise<DriverResponse> {
-    const s = this.surface(userId, { viewId });
-    if (s.kind !== 'view' || s.view.type !== 'modal')
-      throw new Error(`${s.describe} is not a modal; only modals can be submitted`);
-    for (const [blockId, picked] of Object.entries(values)) {
-      const block = s.blocks.find((b) => b?.block_id === blockId);
-      if (!block)
-        throw new Error(
-          `${s.describe} has no block "${blockId}" (blocks: ${s.blocks.map((b) => b?.block_id).join(', ')})`,
-        );
-      const refs = statefulElementsOf([block]);
-      if (refs.length !== 1)
-        throw new Error(`${s.describe} block "${blockId}" has ${refs.length} input elements; use opts.raw`);
-      const ref = refs[0]!;
-      this.slack.setSurfaceValue(
-        s.key,
-        ref.blockId,
-        ref.actionId,
-        entryFor(this.slack, ref.element, picked, `${s.describe} ${blockId}`, this.suggestions),
-      );
-    }
-    const stateValues: StateValues = stateValuesOf(s.blocks, this.slack.surfaceValues(s.key));
-    for (const [blockId, entries] of Object.entries(opts.raw ?? {}))
-      stateValues[blockId] = { ...stateValues[blockId], ...entries };
-    if (!opts.raw) {
-      const problems = clientSideProblems(s.blocks, stateValues);
-      if (problems.length > 0)
-        throw new Error(`Slack would not submit ${s.describe}: ${problems.join('; ')} (use opts.raw to force)`);
-    }
-    const res = await this.interact(
-      viewSubmissionPayload(this.slack, {
-        userId,
-        apiAppId: this.apiAppId,
-        view: s.view,
-        values: stateValues,
-        triggerId: this.slack.issueTriggerId(userId),
-      }),
-    );
-    // Only a timely 200 changes the view; anything else leaves it open with an error shown (doc §1.3, §2.6).
-    if (res.status === 200 && !res.timedOut) {
-      const outcome = this.slack.applyViewResponse(
-        userId,
-        viewId,
-        res.text === '' ? undefined : (res.json ?? res.text),
-      );
-      if (outcome.error) {
-        res.slackError = outcome.error;
-        res.slackMessages = outcome.messages;
-      }
-    }
-    return res;
+    return submitView(this.context, userId, viewId, values, opts);
   }
 
   /** block_suggestion for an external select; remembers the options so a later pick carries their text (doc §2.8). */
-  async suggest(
+  suggest(
     userId: string,
     viewId: string,
     actionId: string,
     query: string,
     opts: { blockId?: string } = {},
   ): Promise<DriverResponse> {
-    const s = this.surface(userId, { viewId });
-    const ref = elementsOf(s.blocks).find(
-      (r) =>
-        r.actionId === actionId &&
-        /external_select$/.test(r.element.type) &&
-        (opts.blockId === undefined || r.blockId === opts.blockId),
-    );
-    if (!ref) throw new Error(`No external select with action_id "${actionId}" in ${s.describe}`);
-    const min = typeof ref.element.min_query_length === 'number' ? ref.element.min_query_length : 3;
-    if (query.length < min)
-      throw new Error(`Slack sends block_suggestion only after ${min} characters (min_query_length); got "${query}"`);
-    if (s.kind !== 'view') throw new Error('unreachable');
-    const res = await this.interact(
-      blockSuggestionPayload(this.slack, {
-        userId,
-        apiAppId: this.apiAppId,
-        view: s.view,
-        values: s.values,
-        blockId: ref.blockId,
-        actionId,
-        query,
-      }),
-    );
-    const body = res.json;
-    if (res.status === 200 && body && (Array.isArray(body.options) || Array.isArray(body.option_groups))) {
-      const opts = optionsOf(body);
-      this.suggestions.set(actionId, opts);
-      // 100-option cap on suggestions is not confirmed on real Slack (doc §7), so it is reported, not enforced.
-      if (opts.length > 100) res.slackMessages = [`${opts.length} options returned; static selects allow 100`];
-    } else if (res.status === 200) {
-      res.slackError = 'invalid_options_response';
-    }
-    return res;
+    return suggest(this.context, userId, viewId, actionId, query, opts);
   }
 
   /** app_home_opened event (doc §2.9). */
@@ -395,60 +190,8 @@ export class SlackDriver {
   }
 
   /** The user closes the top modal: view_closed only when notify_on_close (doc §2.7); the view closes either way. */
-  async closeView(userId: string, viewId: string): Promise<DriverResponse> {
-    const s = this.surface(userId, { viewId });
-    if (s.kind !== 'view' || s.view.type !== 'modal') throw new Error(`${s.describe} is not a modal`);
-    const v = s.view;
-    const isCleared = v.view?.clear_on_close === true;
-    const values = s.values;
-    if (isCleared) this.slack.clearViews(userId);
-    else this.slack.closeTopView(userId);
-    if (v.view?.notify_on_close !== true) return { status: 0, text: '', dispatched: false, elapsedMs: 0 };
-    return this.interact(
-      viewClosedPayload(this.slack, { userId, apiAppId: this.apiAppId, view: v, values, isCleared }),
-    );
-  }
-
-  /** Resolve what the user is looking at; a person can only act on what Slack shows them. */
-  private surface(userId: string, where: Where): ResolvedSurface {
-    if ('viewId' in where) {
-      const v: StoredView | undefined = this.slack.view(where.viewId);
-      const describe = `view ${where.viewId}`;
-      if (!v) throw new Error(`${describe} does not exist`);
-      if (v.userId !== userId) throw new Error(`${describe} belongs to ${v.userId}, not ${userId}`);
-      if (v.type === 'modal') {
-        if (!v.open) throw new Error(`${describe} is closed`);
-        if (this.slack.topView(userId)?.id !== v.id) throw new Error(`${describe} is not the top modal of ${userId}`);
-      } else if (this.slack.home(userId)?.id !== v.id) {
-        throw new Error(`${describe} is not ${userId}'s current Home view`);
-      }
-      const key = `view:${v.id}`;
-      return {
-        kind: 'view',
-        view: v,
-        values: stateValuesOf(v.blocks, this.slack.surfaceValues(key)),
-        key,
-        blocks: v.blocks,
-        describe,
-      };
-    }
-    const m: StoredMessage | undefined = this.slack.message(where.channel, where.ts);
-    const describe = `message ${where.channel}/${where.ts}`;
-    if (!m) throw new Error(`${describe} does not exist (deleted?)`);
-    if (m.ephemeralTo !== undefined && m.ephemeralTo !== userId)
-      throw new Error(`${describe} is ephemeral to ${m.ephemeralTo}, not ${userId}`);
-    const ch = this.slack.state.channels.get(m.channel);
-    if (ch && !this.slack.state.isMember(ch, userId))
-      throw new Error(`${userId} is not in ${m.channel} and cannot see ${describe}`);
-    const key = `msg:${m.channel}:${m.ts}`;
-    return {
-      kind: 'message',
-      message: m,
-      values: stateValuesOf(m.blocks, this.slack.surfaceValues(key)),
-      key,
-      blocks: m.blocks,
-      describe,
-    };
+  closeView(userId: string, viewId: string): Promise<DriverResponse> {
+    return closeView(this.context, userId, viewId);
   }
 }
 

@@ -6,6 +6,7 @@
 import { validateSurface, viewTooLarge } from './block-kit.js';
 import { SlackApiError, type SlackState, type StoredView } from './state.js';
 import { invalidArgs, type Args, type MethodHandler } from './method-args.js';
+import { assertExternalIdFree, openModal, publishHome, pushModal, renderView, replaceView } from './view-stacks.js';
 
 /** The `view` argument, decoded and validated for the surface kind. */
 export function checkView(kind: 'modal' | 'home', view: unknown): any {
@@ -23,8 +24,8 @@ function withTrigger<T>(st: SlackState, a: Args, kind: 'modal', fn: (userId: str
   const trigger = a.trigger_id ?? a.interactivity_pointer;
   if (trigger === undefined) throw invalidArgs(['[ERROR] missing required field: trigger_id']);
   const view = checkView(kind, a.view);
-  st.assertExternalIdFree(view);
-  const userId = st.exchangeTrigger(trigger);
+  assertExternalIdFree(st, view);
+  const userId = st.triggers.exchange(trigger);
   return fn(userId, view);
 }
 
@@ -47,17 +48,17 @@ function checkHash(v: StoredView | undefined, hash: unknown): void {
 
 export const VIEW_METHODS: Record<string, MethodHandler> = {
   'views.open': (st, a) =>
-    withTrigger(st, a, 'modal', (userId, view) => ({ view: st.renderView(st.openModal(userId, view)) })),
+    withTrigger(st, a, 'modal', (userId, view) => ({ view: renderView(st, openModal(st, userId, view)) })),
 
   'views.push': (st, a) =>
-    withTrigger(st, a, 'modal', (userId, view) => ({ view: st.renderView(st.pushModal(userId, view)) })),
+    withTrigger(st, a, 'modal', (userId, view) => ({ view: renderView(st, pushModal(st, userId, view)) })),
 
   'views.update': (st, a) => {
     const v = findUpdatable(st, a);
     checkHash(v, a.hash);
     const view = checkView(v.type, a.view);
-    st.assertExternalIdFree(view, v.id);
-    return { view: st.renderView(st.replaceView(v, view)) };
+    assertExternalIdFree(st, view, v.id);
+    return { view: renderView(st, replaceView(st, v, view)) };
   },
 
   'views.publish': (st, a) => {
@@ -70,6 +71,6 @@ export const VIEW_METHODS: Record<string, MethodHandler> = {
     const existing = st.homes.get(user.id);
     checkHash(existing ? st.views.get(existing) : undefined, a.hash);
     const view = checkView('home', a.view);
-    return { view: st.renderView(st.publishHome(user.id, view)) };
+    return { view: renderView(st, publishHome(st, user.id, view)) };
   },
 };

@@ -10,22 +10,10 @@ import { performance } from 'node:perf_hooks';
 import { readApiRequest } from './api-request.js';
 import { answerApiCall } from './api-dispatch.js';
 import { CallGate } from './call-gate.js';
+import { FakeSlackWorkspace } from './fake-slack-workspace.js';
 import type { Fault } from './faults.js';
-import {
-  SlackState,
-  type FakeChannel,
-  type FakeProfileField,
-  type FakeSlackOptions,
-  type FakeUser,
-  type FakeUsergroup,
-  type RecordedCall,
-  type StoredMessage,
-  type StoredView,
-} from './state.js';
+import { SlackState, type FakeSlackOptions, type RecordedCall } from './state.js';
 import { answerResponseUrl, type ResponseUrlRec } from './response-urls.js';
-import { applyViewResponse } from './view-response.js';
-import { renderGroup, renderUser } from './directory-methods.js';
-import { stateValuesOf, type StateValues } from './surface.js';
 
 export type {
   FakeChannel,
@@ -49,7 +37,8 @@ export interface ResponseUrlContext {
   messageTs?: string;
 }
 
-export class FakeSlack {
+/** The Slack Web API server; the workspace accessors tests assert on are in fake-slack-workspace.ts. */
+export class FakeSlack extends FakeSlackWorkspace {
   readonly apiUrl: string;
   readonly baseUrl: string;
   readonly teamId: string;
@@ -58,8 +47,6 @@ export class FakeSlack {
   readonly appId: string;
   /** `token` field Slack puts in commands and payloads (the legacy verification token). */
   readonly verificationToken = 'fakeVerificationToken0000';
-  /** Workspace state; the driver uses it directly, tests should prefer the accessors below. */
-  readonly state: SlackState;
   private readonly server: Server;
   private readonly recorded: RecordedCall[] = [];
   private readonly callListeners = new Set<(call: RecordedCall) => void>();
@@ -70,7 +57,7 @@ export class FakeSlack {
   private socketMode: { appToken: string; url: () => string } | null = null;
 
   private constructor(state: SlackState, server: Server, port: number, opts: FakeSlackOptions) {
-    this.state = state;
+    super(state);
     this.server = server;
     this.baseUrl = `http://127.0.0.1:${port}`;
     this.apiUrl = `${this.baseUrl}/api/`;
@@ -156,7 +143,7 @@ export class FakeSlack {
   // ---- triggers, response urls ------------------------------------------------
 
   issueTriggerId(userId: string): string {
-    return this.state.issueTrigger(userId);
+    return this.state.triggers.issue(userId);
   }
 
   /** A response_url served here: at most 5 uses within 30 minutes (doc §3.3). */
@@ -169,125 +156,6 @@ export class FakeSlack {
 
   responses(url?: string): Array<{ url: string; body: any }> {
     return this.responsePosts.filter((r) => url === undefined || r.url === url);
-  }
-
-  // ---- workspace accessors ----------------------------------------------------
-
-  dmChannelOf(userId: string): string {
-    return this.state.dmChannelOf(userId);
-  }
-  messagesIn(channel: string): StoredMessage[] {
-    return this.state.messages.filter((m) => m.channel === channel);
-  }
-  dmsTo(userId: string): StoredMessage[] {
-    return this.messagesIn(this.dmChannelOf(userId));
-  }
-  message(channel: string, ts: string): StoredMessage | undefined {
-    return this.state.findMessage(channel, ts, true);
-  }
-  ephemeralsTo(userId: string): StoredMessage[] {
-    return this.state.ephemerals.filter((m) => m.ephemeralTo === userId);
-  }
-  viewStack(userId: string): StoredView[] {
-    return this.state.stackOf(userId).map((id) => this.state.views.get(id)!);
-  }
-  topView(userId: string): StoredView | undefined {
-    return this.viewStack(userId).at(-1);
-  }
-  view(viewId: string): StoredView | undefined {
-    return this.state.views.get(viewId);
-  }
-  home(userId: string): StoredView | undefined {
-    const id = this.state.homes.get(userId);
-    return id ? this.state.views.get(id) : undefined;
-  }
-  /** The Slack-rendered view object (ids filled in, `state.values`, hash...) as payloads carry it. */
-  renderedView(viewId: string): Record<string, any> | undefined {
-    const v = this.state.views.get(viewId);
-    if (!v) return undefined;
-    return {
-      ...this.state.renderView(v),
-      state: { values: stateValuesOf(v.blocks, this.surfaceValues(`view:${v.id}`)) },
-    };
-  }
-
-  addUser(u: FakeUser): void {
-    this.state.users.set(u.id, { ...u });
-  }
-  updateUser(id: string, patch: Partial<FakeUser>): void {
-    const u = this.state.users.get(id);
-    if (!u) throw new Error(`FakeSlack.updateUser: no user ${id}`);
-    Object.assign(u, patch, { id });
-  }
-  /** Deactivates a member as an admin does in Slack: users.info then says `deleted: true`. */
-  deactivateUser(id: string): void {
-    this.updateUser(id, { deleted: true });
-  }
-  /** The users.info `user` object, as Slack renders it (the `user_change` event carries the same). */
-  renderedUser(id: string): Record<string, unknown> {
-    const u = this.state.users.get(id);
-    if (!u) throw new Error(`FakeSlack.renderedUser: no user ${id}`);
-    return renderUser(this.state, u);
-  }
-  /** usergroups.disable: `date_delete` becomes the time of disabling; the members are kept. */
-  disableUsergroup(id: string): void {
-    const g = this.state.usergroups.get(id);
-    if (!g) throw new Error(`FakeSlack.disableUsergroup: no usergroup ${id}`);
-    g.dateDelete = Math.floor(Date.now() / 1000);
-  }
-  /** The usergroup object as usergroups.list (include_users) and the subteam_* events carry it. */
-  renderedUsergroup(id: string): Record<string, unknown> {
-    const g = this.state.usergroups.get(id);
-    if (!g) throw new Error(`FakeSlack.renderedUsergroup: no usergroup ${id}`);
-    return renderGroup(this.state, g, true);
-  }
-  /** A custom profile field, as a workspace admin defines one (members' values go in FakeUser.fields). */
-  addProfileField(f: FakeProfileField): void {
-    this.state.profileFields.push({ ...f });
-  }
-  addUsergroup(g: FakeUsergroup): void {
-    this.state.usergroups.set(g.id, { ...g, users: [...g.users] });
-  }
-  setUsergroupUsers(id: string, users: string[]): void {
-    const g = this.state.usergroups.get(id);
-    if (!g) throw new Error(`FakeSlack.setUsergroupUsers: no usergroup ${id}`);
-    g.users = [...users];
-  }
-  addChannel(c: FakeChannel): void {
-    this.state.addChannel(c);
-  }
-  /** Archive or unarchive a channel, or take the bot out of it / invite it back. */
-  updateChannel(id: string, patch: { isArchived?: boolean; botIsMember?: boolean; isPrivate?: boolean }): void {
-    const c = this.state.channels.get(id);
-    if (!c) throw new Error(`FakeSlack.updateChannel: no channel ${id}`);
-    Object.assign(c, patch);
-  }
-  /** A message posted by a person (so chat.update on it must fail with `cant_update_message`). */
-  postAsUser(channel: string, userId: string, text: string): StoredMessage {
-    return this.state.addMessage({ channel, text, blocks: [], user: userId });
-  }
-
-  // ---- view stack mutators (driver) -------------------------------------------
-
-  /** Apply the HTTP answer to a view_submission as Slack's client would (see view-response.ts). */
-  applyViewResponse(userId: string, viewId: string, body: unknown): { error?: string; messages?: string[] } {
-    return applyViewResponse(this.state, userId, viewId, body);
-  }
-
-  closeTopView(userId: string): StoredView | undefined {
-    return this.state.closeTopView(userId);
-  }
-  clearViews(userId: string): void {
-    this.state.clearViews(userId);
-  }
-  /** Driver use: remember what the user picked/typed in a surface (`view:<id>` or `msg:<channel>:<ts>`). */
-  setSurfaceValue(surfaceKey: string, blockId: string, actionId: string, entry: Record<string, unknown>): void {
-    const s: StateValues = this.state.surfaceState.get(surfaceKey) ?? {};
-    (s[blockId] ??= {})[actionId] = entry;
-    this.state.surfaceState.set(surfaceKey, s);
-  }
-  surfaceValues(surfaceKey: string): StateValues {
-    return this.state.surfaceState.get(surfaceKey) ?? {};
   }
 
   // ---- HTTP -------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { FakeSlack } from './fake-slack.js';
 import type { StoredMessage, StoredView } from './state.js';
 import type { StateValues } from './surface.js';
+import { renderView } from './view-stacks.js';
 
 /** `"1678252216.469172"`-style action/event timestamps. */
 export function nowTs(): string {
@@ -69,7 +70,7 @@ function common(slack: FakeSlack, userId: string, apiAppId: string) {
 
 /** The view as Slack embeds it, with `state.values` covering ALL stateful elements (doc §2.2 note). */
 function viewWithState(slack: FakeSlack, v: StoredView, values: StateValues): Record<string, any> {
-  const view = slack.state.renderView(v);
+  const view = renderView(slack.state, v);
   return { ...view, state: { values } };
 }
 
@@ -221,6 +222,6 @@ export function appHomeOpenedEvent(slack: FakeSlack, userId: string): Record<str
     user: userId,
     channel: slack.dmChannelOf(userId),
     tab: 'home',
-    ...(home ? { view: slack.state.renderView(home) } : {}),
+    ...(home ? { view: renderView(slack.state, home) } : {}),
   };
 }

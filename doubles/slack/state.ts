@@ -1,10 +1,12 @@
 /**
- * The workspace the fake Slack simulates: users, groups, channels, messages,
- * views and trigger ids, plus the id / ts formats Slack uses. Pure data and
- * rules; HTTP lives in fake-slack.ts, Web API methods in api-dispatch.ts and the tables it joins.
+ * The workspace the fake Slack simulates: users, groups, channels, messages, views and trigger ids.
+ * Pure data and rules; the view stacks' rules are in view-stacks.ts, trigger ids in trigger-ids.ts,
+ * id formats in slack-ids.ts; HTTP lives in fake-slack.ts, Web API methods in api-dispatch.ts and
+ * the tables it joins.
  */
-import { randomBytes } from 'node:crypto';
-import { carryOverState, normalizeBlocks, type StateValues } from './surface.js';
+import { newId } from './slack-ids.js';
+import { normalizeBlocks, type StateValues } from './surface.js';
+import { TriggerIds } from './trigger-ids.js';
 
 export type {
   FakeChannel,
@@ -18,20 +20,18 @@ export type {
   StoredView,
 } from './types.js';
 export { SlackApiError } from './types.js';
-import {
-  SlackApiError,
-  type FakeChannel,
-  type FakeProfileField,
-  type FakeSlackOptions,
-  type FakeUser,
-  type FakeUsergroup,
-  type SlackPlan,
-  type StoredMessage,
-  type StoredView,
+import type {
+  FakeChannel,
+  FakeProfileField,
+  FakeSlackOptions,
+  FakeUser,
+  FakeUsergroup,
+  SlackPlan,
+  StoredMessage,
+  StoredView,
 } from './types.js';
 
 export const GENERAL_CHANNEL = 'C0GENERAL';
-const MAX_STACK = 3; // "Currently the limit is 3" (doc §3.2 views.push, §4)
 
 export interface ChannelRec {
   id: string;
@@ -70,8 +70,8 @@ export class SlackState {
   readonly homes = new Map<string, string>();
   /** user-changed element values per surface, keyed `view:<id>` or `msg:<channel>:<ts>` */
   readonly surfaceState = new Map<string, StateValues>();
+  readonly triggers: TriggerIds;
   private readonly dmByUser = new Map<string, string>();
-  private readonly triggers = new Map<string, { userId: string; expiresAt: number; used: boolean }>();
   private lastTsMicros = 0;
 
   constructor(o: FakeSlackOptions) {
@@ -86,6 +86,7 @@ export class SlackState {
     this.triggerTtlMs = o.triggerTtlMs ?? 3000;
     this.ackDeadlineMs = o.ackDeadlineMs ?? 3000;
     this.plan = o.plan ?? 'pro';
+    this.triggers = new TriggerIds(this.triggerTtlMs);
     this.appHome = { ...(o.appHome ?? { homeTab: true, messagesTab: true }) };
     for (const u of o.users) this.users.set(u.id, { ...u });
     if (!this.users.has(this.botUserId))
@@ -113,28 +114,13 @@ export class SlackState {
     return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
   }
 
-  /** Slack-looking ids: prefix + 10 upper-case alphanumerics (e.g. "V1234567890"). */
-  newId(prefix: string): string {
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-    const bytes = randomBytes(10);
-    return prefix + Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
-  }
-
-  /** View hash, format "1596530361.3wRYuk3R" (doc §2.4). */
-  newHash(): string {
-    return `${Math.floor(Date.now() / 1000)}.${randomBytes(6)
-      .toString('base64')
-      .replace(/[^A-Za-z0-9]/g, 'x')
-      .slice(0, 8)}`;
-  }
-
   // ---- channels -------------------------------------------------------------
 
   dmChannelOf(userId: string): string {
     let id = this.dmByUser.get(userId);
     if (!id) {
       id = `D${userId.slice(1)}`; // stable and readable: U0ALICE -> D0ALICE
-      if (this.channels.has(id)) id = this.newId('D');
+      if (this.channels.has(id)) id = newId('D');
       this.dmByUser.set(userId, id);
       this.channels.set(id, { id, name: id, members: [userId, this.botUserId], botIsMember: true, imUser: userId });
     }
@@ -200,136 +186,6 @@ export class SlackState {
       ...(fromBot ? { bot_id: this.botId, app_id: this.appId } : {}),
       ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
       ...(m.updateCount > 0 ? { edited: { user: m.user, ts: m.ts } } : {}),
-    };
-  }
-
-  // ---- trigger ids (doc §1.3) -------------------------------------------------
-
-  issueTrigger(userId: string): string {
-    const id = `${Date.now()}${randomBytes(1)[0]! % 10}.${1000000000 + (randomBytes(3).readUIntBE(0, 3) % 9000000000)}.${randomBytes(16).toString('hex')}`;
-    this.triggers.set(id, { userId, expiresAt: Date.now() + this.triggerTtlMs, used: false });
-    return id;
-  }
-
-  /** Consume a trigger id: expired → `expired_trigger_id`, reused → `exchanged_trigger_id`, unknown → `invalid_trigger_id`. */
-  exchangeTrigger(triggerId: unknown): string {
-    const t = typeof triggerId === 'string' ? this.triggers.get(triggerId) : undefined;
-    if (!t) throw new SlackApiError('invalid_trigger_id');
-    if (t.used) throw new SlackApiError('exchanged_trigger_id');
-    if (Date.now() > t.expiresAt) throw new SlackApiError('expired_trigger_id');
-    t.used = true;
-    return t.userId;
-  }
-
-  // ---- views ----------------------------------------------------------------
-
-  stackOf(userId: string): string[] {
-    let s = this.stacks.get(userId);
-    if (!s) this.stacks.set(userId, (s = []));
-    return s;
-  }
-
-  private makeView(userId: string, view: any, previousViewId: string | null, rootViewId?: string): StoredView {
-    const id = this.newId('V');
-    const v: StoredView = {
-      id,
-      type: view.type,
-      userId,
-      view: structuredClone(view),
-      hash: this.newHash(),
-      rootViewId: rootViewId ?? id,
-      previousViewId,
-      externalId: typeof view.external_id === 'string' ? view.external_id : '',
-      blocks: normalizeBlocks(view.blocks),
-      open: true,
-    };
-    this.views.set(id, v);
-    return v;
-  }
-
-  /** external_id must be unique per team (doc §4): among views still open. */
-  assertExternalIdFree(view: any, exceptViewId?: string): void {
-    const ext = view?.external_id;
-    if (typeof ext !== 'string' || ext === '') return;
-    for (const v of this.views.values()) {
-      if (v.open && v.externalId === ext && v.id !== exceptViewId) throw new SlackApiError('duplicate_external_id');
-    }
-  }
-
-  /** views.open: a new modal stack for the user (whatever was open is replaced). */
-  openModal(userId: string, view: any): StoredView {
-    this.clearViews(userId);
-    const v = this.makeView(userId, view, null);
-    this.stackOf(userId).push(v.id);
-    return v;
-  }
-
-  pushModal(userId: string, view: any): StoredView {
-    const stack = this.stackOf(userId);
-    if (stack.length === 0) throw new SlackApiError('not_found');
-    if (stack.length >= MAX_STACK) throw new SlackApiError('push_limit_reached');
-    const top = this.views.get(stack[stack.length - 1]!)!;
-    const v = this.makeView(userId, view, top.id, top.rootViewId);
-    stack.push(v.id);
-    return v;
-  }
-
-  /** views.update / response_action update: same view id, new hash, input carried over where block ids persist. */
-  replaceView(v: StoredView, view: any): StoredView {
-    v.view = structuredClone(view);
-    v.blocks = normalizeBlocks(view.blocks);
-    v.hash = this.newHash();
-    v.externalId = typeof view.external_id === 'string' ? view.external_id : '';
-    const key = `view:${v.id}`;
-    this.surfaceState.set(key, carryOverState(v.blocks, this.surfaceState.get(key) ?? {}));
-    return v;
-  }
-
-  publishHome(userId: string, view: any): StoredView {
-    const existing = this.homes.get(userId);
-    if (existing) return this.replaceView(this.views.get(existing)!, view);
-    const v = this.makeView(userId, view, null);
-    this.homes.set(userId, v.id);
-    return v;
-  }
-
-  closeTopView(userId: string): StoredView | undefined {
-    const id = this.stackOf(userId).pop();
-    const v = id ? this.views.get(id) : undefined;
-    if (v) v.open = false;
-    return v;
-  }
-
-  clearViews(userId: string): void {
-    while (this.stackOf(userId).length > 0) this.closeTopView(userId);
-  }
-
-  /** The full view object Slack returns and embeds in payloads (doc §2.3/§2.4 field set). */
-  renderView(v: StoredView): Record<string, any> {
-    const src = v.view ?? {};
-    const isHome = v.type === 'home';
-    return {
-      id: v.id,
-      team_id: this.teamId,
-      type: v.type,
-      blocks: v.blocks,
-      private_metadata: src.private_metadata ?? '',
-      callback_id: src.callback_id ?? '',
-      // API responses carry only what the user changed ({} for a fresh view, doc §3.2 views.open);
-      // interaction payloads replace this with every stateful element (payloads.ts, doc §2.2).
-      state: { values: structuredClone(this.surfaceState.get(`view:${v.id}`) ?? {}) },
-      hash: v.hash,
-      title: src.title ?? (isHome ? undefined : null),
-      clear_on_close: src.clear_on_close ?? false,
-      notify_on_close: src.notify_on_close ?? false,
-      close: isHome ? null : (src.close ?? null),
-      submit: isHome ? null : (src.submit ?? null),
-      previous_view_id: v.previousViewId,
-      root_view_id: v.rootViewId,
-      app_id: this.appId,
-      external_id: v.externalId,
-      app_installed_team_id: this.teamId,
-      bot_id: this.botId,
     };
   }
 }

@@ -4,6 +4,7 @@
  */
 import { validateSurface, viewTooLarge } from './block-kit.js';
 import { SlackApiError, type SlackState } from './state.js';
+import { clearViews, closeTopView, pushModal, replaceView, stackOf } from './view-stacks.js';
 
 /**
  * Apply the HTTP answer to a view_submission (doc §2.6): empty → close that
@@ -45,14 +46,14 @@ export function applyViewResponse(
     case 'update': {
       const bad = checkModal(b.view);
       if (bad) return bad;
-      st.replaceView(v, b.view);
+      replaceView(st, v, b.view);
       return {};
     }
     case 'push': {
       const bad = checkModal(b.view);
       if (bad) return bad;
       try {
-        st.pushModal(userId, b.view);
+        pushModal(st, userId, b.view);
       } catch (e) {
         if (e instanceof SlackApiError) return { error: e.code };
         throw e;
@@ -60,7 +61,7 @@ export function applyViewResponse(
       return {};
     }
     case 'clear':
-      st.clearViews(userId);
+      clearViews(st, userId);
       return {};
     default:
       return {
@@ -72,8 +73,8 @@ export function applyViewResponse(
 
 /** Closes `viewId` and every modal pushed above it. */
 function closeViewAndAbove(st: SlackState, userId: string, viewId: string): void {
-  const stack = st.stackOf(userId);
+  const stack = stackOf(st, userId);
   if (!stack.includes(viewId)) return;
-  while (stack.length > 0 && stack.at(-1) !== viewId) st.closeTopView(userId);
-  st.closeTopView(userId);
+  while (stack.length > 0 && stack.at(-1) !== viewId) closeTopView(st, userId);
+  closeTopView(st, userId);
 }
