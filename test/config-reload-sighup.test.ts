@@ -9,8 +9,8 @@ import { startBotProcess, type BotProcess } from './support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { waitFor } from './support/wait.js';
-import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
-import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
+import { ACCESS_FILE, PEOPLE } from './support/workspace.js';
+import { startWorkspaceSlack } from './support/workspace-slack.js';
 
 /**
  * `kill -HUP` on the bot's own process (node src/main.ts, as in production): the changed ACCESS_CONFIG is
@@ -27,12 +27,7 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  slack = await FakeSlack.start({
-    ...SLACK_DEADLINES_AS_HANG_GUARDS,
-    botToken: BOT_TOKEN,
-    users: USERS,
-    usergroups: GROUPS,
-  });
+  slack = await startWorkspaceSlack();
   dir = mkdtempSync(join(tmpdir(), 'access-sighup-'));
   path = join(dir, 'access.yml');
   writeFileSync(path, ACCESS_FILE);

@@ -11,10 +11,10 @@ import { SlackDriver, until } from '../doubles/slack/driver.js';
 import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { processTree, startBotProcess, type BotProcess } from './support/bot-process.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
-import { APP_SCOPES } from './support/app-scopes.js';
 import { waitFor } from './support/wait.js';
-import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
-import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
+import { ACCESS_FILE, PEOPLE } from './support/workspace.js';
+import { HANG_GUARD_MS } from '../doubles/support/until.js';
+import { startWorkspaceSlack } from './support/workspace-slack.js';
 
 /**
  * The embedded default (no DATABASE_URL) is a PostgreSQL server the bot starts: it must end with the
@@ -31,13 +31,7 @@ const tempDir = () => {
 let slack: FakeSlack;
 let accessFile: string;
 beforeAll(async () => {
-  slack = await FakeSlack.start({
-    ...SLACK_DEADLINES_AS_HANG_GUARDS,
-    botToken: BOT_TOKEN,
-    scopes: APP_SCOPES,
-    users: USERS,
-    usergroups: GROUPS,
-  });
+  slack = await startWorkspaceSlack();
   accessFile = join(tempDir(), 'access.yml');
   writeFileSync(accessFile, ACCESS_FILE);
 });

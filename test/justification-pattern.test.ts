@@ -12,8 +12,9 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { BOT_TOKEN, SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { allText } from './support/journey-steps.js';
 import { waitFor } from './support/wait.js';
-import { GROUPS, PEOPLE, USERS } from './support/workspace.js';
-import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
+import { PEOPLE } from './support/workspace.js';
+import { HANG_GUARD_MS } from '../doubles/support/until.js';
+import { startWorkspaceSlack } from './support/workspace-slack.js';
 
 // Issue 23 item 5: an admin-written pattern runs on what a requester types. `^([A-Za-z0-9]+\s?)+$` is a
 // valid pattern that backtracks exponentially in RegExp; patterns now run on RE2 (linear time), and what RE2
@@ -122,12 +123,7 @@ describe('a justification that makes the pattern backtrack catastrophically', ()
   let dir: string;
   beforeAll(async () => {
     db = await createTestDatabase();
-    slack = await FakeSlack.start({
-      ...SLACK_DEADLINES_AS_HANG_GUARDS,
-      botToken: BOT_TOKEN,
-      users: USERS,
-      usergroups: GROUPS,
-    });
+    slack = await startWorkspaceSlack();
     dir = mkdtempSync(join(tmpdir(), 'pattern-bot-'));
     writeFileSync(join(dir, 'access.yml'), accessFile);
     bot = await startBotProcess({

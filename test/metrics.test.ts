@@ -7,12 +7,11 @@ import { createAccessApp } from '../src/app.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
-import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { SlackDriver, until } from '../doubles/slack/driver.js';
 import { BOT_TOKEN, SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { approve, approverMessage, requestAccess, statusOf } from './support/journey-steps.js';
-import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
-import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
+import { ACCESS_FILE, PEOPLE, USERS } from './support/workspace.js';
+import { startWorkspaceSlack } from './support/workspace-slack.js';
 
 /**
  * GET /metrics as Prometheus scrapes it: the figures an operator alerts on move with what the bot does,
@@ -317,12 +316,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
 describe('GET /metrics on the embedded database', () => {
   it('reports the embedded pool of two connections and reads the outbox backlog there too', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'access-metrics-'));
-    const slack = await FakeSlack.start({
-      ...SLACK_DEADLINES_AS_HANG_GUARDS,
-      botToken: BOT_TOKEN,
-      users: USERS,
-      usergroups: GROUPS,
-    });
+    const slack = await startWorkspaceSlack();
     const config = parseConfig({
       SLACK_BOT_TOKEN: BOT_TOKEN,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,

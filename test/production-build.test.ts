@@ -17,16 +17,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackDriver, until } from '../doubles/slack/driver.js';
-import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { freePort } from './support/bot-process.js';
 import { parse } from 'yaml';
 import postgres from 'postgres';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from './support/database.js';
 import { waitFor } from './support/wait.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
-import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
-import { APP_SCOPES } from './support/app-scopes.js';
-import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
+import { ACCESS_FILE, PEOPLE } from './support/workspace.js';
+import { HANG_GUARD_MS } from '../doubles/support/until.js';
+import { startWorkspaceSlack } from './support/workspace-slack.js';
 
 /**
  * The Docker image's steps without a Docker engine: the build stage (`npm run build` on a copy of what
@@ -102,13 +101,7 @@ function filesUnder(dir: string): string[] {
 
 /** A Slack double and the credentials of a bot that talks to it, for a start that is not the sandbox. */
 async function slackFor(env: Record<string, string>) {
-  const slack = await FakeSlack.start({
-    ...SLACK_DEADLINES_AS_HANG_GUARDS,
-    botToken: BOT_TOKEN,
-    scopes: APP_SCOPES,
-    users: USERS,
-    usergroups: GROUPS,
-  });
+  const slack = await startWorkspaceSlack();
   const withSlack = {
     ...env,
     SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -262,13 +255,7 @@ describe('the production image, built and run as its Dockerfile says', () => {
 
   it('serves Slack: a signed /access request opens the request modal, on PostgreSQL', async () => {
     const db: TestDatabase = await createTestDatabase();
-    const slack = await FakeSlack.start({
-      ...SLACK_DEADLINES_AS_HANG_GUARDS,
-      botToken: BOT_TOKEN,
-      scopes: APP_SCOPES,
-      users: USERS,
-      usergroups: GROUPS,
-    });
+    const slack = await startWorkspaceSlack();
     try {
       const port = await freePort();
       writeFileSync(join(work, 'access.yml'), ACCESS_FILE);

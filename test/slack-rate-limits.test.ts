@@ -7,8 +7,8 @@ import { deciderIdentity, requesterIdentity } from '../src/services/identity.js'
 import { createSlackDirectory } from '../src/slack/directory.js';
 import { BOT_TOKEN, startHarness, type Harness } from './support/harness.js';
 import { approverMessage, forgeClick, replyTo, requestAccess } from './support/journey-steps.js';
-import { GROUPS, PEOPLE, USERS } from './support/workspace.js';
-import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
+import { PEOPLE, USERS } from './support/workspace.js';
+import { startWorkspaceSlack } from './support/workspace-slack.js';
 
 /**
  * Slack's rate limits as a real workspace applies them (the double's strict tiers): usergroups.users.list
@@ -153,12 +153,7 @@ describe('Slack rate limits', () => {
 describe('the Slack directory', () => {
   let slack: FakeSlack;
   beforeAll(async () => {
-    slack = await FakeSlack.start({
-      ...SLACK_DEADLINES_AS_HANG_GUARDS,
-      botToken: BOT_TOKEN,
-      users: USERS,
-      usergroups: GROUPS,
-    });
+    slack = await startWorkspaceSlack();
     slack.enforceRateLimits();
   });
   afterAll(async () => {

@@ -11,9 +11,10 @@ import { createLogger } from '../src/logger.js';
 import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { SlackDriver, until } from '../doubles/slack/driver.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
-import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './support/workspace.js';
+import { ACCESS_FILE, PEOPLE, USERS } from './support/workspace.js';
 import { APP_SCOPES } from './support/app-scopes.js';
 import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
+import { startWorkspaceSlack } from './support/workspace-slack.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -158,13 +159,7 @@ describe('start-up', () => {
 
 describe('the embedded database (no DATABASE_URL)', () => {
   it('migrates, serves a request, and keeps it across a restart', async () => {
-    const slack = await FakeSlack.start({
-      ...SLACK_DEADLINES_AS_HANG_GUARDS,
-      botToken: BOT_TOKEN,
-      scopes: APP_SCOPES,
-      users: USERS,
-      usergroups: GROUPS,
-    });
+    const slack = await startWorkspaceSlack();
     const dataDir = tempDir();
     const config = parseConfig({
       SLACK_BOT_TOKEN: BOT_TOKEN,

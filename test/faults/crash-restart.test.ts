@@ -13,10 +13,10 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { faultSeed, prng, sleep } from '../support/seeded-random.js';
 import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { allText } from '../support/journey-steps.js';
-import { GROUPS, PEOPLE, USERS } from '../support/workspace.js';
+import { PEOPLE } from '../support/workspace.js';
 import { startWebhookTarget, WEBHOOK_SECRET, type WebhookTarget } from '../support/webhook-target.js';
-import { APP_SCOPES } from '../support/app-scopes.js';
-import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
+import { HANG_GUARD_MS } from '../../doubles/support/until.js';
+import { startWorkspaceSlack } from '../support/workspace-slack.js';
 
 /**
  * The bot is killed with SIGKILL (no shutdown hook runs) at random points of many request lifecycles:
@@ -51,13 +51,7 @@ const killLog: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  slack = await FakeSlack.start({
-    ...SLACK_DEADLINES_AS_HANG_GUARDS,
-    botToken: BOT_TOKEN,
-    scopes: APP_SCOPES,
-    users: USERS,
-    usergroups: GROUPS,
-  });
+  slack = await startWorkspaceSlack();
   target = await startWebhookTarget();
   sql = postgres(db.url, { onnotice: () => {}, max: 2 });
   const dir = mkdtempSync(join(tmpdir(), 'access-crash-'));

@@ -11,9 +11,9 @@ import { waitFor } from '../support/wait.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
-import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from '../support/workspace.js';
-import { APP_SCOPES } from '../support/app-scopes.js';
-import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
+import { ACCESS_FILE, PEOPLE } from '../support/workspace.js';
+import { HANG_GUARD_MS } from '../../doubles/support/until.js';
+import { startWorkspaceSlack } from '../support/workspace-slack.js';
 
 /**
  * The database goes away for a while. The bot runs against a PostgreSQL server of this test's own, which
@@ -31,13 +31,7 @@ let sql: postgres.Sql;
 
 beforeAll(async () => {
   pg = await startPrivatePostgres();
-  slack = await FakeSlack.start({
-    ...SLACK_DEADLINES_AS_HANG_GUARDS,
-    botToken: BOT_TOKEN,
-    scopes: APP_SCOPES,
-    users: USERS,
-    usergroups: GROUPS,
-  });
+  slack = await startWorkspaceSlack();
   const dir = mkdtempSync(join(tmpdir(), 'access-dbdown-'));
   writeFileSync(join(dir, 'access.yml'), ACCESS_FILE);
   bot = await startBotProcess({

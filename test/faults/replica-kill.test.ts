@@ -13,14 +13,14 @@ import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { allText } from '../support/journey-steps.js';
 import { faultSeed, prng, sleep } from '../support/seeded-random.js';
 import { waitFor } from '../support/wait.js';
-import { GROUPS, PEOPLE, USERS } from '../support/workspace.js';
+import { PEOPLE } from '../support/workspace.js';
 import {
   startWebhookTarget,
   WEBHOOK_SECRET,
   type HeldDelivery,
   type WebhookTarget,
 } from '../support/webhook-target.js';
-import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
+import { startWorkspaceSlack } from '../support/workspace-slack.js';
 
 /**
  * Three replicas of the bot on one PostgreSQL database, Slack's requests spread over them in turn (as a
@@ -67,12 +67,7 @@ const inFlight: string[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  slack = await FakeSlack.start({
-    ...SLACK_DEADLINES_AS_HANG_GUARDS,
-    botToken: BOT_TOKEN,
-    users: USERS,
-    usergroups: GROUPS,
-  });
+  slack = await startWorkspaceSlack();
   target = await startWebhookTarget();
   targetPort = Number(new URL(target.url).port);
   sql = postgres(db.url, { onnotice: () => {}, max: 2 });

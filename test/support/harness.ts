@@ -8,11 +8,11 @@ import { SlackDriver } from '../../doubles/slack/driver.js';
 import { TestClock } from './clock.js';
 import { SocketModeServer } from './socket-mode.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { ACCESS_FILE, GROUPS, PEOPLE, USERS } from './workspace.js';
-import { APP_SCOPES } from './app-scopes.js';
-import { HANG_GUARD_MS, SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
+import { ACCESS_FILE, PEOPLE } from './workspace.js';
+import { HANG_GUARD_MS } from '../../doubles/support/until.js';
+import { BOT_TOKEN, startWorkspaceSlack } from './workspace-slack.js';
 
-export const BOT_TOKEN = 'xoxb-1111-2222-testtokensecret';
+export { BOT_TOKEN } from './workspace-slack.js';
 export const SIGNING_SECRET = 'test-signing-secret-0123456789';
 
 export interface Harness {
@@ -54,14 +54,7 @@ export const APP_TOKEN = 'xapp-1-A0ACCESS-1111-testapptokensecret';
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase();
-  const slack = await FakeSlack.start({
-    ...SLACK_DEADLINES_AS_HANG_GUARDS,
-    botToken: BOT_TOKEN,
-    scopes: APP_SCOPES,
-    users: USERS,
-    usergroups: GROUPS,
-    ...(options.slackPlan ? { plan: options.slackPlan } : {}),
-  });
+  const slack = await startWorkspaceSlack(options.slackPlan ? { plan: options.slackPlan } : {});
   const socket = options.socketMode ? await SocketModeServer.start(slack, APP_TOKEN) : null;
   const clock = new TestClock();
   const logs: string[] = [];
