@@ -48,6 +48,8 @@ describe('an access review of a flow whose groups hold 500 people', () => {
     const current = () => h.slack.message(where.channel, where.ts)!;
     expect(allText(current().blocks)).toContain('Page 1 of 50');
 
+    // After each click, the listener's redraw and then the outbox's refresh of every reviewer's DM (which may
+    // have read the page before the click: it draws the turned page again): wait for both, then look.
     for (let page = 0; page < 50; page++) {
       const shown = current();
       // The double refuses anything over Slack's limits (50 blocks, 3000 characters a section…): each
@@ -61,14 +63,17 @@ describe('an access review of a flow whose groups hold 500 people', () => {
           blockId: `accessreview.person.${BIG[499]}`,
         });
         await until(() => allText(current().blocks) !== before, 'the remove shown');
+        await h.settle();
       }
       const beforeKeep = allText(current().blocks);
       await h.driver.clickButton(PEOPLE.admin, where, 'accessreview.keep_page');
       await until(() => allText(current().blocks) !== beforeKeep, `page ${page + 1} kept`);
+      await h.settle();
       if (page < 49) {
         const beforeNext = allText(current().blocks);
         await h.driver.clickButton(PEOPLE.admin, where, 'accessreview.next');
         await until(() => allText(current().blocks) !== beforeNext, `page ${page + 2} shown`);
+        await h.settle();
       }
     }
     await h.settle();

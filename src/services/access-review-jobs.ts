@@ -7,8 +7,9 @@ import {
   reviewEvidence,
   reviewItemOf,
   reviewsToRemind,
+  type ReviewRow,
 } from '../db/access-review-queries.js';
-import { reviewMessages, saveReviewMessage } from '../db/access-review-messages.js';
+import { reviewMessages, saveReviewMessage, type ReviewMessageRow } from '../db/access-review-messages.js';
 import { appendAudit } from '../db/audit-queries.js';
 import { homeReadersAmong } from '../db/home-queries.js';
 import { newId } from '../db/ids.js';
@@ -165,6 +166,25 @@ export function createAccessReviewJobs(
     return review;
   };
 
+  /**
+   * A reviewer's Next or Previous is drawn by the listener with its own chat.update, right after the page is
+   * stored. A refresh that read the page before that turn and lands after it would put the old page back, so
+   * the pages are read again after drawing and the ones that moved are drawn again (at most three passes).
+   */
+  async function redrawTurnedPages(review: ReviewRow, drawn: ReviewMessageRow[]) {
+    const pageOf = new Map(drawn.map((m) => [m.reviewerId, m.page]));
+    for (let pass = 0; pass < 3; pass++) {
+      const moved = (await reviewMessages(db, review.id)).filter(
+        (m) => pageOf.has(m.reviewerId) && pageOf.get(m.reviewerId) !== m.page,
+      );
+      if (moved.length === 0) return;
+      for (const m of moved) {
+        await messenger.updateReview(m, await reviewPage(db, review, m.reviewerId, m.page));
+        pageOf.set(m.reviewerId, m.page);
+      }
+    }
+  }
+
   const handlers: Pick<
     OutboxHandlers,
     'access_review.post' | 'access_review.refresh' | 'access_review.remind' | 'access_review.finding'
@@ -181,8 +201,9 @@ export function createAccessReviewJobs(
     },
     async 'access_review.refresh'(item) {
       const review = await loadReview(item.payload.reviewId);
-      for (const m of await reviewMessages(db, review.id))
-        await messenger.updateReview(m, await reviewPage(db, review, m.reviewerId, m.page));
+      const drawn = await reviewMessages(db, review.id);
+      for (const m of drawn) await messenger.updateReview(m, await reviewPage(db, review, m.reviewerId, m.page));
+      await redrawTurnedPages(review, drawn);
       for (const userId of await homeReadersAmong(db, review.reviewers)) await refreshHome(userId);
     },
     async 'access_review.remind'(item) {
