@@ -48,6 +48,8 @@ export interface HarnessOptions {
   socketMode?: boolean;
   /** The Slack workspace's plan (the double's default: a paid one with user groups). */
   slackPlan?: FakeSlackOptions['plan'];
+  /** Changes to the workspace before the bot starts (which reads groups at once, e.g. to open due access reviews). */
+  workspace?: (slack: FakeSlack) => void;
 }
 
 export const APP_TOKEN = 'xapp-1-A0ACCESS-1111-testapptokensecret';
@@ -55,6 +57,7 @@ export const APP_TOKEN = 'xapp-1-A0ACCESS-1111-testapptokensecret';
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const db = await createTestDatabase();
   const slack = await startWorkspaceSlack(options.slackPlan ? { plan: options.slackPlan } : {});
+  options.workspace?.(slack);
   const socket = options.socketMode ? await SocketModeServer.start(slack, APP_TOKEN) : null;
   const clock = new TestClock();
   const logs: string[] = [];
