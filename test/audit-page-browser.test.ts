@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { approve, requestAccess } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';
-import { CHROMIUM, launchChromium, WAIT } from './support/chromium.js';
+import { launchChromium, requireChromium, WAIT } from './support/chromium.js';
 
 /**
  * The full audit record in a real headless Chromium (Debian's package, installed by .ci/run): the page
@@ -37,10 +37,7 @@ let profile: string;
 let id: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM} (apt-get install chromium; .ci/run does this). This test fails rather than skips.`,
-    );
+  requireChromium();
   mkdirSync(SHOTS, { recursive: true });
   h = await startHarness();
   [id] = (await requestAccess(h, PEOPLE.requester, {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { HANG_GUARD_MS } from '../../doubles/support/until.js';
 
@@ -34,4 +35,12 @@ export async function launchChromium(profile: string, viewport: { width: number;
   context.setDefaultTimeout(HANG_GUARD_MS);
   context.setDefaultNavigationTimeout(HANG_GUARD_MS);
   return context;
+}
+
+/** A browser test fails, never skips, without Chromium: a journey that skips proves nothing. */
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}. Install Debian's package (apt-get install chromium); .ci/run does this as root. This test fails rather than skips.`,
+    );
 }

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { startSandbox, type Sandbox } from '../../sandbox/sandbox.js';
-import { CHROMIUM, launchChromium, WAIT } from './chromium.js';
+import { launchChromium, requireChromium, WAIT } from './chromium.js';
 import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../../doubles/support/until.js';
 
 /**
@@ -26,11 +26,7 @@ export interface SandboxPage {
 }
 
 export async function openSandboxPage(): Promise<SandboxPage> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is not installed at ${CHROMIUM}. Install Debian's package (apt-get install chromium); .ci/run does this as root. This test fails rather than skips.`,
-    );
-  }
+  requireChromium();
   mkdirSync(SHOTS, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'sandbox-data-'));
   const profile = mkdtempSync(join(tmpdir(), 'sandbox-chromium-'));

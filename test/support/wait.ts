@@ -1,1 +1,0 @@
-export { waitFor } from '../../doubles/support/until.js';
