@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { approverMessage } from './support/journey-steps.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { startWebhookTarget, WEBHOOK_SECRET, type WebhookTarget } from './support/webhook-target.js';
 import { PEOPLE } from './support/workspace.js';
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../doubles/slack/driver.js';
 import { cliHome, runCli, startCli, type CliHome } from './support/cli.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { allText, approve, approverMessage, replyTo } from './support/journey-steps.js';
 import { apiClient, openApiChecker, type Checker } from './support/request-api-client.js';
 import { PEOPLE } from './support/workspace.js';

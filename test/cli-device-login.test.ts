@@ -7,7 +7,7 @@ import { DEVICE_GRANT_TYPE } from '../doubles/oidc/device-grant.js';
 import { cliHome, runCli, startCli, type CliHome, type CliProcess } from './support/cli.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { replyTo } from './support/journey-steps.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**

@@ -9,7 +9,7 @@ import { cliHome, runCli, startCli, type CliHome, type CliProcess } from './supp
 import { createTargetDatabase, type TestDatabase } from './support/database.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { approve, approverMessage, replyTo, statusOf } from './support/journey-steps.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**

@@ -8,7 +8,7 @@ import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { startBotProcess, type BotProcess } from './support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { ACCESS_FILE, PEOPLE } from './support/workspace.js';
 import { startWorkspaceSlack } from './support/workspace-slack.js';
 

@@ -9,7 +9,7 @@ import { verifyAuditChain } from '../src/services/audit-service.js';
 import { applyAccessFile, parseAccessFile } from '../src/services/catalog-service.js';
 import { createTestDatabase } from './support/database.js';
 import { startHarness, type Harness } from './support/harness.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { ACCESS_FILE, PEOPLE } from './support/workspace.js';
 
 /**

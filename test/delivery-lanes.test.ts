@@ -3,7 +3,7 @@ import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provi
 import { until } from '../doubles/slack/driver.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approverMessage, requestAccess } from './support/journey-steps.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**

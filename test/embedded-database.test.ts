@@ -11,9 +11,8 @@ import { SlackDriver, until } from '../doubles/slack/driver.js';
 import { FakeSlack } from '../doubles/slack/fake-slack.js';
 import { processTree, startBotProcess, type BotProcess } from './support/bot-process.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
-import { waitFor } from './support/wait.js';
+import { HANG_GUARD_MS, waitFor } from '../doubles/support/until.js';
 import { ACCESS_FILE, PEOPLE } from './support/workspace.js';
-import { HANG_GUARD_MS } from '../doubles/support/until.js';
 import { startWorkspaceSlack } from './support/workspace-slack.js';
 
 /**

@@ -4,7 +4,7 @@ import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provi
 import { until } from '../doubles/slack/driver.js';
 import { verifyAuditChain } from '../src/services/audit-service.js';
 import { expireDueWrite } from '../src/services/grant-writer.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, requestAccess, retryNow } from './support/journey-steps.js';
 import { PEOPLE } from './support/workspace.js';

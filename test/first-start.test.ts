@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/bot-process.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 
 /**
  * A newcomer's first `npm start`: a checkout with no dist/ and no data compiles (esbuild, file by file),

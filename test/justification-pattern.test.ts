@@ -11,9 +11,8 @@ import { startBotProcess, type BotProcess } from './support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { BOT_TOKEN, SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { allText } from './support/journey-steps.js';
-import { waitFor } from './support/wait.js';
+import { HANG_GUARD_MS, waitFor } from '../doubles/support/until.js';
 import { PEOPLE } from './support/workspace.js';
-import { HANG_GUARD_MS } from '../doubles/support/until.js';
 import { startWorkspaceSlack } from './support/workspace-slack.js';
 
 // Issue 23 item 5: an admin-written pattern runs on what a requester types. `^([A-Za-z0-9]+\s?)+$` is a

@@ -5,7 +5,7 @@ import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATION_LOCK, openDatabase, type Database } from '../src/db/client.js';
 import { createEmptyDatabase, type TestDatabase } from './support/database.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 
 /**
  * A rollout starts several replicas (and the migration Job) at once against one PostgreSQL: every one of

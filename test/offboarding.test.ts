@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../doubles/slack/driver.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { createMemoryProvisioner } from '../src/provisioners/memory/memory-provisioner.js';
 import { createTargetDatabase, type TestDatabase } from './support/database.js';
 import { startHarness, type Harness } from './support/harness.js';

@@ -3,7 +3,7 @@ import { SlackDriver } from '../doubles/slack/driver.js';
 import { SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { until } from '../doubles/slack/driver.js';
 import { allText, commandBody, forgeViewAction, replyTo } from './support/journey-steps.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { PEOPLE } from './support/workspace.js';
 import { tokenSecret } from './support/token-secret.js';
 

@@ -21,10 +21,9 @@ import { freePort } from './support/bot-process.js';
 import { parse } from 'yaml';
 import postgres from 'postgres';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from './support/database.js';
-import { waitFor } from './support/wait.js';
+import { HANG_GUARD_MS, waitFor } from '../doubles/support/until.js';
 import { BOT_TOKEN, SIGNING_SECRET } from './support/harness.js';
 import { ACCESS_FILE, PEOPLE } from './support/workspace.js';
-import { HANG_GUARD_MS } from '../doubles/support/until.js';
 import { startWorkspaceSlack } from './support/workspace-slack.js';
 
 /**

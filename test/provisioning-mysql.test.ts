@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMysqlScope, type MysqlScope } from './support/mariadb.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, requestAccess, revoke, statusOf, targetOf } from './support/journey-steps.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { until } from '../doubles/slack/driver.js';
 import { PEOPLE } from './support/workspace.js';
 

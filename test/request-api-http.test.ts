@@ -4,7 +4,7 @@ import { ENDPOINTS, requestApiRoutes } from '../src/http/requests-api.js';
 import { startHarness, type Harness } from './support/harness.js';
 import { allText, approve, approverMessage, replyTo } from './support/journey-steps.js';
 import { apiClient, openApiChecker, type Checker } from './support/request-api-client.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { PEOPLE } from './support/workspace.js';
 import { tokenSecret } from './support/token-secret.js';
 

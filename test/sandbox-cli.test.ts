@@ -6,8 +6,7 @@ import { until } from '../doubles/slack/driver.js';
 import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { SANDBOX_PEOPLE } from '../sandbox/workspace.js';
 import { cliHome, startCli, type CliHome } from './support/cli.js';
-import { waitFor } from './support/wait.js';
-import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS, waitFor } from '../doubles/support/until.js';
 
 /**
  * docs/cli.md's "Against the sandbox", as written: Rita links her company identity, logs the CLI in through

@@ -9,8 +9,7 @@ import { startSandbox, type Sandbox } from '../sandbox/sandbox.js';
 import { until } from '../doubles/slack/driver.js';
 import { SANDBOX_PEOPLE } from '../sandbox/workspace.js';
 import { startSandboxMysql } from '../sandbox/mysql-target.js';
-import { waitFor } from './support/wait.js';
-import { SLACK_DEADLINES_AS_HANG_GUARDS } from '../doubles/support/until.js';
+import { SLACK_DEADLINES_AS_HANG_GUARDS, waitFor } from '../doubles/support/until.js';
 
 /** The sandbox's JSON API and receiver without a browser: what the page relies on, and what it refuses. */
 let sandbox: Sandbox;

@@ -6,7 +6,7 @@ import { until } from '../doubles/slack/driver.js';
 import { createTestDatabase } from './support/database.js';
 import { BOT_TOKEN, SIGNING_SECRET, startHarness, type Harness } from './support/harness.js';
 import { allText, approve, approverMessage, requestAccess, statusOf } from './support/journey-steps.js';
-import { waitFor } from './support/wait.js';
+import { waitFor } from '../doubles/support/until.js';
 import { PEOPLE } from './support/workspace.js';
 
 /**

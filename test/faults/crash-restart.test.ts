@@ -7,7 +7,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { verifyAuditChain } from '../../src/services/audit-service.js';
 import { SlackDriver, until } from '../../doubles/slack/driver.js';
 import { FakeSlack } from '../../doubles/slack/fake-slack.js';
-import { waitFor } from '../support/wait.js';
+import { HANG_GUARD_MS, waitFor } from '../../doubles/support/until.js';
 import { freePort, startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { faultSeed, prng, sleep } from '../support/seeded-random.js';
@@ -15,7 +15,6 @@ import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { allText } from '../support/journey-steps.js';
 import { PEOPLE } from '../support/workspace.js';
 import { startWebhookTarget, WEBHOOK_SECRET, type WebhookTarget } from '../support/webhook-target.js';
-import { HANG_GUARD_MS } from '../../doubles/support/until.js';
 import { startWorkspaceSlack } from '../support/workspace-slack.js';
 
 /**

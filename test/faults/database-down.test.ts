@@ -7,12 +7,11 @@ import { openDatabase } from '../../src/db/client.js';
 import { verifyAuditChain } from '../../src/services/audit-service.js';
 import { SlackDriver, until } from '../../doubles/slack/driver.js';
 import { FakeSlack } from '../../doubles/slack/fake-slack.js';
-import { waitFor } from '../support/wait.js';
+import { HANG_GUARD_MS, waitFor } from '../../doubles/support/until.js';
 import { startBotProcess, type BotProcess } from '../support/bot-process.js';
 import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { ACCESS_FILE, PEOPLE } from '../support/workspace.js';
-import { HANG_GUARD_MS } from '../../doubles/support/until.js';
 import { startWorkspaceSlack } from '../support/workspace-slack.js';
 
 /**

@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { BOT_TOKEN, SIGNING_SECRET } from '../support/harness.js';
 import { allText } from '../support/journey-steps.js';
 import { faultSeed, prng, sleep } from '../support/seeded-random.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../doubles/support/until.js';
 import { PEOPLE } from '../support/workspace.js';
 import {
   startWebhookTarget,

@@ -5,7 +5,7 @@ import { PermanentProvisioningError, type GrantContext } from '../../src/provisi
 import { createAppAndHr, loginAs as loginTo, traces, type AppAndHr } from '../support/app-and-hr.js';
 import { createTargetDatabase, type TestDatabase } from '../support/database.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../doubles/support/until.js';
 
 let target: TestDatabase;
 let admin: postgres.Sql;
