@@ -183,11 +183,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   }
 
+  // Marked as the template it is: a grant on "all databases" (the PostgreSQL provisioner's tests) leaves
+  // templates out, as it should; a grant inside it would be copied into every test database made from it meanwhile.
+  const marker = connect(adminUrl);
+  try {
+    await marker.unsafe(`alter database ${quoteIdent(template)} is_template true`);
+  } finally {
+    await marker.end({ timeout: 5 });
+  }
+
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplate', template);
 
   return async () => {
     try {
+      const unmark = connect(adminUrl);
+      try {
+        // PostgreSQL refuses to drop a database marked as a template.
+        await unmark.unsafe(`alter database ${quoteIdent(template)} is_template false`);
+      } finally {
+        await unmark.end({ timeout: 5 });
+      }
       await dropDatabase(adminUrl, template);
     } catch (error) {
       log(`could not drop template database ${template}: ${String(error)}`);
